@@ -1,0 +1,24 @@
+/* printf.c: printf to the COM1 console, built on fmt.c and serial.c. */
+#include "printf.h"
+#include "fmt.h"
+#include "serial.h"
+
+static void console_putc(void *ctx, char c)
+{
+    (void)ctx;
+    serial_putc(c);
+}
+
+int vprintf(const char *fmt, va_list ap)
+{
+    return fmt_vformat(console_putc, NULL, fmt, ap);
+}
+
+int printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vprintf(fmt, ap);
+    va_end(ap);
+    return n;
+}
