@@ -1,6 +1,7 @@
 # hvlab: one entry point for building, running, testing and grading.
-# `make help` lists the targets. Every target that needs Debian packages
-# runs tools/deps.sh first, which installs only what is missing.
+# `make help` lists the targets and the variables they take.
+# Targets that need Debian packages run tools/deps.sh first, which is silent
+# when everything is present and installs only what is missing.
 
 .DEFAULT_GOAL := all
 include mk/toolchain.mk
@@ -11,16 +12,78 @@ include hv/hv.mk
 include guestos/guestos.mk
 include tools/loader/loader.mk
 include tests/unit/unit.mk
+include tests/kernels/mbinfo/mbinfo.mk
+
+# Run options (make run EMU=qemu ARGS="mem=shadow" ...).
+EMU     ?= bochs
+BOOT    ?= fast
+ARGS    ?=
+GUEST_ARGS ?=
+TIMEOUT ?= 120
+CPU     ?= tigerlake
+HVRUN   := tools/hvrun --emu $(EMU) --timeout $(TIMEOUT) --cpu $(CPU)
+
+DEPS = @CC64="$(CC64)" CC32="$(CC32)" LD64="$(LD64)" LD32="$(LD32)" tools/deps.sh
+
+IMAGES := $(HV_ELF) $(GUEST_KERNEL) $(LOADER_BINS)
 
 .PHONY: all
-all: deps-build $(HV_ELF) $(GUEST_KERNEL) $(LOADER_BINS)
+all: deps-build
+	@$(MAKE) --no-print-directory $(IMAGES)
 
-# Install missing Debian packages (quiet when everything is present).
-.PHONY: deps deps-build
+.PHONY: help
+help:
+	@echo "hvlab make targets:"
+	@echo "  make run          build everything, boot the hypervisor with the guest OS in Bochs"
+	@echo "  make run-native   boot the guest OS alone (no hypervisor) in QEMU TCG"
+	@echo "  make check        all tests: host unit tests, tool tests, boot and runner tests"
+	@echo "  make bench        benchmarks; figures to the terminal and to RESULTS (JSON)"
+	@echo "  make all          build the hypervisor, the guest OS and the fast loader"
+	@echo "  make deps         install the Debian packages the kit needs (apt-get)"
+	@echo "  make clean        remove build/"
+	@echo "variables:"
+	@echo "  EMU=bochs|qemu|qemu-kvm   emulator (default bochs; qemu-kvm needs Intel VT-x + nested KVM)"
+	@echo "  BOOT=fast|grub|kernel     loader: the kit's raw-disk loader, a GRUB ISO, QEMU -kernel"
+	@echo "  ARGS=\"...\"                the kernel's command line (e.g. ARGS=\"mem=ept\")"
+	@echo "  GUEST_ARGS=\"...\"          the guest kernel module's string (e.g. GUEST_ARGS=\"test=all\")"
+	@echo "  TIMEOUT=seconds           stop a run that has not powered off (default $(TIMEOUT))"
+	@echo "  NATIVE_EMU=, NATIVE_BOOT=  emulator and loader of run-native (default qemu, kernel)"
+	@echo "  CPU=model                 Bochs CPU model (default tigerlake)"
+	@echo "  CROSS64=, CROSS32=        toolchain prefixes (default x86_64-linux-gnu-, i686-linux-gnu-)"
+	@echo "  RESULTS=path              where make bench writes its JSON"
+
+.PHONY: run
+run: deps-run all
+	$(HVRUN) --boot $(BOOT) $(HV_ELF) --module "$(GUEST_KERNEL) $(GUEST_ARGS)" -- $(ARGS)
+
+# The guest OS alone, by default in QEMU TCG through QEMU's own Multiboot
+# loader (make run-native NATIVE_EMU=bochs NATIVE_BOOT=fast works too).
+NATIVE_EMU  ?= qemu
+NATIVE_BOOT ?= kernel
+.PHONY: run-native
+run-native: deps-run all
+	tools/hvrun --emu $(NATIVE_EMU) --boot $(NATIVE_BOOT) --timeout $(TIMEOUT) $(GUEST_KERNEL) -- $(ARGS)
+
+.PHONY: check
+check: deps-check all
+	@$(MAKE) --no-print-directory $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF)
+	@$(PYTHON) tests/run_checks.py
+
+RESULTS ?= $(BUILD)/bench/results.json
+.PHONY: bench
+bench: deps-run all
+	@$(PYTHON) tests/bench/boot.py --results $(RESULTS)
+
+# Install missing Debian packages (silent when everything is present).
+.PHONY: deps deps-build deps-run deps-check
 deps:
-	@tools/deps.sh all
+	$(DEPS) all
 deps-build:
-	@tools/deps.sh build
+	$(DEPS) build
+deps-run:
+	$(DEPS) run
+deps-check:
+	$(DEPS) check
 
 .PHONY: clean
 clean:

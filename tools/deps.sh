@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# deps.sh: check that the Debian packages hvlab needs are present and install
+# the missing ones with apt-get. Quiet when everything is already there.
+#
+#   tools/deps.sh build   compilers and binutils (what `make` needs)
+#   tools/deps.sh run     + Bochs, QEMU, GRUB's BIOS files (what `make run` needs)
+#   tools/deps.sh check   + cmocka, gdb (what `make check` needs)
+#   tools/deps.sh all     everything
+#
+# Each need is a command or file; its package is installed only when it is
+# missing, so a student's own cross compilers (CC32=i686-elf-gcc ...) count.
+set -euo pipefail
+
+what=${1:-all}
+CC64=${CC64:-x86_64-linux-gnu-gcc}
+CC32=${CC32:-i686-linux-gnu-gcc}
+LD32=${LD32:-i686-linux-gnu-ld}
+LD64=${LD64:-x86_64-linux-gnu-ld}
+
+missing=()
+
+# need THING PACKAGE: THING is a command name, an absolute file path, or
+# "installed" (the package itself must be installed).
+need() {
+    local thing=$1 pkg=$2
+    if [[ $thing == installed ]]; then
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' && return 0
+    elif [[ $thing == /* ]]; then
+        [[ -e $thing ]] && return 0
+    else
+        command -v "$thing" >/dev/null 2>&1 && return 0
+    fi
+    [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+}
+
+# need_tool VALUE DEFAULT PACKAGE: a toolchain command. Debian's package is
+# installed only for Debian's default name; a student's own cross compiler
+# that is missing gets a message instead.
+need_tool() {
+    local value=$1 default=$2 pkg=$3
+    if [[ $value == "$default" ]]; then
+        need "$value" "$pkg"
+    elif ! command -v "$value" >/dev/null 2>&1; then
+        echo "deps: '$value' not found: install your cross toolchain or use the default ($default)" >&2
+        exit 1
+    fi
+}
+
+# The x86-64 compiler is the native gcc on an amd64 host, a cross gcc elsewhere.
+if [[ $(dpkg --print-architecture 2>/dev/null) == amd64 ]]; then
+    cc64_pkg=gcc; ld64_pkg=binutils
+else
+    cc64_pkg=gcc-x86-64-linux-gnu; ld64_pkg=binutils-x86-64-linux-gnu
+fi
+
+need_build() {
+    need make make
+    need_tool "$CC64" x86_64-linux-gnu-gcc "$cc64_pkg"
+    need_tool "$LD64" x86_64-linux-gnu-ld "$ld64_pkg"
+    need_tool "$CC32" i686-linux-gnu-gcc gcc-i686-linux-gnu
+    need_tool "$LD32" i686-linux-gnu-ld binutils-i686-linux-gnu
+    need cc gcc
+    need python3 python3
+}
+
+need_run() {
+    need bochs bochs
+    # Debian's bochs needs one display package; the term one is the lightest
+    # (runs use the rfb display, which is built into the bochs package).
+    need installed bochs-term
+    need /usr/share/bochs/BIOS-bochs-latest bochsbios
+    need /usr/share/vgabios/vgabios.bin vgabios
+    need qemu-system-x86_64 qemu-system-x86
+    need grub-mkrescue grub-common
+    need /usr/lib/grub/i386-pc/multiboot.mod grub-pc-bin
+    need xorriso xorriso
+    need mformat mtools
+}
+
+need_check() {
+    need /usr/include/cmocka.h libcmocka-dev
+    need gdb gdb
+}
+
+case $what in
+    build) need_build ;;
+    run) need_build; need_run ;;
+    check|all) need_build; need_run; need_check ;;
+    *) echo "deps.sh: unknown set '$what' (use build, run, check or all)" >&2; exit 2 ;;
+esac
+
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "deps: installing missing Debian packages: ${missing[*]}"
+if [[ $(id -u) -eq 0 ]]; then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+else
+    echo "deps: not root and no sudo: as root, run: apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/hvlab-deps.$$.log 2>&1; then
+    echo "deps: apt-get install failed; its output:" >&2
+    cat /tmp/hvlab-deps.$$.log >&2
+    rm -f /tmp/hvlab-deps.$$.log
+    exit 1
+fi
+rm -f /tmp/hvlab-deps.$$.log
+echo "deps: installed ${missing[*]}"

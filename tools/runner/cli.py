@@ -1,0 +1,229 @@
+"""cli.py: `hvrun`, the one runner used by make, the tests and the grader.
+
+    hvrun [options] KERNEL [-- KERNEL-OPTIONS...]
+
+It builds the image for this run, starts the emulator with a timeout, streams
+the console to the terminal and to a log, and exits with one status per
+outcome (see EXIT STATUS in --help).
+"""
+import argparse
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import console, emulators, images, outcome
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+EPILOG = """
+modules:
+  --module "FILE ARGS" passes FILE as a Multiboot module with the string
+  "/boot/FILE ARGS". Modules are guest kernels and programs: they must be ELF
+  files. --blob passes any file (not checked).
+
+exit status:
+  0  the machine powered off with status 0
+  1  it powered off with a non-zero status (the run reported a failure)
+  2  usage or set-up error (bad option, missing file, no emulator)
+  3  panic: a "PANIC ..." line
+  4  triple fault
+  5  timeout: the machine never powered off
+  6  the emulator stopped without a power-off
+
+examples:
+  hvrun build/hv/hv.elf --module "build/guestos/kernel.elf test=all" -- mem=ept
+  hvrun --emu qemu build/guestos/kernel.elf -- test=syscall
+"""
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="hvrun", description="Boot a Multiboot kernel in Bochs or QEMU and report how the run ended.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("kernel", help="the Multiboot v1 kernel to boot (the hypervisor, or the guest OS natively)")
+    p.add_argument("--emu", default="bochs", choices=("bochs", "qemu", "qemu-kvm"),
+                   help="bochs: VT-x emulated (default); qemu: TCG, no VT-x; qemu-kvm: real VT-x through nested KVM")
+    p.add_argument("--boot", default="fast", choices=("fast", "grub", "kernel"),
+                   help="fast: the kit's raw-disk loader (default); grub: a GRUB ISO; kernel: QEMU's -kernel")
+    p.add_argument("--module", action="append", default=[], metavar='"FILE ARGS"', help="an ELF module")
+    p.add_argument("--blob", action="append", default=[], metavar='"FILE ARGS"', help="a data module")
+    p.add_argument("--timeout", type=float, default=60, help="seconds before the run is stopped (default 60)")
+    p.add_argument("--mem", type=int, default=256, help="machine memory in MiB (default 256)")
+    p.add_argument("--cpu", default="tigerlake", help="Bochs CPU model (default tigerlake)")
+    p.add_argument("--log", help="also write the console to this file")
+    p.add_argument("--json", help="write the outcome as JSON to this file")
+    p.add_argument("--quiet", action="store_true", help="do not copy the console to the terminal")
+    p.add_argument("--keep", action="store_true", help="keep the run's directory (image, config, logs)")
+    p.add_argument("--loader-dir", default=os.path.join(ROOT, "build", "loader"),
+                   help="where the fast loader's boot.bin and stage2.bin are")
+    # Everything after the first "--" is the kernel's command line.
+    rest = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, rest = argv[:i], argv[i + 1:]
+    a = p.parse_args(argv)
+    a.args = rest
+    return a
+
+
+def split_spec(spec):
+    words = shlex.split(spec)
+    if not words:
+        raise UsageError("empty module specification")
+    return words[0], " ".join(words[1:])
+
+
+def check_file(path, what):
+    if not os.path.isfile(path):
+        raise UsageError("%s '%s' does not exist (did `make` build it?)" % (what, path))
+
+
+def check_elf(path):
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic != b"\x7fELF":
+        raise UsageError("module '%s' is not an ELF file (it starts with %r): pass guest kernels and "
+                         "programs as ELF files, or use --blob for data" % (path, magic))
+
+
+def validate(a):
+    check_file(a.kernel, "kernel")
+    a.kernel = os.path.abspath(a.kernel)
+    if a.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    if not 16 <= a.mem <= 4096:
+        raise UsageError("--mem must be between 16 and 4096 MiB")
+    if a.boot == "kernel" and a.emu == "bochs":
+        raise UsageError("--boot kernel is QEMU's own loader: use it with --emu qemu or qemu-kvm")
+    if a.emu == "qemu-kvm":
+        problem = emulators.kvm_vtx_problem()
+        if problem:
+            raise UsageError("--emu qemu-kvm needs an Intel host with VT-x and nested KVM, but %s; "
+                             "use the default Bochs instead" % problem)
+    modules = []
+    for spec in a.module:
+        path, args = split_spec(spec)
+        check_file(path, "module")
+        check_elf(path)
+        modules.append((os.path.abspath(path), args))
+    for spec in a.blob:
+        path, args = split_spec(spec)
+        check_file(path, "blob")
+        modules.append((os.path.abspath(path), args))
+    return modules
+
+
+def emulator_command(a, run, modules):
+    args = " ".join(a.args)
+    accel = "kvm" if a.emu == "qemu-kvm" else "tcg"
+    if a.boot == "kernel":
+        kernel, specs = images.stage_direct(run, a.kernel, modules)
+        return emulators.qemu_direct_kernel(run, kernel, args, specs, a.mem, accel)
+    if a.boot == "grub":
+        image, media = images.build_grub(run, a.kernel, args, modules), "cdrom"
+    else:
+        image, media = images.build_fast(run, a.loader_dir, a.kernel, args, modules), "disk"
+    if a.emu == "bochs":
+        return emulators.bochs_config(run, media, image, a.mem, a.cpu)
+    if media == "disk":
+        return emulators.qemu_disk(run, image, a.mem, accel)
+    return emulators.qemu_cdrom(run, image, a.mem, accel)
+
+
+def stop(proc):
+    """Stop the emulator and everything it started."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+
+
+def emulator_notes(text, limit=20):
+    """The emulator log lines that explain a failure (Bochs's VMFAIL reasons,
+    panics, errors, exceptions)."""
+    keys = ("VMFAIL", "VMEXIT", "PANIC", "ERROR", "exception", "Triple", "shutdown")
+    lines = [l.strip() for l in text.splitlines() if any(k in l for k in keys)]
+    return lines[-limit:]
+
+
+def run(a, modules, run_dir, log):
+    cmd = emulator_command(a, run_dir, modules)
+    out = open(os.path.join(run_dir, "emulator.out"), "w")
+    proc = subprocess.Popen(cmd, cwd=run_dir, stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    watch = console.Watch(os.path.join(run_dir, "console.out"), not a.quiet, log)
+    try:
+        timed_out, seconds = console.follow(proc, watch, a.timeout)
+    finally:
+        stop(proc)
+        out.close()
+    if not a.quiet and watch.text and not watch.text.endswith("\n"):
+        sys.stdout.write("\n")
+    emu_log = console.read_text(os.path.join(run_dir, "emulator.log"))
+    emu_out = console.read_text(os.path.join(run_dir, "emulator.out"))
+    result = outcome.classify(watch.text, emu_log + emu_out, timed_out, a.timeout)
+    result.notes = []
+    if result.status != outcome.POWEROFF_OK:
+        result.notes = emulator_notes(emu_log)
+    if result.status == outcome.EMULATOR_DIED:
+        result.notes += emu_out.strip().splitlines()[-5:]
+    return result, seconds, watch.first_output
+
+
+def report(a, result, seconds, first_output):
+    say = sys.stderr.write
+    say("hvrun: %s (%s, %s route, %.2f s)\n" % (result.summary, a.emu, a.boot, seconds))
+    if result.detail:
+        say("hvrun:   %s\n" % result.detail)
+    for line in result.notes:
+        say("hvrun:   %s: %s\n" % (a.emu, line))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"outcome": result.name, "status": result.status, "summary": result.summary,
+                       "seconds": round(seconds, 3),
+                       "first_output_seconds": None if first_output is None else round(first_output, 3),
+                       "emulator": a.emu, "boot": a.boot}, f, indent=1)
+            f.write("\n")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        a = parse_args(argv)
+    except SystemExit as e:
+        return outcome.USAGE if e.code else 0
+    run_dir = tempfile.mkdtemp(prefix="hvrun-")
+    log = None
+    try:
+        modules = validate(a)
+        if a.log:
+            os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
+            log = open(a.log, "w")
+        result, seconds, first_output = run(a, modules, run_dir, log)
+    except (UsageError, images.ImageError, emulators.EmulatorError) as e:
+        sys.stderr.write("hvrun: error: %s\n" % e)
+        return outcome.USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("hvrun: interrupted\n")
+        return 130
+    finally:
+        if log:
+            log.close()
+        if a.keep:
+            sys.stderr.write("hvrun: kept %s\n" % run_dir)
+        else:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    report(a, result, seconds, first_output)
+    return result.status

@@ -1,0 +1,85 @@
+"""console.py: follow the machine's COM1 output while the emulator runs.
+
+The emulator writes COM1 to a file in the run's directory; this module tails
+it, copies it to the terminal and the log as it arrives, and notices the
+console protocol's end-of-run lines (POWEROFF, PANIC).
+"""
+import os
+import sys
+import time
+
+from . import outcome
+
+POLL_SECONDS = 0.05
+# After POWEROFF the emulator should exit at once; after PANIC the component
+# still prints registers and a backtrace before it powers off.
+GRACE_AFTER_POWEROFF = 5.0
+GRACE_AFTER_PANIC = 10.0
+
+
+class Watch:
+    def __init__(self, path, echo, log):
+        self.path = path
+        self.echo = echo
+        self.log = log
+        self.pos = 0
+        self.text = ""
+        self.first_output = None  # seconds from start to the first byte
+
+    def poll(self, elapsed):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.pos)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        if not data:
+            return
+        self.pos += len(data)
+        if self.first_output is None:
+            self.first_output = elapsed
+        s = data.decode("utf-8", "replace").replace("\r", "")
+        self.text += s
+        if self.echo:
+            sys.stdout.write(s)
+            sys.stdout.flush()
+        if self.log:
+            self.log.write(s)
+            self.log.flush()
+
+    def ended(self):
+        """Seconds of grace left to the emulator, or None while the run goes on."""
+        if outcome.first_panic(self.text):
+            return GRACE_AFTER_PANIC if outcome.poweroff_status(self.text) is None else GRACE_AFTER_POWEROFF
+        if outcome.poweroff_status(self.text) is not None:
+            return GRACE_AFTER_POWEROFF
+        return None
+
+
+def follow(proc, watch, timeout):
+    """Run until the emulator exits, the run ends plus a grace period, or the
+    timeout. Returns (timed_out, seconds)."""
+    start = time.monotonic()
+    deadline = start + timeout
+    while True:
+        now = time.monotonic()
+        watch.poll(now - start)
+        if proc.poll() is not None:
+            watch.poll(now - start)
+            return False, now - start
+        grace = watch.ended()
+        if grace is not None:
+            deadline = min(deadline, now + grace)
+        if now >= deadline:
+            return grace is None, now - start
+        time.sleep(POLL_SECONDS)
+
+
+def read_text(path, limit=1 << 20):
+    """The last `limit` bytes of a file, as text ('' if it does not exist)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.path.getsize(path) - limit))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""

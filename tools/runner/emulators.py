@@ -1,0 +1,124 @@
+"""emulators.py: the command lines that start Bochs or QEMU for one run.
+
+Every run gets its own directory (image copy, configuration, logs), so runs in
+parallel never share a file. Neither emulator needs a fixed TCP port: Bochs's
+rfb display takes the first free port from 5900 on, and QEMU runs headless.
+"""
+import os
+import shutil
+
+BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
+VGA_BIOS = "/usr/share/vgabios/vgabios.bin"
+
+# Bochs CPU models with VT-x (../shared/notes/emulators.md). core2_penryn_t9600
+# has VMX without EPT: useful to test the hypervisor's feature checks.
+BOCHS_CPUS = ("tigerlake", "corei7_icelake_u", "core2_penryn_t9600")
+
+
+class EmulatorError(Exception):
+    """A one-line explanation of why the emulator cannot be started."""
+
+
+def require(command, package):
+    if not shutil.which(command):
+        raise EmulatorError("%s not found: run `make deps` (Debian package %s)" % (command, package))
+
+
+def bochs_config(run, boot_media, image, mem_mib, cpu):
+    """Write bochsrc and the debugger's rc file; return the command line."""
+    require("bochs", "bochs")
+    for f, pkg in ((BOCHS_BIOS, "bochsbios"), (VGA_BIOS, "vgabios")):
+        if not os.path.exists(f):
+            raise EmulatorError("%s is missing: run `make deps` (Debian package %s)" % (f, pkg))
+    if cpu not in BOCHS_CPUS:
+        raise EmulatorError("unknown Bochs CPU model '%s' (known: %s)" % (cpu, ", ".join(BOCHS_CPUS)))
+    if boot_media == "disk":
+        drive = "ata0-master: type=disk, path=%s, mode=flat" % image
+    else:
+        drive = "ata0-master: type=cdrom, path=%s, status=inserted" % image
+    lines = [
+        "megs: %d" % mem_mib,
+        # A triple fault stops the run instead of rebooting into a loop.
+        "cpu: model=%s, count=1, reset_on_triple_fault=0" % cpu,
+        # sync=none: the TSC counts emulated instructions exactly, and two runs
+        # print byte-identical output (cycle figures are exact).
+        "clock: sync=none, time0=946684800",
+        "romimage: file=%s, options=fastboot" % BOCHS_BIOS,
+        "vgaromimage: file=%s" % VGA_BIOS,
+        drive,
+        "boot: %s" % boot_media,
+        # Debian's build has no 'nogui' display; rfb without a client works.
+        'display_library: rfb, options="timeout=0"',
+        "com1: enabled=1, mode=file, dev=%s" % os.path.join(run, "console.out"),
+        "log: %s" % os.path.join(run, "emulator.log"),
+        "panic: action=fatal",
+        "error: action=report",
+        "info: action=report",
+        "debug: action=ignore",
+        "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy",
+        "speaker: enabled=0",
+        "mouse: enabled=0",
+    ]
+    conf = os.path.join(run, "bochsrc")
+    with open(conf, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    # Debian's Bochs has its debugger built in and stops at its prompt before
+    # the first instruction: the rc file tells it to continue, then quit.
+    rc = os.path.join(run, "bochs.rc")
+    with open(rc, "w") as f:
+        f.write("c\nquit\n")
+    return ["bochs", "-q", "-f", conf, "-rc", rc]
+
+
+def qemu_common(run, mem_mib, accel):
+    require("qemu-system-x86_64", "qemu-system-x86")
+    return [
+        "qemu-system-x86_64", "-accel", accel, "-m", str(mem_mib),
+        "-display", "none", "-monitor", "none", "-parallel", "none",
+        "-serial", "file:" + os.path.join(run, "console.out"),
+        # Port 0xF4 powers off (lib/poweroff.c); a triple fault stops QEMU
+        # instead of rebooting, and its log names it.
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-no-reboot", "-d", "cpu_reset,guest_errors", "-D", os.path.join(run, "emulator.log"),
+    ] + (["-cpu", "host"] if accel == "kvm" else [])
+
+
+def qemu_disk(run, image, mem_mib, accel):
+    return qemu_common(run, mem_mib, accel) + ["-drive", "file=%s,format=raw,if=ide" % image]
+
+
+def qemu_cdrom(run, image, mem_mib, accel):
+    return qemu_common(run, mem_mib, accel) + ["-cdrom", image, "-boot", "d"]
+
+
+def qemu_direct_kernel(run, kernel, cmdline, modules, mem_mib, accel):
+    """QEMU's own Multiboot loader (-kernel). QEMU passes "<kernel path> <append>"
+    as the command line and each -initrd entry ("<file> <args>") as a module
+    string; commas separate entries, so a comma inside one is doubled."""
+    cmd = qemu_common(run, mem_mib, accel) + ["-kernel", kernel, "-append", cmdline]
+    if modules:
+        cmd += ["-initrd", ",".join(spec.replace(",", ",,") for spec in modules)]
+    return cmd
+
+
+def kvm_vtx_problem():
+    """Why QEMU+KVM cannot run a VT-x hypervisor here, or None if it can.
+
+    It needs an Intel CPU with VT-x, /dev/kvm, and nested virtualisation
+    enabled in kvm_intel (the hypervisor runs as a KVM guest)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((l for l in f if l.startswith("flags")), "")
+    except OSError:
+        flags = ""
+    if " vmx" not in flags:
+        return "this host's CPU shows no VT-x (no 'vmx' flag in /proc/cpuinfo)"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "/dev/kvm is missing or not accessible"
+    try:
+        with open("/sys/module/kvm_intel/parameters/nested") as f:
+            if f.read().strip() not in ("Y", "1"):
+                return "kvm_intel has nested virtualisation off (modprobe kvm_intel nested=1)"
+    except OSError:
+        return "the kvm_intel module is not loaded"
+    return None
