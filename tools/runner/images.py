@@ -11,8 +11,7 @@ import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import mkimage  # noqa: E402  (tools/mkimage.py)
+TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class ImageError(Exception):
@@ -47,6 +46,8 @@ def stage_direct(run, kernel, modules):
 
 
 def build_fast(run, loader_dir, kernel, args, modules):
+    sys.path.insert(0, TOOLS)
+    import mkimage  # tools/mkimage.py
     names = boot_names(kernel, modules)
     out = os.path.join(run, "disk.img")
     mods = [(path, boot_string(n, a)) for (path, a), n in zip(modules, names[1:])]

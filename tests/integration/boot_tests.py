@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""boot_tests.py: the boot routes and the runner's outcomes, tested for real.
+
+    tests/integration/boot_tests.py [-j N] [-k SUBSTRING]
+
+Every case boots in Bochs or QEMU (harness.py runs them in parallel):
+  - the Multiboot contract: the mbinfo test kernel prints what it was given,
+    on every loader and emulator, and each detail is checked;
+  - the hypervisor and the guest OS boot on every route;
+  - every outcome the runner names (power-off, panic, triple fault, timeout,
+    an emulator that dies) and every error it reports.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from runner.emulators import kvm_vtx_problem  # noqa: E402
+
+from harness import (DATA, DIED, GUEST, HV, MBINFO, MBINFO_KLUDGE, OK, PANIC, TIMEOUT, TRIPLE,
+                     USAGE, Case, crc, data_file, run_all)
+
+# (emulator, loader) pairs: every route a kernel can take.
+ROUTES = [("bochs", "fast"), ("bochs", "grub"), ("qemu", "fast"), ("qemu", "grub"), ("qemu", "kernel")]
+
+
+def boot_path(route, name):
+    """How a file's path reaches the kernel: GRUB and the fast loader say
+    /boot/NAME, QEMU's -kernel says boot/NAME (tools/runner/images.py)."""
+    return ("boot/" if route == "kernel" else "/boot/") + name
+
+
+def expected_cmdline(route, kernel_name, args):
+    """GRUB 2 passes only the arguments; QEMU's -kernel puts the kernel's path
+    first. The fast loader does as GRUB does."""
+    return (boot_path(route, kernel_name) + " " + args) if route == "kernel" else args
+
+
+def loader_name(route):
+    return {"fast": "hvlab fast loader", "grub": "GRUB.*", "kernel": "qemu"}[route]
+
+
+def mbinfo_cases(small, big):
+    cases = []
+    for emu, route in ROUTES:
+        for kernel in (MBINFO, MBINFO_KLUDGE):
+            kname = os.path.basename(kernel)
+            cmd = expected_cmdline(route, kname, "alpha=1 beta=two")
+            must = [
+                r"^mbinfo: magic ok$",
+                r"^mbinfo: cmdline='%s'$" % cmd,
+                r"^mbinfo: loader='%s'$" % loader_name(route),
+                r"^mbinfo: mods=2$",
+                r"^mbinfo: mem_lower=6\d\d mem_upper=\d+$",
+                # usable RAM from 1 MiB on, as the E820 map says
+                r"^mbinfo: mmap base=0x0000000000100000 len=0x[0-9a-f]+ type=1$",
+                r"^mbinfo: module 0 start=0x[0-9a-f]{5}000 size=%d aligned=yes crc32=%s string='%s one'$"
+                % (os.path.getsize(small), crc(small), boot_path(route, "small.bin")),
+                r"^mbinfo: module 1 start=0x[0-9a-f]{5}000 size=%d aligned=yes crc32=%s string='%s two three'$"
+                % (os.path.getsize(big), crc(big), boot_path(route, "big.bin")),
+                r"^POWEROFF 0$",
+            ]
+            cases.append(Case("mbinfo-%s-%s-%s" % (kname.replace(".elf", ""), emu, route),
+                              ["--emu", emu, "--boot", route, "--blob", small + " one",
+                               "--blob", big + " two three", kernel, "--", "alpha=1", "beta=two"],
+                              OK, must=must))
+    return cases
+
+
+def hv_boot_cases(big):
+    cases = []
+    for emu, route in ROUTES:
+        must = [
+            r"^hv: hvlab hypervisor \(x86-64\), tsc=\d+$",
+            r"^hv: loader '%s'$" % loader_name(route),
+            r"^hv: cmdline '%s'$" % expected_cmdline(route, "hv.elf", "mem=ept"),
+            r"^hv: memory \d+ KiB usable in \d+ regions$",
+            r"^hv: module 0 start=0x[0-9a-f]{8} size=%d crc32=%s string='%s test=all'$"
+            % (os.path.getsize(GUEST), crc(GUEST), boot_path(route, "kernel.elf")),
+            r"^hv: module 1 start=0x[0-9a-f]{8} size=%d crc32=%s string='%s'$"
+            % (os.path.getsize(big), crc(big), boot_path(route, "big.bin")),
+            r"^hv: pmm \d+ pages free of \d+$",
+            r"^POWEROFF 0$",
+        ]
+        cases.append(Case("hv-boot-%s-%s" % (emu, route),
+                          ["--emu", emu, "--boot", route, "--module", GUEST + " test=all", "--blob", big,
+                           HV, "--", "mem=ept"], OK, must=must, must_not=[r"^PANIC"]))
+    return cases
+
+
+def guest_native_cases():
+    cases = []
+    for emu, route in ROUTES:
+        must = [r"^guestos: hvlab guest OS \(i386\), tsc=\d+$",
+                r"^guestos: cmdline '%s'$" % expected_cmdline(route, "kernel.elf", "test=all"),
+                r"^POWEROFF 0$"]
+        cases.append(Case("guest-native-%s-%s" % (emu, route),
+                          ["--emu", emu, "--boot", route, GUEST, "--", "test=all"], OK, must=must))
+    return cases
+
+
+def outcome_cases():
+    """Each outcome the runner names, produced by a real machine."""
+    hv = lambda *args: [HV, "--"] + list(args)  # noqa: E731
+    return [
+        Case("outcome-panic", hv("fault=panic"), PANIC,
+             must=[r"^PANIC hv: ", r"backtrace|Backtrace"], runner_must=[r"^hvrun: PANIC hv: "]),
+        Case("outcome-pagefault", hv("fault=pagefault"), PANIC,
+             must=[r"^PANIC hv: exception #PF", r"cr2=0x"]),
+        Case("outcome-divide", hv("fault=divide"), PANIC, must=[r"^PANIC hv: exception #DE"]),
+        Case("outcome-bad-option", hv("bogus=1"), PANIC, must=[r"^PANIC hv: unknown option 'bogus"]),
+        Case("outcome-bad-value", hv("mem=fast"), PANIC,
+             must=[r"^PANIC hv: bad value 'fast' for option mem \(allowed: ept, shadow\)"]),
+        Case("outcome-triplefault-bochs", hv("fault=triplefault"), TRIPLE,
+             must_not=[r"^POWEROFF"], runner_must=[r"^hvrun: triple fault"]),
+        Case("outcome-triplefault-qemu", ["--emu", "qemu"] + hv("fault=triplefault"), TRIPLE,
+             runner_must=[r"^hvrun: triple fault"]),
+        Case("outcome-timeout", hv("fault=hang"), TIMEOUT, timeout=4,
+             runner_must=[r"^hvrun: timeout after 4 s"]),
+    ]
+
+
+def fake_qemu_dir():
+    """A PATH entry whose qemu-system-x86_64 dies at once: the runner must say
+    that the emulator stopped without a power-off."""
+    d = os.path.join(DATA, "fake-qemu")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "qemu-system-x86_64")
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\necho 'fake qemu: simulated crash' >&2\nexit 1\n")
+    os.chmod(path, 0o755)
+    return d
+
+
+def error_cases(not_elf):
+    return [
+        Case("error-emulator-dies", ["--emu", "qemu", GUEST], DIED,
+             env={"PATH": fake_qemu_dir() + os.pathsep + os.environ["PATH"]},
+             runner_must=[r"^hvrun: the emulator stopped without a power-off", r"simulated crash"]),
+        Case("error-bad-runner-option", ["--emu", "vmware", GUEST], USAGE,
+             runner_must=[r"invalid choice: 'vmware'"]),
+        Case("error-missing-kernel", [os.path.join(DATA, "nonexistent.elf")], USAGE,
+             runner_must=[r"^hvrun: error: kernel '.*nonexistent.elf' does not exist"]),
+        Case("error-module-not-elf", ["--module", not_elf + " x=1", HV], USAGE,
+             runner_must=[r"^hvrun: error: module '.*' is not an ELF file"]),
+        Case("error-not-multiboot", [not_elf], USAGE,
+             runner_must=[r"^hvrun: error: .*not a Multiboot v1 kernel"]),
+        Case("error-kernel-route-on-bochs", ["--emu", "bochs", "--boot", "kernel", HV], USAGE,
+             runner_must=[r"--boot kernel is QEMU's own loader"]),
+    ]
+
+
+def kvm_cases():
+    """Where the host cannot run VT-x under KVM (as here), the runner says why;
+    where it can, the hypervisor boots on real silicon."""
+    if kvm_vtx_problem():
+        return [Case("error-kvm-without-vtx", ["--emu", "qemu-kvm", HV], USAGE,
+                     runner_must=[r"^hvrun: error: --emu qemu-kvm needs an Intel host with VT-x"])]
+    return [Case("hv-boot-qemu-kvm", ["--emu", "qemu-kvm", HV], OK, must=[r"^hv: hvlab hypervisor"])]
+
+
+def all_cases():
+    small = data_file("small.bin", 1000, 1)
+    big = data_file("big.bin", 6 * 1024 * 1024 + 123, 2)
+    cases = mbinfo_cases(small, big) + hv_boot_cases(big) + guest_native_cases() + outcome_cases()
+    cases += error_cases(small) + kvm_cases()
+    return cases
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-j", type=int, default=os.cpu_count() or 2, help="parallel runs (default: cores)")
+    ap.add_argument("-k", default="", help="only the cases whose name contains this")
+    a = ap.parse_args()
+    selected = [c for c in all_cases() if a.k in c.name]
+    passed, failed = run_all(selected, a.j)
+    print("integration: %d passed, %d failed" % (passed, failed))
+    return 1 if failed or not selected else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""harness.py: runs integration cases through tools/hvrun, in parallel.
+
+A case boots a real image in Bochs or QEMU and checks the runner's exit status
+and the console lines (the console protocol in README.md). Cases run in
+parallel, which also proves that runs share no file and no port.
+Logs: build/tests/integration/<case>.log (console) and <case>.runner.
+"""
+import os
+import random
+import re
+import subprocess
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
+HV = os.environ.get("HV_ELF", os.path.join(BUILD, "hv", "hv.elf"))
+GUEST = os.environ.get("GUEST_KERNEL", os.path.join(BUILD, "guestos", "kernel.elf"))
+MBINFO = os.environ.get("MBINFO_ELF", os.path.join(BUILD, "tests", "mbinfo.elf"))
+MBINFO_KLUDGE = os.environ.get("MBINFO_KLUDGE_ELF", os.path.join(BUILD, "tests", "mbinfo-kludge.elf"))
+HVRUN = os.path.join(ROOT, "tools", "hvrun")
+OUT = os.path.join(BUILD, "tests", "integration")
+DATA = os.path.join(BUILD, "tests", "data")
+
+# Runner exit statuses (tools/runner/outcome.py).
+OK, FAIL, USAGE, PANIC, TRIPLE, TIMEOUT, DIED = 0, 1, 2, 3, 4, 5, 6
+
+
+def data_file(name, size, seed):
+    """A deterministic pseudo-random file (a module of known contents)."""
+    os.makedirs(DATA, exist_ok=True)
+    path = os.path.join(DATA, name)
+    if not os.path.exists(path) or os.path.getsize(path) != size:
+        with open(path + ".tmp", "wb") as f:
+            f.write(random.Random(seed).randbytes(size))
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def crc(path):
+    with open(path, "rb") as f:
+        return "%08x" % zlib.crc32(f.read())
+
+
+class Case:
+    """One run: hvrun arguments, the exit status it must end with, and checks
+    on what it printed (regexes that must / must not match the console or the
+    runner's own messages, and an optional function returning an error)."""
+
+    def __init__(self, name, argv, status, must=(), must_not=(), runner_must=(), check=None,
+                 timeout=60, env=None):
+        self.name, self.argv, self.status = name, argv, status
+        self.must, self.must_not, self.runner_must = must, must_not, runner_must
+        self.check, self.timeout, self.env = check, timeout, env
+
+    def run(self):
+        log = os.path.join(OUT, self.name + ".log")
+        if os.path.exists(log):
+            os.remove(log)
+        argv = [HVRUN, "--quiet", "--log", log, "--timeout", str(self.timeout)] + self.argv
+        env = dict(os.environ, **(self.env or {}))
+        start = time.monotonic()
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=env, timeout=self.timeout + 120)
+        seconds = time.monotonic() - start
+        console = open(log).read() if os.path.exists(log) else ""
+        with open(os.path.join(OUT, self.name + ".runner"), "w") as f:
+            f.write(" ".join(argv) + "\n" + p.stdout + p.stderr)
+        return self.judge(p.returncode, console, p.stderr), seconds, log
+
+    def judge(self, status, console, runner):
+        errors = []
+        if status != self.status:
+            errors.append("exit status %d, expected %d (%s)" % (status, self.status, last_line(runner)))
+        for pat in self.must:
+            if not re.search(pat, console, re.M):
+                errors.append("console lacks /%s/" % pat)
+        for pat in self.must_not:
+            if re.search(pat, console, re.M):
+                errors.append("console has /%s/" % pat)
+        for pat in self.runner_must:
+            if not re.search(pat, runner, re.M):
+                errors.append("runner output lacks /%s/ (it said: %s)" % (pat, last_line(runner)))
+        if self.check and not errors:
+            err = self.check(console)
+            if err:
+                errors.append(err)
+        return errors
+
+
+def last_line(text):
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    return lines[-1] if lines else "nothing"
+
+
+def run_all(cases, jobs):
+    os.makedirs(OUT, exist_ok=True)
+    passed = failed = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [(c, pool.submit(c.run)) for c in cases]
+        for case, fut in futures:
+            try:
+                errors, seconds, log = fut.result()
+            except Exception as e:  # a test harness problem is a failure too
+                errors, seconds, log = ["harness error: %r" % e], 0, "-"
+            if errors:
+                failed += 1
+                print("FAIL %s (%.1f s): %s\n     log: %s" % (case.name, seconds, "; ".join(errors), log),
+                      flush=True)
+            else:
+                passed += 1
+                print("ok   %s (%.1f s)" % (case.name, seconds), flush=True)
+    return passed, failed

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""run_checks.py: `make check`. Runs every test suite of the kit in turn, shows
+their output, and ends with one line: "check: N passed, M failed".
+
+A suite that crashes before printing its own summary counts as one failure.
+"""
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = sys.executable
+
+SUITES = [
+    # (name, command, how to read its summary)
+    ("unit", ["make", "--no-print-directory", "unit-check"], "plain"),
+    ("tools", [PY, "-m", "unittest", "discover", "-s", "tests/tools", "-p", "test_*.py"], "unittest"),
+    ("integration", [PY, "tests/integration/boot_tests.py"], "plain"),
+]
+
+PLAIN_RE = re.compile(r"^\w+: (\d+) passed, (\d+) failed", re.M)
+
+
+def read_plain(out):
+    m = list(PLAIN_RE.finditer(out))
+    return (int(m[-1].group(1)), int(m[-1].group(2))) if m else None
+
+
+def read_unittest(out):
+    ran = re.search(r"^Ran (\d+) tests?", out, re.M)
+    if not ran:
+        return None
+    total = int(ran.group(1))
+    bad = sum(int(n) for n in re.findall(r"(?:failures|errors)=(\d+)", out))
+    skipped = sum(int(n) for n in re.findall(r"skipped=(\d+)", out))
+    return total - bad - skipped, bad
+
+
+def run_suite(name, cmd, kind):
+    print("== %s: %s" % (name, " ".join(cmd)), flush=True)
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = []
+    for line in p.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        out.append(line)
+    p.wait()
+    text = "".join(out)
+    counts = read_plain(text) if kind == "plain" else read_unittest(text)
+    if counts is None:
+        print("== %s: no summary (exit status %d): counted as one failure" % (name, p.returncode))
+        return 0, 1
+    passed, failed = counts
+    if p.returncode != 0 and failed == 0:
+        print("== %s: exit status %d with no failed test: counted as one failure" % (name, p.returncode))
+        failed = 1
+    return passed, failed
+
+
+def main():
+    total_p = total_f = 0
+    rows = []
+    for name, cmd, kind in SUITES:
+        p, f = run_suite(name, cmd, kind)
+        rows.append((name, p, f))
+        total_p += p
+        total_f += f
+    print()
+    for name, p, f in rows:
+        print("   %-12s %4d passed, %d failed" % (name, p, f))
+    print("check: %d passed, %d failed" % (total_p, total_f))
+    return 1 if total_f else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
