@@ -179,10 +179,10 @@ def run(a, modules, run_dir, log):
         result.notes = emulator_notes(emu_log)
     if result.status == outcome.EMULATOR_DIED:
         result.notes += emu_out.strip().splitlines()[-5:]
-    return result, seconds, watch.first_output
+    return result, seconds, watch.first_line
 
 
-def report(a, result, seconds, first_output):
+def report(a, result, seconds, first_line):
     say = sys.stderr.write
     say("hvrun: %s (%s, %s route, %.2f s)\n" % (result.summary, a.emu, a.boot, seconds))
     if result.detail:
@@ -193,7 +193,8 @@ def report(a, result, seconds, first_output):
         with open(a.json, "w") as f:
             json.dump({"outcome": result.name, "status": result.status, "summary": result.summary,
                        "seconds": round(seconds, 3),
-                       "first_output_seconds": None if first_output is None else round(first_output, 3),
+                       "first_line": first_line and first_line[1],
+                       "first_line_seconds": first_line and round(first_line[0], 3),
                        "emulator": a.emu, "boot": a.boot}, f, indent=1)
             f.write("\n")
 
@@ -211,7 +212,7 @@ def main(argv=None):
         if a.log:
             os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
             log = open(a.log, "w")
-        result, seconds, first_output = run(a, modules, run_dir, log)
+        result, seconds, first_line = run(a, modules, run_dir, log)
     except (UsageError, images.ImageError, emulators.EmulatorError) as e:
         sys.stderr.write("hvrun: error: %s\n" % e)
         return outcome.USAGE
@@ -225,5 +226,5 @@ def main(argv=None):
             sys.stderr.write("hvrun: kept %s\n" % run_dir)
         else:
             shutil.rmtree(run_dir, ignore_errors=True)
-    report(a, result, seconds, first_output)
+    report(a, result, seconds, first_line)
     return result.status

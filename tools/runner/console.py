@@ -10,7 +10,7 @@ import time
 
 from . import outcome
 
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.01
 # After POWEROFF the emulator should exit at once; after PANIC the component
 # still prints registers and a backtrace before it powers off.
 GRACE_AFTER_POWEROFF = 5.0
@@ -24,7 +24,7 @@ class Watch:
         self.log = log
         self.pos = 0
         self.text = ""
-        self.first_output = None  # seconds from start to the first byte
+        self.first_line = None  # (seconds from start, text) of the first whole line
 
     def poll(self, elapsed):
         try:
@@ -36,10 +36,10 @@ class Watch:
         if not data:
             return
         self.pos += len(data)
-        if self.first_output is None:
-            self.first_output = elapsed
         s = data.decode("utf-8", "replace").replace("\r", "")
         self.text += s
+        if self.first_line is None and "\n" in self.text:
+            self.first_line = (elapsed, self.text.split("\n", 1)[0])
         if self.echo:
             sys.stdout.write(s)
             sys.stdout.flush()
