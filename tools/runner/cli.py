@@ -188,6 +188,8 @@ def report(a, result, seconds, first_line):
     if result.detail:
         say("hvrun:   %s\n" % result.detail)
     for line in result.notes:
+        if line == result.detail:
+            continue
         say("hvrun:   %s: %s\n" % (a.emu, line))
     if a.json:
         with open(a.json, "w") as f:
