@@ -1,0 +1,55 @@
+# hv/: the hypervisor, a 64-bit Multiboot v1 kernel (see hv/README.md).
+#
+#   make build/hv/hv.elf
+#
+# Linked twice so that panics print function names: the first link has an
+# empty symbol table; tools/ksyms.py turns its function symbols into a table
+# that the second link embeds (in .ksyms, after all code and data, so no
+# function moves), and then checks that no function did move.
+
+HV_ELF := $(BUILD)/hv/hv.elf
+
+HV_SRCS := $(wildcard hv/*.c hv/*.S)
+HV_OBJS := $(patsubst hv/%,$(BUILD)/hv/%.o,$(HV_SRCS)) \
+           $(patsubst lib/%,$(BUILD)/hv/lib/%.o,$(LIB_SRCS))
+HV_LDSCRIPT := hv/linker.ld
+HV_CPPFLAGS := -Ihv -Ilib
+# Silence binutils >= 2.39's warning about the deliberate RWX segment, where
+# the linker knows the option (older ones neither warn nor know it).
+HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -T $(HV_LDSCRIPT) \
+              $(shell $(LD64) --help 2>/dev/null | grep -q no-warn-rwx-segments && echo --no-warn-rwx-segments)
+
+$(BUILD)/hv/%.c.o: hv/%.c
+	@mkdir -p $(@D)
+	$(CC64) $(CFLAGS64) $(HV_CPPFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hv/%.S.o: hv/%.S
+	@mkdir -p $(@D)
+	$(CC64) $(CFLAGS64) $(HV_CPPFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hv/lib/%.c.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC64) $(CFLAGS64) $(HV_CPPFLAGS) -MMD -MP -c $< -o $@
+
+# The symbol tables: empty for the first link, real for the second.
+$(BUILD)/hv/ksyms_empty.S: tools/ksyms.py
+	@mkdir -p $(@D)
+	$(PYTHON) tools/ksyms.py --empty > $@
+
+$(BUILD)/hv/ksyms_table.S: $(BUILD)/hv/hv.pass1.elf tools/ksyms.py
+	$(PYTHON) tools/ksyms.py --nm $(NM64) $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/hv/ksyms_%.o: $(BUILD)/hv/ksyms_%.S
+	$(CC64) $(CFLAGS64) -c $< -o $@
+
+$(BUILD)/hv/hv.pass1.elf: $(HV_OBJS) $(BUILD)/hv/ksyms_empty.o $(HV_LDSCRIPT)
+	$(LD64) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(BUILD)/hv/ksyms_empty.o
+
+$(HV_ELF): $(HV_OBJS) $(BUILD)/hv/ksyms_table.o $(HV_LDSCRIPT) $(BUILD)/hv/hv.pass1.elf
+	$(LD64) $(HV_LDFLAGS) -o $@.tmp $(HV_OBJS) $(BUILD)/hv/ksyms_table.o
+	$(PYTHON) tools/ksyms.py --nm $(NM64) --verify $(BUILD)/hv/hv.pass1.elf $@.tmp
+	@if command -v grub-file >/dev/null 2>&1 && ! grub-file --is-x86-multiboot $@.tmp; then \
+		echo "hv.mk: $@ has no valid Multiboot v1 header (grub-file)" >&2; exit 1; fi
+	mv $@.tmp $@
+
+-include $(HV_OBJS:.o=.d)

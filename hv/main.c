@@ -1,0 +1,117 @@
+/*
+ * main.c: hv_main, the hypervisor's C entry point (64-bit long mode, ring 0,
+ * interrupts off, one CPU). boot.S calls it with the two values a Multiboot
+ * loader leaves in EAX and EBX.
+ *
+ * It brings the machine up in the order each step needs the previous one:
+ * console, descriptor tables (so faults are reported), boot information,
+ * options, memory. The console lines it prints are a contract: the runner
+ * and the kit's tests read them (see hv/README.md).
+ */
+#include "crc32.h"
+#include "fault.h"
+#include "gdt.h"
+#include "idt.h"
+#include "image.h"
+#include "memory.h"
+#include "multiboot.h"
+#include "options.h"
+#include "panic.h"
+#include "poweroff.h"
+#include "printf.h"
+#include "serial.h"
+#include "x86.h"
+
+void hv_main(uint32_t magic, uint32_t mbi_pa);
+
+static struct boot_info boot;   /* large: keep it off the stack */
+static struct hv_options options;
+
+static void print_memory_map(const struct boot_info *bi)
+{
+    printf("hv: memory %llu KiB usable in %u regions\n",
+           (unsigned long long)(boot_usable_bytes(bi) / 1024), boot_usable_regions(bi));
+    if (bi->mmap_from_mem_fields)
+        printf("hv: the loader gave no memory map: built from mem_lower/mem_upper\n");
+    for (unsigned i = 0; i < bi->mmap_count; i++)
+        printf("hv: mmap 0x%016llx-0x%016llx %s\n", (unsigned long long)bi->mmap[i].start,
+               (unsigned long long)bi->mmap[i].end, mmap_type_name(bi->mmap[i].type));
+}
+
+static void parse_options(const char *cmdline)
+{
+    static char err[256];
+    if (!options_parse(cmdline, &options, err, sizeof(err)))
+        panic("%s", err);
+    printf("hv: options mem=%s cpu=%s vms=%u guestmem=%u test='%s' fault=%s\n",
+           options_value_name("mem", options.mem), options_value_name("cpu", options.cpu),
+           options.vms, options.guestmem_mib, options.test,
+           options_value_name("fault", options.fault));
+}
+
+static void print_modules(const struct boot_info *bi)
+{
+    for (unsigned i = 0; i < bi->module_count; i++) {
+        const struct boot_module *m = &bi->modules[i];
+        uint64_t size = m->end - m->start;
+        printf("hv: module %u start=0x%08llx size=%llu crc32=%08x string='%s'\n", i,
+               (unsigned long long)m->start, (unsigned long long)size,
+               crc32(phys_ptr(m->start, size), size), m->string);
+    }
+}
+
+/* Module 0 is the guest kernel: a Multiboot v1 kernel, as an ELF file. Say
+ * now if it is something else (a common mistake: a flat binary). */
+static void check_guest_kernel(const struct boot_info *bi)
+{
+    if (bi->module_count == 0) {
+        printf("hv: no guest kernel module given\n");
+        return;
+    }
+    const struct boot_module *m = &bi->modules[0];
+    uint64_t size = m->end - m->start;
+    const uint8_t *bytes = phys_ptr(m->start, size);
+    struct image_info img;
+    image_inspect(bytes, size, &img);
+    if (!img.is_elf && !img.has_multiboot)
+        panic("module 0 ('%s') is not an ELF file (it starts with %02x %02x %02x %02x) and has "
+              "no Multiboot header: pass the guest kernel as an ELF file", m->string,
+              size > 0 ? bytes[0] : 0, size > 1 ? bytes[1] : 0, size > 2 ? bytes[2] : 0,
+              size > 3 ? bytes[3] : 0);
+    if (img.is_elf)
+        printf("hv: guest kernel: module 0 is an ELF%u file", img.elf_bits);
+    else
+        printf("hv: guest kernel: module 0 is not an ELF file");
+    if (img.has_multiboot)
+        printf(", Multiboot header at offset 0x%x (flags 0x%08x)\n", img.multiboot_offset,
+               img.multiboot_flags);
+    else
+        printf(", no Multiboot header\n");
+}
+
+void hv_main(uint32_t magic, uint32_t mbi_pa)
+{
+    uint64_t tsc = rdtsc();   /* first: the boot-time benchmark figure */
+    serial_init();
+    printf("hv: hvlab hypervisor (x86-64), tsc=%llu\n", (unsigned long long)tsc);
+    gdt_init();
+    idt_init();
+
+    if (!multiboot_parse(&boot, magic, mbi_pa, phys_ptr))
+        panic("%s", boot.error);
+    printf("hv: loader '%s'\n", boot.loader);
+    printf("hv: cmdline '%s'\n", boot.cmdline);
+    parse_options(boot.cmdline);
+    print_memory_map(&boot);
+    print_modules(&boot);
+    check_guest_kernel(&boot);
+
+    memory_init(&boot);
+    printf("hv: pmm %llu pages free of %llu\n", (unsigned long long)pmm_free_count(&hv_pmm),
+           (unsigned long long)pmm_usable_count(&hv_pmm));
+    heap_self_check();
+
+    fault_inject(options.fault);
+    printf("hv: VMX bring-up is lab 1, not built yet: no guest started\n");
+    poweroff(POWEROFF_OK);
+}

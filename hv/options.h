@@ -1,0 +1,35 @@
+/*
+ * options.h: the hypervisor's command-line options, parsed once into a
+ * struct (a pure module: any mode, also the host unit tests).
+ *
+ * The Multiboot command line is "<kernel path> name=value name=value ...":
+ * GRUB and QEMU put the kernel's own path first. The table in options.c
+ * lists every option with its description and allowed values; options for
+ * later labs are parsed and stored already, and used by those labs.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+enum mem_mode { MEM_EPT, MEM_SHADOW };
+enum cpu_mode { CPU_HVM, CPU_DEPRIVILEGED };
+enum fault_kind { FAULT_NONE, FAULT_PANIC, FAULT_PAGEFAULT, FAULT_DIVIDE, FAULT_TRIPLEFAULT, FAULT_HANG };
+
+#define OPTIONS_TEST_NAME_MAX 64
+
+struct hv_options {
+    enum mem_mode mem;        /* mem=ept|shadow: how guest memory is virtualised (labs 1, 2) */
+    enum cpu_mode cpu;        /* cpu=hvm|deprivileged: how the guest kernel runs (labs 1, 3) */
+    char test[OPTIONS_TEST_NAME_MAX];  /* test=NAME: passed on to the guest ("" = none) */
+    unsigned vms;             /* vms=N: number of VMs, 1..4 (lab 4) */
+    unsigned guestmem_mib;    /* guestmem=MiB: RAM per guest */
+    enum fault_kind fault;    /* fault=...: fail on purpose, to test the runner */
+};
+
+/* Defaults, then the options of cmdline (its first word is skipped as the
+ * kernel's path unless it contains '='). Returns false on an unknown option
+ * or a bad value, with the reason in err (for "PANIC hv: <err>"). */
+bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_t errlen);
+
+/* "ept", "hvm", "panic": the value an enum option holds, for printing. */
+const char *options_value_name(const char *option, unsigned value);

@@ -1,0 +1,36 @@
+/*
+ * trap.h: the trap frame, the registers of an interrupted context as isr.S
+ * saves them (64-bit, ring 0). panic() fills the same struct with the
+ * registers of its caller, so one printer serves both.
+ *
+ * The layout is the stack, lowest address first: the general-purpose
+ * registers isr.S pushes, then the vector number and error code, then what
+ * the CPU pushed (SDM vol. 3, 6.14.2 "64-Bit Mode Stack Frame").
+ */
+#pragma once
+
+/* Byte offsets for isr.S; trap.c checks them against the struct. */
+#define TF_RAX    112
+#define TF_VECTOR 120
+#define TF_RIP    136
+#define TF_SIZE   176
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rdi, rsi, rbp, rdx, rcx, rbx, rax;
+    uint64_t vector;      /* pushed by the stub */
+    uint64_t error_code;  /* pushed by the CPU, or 0 by the stub */
+    uint64_t rip, cs, rflags, rsp, ss;  /* pushed by the CPU */
+};
+
+/* Called by isr.S for every exception vector (0-31). In the base hypervisor
+ * each one is fatal: it prints the PANIC report and powers off. */
+void trap_handler(struct trap_frame *tf);
+
+/* The name and mnemonic of an exception vector ("page fault", "#PF"). */
+const char *exception_name(unsigned vector);
+const char *exception_mnemonic(unsigned vector);
+#endif

@@ -1,0 +1,61 @@
+/*
+ * x86.h: x86-64 architectural constants and the privileged instructions C
+ * cannot express, as one-line inline functions. Used by the hypervisor
+ * (64-bit, ring 0); the constants are also visible to assembly files.
+ */
+#pragma once
+
+/* Control registers (SDM vol. 3, 2.5 "Control Registers"). */
+#define CR0_PE   (1 << 0)
+#define CR0_WP   (1 << 16)
+#define CR0_PG   0x80000000
+#define CR4_PAE  (1 << 5)
+
+/* IA32_EFER (SDM vol. 3, 2.2.1 "Extended Feature Enable Register"). */
+#define MSR_EFER 0xC0000080
+#define EFER_LME (1 << 8)    /* long mode enable */
+#define EFER_LMA (1 << 10)   /* long mode active (read-only) */
+
+/* Paging-structure entry bits (SDM vol. 3, 4.5 "4-Level Paging"). */
+#define PTE_PRESENT (1 << 0)
+#define PTE_WRITE   (1 << 1)
+#define PTE_LARGE   (1 << 7) /* PS: a PDE maps a 2 MiB page */
+
+#define PAGE_SIZE 4096
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+
+/* The operand of LGDT and LIDT: a 16-bit limit then a 64-bit base
+ * (SDM vol. 3, 3.5.1 "Segment Descriptor Tables"). */
+struct descriptor_table_pointer {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+static inline void lgdt(const struct descriptor_table_pointer *p) { __asm__ volatile("lgdt %0" : : "m"(*p)); }
+static inline void lidt(const struct descriptor_table_pointer *p) { __asm__ volatile("lidt %0" : : "m"(*p)); }
+static inline void ltr(uint16_t selector) { __asm__ volatile("ltr %0" : : "r"(selector)); }
+
+static inline void disable_interrupts(void) { __asm__ volatile("cli"); }
+static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+#endif

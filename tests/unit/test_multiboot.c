@@ -1,0 +1,258 @@
+/*
+ * test_multiboot.c: hv/multiboot.c, the Multiboot information parser, on
+ * synthetic information laid out in a buffer that stands for physical
+ * memory [BASE, BASE + sizeof(mem)).
+ */
+#include "unit.h"
+#include "multiboot.h"
+#include <string.h>
+
+#define BASE 0x10000u
+
+static _Alignas(16) unsigned char mem[16384];
+static struct boot_info bi;
+
+/* The parser's only way into "physical memory". */
+static const void *map(uint64_t pa, uint64_t len)
+{
+    if (pa < BASE || pa - BASE > sizeof(mem) || len > sizeof(mem) - (pa - BASE))
+        return NULL;
+    return mem + (pa - BASE);
+}
+
+/* Offsets in mem of the pieces of a typical boot. */
+enum { MBI = 0x0, CMDLINE = 0x100, LOADER = 0x200, MMAP = 0x300, MODS = 0x400,
+       MOD0_STR = 0x500, MOD1_STR = 0x600, MOD0 = 0x1000, MOD1 = 0x2000 };
+
+static struct multiboot_info *info(void) { return (struct multiboot_info *)(mem + MBI); }
+
+static void put_string(unsigned off, const char *s) { strcpy((char *)mem + off, s); }
+
+static void put_mmap_entry(unsigned *off, uint32_t size, uint64_t base, uint64_t len, uint32_t type)
+{
+    struct multiboot_mmap_entry e = { size, base, len, type };
+    memcpy(mem + *off, &e, sizeof(e));
+    *off += size + 4;
+}
+
+/* A boot like GRUB's: loader name, command line, a memory map, two modules. */
+static int setup(void **state)
+{
+    (void)state;
+    memset(mem, 0, sizeof(mem));
+    struct multiboot_info *m = info();
+    m->flags = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP | MB_INFO_LOADER_NAME;
+    m->mem_lower = 639;
+    m->mem_upper = 261120;
+    put_string(CMDLINE, "/boot/hv.elf mem=ept");
+    m->cmdline = BASE + CMDLINE;
+    put_string(LOADER, "GRUB 2.06");
+    m->boot_loader_name = BASE + LOADER;
+
+    unsigned off = MMAP;
+    put_mmap_entry(&off, 20, 0, 0x9fc00, MMAP_USABLE);
+    put_mmap_entry(&off, 20, 0x9fc00, 0x400, MMAP_RESERVED);
+    put_mmap_entry(&off, 20, 0x100000, 0xfee0000, MMAP_USABLE);
+    put_mmap_entry(&off, 20, 0xfffc0000, 0x40000, 7);   /* unknown type */
+    m->mmap_addr = BASE + MMAP;
+    m->mmap_length = off - MMAP;
+
+    struct multiboot_module *mods = (struct multiboot_module *)(mem + MODS);
+    mods[0] = (struct multiboot_module){ BASE + MOD0, BASE + MOD0 + 100, BASE + MOD0_STR, 0 };
+    mods[1] = (struct multiboot_module){ BASE + MOD1, BASE + MOD1 + 4096, BASE + MOD1_STR, 0 };
+    put_string(MOD0_STR, "/boot/kernel.elf console=com1");
+    put_string(MOD1_STR, "/boot/init");
+    m->mods_count = 2;
+    m->mods_addr = BASE + MODS;
+    return 0;
+}
+
+static bool parse(void) { return multiboot_parse(&bi, MULTIBOOT_BOOTLOADER_MAGIC, BASE + MBI, map); }
+
+static bool used_contains(uint64_t start, uint64_t end)
+{
+    for (unsigned i = 0; i < bi.used_count; i++)
+        if (bi.used[i].start <= start && end <= bi.used[i].end)
+            return true;
+    return false;
+}
+
+static void test_wrong_magic_is_refused(void **state)
+{
+    (void)state;
+    assert_false(multiboot_parse(&bi, 0x36d76289, BASE + MBI, map));   /* Multiboot 2's */
+    assert_non_null(strstr(bi.error, "not booted by a Multiboot loader"));
+    assert_non_null(strstr(bi.error, "EAX=0x36d76289"));
+}
+
+static void test_unreadable_info_is_refused(void **state)
+{
+    (void)state;
+    assert_false(multiboot_parse(&bi, MULTIBOOT_BOOTLOADER_MAGIC, 0x500, map));
+    assert_non_null(strstr(bi.error, "0x00000500"));
+}
+
+static void test_strings_are_copied(void **state)
+{
+    (void)state;
+    assert_true(parse());
+    assert_string_equal(bi.loader, "GRUB 2.06");
+    assert_string_equal(bi.cmdline, "/boot/hv.elf mem=ept");
+    memset(mem + CMDLINE, 'X', 8);   /* the copy must not follow the original */
+    assert_string_equal(bi.cmdline, "/boot/hv.elf mem=ept");
+}
+
+static void test_missing_strings_have_defaults(void **state)
+{
+    (void)state;
+    info()->flags &= ~(MB_INFO_CMDLINE | MB_INFO_LOADER_NAME);
+    assert_true(parse());
+    assert_string_equal(bi.loader, "unknown");
+    assert_string_equal(bi.cmdline, "");
+}
+
+static void test_memory_map(void **state)
+{
+    (void)state;
+    assert_true(parse());
+    assert_int_equal(bi.mmap_count, 4);
+    assert_false(bi.mmap_from_mem_fields);
+    assert_int_equal(bi.mmap[2].start, 0x100000);
+    assert_int_equal(bi.mmap[2].end, 0x100000 + 0xfee0000);
+    assert_int_equal(bi.mmap[3].type, 7);
+    assert_string_equal(mmap_type_name(bi.mmap[3].type), "reserved");
+    assert_int_equal(boot_usable_regions(&bi), 2);
+    assert_int_equal(boot_usable_bytes(&bi), 0x9fc00 + 0xfee0000);
+}
+
+static void test_mmap_entries_follow_their_size_field(void **state)
+{
+    (void)state;
+    /* Entries of 24 bytes (size = 24): a loader may pad them. */
+    unsigned off = MMAP;
+    put_mmap_entry(&off, 24, 0x1000, 0x1000, MMAP_ACPI);
+    put_mmap_entry(&off, 24, 0x100000, 0x100000, MMAP_USABLE);
+    info()->mmap_length = off - MMAP;
+    assert_true(parse());
+    assert_int_equal(bi.mmap_count, 2);
+    assert_int_equal(bi.mmap[1].start, 0x100000);
+    assert_int_equal(bi.mmap[1].type, MMAP_USABLE);
+}
+
+static void test_truncated_mmap_is_refused(void **state)
+{
+    (void)state;
+    info()->mmap_length = 30;   /* one entry and a half */
+    assert_false(parse());
+    assert_non_null(strstr(bi.error, "truncated"));
+}
+
+static void test_mem_fields_without_map(void **state)
+{
+    (void)state;
+    info()->flags &= ~MB_INFO_MEM_MAP;
+    assert_true(parse());
+    assert_true(bi.mmap_from_mem_fields);
+    assert_int_equal(bi.mmap_count, 2);
+    assert_int_equal(bi.mmap[0].end, 639 * 1024);
+    assert_int_equal(bi.mmap[1].start, 0x100000);
+    assert_int_equal(bi.mmap[1].end, 0x100000 + 261120ULL * 1024);
+}
+
+static void test_no_memory_information_is_refused(void **state)
+{
+    (void)state;
+    info()->flags &= ~(MB_INFO_MEM_MAP | MB_INFO_MEMORY);
+    assert_false(parse());
+    assert_non_null(strstr(bi.error, "neither a memory map"));
+}
+
+static void test_modules_are_copied(void **state)
+{
+    (void)state;
+    assert_true(parse());
+    assert_int_equal(bi.module_count, 2);
+    assert_int_equal(bi.modules[0].start, BASE + MOD0);
+    assert_int_equal(bi.modules[0].end, BASE + MOD0 + 100);
+    assert_string_equal(bi.modules[0].string, "/boot/kernel.elf console=com1");
+    assert_string_equal(bi.modules[1].string, "/boot/init");
+}
+
+static void test_everything_the_loader_gave_is_recorded_as_used(void **state)
+{
+    (void)state;
+    assert_true(parse());
+    assert_true(used_contains(BASE + MBI, BASE + MBI + sizeof(struct multiboot_info)));
+    assert_true(used_contains(BASE + CMDLINE, BASE + CMDLINE + strlen("/boot/hv.elf mem=ept") + 1));
+    assert_true(used_contains(BASE + LOADER, BASE + LOADER + 10));
+    assert_true(used_contains(BASE + MMAP, BASE + MMAP + info()->mmap_length));
+    assert_true(used_contains(BASE + MODS, BASE + MODS + 2 * sizeof(struct multiboot_module)));
+    assert_true(used_contains(BASE + MOD0_STR, BASE + MOD0_STR + 10));
+    assert_true(used_contains(BASE + MOD1_STR, BASE + MOD1_STR + 11));
+    assert_true(used_contains(BASE + MOD0, BASE + MOD0 + 100));
+    assert_true(used_contains(BASE + MOD1, BASE + MOD1 + 4096));
+    assert_false(used_contains(BASE + 0x3000, BASE + 0x3001));
+}
+
+static void test_bad_modules_are_refused(void **state)
+{
+    (void)state;
+    struct multiboot_module *mods = (struct multiboot_module *)(mem + MODS);
+    mods[1].mod_end = mods[1].mod_start - 1;
+    assert_false(parse());
+    assert_non_null(strstr(bi.error, "module 1 ends"));
+
+    setup(NULL);
+    info()->mods_count = BOOT_MODULES_MAX + 1;
+    assert_false(parse());
+    assert_non_null(strstr(bi.error, "at most 16"));
+
+    setup(NULL);
+    mods[0].mod_end = BASE + sizeof(mem) + 1;   /* beyond readable memory */
+    assert_false(parse());
+    assert_non_null(strstr(bi.error, "module 0"));
+}
+
+static void test_overlong_string_is_refused(void **state)
+{
+    (void)state;
+    memset(mem + 0x3000, 'a', BOOT_CMDLINE_MAX + 10);
+    info()->cmdline = BASE + 0x3000;
+    assert_false(parse());
+    assert_non_null(strstr(bi.error, "command line"));
+    assert_non_null(strstr(bi.error, "longer than 1023"));
+}
+
+static void test_type_names(void **state)
+{
+    (void)state;
+    assert_string_equal(mmap_type_name(MMAP_USABLE), "usable");
+    assert_string_equal(mmap_type_name(MMAP_RESERVED), "reserved");
+    assert_string_equal(mmap_type_name(MMAP_ACPI), "acpi");
+    assert_string_equal(mmap_type_name(MMAP_NVS), "nvs");
+    assert_string_equal(mmap_type_name(MMAP_BAD), "bad");
+    assert_string_equal(mmap_type_name(0), "reserved");
+}
+
+#define T(name) cmocka_unit_test_setup(name, setup)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_wrong_magic_is_refused),
+        T(test_unreadable_info_is_refused),
+        T(test_strings_are_copied),
+        T(test_missing_strings_have_defaults),
+        T(test_memory_map),
+        T(test_mmap_entries_follow_their_size_field),
+        T(test_truncated_mmap_is_refused),
+        T(test_mem_fields_without_map),
+        T(test_no_memory_information_is_refused),
+        T(test_modules_are_copied),
+        T(test_everything_the_loader_gave_is_recorded_as_used),
+        T(test_bad_modules_are_refused),
+        T(test_overlong_string_is_refused),
+        T(test_type_names),
+    };
+    return RUN_UNIT_TESTS("multiboot", tests);
+}

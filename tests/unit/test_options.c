@@ -1,0 +1,179 @@
+/*
+ * test_options.c: hv/options.c, the command-line parser, with good command
+ * lines, unknown options and bad values, and the exact messages the
+ * hypervisor panics with.
+ */
+#include "unit.h"
+#include "options.h"
+#include <stdio.h>
+#include <string.h>
+
+static struct hv_options o;
+static char err[256];
+
+static bool parse(const char *cmdline)
+{
+    memset(&o, 0xAA, sizeof(o));   /* prove the defaults are written */
+    return options_parse(cmdline, &o, err, sizeof(err));
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    assert_true(parse(""));
+    assert_int_equal(o.mem, MEM_EPT);
+    assert_int_equal(o.cpu, CPU_HVM);
+    assert_string_equal(o.test, "");
+    assert_int_equal(o.vms, 1);
+    assert_int_equal(o.guestmem_mib, 32);
+    assert_int_equal(o.fault, FAULT_NONE);
+    assert_string_equal(err, "");
+}
+
+static void test_kernel_path_first_word_is_skipped(void **state)
+{
+    (void)state;
+    assert_true(parse("/boot/hv.elf mem=shadow"));   /* QEMU -kernel style */
+    assert_int_equal(o.mem, MEM_SHADOW);
+    assert_true(parse("hv.elf"));
+    assert_int_equal(o.mem, MEM_EPT);
+}
+
+static void test_first_word_with_equals_is_an_option(void **state)
+{
+    (void)state;
+    assert_true(parse("mem=shadow cpu=deprivileged"));   /* GRUB 2 style */
+    assert_int_equal(o.mem, MEM_SHADOW);
+    assert_int_equal(o.cpu, CPU_DEPRIVILEGED);
+}
+
+static void test_every_option(void **state)
+{
+    (void)state;
+    assert_true(parse("/hv  mem=shadow\tcpu=deprivileged test=cpuid-1.b vms=4 guestmem=1024 fault=triplefault "));
+    assert_int_equal(o.mem, MEM_SHADOW);
+    assert_int_equal(o.cpu, CPU_DEPRIVILEGED);
+    assert_string_equal(o.test, "cpuid-1.b");
+    assert_int_equal(o.vms, 4);
+    assert_int_equal(o.guestmem_mib, 1024);
+    assert_int_equal(o.fault, FAULT_TRIPLEFAULT);
+}
+
+static void test_each_fault_value(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "none", "panic", "pagefault", "divide", "triplefault", "hang" };
+    char line[64];
+    for (unsigned i = 0; i < 6; i++) {
+        snprintf(line, sizeof(line), "hv fault=%s", names[i]);
+        assert_true(parse(line));
+        assert_int_equal(o.fault, i);
+        assert_string_equal(options_value_name("fault", o.fault), names[i]);
+    }
+}
+
+static void test_later_option_wins(void **state)
+{
+    (void)state;
+    assert_true(parse("hv vms=2 vms=3"));
+    assert_int_equal(o.vms, 3);
+}
+
+static void test_unknown_option(void **state)
+{
+    (void)state;
+    assert_false(parse("/boot/hv.elf mem=ept x=1"));
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault)");
+    assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault)");
+    assert_false(parse("hv verbose"));
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault)");
+}
+
+static void test_bad_choice(void **state)
+{
+    (void)state;
+    assert_false(parse("hv mem=foo"));
+    assert_string_equal(err, "bad value 'foo' for option mem (allowed: ept, shadow)");
+    assert_false(parse("hv cpu=HVM"));   /* values are case-sensitive */
+    assert_string_equal(err, "bad value 'HVM' for option cpu (allowed: hvm, deprivileged)");
+    assert_false(parse("hv fault=crash"));
+    assert_string_equal(err, "bad value 'crash' for option fault "
+                             "(allowed: none, panic, pagefault, divide, triplefault, hang)");
+}
+
+static void test_missing_value(void **state)
+{
+    (void)state;
+    assert_false(parse("hv mem"));
+    assert_string_equal(err, "bad value '' for option mem (allowed: ept, shadow)");
+    assert_false(parse("hv mem="));
+    assert_string_equal(err, "bad value '' for option mem (allowed: ept, shadow)");
+}
+
+static void test_bad_numbers(void **state)
+{
+    (void)state;
+    assert_false(parse("hv vms=0"));
+    assert_string_equal(err, "bad value '0' for option vms (allowed: 1..4)");
+    assert_false(parse("hv vms=5"));
+    assert_false(parse("hv vms=2x"));
+    assert_false(parse("hv vms=-1"));
+    assert_false(parse("hv vms=99999999999999"));
+    assert_false(parse("hv guestmem=3"));
+    assert_string_equal(err, "bad value '3' for option guestmem (allowed: 4..1024)");
+    assert_true(parse("hv guestmem=4"));
+    assert_int_equal(o.guestmem_mib, 4);
+}
+
+static void test_bad_test_names(void **state)
+{
+    (void)state;
+    assert_false(parse("hv test=a/b"));
+    assert_string_equal(err, "bad value 'a/b' for option test "
+                             "(allowed: 1 to 63 letters, digits, '_', '-' or '.')");
+    char line[128] = "hv test=";
+    memset(line + 8, 'a', 64);   /* one too long */
+    line[72] = '\0';
+    assert_false(parse(line));
+    line[71] = '\0';             /* 63: just fits */
+    assert_true(parse(line));
+    assert_int_equal(strlen(o.test), 63);
+}
+
+static void test_small_error_buffer_is_safe(void **state)
+{
+    (void)state;
+    char small[12];
+    assert_false(options_parse("hv x=1", &o, small, sizeof(small)));
+    assert_string_equal(small, "unknown opt");
+}
+
+static void test_value_names(void **state)
+{
+    (void)state;
+    assert_string_equal(options_value_name("mem", MEM_SHADOW), "shadow");
+    assert_string_equal(options_value_name("cpu", CPU_HVM), "hvm");
+    assert_string_equal(options_value_name("mem", 7), "?");
+    assert_string_equal(options_value_name("vms", 1), "?");   /* not a choice */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_kernel_path_first_word_is_skipped),
+        cmocka_unit_test(test_first_word_with_equals_is_an_option),
+        cmocka_unit_test(test_every_option),
+        cmocka_unit_test(test_each_fault_value),
+        cmocka_unit_test(test_later_option_wins),
+        cmocka_unit_test(test_unknown_option),
+        cmocka_unit_test(test_bad_choice),
+        cmocka_unit_test(test_missing_value),
+        cmocka_unit_test(test_bad_numbers),
+        cmocka_unit_test(test_bad_test_names),
+        cmocka_unit_test(test_small_error_buffer_is_safe),
+        cmocka_unit_test(test_value_names),
+    };
+    return RUN_UNIT_TESTS("options", tests);
+}

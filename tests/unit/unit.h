@@ -1,0 +1,24 @@
+/*
+ * unit.h: what every host unit test includes (cmocka, and the one line each
+ * test binary ends with, which tests/unit/run.sh sums up).
+ */
+#pragma once
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Run the tests and print "unit-result <group> <passed> <failed>". The exit
+ * status is non-zero if any test failed. */
+#define RUN_UNIT_TESTS(group, tests) \
+    run_unit_tests(group, tests, sizeof(tests) / sizeof((tests)[0]))
+
+static inline int run_unit_tests(const char *group, const struct CMUnitTest *tests, size_t n)
+{
+    int failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
+    if (failed < 0 || (size_t)failed > n)
+        failed = (int)n;   /* the group itself failed: count every test */
+    print_message("unit-result %s %d %d\n", group, (int)n - failed, failed);
+    return failed != 0;
+}
