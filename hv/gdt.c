@@ -75,7 +75,8 @@ static void fill_tss(void)
 {
     tss.ist[IST_FAULT - 1] = (uint64_t)(uintptr_t)(fault_stack + FAULT_STACK_SIZE);
     /* An offset beyond the limit means "no I/O bitmap": ring 0 is never
-     * checked anyway (SDM vol. 3, 16.5.2 "I/O Permission Bit Map"). */
+     * checked anyway (SDM vol. 1, "I/O Permission Bit Map", in the chapter
+     * "Input/Output"). */
     tss.iomap_base = sizeof(tss);
 }
 

@@ -226,7 +226,9 @@ bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_
             continue;
         }
         size_t len = word_length(s);
-        /* The loader's first word is our own path (GRUB: "/boot/hv.elf"). */
+        /* QEMU -kernel and the kit's loader put our own path first;
+         * GRUB 2 passes only the arguments. A first word without '=' is
+         * therefore the path, and any other word an option. */
         bool is_path = first && !find_equals(s, len);
         first = false;
         if (!is_path && !parse_word(s, len, out, &m))

@@ -2,8 +2,10 @@
  * options.h: the hypervisor's command-line options, parsed once into a
  * struct (a pure module: any mode, also the host unit tests).
  *
- * The Multiboot command line is "<kernel path> name=value name=value ...":
- * GRUB and QEMU put the kernel's own path first. The table in options.c
+ * The Multiboot command line is "[kernel path] name=value name=value ...":
+ * QEMU -kernel and the kit's loader put the kernel's own path first, GRUB 2
+ * does not (measured: `multiboot /boot/hv.elf mem=ept` gives "mem=ept").
+ * The table in options.c
  * lists every option with its description and allowed values; options for
  * later labs are parsed and stored already, and used by those labs.
  */
