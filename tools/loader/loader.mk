@@ -3,7 +3,8 @@
 #   $(BUILD)/loader/boot.bin    the 512-byte boot sector (16-bit)
 #   $(BUILD)/loader/stage2.bin  stage2, a flat binary loaded at 0x8000
 # tools/mkimage.py --loader-dir $(LOADER_OUT) puts both on a disk image.
-# The .elf files next to them carry the symbols (Bochs: ldsym, gdb).
+# The .elf files next to them carry the symbols (gdb), the .sym files the
+# same for Bochs's debugger.
 
 LOADER_SRC := tools/loader
 LOADER_OUT := $(BUILD)/loader
@@ -46,8 +47,10 @@ $(LOADER_OUT)/boot.elf: $(LOADER_OUT)/boot.o
 $(LOADER_OUT)/stage2.elf: $(LOADER_STAGE2_OBJS) $(LOADER_OUT)/stage2.ld
 	$(LD32) -m elf_i386 -T $(LOADER_OUT)/stage2.ld -o $@ $(LOADER_STAGE2_OBJS) $(LIBGCC32)
 
+# The .sym file ("address name" lines) is for Bochs's debugger: ldsym global "FILE".
 $(LOADER_OUT)/%.bin: $(LOADER_OUT)/%.elf
 	$(OBJCOPY32) -O binary $< $@
+	$(NM32) -n $< | awk '{ print $$1, $$3 }' > $(@:.bin=.sym)
 
 .PHONY: loader
 loader: $(LOADER_BINS)
