@@ -135,7 +135,7 @@ def fake_qemu_dir():
 
 def error_cases(not_elf):
     return [
-        Case("error-emulator-dies", ["--emu", "qemu", GUEST], DIED,
+        Case("error-emulator-dies", ["--emu", "qemu", MBINFO], DIED,
              env={"PATH": fake_qemu_dir() + os.pathsep + os.environ["PATH"]},
              runner_must=[r"^hvrun: the emulator stopped without a power-off", r"simulated crash"]),
         Case("error-bad-runner-option", ["--emu", "vmware", GUEST], USAGE,

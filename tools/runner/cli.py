@@ -23,8 +23,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 EPILOG = """
 modules:
-  --module "FILE ARGS" passes FILE as a Multiboot module with the string
-  "/boot/FILE ARGS". Modules are guest kernels and programs: they must be ELF
+  --module "FILE ARGS" passes FILE as a Multiboot module whose string is
+  "/boot/NAME ARGS" (NAME: FILE's base name; "boot/NAME ARGS" with QEMU's -kernel). Modules are guest kernels and programs: they must be ELF
   files. --blob passes any file (not checked).
 
 exit status:
@@ -99,6 +99,7 @@ def check_elf(path):
 def validate(a):
     check_file(a.kernel, "kernel")
     a.kernel = os.path.abspath(a.kernel)
+    images.check_kernel(a.kernel)
     if a.timeout <= 0:
         raise UsageError("--timeout must be positive")
     if not 16 <= a.mem <= 4096:

@@ -1,8 +1,10 @@
 """images.py: build the bootable image for one run.
 
-Both routes give the kernel the same Multiboot contract: a command line whose
-first word is the kernel's path ("/boot/hv.elf mem=ept"), and modules whose
-strings are "<path> <args>", as GRUB passes them.
+Every route gives the kernel the same Multiboot contract: the command line
+holds the kernel's arguments ("mem=ept", as GRUB 2 passes it; QEMU's -kernel
+alone puts the kernel's path first), and each module's string is
+"<path> <args>" ("/boot/kernel.elf test=all"), so a kernel can tell its
+modules apart by name.
   fast: the kit's own loader on a raw disk image (tools/mkimage.py);
   grub: a GRUB ISO made by grub-mkrescue.
 """
@@ -45,15 +47,31 @@ def stage_direct(run, kernel, modules):
     return names[0][1:], [boot_string(n[1:], a) for (_, a), n in zip(modules, names[1:])]
 
 
-def build_fast(run, loader_dir, kernel, args, modules):
+def mkimage():
     sys.path.insert(0, TOOLS)
-    import mkimage  # tools/mkimage.py
+    import mkimage as m  # tools/mkimage.py
+    return m
+
+
+def check_kernel(path):
+    """Refuse, with mkimage's one-line reason, a kernel no Multiboot loader
+    could boot: every route then gives the same clear error."""
+    m = mkimage()
+    try:
+        with open(path, "rb") as f:
+            m.inspect_kernel(f.read())
+    except m.ImageError as e:
+        raise ImageError("kernel '%s': %s" % (path, e))
+
+
+def build_fast(run, loader_dir, kernel, args, modules):
+    m = mkimage()
     names = boot_names(kernel, modules)
     out = os.path.join(run, "disk.img")
     mods = [(path, boot_string(n, a)) for (path, a), n in zip(modules, names[1:])]
     try:
-        mkimage.build_image(out, kernel, boot_string(names[0], args), mods, loader_dir)
-    except mkimage.ImageError as e:
+        m.build_image(out, kernel, args, mods, loader_dir)
+    except m.ImageError as e:
         raise ImageError(str(e))
     return out
 
@@ -76,7 +94,9 @@ def build_grub(run, kernel, args, modules):
         shutil.copyfile(path, root + name)
     cfg = ["set timeout=0", "set default=0", 'menuentry "hvlab" {',
            "  multiboot %s %s" % (names[0], grub_quote(args))]
-    cfg += ["  module %s %s" % (n, grub_quote(a)) for (_, a), n in zip(modules, names[1:])]
+    # GRUB 2 passes a module only the words after its path: repeat the path
+    # so that the module's string starts with it, as on the other routes.
+    cfg += ["  module %s %s" % (n, grub_quote(boot_string(n, a))) for (_, a), n in zip(modules, names[1:])]
     cfg += ["  boot", "}"]
     with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
         f.write("\n".join(cfg) + "\n")
