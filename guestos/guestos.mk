@@ -1,4 +1,5 @@
-# guestos/: the toy guest OS, a 32-bit Multiboot v1 kernel (ELF32).
+# guestos/: the toy guest OS, a 32-bit Multiboot v1 kernel (ELF32), and its
+# user programs (tests, benchmarks), each an ELF32 file passed as a module.
 GUEST_KERNEL := $(BUILD)/guestos/kernel.elf
 
 GUEST_KERNEL_SRCS := $(wildcard guestos/kernel/*.c guestos/kernel/*.S)
@@ -17,4 +18,28 @@ $(GUEST_KERNEL): $(GUEST_OBJS) guestos/kernel/kernel.ld
 	$(LD32) -nostdlib -static -z max-page-size=0x1000 -T guestos/kernel/kernel.ld \
 		-o $@ $(GUEST_OBJS) $(LIBGCC32)
 
--include $(GUEST_OBJS:.o=.d)
+# User programs: guestos/user/NAME.c -> $(BUILD)/guestos/user/NAME.elf, each
+# linked with the user library (guestos/user/lib/) and lib/fmt.c, string.c.
+GUEST_ULIB_SRCS := $(wildcard guestos/user/lib/*.c guestos/user/lib/*.S) lib/fmt.c lib/string.c
+GUEST_ULIB_OBJS := $(patsubst %,$(BUILD)/guestos/uobj/%.o,$(GUEST_ULIB_SRCS))
+GUEST_PROG_SRCS := $(wildcard guestos/user/*.c)
+GUEST_PROGS := $(patsubst guestos/user/%.c,$(BUILD)/guestos/user/%.elf,$(GUEST_PROG_SRCS))
+GUEST_UCFLAGS = $(CFLAGS32) -Iguestos/user/lib
+
+$(BUILD)/guestos/uobj/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(CC32) $(GUEST_UCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guestos/uobj/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(CC32) $(GUEST_UCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guestos/user/%.elf: $(BUILD)/guestos/uobj/guestos/user/%.c.o $(GUEST_ULIB_OBJS) guestos/user/lib/user.ld
+	@mkdir -p $(@D)
+	$(LD32) -nostdlib -static -z max-page-size=0x1000 -T guestos/user/lib/user.ld \
+		-o $@ $< $(GUEST_ULIB_OBJS) $(LIBGCC32)
+
+.PHONY: guest-progs
+guest-progs: $(GUEST_PROGS)
+
+-include $(GUEST_OBJS:.o=.d) $(GUEST_ULIB_OBJS:.o=.d) $(GUEST_PROGS:$(BUILD)/guestos/user/%.elf=$(BUILD)/guestos/uobj/guestos/user/%.c.d)

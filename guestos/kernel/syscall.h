@@ -1,0 +1,28 @@
+/*
+ * syscall.h: system call numbers, shared by the kernel and the user library.
+ * A user program puts the number in EAX and the arguments in EBX, ECX, EDX,
+ * then executes INT 0x80; the result comes back in EAX (-1 on error).
+ */
+#pragma once
+
+#define SYS_exit      0     /* exit(status): status 0-255 */
+#define SYS_write     1     /* write(fd, buf, n) -> bytes written */
+#define SYS_read      2     /* read(fd, buf, n) -> bytes read, 0 at end of a pipe */
+#define SYS_fork      3     /* fork() -> child's pid in the parent, 0 in the child */
+#define SYS_spawn     4     /* spawn(name) -> pid of a new process running program `name` */
+#define SYS_wait      5     /* wait(&status) -> pid of an exited child, -1 if none */
+#define SYS_getpid    6     /* getpid() */
+#define SYS_yield     7     /* yield(): let another process run */
+#define SYS_sleep     8     /* sleep(ms) */
+#define SYS_time      9     /* time() -> milliseconds since boot */
+#define SYS_sbrk      10    /* sbrk(delta) -> the old end of the heap */
+#define SYS_pipe      11    /* pipe(fds[2]): fds[0] reads, fds[1] writes */
+#define SYS_close     12    /* close(fd) */
+#define SYS_freemem   13    /* freemem() -> free physical pages */
+#define SYS_virtprobe 14    /* virtprobe(&probe): kernel-mode virtualisation probes */
+#define NSYSCALLS     15
+
+/* wait()'s status of a process the kernel killed: 0x100 + exception vector
+ * (e.g. 0x10E: page fault or bad pointer, 0x100: divide error). */
+#define STATUS_KILLED(s)    ((s) >= 0x100)
+#define STATUS_TRAPNO(s)    ((s) - 0x100)

@@ -1,0 +1,121 @@
+/*
+ * trap.c: the IDT, and what the kernel does with each interrupt and
+ * exception. Every entry arrives through trapentry.S at trap(tf).
+ *
+ *   vectors 0-31    CPU exceptions: in a user process, a page fault may be
+ *                   a page to fill in (vm.c); anything else kills the
+ *                   process. In the kernel, any exception is a panic.
+ *   vectors 32-47   the PIC's IRQs: the timer preempts user processes.
+ *   vector 0x80     system calls (syscall.c).
+ */
+#include "defs.h"
+#include "mmu.h"
+#include "x86.h"
+#include "../../lib/printf.h"
+#include "../../lib/poweroff.h"
+
+#define T_PGFLT   14
+#define IRQ_BASE  32
+#define T_SYSCALL 0x80
+#define IRQ_TIMER 0
+#define IRQ_COM1  4
+
+extern uint32_t trap_vectors[48];
+extern char vector128[];
+static uint64_t idt[256];
+static int tick_pending;    /* a timer tick came: preempt on the way back to ring 3 */
+
+/* An IDT gate (SDM vol. 3, 6.11). Interrupt gates clear IF on entry; the
+ * system-call gate is a trap gate (IF stays as the user had it, so the
+ * kernel takes interrupts during system calls) that ring 3 may use. */
+static uint64_t make_gate(uint32_t handler, uint8_t type_attr)
+{
+    return (uint64_t)(handler & 0xFFFF) | (uint64_t)SEG_KCODE << 16 |
+           (uint64_t)type_attr << 40 | (uint64_t)(handler >> 16) << 48;
+}
+
+void init_traps(void)
+{
+    for (int v = 0; v < 48; v++)
+        idt[v] = make_gate(trap_vectors[v], 0x8E);             /* present, DPL 0, 32-bit interrupt gate */
+    idt[T_SYSCALL] = make_gate((uint32_t)vector128, 0xEF);    /* present, DPL 3, 32-bit trap gate */
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = {sizeof idt - 1, (uint32_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+uint32_t idt_address(void) { return (uint32_t)idt; }
+
+const char *trap_name(uint32_t trapno)
+{
+    static const char *const names[] = {
+        "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
+        "invalid opcode", "device not available", "double fault", "coprocessor overrun",
+        "invalid TSS", "segment not present", "stack fault", "general protection fault",
+        "page fault", "reserved", "x87 error", "alignment check", "machine check", "SIMD error",
+    };
+    return trapno < sizeof names / sizeof names[0] ? names[trapno] : "exception";
+}
+
+void dump_trapframe(const struct trapframe *tf)
+{
+    printf("  trap %u (%s) err=0x%x eip=0x%08x cs=0x%x eflags=0x%08x cr2=0x%08x\n",
+           tf->trapno, trap_name(tf->trapno), tf->err, tf->eip, tf->cs, tf->eflags, read_cr2());
+    printf("  eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n", tf->eax, tf->ebx, tf->ecx, tf->edx);
+    printf("  esi=0x%08x edi=0x%08x ebp=0x%08x esp=0x%08x cr3=0x%08x\n", tf->esi, tf->edi, tf->ebp,
+           (tf->cs & 3) == 3 ? tf->esp : (uint32_t)&tf->esp, read_cr3());
+}
+
+static void handle_irq(int irq)
+{
+    if (irq == 7 || irq == 15) {    /* spurious: the PIC that raised it wants no EOI */
+        if (irq == 15)
+            ack_irq(2);             /* ... but the master saw a real cascade IRQ */
+        return;
+    }
+    if (irq == IRQ_TIMER)
+        handle_tick();
+    else if (irq == IRQ_COM1)
+        handle_uart_irq();
+    ack_irq(irq);
+    if (irq == IRQ_TIMER)
+        tick_pending = 1;
+}
+
+static void handle_exception(struct trapframe *tf, int from_user)
+{
+    uint32_t cr2 = read_cr2();
+    if (!from_user) {
+        printf("PANIC guestos: %s in the kernel at eip=0x%08x (cr2=0x%08x)\n",
+               trap_name(tf->trapno), tf->eip, cr2);
+        dump_trapframe(tf);
+        poweroff(POWEROFF_PANIC);
+    }
+    if (tf->trapno == T_PGFLT) {
+        if (handle_user_fault(current, cr2, tf->err & 2) == 0)
+            return;
+        kill_process(current, tf->trapno, "page fault at 0x%08x (%s %s) eip=0x%08x", cr2,
+                     tf->err & 2 ? "write to" : "read of",
+                     tf->err & 1 ? "a protected page" : "an unmapped page", tf->eip);
+    }
+    kill_process(current, tf->trapno, "%s (error 0x%x) eip=0x%08x", trap_name(tf->trapno), tf->err, tf->eip);
+}
+
+/* The C side of every trap. "From user" is RPL 3: under the hypervisor's
+ * deprivileged mode the kernel itself runs at ring 1, which is not user. */
+void trap(struct trapframe *tf)
+{
+    int from_user = (tf->cs & 3) == 3;
+    if (tf->trapno == T_SYSCALL)
+        handle_syscall(tf);
+    else if (tf->trapno >= IRQ_BASE && tf->trapno < IRQ_BASE + 16)
+        handle_irq(tf->trapno - IRQ_BASE);
+    else
+        handle_exception(tf, from_user);
+    /* Preempt only on the way back to user code: the kernel is
+     * interruptible but not preemptible. A tick that came during a system
+     * call counts too, or a process that makes many calls gets more CPU. */
+    if (from_user && tick_pending && current) {
+        tick_pending = 0;
+        yield_cpu();
+    }
+}

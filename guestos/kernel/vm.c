@@ -1,0 +1,245 @@
+/*
+ * vm.c: address spaces. Two-level 32-bit paging with 4 KiB pages only
+ * (no 4 MiB pages: the shadow-paging lab then has one case to handle).
+ *
+ * The kernel's half (0xC0000000 up to 0xFC000000) is the same in every page
+ * directory: its page tables are made once, at boot, and every process's
+ * directory points at them. The top 64 MiB stay empty for the hypervisor.
+ * The user half is private: the program image, a heap and a stack that are
+ * filled on demand (the first touch of a page faults and gets a zero page),
+ * and after fork, pages shared copy-on-write.
+ */
+#include "defs.h"
+#include "mmu.h"
+#include "x86.h"
+#include "../../lib/printf.h"
+#include "../../lib/string.h"
+
+extern uint32_t boot_pgdir[1024];
+static uint32_t *kpgdir = boot_pgdir;
+
+/* Map all RAM at KERNBASE: boot.S mapped 16 MiB, add the rest, then drop
+ * the low identity mapping boot.S needed to turn paging on. */
+void map_kernel(uint32_t ram_top)
+{
+    for (uint32_t pa = BOOT_MAPPED; pa < ram_top; pa += 1024 * PGSIZE) {
+        uint32_t *pt = kalloc();
+        if (!pt)
+            panic("map_kernel: no memory for the kernel's page tables");
+        for (int i = 0; i < 1024; i++)
+            pt[i] = (pa + i * PGSIZE) | PTE_P | PTE_W;
+        kpgdir[PDX(KERNBASE + pa)] = V2P(pt) | PTE_P | PTE_W;
+    }
+    for (uint32_t i = 0; i < PDX_KERN; i++)
+        kpgdir[i] = 0;
+    load_cr3(V2P(kpgdir));
+}
+
+/* The page-table entry for va, making its page table if `create`. */
+static uint32_t *walk(uint32_t *pgdir, uint32_t va, int create)
+{
+    uint32_t *pde = &pgdir[PDX(va)];
+    if (!(*pde & PTE_P)) {
+        uint32_t *pt = create ? kalloc() : NULL;
+        if (!pt)
+            return NULL;
+        *pde = V2P(pt) | PTE_P | PTE_W | PTE_U;     /* the PTEs restrict further */
+    }
+    uint32_t *pt = P2V(PTE_ADDR(*pde));
+    return &pt[PTX(va)];
+}
+
+/* A new directory holding only the kernel's mappings. */
+uint32_t *create_pgdir(void)
+{
+    uint32_t *pgdir = kalloc();
+    if (pgdir)
+        memcpy(&pgdir[PDX_KERN], &kpgdir[PDX_KERN], (PDX_TOP - PDX_KERN) * 4);
+    return pgdir;
+}
+
+/* Drop every user page (shared ones lose a reference), the page tables,
+ * and the directory itself. */
+void free_pgdir(uint32_t *pgdir)
+{
+    for (uint32_t d = 0; d < PDX_KERN; d++) {
+        if (!(pgdir[d] & PTE_P))
+            continue;
+        uint32_t *pt = P2V(PTE_ADDR(pgdir[d]));
+        for (int i = 0; i < 1024; i++)
+            if (pt[i] & PTE_P)
+                page_unref(PTE_ADDR(pt[i]));
+        kfree(pt);
+    }
+    kfree(pgdir);
+}
+
+/* Map one user page; returns -1 when out of memory or already mapped. */
+int map_user_page(uint32_t *pgdir, uint32_t va, uint32_t pa, uint32_t perm)
+{
+    uint32_t *pte = walk(pgdir, va, 1);
+    if (!pte || (*pte & PTE_P))
+        return -1;
+    *pte = pa | perm | PTE_P | PTE_U;
+    return 0;
+}
+
+/* fork's copy: the child gets its own page tables pointing at the parent's
+ * pages; writable pages become read-only + COW in both, so whoever writes
+ * first gets a private copy (handle_user_fault). NULL when out of memory. */
+uint32_t *copy_pgdir_cow(uint32_t *pgdir)
+{
+    uint32_t *child = create_pgdir();
+    if (!child)
+        return NULL;
+    for (uint32_t d = 0; d < PDX_KERN; d++) {
+        if (!(pgdir[d] & PTE_P))
+            continue;
+        uint32_t *pt = P2V(PTE_ADDR(pgdir[d]));
+        for (uint32_t i = 0; i < 1024; i++) {
+            if (!(pt[i] & PTE_P))
+                continue;
+            if (pt[i] & (PTE_W | PTE_COW))
+                pt[i] = (pt[i] & ~PTE_W) | PTE_COW;
+            uint32_t *cpte = walk(child, d << 22 | i << 12, 1);
+            if (!cpte) {
+                free_pgdir(child);
+                return NULL;
+            }
+            *cpte = pt[i];
+            page_ref(PTE_ADDR(pt[i]));
+        }
+    }
+    load_cr3(read_cr3());   /* the parent's writable entries changed: flush the TLB */
+    return child;
+}
+
+/* A write to a copy-on-write page: copy it, unless no one else maps it. */
+static int break_cow(uint32_t *pte, uint32_t va)
+{
+    uint32_t pa = PTE_ADDR(*pte);
+    if (page_refcount(pa) > 1) {
+        char *copy = kalloc();
+        if (!copy)
+            return -1;
+        memcpy(copy, P2V(pa), PGSIZE);
+        page_unref(pa);
+        pa = V2P(copy);
+    }
+    *pte = pa | (*pte & 0xFFF & ~PTE_COW) | PTE_W;
+    invlpg(va);
+    return 0;
+}
+
+static int in_lazy_region(struct proc *p, uint32_t va)
+{
+    return (va >= p->heap_base && va < p->brk) || (va >= USTACK_LOW && va < USERTOP);
+}
+
+/* Resolve a user page fault at va: a zero page for the heap or stack, or a
+ * private copy of a COW page. Returns 0 when resolved, -1 when the access
+ * is an error (the caller kills the process). */
+int handle_user_fault(struct proc *p, uint32_t va, int write)
+{
+    if (va >= USERTOP || !p->pgdir)
+        return -1;
+    uint32_t *pte = walk(p->pgdir, va, 0);
+    if (pte && (*pte & PTE_P))
+        return (write && (*pte & PTE_COW)) ? break_cow(pte, PGROUNDDOWN(va)) : -1;
+    if (!in_lazy_region(p, va))
+        return -1;
+    char *page = kalloc();
+    if (!page)
+        return -1;
+    if (map_user_page(p->pgdir, PGROUNDDOWN(va), V2P(page), PTE_W) < 0) {
+        kfree(page);
+        return -1;
+    }
+    return 0;
+}
+
+/* The kernel address of user byte va, faulting the page in (or copying it,
+ * for a write) as the CPU would. NULL if the process may not access it. */
+static char *user_byte(struct proc *p, uint32_t va, int write)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        uint32_t *pte = va < USERTOP ? walk(p->pgdir, va, 0) : NULL;
+        if (pte && (*pte & PTE_P) && (*pte & PTE_U) && (!write || (*pte & PTE_W)))
+            return (char *)P2V(PTE_ADDR(*pte)) + (va & (PGSIZE - 1));
+        if (handle_user_fault(p, va, write) < 0)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* Copy to or from user memory one page at a time, through the page tables,
+ * so a bad pointer is an error return, never a kernel fault. */
+int copy_to_user(struct proc *p, uint32_t dst, const void *src, uint32_t n)
+{
+    while (n > 0) {
+        char *k = user_byte(p, dst, 1);
+        if (!k)
+            return -1;
+        uint32_t chunk = PGSIZE - (dst & (PGSIZE - 1));
+        if (chunk > n)
+            chunk = n;
+        memcpy(k, src, chunk);
+        dst += chunk, src = (const char *)src + chunk, n -= chunk;
+    }
+    return 0;
+}
+
+int copy_from_user(struct proc *p, void *dst, uint32_t src, uint32_t n)
+{
+    while (n > 0) {
+        char *k = user_byte(p, src, 0);
+        if (!k)
+            return -1;
+        uint32_t chunk = PGSIZE - (src & (PGSIZE - 1));
+        if (chunk > n)
+            chunk = n;
+        memcpy(dst, k, chunk);
+        src += chunk, dst = (char *)dst + chunk, n -= chunk;
+    }
+    return 0;
+}
+
+/* A NUL-terminated string of at most max bytes (with the NUL). */
+int copy_string_from_user(struct proc *p, char *dst, uint32_t src, uint32_t max)
+{
+    for (uint32_t i = 0; i < max; i++) {
+        char *k = user_byte(p, src + i, 0);
+        if (!k)
+            return -1;
+        if ((dst[i] = *k) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* sbrk: move the end of the heap. Growing only moves brk (pages come on
+ * first touch); shrinking unmaps and frees the pages above the new end.
+ * Returns -1 if the heap would leave [heap_base, USTACK_LOW). */
+int resize_heap(struct proc *p, int32_t delta, uint32_t *old_brk)
+{
+    uint32_t old = p->brk, new = old + (uint32_t)delta;
+    if ((delta > 0 && (new < old || new > USTACK_LOW)) || (delta < 0 && (new > old || new < p->heap_base)))
+        return -1;
+    *old_brk = old;
+    p->brk = new;
+    for (uint32_t va = PGROUNDUP(new); va < PGROUNDUP(old); va += PGSIZE) {
+        uint32_t *pte = walk(p->pgdir, va, 0);
+        if (pte && (*pte & PTE_P)) {
+            page_unref(PTE_ADDR(*pte));
+            *pte = 0;
+            invlpg(va);
+        }
+    }
+    return 0;
+}
+
+/* Run on pgdir's address space (the kernel's own one for NULL). */
+void switch_to_pgdir(uint32_t *pgdir)
+{
+    load_cr3(V2P(pgdir ? pgdir : kpgdir));
+}

@@ -1,0 +1,65 @@
+/*
+ * x86.h: the privileged instructions the kernel uses, one inline each.
+ *
+ * irq_save()/irq_restore() are THE way the kernel protects a critical
+ * section: save EFLAGS, clear IF, and later restore the saved flags with
+ * POPF. They nest, and they leave IF as they found it. (The trap-and-emulate
+ * lab depends on this habit: at ring 1 POPF silently keeps IF unchanged, so
+ * the hypervisor must find and patch these POPFs.)
+ */
+#pragma once
+#include <stdint.h>
+
+static inline uint32_t irq_save(void)
+{
+    uint32_t flags;
+    __asm__ volatile("pushf; pop %0; cli" : "=r"(flags) : : "memory");
+    return flags;
+}
+
+static inline void irq_restore(uint32_t flags)
+{
+    __asm__ volatile("push %0; popf" : : "r"(flags) : "memory", "cc");
+}
+
+static inline uint32_t read_eflags(void)
+{
+    uint32_t f;
+    __asm__ volatile("pushf; pop %0" : "=r"(f));
+    return f;
+}
+
+static inline void load_cr3(uint32_t pa) { __asm__ volatile("mov %0, %%cr3" : : "r"(pa) : "memory"); }
+
+static inline uint32_t read_cr3(void)
+{
+    uint32_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+
+static inline uint32_t read_cr2(void)
+{
+    uint32_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+
+static inline uint32_t read_cr0(void)
+{
+    uint32_t v;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+
+static inline void invlpg(uint32_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Wait for an interrupt with interrupts enabled, then disable them again. */
+static inline void idle_wait(void) { __asm__ volatile("sti; hlt; cli" : : : "memory"); }
