@@ -133,8 +133,20 @@ def fake_qemu_dir():
     return d
 
 
+def bare_path_dir():
+    """A PATH entry with python3 and nothing else: no emulator is installed."""
+    d = os.path.join(DATA, "bare-path")
+    os.makedirs(d, exist_ok=True)
+    link = os.path.join(d, "python3")
+    if not os.path.lexists(link):
+        os.symlink(sys.executable, link)
+    return d
+
+
 def error_cases(not_elf):
     return [
+        Case("error-missing-emulator", [MBINFO], USAGE, env={"PATH": bare_path_dir()},
+             runner_must=[r"^hvrun: error: bochs not found: run `make deps` \(Debian package bochs\)"]),
         Case("error-emulator-dies", ["--emu", "qemu", MBINFO], DIED,
              env={"PATH": fake_qemu_dir() + os.pathsep + os.environ["PATH"]},
              runner_must=[r"^hvrun: the emulator stopped without a power-off", r"simulated crash"]),
