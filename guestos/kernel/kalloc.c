@@ -9,7 +9,6 @@
 #include "defs.h"
 #include "mmu.h"
 #include "x86.h"
-#include "../../lib/string.h"
 
 struct freepage { struct freepage *next; };
 
@@ -39,7 +38,7 @@ void *kalloc(void)
     if (!p)
         return NULL;
     refcount[V2P(p) / PGSIZE] = 1;
-    memset(p, 0, PGSIZE);
+    zero_page(p);
     return p;
 }
 

@@ -10,6 +10,9 @@
  * benchmark NAME is bench_NAME.elf; helper_*.elf are started by tests only.
  * A program passes when it exits with status 0. It prints its own TEST
  * line; when it is killed, this runner prints the FAIL line for it.
+ *
+ *   fault=panic | fault=pagefault        make the kernel panic (to test that
+ *                                        a panic is reported and ends the run)
  */
 #include "defs.h"
 #include "mmu.h"
@@ -96,6 +99,10 @@ void run_chosen_programs(void)
     for (const char *w = cmd; *w; w++) {
         if (w != cmd && w[-1] != ' ')
             continue;
+        if (starts_with(w, "fault=panic"))
+            panic("fault=panic on the command line");
+        if (starts_with(w, "fault=pagefault"))
+            *(volatile uint32_t *)0 = 0;    /* page 0 is mapped in no address space */
         if (starts_with(w, "test="))
             run_list("TEST", 0, w + 5), chosen++;
         else if (starts_with(w, "bench="))

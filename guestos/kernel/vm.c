@@ -122,7 +122,7 @@ static int break_cow(uint32_t *pte, uint32_t va)
         char *copy = kalloc();
         if (!copy)
             return -1;
-        memcpy(copy, P2V(pa), PGSIZE);
+        copy_page(copy, P2V(pa));
         page_unref(pa);
         pa = V2P(copy);
     }

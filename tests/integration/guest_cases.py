@@ -1,6 +1,93 @@
-"""guest_cases.py: integration cases that run the guest OS's in-guest tests.
-(Filled in with the guest OS proper.)"""
+"""guest_cases.py: integration cases that run the guest OS's in-guest tests
+natively (no hypervisor), on QEMU TCG and on Bochs.
+
+The guest's user programs reach it as Multiboot modules; the kernel command
+line chooses them (guestos/README.md):
+    test=all | test=a,b,c     every test prints "TEST name: ok|FAIL why"
+    bench=all                 every benchmark prints "BENCH name cycles=N iterations=M"
+and the kernel ends with "guestos: tests done: N passed, M failed" and
+POWEROFF 0 (all passed) or 1.
+"""
+import os
+
+from harness import BUILD, GUEST, OK, FAIL, PANIC, Case
+
+USER = os.path.join(BUILD, "guestos", "user")
+TESTS = ["badptr", "cow", "divzero", "fairness", "forkwait", "pfstress", "privileged", "sbrk", "segfault",
+         "syscall", "timer", "virtcheck"]
+BENCHES = ["compute", "ctxswitch", "forkwait", "ipc", "null", "pagefault"]
+HELPERS = ["helper_hello"]
+# What each robustness test's bad children must be killed for.
+KILLS = {
+    "badptr": [r"bad pointer 0xc0100000 passed to write", r"bad pointer 0x00000010 passed to write",
+               r"bad pointer 0x00400000 passed to wait", r"bad pointer 0xfffff000 passed to pipe"],
+    "divzero": [r"divide error \(error 0x0\) eip=0x"],
+    "privileged": [r"general protection fault \(error 0x0\) eip=0x"] * 5 + [r"invalid opcode"],
+    "segfault": [r"page fault at 0x00000000 \(read of an unmapped page\)",
+                 r"page fault at 0x004[0-9a-f]{5} \(write to a protected page\)",
+                 r"page fault at 0xc0100000 \(read of a protected page\)",
+                 r"page fault at 0x30000000 \(read of an unmapped page\) eip=0x30000000",
+                 r"page fault at 0xbf7ff[0-9a-f]{3} \(write to an unmapped page\)"],
+}
+
+
+def modules():
+    """Every user program, as a --module (the kernel finds them by name)."""
+    argv = []
+    for name in TESTS + HELPERS + ["bench_" + b for b in BENCHES]:
+        argv += ["--module", os.path.join(USER, name + ".elf")]
+    return argv
+
+
+def route(emu, boot):
+    return ["--emu", emu, "--boot", boot] + modules() + [GUEST, "--"]
+
+
+def verdicts(tests, passed, failed):
+    must = [r"^TEST %s: ok$" % t for t in tests]
+    must += [r"^guestos: tests done: %d passed, %d failed$" % (passed, failed)]
+    return must + [r"^POWEROFF %d$" % (1 if failed else 0)]
+
+
+def all_tests_case(name, emu, boot, timeout):
+    return Case(name, route(emu, boot) + ["test=all"], OK, must=verdicts(TESTS, len(TESTS), 0),
+                must_not=[r"^TEST .*FAIL", r"^PANIC"], timeout=timeout)
+
+
+def killed_case(test):
+    """One robustness test alone: its bad children are killed, each with a
+    clear message naming the process, and the kernel goes on."""
+    must = [r"^guestos: killed pid \d+ \(%s\): %s" % (test, k) for k in KILLS[test]]
+    return Case("guest-killed-" + test, route("qemu", "kernel") + ["test=" + test], OK,
+                must=must + verdicts([test], 1, 0), must_not=[r"FAIL", r"^PANIC"])
+
+
+def bench_case():
+    must = [r"^BENCH %s cycles=\d+ iterations=\d+$" % b for b in BENCHES]
+    return Case("guest-bench-bochs-fast", route("bochs", "fast") + ["bench=all"], OK,
+                must=must + [r"^guestos: tests done: %d passed, 0 failed$" % len(BENCHES)],
+                must_not=[r"FAIL", r"^PANIC"], timeout=120)
 
 
 def guest_cases():
-    return []
+    cases = [
+        all_tests_case("guest-tests-qemu-kernel", "qemu", "kernel", 60),
+        all_tests_case("guest-tests-bochs-fast", "bochs", "fast", 120),
+        all_tests_case("guest-tests-bochs-grub", "bochs", "grub", 120),
+        # A list runs exactly the tests named, in order; a name with no
+        # program fails that test without hanging the run.
+        Case("guest-test-list", route("qemu", "kernel") + ["test=syscall,nosuch,cow"], FAIL,
+             must=[r"^TEST syscall: ok\nTEST nosuch: FAIL no such test\n(.*\n)*TEST cow: ok$"]
+             + verdicts([], 2, 1)[:-1] + [r"^POWEROFF 1$"],
+             must_not=[r"^TEST (?!syscall|nosuch|cow)"]),
+        Case("guest-no-such-bench", route("qemu", "kernel") + ["bench=nosuch"], FAIL,
+             must=[r"^BENCH nosuch: FAIL no such benchmark$", r"^POWEROFF 1$"]),
+        # A kernel panic names its cause, prints registers, and powers off 3.
+        Case("guest-panic", route("qemu", "kernel") + ["fault=panic"], PANIC,
+             must=[r"^PANIC guestos: fault=panic on the command line$", r"cr3=0x", r"^POWEROFF 3$"]),
+        Case("guest-kernel-pagefault", route("qemu", "kernel") + ["fault=pagefault"], PANIC,
+             must=[r"^PANIC guestos: page fault in the kernel at eip=0xc01[0-9a-f]{5} \(cr2=0x00000000\)$",
+                   r"eax=0x[0-9a-f]{8} ebx=", r"^POWEROFF 3$"]),
+        bench_case(),
+    ]
+    return cases + [killed_case(t) for t in sorted(KILLS)]
