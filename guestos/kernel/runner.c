@@ -59,7 +59,7 @@ static void run_all(const char *kind, int benches)
 {
     for (int i = 0; i < boot_module_count(); i++) {
         const char *name = boot_module(i)->name;
-        if (starts_with(name, "helper_") || starts_with(name, "kernel"))
+        if (starts_with(name, "helper_"))
             continue;
         if (benches && starts_with(name, "bench_"))
             run_program(kind, name + 6, name);
