@@ -245,7 +245,9 @@ def inspect_elf(data, header_offset, flags):
     if end == 0:
         raise ImageError("kernel's ELF file has no loadable (PT_LOAD) segment")
     if physical_entry is None:
-        raise ImageError("kernel's ELF entry point 0x%x lies in no loadable segment" % entry)
+        raise ImageError("kernel's ELF entry point 0x%x lies in no loadable segment (GRUB refuses "
+                         "this too): e_entry must be a virtual address inside a PT_LOAD segment"
+                         % entry)
     return KernelInfo(start, end, physical_entry, "ELF64" if is64 else "ELF32", header_offset, flags)
 
 

@@ -197,6 +197,13 @@ class ElfTest(unittest.TestCase):
         with self.assertRaisesRegex(ImageError, "entry point 0x300000 lies in no loadable segment"):
             mkimage.inspect_kernel(elf([(0x100000, 0x100000, bytes(16), 0)], 0x300000))
 
+    def test_physical_entry_of_a_higher_half_kernel_is_refused(self):
+        # e_entry must be virtual: GRUB 2 refuses "entry point isn't in a
+        # segment" (QEMU -kernel alone would take it), and so do we.
+        with self.assertRaisesRegex(ImageError, "entry point 0x100040 lies in no loadable segment"
+                                    " \\(GRUB refuses this too\\)"):
+            mkimage.inspect_kernel(elf([(0x100000, 0xC0100000, bytes(0x100), 0)], 0x100040))
+
     def test_segment_past_end_of_file(self):
         data = elf([(0x100000, 0x100000, bytes(0x100), 0)], 0x100000)
         with self.assertRaisesRegex(ImageError, "segment 0 runs past the end of the file"):

@@ -76,6 +76,7 @@ cs_is_zero:
  * line), then stop: QEMU's isa-debug-exit port, Bochs's shutdown port. */
 fail:
     pushw   %si
+    call    init_com1
     movw    $msg_panic, %si
     call    print
     popw    %si
@@ -106,6 +107,24 @@ print:
     int     $0x10
     jmp     print
 2:  ret
+
+/* The BIOS need not set up COM1, and a UART at reset sends 5-bit
+ * characters (Bochs then really drops the top 3 bits): program 115200
+ * baud (divisor 1) and 8 data bits, no parity, 1 stop bit. */
+init_com1:
+    movw    $0x3FB, %dx             /* line control register */
+    movb    $0x80, %al              /* DLAB: ports 3F8h/3F9h = divisor */
+    outb    %al, %dx
+    movw    $0x3F8, %dx
+    movb    $1, %al
+    outb    %al, %dx
+    incw    %dx
+    movb    $0, %al
+    outb    %al, %dx
+    movw    $0x3FB, %dx
+    movb    $0x03, %al              /* 8N1, DLAB off */
+    outb    %al, %dx
+    ret
 
 /* Write AL to COM1 (Unix line ends: '\r' is skipped). Polls the line
  * status register for "transmit holding register empty", at most 65536

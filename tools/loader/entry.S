@@ -148,8 +148,8 @@ check_a20:
     movw    $0xABCD, %es:0x0510
     cmpw    $0x1234, 0x0500
     sete    %al
-    movw    %dx, %es:0x0510         /* restore, aliased case last-wins right */
-    movw    %cx, 0x0500
+    movw    %dx, %es:0x0510         /* restore both; if they alias, the */
+    movw    %cx, 0x0500             /* second write leaves the right value */
     popw    %es
     ret
 

@@ -226,7 +226,8 @@ static void inspect_elf(struct kernel_image *k)
     if (k->end == 0)
         panic("kernel's ELF file has no loadable (PT_LOAD) segment");
     if (!entry_found)
-        panic("kernel's ELF entry point 0x%llx lies in no loadable segment",
+        panic("kernel's ELF entry point 0x%llx lies in no loadable segment (GRUB refuses "
+              "this too): e_entry must be a virtual address inside a PT_LOAD segment",
               (unsigned long long)k->elf.entry);
 }
 
