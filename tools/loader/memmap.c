@@ -24,7 +24,8 @@ static uint64_t entry_end(const struct e820_entry *e)
     return e->base + e->length;
 }
 
-/* Grow `end` over every usable entry that covers it, until none does. */
+/* Grow `end` over every usable entry that covers it, until none does
+ * (an entry covers `end` if base <= end < base + length). */
 static uint64_t extend_over_usable(uint64_t end)
 {
     bool grew = true;
@@ -57,15 +58,7 @@ static uint64_t clip_at_reserved(uint64_t start, uint64_t end)
 
 uint64_t memmap_usable_end(uint64_t addr)
 {
-    /* `addr` must lie inside a usable entry, not merely at its end. */
-    uint64_t end = addr;
-    for (uint32_t i = 0; i < bios_info.e820_count; i++) {
-        const struct e820_entry *e = &bios_info.e820[i];
-        if (memmap_entry_valid(e) && e->type == E820_USABLE &&
-            e->base <= addr && entry_end(e) > addr)
-            end = extend_over_usable(addr);
-    }
-    return clip_at_reserved(addr, end);
+    return clip_at_reserved(addr, extend_over_usable(addr));
 }
 
 bool memmap_is_usable(uint64_t start, uint64_t end)
