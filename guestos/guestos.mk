@@ -24,7 +24,12 @@ GUEST_ULIB_SRCS := $(wildcard guestos/user/lib/*.c guestos/user/lib/*.S) lib/fmt
 GUEST_ULIB_OBJS := $(patsubst %,$(BUILD)/guestos/uobj/%.o,$(GUEST_ULIB_SRCS))
 GUEST_PROG_SRCS := $(wildcard guestos/user/*.c)
 GUEST_PROGS := $(patsubst guestos/user/%.c,$(BUILD)/guestos/user/%.elf,$(GUEST_PROG_SRCS))
+GUEST_PROG_OBJS := $(patsubst %,$(BUILD)/guestos/uobj/%.o,$(GUEST_PROG_SRCS))
 GUEST_UCFLAGS = $(CFLAGS32) -Iguestos/user/lib
+
+# Objects made only through the pattern rules below: keep them (make would
+# delete them as intermediate files and rebuild every time).
+.SECONDARY: $(GUEST_ULIB_OBJS) $(GUEST_PROG_OBJS)
 
 $(BUILD)/guestos/uobj/%.c.o: %.c
 	@mkdir -p $(@D)
@@ -42,4 +47,4 @@ $(BUILD)/guestos/user/%.elf: $(BUILD)/guestos/uobj/guestos/user/%.c.o $(GUEST_UL
 .PHONY: guest-progs
 guest-progs: $(GUEST_PROGS)
 
--include $(GUEST_OBJS:.o=.d) $(GUEST_ULIB_OBJS:.o=.d) $(GUEST_PROGS:$(BUILD)/guestos/user/%.elf=$(BUILD)/guestos/uobj/guestos/user/%.c.d)
+-include $(GUEST_OBJS:.o=.d) $(GUEST_ULIB_OBJS:.o=.d) $(GUEST_PROG_OBJS:.o=.d)

@@ -108,8 +108,10 @@ static void copy_modules(const struct multiboot_info *mbi)
 void bootinfo_copy(uint32_t magic, uint32_t mbi_pa)
 {
     const struct multiboot_info *mbi = boot_ptr(mbi_pa, sizeof *mbi);
-    if (magic != MULTIBOOT_LOADER_MAGIC || !mbi)
-        panic("not started by a Multiboot loader (eax=0x%08x ebx=0x%08x)", magic, mbi_pa);
+    if (magic != MULTIBOOT_LOADER_MAGIC)
+        panic("not started by a Multiboot loader (eax=0x%08x)", magic);
+    if (!mbi)
+        panic("the Multiboot information (at 0x%08x) is not in the first 16 MiB", mbi_pa);
     if (mbi->flags & MB_INFO_CMDLINE)
         copy_string(cmdline, sizeof cmdline, mbi->cmdline);
     copy_memory_map(mbi);
