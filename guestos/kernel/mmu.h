@@ -5,7 +5,7 @@
  * Virtual memory of every address space (see README.md for the diagram):
  *   0x00000000 - 0x003FFFFF  unmapped (catches NULL pointers)
  *   0x00400000 - ...         user program image, then its heap (sbrk)
- *   ...        - 0xBFFFFFFF  user stack (grows down, at most USTACK_MAX)
+ *   0xBFF00000 - 0xBFFFFFFF  user stack (grows down, at most USTACK_MAX)
  *   0xC0000000 - 0xFBFFFFFF  kernel: all physical memory, mapped 1:1 + KERNBASE
  *   0xFC000000 - 0xFFFFFFFF  never used: the hypervisor's shadow GDT/IDT/TSS
  */
@@ -21,7 +21,7 @@
 #define BOOT_MAPPED 0x01000000u     /* boot.S maps the first 16 MiB */
 #define USER_BASE   0x00400000u     /* user programs are linked here */
 #define USERTOP     KERNBASE
-#define USTACK_MAX  0x00800000u     /* 8 MiB of stack, allocated on demand */
+#define USTACK_MAX  0x00100000u     /* 1 MiB of stack, allocated on demand */
 #define USTACK_LOW  (USERTOP - USTACK_MAX)
 #define KSTACK_SIZE PGSIZE          /* one page of kernel stack per process */
 

@@ -120,8 +120,10 @@ static int break_cow(uint32_t *pte, uint32_t va)
     uint32_t pa = PTE_ADDR(*pte);
     if (page_refcount(pa) > 1) {
         char *copy = kalloc();
-        if (!copy)
+        if (!copy) {
+            printf("guestos: out of memory for a copy-on-write page\n");
             return -1;
+        }
         copy_page(copy, P2V(pa));
         page_unref(pa);
         pa = V2P(copy);
@@ -149,8 +151,10 @@ int handle_user_fault(struct proc *p, uint32_t va, int write)
     if (!in_lazy_region(p, va))
         return -1;
     char *page = kalloc();
-    if (!page)
+    if (!page) {
+        printf("guestos: out of memory for a page of pid %d (%s)\n", p->pid, p->name);
         return -1;
+    }
     if (map_user_page(p->pgdir, PGROUNDDOWN(va), V2P(page), PTE_W) < 0) {
         kfree(page);
         return -1;

@@ -1,9 +1,9 @@
-/* pfstress: many demand-zero and copy-on-write page faults at once, from
+/* pfstress: many demand-zero and copy-on-write page faults, from
  * several processes, with every byte checked and no page leaked. */
 #include "ulib.h"
 
 const char *test_name = "pfstress";
-#define PAGES 1024      /* 4 MiB of heap */
+#define PAGES 512       /* 2 MiB of heap: 8 MiB with the workers' copies */
 #define WORKERS 3
 
 static uint32_t *heap;

@@ -1,6 +1,6 @@
 /* segfault: memory faults kill the process (status 0x10E): a NULL pointer,
  * a write to the read-only code, a read of kernel memory, a jump to an
- * unmapped address, and a stack that runs past its 8 MiB. */
+ * unmapped address, and a stack that runs past its 1 MiB. */
 #include "ulib.h"
 
 const char *test_name = "segfault";
