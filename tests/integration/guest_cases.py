@@ -27,7 +27,7 @@ KILLS = {
                  r"page fault at 0x004[0-9a-f]{5} \(write to a protected page\)",
                  r"page fault at 0xc0100000 \(read of a protected page\)",
                  r"page fault at 0x30000000 \(read of an unmapped page\) eip=0x30000000",
-                 r"page fault at 0xbfeff[0-9a-f]{3} \(write to an unmapped page\)"],
+                 r"page fault at 0xbfe[0-9a-f]{5} \(write to an unmapped page\)"],
 }
 
 
