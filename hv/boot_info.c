@@ -7,7 +7,7 @@
  * the caller's map function, every string and list has a bound, and the
  * first thing that does not fit is reported by name.
  */
-#include "multiboot.h"
+#include "boot_info.h"
 #include "fmt.h"
 #include "string.h"
 
@@ -64,7 +64,7 @@ static bool parse_mmap(struct boot_info *bi, const struct multiboot_info *mbi, p
         const struct multiboot_mmap_entry *e = map(pa, sizeof(*e));
         if (!e || pa + sizeof(*e) > end || e->size < sizeof(*e) - 4)
             return fail(bi, "memory map entry at 0x%08llx is truncated", (unsigned long long)pa);
-        if (!add_mmap_entry(bi, e->base_addr, e->length, e->type))
+        if (!add_mmap_entry(bi, e->addr, e->len, e->type))
             return false;
         pa += (uint64_t)e->size + 4;
     }
@@ -83,8 +83,8 @@ static bool parse_modules(struct boot_info *bi, const struct multiboot_info *mbi
 {
     if (mbi->mods_count > BOOT_MODULES_MAX)
         return fail(bi, "%u modules given, at most %d are supported", mbi->mods_count, BOOT_MODULES_MAX);
-    uint64_t list_size = (uint64_t)mbi->mods_count * sizeof(struct multiboot_module);
-    const struct multiboot_module *mods = map(mbi->mods_addr, list_size);
+    uint64_t list_size = (uint64_t)mbi->mods_count * sizeof(struct multiboot_mod_list);
+    const struct multiboot_mod_list *mods = map(mbi->mods_addr, list_size);
     if (!mods && list_size)
         return fail(bi, "the module list at 0x%08x is not readable", mbi->mods_addr);
     add_used(bi, mbi->mods_addr, mbi->mods_addr + list_size, "module list");
@@ -98,7 +98,7 @@ static bool parse_modules(struct boot_info *bi, const struct multiboot_info *mbi
         m->start = mods[i].mod_start;
         m->end = mods[i].mod_end;
         m->string[0] = '\0';
-        if (mods[i].string && !copy_string(bi, m->string, sizeof(m->string), mods[i].string, map, "module string"))
+        if (mods[i].cmdline && !copy_string(bi, m->string, sizeof(m->string), mods[i].cmdline, map, "module string"))
             return false;
         add_used(bi, m->start, m->end, "module");
         bi->module_count++;
@@ -119,17 +119,17 @@ bool multiboot_parse(struct boot_info *bi, uint32_t magic, uint32_t mbi_pa, phys
     add_used(bi, mbi_pa, (uint64_t)mbi_pa + sizeof(*mbi), "Multiboot information");
 
     memcpy(bi->loader, "unknown", sizeof("unknown"));
-    if ((mbi->flags & MB_INFO_LOADER_NAME) &&
+    if ((mbi->flags & MULTIBOOT_INFO_BOOT_LOADER_NAME) &&
         !copy_string(bi, bi->loader, sizeof(bi->loader), mbi->boot_loader_name, map, "boot loader name"))
         return false;
-    if ((mbi->flags & MB_INFO_CMDLINE) &&
+    if ((mbi->flags & MULTIBOOT_INFO_CMDLINE) &&
         !copy_string(bi, bi->cmdline, sizeof(bi->cmdline), mbi->cmdline, map, "command line"))
         return false;
 
-    if (mbi->flags & MB_INFO_MEM_MAP) {
+    if (mbi->flags & MULTIBOOT_INFO_MEM_MAP) {
         if (!parse_mmap(bi, mbi, map))
             return false;
-    } else if (mbi->flags & MB_INFO_MEMORY) {
+    } else if (mbi->flags & MULTIBOOT_INFO_MEMORY) {
         if (!fake_mmap(bi, mbi))
             return false;
     } else {
@@ -137,13 +137,13 @@ bool multiboot_parse(struct boot_info *bi, uint32_t magic, uint32_t mbi_pa, phys
                     mbi->flags);
     }
 
-    if ((mbi->flags & MB_INFO_MODS) && !parse_modules(bi, mbi, map))
+    if ((mbi->flags & MULTIBOOT_INFO_MODS) && !parse_modules(bi, mbi, map))
         return false;
     /* Tables the hypervisor does not read, but must not overwrite either. */
-    if (mbi->flags & MB_INFO_ELF_SHDR)
+    if (mbi->flags & MULTIBOOT_INFO_ELF_SHDR)
         add_used(bi, mbi->syms[2], (uint64_t)mbi->syms[2] + (uint64_t)mbi->syms[0] * mbi->syms[1],
                  "ELF section headers");
-    if (mbi->flags & MB_INFO_DRIVES)
+    if (mbi->flags & MULTIBOOT_INFO_DRIVES)
         add_used(bi, mbi->drives_addr, (uint64_t)mbi->drives_addr + mbi->drives_length, "drives");
     return true;
 }

@@ -1,5 +1,5 @@
 /*
- * multiboot.h: what a Multiboot v1 loader tells the kernel it boots, and the
+ * boot_info.h: what a Multiboot v1 loader tells the kernel it boots, and the
  * parser that copies it into the hypervisor's own struct boot_info.
  *
  * A pure module (any mode, also the host unit tests): the parser reaches
@@ -14,52 +14,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002   /* in EAX at entry */
+#include "multiboot.h"   /* lib/: the structures of the Multiboot spec */
 
-/* Bits of multiboot_info.flags: which fields are valid. */
-#define MB_INFO_MEMORY      (1 << 0)   /* mem_lower, mem_upper */
-#define MB_INFO_CMDLINE     (1 << 2)
-#define MB_INFO_MODS        (1 << 3)
-#define MB_INFO_ELF_SHDR    (1 << 5)
-#define MB_INFO_MEM_MAP     (1 << 6)
-#define MB_INFO_DRIVES      (1 << 7)
-#define MB_INFO_LOADER_NAME (1 << 9)
-
-/* The information structure, as the loader lays it out (all addresses are
- * 32-bit physical addresses). */
-struct multiboot_info {
-    uint32_t flags;
-    uint32_t mem_lower, mem_upper;        /* KiB below 1 MiB, KiB from 1 MiB */
-    uint32_t boot_device;
-    uint32_t cmdline;
-    uint32_t mods_count, mods_addr;
-    uint32_t syms[4];                     /* ELF: num, size, addr, shndx */
-    uint32_t mmap_length, mmap_addr;
-    uint32_t drives_length, drives_addr;
-    uint32_t config_table;
-    uint32_t boot_loader_name;
-    uint32_t apm_table;
-    uint32_t vbe[4];
-    uint32_t framebuffer[7];
-} __attribute__((packed));
-
-/* One module (spec 3.3, "mods_addr"); mod_end is the first byte after it. */
-struct multiboot_module {
-    uint32_t mod_start, mod_end;
-    uint32_t string;
-    uint32_t reserved;
-} __attribute__((packed));
-
-/* One memory map entry. `size` counts the bytes after itself, so the next
- * entry is at (this + size + 4), whatever the entries' real length. */
-struct multiboot_mmap_entry {
-    uint32_t size;
-    uint64_t base_addr, length;
-    uint32_t type;
-} __attribute__((packed));
-
+/* Memory map entry types, short names. */
 enum {
-    MMAP_USABLE = 1, MMAP_RESERVED = 2, MMAP_ACPI = 3, MMAP_NVS = 4, MMAP_BAD = 5,
+    MMAP_USABLE = MULTIBOOT_MEMORY_AVAILABLE, MMAP_RESERVED = MULTIBOOT_MEMORY_RESERVED,
+    MMAP_ACPI = MULTIBOOT_MEMORY_ACPI_RECLAIMABLE, MMAP_NVS = MULTIBOOT_MEMORY_NVS,
+    MMAP_BAD = MULTIBOOT_MEMORY_BADRAM,
 };
 
 #define BOOT_STRING_MAX  256

@@ -12,9 +12,9 @@
 #include "fault.h"
 #include "gdt.h"
 #include "idt.h"
-#include "image.h"
+#include "mbimage.h"
 #include "memory.h"
-#include "multiboot.h"
+#include "boot_info.h"
 #include "options.h"
 #include "panic.h"
 #include "poweroff.h"
@@ -60,8 +60,9 @@ static void print_modules(const struct boot_info *bi)
     }
 }
 
-/* Module 0 is the guest kernel: a Multiboot v1 kernel, as an ELF file. Say
- * now if it is something else (a common mistake: a flat binary). */
+/* Module 0 is the guest kernel: a Multiboot v1 kernel. Check now, with the
+ * same loader code the guest will be booted with, that it can be loaded
+ * (a common mistake: a flat binary, or an ELF file without the header). */
 static void check_guest_kernel(const struct boot_info *bi)
 {
     if (bi->module_count == 0) {
@@ -70,23 +71,12 @@ static void check_guest_kernel(const struct boot_info *bi)
     }
     const struct boot_module *m = &bi->modules[0];
     uint64_t size = m->end - m->start;
-    const uint8_t *bytes = phys_ptr(m->start, size);
-    struct image_info img;
-    image_inspect(bytes, size, &img);
-    if (!img.is_elf && !img.has_multiboot)
-        panic("module 0 ('%s') is not an ELF file (it starts with %02x %02x %02x %02x) and has "
-              "no Multiboot header: pass the guest kernel as an ELF file", m->string,
-              size > 0 ? bytes[0] : 0, size > 1 ? bytes[1] : 0, size > 2 ? bytes[2] : 0,
-              size > 3 ? bytes[3] : 0);
-    if (img.is_elf)
-        printf("hv: guest kernel: module 0 is an ELF%u file", img.elf_bits);
-    else
-        printf("hv: guest kernel: module 0 is not an ELF file");
-    if (img.has_multiboot)
-        printf(", Multiboot header at offset 0x%x (flags 0x%08x)\n", img.multiboot_offset,
-               img.multiboot_flags);
-    else
-        printf(", no Multiboot header\n");
+    struct mb_image img;
+    if (!mbimage_inspect(&img, phys_ptr(m->start, size), (uint32_t)size))
+        panic("guest kernel (module 0, '%s'): %s", m->string, img.error);
+    printf("hv: guest kernel: %s, Multiboot header at offset 0x%x, loads at 0x%08llx-0x%08llx, "
+           "entry 0x%08x\n", img.kludge ? "a.out kludge" : img.elf.is64 ? "ELF64" : "ELF32",
+           img.header_offset, (unsigned long long)img.start, (unsigned long long)img.end, img.entry);
 }
 
 void hv_main(uint32_t magic, uint32_t mbi_pa)

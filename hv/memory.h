@@ -6,7 +6,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
-#include "multiboot.h"
+#include "boot_info.h"
 #include "pmm.h"
 
 /* boot.S identity-maps physical [0, 4 GiB): virtual address = physical. */

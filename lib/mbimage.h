@@ -1,6 +1,7 @@
 /*
- * kernel.h: load a Multiboot v1 kernel from its file image in memory
- * (Multiboot Specification 0.6.96, section 3.1), as GRUB does.
+ * mbimage.h: load a Multiboot v1 kernel from its file image in memory
+ * (Multiboot Specification 0.6.96, section 3.1), as GRUB does. Used by the
+ * fast loader (tools/loader) and by the hypervisor for its guests.
  */
 #pragma once
 #include <stdbool.h>
@@ -16,7 +17,7 @@ struct elf_info {
     uint32_t phentsize;
 };
 
-struct kernel_image {
+struct mb_image {
     const uint8_t *file;                  /* the staged copy of the kernel file */
     uint32_t file_size;
     const struct multiboot_header *header;
@@ -26,13 +27,19 @@ struct kernel_image {
     struct elf_info elf;                  /* otherwise: the ELF program headers */
     uint64_t start, end;                  /* physical extent [start, end), bss included */
     uint32_t entry;                       /* physical entry point */
+    char error[200];                      /* why mbimage_inspect said no */
 };
 
-/* Find and check the Multiboot header, then work out where the kernel
- * goes and where it starts, without writing anything. Panics with the
- * reason if the kernel cannot be loaded. */
-void kernel_inspect(struct kernel_image *k, const void *file, uint32_t size);
+/* Find and check the Multiboot header, then work out where the kernel goes
+ * and where it starts, without writing anything. False if the kernel cannot
+ * be loaded; k->error then says why, in one line. */
+bool mbimage_inspect(struct mb_image *k, const void *file, uint32_t size);
 
-/* Copy the kernel to its extent and zero its bss. The caller has checked
- * that the extent is free RAM. */
-void kernel_place(const struct kernel_image *k);
+/* Receives each piece of the kernel: filesz bytes from src go to physical
+ * address paddr, and the rest of memsz bytes (the bss) must be zeroed. */
+typedef void (*mbimage_place_fn)(void *ctx, uint64_t paddr, const uint8_t *src,
+                                 uint64_t filesz, uint64_t memsz);
+
+/* Hand every piece of an inspected kernel to `place`. The caller has
+ * checked that the extent [k->start, k->end) is free RAM. */
+void mbimage_place(const struct mb_image *k, mbimage_place_fn place, void *ctx);

@@ -3,8 +3,9 @@
  * Multiboot Specification version 0.6.96, section 3 ("The exact
  * definitions of Multiboot Specification").
  *
- * Shared by the fast loader (which reads headers and writes the boot
- * information) and tests/kernels/mbinfo (which reads the information).
+ * Shared by every Multiboot loader and kernel of the kit: the fast loader
+ * and the hypervisor (which load kernels and write the boot information),
+ * and the hypervisor, the guest OS and tests/kernels/mbinfo (which read it).
  * Only #defines outside the __ASSEMBLER__ block, so assembly can use it.
  */
 #pragma once
@@ -33,6 +34,7 @@
 #define MULTIBOOT_INFO_AOUT_SYMS        0x00000010
 #define MULTIBOOT_INFO_ELF_SHDR         0x00000020
 #define MULTIBOOT_INFO_MEM_MAP          0x00000040
+#define MULTIBOOT_INFO_DRIVES           0x00000080
 #define MULTIBOOT_INFO_BOOT_LOADER_NAME 0x00000200
 
 /* 3.3: memory map entry types. */

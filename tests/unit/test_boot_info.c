@@ -4,7 +4,7 @@
  * memory [BASE, BASE + sizeof(mem)).
  */
 #include "unit.h"
-#include "multiboot.h"
+#include "boot_info.h"
 #include <string.h>
 
 #define BASE 0x10000u
@@ -41,7 +41,7 @@ static int setup(void **state)
     (void)state;
     memset(mem, 0, sizeof(mem));
     struct multiboot_info *m = info();
-    m->flags = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP | MB_INFO_LOADER_NAME;
+    m->flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MODS | MULTIBOOT_INFO_MEM_MAP | MULTIBOOT_INFO_BOOT_LOADER_NAME;
     m->mem_lower = 639;
     m->mem_upper = 261120;
     put_string(CMDLINE, "/boot/hv.elf mem=ept");
@@ -57,9 +57,9 @@ static int setup(void **state)
     m->mmap_addr = BASE + MMAP;
     m->mmap_length = off - MMAP;
 
-    struct multiboot_module *mods = (struct multiboot_module *)(mem + MODS);
-    mods[0] = (struct multiboot_module){ BASE + MOD0, BASE + MOD0 + 100, BASE + MOD0_STR, 0 };
-    mods[1] = (struct multiboot_module){ BASE + MOD1, BASE + MOD1 + 4096, BASE + MOD1_STR, 0 };
+    struct multiboot_mod_list *mods = (struct multiboot_mod_list *)(mem + MODS);
+    mods[0] = (struct multiboot_mod_list){ BASE + MOD0, BASE + MOD0 + 100, BASE + MOD0_STR, 0 };
+    mods[1] = (struct multiboot_mod_list){ BASE + MOD1, BASE + MOD1 + 4096, BASE + MOD1_STR, 0 };
     put_string(MOD0_STR, "/boot/kernel.elf console=com1");
     put_string(MOD1_STR, "/boot/init");
     m->mods_count = 2;
@@ -105,7 +105,7 @@ static void test_strings_are_copied(void **state)
 static void test_missing_strings_have_defaults(void **state)
 {
     (void)state;
-    info()->flags &= ~(MB_INFO_CMDLINE | MB_INFO_LOADER_NAME);
+    info()->flags &= ~(MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_BOOT_LOADER_NAME);
     assert_true(parse());
     assert_string_equal(bi.loader, "unknown");
     assert_string_equal(bi.cmdline, "");
@@ -150,7 +150,7 @@ static void test_truncated_mmap_is_refused(void **state)
 static void test_mem_fields_without_map(void **state)
 {
     (void)state;
-    info()->flags &= ~MB_INFO_MEM_MAP;
+    info()->flags &= ~MULTIBOOT_INFO_MEM_MAP;
     assert_true(parse());
     assert_true(bi.mmap_from_mem_fields);
     assert_int_equal(bi.mmap_count, 2);
@@ -162,7 +162,7 @@ static void test_mem_fields_without_map(void **state)
 static void test_no_memory_information_is_refused(void **state)
 {
     (void)state;
-    info()->flags &= ~(MB_INFO_MEM_MAP | MB_INFO_MEMORY);
+    info()->flags &= ~(MULTIBOOT_INFO_MEM_MAP | MULTIBOOT_INFO_MEMORY);
     assert_false(parse());
     assert_non_null(strstr(bi.error, "neither a memory map"));
 }
@@ -186,7 +186,7 @@ static void test_everything_the_loader_gave_is_recorded_as_used(void **state)
     assert_true(used_contains(BASE + CMDLINE, BASE + CMDLINE + strlen("/boot/hv.elf mem=ept") + 1));
     assert_true(used_contains(BASE + LOADER, BASE + LOADER + 10));
     assert_true(used_contains(BASE + MMAP, BASE + MMAP + info()->mmap_length));
-    assert_true(used_contains(BASE + MODS, BASE + MODS + 2 * sizeof(struct multiboot_module)));
+    assert_true(used_contains(BASE + MODS, BASE + MODS + 2 * sizeof(struct multiboot_mod_list)));
     assert_true(used_contains(BASE + MOD0_STR, BASE + MOD0_STR + 10));
     assert_true(used_contains(BASE + MOD1_STR, BASE + MOD1_STR + 11));
     assert_true(used_contains(BASE + MOD0, BASE + MOD0 + 100));
@@ -197,7 +197,7 @@ static void test_everything_the_loader_gave_is_recorded_as_used(void **state)
 static void test_bad_modules_are_refused(void **state)
 {
     (void)state;
-    struct multiboot_module *mods = (struct multiboot_module *)(mem + MODS);
+    struct multiboot_mod_list *mods = (struct multiboot_mod_list *)(mem + MODS);
     mods[1].mod_end = mods[1].mod_start - 1;
     assert_false(parse());
     assert_non_null(strstr(bi.error, "module 1 ends"));

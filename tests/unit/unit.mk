@@ -13,20 +13,21 @@ UNIT_CFLAGS := $(HOST_CFLAGS) -iquote hv -iquote lib -iquote tests/unit
 UNIT_LDLIBS := -lcmocka
 UNIT_HEADERS := tests/unit/unit.h $(wildcard hv/*.h lib/*.h)
 
-UNIT_TESTS := fmt pmm heap options multiboot ksyms image
+UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage
 UNIT_TEST_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_pmm := hv/pmm.c
 unit_srcs_heap := hv/heap.c
 unit_srcs_options := hv/options.c
-unit_srcs_multiboot := hv/multiboot.c
+unit_srcs_boot_info := hv/boot_info.c
 unit_srcs_ksyms := hv/ksyms.c
-unit_srcs_image := hv/image.c
+unit_srcs_mbimage := lib/mbimage.c lib/fmt.c
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would
 # also replace the C library's inside cmocka. The fmt test renames them.
 unit_defs_fmt := -Dsnprintf=fmt_snprintf -Dvsnprintf=fmt_vsnprintf
+unit_defs_mbimage := $(unit_defs_fmt)
 
 define UNIT_TEST_RULE
 $(UNIT_BUILD)/test_$(1): tests/unit/test_$(1).c $(unit_srcs_$(1)) $(UNIT_HEADERS)

@@ -12,12 +12,12 @@ LOADER_BINS := $(LOADER_OUT)/boot.bin $(LOADER_OUT)/stage2.bin
 MKIMAGE := tools/mkimage.py
 
 LOADER_CFLAGS := $(CFLAGS32) -I$(LOADER_SRC) -Ilib -MMD -MP
-LOADER_ASFLAGS := -m32 -I$(LOADER_SRC) -MMD -MP
+LOADER_ASFLAGS := -m32 -I$(LOADER_SRC) -Ilib -MMD -MP
 
 # stage2: entry.S first (its .text16 starts the binary; the linker script
 # places it anyway), then the C part and the lib/ code it uses.
-LOADER_STAGE2_C := main.c ata.c memmap.c manifest.c kernel.c bootinfo.c panic.c
-LOADER_LIB_C := fmt.c printf.c serial.c poweroff.c string.c
+LOADER_STAGE2_C := main.c ata.c memmap.c manifest.c bootinfo.c panic.c
+LOADER_LIB_C := fmt.c printf.c serial.c poweroff.c string.c mbimage.c
 LOADER_STAGE2_OBJS := $(LOADER_OUT)/entry.o \
     $(patsubst %.c,$(LOADER_OUT)/%.o,$(LOADER_STAGE2_C)) \
     $(patsubst %.c,$(LOADER_OUT)/lib/%.o,$(LOADER_LIB_C))

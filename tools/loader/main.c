@@ -9,7 +9,7 @@
  *   3. read the manifest, the payload's first 4 KiB, and check it;
  *   4. read the whole payload to the staging address, once that is known
  *      to be RAM out of the loader's way; the modules are now in place;
- *   5. inspect the kernel's staged copy (kernel.c), check where it goes,
+ *   5. inspect the kernel's staged copy (lib/mbimage.c), check where it goes,
  *      copy it there;
  *   6. build the Multiboot information (bootinfo.c) and enter the kernel.
  * Every failure is one "PANIC loader: ..." line on COM1 and a power-off.
@@ -17,7 +17,7 @@
 #include "ata.h"
 #include "bios.h"
 #include "bootinfo.h"
-#include "kernel.h"
+#include "mbimage.h"
 #include "layout.h"
 #include "manifest.h"
 #include "memmap.h"
@@ -98,17 +98,28 @@ static void stage_payload(uint32_t lba)
     ata_read(lba, (uint32_t)((end - start) / SECTOR_SIZE), phys_to_ptr(start));
 }
 
-static void load_kernel(struct kernel_image *k)
+/* Paging is off: a physical address is a pointer. */
+static void place_physical(void *ctx, uint64_t paddr, const uint8_t *src, uint64_t filesz,
+                           uint64_t memsz)
+{
+    (void)ctx;
+    uint8_t *dst = phys_to_ptr(paddr);
+    memcpy(dst, src, filesz);
+    memset(dst + filesz, 0, memsz - filesz);
+}
+
+static void load_kernel(struct mb_image *k)
 {
     uint64_t staged = manifest.staging_addr + (uint64_t)manifest.kernel_offset;
-    kernel_inspect(k, phys_to_ptr(staged), manifest.kernel_size);
+    if (!mbimage_inspect(k, phys_to_ptr(staged), manifest.kernel_size))
+        panic("%s", k->error);
     check_ram("the kernel", k->start, k->end, "link the kernel at 1 MiB or above");
     if (k->start < staging_end() && manifest.staging_addr < k->end)
         panic("the kernel (0x%08llx-0x%08llx) overlaps the staging area "
               "(0x%08x-0x%08llx): " REMEDY_REBUILD ", which stages above the kernel",
               (unsigned long long)k->start, (unsigned long long)k->end,
               manifest.staging_addr, (unsigned long long)staging_end());
-    kernel_place(k);
+    mbimage_place(k, place_physical, NULL);
 }
 
 void loader_main(void)
@@ -122,7 +133,7 @@ void loader_main(void)
     read_manifest(payload_lba);
     stage_payload(payload_lba);
 
-    struct kernel_image kernel;
+    struct mb_image kernel;
     load_kernel(&kernel);
     enter_kernel(kernel.entry, bootinfo_build(&manifest));
 }

@@ -11,17 +11,17 @@ MBINFO_ELF := $(BUILD)/tests/mbinfo.elf
 MBINFO_KLUDGE_ELF := $(BUILD)/tests/mbinfo-kludge.elf
 MBINFO_ELF64 := $(BUILD)/tests/mbinfo64.elf
 
-MBINFO_CFLAGS := $(CFLAGS32) -Itools/loader -Ilib -MMD -MP
+MBINFO_CFLAGS := $(CFLAGS32) -Ilib -MMD -MP
 MBINFO_LIB_C := crc32.c fmt.c printf.c serial.c poweroff.c string.c
 MBINFO_COMMON_OBJS := $(MBINFO_OUT)/mbinfo.o $(patsubst %.c,$(MBINFO_OUT)/lib/%.o,$(MBINFO_LIB_C))
 
 $(MBINFO_OUT)/entry.o: $(MBINFO_SRC)/entry.S
 	@mkdir -p $(@D)
-	$(CC32) -m32 -Itools/loader -MMD -MP -c $< -o $@
+	$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
 
 $(MBINFO_OUT)/entry-kludge.o: $(MBINFO_SRC)/entry.S
 	@mkdir -p $(@D)
-	$(CC32) -m32 -DMBINFO_KLUDGE -Itools/loader -MMD -MP -c $< -o $@
+	$(CC32) -m32 -DMBINFO_KLUDGE -Ilib -MMD -MP -c $< -o $@
 
 $(MBINFO_OUT)/mbinfo.o: $(MBINFO_SRC)/mbinfo.c
 	@mkdir -p $(@D)

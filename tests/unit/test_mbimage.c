@@ -1,0 +1,194 @@
+/*
+ * test_mbimage.c: lib/mbimage.c, the Multiboot v1 kernel loader shared by the
+ * fast loader and the hypervisor: where each kind of kernel image goes, and
+ * the one-line reason for each image it refuses.
+ */
+#include "unit.h"
+#include "elf.h"
+#include "mbimage.h"
+#include "multiboot.h"
+#include <string.h>
+
+static uint8_t file[16384];
+static struct mb_image img;
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(file, 0, sizeof(file));
+    memset(&img, 0, sizeof(img));
+    return 0;
+}
+
+static void put_header(unsigned off, uint32_t flags)
+{
+    struct multiboot_header h = { .magic = MULTIBOOT_HEADER_MAGIC, .flags = flags,
+                                  .checksum = -(MULTIBOOT_HEADER_MAGIC + flags) };
+    memcpy(file + off, &h, 12);
+}
+
+/* An ELF32 kernel: one text segment at vaddr 0xC0100000, paddr 1 MiB, with
+ * 0x2000 file bytes and 0x3000 memory bytes, entering at vaddr 0xC0100010. */
+static void put_elf32(uint32_t entry, uint32_t paddr, uint32_t filesz, uint32_t memsz)
+{
+    struct elf32_ehdr eh = { .e_type = ET_EXEC, .e_machine = EM_386, .e_version = EV_CURRENT,
+                             .e_entry = entry, .e_phoff = sizeof(eh), .e_phentsize = sizeof(struct elf32_phdr),
+                             .e_phnum = 1 };
+    memcpy(eh.e_ident, "\x7f" "ELF", 4);
+    eh.e_ident[EI_CLASS] = ELFCLASS32;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    memcpy(file, &eh, sizeof(eh));
+    struct elf32_phdr ph = { .p_type = PT_LOAD, .p_offset = 0x1000, .p_vaddr = 0xC0100000,
+                             .p_paddr = paddr, .p_filesz = filesz, .p_memsz = memsz };
+    memcpy(file + sizeof(eh), &ph, sizeof(ph));
+    put_header(0x1000, MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO);
+}
+
+static void test_elf32_higher_half_kernel(void **state)
+{
+    (void)state;
+    put_elf32(0xC0100010, 0x100000, 0x2000, 0x3000);
+    assert_true(mbimage_inspect(&img, file, sizeof(file)));
+    assert_false(img.kludge);
+    assert_int_equal(img.start, 0x100000);
+    assert_int_equal(img.end, 0x103000);
+    assert_int_equal(img.entry, 0x100010);   /* e_entry translated to its physical alias */
+}
+
+struct placed { uint64_t paddr, filesz, memsz; const uint8_t *src; int calls; };
+
+static void record(void *ctx, uint64_t paddr, const uint8_t *src, uint64_t filesz, uint64_t memsz)
+{
+    struct placed *p = ctx;
+    *p = (struct placed){ paddr, filesz, memsz, src, p->calls + 1 };
+}
+
+static void test_place_hands_over_each_segment(void **state)
+{
+    (void)state;
+    put_elf32(0xC0100010, 0x100000, 0x2000, 0x3000);
+    assert_true(mbimage_inspect(&img, file, sizeof(file)));
+    struct placed p = { 0 };
+    mbimage_place(&img, record, &p);
+    assert_int_equal(p.calls, 1);
+    assert_int_equal(p.paddr, 0x100000);
+    assert_ptr_equal(p.src, file + 0x1000);
+    assert_int_equal(p.filesz, 0x2000);
+    assert_int_equal(p.memsz, 0x3000);      /* the bss is the difference */
+}
+
+static void test_entry_outside_every_segment_is_refused(void **state)
+{
+    (void)state;
+    put_elf32(0x100010, 0x100000, 0x2000, 0x3000);   /* physical, not virtual */
+    assert_false(mbimage_inspect(&img, file, sizeof(file)));
+    assert_non_null(strstr(img.error, "entry point 0x100010 lies in no loadable segment"));
+}
+
+static void test_segment_past_end_of_file_is_refused(void **state)
+{
+    (void)state;
+    put_elf32(0xC0100010, 0x100000, 0x8000, 0x8000);
+    assert_false(mbimage_inspect(&img, file, 0x4000));   /* truncated file */
+    assert_non_null(strstr(img.error, "runs past the end of the file"));
+}
+
+static void test_kludge_kernel(void **state)
+{
+    (void)state;
+    /* A flat image loaded at 1 MiB whose header sits 0x40 bytes in. */
+    uint32_t flags = MULTIBOOT_AOUT_KLUDGE | MULTIBOOT_PAGE_ALIGN;
+    struct multiboot_header h = { MULTIBOOT_HEADER_MAGIC, flags, -(MULTIBOOT_HEADER_MAGIC + flags),
+                                  0x100040, 0x100000, 0x102000, 0x105000, 0x100080, 0, 0, 0, 0 };
+    memcpy(file + 0x40, &h, 32);
+    assert_true(mbimage_inspect(&img, file, sizeof(file)));
+    assert_true(img.kludge);
+    assert_int_equal(img.start, 0x100000);
+    assert_int_equal(img.end, 0x105000);
+    assert_int_equal(img.entry, 0x100080);
+    struct placed p = { 0 };
+    mbimage_place(&img, record, &p);
+    assert_int_equal(p.calls, 1);
+    assert_ptr_equal(p.src, file);
+    assert_int_equal(p.filesz, 0x2000);
+    assert_int_equal(p.memsz, 0x5000);
+}
+
+static void test_kludge_entry_outside_kernel_is_refused(void **state)
+{
+    (void)state;
+    uint32_t flags = MULTIBOOT_AOUT_KLUDGE;
+    struct multiboot_header h = { MULTIBOOT_HEADER_MAGIC, flags, -(MULTIBOOT_HEADER_MAGIC + flags),
+                                  0x100000, 0x100000, 0x101000, 0, 0x200000, 0, 0, 0, 0 };
+    memcpy(file, &h, 32);
+    assert_false(mbimage_inspect(&img, file, sizeof(file)));
+    assert_non_null(strstr(img.error, "entry_addr 0x00200000 is outside the kernel"));
+}
+
+static void test_no_header_is_not_a_multiboot_kernel(void **state)
+{
+    (void)state;
+    assert_false(mbimage_inspect(&img, file, sizeof(file)));
+    assert_non_null(strstr(img.error, "not a Multiboot v1 kernel"));
+}
+
+static void test_header_beyond_8_kib_is_not_found(void **state)
+{
+    (void)state;
+    put_header(8192, 0);
+    assert_false(mbimage_inspect(&img, file, sizeof(file)));
+    assert_non_null(strstr(img.error, "not a Multiboot v1 kernel"));
+}
+
+static void test_bad_checksum_is_named(void **state)
+{
+    (void)state;
+    put_header(0x20, 0);
+    file[0x28] ^= 1;
+    assert_false(mbimage_inspect(&img, file, sizeof(file)));
+    assert_non_null(strstr(img.error, "offset 0x20 has a bad checksum"));
+}
+
+static void test_video_mode_is_refused(void **state)
+{
+    (void)state;
+    put_header(0, MULTIBOOT_VIDEO_MODE);
+    assert_false(mbimage_inspect(&img, file, sizeof(file)));
+    assert_non_null(strstr(img.error, "video mode"));
+}
+
+static void test_flat_file_without_kludge_is_refused(void **state)
+{
+    (void)state;
+    put_header(0, 0);
+    assert_false(mbimage_inspect(&img, file, sizeof(file)));
+    assert_non_null(strstr(img.error, "not an ELF file"));
+}
+
+static void test_elf_for_another_machine_is_refused(void **state)
+{
+    (void)state;
+    put_elf32(0xC0100010, 0x100000, 0x2000, 0x3000);
+    file[18] = 40;   /* e_machine: ARM */
+    assert_false(mbimage_inspect(&img, file, sizeof(file)));
+    assert_non_null(strstr(img.error, "for machine 40"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_elf32_higher_half_kernel, setup),
+        cmocka_unit_test_setup(test_place_hands_over_each_segment, setup),
+        cmocka_unit_test_setup(test_entry_outside_every_segment_is_refused, setup),
+        cmocka_unit_test_setup(test_segment_past_end_of_file_is_refused, setup),
+        cmocka_unit_test_setup(test_kludge_kernel, setup),
+        cmocka_unit_test_setup(test_kludge_entry_outside_kernel_is_refused, setup),
+        cmocka_unit_test_setup(test_no_header_is_not_a_multiboot_kernel, setup),
+        cmocka_unit_test_setup(test_header_beyond_8_kib_is_not_found, setup),
+        cmocka_unit_test_setup(test_bad_checksum_is_named, setup),
+        cmocka_unit_test_setup(test_video_mode_is_refused, setup),
+        cmocka_unit_test_setup(test_flat_file_without_kludge_is_refused, setup),
+        cmocka_unit_test_setup(test_elf_for_another_machine_is_refused, setup),
+    };
+    return RUN_UNIT_TESTS("mbimage", tests);
+}
