@@ -25,7 +25,9 @@ HVRUN   := tools/hvrun --emu $(EMU) --timeout $(TIMEOUT) --cpu $(CPU)
 
 DEPS = @CC64="$(CC64)" CC32="$(CC32)" LD64="$(LD64)" LD32="$(LD32)" tools/deps.sh
 
-IMAGES := $(HV_ELF) $(GUEST_KERNEL) $(LOADER_BINS)
+IMAGES := $(HV_ELF) $(GUEST_KERNEL) $(GUEST_PROGS) $(LOADER_BINS)
+# The guest's programs (tests, benchmarks) reach it as Multiboot modules.
+GUEST_MODULES = $(foreach p,$(GUEST_PROGS),--module $(p))
 
 .PHONY: all
 all: deps-build
@@ -35,7 +37,8 @@ all: deps-build
 help:
 	@echo "hvlab make targets:"
 	@echo "  make run          build everything, boot the hypervisor with the guest OS in Bochs"
-	@echo "  make run-native   boot the guest OS alone (no hypervisor) in QEMU TCG"
+	@echo "  make run-native   boot the guest OS alone (no hypervisor) in QEMU TCG;"
+	@echo "                    ARGS=\"test=all\" runs its tests, ARGS=\"bench=all\" its benchmarks"
 	@echo "  make check        all tests: host unit tests, tool tests, boot and runner tests"
 	@echo "  make bench        benchmarks; figures to the terminal and to RESULTS (JSON)"
 	@echo "  make all          build the hypervisor, the guest OS and the fast loader"
@@ -44,7 +47,7 @@ help:
 	@echo "variables:"
 	@echo "  EMU=bochs|qemu|qemu-kvm   emulator (default bochs; qemu-kvm needs Intel VT-x + nested KVM)"
 	@echo "  BOOT=fast|grub|kernel     loader: the kit's raw-disk loader, a GRUB ISO, QEMU -kernel"
-	@echo "  ARGS=\"...\"                the kernel's command line (e.g. ARGS=\"mem=ept\")"
+	@echo "  ARGS=\"...\"                the kernel's command line (e.g. ARGS=\"mem=ept\", or test=all for run-native)"
 	@echo "  GUEST_ARGS=\"...\"          the guest kernel module's string (e.g. GUEST_ARGS=\"test=all\")"
 	@echo "  TIMEOUT=seconds           stop a run that has not powered off (default $(TIMEOUT))"
 	@echo "  NATIVE_EMU=, NATIVE_BOOT=  emulator and loader of run-native (default qemu, kernel)"
@@ -54,7 +57,7 @@ help:
 
 .PHONY: run
 run: deps-run all
-	$(HVRUN) --boot $(BOOT) $(HV_ELF) --module "$(GUEST_KERNEL) $(GUEST_ARGS)" -- $(ARGS)
+	$(HVRUN) --boot $(BOOT) $(HV_ELF) --module "$(GUEST_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
 
 # The guest OS alone, by default in QEMU TCG through QEMU's own Multiboot
 # loader (make run-native NATIVE_EMU=bochs NATIVE_BOOT=fast works too).
@@ -62,7 +65,7 @@ NATIVE_EMU  ?= qemu
 NATIVE_BOOT ?= kernel
 .PHONY: run-native
 run-native: deps-run all
-	tools/hvrun --emu $(NATIVE_EMU) --boot $(NATIVE_BOOT) --timeout $(TIMEOUT) $(GUEST_KERNEL) -- $(ARGS)
+	tools/hvrun --emu $(NATIVE_EMU) --boot $(NATIVE_BOOT) --timeout $(TIMEOUT) $(GUEST_MODULES) $(GUEST_KERNEL) -- $(ARGS)
 
 .PHONY: check
 check: deps-check all
@@ -73,6 +76,7 @@ RESULTS ?= $(BUILD)/bench/results.json
 .PHONY: bench
 bench: deps-run all
 	@$(PYTHON) tests/bench/boot.py --results $(RESULTS)
+	@$(PYTHON) tests/bench/guest.py --results $(RESULTS)
 
 # Install missing Debian packages (silent when everything is present).
 .PHONY: deps deps-build deps-run deps-check

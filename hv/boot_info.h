@@ -26,7 +26,7 @@ enum {
 #define BOOT_STRING_MAX  256
 #define BOOT_CMDLINE_MAX 1024
 #define BOOT_MMAP_MAX    64
-#define BOOT_MODULES_MAX 16
+#define BOOT_MODULES_MAX 32   /* as many as the fast loader carries */
 #define BOOT_RANGES_MAX  (8 + 2 * BOOT_MODULES_MAX)
 
 struct boot_mmap_entry {

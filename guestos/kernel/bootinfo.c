@@ -8,7 +8,7 @@
  */
 #include "defs.h"
 #include "mmu.h"
-#include "multiboot.h"
+#include "../../lib/multiboot.h"
 #include "../../lib/printf.h"
 #include "../../lib/string.h"
 
@@ -55,18 +55,17 @@ static void add_ram(uint64_t base, uint64_t len)
 
 static void copy_memory_map(const struct multiboot_info *mbi)
 {
-    if (mbi->flags & MB_INFO_MMAP) {
+    if (mbi->flags & MULTIBOOT_INFO_MEM_MAP) {
         uint32_t off = 0;
-        while (off + 24 <= mbi->mmap_length) {
-            const uint32_t *e = boot_ptr(mbi->mmap_addr + off, 24);
+        while (off + sizeof(struct multiboot_mmap_entry) <= mbi->mmap_length) {
+            const struct multiboot_mmap_entry *e = boot_ptr(mbi->mmap_addr + off, sizeof *e);
             if (!e)
                 break;
-            /* size, base (64-bit), length (64-bit), type; size excludes itself */
-            if (e[5] == 1)
-                add_ram(e[1] | (uint64_t)e[2] << 32, e[3] | (uint64_t)e[4] << 32);
-            off += e[0] + 4;
+            if (e->type == MULTIBOOT_MEMORY_AVAILABLE)
+                add_ram(e->addr, e->len);
+            off += e->size + 4;   /* size counts the bytes after itself */
         }
-    } else if (mbi->flags & MB_INFO_MEMORY) {
+    } else if (mbi->flags & MULTIBOOT_INFO_MEMORY) {
         add_ram(0x100000, (uint64_t)mbi->mem_upper * 1024);
     }
 }
@@ -90,14 +89,14 @@ static void module_name(char *dst, uint32_t size, const char *string)
 
 static void copy_modules(const struct multiboot_info *mbi)
 {
-    if (!(mbi->flags & MB_INFO_MODS))
+    if (!(mbi->flags & MULTIBOOT_INFO_MODS))
         return;
     for (uint32_t i = 0; i < mbi->mods_count && nmodules < MAX_MODULES; i++) {
-        const struct multiboot_module *m = boot_ptr(mbi->mods_addr + i * sizeof *m, sizeof *m);
+        const struct multiboot_mod_list *m = boot_ptr(mbi->mods_addr + i * sizeof *m, sizeof *m);
         if (!m)
             break;
         char string[128];
-        copy_string(string, sizeof string, m->string);
+        copy_string(string, sizeof string, m->cmdline);
         struct module *k = &modules[nmodules++];
         k->start = m->mod_start;
         k->end = m->mod_end;
@@ -108,11 +107,11 @@ static void copy_modules(const struct multiboot_info *mbi)
 void bootinfo_copy(uint32_t magic, uint32_t mbi_pa)
 {
     const struct multiboot_info *mbi = boot_ptr(mbi_pa, sizeof *mbi);
-    if (magic != MULTIBOOT_LOADER_MAGIC)
+    if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
         panic("not started by a Multiboot loader (eax=0x%08x)", magic);
     if (!mbi)
         panic("the Multiboot information (at 0x%08x) is not in the first 16 MiB", mbi_pa);
-    if (mbi->flags & MB_INFO_CMDLINE)
+    if (mbi->flags & MULTIBOOT_INFO_CMDLINE)
         copy_string(cmdline, sizeof cmdline, mbi->cmdline);
     copy_memory_map(mbi);
     copy_modules(mbi);

@@ -205,7 +205,7 @@ static void test_bad_modules_are_refused(void **state)
     setup(NULL);
     info()->mods_count = BOOT_MODULES_MAX + 1;
     assert_false(parse());
-    assert_non_null(strstr(bi.error, "at most 16"));
+    assert_non_null(strstr(bi.error, "at most 32"));
 
     setup(NULL);
     mods[0].mod_end = BASE + sizeof(mem) + 1;   /* beyond readable memory */
