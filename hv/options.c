@@ -50,7 +50,7 @@ static const struct option_desc option_table[] = {
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
 
 static const struct hv_options defaults = {
-    .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 32, .fault = FAULT_NONE,
+    .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)

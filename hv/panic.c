@@ -112,11 +112,15 @@ static void print_backtrace(const struct trap_frame *tf, int rip_is_return_addre
     }
 }
 
+void (*panic_context_hook)(void);
+
 _Noreturn void panic_finish(const struct trap_frame *tf, int rip_is_return_address)
 {
     if (panic_depth == 1) {
         print_registers(tf);
         print_backtrace(tf, rip_is_return_address);
+        if (panic_context_hook)
+            panic_context_hook();
     }
     poweroff(POWEROFF_PANIC);
 }

@@ -12,6 +12,10 @@
  * power off. Entered through isr.S, which saves the registers first. */
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* If set, called after the registers and backtrace of the first panic, to
+ * print what else explains it (exit.c: the last VM exits). */
+extern void (*panic_context_hook)(void);
+
 /* The two halves of a report, for trap.c, which prints its own PANIC line:
  * panic_start() prints "PANIC hv: " (or the recursive-panic prefix);
  * panic_finish() prints the registers of tf and the backtrace, and powers

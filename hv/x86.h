@@ -9,7 +9,12 @@
 #define CR0_PE   (1 << 0)
 #define CR0_WP   (1 << 16)
 #define CR0_PG   0x80000000
+#define CR0_ET   (1 << 4)
+#define CR0_NE   (1 << 5)
 #define CR4_PAE  (1 << 5)
+#define CR4_VMXE (1 << 13)   /* VMX enable (SDM vol. 3, 24.7 "Enabling and Entering VMX Operation") */
+
+#define RFLAGS_IF (1 << 9)
 
 /* IA32_EFER (SDM vol. 3, 2.2.1 "Extended Feature Enable Register"). */
 #define MSR_EFER 0xC0000080
@@ -40,6 +45,24 @@ static inline uint64_t rdmsr(uint32_t msr)
     return (uint64_t)hi << 32 | lo;
 }
 
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+struct cpuid_regs { uint32_t eax, ebx, ecx, edx; };
+
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+    struct cpuid_regs r;
+    __asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+                     : "a"(leaf), "c"(subleaf));
+    return r;
+}
+
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+
 static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
@@ -55,6 +78,9 @@ struct descriptor_table_pointer {
 static inline void lgdt(const struct descriptor_table_pointer *p) { __asm__ volatile("lgdt %0" : : "m"(*p)); }
 static inline void lidt(const struct descriptor_table_pointer *p) { __asm__ volatile("lidt %0" : : "m"(*p)); }
 static inline void ltr(uint16_t selector) { __asm__ volatile("ltr %0" : : "r"(selector)); }
+
+static inline void sgdt(struct descriptor_table_pointer *p) { __asm__ volatile("sgdt %0" : "=m"(*p)); }
+static inline void sidt(struct descriptor_table_pointer *p) { __asm__ volatile("sidt %0" : "=m"(*p)); }
 
 static inline void disable_interrupts(void) { __asm__ volatile("cli"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }

@@ -9,6 +9,7 @@ enum {
     POWEROFF_OK = 0,
     POWEROFF_FAIL = 1,   /* the run finished, but something it checked failed */
     POWEROFF_PANIC = 3,  /* printed a "PANIC ..." line first */
+    POWEROFF_GUEST_STOPPED = 4,  /* the hypervisor stopped a guest that misbehaved */
 };
 
 _Noreturn void poweroff(int status);

@@ -1,0 +1,8 @@
+/* entry_report.h: run the VM-entry checker (entry_check.c) on the current
+ * VMCS and print every broken rule (64-bit, VMX root operation). */
+#pragma once
+#include "vmx_caps.h"
+
+/* Prints one "hv: VM-entry check: ..." line per broken rule, or that all
+ * rules hold; returns the number broken. */
+unsigned entry_report(const struct vmx_caps *caps);

@@ -1,0 +1,160 @@
+/*
+ * exit.c: the exit loop and the dispatcher (64-bit, VMX root operation).
+ *
+ *   vcpu_run:    VM entry, VM exit, handle, repeat, until the guest stops;
+ *   handle_exit: one switch on the basic exit reason (SDM vol. 3, Appendix C),
+ *                one small handler per reason, in the exit_*.c files.
+ * Every exit is counted and traced (exit_stats.c); a reason without a
+ * handler stops everything with a full report, never silently.
+ */
+#include "exit.h"
+#include <stdarg.h>
+#include "entry_report.h"
+#include "exit_reasons.h"
+#include "exit_stats.h"
+#include "panic.h"
+#include "printf.h"
+#include "vmcs.h"
+#include "vmx.h"
+#include "x86.h"
+
+#define BLOCKING_BY_STI_OR_MOV_SS 3   /* interruptibility bits 0 and 1 (SDM 25.4.2) */
+
+void advance_rip(struct vcpu *v)
+{
+    vmcs_write(VMCS_GUEST_RIP, v->rip + v->instruction_length);
+    /* STI and MOV SS block interrupts for one instruction only: the one just
+     * completed here. Leaving the blocking set would carry it further. */
+    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+    if (blocking & BLOCKING_BY_STI_OR_MOV_SS)
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)BLOCKING_BY_STI_OR_MOV_SS);
+}
+
+void guest_state_print(const struct vcpu *v)
+{
+    const struct guest_regs *r = &v->regs;
+    printf("hv: guest eax=%08llx ebx=%08llx ecx=%08llx edx=%08llx esi=%08llx edi=%08llx "
+           "ebp=%08llx esp=%08llx\n", (unsigned long long)r->rax, (unsigned long long)r->rbx,
+           (unsigned long long)r->rcx, (unsigned long long)r->rdx, (unsigned long long)r->rsi,
+           (unsigned long long)r->rdi, (unsigned long long)r->rbp,
+           (unsigned long long)vmcs_read(VMCS_GUEST_RSP));
+    printf("hv: guest eip=%08llx eflags=%08llx cs=%04llx ss=%04llx cr0=%08llx (guest sees "
+           "%08llx) cr3=%08llx cr4=%08llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
+           (unsigned long long)vmcs_read(VMCS_GUEST_RFLAGS),
+           (unsigned long long)vmcs_read(VMCS_GUEST_CS_SELECTOR),
+           (unsigned long long)vmcs_read(VMCS_GUEST_SS_SELECTOR),
+           (unsigned long long)vmcs_read(VMCS_GUEST_CR0),
+           (unsigned long long)vmcs_read(VMCS_CR0_READ_SHADOW),
+           (unsigned long long)vmcs_read(VMCS_GUEST_CR3),
+           (unsigned long long)vmcs_read(VMCS_GUEST_CR4));
+    printf("hv: guest gdtr=%08llx/%04llx idtr=%08llx/%04llx interruptibility=%llx activity=%llu\n",
+           (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_BASE),
+           (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_LIMIT),
+           (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_BASE),
+           (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_LIMIT),
+           (unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
+           (unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY_STATE));
+}
+
+void guest_stop(struct vcpu *v, int status, const char *fmt, ...)
+{
+    va_list ap;
+    printf("hv: guest stopped: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    if (status != 0) {
+        guest_state_print(v);
+        exit_trace_print();
+    }
+    v->stopped = true;
+    v->stop_status = status;
+}
+
+/* VMLAUNCH/VMRESUME failed, or the entry failed after its checks began
+ * (exit reason bit 31). Either way, say exactly why. */
+static _Noreturn void entry_failed(struct vcpu *v, const struct vmx_caps *caps, int status)
+{
+    if (status == VMX_FAIL_INVALID)
+        panic("VM entry failed: VMfailInvalid (no current VMCS)");
+    if (status == VMX_FAIL_VALID) {
+        unsigned err = (unsigned)vmcs_read(VMCS_VM_INSTRUCTION_ERROR);
+        printf("hv: %s failed: VM-instruction error %u (%s)\n",
+               v->launched ? "VMRESUME" : "VMLAUNCH", err, vm_instruction_error_name(err));
+    } else {
+        printf("hv: VM entry failed: exit reason %u (%s), qualification %llu\n",
+               v->exit_reason & 0xFFFF, exit_reason_name(v->exit_reason & 0xFFFF),
+               (unsigned long long)v->exit_qualification);
+    }
+    unsigned broken = entry_report(caps);
+    panic("VM entry failed: the VM-entry checker found %u broken rule%s above", broken,
+          broken == 1 ? "" : "s");
+}
+
+static void read_exit_info(struct vcpu *v)
+{
+    v->exit_tsc = rdtsc();
+    v->exit_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+    v->exit_qualification = vmcs_read(VMCS_EXIT_QUALIFICATION);
+    v->rip = vmcs_read(VMCS_GUEST_RIP);
+    v->instruction_length = (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_LENGTH);
+    exit_stats_record(v->exit_reason, v->rip, v->exit_qualification);
+}
+
+static _Noreturn void unhandled_exit(struct vcpu *v)
+{
+    unsigned reason = v->exit_reason & 0xFFFF;
+    printf("hv: unhandled VM exit: reason %u (%s), qualification 0x%llx, at guest rip 0x%llx\n",
+           reason, exit_reason_name(reason), (unsigned long long)v->exit_qualification,
+           (unsigned long long)v->rip);
+    guest_state_print(v);
+    panic("no handler for VM exit reason %u (%s): add one to handle_exit in hv/exit.c",
+          reason, exit_reason_name(reason));
+}
+
+/* LAB 1 BEGIN: the exit dispatcher */
+static void handle_exit(struct vcpu *v)
+{
+    switch (v->exit_reason & 0xFFFF) {
+    case EXIT_EXCEPTION_NMI:     handle_exception_or_nmi(v); break;
+    case EXIT_TRIPLE_FAULT:      handle_triple_fault(v); break;
+    case EXIT_CPUID:             handle_cpuid(v); break;
+    case EXIT_HLT:               handle_hlt(v); break;
+    case EXIT_IO_INSTRUCTION:    handle_io(v); break;
+    case EXIT_RDMSR:             handle_rdmsr(v); break;
+    case EXIT_WRMSR:             handle_wrmsr(v); break;
+    case EXIT_CR_ACCESS:         handle_cr_access(v); break;
+    case EXIT_EPT_VIOLATION:     handle_ept_violation(v); break;
+    case EXIT_VMCALL:
+    case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
+    case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:
+    case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID:
+                                 handle_vmx_instruction(v); break;
+    default:                     unhandled_exit(v);
+    }
+}
+/* LAB 1 END */
+
+static void print_trace_on_panic(void)
+{
+    exit_trace_print();
+}
+
+int vcpu_run(struct vcpu *v, const struct vmx_caps *caps)
+{
+    panic_context_hook = print_trace_on_panic;
+    printf("hv: entering the guest at 0x%llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
+    while (!v->stopped) {
+        int status = vmx_enter(v);
+        if (status != VMX_OK)
+            entry_failed(v, caps, status);
+        v->launched = 1;
+        read_exit_info(v);
+        if (v->exit_reason & EXIT_REASON_ENTRY_FAILURE)
+            entry_failed(v, caps, VMX_OK);
+        handle_exit(v);
+        exit_stats_add_cycles(v->exit_reason, rdtsc() - v->exit_tsc);
+    }
+    return v->stop_status;
+}

@@ -1,0 +1,49 @@
+/*
+ * exit_exception.c: exceptions and NMIs that exit, and the VMX instructions
+ * (64-bit, VMX root operation).
+ *
+ * The exception bitmap is 0 (vmcs_setup.c): the guest handles its own
+ * exceptions. What exits here is an NMI, which belongs to the host (pin-based
+ * "NMI exiting"), or an exception a later lab or a debugger chose to
+ * intercept. Both are reflected: injected into the guest as they came, so
+ * the guest sees what it would have seen without the hypervisor.
+ */
+#include "exit.h"
+#include "inject.h"
+#include "vmcs.h"
+#include "x86.h"
+
+#define INFO_VECTOR(i)      ((i) & 0xFF)
+#define INFO_TYPE(i)        (((i) >> 8) & 7)
+#define INFO_HAS_ERROR(i)   (((i) >> 11) & 1)
+
+static inline void write_cr2(uint64_t v) { __asm__ volatile("mov %0, %%cr2" : : "r"(v)); }
+
+/* LAB 1 BEGIN: reflect exceptions and NMIs */
+void handle_exception_or_nmi(struct vcpu *v)
+{
+    /* The VM-exit interruption information (SDM 25.9.2, table 25-19). */
+    uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO);
+    unsigned vector = INFO_VECTOR(info);
+    if (INFO_TYPE(info) == EVENT_NMI) {
+        inject_nmi();
+        return;
+    }
+    /* A #PF exit leaves CR2 alone and puts the address in the qualification
+     * (SDM 28.1): the guest's handler will read CR2, so set it. The host
+     * does not use CR2, so the register carries the guest's value. */
+    if (vector == VEC_PF)
+        write_cr2(v->exit_qualification);
+    uint32_t error = INFO_HAS_ERROR(info) ? (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : 0;
+    inject_exception(vector, error);
+}
+
+/* VMCALL from a guest that is not paravirtualised, and every VMX instruction:
+ * the guest was told it has no VMX (exit_cpuid.c), so they are undefined
+ * opcodes to it (SDM vol. 3, 26.1.2). */
+void handle_vmx_instruction(struct vcpu *v)
+{
+    (void)v;
+    inject_exception(VEC_UD, 0);
+}
+/* LAB 1 END */

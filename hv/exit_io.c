@@ -1,0 +1,93 @@
+/*
+ * exit_io.c: IN and OUT to ports the I/O bitmaps intercept (64-bit, VMX
+ * root operation; SDM vol. 3, 26.1.3 and 25.6.4).
+ *
+ * The guest's devices:
+ *   0x3F8-0x3FF  COM1, the emulated 16550 UART (uart.c), whose output is
+ *                copied to the hypervisor's own console;
+ *   0xF4         the power-off port, compatible with QEMU's isa-debug-exit:
+ *                the byte written is the guest's exit status.
+ * Every other intercepted port has no device behind it: reads give all ones,
+ * as on an empty ISA bus, writes are dropped, and each port is reported once.
+ */
+#include "exit.h"
+#include "inject.h"
+#include "poweroff.h"
+#include "printf.h"
+#include "serial.h"
+#include "uart.h"
+
+#define COM1_BASE     0x3F8
+#define POWEROFF_PORT 0xF4
+
+/* The exit qualification of an I/O instruction (SDM 28.2.1, table 28-5). */
+struct io_access {
+    unsigned size;      /* bytes: 1, 2 or 4 */
+    bool in;
+    bool string;        /* INS/OUTS */
+    uint16_t port;
+};
+
+static struct io_access decode_io(uint64_t q)
+{
+    return (struct io_access){ (unsigned)(q & 7) + 1, (q >> 3) & 1, (q >> 4) & 1,
+                               (uint16_t)(q >> 16) };
+}
+
+static void console_transmit(void *ctx, uint8_t byte)
+{
+    (void)ctx;
+    serial_putc((char)byte);
+}
+
+static struct uart com1;   /* set up on the first access */
+
+static uint8_t reported_ports[65536 / 8];
+
+static void report_unknown_port(const struct io_access *io)
+{
+    if (reported_ports[io->port / 8] & (1u << (io->port % 8)))
+        return;
+    reported_ports[io->port / 8] |= (uint8_t)(1u << (io->port % 8));
+    printf("hv: guest %s port 0x%x: no device there (reads give all ones, writes are "
+           "dropped)\n", io->in ? "reads" : "writes", io->port);
+}
+
+/* LAB 1 BEGIN: emulate port I/O */
+static uint32_t port_read(const struct io_access *io)
+{
+    if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1)
+        return uart_read(&com1, io->port - COM1_BASE);
+    report_unknown_port(io);
+    return 0xFFFFFFFF;
+}
+
+static void port_write(struct vcpu *v, const struct io_access *io, uint32_t value)
+{
+    if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1) {
+        uart_write(&com1, io->port - COM1_BASE, (uint8_t)value);
+    } else if (io->port == POWEROFF_PORT) {
+        guest_stop(v, value & 0xFF, "it powered off with status %u", value & 0xFF);
+    } else {
+        report_unknown_port(io);
+    }
+}
+
+void handle_io(struct vcpu *v)
+{
+    if (!com1.transmit)
+        uart_init(&com1, console_transmit, NULL);
+    struct io_access io = decode_io(v->exit_qualification);
+    if (io.string) {
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "string I/O (INS/OUTS) to port 0x%x is not "
+                   "emulated", io.port);
+        return;
+    }
+    uint64_t mask = io.size == 4 ? 0xFFFFFFFFull : (1ull << (8 * io.size)) - 1;
+    if (io.in)
+        v->regs.rax = (v->regs.rax & ~mask) | (port_read(&io) & mask);
+    else
+        port_write(v, &io, (uint32_t)(v->regs.rax & mask));
+    advance_rip(v);
+}
+/* LAB 1 END */

@@ -1,0 +1,76 @@
+/*
+ * exit_msr.c: RDMSR and WRMSR (64-bit, VMX root operation). The MSR bitmap
+ * makes every access exit (vmcs_setup.c), and an allow-list decides: a few
+ * MSRs a 32-bit kernel may touch are emulated, the rest raise #GP in the
+ * guest, as a CPU does for an MSR it does not have (SDM vol. 3, 26.1.3).
+ * The guest must never reach the real MSRs: they configure the host CPU.
+ */
+#include "exit.h"
+#include "inject.h"
+#include "printf.h"
+#include "vmcs.h"
+#include "x86.h"
+
+#define MSR_IA32_TSC             0x010
+#define MSR_IA32_APIC_BASE       0x01B
+#define MSR_IA32_SYSENTER_CS     0x174
+#define MSR_IA32_SYSENTER_ESP    0x175
+#define MSR_IA32_SYSENTER_EIP    0x176
+#define MSR_IA32_MISC_ENABLE     0x1A0
+#define MSR_IA32_PAT             0x277
+#define EFER_GUEST_WRITABLE      ((1ull << 0) | (1ull << 11))   /* SCE, NXE */
+
+/* MSRs that live in the VMCS's guest-state area (SDM 25.4.1). */
+static unsigned vmcs_field_of(uint32_t msr)
+{
+    switch (msr) {
+    case MSR_IA32_SYSENTER_CS:  return VMCS_GUEST_IA32_SYSENTER_CS;
+    case MSR_IA32_SYSENTER_ESP: return VMCS_GUEST_IA32_SYSENTER_ESP;
+    case MSR_IA32_SYSENTER_EIP: return VMCS_GUEST_IA32_SYSENTER_EIP;
+    case MSR_IA32_PAT:          return VMCS_GUEST_IA32_PAT;
+    case MSR_EFER:              return VMCS_GUEST_IA32_EFER;
+    default:                    return 0;
+    }
+}
+
+/* RIP stays on the instruction: #GP is a fault. */
+static void refuse(const char *what, uint32_t msr)
+{
+    printf("hv: guest %s MSR 0x%x: not allowed, #GP injected\n", what, msr);
+    inject_exception(VEC_GP, 0);
+}
+
+/* LAB 1 BEGIN: the MSR allow-list */
+void handle_rdmsr(struct vcpu *v)
+{
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    uint64_t value;
+    unsigned field = vmcs_field_of(msr);
+    if (field)
+        value = vmcs_read(field);
+    else if (msr == MSR_IA32_TSC)
+        value = rdtsc();
+    else if (msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_MISC_ENABLE)
+        value = rdmsr(msr);   /* read-only facts about the CPU */
+    else {
+        refuse("reads", msr);
+        return;
+    }
+    v->regs.rax = (uint32_t)value;
+    v->regs.rdx = value >> 32;
+    advance_rip(v);
+}
+
+void handle_wrmsr(struct vcpu *v)
+{
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+    unsigned field = vmcs_field_of(msr);
+    if (!field || (msr == MSR_EFER && (value & ~EFER_GUEST_WRITABLE))) {
+        refuse("writes", msr);
+        return;
+    }
+    vmcs_write(field, value);
+    advance_rip(v);
+}
+/* LAB 1 END */

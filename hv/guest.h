@@ -1,0 +1,34 @@
+/*
+ * guest.h: a guest's memory and how it is booted (64-bit, VMX root).
+ *
+ * Guest RAM is one contiguous block of host memory, guest-physical address 0
+ * at host-physical ram_hpa, mapped through the EPT page by page. The guest
+ * kernel is booted as a Multiboot v1 kernel: the hypervisor does what GRUB
+ * would (load it, place its modules, write the boot information).
+ */
+#pragma once
+#include <stdint.h>
+#include "boot_info.h"
+#include "ept.h"
+
+struct guest {
+    uint64_t ram_hpa;      /* host-physical address of guest-physical 0 */
+    uint64_t ram_size;     /* bytes */
+    struct ept ept;
+    uint32_t entry;        /* guest-physical entry point of the kernel */
+    uint32_t mbi_gpa;      /* the Multiboot information, for EBX */
+};
+
+/* Allocate ram_bytes of guest RAM and map all of it in a new EPT. */
+void guest_create(struct guest *g, uint64_t ram_bytes);
+
+/* A hypervisor pointer to guest-physical [gpa, gpa + len), or NULL unless
+ * all of it is guest RAM. Every access the hypervisor makes to guest memory
+ * goes through here, so a guest can never point it at other memory. */
+void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len);
+
+/* Boot module 0 of bi as the guest's Multiboot kernel, with modules 1..n as
+ * its modules; the kernel's command line is module 0's string without its
+ * first word (the path), then extra_args. Panics with the reason if the
+ * kernel or its modules do not fit. */
+void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_args);
