@@ -23,6 +23,11 @@ class ClassifyTest(unittest.TestCase):
         self.assertEqual(r.status, outcome.POWEROFF_FAIL)
         self.assertIn("status 1", r.summary)
 
+    def test_guest_stopped_by_the_hypervisor_is_named(self):
+        r = self.classify("hv: guest stopped: triple fault\nPOWEROFF 4\n")
+        self.assertEqual(r.status, outcome.POWEROFF_FAIL)
+        self.assertIn("stopped a misbehaving guest", r.summary)
+
     def test_panic_wins_over_its_poweroff(self):
         r = self.classify("hv: hi\nPANIC hv: out of memory\nrip=...\nPOWEROFF 3\n")
         self.assertEqual(r.status, outcome.PANIC)

@@ -36,6 +36,14 @@ PANIC_RE = re.compile(r"^PANIC \S.*$", re.M)
 TRIPLE_FAULT_RE = re.compile(r"3rd \(\d+\) exception with no resolution|Triple fault", re.I)
 
 
+# What a non-zero POWEROFF status means, where the kit defines it (lib/poweroff.h).
+POWEROFF_MEANINGS = {
+    1: "the run reported a failure",
+    3: "after a panic",
+    4: "the hypervisor stopped a misbehaving guest",
+}
+
+
 class Outcome:
     def __init__(self, status, summary, detail=""):
         self.status = status
@@ -72,7 +80,8 @@ def classify(console, emulator_log, timed_out, seconds):
     if status is not None:
         if status == 0:
             return Outcome(POWEROFF_OK, "power-off, status 0")
-        return Outcome(POWEROFF_FAIL, "power-off, status %d (the run reported a failure)" % status)
+        meaning = POWEROFF_MEANINGS.get(status, "the run reported a failure")
+        return Outcome(POWEROFF_FAIL, "power-off, status %d (%s)" % (status, meaning))
     m = TRIPLE_FAULT_RE.search(emulator_log or "")
     if m:
         line = emulator_log[emulator_log.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
