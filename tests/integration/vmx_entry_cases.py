@@ -1,0 +1,59 @@
+"""vmx_entry_cases.py: one integration case per deliberate VMCS breakage.
+
+Each case boots the hypervisor in Bochs with `vmcs_break=NAME`, which breaks
+one VM-entry rule just before VMLAUNCH (hv/vmcs_breaks.c). The launch must
+fail, and then:
+  - the hypervisor's VM-entry checker names the rule:
+        hv: VM-entry check: SDM <section> (<title>): <rule> [FIELD=0x...] ...
+  - the hypervisor stops with `PANIC hv: VM entry failed ...` (runner status PANIC);
+  - the runner shows Bochs's own reason from its log: a `VMFAIL: ...` line for
+    the controls and the host state (VMLAUNCH fails with VMfailValid), or
+    `VMEXIT: Guest State Checks Failed` for the guest state (a VM exit with
+    basic reason 33 and bit 31 set).
+
+The breakages are read from the BREAK(...) lines of hv/vmcs_breaks.c, so the
+table has one source.
+"""
+import os
+import re
+
+from harness import GUEST, HV, PANIC, ROOT, Case
+
+BREAKS_C = os.path.join(ROOT, "hv", "vmcs_breaks.c")
+BREAK_LINE = re.compile(r'BREAK\("([a-z0-9-]+)",\s*"(27\.[0-9.]+)"')
+
+
+def vmcs_breaks():
+    """[(name, section)] from hv/vmcs_breaks.c, in table order."""
+    with open(BREAKS_C) as f:
+        found = BREAK_LINE.findall(f.read())
+    if not found:
+        raise RuntimeError("no BREAK(...) lines in %s" % BREAKS_C)
+    return found
+
+
+def bochs_reason(section):
+    """What Bochs 2.7 logs when it refuses the VMCS: controls and host state
+    (27.2) make VMLAUNCH fail; guest state (27.3) makes the entry exit."""
+    if section.startswith("27.2"):
+        return r"VMFAIL: "
+    return r"VMEXIT: Guest State Checks Failed"
+
+
+def vmx_entry_cases():
+    cases = []
+    for name, section in vmcs_breaks():
+        must = [
+            r"^hv: VM-entry check: SDM %s \(" % re.escape(section),
+            r"^PANIC hv: VM entry failed",
+        ]
+        cases.append(Case("vmx-entry-" + name,
+                          ["--emu", "bochs", "--module", GUEST, HV, "--", "vmcs_break=" + name],
+                          PANIC, must=must, must_not=[r"^POWEROFF 0$"],
+                          runner_must=[r"^hvrun:\s+bochs: .*%s" % bochs_reason(section)]))
+    return cases
+
+
+if __name__ == "__main__":
+    for case in vmx_entry_cases():
+        print(case.name, " ".join(case.argv))
