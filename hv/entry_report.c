@@ -7,6 +7,7 @@
 #include "entry_report.h"
 #include "entry_check.h"
 #include "printf.h"
+#include "vmcs_breaks.h"
 #include "vmx.h"
 
 /* A field this CPU does not have reads as 0, as on a CPU without it. */
@@ -32,4 +33,16 @@ unsigned entry_report(const struct vmx_caps *caps)
     if (!broken)
         printf("hv: VM-entry check: the VMCS passes every check the checker knows\n");
     return broken;
+}
+
+static void write_current(void *ctx, unsigned field, uint64_t value)
+{
+    (void)ctx;
+    vmwrite_checked(field, value);
+}
+
+void vmcs_break_current(const struct vmcs_break *b)
+{
+    printf("hv: vmcs_break=%s: %s\n", b->name, b->what);
+    vmcs_break_apply(b, read_current, write_current, NULL);
 }

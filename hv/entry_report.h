@@ -6,3 +6,7 @@
 /* Prints one "hv: VM-entry check: ..." line per broken rule, or that all
  * rules hold; returns the number broken. */
 unsigned entry_report(const struct vmx_caps *caps);
+
+struct vmcs_break;
+/* Apply a deliberate breakage (vmcs_breaks.c) to the current VMCS. */
+void vmcs_break_current(const struct vmcs_break *b);

@@ -11,6 +11,7 @@
 #include "crc32.h"
 #include "fmt.h"
 #include "exit.h"
+#include "entry_report.h"
 #include "exit_stats.h"
 #include "fault.h"
 #include "gdt.h"
@@ -26,6 +27,7 @@
 #include "guest.h"
 #include "vcpu.h"
 #include "vmcs.h"
+#include "vmcs_breaks.h"
 #include "vmx_on.h"
 #include "x86.h"
 
@@ -100,6 +102,18 @@ static void check_labs_built(const struct hv_options *o)
         panic("vms=%u (several VMs on one CPU) is lab 4, not built yet: use vms=1", o->vms);
 }
 
+/* vmcs_break=NAME names one of vmcs_breaks.c's table, or nothing. */
+static const struct vmcs_break *find_breakage(const char *name)
+{
+    if (!name[0])
+        return NULL;
+    const struct vmcs_break *b = vmcs_break_find(name);
+    if (!b)
+        panic("unknown vmcs_break '%s': the names are the first column of the table in "
+              "hv/vmcs_breaks.c (guest-cs-type, host-tr-null, ...)", name);
+    return b;
+}
+
 /* test=NAME on the hypervisor's command line reaches the guest kernel's. */
 static const char *guest_test_option(const char *test)
 {
@@ -134,6 +148,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     if (boot.module_count == 0)
         poweroff(POWEROFF_OK);
     check_labs_built(&options);
+    const struct vmcs_break *breakage = find_breakage(options.vmcs_break);
 
     /* VMX bring-up, in the order of SDM vol. 3, 24.6-24.8 and 25.11. */
     vmx_detect(&hv_vmx_caps);
@@ -144,6 +159,10 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     vcpu.guest = &guest;
     vmcs_create(&vcpu, &hv_vmx_caps);
     vmcs_setup(&vcpu, &hv_vmx_caps);
+    if (breakage)
+        vmcs_break_current(breakage);
+    if (options.vmcheck)
+        entry_report(&hv_vmx_caps);
 
     int status = vcpu_run(&vcpu, &hv_vmx_caps);
     exit_stats_print();

@@ -45,12 +45,17 @@ static const struct option_desc option_table[] = {
       KIND_NUMBER, NULL, 4, 1024, FIELD(guestmem_mib) },
     { "fault", "fail on purpose, to prove the runner recognises each outcome",
       KIND_CHOICE, fault_choices, 0, 0, FIELD(fault) },
+    { "vmcs_break", "break one VM-entry rule on purpose, to see the VM-entry checker at work",
+      KIND_NAME, NULL, 0, 0, FIELD(vmcs_break) },
+    { "vmcheck", "1: run the VM-entry checker on the VMCS before the first VM entry",
+      KIND_NUMBER, NULL, 0, 1, FIELD(vmcheck) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
 
 static const struct hv_options defaults = {
     .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
+    .vmcs_break = "", .vmcheck = 0,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)

@@ -26,6 +26,8 @@ struct hv_options {
     unsigned vms;             /* vms=N: number of VMs, 1..4 (lab 4) */
     unsigned guestmem_mib;    /* guestmem=MiB: RAM per guest */
     enum fault_kind fault;    /* fault=...: fail on purpose, to test the runner */
+    char vmcs_break[OPTIONS_TEST_NAME_MAX];  /* vmcs_break=NAME: break the VMCS on purpose (vmcs_breaks.c) */
+    unsigned vmcheck;         /* vmcheck=1: run the VM-entry checker before the first entry */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the

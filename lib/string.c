@@ -2,15 +2,28 @@
  * string.c: memory and string functions for freestanding code.
  * GCC may emit calls to memcpy, memmove, memset and memcmp by itself (for
  * struct copies, for example), so every freestanding binary links these.
+ *
+ * memcpy and memset use the string instructions (REP MOVS, REP STOS) a word
+ * at a time: CPUs and emulators run them far faster than a byte loop (the
+ * hypervisor clears megabytes of guest RAM; Bochs counts each repetition
+ * as an instruction, so wider steps are fewer).
  */
 #include "string.h"
 
+/* The widest string step this build has: 8 bytes in 64-bit code, 4 in 32-bit. */
+#if __SIZEOF_POINTER__ == 8
+#define WORD_SUFFIX "q"
+#else
+#define WORD_SUFFIX "l"
+#endif
+#define WORD sizeof(unsigned long)
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n--)
-        *d++ = *s++;
+    void *d = dst;
+    size_t words = n / WORD, bytes = n % WORD;
+    __asm__ volatile("rep movs" WORD_SUFFIX : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(bytes) : : "memory");
     return dst;
 }
 
@@ -27,9 +40,11 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
-    while (n--)
-        *d++ = (unsigned char)c;
+    void *d = dst;
+    unsigned long pattern = (unsigned char)c * (~0ul / 0xFF);   /* c in every byte */
+    size_t words = n / WORD, bytes = n % WORD;
+    __asm__ volatile("rep stos" WORD_SUFFIX : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(pattern) : "memory");
     return dst;
 }
 

@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 
+from results import merge
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HV = os.path.join(ROOT, "build", "hv", "hv.elf")
 GUEST = os.path.join(ROOT, "build", "guestos", "kernel.elf")
@@ -58,16 +60,7 @@ def main():
             print("  %-12s %10.3f %8.3f..%-8.3f %16s" % (name, statistics.median(secs), min(secs),
                                                         max(secs), ",".join(map(str, tscs))))
     print("BENCH boot fast_wall_s=%.3f goal_s=1.0" % results["bochs-fast"]["wall_seconds_median"])
-    os.makedirs(os.path.dirname(os.path.abspath(a.results)), exist_ok=True)
-    old = {}
-    if os.path.exists(a.results):
-        with open(a.results) as f:
-            old = json.load(f)
-    old["boot"] = results
-    with open(a.results, "w") as f:
-        json.dump(old, f, indent=1)
-        f.write("\n")
-    print("bench: figures written to %s" % a.results)
+    merge(a.results, "boot", results)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ table has one source.
 import os
 import re
 
-from harness import GUEST, HV, PANIC, ROOT, Case
+from harness import FAIL, GUEST, HV, PANIC, ROOT, Case
 
 BREAKS_C = os.path.join(ROOT, "hv", "vmcs_breaks.c")
 BREAK_LINE = re.compile(r'BREAK\("([a-z0-9-]+)",\s*"(27\.[0-9.]+)"')
@@ -40,9 +40,24 @@ def bochs_reason(section):
     return r"VMEXIT: Guest State Checks Failed"
 
 
+# Rules the SDM states but Bochs 2.7 does not enforce: the VM entry goes
+# through. For these the checker is run before the entry (vmcheck=1), and it
+# must still name the rule; what the guest then does is its own affair (here
+# the #GP meets a guest with no IDT yet: a triple fault, and the hypervisor
+# stops the guest).
+BOCHS_DOES_NOT_CHECK = {"inject-gp-no-error-code"}
+
+
 def vmx_entry_cases():
     cases = []
     for name, section in vmcs_breaks():
+        if name in BOCHS_DOES_NOT_CHECK:
+            cases.append(Case("vmx-entry-" + name,
+                              ["--emu", "bochs", "--module", GUEST, HV, "--", "vmcs_break=" + name,
+                               "vmcheck=1"], FAIL,
+                              must=[r"^hv: VM-entry check: SDM %s \(" % re.escape(section)],
+                              must_not=[r"^PANIC hv: VM entry failed"]))
+            continue
         must = [
             r"^hv: VM-entry check: SDM %s \(" % re.escape(section),
             r"^PANIC hv: VM entry failed",

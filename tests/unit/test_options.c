@@ -25,7 +25,7 @@ static void test_defaults(void **state)
     assert_int_equal(o.cpu, CPU_HVM);
     assert_string_equal(o.test, "");
     assert_int_equal(o.vms, 1);
-    assert_int_equal(o.guestmem_mib, 32);
+    assert_int_equal(o.guestmem_mib, 64);
     assert_int_equal(o.fault, FAULT_NONE);
     assert_string_equal(err, "");
 }
@@ -83,11 +83,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcheck)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcheck)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcheck)");
 }
 
 static void test_bad_choice(void **state)

@@ -154,8 +154,9 @@ def stop(proc):
 def emulator_notes(text, limit=20):
     """The emulator log lines that explain a failure (Bochs's VMFAIL reasons,
     panics, errors, exceptions)."""
-    keys = ("VMFAIL", "VMEXIT", "PANIC", "ERROR", "exception", "Triple", "shutdown")
-    lines = [l.strip() for l in text.splitlines() if any(k in l for k in keys)]
+    keys = ("VMFAIL", "VMENTER", "VMEXIT", "PANIC", "ERROR", "exception", "Triple", "shutdown")
+    lines = [l.strip() for l in text.splitlines()
+             if any(k in l for k in keys) and "Shutdown port" not in l]
     return lines[-limit:]
 
 
