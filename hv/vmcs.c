@@ -37,7 +37,7 @@ const char *vm_instruction_error_name(unsigned error)
     }
 }
 
-static _Noreturn void vmcs_failed(const char *what, unsigned field, int status)
+_Noreturn void vmcs_failed(const char *what, unsigned field, int status)
 {
     if (status == VMX_FAIL_INVALID)
         panic("%s %s (0x%04x) failed: there is no current VMCS", what,
@@ -47,22 +47,6 @@ static _Noreturn void vmcs_failed(const char *what, unsigned field, int status)
     panic("%s %s (0x%04x) failed: VM-instruction error %llu (%s)", what,
           vmcs_field_name(field) ? vmcs_field_name(field) : "?", field,
           (unsigned long long)err, vm_instruction_error_name((unsigned)err));
-}
-
-uint64_t vmcs_read(unsigned field)
-{
-    uint64_t value;
-    int status = vmread_checked(field, &value);
-    if (status != VMX_OK)
-        vmcs_failed("VMREAD of", field, status);
-    return value;
-}
-
-void vmcs_write(unsigned field, uint64_t value)
-{
-    int status = vmwrite_checked(field, value);
-    if (status != VMX_OK)
-        vmcs_failed("VMWRITE to", field, status);
 }
 
 /* LAB 1 BEGIN: allocate a VMCS and make it current */

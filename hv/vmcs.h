@@ -5,15 +5,39 @@
 #pragma once
 #include <stdint.h>
 #include "vmcs_fields.h"
+#include "vmx.h"
 #include "vmx_caps.h"
 
 struct vcpu;
 struct guest;
 
+/* Panic, naming the field and the VM-instruction error (vmcs.c). */
+_Noreturn void vmcs_failed(const char *what, unsigned field, int status);
+
 /* VMREAD/VMWRITE of the current VMCS; panic, naming the field and the
- * VM-instruction error, if the CPU refuses. */
-uint64_t vmcs_read(unsigned field);
-void vmcs_write(unsigned field, uint64_t value);
+ * VM-instruction error, if the CPU refuses. Inline, with one branch on the
+ * flags (JBE: CF or ZF set means the instruction failed, SDM 31.2): every
+ * VM exit makes a handful of these, and under Bochs each instruction is a
+ * cycle of the exit's cost. On failure the instruction is repeated by the
+ * checked wrapper, to learn which failure it was. */
+static inline uint64_t vmcs_read(unsigned field)
+{
+    uint64_t value;
+    __asm__ goto("vmread %[f], %[v]\n\tjbe %l[failed]"
+                 : [v] "=r"(value) : [f] "r"((uint64_t)field) : "cc" : failed);
+    return value;
+failed:
+    vmcs_failed("VMREAD of", field, vmread_checked(field, &value));
+}
+
+static inline void vmcs_write(unsigned field, uint64_t value)
+{
+    __asm__ goto("vmwrite %[v], %[f]\n\tjbe %l[failed]"
+                 : : [f] "r"((uint64_t)field), [v] "rm"(value) : "cc" : failed);
+    return;
+failed:
+    vmcs_failed("VMWRITE to", field, vmwrite_checked(field, value));
+}
 
 /* The VM-instruction error field's meaning (SDM 31.4 "VM Instruction Error
  * Numbers"), e.g. "VM entry with invalid control field(s)". */
