@@ -17,7 +17,9 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from runner.emulators import kvm_vtx_problem  # noqa: E402
 from guest_cases import guest_cases  # noqa: E402
+from hv_cases import hv_cases  # noqa: E402
 from vmx_entry_cases import vmx_entry_cases  # noqa: E402
+from lab_cases import lab_cases  # noqa: E402
 
 from harness import (DATA, DIED, GUEST, HV, MBINFO, MBINFO_KLUDGE, OK, PANIC, TIMEOUT, TRIPLE,
                      USAGE, Case, crc, data_file, run_all)
@@ -192,8 +194,8 @@ def all_cases():
     small = data_file("small.bin", 1000, 1)
     big = data_file("big.bin", 6 * 1024 * 1024 + 123, 2)
     cases = mbinfo_cases(small, big) + hv_boot_cases(big) + guest_native_cases() + outcome_cases()
-    cases += error_cases(small) + kvm_cases() + guest_cases()
-    cases += vmx_entry_cases()
+    cases += error_cases(small) + kvm_cases() + guest_cases() + hv_cases()
+    cases += vmx_entry_cases() + lab_cases()
     return cases
 
 
