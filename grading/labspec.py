@@ -1,0 +1,115 @@
+"""labspec.py: the lab test declarations (labs/labN/tests.toml), read once.
+
+Used by the autograder (grading/grade.py) and by `make check`
+(tests/integration/lab_cases.py), so a test means the same in both. The
+format is described at the top of labs/lab1/tests.toml.
+"""
+import glob
+import os
+import re
+import tomllib
+import zlib
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass
+class LabTest:
+    lab: int
+    name: str
+    points: float
+    description: str
+    argv: list                 # tools/hvrun arguments (emulator, modules, kernel, -- hv args)
+    status: int = 0            # the runner's expected exit status
+    must: list = field(default_factory=list)
+    must_not: list = field(default_factory=list)
+    timeout: float = 120
+    hidden: bool = False
+
+    @property
+    def full_name(self):
+        return "lab%d-%s" % (self.lab, self.name)
+
+
+class LabSpecError(Exception):
+    """A declaration that cannot be used, with the file and the test named."""
+
+
+def kernels(build):
+    return {
+        "guestos": os.path.join(build, "guestos", "kernel.elf"),
+        "mbinfo": os.path.join(build, "tests", "mbinfo.elf"),
+        "badguest": os.path.join(build, "tests", "badguest.elf"),
+    }
+
+
+def file_crc32(path):
+    with open(path, "rb") as f:
+        return "%08x" % zlib.crc32(f.read())
+
+
+def expand(pattern, root):
+    """{size:PATH} and {crc32:PATH} in a regex: the file's size and CRC-32."""
+    def value(m):
+        path = os.path.join(root, m.group(2))
+        return str(os.path.getsize(path)) if m.group(1) == "size" else file_crc32(path)
+    return re.sub(r"\{(size|crc32):([^}]+)\}", value, pattern)
+
+
+def guest_modules(t, root, build, where):
+    known = kernels(build)
+    kernel = t.get("guest", "guestos")
+    if kernel not in known:
+        raise LabSpecError("%s: unknown guest '%s' (known: %s)" % (where, kernel, ", ".join(known)))
+    argv = ["--module", (known[kernel] + " " + t.get("guest_args", "")).strip()]
+    if kernel == "guestos":
+        for prog in sorted(glob.glob(os.path.join(build, "guestos", "user", "*.elf"))):
+            argv += ["--module", prog]
+    for blob in t.get("blobs", []):
+        argv += ["--blob", os.path.join(root, blob)]
+    return argv
+
+
+def load_lab(path, root=ROOT, build=None):
+    """The tests of one labs/labN/tests.toml, as LabTest objects."""
+    build = build or os.path.join(root, "build")
+    try:
+        with open(path, "rb") as f:
+            lab = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise LabSpecError("%s: %s" % (path, e))
+    tests = []
+    for t in lab.get("test", []):
+        where = "%s: test '%s'" % (path, t.get("name", "?"))
+        for key in ("name", "points"):
+            if key not in t:
+                raise LabSpecError("%s: no %s" % (where, key))
+        hv = os.path.join(build, "hv", "hv.elf")
+        argv = ["--emu", "bochs"] + guest_modules(t, root, build, where) + [hv, "--"] + t.get("hv_args", [])
+        tests.append(LabTest(lab=lab["lab"], name=t["name"], points=t["points"],
+                             description=t.get("description", ""), argv=argv,
+                             status=t.get("status", 0),
+                             must=[expand(p, root) for p in t.get("must", [])],
+                             must_not=[expand(p, root) for p in t.get("must_not", [])],
+                             timeout=t.get("timeout", 120), hidden=t.get("hidden", False)))
+    return tests
+
+
+def lab_paths(root=ROOT):
+    """{lab number: path of its tests.toml}, for every lab folder."""
+    found = {}
+    for path in glob.glob(os.path.join(root, "labs", "lab*", "tests.toml")):
+        m = re.search(r"lab(\d+)", os.path.basename(os.path.dirname(path)))
+        if m:
+            found[int(m.group(1))] = path
+    return dict(sorted(found.items()))
+
+
+def load_all(root=ROOT, build=None, labs=None):
+    """Every test of the given labs (default: all), in lab order."""
+    tests = []
+    for n, path in lab_paths(root).items():
+        if labs is None or n in labs:
+            tests += load_lab(path, root, build)
+    return tests
