@@ -37,3 +37,6 @@ CFLAGS32 := $(FREESTANDING) -m32 -march=i686
 LIBGCC32 = $(shell $(CC32) -m32 -print-libgcc-file-name)
 
 HOST_CFLAGS ?= -std=gnu11 $(WARN) -O1 -g
+
+# A student tree (grading/skeleton.py) adds its own settings here.
+-include mk/lab.mk

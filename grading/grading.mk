@@ -1,0 +1,1 @@
+# grading/grading.mk: make grade, make gradescope, make handin (being written).

@@ -1,0 +1,1 @@
+# grading/skeleton.mk: make skeleton, make check-labs (being written).

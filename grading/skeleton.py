@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""skeleton.py: the student tree for lab N, made from the reference solution.
+
+    grading/skeleton.py --lab N --dest DIR [--root DIR]
+
+The reference solution marks each lab's student code (labs/README.md):
+
+    /* LAB 1 BEGIN: what the student writes here */
+    ...
+    /* LAB 1 END */
+
+In the tree for lab N, the code of the labs before N stays as it is, and the
+code of lab N and every later lab becomes a stub that fails loudly:
+  - a region inside a function body becomes a call
+        panic("LAB k: your code here: <function> (<file>)");
+  - a region at file scope keeps the signature and the comment of every
+    function it defines, each with that panic as its body, and drops the
+    rest (static data, macros): the student writes those.
+The tree also gets mk/lab.mk, which keeps "unused" diagnostics as warnings
+(a stub leaves helpers and parameters unused: the warnings point at them),
+and loses every hidden test from labs/*/tests.toml, the tests of later labs,
+and the kit's own tests of the solution.
+
+The files copied are those git tracks (git ls-files), so nothing built or
+untracked leaks into a student's tree.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+MARKER = re.compile(r"/\*\s*LAB (\d+) (BEGIN|END)\b(?::\s*(.*?))?\s*\*/")
+SOURCE_SUFFIXES = (".c", ".h", ".S")
+
+# Kit files that test the reference solution itself, not a student's work.
+KIT_ONLY = ("tests/integration/vmx_entry_cases.py",)
+
+LAB_MK = """\
+# mk/lab.mk: written by grading/skeleton.py for the lab %(lab)d student tree.
+# A stub leaves helpers, variables and parameters unused until you write the
+# code that uses them: those diagnostics stay warnings here, so the tree
+# builds, and point at what is still to do.
+CFLAGS64 += -Wno-error=unused-function -Wno-error=unused-variable \\
+            -Wno-error=unused-parameter -Wno-error=unused-but-set-variable \\
+            -Wno-error=unused-const-variable
+"""
+
+
+class SkeletonError(Exception):
+    pass
+
+
+def regions(text, path):
+    """[(lab, what, begin_start, begin_end, end_start, end_end)] of a file's markers."""
+    found, open_marker = [], None
+    for m in MARKER.finditer(text):
+        lab, kind, what = int(m.group(1)), m.group(2), m.group(3) or ""
+        line = text.count("\n", 0, m.start()) + 1
+        if kind == "BEGIN":
+            if open_marker:
+                raise SkeletonError("%s:%d: LAB %d BEGIN inside another region" % (path, line, lab))
+            open_marker = (lab, what, m.start(), m.end(), line)
+        else:
+            if not open_marker or open_marker[0] != lab:
+                raise SkeletonError("%s:%d: LAB %d END without its BEGIN" % (path, line, lab))
+            found.append(open_marker[:4] + (m.start(), m.end()))
+            open_marker = None
+    if open_marker:
+        raise SkeletonError("%s:%d: LAB %d BEGIN without its END" % (path, open_marker[4], open_marker[0]))
+    return found
+
+
+def strip_comments_and_strings(text):
+    """The same text with comments and string literals blanked out (lengths
+    kept), so braces and parentheses can be counted."""
+    def blank(m):
+        return re.sub(r"[^\n]", " ", m.group(0))
+    return re.sub(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'', blank, text, flags=re.S)
+
+
+def depth_at(code, pos):
+    return code[:pos].count("{") - code[:pos].count("}")
+
+
+def matching_brace(code, open_pos):
+    depth = 0
+    for i in range(open_pos, len(code)):
+        if code[i] == "{":
+            depth += 1
+        elif code[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise SkeletonError("unbalanced braces")
+
+
+def enclosing_function(code, text, pos):
+    """The name of the function whose body contains pos."""
+    depth, i = 0, pos
+    while i > 0:
+        i -= 1
+        if code[i] == "}":
+            depth += 1
+        elif code[i] == "{":
+            if depth == 0:
+                break
+            depth -= 1
+    m = re.search(r"(\w+)\s*\([^;{}]*\)\s*$", code[:i])
+    return m.group(1) if m else "?"
+
+
+def stub_call(lab, function, path):
+    return 'panic("LAB %d: your code here: %s (%s)");' % (lab, function, path)
+
+
+def stub_file_scope(lab, what, body, path):
+    """A file-scope region: each function keeps its comment and signature and
+    gets a stub body; everything else goes."""
+    code = strip_comments_and_strings(body)
+    out = ["/* LAB %d: your code here: %s */" % (lab, what)]
+    i, item_start = 0, 0
+    while i < len(code):
+        c = code[i]
+        if c == ";":
+            item_start = i + 1
+        elif c == "{":
+            close = matching_brace(code, i)
+            head = code[item_start:i]
+            m = re.search(r"(\w+)\s*\([^;{}]*\)\s*$", head)
+            if m and "=" not in head:
+                # The function's own text from its comment (if any) to '{'.
+                start = item_start
+                raw = body[start:i].strip("\n")
+                out.append(raw.rstrip() + "\n{\n    " + stub_call(lab, m.group(1), path) + "\n}")
+            i = close
+            item_start = close + 1
+            # a data definition's closing "};" ends the item
+            if code[item_start:item_start + 1] == ";":
+                item_start += 1
+        i += 1
+    return "\n\n".join(out) + "\n"
+
+
+def make_stubs(text, path, lab_from):
+    """The file with every region of lab >= lab_from stubbed out."""
+    found = regions(text, path)
+    if not found:
+        return text, 0
+    code = strip_comments_and_strings(text)
+    out, last, count = [], 0, 0
+    for lab, what, b0, b1, e0, e1 in found:
+        if lab < lab_from:
+            continue
+        count += 1
+        out.append(text[last:b0])
+        if depth_at(code, b0) > 0:
+            function = enclosing_function(code, text, b0)
+            indent = re.search(r"[ \t]*$", text[:b0]).group(0)
+            out.append("/* LAB %d: your code here: %s */\n%s%s" % (lab, what, indent, stub_call(lab, function, path)))
+        else:
+            out.append(stub_file_scope(lab, what, text[b1:e0], path).rstrip("\n"))
+        last = e1
+    out.append(text[last:])
+    result = "".join(out)
+    if count and '#include "panic.h"' not in result:
+        # The stubs call panic(): make sure it is declared.
+        first_include = re.search(r'^#include .*$', result, re.M)
+        at = first_include.start() if first_include else 0
+        result = result[:at] + '#include "panic.h"\n' + result[at:]
+    return result, count
+
+
+def strip_tests(toml_text, lab, max_lab):
+    """A tests.toml without its hidden tests (and empty for labs after max_lab)."""
+    if lab > max_lab:
+        return None
+    parts = re.split(r"(?m)^(?=\[\[test\]\])", toml_text)
+    kept = [p for p in parts if not re.search(r"(?m)^hidden\s*=\s*true\s*$", p)]
+    return "".join(kept)
+
+
+def tracked_files(root):
+    try:
+        out = subprocess.run(["git", "-C", root, "ls-files", "-z"], check=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise SkeletonError("cannot list the reference's files with git ls-files: %s" % e)
+    return [f for f in out.decode().split("\0") if f]
+
+
+def make_skeleton(root, dest, lab):
+    if os.path.exists(dest) and os.listdir(dest):
+        raise SkeletonError("%s exists and is not empty: choose a new DEST" % dest)
+    stubs = 0
+    for rel in tracked_files(root):
+        src = os.path.join(root, rel)
+        if rel in KIT_ONLY or not os.path.isfile(src):
+            continue
+        dst = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        m = re.match(r"labs/lab(\d+)/tests\.toml$", rel)
+        if m:
+            text = strip_tests(open(src).read(), int(m.group(1)), lab)
+            if text is not None:
+                with open(dst, "w") as f:
+                    f.write(text)
+            continue
+        if rel.endswith(SOURCE_SUFFIXES):
+            text = open(src).read()
+            new, n = make_stubs(text, rel, lab)
+            stubs += n
+            with open(dst, "w") as f:
+                f.write(new)
+            shutil.copymode(src, dst)
+        else:
+            shutil.copy2(src, dst)
+    os.makedirs(os.path.join(dest, "mk"), exist_ok=True)
+    with open(os.path.join(dest, "mk", "lab.mk"), "w") as f:
+        f.write(LAB_MK % {"lab": lab})
+    return stubs
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Write the student tree for lab N.")
+    ap.add_argument("--lab", type=int, required=True, help="the lab the tree is for")
+    ap.add_argument("--dest", required=True, help="an empty or new directory")
+    ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                    help="the reference tree (default: this repository)")
+    a = ap.parse_args(argv)
+    try:
+        n = make_skeleton(a.root, a.dest, a.lab)
+    except SkeletonError as e:
+        print("skeleton: error: %s" % e, file=sys.stderr)
+        return 2
+    print("skeleton: lab %d tree written to %s (%d regions stubbed)" % (a.lab, a.dest, n))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
