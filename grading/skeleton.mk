@@ -1,1 +1,12 @@
-# grading/skeleton.mk: make skeleton, make check-labs (being written).
+# grading/skeleton.mk: the student trees made from the reference solution.
+#
+#   make skeleton LAB=N DEST=DIR   write the student tree for lab N into DIR
+#   make check-labs                prove, for every lab, that its skeleton
+#                                  builds, passes the earlier labs' tests and
+#                                  fails every test of its own
+
+.PHONY: skeleton
+skeleton:
+	@test -n "$(LAB)" || { echo "make skeleton: say which lab: make skeleton LAB=1 DEST=../lab1" >&2; exit 2; }
+	@test -n "$(DEST)" || { echo "make skeleton: say where: make skeleton LAB=$(LAB) DEST=../lab$(LAB)" >&2; exit 2; }
+	@$(PYTHON) grading/skeleton.py --lab $(LAB) --dest $(DEST)

@@ -39,11 +39,11 @@ KIT_ONLY = ("tests/integration/vmx_entry_cases.py",)
 
 LAB_MK = """\
 # mk/lab.mk: written by grading/skeleton.py for the lab %(lab)d student tree.
-# A stub leaves helpers, variables and parameters unused until you write the
-# code that uses them: those diagnostics stay warnings here, so the tree
-# builds, and point at what is still to do.
-CFLAGS64 += -Wno-error=unused-function -Wno-error=unused-variable \\
-            -Wno-error=unused-parameter -Wno-error=unused-but-set-variable \\
+# A stub leaves helpers and variables unused until you write the code that
+# uses them: those diagnostics stay warnings here, so the tree builds, and
+# point at what is still to do. (Unused parameters are not reported at all.)
+CFLAGS64 += -Wno-unused-parameter -Wno-error=unused-function \\
+            -Wno-error=unused-variable -Wno-error=unused-but-set-variable \\
             -Wno-error=unused-const-variable
 """
 
