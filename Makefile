@@ -13,6 +13,7 @@ include guestos/guestos.mk
 include tools/loader/loader.mk
 include tests/unit/unit.mk
 include tests/kernels/mbinfo/mbinfo.mk
+include tests/kernels/badguest/badguest.mk
 
 # Run options (make run EMU=qemu ARGS="mem=shadow" ...).
 EMU     ?= bochs
@@ -69,7 +70,7 @@ run-native: deps-run all
 
 .PHONY: check
 check: deps-check all
-	@$(MAKE) --no-print-directory $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF)
+	@$(MAKE) --no-print-directory $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(BADGUEST_ELF)
 	@$(PYTHON) tests/run_checks.py
 
 RESULTS ?= $(BUILD)/bench/results.json

@@ -33,6 +33,8 @@ void advance_rip(struct vcpu *v)
 void guest_state_print(const struct vcpu *v)
 {
     const struct guest_regs *r = &v->regs;
+    /* What MOV from CR0 gives the guest: the shadow in the masked bits (SDM 25.6.6). */
+    uint64_t cr0_mask = vmcs_read(VMCS_CR0_GUEST_HOST_MASK);
     printf("hv: guest eax=%08llx ebx=%08llx ecx=%08llx edx=%08llx esi=%08llx edi=%08llx "
            "ebp=%08llx esp=%08llx\n", (unsigned long long)r->rax, (unsigned long long)r->rbx,
            (unsigned long long)r->rcx, (unsigned long long)r->rdx, (unsigned long long)r->rsi,
@@ -44,7 +46,8 @@ void guest_state_print(const struct vcpu *v)
            (unsigned long long)vmcs_read(VMCS_GUEST_CS_SELECTOR),
            (unsigned long long)vmcs_read(VMCS_GUEST_SS_SELECTOR),
            (unsigned long long)vmcs_read(VMCS_GUEST_CR0),
-           (unsigned long long)vmcs_read(VMCS_CR0_READ_SHADOW),
+           (unsigned long long)((vmcs_read(VMCS_GUEST_CR0) & ~cr0_mask) |
+                                (vmcs_read(VMCS_CR0_READ_SHADOW) & cr0_mask)),
            (unsigned long long)vmcs_read(VMCS_GUEST_CR3),
            (unsigned long long)vmcs_read(VMCS_GUEST_CR4));
     printf("hv: guest gdtr=%08llx/%04llx idtr=%08llx/%04llx interruptibility=%llx activity=%llu\n",

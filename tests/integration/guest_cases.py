@@ -1,5 +1,7 @@
 """guest_cases.py: integration cases that run the guest OS's in-guest tests
-natively (no hypervisor), on QEMU TCG and on Bochs.
+natively (no hypervisor), on QEMU TCG and on Bochs, and under the hypervisor
+in Bochs (the guest kernel as the hypervisor's module 0, its programs as the
+next modules; test= on the hypervisor's command line is passed on to it).
 
 The guest's user programs reach it as Multiboot modules; the kernel command
 line chooses them (guestos/README.md):
@@ -10,7 +12,7 @@ POWEROFF 0 (all passed) or 1.
 """
 import os
 
-from harness import BUILD, GUEST, OK, FAIL, PANIC, Case
+from harness import BUILD, GUEST, HV, OK, FAIL, PANIC, Case
 
 USER = os.path.join(BUILD, "guestos", "user")
 TESTS = ["badptr", "cow", "divzero", "fairness", "forkwait", "pfstress", "privileged", "sbrk", "segfault",
@@ -43,6 +45,13 @@ def route(emu, boot):
     return ["--emu", emu, "--boot", boot] + modules() + [GUEST, "--"]
 
 
+def hv_route(guest_args=""):
+    """The hypervisor in Bochs, with the guest kernel (and its own arguments)
+    and every program."""
+    kernel = (GUEST + " " + guest_args).strip()
+    return ["--emu", "bochs", "--boot", "fast", "--module", kernel] + modules() + [HV, "--"]
+
+
 def verdicts(tests, passed, failed):
     must = [r"^TEST %s: ok$" % t for t in tests]
     must += [r"^guestos: tests done: %d passed, %d failed$" % (passed, failed)]
@@ -60,6 +69,29 @@ def killed_case(test):
     must = [r"^guestos: killed pid \d+ \(%s\): %s" % (test, k) for k in KILLS[test]]
     return Case("guest-killed-" + test, route("qemu", "kernel") + ["test=" + test], OK,
                 must=must + verdicts([test], 1, 0), must_not=[r"FAIL", r"^PANIC"])
+
+
+def hv_all_tests_case():
+    """The same tests, the same verdicts, under the hypervisor: the guest OS
+    sees the hypervisor only where it looks for it (virtcheck's CPUID probe)."""
+    must = [r"^guestos: cmdline 'test=all'$"] + verdicts(TESTS, len(TESTS), 0)
+    must += [r"^VIRTCHECK cpuid_hv: hypervisor bit 1 vendor 'hvlabhvlabhv' -> DIFFERS$",
+             r"^POWEROFF 0\nhv: guest stopped: it powered off with status 0\nhv: exits: \d+ in all"]
+    return Case("guest-tests-hv-bochs", hv_route() + ["test=all"], OK, must=must,
+                must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120)
+
+
+def hv_killed_case():
+    """The robustness tests under the hypervisor, in one run: each bad child
+    is killed by the guest kernel (its faults never leave the guest) and the
+    run goes on to the next. The list goes in the guest kernel's own module
+    string: the hypervisor's test= takes one name, without commas."""
+    tests = sorted(KILLS)
+    must = [r"^guestos: killed pid \d+ \(%s\): %s" % (t, k) for t in tests for k in KILLS[t]]
+    return Case("guest-killed-hv-bochs", hv_route("test=" + ",".join(tests)), OK,
+                must=must + verdicts(tests, len(tests), 0)
+                + [r"^hv: guest stopped: it powered off with status 0$"],
+                must_not=[r"FAIL", r"^PANIC", r"^hv: guest eax="])
 
 
 def bench_case():
@@ -89,5 +121,7 @@ def guest_cases():
              must=[r"^PANIC guestos: page fault in the kernel at eip=0xc01[0-9a-f]{5} \(cr2=0x00000000\)$",
                    r"eax=0x[0-9a-f]{8} ebx=", r"^POWEROFF 3$"]),
         bench_case(),
+        hv_all_tests_case(),
+        hv_killed_case(),
     ]
     return cases + [killed_case(t) for t in sorted(KILLS)]

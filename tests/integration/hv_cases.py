@@ -1,0 +1,215 @@
+"""hv_cases.py: the hypervisor's exit handlers, each proven by a real guest.
+
+The guest is tests/kernels/badguest, a tiny Multiboot kernel that does one
+bad (or merely privileged) thing per run, chosen by `do=NAME` on its command
+line, and prints what it saw. Each case boots build/hv/hv.elf in Bochs with
+badguest as module 0 and checks, line by line, both sides: what the guest
+saw (badguest: ...) and what the hypervisor said (hv: ...), in order where
+the order matters, and the runner's exit status. A handler that is wrong or
+missing fails its case: an unhandled exit panics, a fault injected after
+advancing RIP shows in the guest's `(at the <instruction>)`, a value not
+emulated shows in the guest's lines.
+
+A few badguest runs without the hypervisor are controls: they show that the
+guest would see something else on the bare (emulated) CPU, so the lines the
+hypervisor cases expect are its doing.
+
+Last, the hypervisor's own refusals: a CPU without EPT, the options of later
+labs, a module 0 that is not a Multiboot kernel, a guest that does not fit.
+"""
+import os
+import re
+
+from harness import BUILD, HV, FAIL, OK, PANIC, Case, data_file
+
+BADGUEST = os.environ.get("BADGUEST_ELF", os.path.join(BUILD, "tests", "badguest.elf"))
+SYSCALL_ELF = os.path.join(BUILD, "guestos", "user", "syscall.elf")   # an ELF, not Multiboot
+GUEST_RAM_MIB = 64   # the hypervisor's default guestmem=
+TIMEOUT = 20         # each run takes under a second: a hang fails soon
+
+# How a run ends.
+GUEST_POWEROFF_0 = [r"^POWEROFF 0\nhv: guest stopped: it powered off with status 0\nhv: exits: \d+ in all",
+                    r"^POWEROFF 0$"]
+GUEST_STOPPED = [r"^hv: guest eax=[0-9a-f]{8} ebx=", r"^hv: guest eip=[0-9a-f]{8} eflags=",
+                 r"^hv: the last \d+ VM exits, oldest first:$", r"^hv: exits: \d+ in all",
+                 r"^POWEROFF 4$"]
+STOPPED_BY_HV = r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"
+NO_PANIC = [r"^PANIC", r"^badguest: FAIL"]
+
+
+def bad(do, *hv_args, extra=()):
+    """hvrun arguments: the hypervisor, badguest as its guest kernel."""
+    return list(extra) + ["--module", "%s do=%s" % (BADGUEST, do), HV, "--"] + list(hv_args)
+
+
+def exits(reason, count):
+    """The hypervisor's statistics line for one exit reason."""
+    return r"^hv: exits: %s +%d exits " % (re.escape(reason), count)
+
+
+def guest_done(do, lines, exit_lines=(), hv_args=(), name=None):
+    """badguest does `do`, sees `lines`, and powers off by itself with 0."""
+    must = [r"^badguest: do=%s$" % re.escape(do)] + lines + [r"^badguest: done$"]
+    return Case(name or "hv-" + do, bad(do, *hv_args), OK,
+                must=must + list(exit_lines) + GUEST_POWEROFF_0,
+                must_not=NO_PANIC + [r"^badguest: exception", r"^hv: guest eax="], timeout=TIMEOUT)
+
+
+def injected(do, hv_line, vector, insn, exit_line):
+    """The hypervisor injects an exception: badguest's handler reports it,
+    right after the hypervisor's own line (if any), on the very instruction
+    that exited (a fault: RIP not advanced)."""
+    exc = r"badguest: exception %d error=0x0 eip=0x[0-9a-f]{8} \(at the %s\)$" % (vector, re.escape(insn))
+    must = [r"^badguest: do=%s$" % do, "^" + (hv_line + r"\n" if hv_line else "") + exc, exit_line]
+    return Case("hv-" + do, bad(do), OK, must=must + GUEST_POWEROFF_0,
+                must_not=NO_PANIC + [r"^badguest: done$"], timeout=TIMEOUT)
+
+
+def stopped(do, before, why, last_exit, hv_args=(), name=None):
+    """The hypervisor stops the guest: badguest's last line `before` is
+    followed at once by `hv: guest stopped: <why>`, the guest's registers,
+    the exit trace ending with `last_exit`, the statistics and POWEROFF 4."""
+    must = [r"^badguest: %s\nhv: guest stopped: %s$" % (before, why),
+            r"^hv:   #\d+ %s rip=0x[0-9a-f]+ qualification=0x[0-9a-f]+\nhv: exits: \d+ in all" % last_exit]
+    return Case(name or "hv-" + do, bad(do, *hv_args), FAIL, must=must + GUEST_STOPPED,
+                must_not=NO_PANIC + [r"^badguest: (done|exception)", r"^POWEROFF 0$"],
+                runner_must=[STOPPED_BY_HV], timeout=TIMEOUT)
+
+
+def ept_case(do, verb, line):
+    why = (r"EPT violation: it %s guest-physical 0xf0000000 \(linear 0xf0000000\), outside its "
+           r"%d MiB of RAM" % (verb, GUEST_RAM_MIB))
+    return stopped(do, line, why, r"EPT violation \(48\)")
+
+
+UART_LINES = [r"^badguest: uart dll=0x0c dlm=0x00 lcr=0x03 ier=0x05 iir=0xc1 mcr=0x03 lsr=0x60 msr=0x%s$",
+              r"^badguest: uart iir=0x01 with the FIFOs off, scratch 0x5a then 0xa5$"]
+
+
+def handler_cases():
+    port = r"hv: guest %s port 0x%s: no device there \(reads give all ones, writes are dropped\)"
+    return [
+        # CPUID: the hypervisor bit, VMX hidden, the signature leaf; and
+        # test=NAME on the hypervisor's command line reaches the guest's.
+        guest_done("cpuid", [r"^badguest: cmdline 'do=cpuid test=hvpass'$",
+                             r"^badguest: cpuid.1:ecx hypervisor=1 vmx=0$",
+                             r"^badguest: cpuid.0x40000000 eax=0x40000000 signature 'hvlabhvlabhv'$",
+                             r"^badguest: cpuid.0x40000001 eax=0x00000000 ebx=0x00000000 "
+                             r"ecx=0x00000000 edx=0x00000000$"],
+                   [exits("CPUID", 3)], hv_args=["test=hvpass"]),
+        # I/O to ports with no device: all ones of the access's width (the
+        # rest of EAX kept), writes dropped, one report per port, in I/O
+        # bitmap A (0x1234, 0x1236) and B (0x9abc).
+        Case("hv-ioport", bad("ioport"), OK,
+             must=["^" + port % ("reads", "1234") + r"\nbadguest: in from port 0x1234: inb eax=0x123456ff "
+                   r"inw eax=0x1234ffff inl eax=0xffffffff\nbadguest: out to port 0x1234 done$",
+                   "^" + port % ("reads", "9abc") + r"\nbadguest: inb from port 0x9abc: 0xff$",
+                   "^" + port % ("writes", "1236") + r"\nbadguest: outb to port 0x1236 done$",
+                   r"^badguest: done$"] + GUEST_POWEROFF_0,
+             must_not=NO_PANIC + [r"(?s)port 0x1234: no device.*port 0x1234: no device", r"^badguest: exception"],
+             timeout=TIMEOUT),
+        # The MSR allow-list: emulated reads, and writes that read back.
+        guest_done("msr-allowed", [
+            r"^badguest: IA32_TSC advances: yes$",
+            r"^badguest: IA32_APIC_BASE=0xfee00900$",
+            r"^badguest: IA32_MISC_ENABLE=0x[0-9a-f]+$",
+            r"^badguest: IA32_SYSENTER_CS was 0x0, wrote 0x8, reads 0x8$",
+            r"^badguest: IA32_SYSENTER_ESP was 0x0, wrote 0x123450, reads 0x123450$",
+            r"^badguest: IA32_SYSENTER_EIP was 0x0, wrote 0x106789, reads 0x106789$",
+            r"^badguest: IA32_PAT was 0x7040600070406, wrote 0x7010600070106, reads 0x7010600070106$",
+            r"^badguest: IA32_EFER was 0x0, wrote 0x801, reads 0x801$"],
+            [exits("RDMSR", 14), exits("WRMSR", 5)]),
+        # Refused MSRs: #GP, reported once by the hypervisor.
+        injected("msr-refused", r"hv: guest reads MSR 0xc0000081: not allowed, #GP injected", 13, "rdmsr",
+                 exits("RDMSR", 1)),
+        injected("msr-refused-write", r"hv: guest writes MSR 0xc0000080: not allowed, #GP injected", 13,
+                 "wrmsr", exits("WRMSR", 1)),
+        # CR4: VMXE reads as 0 (the shadow), other bits are the guest's, and
+        # setting VMXE is a #GP.
+        Case("hv-cr4-vmxe", bad("cr4-vmxe"), OK,
+             must=[r"^badguest: cr4=0x00000000 vmxe=0\nbadguest: cr4=0x00000010 after setting PSE\n"
+                   r"badguest: exception 13 error=0x0 eip=0x[0-9a-f]{8} \(at the mov to cr4\)$",
+                   exits("control-register access", 1)] + GUEST_POWEROFF_0,
+             must_not=NO_PANIC + [r"^badguest: done$"], timeout=TIMEOUT),
+        # CR0: NE is set in the real CR0 but hidden; the guest may set and
+        # clear it in its own view (both MOVs exit, the shadow follows).
+        guest_done("cr0-shadow", [r"^badguest: cr0=0x[0-9a-f]{4}0011 smsw=0x0011 ne=0$",
+                                  r"^badguest: cr0=0x[0-9a-f]{4}0031 smsw=0x0031 ne=1 after setting NE$",
+                                  r"^badguest: cr0=0x[0-9a-f]{4}0011 smsw=0x0011 ne=0 after clearing NE$"],
+                   [exits("control-register access", 2)]),
+        # VMX instructions: #UD, as on a CPU without VMX.
+        injected("vmcall", None, 6, "vmcall", exits("VMCALL", 1)),
+        injected("vmxon", None, 6, "vmxon", exits("VMXON", 1)),
+        # HLT with IF=0: stopped, at the HLT's own address.
+        stopped("hlt-cli", r"hlt with interrupts off at 0x0*(?P<at>[1-9a-f][0-9a-f]*)",
+                r"it halted with interrupts off \(HLT at 0x(?P=at)\), so nothing could ever wake it",
+                r"HLT \(12\)"),
+        # HLT with IF=1: the HLT activity state; the PIT's interrupts (PIC and
+        # PIT passed through) wake it, each HLT once.
+        guest_done("hlt-sti", [r"^badguest: woke from hlt 5 times, 5 timer interrupts$"], [exits("HLT", 5)]),
+        # Triple fault: contained, reported, statistics, status 4.
+        stopped("triplefault", r"loading an empty IDT and executing int3",
+                r"triple fault \(an exception while delivering a double fault\): the guest's CPU would "
+                r"have shut down", r"triple fault \(2\)"),
+        # EPT violations beyond guest RAM, each access type named.
+        ept_case("ept", "read from", r"reading 0xf0000000 \(paging off\)"),
+        ept_case("ept-write", "wrote to", r"writing 0xf0000000 \(paging off\)"),
+        ept_case("ept-fetch", "fetched from", r"jumping to 0xf0000000 \(paging off\)"),
+        # The emulated 16550: divisor latch, FIFO, IIR, LSR, MSR, scratch.
+        guest_done("uart", [UART_LINES[0] % "b0", UART_LINES[1]]),
+        # A guest's own power-off with a non-zero status: the status passes
+        # through, with no register dump (it is no fault).
+        Case("hv-poweroff-5", bad("poweroff=5"), FAIL,
+             must=[r"^badguest: powering off with status 5\nPOWEROFF 5\nhv: guest stopped: it powered off "
+                   r"with status 5\nhv: exits: \d+ in all", r"^POWEROFF 5$"],
+             must_not=NO_PANIC + [r"^hv: guest eax=", r"^hv: the last"],
+             runner_must=[r"^hvrun: power-off, status 5 \(the run reported a failure\)"], timeout=TIMEOUT),
+    ]
+
+
+def native_control_cases():
+    """badguest on the bare emulated CPU (no hypervisor): what the hypervisor
+    cases expect differs here, so it is the hypervisor's doing there."""
+    native = lambda do: [BADGUEST, "--", "do=" + do]  # noqa: E731
+    return [
+        Case("hv-control-native-cpuid", native("cpuid"), OK,
+             must=[r"^badguest: cpuid.1:ecx hypervisor=0 vmx=1$", r"^badguest: done$", r"^POWEROFF 0$"],
+             must_not=[r"hvlabhvlabhv"]),
+        Case("hv-control-native-cr4-vmxe", native("cr4-vmxe"), FAIL,
+             must=[r"^badguest: FAIL setting CR4.VMXE raised no exception$"]),
+        # Bochs's own 16550 gives the same registers, but for the modem
+        # status: no carrier (DCD) on Bochs's file-backed line.
+        Case("hv-control-native-uart", native("uart"), OK,
+             must=[UART_LINES[0] % "30", UART_LINES[1], r"^POWEROFF 0$"]),
+    ]
+
+
+def refusal_cases():
+    """The hypervisor stops, with a PANIC line that says why, before any guest runs."""
+    lab = lambda opt, text: Case(  # noqa: E731
+        "hv-refuses-" + opt.replace("=", "-"), bad("cpuid", opt), PANIC,
+        must=[r"^PANIC hv: %s$" % text, r"^POWEROFF 3$"], must_not=[r"^badguest:", r"^hv: VMXON ok$"])
+    big = data_file("guestmem-big.bin", 5 * 1024 * 1024 + 77, 3)
+    return [
+        Case("hv-refuses-no-ept", bad("cpuid", extra=["--cpu", "core2_penryn_t9600"]), PANIC,
+             must=[r"^PANIC hv: mem=ept needs EPT and the unrestricted guest, which this CPU's VMX lacks "
+                   r"\(IA32_VMX_PROCBASED_CTLS2 allows 0x[0-9a-f]{8}\): use a CPU model that has them "
+                   r"\(Bochs: CPU=tigerlake\), or mem=shadow \(lab 2\)$", r"^POWEROFF 3$"],
+             must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
+        lab("mem=shadow", r"mem=shadow \(shadow paging\) is lab 2, not built yet: use mem=ept"),
+        lab("cpu=deprivileged", r"cpu=deprivileged \(trap-and-emulate\) is lab 3, not built yet: use cpu=hvm"),
+        lab("vms=2", r"vms=2 \(several VMs on one CPU\) is lab 4, not built yet: use vms=1"),
+        Case("hv-refuses-not-multiboot", ["--module", SYSCALL_ELF, HV], PANIC,
+             must=[r"^PANIC hv: guest kernel \(module 0, '/boot/syscall.elf'\): kernel is not a Multiboot v1 "
+                   r"kernel: no header magic 0x1badb002 in its first 8192 bytes$", r"^POWEROFF 3$"],
+             must_not=[r"^hv: VMXON ok$"]),
+        Case("hv-refuses-too-big", bad("cpuid", "guestmem=4", extra=["--blob", big]), PANIC,
+             must=[r"^hv: guest RAM 4 MiB at host",
+                   r"^PANIC hv: guest module 0 \('/boot/guestmem-big.bin', %d bytes\) does not fit in 4 MiB of "
+                   r"guest RAM: give more guestmem=$" % os.path.getsize(big), r"^POWEROFF 3$"],
+             must_not=[r"^badguest:"]),
+    ]
+
+
+def hv_cases():
+    return handler_cases() + native_control_cases() + refusal_cases()

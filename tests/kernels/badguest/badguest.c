@@ -1,0 +1,466 @@
+/*
+ * badguest.c: a guest kernel that misbehaves on purpose, one way per run, so
+ * that each of the hypervisor's exit handlers is seen at work by a real guest
+ * (tests/integration/hv_cases.py). CPU mode: 32-bit protected mode, paging
+ * off (so linear = physical), its own GDT (entry.S) and IDT (here).
+ *
+ * The Multiboot command line says what to do: do=NAME, one of the actions
+ * in the table at the end (cpuid, ioport, msr-allowed, ... poweroff=N). Lines:
+ *   badguest: cmdline '<the whole command line>'
+ *   badguest: do=NAME
+ *   ... what the action saw ...
+ *   badguest: done                  (then POWEROFF 0), or
+ *   badguest: FAIL <why>            (then POWEROFF 1), or
+ *   badguest: exception <vector> error=0x<code> eip=0x<eip> (<where>)   (then POWEROFF 0)
+ * An exception, typically one the hypervisor injected, always ends the run
+ * that way. <where> is "at the <instruction>" when EIP is the instruction
+ * the action expected to fault: a fault leaves EIP on the faulting
+ * instruction, so a hypervisor that skipped it before injecting shows here.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include "multiboot.h"
+#include "poweroff.h"
+#include "printf.h"
+#include "serial.h"
+#include "string.h"
+#include "x86io.h"
+
+void badguest_main(uint32_t magic, const struct multiboot_info *mbi);
+void exception_handler(uint32_t vector, uint32_t error, uint32_t eip);
+
+/* ---- Interrupts: the IDT, and what an exception prints ---------------- */
+
+extern const uint32_t exception_stubs[32];   /* entry.S */
+extern char timer_stub[];
+volatile uint32_t timer_ticks;               /* entry.S's timer_stub counts */
+
+#define CODE_SEL    0x08
+#define TIMER_VEC   0x20                     /* IRQ 0 after the PIC remap */
+#define IDT_ENTRIES 48
+
+struct idt_gate {
+    uint16_t offset_low, selector;
+    uint8_t zero, type;                      /* 0x8E: present, DPL 0, 32-bit interrupt gate */
+    uint16_t offset_high;
+} __attribute__((packed));
+
+static struct idt_gate idt[IDT_ENTRIES];
+
+static void set_gate(unsigned vector, uint32_t handler)
+{
+    idt[vector] = (struct idt_gate){ handler & 0xFFFF, CODE_SEL, 0, 0x8E, handler >> 16 };
+}
+
+static void load_idt(const void *base, uint16_t limit)
+{
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p = { limit, (uint32_t)base };
+    __asm__ volatile("lidt %0" : : "m"(p));
+}
+
+/* The instruction expected to fault next. AT("insn") stores the address of
+ * insn in expect_eip just before executing it. */
+uint32_t expect_eip;
+static const char *expect_what;
+#define AT(insn) "movl $1f, expect_eip\n1: " insn "\n"
+
+void exception_handler(uint32_t vector, uint32_t error, uint32_t eip)
+{
+    if (!expect_what)
+        printf("badguest: exception %u error=0x%x eip=0x%08x (unexpected)\n", vector, error, eip);
+    else if (eip == expect_eip)
+        printf("badguest: exception %u error=0x%x eip=0x%08x (at the %s)\n", vector, error, eip,
+               expect_what);
+    else
+        printf("badguest: exception %u error=0x%x eip=0x%08x (not at the %s, which is at 0x%08x)\n",
+               vector, error, eip, expect_what, expect_eip);
+    poweroff(POWEROFF_OK);
+}
+
+static _Noreturn void fail(const char *why)
+{
+    printf("badguest: FAIL %s\n", why);
+    poweroff(POWEROFF_FAIL);
+}
+
+/* ---- Instructions ------------------------------------------------------- */
+
+struct cpuid_regs { uint32_t a, b, c, d; };
+
+static struct cpuid_regs cpuid(uint32_t leaf)
+{
+    struct cpuid_regs r;
+    __asm__ volatile("cpuid" : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d) : "a"(leaf), "c"(0));
+    return r;
+}
+
+static uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+static uint32_t read_cr0(void) { uint32_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static uint32_t read_cr4(void) { uint32_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static void write_cr0(uint32_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static void write_cr4(uint32_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+
+static uint16_t smsw(void)
+{
+    uint16_t v;
+    __asm__ volatile("smsw %0" : "=r"(v));
+    return v;
+}
+
+#define CR0_NE   (1u << 5)
+#define CR4_PSE  (1u << 4)
+#define CR4_VMXE (1u << 13)
+
+/* ---- The actions -------------------------------------------------------- */
+
+/* The hypervisor bit and leaf 0x40000000 (exit_cpuid.c). */
+static void do_cpuid(const char *arg)
+{
+    (void)arg;
+    struct cpuid_regs r = cpuid(1);
+    printf("badguest: cpuid.1:ecx hypervisor=%u vmx=%u\n", r.c >> 31, (r.c >> 5) & 1);
+    r = cpuid(0x40000000);
+    char sig[13];
+    memcpy(sig, &r.b, 4);
+    memcpy(sig + 4, &r.c, 4);
+    memcpy(sig + 8, &r.d, 4);
+    for (int i = 0; i < 12; i++)
+        if (sig[i] < 0x20 || sig[i] > 0x7E)
+            sig[i] = '.';
+    sig[12] = 0;
+    printf("badguest: cpuid.0x40000000 eax=0x%08x signature '%s'\n", r.a, sig);
+    r = cpuid(0x40000001);
+    printf("badguest: cpuid.0x40000001 eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n",
+           r.a, r.b, r.c, r.d);
+}
+
+/* A port with no device (exit_io.c): all ones, of the access's width only. */
+static void do_ioport(const char *arg)
+{
+    (void)arg;
+    uint32_t b = 0x12345600, w = 0x12340000, l = 0x12345678;
+    __asm__ volatile("inb %%dx, %%al" : "+a"(b) : "d"(0x1234));
+    __asm__ volatile("inw %%dx, %%ax" : "+a"(w) : "d"(0x1234));
+    __asm__ volatile("inl %%dx, %%eax" : "+a"(l) : "d"(0x1234));
+    printf("badguest: in from port 0x1234: inb eax=0x%08x inw eax=0x%08x inl eax=0x%08x\n", b, w, l);
+    outb(0x1234, 0x55);
+    outw(0x1234, 0x5555);
+    outl(0x1234, 0x55555555);
+    printf("badguest: out to port 0x1234 done\n");
+    printf("badguest: inb from port 0x9abc: 0x%02x\n", inb(0x9ABC));   /* I/O bitmap B */
+    outb(0x1236, 0xAA);
+    printf("badguest: outb to port 0x1236 done\n");
+}
+
+/* The MSR allow-list's emulated MSRs (exit_msr.c). */
+static void write_read(const char *name, uint32_t msr, uint64_t value)
+{
+    uint64_t before = rdmsr(msr);
+    wrmsr(msr, value);
+    printf("badguest: %s was 0x%llx, wrote 0x%llx, reads 0x%llx\n", name,
+           (unsigned long long)before, (unsigned long long)value, (unsigned long long)rdmsr(msr));
+}
+
+static void do_msr_allowed(const char *arg)
+{
+    (void)arg;
+    uint64_t t1 = rdmsr(0x10), t2 = rdmsr(0x10);
+    printf("badguest: IA32_TSC advances: %s\n", t2 > t1 ? "yes" : "no");
+    printf("badguest: IA32_APIC_BASE=0x%llx\n", (unsigned long long)rdmsr(0x1B));
+    printf("badguest: IA32_MISC_ENABLE=0x%llx\n", (unsigned long long)rdmsr(0x1A0));
+    write_read("IA32_SYSENTER_CS", 0x174, 0x0008);
+    write_read("IA32_SYSENTER_ESP", 0x175, 0x00123450);
+    write_read("IA32_SYSENTER_EIP", 0x176, 0x00106789);
+    write_read("IA32_PAT", 0x277, 0x0007010600070106ull);
+    write_read("IA32_EFER", 0xC0000080, 0x801);                      /* SCE, NXE */
+}
+
+/* IA32_LSTAR: a 64-bit MSR a 32-bit guest has no business with. */
+static void do_msr_refused(const char *arg)
+{
+    (void)arg;
+    uint32_t lo, hi;
+    expect_what = "rdmsr";
+    __asm__ volatile(AT("rdmsr") : "=a"(lo), "=d"(hi) : "c"(0xC0000081) : "memory");
+    fail("rdmsr 0xc0000081 raised no exception");
+}
+
+/* EFER.LME: only SCE and NXE are the guest's to change. */
+static void do_msr_refused_write(const char *arg)
+{
+    (void)arg;
+    expect_what = "wrmsr";
+    __asm__ volatile(AT("wrmsr") : : "c"(0xC0000080), "a"(0x100), "d"(0) : "memory");
+    fail("wrmsr 0xc0000080 (EFER.LME) raised no exception");
+}
+
+/* CR4: VMXE hidden from the guest, and setting it faults (exit_cr.c). */
+static void do_cr4_vmxe(const char *arg)
+{
+    (void)arg;
+    uint32_t cr4 = read_cr4();
+    printf("badguest: cr4=0x%08x vmxe=%u\n", cr4, (cr4 & CR4_VMXE) ? 1 : 0);
+    write_cr4(cr4 | CR4_PSE);
+    printf("badguest: cr4=0x%08x after setting PSE\n", read_cr4());
+    expect_what = "mov to cr4";
+    __asm__ volatile(AT("mov %0, %%cr4") : : "r"(read_cr4() | CR4_VMXE) : "memory");
+    fail("setting CR4.VMXE raised no exception");
+}
+
+/* CR0: NE hidden from the guest, which may set and clear it in its view. */
+static void print_cr0(const char *when)
+{
+    uint32_t cr0 = read_cr0();
+    printf("badguest: cr0=0x%08x smsw=0x%04x ne=%u%s\n", cr0, smsw(), (cr0 & CR0_NE) ? 1 : 0, when);
+}
+
+static void do_cr0_shadow(const char *arg)
+{
+    (void)arg;
+    uint32_t cr0 = read_cr0();
+    print_cr0("");
+    write_cr0(cr0 | CR0_NE);
+    print_cr0(" after setting NE");
+    write_cr0(cr0 & ~CR0_NE);
+    print_cr0(" after clearing NE");
+}
+
+/* VMX instructions are undefined to a guest told it has no VMX (exit_exception.c). */
+static void do_vmcall(const char *arg)
+{
+    (void)arg;
+    expect_what = "vmcall";
+    __asm__ volatile(AT("vmcall") : : : "memory");
+    fail("vmcall raised no exception");
+}
+
+static void do_vmxon(const char *arg)
+{
+    (void)arg;
+    static uint64_t region;
+    expect_what = "vmxon";
+    __asm__ volatile(AT("vmxon %0") : : "m"(region) : "memory");
+    fail("vmxon raised no exception");
+}
+
+/* HLT with interrupts off: nothing can wake it; the hypervisor stops it (exit_hlt.c). */
+extern char hlt_cli_insn[];
+
+static void do_hlt_cli(const char *arg)
+{
+    (void)arg;
+    printf("badguest: hlt with interrupts off at 0x%08x\n", (uint32_t)hlt_cli_insn);
+    __asm__ volatile("cli\n.globl hlt_cli_insn\nhlt_cli_insn: hlt" : : : "memory");
+    fail("hlt with interrupts off returned");
+}
+
+/* HLT with interrupts on: the guest waits in the HLT activity state, and the
+ * PIT's interrupts, through the passed-through PIC, wake it. */
+#define PIT_HZ 1193182
+#define TICKS  5
+
+static void do_hlt_sti(const char *arg)
+{
+    (void)arg;
+    set_gate(TIMER_VEC, (uint32_t)timer_stub);
+    /* 8259A: ICW1 (edge, cascade, ICW4), ICW2 (vector bases 0x20, 0x28),
+     * ICW3 (slave on IRQ 2), ICW4 (8086 mode); then unmask IRQ 0 only. */
+    outb(0x20, 0x11); outb(0xA0, 0x11);
+    outb(0x21, 0x20); outb(0xA1, 0x28);
+    outb(0x21, 0x04); outb(0xA1, 0x02);
+    outb(0x21, 0x01); outb(0xA1, 0x01);
+    outb(0x21, 0xFE); outb(0xA1, 0xFF);
+    /* 8254 channel 0, lobyte/hibyte, mode 2 (rate generator): 100 Hz. */
+    uint16_t divisor = PIT_HZ / 100;
+    outb(0x43, 0x34);
+    outb(0x40, divisor & 0xFF);
+    outb(0x40, divisor >> 8);
+    unsigned wakes = 0;
+    for (;;) {
+        __asm__ volatile("cli" : : : "memory");
+        if (timer_ticks >= TICKS)
+            break;
+        /* STI's one-instruction delay: no interrupt slips in before the HLT. */
+        __asm__ volatile("sti; hlt" : : : "memory");
+        wakes++;
+    }
+    outb(0x21, 0xFF);
+    printf("badguest: woke from hlt %u times, %u timer interrupts\n", wakes, (unsigned)timer_ticks);
+}
+
+/* No IDT at all: int3 -> #GP -> #DF -> triple fault (exit_guest_fault.c). */
+static void do_triplefault(const char *arg)
+{
+    (void)arg;
+    printf("badguest: loading an empty IDT and executing int3\n");
+    load_idt(0, 0);
+    __asm__ volatile("int3" : : : "memory");
+    fail("int3 with an empty IDT returned");
+}
+
+/* Beyond guest RAM: EPT maps nothing there (exit_guest_fault.c). */
+#define FAR_AWAY 0xF0000000u
+
+static void do_ept(const char *arg)
+{
+    (void)arg;
+    printf("badguest: reading 0x%08x (paging off)\n", FAR_AWAY);
+    uint32_t v = *(volatile uint32_t *)FAR_AWAY;
+    printf("badguest: read 0x%08x\n", v);
+    fail("a read beyond guest RAM went through");
+}
+
+static void do_ept_write(const char *arg)
+{
+    (void)arg;
+    printf("badguest: writing 0x%08x (paging off)\n", FAR_AWAY);
+    *(volatile uint32_t *)FAR_AWAY = 0x12345678;
+    fail("a write beyond guest RAM went through");
+}
+
+static void do_ept_fetch(const char *arg)
+{
+    (void)arg;
+    printf("badguest: jumping to 0x%08x (paging off)\n", FAR_AWAY);
+    ((void (*)(void))FAR_AWAY)();
+    fail("a jump beyond guest RAM came back");
+}
+
+/* The 16550's registers as a driver sees them (uart.c). */
+#define COM1 0x3F8
+
+static void do_uart(const char *arg)
+{
+    (void)arg;
+    serial_drain();
+    outb(COM1 + 3, 0x80);                   /* LCR: DLAB on */
+    outb(COM1 + 0, 0x0C);                   /* divisor 12: 9600 baud */
+    outb(COM1 + 1, 0x00);
+    uint8_t dll = inb(COM1 + 0), dlm = inb(COM1 + 1);
+    outb(COM1 + 3, 0x03);                   /* 8N1, DLAB off */
+    outb(COM1 + 2, 0xC7);                   /* FCR: FIFOs on and cleared, trigger 14 */
+    outb(COM1 + 1, 0x05);                   /* IER: receive data and line status */
+    uint8_t lcr = inb(COM1 + 3), ier = inb(COM1 + 1), iir = inb(COM1 + 2);
+    uint8_t mcr = inb(COM1 + 4), lsr = inb(COM1 + 5), msr = inb(COM1 + 6);
+    outb(COM1 + 1, 0x00);
+    outb(COM1 + 2, 0x00);                   /* FIFOs off */
+    uint8_t iir_nofifo = inb(COM1 + 2);
+    outb(COM1 + 7, 0x5A);
+    uint8_t scr1 = inb(COM1 + 7);
+    outb(COM1 + 7, 0xA5);
+    uint8_t scr2 = inb(COM1 + 7);
+    serial_init();                          /* back to 115200 8N1, FIFOs on */
+    printf("badguest: uart dll=0x%02x dlm=0x%02x lcr=0x%02x ier=0x%02x iir=0x%02x mcr=0x%02x "
+           "lsr=0x%02x msr=0x%02x\n", dll, dlm, lcr, ier, iir, mcr, lsr, msr);
+    printf("badguest: uart iir=0x%02x with the FIFOs off, scratch 0x%02x then 0x%02x\n",
+           iir_nofifo, scr1, scr2);
+}
+
+static unsigned parse_uint(const char *s)
+{
+    unsigned v = 0;
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (unsigned)(*s++ - '0');
+    return v;
+}
+
+static void do_poweroff(const char *arg)
+{
+    unsigned status = parse_uint(arg);
+    printf("badguest: powering off with status %u\n", status);
+    poweroff((int)status);
+}
+
+static const struct action {
+    const char *name;
+    void (*run)(const char *arg);   /* arg: what follows "NAME=" in do=NAME=ARG */
+} actions[] = {
+    { "cpuid", do_cpuid },
+    { "ioport", do_ioport },
+    { "msr-allowed", do_msr_allowed },
+    { "msr-refused", do_msr_refused },
+    { "msr-refused-write", do_msr_refused_write },
+    { "cr4-vmxe", do_cr4_vmxe },
+    { "cr0-shadow", do_cr0_shadow },
+    { "vmcall", do_vmcall },
+    { "vmxon", do_vmxon },
+    { "hlt-cli", do_hlt_cli },
+    { "hlt-sti", do_hlt_sti },
+    { "triplefault", do_triplefault },
+    { "ept", do_ept },
+    { "ept-write", do_ept_write },
+    { "ept-fetch", do_ept_fetch },
+    { "uart", do_uart },
+    { "poweroff", do_poweroff },
+};
+#define NACTIONS (sizeof(actions) / sizeof(actions[0]))
+
+/* ---- Entry -------------------------------------------------------------- */
+
+/* The value of the first "do=" word of the command line, in out. */
+static bool find_do(const char *cmdline, char *out, size_t size)
+{
+    for (const char *p = cmdline; *p; p++) {
+        if ((p == cmdline || p[-1] == ' ') && strncmp(p, "do=", 3) == 0) {
+            size_t n = 0;
+            for (p += 3; *p && *p != ' ' && n + 1 < size; p++)
+                out[n++] = *p;
+            out[n] = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void print_known(void)
+{
+    printf("badguest: known:");
+    for (unsigned i = 0; i < NACTIONS; i++)
+        printf(" %s", actions[i].name);
+    printf(" (poweroff=N)\n");
+}
+
+void badguest_main(uint32_t magic, const struct multiboot_info *mbi)
+{
+    serial_init();
+    for (unsigned v = 0; v < 32; v++)
+        set_gate(v, exception_stubs[v]);
+    load_idt(idt, sizeof(idt) - 1);
+    if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
+        printf("PANIC badguest: bad magic 0x%08x in EAX: not entered by a Multiboot v1 loader\n",
+               magic);
+        poweroff(POWEROFF_PANIC);
+    }
+    const char *cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)mbi->cmdline : "";
+    printf("badguest: cmdline '%s'\n", cmdline);
+
+    char what[32];
+    if (!find_do(cmdline, what, sizeof(what))) {
+        print_known();
+        fail("no do=NAME on the command line");
+    }
+    char *arg = strchr(what, '=');
+    if (arg)
+        *arg++ = 0;
+    for (unsigned i = 0; i < NACTIONS; i++) {
+        if (strcmp(what, actions[i].name) == 0) {
+            printf("badguest: do=%s%s%s\n", what, arg ? "=" : "", arg ? arg : "");
+            actions[i].run(arg ? arg : "");
+            printf("badguest: done\n");
+            poweroff(POWEROFF_OK);
+        }
+    }
+    print_known();
+    fail("unknown do= action");
+}

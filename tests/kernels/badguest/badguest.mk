@@ -1,0 +1,34 @@
+# tests/kernels/badguest/badguest.mk: the misbehaving guest kernel that the
+# hypervisor's exit handlers are tested with (tests/integration/hv_cases.py).
+#
+#   BADGUEST_ELF   ELF32 Multiboot v1 kernel; its command line says what to do (do=NAME)
+
+BADGUEST_SRC := tests/kernels/badguest
+BADGUEST_OUT := $(BUILD)/tests/badguest
+BADGUEST_ELF := $(BUILD)/tests/badguest.elf
+
+BADGUEST_CFLAGS := $(CFLAGS32) -Ilib -MMD -MP
+BADGUEST_LIB_C := fmt.c printf.c serial.c poweroff.c string.c
+BADGUEST_OBJS := $(BADGUEST_OUT)/entry.o $(BADGUEST_OUT)/badguest.o \
+                 $(patsubst %.c,$(BADGUEST_OUT)/lib/%.o,$(BADGUEST_LIB_C))
+
+$(BADGUEST_OUT)/entry.o: $(BADGUEST_SRC)/entry.S
+	@mkdir -p $(@D)
+	$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
+
+$(BADGUEST_OUT)/badguest.o: $(BADGUEST_SRC)/badguest.c
+	@mkdir -p $(@D)
+	$(CC32) $(BADGUEST_CFLAGS) -c $< -o $@
+
+$(patsubst %.c,$(BADGUEST_OUT)/lib/%.o,$(BADGUEST_LIB_C)): $(BADGUEST_OUT)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC32) $(BADGUEST_CFLAGS) -c $< -o $@
+
+# LIBGCC32: fmt.c divides 64-bit numbers (the MSR values).
+$(BADGUEST_ELF): $(BADGUEST_OBJS) $(BADGUEST_SRC)/badguest.ld
+	$(LD32) -m elf_i386 -T $(BADGUEST_SRC)/badguest.ld -o $@ $(BADGUEST_OBJS) $(LIBGCC32)
+
+.PHONY: badguest
+badguest: $(BADGUEST_ELF)
+
+-include $(wildcard $(BADGUEST_OUT)/*.d $(BADGUEST_OUT)/lib/*.d)
