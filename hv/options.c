@@ -95,7 +95,7 @@ static void append_allowed(struct message *m, const struct option_desc *o)
         append(m, "%u..%u", o->min, o->max);
         break;
     case KIND_NAME:
-        append(m, "1 to %d letters, digits, '_', '-' or '.'", OPTIONS_TEST_NAME_MAX - 1);
+        append(m, "1 to %d letters, digits, '_', '-', '.' or ','", OPTIONS_TEST_NAME_MAX - 1);
         break;
     }
 }
@@ -143,10 +143,11 @@ static bool parse_number(const struct option_desc *o, const char *v, size_t len,
     return true;
 }
 
+/* Names, and lists of names: test=a,b,c passes the guest several tests. */
 static bool is_name_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+           c == '_' || c == '-' || c == '.' || c == ',';
 }
 
 static bool parse_name(const char *v, size_t len, char *out)

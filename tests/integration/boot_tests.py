@@ -139,14 +139,14 @@ def outcome_cases():
     ]
 
 
-def fake_qemu_dir():
-    """A PATH entry whose qemu-system-x86_64 dies at once: the runner must say
-    that the emulator stopped without a power-off."""
-    d = os.path.join(DATA, "fake-qemu")
+def fake_qemu_dir(name="fake-qemu", message="fake qemu: simulated crash"):
+    """A PATH entry whose qemu-system-x86_64 dies at once, saying `message`:
+    the runner must say that the emulator stopped without a power-off."""
+    d = os.path.join(DATA, name)
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "qemu-system-x86_64")
     with open(path, "w") as f:
-        f.write("#!/bin/sh\necho 'fake qemu: simulated crash' >&2\nexit 1\n")
+        f.write("#!/bin/sh\necho '%s' >&2\nexit 1\n" % message)
     os.chmod(path, 0o755)
     return d
 
@@ -168,6 +168,11 @@ def error_cases(not_elf):
         Case("error-emulator-dies", ["--emu", "qemu", MBINFO], DIED,
              env={"PATH": fake_qemu_dir() + os.pathsep + os.environ["PATH"]},
              runner_must=[r"^hvrun: the emulator stopped without a power-off", r"simulated crash"]),
+        Case("error-emulator-start-retried", ["--emu", "qemu", MBINFO], DIED,
+             env={"PATH": fake_qemu_dir("busy-qemu", "RFB could not bind any port between 5900 and 5949")
+                  + os.pathsep + os.environ["PATH"]},
+             runner_must=[r"(?s)(hvrun: the emulator failed to start \(RFB could not bind.*){2}"
+                          r"hvrun: the emulator stopped without a power-off"]),
         Case("error-bad-runner-option", ["--emu", "vmware", GUEST], USAGE,
              runner_must=[r"invalid choice: 'vmware'"]),
         Case("error-missing-kernel", [os.path.join(DATA, "nonexistent.elf")], USAGE,

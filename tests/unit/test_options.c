@@ -131,7 +131,9 @@ static void test_bad_test_names(void **state)
     (void)state;
     assert_false(parse("hv test=a/b"));
     assert_string_equal(err, "bad value 'a/b' for option test "
-                             "(allowed: 1 to 63 letters, digits, '_', '-' or '.')");
+                             "(allowed: 1 to 63 letters, digits, '_', '-', '.' or ',')");
+    assert_true(parse("hv test=cow,timer"));
+    assert_string_equal(o.test, "cow,timer");
     char line[128] = "hv test=";
     memset(line + 8, 'a', 64);   /* one too long */
     line[72] = '\0';

@@ -9,6 +9,7 @@ outcome (see EXIT STATUS in --help).
 import argparse
 import json
 import os
+import random
 import shlex
 import shutil
 import signal
@@ -160,7 +161,26 @@ def emulator_notes(text, limit=20):
     return lines[-limit:]
 
 
+START_ATTEMPTS = 3
+
+
 def run(a, modules, run_dir, log):
+    """Run once; a start-up failure of the emulator itself is retried."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        result, seconds, first_line, retry = run_once(a, modules, run_dir, log)
+        if not retry or attempt == START_ATTEMPTS:
+            return result, seconds, first_line
+        why = result.notes[-1] if result.notes else "no output"
+        sys.stderr.write("hvrun: the emulator failed to start (%s); trying again\n" % why)
+        time.sleep(random.uniform(0.5, 2.0))
+        for name in ("console.out", "emulator.log", "emulator.out"):
+            try:
+                os.remove(os.path.join(run_dir, name))
+            except FileNotFoundError:
+                pass
+
+
+def run_once(a, modules, run_dir, log):
     cmd = emulator_command(a, run_dir, modules)
     out = open(os.path.join(run_dir, "emulator.out"), "w")
     proc = subprocess.Popen(cmd, cwd=run_dir, stdin=subprocess.DEVNULL, stdout=out,
@@ -179,9 +199,11 @@ def run(a, modules, run_dir, log):
     result.notes = []
     if result.status != outcome.POWEROFF_OK:
         result.notes = emulator_notes(emu_log)
+    retry = False
     if result.status == outcome.EMULATOR_DIED:
         result.notes += emu_out.strip().splitlines()[-5:]
-    return result, seconds, watch.first_line
+        retry = not watch.text and emulators.transient_failure(emu_log + emu_out)
+    return result, seconds, watch.first_line, retry
 
 
 def report(a, result, seconds, first_line):

@@ -15,6 +15,16 @@ VGA_BIOS = "/usr/share/vgabios/vgabios.bin"
 BOCHS_CPUS = ("tigerlake", "corei7_icelake_u", "core2_penryn_t9600")
 
 
+# Start-up failures that say nothing about the kernel: the run is simply
+# tried again. Bochs's rfb display takes the first free port in 5900-5949;
+# with fifty Bochs runs at once on one machine there is none left.
+TRANSIENT_FAILURES = ("could not bind any port",)
+
+
+def transient_failure(emulator_output):
+    return any(t in emulator_output for t in TRANSIENT_FAILURES)
+
+
 class EmulatorError(Exception):
     """A one-line explanation of why the emulator cannot be started."""
 
