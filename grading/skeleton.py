@@ -211,11 +211,14 @@ def make_skeleton(root, dest, lab):
             text = open(src).read()
             new, n = make_stubs(text, rel, lab)
             stubs += n
-            with open(dst, "w") as f:
-                f.write(new)
-            shutil.copymode(src, dst)
-        else:
-            shutil.copy2(src, dst)
+            if n:
+                with open(dst, "w") as f:
+                    f.write(new)
+                shutil.copymode(src, dst)
+                continue
+        # Unchanged files keep their times, so a build copied along with
+        # the tree (check_labs.py does) stays up to date where it can.
+        shutil.copy2(src, dst)
     os.makedirs(os.path.join(dest, "mk"), exist_ok=True)
     with open(os.path.join(dest, "mk", "lab.mk"), "w") as f:
         f.write(LAB_MK % {"lab": lab})
