@@ -14,12 +14,14 @@ include tools/loader/loader.mk
 include tests/unit/unit.mk
 include tests/kernels/mbinfo/mbinfo.mk
 include tests/kernels/badguest/badguest.mk
+include grading/grading.mk
+include grading/skeleton.mk
 
 # Run options (make run EMU=qemu ARGS="mem=shadow" ...).
 EMU     ?= bochs
 BOOT    ?= fast
 ARGS    ?=
-GUEST_ARGS ?=
+GUEST_ARGS ?= test=all
 TIMEOUT ?= 120
 CPU     ?= tigerlake
 HVRUN   := tools/hvrun --emu $(EMU) --timeout $(TIMEOUT) --cpu $(CPU)
@@ -42,6 +44,10 @@ help:
 	@echo "                    ARGS=\"test=all\" runs its tests, ARGS=\"bench=all\" its benchmarks"
 	@echo "  make check        all tests: host unit tests, tool tests, boot and runner tests"
 	@echo "  make bench        benchmarks; figures to the terminal and to RESULTS (JSON)"
+	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n): a table"
+	@echo "                    ending in Score: X/Y, Gradescope RESULTS (JSON) and JUNIT (XML)"
+	@echo "  make gradescope   build/gradescope/autograder.zip (LAB=N: graded on lab N's student tree)"
+	@echo "  make handin       pack the committed work: build/handin-<user>-<date>.tar.gz"
 	@echo "  make all          build the hypervisor, the guest OS and the fast loader"
 	@echo "  make deps         install the Debian packages the kit needs (apt-get)"
 	@echo "  make clean        remove build/"
@@ -49,12 +55,15 @@ help:
 	@echo "  EMU=bochs|qemu|qemu-kvm   emulator (default bochs; qemu-kvm needs Intel VT-x + nested KVM)"
 	@echo "  BOOT=fast|grub|kernel     loader: the kit's raw-disk loader, a GRUB ISO, QEMU -kernel"
 	@echo "  ARGS=\"...\"                the kernel's command line (e.g. ARGS=\"mem=ept\", or test=all for run-native)"
-	@echo "  GUEST_ARGS=\"...\"          the guest kernel module's string (e.g. GUEST_ARGS=\"test=all\")"
+	@echo "  GUEST_ARGS=\"...\"          the guest's command line under make run (default test=all: its tests)"
 	@echo "  TIMEOUT=seconds           stop a run that has not powered off (default $(TIMEOUT))"
 	@echo "  NATIVE_EMU=, NATIVE_BOOT=  emulator and loader of run-native (default qemu, kernel)"
 	@echo "  CPU=model                 Bochs CPU model (default tigerlake)"
 	@echo "  CROSS64=, CROSS32=        toolchain prefixes (default x86_64-linux-gnu-, i686-linux-gnu-)"
-	@echo "  RESULTS=path              where make bench writes its JSON"
+	@echo "  RESULTS=path              where make bench / make grade write their JSON"
+	@echo "  JUNIT=path                where make grade writes JUnit XML (default build/grade/junit.xml)"
+	@echo "  LAB=N, TEST=names, JOBS=n  make grade: one lab, some tests, runs in parallel (default: cores)"
+	@echo "  GRADE_ARGS=\"...\"          more options for grading/grade.py (--timeout S, --show-hidden ...)"
 
 .PHONY: run
 run: deps-run all

@@ -52,8 +52,9 @@ static void emulate_mov_to_cr0(uint64_t value)
 static void emulate_mov_to_cr4(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
-    if (value & CR4_VMXE) {
-        /* CPUID tells the guest it has no VMX: setting VMXE faults (SDM vol. 3, 2.5). */
+    /* CPUID tells the guest it has no VMX, so setting VMXE faults, as does
+     * any bit this CPU does not support (SDM vol. 3, 2.5 "Control Registers"). */
+    if ((value & CR4_VMXE) || (value & ~c->cr4_fixed1)) {
         inject_exception(VEC_GP, 0);
         return;
     }

@@ -108,9 +108,14 @@ void vmx_on(const struct vmx_caps *caps)
      * identifier from IA32_VMX_BASIC (SDM 25.11.5 "VMXON Region"). */
     uint64_t region = alloc_page();
     *(uint32_t *)region = (uint32_t)(caps->basic & 0x7FFFFFFF);
-    if (vmxon(region) != VMX_OK)
-        panic("VMXON failed (the region at 0x%llx, CR0=0x%llx, CR4=0x%llx)",
-              (unsigned long long)region, (unsigned long long)read_cr0(),
+    int status = vmxon(region);
+    if (status != VMX_OK)
+        panic("VMXON failed with %s (the region at 0x%llx starts with revision 0x%x, the CPU's "
+              "is 0x%x; CR0=0x%llx, CR4=0x%llx: see SDM 31.3 \"VMXON\")",
+              status == VMX_FAIL_INVALID ? "VMfailInvalid: a bad region, revision or CR0/CR4"
+                                         : "VMfailValid: already in VMX operation",
+              (unsigned long long)region, *(uint32_t *)region,
+              (unsigned)(caps->basic & 0x7FFFFFFF), (unsigned long long)read_cr0(),
               (unsigned long long)read_cr4());
     printf("hv: VMXON ok\n");
 }

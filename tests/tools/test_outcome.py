@@ -28,6 +28,11 @@ class ClassifyTest(unittest.TestCase):
         self.assertEqual(r.status, outcome.POWEROFF_FAIL)
         self.assertIn("stopped a misbehaving guest", r.summary)
 
+    def test_the_last_poweroff_has_the_final_word(self):
+        r = self.classify("POWEROFF 0\nhv: guest stopped: triple fault\nPOWEROFF 4\n")
+        self.assertEqual(r.status, outcome.POWEROFF_FAIL)
+        self.assertIn("status 4", r.summary)
+
     def test_panic_wins_over_its_poweroff(self):
         r = self.classify("hv: hi\nPANIC hv: out of memory\nrip=...\nPOWEROFF 3\n")
         self.assertEqual(r.status, outcome.PANIC)

@@ -56,9 +56,12 @@ class Outcome:
 
 
 def poweroff_status(console):
-    """The status of the first POWEROFF line, or None."""
-    m = POWEROFF_RE.search(console)
-    return int(m.group(1)) if m else None
+    """The status of the last POWEROFF line, or None. Under the hypervisor the
+    guest announces its own power-off first, through the emulated UART; the
+    hypervisor's line comes last and has the final word (a guest stopped for
+    a fault after its own "POWEROFF 0" has not succeeded)."""
+    m = POWEROFF_RE.findall(console)
+    return int(m[-1]) if m else None
 
 
 def first_panic(console):
