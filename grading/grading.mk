@@ -1,1 +1,30 @@
-# grading/grading.mk: make grade, make gradescope, make handin (being written).
+# grading/grading.mk: the autograder's targets (grading/README.md).
+#
+#   make grade [LAB=N] [TEST="lab1-cpuid ..."] [JOBS=n]   grade the lab tests
+#         RESULTS=file   Gradescope results.json (default build/grade/results.json)
+#         JUNIT=file     JUnit XML (default build/grade/junit.xml)
+#         GRADE_ARGS=... more grade.py options (--timeout S, --show-hidden, --no-build ...)
+#   make gradescope [LAB=N]   build/gradescope/autograder.zip
+#   make handin               build/handin-<user>-<date>.tar.gz of HEAD
+
+LAB        ?=
+TEST       ?=
+JOBS       ?=
+JUNIT      ?= $(BUILD)/grade/junit.xml
+GRADE_ARGS ?=
+# RESULTS is also make bench's (with its own default): the grader's default
+# applies unless RESULTS came from the command line or the environment.
+GRADE_RESULTS = $(if $(filter command line environment environment override,$(origin RESULTS)),$(RESULTS),$(BUILD)/grade/results.json)
+
+.PHONY: grade
+grade: deps-run
+	@$(PYTHON) grading/grade.py $(if $(LAB),--lab $(LAB)) $(foreach t,$(TEST),--test $(t)) \
+		$(if $(JOBS),--jobs $(JOBS)) --results $(GRADE_RESULTS) --junit $(JUNIT) $(GRADE_ARGS)
+
+.PHONY: gradescope
+gradescope:
+	@$(PYTHON) grading/gradescope.py pack $(if $(LAB),--lab $(LAB)) --out $(BUILD)/gradescope/autograder.zip
+
+.PHONY: handin
+handin:
+	@$(PYTHON) grading/handin.py --out-dir $(BUILD)

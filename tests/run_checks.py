@@ -17,6 +17,7 @@ SUITES = [
     ("unit", ["make", "--no-print-directory", "unit-check"], "plain"),
     ("tools", [PY, "-m", "unittest", "discover", "-s", "tests/tools", "-p", "test_*.py"], "unittest"),
     ("integration", [PY, "tests/integration/boot_tests.py"], "plain"),
+    ("grading", [PY, "-m", "unittest", "discover", "-s", "tests/grading", "-p", "test_*.py"], "unittest"),
 ]
 
 PLAIN_RE = re.compile(r"^\w+: (\d+) passed, (\d+) failed", re.M)

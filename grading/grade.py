@@ -1,0 +1,494 @@
+#!/usr/bin/env python3
+"""grade.py: the autograder. `make grade` runs it.
+
+    grading/grade.py [--lab N]... [--test NAME]... [-j JOBS] [--timeout S]
+                     [--no-build] [--results FILE] [--junit FILE] [--logs DIR]
+
+It builds the tree (unless --no-build), runs every declared lab test
+(labs/labN/tests.toml, read by grading/labspec.py) through tools/hvrun, JOBS
+at a time, judges each run exactly as `make check` does (grading/judge.py),
+prints a summary table ending in "Score: X/Y", and writes Gradescope's
+results.json and JUnit XML. The console of every test is kept under --logs
+(capped: a flood keeps its first and last 200 lines), the runner's messages
+beside it (<test>.runner).
+
+It cannot hang and does not crash on what a submission does: every test has
+the runner's own timeout and, as a second guard, an outer one after which the
+grader stops the runner and everything under it; a broken build, a test that
+cannot start, or an error in the grader itself still give every test a
+result and the outputs are still written.
+
+Exit status: 0 every point earned, 1 points missing, 2 usage error (an
+unknown test, unreadable declarations).
+"""
+import argparse
+import math
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+GRADING = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, GRADING)
+import judge  # noqa: E402
+import labspec  # noqa: E402
+import report  # noqa: E402
+
+ROOT = os.path.dirname(GRADING)
+
+# The runner stops a run at the test's timeout. If the runner itself goes
+# wrong (it never should), the grader stops it this much later.
+OUTER_MARGIN = 30
+BUILD_TIMEOUT = 900
+# How long a runner asked to stop (SIGINT) gets to stop its emulator and
+# remove its temporary directory before everything is killed.
+STOP_GRACE = 3
+
+
+@dataclass
+class Result:
+    test: labspec.LabTest
+    passed: bool
+    reason: str              # one line: why it failed ("ok" when it passed)
+    errors: list             # every way it missed its declaration
+    seconds: float = 0.0
+    status: int = None       # the runner's exit status (None: it never ran)
+    console: str = ""        # what the machine printed (capped)
+    runner: str = ""         # the runner's own messages
+    log: str = None          # where the console is kept
+    runner_log: str = None   # where the runner's messages are kept
+    command: str = ""        # how to rerun it by hand
+
+    @property
+    def score(self):
+        return self.test.points if self.passed else 0
+
+
+# ---------------------------------------------------------------- processes
+
+_running = set()              # runners in flight, stopped on Ctrl-C
+_running_lock = threading.Lock()
+
+
+def descendants(pid):
+    """Every process below `pid`, from /proc: the runner starts the emulator
+    in a session of its own, so a process group alone would miss it."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def stop_tree(proc):
+    """Stop a runner and everything it started. SIGINT first, so the runner
+    stops its emulator and removes its temporary directory itself; then
+    SIGKILL for whatever is left."""
+    below = descendants(proc.pid)
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(STOP_GRACE)
+    except (ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
+        pass
+    for pid in [proc.pid] + below:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    try:
+        proc.wait(STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def run_guarded(argv, out_path, timeout, cwd):
+    """Run argv with stdout and stderr to out_path (appended), at most
+    `timeout` seconds. Returns (exit status or None if it had to be stopped,
+    seconds)."""
+    start = time.monotonic()
+    with open(out_path, "ab") as out:
+        proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                start_new_session=True)
+    with _running_lock:
+        _running.add(proc)
+    try:
+        status = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        stop_tree(proc)
+        status = None
+    except BaseException:   # Ctrl-C: the child is in its own session and did not see it
+        stop_tree(proc)
+        raise
+    finally:
+        with _running_lock:
+            _running.discard(proc)
+    return status, time.monotonic() - start
+
+
+def stop_all():
+    with _running_lock:
+        procs = list(_running)
+    for p in procs:
+        stop_tree(p)
+
+
+# -------------------------------------------------------------------- build
+
+def build_targets(tests, root):
+    """The files under build/ that the tests boot and `make all` does not
+    make (the test kernels): a second make run, after `make all`, so that
+    two makes never build the same file at once."""
+    build = os.path.join(root, "build")
+    made_by_all = [os.path.join(build, d, "") for d in ("hv", "guestos", "loader")]
+    targets = []
+    for t in tests:
+        for word in t.argv:
+            path = word.split(" ", 1)[0]
+            if path.startswith(build + os.sep) and not any(path.startswith(d) for d in made_by_all):
+                target = os.path.relpath(path, root)
+                if target not in targets:
+                    targets.append(target)
+    return targets
+
+
+def first_error(text):
+    """The line of a build log that says what went wrong first."""
+    lines = [judge.printable(l.strip()) for l in text.splitlines() if l.strip()]
+    for pattern in (r"\berror\b", r"No rule to make target|\*\*\*", r"(?i)error|fatal|cannot|not found"):
+        for l in lines:
+            if re.search(pattern, l):
+                return l
+    return lines[-1] if lines else "make printed nothing"
+
+
+def build(tests, root, logs, jobs):
+    """Run make. Returns None, or the reason every test fails."""
+    log = os.path.join(logs, "build.log")
+    if os.path.exists(log):
+        os.remove(log)
+    make = ["make", "-C", root, "--no-print-directory", "-j%d" % jobs]
+    status = 0
+    for targets in (["all"], build_targets(tests, root)):
+        if status != 0 or not targets:
+            continue
+        with open(log, "a") as f:
+            f.write("$ %s\n" % shlex.join(make + targets))
+        try:
+            status, _ = run_guarded(make + targets, log, BUILD_TIMEOUT, root)
+        except OSError as e:
+            return "the build failed: cannot run make: %s" % e
+    if status == 0:
+        return None
+    text = judge.read_console(log)
+    why = ("make did not finish in %d s" % BUILD_TIMEOUT) if status is None else first_error(text)
+    return "the build failed: %s" % why
+
+
+# -------------------------------------------------------------------- tests
+
+def rel(path):
+    """A path as a reader types it: relative to the current directory when
+    it lies below it."""
+    r = os.path.relpath(path)
+    return path if r.startswith("..") else r
+
+
+def run_test(t, root, logs, timeout_cap):
+    timeout = min(t.timeout, timeout_cap) if timeout_cap else t.timeout
+    log = os.path.join(logs, t.full_name + ".log")
+    runner_log = os.path.join(logs, t.full_name + ".runner")
+    outcome_json = os.path.join(logs, t.full_name + ".json")
+    for stale in (log, runner_log, outcome_json):
+        if os.path.exists(stale):
+            os.remove(stale)
+    hvrun = os.path.join(root, "tools", "hvrun")
+    argv = [sys.executable, hvrun, "--quiet", "--log", log, "--json", outcome_json,
+            "--timeout", "%g" % timeout] + t.argv
+    # From the top of the tree, as a student would type it.
+    command = shlex.join(["tools/hvrun", "--timeout", "%g" % timeout] +
+                         [a.replace(root + os.sep, "") for a in t.argv])
+    status, seconds = run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root)
+    with open(runner_log, "rb") as f:
+        runner = judge.decode(f.read(1 << 20))
+    if status is None:
+        status = judge.outcome.TIMEOUT
+        note = ("hvrun: the grader stopped the runner after %d s: it outlived the test's own timeout (%g s)"
+                % (timeout + OUTER_MARGIN, timeout))
+        runner = note + "\n" + runner
+        with open(runner_log, "a") as f:
+            f.write(note + "\n")
+    console = judge.read_console(log)
+    errors = judge.verdict(t.status, t.must, t.must_not, status, console, runner)
+
+    # Keep at most the head and tail of a flood, on disk as in the reports.
+    kept = judge.cap(console)
+    if kept != console:
+        with open(log, "w", encoding="utf-8", errors="replace") as f:
+            f.write(kept)
+    summary = None
+    try:
+        with open(outcome_json) as f:
+            summary = json.load(f).get("summary")
+        os.remove(outcome_json)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return Result(t, passed=not errors, reason=reason(t, errors, status, console, runner, summary),
+                  errors=errors, seconds=seconds, status=status, console=kept, runner=runner,
+                  log=log, runner_log=runner_log, command=command)
+
+
+def reason(t, errors, status, console, runner, summary):
+    """One line that names the failure: the runner's verdict (timeout, panic,
+    triple fault...) with the line that explains it, or the first missing
+    console line."""
+    if not errors:
+        return "ok"
+    if status != t.status:
+        what = summary or judge.runner_summary(runner)
+        line = re.sub(r"^hvrun: | \((bochs|qemu|qemu-kvm), \w+ route, [\d.]+ s\)$", "", what)
+        # The line that explains it best, after the outcome's name: the
+        # broken VM-entry rule, else why the hypervisor stopped the guest.
+        keys = judge.key_lines(console, limit=100)
+        for prefix in ("hv: VM-entry check:", "hv: guest stopped:"):
+            explaining = [k for k in keys if k.startswith(prefix)]
+            if explaining:
+                line = "%s: %s" % (judge.status_name(status), explaining[0])
+                break
+        if t.status != judge.outcome.POWEROFF_OK:
+            line += " (expected %s)" % judge.status_name(t.status)
+    else:
+        line = errors[0]
+    if len(errors) > 1:
+        line += " (+%d more)" % (len(errors) - 1)
+    return judge.printable(line)
+
+
+def reload(tests, root):
+    names = [t.full_name for t in tests]
+    fresh = {t.full_name: t for t in labspec.load_all(root)}
+    return [fresh.get(n, t) for n, t in zip(names, tests)]
+
+
+def failed_result(t, why):
+    return Result(t, passed=False, reason=judge.printable(why), errors=[why])
+
+
+def select(tests, labs, names):
+    """The tests to grade; an unknown name is a usage error."""
+    if labs:
+        tests = [t for t in tests if t.lab in labs]
+    if names:
+        chosen = []
+        for n in names:
+            hits = [t for t in tests if n in (t.full_name, t.name)]
+            if len(hits) != 1:
+                known = ", ".join(t.full_name for t in tests) or "none"
+                raise ValueError("%s test '%s' (known: %s)" % ("ambiguous" if hits else "no", n, known))
+            if hits[0] not in chosen:
+                chosen.append(hits[0])
+        tests = chosen
+    return tests
+
+
+# ----------------------------------------------------------------- progress
+
+class Progress:
+    """A live "[7/10] lab1-cpuid ..." line on a terminal; elsewhere (CI logs)
+    one line per finished test."""
+
+    def __init__(self, total, live, quiet):
+        self.total, self.live, self.quiet = total, live, quiet
+        self.started = self.done = 0
+        self.lock = threading.Lock()
+
+    def start(self, t):
+        with self.lock:
+            self.started += 1
+            if self.live and not self.quiet:
+                sys.stdout.write("\r\033[K[%d/%d] %s ..." % (self.started, self.total, t.full_name))
+                sys.stdout.flush()
+
+    def finish(self, r):
+        with self.lock:
+            self.done += 1
+            if not self.live and not self.quiet:
+                verdict = "hidden" if r.test.hidden else ("ok" if r.passed else "FAIL")
+                print("[%d/%d] %s: %s (%.1f s)" % (self.done, self.total, r.test.full_name, verdict, r.seconds),
+                      flush=True)
+
+    def end(self):
+        if self.live and not self.quiet:
+            sys.stdout.write("\r\033[K")
+            sys.stdout.flush()
+
+
+def grade(tests, root, logs, jobs, timeout_cap, progress):
+    """Every test's Result, in declared order. Never raises for a test."""
+    def one(t):
+        progress.start(t)
+        try:
+            r = run_test(t, root, logs, timeout_cap)
+        except Exception as e:   # the grader's own fault: still a result, named as such
+            r = failed_result(t, "grader error: %s: %s" % (type(e).__name__, e))
+        progress.finish(r)
+        return r
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        results = list(pool.map(one, tests))
+    except KeyboardInterrupt:
+        # The runners are in sessions of their own: the terminal's Ctrl-C
+        # reached only the grader, which must stop them itself.
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_all()
+        raise
+    pool.shutdown()
+    return results
+
+
+# --------------------------------------------------------------------- main
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="grade.py", description="Grade the lab tests of this tree.",
+                                epilog="exit status: 0 all points, 1 points missing, 2 usage error")
+    p.add_argument("--lab", type=int, action="append", default=[], help="grade this lab (repeatable; default all)")
+    p.add_argument("--test", action="append", default=[], metavar="NAME",
+                   help="grade this test only, e.g. lab1-cpuid (repeatable)")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="tests run in parallel (default: the number of cores, %(default)s)")
+    p.add_argument("--timeout", type=float, metavar="S",
+                   help="stop every test after at most S seconds (default: each test's own timeout)")
+    p.add_argument("--no-build", action="store_true", help="grade what is built; do not run make")
+    p.add_argument("--root", default=ROOT, help="the tree to grade (default: this one)")
+    p.add_argument("--results", help="Gradescope results.json (default build/grade/results.json)")
+    p.add_argument("--junit", help="JUnit XML (default build/grade/junit.xml)")
+    p.add_argument("--logs", help="where consoles are kept (default build/grade/logs)")
+    p.add_argument("--show-hidden", action="store_true",
+                   help="show the results of hidden tests in the summary (instructors)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    p.add_argument("--list", action="store_true", help="list the tests and exit")
+    p.add_argument("--classroom", metavar="FILE",
+                   help="write GitHub Classroom's autograding.json for the selected tests and exit")
+    a = p.parse_args(argv)
+    if a.jobs < 1:
+        p.error("--jobs must be at least 1")
+    if a.timeout is not None and a.timeout <= 0:
+        p.error("--timeout must be positive")
+    a.root = os.path.abspath(a.root)
+    out = os.path.join(a.root, "build", "grade")
+    a.results = a.results or os.path.join(out, "results.json")
+    a.junit = a.junit or os.path.join(out, "junit.xml")
+    a.logs = a.logs or os.path.join(out, "logs")
+    return a
+
+
+def classroom_json(tests):
+    """GitHub Classroom's autograding.json: one entry per visible test, each
+    `make grade TEST=<name>` (exit status 0 earns its points). Hidden tests
+    stay out: this file ships with the student's repository."""
+    entries = []
+    for t in tests:
+        if t.hidden:
+            continue
+        entries.append({"name": t.full_name, "setup": "", "run": "make grade TEST=%s" % t.full_name,
+                        "input": "", "output": "", "comparison": "included",
+                        # minutes: the test's own timeout, the build and the runner's margin
+                        "timeout": max(1, math.ceil((t.timeout + 120) / 60)), "points": t.points})
+    return json.dumps({"tests": entries}, indent=2) + "\n"
+
+
+def main(argv=None):
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    start = time.monotonic()
+    try:
+        tests = select(labspec.load_all(a.root), set(a.lab), a.test)
+    except (labspec.LabSpecError, ValueError, OSError) as e:
+        print("grade: error: %s" % e, file=sys.stderr)
+        return 2
+    if not tests:
+        print("grade: error: no tests to grade (labs %s)" % (sorted(a.lab) or "all"), file=sys.stderr)
+        return 2
+    if a.list:
+        for t in tests:
+            print("%-28s %5g points%s  %s" % (t.full_name, t.points, "  hidden" if t.hidden else "", t.description))
+        return 0
+    if a.classroom:
+        report.write_atomic(a.classroom, classroom_json(tests))
+        print("grade: wrote %s (%d tests)" % (a.classroom, sum(not t.hidden for t in tests)))
+        return 0
+
+    os.makedirs(a.logs, exist_ok=True)
+    tty = sys.stdout.isatty()
+    color = a.color == "always" or (a.color == "auto" and tty and not os.environ.get("NO_COLOR")
+                                    and os.environ.get("TERM") != "dumb")
+    broken = None
+    progress = Progress(len(tests), tty, a.quiet)
+    try:
+        if not a.no_build:
+            if not a.quiet:
+                print("grade: building (log: %s)" % rel(os.path.join(a.logs, "build.log")), flush=True)
+            broken = build(tests, a.root, a.logs, a.jobs)
+            if not broken:
+                # Again, now that everything is built: a test's modules (the
+                # guest's programs) are the files the build made.
+                tests = reload(tests, a.root)
+        if broken:
+            results = [failed_result(t, broken) for t in tests]
+            for r in results:
+                r.log = os.path.join(a.logs, "build.log")
+                r.console = judge.cap(judge.read_console(r.log), head_lines=0, tail_lines=40)
+        else:
+            results = grade(tests, a.root, a.logs, a.jobs, a.timeout, progress)
+    except KeyboardInterrupt:
+        progress.end()
+        stop_all()
+        print("grade: interrupted: no results written", file=sys.stderr)
+        return 130
+    progress.end()
+    elapsed = time.monotonic() - start
+
+    # The files first: whatever happens next, the grade is on disk.
+    written = []
+    for path, make in ((a.results, report.results_json), (a.junit, report.junit_xml)):
+        try:
+            report.write_atomic(path, make(results, elapsed))
+            written.append(rel(path))
+        except Exception as e:   # one output's failure must not cost the other
+            print("grade: error: cannot write %s: %s: %s" % (path, type(e).__name__, e), file=sys.stderr)
+    print("grade: %.1f s; wrote %s" % (elapsed, ", ".join(written) or "nothing"))
+    print(report.summary(results, color=color, show_hidden=a.show_hidden, width=terminal_width(tty)))
+    if len(written) < 2:
+        return 2
+    return 0 if all(r.passed for r in results) else 1
+
+
+def terminal_width(tty):
+    if not tty:
+        return 120
+    try:
+        return max(60, os.get_terminal_size().columns)
+    except OSError:
+        return 120
+
+
+if __name__ == "__main__":
+    sys.exit(main())

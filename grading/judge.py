@@ -1,0 +1,132 @@
+"""judge.py: did a run do what a test declared? One answer, used everywhere.
+
+The autograder (grading/grade.py) and `make check` (tests/integration/
+harness.py) both judge a finished run the same way: the runner's exit status
+against the expected one, then every `must` regex against the console (each
+must match some line) and every `must_not` regex (none may match). Keeping
+that here means a test cannot pass in `make check` and fail in the grader.
+
+Also here: the text hygiene a grader needs for output it does not trust
+(a student's hypervisor can print anything): keep a flood down to its head
+and tail, and make control characters and stray bytes visible instead of
+letting them reach a terminal or an XML file.
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from runner import outcome  # noqa: E402  (the runner's statuses and their names)
+
+
+def status_name(status):
+    return outcome.NAMES.get(status, "exit status %d" % status)
+
+
+def runner_summary(runner):
+    """The runner's one-line verdict ("hvrun: timeout after 8 s: ...") from its
+    stderr, else its last line: what a reader needs first."""
+    lines = [l.strip() for l in runner.splitlines() if l.strip()]
+    for l in lines:
+        if l.startswith("hvrun: ") and not l.startswith("hvrun:   "):
+            return l
+    return lines[-1] if lines else "the runner said nothing"
+
+
+def verdict(expected_status, must, must_not, status, console, runner=""):
+    """The list of ways a run missed its declaration (empty: it passed).
+
+    expected_status: the runner exit status the test declares (0 power-off,
+    3 panic, ...); must / must_not: regexes, matched per line (re.M);
+    status, console, runner: what the run gave (exit status, COM1 text,
+    the runner's stderr)."""
+    errors = []
+    if status != expected_status:
+        errors.append("exit status %d (%s), expected %d (%s): %s"
+                      % (status, status_name(status), expected_status, status_name(expected_status),
+                         runner_summary(runner)))
+    for pat in must:
+        if not re.search(pat, console, re.M):
+            errors.append("console lacks /%s/" % pat)
+    for pat in must_not:
+        m = re.search(pat, console, re.M)
+        if m:
+            errors.append("console has /%s/: %s" % (pat, line_at(console, m.start())))
+    return errors
+
+
+def line_at(text, pos):
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return text[start:end if end >= 0 else len(text)]
+
+
+# Lines that explain a failed run, in the order a reader wants them: the
+# hypervisor's VM-entry checker names the broken rule; PANIC and "guest
+# stopped" say what stopped; the runner's notes quote the emulator's log.
+KEY_LINE_RE = re.compile(r"^(hv: VM-entry check: .*|PANIC .*|hv: guest stopped: .*|hv: VM entry failed.*)$", re.M)
+
+
+def key_lines(console, limit=12):
+    return [m.group(0) for m in KEY_LINE_RE.finditer(console)][:limit]
+
+
+# Control characters (but tab and newline), DEL, the C1 controls, and the two
+# non-characters XML 1.0 forbids: shown as \xNN so nothing a run printed can
+# move the terminal's cursor, change its colours or break an XML file.
+_UNSAFE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def printable(text):
+    return _UNSAFE_RE.sub(lambda m: "\\x%02x" % ord(m.group(0)) if ord(m.group(0)) < 0x100
+                          else "\\u%04x" % ord(m.group(0)), text)
+
+
+def decode(data):
+    """Bytes a run printed, as text: bad UTF-8 becomes U+FFFD, CR goes."""
+    return data.decode("utf-8", "replace").replace("\r", "")
+
+
+def read_console(path, limit=32 << 20):
+    """A console log as text for judging: all of it up to `limit` bytes, else
+    its first and last halves of that (a flood must not cost the grader its
+    memory; the lines a test looks for are near the start or the end)."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            if size <= limit:
+                return decode(f.read())
+            head = f.read(limit // 2)
+            f.seek(size - limit // 2)
+            tail = f.read()
+    except OSError:
+        return ""
+    return decode(head) + "\n[... %d bytes not read ...]\n" % (size - limit) + decode(tail)
+
+
+def cap(text, head_lines=200, tail_lines=200, max_bytes=64 << 10):
+    """At most the first `head_lines` and the last `tail_lines` lines, and
+    about `max_bytes` in all, with a marker saying what was cut between them."""
+    if len(text) <= max_bytes and text.count("\n") <= head_lines + tail_lines:
+        return text
+    lines = text.splitlines(keepends=True)
+    half = max_bytes // 2
+    head, size = [], 0
+    for l in lines[:head_lines]:
+        if size + len(l) > half:
+            head.append(l[:half - size] + "\n")   # one enormous line: keep its start
+            break
+        head.append(l)
+        size += len(l)
+    tail, size = [], 0
+    for l in reversed(lines[len(head):][-tail_lines:]):
+        if size + len(l) > half:
+            tail.append(l[-(half - size):] if half > size else "")
+            break
+        tail.append(l)
+        size += len(l)
+    tail.reverse()
+    kept = sum(map(len, head)) + sum(map(len, tail))
+    cut_lines = max(0, len(lines) - len(head) - len(tail))
+    marker = "[... grader: %d lines, %d characters cut here ...]\n" % (cut_lines, max(0, len(text) - kept))
+    return "".join(head) + marker + "".join(tail)
