@@ -47,6 +47,8 @@ help:
 	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n): a table"
 	@echo "                    ending in Score: X/Y, Gradescope RESULTS (JSON) and JUNIT (XML)"
 	@echo "  make gradescope   build/gradescope/autograder.zip (LAB=N: graded on lab N's student tree)"
+	@echo "  make skeleton     LAB=N DEST=DIR: write the student tree for lab N"
+	@echo "  make check-labs   prove every lab's skeleton builds, passes earlier labs, fails its own tests"
 	@echo "  make handin       pack the committed work: build/handin-<user>-<date>.tar.gz"
 	@echo "  make all          build the hypervisor, the guest OS and the fast loader"
 	@echo "  make deps         install the Debian packages the kit needs (apt-get)"

@@ -10,3 +10,7 @@ skeleton:
 	@test -n "$(LAB)" || { echo "make skeleton: say which lab: make skeleton LAB=1 DEST=../lab1" >&2; exit 2; }
 	@test -n "$(DEST)" || { echo "make skeleton: say where: make skeleton LAB=$(LAB) DEST=../lab$(LAB)" >&2; exit 2; }
 	@$(PYTHON) grading/skeleton.py --lab $(LAB) --dest $(DEST)
+
+.PHONY: check-labs
+check-labs: all $(MBINFO_ELF) $(BADGUEST_ELF)
+	@$(PYTHON) grading/check_labs.py
