@@ -6,8 +6,9 @@
  */
 #pragma once
 #include <stdint.h>
+#include "exit_reasons.h"
 
-#define EXIT_TRACE_SIZE 16
+#define EXIT_TRACE_SIZE 16   /* a power of two: the index is a mask */
 
 struct exit_record {
     uint32_t reason;
@@ -15,10 +16,35 @@ struct exit_record {
     uint64_t qualification;
 };
 
+struct exit_stats {
+    uint64_t count[EXIT_REASON_COUNT];
+    uint64_t cycles[EXIT_REASON_COUNT];
+    struct exit_record trace[EXIT_TRACE_SIZE];
+    uint64_t total;
+};
+
+extern struct exit_stats exit_stats;
+
+/* These two run on every VM exit, where every instruction is part of the
+ * exit's cost: so they are inline. A reason out of range counts as 0. */
+static inline unsigned exit_stats_slot(uint32_t reason)
+{
+    unsigned basic = reason & 0xFFFF;
+    return basic < EXIT_REASON_COUNT ? basic : 0;
+}
+
 /* Count one exit and remember it in the trace. */
-void exit_stats_record(uint32_t reason, uint64_t rip, uint64_t qualification);
+static inline void exit_stats_record(uint32_t reason, uint64_t rip, uint64_t qualification)
+{
+    exit_stats.count[exit_stats_slot(reason)]++;
+    exit_stats.trace[exit_stats.total++ % EXIT_TRACE_SIZE] = (struct exit_record){ reason, rip, qualification };
+}
+
 /* Add the cycles the last exit took in the hypervisor. */
-void exit_stats_add_cycles(uint32_t reason, uint64_t cycles);
+static inline void exit_stats_add_cycles(uint32_t reason, uint64_t cycles)
+{
+    exit_stats.cycles[exit_stats_slot(reason)] += cycles;
+}
 
 /* "hv: exits ..." table, one line per reason seen. */
 void exit_stats_print(void);
