@@ -423,7 +423,7 @@ class BuildImageTest(TempDirTest):
     def test_wrong_boot_sector(self):
         with open(os.path.join(self.loader, "boot.bin"), "r+b") as f:
             f.seek(mkimage.MBR_FIELD_MAGIC)
-            f.write(b"XXXX")
+            f.write(b"NOPE")
         with self.assertRaisesRegex(ImageError, "not the hvlab boot sector"):
             self.build()
 
