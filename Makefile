@@ -16,6 +16,7 @@ include tests/kernels/mbinfo/mbinfo.mk
 include tests/kernels/badguest/badguest.mk
 include grading/grading.mk
 include grading/skeleton.mk
+include handouts/handouts.mk
 
 # Run options (make run EMU=qemu ARGS="mem=shadow" ...).
 EMU     ?= bochs
@@ -50,6 +51,7 @@ help:
 	@echo "  make skeleton     LAB=N DEST=DIR: write the student tree for lab N"
 	@echo "  make check-labs   prove every lab's skeleton builds, passes earlier labs, fails its own tests"
 	@echo "  make handin       pack the committed work: build/handin-<user>-<date>.tar.gz"
+	@echo "  make handouts     render the handouts to HTML in build/handouts/ (pandoc)"
 	@echo "  make all          build the hypervisor, the guest OS and the fast loader"
 	@echo "  make deps         install the Debian packages the kit needs (apt-get)"
 	@echo "  make clean        remove build/"
@@ -91,7 +93,7 @@ bench: deps-run all
 	@$(PYTHON) tests/bench/guest.py --results $(RESULTS)
 
 # Install missing Debian packages (silent when everything is present).
-.PHONY: deps deps-build deps-run deps-check
+.PHONY: deps deps-build deps-run deps-check deps-docs
 deps:
 	$(DEPS) all
 deps-build:
@@ -100,6 +102,8 @@ deps-run:
 	$(DEPS) run
 deps-check:
 	$(DEPS) check
+deps-docs:
+	$(DEPS) docs
 
 .PHONY: clean
 clean:

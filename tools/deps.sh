@@ -5,6 +5,7 @@
 #   tools/deps.sh build   compilers and binutils (what `make` needs)
 #   tools/deps.sh run     + Bochs, QEMU, GRUB's BIOS files (what `make run` needs)
 #   tools/deps.sh check   + cmocka, gdb (what `make check` needs)
+#   tools/deps.sh docs    pandoc (what `make handouts` needs)
 #   tools/deps.sh all     everything
 #
 # Each need is a command or file; its package is installed only when it is
@@ -83,10 +84,12 @@ need_check() {
 }
 
 case $what in
+    docs) need pandoc pandoc ;;
     build) need_build ;;
     run) need_build; need_run ;;
-    check|all) need_build; need_run; need_check ;;
-    *) echo "deps.sh: unknown set '$what' (use build, run, check or all)" >&2; exit 2 ;;
+    check) need_build; need_run; need_check ;;
+    all) need_build; need_run; need_check; need pandoc pandoc ;;
+    *) echo "deps.sh: unknown set '$what' (use build, run, check, docs or all)" >&2; exit 2 ;;
 esac
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0
