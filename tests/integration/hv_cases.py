@@ -140,6 +140,14 @@ def handler_cases():
         # VMX instructions: #UD, as on a CPU without VMX.
         injected("vmcall", None, 6, "vmcall", exits("VMCALL", 1)),
         injected("vmxon", None, 6, "vmxon", exits("VMXON", 1)),
+        # An exit with no handler (INVD exits unconditionally): a full report
+        # and a panic that names the reason, never silence.
+        Case("hv-unhandled-exit", bad("invd"), PANIC,
+             must=[r"^hv: unhandled VM exit: reason 13 \(INVD\), qualification 0x0, at guest rip 0x[0-9a-f]+$",
+                   r"^hv: guest eax=[0-9a-f]{8} ebx=",
+                   r"^PANIC hv: no handler for VM exit reason 13 \(INVD\): add one to handle_exit in hv/exit.c$",
+                   r"^hv:   #\d+ INVD \(13\) rip=0x[0-9a-f]+"],
+             must_not=[r"^badguest: FAIL"], timeout=TIMEOUT),
         # HLT with IF=0: stopped, at the HLT's own address.
         stopped("hlt-cli", r"hlt with interrupts off at 0x0*(?P<at>[1-9a-f][0-9a-f]*)",
                 r"it halted with interrupts off \(HLT at 0x(?P=at)\), so nothing could ever wake it",
