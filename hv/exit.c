@@ -129,6 +129,7 @@ static void handle_exit(struct vcpu *v)
     case EXIT_WRMSR:             handle_wrmsr(v); break;
     case EXIT_CR_ACCESS:         handle_cr_access(v); break;
     case EXIT_EPT_VIOLATION:     handle_ept_violation(v); break;
+    case EXIT_INVLPG:            handle_invlpg(v); break;          /* mem=shadow (lab 2) */
     case EXIT_VMCALL:
     case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
     case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:

@@ -19,11 +19,14 @@ void handle_io(struct vcpu *v);                /* exit_io.c */
 void handle_rdmsr(struct vcpu *v);             /* exit_msr.c */
 void handle_wrmsr(struct vcpu *v);
 void handle_cr_access(struct vcpu *v);         /* exit_cr.c */
+void handle_cr_access_shadow(struct vcpu *v);  /* (lab 2, mem=shadow) */
 void handle_hlt(struct vcpu *v);               /* exit_hlt.c */
 void handle_exception_or_nmi(struct vcpu *v);  /* exit_exception.c */
 void handle_vmx_instruction(struct vcpu *v);
 void handle_triple_fault(struct vcpu *v);      /* exit_guest_fault.c */
 void handle_ept_violation(struct vcpu *v);
+void handle_shadow_page_fault(struct vcpu *v); /* exit_pf.c (lab 2, mem=shadow) */
+void handle_invlpg(struct vcpu *v);
 
 /* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
  * instruction length is valid for the exits of instructions). */

@@ -10,7 +10,10 @@
  * bits as the CPU needs them in the real register.
  */
 #include "exit.h"
+#include "guest.h"
+#include "guest_paging.h"
 #include "inject.h"
+#include "poweroff.h"
 #include "panic.h"
 #include "vmcs.h"
 #include "x86.h"
@@ -40,6 +43,16 @@ static uint64_t read_gpr(const struct vcpu *v, unsigned n)
     return n == 4 ? vmcs_read(VMCS_GUEST_RSP) : r[slot[n]];
 }
 
+static void write_gpr(struct vcpu *v, unsigned n, uint64_t value)
+{
+    uint64_t *r = &v->regs.rax;
+    static const unsigned slot[16] = { 0, 1, 2, 3, 99, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
+    if (n == 4)
+        vmcs_write(VMCS_GUEST_RSP, value);
+    else
+        r[slot[n]] = value;
+}
+
 /* LAB 1 BEGIN: MOV to CR0 and CR4 */
 static void emulate_mov_to_cr0(uint64_t value)
 {
@@ -66,6 +79,10 @@ static void emulate_mov_to_cr4(struct vcpu *v, uint64_t value)
 void handle_cr_access(struct vcpu *v)
 {
     struct cr_access a = decode_cr(v->exit_qualification);
+    if (v->guest->shadow_paging) {
+        handle_cr_access_shadow(v);     /* lab 2: below */
+        return;
+    }
     if (a.type == CR_MOV_TO && a.cr == 0) {
         emulate_mov_to_cr0((uint32_t)read_gpr(v, a.gpr));
         advance_rip(v);
@@ -78,3 +95,90 @@ void handle_cr_access(struct vcpu *v)
     }
 }
 /* LAB 1 END */
+
+/*
+ * Under shadow paging (mem=shadow, lab 2) the hypervisor owns the paging
+ * controls. The CR0 guest/host mask covers PE, PG and WP and the CR4 mask
+ * every bit (vmcs_setup.c), so the guest reads its own values from the read
+ * shadows while the real registers say what the shadow needs (SDM 25.6.6
+ * "Guest/Host Masks and Read Shadows for CR0 and CR4"); "CR3-load exiting"
+ * and "CR3-store exiting" make every MOV to and from CR3 exit (SDM 26.1.3),
+ * so the guest never sees the real CR3, the shadow's directory.
+ */
+#define CR4_PSE   (1u << 4)
+#define CR4_PGE   (1u << 7)
+#define CR4_PCIDE (1u << 17)
+#define CR4_SMEP  (1u << 20)
+#define CR4_SMAP  (1u << 21)
+#define CR4_PKE   (1u << 22)
+
+/* LAB 2 BEGIN: CR0, CR3 and CR4 under shadow paging */
+/* The guest's paging controls, for guest_paging.c's walks. */
+static uint32_t paging_controls(uint64_t cr0, uint64_t cr4)
+{
+    return ((cr0 & CR0_WP) ? GPT_WP : 0) | ((cr4 & CR4_PSE) ? GPT_PSE : 0) |
+           ((cr4 & CR4_PGE) ? GPT_PGE : 0);
+}
+
+static void shadow_mov_to_cr0(struct vcpu *v, uint64_t value)
+{
+    const struct vmx_caps *c = &hv_vmx_caps;
+    if (!(value & CR0_PE)) {
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it cleared CR0.PE (real mode), which needs the "
+                   "unrestricted guest: run it with mem=ept");
+        return;
+    }
+    /* The real CR0 keeps PE and PG (no unrestricted guest, SDM 27.3.1.1)
+     * and WP, so that clean pages stay read-only to the guest kernel too
+     * until the hypervisor has set their D flag. */
+    vmcs_write(VMCS_CR0_READ_SHADOW, value);
+    vmcs_write(VMCS_GUEST_CR0, (value | c->cr0_fixed0 | CR0_WP) & c->cr0_fixed1);
+    shadow_set_mode(&v->guest->shadow, value & CR0_PG,
+                    paging_controls(value, vmcs_read(VMCS_CR4_READ_SHADOW)));
+    advance_rip(v);
+}
+
+static void shadow_mov_to_cr4(struct vcpu *v, uint64_t value)
+{
+    const struct vmx_caps *c = &hv_vmx_caps;
+    if ((value & CR4_VMXE) || (value & ~c->cr4_fixed1)) {
+        inject_exception(VEC_GP, 0);     /* as with EPT (emulate_mov_to_cr4) */
+        return;
+    }
+    if (value & (CR4_PAE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_PKE)) {
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it set CR4 to 0x%llx: shadow paging shadows "
+                   "32-bit paging without PAE, PCIDs, SMEP, SMAP or protection keys; run it "
+                   "with mem=ept", (unsigned long long)value);
+        return;
+    }
+    /* The shadow has no 4 MiB pages and keeps global entries itself: the
+     * real PSE and PGE stay 0. */
+    vmcs_write(VMCS_CR4_READ_SHADOW, value);
+    vmcs_write(VMCS_GUEST_CR4, ((value & ~(uint64_t)(CR4_PSE | CR4_PGE)) | c->cr4_fixed0) &
+                               c->cr4_fixed1);
+    struct shadow *s = &v->guest->shadow;
+    shadow_set_mode(s, s->paging, paging_controls(vmcs_read(VMCS_CR0_READ_SHADOW), value));
+    advance_rip(v);
+}
+
+void handle_cr_access_shadow(struct vcpu *v)
+{
+    struct cr_access a = decode_cr(v->exit_qualification);
+    struct shadow *s = &v->guest->shadow;
+    if (a.type == CR_MOV_TO && a.cr == 3) {
+        shadow_load_cr3(s, (uint32_t)read_gpr(v, a.gpr));
+        advance_rip(v);
+    } else if (a.type == CR_MOV_FROM && a.cr == 3) {
+        write_gpr(v, a.gpr, s->guest_cr3);
+        advance_rip(v);
+    } else if (a.type == CR_MOV_TO && a.cr == 0) {
+        shadow_mov_to_cr0(v, (uint32_t)read_gpr(v, a.gpr));
+    } else if (a.type == CR_MOV_TO && a.cr == 4) {
+        shadow_mov_to_cr4(v, (uint32_t)read_gpr(v, a.gpr));
+    } else {
+        panic("unexpected control-register exit under shadow paging: CR%u, access type %u "
+              "(qualification 0x%llx) at guest rip 0x%llx", a.cr, a.type,
+              (unsigned long long)v->exit_qualification, (unsigned long long)v->rip);
+    }
+}
+/* LAB 2 END */

@@ -9,6 +9,7 @@
  * the guest sees what it would have seen without the hypervisor.
  */
 #include "exit.h"
+#include "guest.h"
 #include "inject.h"
 #include "vmcs.h"
 #include "x86.h"
@@ -27,6 +28,11 @@ void handle_exception_or_nmi(struct vcpu *v)
     unsigned vector = INFO_VECTOR(info);
     if (INFO_TYPE(info) == EVENT_NMI) {
         inject_nmi();
+        return;
+    }
+    /* Under shadow paging every #PF exits: exit_pf.c sorts them (lab 2). */
+    if (vector == VEC_PF && v->guest->shadow_paging) {
+        handle_shadow_page_fault(v);
         return;
     }
     /* A #PF exit leaves CR2 alone and puts the address in the qualification

@@ -7,9 +7,11 @@
  * would (load it, place its modules, write the boot information).
  */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include "boot_info.h"
 #include "ept.h"
+#include "shadow.h"
 
 struct guest {
     uint64_t ram_hpa;      /* host-physical address of guest-physical 0 */
@@ -17,6 +19,8 @@ struct guest {
     struct ept ept;
     uint32_t entry;        /* guest-physical entry point of the kernel */
     uint32_t mbi_gpa;      /* the Multiboot information, for EBX */
+    bool shadow_paging;    /* mem=shadow (lab 2): EPT off, the shadow below instead */
+    struct shadow shadow;
 };
 
 /* Allocate ram_bytes of guest RAM and map all of it in a new EPT. */

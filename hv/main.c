@@ -94,8 +94,6 @@ static void check_guest_kernel(const struct boot_info *bi)
 /* Modes of later labs are parsed already; until they exist, say so. */
 static void check_labs_built(const struct hv_options *o)
 {
-    if (o->mem == MEM_SHADOW)
-        panic("mem=shadow (shadow paging) is lab 2, not built yet: use mem=ept");
     if (o->cpu == CPU_DEPRIVILEGED)
         panic("cpu=deprivileged (trap-and-emulate) is lab 3, not built yet: use cpu=hvm");
     if (o->vms > 1)
@@ -152,10 +150,14 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
 
     /* VMX bring-up, in the order of SDM vol. 3, 24.6-24.8 and 25.11. */
     vmx_detect(&hv_vmx_caps);
-    vmx_require_ept(&hv_vmx_caps);
+    if (options.mem == MEM_EPT)
+        vmx_require_ept(&hv_vmx_caps);
     vmx_on(&hv_vmx_caps);
     guest_create(&guest, (uint64_t)options.guestmem_mib << 20);
     guest_load(&guest, &boot, options.test[0] ? guest_test_option(options.test) : "");
+    guest.shadow_paging = options.mem == MEM_SHADOW;
+    if (guest.shadow_paging)
+        printf("hv: shadow paging: EPT off, the guest's 32-bit tables shadowed\n");
     vcpu.guest = &guest;
     vmcs_create(&vcpu, &hv_vmx_caps);
     vmcs_setup(&vcpu, &hv_vmx_caps);
@@ -166,5 +168,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
 
     int status = vcpu_run(&vcpu, &hv_vmx_caps);
     exit_stats_print();
+    if (guest.shadow_paging)
+        shadow_print_stats(&guest.shadow);
     poweroff(status);
 }

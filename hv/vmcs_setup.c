@@ -15,6 +15,7 @@
  */
 #include "gdt.h"
 #include "guest.h"
+#include "inject.h"
 #include "memory.h"
 #include "multiboot.h"
 #include "panic.h"
@@ -218,9 +219,56 @@ static void setup_guest_state(struct vcpu *v, const struct vmx_caps *caps)
 }
 /* LAB 1 END */
 
+/* LAB 2 BEGIN: the controls and CR masks of shadow paging */
+/* mem=shadow: what changes from the EPT set-up above. */
+static void setup_shadow_paging(struct vcpu *v, const struct vmx_caps *caps)
+{
+    /* EPT off, and with it the unrestricted guest (SDM 27.2.1.1: it needs
+     * EPT). VPID off too: every VM entry and exit then flushes the TLB
+     * (SDM 29.4.3.1), so a shadow entry the hypervisor drops is gone from
+     * the TLB when the guest runs again. */
+    if (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_ACTIVATE_SECONDARY)
+        vmcs_write(VMCS_PROC_BASED_CONTROLS2, vmx_ctl_adjust(caps->procbased2, 0));
+
+    /* MOV to/from CR3 and INVLPG exit (SDM 26.1.3); no CR3-target values,
+     * so every CR3 load exits (SDM 25.6.7 "CR3-Target Controls"). */
+    vmcs_write(VMCS_PROC_BASED_CONTROLS, vmcs_read(VMCS_PROC_BASED_CONTROLS) |
+               vmx_ctl_adjust(caps->procbased, PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
+                              PROC_INVLPG_EXITING));
+    vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+
+    /* Every #PF exits: bit 14 of the exception bitmap, and the error-code
+     * mask and match both 0, so that every error code "matches" (SDM 25.6.3
+     * "Exception Bitmap"). */
+    vmcs_write(VMCS_EXCEPTION_BITMAP, vmcs_read(VMCS_EXCEPTION_BITMAP) | (1u << VEC_PF));
+    vmcs_write(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
+    vmcs_write(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
+
+    /* CR0: without the unrestricted guest, PE and PG are fixed to 1 in the
+     * real register (SDM 27.3.1.1); the hypervisor also owns WP (exit_cr.c).
+     * The guest reads PE, paging off: the read shadow (SDM 25.6.6). CR4:
+     * every bit is the hypervisor's, so each change the guest makes exits. */
+    uint64_t cr0_owned = caps->cr0_fixed0 | ~caps->cr0_fixed1 | CR0_WP;
+    vmcs_write(VMCS_CR0_GUEST_HOST_MASK, cr0_owned & 0xFFFFFFFF);
+    vmcs_write(VMCS_CR0_READ_SHADOW, CR0_PE | CR0_ET);
+    vmcs_write(VMCS_GUEST_CR0, (CR0_PE | CR0_ET | caps->cr0_fixed0 | CR0_WP) & caps->cr0_fixed1);
+    vmcs_write(VMCS_CR4_GUEST_HOST_MASK, 0xFFFFFFFF);
+    vmcs_write(VMCS_CR4_READ_SHADOW, 0);
+    vmcs_write(VMCS_GUEST_CR4, caps->cr4_fixed0);
+
+    /* The real CR3 is the shadow's directory, for good: the guest's CR3
+     * lives in the shadow (shadow.c). The guest starts with paging off, on
+     * the identity shadow. */
+    shadow_init(&v->guest->shadow, v->guest);
+    vmcs_write(VMCS_GUEST_CR3, v->guest->shadow.root);
+}
+/* LAB 2 END */
+
 void vmcs_setup(struct vcpu *v, const struct vmx_caps *caps)
 {
     setup_controls(v->guest, caps);
     setup_host_state();
     setup_guest_state(v, caps);
+    if (v->guest->shadow_paging)
+        setup_shadow_paging(v, caps);
 }

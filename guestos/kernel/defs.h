@@ -40,6 +40,8 @@ int copy_to_user(struct proc *p, uint32_t dst, const void *src, uint32_t n);
 int copy_from_user(struct proc *p, void *dst, uint32_t src, uint32_t n);
 int copy_string_from_user(struct proc *p, char *dst, uint32_t src, uint32_t max);
 int resize_heap(struct proc *p, int32_t delta, uint32_t *old_brk);
+int user_pte_flags(struct proc *p, uint32_t va, uint32_t clear);
+int swap_user_pages(struct proc *p, uint32_t va1, uint32_t va2);
 void switch_to_pgdir(uint32_t *pgdir);
 
 /* seg.c */

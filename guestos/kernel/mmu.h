@@ -34,6 +34,8 @@
 #define PTE_P    0x001u     /* present */
 #define PTE_W    0x002u     /* writable */
 #define PTE_U    0x004u     /* user-accessible */
+#define PTE_A    0x020u     /* accessed: set by the CPU (SDM vol. 3, 4.8) */
+#define PTE_D    0x040u     /* dirty: set by the CPU on a write */
 #define PTE_COW  0x200u     /* one of the bits the CPU leaves to software: copy-on-write */
 #define PDX(va)  (((uint32_t)(va) >> 22) & 0x3FF)
 #define PTX(va)  (((uint32_t)(va) >> 12) & 0x3FF)

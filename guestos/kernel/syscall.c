@@ -157,6 +157,16 @@ static int sys_freemem(struct proc *p, struct trapframe *tf)
     return (int)free_page_count();
 }
 
+static int sys_pteflags(struct proc *p, struct trapframe *tf)
+{
+    return user_pte_flags(p, tf->ebx, tf->ecx);
+}
+
+static int sys_ptswap(struct proc *p, struct trapframe *tf)
+{
+    return swap_user_pages(p, tf->ebx, tf->ecx);
+}
+
 static int sys_virtprobe(struct proc *p, struct trapframe *tf)
 {
     struct virtprobe probe;
@@ -172,6 +182,7 @@ static int (*const syscalls[NSYSCALLS])(struct proc *, struct trapframe *) = {
     [SYS_getpid] = sys_getpid,   [SYS_yield] = sys_yield,     [SYS_sleep] = sys_sleep,
     [SYS_time] = sys_time,       [SYS_sbrk] = sys_sbrk,       [SYS_pipe] = sys_pipe,
     [SYS_close] = sys_close,     [SYS_freemem] = sys_freemem, [SYS_virtprobe] = sys_virtprobe,
+    [SYS_pteflags] = sys_pteflags, [SYS_ptswap] = sys_ptswap,
 };
 
 void handle_syscall(struct trapframe *tf)

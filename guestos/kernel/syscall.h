@@ -20,7 +20,10 @@
 #define SYS_close     12    /* close(fd) */
 #define SYS_freemem   13    /* freemem() -> free physical pages */
 #define SYS_virtprobe 14    /* virtprobe(&probe): kernel-mode virtualisation probes */
-#define NSYSCALLS     15
+#define SYS_pteflags  15    /* pteflags(va, clear) -> the flags of va's PTE, -1 if unmapped;
+                               clears its A (0x20) and D (0x40) flags named in clear */
+#define SYS_ptswap    16    /* ptswap(va1, va2): swap two user pages' frames (and INVLPG) */
+#define NSYSCALLS     17
 
 /* wait()'s status of a process the kernel killed: 0x100 + exception vector
  * (e.g. 0x10E: page fault or bad pointer, 0x100: divide error). */

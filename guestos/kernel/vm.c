@@ -242,6 +242,40 @@ int resize_heap(struct proc *p, int32_t delta, uint32_t *old_brk)
     return 0;
 }
 
+/* The flags (bits 11:0) of the PTE that maps user page va, or -1 if none
+ * does. With `clear`, clear its accessed and dirty flags (PTE_A, PTE_D in
+ * clear) and invalidate the page, so that the CPU sets them afresh: the
+ * pteflags system call, for tests of how a hypervisor keeps them (lab 2). */
+int user_pte_flags(struct proc *p, uint32_t va, uint32_t clear)
+{
+    uint32_t *pte = va < USERTOP ? walk(p->pgdir, va, 0) : NULL;
+    if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U))
+        return -1;
+    int flags = (int)(*pte & 0xFFF);
+    if (clear & (PTE_A | PTE_D)) {
+        *pte &= ~(clear & (PTE_A | PTE_D));
+        invlpg(PGROUNDDOWN(va));
+    }
+    return flags;
+}
+
+/* Swap the pages that map user pages va1 and va2, and invalidate both: the
+ * ptswap system call, for tests of TLB (and shadow) invalidation (lab 2).
+ * Returns -1 unless both are mapped. */
+int swap_user_pages(struct proc *p, uint32_t va1, uint32_t va2)
+{
+    uint32_t *a = va1 < USERTOP ? walk(p->pgdir, va1, 0) : NULL;
+    uint32_t *b = va2 < USERTOP ? walk(p->pgdir, va2, 0) : NULL;
+    if (!a || !b || !(*a & *b & PTE_P))
+        return -1;
+    uint32_t t = *a;
+    *a = *b;
+    *b = t;
+    invlpg(PGROUNDDOWN(va1));
+    invlpg(PGROUNDDOWN(va2));
+    return 0;
+}
+
 /* Run on pgdir's address space (the kernel's own one for NULL). */
 void switch_to_pgdir(uint32_t *pgdir)
 {

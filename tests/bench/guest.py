@@ -8,11 +8,14 @@ ping-pong, CPUID) and collects its "BENCH name cycles=N iterations=M" lines:
     emulated instructions: the figures are exact and the same on every run;
   - natively under QEMU TCG, where the TSC follows the host clock: the median
     of a few runs, for comparison only;
-  - under the hypervisor (EPT) in Bochs: exact again, and shown as a ratio to
-    native Bochs. The CPUID benchmark under the hypervisor is the VM-exit
-    round trip, guest to hypervisor and back.
+  - under the hypervisor in Bochs, with EPT (lab 1) and with shadow paging
+    (mem=shadow, lab 2): exact again, and shown as ratios to native Bochs,
+    with the VM exits per reason of each whole run. The CPUID benchmark
+    under the hypervisor is the VM-exit round trip, guest to hypervisor and
+    back. Goals: fork+exit+wait at most 1.3x native with EPT, 3x with
+    shadow paging.
 Figures only: nothing here passes or fails on speed. Merged into the results
-JSON under "guest_native" and "guest_ept".
+JSON under "guest_native", "guest_ept" and "guest_shadow".
 """
 import argparse
 import json
@@ -31,12 +34,16 @@ GUEST = os.path.join(BUILD, "guestos", "kernel.elf")
 HV = os.path.join(BUILD, "hv", "hv.elf")
 USER = os.path.join(BUILD, "guestos", "user")
 BENCH_LINE = re.compile(r"^BENCH (\S+) cycles=(\d+) iterations=(\d+)$", re.M)
+EXIT_LINE = re.compile(r"^hv: exits: (.+?) +(\d+) exits +(\d+) cycles", re.M)
+GOALS = {"forkwait": {"ept": 1.3, "shadow": 3.0}}
 
 
 def routes():
-    """(emulator, loader, runs, under the hypervisor?) for each column."""
+    """(emulator, loader, runs, under the hypervisor: None, "ept" or "shadow")
+    for each column."""
     fast = "fast" if os.path.exists(os.path.join(BUILD, "loader", "stage2.bin")) else "grub"
-    return [("bochs", fast, 1, False), ("qemu", "kernel", 3, False), ("bochs", fast, 1, True)]
+    return [("bochs", fast, 1, None), ("qemu", "kernel", 3, None), ("bochs", fast, 1, "ept"),
+            ("bochs", fast, 1, "shadow")]
 
 
 def bench_modules():
@@ -49,11 +56,12 @@ def bench_modules():
     return argv
 
 
-def run_once(emu, boot, tmp, under_hv):
-    """One boot with bench=all: {name: (cycles per op, iterations)}."""
+def run_once(emu, boot, tmp, under_hv, exits=None):
+    """One boot with bench=all: {name: (cycles per op, iterations)}; the
+    hypervisor's exits per reason go into `exits`."""
     log, js = os.path.join(tmp, "console.log"), os.path.join(tmp, "run.json")
     if under_hv:
-        kernel = ["--module", GUEST + " bench=all"] + bench_modules() + [HV]
+        kernel = ["--module", GUEST + " bench=all"] + bench_modules() + [HV, "--", "mem=" + under_hv]
     else:
         kernel = bench_modules() + [GUEST, "--", "bench=all"]
     subprocess.run([os.path.join(ROOT, "tools", "hvrun"), "--quiet", "--emu", emu, "--boot", boot,
@@ -64,6 +72,8 @@ def run_once(emu, boot, tmp, under_hv):
     console = open(log).read() if os.path.exists(log) else ""
     if outcome["status"] != 0:
         raise SystemExit("bench: the %s/%s run failed: %s" % (emu, boot, outcome["summary"]))
+    if exits is not None:
+        exits.update({m.group(1): int(m.group(2)) for m in EXIT_LINE.finditer(console)})
     return {m.group(1): (int(m.group(2)), int(m.group(3))) for m in BENCH_LINE.finditer(console)}
 
 
@@ -71,11 +81,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=os.path.join(BUILD, "bench", "results.json"))
     a = ap.parse_args()
-    results, table = {}, {}
+    results, table, exits, modes = {}, {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for emu, boot, runs, under_hv in routes():
-            samples = [run_once(emu, boot, tmp, under_hv) for _ in range(runs)]
-            key = "%s-%s%s" % (emu, boot, "-hv-ept" if under_hv else "")
+            key = "%s-%s%s" % (emu, boot, "-hv-" + under_hv if under_hv else "")
+            exits[key] = {}
+            samples = [run_once(emu, boot, tmp, under_hv, exits[key]) for _ in range(runs)]
+            if under_hv:
+                modes[under_hv] = key
             results[key] = {}
             for name in sorted(samples[0]):
                 cycles = [s[name][0] for s in samples if name in s]
@@ -85,19 +98,35 @@ def main():
                     results[key][name]["cycles_min"], results[key][name]["cycles_max"] = min(cycles), max(cycles)
                 table.setdefault(name, {})[key] = int(statistics.median(cycles))
     keys = list(results)
-    native, ept = keys[0], keys[-1]
+    native = keys[0]
+
+    def ratio(name, mode):
+        row = table[name]
+        return row[modes[mode]] / row[native] if row.get(native) and row.get(modes[mode]) else None
+
     print("guest: TSC cycles per operation (Bochs: exact instruction counts; QEMU: host clock, median)")
-    print("  %-12s" % "benchmark" + "".join("%18s" % k for k in keys) + "%12s" % "EPT/native")
+    print("  %-12s" % "benchmark" + "".join("%22s" % k for k in keys) + "%12s%12s" % ("EPT/native", "shadow/nat."))
     for name in sorted(table):
         row = table[name]
-        ratio = "%.2fx" % (row[ept] / row[native]) if row.get(native) and row.get(ept) else "-"
-        print("  %-12s" % name + "".join("%18s" % row.get(k, "-") for k in keys) + "%12s" % ratio)
-    if "cpuid" in table and table["cpuid"].get(ept):
-        print("BENCH cpuid_exit_round_trip cycles=%d goal<=120" % table["cpuid"][ept])
-    merge(a.results, "guest_native", {k: v for k, v in results.items() if k != ept})
-    merge(a.results, "guest_ept", {"results": results[ept],
-                                   "ratio_to_native": {n: round(table[n][ept] / table[n][native], 3)
-                                                       for n in table if table[n].get(native) and table[n].get(ept)}})
+        rs = ["%.2fx" % ratio(name, m) if ratio(name, m) else "-" for m in ("ept", "shadow")]
+        print("  %-12s" % name + "".join("%22s" % row.get(k, "-") for k in keys) + "%12s%12s" % tuple(rs))
+    for name, goals in GOALS.items():
+        for mode, goal in goals.items():
+            if name in table and ratio(name, mode):
+                r = ratio(name, mode)
+                print("BENCH %s_%s_ratio ratio=%.2f goal<=%.1f %s" % (name, mode, r, goal, "met" if r <= goal else "NOT met"))
+    print("guest: VM exits per reason, whole bench=all run")
+    reasons = sorted({r for m in modes.values() for r in exits[m]})
+    print("  %-32s" % "reason" + "".join("%14s" % m for m in modes))
+    for r in reasons:
+        print("  %-32s" % r + "".join("%14s" % exits[modes[m]].get(r, 0) for m in modes))
+    if "cpuid" in table and table["cpuid"].get(modes["ept"]):
+        print("BENCH cpuid_exit_round_trip cycles=%d goal<=120" % table["cpuid"][modes["ept"]])
+    merge(a.results, "guest_native", {k: v for k, v in results.items() if k not in modes.values()})
+    for mode, key in modes.items():
+        merge(a.results, "guest_" + mode, {"results": results[key], "exits": exits[key],
+                                           "ratio_to_native": {n: round(ratio(n, mode), 3)
+                                                               for n in table if ratio(n, mode)}})
 
 
 if __name__ == "__main__":

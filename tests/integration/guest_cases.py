@@ -15,7 +15,7 @@ import os
 from harness import BUILD, GUEST, HV, OK, FAIL, PANIC, Case
 
 USER = os.path.join(BUILD, "guestos", "user")
-TESTS = ["badptr", "cow", "divzero", "fairness", "forkwait", "pfstress", "privileged", "sbrk", "segfault",
+TESTS = ["badptr", "cow", "divzero", "fairness", "forkwait", "pfstress", "privileged", "ptstress", "sbrk", "segfault",
          "syscall", "timer", "virtcheck"]
 BENCHES = ["compute", "ctxswitch", "forkwait", "ipc", "null", "pagefault"]
 HELPERS = ["helper_hello"]
@@ -45,11 +45,11 @@ def route(emu, boot):
     return ["--emu", emu, "--boot", boot] + modules() + [GUEST, "--"]
 
 
-def hv_route(guest_args=""):
+def hv_route(guest_args="", mem="ept"):
     """The hypervisor in Bochs, with the guest kernel (and its own arguments)
-    and every program."""
+    and every program; mem=shadow for lab 2's shadow paging."""
     kernel = (GUEST + " " + guest_args).strip()
-    return ["--emu", "bochs", "--boot", "fast", "--module", kernel] + modules() + [HV, "--"]
+    return ["--emu", "bochs", "--boot", "fast", "--module", kernel] + modules() + [HV, "--", "mem=" + mem]
 
 
 def verdicts(tests, passed, failed):
@@ -71,24 +71,27 @@ def killed_case(test):
                 must=must + verdicts([test], 1, 0), must_not=[r"FAIL", r"^PANIC"])
 
 
-def hv_all_tests_case():
+def hv_all_tests_case(mem="ept"):
     """The same tests, the same verdicts, under the hypervisor: the guest OS
-    sees the hypervisor only where it looks for it (virtcheck's CPUID probe)."""
+    sees the hypervisor only where it looks for it (virtcheck's CPUID probe),
+    with EPT and with shadow paging alike."""
     must = [r"^guestos: cmdline 'test=all'$"] + verdicts(TESTS, len(TESTS), 0)
     must += [r"^VIRTCHECK cpuid_hv: hypervisor bit 1 vendor 'hvlabhvlabhv' -> DIFFERS$",
              r"^POWEROFF 0\nhv: guest stopped: it powered off with status 0\nhv: exits: \d+ in all"]
-    return Case("guest-tests-hv-bochs", hv_route() + ["test=all"], OK, must=must,
+    return Case("guest-tests-hv-bochs" + ("" if mem == "ept" else "-" + mem), hv_route(mem=mem) + ["test=all"],
+                OK, must=must,
                 must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120)
 
 
-def hv_killed_case():
+def hv_killed_case(mem="ept"):
     """The robustness tests under the hypervisor, in one run: each bad child
     is killed by the guest kernel (its faults never leave the guest) and the
     run goes on to the next. The list goes in the guest kernel's own module
     string: the hypervisor's test= takes one name, without commas."""
     tests = sorted(KILLS)
     must = [r"^guestos: killed pid \d+ \(%s\): %s" % (t, k) for t in tests for k in KILLS[t]]
-    return Case("guest-killed-hv-bochs", hv_route("test=" + ",".join(tests)), OK,
+    return Case("guest-killed-hv-bochs" + ("" if mem == "ept" else "-" + mem),
+                hv_route("test=" + ",".join(tests), mem), OK,
                 must=must + verdicts(tests, len(tests), 0)
                 + [r"^hv: guest stopped: it powered off with status 0$"],
                 must_not=[r"FAIL", r"^PANIC", r"^hv: guest eax="])
@@ -123,5 +126,7 @@ def guest_cases():
         bench_case(),
         hv_all_tests_case(),
         hv_killed_case(),
+        hv_all_tests_case("shadow"),
+        hv_killed_case("shadow"),
     ]
     return cases + [killed_case(t) for t in sorted(KILLS)]

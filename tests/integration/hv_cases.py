@@ -204,7 +204,6 @@ def refusal_cases():
                    r"\(IA32_VMX_PROCBASED_CTLS2 allows 0x[0-9a-f]{8}\): use a CPU model that has them "
                    r"\(Bochs: CPU=tigerlake\), or mem=shadow \(lab 2\)$", r"^POWEROFF 3$"],
              must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
-        lab("mem=shadow", r"mem=shadow \(shadow paging\) is lab 2, not built yet: use mem=ept"),
         lab("cpu=deprivileged", r"cpu=deprivileged \(trap-and-emulate\) is lab 3, not built yet: use cpu=hvm"),
         lab("vms=2", r"vms=2 \(several VMs on one CPU\) is lab 4, not built yet: use vms=1"),
         Case("hv-refuses-not-multiboot", ["--module", SYSCALL_ELF, HV], PANIC,
@@ -219,5 +218,40 @@ def refusal_cases():
     ]
 
 
+def shadow_cases():
+    """mem=shadow (lab 2): badguest builds page tables of its own. What it
+    sees is what the bare CPU shows it (the native controls) and what EPT
+    shows it; a table or a page outside its RAM is never mapped: the guest is
+    stopped and the hypervisor says which entry pointed where."""
+    shadow = ["mem=shadow"]
+    outside = (r"shadow paging: it %s linear 0x00800000, whose %s is at guest-physical 0xf0000000, "
+               r"outside its %d MiB of RAM")
+    exc_pf = r"^badguest: page fault cr2=0x00800000\nbadguest: exception 14 error=0x3 eip=0x[0-9a-f]{8} \(at the write\)$"
+    ad = (r"^badguest: pde A=1; pte after a read 0x20, a write 0x60; cleared and invalidated: "
+          r"after a read 0x20, a write 0x60$")
+    native = lambda do: [BADGUEST, "--", "do=" + do]  # noqa: E731
+    cases = [
+        stopped("paging-outside", r"reading 0x00800000, which its PTE maps to 0xf0000000",
+                outside % ("read from", "page", GUEST_RAM_MIB), r"exception or NMI \(0\)", shadow,
+                name="hv-shadow-outside-pte"),
+        stopped("paging-outside-pt", r"writing 0x00800000, whose page table is at 0xf0000000",
+                outside % ("wrote to", "page table", GUEST_RAM_MIB),
+                r"exception or NMI \(0\)", shadow, name="hv-shadow-outside-pde"),
+        stopped("ept", r"reading 0xf0000000 \(paging off\)",
+                r"shadow paging: it read from linear 0xf0000000, whose page is at guest-physical "
+                r"0xf0000000, outside its %d MiB of RAM" % GUEST_RAM_MIB, r"exception or NMI \(0\)",
+                shadow, name="hv-shadow-outside-paging-off"),
+        Case("hv-shadow-pf-reflected", bad("paging-pf", "mem=shadow"), OK,
+             must=[exc_pf, r"^hv: shadow: \d+ fills, 1 guest page faults reflected"] + GUEST_POWEROFF_0,
+             must_not=NO_PANIC, timeout=TIMEOUT),
+        guest_done("paging-ad", [ad], [r"^hv: shadow: \d+ fills, 0 guest page faults reflected, 1 CR3 loads, "
+                                        r"1 INVLPGs"], shadow, name="hv-shadow-accessed-dirty"),
+        # The same guests on the bare CPU: the same lines.
+        Case("hv-control-native-paging-pf", native("paging-pf"), OK, must=[exc_pf, r"^POWEROFF 0$"]),
+        Case("hv-control-native-paging-ad", native("paging-ad"), OK, must=[ad, r"^POWEROFF 0$"]),
+    ]
+    return cases
+
+
 def hv_cases():
-    return handler_cases() + native_control_cases() + refusal_cases()
+    return handler_cases() + native_control_cases() + refusal_cases() + shadow_cases()

@@ -24,6 +24,8 @@ void *sbrk(int delta);
 int pipe(int fds[2]);
 int close(int fd);
 int freemem(void);
+int pteflags(void *va, uint32_t clear);
+int ptswap(void *va1, void *va2);
 struct virtprobe;
 int virtprobe(struct virtprobe *out);
 int syscall_raw(int number, uint32_t a, uint32_t b, uint32_t c);

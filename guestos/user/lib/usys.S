@@ -28,6 +28,8 @@ SYSCALL sleep, SYS_sleep
 SYSCALL time, SYS_time
 SYSCALL sbrk, SYS_sbrk
 SYSCALL pipe, SYS_pipe
+SYSCALL pteflags, SYS_pteflags
+SYSCALL ptswap, SYS_ptswap
 SYSCALL close, SYS_close
 SYSCALL freemem, SYS_freemem
 SYSCALL virtprobe, SYS_virtprobe

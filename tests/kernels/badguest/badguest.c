@@ -64,8 +64,12 @@ uint32_t expect_eip;
 static const char *expect_what;
 #define AT(insn) "movl $1f, expect_eip\n1: " insn "\n"
 
+static uint32_t read_cr2(void) { uint32_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+
 void exception_handler(uint32_t vector, uint32_t error, uint32_t eip)
 {
+    if (vector == 14)
+        printf("badguest: page fault cr2=0x%08x\n", read_cr2());
     if (!expect_what)
         printf("badguest: exception %u error=0x%x eip=0x%08x (unexpected)\n", vector, error, eip);
     else if (eip == expect_eip)
@@ -384,6 +388,93 @@ static unsigned parse_uint(const char *s)
     return v;
 }
 
+/* ---- Page tables of its own (lab 2: shadow paging) ---------------------- */
+
+/* The first 4 MiB (this kernel, its stack, the boot information) identity-
+ * mapped, and one probe page at PROBE_VA whose PDE each action chooses. */
+#define PG_P      0x01u
+#define PG_W      0x02u
+#define PG_A      0x20u
+#define PG_D      0x40u
+#define CR0_WP    (1u << 16)
+#define CR0_PG    0x80000000u
+#define PROBE_VA  0x00800000u
+
+static uint32_t page_dir[1024] __attribute__((aligned(4096)));
+static uint32_t low_pt[1024] __attribute__((aligned(4096)));
+static uint32_t probe_pt[1024] __attribute__((aligned(4096)));
+static uint8_t probe_page[4096] __attribute__((aligned(4096)));
+
+static void paging_on(uint32_t probe_pde)
+{
+    for (uint32_t i = 0; i < 1024; i++)
+        low_pt[i] = i << 12 | PG_P | PG_W;
+    page_dir[0] = (uint32_t)low_pt | PG_P | PG_W;
+    page_dir[PROBE_VA >> 22] = probe_pde;
+    __asm__ volatile("mov %0, %%cr3" : : "r"(page_dir) : "memory");
+    write_cr0(read_cr0() | CR0_PG | CR0_WP);
+}
+
+static void invlpg(uint32_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+
+/* A PTE that maps a page outside guest RAM (shadow.c never maps it). */
+static void do_paging_outside(const char *arg)
+{
+    (void)arg;
+    probe_pt[0] = FAR_AWAY | PG_P | PG_W;
+    paging_on((uint32_t)probe_pt | PG_P | PG_W);
+    printf("badguest: reading 0x%08x, which its PTE maps to 0x%08x\n", PROBE_VA, FAR_AWAY);
+    uint32_t v = *(volatile uint32_t *)PROBE_VA;
+    printf("badguest: read 0x%08x\n", v);
+    fail("a read through a PTE beyond guest RAM went through");
+}
+
+/* A PDE whose page table is outside guest RAM. */
+static void do_paging_outside_pt(const char *arg)
+{
+    (void)arg;
+    paging_on(FAR_AWAY | PG_P | PG_W);
+    printf("badguest: writing 0x%08x, whose page table is at 0x%08x\n", PROBE_VA, FAR_AWAY);
+    *(volatile uint32_t *)PROBE_VA = 1;
+    fail("a write through a page table beyond guest RAM went through");
+}
+
+/* A write to a read-only page: the guest's own #PF, error code P|W, CR2. */
+static void do_paging_pf(const char *arg)
+{
+    (void)arg;
+    probe_pt[0] = (uint32_t)probe_page | PG_P;
+    paging_on((uint32_t)probe_pt | PG_P | PG_W);
+    printf("badguest: writing 0x%08x (read-only, CR0.WP set)\n", PROBE_VA);
+    expect_what = "write";
+    __asm__ volatile(AT("movl $1, (%0)") : : "r"(PROBE_VA) : "memory");
+    fail("a write to a read-only page raised no exception");
+}
+
+/* The accessed and dirty flags, as the CPU sets them (SDM 4.8), also after
+ * the guest clears them and invalidates the page. */
+static void do_paging_ad(const char *arg)
+{
+    (void)arg;
+    probe_pt[0] = (uint32_t)probe_page | PG_P | PG_W;
+    paging_on((uint32_t)probe_pt | PG_P | PG_W);
+    volatile uint32_t *p = (volatile uint32_t *)PROBE_VA;
+    uint32_t f[4];
+    (void)*p;
+    f[0] = probe_pt[0] & (PG_A | PG_D);
+    *p = 1;
+    f[1] = probe_pt[0] & (PG_A | PG_D);
+    probe_pt[0] &= ~(PG_A | PG_D);
+    invlpg(PROBE_VA);
+    (void)*p;
+    f[2] = probe_pt[0] & (PG_A | PG_D);
+    *p = 2;
+    f[3] = probe_pt[0] & (PG_A | PG_D);
+    printf("badguest: pde A=%u; pte after a read 0x%02x, a write 0x%02x; cleared and "
+           "invalidated: after a read 0x%02x, a write 0x%02x\n", !!(page_dir[PROBE_VA >> 22] & PG_A),
+           f[0], f[1], f[2], f[3]);
+}
+
 static void do_poweroff(const char *arg)
 {
     unsigned status = parse_uint(arg);
@@ -412,6 +503,10 @@ static const struct action {
     { "ept-write", do_ept_write },
     { "ept-fetch", do_ept_fetch },
     { "uart", do_uart },
+    { "paging-outside", do_paging_outside },
+    { "paging-outside-pt", do_paging_outside_pt },
+    { "paging-pf", do_paging_pf },
+    { "paging-ad", do_paging_ad },
     { "poweroff", do_poweroff },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
