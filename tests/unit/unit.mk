@@ -13,7 +13,7 @@ UNIT_CFLAGS := $(HOST_CFLAGS) -iquote hv -iquote lib -iquote tests/unit
 UNIT_LDLIBS := -lcmocka
 UNIT_HEADERS := tests/unit/unit.h $(wildcard hv/*.h lib/*.h)
 
-UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging
+UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet
 UNIT_TEST_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
 
 unit_srcs_fmt := lib/fmt.c
@@ -26,6 +26,7 @@ unit_srcs_mbimage := lib/mbimage.c lib/fmt.c
 unit_srcs_entry_check := hv/entry_check.c hv/entry_check_controls.c hv/entry_check_host.c \
                          hv/entry_check_guest.c hv/vmcs_breaks.c hv/vmcs_fields.c
 unit_srcs_guest_paging := hv/guest_paging.c
+unit_srcs_gdb_packet := hv/gdb_packet.c
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would
 # also replace the C library's inside cmocka. The fmt test renames them.
