@@ -41,9 +41,9 @@ all: deps-build
 help:
 	@echo "hvlab make targets:"
 	@echo "  make run          build everything, boot the hypervisor with the guest OS in Bochs"
-	@echo "  make run-native   boot the guest OS alone (no hypervisor) in QEMU TCG;"
-	@echo "                    ARGS=\"test=all\" runs its tests, ARGS=\"bench=all\" its benchmarks"
-	@echo "  make check        all tests: host unit tests, tool tests, boot and runner tests"
+	@echo "  make run-native   boot the guest OS alone (no hypervisor) in QEMU TCG"
+	@echo "                    (its tests by default; ARGS=\"bench=all\" runs its benchmarks)"
+	@echo "  make check        every test: unit, tools, boot routes, runner, hypervisor, labs, grader"
 	@echo "  make bench        benchmarks; figures to the terminal and to RESULTS (JSON)"
 	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n): a table"
 	@echo "                    ending in Score: X/Y, Gradescope RESULTS (JSON) and JUNIT (XML)"
@@ -79,7 +79,7 @@ NATIVE_EMU  ?= qemu
 NATIVE_BOOT ?= kernel
 .PHONY: run-native
 run-native: deps-run all
-	tools/hvrun --emu $(NATIVE_EMU) --boot $(NATIVE_BOOT) --timeout $(TIMEOUT) $(GUEST_MODULES) $(GUEST_KERNEL) -- $(ARGS)
+	tools/hvrun --emu $(NATIVE_EMU) --boot $(NATIVE_BOOT) --timeout $(TIMEOUT) $(GUEST_MODULES) $(GUEST_KERNEL) -- $(or $(ARGS),test=all)
 
 .PHONY: check
 check: deps-check all
