@@ -20,15 +20,19 @@
 #define MSR_IA32_PAT             0x277
 #define EFER_GUEST_WRITABLE      ((1ull << 0) | (1ull << 11))   /* SCE, NXE */
 
-/* MSRs that live in the VMCS's guest-state area (SDM 25.4.1). */
+/* MSRs that live in the VMCS's guest-state area (SDM 25.4.1). PAT and EFER
+ * are there only where VM entry loads them (vmcs_setup.c asks for it; older
+ * CPUs cannot): elsewhere the guest is refused them. */
 static unsigned vmcs_field_of(uint32_t msr)
 {
+    uint32_t entry = (msr == MSR_IA32_PAT || msr == MSR_EFER)
+                         ? (uint32_t)vmcs_read(VMCS_VM_ENTRY_CONTROLS) : 0;
     switch (msr) {
     case MSR_IA32_SYSENTER_CS:  return VMCS_GUEST_IA32_SYSENTER_CS;
     case MSR_IA32_SYSENTER_ESP: return VMCS_GUEST_IA32_SYSENTER_ESP;
     case MSR_IA32_SYSENTER_EIP: return VMCS_GUEST_IA32_SYSENTER_EIP;
-    case MSR_IA32_PAT:          return VMCS_GUEST_IA32_PAT;
-    case MSR_EFER:              return VMCS_GUEST_IA32_EFER;
+    case MSR_IA32_PAT:          return (entry & ENTRY_LOAD_IA32_PAT) ? VMCS_GUEST_IA32_PAT : 0;
+    case MSR_EFER:              return (entry & ENTRY_LOAD_IA32_EFER) ? VMCS_GUEST_IA32_EFER : 0;
     default:                    return 0;
     }
 }

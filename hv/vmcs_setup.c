@@ -86,7 +86,10 @@ static void setup_controls(const struct guest *g, const struct vmx_caps *caps)
     vmcs_write(VMCS_PROC_BASED_CONTROLS2, proc2);
     if (proc2 & PROC2_ENABLE_VPID)
         vmcs_write(VMCS_VPID, VPID_GUEST);
-    vmcs_write(VMCS_EPT_POINTER, ept_pointer(&g->ept));
+    /* The EPT pointer exists only where EPT does (a CPU without it refuses
+     * the VMWRITE: VM-instruction error 12). */
+    if (proc2 & PROC2_ENABLE_EPT)
+        vmcs_write(VMCS_EPT_POINTER, ept_pointer(&g->ept));
 
     /* The guest handles all its own exceptions. */
     vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
@@ -144,8 +147,13 @@ static void setup_host_state(void)
     vmcs_write(VMCS_HOST_IA32_SYSENTER_CS, 0);
     vmcs_write(VMCS_HOST_IA32_SYSENTER_ESP, 0);
     vmcs_write(VMCS_HOST_IA32_SYSENTER_EIP, 0);
-    vmcs_write(VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
-    vmcs_write(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+    /* These fields exist only on CPUs that can load the MSRs (SDM 25.5);
+     * without them a VM exit still gives a 64-bit host EFER.LME/LMA (28.5.1). */
+    uint32_t exit = (uint32_t)vmcs_read(VMCS_VM_EXIT_CONTROLS);
+    if (exit & EXIT_LOAD_IA32_EFER)
+        vmcs_write(VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
+    if (exit & EXIT_LOAD_IA32_PAT)
+        vmcs_write(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 
     /* A VM exit resumes at vmx_exit; HOST_RSP is written by vmx_enter. */
     vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit);
@@ -206,8 +214,11 @@ static void setup_guest_state(struct vcpu *v, const struct vmx_caps *caps)
     v->regs.rax = MULTIBOOT_BOOTLOADER_MAGIC;
     v->regs.rbx = v->guest->mbi_gpa;
 
-    vmcs_write(VMCS_GUEST_IA32_EFER, 0);
-    vmcs_write(VMCS_GUEST_IA32_PAT, PAT_DEFAULT);
+    uint32_t entry = (uint32_t)vmcs_read(VMCS_VM_ENTRY_CONTROLS);
+    if (entry & ENTRY_LOAD_IA32_EFER)
+        vmcs_write(VMCS_GUEST_IA32_EFER, 0);
+    if (entry & ENTRY_LOAD_IA32_PAT)
+        vmcs_write(VMCS_GUEST_IA32_PAT, PAT_DEFAULT);
     vmcs_write(VMCS_GUEST_IA32_DEBUGCTL, 0);
     vmcs_write(VMCS_GUEST_IA32_SYSENTER_CS, 0);
     vmcs_write(VMCS_GUEST_IA32_SYSENTER_ESP, 0);

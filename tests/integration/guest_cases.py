@@ -71,15 +71,20 @@ def killed_case(test):
                 must=must + verdicts([test], 1, 0), must_not=[r"FAIL", r"^PANIC"])
 
 
-def hv_all_tests_case(mem="ept"):
+def hv_all_tests_case(mem="ept", cpu=None):
     """The same tests, the same verdicts, under the hypervisor: the guest OS
     sees the hypervisor only where it looks for it (virtcheck's CPUID probe),
-    with EPT and with shadow paging alike."""
+    with EPT and with shadow paging alike; shadow paging also on a CPU whose
+    VMX has no EPT at all (cpu: a Bochs CPU model), which is what it is for."""
     must = [r"^guestos: cmdline 'test=all'$"] + verdicts(TESTS, len(TESTS), 0)
     must += [r"^VIRTCHECK cpuid_hv: hypervisor bit 1 vendor 'hvlabhvlabhv' -> DIFFERS$",
              r"^POWEROFF 0\nhv: guest stopped: it powered off with status 0\nhv: exits: \d+ in all"]
-    return Case("guest-tests-hv-bochs" + ("" if mem == "ept" else "-" + mem), hv_route(mem=mem) + ["test=all"],
-                OK, must=must,
+    name = "guest-tests-hv-bochs" + ("" if mem == "ept" else "-" + mem) + ("-" + cpu if cpu else "")
+    argv = hv_route(mem=mem) + ["test=all"]
+    if cpu:
+        argv = ["--cpu", cpu] + argv
+        must += [r"^hv: VMX: .* EPT no, unrestricted guest no"]
+    return Case(name, argv, OK, must=must,
                 must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120)
 
 
@@ -127,6 +132,7 @@ def guest_cases():
         hv_all_tests_case(),
         hv_killed_case(),
         hv_all_tests_case("shadow"),
+        hv_all_tests_case("shadow", cpu="core2_penryn_t9600"),
         hv_killed_case("shadow"),
     ]
     return cases + [killed_case(t) for t in sorted(KILLS)]
