@@ -17,6 +17,7 @@ include tests/kernels/badguest/badguest.mk
 include grading/grading.mk
 include grading/skeleton.mk
 include handouts/handouts.mk
+include tools/gdb/gdb.mk
 
 # Run options (make run EMU=qemu ARGS="mem=shadow" ...).
 EMU     ?= bochs
@@ -43,6 +44,9 @@ help:
 	@echo "  make run          build everything, boot the hypervisor with the guest OS in Bochs"
 	@echo "  make run-native   boot the guest OS alone (no hypervisor) in QEMU TCG"
 	@echo "                    (its tests by default; ARGS=\"bench=all\" runs its benchmarks)"
+	@echo "  make gdb          the hypervisor in Bochs with gdb attached to it (its own stub, COM2)"
+	@echo "  make gdb-guest    the same, gdb debugging the guest kernel (breakpoints, stepi, VM exits)"
+	@echo "  make bochs-debug  Bochs's internal debugger, hv.elf's symbols loaded, a stop at every VM exit"
 	@echo "  make check        every test: unit, tools, boot routes, runner, hypervisor, labs, grader"
 	@echo "  make bench        benchmarks; figures to the terminal and to RESULTS (JSON)"
 	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n): a table"
@@ -62,6 +66,7 @@ help:
 	@echo "  GUEST_ARGS=\"...\"          the guest's command line under make run (default test=all: its tests)"
 	@echo "  TIMEOUT=seconds           stop a run that has not powered off (default $(TIMEOUT))"
 	@echo "  NATIVE_EMU=, NATIVE_BOOT=  emulator and loader of run-native (default qemu, kernel)"
+	@echo "  GDB=1                     make run-native: gdb attached to QEMU's gdbstub (handouts/debugging.md)"
 	@echo "  CPU=model                 Bochs CPU model (default tigerlake)"
 	@echo "  CROSS64=, CROSS32=        toolchain prefixes (default x86_64-linux-gnu-, i686-linux-gnu-)"
 	@echo "  RESULTS=path              where make bench / make grade write their JSON"
@@ -79,7 +84,7 @@ NATIVE_EMU  ?= qemu
 NATIVE_BOOT ?= kernel
 .PHONY: run-native
 run-native: deps-run all
-	tools/hvrun --emu $(NATIVE_EMU) --boot $(NATIVE_BOOT) --timeout $(TIMEOUT) $(GUEST_MODULES) $(GUEST_KERNEL) -- $(or $(ARGS),test=all)
+	$(NATIVE_RUNNER) --emu $(NATIVE_EMU) --boot $(NATIVE_BOOT) --timeout $(TIMEOUT) $(GUEST_MODULES) $(GUEST_KERNEL) -- $(or $(ARGS),test=all)
 
 .PHONY: check
 check: deps-check all

@@ -12,6 +12,7 @@
 #include "entry_report.h"
 #include "exit_reasons.h"
 #include "exit_stats.h"
+#include "gdb.h"
 #include "panic.h"
 #include "printf.h"
 #include "vmcs.h"
@@ -157,7 +158,8 @@ int vcpu_run(struct vcpu *v, const struct vmx_caps *caps)
         read_exit_info(v);
         if (v->exit_reason & EXIT_REASON_ENTRY_FAILURE)
             entry_failed(v, caps, VMX_OK);
-        handle_exit(v);
+        if (!gdb_on_exit(v))      /* the debugger sees the exit first (gdb.h); off by default */
+            handle_exit(v);
         exit_stats_add_cycles(v->exit_reason, rdtsc() - v->exit_tsc);
     }
     return v->stop_status;

@@ -25,3 +25,10 @@ void inject_nmi(void)
 {
     vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | EVENT_NMI << 8 | VEC_NMI);
 }
+
+void inject_software_exception(unsigned vector, uint32_t instruction_length)
+{
+    vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH, instruction_length);
+    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO,
+               INTR_INFO_VALID | EVENT_SOFTWARE_EXCEPTION << 8 | vector);
+}

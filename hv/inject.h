@@ -25,3 +25,8 @@ enum {
 void inject_exception(unsigned vector, uint32_t error_code);
 
 void inject_nmi(void);
+
+/* Inject a software exception (#BP from INT3, #OF from INTO) the way the
+ * guest's INT3 would have raised it: the CPU pushes the address after the
+ * instruction, so VM entry needs its length (SDM 25.8.3, 27.6.1.1). */
+void inject_software_exception(unsigned vector, uint32_t instruction_length);

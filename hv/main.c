@@ -14,6 +14,7 @@
 #include "entry_report.h"
 #include "exit_stats.h"
 #include "fault.h"
+#include "gdb.h"
 #include "gdt.h"
 #include "idt.h"
 #include "mbimage.h"
@@ -133,6 +134,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     printf("hv: loader '%s'\n", boot.loader);
     printf("hv: cmdline '%s'\n", boot.cmdline);
     parse_options(boot.cmdline);
+    gdb_init(options.gdb);        /* gdb=hv stops here, for gdb to take over */
     print_memory_map(&boot);
     print_modules(&boot);
     check_guest_kernel(&boot);
@@ -166,6 +168,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     if (options.vmcheck)
         entry_report(&hv_vmx_caps);
 
+    gdb_guest_start(&vcpu);       /* gdb=guest stops before the guest's first instruction */
     int status = vcpu_run(&vcpu, &hv_vmx_caps);
     exit_stats_print();
     if (guest.shadow_paging)

@@ -23,6 +23,7 @@ struct option_desc {
 
 static const char *const mem_choices[] = { "ept", "shadow", NULL };
 static const char *const cpu_choices[] = { "hvm", "deprivileged", NULL };
+static const char *const gdb_choices[] = { "off", "hv", "guest", NULL };
 static const char *const fault_choices[] = { "none", "panic", "pagefault", "divide", "triplefault", "hang", NULL };
 
 #define FIELD(f) offsetof(struct hv_options, f)
@@ -31,6 +32,7 @@ static const char *const fault_choices[] = { "none", "panic", "pagefault", "divi
 _Static_assert(sizeof(enum mem_mode) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum cpu_mode) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum fault_kind) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(enum gdb_mode) == sizeof(unsigned), "enum size");
 
 static const struct option_desc option_table[] = {
     { "mem", "guest memory virtualisation: EPT (lab 1) or shadow page tables (lab 2)",
@@ -49,13 +51,15 @@ static const struct option_desc option_table[] = {
       KIND_NAME, NULL, 0, 0, FIELD(vmcs_break) },
     { "vmcheck", "1: run the VM-entry checker on the VMCS before the first VM entry",
       KIND_NUMBER, NULL, 0, 1, FIELD(vmcheck) },
+    { "gdb", "the GDB stub on COM2: off, or debugging the hypervisor (hv) or its guest (guest)",
+      KIND_CHOICE, gdb_choices, 0, 0, FIELD(gdb) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
 
 static const struct hv_options defaults = {
     .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
-    .vmcs_break = "", .vmcheck = 0,
+    .vmcs_break = "", .vmcheck = 0, .gdb = GDB_OFF,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)

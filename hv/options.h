@@ -15,6 +15,7 @@
 
 enum mem_mode { MEM_EPT, MEM_SHADOW };
 enum cpu_mode { CPU_HVM, CPU_DEPRIVILEGED };
+enum gdb_mode { GDB_OFF, GDB_HV, GDB_GUEST };
 enum fault_kind { FAULT_NONE, FAULT_PANIC, FAULT_PAGEFAULT, FAULT_DIVIDE, FAULT_TRIPLEFAULT, FAULT_HANG };
 
 #define OPTIONS_TEST_NAME_MAX 64
@@ -28,6 +29,7 @@ struct hv_options {
     enum fault_kind fault;    /* fault=...: fail on purpose, to test the runner */
     char vmcs_break[OPTIONS_TEST_NAME_MAX];  /* vmcs_break=NAME: break the VMCS on purpose (vmcs_breaks.c) */
     unsigned vmcheck;         /* vmcheck=1: run the VM-entry checker before the first entry */
+    enum gdb_mode gdb;        /* gdb=off|hv|guest: the GDB stub on COM2 and what it debugs */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the

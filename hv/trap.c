@@ -4,10 +4,13 @@
  *
  * The hypervisor itself should never fault, so every exception is a bug:
  * the handler names it, says where it happened, and panics. The VM-exit
- * handlers of the later labs are where guest faults are dealt with.
+ * handlers of the later labs are where guest faults are dealt with. One
+ * exception: with gdb=hv, #BP and #DB are the debugger's breakpoints and
+ * single steps (gdb_hv.c), and the interrupted code resumes.
  */
 #include <stddef.h>
 #include "trap.h"
+#include "gdb.h"
 #include "ksyms.h"
 #include "panic.h"
 #include "printf.h"
@@ -18,7 +21,7 @@ _Static_assert(offsetof(struct trap_frame, vector) == TF_VECTOR, "isr.S: TF_VECT
 _Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "isr.S: TF_RIP");
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "isr.S: TF_SIZE");
 
-enum { VECTOR_PF = 14 };
+enum { VECTOR_DB = 1, VECTOR_BP = 3, VECTOR_PF = 14 };
 
 /* SDM vol. 3, Table 6-1 "Protected-Mode Exceptions and Interrupts"; 28-30
  * are AMD's. */
@@ -82,6 +85,9 @@ void trap_handler(struct trap_frame *tf)
     /* Read CR2 first: a fault while reporting would overwrite it. */
     uint64_t cr2 = read_cr2();
     char where[96];
+
+    if ((tf->vector == VECTOR_BP || tf->vector == VECTOR_DB) && gdb_hv_trap(tf))
+        return;   /* back through isr.S's IRETQ */
 
     panic_start();
     printf("exception %s (%s, vector %llu) error=0x%llx at rip=0x%016llx %s\n",

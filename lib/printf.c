@@ -3,10 +3,22 @@
 #include "fmt.h"
 #include "serial.h"
 
+static void (*redirect_putc)(void *ctx, char c);
+static void *redirect_ctx;
+
+void printf_redirect(void (*putc)(void *ctx, char c), void *ctx)
+{
+    redirect_putc = putc;
+    redirect_ctx = ctx;
+}
+
 static void console_putc(void *ctx, char c)
 {
     (void)ctx;
-    serial_putc(c);
+    if (redirect_putc)
+        redirect_putc(redirect_ctx, c);
+    else
+        serial_putc(c);
 }
 
 int vprintf(const char *fmt, va_list ap)

@@ -4,3 +4,8 @@
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);
+
+/* Send printf's characters to putc(ctx, c) instead of COM1 until called
+ * again with NULL (the hypervisor's GDB stub turns a monitor command's
+ * output into packets this way). */
+void printf_redirect(void (*putc)(void *ctx, char c), void *ctx);

@@ -20,6 +20,7 @@ from guest_cases import guest_cases  # noqa: E402
 from hv_cases import hv_cases  # noqa: E402
 from vmx_entry_cases import vmx_entry_cases  # noqa: E402
 from lab_cases import lab_cases  # noqa: E402
+from gdb_cases import gdb_cases  # noqa: E402
 
 from harness import (DATA, DIED, GUEST, HV, MBINFO, MBINFO_KLUDGE, OK, PANIC, TIMEOUT, TRIPLE,
                      USAGE, Case, crc, data_file, run_all)
@@ -200,7 +201,7 @@ def all_cases():
     big = data_file("big.bin", 6 * 1024 * 1024 + 123, 2)
     cases = mbinfo_cases(small, big) + hv_boot_cases(big) + guest_native_cases() + outcome_cases()
     cases += error_cases(small) + kvm_cases() + guest_cases() + hv_cases()
-    cases += vmx_entry_cases() + lab_cases()
+    cases += vmx_entry_cases() + lab_cases() + gdb_cases()
     return cases
 
 

@@ -72,6 +72,20 @@ static void test_each_fault_value(void **state)
     }
 }
 
+static void test_gdb_modes(void **state)
+{
+    (void)state;
+    assert_true(parse("hv"));
+    assert_int_equal(o.gdb, GDB_OFF);            /* off unless asked for */
+    assert_true(parse("hv gdb=hv"));
+    assert_int_equal(o.gdb, GDB_HV);
+    assert_true(parse("hv gdb=guest"));
+    assert_int_equal(o.gdb, GDB_GUEST);
+    assert_string_equal(options_value_name("gdb", o.gdb), "guest");
+    assert_false(parse("hv gdb=qemu"));
+    assert_string_equal(err, "bad value 'qemu' for option gdb (allowed: off, hv, guest)");
+}
+
 static void test_later_option_wins(void **state)
 {
     (void)state;
@@ -83,11 +97,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcheck)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcheck, gdb)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcheck)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcheck, gdb)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcheck)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcheck, gdb)");
 }
 
 static void test_bad_choice(void **state)
@@ -168,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_first_word_with_equals_is_an_option),
         cmocka_unit_test(test_every_option),
         cmocka_unit_test(test_each_fault_value),
+        cmocka_unit_test(test_gdb_modes),
         cmocka_unit_test(test_later_option_wins),
         cmocka_unit_test(test_unknown_option),
         cmocka_unit_test(test_bad_choice),

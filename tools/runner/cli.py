@@ -13,12 +13,13 @@ import random
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-from . import console, emulators, images, outcome
+from . import console, emulators, gdbrelay, images, outcome
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -36,6 +37,13 @@ exit status:
   4  triple fault
   5  timeout: the machine never powered off
   6  the emulator stopped without a power-off
+
+gdb (--gdb PORT|auto; auto picks a free local port):
+  on Bochs, COM2 becomes a TCP server on localhost:PORT and the hypervisor
+  gets gdb=MODE (--gdb-stub hv|guest, unless KERNEL-OPTIONS have a gdb=):
+  its own stub debugs the hypervisor or its guest. On QEMU, QEMU's gdbstub
+  listens there with the CPU stopped before the first instruction. The
+  runner prints "hvrun: gdb: target remote localhost:PORT".
 
 examples:
   hvrun build/hv/hv.elf --module "build/guestos/kernel.elf test=all" -- mem=ept
@@ -65,6 +73,13 @@ def parse_args(argv):
     p.add_argument("--json", help="write the outcome as JSON to this file")
     p.add_argument("--quiet", action="store_true", help="do not copy the console to the terminal")
     p.add_argument("--keep", action="store_true", help="keep the run's directory (image, config, logs)")
+    p.add_argument("--gdb", metavar="PORT|auto",
+                   help="a gdb remote target on localhost:PORT (auto: a free port); see gdb below")
+    p.add_argument("--gdb-stub", default="hv", choices=("hv", "guest"),
+                   help="Bochs: what the hypervisor's stub debugs (default hv: the hypervisor itself)")
+    p.add_argument("--bochs-debug", metavar="SYMBOLS",
+                   help="Bochs's internal debugger at the terminal, with these symbols (nm lines "
+                        "'ADDRESS NAME') and a stop at every VM exit (make bochs-debug)")
     p.add_argument("--loader-dir", default=os.path.join(ROOT, "build", "loader"),
                    help="where the fast loader's boot.bin and stage2.bin are")
     # Everything after the first "--" is the kernel's command line.
@@ -105,6 +120,8 @@ def validate(a):
         raise UsageError("--timeout must be positive")
     if not 16 <= a.mem <= 4096:
         raise UsageError("--mem must be between 16 and 4096 MiB")
+    if a.bochs_debug and a.emu != "bochs":
+        raise UsageError("--bochs-debug is Bochs's own debugger: use it with --emu bochs")
     if a.boot == "kernel" and a.emu == "bochs":
         raise UsageError("--boot kernel is QEMU's own loader: use it with --emu qemu or qemu-kvm")
     if a.emu == "qemu-kvm":
@@ -112,6 +129,9 @@ def validate(a):
         if problem:
             raise UsageError("--emu qemu-kvm needs an Intel host with VT-x and nested KVM, but %s; "
                              "use the default Bochs instead" % problem)
+    a.gdb_port = gdb_port(a)
+    if a.gdb_port is not None:
+        open_gdb_port(a)
     modules = []
     for spec in a.module:
         path, args = split_spec(spec)
@@ -125,21 +145,66 @@ def validate(a):
     return modules
 
 
+def free_port():
+    """A TCP port free on localhost now: bind port 0, read the number the
+    kernel chose, close. Never a fixed port: runs go in parallel."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gdb_port(a):
+    """The --gdb port as a number (0 for auto), or None without --gdb."""
+    if not a.gdb:
+        return None
+    if a.gdb == "auto":
+        return 0
+    if not a.gdb.isdigit() or not 1 <= int(a.gdb) <= 65535:
+        raise UsageError("--gdb takes a port number (1-65535) or auto, not '%s'" % a.gdb)
+    return int(a.gdb)
+
+
+def open_gdb_port(a):
+    """Where gdb connects. On Bochs the runner listens there itself and relays
+    to COM2 (gdbrelay.py), on a port bound now so that gdb can never come too
+    early; on QEMU its gdbstub listens there (auto: a port free right now)."""
+    if a.emu == "bochs":
+        try:
+            a.gdb_server = gdbrelay.listen(a.gdb_port)
+        except OSError as e:
+            raise UsageError("--gdb: cannot listen on localhost:%d (%s)" % (a.gdb_port, e.strerror))
+        a.gdb_port = a.gdb_server.getsockname()[1]
+        a.com2_port = free_port()
+    elif a.gdb_port == 0:
+        a.gdb_port = free_port()
+
+
+def kernel_args(a):
+    """The kernel's command line. On Bochs, --gdb turns the hypervisor's stub
+    on (gdb=MODE) unless the options already say gdb=."""
+    args = list(a.args)
+    if a.gdb_port is not None and a.emu == "bochs" and not any(w.startswith("gdb=") for w in args):
+        args.append("gdb=" + a.gdb_stub)
+    return " ".join(args)
+
+
 def emulator_command(a, run, modules):
-    args = " ".join(a.args)
+    args = kernel_args(a)
+    port = a.gdb_port
     accel = "kvm" if a.emu == "qemu-kvm" else "tcg"
     if a.boot == "kernel":
         kernel, specs = images.stage_direct(run, a.kernel, modules)
-        return emulators.qemu_direct_kernel(run, kernel, args, specs, a.mem, accel)
+        return emulators.qemu_direct_kernel(run, kernel, args, specs, a.mem, accel, port)
     if a.boot == "grub":
         image, media = images.build_grub(run, a.kernel, args, modules), "cdrom"
     else:
         image, media = images.build_fast(run, a.loader_dir, a.kernel, args, modules), "disk"
     if a.emu == "bochs":
-        return emulators.bochs_config(run, media, image, a.mem, a.cpu)
+        return emulators.bochs_config(run, media, image, a.mem, a.cpu, port and a.com2_port,
+                                      a.bochs_debug)
     if media == "disk":
-        return emulators.qemu_disk(run, image, a.mem, accel)
-    return emulators.qemu_cdrom(run, image, a.mem, accel)
+        return emulators.qemu_disk(run, image, a.mem, accel, port)
+    return emulators.qemu_cdrom(run, image, a.mem, accel, port)
 
 
 def stop(proc):
@@ -182,15 +247,29 @@ def run(a, modules, run_dir, log):
 
 def run_once(a, modules, run_dir, log):
     cmd = emulator_command(a, run_dir, modules)
+    relay = None
+    if a.gdb_port:
+        if a.emu == "bochs":
+            relay = gdbrelay.Relay(a.gdb_server, a.com2_port)
+            relay.start()
+        sys.stderr.write("hvrun: gdb: target remote localhost:%d\n" % a.gdb_port)
+        sys.stderr.flush()
     out = open(os.path.join(run_dir, "emulator.out"), "w")
-    proc = subprocess.Popen(cmd, cwd=run_dir, stdin=subprocess.DEVNULL, stdout=out,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    # With --gdb, the emulator inherits Python's SIGPIPE=ignore: Bochs writes
+    # COM2 to the socket, and a gdb that went away must not kill it.
+    # --bochs-debug: the debugger talks to the terminal (and keeps it).
+    interactive = bool(a.bochs_debug)
+    proc = subprocess.Popen(cmd, cwd=run_dir, stdin=None if interactive else subprocess.DEVNULL,
+                            stdout=None if interactive else out, stderr=None if interactive else subprocess.STDOUT,
+                            start_new_session=not interactive, restore_signals=not a.gdb_port)
     watch = console.Watch(os.path.join(run_dir, "console.out"), not a.quiet, log)
     try:
         timed_out, seconds = console.follow(proc, watch, a.timeout)
     finally:
         stop(proc)
         out.close()
+        if relay:
+            relay.stop()
     if not a.quiet and watch.text and not watch.text.endswith("\n"):
         sys.stdout.write("\n")
     emu_log = console.read_text(os.path.join(run_dir, "emulator.log"))

@@ -3,6 +3,7 @@
 Every run gets its own directory (image copy, configuration, logs), so runs in
 parallel never share a file. Neither emulator needs a fixed TCP port: Bochs's
 rfb display takes the first free port from 5900 on, and QEMU runs headless.
+A gdb port (hvrun --gdb) is chosen free by the runner for each run.
 """
 import os
 import shutil
@@ -34,8 +35,10 @@ def require(command, package):
         raise EmulatorError("%s not found: run `make deps` (Debian package %s)" % (command, package))
 
 
-def bochs_config(run, boot_media, image, mem_mib, cpu):
-    """Write bochsrc and the debugger's rc file; return the command line."""
+def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symbols=None):
+    """Write bochsrc and the debugger's rc file; return the command line.
+    gdb_port: COM2 becomes a TCP server on localhost:gdb_port, where gdb
+    talks to the hypervisor's own stub (hv/gdb_stub.c)."""
     require("bochs", "bochs")
     for f, pkg in ((BOCHS_BIOS, "bochsbios"), (VGA_BIOS, "vgabios")):
         if not os.path.exists(f):
@@ -60,6 +63,10 @@ def bochs_config(run, boot_media, image, mem_mib, cpu):
         # Debian's build has no 'nogui' display; rfb without a client works.
         'display_library: rfb, options="timeout=0"',
         "com1: enabled=1, mode=file, dev=%s" % os.path.join(run, "console.out"),
+    ] + ([
+        # Bochs waits for the client (gdb) here before the machine starts.
+        "com2: enabled=1, mode=socket-server, dev=localhost:%d" % gdb_port,
+    ] if gdb_port else []) + [
         "log: %s" % os.path.join(run, "emulator.log"),
         "panic: action=fatal",
         "error: action=report",
@@ -76,12 +83,20 @@ def bochs_config(run, boot_media, image, mem_mib, cpu):
     # the first instruction: the rc file tells it to continue, then quit.
     rc = os.path.join(run, "bochs.rc")
     with open(rc, "w") as f:
-        f.write("c\nquit\n")
+        if debug_symbols:
+            # hvrun --bochs-debug: the debugger stays, with the hypervisor's
+            # symbols and a stop at every VM exit; the user types at its prompt.
+            f.write('ldsym global "%s"\nvmexitbp\n' % os.path.abspath(debug_symbols))
+        else:
+            f.write("c\nquit\n")
     return ["bochs", "-q", "-f", conf, "-rc", rc]
 
 
-def qemu_common(run, mem_mib, accel):
+def qemu_common(run, mem_mib, accel, gdb_port=None):
+    """gdb_port: QEMU's own gdbstub on localhost:gdb_port, the CPU stopped
+    before the first instruction (-S) until gdb says continue."""
     require("qemu-system-x86_64", "qemu-system-x86")
+    gdb = ["-S", "-gdb", "tcp:localhost:%d" % gdb_port] if gdb_port else []
     return [
         "qemu-system-x86_64", "-accel", accel, "-m", str(mem_mib),
         "-display", "none", "-monitor", "none", "-parallel", "none",
@@ -90,22 +105,22 @@ def qemu_common(run, mem_mib, accel):
         # instead of rebooting, and its log names it.
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-no-reboot", "-d", "cpu_reset,guest_errors", "-D", os.path.join(run, "emulator.log"),
-    ] + (["-cpu", "host"] if accel == "kvm" else [])
+    ] + (["-cpu", "host"] if accel == "kvm" else []) + gdb
 
 
-def qemu_disk(run, image, mem_mib, accel):
-    return qemu_common(run, mem_mib, accel) + ["-drive", "file=%s,format=raw,if=ide" % image]
+def qemu_disk(run, image, mem_mib, accel, gdb_port=None):
+    return qemu_common(run, mem_mib, accel, gdb_port) + ["-drive", "file=%s,format=raw,if=ide" % image]
 
 
-def qemu_cdrom(run, image, mem_mib, accel):
-    return qemu_common(run, mem_mib, accel) + ["-cdrom", image, "-boot", "d"]
+def qemu_cdrom(run, image, mem_mib, accel, gdb_port=None):
+    return qemu_common(run, mem_mib, accel, gdb_port) + ["-cdrom", image, "-boot", "d"]
 
 
-def qemu_direct_kernel(run, kernel, cmdline, modules, mem_mib, accel):
+def qemu_direct_kernel(run, kernel, cmdline, modules, mem_mib, accel, gdb_port=None):
     """QEMU's own Multiboot loader (-kernel). QEMU passes "<kernel path> <append>"
     as the command line and each -initrd entry ("<file> <args>") as a module
     string; commas separate entries, so a comma inside one is doubled."""
-    cmd = qemu_common(run, mem_mib, accel) + ["-kernel", kernel, "-append", cmdline]
+    cmd = qemu_common(run, mem_mib, accel, gdb_port) + ["-kernel", kernel, "-append", cmdline]
     if modules:
         cmd += ["-initrd", ",".join(spec.replace(",", ",,") for spec in modules)]
     return cmd

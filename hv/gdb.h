@@ -1,0 +1,48 @@
+/*
+ * gdb.h: where the GDB stub hooks into the hypervisor (64-bit, VMX root
+ * operation). With gdb=off (the default) none of it runs and nothing
+ * touches COM2; each hook below costs one test of gdb_mode.
+ *
+ *   gdb=hv     gdb debugs the hypervisor itself (gdb_hv.c): breakpoints are
+ *              INT3 in its code, caught by its own IDT (trap.c); single steps
+ *              use RFLAGS.TF and #DB; Ctrl-C is noticed at each VM exit.
+ *   gdb=guest  gdb debugs the guest (gdb_guest.c): the guest's registers
+ *              and memory, breakpoints and single steps through the
+ *              exception bitmap, stops on chosen VM exits.
+ *
+ * The files, in reading order: gdb_packet.c (framing), gdb_uart.c (COM2),
+ * gdb_stub.c (the command loop), gdb_hv.c and gdb_guest.c (the two
+ * targets), gdb_walk.c (the guest's page tables), gdb_monitor.c (the
+ * `monitor` commands). handouts/debugging.md shows a session.
+ */
+#pragma once
+#include <stdbool.h>
+#include "options.h"
+#include "trap.h"
+#include "vcpu.h"
+
+extern enum gdb_mode gdb_mode;   /* GDB_OFF unless gdb= said otherwise and COM2 exists */
+
+/* Start the stub (main.c, once the options are known). gdb=hv stops here:
+ * gdb gets control before VMX is even on. */
+void gdb_init(enum gdb_mode mode);
+
+/* gdb=guest: stop before the guest's first instruction (main.c). */
+void gdb_guest_start(struct vcpu *v);
+
+/* Every VM exit while the stub is on (exit.c), before the dispatcher. True
+ * if the debugger handled the exit itself (its own breakpoint or single
+ * step): the dispatcher is then skipped. */
+bool gdb_exit(struct vcpu *v);
+
+/* The test on the exit path: one byte, expected to be 0. */
+extern bool gdb_enabled;
+
+static inline bool gdb_on_exit(struct vcpu *v)
+{
+    return __builtin_expect(gdb_enabled, 0) && gdb_exit(v);
+}
+
+/* #BP and #DB in the hypervisor (trap.c). True if they were the
+ * debugger's: the trapped code then resumes. */
+bool gdb_hv_trap(struct trap_frame *tf);

@@ -1,0 +1,261 @@
+/*
+ * gdb_monitor.c: gdb's `monitor` commands (qRcmd), in both modes (64-bit,
+ * VMX root operation). Their output is printf's, which the stub turns into
+ * O packets, so each command is also an ordinary printer:
+ *
+ *   exits                  the exit statistics (exit_stats.c)
+ *   trace                  the last VM exits
+ *   vmcs [FIELD]           the current VMCS, decoded (vmcs_fields.h), or one field
+ *   qual                   the current exit's qualification, decoded (SDM 28.2.1)
+ *   walk ADDR              the guest's page-table walk for a linear address
+ *   break-on-exit R|all|none  stop at every VM exit of reason R (a name from
+ *                          exit_reasons.h such as cpuid or io_instruction, io,
+ *                          cr, msr, ept, or a number), or all, or none
+ */
+#include "exit.h"
+#include "exit_reasons.h"
+#include "exit_stats.h"
+#include "gdb_packet.h"
+#include "gdb_target.h"
+#include "inject.h"
+#include "printf.h"
+#include "string.h"
+#include "vmcs.h"
+#include "x86.h"
+
+static uint64_t break_reasons[(EXIT_REASON_COUNT + 63) / 64];
+
+bool gdb_break_on_exit(unsigned reason)
+{
+    return reason < EXIT_REASON_COUNT && (break_reasons[reason / 64] >> (reason % 64) & 1);
+}
+
+/* ---- names ---- */
+
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    while (*a && lower(*a) == lower(*b))
+        a++, b++;
+    return !*a && !*b;
+}
+
+static const struct { const char *name; unsigned reason; } reason_names[] = {
+#define REASON_NAME(ident, num, text) { #ident, num },
+    EXIT_REASON_LIST(REASON_NAME)
+#undef REASON_NAME
+    /* short names for the exits lab 1 handles */
+    { "io", EXIT_IO_INSTRUCTION }, { "cr", EXIT_CR_ACCESS }, { "msr", EXIT_RDMSR },
+    { "msr", EXIT_WRMSR }, { "ept", EXIT_EPT_VIOLATION }, { "exception", EXIT_EXCEPTION_NMI },
+};
+
+static const struct { const char *name; unsigned encoding; } field_names[] = {
+#define FIELD_NAME(name, enc) { #name, enc },
+    VMCS_FIELD_LIST(FIELD_NAME)
+#undef FIELD_NAME
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- the commands ---- */
+
+static bool have_vmcs(void)
+{
+    if (gdb_vcpu)
+        return true;
+    printf("no VMCS yet: VMX is not on, or the guest has not run (try again after a VM exit)\n");
+    return false;
+}
+
+static void print_field(unsigned encoding, const char *name)
+{
+    uint64_t value;
+    if (vmread_checked(encoding, &value) == VMX_OK)
+        printf("%-32s 0x%llx\n", name, (unsigned long long)value);
+    else
+        printf("%-32s (not supported by this CPU)\n", name);
+}
+
+static void show_vmcs(const char *arg)
+{
+    if (!have_vmcs())
+        return;
+    for (unsigned i = 0; i < COUNT(field_names); i++) {
+        const char *name = field_names[i].name;
+        bool match = !*arg || same_name(arg, name) ||
+                     (!strncmp(arg, "VMCS_", 5) && same_name(arg + 5, name));
+        if (match)
+            print_field(field_names[i].encoding, name);
+        if (match && *arg)
+            return;
+    }
+    if (*arg)
+        printf("no VMCS field '%s' (the names are those of hv/vmcs_fields.h, e.g. GUEST_RIP)\n", arg);
+}
+
+/* I/O instruction (SDM 28.2.1, table 28-5). */
+static void show_io(uint64_t q)
+{
+    printf("  %s%s of %u byte%s %s port 0x%llx (%s)\n", (q & 8) ? "IN" : "OUT",
+           (q & 16) ? "S (string)" : "", (unsigned)(q & 7) + 1, (q & 7) ? "s" : "",
+           (q & 8) ? "from" : "to", (unsigned long long)(q >> 16 & 0xFFFF),
+           (q & 64) ? "immediate port" : "port in DX");
+    if (q & 32)
+        printf("  with a REP prefix\n");
+}
+
+/* Control-register access (SDM 28.2.1, table 28-3). */
+static void show_cr(uint64_t q)
+{
+    static const char *const types[] = { "MOV to CR", "MOV from CR", "CLTS", "LMSW" };
+    static const char *const regs[] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+    unsigned type = (unsigned)(q >> 4 & 3), reg = (unsigned)(q >> 8 & 15);
+    printf("  %s%u", types[type], (unsigned)(q & 15));
+    if (type < 2)
+        printf(", register %s", reg < 8 ? regs[reg] : "r8-r15");
+    if (type == 3)
+        printf(", source data 0x%llx", (unsigned long long)(q >> 16 & 0xFFFF));
+    printf("\n");
+}
+
+/* EPT violation (SDM 28.2.1, table 28-7). */
+static void show_ept(uint64_t q)
+{
+    printf("  a %s at guest-physical 0x%llx; the EPT allowed %s%s%s\n",
+           (q & 2) ? "write" : (q & 4) ? "instruction fetch" : "read",
+           (unsigned long long)vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS),
+           (q & 8) ? "r" : "-", (q & 16) ? "w" : "-", (q & 32) ? "x" : "-");
+    if (q & 128)
+        printf("  guest linear address 0x%llx%s\n",
+               (unsigned long long)vmcs_read(VMCS_GUEST_LINEAR_ADDRESS),
+               (q & 256) ? "" : " (while walking the guest's page tables)");
+}
+
+/* Exception or NMI: the interruption information (SDM 25.9.2, table 25-19). */
+static void show_exception(uint64_t q)
+{
+    static const char *const types[] = { "external interrupt", "?", "NMI", "hardware exception",
+                                         "?", "privileged software exception",
+                                         "software exception", "?" };
+    uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO);
+    printf("  vector %u, %s", info & 0xFF, types[info >> 8 & 7]);
+    if (info & (1u << 11))
+        printf(", error code 0x%llx", (unsigned long long)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE));
+    printf("\n");
+    if ((info & 0xFF) == VEC_PF)
+        printf("  page-fault address 0x%llx\n", (unsigned long long)q);
+    if ((info & 0xFF) == VEC_DB)
+        printf("  debug: B0-B3=%llx BD=%llu BS=%llu\n", (unsigned long long)(q & 15),
+               (unsigned long long)(q >> 13 & 1), (unsigned long long)(q >> 14 & 1));
+}
+
+static void show_qualification(void)
+{
+    if (!have_vmcs())
+        return;
+    unsigned reason = gdb_vcpu->exit_reason & 0xFFFF;
+    uint64_t q = gdb_vcpu->exit_qualification;
+    printf("exit reason %u (%s) at guest rip 0x%llx, qualification 0x%llx\n", reason,
+           exit_reason_name(reason), (unsigned long long)gdb_vcpu->rip, (unsigned long long)q);
+    switch (reason) {
+    case EXIT_IO_INSTRUCTION: show_io(q); break;
+    case EXIT_CR_ACCESS:      show_cr(q); break;
+    case EXIT_EPT_VIOLATION:  show_ept(q); break;
+    case EXIT_EXCEPTION_NMI:  show_exception(q); break;
+    default: printf("  (this exit reason has no qualification to decode)\n"); break;
+    }
+}
+
+static void show_walk(const char *arg)
+{
+    uint64_t linear;
+    if (!gdb_parse_hex(&arg, &linear) && !(arg[0] == '0' && arg[1] == 'x' &&
+                                          (arg += 2, gdb_parse_hex(&arg, &linear)))) {
+        printf("usage: monitor walk ADDRESS (hex)\n");
+        return;
+    }
+    if (!have_vmcs())
+        return;
+    uint64_t cr0 = vmcs_read(VMCS_GUEST_CR0), cr3 = vmcs_read(VMCS_GUEST_CR3),
+             cr4 = vmcs_read(VMCS_GUEST_CR4);
+    struct gdb_walk w;
+    bool ok = gdb_walk(gdb_vcpu->guest, cr0, cr3, cr4, linear, &w);
+    printf("guest linear 0x%llx: CR0.PG=%d CR3=0x%llx CR4.PSE=%d\n", (unsigned long long)linear,
+           (cr0 & CR0_PG) != 0, (unsigned long long)cr3, (cr4 & (1u << 4)) != 0);
+    if (cr0 & CR0_PG) {
+        printf("  PDE[%llu] = 0x%08x\n", (unsigned long long)(linear >> 22 & 0x3FF), w.pde);
+        if (w.pte || (!w.large && ok))
+            printf("  PTE[%llu] = 0x%08x\n", (unsigned long long)(linear >> 12 & 0x3FF), w.pte);
+    }
+    if (ok)
+        printf("  -> guest-physical 0x%llx%s\n", (unsigned long long)w.gpa,
+               w.large ? " (a 4 MiB page)" : "");
+    else
+        printf("  not mapped: %s\n", w.why);
+}
+
+static void set_break_on_exit(const char *arg)
+{
+    bool found = false;
+    if (same_name(arg, "all") || same_name(arg, "none")) {
+        uint64_t v = same_name(arg, "all") ? ~0ull : 0;
+        for (unsigned i = 0; i < COUNT(break_reasons); i++)
+            break_reasons[i] = v;
+        printf("break-on-exit: %s\n", arg);
+        return;
+    }
+    uint64_t number;
+    const char *p = arg;
+    bool is_number = gdb_parse_hex(&p, &number) && !*p && arg[0] >= '0' && arg[0] <= '9';
+    for (unsigned i = 0; i < COUNT(reason_names); i++)
+        if (same_name(arg, reason_names[i].name) ||
+            (is_number && reason_names[i].reason == number)) {
+            unsigned r = reason_names[i].reason;
+            break_reasons[r / 64] |= 1ull << (r % 64);
+            printf("break-on-exit: reason %u (%s)\n", r, exit_reason_name(r));
+            found = true;
+        }
+    if (!found)
+        printf("unknown exit reason '%s': a name from hv/exit_reasons.h (cpuid, io_instruction, "
+               "hlt, cr_access ...), io, cr, msr, ept, a number, all or none\n", arg);
+}
+
+static void help(void)
+{
+    printf("monitor commands: exits, trace, vmcs [FIELD], qual, walk ADDR,\n"
+           "  break-on-exit REASON|all|none (hv/gdb_monitor.c)\n");
+}
+
+void gdb_monitor(const char *command)
+{
+    static char word[32];
+    while (*command == ' ')
+        command++;
+    size_t n = 0;
+    while (command[n] && command[n] != ' ' && n < sizeof(word) - 1) {
+        word[n] = command[n];
+        n++;
+    }
+    word[n] = '\0';
+    const char *arg = command + n;
+    while (*arg == ' ')
+        arg++;
+    if (same_name(word, "exits"))
+        exit_stats_print();
+    else if (same_name(word, "trace"))
+        exit_trace_print();
+    else if (same_name(word, "vmcs"))
+        show_vmcs(arg);
+    else if (same_name(word, "qual"))
+        show_qualification();
+    else if (same_name(word, "walk"))
+        show_walk(arg);
+    else if (same_name(word, "break-on-exit"))
+        set_break_on_exit(arg);
+    else
+        help();
+}

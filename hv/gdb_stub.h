@@ -1,0 +1,66 @@
+/*
+ * gdb_stub.h: the GDB remote stub's command loop, the same for both targets
+ * (64-bit, ring 0, interrupts off).
+ *
+ * A target (gdb_hv.c: the hypervisor itself; gdb_guest.c: its guest) says
+ * how to read and write registers and memory; the stub speaks the protocol
+ * (GDB manual, appendix E "GDB Remote Serial Protocol") over COM2 and keeps
+ * the software breakpoints. When the target stops, it calls gdb_stub_stop,
+ * which serves gdb until gdb resumes the target; while the target runs, it
+ * calls gdb_stub_poll at safe points to notice Ctrl-C.
+ *
+ * Nothing gdb sends can stop the machine: bad packets are refused, bad
+ * addresses get an error reply, and a gdb that goes away is noticed, its
+ * breakpoints are removed and the machine runs on. A UART cannot tell that
+ * the other side hung up: the runner can (tools/runner/gdbrelay.py), and
+ * sends the detach packet gdb would have sent. A stream of zero bytes, which
+ * gdb never sends, also counts as a hang-up.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Signal numbers in stop replies (GDB's own numbering, "Stop Reply Packets"). */
+enum { GDB_SIGINT = 2, GDB_SIGTRAP = 5 };
+
+struct gdb_target {
+    const char *xml;    /* target.xml: the register layout, one per connection */
+    /* 'g': the registers in the order of xml, little-endian; returns the byte
+     * count (it may be less than xml lists: the rest show as unavailable). */
+    size_t (*read_registers)(uint8_t *buf, size_t size);
+    /* 'G': as many registers as len covers. */
+    void (*write_registers)(const uint8_t *buf, size_t len);
+    /* 'm', 'M': false if any byte of [addr, addr + len) is not accessible. */
+    bool (*read_memory)(uint64_t addr, void *buf, size_t len);
+    bool (*write_memory)(uint64_t addr, const void *buf, size_t len);
+    /* "c ADDR", "s ADDR": resume at ADDR. */
+    void (*set_pc)(uint64_t pc);
+    /* qRcmd: a monitor command; its output goes through printf. */
+    void (*monitor)(const char *command);
+};
+
+enum gdb_resume { GDB_RESUME_CONTINUE, GDB_RESUME_STEP };
+
+/* Start the stub for one target (COM2 set up). */
+void gdb_stub_init(const struct gdb_target *target);
+
+/* The target stopped with signal sig (swbreak: on one of the stub's
+ * breakpoints). Serve gdb until it resumes the target, and say how. After
+ * gdb has gone, returns GDB_RESUME_CONTINUE at once. */
+enum gdb_resume gdb_stub_stop(int sig, bool swbreak);
+
+/* While the target runs: read what gdb sent, without waiting. True if it
+ * asked to stop (Ctrl-C). */
+bool gdb_stub_poll(void);
+
+/* Is a gdb still there (not detached, not hung up)? */
+bool gdb_stub_connected(void);
+
+/* Is addr one of the stub's inserted breakpoints? */
+bool gdb_stub_is_breakpoint(uint64_t addr);
+
+/* Breakpoints gdb set where memory was not accessible yet (a guest page
+ * not mapped yet): how many, and try them again. */
+unsigned gdb_stub_pending_breakpoints(void);
+void gdb_stub_retry_breakpoints(void);

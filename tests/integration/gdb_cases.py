@@ -1,0 +1,211 @@
+"""gdb_cases.py: GDB through the hypervisor, driven for real (issue 7).
+
+Each case boots the hypervisor in Bochs with `hvrun --gdb auto` (COM2 is a
+TCP socket on a free local port, the hypervisor's stub behind it), drives
+the real gdb in batch mode (`gdb -batch -nx -ex ...`) or a raw socket, and
+checks gdb's output step by step, then that the guest still powered off
+with status 0:
+  - gdb=hv: break in handle_cpuid, step through it, and see the guest's RIP
+    move past CPUID once the handler is done (`monitor vmcs GUEST_RIP`);
+  - gdb=guest: break in the guest kernel's syscall handler, stepi one
+    instruction, stop at the next I/O exit and decode its qualification;
+  - robustness: gdb killed in the middle of a session, and garbage and
+    malformed packets on the socket, never stop the machine.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+from harness import BUILD, GUEST, HV, HVRUN, OUT
+
+GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
+                     for f in os.listdir(os.path.join(BUILD, "guestos", "user")) if f.endswith(".elf")) \
+    if os.path.isdir(os.path.join(BUILD, "guestos", "user")) else []
+TIMEOUT = 90
+
+
+def hvrun_argv(mode, log):
+    argv = [HVRUN, "--quiet", "--log", log, "--timeout", str(TIMEOUT), "--gdb", "auto",
+            "--gdb-stub", mode, HV, "--module", GUEST + " test=all"]
+    for p in GUEST_PROGS:
+        argv += ["--module", p]
+    return argv
+
+
+class GdbCase:
+    """Start a run with the stub on, call drive(port) -> (text, errors), then
+    wait for the run: it must power off with status 0."""
+
+    def __init__(self, name, mode, drive):
+        self.name, self.mode, self.drive = name, mode, drive
+        self.timeout = TIMEOUT
+
+    def run(self):
+        log = os.path.join(OUT, self.name + ".log")
+        start = time.monotonic()
+        proc = subprocess.Popen(hvrun_argv(self.mode, log), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        errors, text, port = [], "", None
+        runner = ""
+        try:
+            for line in proc.stderr:   # hvrun prints the port before the machine starts
+                runner += line
+                m = re.match(r"hvrun: gdb: target remote localhost:(\d+)", line)
+                if m:
+                    port = int(m.group(1))
+                    break
+            if port is None:
+                errors.append("hvrun printed no gdb port: " + runner.strip())
+            else:
+                text, errors = self.drive(port)
+            out, err = proc.communicate(timeout=TIMEOUT + 30)
+            runner += out + err
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            errors.append("the run did not end")
+        with open(os.path.join(OUT, self.name + ".gdb"), "w") as f:
+            f.write(text)
+        with open(os.path.join(OUT, self.name + ".runner"), "w") as f:
+            f.write(runner)
+        console = open(log).read() if os.path.exists(log) else ""
+        if proc.returncode != 0:
+            errors.append("hvrun exit status %s, not 0: %s" % (proc.returncode, runner.strip()[-300:]))
+        if not re.search(r"^hv: guest stopped: it powered off with status 0$", console, re.M):
+            errors.append("the guest did not power off with status 0")
+        if re.search(r"^TEST \S+: FAIL", console, re.M):
+            errors.append("a guest test failed under the debugger")
+        return errors, time.monotonic() - start, log
+
+
+def gdb_batch(port, arch, elf, commands, kill_after=None):
+    """Run gdb -batch with these commands; kill_after: a regex at which gdb
+    is killed (SIGKILL), as a user closing it mid-session."""
+    argv = ["gdb", "-batch", "-nx", "-ex", "set architecture " + arch, "-ex", "file " + elf,
+            "-ex", "target remote localhost:%d" % port]
+    for c in commands:
+        argv += ["-ex", c]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if kill_after is None:
+        out, _ = p.communicate(timeout=TIMEOUT)
+        return out
+    out = ""
+    for line in p.stdout:
+        out += line
+        if re.search(kill_after, line):
+            p.kill()
+            break
+    p.wait()
+    return out + "(gdb killed)\n"
+
+
+def expect_in_order(text, patterns):
+    """Each pattern must match, each after the previous one."""
+    pos, errors = 0, []
+    for pat in patterns:
+        m = re.compile(pat, re.M).search(text, pos)
+        if not m:
+            errors.append("gdb output lacks /%s/ after offset %d" % (pat, pos))
+            break
+        pos = m.end()
+    return errors
+
+
+def hv_cpuid(port):
+    out = gdb_batch(port, "i386:x86-64", HV, [
+        "break handle_cpuid", "continue", "bt", "monitor vmcs GUEST_RIP",
+        "next", "next", "finish", "monitor vmcs GUEST_RIP", "info registers rip",
+        "delete", "detach"])
+    errors = expect_in_order(out, [
+        r"in gdb_hv_break .* at hv/gdb_hv\.c",                 # the first stop, in hv_main's call
+        r"Breakpoint 1 at 0x[0-9a-f]+: file hv/exit_cpuid\.c",
+        r"^Breakpoint 1, handle_cpuid \(v=",
+        r"^#1 .* in (handle_exit|vcpu_run) ",                  # a backtrace from frame pointers
+        r"^GUEST_RIP +0x([0-9a-f]+)$",
+        r"^\d+\t", r"^\d+\t",                                   # two source lines stepped
+        r"^GUEST_RIP +0x([0-9a-f]+)$",
+        r"^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <vcpu_run\+\d+>",
+        r"Remote target\) detached"])
+    rips = [int(x, 16) for x in re.findall(r"^GUEST_RIP +0x([0-9a-f]+)$", out, re.M)]
+    if not errors and (len(rips) != 2 or rips[1] != rips[0] + 2):
+        errors.append("GUEST_RIP did not move past CPUID (2 bytes): %s" % [hex(r) for r in rips])
+    return out, errors
+
+
+def guest_step(port):
+    out = gdb_batch(port, "i386", GUEST, [
+        "break handle_syscall", "continue", "info registers eip", "stepi", "info registers eip",
+        "delete", "monitor break-on-exit io", "continue", "monitor qual",
+        "monitor vmcs EXIT_QUALIFICATION", "monitor break-on-exit none", "monitor walk c0100000",
+        "detach"])
+    errors = expect_in_order(out, [
+        r"^Breakpoint 1, handle_syscall \(tf=",
+        r"^eip +0x([0-9a-f]+) +0x[0-9a-f]+ <handle_syscall>",
+        r"^eip +0x([0-9a-f]+) +0x[0-9a-f]+ <handle_syscall\+1>",   # push %ebp: one byte
+        r"^break-on-exit: reason 30 \(I/O instruction\)",
+        r"^exit reason 30 \(I/O instruction\) at guest rip 0x[0-9a-f]+, qualification 0x[0-9a-f]+",
+        r"^  (IN|OUT) of \d bytes? (to|from) port 0x[0-9a-f]+",
+        r"^EXIT_QUALIFICATION +0x[0-9a-f]+",
+        r"^break-on-exit: none",
+        r"^  -> guest-physical 0x100000",
+        r"Remote target\) detached"])
+    return out, errors
+
+
+def guest_killed(port):
+    """gdb stops the guest at a breakpoint and is then killed: the stub sees
+    the socket close, removes its breakpoint, and the guest runs on."""
+    out = gdb_batch(port, "i386", GUEST, ["break handle_syscall", "continue", "shell sleep 60"],
+                    kill_after=r"^Breakpoint 1, handle_syscall")
+    return out, expect_in_order(out, [r"^Breakpoint 1, handle_syscall", r"gdb killed"])
+
+
+def packet(payload):
+    return b"$%s#%02x" % (payload, sum(payload) % 256)
+
+
+def garbage(port):
+    """Noise, a bad checksum, a non-hex checksum, an overlong packet, non-hex
+    arguments, a write with bad data: each gets '-' or an error, and
+    nothing reaches guest memory. Then the socket just closes."""
+    s = socket.create_connection(("localhost", port), timeout=30)
+    text, errors = "", []
+
+    def exchange(data, want, what):
+        nonlocal text
+        s.sendall(data)
+        got = b""
+        deadline = time.monotonic() + 20
+        while not re.search(want, got) and time.monotonic() < deadline:
+            try:
+                chunk = s.recv(4096)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            got += chunk
+        text += "%s: sent %r, got %r\n" % (what, data[:60], got[:200])
+        if not re.search(want, got):
+            errors.append("%s: wanted /%s/, got %r" % (what, want.decode(), got[:100]))
+
+    s.sendall(b"\x00\xffnoise\r\n+++---")
+    exchange(b"$g#00", rb"-", "bad checksum")
+    exchange(b"$g#zz", rb"-", "non-hex checksum")
+    exchange(b"$" + b"A" * 10000 + b"#00", rb"-", "overlong packet")
+    exchange(packet(b"mzz,qq"), rb"\+\$E01#", "non-hex address")
+    exchange(packet(b"M100000,4:zzzzzzzz"), rb"\+\$E01#", "non-hex data")
+    exchange(packet(b"m100000,4"), rb"\+\$[0-9a-f]{8}#", "a good read after all that")
+    exchange(packet(b"mffffffffffffffff,10"), rb"\+\$E14#", "an address outside the guest")
+    exchange(packet(b"qRcmd,7a7a"), rb"\$OK#", "an unknown monitor command")
+    s.close()
+    return text, errors
+
+
+def gdb_cases():
+    return [GdbCase("gdb-hv-cpuid", "hv", hv_cpuid),
+            GdbCase("gdb-guest-step", "guest", guest_step),
+            GdbCase("gdb-guest-killed", "guest", guest_killed),
+            GdbCase("gdb-garbage", "guest", garbage)]

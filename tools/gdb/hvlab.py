@@ -1,0 +1,153 @@
+"""hvlab.py: gdb helpers for the hvlab hypervisor (loaded by the .gdbinit
+that `make gdb` writes; or `source tools/gdb/hvlab.py` by hand).
+
+The names come from the hypervisor's own headers, parsed here, never copied:
+hv/exit_reasons.h (the X-macro list of exit reasons) and hv/vmcs_fields.h
+(every VMCS field's name and encoding). Commands:
+
+    hv-exit [VCPU]           the current VM exit (main.c's vcpu, or the one given):
+                             reason, guest RIP and the decoded qualification
+    hv-exit-reason N         the name of basic exit reason N
+    hv-vmcs-field NAME|ENC   a VMCS field's encoding from its name, or back
+    hv-qual REASON QUAL      decode an exit qualification (SDM vol. 3, 28.2.1)
+
+and convenience functions $exit_reason_name(n), $vmcs_field_name(enc).
+"""
+import os
+import re
+
+import gdb
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HV = os.path.join(os.path.dirname(os.path.dirname(HERE)), "hv")
+
+
+def parse_exit_reasons(path=os.path.join(HV, "exit_reasons.h")):
+    """{number: (IDENT, "text")} from lines X(IDENT, num, "text")."""
+    text = open(path).read()
+    return {int(n): (ident, name) for ident, n, name in
+            re.findall(r'X\((\w+),\s*(\d+),\s*"([^"]*)"\)', text)}
+
+
+def parse_vmcs_fields(path=os.path.join(HV, "vmcs_fields.h")):
+    """{encoding: NAME} from lines X(NAME, 0xENC)."""
+    text = open(path).read()
+    return {int(enc, 16): name for name, enc in re.findall(r"X\((\w+),\s*(0x[0-9A-Fa-f]+)\)", text)}
+
+
+EXIT_REASONS = parse_exit_reasons()
+VMCS_FIELDS = parse_vmcs_fields()
+VMCS_BY_NAME = {name: enc for enc, name in VMCS_FIELDS.items()}
+IO, CR, EPT, EXCEPTION = (next(n for n, (i, _) in EXIT_REASONS.items() if i == ident)
+                          for ident in ("IO_INSTRUCTION", "CR_ACCESS", "EPT_VIOLATION", "EXCEPTION_NMI"))
+
+
+def reason_name(n):
+    n &= 0xFFFF
+    return EXIT_REASONS.get(n, ("?", "unknown exit reason"))[1]
+
+
+def decode_qualification(reason, q):
+    """The qualification in words (SDM vol. 3, 28.2.1; the same decoding as
+    `monitor qual`, hv/gdb_monitor.c)."""
+    reason &= 0xFFFF
+    if reason == IO:   # table 28-5
+        return "%s%s of %d byte(s) %s port 0x%x (%s)%s" % (
+            "IN" if q & 8 else "OUT", "S (string)" if q & 16 else "", (q & 7) + 1,
+            "from" if q & 8 else "to", (q >> 16) & 0xFFFF,
+            "immediate port" if q & 64 else "port in DX", ", REP" if q & 32 else "")
+    if reason == CR:   # table 28-3
+        kind = ("MOV to CR", "MOV from CR", "CLTS", "LMSW")[(q >> 4) & 3]
+        regs = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
+        reg = (q >> 8) & 15
+        return "%s%d, register %s" % (kind, q & 15, regs[reg] if reg < 8 else "r%d" % reg)
+    if reason == EPT:  # table 28-7
+        access = "write" if q & 2 else "instruction fetch" if q & 4 else "read"
+        allowed = ("r" if q & 8 else "-") + ("w" if q & 16 else "-") + ("x" if q & 32 else "-")
+        return "EPT violation: a %s; the EPT allowed %s%s" % (
+            access, allowed, "; guest linear address valid" if q & 128 else "")
+    if reason == EXCEPTION:
+        return "exception: for #PF the linear address 0x%x; for #DB DR6-style bits 0x%x" % (q, q & 0x600F)
+    return "no qualification to decode for %s (0x%x)" % (reason_name(reason), q)
+
+
+class ExitReasonName(gdb.Function):
+    """$exit_reason_name(N): the name of basic exit reason N."""
+
+    def __init__(self):
+        super().__init__("exit_reason_name")
+
+    def invoke(self, n):
+        return reason_name(int(n))
+
+
+class VmcsFieldName(gdb.Function):
+    """$vmcs_field_name(ENC): the name of the VMCS field with this encoding."""
+
+    def __init__(self):
+        super().__init__("vmcs_field_name")
+
+    def invoke(self, enc):
+        return VMCS_FIELDS.get(int(enc), "?")
+
+
+class HvExitReason(gdb.Command):
+    """hv-exit-reason N: the name of basic exit reason N (hv/exit_reasons.h)."""
+
+    def __init__(self):
+        super().__init__("hv-exit-reason", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        n = int(gdb.parse_and_eval(arg))
+        print("%d: %s" % (n & 0xFFFF, reason_name(n)))
+
+
+class HvVmcsField(gdb.Command):
+    """hv-vmcs-field NAME|ENCODING: a VMCS field's encoding or name (hv/vmcs_fields.h)."""
+
+    def __init__(self):
+        super().__init__("hv-vmcs-field", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        name = arg.strip().upper()
+        if name.startswith("VMCS_"):
+            name = name[5:]
+        if name in VMCS_BY_NAME:
+            print("%s = 0x%04x" % (name, VMCS_BY_NAME[name]))
+            return
+        enc = int(gdb.parse_and_eval(arg))
+        print("0x%04x = %s" % (enc, VMCS_FIELDS.get(enc, "not a field of hv/vmcs_fields.h")))
+
+
+class HvQual(gdb.Command):
+    """hv-qual REASON QUALIFICATION: decode an exit qualification."""
+
+    def __init__(self):
+        super().__init__("hv-qual", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        words = gdb.string_to_argv(arg)
+        if len(words) != 2:
+            raise gdb.GdbError("usage: hv-qual REASON QUALIFICATION")
+        reason, q = (int(gdb.parse_and_eval(w)) for w in words)
+        print(decode_qualification(reason, q))
+
+
+class HvExit(gdb.Command):
+    """hv-exit: the VM exit the hypervisor is handling (its vcpu), decoded."""
+
+    def __init__(self):
+        super().__init__("hv-exit", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        v = gdb.parse_and_eval(arg or "'hv/main.c'::vcpu")
+        reason = int(v["exit_reason"])
+        q = int(v["exit_qualification"])
+        print("exit reason %d (%s)%s at guest rip 0x%x, qualification 0x%x" % (
+            reason & 0xFFFF, reason_name(reason), ", VM-entry failure" if reason >> 31 else "",
+            int(v["rip"]), q))
+        print("  " + decode_qualification(reason, q))
+
+
+for cls in (ExitReasonName, VmcsFieldName, HvExitReason, HvVmcsField, HvQual, HvExit):
+    cls()
