@@ -147,8 +147,8 @@ static void write_registers(const uint8_t *buf, size_t len)
 static void *guest_bytes(uint64_t linear, size_t len)
 {
     struct gdb_walk w;
-    if (!gdb_walk(vcpu->guest, vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_GUEST_CR3),
-                  vmcs_read(VMCS_GUEST_CR4), linear, &w))
+    const struct guest *g = vcpu->guest;
+    if (!gdb_walk(g, guest_cr0_view(g), guest_cr3_view(g), guest_cr4_view(g), linear, &w))
         return NULL;
     return guest_ptr(vcpu->guest, w.gpa, len);
 }
@@ -314,8 +314,11 @@ bool gdb_guest_exit(struct vcpu *v)
         stop(GDB_SIGTRAP, false, false);
         return true;
     }
-    /* Stepping onto an instruction that exits: its handler completes it. */
-    if (stepping && !mtf_works)
+    /* Stepping onto an instruction that exits: its handler completes it, so
+     * the step's #DB must be made pending by hand. Not for an exception
+     * exit (a shadow-paging #PF, say): that instruction has not run; it runs
+     * again after the handler, with TF still set, and traps by itself. */
+    if (stepping && !mtf_works && reason != EXIT_EXCEPTION_NMI)
         set_pending_single_step(true);
     if (gdb_stub_poll())
         stop(GDB_SIGINT, false, true);

@@ -180,8 +180,8 @@ static void show_walk(const char *arg)
     }
     if (!have_vmcs())
         return;
-    uint64_t cr0 = vmcs_read(VMCS_GUEST_CR0), cr3 = vmcs_read(VMCS_GUEST_CR3),
-             cr4 = vmcs_read(VMCS_GUEST_CR4);
+    const struct guest *g = gdb_vcpu->guest;
+    uint64_t cr0 = guest_cr0_view(g), cr3 = guest_cr3_view(g), cr4 = guest_cr4_view(g);
     struct gdb_walk w;
     bool ok = gdb_walk(gdb_vcpu->guest, cr0, cr3, cr4, linear, &w);
     printf("guest linear 0x%llx: CR0.PG=%d CR3=0x%llx CR4.PSE=%d\n", (unsigned long long)linear,

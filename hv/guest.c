@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "printf.h"
 #include "string.h"
+#include "vmcs.h"
 
 #define PAGE 4096ull
 #define BOOTINFO_START 0x1000u     /* the mbi and everything it points to */
@@ -164,3 +165,27 @@ void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_a
            nmods, cmdline);
 }
 /* LAB 1 END */
+
+/* Bits the mask gives the hypervisor read from the shadow (SDM 25.6.6). */
+static uint64_t masked_view(unsigned real, unsigned mask, unsigned shadow)
+{
+    uint64_t m = vmcs_read(mask);
+    return (vmcs_read(real) & ~m) | (vmcs_read(shadow) & m);
+}
+
+uint64_t guest_cr0_view(const struct guest *g)
+{
+    (void)g;
+    return masked_view(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK, VMCS_CR0_READ_SHADOW);
+}
+
+uint64_t guest_cr4_view(const struct guest *g)
+{
+    (void)g;
+    return masked_view(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK, VMCS_CR4_READ_SHADOW);
+}
+
+uint64_t guest_cr3_view(const struct guest *g)
+{
+    return g->shadow_paging ? g->shadow.guest_cr3 : vmcs_read(VMCS_GUEST_CR3);
+}

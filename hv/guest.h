@@ -31,6 +31,15 @@ void guest_create(struct guest *g, uint64_t ram_bytes);
  * goes through here, so a guest can never point it at other memory. */
 void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len);
 
+/* The guest's CR0, CR3 and CR4 as the guest itself reads them. With EPT the
+ * VMCS holds them, but for the bits the guest/host masks give the hypervisor
+ * (the read shadows answer); under shadow paging GUEST_CR3 is the shadow's
+ * root and the guest's own CR3 is kept by shadow.c. For debuggers and
+ * reports: the exit handlers keep these views up to date. */
+uint64_t guest_cr0_view(const struct guest *g);
+uint64_t guest_cr3_view(const struct guest *g);
+uint64_t guest_cr4_view(const struct guest *g);
+
 /* Boot module 0 of bi as the guest's Multiboot kernel, with modules 1..n as
  * its modules; the kernel's command line is module 0's string without its
  * first word (the path), then extra_args. Panics with the reason if the

@@ -27,26 +27,26 @@ GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
 TIMEOUT = 90
 
 
-def hvrun_argv(mode, log):
+def hvrun_argv(mode, log, hv_args=()):
     argv = [HVRUN, "--quiet", "--log", log, "--timeout", str(TIMEOUT), "--gdb", "auto",
             "--gdb-stub", mode, HV, "--module", GUEST + " test=all"]
     for p in GUEST_PROGS:
         argv += ["--module", p]
-    return argv
+    return argv + (["--"] + list(hv_args) if hv_args else [])
 
 
 class GdbCase:
     """Start a run with the stub on, call drive(port) -> (text, errors), then
     wait for the run: it must power off with status 0."""
 
-    def __init__(self, name, mode, drive):
-        self.name, self.mode, self.drive = name, mode, drive
+    def __init__(self, name, mode, drive, hv_args=()):
+        self.name, self.mode, self.drive, self.hv_args = name, mode, drive, hv_args
         self.timeout = TIMEOUT
 
     def run(self):
         log = os.path.join(OUT, self.name + ".log")
         start = time.monotonic()
-        proc = subprocess.Popen(hvrun_argv(self.mode, log), stdout=subprocess.PIPE,
+        proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         errors, text, port = [], "", None
         runner = ""
@@ -207,5 +207,8 @@ def garbage(port):
 def gdb_cases():
     return [GdbCase("gdb-hv-cpuid", "hv", hv_cpuid),
             GdbCase("gdb-guest-step", "guest", guest_step),
+            # Under shadow paging the VMCS's CR3 is the shadow's root: the
+            # stub must walk the guest's own tables (guest_cr3_view).
+            GdbCase("gdb-guest-step-shadow", "guest", guest_step, ["mem=shadow"]),
             GdbCase("gdb-guest-killed", "guest", guest_killed),
             GdbCase("gdb-garbage", "guest", garbage)]
