@@ -12,6 +12,40 @@
  * first stop) on; NULL before: the VMCS monitor commands need it. */
 extern struct vcpu *gdb_vcpu;
 
+/* The parts of the two targets' descriptions (target.xml, GDB manual
+ * "Target Descriptions", feature org.gnu.gdb.i386.core) that are the same
+ * for the 32-bit guest and the 64-bit hypervisor: the EFLAGS type, and the
+ * registers that follow the GPRs and the PC in gdb's order. */
+#define GDB_XML_EFLAGS_TYPE \
+    "<flags id=\"i386_eflags\" size=\"4\">" \
+    "<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>" \
+    "<field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>" \
+    "<field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>" \
+    "<field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>" \
+    "<field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>" \
+    "<field name=\"NT\" start=\"14\" end=\"14\"/><field name=\"RF\" start=\"16\" end=\"16\"/>" \
+    "<field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>" \
+    "<field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>" \
+    "<field name=\"ID\" start=\"21\" end=\"21\"/></flags>"
+
+#define GDB_XML_EFLAGS_SEGMENTS_X87 \
+    "<reg name=\"eflags\" bitsize=\"32\" type=\"i386_eflags\"/>" \
+    "<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/><reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>" \
+    "<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/><reg name=\"es\" bitsize=\"32\" type=\"int32\"/>" \
+    "<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/><reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>" \
+    "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/><reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>" \
+    "<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/><reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>" \
+    "<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/><reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>" \
+    "<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/><reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>" \
+    "<reg name=\"fctrl\" bitsize=\"32\" type=\"int\" group=\"float\"/>" \
+    "<reg name=\"fstat\" bitsize=\"32\" type=\"int\" group=\"float\"/>" \
+    "<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/>" \
+    "<reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>" \
+    "<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/>" \
+    "<reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>" \
+    "<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/>" \
+    "<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+
 void gdb_hv_start(void);                 /* gdb_hv.c */
 bool gdb_hv_exit(struct vcpu *v);
 void gdb_guest_init(void);               /* gdb_guest.c */
