@@ -18,6 +18,8 @@
 extern uint32_t boot_pgdir[1024];
 static uint32_t *kpgdir = boot_pgdir;
 
+static void make_kernel_global(void);
+
 /* Map all RAM at KERNBASE: boot.S mapped 16 MiB, add the rest, then drop
  * the low identity mapping boot.S needed to turn paging on. */
 void map_kernel(uint32_t ram_top)
@@ -33,6 +35,27 @@ void map_kernel(uint32_t ram_top)
     for (uint32_t i = 0; i < PDX_KERN; i++)
         kpgdir[i] = 0;
     load_cr3(V2P(kpgdir));
+    make_kernel_global();
+}
+
+/* The kernel's mappings are the same in every address space and never
+ * change: mark them global, so that a context switch (a CR3 load) keeps
+ * them in the TLB, and in a hypervisor's shadow tables (lab 2). Only now,
+ * with the boot identity mapping gone: a global entry for it would outlive
+ * it. Setting CR4.PGE flushes every translation, global ones included. */
+static void make_kernel_global(void)
+{
+    if (!(cpuid1_edx() & CPUID_EDX_PGE))
+        return;
+    for (uint32_t d = PDX_KERN; d < PDX_TOP; d++) {
+        if (!(kpgdir[d] & PTE_P))
+            continue;
+        uint32_t *pt = P2V(PTE_ADDR(kpgdir[d]));
+        for (int i = 0; i < 1024; i++)
+            if (pt[i] & PTE_P)
+                pt[i] |= PTE_G;
+    }
+    write_cr4(read_cr4() | CR4_PGE);
 }
 
 /* The page-table entry for va, making its page table if `create`. */
