@@ -14,11 +14,6 @@
 #include "vmcs.h"
 #include "x86.h"
 
-#define INFO_VECTOR(i)      ((i) & 0xFF)
-#define INFO_TYPE(i)        (((i) >> 8) & 7)
-#define INFO_HAS_ERROR(i)   (((i) >> 11) & 1)
-
-static inline void write_cr2(uint64_t v) { __asm__ volatile("mov %0, %%cr2" : : "r"(v)); }
 
 /* LAB 1 BEGIN: reflect exceptions and NMIs */
 void handle_exception_or_nmi(struct vcpu *v)

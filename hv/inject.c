@@ -2,8 +2,6 @@
 #include "inject.h"
 #include "vmcs.h"
 
-#define INTR_INFO_VALID       (1u << 31)
-#define INTR_INFO_ERROR_CODE  (1u << 11)
 
 /* The exceptions that push an error code (SDM vol. 3, 6.13 "Error Code"). */
 static bool has_error_code(unsigned vector)
@@ -13,9 +11,9 @@ static bool has_error_code(unsigned vector)
 
 void inject_exception(unsigned vector, uint32_t error_code)
 {
-    uint32_t info = INTR_INFO_VALID | EVENT_HARDWARE_EXCEPTION << 8 | vector;
+    uint32_t info = INFO_VALID | EVENT_HARDWARE_EXCEPTION << 8 | vector;
     if (has_error_code(vector)) {
-        info |= INTR_INFO_ERROR_CODE;
+        info |= INFO_ERROR_CODE;
         vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
     }
     vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
@@ -23,12 +21,12 @@ void inject_exception(unsigned vector, uint32_t error_code)
 
 void inject_nmi(void)
 {
-    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | EVENT_NMI << 8 | VEC_NMI);
+    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, INFO_VALID | EVENT_NMI << 8 | VEC_NMI);
 }
 
 void inject_software_exception(unsigned vector, uint32_t instruction_length)
 {
     vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH, instruction_length);
     vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO,
-               INTR_INFO_VALID | EVENT_SOFTWARE_EXCEPTION << 8 | vector);
+               INFO_VALID | EVENT_SOFTWARE_EXCEPTION << 8 | vector);
 }

@@ -20,6 +20,15 @@ enum {
     EVENT_SOFTWARE_EXCEPTION = 6,
 };
 
+/* The interruption-information format the VM-exit, IDT-vectoring and
+ * VM-entry fields share (SDM 25.8.3 and 25.9.2): vector, type, whether an
+ * error code goes with it, valid. */
+#define INFO_VALID          (1u << 31)
+#define INFO_VECTOR(i)      ((i) & 0xFF)
+#define INFO_TYPE(i)        (((i) >> 8) & 7)
+#define INFO_HAS_ERROR(i)   (((i) >> 11) & 1)
+#define INFO_ERROR_CODE     (1u << 11)
+
 /* Inject a hardware exception; the error code is delivered for the vectors
  * that have one (#DF, #TS, #NP, #SS, #GP, #PF, #AC). */
 void inject_exception(unsigned vector, uint32_t error_code);
