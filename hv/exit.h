@@ -16,6 +16,7 @@ int vcpu_run(struct vcpu *v, const struct vmx_caps *caps);
  * instruction (advance_rip), injects an event, or stops the guest. */
 void handle_cpuid(struct vcpu *v);             /* exit_cpuid.c */
 void handle_io(struct vcpu *v);                /* exit_io.c */
+void exit_io_init(void);                       /* the guest's devices, before its first entry */
 void handle_rdmsr(struct vcpu *v);             /* exit_msr.c */
 void handle_wrmsr(struct vcpu *v);
 void handle_cr_access(struct vcpu *v);         /* exit_cr.c */

@@ -40,7 +40,12 @@ static void console_transmit(void *ctx, uint8_t byte)
     serial_putc((char)byte);
 }
 
-static struct uart com1;   /* set up on the first access */
+static struct uart com1;
+
+void exit_io_init(void)
+{
+    uart_init(&com1, console_transmit, NULL);
+}
 
 static uint8_t reported_ports[65536 / 8];
 
@@ -79,8 +84,6 @@ static void port_write(struct vcpu *v, const struct io_access *io, uint32_t valu
 
 void handle_io(struct vcpu *v)
 {
-    if (!com1.transmit)
-        uart_init(&com1, console_transmit, NULL);
     struct io_access io = decode_io(v->exit_qualification);
     if (io.string) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "string I/O (INS/OUTS) to port 0x%x is not "

@@ -169,6 +169,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
         entry_report(&hv_vmx_caps);
 
     gdb_guest_start(&vcpu);       /* gdb=guest stops before the guest's first instruction */
+    exit_io_init();
     int status = vcpu_run(&vcpu, &hv_vmx_caps);
     exit_stats_print();
     if (guest.shadow_paging)
