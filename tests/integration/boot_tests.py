@@ -12,6 +12,7 @@ Every case boots in Bochs or QEMU (harness.py runs them in parallel):
 """
 import argparse
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
@@ -152,6 +153,26 @@ def fake_qemu_dir(name="fake-qemu", message="fake qemu: simulated crash"):
     return d
 
 
+def flaky_bochs_dir():
+    """A PATH entry whose bochs fails its first start the way a real Bochs does
+    when every rfb port is taken: it has already locked the disk image
+    (disk.img.lock, in the run's directory) and dies without removing the lock.
+    Later starts run the real Bochs: the runner's retry must succeed."""
+    d = os.path.join(DATA, "flaky-bochs")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "bochs")
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n"
+                "if [ ! -e failed-once ]; then\n"
+                "  touch failed-once disk.img.lock\n"
+                "  echo '00000000000p[RFB   ] >>PANIC<< RFB: could not bind any port between 5900 and 5949'\n"
+                "  exit 1\n"
+                "fi\n"
+                "exec %s \"$@\"\n" % shutil.which("bochs"))
+    os.chmod(path, 0o755)
+    return d
+
+
 def bare_path_dir():
     """A PATH entry with python3 and nothing else: no emulator is installed."""
     d = os.path.join(DATA, "bare-path")
@@ -174,6 +195,11 @@ def error_cases(not_elf):
                   + os.pathsep + os.environ["PATH"]},
              runner_must=[r"(?s)(hvrun: the emulator failed to start \(RFB could not bind.*){2}"
                           r"hvrun: the emulator stopped without a power-off"]),
+        Case("bochs-start-retried-after-stale-lock", ["--module", MBINFO, HV], OK,
+             env={"PATH": flaky_bochs_dir() + os.pathsep + os.environ["PATH"]},
+             runner_must=[r"^hvrun: the emulator failed to start \(.*RFB: could not bind any port.*\); trying again",
+                          r"^hvrun: power-off, status 0"],
+             must=[r"^mbinfo: magic ok$"]),
         Case("error-bad-runner-option", ["--emu", "vmware", GUEST], USAGE,
              runner_must=[r"invalid choice: 'vmware'"]),
         Case("error-missing-kernel", [os.path.join(DATA, "nonexistent.elf")], USAGE,

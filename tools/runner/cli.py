@@ -226,23 +226,31 @@ def emulator_notes(text, limit=20):
     return lines[-limit:]
 
 
-START_ATTEMPTS = 3
+START_ATTEMPTS = 5
+
+
+def forget_attempt(run_dir):
+    """Remove what a failed start left in the run's directory: its logs, and
+    the lock Bochs puts beside a disk image it opens ("disk.img.lock"). Bochs
+    deletes that lock only on an orderly exit; one left behind by an attempt
+    that died makes every later attempt fail with "could not open hard drive
+    image file" (../shared/notes/emulators.md)."""
+    for name in os.listdir(run_dir):
+        if name in ("console.out", "emulator.log", "emulator.out") or name.endswith(".lock"):
+            os.remove(os.path.join(run_dir, name))
 
 
 def run(a, modules, run_dir, log):
-    """Run once; a start-up failure of the emulator itself is retried."""
+    """Run once; a start-up failure of the emulator itself is retried, after a
+    pause that doubles each time (whatever holds Bochs's rfb ports may be
+    another user's runs, which take a while to end)."""
     for attempt in range(1, START_ATTEMPTS + 1):
-        result, seconds, first_line, retry = run_once(a, modules, run_dir, log)
-        if not retry or attempt == START_ATTEMPTS:
+        result, seconds, first_line, why = run_once(a, modules, run_dir, log)
+        if not why or attempt == START_ATTEMPTS:
             return result, seconds, first_line
-        why = result.notes[-1] if result.notes else "no output"
         sys.stderr.write("hvrun: the emulator failed to start (%s); trying again\n" % why)
-        time.sleep(random.uniform(0.5, 2.0))
-        for name in ("console.out", "emulator.log", "emulator.out"):
-            try:
-                os.remove(os.path.join(run_dir, name))
-            except FileNotFoundError:
-                pass
+        time.sleep(random.uniform(0.5, 1.0) * 2 ** (attempt - 1))
+        forget_attempt(run_dir)
 
 
 def run_once(a, modules, run_dir, log):
@@ -278,11 +286,12 @@ def run_once(a, modules, run_dir, log):
     result.notes = []
     if result.status != outcome.POWEROFF_OK:
         result.notes = emulator_notes(emu_log)
-    retry = False
+    retry_why = None  # why the emulator could not start, if a retry may help
     if result.status == outcome.EMULATOR_DIED:
         result.notes += emu_out.strip().splitlines()[-5:]
-        retry = not watch.text and emulators.transient_failure(emu_log + emu_out)
-    return result, seconds, watch.first_line, retry
+        if not watch.text:
+            retry_why = emulators.transient_failure(emu_log + emu_out)
+    return result, seconds, watch.first_line, retry_why
 
 
 def report(a, result, seconds, first_line):

@@ -23,7 +23,11 @@ TRANSIENT_FAILURES = ("could not bind any port",)
 
 
 def transient_failure(emulator_output):
-    return any(t in emulator_output for t in TRANSIENT_FAILURES)
+    """The line that shows the emulator failed for a passing reason, or None."""
+    for line in emulator_output.splitlines():
+        if any(t in line for t in TRANSIENT_FAILURES):
+            return line.strip()
+    return None
 
 
 class EmulatorError(Exception):
