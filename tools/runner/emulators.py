@@ -2,11 +2,13 @@
 
 Every run gets its own directory (image copy, configuration, logs), so runs in
 parallel never share a file. Neither emulator needs a fixed TCP port: Bochs's
-rfb display takes the first free port from 5900 on, and QEMU runs headless.
+rfb display takes the first free port from 5900 on (in a network namespace of
+the run's own where the machine allows one), and QEMU runs headless.
 A gdb port (hvrun --gdb) is chosen free by the runner for each run.
 """
 import os
 import shutil
+import subprocess
 
 BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
 VGA_BIOS = "/usr/share/vgabios/vgabios.bin"
@@ -28,6 +30,27 @@ def transient_failure(emulator_output):
         if any(t in line for t in TRANSIENT_FAILURES):
             return line.strip()
     return None
+
+
+_private_network = None
+
+
+def private_network():
+    """The command prefix that runs a program in a network namespace of its
+    own, or [] where the machine does not allow one. Bochs's rfb display
+    listens on the first free port of 5900-5949, a range shared with every
+    other Bochs (and VNC server) on the machine: a busy machine can leave
+    none free. In its own namespace a run has all fifty to itself."""
+    global _private_network
+    if _private_network is None:
+        prefix = ["unshare", "--user", "--map-root-user", "--net", "--"]
+        try:
+            ok = subprocess.run(prefix + ["true"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        _private_network = prefix if ok else []
+    return _private_network
 
 
 class EmulatorError(Exception):
@@ -93,7 +116,9 @@ def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symb
             f.write('ldsym global "%s"\nvmexitbp\n' % os.path.abspath(debug_symbols))
         else:
             f.write("c\nquit\n")
-    return ["bochs", "-q", "-f", conf, "-rc", rc]
+    # Without gdb, the run needs no network at all: a private one keeps the
+    # rfb port out of reach of everything else on the machine.
+    return ([] if gdb_port else private_network()) + ["bochs", "-q", "-f", conf, "-rc", rc]
 
 
 def qemu_common(run, mem_mib, accel, gdb_port=None):
