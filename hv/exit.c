@@ -1,7 +1,9 @@
 /*
  * exit.c: the exit loop and the dispatcher (64-bit, VMX root operation).
  *
- *   vcpu_run:    VM entry, VM exit, handle, repeat, until the guest stops;
+ *   vcpu_run:    enter the guest (vmx_run, vmx_entry.S) until it stops;
+ *   on_exit:     what every VM exit runs: read the exit's facts, count and
+ *                trace it, dispatch, and say whether to resume;
  *   handle_exit: one switch on the basic exit reason (SDM vol. 3, Appendix C),
  *                one small handler per reason, in the exit_*.c files.
  * Every exit is counted and traced (exit_stats.c); a reason without a
@@ -18,18 +20,6 @@
 #include "vmcs.h"
 #include "vmx.h"
 #include "x86.h"
-
-#define BLOCKING_BY_STI_OR_MOV_SS 3   /* interruptibility bits 0 and 1 (SDM 25.4.2) */
-
-void advance_rip(struct vcpu *v)
-{
-    vmcs_write(VMCS_GUEST_RIP, v->rip + v->instruction_length);
-    /* STI and MOV SS block interrupts for one instruction only: the one just
-     * completed here. Leaving the blocking set would carry it further. */
-    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-    if (blocking & BLOCKING_BY_STI_OR_MOV_SS)
-        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)BLOCKING_BY_STI_OR_MOV_SS);
-}
 
 void guest_state_print(const struct vcpu *v)
 {
@@ -96,14 +86,15 @@ static _Noreturn void entry_failed(struct vcpu *v, const struct vmx_caps *caps, 
           broken == 1 ? "" : "s");
 }
 
+/* The facts of this exit that every handler needs (SDM 28.2 "Recording
+ * VM-Exit Information"). These VMREADs cannot fail: the exit has just made
+ * this VMCS current, and the fields exist on every VMX CPU. */
 static void read_exit_info(struct vcpu *v)
 {
-    v->exit_tsc = rdtsc();
     v->exit_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
     v->exit_qualification = vmcs_read(VMCS_EXIT_QUALIFICATION);
     v->rip = vmcs_read(VMCS_GUEST_RIP);
     v->instruction_length = (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_LENGTH);
-    exit_stats_record(v->exit_reason, v->rip, v->exit_qualification);
 }
 
 static _Noreturn void unhandled_exit(struct vcpu *v)
@@ -146,21 +137,49 @@ static void print_trace_on_panic(void)
     exit_trace_print();
 }
 
+static const struct vmx_caps *run_caps;   /* for entry_failed's report */
+
+/* The C half of every VM exit: vmx_exit (vmx_entry.S) calls it with the
+ * guest's GPRs saved in v->regs. True: resume the guest. */
+static bool on_exit(struct vcpu *v)
+{
+    uint64_t start = rdtsc();
+    read_exit_info(v);
+    uint64_t *cycles = exit_stats_record(v->exit_reason, v->rip, v->exit_qualification);
+    if (v->exit_reason & EXIT_REASON_ENTRY_FAILURE)
+        entry_failed(v, run_caps, VMX_OK);
+    if (!gdb_on_exit(v))      /* the debugger sees the exit first (gdb.h); off by default */
+        handle_exit(v);
+    *cycles += rdtsc() - start;
+    return !v->stopped;
+}
+
+static const struct vmcs_break *late_breakage;
+static unsigned late_breakage_exit;
+
+void vcpu_break_at_exit(const struct vmcs_break *b, unsigned n)
+{
+    late_breakage = b;
+    late_breakage_exit = n;
+}
+
+/* on_exit, then the breakage at its exit. A handler of its own rather than
+ * a test in on_exit: an ordinary run pays nothing for it. */
+static bool on_exit_then_break(struct vcpu *v)
+{
+    bool resume = on_exit(v);
+    if (exit_stats.total == late_breakage_exit)
+        vmcs_break_current(late_breakage);
+    return resume;
+}
+
 int vcpu_run(struct vcpu *v, const struct vmx_caps *caps)
 {
     panic_context_hook = print_trace_on_panic;
+    run_caps = caps;
     printf("hv: entering the guest at 0x%llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
-    while (!v->stopped) {
-        int status = vmx_enter(v);
-        if (status != VMX_OK)
-            entry_failed(v, caps, status);
-        v->launched = 1;
-        read_exit_info(v);
-        if (v->exit_reason & EXIT_REASON_ENTRY_FAILURE)
-            entry_failed(v, caps, VMX_OK);
-        if (!gdb_on_exit(v))      /* the debugger sees the exit first (gdb.h); off by default */
-            handle_exit(v);
-        exit_stats_add_cycles(v->exit_reason, rdtsc() - v->exit_tsc);
-    }
+    int status = vmx_run(v, late_breakage ? on_exit_then_break : on_exit);
+    if (status != VMX_OK)
+        entry_failed(v, caps, status);
     return v->stop_status;
 }

@@ -1,16 +1,24 @@
 /*
  * exit.h: the VM-exit path (64-bit, VMX root operation). A student follows
- * one exit from vmx_entry.S (vmx_exit) to vcpu_run (exit.c), through the
+ * one exit from vmx_entry.S (vmx_exit) to on_exit (exit.c), through the
  * dispatcher's switch on the basic exit reason, to one handler below, and
- * back to VMRESUME.
+ * back to vmx_exit's VMRESUME.
  */
 #pragma once
 #include <stdint.h>
 #include "vcpu.h"
+#include "vmcs.h"
 #include "vmx_caps.h"
+
+#define BLOCKING_BY_STI_OR_MOV_SS 3   /* interruptibility bits 0 and 1 (SDM 25.4.2) */
 
 /* Run the guest until it stops; returns its power-off status. */
 int vcpu_run(struct vcpu *v, const struct vmx_caps *caps);
+
+/* vmcs_break=NAME vmcs_break_at=N: make the breakage while handling VM exit
+ * N, so that the VMRESUME after it is the entry that fails. */
+struct vmcs_break;
+void vcpu_break_at_exit(const struct vmcs_break *b, unsigned n);
 
 /* Handlers, one per exit reason (or family). Each either completes the
  * instruction (advance_rip), injects an event, or stops the guest. */
@@ -30,8 +38,18 @@ void handle_shadow_page_fault(struct vcpu *v); /* exit_pf.c (lab 2, mem=shadow) 
 void handle_invlpg(struct vcpu *v);
 
 /* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
- * instruction length is valid for the exits of instructions). */
-void advance_rip(struct vcpu *v);
+ * instruction length is valid for the exits of instructions). Inline: most
+ * exits end here. */
+static inline void advance_rip(struct vcpu *v)
+{
+    vmcs_write(VMCS_GUEST_RIP, v->rip + v->instruction_length);
+    /* STI and MOV SS block interrupts for one instruction only: the one just
+     * completed here. Leaving the blocking set would carry it further
+     * (SDM 25.4.2, interruptibility state bits 0 and 1). */
+    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+    if (blocking & BLOCKING_BY_STI_OR_MOV_SS)
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)BLOCKING_BY_STI_OR_MOV_SS);
+}
 
 /* End the guest's run with a power-off status, saying why on the console:
  * "hv: guest stopped: <why>" and the guest's state unless it powered off. */

@@ -25,25 +25,15 @@ struct exit_stats {
 
 extern struct exit_stats exit_stats;
 
-/* These two run on every VM exit, where every instruction is part of the
- * exit's cost: so they are inline. A reason out of range counts as 0. */
-static inline unsigned exit_stats_slot(uint32_t reason)
+/* Count one exit and remember it in the trace; returns where its cycles
+ * go. It runs on every VM exit, where every instruction is part of the
+ * exit's cost: so it is inline. A reason out of range counts as 0. */
+static inline uint64_t *exit_stats_record(uint32_t reason, uint64_t rip, uint64_t qualification)
 {
-    unsigned basic = reason & 0xFFFF;
-    return basic < EXIT_REASON_COUNT ? basic : 0;
-}
-
-/* Count one exit and remember it in the trace. */
-static inline void exit_stats_record(uint32_t reason, uint64_t rip, uint64_t qualification)
-{
-    exit_stats.count[exit_stats_slot(reason)]++;
+    unsigned basic = reason & 0xFFFF, slot = basic < EXIT_REASON_COUNT ? basic : 0;
+    exit_stats.count[slot]++;
     exit_stats.trace[exit_stats.total++ % EXIT_TRACE_SIZE] = (struct exit_record){ reason, rip, qualification };
-}
-
-/* Add the cycles the last exit took in the hypervisor. */
-static inline void exit_stats_add_cycles(uint32_t reason, uint64_t cycles)
-{
-    exit_stats.cycles[exit_stats_slot(reason)] += cycles;
+    return &exit_stats.cycles[slot];
 }
 
 /* "hv: exits ..." table, one line per reason seen. */

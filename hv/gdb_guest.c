@@ -313,6 +313,12 @@ bool gdb_guest_exit(struct vcpu *v)
  * exits too (HLT exiting is on). Either way nothing else ran; the two
  * bytes and RIP are put back.
  */
+static bool stop_at_first_exit(struct vcpu *v)
+{
+    (void)v;
+    return false;
+}
+
 static void mtf_self_test(struct vcpu *v)
 {
     if (!vmx_ctl_supported(hv_vmx_caps.procbased, PROC_MONITOR_TRAP_FLAG)) {
@@ -327,7 +333,7 @@ static void mtf_self_test(struct vcpu *v)
     code[0] = 0x90;   /* NOP */
     code[1] = 0xF4;   /* HLT */
     set_proc_control(PROC_MONITOR_TRAP_FLAG, true);
-    int status = vmx_enter(v);
+    int status = vmx_run(v, stop_at_first_exit);
     set_proc_control(PROC_MONITOR_TRAP_FLAG, false);
     code[0] = saved[0];
     code[1] = saved[1];
@@ -335,7 +341,6 @@ static void mtf_self_test(struct vcpu *v)
         printf("hv: gdb: monitor trap flag self-test: the VM entry failed; single steps use RFLAGS.TF\n");
         return;
     }
-    v->launched = 1;
     unsigned reason = (unsigned)vmcs_read(VMCS_EXIT_REASON) & 0xFFFF;
     vmcs_write(VMCS_GUEST_RIP, entry);
     vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);

@@ -163,8 +163,12 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     vcpu.guest = &guest;
     vmcs_create(&vcpu, &hv_vmx_caps);
     vmcs_setup(&vcpu, &hv_vmx_caps);
-    if (breakage)
+    if (breakage && !options.vmcs_break_at)
         vmcs_break_current(breakage);
+    else if (breakage)
+        vcpu_break_at_exit(breakage, options.vmcs_break_at);
+    else if (options.vmcs_break_at)
+        panic("vmcs_break_at=%u needs vmcs_break=NAME: which rule to break", options.vmcs_break_at);
     if (options.vmcheck)
         entry_report(&hv_vmx_caps);
 

@@ -49,6 +49,8 @@ static const struct option_desc option_table[] = {
       KIND_CHOICE, fault_choices, 0, 0, FIELD(fault) },
     { "vmcs_break", "break one VM-entry rule on purpose, to see the VM-entry checker at work",
       KIND_NAME, NULL, 0, 0, FIELD(vmcs_break) },
+    { "vmcs_break_at", "with vmcs_break: break the VMCS at this VM exit, so that a VMRESUME fails (0: before VMLAUNCH)",
+      KIND_NUMBER, NULL, 0, 1000000, FIELD(vmcs_break_at) },
     { "vmcheck", "1: run the VM-entry checker on the VMCS before the first VM entry",
       KIND_NUMBER, NULL, 0, 1, FIELD(vmcheck) },
     { "gdb", "the GDB stub on COM2: off, or debugging the hypervisor (hv) or its guest (guest)",
@@ -59,7 +61,7 @@ static const struct option_desc option_table[] = {
 
 static const struct hv_options defaults = {
     .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
-    .vmcs_break = "", .vmcheck = 0, .gdb = GDB_OFF,
+    .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)

@@ -28,7 +28,6 @@ struct vcpu {
     uint64_t exit_qualification;
     uint64_t rip;               /* guest RIP of the exiting instruction */
     uint32_t instruction_length;
-    uint64_t exit_tsc;          /* TSC when the exit reached C code */
 
     uint64_t vmcs_pa;
     struct guest *guest;
@@ -42,7 +41,9 @@ struct vcpu {
 #define VCPU_LAUNCHED (15 * 8)
 _Static_assert(__builtin_offsetof(struct vcpu, launched) == VCPU_LAUNCHED, "vmx_entry.S offsets");
 
-/* Enter the guest (VMLAUNCH the first time, VMRESUME after) and return at the
- * next VM exit with the guest's GPRs saved in v->regs: 0. If the entry
- * instruction itself fails, return VMX_FAIL_INVALID or VMX_FAIL_VALID. */
-int vmx_enter(struct vcpu *v);
+/* Enter the guest (VMLAUNCH the first time, VMRESUME after) and run it: at
+ * every VM exit, with the guest's GPRs saved in v->regs, call on_exit(v),
+ * and resume the guest while it returns true. Returns 0 once it returns
+ * false; VMX_FAIL_INVALID or VMX_FAIL_VALID if an entry instruction fails
+ * (vmx_entry.S). */
+int vmx_run(struct vcpu *v, bool (*on_exit)(struct vcpu *v));

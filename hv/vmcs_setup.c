@@ -155,7 +155,7 @@ static void setup_host_state(void)
     if (exit & EXIT_LOAD_IA32_PAT)
         vmcs_write(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 
-    /* A VM exit resumes at vmx_exit; HOST_RSP is written by vmx_enter. */
+    /* A VM exit resumes at vmx_exit; HOST_RSP is written by vmx_run. */
     vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit);
 }
 /* LAB 1 END */

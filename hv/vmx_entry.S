@@ -2,37 +2,34 @@
  * vmx_entry.S: the one place where the CPU passes between the hypervisor and
  * the guest (64-bit, VMX root operation).
  *
- * vmx_enter(vcpu) saves the hypervisor's callee-saved registers, records the
- * stack pointer as the VMCS's HOST_RSP, loads the guest's GPRs and executes
- * VMLAUNCH or VMRESUME. The guest then runs until a VM exit, which loads the
- * host state from the VMCS (SDM vol. 3, 28.5 "Loading Host State"): RIP =
- * vmx_exit (HOST_RIP), RSP = the value recorded here. vmx_exit saves the
- * guest's GPRs and returns 0 from vmx_enter, as if the call had just
- * finished. So the exit loop in exit.c is an ordinary C loop:
+ * vmx_run(vcpu, on_exit) saves the hypervisor's callee-saved registers,
+ * records the stack pointer as the VMCS's HOST_RSP, loads the guest's GPRs
+ * and executes VMLAUNCH. The guest then runs until a VM exit, which loads the
+ * host state from the VMCS (SDM vol. 3, 28.5 "Loading Host State"):
+ * RIP = vmx_exit (HOST_RIP), RSP = the value recorded here. vmx_exit saves
+ * the guest's GPRs in vcpu->regs and calls on_exit(vcpu), the C handler.
+ * It returns true to go on: vmx_exit loads the GPRs back and VMRESUMEs.
+ * It returns false when the guest has stopped: vmx_run returns 0.
  *
- *     for (;;) { vmx_enter(v); handle_exit(v); }
+ *     vcpu_run (C) -> vmx_run -> VMLAUNCH -> guest ... VM exit
+ *        -> vmx_exit -> on_exit (C) -> VMRESUME -> guest ... VM exit -> ...
+ *
+ * The hypervisor's stack holds, from HOST_RSP up: the vcpu pointer, the
+ * handler, padding, then the callee-saved registers and vmx_run's return
+ * address. Nothing else is on it between exits, so every exit finds it so.
  */
 #define VMCS_HOST_RSP 0x6C14
 #define VMX_FAIL_INVALID 1
 #define VMX_FAIL_VALID 2
 #define REG(n) (n * 8)
-#define LAUNCHED (15 * 8)
+#define VCPU 0                      /* HOST_RSP + 0: the vcpu */
+#define ON_EXIT 8                   /* HOST_RSP + 8: the C handler */
+#define FRAME 64                    /* HOST_RSP + 64: the caller's saved rbp,
+                                       then vmx_run's return address */
+#define LAUNCHED (15 * 8)           /* vcpu->launched (vcpu.h) */
 
-    .text
-    .globl vmx_enter
-vmx_enter:
-    push %rbp
-    push %rbx
-    push %r12
-    push %r13
-    push %r14
-    push %r15
-    push %rdi                       /* the vcpu: vmx_exit finds it at 8(%rsp) */
-
-    mov $VMCS_HOST_RSP, %rax        /* the exit lands on this very stack */
-    vmwrite %rsp, %rax
-
-    cmpb $0, LAUNCHED(%rdi)         /* flags survive the movs below */
+/* Load the guest's GPRs from the vcpu in %rdi: %rdi itself last. */
+.macro load_guest_gprs
     mov REG(0)(%rdi), %rax
     mov REG(1)(%rdi), %rcx
     mov REG(2)(%rdi), %rdx
@@ -47,23 +44,56 @@ vmx_enter:
     mov REG(12)(%rdi), %r13
     mov REG(13)(%rdi), %r14
     mov REG(14)(%rdi), %r15
-    mov REG(6)(%rdi), %rdi          /* last: it held the vcpu pointer */
+    mov REG(6)(%rdi), %rdi
+.endm
+
+    .text
+    .globl vmx_run
+vmx_run:
+    push %rbp
+    push %rbx
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    push %rax                       /* padding: HOST_RSP is 16-byte aligned, */
+    push %rsi                       /* so the call in vmx_exit meets the ABI */
+    push %rdi
+
+    mov $VMCS_HOST_RSP, %rax        /* every exit lands on this very stack */
+    vmwrite %rsp, %rax
+    cmpb $0, LAUNCHED(%rdi)         /* flags survive the movs below */
+    load_guest_gprs
     jne 1f
-    vmlaunch
-    jmp 2f
-1:  vmresume
+    vmlaunch                        /* a clear VMCS (SDM 31.3, VMLAUNCH) */
+    jmp entry_failed
+1:  vmresume                        /* launched by an earlier vmx_run */
     /* Only a failed VMLAUNCH/VMRESUME gets here (SDM 31.3): CF=1 means
      * VMfailInvalid, ZF=1 VMfailValid (see the VM-instruction error field). */
-2:  mov $VMX_FAIL_VALID, %eax
-    jnc 3f
+entry_failed:
+    mov $VMX_FAIL_VALID, %eax
+    jnc return
     mov $VMX_FAIL_INVALID, %eax
-3:  pop %rdi
-    jmp restore_host
+    jmp return
 
+    /* For gdb's backtraces, vmx_exit unwinds as the vmx_run call that set
+     * its stack up: the caller's registers and return address are where
+     * vmx_run pushed them (DWARF call frame information, no code). */
+    .cfi_sections .debug_frame
     .globl vmx_exit
 vmx_exit:
+    .cfi_startproc simple
+    .cfi_def_cfa %rsp, FRAME + 16
+    .cfi_offset %rip, -8
+    .cfi_offset %rbp, -16
+    .cfi_offset %rbx, -24
+    .cfi_offset %r12, -32
+    .cfi_offset %r13, -40
+    .cfi_offset %r14, -48
+    .cfi_offset %r15, -56
     push %rdi                       /* free a register for the vcpu pointer */
-    mov 8(%rsp), %rdi
+    .cfi_adjust_cfa_offset 8
+    mov VCPU+8(%rsp), %rdi
     mov %rax, REG(0)(%rdi)
     mov %rcx, REG(1)(%rdi)
     mov %rdx, REG(2)(%rdi)
@@ -78,12 +108,23 @@ vmx_exit:
     mov %r13, REG(12)(%rdi)
     mov %r14, REG(13)(%rdi)
     mov %r15, REG(14)(%rdi)
-    pop %rax                        /* the guest's rdi */
-    mov %rax, REG(6)(%rdi)
-    pop %rdi
-    xor %eax, %eax                  /* vmx_enter returns 0: an exit */
+    pop REG(6)(%rdi)                /* the guest's rdi */
+    .cfi_adjust_cfa_offset -8
+    movb $1, LAUNCHED(%rdi)         /* an exit: the VMCS is launched, resume it */
+    lea FRAME(%rsp), %rbp           /* backtraces go on into vmx_run's caller */
+    call *ON_EXIT(%rsp)             /* on_exit(vcpu): handle this exit */
+    test %al, %al
+    jz stopped
+    mov VCPU(%rsp), %rdi
+    load_guest_gprs
+    vmresume
+    jmp entry_failed
+    .cfi_endproc
 
-restore_host:
+stopped:
+    xor %eax, %eax                  /* vmx_run returns 0: the guest stopped */
+return:
+    add $24, %rsp                   /* the vcpu, the handler, the padding */
     pop %r15
     pop %r14
     pop %r13

@@ -146,6 +146,9 @@ def handler_cases():
              must=[r"^hv: unhandled VM exit: reason 13 \(INVD\), qualification 0x0, at guest rip 0x[0-9a-f]+$",
                    r"^hv: guest eax=[0-9a-f]{8} ebx=",
                    r"^PANIC hv: no handler for VM exit reason 13 \(INVD\): add one to handle_exit in hv/exit.c$",
+                   # the backtrace goes from the handler through the stub to vcpu_run
+                   r"^  #0 0x[0-9a-f]+ <on_exit\+0x[0-9a-f]+>\n  #1 0x[0-9a-f]+ <vmx_exit\+0x[0-9a-f]+>\n"
+                   r"  #2 0x[0-9a-f]+ <vcpu_run\+0x[0-9a-f]+>\n  #3 0x[0-9a-f]+ <hv_main\+",
                    r"^hv:   #\d+ INVD \(13\) rip=0x[0-9a-f]+"],
              must_not=[r"^badguest: FAIL"], timeout=TIMEOUT),
         # HLT with IF=0: stopped, at the HLT's own address.

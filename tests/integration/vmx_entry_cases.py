@@ -17,7 +17,7 @@ table has one source.
 import os
 import re
 
-from harness import FAIL, GUEST, HV, PANIC, ROOT, Case
+from harness import FAIL, GUEST, HV, MBINFO, PANIC, ROOT, Case
 
 BREAKS_C = os.path.join(ROOT, "hv", "vmcs_breaks.c")
 BREAK_LINE = re.compile(r'BREAK\("([a-z0-9-]+)",\s*"(27\.[0-9.]+)"')
@@ -66,7 +66,32 @@ def vmx_entry_cases():
                           ["--emu", "bochs", "--module", GUEST, HV, "--", "vmcs_break=" + name],
                           PANIC, must=must, must_not=[r"^POWEROFF 0$"],
                           runner_must=[r"^hvrun:\s+bochs: .*%s" % bochs_reason(section)]))
-    return cases
+    return cases + vmresume_cases()
+
+
+def vmresume_cases():
+    """The same breakages made while handling a later VM exit
+    (vmcs_break_at=N): now VMRESUME is the entry that fails, on its way back
+    from vmx_exit (hv/vmx_entry.S), and the report is as precise."""
+    return [
+        Case("vmx-resume-fails-host-state", ["--module", MBINFO, HV, "--", "vmcs_break=host-tr-null",
+                                              "vmcs_break_at=5"], PANIC,
+             must=[r"^hv: vmcs_break=host-tr-null: ",
+                   r"^hv: VMRESUME failed: VM-instruction error 8 \(VM entry with invalid host-state field",
+                   r"^hv: VM-entry check: SDM 27\.2\.3 .*\[HOST_TR_SELECTOR=0x0\]",
+                   r"^PANIC hv: VM entry failed: the VM-entry checker found 1 broken rule above",
+                   r"^hv: the last 5 VM exits, oldest first:"],
+             runner_must=[r"^hvrun:\s+bochs: .*VMFAIL: VMCS invalid host TR selector"]),
+        Case("vmx-resume-fails-guest-state", ["--module", MBINFO, HV, "--", "vmcs_break=guest-cs-type",
+                                               "vmcs_break_at=3"], PANIC,
+             must=[r"^hv: VM entry failed: exit reason 33 \(VM-entry failure: invalid guest state\)",
+                   r"^hv: VM-entry check: SDM 27\.3\.1\.2 ",
+                   r"^PANIC hv: VM entry failed: the VM-entry checker found 1 broken rule above",
+                   r"^hv:   #3 VM-entry failure: invalid guest state \(33, VM-entry failure\)"],
+             runner_must=[r"^hvrun:\s+bochs: .*VMEXIT: Guest State Checks Failed"]),
+        Case("vmx-resume-break-needs-a-name", ["--module", MBINFO, HV, "--", "vmcs_break_at=3"], PANIC,
+             must=[r"^PANIC hv: vmcs_break_at=3 needs vmcs_break=NAME"]),
+    ]
 
 
 if __name__ == "__main__":
