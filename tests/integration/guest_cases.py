@@ -11,14 +11,16 @@ and the kernel ends with "guestos: tests done: N passed, M failed" and
 POWEROFF 0 (all passed) or 1.
 """
 import os
+import re
 
-from harness import BUILD, GUEST, HV, OK, FAIL, PANIC, Case
+from harness import BUILD, GUEST, HV, OK, FAIL, PANIC, TIMEOUT, Case
 
 USER = os.path.join(BUILD, "guestos", "user")
 TESTS = ["badptr", "cow", "divzero", "fairness", "forkwait", "pfstress", "privileged", "ptstress", "sbrk", "segfault",
          "syscall", "timer", "virtcheck"]
 BENCHES = ["compute", "ctxswitch", "forkwait", "ipc", "null", "pagefault"]
 HELPERS = ["helper_hello"]
+INPUT = ["input_echo"]   # reads the console: test=all leaves it out
 # What each robustness test's bad children must be killed for.
 KILLS = {
     "badptr": [r"bad pointer 0xc0100000 passed to write", r"bad pointer 0x00000010 passed to write",
@@ -36,7 +38,7 @@ KILLS = {
 def modules():
     """Every user program, as a --module (the kernel finds them by name)."""
     argv = []
-    for name in TESTS + HELPERS + ["bench_" + b for b in BENCHES]:
+    for name in TESTS + HELPERS + INPUT + ["bench_" + b for b in BENCHES]:
         argv += ["--module", os.path.join(USER, name + ".elf")]
     return argv
 
@@ -60,7 +62,7 @@ def verdicts(tests, passed, failed):
 
 def all_tests_case(name, emu, boot, timeout):
     return Case(name, route(emu, boot) + ["test=all"], OK, must=verdicts(TESTS, len(TESTS), 0),
-                must_not=[r"^TEST .*FAIL", r"^PANIC"], timeout=timeout)
+                must_not=[r"^TEST .*FAIL", r"^PANIC", r"^INPUT ready"], timeout=timeout)
 
 
 def killed_case(test):
@@ -102,6 +104,24 @@ def hv_killed_case(mem="ept"):
                 must_not=[r"FAIL", r"^PANIC", r"^hv: guest eax="])
 
 
+TYPED = "typed by hvrun, 42 keys: [ok] {x} 'q' \\ /end"
+
+
+def input_cases():
+    """Console input, natively: the runner types a line (hvrun --input) when
+    the guest asks with "INPUT ready", the UART's interrupt (IRQ 4) carries
+    it into the kernel, and input_echo prints exactly that line back."""
+    echoed = r"^input_echo: '%s' \(%d bytes in \d+ reads\)$" % (re.escape(TYPED), len(TYPED))
+    cases = [Case("guest-input-" + emu + "-" + boot, ["--input", TYPED] + route(emu, boot) + ["test=input_echo"],
+                  OK, must=[r"^INPUT ready$", echoed] + verdicts(INPUT, 1, 0), must_not=[r"FAIL", r"^PANIC"])
+             for emu, boot in (("qemu", "kernel"), ("bochs", "fast"))]
+    # Nothing is typed unless asked for: the guest waits, and the run times out.
+    cases.append(Case("guest-input-none-waits", route("qemu", "kernel") + ["test=input_echo"], TIMEOUT,
+                      must=[r"^INPUT ready$"], must_not=[r"^input_echo: ", r"^TEST input_echo"],
+                      timeout=5))
+    return cases
+
+
 def bench_case():
     must = [r"^BENCH %s cycles=\d+ iterations=\d+$" % b for b in BENCHES]
     return Case("guest-bench-bochs-fast", route("bochs", "fast") + ["bench=all"], OK,
@@ -135,4 +155,4 @@ def guest_cases():
         hv_all_tests_case("shadow", cpu="core2_penryn_t9600"),
         hv_killed_case("shadow"),
     ]
-    return cases + [killed_case(t) for t in sorted(KILLS)]
+    return cases + [killed_case(t) for t in sorted(KILLS)] + input_cases()

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from . import console, emulators, gdbrelay, images, outcome
+from . import console, emulators, gdbrelay, images, outcome, typist
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -70,6 +70,8 @@ def parse_args(argv):
     p.add_argument("--mem", type=int, default=256, help="machine memory in MiB (default 256)")
     p.add_argument("--cpu", default="tigerlake", help="Bochs CPU model (default tigerlake)")
     p.add_argument("--log", help="also write the console to this file")
+    p.add_argument("--input", metavar="TEXT",
+                   help="type TEXT and Enter into COM1 once the machine prints the line 'INPUT ready'")
     p.add_argument("--json", help="write the outcome as JSON to this file")
     p.add_argument("--quiet", action="store_true", help="do not copy the console to the terminal")
     p.add_argument("--keep", action="store_true", help="keep the run's directory (image, config, logs)")
@@ -188,23 +190,23 @@ def kernel_args(a):
     return " ".join(args)
 
 
-def emulator_command(a, run, modules):
+def emulator_command(a, run, modules, console_tty):
     args = kernel_args(a)
     port = a.gdb_port
     accel = "kvm" if a.emu == "qemu-kvm" else "tcg"
     if a.boot == "kernel":
         kernel, specs = images.stage_direct(run, a.kernel, modules)
-        return emulators.qemu_direct_kernel(run, kernel, args, specs, a.mem, accel, port)
+        return emulators.qemu_direct_kernel(run, kernel, args, specs, a.mem, accel, port, console_tty)
     if a.boot == "grub":
         image, media = images.build_grub(run, a.kernel, args, modules), "cdrom"
     else:
         image, media = images.build_fast(run, a.loader_dir, a.kernel, args, modules), "disk"
     if a.emu == "bochs":
         return emulators.bochs_config(run, media, image, a.mem, a.cpu, port and a.com2_port,
-                                      a.bochs_debug)
+                                      a.bochs_debug, console_tty)
     if media == "disk":
-        return emulators.qemu_disk(run, image, a.mem, accel, port)
-    return emulators.qemu_cdrom(run, image, a.mem, accel, port)
+        return emulators.qemu_disk(run, image, a.mem, accel, port, console_tty)
+    return emulators.qemu_cdrom(run, image, a.mem, accel, port, console_tty)
 
 
 def stop(proc):
@@ -254,7 +256,16 @@ def run(a, modules, run_dir, log):
 
 
 def run_once(a, modules, run_dir, log):
-    cmd = emulator_command(a, run_dir, modules)
+    keyboard = typist.Typist(run_dir, a.input) if a.input is not None else None
+    try:
+        return run_emulator(a, modules, run_dir, log, keyboard)
+    finally:
+        if keyboard:
+            keyboard.stop()
+
+
+def run_emulator(a, modules, run_dir, log, keyboard):
+    cmd = emulator_command(a, run_dir, modules, keyboard and keyboard.path)
     relay = None
     if a.gdb_port:
         if a.emu == "bochs":

@@ -62,10 +62,11 @@ def require(command, package):
         raise EmulatorError("%s not found: run `make deps` (Debian package %s)" % (command, package))
 
 
-def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symbols=None):
+def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symbols=None, console_tty=None):
     """Write bochsrc and the debugger's rc file; return the command line.
     gdb_port: COM2 becomes a TCP server on localhost:gdb_port, where gdb
-    talks to the hypervisor's own stub (hv/gdb_stub.c)."""
+    talks to the hypervisor's own stub (hv/gdb_stub.c). console_tty: COM1 is
+    this terminal (typist.py) rather than the file console.out."""
     require("bochs", "bochs")
     for f, pkg in ((BOCHS_BIOS, "bochsbios"), (VGA_BIOS, "vgabios")):
         if not os.path.exists(f):
@@ -89,6 +90,7 @@ def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symb
         "boot: %s" % boot_media,
         # Debian's build has no 'nogui' display; rfb without a client works.
         'display_library: rfb, options="timeout=0"',
+        "com1: enabled=1, mode=term, dev=%s" % console_tty if console_tty else
         "com1: enabled=1, mode=file, dev=%s" % os.path.join(run, "console.out"),
     ] + ([
         # Bochs waits for the client (gdb) here before the machine starts.
@@ -121,15 +123,18 @@ def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symb
     return ([] if gdb_port else private_network()) + ["bochs", "-q", "-f", conf, "-rc", rc]
 
 
-def qemu_common(run, mem_mib, accel, gdb_port=None):
+def qemu_common(run, mem_mib, accel, gdb_port=None, console_tty=None):
     """gdb_port: QEMU's own gdbstub on localhost:gdb_port, the CPU stopped
-    before the first instruction (-S) until gdb says continue."""
+    before the first instruction (-S) until gdb says continue. console_tty:
+    COM1 is this terminal (typist.py) rather than the file console.out."""
     require("qemu-system-x86_64", "qemu-system-x86")
     gdb = ["-S", "-gdb", "tcp:localhost:%d" % gdb_port] if gdb_port else []
+    com1 = (["-chardev", "tty,id=com1,path=" + console_tty, "-serial", "chardev:com1"] if console_tty
+            else ["-serial", "file:" + os.path.join(run, "console.out")])
     return [
         "qemu-system-x86_64", "-accel", accel, "-m", str(mem_mib),
         "-display", "none", "-monitor", "none", "-parallel", "none",
-        "-serial", "file:" + os.path.join(run, "console.out"),
+    ] + com1 + [
         # Port 0xF4 powers off (lib/poweroff.c); a triple fault stops QEMU
         # instead of rebooting, and its log names it.
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -137,19 +142,20 @@ def qemu_common(run, mem_mib, accel, gdb_port=None):
     ] + (["-cpu", "host"] if accel == "kvm" else []) + gdb
 
 
-def qemu_disk(run, image, mem_mib, accel, gdb_port=None):
-    return qemu_common(run, mem_mib, accel, gdb_port) + ["-drive", "file=%s,format=raw,if=ide" % image]
+def qemu_disk(run, image, mem_mib, accel, gdb_port=None, console_tty=None):
+    return qemu_common(run, mem_mib, accel, gdb_port, console_tty) + [
+        "-drive", "file=%s,format=raw,if=ide" % image]
 
 
-def qemu_cdrom(run, image, mem_mib, accel, gdb_port=None):
-    return qemu_common(run, mem_mib, accel, gdb_port) + ["-cdrom", image, "-boot", "d"]
+def qemu_cdrom(run, image, mem_mib, accel, gdb_port=None, console_tty=None):
+    return qemu_common(run, mem_mib, accel, gdb_port, console_tty) + ["-cdrom", image, "-boot", "d"]
 
 
-def qemu_direct_kernel(run, kernel, cmdline, modules, mem_mib, accel, gdb_port=None):
+def qemu_direct_kernel(run, kernel, cmdline, modules, mem_mib, accel, gdb_port=None, console_tty=None):
     """QEMU's own Multiboot loader (-kernel). QEMU passes "<kernel path> <append>"
     as the command line and each -initrd entry ("<file> <args>") as a module
     string; commas separate entries, so a comma inside one is doubled."""
-    cmd = qemu_common(run, mem_mib, accel, gdb_port) + ["-kernel", kernel, "-append", cmdline]
+    cmd = qemu_common(run, mem_mib, accel, gdb_port, console_tty) + ["-kernel", kernel, "-append", cmdline]
     if modules:
         cmd += ["-initrd", ",".join(spec.replace(",", ",,") for spec in modules)]
     return cmd
