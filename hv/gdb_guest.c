@@ -265,6 +265,8 @@ static bool on_debug(struct vcpu *v)
 bool gdb_guest_exit(struct vcpu *v)
 {
     unsigned reason = v->exit_reason & 0xFFFF;
+    if (!gdb_stub_connected() && gdb_stub_poll())
+        stop(GDB_SIGTRAP, false, true);       /* another gdb connected: it finds the guest stopped */
     if (!gdb_stub_connected()) {
         end_step();
         if (reason == EXIT_EXCEPTION_NMI) {   /* still intercepted: give them back */
@@ -296,8 +298,9 @@ bool gdb_guest_exit(struct vcpu *v)
      * again after the handler, with TF still set, and traps by itself. */
     if (stepping && !mtf_works && reason != EXIT_EXCEPTION_NMI)
         set_pending_single_step(true);
-    if (gdb_stub_poll())
-        stop(GDB_SIGINT, false, true);
+    int sig = gdb_stub_poll();
+    if (sig)
+        stop(sig, false, true);
     else if (gdb_break_on_exit(reason))
         stop(GDB_SIGTRAP, false, true);
     return false;

@@ -199,13 +199,17 @@ bool gdb_hv_trap(struct trap_frame *tf)
  * `monitor break-on-exit` stop here too. Never handles the exit itself. */
 bool gdb_hv_exit(struct vcpu *v)
 {
-    if (!gdb_stub_connected())
+    if (!gdb_stub_connected()) {
+        if (gdb_stub_poll())                  /* another gdb connected: stop for it */
+            gdb_hv_break(GDB_SIGTRAP);
         return false;
+    }
+    int sig;
     if (step_pending) {
         step_pending = false;
         gdb_hv_break(GDB_SIGTRAP);
-    } else if (gdb_stub_poll()) {
-        gdb_hv_break(GDB_SIGINT);
+    } else if ((sig = gdb_stub_poll())) {
+        gdb_hv_break(sig);
     } else if (gdb_break_on_exit(v->exit_reason & 0xFFFF)) {
         gdb_hv_break(GDB_SIGTRAP);
     }

@@ -47,6 +47,7 @@ static struct breakpoint breakpoints[MAX_BREAKPOINTS];
 static unsigned zeros;             /* consecutive zero bytes received */
 static bool gone;                  /* gdb detached or hung up: the stub is silent */
 static bool running;               /* gdb resumed the target and waits for a stop reply */
+static bool pending;               /* rx.buf holds a new gdb's first packet, not served yet */
 
 void gdb_stub_init(const struct gdb_target *t)
 {
@@ -402,6 +403,11 @@ enum gdb_resume gdb_stub_stop(int sig, bool swbreak)
     if (running)          /* gdb waits for this: answer its c or s */
         send_stop_reply(sig, swbreak);
     running = false;
+    if (pending) {        /* a gdb that connected while the target ran */
+        pending = false;
+        if (serve(rx.buf, sig, swbreak, &how))
+            return how;
+    }
     for (;;) {
         int c = gdb_uart_getc();
         if (c < 0)
@@ -427,27 +433,47 @@ enum gdb_resume gdb_stub_stop(int sig, bool swbreak)
     }
 }
 
-bool gdb_stub_poll(void)
+/* After a goodbye: a packet on COM2 is a new gdb's (`target remote` again),
+ * except the detach the runner sends for a gdb that had already detached. */
+static int poll_for_new_gdb(void)
+{
+    for (int n = 0; n < 16; n++) {   /* a bounded bite per safe point */
+        int c = gdb_uart_getc();
+        if (c < 0)
+            return 0;
+        if (gdb_rx_feed(&rx, (uint8_t)c) != GDB_RX_PACKET || rx.buf[0] == 'D')
+            continue;
+        gdb_uart_putc('+');
+        gone = false;
+        pending = true;
+        zeros = 0;
+        printf("hv: gdb: a debugger connected: the machine stops for it\n");
+        return GDB_SIGTRAP;
+    }
+    return 0;
+}
+
+int gdb_stub_poll(void)
 {
     if (gone)
-        return false;
+        return poll_for_new_gdb();
     for (int n = 0; n < 16; n++) {   /* a bounded bite per safe point */
         int c = gdb_uart_getc();
         if (c < 0 || hung_up(c))
-            return false;
+            return 0;
         switch (gdb_rx_feed(&rx, (uint8_t)c)) {
         case GDB_RX_INTERRUPT:
-            return true;
+            return GDB_SIGINT;
         case GDB_RX_PACKET:           /* gdb waits for a stop: only D makes sense now */
             gdb_uart_putc('+');
             if (rx.buf[0] == 'D') {
                 send_string("OK");
                 say_goodbye("gdb detached");
             }
-            return false;
+            return 0;
         default:
             break;
         }
     }
-    return false;
+    return 0;
 }

@@ -14,7 +14,8 @@
  * breakpoints are removed and the machine runs on. A UART cannot tell that
  * the other side hung up: the runner can (tools/runner/gdbrelay.py), and
  * sends the detach packet gdb would have sent. A stream of zero bytes, which
- * gdb never sends, also counts as a hang-up.
+ * gdb never sends, also counts as a hang-up. Another gdb may connect later
+ * (`target remote` again): the machine stops for it as for the first.
  */
 #pragma once
 #include <stdbool.h>
@@ -50,11 +51,13 @@ void gdb_stub_init(const struct gdb_target *target);
  * gdb has gone, returns GDB_RESUME_CONTINUE at once. */
 enum gdb_resume gdb_stub_stop(int sig, bool swbreak);
 
-/* While the target runs: read what gdb sent, without waiting. True if it
- * asked to stop (Ctrl-C). */
-bool gdb_stub_poll(void);
+/* While the target runs: read what gdb sent, without waiting. Returns the
+ * signal to stop with, or 0: GDB_SIGINT when gdb asked (Ctrl-C); after a
+ * gdb has gone, GDB_SIGTRAP when another one connects (its first packet is
+ * served as soon as the target stops). */
+int gdb_stub_poll(void);
 
-/* Is a gdb still there (not detached, not hung up)? */
+/* Is a gdb there now (not detached, not hung up)? */
 bool gdb_stub_connected(void);
 
 /* Is addr one of the stub's inserted breakpoints? */

@@ -167,6 +167,29 @@ def guest_killed(port):
     return out, expect_in_order(out, [r"^Breakpoint 1, handle_syscall", r"gdb killed"])
 
 
+def reconnect(arch, elf, where, first_ends):
+    """One gdb stops the machine and leaves (detaches, or is killed); a
+    second gdb connects to the running machine, which stops for it, and
+    breaks again. first_ends: "detach" or "kill"."""
+    def drive(port):
+        first = ["break " + where, "continue", "delete"]
+        if first_ends == "detach":
+            out1 = gdb_batch(port, arch, elf, first + ["detach"])
+        else:
+            out1 = gdb_batch(port, arch, elf, first + ["shell sleep 60"], kill_after=r"^Breakpoint 1, ")
+        out2 = gdb_batch(port, arch, elf, ["info registers " + ("eip" if arch == "i386" else "rip"),
+                                          "break " + where, "continue", "delete", "detach"])
+        text = out1 + "\n---- the second gdb ----\n" + out2
+        return text, expect_in_order(text, [
+            r"^Breakpoint 1, %s \(" % where,
+            r"Remote target\) detached" if first_ends == "detach" else r"gdb killed",
+            r"^---- the second gdb ----",
+            r"^[er]ip +0x[0-9a-f]+ ",                     # it found the machine stopped
+            r"^Breakpoint 1, %s \(" % where,
+            r"Remote target\) detached"])
+    return drive
+
+
 def packet(payload):
     return b"$%s#%02x" % (payload, sum(payload) % 256)
 
@@ -215,4 +238,6 @@ def gdb_cases():
             # stub must walk the guest's own tables (guest_cr3_view).
             GdbCase("gdb-guest-step-shadow", "guest", guest_step, ["mem=shadow"]),
             GdbCase("gdb-guest-killed", "guest", guest_killed),
+            GdbCase("gdb-guest-reconnect", "guest", reconnect("i386", GUEST, "handle_syscall", "detach")),
+            GdbCase("gdb-hv-reconnect-after-kill", "hv", reconnect("i386:x86-64", HV, "handle_io", "kill")),
             GdbCase("gdb-garbage", "guest", garbage)]
