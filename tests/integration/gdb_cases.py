@@ -194,41 +194,64 @@ def packet(payload):
     return b"$%s#%02x" % (payload, sum(payload) % 256)
 
 
-def garbage(port):
-    """Noise, a bad checksum, a non-hex checksum, an overlong packet, non-hex
-    arguments, a write with bad data: each gets '-' or an error, and
-    nothing reaches guest memory. Then the socket just closes."""
-    s = socket.create_connection(("localhost", port), timeout=30)
-    text, errors = "", []
+class Wire:
+    """gdb's side of the remote protocol by hand: send bytes, wait for a
+    reply matching a regex, keep a transcript and the errors."""
 
-    def exchange(data, want, what):
-        nonlocal text
-        s.sendall(data)
+    def __init__(self, port):
+        self.s = socket.create_connection(("localhost", port), timeout=30)
+        self.text, self.errors = "", []
+
+    def exchange(self, data, want, what):
+        self.s.sendall(data)
         got = b""
         deadline = time.monotonic() + 20
         while not re.search(want, got) and time.monotonic() < deadline:
             try:
-                chunk = s.recv(4096)
+                chunk = self.s.recv(4096)
             except socket.timeout:
                 break
             if not chunk:
                 break
             got += chunk
-        text += "%s: sent %r, got %r\n" % (what, data[:60], got[:200])
+        self.text += "%s: sent %r, got %r\n" % (what, data[:60], got[:200])
         if not re.search(want, got):
-            errors.append("%s: wanted /%s/, got %r" % (what, want.decode(), got[:100]))
+            self.errors.append("%s: wanted /%s/, got %r" % (what, want.decode(), got[:100]))
 
-    s.sendall(b"\x00\xffnoise\r\n+++---")
-    exchange(b"$g#00", rb"-", "bad checksum")
-    exchange(b"$g#zz", rb"-", "non-hex checksum")
-    exchange(b"$" + b"A" * 10000 + b"#00", rb"-", "overlong packet")
-    exchange(packet(b"mzz,qq"), rb"\+\$E01#", "non-hex address")
-    exchange(packet(b"M100000,4:zzzzzzzz"), rb"\+\$E01#", "non-hex data")
-    exchange(packet(b"m100000,4"), rb"\+\$[0-9a-f]{8}#", "a good read after all that")
-    exchange(packet(b"mffffffffffffffff,10"), rb"\+\$E14#", "an address outside the guest")
-    exchange(packet(b"qRcmd,7a7a"), rb"\$OK#", "an unknown monitor command")
-    s.close()
-    return text, errors
+    def close(self):
+        self.s.close()
+        return self.text, self.errors
+
+
+def garbage(port):
+    """Noise, a bad checksum, a non-hex checksum, an overlong packet, non-hex
+    arguments, a write with bad data: each gets '-' or an error, and
+    nothing reaches guest memory. Then the socket just closes."""
+    w = Wire(port)
+    w.s.sendall(b"\x00\xffnoise\r\n+++---")
+    w.exchange(b"$g#00", rb"-", "bad checksum")
+    w.exchange(b"$g#zz", rb"-", "non-hex checksum")
+    w.exchange(b"$" + b"A" * 10000 + b"#00", rb"-", "overlong packet")
+    w.exchange(packet(b"mzz,qq"), rb"\+\$E01#", "non-hex address")
+    w.exchange(packet(b"M100000,4:zzzzzzzz"), rb"\+\$E01#", "non-hex data")
+    w.exchange(packet(b"m100000,4"), rb"\+\$[0-9a-f]{8}#", "a good read after all that")
+    w.exchange(packet(b"mffffffffffffffff,10"), rb"\+\$E14#", "an address outside the guest")
+    w.exchange(packet(b"qRcmd,7a7a"), rb"\$OK#", "an unknown monitor command")
+    return w.close()
+
+
+def ctrl_c(port):
+    """Ctrl-C (the byte 0x03) while the machine runs stops it at the next
+    VM exit with SIGINT (stop reply T02); it then answers as usual, and a
+    detach lets it run on to its power-off. A stop reply other than T02
+    (a breakpoint's, say) or none fails the case."""
+    w = Wire(port)
+    w.exchange(packet(b"?"), rb"\$T05", "the first stop")
+    w.exchange(packet(b"c"), rb"\+", "continue")      # the whole run lasts well under a second:
+    w.exchange(b"\x03", rb"\$T02", "Ctrl-C")           # Ctrl-C at once
+    w.exchange(b"+" + packet(b"g"), rb"\$[0-9a-fx]{32,}#", "the registers, stopped")
+    w.exchange(b"+" + packet(b"D"), rb"\$OK#", "detach")
+    return w.close()
 
 
 def gdb_cases():
@@ -240,4 +263,6 @@ def gdb_cases():
             GdbCase("gdb-guest-killed", "guest", guest_killed),
             GdbCase("gdb-guest-reconnect", "guest", reconnect("i386", GUEST, "handle_syscall", "detach")),
             GdbCase("gdb-hv-reconnect-after-kill", "hv", reconnect("i386:x86-64", HV, "handle_io", "kill")),
-            GdbCase("gdb-garbage", "guest", garbage)]
+            GdbCase("gdb-garbage", "guest", garbage),
+            GdbCase("gdb-hv-ctrl-c", "hv", ctrl_c),
+            GdbCase("gdb-guest-ctrl-c", "guest", ctrl_c)]
