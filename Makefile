@@ -51,6 +51,8 @@ help:
 	@echo "  make bench        benchmarks; figures to the terminal and to RESULTS (JSON)"
 	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n): a table"
 	@echo "                    ending in Score: X/Y, Gradescope RESULTS (JSON) and JUNIT (XML)"
+	@echo "  make grade-class  grade a whole class: LAB=N SUBMISSIONS=dir (folders or archives, one per student);"
+	@echo "                    CLASS_OUT/scores.csv (default build/class), each student's results.json and logs"
 	@echo "  make gradescope   build/gradescope/autograder.zip (LAB=N: graded on lab N's student tree)"
 	@echo "  make skeleton     LAB=N DEST=DIR: write the student tree for lab N"
 	@echo "  make check-labs   prove every lab's skeleton builds, passes earlier labs, fails its own tests"

@@ -98,20 +98,26 @@ def add_text(z, arcname, text, mode=0o644):
     z.writestr(info, text)
 
 
+def grading_source(root, dest, lab):
+    """Write the tree a class's submissions for lab N are graded on: the
+    student tree of lab N with the reference's tests of labs 1..N, hidden
+    ones included (the skeleton keeps only the visible ones). Returns its
+    files."""
+    import skeleton
+    skeleton.make_skeleton(root, dest, lab)
+    for n in range(1, lab + 1):
+        ref = os.path.join(root, "labs", "lab%d" % n, "tests.toml")
+        if os.path.exists(ref):
+            os.makedirs(os.path.join(dest, "labs", "lab%d" % n), exist_ok=True)
+            shutil.copy2(ref, os.path.join(dest, "labs", "lab%d" % n, "tests.toml"))
+    return sorted(os.path.relpath(os.path.join(d, f), dest) for d, _, names in os.walk(dest) for f in names)
+
+
 def pack(lab, out, root=ROOT):
     with tempfile.TemporaryDirectory(prefix="hvlab-pack-") as tmp:
         if lab:
-            import skeleton
             base = os.path.join(tmp, "source")
-            skeleton.make_skeleton(root, base, lab)
-            # The skeleton keeps only visible tests; the grader needs them all.
-            for n in range(1, lab + 1):
-                ref = os.path.join(root, "labs", "lab%d" % n, "tests.toml")
-                if os.path.exists(ref):
-                    os.makedirs(os.path.join(base, "labs", "lab%d" % n), exist_ok=True)
-                    shutil.copy2(ref, os.path.join(base, "labs", "lab%d" % n, "tests.toml"))
-            files = sorted(os.path.relpath(os.path.join(d, f), base)
-                           for d, _, names in os.walk(base) for f in names)
+            files = grading_source(root, base, lab)
         else:
             base, files = root, source_files(root)
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
@@ -168,41 +174,55 @@ def fallback_results(path, message):
         f.write("\n")
 
 
-def run(ag_root, extra):
-    source = os.path.join(ag_root, "source")
-    results_dir = os.path.join(ag_root, "results")
+def grade_submission(source, submission, results_dir, lab, extra, say=print, output=None):
+    """Grade one submission: a fresh copy of source, the submission's files
+    over it, grade.py. results.json, junit.xml and logs/ go to results_dir;
+    whatever fails, results.json is written. grade.py prints to output (a
+    file; default: this process's own). Returns grade.py's status (0 all
+    points, 1 points missing) or 2 and more when grading failed."""
     results = os.path.join(results_dir, "results.json")
     os.makedirs(results_dir, exist_ok=True)
+    if os.path.exists(results):
+        os.remove(results)
+    work = tempfile.mkdtemp(prefix="hvlab-submission-")
+    try:
+        try:
+            shutil.copytree(source, work, dirs_exist_ok=True, symlinks=True,
+                            ignore=shutil.ignore_patterns(*SKIPPED))
+            copied, refused = overlay(submission_root(submission, work), work)
+        except OSError as e:
+            fallback_results(results, "copying the submission failed: %s" % e)
+            return 3
+        say("autograder: %d files from the submission%s" % (len(copied), ", lab %d" % lab if lab else ""))
+        if refused:
+            say("autograder: ignored %d files that the kit provides (%s%s)"
+                % (len(refused), ", ".join(refused[:8]), ", ..." if len(refused) > 8 else ""))
+        argv = [sys.executable, os.path.join(work, "grading", "grade.py"), "--root", work,
+                "--results", results, "--junit", os.path.join(results_dir, "junit.xml"),
+                "--logs", os.path.join(results_dir, "logs"), "--show-hidden", "--color", "never"]
+        if lab:
+            argv += ["--lab", str(lab)]
+        argv += extra
+        say("autograder: " + shlex.join(argv))
+        status = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=output,
+                                stderr=subprocess.STDOUT if output else None).returncode
+        if not os.path.exists(results):
+            fallback_results(results, "the grader stopped with status %d and wrote no results" % status)
+            return max(status, 2)
+        return status
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(ag_root, extra):
+    source = os.path.join(ag_root, "source")
     try:
         with open(os.path.join(source, CONFIG)) as f:
             lab = json.load(f).get("lab")
     except (OSError, ValueError):
         lab = None
-    work = tempfile.mkdtemp(prefix="hvlab-submission-")
-    try:
-        shutil.copytree(source, work, dirs_exist_ok=True, symlinks=True,
-                        ignore=shutil.ignore_patterns(*SKIPPED))
-        copied, refused = overlay(submission_root(os.path.join(ag_root, "submission"), work), work)
-    except OSError as e:
-        fallback_results(results, "copying the submission failed: %s" % e)
-        return 1
-    print("autograder: %d files from the submission%s" % (len(copied), ", lab %d" % lab if lab else ""))
-    if refused:
-        print("autograder: ignored %d files that the kit provides (%s%s)"
-              % (len(refused), ", ".join(refused[:8]), ", ..." if len(refused) > 8 else ""))
-    argv = [sys.executable, os.path.join(work, "grading", "grade.py"), "--root", work,
-            "--results", results, "--junit", os.path.join(results_dir, "junit.xml"),
-            "--logs", os.path.join(results_dir, "logs"), "--show-hidden", "--color", "never"]
-    if lab:
-        argv += ["--lab", str(lab)]
-    argv += extra
-    print("autograder: " + shlex.join(argv), flush=True)
-    if os.path.exists(results):
-        os.remove(results)
-    status = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
-    if not os.path.exists(results):
-        fallback_results(results, "the grader stopped with status %d and wrote no results" % status)
-    shutil.rmtree(work, ignore_errors=True)
+    status = grade_submission(source, os.path.join(ag_root, "submission"), os.path.join(ag_root, "results"),
+                              lab, extra, say=lambda line: print(line, flush=True))
     # Missing points are a grade, not an autograder failure.
     return 0 if status in (0, 1) else status
 

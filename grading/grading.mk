@@ -4,6 +4,8 @@
 #         RESULTS=file   Gradescope results.json (default build/grade/results.json)
 #         JUNIT=file     JUnit XML (default build/grade/junit.xml)
 #         GRADE_ARGS=... more grade.py options (--timeout S, --show-hidden, --no-build ...)
+#   make grade-class LAB=N SUBMISSIONS=dir [CLASS_OUT=dir]   grade every student's
+#         submission (folders or archives) for lab N: CLASS_OUT/scores.csv (default build/class)
 #   make gradescope [LAB=N]   build/gradescope/autograder.zip
 #   make handin               build/handin-<user>-<date>.tar.gz of HEAD
 
@@ -20,6 +22,16 @@ GRADE_RESULTS = $(if $(filter command line environment environment override,$(or
 grade: deps-run
 	@$(PYTHON) grading/grade.py $(if $(LAB),--lab $(LAB)) $(foreach t,$(TEST),--test $(t)) \
 		$(if $(JOBS),--jobs $(JOBS)) --results $(GRADE_RESULTS) --junit $(JUNIT) $(GRADE_ARGS)
+
+SUBMISSIONS ?=
+CLASS_OUT  ?= $(BUILD)/class
+
+.PHONY: grade-class
+grade-class: deps-run
+	@test -n "$(LAB)" -a -n "$(SUBMISSIONS)" || \
+		{ echo "make grade-class: say which lab and where the submissions are: make grade-class LAB=1 SUBMISSIONS=dir" >&2; exit 2; }
+	@$(PYTHON) grading/grade_class.py --lab $(LAB) --out $(CLASS_OUT) $(foreach t,$(TEST),--test $(t)) \
+		$(if $(JOBS),--jobs $(JOBS)) $(SUBMISSIONS)
 
 .PHONY: gradescope
 gradescope:

@@ -181,6 +181,11 @@ def strip_tests(toml_text, lab, max_lab):
     return "".join(kept)
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def tracked_files(root):
     try:
         out = subprocess.run(["git", "-C", root, "ls-files", "-z"], check=True,
@@ -202,13 +207,13 @@ def make_skeleton(root, dest, lab):
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         m = re.match(r"labs/lab(\d+)/tests\.toml$", rel)
         if m:
-            text = strip_tests(open(src).read(), int(m.group(1)), lab)
+            text = strip_tests(read_text(src), int(m.group(1)), lab)
             if text is not None:
                 with open(dst, "w") as f:
                     f.write(text)
             continue
         if rel.endswith(SOURCE_SUFFIXES):
-            text = open(src).read()
+            text = read_text(src)
             new, n = make_stubs(text, rel, lab)
             stubs += n
             if n:

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""grade_class.py: grade a whole class's submissions for one lab.
+
+    grading/grade_class.py --lab N SUBMISSIONS [--out DIR] [-j JOBS] [--test NAME ...]
+    make grade-class LAB=N SUBMISSIONS=DIR [OUT=DIR]
+
+SUBMISSIONS holds one entry per student, named for the student: a folder (a
+clone of the student's repository, an unpacked hand-in), or an archive
+(.zip, .tar.gz, .tgz, .tar: `make handin`'s, a GitHub download). Each is
+graded exactly as Gradescope grades it (gradescope.py): on the student tree
+of lab N with the reference's tests of labs 1..N, hidden ones included; the
+submission's files copied over it except the kit's own machinery. A file
+the submission leaves out is the skeleton's stub, which fails.
+
+Written to OUT (default build/class):
+    scores.csv                 a row per student: score, max, each test's points,
+                               and "graded" or why it could not be graded
+    <student>/results.json     Gradescope's format, with every test's full story
+    <student>/junit.xml, <student>/logs/, <student>/grade.txt (the grader's output)
+and a summary on the terminal: each student's score, the class's mean and
+median, and how many passed each test (where the class struggles).
+
+Archives are unpacked with care: absolute paths, "..", links and special
+files are refused, so a submission writes nowhere but its own folder. One
+submission that breaks anything (a corrupt archive, a build that fails, a
+hypervisor that hangs) gets its row with the reason; the others are graded
+all the same. Exit status: 0 when every submission was graded (missing
+points are grades), 1 when some could not be, 2 usage.
+"""
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import sys
+import tarfile
+import tempfile
+import zipfile
+
+GRADING = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(GRADING)
+sys.path.insert(0, GRADING)
+import gradescope  # noqa: E402
+
+ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip")
+
+
+class Unpackable(Exception):
+    """A submission archive that cannot be read."""
+
+
+def student_name(entry):
+    for ext in ARCHIVES:
+        if entry.endswith(ext):
+            return entry[:-len(ext)]
+    return entry
+
+
+def safe_member(name):
+    """The relative path an archive member may be written to, or None."""
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or name.startswith(("/", "\\")) or ".." in parts:
+        return None
+    return os.path.join(*parts)
+
+
+def unpack(archive, dest):
+    """Unpack regular files and folders only. Returns the members refused."""
+    refused = []
+    try:
+        if archive.endswith(".zip"):
+            with zipfile.ZipFile(archive) as z:
+                for info in z.infolist():
+                    rel = safe_member(info.filename)
+                    is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
+                    if rel is None or is_link:
+                        refused.append(info.filename)
+                    elif info.is_dir():
+                        os.makedirs(os.path.join(dest, rel), exist_ok=True)
+                    else:
+                        write_member(dest, rel, z.open(info))
+        else:
+            with tarfile.open(archive) as t:
+                for m in t.getmembers():
+                    rel = safe_member(m.name)
+                    if rel is None or not (m.isfile() or m.isdir()):
+                        refused.append(m.name)
+                    elif m.isdir():
+                        os.makedirs(os.path.join(dest, rel), exist_ok=True)
+                    else:
+                        write_member(dest, rel, t.extractfile(m))
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as e:
+        raise Unpackable("cannot unpack %s: %s" % (os.path.basename(archive), e))
+    return refused
+
+
+def write_member(dest, rel, src):
+    path = os.path.join(dest, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with src, open(path, "wb") as out:
+        shutil.copyfileobj(src, out)
+
+
+def grade_one(entry_path, source, out_dir, lab, extra, log, output):
+    """Grade one student: (results dict or None, why it could not be graded)."""
+    results_path = os.path.join(out_dir, "results.json")
+    with tempfile.TemporaryDirectory(prefix="hvlab-class-") as tmp:
+        submission = entry_path
+        if not os.path.isdir(entry_path):
+            submission = os.path.join(tmp, "submission")
+            os.makedirs(submission)
+            try:
+                refused = unpack(entry_path, submission)
+            except Unpackable as e:
+                gradescope.fallback_results(results_path, str(e))
+                return None, str(e)
+            if refused:
+                log("grade-class: refused %d archive members (%s)" % (len(refused), ", ".join(refused[:5])))
+        status = gradescope.grade_submission(source, submission, out_dir, lab, extra, say=log, output=output)
+    with open(results_path) as f:
+        results = json.load(f)
+    if status not in (0, 1):
+        return results, "the grader failed (status %d): %s" % (status, results.get("output", "").strip()[:200])
+    return results, None
+
+
+def test_columns(rows):
+    names = []
+    for _, results, _ in rows:
+        for t in (results or {}).get("tests", []):
+            if t["name"] not in names:
+                names.append(t["name"])
+    return names
+
+
+def max_score(results):
+    return sum(t.get("max_score", 0) for t in (results or {}).get("tests", []))
+
+
+def write_csv(path, rows, tests):
+    # A submission that could not be graded scores 0 of what the others could earn.
+    class_max = max(max_score(r) for _, r, _ in rows)
+    with open(path + ".tmp", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "score", "max_score"] + tests + ["status"])
+        for student, results, why in rows:
+            by_name = {t["name"]: t for t in (results or {}).get("tests", [])}
+            score = (results or {}).get("score", 0) if not why else 0
+            w.writerow([student, fmt(score), fmt(max_score(results) or class_max)]
+                       + [fmt(by_name[t]["score"]) if t in by_name else "" for t in tests]
+                       + [why or "graded"])
+    os.replace(path + ".tmp", path)
+
+
+def fmt(x):
+    return ("%g" % x) if isinstance(x, (int, float)) else str(x)
+
+
+def summary(rows, tests):
+    lines = []
+    width = max([7] + [len(s) for s, _, _ in rows])
+    for student, results, why in rows:
+        if why:
+            lines.append("  %-*s  not graded: %s" % (width, student, why))
+        else:
+            lines.append("  %-*s  %6s / %s" % (width, student, fmt(results["score"]), fmt(max_score(results))))
+    scores = [r["score"] for _, r, why in rows if r and not why]
+    if scores:
+        lines.append("  class: %d graded, mean %.1f, median %s" % (len(scores), statistics.mean(scores),
+                                                                     fmt(statistics.median(scores))))
+    for t in tests:
+        took = [x for _, r, why in rows if r and not why for x in r["tests"] if x["name"] == t]
+        passed = sum(1 for x in took if x.get("status") == "passed")
+        lines.append("  %-40s passed by %d of %d" % (t, passed, len(took)))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="grade_class.py", description="Grade every submission of a class for one lab.")
+    p.add_argument("submissions", help="a folder with one entry per student (folder or archive)")
+    p.add_argument("--lab", type=int, required=True, help="the lab to grade")
+    p.add_argument("--out", default=os.path.join(ROOT, "build", "class"), help="where results go (default build/class)")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="tests in parallel within a submission")
+    p.add_argument("--test", action="append", default=[], metavar="NAME", help="grade only this test (repeatable)")
+    p.add_argument("--timeout", type=float, metavar="S", help="stop every test after at most S seconds")
+    a = p.parse_args(argv)
+    if not os.path.isdir(a.submissions):
+        p.error("'%s' is not a folder of submissions" % a.submissions)
+    entries = sorted(e for e in os.listdir(a.submissions)
+                     if not e.startswith(".") and (os.path.isdir(os.path.join(a.submissions, e))
+                                                   or e.endswith(ARCHIVES)))
+    if not entries:
+        p.error("'%s' holds no submissions (folders or %s archives)" % (a.submissions, ", ".join(ARCHIVES)))
+    names = [student_name(e) for e in entries]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        p.error("two submissions for %s: keep one each" % ", ".join(twice))
+    extra = ["-j", str(a.jobs), "--quiet"] + [x for t in a.test for x in ("--test", t)]
+    if a.timeout:
+        extra += ["--timeout", str(a.timeout)]
+    os.makedirs(a.out, exist_ok=True)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="hvlab-class-source-") as tmp:
+        source = os.path.join(tmp, "source")
+        try:
+            gradescope.grading_source(ROOT, source, a.lab)
+        except Exception as e:   # a lab with no markers, a broken reference: one clear line
+            print("grade-class: error: cannot make lab %d's tree: %s: %s" % (a.lab, type(e).__name__, e),
+                  file=sys.stderr)
+            return 2
+        for i, (entry, student) in enumerate(zip(entries, names), 1):
+            out_dir = os.path.join(a.out, student)
+            shutil.rmtree(out_dir, ignore_errors=True)
+            os.makedirs(out_dir)
+            print("grade-class: [%d/%d] %s" % (i, len(entries), student), flush=True)
+            with open(os.path.join(out_dir, "grade.txt"), "w") as log_file:
+                def log(line, f=log_file):
+                    f.write(line + "\n")
+                    f.flush()
+                try:
+                    results, why = grade_one(os.path.join(a.submissions, entry), source, out_dir, a.lab, extra,
+                                             log, log_file)
+                except Exception as e:   # whatever it was, the next student is graded all the same
+                    results, why = None, "%s: %s" % (type(e).__name__, e)
+            rows.append((student, results, why))
+    tests = test_columns(rows)
+    write_csv(os.path.join(a.out, "scores.csv"), rows, tests)
+    print("grade-class: lab %d, %d submissions\n%s" % (a.lab, len(rows), summary(rows, tests)))
+    print("grade-class: wrote %s" % os.path.join(a.out, "scores.csv"))
+    return 1 if any(why for _, _, why in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
