@@ -26,16 +26,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import labspec  # noqa: E402
+from grade import first_error  # noqa: E402
 import skeleton  # noqa: E402
 
 # Built pieces that no lab changes: copied into each skeleton tree.
 REUSED_BUILD = ("guestos", "loader", "tests")
 TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf")
-
-
-def first_error(output):
-    lines = [l for l in output.splitlines() if "error" in l.lower()] or output.strip().splitlines()[-1:]
-    return lines[0].strip() if lines else "(no output)"
 
 
 def prepare(lab, dest):

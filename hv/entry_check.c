@@ -73,12 +73,6 @@ void expect(struct checker *c, bool holds, unsigned field, const char *rule)
 
 /* ---- Helpers shared by many rules ---- */
 
-/* Canonical for 48-bit linear addresses: bits 63:47 all equal. */
-bool canonical(uint64_t address)
-{
-    return (uint64_t)((int64_t)(address << 16) >> 16) == address;
-}
-
 void expect_canonical(struct checker *c, unsigned field)
 {
     expect(c, canonical(rd(c, field)), field,

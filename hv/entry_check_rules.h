@@ -5,6 +5,7 @@
  * state, and the helpers every rule is written with. Pure, like the checker.
  */
 #pragma once
+#include "canonical.h"
 #include <stdarg.h>
 #include <stdbool.h>
 #include "entry_check.h"
@@ -127,7 +128,6 @@ uint64_t rd(const struct checker *c, unsigned field);
 __attribute__((format(printf, 5, 6)))
 void expectf(struct checker *c, bool holds, unsigned field, const char *rule, const char *detail, ...);
 void expect(struct checker *c, bool holds, unsigned field, const char *rule);
-bool canonical(uint64_t address);
 void expect_canonical(struct checker *c, unsigned field);
 bool fits_physical(const struct checker *c, uint64_t address);
 void expect_page_address(struct checker *c, unsigned field);

@@ -33,6 +33,9 @@ void handle_hlt(struct vcpu *v);               /* exit_hlt.c */
 void handle_exception_or_nmi(struct vcpu *v);  /* exit_exception.c */
 void handle_vmx_instruction(struct vcpu *v);
 void handle_triple_fault(struct vcpu *v);      /* exit_guest_fault.c */
+void handle_invd(struct vcpu *v);              /* exit_unconditional.c */
+void handle_unsupported_instruction(struct vcpu *v);
+void handle_task_switch(struct vcpu *v);
 void handle_ept_violation(struct vcpu *v);
 void handle_shadow_page_fault(struct vcpu *v); /* exit_pf.c (lab 2, mem=shadow) */
 void handle_invlpg(struct vcpu *v);

@@ -54,20 +54,40 @@ static void write_gpr(struct vcpu *v, unsigned n, uint64_t value)
 }
 
 /* LAB 1 BEGIN: MOV to CR0 and CR4 */
-static void emulate_mov_to_cr0(uint64_t value)
+/* The values a MOV to CR0 faults on (#GP, SDM vol. 3, 2.5 "Control
+ * Registers"): paging without protection, not-write-through without
+ * cache-disable, a bit above 31. Let through, they would fail the next VM
+ * entry (SDM 27.3.1.1) or give the guest a CPU that cannot exist. */
+static bool cr0_faults(uint64_t value)
+{
+    return ((value & CR0_PG) && !(value & CR0_PE)) || ((value & CR0_NW) && !(value & CR0_CD)) ||
+           (value >> 32);
+}
+
+/* The CR4 bits a MOV to CR4 faults on: VMXE and OSXSAVE (CPUID shows the
+ * guest neither VMX nor XSAVE: exit_cpuid.c), and any bit this CPU lacks. */
+static bool cr4_faults(uint64_t value)
+{
+    return (value & (CR4_VMXE | CR4_OSXSAVE)) || (value & ~hv_vmx_caps.cr4_fixed1);
+}
+
+static void emulate_mov_to_cr0(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
     uint64_t fixed0 = c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG);   /* unrestricted guest */
+    if (cr0_faults(value)) {
+        inject_exception(VEC_GP, 0);
+        return;
+    }
     vmcs_write(VMCS_CR0_READ_SHADOW, value);
     vmcs_write(VMCS_GUEST_CR0, (value | fixed0) & c->cr0_fixed1);
+    advance_rip(v);
 }
 
 static void emulate_mov_to_cr4(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
-    /* CPUID tells the guest it has no VMX, so setting VMXE faults, as does
-     * any bit this CPU does not support (SDM vol. 3, 2.5 "Control Registers"). */
-    if ((value & CR4_VMXE) || (value & ~c->cr4_fixed1)) {
+    if (cr4_faults(value)) {
         inject_exception(VEC_GP, 0);
         return;
     }
@@ -84,8 +104,7 @@ void handle_cr_access(struct vcpu *v)
         return;
     }
     if (a.type == CR_MOV_TO && a.cr == 0) {
-        emulate_mov_to_cr0((uint32_t)read_gpr(v, a.gpr));
-        advance_rip(v);
+        emulate_mov_to_cr0(v, (uint32_t)read_gpr(v, a.gpr));
     } else if (a.type == CR_MOV_TO && a.cr == 4) {
         emulate_mov_to_cr4(v, (uint32_t)read_gpr(v, a.gpr));
     } else {
@@ -123,6 +142,10 @@ static uint32_t paging_controls(uint64_t cr0, uint64_t cr4)
 static void shadow_mov_to_cr0(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
+    if (cr0_faults(value)) {
+        inject_exception(VEC_GP, 0);     /* as with EPT (emulate_mov_to_cr0) */
+        return;
+    }
     if (!(value & CR0_PE)) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it cleared CR0.PE (real mode), which needs the "
                    "unrestricted guest: run it with mem=ept");
@@ -141,11 +164,12 @@ static void shadow_mov_to_cr0(struct vcpu *v, uint64_t value)
 static void shadow_mov_to_cr4(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
-    if ((value & CR4_VMXE) || (value & ~c->cr4_fixed1)) {
+    /* PCIDE outside IA-32e mode faults on any CPU (SDM vol. 3, 2.5). */
+    if (cr4_faults(value) || (value & CR4_PCIDE)) {
         inject_exception(VEC_GP, 0);     /* as with EPT (emulate_mov_to_cr4) */
         return;
     }
-    if (value & (CR4_PAE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_PKE)) {
+    if (value & (CR4_PAE | CR4_SMEP | CR4_SMAP | CR4_PKE)) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it set CR4 to 0x%llx: shadow paging shadows "
                    "32-bit paging without PAE, PCIDs, SMEP, SMAP or protection keys; run it "
                    "with mem=ept", (unsigned long long)value);

@@ -6,6 +6,7 @@
  * The guest must never reach the real MSRs: they configure the host CPU.
  */
 #include "exit.h"
+#include "canonical.h"
 #include "inject.h"
 #include "printf.h"
 #include "vmcs.h"
@@ -19,6 +20,18 @@
 #define MSR_IA32_MISC_ENABLE     0x1A0
 #define MSR_IA32_PAT             0x277
 #define EFER_GUEST_WRITABLE      ((1ull << 0) | (1ull << 11))   /* SCE, NXE */
+
+/* PAT: eight memory types, each one of UC, WC, WT, WP, WB, UC- (0, 1, 4-7;
+ * SDM 13.12.2 in vol. 3A). */
+static bool pat_valid(uint64_t pat)
+{
+    for (int i = 0; i < 8; i++) {
+        unsigned type = (pat >> (8 * i)) & 0xFF;
+        if (type > 7 || type == 2 || type == 3)
+            return false;
+    }
+    return true;
+}
 
 /* MSRs that live in the VMCS's guest-state area (SDM 25.4.1). PAT and EFER
  * are there only where VM entry loads them (vmcs_setup.c asks for it; older
@@ -70,7 +83,18 @@ void handle_wrmsr(struct vcpu *v)
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
     unsigned field = vmcs_field_of(msr);
-    if (!field || (msr == MSR_EFER && (value & ~EFER_GUEST_WRITABLE))) {
+    /* A value the CPU would refuse must be refused here too (#GP, SDM vol. 2
+     * WRMSR): in the VMCS it would fail the next VM entry (SDM 27.3.1.1). */
+    bool bad = (msr == MSR_EFER && (value & ~EFER_GUEST_WRITABLE)) ||
+               (msr == MSR_IA32_PAT && !pat_valid(value)) ||
+               ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) && !canonical(value));
+    if (bad) {
+        printf("hv: guest writes MSR 0x%x: 0x%llx is not a value it can hold, #GP injected\n", msr,
+               (unsigned long long)value);
+        inject_exception(VEC_GP, 0);
+        return;
+    }
+    if (!field) {
         refuse("writes", msr);
         return;
     }

@@ -11,8 +11,11 @@
 #define CR0_PG   0x80000000
 #define CR0_ET   (1 << 4)
 #define CR0_NE   (1 << 5)
+#define CR0_NW   (1 << 29)
+#define CR0_CD   (1 << 30)
 #define CR4_PAE  (1 << 5)
 #define CR4_VMXE (1 << 13)   /* VMX enable (SDM vol. 3, 24.7 "Enabling and Entering VMX Operation") */
+#define CR4_OSXSAVE (1 << 18)
 
 #define RFLAGS_IF (1 << 9)
 

@@ -5,7 +5,8 @@ proves every test fails on its lab's skeleton (nothing written); this file
 proves the sharper tests also fail on a hypervisor with one classic bug
 planted in otherwise correct code, the bugs the labs' handouts warn about:
 
-  lab 1: CPUID without the hypervisor bit; COM1 output dropped;
+  lab 1: CPUID without the hypervisor bit; COM1 output dropped; a dispatcher
+         without the CPUID case;
   lab 2: INVLPG ignored; MOV to CR3 without a flush; a page mapped writable
          before its dirty bit is set (the D bit is lost).
 
@@ -44,6 +45,15 @@ class LabTestsCatchBugs(Scenario):
         patch(self.root, "hv/exit_io.c", r"uart_write\(&com1, io->port - COM1_BASE, \(uint8_t\)value\);",
               "(void)value;")
         self.check(["lab1-uart", "lab1-guest-os"], ["lab1-vmxon"])
+
+    def test_lab1_a_dispatcher_without_the_cpuid_case(self):
+        # The exit has no handler: the guest is stopped with the reason's
+        # name (never a silent skip), and the test says so.
+        patch(self.root, "hv/exit.c", r"\n    case EXIT_CPUID: +handle_cpuid\(v\); break;", "")
+        self.grade("--test", "lab1-cpuid", timeout=TIMEOUT)
+        out = self.assertFailed("lab1-cpuid")
+        self.assertRegex(out, r"hv: guest stopped: no handler for VM exit reason 10 \(CPUID\): add one to "
+                              r"handle_exit in hv/exit\.c")
 
     def test_lab2_invlpg_ignored(self):
         patch(self.root, "hv/shadow.c", r"(    s->invlpgs\+\+;\n)", r"\1    return;\n")

@@ -87,7 +87,11 @@ def vmresume_cases():
              must=[r"^hv: VM entry failed: exit reason 33 \(VM-entry failure: invalid guest state\)",
                    r"^hv: VM-entry check: SDM 27\.3\.1\.2 ",
                    r"^PANIC hv: VM entry failed: the VM-entry checker found 1 broken rule above",
-                   r"^hv:   #3 VM-entry failure: invalid guest state \(33, VM-entry failure\)"],
+                   r"^hv:   #3 VM-entry failure: invalid guest state \(33, VM-entry failure\)",
+                   # the panic's backtrace goes through the stub to vcpu_run (frame pointers)
+                   r"^  #\d 0x[0-9a-f]+ <on_exit\+0x[0-9a-f]+>\n  #\d 0x[0-9a-f]+ <on_exit_then_break\+0x[0-9a-f]+>\n"
+                   r"  #\d 0x[0-9a-f]+ <vmx_exit\+0x[0-9a-f]+>\n  #\d 0x[0-9a-f]+ <vcpu_run\+0x[0-9a-f]+>\n"
+                   r"  #\d 0x[0-9a-f]+ <hv_main\+"],
              runner_must=[r"^hvrun:\s+bochs: .*VMEXIT: Guest State Checks Failed"]),
         Case("vmx-resume-break-needs-a-name", ["--module", MBINFO, HV, "--", "vmcs_break_at=3"], PANIC,
              must=[r"^PANIC hv: vmcs_break_at=3 needs vmcs_break=NAME"]),

@@ -27,6 +27,8 @@
 #include "x86io.h"
 
 void badguest_main(uint32_t magic, const struct multiboot_info *mbi);
+void do_fuzz(const char *arg);      /* fuzz.c: do=fuzz=SEED */
+void do_refused(const char *arg);   /* fuzz.c: do=refused */
 void exception_handler(uint32_t vector, uint32_t error, uint32_t eip);
 
 /* ---- Interrupts: the IDT, and what an exception prints ---------------- */
@@ -260,11 +262,36 @@ static void do_vmxon(const char *arg)
 
 /* INVD exits unconditionally (SDM vol. 3, 26.1.2) and lab 1 gives it no
  * handler: the hypervisor must say so, with the guest's state (exit.c). */
+/* INVD exits unconditionally; the hypervisor must complete it (as WBINVD:
+ * exit_unconditional.c), never let the guest discard its cache lines. */
 static void do_invd(const char *arg)
 {
     (void)arg;
     __asm__ volatile("invd" : : : "memory");
-    fail("invd came back");
+    printf("badguest: invd completed\n");
+}
+
+/* A hardware task switch (a JMP to a TSS) exits unconditionally; hvlab does
+ * not emulate one and stops the guest (exit_unconditional.c). The CPU checks
+ * the TSS descriptor before the exit (SDM 26.4.2), so it is a valid one: a
+ * copy of the GDT with an available 32-bit TSS at selector 0x18. */
+static uint8_t tss[104];
+static uint64_t task_gdt[4];
+
+static void do_task_switch(const char *arg)
+{
+    (void)arg;
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p;
+    __asm__ volatile("sgdt %0" : "=m"(p));
+    memcpy(task_gdt, (const void *)p.base, 3 * sizeof(uint64_t));
+    uint64_t base = (uint32_t)tss, limit = sizeof(tss) - 1;
+    task_gdt[3] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | 0x89ull << 40 | (base >> 24) << 56;
+    p.limit = sizeof(task_gdt) - 1;
+    p.base = (uint32_t)task_gdt;
+    __asm__ volatile("lgdt %0" : : "m"(p));
+    printf("badguest: jumping to the TSS at selector 0x18\n");
+    __asm__ volatile("ljmp $0x18, $0" : : : "memory");
+    fail("the task switch came back");
 }
 
 /* HLT with interrupts off: nothing can wake it; the hypervisor stops it (exit_hlt.c). */
@@ -496,6 +523,7 @@ static const struct action {
     { "vmcall", do_vmcall },
     { "vmxon", do_vmxon },
     { "invd", do_invd },
+    { "task-switch", do_task_switch },
     { "hlt-cli", do_hlt_cli },
     { "hlt-sti", do_hlt_sti },
     { "triplefault", do_triplefault },
@@ -508,6 +536,8 @@ static const struct action {
     { "paging-pf", do_paging_pf },
     { "paging-ad", do_paging_ad },
     { "poweroff", do_poweroff },
+    { "fuzz", do_fuzz },
+    { "refused", do_refused },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
 

@@ -9,14 +9,14 @@ BADGUEST_ELF := $(BUILD)/tests/badguest.elf
 
 BADGUEST_CFLAGS := $(CFLAGS32) -Ilib -MMD -MP
 BADGUEST_LIB_C := fmt.c printf.c serial.c poweroff.c string.c
-BADGUEST_OBJS := $(BADGUEST_OUT)/entry.o $(BADGUEST_OUT)/badguest.o \
+BADGUEST_OBJS := $(BADGUEST_OUT)/entry.o $(BADGUEST_OUT)/badguest.o $(BADGUEST_OUT)/fuzz.o \
                  $(patsubst %.c,$(BADGUEST_OUT)/lib/%.o,$(BADGUEST_LIB_C))
 
 $(BADGUEST_OUT)/entry.o: $(BADGUEST_SRC)/entry.S
 	@mkdir -p $(@D)
 	$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
 
-$(BADGUEST_OUT)/badguest.o: $(BADGUEST_SRC)/badguest.c
+$(BADGUEST_OUT)/%.o: $(BADGUEST_SRC)/%.c
 	@mkdir -p $(@D)
 	$(CC32) $(BADGUEST_CFLAGS) -c $< -o $@
 

@@ -53,6 +53,8 @@ exc\vector:
 
 exception_common:
     /* Stack: vector, error code, eip, cs, eflags. */
+    cmpl    $0, recover_eip         /* do=fuzz (fuzz.c): resume, do not stop */
+    jne     recover
     pushl   8(%esp)                 /* eip */
     pushl   8(%esp)                 /* error code */
     pushl   8(%esp)                 /* vector */
@@ -60,6 +62,19 @@ exception_common:
 3:  cli
     hlt
     jmp     3b
+
+/* An exception while recover_eip is set: note the vector, resume at
+ * recover_eip (an iret to the same CPL: no stack switch). */
+recover:
+    pushl   %eax
+    movl    4(%esp), %eax           /* the vector */
+    movl    %eax, recovered_vector
+    movl    recover_eip, %eax
+    movl    %eax, 12(%esp)          /* the eip the iret returns to */
+    movl    $0, recover_eip
+    popl    %eax
+    addl    $8, %esp                /* the vector and the error code */
+    iret
 
 EXC 0, 0;  EXC 1, 0;  EXC 2, 0;  EXC 3, 0;  EXC 4, 0;  EXC 5, 0;  EXC 6, 0;  EXC 7, 0
 EXC 8, 1;  EXC 9, 0;  EXC 10, 1; EXC 11, 1; EXC 12, 1; EXC 13, 1; EXC 14, 1; EXC 15, 0

@@ -1,0 +1,42 @@
+/*
+ * exit_unconditional.c: the other instructions and events that exit
+ * whatever the controls say (SDM vol. 3, 26.1.2 "Instructions That Cause VM
+ * Exits Unconditionally", and 26.2 for task switches), besides CPUID
+ * (exit_cpuid.c) and the VMX instructions (exit_exception.c). A guest may
+ * execute any of them at any time: each gets an answer, never a panic.
+ */
+#include "exit.h"
+#include "inject.h"
+#include "poweroff.h"
+
+/* LAB 1 BEGIN: INVD, XSETBV, GETSEC and task switches */
+/* INVD would throw away dirty cache lines, the hypervisor's among them:
+ * write them back instead (WBINVD), which no guest can tell apart. */
+void handle_invd(struct vcpu *v)
+{
+    __asm__ volatile("wbinvd" : : : "memory");
+    advance_rip(v);
+}
+
+/* XSETBV exits only once CR4.OSXSAVE is set, which hvlab's guests cannot
+ * do (CPUID shows no XSAVE, and exit_cr.c refuses the bit): should one come
+ * anyway, it is an instruction the guest does not have. So is GETSEC, which
+ * needs CR4.SMXE (never allowed in VMX operation, SDM 24.8). */
+void handle_unsupported_instruction(struct vcpu *v)
+{
+    (void)v;
+    inject_exception(VEC_UD, 0);
+}
+
+/* A hardware task switch (a JMP, CALL or IRET to a TSS, a task gate) exits
+ * before the CPU starts it (SDM 26.2); emulating one is a page of work no
+ * kernel since the 1990s needs, so the guest is stopped with the reason. */
+void handle_task_switch(struct vcpu *v)
+{
+    static const char *const source[] = { "CALL", "IRET", "JMP", "a task gate in the IDT" };
+    uint64_t q = v->exit_qualification;
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "a hardware task switch to TSS selector 0x%llx by %s: "
+               "hvlab does not emulate task switches", (unsigned long long)(q & 0xFFFF),
+               source[(q >> 30) & 3]);
+}
+/* LAB 1 END */
