@@ -6,7 +6,7 @@ line, and prints what it saw. Each case boots build/hv/hv.elf in Bochs with
 badguest as module 0 and checks, line by line, both sides: what the guest
 saw (badguest: ...) and what the hypervisor said (hv: ...), in order where
 the order matters, and the runner's exit status. A handler that is wrong or
-missing fails its case: an unhandled exit panics, a fault injected after
+missing fails its case: an unhandled exit stops the guest, a fault injected after
 advancing RIP shows in the guest's `(at the <instruction>)`, a value not
 emulated shows in the guest's lines.
 
