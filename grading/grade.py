@@ -242,6 +242,8 @@ def run_test(t, root, logs, timeout_cap):
             f.write(note + "\n")
     console = judge.read_console(log)
     errors = judge.verdict(t.status, t.must, t.must_not, status, console, runner)
+    if t.same_as_native and not errors:
+        errors = compare_with_native(t, root, logs, timeout, console)
 
     # Keep at most the head and tail of a flood, on disk as in the reports.
     kept = judge.cap(console)
@@ -258,6 +260,15 @@ def run_test(t, root, logs, timeout_cap):
     return Result(t, passed=not errors, reason=reason(t, errors, status, console, runner, summary),
                   errors=errors, seconds=seconds, status=status, console=kept, runner=runner,
                   log=log, runner_log=runner_log, command=command)
+
+
+def compare_with_native(t, root, logs, timeout, console):
+    """Boot the same guest without the hypervisor and compare (same_as_native)."""
+    native_log = os.path.join(logs, t.full_name + ".native.log")
+    argv = [sys.executable, os.path.join(root, "tools", "hvrun"), "--quiet", "--log", native_log,
+            "--timeout", "%g" % timeout] + t.native_argv
+    run_guarded(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout + OUTER_MARGIN, root)
+    return judge.same_as_native(t.same_as_native, console, judge.read_console(native_log))
 
 
 def reason(t, errors, status, console, runner, summary):

@@ -55,6 +55,21 @@ def verdict(expected_status, must, must_not, status, console, runner=""):
     return errors
 
 
+def same_as_native(pattern, console, native_console):
+    """The errors of a test declared same_as_native: the first line matching
+    pattern must read the same under the hypervisor as on the bare CPU."""
+    want = re.search(pattern, native_console, re.M)
+    got = re.search(pattern, console, re.M)
+    if not want:
+        return ["the reference run on the bare CPU printed no line matching /%s/" % pattern]
+    if not got:
+        return ["console lacks /%s/" % pattern]
+    if got.group(0) != want.group(0):
+        return ["differs from the bare CPU: '%s', natively '%s'" % (printable(got.group(0)),
+                                                                     printable(want.group(0)))]
+    return []
+
+
 def line_at(text, pos):
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)

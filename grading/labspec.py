@@ -26,6 +26,8 @@ class LabTest:
     must_not: list = field(default_factory=list)
     timeout: float = 120
     hidden: bool = False
+    same_as_native: str = ""   # a regex: its line must read the same as on the bare CPU
+    native_argv: list = field(default_factory=list)   # hvrun arguments of that reference run
 
     @property
     def full_name(self):
@@ -57,18 +59,35 @@ def expand(pattern, root):
     return re.sub(r"\{(size|crc32):([^}]+)\}", value, pattern)
 
 
-def guest_modules(t, root, build, where):
+def guest_kernel(t, build, where):
     known = kernels(build)
     kernel = t.get("guest", "guestos")
     if kernel not in known:
         raise LabSpecError("%s: unknown guest '%s' (known: %s)" % (where, kernel, ", ".join(known)))
-    argv = ["--module", (known[kernel] + " " + t.get("guest_args", "")).strip()]
+    return kernel, known[kernel]
+
+
+def guest_programs(kernel, t, root, build):
+    """The modules after the guest kernel: its programs, then the blobs."""
+    argv = []
     if kernel == "guestos":
         for prog in sorted(glob.glob(os.path.join(build, "guestos", "user", "*.elf"))):
             argv += ["--module", prog]
     for blob in t.get("blobs", []):
         argv += ["--blob", os.path.join(root, blob)]
     return argv
+
+
+def guest_modules(t, root, build, where):
+    """hvrun arguments that give the hypervisor the guest as its modules."""
+    kernel, path = guest_kernel(t, build, where)
+    return ["--module", (path + " " + t.get("guest_args", "")).strip()] + guest_programs(kernel, t, root, build)
+
+
+def native_run(t, root, build, where):
+    """hvrun arguments that boot the same guest on the bare (emulated) CPU."""
+    kernel, path = guest_kernel(t, build, where)
+    return ["--emu", "bochs"] + guest_programs(kernel, t, root, build) + [path, "--"] + t.get("guest_args", "").split()
 
 
 def load_lab(path, root=ROOT, build=None):
@@ -92,7 +111,9 @@ def load_lab(path, root=ROOT, build=None):
                              status=t.get("status", 0),
                              must=[expand(p, root) for p in t.get("must", [])],
                              must_not=[expand(p, root) for p in t.get("must_not", [])],
-                             timeout=t.get("timeout", 120), hidden=t.get("hidden", False)))
+                             timeout=t.get("timeout", 120), hidden=t.get("hidden", False),
+                             same_as_native=t.get("same_as_native", ""),
+                             native_argv=native_run(t, root, build, where) if t.get("same_as_native") else []))
     return tests
 
 

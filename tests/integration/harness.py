@@ -85,6 +85,14 @@ class Case:
         return errors
 
 
+def console_of(argv, timeout):
+    """The console of one more run (hvrun arguments), for checks that
+    compare two runs: the guest on the bare CPU, for instance."""
+    return subprocess.run([HVRUN, "--quiet", "--log", "/dev/stdout", "--timeout", str(timeout)] + argv,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=timeout + 120).stdout
+
+
 def last_line(text):
     lines = [l for l in text.strip().splitlines() if l.strip()]
     return lines[-1] if lines else "nothing"

@@ -20,7 +20,7 @@ labs, a module 0 that is not a Multiboot kernel, a guest that does not fit.
 import os
 import re
 
-from harness import BUILD, HV, FAIL, OK, PANIC, Case, data_file
+from harness import BUILD, HV, FAIL, OK, PANIC, Case, console_of, data_file, judge
 
 BADGUEST = os.environ.get("BADGUEST_ELF", os.path.join(BUILD, "tests", "badguest.elf"))
 SYSCALL_ELF = os.path.join(BUILD, "guestos", "user", "syscall.elf")   # an ELF, not Multiboot
@@ -92,6 +92,24 @@ def fuzz_case(seed, mem):
                 must=[r"^badguest: fuzz seed=%d: 3000 instructions, \d+ faulted: .*vector 13 x\d+" % seed,
                       r"^badguest: done$"] + GUEST_POWEROFF_0,
                 must_not=NO_PANIC + [r"^hv: guest eax="], timeout=60)
+
+
+PTFUZZ_LINE = re.compile(r"^badguest: ptfuzz seed=\d+: .*checksum 0x[0-9a-f]{8}$", re.M)
+
+
+def same_as_native(seed):
+    """A check: the run's ptfuzz line equals the one badguest prints on the
+    bare (emulated) CPU, whose own paging is the reference."""
+    def check(console):
+        native = console_of([BADGUEST, "--", "do=ptfuzz=%d" % seed], 60)
+        return "; ".join(judge.same_as_native(PTFUZZ_LINE.pattern, console, native)) or None
+    return check
+
+
+def ptfuzz_case(seed, mem):
+    return Case("hv-ptfuzz-%d-%s" % (seed, mem), bad("ptfuzz=%d" % seed, "mem=" + mem), OK,
+                must=[PTFUZZ_LINE.pattern[1:-1].join("^$"), r"^badguest: done$"] + GUEST_POWEROFF_0,
+                must_not=NO_PANIC + [r"^hv: guest eax="], check=same_as_native(seed), timeout=60)
 
 
 def ept_case(do, verb, line):
@@ -176,6 +194,10 @@ def handler_cases():
         # paging; each runs, or faults in the guest, which goes on.
     ] + [fuzz_case(seed, mem) for seed, mem in ((1, "ept"), (2, "ept"), (3, "ept"), (4, "shadow"),
                                                 (5, "shadow"))] + [
+        # Random page tables (fuzz.c's sibling ptfuzz.c): every read, write,
+        # page fault and accessed/dirty flag the same as the CPU's own paging,
+        # under shadow paging (lab 2) and with EPT.
+    ] + [ptfuzz_case(seed, mem) for seed, mem in ((1, "shadow"), (2, "shadow"), (3, "shadow"), (4, "ept"))] + [
         # HLT with IF=0: stopped, at the HLT's own address.
         stopped("hlt-cli", r"hlt with interrupts off at 0x0*(?P<at>[1-9a-f][0-9a-f]*)",
                 r"it halted with interrupts off \(HLT at 0x(?P=at)\), so nothing could ever wake it",

@@ -27,8 +27,7 @@
 #include "x86io.h"
 
 void badguest_main(uint32_t magic, const struct multiboot_info *mbi);
-void do_fuzz(const char *arg);      /* fuzz.c: do=fuzz=SEED */
-void do_refused(const char *arg);   /* fuzz.c: do=refused */
+#include "badguest.h"
 void exception_handler(uint32_t vector, uint32_t error, uint32_t eip);
 
 /* ---- Interrupts: the IDT, and what an exception prints ---------------- */
@@ -407,7 +406,7 @@ static void do_uart(const char *arg)
            iir_nofifo, scr1, scr2);
 }
 
-static unsigned parse_uint(const char *s)
+unsigned parse_uint(const char *s)
 {
     unsigned v = 0;
     while (*s >= '0' && *s <= '9')
@@ -538,6 +537,7 @@ static const struct action {
     { "poweroff", do_poweroff },
     { "fuzz", do_fuzz },
     { "refused", do_refused },
+    { "ptfuzz", do_ptfuzz },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
 

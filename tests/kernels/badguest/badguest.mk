@@ -9,7 +9,7 @@ BADGUEST_ELF := $(BUILD)/tests/badguest.elf
 
 BADGUEST_CFLAGS := $(CFLAGS32) -Ilib -MMD -MP
 BADGUEST_LIB_C := fmt.c printf.c serial.c poweroff.c string.c
-BADGUEST_OBJS := $(BADGUEST_OUT)/entry.o $(BADGUEST_OUT)/badguest.o $(BADGUEST_OUT)/fuzz.o \
+BADGUEST_OBJS := $(BADGUEST_OUT)/entry.o $(BADGUEST_OUT)/badguest.o $(BADGUEST_OUT)/fuzz.o $(BADGUEST_OUT)/ptfuzz.o \
                  $(patsubst %.c,$(BADGUEST_OUT)/lib/%.o,$(BADGUEST_LIB_C))
 
 $(BADGUEST_OUT)/entry.o: $(BADGUEST_SRC)/entry.S

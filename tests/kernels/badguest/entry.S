@@ -63,12 +63,15 @@ exception_common:
     hlt
     jmp     3b
 
-/* An exception while recover_eip is set: note the vector, resume at
+/* An exception while recover_eip is set (recover.h): note the vector and
+ * the error code, resume at
  * recover_eip (an iret to the same CPL: no stack switch). */
 recover:
     pushl   %eax
     movl    4(%esp), %eax           /* the vector */
     movl    %eax, recovered_vector
+    movl    8(%esp), %eax           /* the error code (0 where the CPU pushes none) */
+    movl    %eax, recovered_error
     movl    recover_eip, %eax
     movl    %eax, 12(%esp)          /* the eip the iret returns to */
     movl    $0, recover_eip

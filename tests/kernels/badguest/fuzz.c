@@ -14,28 +14,24 @@
  * fault; COM1's ports, whose bytes would garble the console; and the PICs'
  * (port_number() says why).
  *
- * Each instruction runs between `recover_eip = 1f` and the label 1: an
- * exception resumes at the label (entry.S, exception_common), so the next
- * instruction always runs. Lines:
+ * Each instruction runs inside TRY (recover.h): an exception resumes after
+ * it, so the next instruction always runs. Lines:
  *   badguest: fuzz seed=S: N instructions, F faulted: vector V xCOUNT ...
  */
 #include <stdint.h>
+#include "badguest.h"
 #include "printf.h"
+#include "recover.h"
 
 #define FUZZ_COUNT 3000
 
-volatile uint32_t recover_eip;          /* entry.S resumes here after an exception */
-volatile uint32_t recovered_vector;     /* and writes the vector here */
+volatile uint32_t recover_eip;          /* recover.h */
+volatile uint32_t recovered_vector;
+volatile uint32_t recovered_error;
 
 static uint32_t state;
 
-static uint32_t rnd(void)               /* xorshift32: the same seed, the same run */
-{
-    state ^= state << 13;
-    state ^= state >> 17;
-    state ^= state << 5;
-    return state;
-}
+static uint32_t rnd(void) { return xorshift32(&state); }
 
 static uint32_t pick(const uint32_t *list, unsigned n) { return list[rnd() % n]; }
 
@@ -72,9 +68,6 @@ static uint16_t port_number(void)
         return port;
     }
 }
-
-#define TRY(insn, ...) \
-    __asm__ volatile("movl $1f, recover_eip\n\t" insn "\n1:\tmovl $0, recover_eip" __VA_ARGS__)
 
 static uint32_t read_cr0(void) { uint32_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static uint32_t read_cr4(void) { uint32_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
@@ -188,12 +181,12 @@ static void one(void)
  * must raise #GP in the guest (as on a real CPU), never reach the VMCS. */
 static const char *outcome(void)
 {
-    return recovered_vector == 13 ? "#GP" : recovered_vector == 0xFFFFFFFF ? "no fault" : "another fault";
+    return recovered_vector == 13 ? "#GP" : recovered_vector == NO_FAULT ? "no fault" : "another fault";
 }
 
 static void try_wrmsr(const char *name, uint32_t msr, uint64_t value)
 {
-    recovered_vector = 0xFFFFFFFF;
+    recovered_vector = NO_FAULT;
     TRY("wrmsr", : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)) : "memory");
     printf("badguest: wrmsr %s 0x%08x%08x: %s\n", name, (uint32_t)(value >> 32), (uint32_t)value, outcome());
 }
@@ -201,7 +194,7 @@ static void try_wrmsr(const char *name, uint32_t msr, uint64_t value)
 static void try_cr(const char *what, int cr, uint32_t value)
 {
     uint32_t old = cr ? read_cr4() : read_cr0();
-    recovered_vector = 0xFFFFFFFF;
+    recovered_vector = NO_FAULT;
     if (cr)
         TRY("mov %0, %%cr4", : : "r"(value) : "memory");
     else
@@ -230,13 +223,11 @@ void do_refused(const char *arg)
 
 void do_fuzz(const char *arg)
 {
-    uint32_t seed = 0;
-    for (const char *p = arg; *p >= '0' && *p <= '9'; p++)
-        seed = seed * 10 + (uint32_t)(*p - '0');
+    uint32_t seed = parse_uint(arg);
     state = seed ? seed : 1;
     unsigned faulted = 0, by_vector[32] = { 0 };
     for (unsigned i = 0; i < FUZZ_COUNT; i++) {
-        recovered_vector = 0xFFFFFFFF;
+        recovered_vector = NO_FAULT;
         one();
         uint32_t v = recovered_vector;
         if (v < 32) {

@@ -1,0 +1,16 @@
+/*
+ * recover.h: running an instruction that may fault, and going on (fuzz.c,
+ * ptfuzz.c). TRY("insn", outputs : inputs : clobbers) stores the address
+ * after the instruction in recover_eip; an exception while it is set does
+ * not stop badguest: entry.S (exception_common) writes the vector and error
+ * code to recovered_vector and recovered_error and resumes there.
+ */
+#pragma once
+#include <stdint.h>
+
+extern volatile uint32_t recover_eip, recovered_vector, recovered_error;
+
+#define NO_FAULT 0xFFFFFFFFu   /* recovered_vector when nothing faulted */
+
+#define TRY(insn, ...) \
+    __asm__ volatile("movl $1f, recover_eip\n\t" insn "\n1:\tmovl $0, recover_eip" __VA_ARGS__)
