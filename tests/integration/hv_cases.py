@@ -106,8 +106,11 @@ def same_as_native(seed):
     return check
 
 
-def ptfuzz_case(seed, mem):
-    return Case("hv-ptfuzz-%d-%s" % (seed, mem), bad("ptfuzz=%d" % seed, "mem=" + mem), OK,
+def ptfuzz_case(seed, mem, cpu=None):
+    """cpu: a Bochs CPU model (shadow paging on a CPU without EPT)."""
+    extra = ["--cpu", cpu] if cpu else []
+    return Case("hv-ptfuzz-%d-%s%s" % (seed, mem, "-" + cpu if cpu else ""),
+                bad("ptfuzz=%d" % seed, "mem=" + mem, extra=extra), OK,
                 must=[PTFUZZ_LINE.pattern[1:-1].join("^$"), r"^badguest: done$"] + GUEST_POWEROFF_0,
                 must_not=NO_PANIC + [r"^hv: guest eax="], check=same_as_native(seed), timeout=60)
 
@@ -198,6 +201,7 @@ def handler_cases():
         # page fault and accessed/dirty flag the same as the CPU's own paging,
         # under shadow paging (lab 2) and with EPT.
     ] + [ptfuzz_case(seed, mem) for seed, mem in ((1, "shadow"), (2, "shadow"), (3, "shadow"), (4, "ept"))] + [
+        ptfuzz_case(5, "shadow", cpu="core2_penryn_t9600"),
         # HLT with IF=0: stopped, at the HLT's own address.
         stopped("hlt-cli", r"hlt with interrupts off at 0x0*(?P<at>[1-9a-f][0-9a-f]*)",
                 r"it halted with interrupts off \(HLT at 0x(?P=at)\), so nothing could ever wake it",
