@@ -53,6 +53,12 @@ static void set_gate(unsigned vector, uint32_t handler)
     idt[vector] = (struct idt_gate){ handler & 0xFFFF, CODE_SEL, 0, 0x8E, handler >> 16 };
 }
 
+/* A gate that ring 3 may use with INT n (DPL 3). */
+void set_user_gate(unsigned vector, uint32_t handler)
+{
+    idt[vector] = (struct idt_gate){ handler & 0xFFFF, CODE_SEL, 0, 0xEE, handler >> 16 };
+}
+
 static void load_idt(const void *base, uint16_t limit)
 {
     struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p = { limit, (uint32_t)base };

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 unsigned parse_uint(const char *s);   /* badguest.c: a decimal number */
+void set_user_gate(unsigned vector, uint32_t handler);   /* badguest.c: an IDT gate INT n reaches from ring 3 */
 void do_fuzz(const char *arg);        /* fuzz.c: do=fuzz=SEED */
 void do_refused(const char *arg);     /* fuzz.c: do=refused */
 void do_ptfuzz(const char *arg);      /* ptfuzz.c: do=ptfuzz=SEED */

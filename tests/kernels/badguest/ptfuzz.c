@@ -6,7 +6,7 @@
  * not, a 4 KiB page table or a 4 MiB page, accessed and dirty set or clear,
  * any frame of an 8 MiB target area), invalidates as the SDM requires
  * (INVLPG, or a CR3 load after a PDE change), flips CR0.WP, and reads and
- * writes random addresses of the playground. Each access leaves its result
+ * writes random addresses of the playground, from ring 0 or from ring 3. Each access leaves its result
  * in a checksum: the value read (each word of the target holds its own
  * physical address, so a wrong frame shows), or the fault's vector, error
  * code and CR2; then the PDE and PTE with their accessed and dirty flags.
@@ -15,7 +15,7 @@
  * (lab 2) the hypervisor's shadow tables must give every answer the CPU
  * would, A/D flags included. tests/integration/hv_cases.py compares the
  * checksum of the three. Line:
- *   badguest: ptfuzz seed=S: N steps, R reads, W writes, F page faults, checksum 0x...
+ *   badguest: ptfuzz seed=S: N steps, R reads, W writes, F page faults, U from ring 3, checksum 0x...
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,6 +40,89 @@
 #define NPT         4                        /* page tables the PDEs choose from */
 #define HOT         8                        /* the pages of each 4 MiB that are used: few,
                                                 so that a stale entry is met again soon */
+
+/* ---- Ring 3: an access as a user program makes it ---------------------
+ * The flat user segments and a TSS (whose ESP0 the CPU takes on the way
+ * back to ring 0) join a copy of the GDT; IRET enters user_access_stub at
+ * CPL 3, which does one access inside TRY and comes back with INT 0x2F.
+ * An exception in ring 3 resumes in ring 3 (entry.S), then comes back too. */
+#define USER_CODE   0x1B
+#define USER_DATA   0x23
+#define TSS_SEL     0x28
+#define BACK_VECTOR 0x2F
+
+static uint64_t gdt[6];
+static uint32_t tss[26];                       /* 104 bytes: ESP0 at 4, SS0 at 8 */
+static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
+static uint8_t ring3_stack[4096] __attribute__((aligned(16)));
+uint32_t user_va, user_value, user_write, kernel_esp;   /* the stub's (global: asm uses them) */
+void user_access_stub(void);
+void back_from_user(void);
+
+__asm__(
+    ".text\n"
+    ".globl user_access_stub\n"
+    "user_access_stub:\n"                      /* CPL 3: DS and ES were nulled by IRET */
+    "    movl $0x23, %eax\n"
+    "    movl %eax, %ds\n"
+    "    movl %eax, %es\n"
+    "    movl user_va, %ecx\n"
+    "    movl user_value, %eax\n"
+    "    movl $2f, recover_eip\n"
+    "    cmpl $0, user_write\n"
+    "    je 1f\n"
+    "    movl %eax, (%ecx)\n"
+    "    jmp 2f\n"
+    "1:  movl (%ecx), %eax\n"
+    "    movl %eax, user_value\n"
+    "2:  movl $0, recover_eip\n"
+    "    int $0x2F\n"
+    ".globl back_from_user\n"
+    "back_from_user:\n"                        /* CPL 0, on ESP0's stack */
+    "    movl $0x10, %eax\n"
+    "    movl %eax, %ds\n"
+    "    movl %eax, %es\n"
+    "    movl kernel_esp, %esp\n"
+    "    popal\n"
+    "    ret\n");
+
+static void ring3_setup(void)
+{
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p;
+    __asm__ volatile("sgdt %0" : "=m"(p));
+    for (int i = 0; i < 3; i++)
+        gdt[i] = ((const uint64_t *)p.base)[i];
+    gdt[3] = 0x00CFFB000000FFFFull;            /* user code: DPL 3, base 0, 4 GiB */
+    gdt[4] = 0x00CFF3000000FFFFull;            /* user data */
+    uint64_t base = (uint32_t)tss, limit = sizeof(tss) - 1;
+    gdt[5] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | 0x89ull << 40 | (base >> 24) << 56;
+    tss[1] = (uint32_t)ring0_stack + sizeof(ring0_stack);
+    tss[2] = 0x10;
+    p.limit = sizeof(gdt) - 1;
+    p.base = (uint32_t)gdt;
+    __asm__ volatile("lgdt %0; ltr %w1" : : "m"(p), "r"(TSS_SEL) : "memory");
+    set_user_gate(BACK_VECTOR, (uint32_t)back_from_user);
+}
+
+/* One access at CPL 3; pushal/popal keep every register as it was. */
+static __attribute__((noinline)) void user_access(void)
+{
+    __asm__ volatile("call 1f\n\t"
+                     "jmp 2f\n"
+                     "1:  pushal\n\t"
+                     "movl %%esp, kernel_esp\n\t"
+                     "pushl %0\n\t"             /* SS */
+                     "pushl %1\n\t"             /* ESP */
+                     "pushfl\n\t"
+                     "pushl %2\n\t"             /* CS */
+                     "pushl $user_access_stub\n\t"
+                     "iret\n"
+                     "2:"
+                     : : "i"(USER_DATA), "r"((uint32_t)ring3_stack + sizeof(ring3_stack)), "i"(USER_CODE)
+                     : "memory");
+}
+
+/* ---- The page tables ------------------------------------------------- */
 
 static uint32_t pd[1024] __attribute__((aligned(4096)));
 static uint32_t low_pt[1024] __attribute__((aligned(4096)));
@@ -102,9 +185,10 @@ void do_ptfuzz(const char *arg)
     state = seed ? seed : 1;
     for (uint32_t pa = TARGET_PA; pa < TARGET_PA + TARGET_SIZE; pa += 4)
         *(volatile uint32_t *)pa = pa;        /* paging off: linear = physical */
-    for (uint32_t i = 0; i < 1024; i++)
-        low_pt[i] = i << 12 | PG_P | PG_W;    /* this kernel: the first 4 MiB, identity */
-    pd[0] = (uint32_t)low_pt | PG_P | PG_W;
+    for (uint32_t i = 0; i < 1024; i++)       /* this kernel: the first 4 MiB, identity, */
+        low_pt[i] = i << 12 | PG_P | PG_W | PG_U;                 /* user too (the stub) */
+    pd[0] = (uint32_t)low_pt | PG_P | PG_W | PG_U;
+    ring3_setup();
     for (unsigned t = 0; t < NPT; t++)
         for (unsigned j = 0; j < 1024; j++)
             pts[t][j] = (TARGET_PA + (rnd() % (TARGET_SIZE >> 12)) * 4096u) | flags();
@@ -114,7 +198,7 @@ void do_ptfuzz(const char *arg)
     load_cr3();
     write_cr0(read_cr0() | CR0_PG | CR0_WP);
 
-    unsigned reads = 0, writes = 0, faults = 0;
+    unsigned reads = 0, writes = 0, faults = 0, users = 0;
     for (unsigned step = 0; step < STEPS; step++) {
         uint32_t r = rnd() % 64;             /* CR3 loads rare: stale entries live long */
         if (r == 0) {
@@ -127,12 +211,20 @@ void do_ptfuzz(const char *arg)
         } else {
             uint32_t va = PLAY_VA + (rnd() % PLAY_PDES) * 0x400000u + (rnd() % HOT) * 4096u +
                           (rnd() % 4096 & ~3u), v = 0;
-            bool write = rnd() % 2;
+            bool write = rnd() % 2, user = rnd() % 2;
             recovered_vector = NO_FAULT;
-            if (write)
+            if (user) {
+                user_va = va;
+                user_value = step;
+                user_write = write;
+                user_access();
+                v = user_value;
+                users++;
+            } else if (write) {
                 TRY("movl %1, (%0)", : : "r"(va), "r"(step) : "memory");
-            else
+            } else {
                 TRY("movl (%1), %0", : "=r"(v) : "r"(va) : "memory");
+            }
             if (recovered_vector != NO_FAULT) {
                 faults++;
                 mix(recovered_vector << 24 | recovered_error);
@@ -149,6 +241,6 @@ void do_ptfuzz(const char *arg)
         }
     }
     write_cr0(read_cr0() & ~CR0_PG);
-    printf("badguest: ptfuzz seed=%u: %u steps, %u reads, %u writes, %u page faults, checksum 0x%08x\n",
-           seed, STEPS, reads, writes, faults, sum);
+    printf("badguest: ptfuzz seed=%u: %u steps, %u reads, %u writes, %u page faults, %u from ring 3, "
+           "checksum 0x%08x\n", seed, STEPS, reads, writes, faults, users, sum);
 }
