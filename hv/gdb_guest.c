@@ -4,6 +4,8 @@
  *
  * The guest is stopped whenever the hypervisor runs, so every stop is a VM
  * exit the stub makes or chooses:
+ *   - hardware breakpoints (gdb_hwbreak.c): `hbreak`, and `break` where the
+ *     page is not mapped yet;
  *   - breakpoints: INT3 bytes in guest memory, and bit 3 (#BP) of the
  *     exception bitmap set, so the guest's INT3 exits instead of entering
  *     its own IDT (SDM vol. 3, 25.6.3 "Exception Bitmap"). The exit leaves
@@ -61,6 +63,12 @@ static struct vcpu *vcpu;
 static bool mtf_works;     /* the self-test saw an MTF exit */
 static bool stepping;      /* a single step is under way */
 static bool guest_tf;      /* the guest's own RFLAGS.TF, under ours */
+static bool step_trapped;  /* the step ends with its own #DB */
+/* A step that ended otherwise (an interrupt came first, and a breakpoint in
+ * its handler stopped the guest) left our TF in the EFLAGS image the
+ * interrupt pushed: the handler's IRET brings it back, and the #DB after
+ * the next instruction is ours, not the guest's. */
+static bool tf_may_come_back;
 
 /* ---- registers: the GPRs from vcpu->regs, the rest from the VMCS ---- */
 
@@ -173,6 +181,7 @@ static const struct gdb_target guest_target = {
     .write_memory = write_memory,
     .set_pc = set_pc,
     .monitor = gdb_monitor,
+    .hw_breakpoint = gdb_hwbreak_set,
 };
 
 /* ---- single steps ---- */
@@ -211,6 +220,8 @@ static void end_step(void)
     if (!stepping)
         return;
     stepping = false;
+    tf_may_come_back = !step_trapped && !mtf_works && !guest_tf;
+    step_trapped = false;
     if (mtf_works) {
         set_proc_control(PROC_MONITOR_TRAP_FLAG, false);
         return;
@@ -254,7 +265,18 @@ static bool on_breakpoint(struct vcpu *v)
 static bool on_debug(struct vcpu *v)
 {
     if (stepping && (v->exit_qualification & QUAL_BS)) {
+        step_trapped = true;
         stop(GDB_SIGTRAP, false, false);
+        return true;
+    }
+    if (tf_may_come_back && !stepping && (v->exit_qualification & QUAL_BS)) {
+        tf_may_come_back = false;              /* see tf_may_come_back: swallow it */
+        vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF);
+        return true;
+    }
+    if (gdb_hwbreak_hit(v->exit_qualification)) {   /* one of gdb's debug registers */
+        stop(GDB_SIGTRAP, false, false);
+        gdb_hwbreak_resume_past();
         return true;
     }
     write_dr6(0xFFFF0FF0u | (v->exit_qualification & 0x600Fu));
@@ -371,6 +393,7 @@ void gdb_guest_start(struct vcpu *v)
     /* #DB and #BP exit from now on (SDM 25.6.3); see on_breakpoint, on_debug. */
     vmcs_write(VMCS_EXCEPTION_BITMAP,
                vmcs_read(VMCS_EXCEPTION_BITMAP) | 1u << VEC_DB | 1u << VEC_BP);
+    gdb_hwbreak_init();
     mtf_self_test(v);
     printf("hv: gdb: waiting for gdb, the guest stopped at its first instruction 0x%llx\n",
            (unsigned long long)vmcs_read(VMCS_GUEST_RIP));

@@ -6,7 +6,8 @@
  *   qSupported, qXfer:features:read (target.xml), qAttached, qRcmd
  *                                  "General Query Packets"; "Target Descriptions"
  *   ?  g  G  m  M  c  s  D  k  H  "Packets"
- *   Z0 / z0 (software breakpoints) "Packets": insert/remove breakpoint
+ *   Z0 / z0 (software breakpoints), Z1 / z1 (hardware breakpoints, where the
+ *           target has them: gdb_hwbreak.c) "Packets": insert/remove breakpoint
  *   T05 / S02 stop replies         "Stop Reply Packets"
  *   O (monitor output)             "Stop Reply Packets" (console output)
  * and an empty reply to everything else, which tells gdb "not supported"
@@ -35,6 +36,7 @@ struct breakpoint {
     uint64_t addr;
     uint8_t saved;                 /* the byte the INT3 replaced */
     bool used, inserted;
+    bool hardware;                 /* in a debug register (the target's), not an INT3 */
 };
 
 static const struct gdb_target *target;
@@ -109,9 +111,11 @@ static bool insert(struct breakpoint *b)
 
 static void remove(struct breakpoint *b)
 {
-    if (b->inserted)
+    if (b->hardware)
+        target->hw_breakpoint(b->addr, false);
+    else if (b->inserted)
         target->write_memory(b->addr, &b->saved, 1);
-    b->used = b->inserted = false;
+    b->used = b->inserted = b->hardware = false;
 }
 
 static void remove_all_breakpoints(void)
@@ -136,20 +140,36 @@ void gdb_stub_retry_breakpoints(void)
             insert(&breakpoints[i]);
 }
 
-/* Z0,addr,kind: a breakpoint where memory cannot be written yet (a guest
- * page its tables do not map yet) is kept and tried again at every VM exit
- * (gdb_guest.c): gdb's "OK" promises only that the stub took it. */
-static const char *set_breakpoint(uint64_t addr)
+/* Z0,addr,kind (hardware false) and Z1 (true). A software breakpoint where
+ * memory cannot be written yet (a guest page its tables do not map yet)
+ * takes a hardware slot instead, if the target has one free; failing that,
+ * it is kept and tried again at every VM exit (gdb_guest.c). */
+static const char *set_breakpoint(uint64_t addr, bool hardware)
 {
     if (find_breakpoint(addr))
         return "OK";
-    for (unsigned i = 0; i < MAX_BREAKPOINTS; i++)
-        if (!breakpoints[i].used) {
-            breakpoints[i] = (struct breakpoint){ .addr = addr, .used = true };
-            insert(&breakpoints[i]);
+    if (hardware && !target->hw_breakpoint)
+        return "";      /* not supported: gdb says so */
+    for (unsigned i = 0; i < MAX_BREAKPOINTS; i++) {
+        struct breakpoint *b = &breakpoints[i];
+        if (b->used)
+            continue;
+        *b = (struct breakpoint){ .addr = addr, .used = true };
+        if (!hardware && insert(b))
+            return "OK";
+        if (target->hw_breakpoint && target->hw_breakpoint(addr, true)) {
+            b->hardware = b->inserted = true;
+            if (!hardware)
+                printf("hv: gdb: breakpoint at 0x%llx: its page is not mapped yet, so it takes a "
+                       "debug register\n", (unsigned long long)addr);
             return "OK";
         }
-    return "E28";   /* ENOSPC */
+        if (!hardware)
+            return "OK";   /* pending: inserted at a later exit */
+        b->used = false;
+        return "E28";      /* ENOSPC: the four debug registers are taken */
+    }
+    return "E28";
 }
 
 static const char *clear_breakpoint(uint64_t addr)
@@ -364,10 +384,10 @@ static bool serve(const char *p, int sig, bool swbreak, enum gdb_resume *how)
         if (!gdb_parse_hex(&a, &type) || *a++ != ',' || !gdb_parse_hex(&a, &addr) ||
             *a++ != ',' || !gdb_parse_hex(&a, &kind)) {
             send_string("E01");
-        } else if (type != 0) {
-            send_string("");           /* hardware breakpoints, watchpoints: not supported */
+        } else if (type > 1) {
+            send_string("");           /* watchpoints: not supported */
         } else {
-            send_string(p[0] == 'Z' ? set_breakpoint(addr) : clear_breakpoint(addr));
+            send_string(p[0] == 'Z' ? set_breakpoint(addr, type == 1) : clear_breakpoint(addr));
         }
         return false;
     case 'v':

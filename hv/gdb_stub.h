@@ -39,6 +39,9 @@ struct gdb_target {
     void (*set_pc)(uint64_t pc);
     /* qRcmd: a monitor command; its output goes through printf. */
     void (*monitor)(const char *command);
+    /* Z1/z1: a hardware breakpoint at addr on or off; false if no slot is
+     * free (or NULL: the target has none). */
+    bool (*hw_breakpoint)(uint64_t addr, bool on);
 };
 
 enum gdb_resume { GDB_RESUME_CONTINUE, GDB_RESUME_STEP };

@@ -51,6 +51,12 @@ bool gdb_hv_exit(struct vcpu *v);
 void gdb_guest_init(void);               /* gdb_guest.c */
 bool gdb_guest_exit(struct vcpu *v);
 
+/* gdb_hwbreak.c: the guest's debug registers as four breakpoint slots. */
+void gdb_hwbreak_init(void);             /* before the first VM entry */
+bool gdb_hwbreak_set(uint64_t addr, bool on);
+bool gdb_hwbreak_hit(uint64_t qualification);   /* a #DB exit: one of ours? */
+void gdb_hwbreak_resume_past(void);      /* RFLAGS.RF: run the instruction it stopped on */
+
 /* gdb_monitor.c: run one `monitor` command (output through printf), and
  * whether `monitor break-on-exit` chose this basic exit reason. */
 void gdb_monitor(const char *command);

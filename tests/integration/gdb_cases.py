@@ -39,8 +39,9 @@ class GdbCase:
     """Start a run with the stub on, call drive(port) -> (text, errors), then
     wait for the run: it must power off with status 0."""
 
-    def __init__(self, name, mode, drive, hv_args=()):
+    def __init__(self, name, mode, drive, hv_args=(), console_must=()):
         self.name, self.mode, self.drive, self.hv_args = name, mode, drive, hv_args
+        self.console_must = console_must
         self.timeout = TIMEOUT
 
     def run(self):
@@ -78,6 +79,7 @@ class GdbCase:
             errors.append("the guest did not power off with status 0")
         if re.search(r"^TEST \S+: FAIL", console, re.M):
             errors.append("a guest test failed under the debugger")
+        errors += ["console lacks /%s/" % p for p in self.console_must if not re.search(p, console, re.M)]
         return errors, time.monotonic() - start, log
 
 
@@ -165,6 +167,23 @@ def guest_killed(port):
     out = gdb_batch(port, "i386", GUEST, ["break handle_syscall", "continue", "shell sleep 60"],
                     kill_after=r"^Breakpoint 1, handle_syscall")
     return out, expect_in_order(out, [r"^Breakpoint 1, handle_syscall", r"gdb killed"])
+
+
+def guest_hbreak(port):
+    """hbreak: a debug register, no INT3 in guest memory; the guest runs on
+    past it (RFLAGS.RF) when gdb continues; a fifth one finds no slot."""
+    out = gdb_batch(port, "i386", GUEST, [
+        "hbreak handle_syscall", "continue", "info registers eip", "x/1bx handle_syscall", "continue",
+        "delete", "hbreak kmain", "hbreak sys_exit", "hbreak sys_write", "hbreak sys_getpid",
+        "hbreak sys_fork", "continue", "delete", "detach"])
+    return out, expect_in_order(out, [
+        r"^Hardware assisted breakpoint 1 at 0x[0-9a-f]+: file guestos/kernel/syscall\.c",
+        r"^Breakpoint 1, handle_syscall \(",
+        r"^eip +0x([0-9a-f]+) +0x[0-9a-f]+ <handle_syscall>",
+        r"<handle_syscall>:\s+0x55",                          # push %ebp, not an INT3 (0xcc)
+        r"^Breakpoint 1, handle_syscall \(",                   # RF let it run; it came round again
+        r"(?i)could not insert hardware breakpoint|cannot insert hardware breakpoint",
+        r"Remote target\) detached"])
 
 
 def reconnect(arch, elf, where, first_ends):
@@ -256,7 +275,12 @@ def ctrl_c(port):
 
 def gdb_cases():
     return [GdbCase("gdb-hv-cpuid", "hv", hv_cpuid),
-            GdbCase("gdb-guest-step", "guest", guest_step),
+            # At the guest's first instruction its paging is off and the kernel's
+            # addresses are not mapped: the breakpoint takes a debug register.
+            GdbCase("gdb-guest-step", "guest", guest_step,
+                    console_must=[r"^hv: gdb: breakpoint at 0xc[0-9a-f]+: its page is not mapped yet, so it "
+                                  r"takes a debug register$"]),
+            GdbCase("gdb-guest-hbreak", "guest", guest_hbreak),
             # Under shadow paging the VMCS's CR3 is the shadow's root: the
             # stub must walk the guest's own tables (guest_cr3_view).
             GdbCase("gdb-guest-step-shadow", "guest", guest_step, ["mem=shadow"]),

@@ -1,0 +1,103 @@
+/*
+ * gdb_hwbreak.c: hardware breakpoints in the guest (gdb=guest; 64-bit, VMX
+ * root operation, between VM exits).
+ *
+ * The debug registers hold up to four linear addresses (DR0-DR3), and DR7
+ * makes each an instruction breakpoint (R/W and LEN 0, L bit set: SDM vol.
+ * 3, 18.2 "Debug Registers"). No byte is written into the guest, so such a
+ * breakpoint works where an INT3 cannot be placed yet: on a page the guest
+ * has not mapped (gdb's `break` falls back to one, gdb_stub.c), and on
+ * anything gdb asks with `hbreak`.
+ *
+ * DR0-DR3 are not in the VMCS: the guest runs with whatever the hypervisor
+ * left in them, and the hypervisor never uses them itself. DR7 is: VM entry
+ * loads GUEST_DR7 with "load debug controls", and VM exit saves it with
+ * "save debug controls" (SDM 25.7.1, 25.8.1). A hit is a #DB, which exits
+ * (gdb_guest.c sets its bit in the exception bitmap) with the slot's B bit
+ * in the exit qualification (SDM 28.2.1, table 28-1). The breakpoint is a
+ * fault: RIP is on the instruction, and the guest resumes with RFLAGS.RF
+ * set, which lets that one instruction run (SDM 18.3.1.1).
+ *
+ * The guest's own use of the debug registers is not virtualised while gdb
+ * has slots in use: hvlab's guest OS has none.
+ */
+#include "gdb.h"
+#include "gdb_target.h"
+#include "printf.h"
+#include "vmcs.h"
+#include "vmx.h"
+#include "vmx_caps.h"
+
+extern struct vmx_caps hv_vmx_caps;   /* main.c */
+
+#define SLOTS        4
+#define DR7_FIXED    0x400u           /* bit 10 reads as 1 */
+#define RFLAGS_RF    (1u << 16)
+
+static uint64_t slot_addr[SLOTS];
+static bool slot_used[SLOTS];
+static bool available;
+
+static void write_dr(unsigned n, uint64_t v)
+{
+    switch (n) {
+    case 0: __asm__ volatile("mov %0, %%dr0" : : "r"(v)); break;
+    case 1: __asm__ volatile("mov %0, %%dr1" : : "r"(v)); break;
+    case 2: __asm__ volatile("mov %0, %%dr2" : : "r"(v)); break;
+    default: __asm__ volatile("mov %0, %%dr3" : : "r"(v)); break;
+    }
+}
+
+/* DR0-DR3 and the guest's DR7 as the slots say. */
+static void load_debug_registers(void)
+{
+    uint64_t dr7 = DR7_FIXED;
+    for (unsigned i = 0; i < SLOTS; i++) {
+        write_dr(i, slot_used[i] ? slot_addr[i] : 0);
+        if (slot_used[i])
+            dr7 |= 1u << (2 * i);     /* Ln; R/Wn = 00 (execute), LENn = 00 */
+    }
+    vmcs_write(VMCS_GUEST_DR7, dr7);
+}
+
+void gdb_hwbreak_init(void)
+{
+    const struct vmx_caps *c = &hv_vmx_caps;
+    available = vmx_ctl_supported(c->entry, ENTRY_LOAD_DEBUG_CONTROLS) &&
+                vmx_ctl_supported(c->exit, EXIT_SAVE_DEBUG_CONTROLS);
+    if (!available) {
+        printf("hv: gdb: hardware breakpoints: this CPU cannot load the guest's DR7 on VM entry\n");
+        return;
+    }
+    vmcs_write(VMCS_VM_ENTRY_CONTROLS, vmcs_read(VMCS_VM_ENTRY_CONTROLS) | ENTRY_LOAD_DEBUG_CONTROLS);
+    vmcs_write(VMCS_VM_EXIT_CONTROLS, vmcs_read(VMCS_VM_EXIT_CONTROLS) | EXIT_SAVE_DEBUG_CONTROLS);
+    load_debug_registers();
+}
+
+bool gdb_hwbreak_set(uint64_t addr, bool on)
+{
+    if (!available)
+        return false;
+    for (unsigned i = 0; i < SLOTS; i++) {
+        if (on ? !slot_used[i] : (slot_used[i] && slot_addr[i] == addr)) {
+            slot_used[i] = on;
+            slot_addr[i] = addr;
+            load_debug_registers();
+            return true;
+        }
+    }
+    return false;
+}
+
+bool gdb_hwbreak_hit(uint64_t qualification)
+{
+    for (unsigned i = 0; i < SLOTS; i++)
+        if (slot_used[i] && (qualification & (1u << i)))
+            return true;
+    return false;
+}
+
+void gdb_hwbreak_resume_past(void)
+{
+    vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
+}
