@@ -181,7 +181,7 @@ static const struct gdb_target guest_target = {
     .write_memory = write_memory,
     .set_pc = set_pc,
     .monitor = gdb_monitor,
-    .hw_breakpoint = gdb_hwbreak_set,
+    .hw_point = gdb_hwbreak_set,
 };
 
 /* ---- single steps ---- */
@@ -274,9 +274,14 @@ static bool on_debug(struct vcpu *v)
         vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF);
         return true;
     }
-    if (gdb_hwbreak_hit(v->exit_qualification)) {   /* one of gdb's debug registers */
+    unsigned type;
+    uint64_t addr;
+    if (gdb_hwbreak_hit(v->exit_qualification, &type, &addr)) {   /* one of gdb's debug registers */
+        if (type != GDB_HW_EXEC)
+            gdb_stub_watch_hit(type, addr);   /* a trap: RIP is past the access */
         stop(GDB_SIGTRAP, false, false);
-        gdb_hwbreak_resume_past();
+        if (type == GDB_HW_EXEC)
+            gdb_hwbreak_resume_past();        /* a fault: RIP is on the instruction */
         return true;
     }
     write_dr6(0xFFFF0FF0u | (v->exit_qualification & 0x600Fu));

@@ -6,8 +6,9 @@
  *   qSupported, qXfer:features:read (target.xml), qAttached, qRcmd
  *                                  "General Query Packets"; "Target Descriptions"
  *   ?  g  G  m  M  c  s  D  k  H  "Packets"
- *   Z0 / z0 (software breakpoints), Z1 / z1 (hardware breakpoints, where the
- *           target has them: gdb_hwbreak.c) "Packets": insert/remove breakpoint
+ *   Z0 / z0 (software breakpoints), Z1 / z1 (hardware breakpoints), Z2, Z4
+ *           (write and access watchpoints; Z1-Z4 where the target has them:
+ *           gdb_hwbreak.c) "Packets": insert/remove breakpoint
  *   T05 / S02 stop replies         "Stop Reply Packets"
  *   O (monitor output)             "Stop Reply Packets" (console output)
  * and an empty reply to everything else, which tells gdb "not supported"
@@ -50,6 +51,7 @@ static unsigned zeros;             /* consecutive zero bytes received */
 static bool gone;                  /* gdb detached or hung up: the stub is silent */
 static bool running;               /* gdb resumed the target and waits for a stop reply */
 static bool pending;               /* rx.buf holds a new gdb's first packet, not served yet */
+static char watch_reason[40];      /* "watch:ADDR;": the stop is a watchpoint's */
 
 void gdb_stub_init(const struct gdb_target *t)
 {
@@ -112,7 +114,7 @@ static bool insert(struct breakpoint *b)
 static void remove(struct breakpoint *b)
 {
     if (b->hardware)
-        target->hw_breakpoint(b->addr, false);
+        target->hw_point(GDB_HW_EXEC, b->addr, 1, false);
     else if (b->inserted)
         target->write_memory(b->addr, &b->saved, 1);
     b->used = b->inserted = b->hardware = false;
@@ -148,7 +150,7 @@ static const char *set_breakpoint(uint64_t addr, bool hardware)
 {
     if (find_breakpoint(addr))
         return "OK";
-    if (hardware && !target->hw_breakpoint)
+    if (hardware && !target->hw_point)
         return "";      /* not supported: gdb says so */
     for (unsigned i = 0; i < MAX_BREAKPOINTS; i++) {
         struct breakpoint *b = &breakpoints[i];
@@ -157,7 +159,7 @@ static const char *set_breakpoint(uint64_t addr, bool hardware)
         *b = (struct breakpoint){ .addr = addr, .used = true };
         if (!hardware && insert(b))
             return "OK";
-        if (target->hw_breakpoint && target->hw_breakpoint(addr, true)) {
+        if (target->hw_point && target->hw_point(GDB_HW_EXEC, addr, 1, true)) {
             b->hardware = b->inserted = true;
             if (!hardware)
                 printf("hv: gdb: breakpoint at 0x%llx: its page is not mapped yet, so it takes a "
@@ -342,8 +344,25 @@ static void say_goodbye(const char *why)
 
 static void send_stop_reply(int sig, bool swbreak)
 {
-    snprintf(reply, sizeof(reply), "T%02x%s", sig, swbreak ? "swbreak:;" : "");
+    snprintf(reply, sizeof(reply), "T%02x%s%s", sig, swbreak ? "swbreak:;" : "", watch_reason);
     send_string(reply);
+}
+
+void gdb_stub_watch_hit(unsigned type, uint64_t addr)
+{
+    snprintf(watch_reason, sizeof(watch_reason), "%swatch:%llx;", type == GDB_HW_ACCESS ? "a" : "",
+             (unsigned long long)addr);
+}
+
+/* Z2-Z4, z2-z4: watchpoints, in the target's debug registers. gdb's rwatch
+ * (type 3, reads only) has no x86 equivalent: refused, and gdb says so. */
+static const char *set_watchpoint(unsigned type, uint64_t addr, uint64_t len, bool on)
+{
+    if (!target->hw_point || type == GDB_HW_READ)
+        return "";
+    if (target->hw_point(type, addr, (unsigned)len, on))
+        return "OK";
+    return on ? "E28" : "OK";   /* no slot, or not 1, 2 or 4 aligned bytes */
 }
 
 /* One packet. Returns true (and *how) if it resumes the target. */
@@ -384,8 +403,10 @@ static bool serve(const char *p, int sig, bool swbreak, enum gdb_resume *how)
         if (!gdb_parse_hex(&a, &type) || *a++ != ',' || !gdb_parse_hex(&a, &addr) ||
             *a++ != ',' || !gdb_parse_hex(&a, &kind)) {
             send_string("E01");
-        } else if (type > 1) {
-            send_string("");           /* watchpoints: not supported */
+        } else if (type >= 2 && type <= 4) {
+            send_string(set_watchpoint((unsigned)type, addr, kind, p[0] == 'Z'));
+        } else if (type > 4) {
+            send_string("");
         } else {
             send_string(p[0] == 'Z' ? set_breakpoint(addr, type == 1) : clear_breakpoint(addr));
         }
@@ -423,6 +444,7 @@ enum gdb_resume gdb_stub_stop(int sig, bool swbreak)
     if (running)          /* gdb waits for this: answer its c or s */
         send_stop_reply(sig, swbreak);
     running = false;
+    watch_reason[0] = 0;  /* told once: a later '?' is a plain stop */
     if (pending) {        /* a gdb that connected while the target ran */
         pending = false;
         if (serve(rx.buf, sig, swbreak, &how))

@@ -39,10 +39,14 @@ struct gdb_target {
     void (*set_pc)(uint64_t pc);
     /* qRcmd: a monitor command; its output goes through printf. */
     void (*monitor)(const char *command);
-    /* Z1/z1: a hardware breakpoint at addr on or off; false if no slot is
-     * free (or NULL: the target has none). */
-    bool (*hw_breakpoint)(uint64_t addr, bool on);
+    /* Z1-Z4/z1-z4: a hardware breakpoint or watchpoint of len bytes at addr,
+     * on or off; false if no slot is free or the CPU cannot watch that (or
+     * NULL: the target has none). */
+    bool (*hw_point)(unsigned type, uint64_t addr, unsigned len, bool on);
 };
+
+/* The Z packet types the target's hw_point takes ("Packets": Z1-Z4). */
+enum { GDB_HW_EXEC = 1, GDB_HW_WRITE = 2, GDB_HW_READ = 3, GDB_HW_ACCESS = 4 };
 
 enum gdb_resume { GDB_RESUME_CONTINUE, GDB_RESUME_STEP };
 
@@ -62,6 +66,11 @@ int gdb_stub_poll(void);
 
 /* Is a gdb there now (not detached, not hung up)? */
 bool gdb_stub_connected(void);
+
+/* The next stop is a watchpoint's: the data breakpoint of this type
+ * (GDB_HW_WRITE or GDB_HW_ACCESS) at addr fired. The stop reply says so
+ * ("watch:ADDR;" or "awatch:ADDR;"), which is how gdb learns which one. */
+void gdb_stub_watch_hit(unsigned type, uint64_t addr);
 
 /* Is addr one of the stub's inserted breakpoints? */
 bool gdb_stub_is_breakpoint(uint64_t addr);

@@ -53,8 +53,9 @@ bool gdb_guest_exit(struct vcpu *v);
 
 /* gdb_hwbreak.c: the guest's debug registers as four breakpoint slots. */
 void gdb_hwbreak_init(void);             /* before the first VM entry */
-bool gdb_hwbreak_set(uint64_t addr, bool on);
-bool gdb_hwbreak_hit(uint64_t qualification);   /* a #DB exit: one of ours? */
+bool gdb_hwbreak_set(unsigned type, uint64_t addr, unsigned len, bool on);   /* GDB_HW_* */
+/* A #DB exit: one of ours? Then which kind, at which address. */
+bool gdb_hwbreak_hit(uint64_t qualification, unsigned *type, uint64_t *addr);
 void gdb_hwbreak_resume_past(void);      /* RFLAGS.RF: run the instruction it stopped on */
 
 /* gdb_monitor.c: run one `monitor` command (output through printf), and

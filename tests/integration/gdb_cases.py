@@ -186,6 +186,25 @@ def guest_hbreak(port):
         r"Remote target\) detached"])
 
 
+def guest_watch(port):
+    """watch: a data breakpoint in a debug register. The PIT's interrupt
+    handler writes `ticks`: gdb stops right after the write and shows the
+    old and the new value (the stop reply names the watchpoint). rwatch
+    (reads only) has no x86 equivalent: the stub refuses Z3, and gdb makes
+    it from an access watchpoint, as it does on x86 hardware."""
+    out = gdb_batch(port, "i386", GUEST, [
+        "break kmain", "continue", "delete", "watch ticks", "continue", "continue", "delete",
+        "awatch ticks", "continue", "delete", "rwatch ticks", "continue", "delete", "detach"])
+    return out, expect_in_order(out, [
+        r"^Hardware watchpoint 2: ticks",
+        r"^Hardware watchpoint 2: ticks\n\nOld value = (\d+)\nNew value = \d+",
+        r"^Hardware watchpoint 2: ticks\n\nOld value = \d+\nNew value = \d+",
+        r"^Hardware access \(read/write\) watchpoint 3: ticks",
+        r"^Hardware access \(read/write\) watchpoint 3: ticks\n\n(Value|Old value) = ",
+        r"^Hardware read watchpoint 4: ticks\n\nValue = \d+\n0x[0-9a-f]+ in handle_tick \(\)",
+        r"Remote target\) detached"])
+
+
 def reconnect(arch, elf, where, first_ends):
     """One gdb stops the machine and leaves (detaches, or is killed); a
     second gdb connects to the running machine, which stops for it, and
@@ -281,6 +300,7 @@ def gdb_cases():
                     console_must=[r"^hv: gdb: breakpoint at 0xc[0-9a-f]+: its page is not mapped yet, so it "
                                   r"takes a debug register$"]),
             GdbCase("gdb-guest-hbreak", "guest", guest_hbreak),
+            GdbCase("gdb-guest-watch", "guest", guest_watch),
             # Under shadow paging the VMCS's CR3 is the shadow's root: the
             # stub must walk the guest's own tables (guest_cr3_view).
             GdbCase("gdb-guest-step-shadow", "guest", guest_step, ["mem=shadow"]),
