@@ -100,8 +100,9 @@ static void read_exit_info(struct vcpu *v)
 
 /* An exit the dispatcher has no case for: a gap in the hypervisor, not the
  * guest's fault, but the guest is what cannot go on. It is stopped with the
- * full story; the hypervisor lives on (and a second guest would too). */
-static void unhandled_exit(struct vcpu *v)
+ * full story; the hypervisor lives on (and a second guest would too).
+ * Out of line: inlined, it would cost on_exit registers on every exit. */
+static __attribute__((noinline, cold)) void unhandled_exit(struct vcpu *v)
 {
     unsigned reason = v->exit_reason & 0xFFFF;
     printf("hv: unhandled VM exit: reason %u (%s), qualification 0x%llx, at guest rip 0x%llx\n",
