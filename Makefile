@@ -20,7 +20,7 @@ include handouts/handouts.mk
 include tools/gdb/gdb.mk
 
 # Run options (make run EMU=qemu ARGS="mem=shadow" ...).
-EMU     ?= bochs
+EMU     ?= auto
 BOOT    ?= fast
 ARGS    ?=
 GUEST_ARGS ?= test=all
@@ -62,7 +62,8 @@ help:
 	@echo "  make deps         install the Debian packages the kit needs (apt-get)"
 	@echo "  make clean        remove build/"
 	@echo "variables:"
-	@echo "  EMU=bochs|qemu|qemu-kvm   emulator (default bochs; qemu-kvm needs Intel VT-x + nested KVM)"
+	@echo "  EMU=auto|bochs|qemu|qemu-kvm  emulator (default auto: qemu-kvm where the host has Intel"
+	@echo "                            VT-x and nested KVM, else bochs; make gdb, gdb-guest: bochs)"
 	@echo "  BOOT=fast|grub|kernel     loader: the kit's raw-disk loader, a GRUB ISO, QEMU -kernel"
 	@echo "  ARGS=\"...\"                the hypervisor's options for make run (mem=ept|shadow, vmcheck=1, ...:"
 	@echo "                            hv/README.md), the guest's for make run-native (test=..., bench=...)"

@@ -218,8 +218,15 @@ def kvm_cases():
     where it can, the hypervisor boots on real silicon."""
     if kvm_vtx_problem():
         return [Case("error-kvm-without-vtx", ["--emu", "qemu-kvm", HV], USAGE,
-                     runner_must=[r"^hvrun: error: --emu qemu-kvm needs an Intel host with VT-x"])]
-    return [Case("hv-boot-qemu-kvm", ["--emu", "qemu-kvm", HV], OK, must=[r"^hv: hvlab hypervisor"])]
+                     runner_must=[r"^hvrun: error: --emu qemu-kvm needs an Intel host with VT-x"]),
+                # make run's default: Bochs here, and the runner says why.
+                Case("hv-boot-emu-auto", ["--emu", "auto", "--module", MBINFO, HV], OK,
+                     must=[r"^mbinfo: magic ok$"],
+                     runner_must=[r"^hvrun: --emu auto: bochs, VT-x emulated \(for real VT-x through KVM: ",
+                                  r"^hvrun: power-off, status 0 \(bochs, "])]
+    return [Case("hv-boot-qemu-kvm", ["--emu", "qemu-kvm", HV], OK, must=[r"^hv: hvlab hypervisor"]),
+            Case("hv-boot-emu-auto", ["--emu", "auto", HV], OK, must=[r"^hv: hvlab hypervisor"],
+                 runner_must=[r"^hvrun: --emu auto: qemu-kvm"])]
 
 
 def all_cases():

@@ -15,7 +15,8 @@
 GDB_DIR     := $(BUILD)/gdb
 GDB_TIMEOUT ?= 3600
 GDB_LAUNCH   = $(PYTHON) tools/gdb/launch.py --init $(GDB_DIR)/.gdbinit
-GDB_HVRUN    = --emu $(EMU) --boot $(BOOT) --cpu $(CPU) --timeout $(GDB_TIMEOUT) \
+# The hypervisor's own stub needs Bochs's COM2: auto means bochs here.
+GDB_HVRUN    = --emu $(if $(filter auto,$(EMU)),bochs,$(EMU)) --boot $(BOOT) --cpu $(CPU) --timeout $(GDB_TIMEOUT) \
                --quiet --log $(GDB_DIR)/console.log
 # qemu-system-x86_64's gdbstub always serves x86-64 registers, even while a
 # 32-bit kernel runs: gdb must be told i386:x86-64 before it connects, or it

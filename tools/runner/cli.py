@@ -60,8 +60,9 @@ def parse_args(argv):
         prog="hvrun", description="Boot a Multiboot kernel in Bochs or QEMU and report how the run ended.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("kernel", help="the Multiboot v1 kernel to boot (the hypervisor, or the guest OS natively)")
-    p.add_argument("--emu", default="bochs", choices=("bochs", "qemu", "qemu-kvm"),
-                   help="bochs: VT-x emulated (default); qemu: TCG, no VT-x; qemu-kvm: real VT-x through nested KVM")
+    p.add_argument("--emu", default="bochs", choices=("bochs", "qemu", "qemu-kvm", "auto"),
+                   help="bochs: VT-x emulated (default); qemu: TCG, no VT-x; qemu-kvm: real VT-x through "
+                        "nested KVM; auto: qemu-kvm where the host can, else bochs (make run)")
     p.add_argument("--boot", default="fast", choices=("fast", "grub", "kernel"),
                    help="fast: the kit's raw-disk loader (default); grub: a GRUB ISO; kernel: QEMU's -kernel")
     p.add_argument("--module", action="append", default=[], metavar='"FILE ARGS"', help="an ELF module")
@@ -122,6 +123,12 @@ def validate(a):
         raise UsageError("--timeout must be positive")
     if not 16 <= a.mem <= 4096:
         raise UsageError("--mem must be between 16 and 4096 MiB")
+    if a.emu == "auto":
+        problem = emulators.kvm_vtx_problem()
+        a.emu = "bochs" if problem else "qemu-kvm"
+        sys.stderr.write("hvrun: --emu auto: %s\n" % ("bochs, VT-x emulated (for real VT-x through KVM: %s)"
+                                                     % problem if problem else
+                                                     "qemu-kvm, real VT-x through nested KVM"))
     if a.bochs_debug and a.emu != "bochs":
         raise UsageError("--bochs-debug is Bochs's own debugger: use it with --emu bochs")
     if a.boot == "kernel" and a.emu == "bochs":
