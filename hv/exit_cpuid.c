@@ -6,14 +6,16 @@
  * hypervisor makes: CPUID.1:ECX bit 31 says "a hypervisor is present", and
  * leaf 0x40000000 names it (the range 0x40000000-0x400000FF is reserved for
  * hypervisors); and VMX itself is hidden (CPUID.1:ECX bit 5), since this
- * hypervisor does not offer nested virtualisation. So is XSAVE (bits 26 and
- * 27): the extended state would be one more thing to switch between guests,
- * and a 32-bit teaching kernel needs none of it.
+ * hypervisor does not offer nested virtualisation. So are SMX (bit 6, and
+ * with it GETSEC) and XSAVE (bits 26 and 27): the extended state would be
+ * one more thing to switch between guests, and a 32-bit teaching kernel
+ * needs none of it.
  */
 #include "exit.h"
 #include "x86.h"
 
 #define CPUID_1_ECX_VMX         (1u << 5)
+#define CPUID_1_ECX_SMX         (1u << 6)
 #define CPUID_1_ECX_XSAVE       (1u << 26)
 #define CPUID_1_ECX_OSXSAVE     (1u << 27)
 #define CPUID_1_ECX_HYPERVISOR  (1u << 31)
@@ -38,7 +40,7 @@ void handle_cpuid(struct vcpu *v)
         r = cpuid(leaf, subleaf);
         if (leaf == 1) {
             r.ecx |= CPUID_1_ECX_HYPERVISOR;
-            r.ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
+            r.ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
         }
     }
     /* CPUID writes the low 32 bits and clears the high ones. */

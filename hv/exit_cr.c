@@ -64,11 +64,11 @@ static bool cr0_faults(uint64_t value)
            (value >> 32);
 }
 
-/* The CR4 bits a MOV to CR4 faults on: VMXE and OSXSAVE (CPUID shows the
- * guest neither VMX nor XSAVE: exit_cpuid.c), and any bit this CPU lacks. */
+/* The CR4 bits a MOV to CR4 faults on: VMXE, SMXE and OSXSAVE (CPUID shows
+ * the guest no VMX, SMX or XSAVE: exit_cpuid.c), and any bit this CPU lacks. */
 static bool cr4_faults(uint64_t value)
 {
-    return (value & (CR4_VMXE | CR4_OSXSAVE)) || (value & ~hv_vmx_caps.cr4_fixed1);
+    return (value & (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE)) || (value & ~hv_vmx_caps.cr4_fixed1);
 }
 
 static void emulate_mov_to_cr0(struct vcpu *v, uint64_t value)

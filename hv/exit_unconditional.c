@@ -18,10 +18,10 @@ void handle_invd(struct vcpu *v)
     advance_rip(v);
 }
 
-/* XSETBV exits only once CR4.OSXSAVE is set, which hvlab's guests cannot
- * do (CPUID shows no XSAVE, and exit_cr.c refuses the bit): should one come
- * anyway, it is an instruction the guest does not have. So is GETSEC, which
- * needs CR4.SMXE (never allowed in VMX operation, SDM 24.8). */
+/* XSETBV exits only once CR4.OSXSAVE is set, and GETSEC once CR4.SMXE is:
+ * hvlab's guests can set neither (CPUID shows no XSAVE and no SMX, and
+ * exit_cr.c refuses both bits). Should one come anyway, it is an
+ * instruction the guest does not have. */
 void handle_unsupported_instruction(struct vcpu *v)
 {
     (void)v;

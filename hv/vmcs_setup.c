@@ -185,8 +185,9 @@ static void setup_guest_state(struct vcpu *v, const struct vmx_caps *caps)
     vmcs_write(VMCS_CR0_GUEST_HOST_MASK, cr0_fixed & 0xFFFFFFFF);
     vmcs_write(VMCS_CR0_READ_SHADOW, guest_cr0);
     vmcs_write(VMCS_GUEST_CR0, (guest_cr0 | caps->cr0_fixed0) & caps->cr0_fixed1 & ~(uint64_t)CR0_PG);
-    /* OSXSAVE too: hvlab offers no XSAVE (exit_cpuid.c, exit_cr.c). */
-    vmcs_write(VMCS_CR4_GUEST_HOST_MASK, (cr4_fixed | CR4_OSXSAVE) & 0xFFFFFFFF);
+    /* SMXE and OSXSAVE too: hvlab offers no SMX and no XSAVE (exit_cpuid.c,
+     * exit_cr.c), so setting them must exit to be refused. */
+    vmcs_write(VMCS_CR4_GUEST_HOST_MASK, (cr4_fixed | CR4_SMXE | CR4_OSXSAVE) & 0xFFFFFFFF);
     vmcs_write(VMCS_CR4_READ_SHADOW, 0);
     vmcs_write(VMCS_GUEST_CR4, caps->cr4_fixed0);
     vmcs_write(VMCS_GUEST_CR3, 0);

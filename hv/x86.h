@@ -15,6 +15,7 @@
 #define CR0_CD   (1 << 30)
 #define CR4_PAE  (1 << 5)
 #define CR4_VMXE (1 << 13)   /* VMX enable (SDM vol. 3, 24.7 "Enabling and Entering VMX Operation") */
+#define CR4_SMXE (1 << 14)
 #define CR4_OSXSAVE (1 << 18)
 
 #define RFLAGS_IF (1 << 9)
