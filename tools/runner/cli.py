@@ -263,7 +263,10 @@ def run(a, modules, run_dir, log):
 
 
 def run_once(a, modules, run_dir, log):
-    keyboard = typist.Typist(run_dir, a.input) if a.input is not None else None
+    try:
+        keyboard = typist.Typist(run_dir, a.input) if a.input is not None else None
+    except OSError as e:
+        raise UsageError("--input needs a pseudo-terminal for COM1, and this machine gave none (%s)" % e)
     try:
         return run_emulator(a, modules, run_dir, log, keyboard)
     finally:
