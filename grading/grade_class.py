@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """grade_class.py: grade a whole class's submissions for one lab.
 
-    grading/grade_class.py --lab N SUBMISSIONS [--out DIR] [-j JOBS] [--test NAME ...]
-    make grade-class LAB=N SUBMISSIONS=DIR [OUT=DIR]
+    grading/grade_class.py --lab N SUBMISSIONS [--out DIR] [-j JOBS] [-P PARALLEL] [--test NAME ...]
+    make grade-class LAB=N SUBMISSIONS=DIR [CLASS_OUT=DIR] [JOBS=n] [PARALLEL=n]
 
 SUBMISSIONS holds one entry per student, named for the student: a folder (a
 clone of the student's repository, an unpacked hand-in), or an archive
@@ -37,6 +37,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 GRADING = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(GRADING)
@@ -181,7 +182,10 @@ def main(argv=None):
     p.add_argument("submissions", help="a folder with one entry per student (folder or archive)")
     p.add_argument("--lab", type=int, required=True, help="the lab to grade")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "class"), help="where results go (default build/class)")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="tests in parallel within a submission")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="emulators at once, in all (default: the number of cores)")
+    p.add_argument("-P", "--parallel", type=int, default=1,
+                   help="submissions graded at once (default 1); each gets jobs/parallel emulators")
     p.add_argument("--test", action="append", default=[], metavar="NAME", help="grade only this test (repeatable)")
     p.add_argument("--timeout", type=float, metavar="S", help="stop every test after at most S seconds")
     a = p.parse_args(argv)
@@ -196,7 +200,9 @@ def main(argv=None):
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         p.error("two submissions for %s: keep one each" % ", ".join(twice))
-    extra = ["-j", str(a.jobs), "--quiet"] + [x for t in a.test for x in ("--test", t)]
+    if a.jobs < 1 or a.parallel < 1:
+        p.error("--jobs and --parallel must be at least 1")
+    extra = ["-j", str(max(1, a.jobs // a.parallel)), "--quiet"] + [x for t in a.test for x in ("--test", t)]
     if a.timeout:
         extra += ["--timeout", str(a.timeout)]
     os.makedirs(a.out, exist_ok=True)
@@ -209,11 +215,12 @@ def main(argv=None):
             print("grade-class: error: cannot make lab %d's tree: %s: %s" % (a.lab, type(e).__name__, e),
                   file=sys.stderr)
             return 2
-        for i, (entry, student) in enumerate(zip(entries, names), 1):
+        done = []
+
+        def one_student(entry, student):
             out_dir = os.path.join(a.out, student)
             shutil.rmtree(out_dir, ignore_errors=True)
             os.makedirs(out_dir)
-            print("grade-class: [%d/%d] %s" % (i, len(entries), student), flush=True)
             with open(os.path.join(out_dir, "grade.txt"), "w") as log_file:
                 def log(line, f=log_file):
                     f.write(line + "\n")
@@ -223,7 +230,13 @@ def main(argv=None):
                                              log, log_file)
                 except Exception as e:   # whatever it was, the next student is graded all the same
                     results, why = None, "%s: %s" % (type(e).__name__, e)
-            rows.append((student, results, why))
+            done.append(student)
+            print("grade-class: [%d/%d] %s: %s" % (len(done), len(entries), student,
+                                                   why or "%s points" % fmt(results["score"])), flush=True)
+            return student, results, why
+
+        with ThreadPoolExecutor(max_workers=a.parallel) as pool:
+            rows = list(pool.map(one_student, entries, names))
     tests = test_columns(rows)
     write_csv(os.path.join(a.out, "scores.csv"), rows, tests)
     print("grade-class: lab %d, %d submissions\n%s" % (a.lab, len(rows), summary(rows, tests)))

@@ -24,6 +24,7 @@ grade: deps-run
 		$(if $(JOBS),--jobs $(JOBS)) --results $(GRADE_RESULTS) --junit $(JUNIT) $(GRADE_ARGS)
 
 SUBMISSIONS ?=
+PARALLEL   ?=
 CLASS_OUT  ?= $(BUILD)/class
 
 .PHONY: grade-class
@@ -31,7 +32,7 @@ grade-class: deps-run
 	@test -n "$(LAB)" -a -n "$(SUBMISSIONS)" || \
 		{ echo "make grade-class: say which lab and where the submissions are: make grade-class LAB=1 SUBMISSIONS=dir" >&2; exit 2; }
 	@$(PYTHON) grading/grade_class.py --lab $(LAB) --out $(CLASS_OUT) $(foreach t,$(TEST),--test $(t)) \
-		$(if $(JOBS),--jobs $(JOBS)) $(SUBMISSIONS)
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(PARALLEL),--parallel $(PARALLEL)) $(SUBMISSIONS)
 
 .PHONY: gradescope
 gradescope:

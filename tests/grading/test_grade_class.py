@@ -75,7 +75,7 @@ class GradeClass(unittest.TestCase):
             add_bytes(t, "grading/grade.py", b"print('Score: 100/100')\n")
         cls.out = os.path.join(cls.tmp, "out")
         argv = [sys.executable, os.path.join(ROOT, "grading", "grade_class.py"), "--lab", "1", "--out", cls.out,
-                "-j", "2", "--timeout", "20"] + [x for t in TESTS for x in ("--test", t)] + [subs]
+                "-j", "2", "-P", "2", "--timeout", "20"] + [x for t in TESTS for x in ("--test", t)] + [subs]
         r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
         cls.status, cls.text = r.returncode, r.stdout
         with open(os.path.join(cls.out, "scores.csv")) as f:
