@@ -87,8 +87,11 @@ REFUSED_LINES = [r"^badguest: cpuid.1:ecx xsave=0 osxsave=0\nbadguest: mov cr4 O
                  r"badguest: wrmsr IA32_SYSENTER_ESP 0xffff800000001000: no fault$"]
 
 
-def fuzz_case(seed, mem):
-    return Case("hv-fuzz-%d-%s" % (seed, mem), bad("fuzz=%d" % seed, "mem=" + mem), OK,
+def fuzz_case(seed, mem, cpu=None):
+    """cpu: a Bochs CPU model (a CPU whose VMX has no EPT, for mem=shadow)."""
+    extra = ["--cpu", cpu] if cpu else []
+    return Case("hv-fuzz-%d-%s%s" % (seed, mem, "-" + cpu if cpu else ""),
+                bad("fuzz=%d" % seed, "mem=" + mem, extra=extra), OK,
                 must=[r"^badguest: fuzz seed=%d: 3000 instructions, \d+ faulted: .*vector 13 x\d+" % seed,
                       r"^badguest: done$"] + GUEST_POWEROFF_0,
                 must_not=NO_PANIC + [r"^hv: guest eax="], timeout=60)
@@ -197,6 +200,7 @@ def handler_cases():
         # paging; each runs, or faults in the guest, which goes on.
     ] + [fuzz_case(seed, mem) for seed, mem in ((1, "ept"), (2, "ept"), (3, "ept"), (4, "shadow"),
                                                 (5, "shadow"))] + [
+        fuzz_case(6, "shadow", cpu="core2_penryn_t9600"),
         # Random page tables (fuzz.c's sibling ptfuzz.c): every read, write,
         # page fault and accessed/dirty flag the same as the CPU's own paging,
         # under shadow paging (lab 2) and with EPT.
