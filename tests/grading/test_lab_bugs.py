@@ -10,7 +10,8 @@ planted in otherwise correct code, the bugs the labs' handouts warn about:
   lab 2: INVLPG ignored; MOV to CR3 without a flush; a page mapped writable
          before its dirty bit is set (the D bit is lost): each is caught by
          its stress test and by lab2-ptfuzz, which compares every answer of
-         random page tables with the bare CPU's.
+         random page tables with the bare CPU's; a paging-mode change that
+         keeps global entries, which only lab2-ptfuzz catches.
 
 Each scenario copies the tree, plants one bug (the pattern must match once,
 so a change in hv/ shows here as an error, not a silent pass), builds,
@@ -65,6 +66,12 @@ class LabTestsCatchBugs(Scenario):
     def test_lab2_cr3_load_without_flush(self):
         patch(self.root, "hv/shadow.c", r"(    s->cr3_loads\+\+;\n)    flush\(s, true\);\n", r"\1")
         self.check(["lab2-stress-cr3-switch", "lab2-ptfuzz"], ["lab2-identity-shadow"])
+
+    def test_lab2_paging_mode_change_keeps_global_entries(self):
+        # A MOV to CR4 that changes PGE must drop global entries too (SDM
+        # 4.10.4.1); only lab2-ptfuzz, which uses global pages, sees this one.
+        patch(self.root, "hv/shadow.c", r"(    s->full_flushes\+\+;\n    flush\(s, )false\);", r"\1true);")
+        self.check(["lab2-ptfuzz"], ["lab2-identity-shadow", "lab2-guest-os-shadow"])
 
     def test_lab2_dirty_bit_lost(self):
         patch(self.root, "hv/shadow.c", r"if \(w\.writable && w\.dirty\)", "if (w.writable)")

@@ -1,12 +1,14 @@
 /*
  * ptfuzz.c: do=ptfuzz=SEED: random page tables, the same answers. The guest
  * turns paging on and, thousands of times, rewrites a random page-directory
- * or page-table entry of a 16 MiB playground (of which it uses 8 pages per
- * 4 MiB, so that an entry a hypervisor failed to invalidate is met again) (present or not, writable or
+ * or page-table entry of a 16 MiB playground (present or not, writable or
  * not, a 4 KiB page table or a 4 MiB page, accessed and dirty set or clear,
- * any frame of an 8 MiB target area), invalidates as the SDM requires
- * (INVLPG, or a CR3 load after a PDE change), flips CR0.WP, and reads and
- * writes random addresses of the playground, from ring 0 or from ring 3. Each access leaves its result
+ * global or not, any frame of an 8 MiB target area; 8 pages of each 4 MiB
+ * are used, so that an entry a hypervisor failed to invalidate is met
+ * again), invalidates as the SDM
+ * requires (INVLPG or a CR3 load after a PTE change, a CR4.PGE toggle after a
+ * PDE change), flips CR0.WP, and reads and writes random addresses of the
+ * playground, from ring 0 or from ring 3. Each access leaves its result
  * in a checksum: the value read (each word of the target holds its own
  * physical address, so a wrong frame shows), or the fault's vector, error
  * code and CR2; then the PDE and PTE with their accessed and dirty flags.
@@ -30,9 +32,11 @@
 #define PG_A        0x020u
 #define PG_D        0x040u
 #define PG_PS       0x080u
+#define PG_G        0x100u
 #define CR0_WP      (1u << 16)
 #define CR0_PG      0x80000000u
 #define CR4_PSE     (1u << 4)
+#define CR4_PGE     (1u << 7)
 #define PLAY_VA     0x40000000u              /* the playground: 4 PDEs, 16 MiB */
 #define PLAY_PDES   4
 #define TARGET_PA   0x00800000u              /* the target: 8 MiB of frames */
@@ -144,11 +148,21 @@ static void write_cr0(uint32_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) 
 static void load_cr3(void) { __asm__ volatile("mov %0, %%cr3" : : "r"(pd) : "memory"); }
 static void invlpg(uint32_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
-/* Random flags: P most of the time; W, U, A, D at random. */
+/* Random flags: P most of the time, G now and then; W, U, A, D at random. */
 static uint32_t flags(void)
 {
     uint32_t f = rnd();
-    return ((f & 7) ? PG_P : 0) | (f & (PG_W | PG_U | PG_A | PG_D));
+    return ((f & 7) ? PG_P : 0) | (f & (PG_W | PG_U | PG_A | PG_D)) | ((f >> 12) % 4 ? 0 : PG_G);
+}
+
+/* Every TLB entry, global ones too: a MOV to CR4 that changes PGE (SDM vol.
+ * 3, 4.10.4.1). A CR3 load would leave global entries, which the CPU may
+ * then use stale, and which a hypervisor may drop: an answer the SDM leaves
+ * open, so the fuzzer never asks it. */
+static void flush_all(void)
+{
+    __asm__ volatile("mov %0, %%cr4; mov %1, %%cr4" : : "r"(read_cr4() & ~CR4_PGE), "r"(read_cr4())
+                     : "memory");
 }
 
 static void new_pde(unsigned i)
@@ -158,13 +172,20 @@ static void new_pde(unsigned i)
         pd[(PLAY_VA >> 22) + i] = (TARGET_PA + (rnd() % 2) * 0x400000u) | PG_PS | flags();
     else                                      /* one of the page tables */
         pd[(PLAY_VA >> 22) + i] = (uint32_t)pts[rnd() % NPT] | flags();
-    load_cr3();                               /* a PDE change: flush it all (SDM 4.10.4.1) */
+    flush_all();                              /* a PDE change: flush it all */
 }
 
-/* A PTE of page table t changed: invalidate every address that maps through it. */
+/* A PTE of page table t changed: invalidate every address that maps through
+ * it, with INVLPG, or, when neither the old entry nor the new one is global,
+ * with a CR3 load, which drops every non-global entry (SDM 4.10.4.1). */
 static void new_pte(unsigned t, unsigned j)
 {
+    uint32_t old = pts[t][j];
     pts[t][j] = (TARGET_PA + (rnd() % (TARGET_SIZE >> 12)) * 4096u) | flags();
+    if (!((old | pts[t][j]) & PG_G) && rnd() % 4) {
+        load_cr3();
+        return;
+    }
     for (unsigned i = 0; i < PLAY_PDES; i++)
         if ((pd[(PLAY_VA >> 22) + i] & ~0xFFFu) == (uint32_t)pts[t] && !(pd[(PLAY_VA >> 22) + i] & PG_PS))
             invlpg(PLAY_VA + i * 0x400000u + j * 4096u);
@@ -194,7 +215,7 @@ void do_ptfuzz(const char *arg)
             pts[t][j] = (TARGET_PA + (rnd() % (TARGET_SIZE >> 12)) * 4096u) | flags();
     for (unsigned i = 0; i < PLAY_PDES; i++)
         pd[(PLAY_VA >> 22) + i] = (uint32_t)pts[i % NPT] | PG_P | PG_W;
-    __asm__ volatile("mov %0, %%cr4" : : "r"(read_cr4() | CR4_PSE) : "memory");
+    __asm__ volatile("mov %0, %%cr4" : : "r"(read_cr4() | CR4_PSE | CR4_PGE) : "memory");
     load_cr3();
     write_cr0(read_cr0() | CR0_PG | CR0_WP);
 
@@ -205,7 +226,7 @@ void do_ptfuzz(const char *arg)
             new_pde(rnd() % PLAY_PDES);
         } else if (r == 1) {
             write_cr0(read_cr0() ^ CR0_WP);
-            load_cr3();
+            flush_all();
         } else if (r < 18) {
             new_pte(rnd() % NPT, rnd() % HOT);
         } else {
