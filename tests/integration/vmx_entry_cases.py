@@ -69,30 +69,33 @@ def vmx_entry_cases():
     return cases + vmresume_cases()
 
 
+def resume_case(name, breakage, at, must, bochs_line):
+    """vmcs_break=breakage made at exit `at`: the VMRESUME after it fails."""
+    return Case(name, ["--module", MBINFO, HV, "--", "vmcs_break=" + breakage, "vmcs_break_at=%d" % at], PANIC,
+                must=must + [r"^PANIC hv: VM entry failed: the VM-entry checker found 1 broken rule above"],
+                runner_must=[r"^hvrun:\s+bochs: .*" + bochs_line])
+
+
 def vmresume_cases():
     """The same breakages made while handling a later VM exit
     (vmcs_break_at=N): now VMRESUME is the entry that fails, on its way back
     from vmx_exit (hv/vmx_entry.S), and the report is as precise."""
     return [
-        Case("vmx-resume-fails-host-state", ["--module", MBINFO, HV, "--", "vmcs_break=host-tr-null",
-                                              "vmcs_break_at=5"], PANIC,
-             must=[r"^hv: vmcs_break=host-tr-null: ",
-                   r"^hv: VMRESUME failed: VM-instruction error 8 \(VM entry with invalid host-state field",
-                   r"^hv: VM-entry check: SDM 27\.2\.3 .*\[HOST_TR_SELECTOR=0x0\]",
-                   r"^PANIC hv: VM entry failed: the VM-entry checker found 1 broken rule above",
-                   r"^hv: the last 5 VM exits, oldest first:"],
-             runner_must=[r"^hvrun:\s+bochs: .*VMFAIL: VMCS invalid host TR selector"]),
-        Case("vmx-resume-fails-guest-state", ["--module", MBINFO, HV, "--", "vmcs_break=guest-cs-type",
-                                               "vmcs_break_at=3"], PANIC,
-             must=[r"^hv: VM entry failed: exit reason 33 \(VM-entry failure: invalid guest state\)",
-                   r"^hv: VM-entry check: SDM 27\.3\.1\.2 ",
-                   r"^PANIC hv: VM entry failed: the VM-entry checker found 1 broken rule above",
-                   r"^hv:   #3 VM-entry failure: invalid guest state \(33, VM-entry failure\)",
-                   # the panic's backtrace goes through the stub to vcpu_run (frame pointers)
-                   r"^  #\d 0x[0-9a-f]+ <on_exit\+0x[0-9a-f]+>\n  #\d 0x[0-9a-f]+ <on_exit_then_break\+0x[0-9a-f]+>\n"
-                   r"  #\d 0x[0-9a-f]+ <vmx_exit\+0x[0-9a-f]+>\n  #\d 0x[0-9a-f]+ <vcpu_run\+0x[0-9a-f]+>\n"
-                   r"  #\d 0x[0-9a-f]+ <hv_main\+"],
-             runner_must=[r"^hvrun:\s+bochs: .*VMEXIT: Guest State Checks Failed"]),
+        resume_case("vmx-resume-fails-host-state", "host-tr-null", 5,
+                    [r"^hv: vmcs_break=host-tr-null: ",
+                     r"^hv: VMRESUME failed: VM-instruction error 8 \(VM entry with invalid host-state field",
+                     r"^hv: VM-entry check: SDM 27\.2\.3 .*\[HOST_TR_SELECTOR=0x0\]",
+                     r"^hv: the last 5 VM exits, oldest first:"],
+                    r"VMFAIL: VMCS invalid host TR selector"),
+        resume_case("vmx-resume-fails-guest-state", "guest-cs-type", 3,
+                    [r"^hv: VM entry failed: exit reason 33 \(VM-entry failure: invalid guest state\)",
+                     r"^hv: VM-entry check: SDM 27\.3\.1\.2 ",
+                     r"^hv:   #3 VM-entry failure: invalid guest state \(33, VM-entry failure\)",
+                     # the panic's backtrace goes through the stub to vcpu_run (frame pointers)
+                     r"^  #\d 0x[0-9a-f]+ <on_exit\+0x[0-9a-f]+>\n  #\d 0x[0-9a-f]+ <on_exit_then_break\+0x[0-9a-f]+>\n"
+                     r"  #\d 0x[0-9a-f]+ <vmx_exit\+0x[0-9a-f]+>\n  #\d 0x[0-9a-f]+ <vcpu_run\+0x[0-9a-f]+>\n"
+                     r"  #\d 0x[0-9a-f]+ <hv_main\+"],
+                    r"VMEXIT: Guest State Checks Failed"),
         Case("vmx-resume-break-needs-a-name", ["--module", MBINFO, HV, "--", "vmcs_break_at=3"], PANIC,
              must=[r"^PANIC hv: vmcs_break_at=3 needs vmcs_break=NAME"]),
     ]
