@@ -6,6 +6,7 @@
  */
 #pragma once
 #include "canonical.h"
+#include "control_regs.h"
 #include <stdarg.h>
 #include <stdbool.h>
 #include "entry_check.h"
@@ -16,24 +17,10 @@
 /* hvlab's hypervisor executes VMLAUNCH in 64-bit mode, outside SMM. */
 #define HOST_IN_IA32E_MODE true
 
-/* Architectural bits the rules refer to (SDM vol. 3A, 2.5 and 2.3). */
-#define CR0_PE      (1ull << 0)
-#define CR0_NE      (1ull << 5)
-#define CR0_WP      (1ull << 16)
-#define CR0_NW      (1ull << 29)
-#define CR0_CD      (1ull << 30)
-#define CR0_PG      (1ull << 31)
-#define CR4_PAE     (1ull << 5)
-#define CR4_VMXE    (1ull << 13)
-#define CR4_PCIDE   (1ull << 17)
-#define CR4_CET     (1ull << 23)
-#define EFER_LME    (1ull << 8)
-#define EFER_LMA    (1ull << 10)
+/* Architectural bits the rules refer to (SDM vol. 3A, 2.5 and 2.3): the
+ * control registers' in control_regs.h, and these. */
 #define EFER_DEFINED 0xD01ull          /* SCE (0), LME (8), LMA (10), NXE (11) */
 #define RFLAGS_FIXED1 (1ull << 1)
-#define RFLAGS_TF   (1ull << 8)
-#define RFLAGS_IF   (1ull << 9)
-#define RFLAGS_VM   (1ull << 17)
 #define RFLAGS_RESERVED 0xFFFFFFFFFFC08028ull   /* bits 63:22, 15, 5, 3 */
 #define DEBUGCTL_BTF (1ull << 1)
 
@@ -61,11 +48,6 @@ enum { EVENT_EXTERNAL = 0, EVENT_RESERVED = 1, EVENT_NMI = 2, EVENT_HW_EXCEPTION
 
 /* Guest non-register state (SDM 25.4.2). */
 enum { ACTIVITY_ACTIVE = 0, ACTIVITY_HLT = 1, ACTIVITY_SHUTDOWN = 2, ACTIVITY_WAIT_SIPI = 3 };
-#define BLOCKING_STI       (1u << 0)
-#define BLOCKING_MOV_SS    (1u << 1)
-#define BLOCKING_SMI       (1u << 2)
-#define BLOCKING_NMI       (1u << 3)
-#define PENDING_BS         (1ull << 14)
 #define PENDING_DBG_RESERVED 0xFFFFFFFFFFFEAFF0ull  /* bits 63:17, 15, 13, 11:4 */
 
 struct section {

@@ -10,7 +10,6 @@
 #include "vmcs.h"
 #include "vmx_caps.h"
 
-#define BLOCKING_BY_STI_OR_MOV_SS 3   /* interruptibility bits 0 and 1 (SDM 25.4.2) */
 
 /* Run the guest until it stops; returns its power-off status. */
 int vcpu_run(struct vcpu *v, const struct vmx_caps *caps);
@@ -50,8 +49,8 @@ static inline void advance_rip(struct vcpu *v)
      * completed here. Leaving the blocking set would carry it further
      * (SDM 25.4.2, interruptibility state bits 0 and 1). */
     uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-    if (blocking & BLOCKING_BY_STI_OR_MOV_SS)
-        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)BLOCKING_BY_STI_OR_MOV_SS);
+    if (blocking & (BLOCKING_STI | BLOCKING_MOV_SS))
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)(BLOCKING_STI | BLOCKING_MOV_SS));
 }
 
 /* End the guest's run with a power-off status, saying why on the console:

@@ -34,23 +34,22 @@ static struct cr_access decode_cr(uint64_t q)
     return (struct cr_access){ q & 0xF, (q >> 4) & 3, (q >> 8) & 0xF };
 }
 
-/* The value of general-purpose register n, in the qualification's numbering
- * (the same as the instruction encoding's). RSP lives in the VMCS. */
+/* General-purpose register n, in the qualification's numbering (the same as
+ * the instruction encoding's), as its place in struct guest_regs, which
+ * leaves RSP out: RSP lives in the VMCS (n = 4). */
+static const unsigned gpr_slot[16] = { 0, 1, 2, 3, 99, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
+
 static uint64_t read_gpr(const struct vcpu *v, unsigned n)
 {
-    const uint64_t *r = &v->regs.rax;
-    static const unsigned slot[16] = { 0, 1, 2, 3, 99, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
-    return n == 4 ? vmcs_read(VMCS_GUEST_RSP) : r[slot[n]];
+    return n == 4 ? vmcs_read(VMCS_GUEST_RSP) : (&v->regs.rax)[gpr_slot[n]];
 }
 
 static void write_gpr(struct vcpu *v, unsigned n, uint64_t value)
 {
-    uint64_t *r = &v->regs.rax;
-    static const unsigned slot[16] = { 0, 1, 2, 3, 99, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
     if (n == 4)
         vmcs_write(VMCS_GUEST_RSP, value);
     else
-        r[slot[n]] = value;
+        (&v->regs.rax)[gpr_slot[n]] = value;
 }
 
 /* LAB 1 BEGIN: MOV to CR0 and CR4 */
@@ -124,13 +123,6 @@ void handle_cr_access(struct vcpu *v)
  * and "CR3-store exiting" make every MOV to and from CR3 exit (SDM 26.1.3),
  * so the guest never sees the real CR3, the shadow's directory.
  */
-#define CR4_PSE   (1u << 4)
-#define CR4_PGE   (1u << 7)
-#define CR4_PCIDE (1u << 17)
-#define CR4_SMEP  (1u << 20)
-#define CR4_SMAP  (1u << 21)
-#define CR4_PKE   (1u << 22)
-
 /* LAB 2 BEGIN: CR0, CR3 and CR4 under shadow paging */
 /* The guest's paging controls, for guest_paging.c's walks. */
 static uint32_t paging_controls(uint64_t cr0, uint64_t cr4)

@@ -40,10 +40,7 @@
 
 extern struct vmx_caps hv_vmx_caps;   /* main.c */
 
-#define RFLAGS_TF     (1u << 8)
-#define PENDING_BS    (1u << 14)      /* pending debug exceptions: single step (SDM 25.4.2) */
 #define QUAL_BS       (1u << 14)      /* #DB exit qualification: single step (SDM 28.2.1) */
-#define BLOCKING_STI_MOVSS 3u         /* interruptibility bits 0, 1 (SDM 25.4.2) */
 
 /* GDB's i386 core registers (org.gnu.gdb.i386.core). */
 static const char target_xml[] =
@@ -211,7 +208,7 @@ static void start_step(void)
     /* TF = 1 with blocking by STI or MOV SS needs BS pending, or the VM
      * entry fails (SDM 27.3.1.5): the step then ends before the blocked
      * instruction, and the next one moves on. */
-    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & BLOCKING_STI_MOVSS)
+    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_STI | BLOCKING_MOV_SS))
         set_pending_single_step(true);
 }
 

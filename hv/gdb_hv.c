@@ -26,7 +26,6 @@
 #include "string.h"
 #include "x86.h"
 
-#define RFLAGS_TF (1u << 8)
 #define VECTOR_DB 1
 #define VECTOR_BP 3
 /* What the hypervisor can read and write without a fault: its identity map

@@ -32,12 +32,12 @@
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_caps.h"
+#include "control_regs.h"
 
 extern struct vmx_caps hv_vmx_caps;   /* main.c */
 
 #define SLOTS        4
 #define DR7_FIXED    0x400u           /* bit 10 reads as 1 */
-#define RFLAGS_RF    (1u << 16)
 
 static uint64_t slot_addr[SLOTS];
 static unsigned slot_type[SLOTS], slot_len[SLOTS];

@@ -15,7 +15,6 @@
 
 #define PTE_P  0x001u
 #define PDE_PS 0x080u
-#define CR4_PSE (1u << 4)
 
 static const uint32_t *entry(const struct guest *g, uint64_t table, unsigned index)
 {

@@ -89,6 +89,14 @@
 #define ENTRY_LOAD_IA32_PAT        (1u << 14)
 #define ENTRY_LOAD_IA32_EFER       (1u << 15)
 
+/* Guest non-register state (SDM 25.4.2): the interruptibility state and
+ * the pending debug exceptions. */
+#define BLOCKING_STI               (1u << 0)
+#define BLOCKING_MOV_SS            (1u << 1)
+#define BLOCKING_SMI               (1u << 2)
+#define BLOCKING_NMI               (1u << 3)
+#define PENDING_BS                 (1ull << 14)   /* a single-step #DB is pending */
+
 enum { VMX_OK = 0, VMX_FAIL_INVALID = 1, VMX_FAIL_VALID = 2 };
 
 /* Turn the flags a VMX instruction left into VMX_OK / VMX_FAIL_*: each

@@ -5,25 +5,11 @@
  */
 #pragma once
 
-/* Control registers (SDM vol. 3, 2.5 "Control Registers"). */
-#define CR0_PE   (1 << 0)
-#define CR0_WP   (1 << 16)
-#define CR0_PG   0x80000000
-#define CR0_ET   (1 << 4)
-#define CR0_NE   (1 << 5)
-#define CR0_NW   (1 << 29)
-#define CR0_CD   (1 << 30)
-#define CR4_PAE  (1 << 5)
-#define CR4_VMXE (1 << 13)   /* VMX enable (SDM vol. 3, 24.7 "Enabling and Entering VMX Operation") */
-#define CR4_SMXE (1 << 14)
-#define CR4_OSXSAVE (1 << 18)
+#include "control_regs.h"
 
-#define RFLAGS_IF (1 << 9)
 
 /* IA32_EFER (SDM vol. 3, 2.2.1 "Extended Feature Enable Register"). */
 #define MSR_EFER 0xC0000080
-#define EFER_LME (1 << 8)    /* long mode enable */
-#define EFER_LMA (1 << 10)   /* long mode active (read-only) */
 
 /* Paging-structure entry bits (SDM vol. 3, 4.5 "4-Level Paging"). */
 #define PTE_PRESENT (1 << 0)
