@@ -71,7 +71,6 @@ uint32_t expect_eip;
 static const char *expect_what;
 #define AT(insn) "movl $1f, expect_eip\n1: " insn "\n"
 
-static uint32_t read_cr2(void) { uint32_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 
 void exception_handler(uint32_t vector, uint32_t error, uint32_t eip)
 {
@@ -117,10 +116,6 @@ static void wrmsr(uint32_t msr, uint64_t v)
     __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
-static uint32_t read_cr0(void) { uint32_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static uint32_t read_cr4(void) { uint32_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static void write_cr0(uint32_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static void write_cr4(uint32_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 static uint16_t smsw(void)
 {
@@ -129,9 +124,6 @@ static uint16_t smsw(void)
     return v;
 }
 
-#define CR0_NE   (1u << 5)
-#define CR4_PSE  (1u << 4)
-#define CR4_VMXE (1u << 13)
 
 /* ---- The actions -------------------------------------------------------- */
 
@@ -286,14 +278,8 @@ static uint64_t task_gdt[4];
 static void do_task_switch(const char *arg)
 {
     (void)arg;
-    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p;
-    __asm__ volatile("sgdt %0" : "=m"(p));
-    memcpy(task_gdt, (const void *)p.base, 3 * sizeof(uint64_t));
-    uint64_t base = (uint32_t)tss, limit = sizeof(tss) - 1;
-    task_gdt[3] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | 0x89ull << 40 | (base >> 24) << 56;
-    p.limit = sizeof(task_gdt) - 1;
-    p.base = (uint32_t)task_gdt;
-    __asm__ volatile("lgdt %0" : : "m"(p));
+    uint64_t tss_desc = tss_descriptor(tss, sizeof(tss));
+    load_gdt_with(task_gdt, &tss_desc, 1);
     printf("badguest: jumping to the TSS at selector 0x18\n");
     __asm__ volatile("ljmp $0x18, $0" : : : "memory");
     fail("the task switch came back");
@@ -424,12 +410,6 @@ unsigned parse_uint(const char *s)
 
 /* The first 4 MiB (this kernel, its stack, the boot information) identity-
  * mapped, and one probe page at PROBE_VA whose PDE each action chooses. */
-#define PG_P      0x01u
-#define PG_W      0x02u
-#define PG_A      0x20u
-#define PG_D      0x40u
-#define CR0_WP    (1u << 16)
-#define CR0_PG    0x80000000u
 #define PROBE_VA  0x00800000u
 
 static uint32_t page_dir[1024] __attribute__((aligned(4096)));
@@ -447,7 +427,6 @@ static void paging_on(uint32_t probe_pde)
     write_cr0(read_cr0() | CR0_PG | CR0_WP);
 }
 
-static void invlpg(uint32_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
 /* A PTE that maps a page outside guest RAM (shadow.c never maps it). */
 static void do_paging_outside(const char *arg)
@@ -546,6 +525,27 @@ static const struct action {
     { "ptfuzz", do_ptfuzz },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
+
+/* ---- Descriptor tables of other shapes (task-switch here, ptfuzz.c) ------ */
+
+struct table_pointer { uint16_t limit; uint32_t base; } __attribute__((packed));
+
+void load_gdt_with(uint64_t *gdt, const uint64_t *extra, unsigned n)
+{
+    struct table_pointer p;
+    __asm__ volatile("sgdt %0" : "=m"(p));
+    memcpy(gdt, (const void *)p.base, 3 * sizeof(uint64_t));
+    memcpy(gdt + 3, extra, n * sizeof(uint64_t));
+    p.limit = (uint16_t)((3 + n) * sizeof(uint64_t) - 1);
+    p.base = (uint32_t)gdt;
+    __asm__ volatile("lgdt %0" : : "m"(p) : "memory");
+}
+
+uint64_t tss_descriptor(const void *tss, uint32_t size)
+{
+    uint64_t base = (uint32_t)tss, limit = size - 1;
+    return (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | 0x89ull << 40 | (base >> 24) << 56;
+}
 
 /* ---- Entry -------------------------------------------------------------- */
 

@@ -69,8 +69,6 @@ static uint16_t port_number(void)
     }
 }
 
-static uint32_t read_cr0(void) { uint32_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static uint32_t read_cr4(void) { uint32_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
 
 /* One random instruction. */
 static void one(void)

@@ -26,17 +26,6 @@
 #include "recover.h"
 
 #define STEPS       4000
-#define PG_P        0x001u
-#define PG_W        0x002u
-#define PG_U        0x004u
-#define PG_A        0x020u
-#define PG_D        0x040u
-#define PG_PS       0x080u
-#define PG_G        0x100u
-#define CR0_WP      (1u << 16)
-#define CR0_PG      0x80000000u
-#define CR4_PSE     (1u << 4)
-#define CR4_PGE     (1u << 7)
 #define PLAY_VA     0x40000000u              /* the playground: 4 PDEs, 16 MiB */
 #define PLAY_PDES   4
 #define TARGET_PA   0x00800000u              /* the target: 8 MiB of frames */
@@ -55,7 +44,7 @@
 #define TSS_SEL     0x28
 #define BACK_VECTOR 0x2F
 
-static uint64_t gdt[6];
+static uint64_t gdt[6];                        /* entry.S's three, user code, user data, TSS */
 static uint32_t tss[26];                       /* 104 bytes: ESP0 at 4, SS0 at 8 */
 static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
 static uint8_t ring3_stack[4096] __attribute__((aligned(16)));
@@ -92,19 +81,15 @@ __asm__(
 
 static void ring3_setup(void)
 {
-    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p;
-    __asm__ volatile("sgdt %0" : "=m"(p));
-    for (int i = 0; i < 3; i++)
-        gdt[i] = ((const uint64_t *)p.base)[i];
-    gdt[3] = 0x00CFFB000000FFFFull;            /* user code: DPL 3, base 0, 4 GiB */
-    gdt[4] = 0x00CFF3000000FFFFull;            /* user data */
-    uint64_t base = (uint32_t)tss, limit = sizeof(tss) - 1;
-    gdt[5] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | 0x89ull << 40 | (base >> 24) << 56;
+    uint64_t extra[3] = {
+        0x00CFFB000000FFFFull,                 /* 0x18, user code: DPL 3, base 0, 4 GiB */
+        0x00CFF3000000FFFFull,                 /* 0x20, user data */
+        tss_descriptor(tss, sizeof(tss)),      /* 0x28 */
+    };
     tss[1] = (uint32_t)ring0_stack + sizeof(ring0_stack);
     tss[2] = 0x10;
-    p.limit = sizeof(gdt) - 1;
-    p.base = (uint32_t)gdt;
-    __asm__ volatile("lgdt %0; ltr %w1" : : "m"(p), "r"(TSS_SEL) : "memory");
+    load_gdt_with(gdt, extra, 3);
+    __asm__ volatile("ltr %w0" : : "r"(TSS_SEL) : "memory");
     set_user_gate(BACK_VECTOR, (uint32_t)back_from_user);
 }
 
@@ -141,12 +126,7 @@ static void mix(uint32_t v)
         sum = (sum ^ (v & 0xFF)) * 16777619u;
 }
 
-static uint32_t read_cr0(void) { uint32_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static uint32_t read_cr2(void) { uint32_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static uint32_t read_cr4(void) { uint32_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static void write_cr0(uint32_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
 static void load_cr3(void) { __asm__ volatile("mov %0, %%cr3" : : "r"(pd) : "memory"); }
-static void invlpg(uint32_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
 /* Random flags: P most of the time, G now and then; W, U, A, D at random. */
 static uint32_t flags(void)
@@ -161,8 +141,8 @@ static uint32_t flags(void)
  * open, so the fuzzer never asks it. */
 static void flush_all(void)
 {
-    __asm__ volatile("mov %0, %%cr4; mov %1, %%cr4" : : "r"(read_cr4() & ~CR4_PGE), "r"(read_cr4())
-                     : "memory");
+    write_cr4(read_cr4() & ~CR4_PGE);
+    write_cr4(read_cr4() | CR4_PGE);
 }
 
 static void new_pde(unsigned i)
@@ -215,7 +195,7 @@ void do_ptfuzz(const char *arg)
             pts[t][j] = (TARGET_PA + (rnd() % (TARGET_SIZE >> 12)) * 4096u) | flags();
     for (unsigned i = 0; i < PLAY_PDES; i++)
         pd[(PLAY_VA >> 22) + i] = (uint32_t)pts[i % NPT] | PG_P | PG_W;
-    __asm__ volatile("mov %0, %%cr4" : : "r"(read_cr4() | CR4_PSE | CR4_PGE) : "memory");
+    write_cr4(read_cr4() | CR4_PSE | CR4_PGE);
     load_cr3();
     write_cr0(read_cr0() | CR0_PG | CR0_WP);
 
