@@ -8,17 +8,18 @@
  * picked by bits 21:12, maps a 4 KiB page. Every table is guest-physical
  * and reached through guest_ptr, so a guest's bad entry can never point
  * the hypervisor outside guest RAM. A debugger must not change what it
- * looks at: unlike the CPU, this walk sets no accessed or dirty flag.
+ * looks at: unlike the CPU, this walk sets no accessed or dirty flag. That,
+ * the reasons it gives, and working in every lab's tree are why it is not
+ * guest_paging.c's walk, which sets them and is lab 2's student code; the
+ * entry bits are the same (guest_paging.h).
  */
 #include "gdb_target.h"
+#include "guest_paging.h"
 #include "x86.h"
-
-#define PTE_P  0x001u
-#define PDE_PS 0x080u
 
 static const uint32_t *entry(const struct guest *g, uint64_t table, unsigned index)
 {
-    return guest_ptr(g, (table & 0xFFFFF000u) + 4 * (uint64_t)index, 4);
+    return guest_ptr(g, GPTE_ADDR(table) + 4 * (uint64_t)index, 4);
 }
 
 bool gdb_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t linear,
@@ -43,11 +44,11 @@ bool gdb_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4, u
         return false;
     }
     w->pde = *pde;
-    if (!(w->pde & PTE_P)) {
+    if (!(w->pde & GPTE_P)) {
         w->why = "the page-directory entry is not present";
         return false;
     }
-    if ((cr4 & CR4_PSE) && (w->pde & PDE_PS)) {
+    if ((cr4 & CR4_PSE) && (w->pde & GPTE_PS)) {
         /* A 4 MiB page; PDE bits 20:13 are physical bits 39:32 (PSE-36). */
         w->large = true;
         w->gpa = (w->pde & 0xFFC00000u) | ((uint64_t)(w->pde >> 13) & 0xFF) << 32 |
@@ -60,10 +61,10 @@ bool gdb_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4, u
         return false;
     }
     w->pte = *pte;
-    if (!(w->pte & PTE_P)) {
+    if (!(w->pte & GPTE_P)) {
         w->why = "the page-table entry is not present";
         return false;
     }
-    w->gpa = (w->pte & 0xFFFFF000u) | (linear & 0xFFF);
+    w->gpa = GPTE_ADDR(w->pte) | (linear & 0xFFF);
     return true;
 }
