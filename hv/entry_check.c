@@ -172,7 +172,7 @@ unsigned event_vector(uint32_t injection) { return injection & 0xff; }
 
 bool injecting(const struct checker *c, unsigned type)
 {
-    return (c->injection & INTR_INFO_VALID) && event_type(c->injection) == type;
+    return (c->injection & INFO_VALID) && event_type(c->injection) == type;
 }
 
 /* Read the fields that rules in several sections share. */

@@ -103,7 +103,7 @@ void check_vm_exit_controls(struct checker *c)
 static void check_event_injection(struct checker *c)
 {
     uint32_t info = c->injection;
-    if (!(info & INTR_INFO_VALID))
+    if (!(info & INFO_VALID))
         return;
     unsigned type = event_type(info), vector = event_vector(info);
     bool mtf_supported = vmx_ctl_supported(c->caps->procbased, PROC_MONITOR_TRAP_FLAG);
@@ -114,25 +114,26 @@ static void check_event_injection(struct checker *c)
             "type=%u", type);
     expectf(c, type != EVENT_NMI || vector == 2, VMCS_VM_ENTRY_INTERRUPTION_INFO,
             "An injected NMI (type 2) must have vector 2", "vector=%u", vector);
-    expectf(c, type != EVENT_HW_EXCEPTION || vector <= 31, VMCS_VM_ENTRY_INTERRUPTION_INFO,
+    expectf(c, type != EVENT_HARDWARE_EXCEPTION || vector <= 31, VMCS_VM_ENTRY_INTERRUPTION_INFO,
             "An injected hardware exception (type 3) must have a vector of at most 31", "vector=%u", vector);
     expectf(c, type != EVENT_OTHER || vector == 0, VMCS_VM_ENTRY_INTERRUPTION_INFO,
             "An injected 'other event' (type 7, a pending MTF VM exit) must have vector 0", "vector=%u", vector);
 
     bool protected_mode = !c->unrestricted || (c->guest_cr0 & CR0_PE);
-    bool needs_code = type == EVENT_HW_EXCEPTION && protected_mode && pushes_error_code(vector);
-    bool delivers_code = info & INTR_INFO_DELIVER_CODE;
+    bool needs_code = type == EVENT_HARDWARE_EXCEPTION && protected_mode && pushes_error_code(vector);
+    bool delivers_code = info & INFO_ERROR_CODE;
     expectf(c, delivers_code == needs_code, VMCS_VM_ENTRY_INTERRUPTION_INFO,
             "Deliver-error-code (bit 11) must be 1 exactly for a hardware exception that pushes one (#DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP) in protected mode",
             "type=%u vector=%u deliver-error-code=%u CR0.PE=%u", type, vector, delivers_code,
             (unsigned)(c->guest_cr0 & CR0_PE));
-    expectf(c, (info & INTR_INFO_RESERVED) == 0, VMCS_VM_ENTRY_INTERRUPTION_INFO,
+    expectf(c, (info & INFO_RESERVED) == 0, VMCS_VM_ENTRY_INTERRUPTION_INFO,
             "Interruption-information bits 30:12 are reserved and must be 0",
-            "reserved bits set: 0x%08x", info & INTR_INFO_RESERVED);
+            "reserved bits set: 0x%08x", info & INFO_RESERVED);
     if (delivers_code)
         expect(c, (rd(c, VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE) >> 16) == 0, VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE,
                "The error code to deliver must have bits 31:16 clear");
-    if (type == EVENT_SW_INTERRUPT || type == EVENT_PRIV_SW_EXCEPTION || type == EVENT_SW_EXCEPTION) {
+    if (type == EVENT_SOFTWARE_INTERRUPT || type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION ||
+        type == EVENT_SOFTWARE_EXCEPTION) {
         uint64_t length = rd(c, VMCS_VM_ENTRY_INSTRUCTION_LENGTH);
         bool zero_ok = c->caps->misc & MISC_ZERO_LENGTH_INJECTION;
         expectf(c, length <= 15 && (length > 0 || zero_ok), VMCS_VM_ENTRY_INSTRUCTION_LENGTH,

@@ -266,7 +266,7 @@ void check_guest_rip_rflags(struct checker *c)
     expectf(c, !(rflags & RFLAGS_VM) || (!c->ia32e_guest && (c->guest_cr0 & CR0_PE)), VMCS_GUEST_RFLAGS,
             "RFLAGS.VM must be 0 for an IA-32e mode guest or with CR0.PE=0",
             "IA-32e mode guest=%u CR0.PE=%u", c->ia32e_guest, (unsigned)(c->guest_cr0 & CR0_PE));
-    if (injecting(c, EVENT_EXTERNAL))
+    if (injecting(c, EVENT_EXTERNAL_INTERRUPT))
         expectf(c, rflags & RFLAGS_IF, VMCS_GUEST_RFLAGS,
                 "RFLAGS.IF must be 1 when an external interrupt is injected",
                 "VM_ENTRY_INTERRUPTION_INFO=0x%08x", c->injection);
@@ -279,10 +279,10 @@ static bool injection_allowed(unsigned activity, unsigned type, unsigned vector)
     case ACTIVITY_ACTIVE:
         return true;
     case ACTIVITY_HLT:
-        return type == EVENT_EXTERNAL || type == EVENT_NMI || (type == EVENT_OTHER && vector == 0) ||
-               (type == EVENT_HW_EXCEPTION && (vector == 1 || vector == 18));
+        return type == EVENT_EXTERNAL_INTERRUPT || type == EVENT_NMI || (type == EVENT_OTHER && vector == 0) ||
+               (type == EVENT_HARDWARE_EXCEPTION && (vector == 1 || vector == 18));
     case ACTIVITY_SHUTDOWN:
-        return type == EVENT_NMI || (type == EVENT_HW_EXCEPTION && vector == 18);
+        return type == EVENT_NMI || (type == EVENT_HARDWARE_EXCEPTION && vector == 18);
     default:   /* wait-for-SIPI: nothing */
         return false;
     }
@@ -303,7 +303,7 @@ static void check_activity_state(struct checker *c, unsigned activity, uint32_t 
             VMCS_GUEST_ACTIVITY_STATE,
             "Blocking by STI or by MOV SS requires the active state (0)",
             "interruptibility=0x%x", blocking);
-    if ((c->injection & INTR_INFO_VALID) && supported)
+    if ((c->injection & INFO_VALID) && supported)
         expectf(c, injection_allowed(activity, event_type(c->injection), event_vector(c->injection)),
                 VMCS_GUEST_ACTIVITY_STATE,
                 "An injected event must be one this activity state accepts (HLT: external interrupt, NMI, #DB, #MC, MTF; shutdown: NMI, #MC; wait-for-SIPI: none)",
@@ -318,7 +318,7 @@ static void check_interruptibility_state(struct checker *c, uint32_t blocking)
            "Blocking by STI (bit 0) and blocking by MOV SS (bit 1) cannot both be 1");
     expectf(c, !(blocking & BLOCKING_STI) || (c->guest_rflags & RFLAGS_IF), field,
             "Blocking by STI (bit 0) needs RFLAGS.IF=1", "RFLAGS=0x%llx", (unsigned long long)c->guest_rflags);
-    if (injecting(c, EVENT_EXTERNAL))
+    if (injecting(c, EVENT_EXTERNAL_INTERRUPT))
         expect(c, !(blocking & (BLOCKING_STI | BLOCKING_MOV_SS)), field,
                "Injecting an external interrupt needs blocking by STI and by MOV SS (bits 1:0) clear");
     if (injecting(c, EVENT_NMI))

@@ -38,13 +38,7 @@
 #define EPT_CAP_ACCESSED_DIRTY       (1ull << 21)
 #define EPTP_ACCESSED_DIRTY          (1ull << 6)
 
-/* The VM-entry interruption-information field (SDM 25.8.3, table 25-17). */
-#define INTR_INFO_VALID              (1u << 31)
-#define INTR_INFO_DELIVER_CODE       (1u << 11)
-#define INTR_INFO_RESERVED           0x7FFFF000u    /* bits 30:12 */
-enum { EVENT_EXTERNAL = 0, EVENT_RESERVED = 1, EVENT_NMI = 2, EVENT_HW_EXCEPTION = 3,
-       EVENT_SW_INTERRUPT = 4, EVENT_PRIV_SW_EXCEPTION = 5, EVENT_SW_EXCEPTION = 6,
-       EVENT_OTHER = 7 };
+/* The VM-entry interruption-information field: INFO_* and EVENT_* in vmx.h. */
 
 /* Guest non-register state (SDM 25.4.2). */
 enum { ACTIVITY_ACTIVE = 0, ACTIVITY_HLT = 1, ACTIVITY_SHUTDOWN = 2, ACTIVITY_WAIT_SIPI = 3 };

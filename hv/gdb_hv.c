@@ -26,8 +26,6 @@
 #include "string.h"
 #include "x86.h"
 
-#define VECTOR_DB 1
-#define VECTOR_BP 3
 /* What the hypervisor can read and write without a fault: its identity map
  * of 0-4 GiB, page 0 excepted (boot.S). */
 #define MAPPED_START 0x1000ull
@@ -166,7 +164,7 @@ bool gdb_hv_trap(struct trap_frame *tf)
     int sig = GDB_SIGTRAP;
     if (gdb_mode != GDB_HV || active || !gdb_stub_connected())
         return false;
-    if (tf->vector == VECTOR_BP) {
+    if (tf->vector == VEC_BP) {
         uint64_t at = tf->rip - 1;
         if (at == (uint64_t)(uintptr_t)gdb_hv_break_insn) {
             sig = break_signal;                /* report the PC after the INT3 */
@@ -176,7 +174,7 @@ bool gdb_hv_trap(struct trap_frame *tf)
         } else {
             return false;                      /* an INT3 nobody placed: a bug, panic */
         }
-    } else if (tf->vector == VECTOR_DB && (tf->rflags & RFLAGS_TF)) {
+    } else if (tf->vector == VEC_DB && (tf->rflags & RFLAGS_TF)) {
         tf->rflags &= ~(uint64_t)RFLAGS_TF;    /* the step is done */
     } else {
         return false;

@@ -28,7 +28,7 @@ _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gates are 16 bytes");
  * entry (a trap gate, 0xF, would leave it set). */
 #define GATE_INTERRUPT 0x8E
 
-enum { VECTOR_NMI = 2, VECTOR_DF = 8, VECTOR_MC = 18, EXCEPTION_VECTORS = 32 };
+enum { EXCEPTION_VECTORS = 32 };
 
 extern const uint64_t isr_stub_table[EXCEPTION_VECTORS];   /* isr.S */
 
@@ -50,7 +50,7 @@ static void set_gate(unsigned vector, uint64_t handler, unsigned ist)
  * fault is often a stack overflow): they switch to the fault stack. */
 static unsigned ist_for(unsigned vector)
 {
-    return (vector == VECTOR_DF || vector == VECTOR_NMI || vector == VECTOR_MC) ? IST_FAULT : 0;
+    return (vector == VEC_DF || vector == VEC_NMI || vector == VEC_MC) ? IST_FAULT : 0;
 }
 
 void idt_init(void)

@@ -7,27 +7,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-
-enum {
-    VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_UD = 6, VEC_DF = 8,
-    VEC_GP = 13, VEC_PF = 14, VEC_MC = 18,
-};
-
-/* Interruption types (bits 10:8 of the interruption information). */
-enum {
-    EVENT_EXTERNAL_INTERRUPT = 0, EVENT_NMI = 2, EVENT_HARDWARE_EXCEPTION = 3,
-    EVENT_SOFTWARE_INTERRUPT = 4, EVENT_PRIVILEGED_SOFTWARE_EXCEPTION = 5,
-    EVENT_SOFTWARE_EXCEPTION = 6,
-};
-
-/* The interruption-information format the VM-exit, IDT-vectoring and
- * VM-entry fields share (SDM 25.8.3 and 25.9.2): vector, type, whether an
- * error code goes with it, valid. */
-#define INFO_VALID          (1u << 31)
-#define INFO_VECTOR(i)      ((i) & 0xFF)
-#define INFO_TYPE(i)        (((i) >> 8) & 7)
-#define INFO_HAS_ERROR(i)   (((i) >> 11) & 1)
-#define INFO_ERROR_CODE     (1u << 11)
+#include "vmx.h"   /* the interruption-information format, the event types */
+#include "x86.h"   /* the exception vectors */
 
 /* Inject a hardware exception; the error code is delivered for the vectors
  * that have one (#DF, #TS, #NP, #SS, #GP, #PF, #AC). */

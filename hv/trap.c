@@ -21,7 +21,6 @@ _Static_assert(offsetof(struct trap_frame, vector) == TF_VECTOR, "isr.S: TF_VECT
 _Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "isr.S: TF_RIP");
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "isr.S: TF_SIZE");
 
-enum { VECTOR_DB = 1, VECTOR_BP = 3, VECTOR_PF = 14 };
 
 /* SDM vol. 3, Table 6-1 "Protected-Mode Exceptions and Interrupts"; 28-30
  * are AMD's. */
@@ -86,7 +85,7 @@ void trap_handler(struct trap_frame *tf)
     uint64_t cr2 = read_cr2();
     char where[96];
 
-    if ((tf->vector == VECTOR_BP || tf->vector == VECTOR_DB) && gdb_hv_trap(tf))
+    if ((tf->vector == VEC_BP || tf->vector == VEC_DB) && gdb_hv_trap(tf))
         return;   /* back through isr.S's IRETQ */
 
     panic_start();
@@ -94,7 +93,7 @@ void trap_handler(struct trap_frame *tf)
            exception_mnemonic(tf->vector), exception_name(tf->vector),
            (unsigned long long)tf->vector, (unsigned long long)tf->error_code,
            (unsigned long long)tf->rip, ksyms_format(&hv_ksyms, tf->rip, where, sizeof(where)));
-    if (tf->vector == VECTOR_PF)
+    if (tf->vector == VEC_PF)
         print_page_fault_cause(cr2, tf->error_code);
     panic_finish(tf, 0);
 }

@@ -89,6 +89,23 @@
 #define ENTRY_LOAD_IA32_PAT        (1u << 14)
 #define ENTRY_LOAD_IA32_EFER       (1u << 15)
 
+/* The interruption-information format the VM-exit, IDT-vectoring and
+ * VM-entry fields share (SDM 25.8.3, table 25-17, and 25.9.2): vector,
+ * type, whether an error code goes with it, valid. */
+#define INFO_VALID          (1u << 31)
+#define INFO_VECTOR(i)      ((i) & 0xFF)
+#define INFO_TYPE(i)        (((i) >> 8) & 7)
+#define INFO_HAS_ERROR(i)   (((i) >> 11) & 1)
+#define INFO_ERROR_CODE     (1u << 11)
+#define INFO_RESERVED       0x7FFFF000u    /* bits 30:12 of the VM-entry field */
+
+/* Interruption types (bits 10:8 of the interruption information). */
+enum {
+    EVENT_EXTERNAL_INTERRUPT = 0, EVENT_RESERVED = 1, EVENT_NMI = 2, EVENT_HARDWARE_EXCEPTION = 3,
+    EVENT_SOFTWARE_INTERRUPT = 4, EVENT_PRIVILEGED_SOFTWARE_EXCEPTION = 5,
+    EVENT_SOFTWARE_EXCEPTION = 6, EVENT_OTHER = 7,
+};
+
 /* Guest non-register state (SDM 25.4.2): the interruptibility state and
  * the pending debug exceptions. */
 #define BLOCKING_STI               (1u << 0)

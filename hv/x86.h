@@ -21,6 +21,13 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+/* Exception vectors (SDM vol. 3, 6.3.1, table 6-1): the hypervisor's own
+ * and the ones it injects into its guest are the same architecture's. */
+enum {
+    VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_UD = 6, VEC_DF = 8,
+    VEC_GP = 13, VEC_PF = 14, VEC_MC = 18,
+};
+
 static inline uint64_t rdtsc(void)
 {
     uint32_t lo, hi;
