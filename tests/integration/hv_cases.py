@@ -76,22 +76,31 @@ def stopped(do, before, why, last_exit, hv_args=(), name=None):
                 runner_must=[STOPPED_BY_HV], timeout=TIMEOUT)
 
 
-# The guest's lines; under the hypervisor each refused WRMSR has its hv line
-# first (the group before "HV": once there, none natively).
-REFUSED_LINES = [r"^badguest: cpuid.1:ecx xsave=0 osxsave=0\nbadguest: mov cr4 OSXSAVE: #GP\n"
-                 r"badguest: mov cr0 PG without PE: #GP\nbadguest: mov cr0 NW without CD: #GP\n"
-                 r"(hv: guest writes MSR 0x277: 0x202020202020202 is not a value it can hold, #GP injected\n)HV"
-                 r"badguest: wrmsr IA32_PAT 0x0202020202020202: #GP\n"
-                 r"(hv: guest writes MSR 0x176: 0x800000000000 is not a value it can hold, #GP injected\n)HV"
-                 r"badguest: wrmsr IA32_SYSENTER_EIP 0x0000800000000000: #GP\n"
-                 r"badguest: wrmsr IA32_SYSENTER_ESP 0xffff800000001000: no fault$"]
+def refused_lines(under_hv):
+    """do=refused's lines, as one regex: under the hypervisor XSAVE is hidden
+    and each refused WRMSR has the hypervisor's line first; on the bare CPU
+    XSAVE is there and CR4.OSXSAVE may be set."""
+    def hv(msr, value):
+        return (r"hv: guest writes MSR %s: %s is not a value it can hold, #GP injected\n" % (msr, value)
+                if under_hv else "")
+    xsave = r"xsave=0 osxsave=0\nbadguest: mov cr4 OSXSAVE: #GP" if under_hv else \
+            r"xsave=1 osxsave=0\nbadguest: mov cr4 OSXSAVE: no fault"
+    return (r"^badguest: cpuid.1:ecx " + xsave + r"\n"
+            r"badguest: mov cr0 PG without PE: #GP\nbadguest: mov cr0 NW without CD: #GP\n" +
+            hv("0x277", "0x202020202020202") + r"badguest: wrmsr IA32_PAT 0x0202020202020202: #GP\n" +
+            hv("0x176", "0x800000000000") + r"badguest: wrmsr IA32_SYSENTER_EIP 0x0000800000000000: #GP\n"
+            r"badguest: wrmsr IA32_SYSENTER_ESP 0xffff800000001000: no fault$")
+
+
+def cpu_variant(name, cpu):
+    """hvrun arguments and a case-name suffix for a Bochs CPU model (cpu:
+    one whose VMX has no EPT, for mem=shadow), or for the default one."""
+    return (["--cpu", cpu], name + "-" + cpu) if cpu else ([], name)
 
 
 def fuzz_case(seed, mem, cpu=None):
-    """cpu: a Bochs CPU model (a CPU whose VMX has no EPT, for mem=shadow)."""
-    extra = ["--cpu", cpu] if cpu else []
-    return Case("hv-fuzz-%d-%s%s" % (seed, mem, "-" + cpu if cpu else ""),
-                bad("fuzz=%d" % seed, "mem=" + mem, extra=extra), OK,
+    extra, name = cpu_variant("hv-fuzz-%d-%s" % (seed, mem), cpu)
+    return Case(name, bad("fuzz=%d" % seed, "mem=" + mem, extra=extra), OK,
                 must=[r"^badguest: fuzz seed=%d: 3000 instructions, \d+ faulted: .*vector 13 x\d+" % seed,
                       r"^badguest: done$"] + GUEST_POWEROFF_0,
                 must_not=NO_PANIC + [r"^hv: guest eax="], timeout=60)
@@ -110,10 +119,8 @@ def same_as_native(seed):
 
 
 def ptfuzz_case(seed, mem, cpu=None):
-    """cpu: a Bochs CPU model (shadow paging on a CPU without EPT)."""
-    extra = ["--cpu", cpu] if cpu else []
-    return Case("hv-ptfuzz-%d-%s%s" % (seed, mem, "-" + cpu if cpu else ""),
-                bad("ptfuzz=%d" % seed, "mem=" + mem, extra=extra), OK,
+    extra, name = cpu_variant("hv-ptfuzz-%d-%s" % (seed, mem), cpu)
+    return Case(name, bad("ptfuzz=%d" % seed, "mem=" + mem, extra=extra), OK,
                 must=[PTFUZZ_LINE.pattern[1:-1].join("^$"), r"^badguest: done$"] + GUEST_POWEROFF_0,
                 must_not=NO_PANIC + [r"^hv: guest eax="], check=same_as_native(seed), timeout=60)
 
@@ -192,8 +199,8 @@ def handler_cases():
         # Values a real CPU refuses with #GP are refused by the hypervisor too,
         # in both paging modes: in the VMCS they would fail the next VM entry.
         # XSAVE is hidden (CPUID) and CR4.OSXSAVE refused.
-        guest_done("refused", [REFUSED_LINES[0].replace(")HV", ")")], [exits("WRMSR", 3)]),
-        guest_done("refused", [REFUSED_LINES[0].replace(")HV", ")")], [exits("WRMSR", 3)], hv_args=["mem=shadow"],
+        guest_done("refused", [refused_lines(True)], [exits("WRMSR", 3)]),
+        guest_done("refused", [refused_lines(True)], [exits("WRMSR", 3)], hv_args=["mem=shadow"],
                    name="hv-refused-shadow"),
         # Thousands of random privileged instructions (tests/kernels/badguest/
         # fuzz.c): none may panic or hang the hypervisor, with EPT or shadow
@@ -243,10 +250,7 @@ def native_control_cases():
              must_not=[r"hvlabhvlabhv"]),
         # The CPU itself refuses the same values (XSAVE it has).
         Case("hv-control-native-refused", native("refused"), OK,
-             must=[REFUSED_LINES[0].replace(")HV", "){0}").replace(
-                 "xsave=0 osxsave=0\\nbadguest: mov cr4 OSXSAVE: #GP",
-                 "xsave=1 osxsave=0\\nbadguest: mov cr4 OSXSAVE: no fault"),
-                   r"^badguest: done$", r"^POWEROFF 0$"]),
+             must=[refused_lines(False), r"^badguest: done$", r"^POWEROFF 0$"]),
         Case("hv-control-native-cr4-vmxe", native("cr4-vmxe"), FAIL,
              must=[r"^badguest: FAIL setting CR4.VMXE raised no exception$"]),
         # Bochs's own 16550 gives the same registers, but for the modem
