@@ -146,32 +146,38 @@ void gdb_stub_retry_breakpoints(void)
  * memory cannot be written yet (a guest page its tables do not map yet)
  * takes a hardware slot instead, if the target has one free; failing that,
  * it is kept and tried again at every VM exit (gdb_guest.c). */
+static struct breakpoint *free_breakpoint(void)
+{
+    for (unsigned i = 0; i < MAX_BREAKPOINTS; i++)
+        if (!breakpoints[i].used)
+            return &breakpoints[i];
+    return NULL;
+}
+
 static const char *set_breakpoint(uint64_t addr, bool hardware)
 {
     if (find_breakpoint(addr))
         return "OK";
     if (hardware && !target->hw_point)
-        return "";      /* not supported: gdb says so */
-    for (unsigned i = 0; i < MAX_BREAKPOINTS; i++) {
-        struct breakpoint *b = &breakpoints[i];
-        if (b->used)
-            continue;
-        *b = (struct breakpoint){ .addr = addr, .used = true };
-        if (!hardware && insert(b))
-            return "OK";
-        if (target->hw_point && target->hw_point(GDB_HW_EXEC, addr, 1, true)) {
-            b->hardware = b->inserted = true;
-            if (!hardware)
-                printf("hv: gdb: breakpoint at 0x%llx: its page is not mapped yet, so it takes a "
-                       "debug register\n", (unsigned long long)addr);
-            return "OK";
-        }
+        return "";         /* not supported: gdb says so */
+    struct breakpoint *b = free_breakpoint();
+    if (!b)
+        return "E28";      /* ENOSPC */
+    *b = (struct breakpoint){ .addr = addr, .used = true };
+    if (!hardware && insert(b))
+        return "OK";       /* an INT3 in place */
+    if (target->hw_point && target->hw_point(GDB_HW_EXEC, addr, 1, true)) {
+        b->hardware = b->inserted = true;
         if (!hardware)
-            return "OK";   /* pending: inserted at a later exit */
-        b->used = false;
-        return "E28";      /* ENOSPC: the four debug registers are taken */
+            printf("hv: gdb: breakpoint at 0x%llx: its page is not mapped yet, so it takes a "
+                   "debug register\n", (unsigned long long)addr);
+        return "OK";
     }
-    return "E28";
+    if (hardware) {
+        b->used = false;
+        return "E28";      /* the four debug registers are taken */
+    }
+    return "OK";           /* pending: inserted at a later exit */
 }
 
 static const char *clear_breakpoint(uint64_t addr)
