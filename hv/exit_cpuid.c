@@ -30,20 +30,20 @@
 /* LAB 1 BEGIN: emulate CPUID */
 void handle_cpuid(struct vcpu *v)
 {
-    uint32_t leaf = (uint32_t)v->regs.rax, subleaf = (uint32_t)v->regs.rcx;
+    uint32_t leaf = (uint32_t)v->regs.rax;
     struct cpuid_regs r;
     if (leaf >= HV_LEAF_BASE && leaf <= HV_LEAF_BASE + 0xFF) {
         r = leaf == HV_LEAF_BASE
                 ? (struct cpuid_regs){ HV_LEAF_MAX, HV_SIGNATURE_EBX, HV_SIGNATURE_ECX, HV_SIGNATURE_EDX }
                 : (struct cpuid_regs){ 0, 0, 0, 0 };
     } else {
-        r = cpuid(leaf, subleaf);
+        r = cpuid(v->regs.rax, v->regs.rcx);   /* the CPU reads EAX, ECX only */
         if (leaf == 1) {
             r.ecx |= CPUID_1_ECX_HYPERVISOR;
             r.ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
         }
     }
-    /* CPUID writes the low 32 bits and clears the high ones. */
+    /* CPUID writes the low 32 bits and clears the high ones (x86.h). */
     v->regs.rax = r.eax;
     v->regs.rbx = r.ebx;
     v->regs.rcx = r.ecx;

@@ -9,11 +9,11 @@ void exit_stats_print(void)
 {
     uint64_t all_cycles = 0;
     for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
-        all_cycles += exit_stats.cycles[r];
+        all_cycles += exit_stats.reason[r].cycles;
     printf("hv: exits: %llu in all, %llu cycles in the hypervisor\n",
            (unsigned long long)exit_stats.total, (unsigned long long)all_cycles);
     for (unsigned r = 0; r < EXIT_REASON_COUNT; r++) {
-        uint64_t n = exit_stats.count[r], c = exit_stats.cycles[r];
+        uint64_t n = exit_stats.reason[r].count, c = exit_stats.reason[r].cycles;
         if (n)
             printf("hv: exits: %-34s %10llu exits %12llu cycles %8llu per exit\n",
                    exit_reason_name(r), (unsigned long long)n, (unsigned long long)c,

@@ -1,7 +1,7 @@
 /*
  * gdb.h: where the GDB stub hooks into the hypervisor (64-bit, VMX root
  * operation). With gdb=off (the default) none of it runs and nothing
- * touches COM2; each hook below costs one test of gdb_mode.
+ * touches COM2, and the VM exits do not pass through it at all (exit.c).
  *
  *   gdb=hv     gdb debugs the hypervisor itself (gdb_hv.c): breakpoints are
  *              INT3 in its code, caught by its own IDT (trap.c); single steps
@@ -30,18 +30,13 @@ void gdb_init(enum gdb_mode mode);
 /* gdb=guest: stop before the guest's first instruction (main.c). */
 void gdb_guest_start(struct vcpu *v);
 
-/* Every VM exit while the stub is on (exit.c), before the dispatcher. True
- * if the debugger handled the exit itself (its own breakpoint or single
- * step): the dispatcher is then skipped. */
+/* Every VM exit while the stub is on (exit.c's on_exit_with_gdb), before
+ * the dispatcher. True if the debugger handled the exit itself (its own
+ * breakpoint or single step): the dispatcher is then skipped. */
 bool gdb_exit(struct vcpu *v);
 
-/* The test on the exit path: one byte, expected to be 0. */
+/* The stub is on (gdb_init): exit.c then runs gdb_exit on every exit. */
 extern bool gdb_enabled;
-
-static inline bool gdb_on_exit(struct vcpu *v)
-{
-    return __builtin_expect(gdb_enabled, 0) && gdb_exit(v);
-}
 
 /* #BP and #DB in the hypervisor (trap.c). True if they were the
  * debugger's: the trapped code then resumes. */

@@ -22,6 +22,8 @@ struct guest;
 struct vcpu {
     struct guest_regs regs;     /* first: vmx_entry.S addresses it from the vcpu pointer */
     uint8_t launched;           /* VMLAUNCH done: later entries use VMRESUME (SDM 31.3) */
+    bool stopped;               /* the guest ended (power-off or a fault): no VMRESUME */
+    uint64_t *exit_cycles;      /* where vmx_exit adds the exit's cycles (set by on_exit) */
 
     /* The current exit, read once in exit.c. */
     uint32_t exit_reason;       /* bits 15:0 basic reason, bit 31 VM-entry failure */
@@ -32,7 +34,6 @@ struct vcpu {
     uint64_t vmcs_pa;
     struct guest *guest;
 
-    bool stopped;               /* the guest ended (power-off or a fault) */
     int stop_status;            /* its POWEROFF status */
 };
 
@@ -40,10 +41,12 @@ struct vcpu {
 #define VCPU_REG(n) ((n) * 8)
 #define VCPU_LAUNCHED (15 * 8)
 _Static_assert(__builtin_offsetof(struct vcpu, launched) == VCPU_LAUNCHED, "vmx_entry.S offsets");
+_Static_assert(__builtin_offsetof(struct vcpu, stopped) == VCPU_LAUNCHED + 1, "vmx_entry.S offsets");
+_Static_assert(__builtin_offsetof(struct vcpu, exit_cycles) == VCPU_LAUNCHED + 8, "vmx_entry.S offsets");
 
 /* Enter the guest (VMLAUNCH the first time, VMRESUME after) and run it: at
  * every VM exit, with the guest's GPRs saved in v->regs, call on_exit(v),
- * and resume the guest while it returns true. Returns 0 once it returns
- * false; VMX_FAIL_INVALID or VMX_FAIL_VALID if an entry instruction fails
- * (vmx_entry.S). */
-int vmx_run(struct vcpu *v, bool (*on_exit)(struct vcpu *v));
+ * which must set v->exit_cycles, and resume the guest unless it set
+ * v->stopped. Returns 0 once the guest stopped; VMX_FAIL_INVALID or
+ * VMX_FAIL_VALID if an entry instruction fails (vmx_entry.S). */
+int vmx_run(struct vcpu *v, void (*on_exit)(struct vcpu *v));

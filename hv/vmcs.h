@@ -30,6 +30,17 @@ failed:
     vmcs_failed("VMREAD of", field, vmread_checked(field, &value));
 }
 
+/* VMREAD without the check, where it cannot fail: VMREAD fails only with
+ * no current VMCS or for a field the CPU lacks (SDM 31.3, VMREAD). Only for
+ * read_exit_info (exit.c): right after a VM exit the VMCS that exited is
+ * current, and the fields it reads exist on every VMX CPU (SDM 25.9). */
+static inline uint64_t vmcs_read_unchecked(unsigned field)
+{
+    uint64_t value;
+    __asm__ volatile("vmread %1, %0" : "=r"(value) : "r"((uint64_t)field) : "cc");
+    return value;
+}
+
 static inline void vmcs_write(unsigned field, uint64_t value)
 {
     __asm__ goto("vmwrite %[v], %[f]\n\tjbe %l[failed]"

@@ -7,9 +7,10 @@
  * and executes VMLAUNCH. The guest then runs until a VM exit, which loads the
  * host state from the VMCS (SDM vol. 3, 28.5 "Loading Host State"):
  * RIP = vmx_exit (HOST_RIP), RSP = the value recorded here. vmx_exit saves
- * the guest's GPRs in vcpu->regs and calls on_exit(vcpu), the C handler.
- * It returns true to go on: vmx_exit loads the GPRs back and VMRESUMEs.
- * It returns false when the guest has stopped: vmx_run returns 0.
+ * the guest's GPRs in vcpu->regs and calls on_exit(vcpu), the C handler,
+ * adds the cycles the exit cost to the statistics (exit_stats.h), and
+ * VMRESUMEs unless the handler stopped the guest (vcpu->stopped): then
+ * vmx_run returns 0.
  *
  *     vcpu_run (C) -> vmx_run -> VMLAUNCH -> guest ... VM exit
  *        -> vmx_exit -> on_exit (C) -> VMRESUME -> guest ... VM exit -> ...
@@ -26,7 +27,9 @@
 #define ON_EXIT 8                   /* HOST_RSP + 8: the C handler */
 #define FRAME 64                    /* HOST_RSP + 64: the caller's saved rbp,
                                        then vmx_run's return address */
-#define LAUNCHED (15 * 8)           /* vcpu->launched (vcpu.h) */
+#define LAUNCHED (15 * 8)           /* vcpu.h's VCPU_* offsets */
+#define STOPPED (LAUNCHED + 1)
+#define EXIT_CYCLES (LAUNCHED + 8)
 
 /* Load the guest's GPRs from the vcpu in %rdi: %rdi itself last. */
 .macro load_guest_gprs
@@ -63,9 +66,12 @@ vmx_run:
     mov $VMCS_HOST_RSP, %rax        /* every exit lands on this very stack */
     vmwrite %rsp, %rax
     cmpb $0, LAUNCHED(%rdi)         /* flags survive the movs below */
-    load_guest_gprs
+    movb $1, LAUNCHED(%rdi)         /* a VM exit does not come back here: say it */
+    load_guest_gprs                 /* now; a failed VMLAUNCH takes it back */
     jne 1f
     vmlaunch                        /* a clear VMCS (SDM 31.3, VMLAUNCH) */
+    mov VCPU(%rsp), %rdi
+    movb $0, LAUNCHED(%rdi)         /* the VMCS is still clear */
     jmp entry_failed
 1:  vmresume                        /* launched by an earlier vmx_run */
     /* Only a failed VMLAUNCH/VMRESUME gets here (SDM 31.3): CF=1 means
@@ -110,12 +116,20 @@ vmx_exit:
     mov %r15, REG(14)(%rdi)
     pop REG(6)(%rdi)                /* the guest's rdi */
     .cfi_adjust_cfa_offset -8
-    movb $1, LAUNCHED(%rdi)         /* an exit: the VMCS is launched, resume it */
+    rdtsc                           /* the exit's cost counts from here: */
+    mov %eax, %ebx                  /* callee-saved, so on_exit keeps it */
     lea FRAME(%rsp), %rbp           /* backtraces go on into vmx_run's caller */
     call *ON_EXIT(%rsp)             /* on_exit(vcpu): handle this exit */
-    test %al, %al
-    jz stopped
     mov VCPU(%rsp), %rdi
+    /* Add what the exit cost to where on_exit said (vcpu->exit_cycles):
+     * the low halves of the TSC are enough, their difference is exact
+     * below 2^32 cycles. */
+    rdtsc
+    sub %ebx, %eax
+    mov EXIT_CYCLES(%rdi), %rdx
+    add %rax, (%rdx)
+    cmpb $0, STOPPED(%rdi)          /* a handler stopped the guest: */
+    jne stopped                     /* vmx_run returns */
     load_guest_gprs
     vmresume
     jmp entry_failed

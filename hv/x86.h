@@ -35,6 +35,15 @@ static inline uint64_t rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
+/* The low half of the TSC: enough to time anything shorter than 2^32
+ * cycles, since the difference of two readings is exact modulo 2^32. */
+static inline uint32_t rdtsc_low(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return lo;
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
     uint32_t lo, hi;
@@ -47,9 +56,12 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
     __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
-struct cpuid_regs { uint32_t eax, ebx, ecx, edx; };
+/* 64 bits wide, as the registers: CPUID reads EAX and ECX only and writes
+ * 32-bit values, which in 64-bit mode clear the upper halves (SDM vol. 1,
+ * 3.4.1.1), so a guest's registers go in and out as they are. */
+struct cpuid_regs { uint64_t eax, ebx, ecx, edx; };
 
-static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+static inline struct cpuid_regs cpuid(uint64_t leaf, uint64_t subleaf)
 {
     struct cpuid_regs r;
     __asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)

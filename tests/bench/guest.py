@@ -59,7 +59,7 @@ def bench_modules():
 def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None):
     """One boot with bench=all: {name: (cycles per op, iterations)}; the
     hypervisor's exits per reason go into `exits`, and the cycles it spent
-    on them (its own count, in on_exit) into `exit_cycles`."""
+    on them (its own count, vmx_entry.S) into `exit_cycles`."""
     log, js = os.path.join(tmp, "console.log"), os.path.join(tmp, "run.json")
     if under_hv:
         kernel = ["--module", GUEST + " bench=all"] + bench_modules() + [HV, "--", "mem=" + under_hv]
@@ -124,15 +124,17 @@ def main():
     for r in reasons:
         print("  %-32s" % r + "".join("%14s" % exits[modes[m]].get(r, 0) for m in modes))
     if "cpuid" in table and table["cpuid"].get(modes["ept"]):
-        # Where the round trip goes: on_exit's own TSC count per CPUID exit,
-        # the guest's loop (native), and the rest: the VM exit and entry and
-        # vmx_entry.S (README.md, "Benchmarks").
+        # Where the round trip goes: the hypervisor's own TSC count per CPUID
+        # exit (vmx_entry.S times each exit, from its registers saved to
+        # their reload), the guest's loop (native), and the rest: the VM
+        # exit and entry and the guest's 15 registers saved and loaded
+        # (README.md, "Benchmarks").
         trip, ept = table["cpuid"][modes["ept"]], modes["ept"]
         n, c = exits[ept].get("CPUID"), exit_cycles[ept].get("CPUID")
         parts = ""
         if n and c and table["cpuid"].get(native):
-            in_c, loop = round(c / n), table["cpuid"][native]
-            parts = " on_exit=%d guest_loop=%d stub_and_transitions=%d" % (in_c, loop, trip - in_c - loop)
+            in_hv, loop = round(c / n), table["cpuid"][native]
+            parts = " hypervisor=%d guest_loop=%d transitions_and_registers=%d" % (in_hv, loop, trip - in_hv - loop)
         print("BENCH cpuid_exit_round_trip cycles=%d goal<=120 %s%s" % (trip, "met" if trip <= 120 else "NOT met",
                                                                         parts))
     merge(a.results, "guest_native", {k: v for k, v in results.items() if k not in modes.values()})

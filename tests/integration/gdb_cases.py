@@ -125,15 +125,15 @@ def hv_cpuid(port):
         r"in gdb_hv_break .* at hv/gdb_hv\.c",                 # the first stop, in hv_main's call
         r"Breakpoint 1 at 0x[0-9a-f]+: file hv/exit_cpuid\.c",
         r"^Breakpoint 1, handle_cpuid \(v=",
-        r"^#1 .* in handle_exit ",                              # the dispatcher (inlined)
-        r"^#2 +on_exit \(",                                    # what every exit runs
-        r"^#3 .* in vmx_exit \(\) at hv/vmx_entry\.S",          # the assembly stub (HOST_RIP)
-        r"^#4 .* in vcpu_run \(",                               # unwound through vmx_run's frame
-        r"^#5 .* in hv_main ",
+        # on_exit jumps to the handler (a tail call), so the handler
+        # returns straight to the assembly stub (HOST_RIP)
+        r"^#1 .* in vmx_exit \(\) at hv/vmx_entry\.S",
+        r"^#2 .* in vcpu_run \(",                               # unwound through vmx_run's frame
+        r"^#3 .* in hv_main ",
         r"^GUEST_RIP +0x([0-9a-f]+)$",
         r"^\d+\t", r"^\d+\t",                                   # two source lines stepped
         r"^GUEST_RIP +0x([0-9a-f]+)$",
-        r"^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <on_exit\+\d+>",
+        r"^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <vmx_exit\+\d+>",       # finish: back in the stub
         r"Remote target\) detached"])
     rips = [int(x, 16) for x in re.findall(r"^GUEST_RIP +0x([0-9a-f]+)$", out, re.M)]
     if not errors and (len(rips) != 2 or rips[1] != rips[0] + 2):
