@@ -11,9 +11,9 @@ include lib/lib.mk
 include hv/hv.mk
 include guestos/guestos.mk
 include tools/loader/loader.mk
-include tests/unit/unit.mk
 include tests/kernels/mbinfo/mbinfo.mk
 include tests/kernels/badguest/badguest.mk
+include tests/unit/unit.mk                   # after the kernels: it reads their names
 include grading/grading.mk
 include grading/skeleton.mk
 include handouts/handouts.mk

@@ -13,7 +13,8 @@ UNIT_CFLAGS := $(HOST_CFLAGS) -iquote hv -iquote lib -iquote tests/unit
 UNIT_LDLIBS := -lcmocka
 UNIT_HEADERS := tests/unit/unit.h $(wildcard hv/*.h lib/*.h)
 
-UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet
+UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
+              x86_decode
 UNIT_TEST_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
 
 unit_srcs_fmt := lib/fmt.c
@@ -27,6 +28,11 @@ unit_srcs_entry_check := hv/entry_check.c hv/entry_check_controls.c hv/entry_che
                          hv/entry_check_guest.c hv/vmcs_breaks.c hv/vmcs_fields.c
 unit_srcs_guest_paging := hv/guest_paging.c
 unit_srcs_gdb_packet := hv/gdb_packet.c
+unit_srcs_x86_decode := hv/x86_decode.c
+
+# The decoder is compared with objdump on the kit's own 32-bit programs.
+UNIT_DATA := $(GUEST_KERNEL) $(GUEST_PROGS) $(BADGUEST_ELF)
+unit_defs_x86_decode := -DX86_DECODE_ELVES='"$(UNIT_DATA)"'
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would
 # also replace the C library's inside cmocka. The fmt test renames them.
@@ -41,5 +47,5 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_TEST_RULE,$(t))))
 
 .PHONY: unit-check
-unit-check: $(UNIT_TEST_BINS)
+unit-check: $(UNIT_TEST_BINS) $(UNIT_DATA)
 	@sh tests/unit/run.sh $(UNIT_TEST_BINS)

@@ -1,0 +1,79 @@
+/*
+ * x86_decode.h: decoding one x86 instruction of 32-bit (or 16-bit)
+ * protected-mode code: its length and its parts (a pure module: any mode,
+ * and the host unit tests in tests/unit/test_x86_decode.c).
+ *
+ * An instruction is, in this order (SDM vol. 2A, 2.1 "Instruction Format"):
+ * up to four groups of legacy prefixes, an opcode of one to three bytes (or
+ * a VEX, EVEX or XOP prefix that names the opcode map), a ModR/M byte, a SIB
+ * byte, a displacement and an immediate, 15 bytes at most. Which of the last
+ * four an opcode has is a property of the opcode (SDM vol. 2D, Appendix A
+ * "Opcode Map"), and their sizes depend on the operand-size (0x66) and
+ * address-size (0x67) prefixes.
+ *
+ * A hypervisor that emulates instructions, or scans a guest's code for the
+ * ones it must patch (lab 3), needs exactly this: where an instruction ends,
+ * so that a byte 0x9D inside an immediate is not taken for POPF, and which
+ * register or memory operand it names.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define X86_MAX_LENGTH 15        /* longer raises #GP (SDM vol. 2A, 2.3.11) */
+
+/* Opcode maps (SDM vol. 2D, A.2-A.3). */
+enum x86_map {
+    X86_MAP_ONE_BYTE = 0,        /* xx */
+    X86_MAP_0F = 1,              /* 0F xx, and VEX/EVEX map 1 */
+    X86_MAP_0F38 = 2,            /* 0F 38 xx, and VEX/EVEX map 2 */
+    X86_MAP_0F3A = 3,            /* 0F 3A xx, and VEX/EVEX map 3 */
+};
+
+enum x86_decode_status {
+    X86_DECODE_OK = 0,
+    X86_DECODE_TRUNCATED,        /* the bytes ended before the instruction did */
+    X86_DECODE_TOO_LONG,         /* more than 15 bytes */
+    X86_DECODE_UNDEFINED,        /* an opcode with no instruction (it raises #UD) */
+};
+
+struct x86_insn {
+    uint8_t length;              /* all of it, prefixes included */
+
+    /* Legacy prefixes (SDM vol. 2A, 2.1.1). */
+    uint8_t segment;             /* segment override prefix byte, or 0 */
+    uint8_t rep;                 /* 0xF2 or 0xF3 (the last of them), or 0 */
+    bool lock;
+    bool operand_size_prefix;    /* 0x66 */
+    bool address_size_prefix;    /* 0x67 */
+    uint8_t operand_size;        /* 2 or 4 bytes, after the prefixes */
+    uint8_t address_size;        /* 2 or 4 bytes, after the prefixes */
+
+    /* The opcode. */
+    uint8_t vex;                 /* 0, or the prefix byte: 0xC4/0xC5 (VEX),
+                                    0x62 (EVEX), 0x8F (XOP) */
+    uint8_t map;                 /* enum x86_map; XOP maps are 8 to 10 */
+    uint8_t opcode;              /* the byte within its map */
+
+    /* ModR/M and SIB (SDM vol. 2A, 2.1.5). */
+    bool has_modrm;
+    uint8_t mod, reg, rm;
+    bool has_sib;
+    uint8_t scale, index, base;  /* scale as the 2-bit field */
+
+    int32_t displacement;        /* sign-extended */
+    uint8_t displacement_size;   /* 0, 1, 2 or 4 */
+    uint32_t immediate;          /* the first (or only) immediate, zero-extended */
+    uint8_t immediate_size;      /* bytes, all immediates together (ENTER: 3) */
+};
+
+/* Decode the instruction at code[0..avail). default_size is the code
+ * segment's default operand and address size: 4 (CS.D = 1) or 2. On
+ * X86_DECODE_OK, *insn describes it; otherwise insn->length is how far the
+ * decoder got. */
+enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, unsigned default_size,
+                                  struct x86_insn *insn);
+
+/* "ok", "truncated", "longer than 15 bytes", "undefined opcode". */
+const char *x86_decode_status_name(enum x86_decode_status status);
