@@ -15,12 +15,35 @@
 #include "exit_reasons.h"
 #include "exit_stats.h"
 #include "gdb.h"
+#include "guest_linear.h"
 #include "panic.h"
 #include "poweroff.h"
 #include "printf.h"
 #include "vmcs.h"
 #include "vmx.h"
+#include "x86_decode.h"
 #include "x86.h"
+
+/* The instruction at the guest's CS:EIP, as bytes: exactly one instruction
+ * (x86_decode.c), to look up in the SDM or give to objdump. Read without
+ * side effects (guest_linear.c); a 32-bit linear address wraps. */
+static void print_guest_instruction(const struct vcpu *v)
+{
+    uint64_t linear = (vmcs_read(VMCS_GUEST_CS_BASE) + vmcs_read(VMCS_GUEST_RIP)) & 0xFFFFFFFFu;
+    unsigned size = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & (1u << 14) ? 4 : 2;   /* CS.D */
+    uint8_t code[X86_MAX_LENGTH];
+    size_t got = guest_linear_read(v->guest, linear, code, sizeof(code));
+    printf("hv: guest instruction at 0x%08llx:", (unsigned long long)linear);
+    if (!got) {
+        printf(" unreadable (not mapped by the guest's page tables, or outside its RAM)\n");
+        return;
+    }
+    struct x86_insn in;
+    enum x86_decode_status status = x86_decode(code, got, size, &in);
+    for (unsigned i = 0; i < in.length; i++)
+        printf(" %02x", code[i]);
+    printf(status == X86_DECODE_OK ? "\n" : " (%s)\n", x86_decode_status_name(status));
+}
 
 void guest_state_print(const struct vcpu *v)
 {
@@ -49,6 +72,7 @@ void guest_state_print(const struct vcpu *v)
            (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_LIMIT),
            (unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
            (unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY_STATE));
+    print_guest_instruction(v);
 }
 
 void guest_stop(struct vcpu *v, int status, const char *fmt, ...)

@@ -12,7 +12,7 @@
  *
  * The files, in reading order: gdb_packet.c (framing), gdb_uart.c (COM2),
  * gdb_stub.c (the command loop), gdb_hv.c and gdb_guest.c (the two
- * targets), gdb_walk.c (the guest's page tables), gdb_monitor.c (the
+ * targets), guest_linear.c (the guest's memory), gdb_monitor.c (the
  * `monitor` commands). handouts/debugging.md shows a session.
  */
 #pragma once

@@ -24,13 +24,14 @@
  *     instruction (SDM 27.7.3), so the step still ends one instruction on;
  *   - `monitor break-on-exit`, and Ctrl-C (polled at every exit): a stop at
  *     the exit itself, before its handler runs.
- * Addresses from gdb are the guest's linear addresses: gdb_walk.c turns
+ * Addresses from gdb are the guest's linear addresses: guest_linear.c turns
  * them into guest-physical ones through the guest's own page tables, and
  * guest_ptr refuses anything outside guest RAM.
  */
 #include "gdb.h"
 #include "gdb_stub.h"
 #include "gdb_target.h"
+#include "guest_linear.h"
 #include "inject.h"
 #include "exit_reasons.h"
 #include "printf.h"
@@ -123,46 +124,16 @@ static void write_registers(const uint8_t *buf, size_t len)
     }
 }
 
-/* ---- memory: linear -> guest-physical (gdb_walk.c) -> guest_ptr ---- */
-
-static void *guest_bytes(uint64_t linear, size_t len)
-{
-    struct gdb_walk w;
-    const struct guest *g = vcpu->guest;
-    if (!gdb_walk(g, guest_cr0_view(g), guest_cr3_view(g), guest_cr4_view(g), linear, &w))
-        return NULL;
-    return guest_ptr(vcpu->guest, w.gpa, len);
-}
-
-/* Page by page: consecutive linear pages need not be consecutive in RAM. */
-static bool copy_guest(uint64_t addr, uint8_t *buf, size_t len, bool write)
-{
-    while (len) {
-        size_t chunk = 4096 - (addr & 0xFFF);
-        if (chunk > len)
-            chunk = len;
-        uint8_t *p = guest_bytes(addr, chunk);
-        if (!p)
-            return false;
-        if (write)
-            memcpy(p, buf, chunk);
-        else
-            memcpy(buf, p, chunk);
-        addr += chunk;
-        buf += chunk;
-        len -= chunk;
-    }
-    return true;
-}
+/* ---- memory: the guest's linear addresses (guest_linear.c) ---- */
 
 static bool read_memory(uint64_t addr, void *buf, size_t len)
 {
-    return copy_guest(addr, buf, len, false);
+    return guest_linear_read(vcpu->guest, addr, buf, len) == len;
 }
 
 static bool write_memory(uint64_t addr, const void *buf, size_t len)
 {
-    return copy_guest(addr, (uint8_t *)buf, len, true);
+    return guest_linear_write(vcpu->guest, addr, buf, len) == len;
 }
 
 static void set_pc(uint64_t pc)

@@ -17,6 +17,7 @@
 #include "exit_stats.h"
 #include "gdb_packet.h"
 #include "gdb_target.h"
+#include "guest_linear.h"
 #include "inject.h"
 #include "printf.h"
 #include "string.h"
@@ -182,8 +183,8 @@ static void show_walk(const char *arg)
         return;
     const struct guest *g = gdb_vcpu->guest;
     uint64_t cr0 = guest_cr0_view(g), cr3 = guest_cr3_view(g), cr4 = guest_cr4_view(g);
-    struct gdb_walk w;
-    bool ok = gdb_walk(gdb_vcpu->guest, cr0, cr3, cr4, linear, &w);
+    struct linear_walk w;
+    bool ok = guest_linear_walk(gdb_vcpu->guest, cr0, cr3, cr4, linear, &w);
     printf("guest linear 0x%llx: CR0.PG=%d CR3=0x%llx CR4.PSE=%d\n", (unsigned long long)linear,
            (cr0 & CR0_PG) != 0, (unsigned long long)cr3, (cr4 & (1u << 4)) != 0);
     if (cr0 & CR0_PG) {

@@ -31,6 +31,7 @@ TIMEOUT = 20         # each run takes under a second: a hang fails soon
 GUEST_POWEROFF_0 = [r"^POWEROFF 0\nhv: guest stopped: it powered off with status 0\nhv: exits: \d+ in all",
                     r"^POWEROFF 0$"]
 GUEST_STOPPED = [r"^hv: guest eax=[0-9a-f]{8} ebx=", r"^hv: guest eip=[0-9a-f]{8} eflags=",
+                 r"^hv: guest instruction at 0x[0-9a-f]{8}: ([0-9a-f]{2}( [0-9a-f]{2})*|unreadable .*)$",
                  r"^hv: the last \d+ VM exits, oldest first:$", r"^hv: exits: \d+ in all",
                  r"^POWEROFF 4$"]
 STOPPED_BY_HV = r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"
@@ -88,12 +89,15 @@ def injected(do, hv_line, vector, insn, exit_line):
                 must_not=NO_PANIC + [r"^badguest: done$"], timeout=TIMEOUT)
 
 
-def stopped(do, before, why, last_exit, hv_args=(), name=None):
+def stopped(do, before, why, last_exit, hv_args=(), name=None, insn=None):
     """The hypervisor stops the guest: badguest's last line `before` is
-    followed at once by `hv: guest stopped: <why>`, the guest's registers,
-    the exit trace ending with `last_exit`, the statistics and POWEROFF 4."""
+    followed at once by `hv: guest stopped: <why>`, the guest's registers
+    (and `insn`, the bytes of the instruction it stopped at, if given), the
+    exit trace ending with `last_exit`, the statistics and POWEROFF 4."""
     must = [r"^badguest: %s\nhv: guest stopped: %s$" % (before, why),
             r"^hv:   #\d+ %s rip=0x[0-9a-f]+ qualification=0x[0-9a-f]+\nhv: exits: \d+ in all" % last_exit]
+    if insn:
+        must.append(r"^hv: guest instruction at 0x[0-9a-f]{8}: %s$" % insn)
     return Case(name or "hv-" + do, bad(do, *hv_args), FAIL, must=must + GUEST_STOPPED,
                 must_not=NO_PANIC + [r"^badguest: (done|exception)", r"^POWEROFF 0$"],
                 runner_must=[STOPPED_BY_HV], timeout=TIMEOUT)
@@ -148,10 +152,10 @@ def ptfuzz_case(seed, mem, cpu=None):
                 must_not=NO_PANIC + [r"^hv: guest eax="], check=same_as_native(seed), timeout=60)
 
 
-def ept_case(do, verb, line):
+def ept_case(do, verb, line, insn):
     why = (r"EPT violation: it %s guest-physical 0xf0000000 \(linear 0xf0000000\), outside its "
            r"%d MiB of RAM" % (verb, GUEST_RAM_MIB))
-    return stopped(do, line, why, r"EPT violation \(48\)")
+    return stopped(do, line, why, r"EPT violation \(48\)", insn=insn)
 
 
 UART_LINES = [r"^badguest: uart dll=0x0c dlm=0x00 lcr=0x03 ier=0x05 iir=0xc1 mcr=0x03 lsr=0x60 msr=0x%s$",
@@ -218,7 +222,7 @@ def handler_cases():
         guest_done("invd", [r"^badguest: invd completed$"], [exits("INVD", 1)]),
         stopped("task-switch", r"jumping to the TSS at selector 0x18",
                 r"a hardware task switch to TSS selector 0x18 by JMP: hvlab does not emulate task switches",
-                r"task switch \(9\)"),
+                r"task switch \(9\)", insn="ea 00 00 00 00 18 00"),    # ljmp $0x18, $0
         # Values a real CPU refuses with #GP are refused by the hypervisor too,
         # in both paging modes: in the VMCS they would fail the next VM entry.
         # XSAVE is hidden (CPUID) and CR4.OSXSAVE refused.
@@ -239,18 +243,21 @@ def handler_cases():
         # HLT with IF=0: stopped, at the HLT's own address.
         stopped("hlt-cli", r"hlt with interrupts off at 0x0*(?P<at>[1-9a-f][0-9a-f]*)",
                 r"it halted with interrupts off \(HLT at 0x(?P=at)\), so nothing could ever wake it",
-                r"HLT \(12\)"),
+                r"HLT \(12\)", insn="f4"),
         # HLT with IF=1: the HLT activity state; the PIT's interrupts (PIC and
         # PIT passed through) wake it, each HLT once.
         guest_done("hlt-sti", [r"^badguest: woke from hlt 5 times, 5 timer interrupts$"], [exits("HLT", 5)]),
         # Triple fault: contained, reported, statistics, status 4.
         stopped("triplefault", r"loading an empty IDT and executing int3",
                 r"triple fault \(an exception while delivering a double fault\): the guest's CPU would "
-                r"have shut down", r"triple fault \(2\)"),
+                r"have shut down", r"triple fault \(2\)", insn="cc"),
         # EPT violations beyond guest RAM, each access type named.
-        ept_case("ept", "read from", r"reading 0xf0000000 \(paging off\)"),
-        ept_case("ept-write", "wrote to", r"writing 0xf0000000 \(paging off\)"),
-        ept_case("ept-fetch", "fetched from", r"jumping to 0xf0000000 \(paging off\)"),
+        # The report shows the instruction (mov 0xf0000000, %eax; mov %edx,
+        # 0xf0000000), or why it cannot: it is not in RAM.
+        ept_case("ept", "read from", r"reading 0xf0000000 \(paging off\)", "a1 00 00 00 f0"),
+        ept_case("ept-write", "wrote to", r"writing 0xf0000000 \(paging off\)", "89 15 00 00 00 f0"),
+        ept_case("ept-fetch", "fetched from", r"jumping to 0xf0000000 \(paging off\)",
+                 r"unreadable \(not mapped by the guest's page tables, or outside its RAM\)"),
         # The emulated 16550: divisor latch, FIFO, IIR, LSR, MSR, scratch.
         guest_done("uart", [UART_LINES[0] % "b0", UART_LINES[1]]),
         # A guest's own power-off with a non-zero status: the status passes

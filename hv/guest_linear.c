@@ -1,20 +1,22 @@
 /*
- * gdb_walk.c: the guest's own page tables, read by the debugger (64-bit,
- * VMX root operation). See gdb_target.h.
+ * guest_linear.c: the guest's memory at its linear addresses, for an
+ * observer (64-bit, VMX root operation): the debugger, and the reports of a
+ * guest that is stopped. See guest_linear.h.
  *
  * 32-bit paging (SDM vol. 3, 4.3 "32-Bit Paging"): bits 31:22 of the linear
  * address pick an entry of the page directory at CR3; with CR4.PSE and
  * PDE.PS it maps a 4 MiB page, else it points to a page table whose entry,
  * picked by bits 21:12, maps a 4 KiB page. Every table is guest-physical
  * and reached through guest_ptr, so a guest's bad entry can never point
- * the hypervisor outside guest RAM. A debugger must not change what it
+ * the hypervisor outside guest RAM. An observer must not change what it
  * looks at: unlike the CPU, this walk sets no accessed or dirty flag. That,
  * the reasons it gives, and working in every lab's tree are why it is not
  * guest_paging.c's walk, which sets them and is lab 2's student code; the
  * entry bits are the same (guest_paging.h).
  */
-#include "gdb_target.h"
+#include "guest_linear.h"
 #include "guest_paging.h"
+#include "string.h"
 #include "x86.h"
 
 static const uint32_t *entry(const struct guest *g, uint64_t table, unsigned index)
@@ -22,10 +24,10 @@ static const uint32_t *entry(const struct guest *g, uint64_t table, unsigned ind
     return guest_ptr(g, GPTE_ADDR(table) + 4 * (uint64_t)index, 4);
 }
 
-bool gdb_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t linear,
-              struct gdb_walk *w)
+bool guest_linear_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+                       uint64_t linear, struct linear_walk *w)
 {
-    *w = (struct gdb_walk){ .why = "" };
+    *w = (struct linear_walk){ .why = "" };
     if (linear > 0xFFFFFFFFu) {
         w->why = "not a 32-bit linear address";
         return false;
@@ -67,4 +69,46 @@ bool gdb_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4, u
     }
     w->gpa = GPTE_ADDR(w->pte) | (linear & 0xFFF);
     return true;
+}
+
+/* len bytes at linear, within one page, through the guest's tables as the
+ * guest sees them (its own CR0, CR3, CR4, even under shadow paging). */
+static void *guest_bytes(const struct guest *g, uint64_t linear, size_t len)
+{
+    struct linear_walk w;
+    if (!guest_linear_walk(g, guest_cr0_view(g), guest_cr3_view(g), guest_cr4_view(g), linear, &w))
+        return NULL;
+    return guest_ptr(g, w.gpa, len);
+}
+
+/* Page by page: consecutive linear pages need not be consecutive in RAM. */
+static size_t copy_guest(const struct guest *g, uint64_t linear, uint8_t *buf, size_t len,
+                         bool write)
+{
+    size_t done = 0;
+    while (done < len) {
+        size_t chunk = 4096 - (linear & 0xFFF);
+        if (chunk > len - done)
+            chunk = len - done;
+        uint8_t *p = guest_bytes(g, linear, chunk);
+        if (!p)
+            break;
+        if (write)
+            memcpy(p, buf + done, chunk);
+        else
+            memcpy(buf + done, p, chunk);
+        linear += chunk;
+        done += chunk;
+    }
+    return done;
+}
+
+size_t guest_linear_read(const struct guest *g, uint64_t linear, void *buf, size_t len)
+{
+    return copy_guest(g, linear, buf, len, false);
+}
+
+size_t guest_linear_write(const struct guest *g, uint64_t linear, const void *buf, size_t len)
+{
+    return copy_guest(g, linear, (uint8_t *)buf, len, true);
 }

@@ -1,0 +1,31 @@
+/*
+ * guest_linear.h: the guest's memory at its linear addresses, for an
+ * observer (64-bit, VMX root): the debugger reads and writes it, and the
+ * report of a stopped guest shows the instruction it stopped at. The walk
+ * reads the guest's own 32-bit page tables (SDM vol. 3, 4.3) the way the
+ * CPU would, but changes nothing: no accessed or dirty flag is set.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "guest.h"
+
+struct linear_walk {
+    uint64_t gpa;          /* the guest-physical address, if the walk succeeds */
+    uint32_t pde, pte;     /* the entries it used (pte: 0 for a 4 MiB page) */
+    bool large;            /* a 4 MiB page (CR4.PSE and PDE.PS) */
+    const char *why;       /* why it failed */
+};
+
+/* Linear to guest-physical with the guest's CR0, CR3 and CR4: paging off
+ * means the same address. False (and w->why) if the tables do not map it,
+ * or lie outside guest RAM, or use PAE. */
+bool guest_linear_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+                       uint64_t linear, struct linear_walk *w);
+
+/* Copy len bytes from (to) the guest's linear address, with its current
+ * control registers; returns how many bytes it could, up to the first
+ * page that is not mapped. */
+size_t guest_linear_read(const struct guest *g, uint64_t linear, void *buf, size_t len);
+size_t guest_linear_write(const struct guest *g, uint64_t linear, const void *buf, size_t len);
