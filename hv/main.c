@@ -26,6 +26,7 @@
 #include "printf.h"
 #include "serial.h"
 #include "guest.h"
+#include "guest_scan.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmcs_breaks.h"
@@ -138,6 +139,8 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     print_memory_map(&boot);
     print_modules(&boot);
     check_guest_kernel(&boot);
+    if (options.scan && boot.module_count)
+        guest_scan_print(&boot.modules[0]);
 
     memory_init(&boot);
     printf("hv: pmm %llu pages free of %llu\n", (unsigned long long)pmm_free_count(&hv_pmm),

@@ -53,6 +53,8 @@ static const struct option_desc option_table[] = {
       KIND_NUMBER, NULL, 0, 1000000, FIELD(vmcs_break_at) },
     { "vmcheck", "1: run the VM-entry checker on the VMCS before the first VM entry",
       KIND_NUMBER, NULL, 0, 1, FIELD(vmcheck) },
+    { "scan", "1: list the guest kernel's sensitive instructions that would not trap at ring 1 (lab 3)",
+      KIND_NUMBER, NULL, 0, 1, FIELD(scan) },
     { "gdb", "the GDB stub on COM2: off, or debugging the hypervisor (hv) or its guest (guest)",
       KIND_CHOICE, gdb_choices, 0, 0, FIELD(gdb) },
 };

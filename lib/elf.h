@@ -43,7 +43,25 @@ struct elf64_phdr {
     uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
 } __attribute__((packed));
 
+struct elf32_shdr {
+    uint32_t sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size;
+    uint32_t sh_link, sh_info, sh_addralign, sh_entsize;
+} __attribute__((packed));
+
+struct elf64_shdr {
+    uint32_t sh_name, sh_type;
+    uint64_t sh_flags, sh_addr, sh_offset, sh_size;
+    uint32_t sh_link, sh_info;
+    uint64_t sh_addralign, sh_entsize;
+} __attribute__((packed));
+
+#define SHT_PROGBITS    1
+#define SHF_ALLOC       0x2
+#define SHF_EXECINSTR   0x4
+
 _Static_assert(sizeof(struct elf32_ehdr) == 52, "elf32 header");
+_Static_assert(sizeof(struct elf32_shdr) == 40, "elf32 shdr");
+_Static_assert(sizeof(struct elf64_shdr) == 64, "elf64 shdr");
 _Static_assert(sizeof(struct elf64_ehdr) == 64, "elf64 header");
 _Static_assert(sizeof(struct elf32_phdr) == 32, "elf32 phdr");
 _Static_assert(sizeof(struct elf64_phdr) == 56, "elf64 phdr");

@@ -6,7 +6,8 @@
  * reads what the kernel set up. When a hypervisor runs the kernel at ring 1
  * (pre-VT trap-and-emulate), these instructions do not trap and give the
  * truth instead: POPF ignores IF, PUSHF shows the real IF, CS/SS show RPL 1,
- * and SGDT/SIDT/STR show the hypervisor's shadow tables.
+ * SGDT/SIDT/STR show the hypervisor's shadow tables, and LAR/LSL the
+ * descriptors as the hypervisor rewrote them.
  */
 #include "defs.h"
 #include "mmu.h"
@@ -38,6 +39,19 @@ static void probe_descriptor_tables(struct virtprobe *out)
     out->ldt = ldt, out->tr = tr, out->msw = msw;
 }
 
+/* LAR and LSL read a descriptor as the CPU holds it: the DPL of the
+ * kernel's code segment (access rights bits 14:13) and the limit of its
+ * data segment, flat natively. A hypervisor that compresses rings or
+ * truncates segments to hide itself (lab 3) shows through both. */
+static void probe_segments(struct virtprobe *out)
+{
+    uint32_t rights, limit;
+    __asm__ volatile("lar %2, %0; lsl %3, %1" : "=&r"(rights), "=&r"(limit)
+                     : "r"((uint32_t)SEG_KCODE), "r"((uint32_t)SEG_KDATA) : "cc");
+    out->lar_kcode_dpl = (rights >> 13) & 3;
+    out->lsl_kdata = limit;
+}
+
 /* With interrupts off nothing should come between two RDTSCs: a big step
  * is time the CPU spent elsewhere (a VM exit, or the host's scheduler). */
 static void probe_tsc(struct virtprobe *out)
@@ -62,6 +76,7 @@ void run_virtprobe(struct virtprobe *out)
     __asm__ volatile("mov %%cs, %0; mov %%ss, %1" : "=r"(cs), "=r"(ss));
     out->cs = cs & 0xFFFF, out->ss = ss & 0xFFFF;
     probe_descriptor_tables(out);
+    probe_segments(out);
     out->cr0 = read_cr0();
     probe_tsc(out);
     irq_restore(flags);

@@ -63,6 +63,9 @@ int main(void)
     report("str", p.tr == p.my_tr, "selector 0x%x (the kernel's: 0x%x)", p.tr, p.my_tr);
     report("smsw", p.msw == (p.cr0 & 0xFFFF), "SMSW 0x%04x, MOV from CR0 0x%08x (native: equal low bits)", p.msw,
            p.cr0);
+    report("lar", p.lar_kcode_dpl == 0, "kernel code segment DPL %u (native 0)", p.lar_kcode_dpl);
+    report("lsl", p.lsl_kdata == 0xFFFFFFFF, "kernel data segment limit 0x%08x (native 0xffffffff)",
+           p.lsl_kdata);
     uint32_t cs, ss;
     __asm__ volatile("mov %%cs, %0; mov %%ss, %1" : "=r"(cs), "=r"(ss));
     report("user_rpl", (cs & 3) == 3 && (ss & 3) == 3, "user CS=0x%x SS=0x%x (native RPL 3)", cs & 0xFFFF,
@@ -70,12 +73,14 @@ int main(void)
     check_cpuid();
     report("tsc_jump", p.tsc_max_gap < 100000, "max step %u cycles between %u RDTSCs with interrupts off",
            p.tsc_max_gap, p.tsc_reads);
-    printf("VIRTCHECK summary: %d of 12 probes differ from native\n", differ);
+    printf("VIRTCHECK summary: %d of 14 probes differ from native\n", differ);
     /* The probes worked if the kernel filled the record with plausible values. */
     CHECK(p.popf_if <= 1 && p.pushf_if <= 1, "IF probes returned %u %u", p.popf_if, p.pushf_if);
     CHECK(p.gdt_limit > 0 && p.gdt_limit < 0x10000 && p.idt_limit > 0 && p.idt_limit < 0x10000,
           "SGDT/SIDT limits 0x%x 0x%x", p.gdt_limit, p.idt_limit);
     CHECK(p.cr0 & 0x80000001, "CR0 0x%08x has neither PE nor PG", p.cr0);
+    CHECK(p.lar_kcode_dpl <= 1 && p.lsl_kdata >= 0xC0000000, "LAR DPL %u, LSL limit 0x%08x",
+          p.lar_kcode_dpl, p.lsl_kdata);
     CHECK(p.my_gdt_base >= 0xC0000000 && p.my_idt_base >= 0xC0000000, "the kernel's own tables are not high");
     test_pass();
 }

@@ -19,8 +19,9 @@ labs, a module 0 that is not a Multiboot kernel, a guest that does not fit.
 """
 import os
 import re
+import subprocess
 
-from harness import BUILD, HV, FAIL, OK, PANIC, Case, console_of, data_file, judge
+from harness import BUILD, DATA, GUEST, HV, FAIL, OK, PANIC, Case, console_of, data_file, judge
 
 BADGUEST = os.environ.get("BADGUEST_ELF", os.path.join(BUILD, "tests", "badguest.elf"))
 SYSCALL_ELF = os.path.join(BUILD, "guestos", "user", "syscall.elf")   # an ELF, not Multiboot
@@ -351,5 +352,75 @@ def shadow_cases():
     return cases
 
 
+# objdump's names for the sensitive instructions (hv/sensitive.h), by kind.
+SENSITIVE_BY_OBJDUMP = [
+    ("PUSHF", r"pushf[wl]?$"),
+    ("POPF", r"popf[wl]?$"),
+    ("segment-register read", r"(mov[wl]? +%[cdefgs]s,|push[wl]? +%[cdefgs]s$)"),
+    ("descriptor-table read", r"(sgdt|sidt|sldt|str)[wl]? "),
+    ("segment probe", r"(lar|lsl|verr|verw)[wl]? "),
+]
+
+
+def sensitive_in_objdump(elf):
+    """{address: kind} of the sensitive instructions in objdump's listing."""
+    listing = subprocess.run(["objdump", "-d", "--insn-width=16", elf], stdout=subprocess.PIPE,
+                             text=True, check=True).stdout
+    found = {}
+    for m in re.finditer(r"^ *([0-9a-f]+):\t[0-9a-f ]+\t(?:(?:cs|ds|es|fs|gs|ss|data16|lock|rep\w*) +)*(.*)$",
+                         listing, re.M):
+        for kind, pattern in SENSITIVE_BY_OBJDUMP:
+            if re.match(pattern, m.group(2)):
+                found[int(m.group(1), 16)] = kind
+    return found
+
+
+def scan_matches_objdump(console):
+    """scan=1 lists every sensitive instruction of the guest kernel that
+    objdump shows, at its address and of its kind, and nothing else."""
+    listed = {int(a, 16): k for a, k in re.findall(r"^hv: scan: 0x([0-9a-f]{8}) (.+)$", console, re.M)}
+    expected = sensitive_in_objdump(GUEST)
+    if listed != expected:
+        missing = sorted(set(expected.items()) - set(listed.items()))[:4]
+        extra = sorted(set(listed.items()) - set(expected.items()))[:4]
+        return "scan=1 and objdump disagree: missing %s, extra %s" % (
+            ["0x%x %s" % x for x in missing], ["0x%x %s" % x for x in extra])
+    totals = re.search(r"^hv: scan: 1 code section: (.*)$", console, re.M)
+    for kind, _ in SENSITIVE_BY_OBJDUMP:
+        n = sum(1 for k in expected.values() if k == kind)
+        if not totals or "%s %d" % (kind, n) not in totals.group(1):
+            return "the totals line does not count %d %s" % (n, kind)
+    return None
+
+
+def scan_cases():
+    """scan=1: the guest kernel's sensitive instructions, before it runs
+    (hv/guest_scan.c); the guest then runs as usual."""
+    return [Case("hv-scan-guest-kernel", ["--module", GUEST, HV, "--", "scan=1"], OK,
+                 must=[r"^hv: scan: code section 0xc0100000-0x[0-9a-f]{8}: \d+ instructions, 0 bytes "
+                       r"undecodable$", r"^hv: scan: 0x[0-9a-f]{8} POPF$", r"^POWEROFF 0$"],
+                 must_not=NO_PANIC, check=scan_matches_objdump, timeout=TIMEOUT),
+            Case("hv-scan-no-sections", ["--module", "%s do=cpuid" % without_section_headers(BADGUEST),
+                                         HV, "--", "scan=1"], OK,
+                 must=[r"^hv: scan: the guest kernel has no ELF section headers: nothing to scan$",
+                       r"^badguest: done$"],
+                 must_not=NO_PANIC + [r"^hv: scan: 0x"], timeout=TIMEOUT)]
+
+
+def without_section_headers(elf):
+    """A copy of an ELF32 file whose header names no section headers
+    (e_shoff, e_shnum, e_shstrndx 0): it loads by its program headers as
+    before, but says nothing of where its code is."""
+    data = bytearray(open(elf, "rb").read())
+    data[0x20:0x24] = bytes(4)            # e_shoff
+    data[0x30:0x32] = bytes(2)            # e_shnum
+    data[0x32:0x34] = bytes(2)            # e_shstrndx
+    os.makedirs(DATA, exist_ok=True)
+    path = os.path.join(DATA, "badguest-no-sections.elf")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
 def hv_cases():
-    return handler_cases() + native_control_cases() + refusal_cases() + shadow_cases()
+    return handler_cases() + native_control_cases() + refusal_cases() + shadow_cases() + scan_cases()

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "objdump_listing.h"
 #include "x86_decode.h"
 
 static struct x86_insn decode_ok(const char *hex, unsigned expect_length)
@@ -165,53 +166,38 @@ static void test_sixteen_bit_code(void **state)
 
 struct tally {
     unsigned checked, mismatches;
-    char first[MISMATCHES_SHOWN][600];
+    char first[MISMATCHES_SHOWN][200];
 };
 
-/* Run objdump (command), and decode each instruction of its listing at the
- * offset it shows, from the bytes it shows: the lengths must agree. Lines
- * objdump calls "(bad)" have no length to compare. */
+/* Decode one instruction of objdump's listing, from the bytes it shows:
+ * the lengths must agree. */
+static void compare_one(void *ctx, const uint8_t *bytes, size_t n, const char *text)
+{
+    struct tally *t = ctx;
+    struct x86_insn in;
+    enum x86_decode_status st = x86_decode(bytes, n, 4, &in);
+    /* objdump shows FWAIT (9B) and the x87 instruction after it on one
+     * line; the CPU runs them as two (SDM vol. 2A, FWAIT). */
+    if (st == X86_DECODE_OK && bytes[0] == 0x9B && in.length == 1 && n > 1) {
+        st = x86_decode(bytes + 1, n - 1, 4, &in);
+        in.length++;
+    }
+    t->checked++;
+    if (st != X86_DECODE_OK || in.length != n) {
+        if (t->mismatches < MISMATCHES_SHOWN) {
+            int at = 0;
+            for (size_t i = 0; i < n; i++)
+                at += snprintf(t->first[t->mismatches] + at, sizeof(t->first[0]) - at, "%02x ", bytes[i]);
+            snprintf(t->first[t->mismatches] + at, sizeof(t->first[0]) - at, "(%.100s): decoder %s, "
+                     "length %u", text, x86_decode_status_name(st), in.length);
+        }
+        t->mismatches++;
+    }
+}
+
 static void compare_listing(const char *command, struct tally *t)
 {
-    FILE *f = popen(command, "r");
-    if (!f)
-        fail_msg("cannot run %s", command);
-    char line[512];
-    while (fgets(line, sizeof(line), f)) {
-        char *tab1 = strchr(line, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
-        if (!tab1 || !tab2 || tab1 == line || tab1[-1] != ':')
-            continue;
-        if (strstr(tab2, "(bad)") || strncmp(tab2 + 1, ".byte", 5) == 0)
-            continue;                            /* not an instruction, to objdump */
-        uint8_t bytes[32];
-        size_t n = 0;
-        *tab2 = 0;                               /* the bytes end here */
-        for (char *p = tab1 + 1; n < sizeof(bytes); ) {
-            char *end;
-            unsigned long b = strtoul(p, &end, 16);
-            if (end == p)
-                break;
-            bytes[n++] = (uint8_t)b;
-            p = end;
-        }
-        struct x86_insn in;
-        enum x86_decode_status st = x86_decode(bytes, n, 4, &in);
-        /* objdump shows FWAIT (9B) and the x87 instruction after it on one
-         * line; the CPU runs them as two (SDM vol. 2A, FWAIT). */
-        if (st == X86_DECODE_OK && bytes[0] == 0x9B && in.length == 1 && n > 1) {
-            st = x86_decode(bytes + 1, n - 1, 4, &in);
-            in.length++;
-        }
-        t->checked++;
-        if (st != X86_DECODE_OK || in.length != n) {
-            if (t->mismatches < MISMATCHES_SHOWN)
-                snprintf(t->first[t->mismatches], sizeof(t->first[0]), "%.200s %.*s: decoder %s, "
-                         "length %u", line, (int)strcspn(tab2 + 1, "\n"), tab2 + 1,
-                         x86_decode_status_name(st), in.length);
-            t->mismatches++;
-        }
-    }
-    if (pclose(f) != 0)
+    if (!objdump_listing(command, compare_one, t))
         fail_msg("%s failed", command);
 }
 

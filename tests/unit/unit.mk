@@ -11,10 +11,10 @@
 UNIT_BUILD := $(BUILD)/tests/unit
 UNIT_CFLAGS := $(HOST_CFLAGS) -iquote hv -iquote lib -iquote tests/unit
 UNIT_LDLIBS := -lcmocka
-UNIT_HEADERS := tests/unit/unit.h $(wildcard hv/*.h lib/*.h)
+UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
-              x86_decode
+              x86_decode sensitive
 UNIT_TEST_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
 
 unit_srcs_fmt := lib/fmt.c
@@ -33,6 +33,8 @@ unit_srcs_x86_decode := hv/x86_decode.c
 # The decoder is compared with objdump on the kit's own 32-bit programs.
 UNIT_DATA := $(GUEST_KERNEL) $(GUEST_PROGS) $(BADGUEST_ELF)
 unit_defs_x86_decode := -DX86_DECODE_ELVES='"$(UNIT_DATA)"'
+unit_srcs_sensitive := hv/sensitive.c hv/x86_decode.c lib/elf_code.c
+unit_defs_sensitive := $(unit_defs_x86_decode)
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would
 # also replace the C library's inside cmocka. The fmt test renames them.
