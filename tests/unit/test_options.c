@@ -57,6 +57,11 @@ static void test_every_option(void **state)
     assert_int_equal(o.vms, 4);
     assert_int_equal(o.guestmem_mib, 1024);
     assert_int_equal(o.fault, FAULT_TRIPLEFAULT);
+    assert_int_equal(o.scan, 0);
+    assert_true(parse("hv scan=1 vmcheck=1"));
+    assert_int_equal(o.scan, 1);
+    assert_int_equal(o.vmcheck, 1);
+    assert_false(parse("hv scan=2"));
 }
 
 static void test_each_fault_value(void **state)
@@ -97,11 +102,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, gdb)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, gdb)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, gdb)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, gdb)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, gdb)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, gdb)");
 }
 
 static void test_bad_choice(void **state)
