@@ -15,6 +15,7 @@
 #endif
 
 #define CR0_PE      CR_BIT(0)
+#define CR0_TS      CR_BIT(3)    /* task switched: the next FPU instruction raises #NM */
 #define CR0_ET      CR_BIT(4)
 #define CR0_NE      CR_BIT(5)
 #define CR0_WP      CR_BIT(16)
@@ -22,6 +23,7 @@
 #define CR0_CD      CR_BIT(30)
 #define CR0_PG      CR_BIT(31)
 
+#define CR4_DE      CR_BIT(3)    /* debugging extensions: DR4 and DR5 are undefined */
 #define CR4_PSE     CR_BIT(4)
 #define CR4_PAE     CR_BIT(5)
 #define CR4_PGE     CR_BIT(7)

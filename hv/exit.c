@@ -11,6 +11,7 @@
  */
 #include "exit.h"
 #include <stdarg.h>
+#include "depriv.h"
 #include "entry_report.h"
 #include "exit_reasons.h"
 #include "exit_stats.h"
@@ -202,7 +203,24 @@ static void on_exit_with_gdb(struct vcpu *v)
         handle_exit(v);
 }
 
-static void (*exit_handler)(struct vcpu *v);   /* one of the two above */
+/* on_exit for a guest kernel at ring 1 (cpu=deprivileged, depriv.h): its
+ * exceptions and interrupts go to depriv_emulate.c, and before the guest
+ * resumes, the event a handler asked for, or an interrupt that waited for
+ * the guest's IF, is delivered in software. */
+static void on_exit_deprivileged(struct vcpu *v)
+{
+    begin_exit(v);
+    switch (v->exit_reason & 0xFFFF) {
+    case EXIT_EXCEPTION_NMI:     depriv_exception(v); break;
+    case EXIT_EXTERNAL_INTERRUPT: depriv_external_interrupt(v); break;
+    case EXIT_IO_INSTRUCTION:    depriv_io(v); break;
+    default:                     handle_exit(v);
+    }
+    depriv_deliver_injected(v);
+    depriv_deliver_pending(v);
+}
+
+static void (*exit_handler)(struct vcpu *v);   /* one of the three above */
 static const struct vmcs_break *late_breakage;
 static unsigned late_breakage_exit;
 
@@ -221,12 +239,12 @@ static void on_exit_then_break(struct vcpu *v)
         vmcs_break_current(late_breakage);
 }
 
-int vcpu_run(struct vcpu *v, const struct vmx_caps *caps)
+int vcpu_run(struct vcpu *v, const struct vmx_caps *caps, bool deprivileged)
 {
     panic_context_hook = print_trace_on_panic;
     run_caps = caps;
     printf("hv: entering the guest at 0x%llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
-    exit_handler = gdb_enabled ? on_exit_with_gdb : on_exit;
+    exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb : on_exit;
     int status = vmx_run(v, late_breakage ? on_exit_then_break : exit_handler);
     if (status != VMX_OK)
         entry_failed(v, caps, status);

@@ -11,8 +11,9 @@
 #include "vmx_caps.h"
 
 
-/* Run the guest until it stops; returns its power-off status. */
-int vcpu_run(struct vcpu *v, const struct vmx_caps *caps);
+/* Run the guest until it stops; returns its power-off status.
+ * deprivileged: its kernel runs at ring 1 (cpu=deprivileged, depriv.h). */
+int vcpu_run(struct vcpu *v, const struct vmx_caps *caps, bool deprivileged);
 
 /* vmcs_break=NAME vmcs_break_at=N: make the breakage while handling VM exit
  * N, so that the VMRESUME after it is the entry that fails. */
@@ -28,6 +29,7 @@ void handle_rdmsr(struct vcpu *v);             /* exit_msr.c */
 void handle_wrmsr(struct vcpu *v);
 void handle_cr_access(struct vcpu *v);         /* exit_cr.c */
 void handle_cr_access_shadow(struct vcpu *v);  /* (lab 2, mem=shadow) */
+void shadow_write_cr0(struct vcpu *v, uint64_t value);   /* its MOV to CR0, for lab 3 */
 void handle_hlt(struct vcpu *v);               /* exit_hlt.c */
 void handle_exception_or_nmi(struct vcpu *v);  /* exit_exception.c */
 void handle_vmx_instruction(struct vcpu *v);
@@ -42,6 +44,12 @@ void handle_invlpg(struct vcpu *v);
 /* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
  * instruction length is valid for the exits of instructions). Inline: most
  * exits end here. */
+/* General-purpose register n in the instruction encoding's numbering (0
+ * EAX, 1 ECX, ... 4 ESP, ... 7 EDI), wherever it lives: v->regs, or the
+ * VMCS for RSP (exit_cr.c). */
+uint64_t guest_gpr(const struct vcpu *v, unsigned n);
+void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value);
+
 static inline void advance_rip(struct vcpu *v)
 {
     vmcs_write(VMCS_GUEST_RIP, v->rip + v->instruction_length);

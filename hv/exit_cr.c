@@ -39,12 +39,12 @@ static struct cr_access decode_cr(uint64_t q)
  * leaves RSP out: RSP lives in the VMCS (n = 4). */
 static const unsigned gpr_slot[16] = { 0, 1, 2, 3, 99, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
 
-static uint64_t read_gpr(const struct vcpu *v, unsigned n)
+uint64_t guest_gpr(const struct vcpu *v, unsigned n)
 {
     return n == 4 ? vmcs_read(VMCS_GUEST_RSP) : (&v->regs.rax)[gpr_slot[n]];
 }
 
-static void write_gpr(struct vcpu *v, unsigned n, uint64_t value)
+void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value)
 {
     if (n == 4)
         vmcs_write(VMCS_GUEST_RSP, value);
@@ -103,9 +103,9 @@ void handle_cr_access(struct vcpu *v)
         return;
     }
     if (a.type == CR_MOV_TO && a.cr == 0) {
-        emulate_mov_to_cr0(v, (uint32_t)read_gpr(v, a.gpr));
+        emulate_mov_to_cr0(v, (uint32_t)guest_gpr(v, a.gpr));
     } else if (a.type == CR_MOV_TO && a.cr == 4) {
-        emulate_mov_to_cr4(v, (uint32_t)read_gpr(v, a.gpr));
+        emulate_mov_to_cr4(v, (uint32_t)guest_gpr(v, a.gpr));
     } else {
         panic("unexpected control-register exit: CR%u, access type %u (qualification 0x%llx) "
               "at guest rip 0x%llx: the controls in vmcs_setup.c should not allow it",
@@ -131,7 +131,7 @@ static uint32_t paging_controls(uint64_t cr0, uint64_t cr4)
            ((cr4 & CR4_PGE) ? GPT_PGE : 0);
 }
 
-static void shadow_mov_to_cr0(struct vcpu *v, uint64_t value)
+void shadow_write_cr0(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
     if (cr0_faults(value)) {
@@ -182,15 +182,15 @@ void handle_cr_access_shadow(struct vcpu *v)
     struct cr_access a = decode_cr(v->exit_qualification);
     struct shadow *s = &v->guest->shadow;
     if (a.type == CR_MOV_TO && a.cr == 3) {
-        shadow_load_cr3(s, (uint32_t)read_gpr(v, a.gpr));
+        shadow_load_cr3(s, (uint32_t)guest_gpr(v, a.gpr));
         advance_rip(v);
     } else if (a.type == CR_MOV_FROM && a.cr == 3) {
-        write_gpr(v, a.gpr, s->guest_cr3);
+        set_guest_gpr(v, a.gpr, s->guest_cr3);
         advance_rip(v);
     } else if (a.type == CR_MOV_TO && a.cr == 0) {
-        shadow_mov_to_cr0(v, (uint32_t)read_gpr(v, a.gpr));
+        shadow_write_cr0(v, (uint32_t)guest_gpr(v, a.gpr));
     } else if (a.type == CR_MOV_TO && a.cr == 4) {
-        shadow_mov_to_cr4(v, (uint32_t)read_gpr(v, a.gpr));
+        shadow_mov_to_cr4(v, (uint32_t)guest_gpr(v, a.gpr));
     } else {
         panic("unexpected control-register exit under shadow paging: CR%u, access type %u "
               "(qualification 0x%llx) at guest rip 0x%llx", a.cr, a.type,

@@ -11,6 +11,7 @@
 #include "crc32.h"
 #include "fmt.h"
 #include "exit.h"
+#include "depriv.h"
 #include "entry_report.h"
 #include "exit_stats.h"
 #include "fault.h"
@@ -61,6 +62,12 @@ static void parse_options(const char *cmdline)
            options_value_name("mem", options.mem), options_value_name("cpu", options.cpu),
            options.vms, options.guestmem_mib, options.test,
            options_value_name("fault", options.fault));
+    /* The options that do not go together, before gdb=hv stops to wait. */
+    if (options.cpu == CPU_DEPRIVILEGED && options.mem != MEM_SHADOW)
+        panic("cpu=deprivileged needs mem=shadow: the hypervisor maps its own GDT and TSS into "
+              "the guest's address space through the shadow page tables");
+    if (options.cpu == CPU_DEPRIVILEGED && options.gdb != GDB_OFF)
+        panic("cpu=deprivileged with gdb= is not built yet: use cpu=hvm to debug");
 }
 
 static void print_modules(const struct boot_info *bi)
@@ -96,8 +103,6 @@ static void check_guest_kernel(const struct boot_info *bi)
 /* Modes of later labs are parsed already; until they exist, say so. */
 static void check_labs_built(const struct hv_options *o)
 {
-    if (o->cpu == CPU_DEPRIVILEGED)
-        panic("cpu=deprivileged (trap-and-emulate) is lab 3, not built yet: use cpu=hvm");
     if (o->vms > 1)
         panic("vms=%u (several VMs on one CPU) is lab 4, not built yet: use vms=1", o->vms);
 }
@@ -166,6 +171,11 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     vcpu.guest = &guest;
     vmcs_create(&vcpu, &hv_vmx_caps);
     vmcs_setup(&vcpu, &hv_vmx_caps);
+    if (options.cpu == CPU_DEPRIVILEGED) {
+        depriv_setup(&vcpu);
+        printf("hv: deprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and "
+               "TSS at 0x%08x\n", DEPRIV_AREA);
+    }
     if (breakage && !options.vmcs_break_at)
         vmcs_break_current(breakage);
     else if (breakage)
@@ -177,9 +187,11 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
 
     gdb_guest_start(&vcpu);       /* gdb=guest stops before the guest's first instruction */
     exit_io_init();
-    int status = vcpu_run(&vcpu, &hv_vmx_caps);
+    int status = vcpu_run(&vcpu, &hv_vmx_caps, options.cpu == CPU_DEPRIVILEGED);
     exit_stats_print();
     if (guest.shadow_paging)
         shadow_print_stats(&guest.shadow);
+    if (options.cpu == CPU_DEPRIVILEGED)
+        depriv_print_stats();
     poweroff(status);
 }

@@ -51,6 +51,12 @@ void shadow_init(struct shadow *s, const struct guest *g)
     s->tables = 1;
 }
 
+void shadow_map_hypervisor(struct shadow *s, uint64_t table)
+{
+    s->hypervisor_slot = SHADOW_SLOTS - 1;
+    dir(s)[s->hypervisor_slot] = (uint32_t)table | GPTE_P | GPTE_W | GPTE_A;   /* supervisor */
+}
+
 /* LAB 2 BEGIN: the shadow tables: fill, invalidate */
 /* The shadow table of a slot, made (empty) if there is none. */
 static uint32_t *make_table(struct shadow *s, unsigned slot)
@@ -156,6 +162,8 @@ static void outside_ram(struct shadow_fault_info *out, uint64_t gpa, const char 
 void shadow_fault(struct shadow *s, uint32_t va, uint32_t error_code, struct shadow_fault_info *out)
 {
     const struct guest *g = s->guest;
+    if (s->hypervisor_slot && va >> 22 == s->hypervisor_slot)
+        return outside_ram(out, va, "page (the hypervisor's own top 4 MiB)");
     uint32_t *entry = &make_table(s, va >> 22)[(va >> 12) & 0x3FF];
     uint32_t page = va & ~0xFFFu, spte;
     uint8_t kind = SLOT_LOCAL;

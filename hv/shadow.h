@@ -43,6 +43,7 @@ struct shadow {
     unsigned nused;
     uint8_t kind[SHADOW_SLOTS];
     uint64_t free_tables;           /* a list of zeroed tables, linked by their first word */
+    unsigned hypervisor_slot;       /* cpu=deprivileged: the hypervisor's own slot, or 0 */
 
     /* Statistics, printed at the end of the run. */
     uint64_t fills, guest_faults, cr3_loads, invlpgs, full_flushes, tables;
@@ -64,6 +65,12 @@ struct shadow_fault_info {
 
 /* An empty shadow for guest g, which starts with paging off. */
 void shadow_init(struct shadow *s, const struct guest *g);
+
+/* cpu=deprivileged (lab 3): the last directory slot, the top 4 MiB of the
+ * guest's linear space, maps the hypervisor's page table `table` (its
+ * shadow GDT and TSS) in every address space, and the guest's own entries
+ * there are never shadowed: a guest access to it is SHADOW_OUTSIDE_RAM. */
+void shadow_map_hypervisor(struct shadow *s, uint64_t table);
 
 /* Resolve a page fault at linear address va with the hardware's error code. */
 void shadow_fault(struct shadow *s, uint32_t va, uint32_t error_code, struct shadow_fault_info *out);

@@ -50,6 +50,10 @@ failed:
     vmcs_failed("VMWRITE to", field, vmwrite_checked(field, value));
 }
 
+/* The ports the guest drives itself until lab 4 (PIC, PIT): vmcs_setup.c
+ * lets them through the I/O bitmaps. */
+bool io_port_passed_through(uint16_t port);
+
 /* The VM-instruction error field's meaning (SDM 31.4 "VM Instruction Error
  * Numbers"), e.g. "VM entry with invalid control field(s)". */
 const char *vm_instruction_error_name(unsigned error);

@@ -41,6 +41,14 @@
  * port 0x61 (the PIT's gate and the speaker). Every other port exits. */
 static const uint16_t passthrough_ports[] = { 0x20, 0x21, 0xA0, 0xA1, 0x40, 0x41, 0x42, 0x43, 0x61 };
 
+bool io_port_passed_through(uint16_t port)
+{
+    for (unsigned i = 0; i < sizeof(passthrough_ports) / sizeof(passthrough_ports[0]); i++)
+        if (passthrough_ports[i] == port)
+            return true;
+    return false;
+}
+
 static void setup_io_bitmaps(void)
 {
     /* Bitmap A covers ports 0x0000-0x7FFF, B 0x8000-0xFFFF; a 1 bit makes

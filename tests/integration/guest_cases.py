@@ -47,11 +47,12 @@ def route(emu, boot):
     return ["--emu", emu, "--boot", boot] + modules() + [GUEST, "--"]
 
 
-def hv_route(guest_args="", mem="ept"):
+def hv_route(guest_args="", mem="ept", hv_args=()):
     """The hypervisor in Bochs, with the guest kernel (and its own arguments)
     and every program; mem=shadow for lab 2's shadow paging."""
     kernel = (GUEST + " " + guest_args).strip()
-    return ["--emu", "bochs", "--boot", "fast", "--module", kernel] + modules() + [HV, "--", "mem=" + mem]
+    return (["--emu", "bochs", "--boot", "fast", "--module", kernel] + modules() + [HV, "--", "mem=" + mem]
+            + list(hv_args))
 
 
 def verdicts(tests, passed, failed):
@@ -90,15 +91,46 @@ def hv_all_tests_case(mem="ept", cpu=None):
                 must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120)
 
 
-def hv_killed_case(mem="ept"):
+DEPRIVILEGED = ["cpu=deprivileged"]
+
+# What the guest kernel sees at ring 1 of the sensitive instructions that
+# do not trap (hv/sensitive.h): each virtcheck probe of one DIFFERS.
+DEPRIVILEGED_VIRTCHECK = [
+    r"^VIRTCHECK popf_if: POPF with IF=0 left IF=1 \(native 0\) -> DIFFERS$",
+    r"^VIRTCHECK pushf_if: PUSHF after CLI shows IF=1 \(native 0\) -> DIFFERS$",
+    r"^VIRTCHECK cs_rpl: kernel CS=0x9 RPL 1 \(native 0\) -> DIFFERS$",
+    r"^VIRTCHECK ss_rpl: kernel SS=0x11 RPL 1 \(native 0\) -> DIFFERS$",
+    r"^VIRTCHECK sgdt: base 0xffc00000 limit 0xfff \(the kernel's: 0x[0-9a-f]+ limit 0x2f\) -> DIFFERS$",
+    r"^VIRTCHECK sidt: base 0x00000000 limit 0x0 \(the kernel's: 0x[0-9a-f]+ limit 0x7ff\) -> DIFFERS$",
+    r"^VIRTCHECK str: selector 0xff8 \(the kernel's: 0x28\) -> DIFFERS$",
+    r"^VIRTCHECK lar: kernel code segment DPL 1 \(native 0\) -> DIFFERS$",
+    r"^VIRTCHECK lsl: kernel data segment limit 0xfbffffff \(native 0xffffffff\) -> DIFFERS$",
+] + [r"^VIRTCHECK %s: .* -> native$" % p for p in ("sldt", "smsw", "user_rpl", "tsc_jump")]
+
+
+def hv_deprivileged_case():
+    """The guest OS with its kernel at ring 1 (cpu=deprivileged, lab 3):
+    every test passes, all of it trapped and emulated, every exception and
+    interrupt delivered by the hypervisor; and virtcheck shows what lab 3 is
+    about: each sensitive instruction that does not trap tells the kernel
+    the truth (POPF, PUSHF, segment reads, SGDT/SIDT/STR, LAR/LSL)."""
+    must = verdicts(TESTS, len(TESTS), 0) + DEPRIVILEGED_VIRTCHECK + [
+        r"^hv: deprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and TSS at 0xffc00000$",
+        r"^hv: deprivileged: [1-9]\d* instructions emulated, [1-9]\d* events delivered, [1-9]\d* external "
+        r"interrupts$"]
+    return Case("guest-tests-hv-bochs-deprivileged", hv_route("test=all", "shadow", DEPRIVILEGED), OK,
+                must=must, must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120)
+
+
+def hv_killed_case(mem="ept", hv_args=()):
     """The robustness tests under the hypervisor, in one run: each bad child
     is killed by the guest kernel (its faults never leave the guest) and the
     run goes on to the next. The list goes in the guest kernel's own module
     string: the hypervisor's test= takes one name, without commas."""
     tests = sorted(KILLS)
     must = [r"^guestos: killed pid \d+ \(%s\): %s" % (t, k) for t in tests for k in KILLS[t]]
-    return Case("guest-killed-hv-bochs" + ("" if mem == "ept" else "-" + mem),
-                hv_route("test=" + ",".join(tests), mem), OK,
+    name = "guest-killed-hv-bochs" + ("" if mem == "ept" else "-" + mem) + ("-deprivileged" if hv_args else "")
+    return Case(name, hv_route("test=" + ",".join(tests), mem, hv_args), OK,
                 must=must + verdicts(tests, len(tests), 0)
                 + [r"^hv: guest stopped: it powered off with status 0$"],
                 must_not=[r"FAIL", r"^PANIC", r"^hv: guest eax="])
@@ -154,5 +186,7 @@ def guest_cases():
         hv_all_tests_case("shadow"),
         hv_all_tests_case("shadow", cpu="core2_penryn_t9600"),
         hv_killed_case("shadow"),
+        hv_deprivileged_case(),
+        hv_killed_case("shadow", DEPRIVILEGED),
     ]
     return cases + [killed_case(t) for t in sorted(KILLS)] + input_cases()

@@ -126,9 +126,9 @@ def cpu_variant(name, cpu):
     return (["--cpu", cpu], name + "-" + cpu) if cpu else ([], name)
 
 
-def fuzz_case(seed, mem, cpu=None):
-    extra, name = cpu_variant("hv-fuzz-%d-%s" % (seed, mem), cpu)
-    return Case(name, bad("fuzz=%d" % seed, "mem=" + mem, extra=extra), OK,
+def fuzz_case(seed, mem, cpu=None, hv_args=()):
+    extra, name = cpu_variant("hv-fuzz-%d-%s" % (seed, mem) + "".join("-" + a.split("=")[1] for a in hv_args), cpu)
+    return Case(name, bad("fuzz=%d" % seed, "mem=" + mem, *hv_args, extra=extra), OK,
                 must=[r"^badguest: fuzz seed=%d: 3000 instructions, \d+ faulted: .*vector 13 x\d+" % seed,
                       r"^badguest: done$"] + GUEST_POWEROFF_0,
                 must_not=NO_PANIC + [r"^hv: guest eax="], timeout=60)
@@ -303,7 +303,11 @@ def refusal_cases():
                    r"\(IA32_VMX_PROCBASED_CTLS2 allows 0x[0-9a-f]{8}\): use a CPU model that has them "
                    r"\(Bochs: CPU=tigerlake\), or mem=shadow \(lab 2\)$", r"^POWEROFF 3$"],
              must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
-        lab("cpu=deprivileged", r"cpu=deprivileged \(trap-and-emulate\) is lab 3, not built yet: use cpu=hvm"),
+        lab("cpu=deprivileged", r"cpu=deprivileged needs mem=shadow: the hypervisor maps its own GDT and "
+                                r"TSS into the guest's address space through the shadow page tables"),
+        Case("hv-refuses-deprivileged-gdb", bad("cpuid", "mem=shadow", "cpu=deprivileged", "gdb=hv"), PANIC,
+             must=[r"^PANIC hv: cpu=deprivileged with gdb= is not built yet: use cpu=hvm to debug$",
+                   r"^POWEROFF 3$"], must_not=[r"^badguest:", r"^hv: VMXON ok$", r"gdb: waiting"]),
         lab("vms=2", r"vms=2 \(several VMs on one CPU\) is lab 4, not built yet: use vms=1"),
         Case("hv-refuses-not-multiboot", ["--module", SYSCALL_ELF, HV], PANIC,
              must=[r"^PANIC hv: guest kernel \(module 0, '/boot/syscall.elf'\): kernel is not a Multiboot v1 "
@@ -393,6 +397,31 @@ def scan_matches_objdump(console):
     return None
 
 
+DEPRIVILEGED = ["mem=shadow", "cpu=deprivileged"]
+
+
+def deprivileged_cases():
+    """cpu=deprivileged (lab 3): the guest kernel at ring 1. Its privileged
+    instructions fault and are emulated (the same answers as at ring 0), its
+    events are delivered in software, and a guest that goes wrong there is
+    stopped, the hypervisor never."""
+    return [fuzz_case(seed, "shadow", hv_args=["cpu=deprivileged"]) for seed in (7, 8)] + [
+        guest_done("hlt-sti", [r"^badguest: woke from hlt 5 times, 5 timer interrupts$"],
+                   hv_args=DEPRIVILEGED, name="hv-hlt-sti-deprivileged"),
+        stopped("hlt-cli", r"hlt with interrupts off at 0x0*(?P<at>[1-9a-f][0-9a-f]*)",
+                r"it halted with interrupts off \(HLT at 0x(?P=at)\), so nothing could ever wake it",
+                r"exception or NMI \(0\)", hv_args=DEPRIVILEGED, name="hv-hlt-cli-deprivileged", insn="f4"),
+        guest_done("refused", [refused_lines(True)], hv_args=DEPRIVILEGED, name="hv-refused-deprivileged"),
+        # SGDT does not trap at ring 1 (hv/sensitive.h): badguest reads the
+        # hypervisor's GDT address, above every segment's limit, and its copy
+        # of the table faults. The kind of bug lab 3's patching cures.
+        stopped("task-switch", r"do=task-switch", r"cpu=deprivileged: the guest kernel's instruction at "
+                r"0x[0-9a-f]{8} faults at ring 1 \(#GP, error 0x0\) and hvlab does not emulate it",
+                r"exception or NMI \(0\)", hv_args=DEPRIVILEGED, name="hv-deprivileged-sgdt-leak",
+                insn="f3 a5"),
+    ]
+
+
 def scan_cases():
     """scan=1: the guest kernel's sensitive instructions, before it runs
     (hv/guest_scan.c); the guest then runs as usual."""
@@ -423,4 +452,5 @@ def without_section_headers(elf):
 
 
 def hv_cases():
-    return handler_cases() + native_control_cases() + refusal_cases() + shadow_cases() + scan_cases()
+    return (handler_cases() + native_control_cases() + refusal_cases() + shadow_cases() + scan_cases()
+            + deprivileged_cases())

@@ -1,0 +1,103 @@
+/*
+ * depriv.h: the deprivileged guest, cpu=deprivileged (64-bit, VMX root
+ * operation; lab 3, with mem=shadow).
+ *
+ * The guest kernel runs at ring 1 instead of ring 0, as on x86 before VT-x
+ * (VMware's and Xen's ring compression, lecture slides 19 and 38). The CPU
+ * itself then stops the guest wherever ring 0 matters, and the hypervisor
+ * emulates what it stopped (trap-and-emulate):
+ *   - privileged instructions (CLI, STI, HLT, LGDT, LIDT, LTR, MOV to and
+ *     from CR0-CR4, INVLPG, RDMSR/WRMSR, MOV SS with a ring-0 selector, IRET
+ *     back to ring 0) fault with #GP at CPL 1; every exception exits
+ *     (exception bitmap all ones), and the #GP exit decodes the instruction
+ *     (x86_decode.c) and emulates it (depriv_emulate.c);
+ *   - every event is delivered by the hypervisor, in software: exceptions,
+ *     external interrupts (they exit, "external-interrupt exiting") and INT n
+ *     (the real IDT is empty, so INT n faults). The hypervisor reads the
+ *     guest's own IDT and TSS and builds the frame the guest expects, with
+ *     its ring-0 selectors (depriv_deliver.c). The guest's interrupt flag is
+ *     virtual: once it has enabled interrupts, the real IF stays 1, and
+ *     interrupts wait in the hypervisor while the guest's own IF is 0;
+ *   - the CPU uses the hypervisor's GDT (the guest's descriptors with DPL 0
+ *     made 1, every segment cut below the top 64 MiB) and TSS, mapped in the
+ *     top 4 MiB of every address space (depriv_gdt.c). Its TSS lets ring 1
+ *     reach every port, so every port exits instead, and the hypervisor
+ *     checks a user program's access against the guest's own TSS.
+ * What still goes wrong is what lab 3 is about: POPF, PUSHF, segment-register
+ * reads, SGDT/SIDT/SLDT/STR and LAR/LSL run at ring 1 without a fault and
+ * give the game away (sensitive.h; the guest's virtcheck test shows each).
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "vcpu.h"
+
+/* The hypervisor's top 4 MiB of the guest's linear space, and the limit of
+ * every segment the guest gets: nothing at or above HV_AREA_LIMIT + 1. */
+#define DEPRIV_AREA        0xFFC00000u
+#define DEPRIV_SEG_LIMIT   0xFBFFFFFFu        /* 64 MiB below 4 GiB, minus one */
+#define DEPRIV_GDT         DEPRIV_AREA        /* one page: 512 descriptors */
+#define DEPRIV_GDT_ENTRIES 512
+#define DEPRIV_TSS_SELECTOR ((DEPRIV_GDT_ENTRIES - 1) * 8)
+#define DEPRIV_TSS         (DEPRIV_AREA + 0x1000)
+
+struct depriv {
+    bool vif;                       /* the guest's interrupt flag */
+    bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
+    uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */
+    uint8_t halt_length;
+    uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
+    uint32_t idt_base, idt_limit;   /* (LIDT) */
+    uint16_t tr;                    /* its task register (LTR): where its TSS is */
+    uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
+    uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
+
+    /* Statistics, printed at the end of the run. */
+    uint64_t emulated, delivered, interrupts;
+};
+
+extern struct depriv depriv;
+
+/* depriv_gdt.c: the hypervisor's GDT and TSS, mapped at DEPRIV_AREA through
+ * the shadow; and the guest state of a Multiboot entry at ring 1. */
+void depriv_setup(struct vcpu *v);
+/* Copy the guest's GDT (depriv.gdt_base/limit) into the hypervisor's, ring
+ * 0 made ring 1; false if the guest's table cannot be read. */
+bool depriv_load_gdt(struct vcpu *v);
+/* Load a segment register (its VMCS fields) from the hypervisor's GDT as
+ * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. */
+void depriv_load_segment(unsigned selector_field, uint16_t selector);
+/* Would the CPU take this selector for CS (code) or SS (a writable data
+ * segment) at privilege level rpl, its RPL and DPL both rpl? The checks of
+ * IRET and of a stack switch (SDM vol. 2A, IRET; vol. 3, 6.12.1): what the
+ * hypervisor loads for the guest must pass the VM-entry checks too. */
+bool depriv_segment_ok(uint16_t selector, bool code);
+
+/* depriv_deliver.c: events delivered in software. */
+/* The guest's IF changes (CLI, STI, IRET, delivery through an interrupt
+ * gate, a return to user mode). */
+void depriv_set_vif(bool on);
+/* The guest's privilege level as it believes it: 0 for ring 1, else 3. */
+unsigned depriv_cpl(void);
+/* Deliver vector through the guest's IDT for the instruction at eip;
+ * error < 0: no error code. length: 0 for an exception or interrupt, the
+ * instruction's length for INT n, INT3, INTO (the gate's DPL is checked,
+ * and the handler returns after the instruction). */
+void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length);
+/* A VM-entry event a handler asked for (inject.c), delivered in software. */
+void depriv_deliver_injected(struct vcpu *v);
+/* An external interrupt waits for IF; deliver what may be delivered. */
+void depriv_interrupt(unsigned vector);
+void depriv_deliver_pending(struct vcpu *v);
+/* IRET at ring 1 to a ring-0 frame: emulated. */
+void depriv_iret(struct vcpu *v);
+/* The guest's memory at a linear address, as the CPU would touch it
+ * (accessed and dirty flags set); false if its tables do not map it. */
+bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len);
+bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len);
+
+/* depriv_emulate.c: the exits of a deprivileged guest. */
+void depriv_exception(struct vcpu *v);
+void depriv_external_interrupt(struct vcpu *v);
+void depriv_io(struct vcpu *v);
+void depriv_print_stats(void);

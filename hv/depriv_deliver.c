@@ -1,0 +1,260 @@
+/*
+ * depriv_deliver.c: exceptions and interrupts of a deprivileged guest,
+ * delivered by the hypervisor in software (64-bit, VMX root; lab 3).
+ *
+ * The CPU cannot deliver them itself: its frame would hold the real CS,
+ * ring 1, where the guest's kernel expects its ring-0 selector, and the
+ * guest's IF is virtual. So every event exits, and this file does what the
+ * CPU does (SDM vol. 3, 6.12.1 "Exception- or Interrupt-Handler
+ * Procedures"): read the gate from the guest's IDT; from user mode, switch
+ * to the kernel stack its TSS names (ss0:esp0); push (SS, ESP,) EFLAGS, CS,
+ * EIP (and the error code) as the guest would have seen them at ring 0;
+ * jump to the handler; clear IF for an interrupt gate. IRET back to ring 0
+ * faults at ring 1 and is emulated here too.
+ */
+#include "depriv.h"
+#include "exit.h"
+#include "guest.h"
+#include "guest_paging.h"
+#include "poweroff.h"
+#include "shadow.h"
+#include "string.h"
+#include "vmcs.h"
+#include "vmx.h"
+#include "x86.h"
+
+#define GATE_INTERRUPT32 0xE
+#define GATE_TRAP32      0xF
+#define FLAGS_CLEARED_ON_DELIVERY (RFLAGS_TF | RFLAGS_RF | RFLAGS_VM | (1u << 14))   /* NT */
+
+unsigned depriv_cpl(void)
+{
+    return ((vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3) == 3 ? 3 : 0;
+}
+
+static uint32_t *guest_table(void *ctx, uint64_t gpa)
+{
+    return guest_ptr(ctx, gpa, 4096);
+}
+
+/* Guest memory, touched as the CPU would (guest_paging.c sets the accessed
+ * and dirty flags), page by page. */
+static bool touch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned len, bool write)
+{
+    struct shadow *s = &v->guest->shadow;
+    struct gpt_mem mem = { guest_table, v->guest };
+    while (len) {
+        unsigned chunk = 4096 - (linear & 0xFFF);
+        if (chunk > len)
+            chunk = len;
+        uint64_t gpa = linear;
+        if (s->paging) {
+            struct gpt_walk w;
+            gpt_walk(&w, &mem, s->guest_cr3, linear, write ? PFEC_W : 0, s->ctl);
+            if (w.result != GPT_OK)
+                return false;
+            gpa = w.gpa;
+        }
+        uint8_t *p = guest_ptr(v->guest, gpa, chunk);
+        if (!p)
+            return false;
+        if (write)
+            memcpy(p, buf, chunk);
+        else
+            memcpy(buf, p, chunk);
+        linear += chunk, buf += chunk, len -= chunk;
+    }
+    return true;
+}
+
+bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len)
+{
+    return touch(v, linear, buf, len, false);
+}
+
+bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len)
+{
+    return touch(v, linear, (uint8_t *)buf, len, true);
+}
+
+/* The guest's EFLAGS as it would read them: its own IF. */
+static uint32_t virtual_eflags(void)
+{
+    uint32_t f = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint32_t)RFLAGS_IF;
+    return f | (depriv.vif ? RFLAGS_IF : 0);
+}
+
+/* The base of the guest's TSS, from its GDT (it loaded TR with LTR). */
+static bool guest_tss_base(struct vcpu *v, uint32_t *base)
+{
+    uint64_t d;
+    if (!depriv.tr || depriv_read(v, depriv.gdt_base + (depriv.tr & ~7u), &d, 8) == false)
+        return false;
+    *base = (uint32_t)(((d >> 16) & 0xFFFFFF) | ((d >> 56) & 0xFF) << 24);
+    return true;
+}
+
+static void fail(struct vcpu *v, unsigned vector, const char *why)
+{
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: delivering vector %u: %s", vector, why);
+}
+
+void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length)
+{
+    uint64_t gate;
+    if (vector * 8 + 7 > depriv.idt_limit || !depriv_read(v, depriv.idt_base + vector * 8, &gate, 8))
+        return fail(v, vector, "the guest's IDT does not hold its gate");
+    unsigned type = (gate >> 40) & 0xF, dpl = (gate >> 45) & 3;
+    if (!(gate & (1ull << 47)) || (type != GATE_INTERRUPT32 && type != GATE_TRAP32))
+        return fail(v, vector, "its gate is not a present 32-bit interrupt or trap gate");
+    if (depriv.halted_at && depriv.halted_at == eip && !length)
+        eip += depriv.halt_length;              /* the wait in HLT ends (depriv_emulate.c) */
+    depriv.halted_at = 0;
+    unsigned cpl = depriv_cpl();
+    if (length && dpl < cpl) {                  /* INT n from user mode to a kernel-only gate */
+        if (vector == VEC_GP)
+            return fail(v, vector, "a #GP while checking the #GP gate");
+        return depriv_deliver(v, VEC_GP, vector * 8 + 2, eip, 0);
+    }
+    eip += length;                              /* INT n returns after itself */
+    uint16_t cs = (uint16_t)((gate >> 16) | 1);   /* the guest's ring 0 is ring 1 */
+    if (!depriv_segment_ok(cs, true))
+        return fail(v, vector, "its gate's code segment is not a ring-0 code segment"); 
+    uint32_t handler = (uint32_t)((gate & 0xFFFF) | ((gate >> 32) & 0xFFFF0000));
+    uint32_t frame[6], n = 0;
+    uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP);
+    uint16_t ss = (uint16_t)vmcs_read(VMCS_GUEST_SS_SELECTOR);
+    uint16_t old_cs = (uint16_t)vmcs_read(VMCS_GUEST_CS_SELECTOR);
+    if (cpl == 3) {                             /* to the kernel stack of the guest's TSS */
+        uint32_t tss, ss0_esp0[2];
+        if (!guest_tss_base(v, &tss) || !depriv_read(v, tss + 4, ss0_esp0, 8))
+            return fail(v, vector, "the guest's TSS (ss0:esp0) cannot be read");
+        frame[n++] = ss;
+        frame[n++] = esp;
+        esp = ss0_esp0[0];
+        ss = (uint16_t)(ss0_esp0[1] | 1);
+        if (!depriv_segment_ok(ss, false))
+            return fail(v, vector, "the ss0 of the guest's TSS is not a ring-0 stack segment");
+    } else {
+        old_cs &= ~3;                           /* the guest thinks it ran at ring 0 */
+    }
+    frame[n++] = virtual_eflags();
+    frame[n++] = old_cs;
+    frame[n++] = eip;
+    if (error >= 0)
+        frame[n++] = (uint32_t)error;
+    /* The frame, pushed from the top down: the first pushed is highest. */
+    uint32_t words[6];
+    for (unsigned i = 0; i < n; i++)
+        words[i] = frame[n - 1 - i];
+    esp -= 4 * n;
+    if (!depriv_write(v, esp, words, 4 * n))
+        return fail(v, vector, "the guest's kernel stack is not mapped");
+
+    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, cs);
+    depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
+    vmcs_write(VMCS_GUEST_RSP, esp);
+    vmcs_write(VMCS_GUEST_RIP, handler);
+    vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~FLAGS_CLEARED_ON_DELIVERY);
+    vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+    vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);
+    if (type == GATE_INTERRUPT32)
+        depriv_set_vif(false);
+    depriv.delivered++;
+}
+
+/* What inject.c put in the VM-entry interruption information, delivered
+ * here instead (the real IDT is empty). */
+void depriv_deliver_injected(struct vcpu *v)
+{
+    uint32_t info = (uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO);
+    if (!(info & INFO_VALID))
+        return;
+    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
+    int64_t error = (info & INFO_ERROR_CODE) ? (int64_t)vmcs_read(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE) : -1;
+    unsigned length = INFO_TYPE(info) == EVENT_SOFTWARE_EXCEPTION
+                          ? (unsigned)vmcs_read(VMCS_VM_ENTRY_INSTRUCTION_LENGTH) : 0;
+    depriv_deliver(v, INFO_VECTOR(info), error, (uint32_t)vmcs_read(VMCS_GUEST_RIP), length);
+}
+
+/*
+ * Until the guest first sets IF, its interrupts stay in the PIC, as on bare
+ * hardware with IF clear: the real IF is 0 and external interrupts do not
+ * exit. The guest programs its PIC in that time (at reset the PIC gives the
+ * timer vector 8, which the guest moves). From its first STI on, every
+ * interrupt exits and is acknowledged at once (SDM 25.7.1, "acknowledge
+ * interrupt on exit"), and waits here while the guest's own IF is 0; the
+ * real IF stays 1, so PUSHF shows 1 whatever the guest believes.
+ */
+void depriv_set_vif(bool on)
+{
+    depriv.vif = on;
+    if (!on || depriv.taking_interrupts)
+        return;
+    depriv.taking_interrupts = true;
+    vmcs_write(VMCS_PIN_BASED_CONTROLS, vmcs_read(VMCS_PIN_BASED_CONTROLS) | PIN_EXTERNAL_INTERRUPT_EXITING);
+    vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_IF);
+}
+
+void depriv_interrupt(unsigned vector)
+{
+    depriv.pending[vector / 64] |= 1ull << (vector % 64);
+    depriv.interrupts++;
+}
+
+/* The lowest pending vector first: the PIC's priority order. */
+void depriv_deliver_pending(struct vcpu *v)
+{
+    if (v->stopped || (!depriv.vif && depriv_cpl() != 3))
+        return;
+    if (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)
+        return;
+    for (unsigned i = 0; i < 4; i++) {
+        if (!depriv.pending[i])
+            continue;
+        unsigned vector = i * 64 + (unsigned)__builtin_ctzll(depriv.pending[i]);
+        depriv.pending[i] &= depriv.pending[i] - 1;
+        depriv_deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
+        return;
+    }
+}
+
+void depriv_iret(struct vcpu *v)
+{
+    uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP), frame[5];
+    if (!depriv_read(v, esp, frame, 12))
+        return fail(v, VEC_GP, "IRET: the guest's stack is not mapped");
+    uint32_t eip = frame[0], eflags = frame[2];
+    uint16_t cs = (uint16_t)frame[1], ss = 0;
+    esp += 12;
+    if ((cs & 3) == 3) {                        /* back to user mode: its SS:ESP too */
+        if (!depriv_read(v, esp, frame + 3, 8))
+            return fail(v, VEC_GP, "IRET: the guest's stack is not mapped");
+        esp = frame[3];
+        ss = (uint16_t)frame[4];
+    } else if ((cs & 3) == 0) {
+        cs |= 1;                                /* back to the guest's ring 0: ring 1 */
+    }
+    /* What IRET checks before it changes anything (SDM vol. 2A, IRET):
+     * a bad selector is a #GP with that selector, at the IRET. The guest
+     * has rings 0 and 3 only: its ring 0 is the real ring 1. */
+    bool rings_ok = (cs & 3) == 1 ? !ss : (cs & 3) == 3;
+    uint16_t bad = !rings_ok || !depriv_segment_ok(cs, true) ? cs
+                 : ss && !depriv_segment_ok(ss, false) ? ss : 0;
+    if (bad || !cs) {
+        depriv_deliver(v, VEC_GP, bad & ~3u, (uint32_t)v->rip, 0);
+        return;
+    }
+    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, cs);
+    if (ss)
+        depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
+    vmcs_write(VMCS_GUEST_RSP, esp);
+    vmcs_write(VMCS_GUEST_RIP, eip);
+    /* The flags IRET may change at ring 0, but IOPL (0) and IF, which stay
+     * the hypervisor's. */
+    uint32_t real_if = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF;
+    uint32_t changeable = 0x3F7FD5u & ~(uint32_t)(3u << 12 | RFLAGS_IF | RFLAGS_VM);
+    vmcs_write(VMCS_GUEST_RFLAGS, (eflags & changeable) | 2 | real_if);
+    depriv_set_vif(eflags & RFLAGS_IF);
+    depriv.emulated++;
+}

@@ -1,0 +1,192 @@
+/*
+ * depriv_gdt.c: the descriptor tables the CPU uses for a deprivileged
+ * guest, and its state at a Multiboot entry (64-bit, VMX root; lab 3).
+ *
+ * The CPU reads its GDT, IDT and TSS at linear addresses of the guest's
+ * address space, so the hypervisor's copies live in the top 4 MiB of it
+ * (kit contract: the guest leaves the top 64 MiB unused), mapped by the
+ * shadow page tables in every address space, read-only (the real CR0.WP is
+ * 1). Every segment the guest gets ends below the top 64 MiB, so that the
+ * guest kernel, at ring 1 a supervisor as far as paging goes, cannot reach
+ * them through a segment (Xen's protection of its own area; lecture slide
+ * 38). The real IDT is empty (events are delivered in software), and the
+ * real TSS has an I/O map that allows every port, so that IN and OUT at
+ * ring 1 reach the VMX I/O bitmaps as they do at ring 0.
+ */
+#include "depriv.h"
+#include "guest.h"
+#include "guest_linear.h"
+#include "guest_paging.h"
+#include "memory.h"
+#include "shadow.h"
+#include "string.h"
+#include "vmcs.h"
+#include "vmx.h"
+#include "x86.h"
+
+struct depriv depriv;
+
+extern struct vmx_caps hv_vmx_caps;   /* main.c */
+
+/* Segment descriptors (SDM vol. 3, 3.4.5). */
+#define DESC_ACCESSED  (1ull << 40)
+#define DESC_CODE      (1ull << 43)
+#define DESC_EXPAND_DOWN (1ull << 42)    /* data segments */
+#define DESC_S         (1ull << 44)      /* code or data, not system */
+#define DESC_DPL(d)    (((d) >> 45) & 3)
+#define DESC_P         (1ull << 47)
+#define DESC_G         (1ull << 55)
+
+#define TSS_IOMAP      0x68              /* the I/O map starts after the 104-byte TSS */
+#define TSS_LIMIT      (TSS_IOMAP + 8192)   /* the map and its all-ones last byte */
+#define AR_TSS32_BUSY  0x8B
+
+static uint32_t desc_base(uint64_t d)
+{
+    return (uint32_t)(((d >> 16) & 0xFFFFFF) | ((d >> 56) & 0xFF) << 24);
+}
+
+static uint32_t desc_limit(uint64_t d)
+{
+    uint32_t l = (uint32_t)((d & 0xFFFF) | ((d >> 32) & 0xF0000));
+    return (d & DESC_G) ? l << 12 | 0xFFF : l;
+}
+
+static uint64_t with_limit(uint64_t d, uint32_t limit)
+{
+    if (d & DESC_G)
+        limit >>= 12;
+    d &= ~(0xFFFFull | 0xFull << 48);
+    return d | (limit & 0xFFFF) | (uint64_t)(limit >> 16 & 0xF) << 48;
+}
+
+/* Ring compression of one of the guest's descriptors: ring 0 becomes ring
+ * 1, and the segment ends below the hypervisor's 64 MiB. System
+ * descriptors (TSS, LDT, gates) are not the CPU's business here: absent. */
+static uint64_t compress(uint64_t d)
+{
+    if (!(d & DESC_P) || !(d & DESC_S))
+        return 0;
+    if (!(d & DESC_CODE) && (d & DESC_EXPAND_DOWN))
+        return 0;                        /* expand-down: it would cover the top */
+    if (DESC_DPL(d) == 0)
+        d |= 1ull << 45;
+    uint32_t base = desc_base(d), limit = desc_limit(d);
+    if (base > DEPRIV_SEG_LIMIT)
+        return 0;
+    if ((uint64_t)base + limit > DEPRIV_SEG_LIMIT)
+        d = with_limit(d, DEPRIV_SEG_LIMIT - base);
+    return d | DESC_ACCESSED;            /* the CPU would set it: the page is read-only */
+}
+
+bool depriv_load_gdt(struct vcpu *v)
+{
+    unsigned n = (depriv.gdt_limit + 1) / 8;
+    if (n > DEPRIV_GDT_ENTRIES - 1)
+        return false;
+    for (unsigned i = 1; i < n; i++) {
+        uint64_t d;
+        if (guest_linear_read(v->guest, depriv.gdt_base + 8 * i, &d, 8) != 8)
+            return false;
+        depriv.gdt[i] = compress(d);
+    }
+    for (unsigned i = n ? n : 1; i < DEPRIV_GDT_ENTRIES - 1; i++)
+        depriv.gdt[i] = 0;
+    return true;
+}
+
+/* The VMCS's access-rights format (SDM 25.4.1, table 25-2): the
+ * descriptor's access byte, and its AVL, L, D/B and G flags at 15:12. */
+static uint32_t access_rights(uint64_t d)
+{
+    return (uint32_t)((d >> 40) & 0xFF) | (uint32_t)((d >> 52) & 0xF) << 12;
+}
+
+void depriv_load_segment(unsigned selector_field, uint16_t selector)
+{
+    unsigned n = selector_field - VMCS_GUEST_ES_SELECTOR;   /* see vmcs_setup.c's set_segment */
+    uint64_t d = depriv.gdt[selector >> 3];
+    vmcs_write(selector_field, selector);
+    vmcs_write(VMCS_GUEST_ES_BASE + n, desc_base(d));
+    vmcs_write(VMCS_GUEST_ES_LIMIT + n, desc_limit(d));
+    vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, (selector >> 3) && (d & DESC_P) ? access_rights(d)
+                                                                               : 0x10000);
+}
+
+bool depriv_segment_ok(uint16_t selector, bool code)
+{
+    unsigned index = selector >> 3;
+    if (!index || index >= DEPRIV_GDT_ENTRIES - 1 || (selector & 4))
+        return false;
+    uint64_t d = depriv.gdt[index];
+    bool is_code = d & DESC_CODE, writable = (d >> 41) & 1, conforming = (d >> 42) & 1;
+    if (!(d & DESC_P) || !(d & DESC_S) || DESC_DPL(d) != (selector & 3u))
+        return false;
+    return code ? is_code && !conforming : !is_code && writable;
+}
+
+/* A flat segment of ring 1, as compress() makes the guest's own. */
+static uint64_t flat(uint64_t access)
+{
+    return compress(0xFFFF | 0xFull << 48 | access << 40 | 0xCull << 52);
+}
+
+static uint64_t tss_descriptor(void)
+{
+    uint64_t base = DEPRIV_TSS;
+    return (TSS_LIMIT & 0xFFFF) | (base & 0xFFFFFF) << 16 | (uint64_t)AR_TSS32_BUSY << 40 |
+           (uint64_t)(TSS_LIMIT >> 16) << 48 | (base >> 24) << 56;
+}
+
+void depriv_setup(struct vcpu *v)
+{
+    /* The hypervisor's pages: GDT, TSS with its I/O map (three pages), and
+     * the page table that maps them at DEPRIV_AREA. */
+    uint64_t gdt = alloc_page(), tss = alloc_page(), table = alloc_page();
+    uint64_t map1 = alloc_page(), map2 = alloc_page();
+    uint32_t *pt = (uint32_t *)table;
+    uint64_t pages[4] = { gdt, tss, map1, map2 };
+    memset((void *)table, 0, PAGE_SIZE);
+    for (unsigned i = 0; i < 4; i++) {
+        memset((void *)pages[i], 0, PAGE_SIZE);
+        pt[i] = (uint32_t)pages[i] | GPTE_P | GPTE_A | GPTE_D;   /* supervisor, read-only */
+    }
+    ((uint16_t *)tss)[0x66 / 2] = TSS_IOMAP;       /* I/O map base; every bit 0: allowed */
+    ((uint8_t *)tss)[TSS_LIMIT] = 0xFF;             /* the byte after the map (SDM 20.5.2) */
+    depriv.gdt = (uint64_t *)gdt;
+    depriv.gdt[1] = flat(0x9A);                     /* the loader's flat code and data, */
+    depriv.gdt[2] = flat(0x92);                     /* at ring 1, until the guest's LGDT */
+    depriv.gdt[DEPRIV_GDT_ENTRIES - 1] = tss_descriptor();
+    shadow_map_hypervisor(&v->guest->shadow, table);
+
+    /* Every exception exits; so will every external interrupt, acknowledged
+     * (the vector comes with the exit: SDM 25.7.1, 28.2.2), once the guest
+     * has enabled interrupts (depriv_set_vif). */
+    const struct vmx_caps *caps = &hv_vmx_caps;
+    vmcs_write(VMCS_EXCEPTION_BITMAP, 0xFFFFFFFF);
+    /* Every port exits: the real TSS's I/O map, which ring 3 shares with
+     * ring 1, allows them all (depriv_io checks a user program's access). */
+    memset((void *)vmcs_read(VMCS_IO_BITMAP_A), 0xFF, PAGE_SIZE);
+    memset((void *)vmcs_read(VMCS_IO_BITMAP_B), 0xFF, PAGE_SIZE);
+    vmcs_write(VMCS_PIN_BASED_CONTROLS, vmx_ctl_adjust(caps->pinbased, PIN_NMI_EXITING));
+    vmcs_write(VMCS_VM_EXIT_CONTROLS, vmcs_read(VMCS_VM_EXIT_CONTROLS) |
+               vmx_ctl_adjust(caps->exit, EXIT_ACK_INTERRUPT_ON_EXIT));
+
+    /* The Multiboot state at ring 1: CPL is SS.DPL (SDM 25.4.1). */
+    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, 0x08 | 1);
+    depriv_load_segment(VMCS_GUEST_SS_SELECTOR, 0x10 | 1);
+    depriv_load_segment(VMCS_GUEST_DS_SELECTOR, 0x10);
+    depriv_load_segment(VMCS_GUEST_ES_SELECTOR, 0x10);
+    depriv_load_segment(VMCS_GUEST_FS_SELECTOR, 0x10);
+    depriv_load_segment(VMCS_GUEST_GS_SELECTOR, 0x10);
+    vmcs_write(VMCS_GUEST_GDTR_BASE, DEPRIV_GDT);
+    vmcs_write(VMCS_GUEST_GDTR_LIMIT, DEPRIV_GDT_ENTRIES * 8 - 1);
+    vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+    vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0);            /* every INT n faults: #GP */
+    vmcs_write(VMCS_GUEST_TR_SELECTOR, DEPRIV_TSS_SELECTOR);
+    vmcs_write(VMCS_GUEST_TR_BASE, DEPRIV_TSS);
+    vmcs_write(VMCS_GUEST_TR_LIMIT, TSS_LIMIT);
+    vmcs_write(VMCS_GUEST_TR_ACCESS_RIGHTS, AR_TSS32_BUSY);
+    vmcs_write(VMCS_GUEST_RFLAGS, 0x2);              /* IF 0, as Multiboot says, until */
+    depriv.vif = false;                              /* the first STI (depriv_set_vif) */
+}
