@@ -8,14 +8,15 @@ ping-pong, CPUID) and collects its "BENCH name cycles=N iterations=M" lines:
     emulated instructions: the figures are exact and the same on every run;
   - natively under QEMU TCG, where the TSC follows the host clock: the median
     of a few runs, for comparison only;
-  - under the hypervisor in Bochs, with EPT (lab 1) and with shadow paging
-    (mem=shadow, lab 2): exact again, and shown as ratios to native Bochs,
+  - under the hypervisor in Bochs, with EPT (lab 1), with shadow paging
+    (mem=shadow, lab 2) and with the guest kernel deprivileged to ring 1
+    (cpu=deprivileged, lab 3): exact again, and shown as ratios to native Bochs,
     with the VM exits per reason of each whole run. The CPUID benchmark
     under the hypervisor is the VM-exit round trip, guest to hypervisor and
     back. Goals: fork+exit+wait at most 1.3x native with EPT, 3x with
     shadow paging.
 Figures only: nothing here passes or fails on speed. Merged into the results
-JSON under "guest_native", "guest_ept" and "guest_shadow".
+JSON under "guest_native", "guest_ept", "guest_shadow" and "guest_deprivileged".
 """
 import argparse
 import json
@@ -36,14 +37,17 @@ USER = os.path.join(BUILD, "guestos", "user")
 BENCH_LINE = re.compile(r"^BENCH (\S+) cycles=(\d+) iterations=(\d+)$", re.M)
 EXIT_LINE = re.compile(r"^hv: exits: (.+?) +(\d+) exits +(\d+) cycles", re.M)
 GOALS = {"forkwait": {"ept": 1.3, "shadow": 3.0}}
+# The hypervisor's options for each mode under it.
+MODE_ARGS = {"ept": ["mem=ept"], "shadow": ["mem=shadow"], "deprivileged": ["mem=shadow", "cpu=deprivileged"]}
+MODE_HEADINGS = {"ept": "EPT/native", "shadow": "shadow/nat.", "deprivileged": "ring1/nat."}
 
 
 def routes():
-    """(emulator, loader, runs, under the hypervisor: None, "ept" or "shadow")
-    for each column."""
+    """(emulator, loader, runs, under the hypervisor: None or a MODE_ARGS
+    key) for each column."""
     fast = "fast" if os.path.exists(os.path.join(BUILD, "loader", "stage2.bin")) else "grub"
     return [("bochs", fast, 1, None), ("qemu", "kernel", 3, None), ("bochs", fast, 1, "ept"),
-            ("bochs", fast, 1, "shadow")]
+            ("bochs", fast, 1, "shadow"), ("bochs", fast, 1, "deprivileged")]
 
 
 def bench_modules():
@@ -62,7 +66,7 @@ def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None):
     on them (its own count, vmx_entry.S) into `exit_cycles`."""
     log, js = os.path.join(tmp, "console.log"), os.path.join(tmp, "run.json")
     if under_hv:
-        kernel = ["--module", GUEST + " bench=all"] + bench_modules() + [HV, "--", "mem=" + under_hv]
+        kernel = ["--module", GUEST + " bench=all"] + bench_modules() + [HV, "--"] + MODE_ARGS[under_hv]
     else:
         kernel = bench_modules() + [GUEST, "--", "bench=all"]
     subprocess.run([os.path.join(ROOT, "tools", "hvrun"), "--quiet", "--emu", emu, "--boot", boot,
@@ -108,11 +112,14 @@ def main():
         return row[modes[mode]] / row[native] if row.get(native) and row.get(modes[mode]) else None
 
     print("guest: TSC cycles per operation (Bochs: exact instruction counts; QEMU: host clock, median)")
-    print("  %-12s" % "benchmark" + "".join("%22s" % k for k in keys) + "%12s%12s" % ("EPT/native", "shadow/nat."))
+    width = max(len(k) for k in keys) + 2
+    print("  %-12s" % "benchmark" + "".join("%*s" % (width, k) for k in keys) +
+          "".join("%12s" % MODE_HEADINGS[m] for m in modes))
     for name in sorted(table):
         row = table[name]
-        rs = ["%.2fx" % ratio(name, m) if ratio(name, m) else "-" for m in ("ept", "shadow")]
-        print("  %-12s" % name + "".join("%22s" % row.get(k, "-") for k in keys) + "%12s%12s" % tuple(rs))
+        rs = ["%.2fx" % ratio(name, m) if ratio(name, m) else "-" for m in modes]
+        print("  %-12s" % name + "".join("%*s" % (width, row.get(k, "-")) for k in keys) +
+              "".join("%12s" % r for r in rs))
     for name, goals in GOALS.items():
         for mode, goal in goals.items():
             if name in table and ratio(name, mode):
