@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "vcpu.h"
+#include "x86_decode.h"
 
 /* The hypervisor's top 4 MiB of the guest's linear space, and the limit of
  * every segment the guest gets: nothing at or above HV_AREA_LIMIT + 1. */
@@ -97,7 +98,18 @@ bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len);
 bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len);
 
 /* depriv_emulate.c: the exits of a deprivileged guest. */
+/* The linear address of an instruction's memory operand (32-bit
+ * addressing); false for a register operand. */
+bool depriv_effective_address(const struct vcpu *v, const struct x86_insn *in, uint32_t *out);
 void depriv_exception(struct vcpu *v);
 void depriv_external_interrupt(struct vcpu *v);
 void depriv_io(struct vcpu *v);
 void depriv_print_stats(void);
+
+/* depriv_patch.c: scan-and-patch (patch=1). Before the guest runs, each
+ * sensitive instruction of its kernel becomes INT3; at such an INT3,
+ * emulate the original and say true. */
+struct boot_module;
+struct guest;
+void depriv_patch_kernel(struct guest *g, const struct boot_module *kernel);
+bool depriv_patched_breakpoint(struct vcpu *v);

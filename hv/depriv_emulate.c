@@ -29,7 +29,7 @@
 /* The memory operand's linear address (SDM vol. 2A, 2.1.5): base, index
  * times scale, displacement, and the segment's base (DS, or SS for a base
  * of ESP or EBP, or the prefix's). 32-bit addressing only. */
-static bool effective_address(const struct vcpu *v, const struct x86_insn *in, uint32_t *out)
+bool depriv_effective_address(const struct vcpu *v, const struct x86_insn *in, uint32_t *out)
 {
     if (in->address_size != 4 || in->mod == 3)
         return false;
@@ -60,7 +60,7 @@ static bool load_table(struct vcpu *v, const struct x86_insn *in, uint32_t *base
 {
     uint32_t ea;
     uint8_t m[6];
-    if (!effective_address(v, in, &ea) || !depriv_read(v, ea, m, 6))
+    if (!depriv_effective_address(v, in, &ea) || !depriv_read(v, ea, m, 6))
         return false;
     *limit = m[0] | (uint32_t)m[1] << 8;
     *base = m[2] | (uint32_t)m[3] << 8 | (uint32_t)m[4] << 16 | (uint32_t)m[5] << 24;
@@ -188,14 +188,14 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
             uint16_t msw = 0;
             if (in->mod == 3)
                 msw = (uint16_t)guest_gpr(v, in->rm);
-            else if (!effective_address(v, in, &ea) || !depriv_read(v, ea, &msw, 2))
+            else if (!depriv_effective_address(v, in, &ea) || !depriv_read(v, ea, &msw, 2))
                 return false;
             uint64_t cr0 = guest_cr0_view(v->guest);
             shadow_write_cr0(v, (cr0 & ~0xEull) | (msw & 0xF) | (cr0 & CR0_PE));
             depriv.emulated++;
             return true;
         }
-        if (in->reg == 7 && effective_address(v, in, &ea)) {
+        if (in->reg == 7 && depriv_effective_address(v, in, &ea)) {
             as_exit(v, ea, handle_invlpg);
             depriv.emulated++;
             return true;
@@ -284,6 +284,8 @@ void depriv_exception(struct vcpu *v)
         handle_shadow_page_fault(v);            /* fill, or reflect (inject.c) */
     else if (vector == VEC_GP)
         general_protection(v, (uint32_t)error);
+    else if (vector == VEC_BP && depriv_patched_breakpoint(v))
+        return;                                 /* one of depriv_patch.c's */
     else
         depriv_deliver(v, vector, error, (uint32_t)v->rip,
                        type == EVENT_SOFTWARE_EXCEPTION ? v->instruction_length : 0);

@@ -28,8 +28,10 @@ static void print_found(void *ctx, uint32_t address, enum sensitive_kind kind,
         printf("hv: scan: 0x%08x %s\n", address, sensitive_kind_name(kind));
 }
 
-static void scan_section(void *ctx, uint64_t address, const uint8_t *bytes, uint64_t size)
+static void scan_section(void *ctx, uint64_t address, const uint8_t *bytes, uint64_t size,
+                         uint64_t physical)
 {
+    (void)physical;
     struct scan_state *s = ctx;
     struct sensitive_scan scan = { 0 };
     sensitive_scan_code(bytes, size, (uint32_t)address, &scan, print_found, s);

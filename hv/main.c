@@ -68,6 +68,8 @@ static void parse_options(const char *cmdline)
               "the guest's address space through the shadow page tables");
     if (options.cpu == CPU_DEPRIVILEGED && options.gdb != GDB_OFF)
         panic("cpu=deprivileged with gdb= is not built yet: use cpu=hvm to debug");
+    if (options.patch && options.cpu != CPU_DEPRIVILEGED)
+        panic("patch=1 patches a deprivileged guest kernel: it needs cpu=deprivileged");
 }
 
 static void print_modules(const struct boot_info *bi)
@@ -175,6 +177,8 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
         depriv_setup(&vcpu);
         printf("hv: deprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and "
                "TSS at 0x%08x\n", DEPRIV_AREA);
+        if (options.patch)
+            depriv_patch_kernel(&guest, &boot.modules[0]);
     }
     if (breakage && !options.vmcs_break_at)
         vmcs_break_current(breakage);

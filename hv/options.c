@@ -55,6 +55,8 @@ static const struct option_desc option_table[] = {
       KIND_NUMBER, NULL, 0, 1, FIELD(vmcheck) },
     { "scan", "1: list the guest kernel's sensitive instructions that would not trap at ring 1 (lab 3)",
       KIND_NUMBER, NULL, 0, 1, FIELD(scan) },
+    { "patch", "with cpu=deprivileged, 1: patch those instructions into INT3 and emulate them (lab 3)",
+      KIND_NUMBER, NULL, 0, 1, FIELD(patch) },
     { "gdb", "the GDB stub on COM2: off, or debugging the hypervisor (hv) or its guest (guest)",
       KIND_CHOICE, gdb_choices, 0, 0, FIELD(gdb) },
 };

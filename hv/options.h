@@ -31,6 +31,7 @@ struct hv_options {
     unsigned vmcs_break_at;   /* vmcs_break_at=N: break it at VM exit N (0: before VMLAUNCH) */
     unsigned vmcheck;         /* vmcheck=1: run the VM-entry checker before the first entry */
     unsigned scan;            /* scan=1: list the guest kernel's sensitive instructions (lab 3) */
+    unsigned patch;           /* patch=1: cpu=deprivileged patches and emulates them (lab 3) */
     enum gdb_mode gdb;        /* gdb=off|hv|guest: the GDB stub on COM2 and what it debugs */
 };
 

@@ -10,8 +10,11 @@
 #pragma once
 #include <stdint.h>
 
-/* One code section: the address it runs at and its bytes in the file. */
-typedef void (*elf_code_fn)(void *ctx, uint64_t address, const uint8_t *bytes, uint64_t size);
+/* One code section: the address it runs at, its bytes in the file, and the
+ * physical address a loader puts them at (the PT_LOAD program header that
+ * holds them; 0 if none does). */
+typedef void (*elf_code_fn)(void *ctx, uint64_t address, const uint8_t *bytes, uint64_t size,
+                            uint64_t physical);
 
 /* Call fn for each allocated, executable section of the ELF file
  * (SHT_PROGBITS with SHF_ALLOC and SHF_EXECINSTR), 32- or 64-bit, in file

@@ -127,7 +127,8 @@ def cpu_variant(name, cpu):
 
 
 def fuzz_case(seed, mem, cpu=None, hv_args=()):
-    extra, name = cpu_variant("hv-fuzz-%d-%s" % (seed, mem) + "".join("-" + a.split("=")[1] for a in hv_args), cpu)
+    suffix = "".join("-" + a.replace("cpu=", "").replace("=1", "") for a in hv_args)   # -deprivileged-patch
+    extra, name = cpu_variant("hv-fuzz-%d-%s%s" % (seed, mem, suffix), cpu)
     return Case(name, bad("fuzz=%d" % seed, "mem=" + mem, *hv_args, extra=extra), OK,
                 must=[r"^badguest: fuzz seed=%d: 3000 instructions, \d+ faulted: .*vector 13 x\d+" % seed,
                       r"^badguest: done$"] + GUEST_POWEROFF_0,
@@ -419,6 +420,17 @@ def deprivileged_cases():
                 r"0x[0-9a-f]{8} faults at ring 1 \(#GP, error 0x0\) and hvlab does not emulate it",
                 r"exception or NMI \(0\)", hv_args=DEPRIVILEGED, name="hv-deprivileged-sgdt-leak",
                 insn="f3 a5"),
+        # With patch=1 its SGDT is emulated: badguest gets its own GDT and
+        # goes on to its task switch, a far jump to a TSS, which the
+        # hypervisor's GDT does not hold: the guest is stopped there.
+        stopped("task-switch", r"jumping to the TSS at selector 0x18", r"cpu=deprivileged: the guest "
+                r"kernel's instruction at 0x[0-9a-f]{8} faults at ring 1 \(#GP, error 0x18\) and hvlab does "
+                r"not emulate it", r"exception or NMI \(0\)", hv_args=DEPRIVILEGED + ["patch=1"],
+                name="hv-deprivileged-sgdt-patched", insn="ea 00 00 00 00 18 00"),
+        fuzz_case(9, "shadow", hv_args=["cpu=deprivileged", "patch=1"]),
+        Case("hv-refuses-patch-without-deprivileged", bad("cpuid", "patch=1"), PANIC,
+             must=[r"^PANIC hv: patch=1 patches a deprivileged guest kernel: it needs cpu=deprivileged$",
+                   r"^POWEROFF 3$"], must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
     ]
 
 

@@ -89,8 +89,10 @@ struct census {
     unsigned undecodable, sections;
 };
 
-static void scan_section(void *ctx, uint64_t address, const uint8_t *bytes, uint64_t size)
+static void scan_section(void *ctx, uint64_t address, const uint8_t *bytes, uint64_t size,
+                         uint64_t physical)
 {
+    (void)physical;
     struct census *c = ctx;
     struct sensitive_scan scan = { 0 };
     sensitive_scan_code(bytes, size, (uint32_t)address, &scan, NULL, NULL);
