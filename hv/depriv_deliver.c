@@ -99,6 +99,7 @@ static void fail(struct vcpu *v, unsigned vector, const char *why)
     guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: delivering vector %u: %s", vector, why);
 }
 
+/* LAB 3 BEGIN: deliver an event in software */
 void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length)
 {
     uint64_t gate;
@@ -163,6 +164,8 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
     depriv.delivered++;
 }
 
+/* LAB 3 END */
+
 /* What inject.c put in the VM-entry interruption information, delivered
  * here instead (the real IDT is empty). */
 void depriv_deliver_injected(struct vcpu *v)
@@ -219,6 +222,7 @@ void depriv_deliver_pending(struct vcpu *v)
     }
 }
 
+/* LAB 3 BEGIN: IRET back to the guest's ring 0 */
 void depriv_iret(struct vcpu *v)
 {
     uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP), frame[5];
@@ -258,3 +262,4 @@ void depriv_iret(struct vcpu *v)
     depriv_set_vif(eflags & RFLAGS_IF);
     depriv.emulated++;
 }
+/* LAB 3 END */

@@ -129,6 +129,7 @@ static void as_exit(struct vcpu *v, uint64_t qualification, void (*handler)(stru
     handler(v);
 }
 
+/* LAB 3 BEGIN: emulate the privileged instructions that fault at ring 1 */
 /* Emulate the privileged instruction in; false if it is not one we do. */
 static bool emulate(struct vcpu *v, const struct x86_insn *in)
 {
@@ -246,6 +247,7 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
     depriv.emulated++;
     return true;
 }
+/* LAB 3 END */
 
 /* A #GP: INT n, or a privileged instruction at ring 1, or the guest's own. */
 static void general_protection(struct vcpu *v, uint32_t error)

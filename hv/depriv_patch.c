@@ -43,6 +43,9 @@ struct section_ctx {
     uint64_t address, physical;
 };
 
+/* LAB 3 BEGIN: patch one sensitive instruction into INT3 */
+/* Make the instruction at address (in this section) an INT3, and remember
+ * it: its address, linear and physical, its kind and its parts. */
 static void patch_one(void *ctx, uint32_t address, enum sensitive_kind kind, const struct x86_insn *in)
 {
     struct section_ctx *c = ctx;
@@ -54,6 +57,7 @@ static void patch_one(void *ctx, uint32_t address, enum sensitive_kind kind, con
     patched[kind]++;
     code[0] = INT3;
 }
+/* LAB 3 END */
 
 static void patch_section(void *ctx, uint64_t address, const uint8_t *bytes, uint64_t size,
                           uint64_t physical)
@@ -145,6 +149,7 @@ static const unsigned segment_field[6] = {
 
 /* ---- the emulations ---- */
 
+/* LAB 3 BEGIN: emulate the patched instructions */
 /* PUSHF and POPF with the guest's own IF, and IOPL 0 (SDM vol. 2B). */
 static bool emulate_flags(struct vcpu *v, const struct x86_insn *in)
 {
@@ -162,6 +167,8 @@ static bool emulate_flags(struct vcpu *v, const struct x86_insn *in)
     depriv_set_vif(popped & RFLAGS_IF);
     return true;
 }
+
+/* LAB 3 END */
 
 /* The guest's own descriptor for a selector, for LAR, LSL, VERR, VERW. */
 static bool guest_descriptor(struct vcpu *v, uint16_t selector, uint64_t *d)
@@ -207,6 +214,9 @@ static bool emulate_probe(struct vcpu *v, const struct x86_insn *in)
     return true;
 }
 
+/* LAB 3 BEGIN: emulate the patched instructions */
+/* The original instruction of patch p, emulated as at ring 0; false if its
+ * memory operand cannot be reached. */
 static bool emulate(struct vcpu *v, const struct patch *p)
 {
     const struct x86_insn *in = &p->in;
@@ -241,6 +251,8 @@ static bool emulate(struct vcpu *v, const struct patch *p)
         return false;
     }
 }
+
+/* LAB 3 END */
 
 bool depriv_patched_breakpoint(struct vcpu *v)
 {

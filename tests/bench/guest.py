@@ -117,12 +117,12 @@ def main():
     print("guest: TSC cycles per operation (Bochs: exact instruction counts; QEMU: host clock, median)")
     width = max(len(k) for k in keys) + 2
     print("  %-12s" % "benchmark" + "".join("%*s" % (width, k) for k in keys) +
-          "".join("%12s" % MODE_HEADINGS[m] for m in modes))
+          "".join("%14s" % MODE_HEADINGS[m] for m in modes))
     for name in sorted(table):
         row = table[name]
         rs = ["%.2fx" % ratio(name, m) if ratio(name, m) else "-" for m in modes]
         print("  %-12s" % name + "".join("%*s" % (width, row.get(k, "-")) for k in keys) +
-              "".join("%12s" % r for r in rs))
+              "".join("%14s" % r for r in rs))
     for name, goals in GOALS.items():
         for mode, goal in goals.items():
             if name in table and ratio(name, mode):
