@@ -34,7 +34,8 @@
 #include "x86_decode.h"
 
 /* The hypervisor's top 4 MiB of the guest's linear space, and the limit of
- * every segment the guest gets: nothing at or above HV_AREA_LIMIT + 1. */
+ * every segment the guest gets: none reaches the top 64 MiB, which the
+ * guest OS leaves unused (kit contract). */
 #define DEPRIV_AREA        0xFFC00000u
 #define DEPRIV_SEG_LIMIT   0xFBFFFFFFu        /* 64 MiB below 4 GiB, minus one */
 #define DEPRIV_GDT         DEPRIV_AREA        /* one page: 512 descriptors */
@@ -68,6 +69,11 @@ bool depriv_load_gdt(struct vcpu *v);
 /* Load a segment register (its VMCS fields) from the hypervisor's GDT as
  * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. */
 void depriv_load_segment(unsigned selector_field, uint16_t selector);
+/* A segment descriptor's base, and its limit in bytes (SDM vol. 3, 3.4.5). */
+uint32_t depriv_descriptor_base(uint64_t d);
+uint32_t depriv_descriptor_limit(uint64_t d);
+/* The guest's own TSS (its LTR): base and limit; false if it has none. */
+bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit);
 /* Would the CPU take this selector for CS (code) or SS (a writable data
  * segment) at privilege level rpl, its RPL and DPL both rpl? The checks of
  * IRET and of a stack switch (SDM vol. 2A, IRET; vol. 3, 6.12.1): what the

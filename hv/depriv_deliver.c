@@ -84,16 +84,6 @@ static uint32_t virtual_eflags(void)
     return f | (depriv.vif ? RFLAGS_IF : 0);
 }
 
-/* The base of the guest's TSS, from its GDT (it loaded TR with LTR). */
-static bool guest_tss_base(struct vcpu *v, uint32_t *base)
-{
-    uint64_t d;
-    if (!depriv.tr || depriv_read(v, depriv.gdt_base + (depriv.tr & ~7u), &d, 8) == false)
-        return false;
-    *base = (uint32_t)(((d >> 16) & 0xFFFFFF) | ((d >> 56) & 0xFF) << 24);
-    return true;
-}
-
 static void fail(struct vcpu *v, unsigned vector, const char *why)
 {
     guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: delivering vector %u: %s", vector, why);
@@ -127,8 +117,8 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
     uint16_t ss = (uint16_t)vmcs_read(VMCS_GUEST_SS_SELECTOR);
     uint16_t old_cs = (uint16_t)vmcs_read(VMCS_GUEST_CS_SELECTOR);
     if (cpl == 3) {                             /* to the kernel stack of the guest's TSS */
-        uint32_t tss, ss0_esp0[2];
-        if (!guest_tss_base(v, &tss) || !depriv_read(v, tss + 4, ss0_esp0, 8))
+        uint32_t tss, tss_limit, ss0_esp0[2];
+        if (!depriv_guest_tss(v, &tss, &tss_limit) || !depriv_read(v, tss + 4, ss0_esp0, 8))
             return fail(v, vector, "the guest's TSS (ss0:esp0) cannot be read");
         frame[n++] = ss;
         frame[n++] = esp;

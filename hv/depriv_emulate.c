@@ -306,13 +306,9 @@ void depriv_external_interrupt(struct vcpu *v)
  * TSS answers for it, so the hypervisor asks the guest's instead. */
 static bool user_may_use_port(struct vcpu *v, uint16_t port, unsigned size)
 {
-    uint64_t d;
+    uint32_t base, limit;
     uint16_t iomap;
-    if (!depriv.tr || !depriv_read(v, depriv.gdt_base + (depriv.tr & ~7u), &d, 8))
-        return false;
-    uint32_t base = (uint32_t)(((d >> 16) & 0xFFFFFF) | ((d >> 56) & 0xFF) << 24);
-    uint32_t limit = (uint32_t)((d & 0xFFFF) | ((d >> 32) & 0xF0000));
-    if (!depriv_read(v, base + 0x66, &iomap, 2))
+    if (!depriv_guest_tss(v, &base, &limit) || !depriv_read(v, base + 0x66, &iomap, 2))
         return false;
     for (unsigned p = port; p < port + size; p++) {
         uint8_t bits;

@@ -41,15 +41,25 @@ extern struct vmx_caps hv_vmx_caps;   /* main.c */
 #define TSS_LIMIT      (TSS_IOMAP + 8192)   /* the map and its all-ones last byte */
 #define AR_TSS32_BUSY  0x8B
 
-static uint32_t desc_base(uint64_t d)
+uint32_t depriv_descriptor_base(uint64_t d)
 {
     return (uint32_t)(((d >> 16) & 0xFFFFFF) | ((d >> 56) & 0xFF) << 24);
 }
 
-static uint32_t desc_limit(uint64_t d)
+uint32_t depriv_descriptor_limit(uint64_t d)
 {
     uint32_t l = (uint32_t)((d & 0xFFFF) | ((d >> 32) & 0xF0000));
     return (d & DESC_G) ? l << 12 | 0xFFF : l;
+}
+
+bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit)
+{
+    uint64_t d;
+    if (!depriv.tr || !depriv_read(v, depriv.gdt_base + (depriv.tr & ~7u), &d, 8))
+        return false;
+    *base = depriv_descriptor_base(d);
+    *limit = depriv_descriptor_limit(d);
+    return true;
 }
 
 static uint64_t with_limit(uint64_t d, uint32_t limit)
@@ -71,7 +81,7 @@ static uint64_t compress(uint64_t d)
         return 0;                        /* expand-down: it would cover the top */
     if (DESC_DPL(d) == 0)
         d |= 1ull << 45;
-    uint32_t base = desc_base(d), limit = desc_limit(d);
+    uint32_t base = depriv_descriptor_base(d), limit = depriv_descriptor_limit(d);
     if (base > DEPRIV_SEG_LIMIT)
         return 0;
     if ((uint64_t)base + limit > DEPRIV_SEG_LIMIT)
@@ -107,8 +117,8 @@ void depriv_load_segment(unsigned selector_field, uint16_t selector)
     unsigned n = selector_field - VMCS_GUEST_ES_SELECTOR;   /* see vmcs_setup.c's set_segment */
     uint64_t d = depriv.gdt[selector >> 3];
     vmcs_write(selector_field, selector);
-    vmcs_write(VMCS_GUEST_ES_BASE + n, desc_base(d));
-    vmcs_write(VMCS_GUEST_ES_LIMIT + n, desc_limit(d));
+    vmcs_write(VMCS_GUEST_ES_BASE + n, depriv_descriptor_base(d));
+    vmcs_write(VMCS_GUEST_ES_LIMIT + n, depriv_descriptor_limit(d));
     vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, (selector >> 3) && (d & DESC_P) ? access_rights(d)
                                                                                : 0x10000);
 }
