@@ -46,6 +46,8 @@
 struct depriv {
     bool vif;                       /* the guest's interrupt flag */
     bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
+    bool iret_patched;              /* patch=1 made the kernel's IRETs trap: see
+                                       depriv_returned_to_user */
     uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */
     uint8_t halt_length;
     uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
@@ -84,6 +86,8 @@ bool depriv_segment_ok(uint16_t selector, bool code);
 /* The guest's IF changes (CLI, STI, IRET, delivery through an interrupt
  * gate, a return to user mode). */
 void depriv_set_vif(bool on);
+/* An exit found the guest in user mode: what its IF is (depriv_deliver.c). */
+void depriv_returned_to_user(void);
 /* The guest's privilege level as it believes it: 0 for ring 1, else 3. */
 unsigned depriv_cpl(void);
 /* Deliver vector through the guest's IDT for the instruction at eip;

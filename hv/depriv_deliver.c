@@ -189,6 +189,17 @@ void depriv_set_vif(bool on)
     vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_IF);
 }
 
+/* The kernel returns to user mode with IRET, and at CPL 1 > IOPL that IRET
+ * runs without a fault but leaves IF alone (SDM vol. 2A, IRET): the IF of
+ * its frame never reaches the hypervisor. Unpatched, the hypervisor assumes
+ * what every kernel does, user mode with interrupts on. With patch=1 the
+ * kernel's IRETs trap, and the guest's IF is exactly its frame's. */
+void depriv_returned_to_user(void)
+{
+    if (!depriv.iret_patched && depriv_cpl() == 3)
+        depriv_set_vif(true);
+}
+
 void depriv_interrupt(unsigned vector)
 {
     depriv.pending[vector / 64] |= 1ull << (vector % 64);
@@ -209,6 +220,22 @@ void depriv_deliver_pending(struct vcpu *v)
         depriv.pending[i] &= depriv.pending[i] - 1;
         depriv_deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
         return;
+    }
+}
+
+/* Back in user mode, a data segment register that holds a more privileged
+ * segment is loaded with the null selector, as IRET does (SDM vol. 2A, IRET,
+ * RETURN-TO-OUTER-PRIVILEGE-LEVEL). */
+static void null_kernel_data_segments(void)
+{
+    static const unsigned fields[4] = { VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_ES_SELECTOR,
+                                        VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR };
+    for (unsigned i = 0; i < 4; i++) {
+        unsigned n = fields[i] - VMCS_GUEST_ES_SELECTOR;
+        uint32_t ar = (uint32_t)vmcs_read(VMCS_GUEST_ES_ACCESS_RIGHTS + n);
+        bool conforming_code = (ar & 0x1C) == 0x1C;
+        if (!(ar & 0x10000) && ((ar >> 5) & 3) < 3 && !conforming_code)
+            depriv_load_segment(fields[i], 0);
     }
 }
 
@@ -240,8 +267,10 @@ void depriv_iret(struct vcpu *v)
         return;
     }
     depriv_load_segment(VMCS_GUEST_CS_SELECTOR, cs);
-    if (ss)
+    if (ss) {
         depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
+        null_kernel_data_segments();
+    }
     vmcs_write(VMCS_GUEST_RSP, esp);
     vmcs_write(VMCS_GUEST_RIP, eip);
     /* The flags IRET may change at ring 0, but IOPL (0) and IF, which stay

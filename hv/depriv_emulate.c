@@ -278,8 +278,7 @@ void depriv_exception(struct vcpu *v)
     uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO);
     unsigned vector = INFO_VECTOR(info), type = INFO_TYPE(info);
     int64_t error = INFO_HAS_ERROR(info) ? (int64_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : -1;
-    if (depriv_cpl() == 3)
-        depriv_set_vif(true);                   /* user mode runs with interrupts on */
+    depriv_returned_to_user();
     if (type == EVENT_NMI)
         depriv_deliver(v, VEC_NMI, -1, (uint32_t)v->rip, 0);
     else if (vector == VEC_PF)
@@ -295,8 +294,7 @@ void depriv_exception(struct vcpu *v)
 
 void depriv_external_interrupt(struct vcpu *v)
 {
-    if (depriv_cpl() == 3)
-        depriv_set_vif(true);
+    depriv_returned_to_user();
     depriv_interrupt(INFO_VECTOR((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)));
     (void)v;
 }

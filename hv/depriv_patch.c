@@ -75,6 +75,7 @@ void depriv_patch_kernel(struct guest *g, const struct boot_module *kernel)
         printf("hv: deprivileged: the guest kernel has no ELF section headers: nothing patched\n");
         return;
     }
+    depriv.iret_patched = patched[SENSITIVE_IRET] > 0;
     printf("hv: deprivileged: patched %u sensitive instructions of the guest kernel into INT3:",
            npatches);
     for (int k = SENSITIVE_NONE + 1; k < SENSITIVE_KINDS; k++)
@@ -257,7 +258,9 @@ bool depriv_patched_breakpoint(struct vcpu *v)
     const struct patch *p = find_patch((uint32_t)(vmcs_read(VMCS_GUEST_CS_BASE) + v->rip));
     if (!p)
         return false;
-    if (emulate(v, p)) {
+    if (p->kind == SENSITIVE_IRET) {            /* it sets EIP itself */
+        depriv_iret(v);
+    } else if (emulate(v, p)) {
         v->instruction_length = p->in.length;
         advance_rip(v);
         depriv.emulated++;

@@ -13,6 +13,7 @@ enum sensitive_kind sensitive_kind(const struct x86_insn *in)
         switch (in->opcode) {
         case 0x9C: return SENSITIVE_PUSHF;
         case 0x9D: return SENSITIVE_POPF;
+        case 0xCF: return SENSITIVE_IRET;
         case 0x8C:                                     /* MOV r/m16, Sreg */
         case 0x06: case 0x0E: case 0x16: case 0x1E:    /* PUSH ES, CS, SS, DS */
             return SENSITIVE_SEGMENT_READ;
@@ -47,6 +48,7 @@ const char *sensitive_kind_name(enum sensitive_kind kind)
     case SENSITIVE_SEGMENT_READ:          return "segment-register read";
     case SENSITIVE_DESCRIPTOR_TABLE_READ: return "descriptor-table read";
     case SENSITIVE_SEGMENT_PROBE:         return "segment probe";
+    case SENSITIVE_IRET:                  return "IRET";
     case SENSITIVE_KINDS:                 break;
     }
     return "?";

@@ -17,7 +17,11 @@
  *                       the selector's RPL shows ring 1, not 0;
  *   descriptor tables   SGDT, SIDT, SLDT, STR: the hypervisor's tables, not
  *                       the guest's;
- *   segment probes      LAR, LSL, VERR, VERW: the compressed DPLs and limits.
+ *   segment probes      LAR, LSL, VERR, VERW: the compressed DPLs and limits;
+ *   IRET                back to user mode it leaves IF unchanged at CPL >
+ *                       IOPL, as POPF does (SDM vol. 2A, IRET), and runs
+ *                       without a fault: the hypervisor does not see the IF
+ *                       the kernel returns with.
  * The rest of IA-32's list traps at ring 1 or is virtualised by VT-x itself
  * (SMSW reads the CR0 read shadow, SDM vol. 3, 25.3), so it needs no patch.
  * Lab 3 scans the guest kernel for these and patches each into a trapping
@@ -35,6 +39,7 @@ enum sensitive_kind {
     SENSITIVE_SEGMENT_READ,
     SENSITIVE_DESCRIPTOR_TABLE_READ,
     SENSITIVE_SEGMENT_PROBE,
+    SENSITIVE_IRET,
     SENSITIVE_KINDS
 };
 

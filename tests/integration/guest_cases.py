@@ -131,7 +131,8 @@ def hv_patched_case():
                                                    "sldt", "str", "smsw", "lar", "lsl", "user_rpl", "tsc_jump")]
     must += [r"^VIRTCHECK summary: 1 of 14 probes differ from native$",
              r"^hv: deprivileged: patched \d+ sensitive instructions of the guest kernel into INT3: PUSHF [1-9]\d*, "
-             r"POPF [1-9]\d*, segment-register read [1-9]\d*, descriptor-table read [1-9]\d*, segment probe [1-9]\d*$"]
+             r"POPF [1-9]\d*, segment-register read [1-9]\d*, descriptor-table read [1-9]\d*, segment probe [1-9]\d*, "
+             r"IRET [1-9]\d*$"]
     return Case("guest-tests-hv-bochs-deprivileged-patched", hv_route("test=all", "shadow", DEPRIVILEGED + ["patch=1"]),
                 OK, must=must, must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120)
 

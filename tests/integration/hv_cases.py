@@ -147,9 +147,10 @@ def same_as_native(seed):
     return check
 
 
-def ptfuzz_case(seed, mem, cpu=None):
-    extra, name = cpu_variant("hv-ptfuzz-%d-%s" % (seed, mem), cpu)
-    return Case(name, bad("ptfuzz=%d" % seed, "mem=" + mem, extra=extra), OK,
+def ptfuzz_case(seed, mem, cpu=None, hv_args=()):
+    suffix = "".join("-" + a.replace("cpu=", "").replace("=1", "") for a in hv_args)   # -deprivileged-patch
+    extra, name = cpu_variant("hv-ptfuzz-%d-%s%s" % (seed, mem, suffix), cpu)
+    return Case(name, bad("ptfuzz=%d" % seed, "mem=" + mem, *hv_args, extra=extra), OK,
                 must=[PTFUZZ_LINE.pattern[1:-1].join("^$"), r"^badguest: done$"] + GUEST_POWEROFF_0,
                 must_not=NO_PANIC + [r"^hv: guest eax="], check=same_as_native(seed), timeout=60)
 
@@ -364,6 +365,7 @@ SENSITIVE_BY_OBJDUMP = [
     ("segment-register read", r"(mov[wl]? +%[cdefgs]s,|push[wl]? +%[cdefgs]s$)"),
     ("descriptor-table read", r"(sgdt|sidt|sldt|str)[wl]? "),
     ("segment probe", r"(lar|lsl|verr|verw)[wl]? "),
+    ("IRET", r"iret[wld]?$"),
 ]
 
 
@@ -428,6 +430,10 @@ def deprivileged_cases():
                 r"not emulate it", r"exception or NMI \(0\)", hv_args=DEPRIVILEGED + ["patch=1"],
                 name="hv-deprivileged-sgdt-patched", insn="ea 00 00 00 00 18 00"),
         fuzz_case(9, "shadow", hv_args=["cpu=deprivileged", "patch=1"]),
+        # Patched (its SGDT and IRETs emulated), ptfuzz runs at ring 1: every
+        # ring-3 access and fault, delivered in software, as on the bare CPU.
+        ptfuzz_case(6, "shadow", hv_args=["cpu=deprivileged", "patch=1"]),
+        ptfuzz_case(7, "shadow", hv_args=["cpu=deprivileged", "patch=1"]),
         Case("hv-refuses-patch-without-deprivileged", bad("cpuid", "patch=1"), PANIC,
              must=[r"^PANIC hv: patch=1 patches a deprivileged guest kernel: it needs cpu=deprivileged$",
                    r"^POWEROFF 3$"], must_not=[r"^badguest:", r"^hv: VMXON ok$"]),

@@ -8,7 +8,7 @@
  *     against objdump's disassembly of the same file: per kind, the scan
  *     must find exactly the instructions objdump names (pushf, popf, a mov
  *     or push from a segment register, sgdt/sidt/sldt/str, lar/lsl/verr/
- *     verw), and every byte of the code must decode.
+ *     verw, iret), and every byte of the code must decode.
  */
 #include "unit.h"
 #include <regex.h>
@@ -52,6 +52,7 @@ static void test_each_kind(void **state)
     assert_int_equal(kind_of("0f 03 c1"), SENSITIVE_SEGMENT_PROBE);           /* lsl */
     assert_int_equal(kind_of("0f 00 e0"), SENSITIVE_SEGMENT_PROBE);           /* verr %eax */
     assert_int_equal(kind_of("0f 00 e8"), SENSITIVE_SEGMENT_PROBE);           /* verw %eax */
+    assert_int_equal(kind_of("cf"), SENSITIVE_IRET);
 }
 
 static void test_near_misses(void **state)
@@ -110,6 +111,7 @@ static const char *const patterns[SENSITIVE_KINDS] = {
     [SENSITIVE_SEGMENT_READ] = "^(mov[wl]? +%[cdefgs]s,|push[wl]? +%[cdefgs]s$)",
     [SENSITIVE_DESCRIPTOR_TABLE_READ] = "^(sgdt|sidt|sldt|str)[wl]? ",
     [SENSITIVE_SEGMENT_PROBE] = "^(lar|lsl|verr|verw)[wl]? ",
+    [SENSITIVE_IRET] = "^iret[wld]?$",
 };
 
 struct objdump_census {
