@@ -110,7 +110,7 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
     eip += length;                              /* INT n returns after itself */
     uint16_t cs = (uint16_t)((gate >> 16) | 1);   /* the guest's ring 0 is ring 1 */
     if (!depriv_segment_ok(cs, true))
-        return fail(v, vector, "its gate's code segment is not a ring-0 code segment"); 
+        return fail(v, vector, "its gate's code segment is not a ring-0 code segment");
     uint32_t handler = (uint32_t)((gate & 0xFFFF) | ((gate >> 32) & 0xFFFF0000));
     uint32_t frame[6], n = 0;
     uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP);
@@ -209,7 +209,7 @@ void depriv_interrupt(unsigned vector)
 /* The lowest pending vector first: the PIC's priority order. */
 void depriv_deliver_pending(struct vcpu *v)
 {
-    if (v->stopped || (!depriv.vif && depriv_cpl() != 3))
+    if (v->stopped || !depriv.vif)
         return;
     if (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)
         return;

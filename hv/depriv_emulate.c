@@ -278,7 +278,6 @@ void depriv_exception(struct vcpu *v)
     uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO);
     unsigned vector = INFO_VECTOR(info), type = INFO_TYPE(info);
     int64_t error = INFO_HAS_ERROR(info) ? (int64_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : -1;
-    depriv_returned_to_user();
     if (type == EVENT_NMI)
         depriv_deliver(v, VEC_NMI, -1, (uint32_t)v->rip, 0);
     else if (vector == VEC_PF)
@@ -294,9 +293,8 @@ void depriv_exception(struct vcpu *v)
 
 void depriv_external_interrupt(struct vcpu *v)
 {
-    depriv_returned_to_user();
-    depriv_interrupt(INFO_VECTOR((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)));
     (void)v;
+    depriv_interrupt(INFO_VECTOR((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)));
 }
 
 /* May a user program use this port? The CPU asks the guest's TSS (CPL 3 >

@@ -210,6 +210,7 @@ static void on_exit_with_gdb(struct vcpu *v)
 static void on_exit_deprivileged(struct vcpu *v)
 {
     begin_exit(v);
+    depriv_returned_to_user();
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_EXCEPTION_NMI:     depriv_exception(v); break;
     case EXIT_EXTERNAL_INTERRUPT: depriv_external_interrupt(v); break;
