@@ -71,9 +71,6 @@ bool depriv_load_gdt(struct vcpu *v);
 /* Load a segment register (its VMCS fields) from the hypervisor's GDT as
  * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. */
 void depriv_load_segment(unsigned selector_field, uint16_t selector);
-/* A segment descriptor's base, and its limit in bytes (SDM vol. 3, 3.4.5). */
-uint32_t depriv_descriptor_base(uint64_t d);
-uint32_t depriv_descriptor_limit(uint64_t d);
 /* The guest's own TSS (its LTR): base and limit; false if it has none. */
 bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit);
 /* Would the CPU take this selector for CS (code) or SS (a writable data

@@ -14,6 +14,7 @@
  * ring 1 reach the VMX I/O bitmaps as they do at ring 0.
  */
 #include "depriv.h"
+#include "descriptor.h"
 #include "guest.h"
 #include "guest_linear.h"
 #include "guest_paging.h"
@@ -28,65 +29,18 @@ struct depriv depriv;
 
 extern struct vmx_caps hv_vmx_caps;   /* main.c */
 
-/* Segment descriptors (SDM vol. 3, 3.4.5). */
-#define DESC_ACCESSED  (1ull << 40)
-#define DESC_CODE      (1ull << 43)
-#define DESC_EXPAND_DOWN (1ull << 42)    /* data segments */
-#define DESC_S         (1ull << 44)      /* code or data, not system */
-#define DESC_DPL(d)    (((d) >> 45) & 3)
-#define DESC_P         (1ull << 47)
-#define DESC_G         (1ull << 55)
-
 #define TSS_IOMAP      0x68              /* the I/O map starts after the 104-byte TSS */
 #define TSS_LIMIT      (TSS_IOMAP + 8192)   /* the map and its all-ones last byte */
 #define AR_TSS32_BUSY  0x8B
-
-uint32_t depriv_descriptor_base(uint64_t d)
-{
-    return (uint32_t)(((d >> 16) & 0xFFFFFF) | ((d >> 56) & 0xFF) << 24);
-}
-
-uint32_t depriv_descriptor_limit(uint64_t d)
-{
-    uint32_t l = (uint32_t)((d & 0xFFFF) | ((d >> 32) & 0xF0000));
-    return (d & DESC_G) ? l << 12 | 0xFFF : l;
-}
 
 bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit)
 {
     uint64_t d;
     if (!depriv.tr || !depriv_read(v, depriv.gdt_base + (depriv.tr & ~7u), &d, 8))
         return false;
-    *base = depriv_descriptor_base(d);
-    *limit = depriv_descriptor_limit(d);
+    *base = descriptor_base(d);
+    *limit = descriptor_limit(d);
     return true;
-}
-
-static uint64_t with_limit(uint64_t d, uint32_t limit)
-{
-    if (d & DESC_G)
-        limit >>= 12;
-    d &= ~(0xFFFFull | 0xFull << 48);
-    return d | (limit & 0xFFFF) | (uint64_t)(limit >> 16 & 0xF) << 48;
-}
-
-/* Ring compression of one of the guest's descriptors: ring 0 becomes ring
- * 1, and the segment ends below the hypervisor's 64 MiB. System
- * descriptors (TSS, LDT, gates) are not the CPU's business here: absent. */
-static uint64_t compress(uint64_t d)
-{
-    if (!(d & DESC_P) || !(d & DESC_S))
-        return 0;
-    if (!(d & DESC_CODE) && (d & DESC_EXPAND_DOWN))
-        return 0;                        /* expand-down: it would cover the top */
-    if (DESC_DPL(d) == 0)
-        d |= 1ull << 45;
-    uint32_t base = depriv_descriptor_base(d), limit = depriv_descriptor_limit(d);
-    if (base > DEPRIV_SEG_LIMIT)
-        return 0;
-    if ((uint64_t)base + limit > DEPRIV_SEG_LIMIT)
-        d = with_limit(d, DEPRIV_SEG_LIMIT - base);
-    return d | DESC_ACCESSED;            /* the CPU would set it: the page is read-only */
 }
 
 bool depriv_load_gdt(struct vcpu *v)
@@ -98,18 +52,11 @@ bool depriv_load_gdt(struct vcpu *v)
         uint64_t d;
         if (guest_linear_read(v->guest, depriv.gdt_base + 8 * i, &d, 8) != 8)
             return false;
-        depriv.gdt[i] = compress(d);
+        depriv.gdt[i] = descriptor_compress(d, DEPRIV_SEG_LIMIT);
     }
     for (unsigned i = n ? n : 1; i < DEPRIV_GDT_ENTRIES - 1; i++)
         depriv.gdt[i] = 0;
     return true;
-}
-
-/* The VMCS's access-rights format (SDM 25.4.1, table 25-2): the
- * descriptor's access byte, and its AVL, L, D/B and G flags at 15:12. */
-static uint32_t access_rights(uint64_t d)
-{
-    return (uint32_t)((d >> 40) & 0xFF) | (uint32_t)((d >> 52) & 0xF) << 12;
 }
 
 void depriv_load_segment(unsigned selector_field, uint16_t selector)
@@ -117,10 +64,10 @@ void depriv_load_segment(unsigned selector_field, uint16_t selector)
     unsigned n = selector_field - VMCS_GUEST_ES_SELECTOR;   /* see vmcs_setup.c's set_segment */
     uint64_t d = depriv.gdt[selector >> 3];
     vmcs_write(selector_field, selector);
-    vmcs_write(VMCS_GUEST_ES_BASE + n, depriv_descriptor_base(d));
-    vmcs_write(VMCS_GUEST_ES_LIMIT + n, depriv_descriptor_limit(d));
-    vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, (selector >> 3) && (d & DESC_P) ? access_rights(d)
-                                                                               : 0x10000);
+    vmcs_write(VMCS_GUEST_ES_BASE + n, descriptor_base(d));
+    vmcs_write(VMCS_GUEST_ES_LIMIT + n, descriptor_limit(d));
+    bool usable = (selector >> 3) && (d & DESC_P);
+    vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, usable ? descriptor_access_rights(d) : 0x10000);
 }
 
 bool depriv_segment_ok(uint16_t selector, bool code)
@@ -128,17 +75,13 @@ bool depriv_segment_ok(uint16_t selector, bool code)
     unsigned index = selector >> 3;
     if (!index || index >= DEPRIV_GDT_ENTRIES - 1 || (selector & 4))
         return false;
-    uint64_t d = depriv.gdt[index];
-    bool is_code = d & DESC_CODE, writable = (d >> 41) & 1, conforming = (d >> 42) & 1;
-    if (!(d & DESC_P) || !(d & DESC_S) || DESC_DPL(d) != (selector & 3u))
-        return false;
-    return code ? is_code && !conforming : !is_code && writable;
+    return descriptor_fits(depriv.gdt[index], selector & 3u, code);
 }
 
-/* A flat segment of ring 1, as compress() makes the guest's own. */
+/* A flat segment of ring 1, as the guest's own are made. */
 static uint64_t flat(uint64_t access)
 {
-    return compress(0xFFFF | 0xFull << 48 | access << 40 | 0xCull << 52);
+    return descriptor_compress(0xFFFF | 0xFull << 48 | access << 40 | 0xCull << 52, DEPRIV_SEG_LIMIT);
 }
 
 static uint64_t tss_descriptor(void)

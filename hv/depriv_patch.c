@@ -14,6 +14,7 @@
  * instruction unpatched costs nothing but gives a wrong answer.
  */
 #include "depriv.h"
+#include "descriptor.h"
 #include "boot_info.h"
 #include "elf_code.h"
 #include "exit.h"
@@ -199,7 +200,7 @@ static bool emulate_probe(struct vcpu *v, const struct x86_insn *in)
         result = (uint32_t)(d >> 32) & 0x00F0FF00u;
     } else if (in->opcode == 0x03) {            /* LSL: the limit, in bytes */
         pass = visible && (!system || type == 1 || type == 2 || type == 3 || type == 9 || type == 11);
-        result = depriv_descriptor_limit(d);
+        result = descriptor_limit(d);
     } else {                                    /* VERR (/4), VERW (/5) */
         bool readable = !system && (!code || (type & 2)), writable = !system && !code && (type & 2);
         pass = found && !system && (conforming || (dpl >= cpl && dpl >= rpl)) &&

@@ -14,7 +14,7 @@ UNIT_LDLIBS := -lcmocka
 UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
-              x86_decode sensitive
+              x86_decode sensitive descriptor
 UNIT_TEST_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
 
 unit_srcs_fmt := lib/fmt.c
@@ -34,6 +34,7 @@ unit_srcs_x86_decode := hv/x86_decode.c
 UNIT_DATA := $(GUEST_KERNEL) $(GUEST_PROGS) $(BADGUEST_ELF)
 unit_defs_x86_decode := -DX86_DECODE_ELVES='"$(UNIT_DATA)"'
 unit_srcs_sensitive := hv/sensitive.c hv/x86_decode.c lib/elf_code.c
+unit_srcs_descriptor := hv/descriptor.c
 unit_defs_sensitive := $(unit_defs_x86_decode)
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would
