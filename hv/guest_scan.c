@@ -33,17 +33,12 @@ static void scan_section(void *ctx, uint64_t address, const uint8_t *bytes, uint
 {
     (void)physical;
     struct scan_state *s = ctx;
-    struct sensitive_scan scan = { 0 };
-    sensitive_scan_code(bytes, size, (uint32_t)address, &scan, print_found, s);
-    unsigned instructions = 0;
-    for (int k = 0; k < SENSITIVE_KINDS; k++) {
-        instructions += scan.count[k];
-        s->totals.count[k] += scan.count[k];
-    }
-    s->totals.undecodable += scan.undecodable;
+    struct sensitive_scan before = s->totals;
+    sensitive_scan_code(bytes, size, (uint32_t)address, &s->totals, print_found, s);
     printf("hv: scan: code section 0x%08llx-0x%08llx: %u instructions, %u bytes undecodable\n",
-           (unsigned long long)address, (unsigned long long)(address + size), instructions,
-           scan.undecodable);
+           (unsigned long long)address, (unsigned long long)(address + size),
+           sensitive_scan_instructions(&s->totals) - sensitive_scan_instructions(&before),
+           s->totals.undecodable - before.undecodable);
 }
 
 void guest_scan_print(const struct boot_module *kernel)

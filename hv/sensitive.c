@@ -72,3 +72,11 @@ void sensitive_scan_code(const uint8_t *code, size_t len, uint32_t address,
         pos += in.length;
     }
 }
+
+unsigned sensitive_scan_instructions(const struct sensitive_scan *scan)
+{
+    unsigned n = 0;
+    for (int k = 0; k < SENSITIVE_KINDS; k++)
+        n += scan->count[k];
+    return n;
+}

@@ -61,8 +61,11 @@ typedef void (*sensitive_found_fn)(void *ctx, uint32_t address, enum sensitive_k
 
 /* Decode code[0..len), 32-bit code at address `address`, one instruction
  * after another (a linear sweep: right for compiled code, which keeps data
- * out of its code sections), and count every instruction into *scan; call
- * found (if not NULL) for each sensitive one. A byte where no instruction
- * decodes is skipped. */
+ * out of its code sections), and add every instruction to the counts of
+ * *scan (so one scan can sum several sections); call found (if not NULL)
+ * for each sensitive one. A byte where no instruction decodes is skipped. */
 void sensitive_scan_code(const uint8_t *code, size_t len, uint32_t address,
                          struct sensitive_scan *scan, sensitive_found_fn found, void *ctx);
+
+/* How many instructions *scan counted, of every kind. */
+unsigned sensitive_scan_instructions(const struct sensitive_scan *scan);

@@ -86,8 +86,8 @@ static void test_scan_skips_what_does_not_decode(void **state)
 /* ---- against objdump, file by file ---- */
 
 struct census {
-    unsigned count[SENSITIVE_KINDS];
-    unsigned undecodable, sections;
+    struct sensitive_scan scan;           /* every section's, summed */
+    unsigned sections;
 };
 
 static void scan_section(void *ctx, uint64_t address, const uint8_t *bytes, uint64_t size,
@@ -95,11 +95,7 @@ static void scan_section(void *ctx, uint64_t address, const uint8_t *bytes, uint
 {
     (void)physical;
     struct census *c = ctx;
-    struct sensitive_scan scan = { 0 };
-    sensitive_scan_code(bytes, size, (uint32_t)address, &scan, NULL, NULL);
-    for (int k = 0; k < SENSITIVE_KINDS; k++)
-        c->count[k] += scan.count[k];
-    c->undecodable += scan.undecodable;
+    sensitive_scan_code(bytes, size, (uint32_t)address, &c->scan, NULL, NULL);
     c->sections++;
 }
 
@@ -142,8 +138,8 @@ static void compare_file(const char *path, unsigned *files, unsigned totals[SENS
 
     struct census mine = { 0 };
     assert_true(elf_code_sections(file, size, scan_section, &mine) >= 1);
-    if (mine.undecodable)
-        fail_msg("%s: %u bytes of code do not decode", path, mine.undecodable);
+    if (mine.scan.undecodable)
+        fail_msg("%s: %u bytes of code do not decode", path, mine.scan.undecodable);
 
     struct objdump_census theirs = { 0 };
     for (int k = SENSITIVE_NONE + 1; k < SENSITIVE_KINDS; k++)
@@ -155,10 +151,10 @@ static void compare_file(const char *path, unsigned *files, unsigned totals[SENS
     if (!objdump_listing(command, name_one, &theirs))
         fail_msg("%s failed", command);
     for (int k = SENSITIVE_NONE + 1; k < SENSITIVE_KINDS; k++) {
-        if (mine.count[k] != theirs.count[k])
+        if (mine.scan.count[k] != theirs.count[k])
             fail_msg("%s: %s: the scan found %u, objdump names %u", path,
-                     sensitive_kind_name((enum sensitive_kind)k), mine.count[k], theirs.count[k]);
-        totals[k] += mine.count[k];
+                     sensitive_kind_name((enum sensitive_kind)k), mine.scan.count[k], theirs.count[k]);
+        totals[k] += mine.scan.count[k];
         regfree(&theirs.re[k]);
     }
     regfree(&theirs.prefix);
