@@ -13,6 +13,7 @@ include guestos/guestos.mk
 include tools/loader/loader.mk
 include tests/kernels/mbinfo/mbinfo.mk
 include tests/kernels/badguest/badguest.mk
+include tests/kernels/hostile/hostile.mk
 include tests/unit/unit.mk                   # after the kernels: it reads their names
 include grading/grading.mk
 include grading/skeleton.mk

@@ -2,7 +2,7 @@
  * badguest.c: a guest kernel that misbehaves on purpose, one way per run, so
  * that each of the hypervisor's exit handlers is seen at work by a real guest
  * (tests/integration/hv_cases.py). CPU mode: 32-bit protected mode, paging
- * off (so linear = physical), its own GDT (entry.S) and IDT (here).
+ * off (so linear = physical), its own GDT (../common/entry.S) and IDT (here).
  *
  * The Multiboot command line says what to do: do=NAME, one of the actions
  * in the table at the end (cpuid, ioport, msr-allowed, ... poweroff=N). Lines:
@@ -26,15 +26,15 @@
 #include "string.h"
 #include "x86io.h"
 
-void badguest_main(uint32_t magic, const struct multiboot_info *mbi);
+void kernel_main(uint32_t magic, const struct multiboot_info *mbi);
 #include "badguest.h"
-void exception_handler(uint32_t vector, uint32_t error, uint32_t eip);
+void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t cs);
 
 /* ---- Interrupts: the IDT, and what an exception prints ---------------- */
 
 extern const uint32_t exception_stubs[32];   /* entry.S */
 extern char timer_stub[];
-volatile uint32_t timer_ticks;               /* entry.S's timer_stub counts */
+extern volatile uint32_t timer_ticks;        /* entry.S's timer_stub counts */
 
 #define CODE_SEL    0x08
 #define TIMER_VEC   0x20                     /* IRQ 0 after the PIC remap */
@@ -72,8 +72,9 @@ static const char *expect_what;
 #define AT(insn) "movl $1f, expect_eip\n1: " insn "\n"
 
 
-void exception_handler(uint32_t vector, uint32_t error, uint32_t eip)
+void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t cs)
 {
+    (void)cs;
     if (vector == 14)
         printf("badguest: page fault cr2=0x%08x\n", read_cr2());
     if (!expect_what)
@@ -572,7 +573,7 @@ static void print_known(void)
     printf(" (poweroff=N)\n");
 }
 
-void badguest_main(uint32_t magic, const struct multiboot_info *mbi)
+void kernel_main(uint32_t magic, const struct multiboot_info *mbi)
 {
     serial_init();
     for (unsigned v = 0; v < 32; v++)

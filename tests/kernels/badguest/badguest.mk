@@ -7,12 +7,13 @@ BADGUEST_SRC := tests/kernels/badguest
 BADGUEST_OUT := $(BUILD)/tests/badguest
 BADGUEST_ELF := $(BUILD)/tests/badguest.elf
 
-BADGUEST_CFLAGS := $(CFLAGS32) -Ilib -MMD -MP
+KERNELS_COMMON := tests/kernels/common
+BADGUEST_CFLAGS := $(CFLAGS32) -Ilib -I$(KERNELS_COMMON) -MMD -MP
 BADGUEST_LIB_C := fmt.c printf.c serial.c poweroff.c string.c
 BADGUEST_OBJS := $(BADGUEST_OUT)/entry.o $(BADGUEST_OUT)/badguest.o $(BADGUEST_OUT)/fuzz.o $(BADGUEST_OUT)/ptfuzz.o \
                  $(patsubst %.c,$(BADGUEST_OUT)/lib/%.o,$(BADGUEST_LIB_C))
 
-$(BADGUEST_OUT)/entry.o: $(BADGUEST_SRC)/entry.S
+$(BADGUEST_OUT)/entry.o: $(KERNELS_COMMON)/entry.S
 	@mkdir -p $(@D)
 	$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
 
@@ -25,8 +26,8 @@ $(patsubst %.c,$(BADGUEST_OUT)/lib/%.o,$(BADGUEST_LIB_C)): $(BADGUEST_OUT)/lib/%
 	$(CC32) $(BADGUEST_CFLAGS) -c $< -o $@
 
 # LIBGCC32: fmt.c divides 64-bit numbers (the MSR values).
-$(BADGUEST_ELF): $(BADGUEST_OBJS) $(BADGUEST_SRC)/badguest.ld
-	$(LD32) -m elf_i386 -T $(BADGUEST_SRC)/badguest.ld -o $@ $(BADGUEST_OBJS) $(LIBGCC32)
+$(BADGUEST_ELF): $(BADGUEST_OBJS) $(KERNELS_COMMON)/kernel.ld
+	$(LD32) -m elf_i386 -T $(KERNELS_COMMON)/kernel.ld -o $@ $(BADGUEST_OBJS) $(LIBGCC32)
 
 .PHONY: badguest
 badguest: $(BADGUEST_ELF)

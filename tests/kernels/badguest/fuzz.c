@@ -25,10 +25,6 @@
 
 #define FUZZ_COUNT 3000
 
-volatile uint32_t recover_eip;          /* recover.h */
-volatile uint32_t recovered_vector;
-volatile uint32_t recovered_error;
-
 static uint32_t state;
 
 static uint32_t rnd(void) { return xorshift32(&state); }

@@ -1,6 +1,7 @@
 /*
  * entry.S: the Multiboot v1 header, the entry point and the interrupt stubs
- * of the badguest test kernel. CPU mode: 32-bit protected mode, paging off,
+ * of the kit's test kernels (badguest, hostile): each defines kernel_main
+ * and exception_handler. CPU mode: 32-bit protected mode, paging off,
  * as a Multiboot loader leaves it (Multiboot Specification 0.6.96, 3.2).
  *
  * A Multiboot loader promises neither a GDT nor a stack (3.2), so _start
@@ -32,7 +33,7 @@ _start:
     movl    $stack_top, %esp
     pushl   %ebx                    /* physical address of the boot information */
     pushl   %eax                    /* the loader's magic */
-    call    badguest_main
+    call    kernel_main
 2:  cli
     hlt
     jmp     2b
@@ -40,7 +41,7 @@ _start:
 /*
  * Exception stubs: each pushes a dummy error code where the CPU pushes
  * none (SDM vol. 3, 6.13), then its vector, then calls
- * exception_handler(vector, error, eip), which never returns.
+ * exception_handler(vector, error, eip, cs), which never returns.
  */
 .macro EXC vector, has_error
 exc\vector:
@@ -53,11 +54,12 @@ exc\vector:
 
 exception_common:
     /* Stack: vector, error code, eip, cs, eflags. */
-    cmpl    $0, recover_eip         /* do=fuzz (fuzz.c): resume, do not stop */
+    cmpl    $0, recover_eip         /* TRY (recover.h): resume, do not stop */
     jne     recover
-    pushl   8(%esp)                 /* eip */
-    pushl   8(%esp)                 /* error code */
-    pushl   8(%esp)                 /* vector */
+    pushl   12(%esp)                /* cs */
+    pushl   12(%esp)                /* eip */
+    pushl   12(%esp)                /* error code */
+    pushl   12(%esp)                /* vector */
     call    exception_handler
 3:  cli
     hlt
@@ -114,6 +116,12 @@ gdt_pointer:
     .long   gdt
 
     .bss
+    .p2align 2
+    .globl recover_eip, recovered_vector, recovered_error, timer_ticks
+timer_ticks:        .long 0         /* timer_stub counts */
+recover_eip:        .long 0         /* recover.h */
+recovered_vector:   .long 0
+recovered_error:    .long 0
     .p2align 4
     .space  16384
 stack_top:

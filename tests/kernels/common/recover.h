@@ -1,8 +1,8 @@
 /*
- * recover.h: running an instruction that may fault, and going on (fuzz.c,
- * ptfuzz.c). TRY("insn", outputs : inputs : clobbers) stores the address
- * after the instruction in recover_eip; an exception while it is set does
- * not stop badguest: entry.S (exception_common) writes the vector and error
+ * recover.h: running an instruction that may fault, and going on (badguest's
+ * fuzz.c and ptfuzz.c, the hostile kernel). TRY("insn", outputs : inputs :
+ * clobbers) stores the address after the instruction in recover_eip; an exception while it is set does
+ * not stop the kernel: entry.S (exception_common) writes the vector and error
  * code to recovered_vector and recovered_error and resumes there.
  */
 #pragma once

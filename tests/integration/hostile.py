@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""hostile.py: the hostile guest kernel's attacks, each run in every mode it
+applies to, each run classified automatically (make hostile; part of make check).
+
+    tests/integration/hostile.py [-j N] [-k SUBSTRING] [-m MODE ...] [--table FILE]
+
+tests/kernels/hostile is a guest kernel that tries one way out of the guest
+per boot (attack=NAME); `attack=list` names them all with the modes they mean
+something in and what a contained run looks like (tests/kernels/hostile/attack.h).
+Each run ends in one class:
+
+  result TEXT     the guest finished and said what it saw (an architectural
+                  fault it took, or the answer it got): its own power-off, 0
+  stop WHY        the hypervisor stopped the guest with a report
+  poweroff N      the guest powered off with status N and said nothing more
+
+and passes when that class is what the attack expects in that mode. An
+"expect=native" result must equal, exactly, what the same attack saw on the
+bare CPU (the same Bochs model, no hypervisor): the hypervisor gave the
+guest what a CPU gives. Anything else fails, and is named: a hypervisor panic,
+a triple fault of the whole machine, a timeout, an emulator that died, a
+`hostile: BREACH` line (the attack saw itself get out), or a verdict the
+guest forged (a power-off the hypervisor did not report).
+Logs: build/tests/hostile/<attack>.<mode>.log (console) and .runner.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from harness import BUILD, HV, HVRUN
+
+HOSTILE = os.environ.get("HOSTILE_ELF", os.path.join(BUILD, "tests", "hostile.elf"))
+OUT = os.path.join(BUILD, "tests", "hostile")
+TIMEOUT = 30           # every attack ends in a second or two: a hang fails soon
+
+# mode: (Bochs CPU model, the hypervisor's options)
+MODES = {
+    "ept": ("tigerlake", []),
+    "shadow": ("tigerlake", ["mem=shadow"]),
+    "depriv": ("tigerlake", ["cpu=deprivileged", "mem=shadow"]),
+    "patch": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "patch=1"]),
+    "icelake": ("corei7_icelake_u", []),   # a CPU model without CET (VMX_BASIC bit 56 clear)
+}
+
+# The runner's exit statuses (tools/runner/outcome.py) that are never containment.
+RUNNER_FAILURES = {2: "usage or set-up error", 3: "panic", 4: "triple fault of the whole machine",
+                   5: "timeout", 6: "the emulator stopped without a power-off"}
+
+LIST_RE = re.compile(r"^hostile: attack (\S+) modes=(.+?) expect=(.+?) \| (.*)$", re.M)
+
+
+class Attack:
+    def __init__(self, name, modes, expect, what):
+        self.name, self.what = name, what
+        self.modes = list(MODES) if modes.strip() == "all" else modes.split()
+        unknown = [m for m in self.modes if m not in MODES]
+        if unknown:
+            raise ValueError("attack %s: unknown mode(s) %s" % (name, " ".join(unknown)))
+        self.expects = parse_expect(expect)
+
+    def expect(self, mode):
+        """(kind, argument) this attack expects in mode."""
+        for modes, kind, arg in self.expects:
+            if modes and mode in modes:
+                return kind, arg
+        for modes, kind, arg in self.expects:
+            if modes is None:
+                return kind, arg
+        raise ValueError("attack %s says nothing for mode %s" % (self.name, mode))
+
+
+def parse_expect(text):
+    """'native; depriv patch: stop task switch' -> [(None, native, ''), ({depriv, patch}, stop, ...)]"""
+    out = []
+    for item in text.split(";"):
+        item = item.strip()
+        modes = None
+        m = re.match(r"^([a-z ]+):\s*(.*)$", item)
+        if m and all(w in MODES for w in m.group(1).split()):
+            modes, item = set(m.group(1).split()), m.group(2)
+        kind, _, arg = item.partition(" ")
+        if kind not in ("native", "result", "stop", "poweroff"):
+            raise ValueError("unknown expectation %r" % item)
+        out.append((modes, kind, arg.strip()))
+    return out
+
+
+def run(kernel_args, cpu, hv_args, log, timeout=TIMEOUT):
+    """One boot: the hostile kernel under the hypervisor (hv_args is a list)
+    or natively (hv_args None). Returns (runner status, console, runner text)."""
+    if hv_args is None:
+        argv = [HOSTILE, "--"] + kernel_args
+    else:
+        argv = ["--module", " ".join([HOSTILE] + kernel_args), HV, "--"] + hv_args
+    argv = [HVRUN, "--quiet", "--emu", "bochs", "--cpu", cpu, "--log", log, "--timeout", str(timeout)] + argv
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=timeout + 120)
+    console = open(log, errors="replace").read() if os.path.exists(log) else ""
+    with open(log[:-4] + ".runner", "w") as f:
+        f.write(" ".join(argv) + "\n" + p.stdout)
+    return p.returncode, console, p.stdout
+
+
+def classify(status, console, under_hv):
+    """(class, detail) of one run, or ("failure", why)."""
+    breach = re.search(r"^hostile: BREACH (.*)$", console, re.M)
+    if breach:
+        return "failure", "BREACH: " + breach.group(1)
+    if status in RUNNER_FAILURES:
+        panic = re.search(r"^PANIC .*$", console, re.M)
+        return "failure", RUNNER_FAILURES[status] + (": " + panic.group(0) if panic and status == 3 else "")
+    result = re.findall(r"^hostile: result (.*)$", console, re.M)
+    if not under_hv:
+        return ("result", result[-1]) if result else ("failure", "no result line natively")
+    stopped = re.findall(r"^hv: guest stopped: (.*)$", console, re.M)
+    if not stopped:
+        return "failure", "the hypervisor did not report how the guest ended"
+    why = stopped[-1]
+    powered = re.match(r"^it powered off with status (\d+)$", why)
+    if not powered:
+        return "stop", why
+    if result and powered.group(1) == "0":
+        return "result", result[-1]
+    return "poweroff", powered.group(1)
+
+
+def judge(attack, mode, got, native_result):
+    """None when the run is what attack expects in mode, else why not."""
+    cls, detail = got
+    if cls == "failure":
+        return detail
+    kind, arg = attack.expect(mode)
+    if kind == "native":
+        if native_result is None:
+            return "no native result to compare with"
+        if (cls, detail) != ("result", native_result):
+            return "the bare CPU gives 'result %s'; under the hypervisor: %s %s" % (native_result, cls, detail)
+    elif kind == "result" and (cls, detail) != ("result", arg):
+        return "expected 'result %s', got: %s %s" % (arg, cls, detail)
+    elif kind == "stop" and not (cls == "stop" and re.search(arg, detail)):
+        return "expected the hypervisor to stop the guest (/%s/), got: %s %s" % (arg, cls, detail)
+    elif kind == "poweroff" and (cls, detail) != ("poweroff", arg) and not (cls == "result" and arg == "0"):
+        return "expected the guest's own power-off %s, got: %s %s" % (arg, cls, detail)
+    return None
+
+
+def list_attacks():
+    os.makedirs(OUT, exist_ok=True)
+    status, console, runner = run(["attack=list"], "tigerlake", None, os.path.join(OUT, "list.log"))
+    attacks = [Attack(*m) for m in LIST_RE.findall(console)]
+    if status != 0 or not attacks:
+        sys.exit("hostile: attack=list failed (status %d): %s" % (status, runner.strip()[-300:]))
+    return attacks
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-j", type=int, default=os.cpu_count() or 2, help="parallel runs (default: cores)")
+    ap.add_argument("-k", default="", help="only the attacks whose name contains this")
+    ap.add_argument("-m", action="append", choices=sorted(MODES), help="only these modes")
+    ap.add_argument("--table", help="also write the classification as a Markdown table to FILE")
+    a = ap.parse_args()
+
+    attacks = [t for t in list_attacks() if a.k in t.name]
+    modes = a.m or list(MODES)
+    runs = [(t, m) for t in attacks for m in t.modes if m in modes]
+    # The bare CPU's answers, where an attack asks to be compared with them.
+    natives = sorted({(t.name, MODES[m][0]) for t, m in runs if t.expect(m)[0] == "native"})
+
+    def native(key):
+        name, cpu = key
+        status, console, _ = run(["attack=" + name], cpu, None, os.path.join(OUT, "%s.native-%s.log" % key))
+        cls, detail = classify(status, console, False)
+        return key, detail if cls == "result" else None
+
+    def one(tm):
+        t, m = tm
+        cpu, hv_args = MODES[m]
+        status, console, _ = run(["attack=" + t.name], cpu, hv_args, os.path.join(OUT, "%s.%s.log" % (t.name, m)))
+        return classify(status, console, True)
+
+    with ThreadPoolExecutor(max_workers=a.j) as pool:
+        native_results = dict(pool.map(native, natives))
+        results = list(pool.map(one, runs))
+
+    passed = failed = 0
+    rows = {}
+    for (t, m), got in zip(runs, results):
+        why = judge(t, m, got, native_results.get((t.name, MODES[m][0])))
+        label = "%s %s" % got if got[0] != "failure" else "FAILURE"
+        rows.setdefault(t.name, {})[m] = ("ok " if not why else "FAIL ") + got[0]
+        if why:
+            failed += 1
+            print("FAIL hostile %s [%s]: %s\n     log: %s" % (t.name, m, why, os.path.join(OUT, "%s.%s.log" % (t.name, m))),
+                  flush=True)
+        else:
+            passed += 1
+            print("ok   hostile %s [%s]: %s" % (t.name, m, label), flush=True)
+    if a.table:
+        with open(a.table, "w") as f:
+            f.write("| attack | " + " | ".join(modes) + " |\n|---|" + "---|" * len(modes) + "\n")
+            for t in attacks:
+                f.write("| %s | %s |\n" % (t.name, " | ".join(rows.get(t.name, {}).get(m, "-") for m in modes)))
+    print("hostile: %d passed, %d failed (%d attacks, %d runs, %d native)" % (
+        passed, failed, len(attacks), len(runs), len(natives)))
+    return 1 if failed or not runs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+/* cpu.h: the CPU as the kit's 32-bit test kernels reach it at ring 0
+ * (SDM vol. 3, 2.5 control registers, 4.3 32-bit paging). */
+#pragma once
+#include <stdint.h>
+
+/* Page-directory and page-table entries (SDM 4.3, tables 4-4 to 4-6). */
+#define PG_P      0x001u
+#define PG_W      0x002u
+#define PG_U      0x004u
+#define PG_A      0x020u
+#define PG_D      0x040u
+#define PG_PS     0x080u
+#define PG_G      0x100u
+
+#define CR0_NE    (1u << 5)
+#define CR0_WP    (1u << 16)
+#define CR0_PG    0x80000000u
+#define CR4_PSE   (1u << 4)
+#define CR4_PGE   (1u << 7)
+#define CR4_VMXE  (1u << 13)
+
+static inline uint32_t read_cr0(void) { uint32_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline uint32_t read_cr2(void) { uint32_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint32_t read_cr4(void) { uint32_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint32_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline void write_cr4(uint32_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static inline void invlpg(uint32_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }

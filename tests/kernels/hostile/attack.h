@@ -1,0 +1,96 @@
+/*
+ * attack.h: how the hostile kernel's attacks are written (README.md here
+ * explains the suite). One attack is one function that tries one way out of
+ * the guest; the kernel runs exactly one per boot (attack=NAME) and ends
+ * the run in one of three ways:
+ *   - result("...")         prints "hostile: result ..." and powers off 0:
+ *                           what the guest saw, compared with the bare CPU's
+ *                           answer where the attack says "native";
+ *   - an exception          the kernel prints "hostile: result exception V
+ *                           error=0x.. cpl=N at=..." and powers off 0
+ *                           (at=expected when it hit the instruction
+ *                           EXPECT_AT marked: a fault, as a CPU gives it);
+ *   - breach("...")         the attack saw itself get past the hypervisor:
+ *                           "hostile: BREACH ..." and power-off 1.
+ * or the hypervisor stops the guest ("hv: guest stopped: ...").
+ *
+ *   ATTACK(sysenter_ring0, "msr-sysenter-ring0", "all", "native",
+ *          "SYSENTER to a code segment of the guest's choosing") { ... }
+ *
+ * modes: "all" or a list of ept shadow depriv patch icelake (where the
+ * attack means something). expect, read by tests/integration/hostile.py:
+ *   native          the result line is the bare CPU's, exactly
+ *   stop REGEX      the hypervisor stops the guest, with a reason that
+ *                   matches REGEX
+ *   result TEXT     the attack checks itself and prints "result TEXT"
+ *   poweroff N      the guest's own power-off with status N is what counts
+ * Several, each for some modes: "native; depriv patch: stop task switch".
+ */
+#pragma once
+#include <stdint.h>
+#include "cpu.h"
+#include "recover.h"
+
+struct attack {
+    const char *name;    /* attack=NAME */
+    const char *modes;   /* where it runs */
+    const char *expect;  /* how tests/integration/hostile.py judges it */
+    const char *what;    /* one line: what it tries */
+    void (*run)(void);
+};
+
+/* Registers one attack: the linker gathers them in .attacks (kernel.ld),
+ * sorted by the function's name, so each file adds its own and no table
+ * needs editing. */
+#define ATTACK(fn, name_, modes_, expect_, what_)                                   \
+    static void fn(void);                                                           \
+    static const struct attack attack_##fn                                          \
+        __attribute__((used, section(".attacks." #fn), aligned(4))) =               \
+        { name_, modes_, expect_, what_, fn };                                      \
+    static void fn(void)
+
+_Noreturn void result(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void breach(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The instruction expected to fault next: EXPECT_AT("insn") stores its
+ * address in expect_eip just before running it, so the exception line says
+ * at=expected (a hypervisor that advanced EIP before injecting shows). */
+extern uint32_t expect_eip;
+#define EXPECT_AT(insn) "movl $1f, expect_eip\n1: " insn "\n"
+
+/* ---- The machine the attacks start from (main.c, user.c) --------------- *
+ * GDT: 0x08 kernel code, 0x10 kernel data (DPL 0, flat), 0x18 user code,
+ * 0x20 user data (DPL 3, flat), 0x28 the TSS (ESP0 = a kernel stack),
+ * 0x30-0x78 free for the attacks (gdt_set). IDT: the 32 exceptions, and
+ * vector 0x81 (DPL 3) back from ring 3. Paging off until paging_on(). */
+#define KCODE 0x08
+#define KDATA 0x10
+#define UCODE 0x1B
+#define UDATA 0x23
+#define TSS_SEL 0x28
+#define GDT_FREE 6         /* the first free index */
+#define GDT_ENTRIES 16
+
+extern uint64_t gdt[GDT_ENTRIES];
+extern uint32_t tss[26];   /* 104 bytes: ESP0 at 4, SS0 at 8 */
+void gdt_set(unsigned index, uint64_t descriptor);
+/* A segment descriptor: base, limit (in bytes, or pages with G), the access
+ * byte (P, DPL, S, type) and the flags nibble (G, D/B), SDM 3.4.5. */
+uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
+void set_gate(unsigned vector, uint32_t handler, uint16_t selector, uint8_t type_attr);
+
+/* Runs fn at ring 3 (CS 0x1B, DS/ES/SS 0x23, its own stack, IF as the
+ * kernel's) and returns when fn returns or an exception is recovered.
+ * An exception in ring 3 outside TRY ends the run as above, cpl=3. */
+void run_user(void (*fn)(void));
+
+/* Identity-maps the first 4 MiB with 4 KiB pages (user-accessible where
+ * user is true) and turns paging on; page_dir and the low table are the
+ * attacks' to change afterwards. */
+extern uint32_t page_dir[1024];
+extern uint32_t low_pt[1024];
+void paging_on(int user);
+
+/* Port I/O, and a line on the console as the guest's own. */
+#include "x86io.h"
+#include "printf.h"

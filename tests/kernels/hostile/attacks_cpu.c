@@ -1,0 +1,98 @@
+/*
+ * attacks_cpu.c: control registers, VMX and other privileged instructions a
+ * guest kernel may run. Each gets what a CPU without VMX would give, or the
+ * hypervisor stops the guest with a report.
+ */
+#include "attack.h"
+
+ATTACK(cr4_vmxe, "cr4-vmxe", "all", "result exception 13 error=0x0 cpl=0 at=expected",
+       "MOV CR4 with VMXE: nested VMX is not offered")
+{
+    __asm__ volatile(EXPECT_AT("mov %0, %%cr4") : : "r"(read_cr4() | CR4_VMXE) : "memory");
+}
+
+ATTACK(cr4_smxe, "cr4-smxe", "all", "result exception 13 error=0x0 cpl=0 at=expected",
+       "MOV CR4 with SMXE: SMX (GETSEC) is hidden")
+{
+    __asm__ volatile(EXPECT_AT("mov %0, %%cr4") : : "r"(read_cr4() | 1u << 14) : "memory");
+}
+
+ATTACK(cr0_pg_no_pe, "cr0-pg-without-pe", "all", "native",
+       "MOV CR0 with PG set and PE clear: VM entry would fail")
+{
+    __asm__ volatile(EXPECT_AT("mov %0, %%cr0") : : "r"((read_cr0() | CR0_PG) & ~1u) : "memory");
+}
+
+ATTACK(cr0_nw_no_cd, "cr0-nw-without-cd", "all", "native",
+       "MOV CR0 with NW set and CD clear")
+{
+    __asm__ volatile(EXPECT_AT("mov %0, %%cr0") : : "r"((read_cr0() | 1u << 29) & ~(1u << 30))
+                     : "memory");
+}
+
+ATTACK(vmxon, "vmx-vmxon", "all", "native", "VMXON: VMX instructions are undefined to the guest")
+{
+    static uint64_t region;
+    __asm__ volatile(EXPECT_AT("vmxon %0") : : "m"(region) : "memory");
+}
+
+ATTACK(vmcall, "vmx-vmcall", "all", "native", "VMCALL: no hypercall interface (yet)")
+{
+    __asm__ volatile(EXPECT_AT("vmcall") : : : "memory");
+}
+
+ATTACK(vmptrld, "vmx-vmptrld", "all", "native", "VMPTRLD of a guest page")
+{
+    static uint64_t vmcs = 0x1000;
+    __asm__ volatile(EXPECT_AT("vmptrld %0") : : "m"(vmcs) : "memory");
+}
+
+ATTACK(xsetbv, "xsetbv", "all", "native", "XSETBV: XSAVE is hidden, so #UD")
+{
+    __asm__ volatile(EXPECT_AT("xsetbv") : : "a"(7), "d"(0), "c"(0) : "memory");
+}
+
+ATTACK(getsec, "getsec", "all", "native", "GETSEC: SMX is hidden, so #UD")
+{
+    __asm__ volatile(EXPECT_AT("getsec") : : "a"(0) : "memory");
+}
+
+ATTACK(invd, "invd", "all", "native", "INVD: done as WBINVD, the guest cannot drop dirty lines")
+{
+    __asm__ volatile("invd" : : : "memory");
+}
+
+ATTACK(hlt_cli, "hlt-with-interrupts-off", "all", "stop halted with interrupts off",
+       "CLI; HLT: a guest that can never wake")
+{
+    __asm__ volatile("cli; hlt" : : : "memory");
+}
+
+ATTACK(triple_fault, "triple-fault", "all",
+       "stop triple fault; depriv patch: stop the guest's IDT does not hold its gate",
+       "an empty IDT, then INT3: #GP, #DF, shutdown")
+{
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p = { 0, 0 };
+    __asm__ volatile("lidt %0; int3" : : "m"(p) : "memory");
+}
+
+ATTACK(task_switch, "task-switch-jmp", "all",
+       "stop task switch; depriv patch: stop faults at ring 1 .* does not emulate it",
+       "a far JMP to a TSS: hardware task switches are not emulated")
+{
+    static uint32_t other[26];
+    gdt_set(GDT_FREE, seg_desc((uint32_t)other, sizeof(other) - 1, 0x89, 0));
+    __asm__ volatile("ljmp $0x30, $0" : : : "memory");
+}
+
+ATTACK(cpuid_sweep, "cpuid-sweep", "all", "result completed",
+       "CPUID of every leaf 0-0x1f, 0x40000000-0x4000001f, 0x80000000-0x8000001f")
+{
+    static const uint32_t bases[] = { 0, 0x40000000, 0x80000000 };
+    for (unsigned b = 0; b < 3; b++)
+        for (uint32_t leaf = bases[b]; leaf < bases[b] + 0x20; leaf++)
+            for (uint32_t sub = 0; sub < 3; sub++) {
+                uint32_t a, bx, c, d;
+                __asm__ volatile("cpuid" : "=a"(a), "=b"(bx), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
+            }
+}
