@@ -49,6 +49,8 @@ help:
 	@echo "  make gdb-guest    the same, gdb debugging the guest kernel (breakpoints, stepi, VM exits)"
 	@echo "  make bochs-debug  Bochs's internal debugger, hv.elf's symbols loaded, a stop at every VM exit"
 	@echo "  make check        every test: unit, tools, boot routes, runner, hypervisor, labs, grader"
+	@echo "  make hostile      the hostile guest kernel's attacks in every mode, each run classified"
+	@echo "                    (ATTACK=substring, MODE=ept|shadow|depriv|patch|icelake; hv/containment.md)"
 	@echo "  make bench        benchmarks; figures to the terminal and to RESULTS (JSON)"
 	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n): a table"
 	@echo "                    ending in Score: X/Y, Gradescope RESULTS (JSON) and JUNIT (XML)"
@@ -95,7 +97,7 @@ run-native: deps-run all
 
 .PHONY: check
 check: deps-check all
-	@$(MAKE) --no-print-directory $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(BADGUEST_ELF)
+	@$(MAKE) --no-print-directory $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(BADGUEST_ELF) $(HOSTILE_ELF)
 	@$(PYTHON) tests/run_checks.py
 
 RESULTS ?= $(BUILD)/bench/results.json

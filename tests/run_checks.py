@@ -17,6 +17,8 @@ SUITES = [
     ("unit", ["make", "--no-print-directory", "unit-check"], "plain"),
     ("tools", [PY, "-m", "unittest", "discover", "-s", "tests/tools", "-p", "test_*.py"], "unittest"),
     ("integration", [PY, "tests/integration/boot_tests.py"], "plain"),
+    # The hostile guest kernel: every attack in every mode, classified.
+    ("hostile", [PY, "tests/integration/hostile.py"], "plain"),
     ("grading", [PY, "-m", "unittest", "discover", "-s", "tests/grading", "-p", "test_*.py"], "unittest"),
     # Every lab's skeleton builds, passes the earlier labs, fails its own tests.
     ("labs", [PY, "grading/check_labs.py"], "plain"),

@@ -1,0 +1,130 @@
+/*
+ * attacks_events.c: interrupts and exceptions around VM exits. An exit can
+ * come in the shadow of STI or MOV SS, with the guest's TF set, or just as a
+ * timer interrupt is due; the hypervisor must resume the guest as the CPU
+ * would have gone on (SDM vol. 3, 25.4.2 interruptibility state; 27.3.1.5
+ * the checks on it), and never build a guest state that VM entry refuses.
+ */
+#include "attack.h"
+
+extern char timer_stub[];                       /* ../common/entry.S */
+extern volatile uint32_t timer_ticks;
+
+#define TIMER_VEC 0x20
+#define PIT_HZ 1193182
+
+/* The 8259s remapped to 0x20/0x28 with only IRQ 0 open, and the 8254's
+ * channel 0 at hz (the standard initialisation: ICW1 edge + ICW4, ICW2, ICW3
+ * cascade, ICW4 8086 mode). */
+static void timer_on(unsigned hz)
+{
+    set_gate(TIMER_VEC, (uint32_t)timer_stub, KCODE, 0x8E);
+    outb(0x20, 0x11); outb(0xA0, 0x11);
+    outb(0x21, 0x20); outb(0xA1, 0x28);
+    outb(0x21, 0x04); outb(0xA1, 0x02);
+    outb(0x21, 0x01); outb(0xA1, 0x01);
+    outb(0x21, 0xFE); outb(0xA1, 0xFF);
+    uint16_t divisor = (uint16_t)(PIT_HZ / hz);
+    outb(0x43, 0x34);
+    outb(0x40, divisor & 0xFF);
+    outb(0x40, divisor >> 8);
+}
+
+static void timer_off(void)
+{
+    __asm__ volatile("cli");
+    outb(0x21, 0xFF);
+}
+
+/* Waits for n ticks with an instruction that exits right after an
+ * interrupt shadow (the one-instruction window STI or MOV SS opens). */
+#define WAIT_TICKS(n, shadow_insn)                                         \
+    do {                                                                   \
+        timer_on(1000);                                                    \
+        while (timer_ticks < (n))                                          \
+            __asm__ volatile(shadow_insn : : : "eax", "ebx", "ecx", "edx", "memory"); \
+        timer_off();                                                       \
+    } while (0)
+
+ATTACK(sti_hlt, "event-sti-hlt", "all", "native",
+       "STI; HLT: the exit for HLT comes in STI's shadow")
+{
+    WAIT_TICKS(3, "sti; hlt; cli");
+    result("woke %u times", (unsigned)timer_ticks);
+}
+
+ATTACK(mov_ss_hlt, "event-mov-ss-hlt", "all", "native",
+       "MOV SS; HLT with interrupts on: the exit for HLT comes in MOV SS's shadow")
+{
+    WAIT_TICKS(3, "sti; movl %%ss, %%eax; movl %%eax, %%ss; hlt; cli");
+    result("woke %u times", (unsigned)timer_ticks);
+}
+
+ATTACK(sti_cpuid, "event-sti-cpuid", "all", "native",
+       "STI; CPUID in a loop while the timer runs: CPUID exits in STI's shadow")
+{
+    WAIT_TICKS(3, "xorl %%eax, %%eax; sti; cpuid; cli");
+    result("%u ticks", (unsigned)timer_ticks);
+}
+
+ATTACK(mov_ss_refused, "event-mov-ss-refused-msr", "all",
+       "result exception 13 error=0x0 cpl=0 at=expected",
+       "MOV SS; RDMSR of a refused MSR: #GP injected in MOV SS's shadow")
+{
+    __asm__ volatile("movl %%ss, %%eax\n\tmovl %%eax, %%ss\n\t" EXPECT_AT("rdmsr")
+                     : : "c"(0xC0000082) : "eax", "edx", "memory");
+}
+
+ATTACK(mov_ss_io, "event-mov-ss-out", "all", "native",
+       "MOV SS; OUT to a port with no device, while the timer runs")
+{
+    WAIT_TICKS(3, "sti; movl %%ss, %%eax; movl %%eax, %%ss; outb %%al, $0x80; cli");
+    result("%u ticks", (unsigned)timer_ticks);
+}
+
+/* TF set over an instruction that exits: the #DB comes after it, with the
+ * right EIP (SDM 17.3.1.4: a single-step trap after the instruction). */
+uint32_t db_count, db_eip;   /* single_step_stub's (global: asm uses them) */
+void single_step_stub(void);
+__asm__(".globl single_step_stub\n"
+        "single_step_stub:\n"
+        "    incl db_count\n"
+        "    pushl %eax\n"
+        "    movl 4(%esp), %eax\n    movl %eax, db_eip\n"
+        "    andl $~0x100, 12(%esp)\n"           /* TF off in the frame: once is enough */
+        "    popl %eax\n"
+        "    iret\n");
+
+ATTACK(tf_cpuid, "event-tf-over-cpuid", "all", "native",
+       "TF set over CPUID (which exits): one #DB, after the CPUID")
+{
+    set_gate(1, (uint32_t)single_step_stub, KCODE, 0x8E);
+    uint32_t after;
+    __asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\t"
+                     "cpuid\n"
+                     "1: movl $1b, %0\n"
+                     : "=r"(after) : "a"(0) : "ebx", "ecx", "edx", "memory", "cc");
+    result("%u #DB, at the instruction after CPUID: %s", (unsigned)db_count,
+           db_eip == after ? "yes" : "no");
+}
+
+ATTACK(tf_rdmsr_refused, "event-tf-over-refused-msr", "all",
+       "result exception 13 error=0x0 cpl=0 at=expected",
+       "TF set over a refused RDMSR: the #GP comes first, the single step never")
+{
+    set_gate(1, (uint32_t)single_step_stub, KCODE, 0x8E);
+    __asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\t"
+                     EXPECT_AT("rdmsr") : : "c"(0xC0000082) : "eax", "edx", "memory", "cc");
+}
+
+ATTACK(fast_timer, "event-timer-10khz", "all", "native",
+       "the PIT at 10 kHz: the guest must still make progress between ticks")
+{
+    timer_on(10000);
+    volatile uint32_t work = 0;
+    __asm__ volatile("sti");
+    while (work < 2000)
+        work++;
+    timer_off();
+    result("counted to %u with the timer on", (unsigned)work);
+}
