@@ -26,3 +26,63 @@ ATTACK(pte_beyond_ram, "memory-pte-beyond-ram", "all", "stop (EPT violation|outs
     invlpg(0x3FF000);
     result("read 0x%08x", *(volatile uint32_t *)0x3FF000);
 }
+
+/* Paging structures themselves outside guest RAM. */
+ATTACK(cr3_beyond_ram, "memory-cr3-beyond-ram", "all", "stop (EPT violation|outside its \\d+ MiB of RAM)",
+       "CR3 pointing at a page directory above guest RAM, then paging on")
+{
+    __asm__ volatile("mov %0, %%cr3" : : "r"(FAR_AWAY) : "memory");
+    write_cr0(read_cr0() | CR0_PG);
+    result("paging on with CR3 at 0x%08x", FAR_AWAY);
+}
+
+ATTACK(pde_large_beyond_ram, "memory-4m-page-beyond-ram", "all",
+       "stop (EPT violation|outside its \\d+ MiB of RAM)",
+       "a 4 MiB page (PDE.PS) whose frame is far above guest RAM")
+{
+    write_cr4(read_cr4() | CR4_PSE);
+    paging_on(0);
+    page_dir[1] = FAR_AWAY | PG_P | PG_W | PG_PS;
+    invlpg(0x400000);
+    result("read 0x%08x", *(volatile uint32_t *)0x400000);
+}
+
+/* The last guest-physical page below 4 GiB, through a 4 KiB PTE. */
+ATTACK(pte_top_of_4g, "memory-pte-top-of-4g", "all", "stop (EPT violation|outside its \\d+ MiB of RAM)",
+       "a PTE that maps guest-physical 0xfffff000 (the reset vector's page)")
+{
+    paging_on(0);
+    low_pt[1023] = 0xFFFFF000u | PG_P | PG_W;
+    invlpg(0x3FF000);
+    *(volatile uint32_t *)0x3FF000 = 0;
+}
+
+/* Descriptor tables outside guest RAM: the CPU reads them on the next
+ * segment load or event. */
+ATTACK(gdt_beyond_ram, "memory-gdt-beyond-ram", "all",
+       "stop (EPT violation|outside its \\d+ MiB of RAM); depriv patch: stop its GDT at 0xf0000000 .* cannot be read",
+       "LGDT of a table above guest RAM, then a segment load")
+{
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p = { 0xFFFF, FAR_AWAY };
+    __asm__ volatile("lgdt %0\n\tmovl $0x10, %%eax\n\tmovl %%eax, %%ds" : : "m"(p) : "eax", "memory");
+    result("loaded DS from a GDT at 0x%08x", FAR_AWAY);
+}
+
+ATTACK(idt_beyond_ram, "memory-idt-beyond-ram", "all",
+       "stop (EPT violation|outside its \\d+ MiB of RAM); depriv patch: stop the guest's IDT does not hold its gate",
+       "LIDT of a table above guest RAM, then INT3")
+{
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p = { 0x7FF, FAR_AWAY };
+    __asm__ volatile("lidt %0\n\tint3" : : "m"(p) : "memory");
+    result("INT3 through an IDT at 0x%08x came back", FAR_AWAY);
+}
+
+/* The TSS's ESP0 above guest RAM: the stack switch of an event from
+ * ring 3 writes there. */
+ATTACK(esp0_beyond_ram, "memory-esp0-beyond-ram", "all",
+       "stop (EPT violation|outside its \\d+ MiB of RAM); depriv patch: stop the guest's kernel stack is not mapped",
+       "ESP0 above guest RAM, then an exception at ring 3")
+{
+    tss[1] = FAR_AWAY + 0x1000;
+    run_user(0);     /* calling address 0 at ring 3: #PF or #GP, delivered on ESP0's stack */
+}
