@@ -96,3 +96,62 @@ ATTACK(cpuid_sweep, "cpuid-sweep", "all", "result completed",
                 __asm__ volatile("cpuid" : "=a"(a), "=b"(bx), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
             }
 }
+
+/* DR7.GD: the next MOV to or from a debug register is a #DB with DR6.BD
+ * set, before the move happens (SDM 17.2.4). */
+uint32_t gd_dr6;   /* gd_stub's (global: asm uses it) */
+void gd_stub(void);
+__asm__(".globl gd_stub\n"
+        "gd_stub:\n"
+        "    pushl %eax\n"
+        "    movl %dr6, %eax\n"                 /* GD is clear now: the CPU cleared it for the handler */
+        "    movl %eax, gd_dr6\n"
+        "    popl %eax\n"
+        "    movl $1f, (%esp)\n"                /* resume after the faulting MOV */
+        "    iret\n"
+        "1:  ret\n");
+ATTACK(dr7_gd, "cpu-dr7-general-detect", "all", "native",
+       "DR7.GD set, then MOV DR0: a #DB with DR6.BD, and DR0 unchanged")
+{
+    set_gate(1, (uint32_t)gd_stub, KCODE, 0x8E);
+    uint32_t dr0;
+    __asm__ volatile("movl %0, %%dr7" : : "r"(1u << 13) : "memory");
+    __asm__ volatile("call 1f\n\tjmp 2f\n1: movl %0, %%dr0\n\tret\n2:" : : "r"(0x1234u) : "memory");
+    __asm__ volatile("movl %%dr0, %0" : "=r"(dr0));
+    result("DR6.BD=%u, DR0=0x%x", (gd_dr6 >> 13) & 1, dr0);
+}
+
+ATTACK(lock_mov_cr0, "cpu-lock-mov-cr0", "all", "native",
+       "LOCK MOV CR0 (AMD's CR8 encoding): #UD on Intel, never an emulated CR write")
+{
+    __asm__ volatile(EXPECT_AT(".byte 0xf0, 0x0f, 0x22, 0xc0") : : "a"(read_cr0()) : "memory");
+}
+
+ATTACK(lmsw_zero, "cpu-lmsw-zero", "all", "native", "LMSW 0: it cannot clear PE, the CPU keeps it")
+{
+    __asm__ volatile("lmsw %w0" : : "r"(0) : "memory");
+    result("CR0.PE=%u", read_cr0() & 1);
+}
+
+ATTACK(clts, "cpu-clts", "all", "native", "CLTS, then read CR0.TS")
+{
+    write_cr0(read_cr0() | 1u << 3);
+    __asm__ volatile("clts" : : : "memory");
+    result("CR0.TS=%u", (read_cr0() >> 3) & 1);
+}
+
+/* PAE paging (CR4.PAE with CR0.PG): three levels the shadow tables do not
+ * have. Natively and with EPT the guest gets PAE. */
+ATTACK(pae, "cpu-pae-paging", "all", "native; shadow depriv patch: stop PAE",
+       "PAE paging, which shadow paging (2-level tables) does not shadow")
+{
+    static uint64_t pdpt[4] __attribute__((aligned(32)));
+    static uint64_t pd[512] __attribute__((aligned(4096)));
+    for (unsigned i = 0; i < 512; i++)
+        pd[i] = (uint64_t)i << 21 | PG_P | PG_W | PG_PS;     /* 2 MiB pages: the first GiB 1:1 */
+    pdpt[0] = (uint32_t)pd | PG_P;
+    write_cr4(read_cr4() | 1u << 5);
+    __asm__ volatile("mov %0, %%cr3" : : "r"(pdpt) : "memory");
+    write_cr0(read_cr0() | CR0_PG);
+    result("PAE paging on, read 0x%08x", *(volatile uint32_t *)0x100000);
+}

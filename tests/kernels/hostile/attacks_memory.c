@@ -86,3 +86,11 @@ ATTACK(esp0_beyond_ram, "memory-esp0-beyond-ram", "all",
     tss[1] = FAR_AWAY + 0x1000;
     run_user(0);     /* calling address 0 at ring 3: #PF or #GP, delivered on ESP0's stack */
 }
+
+ATTACK(cr3_low_bits, "memory-cr3-low-bits", "all", "native",
+       "CR3 with its ignored low bits and PWT/PCD set: the directory is still the same")
+{
+    paging_on(0);
+    __asm__ volatile("mov %0, %%cr3" : : "r"((uint32_t)page_dir | 0xFFF) : "memory");
+    result("read 0x%08x through it", *(volatile uint32_t *)0x100000);
+}
