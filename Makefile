@@ -14,6 +14,7 @@ include tools/loader/loader.mk
 include tests/kernels/mbinfo/mbinfo.mk
 include tests/kernels/badguest/badguest.mk
 include tests/unit/unit.mk                   # after the kernels: it reads their names
+include tests/fuzz/fuzz.mk                   # after unit.mk: it reads its source lists
 include grading/grading.mk
 include grading/skeleton.mk
 include handouts/handouts.mk
