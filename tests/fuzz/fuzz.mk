@@ -20,7 +20,8 @@ FUZZ_CFLAGS := -std=gnu11 $(WARN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 FUZZ_RUNS ?= 1000000
 FUZZ_CHECK_RUNS ?= 20000
 
-FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check
+FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
+                guest_paging descriptor
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 # The formatter prints the parsers' messages. The options target fuzzes it
@@ -36,11 +37,14 @@ fuzz_srcs_boot_info := hv/boot_info.c $(FUZZ_FMT)
 fuzz_srcs_gdb_packet := $(unit_srcs_gdb_packet)
 fuzz_srcs_options := hv/options.c lib/fmt.c
 fuzz_srcs_entry_check := $(unit_srcs_entry_check) $(FUZZ_FMT)
+fuzz_srcs_guest_paging := $(unit_srcs_guest_paging)
+fuzz_srcs_descriptor := $(unit_srcs_descriptor)
 
 # How long one input may be: short where the time a run takes grows with
 # it (the decoder runs at every offset, the scanner sweeps the whole file;
-# the ELF seeds are under 1 KiB), a VMCS's worth for the checker, and more
-# than a packet buffer for the GDB receiver.
+# the ELF seeds are under 1 KiB), a VMCS's worth for the checker, a
+# descriptor's for ring compression, and more than a packet buffer for the
+# GDB receiver.
 fuzz_flags_x86_decode := -max_len=32
 fuzz_flags_sensitive := -max_len=1024
 fuzz_flags_mbimage := -max_len=4096
@@ -48,6 +52,8 @@ fuzz_flags_boot_info := -max_len=4096
 fuzz_flags_gdb_packet := -max_len=10000
 fuzz_flags_options := -max_len=256
 fuzz_flags_entry_check := -max_len=1024
+fuzz_flags_guest_paging := -max_len=4096
+fuzz_flags_descriptor := -max_len=12
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.
