@@ -82,9 +82,11 @@ need_check() {
     need /usr/include/cmocka.h libcmocka-dev
     need gdb gdb
     # make fuzz-check: clang 14 (Debian 12's) and its runtimes, libFuzzer and
-    # the sanitizers' (libclang_rt.fuzzer, .asan, .ubsan_standalone).
+    # the sanitizers' (libclang_rt.fuzzer, .asan, .ubsan_standalone), and the
+    # symbolizer that puts file:line into their reports.
     need clang-14 clang-14
     need installed libclang-rt-14-dev
+    need llvm-symbolizer-14 llvm-14
 }
 
 case $what in

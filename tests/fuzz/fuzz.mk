@@ -18,7 +18,7 @@ FUZZ_CFLAGS := -std=gnu11 $(WARN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
                -iquote hv -iquote lib -iquote tests/unit -iquote tests/fuzz \
                -Dsnprintf=fmt_snprintf -Dvsnprintf=fmt_vsnprintf
 FUZZ_RUNS ?= 1000000
-FUZZ_CHECK_RUNS ?= 20000
+FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
                 guest_paging descriptor

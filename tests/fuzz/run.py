@@ -14,6 +14,7 @@ import argparse
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -39,8 +40,12 @@ def run_target(build, runs, spec):
            "-timeout=%d" % PER_INPUT_TIMEOUT, "-print_final_stats=1"] + flags + [corpus] + seeds
     before = set(glob.glob(crashes + "*"))
     start = time.time()
+    env = dict(os.environ)
+    symbolizer = shutil.which("llvm-symbolizer-14")   # Debian names it by version
+    if symbolizer:
+        env.setdefault("ASAN_SYMBOLIZER_PATH", symbolizer)
     with open(log, "w") as out:
-        status = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT)
+        status = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     seconds = time.time() - start
     text = open(log, errors="replace").read()
     done = DONE_RE.search(text)
