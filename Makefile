@@ -15,6 +15,7 @@ include tests/kernels/mbinfo/mbinfo.mk
 include tests/kernels/badguest/badguest.mk
 include tests/kernels/hostile/hostile.mk
 include tests/unit/unit.mk                   # after the kernels: it reads their names
+include tests/fuzz/fuzz.mk                   # after unit.mk: it reads its source lists
 include grading/grading.mk
 include grading/skeleton.mk
 include handouts/handouts.mk
@@ -60,6 +61,8 @@ help:
 	@echo "  make gradescope   build/gradescope/autograder.zip (LAB=N: graded on lab N's student tree)"
 	@echo "  make skeleton     LAB=N DEST=DIR: write the student tree for lab N"
 	@echo "  make check-labs   prove every lab's skeleton builds, passes earlier labs, fails its own tests"
+	@echo "  make fuzz         fuzz every parser of guest or user bytes (libFuzzer, ASan, UBSan),"
+	@echo "                    10^6 runs each (FUZZ_RUNS=n); crash files in build/fuzz/crashes/"
 	@echo "  make handin       pack the committed work: build/handin-<user>-<date>.tar.gz"
 	@echo "  make handouts     render the handouts to HTML in build/handouts/ (pandoc)"
 	@echo "  make all          build the hypervisor, the guest OS and the fast loader"

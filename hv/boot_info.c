@@ -46,11 +46,16 @@ static bool copy_string(struct boot_info *bi, char *dst, size_t size, uint32_t p
     return fail(bi, "the %s at 0x%08x is longer than %zu bytes", what, pa, size - 1);
 }
 
+/* An entry is a 64-bit base_addr and a 64-bit length (Multiboot 0.6.96,
+ * 3.3). One whose sum passes 2^64 is cut at the top of the address space
+ * rather than wrapped to an end below its start: the page allocator drops
+ * such a range, and a reserved range dropped would be handed out. */
 static bool add_mmap_entry(struct boot_info *bi, uint64_t start, uint64_t length, uint32_t type)
 {
     if (bi->mmap_count == BOOT_MMAP_MAX)
         return fail(bi, "the memory map has more than %d entries", BOOT_MMAP_MAX);
-    bi->mmap[bi->mmap_count++] = (struct boot_mmap_entry){ start, start + length, type };
+    uint64_t end = length > UINT64_MAX - start ? UINT64_MAX : start + length;
+    bi->mmap[bi->mmap_count++] = (struct boot_mmap_entry){ start, end, type };
     return true;
 }
 

@@ -172,9 +172,16 @@ static bool read_elf_header(struct mb_image *k)
     } else {
         return fail(k, "kernel is an ELF file of unknown class %u", f[EI_CLASS]);
     }
-    /* GRUB reads the program headers from the first 8 KiB only. */
-    if (e->phoff + (uint64_t)e->phnum * e->phentsize > MULTIBOOT_SEARCH)
+    /* GRUB reads the program headers from the first 8 KiB only, and they
+     * must lie inside the file: e_phoff is a file offset (System V ABI,
+     * "ELF Header"), and a table past the file's end would be read from
+     * whatever memory follows it. Compared without adding to e_phoff,
+     * which a 64-bit file may set so near 2^64 that the sum wraps. */
+    uint64_t table = (uint64_t)e->phnum * e->phentsize;
+    if (e->phoff > MULTIBOOT_SEARCH || table > MULTIBOOT_SEARCH - e->phoff)
         return fail(k, "kernel's ELF program headers lie beyond its first %u bytes", MULTIBOOT_SEARCH);
+    if (e->phoff > k->file_size || table > k->file_size - e->phoff)
+        return fail(k, "kernel's ELF program headers run past the end of the file: is the file truncated?");
     return true;
 }
 

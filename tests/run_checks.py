@@ -15,6 +15,8 @@ PY = sys.executable
 SUITES = [
     # (name, command, how to read its summary)
     ("unit", ["make", "--no-print-directory", "unit-check"], "plain"),
+    # Every parser of guest or user bytes, a few seconds each under libFuzzer.
+    ("fuzz", ["make", "--no-print-directory", "fuzz-check"], "plain"),
     ("tools", [PY, "-m", "unittest", "discover", "-s", "tests/tools", "-p", "test_*.py"], "unittest"),
     ("integration", [PY, "tests/integration/boot_tests.py"], "plain"),
     # The hostile guest kernel: every attack in every mode, classified.

@@ -4,7 +4,7 @@
 #
 #   tools/deps.sh build   compilers and binutils (what `make` needs)
 #   tools/deps.sh run     + Bochs, QEMU, GRUB's BIOS files (what `make run` needs)
-#   tools/deps.sh check   + cmocka, gdb (what `make check` needs)
+#   tools/deps.sh check   + cmocka, gdb, clang's libFuzzer and sanitizers (what `make check` needs)
 #   tools/deps.sh docs    pandoc (what `make handouts` needs)
 #   tools/deps.sh all     everything
 #
@@ -81,6 +81,12 @@ need_run() {
 need_check() {
     need /usr/include/cmocka.h libcmocka-dev
     need gdb gdb
+    # make fuzz-check: clang 14 (Debian 12's) and its runtimes, libFuzzer and
+    # the sanitizers' (libclang_rt.fuzzer, .asan, .ubsan_standalone), and the
+    # symbolizer that puts file:line into their reports.
+    need clang-14 clang-14
+    need installed libclang-rt-14-dev
+    need llvm-symbolizer-14 llvm-14
 }
 
 case $what in

@@ -125,6 +125,20 @@ static void test_memory_map(void **state)
     assert_int_equal(boot_usable_bytes(&bi), 0x9fc00 + 0xfee0000);
 }
 
+/* Found by tests/fuzz/fuzz_boot_info: an entry whose base + length passes
+ * 2^64 ended below its start, so a reserved range that wrapped was dropped. */
+static void test_mmap_entry_past_2_64_is_cut(void **state)
+{
+    (void)state;
+    unsigned off = MMAP;
+    put_mmap_entry(&off, 20, 0xfffffffffffff000ull, 0x101000, MMAP_RESERVED);
+    info()->mmap_length = off - MMAP;
+    assert_true(parse());
+    assert_int_equal(bi.mmap_count, 1);
+    assert_int_equal(bi.mmap[0].start, 0xfffffffffffff000ull);
+    assert_int_equal(bi.mmap[0].end, UINT64_MAX);
+}
+
 static void test_mmap_entries_follow_their_size_field(void **state)
 {
     (void)state;
@@ -244,6 +258,7 @@ int main(void)
         T(test_strings_are_copied),
         T(test_missing_strings_have_defaults),
         T(test_memory_map),
+        T(test_mmap_entry_past_2_64_is_cut),
         T(test_mmap_entries_follow_their_size_field),
         T(test_truncated_mmap_is_refused),
         T(test_mem_fields_without_map),

@@ -93,6 +93,32 @@ static void test_segment_past_end_of_file_is_refused(void **state)
     assert_non_null(strstr(img.error, "runs past the end of the file"));
 }
 
+/* Found by tests/fuzz/fuzz_mbimage: program headers past the end of a file
+ * shorter than 8 KiB were read from the memory after it, and a 64-bit
+ * e_phoff near 2^64 wrapped around the bound and read before the file. */
+static void test_program_headers_outside_the_file_are_refused(void **state)
+{
+    (void)state;
+    put_elf32(0xC0100010, 0x100000, 0x100, 0x100);
+    struct elf32_phdr ph;
+    memcpy(&ph, file + sizeof(struct elf32_ehdr), sizeof(ph));
+    memcpy(file + 0x1100, &ph, sizeof(ph));            /* a good table, just past the file */
+    struct elf32_ehdr *eh = (struct elf32_ehdr *)file;
+    eh->e_phoff = 0x1100;
+    assert_false(mbimage_inspect(&img, file, 0x1100));
+    assert_non_null(strstr(img.error, "program headers run past the end of the file"));
+
+    struct elf64_ehdr eh64 = { .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+                               .e_phoff = (uint64_t)-48, .e_phentsize = sizeof(struct elf64_phdr),
+                               .e_phnum = 1 };                /* phoff + 56 wraps to 8 */
+    memcpy(eh64.e_ident, "\x7f" "ELF", 4);
+    eh64.e_ident[EI_CLASS] = ELFCLASS64;
+    eh64.e_ident[EI_DATA] = ELFDATA2LSB;
+    memcpy(file, &eh64, sizeof(eh64));
+    assert_false(mbimage_inspect(&img, file, sizeof(file)));
+    assert_non_null(strstr(img.error, "program headers lie beyond its first 8192 bytes"));
+}
+
 static void test_kludge_kernel(void **state)
 {
     (void)state;
@@ -181,6 +207,7 @@ int main(void)
         cmocka_unit_test_setup(test_place_hands_over_each_segment, setup),
         cmocka_unit_test_setup(test_entry_outside_every_segment_is_refused, setup),
         cmocka_unit_test_setup(test_segment_past_end_of_file_is_refused, setup),
+        cmocka_unit_test_setup(test_program_headers_outside_the_file_are_refused, setup),
         cmocka_unit_test_setup(test_kludge_kernel, setup),
         cmocka_unit_test_setup(test_kludge_entry_outside_kernel_is_refused, setup),
         cmocka_unit_test_setup(test_no_header_is_not_a_multiboot_kernel, setup),

@@ -1,0 +1,93 @@
+# tests/fuzz/: libFuzzer targets for every parser that takes guest or user
+# bytes (tests/fuzz/README.md says what each feeds to which module).
+#
+#   make fuzz         each target for FUZZ_RUNS executions (default 10^6)
+#   make fuzz-check   each target for FUZZ_CHECK_RUNS (a few seconds each;
+#                     part of make check), ending in "fuzz: N passed, M failed"
+#
+# Each target is tests/fuzz/fuzz_<name>.c built with clang's libFuzzer,
+# AddressSanitizer and UndefinedBehaviorSanitizer (which aborts, so that
+# libFuzzer keeps the input), linked with the kit's own module sources
+# unchanged, as tests/unit/unit.mk links them. Everything a run writes (the
+# corpus it grows, crash files, logs) goes under build/fuzz/.
+
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZCC ?= clang-14
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
+               -iquote hv -iquote lib -iquote tests/unit -iquote tests/fuzz \
+               -Dsnprintf=fmt_snprintf -Dvsnprintf=fmt_vsnprintf
+FUZZ_RUNS ?= 1000000
+FUZZ_CHECK_RUNS ?= 50000
+
+FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
+                guest_paging descriptor
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+# The formatter prints the parsers' messages. The options target fuzzes it
+# (its input reaches it as %.*s), so it links it with libFuzzer's tracing;
+# the others link FUZZ_FMT, built without: its per-character comparisons
+# took two thirds of the entry checker's time and guide nothing there.
+FUZZ_FMT := $(FUZZ_BUILD)/fmt.o
+
+fuzz_srcs_x86_decode := hv/x86_decode.c
+fuzz_srcs_sensitive := $(unit_srcs_sensitive)
+fuzz_srcs_mbimage := lib/mbimage.c $(FUZZ_FMT)
+fuzz_srcs_boot_info := hv/boot_info.c $(FUZZ_FMT)
+fuzz_srcs_gdb_packet := $(unit_srcs_gdb_packet)
+fuzz_srcs_options := hv/options.c lib/fmt.c
+fuzz_srcs_entry_check := $(unit_srcs_entry_check) $(FUZZ_FMT)
+fuzz_srcs_guest_paging := $(unit_srcs_guest_paging)
+fuzz_srcs_descriptor := $(unit_srcs_descriptor)
+
+# How long one input may be: short where the time a run takes grows with
+# it (the decoder runs at every offset, the scanner sweeps the whole file;
+# the ELF seeds are under 1 KiB), a VMCS's worth for the checker, a
+# descriptor's for ring compression, and more than a packet buffer for the
+# GDB receiver.
+fuzz_flags_x86_decode := -max_len=32
+fuzz_flags_sensitive := -max_len=1024
+fuzz_flags_mbimage := -max_len=4096
+fuzz_flags_boot_info := -max_len=4096
+fuzz_flags_gdb_packet := -max_len=10000
+fuzz_flags_options := -max_len=256
+fuzz_flags_entry_check := -max_len=1024
+fuzz_flags_guest_paging := -max_len=4096
+fuzz_flags_descriptor := -max_len=12
+
+# Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
+# ELF parsers, the kit's own kernels and programs cut down by mkseed.py.
+FUZZ_ELF_SEEDS_FROM := $(GUEST_KERNEL) $(HV_ELF) $(BADGUEST_ELF) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) \
+                       $(filter %/helper_hello.elf %/privileged.elf,$(GUEST_PROGS))
+FUZZ_ELF_SEEDS := $(foreach f,$(FUZZ_ELF_SEEDS_FROM),$(FUZZ_BUILD)/seeds/elf/$(notdir $(f)))
+fuzz_seeds_sensitive := $(FUZZ_BUILD)/seeds/elf
+fuzz_seeds_mbimage := $(FUZZ_BUILD)/seeds/elf
+
+$(FUZZ_FMT): lib/fmt.c lib/fmt.h
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZ_CFLAGS) -c -o $@ lib/fmt.c
+
+define FUZZ_TARGET_RULE
+$(FUZZ_BUILD)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1)) tests/fuzz/fuzz.h $(UNIT_HEADERS)
+	@mkdir -p $$(@D)
+	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1))
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULE,$(t))))
+
+define FUZZ_SEED_RULE
+$(FUZZ_BUILD)/seeds/elf/$(notdir $(1)): $(1) tests/fuzz/mkseed.py
+	@mkdir -p $$(@D)
+	@$(PYTHON) tests/fuzz/mkseed.py $(1) $$@
+endef
+$(foreach f,$(FUZZ_ELF_SEEDS_FROM),$(eval $(call FUZZ_SEED_RULE,$(f))))
+
+# One "name flags seed-dirs" argument per target for the runner.
+FUZZ_RUN_ARGS = $(foreach t,$(FUZZ_TARGETS),'$(t) $(fuzz_flags_$(t)) $(wildcard tests/fuzz/corpus/$(t)) $(fuzz_seeds_$(t))')
+
+.PHONY: fuzz fuzz-check fuzz-run
+fuzz: deps-check
+	@$(MAKE) --no-print-directory fuzz-run RUNS=$(FUZZ_RUNS)
+fuzz-check: deps-check
+	@$(MAKE) --no-print-directory fuzz-run RUNS=$(FUZZ_CHECK_RUNS)
+fuzz-run: $(FUZZ_BINS) $(FUZZ_ELF_SEEDS)
+	@$(PYTHON) tests/fuzz/run.py --build $(FUZZ_BUILD) --runs $(RUNS) $(FUZZ_RUN_ARGS)
