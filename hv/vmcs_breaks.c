@@ -49,10 +49,14 @@ EXTRA(load_debug_controls) { change(read, write, ctx, VMCS_VM_ENTRY_CONTROLS, 0,
 EXTRA(ia32e_mode_guest) { change(read, write, ctx, VMCS_VM_ENTRY_CONTROLS, 0, ENTRY_IA32E_MODE_GUEST); }
 EXTRA(load_efer) { change(read, write, ctx, VMCS_VM_ENTRY_CONTROLS, 0, ENTRY_LOAD_IA32_EFER); }
 EXTRA(interrupts_off) { change(read, write, ctx, VMCS_GUEST_RFLAGS, 1u << 9, 0); }
-EXTRA(halted_single_step)   /* HLT activity state, RFLAGS.TF=1 */
+/* HLT activity state with RFLAGS.TF=1; an NMI injected too, which wakes it
+ * (the HLT state accepts one, SDM 27.3.1.5), so that on a CPU that does not
+ * check BS (Bochs) the run ends: the guest has no IDT yet, a triple fault. */
+EXTRA(halted_single_step)
 {
     change(read, write, ctx, VMCS_GUEST_ACTIVITY_STATE, ~0ull, 1);
     change(read, write, ctx, VMCS_GUEST_RFLAGS, 0, RFLAGS_TF);
+    change(read, write, ctx, VMCS_VM_ENTRY_INTERRUPTION_INFO, ~0ull, 0x80000202);
 }
 EXTRA(pae_paging) /* CR0.PG and CR4.PAE on, with EPT: VM entry takes the PDPTEs from the VMCS */
 {
