@@ -165,22 +165,25 @@ ATTACK(realmode_refused, "inject-real-mode-refused", "ept icelake", "native",
 
 /* ---- HLT ---------------------------------------------------------------- */
 
+/* Masks the PICs' lines (slave first), then waits for an interrupt. */
+static void halt_masked(uint8_t master, uint8_t slave)
+{
+    outb(0xA1, slave);
+    outb(0x21, master);
+    __asm__ volatile("sti; hlt" : : : "memory");
+    breach("woke from HLT with PIC masks 0x%02x and 0x%02x", master, slave);
+}
+
 ATTACK(hlt_all_masked, "hlt-all-irqs-masked", "ept shadow icelake",
        "stop halted with every interrupt line masked",
        "STI; HLT with every line of both PICs masked: nothing can ever wake it")
 {
-    outb(0x21, 0xFF);
-    outb(0xA1, 0xFF);
-    __asm__ volatile("sti; hlt" : : : "memory");
-    breach("woke from HLT with every line masked");
+    halt_masked(0xFF, 0xFF);
 }
 
 ATTACK(hlt_master_masked, "hlt-master-pic-masked", "ept shadow icelake",
        "stop halted with every interrupt line masked",
        "STI; HLT with the master PIC's 8 lines masked (the slave's reach the CPU through it)")
 {
-    outb(0xA1, 0x00);
-    outb(0x21, 0xFF);
-    __asm__ volatile("sti; hlt" : : : "memory");
-    breach("woke from HLT with the master PIC masked");
+    halt_masked(0xFF, 0x00);
 }
