@@ -161,12 +161,6 @@ void expect_msr_area(struct checker *c, unsigned count_field, unsigned address_f
             (unsigned long long)last, c->caps->phys_addr_width);
 }
 
-/* Does a hardware exception with this vector push an error code? */
-bool pushes_error_code(unsigned vector)
-{
-    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
-}
-
 unsigned event_type(uint32_t injection) { return (injection >> 8) & 7; }
 unsigned event_vector(uint32_t injection) { return injection & 0xff; }
 

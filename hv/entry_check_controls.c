@@ -119,13 +119,16 @@ static void check_event_injection(struct checker *c)
     expectf(c, type != EVENT_OTHER || vector == 0, VMCS_VM_ENTRY_INTERRUPTION_INFO,
             "An injected 'other event' (type 7, a pending MTF VM exit) must have vector 0", "vector=%u", vector);
 
+    /* The rule inject.c follows too (cpu_rules.c). */
     bool protected_mode = !c->unrestricted || (c->guest_cr0 & CR0_PE);
-    bool needs_code = type == EVENT_HARDWARE_EXCEPTION && protected_mode && pushes_error_code(vector);
+    enum error_code_rule rule = injection_error_code_rule(c->caps->basic, protected_mode, type, vector);
     bool delivers_code = info & INFO_ERROR_CODE;
-    expectf(c, delivers_code == needs_code, VMCS_VM_ENTRY_INTERRUPTION_INFO,
-            "Deliver-error-code (bit 11) must be 1 exactly for a hardware exception that pushes one (#DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP) in protected mode",
-            "type=%u vector=%u deliver-error-code=%u CR0.PE=%u", type, vector, delivers_code,
-            (unsigned)(c->guest_cr0 & CR0_PE));
+    expectf(c, rule == ERROR_CODE_EITHER || delivers_code == (rule == ERROR_CODE_MUST_BE_1),
+            VMCS_VM_ENTRY_INTERRUPTION_INFO,
+            "Deliver-error-code (bit 11) must be 0 unless a hardware exception is injected in protected mode; there, unless IA32_VMX_BASIC bit 56 is 1, it must be 1 exactly for #DF, #TS, #NP, #SS, #GP, #PF and #AC",
+            "type=%u vector=%u deliver-error-code=%u CR0.PE=%u IA32_VMX_BASIC[56]=%u", type, vector,
+            delivers_code, (unsigned)(c->guest_cr0 & CR0_PE),
+            (unsigned)((c->caps->basic & VMX_BASIC_ANY_ERROR_CODE) != 0));
     expectf(c, (info & INFO_RESERVED) == 0, VMCS_VM_ENTRY_INTERRUPTION_INFO,
             "Interruption-information bits 30:12 are reserved and must be 0",
             "reserved bits set: 0x%08x", info & INFO_RESERVED);

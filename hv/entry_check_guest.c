@@ -6,30 +6,33 @@
 
 /* ---- 27.3.1 Checks on the Guest-State Area ---- */
 
+/* The rules on CR0 and CR4 together: the table the MOV-to-CR handlers
+ * follow too (cpu_rules.c), each rule reported against its register. */
+static void expect_cr_pair(struct checker *c)
+{
+    struct cr_pair p = { c->guest_cr0, c->guest_cr4, c->ia32e_guest };
+    for (unsigned i = 0; i < cr_rule_count; i++) {
+        const struct cr_rule *r = &cr_rules[i];
+        if (r->checked & CR_CHECKED_AT_ENTRY)
+            expect(c, r->holds(&p), r->reg == 0 ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4, r->text);
+    }
+}
+
 /* 27.3.1.1 */
 void check_guest_registers_and_msrs(struct checker *c)
 {
-    uint64_t cr0 = c->guest_cr0, cr4 = c->guest_cr4;
+    uint64_t cr0 = c->guest_cr0;
     c->section = &SEC_GUEST_REGISTERS;
     /* NW and CD are never checked: VM entry does not change them. */
     uint64_t exempt = CR0_NW | CR0_CD | (c->unrestricted ? CR0_PE | CR0_PG : 0);
     expect_fixed_bits(c, VMCS_GUEST_CR0, c->caps->cr0_fixed0, c->caps->cr0_fixed1, exempt);
-    expect(c, !(cr0 & CR0_PG) || (cr0 & CR0_PE), VMCS_GUEST_CR0,
-           "CR0.PG=1 requires CR0.PE=1 (paging needs protected mode)");
     expect_fixed_bits(c, VMCS_GUEST_CR4, c->caps->cr4_fixed0, c->caps->cr4_fixed1, 0);
-    expect(c, !(cr4 & CR4_CET) || (cr0 & CR0_WP), VMCS_GUEST_CR4, "CR4.CET=1 requires CR0.WP=1");
+    expect_cr_pair(c);
     if (c->entry & ENTRY_LOAD_DEBUG_CONTROLS) {
         expect(c, (rd(c, VMCS_GUEST_IA32_DEBUGCTL) >> 16) == 0, VMCS_GUEST_IA32_DEBUGCTL,
                "With 'load debug controls', the reserved IA32_DEBUGCTL bits 63:16 must be 0");
         expect(c, (rd(c, VMCS_GUEST_DR7) >> 32) == 0, VMCS_GUEST_DR7,
                "With 'load debug controls', DR7 bits 63:32 must be 0");
-    }
-    if (c->ia32e_guest) {
-        expect(c, cr0 & CR0_PG, VMCS_GUEST_CR0, "An IA-32e mode guest needs CR0.PG=1");
-        expect(c, cr4 & CR4_PAE, VMCS_GUEST_CR4, "An IA-32e mode guest needs CR4.PAE=1");
-    } else {
-        expect(c, !(cr4 & CR4_PCIDE), VMCS_GUEST_CR4,
-               "CR4.PCIDE (bit 17) must be 0 unless the guest is in IA-32e mode");
     }
     expectf(c, fits_physical(c, rd(c, VMCS_GUEST_CR3)), VMCS_GUEST_CR3,
             "Guest CR3 bits beyond the physical-address width must be 0",

@@ -7,6 +7,7 @@
 #pragma once
 #include "canonical.h"
 #include "control_regs.h"
+#include "cpu_rules.h"
 #include <stdarg.h>
 #include <stdbool.h>
 #include "entry_check.h"
@@ -113,7 +114,6 @@ void expect_fixed_bits(struct checker *c, unsigned field, uint64_t fixed0, uint6
 void expect_valid_pat(struct checker *c, unsigned field);
 void expect_efer_reserved_clear(struct checker *c, unsigned field);
 void expect_msr_area(struct checker *c, unsigned count_field, unsigned address_field);
-bool pushes_error_code(unsigned vector);
 unsigned event_type(uint32_t injection);
 unsigned event_vector(uint32_t injection);
 bool injecting(const struct checker *c, unsigned type);

@@ -9,6 +9,8 @@
  * gives the guest the value it asked for in the shadow, and keeps the fixed
  * bits as the CPU needs them in the real register.
  */
+#include <stddef.h>
+#include "cpu_rules.h"
 #include "exit.h"
 #include "guest.h"
 #include "guest_paging.h"
@@ -52,29 +54,42 @@ void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value)
         (&v->regs.rax)[gpr_slot[n]] = value;
 }
 
+/*
+ * The values a MOV to CR0 or CR4 faults on (#GP(0): SDM vol. 3, 2.5
+ * "Control Registers"; vol. 2, MOV "Move to/from Control Registers"). The
+ * new value is checked together with the other register as the guest sees
+ * it: a bit the guest owns (outside the guest/host mask) was set without an
+ * exit, and the pair must still be one a CPU can hold. Let through, a pair
+ * would fail the next VM entry (SDM 27.3.1.1), which checks the same table
+ * (cpu_rules.c), or give the guest a CPU that cannot exist.
+ */
+static bool cr_pair_faults(uint64_t cr0, uint64_t cr4)
+{
+    /* EFER.LME is never the guest's (exit_msr.c): it is never in IA-32e mode. */
+    struct cr_pair p = { cr0, cr4, false };
+    return cr_pair_broken_rule(&p, CR_CHECKED_BY_MOV) != NULL;
+}
+
+/* CR0: a bit IA32_VMX_CR0_FIXED1 reports 0 is one this CPU lacks: reserved. */
+static bool cr0_faults(const struct vcpu *v, uint64_t value)
+{
+    return (value & ~hv_vmx_caps.cr0_fixed1) || cr_pair_faults(value, guest_cr4_view(v->guest));
+}
+
+/* CR4: the bits this CPU lacks, and VMXE, SMXE and OSXSAVE, which CPUID
+ * hides from the guest (exit_cpuid.c): to it they are reserved. */
+static bool cr4_faults(const struct vcpu *v, uint64_t value)
+{
+    return (value & (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE)) || (value & ~hv_vmx_caps.cr4_fixed1) ||
+           cr_pair_faults(guest_cr0_view(v->guest), value);
+}
+
 /* LAB 1 BEGIN: MOV to CR0 and CR4 */
-/* The values a MOV to CR0 faults on (#GP, SDM vol. 3, 2.5 "Control
- * Registers"): paging without protection, not-write-through without
- * cache-disable, a bit above 31. Let through, they would fail the next VM
- * entry (SDM 27.3.1.1) or give the guest a CPU that cannot exist. */
-static bool cr0_faults(uint64_t value)
-{
-    return ((value & CR0_PG) && !(value & CR0_PE)) || ((value & CR0_NW) && !(value & CR0_CD)) ||
-           (value >> 32);
-}
-
-/* The CR4 bits a MOV to CR4 faults on: VMXE, SMXE and OSXSAVE (CPUID shows
- * the guest no VMX, SMX or XSAVE: exit_cpuid.c), and any bit this CPU lacks. */
-static bool cr4_faults(uint64_t value)
-{
-    return (value & (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE)) || (value & ~hv_vmx_caps.cr4_fixed1);
-}
-
 static void emulate_mov_to_cr0(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
     uint64_t fixed0 = c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG);   /* unrestricted guest */
-    if (cr0_faults(value)) {
+    if (cr0_faults(v, value)) {
         inject_exception(VEC_GP, 0);
         return;
     }
@@ -86,7 +101,7 @@ static void emulate_mov_to_cr0(struct vcpu *v, uint64_t value)
 static void emulate_mov_to_cr4(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
-    if (cr4_faults(value)) {
+    if (cr4_faults(v, value)) {
         inject_exception(VEC_GP, 0);
         return;
     }
@@ -134,7 +149,7 @@ static uint32_t paging_controls(uint64_t cr0, uint64_t cr4)
 void shadow_write_cr0(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
-    if (cr0_faults(value)) {
+    if (cr0_faults(v, value)) {
         inject_exception(VEC_GP, 0);     /* as with EPT (emulate_mov_to_cr0) */
         return;
     }
@@ -156,8 +171,7 @@ void shadow_write_cr0(struct vcpu *v, uint64_t value)
 static void shadow_mov_to_cr4(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = &hv_vmx_caps;
-    /* PCIDE outside IA-32e mode faults on any CPU (SDM vol. 3, 2.5). */
-    if (cr4_faults(value) || (value & CR4_PCIDE)) {
+    if (cr4_faults(v, value)) {
         inject_exception(VEC_GP, 0);     /* as with EPT (emulate_mov_to_cr4) */
         return;
     }

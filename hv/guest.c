@@ -8,12 +8,17 @@
  *   0x0009fc00-0x000a0000  reserved    (where a PC's BIOS data would be)
  *   0x000f0000-0x00100000  reserved    (where a PC's BIOS ROM would be)
  *   0x00100000-ram_size    usable      (the kernel, then its modules)
+ *
+ * The kernel may load anywhere in its RAM but over the boot information (a
+ * kernel linked below 1 MiB, as GRUB loads it); its modules go above 1 MiB.
  */
 #include "guest.h"
+#include <stdarg.h>
 #include "fmt.h"
 #include "mbimage.h"
 #include "memory.h"
 #include "panic.h"
+#include "poweroff.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs.h"
@@ -80,17 +85,44 @@ static void add_mmap(struct multiboot_mmap_entry *e, uint64_t start, uint64_t en
     *e = (struct multiboot_mmap_entry){ 20, start, end - start, type };
 }
 
-/* mbimage_place's callback: copy a piece of the kernel into guest RAM. */
+/* A guest kernel the hypervisor cannot take is the guest's fault, not the
+ * hypervisor's: it is refused with a report and the status of a stopped
+ * guest, before it has run an instruction. */
+__attribute__((format(printf, 1, 2)))
+static _Noreturn void refuse_guest(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("hv: guest stopped: ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    poweroff(POWEROFF_GUEST_STOPPED);
+}
+
+struct placing {
+    struct guest *g;
+    const char *module_string;
+};
+
+/* mbimage_place's callback: copy a piece of the kernel into guest RAM. Any
+ * guest RAM will do, below 1 MiB too (GRUB loads such kernels), except the
+ * boot information the hypervisor writes for it. */
 static void place_in_guest(void *ctx, uint64_t gpa, const uint8_t *src, uint64_t filesz,
                            uint64_t memsz)
 {
-    struct guest *g = ctx;
-    uint8_t *dst = guest_ptr(g, gpa, memsz);
-    if (!dst || gpa < HIGH_RAM_START)
-        panic("the guest kernel wants guest-physical 0x%llx-0x%llx, outside the guest's "
-              "RAM above 1 MiB (0x%x-0x%llx): link it lower, or give more guestmem=",
-              (unsigned long long)gpa, (unsigned long long)(gpa + memsz), HIGH_RAM_START,
-              (unsigned long long)g->ram_size);
+    const struct placing *p = ctx;
+    uint8_t *dst = guest_ptr(p->g, gpa, memsz);
+    if (!dst)
+        refuse_guest("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
+                     "outside the guest's RAM (0-0x%llx): link it lower, or give more guestmem=",
+                     p->module_string, (unsigned long long)gpa, (unsigned long long)(gpa + memsz),
+                     (unsigned long long)p->g->ram_size);
+    if (gpa < BOOTINFO_END && gpa + memsz > BOOTINFO_START)
+        refuse_guest("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
+                     "where the hypervisor puts the Multiboot information (0x%x-0x%x): link it "
+                     "elsewhere", p->module_string, (unsigned long long)gpa,
+                     (unsigned long long)(gpa + memsz), BOOTINFO_START, BOOTINFO_END);
     memcpy(dst, src, filesz);
     memset(dst + filesz, 0, memsz - filesz);
 }
@@ -113,7 +145,8 @@ void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_a
     if (!mbimage_inspect(&k, phys_ptr(km->start, km->end - km->start),
                          (uint32_t)(km->end - km->start)))
         panic("guest kernel (module 0, '%s'): %s", km->string, k.error);
-    mbimage_place(&k, place_in_guest, g);
+    struct placing placing = { g, km->string };
+    mbimage_place(&k, place_in_guest, &placing);
     g->entry = k.entry;
 
     struct bootinfo_area a = { g, BOOTINFO_START };
@@ -121,10 +154,11 @@ void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_a
     struct multiboot_info *mbi = guest_ptr(g, mbi_gpa, sizeof(*mbi));
     memset(mbi, 0, sizeof(*mbi));
 
-    /* Modules, page-aligned after the kernel (Multiboot header flag 0). */
+    /* Modules, page-aligned after the kernel (Multiboot header flag 0), in
+     * the RAM above 1 MiB even when the kernel lies below it. */
     unsigned nmods = bi->module_count - 1;
     uint32_t list = bootinfo_alloc(&a, nmods * sizeof(struct multiboot_mod_list));
-    uint64_t next = align_up(k.end, PAGE);
+    uint64_t next = align_up(k.end > HIGH_RAM_START ? k.end : HIGH_RAM_START, PAGE);
     for (unsigned i = 0; i < nmods; i++) {
         const struct boot_module *m = &bi->modules[i + 1];
         uint64_t size = m->end - m->start;

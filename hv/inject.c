@@ -1,32 +1,39 @@
 /* inject.c: event injection into the guest (see inject.h). */
 #include "inject.h"
+#include "control_regs.h"
+#include "cpu_rules.h"
 #include "vmcs.h"
+#include "vmx_caps.h"
 
+extern struct vmx_caps hv_vmx_caps;   /* main.c */
 
-/* The exceptions that push an error code (SDM vol. 3, 6.13 "Error Code"). */
-static bool has_error_code(unsigned vector)
+/* Every injection goes through here: the deliver-error-code bit must be
+ * what VM entry allows on this CPU for the guest's mode (SDM 27.2.1.3,
+ * cpu_rules.c). CR0.PE is the CR0 field's: without the unrestricted guest
+ * it is always 1, in real mode the CPU pushes no error code. */
+static void inject_event(unsigned type, unsigned vector, uint32_t error_code)
 {
-    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
-}
-
-void inject_exception(unsigned vector, uint32_t error_code)
-{
-    uint32_t info = INFO_VALID | EVENT_HARDWARE_EXCEPTION << 8 | vector;
-    if (has_error_code(vector)) {
+    uint32_t info = INFO_VALID | type << 8 | vector;
+    bool protected_mode = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
+    if (injection_delivers_error_code(hv_vmx_caps.basic, protected_mode, type, vector)) {
         info |= INFO_ERROR_CODE;
         vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
     }
     vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
 }
 
+void inject_exception(unsigned vector, uint32_t error_code)
+{
+    inject_event(EVENT_HARDWARE_EXCEPTION, vector, error_code);
+}
+
 void inject_nmi(void)
 {
-    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, INFO_VALID | EVENT_NMI << 8 | VEC_NMI);
+    inject_event(EVENT_NMI, VEC_NMI, 0);
 }
 
 void inject_software_exception(unsigned vector, uint32_t instruction_length)
 {
     vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH, instruction_length);
-    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO,
-               INFO_VALID | EVENT_SOFTWARE_EXCEPTION << 8 | vector);
+    inject_event(EVENT_SOFTWARE_EXCEPTION, vector, 0);
 }

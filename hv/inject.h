@@ -10,8 +10,10 @@
 #include "vmx.h"   /* the interruption-information format, the event types */
 #include "x86.h"   /* the exception vectors */
 
-/* Inject a hardware exception; the error code is delivered for the vectors
- * that have one (#DF, #TS, #NP, #SS, #GP, #PF, #AC). */
+/* Inject a hardware exception; the error code is delivered where the
+ * guest's CPU would push it: for the vectors that have one (#DF, #TS, #NP,
+ * #SS, #GP, #PF, #AC, #CP) in protected mode, never in real mode (the rule
+ * of SDM 27.2.1.3, cpu_rules.c). */
 void inject_exception(unsigned vector, uint32_t error_code);
 
 void inject_nmi(void);

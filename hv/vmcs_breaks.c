@@ -10,6 +10,7 @@
  * tests/integration/vmx_entry_cases.py reads the BREAK(...) lines below.
  */
 #include <stddef.h>
+#include "control_regs.h"
 #include "string.h"
 #include "vmcs_breaks.h"
 #include "vmcs_fields.h"
@@ -48,6 +49,15 @@ EXTRA(load_debug_controls) { change(read, write, ctx, VMCS_VM_ENTRY_CONTROLS, 0,
 EXTRA(ia32e_mode_guest) { change(read, write, ctx, VMCS_VM_ENTRY_CONTROLS, 0, ENTRY_IA32E_MODE_GUEST); }
 EXTRA(load_efer) { change(read, write, ctx, VMCS_VM_ENTRY_CONTROLS, 0, ENTRY_LOAD_IA32_EFER); }
 EXTRA(interrupts_off) { change(read, write, ctx, VMCS_GUEST_RFLAGS, 1u << 9, 0); }
+/* HLT activity state with RFLAGS.TF=1; an NMI injected too, which wakes it
+ * (the HLT state accepts one, SDM 27.3.1.5), so that on a CPU that does not
+ * check BS (Bochs) the run ends: the guest has no IDT yet, a triple fault. */
+EXTRA(halted_single_step)
+{
+    change(read, write, ctx, VMCS_GUEST_ACTIVITY_STATE, ~0ull, 1);
+    change(read, write, ctx, VMCS_GUEST_RFLAGS, 0, RFLAGS_TF);
+    change(read, write, ctx, VMCS_VM_ENTRY_INTERRUPTION_INFO, ~0ull, 0x80000202);
+}
 EXTRA(pae_paging) /* CR0.PG and CR4.PAE on, with EPT: VM entry takes the PDPTEs from the VMCS */
 {
     set_secondary(read, write, ctx, 0, PROC2_ENABLE_EPT);
@@ -103,8 +113,8 @@ const struct vmcs_break vmcs_breaks[] = {
           VM_ENTRY_INTERRUPTION_INFO, ~0ull, 0x80000120, NULL),
     BREAK("inject-nmi-vector", "27.2.1.3", "an NMI injected with vector 3",
           VM_ENTRY_INTERRUPTION_INFO, ~0ull, 0x80000203, NULL),
-    BREAK("inject-gp-no-error-code", "27.2.1.3", "#GP injected without its error code",
-          VM_ENTRY_INTERRUPTION_INFO, ~0ull, 0x8000030d, NULL),
+    BREAK("inject-nmi-error-code", "27.2.1.3", "an NMI injected with an error code (only hardware exceptions have one)",
+          VM_ENTRY_INTERRUPTION_INFO, ~0ull, 0x80000a02, NULL),
     BREAK("inject-soft-int-length", "27.2.1.3", "INT 0x80 injected with an instruction length of 16",
           VM_ENTRY_INSTRUCTION_LENGTH, ~0ull, 16, inject_software_interrupt),
     /* 27.2.2 host control registers and MSRs */
@@ -181,6 +191,8 @@ const struct vmcs_break vmcs_breaks[] = {
           GUEST_INTERRUPTIBILITY, 0, 1u << 8, NULL),
     BREAK("guest-pending-dbg-reserved", "27.3.1.5", "pending-debug-exceptions reserved bit 4 set",
           GUEST_PENDING_DEBUG_EXCEPTIONS, 0, 1u << 4, NULL),
+    BREAK("guest-hlt-tf-without-bs", "27.3.1.5", "the HLT activity state with RFLAGS.TF=1 and no pending single-step (BS)",
+          GUEST_PENDING_DEBUG_EXCEPTIONS, PENDING_BS, 0, halted_single_step),
     BREAK("vmcs-link-pointer", "27.3.1.5", "VMCS link pointer 0x10 instead of all ones",
           VMCS_LINK_POINTER, ~0ull, 0x10, NULL),
     /* 27.3.1.6 guest PDPTEs */

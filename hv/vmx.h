@@ -35,6 +35,7 @@
 #define MSR_IA32_VMX_TRUE_ENTRY    0x490
 
 #define VMX_BASIC_TRUE_CTLS        (1ull << 55)   /* A.1: the TRUE_* MSRs exist */
+#define VMX_BASIC_ANY_ERROR_CODE   (1ull << 56)   /* A.1: any exception injected with or without an error code */
 
 /* Pin-based VM-execution controls (SDM 25.6.1). */
 #define PIN_EXTERNAL_INTERRUPT_EXITING (1u << 0)

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from runner.emulators import kvm_vtx_problem  # noqa: E402
 from guest_cases import guest_cases  # noqa: E402
 from hv_cases import hv_cases  # noqa: E402
+from load_cases import load_cases  # noqa: E402
 from vmx_entry_cases import vmx_entry_cases  # noqa: E402
 from lab_cases import lab_cases  # noqa: E402
 from gdb_cases import gdb_cases  # noqa: E402
@@ -234,7 +235,7 @@ def all_cases():
     big = data_file("big.bin", 6 * 1024 * 1024 + 123, 2)
     cases = mbinfo_cases(small, big) + hv_boot_cases(big) + guest_native_cases() + outcome_cases()
     cases += error_cases(small) + kvm_cases() + guest_cases() + hv_cases()
-    cases += vmx_entry_cases() + lab_cases() + gdb_cases()
+    cases += vmx_entry_cases() + lab_cases() + gdb_cases() + load_cases()
     return cases
 
 

@@ -77,6 +77,19 @@ static void test_place_hands_over_each_segment(void **state)
     assert_int_equal(p.memsz, 0x3000);      /* the bss is the difference */
 }
 
+/* A kernel linked below 1 MiB is a valid kernel (GRUB loads it): where it
+ * may go in the guest is the hypervisor's business (guest.c), not the
+ * loader's. */
+static void test_elf32_below_1mib(void **state)
+{
+    (void)state;
+    put_elf32(0xC0100010, 0x10000, 0x2000, 0x3000);
+    assert_true(mbimage_inspect(&img, file, sizeof(file)));
+    assert_int_equal(img.start, 0x10000);
+    assert_int_equal(img.end, 0x13000);
+    assert_int_equal(img.entry, 0x10010);
+}
+
 static void test_entry_outside_every_segment_is_refused(void **state)
 {
     (void)state;
@@ -204,6 +217,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_elf32_higher_half_kernel, setup),
+        cmocka_unit_test_setup(test_elf32_below_1mib, setup),
         cmocka_unit_test_setup(test_place_hands_over_each_segment, setup),
         cmocka_unit_test_setup(test_entry_outside_every_segment_is_refused, setup),
         cmocka_unit_test_setup(test_segment_past_end_of_file_is_refused, setup),

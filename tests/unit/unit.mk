@@ -24,7 +24,7 @@ unit_srcs_options := hv/options.c
 unit_srcs_boot_info := hv/boot_info.c
 unit_srcs_ksyms := hv/ksyms.c
 unit_srcs_mbimage := lib/mbimage.c lib/fmt.c
-unit_srcs_entry_check := hv/entry_check.c hv/entry_check_controls.c hv/entry_check_host.c \
+unit_srcs_entry_check := hv/cpu_rules.c hv/entry_check.c hv/entry_check_controls.c hv/entry_check_host.c \
                          hv/entry_check_guest.c hv/vmcs_breaks.c hv/vmcs_fields.c tests/unit/vmcs_model.c
 unit_srcs_guest_paging := hv/guest_paging.c
 unit_srcs_gdb_packet := hv/gdb_packet.c
