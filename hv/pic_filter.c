@@ -9,7 +9,7 @@
 #define ICW1_INIT  0x10
 /* OCW2 and OCW3 (A0 = 0, bit 4 clear): bit 3 tells them apart */
 #define OCW_IS_OCW3 0x08
-#define OCW2_SL     0x40  /* a specific command: bits 0-2 name the level */
+#define OCW2_COMMAND 0xE0 /* R, SL, EOI */
 #define OCW2_LEVEL  0x07
 /* ICW4 */
 #define ICW4_UPM   0x01   /* 8086/8088 mode; 0 is MCS-80/85 */
@@ -50,9 +50,12 @@ static struct pic_decision command(enum pic_step *step, uint8_t value)
     }
     if (value & OCW_IS_OCW3)
         return pass(value);
-    /* OCW2: only the specific commands read the level; a real 8259A
-     * ignores it in the others, so the chip gets them without it. */
-    return pass((value & OCW2_SL) ? value : (uint8_t)(value & ~OCW2_LEVEL));
+    /* OCW2: only the specific EOI (011), set priority (110) and rotate on
+     * specific EOI (111) read the level; a real 8259A ignores it in the
+     * others, so the chip gets them without it. */
+    uint8_t cmd = value & OCW2_COMMAND;
+    bool specific = cmd == 0x60 || cmd == 0xC0 || cmd == 0xE0;
+    return pass(specific ? value : cmd);
 }
 
 static struct pic_decision data(enum pic_step *step, bool slave, uint8_t value)
