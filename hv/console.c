@@ -23,7 +23,7 @@ static const char *const verdict_prefixes[] = {
 
 /* The hypervisor's current line, until its newline decides whether it is a
  * verdict line (longer lines are cut: the verdict is in their start). */
-static char line[160];
+static char line[512];
 static unsigned line_len;
 
 static struct guest_line guest_line;
