@@ -21,6 +21,7 @@
 #include "mbimage.h"
 #include "memory.h"
 #include "boot_info.h"
+#include "console.h"
 #include "options.h"
 #include "panic.h"
 #include "poweroff.h"
@@ -133,6 +134,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
 {
     uint64_t tsc = rdtsc();   /* first: the boot-time benchmark figure */
     serial_init();
+    console_init();
     printf("hv: hvlab hypervisor (x86-64), tsc=%llu\n", (unsigned long long)tsc);
     gdt_init();
     idt_init();

@@ -5,6 +5,12 @@
 
 static void (*redirect_putc)(void *ctx, char c);
 static void *redirect_ctx;
+static void (*observer)(char c);
+
+void printf_set_observer(void (*observe)(char c))
+{
+    observer = observe;
+}
 
 void printf_redirect(void (*putc)(void *ctx, char c), void *ctx)
 {
@@ -15,10 +21,13 @@ void printf_redirect(void (*putc)(void *ctx, char c), void *ctx)
 static void console_putc(void *ctx, char c)
 {
     (void)ctx;
-    if (redirect_putc)
+    if (redirect_putc) {
         redirect_putc(redirect_ctx, c);
-    else
-        serial_putc(c);
+        return;
+    }
+    if (observer)
+        observer(c);
+    serial_putc(c);
 }
 
 int vprintf(const char *fmt, va_list ap)

@@ -81,7 +81,7 @@ def hv_all_tests_case(mem="ept", cpu=None):
     VMX has no EPT at all (cpu: a Bochs CPU model), which is what it is for."""
     must = [r"^guestos: cmdline 'test=all'$"] + verdicts(TESTS, len(TESTS), 0)
     must += [r"^VIRTCHECK cpuid_hv: hypervisor bit 1 vendor 'hvlabhvlabhv' -> DIFFERS$",
-             r"^POWEROFF 0\nhv: guest stopped: it powered off with status 0\nhv: exits: \d+ in all"]
+             r"^\(guest\) POWEROFF 0\nhv: guest stopped: it powered off with status 0\nhv: exits: \d+ in all"]
     name = "guest-tests-hv-bochs" + ("" if mem == "ept" else "-" + mem) + ("-" + cpu if cpu else "")
     argv = hv_route(mem=mem) + ["test=all"]
     if cpu:

@@ -29,7 +29,7 @@ GUEST_RAM_MIB = 64   # the hypervisor's default guestmem=
 TIMEOUT = 20         # each run takes under a second: a hang fails soon
 
 # How a run ends.
-GUEST_POWEROFF_0 = [r"^POWEROFF 0\nhv: guest stopped: it powered off with status 0\nhv: exits: \d+ in all",
+GUEST_POWEROFF_0 = [r"^\(guest\) POWEROFF 0\nhv: guest stopped: it powered off with status 0\nhv: exits: \d+ in all",
                     r"^POWEROFF 0$"]
 GUEST_STOPPED = [r"^hv: guest eax=[0-9a-f]{8} ebx=", r"^hv: guest eip=[0-9a-f]{8} eflags=",
                  r"^hv: guest instruction at 0x[0-9a-f]{8}: ([0-9a-f]{2}( [0-9a-f]{2})*|unreadable .*)$",
@@ -266,7 +266,7 @@ def handler_cases():
         # A guest's own power-off with a non-zero status: the status passes
         # through, with no register dump (it is no fault).
         Case("hv-poweroff-5", bad("poweroff=5"), FAIL,
-             must=[r"^badguest: powering off with status 5\nPOWEROFF 5\nhv: guest stopped: it powered off "
+             must=[r"^badguest: powering off with status 5\n\(guest\) POWEROFF 5\nhv: guest stopped: it powered off "
                    r"with status 5\nhv: exits: \d+ in all", r"^POWEROFF 5$"],
              must_not=NO_PANIC + [r"^hv: guest eax=", r"^hv: the last"],
              runner_must=[r"^hvrun: power-off, status 5 \(the run reported a failure\)"], timeout=TIMEOUT),

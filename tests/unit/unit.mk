@@ -14,7 +14,7 @@ UNIT_LDLIBS := -lcmocka
 UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
-              x86_decode sensitive descriptor
+              x86_decode sensitive descriptor guest_line pic_filter
 UNIT_TEST_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
 
 unit_srcs_fmt := lib/fmt.c
@@ -35,6 +35,8 @@ UNIT_DATA := $(GUEST_KERNEL) $(GUEST_PROGS) $(BADGUEST_ELF)
 unit_defs_x86_decode := -DX86_DECODE_ELVES='"$(UNIT_DATA)"'
 unit_srcs_sensitive := hv/sensitive.c hv/x86_decode.c lib/elf_code.c
 unit_srcs_descriptor := hv/descriptor.c
+unit_srcs_guest_line := hv/guest_line.c
+unit_srcs_pic_filter := hv/pic_filter.c
 unit_defs_sensitive := $(unit_defs_x86_decode)
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would

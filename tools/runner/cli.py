@@ -29,6 +29,13 @@ modules:
   "/boot/NAME ARGS" (NAME: FILE's base name; "boot/NAME ARGS" with QEMU's -kernel). Modules are guest kernels and programs: they must be ELF
   files. --blob passes any file (not checked).
 
+verdict:
+  COM1 is the console. Under the hvlab hypervisor, whose first line is "hv:
+  hvlab hypervisor", the verdict (POWEROFF n, PANIC) is read from the lines
+  it copies to its private channel, the debug port 0xE9, which its guest
+  cannot write; POWEROFF and PANIC lines on COM1 then count for nothing. A
+  kernel booted natively is judged by its COM1 lines.
+
 exit status:
   0  the machine powered off with status 0
   1  it powered off with a non-zero status (the run reported a failure)
@@ -245,7 +252,7 @@ def forget_attempt(run_dir):
     that died makes every later attempt fail with "could not open hard drive
     image file" (../shared/notes/emulators.md)."""
     for name in os.listdir(run_dir):
-        if name in ("console.out", "emulator.log", "emulator.out") or name.endswith(".lock"):
+        if name in ("console.out", "emulator.log", "emulator.out", emulators.DEBUGCON) or name.endswith(".lock"):
             os.remove(os.path.join(run_dir, name))
 
 
@@ -284,26 +291,32 @@ def run_emulator(a, modules, run_dir, log, keyboard):
         sys.stderr.write("hvrun: gdb: target remote localhost:%d\n" % a.gdb_port)
         sys.stderr.flush()
     out = open(os.path.join(run_dir, "emulator.out"), "w")
+    # Port 0xE9, the hypervisor's private verdict channel: Bochs writes it to
+    # its standard output (emulators.DEBUGCON), QEMU to the file itself.
+    debugcon = os.path.join(run_dir, emulators.DEBUGCON)
+    chan_out = open(debugcon, "w") if a.emu == "bochs" else out
     # With --gdb, the emulator inherits Python's SIGPIPE=ignore: Bochs writes
     # COM2 to the socket, and a gdb that went away must not kill it.
     # --bochs-debug: the debugger talks to the terminal (and keeps it).
     interactive = bool(a.bochs_debug)
     proc = subprocess.Popen(cmd, cwd=run_dir, stdin=None if interactive else subprocess.DEVNULL,
-                            stdout=None if interactive else out, stderr=None if interactive else subprocess.STDOUT,
+                            stdout=None if interactive else chan_out, stderr=None if interactive else out,
                             start_new_session=not interactive, restore_signals=not a.gdb_port)
     watch = console.Watch(os.path.join(run_dir, "console.out"), not a.quiet, log)
+    channel = console.Watch(debugcon, False, None)
     try:
-        timed_out, seconds = console.follow(proc, watch, a.timeout)
+        timed_out, seconds = console.follow(proc, watch, a.timeout, channel)
     finally:
         stop(proc)
         out.close()
+        chan_out.close()
         if relay:
             relay.stop()
     if not a.quiet and watch.text and not watch.text.endswith("\n"):
         sys.stdout.write("\n")
     emu_log = console.read_text(os.path.join(run_dir, "emulator.log"))
     emu_out = console.read_text(os.path.join(run_dir, "emulator.out"))
-    result = outcome.classify(watch.text, emu_log + emu_out, timed_out, a.timeout)
+    result = outcome.classify(watch.text, emu_log + emu_out, timed_out, a.timeout, channel.text)
     result.notes = []
     if result.status != outcome.POWEROFF_OK:
         result.notes = emulator_notes(emu_log)

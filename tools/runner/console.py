@@ -2,7 +2,10 @@
 
 The emulator writes COM1 to a file in the run's directory; this module tails
 it, copies it to the terminal and the log as it arrives, and notices the
-console protocol's end-of-run lines (POWEROFF, PANIC).
+console protocol's end-of-run lines (POWEROFF, PANIC). The hypervisor's
+private verdict channel (port 0xE9) is followed the same way, unseen: once
+the hypervisor has spoken there, only its lines there end the run
+(outcome.verdict_text).
 """
 import os
 import sys
@@ -47,27 +50,34 @@ class Watch:
             self.log.write(s)
             self.log.flush()
 
-    def ended(self):
-        """Seconds of grace left to the emulator, or None while the run goes on."""
-        if outcome.first_panic(self.text):
-            return GRACE_AFTER_PANIC if outcome.poweroff_status(self.text) is None else GRACE_AFTER_POWEROFF
-        if outcome.poweroff_status(self.text) is not None:
+    def ended(self, channel=""):
+        """Seconds of grace left to the emulator, or None while the run goes on.
+        channel: the private verdict channel's text so far."""
+        text = outcome.verdict_text(self.text, channel)
+        if outcome.first_panic(text):
+            return GRACE_AFTER_PANIC if outcome.poweroff_status(text) is None else GRACE_AFTER_POWEROFF
+        if outcome.poweroff_status(text) is not None:
             return GRACE_AFTER_POWEROFF
         return None
 
 
-def follow(proc, watch, timeout):
+def follow(proc, watch, timeout, channel=None):
     """Run until the emulator exits, the run ends plus a grace period, or the
-    timeout. Returns (timed_out, seconds)."""
+    timeout. channel: a Watch (echo off) on the private verdict channel.
+    Returns (timed_out, seconds)."""
     start = time.monotonic()
     deadline = start + timeout
     while True:
         now = time.monotonic()
         watch.poll(now - start)
+        if channel:
+            channel.poll(now - start)
         if proc.poll() is not None:
             watch.poll(now - start)
+            if channel:
+                channel.poll(now - start)
             return False, now - start
-        grace = watch.ended()
+        grace = watch.ended(channel.text if channel else "")
         if grace is not None:
             deadline = min(deadline, now + grace)
         if now >= deadline:

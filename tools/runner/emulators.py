@@ -57,6 +57,12 @@ class EmulatorError(Exception):
     """A one-line explanation of why the emulator cannot be started."""
 
 
+# The debug port 0xE9's output in the run's directory: the hypervisor's
+# private verdict channel (outcome.py). Bochs writes it to its standard
+# output (port_e9_hack), so the runner sends that there; QEMU writes the file.
+DEBUGCON = "debugcon.out"
+
+
 def require(command, package):
     if not shutil.which(command):
         raise EmulatorError("%s not found: run `make deps` (Debian package %s)" % (command, package))
@@ -104,6 +110,7 @@ def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symb
         "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy",
         "speaker: enabled=0",
         "mouse: enabled=0",
+        "port_e9_hack: enabled=1",
     ]
     conf = os.path.join(run, "bochsrc")
     with open(conf, "w") as f:
@@ -138,6 +145,7 @@ def qemu_common(run, mem_mib, accel, gdb_port=None, console_tty=None):
         # Port 0xF4 powers off (lib/poweroff.c); a triple fault stops QEMU
         # instead of rebooting, and its log names it.
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-debugcon", "file:" + os.path.join(run, DEBUGCON),
         "-no-reboot", "-d", "cpu_reset,guest_errors", "-D", os.path.join(run, "emulator.log"),
     ] + (["-cpu", "host"] if accel == "kvm" else []) + gdb
 

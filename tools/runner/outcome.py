@@ -5,6 +5,16 @@ explicit power-off, announced by the line `POWEROFF <status>`. A fatal error
 prints `PANIC <component>: <message>` first. Anything else is a failure whose
 cause the runner names: a triple fault (seen in the emulator's log), a
 timeout, or an emulator that stopped by itself.
+
+Whose lines count: under the hypervisor, COM1 also carries everything the
+guest prints, so the hypervisor copies its own verdict lines (its first line
+`hv: hvlab hypervisor ...`, `PANIC ...`, `hv: guest stopped: ...`, its
+`POWEROFF n`) to the debug port 0xE9, a private channel the guest cannot
+write (hv/console.c). Once that channel has carried the hypervisor's first
+line, the verdict is read from it alone: a POWEROFF or PANIC line on COM1
+counts for nothing, and a hypervisor that dies without a verdict there ends
+as the emulator says (triple fault, died, timeout). A run without the
+hypervisor (a kernel booted natively) keeps COM1.
 """
 import re
 
@@ -27,6 +37,7 @@ NAMES = {
     EMULATOR_DIED: "emulator stopped without power-off",
 }
 
+HYPERVISOR_RE = re.compile(r"^hv: hvlab hypervisor", re.M)
 POWEROFF_RE = re.compile(r"^POWEROFF (-?\d+)\s*$", re.M)
 PANIC_RE = re.compile(r"^PANIC \S.*$", re.M)
 
@@ -69,13 +80,22 @@ def first_panic(console):
     return m.group(0).strip() if m else None
 
 
-def classify(console, emulator_log, timed_out, seconds):
+def verdict_text(console, channel):
+    """The text the verdict is read from: the private channel once the
+    hypervisor has announced itself there, else COM1."""
+    return channel if HYPERVISOR_RE.search(channel or "") else console
+
+
+def classify(console, emulator_log, timed_out, seconds, channel=""):
     """Decide the outcome of a finished run.
 
     console: everything the machine printed on COM1;
     emulator_log: the emulator's own log (Bochs's log file, QEMU's -D file);
-    timed_out: whether the runner had to stop the emulator.
+    timed_out: whether the runner had to stop the emulator;
+    channel: what was written to the debug port 0xE9 (the hypervisor's
+    private verdict channel).
     """
+    console = verdict_text(console, channel)
     panic = first_panic(console)
     if panic:
         return Outcome(PANIC, panic)

@@ -1,0 +1,23 @@
+/*
+ * console.h: the hypervisor's console (64-bit, ring 0).
+ *
+ * COM1 carries the hypervisor's lines and the guest's, relayed from the
+ * emulated UART (uart.c) and quoted where they could pass for the
+ * hypervisor's (guest_line.h). The lines that decide how the run ended, the
+ * verdict lines, go to a private channel too: the debug port 0xE9 (Bochs's
+ * port_e9_hack, QEMU's -debugcon), which the guest cannot write (exit_io.c
+ * drops its writes there). The runner takes the outcome from that channel
+ * once the hypervisor has announced itself on it (README.md, "Console
+ * protocol").
+ */
+#pragma once
+#include <stdint.h>
+
+#define DEBUGCON_PORT 0xE9
+
+/* From now on every line the hypervisor prints is watched: it ends a
+ * half-written guest line first, and a verdict line is copied to port 0xE9.
+ * Call it first in hv_main, before the first line. */
+void console_init(void);
+/* One byte the guest sent on its COM1 (the UART's transmit callback). */
+void console_guest_byte(void *ctx, uint8_t byte);

@@ -1,0 +1,40 @@
+/*
+ * guest_line.h: the guest's console lines as the hypervisor relays them to
+ * COM1, which it shares with its own lines (a pure module: any mode, also
+ * the host unit tests).
+ *
+ * The console protocol (README.md) reserves the line prefixes "hv:",
+ * "PANIC", "POWEROFF" and "hvrun:" for the hypervisor and the runner. A
+ * guest line that starts with one is quoted: "(guest) " goes before it. A
+ * control character other than newline and tab (an ANSI escape, a carriage
+ * return, NUL), and any byte outside printable ASCII, becomes '?'. So no
+ * byte sequence of the guest's can look like a hypervisor line on the
+ * terminal, and every line that starts with a reserved prefix is the
+ * hypervisor's.
+ *
+ * To quote a line the relay must know how it starts: while its first bytes
+ * could still become a reserved prefix ("POW..."), they wait in `held`.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GUEST_LINE_QUOTE "(guest) "
+#define GUEST_LINE_HELD_MAX 8   /* the longest reserved prefix, "POWEROFF" */
+
+struct guest_line {
+    void (*emit)(void *ctx, char c);   /* where the relayed characters go */
+    void *ctx;
+    char held[GUEST_LINE_HELD_MAX];    /* the start of the line, undecided */
+    unsigned held_len;
+    bool started;                      /* the line has begun (held or emitted) */
+    bool decided;                      /* its start is known: the rest flows through */
+};
+
+void guest_line_init(struct guest_line *g, void (*emit)(void *ctx, char c), void *ctx);
+/* One byte the guest sent. */
+void guest_line_put(struct guest_line *g, uint8_t byte);
+/* The hypervisor is about to print a line of its own: a half-written guest
+ * line is flushed and ended first, so the hypervisor's starts at a line
+ * start; the guest's next byte starts a new line. */
+void guest_line_end(struct guest_line *g);

@@ -1,0 +1,229 @@
+/*
+ * attacks_devices.c: the devices behind the guest's ports, and the console
+ * the run's verdict is read from.
+ *
+ * pic-, pit-: the 8259A PICs and the 8254 PIT are the machine's own (until
+ * lab 4 virtualises them). A value the emulator's chip does not take must
+ * not reach it: Bochs stops the whole machine on some (a level-triggered or
+ * single PIC, an ICW4 without 8086 mode), and the hypervisor's report with
+ * it. hv/pic_filter.c passes on what the chip supports, gives the guest what
+ * a real 8259A would do where it can, and stops the guest otherwise. Bochs's
+ * 8254 takes every byte these attacks try (hv/exit_io.c passes them on).
+ * console-: every line the guest prints reaches the console through the
+ * hypervisor's UART, and none may pass for the hypervisor's own: a forged
+ * verdict line is quoted, a control character shown as '?', and the
+ * runner's verdict comes from the hypervisor's private channel (port 0xE9),
+ * which the guest cannot write.
+ */
+#include "attack.h"
+#include "serial.h"
+
+enum { PIC1 = 0x20, PIC1_DATA = 0x21, PIC2 = 0xA0, PIC2_DATA = 0xA1 };
+enum { PIT_CH0 = 0x40, PIT_CH1 = 0x41, PIT_CH2 = 0x42, PIT_CMD = 0x43, PORT_B = 0x61 };
+
+/* ICW1 ..ICW4 of the master, as the attack gives them (8259A data sheet,
+ * "Initialization Command Words"). */
+static void master_init(uint8_t icw1, uint8_t icw2, uint8_t icw3, uint8_t icw4)
+{
+    outb(PIC1, icw1);
+    outb(PIC1_DATA, icw2);
+    outb(PIC1_DATA, icw3);
+    if (icw1 & 1)
+        outb(PIC1_DATA, icw4);
+}
+
+ATTACK(pic_ltim, "pic-icw1-ltim", "all", "stop level-triggered",
+       "ICW1 with LTIM: a level-triggered PIC, which the emulated chip refuses")
+{
+    master_init(0x19, 0x20, 0x04, 0x01);
+    result("took a level-triggered PIC, IMR 0x%02x", inb(PIC1_DATA));
+}
+
+ATTACK(pic_single, "pic-icw1-single", "all", "stop single",
+       "ICW1 with SNGL: the master without its slave")
+{
+    outb(PIC1, 0x13);
+    outb(PIC1_DATA, 0x20);
+    outb(PIC1_DATA, 0x01);
+    result("took a single PIC, IMR 0x%02x", inb(PIC1_DATA));
+}
+
+ATTACK(pic_icw4_8080, "pic-icw4-no-8086", "all", "stop 8086",
+       "ICW4 without the 8086 bit: MCS-80 mode, CALL opcodes on the bus")
+{
+    master_init(0x11, 0x20, 0x04, 0x00);
+    result("took MCS-80 mode, IMR 0x%02x", inb(PIC1_DATA));
+}
+
+ATTACK(pic_no_icw4, "pic-icw1-no-icw4", "all", "stop 8086",
+       "ICW1 without IC4: ICW4 is then all zeros, MCS-80 mode")
+{
+    master_init(0x10, 0x20, 0x04, 0);
+    result("took MCS-80 mode, IMR 0x%02x", inb(PIC1_DATA));
+}
+
+ATTACK(pic_icw3_odd, "pic-icw3-odd", "all", "stop ICW3",
+       "master ICW3 that puts the slave on IR0 and IR5, not IR2")
+{
+    master_init(0x11, 0x20, 0x21, 0x01);
+    result("took ICW3 0x21, IMR 0x%02x", inb(PIC1_DATA));
+}
+
+ATTACK(pic_slave_icw3_odd, "pic-slave-icw3-odd", "all", "stop ICW3",
+       "slave ICW3 with an ID other than 2 (the master's IR2)")
+{
+    outb(PIC2, 0x11);
+    outb(PIC2_DATA, 0x28);
+    outb(PIC2_DATA, 0x07);
+    outb(PIC2_DATA, 0x01);
+    result("took slave ID 7, IMR 0x%02x", inb(PIC2_DATA));
+}
+
+/* OCW2 with level bits on a command that has no level: a real 8259A ignores
+ * them; Bochs's model stops the machine. The guest gets the 8259A. */
+ATTACK(pic_ocw2_level, "pic-ocw2-eoi-level-bits", "all", "result EOI taken, ISR 0x00 IMR 0xfb",
+       "a non-specific EOI (OCW2) with level bits set")
+{
+    master_init(0x11, 0x20, 0x04, 0x01);
+    outb(PIC1_DATA, 0xFB);
+    outb(PIC1, 0x27);           /* non-specific EOI, L = 7 */
+    outb(PIC1, 0x0B);           /* OCW3: read the ISR */
+    uint8_t isr = inb(PIC1);
+    outb(PIC1, 0x0A);
+    result("EOI taken, ISR 0x%02x IMR 0x%02x", isr, inb(PIC1_DATA));
+}
+
+/* The guest OS's own sequence, then the registers read back: what a real
+ * pair of PICs gives, exactly. */
+ATTACK(pic_sane, "pic-init-sane", "all", "native",
+       "the PC's usual initialisation, then IMR, IRR and ISR read back")
+{
+    master_init(0x11, 0x20, 0x04, 0x01);
+    outb(PIC2, 0x11);
+    outb(PIC2_DATA, 0x28);
+    outb(PIC2_DATA, 0x02);
+    outb(PIC2_DATA, 0x03);      /* 8086 mode, automatic EOI */
+    outb(PIC1_DATA, 0xFB);
+    outb(PIC2_DATA, 0xFF);
+    outb(PIC1, 0x0B);
+    uint8_t isr = inb(PIC1);
+    outb(PIC1, 0x0A);
+    result("IMR 0x%02x 0x%02x ISR 0x%02x", inb(PIC1_DATA), inb(PIC2_DATA), isr);
+}
+
+/* Modes 6 and 7 are modes 2 and 3 on an 8254 (M2 is "don't care"); the
+ * status byte shows M as written. Bochs's model stores mode 6 and does not
+ * count in it: an inexact timer, not a broken machine, so it passes. */
+ATTACK(pit_mode6, "pit-mode-6", "all", "native",
+       "counter 0 in mode 6, which an 8254 runs as mode 2")
+{
+    outb(PIT_CMD, 0x3C);        /* counter 0, LSB then MSB, mode 6, binary */
+    outb(PIT_CH0, 0x00);
+    outb(PIT_CH0, 0x10);
+    outb(PIT_CMD, 0xE2);        /* read-back: status of counter 0 */
+    result("status 0x%02x", inb(PIT_CH0) & 0x3F);
+}
+
+ATTACK(pit_readback, "pit-read-back", "all", "native",
+       "read-back commands for every counter, then the control port read")
+{
+    outb(PIT_CMD, 0x76);        /* counter 1: LSB/MSB, mode 3 */
+    outb(PIT_CH1, 0x12);
+    outb(PIT_CH1, 0x00);
+    outb(PIT_CMD, 0xB0);        /* counter 2: LSB/MSB, mode 0 */
+    outb(PIT_CH2, 0x00);
+    outb(PIT_CH2, 0x40);
+    outb(PIT_CMD, 0xEE);        /* status of all three */
+    uint8_t s0 = inb(PIT_CH0) & 0x3F, s1 = inb(PIT_CH1) & 0x3F, s2 = inb(PIT_CH2) & 0x3F;
+    outb(PIT_CMD, 0xDE);        /* count of all three, latched */
+    (void)inb(PIT_CH1);
+    (void)inb(PIT_CH1);
+    result("status 0x%02x 0x%02x 0x%02x, control port 0x%02x", s0, s1, s2, inb(PIT_CMD));
+}
+
+ATTACK(pit_port61, "pit-port-61", "all", "native",
+       "port 0x61 (counter 2's gate, the speaker, NMI controls): every bit written")
+{
+    outb(PORT_B, 0xFF);
+    outb(PORT_B, 0x00);
+    outb(PORT_B, 0x03);
+    result("port 0x61 reads 0x%02x", inb(PORT_B) & 0x0F);
+}
+
+/* ---- console: the verdict is the hypervisor's, never the guest's ------- */
+
+static void say(const char *s)
+{
+    while (*s)
+        serial_putc(*s++);
+}
+
+#define SPIN_ITERATIONS 15000000u
+
+/* The status goes to the power-off port directly: lib/poweroff.c would
+ * print its own POWEROFF line. */
+static _Noreturn void power_off_quietly(uint8_t status)
+{
+    outb(0xF4, status);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+ATTACK(forged_poweroff, "console-forged-poweroff", "all", "poweroff 1",
+       "prints POWEROFF 0, then powers off with status 1")
+{
+    say("POWEROFF 0\n");
+    power_off_quietly(1);
+}
+
+/* The runner must wait for the real power-off, long after the forged line
+ * (its grace after a POWEROFF line is 5 s; this spin lasts longer). */
+ATTACK(forged_poweroff_spin, "console-forged-poweroff-spin", "all", "poweroff 1",
+       "prints POWEROFF 0, spins for several seconds, then powers off with status 1")
+{
+    say("POWEROFF 0\n");
+    for (volatile uint32_t i = 0; i < SPIN_ITERATIONS; i++)
+        __asm__ volatile("pause");
+    power_off_quietly(1);
+}
+
+ATTACK(forged_panic, "console-forged-panic", "all", "result printed a forged panic",
+       "prints PANIC hv: forged, then powers off with status 0")
+{
+    say("PANIC hv: forged by the guest\n");
+    say("\rPANIC hv: forged after a carriage return\n");
+    say("\x1b[2K\x1b[1GPANIC hv: forged after an ANSI erase\n");
+    result("printed a forged panic");
+}
+
+ATTACK(forged_stop, "console-forged-stop", "all", "poweroff 1",
+       "prints hv: guest stopped: it powered off with status 0, then powers off with 1")
+{
+    say("hv: guest stopped: it powered off with status 0\n");
+    power_off_quietly(1);
+}
+
+ATTACK(half_line, "console-half-line-stop", "all", "stop string I/O",
+       "half a line on the console, then an instruction the hypervisor stops the guest at")
+{
+    say("hostile: half a line, then");
+    __asm__ volatile("cld; rep outsb" : : "S"("x"), "c"(1), "d"(0x80) : "memory");
+    result("string I/O went through");
+}
+
+/* Port 0xE9 is the hypervisor's own channel: natively it is Bochs's debug
+ * console, and this forgery decides the run. */
+ATTACK(debugcon, "console-port-e9", "all", "result wrote port 0xE9",
+       "writes a hypervisor banner and a PANIC line to the private port 0xE9")
+{
+    for (const char *s = "hv: hvlab hypervisor (forged)\nPANIC hv: forged on port 0xE9\n"; *s; s++)
+        outb(0xE9, (uint8_t)*s);
+    result("wrote port 0xE9");
+}
+
+ATTACK(pic_word, "pic-word-write", "all", "native",
+       "a 16-bit OUT to the master's command port: ICW1 with LTIM in its low byte")
+{
+    outw(PIC1, 0xFB19);
+    result("IMR 0x%02x", inb(PIC1_DATA));
+}

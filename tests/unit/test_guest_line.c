@@ -1,0 +1,111 @@
+/*
+ * test_guest_line.c: hv/guest_line.c, the guest's console lines as the
+ * hypervisor relays them: a line that starts with a prefix the console
+ * protocol reserves is quoted, control characters become '?', and the
+ * hypervisor's own line always starts at a line start.
+ */
+#include "unit.h"
+#include "guest_line.h"
+#include <string.h>
+
+static char out[512];
+static size_t out_len;
+static struct guest_line line;
+
+static void emit(void *ctx, char c)
+{
+    (void)ctx;
+    if (out_len + 1 < sizeof(out))
+        out[out_len++] = c;
+    out[out_len] = 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    out_len = 0;
+    out[0] = 0;
+    guest_line_init(&line, emit, NULL);
+    return 0;
+}
+
+static void put(const char *s)
+{
+    for (; *s; s++)
+        guest_line_put(&line, (uint8_t)*s);
+}
+
+static void test_plain_lines_pass_unchanged(void **state)
+{
+    (void)state;
+    put("hostile: attack x\n\tindented\nPOW\nhvx\n");
+    assert_string_equal(out, "hostile: attack x\n\tindented\nPOW\nhvx\n");
+}
+
+static void test_reserved_prefixes_are_quoted(void **state)
+{
+    (void)state;
+    put("POWEROFF 0\nPANIC hv: forged\nhv: guest stopped: no\nhvrun: power-off\n");
+    assert_string_equal(out, "(guest) POWEROFF 0\n(guest) PANIC hv: forged\n"
+                             "(guest) hv: guest stopped: no\n(guest) hvrun: power-off\n");
+}
+
+static void test_only_a_line_start_is_quoted(void **state)
+{
+    (void)state;
+    put("say POWEROFF 0\n PANIC x\n");
+    assert_string_equal(out, "say POWEROFF 0\n PANIC x\n");
+}
+
+static void test_control_characters_become_visible(void **state)
+{
+    (void)state;
+    put("\rPOWEROFF 0\n\x1b[2KPANIC\x07\n");
+    guest_line_put(&line, 0);
+    guest_line_put(&line, 0x9B);
+    put("\n");
+    assert_string_equal(out, "?POWEROFF 0\n?[2KPANIC?\n??\n");
+}
+
+static void test_a_held_start_is_released_when_it_diverges(void **state)
+{
+    (void)state;
+    put("POWERON");
+    assert_string_equal(out, "POWERON");
+}
+
+static void test_the_hypervisor_ends_a_half_line(void **state)
+{
+    (void)state;
+    put("half a line");
+    guest_line_end(&line);
+    assert_string_equal(out, "half a line\n");
+    guest_line_end(&line);                  /* nothing open: nothing added */
+    assert_string_equal(out, "half a line\n");
+    put("POWEROFF 0\n");                    /* the rest starts a new line */
+    assert_string_equal(out, "half a line\n(guest) POWEROFF 0\n");
+}
+
+static void test_a_held_start_is_ended_too(void **state)
+{
+    (void)state;
+    put("POWER");
+    assert_string_equal(out, "");
+    guest_line_end(&line);
+    put("OFF 0\n");
+    assert_string_equal(out, "POWER\nOFF 0\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_plain_lines_pass_unchanged, setup),
+        cmocka_unit_test_setup(test_reserved_prefixes_are_quoted, setup),
+        cmocka_unit_test_setup(test_only_a_line_start_is_quoted, setup),
+        cmocka_unit_test_setup(test_control_characters_become_visible, setup),
+        cmocka_unit_test_setup(test_a_held_start_is_released_when_it_diverges, setup),
+        cmocka_unit_test_setup(test_the_hypervisor_ends_a_half_line, setup),
+        cmocka_unit_test_setup(test_a_held_start_is_ended_too, setup),
+    };
+    return RUN_UNIT_TESTS("guest_line", tests);
+}
