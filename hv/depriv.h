@@ -55,6 +55,8 @@ struct depriv {
     uint16_t tr;                    /* its task register (LTR): where its TSS is */
     uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
     uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
+    uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
+                                       CS stays 0 (depriv_sysenter.c) */
 
     /* Statistics, printed at the end of the run. */
     uint64_t emulated, delivered, interrupts;
@@ -69,8 +71,11 @@ void depriv_setup(struct vcpu *v);
  * 0 made ring 1; false if the guest's table cannot be read. */
 bool depriv_load_gdt(struct vcpu *v);
 /* Load a segment register (its VMCS fields) from the hypervisor's GDT as
- * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. */
+ * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. A selector the
+ * copy does not hold (LDT, past its end) loads an unusable segment. */
 void depriv_load_segment(unsigned selector_field, uint16_t selector);
+/* The same with the descriptor d given (SYSENTER's fixed flat segments). */
+void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d);
 /* The guest's own TSS (its LTR): base and limit; false if it has none. */
 bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit);
 /* Would the CPU take this selector for CS (code) or SS (a writable data
@@ -103,6 +108,14 @@ void depriv_iret(struct vcpu *v);
  * (accessed and dirty flags set); false if its tables do not map it. */
 bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len);
 bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len);
+
+/* depriv_sysenter.c: SYSENTER and SYSEXIT, emulated. */
+/* Where the guest's IA32_SYSENTER_CS/ESP/EIP (msr) are kept while it is
+ * deprivileged; NULL for any other MSR, or with cpu=hvm. */
+uint64_t *depriv_sysenter_msr(uint32_t msr);
+/* in faulted with #GP: if it is SYSENTER or SYSEXIT, do what it does with
+ * the guest's MSRs (or deliver the CPU's #GP) and say true. */
+bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in);
 
 /* depriv_emulate.c: the exits of a deprivileged guest. */
 /* The linear address of an instruction's memory operand (32-bit

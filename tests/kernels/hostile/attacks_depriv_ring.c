@@ -43,6 +43,7 @@ void peek_over_the_wall(void);
 void peek_over_the_wall(void)
 {
     uint32_t lo = 0, hi = 0;
+    recovered_vector = NO_FAULT;
     TRY("movl %%ss:0xFFC00008, %0\n\tmovl %%ss:0xFFC0000C, %1", : "+r"(lo), "+r"(hi) : : "memory");
     if (recovered_vector == NO_FAULT && looks_like_hypervisor_gdt((uint64_t)hi << 32 | lo))
         breach("read the hypervisor's GDT through SS: 0x%08x%08x", hi, lo);
@@ -110,7 +111,7 @@ ATTACK(sysenter_ring0, "ring1-sysenter-from-ring0", "all",
 }
 
 ATTACK(sysenter_ring3, "ring1-sysenter-from-ring3", "all",
-       "native; depriv: result landed cs=0x9 ss=0x11 esp=ok if=0, back at cs=0x1b",
+       "native; depriv: result landed cs=0x9 ss=0x11 esp=ok if=1, back at cs=0x1b",
        "SYSENTER from ring 3 to the kernel, SYSEXIT back")
 {
     paging_on(1);
