@@ -257,3 +257,22 @@ ATTACK(map_slot, "depriv-map-hypervisor-slot", "all",
         breach("read the hypervisor's GDT: 0x%08x%08x", hi, lo);
     __asm__ volatile(EXPECT_AT("ud2") : : : "memory");
 }
+
+/* ---- ICEBP (INT1) ------------------------------------------------------------
+ * A trap: its #DB reports the next instruction's EIP (SDM vol. 2, INT1;
+ * vol. 3, 6.15), and it skips the gate's DPL check that INT n makes. */
+#define ICEBP ".byte 0xF1"
+ATTACK(icebp, "ring1-icebp", "all", "native", "ICEBP in the kernel: #DB after it")
+{
+    __asm__ volatile(EXPECT_AT(ICEBP) : : : "memory");
+}
+
+static void user_icebp_body(void)
+{
+    __asm__ volatile(EXPECT_AT(ICEBP) : : : "memory");
+}
+ATTACK(icebp_user, "ring1-icebp-from-ring3", "all", "native",
+       "ICEBP at ring 3 through the DPL-0 #DB gate: delivered, no #GP")
+{
+    run_user(user_icebp_body);
+}
