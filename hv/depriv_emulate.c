@@ -288,6 +288,8 @@ void depriv_exception(struct vcpu *v)
         general_protection(v, (uint32_t)error);
     else if (vector == VEC_BP && depriv_patched_breakpoint(v))
         return;                                 /* one of depriv_patch.c's */
+    else if (type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION)   /* ICEBP: a trap, no DPL check */
+        depriv_deliver(v, vector, error, (uint32_t)(v->rip + v->instruction_length), 0);
     else
         depriv_deliver(v, vector, error, (uint32_t)v->rip,
                        type == EVENT_SOFTWARE_EXCEPTION ? v->instruction_length : 0);
