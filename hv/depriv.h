@@ -46,6 +46,8 @@
 struct depriv {
     bool vif;                       /* the guest's interrupt flag */
     bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
+    bool hold_interrupts;           /* IF was just set: the guest runs first (see
+                                       depriv_deliver_pending) */
     bool iret_patched;              /* patch=1 made the kernel's IRETs trap: see
                                        depriv_returned_to_user */
     uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */

@@ -187,6 +187,8 @@ void depriv_deliver_injected(struct vcpu *v)
  */
 void depriv_set_vif(bool on)
 {
+    if (on && !depriv.vif)
+        depriv.hold_interrupts = true;
     depriv.vif = on;
     if (!on || depriv.taking_interrupts)
         return;
@@ -212,19 +214,42 @@ void depriv_interrupt(unsigned vector)
     depriv.interrupts++;
 }
 
-/* The lowest pending vector first: the PIC's priority order. */
+/* The guest runs at least one instruction after this VM entry before an
+ * external interrupt can exit: "blocking by STI" holds it (SDM 25.4.2,
+ * table 25-3), the instruction boundary at which the CPU too delivers at
+ * most one interrupt. It needs the real IF set (SDM 27.3.1.5), which it is
+ * from the guest's first STI on. */
+static void run_one_instruction_first(void)
+{
+    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(uint64_t)BLOCKING_MOV_SS;
+    if (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking | BLOCKING_STI);
+}
+
+/* The lowest pending vector first: the PIC's priority order. Each
+ * delivery, and each exit that set the guest's IF (IRET, STI), lets the
+ * guest run an instruction before the next one: with the PIT at its fastest
+ * the next tick is pending by the time the hypervisor has emulated a
+ * handler's EOI and IRET, and delivering it there would never let the
+ * guest run its own code (a livelock). */
 void depriv_deliver_pending(struct vcpu *v)
 {
     if (v->stopped || !depriv.vif)
         return;
     if (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)
         return;
+    if (depriv.hold_interrupts) {
+        depriv.hold_interrupts = false;
+        run_one_instruction_first();
+        return;
+    }
     for (unsigned i = 0; i < 4; i++) {
         if (!depriv.pending[i])
             continue;
         unsigned vector = i * 64 + (unsigned)__builtin_ctzll(depriv.pending[i]);
         depriv.pending[i] &= depriv.pending[i] - 1;
         depriv_deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
+        run_one_instruction_first();
         return;
     }
 }
