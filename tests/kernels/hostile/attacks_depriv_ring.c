@@ -312,3 +312,33 @@ ATTACK(pit_10khz, "depriv-pit-10khz", "all", "native",
     outb(0x21, 0xFF);
     result("counted to %u, ticks %s", (unsigned)n, timer_ticks ? "came" : "none");
 }
+
+/* ---- Documented limits of ring compression (hv/depriv.h) ---------------------
+ * The guest's ring 1 is its ring 0: both are real ring 1. IRET to a DPL-1
+ * segment: natively ring 1; unpatched, the CPU's own IRET at real ring 1
+ * stays there (the guest's ring 0); patched, the hypervisor stops the guest. */
+ATTACK(iret_ring1, "ring1-iret-to-ring1", "all",
+       "native; depriv: result exception 6 error=0x0 cpl=0 at=expected; patch: stop IRET to ring 1",
+       "IRET from the kernel to a DPL-1 code segment, then #UD there")
+{
+    gdt_set(GDT_FREE, seg_desc(0, 0xFFFFF, 0xBB, 0xC));
+    gdt_set(GDT_FREE + 1, seg_desc(0, 0xFFFFF, 0xB3, 0xC));
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) g = { sizeof(gdt) - 1, (uint32_t)gdt };
+    __asm__ volatile("lgdt %0" : : "m"(g) : "memory");
+    __asm__ volatile("pushl $0x39\n\tpushl %0\n\tpushfl\n\tpushl $0x31\n\tpushl $1f\n\tiret\n"
+                     "1:\tmovl $0x39, %%eax\n\tmovl %%eax, %%ds\n\tmovl %%eax, %%es\n\t"
+                     EXPECT_AT("ud2") : : "r"(RING2_TOP) : "eax", "memory");
+}
+
+/* The hypervisor copies the guest's GDT at LGDT only: a descriptor written
+ * afterwards is not seen until the next LGDT. A load the CPU does itself
+ * then faults at ring 1, and the hypervisor stops the guest. */
+ATTACK(gdt_rewrite, "ring1-gdt-write-after-lgdt", "all",
+       "native; depriv patch: stop faults at ring 1",
+       "write a GDT entry after LGDT, then load DS with it")
+{
+    gdt_set(GDT_FREE, seg_desc(0, 0xFFFFF, 0x93, 0xC));
+    __asm__ volatile("movl $0x30, %%eax\n\tmovl %%eax, %%ds\n\tmovl $0x10, %%eax\n\tmovl %%eax, %%ds"
+                     : : : "eax", "memory");
+    result("DS loaded from the new descriptor");
+}
