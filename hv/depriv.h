@@ -23,6 +23,30 @@
  *     top 4 MiB of every address space (depriv_gdt.c). Its TSS lets ring 1
  *     reach every port, so every port exits instead, and the hypervisor
  *     checks a user program's access against the guest's own TSS.
+ *   - SYSENTER does not exit, and with the guest's IA32_SYSENTER_CS it would
+ *     land at real ring 0 with flat 4 GiB segments. The guest's three
+ *     SYSENTER MSRs are kept here, the real IA32_SYSENTER_CS stays 0, so
+ *     SYSENTER and SYSEXIT fault (#GP) at any ring and are emulated from
+ *     the guest's values: the SDM's fixed flat segments, its ring 0 made
+ *     ring 1, limits cut below the top 64 MiB (depriv_sysenter.c; SDM vol.
+ *     2B, SYSENTER, SYSEXIT);
+ *   - the hypervisor's slot (the top 4 MiB) is never the guest's: no INVLPG,
+ *     CR3 load or shadow fill touches it (shadow.c), and no segment reaches
+ *     it (a read there is the CPU's #GP or #SS for the segment limit, like
+ *     Xen's reserved area);
+ *   - an event is delivered at most once per guest instruction: after a
+ *     delivery, and after the guest sets its IF (IRET, STI), the next VM
+ *     entry blocks interrupts for one instruction ("blocking by STI"), so a
+ *     fast timer cannot livelock it.
+ * Ring compression moves ring 0 only. The guest's rings 2 and 3 are the
+ * real ones (its exceptions there switch to its TSS's SS0:ESP0, IRET may
+ * return there); its ring 1 cannot be told from its ring 0, both being real
+ * ring 1: its DPL-1 descriptors stay DPL 1, a same-ring IRET to RPL 1 at
+ * real ring 1 (unpatched) stays the guest's ring 0, and an emulated IRET to
+ * RPL 1 (patch=1) stops the guest with a report. The GDT is copied at LGDT:
+ * a descriptor the guest writes afterwards is seen at its next LGDT (a
+ * load the CPU then refuses at ring 1 stops the guest with a report).
+ * These limits are tested (tests/kernels/hostile/attacks_depriv_ring.c).
  * What still goes wrong is what lab 3 is about: POPF, PUSHF, segment-register
  * reads, SGDT/SIDT/SLDT/STR and LAR/LSL run at ring 1 without a fault and
  * give the game away (sensitive.h; the guest's virtcheck test shows each).
@@ -92,7 +116,8 @@ bool depriv_segment_ok(uint16_t selector, bool code);
 void depriv_set_vif(bool on);
 /* An exit found the guest in user mode: what its IF is (depriv_deliver.c). */
 void depriv_returned_to_user(void);
-/* The guest's privilege level as it believes it: 0 for ring 1, else 3. */
+/* The guest's privilege level as it believes it: 0 for ring 1, else the
+ * real ring (2 or 3). */
 unsigned depriv_cpl(void);
 /* Deliver vector through the guest's IDT for the instruction at eip;
  * error < 0: no error code. length: 0 for an exception or interrupt, the

@@ -6,7 +6,7 @@
  * ring 1, where the guest's kernel expects its ring-0 selector, and the
  * guest's IF is virtual. So every event exits, and this file does what the
  * CPU does (SDM vol. 3, 6.12.1 "Exception- or Interrupt-Handler
- * Procedures"): read the gate from the guest's IDT; from user mode, switch
+ * Procedures"): read the gate from the guest's IDT; from rings 2 and 3, switch
  * to the kernel stack its TSS names (ss0:esp0); push (SS, ESP,) EFLAGS, CS,
  * EIP (and the error code) as the guest would have seen them at ring 0;
  * jump to the handler; clear IF for an interrupt gate. IRET back to ring 0
