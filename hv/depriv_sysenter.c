@@ -39,7 +39,6 @@ static void load_flat(unsigned field, uint16_t selector, uint64_t d)
     depriv_load_descriptor(field, selector, descriptor_compress(d, DEPRIV_SEG_LIMIT));
 }
 
-/* LAB 3 BEGIN: SYSENTER and SYSEXIT from the guest's MSRs */
 bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in)
 {
     if (in->map != 1 || (in->opcode != 0x34 && in->opcode != 0x35))
@@ -70,4 +69,3 @@ bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in)
     depriv.emulated++;
     return true;
 }
-/* LAB 3 END */
