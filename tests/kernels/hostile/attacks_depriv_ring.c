@@ -175,13 +175,17 @@ static void ring2_segments(void)
 #define AT_RING2(body)                                                        \
     "movl $0x3A, %%eax\n\tmovl %%eax, %%ds\n\tmovl %%eax, %%es\n\t" body
 
+/* The segments set, a far RET to ring 2 (SS:ESP, CS:EIP), and body there. */
+#define RET_TO_RING2(body)                                                     \
+    ring2_segments();                                                          \
+    __asm__ volatile("pushl %0\n\tpushl %1\n\tpushl %2\n\tpushl $1f\n\tlret\n"    \
+                     "1:\t" AT_RING2(body)                                      \
+                     : : "i"(R2DATA), "r"(RING2_TOP), "i"(R2CODE) : "eax", "memory")
+
 ATTACK(ring2_exception, "ring1-ring2-exception", "all", "native",
        "far RET to a DPL-2 code segment, then #UD at ring 2: a stack switch to SS0:ESP0")
 {
-    ring2_segments();
-    __asm__ volatile("pushl %0\n\tpushl %1\n\tpushl %2\n\tpushl $1f\n\tlret\n"
-                     "1:\t" AT_RING2(EXPECT_AT("ud2"))
-                     : : "i"(R2DATA), "r"(RING2_TOP), "i"(R2CODE) : "eax", "memory");
+    RET_TO_RING2(EXPECT_AT("ud2"));
 }
 
 ATTACK(ring2_iret, "ring1-iret-to-ring2", "all", "native",
@@ -211,20 +215,14 @@ __asm__(".globl ring2_int_handler\n"
 ATTACK(ring2_int, "ring1-ring2-int", "all", "native",
        "INT n at ring 2 through a DPL-2 gate: a stack switch, ring 2's selectors in the frame")
 {
-    ring2_segments();
     set_gate(0x40, (uint32_t)ring2_int_handler, KCODE, 0xCE);
-    __asm__ volatile("pushl %0\n\tpushl %1\n\tpushl %2\n\tpushl $1f\n\tlret\n"
-                     "1:\t" AT_RING2("int $0x40")
-                     : : "i"(R2DATA), "r"(RING2_TOP), "i"(R2CODE) : "eax", "memory");
+    RET_TO_RING2("int $0x40");
 }
 
 ATTACK(ring2_int_dpl0, "ring1-ring2-int-dpl0-gate", "all", "native",
        "INT3 at ring 2 through a DPL-0 gate: #GP with the gate's index")
 {
-    ring2_segments();
-    __asm__ volatile("pushl %0\n\tpushl %1\n\tpushl %2\n\tpushl $1f\n\tlret\n"
-                     "1:\t" AT_RING2(EXPECT_AT("int3"))
-                     : : "i"(R2DATA), "r"(RING2_TOP), "i"(R2CODE) : "eax", "memory");
+    RET_TO_RING2(EXPECT_AT("int3"));
 }
 
 /* ---- The hypervisor's slot: the top 4 MiB (hv/depriv.h) ------------------
