@@ -23,6 +23,30 @@
  *     top 4 MiB of every address space (depriv_gdt.c). Its TSS lets ring 1
  *     reach every port, so every port exits instead, and the hypervisor
  *     checks a user program's access against the guest's own TSS.
+ *   - SYSENTER does not exit, and with the guest's IA32_SYSENTER_CS it would
+ *     land at real ring 0 with flat 4 GiB segments. The guest's three
+ *     SYSENTER MSRs are kept here, the real IA32_SYSENTER_CS stays 0, so
+ *     SYSENTER and SYSEXIT fault (#GP) at any ring and are emulated from
+ *     the guest's values: the SDM's fixed flat segments, its ring 0 made
+ *     ring 1, limits cut below the top 64 MiB (depriv_sysenter.c; SDM vol.
+ *     2B, SYSENTER, SYSEXIT);
+ *   - the hypervisor's slot (the top 4 MiB) is never the guest's: no INVLPG,
+ *     CR3 load or shadow fill touches it (shadow.c), and no segment reaches
+ *     it (a read there is the CPU's #GP or #SS for the segment limit, like
+ *     Xen's reserved area);
+ *   - an event is delivered at most once per guest instruction: after a
+ *     delivery, and after the guest sets its IF (IRET, STI), the next VM
+ *     entry blocks interrupts for one instruction ("blocking by STI"), so a
+ *     fast timer cannot livelock it.
+ * Ring compression moves ring 0 only. The guest's rings 2 and 3 are the
+ * real ones (its exceptions there switch to its TSS's SS0:ESP0, IRET may
+ * return there); its ring 1 cannot be told from its ring 0, both being real
+ * ring 1: its DPL-1 descriptors stay DPL 1, a same-ring IRET to RPL 1 at
+ * real ring 1 (unpatched) stays the guest's ring 0, and an emulated IRET to
+ * RPL 1 (patch=1) stops the guest with a report. The GDT is copied at LGDT:
+ * a descriptor the guest writes afterwards is seen at its next LGDT (a
+ * load the CPU then refuses at ring 1 stops the guest with a report).
+ * These limits are tested (tests/kernels/hostile/attacks_depriv_ring.c).
  * What still goes wrong is what lab 3 is about: POPF, PUSHF, segment-register
  * reads, SGDT/SIDT/SLDT/STR and LAR/LSL run at ring 1 without a fault and
  * give the game away (sensitive.h; the guest's virtcheck test shows each).
@@ -46,6 +70,8 @@
 struct depriv {
     bool vif;                       /* the guest's interrupt flag */
     bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
+    bool hold_interrupts;           /* IF was just set: the guest runs first (see
+                                       depriv_deliver_pending) */
     bool iret_patched;              /* patch=1 made the kernel's IRETs trap: see
                                        depriv_returned_to_user */
     uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */
@@ -55,6 +81,8 @@ struct depriv {
     uint16_t tr;                    /* its task register (LTR): where its TSS is */
     uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
     uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
+    uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
+                                       CS stays 0 (depriv_sysenter.c) */
 
     /* Statistics, printed at the end of the run. */
     uint64_t emulated, delivered, interrupts;
@@ -69,8 +97,11 @@ void depriv_setup(struct vcpu *v);
  * 0 made ring 1; false if the guest's table cannot be read. */
 bool depriv_load_gdt(struct vcpu *v);
 /* Load a segment register (its VMCS fields) from the hypervisor's GDT as
- * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. */
+ * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. A selector the
+ * copy does not hold (LDT, past its end) loads an unusable segment. */
 void depriv_load_segment(unsigned selector_field, uint16_t selector);
+/* The same with the descriptor d given (SYSENTER's fixed flat segments). */
+void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d);
 /* The guest's own TSS (its LTR): base and limit; false if it has none. */
 bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit);
 /* Would the CPU take this selector for CS (code) or SS (a writable data
@@ -85,7 +116,8 @@ bool depriv_segment_ok(uint16_t selector, bool code);
 void depriv_set_vif(bool on);
 /* An exit found the guest in user mode: what its IF is (depriv_deliver.c). */
 void depriv_returned_to_user(void);
-/* The guest's privilege level as it believes it: 0 for ring 1, else 3. */
+/* The guest's privilege level as it believes it: 0 for ring 1, else the
+ * real ring (2 or 3). */
 unsigned depriv_cpl(void);
 /* Deliver vector through the guest's IDT for the instruction at eip;
  * error < 0: no error code. length: 0 for an exception or interrupt, the
@@ -103,6 +135,14 @@ void depriv_iret(struct vcpu *v);
  * (accessed and dirty flags set); false if its tables do not map it. */
 bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len);
 bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len);
+
+/* depriv_sysenter.c: SYSENTER and SYSEXIT, emulated. */
+/* Where the guest's IA32_SYSENTER_CS/ESP/EIP (msr) are kept while it is
+ * deprivileged; NULL for any other MSR, or with cpu=hvm. */
+uint64_t *depriv_sysenter_msr(uint32_t msr);
+/* in faulted with #GP: if it is SYSENTER or SYSEXIT, do what it does with
+ * the guest's MSRs (or deliver the CPU's #GP) and say true. */
+bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in);
 
 /* depriv_emulate.c: the exits of a deprivileged guest. */
 /* The linear address of an instruction's memory operand (32-bit

@@ -6,7 +6,7 @@
  * ring 1, where the guest's kernel expects its ring-0 selector, and the
  * guest's IF is virtual. So every event exits, and this file does what the
  * CPU does (SDM vol. 3, 6.12.1 "Exception- or Interrupt-Handler
- * Procedures"): read the gate from the guest's IDT; from user mode, switch
+ * Procedures"): read the gate from the guest's IDT; from rings 2 and 3, switch
  * to the kernel stack its TSS names (ss0:esp0); push (SS, ESP,) EFLAGS, CS,
  * EIP (and the error code) as the guest would have seen them at ring 0;
  * jump to the handler; clear IF for an interrupt gate. IRET back to ring 0
@@ -27,9 +27,12 @@
 #define GATE_TRAP32      0xF
 #define FLAGS_CLEARED_ON_DELIVERY (RFLAGS_TF | RFLAGS_RF | RFLAGS_VM | (1u << 14))   /* NT */
 
+/* CPL is SS.DPL (SDM 25.4.1). Ring compression moves the guest's ring 0
+ * only: real ring 1 is its 0; its rings 2 and 3 are the real ones. */
 unsigned depriv_cpl(void)
 {
-    return ((vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3) == 3 ? 3 : 0;
+    unsigned ring = (vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3;
+    return ring == 1 ? 0 : ring;
 }
 
 static uint32_t *guest_table(void *ctx, uint64_t gpa)
@@ -116,7 +119,7 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
     uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP);
     uint16_t ss = (uint16_t)vmcs_read(VMCS_GUEST_SS_SELECTOR);
     uint16_t old_cs = (uint16_t)vmcs_read(VMCS_GUEST_CS_SELECTOR);
-    if (cpl == 3) {                             /* to the kernel stack of the guest's TSS */
+    if (cpl != 0) {                             /* to the kernel stack of the guest's TSS */
         uint32_t tss, tss_limit, ss0_esp0[2];
         if (!depriv_guest_tss(v, &tss, &tss_limit) || !depriv_read(v, tss + 4, ss0_esp0, 8))
             return fail(v, vector, "the guest's TSS (ss0:esp0) cannot be read");
@@ -129,6 +132,8 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
     } else {
         old_cs &= ~3;                           /* the guest thinks it ran at ring 0 */
     }
+    /* From rings 2 and 3 the frame holds the real selectors: those rings
+     * are the guest's own. */
     frame[n++] = virtual_eflags();
     frame[n++] = old_cs;
     frame[n++] = eip;
@@ -143,7 +148,8 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
         return fail(v, vector, "the guest's kernel stack is not mapped");
 
     depriv_load_segment(VMCS_GUEST_CS_SELECTOR, cs);
-    depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
+    if (cpl != 0)                               /* at the same level SS stays as it is */
+        depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
     vmcs_write(VMCS_GUEST_RSP, esp);
     vmcs_write(VMCS_GUEST_RIP, handler);
     vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~FLAGS_CLEARED_ON_DELIVERY);
@@ -181,6 +187,8 @@ void depriv_deliver_injected(struct vcpu *v)
  */
 void depriv_set_vif(bool on)
 {
+    if (on && !depriv.vif)
+        depriv.hold_interrupts = true;
     depriv.vif = on;
     if (!on || depriv.taking_interrupts)
         return;
@@ -196,7 +204,7 @@ void depriv_set_vif(bool on)
  * kernel's IRETs trap, and the guest's IF is exactly its frame's. */
 void depriv_returned_to_user(void)
 {
-    if (!depriv.iret_patched && depriv_cpl() == 3)
+    if (!depriv.iret_patched && depriv_cpl() != 0)
         depriv_set_vif(true);
 }
 
@@ -206,27 +214,50 @@ void depriv_interrupt(unsigned vector)
     depriv.interrupts++;
 }
 
-/* The lowest pending vector first: the PIC's priority order. */
+/* The guest runs at least one instruction after this VM entry before an
+ * external interrupt can exit: "blocking by STI" holds it (SDM 25.4.2,
+ * table 25-3), the instruction boundary at which the CPU too delivers at
+ * most one interrupt. It needs the real IF set (SDM 27.3.1.5), which it is
+ * from the guest's first STI on. */
+static void run_one_instruction_first(void)
+{
+    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(uint64_t)BLOCKING_MOV_SS;
+    if (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking | BLOCKING_STI);
+}
+
+/* The lowest pending vector first: the PIC's priority order. Each
+ * delivery, and each exit that set the guest's IF (IRET, STI), lets the
+ * guest run an instruction before the next one: with the PIT at its fastest
+ * the next tick is pending by the time the hypervisor has emulated a
+ * handler's EOI and IRET, and delivering it there would never let the
+ * guest run its own code (a livelock). */
 void depriv_deliver_pending(struct vcpu *v)
 {
     if (v->stopped || !depriv.vif)
         return;
     if (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)
         return;
+    if (depriv.hold_interrupts) {
+        depriv.hold_interrupts = false;
+        run_one_instruction_first();
+        return;
+    }
     for (unsigned i = 0; i < 4; i++) {
         if (!depriv.pending[i])
             continue;
         unsigned vector = i * 64 + (unsigned)__builtin_ctzll(depriv.pending[i]);
         depriv.pending[i] &= depriv.pending[i] - 1;
         depriv_deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
+        run_one_instruction_first();
         return;
     }
 }
 
-/* Back in user mode, a data segment register that holds a more privileged
- * segment is loaded with the null selector, as IRET does (SDM vol. 2A, IRET,
- * RETURN-TO-OUTER-PRIVILEGE-LEVEL). */
-static void null_kernel_data_segments(void)
+/* Back at an outer ring (2 or 3), a data segment register that holds a more
+ * privileged segment is loaded with the null selector, as IRET does (SDM
+ * vol. 2A, IRET, RETURN-TO-OUTER-PRIVILEGE-LEVEL). */
+static void null_kernel_data_segments(unsigned cpl)
 {
     static const unsigned fields[4] = { VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_ES_SELECTOR,
                                         VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR };
@@ -234,7 +265,7 @@ static void null_kernel_data_segments(void)
         unsigned n = fields[i] - VMCS_GUEST_ES_SELECTOR;
         uint32_t ar = (uint32_t)vmcs_read(VMCS_GUEST_ES_ACCESS_RIGHTS + n);
         bool conforming_code = (ar & 0x1C) == 0x1C;
-        if (!(ar & 0x10000) && ((ar >> 5) & 3) < 3 && !conforming_code)
+        if (!(ar & 0x10000) && ((ar >> 5) & 3) < cpl && !conforming_code)
             depriv_load_segment(fields[i], 0);
     }
 }
@@ -248,20 +279,22 @@ void depriv_iret(struct vcpu *v)
     uint32_t eip = frame[0], eflags = frame[2];
     uint16_t cs = (uint16_t)frame[1], ss = 0;
     esp += 12;
-    if ((cs & 3) == 3) {                        /* back to user mode: its SS:ESP too */
+    if ((cs & 3) == 1)                          /* ring compression: see depriv.h */
+        return guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: IRET to ring 1 (CS 0x%x): "
+                          "the guest's ring 1 is its ring 0 here (ring compression)", cs);
+    if ((cs & 3) >= 2) {                        /* back to ring 2 or 3: its SS:ESP too */
         if (!depriv_read(v, esp, frame + 3, 8))
             return fail(v, VEC_GP, "IRET: the guest's stack is not mapped");
         esp = frame[3];
         ss = (uint16_t)frame[4];
-    } else if ((cs & 3) == 0) {
+    } else {
         cs |= 1;                                /* back to the guest's ring 0: ring 1 */
     }
     /* What IRET checks before it changes anything (SDM vol. 2A, IRET):
-     * a bad selector is a #GP with that selector, at the IRET. The guest
-     * has rings 0 and 3 only: its ring 0 is the real ring 1. */
-    bool rings_ok = (cs & 3) == 1 ? !ss : (cs & 3) == 3;
-    uint16_t bad = !rings_ok || !depriv_segment_ok(cs, true) ? cs
-                 : ss && !depriv_segment_ok(ss, false) ? ss : 0;
+     * a bad selector is a #GP with that selector, at the IRET; SS's RPL
+     * must be the new CPL. The guest's ring 0 is the real ring 1. */
+    uint16_t bad = !depriv_segment_ok(cs, true) ? cs
+                 : ss && ((ss & 3) != (cs & 3) || !depriv_segment_ok(ss, false)) ? ss : 0;
     if (bad || !cs) {
         depriv_deliver(v, VEC_GP, bad & ~3u, (uint32_t)v->rip, 0);
         return;
@@ -269,7 +302,7 @@ void depriv_iret(struct vcpu *v)
     depriv_load_segment(VMCS_GUEST_CS_SELECTOR, cs);
     if (ss) {
         depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
-        null_kernel_data_segments();
+        null_kernel_data_segments(cs & 3);
     }
     vmcs_write(VMCS_GUEST_RSP, esp);
     vmcs_write(VMCS_GUEST_RIP, eip);

@@ -265,7 +265,9 @@ static void general_protection(struct vcpu *v, uint32_t error)
         depriv_deliver(v, in.immediate, -1, (uint32_t)v->rip, in.length);   /* INT n */
         return;
     }
-    if (depriv_cpl() == 3)                      /* a user program's: the guest's business */
+    if (depriv_sysenter(v, &in))                /* the real SYSENTER_CS is 0 */
+        return;
+    if (depriv_cpl() != 0)                      /* a user program's: the guest's business */
         depriv_deliver(v, VEC_GP, error, (uint32_t)v->rip, 0);
     else if (!emulate(v, &in))
         guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: the guest kernel's instruction "
@@ -286,6 +288,8 @@ void depriv_exception(struct vcpu *v)
         general_protection(v, (uint32_t)error);
     else if (vector == VEC_BP && depriv_patched_breakpoint(v))
         return;                                 /* one of depriv_patch.c's */
+    else if (type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION)   /* ICEBP: a trap, no DPL check */
+        depriv_deliver(v, vector, error, (uint32_t)(v->rip + v->instruction_length), 0);
     else
         depriv_deliver(v, vector, error, (uint32_t)v->rip,
                        type == EVENT_SOFTWARE_EXCEPTION ? v->instruction_length : 0);
@@ -321,7 +325,7 @@ void depriv_io(struct vcpu *v)
     uint16_t port = (uint16_t)(q >> 16);
     unsigned size = (unsigned)(q & 7) + 1;
     bool in = (q >> 3) & 1;
-    if (depriv_cpl() == 3 && !user_may_use_port(v, port, size)) {
+    if (depriv_cpl() != 0 && !user_may_use_port(v, port, size)) {
         depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);
         return;
     }

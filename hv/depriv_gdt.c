@@ -59,23 +59,35 @@ bool depriv_load_gdt(struct vcpu *v)
     return true;
 }
 
-void depriv_load_segment(unsigned selector_field, uint16_t selector)
+void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d)
 {
     unsigned n = selector_field - VMCS_GUEST_ES_SELECTOR;   /* see vmcs_setup.c's set_segment */
-    uint64_t d = depriv.gdt[selector >> 3];
     vmcs_write(selector_field, selector);
     vmcs_write(VMCS_GUEST_ES_BASE + n, descriptor_base(d));
     vmcs_write(VMCS_GUEST_ES_LIMIT + n, descriptor_limit(d));
-    bool usable = (selector >> 3) && (d & DESC_P);
-    vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, usable ? descriptor_access_rights(d) : 0x10000);
+    vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, (d & DESC_P) ? descriptor_access_rights(d) : 0x10000);
+}
+
+/* The copy of the descriptor a selector names, or 0: the null selector, an
+ * LDT selector (the guest has no LDT), and one past the copy (the entries
+ * past the guest's GDT limit are 0, depriv_load_gdt) or at the
+ * hypervisor's own TSS name nothing the guest may load. */
+static uint64_t copied_descriptor(uint16_t selector)
+{
+    unsigned index = selector >> 3;
+    if (!index || (selector & 4) || index >= DEPRIV_GDT_ENTRIES - 1)
+        return 0;
+    return depriv.gdt[index];
+}
+
+void depriv_load_segment(unsigned selector_field, uint16_t selector)
+{
+    depriv_load_descriptor(selector_field, selector, copied_descriptor(selector));
 }
 
 bool depriv_segment_ok(uint16_t selector, bool code)
 {
-    unsigned index = selector >> 3;
-    if (!index || index >= DEPRIV_GDT_ENTRIES - 1 || (selector & 4))
-        return false;
-    return descriptor_fits(depriv.gdt[index], selector & 3u, code);
+    return descriptor_fits(copied_descriptor(selector), selector & 3u, code);
 }
 
 /* A flat segment of ring 1, as the guest's own are made. */

@@ -7,6 +7,7 @@
  */
 #include "exit.h"
 #include "canonical.h"
+#include "depriv.h"
 #include "inject.h"
 #include "printf.h"
 #include "vmcs.h"
@@ -61,9 +62,11 @@ static void refuse(const char *what, uint32_t msr)
 void handle_rdmsr(struct vcpu *v)
 {
     uint32_t msr = (uint32_t)v->regs.rcx;
-    uint64_t value;
+    uint64_t value, *own = depriv_sysenter_msr(msr);
     unsigned field = vmcs_field_of(msr);
-    if (field)
+    if (own)
+        value = *own;
+    else if (field)
         value = vmcs_read(field);
     else if (msr == MSR_IA32_TSC)
         value = rdtsc();
@@ -94,11 +97,15 @@ void handle_wrmsr(struct vcpu *v)
         inject_exception(VEC_GP, 0);
         return;
     }
-    if (!field) {
+    uint64_t *own = depriv_sysenter_msr(msr);
+    if (own)                /* cpu=deprivileged: never the real MSR (depriv_sysenter.c) */
+        *own = msr == MSR_IA32_SYSENTER_CS ? (uint32_t)value : value;
+    else if (field)
+        vmcs_write(field, value);
+    else {
         refuse("writes", msr);
         return;
     }
-    vmcs_write(field, value);
     advance_rip(v);
 }
 /* LAB 1 END */

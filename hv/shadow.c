@@ -127,13 +127,15 @@ void shadow_set_mode(struct shadow *s, bool paging, uint32_t ctl)
 }
 
 /* INVLPG drops the translation of one page, global or not (SDM 4.10.4.1);
- * for a page that came from a guest 4 MiB page, all of that page. */
+ * for a page that came from a guest 4 MiB page, all of that page. The
+ * hypervisor's slot (cpu=deprivileged) is never the guest's to drop: its
+ * table maps the GDT and TSS the CPU needs (as flush() never sees it). */
 void shadow_invlpg(struct shadow *s, uint32_t va)
 {
     unsigned slot = va >> 22;
     uint32_t *t = table_of(s, slot);
     s->invlpgs++;
-    if (!t)
+    if (!t || (s->hypervisor_slot && slot == s->hypervisor_slot))
         return;
     if (s->kind[slot] & SLOT_LARGE) {
         for (unsigned i = 0; i < s->nused; i++)
