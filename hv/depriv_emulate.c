@@ -7,11 +7,23 @@
  * (x86_decode.c) and emulated here, with what the guest would have seen at
  * ring 0, and EIP moved past it. The SDM's pages for each instruction say
  * when it faults at CPL > 0 (vol. 2): CLI/STI (CPL > IOPL), HLT, LGDT,
- * LIDT, LTR, MOV to and from CRn, INVLPG, RDMSR/WRMSR, WBINVD/INVD, IRET to
- * a more privileged level, MOV SS with a selector whose RPL is not the CPL;
- * and INT n faults here because the real IDT is empty (error code: the
- * vector, with the IDT bit). Anything else, and every other exception, is
- * the guest's own: delivered to it (depriv_deliver.c).
+ * LIDT, LTR, LLDT, MOV to and from CRn and DRn, INVLPG, RDMSR/WRMSR,
+ * RDPMC, WBINVD/INVD, IRET and far RET to a more privileged level, MOV SS
+ * and POP SS with a selector whose RPL is not the CPL; and INT n faults
+ * here because the real IDT is empty (error code: the vector, with the IDT
+ * bit).
+ *
+ * The bytes decoded are the ones the CPU ran: read through the shadow
+ * tables, which may hold a translation the guest's own tables no longer
+ * give (guest_linear.h), and decoded in the code segment's size. An
+ * encoding the CPU refuses (x86_raises_ud) is the guest's #UD, as the CPU
+ * would raise it. An emulated instruction raises what the CPU would raise
+ * (a #PF on its operand, LTR's #GP(selector), MOV DR's #DB with DR7.GD).
+ * A #GP no emulation claims is the guest's own, delivered to its handler
+ * as at ring 0, unless only ring 1 raises it: a far CALL or JMP through a
+ * call gate or task gate, or to a TSS, and a segment the hypervisor's GDT
+ * does not hold, which stop the guest with a report (hvlab emulates no
+ * call gate and no task switch), as does an LLDT of a real LDT.
  */
 #include "depriv.h"
 #include "descriptor.h"
