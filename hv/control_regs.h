@@ -27,6 +27,7 @@
 #define CR4_PSE     CR_BIT(4)
 #define CR4_PAE     CR_BIT(5)
 #define CR4_PGE     CR_BIT(7)
+#define CR4_PCE     CR_BIT(8)    /* RDPMC at any CPL */
 #define CR4_VMXE    CR_BIT(13)   /* VMX enable (SDM 24.7 "Enabling and Entering VMX Operation") */
 #define CR4_SMXE    CR_BIT(14)
 #define CR4_PCIDE   CR_BIT(17)

@@ -145,9 +145,15 @@ uint64_t *depriv_sysenter_msr(uint32_t msr);
 bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in);
 
 /* depriv_emulate.c: the exits of a deprivileged guest. */
-/* The linear address of an instruction's memory operand (32-bit
+/* The linear address of an instruction's memory operand (32- or 16-bit
  * addressing); false for a register operand. */
 bool depriv_effective_address(const struct vcpu *v, const struct x86_insn *in, uint32_t *out);
+/* An emulated instruction's memory operand, read or written as the CPU
+ * would at the guest's privilege level (its ring 3 with user rights): a
+ * page its tables refuse is its #PF, delivered, and false (the instruction
+ * is over); memory outside its RAM stops it. */
+bool depriv_operand_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len);
+bool depriv_operand_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len);
 void depriv_exception(struct vcpu *v);
 void depriv_external_interrupt(struct vcpu *v);
 void depriv_io(struct vcpu *v);

@@ -19,6 +19,7 @@
 #include "elf_code.h"
 #include "exit.h"
 #include "guest.h"
+#include "guest_linear.h"
 #include "memory.h"
 #include "printf.h"
 #include "sensitive.h"
@@ -84,20 +85,30 @@ void depriv_patch_kernel(struct guest *g, const struct boot_module *kernel)
                k + 1 < SENSITIVE_KINDS ? "," : "\n");
 }
 
-static const struct patch *find_patch(uint32_t eip)
+/* The patch an INT3 is, found by where the CPU ran it: the guest-physical
+ * byte the shadow maps its linear address to (guest_linear.h). A linear
+ * address alone would take ring 3's own INT3 at a patched kernel address
+ * (another page mapped there) for the kernel's. */
+static const struct patch *find_patch(struct vcpu *v, uint32_t linear)
 {
+    uint64_t gpa;
+    if (!guest_shadow_gpa(v->guest, linear, &gpa))
+        return NULL;
     for (unsigned i = 0; i < npatches; i++)
-        if (patches[i].linear == eip || patches[i].physical == eip)
+        if (patches[i].physical == gpa)
             return &patches[i];
     return NULL;
 }
 
-/* ---- the guest's stack and operands ---- */
+/* ---- the guest's stack and operands ----
+ * Each reads or writes as the CPU would at the guest's privilege level
+ * (depriv_operand_read), and says false once the exception it raised (a
+ * #PF) is delivered. */
 
 static bool push(struct vcpu *v, uint32_t value, unsigned size)
 {
     uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP) - size;
-    if (!depriv_write(v, (uint32_t)vmcs_read(VMCS_GUEST_SS_BASE) + esp, &value, size))
+    if (!depriv_operand_write(v, (uint32_t)vmcs_read(VMCS_GUEST_SS_BASE) + esp, &value, size))
         return false;
     vmcs_write(VMCS_GUEST_RSP, esp);
     return true;
@@ -107,7 +118,7 @@ static bool pop(struct vcpu *v, uint32_t *value, unsigned size)
 {
     uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP);
     *value = 0;
-    if (!depriv_read(v, (uint32_t)vmcs_read(VMCS_GUEST_SS_BASE) + esp, value, size))
+    if (!depriv_operand_read(v, (uint32_t)vmcs_read(VMCS_GUEST_SS_BASE) + esp, value, size))
         return false;
     vmcs_write(VMCS_GUEST_RSP, esp + size);
     return true;
@@ -124,7 +135,7 @@ static bool write_rm(struct vcpu *v, const struct x86_insn *in, uint32_t value, 
         return true;
     }
     uint32_t ea;
-    return depriv_effective_address(v, in, &ea) && depriv_write(v, ea, &value, size);
+    return depriv_effective_address(v, in, &ea) && depriv_operand_write(v, ea, &value, size);
 }
 
 static uint16_t read_rm16(struct vcpu *v, const struct x86_insn *in, bool *ok)
@@ -134,7 +145,7 @@ static uint16_t read_rm16(struct vcpu *v, const struct x86_insn *in, bool *ok)
     *ok = true;
     if (in->mod == 3)
         return (uint16_t)guest_gpr(v, in->rm);
-    *ok = depriv_effective_address(v, in, &ea) && depriv_read(v, ea, &value, 2);
+    *ok = depriv_effective_address(v, in, &ea) && depriv_operand_read(v, ea, &value, 2);
     return value;
 }
 
@@ -215,8 +226,9 @@ static bool emulate_probe(struct vcpu *v, const struct x86_insn *in)
 }
 
 /* LAB 3 BEGIN: emulate the patched instructions */
-/* The original instruction of patch p, emulated as at ring 0; false if its
- * memory operand cannot be reached. */
+/* The original instruction of patch p, emulated as at ring 0; false if it
+ * raised an exception (its memory operand faulted: the helpers delivered
+ * it). */
 static bool emulate(struct vcpu *v, const struct patch *p)
 {
     const struct x86_insn *in = &p->in;
@@ -241,7 +253,7 @@ static bool emulate(struct vcpu *v, const struct patch *p)
             uint16_t limit = (uint16_t)(in->reg ? depriv.idt_limit : depriv.gdt_limit);
             uint8_t m[6] = { (uint8_t)limit, (uint8_t)(limit >> 8), (uint8_t)base,
                              (uint8_t)(base >> 8), (uint8_t)(base >> 16), (uint8_t)(base >> 24) };
-            return depriv_effective_address(v, in, &ea) && depriv_write(v, ea, m, 6);
+            return depriv_effective_address(v, in, &ea) && depriv_operand_write(v, ea, m, 6);
         }
         /* SLDT (the guest has no LDT: 0), STR (its task register). */
         return write_rm(v, in, in->reg ? depriv.tr : 0, in->mod == 3 ? in->operand_size : 2);
@@ -254,19 +266,83 @@ static bool emulate(struct vcpu *v, const struct patch *p)
 
 /* LAB 3 END */
 
+/* ---- ring 3 at a patched instruction ----
+ * A user program runs the kernel's patched code where the kernel's pages
+ * are in its reach (U set), and it must get what the CPU gives ring 3, not
+ * the kernel's answer. Its memory operands are checked with user rights
+ * (the helpers above); PUSHF, the segment reads, SGDT/SIDT/SLDT/STR (no
+ * UMIP) and LAR/LSL/VERR/VERW (at the guest's CPL, emulate_probe) behave at
+ * ring 3 as at ring 0; POPF and IRET do not, and are emulated here. */
+
+/* POPF at CPL 3 > IOPL: IF, IOPL, VM, VIF and VIP stay as they are (SDM
+ * vol. 2B, POPF, protected mode). */
+static bool user_popf(struct vcpu *v, const struct x86_insn *in)
+{
+    unsigned size = in->operand_size;
+    uint32_t real = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS), popped;
+    if (!pop(v, &popped, size))
+        return false;
+    uint32_t kept = 3u << 12 | RFLAGS_IF | RFLAGS_VM | 3u << 19;
+    uint32_t changeable = (size == 4 ? 0x3F7FD5u : 0x7FD5u) & ~kept;
+    vmcs_write(VMCS_GUEST_RFLAGS, (real & ~changeable) | (popped & changeable));
+    return true;
+}
+
+/* IRET at CPL 3 (SDM vol. 2A, IRET, protected mode): a null CS is #GP(0),
+ * a CS whose RPL is below the CPL #GP(selector); otherwise a return to
+ * ring 3 pops EIP, CS and EFLAGS only, and EFLAGS as POPF at CPL 3. A CS
+ * the CPU would refuse (not a ring-3 code segment) is #GP(selector) too. */
+static void user_iret(struct vcpu *v, const struct x86_insn *in)
+{
+    unsigned size = in->operand_size;
+    uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP), top = (uint32_t)vmcs_read(VMCS_GUEST_SS_BASE) + esp;
+    uint32_t frame[3] = { 0, 0, 0 };
+    for (unsigned i = 0; i < 3; i++)
+        if (!depriv_operand_read(v, top + i * size, &frame[i], size))
+            return;
+    uint16_t cs = (uint16_t)frame[1];
+    if ((cs & 3) != 3 || !depriv_segment_ok(cs, true)) {
+        depriv_deliver(v, VEC_GP, cs & ~3u, (uint32_t)v->rip, 0);
+        return;
+    }
+    uint32_t real = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS);
+    uint32_t changeable = (size == 4 ? 0x3F7FD5u : 0x7FD5u) & ~(3u << 12 | RFLAGS_IF | RFLAGS_VM | 3u << 19);
+    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, cs);
+    vmcs_write(VMCS_GUEST_RSP, esp + 3 * size);
+    vmcs_write(VMCS_GUEST_RIP, size == 2 ? frame[0] & 0xFFFF : frame[0]);
+    vmcs_write(VMCS_GUEST_RFLAGS, (real & ~changeable) | (frame[2] & changeable));
+    depriv.emulated++;
+}
+
+/* Whether EIP moves past the patched instruction: false if it raised an
+ * exception, or set EIP itself (IRET). */
+static bool emulate_at_cpl(struct vcpu *v, const struct patch *p)
+{
+    bool user = depriv_cpl() == 3;
+    if (p->kind == SENSITIVE_IRET) {
+        if (user)
+            user_iret(v, &p->in);
+        else
+            depriv_iret(v);
+        return false;
+    }
+    if (user && p->kind == SENSITIVE_POPF)
+        return user_popf(v, &p->in);
+    return emulate(v, p);
+}
+
+/* At an INT3 (a #BP exit, EIP at the INT3): if it is one of ours, the
+ * instruction it replaced is emulated, and true; the guest's own INT3s
+ * (its breakpoints, ring 3's) are delivered to its #BP handler. */
 bool depriv_patched_breakpoint(struct vcpu *v)
 {
-    const struct patch *p = find_patch((uint32_t)(vmcs_read(VMCS_GUEST_CS_BASE) + v->rip));
+    const struct patch *p = find_patch(v, (uint32_t)(vmcs_read(VMCS_GUEST_CS_BASE) + v->rip));
     if (!p)
         return false;
-    if (p->kind == SENSITIVE_IRET) {            /* it sets EIP itself */
-        depriv_iret(v);
-    } else if (emulate(v, p)) {
-        v->instruction_length = p->in.length;
+    v->instruction_length = p->in.length;
+    if (emulate_at_cpl(v, p)) {
         advance_rip(v);
         depriv.emulated++;
-    } else {
-        depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);   /* its operand is not mapped */
     }
     return true;
 }

@@ -16,6 +16,7 @@
  */
 #include "guest_linear.h"
 #include "guest_paging.h"
+#include "shadow.h"
 #include "string.h"
 #include "x86.h"
 
@@ -71,11 +72,29 @@ bool guest_linear_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64
     return true;
 }
 
+bool guest_shadow_gpa(const struct guest *g, uint32_t linear, uint64_t *gpa)
+{
+    const uint32_t *dir = (const uint32_t *)g->shadow.root;
+    uint32_t pde = dir ? dir[linear >> 22] : 0;
+    if (!(pde & GPTE_P))
+        return false;
+    uint32_t pte = ((const uint32_t *)(uint64_t)GPTE_ADDR(pde))[(linear >> 12) & 0x3FF];
+    uint64_t hpa = GPTE_ADDR(pte);
+    if (!(pte & GPTE_P) || hpa < g->ram_hpa || hpa >= g->ram_hpa + g->ram_size)
+        return false;                   /* not filled, or the hypervisor's own page */
+    *gpa = hpa - g->ram_hpa + (linear & 0xFFF);
+    return true;
+}
+
 /* len bytes at linear, within one page, through the guest's tables as the
- * guest sees them (its own CR0, CR3, CR4, even under shadow paging). */
-static void *guest_bytes(const struct guest *g, uint64_t linear, size_t len)
+ * guest sees them (its own CR0, CR3, CR4, even under shadow paging), or
+ * through the shadow tables the CPU runs on. */
+static void *guest_bytes(const struct guest *g, uint64_t linear, size_t len, bool shadow)
 {
     struct linear_walk w;
+    if (shadow)
+        return linear <= 0xFFFFFFFFu && guest_shadow_gpa(g, (uint32_t)linear, &w.gpa)
+                   ? guest_ptr(g, w.gpa, len) : NULL;
     if (!guest_linear_walk(g, guest_cr0_view(g), guest_cr3_view(g), guest_cr4_view(g), linear, &w))
         return NULL;
     return guest_ptr(g, w.gpa, len);
@@ -83,14 +102,14 @@ static void *guest_bytes(const struct guest *g, uint64_t linear, size_t len)
 
 /* Page by page: consecutive linear pages need not be consecutive in RAM. */
 static size_t copy_guest(const struct guest *g, uint64_t linear, uint8_t *buf, size_t len,
-                         bool write)
+                         bool write, bool shadow)
 {
     size_t done = 0;
     while (done < len) {
         size_t chunk = 4096 - (linear & 0xFFF);
         if (chunk > len - done)
             chunk = len - done;
-        uint8_t *p = guest_bytes(g, linear, chunk);
+        uint8_t *p = guest_bytes(g, linear, chunk, shadow);
         if (!p)
             break;
         if (write)
@@ -105,10 +124,15 @@ static size_t copy_guest(const struct guest *g, uint64_t linear, uint8_t *buf, s
 
 size_t guest_linear_read(const struct guest *g, uint64_t linear, void *buf, size_t len)
 {
-    return copy_guest(g, linear, buf, len, false);
+    return copy_guest(g, linear, buf, len, false, false);
+}
+
+size_t guest_shadow_read(const struct guest *g, uint64_t linear, void *buf, size_t len)
+{
+    return copy_guest(g, linear, buf, len, false, true);
 }
 
 size_t guest_linear_write(const struct guest *g, uint64_t linear, const void *buf, size_t len)
 {
-    return copy_guest(g, linear, (uint8_t *)buf, len, true);
+    return copy_guest(g, linear, (uint8_t *)buf, len, true, false);
 }

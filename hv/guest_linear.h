@@ -29,3 +29,15 @@ bool guest_linear_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64
  * page that is not mapped. */
 size_t guest_linear_read(const struct guest *g, uint64_t linear, void *buf, size_t len);
 size_t guest_linear_write(const struct guest *g, uint64_t linear, const void *buf, size_t len);
+
+/* Under mem=shadow the CPU does not walk the guest's tables but the shadow
+ * (shadow.h), which may still hold a translation the guest has changed in
+ * its own tables without INVLPG: a stale TLB entry, which the CPU may use
+ * (SDM vol. 3, 4.10.4.4). An instruction that faulted was fetched through
+ * it, so an emulator decodes the bytes the shadow maps, not what the
+ * guest's tables map now. guest_shadow_gpa: the guest-physical address the
+ * shadow maps linear to (false if it holds no entry, or maps one of the
+ * hypervisor's pages); guest_shadow_read copies, up to the first page it
+ * does not map. */
+bool guest_shadow_gpa(const struct guest *g, uint32_t linear, uint64_t *gpa);
+size_t guest_shadow_read(const struct guest *g, uint64_t linear, void *buf, size_t len);

@@ -7,14 +7,17 @@
 
 enum sensitive_kind sensitive_kind(const struct x86_insn *in)
 {
-    if (in->vex)
+    /* A VEX instruction is none of these, and an encoding the CPU refuses
+     * (LOCK PUSHF, MOV r/m, segment register 7) must keep its #UD: patched,
+     * it would be emulated. */
+    if (in->vex || x86_raises_ud(in))
         return SENSITIVE_NONE;
     if (in->map == X86_MAP_ONE_BYTE) {
         switch (in->opcode) {
         case 0x9C: return SENSITIVE_PUSHF;
         case 0x9D: return SENSITIVE_POPF;
         case 0xCF: return SENSITIVE_IRET;
-        case 0x8C:                                     /* MOV r/m16, Sreg */
+        case 0x8C:                                     /* MOV r/m16, Sreg (0-5) */
         case 0x06: case 0x0E: case 0x16: case 0x1E:    /* PUSH ES, CS, SS, DS */
             return SENSITIVE_SEGMENT_READ;
         }

@@ -293,3 +293,50 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, unsigned de
     in->length = (uint8_t)r.pos;
     return r.status;
 }
+
+/* The instructions LOCK may prefix, with a memory destination: ADD, ADC,
+ * AND, BTC, BTR, BTS, CMPXCHG, CMPXCHG8B, DEC, INC, NEG, NOT, OR, SBB, SUB,
+ * XOR, XADD, XCHG (SDM vol. 2A, LOCK). */
+static bool lock_allowed(const struct x86_insn *in)
+{
+    if (in->vex || !in->has_modrm || in->mod == 3)
+        return false;
+    uint8_t op = in->opcode;
+    if (in->map == X86_MAP_ONE_BYTE) {
+        if (op < 0x38 && (op & 7) <= 1)          /* ADD ... XOR r/m, r */
+            return true;
+        switch (op) {
+        case 0x80: case 0x81: case 0x82: case 0x83: return in->reg != 7;   /* not CMP */
+        case 0x86: case 0x87:                        return true;           /* XCHG */
+        case 0xF6: case 0xF7:                        return in->reg == 2 || in->reg == 3;
+        case 0xFE: case 0xFF:                        return in->reg <= 1;   /* INC, DEC */
+        }
+        return false;
+    }
+    if (in->map != X86_MAP_0F)
+        return false;
+    switch (op) {
+    case 0xAB: case 0xB3: case 0xBB:             /* BTS, BTR, BTC */
+    case 0xB0: case 0xB1: case 0xC0: case 0xC1:  /* CMPXCHG, XADD */
+        return true;
+    case 0xBA: return in->reg >= 5;              /* BTS, BTR, BTC imm8 */
+    case 0xC7: return in->reg == 1;              /* CMPXCHG8B */
+    }
+    return false;
+}
+
+bool x86_raises_ud(const struct x86_insn *in)
+{
+    if (in->lock && !lock_allowed(in))
+        return true;
+    if (in->vex)
+        return false;
+    if (in->map == X86_MAP_ONE_BYTE)
+        return (in->opcode == 0x8C && in->reg > 5) ||
+               (in->opcode == 0x8E && (in->reg > 5 || in->reg == 1));
+    if (in->map != X86_MAP_0F)
+        return false;
+    if (in->opcode == 0x20 || in->opcode == 0x22)
+        return in->reg == 1 || in->reg > 4;
+    return in->opcode == 0x00 && in->reg >= 6;
+}

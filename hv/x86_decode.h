@@ -77,3 +77,12 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, unsigned de
 
 /* "ok", "truncated", "longer than 15 bytes", "undefined opcode". */
 const char *x86_decode_status_name(enum x86_decode_status status);
+
+/* Does the CPU answer this decoded instruction with #UD, although the
+ * opcode maps give it a length? LOCK on an instruction that does not
+ * read-modify-write memory (SDM vol. 2A, LOCK), a segment register 6 or 7
+ * or MOV to CS (vol. 2B, MOV), a control register other than CR0 and
+ * CR2-CR4 (MOV to/from CR), group 6 /6 and /7 (vol. 2D, table A-6). An
+ * emulator and a scanner must treat these as the CPU does, never as the
+ * instruction their opcode otherwise names. */
+bool x86_raises_ud(const struct x86_insn *insn);

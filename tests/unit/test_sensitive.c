@@ -67,6 +67,12 @@ static void test_near_misses(void **state)
     assert_int_equal(kind_of("0f 01 e0"), SENSITIVE_NONE);        /* smsw %eax: VT-x shadows it */
     assert_int_equal(kind_of("fa"), SENSITIVE_NONE);              /* cli: traps */
     assert_int_equal(kind_of("b8 9d 9c 8c 0e"), SENSITIVE_NONE);  /* the bytes, inside an immediate */
+    /* Encodings the CPU answers with #UD: patched, they would be emulated. */
+    assert_int_equal(kind_of("8c f0"), SENSITIVE_NONE);           /* segment register 6 */
+    assert_int_equal(kind_of("8c f8"), SENSITIVE_NONE);           /* segment register 7 */
+    assert_int_equal(kind_of("f0 9c"), SENSITIVE_NONE);           /* lock pushf */
+    assert_int_equal(kind_of("f0 0f 00 c8"), SENSITIVE_NONE);     /* lock str */
+    assert_int_equal(kind_of("f0 0f 01 05 00 10 00 00"), SENSITIVE_NONE);   /* lock sgdt */
 }
 
 static void test_scan_skips_what_does_not_decode(void **state)

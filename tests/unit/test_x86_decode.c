@@ -149,6 +149,47 @@ static void test_refusals(void **state)
     assert_int_equal(x86_decode(nothing, 0, 4, &in), X86_DECODE_TRUNCATED);
 }
 
+/* Encodings with a length but no instruction: the CPU raises #UD. */
+static void test_encodings_that_raise_ud(void **state)
+{
+    (void)state;
+    struct x86_insn in;
+    in = decode_ok("0f 22 e8", 3);                    /* mov %eax, %cr5 */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("0f 20 c8", 3);                    /* mov %cr1, %eax */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("0f 22 e0", 3);                    /* mov %eax, %cr4 */
+    assert_false(x86_raises_ud(&in));
+    in = decode_ok("8c f8", 2);                       /* mov from segment register 7 */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("8e c8", 2);                       /* mov %eax, %cs */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("8c d8", 2);                       /* mov %ds, %eax */
+    assert_false(x86_raises_ud(&in));
+    in = decode_ok("0f 00 f0", 3);                    /* group 6 /6 */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("f0 fa", 2);                       /* lock cli */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("f0 9c", 2);                       /* lock pushf */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("f0 01 c0", 3);                    /* lock add %eax, %eax: a register */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("f0 39 03", 3);                    /* lock cmp: not read-modify-write */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("f0 01 03", 3);                    /* lock add %eax, (%ebx) */
+    assert_false(x86_raises_ud(&in));
+    in = decode_ok("f0 0f b1 0b", 4);                 /* lock cmpxchg %ecx, (%ebx) */
+    assert_false(x86_raises_ud(&in));
+    in = decode_ok("f0 0f c7 0b", 4);                 /* lock cmpxchg8b (%ebx) */
+    assert_false(x86_raises_ud(&in));
+    in = decode_ok("f0 ff 03", 3);                    /* lock incl (%ebx) */
+    assert_false(x86_raises_ud(&in));
+    in = decode_ok("f0 ff 13", 3);                    /* lock call *(%ebx) */
+    assert_true(x86_raises_ud(&in));
+    in = decode_ok("c5 f8 01 15 00 00 30 00", 8);     /* VEX: not LGDT; its own #UD is the CPU's */
+    assert_int_equal(in.vex, 0xC5);
+}
+
 static void test_sixteen_bit_code(void **state)
 {
     (void)state;
@@ -251,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_immediates_and_prefixes),
         cmocka_unit_test(test_two_and_three_byte_maps_and_vex),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_encodings_that_raise_ud),
         cmocka_unit_test(test_sixteen_bit_code),
         cmocka_unit_test(test_the_kits_own_32_bit_code),
         cmocka_unit_test(test_a_megabyte_of_random_bytes),
