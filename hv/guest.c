@@ -88,8 +88,7 @@ static void add_mmap(struct multiboot_mmap_entry *e, uint64_t start, uint64_t en
 /* A guest kernel the hypervisor cannot take is the guest's fault, not the
  * hypervisor's: it is refused with a report and the status of a stopped
  * guest, before it has run an instruction. */
-__attribute__((format(printf, 1, 2)))
-static _Noreturn void refuse_guest(const char *fmt, ...)
+void guest_refuse(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -114,12 +113,12 @@ static void place_in_guest(void *ctx, uint64_t gpa, const uint8_t *src, uint64_t
     const struct placing *p = ctx;
     uint8_t *dst = guest_ptr(p->g, gpa, memsz);
     if (!dst)
-        refuse_guest("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
+        guest_refuse("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
                      "outside the guest's RAM (0-0x%llx): link it lower, or give more guestmem=",
                      p->module_string, (unsigned long long)gpa, (unsigned long long)(gpa + memsz),
                      (unsigned long long)p->g->ram_size);
     if (gpa < BOOTINFO_END && gpa + memsz > BOOTINFO_START)
-        refuse_guest("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
+        guest_refuse("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
                      "where the hypervisor puts the Multiboot information (0x%x-0x%x): link it "
                      "elsewhere", p->module_string, (unsigned long long)gpa,
                      (unsigned long long)(gpa + memsz), BOOTINFO_START, BOOTINFO_END);
@@ -144,7 +143,7 @@ void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_a
     struct mb_image k;
     if (!mbimage_inspect(&k, phys_ptr(km->start, km->end - km->start),
                          (uint32_t)(km->end - km->start)))
-        panic("guest kernel (module 0, '%s'): %s", km->string, k.error);
+        guest_refuse("guest kernel (module 0, '%s'): %s", km->string, k.error);
     struct placing placing = { g, km->string };
     mbimage_place(&k, place_in_guest, &placing);
     g->entry = k.entry;
@@ -164,7 +163,7 @@ void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_a
         uint64_t size = m->end - m->start;
         void *dst = guest_ptr(g, next, size);
         if (!dst)
-            panic("guest module %u ('%s', %llu bytes) does not fit in %llu MiB of guest RAM: "
+            guest_refuse("guest module %u ('%s', %llu bytes) does not fit in %llu MiB of guest RAM: "
                   "give more guestmem=", i, m->string, (unsigned long long)size,
                   (unsigned long long)(g->ram_size >> 20));
         memcpy(dst, phys_ptr(m->start, size), size);

@@ -42,6 +42,11 @@ uint64_t guest_cr4_view(const struct guest *g);
 
 /* Boot module 0 of bi as the guest's Multiboot kernel, with modules 1..n as
  * its modules; the kernel's command line is module 0's string without its
- * first word (the path), then extra_args. Panics with the reason if the
- * kernel or its modules do not fit. */
+ * first word (the path), then extra_args. A kernel or module that cannot be
+ * loaded is refused (guest_refuse). */
 void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_args);
+
+/* A guest kernel or module the hypervisor cannot take is the guest's fault,
+ * not the hypervisor's: `hv: guest stopped: <why>` and the status of a
+ * stopped guest (POWEROFF 4), before the guest has run an instruction. */
+_Noreturn void guest_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -97,7 +97,7 @@ static void check_guest_kernel(const struct boot_info *bi)
     uint64_t size = m->end - m->start;
     struct mb_image img;
     if (!mbimage_inspect(&img, phys_ptr(m->start, size), (uint32_t)size))
-        panic("guest kernel (module 0, '%s'): %s", m->string, img.error);
+        guest_refuse("guest kernel (module 0, '%s'): %s", m->string, img.error);
     printf("hv: guest kernel: %s, Multiboot header at offset 0x%x, loads at 0x%08llx-0x%08llx, "
            "entry 0x%08x\n", img.kludge ? "a.out kludge" : img.elf.is64 ? "ELF64" : "ELF32",
            img.header_offset, (unsigned long long)img.start, (unsigned long long)img.end, img.entry);

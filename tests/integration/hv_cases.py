@@ -294,7 +294,8 @@ def native_control_cases():
 
 
 def refusal_cases():
-    """The hypervisor stops, with a PANIC line that says why, before any guest runs."""
+    """The hypervisor stops before any guest runs, and says why: a PANIC for the
+    command line or the machine, a refused guest for a kernel it cannot take."""
     lab = lambda opt, text: Case(  # noqa: E731
         "hv-refuses-" + opt.replace("=", "-"), bad("cpuid", opt), PANIC,
         must=[r"^PANIC hv: %s$" % text, r"^POWEROFF 3$"], must_not=[r"^badguest:", r"^hv: VMXON ok$"])
@@ -311,15 +312,17 @@ def refusal_cases():
              must=[r"^PANIC hv: cpu=deprivileged with gdb= is not built yet: use cpu=hvm to debug$",
                    r"^POWEROFF 3$"], must_not=[r"^badguest:", r"^hv: VMXON ok$", r"gdb: waiting"]),
         lab("vms=2", r"vms=2 \(several VMs on one CPU\) is lab 4, not built yet: use vms=1"),
-        Case("hv-refuses-not-multiboot", ["--module", SYSCALL_ELF, HV], PANIC,
-             must=[r"^PANIC hv: guest kernel \(module 0, '/boot/syscall.elf'\): kernel is not a Multiboot v1 "
-                   r"kernel: no header magic 0x1badb002 in its first 8192 bytes$", r"^POWEROFF 3$"],
-             must_not=[r"^hv: VMXON ok$"]),
-        Case("hv-refuses-too-big", bad("cpuid", "guestmem=4", extra=["--blob", big]), PANIC,
+        # A guest kernel or module the hypervisor cannot take is the guest's
+        # fault: refused with a report and a stopped guest's status, no panic.
+        Case("hv-refuses-not-multiboot", ["--module", SYSCALL_ELF, HV], FAIL,
+             must=[r"^hv: guest stopped: guest kernel \(module 0, '/boot/syscall.elf'\): kernel is not a "
+                   r"Multiboot v1 kernel: no header magic 0x1badb002 in its first 8192 bytes$", r"^POWEROFF 4$"],
+             must_not=[r"^hv: VMXON ok$", r"^PANIC"]),
+        Case("hv-refuses-too-big", bad("cpuid", "guestmem=4", extra=["--blob", big]), FAIL,
              must=[r"^hv: guest RAM 4 MiB at host",
-                   r"^PANIC hv: guest module 0 \('/boot/guestmem-big.bin', %d bytes\) does not fit in 4 MiB of "
-                   r"guest RAM: give more guestmem=$" % os.path.getsize(big), r"^POWEROFF 3$"],
-             must_not=[r"^badguest:"]),
+                   r"^hv: guest stopped: guest module 0 \('/boot/guestmem-big.bin', %d bytes\) does not fit "
+                   r"in 4 MiB of guest RAM: give more guestmem=$" % os.path.getsize(big), r"^POWEROFF 4$"],
+             must_not=[r"^badguest:", r"^PANIC"]),
     ]
 
 
