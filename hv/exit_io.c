@@ -105,10 +105,12 @@ static void port_write(struct vcpu *v, const struct io_access *io, uint32_t valu
         machine_write(v, io->port, (uint8_t)value);
     } else if (io->port == POWEROFF_PORT) {
         /* The guest's own decision, whatever the status, not a fault: no
-         * register dump (guest_stop gives one for every non-zero status). */
+         * register dump (guest_stop gives one for every non-zero status).
+         * The verdict says only success or failure: statuses 3 (panic) and
+         * 4 (guest stopped) are the hypervisor's words, not the guest's. */
         printf("hv: guest stopped: it powered off with status %u\n", value & 0xFF);
         v->stopped = true;
-        v->stop_status = value & 0xFF;
+        v->stop_status = (value & 0xFF) ? POWEROFF_FAIL : POWEROFF_OK;
     } else {
         report_unknown_port(io);
     }

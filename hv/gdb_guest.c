@@ -290,8 +290,12 @@ bool gdb_guest_exit(struct vcpu *v)
     /* Stepping onto an instruction that exits: its handler completes it, so
      * the step's #DB must be made pending by hand. Not for an exception
      * exit (a shadow-paging #PF, say): that instruction has not run; it runs
-     * again after the handler, with TF still set, and traps by itself. */
-    if (stepping && !mtf_works && reason != EXIT_EXCEPTION_NMI)
+     * again after the handler, with TF still set, and traps by itself. Nor
+     * with TF clear: an interrupt came before the stepped instruction, and
+     * its handler (entered with TF cleared, SDM 6.12.1.3) is what exits,
+     * say at its EOI; the handler's IRET restores TF and the step goes on. */
+    if (stepping && !mtf_works && reason != EXIT_EXCEPTION_NMI &&
+        (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
         set_pending_single_step(true);
     int sig = gdb_stub_poll();
     if (sig)

@@ -209,6 +209,9 @@ def read_elf_header(data):
     if e_phoff + e_phnum * e_phentsize > MULTIBOOT_SEARCH:
         raise ImageError("kernel's ELF program headers lie beyond its first %d bytes"
                          % MULTIBOOT_SEARCH)
+    if e_phoff + e_phnum * e_phentsize > len(data):
+        raise ImageError("kernel's ELF program headers run past the end of the file: "
+                         "is the file truncated?")
     return is64, e_entry, e_phoff, e_phnum, e_phentsize
 
 

@@ -122,6 +122,12 @@ def classify(status, console, under_hv):
     powered = re.match(r"^it powered off with status (\d+)$", why)
     if not powered:
         return "stop", why
+    # The guest's own status is reported; the verdict is only 0 or 1.
+    verdict = re.findall(r"^POWEROFF (\d+)$", console, re.M)
+    want = "0" if powered.group(1) == "0" else "1"
+    if verdict[-1:] != [want]:
+        return "failure", "the guest powered off with status %s and the verdict is POWEROFF %s" % (
+            powered.group(1), verdict[-1] if verdict else "(none)")
     if result and powered.group(1) == "0":
         return "result", result[-1]
     return "poweroff", powered.group(1)

@@ -217,6 +217,14 @@ class ElfTest(unittest.TestCase):
         with self.assertRaisesRegex(ImageError, "program headers lie beyond its first 8192 bytes"):
             mkimage.inspect_kernel(bytes(data))
 
+    def test_program_headers_past_the_end_of_the_file(self):
+        # A truncated file whose program header table would end past its
+        # last byte: an ImageError, like lib/mbimage.c's, not a traceback.
+        data = bytearray(elf([(0x100000, 0x100000, bytes(16), 0)], 0x100000))
+        struct.pack_into("<I", data, 28, len(data) - 8)     # e_phoff: 8 bytes before the end
+        with self.assertRaisesRegex(ImageError, "program headers run past the end of the file"):
+            mkimage.inspect_kernel(bytes(data))
+
     def test_kernel_below_one_mib(self):
         with self.assertRaisesRegex(ImageError, "starts below 1 MiB"):
             mkimage.inspect_kernel(elf([(0x80000, 0x80000, bytes(16), 0)], 0x80000))

@@ -323,8 +323,8 @@ def run_emulator(a, modules, run_dir, log, keyboard):
     retry_why = None  # why the emulator could not start, if a retry may help
     if result.status == outcome.EMULATOR_DIED:
         result.notes += emu_out.strip().splitlines()[-5:]
-        if not watch.text:
-            retry_why = emulators.transient_failure(emu_log + emu_out)
+        if not watch.text:   # Bochs's standard output is the channel's file
+            retry_why = emulators.transient_failure(emu_log + emu_out + channel.text)
     return result, seconds, watch.first_line, retry_why
 
 

@@ -275,42 +275,6 @@ ATTACK(icebp_user, "ring1-icebp-from-ring3", "all", "native",
     run_user(user_icebp_body);
 }
 
-/* ---- A fast timer ------------------------------------------------------------
- * The PIT at its fastest rates: an interrupt may wait while the hypervisor
- * emulates the last handler's EOI and IRET. The guest must still run its
- * own code between two interrupts (a CPU delivers at most one per
- * instruction boundary). */
-extern char timer_stub[];
-extern volatile uint32_t timer_ticks;   /* ../common/entry.S */
-
-static void timer_at(unsigned hz)
-{
-    set_gate(0x20, (uint32_t)timer_stub, KCODE, 0x8E);
-    /* 8259A: ICW1-ICW4 (vector bases 0x20, 0x28), then IRQ 0 alone unmasked. */
-    outb(0x20, 0x11); outb(0xA0, 0x11);
-    outb(0x21, 0x20); outb(0xA1, 0x28);
-    outb(0x21, 0x04); outb(0xA1, 0x02);
-    outb(0x21, 0x01); outb(0xA1, 0x01);
-    outb(0x21, 0xFE); outb(0xA1, 0xFF);
-    uint16_t divisor = (uint16_t)(1193182 / hz);   /* 8254 channel 0, mode 2 */
-    outb(0x43, 0x34);
-    outb(0x40, divisor & 0xFF);
-    outb(0x40, divisor >> 8);
-}
-
-ATTACK(pit_10khz, "depriv-pit-10khz", "all", "native",
-       "the PIT at 10 kHz while the kernel counts to 20000: it must get there")
-{
-    timer_at(10000);
-    volatile uint32_t n = 0;
-    __asm__ volatile("sti" : : : "memory");
-    while (n < 20000)
-        n++;
-    __asm__ volatile("cli" : : : "memory");
-    outb(0x21, 0xFF);
-    result("counted to %u, ticks %s", (unsigned)n, timer_ticks ? "came" : "none");
-}
-
 /* ---- Documented limits of ring compression (hv/depriv.h) ---------------------
  * The guest's ring 1 is its ring 0: both are real ring 1. IRET to a DPL-1
  * segment: natively ring 1; unpatched, the CPU's own IRET at real ring 1

@@ -187,6 +187,21 @@ ATTACK(forged_poweroff_spin, "console-forged-poweroff-spin", "all", "poweroff 1"
     power_off_quietly(1);
 }
 
+/* Statuses 3 and 4 mean "the hypervisor panicked" and "the hypervisor
+ * stopped its guest": a guest's own power-off must not claim either
+ * (hostile.py checks that the verdict is POWEROFF 1). */
+ATTACK(poweroff_as_panic, "console-poweroff-status-3", "all", "poweroff 3",
+       "powers off with the status of a hypervisor panic")
+{
+    power_off_quietly(3);
+}
+
+ATTACK(poweroff_as_stop, "console-poweroff-status-4", "all", "poweroff 4",
+       "powers off with the status of a guest the hypervisor stopped")
+{
+    power_off_quietly(4);
+}
+
 ATTACK(forged_panic, "console-forged-panic", "all", "result printed a forged panic",
        "prints PANIC hv: forged, then powers off with status 0")
 {
