@@ -31,6 +31,7 @@
 #include "guest.h"
 #include "guest_linear.h"
 #include "guest_paging.h"
+#include "inject.h"
 #include "poweroff.h"
 #include "printf.h"
 #include "shadow.h"
@@ -202,8 +203,6 @@ static uint32_t read_control_register(struct vcpu *v, unsigned cr)
 }
 
 #define AR_DB  (1u << 14)    /* CS access rights: D, 32-bit code (SDM 24.4.1) */
-#define DR7_GD (1u << 13)    /* general detect */
-#define DR6_BD (1u << 13)    /* ... was the cause of the #DB */
 
 /* MOV to and from DR0-DR7. The guest's DR7 is in the VMCS; DR0-DR3 and DR6
  * are the real registers, which the hypervisor does not use (as with
@@ -555,6 +554,10 @@ void depriv_exception(struct vcpu *v)
         general_protection(v, (uint32_t)error);
     else if (vector == VEC_BP && depriv_patched_breakpoint(v))
         return;                                 /* one of depriv_patch.c's */
+    else if (vector == VEC_DB && type == EVENT_HARDWARE_EXCEPTION) {
+        debug_exception_exited(v->exit_qualification);
+        depriv_deliver(v, vector, error, (uint32_t)v->rip, 0);
+    }
     else if (type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION)   /* ICEBP: a trap, no DPL check */
         depriv_deliver(v, vector, error, (uint32_t)(v->rip + v->instruction_length), 0);
     else

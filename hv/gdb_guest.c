@@ -214,8 +214,6 @@ static void stop(int sig, bool swbreak, bool at_exit)
 
 /* ---- the exits the stub takes ---- */
 
-static inline void write_dr6(uint64_t v) { __asm__ volatile("mov %0, %%dr6" : : "r"(v)); }
-
 /* #BP: ours, or the guest's own INT3, given back to it. */
 static bool on_breakpoint(struct vcpu *v)
 {
@@ -252,7 +250,7 @@ static bool on_debug(struct vcpu *v)
             gdb_hwbreak_resume_past();        /* a fault: RIP is on the instruction */
         return true;
     }
-    write_dr6(0xFFFF0FF0u | (v->exit_qualification & 0x600Fu));
+    debug_exception_exited(v->exit_qualification);
     inject_exception(VEC_DB, 0);
     return true;
 }

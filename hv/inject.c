@@ -37,3 +37,10 @@ void inject_software_exception(unsigned vector, uint32_t instruction_length)
     vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH, instruction_length);
     inject_event(EVENT_SOFTWARE_EXCEPTION, vector, 0);
 }
+
+void debug_exception_exited(uint64_t qualification)
+{
+    uint64_t dr6 = 0xFFFF0FF0u | (qualification & DR6_FROM_QUALIFICATION);
+    __asm__ volatile("mov %0, %%db6" : : "r"(dr6));
+    vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~(uint64_t)DR7_GD);
+}

@@ -22,3 +22,14 @@ void inject_nmi(void);
  * guest's INT3 would have raised it: the CPU pushes the address after the
  * instruction, so VM entry needs its length (SDM 25.8.3, 27.6.1.1). */
 void inject_software_exception(unsigned vector, uint32_t instruction_length);
+
+/* A #DB that exits writes neither DR6 nor DR7 (SDM 28.1): its exit
+ * qualification holds the DR6 bits it would have set (B0-B3, BD, BS;
+ * table 28-1). Before the #DB reaches the guest, do what the CPU's own
+ * delivery does: DR6 from the qualification, and DR7.GD cleared so that
+ * the guest's handler may use the debug registers (SDM 18.2.4). The
+ * hypervisor never uses the debug registers itself. */
+#define DR7_GD (1u << 13)                   /* general detect */
+#define DR6_BD (1u << 13)                   /* a MOV DR under DR7.GD caused the #DB */
+#define DR6_FROM_QUALIFICATION 0x600Fu      /* B0-B3, BD, BS */
+void debug_exception_exited(uint64_t qualification);

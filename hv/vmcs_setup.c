@@ -106,13 +106,19 @@ static void setup_controls(const struct guest *g, const struct vmx_caps *caps)
     setup_io_bitmaps();
     setup_msr_bitmap();
 
-    /* Exit: back to a 64-bit host, switching EFER and PAT (SDM 25.7.1). */
+    /* Exit: back to a 64-bit host, switching EFER and PAT (SDM 25.7.1), and
+     * saving the guest's DR7 and IA32_DEBUGCTL: every VM exit sets DR7 to
+     * 0x400 (SDM 28.5.1), so without "save debug controls" (28.3.1) the
+     * guest's breakpoints and DR7.GD vanish at its next exit. */
     vmcs_write(VMCS_VM_EXIT_CONTROLS,
                vmx_ctl_adjust(caps->exit, EXIT_HOST_ADDRESS_SPACE_SIZE | EXIT_SAVE_IA32_EFER |
-                              EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT));
-    /* Entry: a 32-bit guest (IA-32e mode guest off), with its EFER and PAT. */
+                              EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
+                              EXIT_SAVE_DEBUG_CONTROLS));
+    /* Entry: a 32-bit guest (IA-32e mode guest off), with its EFER, PAT, DR7
+     * and IA32_DEBUGCTL (SDM 25.8.1). */
     vmcs_write(VMCS_VM_ENTRY_CONTROLS,
-               vmx_ctl_adjust(caps->entry, ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT));
+               vmx_ctl_adjust(caps->entry, ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT |
+                              ENTRY_LOAD_DEBUG_CONTROLS));
     vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
 }
 /* LAB 1 END */

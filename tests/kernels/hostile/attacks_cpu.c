@@ -121,6 +121,18 @@ ATTACK(dr7_gd, "cpu-dr7-general-detect", "all", "native",
     result("DR6.BD=%u, DR0=0x%x", (gd_dr6 >> 13) & 1, dr0);
 }
 
+/* Every VM exit sets the real DR7 to 0x400: the guest's must come back. */
+ATTACK(dr7_across_exit, "cpu-dr7-across-exit", "all", "native",
+       "DR7 set (a breakpoint enabled on an address never run), then CPUID, which exits: DR7 kept")
+{
+    uint32_t dr7, a = 0, b, c = 0, d;
+    __asm__ volatile("movl %0, %%dr0\n\tmovl %1, %%dr7" : : "r"(0xFFFFF000u), "r"(0x702u) : "memory");
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    __asm__ volatile("movl %%dr7, %0" : "=r"(dr7));
+    __asm__ volatile("movl %0, %%dr7" : : "r"(0x400u) : "memory");
+    result("DR7=0x%x after CPUID", dr7);
+}
+
 ATTACK(lock_mov_cr0, "cpu-lock-mov-cr0", "all", "native",
        "LOCK MOV CR0 (AMD's CR8 encoding): #UD on Intel, never an emulated CR write")
 {

@@ -123,10 +123,10 @@ ATTACK(ltr_data, "emul-ltr-data-segment", "all", "native",
     __asm__ volatile(EXPECT_AT("ltr %%ax") : : "a"(KDATA) : "memory");
 }
 
-/* Not in mode shadow (cpu=hvm mem=shadow), where MOV DR does not exit and
- * yet runs without the #DB on Bochs: an open finding outside this file's
- * subject (the ring-1 emulation), reported to the lead. */
-ATTACK(dr7_gd, "emul-dr7-gd", "ept depriv patch icelake", "native",
+/* Under mem=shadow the write to expect_eip exits (a shadow fill) between
+ * the two instructions: the guest's DR7 must survive the exit ("save debug
+ * controls", hv/vmcs_setup.c). */
+ATTACK(dr7_gd, "emul-dr7-gd", "all", "native",
        "MOV from DR0 with DR7.GD set: #DB before the instruction (SDM vol. 3, 17.2.4)")
 {
     __asm__ volatile("mov %0, %%dr7\n\t" EXPECT_AT("mov %%dr0, %%eax")
