@@ -21,7 +21,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
-                guest_paging descriptor
+                guest_paging descriptor guest_line pic_filter
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 # The formatter prints the parsers' messages. The options target fuzzes it
@@ -39,6 +39,8 @@ fuzz_srcs_options := hv/options.c lib/fmt.c
 fuzz_srcs_entry_check := $(unit_srcs_entry_check) $(FUZZ_FMT)
 fuzz_srcs_guest_paging := $(unit_srcs_guest_paging)
 fuzz_srcs_descriptor := $(unit_srcs_descriptor)
+fuzz_srcs_guest_line := hv/guest_line.c
+fuzz_srcs_pic_filter := hv/pic_filter.c
 
 # How long one input may be: short where the time a run takes grows with
 # it (the decoder runs at every offset, the scanner sweeps the whole file;
@@ -54,6 +56,8 @@ fuzz_flags_options := -max_len=256
 fuzz_flags_entry_check := -max_len=1024
 fuzz_flags_guest_paging := -max_len=4096
 fuzz_flags_descriptor := -max_len=12
+fuzz_flags_guest_line := -max_len=512
+fuzz_flags_pic_filter := -max_len=256
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.
