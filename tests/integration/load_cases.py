@@ -51,17 +51,22 @@ def low_kernel(name, paddr, line=b"lowkernel: ran\n"):
 
 def load_cases():
     cases = []
-    for mode in ([], ["mem=shadow"]):
-        suffix = "-shadow" if mode else ""
+    # Every mode the hostile suite runs (tests/integration/hostile.py).
+    # (name suffix, runner options, hypervisor options)
+    modes = [("", [], []), ("-shadow", [], ["mem=shadow"]),
+             ("-deprivileged", [], ["cpu=deprivileged", "mem=shadow"]),
+             ("-patch", [], ["cpu=deprivileged", "mem=shadow", "patch=1"]),
+             ("-icelake", ["--cpu", "corei7_icelake_u"], [])]
+    for suffix, runner, mode in modes:
         # Below 1 MiB, clear of the boot information: ordinary guest RAM.
         low = low_kernel("low-kernel-64k.elf", 0x10000)
-        cases.append(Case("hv-load-below-1mib" + suffix, ["--module", low, HV, "--"] + mode, OK,
+        cases.append(Case("hv-load-below-1mib" + suffix, runner + ["--module", low, HV, "--"] + mode, OK,
                           must=[r"^hv: guest kernel loaded at 0x00010000-0x00010200, entry 0x00010100",
                                 r"^lowkernel: ran$"],
                           must_not=[r"^PANIC"]))
         # Over the boot information the hypervisor writes at 0x1000-0x9000.
         over = low_kernel("low-kernel-4k.elf", 0x4000)
-        cases.append(Case("hv-load-over-boot-info" + suffix, ["--module", over, HV, "--"] + mode, FAIL,
+        cases.append(Case("hv-load-over-boot-info" + suffix, runner + ["--module", over, HV, "--"] + mode, FAIL,
                           must=[r"^hv: guest stopped: the guest kernel \(module 0, '/boot/low-kernel-4k.elf'\) "
                                 r"wants guest-physical 0x4000-0x4200, where the hypervisor puts the "
                                 r"Multiboot information \(0x1000-0x9000\)", r"^POWEROFF 4$"],
