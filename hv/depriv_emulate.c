@@ -293,9 +293,8 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
         depriv_set_vif(true);
         break;
     case 0x00F4:                                /* HLT */
-        if (!depriv.vif) {
-            guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts off (HLT at 0x%llx), "
-                       "so nothing could ever wake it", (unsigned long long)v->rip);
+        if (!depriv.vif || !an_interrupt_line_is_open()) {
+            stop_endless_halt(v, depriv.vif);
             return true;
         }
         /* The HLT activity state needs CPL 0 (SDM 27.3.1.5), so the guest

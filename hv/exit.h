@@ -31,6 +31,12 @@ void handle_cr_access(struct vcpu *v);         /* exit_cr.c */
 void handle_cr_access_shadow(struct vcpu *v);  /* (lab 2, mem=shadow) */
 void shadow_write_cr0(struct vcpu *v, uint64_t value);   /* its MOV to CR0, for lab 3 */
 void handle_hlt(struct vcpu *v);               /* exit_hlt.c */
+/* A HLT nothing can ever end (exit_hlt.c, given; lab 1's handle_hlt and lab
+ * 3's emulated HLT use them): can an interrupt still reach the guest's CPU
+ * through the PICs' masks, and stopping the guest with the reason, IF off
+ * (interrupts_on false) or every line masked. */
+bool an_interrupt_line_is_open(void);
+void stop_endless_halt(struct vcpu *v, bool interrupts_on);
 void handle_exception_or_nmi(struct vcpu *v);  /* exit_exception.c */
 void handle_vmx_instruction(struct vcpu *v);
 void handle_triple_fault(struct vcpu *v);      /* exit_guest_fault.c */

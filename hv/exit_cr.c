@@ -84,6 +84,44 @@ static bool cr4_faults(const struct vcpu *v, uint64_t value)
            cr_pair_faults(guest_cr0_view(v->guest), value);
 }
 
+/*
+ * PAE paging with EPT: VM entry takes the four PDPTEs from the VMCS, not from
+ * guest memory (SDM 27.3.2.4), and a MOV that the CPU itself runs loads them
+ * from CR3 (SDM 4.4.1). A MOV the hypervisor emulates must do the same: when
+ * PAE paging is on after it and it changes CR0.CD, NW or PG, or CR4.PAE,
+ * PGE, PSE or SMEP, read the PDPTEs at CR3 into the VMCS. A present one with
+ * reserved bits (2:1, 8:5, above MAXPHYADDR) makes the MOV #GP(0) and change
+ * nothing. false: the MOV must not complete (#GP injected, or the guest
+ * stopped for a table outside its RAM).
+ */
+#define PDPTE_RESERVED 0x1E6ull
+static bool load_pae_pdptes(struct vcpu *v, uint64_t old_cr0, uint64_t old_cr4, uint64_t cr0, uint64_t cr4)
+{
+    bool pae_paging = (cr0 & CR0_PG) && (cr4 & CR4_PAE);
+    bool reload = ((old_cr0 ^ cr0) & (CR0_CD | CR0_NW | CR0_PG)) ||
+                  ((old_cr4 ^ cr4) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP));
+    if (!pae_paging || !reload)
+        return true;
+    uint64_t pdpt = guest_cr3_view(v->guest) & 0xFFFFFFE0ull;
+    const uint64_t *e = guest_ptr(v->guest, pdpt, 4 * sizeof(uint64_t));
+    if (!e) {
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it enabled PAE paging with its page-directory-pointer "
+                   "table at guest-physical 0x%llx, outside its RAM", (unsigned long long)pdpt);
+        return false;
+    }
+    uint64_t beyond = ~0ull << hv_vmx_caps.phys_addr_width;
+    for (unsigned i = 0; i < 4; i++)
+        if ((e[i] & 1) && (e[i] & (PDPTE_RESERVED | beyond))) {
+            inject_exception(VEC_GP, 0);
+            return false;
+        }
+    static const unsigned fields[4] = { VMCS_GUEST_PDPTE0, VMCS_GUEST_PDPTE1, VMCS_GUEST_PDPTE2,
+                                        VMCS_GUEST_PDPTE3 };
+    for (unsigned i = 0; i < 4; i++)
+        vmcs_write(fields[i], e[i]);
+    return true;
+}
+
 /* LAB 1 BEGIN: MOV to CR0 and CR4 */
 static void emulate_mov_to_cr0(struct vcpu *v, uint64_t value)
 {
@@ -93,6 +131,9 @@ static void emulate_mov_to_cr0(struct vcpu *v, uint64_t value)
         inject_exception(VEC_GP, 0);
         return;
     }
+    uint64_t cr4 = guest_cr4_view(v->guest);
+    if (!load_pae_pdptes(v, guest_cr0_view(v->guest), cr4, value, cr4))
+        return;
     vmcs_write(VMCS_CR0_READ_SHADOW, value);
     vmcs_write(VMCS_GUEST_CR0, (value | fixed0) & c->cr0_fixed1);
     advance_rip(v);
@@ -105,6 +146,9 @@ static void emulate_mov_to_cr4(struct vcpu *v, uint64_t value)
         inject_exception(VEC_GP, 0);
         return;
     }
+    uint64_t cr0 = guest_cr0_view(v->guest);
+    if (!load_pae_pdptes(v, cr0, guest_cr4_view(v->guest), cr0, value))
+        return;
     vmcs_write(VMCS_CR4_READ_SHADOW, value);
     vmcs_write(VMCS_GUEST_CR4, (value | c->cr4_fixed0) & c->cr4_fixed1);
     advance_rip(v);

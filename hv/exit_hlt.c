@@ -20,7 +20,7 @@
 
 /* The 8259 PICs' interrupt mask registers (OCW1): an IN from the data port
  * (A0=1) reads it back (Intel 8259A data sheet). The guest owns the PICs
- * until lab 4 (their ports pass through, vmcs_setup.c), so the real
+ * until lab 4 (its writes reach them through pic_filter.c), so the real
  * registers are the guest's. */
 #define PIC_MASTER_DATA 0x21
 #define PIC_SLAVE_DATA  0xA1
@@ -28,7 +28,7 @@
 
 /* Can any interrupt line still reach the guest's CPU? One of the master's
  * lines is open, or its cascade line is and one of the slave's is. */
-static bool an_interrupt_line_is_open(void)
+bool an_interrupt_line_is_open(void)
 {
     uint8_t master = inb(PIC_MASTER_DATA), slave = inb(PIC_SLAVE_DATA);
     bool master_open = (uint8_t)~master & ~PIC_CASCADE;
@@ -48,19 +48,23 @@ static void keep_single_step_pending(uint64_t rflags)
                vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) | PENDING_BS);
 }
 
+void stop_endless_halt(struct vcpu *v, bool interrupts_on)
+{
+    if (!interrupts_on)
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts off (HLT at 0x%llx), "
+                   "so nothing could ever wake it", (unsigned long long)v->rip);
+    else
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with every interrupt line masked "
+                   "(HLT at 0x%llx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it",
+                   (unsigned long long)v->rip, inb(PIC_MASTER_DATA), inb(PIC_SLAVE_DATA));
+}
+
 /* LAB 1 BEGIN: HLT */
 void handle_hlt(struct vcpu *v)
 {
     uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-    if (!(rflags & RFLAGS_IF)) {
-        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts off (HLT at 0x%llx), "
-                   "so nothing could ever wake it", (unsigned long long)v->rip);
-        return;
-    }
-    if (!an_interrupt_line_is_open()) {
-        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with every interrupt line masked "
-                   "(HLT at 0x%llx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it",
-                   (unsigned long long)v->rip, inb(PIC_MASTER_DATA), inb(PIC_SLAVE_DATA));
+    if (!(rflags & RFLAGS_IF) || !an_interrupt_line_is_open()) {
+        stop_endless_halt(v, rflags & RFLAGS_IF);
         return;
     }
     advance_rip(v);

@@ -174,16 +174,55 @@ static void halt_masked(uint8_t master, uint8_t slave)
     breach("woke from HLT with PIC masks 0x%02x and 0x%02x", master, slave);
 }
 
-ATTACK(hlt_all_masked, "hlt-all-irqs-masked", "ept shadow icelake",
+ATTACK(hlt_all_masked, "hlt-all-irqs-masked", "all",
        "stop halted with every interrupt line masked",
        "STI; HLT with every line of both PICs masked: nothing can ever wake it")
 {
     halt_masked(0xFF, 0xFF);
 }
 
-ATTACK(hlt_master_masked, "hlt-master-pic-masked", "ept shadow icelake",
+ATTACK(hlt_master_masked, "hlt-master-pic-masked", "all",
        "stop halted with every interrupt line masked",
        "STI; HLT with the master PIC's 8 lines masked (the slave's reach the CPU through it)")
 {
     halt_masked(0xFF, 0x00);
+}
+
+/* PAE paging switched on by a MOV CR0 that exits (it flips NE): with EPT,
+ * VM entry takes the PDPTEs from the VMCS (SDM 27.3.2.4), so the hypervisor
+ * that emulates the MOV must load them from CR3 as the CPU would (SDM 4.4.1),
+ * and #GP on a present one with reserved bits. Linear 0x40000000 maps
+ * physical 0 through PDPTE 1: a read there shows which PDPTEs are in use. */
+static uint64_t pae_pdpt[4] __attribute__((aligned(32)));
+static uint64_t pae_pd_low[512] __attribute__((aligned(4096)));
+static uint64_t pae_pd_high[512] __attribute__((aligned(4096)));
+static volatile uint32_t pae_marker = 0x5AE5AE00u;
+
+static void pae_tables(uint64_t pdpte3)
+{
+    for (unsigned i = 0; i < 512; i++)
+        pae_pd_low[i] = (uint64_t)i << 21 | PG_P | PG_W | PG_PS;     /* the first GiB 1:1 */
+    pae_pd_high[0] = PG_P | PG_W | PG_PS;                            /* 0x40000000: physical 0 */
+    pae_pdpt[0] = (uint32_t)pae_pd_low | PG_P;
+    pae_pdpt[1] = (uint32_t)pae_pd_high | PG_P;
+    pae_pdpt[3] = pdpte3;
+    write_cr4(read_cr4() | 1u << 5);
+    __asm__ volatile("mov %0, %%cr3" : : "r"(pae_pdpt) : "memory");
+}
+
+ATTACK(pae_exiting_mov_cr0, "cr-pae-via-exiting-mov-cr0", "all", "native; shadow depriv patch: stop PAE",
+       "PAE paging enabled by a MOV CR0 that exits: the PDPTEs must be CR3's")
+{
+    pae_tables(0);
+    write_cr0((read_cr0() ^ CR0_NE) | CR0_PG);
+    result("PAE paging on, read 0x%08x through PDPTE 1",
+           *(volatile uint32_t *)(0x40000000u + (uint32_t)&pae_marker));
+}
+
+ATTACK(pae_reserved_pdpte, "cr-pae-reserved-pdpte-via-exiting-mov-cr0", "all",
+       "native; shadow depriv patch: stop PAE",
+       "the same with PDPTE 3 present and reserved bit 1 set: #GP at the MOV CR0")
+{
+    pae_tables(PG_P | 2);
+    __asm__ volatile(EXPECT_AT("mov %0, %%cr0") : : "r"((read_cr0() ^ CR0_NE) | CR0_PG) : "memory");
 }
