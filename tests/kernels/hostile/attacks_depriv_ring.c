@@ -225,6 +225,17 @@ ATTACK(ring2_int_dpl0, "ring1-ring2-int-dpl0-gate", "all", "native",
     RET_TO_RING2(EXPECT_AT("int3"));
 }
 
+/* A gate that is not present: the CPU raises #NP with the gate's index
+ * (SDM 6.12.1.1). cpu=deprivileged does not deliver an exception raised
+ * while delivering one: a documented stop with the reason. */
+ATTACK(int_absent_gate, "depriv-int-absent-gate", "all",
+       "native; depriv patch: stop delivering vector 100: its gate is not a present",
+       "INT 100 through a gate marked not present")
+{
+    set_gate(100, 0, KCODE, 0x0E);              /* 32-bit interrupt gate, P = 0 */
+    __asm__ volatile(EXPECT_AT("int $100") : : : "memory");
+}
+
 /* ---- The hypervisor's slot: the top 4 MiB (hv/depriv.h) ------------------
  * Under cpu=deprivileged the hypervisor's GDT and TSS live there; the guest
  * may not reach them (every segment ends 64 MiB below 4 GiB: #GP), and
