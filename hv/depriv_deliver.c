@@ -222,7 +222,11 @@ void depriv_interrupt(unsigned vector)
 static void run_one_instruction_first(void)
 {
     uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(uint64_t)BLOCKING_MOV_SS;
-    if (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)
+    uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+    /* Not with TF = 1: blocking by STI would then need the single-step #DB
+     * pending (SDM 27.3.1.5), before the instruction runs; the #DB that TF
+     * raises after it is the guest's progress instead. */
+    if ((rflags & RFLAGS_IF) && !(rflags & RFLAGS_TF))
         vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking | BLOCKING_STI);
 }
 
@@ -232,15 +236,31 @@ static void run_one_instruction_first(void)
  * the next tick is pending by the time the hypervisor has emulated a
  * handler's EOI and IRET, and delivering it there would never let the
  * guest run its own code (a livelock). */
+static bool interrupt_pending(void)
+{
+    return depriv.pending[0] | depriv.pending[1] | depriv.pending[2] | depriv.pending[3];
+}
+
+static void set_interrupt_window_exiting(bool on)
+{
+    uint64_t proc = vmcs_read(VMCS_PROC_BASED_CONTROLS);
+    vmcs_write(VMCS_PROC_BASED_CONTROLS, on ? proc | PROC_INTERRUPT_WINDOW_EXITING
+                                            : proc & ~(uint64_t)PROC_INTERRUPT_WINDOW_EXITING);
+}
+
 void depriv_deliver_pending(struct vcpu *v)
 {
     if (v->stopped || !depriv.vif)
         return;
     if (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)
         return;
-    if (depriv.hold_interrupts) {
+    bool shadow = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & BLOCKING_MOV_SS;
+    if (depriv.hold_interrupts || shadow) {
         depriv.hold_interrupts = false;
-        run_one_instruction_first();
+        if (!shadow)
+            run_one_instruction_first();
+        if (interrupt_pending())
+            set_interrupt_window_exiting(true);
         return;
     }
     for (unsigned i = 0; i < 4; i++) {
@@ -250,8 +270,21 @@ void depriv_deliver_pending(struct vcpu *v)
         depriv.pending[i] &= depriv.pending[i] - 1;
         depriv_deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
         run_one_instruction_first();
+        if (interrupt_pending())
+            set_interrupt_window_exiting(true);
         return;
     }
+}
+
+void depriv_interrupt_window(struct vcpu *v)
+{
+    (void)v;
+    set_interrupt_window_exiting(false);        /* depriv_deliver_pending delivers */
+}
+
+void depriv_mov_ss_shadow(void)
+{
+    vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) | BLOCKING_MOV_SS);
 }
 
 /* Back at an outer ring (2 or 3), a data segment register that holds a more
@@ -315,3 +348,19 @@ void depriv_iret(struct vcpu *v)
     depriv.emulated++;
 }
 /* LAB 3 END */
+
+struct depriv_step depriv_step_begin(void)
+{
+    return (struct depriv_step){ vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF, depriv.delivered };
+}
+
+/* Completed: the guest's RIP moved on and no event was delivered (an
+ * exception or interrupt clears TF and owes no trap). */
+bool depriv_step_end(struct vcpu *v, struct depriv_step s)
+{
+    if (!s.tf || v->stopped || depriv.delivered != s.delivered || vmcs_read(VMCS_GUEST_RIP) == v->rip)
+        return false;
+    vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS,
+               vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) | PENDING_BS);
+    return true;
+}

@@ -316,7 +316,10 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
         if (!depriv_segment_ok(ss, false))
             return false;
         depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
-        break;
+        advance_rip(v);
+        depriv_mov_ss_shadow();                 /* then ESP: nothing may come between */
+        depriv.emulated++;
+        return true;
     }
     case 0x0101:                                /* group 7: LGDT, LIDT, LMSW, INVLPG */
         if (in->mod == 3 && in->reg != 6)
@@ -435,6 +438,30 @@ static bool pop_stack_segment(struct vcpu *v, const struct x86_insn *in)
     depriv_load_segment(VMCS_GUEST_SS_SELECTOR, (uint16_t)(ss | 1));
     vmcs_write(VMCS_GUEST_RSP, esp + in->operand_size);
     advance_rip(v);
+    depriv_mov_ss_shadow();
+    depriv.emulated++;
+    return true;
+}
+
+/* LSS with the guest's ring-0 stack selector (SDM vol. 2A, LDS/LES/LFS/
+ * LGS/LSS): the far pointer's offset, then its selector. No shadow: only
+ * MOV SS and POP SS open one. */
+static bool load_far_stack(struct vcpu *v, const struct x86_insn *in)
+{
+    uint32_t ea, offset = 0;
+    uint16_t ss;
+    unsigned size = in->operand_size;
+    if (in->mod == 3)
+        return false;
+    if (!depriv_effective_address(v, in, &ea) || !depriv_operand_read(v, ea, &offset, size) ||
+        !depriv_operand_read(v, ea + size, &ss, 2))
+        return true;
+    if ((ss & 3) || !depriv_segment_ok((uint16_t)(ss | 1), false))
+        return false;
+    depriv_load_segment(VMCS_GUEST_SS_SELECTOR, (uint16_t)(ss | 1));
+    uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP);
+    vmcs_write(VMCS_GUEST_RSP, size == 2 ? (esp & 0xFFFF0000u) | (offset & 0xFFFF) : offset);
+    advance_rip(v);
     depriv.emulated++;
     return true;
 }
@@ -464,6 +491,8 @@ static bool emulate_more(struct vcpu *v, const struct x86_insn *in)
         return pop_stack_segment(v, in);
     if (in->map == X86_MAP_0F && in->opcode == 0x00 && in->reg == 2)
         return load_ldt(v, in);
+    if (in->map == X86_MAP_0F && in->opcode == 0xB2)
+        return load_far_stack(v, in);
     return false;
 }
 

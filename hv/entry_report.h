@@ -6,6 +6,9 @@
 /* Prints one "hv: VM-entry check: ..." line per broken rule, or that all
  * rules hold; returns the number broken. */
 unsigned entry_report(const struct vmx_caps *caps);
+/* The same, silent when every rule holds: for a check before every entry
+ * (vmcheck=2). */
+unsigned entry_report_broken(const struct vmx_caps *caps);
 
 struct vmcs_break;
 /* Apply a deliberate breakage (vmcs_breaks.c) to the current VMCS. */

@@ -211,14 +211,17 @@ static void on_exit_deprivileged(struct vcpu *v)
 {
     begin_exit(v);
     depriv_returned_to_user();
+    struct depriv_step step = depriv_step_begin();
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_EXCEPTION_NMI:     depriv_exception(v); break;
     case EXIT_EXTERNAL_INTERRUPT: depriv_external_interrupt(v); break;
+    case EXIT_INTERRUPT_WINDOW:  depriv_interrupt_window(v); break;
     case EXIT_IO_INSTRUCTION:    depriv_io(v); break;
     default:                     handle_exit(v);
     }
     depriv_deliver_injected(v);
-    depriv_deliver_pending(v);
+    if (!depriv_step_end(v, step))              /* its #DB before any interrupt */
+        depriv_deliver_pending(v);
 }
 
 static void (*exit_handler)(struct vcpu *v);   /* one of the three above */
@@ -240,13 +243,34 @@ static void on_exit_then_break(struct vcpu *v)
         vmcs_break_current(late_breakage);
 }
 
+static bool check_every_entry;
+
+void vcpu_check_every_entry(void)
+{
+    check_every_entry = true;
+}
+
+/* The exit handler, then the VM-entry checker on what it left (vmcheck=2).
+ * Bochs does not enforce every rule the SDM gives (27.3.1.5's, on pending
+ * debug exceptions, say), and hardware does: a rule broken here would be a
+ * failed VM entry on a real CPU, which the guest brought about. */
+static void on_exit_then_check(struct vcpu *v)
+{
+    exit_handler(v);
+    if (!v->stopped && entry_report_broken(run_caps))
+        panic("the VMCS breaks the VM-entry rules above after exit %llu (%s at guest rip 0x%llx): "
+              "a real CPU would refuse the VM entry", (unsigned long long)exit_stats.total,
+              exit_reason_name(v->exit_reason & 0xFFFF), (unsigned long long)v->rip);
+}
+
 int vcpu_run(struct vcpu *v, const struct vmx_caps *caps, bool deprivileged)
 {
     panic_context_hook = print_trace_on_panic;
     run_caps = caps;
     printf("hv: entering the guest at 0x%llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
     exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb : on_exit;
-    int status = vmx_run(v, late_breakage ? on_exit_then_break : exit_handler);
+    int status = vmx_run(v, late_breakage ? on_exit_then_break
+                            : check_every_entry ? on_exit_then_check : exit_handler);
     if (status != VMX_OK)
         entry_failed(v, caps, status);
     return v->stop_status;

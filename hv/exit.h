@@ -19,6 +19,8 @@ int vcpu_run(struct vcpu *v, const struct vmx_caps *caps, bool deprivileged);
  * N, so that the VMRESUME after it is the entry that fails. */
 struct vmcs_break;
 void vcpu_break_at_exit(const struct vmcs_break *b, unsigned n);
+/* vmcheck=2: the VM-entry checker before every VM entry, not only the first. */
+void vcpu_check_every_entry(void);
 
 /* Handlers, one per exit reason (or family). Each either completes the
  * instruction (advance_rip), injects an event, or stops the guest. */

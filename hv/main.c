@@ -190,6 +190,8 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
         panic("vmcs_break_at=%u needs vmcs_break=NAME: which rule to break", options.vmcs_break_at);
     if (options.vmcheck)
         entry_report(&hv_vmx_caps);
+    if (options.vmcheck == 2)
+        vcpu_check_every_entry();
 
     gdb_guest_start(&vcpu);       /* gdb=guest stops before the guest's first instruction */
     exit_io_init();

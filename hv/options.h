@@ -29,7 +29,7 @@ struct hv_options {
     enum fault_kind fault;    /* fault=...: fail on purpose, to test the runner */
     char vmcs_break[OPTIONS_TEST_NAME_MAX];  /* vmcs_break=NAME: break the VMCS on purpose (vmcs_breaks.c) */
     unsigned vmcs_break_at;   /* vmcs_break_at=N: break it at VM exit N (0: before VMLAUNCH) */
-    unsigned vmcheck;         /* vmcheck=1: run the VM-entry checker before the first entry */
+    unsigned vmcheck;         /* vmcheck=1: run the VM-entry checker before the first entry; 2: every entry */
     unsigned scan;            /* scan=1: list the guest kernel's sensitive instructions (lab 3) */
     unsigned patch;           /* patch=1: cpu=deprivileged patches and emulates them (lab 3) */
     enum gdb_mode gdb;        /* gdb=off|hv|guest: the GDB stub on COM2 and what it debugs */

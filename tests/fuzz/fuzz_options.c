@@ -31,7 +31,7 @@ static void check_values(const struct hv_options *o)
     FUZZ_CHECK(strcmp(options_value_name("gdb", o->gdb), "?") != 0, "gdb=%u", o->gdb);
     FUZZ_CHECK(o->vms >= 1 && o->vms <= 4, "vms=%u", o->vms);
     FUZZ_CHECK(o->guestmem_mib >= 4 && o->guestmem_mib <= 1024, "guestmem=%u", o->guestmem_mib);
-    FUZZ_CHECK(o->vmcheck <= 1 && o->scan <= 1 && o->patch <= 1, "a 0-or-1 option out of range");
+    FUZZ_CHECK(o->vmcheck <= 2 && o->scan <= 1 && o->patch <= 1, "a 0-or-1 option out of range");
     FUZZ_CHECK(o->vmcs_break_at <= 1000000, "vmcs_break_at=%u", o->vmcs_break_at);
     check_name(o->test, sizeof(o->test));
     check_name(o->vmcs_break, sizeof(o->vmcs_break));

@@ -61,6 +61,9 @@ static void test_every_option(void **state)
     assert_true(parse("hv scan=1 vmcheck=1"));
     assert_int_equal(o.scan, 1);
     assert_int_equal(o.vmcheck, 1);
+    assert_true(parse("hv vmcheck=2"));
+    assert_int_equal(o.vmcheck, 2);
+    assert_false(parse("hv vmcheck=3"));
     assert_false(parse("hv scan=2"));
 }
 

@@ -18,7 +18,10 @@
  *          "SYSENTER to a code segment of the guest's choosing") { ... }
  *
  * modes: "all" or a list of ept shadow depriv patch icelake (where the
- * attack means something). expect, read by tests/integration/hostile.py:
+ * attack means something), and "timed" for an attack that counts timer
+ * ticks: it runs without vmcheck=2 (the VM-entry checker before every
+ * entry, whose thousands of instructions an exit would stretch each exit
+ * over several ticks). expect, read by tests/integration/hostile.py:
  *   native          the result line is the bare CPU's, exactly
  *   stop REGEX      the hypervisor stops the guest, with a reason that
  *                   matches REGEX

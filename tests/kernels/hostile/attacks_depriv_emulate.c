@@ -198,6 +198,43 @@ ATTACK(pop_ss, "emul-pop-ss", "all", "native", "POP SS with the kernel's stack s
     result("SS=0x%x", ss & 0xFFFC);
 }
 
+ATTACK(lss_kernel, "emul-lss-kernel-stack", "all", "native", "LSS with the kernel's stack selector")
+{
+    static struct { uint32_t esp; uint16_t ss; } __attribute__((packed)) far_ptr;
+    uint32_t ss, esp_before, esp_after;
+    __asm__ volatile("movl %%esp, %0" : "=r"(esp_before));
+    far_ptr.esp = esp_before;
+    far_ptr.ss = KDATA;
+    __asm__ volatile("lss %2, %%esp\n\tmovl %%ss, %0\n\tmovl %%esp, %1"
+                     : "=r"(ss), "=r"(esp_after) : "m"(far_ptr) : "memory");
+    result("SS=0x%x, ESP %s", ss & 0xFFFC, esp_after == esp_before ? "kept" : "changed");
+}
+
+/* MOV SS blocks interrupts and debug traps for one instruction (SDM 6.8.3):
+ * a single step over MOV SS traps after the next instruction, not MOV SS. */
+extern char mov_ss_db_stub[];
+uint32_t mov_ss_db_eip;
+__asm__(".globl mov_ss_db_stub\n"
+        "mov_ss_db_stub:\n"
+        "    pushl %eax\n"
+        "    movl 4(%esp), %eax\n"
+        "    movl %eax, mov_ss_db_eip\n"
+        "    andl $~0x100, 12(%esp)\n"           /* TF off in the EFLAGS image */
+        "    popl %eax\n"
+        "    iret\n");
+ATTACK(mov_ss_shadow_tf, "emul-mov-ss-shadow-tf", "all", "native",
+       "TF over MOV SS (kernel selector): the #DB comes after the instruction that follows")
+{
+    set_gate(1, (uint32_t)mov_ss_db_stub, KCODE, 0x8E);
+    uint32_t after_nop;
+    __asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\t"
+                     "movl %1, %%ss\n\tnop\n"
+                     "1:\tnop\n\tmovl $1b, %0"
+                     : "=r"(after_nop) : "r"((uint32_t)KDATA) : "memory", "cc");
+    result("single-step #DB %s", mov_ss_db_eip == after_nop ? "after the instruction after MOV SS"
+                                 : "elsewhere");
+}
+
 /* ---- patch=1: what the scanner patches, and INT3s that are not patches ---- */
 
 ATTACK(mov_sreg7, "patch-mov-from-sreg7", "all", "native",
