@@ -82,6 +82,11 @@ void gdt_set(unsigned index, uint64_t descriptor);
 uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
 void set_gate(unsigned vector, uint32_t handler, uint16_t selector, uint8_t type_attr);
 
+/* A #DB handler (attacks_events.c) that counts, keeps the EIP it returns
+ * to, and clears TF in the frame: the first single-step trap only. */
+extern uint32_t db_count, db_eip;
+void single_step_stub(void);
+
 /* Runs fn at ring 3 (CS 0x1B, DS/ES/SS 0x23, its own stack, IF as the
  * kernel's) and returns when fn returns or an exception is recovered.
  * An exception in ring 3 outside TRY ends the run as above, cpl=3. */

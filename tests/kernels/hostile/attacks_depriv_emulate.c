@@ -212,27 +212,17 @@ ATTACK(lss_kernel, "emul-lss-kernel-stack", "all", "native", "LSS with the kerne
 
 /* MOV SS blocks interrupts and debug traps for one instruction (SDM 6.8.3):
  * a single step over MOV SS traps after the next instruction, not MOV SS. */
-extern char mov_ss_db_stub[];
-uint32_t mov_ss_db_eip;
-__asm__(".globl mov_ss_db_stub\n"
-        "mov_ss_db_stub:\n"
-        "    pushl %eax\n"
-        "    movl 4(%esp), %eax\n"
-        "    movl %eax, mov_ss_db_eip\n"
-        "    andl $~0x100, 12(%esp)\n"           /* TF off in the EFLAGS image */
-        "    popl %eax\n"
-        "    iret\n");
 ATTACK(mov_ss_shadow_tf, "emul-mov-ss-shadow-tf", "all", "native",
        "TF over MOV SS (kernel selector): the #DB comes after the instruction that follows")
 {
-    set_gate(1, (uint32_t)mov_ss_db_stub, KCODE, 0x8E);
+    set_gate(1, (uint32_t)single_step_stub, KCODE, 0x8E);
     uint32_t after_nop;
     __asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\t"
                      "movl %1, %%ss\n\tnop\n"
                      "1:\tnop\n\tmovl $1b, %0"
                      : "=r"(after_nop) : "r"((uint32_t)KDATA) : "memory", "cc");
-    result("single-step #DB %s", mov_ss_db_eip == after_nop ? "after the instruction after MOV SS"
-                                 : "elsewhere");
+    result("%u single-step #DB, %s", (unsigned)db_count,
+           db_eip == after_nop ? "after the instruction after MOV SS" : "elsewhere");
 }
 
 /* ---- patch=1: what the scanner patches, and INT3s that are not patches ---- */

@@ -87,7 +87,6 @@ ATTACK(mov_ss_io, "event-mov-ss-out", "all timed", "native",
 /* TF set over an instruction that exits: the #DB comes after it, with the
  * right EIP (SDM 17.3.1.4: a single-step trap after the instruction). */
 uint32_t db_count, db_eip;   /* single_step_stub's (global: asm uses them) */
-void single_step_stub(void);
 __asm__(".globl single_step_stub\n"
         "single_step_stub:\n"
         "    incl db_count\n"
