@@ -250,8 +250,8 @@ static void set_interrupt_window_exiting(bool on)
 
 void depriv_deliver_pending(struct vcpu *v)
 {
-    if (v->stopped || !depriv.vif)
-        return;
+    if (v->stopped || !depriv.vif || (!depriv.hold_interrupts && !interrupt_pending()))
+        return;                                 /* most exits: nothing to do */
     if (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)
         return;
     bool shadow = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & BLOCKING_MOV_SS;
