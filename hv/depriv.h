@@ -136,7 +136,7 @@ void depriv_deliver_injected(struct vcpu *v);
  * depriv_interrupt_window takes. */
 void depriv_interrupt(unsigned vector);
 void depriv_deliver_pending(struct vcpu *v);
-void depriv_interrupt_window(struct vcpu *v);
+void depriv_interrupt_window(void);
 /* An emulated MOV SS or POP SS: interrupts, and debug traps, wait until the
  * instruction after it has run (SDM vol. 3, 6.8.3; the interruptibility
  * state's blocking by MOV SS, 25.4.2), so that the new SS and the ESP the

@@ -13,6 +13,7 @@
  * faults at ring 1 and is emulated here too.
  */
 #include "depriv.h"
+#include "inject.h"
 #include "exit.h"
 #include "guest.h"
 #include "guest_paging.h"
@@ -230,12 +231,6 @@ static void run_one_instruction_first(void)
         vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking | BLOCKING_STI);
 }
 
-/* The lowest pending vector first: the PIC's priority order. Each
- * delivery, and each exit that set the guest's IF (IRET, STI), lets the
- * guest run an instruction before the next one: with the PIT at its fastest
- * the next tick is pending by the time the hypervisor has emulated a
- * handler's EOI and IRET, and delivering it there would never let the
- * guest run its own code (a livelock). */
 static bool interrupt_pending(void)
 {
     return depriv.pending[0] | depriv.pending[1] | depriv.pending[2] | depriv.pending[3];
@@ -248,6 +243,12 @@ static void set_interrupt_window_exiting(bool on)
                                             : proc & ~(uint64_t)PROC_INTERRUPT_WINDOW_EXITING);
 }
 
+/* The lowest pending vector first: the PIC's priority order. Each
+ * delivery, and each exit that set the guest's IF (IRET, STI), lets the
+ * guest run an instruction before the next one: with the PIT at its fastest
+ * the next tick is pending by the time the hypervisor has emulated a
+ * handler's EOI and IRET, and delivering it there would never let the
+ * guest run its own code (a livelock). */
 void depriv_deliver_pending(struct vcpu *v)
 {
     if (v->stopped || !depriv.vif || (!depriv.hold_interrupts && !interrupt_pending()))
@@ -257,28 +258,22 @@ void depriv_deliver_pending(struct vcpu *v)
     bool shadow = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & BLOCKING_MOV_SS;
     if (depriv.hold_interrupts || shadow) {
         depriv.hold_interrupts = false;
-        if (!shadow)
-            run_one_instruction_first();
-        if (interrupt_pending())
-            set_interrupt_window_exiting(true);
-        return;
-    }
-    for (unsigned i = 0; i < 4; i++) {
-        if (!depriv.pending[i])
-            continue;
+    } else {
+        unsigned i = 0;
+        while (!depriv.pending[i])              /* one is pending: checked above */
+            i++;
         unsigned vector = i * 64 + (unsigned)__builtin_ctzll(depriv.pending[i]);
         depriv.pending[i] &= depriv.pending[i] - 1;
         depriv_deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
-        run_one_instruction_first();
-        if (interrupt_pending())
-            set_interrupt_window_exiting(true);
-        return;
     }
+    if (!shadow)                                /* MOV SS's shadow is a boundary already */
+        run_one_instruction_first();
+    if (interrupt_pending())                    /* the next one, after that instruction */
+        set_interrupt_window_exiting(true);
 }
 
-void depriv_interrupt_window(struct vcpu *v)
+void depriv_interrupt_window(void)
 {
-    (void)v;
     set_interrupt_window_exiting(false);        /* depriv_deliver_pending delivers */
 }
 
@@ -360,7 +355,6 @@ bool depriv_step_end(struct vcpu *v, struct depriv_step s)
 {
     if (!s.tf || v->stopped || depriv.delivered != s.delivered || vmcs_read(VMCS_GUEST_RIP) == v->rip)
         return false;
-    vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS,
-               vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) | PENDING_BS);
+    make_single_step_pending();
     return true;
 }

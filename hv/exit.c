@@ -215,7 +215,7 @@ static void on_exit_deprivileged(struct vcpu *v)
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_EXCEPTION_NMI:     depriv_exception(v); break;
     case EXIT_EXTERNAL_INTERRUPT: depriv_external_interrupt(v); break;
-    case EXIT_INTERRUPT_WINDOW:  depriv_interrupt_window(v); break;
+    case EXIT_INTERRUPT_WINDOW:  depriv_interrupt_window(); break;
     case EXIT_IO_INSTRUCTION:    depriv_io(v); break;
     default:                     handle_exit(v);
     }

@@ -49,15 +49,15 @@ void handle_ept_violation(struct vcpu *v);
 void handle_shadow_page_fault(struct vcpu *v); /* exit_pf.c (lab 2, mem=shadow) */
 void handle_invlpg(struct vcpu *v);
 
-/* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
- * instruction length is valid for the exits of instructions). Inline: most
- * exits end here. */
 /* General-purpose register n in the instruction encoding's numbering (0
  * EAX, 1 ECX, ... 4 ESP, ... 7 EDI), wherever it lives: v->regs, or the
  * VMCS for RSP (exit_cr.c). */
 uint64_t guest_gpr(const struct vcpu *v, unsigned n);
 void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value);
 
+/* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
+ * instruction length is valid for the exits of instructions). Inline: most
+ * exits end here. */
 static inline void advance_rip(struct vcpu *v)
 {
     vmcs_write(VMCS_GUEST_RIP, v->rip + v->instruction_length);

@@ -10,6 +10,7 @@
  * says so instead.
  */
 #include "exit.h"
+#include "inject.h"
 #include "poweroff.h"
 #include "vmcs.h"
 #include "x86.h"
@@ -44,8 +45,7 @@ static void keep_single_step_pending(uint64_t rflags)
 {
     if (!(rflags & RFLAGS_TF) || (vmcs_read(VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF))
         return;
-    vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS,
-               vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) | PENDING_BS);
+    make_single_step_pending();
 }
 
 void stop_endless_halt(struct vcpu *v, bool interrupts_on)

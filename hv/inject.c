@@ -38,6 +38,12 @@ void inject_software_exception(unsigned vector, uint32_t instruction_length)
     inject_event(EVENT_SOFTWARE_EXCEPTION, vector, 0);
 }
 
+void make_single_step_pending(void)
+{
+    vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS,
+               vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) | PENDING_BS);
+}
+
 void debug_exception_exited(uint64_t qualification)
 {
     uint64_t dr6 = 0xFFFF0FF0u | (qualification & DR6_FROM_QUALIFICATION);

@@ -29,6 +29,11 @@ void inject_software_exception(unsigned vector, uint32_t instruction_length);
  * delivery does: DR6 from the qualification, and DR7.GD cleared so that
  * the guest's handler may use the debug registers (SDM 18.2.4). The
  * hypervisor never uses the debug registers itself. */
+/* The single-step #DB of an instruction the hypervisor completed for the
+ * guest: BS in the pending debug exceptions (SDM 25.4.2), delivered right
+ * after the VM entry (SDM 27.7.3). */
+void make_single_step_pending(void);
+
 #define DR7_GD (1u << 13)                   /* general detect */
 #define DR6_BD (1u << 13)                   /* a MOV DR under DR7.GD caused the #DB */
 #define DR6_FROM_QUALIFICATION 0x600Fu      /* B0-B3, BD, BS */

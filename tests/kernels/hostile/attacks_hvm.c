@@ -226,3 +226,17 @@ ATTACK(pae_reserved_pdpte, "cr-pae-reserved-pdpte-via-exiting-mov-cr0", "all",
     pae_tables(PG_P | 2);
     __asm__ volatile(EXPECT_AT("mov %0, %%cr0") : : "r"((read_cr0() ^ CR0_NE) | CR0_PG) : "memory");
 }
+
+/* The same with CR3 naming a table beyond guest RAM: with EPT the
+ * hypervisor reads the PDPTEs itself, and stops the guest rather than read
+ * outside its memory (the CPU itself, with paging by EPT, would exit on an
+ * EPT violation there). */
+ATTACK(pae_pdpt_beyond_ram, "cr-pae-pdpt-beyond-ram", "all",
+       "stop (PAE|page-directory-pointer table at guest-physical 0xf0000000, outside its RAM)",
+       "CR3 at 0xf0000000, then PAE paging turned on by a MOV CR0 that exits")
+{
+    pae_tables(0);
+    __asm__ volatile("mov %0, %%cr3" : : "r"(0xF0000000u) : "memory");
+    write_cr0((read_cr0() ^ CR0_NE) | CR0_PG);
+    result("PAE paging on with its PDPT outside RAM");
+}

@@ -81,3 +81,11 @@ ATTACK(user_store_sreg, "user-mov-ds-to-kernel-page", "all", "native",
     readonly_target = target;
     run_user(user_store_ds_body);
 }
+
+/* The stack-segment loads cpu=deprivileged emulates for the kernel (MOV SS,
+ * LSS with its ring-0 selector): from ring 3 they are the CPU's #GP. */
+static const struct { uint32_t esp; uint16_t ss; } __attribute__((packed)) kernel_stack_ptr = { 0x1000, KDATA };
+USER_ATTACK(user_mov_ss_kernel, "user-mov-ss-kernel", "MOV SS with the kernel's stack selector at ring 3",
+            "movl %%eax, %%ss", : : "a"((uint32_t)KDATA) : "memory")
+USER_ATTACK(user_lss_kernel, "user-lss-kernel", "LSS with the kernel's stack selector at ring 3",
+            "lss (%%eax), %%esp", : : "a"(&kernel_stack_ptr) : "memory")
