@@ -181,15 +181,19 @@ def fresh_copy(source, work):
 
 
 def lab_files(source, lab):
-    """The lab's file list: from the config the zip carries, else (a
-    reference tree, grade-class) from the source's own markers."""
+    """The lab's file list: from the config the zip carries, else (this
+    tree, every lab) from the source's own markers."""
     try:
         with open(os.path.join(source, CONFIG)) as f:
-            files = json.load(f).get("files")
-        if files:
-            return files
+            config = json.load(f)
     except (OSError, ValueError):
-        pass
+        config = {}
+    if config.get("files"):
+        return config["files"]
+    if lab:
+        # A student tree has lost lab N's markers: its list would be short.
+        raise submission.FileListError("%s holds no file list: make the autograder again (make gradescope)"
+                                       % CONFIG)
     return submission.file_list(source, lab)
 
 

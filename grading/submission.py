@@ -101,7 +101,8 @@ def walk(sub):
     full path), build products and version control left out."""
     for d, dirs, names in os.walk(sub):
         dirs[:] = sorted(x for x in dirs if x not in SKIPPED)
-        for name in sorted(names):
+        # os.walk does not enter a link to a folder: it is an entry (refused).
+        for name in sorted([x for x in dirs if os.path.islink(os.path.join(d, x))] + names):
             if name in SKIPPED or name.endswith(".pyc"):
                 continue
             path = os.path.join(d, name)
@@ -145,8 +146,10 @@ def plan(sub, source, files):
 def new_file(rel, patterns, source):
     """A file the lab lets students add: it matches a new_files pattern and
     the kit has no file of that name (a new file never replaces the kit's)."""
-    return (not kit_owned(rel) and any(fnmatch.fnmatchcase(rel, p) for p in patterns)
-            and not os.path.lexists(os.path.join(source, rel)))
+    # fnmatch's * crosses "/": hv/*.c must not take hv/x/y.c, which no
+    # makefile builds.
+    fits = any(fnmatch.fnmatchcase(rel, p) and rel.count("/") == p.count("/") for p in patterns)
+    return fits and not kit_owned(rel) and not os.path.lexists(os.path.join(source, rel))
 
 
 def describe(notes):

@@ -240,6 +240,20 @@ class Pure(unittest.TestCase):
         # an unchanged kit file is no news; the changed ones are named
         self.assertEqual(notes["ignored"], ["GNUmakefile", "hv/hv2.mk", "hv/vmx.h"])
 
+    def test_new_files_only_where_the_lab_allows(self):
+        copied, notes = self.plan({"hv/helper.c": "new", "hv/deep/helper.c": "not built", "lib/new.c": "no"})
+        self.assertEqual(copied, ["hv/helper.c"])
+        self.assertEqual(notes["ignored"], ["hv/deep/helper.c", "lib/new.c"])
+
+    def test_links_are_refused(self):
+        sub = os.path.join(self.tmp, "sub")
+        write(sub, "hv/exit.c", "mine")
+        os.symlink("/etc", os.path.join(sub, "hv", "etc"))
+        os.symlink("/etc/passwd", os.path.join(sub, "hv", "exit_io.c"))
+        copies, notes = self.sub.plan(sub, self.source, self.files)
+        self.assertEqual([rel for _, rel in copies], ["hv/exit.c"])
+        self.assertEqual(notes["refused"], ["hv/etc", "hv/exit_io.c"])
+
     def test_flat_files_go_where_the_name_is_unique(self):
         copied, notes = self.plan({"exit.c": "mine", "exit_io.c": "which one?", "notes.txt": "hi"})
         self.assertEqual(copied, ["hv/exit.c"])
