@@ -115,8 +115,8 @@ def plan(sub, source, files):
     [(full path, destination relative path)], notes: {kind: [names]}) where
     kind is "placed" (a flat upload put in its folder: "name -> path"),
     "ignored" (not a file this lab lets students change, and not the same
-    as the kit's), "ambiguous" (a flat upload that fits several paths or
-    none uniquely) or "refused" (links, special files)."""
+    as the kit's), "ambiguous" (a flat upload whose name fits several
+    paths, or whose path the submission holds too) or "refused" (links, special files)."""
     allowed = set(files["files"])
     entries = list(walk(sub))
     given = {rel for rel, _ in entries}
