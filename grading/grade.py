@@ -18,6 +18,12 @@ grader stops the runner and everything under it; a broken build, a test that
 cannot start, or an error in the grader itself still give every test a
 result and the outputs are still written.
 
+--root is the tree built and run; --source (default: the tree this grader
+is in) is where the tests, the runner and the judge come from. They are
+read before the build and never again from --root, so a build that rewrites
+its own tree cannot change what it is graded by (the autograder grades a
+submission's copy with the instructor's source this way).
+
 Exit status: 0 every point earned, 1 points missing, 2 usage error (an
 unknown test, unreadable declarations).
 """
@@ -120,14 +126,14 @@ def stop_tree(proc):
         pass
 
 
-def run_guarded(argv, out_path, timeout, cwd):
+def run_guarded(argv, out_path, timeout, cwd, env=None):
     """Run argv with stdout and stderr to out_path (appended), at most
     `timeout` seconds. Returns (exit status or None if it had to be stopped,
     seconds)."""
     start = time.monotonic()
     with open(out_path, "ab") as out:
         proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                start_new_session=True)
+                                start_new_session=True, env=env)
     with _running_lock:
         _running.add(proc)
     try:
@@ -170,6 +176,14 @@ def build_targets(tests, root):
     return targets
 
 
+def make_env():
+    """The environment of the build: no MAKEFILES (make would read those
+    files before the Makefile)."""
+    env = dict(os.environ)
+    env.pop("MAKEFILES", None)
+    return env
+
+
 def first_error(text):
     """The line of a build log that says what went wrong first."""
     lines = [judge.printable(l.strip()) for l in text.splitlines() if l.strip()]
@@ -184,11 +198,20 @@ def first_error(text):
     return lines[-1] if lines else "make printed nothing"
 
 
-def build(tests, root, logs, jobs):
+# GNU make reads these before Makefile, in every recursive make too: in a
+# tree graded with another's source they would replace the kit's build.
+OTHER_MAKEFILES = ("GNUmakefile", "makefile")
+
+
+def build(tests, root, logs, jobs, source=None):
     """Run make. Returns None, or the reason every test fails."""
     log = os.path.join(logs, "build.log")
     if os.path.exists(log):
         os.remove(log)
+    if source and os.path.realpath(source) != os.path.realpath(root):
+        for name in OTHER_MAKEFILES:
+            if os.path.lexists(os.path.join(root, name)):
+                return "the build failed: %s would replace the kit's Makefile: it is not graded" % name
     make = ["make", "-C", root, "--no-print-directory", "-j%d" % jobs]
     status = 0
     for targets in (["all"], build_targets(tests, root)):
@@ -197,7 +220,7 @@ def build(tests, root, logs, jobs):
         with open(log, "a") as f:
             f.write("$ %s\n" % shlex.join(make + targets))
         try:
-            status, _ = run_guarded(make + targets, log, BUILD_TIMEOUT, root)
+            status, _ = run_guarded(make + targets, log, BUILD_TIMEOUT, root, env=make_env())
         except OSError as e:
             return "the build failed: cannot run make: %s" % e
     if status == 0:
@@ -216,7 +239,14 @@ def rel(path):
     return path if r.startswith("..") else r
 
 
-def run_test(t, root, logs, timeout_cap):
+def runner_argv(root, source):
+    """The runner's command: source's tools/hvrun (never the graded tree's),
+    with the fast loader that the graded tree's build made."""
+    return [sys.executable, os.path.join(source or root, "tools", "hvrun"),
+            "--loader-dir", os.path.join(root, "build", "loader")]
+
+
+def run_test(t, root, logs, timeout_cap, source=None):
     timeout = min(t.timeout, timeout_cap) if timeout_cap else t.timeout
     log = os.path.join(logs, t.full_name + ".log")
     runner_log = os.path.join(logs, t.full_name + ".runner")
@@ -224,9 +254,8 @@ def run_test(t, root, logs, timeout_cap):
     for stale in (log, runner_log, outcome_json):
         if os.path.exists(stale):
             os.remove(stale)
-    hvrun = os.path.join(root, "tools", "hvrun")
-    argv = [sys.executable, hvrun, "--quiet", "--log", log, "--json", outcome_json,
-            "--timeout", "%g" % timeout] + t.argv
+    argv = runner_argv(root, source) + ["--quiet", "--log", log, "--json", outcome_json,
+                                   "--timeout", "%g" % timeout] + t.argv
     # From the top of the tree, as a student would type it.
     command = shlex.join(["tools/hvrun", "--timeout", "%g" % timeout] +
                          [a.replace(root + os.sep, "") for a in t.argv])
@@ -243,7 +272,7 @@ def run_test(t, root, logs, timeout_cap):
     console = judge.read_console(log)
     errors = judge.verdict(t.status, t.must, t.must_not, status, console, runner)
     if t.same_as_native and not errors:
-        errors = compare_with_native(t, root, logs, timeout, console)
+        errors = compare_with_native(t, root, logs, timeout, console, source)
 
     # Keep at most the head and tail of a flood, on disk as in the reports.
     kept = judge.cap(console)
@@ -262,11 +291,10 @@ def run_test(t, root, logs, timeout_cap):
                   log=log, runner_log=runner_log, command=command)
 
 
-def compare_with_native(t, root, logs, timeout, console):
+def compare_with_native(t, root, logs, timeout, console, source=None):
     """Boot the same guest without the hypervisor and compare (same_as_native)."""
     native_log = os.path.join(logs, t.full_name + ".native.log")
-    argv = [sys.executable, os.path.join(root, "tools", "hvrun"), "--quiet", "--log", native_log,
-            "--timeout", "%g" % timeout] + t.native_argv
+    argv = runner_argv(root, source) + ["--quiet", "--log", native_log, "--timeout", "%g" % timeout] + t.native_argv
     run_guarded(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout + OUTER_MARGIN, root)
     return judge.same_as_native(t.same_as_native, console, judge.read_console(native_log))
 
@@ -295,12 +323,6 @@ def reason(t, errors, status, console, runner, summary):
     if len(errors) > 1:
         line += " (+%d more)" % (len(errors) - 1)
     return judge.printable(line)
-
-
-def reload(tests, root):
-    names = [t.full_name for t in tests]
-    fresh = {t.full_name: t for t in labspec.load_all(root)}
-    return [fresh.get(n, t) for n, t in zip(names, tests)]
 
 
 def failed_result(t, why):
@@ -356,12 +378,12 @@ class Progress:
             sys.stdout.flush()
 
 
-def grade(tests, root, logs, jobs, timeout_cap, progress):
+def grade(tests, root, logs, jobs, timeout_cap, progress, source=None):
     """Every test's Result, in declared order. Never raises for a test."""
     def one(t):
         progress.start(t)
         try:
-            r = run_test(t, root, logs, timeout_cap)
+            r = run_test(t, root, logs, timeout_cap, source)
         except Exception as e:   # the grader's own fault: still a result, named as such
             r = failed_result(t, "grader error: %s: %s" % (type(e).__name__, e))
         progress.finish(r)
@@ -392,7 +414,9 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, metavar="S",
                    help="stop every test after at most S seconds (default: each test's own timeout)")
     p.add_argument("--no-build", action="store_true", help="grade what is built; do not run make")
-    p.add_argument("--root", default=ROOT, help="the tree to grade (default: this one)")
+    p.add_argument("--root", default=ROOT, help="the tree to build and grade (default: this one)")
+    p.add_argument("--source", default=ROOT,
+                   help="where the tests, the runner and the judge come from (default: this grader's tree)")
     p.add_argument("--results", help="Gradescope results.json (default build/grade/results.json)")
     p.add_argument("--junit", help="JUnit XML (default build/grade/junit.xml)")
     p.add_argument("--logs", help="where consoles are kept (default build/grade/logs)")
@@ -409,6 +433,7 @@ def parse_args(argv):
     if a.timeout is not None and a.timeout <= 0:
         p.error("--timeout must be positive")
     a.root = os.path.abspath(a.root)
+    a.source = os.path.abspath(a.source)
     out = os.path.join(a.root, "build", "grade")
     a.results = a.results or os.path.join(out, "results.json")
     a.junit = a.junit or os.path.join(out, "junit.xml")
@@ -435,7 +460,9 @@ def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
     start = time.monotonic()
     try:
-        tests = select(labspec.load_all(a.root), set(a.lab), a.test)
+        # Once, from the source, before anything is built: the tests point
+        # at what the graded tree's build will make (build/).
+        tests = select(labspec.load_all(a.source, build=os.path.join(a.root, "build")), set(a.lab), a.test)
     except (labspec.LabSpecError, ValueError, OSError) as e:
         print("grade: error: %s" % e, file=sys.stderr)
         return 2
@@ -461,18 +488,14 @@ def main(argv=None):
         if not a.no_build:
             if not a.quiet:
                 print("grade: building (log: %s)" % rel(os.path.join(a.logs, "build.log")), flush=True)
-            broken = build(tests, a.root, a.logs, a.jobs)
-            if not broken:
-                # Again, now that everything is built: a test's modules (the
-                # guest's programs) are the files the build made.
-                tests = reload(tests, a.root)
+            broken = build(tests, a.root, a.logs, a.jobs, a.source)
         if broken:
             results = [failed_result(t, broken) for t in tests]
             for r in results:
                 r.log = os.path.join(a.logs, "build.log")
                 r.console = judge.cap(judge.read_console(r.log), head_lines=0, tail_lines=40)
         else:
-            results = grade(tests, a.root, a.logs, a.jobs, a.timeout, progress)
+            results = grade(tests, a.root, a.logs, a.jobs, a.timeout, progress, a.source)
     except KeyboardInterrupt:
         progress.end()
         stop_all()

@@ -7,10 +7,13 @@
 SUBMISSIONS holds one entry per student, named for the student: a folder (a
 clone of the student's repository, an unpacked hand-in), or an archive
 (.zip, .tar.gz, .tgz, .tar: `make handin`'s, a GitHub download). Each is
-graded exactly as Gradescope grades it (gradescope.py): on the student tree
-of lab N with the reference's tests of labs 1..N, hidden ones included; the
-submission's files copied over it except the kit's own machinery. A file
-the submission leaves out is the skeleton's stub, which fails.
+graded exactly as Gradescope grades it (gradescope.py): on a fresh copy of
+the student tree of lab N with the reference's tests of labs 1..N, hidden
+ones included, and only the files the lab lets students change taken from
+the submission (grading/submission.py). A file the submission leaves out is
+the skeleton's stub, which fails. The tree every submission is copied from
+is read-only, and checked after each one: if it changed anyway, that
+submission and every later one are reported not graded.
 
 Written to OUT (default build/class):
     scores.csv                 a row per student: score, max, each test's points,
@@ -29,6 +32,7 @@ points are grades), 1 when some could not be, 2 usage.
 """
 import argparse
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -101,6 +105,29 @@ def write_member(dest, rel, src):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with src, open(path, "wb") as out:
         shutil.copyfileobj(src, out)
+
+
+def fingerprint(tree):
+    """Every file of tree with its mode and contents' hash: what must not
+    change while a class is graded on it."""
+    found = {}
+    for d, dirs, names in os.walk(tree):
+        dirs.sort()
+        for n in sorted(names):
+            path = os.path.join(d, n)
+            with open(path, "rb") as f:
+                found[os.path.relpath(path, tree)] = (os.lstat(path).st_mode, hashlib.sha256(f.read()).hexdigest())
+    return found
+
+
+def set_writable(tree, writable):
+    """Take write permission away from tree (or give it back to its owner):
+    the source every submission is copied from is no build's to change."""
+    for d, dirs, names in os.walk(tree):
+        for path in [d] + [os.path.join(d, n) for n in names]:
+            if not os.path.islink(path):
+                mode = os.stat(path).st_mode
+                os.chmod(path, (mode | 0o200) if writable else (mode & ~0o222))
 
 
 def grade_one(entry_path, source, out_dir, lab, extra, log, output):
@@ -215,6 +242,9 @@ def main(argv=None):
             print("grade-class: error: cannot make lab %d's tree: %s: %s" % (a.lab, type(e).__name__, e),
                   file=sys.stderr)
             return 2
+        set_writable(source, False)
+        pristine = fingerprint(source)
+        changed = []     # who was graded when the source changed: every later row says so
         done = []
 
         def one_student(entry, student):
@@ -226,8 +256,14 @@ def main(argv=None):
                     f.write(line + "\n")
                     f.flush()
                 try:
+                    if changed:
+                        raise RuntimeError("the grading source changed while %s was graded: not graded"
+                                           % changed[0])
                     results, why = grade_one(os.path.join(a.submissions, entry), source, out_dir, a.lab, extra,
                                              log, log_file)
+                    if fingerprint(source) != pristine:
+                        changed.append(student)
+                        results, why = None, "the grading source changed while this submission was graded"
                 except Exception as e:   # whatever it was, the next student is graded all the same
                     results, why = None, "%s: %s" % (type(e).__name__, e)
             done.append(student)
@@ -235,8 +271,11 @@ def main(argv=None):
                                                    why or "%s points" % fmt(results["score"])), flush=True)
             return student, results, why
 
-        with ThreadPoolExecutor(max_workers=a.parallel) as pool:
-            rows = list(pool.map(one_student, entries, names))
+        try:
+            with ThreadPoolExecutor(max_workers=a.parallel) as pool:
+                rows = list(pool.map(one_student, entries, names))
+        finally:
+            set_writable(source, True)     # so that the temporary directory can go
     tests = test_columns(rows)
     write_csv(os.path.join(a.out, "scores.csv"), rows, tests)
     print("grade-class: lab %d, %d submissions\n%s" % (a.lab, len(rows), summary(rows, tests)))

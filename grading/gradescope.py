@@ -14,10 +14,14 @@ out is the skeleton's stub, which fails, never the reference solution.
 Without --lab the source is this tree as it is, graded on every lab (for
 trying the autograder out on the reference).
 
-run grades one submission: a fresh copy of the source, the submission's
-files copied over it except the kit's own machinery (PROTECTED: the tests,
-the grader, the runner, the build), then grading/grade.py, whose results.json
-goes to /autograder/results/. Whatever fails, a results.json is written.
+run grades one submission: a fresh copy of the source, and over it only the
+files the lab lets a student change (grading/submission.py: the files with
+its LAB regions, the new files labs/labN/files.toml allows; the list is in
+hvlab-autograder.json), placed by name when uploaded flat; then the
+source's own grading/grade.py builds the copy and runs the source's tests
+and runner on it, and its results.json goes to /autograder/results/, with
+what the submission held that was not graded listed at the top of its
+output. Whatever fails, a results.json is written.
 
 AUTOGRADER_ROOT (default /autograder) moves the whole tree, so that a test
 can run run_autograder in a temporary directory. GRADE_ARGS adds arguments
@@ -37,13 +41,11 @@ import zipfile
 GRADING = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(GRADING)
 sys.path.insert(0, GRADING)
+import submission  # noqa: E402
 
 CONFIG = "hvlab-autograder.json"
-# A submission cannot replace these: they decide the grade.
-PROTECTED = ("grading", "labs", "tools", "tests", "mk", "Makefile", ".github", CONFIG,
-             "setup.sh", "run_autograder")
-# Nor bring these: build products and version control are not source.
-SKIPPED = ("build", ".git", "__pycache__")
+# Build products and version control are not source.
+SKIPPED = submission.SKIPPED
 
 SETUP_SH = """#!/usr/bin/env bash
 # setup.sh: Gradescope runs this once, as root, when it builds the
@@ -110,6 +112,11 @@ def grading_source(root, dest, lab):
         if os.path.exists(ref):
             os.makedirs(os.path.join(dest, "labs", "lab%d" % n), exist_ok=True)
             shutil.copy2(ref, os.path.join(dest, "labs", "lab%d" % n, "tests.toml"))
+    # The student tree has lost lab N's markers: the file list, made from
+    # the reference's, goes with it.
+    with open(os.path.join(dest, CONFIG), "w") as f:
+        json.dump({"lab": lab, "files": submission.file_list(root, lab)}, f)
+        f.write("\n")
     return sorted(os.path.relpath(os.path.join(d, f), dest) for d, _, names in os.walk(dest) for f in names)
 
 
@@ -127,7 +134,10 @@ def pack(lab, out, root=ROOT):
                     add_file(z, os.path.join(base, f), f)
             add_text(z, "setup.sh", SETUP_SH, 0o755)
             add_text(z, "run_autograder", RUN_AUTOGRADER, 0o755)
-            add_text(z, CONFIG, json.dumps({"lab": lab, "made": time.strftime("%Y-%m-%d %H:%M")}) + "\n")
+            # The file list comes from the reference's markers, which the
+            # student tree of lab N no longer has: it travels in the config.
+            add_text(z, CONFIG, json.dumps({"lab": lab, "made": time.strftime("%Y-%m-%d %H:%M"),
+                                            "files": submission.file_list(root, lab)}) + "\n")
         os.replace(out + ".tmp", out)
     return len(files)
 
@@ -145,70 +155,115 @@ def submission_root(sub, work):
     return sub
 
 
-def overlay(sub, work):
-    """Copy the submission's files over the work tree. Returns (copied,
-    refused): protected paths, symbolic links and special files are refused."""
-    copied, refused = [], []
-    for d, dirs, names in os.walk(sub):
-        dirs[:] = sorted(x for x in dirs if x not in SKIPPED)
-        for name in sorted(names):
-            path = os.path.join(d, name)
-            rel = os.path.relpath(path, sub)
-            top = rel.split(os.sep, 1)[0]
-            if top in PROTECTED or name in SKIPPED or os.path.islink(path) or not os.path.isfile(path):
-                refused.append(rel)
-                continue
-            dst = os.path.join(work, rel)
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copyfile(path, dst)     # a fresh time: make rebuilds what it changes
-            copied.append(rel)
-    return copied, refused
+def overlay(sub, work, files):
+    """Copy over the pristine work tree only the submission's files that the
+    lab's file list allows. Returns (copied, notes): see submission.plan."""
+    copies, notes = submission.plan(sub, work, files)
+    copied = []
+    for path, rel in copies:
+        dst = os.path.join(work, *rel.split("/"))
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.lexists(dst):
+            os.remove(dst)                 # the kit's copy may be read-only
+        shutil.copyfile(path, dst)         # a fresh time: make rebuilds what it changes
+        copied.append(rel)
+    return copied, notes
 
 
-def fallback_results(path, message):
+def fresh_copy(source, work):
+    """A writable copy of the source (which may be read-only, as grade-class
+    keeps it), build products left out."""
+    shutil.copytree(source, work, dirs_exist_ok=True, symlinks=True, ignore=shutil.ignore_patterns(*SKIPPED))
+    for d, dirs, names in os.walk(work):
+        for x in [d] + [os.path.join(d, n) for n in names]:
+            if not os.path.islink(x):
+                os.chmod(x, os.stat(x).st_mode | 0o200)
+
+
+def lab_files(source, lab):
+    """The lab's file list: from the config the zip carries, else (this
+    tree, every lab) from the source's own markers."""
+    try:
+        with open(os.path.join(source, CONFIG)) as f:
+            config = json.load(f)
+    except (OSError, ValueError):
+        config = {}
+    if config.get("files"):
+        return config["files"]
+    if lab:
+        # A student tree has lost lab N's markers: its list would be short.
+        raise submission.FileListError("%s holds no file list: make the autograder again (make gradescope)"
+                                       % CONFIG)
+    return submission.file_list(source, lab)
+
+
+def fallback_results(path, message, notes=()):
     """results.json when grading itself could not run: zero, and why."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
-        json.dump({"score": 0, "output": "The autograder could not grade this submission: %s\n"
+        json.dump({"score": 0, "output": "".join(n + "\n" for n in notes) +
+                   "The autograder could not grade this submission: %s\n"
                    "Please tell your instructor." % message, "tests": []}, f, indent=1)
         f.write("\n")
 
 
-def grade_submission(source, submission, results_dir, lab, extra, say=print, output=None):
-    """Grade one submission: a fresh copy of source, the submission's files
-    over it, grade.py. results.json, junit.xml and logs/ go to results_dir;
-    whatever fails, results.json is written. grade.py prints to output (a
-    file; default: this process's own). Returns grade.py's status (0 all
-    points, 1 points missing) or 2 and more when grading failed."""
+def add_notes(path, notes):
+    """Put what happened to the submission's files at the top of the output
+    the student sees at once (results.json's top-level output)."""
+    if not notes:
+        return
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["output"] = "".join(n + "\n" for n in notes) + "\n" + doc.get("output", "")
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+
+
+def grade_submission(source, sub, results_dir, lab, extra, say=print, output=None, files=None):
+    """Grade one submission: a fresh copy of source, the files of the lab's
+    file list (files; default lab_files) from the submission over it, then
+    the source's own grade.py, which builds the copy and runs the source's
+    tests and runner on it (nothing the copy holds is read as grading code).
+    results.json, junit.xml and logs/ go to results_dir; whatever fails,
+    results.json is written. grade.py prints to output (a file; default:
+    this process's own). Returns grade.py's status (0 all points, 1 points
+    missing) or 2 and more when grading failed."""
     results = os.path.join(results_dir, "results.json")
     os.makedirs(results_dir, exist_ok=True)
     if os.path.exists(results):
         os.remove(results)
     work = tempfile.mkdtemp(prefix="hvlab-submission-")
     try:
+        notes = []
         try:
-            shutil.copytree(source, work, dirs_exist_ok=True, symlinks=True,
-                            ignore=shutil.ignore_patterns(*SKIPPED))
-            copied, refused = overlay(submission_root(submission, work), work)
-        except OSError as e:
+            files = files or lab_files(source, lab)
+            fresh_copy(source, work)
+            copied, kinds = overlay(submission_root(sub, work), work, files)
+            notes = submission.describe(kinds)
+        except (OSError, ValueError, submission.FileListError) as e:
             fallback_results(results, "copying the submission failed: %s" % e)
             return 3
         say("autograder: %d files from the submission%s" % (len(copied), ", lab %d" % lab if lab else ""))
-        if refused:
-            say("autograder: ignored %d files that the kit provides (%s%s)"
-                % (len(refused), ", ".join(refused[:8]), ", ..." if len(refused) > 8 else ""))
-        argv = [sys.executable, os.path.join(work, "grading", "grade.py"), "--root", work,
+        for n in notes:
+            say("autograder: " + n)
+        argv = [sys.executable, os.path.join(source, "grading", "grade.py"), "--root", work, "--source", source,
                 "--results", results, "--junit", os.path.join(results_dir, "junit.xml"),
                 "--logs", os.path.join(results_dir, "logs"), "--show-hidden", "--color", "never"]
         if lab:
             argv += ["--lab", str(lab)]
         argv += extra
         say("autograder: " + shlex.join(argv))
-        status = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=output,
+        # No __pycache__ written into the source: it stays as it was packed
+        # (grade-class checks that it does).
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        status = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=output, env=env,
                                 stderr=subprocess.STDOUT if output else None).returncode
         if not os.path.exists(results):
-            fallback_results(results, "the grader stopped with status %d and wrote no results" % status)
+            fallback_results(results, "the grader stopped with status %d and wrote no results" % status, notes)
             return max(status, 2)
+        add_notes(results, notes)
         return status
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -68,11 +68,15 @@ def guest_kernel(t, build, where):
 
 
 def guest_programs(kernel, t, root, build):
-    """The modules after the guest kernel: its programs, then the blobs."""
+    """The modules after the guest kernel: its programs, then the blobs.
+    The programs are named from root's sources (guestos.mk builds one per
+    guestos/user/*.c), not from what build/ holds: the list is known before
+    the build, and nothing a build adds to build/ joins it."""
     argv = []
     if kernel == "guestos":
-        for prog in sorted(glob.glob(os.path.join(build, "guestos", "user", "*.elf"))):
-            argv += ["--module", prog]
+        for src in sorted(glob.glob(os.path.join(root, "guestos", "user", "*.c"))):
+            name = os.path.splitext(os.path.basename(src))[0]
+            argv += ["--module", os.path.join(build, "guestos", "user", name + ".elf")]
     for blob in t.get("blobs", []):
         argv += ["--blob", os.path.join(root, blob)]
     return argv
