@@ -2,6 +2,7 @@
 """grade.py: the autograder. `make grade` runs it.
 
     grading/grade.py [--lab N]... [--test NAME]... [-j JOBS] [--timeout S]
+                     [--build-timeout S] [--budget S]
                      [--no-build] [--results FILE] [--junit FILE] [--logs DIR]
 
 It builds the tree (unless --no-build), runs every declared lab test
@@ -11,6 +12,11 @@ prints a summary table ending in "Score: X/Y", and writes Gradescope's
 results.json and JUnit XML. The console of every test is kept under --logs
 (capped: a flood keeps its first and last 200 lines), the runner's messages
 beside it (<test>.runner).
+
+Every build and test run is isolated (grading/sandbox.py: bubblewrap, write
+access to build/ or the logs only, hidden tests masked, a PID namespace;
+whatever it leaves behind is killed and noted). The build has a time limit
+(--build-timeout) and the whole grading an optional budget (--budget).
 
 It cannot hang and does not crash on what a submission does: every test has
 the runner's own timeout and, as a second guard, an outer one after which the

@@ -2,6 +2,8 @@
 """grade_class.py: grade a whole class's submissions for one lab.
 
     grading/grade_class.py --lab N SUBMISSIONS [--out DIR] [-j JOBS] [-P PARALLEL] [--test NAME ...]
+                           [--timeout S] [--build-timeout S] [--budget S]
+                           [--max-archive MIB] [--max-unpacked MIB] [--max-files N]
     make grade-class LAB=N SUBMISSIONS=DIR [CLASS_OUT=DIR] [JOBS=n] [PARALLEL=n]
 
 SUBMISSIONS holds one entry per student, named for the student: a folder (a
@@ -21,7 +23,12 @@ and a summary on the terminal: each student's score, the class's mean and
 median, and how many passed each test (where the class struggles).
 
 Archives are unpacked with care: absolute paths, "..", links and special
-files are refused, so a submission writes nowhere but its own folder. One
+files are refused, so a submission writes nowhere but its own folder; an
+archive over the size, unpacked-size or file-count limit is refused before
+it is unpacked (its index is read first). Each submission's build and tests
+run isolated (sandbox.py) within a time budget (--budget, default 600 s).
+scores.csv's `notes` column and the terminal name anything odd per student:
+members refused, limits hit, leftover processes killed. One
 submission that breaks anything (a corrupt archive, a build that fails, a
 hypervisor that hangs) gets its row with the reason; the others are graded
 all the same. Exit status: 0 when every submission was graded (missing
