@@ -287,6 +287,12 @@ def build(tests, root, logs, jobs, build_timeout=BUILD_TIMEOUT, budget=None):
     status, limit = 0, build_timeout
     with tempfile.TemporaryDirectory(prefix="hvlab-grade-") as scratch:
         masks = hidden_free_tests(root, scratch)
+        if sandbox.mode()[0] == "user":
+            # No masks without bubblewrap: the build runs as another user,
+            # to whom the declarations with hidden tests are made unreadable
+            # (make never reads them; the grader, root, still does).
+            for _, path in masks:
+                os.chmod(path, 0o600)
         for targets in (["all"], build_targets(tests, root)):
             if status != 0 or not targets:
                 continue

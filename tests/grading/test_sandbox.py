@@ -77,11 +77,36 @@ def make_bomb(path):
                 f.write(chunk)
 
 
-def grade(subs, out, cwd, *extra):
+def make_mallory(folder, out):
+    """A build that leaves a daemon rewriting the class's results, prints
+    the grading tree's tests.toml and fails."""
+    mallory = os.path.join(folder, "hv")
+    shutil.copytree(os.path.join(ROOT, "hv"), mallory)
+    daemon = ("while :; do echo pwned > %s/scores.csv; echo pwned > %s/alice/results.json; sleep 0.2; done"
+              % (out, out))
+    append(os.path.join(mallory, "hv.mk"),
+           "\n$(shell setsid sh -c '(sh -c \"%s\" %s &)' >/dev/null 2>&1 </dev/null)\n"
+           "$(info $(file < labs/lab1/tests.toml))\n"
+           "$(error mallory's build stops here)\n" % (daemon, MARK))
+
+
+def end_marked():
+    """End the daemons a grader let live (ours: this test started them)."""
+    left = marked_pids()
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return left
+
+
+def grade(subs, out, cwd, *extra, env=None):
     argv = [sys.executable, os.path.join(ROOT, "grading", "grade_class.py"), "--lab", "1", "--out", out,
             "-j", "2", "--timeout", "30"] + list(extra) + [x for t in TESTS for x in ("--test", t)] + [subs]
     start = time.monotonic()
-    r = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
+    r = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
+                       env=env)
     return r.returncode, r.stdout, time.monotonic() - start
 
 
@@ -99,14 +124,7 @@ class HostileClass(unittest.TestCase):
         hv = os.path.join(ROOT, "hv")
         shutil.copytree(hv, os.path.join(subs, "alice", "hv"))
 
-        mallory = os.path.join(subs, "mallory", "hv")
-        shutil.copytree(hv, mallory)
-        daemon = ("while :; do echo pwned > %s/scores.csv; echo pwned > %s/alice/results.json; sleep 0.2; done"
-                  % (cls.out, cls.out))
-        append(os.path.join(mallory, "hv.mk"),
-               "\n$(shell setsid sh -c '(sh -c \"%s\" %s &)' >/dev/null 2>&1 </dev/null)\n"
-               "$(info $(file < labs/lab1/tests.toml))\n"
-               "$(error mallory's build stops here)\n" % (daemon, MARK))
+        make_mallory(os.path.join(subs, "mallory"), cls.out)
 
         lena = os.path.join(subs, "lena", "hv")
         shutil.copytree(hv, lena)
@@ -129,12 +147,7 @@ class HostileClass(unittest.TestCase):
         # default CLASS_OUT is.
         cls.status, cls.text, cls.seconds = grade("subs", "class-out", cls.tmp)
         time.sleep(1.5)            # a surviving daemon rewrites scores.csv within 0.2 s
-        cls.left = marked_pids()
-        for pid in cls.left:       # the old grader's leftovers: ours to end
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        cls.left = end_marked()
         with open(os.path.join(cls.out, "scores.csv")) as f:
             cls.csv_text = f.read()
 
@@ -208,9 +221,7 @@ class EndlessBuild(unittest.TestCase):
             append(os.path.join(carlos, "hv.mk"), "\n$(shell sleep 1000 %s)\n" % MARK)
             out = os.path.join(tmp, "out")
             status, text, seconds = grade(subs, out, tmp, "--build-timeout", "3")
-            left = marked_pids()
-            for pid in left:
-                os.kill(pid, signal.SIGKILL)
+            left = end_marked()
             self.assertEqual(left, [], "the endless build outlived its grading")
             self.assertLess(seconds, 120, text)
             r = rows(out)["carlos"]
@@ -220,6 +231,38 @@ class EndlessBuild(unittest.TestCase):
                 doc = json.load(f)
             self.assertRegex(doc["tests"][0]["output"], r"the build failed: make did not finish in 3 s")
             self.assertRegex(doc["output"], r"build time limit hit")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@unittest.skipUnless(os.geteuid() == 0, "the unprivileged-user fallback is the grader's as root")
+class UserFallback(unittest.TestCase):
+    """As root where bubblewrap cannot run (Gradescope's containers may not
+    allow it), each run gets a user id of its own: forced here with
+    HVLAB_SANDBOX=user. The daemon dies, nothing changes, the build cannot
+    read the hidden tests, and every result says how it was isolated."""
+
+    def test_root_without_bubblewrap(self):
+        tmp = tempfile.mkdtemp(prefix="hvlab-test-user-")
+        try:
+            subs, out = os.path.join(tmp, "subs"), os.path.join(tmp, "out")
+            shutil.copytree(os.path.join(ROOT, "hv"), os.path.join(subs, "alice", "hv"))
+            make_mallory(os.path.join(subs, "mallory"), out)
+            status, text, _ = grade(subs, out, tmp, env=dict(os.environ, HVLAB_SANDBOX="user"))
+            time.sleep(1.5)
+            self.assertEqual(end_marked(), [], "the daemon outlived the grader")
+            with open(os.path.join(out, "scores.csv")) as f:
+                self.assertNotIn("pwned", f.read())
+            r = rows(out)
+            self.assertEqual((r["alice"]["score"], r["alice"]["max_score"]), ("25", "25"), text)
+            self.assertRegex(r["alice"]["notes"], r"ran as an unprivileged user, without bubblewrap")
+            self.assertRegex(r["mallory"]["notes"], r"leftover processes killed after the build: [12] ")
+            with open(os.path.join(out, "mallory", "results.json")) as f:
+                doc = json.load(f)
+            visible = doc["output"] + "".join(t["output"] for t in doc["tests"]
+                                              if t["visibility"] != "after_published")
+            for word in hidden_words():
+                self.assertNotIn(word, visible)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
