@@ -8,7 +8,7 @@
 #         submission (folders or archives) for lab N: CLASS_OUT/scores.csv (default build/class)
 #         TEST_TIMEOUT=s (each test), BUILD_TIMEOUT=s, BUDGET=s (one submission in all, default 600),
 #         MAX_ARCHIVE=MiB, MAX_UNPACKED=MiB, MAX_FILES=n; CLASS_ARGS=... more grade_class.py options
-#   make gradescope [LAB=N]   build/gradescope/autograder.zip
+#   make gradescope [LAB=N] [GRADE_ARGS="--budget 480 ..."]   build/gradescope/autograder.zip
 #   make handin               build/handin-<user>-<date>.tar.gz of HEAD
 
 LAB        ?=
@@ -49,7 +49,8 @@ grade-class: deps-run
 
 .PHONY: gradescope
 gradescope:
-	@$(PYTHON) grading/gradescope.py pack $(if $(LAB),--lab $(LAB)) --out $(BUILD)/gradescope/autograder.zip
+	@$(PYTHON) grading/gradescope.py pack $(if $(LAB),--lab $(LAB)) --out $(BUILD)/gradescope/autograder.zip \
+		$(if $(GRADE_ARGS),--grade-args "$(GRADE_ARGS)")
 
 .PHONY: handin
 handin:
