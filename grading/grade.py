@@ -351,11 +351,11 @@ def run_test(t, root, logs, timeout_cap, budget=None):
         runner = judge.decode(f.read(1 << 20))
     if status is None:
         status = judge.outcome.TIMEOUT
-        note = ("hvrun: the grader stopped the runner after %d s: it outlived the test's own timeout (%g s)"
-                % (timeout + OUTER_MARGIN, timeout))
-        runner = note + "\n" + runner
+        stopped = ("hvrun: the grader stopped the runner after %d s: it outlived the test's own timeout (%g s)"
+                   % (timeout + OUTER_MARGIN, timeout))
+        runner = stopped + "\n" + runner
         with open(runner_log, "a") as f:
-            f.write(note + "\n")
+            f.write(stopped + "\n")
     console = judge.read_console(log)
     errors = judge.verdict(t.status, t.must, t.must_not, status, console, runner)
     if t.same_as_native and not errors:

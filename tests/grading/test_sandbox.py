@@ -15,7 +15,10 @@ default CLASS_OUT is relative), two lab 1 tests and one hidden test each:
   zed.zip  a 2 MB zip holding 2 GiB: refused before it is unpacked.
 
 A second class holds one endless build (carlos), graded with a build time
-limit of a few seconds: it is stopped and named in his result.
+limit of a few seconds: it is stopped and named in his result. A runner that
+hangs on every test costs the submission's time budget, not every test's
+timeout. As root, the same class is graded again without bubblewrap (each
+run as a user id of its own), and must hold the same way.
 """
 import csv
 import json
@@ -32,6 +35,7 @@ import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "grading"))
+import grade as grader  # noqa: E402  (grade() below grades a class)
 import grade_class  # noqa: E402
 import labspec  # noqa: E402
 
@@ -264,6 +268,33 @@ class UserFallback(unittest.TestCase):
             for word in hidden_words():
                 self.assertNotIn(word, visible)
         finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class TimeBudget(unittest.TestCase):
+    def test_a_hanging_submission_costs_its_budget_not_every_timeout(self):
+        # A runner that hangs past its own timeout, for every test: with a
+        # budget of 3 s the first test is stopped at the budget (plus the
+        # outer guard's margin) and the others are not started, instead of
+        # each costing its declared timeout (120 s) and the margin.
+        tmp = tempfile.mkdtemp(prefix="hvlab-test-budget-")
+        saved = grader.OUTER_MARGIN
+        try:
+            root, logs = os.path.join(tmp, "root"), os.path.join(tmp, "logs")
+            os.makedirs(os.path.join(root, "tools"))
+            os.makedirs(logs)
+            with open(os.path.join(root, "tools", "hvrun"), "w") as f:
+                f.write("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(300)\n")
+            tests = [t for t in labspec.load_all(ROOT) if t.lab == 1 and not t.same_as_native][:3]
+            grader.OUTER_MARGIN = 1
+            start = time.monotonic()
+            results = grader.grade(tests, root, logs, 1, None, grader.Progress(3, False, True), grader.Budget(3))
+            self.assertLess(time.monotonic() - start, 15)
+            self.assertFalse(any(r.passed for r in results))
+            for r in results[1:]:
+                self.assertIn("grading time budget (3 s) was spent", r.reason)
+        finally:
+            grader.OUTER_MARGIN = saved
             shutil.rmtree(tmp, ignore_errors=True)
 
 
