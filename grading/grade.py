@@ -2,6 +2,7 @@
 """grade.py: the autograder. `make grade` runs it.
 
     grading/grade.py [--lab N]... [--test NAME]... [-j JOBS] [--timeout S]
+                     [--build-timeout S] [--budget S]
                      [--no-build] [--results FILE] [--junit FILE] [--logs DIR]
 
 It builds the tree (unless --no-build), runs every declared lab test
@@ -11,6 +12,11 @@ prints a summary table ending in "Score: X/Y", and writes Gradescope's
 results.json and JUnit XML. The console of every test is kept under --logs
 (capped: a flood keeps its first and last 200 lines), the runner's messages
 beside it (<test>.runner).
+
+Every build and test run is isolated (grading/sandbox.py: bubblewrap, write
+access to build/ or the logs only, hidden tests masked, a PID namespace;
+whatever it leaves behind is killed and noted). The build has a time limit
+(--build-timeout) and the whole grading an optional budget (--budget).
 
 It cannot hang and does not crash on what a submission does: every test has
 the runner's own timeout and, as a second guard, an outer one after which the
@@ -36,6 +42,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -46,13 +53,19 @@ sys.path.insert(0, GRADING)
 import judge  # noqa: E402
 import labspec  # noqa: E402
 import report  # noqa: E402
+import sandbox  # noqa: E402
 
 ROOT = os.path.dirname(GRADING)
 
 # The runner stops a run at the test's timeout. If the runner itself goes
 # wrong (it never should), the grader stops it this much later.
-OUTER_MARGIN = 30
-BUILD_TIMEOUT = 900
+OUTER_MARGIN = 10
+# An endless build (a make rule that loops) is stopped after this long
+# (--build-timeout); an honest one takes seconds.
+BUILD_TIMEOUT = 300
+# The largest file a build may write (RLIMIT_FSIZE): a build must not fill
+# the grading machine's disk.
+BUILD_FSIZE = 256 << 20
 # How long a runner asked to stop (SIGINT) gets to stop its emulator and
 # remove its temporary directory before everything is killed.
 STOP_GRACE = 3
@@ -81,6 +94,33 @@ class Result:
 
 _running = set()              # runners in flight, stopped on Ctrl-C
 _running_lock = threading.Lock()
+# Anything odd about this grading (a limit hit, processes a submission left
+# behind): shown to the student in results.json and read by grade-class.
+# Never a hidden test's name.
+_notes = []
+
+
+def note(text):
+    with _running_lock:
+        if text not in _notes:
+            _notes.append(text)
+
+
+class Budget:
+    """The wall-clock time one submission's grading may take in all
+    (--budget): the build and every test get at most what is left, so a
+    hanging submission costs the budget, not every test's full timeout."""
+
+    def __init__(self, seconds):
+        self.end = time.monotonic() + seconds if seconds else None
+        self.seconds = seconds
+
+    def left(self):
+        return None if self.end is None else max(0.0, self.end - time.monotonic())
+
+    def cap(self, timeout):
+        left = self.left()
+        return timeout if left is None else min(timeout, left)
 
 
 def descendants(pid):
@@ -126,14 +166,23 @@ def stop_tree(proc):
         pass
 
 
-def run_guarded(argv, out_path, timeout, cwd, env=None):
-    """Run argv with stdout and stderr to out_path (appended), at most
-    `timeout` seconds. Returns (exit status or None if it had to be stopped,
-    seconds)."""
+def run_guarded(argv, out_path, timeout, cwd, writable=(), masks=(), fsize=None, env=None):
+    """Run argv isolated (sandbox.py: it may write only to `writable`) with
+    stdout and stderr to out_path (appended), at most `timeout` seconds.
+    Returns (exit status or None if it had to be stopped, seconds, the names
+    of the processes it left behind, which were killed)."""
     start = time.monotonic()
-    with open(out_path, "ab") as out:
-        proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                start_new_session=True, env=env)
+    report_r, report_w = os.pipe()
+    try:
+        wrapped = sandbox.wrap(argv, cwd, [d for d in writable if os.path.isdir(d)], masks, fsize, report_w)
+        with open(out_path, "ab") as out:
+            proc = subprocess.Popen(wrapped, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                    start_new_session=True, pass_fds=(report_w,), env=env)
+    except BaseException:
+        os.close(report_r)
+        raise
+    finally:
+        os.close(report_w)
     with _running_lock:
         _running.add(proc)
     try:
@@ -147,7 +196,25 @@ def run_guarded(argv, out_path, timeout, cwd, env=None):
     finally:
         with _running_lock:
             _running.discard(proc)
-    return status, time.monotonic() - start
+    return status, time.monotonic() - start, read_killed(report_r)
+
+
+def read_killed(fd):
+    """contain.py's report: the processes it killed once the command ended."""
+    # Never wait on it: contain.py wrote before it exited, or never will
+    # (stopped at a timeout).
+    os.set_blocking(fd, False)
+    with os.fdopen(fd, "rb") as f:
+        try:
+            return json.loads(f.read(1 << 16) or b"{}").get("killed", [])
+        except (ValueError, AttributeError, BlockingIOError, TypeError):
+            return []
+
+
+def killed_note(what, killed):
+    if killed:
+        names = sorted(set(killed))
+        note("leftover processes killed after %s: %d (%s)" % (what, len(killed), ", ".join(names[:5])))
 
 
 def stop_all():
@@ -203,8 +270,34 @@ def first_error(text):
 OTHER_MAKEFILES = ("GNUmakefile", "makefile")
 
 
-def build(tests, root, logs, jobs, source=None):
-    """Run make. Returns None, or the reason every test fails."""
+def hidden_free_tests(root, scratch):
+    """(copy, original) for every labs/labN/tests.toml that declares hidden
+    tests: the copy without them, which the build sees in place of the
+    original, so that no rule or #include of a submission can read them."""
+    import skeleton
+    masks = []
+    labs = os.path.join(root, "labs")
+    for lab in sorted(os.listdir(labs)) if os.path.isdir(labs) else []:
+        path = os.path.join(labs, lab, "tests.toml")
+        m = re.match(r"lab(\d+)$", lab)
+        if not m or not os.path.isfile(path):
+            continue
+        with open(path) as f:
+            text = f.read()
+        stripped = skeleton.strip_tests(text, int(m.group(1)), int(m.group(1)))
+        if stripped != text:
+            copy = os.path.join(scratch, "%s-tests.toml" % lab)
+            with open(copy, "w") as f:
+                f.write(stripped)
+            masks.append((copy, path))
+    return masks
+
+
+def build(tests, root, logs, jobs, source=None, build_timeout=BUILD_TIMEOUT, budget=None):
+    """Run make, isolated: it may write only the tree's build/ folder (and
+    the logs), and sees no hidden test. Returns None, or the reason every
+    test fails."""
+    budget = budget or Budget(None)
     log = os.path.join(logs, "build.log")
     if os.path.exists(log):
         os.remove(log)
@@ -212,21 +305,37 @@ def build(tests, root, logs, jobs, source=None):
         for name in OTHER_MAKEFILES:
             if os.path.lexists(os.path.join(root, name)):
                 return "the build failed: %s would replace the kit's Makefile: it is not graded" % name
+    os.makedirs(os.path.join(root, "build"), exist_ok=True)
     make = ["make", "-C", root, "--no-print-directory", "-j%d" % jobs]
-    status = 0
-    for targets in (["all"], build_targets(tests, root)):
-        if status != 0 or not targets:
-            continue
-        with open(log, "a") as f:
-            f.write("$ %s\n" % shlex.join(make + targets))
-        try:
-            status, _ = run_guarded(make + targets, log, BUILD_TIMEOUT, root, env=make_env())
-        except OSError as e:
-            return "the build failed: cannot run make: %s" % e
+    status, limit = 0, build_timeout
+    with tempfile.TemporaryDirectory(prefix="hvlab-grade-") as scratch:
+        masks = hidden_free_tests(root, scratch)
+        if sandbox.mode()[0] == "user":
+            # No masks without bubblewrap: the build runs as another user,
+            # to whom the declarations with hidden tests are made unreadable
+            # (make never reads them; the grader, root, still does).
+            for _, path in masks:
+                os.chmod(path, 0o600)
+        for targets in (["all"], build_targets(tests, root)):
+            if status != 0 or not targets:
+                continue
+            with open(log, "a") as f:
+                f.write("$ %s\n" % shlex.join(make + targets))
+            limit = budget.cap(build_timeout)
+            try:
+                status, _, killed = run_guarded(make + targets, log, limit, root,
+                                                writable=[os.path.join(root, "build")], masks=masks,
+                                                fsize=BUILD_FSIZE, env=make_env())
+            except OSError as e:
+                return "the build failed: cannot run make: %s" % e
+            killed_note("the build", killed)
     if status == 0:
         return None
-    text = judge.read_console(log)
-    why = ("make did not finish in %d s" % BUILD_TIMEOUT) if status is None else first_error(text)
+    if status is None:
+        why = "make did not finish in %d s: stopped (the build time limit)" % limit
+        note("build time limit hit: make stopped after %d s" % limit)
+    else:
+        why = first_error(judge.read_console(log))
     return "the build failed: %s" % why
 
 
@@ -246,8 +355,14 @@ def runner_argv(root, source):
             "--loader-dir", os.path.join(root, "build", "loader")]
 
 
-def run_test(t, root, logs, timeout_cap, source=None):
+def run_test(t, root, logs, timeout_cap, source=None, budget=None):
+    budget = budget or Budget(None)
     timeout = min(t.timeout, timeout_cap) if timeout_cap else t.timeout
+    if budget.left() is not None and budget.left() < 1:
+        note("time budget of %g s spent: tests not run got 0" % budget.seconds)
+        return failed_result(t, "not run: the submission's grading time budget (%g s) was spent"
+                             % budget.seconds)
+    timeout = max(1, budget.cap(timeout))
     log = os.path.join(logs, t.full_name + ".log")
     runner_log = os.path.join(logs, t.full_name + ".runner")
     outcome_json = os.path.join(logs, t.full_name + ".json")
@@ -259,16 +374,17 @@ def run_test(t, root, logs, timeout_cap, source=None):
     # From the top of the tree, as a student would type it.
     command = shlex.join(["tools/hvrun", "--timeout", "%g" % timeout] +
                          [a.replace(root + os.sep, "") for a in t.argv])
-    status, seconds = run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root)
+    status, seconds, killed = run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root, writable=[logs])
+    killed_note("a test run", killed)
     with open(runner_log, "rb") as f:
         runner = judge.decode(f.read(1 << 20))
     if status is None:
         status = judge.outcome.TIMEOUT
-        note = ("hvrun: the grader stopped the runner after %d s: it outlived the test's own timeout (%g s)"
-                % (timeout + OUTER_MARGIN, timeout))
-        runner = note + "\n" + runner
+        stopped = ("hvrun: the grader stopped the runner after %d s: it outlived the test's own timeout (%g s)"
+                   % (timeout + OUTER_MARGIN, timeout))
+        runner = stopped + "\n" + runner
         with open(runner_log, "a") as f:
-            f.write(note + "\n")
+            f.write(stopped + "\n")
     console = judge.read_console(log)
     errors = judge.verdict(t.status, t.must, t.must_not, status, console, runner)
     if t.same_as_native and not errors:
@@ -295,7 +411,9 @@ def compare_with_native(t, root, logs, timeout, console, source=None):
     """Boot the same guest without the hypervisor and compare (same_as_native)."""
     native_log = os.path.join(logs, t.full_name + ".native.log")
     argv = runner_argv(root, source) + ["--quiet", "--log", native_log, "--timeout", "%g" % timeout] + t.native_argv
-    run_guarded(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout + OUTER_MARGIN, root)
+    _, _, killed = run_guarded(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout + OUTER_MARGIN,
+                               root, writable=[logs])
+    killed_note("a test run", killed)
     return judge.same_as_native(t.same_as_native, console, judge.read_console(native_log))
 
 
@@ -323,6 +441,40 @@ def reason(t, errors, status, console, runner, summary):
     if len(errors) > 1:
         line += " (+%d more)" % (len(errors) - 1)
     return judge.printable(line)
+
+
+# A line of a build log that looks like a test declaration (a compiler
+# quoting a tests.toml it was made to read): never shown to a student.
+DECLARATION = re.compile(r"^\s*(\d+\s*\|\s*)?(name|points|description|guest|guest_args|blobs|hv_args|status|"
+                         r"must|must_not|timeout|hidden|same_as_native)\s*=")
+
+
+def withhold(text, tests):
+    """text without the lines that name a hidden test or quote a test
+    declaration. A failed build's log is the student's own code, shown to
+    them in every visible test; in a tree whose build could read the hidden
+    tests (no bubblewrap), a rule or an #include could print them there."""
+    secrets = [x for t in tests if t.hidden for x in (t.full_name, t.name, t.description) + tuple(t.must)
+               + tuple(t.must_not) if x and len(x) >= 4]
+    out = []
+    for line in text.splitlines(keepends=True):
+        if DECLARATION.search(line) or any(s in line for s in secrets):
+            line = "[grader: a line that quotes the lab's test declarations was withheld]\n"
+        out.append(line)
+    return "".join(out)
+
+
+def broken_build_results(tests, why, log):
+    """Every test fails with the build's reason; the visible ones show the
+    end of the build log, with nothing from a hidden test."""
+    console = withhold(judge.cap(judge.read_console(log), head_lines=0, tail_lines=40), tests)
+    why = withhold(why, tests).strip() or "the build failed"
+    results = []
+    for t in tests:
+        r = failed_result(t, why)
+        r.log, r.console = log, console
+        results.append(r)
+    return results
 
 
 def failed_result(t, why):
@@ -378,12 +530,12 @@ class Progress:
             sys.stdout.flush()
 
 
-def grade(tests, root, logs, jobs, timeout_cap, progress, source=None):
+def grade(tests, root, logs, jobs, timeout_cap, progress, source=None, budget=None):
     """Every test's Result, in declared order. Never raises for a test."""
     def one(t):
         progress.start(t)
         try:
-            r = run_test(t, root, logs, timeout_cap, source)
+            r = run_test(t, root, logs, timeout_cap, source, budget)
         except Exception as e:   # the grader's own fault: still a result, named as such
             r = failed_result(t, "grader error: %s: %s" % (type(e).__name__, e))
         progress.finish(r)
@@ -413,6 +565,11 @@ def parse_args(argv):
                    help="tests run in parallel (default: the number of cores, %(default)s)")
     p.add_argument("--timeout", type=float, metavar="S",
                    help="stop every test after at most S seconds (default: each test's own timeout)")
+    p.add_argument("--build-timeout", type=float, metavar="S", default=BUILD_TIMEOUT,
+                   help="stop the build after S seconds (default %(default)g)")
+    p.add_argument("--budget", type=float, metavar="S",
+                   help="the whole grading (build and every test) takes at most about S seconds: "
+                        "what is left caps each step, tests that cannot start get 0 (default: no budget)")
     p.add_argument("--no-build", action="store_true", help="grade what is built; do not run make")
     p.add_argument("--root", default=ROOT, help="the tree to build and grade (default: this one)")
     p.add_argument("--source", default=ROOT,
@@ -430,8 +587,9 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if a.jobs < 1:
         p.error("--jobs must be at least 1")
-    if a.timeout is not None and a.timeout <= 0:
-        p.error("--timeout must be positive")
+    for name in ("timeout", "build_timeout", "budget"):
+        if getattr(a, name) is not None and getattr(a, name) <= 0:
+            p.error("--%s must be positive" % name.replace("_", "-"))
     a.root = os.path.abspath(a.root)
     a.source = os.path.abspath(a.source)
     out = os.path.join(a.root, "build", "grade")
@@ -484,18 +642,18 @@ def main(argv=None):
                                     and os.environ.get("TERM") != "dumb")
     broken = None
     progress = Progress(len(tests), tty, a.quiet)
+    budget = Budget(a.budget)
+    if sandbox.note():
+        note(sandbox.note())
     try:
         if not a.no_build:
             if not a.quiet:
                 print("grade: building (log: %s)" % rel(os.path.join(a.logs, "build.log")), flush=True)
-            broken = build(tests, a.root, a.logs, a.jobs, a.source)
+            broken = build(tests, a.root, a.logs, a.jobs, a.source, a.build_timeout, budget)
         if broken:
-            results = [failed_result(t, broken) for t in tests]
-            for r in results:
-                r.log = os.path.join(a.logs, "build.log")
-                r.console = judge.cap(judge.read_console(r.log), head_lines=0, tail_lines=40)
+            results = broken_build_results(tests, broken, os.path.join(a.logs, "build.log"))
         else:
-            results = grade(tests, a.root, a.logs, a.jobs, a.timeout, progress, a.source)
+            results = grade(tests, a.root, a.logs, a.jobs, a.timeout, progress, a.source, budget)
     except KeyboardInterrupt:
         progress.end()
         stop_all()
@@ -506,7 +664,8 @@ def main(argv=None):
 
     # The files first: whatever happens next, the grade is on disk.
     written = []
-    for path, make in ((a.results, report.results_json), (a.junit, report.junit_xml)):
+    notes = list(_notes)
+    for path, make in ((a.results, lambda r, e: report.results_json(r, e, notes)), (a.junit, report.junit_xml)):
         try:
             report.write_atomic(path, make(results, elapsed))
             written.append(rel(path))
@@ -514,6 +673,8 @@ def main(argv=None):
             print("grade: error: cannot write %s: %s: %s" % (path, type(e).__name__, e), file=sys.stderr)
     print("grade: %.1f s; wrote %s" % (elapsed, ", ".join(written) or "nothing"))
     print(report.summary(results, color=color, show_hidden=a.show_hidden, width=terminal_width(tty)))
+    for n in notes:
+        print("grade: note: %s" % n)
     if len(written) < 2:
         return 2
     return 0 if all(r.passed for r in results) else 1

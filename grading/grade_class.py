@@ -2,6 +2,8 @@
 """grade_class.py: grade a whole class's submissions for one lab.
 
     grading/grade_class.py --lab N SUBMISSIONS [--out DIR] [-j JOBS] [-P PARALLEL] [--test NAME ...]
+                           [--timeout S] [--build-timeout S] [--budget S]
+                           [--max-archive MIB] [--max-unpacked MIB] [--max-files N]
     make grade-class LAB=N SUBMISSIONS=DIR [CLASS_OUT=DIR] [JOBS=n] [PARALLEL=n]
 
 SUBMISSIONS holds one entry per student, named for the student: a folder (a
@@ -24,7 +26,12 @@ and a summary on the terminal: each student's score, the class's mean and
 median, and how many passed each test (where the class struggles).
 
 Archives are unpacked with care: absolute paths, "..", links and special
-files are refused, so a submission writes nowhere but its own folder. One
+files are refused, so a submission writes nowhere but its own folder; an
+archive over the size, unpacked-size or file-count limit is refused before
+it is unpacked (its index is read first). Each submission's build and tests
+run isolated (sandbox.py) within a time budget (--budget, default 600 s).
+scores.csv's `notes` column and the terminal name anything odd per student:
+members refused, limits hit, leftover processes killed. One
 submission that breaks anything (a corrupt archive, a build that fails, a
 hypervisor that hangs) gets its row with the reason; the others are graded
 all the same. Exit status: 0 when every submission was graded (missing
@@ -50,9 +57,26 @@ import gradescope  # noqa: E402
 
 ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip")
 
+# Disk limits for one submission (--max-archive, --max-unpacked, --max-files):
+# a lab's hand-in is a few hundred KiB in some tens of files. The unpacked
+# size and the file count are read from the archive's own index, before a
+# byte is written, and checked again while writing (an index can lie).
+MAX_ARCHIVE = 50 << 20
+MAX_UNPACKED = 200 << 20
+MAX_FILES = 5000
+
 
 class Unpackable(Exception):
-    """A submission archive that cannot be read."""
+    """A submission archive that cannot be read, or that is over a limit."""
+
+
+class Limits:
+    def __init__(self, archive=MAX_ARCHIVE, unpacked=MAX_UNPACKED, files=MAX_FILES):
+        self.archive, self.unpacked, self.files = archive, unpacked, files
+
+
+def mib(n):
+    return "%.1f MiB" % (n / (1 << 20))
 
 
 def student_name(entry):
@@ -70,13 +94,33 @@ def safe_member(name):
     return os.path.join(*parts)
 
 
-def unpack(archive, dest):
-    """Unpack regular files and folders only. Returns the members refused."""
+def check_index(name, sizes, limits):
+    """Refuse an archive whose index declares more than the limits allow:
+    a zip bomb is refused before it is unpacked."""
+    if len(sizes) > limits.files:
+        raise Unpackable("refused %s: %d files, more than the limit of %d" % (name, len(sizes), limits.files))
+    if sum(sizes) > limits.unpacked:
+        raise Unpackable("refused %s: it unpacks to %s, more than the limit of %s"
+                         % (name, mib(sum(sizes)), mib(limits.unpacked)))
+
+
+def unpack(archive, dest, limits=None):
+    """Unpack regular files and folders only, within the limits. Returns the
+    members refused; raises Unpackable for an unreadable archive or one over
+    a limit."""
+    limits = limits or Limits()
+    name = os.path.basename(archive)
     refused = []
+    if os.path.getsize(archive) > limits.archive:
+        raise Unpackable("refused %s: the archive is %s, more than the limit of %s"
+                         % (name, mib(os.path.getsize(archive)), mib(limits.archive)))
+    budget = [limits.unpacked]     # what may still be written, whatever the index said
     try:
         if archive.endswith(".zip"):
             with zipfile.ZipFile(archive) as z:
-                for info in z.infolist():
+                infos = z.infolist()
+                check_index(name, [i.file_size for i in infos if not i.is_dir()], limits)
+                for info in infos:
                     rel = safe_member(info.filename)
                     is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
                     if rel is None or is_link:
@@ -84,27 +128,36 @@ def unpack(archive, dest):
                     elif info.is_dir():
                         os.makedirs(os.path.join(dest, rel), exist_ok=True)
                     else:
-                        write_member(dest, rel, z.open(info))
+                        write_member(dest, rel, z.open(info), budget, name)
         else:
             with tarfile.open(archive) as t:
-                for m in t.getmembers():
+                members = t.getmembers()
+                check_index(name, [m.size for m in members if m.isfile()], limits)
+                for m in members:
                     rel = safe_member(m.name)
                     if rel is None or not (m.isfile() or m.isdir()):
                         refused.append(m.name)
                     elif m.isdir():
                         os.makedirs(os.path.join(dest, rel), exist_ok=True)
                     else:
-                        write_member(dest, rel, t.extractfile(m))
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as e:
-        raise Unpackable("cannot unpack %s: %s" % (os.path.basename(archive), e))
+                        write_member(dest, rel, t.extractfile(m), budget, name)
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, RuntimeError, ValueError) as e:
+        raise Unpackable("cannot unpack %s: %s" % (name, e))
     return refused
 
 
-def write_member(dest, rel, src):
+def write_member(dest, rel, src, budget, name):
     path = os.path.join(dest, rel)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with src, open(path, "wb") as out:
-        shutil.copyfileobj(src, out)
+        while True:
+            chunk = src.read(1 << 16)
+            if not chunk:
+                break
+            budget[0] -= len(chunk)
+            if budget[0] < 0:
+                raise Unpackable("refused %s: it unpacks to more than the limit of its index" % name)
+            out.write(chunk)
 
 
 def fingerprint(tree):
@@ -130,32 +183,73 @@ def set_writable(tree, writable):
                 os.chmod(path, (mode | 0o200) if writable else (mode & ~0o222))
 
 
-def grade_one(entry_path, source, out_dir, lab, extra, log, output):
-    """Grade one student: (results dict or None, why it could not be graded)."""
+def folder_size(path, limits):
+    """Refuse a submission folder over the limits (before it is copied)."""
+    total = files = 0
+    for d, dirs, names in os.walk(path):
+        dirs[:] = [x for x in dirs if x not in gradescope.SKIPPED]
+        for n in names:
+            p = os.path.join(d, n)
+            if os.path.isfile(p) and not os.path.islink(p):
+                files += 1
+                total += os.path.getsize(p)
+    name = os.path.basename(path.rstrip("/"))
+    if files > limits.files:
+        raise Unpackable("refused %s: %d files, more than the limit of %d" % (name, files, limits.files))
+    if total > limits.unpacked:
+        raise Unpackable("refused %s: %s, more than the limit of %s" % (name, mib(total), mib(limits.unpacked)))
+
+
+def grade_one(entry_path, source, out_dir, lab, extra, log, output, limits=None, notes=None):
+    """Grade one student: (results dict or None, why it could not be graded).
+    Anything odd on the way (members refused, limits hit, processes killed)
+    is added to notes."""
+    limits = limits or Limits()
+    notes = [] if notes is None else notes
     results_path = os.path.join(out_dir, "results.json")
     with tempfile.TemporaryDirectory(prefix="hvlab-class-") as tmp:
         submission = entry_path
-        if not os.path.isdir(entry_path):
-            submission = os.path.join(tmp, "submission")
-            os.makedirs(submission)
-            try:
-                refused = unpack(entry_path, submission)
-            except Unpackable as e:
-                gradescope.fallback_results(results_path, str(e))
-                return None, str(e)
-            if refused:
-                log("grade-class: refused %d archive members (%s)" % (len(refused), ", ".join(refused[:5])))
+        try:
+            if os.path.isdir(entry_path):
+                folder_size(entry_path, limits)
+            else:
+                submission = os.path.join(tmp, "submission")
+                os.makedirs(submission)
+                refused = unpack(entry_path, submission, limits)
+                if refused:
+                    log("grade-class: refused %d archive members (%s)" % (len(refused), ", ".join(refused[:5])))
+                    notes.append("refused %d archive members (%s)" % (len(refused), ", ".join(refused[:3])))
+        except Unpackable as e:
+            gradescope.fallback_results(results_path, str(e))
+            notes.append(str(e))
+            return None, str(e)
         status = gradescope.grade_submission(source, submission, out_dir, lab, extra, say=log, output=output)
     with open(results_path) as f:
         results = json.load(f)
+    if notes:
+        results = add_notes(results_path, results, notes)
+    notes += [n for n in (results.get("extra_data") or {}).get("notes", []) if n not in notes]
     if status not in (0, 1):
         return results, "the grader failed (status %d): %s" % (status, results.get("output", "").strip()[:200])
     return results, None
 
 
+def add_notes(path, results, notes):
+    """Name what grade-class itself refused in the student's own results."""
+    extra = results.setdefault("extra_data", {})
+    extra["notes"] = list(notes) + [n for n in extra.get("notes", []) if n not in notes]
+    results["output"] = results.get("output", "") + "\nNotes from grade-class:\n" + "".join(
+        "  %s\n" % n for n in notes)
+    with open(path + ".tmp", "w") as f:
+        json.dump(results, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+    return results
+
+
 def test_columns(rows):
     names = []
-    for _, results, _ in rows:
+    for _, results, _, _ in rows:
         for t in (results or {}).get("tests", []):
             if t["name"] not in names:
                 names.append(t["name"])
@@ -166,18 +260,24 @@ def max_score(results):
     return sum(t.get("max_score", 0) for t in (results or {}).get("tests", []))
 
 
+def total(results):
+    """The score: the sum of the tests (results.json has no top-level score,
+    which Gradescope would show at once, hidden points included)."""
+    return sum(t.get("score", 0) for t in (results or {}).get("tests", []))
+
+
 def write_csv(path, rows, tests):
     # A submission that could not be graded scores 0 of what the others could earn.
-    class_max = max(max_score(r) for _, r, _ in rows)
+    class_max = max(max_score(r) for _, r, _, _ in rows)
     with open(path + ".tmp", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["student", "score", "max_score"] + tests + ["status"])
-        for student, results, why in rows:
+        w.writerow(["student", "score", "max_score"] + tests + ["status", "notes"])
+        for student, results, why, notes in rows:
             by_name = {t["name"]: t for t in (results or {}).get("tests", [])}
-            score = (results or {}).get("score", 0) if not why else 0
+            score = total(results) if not why else 0
             w.writerow([student, fmt(score), fmt(max_score(results) or class_max)]
                        + [fmt(by_name[t]["score"]) if t in by_name else "" for t in tests]
-                       + [why or "graded"])
+                       + [why or "graded", "; ".join(notes)])
     os.replace(path + ".tmp", path)
 
 
@@ -187,18 +287,20 @@ def fmt(x):
 
 def summary(rows, tests):
     lines = []
-    width = max([7] + [len(s) for s, _, _ in rows])
-    for student, results, why in rows:
+    width = max([7] + [len(s) for s, _, _, _ in rows])
+    for student, results, why, notes in rows:
         if why:
             lines.append("  %-*s  not graded: %s" % (width, student, why))
         else:
-            lines.append("  %-*s  %6s / %s" % (width, student, fmt(results["score"]), fmt(max_score(results))))
-    scores = [r["score"] for _, r, why in rows if r and not why]
+            lines.append("  %-*s  %6s / %s" % (width, student, fmt(total(results)), fmt(max_score(results))))
+        for n in notes:
+            lines.append("  %-*s    note: %s" % (width, "", n))
+    scores = [total(r) for _, r, why, _ in rows if r and not why]
     if scores:
         lines.append("  class: %d graded, mean %.1f, median %s" % (len(scores), statistics.mean(scores),
                                                                      fmt(statistics.median(scores))))
     for t in tests:
-        took = [x for _, r, why in rows if r and not why for x in r["tests"] if x["name"] == t]
+        took = [x for _, r, why, _ in rows if r and not why for x in r["tests"] if x["name"] == t]
         passed = sum(1 for x in took if x.get("status") == "passed")
         lines.append("  %-40s passed by %d of %d" % (t, passed, len(took)))
     return "\n".join(lines)
@@ -215,7 +317,20 @@ def main(argv=None):
                    help="submissions graded at once (default 1); each gets jobs/parallel emulators")
     p.add_argument("--test", action="append", default=[], metavar="NAME", help="grade only this test (repeatable)")
     p.add_argument("--timeout", type=float, metavar="S", help="stop every test after at most S seconds")
+    p.add_argument("--build-timeout", type=float, metavar="S", help="stop a build after S seconds (default 300)")
+    p.add_argument("--budget", type=float, metavar="S", default=600,
+                   help="one submission's whole grading takes at most about S seconds (default %(default)g)")
+    p.add_argument("--max-archive", type=float, metavar="MIB", default=MAX_ARCHIVE / (1 << 20),
+                   help="refuse an archive larger than this (default %(default)g MiB)")
+    p.add_argument("--max-unpacked", type=float, metavar="MIB", default=MAX_UNPACKED / (1 << 20),
+                   help="refuse a submission that unpacks to more than this (default %(default)g MiB)")
+    p.add_argument("--max-files", type=int, metavar="N", default=MAX_FILES,
+                   help="refuse a submission with more files than this (default %(default)d)")
     a = p.parse_args(argv)
+    # Absolute from here on: grading happens in temporary trees, and a
+    # relative path would point into them (the logs of a relative --out
+    # landed in a tree that was then deleted).
+    a.submissions, a.out = os.path.abspath(a.submissions), os.path.abspath(a.out)
     if not os.path.isdir(a.submissions):
         p.error("'%s' is not a folder of submissions" % a.submissions)
     entries = sorted(e for e in os.listdir(a.submissions)
@@ -229,9 +344,14 @@ def main(argv=None):
         p.error("two submissions for %s: keep one each" % ", ".join(twice))
     if a.jobs < 1 or a.parallel < 1:
         p.error("--jobs and --parallel must be at least 1")
+    for name in ("timeout", "build_timeout", "budget", "max_archive", "max_unpacked", "max_files"):
+        if getattr(a, name) is not None and getattr(a, name) <= 0:
+            p.error("--%s must be positive" % name.replace("_", "-"))
+    limits = Limits(int(a.max_archive * (1 << 20)), int(a.max_unpacked * (1 << 20)), a.max_files)
     extra = ["-j", str(max(1, a.jobs // a.parallel)), "--quiet"] + [x for t in a.test for x in ("--test", t)]
-    if a.timeout:
-        extra += ["--timeout", str(a.timeout)]
+    for option, value in (("--timeout", a.timeout), ("--build-timeout", a.build_timeout), ("--budget", a.budget)):
+        if value:
+            extra += [option, "%g" % value]
     os.makedirs(a.out, exist_ok=True)
     rows = []
     with tempfile.TemporaryDirectory(prefix="hvlab-class-source-") as tmp:
@@ -251,16 +371,20 @@ def main(argv=None):
             out_dir = os.path.join(a.out, student)
             shutil.rmtree(out_dir, ignore_errors=True)
             os.makedirs(out_dir)
+            notes = []
             with open(os.path.join(out_dir, "grade.txt"), "w") as log_file:
                 def log(line, f=log_file):
                     f.write(line + "\n")
                     f.flush()
+                    # The copy's own report of what it left out (files the kit provides).
+                    if line.startswith("autograder: ") and ("ignored" in line or "refused" in line):
+                        notes.append(line[len("autograder: "):])
                 try:
                     if changed:
                         raise RuntimeError("the grading source changed while %s was graded: not graded"
                                            % changed[0])
                     results, why = grade_one(os.path.join(a.submissions, entry), source, out_dir, a.lab, extra,
-                                             log, log_file)
+                                             log, log_file, limits, notes)
                     if fingerprint(source) != pristine:
                         changed.append(student)
                         results, why = None, "the grading source changed while this submission was graded"
@@ -268,8 +392,10 @@ def main(argv=None):
                     results, why = None, "%s: %s" % (type(e).__name__, e)
             done.append(student)
             print("grade-class: [%d/%d] %s: %s" % (len(done), len(entries), student,
-                                                   why or "%s points" % fmt(results["score"])), flush=True)
-            return student, results, why
+                                                   why or "%s points" % fmt(total(results))), flush=True)
+            for n in notes:
+                print("grade-class:     %s: note: %s" % (student, n), flush=True)
+            return student, results, why, notes
 
         try:
             with ThreadPoolExecutor(max_workers=a.parallel) as pool:
@@ -280,7 +406,7 @@ def main(argv=None):
     write_csv(os.path.join(a.out, "scores.csv"), rows, tests)
     print("grade-class: lab %d, %d submissions\n%s" % (a.lab, len(rows), summary(rows, tests)))
     print("grade-class: wrote %s" % os.path.join(a.out, "scores.csv"))
-    return 1 if any(why for _, _, why in rows) else 0
+    return 1 if any(why for _, _, why, _ in rows) else 0
 
 
 if __name__ == "__main__":

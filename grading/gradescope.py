@@ -120,7 +120,14 @@ def grading_source(root, dest, lab):
     return sorted(os.path.relpath(os.path.join(d, f), dest) for d, _, names in os.walk(dest) for f in names)
 
 
-def pack(lab, out, root=ROOT):
+# What grade.py gets on Gradescope unless `make gradescope GRADE_ARGS=...`
+# says otherwise: a hanging submission must end well inside Gradescope's own
+# time limit for the assignment (set there; 10 minutes is common), or no
+# results.json is written at all.
+DEFAULT_GRADE_ARGS = "--budget 480 --build-timeout 240"
+
+
+def pack(lab, out, root=ROOT, grade_args=DEFAULT_GRADE_ARGS):
     with tempfile.TemporaryDirectory(prefix="hvlab-pack-") as tmp:
         if lab:
             base = os.path.join(tmp, "source")
@@ -137,7 +144,8 @@ def pack(lab, out, root=ROOT):
             # The file list comes from the reference's markers, which the
             # student tree of lab N no longer has: it travels in the config.
             add_text(z, CONFIG, json.dumps({"lab": lab, "made": time.strftime("%Y-%m-%d %H:%M"),
-                                            "files": submission.file_list(root, lab)}) + "\n")
+                                            "files": submission.file_list(root, lab),
+                                            "grade_args": grade_args}) + "\n")
         os.replace(out + ".tmp", out)
     return len(files)
 
@@ -273,8 +281,11 @@ def run(ag_root, extra):
     source = os.path.join(ag_root, "source")
     try:
         with open(os.path.join(source, CONFIG)) as f:
-            lab = json.load(f).get("lab")
-    except (OSError, ValueError):
+            config = json.load(f)
+        lab = config.get("lab")
+        # The limits chosen when packing first; GRADE_ARGS (the environment) after, so it wins.
+        extra = shlex.split(config.get("grade_args") or "") + list(extra)
+    except (OSError, ValueError, AttributeError):
         lab = None
     status = grade_submission(source, os.path.join(ag_root, "submission"), os.path.join(ag_root, "results"),
                               lab, extra, say=lambda line: print(line, flush=True))
@@ -288,11 +299,13 @@ def main(argv=None):
     pk = sub.add_parser("pack", help="write autograder.zip")
     pk.add_argument("--lab", type=int, help="grade lab N on its student tree (default: this tree, every lab)")
     pk.add_argument("--out", default=os.path.join(ROOT, "build", "gradescope", "autograder.zip"))
+    pk.add_argument("--grade-args", default=DEFAULT_GRADE_ARGS,
+                    help="grade.py options run_autograder uses, e.g. limits (default: %(default)s)")
     sub.add_parser("run", help="grade /autograder/submission (run_autograder)")
     a = p.parse_args(argv)
     if a.cmd == "pack":
         try:
-            n = pack(a.lab, a.out)
+            n = pack(a.lab, a.out, grade_args=a.grade_args)
         except Exception as e:   # skeleton errors, git errors: one clear line
             print("gradescope: error: %s: %s" % (type(e).__name__, e), file=sys.stderr)
             return 2

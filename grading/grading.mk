@@ -6,7 +6,9 @@
 #         GRADE_ARGS=... more grade.py options (--timeout S, --show-hidden, --no-build ...)
 #   make grade-class LAB=N SUBMISSIONS=dir [CLASS_OUT=dir]   grade every student's
 #         submission (folders or archives) for lab N: CLASS_OUT/scores.csv (default build/class)
-#   make gradescope [LAB=N]   build/gradescope/autograder.zip
+#         TEST_TIMEOUT=s (each test), BUILD_TIMEOUT=s, BUDGET=s (one submission in all, default 600),
+#         MAX_ARCHIVE=MiB, MAX_UNPACKED=MiB, MAX_FILES=n; CLASS_ARGS=... more grade_class.py options
+#   make gradescope [LAB=N] [GRADE_ARGS="--budget 480 ..."]   build/gradescope/autograder.zip
 #   make handin               build/handin-<user>-<date>.tar.gz of HEAD
 
 LAB        ?=
@@ -26,17 +28,29 @@ grade: deps-run
 SUBMISSIONS ?=
 PARALLEL   ?=
 CLASS_OUT  ?= $(BUILD)/class
+TEST_TIMEOUT ?=
+BUILD_TIMEOUT ?=
+BUDGET     ?=
+MAX_ARCHIVE ?=
+MAX_UNPACKED ?=
+MAX_FILES  ?=
+CLASS_ARGS ?=
 
 .PHONY: grade-class
 grade-class: deps-run
 	@test -n "$(LAB)" -a -n "$(SUBMISSIONS)" || \
 		{ echo "make grade-class: say which lab and where the submissions are: make grade-class LAB=1 SUBMISSIONS=dir" >&2; exit 2; }
 	@$(PYTHON) grading/grade_class.py --lab $(LAB) --out $(CLASS_OUT) $(foreach t,$(TEST),--test $(t)) \
-		$(if $(JOBS),--jobs $(JOBS)) $(if $(PARALLEL),--parallel $(PARALLEL)) $(SUBMISSIONS)
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(PARALLEL),--parallel $(PARALLEL)) \
+		$(if $(TEST_TIMEOUT),--timeout $(TEST_TIMEOUT)) $(if $(BUILD_TIMEOUT),--build-timeout $(BUILD_TIMEOUT)) \
+		$(if $(BUDGET),--budget $(BUDGET)) $(if $(MAX_ARCHIVE),--max-archive $(MAX_ARCHIVE)) \
+		$(if $(MAX_UNPACKED),--max-unpacked $(MAX_UNPACKED)) $(if $(MAX_FILES),--max-files $(MAX_FILES)) \
+		$(CLASS_ARGS) $(SUBMISSIONS)
 
 .PHONY: gradescope
 gradescope:
-	@$(PYTHON) grading/gradescope.py pack $(if $(LAB),--lab $(LAB)) --out $(BUILD)/gradescope/autograder.zip
+	@$(PYTHON) grading/gradescope.py pack $(if $(LAB),--lab $(LAB)) --out $(BUILD)/gradescope/autograder.zip \
+		$(if $(GRADE_ARGS),--grade-args "$(GRADE_ARGS)")
 
 .PHONY: handin
 handin:

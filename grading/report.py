@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 import judge
 
 GREEN, RED, YELLOW, BOLD, RESET = "\033[32m", "\033[31m", "\033[33m", "\033[1m", "\033[0m"
-HIDDEN_NOTE = "hidden test: graded, its result is shown after the deadline"
+HIDDEN_NOTE = "(more tests are graded and shown once grades are published; not counted here)"
 
 
 def fmt_points(x):
@@ -36,15 +36,16 @@ def summary(results, color=False, show_hidden=False, width=120):
     def paint(text, code):
         return code + text + RESET if color else text
 
-    name_w = max([len(r.test.full_name) for r in results] + [4])
+    # A hidden test is left out altogether, not shown as a "hidden" row: its
+    # name and its points would tell a student what it checks and what it is
+    # worth (what a failed hidden test cost them, beside the visible total).
+    visible = [r for r in results if show_hidden or not r.test.hidden]
+    name_w = max([len(r.test.full_name) for r in visible] + [4])
     rows = []
-    for r in results:
+    for r in visible:
         t = r.test
-        if t.hidden and not show_hidden:
-            pts, verdict, why, tint = "?/%s" % fmt_points(t.points), "hidden", HIDDEN_NOTE, YELLOW
-        else:
-            pts = "%s/%s" % (fmt_points(r.score), fmt_points(t.points))
-            verdict, why, tint = ("ok", "", GREEN) if r.passed else ("FAIL", r.reason, RED)
+        pts = "%s/%s" % (fmt_points(r.score), fmt_points(t.points))
+        verdict, why, tint = ("ok", "", GREEN) if r.passed else ("FAIL", r.reason, RED)
         rows.append((t.full_name, pts, verdict, why, tint, r))
     pts_w = max([len(row[1]) for row in rows] + [len("points")])
     room = max(20, width - name_w - pts_w - 6 - 6)
@@ -58,13 +59,10 @@ def summary(results, color=False, show_hidden=False, width=120):
         if not r.passed and r.log and (show_hidden or not r.test.hidden):
             logs = rel(r.log) + (" (and .runner)" if r.runner_log else "")
             out.append("%-*s  %*s  %-6s  log: %s" % (name_w, "", pts_w, "", "", logs))
-    visible = [r for r in results if show_hidden or not r.test.hidden]
-    hidden = [r for r in results if r not in visible]
     score = "Score: %s/%s" % (fmt_points(sum(r.score for r in visible)),
                               fmt_points(sum(r.test.points for r in visible)))
-    if hidden:
-        out.append("(%d hidden test%s worth %s points: graded, not counted here until the deadline)" % (
-            len(hidden), "s" if len(hidden) > 1 else "", fmt_points(sum(r.test.points for r in hidden))))
+    if len(visible) < len(results):
+        out.append(paint(HIDDEN_NOTE, YELLOW))    # neither how many nor their points
     out.append(paint(score, BOLD))
     return "\n".join(out)
 
@@ -101,15 +99,26 @@ def details(r, console_lines=40):
     return "\n".join(out) + "\n"
 
 
-def results_json(results, elapsed):
+def results_json(results, elapsed, notes=()):
     """Gradescope's results.json: every test with its points, passed/failed,
-    its story, and its visibility (hidden tests: after_published)."""
+    its story, and its visibility (hidden tests: after_published).
+
+    No top-level "score": Gradescope shows it at once, and with the hidden
+    points in it a student could tell which hidden test failed; without it
+    Gradescope adds up the tests' scores. No top-level "max_score" either:
+    Gradescope's format has none (the assignment's points are set in
+    Gradescope). `notes` (limits hit, files refused, processes killed) are
+    shown to the student in "output" and kept in extra_data for grade-class;
+    they never name a hidden test."""
+    notes = list(notes)
+    output = summary(results) + "\n"
+    if notes:
+        output += "\nNotes from the grader:\n" + indent(judge.printable(n) for n in notes) + "\n"
     doc = {
-        "score": sum(r.score for r in results),
-        "max_score": sum(r.test.points for r in results),
         "execution_time": int(round(elapsed)),
         "visibility": "visible",
-        "output": summary(results) + "\n",
+        "output": output,
+        "extra_data": {"notes": notes},
         "tests": [{
             "name": r.test.full_name,
             "score": r.score,

@@ -3,7 +3,7 @@
 # the missing ones with apt-get. Quiet when everything is already there.
 #
 #   tools/deps.sh build   compilers and binutils (what `make` needs)
-#   tools/deps.sh run     + Bochs, QEMU, GRUB's BIOS files (what `make run` needs)
+#   tools/deps.sh run     + Bochs, QEMU, GRUB's BIOS files, bubblewrap (what `make run` and `make grade` need)
 #   tools/deps.sh check   + cmocka, gdb, clang's libFuzzer and sanitizers (what `make check` needs)
 #   tools/deps.sh docs    pandoc (what `make handouts` needs)
 #   tools/deps.sh all     everything
@@ -76,6 +76,9 @@ need_run() {
     need /usr/lib/grub/i386-pc/multiboot.mod grub-pc-bin
     need xorriso xorriso
     need mformat mtools
+    # The grader isolates each submission's build and test runs in
+    # bubblewrap (grading/sandbox.py).
+    need bwrap bubblewrap
 }
 
 need_check() {

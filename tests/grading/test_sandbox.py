@@ -1,0 +1,325 @@
+"""test_sandbox.py: a class with hostile submissions (issue 13, grading integrity).
+
+One class of lab 1, graded with a relative --out from its own folder (the
+default CLASS_OUT is relative), two lab 1 tests and one hidden test each:
+
+  alice    the reference solution, honest: every point, results untouched;
+  mallory  a build that leaves a daemon (setsid, double fork) rewriting
+           scores.csv and alice's results.json, prints the grading tree's
+           labs/lab1/tests.toml (the hidden tests) into its build log and
+           fails: the daemon is killed ("leftover processes killed"),
+           nothing it meant to write changes, and no visible output names a
+           hidden test;
+  lena     a hypervisor that prints the contents of its modules and panics:
+           its visible output names no hidden test;
+  zed.zip  a 2 MB zip holding 2 GiB: refused before it is unpacked.
+
+A second class holds one endless build (carlos), graded with a build time
+limit of a few seconds: it is stopped and named in his result. A runner that
+hangs on every test costs the submission's time budget, not every test's
+timeout. As root, the same class is graded again without bubblewrap (each
+run as a user id of its own), and must hold the same way.
+"""
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zipfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "grading"))
+import grade as grader  # noqa: E402  (grade() below grades a class)
+import grade_class  # noqa: E402
+import labspec  # noqa: E402
+
+VISIBLE = ["lab1-launch", "lab1-multiboot-info"]
+HIDDEN = "lab1-triple-fault"
+TESTS = VISIBLE + [HIDDEN]
+MARK = "hvlab-test-sandbox-daemon"
+
+
+def hidden_words():
+    """What would name a hidden test: its names and its description."""
+    words = []
+    for t in labspec.load_all(ROOT):
+        if t.hidden and t.lab == 1:
+            words += [t.full_name, 'name = "%s"' % t.name, t.description]
+    return words
+
+
+def marked_pids():
+    """The daemons this test's submission started (their command line holds MARK)."""
+    found = []
+    for p in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                if MARK.encode() in f.read():
+                    found.append(int(p))
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def append(path, text):
+    with open(path, "a") as f:
+        f.write(text)
+
+
+def make_bomb(path):
+    """2 GiB of zeros in one member, about 2 MB of zip."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        with z.open("hv/bomb.c", "w", force_zip64=True) as f:
+            chunk = bytes(1 << 24)
+            for _ in range(128):
+                f.write(chunk)
+
+
+def make_mallory(folder, out):
+    """A build that leaves a daemon rewriting the class's results, prints
+    the grading tree's tests.toml and fails."""
+    mallory = os.path.join(folder, "hv")
+    shutil.copytree(os.path.join(ROOT, "hv"), mallory)
+    daemon = ("while :; do echo pwned > %s/scores.csv; echo pwned > %s/alice/results.json; sleep 0.2; done"
+              % (out, out))
+    append(os.path.join(mallory, "hv.mk"),
+           "\n$(shell setsid sh -c '(sh -c \"%s\" %s &)' >/dev/null 2>&1 </dev/null)\n"
+           "$(info $(file < labs/lab1/tests.toml))\n"
+           "$(error mallory's build stops here)\n" % (daemon, MARK))
+
+
+def end_marked():
+    """End the daemons a grader let live (ours: this test started them)."""
+    left = marked_pids()
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return left
+
+
+def grade(subs, out, cwd, *extra, env=None):
+    argv = [sys.executable, os.path.join(ROOT, "grading", "grade_class.py"), "--lab", "1", "--out", out,
+            "-j", "2", "--timeout", "30"] + list(extra) + [x for t in TESTS for x in ("--test", t)] + [subs]
+    start = time.monotonic()
+    r = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
+                       env=env)
+    return r.returncode, r.stdout, time.monotonic() - start
+
+
+def rows(out):
+    with open(os.path.join(out, "scores.csv")) as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+class HostileClass(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="hvlab-test-sandbox-")
+        subs = os.path.join(cls.tmp, "subs")
+        cls.out = os.path.join(cls.tmp, "class-out")
+        hv = os.path.join(ROOT, "hv")
+        shutil.copytree(hv, os.path.join(subs, "alice", "hv"))
+
+        make_mallory(os.path.join(subs, "mallory"), cls.out)
+
+        lena = os.path.join(subs, "lena", "hv")
+        shutil.copytree(hv, lena)
+        main_c = os.path.join(lena, "main.c")
+        with open(main_c) as f:
+            text = f.read()
+        dump = ('        if (i > 0) {\n'
+                '            const char *p = phys_ptr(m->start, size);\n'
+                '            for (uint64_t k = 0; k < size; k++)\n'
+                '                printf("%c", p[k]);\n'
+                '            panic("lena: every module printed");\n'
+                '        }\n')
+        anchor = "crc32(phys_ptr(m->start, size), size), m->string);\n"
+        assert anchor in text, "hv/main.c's print_modules changed: update this test"
+        with open(main_c, "w") as f:
+            f.write(text.replace(anchor, anchor + dump, 1))
+
+        make_bomb(os.path.join(subs, "zed.zip"))
+        # Relative paths from the class's own folder, as make grade-class's
+        # default CLASS_OUT is.
+        cls.status, cls.text, cls.seconds = grade("subs", "class-out", cls.tmp)
+        time.sleep(1.5)            # a surviving daemon rewrites scores.csv within 0.2 s
+        cls.left = end_marked()
+        with open(os.path.join(cls.out, "scores.csv")) as f:
+            cls.csv_text = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def results(self, student):
+        with open(os.path.join(self.out, student, "results.json")) as f:
+            return json.load(f)
+
+    def visible_text(self, student):
+        doc = self.results(student)
+        return doc.get("output", "") + "".join(t["name"] + t.get("output", "") for t in doc.get("tests", [])
+                                               if t.get("visibility") != "after_published")
+
+    def test_relative_out_and_the_honest_submission(self):
+        # The console logs went to class-out/alice/logs, not into a temporary tree.
+        r = rows(self.out)["alice"]
+        self.assertEqual((r["score"], r["max_score"], r["status"]), ("25", "25", "graded"), self.text)
+        self.assertEqual([r[t] for t in TESTS], ["10", "10", "5"])
+        self.assertEqual(r["notes"], "")
+        self.assertTrue(os.path.exists(os.path.join(self.out, "alice", "logs", "lab1-launch.log")))
+
+    def test_a_daemon_left_by_a_build_is_killed_and_changes_nothing(self):
+        self.assertEqual(self.left, [], "the daemon outlived the grader")
+        self.assertNotIn("pwned", self.csv_text)
+        self.assertEqual(self.results("alice")["tests"][0]["status"], "passed")
+        r = rows(self.out)["mallory"]
+        self.assertEqual(r["score"], "0")
+        self.assertRegex(r["notes"], r"leftover processes killed after the build")
+        self.assertRegex(self.text, r"mallory: note: leftover processes killed")
+
+    def test_the_build_log_names_no_hidden_test(self):
+        text = self.visible_text("mallory")
+        self.assertIn("mallory's build stops here", text)     # the student's own build output is shown
+        for word in hidden_words():
+            self.assertNotIn(word, text)
+
+    def test_the_modules_name_no_hidden_test(self):
+        text = self.visible_text("lena")
+        self.assertIn("lena: every module printed", text)     # the console is shown
+        for word in hidden_words():
+            self.assertNotIn(word, text)
+
+    def test_hidden_results_are_neither_named_nor_sized_nor_totalled(self):
+        for student in ("alice", "mallory", "lena"):
+            doc = self.results(student)
+            self.assertNotIn("score", doc)          # Gradescope would show it at once, hidden points in
+            self.assertNotIn("max_score", doc)      # not in Gradescope's format
+            self.assertNotRegex(doc["output"], r"(?i)triple|\bhidden test|\?/5")
+            hidden = [t for t in doc["tests"] if t["name"] == HIDDEN]
+            self.assertEqual([t["visibility"] for t in hidden], ["after_published"])
+
+    def test_a_zip_bomb_is_refused_before_it_is_unpacked(self):
+        r = rows(self.out)["zed"]
+        self.assertEqual(r["score"], "0")
+        self.assertRegex(r["status"], r"^refused zed\.zip: it unpacks to 2048\.0 MiB, more than the limit")
+        self.assertRegex(r["notes"], r"refused zed\.zip")
+        self.assertRegex(self.results("zed")["output"], r"refused zed\.zip")   # the student sees why
+        self.assertEqual(self.status, 1, self.text)
+
+
+class EndlessBuild(unittest.TestCase):
+    def test_an_endless_build_is_stopped_and_named(self):
+        tmp = tempfile.mkdtemp(prefix="hvlab-test-endless-")
+        try:
+            subs = os.path.join(tmp, "subs")
+            carlos = os.path.join(subs, "carlos", "hv")
+            shutil.copytree(os.path.join(ROOT, "hv"), carlos)
+            append(os.path.join(carlos, "hv.mk"), "\n$(shell sleep 1000 %s)\n" % MARK)
+            out = os.path.join(tmp, "out")
+            status, text, seconds = grade(subs, out, tmp, "--build-timeout", "3")
+            left = end_marked()
+            self.assertEqual(left, [], "the endless build outlived its grading")
+            self.assertLess(seconds, 120, text)
+            r = rows(out)["carlos"]
+            self.assertEqual((r["score"], r["status"]), ("0", "graded"), text)
+            self.assertRegex(r["notes"], r"build time limit hit: make stopped after 3 s")
+            with open(os.path.join(out, "carlos", "results.json")) as f:
+                doc = json.load(f)
+            self.assertRegex(doc["tests"][0]["output"], r"the build failed: make did not finish in 3 s")
+            self.assertRegex(doc["output"], r"build time limit hit")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@unittest.skipUnless(os.geteuid() == 0, "the unprivileged-user fallback is the grader's as root")
+class UserFallback(unittest.TestCase):
+    """As root where bubblewrap cannot run (Gradescope's containers may not
+    allow it), each run gets a user id of its own: forced here with
+    HVLAB_SANDBOX=user. The daemon dies, nothing changes, the build cannot
+    read the hidden tests, and every result says how it was isolated."""
+
+    def test_root_without_bubblewrap(self):
+        tmp = tempfile.mkdtemp(prefix="hvlab-test-user-")
+        try:
+            subs, out = os.path.join(tmp, "subs"), os.path.join(tmp, "out")
+            shutil.copytree(os.path.join(ROOT, "hv"), os.path.join(subs, "alice", "hv"))
+            make_mallory(os.path.join(subs, "mallory"), out)
+            status, text, _ = grade(subs, out, tmp, env=dict(os.environ, HVLAB_SANDBOX="user"))
+            time.sleep(1.5)
+            self.assertEqual(end_marked(), [], "the daemon outlived the grader")
+            with open(os.path.join(out, "scores.csv")) as f:
+                self.assertNotIn("pwned", f.read())
+            r = rows(out)
+            self.assertEqual((r["alice"]["score"], r["alice"]["max_score"]), ("25", "25"), text)
+            self.assertRegex(r["alice"]["notes"], r"ran as an unprivileged user, without bubblewrap")
+            self.assertRegex(r["mallory"]["notes"], r"leftover processes killed after the build: [12] ")
+            with open(os.path.join(out, "mallory", "results.json")) as f:
+                doc = json.load(f)
+            visible = doc["output"] + "".join(t["output"] for t in doc["tests"]
+                                              if t["visibility"] != "after_published")
+            for word in hidden_words():
+                self.assertNotIn(word, visible)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class TimeBudget(unittest.TestCase):
+    def test_a_hanging_submission_costs_its_budget_not_every_timeout(self):
+        # A runner that hangs past its own timeout, for every test: with a
+        # budget of 3 s the first test is stopped at the budget (plus the
+        # outer guard's margin) and the others are not started, instead of
+        # each costing its declared timeout (120 s) and the margin.
+        tmp = tempfile.mkdtemp(prefix="hvlab-test-budget-")
+        saved = grader.OUTER_MARGIN
+        try:
+            root, logs = os.path.join(tmp, "root"), os.path.join(tmp, "logs")
+            os.makedirs(os.path.join(root, "tools"))
+            os.makedirs(logs)
+            with open(os.path.join(root, "tools", "hvrun"), "w") as f:
+                f.write("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(300)\n")
+            tests = [t for t in labspec.load_all(ROOT) if t.lab == 1 and not t.same_as_native][:3]
+            grader.OUTER_MARGIN = 1
+            start = time.monotonic()
+            results = grader.grade(tests, root, logs, 1, None, grader.Progress(3, False, True), grader.Budget(3))
+            self.assertLess(time.monotonic() - start, 15)
+            self.assertFalse(any(r.passed for r in results))
+            for r in results[1:]:
+                self.assertIn("grading time budget (3 s) was spent", r.reason)
+        finally:
+            grader.OUTER_MARGIN = saved
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Pure(unittest.TestCase):
+    def test_a_bomb_writes_nothing(self):
+        with tempfile.TemporaryDirectory(prefix="hvlab-test-bomb-") as tmp:
+            bomb = os.path.join(tmp, "bomb.zip")
+            with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+                z.writestr("hv/a.c", bytes(3 << 20))
+            dest = os.path.join(tmp, "dest")
+            os.makedirs(dest)
+            limits = grade_class.Limits(unpacked=1 << 20)
+            with self.assertRaisesRegex(grade_class.Unpackable, r"unpacks to 3\.0 MiB"):
+                grade_class.unpack(bomb, dest, limits)
+            self.assertEqual(os.listdir(dest), [])
+
+    def test_too_many_files(self):
+        with tempfile.TemporaryDirectory(prefix="hvlab-test-bomb-") as tmp:
+            many = os.path.join(tmp, "many.zip")
+            with zipfile.ZipFile(many, "w") as z:
+                for i in range(20):
+                    z.writestr("hv/%d.c" % i, b"")
+            with self.assertRaisesRegex(grade_class.Unpackable, r"20 files, more than the limit of 10"):
+                grade_class.unpack(many, tmp, grade_class.Limits(files=10))
+
+
+if __name__ == "__main__":
+    unittest.main()
