@@ -1,0 +1,88 @@
+"""vmxrecord.py: the emulator's own record of VM entries and exits (hvrun --vmx-record).
+
+What a hypervisor prints, on COM1 or on its verdict channel (port 0xE9), is
+its own word: a "hypervisor" that does none of the work can print the lines
+a test looks for. Bochs is the trusted witness. With its CPU module's debug
+messages on (`debug: action=ignore, cpu0=report`: that one module only),
+its log gets one line per VM entry and per VM exit, written by the emulated
+CPU itself:
+
+    00017531355d[CPU0  ] VMLAUNCH VMCS ptr: 0x0000000004302000
+    00017531378d[CPU0  ] VMEXIT reason = 30 (I/O Instruction) qualification=0x3f90000
+
+Nothing the machine runs can write such a line: the one device that logs
+what a guest writes (the BIOS message ports 0x400-0x403) logs it under its
+own module name, a line at a time, so it cannot start a line with a CPU
+debug prefix. The runner takes those lines out of the log after the run
+(the rest of the log stays as it was, for the triple-fault and VMFAIL
+notes) and writes the record:
+
+    entry                  a VMLAUNCH or VMRESUME (whether it succeeded or not)
+    exit REASON QUAL       a VM exit: basic reason (SDM Appendix C) and
+                           exit qualification, both hex
+
+The debug messages cost: the CPU module also reports every page walk, so a
+guest OS run takes about 1.7 times as long in Bochs; only runs that ask for
+the record pay it (the lab tests that declare `challenge` or `vm_exits`).
+"""
+import os
+import re
+
+# Bochs's per-module log levels: debug for the CPU module only.
+BOCHS_DEBUG = "debug: action=ignore, cpu0=report"
+
+_ENTRY = re.compile(rb"^\d+d\[CPU0 *\] VM(?:LAUNCH|RESUME) VMCS ptr: ")
+_EXIT = re.compile(rb"^\d+d\[CPU0 *\] VMEXIT reason = (\d+) \([^)]*\) qualification=0x([0-9a-fA-F]+)\s*$")
+_DEBUG = re.compile(rb"^\d+d\[")
+
+# A run that exits without end could write a record without end.
+MAX_RECORDS = 4 << 20
+
+
+def extract(log_path, record_path):
+    """Move the VM entries and exits out of Bochs's log at log_path into the
+    record at record_path; the log keeps every line that is not a debug
+    message. Returns the number of records written."""
+    count = 0
+    kept_path = log_path + ".kept"
+    try:
+        src = open(log_path, "rb")
+    except OSError:
+        src = None
+    with open(record_path, "w") as rec, open(kept_path, "wb") as kept:
+        rec.write("# hvrun --vmx-record: Bochs's VM entries and exits, in order\n")
+        if src is None:
+            return 0
+        with src:
+            for line in src:
+                if not _DEBUG.match(line):
+                    kept.write(line)
+                    continue
+                if count >= MAX_RECORDS:
+                    continue
+                m = _EXIT.match(line)
+                if m:
+                    rec.write("exit %x %s\n" % (int(m.group(1)), m.group(2).decode().lower()))
+                    count += 1
+                elif _ENTRY.match(line):
+                    rec.write("entry\n")
+                    count += 1
+        if count >= MAX_RECORDS:
+            rec.write("# cut after %d records\n" % MAX_RECORDS)
+    os.replace(kept_path, log_path)
+    return count
+
+
+def parse(text):
+    """A record's text as (entries, [(reason, qualification), ...])."""
+    entries, exits = 0, []
+    for line in text.splitlines():
+        words = line.split()
+        if words[:1] == ["entry"]:
+            entries += 1
+        elif words[:1] == ["exit"] and len(words) == 3:
+            try:
+                exits.append((int(words[1], 16), int(words[2], 16)))
+            except ValueError:
+                pass
+    return entries, exits
