@@ -227,7 +227,6 @@ def run_test(t, root, logs, timeout_cap):
     nonce = judge.new_nonce()
     for stale in (log, runner_log, outcome_json, record):
         if stale and os.path.exists(stale):
-        if os.path.exists(stale):
             os.remove(stale)
     hvrun = os.path.join(root, "tools", "hvrun")
     argv = [sys.executable, hvrun, "--quiet", "--log", log, "--json", outcome_json,
