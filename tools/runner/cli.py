@@ -306,7 +306,8 @@ def run_emulator(a, modules, run_dir, log, keyboard):
     interactive = bool(a.bochs_debug)
     proc = subprocess.Popen(cmd, cwd=run_dir, stdin=None if interactive else subprocess.DEVNULL,
                             stdout=None if interactive else chan_out, stderr=None if interactive else out,
-                            start_new_session=not interactive, restore_signals=not a.gdb_port)
+                            start_new_session=not interactive, restore_signals=not a.gdb_port,
+                            preexec_fn=vmxrecord.limit_files if a.vmx_record else None)
     watch = console.Watch(os.path.join(run_dir, "console.out"), not a.quiet, log)
     channel = console.Watch(debugcon, False, None)
     try:

@@ -27,6 +27,7 @@ the record pay it (the lab tests that declare `challenge` or `vm_exits`).
 """
 import os
 import re
+import resource
 
 # Bochs's per-module log levels: debug for the CPU module only.
 BOCHS_DEBUG = "debug: action=ignore, cpu0=report"
@@ -36,6 +37,18 @@ BOCHS_DEBUG = "debug: action=ignore, cpu0=report"
 _RECORD = re.compile(rb"^\d+d\[CPU0 *\] (?:(VM(?:LAUNCH|RESUME)) VMCS ptr: |"
                      rb"VMEXIT reason = (\d+) \([^)\n]*\) qualification=0x([0-9a-fA-F]+)\s*$)", re.M)
 _DEBUG_LINE = re.compile(rb"^\d+d\[.*\n?", re.M)
+
+# With the CPU's debug messages on, a hypervisor that walks page tables in a
+# loop fills the disk with page-walk lines at Bochs's speed: no file Bochs
+# writes may grow beyond this (a lab test's log is at most tens of MiB).
+# Bochs dies of SIGXFSZ, the run ends as "the emulator stopped", the test fails.
+MAX_FILE_BYTES = 2 << 30
+
+
+def limit_files():
+    """In the emulator's process, before it starts (Popen preexec_fn)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+
 
 # A run that exits without end could write a record without end.
 MAX_RECORDS = 4 << 20
