@@ -17,6 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
 from runner import outcome  # noqa: E402  (the runner's statuses and their names)
+from runner import vmxrecord  # noqa: E402  (the emulator's record of VM exits)
 
 
 def status_name(status):
@@ -159,8 +160,6 @@ def evidence_errors(challenge, vm_exits, console, nonce, record_text):
     console and the runner's record (hvrun --vmx-record)."""
     if record_text is None:
         return ["the emulator's record of VM exits is missing (hvrun --vmx-record)"]
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
-    from runner import vmxrecord
     entries, exits = vmxrecord.parse(record_text)
     errors = vm_exit_errors(vm_exits or {}, entries, exits)
     if challenge and not errors:
