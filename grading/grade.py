@@ -366,14 +366,18 @@ def run_test(t, root, logs, timeout_cap, source=None, budget=None):
     log = os.path.join(logs, t.full_name + ".log")
     runner_log = os.path.join(logs, t.full_name + ".runner")
     outcome_json = os.path.join(logs, t.full_name + ".json")
-    for stale in (log, runner_log, outcome_json):
-        if os.path.exists(stale):
+    # The emulator's record of VM entries and exits, and a fresh challenge:
+    # the evidence that the guest ran under VMX (judge.evidence_errors).
+    record = os.path.join(logs, t.full_name + ".vmx") if t.needs_record else None
+    nonce = judge.new_nonce()
+    for stale in (log, runner_log, outcome_json, record):
+        if stale and os.path.exists(stale):
             os.remove(stale)
     argv = runner_argv(root, source) + ["--quiet", "--log", log, "--json", outcome_json,
-                                   "--timeout", "%g" % timeout] + t.argv
+                                        "--timeout", "%g" % timeout] + t.run_argv(nonce, record)
     # From the top of the tree, as a student would type it.
     command = shlex.join(["tools/hvrun", "--timeout", "%g" % timeout] +
-                         [a.replace(root + os.sep, "") for a in t.argv])
+                         [a.replace(root + os.sep, "") for a in t.run_argv(nonce)])
     status, seconds, killed = run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root, writable=[logs])
     killed_note("a test run", killed)
     with open(runner_log, "rb") as f:
@@ -387,8 +391,10 @@ def run_test(t, root, logs, timeout_cap, source=None, budget=None):
             f.write(stopped + "\n")
     console = judge.read_console(log)
     errors = judge.verdict(t.status, t.must, t.must_not, status, console, runner)
+    if t.needs_record and not errors:
+        errors = judge.evidence_errors(t.challenge, t.vm_exits, console, nonce, read_record(record))
     if t.same_as_native and not errors:
-        errors = compare_with_native(t, root, logs, timeout, console, source)
+        errors = compare_with_native(t, root, logs, timeout, console, nonce, source)
 
     # Keep at most the head and tail of a flood, on disk as in the reports.
     kept = judge.cap(console)
@@ -407,10 +413,20 @@ def run_test(t, root, logs, timeout_cap, source=None, budget=None):
                   log=log, runner_log=runner_log, command=command)
 
 
-def compare_with_native(t, root, logs, timeout, console, source=None):
+def read_record(path, limit=256 << 20):
+    """The runner's record of VM exits (hvrun --vmx-record), or None."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit).decode("ascii", "replace")
+    except OSError:
+        return None
+
+
+def compare_with_native(t, root, logs, timeout, console, nonce, source=None):
     """Boot the same guest without the hypervisor and compare (same_as_native)."""
     native_log = os.path.join(logs, t.full_name + ".native.log")
-    argv = runner_argv(root, source) + ["--quiet", "--log", native_log, "--timeout", "%g" % timeout] + t.native_argv
+    argv = runner_argv(root, source) + ["--quiet", "--log", native_log,
+                                        "--timeout", "%g" % timeout] + t.native_run_argv(nonce)
     _, _, killed = run_guarded(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout + OUTER_MARGIN,
                                root, writable=[logs])
     killed_note("a test run", killed)

@@ -17,6 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
 from runner import outcome  # noqa: E402  (the runner's statuses and their names)
+from runner import vmxrecord  # noqa: E402  (the emulator's record of VM exits)
 
 
 def status_name(status):
@@ -68,6 +69,102 @@ def same_as_native(pattern, console, native_console):
         return ["differs from the bare CPU: '%s', natively '%s'" % (printable(got.group(0)),
                                                                      printable(want.group(0)))]
     return []
+
+
+# ------------------------------------------------ the emulator's evidence
+#
+# A test's console lines are the word of the code under grading: a
+# "hypervisor" that does none of the work can print them (it reads the test
+# from its own command line and modules), on COM1 and on its verdict
+# channel alike. What it cannot print is Bochs's own record of VM entries
+# and exits (tools/runner/vmxrecord.py). Two declarations draw on it:
+#
+#   vm_exits   at least N VM exits of each named reason happened;
+#   challenge  each guest line the grader judges was printed by the guest
+#              while it ran in VMX non-root operation: for the run's fresh
+#              nonce, the guest writes a keyed hash of each line it prints
+#              into the record as 64 I/O exits (tests/kernels/common/
+#              challenge.h), and the grader finds them there, in order.
+
+# Basic exit reasons by name (SDM Appendix C, table C-1).
+EXIT_REASONS = {
+    "exception": 0, "external interrupt": 1, "triple fault": 2, "interrupt window": 7,
+    "task switch": 9, "CPUID": 10, "HLT": 12, "INVD": 13, "VMCALL": 18, "CR access": 28,
+    "I/O": 30, "RDMSR": 31, "WRMSR": 32, "entry failure (guest state)": 33,
+    "EPT violation": 48, "EPT misconfiguration": 49, "XSETBV": 55,
+}
+
+CHALLENGE_PORTS = {0x21: "0", 0xA1: "1"}   # a 0 bit, a 1 bit (challenge.h)
+FNV_OFFSET, FNV_PRIME = 0xcbf29ce484222325, 0x100000001b3
+
+
+def new_nonce():
+    """A fresh challenge for one run: 64 random bits, as 16 hex digits."""
+    return "%016x" % int.from_bytes(os.urandom(8), "big")
+
+
+def challenge_answer(nonce, line):
+    """What the guest writes into the record after printing `line`
+    (challenge.h): FNV-1a-64 of the line and its newline, keyed by the nonce."""
+    h = FNV_OFFSET ^ int(nonce, 16)
+    for b in (line + "\n").encode("utf-8", "surrogateescape"):
+        h = ((h ^ b) * FNV_PRIME) & 0xFFFFFFFFFFFFFFFF
+    return "{:064b}".format(h)
+
+
+def challenge_bits(exits):
+    """The bits the guest wrote: its IN from ports 0x21 and 0xA1, in order.
+    An I/O exit's qualification (SDM 28.2.1, table 28-5): bit 3 set for IN,
+    bit 4 for a string instruction, the port in bits 31:16."""
+    bits = []
+    for reason, qual in exits:
+        if reason == 30 and qual & 0x8 and not qual & 0x10:
+            bit = CHALLENGE_PORTS.get(qual >> 16 & 0xFFFF)
+            if bit:
+                bits.append(bit)
+    return "".join(bits)
+
+
+def challenge_errors(pattern, console, nonce, exits):
+    """Every console line matching `pattern` must have its answer in the
+    record, in the console's order."""
+    lines = [m.group(0) for m in re.finditer(r"^.*$", console, re.M) if re.search(pattern, m.group(0))]
+    if not lines:
+        return ["challenge: the console has no guest line (/%s/) to check" % pattern]
+    bits, at = challenge_bits(exits), 0
+    for line in lines:
+        found = bits.find(challenge_answer(nonce, line), at)
+        if found < 0:
+            return ["the emulator saw no VM exits of the guest answering the run's challenge for the line "
+                    "'%s': it was not printed by the guest running under VMX" % printable(line)]
+        at = found + 64
+    return []
+
+
+def vm_exit_errors(wanted, entries, exits):
+    """wanted: {reason name or number: the least count}."""
+    errors = []
+    if entries == 0:
+        errors.append("the emulator saw no VM entry (VMLAUNCH/VMRESUME): no guest ran under VMX")
+    for name, least in wanted.items():
+        reason = EXIT_REASONS.get(name, name)
+        got = sum(1 for r, _ in exits if r == reason)
+        if got < least:
+            errors.append("the emulator saw %d VM exit%s for %s, at least %d expected"
+                          % (got, "" if got == 1 else "s", name, least))
+    return errors
+
+
+def evidence_errors(challenge, vm_exits, console, nonce, record_text):
+    """The errors of a test that declares `challenge` or `vm_exits`, from the
+    console and the runner's record (hvrun --vmx-record)."""
+    if record_text is None:
+        return ["the emulator's record of VM exits is missing (hvrun --vmx-record)"]
+    entries, exits = vmxrecord.parse(record_text)
+    errors = vm_exit_errors(vm_exits or {}, entries, exits)
+    if challenge and not errors:
+        errors = challenge_errors(challenge, console, nonce, exits)
+    return errors
 
 
 def line_at(text, pos):

@@ -28,10 +28,31 @@ class LabTest:
     hidden: bool = False
     same_as_native: str = ""   # a regex: its line must read the same as on the bare CPU
     native_argv: list = field(default_factory=list)   # hvrun arguments of that reference run
+    challenge: str = ""        # a regex: the guest lines whose answers must be in the emulator's record
+    vm_exits: dict = field(default_factory=dict)   # {exit reason: the least count} in that record
+
+    @property
+    def needs_record(self):
+        """Judged on the emulator's record of VM exits too (judge.evidence_errors)."""
+        return bool(self.challenge or self.vm_exits)
+
+    def run_argv(self, nonce, record=None):
+        """hvrun arguments for one graded run: this run's nonce on the guest's
+        command line (where the test declares a challenge), and where the
+        runner writes the emulator's record (None: no record)."""
+        argv = [w.replace(NONCE_SLOT, nonce) for w in self.argv]
+        return (["--vmx-record", record] if record else []) + argv
+
+    def native_run_argv(self, nonce):
+        return [w.replace(NONCE_SLOT, nonce) for w in self.native_argv]
 
     @property
     def full_name(self):
         return "lab%d-%s" % (self.lab, self.name)
+
+
+# Where a run's nonce goes in the guest's command line (challenge=...).
+NONCE_SLOT = "{nonce}"
 
 
 class LabSpecError(Exception):
@@ -109,6 +130,13 @@ def load_lab(path, root=ROOT, build=None):
             if key not in t:
                 raise LabSpecError("%s: no %s" % (where, key))
         hv = os.path.join(build, "hv", "hv.elf")
+        vm_exits = t.get("vm_exits", {})
+        if not isinstance(vm_exits, dict) or not all(isinstance(n, int) and n >= 1 for n in vm_exits.values()):
+            raise LabSpecError("%s: vm_exits is a table of exit reasons and least counts (>= 1)" % where)
+        if t.get("challenge"):
+            # The guest answers the grader's per-run challenge (tests/kernels/
+            # common/challenge.h); the grader puts the nonce here.
+            t = dict(t, guest_args=(t.get("guest_args", "") + " challenge=" + NONCE_SLOT).strip())
         argv = ["--emu", "bochs"] + guest_modules(t, root, build, where) + [hv, "--"] + t.get("hv_args", [])
         tests.append(LabTest(lab=lab["lab"], name=t["name"], points=t["points"],
                              description=t.get("description", ""), argv=argv,
@@ -117,7 +145,8 @@ def load_lab(path, root=ROOT, build=None):
                              must_not=[expand(p, root) for p in t.get("must_not", [])],
                              timeout=t.get("timeout", 120), hidden=t.get("hidden", False),
                              same_as_native=t.get("same_as_native", ""),
-                             native_argv=native_run(t, root, build, where) if t.get("same_as_native") else []))
+                             native_argv=native_run(t, root, build, where) if t.get("same_as_native") else [],
+                             challenge=t.get("challenge", ""), vm_exits=vm_exits))
     return tests
 
 

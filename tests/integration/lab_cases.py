@@ -7,21 +7,42 @@ same code (grading/labspec.py), on a student's tree.
 import os
 import sys
 
-from harness import BUILD, ROOT, Case, console_of, judge
+from harness import BUILD, OUT, ROOT, Case, console_of, judge
 
 sys.path.insert(0, os.path.join(ROOT, "grading"))
 import labspec  # noqa: E402
 
 
-def native_check(t):
-    """same_as_native: boot the guest on the bare CPU too, and compare."""
+def record_path(t):
+    return os.path.join(OUT, t.full_name + ".vmx") if t.needs_record else None
+
+
+def lab_check(t, nonce):
+    """The checks beyond status and regexes, as the grader makes them: the
+    emulator's record of VM exits (challenge, vm_exits), then same_as_native
+    (the guest booted on the bare CPU too, and compared)."""
     def check(console):
-        native = console_of(t.native_argv, t.timeout)
-        return "; ".join(judge.same_as_native(t.same_as_native, console, native)) or None
+        if t.needs_record:
+            try:
+                with open(record_path(t)) as f:
+                    record = f.read()
+            except OSError:
+                record = None
+            errors = judge.evidence_errors(t.challenge, t.vm_exits, console, nonce, record)
+            if errors:
+                return "; ".join(errors)
+        if t.same_as_native:
+            native = console_of(t.native_run_argv(nonce), t.timeout)
+            return "; ".join(judge.same_as_native(t.same_as_native, console, native)) or None
+        return None
     return check
 
 
 def lab_cases():
-    return [Case(t.full_name, t.argv, t.status, must=t.must, must_not=t.must_not, timeout=t.timeout,
-                 check=native_check(t) if t.same_as_native else None)
-            for t in labspec.load_all(ROOT, BUILD)]
+    cases = []
+    for t in labspec.load_all(ROOT, BUILD):
+        nonce = judge.new_nonce()
+        cases.append(Case(t.full_name, t.run_argv(nonce, record_path(t)), t.status, must=t.must,
+                          must_not=t.must_not, timeout=t.timeout,
+                          check=lab_check(t, nonce) if t.needs_record or t.same_as_native else None))
+    return cases

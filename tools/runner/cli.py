@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from . import console, emulators, gdbrelay, images, outcome, typist
+from . import console, emulators, gdbrelay, images, outcome, typist, vmxrecord
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -81,6 +81,9 @@ def parse_args(argv):
     p.add_argument("--input", metavar="TEXT",
                    help="type TEXT and Enter into COM1 once the machine prints the line 'INPUT ready'")
     p.add_argument("--json", help="write the outcome as JSON to this file")
+    p.add_argument("--vmx-record", metavar="FILE",
+                   help="Bochs: write the emulator's own record of VM entries and exits to FILE "
+                        "(runner/vmxrecord.py; the grader's evidence that VMX non-root operation happened)")
     p.add_argument("--quiet", action="store_true", help="do not copy the console to the terminal")
     p.add_argument("--keep", action="store_true", help="keep the run's directory (image, config, logs)")
     p.add_argument("--gdb", metavar="PORT|auto",
@@ -136,6 +139,8 @@ def validate(a):
         sys.stderr.write("hvrun: --emu auto: %s\n" % ("bochs, VT-x emulated (for real VT-x through KVM: %s)"
                                                      % problem if problem else
                                                      "qemu-kvm, real VT-x through nested KVM"))
+    if a.vmx_record and a.emu != "bochs":
+        raise UsageError("--vmx-record is read from Bochs's log: use it with --emu bochs")
     if a.bochs_debug and a.emu != "bochs":
         raise UsageError("--bochs-debug is Bochs's own debugger: use it with --emu bochs")
     if a.boot == "kernel" and a.emu == "bochs":
@@ -217,7 +222,7 @@ def emulator_command(a, run, modules, console_tty):
         image, media = images.build_fast(run, a.loader_dir, a.kernel, args, modules), "disk"
     if a.emu == "bochs":
         return emulators.bochs_config(run, media, image, a.mem, a.cpu, port and a.com2_port,
-                                      a.bochs_debug, console_tty)
+                                      a.bochs_debug, console_tty, vmx_record=bool(a.vmx_record))
     if media == "disk":
         return emulators.qemu_disk(run, image, a.mem, accel, port, console_tty)
     return emulators.qemu_cdrom(run, image, a.mem, accel, port, console_tty)
@@ -301,7 +306,8 @@ def run_emulator(a, modules, run_dir, log, keyboard):
     interactive = bool(a.bochs_debug)
     proc = subprocess.Popen(cmd, cwd=run_dir, stdin=None if interactive else subprocess.DEVNULL,
                             stdout=None if interactive else chan_out, stderr=None if interactive else out,
-                            start_new_session=not interactive, restore_signals=not a.gdb_port)
+                            start_new_session=not interactive, restore_signals=not a.gdb_port,
+                            preexec_fn=vmxrecord.limit_files if a.vmx_record else None)
     watch = console.Watch(os.path.join(run_dir, "console.out"), not a.quiet, log)
     channel = console.Watch(debugcon, False, None)
     try:
@@ -314,6 +320,9 @@ def run_emulator(a, modules, run_dir, log, keyboard):
             relay.stop()
     if not a.quiet and watch.text and not watch.text.endswith("\n"):
         sys.stdout.write("\n")
+    if a.vmx_record:
+        # Before the log is read: it is read without its debug lines.
+        vmxrecord.extract(os.path.join(run_dir, "emulator.log"), a.vmx_record)
     emu_log = console.read_text(os.path.join(run_dir, "emulator.log"))
     emu_out = console.read_text(os.path.join(run_dir, "emulator.out"))
     result = outcome.classify(watch.text, emu_log + emu_out, timed_out, a.timeout, channel.text)

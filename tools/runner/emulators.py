@@ -10,6 +10,8 @@ import os
 import shutil
 import subprocess
 
+from .vmxrecord import BOCHS_DEBUG
+
 BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
 VGA_BIOS = "/usr/share/vgabios/vgabios.bin"
 
@@ -68,11 +70,14 @@ def require(command, package):
         raise EmulatorError("%s not found: run `make deps` (Debian package %s)" % (command, package))
 
 
-def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symbols=None, console_tty=None):
+def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symbols=None, console_tty=None,
+                 vmx_record=False):
     """Write bochsrc and the debugger's rc file; return the command line.
     gdb_port: COM2 becomes a TCP server on localhost:gdb_port, where gdb
     talks to the hypervisor's own stub (hv/gdb_stub.c). console_tty: COM1 is
-    this terminal (typist.py) rather than the file console.out."""
+    this terminal (typist.py) rather than the file console.out. vmx_record:
+    the CPU's debug messages on, for the record of VM entries and exits
+    (vmxrecord.py)."""
     require("bochs", "bochs")
     for f, pkg in ((BOCHS_BIOS, "bochsbios"), (VGA_BIOS, "vgabios")):
         if not os.path.exists(f):
@@ -106,7 +111,7 @@ def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symb
         "panic: action=fatal",
         "error: action=report",
         "info: action=report",
-        "debug: action=ignore",
+        BOCHS_DEBUG if vmx_record else "debug: action=ignore",
         "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy",
         "speaker: enabled=0",
         "mouse: enabled=0",
