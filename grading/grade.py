@@ -166,7 +166,7 @@ def stop_tree(proc):
         pass
 
 
-def run_guarded(argv, out_path, timeout, cwd, writable=(), masks=(), fsize=None, env=None):
+def run_guarded(argv, out_path, timeout, cwd, writable=(), masks=(), fsize=None, env=None, readable=()):
     """Run argv isolated (sandbox.py: it may write only to `writable`) with
     stdout and stderr to out_path (appended), at most `timeout` seconds.
     Returns (exit status or None if it had to be stopped, seconds, the names
@@ -174,7 +174,8 @@ def run_guarded(argv, out_path, timeout, cwd, writable=(), masks=(), fsize=None,
     start = time.monotonic()
     report_r, report_w = os.pipe()
     try:
-        wrapped = sandbox.wrap(argv, cwd, [d for d in writable if os.path.isdir(d)], masks, fsize, report_w)
+        wrapped = sandbox.wrap(argv, cwd, [d for d in writable if os.path.isdir(d)], masks, fsize, report_w,
+                               readable)
         with open(out_path, "ab") as out:
             proc = subprocess.Popen(wrapped, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                     start_new_session=True, pass_fds=(report_w,), env=env)
@@ -270,7 +271,7 @@ def first_error(text):
 OTHER_MAKEFILES = ("GNUmakefile", "makefile")
 
 
-def hidden_free_tests(root, scratch):
+def hidden_free_tests(root, scratch, tag="tree"):
     """(copy, original) for every labs/labN/tests.toml that declares hidden
     tests: the copy without them, which the build sees in place of the
     original, so that no rule or #include of a submission can read them."""
@@ -286,7 +287,7 @@ def hidden_free_tests(root, scratch):
             text = f.read()
         stripped = skeleton.strip_tests(text, int(m.group(1)), int(m.group(1)))
         if stripped != text:
-            copy = os.path.join(scratch, "%s-tests.toml" % lab)
+            copy = os.path.join(scratch, "%s-%s-tests.toml" % (tag, lab))
             with open(copy, "w") as f:
                 f.write(stripped)
             masks.append((copy, path))
@@ -310,6 +311,10 @@ def build(tests, root, logs, jobs, source=None, build_timeout=BUILD_TIMEOUT, bud
     status, limit = 0, build_timeout
     with tempfile.TemporaryDirectory(prefix="hvlab-grade-") as scratch:
         masks = hidden_free_tests(root, scratch)
+        if source and os.path.realpath(source) != os.path.realpath(root):
+            # The instructor's source is in sight too (an #include or .incbin
+            # of its path would build the hidden tests into the hypervisor).
+            masks += hidden_free_tests(source, scratch, "source")
         if sandbox.mode()[0] == "user":
             # No masks without bubblewrap: the build runs as another user,
             # to whom the declarations with hidden tests are made unreadable
@@ -378,7 +383,8 @@ def run_test(t, root, logs, timeout_cap, source=None, budget=None):
     # From the top of the tree, as a student would type it.
     command = shlex.join(["tools/hvrun", "--timeout", "%g" % timeout] +
                          [a.replace(root + os.sep, "") for a in t.run_argv(nonce)])
-    status, seconds, killed = run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root, writable=[logs])
+    status, seconds, killed = run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root, writable=[logs],
+                                          readable=[source or root])
     killed_note("a test run", killed)
     with open(runner_log, "rb") as f:
         runner = judge.decode(f.read(1 << 20))
@@ -392,7 +398,8 @@ def run_test(t, root, logs, timeout_cap, source=None, budget=None):
     console = judge.read_console(log)
     errors = judge.verdict(t.status, t.must, t.must_not, status, console, runner)
     if t.needs_record and not errors:
-        errors = judge.evidence_errors(t.challenge, t.vm_exits, console, nonce, read_record(record))
+        errors = judge.evidence_errors(t.challenge, t.vm_exits, console, nonce, read_record(record),
+                                       t.msr_reads)
     if t.same_as_native and not errors:
         errors = compare_with_native(t, root, logs, timeout, console, nonce, source)
 
@@ -428,7 +435,7 @@ def compare_with_native(t, root, logs, timeout, console, nonce, source=None):
     argv = runner_argv(root, source) + ["--quiet", "--log", native_log,
                                         "--timeout", "%g" % timeout] + t.native_run_argv(nonce)
     _, _, killed = run_guarded(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout + OUTER_MARGIN,
-                               root, writable=[logs])
+                               root, writable=[logs], readable=[source or root])
     killed_note("a test run", killed)
     return judge.same_as_native(t.same_as_native, console, judge.read_console(native_log))
 

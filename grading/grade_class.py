@@ -43,6 +43,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import statistics
 import sys
 import tarfile
@@ -161,15 +162,19 @@ def write_member(dest, rel, src, budget, name):
 
 
 def fingerprint(tree):
-    """Every file of tree with its mode and contents' hash: what must not
-    change while a class is graded on it."""
+    """Every file of tree with its type, whether it is executable, and its
+    contents' hash: what must not change while a class is graded on it.
+    (Read permissions may: without bubblewrap the grader makes the hidden
+    tests unreadable to the builds.)"""
     found = {}
     for d, dirs, names in os.walk(tree):
         dirs.sort()
         for n in sorted(names):
             path = os.path.join(d, n)
             with open(path, "rb") as f:
-                found[os.path.relpath(path, tree)] = (os.lstat(path).st_mode, hashlib.sha256(f.read()).hexdigest())
+                mode = os.lstat(path).st_mode
+                found[os.path.relpath(path, tree)] = (stat.S_IFMT(mode), bool(mode & 0o111),
+                                                      hashlib.sha256(f.read()).hexdigest())
     return found
 
 

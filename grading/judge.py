@@ -155,13 +155,31 @@ def vm_exit_errors(wanted, entries, exits):
     return errors
 
 
-def evidence_errors(challenge, vm_exits, console, nonce, record_text):
-    """The errors of a test that declares `challenge` or `vm_exits`, from the
-    console and the runner's record (hvrun --vmx-record)."""
+# The MSRs a record holds the reads of (vmxrecord.py), by name.
+MSR_NAMES = {0x3a: "IA32_FEATURE_CONTROL", 0x480: "IA32_VMX_BASIC", 0x481: "IA32_VMX_PINBASED_CTLS",
+             0x482: "IA32_VMX_PROCBASED_CTLS", 0x483: "IA32_VMX_EXIT_CTLS", 0x484: "IA32_VMX_ENTRY_CTLS",
+             0x485: "IA32_VMX_MISC", 0x486: "IA32_VMX_CR0_FIXED0", 0x487: "IA32_VMX_CR0_FIXED1",
+             0x488: "IA32_VMX_CR4_FIXED0", 0x489: "IA32_VMX_CR4_FIXED1", 0x48b: "IA32_VMX_PROCBASED_CTLS2",
+             0x48c: "IA32_VMX_EPT_VPID_CAP"}
+
+
+def msr_read_errors(wanted, reads):
+    """wanted: the MSRs the CPU must have read (RDMSR executed by the
+    hypervisor itself, in this run)."""
+    return ["the emulator saw no RDMSR of %s (%#x): what the test checks was not read from the CPU"
+            % (MSR_NAMES.get(msr, "MSR"), msr) for msr in wanted if msr not in reads]
+
+
+def evidence_errors(challenge, vm_exits, console, nonce, record_text, msr_reads=()):
+    """The errors of a test that declares `challenge`, `vm_exits` or
+    `msr_reads`, from the console and the runner's record (hvrun
+    --vmx-record)."""
     if record_text is None:
         return ["the emulator's record of VM exits is missing (hvrun --vmx-record)"]
+    errors = msr_read_errors(msr_reads, vmxrecord.msr_reads(record_text))
     entries, exits = vmxrecord.parse(record_text)
-    errors = vm_exit_errors(vm_exits or {}, entries, exits)
+    if (challenge or vm_exits) and not errors:
+        errors = vm_exit_errors(vm_exits or {}, entries, exits)
     if challenge and not errors:
         errors = challenge_errors(challenge, console, nonce, exits)
     return errors

@@ -11,6 +11,8 @@ import tomllib
 import zlib
 from dataclasses import dataclass, field
 
+import judge
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -30,11 +32,12 @@ class LabTest:
     native_argv: list = field(default_factory=list)   # hvrun arguments of that reference run
     challenge: str = ""        # a regex: the guest lines whose answers must be in the emulator's record
     vm_exits: dict = field(default_factory=dict)   # {exit reason: the least count} in that record
+    msr_reads: list = field(default_factory=list)  # MSRs the CPU must have read (RDMSR), in that record
 
     @property
     def needs_record(self):
         """Judged on the emulator's record of VM exits too (judge.evidence_errors)."""
-        return bool(self.challenge or self.vm_exits)
+        return bool(self.challenge or self.vm_exits or self.msr_reads)
 
     def run_argv(self, nonce, record=None):
         """hvrun arguments for one graded run: this run's nonce on the guest's
@@ -133,6 +136,10 @@ def load_lab(path, root=ROOT, build=None):
         vm_exits = t.get("vm_exits", {})
         if not isinstance(vm_exits, dict) or not all(isinstance(n, int) and n >= 1 for n in vm_exits.values()):
             raise LabSpecError("%s: vm_exits is a table of exit reasons and least counts (>= 1)" % where)
+        msr_reads = t.get("msr_reads", [])
+        if not isinstance(msr_reads, list) or not all(isinstance(n, int) and n in judge.MSR_NAMES for n in msr_reads):
+            raise LabSpecError("%s: msr_reads is a list of MSR numbers the record holds (%s)"
+                               % (where, ", ".join("%#x" % n for n in sorted(judge.MSR_NAMES))))
         if t.get("challenge"):
             # The guest answers the grader's per-run challenge (tests/kernels/
             # common/challenge.h); the grader puts the nonce here.
@@ -146,7 +153,8 @@ def load_lab(path, root=ROOT, build=None):
                              timeout=t.get("timeout", 120), hidden=t.get("hidden", False),
                              same_as_native=t.get("same_as_native", ""),
                              native_argv=native_run(t, root, build, where) if t.get("same_as_native") else [],
-                             challenge=t.get("challenge", ""), vm_exits=vm_exits))
+                             challenge=t.get("challenge", ""), vm_exits=vm_exits,
+                             msr_reads=msr_reads))
     return tests
 
 

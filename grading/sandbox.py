@@ -70,14 +70,16 @@ def mode():
     return "bwrap", ""
 
 
-def bwrap_argv(bwrap, writable, cwd, masks=()):
+def bwrap_argv(bwrap, writable, cwd, masks=(), readable=()):
     argv = [bwrap, "--die-with-parent", "--unshare-pid", "--new-session",
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
             "--setenv", "HVLAB_SANDBOX_NS", "1"]
     # A path under /tmp vanished with the private /tmp: bring back what the
-    # command reads (its tree, read-only) and what it writes.
-    if cwd.startswith("/tmp/"):
-        argv += ["--ro-bind", cwd, cwd]
+    # command reads (its tree and contain.py's folder, read-only) and what
+    # it writes.
+    for path in dict.fromkeys([cwd, GRADING] + list(readable)):
+        if path.startswith("/tmp/"):
+            argv += ["--ro-bind", path, path]
     for path in writable:
         argv += ["--bind", path, path]
     for hidden_free, target in masks:
@@ -85,11 +87,12 @@ def bwrap_argv(bwrap, writable, cwd, masks=()):
     return argv + ["--chdir", cwd]
 
 
-def wrap(argv, cwd, writable, masks=(), fsize=None, report_fd=None):
+def wrap(argv, cwd, writable, masks=(), fsize=None, report_fd=None, readable=()):
     """The command line that runs argv isolated. writable: the folders it
     may write (they must exist); masks: (file, path) pairs, the file shown
     in place of path; fsize: the largest file it may write; report_fd: the
-    pipe contain.py reports the processes it killed on."""
+    pipe contain.py reports the processes it killed on; readable: folders
+    it reads besides cwd (the instructor's source: its runner)."""
     inner = [sys.executable, CONTAIN, "--token", uuid.uuid4().hex]
     if fsize:
         inner += ["--fsize", str(fsize)]
@@ -102,7 +105,7 @@ def wrap(argv, cwd, writable, masks=(), fsize=None, report_fd=None):
         argv = [system_python() if a == sys.executable else a for a in argv]
     inner += ["--"] + list(argv)
     if kind == "bwrap":
-        return bwrap_argv(shutil.which("bwrap"), writable, cwd, masks) + inner
+        return bwrap_argv(shutil.which("bwrap"), writable, cwd, masks, readable) + inner
     return inner
 
 

@@ -1,14 +1,14 @@
 """test_forgery.py: a hypervisor that prints the lines instead of doing the work
-scores (almost) nothing (issue 13, finding 3; grading/README.md "Forged lines").
+scores nothing (issue 13, finding 3; grading/README.md "Forged lines").
 
 The forger (tests/grading/forger/forge.c) is pasted into hv/main.c of a copy
 of the reference: it never executes VMXON, reads the test from its modules
 and prints what the test looks for, on COM1 and on its verdict channel. The
 real grader (grading/grade.py) grades lab 1 there. Before the emulator's
-record of VM exits was part of the verdict, this scored 110/110 (every test,
-hidden ones included); now only vmx-detect and vmxon pass: their lines are
-the hypervisor's own report of capability MSRs and VMXON, of which Bochs
-logs nothing (see the README).
+record of VM exits was part of the verdict, this scored 125/125 (every test,
+hidden ones included); now it scores 0: every test draws on the record, for
+vmx-detect and vmxon the CPU's reads of the capability MSRs they report
+(Bochs logs nothing for a VMXON that succeeds; see the README).
 
 The quick checks below cover the pure parts: the record's parser (a line a
 guest can make Bochs log is never taken for the CPU's), the challenge's
@@ -32,12 +32,9 @@ from runner import vmxrecord  # noqa: E402
 
 FORGER = os.path.join(ROOT, "tests", "grading", "forger", "forge.c")
 
-# What the forger may still earn, and why (grading/README.md, "Forged lines").
-STILL_FORGEABLE = {"lab1-vmx-detect", "lab1-vmxon"}
-
 
 class ForgingHypervisor(Scenario):
-    def test_forger_scores_only_the_unprovable_tests(self):
+    def test_forger_scores_nothing(self):
         with open(FORGER) as f:
             forge = f.read()
         patch(self.root, "hv/main.c", r"^void hv_main\(uint32_t magic, uint32_t mbi_pa\)\n\{",
@@ -47,16 +44,11 @@ class ForgingHypervisor(Scenario):
         self.grade("--lab", "1", timeout=30)
         lab1 = [t for t in labspec.load_all(self.root) if t.lab == 1]
         self.assertEqual(set(self.results), {t.full_name for t in lab1}, self.text)
-        earned = {n for n, r in self.results.items() if r["status"] == "passed"}
-        self.assertEqual(earned, STILL_FORGEABLE, self.text)
         for t in lab1:
-            if t.full_name in STILL_FORGEABLE:
-                continue
-            # Every other test failed on the emulator's evidence, not on a
-            # line the forger got wrong: what it printed passes must/must_not.
+            # Every test failed on the emulator's evidence, not on a line
+            # the forger got wrong: what it printed passes must/must_not.
             self.assertFailed(t.full_name, r"the emulator saw")
-        score = sum(r["score"] for r in self.results.values())
-        self.assertEqual(score, sum(t.points for t in lab1 if t.full_name in STILL_FORGEABLE))
+        self.assertEqual(sum(r["score"] for r in self.results.values()), 0, self.text)
 
 
 class Evidence(unittest.TestCase):
@@ -72,6 +64,9 @@ class Evidence(unittest.TestCase):
 00017531381e[CPU0  ] VMEXIT: Guest State Checks Failed
 00017531535d[CPU0  ] VMRESUME VMCS ptr: 0x0000000004302000
 00017531536d[CPU0  ] VMEXIT reason = 10 (CPUID) qualification=0x0
+00017531537d[CPU0  ] RDMSR: read 01d81000:00000004 from MSR 480
+00017531538d[CPU0  ] RDMSR: read 00000000:00000000 from MSR c0000080
+00017531539i[BIOS  ] 00017531537d[CPU0  ] RDMSR: read 01d81000:00000004 from MSR 48b
 """
 
     def test_record_takes_only_the_cpus_own_lines(self):
@@ -79,14 +74,17 @@ class Evidence(unittest.TestCase):
             log, rec = os.path.join(d, "emulator.log"), os.path.join(d, "record")
             with open(log, "w") as f:
                 f.write(self.LOG)
-            self.assertEqual(vmxrecord.extract(log, rec), 4)
+            self.assertEqual(vmxrecord.extract(log, rec), 5)
             with open(rec) as f:
-                entries, exits = vmxrecord.parse(f.read())
+                text = f.read()
+            entries, exits = vmxrecord.parse(text)
             with open(log) as f:
                 kept = f.read()
         # The BIOS's line quoting a CPU line is the BIOS's, not an exit.
         self.assertEqual((entries, exits), (2, [(30, 0x3f90000), (10, 0)]))
-        self.assertNotIn("d[CPU0", kept.replace("i[BIOS  ] 00017531378d[CPU0", ""))
+        # Only the VMX MSRs' reads, only the CPU's own lines.
+        self.assertEqual(vmxrecord.msr_reads(text), {0x480: [0x01d8100000000004]})
+        self.assertNotIn("d[CPU0", re.sub(r"i\[BIOS  \] \d+d\[CPU0", "", kept))
         self.assertIn("Guest State Checks Failed", kept)
 
     def answer_record(self, nonce, lines, port_in=0x8):
@@ -118,10 +116,19 @@ class Evidence(unittest.TestCase):
         for errors, why in bad:
             self.assertTrue(errors and re.search(re.escape(why), errors[0]), (errors, why))
 
+    def test_msr_reads(self):
+        record = "rdmsr 3a 5\nrdmsr 480 1d8100000000004\n"
+        self.assertEqual(judge.evidence_errors("", {}, "", "", record, [0x3a, 0x480]), [])
+        # No VM entry is needed (vmx-detect runs before any), but every read is.
+        errors = judge.evidence_errors("", {}, "", "", record, [0x480, 0x48c])
+        self.assertEqual(len(errors), 1)
+        self.assertRegex(errors[0], r"no RDMSR of IA32_VMX_EPT_VPID_CAP \(0x48c\)")
+        self.assertTrue(judge.evidence_errors("", {}, "", "", None, [0x480]))
+
     def test_lab1_declarations_use_the_record(self):
-        """Every lab 1 test but the two the record cannot prove draws on it."""
+        """Every lab 1 test draws on the record."""
         for t in labspec.load_all(ROOT, labs=[1]):
-            self.assertEqual(t.needs_record, t.full_name not in STILL_FORGEABLE, t.full_name)
+            self.assertTrue(t.needs_record, t.full_name)
             for name in t.vm_exits:
                 self.assertIn(name, judge.EXIT_REASONS, t.full_name)
             if t.challenge:

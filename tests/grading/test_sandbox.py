@@ -3,22 +3,23 @@
 One class of lab 1, graded with a relative --out from its own folder (the
 default CLASS_OUT is relative), two lab 1 tests and one hidden test each:
 
-  alice    the reference solution, honest: every point, results untouched;
-  mallory  a build that leaves a daemon (setsid, double fork) rewriting
-           scores.csv and alice's results.json, prints the grading tree's
-           labs/lab1/tests.toml (the hidden tests) into its build log and
-           fails: the daemon is killed ("leftover processes killed"),
-           nothing it meant to write changes, and no visible output names a
-           hidden test;
+  alice    the reference's lab 1 files, honest: every point, no note;
+  mallory  a new file that includes the grading tree's labs/lab1/tests.toml
+           (the compiler quotes what it cannot parse) and fails: no visible
+           output names a hidden test;
   lena     a hypervisor that prints the contents of its modules and panics:
            its visible output names no hidden test;
   zed.zip  a 2 MB zip holding 2 GiB: refused before it is unpacked.
 
-A second class holds one endless build (carlos), graded with a build time
-limit of a few seconds: it is stopped and named in his result. A runner that
-hangs on every test costs the submission's time budget, not every test's
-timeout. As root, the same class is graded again without bubblewrap (each
-run as a user id of its own), and must hold the same way.
+A second class holds one endless build (carlos: a header that includes
+itself twice, 60 levels deep), graded with a build time limit of a few
+seconds: it is stopped and named in his result. A build whose own makefile
+leaves a daemon (what `make grade` in a student's own tree runs, and what a
+submission's makefiles could do before grading laid only the lab's files
+over the instructor's tree) is killed with it. A runner that hangs on every
+test costs the submission's time budget, not every test's timeout. As root,
+the same is done again without bubblewrap (each run as a user id of its
+own), and must hold the same way.
 """
 import csv
 import json
@@ -37,7 +38,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "grading"))
 import grade as grader  # noqa: E402  (grade() below grades a class)
 import grade_class  # noqa: E402
+import gradescope  # noqa: E402
 import labspec  # noqa: E402
+import submission  # noqa: E402
 
 VISIBLE = ["lab1-launch", "lab1-multiboot-info"]
 HIDDEN = "lab1-triple-fault"
@@ -81,17 +84,53 @@ def make_bomb(path):
                 f.write(chunk)
 
 
-def make_mallory(folder, out):
-    """A build that leaves a daemon rewriting the class's results, prints
-    the grading tree's tests.toml and fails."""
-    mallory = os.path.join(folder, "hv")
-    shutil.copytree(os.path.join(ROOT, "hv"), mallory)
-    daemon = ("while :; do echo pwned > %s/scores.csv; echo pwned > %s/alice/results.json; sleep 0.2; done"
-              % (out, out))
-    append(os.path.join(mallory, "hv.mk"),
+def honest(folder):
+    """The reference's lab 1 files: what a student who did lab 1 hands in."""
+    for rel in submission.file_list(ROOT, 1)["files"]:
+        os.makedirs(os.path.dirname(os.path.join(folder, rel)), exist_ok=True)
+        shutil.copy2(os.path.join(ROOT, rel), os.path.join(folder, rel))
+
+
+def make_mallory(folder):
+    """A build that quotes the grading tree's tests.toml and fails."""
+    honest(folder)
+    with open(os.path.join(folder, "hv", "mallory.c"), "w") as f:
+        f.write('#error "mallory\'s build stops here"\n#include "../labs/lab1/tests.toml"\n')
+
+
+def daemon_tree(tmp, out):
+    """A tree whose own hv.mk leaves a daemon rewriting out (setsid, double
+    fork) and then stops the build."""
+    tree = os.path.join(tmp, "tree")
+    gradescope.fresh_copy(ROOT, tree)
+    daemon = "while :; do echo pwned > %s/results.json; sleep 0.2; done" % out
+    append(os.path.join(tree, "hv", "hv.mk"),
            "\n$(shell setsid sh -c '(sh -c \"%s\" %s &)' >/dev/null 2>&1 </dev/null)\n"
-           "$(info $(file < labs/lab1/tests.toml))\n"
-           "$(error mallory's build stops here)\n" % (daemon, MARK))
+           "$(error the daemon's build stops here)\n" % (daemon, MARK))
+    return tree
+
+
+def grade_daemon_tree(test, env=None):
+    """grade.py on daemon_tree: the daemon is killed, named, and writes nothing."""
+    tmp = tempfile.mkdtemp(prefix="hvlab-test-daemon-")
+    try:
+        out = os.path.join(tmp, "out")
+        os.makedirs(out)
+        tree = daemon_tree(tmp, out)
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "grading", "grade.py"), "--root", tree,
+                            "--test", "lab1-launch", "--results", os.path.join(out, "results.json"),
+                            "--junit", os.path.join(out, "junit.xml"), "--logs", os.path.join(out, "logs")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300, env=env)
+        time.sleep(1.5)            # a surviving daemon rewrites results.json within 0.2 s
+        test.assertEqual(end_marked(), [], "the daemon outlived the grader")
+        with open(os.path.join(out, "results.json")) as f:
+            doc = json.load(f)
+        test.assertEqual(doc["tests"][0]["score"], 0, r.stdout)
+        test.assertIn("the daemon's build stops here", doc["tests"][0]["output"])
+        test.assertRegex(" ".join(doc["extra_data"]["notes"]), r"leftover processes killed after the build: [12] ")
+    finally:
+        end_marked()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def end_marked():
@@ -125,35 +164,27 @@ class HostileClass(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="hvlab-test-sandbox-")
         subs = os.path.join(cls.tmp, "subs")
         cls.out = os.path.join(cls.tmp, "class-out")
-        hv = os.path.join(ROOT, "hv")
-        shutil.copytree(hv, os.path.join(subs, "alice", "hv"))
+        honest(os.path.join(subs, "alice"))
+        make_mallory(os.path.join(subs, "mallory"))
 
-        make_mallory(os.path.join(subs, "mallory"), cls.out)
-
-        lena = os.path.join(subs, "lena", "hv")
-        shutil.copytree(hv, lena)
-        main_c = os.path.join(lena, "main.c")
-        with open(main_c) as f:
+        lena = os.path.join(subs, "lena")
+        honest(lena)
+        guest_c = os.path.join(lena, "hv", "guest.c")
+        with open(guest_c) as f:
             text = f.read()
-        dump = ('        if (i > 0) {\n'
-                '            const char *p = phys_ptr(m->start, size);\n'
-                '            for (uint64_t k = 0; k < size; k++)\n'
-                '                printf("%c", p[k]);\n'
-                '            panic("lena: every module printed");\n'
-                '        }\n')
-        anchor = "crc32(phys_ptr(m->start, size), size), m->string);\n"
-        assert anchor in text, "hv/main.c's print_modules changed: update this test"
-        with open(main_c, "w") as f:
+        dump = ('        for (uint64_t k = 0; k < size; k++)\n'
+                '            printf("%c", ((const char *)phys_ptr(m->start, size))[k]);\n'
+                '        if (i + 1 == nmods)\n'
+                '            panic("lena: every module printed");\n')
+        anchor = "        memcpy(dst, phys_ptr(m->start, size), size);\n"
+        assert anchor in text, "hv/guest.c's guest_load changed: update this test"
+        with open(guest_c, "w") as f:
             f.write(text.replace(anchor, anchor + dump, 1))
 
         make_bomb(os.path.join(subs, "zed.zip"))
         # Relative paths from the class's own folder, as make grade-class's
         # default CLASS_OUT is.
         cls.status, cls.text, cls.seconds = grade("subs", "class-out", cls.tmp)
-        time.sleep(1.5)            # a surviving daemon rewrites scores.csv within 0.2 s
-        cls.left = end_marked()
-        with open(os.path.join(cls.out, "scores.csv")) as f:
-            cls.csv_text = f.read()
 
     @classmethod
     def tearDownClass(cls):
@@ -176,14 +207,10 @@ class HostileClass(unittest.TestCase):
         self.assertEqual(r["notes"], "")
         self.assertTrue(os.path.exists(os.path.join(self.out, "alice", "logs", "lab1-launch.log")))
 
-    def test_a_daemon_left_by_a_build_is_killed_and_changes_nothing(self):
-        self.assertEqual(self.left, [], "the daemon outlived the grader")
-        self.assertNotIn("pwned", self.csv_text)
-        self.assertEqual(self.results("alice")["tests"][0]["status"], "passed")
+    def test_a_build_that_quotes_the_tests_fails_and_is_graded(self):
         r = rows(self.out)["mallory"]
-        self.assertEqual(r["score"], "0")
-        self.assertRegex(r["notes"], r"leftover processes killed after the build")
-        self.assertRegex(self.text, r"mallory: note: leftover processes killed")
+        self.assertEqual((r["score"], r["status"]), ("0", "graded"), self.text)
+        self.assertEqual(self.results("alice")["tests"][0]["status"], "passed")
 
     def test_the_build_log_names_no_hidden_test(self):
         text = self.visible_text("mallory")
@@ -220,13 +247,17 @@ class EndlessBuild(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="hvlab-test-endless-")
         try:
             subs = os.path.join(tmp, "subs")
-            carlos = os.path.join(subs, "carlos", "hv")
-            shutil.copytree(os.path.join(ROOT, "hv"), carlos)
-            append(os.path.join(carlos, "hv.mk"), "\n$(shell sleep 1000 %s)\n" % MARK)
+            carlos = os.path.join(subs, "carlos")
+            honest(carlos)
+            # 2^60 inclusions: endless, in constant memory.
+            with open(os.path.join(carlos, "hv", "spin.h"), "w") as f:
+                f.write('#if __INCLUDE_LEVEL__ < 60\n#include "spin.h"\n#include "spin.h"\n#endif\n')
+            with open(os.path.join(carlos, "hv", "spin.c"), "w") as f:
+                f.write('#include "spin.h"\n')
             out = os.path.join(tmp, "out")
             status, text, seconds = grade(subs, out, tmp, "--build-timeout", "3")
-            left = end_marked()
-            self.assertEqual(left, [], "the endless build outlived its grading")
+            self.assertFalse(subprocess.run(["pgrep", "-f", "hv/spin.c"], stdout=subprocess.DEVNULL).returncode == 0,
+                             "the endless build outlived its grading")
             self.assertLess(seconds, 120, text)
             r = rows(out)["carlos"]
             self.assertEqual((r["score"], r["status"]), ("0", "graded"), text)
@@ -250,17 +281,13 @@ class UserFallback(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="hvlab-test-user-")
         try:
             subs, out = os.path.join(tmp, "subs"), os.path.join(tmp, "out")
-            shutil.copytree(os.path.join(ROOT, "hv"), os.path.join(subs, "alice", "hv"))
-            make_mallory(os.path.join(subs, "mallory"), out)
+            honest(os.path.join(subs, "alice"))
+            make_mallory(os.path.join(subs, "mallory"))
             status, text, _ = grade(subs, out, tmp, env=dict(os.environ, HVLAB_SANDBOX="user"))
-            time.sleep(1.5)
-            self.assertEqual(end_marked(), [], "the daemon outlived the grader")
-            with open(os.path.join(out, "scores.csv")) as f:
-                self.assertNotIn("pwned", f.read())
             r = rows(out)
             self.assertEqual((r["alice"]["score"], r["alice"]["max_score"]), ("25", "25"), text)
             self.assertRegex(r["alice"]["notes"], r"ran as an unprivileged user, without bubblewrap")
-            self.assertRegex(r["mallory"]["notes"], r"leftover processes killed after the build: [12] ")
+            self.assertEqual((r["mallory"]["score"], r["mallory"]["status"]), ("0", "graded"), text)
             with open(os.path.join(out, "mallory", "results.json")) as f:
                 doc = json.load(f)
             visible = doc["output"] + "".join(t["output"] for t in doc["tests"]
@@ -269,6 +296,14 @@ class UserFallback(unittest.TestCase):
                 self.assertNotIn(word, visible)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_a_daemon_left_by_a_build_is_killed(self):
+        grade_daemon_tree(self, env=dict(os.environ, HVLAB_SANDBOX="user"))
+
+
+class DaemonBuild(unittest.TestCase):
+    def test_a_daemon_left_by_a_build_is_killed_and_writes_nothing(self):
+        grade_daemon_tree(self)
 
 
 class TimeBudget(unittest.TestCase):
@@ -288,7 +323,8 @@ class TimeBudget(unittest.TestCase):
             tests = [t for t in labspec.load_all(ROOT) if t.lab == 1 and not t.same_as_native][:3]
             grader.OUTER_MARGIN = 1
             start = time.monotonic()
-            results = grader.grade(tests, root, logs, 1, None, grader.Progress(3, False, True), grader.Budget(3))
+            results = grader.grade(tests, root, logs, 1, None, grader.Progress(3, False, True),
+                                   budget=grader.Budget(3))
             self.assertLess(time.monotonic() - start, 15)
             self.assertFalse(any(r.passed for r in results))
             for r in results[1:]:

@@ -28,7 +28,7 @@ def lab_check(t, nonce):
                     record = f.read()
             except OSError:
                 record = None
-            errors = judge.evidence_errors(t.challenge, t.vm_exits, console, nonce, record)
+            errors = judge.evidence_errors(t.challenge, t.vm_exits, console, nonce, record, t.msr_reads)
             if errors:
                 return "; ".join(errors)
         if t.same_as_native:

@@ -20,6 +20,14 @@ notes) and writes the record:
     entry                  a VMLAUNCH or VMRESUME (whether it succeeded or not)
     exit REASON QUAL       a VM exit: basic reason (SDM Appendix C) and
                            exit qualification, both hex
+    rdmsr MSR VALUE        an RDMSR of IA32_FEATURE_CONTROL or a VMX
+                           capability MSR (0x3a, 0x480-0x491) that the CPU
+                           itself executed (in VMX root operation or
+                           before VMXON: a guest's RDMSR that exits is an
+                           exit), both hex
+
+Bochs logs nothing for a VMXON, VMPTRLD or VMWRITE that succeeds; its RDMSR
+lines are what shows that a hypervisor read the capabilities it reports.
 
 The debug messages cost: the CPU module also reports every page walk, so a
 guest OS run takes about 1.7 times as long in Bochs; only runs that ask for
@@ -35,7 +43,8 @@ BOCHS_DEBUG = "debug: action=ignore, cpu0=report"
 # Both in one pass over a chunk of the log (C-speed regexes: a guest OS run
 # logs millions of page walks); group 1 an entry, groups 2-3 an exit.
 _RECORD = re.compile(rb"^\d+d\[CPU0 *\] (?:(VM(?:LAUNCH|RESUME)) VMCS ptr: |"
-                     rb"VMEXIT reason = (\d+) \([^)\n]*\) qualification=0x([0-9a-fA-F]+)\s*$)", re.M)
+                     rb"VMEXIT reason = (\d+) \([^)\n]*\) qualification=0x([0-9a-fA-F]+)\s*$|"
+                     rb"RDMSR: read ([0-9a-fA-F]{8}):([0-9a-fA-F]{8}) from MSR (3a|4[89][0-9a-fA-F])\s*$)", re.M)
 _DEBUG_LINE = re.compile(rb"^\d+d\[.*\n?", re.M)
 
 # With the CPU's debug messages on, a hypervisor that walks page tables in a
@@ -94,8 +103,13 @@ def extract(log_path, record_path):
                     continue
                 out = []
                 for m in _RECORD.finditer(chunk):
-                    out.append("entry" if m.group(1) else
-                               "exit %x %s" % (int(m.group(2)), m.group(3).decode().lower()))
+                    if m.group(1):
+                        out.append("entry")
+                    elif m.group(2):
+                        out.append("exit %x %s" % (int(m.group(2)), m.group(3).decode().lower()))
+                    else:
+                        out.append("rdmsr %s %x" % (m.group(6).decode().lower(),
+                                                    int(m.group(4) + m.group(5), 16)))
                 out = out[:MAX_RECORDS - count]
                 count += len(out)
                 if out:
@@ -119,3 +133,16 @@ def parse(text):
             except ValueError:
                 pass
     return entries, exits
+
+
+def msr_reads(text):
+    """A record's RDMSRs: {msr: [values read, in order]}."""
+    reads = {}
+    for line in text.splitlines():
+        words = line.split()
+        if words[:1] == ["rdmsr"] and len(words) == 3:
+            try:
+                reads.setdefault(int(words[1], 16), []).append(int(words[2], 16))
+            except ValueError:
+                pass
+    return reads
