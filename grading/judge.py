@@ -89,7 +89,7 @@ def same_as_native(pattern, console, native_console):
 # Basic exit reasons by name (SDM Appendix C, table C-1).
 EXIT_REASONS = {
     "exception": 0, "external interrupt": 1, "triple fault": 2, "interrupt window": 7,
-    "task switch": 9, "CPUID": 10, "HLT": 12, "INVD": 13, "VMCALL": 18, "CR access": 28,
+    "task switch": 9, "CPUID": 10, "HLT": 12, "INVD": 13, "INVLPG": 14, "VMCALL": 18, "CR access": 28,
     "I/O": 30, "RDMSR": 31, "WRMSR": 32, "entry failure (guest state)": 33,
     "EPT violation": 48, "EPT misconfiguration": 49, "XSETBV": 55,
 }

@@ -27,12 +27,21 @@ void serial_init(void)
     outb(COM1_PORT + UART_MCR, 0x03);   /* DTR and RTS */
 }
 
+static void (*observer)(char c);
+
+void serial_set_observer(void (*observe)(char c))
+{
+    observer = observe;
+}
+
 void serial_putc(char c)
 {
     for (int i = 0; i < UART_SPIN_LIMIT; i++)
         if (inb(COM1_PORT + UART_LSR) & LSR_THR_EMPTY)
             break;
     outb(COM1_PORT + UART_DATA, (unsigned char)c);
+    if (observer)
+        observer(c);
 }
 
 void serial_write(const char *s, size_t n)

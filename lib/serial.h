@@ -13,6 +13,10 @@
 void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s, size_t n);
+/* Show observe() every byte once it went to COM1, whoever wrote it (printf
+ * or serial_write): the guests' answer to the grader's challenge
+ * (challenge.h) hashes the console's lines exactly as they were sent. */
+void serial_set_observer(void (*observe)(char c));
 /* Wait until every byte written has left the UART (LSR bit 6): an emulator
  * stopped earlier loses the last bytes of the console. */
 void serial_drain(void);

@@ -7,6 +7,7 @@
 #include "defs.h"
 #include "mmu.h"
 #include "x86.h"
+#include "../../lib/challenge.h"
 #include "../../lib/printf.h"
 #include "../../lib/serial.h"
 
@@ -15,6 +16,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     serial_init();
     printf("guestos: hvlab guest OS (i386), tsc=%llu\n", rdtsc());
     bootinfo_copy(magic, mbi_pa);           /* before the allocator reuses it */
+    challenge_start(boot_cmdline());        /* the grader's nonce: lib/challenge.h */
     printf("guestos: cmdline '%s'\n", boot_cmdline());
     init_segments();
     init_traps();

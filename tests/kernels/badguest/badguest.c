@@ -25,7 +25,7 @@
 #include "serial.h"
 #include "string.h"
 #include "x86io.h"
-#include "../common/challenge.h"
+#include "challenge.h"
 
 void kernel_main(uint32_t magic, const struct multiboot_info *mbi);
 #include "badguest.h"
@@ -586,7 +586,7 @@ void kernel_main(uint32_t magic, const struct multiboot_info *mbi)
         poweroff(POWEROFF_PANIC);
     }
     const char *cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)mbi->cmdline : "";
-    challenge_start(cmdline);   /* the grader's nonce: ../common/challenge.h */
+    challenge_start(cmdline);   /* the grader's nonce: lib/challenge.h */
     printf("badguest: cmdline '%s'\n", cmdline);
 
     char what[32];

@@ -1,11 +1,12 @@
 /*
  * challenge.h: the guest's answer to the grader's per-run challenge
  * (grading/README.md, "Forged lines"; judged by grading/judge.py,
- * challenge_errors).
+ * challenge_errors). The guests the lab tests boot use it: the test kernels
+ * (mbinfo, badguest) and the guest OS.
  *
  * The grader puts `challenge=<16 hex digits>` (a fresh random nonce N) on
  * the guest's command line. From then on the guest hashes every line it
- * prints with FNV-1a keyed by N: h = 0xcbf29ce484222325 ^ N, then for each
+ * sends to COM1 (serial.c's observer) with FNV-1a keyed by N: h = 0xcbf29ce484222325 ^ N, then for each
  * character c of the line, its newline included: h ^= c, h *= 0x100000001b3.
  * At the end of the line it writes h into the emulator's record of VM
  * exits: 64 one-byte reads, most significant bit first, from the master
@@ -24,7 +25,7 @@
  */
 #pragma once
 #include <stdint.h>
-#include "printf.h"
+#include "serial.h"
 #include "x86io.h"
 
 #define CHALLENGE_FNV_OFFSET 0xcbf29ce484222325ull
@@ -78,7 +79,7 @@ static inline void challenge_start(const char *cmdline)
             return;
         challenge_nonce = n;
         challenge_hash = CHALLENGE_FNV_OFFSET ^ n;
-        printf_set_observer(challenge_observe);
+        serial_set_observer(challenge_observe);
         return;
     }
 }
