@@ -141,8 +141,8 @@ def load_lab(path, root=ROOT, build=None):
             raise LabSpecError("%s: msr_reads is a list of MSR numbers the record holds (%s)"
                                % (where, ", ".join("%#x" % n for n in sorted(judge.MSR_NAMES))))
         if t.get("challenge"):
-            # The guest answers the grader's per-run challenge (tests/kernels/
-            # common/challenge.h); the grader puts the nonce here.
+            # The guest answers the grader's per-run challenge (lib/
+            # challenge.h); the grader puts the nonce here.
             t = dict(t, guest_args=(t.get("guest_args", "") + " challenge=" + NONCE_SLOT).strip())
         argv = ["--emu", "bochs"] + guest_modules(t, root, build, where) + [hv, "--"] + t.get("hv_args", [])
         tests.append(LabTest(lab=lab["lab"], name=t["name"], points=t["points"],
