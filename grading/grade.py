@@ -382,7 +382,7 @@ def run_test(t, root, logs, timeout_cap, source=None, budget=None):
                                         "--timeout", "%g" % timeout] + t.run_argv(nonce, record)
     # From the top of the tree, as a student would type it.
     command = shlex.join(["tools/hvrun", "--timeout", "%g" % timeout] +
-                         [a.replace(root + os.sep, "") for a in t.run_argv(nonce)])
+                         [a.replace(root + os.sep, "") for a in t.shown_argv()])
     status, seconds, killed = run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root, writable=[logs],
                                           readable=[source or root])
     killed_note("a test run", killed)

@@ -46,6 +46,11 @@ class LabTest:
         argv = [w.replace(NONCE_SLOT, nonce) for w in self.argv]
         return (["--vmx-record", record] if record else []) + argv
 
+    def shown_argv(self):
+        """The arguments a student types to boot the test in their tree:
+        no challenge (the guest prints the same without one)."""
+        return [w.replace(" challenge=" + NONCE_SLOT, "") for w in self.argv]
+
     def native_run_argv(self, nonce):
         return [w.replace(NONCE_SLOT, nonce) for w in self.native_argv]
 

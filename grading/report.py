@@ -29,8 +29,9 @@ def rel(path):
     return path if r.startswith("..") else r
 
 
-def summary(results, color=False, show_hidden=False, width=120):
-    """The table: test, points, ok/FAIL, why; a failed test's logs under it;
+def summary(results, color=False, show_hidden=False, width=120, logs=True):
+    """The table: test, points, ok/FAIL, why; a failed test's logs under it
+    (unless not logs: the reader has no access to the grader's files);
     then the score. Hidden tests show as hidden (and count in no visible
     score) unless show_hidden."""
     def paint(text, code):
@@ -56,7 +57,7 @@ def summary(results, color=False, show_hidden=False, width=120):
             why = why[:room - 3] + "..."
         line = "%-*s  %*s  %s  %s" % (name_w, name, pts_w, pts, paint("%-6s" % verdict, tint), why)
         out.append(line.rstrip())
-        if not r.passed and r.log and (show_hidden or not r.test.hidden):
+        if logs and not r.passed and r.log and (show_hidden or not r.test.hidden):
             logs = rel(r.log) + (" (and .runner)" if r.runner_log else "")
             out.append("%-*s  %*s  %-6s  log: %s" % (name_w, "", pts_w, "", "", logs))
     score = "Score: %s/%s" % (fmt_points(sum(r.score for r in visible)),
@@ -71,9 +72,11 @@ def indent(lines, prefix="  "):
     return "\n".join(prefix + l for l in lines)
 
 
-def details(r, console_lines=40):
+def details(r, console_lines=40, logs=True):
     """One test's full report (Gradescope's per-test output, JUnit's failure
-    text): expected against actual, the explaining lines, the console's end."""
+    text): expected against actual, the explaining lines, the console's end,
+    and how to run it again. Without logs, no path of the grader's files
+    (where they were kept is not the student's to open)."""
     t = r.test
     out = ["%s: %s" % (t.full_name, t.description) if t.description else t.full_name,
            "Result: %s (%s/%s points, %.1f s)" % ("ok" if r.passed else "FAIL", fmt_points(r.score),
@@ -91,11 +94,12 @@ def details(r, console_lines=40):
         out += ["The runner (tools/hvrun) said:", indent(judge.printable(l) for l in runner[:30])]
     if r.console:
         lines = r.console.rstrip("\n").splitlines()
-        where = (" (kept: %s)" % rel(r.log)) if r.log else ""
+        where = (" (kept: %s)" % rel(r.log)) if r.log and logs else ""
         out.append("The console, last %d of %d lines%s:" % (min(console_lines, len(lines)), len(lines), where))
         out.append(indent(judge.printable(l) for l in lines[-console_lines:]))
+    out.append("Grade it again in your tree: make grade TEST=%s" % t.full_name)
     if r.command:
-        out.append("Run it yourself: " + r.command)
+        out.append("Or boot it yourself there: " + r.command)
     return "\n".join(out) + "\n"
 
 
@@ -109,9 +113,11 @@ def results_json(results, elapsed, notes=()):
     Gradescope's format has none (the assignment's points are set in
     Gradescope). `notes` (limits hit, files refused, processes killed) are
     shown to the student in "output" and kept in extra_data for grade-class;
-    they never name a hidden test."""
+    they never name a hidden test. Nothing in it names a file of the
+    grader's (on Gradescope the student cannot open them): each failed test
+    says what to run in the student's own tree instead."""
     notes = list(notes)
-    output = summary(results) + "\n"
+    output = summary(results, logs=False) + "\n"
     if notes:
         output += "\nNotes from the grader:\n" + indent(judge.printable(n) for n in notes) + "\n"
     doc = {
@@ -124,7 +130,7 @@ def results_json(results, elapsed, notes=()):
             "score": r.score,
             "max_score": r.test.points,
             "status": "passed" if r.passed else "failed",
-            "output": details(r),
+            "output": details(r, logs=False),
             "visibility": "after_published" if r.test.hidden else "visible",
         } for r in results],
     }

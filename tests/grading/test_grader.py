@@ -261,6 +261,16 @@ class GraderGuards(Scenario):
         self.assertEqual(self.results["lab1-cpuid"]["status"], "failed")
         self.assertIn("timeout", self.results["lab1-cpuid"]["output"])
         self.assertEqual(self.results["lab1-launch"]["status"], "passed")
+        # What the student sees names nothing of the grader's (issue 13,
+        # point 5): what to run in their own tree instead.
+        with open(os.path.join(ag, "results", "results.json")) as f:
+            doc = json.load(f)
+        shown = doc["output"] + "".join(t["output"] for t in doc["tests"])
+        for grader_path in (ag, "/tmp/", "results/logs", "build/grade/logs"):
+            self.assertNotIn(grader_path, shown)
+        self.assertIn("Grade it again in your tree: make grade TEST=lab1-cpuid", shown)
+        self.assertRegex(shown, r"Or boot it yourself there: tools/hvrun --timeout \d+ --emu bochs --module "
+                                r"'build/guestos/kernel\.elf test=virtcheck' ")
 
 
 class Pure(unittest.TestCase):
