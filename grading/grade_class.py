@@ -42,6 +42,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import statistics
@@ -225,7 +226,7 @@ def grade_one(entry_path, source, out_dir, lab, extra, log, output, limits=None,
                     log("grade-class: refused %d archive members (%s)" % (len(refused), ", ".join(refused[:5])))
                     notes.append("refused %d archive members (%s)" % (len(refused), ", ".join(refused[:3])))
         except Unpackable as e:
-            gradescope.fallback_results(results_path, str(e))
+            gradescope.fallback_results(results_path, str(e), refused=True)
             notes.append(str(e))
             return None, str(e)
         status = gradescope.grade_submission(source, submission, out_dir, lab, extra, say=log, output=output)
@@ -236,6 +237,10 @@ def grade_one(entry_path, source, out_dir, lab, extra, log, output, limits=None,
     notes += [n for n in (results.get("extra_data") or {}).get("notes", []) if n not in notes]
     if status not in (0, 1):
         return results, "the grader failed (status %d): %s" % (status, results.get("output", "").strip()[:200])
+    refused = re.match(r"This submission was not graded: (.*)", results.get("output", ""))
+    if refused and not results.get("tests"):
+        notes.append(refused.group(1))
+        return None, refused.group(1)
     return results, None
 
 

@@ -163,10 +163,20 @@ def submission_root(sub, work):
     return sub
 
 
-def overlay(sub, work, files):
+# The most a submission's lab files may hold together: a lab's sources are
+# tens of KiB; a 2 GiB "hv/bomb.c" must not fill the grading machine's disk.
+MAX_COPIED = 64 << 20
+
+
+def overlay(sub, work, files, limit=MAX_COPIED):
     """Copy over the pristine work tree only the submission's files that the
-    lab's file list allows. Returns (copied, notes): see submission.plan."""
+    lab's file list allows. Returns (copied, notes): see submission.plan.
+    Raises submission.Refused, copying nothing, if they hold more than limit."""
     copies, notes = submission.plan(sub, work, files)
+    total = sum(os.path.getsize(path) for path, _ in copies)
+    if total > limit:
+        raise submission.Refused("the lab's files in this submission hold %.1f MiB, more than the limit "
+                                 "of %d MiB: refused" % (total / (1 << 20), limit >> 20))
     copied = []
     for path, rel in copies:
         dst = os.path.join(work, *rel.split("/"))
@@ -205,13 +215,14 @@ def lab_files(source, lab):
     return submission.file_list(source, lab)
 
 
-def fallback_results(path, message, notes=()):
-    """results.json when grading itself could not run: zero, and why."""
+def fallback_results(path, message, notes=(), refused=False):
+    """results.json when grading itself could not run (or the submission was
+    refused: a limit it broke): zero, and why."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    text = ("This submission was not graded: %s\n" % message if refused else
+            "The autograder could not grade this submission: %s\nPlease tell your instructor." % message)
     with open(path, "w") as f:
-        json.dump({"score": 0, "output": "".join(n + "\n" for n in notes) +
-                   "The autograder could not grade this submission: %s\n"
-                   "Please tell your instructor." % message, "tests": []}, f, indent=1)
+        json.dump({"score": 0, "output": "".join(n + "\n" for n in notes) + text, "tests": []}, f, indent=1)
         f.write("\n")
 
 
@@ -250,6 +261,9 @@ def grade_submission(source, sub, results_dir, lab, extra, say=print, output=Non
             fresh_copy(source, work)
             copied, kinds = overlay(submission_root(sub, work), work, files)
             notes = submission.describe(kinds)
+        except submission.Refused as e:
+            fallback_results(results, str(e), refused=True)
+            return 1
         except (OSError, ValueError, submission.FileListError) as e:
             fallback_results(results, "copying the submission failed: %s" % e)
             return 3

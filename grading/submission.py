@@ -34,6 +34,10 @@ class FileListError(Exception):
     """A lab's file list that would let a submission change the kit."""
 
 
+class Refused(Exception):
+    """A submission over a limit: not graded, and the student is told why."""
+
+
 def kit_owned(rel):
     parts = rel.split("/")
     return parts[0] in KIT_TOPS or parts[-1] in MAKEFILES or rel.endswith(".mk")

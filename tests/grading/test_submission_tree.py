@@ -18,12 +18,23 @@ hv/) graded after them, whose score must not change:
   d-overwrite  the skeleton with grading/grade.py, tools/hvrun and
                labs/lab1/tests.toml of its own: none is used, each is listed
                in what the student sees
+  e-leak       the reference's files and a new hv/leak.c that includes the
+               work tree's labs/lab1/tests.toml and the Gradescope source's
+               (the compiler quotes what it cannot parse): the build fails
+               and nothing the student sees names a hidden test
+  f-forger     a forging hypervisor in the lab's own files (tests/grading/
+               forger/forge.c in hv/guest.c, vmx_detect and vmx_on that
+               execute nothing): it prints every line the test looks for,
+               and scores 0 on the emulator's record
+  g-bomb       the reference's files and a 2 GiB hv/bomb.c (sparse: no
+               disk is used): refused before anything is copied, and told so
   z-honest     the reference's lab 1 files in hv/
 
 Without the allow-list the first two scored every point on the skeleton and
 the honest submission after them 0 in grade-class; the flat upload scored 0;
 nothing told the student which files were left out. One lab 1 test is
-graded each time (about 15 s a submission, build included, on 2 cores).
+graded each time (about 10 s a submission, build included, on 2 cores;
+about 80 s in all).
 """
 import csv
 import json
@@ -38,10 +49,11 @@ import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "grading"))
+import labspec  # noqa: E402
 
 TESTS = ["lab1-cpuid"]     # it launches the guest and handles its exits
 FULL = "10"
-HOSTILE = ("a-mkinject", "b-gnumake", "c-flat", "d-overwrite")
+HOSTILE = ("a-mkinject", "b-gnumake", "c-flat", "d-overwrite", "e-leak", "f-forger", "g-bomb")
 
 # Run by the hostile makefiles while make reads them (as root on Gradescope).
 POISON = r'''import glob, os, sys
@@ -81,6 +93,32 @@ def write(root, rel, text):
         f.write(text)
 
 
+def make_forger(sub):
+    """forge.c in hv/guest.c, called first thing in guest_load; vmx_detect
+    makes up the capabilities main() checks, vmx_on does nothing."""
+    with open(os.path.join(ROOT, "tests", "grading", "forger", "forge.c")) as f:
+        forge = f.read()
+    path = os.path.join(sub, "hv", "guest.c")
+    with open(path) as f:
+        text = f.read()
+    head = "/* LAB 1 BEGIN: boot the guest kernel as a Multiboot loader would */\n"
+    call = "void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_args)\n{\n"
+    assert head in text and call in text, "hv/guest.c changed: update make_forger"
+    text = text.replace(head, '#include "crc32.h"\n' + forge + "\n" + head).replace(call, call + "    forge(bi);\n")
+    with open(path, "w") as f:
+        f.write(text)
+    path = os.path.join(sub, "hv", "vmx_on.c")
+    with open(path) as f:
+        text = f.read()
+    text, n = re.subn(r"(void vmx_detect\(struct vmx_caps \*caps\)\n\{\n).*?(\n\}\n/\* LAB 1 END \*/)",
+                      r"\1    caps->procbased2 = ~0ull;\n    caps->ept_vpid = ~0ull;\2", text, count=1, flags=re.S)
+    text, m = re.subn(r"(void vmx_on\(const struct vmx_caps \*caps\)\n\{\n).*?(\n\}\n/\* LAB 1 END \*/)",
+                      r"\1    (void)caps;\2", text, count=1, flags=re.S)
+    assert n == m == 1, "hv/vmx_on.c changed: update make_forger"
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def make_submissions(subs, skel):
     """The five students above, as folders."""
     for rel in lab_files():
@@ -97,6 +135,17 @@ def make_submissions(subs, skel):
         write(os.path.join(subs, student), "hv/poison.py", POISON)
     write(os.path.join(subs, "a-mkinject"), "hv/hv.mk", RULE + hv_mk)
     write(os.path.join(subs, "b-gnumake"), "GNUmakefile", RULE + "include Makefile\n")
+    for student in ("e-leak", "f-forger", "g-bomb"):
+        for rel in lab_files():
+            dst = os.path.join(subs, student, rel)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy(os.path.join(ROOT, rel), dst)
+    write(os.path.join(subs, "e-leak"), "hv/leak.c",
+          '#error "e-leak stops here"\n#include "../labs/lab1/tests.toml"\n'
+          '#include "/autograder/source/labs/lab1/tests.toml"\n')
+    make_forger(os.path.join(subs, "f-forger"))
+    with open(os.path.join(subs, "g-bomb", "hv", "bomb.c"), "wb") as f:
+        f.truncate(2 << 30)
     over = os.path.join(subs, "d-overwrite")
     write(over, "grading/grade.py", "print('Score: 100/100')\n")
     write(over, "tools/hvrun", "import sys\nsys.exit(0)\n")
@@ -207,9 +256,35 @@ class SubmissionTree(unittest.TestCase):
         self.assertListed("d-overwrite", "ignored", "grading/grade.py", "labs/lab1/tests.toml", "tools/hvrun")
         self.assertEqual(sorted(t["name"] for t in self.gs["d-overwrite"]["tests"]), sorted(TESTS))
 
+    def test_a_build_that_quotes_the_tests_shows_no_hidden_test(self):
+        self.assertEqual(self.score("e-leak"), ("0", "0", "graded"), self.gs_text["e-leak"])
+        hidden = [t for t in labspec.load_all(ROOT, labs=[1]) if t.hidden]
+        self.assertTrue(hidden)
+        for doc in (self.gs["e-leak"], self.class_results("e-leak")):
+            shown = doc["output"] + "".join(t["output"] for t in doc["tests"] if t["visibility"] == "visible")
+            self.assertIn("e-leak stops here", shown)
+            for t in hidden:
+                for word in (t.full_name, 'name = "%s"' % t.name, t.description):
+                    self.assertNotIn(word, shown)
+
+    def test_a_forger_scores_nothing(self):
+        self.assertEqual(self.score("f-forger"), ("0", "0", "graded"), self.gs_text["f-forger"])
+        for doc in (self.gs["f-forger"], self.class_results("f-forger")):
+            for t in doc["tests"]:
+                self.assertRegex(t["output"], r"the emulator saw")
+
+    def test_a_bomb_is_refused_before_it_is_copied(self):
+        self.assertEqual(self.score("g-bomb")[:2], ("0", "0"), self.gs_text["g-bomb"])
+        # grade-class refuses the folder first (MAX_UNPACKED); Gradescope,
+        # which unpacked it itself, refuses to copy its lab files.
+        self.assertRegex(self.rows["g-bomb"]["status"], r"^refused g-bomb: 2048\.\d MiB, more than the limit")
+        self.assertRegex(self.class_results("g-bomb")["output"], r"refused g-bomb: 2048\.\d MiB")
+        self.assertRegex(self.shown("g-bomb"), r"^This submission was not graded: the lab's files in this "
+                                                 r"submission hold 2048\.\d MiB, more than the limit of 64 MiB")
+
     def test_the_class_summary(self):
         self.assertRegex(self.class_text, r"(?m)^  z-honest +%s / %s$" % (FULL, FULL))
-        self.assertRegex(self.class_text, r"(?m)^  class: 5 graded, mean 4\.0, median 0$")
+        self.assertRegex(self.class_text, r"(?m)^  class: 7 graded, mean 2\.9, median 0$")
 
 
 class Pure(unittest.TestCase):
