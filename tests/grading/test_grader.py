@@ -21,7 +21,6 @@ import tempfile
 import time
 import unittest
 import xml.etree.ElementTree as ET
-import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "grading"))
@@ -29,6 +28,8 @@ import grade  # noqa: E402
 import judge  # noqa: E402
 import labspec  # noqa: E402
 import report  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_autograder  # noqa: E402
 
 TIMEOUT = 8          # seconds per test in the scenarios: a lab 1 test passes in about 1
 JOBS = 2
@@ -224,19 +225,12 @@ class GraderGuards(Scenario):
         # The zip as `make gradescope` makes it, unpacked into a fake /autograder.
         ag = os.path.join(self.tmp, "autograder")
         zpath = os.path.join(self.tmp, "autograder.zip")
-        p = subprocess.run([sys.executable, os.path.join(self.root, "grading", "gradescope.py"), "pack",
-                            "--out", zpath], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        p = fake_autograder.pack(zpath, cwd=self.root)
         self.assertEqual(p.returncode, 0, p.stdout)
-        with zipfile.ZipFile(zpath) as z:
-            names = set(z.namelist())
-            for need in ("setup.sh", "run_autograder", "grading/grade.py", "labs/lab1/tests.toml"):
-                self.assertIn(need, names)
-            self.assertFalse([n for n in names if n.startswith("build/")])
-            for info in z.infolist():
-                dst = z.extract(info, os.path.join(ag, "source"))
-                mode = (info.external_attr >> 16) & 0o777
-                if mode:
-                    os.chmod(dst, mode)
+        names = fake_autograder.unpack(zpath, ag)
+        for need in ("setup.sh", "run_autograder", "grading/grade.py", "labs/lab1/tests.toml"):
+            self.assertIn(need, names)
+        self.assertFalse([n for n in names if n.startswith("build/")])
         # The submission: a repository folder whose CPUID handler loops, and a
         # tests.toml of its own that the autograder must not use.
         sub = os.path.join(ag, "submission", "hvlab-main")

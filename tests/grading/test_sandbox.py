@@ -41,6 +41,8 @@ import grade_class  # noqa: E402
 import gradescope  # noqa: E402
 import labspec  # noqa: E402
 import submission  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_autograder  # noqa: E402
 
 VISIBLE = ["lab1-launch", "lab1-multiboot-info"]
 HIDDEN = "lab1-triple-fault"
@@ -256,8 +258,8 @@ class EndlessBuild(unittest.TestCase):
                 f.write('#include "spin.h"\n')
             out = os.path.join(tmp, "out")
             status, text, seconds = grade(subs, out, tmp, "--build-timeout", "3")
-            self.assertFalse(subprocess.run(["pgrep", "-f", "hv/spin.c"], stdout=subprocess.DEVNULL).returncode == 0,
-                             "the endless build outlived its grading")
+            self.assertNotEqual(subprocess.run(["pgrep", "-f", "hv/spin.c"], stdout=subprocess.DEVNULL).returncode, 0,
+                                "the endless build outlived its grading")
             self.assertLess(seconds, 120, text)
             r = rows(out)["carlos"]
             self.assertEqual((r["score"], r["status"]), ("0", "graded"), text)
@@ -266,6 +268,19 @@ class EndlessBuild(unittest.TestCase):
                 doc = json.load(f)
             self.assertRegex(doc["tests"][0]["output"], r"the build failed: make did not finish in 3 s")
             self.assertRegex(doc["output"], r"build time limit hit")
+            # The same in Gradescope's layout, with the limit set when packing.
+            zpath, ag = os.path.join(tmp, "autograder.zip"), os.path.join(tmp, "autograder")
+            p = fake_autograder.pack(zpath, lab=1)
+            self.assertEqual(p.returncode, 0, p.stdout)
+            fake_autograder.unpack(zpath, ag)
+            start = time.monotonic()
+            text, doc = fake_autograder.grade(ag, carlos, "--test lab1-launch --build-timeout 3")
+            self.assertLess(time.monotonic() - start, 120, text)
+            self.assertEqual(sum(t["score"] for t in doc["tests"]), 0, text)
+            self.assertRegex(doc["tests"][0]["output"], r"the build failed: make did not finish in 3 s")
+            self.assertRegex(doc["output"], r"build time limit hit")
+            self.assertNotEqual(subprocess.run(["pgrep", "-f", "hv/spin.c"], stdout=subprocess.DEVNULL).returncode, 0,
+                                "the endless build outlived its grading")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -26,8 +26,9 @@ hv/) graded after them, whose score must not change:
                forger/forge.c in hv/guest.c, vmx_detect and vmx_on that
                execute nothing): it prints every line the test looks for,
                and scores 0 on the emulator's record
-  g-bomb       the reference's files and a 2 GiB hv/bomb.c (sparse: no
-               disk is used): refused before anything is copied, and told so
+  g-bomb       the reference's files and a 100 MiB hv/bomb.c (more than
+               the 64 MiB of lab files a submission may hold): refused
+               before anything is copied, and told so
   z-honest     the reference's lab 1 files in hv/
 
 Without the allow-list the first two scored every point on the skeleton and
@@ -45,11 +46,12 @@ import subprocess
 import sys
 import tempfile
 import unittest
-import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "grading"))
 import labspec  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_autograder  # noqa: E402
 
 TESTS = ["lab1-cpuid"]     # it launches the guest and handles its exits
 FULL = "10"
@@ -145,7 +147,7 @@ def make_submissions(subs, skel):
           '#include "/autograder/source/labs/lab1/tests.toml"\n')
     make_forger(os.path.join(subs, "f-forger"))
     with open(os.path.join(subs, "g-bomb", "hv", "bomb.c"), "wb") as f:
-        f.truncate(2 << 30)
+        f.truncate(100 << 20)
     over = os.path.join(subs, "d-overwrite")
     write(over, "grading/grade.py", "print('Score: 100/100')\n")
     write(over, "tools/hvrun", "import sys\nsys.exit(0)\n")
@@ -187,26 +189,14 @@ class SubmissionTree(unittest.TestCase):
         """Each submission through run_autograder in one fake /autograder."""
         ag = os.path.join(cls.tmp, "autograder")
         zpath = os.path.join(cls.tmp, "autograder.zip")
-        subprocess.run([sys.executable, os.path.join(ROOT, "grading", "gradescope.py"), "pack", "--lab", "1",
-                        "--out", zpath], check=True, stdout=subprocess.DEVNULL, env=cls.env)
-        with zipfile.ZipFile(zpath) as z:
-            for info in z.infolist():
-                dst = z.extract(info, os.path.join(ag, "source"))
-                mode = (info.external_attr >> 16) & 0o777
-                if mode:
-                    os.chmod(dst, mode)
-        env = dict(cls.env, AUTOGRADER_ROOT=ag,
-                   GRADE_ARGS=" ".join("--test " + t for t in TESTS) + " -j 2 --timeout 20")
+        p = fake_autograder.pack(zpath, lab=1, env=cls.env)
+        assert p.returncode == 0, p.stdout
+        fake_autograder.unpack(zpath, ag)
         cls.gs, cls.gs_text = {}, {}
         for student in sorted(os.listdir(cls.subs)):
-            for d in ("submission", "results"):
-                shutil.rmtree(os.path.join(ag, d), ignore_errors=True)
-            shutil.copytree(os.path.join(cls.subs, student), os.path.join(ag, "submission"))
-            p = subprocess.run([os.path.join(ag, "source", "run_autograder")], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, timeout=600)
-            cls.gs_text[student] = p.stdout
-            with open(os.path.join(ag, "results", "results.json")) as f:
-                cls.gs[student] = json.load(f)
+            cls.gs_text[student], cls.gs[student] = fake_autograder.grade(
+                ag, os.path.join(cls.subs, student),
+                " ".join("--test " + t for t in TESTS) + " -j 2 --timeout 20", env=cls.env)
 
     @classmethod
     def tearDownClass(cls):
@@ -275,12 +265,10 @@ class SubmissionTree(unittest.TestCase):
 
     def test_a_bomb_is_refused_before_it_is_copied(self):
         self.assertEqual(self.score("g-bomb")[:2], ("0", "0"), self.gs_text["g-bomb"])
-        # grade-class refuses the folder first (MAX_UNPACKED); Gradescope,
-        # which unpacked it itself, refuses to copy its lab files.
-        self.assertRegex(self.rows["g-bomb"]["status"], r"^refused g-bomb: 2048\.\d MiB, more than the limit")
-        self.assertRegex(self.class_results("g-bomb")["output"], r"refused g-bomb: 2048\.\d MiB")
-        self.assertRegex(self.shown("g-bomb"), r"^This submission was not graded: the lab's files in this "
-                                                 r"submission hold 2048\.\d MiB, more than the limit of 64 MiB")
+        why = r"the lab's files in this submission hold 100\.\d MiB, more than the limit of 64 MiB"
+        self.assertRegex(self.rows["g-bomb"]["status"], "^" + why)
+        for doc in (self.gs["g-bomb"], self.class_results("g-bomb")):
+            self.assertRegex(doc["output"], r"^This submission was not graded: " + why)
 
     def test_the_class_summary(self):
         self.assertRegex(self.class_text, r"(?m)^  z-honest +%s / %s$" % (FULL, FULL))
