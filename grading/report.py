@@ -113,7 +113,9 @@ def results_json(results, elapsed, notes=()):
     Gradescope's format has none (the assignment's points are set in
     Gradescope). `notes` (limits hit, files refused, processes killed) are
     shown to the student in "output" and kept in extra_data for grade-class;
-    they never name a hidden test. Nothing in it names a file of the
+    they never name a hidden test, and there is no execution_time when a
+    hidden test was graded (a long one would tell that a hidden test hung
+    before publication). Nothing in it names a file of the
     grader's (on Gradescope the student cannot open them): each failed test
     says what to run in the student's own tree instead."""
     notes = list(notes)
@@ -121,7 +123,6 @@ def results_json(results, elapsed, notes=()):
     if notes:
         output += "\nNotes from the grader:\n" + indent(judge.printable(n) for n in notes) + "\n"
     doc = {
-        "execution_time": int(round(elapsed)),
         "visibility": "visible",
         "output": output,
         "extra_data": {"notes": notes},
@@ -134,6 +135,9 @@ def results_json(results, elapsed, notes=()):
             "visibility": "after_published" if r.test.hidden else "visible",
         } for r in results],
     }
+    if not any(r.test.hidden for r in results):
+        # With hidden tests graded, the time would tell one that hung.
+        doc["execution_time"] = int(round(elapsed))
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 

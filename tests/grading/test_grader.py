@@ -103,8 +103,10 @@ class Scenario(unittest.TestCase):
         {test name: its results.json entry}."""
         with open(results_path, encoding="utf-8") as f:
             doc = json.load(f)
-        for key in ("execution_time", "output", "tests"):
+        for key in ("output", "tests"):
             self.assertIn(key, doc, self.text)
+        hidden = any(t["visibility"] == "after_published" for t in doc["tests"])
+        self.assertEqual("execution_time" in doc, not hidden, self.text)
         # No top-level score (it would reveal hidden results at once: Gradescope
         # adds up the tests) and no max_score (not in Gradescope's format).
         self.assertNotIn("score", doc)
@@ -303,6 +305,7 @@ class Pure(unittest.TestCase):
         doc = json.loads(report.results_json(results, 1))
         self.assertEqual([t["visibility"] for t in doc["tests"]], ["visible", "after_published"])
         self.assertNotIn("score", doc)                               # Gradescope adds up the tests
+        self.assertNotIn("execution_time", doc)                      # a hidden test that hung would show
         self.assertEqual(sum(t["score"] for t in doc["tests"]), 5)
         self.assertNotIn("secret reason", doc["output"])             # the summary students see at once
         student = report.summary(results)
@@ -310,6 +313,21 @@ class Pure(unittest.TestCase):
         self.assertNotRegex(student, r"lab1-b|10|\b1 hidden")          # neither named nor sized
         self.assertTrue(student.endswith("Score: 5/5"))
         self.assertTrue(report.summary(results, show_hidden=True).endswith("Score: 5/15"))
+
+    def test_no_test_hands_a_grader_file_to_the_hypervisor(self):
+        # Issue 13, finding 5: lab1-multiboot-info once passed the grading
+        # tree's labs/lab1/tests.toml (the hidden tests) as a data module,
+        # which a hypervisor can print. Every module and blob must be a
+        # guest program, a test kernel or a data file of its own.
+        for t in labspec.load_all(ROOT):
+            argv = t.run_argv("0" * 16) + t.native_argv
+            files = [argv[i + 1].split(" ", 1)[0] for i, w in enumerate(argv) if w in ("--module", "--blob")]
+            self.assertTrue(files, t.full_name)
+            for path in files:
+                rel = os.path.relpath(path, ROOT)
+                self.assertFalse(rel.startswith(("grading/", "tools/", ".github/")) or rel.endswith("tests.toml"),
+                                 "%s hands %s to the hypervisor" % (t.full_name, rel))
+                self.assertTrue(rel.startswith(("build/", "labs/lab")), (t.full_name, rel))
 
     def test_reason_names_the_failure(self):
         t = labspec.LabTest(lab=1, name="x", points=5, description="", argv=[])

@@ -7,7 +7,7 @@ grade-class run, beside an honest submission (the reference's lab files in
 hv/) graded after them, whose score must not change:
 
   a-mkinject   the skeleton plus an hv/hv.mk whose $(shell ...) runs a script
-               that rewrites the work tree's labs/lab1/tests.toml (tests with
+               that starts a daemon, rewrites the work tree's labs/lab1/tests.toml (tests with
                nothing to match) and tools/hvrun (a runner that passes
                everything), and the class's shared source's tools/hvrun (a
                runner that fails everything, for whoever comes next)
@@ -52,13 +52,18 @@ sys.path.insert(0, os.path.join(ROOT, "grading"))
 import labspec  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_autograder  # noqa: E402
+from test_grader import with_mark  # noqa: E402
 
 TESTS = ["lab1-cpuid"]     # it launches the guest and handles its exits
 FULL = "10"
 HOSTILE = ("a-mkinject", "b-gnumake", "c-flat", "d-overwrite", "e-leak", "f-forger", "g-bomb")
 
 # Run by the hostile makefiles while make reads them (as root on Gradescope).
-POISON = r'''import glob, os, sys
+DAEMON_MARK = "hvlab-test-tree-daemon"
+POISON = r'''import glob, os, subprocess, sys
+# A daemon (its own session) that outlives the build, if anything lets it start.
+subprocess.Popen(["sh", "-c", "while :; do sleep 1; done", "hvlab-test-tree-daemon"], start_new_session=True,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 # The grader's view of the work tree: tests that ask for nothing, a runner that passes.
 tests = "lab = 1\n" + "".join('[[test]]\nname = "%s"\npoints = 10\n' % n for n in ("launch", "cpuid"))
 open("labs/lab1/tests.toml", "w").write(tests)
@@ -269,6 +274,9 @@ class SubmissionTree(unittest.TestCase):
         self.assertRegex(self.rows["g-bomb"]["status"], "^" + why)
         for doc in (self.gs["g-bomb"], self.class_results("g-bomb")):
             self.assertRegex(doc["output"], r"^This submission was not graded: " + why)
+
+    def test_no_process_of_a_submission_survives(self):
+        self.assertEqual(with_mark(DAEMON_MARK), [])
 
     def test_the_class_summary(self):
         self.assertRegex(self.class_text, r"(?m)^  z-honest +%s / %s$" % (FULL, FULL))
