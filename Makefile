@@ -36,9 +36,15 @@ IMAGES := $(HV_ELF) $(GUEST_KERNEL) $(GUEST_PROGS) $(LOADER_BINS)
 # The guest's programs (tests, benchmarks) reach it as Multiboot modules.
 GUEST_MODULES = $(foreach p,$(GUEST_PROGS),--module $(p))
 
-.PHONY: all
+# The images are built by a second make, started once the packages are in
+# place (the first one read the makefiles before tools/deps.sh ran). It is
+# given a phony goal with a recipe, never the files themselves: make would
+# say "'build/hv/hv.elf' is up to date." for every file named as a goal.
+.PHONY: all images
 all: deps-build
-	@$(MAKE) --no-print-directory $(IMAGES)
+	@$(MAKE) --no-print-directory images
+images: $(IMAGES)
+	@:
 
 .PHONY: help
 help:
@@ -85,6 +91,8 @@ help:
 	@echo "  JUNIT=path                where make grade writes JUnit XML (default build/grade/junit.xml)"
 	@echo "  LAB=N, TEST=names, JOBS=n  make grade: one lab, some tests, runs in parallel (default: cores)"
 	@echo "  GRADE_ARGS=\"...\"          more options for grading/grade.py (--timeout S, --show-hidden ...)"
+	@echo "  V=1                       print each build command in full (by default one line a step:"
+	@echo "                            \"  CC      hv/exit.c\")"
 
 .PHONY: run
 run: deps-run all
@@ -98,10 +106,12 @@ NATIVE_BOOT ?= kernel
 run-native: deps-run all
 	$(NATIVE_RUNNER) --emu $(NATIVE_EMU) --boot $(NATIVE_BOOT) --timeout $(TIMEOUT) $(GUEST_MODULES) $(GUEST_KERNEL) -- $(or $(ARGS),test=all)
 
-.PHONY: check
+.PHONY: check check-images
 check: deps-check all
-	@$(MAKE) --no-print-directory $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(BADGUEST_ELF) $(HOSTILE_ELF)
+	@$(MAKE) --no-print-directory check-images
 	@$(PYTHON) tests/run_checks.py
+check-images: $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(BADGUEST_ELF) $(HOSTILE_ELF)
+	@:
 
 RESULTS ?= $(BUILD)/bench/results.json
 .PHONY: bench

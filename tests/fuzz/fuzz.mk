@@ -69,19 +69,19 @@ fuzz_seeds_mbimage := $(FUZZ_BUILD)/seeds/elf
 
 $(FUZZ_FMT): lib/fmt.c lib/fmt.h
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZ_CFLAGS) -c -o $@ lib/fmt.c
+	$(call quiet,FUZZCC,$<)$(FUZZCC) $(FUZZ_CFLAGS) -c -o $@ lib/fmt.c
 
 define FUZZ_TARGET_RULE
 $(FUZZ_BUILD)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1)) tests/fuzz/fuzz.h $(UNIT_HEADERS)
 	@mkdir -p $$(@D)
-	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1))
+	$$(call quiet,FUZZCC,$$@)$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1))
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULE,$(t))))
 
 define FUZZ_SEED_RULE
 $(FUZZ_BUILD)/seeds/elf/$(notdir $(1)): $(1) tests/fuzz/mkseed.py
 	@mkdir -p $$(@D)
-	@$(PYTHON) tests/fuzz/mkseed.py $(1) $$@
+	$$(call quiet,SEED,$$@)$(PYTHON) tests/fuzz/mkseed.py $(1) $$@
 endef
 $(foreach f,$(FUZZ_ELF_SEEDS_FROM),$(eval $(call FUZZ_SEED_RULE,$(f))))
 

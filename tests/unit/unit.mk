@@ -47,7 +47,7 @@ unit_defs_mbimage := $(unit_defs_fmt)
 define UNIT_TEST_RULE
 $(UNIT_BUILD)/test_$(1): tests/unit/test_$(1).c $(unit_srcs_$(1)) $(UNIT_HEADERS)
 	@mkdir -p $$(@D)
-	$(HOSTCC) $(UNIT_CFLAGS) $(unit_defs_$(1)) -o $$@ tests/unit/test_$(1).c $(unit_srcs_$(1)) $(UNIT_LDLIBS)
+	$$(call quiet,HOSTCC,$$@)$(HOSTCC) $(UNIT_CFLAGS) $(unit_defs_$(1)) -o $$@ tests/unit/test_$(1).c $(unit_srcs_$(1)) $(UNIT_LDLIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_TEST_RULE,$(t))))
 
