@@ -256,8 +256,9 @@ def first_error(text):
     """The line of a build log that says what went wrong first."""
     lines = [judge.printable(l.strip()) for l in text.splitlines() if l.strip()]
     # A compiler's or linker's diagnostic first ("file:line:col: error: ..."),
-    # never a command line (its "-Wno-error=..." flags say "error" too).
-    lines = [l for l in lines if not re.match(r"\S*(gcc|cc|ld|as)\s+-", l)] or lines
+    # never a command line (its "-Wno-error=..." flags say "error" too), nor
+    # the line the quiet build prints for a step ("CC      hv/vmx_error.c").
+    lines = [l for l in lines if not re.match(r"\S*(gcc|cc|ld|as)\s+-|[A-Z][A-Z0-9]*\s+\S+$", l)] or lines
     for pattern in (r":\d+(:\d+)?: (fatal )?error:", r"\berror\b", r"No rule to make target|\*\*\*",
                     r"(?i)error|fatal|cannot|not found"):
         for l in lines:
