@@ -103,6 +103,11 @@ class BuildOutput(unittest.TestCase):
         self.assertRegex(text, r"(?m)^\S*ld .* -o build/hv/hv\.elf\.tmp ")
         self.assertNotRegex(text, r"(?m)^  [A-Z]")
 
+    def test_s_prints_nothing_but_the_tools_own(self):
+        self.settle()
+        os.utime(os.path.join(self.tree, TOUCHED))
+        self.assertEqual(make(self.tree, "-s"), (0, ""))
+
     def test_the_grader_finds_the_compilers_error(self):
         self.settle()
         path = os.path.join(self.tree, TOUCHED)
