@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import labspec  # noqa: E402
+import studenttree  # noqa: E402
 from grade import first_error  # noqa: E402
 import skeleton  # noqa: E402
 
@@ -101,6 +102,14 @@ def main(argv=None):
     ap.add_argument("--lab", type=int, action="append", help="only this lab (repeatable)")
     ap.add_argument("--keep", action="store_true", help="keep the skeleton trees")
     a = ap.parse_args(argv)
+    mine = studenttree.student_lab(ROOT)
+    if mine is not None:
+        # Its skeletons would be made from a tree whose LAB markers are gone:
+        # every test would "pass on its own skeleton", which says nothing.
+        print("check-labs: a check of the reference solution, not of this lab %d student tree (its LAB "
+              "markers are gone): nothing to check here" % mine)
+        print("check-labs: 0 passed, 0 failed")
+        return 0
     good = bad = 0
     for lab in labspec.lab_paths(ROOT):
         if a.lab and lab not in a.lab:

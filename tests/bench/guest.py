@@ -102,7 +102,11 @@ def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=os.path.join(BUILD, "bench", "results.json"))
+    ap.add_argument("--columns", action="store_true", help="name the columns this tree runs, run none")
     a = ap.parse_args()
+    if a.columns:
+        print("guest: columns: " + " ".join("%s-%s%s" % (e, b, "-hv-" + m if m else "") for e, b, _, m in routes()))
+        return 0
     read(a.results)
     results, table, exits, exit_cycles, modes = {}, {}, {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -250,8 +250,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-j", type=int, default=os.cpu_count() or 2, help="parallel runs (default: cores)")
     ap.add_argument("-k", default="", help="only the cases whose name contains this")
+    ap.add_argument("--list", action="store_true", help="name the cases, run none")
     a = ap.parse_args()
     selected = reached_cases([c for c in all_cases() if a.k in c.name], "integration")
+    if a.list:
+        print("\n".join(c.name for c in selected))
+        return 0
     passed, failed = run_all(selected, a.j)
     print("integration: %d passed, %d failed" % (passed, failed))
     return 1 if failed or not selected else 0
