@@ -6,6 +6,9 @@ tree of lab N (grading/skeleton.py)
   - passes every test of the labs before N (their code is there, solved),
   - FAILS every test of lab N, hidden ones included: a test that passes on
     its own lab's skeleton tests nothing the student writes, and is named.
+  - runs there the commands the handouts name, each in a cheap mode
+    (command_checks: make handin, make run, the one-test command, ...),
+    so that each works in a student tree and means something.
 
 Each lab's tree is made in a temporary directory and graded with the tree's
 own grader (grading/grade.py), the one students run. The build of the
