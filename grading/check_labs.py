@@ -38,6 +38,10 @@ import skeleton  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
 from guest import MODE_ARGS as BENCH_MODES  # noqa: E402
 
+# The hypervisor's options of each lab's `make run` (its handout's first
+# command), which reach the lab's stubs.
+LAB_RUN_ARGS = {2: "mem=shadow", 3: "mem=shadow cpu=deprivileged"}
+
 # Built pieces that no lab changes: copied into each skeleton tree.
 REUSED_BUILD = ("guestos", "loader", "tests")
 TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf")
@@ -76,7 +80,7 @@ def command_checks(lab, dest, first_test):
         why = good(status, out)
         checks.append((name, not why, "%s (status %d: %s)" % (why, status, last_lines(out)) if why else ""))
 
-    check("make run", ["make", "--no-print-directory", "run", "TIMEOUT=60"],
+    check("make run", ["make", "--no-print-directory", "run", "TIMEOUT=60", "ARGS=" + LAB_RUN_ARGS.get(lab, "")],
           lambda st, out: None if "LAB %d: your code here" % lab in out else "no stub of lab %d panicked" % lab)
     check("the one-test command", [sys.executable, "tests/integration/boot_tests.py", "-k", first_test],
           lambda st, out: None if re.search(r"^integration: 0 passed, [1-9]\d* failed$", out, re.M) and st == 1

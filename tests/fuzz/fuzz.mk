@@ -76,9 +76,9 @@ $(FUZZ_FMT): lib/fmt.c lib/fmt.h
 	$(FUZZCC) $(FUZZ_CFLAGS) -c -o $@ lib/fmt.c
 
 define FUZZ_TARGET_RULE
-$(FUZZ_BUILD)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1)) tests/fuzz/fuzz.h $(UNIT_HEADERS)
+$(FUZZ_BUILD)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1)) $(HOST_PANIC) tests/fuzz/fuzz.h $(UNIT_HEADERS)
 	@mkdir -p $$(@D)
-	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1))
+	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1)) $(HOST_PANIC)
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULE,$(t))))
 

@@ -43,6 +43,9 @@ unit_defs_sensitive := $(unit_defs_x86_decode)
 unit_defs_fmt := -Dsnprintf=fmt_snprintf -Dvsnprintf=fmt_vsnprintf
 unit_defs_mbimage := $(unit_defs_fmt)
 
+# A student tree's stubs call panic(): the host's prints and aborts.
+HOST_PANIC := tests/unit/host_panic.c
+
 # A student tree (mk/lab.mk) leaves out the tests of modules that hold a
 # later lab's stubs: they panic whatever the student writes in this lab.
 later_lab_tests = $(strip $(foreach t,$(1),$(if $(filter $(LATER_LAB_SOURCES),$($(2)$(t))),$(t))))
@@ -51,9 +54,9 @@ UNIT_TESTS := $(filter-out $(UNIT_LEFT_OUT),$(UNIT_TESTS))
 UNIT_TEST_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
 
 define UNIT_TEST_RULE
-$(UNIT_BUILD)/test_$(1): tests/unit/test_$(1).c $(unit_srcs_$(1)) $(UNIT_HEADERS)
+$(UNIT_BUILD)/test_$(1): tests/unit/test_$(1).c $(unit_srcs_$(1)) $(HOST_PANIC) $(UNIT_HEADERS)
 	@mkdir -p $$(@D)
-	$(HOSTCC) $(UNIT_CFLAGS) $(unit_defs_$(1)) -o $$@ tests/unit/test_$(1).c $(unit_srcs_$(1)) $(UNIT_LDLIBS)
+	$(HOSTCC) $(UNIT_CFLAGS) $(unit_defs_$(1)) -o $$@ tests/unit/test_$(1).c $(unit_srcs_$(1)) $(HOST_PANIC) $(UNIT_LDLIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_TEST_RULE,$(t))))
 
