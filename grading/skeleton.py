@@ -16,14 +16,16 @@ code of lab N and every later lab becomes a stub that fails loudly:
   - a region at file scope keeps the signature and the comment of every
     function it defines, each with that panic as its body, and drops the
     rest (static data, macros): the student writes those.
-The tree also gets mk/lab.mk, which turns off the "unused" diagnostics in
-the files that hold stubs (a stub leaves helpers, parameters and locals
-unused), so that the tree builds without a warning, and loses every hidden
-test from labs/*/tests.toml, the tests of later labs, and the kit's own
-tests of the solution.
+The tree also gets mk/lab.mk, which names its lab (STUDENT_LAB: the checks
+and benchmarks leave out what needs a later lab) and turns off the "unused"
+diagnostics in the files that hold stubs (a stub leaves helpers, parameters
+and locals unused), so that the tree builds without a warning, and loses
+every hidden test from labs/*/tests.toml, the tests of later labs, and the
+kit's own tests of the solution.
 
 The files copied are those git tracks (git ls-files), so nothing built or
-untracked leaks into a student's tree.
+untracked leaks into a student's tree. The tree is a git repository with a
+first commit (--no-git: not), which `make handin` packs from.
 """
 import argparse
 import os
@@ -40,6 +42,13 @@ KIT_ONLY = ("tests/integration/vmx_entry_cases.py",)
 
 LAB_MK = """\
 # mk/lab.mk: written by grading/skeleton.py for the lab %(lab)d student tree.
+#
+# The kit's checks and benchmarks read STUDENT_LAB (grading/studenttree.py):
+# what needs a later lab's code is left out here, and they say so.
+STUDENT_LAB := %(lab)d
+# Sources holding stubs of later labs: their unit tests and fuzzers are left
+# out, since those stubs panic whatever you write in this lab.
+LATER_LAB_SOURCES := %(later)s
 #
 # The files below hold stubs, each a panic("LAB k: your code here: ...") in
 # place of code of lab %(lab)d or a later lab. A stub leaves unused the helpers,
@@ -58,7 +67,14 @@ $(patsubst hv/%%,$(BUILD)/hv/%%.o,$(LAB_STUBBED)): CFLAGS64 += -Wno-unused-funct
         -Wno-unused-but-set-variable -Wno-unused-const-variable
 CFLAGS64 += -Wno-unused-parameter -Wno-error=unused-function -Wno-error=unused-variable \\
             -Wno-error=unused-but-set-variable -Wno-error=unused-const-variable
+# The host unit tests and fuzzers build some of the same stubbed modules.
+HOST_CFLAGS += -Wno-unused-parameter -Wno-unused-function -Wno-unused-variable \\
+               -Wno-unused-but-set-variable -Wno-unused-const-variable
 """
+
+# The first commit of a student tree: a fixed author, so that it works where
+# git has no identity configured yet.
+GIT_AUTHOR = ["-c", "user.name=hvlab", "-c", "user.email=hvlab@localhost"]
 
 
 class SkeletonError(Exception):
@@ -211,7 +227,7 @@ def tracked_files(root):
 def make_skeleton(root, dest, lab):
     if os.path.exists(dest) and os.listdir(dest):
         raise SkeletonError("%s exists and is not empty: choose a new DEST" % dest)
-    stubs, stubbed = 0, []
+    stubs, stubbed, later = 0, [], []
     for rel in tracked_files(root):
         src = os.path.join(root, rel)
         if rel in KIT_ONLY or not os.path.isfile(src):
@@ -229,6 +245,8 @@ def make_skeleton(root, dest, lab):
             text = read_text(src)
             new, n = make_stubs(text, rel, lab)
             stubs += n
+            if any(k > lab for k, *_ in regions(text, rel)):
+                later.append(rel)
             if n:
                 stubbed.append(rel)
                 with open(dst, "w") as f:
@@ -240,19 +258,37 @@ def make_skeleton(root, dest, lab):
         shutil.copy2(src, dst)
     os.makedirs(os.path.join(dest, "mk"), exist_ok=True)
     with open(os.path.join(dest, "mk", "lab.mk"), "w") as f:
-        f.write(lab_mk(lab, stubbed))
+        f.write(lab_mk(lab, stubbed, later))
     return stubs
 
 
-def lab_mk(lab, stubbed):
-    """mk/lab.mk of the tree for `lab`, whose files `stubbed` hold stubs."""
+def lab_mk(lab, stubbed, later):
+    """mk/lab.mk of the tree for `lab`, whose files `stubbed` hold stubs
+    (those in `later` stubs of a later lab)."""
     # The hypervisor's rules are the ones mk/lab.mk names objects of; stubs
     # anywhere else would need their own line.
     other = [p for p in stubbed if not (p.startswith("hv/") and p.endswith(".c"))]
     if other:
         raise SkeletonError("stubs outside hv/*.c: %s: mk/lab.mk (lab_mk) does not name their objects"
                             % ", ".join(other))
-    return LAB_MK % {"lab": lab, "stubbed": " \\\n               ".join(sorted(stubbed))}
+    return LAB_MK % {"lab": lab, "later": " ".join(later),
+                     "stubbed": " \\\n               ".join(sorted(stubbed))}
+
+
+def init_repository(dest, lab):
+    """Make the student tree a git repository with one commit, so that the
+    student's work has a history from the start and make handin (git
+    archive of HEAD) works."""
+    def git(*args):
+        subprocess.run(["git", "-C", dest] + GIT_AUTHOR + list(args), check=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        git("init", "-q")
+        git("add", "-A")
+        git("commit", "-q", "-m", "hvlab: the lab %d student tree" % lab)
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise SkeletonError("cannot make %s a git repository: %s" % (
+            dest, (getattr(e, "stderr", b"") or b"").decode().strip() or e))
 
 
 def main(argv=None):
@@ -261,13 +297,18 @@ def main(argv=None):
     ap.add_argument("--dest", required=True, help="an empty or new directory")
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                     help="the reference tree (default: this repository)")
+    ap.add_argument("--no-git", dest="git", action="store_false",
+                    help="do not make the tree a git repository (it is one by default, with a first commit)")
     a = ap.parse_args(argv)
     try:
         n = make_skeleton(a.root, a.dest, a.lab)
+        if a.git:
+            init_repository(a.dest, a.lab)
     except SkeletonError as e:
         print("skeleton: error: %s" % e, file=sys.stderr)
         return 2
-    print("skeleton: lab %d tree written to %s (%d regions stubbed)" % (a.lab, a.dest, n))
+    print("skeleton: lab %d tree written to %s (%d regions stubbed%s)" % (
+        a.lab, a.dest, n, ", a git repository with its first commit" if a.git else ""))
     return 0
 
 
