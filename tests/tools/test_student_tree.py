@@ -36,7 +36,7 @@ class LabOfTreeTest(TempDir):
         self.assertTrue(studenttree.reached(self.tmp, 3))
 
     def test_the_skeletons_lab_mk_names_the_lab(self):
-        self.write("mk/lab.mk", skeleton.LAB_MK % {"lab": 2, "later": "hv/depriv_patch.c"})
+        self.write("mk/lab.mk", skeleton.lab_mk(2, ["hv/depriv_patch.c"], ["hv/depriv_patch.c"]))
         self.assertEqual(studenttree.student_lab(self.tmp), 2)
         self.assertTrue(studenttree.reached(self.tmp, 2))
         self.assertFalse(studenttree.reached(self.tmp, 3))
