@@ -275,6 +275,35 @@ def lab_mk(lab, stubbed, later):
                      "stubbed": " \\\n               ".join(sorted(stubbed))}
 
 
+def stubs_of(root, lab):
+    """(the (path, function) pairs that lab's own stubs hold in its student
+    tree, how many regions they come from): what its handout counts."""
+    functions, count = set(), 0
+    stub = re.compile(r'panic\("LAB %d: your code here: (\w+) \(([^)]*)\)"\)' % lab)
+    for rel in tracked_files(root):
+        if not rel.endswith(SOURCE_SUFFIXES):
+            continue
+        with open(os.path.join(root, rel), errors="replace") as f:
+            text = f.read()
+        mine = sum(1 for k, *_ in regions(text, rel) if k == lab)
+        if mine:
+            count += mine
+            functions |= {(m.group(2), m.group(1)) for m in stub.finditer(make_stubs(text, rel, lab)[0])}
+    return functions, count
+
+
+def stub_census(root, lab):
+    """(functions, regions) of lab's own stubs: "There are F stubbed
+    functions in R regions"."""
+    functions, count = stubs_of(root, lab)
+    return len(functions), count
+
+
+def stub_names(root, lab):
+    """The names of the functions lab's stubs leave to the student."""
+    return {name for _, name in stubs_of(root, lab)[0]}
+
+
 def init_repository(dest, lab):
     """Make the student tree a git repository with one commit, so that the
     student's work has a history from the start and make handin (git
