@@ -68,6 +68,7 @@ help:
 	@echo "  make gradescope   build/gradescope/autograder.zip (LAB=N: graded on lab N's student tree)"
 	@echo "  make skeleton     LAB=N DEST=DIR: write the student tree for lab N"
 	@echo "  make check-labs   prove every lab's skeleton builds, passes earlier labs, fails its own tests"
+	@echo "  make check-bugs   prove every planted bug (labs/labN/bugs.toml) loses points (LAB=N: one lab)"
 	@echo "  make fuzz         fuzz every parser of guest or user bytes (libFuzzer, ASan, UBSan),"
 	@echo "                    10^6 runs each (FUZZ_RUNS=n); crash files in build/fuzz/crashes/"
 	@echo "  make handin       pack the committed work: build/handin-<user>-<date>.tar.gz"

@@ -37,8 +37,10 @@ import sys
 MARKER = re.compile(r"/\*\s*LAB (\d+) (BEGIN|END)\b(?::\s*(.*?))?\s*\*/")
 SOURCE_SUFFIXES = (".c", ".h", ".S")
 
-# Kit files that test the reference solution itself, not a student's work.
+# Kit files that test the reference solution itself, not a student's work
+# (the planted bugs quote the solution).
 KIT_ONLY = ("tests/integration/vmx_entry_cases.py",)
+KIT_ONLY_PATTERN = re.compile(r"labs/lab\d+/bugs\.toml$")
 
 LAB_MK = """\
 # mk/lab.mk: written by grading/skeleton.py for the lab %(lab)d student tree.
@@ -230,7 +232,7 @@ def make_skeleton(root, dest, lab):
     stubs, stubbed, later = 0, [], []
     for rel in tracked_files(root):
         src = os.path.join(root, rel)
-        if rel in KIT_ONLY or not os.path.isfile(src):
+        if rel in KIT_ONLY or KIT_ONLY_PATTERN.match(rel) or not os.path.isfile(src):
             continue
         dst = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)

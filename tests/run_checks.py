@@ -26,10 +26,13 @@ SUITES = [
     ("grading", [PY, "-m", "unittest", "discover", "-s", "tests/grading", "-p", "test_*.py"], "unittest"),
     # Every lab's skeleton builds, passes the earlier labs, fails its own tests.
     ("labs", [PY, "grading/check_labs.py"], "plain"),
+    # Every planted bug (labs/labN/bugs.toml) loses points.
+    ("bugs", [PY, "grading/check_bugs.py"], "plain"),
 ]
 # Suites that check the reference solution itself: a student tree, which
-# has lost the LAB markers they start from, leaves them out.
-REFERENCE_ONLY = {"labs"}
+# has lost the LAB markers and the planted bugs they start from, leaves
+# them out.
+REFERENCE_ONLY = {"labs", "bugs"}
 
 PLAIN_RE = re.compile(r"^[\w-]+: (\d+) passed, (\d+) failed", re.M)
 
