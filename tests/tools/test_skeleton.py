@@ -89,6 +89,12 @@ class TestsTomlTest(unittest.TestCase):
     def test_later_labs_leave_entirely(self):
         self.assertIsNone(skeleton.strip_tests(self.TOML, 2, 1))
 
+    def test_the_planted_bugs_stay_in_the_kit(self):
+        # labs/labN/bugs.toml quotes the solution (grading/check_bugs.py).
+        for rel in ("labs/lab1/bugs.toml", "labs/lab3/bugs.toml", "tests/integration/vmx_entry_cases.py"):
+            self.assertTrue(rel in skeleton.KIT_ONLY or skeleton.KIT_ONLY_PATTERN.match(rel), rel)
+        self.assertFalse(skeleton.KIT_ONLY_PATTERN.match("labs/lab1/tests.toml"))
+
 
 class ReferenceTreeTest(unittest.TestCase):
     """Every marker in the reference is well formed."""
