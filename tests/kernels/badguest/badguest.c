@@ -78,15 +78,19 @@ void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t c
     (void)cs;
     if (vector == 14)
         printf("badguest: page fault cr2=0x%08x\n", read_cr2());
-    if (!expect_what)
-        printf("badguest: exception %u error=0x%x eip=0x%08x (unexpected)\n", vector, error, eip);
-    else if (eip == expect_eip)
+    if (expect_what && eip == expect_eip) {
         printf("badguest: exception %u error=0x%x eip=0x%08x (at the %s)\n", vector, error, eip,
                expect_what);
+        poweroff(POWEROFF_OK);
+    }
+    /* Anything else is a failure, whatever the test looks for: the run
+     * must not end as a success (issue 14). */
+    if (!expect_what)
+        printf("badguest: exception %u error=0x%x eip=0x%08x (unexpected)\n", vector, error, eip);
     else
         printf("badguest: exception %u error=0x%x eip=0x%08x (not at the %s, which is at 0x%08x)\n",
                vector, error, eip, expect_what, expect_eip);
-    poweroff(POWEROFF_OK);
+    poweroff(POWEROFF_FAIL);
 }
 
 static _Noreturn void fail(const char *why)
