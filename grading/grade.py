@@ -451,9 +451,10 @@ def reason(t, errors, status, console, runner, summary):
         what = summary or judge.runner_summary(runner)
         line = re.sub(r"^hvrun: | \((bochs|qemu|qemu-kvm), \w+ route, [\d.]+ s\)$", "", what)
         # The line that explains it best, after the outcome's name: the
-        # broken VM-entry rule, else why the hypervisor stopped the guest.
+        # broken VM-entry rule, else the guest's own panic (its words on
+        # what went wrong, where), else why the hypervisor stopped it.
         keys = judge.key_lines(console, limit=100)
-        for prefix in ("hv: VM-entry check:", "hv: guest stopped:"):
+        for prefix in ("hv: VM-entry check:", "(guest) PANIC", "hv: guest stopped:"):
             explaining = [k for k in keys if k.startswith(prefix)]
             if explaining:
                 line = "%s: %s" % (judge.status_name(status), explaining[0])
