@@ -26,9 +26,11 @@ TOUCHED = "hv/exit.c"
 
 
 def make(tree, *args):
-    """(exit status, everything make printed) of make -j2 in tree."""
+    """(exit status, everything make printed) of make -j2 in tree, as a
+    student types it: not as a sub-make of `make check` (MAKELEVEL would
+    have it print its directory)."""
     env = dict(os.environ)
-    for name in ("MAKEFLAGS", "MAKEFILES", "V"):
+    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEFILES", "MAKE_TERMOUT", "MAKE_TERMERR", "V"):
         env.pop(name, None)
     p = subprocess.run(["make", "-j2"] + list(args), cwd=tree, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=600)
