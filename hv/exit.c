@@ -172,15 +172,41 @@ static void print_trace_on_panic(void)
 
 static const struct vmx_caps *run_caps;   /* for entry_failed's report */
 
+/* So many identical exits in a row (reason, RIP and qualification) of an
+ * instruction that completes only when its handler advances RIP mean that
+ * the handler does not: the guest executes the same instruction forever,
+ * and a run would end in a silent timeout. An honest guest repeats such an
+ * exit a few times at most (a polling loop would repeat HLT, PAUSE or
+ * RDTSC, which are not counted); 100000 takes under a second in Bochs. */
+#define STUCK_EXITS 100000
+
+/* A guest stuck on one instruction: stop it, and say what was not done. */
+static __attribute__((noinline, cold)) void stop_stuck_guest(struct vcpu *v)
+{
+    unsigned reason = v->exit_reason & 0xFFFF;
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "%u VM exits in a row for %s at rip 0x%llx, qualification "
+               "0x%llx: did the handler advance RIP? (SDM 28.2.5: a completed instruction's handler "
+               "adds the VM-exit instruction length, %u here, to the guest's RIP: advance_rip)",
+               STUCK_EXITS, exit_reason_name(reason), (unsigned long long)v->rip,
+               (unsigned long long)v->exit_qualification, v->instruction_length);
+}
+
 /* What every exit does first: read its facts, count and trace it (the
  * exit's cycles go where v->exit_cycles says), and stop at once with the
- * full story if it is a VM entry that failed (SDM 27.8). */
-static inline void begin_exit(struct vcpu *v)
+ * full story if it is a VM entry that failed (SDM 27.8), or a guest stuck
+ * on one instruction. Returns whether the exit is still to be handled. */
+static inline bool begin_exit(struct vcpu *v)
 {
     read_exit_info(v);
     v->exit_cycles = exit_stats_record(v->exit_reason, v->rip, v->exit_qualification);
     if (v->exit_reason & EXIT_REASON_ENTRY_FAILURE)
         entry_failed(v, run_caps, VMX_OK);
+    if (__builtin_expect(exit_stats.repeats >= STUCK_EXITS - 1, 0) &&
+        exit_reason_is_completed_instruction(v->exit_reason & 0xFFFF)) {
+        stop_stuck_guest(v);
+        return false;
+    }
+    return true;
 }
 
 /* The C half of every VM exit: vmx_exit (vmx_entry.S) calls it with the
@@ -189,8 +215,8 @@ static inline void begin_exit(struct vcpu *v)
  * jump: every exit pays for one call less. */
 static void on_exit(struct vcpu *v)
 {
-    begin_exit(v);
-    handle_exit(v);
+    if (begin_exit(v))
+        handle_exit(v);
 }
 
 /* on_exit with the GDB stub on (gdb.h): the debugger sees each exit first,
@@ -198,8 +224,7 @@ static void on_exit(struct vcpu *v)
  * chosen once in vcpu_run, so that an ordinary run pays nothing for it. */
 static void on_exit_with_gdb(struct vcpu *v)
 {
-    begin_exit(v);
-    if (!gdb_exit(v))
+    if (begin_exit(v) && !gdb_exit(v))
         handle_exit(v);
 }
 
@@ -209,7 +234,8 @@ static void on_exit_with_gdb(struct vcpu *v)
  * the guest's IF, is delivered in software. */
 static void on_exit_deprivileged(struct vcpu *v)
 {
-    begin_exit(v);
+    if (!begin_exit(v))
+        return;
     depriv_returned_to_user();
     struct depriv_step step = depriv_step_begin();
     switch (v->exit_reason & 0xFFFF) {
