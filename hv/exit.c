@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include "depriv.h"
 #include "entry_report.h"
+#include "ept_check.h"
 #include "exit_reasons.h"
 #include "exit_stats.h"
 #include "gdb.h"
@@ -130,6 +131,10 @@ static void read_exit_info(struct vcpu *v)
 static __attribute__((noinline, cold)) void unhandled_exit(struct vcpu *v)
 {
     unsigned reason = v->exit_reason & 0xFFFF;
+    if (reason == EXIT_EPT_MISCONFIG) {      /* the hypervisor's EPT is wrong: say where */
+        ept_misconfiguration_stop(v);
+        return;
+    }
     printf("hv: unhandled VM exit: reason %u (%s), qualification 0x%llx, at guest rip 0x%llx\n",
            reason, exit_reason_name(reason), (unsigned long long)v->exit_qualification,
            (unsigned long long)v->rip);
