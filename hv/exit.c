@@ -170,9 +170,28 @@ static inline void handle_exit(struct vcpu *v)
 }
 /* LAB 1 END */
 
+extern char vmx_exit[];   /* vmx_entry.S */
+
+bool host_rip_check(const char *prefix)
+{
+    uint64_t rip = 0;
+    vmread_checked(VMCS_HOST_RIP, &rip);    /* not vmcs_read: it may run inside a panic */
+    if (rip == (uintptr_t)vmx_exit)
+        return true;
+    printf("%sHOST_RIP (VMCS field 0x%x) is 0x%llx, not vmx_exit (0x%llx): every VM exit continues "
+           "there (SDM 28.5.3, loading host RIP): %s\n", prefix, VMCS_HOST_RIP, (unsigned long long)rip,
+           (unsigned long long)(uintptr_t)vmx_exit, rip == 0
+           ? "was it ever written? (setup_host_state) A #PF at rip 0 follows the first exit"
+           : "is it the right symbol? (setup_host_state)");
+    return false;
+}
+
+/* After a panic in vcpu_run: the last exits, and the first suspect when the
+ * hypervisor faulted right after an exit that never reached on_exit. */
 static void print_trace_on_panic(void)
 {
     exit_trace_print();
+    host_rip_check("hv: the hypervisor faulted after entering the guest, and ");
 }
 
 static const struct vmx_caps *run_caps;   /* for entry_failed's report */

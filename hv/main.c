@@ -191,6 +191,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
         panic("vmcs_break_at=%u needs vmcs_break=NAME: which rule to break", options.vmcs_break_at);
     if (options.vmcheck) {
         entry_report(&hv_vmx_caps);
+        host_rip_check("hv: VM-entry check: warning: ");
         if (!guest.shadow_paging)
             ept_warn_memory_types(&guest.ept, guest.ram_size);
     }
