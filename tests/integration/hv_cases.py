@@ -476,6 +476,16 @@ def without_section_headers(elf):
     return path
 
 
+def vmcheck_cases():
+    """vmcheck=1 on the reference: no broken rule and no warning (guest RAM
+    write-back in the EPT, HOST_RIP at vmx_exit). The warnings themselves are
+    proven on planted mistakes (tests/grading/test_lab_bugs.py)."""
+    return [Case("hv-vmcheck-clean", bad("cpuid", "vmcheck=1"), OK,
+                 must=[r"^hv: VM-entry check: the VMCS passes every check the checker knows$",
+                       r"^badguest: done$"] + GUEST_POWEROFF_0,
+                 must_not=NO_PANIC + [r"^hv: VM-entry check: (warning|SDM)"], timeout=TIMEOUT)]
+
+
 def hv_cases():
     return (handler_cases() + native_control_cases() + refusal_cases() + shadow_cases() + scan_cases()
-            + deprivileged_cases())
+            + deprivileged_cases() + vmcheck_cases())
