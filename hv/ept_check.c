@@ -19,9 +19,8 @@
 extern struct vmx_caps hv_vmx_caps;   /* main.c */
 
 #define EPT_PAGE_SIZE_BIT (1ull << 7)     /* a PDPTE or PDE that maps a page (29.3.2) */
-#define EPT_ADDR_MASK     0x000FFFFFFFFFF000ull
 #define EPT_CAP_EXECUTE_ONLY 1ull         /* IA32_VMX_EPT_VPID_CAP bit 0 (A.10) */
-#define MEMTYPE_WB        6
+#define MEMTYPE_WB        (EPT_MEMTYPE_WB >> EPT_MEMTYPE_SHIFT)
 
 static const char *const level_names[EPT_LEVELS + 1] = { "", "PTE", "PDE", "PDPTE", "PML4E" };
 
@@ -72,7 +71,7 @@ const char *ept_entry_misconfiguration(uint64_t entry, unsigned level, unsigned 
              : level == 1 || (entry & EPT_PAGE_SIZE_BIT) ? "a reserved bit set (in the page's address: it is not aligned)"
              : "a reserved bit set (bits 6:3 of an entry that points to a table)";
     if (ept_leaf(entry, level)) {
-        unsigned type = (entry >> 3) & 7;
+        unsigned type = (entry >> EPT_MEMTYPE_SHIFT) & 7;
         if (type == 2 || type == 3 || type == 7)
             return "a reserved memory type in bits 5:3 (2, 3 and 7 are reserved; 6 is write-back)";
     }
@@ -124,7 +123,7 @@ static int leaf_memory_type(const struct ept *e, uint64_t gpa)
     uint64_t entries[EPT_LEVELS];
     unsigned n = ept_walk(e, gpa, entries);
     uint64_t leaf = entries[n - 1];
-    return ept_present(leaf) && ept_leaf(leaf, EPT_LEVELS - n + 1) ? (int)((leaf >> 3) & 7) : -1;
+    return ept_present(leaf) && ept_leaf(leaf, EPT_LEVELS - n + 1) ? (int)((leaf >> EPT_MEMTYPE_SHIFT) & 7) : -1;
 }
 
 static void warn_memory_type(uint64_t start, uint64_t end, int type)
