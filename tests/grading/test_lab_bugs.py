@@ -62,38 +62,43 @@ class LabTestsCatchBugs(Scenario):
               "(void)value;")
         self.check(["lab1-uart", "lab1-guest-os"], ["lab1-vmxon"])
 
+    def named(self, test, shows, why=()):
+        """The planted mistake fails `test`, whose verdict matches every
+        regex of `why`, and whose output names the mistake: every regex of
+        `shows` matches it. Returns the output."""
+        self.grade("--test", test, timeout=TIMEOUT)
+        out = self.assertFailed(test, *why)
+        for line in shows:
+            self.assertRegex(out, line)
+        return out
+
     def test_lab1_a_dispatcher_without_the_cpuid_case(self):
         # The exit has no handler: the guest is stopped with the reason's
         # name (never a silent skip), and the test says so.
         patch(self.root, "hv/exit.c", r"\n    case EXIT_CPUID: +handle_cpuid\(v\); break;", "")
-        self.grade("--test", "lab1-cpuid", timeout=TIMEOUT)
-        out = self.assertFailed("lab1-cpuid")
-        self.assertRegex(out, r"hv: guest stopped: no handler for VM exit reason 10 \(CPUID\): add one to "
-                              r"handle_exit in hv/exit\.c")
+        self.named("lab1-cpuid", [r"hv: guest stopped: no handler for VM exit reason 10 \(CPUID\): add one to "
+                                  r"handle_exit in hv/exit\.c"])
 
     def test_lab1_cpuid_without_advancing_rip(self):
         # The guest executes its CPUID forever: stopped at once, not a
         # 120 s timeout, with the instruction and the handler to look at.
         patch(self.root, "hv/exit_cpuid.c", r"(handle_cpuid\(struct vcpu \*v\)\n\{.*?)\n    advance_rip\(v\);",
               r"\1")
-        self.grade("--test", "lab1-cpuid", timeout=TIMEOUT)
-        out = self.assertFailed("lab1-cpuid", r"^power-off with failure status: hv: guest stopped: 100000 VM exits")
-        self.assertRegex(out, r"hv: guest stopped: 100000 VM exits in a row for CPUID at rip 0x[0-9a-f]+, "
-                              r"qualification 0x0: did the handler advance RIP\? \(SDM 28\.2\.5: ")
-        self.assertRegex(out, r"hv: guest instruction at 0x[0-9a-f]{8}: 0f a2\n")
-        self.assertRegex(out, r"hv:   #\d+ CPUID \(10\) rip=0x")
+        self.named("lab1-cpuid", [r"hv: guest stopped: 100000 VM exits in a row for CPUID at rip 0x[0-9a-f]+, "
+                                  r"qualification 0x0: did the handler advance RIP\? \(SDM 28\.2\.5: ",
+                                  r"hv: guest instruction at 0x[0-9a-f]{8}: 0f a2\n", r"hv:   #\d+ CPUID \(10\) rip=0x"],
+                   why=[r"^power-off with failure status: hv: guest stopped: 100000 VM exits"])
         self.assertLess(self.seconds, TIMEOUT + 40)
 
     def test_lab1_reserved_ept_memory_type(self):
         # Memory type 2 in every leaf: the first fetch is an EPT
         # misconfiguration, reported with the entry, not "no handler".
         patch(self.root, "hv/ept.c", r"hpa \| EPT_MEMTYPE_WB \| perms", "hpa | (2ull << 3) | perms")
-        self.grade("--test", "lab1-launch", timeout=TIMEOUT)
-        out = self.assertFailed("lab1-launch")
-        self.assertRegex(out, r"hv: EPT walk of guest-physical 0x[0-9a-f]+: PML4E=0x[0-9a-f]+ PDPTE=0x[0-9a-f]+ "
-                              r"PDE=0x[0-9a-f]+ PTE=0x[0-9a-f]+\n")
-        self.assertRegex(out, r"hv: guest stopped: EPT misconfiguration at guest-physical 0x[0-9a-f]+: the PTE "
-                              r"\(level 1\) 0x[0-9a-f]*1[0-7] has a reserved memory type in bits 5:3 .*\(SDM 29\.3\.3\.1\)")
+        out = self.named("lab1-launch", [
+            r"hv: EPT walk of guest-physical 0x[0-9a-f]+: PML4E=0x[0-9a-f]+ PDPTE=0x[0-9a-f]+ PDE=0x[0-9a-f]+ "
+            r"PTE=0x[0-9a-f]+\n",
+            r"hv: guest stopped: EPT misconfiguration at guest-physical 0x[0-9a-f]+: the PTE \(level 1\) "
+            r"0x[0-9a-f]*1[0-7] has a reserved memory type in bits 5:3 .*\(SDM 29\.3\.3\.1\)"])
         self.assertNotIn("no handler for VM exit reason 49", out)
 
     def test_lab1_uncacheable_guest_ram(self):
@@ -124,10 +129,9 @@ class LabTestsCatchBugs(Scenario):
     def test_lab1_host_rip_never_written(self):
         # The entry succeeds; the first exit jumps to 0. The panic names the field.
         patch(self.root, "hv/vmcs_setup.c", r"\n    vmcs_write\(VMCS_HOST_RIP, \(uint64_t\)vmx_exit\);", "")
-        self.grade("--test", "lab1-launch", timeout=TIMEOUT)
-        out = self.assertFailed("lab1-launch", r"exception #PF .* at rip=0x0000000000000000")
-        self.assertRegex(out, r"hv: the hypervisor faulted after entering the guest, and HOST_RIP \(VMCS field "
-                              r"0x6c16\) is 0x0, not vmx_exit \(0x[0-9a-f]+\): .*\(SDM 28\.5\.3")
+        self.named("lab1-launch", [r"hv: the hypervisor faulted after entering the guest, and HOST_RIP \(VMCS field "
+                                   r"0x6c16\) is 0x0, not vmx_exit \(0x[0-9a-f]+\): .*\(SDM 28\.5\.3"],
+                   why=[r"exception #PF .* at rip=0x0000000000000000"])
 
     def test_lab2_invlpg_ignored(self):
         patch(self.root, "hv/shadow.c", r"(    s->invlpgs\+\+;\n)", r"\1    return;\n")
