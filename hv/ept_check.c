@@ -64,7 +64,7 @@ const char *ept_entry_misconfiguration(uint64_t entry, unsigned level, unsigned 
         return "write permission without read (bit 1 set, bit 0 clear)";
     if ((entry & EPT_RWX) == EPT_EXECUTE && !(ept_vpid_cap & EPT_CAP_EXECUTE_ONLY))
         return "execute-only, which this CPU does not support (IA32_VMX_EPT_VPID_CAP bit 0 is 0)";
-    if (entry & ~0ull << maxphyaddr & ((1ull << 52) - 1))
+    if (entry & (~0ull << maxphyaddr) & ((1ull << 52) - 1))
         return "an address bit above MAXPHYADDR set (bits 51:MAXPHYADDR are reserved)";
     if (entry & reserved_low_bits(entry, level))
         return level == 4 ? "a reserved bit set (bits 7:3 of a PML4E)"
@@ -126,16 +126,19 @@ static int leaf_memory_type(const struct ept *e, uint64_t gpa)
     return ept_present(leaf) && ept_leaf(leaf, EPT_LEVELS - n + 1) ? (int)((leaf >> EPT_MEMTYPE_SHIFT) & 7) : -1;
 }
 
-static void warn_memory_type(uint64_t start, uint64_t end, int type)
+/* The warning for guest-physical start..end-1, all of memory type `type`
+ * (-1: not mapped), if it is not write-back; returns whether it warned. */
+static bool warn_memory_type(uint64_t start, uint64_t end, int type)
 {
     if (type < 0 || type == MEMTYPE_WB)
-        return;
+        return false;
     printf("hv: VM-entry check: warning: SDM 29.3.7 (EPT and Memory Typing): guest RAM should be "
            "write-back (6) in the EPT [guest-physical 0x%llx-0x%llx has memory type %d (%s)]: a "
            "legal VM entry, but %s\n", (unsigned long long)start, (unsigned long long)end - 1, type,
            memtype_name((unsigned)type), type == 2 || type == 3 || type == 7
            ? "the first access there is an EPT misconfiguration (SDM 29.3.3.1)"
            : "every guest access there bypasses the caches: on real hardware the guest runs many times slower");
+    return true;
 }
 
 unsigned ept_warn_memory_types(const struct ept *e, uint64_t ram_size)
@@ -147,8 +150,7 @@ unsigned ept_warn_memory_types(const struct ept *e, uint64_t ram_size)
         int next = gpa < ram_size ? leaf_memory_type(e, gpa) : -2;
         if (next == type)
             continue;
-        warned += type >= 0 && type != MEMTYPE_WB;
-        warn_memory_type(start, gpa, type);
+        warned += warn_memory_type(start, gpa, type);
         start = gpa, type = next;
     }
     return warned;

@@ -196,29 +196,46 @@ static void print_trace_on_panic(void)
 
 static const struct vmx_caps *run_caps;   /* for entry_failed's report */
 
-/* So many identical exits in a row (reason, RIP and qualification) of an
- * instruction that completes only when its handler advances RIP mean that
- * the handler does not: the guest executes the same instruction forever,
- * and a run would end in a silent timeout. An honest guest repeats such an
- * exit a few times at most (a polling loop would repeat HLT, PAUSE or
- * RDTSC, which are not counted); 100000 takes under a second in Bochs. */
-#define STUCK_EXITS 100000
+/* A guest whose exits repeat exactly (reason, RIP and qualification) this
+ * many times in a row, for an instruction that only completes when its
+ * handler advances RIP, is watched through one more exit: if the handler
+ * then leaves RIP on the instruction and injects nothing, the guest would
+ * execute it forever (a silent timeout), and is stopped instead. An honest
+ * loop (CPUID or IN polled at one RIP) advances RIP each time, and is
+ * watched again 10000 exits later: a tenth of a second in Bochs. */
+#define STUCK_EXITS 10000
+
+static void (*dispatcher)(struct vcpu *v);   /* the run's: handle_exit, or one below */
 
 /* A guest stuck on one instruction: stop it, and say what was not done. */
-static __attribute__((noinline, cold)) void stop_stuck_guest(struct vcpu *v)
+static void stop_stuck_guest(struct vcpu *v)
 {
     unsigned reason = v->exit_reason & 0xFFFF;
     guest_stop(v, POWEROFF_GUEST_STOPPED, "%u VM exits in a row for %s at rip 0x%llx, qualification "
-               "0x%llx: did the handler advance RIP? (SDM 28.2.5: a completed instruction's handler "
-               "adds the VM-exit instruction length, %u here, to the guest's RIP: advance_rip)",
+               "0x%llx, and the handler left RIP there: did it advance RIP? (SDM 28.2.5: a completed "
+               "instruction moves RIP on by the VM-exit instruction length, %u here: advance_rip)",
                STUCK_EXITS, exit_reason_name(reason), (unsigned long long)v->rip,
                (unsigned long long)v->exit_qualification, v->instruction_length);
 }
 
+/* The STUCK_EXITS-th identical exit: dispatched as any other, then the
+ * handler's work is checked: RIP moved on, or an event injected (a fault
+ * leaves RIP on the instruction, SDM 27.6), or the guest stopped. */
+static __attribute__((noinline, cold)) void dispatch_watching_rip(struct vcpu *v)
+{
+    dispatcher(v);
+    if (v->stopped || vmcs_read(VMCS_GUEST_RIP) != v->rip ||
+        (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)) {
+        exit_stats.repeats = 0;
+        return;
+    }
+    stop_stuck_guest(v);
+}
+
 /* What every exit does first: read its facts, count and trace it (the
  * exit's cycles go where v->exit_cycles says), and stop at once with the
- * full story if it is a VM entry that failed (SDM 27.8), or a guest stuck
- * on one instruction. Returns whether the exit is still to be handled. */
+ * full story if it is a VM entry that failed (SDM 27.8). Returns whether
+ * the exit is still to be dispatched (a suspected stuck guest's is here). */
 static inline bool begin_exit(struct vcpu *v)
 {
     read_exit_info(v);
@@ -227,7 +244,7 @@ static inline bool begin_exit(struct vcpu *v)
         entry_failed(v, run_caps, VMX_OK);
     if (__builtin_expect(exit_stats.repeats >= STUCK_EXITS - 1, 0) &&
         exit_reason_is_completed_instruction(v->exit_reason & 0xFFFF)) {
-        stop_stuck_guest(v);
+        dispatch_watching_rip(v);
         return false;
     }
     return true;
@@ -243,23 +260,27 @@ static void on_exit(struct vcpu *v)
         handle_exit(v);
 }
 
-/* on_exit with the GDB stub on (gdb.h): the debugger sees each exit first,
- * and handles its own breakpoints and single steps. A handler of its own,
+/* With the GDB stub on (gdb.h): the debugger sees each exit first, and
+ * handles its own breakpoints and single steps. A handler of its own,
  * chosen once in vcpu_run, so that an ordinary run pays nothing for it. */
-static void on_exit_with_gdb(struct vcpu *v)
+static void dispatch_with_gdb(struct vcpu *v)
 {
-    if (begin_exit(v) && !gdb_exit(v))
+    if (!gdb_exit(v))
         handle_exit(v);
 }
 
-/* on_exit for a guest kernel at ring 1 (cpu=deprivileged, depriv.h): its
+static void on_exit_with_gdb(struct vcpu *v)
+{
+    if (begin_exit(v))
+        dispatch_with_gdb(v);
+}
+
+/* For a guest kernel at ring 1 (cpu=deprivileged, depriv.h): its
  * exceptions and interrupts go to depriv_emulate.c, and before the guest
  * resumes, the event a handler asked for, or an interrupt that waited for
  * the guest's IF, is delivered in software. */
-static void on_exit_deprivileged(struct vcpu *v)
+static void dispatch_deprivileged(struct vcpu *v)
 {
-    if (!begin_exit(v))
-        return;
     depriv_returned_to_user();
     struct depriv_step step = depriv_step_begin();
     switch (v->exit_reason & 0xFFFF) {
@@ -272,6 +293,12 @@ static void on_exit_deprivileged(struct vcpu *v)
     depriv_deliver_injected(v);
     if (!depriv_step_end(v, step))              /* its #DB before any interrupt */
         depriv_deliver_pending(v);
+}
+
+static void on_exit_deprivileged(struct vcpu *v)
+{
+    if (begin_exit(v))
+        dispatch_deprivileged(v);
 }
 
 static void (*exit_handler)(struct vcpu *v);   /* one of the three above */
@@ -319,6 +346,7 @@ int vcpu_run(struct vcpu *v, const struct vmx_caps *caps, bool deprivileged)
     run_caps = caps;
     printf("hv: entering the guest at 0x%llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
     exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb : on_exit;
+    dispatcher = deprivileged ? dispatch_deprivileged : gdb_enabled ? dispatch_with_gdb : handle_exit;
     int status = vmx_run(v, late_breakage ? on_exit_then_break
                             : check_every_entry ? on_exit_then_check : exit_handler);
     if (status != VMX_OK)

@@ -187,6 +187,11 @@ def handler_cases():
                    r"^badguest: done$"] + GUEST_POWEROFF_0,
              must_not=NO_PANIC + [r"(?s)port 0x1234: no device.*port 0x1234: no device", r"^badguest: exception"],
              timeout=TIMEOUT),
+        # Polling at one RIP, 25000 identical exits in a row each for CPUID
+        # and IN: not a stuck guest, since each handler advances RIP.
+        guest_done("poll", [r"^hv: guest reads port 0x1234: ",
+                            r"^badguest: 25000 CPUID at one rip, 25000 IN from port 0x1234 read 0xff$"],
+                   [exits("CPUID", 25000)]),
         # The MSR allow-list: emulated reads, and writes that read back.
         guest_done("msr-allowed", [
             r"^badguest: IA32_TSC advances: yes$",
