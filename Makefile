@@ -36,9 +36,15 @@ IMAGES := $(HV_ELF) $(GUEST_KERNEL) $(GUEST_PROGS) $(LOADER_BINS)
 # The guest's programs (tests, benchmarks) reach it as Multiboot modules.
 GUEST_MODULES = $(foreach p,$(GUEST_PROGS),--module $(p))
 
-.PHONY: all
+# The images are built by a second make, started once the packages are in
+# place (the first one read the makefiles before tools/deps.sh ran). It is
+# given a phony goal with a recipe, never the files themselves: make would
+# say "'build/hv/hv.elf' is up to date." for every file named as a goal.
+.PHONY: all images
 all: deps-build
-	@$(MAKE) --no-print-directory $(IMAGES)
+	@$(MAKE) --no-print-directory images
+images: $(IMAGES)
+	@:
 
 .PHONY: help
 help:
@@ -50,10 +56,11 @@ help:
 	@echo "  make gdb-guest    the same, gdb debugging the guest kernel (breakpoints, stepi, VM exits)"
 	@echo "  make bochs-debug  Bochs's internal debugger, hv.elf's symbols loaded, a stop at every VM exit"
 	@echo "  make check        every test: unit, tools, boot routes, runner, hypervisor, labs, grader"
+	@echo "                    (a student tree: its labs' tests; a 'left out' line names the rest)"
 	@echo "  make hostile      the hostile guest kernel's attacks in every mode, each run classified"
 	@echo "                    (ATTACK=substring, MODE=ept|shadow|depriv|patch|icelake; hv/containment.md)"
 	@echo "  make bench        benchmarks; figures to the terminal and to RESULTS (JSON)"
-	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n): a table"
+	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n, TIMEOUT=s): a table"
 	@echo "                    ending in Score: X/Y, Gradescope RESULTS (JSON) and JUNIT (XML)"
 	@echo "  make grade-class  grade a whole class: LAB=N SUBMISSIONS=dir (folders or archives, one per student);"
 	@echo "                    CLASS_OUT/scores.csv (default build/class), each student's results.json and logs;"
@@ -61,6 +68,7 @@ help:
 	@echo "  make gradescope   build/gradescope/autograder.zip (LAB=N: graded on lab N's student tree)"
 	@echo "  make skeleton     LAB=N DEST=DIR: write the student tree for lab N"
 	@echo "  make check-labs   prove every lab's skeleton builds, passes earlier labs, fails its own tests"
+	@echo "  make check-bugs   prove every planted bug (labs/labN/bugs.toml) loses points (LAB=N: one lab)"
 	@echo "  make fuzz         fuzz every parser of guest or user bytes (libFuzzer, ASan, UBSan),"
 	@echo "                    10^6 runs each (FUZZ_RUNS=n); crash files in build/fuzz/crashes/"
 	@echo "  make handin       pack the committed work: build/handin-<user>-<date>.tar.gz"
@@ -76,7 +84,8 @@ help:
 	@echo "                            cpu=deprivileged patch=1, scan=1, ...: hv/README.md), the guest's"
 	@echo "                            for make run-native (test=..., bench=...)"
 	@echo "  GUEST_ARGS=\"...\"          the guest's command line under make run (default test=all: its tests)"
-	@echo "  TIMEOUT=seconds           stop a run that has not powered off (default $(TIMEOUT))"
+	@echo "  TIMEOUT=seconds           stop a run that has not powered off (default $(TIMEOUT);"
+	@echo "                            make grade: each test's own limit unless given)"
 	@echo "  NATIVE_EMU=, NATIVE_BOOT=  emulator and loader of run-native (default qemu, kernel)"
 	@echo "  GDB=1                     make run-native: gdb attached to QEMU's gdbstub (handouts/debugging.md)"
 	@echo "  CPU=model                 Bochs CPU model (default tigerlake; core2_penryn_t9600: VMX without EPT)"
@@ -85,6 +94,8 @@ help:
 	@echo "  JUNIT=path                where make grade writes JUnit XML (default build/grade/junit.xml)"
 	@echo "  LAB=N, TEST=names, JOBS=n  make grade: one lab, some tests, runs in parallel (default: cores)"
 	@echo "  GRADE_ARGS=\"...\"          more options for grading/grade.py (--timeout S, --show-hidden ...)"
+	@echo "  V=1                       print each build command in full (by default one line a step:"
+	@echo "                            \"  CC      hv/exit.c\")"
 
 .PHONY: run
 run: deps-run all
@@ -98,10 +109,12 @@ NATIVE_BOOT ?= kernel
 run-native: deps-run all
 	$(NATIVE_RUNNER) --emu $(NATIVE_EMU) --boot $(NATIVE_BOOT) --timeout $(TIMEOUT) $(GUEST_MODULES) $(GUEST_KERNEL) -- $(or $(ARGS),test=all)
 
-.PHONY: check
+.PHONY: check check-images
 check: deps-check all
-	@$(MAKE) --no-print-directory $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(BADGUEST_ELF) $(HOSTILE_ELF)
+	@$(MAKE) --no-print-directory check-images
 	@$(PYTHON) tests/run_checks.py
+check-images: $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(BADGUEST_ELF) $(HOSTILE_ELF)
+	@:
 
 RESULTS ?= $(BUILD)/bench/results.json
 .PHONY: bench

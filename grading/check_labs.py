@@ -6,6 +6,9 @@ tree of lab N (grading/skeleton.py)
   - passes every test of the labs before N (their code is there, solved),
   - FAILS every test of lab N, hidden ones included: a test that passes on
     its own lab's skeleton tests nothing the student writes, and is named.
+  - runs there the commands the handouts name, each in a cheap mode
+    (command_checks: make handin, make run, the one-test command, ...),
+    so that each works in a student tree and means something.
 
 Each lab's tree is made in a temporary directory and graded with the tree's
 own grader (grading/grade.py), the one students run. The build of the
@@ -17,6 +20,7 @@ test of each lab is one check.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,17 +30,83 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import labspec  # noqa: E402
+import studenttree  # noqa: E402
 from grade import first_error  # noqa: E402
 import skeleton  # noqa: E402
+
+# The hypervisor's modes make bench runs (tests/bench/guest.py's MODE_ARGS).
+sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
+from guest import MODE_ARGS as BENCH_MODES  # noqa: E402
+
+# The hypervisor's options of each lab's `make run` (its handout's first
+# command), which reach the lab's stubs.
+LAB_RUN_ARGS = {2: "mem=shadow", 3: "mem=shadow cpu=deprivileged"}
 
 # Built pieces that no lab changes: copied into each skeleton tree.
 REUSED_BUILD = ("guestos", "loader", "tests")
 TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf")
 
 
+def run(dest, argv, env=None):
+    """(exit status, output) of a command run in the student tree."""
+    p = subprocess.run(argv, cwd=dest, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       env=dict(os.environ, **(env or {})))
+    return p.returncode, p.stdout
+
+
+def last_lines(out, n=3):
+    return " | ".join(out.strip().splitlines()[-n:])
+
+
+def check_handin(dest):
+    """make handin in the fresh tree, as make skeleton leaves it: a git
+    repository whose first commit is packed. Made before the hidden tests
+    are copied in, which changes the tree."""
+    status, out = run(dest, ["make", "--no-print-directory", "handin"], {"HANDIN_USER": "check-labs"})
+    packed = [f for f in os.listdir(os.path.join(dest, "build")) if f.startswith("handin-check-labs-")] \
+        if os.path.isdir(os.path.join(dest, "build")) else []
+    ok = status == 0 and len(packed) == 1
+    return ("make handin", ok, "" if ok else "status %d, archives %s: %s" % (status, packed, last_lines(out)))
+
+
+def command_checks(lab, dest, first_test):
+    """[(check name, ok, why)]: the commands the handouts tell a student to
+    run, each in its cheap mode, work in the lab's tree and mean something."""
+    later_modes = [m for m, args in BENCH_MODES.items() if studenttree.lab_of_options(args) > lab]
+    checks = []
+
+    def check(name, argv, good, env=None):
+        status, out = run(dest, argv, env)
+        why = good(status, out)
+        checks.append((name, not why, "%s (status %d: %s)" % (why, status, last_lines(out)) if why else ""))
+
+    check("make run", ["make", "--no-print-directory", "run", "TIMEOUT=60", "ARGS=" + LAB_RUN_ARGS.get(lab, "")],
+          lambda st, out: None if "LAB %d: your code here" % lab in out else "no stub of lab %d panicked" % lab)
+    check("the one-test command", [sys.executable, "tests/integration/boot_tests.py", "-k", first_test],
+          lambda st, out: None if re.search(r"^integration: 0 passed, [1-9]\d* failed$", out, re.M) and st == 1
+          else "%s did not run and fail on its own lab's skeleton" % first_test)
+    check("make check: the integration cases", [sys.executable, "tests/integration/boot_tests.py", "--list"],
+          lambda st, out: "status %d" % st if st else
+          (None if ("left out in this lab" in out) == bool(later_modes) else "the left-out line is wrong"))
+    check("make check: the unit tests build", ["make", "--no-print-directory", "unit-check"],
+          lambda st, out: None if re.search(r"^unit: \d+ passed, \d+ failed$", out, re.M) else "they do not build")
+    check("make bench: its columns", [sys.executable, "tests/bench/guest.py", "--columns"],
+          lambda st, out: None if st == 0 and all(("-hv-%s" % m in out) == (m not in later_modes) for m in BENCH_MODES)
+          else "the columns of labs after %d are not exactly those left out" % lab)
+    check("make grade TIMEOUT=", ["make", "-n", "--no-print-directory", "grade", "LAB=%d" % lab, "TIMEOUT=7"],
+          lambda st, out: None if "--timeout 7" in out else "TIMEOUT does not reach the grader")
+    check("make check-labs", [sys.executable, "grading/check_labs.py"],
+          lambda st, out: None if st == 0 and "not of this lab %d student tree" % lab in out else
+          "it does not say it is a check of the reference")
+    return checks
+
+
 def prepare(lab, dest):
-    """Write and build the skeleton of `lab` in dest; None, or why it failed."""
+    """Write and build the skeleton of `lab` in dest: (None, or why it
+    failed; the make handin check)."""
     skeleton.make_skeleton(ROOT, dest, lab)
+    skeleton.init_repository(dest, lab)
+    handin = check_handin(dest)
     # Grade with every test, hidden ones too: copy the full declarations back.
     for n, path in labspec.lab_paths(ROOT).items():
         if n <= lab:
@@ -48,8 +118,8 @@ def prepare(lab, dest):
     p = subprocess.run(["make", "--no-print-directory", "all"] + list(TEST_KERNELS), cwd=dest,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
-        return "the lab %d skeleton does not build: %s" % (lab, first_error(p.stdout))
-    return None
+        return "the lab %d skeleton does not build: %s" % (lab, first_error(p.stdout)), handin
+    return None, handin
 
 
 def grade(lab, dest, jobs):
@@ -71,12 +141,13 @@ def check_lab(lab, jobs, keep):
     """[(check name, ok, why)] for one lab."""
     dest = tempfile.mkdtemp(prefix="hvlab-check-lab%d-" % lab)
     try:
-        problem = prepare(lab, dest)
+        problem, handin = prepare(lab, dest)
         tests = [t for t in labspec.load_all(ROOT) if t.lab <= lab]
         if problem:
-            return [("lab%d skeleton builds" % lab, False, problem)]
+            return [("lab%d skeleton builds" % lab, False, problem), handin]
         passed = grade(lab, dest, jobs)
-        checks = [("lab%d skeleton builds" % lab, True, "")]
+        checks = [("lab%d skeleton builds" % lab, True, ""), handin]
+        checks += command_checks(lab, dest, next(t.full_name for t in tests if t.lab == lab))
         for t in tests:
             got = passed.get(t.full_name)
             if got is None:
@@ -101,6 +172,14 @@ def main(argv=None):
     ap.add_argument("--lab", type=int, action="append", help="only this lab (repeatable)")
     ap.add_argument("--keep", action="store_true", help="keep the skeleton trees")
     a = ap.parse_args(argv)
+    mine = studenttree.student_lab(ROOT)
+    if mine is not None:
+        # Its skeletons would be made from a tree whose LAB markers are gone:
+        # every test would "pass on its own skeleton", which says nothing.
+        print("check-labs: a check of the reference solution, not of this lab %d student tree (its LAB "
+              "markers are gone): nothing to check here" % mine)
+        print("check-labs: 0 passed, 0 failed")
+        return 0
     good = bad = 0
     for lab in labspec.lab_paths(ROOT):
         if a.lab and lab not in a.lab:

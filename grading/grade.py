@@ -256,8 +256,9 @@ def first_error(text):
     """The line of a build log that says what went wrong first."""
     lines = [judge.printable(l.strip()) for l in text.splitlines() if l.strip()]
     # A compiler's or linker's diagnostic first ("file:line:col: error: ..."),
-    # never a command line (its "-Wno-error=..." flags say "error" too).
-    lines = [l for l in lines if not re.match(r"\S*(gcc|cc|ld|as)\s+-", l)] or lines
+    # never a command line (its "-Wno-error=..." flags say "error" too), nor
+    # the line the quiet build prints for a step ("CC      hv/vmx_error.c").
+    lines = [l for l in lines if not re.match(r"\S*(gcc|cc|ld|as)\s+-|[A-Z][A-Z0-9]*\s+\S+$", l)] or lines
     for pattern in (r":\d+(:\d+)?: (fatal )?error:", r"\berror\b", r"No rule to make target|\*\*\*",
                     r"(?i)error|fatal|cannot|not found"):
         for l in lines:
@@ -450,9 +451,10 @@ def reason(t, errors, status, console, runner, summary):
         what = summary or judge.runner_summary(runner)
         line = re.sub(r"^hvrun: | \((bochs|qemu|qemu-kvm), \w+ route, [\d.]+ s\)$", "", what)
         # The line that explains it best, after the outcome's name: the
-        # broken VM-entry rule, else why the hypervisor stopped the guest.
+        # broken VM-entry rule, else the guest's own panic (its words on
+        # what went wrong, where), else why the hypervisor stopped it.
         keys = judge.key_lines(console, limit=100)
-        for prefix in ("hv: VM-entry check:", "hv: guest stopped:"):
+        for prefix in ("hv: VM-entry check:", "(guest) PANIC", "hv: guest stopped:"):
             explaining = [k for k in keys if k.startswith(prefix)]
             if explaining:
                 line = "%s: %s" % (judge.status_name(status), explaining[0])

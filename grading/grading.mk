@@ -1,6 +1,7 @@
 # grading/grading.mk: the autograder's targets (grading/README.md).
 #
-#   make grade [LAB=N] [TEST="lab1-cpuid ..."] [JOBS=n]   grade the lab tests
+#   make grade [LAB=N] [TEST="lab1-cpuid ..."] [JOBS=n] [TIMEOUT=s]   grade the lab tests
+#         (TIMEOUT: each test's limit in seconds; default: the test's own)
 #         RESULTS=file   Gradescope results.json (default build/grade/results.json)
 #         JUNIT=file     JUnit XML (default build/grade/junit.xml)
 #         GRADE_ARGS=... more grade.py options (--timeout S, --show-hidden, --no-build ...)
@@ -18,12 +19,16 @@ JUNIT      ?= $(BUILD)/grade/junit.xml
 GRADE_ARGS ?=
 # RESULTS is also make bench's (with its own default): the grader's default
 # applies unless RESULTS came from the command line or the environment.
-GRADE_RESULTS = $(if $(filter command line environment environment override,$(origin RESULTS)),$(RESULTS),$(BUILD)/grade/results.json)
+GRADE_RESULTS = $(if $(call given,RESULTS),$(RESULTS),$(BUILD)/grade/results.json)
+# TIMEOUT too (make run's, default 120): each test keeps its own time limit
+# unless TIMEOUT is given.
+GRADE_TIMEOUT = $(if $(call given,TIMEOUT),--timeout $(TIMEOUT))
+given = $(filter command line environment environment override,$(origin $(1)))
 
 .PHONY: grade
 grade: deps-run
 	@$(PYTHON) grading/grade.py $(if $(LAB),--lab $(LAB)) $(foreach t,$(TEST),--test $(t)) \
-		$(if $(JOBS),--jobs $(JOBS)) --results $(GRADE_RESULTS) --junit $(JUNIT) $(GRADE_ARGS)
+		$(if $(JOBS),--jobs $(JOBS)) $(GRADE_TIMEOUT) --results $(GRADE_RESULTS) --junit $(JUNIT) $(GRADE_ARGS)
 
 SUBMISSIONS ?=
 PARALLEL   ?=

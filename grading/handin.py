@@ -22,17 +22,38 @@ def git(*args):
                           stderr=subprocess.PIPE, text=True).stdout
 
 
+# What to run where the tree has no commit: the hand-in is a commit.
+FIRST_COMMIT = "git init && git add -A && git commit -m 'my lab work'"
+
+
+def not_a_repository():
+    """None when ROOT is a git repository with a commit, else one line
+    saying exactly what to run."""
+    try:
+        inside = git("rev-parse", "--show-toplevel").strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "handin: error: %s is not a git repository: run  %s  there, then make handin" % (ROOT, FIRST_COMMIT)
+    if os.path.realpath(inside) != os.path.realpath(ROOT):
+        # A tree copied inside another repository would pack that one's HEAD.
+        return ("handin: error: %s is inside the git repository %s, not one of its own: run  %s  in %s, "
+                "then make handin" % (ROOT, inside, FIRST_COMMIT, ROOT))
+    try:
+        git("rev-parse", "--verify", "-q", "HEAD")
+    except subprocess.CalledProcessError:
+        return "handin: error: %s has no commit yet: run  git add -A && git commit -m 'my lab work'  then make handin" % ROOT
+    return None
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="handin.py", description="Pack the committed work for hand-in.")
     p.add_argument("--out-dir", default=os.path.join(ROOT, "build"))
     a = p.parse_args(argv)
-    try:
-        dirty = git("status", "--porcelain", "--untracked-files=all").splitlines()
-        head = git("log", "-1", "--format=%h %s").strip()
-    except (OSError, subprocess.CalledProcessError) as e:
-        err = getattr(e, "stderr", "") or str(e)
-        print("handin: error: this is not a git repository with a commit (%s)" % err.strip(), file=sys.stderr)
+    problem = not_a_repository()
+    if problem:
+        print(problem, file=sys.stderr)
         return 2
+    dirty = git("status", "--porcelain", "--untracked-files=all").splitlines()
+    head = git("log", "-1", "--format=%h %s").strip()
     if dirty:
         print("handin: refused: these changes are not committed, so they would not be handed in:", file=sys.stderr)
         for line in dirty[:20]:

@@ -192,9 +192,12 @@ def line_at(text, pos):
 
 
 # Lines that explain a failed run, in the order a reader wants them: the
-# hypervisor's VM-entry checker names the broken rule; PANIC and "guest
-# stopped" say what stopped; the runner's notes quote the emulator's log.
-KEY_LINE_RE = re.compile(r"^(hv: VM-entry check: .*|PANIC .*|hv: guest stopped: .*|hv: VM entry failed.*)$", re.M)
+# hypervisor's VM-entry checker names the broken rule; PANIC, the guest's
+# own panic (quoted "(guest) PANIC ..." by the hypervisor's console) and
+# "guest stopped" say what stopped; the runner's notes quote the emulator's
+# log.
+KEY_LINE_RE = re.compile(r"^(hv: VM-entry check: .*|PANIC .*|\(guest\) PANIC .*|hv: guest stopped: .*|"
+                         r"hv: VM entry failed.*)$", re.M)
 
 
 def key_lines(console, limit=12):

@@ -4,6 +4,8 @@
 #   make check-labs                prove, for every lab, that its skeleton
 #                                  builds, passes the earlier labs' tests and
 #                                  fails every test of its own
+#   make check-bugs [LAB=N]        prove that every planted bug of
+#                                  labs/labN/bugs.toml loses points
 
 .PHONY: skeleton
 skeleton:
@@ -14,3 +16,7 @@ skeleton:
 .PHONY: check-labs
 check-labs: all $(MBINFO_ELF) $(BADGUEST_ELF)
 	@$(PYTHON) grading/check_labs.py
+
+.PHONY: check-bugs
+check-bugs: all $(MBINFO_ELF) $(BADGUEST_ELF)
+	@$(PYTHON) grading/check_bugs.py $(if $(LAB),--lab $(LAB))

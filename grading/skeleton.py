@@ -16,13 +16,16 @@ code of lab N and every later lab becomes a stub that fails loudly:
   - a region at file scope keeps the signature and the comment of every
     function it defines, each with that panic as its body, and drops the
     rest (static data, macros): the student writes those.
-The tree also gets mk/lab.mk, which keeps "unused" diagnostics as warnings
-(a stub leaves helpers and parameters unused: the warnings point at them),
-and loses every hidden test from labs/*/tests.toml, the tests of later labs,
-and the kit's own tests of the solution.
+The tree also gets mk/lab.mk, which names its lab (STUDENT_LAB: the checks
+and benchmarks leave out what needs a later lab) and turns off the "unused"
+diagnostics in the files that hold stubs (a stub leaves helpers, parameters
+and locals unused), so that the tree builds without a warning, and loses
+every hidden test from labs/*/tests.toml, the tests of later labs, and the
+kit's own tests of the solution.
 
 The files copied are those git tracks (git ls-files), so nothing built or
-untracked leaks into a student's tree.
+untracked leaks into a student's tree. The tree is a git repository with a
+first commit (--no-git: not), which `make handin` packs from.
 """
 import argparse
 import os
@@ -34,18 +37,46 @@ import sys
 MARKER = re.compile(r"/\*\s*LAB (\d+) (BEGIN|END)\b(?::\s*(.*?))?\s*\*/")
 SOURCE_SUFFIXES = (".c", ".h", ".S")
 
-# Kit files that test the reference solution itself, not a student's work.
+# Kit files that test the reference solution itself, not a student's work
+# (the planted bugs quote the solution).
 KIT_ONLY = ("tests/integration/vmx_entry_cases.py",)
+KIT_ONLY_PATTERN = re.compile(r"labs/lab\d+/bugs\.toml$")
 
 LAB_MK = """\
 # mk/lab.mk: written by grading/skeleton.py for the lab %(lab)d student tree.
-# A stub leaves helpers and variables unused until you write the code that
-# uses them: those diagnostics stay warnings here, so the tree builds, and
-# point at what is still to do. (Unused parameters are not reported at all.)
-CFLAGS64 += -Wno-unused-parameter -Wno-error=unused-function \\
-            -Wno-error=unused-variable -Wno-error=unused-but-set-variable \\
-            -Wno-error=unused-const-variable
+#
+# The kit's checks and benchmarks read STUDENT_LAB (grading/studenttree.py):
+# what needs a later lab's code is left out here, and they say so.
+STUDENT_LAB := %(lab)d
+# Sources holding stubs of later labs: their unit tests and fuzzers are left
+# out, since those stubs panic whatever you write in this lab.
+LATER_LAB_SOURCES := %(later)s
+#
+# The files below hold stubs, each a panic("LAB k: your code here: ...") in
+# place of code of lab %(lab)d or a later lab. A stub leaves unused the helpers,
+# constants, locals and parameters that the missing code would use, and gcc
+# would warn about each on every build, most of them in files of labs you
+# have not reached. So in these files only, the "unused" diagnostics are
+# off: the build prints nothing but the files it makes, and the stubs'
+# panics say what is left to write. This is done here rather than by
+# marking each helper in the C files, so that your files read as the
+# reference solution does. Every other diagnostic is checked as in the
+# reference (-Wall -Wextra -Werror), except that unused parameters are not
+# reported anywhere, and that elsewhere an unused helper or variable of your
+# own code is a warning, not an error.
+LAB_STUBBED := %(stubbed)s
+$(patsubst hv/%%,$(BUILD)/hv/%%.o,$(LAB_STUBBED)): CFLAGS64 += -Wno-unused-function -Wno-unused-variable \\
+        -Wno-unused-but-set-variable -Wno-unused-const-variable
+CFLAGS64 += -Wno-unused-parameter -Wno-error=unused-function -Wno-error=unused-variable \\
+            -Wno-error=unused-but-set-variable -Wno-error=unused-const-variable
+# The host unit tests and fuzzers build some of the same stubbed modules.
+HOST_CFLAGS += -Wno-unused-parameter -Wno-unused-function -Wno-unused-variable \\
+               -Wno-unused-but-set-variable -Wno-unused-const-variable
 """
+
+# The first commit of a student tree: a fixed author, so that it works where
+# git has no identity configured yet.
+GIT_AUTHOR = ["-c", "user.name=hvlab", "-c", "user.email=hvlab@localhost"]
 
 
 class SkeletonError(Exception):
@@ -198,10 +229,10 @@ def tracked_files(root):
 def make_skeleton(root, dest, lab):
     if os.path.exists(dest) and os.listdir(dest):
         raise SkeletonError("%s exists and is not empty: choose a new DEST" % dest)
-    stubs = 0
+    stubs, stubbed, later = 0, [], []
     for rel in tracked_files(root):
         src = os.path.join(root, rel)
-        if rel in KIT_ONLY or not os.path.isfile(src):
+        if rel in KIT_ONLY or KIT_ONLY_PATTERN.match(rel) or not os.path.isfile(src):
             continue
         dst = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
@@ -216,7 +247,10 @@ def make_skeleton(root, dest, lab):
             text = read_text(src)
             new, n = make_stubs(text, rel, lab)
             stubs += n
+            if any(k > lab for k, *_ in regions(text, rel)):
+                later.append(rel)
             if n:
+                stubbed.append(rel)
                 with open(dst, "w") as f:
                     f.write(new)
                 shutil.copymode(src, dst)
@@ -226,8 +260,66 @@ def make_skeleton(root, dest, lab):
         shutil.copy2(src, dst)
     os.makedirs(os.path.join(dest, "mk"), exist_ok=True)
     with open(os.path.join(dest, "mk", "lab.mk"), "w") as f:
-        f.write(LAB_MK % {"lab": lab})
+        f.write(lab_mk(lab, stubbed, later))
     return stubs
+
+
+def lab_mk(lab, stubbed, later):
+    """mk/lab.mk of the tree for `lab`, whose files `stubbed` hold stubs
+    (those in `later` stubs of a later lab)."""
+    # The hypervisor's rules are the ones mk/lab.mk names objects of; stubs
+    # anywhere else would need their own line.
+    other = [p for p in stubbed if not (p.startswith("hv/") and p.endswith(".c"))]
+    if other:
+        raise SkeletonError("stubs outside hv/*.c: %s: mk/lab.mk (lab_mk) does not name their objects"
+                            % ", ".join(other))
+    return LAB_MK % {"lab": lab, "later": " ".join(later),
+                     "stubbed": " \\\n               ".join(sorted(stubbed))}
+
+
+def stubs_of(root, lab):
+    """(the (path, function) pairs that lab's own stubs hold in its student
+    tree, how many regions they come from): what its handout counts."""
+    functions, count = set(), 0
+    stub = re.compile(r'panic\("LAB %d: your code here: (\w+) \(([^)]*)\)"\)' % lab)
+    for rel in tracked_files(root):
+        if not rel.endswith(SOURCE_SUFFIXES):
+            continue
+        with open(os.path.join(root, rel), errors="replace") as f:
+            text = f.read()
+        mine = sum(1 for k, *_ in regions(text, rel) if k == lab)
+        if mine:
+            count += mine
+            functions |= {(m.group(2), m.group(1)) for m in stub.finditer(make_stubs(text, rel, lab)[0])}
+    return functions, count
+
+
+def stub_census(root, lab):
+    """(functions, regions) of lab's own stubs: "There are F stubbed
+    functions in R regions"."""
+    functions, count = stubs_of(root, lab)
+    return len(functions), count
+
+
+def stub_names(root, lab):
+    """The names of the functions lab's stubs leave to the student."""
+    return {name for _, name in stubs_of(root, lab)[0]}
+
+
+def init_repository(dest, lab):
+    """Make the student tree a git repository with one commit, so that the
+    student's work has a history from the start and make handin (git
+    archive of HEAD) works."""
+    def git(*args):
+        subprocess.run(["git", "-C", dest] + GIT_AUTHOR + list(args), check=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        git("init", "-q")
+        git("add", "-A")
+        git("commit", "-q", "-m", "hvlab: the lab %d student tree" % lab)
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise SkeletonError("cannot make %s a git repository: %s" % (
+            dest, (getattr(e, "stderr", b"") or b"").decode().strip() or e))
 
 
 def main(argv=None):
@@ -236,13 +328,18 @@ def main(argv=None):
     ap.add_argument("--dest", required=True, help="an empty or new directory")
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                     help="the reference tree (default: this repository)")
+    ap.add_argument("--no-git", dest="git", action="store_false",
+                    help="do not make the tree a git repository (it is one by default, with a first commit)")
     a = ap.parse_args(argv)
     try:
         n = make_skeleton(a.root, a.dest, a.lab)
+        if a.git:
+            init_repository(a.dest, a.lab)
     except SkeletonError as e:
         print("skeleton: error: %s" % e, file=sys.stderr)
         return 2
-    print("skeleton: lab %d tree written to %s (%d regions stubbed)" % (a.lab, a.dest, n))
+    print("skeleton: lab %d tree written to %s (%d regions stubbed%s)" % (
+        a.lab, a.dest, n, ", a git repository with its first commit" if a.git else ""))
     return 0
 
 

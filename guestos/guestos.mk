@@ -8,14 +8,14 @@ GUEST_OBJS := $(patsubst %,$(BUILD)/guestos/%.o,$(GUEST_KERNEL_SRCS) $(GUEST_LIB
 
 $(BUILD)/guestos/%.c.o: %.c
 	@mkdir -p $(@D)
-	$(CC32) $(CFLAGS32) -MMD -MP -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(CFLAGS32) -MMD -MP -c $< -o $@
 
 $(BUILD)/guestos/%.S.o: %.S
 	@mkdir -p $(@D)
-	$(CC32) $(CFLAGS32) -MMD -MP -c $< -o $@
+	$(call quiet,AS32,$<)$(CC32) $(CFLAGS32) -MMD -MP -c $< -o $@
 
 $(GUEST_KERNEL): $(GUEST_OBJS) guestos/kernel/kernel.ld
-	$(LD32) -nostdlib -static -z max-page-size=0x1000 -T guestos/kernel/kernel.ld \
+	$(call quiet,LD32,$@)$(LD32) -nostdlib -static -z max-page-size=0x1000 -T guestos/kernel/kernel.ld \
 		-o $@ $(GUEST_OBJS) $(LIBGCC32)
 
 # User programs: guestos/user/NAME.c -> $(BUILD)/guestos/user/NAME.elf, each
@@ -33,15 +33,15 @@ GUEST_UCFLAGS = $(CFLAGS32) -Iguestos/user/lib
 
 $(BUILD)/guestos/uobj/%.c.o: %.c
 	@mkdir -p $(@D)
-	$(CC32) $(GUEST_UCFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(GUEST_UCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/guestos/uobj/%.S.o: %.S
 	@mkdir -p $(@D)
-	$(CC32) $(GUEST_UCFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,AS32,$<)$(CC32) $(GUEST_UCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/guestos/user/%.elf: $(BUILD)/guestos/uobj/guestos/user/%.c.o $(GUEST_ULIB_OBJS) guestos/user/lib/user.ld
 	@mkdir -p $(@D)
-	$(LD32) -nostdlib -static -z max-page-size=0x1000 -T guestos/user/lib/user.ld \
+	$(call quiet,LD32,$@)$(LD32) -nostdlib -static -z max-page-size=0x1000 -T guestos/user/lib/user.ld \
 		-o $@ $< $(GUEST_ULIB_OBJS) $(LIBGCC32)
 
 .PHONY: guest-progs

@@ -12,4 +12,4 @@ handouts: deps-docs $(HANDOUT_HTML)
 # One self-contained page each (styles inline), with a table of contents.
 $(BUILD)/handouts/%.html: handouts/%.md
 	@mkdir -p $(@D)
-	pandoc --standalone --toc --metadata title="hvlab: $*" -f gfm -t html5 -o $@ $<
+	$(call quiet,PANDOC,$@)pandoc --standalone --toc --metadata title="hvlab: $*" -f gfm -t html5 -o $@ $<

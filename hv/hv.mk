@@ -21,35 +21,35 @@ HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -T $(HV_LDSCRIPT) \
 
 $(BUILD)/hv/%.c.o: hv/%.c
 	@mkdir -p $(@D)
-	$(CC64) $(CFLAGS64) $(HV_CPPFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CC,$<)$(CC64) $(CFLAGS64) $(HV_CPPFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/hv/%.S.o: hv/%.S
 	@mkdir -p $(@D)
-	$(CC64) $(CFLAGS64) $(HV_CPPFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,AS,$<)$(CC64) $(CFLAGS64) $(HV_CPPFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/hv/lib/%.c.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC64) $(CFLAGS64) $(HV_CPPFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CC,$<)$(CC64) $(CFLAGS64) $(HV_CPPFLAGS) -MMD -MP -c $< -o $@
 
 # The symbol tables: empty for the first link, real for the second.
 $(BUILD)/hv/ksyms_empty.S: tools/ksyms.py
 	@mkdir -p $(@D)
-	$(PYTHON) tools/ksyms.py --empty > $@
+	$(call quiet,KSYMS,$@)$(PYTHON) tools/ksyms.py --empty > $@
 
 $(BUILD)/hv/ksyms_table.S: $(BUILD)/hv/hv.pass1.elf tools/ksyms.py
-	$(PYTHON) tools/ksyms.py --nm $(NM64) $< > $@.tmp && mv $@.tmp $@
+	$(call quiet,KSYMS,$@)$(PYTHON) tools/ksyms.py --nm $(NM64) $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/hv/ksyms_%.o: $(BUILD)/hv/ksyms_%.S
-	$(CC64) $(CFLAGS64) -c $< -o $@
+	$(call quiet,AS,$<)$(CC64) $(CFLAGS64) -c $< -o $@
 
 $(BUILD)/hv/hv.pass1.elf: $(HV_OBJS) $(BUILD)/hv/ksyms_empty.o $(HV_LDSCRIPT)
-	$(LD64) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(BUILD)/hv/ksyms_empty.o
+	$(call quiet,LD,$@)$(LD64) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(BUILD)/hv/ksyms_empty.o
 
 $(HV_ELF): $(HV_OBJS) $(BUILD)/hv/ksyms_table.o $(HV_LDSCRIPT) $(BUILD)/hv/hv.pass1.elf
-	$(LD64) $(HV_LDFLAGS) -o $@.tmp $(HV_OBJS) $(BUILD)/hv/ksyms_table.o
-	$(PYTHON) tools/ksyms.py --nm $(NM64) --verify $(BUILD)/hv/hv.pass1.elf $@.tmp
+	$(call quiet,LD,$@)$(LD64) $(HV_LDFLAGS) -o $@.tmp $(HV_OBJS) $(BUILD)/hv/ksyms_table.o
+	$(Q)$(PYTHON) tools/ksyms.py --nm $(NM64) --verify $(BUILD)/hv/hv.pass1.elf $@.tmp
 	@if command -v grub-file >/dev/null 2>&1 && ! grub-file --is-x86-multiboot $@.tmp; then \
 		echo "hv.mk: $@ has no valid Multiboot v1 header (grub-file)" >&2; exit 1; fi
-	mv $@.tmp $@
+	$(Q)mv $@.tmp $@
 
 -include $(HV_OBJS:.o=.d)

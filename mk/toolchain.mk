@@ -38,5 +38,7 @@ LIBGCC32 = $(shell $(CC32) -m32 -print-libgcc-file-name)
 
 HOST_CFLAGS ?= -std=gnu11 $(WARN) -O1 -g
 
+include mk/quiet.mk
+
 # A student tree (grading/skeleton.py) adds its own settings here.
 -include mk/lab.mk

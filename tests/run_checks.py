@@ -11,6 +11,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable
+sys.path.insert(0, os.path.join(ROOT, "grading"))
+import studenttree  # noqa: E402
 
 SUITES = [
     # (name, command, how to read its summary)
@@ -24,7 +26,13 @@ SUITES = [
     ("grading", [PY, "-m", "unittest", "discover", "-s", "tests/grading", "-p", "test_*.py"], "unittest"),
     # Every lab's skeleton builds, passes the earlier labs, fails its own tests.
     ("labs", [PY, "grading/check_labs.py"], "plain"),
+    # Every planted bug (labs/labN/bugs.toml) loses points.
+    ("bugs", [PY, "grading/check_bugs.py"], "plain"),
 ]
+# Suites that check the reference solution itself: a student tree, which
+# has lost the LAB markers and the planted bugs they start from, leaves
+# them out.
+REFERENCE_ONLY = {"labs", "bugs"}
 
 PLAIN_RE = re.compile(r"^[\w-]+: (\d+) passed, (\d+) failed", re.M)
 
@@ -68,7 +76,11 @@ def run_suite(name, cmd, kind):
 def main():
     total_p = total_f = 0
     rows = []
+    lab = studenttree.student_lab(ROOT)
     for name, cmd, kind in SUITES:
+        if lab is not None and name in REFERENCE_ONLY:
+            print("== %s: left out: it checks the reference solution, not this lab %d student tree" % (name, lab))
+            continue
         p, f = run_suite(name, cmd, kind)
         rows.append((name, p, f))
         total_p += p
@@ -76,6 +88,9 @@ def main():
     print()
     for name, p, f in rows:
         print("   %-12s %4d passed, %d failed" % (name, p, f))
+    if lab is not None:
+        print("check: the lab %d student tree: the tests of later labs and the reference's own checks "
+              "are left out (the 'left out' lines above name them)" % lab)
     print("check: %d passed, %d failed" % (total_p, total_f))
     return 1 if total_f else 0
 

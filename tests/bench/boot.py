@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from results import merge
+from results import merge, read
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HV = os.path.join(ROOT, "build", "hv", "hv.elf")
@@ -45,6 +45,7 @@ def main():
     ap.add_argument("--results", default=os.path.join(ROOT, "build", "bench", "results.json"))
     ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
+    read(a.results)
     results = {}
     print("boot: emulator start -> first hypervisor line (%d runs each)" % a.runs)
     print("  %-12s %10s %18s %16s" % ("route", "median s", "min..max s", "instructions"))

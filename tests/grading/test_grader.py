@@ -334,6 +334,12 @@ class Pure(unittest.TestCase):
         console = "hv: VM-entry check: SDM 27.3.1.2 (x): CS bad\nPANIC hv: VM entry failed: 1 broken rule\n"
         why = grade.reason(t, ["e"], 3, console, "", "PANIC hv: VM entry failed: 1 broken rule")
         self.assertEqual(why, "panic: hv: VM-entry check: SDM 27.3.1.2 (x): CS bad")
+        # The guest's own panic explains better than its power-off does.
+        console = ("(guest) PANIC guestos: general protection fault in the kernel, eip=0x00101234\n"
+                   "hv: guest stopped: it powered off with status 3\n")
+        self.assertEqual(grade.reason(t, ["e"], 1, console, "", "power-off, status 1 (the run reported a failure)"),
+                         "power-off with failure status: (guest) PANIC guestos: general protection fault in the kernel, "
+                         "eip=0x00101234")
         t.status = 3
         self.assertEqual(grade.reason(t, ["e"], 0, "", "", "power-off, status 0"),
                          "power-off, status 0 (expected panic)")

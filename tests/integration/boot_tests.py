@@ -20,12 +20,19 @@ from runner.emulators import kvm_vtx_problem  # noqa: E402
 from guest_cases import guest_cases  # noqa: E402
 from hv_cases import hv_cases  # noqa: E402
 from load_cases import load_cases  # noqa: E402
-from vmx_entry_cases import vmx_entry_cases  # noqa: E402
 from lab_cases import lab_cases  # noqa: E402
 from gdb_cases import gdb_cases  # noqa: E402
 
 from harness import (DATA, DIED, GUEST, HV, MBINFO, MBINFO_KLUDGE, OK, PANIC, TIMEOUT, TRIPLE,
-                     USAGE, Case, crc, data_file, run_all)
+                     USAGE, Case, crc, data_file, reached_cases, run_all)
+
+try:
+    from vmx_entry_cases import vmx_entry_cases  # noqa: E402
+except ImportError:
+    # A student tree has no VM-entry checker cases: they test the
+    # reference's VMCS, which a student's lab 1 code replaces.
+    def vmx_entry_cases():
+        return []
 
 # (emulator, loader) pairs: every route a kernel can take.
 ROUTES = [("bochs", "fast"), ("bochs", "grub"), ("qemu", "fast"), ("qemu", "grub"), ("qemu", "kernel")]
@@ -243,8 +250,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-j", type=int, default=os.cpu_count() or 2, help="parallel runs (default: cores)")
     ap.add_argument("-k", default="", help="only the cases whose name contains this")
+    ap.add_argument("--list", action="store_true", help="name the cases, run none")
     a = ap.parse_args()
-    selected = [c for c in all_cases() if a.k in c.name]
+    selected = reached_cases([c for c in all_cases() if a.k in c.name], "integration")
+    if a.list:
+        print("\n".join(c.name for c in selected))
+        return 0
     passed, failed = run_all(selected, a.j)
     print("integration: %d passed, %d failed" % (passed, failed))
     return 1 if failed or not selected else 0

@@ -19,7 +19,7 @@ import socket
 import subprocess
 import time
 
-from harness import BUILD, GUEST, HV, HVRUN, OUT
+from harness import BUILD, GUEST, HV, HVRUN, OUT, studenttree
 
 GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
                      for f in os.listdir(os.path.join(BUILD, "guestos", "user")) if f.endswith(".elf")) \
@@ -43,6 +43,7 @@ class GdbCase:
         self.name, self.mode, self.drive, self.hv_args = name, mode, drive, hv_args
         self.console_must = console_must
         self.timeout = TIMEOUT
+        self.lab = studenttree.lab_of_options(hv_args)
 
     def run(self):
         log = os.path.join(OUT, self.name + ".log")

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "grading"))
 import judge  # noqa: E402
+import studenttree  # noqa: E402
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
 HV = os.environ.get("HV_ELF", os.path.join(BUILD, "hv", "hv.elf"))
 GUEST = os.environ.get("GUEST_KERNEL", os.path.join(BUILD, "guestos", "kernel.elf"))
@@ -56,6 +57,7 @@ class Case:
         self.name, self.argv, self.status = name, argv, status
         self.must, self.must_not, self.runner_must = must, must_not, runner_must
         self.check, self.timeout, self.env = check, timeout, env
+        self.lab = lab_of_run(argv)
 
     def run(self):
         log = os.path.join(OUT, self.name + ".log")
@@ -96,6 +98,25 @@ def console_of(argv, timeout):
 def last_line(text):
     lines = [l for l in text.strip().splitlines() if l.strip()]
     return lines[-1] if lines else "nothing"
+
+
+def lab_of_run(argv):
+    """The lab whose code a run needs: none (0) without the hypervisor,
+    else the lab of its options (grading/studenttree.py)."""
+    if HV not in argv:
+        return 0
+    return studenttree.lab_of_options(argv[argv.index(HV) + 1:])
+
+
+def reached_cases(cases, what):
+    """The cases this tree can run: in a student tree, those of the labs it
+    has reached; a line names the others."""
+    lab = studenttree.student_lab(ROOT)
+    later = [c.name for c in cases if lab is not None and c.lab > lab]
+    note = studenttree.left_out_note(ROOT, what, later)
+    if note:
+        print(note, flush=True)
+    return [c for c in cases if c.name not in later]
 
 
 def run_all(cases, jobs):

@@ -30,7 +30,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import BUILD, HV, HVRUN
+from harness import BUILD, HV, HVRUN, ROOT, studenttree
 
 HOSTILE = os.environ.get("HOSTILE_ELF", os.path.join(BUILD, "tests", "hostile.elf"))
 OUT = os.path.join(BUILD, "tests", "hostile")
@@ -171,6 +171,16 @@ def list_attacks():
     return attacks
 
 
+def reached_modes(modes):
+    """The modes this tree can run (a student tree: its labs' modes); a line
+    names the others."""
+    later = [m for m in modes if not studenttree.reached(ROOT, studenttree.lab_of_options(MODES[m][1]))]
+    note = studenttree.left_out_note(ROOT, "hostile: modes", later)
+    if note:
+        print(note, flush=True)
+    return [m for m in modes if m not in later]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-j", type=int, default=os.cpu_count() or 2, help="parallel runs (default: cores)")
@@ -180,7 +190,7 @@ def main():
     a = ap.parse_args()
 
     attacks = [t for t in list_attacks() if a.k in t.name]
-    modes = a.m or list(MODES)
+    modes = reached_modes(a.m or list(MODES))
     runs = [(t, m) for t in attacks for m in t.modes if m in modes]
     # The bare CPU's answers, where an attack asks to be compared with them.
     natives = sorted({(t.name, MODES[m][0]) for t, m in runs if t.expect(m)[0] == "native"})

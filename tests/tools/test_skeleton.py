@@ -5,6 +5,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "grading"))
 import skeleton  # noqa: E402
+import studenttree  # noqa: E402
 
 FILE_SCOPE = '''#include "exit.h"
 
@@ -88,12 +89,20 @@ class TestsTomlTest(unittest.TestCase):
     def test_later_labs_leave_entirely(self):
         self.assertIsNone(skeleton.strip_tests(self.TOML, 2, 1))
 
+    def test_the_planted_bugs_stay_in_the_kit(self):
+        # labs/labN/bugs.toml quotes the solution (grading/check_bugs.py).
+        for rel in ("labs/lab1/bugs.toml", "labs/lab3/bugs.toml", "tests/integration/vmx_entry_cases.py"):
+            self.assertTrue(rel in skeleton.KIT_ONLY or skeleton.KIT_ONLY_PATTERN.match(rel), rel)
+        self.assertFalse(skeleton.KIT_ONLY_PATTERN.match("labs/lab1/tests.toml"))
+
 
 class ReferenceTreeTest(unittest.TestCase):
     """Every marker in the reference is well formed."""
 
     def test_every_source_file_parses(self):
         root = skeleton.os.path.dirname(os.path.dirname(os.path.abspath(skeleton.__file__)))
+        if studenttree.student_lab(root) is not None:
+            self.skipTest("a student tree: its LAB markers are gone (a check of the reference)")
         total = 0
         for rel in skeleton.tracked_files(root):
             if rel.endswith(skeleton.SOURCE_SUFFIXES):

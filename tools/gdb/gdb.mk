@@ -43,7 +43,7 @@ NATIVE_RUNNER = $(if $(filter 1,$(GDB)),$(GDB_LAUNCH) --arch i386:x86-64 --elf $
 BOCHS_SYMBOLS := $(GDB_DIR)/hv.sym
 $(BOCHS_SYMBOLS): $(HV_ELF)
 	@mkdir -p $(@D)
-	$(NM64) $< | awk '$$2 ~ /^[TtWw]$$/ { print $$1, $$3 }' > $@
+	$(call quiet,NM,$@)$(NM64) $< | awk '$$2 ~ /^[TtWw]$$/ { print $$1, $$3 }' > $@
 
 bochs-debug: deps-run all $(BOCHS_SYMBOLS)
 	tools/hvrun --timeout $(GDB_TIMEOUT) --cpu $(CPU) --bochs-debug $(BOCHS_SYMBOLS) \

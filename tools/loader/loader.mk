@@ -24,33 +24,33 @@ LOADER_STAGE2_OBJS := $(LOADER_OUT)/entry.o \
 
 $(LOADER_OUT)/boot.o $(LOADER_OUT)/entry.o: $(LOADER_OUT)/%.o: $(LOADER_SRC)/%.S
 	@mkdir -p $(@D)
-	$(CC32) $(LOADER_ASFLAGS) -c $< -o $@
+	$(call quiet,AS32,$<)$(CC32) $(LOADER_ASFLAGS) -c $< -o $@
 
 $(patsubst %.c,$(LOADER_OUT)/%.o,$(LOADER_STAGE2_C)): $(LOADER_OUT)/%.o: $(LOADER_SRC)/%.c
 	@mkdir -p $(@D)
-	$(CC32) $(LOADER_CFLAGS) -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(LOADER_CFLAGS) -c $< -o $@
 
 $(patsubst %.c,$(LOADER_OUT)/lib/%.o,$(LOADER_LIB_C)): $(LOADER_OUT)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC32) $(LOADER_CFLAGS) -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(LOADER_CFLAGS) -c $< -o $@
 
 # The linker script takes its addresses from layout.h through cpp
 # (-undef: otherwise cpp turns the word i386 into 1).
 $(LOADER_OUT)/stage2.ld: $(LOADER_SRC)/stage2.ld.S $(LOADER_SRC)/layout.h $(LOADER_SRC)/loader.mk
 	@mkdir -p $(@D)
-	$(CC32) -E -P -undef -x c -D__ASSEMBLER__ -I$(LOADER_SRC) $< -o $@
+	$(call quiet,CPP,$@)$(CC32) -E -P -undef -x c -D__ASSEMBLER__ -I$(LOADER_SRC) $< -o $@
 
 $(LOADER_OUT)/boot.elf: $(LOADER_OUT)/boot.o
-	$(LD32) -m elf_i386 -Ttext=0x7C00 -e start -o $@ $<
+	$(call quiet,LD32,$@)$(LD32) -m elf_i386 -Ttext=0x7C00 -e start -o $@ $<
 
 # LIBGCC32: fmt.c divides 64-bit numbers when printing them.
 $(LOADER_OUT)/stage2.elf: $(LOADER_STAGE2_OBJS) $(LOADER_OUT)/stage2.ld
-	$(LD32) -m elf_i386 -T $(LOADER_OUT)/stage2.ld -o $@ $(LOADER_STAGE2_OBJS) $(LIBGCC32)
+	$(call quiet,LD32,$@)$(LD32) -m elf_i386 -T $(LOADER_OUT)/stage2.ld -o $@ $(LOADER_STAGE2_OBJS) $(LIBGCC32)
 
 # The .sym file ("address name" lines) is for Bochs's debugger: ldsym global "FILE".
 $(LOADER_OUT)/%.bin: $(LOADER_OUT)/%.elf
-	$(OBJCOPY32) -O binary $< $@
-	$(NM32) -n $< | awk '{ print $$1, $$3 }' > $(@:.bin=.sym)
+	$(call quiet,OBJCOPY,$@)$(OBJCOPY32) -O binary $< $@
+	$(Q)$(NM32) -n $< | awk '{ print $$1, $$3 }' > $(@:.bin=.sym)
 
 .PHONY: loader
 loader: $(LOADER_BINS)

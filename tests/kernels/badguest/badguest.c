@@ -78,15 +78,19 @@ void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t c
     (void)cs;
     if (vector == 14)
         printf("badguest: page fault cr2=0x%08x\n", read_cr2());
-    if (!expect_what)
-        printf("badguest: exception %u error=0x%x eip=0x%08x (unexpected)\n", vector, error, eip);
-    else if (eip == expect_eip)
+    if (expect_what && eip == expect_eip) {
         printf("badguest: exception %u error=0x%x eip=0x%08x (at the %s)\n", vector, error, eip,
                expect_what);
+        poweroff(POWEROFF_OK);
+    }
+    /* Anything else is a failure, whatever the test looks for: the run
+     * must not end as a success (issue 14). */
+    if (!expect_what)
+        printf("badguest: exception %u error=0x%x eip=0x%08x (unexpected)\n", vector, error, eip);
     else
         printf("badguest: exception %u error=0x%x eip=0x%08x (not at the %s, which is at 0x%08x)\n",
                vector, error, eip, expect_what, expect_eip);
-    poweroff(POWEROFF_OK);
+    poweroff(POWEROFF_FAIL);
 }
 
 static _Noreturn void fail(const char *why)
@@ -319,15 +323,14 @@ static void do_hlt_cli(const char *arg)
     fail("hlt with interrupts off returned");
 }
 
-/* HLT with interrupts on: the guest waits in the HLT activity state, and the
- * PIT's interrupts, through the passed-through PIC, wake it. */
 #define PIT_HZ 1193182
 #define TICKS  5
 
-static void do_hlt_sti(const char *arg)
+/* The PIC and the PIT for do=hlt-sti and do=irq-masking: IRQ 0 only, at
+ * vector TIMER_VEC, 100 Hz. */
+static void start_timer(uint32_t handler)
 {
-    (void)arg;
-    set_gate(TIMER_VEC, (uint32_t)timer_stub);
+    set_gate(TIMER_VEC, handler);
     /* 8259A: ICW1 (edge, cascade, ICW4), ICW2 (vector bases 0x20, 0x28),
      * ICW3 (slave on IRQ 2), ICW4 (8086 mode); then unmask IRQ 0 only. */
     outb(0x20, 0x11); outb(0xA0, 0x11);
@@ -340,6 +343,88 @@ static void do_hlt_sti(const char *arg)
     outb(0x43, 0x34);
     outb(0x40, divisor & 0xFF);
     outb(0x40, divisor >> 8);
+}
+
+/* Wait for `periods` of the PIT's channel 0 to pass, by its count (latched
+ * and read: it counts down and reloads), never by its interrupts: the
+ * clock this measures runs whether interrupts come or not. */
+static void wait_pit_periods(unsigned periods)
+{
+    uint16_t last = 0xFFFF;
+    while (periods) {
+        outb(0x43, 0x00);                   /* latch channel 0 */
+        uint16_t now = inb(0x40);
+        now |= (uint16_t)(inb(0x40) << 8);
+        if (now > last)                     /* reloaded: a period ended */
+            periods--;
+        last = now;
+    }
+}
+
+/* The timer's handler for do=irq-masking (irq_masking_stub below): it
+ * acknowledges the PIC at once, so that only the IF flag (which an
+ * interrupt gate clears, SDM 6.12.1.3) keeps the next tick out while its
+ * first run waits two periods (only the first: a handler that always
+ * outlasted the period would leave no time between ticks); it counts a
+ * tick that comes in anyway (nested) and keeps the CS its frame holds
+ * (the interrupted code's: ring 0's). */
+volatile uint32_t masking_ticks, masking_depth, masking_nested, masking_frame_cs, masking_waited;
+
+void irq_masking_tick(uint32_t frame_cs)
+{
+    masking_frame_cs = frame_cs;
+    masking_ticks++;
+    outb(0x20, 0x20);                       /* non-specific EOI to the master PIC */
+    if (++masking_depth > 1) {
+        masking_nested++;
+    } else if (!masking_waited) {
+        masking_waited = 1;
+        wait_pit_periods(2);
+    }
+    masking_depth--;
+}
+
+extern char irq_masking_stub[];
+__asm__(".globl irq_masking_stub\n"
+        "irq_masking_stub:\n"
+        "    pushal\n"
+        "    pushl 36(%esp)\n"                /* the frame's CS, above EIP and the 8 registers */
+        "    call irq_masking_tick\n"
+        "    addl $4, %esp\n"
+        "    popal\n"
+        "    iret\n");
+
+/* What the guest's IF means: while it is clear (CLI) no interrupt comes,
+ * in a handler entered through an interrupt gate none comes either, and the
+ * frame of an interrupt at ring 0 holds ring 0's CS. Under cpu=deprivileged
+ * the hypervisor keeps IF in software and builds the frame (lab 3): each
+ * line must read as on the bare CPU. */
+static void do_irq_masking(const char *arg)
+{
+    (void)arg;
+    start_timer((uint32_t)irq_masking_stub);
+    __asm__ volatile("sti" : : : "memory");
+    while (masking_ticks < 2)
+        ;
+    __asm__ volatile("cli" : : : "memory");
+    uint32_t before = masking_ticks;
+    wait_pit_periods(3);                    /* IRQ 0 is raised three times */
+    uint32_t during = masking_ticks - before;
+    __asm__ volatile("sti" : : : "memory");
+    while (masking_ticks < before + 3)
+        ;
+    __asm__ volatile("cli" : : : "memory");
+    outb(0x21, 0xFF);
+    printf("badguest: irq-masking: %u delivered while IF=0, %u nested in an interrupt gate's handler, "
+           "frame CS 0x%04x\n", (unsigned)during, (unsigned)masking_nested, (unsigned)(masking_frame_cs & 0xFFFF));
+}
+
+/* HLT with interrupts on: the guest waits in the HLT activity state, and the
+ * PIT's interrupts, through the passed-through PIC, wake it. */
+static void do_hlt_sti(const char *arg)
+{
+    (void)arg;
+    start_timer((uint32_t)timer_stub);
     unsigned wakes = 0;
     for (;;) {
         __asm__ volatile("cli" : : : "memory");
@@ -534,6 +619,7 @@ static const struct action {
     { "task-switch", do_task_switch },
     { "hlt-cli", do_hlt_cli },
     { "hlt-sti", do_hlt_sti },
+    { "irq-masking", do_irq_masking },
     { "triplefault", do_triplefault },
     { "ept", do_ept },
     { "ept-write", do_ept_write },

@@ -15,19 +15,19 @@ BADGUEST_OBJS := $(BADGUEST_OUT)/entry.o $(BADGUEST_OUT)/badguest.o $(BADGUEST_O
 
 $(BADGUEST_OUT)/entry.o: $(KERNELS_COMMON)/entry.S
 	@mkdir -p $(@D)
-	$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
+	$(call quiet,AS32,$<)$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
 
 $(BADGUEST_OUT)/%.o: $(BADGUEST_SRC)/%.c
 	@mkdir -p $(@D)
-	$(CC32) $(BADGUEST_CFLAGS) -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(BADGUEST_CFLAGS) -c $< -o $@
 
 $(patsubst %.c,$(BADGUEST_OUT)/lib/%.o,$(BADGUEST_LIB_C)): $(BADGUEST_OUT)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC32) $(BADGUEST_CFLAGS) -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(BADGUEST_CFLAGS) -c $< -o $@
 
 # LIBGCC32: fmt.c divides 64-bit numbers (the MSR values).
 $(BADGUEST_ELF): $(BADGUEST_OBJS) $(KERNELS_COMMON)/kernel.ld
-	$(LD32) -m elf_i386 -T $(KERNELS_COMMON)/kernel.ld -o $@ $(BADGUEST_OBJS) $(LIBGCC32)
+	$(call quiet,LD32,$@)$(LD32) -m elf_i386 -T $(KERNELS_COMMON)/kernel.ld -o $@ $(BADGUEST_OBJS) $(LIBGCC32)
 
 .PHONY: badguest
 badguest: $(BADGUEST_ELF)

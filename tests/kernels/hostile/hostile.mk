@@ -16,18 +16,18 @@ HOSTILE_OBJS := $(HOSTILE_OUT)/entry.o $(HOSTILE_C:%.c=$(HOSTILE_OUT)/%.o) \
 
 $(HOSTILE_OUT)/entry.o: tests/kernels/common/entry.S
 	@mkdir -p $(@D)
-	$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
+	$(call quiet,AS32,$<)$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
 
 $(HOSTILE_OUT)/%.o: $(HOSTILE_SRC)/%.c
 	@mkdir -p $(@D)
-	$(CC32) $(HOSTILE_CFLAGS) -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(HOSTILE_CFLAGS) -c $< -o $@
 
 $(HOSTILE_OUT)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC32) $(HOSTILE_CFLAGS) -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(HOSTILE_CFLAGS) -c $< -o $@
 
 $(HOSTILE_ELF): $(HOSTILE_OBJS) tests/kernels/common/kernel.ld
-	$(LD32) -m elf_i386 -T tests/kernels/common/kernel.ld -o $@ $(HOSTILE_OBJS) $(LIBGCC32)
+	$(call quiet,LD32,$@)$(LD32) -m elf_i386 -T tests/kernels/common/kernel.ld -o $@ $(HOSTILE_OBJS) $(LIBGCC32)
 
 .PHONY: hostile-kernel
 hostile-kernel: $(HOSTILE_ELF)

@@ -17,29 +17,29 @@ MBINFO_COMMON_OBJS := $(MBINFO_OUT)/mbinfo.o $(patsubst %.c,$(MBINFO_OUT)/lib/%.
 
 $(MBINFO_OUT)/entry.o: $(MBINFO_SRC)/entry.S
 	@mkdir -p $(@D)
-	$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
+	$(call quiet,AS32,$<)$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
 
 $(MBINFO_OUT)/entry-kludge.o: $(MBINFO_SRC)/entry.S
 	@mkdir -p $(@D)
-	$(CC32) -m32 -DMBINFO_KLUDGE -Ilib -MMD -MP -c $< -o $@
+	$(call quiet,AS32,$<)$(CC32) -m32 -DMBINFO_KLUDGE -Ilib -MMD -MP -c $< -o $@
 
 $(MBINFO_OUT)/mbinfo.o: $(MBINFO_SRC)/mbinfo.c
 	@mkdir -p $(@D)
-	$(CC32) $(MBINFO_CFLAGS) -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(MBINFO_CFLAGS) -c $< -o $@
 
 $(patsubst %.c,$(MBINFO_OUT)/lib/%.o,$(MBINFO_LIB_C)): $(MBINFO_OUT)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC32) $(MBINFO_CFLAGS) -c $< -o $@
+	$(call quiet,CC32,$<)$(CC32) $(MBINFO_CFLAGS) -c $< -o $@
 
 # LIBGCC32: fmt.c divides 64-bit numbers when printing the memory map.
 $(MBINFO_ELF): $(MBINFO_OUT)/entry.o $(MBINFO_COMMON_OBJS) $(MBINFO_SRC)/mbinfo.ld
-	$(LD32) -m elf_i386 -T $(MBINFO_SRC)/mbinfo.ld -o $@ $(MBINFO_OUT)/entry.o $(MBINFO_COMMON_OBJS) $(LIBGCC32)
+	$(call quiet,LD32,$@)$(LD32) -m elf_i386 -T $(MBINFO_SRC)/mbinfo.ld -o $@ $(MBINFO_OUT)/entry.o $(MBINFO_COMMON_OBJS) $(LIBGCC32)
 
 $(MBINFO_KLUDGE_ELF): $(MBINFO_OUT)/entry-kludge.o $(MBINFO_COMMON_OBJS) $(MBINFO_SRC)/mbinfo.ld
-	$(LD32) -m elf_i386 -T $(MBINFO_SRC)/mbinfo.ld -o $@ $(MBINFO_OUT)/entry-kludge.o $(MBINFO_COMMON_OBJS) $(LIBGCC32)
+	$(call quiet,LD32,$@)$(LD32) -m elf_i386 -T $(MBINFO_SRC)/mbinfo.ld -o $@ $(MBINFO_OUT)/entry-kludge.o $(MBINFO_COMMON_OBJS) $(LIBGCC32)
 
 $(MBINFO_ELF64): $(MBINFO_ELF)
-	$(OBJCOPY32) -O elf64-x86-64 $< $@
+	$(call quiet,OBJCOPY,$@)$(OBJCOPY32) -O elf64-x86-64 $< $@
 
 .PHONY: mbinfo
 mbinfo: $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_ELF64)

@@ -1,0 +1,144 @@
+"""Tests of what makes a student tree usable on its own: the lab it says it
+is (grading/studenttree.py), its first commit (grading/skeleton.py), make
+handin outside git (grading/handin.py), make grade's TIMEOUT, and make
+bench's RESULTS file (tests/bench/results.py)."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "grading"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
+import results  # noqa: E402
+import skeleton  # noqa: E402
+import studenttree  # noqa: E402
+
+
+class TempDir(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="hvlab-test-student-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+
+    def write(self, rel, text):
+        path = os.path.join(self.tmp, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+
+class LabOfTreeTest(TempDir):
+    def test_the_reference_is_no_student_tree(self):
+        self.assertIsNone(studenttree.student_lab(self.tmp))
+        self.assertTrue(studenttree.reached(self.tmp, 3))
+
+    def test_the_skeletons_lab_mk_names_the_lab(self):
+        self.write("mk/lab.mk", skeleton.lab_mk(2, ["hv/depriv_patch.c"], ["hv/depriv_patch.c"]))
+        self.assertEqual(studenttree.student_lab(self.tmp), 2)
+        self.assertTrue(studenttree.reached(self.tmp, 2))
+        self.assertFalse(studenttree.reached(self.tmp, 3))
+        self.assertIn("lab 2 student tree", studenttree.left_out_note(self.tmp, "x", ["a"]))
+        self.assertIsNone(studenttree.left_out_note(self.tmp, "x", []))
+
+    def test_each_mode_needs_its_lab(self):
+        self.assertEqual(studenttree.lab_of_options([]), 1)
+        self.assertEqual(studenttree.lab_of_options(["mem=ept", "vmcheck=2"]), 1)
+        self.assertEqual(studenttree.lab_of_options(["mem=shadow"]), 2)
+        self.assertEqual(studenttree.lab_of_options(["mem=shadow cpu=deprivileged"]), 3)
+        self.assertEqual(studenttree.lab_of_options(["scan=1"]), 3)
+
+
+class GitTreeTest(TempDir):
+    def git(self, *args):
+        return subprocess.run(["git", "-C", self.tmp] + list(args), check=True, stdout=subprocess.PIPE,
+                              text=True).stdout
+
+    def test_the_tree_gets_a_first_commit_without_a_git_identity(self):
+        self.write("hv/a.c", "int a;\n")
+        env = dict(os.environ, HOME=self.tmp, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
+        for k in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+            env.pop(k, None)
+        old = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            skeleton.init_repository(self.tmp, 1)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+        self.assertEqual(self.git("log", "--format=%an <%ae> %s").strip(),
+                         "hvlab <hvlab@localhost> hvlab: the lab 1 student tree")
+        self.assertEqual(self.git("status", "--porcelain"), "")
+
+    def handin(self):
+        shutil.copytree(os.path.join(ROOT, "grading"), os.path.join(self.tmp, "grading"),
+                        ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+        return subprocess.run([sys.executable, os.path.join(self.tmp, "grading", "handin.py")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=dict(os.environ, GIT_CEILING_DIRECTORIES=os.path.dirname(self.tmp)))
+
+    def test_handin_outside_git_says_what_to_run(self):
+        p = self.handin()
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+        self.assertIn("is not a git repository: run  git init && git add -A && git commit", p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+
+    def test_handin_packs_the_first_commit(self):
+        self.handin()   # copies grading/ in
+        self.write(".gitignore", "build/\n__pycache__/\n")
+        skeleton.init_repository(self.tmp, 1)
+        p = self.handin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"^handin: wrote .*handin-.*\.tar\.gz: commit [0-9a-f]+ hvlab: the lab 1")
+
+
+class GradeTimeoutTest(unittest.TestCase):
+    def grade_command(self, *args):
+        return subprocess.run(["make", "-n", "--no-print-directory", "grade"] + list(args), cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True, check=True).stdout
+
+    def test_timeout_reaches_the_grader_only_when_given(self):
+        self.assertIn("--timeout 7 ", self.grade_command("LAB=1", "TEST=lab1-cpuid", "TIMEOUT=7"))
+        self.assertNotIn("--timeout", self.grade_command("LAB=1"))
+
+
+class LaterLabSourcesTest(unittest.TestCase):
+    """mk/lab.mk's LATER_LAB_SOURCES leave their unit tests and fuzzers out."""
+
+    def make_n(self, target, *args):
+        return subprocess.run(["make", "-n", "--no-print-directory", target] + list(args), cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True, check=True).stdout
+
+    def test_a_lab_1_tree_leaves_out_the_guest_page_walk(self):
+        lab1 = ("STUDENT_LAB=1", "LATER_LAB_SOURCES=hv/guest_paging.c")
+        out = self.make_n("unit-check", *lab1)
+        self.assertIn("unit: left out in this lab 1 student tree (labs not reached yet): guest_paging", out)
+        self.assertNotIn("test_guest_paging", out)
+        self.assertIn("test_guest_paging", self.make_n("unit-check"))
+        out = self.make_n("fuzz-run", "RUNS=1", *lab1)
+        self.assertIn("fuzz: left out in this lab 1 student tree (labs not reached yet): guest_paging", out)
+        self.assertNotIn("'guest_paging ", out)
+
+
+class BenchResultsTest(TempDir):
+    def test_an_empty_file_starts_a_new_one(self):
+        path = self.write("r.json", "")
+        results.merge(path, "boot", {"x": 1})
+        self.assertEqual(results.read(path), {"boot": {"x": 1}})
+
+    def test_a_corrupt_file_stops_in_one_line(self):
+        for text in ("{not json", "[1, 2]"):
+            path = self.write("r.json", text)
+            with self.assertRaises(SystemExit) as cm:
+                results.merge(path, "boot", {})
+            self.assertRegex(str(cm.exception), r"^bench: RESULTS=.*r\.json .*: remove it or give another RESULTS=$")
+            with open(path) as f:
+                self.assertEqual(f.read(), text)    # left as it was
+
+
+if __name__ == "__main__":
+    unittest.main()
