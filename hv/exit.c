@@ -196,9 +196,9 @@ static void print_trace_on_panic(void)
 
 static const struct vmx_caps *run_caps;   /* for entry_failed's report */
 
-/* A guest whose exits repeat exactly (reason, RIP and qualification) this
- * many times in a row, for an instruction that only completes when its
- * handler advances RIP, is watched through one more exit: if the handler
+/* A guest whose exits come from one RIP this many times in a row, for an
+ * instruction that only completes when its handler advances RIP, is
+ * watched through one more exit: if the handler
  * then leaves RIP on the instruction and injects nothing, the guest would
  * execute it forever (a silent timeout), and is stopped instead. An honest
  * loop (CPUID or IN polled at one RIP) advances RIP each time, and is
