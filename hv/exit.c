@@ -218,36 +218,37 @@ static void stop_stuck_guest(struct vcpu *v)
                (unsigned long long)v->exit_qualification, v->instruction_length);
 }
 
-/* The STUCK_EXITS-th identical exit: dispatched as any other, then the
- * handler's work is checked: RIP moved on, or an event injected (a fault
- * leaves RIP on the instruction, SDM 27.6), or the guest stopped. */
+/* The STUCK_EXITS-th exit in a row at one RIP: dispatched as any other,
+ * and if it is an instruction that a handler completes, the handler's work
+ * is checked: RIP moved on, or an event injected (a fault leaves RIP on the
+ * instruction, SDM 27.6), or the guest stopped. Out of line and cold, so
+ * that every other exit pays only for the test that chooses it. */
 static __attribute__((noinline, cold)) void dispatch_watching_rip(struct vcpu *v)
 {
     dispatcher(v);
-    if (v->stopped || vmcs_read(VMCS_GUEST_RIP) != v->rip ||
-        (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)) {
+    if (!exit_reason_is_completed_instruction(v->exit_reason & 0xFFFF) || v->stopped ||
+        vmcs_read(VMCS_GUEST_RIP) != v->rip || (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)) {
         exit_stats.repeats = 0;
         return;
     }
     stop_stuck_guest(v);
 }
 
+/* Whether this exit is the one to watch (dispatch_watching_rip). */
+static inline bool watch_this_exit(void)
+{
+    return __builtin_expect(exit_stats.repeats >= STUCK_EXITS - 1, 0);
+}
+
 /* What every exit does first: read its facts, count and trace it (the
  * exit's cycles go where v->exit_cycles says), and stop at once with the
- * full story if it is a VM entry that failed (SDM 27.8). Returns whether
- * the exit is still to be dispatched (a suspected stuck guest's is here). */
-static inline bool begin_exit(struct vcpu *v)
+ * full story if it is a VM entry that failed (SDM 27.8). */
+static inline void begin_exit(struct vcpu *v)
 {
     read_exit_info(v);
     v->exit_cycles = exit_stats_record(v->exit_reason, v->rip, v->exit_qualification);
     if (v->exit_reason & EXIT_REASON_ENTRY_FAILURE)
         entry_failed(v, run_caps, VMX_OK);
-    if (__builtin_expect(exit_stats.repeats >= STUCK_EXITS - 1, 0) &&
-        exit_reason_is_completed_instruction(v->exit_reason & 0xFFFF)) {
-        dispatch_watching_rip(v);
-        return false;
-    }
-    return true;
 }
 
 /* The C half of every VM exit: vmx_exit (vmx_entry.S) calls it with the
@@ -256,7 +257,10 @@ static inline bool begin_exit(struct vcpu *v)
  * jump: every exit pays for one call less. */
 static void on_exit(struct vcpu *v)
 {
-    if (begin_exit(v))
+    begin_exit(v);
+    if (watch_this_exit())
+        dispatch_watching_rip(v);
+    else
         handle_exit(v);
 }
 
@@ -271,7 +275,10 @@ static void dispatch_with_gdb(struct vcpu *v)
 
 static void on_exit_with_gdb(struct vcpu *v)
 {
-    if (begin_exit(v))
+    begin_exit(v);
+    if (watch_this_exit())
+        dispatch_watching_rip(v);
+    else
         dispatch_with_gdb(v);
 }
 
@@ -297,7 +304,10 @@ static void dispatch_deprivileged(struct vcpu *v)
 
 static void on_exit_deprivileged(struct vcpu *v)
 {
-    if (begin_exit(v))
+    begin_exit(v);
+    if (watch_this_exit())
+        dispatch_watching_rip(v);
+    else
         dispatch_deprivileged(v);
 }
 
