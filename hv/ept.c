@@ -10,10 +10,8 @@
 #include "memory.h"
 #include "panic.h"
 
-#define EPT_MEMTYPE_WB    (6ull << 3)   /* leaf bits 5:3: write-back (SDM 29.3.7) */
 #define EPTP_MEMTYPE_WB   6ull          /* EPTP bits 2:0 (SDM 25.6.11) */
 #define EPTP_WALK_LENGTH4 (3ull << 3)   /* bits 5:3: page-walk length minus one */
-#define ADDR_MASK         0x000FFFFFFFFFF000ull
 
 void ept_init(struct ept *e)
 {
@@ -29,7 +27,7 @@ static uint64_t *next_table(struct ept *e, uint64_t *table, unsigned index)
         table[index] = alloc_page() | EPT_RWX;
         e->pages++;
     }
-    return (uint64_t *)(table[index] & ADDR_MASK);
+    return (uint64_t *)(table[index] & EPT_ADDR_MASK);
 }
 
 /* LAB 1 BEGIN: map one guest-physical page in the EPT */

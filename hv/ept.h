@@ -11,6 +11,9 @@
 #define EPT_WRITE   (1ull << 1)
 #define EPT_EXECUTE (1ull << 2)
 #define EPT_RWX     (EPT_READ | EPT_WRITE | EPT_EXECUTE)
+#define EPT_MEMTYPE_SHIFT 3            /* a leaf's memory type: bits 5:3 (SDM 29.3.7) */
+#define EPT_MEMTYPE_WB  (6ull << EPT_MEMTYPE_SHIFT)   /* write-back */
+#define EPT_ADDR_MASK   0x000FFFFFFFFFF000ull          /* the next table's or the page's address */
 
 struct ept {
     uint64_t pml4_pa;     /* the top table; the EPTP points at it */

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include "depriv.h"
 #include "entry_report.h"
+#include "ept_check.h"
 #include "exit_reasons.h"
 #include "exit_stats.h"
 #include "gdb.h"
@@ -130,6 +131,10 @@ static void read_exit_info(struct vcpu *v)
 static __attribute__((noinline, cold)) void unhandled_exit(struct vcpu *v)
 {
     unsigned reason = v->exit_reason & 0xFFFF;
+    if (reason == EXIT_EPT_MISCONFIG) {      /* the hypervisor's EPT is wrong: say where */
+        ept_misconfiguration_stop(v);
+        return;
+    }
     printf("hv: unhandled VM exit: reason %u (%s), qualification 0x%llx, at guest rip 0x%llx\n",
            reason, exit_reason_name(reason), (unsigned long long)v->exit_qualification,
            (unsigned long long)v->rip);
@@ -165,12 +170,75 @@ static inline void handle_exit(struct vcpu *v)
 }
 /* LAB 1 END */
 
+extern char vmx_exit[];   /* vmx_entry.S */
+
+bool host_rip_check(const char *prefix)
+{
+    uint64_t rip = 0;
+    vmread_checked(VMCS_HOST_RIP, &rip);    /* not vmcs_read: it may run inside a panic */
+    if (rip == (uintptr_t)vmx_exit)
+        return true;
+    printf("%sHOST_RIP (VMCS field 0x%x) is 0x%llx, not vmx_exit (0x%llx): every VM exit continues "
+           "there (SDM 28.5.3, loading host RIP): %s\n", prefix, VMCS_HOST_RIP, (unsigned long long)rip,
+           (unsigned long long)(uintptr_t)vmx_exit, rip == 0
+           ? "was it ever written? (setup_host_state) A #PF at rip 0 follows the first exit"
+           : "is it the right symbol? (setup_host_state)");
+    return false;
+}
+
+/* After a panic in vcpu_run: the last exits, and the first suspect when the
+ * hypervisor faulted right after an exit that never reached on_exit. */
 static void print_trace_on_panic(void)
 {
     exit_trace_print();
+    host_rip_check("hv: the hypervisor faulted after entering the guest, and ");
 }
 
 static const struct vmx_caps *run_caps;   /* for entry_failed's report */
+
+/* A guest whose exits come from one RIP this many times in a row, for an
+ * instruction that only completes when its handler advances RIP, is
+ * watched through one more exit: if the handler
+ * then leaves RIP on the instruction and injects nothing, the guest would
+ * execute it forever (a silent timeout), and is stopped instead. An honest
+ * loop (CPUID or IN polled at one RIP) advances RIP each time, and is
+ * watched again 10000 exits later: a tenth of a second in Bochs. */
+#define STUCK_EXITS 10000
+
+static void (*dispatcher)(struct vcpu *v);   /* the run's: handle_exit, or one below */
+
+/* A guest stuck on one instruction: stop it, and say what was not done. */
+static void stop_stuck_guest(struct vcpu *v)
+{
+    unsigned reason = v->exit_reason & 0xFFFF;
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "%u VM exits in a row for %s at rip 0x%llx, qualification "
+               "0x%llx, and the handler left RIP there: did it advance RIP? (SDM 28.2.5: a completed "
+               "instruction moves RIP on by the VM-exit instruction length, %u here: advance_rip)",
+               STUCK_EXITS, exit_reason_name(reason), (unsigned long long)v->rip,
+               (unsigned long long)v->exit_qualification, v->instruction_length);
+}
+
+/* The STUCK_EXITS-th exit in a row at one RIP: dispatched as any other,
+ * and if it is an instruction that a handler completes, the handler's work
+ * is checked: RIP moved on, or an event injected (a fault leaves RIP on the
+ * instruction, SDM 27.6), or the guest stopped. Out of line and cold, so
+ * that every other exit pays only for the test that chooses it. */
+static __attribute__((noinline, cold)) void dispatch_watching_rip(struct vcpu *v)
+{
+    dispatcher(v);
+    if (!exit_reason_is_completed_instruction(v->exit_reason & 0xFFFF) || v->stopped ||
+        vmcs_read(VMCS_GUEST_RIP) != v->rip || (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)) {
+        exit_stats.repeats = 0;
+        return;
+    }
+    stop_stuck_guest(v);
+}
+
+/* Whether this exit is the one to watch (dispatch_watching_rip). */
+static inline bool watch_this_exit(void)
+{
+    return __builtin_expect(exit_stats.repeats >= STUCK_EXITS - 1, 0);
+}
 
 /* What every exit does first: read its facts, count and trace it (the
  * exit's cycles go where v->exit_cycles says), and stop at once with the
@@ -183,33 +251,47 @@ static inline void begin_exit(struct vcpu *v)
         entry_failed(v, run_caps, VMX_OK);
 }
 
+/* What every exit does: begin_exit, then the run's dispatch, or the watch
+ * of a suspected stuck guest. Inlined with a constant `dispatch`, so that
+ * each on_exit below makes its dispatch a jump. */
+static inline __attribute__((always_inline)) void exit_via(struct vcpu *v, void (*dispatch)(struct vcpu *v))
+{
+    begin_exit(v);
+    if (watch_this_exit())
+        dispatch_watching_rip(v);
+    else
+        dispatch(v);
+}
+
 /* The C half of every VM exit: vmx_exit (vmx_entry.S) calls it with the
  * guest's GPRs saved in v->regs, and resumes the guest unless the handler
  * stopped it. The handler is its last call, so the compiler makes it a
  * jump: every exit pays for one call less. */
 static void on_exit(struct vcpu *v)
 {
-    begin_exit(v);
-    handle_exit(v);
+    exit_via(v, handle_exit);
 }
 
-/* on_exit with the GDB stub on (gdb.h): the debugger sees each exit first,
- * and handles its own breakpoints and single steps. A handler of its own,
+/* With the GDB stub on (gdb.h): the debugger sees each exit first, and
+ * handles its own breakpoints and single steps. A handler of its own,
  * chosen once in vcpu_run, so that an ordinary run pays nothing for it. */
-static void on_exit_with_gdb(struct vcpu *v)
+static void dispatch_with_gdb(struct vcpu *v)
 {
-    begin_exit(v);
     if (!gdb_exit(v))
         handle_exit(v);
 }
 
-/* on_exit for a guest kernel at ring 1 (cpu=deprivileged, depriv.h): its
+static void on_exit_with_gdb(struct vcpu *v)
+{
+    exit_via(v, dispatch_with_gdb);
+}
+
+/* For a guest kernel at ring 1 (cpu=deprivileged, depriv.h): its
  * exceptions and interrupts go to depriv_emulate.c, and before the guest
  * resumes, the event a handler asked for, or an interrupt that waited for
  * the guest's IF, is delivered in software. */
-static void on_exit_deprivileged(struct vcpu *v)
+static void dispatch_deprivileged(struct vcpu *v)
 {
-    begin_exit(v);
     depriv_returned_to_user();
     struct depriv_step step = depriv_step_begin();
     switch (v->exit_reason & 0xFFFF) {
@@ -222,6 +304,11 @@ static void on_exit_deprivileged(struct vcpu *v)
     depriv_deliver_injected(v);
     if (!depriv_step_end(v, step))              /* its #DB before any interrupt */
         depriv_deliver_pending(v);
+}
+
+static void on_exit_deprivileged(struct vcpu *v)
+{
+    exit_via(v, dispatch_deprivileged);
 }
 
 static void (*exit_handler)(struct vcpu *v);   /* one of the three above */
@@ -269,6 +356,7 @@ int vcpu_run(struct vcpu *v, const struct vmx_caps *caps, bool deprivileged)
     run_caps = caps;
     printf("hv: entering the guest at 0x%llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
     exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb : on_exit;
+    dispatcher = deprivileged ? dispatch_deprivileged : gdb_enabled ? dispatch_with_gdb : handle_exit;
     int status = vmx_run(v, late_breakage ? on_exit_then_break
                             : check_every_entry ? on_exit_then_check : exit_handler);
     if (status != VMX_OK)

@@ -21,6 +21,9 @@ struct vmcs_break;
 void vcpu_break_at_exit(const struct vmcs_break *b, unsigned n);
 /* vmcheck=2: the VM-entry checker before every VM entry, not only the first. */
 void vcpu_check_every_entry(void);
+/* Whether HOST_RIP is vmx_exit, where every VM exit must land (SDM 28.5.3);
+ * if not, one line saying so, after `prefix` (vmcheck=1, and panics). */
+bool host_rip_check(const char *prefix);
 
 /* Handlers, one per exit reason (or family). Each either completes the
  * instruction (advance_rip), injects an event, or stops the guest. */

@@ -5,6 +5,7 @@
  * when the exit is a failed VM entry (SDM 25.9.1 "Basic VM-Exit Information").
  */
 #pragma once
+#include <stdbool.h>
 
 #define EXIT_REASON_LIST(X) \
     X(EXCEPTION_NMI,          0, "exception or NMI") \
@@ -81,3 +82,12 @@ enum exit_reason {
 
 /* "CPUID", "EPT violation", ...; "unknown exit reason" for the rest. */
 const char *exit_reason_name(unsigned basic_reason);
+
+/* Whether the exit is an instruction at the guest's RIP that a handler
+ * completes by advancing RIP past it (SDM 28.2.5, the VM-exit instruction
+ * length), or faults: CPUID, I/O, RDMSR, WRMSR, CR access, VMCALL and the
+ * like. Not HLT, PAUSE, MWAIT, RDTSC(P), RDPMC, RDRAND or RDSEED, which an
+ * honest guest executes again and again at one RIP (an idle or polling
+ * loop), nor exits that no instruction at RIP caused (interrupts,
+ * windows, EPT, exceptions). */
+bool exit_reason_is_completed_instruction(unsigned basic_reason);

@@ -13,6 +13,7 @@
 #include "exit.h"
 #include "depriv.h"
 #include "entry_report.h"
+#include "ept_check.h"
 #include "exit_stats.h"
 #include "fault.h"
 #include "gdb.h"
@@ -188,8 +189,12 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
         vcpu_break_at_exit(breakage, options.vmcs_break_at);
     else if (options.vmcs_break_at)
         panic("vmcs_break_at=%u needs vmcs_break=NAME: which rule to break", options.vmcs_break_at);
-    if (options.vmcheck)
+    if (options.vmcheck) {
         entry_report(&hv_vmx_caps);
+        host_rip_check("hv: VM-entry check: warning: ");
+        if (!guest.shadow_paging)
+            ept_warn_memory_types(&guest.ept, guest.ram_size);
+    }
     if (options.vmcheck == 2)
         vcpu_check_every_entry();
 

@@ -78,6 +78,7 @@ void run_virtprobe(struct virtprobe *out)
     probe_descriptor_tables(out);
     probe_segments(out);
     out->cr0 = read_cr0();
+    out->cr4 = read_cr4();
     probe_tsc(out);
     irq_restore(flags);
     out->my_gdt_base = gdt_address(), out->my_gdt_limit = 6 * 8 - 1;

@@ -14,6 +14,7 @@ struct virtprobe {
     uint32_t gdt_base, gdt_limit, idt_base, idt_limit;  /* SGDT, SIDT */
     uint32_t ldt, tr;       /* SLDT: 0; STR: 0x28 */
     uint32_t msw, cr0;      /* SMSW and MOV from CR0: equal low 16 bits */
+    uint32_t cr4;           /* MOV from CR4: VMXE (bit 13) clear, and CR0.NE (bit 5) too */
     uint32_t lar_kcode_dpl; /* the DPL that LAR reads from the kernel's code segment: 0 */
     uint32_t lsl_kdata;     /* the limit that LSL reads from the kernel's data segment: 0xffffffff */
     uint32_t tsc_max_gap;   /* largest step between RDTSCs with interrupts off: small */

@@ -10,8 +10,11 @@
 #include "ulib.h"
 #include "../kernel/virtprobe.h"
 
+#define CR0_NE   (1u << 5)    /* numeric error */
+#define CR4_VMXE (1u << 13)   /* VMX enable */
+
 const char *test_name = "virtcheck";
-static int differ;
+static int probes, differ;
 
 static void report(const char *name, int native, const char *fmt, ...)
 {
@@ -21,6 +24,7 @@ static void report(const char *name, int native, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     printf("VIRTCHECK %s: %s -> %s\n", name, what, native ? "native" : "DIFFERS");
+    probes++;
     differ += !native;
 }
 
@@ -63,6 +67,13 @@ int main(void)
     report("str", p.tr == p.my_tr, "selector 0x%x (the kernel's: 0x%x)", p.tr, p.my_tr);
     report("smsw", p.msw == (p.cr0 & 0xFFFF), "SMSW 0x%04x, MOV from CR0 0x%08x (native: equal low bits)", p.msw,
            p.cr0);
+    /* VMX needs CR0.NE and CR4.VMXE set in the real registers (SDM 24.8,
+     * A.7, A.8); a hypervisor hides them with the guest/host masks and read
+     * shadows (25.6.6). This kernel never sets either, nor does a loader. */
+    report("cr0_ne", !(p.cr0 & CR0_NE), "MOV from CR0 0x%08x, NE %u (native 0: nothing set it)", p.cr0,
+           !!(p.cr0 & CR0_NE));
+    report("cr4_vmxe", !(p.cr4 & CR4_VMXE), "MOV from CR4 0x%08x, VMXE %u (native 0: no VMX in this guest)",
+           p.cr4, !!(p.cr4 & CR4_VMXE));
     report("lar", p.lar_kcode_dpl == 0, "kernel code segment DPL %u (native 0)", p.lar_kcode_dpl);
     report("lsl", p.lsl_kdata == 0xFFFFFFFF, "kernel data segment limit 0x%08x (native 0xffffffff)",
            p.lsl_kdata);
@@ -73,7 +84,7 @@ int main(void)
     check_cpuid();
     report("tsc_jump", p.tsc_max_gap < 100000, "max step %u cycles between %u RDTSCs with interrupts off",
            p.tsc_max_gap, p.tsc_reads);
-    printf("VIRTCHECK summary: %d of 14 probes differ from native\n", differ);
+    printf("VIRTCHECK summary: %d of %d probes differ from native\n", differ, probes);
     /* The probes worked if the kernel filled the record with plausible values. */
     CHECK(p.popf_if <= 1 && p.pushf_if <= 1, "IF probes returned %u %u", p.popf_if, p.pushf_if);
     /* A deprivileged kernel's SIDT may show the hypervisor's empty IDT (limit 0). */

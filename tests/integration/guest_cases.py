@@ -105,7 +105,7 @@ DEPRIVILEGED_VIRTCHECK = [
     r"^VIRTCHECK str: selector 0xff8 \(the kernel's: 0x28\) -> DIFFERS$",
     r"^VIRTCHECK lar: kernel code segment DPL 1 \(native 0\) -> DIFFERS$",
     r"^VIRTCHECK lsl: kernel data segment limit 0xfbffffff \(native 0xffffffff\) -> DIFFERS$",
-] + [r"^VIRTCHECK %s: .* -> native$" % p for p in ("sldt", "smsw", "user_rpl", "tsc_jump")]
+] + [r"^VIRTCHECK %s: .* -> native$" % p for p in ("sldt", "smsw", "cr0_ne", "cr4_vmxe", "user_rpl", "tsc_jump")]
 
 
 def hv_deprivileged_case():
@@ -128,8 +128,9 @@ def hv_patched_case():
     says native again, but for CPUID, which no hypervisor hides."""
     must = verdicts(TESTS, len(TESTS), 0) + [
         r"^VIRTCHECK %s: .* -> native$" % p for p in ("popf_if", "pushf_if", "cs_rpl", "ss_rpl", "sgdt", "sidt",
-                                                   "sldt", "str", "smsw", "lar", "lsl", "user_rpl", "tsc_jump")]
-    must += [r"^VIRTCHECK summary: 1 of 14 probes differ from native$",
+                                                   "sldt", "str", "smsw", "cr0_ne", "cr4_vmxe", "lar", "lsl", "user_rpl",
+                                                   "tsc_jump")]
+    must += [r"^VIRTCHECK summary: 1 of 16 probes differ from native$",
              r"^hv: deprivileged: patched \d+ sensitive instructions of the guest kernel into INT3: PUSHF [1-9]\d*, "
              r"POPF [1-9]\d*, segment-register read [1-9]\d*, descriptor-table read [1-9]\d*, segment probe [1-9]\d*, "
              r"IRET [1-9]\d*$"]

@@ -187,6 +187,11 @@ def handler_cases():
                    r"^badguest: done$"] + GUEST_POWEROFF_0,
              must_not=NO_PANIC + [r"(?s)port 0x1234: no device.*port 0x1234: no device", r"^badguest: exception"],
              timeout=TIMEOUT),
+        # Polling at one RIP, 25000 identical exits in a row each for CPUID
+        # and IN: not a stuck guest, since each handler advances RIP.
+        guest_done("poll", [r"^hv: guest reads port 0x1234: ",
+                            r"^badguest: 25000 CPUID at one rip, 25000 IN from port 0x1234 read 0xff$"],
+                   [exits("CPUID", 25000)]),
         # The MSR allow-list: emulated reads, and writes that read back.
         guest_done("msr-allowed", [
             r"^badguest: IA32_TSC advances: yes$",
@@ -479,6 +484,16 @@ def without_section_headers(elf):
     return path
 
 
+def vmcheck_cases():
+    """vmcheck=1 on the reference: no broken rule and no warning (guest RAM
+    write-back in the EPT, HOST_RIP at vmx_exit). The warnings themselves are
+    proven on planted mistakes (tests/grading/test_vmcheck_warnings.py)."""
+    return [Case("hv-vmcheck-clean", bad("cpuid", "vmcheck=1"), OK,
+                 must=[r"^hv: VM-entry check: the VMCS passes every check the checker knows$",
+                       r"^badguest: done$"] + GUEST_POWEROFF_0,
+                 must_not=NO_PANIC + [r"^hv: VM-entry check: (warning|SDM)"], timeout=TIMEOUT)]
+
+
 def hv_cases():
     return (handler_cases() + native_control_cases() + refusal_cases() + shadow_cases() + scan_cases()
-            + deprivileged_cases())
+            + deprivileged_cases() + vmcheck_cases())

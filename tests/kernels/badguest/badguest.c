@@ -154,6 +154,27 @@ static void do_cpuid(const char *arg)
            r.a, r.b, r.c, r.d);
 }
 
+/* CPUID and IN polled at one RIP each, many more times in a row than the
+ * hypervisor's stuck-guest watch (exit.c, STUCK_EXITS): each exit repeats
+ * the one before exactly, and each handler advances RIP, so the guest is
+ * never taken for stuck. */
+static void do_poll(const char *arg)
+{
+    (void)arg;
+    enum { POLLS = 25000 };
+    uint32_t n = POLLS, in = 0;
+    __asm__ volatile("1: xorl %%eax, %%eax\n\t"
+                     "cpuid\n\t"
+                     "decl %%esi\n\t"
+                     "jnz 1b" : "+S"(n) : : "eax", "ebx", "ecx", "edx");
+    for (n = POLLS; n; n--) {
+        uint8_t v;
+        __asm__ volatile("inb %%dx, %%al" : "=a"(v) : "d"(0x1234));
+        in += v == 0xFF;
+    }
+    printf("badguest: %u CPUID at one rip, %u IN from port 0x1234 read 0xff\n", POLLS, in);
+}
+
 /* A port with no device (exit_io.c): all ones, of the access's width only. */
 static void do_ioport(const char *arg)
 {
@@ -586,6 +607,7 @@ static const struct action {
 } actions[] = {
     { "cpuid", do_cpuid },
     { "ioport", do_ioport },
+    { "poll", do_poll },
     { "msr-allowed", do_msr_allowed },
     { "msr-refused", do_msr_refused },
     { "msr-refused-write", do_msr_refused_write },
