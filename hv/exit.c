@@ -196,14 +196,15 @@ static void print_trace_on_panic(void)
 
 static const struct vmx_caps *run_caps;   /* for entry_failed's report */
 
-/* A guest whose exits come from one RIP this many times in a row, for an
- * instruction that only completes when its handler advances RIP, is
- * watched through one more exit: if the handler
- * then leaves RIP on the instruction and injects nothing, the guest would
- * execute it forever (a silent timeout), and is stopped instead. An honest
- * loop (CPUID or IN polled at one RIP) advances RIP each time, and is
- * watched again 10000 exits later: a tenth of a second in Bochs. */
-#define STUCK_EXITS 10000
+/* A guest stuck on one instruction, for an instruction that only completes
+ * when its handler advances RIP, would execute it forever (a silent
+ * timeout). Every STUCK_CHECK_EVERY exits the trace is read: if all of its
+ * last EXIT_TRACE_SIZE exits are this one (reason and RIP), the handler is
+ * watched through this exit, and if it leaves RIP on the instruction and
+ * injects nothing, the guest is stopped. An honest loop (CPUID or IN polled
+ * at one RIP) advances RIP each time and goes on. Every other exit pays
+ * for one test of the exit count's low bits. */
+#define STUCK_CHECK_EVERY 8192      /* a power of two */
 
 static void (*dispatcher)(struct vcpu *v);   /* the run's: handle_exit, or one below */
 
@@ -211,33 +212,41 @@ static void (*dispatcher)(struct vcpu *v);   /* the run's: handle_exit, or one b
 static void stop_stuck_guest(struct vcpu *v)
 {
     unsigned reason = v->exit_reason & 0xFFFF;
-    guest_stop(v, POWEROFF_GUEST_STOPPED, "%u VM exits in a row for %s at rip 0x%llx, qualification "
-               "0x%llx, and the handler left RIP there: did it advance RIP? (SDM 28.2.5: a completed "
-               "instruction moves RIP on by the VM-exit instruction length, %u here: advance_rip)",
-               STUCK_EXITS, exit_reason_name(reason), (unsigned long long)v->rip,
-               (unsigned long long)v->exit_qualification, v->instruction_length);
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "VM exits for %s again and again at rip 0x%llx (the last %u "
+               "all there), qualification 0x%llx, and the handler left RIP there: did it advance RIP? "
+               "(SDM 28.2.5: a completed instruction moves RIP on by the VM-exit instruction length, "
+               "%u here: advance_rip)", exit_reason_name(reason), (unsigned long long)v->rip,
+               EXIT_TRACE_SIZE, (unsigned long long)v->exit_qualification, v->instruction_length);
 }
 
-/* The STUCK_EXITS-th exit in a row at one RIP: dispatched as any other,
- * and if it is an instruction that a handler completes, the handler's work
- * is checked: RIP moved on, or an event injected (a fault leaves RIP on the
- * instruction, SDM 27.6), or the guest stopped. Out of line and cold, so
- * that every other exit pays only for the test that chooses it. */
+/* Whether the trace's every exit is this one: the same reason at the same
+ * RIP, EXIT_TRACE_SIZE times in a row. */
+static bool trace_all_here(const struct vcpu *v)
+{
+    for (unsigned i = 0; i < EXIT_TRACE_SIZE; i++)
+        if (exit_stats.trace[i].rip != v->rip || exit_stats.trace[i].reason != v->exit_reason)
+            return false;
+    return exit_reason_is_completed_instruction(v->exit_reason & 0xFFFF);
+}
+
+/* The exit to check: dispatched as any other, and if the trace says the
+ * guest is on one instruction, the handler's work is checked: RIP moved
+ * on, or an event injected (a fault leaves RIP on the instruction, SDM
+ * 27.6), or the guest stopped. Out of line and cold. */
 static __attribute__((noinline, cold)) void dispatch_watching_rip(struct vcpu *v)
 {
+    bool suspect = trace_all_here(v);
     dispatcher(v);
-    if (!exit_reason_is_completed_instruction(v->exit_reason & 0xFFFF) || v->stopped ||
-        vmcs_read(VMCS_GUEST_RIP) != v->rip || (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)) {
-        exit_stats.repeats = 0;
+    if (!suspect || v->stopped || vmcs_read(VMCS_GUEST_RIP) != v->rip ||
+        (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID))
         return;
-    }
     stop_stuck_guest(v);
 }
 
-/* Whether this exit is the one to watch (dispatch_watching_rip). */
+/* Whether this exit is one to check (dispatch_watching_rip). */
 static inline bool watch_this_exit(void)
 {
-    return __builtin_expect(exit_stats.repeats >= STUCK_EXITS - 1, 0);
+    return __builtin_expect((exit_stats.total & (STUCK_CHECK_EVERY - 1)) == 0, 0);
 }
 
 /* What every exit does first: read its facts, count and trace it (the

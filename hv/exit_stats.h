@@ -27,23 +27,17 @@ struct exit_stats {
     struct exit_reason_stats reason[EXIT_REASON_COUNT];
     struct exit_record trace[EXIT_TRACE_SIZE];
     uint64_t total;
-    uint64_t repeats;      /* how many exits in a row had the RIP of the one before */
-    uint64_t last_rip;
 };
 
 extern struct exit_stats exit_stats;
 
 /* Count one exit and remember it in the trace; returns where its cycles
  * go. It runs on every VM exit, where every instruction is part of the
- * exit's cost: so it is inline. A reason out of range counts as 0.
- * An exit at the RIP of the one before adds one to exit_stats.repeats; any
- * other sets it to 0 (exit.c's stuck guest). */
+ * exit's cost: so it is inline. A reason out of range counts as 0. */
 static inline uint64_t *exit_stats_record(uint32_t reason, uint64_t rip, uint64_t qualification)
 {
     unsigned basic = reason & 0xFFFF;
     struct exit_reason_stats *r = &exit_stats.reason[basic < EXIT_REASON_COUNT ? basic : 0];
-    exit_stats.repeats = rip == exit_stats.last_rip ? exit_stats.repeats + 1 : 0;
-    exit_stats.last_rip = rip;
     struct exit_record *e = &exit_stats.trace[exit_stats.total++ % EXIT_TRACE_SIZE];
     r->count++;
     e->reason = reason;
