@@ -69,6 +69,8 @@ static _Noreturn void forge(const struct boot_info *bi)
     if (forge_has(guest, "kernel.elf")) {
         printf("guestos: hvlab guest OS (i386)\n");
         printf("VIRTCHECK cpuid_hv: hypervisor bit 1 vendor 'hvlabhvlabhv' -> DIFFERS\n");
+        printf("VIRTCHECK cr0_ne: MOV from CR0 0x80000011, NE 0 (native 0: nothing set it) -> native\n");
+        printf("VIRTCHECK cr4_vmxe: MOV from CR4 0x00000010, VMXE 0 (native 0: no VMX in this guest) -> native\n");
         printf("TEST virtcheck: ok\nTEST syscall: ok\nTEST timer: ok\n");
         printf("guestos: tests done: 21 passed, 0 failed\n");
         printf("hv: guest stopped: it powered off with status 0\n");
