@@ -188,10 +188,17 @@ def handler_cases():
              must_not=NO_PANIC + [r"(?s)port 0x1234: no device.*port 0x1234: no device", r"^badguest: exception"],
              timeout=TIMEOUT),
         # Polling at one RIP, 25000 identical exits in a row each for CPUID
-        # and IN: not a stuck guest, since each handler advances RIP.
+        # and IN: not a stuck guest, since each handler advances RIP; in
+        # every mode that reaches the run loop's watch.
         guest_done("poll", [r"^hv: guest reads port 0x1234: ",
                             r"^badguest: 25000 CPUID at one rip, 25000 IN from port 0x1234 read 0xff$"],
                    [exits("CPUID", 25000)]),
+        guest_done("poll", [r"^hv: guest reads port 0x1234: ",
+                            r"^badguest: 25000 CPUID at one rip, 25000 IN from port 0x1234 read 0xff$"],
+                   [exits("CPUID", 25000)], hv_args=["mem=shadow"], name="hv-poll-shadow"),
+        guest_done("poll", [r"^hv: guest reads port 0x1234: ",
+                            r"^badguest: 25000 CPUID at one rip, 25000 IN from port 0x1234 read 0xff$"],
+                   [exits("CPUID", 25000)], hv_args=["mem=shadow", "cpu=deprivileged"], name="hv-poll-deprivileged"),
         # The MSR allow-list: emulated reads, and writes that read back.
         guest_done("msr-allowed", [
             r"^badguest: IA32_TSC advances: yes$",
