@@ -11,14 +11,13 @@ several times and reports
 Figures only: nothing here passes or fails on time.
 """
 import argparse
-import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 
+import runner
 from results import merge, read
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -29,11 +28,7 @@ ROUTES = [("bochs", "fast"), ("bochs", "grub")]
 
 def boot_once(emu, route, tmp):
     js = os.path.join(tmp, "run.json")
-    subprocess.run([os.path.join(ROOT, "tools", "hvrun"), "--quiet", "--emu", emu, "--boot", route,
-                    "--json", js, "--module", GUEST, HV], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(js) as f:
-        r = json.load(f)
+    r = runner.boot(["--emu", emu, "--boot", route, "--module", GUEST, HV], js, "%s/%s" % (emu, route))
     if r["status"] != 0 or not r["first_line"]:
         raise SystemExit("bench: the %s/%s boot failed: %s" % (emu, route, r["summary"]))
     m = re.search(r"tsc=(\d+)", r["first_line"])

@@ -20,14 +20,13 @@ Figures only: nothing here passes or fails on speed. Merged into the results
 JSON under "guest_native" and "guest_" + each mode of MODE_ARGS.
 """
 import argparse
-import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 
+import runner
 from results import merge, read
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -44,6 +43,7 @@ GOALS = {"forkwait": {"ept": 1.3, "shadow": 3.0}}
 # The hypervisor's options for each mode under it.
 MODE_ARGS = {"ept": ["mem=ept"], "shadow": ["mem=shadow"], "deprivileged": ["mem=shadow", "cpu=deprivileged"],
              "patched": ["mem=shadow", "cpu=deprivileged", "patch=1"]}
+RUN_TIMEOUT = 600      # seconds: the slowest mode's whole bench=all run takes minutes
 MODE_HEADINGS = {"ept": "EPT/native", "shadow": "shadow/nat.", "deprivileged": "ring1/nat.",
                  "patched": "patched/nat."}
 
@@ -65,14 +65,32 @@ def all_routes(fast):
             ("bochs", fast, 1, "shadow"), ("bochs", fast, 1, "deprivileged"), ("bochs", fast, 1, "patched")]
 
 
-def bench_modules():
+def bench_files():
     names = sorted(f for f in os.listdir(USER) if f.startswith("bench_") and f.endswith(".elf"))
     if not names:
         raise SystemExit("bench: no benchmark programs in %s: run `make` first" % USER)
+    return names
+
+
+def bench_names():
+    """The benchmarks' names as their BENCH lines give them (bench_null.elf: null)."""
+    return [f[len("bench_"):-len(".elf")] for f in bench_files()]
+
+
+def bench_modules():
     argv = []
-    for n in names:
+    for n in bench_files():
         argv += ["--module", os.path.join(USER, n)]
     return argv
+
+
+def rerun_hint(emu, boot, under_hv):
+    """The make command that shows the console of a failed benchmark run."""
+    if under_hv:
+        return 'see its console with make run GUEST_ARGS=bench=all ARGS="%s" TIMEOUT=%d' % (
+            " ".join(MODE_ARGS[under_hv]), RUN_TIMEOUT)
+    return "see its console with make run-native ARGS=bench=all NATIVE_EMU=%s NATIVE_BOOT=%s TIMEOUT=%d" % (
+        emu, boot, RUN_TIMEOUT)
 
 
 def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None):
@@ -84,19 +102,25 @@ def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None):
         kernel = ["--module", GUEST + " bench=all"] + bench_modules() + [HV, "--"] + MODE_ARGS[under_hv]
     else:
         kernel = bench_modules() + [GUEST, "--", "bench=all"]
-    subprocess.run([os.path.join(ROOT, "tools", "hvrun"), "--quiet", "--emu", emu, "--boot", boot,
-                    "--timeout", "600", "--log", log, "--json", js] + kernel,
-                   check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(js) as f:
-        outcome = json.load(f)
+    outcome = runner.boot(["--emu", emu, "--boot", boot, "--timeout", str(RUN_TIMEOUT), "--log", log] + kernel, js,
+                          "%s/%s" % (emu, boot))
     console = open(log).read() if os.path.exists(log) else ""
     if outcome["status"] != 0:
-        raise SystemExit("bench: the %s/%s run failed: %s" % (emu, boot, outcome["summary"]))
+        raise SystemExit("bench: the %s/%s run failed: %s: %s" % (emu, boot, outcome["summary"],
+                                                                  rerun_hint(emu, boot, under_hv)))
+    figures = {m.group(1): (int(m.group(2)), int(m.group(3))) for m in BENCH_LINE.finditer(console)}
+    # A benchmark that printed no figure failed inside the guest (its program
+    # stopped, or the guest OS never ran it): a table with a hole in it would
+    # read as a result, so the run fails and names it.
+    missing = sorted(set(bench_names()) - set(figures))
+    if missing:
+        raise SystemExit("bench: the %s/%s run printed no figure for %s: %s" % (
+            emu, boot, ", ".join(missing), rerun_hint(emu, boot, under_hv)))
     if exits is not None:
         exits.update({m.group(1): int(m.group(2)) for m in EXIT_LINE.finditer(console)})
     if exit_cycles is not None:
         exit_cycles.update({m.group(1): int(m.group(3)) for m in EXIT_LINE.finditer(console)})
-    return {m.group(1): (int(m.group(2)), int(m.group(3))) for m in BENCH_LINE.finditer(console)}
+    return figures
 
 
 def main():

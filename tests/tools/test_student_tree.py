@@ -1,7 +1,8 @@
 """Tests of what makes a student tree usable on its own: the lab it says it
 is (grading/studenttree.py), its first commit (grading/skeleton.py), make
 handin outside git (grading/handin.py), make grade's TIMEOUT, and make
-bench's RESULTS file (tests/bench/results.py)."""
+bench's RESULTS file (tests/bench/results.py) and its failed runs
+(tests/bench/guest.py, runner.py)."""
 import os
 import shutil
 import subprocess
@@ -12,7 +13,9 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "grading"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
+import guest  # noqa: E402
 import results  # noqa: E402
+import runner  # noqa: E402
 import skeleton  # noqa: E402
 import studenttree  # noqa: E402
 
@@ -138,6 +141,72 @@ class BenchResultsTest(TempDir):
             self.assertRegex(str(cm.exception), r"^bench: RESULTS=.*r\.json .*: remove it or give another RESULTS=$")
             with open(path) as f:
                 self.assertEqual(f.read(), text)    # left as it was
+
+
+# A stand-in for tools/hvrun: writes the console and the outcome that the
+# test puts in its environment, or fails to start as a bad option would.
+FAKE_HVRUN = """#!/usr/bin/env python3
+import json, os, sys
+a = sys.argv[1:]
+if os.environ.get("FAKE_NO_START"):
+    sys.exit("hvrun: no such emulator: " + a[a.index("--emu") + 1])
+with open(a[a.index("--log") + 1], "w") as f:
+    f.write(os.environ["FAKE_CONSOLE"])
+with open(a[a.index("--json") + 1], "w") as f:
+    json.dump({"status": int(os.environ["FAKE_STATUS"]), "summary": "guest stopped: it panicked"}, f)
+"""
+
+
+class BenchFailureTest(TempDir):
+    """make bench stops, exits non-zero and says where to look when a run
+    fails, when a benchmark prints no figure, or when a run cannot start."""
+    def setUp(self):
+        super().setUp()
+        hvrun = self.write("tools/hvrun", FAKE_HVRUN)
+        os.chmod(hvrun, 0o755)
+        for name in ("bench_null.elf", "bench_cpuid.elf"):
+            self.write("user/" + name, "")
+        for module, name, value in ((runner, "ROOT", self.tmp), (guest, "USER", os.path.join(self.tmp, "user"))):
+            self.addCleanup(setattr, module, name, getattr(module, name))
+            setattr(module, name, value)
+
+    def run_once(self, status=0, console="", under_hv="shadow", **env):
+        env = dict(FAKE_STATUS=str(status), FAKE_CONSOLE=console, **env)
+        old = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            with self.assertRaises(SystemExit) as cm:
+                guest.run_once("bochs", "fast", self.tmp, under_hv)
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    del os.environ[k]
+                else:
+                    os.environ[k] = v
+        self.assertIsInstance(cm.exception.code, str)   # Python exits 1 with it
+        return cm.exception.code
+
+    def test_all_figures_is_no_failure(self):
+        console = "BENCH null cycles=10 iterations=5\nBENCH cpuid cycles=20 iterations=5\n"
+        os.environ.update(FAKE_STATUS="0", FAKE_CONSOLE=console)
+        self.addCleanup(os.environ.pop, "FAKE_STATUS")
+        self.addCleanup(os.environ.pop, "FAKE_CONSOLE")
+        self.assertEqual(guest.run_once("bochs", "fast", self.tmp, None), {"null": (10, 5), "cpuid": (20, 5)})
+
+    def test_a_missing_figure_is_named(self):
+        why = self.run_once(console="BENCH null cycles=10 iterations=5\n")
+        self.assertEqual(why, 'bench: the bochs/fast run printed no figure for cpuid: see its console with '
+                              'make run GUEST_ARGS=bench=all ARGS="mem=shadow" TIMEOUT=600')
+
+    def test_a_failed_run_says_how_to_see_it(self):
+        why = self.run_once(status=3, under_hv=None)
+        self.assertEqual(why, "bench: the bochs/fast run failed: guest stopped: it panicked: see its console with "
+                              "make run-native ARGS=bench=all NATIVE_EMU=bochs NATIVE_BOOT=fast TIMEOUT=600")
+
+    def test_a_run_that_cannot_start_is_one_line(self):
+        why = self.run_once(FAKE_NO_START="1")
+        self.assertEqual(why, "bench: the bochs/fast run did not start (tools/hvrun exited 1: "
+                              "hvrun: no such emulator: bochs)")
 
 
 if __name__ == "__main__":
