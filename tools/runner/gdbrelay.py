@@ -59,7 +59,10 @@ class Relay(threading.Thread):
                 if s is self.server:
                     client, _ = self.server.accept()
                     continue
-                data = s.recv(65536) if s is com2 or client else b""
+                try:
+                    data = s.recv(65536)
+                except OSError:              # reset: the same as a hang-up
+                    data = b""
                 if s is com2:
                     if not data:
                         return               # the machine is gone
@@ -69,7 +72,10 @@ class Relay(threading.Thread):
                         except OSError:
                             pass
                 elif data:
-                    com2.sendall(data)
+                    try:
+                        com2.sendall(data)
+                    except OSError:
+                        return               # the machine is gone
                 else:                        # gdb hung up: detach for it
                     client.close()
                     client = None
