@@ -132,7 +132,7 @@ def main():
         print("guest: columns: " + " ".join("%s-%s%s" % (e, b, "-hv-" + m if m else "") for e, b, _, m in routes()))
         return 0
     read(a.results)
-    results, table, exits, exit_cycles, modes = {}, {}, {}, {}, {}
+    results, exits, exit_cycles, modes = {}, {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for emu, boot, runs, under_hv in routes():
             key = "%s-%s%s" % (emu, boot, "-hv-" + under_hv if under_hv else "")
@@ -147,55 +147,87 @@ def main():
                                       "iterations": samples[0][name][1], "runs": len(cycles)}
                 if len(set(cycles)) > 1:
                     results[key][name]["cycles_min"], results[key][name]["cycles_max"] = min(cycles), max(cycles)
-                table.setdefault(name, {})[key] = int(statistics.median(cycles))
-    keys = list(results)
-    native = keys[0]
+    figures = {"guest_native": {k: v for k, v in results.items() if k not in modes.values()}}
+    for mode, key in modes.items():
+        figures["guest_" + mode] = {"column": key, "results": results[key], "exits": exits[key],
+                                    "exit_cycles": exit_cycles[key]}
+    for line in report(figures):
+        print(line)
+    for key, value in figures.items():
+        if key != "guest_native":
+            value["ratio_to_native"] = {n: round(r, 3) for n, r in ratios(figures, key[len("guest_"):]).items()}
+        merge(a.results, key, value)
 
-    def ratio(name, mode):
-        row = table[name]
-        if mode not in modes:       # a column this tree leaves out
-            return None
-        return row[modes[mode]] / row[native] if row.get(native) and row.get(modes[mode]) else None
 
-    print("guest: TSC cycles per operation (Bochs: exact instruction counts; QEMU: host clock, median)")
+def ratios(figures, mode):
+    """{benchmark: cycles under the hypervisor in `mode` / cycles natively
+    in Bochs} from the figures in the results file's form."""
+    native = next(iter(figures["guest_native"].values()))
+    return {n: f["cycles_per_op"] / native[n]["cycles_per_op"]
+            for n, f in figures["guest_" + mode]["results"].items()
+            if f["cycles_per_op"] and native.get(n, {}).get("cycles_per_op")}
+
+
+def report(figures, only=None):
+    """make bench's report of the guest benchmarks, as lines, from figures in
+    the results file's form ("guest_native", "guest_" + mode): also how the
+    handouts' excerpts are made (tools/benchfigures.py). only: the modes to
+    show (default: all in figures)."""
+    modes = [m for m in MODE_ARGS if "guest_" + m in figures and (only is None or m in only)]
+    columns = dict(figures["guest_native"])
+    columns.update({figures["guest_" + m]["column"]: figures["guest_" + m]["results"] for m in modes})
+    keys = list(columns)
+    table = {}
+    for key, results in columns.items():
+        for name, f in results.items():
+            table.setdefault(name, {})[key] = f["cycles_per_op"]
+    ratio = {m: ratios(figures, m) for m in modes}
+    exits = {m: figures["guest_" + m]["exits"] for m in modes}
+    lines = ["guest: TSC cycles per operation (Bochs: exact instruction counts; QEMU: host clock, median)"]
     width = max(len(k) for k in keys) + 2
-    print("  %-12s" % "benchmark" + "".join("%*s" % (width, k) for k in keys) +
-          "".join("%14s" % MODE_HEADINGS[m] for m in modes))
+    lines.append("  %-12s" % "benchmark" + "".join("%*s" % (width, k) for k in keys) +
+                 "".join("%14s" % MODE_HEADINGS[m] for m in modes))
     for name in sorted(table):
         row = table[name]
-        rs = ["%.2fx" % ratio(name, m) if ratio(name, m) else "-" for m in modes]
-        print("  %-12s" % name + "".join("%*s" % (width, row.get(k, "-")) for k in keys) +
-              "".join("%14s" % r for r in rs))
+        rs = ["%.2fx" % ratio[m][name] if ratio[m].get(name) else "-" for m in modes]
+        lines.append("  %-12s" % name + "".join("%*s" % (width, row.get(k, "-")) for k in keys) +
+                     "".join("%14s" % r for r in rs))
     for name, goals in GOALS.items():
         for mode, goal in goals.items():
-            if name in table and ratio(name, mode):
-                r = ratio(name, mode)
-                print("BENCH %s_%s_ratio ratio=%.2f goal<=%.1f %s" % (name, mode, r, goal, "met" if r <= goal else "NOT met"))
-    print("guest: VM exits per reason, whole bench=all run")
-    reasons = sorted({r for m in modes.values() for r in exits[m]})
-    print("  %-32s" % "reason" + "".join("%14s" % m for m in modes))
-    for r in reasons:
-        print("  %-32s" % r + "".join("%14s" % exits[modes[m]].get(r, 0) for m in modes))
-    if "cpuid" in table and "ept" in modes and table["cpuid"].get(modes["ept"]):
-        # Where the round trip goes: the hypervisor's own TSC count per CPUID
-        # exit (vmx_entry.S times each exit, from its registers saved to
-        # their reload), the guest's loop (native), and the rest: the VM
-        # exit and entry and the guest's 15 registers saved and loaded
-        # (README.md, "Benchmarks").
-        trip, ept = table["cpuid"][modes["ept"]], modes["ept"]
-        n, c = exits[ept].get("CPUID"), exit_cycles[ept].get("CPUID")
-        parts = ""
-        if n and c and table["cpuid"].get(native):
-            in_hv, loop = round(c / n), table["cpuid"][native]
-            parts = " hypervisor=%d guest_loop=%d transitions_and_registers=%d" % (in_hv, loop, trip - in_hv - loop)
-        print("BENCH cpuid_exit_round_trip cycles=%d goal<=120 %s%s" % (trip, "met" if trip <= 120 else "NOT met",
-                                                                        parts))
-    merge(a.results, "guest_native", {k: v for k, v in results.items() if k not in modes.values()})
-    for mode, key in modes.items():
-        merge(a.results, "guest_" + mode, {"results": results[key], "exits": exits[key],
-                                           "ratio_to_native": {n: round(ratio(n, mode), 3)
-                                                               for n in table if ratio(n, mode)}})
+            r = ratio.get(mode, {}).get(name)
+            if r:
+                lines.append("BENCH %s_%s_ratio ratio=%.2f goal<=%.1f %s" % (name, mode, r, goal,
+                                                                           "met" if r <= goal else "NOT met"))
+    lines.append("guest: VM exits per reason, whole bench=all run")
+    lines.append("  %-32s" % "reason" + "".join("%14s" % m for m in modes))
+    for r in sorted({r for m in modes for r in exits[m]}):
+        lines.append("  %-32s" % r + "".join("%14s" % exits[m].get(r, 0) for m in modes))
+    trip = round_trip(figures) if "ept" in modes else None
+    if trip:
+        parts = "".join(" %s=%d" % (k, trip[k]) for k in ("hypervisor", "guest_loop", "transitions_and_registers")
+                        if k in trip)
+        lines.append("BENCH cpuid_exit_round_trip cycles=%d goal<=120 %s%s" % (
+            trip["cycles"], "met" if trip["cycles"] <= 120 else "NOT met", parts))
+    return lines
 
+
+def round_trip(figures):
+    """The CPUID round trip with EPT and where it goes: the hypervisor's own
+    TSC count per CPUID exit (vmx_entry.S times each exit, from its
+    registers saved to their reload), the guest's loop (native), and the
+    rest: the VM exit and entry and the guest's 15 registers saved and
+    loaded (README.md, "Benchmarks"). None without the figures."""
+    ept = figures.get("guest_ept", {})
+    trip = ept.get("results", {}).get("cpuid", {}).get("cycles_per_op")
+    if not trip:
+        return None
+    out = {"cycles": trip}
+    n, c = ept["exits"].get("CPUID"), ept.get("exit_cycles", {}).get("CPUID")
+    loop = next(iter(figures["guest_native"].values())).get("cpuid", {}).get("cycles_per_op")
+    if n and c and loop:
+        out.update(hypervisor=round(c / n), guest_loop=loop)
+        out["transitions_and_registers"] = trip - out["hypervisor"] - loop
+    return out
 
 if __name__ == "__main__":
     sys.exit(main())
