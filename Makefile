@@ -72,7 +72,7 @@ help:
 	@echo "  make check-bugs   prove every planted bug (labs/labN/bugs.toml) loses points (LAB=N: one lab)"
 	@echo "  make fuzz         fuzz every parser of guest or user bytes (libFuzzer, ASan, UBSan),"
 	@echo "                    10^6 runs each (FUZZ_RUNS=n); crash files in build/fuzz/crashes/"
-	@echo "  make handin       pack the committed work: build/handin-<user>-<date>.tar.gz"
+	@echo "  make handin       pack the committed work: build/handin-<user>-<date>.zip"
 	@echo "  make handouts     render the handouts to HTML in build/handouts/ (pandoc)"
 	@echo "  make all          build the hypervisor, the guest OS and the fast loader"
 	@echo "  make deps         install the Debian packages the kit needs (apt-get)"

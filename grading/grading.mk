@@ -10,7 +10,7 @@
 #         TEST_TIMEOUT=s (each test), BUILD_TIMEOUT=s, BUDGET=s (one submission in all, default 600),
 #         MAX_ARCHIVE=MiB, MAX_UNPACKED=MiB, MAX_FILES=n; CLASS_ARGS=... more grade_class.py options
 #   make gradescope [LAB=N] [GRADE_ARGS="--budget 480 ..."]   build/gradescope/autograder.zip
-#   make handin               build/handin-<user>-<date>.tar.gz of HEAD
+#   make handin               build/handin-<user>-<date>.zip of HEAD
 
 LAB        ?=
 TEST       ?=

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """handin.py: `make handin`. Packs what HEAD holds into
-build/handin-<user>-<date>.tar.gz (git archive), for upload.
+build/handin-<user>-<date>.zip (git archive), for upload: Gradescope
+unpacks a .zip that a student uploads, and grade-class reads one too.
 
 It refuses a tree with changes that are not committed, since they would not
 be in the archive: the hand-in is exactly the commit, so what the student
@@ -66,8 +67,8 @@ def main(argv=None):
     user = re.sub(r"[^A-Za-z0-9._-]", "_", os.environ.get("HANDIN_USER") or getpass.getuser()) or "student"
     name = "handin-%s-%s" % (user, time.strftime("%Y%m%d-%H%M%S"))
     os.makedirs(a.out_dir, exist_ok=True)
-    out = os.path.join(a.out_dir, name + ".tar.gz")
-    git("archive", "--format=tar.gz", "--prefix=%s/" % name, "-o", out, "HEAD")
+    out = os.path.join(a.out_dir, name + ".zip")
+    git("archive", "--format=zip", "--prefix=%s/" % name, "-o", out, "HEAD")
     files = len(git("ls-tree", "-r", "--name-only", "HEAD").splitlines())
     print("handin: wrote %s: commit %s, %d files" % (os.path.relpath(out), head, files))
     return 0

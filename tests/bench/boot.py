@@ -17,7 +17,7 @@ import statistics
 import sys
 import tempfile
 
-import runner
+import benchrun
 from results import merge, read
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -28,7 +28,7 @@ ROUTES = [("bochs", "fast"), ("bochs", "grub")]
 
 def boot_once(emu, route, tmp):
     js = os.path.join(tmp, "run.json")
-    r = runner.boot(["--emu", emu, "--boot", route, "--module", GUEST, HV], js, "%s/%s" % (emu, route))
+    r = benchrun.boot(["--emu", emu, "--boot", route, "--module", GUEST, HV], js, "%s/%s" % (emu, route))
     if r["status"] != 0 or not r["first_line"]:
         raise SystemExit("bench: the %s/%s boot failed: %s" % (emu, route, r["summary"]))
     m = re.search(r"tsc=(\d+)", r["first_line"])

@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 
-import runner
+import benchrun
 from results import merge, read
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -102,7 +102,7 @@ def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None):
         kernel = ["--module", GUEST + " bench=all"] + bench_modules() + [HV, "--"] + MODE_ARGS[under_hv]
     else:
         kernel = bench_modules() + [GUEST, "--", "bench=all"]
-    outcome = runner.boot(["--emu", emu, "--boot", boot, "--timeout", str(RUN_TIMEOUT), "--log", log] + kernel, js,
+    outcome = benchrun.boot(["--emu", emu, "--boot", boot, "--timeout", str(RUN_TIMEOUT), "--log", log] + kernel, js,
                           "%s/%s" % (emu, boot))
     console = open(log).read() if os.path.exists(log) else ""
     if outcome["status"] != 0:

@@ -2,20 +2,22 @@
 is (grading/studenttree.py), its first commit (grading/skeleton.py), make
 handin outside git (grading/handin.py), make grade's TIMEOUT, and make
 bench's RESULTS file (tests/bench/results.py) and its failed runs
-(tests/bench/guest.py, runner.py)."""
+(tests/bench/guest.py, benchrun.py)."""
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import unittest
+import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "grading"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
 import guest  # noqa: E402
 import results  # noqa: E402
-import runner  # noqa: E402
+import benchrun  # noqa: E402
 import skeleton  # noqa: E402
 import studenttree  # noqa: E402
 
@@ -96,7 +98,14 @@ class GitTreeTest(TempDir):
         skeleton.init_repository(self.tmp, 1)
         p = self.handin()
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stdout, r"^handin: wrote .*handin-.*\.tar\.gz: commit [0-9a-f]+ hvlab: the lab 1")
+        m = re.match(r"^handin: wrote (.*handin-.*\.zip): commit [0-9a-f]+ hvlab: the lab 1", p.stdout)
+        self.assertTrue(m, p.stdout)
+        # A zip (what Gradescope unpacks on upload) of the commit, in one folder.
+        with zipfile.ZipFile(os.path.join(self.tmp, m.group(1))) as z:
+            names = z.namelist()
+        top = {n.split("/")[0] for n in names}
+        self.assertEqual(len(top), 1)
+        self.assertIn(top.pop() + "/grading/handin.py", names)
 
 
 class GradeTimeoutTest(unittest.TestCase):
@@ -166,7 +175,7 @@ class BenchFailureTest(TempDir):
         os.chmod(hvrun, 0o755)
         for name in ("bench_null.elf", "bench_cpuid.elf"):
             self.write("user/" + name, "")
-        for module, name, value in ((runner, "ROOT", self.tmp), (guest, "USER", os.path.join(self.tmp, "user"))):
+        for module, name, value in ((benchrun, "ROOT", self.tmp), (guest, "USER", os.path.join(self.tmp, "user"))):
             self.addCleanup(setattr, module, name, getattr(module, name))
             setattr(module, name, value)
 
@@ -207,6 +216,23 @@ class BenchFailureTest(TempDir):
         why = self.run_once(FAKE_NO_START="1")
         self.assertEqual(why, "bench: the bochs/fast run did not start (tools/hvrun exited 1: "
                               "hvrun: no such emulator: bochs)")
+
+
+class HandingInSectionTest(unittest.TestCase):
+    """Every lab handout says how to hand in, and says what make handin does."""
+    def test_each_lab_handout_has_handing_in(self):
+        sys.path.insert(0, os.path.join(ROOT, "grading"))
+        import handin
+        import labspec
+        for lab, path in labspec.lab_paths(ROOT).items():
+            with open(os.path.join(ROOT, "handouts", "lab%d.md" % lab)) as f:
+                text = f.read()
+            m = re.search(r"^### Handing in\n(.*?)(?=^#)", text, re.S | re.M)
+            self.assertTrue(m, "handouts/lab%d.md has no Handing in section" % lab)
+            said = " ".join(m.group(1).split())
+            for must in ("`make handin`", "build/handin-<you>-<date>.zip", handin.FIRST_COMMIT.replace("'my", "\n'my"),
+                         "`make grade LAB=%d`" % lab):
+                self.assertIn(" ".join(must.split()), said, "handouts/lab%d.md, Handing in" % lab)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""runner.py: one boot for `make bench`, through tools/hvrun."""
+"""benchrun.py: one boot for `make bench`, through tools/hvrun."""
 import json
 import os
 import subprocess
