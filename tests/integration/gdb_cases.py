@@ -27,9 +27,9 @@ GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
 TIMEOUT = 90
 
 
-def hvrun_argv(mode, log, hv_args=()):
+def hvrun_argv(mode, log, hv_args=(), guest_args="test=all"):
     argv = [HVRUN, "--quiet", "--log", log, "--timeout", str(TIMEOUT), "--gdb", "auto",
-            "--gdb-stub", mode, HV, "--module", GUEST + " test=all"]
+            "--gdb-stub", mode, HV, "--module", GUEST + " " + guest_args]
     for p in GUEST_PROGS:
         argv += ["--module", p]
     return argv + (["--"] + list(hv_args) if hv_args else [])
@@ -39,8 +39,9 @@ class GdbCase:
     """Start a run with the stub on, call drive(port) -> (text, errors), then
     wait for the run: it must power off with status 0."""
 
-    def __init__(self, name, mode, drive, hv_args=(), console_must=()):
+    def __init__(self, name, mode, drive, hv_args=(), console_must=(), guest_args="test=all"):
         self.name, self.mode, self.drive, self.hv_args = name, mode, drive, hv_args
+        self.guest_args = guest_args
         self.console_must = console_must
         self.timeout = TIMEOUT
         self.lab = studenttree.lab_of_options(hv_args)
@@ -48,7 +49,7 @@ class GdbCase:
     def run(self):
         log = os.path.join(OUT, self.name + ".log")
         start = time.monotonic()
-        proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args), stdout=subprocess.PIPE,
+        proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args, self.guest_args), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         errors, text, port = [], "", None
         runner = ""
@@ -306,7 +307,11 @@ def gdb_cases():
             # stub must walk the guest's own tables (guest_cr3_view).
             GdbCase("gdb-guest-step-shadow", "guest", guest_step, ["mem=shadow"]),
             GdbCase("gdb-guest-killed", "guest", guest_killed),
-            GdbCase("gdb-guest-reconnect", "guest", reconnect("i386", GUEST, "handle_syscall", "detach")),
+            # The second gdb must find the machine still running: the guest
+            # runs its tests three times (a few seconds each in Bochs), so a
+            # slow gdb start on a busy host does not find it powered off.
+            GdbCase("gdb-guest-reconnect", "guest", reconnect("i386", GUEST, "handle_syscall", "detach"),
+                    guest_args="test=all test=all test=all"),
             GdbCase("gdb-hv-reconnect-after-kill", "hv", reconnect("i386:x86-64", HV, "handle_io", "kill")),
             GdbCase("gdb-garbage", "guest", garbage),
             GdbCase("gdb-hv-ctrl-c", "hv", ctrl_c),
