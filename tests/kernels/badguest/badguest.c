@@ -26,6 +26,7 @@
 #include "string.h"
 #include "x86io.h"
 #include "challenge.h"
+#include "recover.h"
 
 void kernel_main(uint32_t magic, const struct multiboot_info *mbi);
 #include "badguest.h"
@@ -312,12 +313,22 @@ static void do_task_switch(const char *arg)
     fail("the task switch came back");
 }
 
-/* HLT with interrupts off: nothing can wake it; the hypervisor stops it (exit_hlt.c). */
+/* HLT with interrupts off: nothing can wake it; the hypervisor stops it (exit_hlt.c).
+ * do=hlt-cli=timer takes a timer interrupt first, and masks none: under
+ * cpu=deprivileged the real IF is then 1 for good and only the guest's own,
+ * virtual, IF is clear (lab 3). */
 extern char hlt_cli_insn[];
+static void start_timer(uint32_t handler);
 
 static void do_hlt_cli(const char *arg)
 {
-    (void)arg;
+    if (strcmp(arg, "timer") == 0) {
+        start_timer((uint32_t)timer_stub);
+        __asm__ volatile("sti" : : : "memory");
+        while (timer_ticks < 1)
+            ;
+        printf("badguest: a timer interrupt taken, the timer left on\n");
+    }
     printf("badguest: hlt with interrupts off at 0x%08x\n", (uint32_t)hlt_cli_insn);
     __asm__ volatile("cli\n.globl hlt_cli_insn\nhlt_cli_insn: hlt" : : : "memory");
     fail("hlt with interrupts off returned");
@@ -347,11 +358,14 @@ static void start_timer(uint32_t handler)
 
 /* Wait for `periods` of the PIT's channel 0 to pass, by its count (latched
  * and read: it counts down and reloads), never by its interrupts: the
- * clock this measures runs whether interrupts come or not. */
-static void wait_pit_periods(unsigned periods)
+ * clock this measures runs whether interrupts come or not. With a counter,
+ * stop early once it reaches `target`, and say whether it did: a wait for
+ * interrupts that may never come (a hypervisor that lost the guest's IF)
+ * ends all the same. */
+static bool wait_pit_periods_for(unsigned periods, volatile uint32_t *counter, uint32_t target)
 {
     uint16_t last = 0xFFFF;
-    while (periods) {
+    while (periods && !(counter && *counter >= target)) {
         outb(0x43, 0x00);                   /* latch channel 0 */
         uint16_t now = inb(0x40);
         now |= (uint16_t)(inb(0x40) << 8);
@@ -359,6 +373,12 @@ static void wait_pit_periods(unsigned periods)
             periods--;
         last = now;
     }
+    return counter && *counter >= target;
+}
+
+static void wait_pit_periods(unsigned periods)
+{
+    wait_pit_periods_for(periods, 0, 0);
 }
 
 /* The timer's handler for do=irq-masking (irq_masking_stub below): it
@@ -395,28 +415,32 @@ __asm__(".globl irq_masking_stub\n"
         "    iret\n");
 
 /* What the guest's IF means: while it is clear (CLI) no interrupt comes,
- * in a handler entered through an interrupt gate none comes either, and the
- * frame of an interrupt at ring 0 holds ring 0's CS. Under cpu=deprivileged
- * the hypervisor keeps IF in software and builds the frame (lab 3): each
- * line must read as on the bare CPU. */
+ * in a handler entered through an interrupt gate none comes either, the
+ * IRET that ends the handler sets it again from its frame (SDM vol. 2A,
+ * IRET), so that the next tick comes, and the frame of an interrupt at
+ * ring 0 holds ring 0's CS. Under cpu=deprivileged the hypervisor keeps IF
+ * in software and builds the frame (lab 3): each count must read as on the
+ * bare CPU. The waits for ticks with IF=1 are bounded (8 periods, where the
+ * CPU needs at most 4): one whose ticks never come is counted, not waited
+ * out. (Not the ticks themselves: a hypervisor acknowledges an interrupt
+ * at its exit, so the PIC may latch one more than on the bare CPU.) */
 static void do_irq_masking(const char *arg)
 {
     (void)arg;
     start_timer((uint32_t)irq_masking_stub);
     __asm__ volatile("sti" : : : "memory");
-    while (masking_ticks < 2)
-        ;
+    unsigned short_waits = !wait_pit_periods_for(8, &masking_ticks, 2);
     __asm__ volatile("cli" : : : "memory");
     uint32_t before = masking_ticks;
     wait_pit_periods(3);                    /* IRQ 0 is raised three times */
     uint32_t during = masking_ticks - before;
     __asm__ volatile("sti" : : : "memory");
-    while (masking_ticks < before + 3)
-        ;
+    short_waits += !wait_pit_periods_for(8, &masking_ticks, before + 3);
     __asm__ volatile("cli" : : : "memory");
     outb(0x21, 0xFF);
-    printf("badguest: irq-masking: %u delivered while IF=0, %u nested in an interrupt gate's handler, "
-           "frame CS 0x%04x\n", (unsigned)during, (unsigned)masking_nested, (unsigned)(masking_frame_cs & 0xFFFF));
+    printf("badguest: irq-masking: %u of 2 waits with IF=1 timed out, %u delivered while IF=0, %u nested in "
+           "an interrupt gate's handler, frame CS 0x%04x\n", short_waits, (unsigned)during,
+           (unsigned)masking_nested, (unsigned)(masking_frame_cs & 0xFFFF));
 }
 
 /* HLT with interrupts on: the guest waits in the HLT activity state, and the
@@ -514,6 +538,110 @@ unsigned parse_uint(const char *s)
     return v;
 }
 
+/* ---- The CPU's protection checks (lab 3: the deprivileged guest) --------- */
+
+/* How the last TRY ended (recover.h), after ", what: ". */
+static void print_outcome(const char *what)
+{
+    if (recovered_vector == NO_FAULT)
+        printf(", %s: no exception", what);
+    else
+        printf(", %s: #%u error 0x%x", what, (unsigned)recovered_vector, (unsigned)recovered_error);
+}
+
+/* INT n from ring 3 through a gate of DPL 0 (the exceptions' own): the CPU
+ * refuses it with #GP(vector * 8 + 2) (SDM vol. 3, 6.12.1.1), so that a
+ * user program cannot fake a page fault to its kernel; INT3 too (vol. 2A,
+ * INT n/INTO/INT3/INT1). */
+static void user_int14(void) { recovered_vector = NO_FAULT; TRY("int $14", : : : "memory"); }
+static void user_int3(void) { recovered_vector = NO_FAULT; TRY("int3", : : : "memory"); }
+
+/* IRET from ring 0 with a frame that names a segment the CPU refuses: a
+ * #GP(selector) at the IRET, nothing changed (SDM vol. 2A, IRET: CS must be
+ * a code segment whose DPL is its RPL; returning to an outer ring, SS's RPL
+ * must be that ring). ss 0: a return to the same ring, EIP CS EFLAGS only. */
+static void bad_iret(uint32_t cs, uint32_t ss)
+{
+    uint32_t esp = 0;
+    recovered_vector = NO_FAULT;
+    __asm__ volatile("movl %%esp, %%esi\n\t"
+                     "testl %1, %1\n\t"
+                     "jz 1f\n\t"
+                     "pushl %1\n\t"              /* SS, ESP: an outer ring's */
+                     "pushl %%esp\n"
+                     "1:  pushfl\n\t"
+                     "pushl %2\n\t"
+                     "pushl $2f\n\t"
+                     "movl $2f, recover_eip\n\t"
+                     "iret\n"
+                     "2:  movl $0, recover_eip\n\t"
+                     "movl %%esi, %%esp"
+                     : "+r"(esp) : "r"(ss), "r"(cs) : "esi", "cc", "memory");
+}
+
+/* What a user program may not do, and an IRET frame a kernel may not
+ * return with, each checked as the CPU checks it. Under cpu=deprivileged the
+ * hypervisor delivers INT n and emulates IRET in software (lab 3): the line
+ * must read as on the bare CPU, every refusal the guest's own #GP. */
+static void do_protection(const char *arg)
+{
+    (void)arg;
+    /* Every interrupt line masked: unpatched, the hypervisor takes ring 3
+     * to run with interrupts on, as every kernel's user mode does
+     * (depriv_returned_to_user), and the timer's vector is still 8 here. */
+    outb(0x21, 0xFF);
+    outb(0xA1, 0xFF);
+    ring3_setup();
+    printf("badguest: protection");
+    run_at_ring3(user_int14);
+    print_outcome("int 14 at ring 3");
+    run_at_ring3(user_int3);
+    print_outcome("int3 at ring 3");
+    bad_iret(0x10, 0);
+    print_outcome("iret to cs 0x10 (data)");
+    bad_iret(0x0B, 0x23);
+    print_outcome("iret to cs 0x0b (dpl 0)");
+    bad_iret(0x80, 0);
+    print_outcome("iret to cs 0x80 (past the gdt)");
+    bad_iret(USER_CODE, 0x10);
+    print_outcome("iret to ring 3 with ss 0x10");
+    bad_iret(USER_CODE, 0x1B);
+    print_outcome("iret to ring 3 with ss 0x1b (code)");
+    printf("\n");
+}
+
+/* POPF of image, then PUSHF: the flags that stuck. The caller's own flags
+ * are kept around it (DF and IF above all). */
+static uint32_t popf_pushf(uint32_t image)
+{
+    uint32_t out;
+    __asm__ volatile("pushfl\n\t"
+                     "pushl %1\n\t"
+                     "popfl\n\t"
+                     "pushfl\n\t"
+                     "popl %0\n\t"
+                     "popfl" : "=r"(out) : "r"(image) : "cc", "memory");
+    return out;
+}
+
+/* At ring 0 POPF changes every flag but VIP, VIF and VM, PUSHF reads them
+ * all (SDM vol. 2B, POPF, PUSHF): CF PF AF ZF SF DF OF AC ID, and IF. Left
+ * out: TF, which would single-step, NT, which would make the next IRET a
+ * task return, and IOPL, which the hypervisor keeps 0. With patch=1 both
+ * are INT3s the hypervisor emulates (lab 3): the flags must read as on the
+ * bare CPU, not only IF. */
+static void do_flags(const char *arg)
+{
+    (void)arg;
+    static const uint32_t images[] = { 0x00240CD7, 0x00000002, 0x00240ED7, 0x00000202 };
+    outb(0x21, 0xFF);                       /* no interrupt while IF is set */
+    outb(0xA1, 0xFF);
+    printf("badguest: flags");
+    for (unsigned i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+        printf(", popf 0x%08x pushf 0x%08x", images[i], popf_pushf(images[i]));
+    printf("\n");
+}
+
 /* ---- Page tables of its own (lab 2: shadow paging) ---------------------- */
 
 /* The first 4 MiB (this kernel, its stack, the boot information) identity-
@@ -594,6 +722,96 @@ static void do_paging_ad(const char *arg)
            f[0], f[1], f[2], f[3]);
 }
 
+/* What a fault leaves behind, one access at a time (TRY, recover.h): the
+ * value read, or the exception's vector and error code. */
+static void print_access(const char *what, uint32_t value)
+{
+    if (recovered_vector == NO_FAULT)
+        printf("%s: read 0x%08x", what, value);
+    else
+        printf("%s: #%u error 0x%x", what, recovered_vector, recovered_error);
+}
+
+/* A page fault invalidates the TLB entries of its linear address (SDM vol.
+ * 3, 4.10.4.1), whatever the guest left stale: the PTE is cleared without an
+ * INVLPG, so the CPU may go on reading the page through the translation it
+ * holds (4.10.4.2), but a write, which must set the D flag the entry lacks
+ * (4.8), walks the tables, faults, and from then on the page is gone for
+ * reads too. Under shadow paging (lab 2) the shadow entry is that
+ * translation: the guest's fault must drop it. */
+static void do_paging_stale(const char *arg)
+{
+    (void)arg;
+    uint32_t v = 0;
+    *(volatile uint32_t *)probe_page = 0x5EE0F00Du;
+    probe_pt[0] = (uint32_t)probe_page | PG_P | PG_W;      /* D clear */
+    paging_on((uint32_t)probe_pt | PG_P | PG_W);
+    (void)*(volatile uint32_t *)PROBE_VA;                  /* the translation, read-only */
+    probe_pt[0] = 0;                                       /* no INVLPG */
+    recovered_vector = NO_FAULT;
+    TRY("movl $1, (%0)", : : "r"(PROBE_VA) : "memory");
+    printf("badguest: paging-stale: ");
+    print_access("write to the cleared page", 0);
+    recovered_vector = NO_FAULT;
+    TRY("movl (%1), %0", : "=r"(v) : "r"(PROBE_VA) : "memory");
+    print_access(", read after that fault", v);
+    printf("\n");
+}
+
+/* do=paging-event's #DB handler: it counts the trap, keeps its EIP (the
+ * instruction after the one stepped) and clears TF in the frame, so that
+ * one trap is all. Frame: EIP, CS, EFLAGS (SDM 6.12.1). */
+volatile uint32_t step_traps, step_eip;
+extern char step_stub[], step_first[], step_second[];
+__asm__(".globl step_stub\n"
+        "step_stub:\n"
+        "    incl step_traps\n"
+        "    pushl %eax\n"
+        "    movl 4(%esp), %eax\n"
+        "    movl %eax, step_eip\n"
+        "    andl $~0x100, 12(%esp)\n"         /* TF */
+        "    popl %eax\n"
+        "    iret\n");
+
+/* An IDT alone on its page: nothing but an event's delivery reads it. */
+static struct idt_gate event_idt[4096 / sizeof(struct idt_gate)] __attribute__((aligned(4096)));
+
+/* An event whose delivery faults: the single-step #DB after an instruction,
+ * delivered through an IDT whose page the shadow does not hold (a MOV to CR3
+ * dropped it). The #PF exits before the guest sees it, and the IDT-vectoring
+ * information holds the #DB (SDM vol. 3, 28.2.4): once the page is in the
+ * shadow the hypervisor must inject it again (27.6), or it is lost, for
+ * a trap is not raised again when the guest resumes: its instruction has
+ * completed. On the bare CPU the trap comes after the first instruction
+ * after the POPF that set TF (SDM vol. 3, 18.3.1.4; vol. 2B, POPF). */
+static void do_paging_event(const char *arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < IDT_ENTRIES; i++)
+        event_idt[i] = idt[i];
+    event_idt[1] = (struct idt_gate){ (uint32_t)step_stub & 0xFFFF, CODE_SEL, 0, 0x8E, (uint32_t)step_stub >> 16 };
+    paging_on(0);
+    load_idt(event_idt, sizeof(idt) - 1);
+    __asm__ volatile("mov %%cr3, %%eax\n\t"
+                     "mov %%eax, %%cr3\n\t"             /* the shadow drops the IDT's page */
+                     "pushfl\n\t"
+                     "orl $0x100, (%%esp)\n\t"
+                     "popfl\n\t"                         /* TF: a trap after the next instruction */
+                     "incl %%eax\n"
+                     ".globl step_first\n"
+                     "step_first:\n\t"
+                     "incl %%eax\n"
+                     ".globl step_second\n"
+                     "step_second:\n\t"
+                     "nop"
+                     : : : "eax", "cc", "memory");
+    load_idt(idt, sizeof(idt) - 1);
+    const char *where = step_eip == (uint32_t)step_first ? "the first" : step_eip == (uint32_t)step_second
+                        ? "the second" : "another";
+    printf("badguest: paging-event: single-step through an IDT page out of the shadow: %u #DB, after %s "
+           "instruction\n", (unsigned)step_traps, step_traps ? where : "no");
+}
+
 static void do_poweroff(const char *arg)
 {
     unsigned status = parse_uint(arg);
@@ -629,9 +847,13 @@ static const struct action {
     { "paging-outside-pt", do_paging_outside_pt },
     { "paging-pf", do_paging_pf },
     { "paging-ad", do_paging_ad },
+    { "paging-stale", do_paging_stale },
+    { "paging-event", do_paging_event },
     { "poweroff", do_poweroff },
     { "fuzz", do_fuzz },
     { "refused", do_refused },
+    { "protection", do_protection },
+    { "flags", do_flags },
     { "ptfuzz", do_ptfuzz },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
@@ -640,15 +862,19 @@ static const struct action {
 
 struct table_pointer { uint16_t limit; uint32_t base; } __attribute__((packed));
 
+void load_gdt_from(const uint64_t *from, uint64_t *gdt, const uint64_t *extra, unsigned n)
+{
+    struct table_pointer p = { (uint16_t)((3 + n) * sizeof(uint64_t) - 1), (uint32_t)gdt };
+    memcpy(gdt, from, 3 * sizeof(uint64_t));
+    memcpy(gdt + 3, extra, n * sizeof(uint64_t));
+    __asm__ volatile("lgdt %0" : : "m"(p) : "memory");
+}
+
 void load_gdt_with(uint64_t *gdt, const uint64_t *extra, unsigned n)
 {
     struct table_pointer p;
     __asm__ volatile("sgdt %0" : "=m"(p));
-    memcpy(gdt, (const void *)p.base, 3 * sizeof(uint64_t));
-    memcpy(gdt + 3, extra, n * sizeof(uint64_t));
-    p.limit = (uint16_t)((3 + n) * sizeof(uint64_t) - 1);
-    p.base = (uint32_t)gdt;
-    __asm__ volatile("lgdt %0" : : "m"(p) : "memory");
+    load_gdt_from((const uint64_t *)p.base, gdt, extra, n);
 }
 
 uint64_t tss_descriptor(const void *tss, uint32_t size)

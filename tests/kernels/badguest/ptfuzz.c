@@ -34,31 +34,16 @@
 #define HOT         8                        /* the pages of each 4 MiB that are used: few,
                                                 so that a stale entry is met again soon */
 
-/* ---- Ring 3: an access as a user program makes it ---------------------
- * The flat user segments and a TSS (whose ESP0 the CPU takes on the way
- * back to ring 0) join a copy of the GDT; IRET enters user_access_stub at
- * CPL 3, which does one access inside TRY and comes back with INT 0x2F.
- * An exception in ring 3 resumes in ring 3 (entry.S), then comes back too. */
-#define USER_CODE   0x1B
-#define USER_DATA   0x23
-#define TSS_SEL     0x28
-#define BACK_VECTOR 0x2F
-
-static uint64_t gdt[6];                        /* entry.S's three, user code, user data, TSS */
-static uint32_t tss[26];                       /* 104 bytes: ESP0 at 4, SS0 at 8 */
-static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
-static uint8_t ring3_stack[4096] __attribute__((aligned(16)));
-uint32_t user_va, user_value, user_write, kernel_esp;   /* the stub's (global: asm uses them) */
+/* ---- Ring 3: an access as a user program makes it (ring3.c) ------------
+ * user_access_stub does one access inside TRY; an exception resumes after
+ * it, still in ring 3. */
+uint32_t user_va, user_value, user_write;     /* the stub's (global: asm uses them) */
 void user_access_stub(void);
-void back_from_user(void);
 
 __asm__(
     ".text\n"
     ".globl user_access_stub\n"
-    "user_access_stub:\n"                      /* CPL 3: DS and ES were nulled by IRET */
-    "    movl $0x23, %eax\n"
-    "    movl %eax, %ds\n"
-    "    movl %eax, %es\n"
+    "user_access_stub:\n"
     "    movl user_va, %ecx\n"
     "    movl user_value, %eax\n"
     "    movl $2f, recover_eip\n"
@@ -69,47 +54,7 @@ __asm__(
     "1:  movl (%ecx), %eax\n"
     "    movl %eax, user_value\n"
     "2:  movl $0, recover_eip\n"
-    "    int $0x2F\n"
-    ".globl back_from_user\n"
-    "back_from_user:\n"                        /* CPL 0, on ESP0's stack */
-    "    movl $0x10, %eax\n"
-    "    movl %eax, %ds\n"
-    "    movl %eax, %es\n"
-    "    movl kernel_esp, %esp\n"
-    "    popal\n"
     "    ret\n");
-
-static void ring3_setup(void)
-{
-    uint64_t extra[3] = {
-        0x00CFFB000000FFFFull,                 /* 0x18, user code: DPL 3, base 0, 4 GiB */
-        0x00CFF3000000FFFFull,                 /* 0x20, user data */
-        tss_descriptor(tss, sizeof(tss)),      /* 0x28 */
-    };
-    tss[1] = (uint32_t)ring0_stack + sizeof(ring0_stack);
-    tss[2] = 0x10;
-    load_gdt_with(gdt, extra, 3);
-    __asm__ volatile("ltr %w0" : : "r"(TSS_SEL) : "memory");
-    set_user_gate(BACK_VECTOR, (uint32_t)back_from_user);
-}
-
-/* One access at CPL 3; pushal/popal keep every register as it was. */
-static __attribute__((noinline)) void user_access(void)
-{
-    __asm__ volatile("call 1f\n\t"
-                     "jmp 2f\n"
-                     "1:  pushal\n\t"
-                     "movl %%esp, kernel_esp\n\t"
-                     "pushl %0\n\t"             /* SS */
-                     "pushl %1\n\t"             /* ESP */
-                     "pushfl\n\t"
-                     "pushl %2\n\t"             /* CS */
-                     "pushl $user_access_stub\n\t"
-                     "iret\n"
-                     "2:"
-                     : : "i"(USER_DATA), "r"((uint32_t)ring3_stack + sizeof(ring3_stack)), "i"(USER_CODE)
-                     : "memory");
-}
 
 /* ---- The page tables ------------------------------------------------- */
 
@@ -218,7 +163,7 @@ void do_ptfuzz(const char *arg)
                 user_va = va;
                 user_value = step;
                 user_write = write;
-                user_access();
+                run_at_ring3(user_access_stub);
                 v = user_value;
                 users++;
             } else if (write) {

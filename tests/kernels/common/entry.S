@@ -106,7 +106,9 @@ exception_stubs:
 
     /* The accessed bits are set, so the CPU never writes the table. */
     .p2align 3
+    .globl boot_gdt                 /* badguest's ring3.c copies it: SGDT at ring 1 gives the hypervisor's */
 gdt:
+boot_gdt:
     .quad   0                       /* the null descriptor */
     .quad   0x00CF9B000000FFFF      /* 0x08: code, base 0, limit 4 GiB, 32-bit */
     .quad   0x00CF93000000FFFF      /* 0x10: data, base 0, limit 4 GiB */
