@@ -29,10 +29,12 @@ SUITES = [
     # Every planted bug (labs/labN/bugs.toml) loses points.
     ("bugs", [PY, "grading/check_bugs.py"], "plain"),
 ]
-# Suites that check the reference solution itself: a student tree, which
-# has lost the LAB markers and the planted bugs they start from, leaves
-# them out.
-REFERENCE_ONLY = {"labs", "bugs"}
+# Suites that check the reference itself, and why a student tree, which has
+# lost the LAB markers, the planted bugs and the hidden tests they start
+# from, leaves them out.
+REFERENCE_ONLY = {"labs": "it checks the reference solution",
+                  "bugs": "it checks the reference solution",
+                  "grading": "it checks the autograder with the instructor's hidden tests"}
 
 PLAIN_RE = re.compile(r"^[\w-]+: (\d+) passed, (\d+) failed", re.M)
 
@@ -79,7 +81,7 @@ def main():
     lab = studenttree.student_lab(ROOT)
     for name, cmd, kind in SUITES:
         if lab is not None and name in REFERENCE_ONLY:
-            print("== %s: left out: it checks the reference solution, not this lab %d student tree" % (name, lab))
+            print("== %s: left out: %s, not this lab %d student tree" % (name, REFERENCE_ONLY[name], lab))
             continue
         p, f = run_suite(name, cmd, kind)
         rows.append((name, p, f))
