@@ -115,36 +115,52 @@ def command_checks(lab, dest, first_test):
     return checks
 
 
-def prepare(lab, dest):
-    """Write and build the skeleton of `lab` in dest: (None, or why it
-    failed; the make handin check)."""
-    skeleton.make_skeleton(ROOT, dest, lab)
-    skeleton.init_repository(dest, lab)
-    handin = check_handin(dest)
-    # Grade with every test, hidden ones too: copy the full declarations back.
-    for n, path in labspec.lab_paths(ROOT).items():
-        if n <= lab:
-            shutil.copy2(path, os.path.join(dest, os.path.relpath(path, ROOT)))
-    for part in REUSED_BUILD:
+def prepare(lab, dest, step=None, reused=REUSED_BUILD):
+    """Write and build the skeleton of `lab` in dest (with `step`: the tree
+    of its handout's steps 1..step, skeleton.py --step), the parts `reused`
+    of build/ copied from this tree: (None, or why it failed; the make
+    handin check, None for a per-step tree)."""
+    skeleton.make_skeleton(ROOT, dest, lab, step)
+    handin = None
+    if step is None:
+        skeleton.init_repository(dest, lab)
+        handin = check_handin(dest)
+    restore_hidden_tests(lab, dest)
+    for part in reused:
         src = os.path.join(ROOT, "build", part)
         if os.path.isdir(src):
             shutil.copytree(src, os.path.join(dest, "build", part), symlinks=True)
+    return build(lab, dest), handin
+
+
+def restore_hidden_tests(lab, dest):
+    """Grade with every test, hidden ones too: copy the full declarations
+    of labs 1..lab back into the tree."""
+    for n, path in labspec.lab_paths(ROOT).items():
+        if n <= lab:
+            shutil.copy2(path, os.path.join(dest, os.path.relpath(path, ROOT)))
+
+
+def build(lab, dest):
+    """None, or why the tree in dest does not build."""
     p = subprocess.run(["make", "--no-print-directory", "all"] + list(TEST_KERNELS), cwd=dest,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
-        return "the lab %d skeleton does not build: %s" % (lab, first_error(p.stdout)), handin
-    return None, handin
+        return "the lab %d skeleton does not build: %s" % (lab, first_error(p.stdout))
+    return None
 
 
-def grade(lab, dest, jobs):
-    """{test name: passed?} for every test of labs 1..lab, graded in dest."""
+def grade(lab, dest, jobs, labs=None, tests=()):
+    """{test name: passed?} for every test of `labs` (default 1..lab), or
+    of those `tests` only, graded in dest."""
     results = os.path.join(dest, "build", "check-labs.json")
     argv = [sys.executable, os.path.join(dest, "grading", "grade.py"), "--root", dest, "--no-build",
             "--quiet", "--color", "never", "-j", str(jobs), "--results", results,
             "--junit", os.path.join(dest, "build", "check-labs.xml")]
-    for n in labspec.lab_paths(ROOT):
-        if n <= lab:
-            argv += ["--lab", str(n)]
+    for n in labs or [n for n in labspec.lab_paths(ROOT) if n <= lab]:
+        argv += ["--lab", str(n)]
+    for name in tests:
+        argv += ["--test", name]
     subprocess.run(argv, cwd=dest, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     with open(results) as f:
         tests = json.load(f)["tests"]

@@ -23,7 +23,7 @@ class LabTest:
     points: float
     description: str
     argv: list                 # tools/hvrun arguments (emulator, modules, kernel, -- hv args)
-    status: int = 0            # the runner's expected exit status
+    status: object = 0         # the runner's expected exit status, or judge.ANY_STATUS
     must: list = field(default_factory=list)
     must_not: list = field(default_factory=list)
     timeout: float = 120
@@ -145,6 +145,10 @@ def load_lab(path, root=ROOT, build=None):
         if not isinstance(msr_reads, list) or not all(isinstance(n, int) and n in judge.MSR_NAMES for n in msr_reads):
             raise LabSpecError("%s: msr_reads is a list of MSR numbers the record holds (%s)"
                                % (where, ", ".join("%#x" % n for n in sorted(judge.MSR_NAMES))))
+        status = t.get("status", 0)
+        if status != judge.ANY_STATUS and (not isinstance(status, int) or isinstance(status, bool)):
+            raise LabSpecError("%s: status is the runner's exit status (an integer) or \"%s\""
+                               % (where, judge.ANY_STATUS))
         if t.get("challenge"):
             # The guest answers the grader's per-run challenge (lib/
             # challenge.h); the grader puts the nonce here.
@@ -152,7 +156,7 @@ def load_lab(path, root=ROOT, build=None):
         argv = ["--emu", "bochs"] + guest_modules(t, root, build, where) + [hv, "--"] + t.get("hv_args", [])
         tests.append(LabTest(lab=lab["lab"], name=t["name"], points=t["points"],
                              description=t.get("description", ""), argv=argv,
-                             status=t.get("status", 0),
+                             status=status,
                              must=[expand(p, root) for p in t.get("must", [])],
                              must_not=[expand(p, root) for p in t.get("must_not", [])],
                              timeout=t.get("timeout", 120), hidden=t.get("hidden", False),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """skeleton.py: the student tree for lab N, made from the reference solution.
 
-    grading/skeleton.py --lab N --dest DIR [--root DIR]
+    grading/skeleton.py --lab N --dest DIR [--step K] [--root DIR]
 
 The reference solution marks each lab's student code (labs/README.md):
 
@@ -23,6 +23,11 @@ and locals unused), so that the tree builds without a warning, and loses
 every hidden test from labs/*/tests.toml, the tests of later labs, and the
 kit's own tests of the solution.
 
+With --step K, lab N's regions whose functions the handout's steps 1..K
+solve (labs/labN/steps.toml) stay as in the reference too: the tree a
+student has after step K, which passes exactly the tests of steps 1..K
+(grading/check_steps.py proves it).
+
 The files copied are those git tracks (git ls-files), so nothing built or
 untracked leaks into a student's tree. The tree is a git repository with a
 first commit (--no-git: not), which `make handin` packs from.
@@ -33,6 +38,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
+from dataclasses import dataclass
+
+import labspec
 
 MARKER = re.compile(r"/\*\s*LAB (\d+) (BEGIN|END)\b(?::\s*(.*?))?\s*\*/")
 SOURCE_SUFFIXES = (".c", ".h", ".S")
@@ -148,9 +157,10 @@ def stub_call(lab, function, path):
 
 def stub_file_scope(lab, what, body, path):
     """A file-scope region: each function keeps its comment and signature and
-    gets a stub body; everything else goes."""
+    gets a stub body; everything else goes. (stub text, the functions)"""
     code = strip_comments_and_strings(body)
     out = ["/* LAB %d: your code here: %s */" % (lab, what)]
+    functions = []
     i, item_start = 0, 0
     while i < len(code):
         c = code[i]
@@ -165,34 +175,53 @@ def stub_file_scope(lab, what, body, path):
                 start = item_start
                 raw = body[start:i].strip("\n")
                 out.append(raw.rstrip() + "\n{\n    " + stub_call(lab, m.group(1), path) + "\n}")
+                functions.append(m.group(1))
             i = close
             item_start = close + 1
             # a data definition's closing "};" ends the item
             if code[item_start:item_start + 1] == ";":
                 item_start += 1
         i += 1
-    return "\n\n".join(out) + "\n"
+    return "\n\n".join(out) + "\n", functions
 
 
-def make_stubs(text, path, lab_from):
-    """The file with every region of lab >= lab_from stubbed out."""
+def stub_region(text, code, path, region):
+    """(the stub that replaces one region, the functions it leaves to the
+    student)."""
+    lab, what, b0, b1, e0, e1 = region
+    if depth_at(code, b0) > 0:
+        function = enclosing_function(code, text, b0)
+        indent = re.search(r"[ \t]*$", text[:b0]).group(0)
+        return ("/* LAB %d: your code here: %s */\n%s%s" % (lab, what, indent, stub_call(lab, function, path)),
+                [function])
+    stub, functions = stub_file_scope(lab, what, text[b1:e0], path)
+    return stub.rstrip("\n"), functions
+
+
+def make_stubs(text, path, lab_from, solved=frozenset()):
+    """The file with every region of lab >= lab_from stubbed out, except a
+    region whose functions are all in `solved` ((path, function) pairs: the
+    steps done in a per-step tree), which stays as in the reference."""
     found = regions(text, path)
     if not found:
         return text, 0
     code = strip_comments_and_strings(text)
     out, last, count = [], 0, 0
-    for lab, what, b0, b1, e0, e1 in found:
-        if lab < lab_from:
+    for region in found:
+        if region[0] < lab_from:
             continue
+        stub, functions = stub_region(text, code, path, region)
+        done = [(path, f) in solved for f in functions]
+        if all(done) and functions:
+            continue
+        if any(done):
+            raise SkeletonError("%s:%d: the region '%s' is solved only in part (%s): a step solves whole regions"
+                                % (path, text.count("\n", 0, region[2]) + 1, region[1],
+                                   ", ".join(f for f, d in zip(functions, done) if d)))
         count += 1
-        out.append(text[last:b0])
-        if depth_at(code, b0) > 0:
-            function = enclosing_function(code, text, b0)
-            indent = re.search(r"[ \t]*$", text[:b0]).group(0)
-            out.append("/* LAB %d: your code here: %s */\n%s%s" % (lab, what, indent, stub_call(lab, function, path)))
-        else:
-            out.append(stub_file_scope(lab, what, text[b1:e0], path).rstrip("\n"))
-        last = e1
+        out.append(text[last:region[2]])
+        out.append(stub)
+        last = region[5]
     out.append(text[last:])
     result = "".join(out)
     if count and '#include "panic.h"' not in result:
@@ -226,9 +255,12 @@ def tracked_files(root):
     return [f for f in out.decode().split("\0") if f]
 
 
-def make_skeleton(root, dest, lab):
+def make_skeleton(root, dest, lab, step=None):
+    """Write the lab's student tree in dest; with `step`, the tree where the
+    handout's steps 1..step of the lab are solved (load_steps)."""
     if os.path.exists(dest) and os.listdir(dest):
         raise SkeletonError("%s exists and is not empty: choose a new DEST" % dest)
+    solved = solved_by(load_steps(root, lab), step) if step is not None else frozenset()
     stubs, stubbed, later = 0, [], []
     for rel in tracked_files(root):
         src = os.path.join(root, rel)
@@ -245,7 +277,7 @@ def make_skeleton(root, dest, lab):
             continue
         if rel.endswith(SOURCE_SUFFIXES):
             text = read_text(src)
-            new, n = make_stubs(text, rel, lab)
+            new, n = make_stubs(text, rel, lab, solved)
             stubs += n
             if any(k > lab for k, *_ in regions(text, rel)):
                 later.append(rel)
@@ -277,21 +309,29 @@ def lab_mk(lab, stubbed, later):
                      "stubbed": " \\\n               ".join(sorted(stubbed))}
 
 
-def stubs_of(root, lab):
-    """(the (path, function) pairs that lab's own stubs hold in its student
-    tree, how many regions they come from): what its handout counts."""
-    functions, count = set(), 0
-    stub = re.compile(r'panic\("LAB %d: your code here: (\w+) \(([^)]*)\)"\)' % lab)
+def lab_regions(root, lab):
+    """[(path, line, what, [(path, function)...])]: lab's own regions, each
+    with the functions its stub leaves to the student."""
+    found = []
     for rel in tracked_files(root):
         if not rel.endswith(SOURCE_SUFFIXES):
             continue
         with open(os.path.join(root, rel), errors="replace") as f:
             text = f.read()
-        mine = sum(1 for k, *_ in regions(text, rel) if k == lab)
-        if mine:
-            count += mine
-            functions |= {(m.group(2), m.group(1)) for m in stub.finditer(make_stubs(text, rel, lab)[0])}
-    return functions, count
+        code = None
+        for region in regions(text, rel):
+            if region[0] == lab:
+                code = code or strip_comments_and_strings(text)
+                functions = stub_region(text, code, rel, region)[1]
+                found.append((rel, text.count("\n", 0, region[2]) + 1, region[1], [(rel, f) for f in functions]))
+    return found
+
+
+def stubs_of(root, lab):
+    """(the (path, function) pairs that lab's own stubs hold in its student
+    tree, how many regions they come from): what its handout counts."""
+    found = lab_regions(root, lab)
+    return {f for *_, functions in found for f in functions}, len(found)
 
 
 def stub_census(root, lab):
@@ -304,6 +344,92 @@ def stub_census(root, lab):
 def stub_names(root, lab):
     """The names of the functions lab's stubs leave to the student."""
     return {name for _, name in stubs_of(root, lab)[0]}
+
+
+# ------------------------------------------------ per-step trees
+#
+# labs/labN/steps.toml lists the steps of lab N's handout, in its order:
+# which stubbed functions each solves and which tests it makes pass. The
+# handout follows it (tests/tools/test_handouts.py), --step makes the tree
+# of its first k steps, and grading/check_steps.py proves that such a tree
+# passes exactly the tests of steps 1..k.
+
+STEPS_FILE = os.path.join("labs", "lab%d", "steps.toml")
+
+
+@dataclass
+class Step:
+    number: int       # 1, 2, ...: the order of the handout
+    handout: str      # the handout's number of the step ("4.1", "2")
+    functions: list   # [(path, function)]: the stubs it solves
+    tests: list       # ["lab1-vmxon"]: the tests that pass once it is done (and not before)
+
+
+def function_of(name, stubs, where):
+    """The (path, function) a steps.toml entry names: "function", or
+    "function (path)" as the stub's panic says it where two files share the
+    name."""
+    m = re.fullmatch(r"(\w+)(?: \(([^)]+)\))?", name)
+    found = [s for s in stubs if m and s[1] == m.group(1) and m.group(2) in (None, s[0])]
+    if len(found) != 1:
+        raise SkeletonError("%s: '%s' %s" % (where, name, "names no stubbed function of the lab" if not found else
+                                           "is in %s: say which, as 'function (path)'"
+                                           % " and ".join(p for p, _ in found)))
+    return found[0]
+
+
+def load_steps(root, lab):
+    """The lab's steps (labs/labN/steps.toml), checked: every stubbed function
+    of the lab solved by exactly one step, a region's functions by one step
+    (a tree keeps or stubs whole regions), and every test of the lab passed
+    first at exactly one step."""
+    path = os.path.join(root, STEPS_FILE % lab)
+    try:
+        with open(path, "rb") as f:
+            decl = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise SkeletonError("the steps of lab %d: %s" % (lab, e))
+    rel = os.path.relpath(path, root)
+    found = lab_regions(root, lab)
+    stubs = {f for *_, functions in found for f in functions}
+    tests = [t.full_name for t in labspec.load_lab(os.path.join(root, "labs", "lab%d" % lab, "tests.toml"), root)]
+    steps, owner, tested = [], {}, {}
+    for number, d in enumerate(decl.get("step", []), 1):
+        where = "%s: step %s" % (rel, d.get("handout", number))
+        if not d.get("handout") or not d.get("solves"):
+            raise SkeletonError("%s: each step needs its handout number and the functions it solves" % where)
+        step = Step(number, str(d["handout"]), [function_of(n, stubs, where) for n in d["solves"]],
+                    list(d.get("tests", [])))
+        for f in step.functions:
+            if f in owner:
+                raise SkeletonError("%s: %s (%s) is solved by step %s already" % (where, f[1], f[0], owner[f]))
+            owner[f] = step.handout
+        for t in step.tests:
+            if t not in tests:
+                raise SkeletonError("%s: %s is no test of lab %d" % (where, t, lab))
+            if t in tested:
+                raise SkeletonError("%s: %s passes first at step %s already" % (where, t, tested[t]))
+            tested[t] = step.handout
+        steps.append(step)
+    missing = ["%s (%s)" % (f, p) for p, f in sorted(stubs - set(owner))]
+    if missing:
+        raise SkeletonError("%s: no step solves %s" % (rel, ", ".join(missing)))
+    untested = [t for t in tests if t not in tested]
+    if untested:
+        raise SkeletonError("%s: no step makes %s pass" % (rel, ", ".join(untested)))
+    for p, line, what, functions in found:
+        split = sorted({owner[f] for f in functions})
+        if len(split) > 1:
+            raise SkeletonError("%s: the region '%s' (%s:%d) is split between steps %s: a tree keeps or stubs "
+                                "whole regions" % (rel, what, p, line, " and ".join(split)))
+    return steps
+
+
+def solved_by(steps, k):
+    """The (path, function) pairs that steps 1..k solve."""
+    if not 0 <= k <= len(steps):
+        raise SkeletonError("no step %d: the lab has steps 1 to %d (0: none solved)" % (k, len(steps)))
+    return frozenset(f for s in steps[:k] for f in s.functions)
 
 
 def init_repository(dest, lab):
@@ -330,16 +456,19 @@ def main(argv=None):
                     help="the reference tree (default: this repository)")
     ap.add_argument("--no-git", dest="git", action="store_false",
                     help="do not make the tree a git repository (it is one by default, with a first commit)")
+    ap.add_argument("--step", type=int,
+                    help="solve the lab's first STEP steps of its handout (labs/labN/steps.toml), stub the rest")
     a = ap.parse_args(argv)
     try:
-        n = make_skeleton(a.root, a.dest, a.lab)
+        n = make_skeleton(a.root, a.dest, a.lab, a.step)
         if a.git:
             init_repository(a.dest, a.lab)
-    except SkeletonError as e:
+    except (SkeletonError, labspec.LabSpecError) as e:
         print("skeleton: error: %s" % e, file=sys.stderr)
         return 2
-    print("skeleton: lab %d tree written to %s (%d regions stubbed%s)" % (
-        a.lab, a.dest, n, ", a git repository with its first commit" if a.git else ""))
+    print("skeleton: lab %d tree%s written to %s (%d regions stubbed%s)" % (
+        a.lab, "" if a.step is None else ", steps 1..%d solved," % a.step if a.step else ", step 0 (none solved),",
+        a.dest, n, ", a git repository with its first commit" if a.git else ""))
     return 0
 
 

@@ -11,7 +11,12 @@ so that none is typed by hand and left behind when the code moves:
     hidden": labs/labN/tests.toml;
   - "worth X of lab N's P points" next to a test name: that test's points
     and the lab's total;
-  - every test name in backquotes (`labN-name`) is a declared test.
+  - every test name in backquotes (`labN-name`) is a declared test;
+  - the steps of "What to implement" are those of labs/labN/steps.toml,
+    in its order, and each names in its "Test: ..." or "Tests: ..."
+    sentence exactly the tests the steps file gives it (those that pass
+    once it is done: grading/check_steps.py proves that), or, with none,
+    says "No test of its own" and names a later step's test that covers it.
 
 These claims are about the reference: a student tree has lost the markers,
 the hidden tests and the later labs' tests they are checked against, so
@@ -34,6 +39,14 @@ TOTALS = re.compile(r"Lab (\d+) has (\d+) tests worth (\d+) points; (\d+) of the
                     r"(?:are|is) hidden")
 WORTH = re.compile(r"`(lab\d+-[\w-]+)`, worth (\d+) of lab (\d+)'s (\d+)\s+points")
 TEST_NAME = re.compile(r"`(lab\d+-[a-z0-9-]+)`")
+# The section of the steps, and each step's start in it: a heading
+# "### 4.1 ..." (lab 1), else a numbered item "1. ..." (labs 2 and 3).
+IMPLEMENT = re.compile(r"^## \d+\. What to implement\n(.*?)(?=^## )", re.M | re.S)
+STEP_STARTS = (re.compile(r"^### (\d+\.\d+) ", re.M), re.compile(r"^(\d+)\. ", re.M))
+# "Test: `lab1-vmxon`." / "Tests: `lab1-msr`, `lab1-refused-values` (hidden)."
+STEP_TESTS = re.compile(r"\bTests?:\s+(`lab\d+-[a-z0-9-]+`(?:\s+\(hidden\))?(?:,\s+`lab\d+-[a-z0-9-]+`"
+                        r"(?:\s+\(hidden\))?)*)\.")
+NO_TEST = re.compile(r"\bNo\s+test\s+of\s+its\s+own\b")
 
 
 def lab_handouts():
@@ -49,6 +62,17 @@ def lab_handouts():
 
 def line_of(text, pos):
     return text.count("\n", 0, pos) + 1
+
+
+def handout_steps(text):
+    """[(the step's number, its text)] of a handout's "What to implement"."""
+    section = IMPLEMENT.search(text)
+    if not section:
+        return []
+    body = section.group(1)
+    starts = next((found for found in (list(p.finditer(body)) for p in STEP_STARTS) if found), [])
+    ends = [m.start() for m in starts[1:]] + [len(body)]
+    return [(m.group(1), body[m.start():end]) for m, end in zip(starts, ends)]
 
 
 class Handouts(unittest.TestCase):
@@ -96,6 +120,33 @@ class Handouts(unittest.TestCase):
                 total = sum(x.points for x in self.tests if x.lab == int(m.group(3)))
                 self.assertEqual((int(m.group(2)), int(m.group(4))), (t.points, total),
                                  "handouts/lab%d.md:%d: %s" % (lab, line_of(text, m.start()), m.group(0)))
+
+    def test_steps_name_their_tests(self):
+        for lab, text in self.handouts.items():
+            steps = skeleton.load_steps(ROOT, lab)
+            found = handout_steps(text)
+            self.assertEqual([n for n, _ in found], [s.handout for s in steps],
+                             "handouts/lab%d.md: its steps are not those of labs/lab%d/steps.toml" % (lab, lab))
+            first = {t: s.number for s in steps for t in s.tests}
+            for step, (number, body) in zip(steps, found):
+                where = "handouts/lab%d.md, step %s" % (lab, number)
+                named = STEP_TESTS.findall(body)
+                if step.tests:
+                    self.assertEqual(len(named), 1, "%s: one 'Test: ...' or 'Tests: ...' sentence wanted" % where)
+                    self.assertEqual(TEST_NAME.findall(named[0]), step.tests,
+                                     "%s names other tests than labs/lab%d/steps.toml gives it" % (where, lab))
+                    for t in TEST_NAME.findall(named[0]):
+                        hidden = next(x.hidden for x in self.tests if x.full_name == t)
+                        self.assertEqual(bool(re.search(r"`%s`\s+\(hidden\)" % t, named[0])), hidden,
+                                         "%s: a hidden test, and only one, says '(hidden)': %s" % (where, t))
+                else:
+                    self.assertEqual(named, [], "%s names tests, but labs/lab%d/steps.toml gives it none"
+                                     % (where, lab))
+                    no_test = NO_TEST.search(body)
+                    self.assertIsNotNone(no_test, "%s: no 'No test of its own'" % where)
+                    later = TEST_NAME.search(body, no_test.end())
+                    self.assertTrue(later and first.get(later.group(1), 0) > step.number,
+                                    "%s: 'No test of its own' names no test of a later step" % where)
 
     def test_every_test_named_is_declared(self):
         names = {t.full_name for t in self.tests}

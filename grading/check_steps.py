@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""check_steps.py: `make check-steps`. Proves what the handouts' steps claim:
+for every lab N and every step k of labs/labN/steps.toml, the tree with the
+handout's steps 1..k solved and the rest stubbed (grading/skeleton.py
+--step k) builds, passes every test that steps 1..k name and fails every
+other test of lab N, hidden ones included. So a student's score grows with
+each step done, by the tests the handout says.
+
+Not run again by default: step 0, which is the lab's skeleton (check-labs
+proves it fails every test of its lab), and the last step, whose tree holds
+lab N's whole code as the reference has it: check-labs grades that code on
+the next lab's skeleton (all of lab N's tests pass), and `make check` on the
+reference for the last lab; load_steps makes sure the steps name every test.
+--all-steps runs both too.
+
+A lab's trees are made one after the other in one directory, where only
+the files that differ from the previous step's tree are written again: the
+build compiles those alone. Each tree is graded by its own grader
+(grading/grade.py) with the machinery of check_labs.py.
+
+The first step checked runs every test of the lab; a later step runs again
+only the tests whose run it can change: those that stopped at the stub of
+a function this step solves. A run that stopped at another stub, or at no
+stub, never called a function this step solves (calling it would have
+panicked in its stub), so it runs the same code again, and Bochs runs it
+the same way: its result stands (--rerun-all: every test runs at every
+step). Ends with "check-steps: N passed, M failed", where each test at each
+step is one check.
+"""
+import argparse
+import filecmp
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import check_labs  # noqa: E402
+import judge  # noqa: E402
+import labspec  # noqa: E402
+import skeleton  # noqa: E402
+import studenttree  # noqa: E402
+
+ROOT = check_labs.ROOT
+
+# The panic of a stub (skeleton.stub_call) on the hypervisor's console.
+STUB_PANIC = re.compile(r"^PANIC hv: LAB \d+: your code here: (\w+) \(([^)]+)\)", re.M)
+
+
+def stub_reached(dest, test):
+    """The (path, function) whose stub ended the test's last run in dest, or
+    None."""
+    m = STUB_PANIC.search(judge.read_console(os.path.join(dest, "build", "grade", "logs", test + ".log")))
+    return (m.group(2), m.group(1)) if m else None
+
+
+def update_tree(lab, step, dest):
+    """Turn dest, a tree of an earlier step of `lab`, into the tree of `step`:
+    the files that differ are written anew (their new times make the build
+    compile them), the others keep theirs."""
+    with tempfile.TemporaryDirectory(prefix="hvlab-step-") as stage:
+        skeleton.make_skeleton(ROOT, stage, lab, step)
+        for top, _, files in os.walk(stage):
+            for name in files:
+                rel = os.path.relpath(os.path.join(top, name), stage)
+                if rel.startswith("labs" + os.sep) and name == "tests.toml":
+                    continue   # dest holds the full declarations, hidden tests too
+                target = os.path.join(dest, rel)
+                if not os.path.exists(target) or not filecmp.cmp(os.path.join(top, name), target, shallow=False):
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    shutil.copyfile(os.path.join(top, name), target)
+                    shutil.copymode(os.path.join(top, name), target)
+    return check_labs.build(lab, dest)
+
+
+def judge_step(lab, steps, k, runs, tests, ran):
+    """[(ok, line)] for one step's tree: each test of the lab passes if and
+    only if steps 1..k name it. runs: {test: (passed?, the stub its run
+    stopped at)}; ran: the tests run at this step (the others' runs stand)."""
+    where = "lab %d step %s" % (lab, steps[k - 1].handout if k else "0 (none done)")
+    first = {t: s.handout for s in steps for t in s.tests}
+    solver = {f: s.handout for s in steps for f in s.functions}
+    named = {t for s in steps[:k] for t in s.tests}
+    checks, good = [], []
+    for t in tests:
+        if t not in runs:
+            checks.append((False, "FAIL %s: %s: the grader gave no result for it" % (where, t)))
+            continue
+        got, stub = runs[t]
+        if got == (t in named):
+            good.append(t)
+            continue
+        why = "" if not stub else " (its run stops at the stub of %s, %s)" % (
+            stub[1], "which step %s solves" % solver[stub] if stub in solver else "of another lab")
+        checks.append((False, "FAIL %s: %s %s%s, but the steps name it at step %s" % (
+            where, t, "passes" if got else "fails", why, first[t])))
+    mine = [t for t in good if t in named]
+    line = "ok   %s: passes %s; fails the %d others (%d runs%s)" % (
+        where, ", ".join(mine) or "none", len(good) - len(mine), len(ran),
+        "" if len(ran) == len(tests) else ": the others stopped at a stub this step does not solve, or at none")
+    return [(True, line)] * len(good) + checks
+
+
+def check_lab(lab, jobs, keep, all_steps, rerun_all):
+    """Yields [(ok, line)] for each step of one lab as it is checked, one
+    check per test."""
+    steps = skeleton.load_steps(ROOT, lab)
+    tests = [t.full_name for t in labspec.load_all(ROOT, labs=[lab])]
+    ks = range(0, len(steps) + 1) if all_steps else range(1, len(steps))
+    dest = tempfile.mkdtemp(prefix="hvlab-check-steps-lab%d-" % lab)
+    runs = {}    # test: (passed?, the stub its last run stopped at)
+    try:
+        for i, k in enumerate(ks):
+            # The hypervisor's build too: its files that the tree keeps as in
+            # the reference keep their times, and only the others compile
+            # (check-labs proves that a skeleton builds from nothing).
+            problem = (check_labs.prepare(lab, dest, k, check_labs.REUSED_BUILD + ("hv",))[0] if i == 0
+                       else update_tree(lab, k, dest))
+            if problem:
+                yield [(False, "FAIL lab %d step %d: the tree does not build: %s" % (lab, k, problem))]
+                runs = {}
+                continue
+            solved = set(steps[k - 1].functions) if k else set()
+            ran = [t for t in tests if rerun_all or t not in runs or runs[t][1] in solved]
+            if ran:
+                passed = check_labs.grade(lab, dest, jobs, labs=[lab], tests=ran)
+                for t in ran:
+                    runs[t] = (passed[t], stub_reached(dest, t)) if t in passed else None
+                runs = {t: r for t, r in runs.items() if r}
+            yield judge_step(lab, steps, k, runs, tests, ran)
+    finally:
+        if keep:
+            print("check-steps: kept %s (the tree of the last step checked)" % dest)
+        else:
+            shutil.rmtree(dest, ignore_errors=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--lab", type=int, action="append", help="only this lab (repeatable)")
+    ap.add_argument("--all-steps", action="store_true",
+                    help="also step 0 (the skeleton) and the last step (the lab's whole code)")
+    ap.add_argument("--rerun-all", action="store_true",
+                    help="run every test at every step, also those whose run the step cannot change")
+    ap.add_argument("--keep", action="store_true", help="keep the last tree of each lab")
+    a = ap.parse_args(argv)
+    mine = studenttree.student_lab(ROOT)
+    if mine is not None:
+        # As check_labs.py: the markers the steps' trees are cut from are gone.
+        print("check-steps: a check of the reference solution, not of this lab %d student tree (its LAB "
+              "markers are gone): nothing to check here" % mine)
+        print("check-steps: 0 passed, 0 failed")
+        return 0
+    good = bad = 0
+    start = time.monotonic()
+    for lab in labspec.lab_paths(ROOT):
+        if a.lab and lab not in a.lab:
+            continue
+        try:
+            for checks in check_lab(lab, a.jobs, a.keep, a.all_steps, a.rerun_all):
+                for line in dict.fromkeys(line for _, line in checks):
+                    print(line, flush=True)
+                good += sum(1 for ok, _ in checks if ok)
+                bad += sum(1 for ok, _ in checks if not ok)
+        except (skeleton.SkeletonError, labspec.LabSpecError) as e:
+            print("FAIL lab %d: %s" % (lab, e))
+            bad += 1
+    print("check-steps: %.0f s" % (time.monotonic() - start))
+    print("check-steps: %d passed, %d failed" % (good, bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
