@@ -389,10 +389,15 @@ def load_steps(root, lab):
             decl = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise SkeletonError("the steps of lab %d: %s" % (lab, e))
-    rel = os.path.relpath(path, root)
-    found = lab_regions(root, lab)
-    stubs = {f for *_, functions in found for f in functions}
     tests = [t.full_name for t in labspec.load_lab(os.path.join(root, "labs", "lab%d" % lab, "tests.toml"), root)]
+    return parse_steps(decl, lab_regions(root, lab), tests, os.path.relpath(path, root))
+
+
+def parse_steps(decl, found, tests, rel):
+    """The steps a steps.toml declares (decl, as read), checked against the
+    lab's regions (lab_regions) and its tests' names; rel names the file in
+    the errors."""
+    stubs = {f for *_, functions in found for f in functions}
     steps, owner, tested = [], {}, {}
     for number, d in enumerate(decl.get("step", []), 1):
         where = "%s: step %s" % (rel, d.get("handout", number))
@@ -406,7 +411,7 @@ def load_steps(root, lab):
             owner[f] = step.handout
         for t in step.tests:
             if t not in tests:
-                raise SkeletonError("%s: %s is no test of lab %d" % (where, t, lab))
+                raise SkeletonError("%s: %s is no test of the lab" % (where, t))
             if t in tested:
                 raise SkeletonError("%s: %s passes first at step %s already" % (where, t, tested[t]))
             tested[t] = step.handout

@@ -28,12 +28,15 @@ SUITES = [
     ("labs", [PY, "grading/check_labs.py"], "plain"),
     # Every planted bug (labs/labN/bugs.toml) loses points.
     ("bugs", [PY, "grading/check_bugs.py"], "plain"),
+    # Each handout step's tree passes exactly the tests of its steps.
+    ("steps", [PY, "grading/check_steps.py"], "plain"),
 ]
 # Suites that check the reference itself, and why a student tree, which has
 # lost the LAB markers, the planted bugs and the hidden tests they start
 # from, leaves them out.
 REFERENCE_ONLY = {"labs": "it checks the reference solution",
                   "bugs": "it checks the reference solution",
+                  "steps": "it checks the reference solution",
                   "grading": "it checks the autograder with the instructor's hidden tests"}
 
 PLAIN_RE = re.compile(r"^[\w-]+: (\d+) passed, (\d+) failed", re.M)
