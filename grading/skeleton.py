@@ -374,7 +374,7 @@ def function_of(name, stubs, where):
     if len(found) != 1:
         raise SkeletonError("%s: '%s' %s" % (where, name, "names no stubbed function of the lab" if not found else
                                            "is in %s: say which, as 'function (path)'"
-                                           % " and ".join(p for p, _ in found)))
+                                           % " and ".join(sorted(p for p, _ in found))))
     return found[0]
 
 
