@@ -98,8 +98,8 @@ def judge_step(lab, steps, k, runs, tests, ran):
         checks.append((False, "FAIL %s: %s %s%s, but the steps name it at step %s" % (
             where, t, "passes" if got else "fails", why, first[t])))
     mine = [t for t in good if t in named]
-    line = "ok   %s: passes %s; fails the %d others (%d runs%s)" % (
-        where, ", ".join(mine) or "none", len(good) - len(mine), len(ran),
+    line = "ok   %s: passes %s; fails the %d others (%d run%s%s)" % (
+        where, ", ".join(mine) or "none", len(good) - len(mine), len(ran), "" if len(ran) == 1 else "s",
         "" if len(ran) == len(tests) else ": the others stopped at a stub this step does not solve, or at none")
     return [(True, line)] * len(good) + checks
 
@@ -120,7 +120,8 @@ def check_lab(lab, jobs, keep, all_steps, rerun_all):
             problem = (check_labs.prepare(lab, dest, k, check_labs.REUSED_BUILD + ("hv",))[0] if i == 0
                        else update_tree(lab, k, dest))
             if problem:
-                yield [(False, "FAIL lab %d step %d: the tree does not build: %s" % (lab, k, problem))]
+                yield [(False, "FAIL lab %d step %s: the tree does not build: %s"
+                         % (lab, steps[k - 1].handout if k else "0", problem))]
                 runs = {}
                 continue
             solved = set(steps[k - 1].functions) if k else set()

@@ -471,9 +471,9 @@ def main(argv=None):
     except (SkeletonError, labspec.LabSpecError) as e:
         print("skeleton: error: %s" % e, file=sys.stderr)
         return 2
+    solved = "" if a.step is None else ", its handout's first %d step%s solved," % (a.step, "" if a.step == 1 else "s")
     print("skeleton: lab %d tree%s written to %s (%d regions stubbed%s)" % (
-        a.lab, "" if a.step is None else ", steps 1..%d solved," % a.step if a.step else ", step 0 (none solved),",
-        a.dest, n, ", a git repository with its first commit" if a.git else ""))
+        a.lab, solved, a.dest, n, ", a git repository with its first commit" if a.git else ""))
     return 0
 
 
