@@ -18,14 +18,26 @@ the files that differ from the previous step's tree are written again: the
 build compiles those alone. Each tree is graded by its own grader
 (grading/grade.py) with the machinery of check_labs.py.
 
-The first step checked runs every test of the lab; a later step runs again
-only the tests whose run it can change: those that stopped at the stub of
-a function this step solves. A run that stopped at another stub, or at no
-stub, never called a function this step solves (calling it would have
-panicked in its stub), so it runs the same code again, and Bochs runs it
-the same way: its result stands (--rerun-all: every test runs at every
-step). Ends with "check-steps: N passed, M failed", where each test at each
-step is one check.
+Not every cell of that matrix needs a run of its own; a cell follows from
+the runs of its test at other steps of the lab (runs are deterministic:
+Bochs counts instructions):
+
+  forward   a run that stopped at the stub of function f never called a
+            function unsolved there but f (calling one would have panicked
+            in its stub): at a later step where f is still a stub, the run
+            is the same; a run that stopped at no stub is the same at every
+            later step;
+  backward  a run that stopped at a stub at step m: at an earlier step its
+            run stops at that stub or an earlier one, so a test that does not
+            take a panic (its status is not 3 or "any") fails there.
+
+So a test runs where no earlier run decides it and where the steps say it
+changes: at the step before its own (where it must fail, at a stub: that
+decides every earlier step) and at its own (where it must pass); a test
+that takes a panic also at the steps in between. A cell that neither rule
+decides then gets a run of its own (--rerun-all: every cell does). Ends
+with "check-steps: N passed, M failed", where each test at each step is
+one check.
 """
 import argparse
 import filecmp
@@ -76,62 +88,101 @@ def update_tree(lab, step, dest):
     return check_labs.build(lab, dest)
 
 
-def judge_step(lab, steps, k, runs, tests, ran):
+def takes_panic(t):
+    """A test that may pass on a run that ended in a panic: one of those
+    can be a stub's."""
+    return judge.status_matches(t.status, judge.outcome.PANIC)
+
+
+def decided(t, k, runs, solved):
+    """(passed?, the stub its run stops at, how it is known) of test t at
+    step k from the runs so far ({(test name, step): (passed?, stub)}), or
+    None. solved(k): the functions solved at step k."""
+    mine = sorted(j for (n, j) in runs if n == t.full_name)
+    if k in mine:
+        return runs[(t.full_name, k)] + ("run",)
+    before = [j for j in mine if j < k]
+    if before:
+        passed, stub = runs[(t.full_name, before[-1])]
+        if stub is None or stub not in solved(k):
+            return passed, stub, "as at step %d" % before[-1]
+    after = [j for j in mine if j > k and runs[(t.full_name, j)][1]]
+    if after and not takes_panic(t):
+        return False, runs[(t.full_name, after[0])][1], "a stub of step %d or earlier" % after[0]
+    return None
+
+
+def judge_step(lab, steps, k, tests, runs, solved):
     """[(ok, line)] for one step's tree: each test of the lab passes if and
-    only if steps 1..k name it. runs: {test: (passed?, the stub its run
-    stopped at)}; ran: the tests run at this step (the others' runs stand)."""
+    only if steps 1..k name it."""
     where = "lab %d step %s" % (lab, steps[k - 1].handout if k else "0 (none done)")
     first = {t: s.handout for s in steps for t in s.tests}
     solver = {f: s.handout for s in steps for f in s.functions}
     named = {t for s in steps[:k] for t in s.tests}
-    checks, good = [], []
+    checks, good, ran = [], [], 0
     for t in tests:
-        if t not in runs:
-            checks.append((False, "FAIL %s: %s: the grader gave no result for it" % (where, t)))
+        got = decided(t, k, runs, solved)
+        if got is None:
+            checks.append((False, "FAIL %s: %s: no run decides it (the grader gave no result)" % (where, t.full_name)))
             continue
-        got, stub = runs[t]
-        if got == (t in named):
-            good.append(t)
+        passed, stub, how = got
+        ran += how == "run"
+        if passed == (t.full_name in named):
+            good.append(t.full_name)
             continue
         why = "" if not stub else " (its run stops at the stub of %s, %s)" % (
             stub[1], "which step %s solves" % solver[stub] if stub in solver else "of another lab")
         checks.append((False, "FAIL %s: %s %s%s, but the steps name it at step %s" % (
-            where, t, "passes" if got else "fails", why, first[t])))
+            where, t.full_name, "passes" if passed else "fails", why, first[t.full_name])))
     mine = [t for t in good if t in named]
-    line = "ok   %s: passes %s; fails the %d others (%d run%s%s)" % (
-        where, ", ".join(mine) or "none", len(good) - len(mine), len(ran), "" if len(ran) == 1 else "s",
-        "" if len(ran) == len(tests) else ": the others stopped at a stub this step does not solve, or at none")
+    line = "ok   %s: passes %s; fails the %d others (%d run%s here)" % (
+        where, ", ".join(mine) or "none", len(good) - len(mine), ran, "" if ran == 1 else "s")
     return [(True, line)] * len(good) + checks
 
 
 def check_lab(lab, jobs, keep, all_steps, rerun_all):
-    """Yields [(ok, line)] for each step of one lab as it is checked, one
-    check per test."""
+    """[(ok, line)] for each step of one lab, one check per test."""
     steps = skeleton.load_steps(ROOT, lab)
-    tests = [t.full_name for t in labspec.load_all(ROOT, labs=[lab])]
-    ks = range(0, len(steps) + 1) if all_steps else range(1, len(steps))
+    tests = labspec.load_all(ROOT, labs=[lab])
+    own = {t: s.number for s in steps for t in s.tests}
+    ks = list(range(0, len(steps) + 1) if all_steps else range(1, len(steps)))
+    sets = {k: skeleton.solved_by(steps, k) for k in ks}
+    runs = {}     # (test name, step): (passed?, the stub its run stopped at)
     dest = tempfile.mkdtemp(prefix="hvlab-check-steps-lab%d-" % lab)
-    runs = {}    # test: (passed?, the stub its last run stopped at)
+    built, results = False, []
+
+    def run_at(k, wanted):
+        """Make the tree of step k in dest, run the tests `wanted` there."""
+        nonlocal built
+        # The hypervisor's build is copied too: its files that the tree
+        # keeps as in the reference keep their times, and only the others
+        # compile (check-labs proves that a skeleton builds from nothing).
+        problem = (update_tree(lab, k, dest) if built else
+                   check_labs.prepare(lab, dest, k, check_labs.REUSED_BUILD + ("hv",))[0])
+        built = True
+        if problem:
+            results.append((False, "FAIL lab %d step %s: the tree does not build: %s"
+                            % (lab, steps[k - 1].handout if k else "0", problem)))
+            return
+        names = [t.full_name for t in wanted]
+        passed = check_labs.grade(lab, dest, jobs, labs=[lab], tests=names) if names else {}
+        for n in names:
+            if n in passed:
+                runs[(n, k)] = (passed[n], stub_reached(dest, n))
+
     try:
-        for i, k in enumerate(ks):
-            # The hypervisor's build too: its files that the tree keeps as in
-            # the reference keep their times, and only the others compile
-            # (check-labs proves that a skeleton builds from nothing).
-            problem = (check_labs.prepare(lab, dest, k, check_labs.REUSED_BUILD + ("hv",))[0] if i == 0
-                       else update_tree(lab, k, dest))
-            if problem:
-                yield [(False, "FAIL lab %d step %s: the tree does not build: %s"
-                         % (lab, steps[k - 1].handout if k else "0", problem))]
-                runs = {}
-                continue
-            solved = set(steps[k - 1].functions) if k else set()
-            ran = [t for t in tests if rerun_all or t not in runs or runs[t][1] in solved]
-            if ran:
-                passed = check_labs.grade(lab, dest, jobs, labs=[lab], tests=ran)
-                for t in ran:
-                    runs[t] = (passed[t], stub_reached(dest, t)) if t in passed else None
-                runs = {t: r for t, r in runs.items() if r}
-            yield judge_step(lab, steps, k, runs, tests, ran)
+        # Where the steps say a test changes, and where an earlier run
+        # does not decide it; then whatever is left undecided.
+        for k in ks:
+            run_at(k, [t for t in tests if rerun_all or (decided(t, k, runs, sets.get) is None and
+                                                         (takes_panic(t) or k >= own[t.full_name] - 1))])
+        for k in ks:
+            left = [t for t in tests if decided(t, k, runs, sets.get) is None]
+            if left:
+                run_at(k, left)
+        for k in ks:
+            results += judge_step(lab, steps, k, tests, runs, sets.get)
+        return results
     finally:
         if keep:
             print("check-steps: kept %s (the tree of the last step checked)" % dest)
@@ -146,7 +197,7 @@ def main(argv=None):
     ap.add_argument("--all-steps", action="store_true",
                     help="also step 0 (the skeleton) and the last step (the lab's whole code)")
     ap.add_argument("--rerun-all", action="store_true",
-                    help="run every test at every step, also those whose run the step cannot change")
+                    help="run every test at every step, also where runs at other steps decide it")
     ap.add_argument("--keep", action="store_true", help="keep the last tree of each lab")
     a = ap.parse_args(argv)
     mine = studenttree.student_lab(ROOT)
@@ -162,11 +213,11 @@ def main(argv=None):
         if a.lab and lab not in a.lab:
             continue
         try:
-            for checks in check_lab(lab, a.jobs, a.keep, a.all_steps, a.rerun_all):
-                for line in dict.fromkeys(line for _, line in checks):
-                    print(line, flush=True)
-                good += sum(1 for ok, _ in checks if ok)
-                bad += sum(1 for ok, _ in checks if not ok)
+            checks = check_lab(lab, a.jobs, a.keep, a.all_steps, a.rerun_all)
+            for line in dict.fromkeys(line for _, line in checks):
+                print(line, flush=True)
+            good += sum(1 for ok, _ in checks if ok)
+            bad += sum(1 for ok, _ in checks if not ok)
         except (skeleton.SkeletonError, labspec.LabSpecError) as e:
             print("FAIL lab %d: %s" % (lab, e))
             bad += 1
