@@ -13,9 +13,9 @@ the next lab's skeleton (all of lab N's tests pass), and `make check` on the
 reference for the last lab; load_steps makes sure the steps name every test.
 --all-steps runs both too.
 
-A lab's trees are made one after the other in one directory, where only
-the files that differ from the previous step's tree are written again: the
-build compiles those alone. Each tree is graded by its own grader
+A lab's trees are made in one directory, one step after another, where
+only the files that differ from the previous step's tree are written again:
+the build compiles those alone. Each tree is graded by its own grader
 (grading/grade.py) with the machinery of check_labs.py.
 
 Not every cell of that matrix needs a run of its own; a cell follows from
@@ -70,7 +70,7 @@ def stub_reached(dest, test):
 
 
 def update_tree(lab, step, dest):
-    """Turn dest, a tree of an earlier step of `lab`, into the tree of `step`:
+    """Turn dest, the tree of another step of `lab`, into the tree of `step`:
     the files that differ are written anew (their new times make the build
     compile them), the others keep theirs."""
     with tempfile.TemporaryDirectory(prefix="hvlab-step-") as stage:
