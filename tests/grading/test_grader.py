@@ -278,6 +278,21 @@ class Pure(unittest.TestCase):
         self.assertEqual(len(errs), 3)
         self.assertIn("exit status 5 (timeout), expected 0 (power-off): hvrun: timeout after 8 s", errs[0])
 
+    def test_any_status_judges_the_lines_only(self):
+        # A test of an early step: the stubs of later steps panic (status 3).
+        self.assertEqual(judge.verdict("any", [r"^a$"], [], 3, "a\n"), [])
+        self.assertEqual(judge.verdict("any", [r"^a$"], [], 0, "b\n"), ["console lacks /^a$/"])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "tests.toml")
+            for status, ok in (('"any"', True), ("3", True), ('"3"', False), ("true", False)):
+                with open(path, "w") as f:
+                    f.write('lab = 1\n[[test]]\nname = "t"\npoints = 1\nguest = "mbinfo"\nstatus = %s\n' % status)
+                if ok:
+                    self.assertEqual(labspec.load_lab(path, ROOT)[0].status, "any" if status == '"any"' else 3)
+                else:
+                    with self.assertRaisesRegex(labspec.LabSpecError, 'status is the runner'):
+                        labspec.load_lab(path, ROOT)
+
     def test_cap_keeps_head_and_tail(self):
         text = "".join("line %d\n" % i for i in range(100000))
         kept = judge.cap(text)
