@@ -42,6 +42,7 @@ import tomllib
 from dataclasses import dataclass
 
 import labspec
+import studenttree
 
 MARKER = re.compile(r"/\*\s*LAB (\d+) (BEGIN|END)\b(?::\s*(.*?))?\s*\*/")
 SOURCE_SUFFIXES = (".c", ".h", ".S")
@@ -464,6 +465,11 @@ def main(argv=None):
     ap.add_argument("--step", type=int,
                     help="solve the lab's first STEP steps of its handout (labs/labN/steps.toml), stub the rest")
     a = ap.parse_args(argv)
+    if a.step is not None and studenttree.student_lab(a.root) is not None:
+        # Its LAB markers are gone: no region is left to keep or stub.
+        print("skeleton: error: a step's tree is made from the reference solution, not from this lab %d "
+              "student tree" % studenttree.student_lab(a.root), file=sys.stderr)
+        return 2
     try:
         n = make_skeleton(a.root, a.dest, a.lab, a.step)
         if a.git:
