@@ -49,7 +49,8 @@ class ParseSteps(unittest.TestCase):
 
     def test_refused(self):
         for decl, why in (
-                (steps(("4.1", ["f", "g"], TESTS), ("4.2", ["emulate (hv/b.c)"], [])), r"no step solves emulate \(hv/c.c\)"),
+                (steps(("4.1", ["f", "g"], TESTS), ("4.2", ["emulate (hv/b.c)"], [])),
+                 r"no step solves emulate \(hv/c.c\)"),
                 (steps(("4.1", ["f", "g"], TESTS), ("4.2", ["emulate (hv/b.c)", "emulate (hv/c.c)", "f"], [])),
                  r"step 4.2: f \(hv/a.c\) is solved by step 4.1 already"),
                 (steps(("4.1", ["f"], TESTS), ("4.2", ["g", "emulate (hv/b.c)", "emulate (hv/c.c)"], [])),
