@@ -49,3 +49,17 @@ def left_out_note(root, what, names):
         return None
     return "%s: left out in this lab %d student tree (labs not reached yet): %s" % (
         what, student_lab(root), ", ".join(names))
+
+
+def reference_only(root, tool):
+    """For a check of the reference solution run in a student tree: say in
+    its summary form that there is nothing to check there, and return True.
+    Its trees would be cut from a tree whose LAB markers are gone: every
+    test would "pass on its own skeleton", which says nothing."""
+    mine = student_lab(root)
+    if mine is None:
+        return False
+    print("%s: a check of the reference solution, not of this lab %d student tree (its LAB markers are "
+          "gone): nothing to check here" % (tool, mine))
+    print("%s: 0 passed, 0 failed" % tool)
+    return True
