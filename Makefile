@@ -76,6 +76,8 @@ help:
 	@echo "                    10^6 runs each (FUZZ_RUNS=n); crash files in build/fuzz/crashes/"
 	@echo "  make handin       pack the committed work: build/handin-<user>-<date>.zip"
 	@echo "  make handouts     render the handouts to HTML in build/handouts/ (pandoc)"
+	@echo "  make hv-deps      the hypervisor's module graph: circles, levels, folders, arrows that run up"
+	@echo "                    (HVDEPS_ARGS=\"--json\" or \"--dot FILE\"; limits in hv/layers.toml)"
 	@echo "  make all          build the hypervisor, the guest OS and the fast loader"
 	@echo "  make deps         install the Debian packages the kit needs (apt-get)"
 	@echo "  make clean        remove build/"

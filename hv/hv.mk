@@ -53,3 +53,10 @@ $(HV_ELF): $(HV_OBJS) $(BUILD)/hv/ksyms_table.o $(HV_LDSCRIPT) $(BUILD)/hv/hv.pa
 	$(Q)mv $@.tmp $@
 
 -include $(HV_OBJS:.o=.d)
+
+# The module graph's measures (tools/hvdeps.py; issue 15): the report, or
+# HVDEPS_ARGS="--json", "--dot FILE" (the folder graph), "--check" (the limits
+# in hv/layers.toml, also checked by make check).
+.PHONY: hv-deps
+hv-deps: $(HV_OBJS)
+	@$(PYTHON) tools/hvdeps.py --nm $(NM64) $(HVDEPS_ARGS)

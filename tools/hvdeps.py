@@ -371,25 +371,26 @@ def report(m, limits):
 
 
 def dot(m):
-    """The folder graph, bottom layer at the bottom; arrows that run up in
-    red, each labelled with the number of module arrows it stands for."""
+    """The folder graph, top folder at the top, each arrow from the user down
+    to the used, labelled with the number of module arrows it stands for;
+    those that run up in red, left out of the layout so that the declared
+    order places the folders."""
     up = {tuple(k) for k in m["up_folder_arrows"]}
     circle = {f for c in m["folder_circles"] for f in c}
-    out = ["digraph hv {", "  rankdir=BT; node [shape=box, fontname=Helvetica]; edge [fontname=Helvetica];"]
+    out = ["digraph hv {", "  node [shape=box, fontname=Helvetica]; edge [fontname=Helvetica];"]
     for name in m["folder_order"]:
-        label = "hv/" if name == "." else name + "/"
-        out.append('  "%s" [label="%s\\n%d modules"%s];' % (
-            name, label, m["folders"][name]["modules"], ", style=filled, fillcolor=mistyrose" if name in circle else ""))
-    # The declared order as invisible arrows, so the figure reads bottom to top.
+        n = m["folders"][name]["modules"]
+        out.append('  "%s" [label="%s\\n%d module%s"%s];' % (
+            name, "hv/" if name == "." else name + "/", n, "" if n == 1 else "s",
+            ", style=filled, fillcolor=mistyrose" if name in circle else ""))
     order = m["folder_order"]
     for lo, hi in zip(order, order[1:]):
-        out.append('  "%s" -> "%s" [style=invis];' % (lo, hi))
+        out.append('  "%s" -> "%s" [style=invis];' % (hi, lo))
     for a in m["folder_arrows"]:
-        # An arrow runs from the user down to what it uses; BT puts the used below.
         attrs = 'label="%d"' % a["arrows"]
         if (a["from"], a["to"]) in up:
-            attrs += ", color=red, fontcolor=red"
-        out.append('  "%s" -> "%s" [%s, dir=back];' % (a["to"], a["from"], attrs))
+            attrs += ", color=red, fontcolor=red, constraint=false"
+        out.append('  "%s" -> "%s" [%s];' % (a["from"], a["to"], attrs))
     out.append("}")
     return "\n".join(out) + "\n"
 
