@@ -385,7 +385,7 @@ class Handin(unittest.TestCase):
             env = dict(os.environ, HANDIN_USER="ada")
             p = subprocess.run(handin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
             self.assertEqual(p.returncode, 0, p.stdout)
-            self.assertRegex(p.stdout, r"wrote build/handin-ada-\d{8}-\d{6}\.zip")
+            self.assertRegex(p.stdout, r"wrote \S*build/handin-ada-\d{8}-\d{6}\.zip: commit ")
             with open(os.path.join(tmp, "new.c"), "w") as f:
                 f.write("int x;\n")
             p = subprocess.run(handin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
