@@ -202,7 +202,7 @@ static uint32_t read_control_register(struct vcpu *v, unsigned cr)
     }
 }
 
-#define AR_DB  (1u << 14)    /* CS access rights: D, 32-bit code (SDM 24.4.1) */
+#define AR_DB  (1u << 14)    /* CS access rights: D, 32-bit code (SDM 25.4.1) */
 
 /* MOV to and from DR0-DR7. The guest's DR7 is in the VMCS; DR0-DR3 and DR6
  * are the real registers, which the hypervisor does not use (as with
