@@ -7,8 +7,8 @@
  * EAX = 0x2BADB002, EBX = physical address of the Multiboot information, CS/DS/
  * ES/SS flat 4 GiB segments, CR0.PE=1, CR0.PG=0, interrupts off. No stack.
  *
- * Steps (SDM vol. 3, 9.8.5 "Initializing IA-32e Mode"; 10.8.5 in recent
- * editions):
+ * Steps (SDM vol. 3, 10.8.5 "Initializing IA-32e Mode"; 9.8.5 in
+ * editions before 2023):
  *   1. keep EAX/EBX; zero the .bss (stacks, page tables);
  *   2. check that the CPU has long mode at all, and say so on COM1 if not;
  *   3. build page tables that identity-map the first 4 GiB;
@@ -175,7 +175,7 @@ build_page_tables:
     ret
     .size build_page_tables, . - build_page_tables
 
-/* The order is the SDM's: PAE before LME, LME before PG (9.8.5). */
+/* The order is the SDM's: PAE before LME, LME before PG (10.8.5). */
     .type enable_long_mode, @function
 enable_long_mode:
     mov %cr4, %eax

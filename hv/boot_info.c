@@ -1,7 +1,8 @@
 /*
- * multiboot.c: copy the Multiboot v1 information into struct boot_info (a
+ * boot_info.c: copy the Multiboot v1 information into struct boot_info (a
  * pure module: any mode, and the host unit tests in
- * tests/unit/test_multiboot.c). See multiboot.h.
+ * tests/unit/test_boot_info.c). See boot_info.h; the structures of the
+ * spec are lib/multiboot.h's.
  *
  * Nothing the loader gives is trusted blindly: every address goes through
  * the caller's map function, every string and list has a bound, and the

@@ -129,30 +129,33 @@ unsigned depriv_cpl(void);
 void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length);
 /* A VM-entry event a handler asked for (inject.c), delivered in software. */
 void depriv_deliver_injected(struct vcpu *v);
-/* An external interrupt waits for IF; deliver what may be delivered. One
- * that must wait for an instruction boundary (after STI, MOV SS) brings
- * the guest back with an interrupt-window exit (SDM 26.2: the exit comes
- * once IF = 1 and nothing blocks interrupts), which
- * depriv_interrupt_window takes. */
+/* An external interrupt arrived: it waits, pending, for the guest's IF. */
 void depriv_interrupt(unsigned vector);
+/* Before a VM entry: deliver the lowest pending vector if the guest's IF
+ * allows it. One that must wait for an instruction boundary (after STI,
+ * MOV SS) brings the guest back with an interrupt-window exit (SDM 26.2:
+ * the exit comes once IF = 1 and nothing blocks interrupts). */
 void depriv_deliver_pending(struct vcpu *v);
+/* The interrupt-window exit: stop asking for it; depriv_deliver_pending
+ * delivers before the next entry. */
 void depriv_interrupt_window(void);
 /* An emulated MOV SS or POP SS: interrupts, and debug traps, wait until the
  * instruction after it has run (SDM vol. 3, 6.8.3; the interruptibility
  * state's blocking by MOV SS, 25.4.2), so that the new SS and the ESP the
  * next instruction loads are never split by an event. */
 void depriv_mov_ss_shadow(void);
+/* What depriv_step_begin notes before an instruction is emulated. */
+struct depriv_step {
+    bool tf;                        /* RFLAGS.TF when the instruction began */
+    uint64_t delivered;             /* depriv.delivered then */
+};
+struct depriv_step depriv_step_begin(void);
 /* The single-step trap of an instruction the hypervisor completed (SDM
  * 18.3.1.4: after an instruction begun with TF = 1): the CPU raises none
  * for an instruction that faulted into the hypervisor and was emulated, so
  * depriv_step_end makes it pending in the VMCS (SDM 25.4.2, BS), to come
  * as a #DB right after the VM entry, before any waiting interrupt (SDM
  * 6.9: a trap of the last instruction goes first). True if it did. */
-struct depriv_step {
-    bool tf;                        /* RFLAGS.TF when the instruction began */
-    uint64_t delivered;             /* depriv.delivered then */
-};
-struct depriv_step depriv_step_begin(void);
 bool depriv_step_end(struct vcpu *v, struct depriv_step s);
 /* IRET at ring 1 to a ring-0 frame: emulated. */
 void depriv_iret(struct vcpu *v);

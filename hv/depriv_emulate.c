@@ -32,6 +32,7 @@
 #include "guest_linear.h"
 #include "guest_paging.h"
 #include "inject.h"
+#include "panic.h"
 #include "poweroff.h"
 #include "printf.h"
 #include "shadow.h"
@@ -191,18 +192,22 @@ static bool load_task_register(struct vcpu *v, uint16_t selector)
     return depriv_operand_write(v, at, &d, 8);
 }
 
-/* MOV from CR0, CR2, CR3, CR4: the guest's own values. */
+/* MOV from CR0, CR2, CR3, CR4: the guest's own values. CR1 and CR5-CR7 do
+ * not exist: the CPU answers a MOV from them with #UD (SDM vol. 2, MOV
+ * "Move to/from Control Registers"), and so does general_protection
+ * (x86_raises_ud) before emulate runs, so they never get here. */
 static uint32_t read_control_register(struct vcpu *v, unsigned cr)
 {
     switch (cr) {
     case 0: return (uint32_t)guest_cr0_view(v->guest);
     case 2: return (uint32_t)read_cr2();       /* the host leaves CR2 to the guest */
     case 3: return v->guest->shadow.guest_cr3;
-    default: return (uint32_t)guest_cr4_view(v->guest);
+    case 4: return (uint32_t)guest_cr4_view(v->guest);
+    default: panic("MOV from CR%u reached the emulation: x86_raises_ud should have made it #UD", cr);
     }
 }
 
-#define AR_DB  (1u << 14)    /* CS access rights: D, 32-bit code (SDM 24.4.1) */
+#define AR_DB  (1u << 14)    /* CS access rights: D, 32-bit code (SDM 25.4.1) */
 
 /* MOV to and from DR0-DR7. The guest's DR7 is in the VMCS; DR0-DR3 and DR6
  * are the real registers, which the hypervisor does not use (as with

@@ -109,6 +109,14 @@ static _Noreturn void entry_failed(struct vcpu *v, const struct vmx_caps *caps, 
                (unsigned long long)v->exit_qualification);
     }
     unsigned broken = entry_report(caps);
+    if (!broken) {
+        /* The CPU refused a VMCS that breaks no rule the checker knows: no
+         * line above names a field, so show them all, to hold against the
+         * checks of SDM chapter 27. */
+        vmcs_dump();
+        panic("VM entry failed, and the VM-entry checker knows no rule this VMCS breaks "
+              "(every field above)");
+    }
     panic("VM entry failed: the VM-entry checker found %u broken rule%s above", broken,
           broken == 1 ? "" : "s");
 }

@@ -6,11 +6,11 @@
  * CS/DS/ES/SS. What still matters is CS.L (64-bit code), the privilege levels,
  * and the TSS, which no longer switches tasks but still holds the stack
  * pointers the CPU loads on an interrupt: RSP0-2 for privilege changes and
- * IST1-7 for the Interrupt Stack Table (SDM vol. 3, 7.7 "Task Management in
- * 64-bit Mode", Figure 7-11 "64-Bit TSS Format").
+ * IST1-7 for the Interrupt Stack Table (SDM vol. 3, 8.7 "Task Management in
+ * 64-bit Mode", Figure 8-11 "64-Bit TSS Format").
  *
  * VMX needs this too: VM entry checks that the host TR is not null
- * (SDM vol. 3, 26.2.3 "Checks on Host Segment and Descriptor-Table
+ * (SDM vol. 3, 27.2.3 "Checks on Host Segment and Descriptor-Table
  * Registers"), and on every VM exit the CPU reloads TR from the VMCS.
  */
 #include "gdt.h"
@@ -48,7 +48,7 @@ enum {
 };
 
 /* null, kernel code, kernel data, and a TSS descriptor that takes two slots
- * (SDM vol. 3, 7.2.3 "TSS Descriptor in 64-bit mode"). */
+ * (SDM vol. 3, 8.2.3 "TSS Descriptor in 64-bit mode"). */
 static uint64_t gdt[5] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
 

@@ -15,7 +15,7 @@
 #include "entry_report.h"
 #include "ept_check.h"
 #include "exit_stats.h"
-#include "fault.h"
+#include "fault_inject.h"
 #include "gdb.h"
 #include "gdt.h"
 #include "idt.h"

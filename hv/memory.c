@@ -74,13 +74,6 @@ uint64_t alloc_page(void)
     return pa;
 }
 
-void free_page(uint64_t pa)
-{
-    if (!pmm_free_page(&hv_pmm, pa))
-        panic("free_page(0x%llx): not an allocated page (freed twice, or never allocated)",
-              (unsigned long long)pa);
-}
-
 void *kmalloc(size_t size)
 {
     void *p = heap_alloc(&hv_heap, size);

@@ -23,10 +23,13 @@ const void *phys_ptr(uint64_t pa, uint64_t len);
  * image and everything the loader handed over; then start the heap. */
 void memory_init(const struct boot_info *bi);
 
-/* One zeroed page; panics when none is left. */
+/* One zeroed page; panics when none is left. No page goes back to the
+ * allocator: the VMCS, the EPT and guest RAM last as long as the hypervisor,
+ * and shadow.c keeps its own list of free tables. */
 uint64_t alloc_page(void);
-/* Panics if pa is not an allocated page (a double free, for example). */
-void free_page(uint64_t pa);
+
+/* The heap (heap.c on pages from hv_pmm). Today heap_self_check is its one
+ * user: it proves the allocator on the machine before anything relies on it. */
 
 /* 16-byte aligned; panics when memory runs out. */
 void *kmalloc(size_t size);

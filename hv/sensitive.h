@@ -23,7 +23,7 @@
  *                       without a fault: the hypervisor does not see the IF
  *                       the kernel returns with.
  * The rest of IA-32's list traps at ring 1 or is virtualised by VT-x itself
- * (SMSW reads the CR0 read shadow, SDM vol. 3, 25.3), so it needs no patch.
+ * (SMSW reads the CR0 read shadow, SDM vol. 3, 26.3), so it needs no patch.
  * Lab 3 scans the guest kernel for these and patches each into a trapping
  * instruction that the hypervisor emulates.
  */

@@ -65,5 +65,6 @@ void vmcs_create(struct vcpu *v, const struct vmx_caps *caps);
  * the guest's Multiboot kernel (vmcs_setup.c). */
 void vmcs_setup(struct vcpu *v, const struct vmx_caps *caps);
 
-/* Print every field of the current VMCS (for failure reports and gdb). */
+/* Print every field of the current VMCS that this CPU has: the report of a
+ * failed VM entry that the checker cannot explain (exit.c). */
 void vmcs_dump(void);

@@ -2,7 +2,7 @@
  * seg.c: the GDT and the TSS. Segmentation is flat (base 0, limit 4 GiB);
  * the GDT exists for the privilege levels (ring 0 kernel, ring 3 user), and
  * the TSS only for the kernel stack pointer the CPU loads on a trap from
- * ring 3 (SDM vol. 3, 7.2.1).
+ * ring 3 (SDM vol. 3, 8.2.1).
  */
 #include "defs.h"
 #include "mmu.h"
@@ -15,7 +15,7 @@ static uint64_t make_segment(uint32_t base, uint32_t limit, uint8_t access, uint
            (uint64_t)(flags & 0xF) << 52 | (uint64_t)(base >> 24) << 56;
 }
 
-/* The 32-bit TSS (SDM vol. 3, 7.2.1); only ss0:esp0 and the I/O map base matter. */
+/* The 32-bit TSS (SDM vol. 3, 8.2.1); only ss0:esp0 and the I/O map base matter. */
 static struct tss {
     uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
     uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;

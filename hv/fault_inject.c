@@ -1,9 +1,9 @@
 /*
- * fault.c: the deliberate failures of the fault= option (64-bit mode,
- * ring 0). See fault.h. Each one prints a "hv: fault=..." line first, so the
- * console says what was meant to happen.
+ * fault_inject.c: the deliberate failures of the fault= option (64-bit
+ * mode, ring 0). See fault_inject.h. Each one prints a "hv: fault=..."
+ * line first, so the console says what was meant to happen.
  */
-#include "fault.h"
+#include "fault_inject.h"
 #include "memory.h"
 #include "panic.h"
 #include "printf.h"
