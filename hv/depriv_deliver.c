@@ -14,7 +14,7 @@
  */
 #include "depriv.h"
 #include "inject.h"
-#include "exit.h"
+#include "vcpu.h"
 #include "guest.h"
 #include "guest_paging.h"
 #include "poweroff.h"

@@ -27,7 +27,7 @@
  */
 #include "depriv.h"
 #include "descriptor.h"
-#include "exit.h"
+#include "handlers.h"
 #include "guest.h"
 #include "guest_linear.h"
 #include "guest_paging.h"

@@ -27,8 +27,6 @@
 
 struct depriv depriv;
 
-extern struct vmx_caps hv_vmx_caps;   /* main.c */
-
 #define TSS_IOMAP      0x68              /* the I/O map starts after the 104-byte TSS */
 #define TSS_LIMIT      (TSS_IOMAP + 8192)   /* the map and its all-ones last byte */
 #define AR_TSS32_BUSY  0x8B
@@ -127,7 +125,7 @@ void depriv_setup(struct vcpu *v)
     /* Every exception exits; so will every external interrupt, acknowledged
      * (the vector comes with the exit: SDM 25.7.1, 28.2.2), once the guest
      * has enabled interrupts (depriv_set_vif). */
-    const struct vmx_caps *caps = &hv_vmx_caps;
+    const struct vmx_caps *caps = v->caps;
     vmcs_write(VMCS_EXCEPTION_BITMAP, 0xFFFFFFFF);
     /* Every port exits: the real TSS's I/O map, which ring 3 shares with
      * ring 1, allows them all (depriv_io checks a user program's access). */

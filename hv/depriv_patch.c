@@ -17,7 +17,7 @@
 #include "descriptor.h"
 #include "boot_info.h"
 #include "elf_code.h"
-#include "exit.h"
+#include "vcpu.h"
 #include "guest.h"
 #include "guest_linear.h"
 #include "memory.h"

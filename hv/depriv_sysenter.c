@@ -15,7 +15,7 @@
  */
 #include "depriv.h"
 #include "descriptor.h"
-#include "exit.h"
+#include "vcpu.h"
 #include "vmcs.h"
 #include "x86.h"
 

@@ -10,13 +10,11 @@
  */
 #include "ept_check.h"
 #include <stddef.h>
-#include "exit.h"
+#include "vcpu.h"
 #include "guest.h"
 #include "poweroff.h"
 #include "printf.h"
 #include "vmcs.h"
-
-extern struct vmx_caps hv_vmx_caps;   /* main.c */
 
 #define EPT_PAGE_SIZE_BIT (1ull << 7)     /* a PDPTE or PDE that maps a page (29.3.2) */
 #define EPT_CAP_EXECUTE_ONLY 1ull         /* IA32_VMX_EPT_VPID_CAP bit 0 (A.10) */
@@ -102,8 +100,8 @@ void ept_misconfiguration_stop(struct vcpu *v)
     printf("\n");
     for (unsigned i = 0; i < n; i++) {
         unsigned level = EPT_LEVELS - i;
-        const char *why = ept_entry_misconfiguration(entries[i], level, hv_vmx_caps.phys_addr_width,
-                                                     hv_vmx_caps.ept_vpid);
+        const char *why = ept_entry_misconfiguration(entries[i], level, v->caps->phys_addr_width,
+                                                     v->caps->ept_vpid);
         if (why) {
             guest_stop(v, POWEROFF_GUEST_STOPPED, "EPT misconfiguration at guest-physical 0x%llx: the "
                        "%s (level %u) 0x%llx has %s (SDM 29.3.3.1): fix the EPT entries hv/ept.c "

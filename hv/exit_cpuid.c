@@ -11,7 +11,7 @@
  * one more thing to switch between guests, and a 32-bit teaching kernel
  * needs none of it.
  */
-#include "exit.h"
+#include "handlers.h"
 #include "x86.h"
 
 #define CPUID_1_ECX_VMX         (1u << 5)

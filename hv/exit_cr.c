@@ -11,7 +11,7 @@
  */
 #include <stddef.h>
 #include "cpu_rules.h"
-#include "exit.h"
+#include "handlers.h"
 #include "guest.h"
 #include "guest_paging.h"
 #include "inject.h"
@@ -19,8 +19,6 @@
 #include "panic.h"
 #include "vmcs.h"
 #include "x86.h"
-
-extern struct vmx_caps hv_vmx_caps;   /* main.c */
 
 enum { CR_MOV_TO = 0, CR_MOV_FROM = 1, CR_CLTS = 2, CR_LMSW = 3 };
 
@@ -34,24 +32,6 @@ struct cr_access {
 static struct cr_access decode_cr(uint64_t q)
 {
     return (struct cr_access){ q & 0xF, (q >> 4) & 3, (q >> 8) & 0xF };
-}
-
-/* General-purpose register n, in the qualification's numbering (the same as
- * the instruction encoding's), as its place in struct guest_regs, which
- * leaves RSP out: RSP lives in the VMCS (n = 4). */
-static const unsigned gpr_slot[16] = { 0, 1, 2, 3, 99, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
-
-uint64_t guest_gpr(const struct vcpu *v, unsigned n)
-{
-    return n == 4 ? vmcs_read(VMCS_GUEST_RSP) : (&v->regs.rax)[gpr_slot[n]];
-}
-
-void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value)
-{
-    if (n == 4)
-        vmcs_write(VMCS_GUEST_RSP, value);
-    else
-        (&v->regs.rax)[gpr_slot[n]] = value;
 }
 
 /*
@@ -73,14 +53,14 @@ static bool cr_pair_faults(uint64_t cr0, uint64_t cr4)
 /* CR0: a bit IA32_VMX_CR0_FIXED1 reports 0 is one this CPU lacks: reserved. */
 static bool cr0_faults(const struct vcpu *v, uint64_t value)
 {
-    return (value & ~hv_vmx_caps.cr0_fixed1) || cr_pair_faults(value, guest_cr4_view(v->guest));
+    return (value & ~v->caps->cr0_fixed1) || cr_pair_faults(value, guest_cr4_view(v->guest));
 }
 
 /* CR4: the bits this CPU lacks, and VMXE, SMXE and OSXSAVE, which CPUID
  * hides from the guest (exit_cpuid.c): to it they are reserved. */
 static bool cr4_faults(const struct vcpu *v, uint64_t value)
 {
-    return (value & (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE)) || (value & ~hv_vmx_caps.cr4_fixed1) ||
+    return (value & (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE)) || (value & ~v->caps->cr4_fixed1) ||
            cr_pair_faults(guest_cr0_view(v->guest), value);
 }
 
@@ -109,7 +89,7 @@ static bool load_pae_pdptes(struct vcpu *v, uint64_t old_cr0, uint64_t old_cr4, 
                    "table at guest-physical 0x%llx, outside its RAM", (unsigned long long)pdpt);
         return false;
     }
-    uint64_t beyond = ~0ull << hv_vmx_caps.phys_addr_width;
+    uint64_t beyond = ~0ull << v->caps->phys_addr_width;
     for (unsigned i = 0; i < 4; i++)
         if ((e[i] & 1) && (e[i] & (PDPTE_RESERVED | beyond))) {
             inject_exception(VEC_GP, 0);
@@ -125,7 +105,7 @@ static bool load_pae_pdptes(struct vcpu *v, uint64_t old_cr0, uint64_t old_cr4, 
 /* LAB 1 BEGIN: MOV to CR0 and CR4 */
 static void emulate_mov_to_cr0(struct vcpu *v, uint64_t value)
 {
-    const struct vmx_caps *c = &hv_vmx_caps;
+    const struct vmx_caps *c = v->caps;
     uint64_t fixed0 = c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG);   /* unrestricted guest */
     if (cr0_faults(v, value)) {
         inject_exception(VEC_GP, 0);
@@ -141,7 +121,7 @@ static void emulate_mov_to_cr0(struct vcpu *v, uint64_t value)
 
 static void emulate_mov_to_cr4(struct vcpu *v, uint64_t value)
 {
-    const struct vmx_caps *c = &hv_vmx_caps;
+    const struct vmx_caps *c = v->caps;
     if (cr4_faults(v, value)) {
         inject_exception(VEC_GP, 0);
         return;
@@ -192,7 +172,7 @@ static uint32_t paging_controls(uint64_t cr0, uint64_t cr4)
 
 void shadow_write_cr0(struct vcpu *v, uint64_t value)
 {
-    const struct vmx_caps *c = &hv_vmx_caps;
+    const struct vmx_caps *c = v->caps;
     if (cr0_faults(v, value)) {
         inject_exception(VEC_GP, 0);     /* as with EPT (emulate_mov_to_cr0) */
         return;
@@ -214,7 +194,7 @@ void shadow_write_cr0(struct vcpu *v, uint64_t value)
 
 static void shadow_mov_to_cr4(struct vcpu *v, uint64_t value)
 {
-    const struct vmx_caps *c = &hv_vmx_caps;
+    const struct vmx_caps *c = v->caps;
     if (cr4_faults(v, value)) {
         inject_exception(VEC_GP, 0);     /* as with EPT (emulate_mov_to_cr4) */
         return;

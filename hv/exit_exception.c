@@ -8,7 +8,7 @@
  * intercept. Both are reflected: injected into the guest as they came, so
  * the guest sees what it would have seen without the hypervisor.
  */
-#include "exit.h"
+#include "handlers.h"
 #include "guest.h"
 #include "inject.h"
 #include "vmcs.h"

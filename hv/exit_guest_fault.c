@@ -5,7 +5,7 @@
  * what happened with the guest's state and the last exits, and lives on to
  * print its statistics and power off with status 4 (POWEROFF_GUEST_STOPPED).
  */
-#include "exit.h"
+#include "handlers.h"
 #include "guest.h"
 #include "poweroff.h"
 #include "vmcs.h"

@@ -9,7 +9,7 @@
  * interrupt line masked, would wait forever: the hypervisor stops it and
  * says so instead.
  */
-#include "exit.h"
+#include "handlers.h"
 #include "inject.h"
 #include "poweroff.h"
 #include "vmcs.h"

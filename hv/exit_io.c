@@ -16,7 +16,7 @@
  * (console.h), which no guest byte may reach.
  */
 #include "console.h"
-#include "exit.h"
+#include "handlers.h"
 #include "inject.h"
 #include "pic_filter.h"
 #include "poweroff.h"

@@ -5,7 +5,7 @@
  * guest, as a CPU does for an MSR it does not have (SDM vol. 3, 26.1.3).
  * The guest must never reach the real MSRs: they configure the host CPU.
  */
-#include "exit.h"
+#include "handlers.h"
 #include "canonical.h"
 #include "depriv.h"
 #include "inject.h"

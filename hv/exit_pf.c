@@ -13,7 +13,7 @@
  * and CR2. INVLPG exits with "INVLPG exiting" (SDM 26.1.3) and drops the
  * page from the shadow.
  */
-#include "exit.h"
+#include "handlers.h"
 #include "guest.h"
 #include "guest_paging.h"
 #include "inject.h"

@@ -5,7 +5,7 @@
  * (exit_cpuid.c) and the VMX instructions (exit_exception.c). A guest may
  * execute any of them at any time: each gets an answer, never a panic.
  */
-#include "exit.h"
+#include "handlers.h"
 #include "inject.h"
 #include "poweroff.h"
 

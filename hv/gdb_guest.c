@@ -39,8 +39,6 @@
 #include "vmcs.h"
 #include "x86.h"
 
-extern struct vmx_caps hv_vmx_caps;   /* main.c */
-
 #define QUAL_BS       (1u << 14)      /* #DB exit qualification: single step (SDM 28.2.1) */
 
 /* GDB's i386 core registers (org.gnu.gdb.i386.core). */
@@ -323,7 +321,7 @@ static void stop_at_first_exit(struct vcpu *v)
 
 static void mtf_self_test(struct vcpu *v)
 {
-    if (!vmx_ctl_supported(hv_vmx_caps.procbased, PROC_MONITOR_TRAP_FLAG)) {
+    if (!vmx_ctl_supported(v->caps->procbased, PROC_MONITOR_TRAP_FLAG)) {
         printf("hv: gdb: monitor trap flag: not offered by this CPU: single steps use RFLAGS.TF\n");
         return;
     }
@@ -371,7 +369,7 @@ void gdb_guest_start(struct vcpu *v)
     /* #DB and #BP exit from now on (SDM 25.6.3); see on_breakpoint, on_debug. */
     vmcs_write(VMCS_EXCEPTION_BITMAP,
                vmcs_read(VMCS_EXCEPTION_BITMAP) | 1u << VEC_DB | 1u << VEC_BP);
-    gdb_hwbreak_init();
+    gdb_hwbreak_init(v->caps);
     mtf_self_test(v);
     printf("hv: gdb: waiting for gdb, the guest stopped at its first instruction 0x%llx\n",
            (unsigned long long)vmcs_read(VMCS_GUEST_RIP));

@@ -34,7 +34,6 @@
 #include "vmx_caps.h"
 #include "control_regs.h"
 
-extern struct vmx_caps hv_vmx_caps;   /* main.c */
 
 #define SLOTS        4
 #define DR7_FIXED    0x400u           /* bit 10 reads as 1 */
@@ -74,9 +73,8 @@ static void load_debug_registers(void)
     vmcs_write(VMCS_GUEST_DR7, dr7);
 }
 
-void gdb_hwbreak_init(void)
+void gdb_hwbreak_init(const struct vmx_caps *c)
 {
-    const struct vmx_caps *c = &hv_vmx_caps;
     available = vmx_ctl_supported(c->entry, ENTRY_LOAD_DEBUG_CONTROLS) &&
                 vmx_ctl_supported(c->exit, EXIT_SAVE_DEBUG_CONTROLS);
     if (!available) {

@@ -12,7 +12,7 @@
  *                          exit_reasons.h such as cpuid or io_instruction, io,
  *                          cr, msr, ept, or a number), or all, or none
  */
-#include "exit.h"
+#include "vcpu.h"
 #include "exit_reasons.h"
 #include "exit_stats.h"
 #include "gdb_packet.h"

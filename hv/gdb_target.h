@@ -52,7 +52,7 @@ void gdb_guest_init(void);               /* gdb_guest.c */
 bool gdb_guest_exit(struct vcpu *v);
 
 /* gdb_hwbreak.c: the guest's debug registers as four breakpoint slots. */
-void gdb_hwbreak_init(void);             /* before the first VM entry */
+void gdb_hwbreak_init(const struct vmx_caps *caps);   /* before the first VM entry */
 bool gdb_hwbreak_set(unsigned type, uint64_t addr, unsigned len, bool on);   /* GDB_HW_* */
 /* A #DB exit: one of ours? Then which kind, at which address. */
 bool gdb_hwbreak_hit(uint64_t qualification, unsigned *type, uint64_t *addr);

@@ -4,8 +4,7 @@
 #include "cpu_rules.h"
 #include "vmcs.h"
 #include "vmx_caps.h"
-
-extern struct vmx_caps hv_vmx_caps;   /* main.c */
+#include "vmx_on.h"   /* vmx_cpu_caps: injection has no vCPU at hand */
 
 /* Every injection goes through here: the deliver-error-code bit must be
  * what VM entry allows on this CPU for the guest's mode (SDM 27.2.1.3,
@@ -15,7 +14,7 @@ static void inject_event(unsigned type, unsigned vector, uint32_t error_code)
 {
     uint32_t info = INFO_VALID | type << 8 | vector;
     bool protected_mode = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
-    if (injection_delivers_error_code(hv_vmx_caps.basic, protected_mode, type, vector)) {
+    if (injection_delivers_error_code(vmx_cpu_caps()->basic, protected_mode, type, vector)) {
         info |= INFO_ERROR_CODE;
         vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
     }

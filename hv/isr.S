@@ -40,7 +40,7 @@ isr\vector:
     .set vector, vector + 1
 .endr
 
-/* The frame is 176 bytes, a multiple of 16, and the CPU aligned RSP to 16
+/* The frame is TF_SIZE (176) bytes, a multiple of 16, and the CPU aligned RSP to 16
  * before pushing its part, so RSP is aligned for the call as the ABI wants. */
     .globl isr_common
     .type isr_common, @function
@@ -109,33 +109,33 @@ isr_stub_table:
 panic:
     mov %rax, panic_frame + TF_RAX
     lea panic_frame, %rax
-    mov %rbx, 104(%rax)
-    mov %rcx, 96(%rax)
-    mov %rdx, 88(%rax)
-    mov %rbp, 80(%rax)
-    mov %rsi, 72(%rax)
-    mov %rdi, 64(%rax)
-    mov %r8, 56(%rax)
-    mov %r9, 48(%rax)
-    mov %r10, 40(%rax)
-    mov %r11, 32(%rax)
-    mov %r12, 24(%rax)
-    mov %r13, 16(%rax)
-    mov %r14, 8(%rax)
-    mov %r15, 0(%rax)
+    mov %rbx, TF_RBX(%rax)
+    mov %rcx, TF_RCX(%rax)
+    mov %rdx, TF_RDX(%rax)
+    mov %rbp, TF_RBP(%rax)
+    mov %rsi, TF_RSI(%rax)
+    mov %rdi, TF_RDI(%rax)
+    mov %r8, TF_R8(%rax)
+    mov %r9, TF_R9(%rax)
+    mov %r10, TF_R10(%rax)
+    mov %r11, TF_R11(%rax)
+    mov %r12, TF_R12(%rax)
+    mov %r13, TF_R13(%rax)
+    mov %r14, TF_R14(%rax)
+    mov %r15, TF_R15(%rax)
     movq $0, TF_VECTOR(%rax)
-    movq $0, TF_VECTOR + 8(%rax)
+    movq $0, TF_ERROR_CODE(%rax)
     mov (%rsp), %rbx            /* RIP: where panic() was called from */
     mov %rbx, TF_RIP(%rax)
     mov %cs, %rbx
-    mov %rbx, TF_RIP + 8(%rax)
+    mov %rbx, TF_CS(%rax)
     pushfq
-    popq TF_RIP + 16(%rax)
+    popq TF_RFLAGS(%rax)
     lea 8(%rsp), %rbx           /* RSP as the caller had it before the call */
-    mov %rbx, TF_RIP + 24(%rax)
+    mov %rbx, TF_RSP(%rax)
     mov %ss, %rbx
-    mov %rbx, TF_RIP + 32(%rax)
-    mov 104(%rax), %rbx         /* restore RBX and RAX (AL counts vector */
+    mov %rbx, TF_SS(%rax)
+    mov TF_RBX(%rax), %rbx      /* restore RBX and RAX (AL counts vector */
     mov TF_RAX(%rax), %rax      /* registers for variadic calls) */
     jmp panic_report
     .size panic, . - panic

@@ -11,6 +11,7 @@
 #include "crc32.h"
 #include "fmt.h"
 #include "exit.h"
+#include "handlers.h"   /* exit_io_init */
 #include "depriv.h"
 #include "entry_report.h"
 #include "ept_check.h"
@@ -40,7 +41,6 @@ void hv_main(uint32_t magic, uint32_t mbi_pa);
 
 static struct boot_info boot;   /* large: keep it off the stack */
 static struct hv_options options;
-struct vmx_caps hv_vmx_caps;    /* read once; exit handlers consult it */
 static struct guest guest;
 static struct vcpu vcpu;
 
@@ -163,19 +163,22 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     check_labs_built(&options);
     const struct vmcs_break *breakage = find_breakage(options.vmcs_break);
 
-    /* VMX bring-up, in the order of SDM vol. 3, 24.6-24.8 and 25.11. */
-    vmx_detect(&hv_vmx_caps);
+    /* VMX bring-up, in the order of SDM vol. 3, 24.6-24.8 and 25.11. The
+     * capabilities are read once; the vCPU carries them to the handlers. */
+    struct vmx_caps *caps = vmx_cpu_caps();
+    vmx_detect(caps);
     if (options.mem == MEM_EPT)
-        vmx_require_ept(&hv_vmx_caps);
-    vmx_on(&hv_vmx_caps);
+        vmx_require_ept(caps);
+    vmx_on(caps);
     guest_create(&guest, (uint64_t)options.guestmem_mib << 20);
     guest_load(&guest, &boot, options.test[0] ? guest_test_option(options.test) : "");
     guest.shadow_paging = options.mem == MEM_SHADOW;
     if (guest.shadow_paging)
         printf("hv: shadow paging: EPT off, the guest's 32-bit tables shadowed\n");
     vcpu.guest = &guest;
-    vmcs_create(&vcpu, &hv_vmx_caps);
-    vmcs_setup(&vcpu, &hv_vmx_caps);
+    vcpu.caps = caps;
+    vmcs_create(&vcpu, caps);
+    vmcs_setup(&vcpu, caps);
     if (options.cpu == CPU_DEPRIVILEGED) {
         depriv_setup(&vcpu);
         printf("hv: deprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and "
@@ -190,7 +193,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     else if (options.vmcs_break_at)
         panic("vmcs_break_at=%u needs vmcs_break=NAME: which rule to break", options.vmcs_break_at);
     if (options.vmcheck) {
-        entry_report(&hv_vmx_caps);
+        entry_report(caps);
         host_rip_check("hv: VM-entry check: warning: ");
         if (!guest.shadow_paging)
             ept_warn_memory_types(&guest.ept, guest.ram_size);
@@ -200,7 +203,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
 
     gdb_guest_start(&vcpu);       /* gdb=guest stops before the guest's first instruction */
     exit_io_init();
-    int status = vcpu_run(&vcpu, &hv_vmx_caps, options.cpu == CPU_DEPRIVILEGED);
+    int status = vcpu_run(&vcpu, caps, options.cpu == CPU_DEPRIVILEGED);
     exit_stats_print();
     if (guest.shadow_paging)
         shadow_print_stats(&guest.shadow);

@@ -10,10 +10,29 @@
 #pragma once
 
 /* Byte offsets for isr.S; trap.c checks them against the struct. */
-#define TF_RAX    112
-#define TF_VECTOR 120
-#define TF_RIP    136
-#define TF_SIZE   176
+#define TF_R15     0
+#define TF_R14     8
+#define TF_R13     16
+#define TF_R12     24
+#define TF_R11     32
+#define TF_R10     40
+#define TF_R9      48
+#define TF_R8      56
+#define TF_RDI     64
+#define TF_RSI     72
+#define TF_RBP     80
+#define TF_RDX     88
+#define TF_RCX     96
+#define TF_RBX     104
+#define TF_RAX     112
+#define TF_VECTOR  120
+#define TF_ERROR_CODE 128
+#define TF_RIP     136
+#define TF_CS      144
+#define TF_RFLAGS  152
+#define TF_RSP     160
+#define TF_SS      168
+#define TF_SIZE    176
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

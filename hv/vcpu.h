@@ -1,52 +1,50 @@
 /*
- * vcpu.h: one virtual CPU (64-bit, VMX root operation).
+ * vcpu.h: one virtual CPU, and what an exit handler may do to it (64-bit,
+ * VMX root operation): stop it with a reason, read and write its registers,
+ * move its RIP past the instruction that exited. The exit handlers
+ * (exit_*.c, handlers.h), depriv's emulation, the EPT checker and gdb use
+ * this layer; none of them needs the dispatcher (exit.h) for it.
  *
  * The guest's general-purpose registers live here while the hypervisor runs:
  * the VMCS holds RIP, RSP and RFLAGS, but nothing else of the GPRs (SDM vol.
  * 3, 25.4.1 "Guest Register State"), so vmx_entry.S saves them on every VM
  * exit and loads them on every VM entry. The exit's facts that every handler
- * needs are read from the VMCS once per exit (exit.c).
+ * needs are read from the VMCS once per exit (exit.c, read_exit_info).
+ * struct vcpu is defined in vmx_entry.h, with the offsets the assembly uses
+ * and the asserts that keep the two in step; the VMX layer below (vmcs.c)
+ * needs the struct but not this layer.
  */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "vmcs.h"
+#include "vmx_caps.h"
+#include "vmx_entry.h"   /* struct vcpu itself: vmx_entry.S's contract with C */
 
-/* The order is vmx_entry.S's: keep the two in step (VCPU_REG_* offsets). */
-struct guest_regs {
-    uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-};
+/* General-purpose register n in the instruction encoding's numbering (0
+ * EAX, 1 ECX, ... 4 ESP, ... 7 EDI, ... 15 R15), wherever it lives:
+ * v->regs, or the VMCS for RSP (vcpu.c). */
+uint64_t guest_gpr(const struct vcpu *v, unsigned n);
+void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value);
 
-struct guest;
+/* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
+ * instruction length is valid for the exits of instructions). Inline: most
+ * exits end here. */
+static inline void advance_rip(struct vcpu *v)
+{
+    vmcs_write(VMCS_GUEST_RIP, v->rip + v->instruction_length);
+    /* STI and MOV SS block interrupts for one instruction only: the one just
+     * completed here. Leaving the blocking set would carry it further
+     * (SDM 25.4.2, interruptibility state bits 0 and 1). */
+    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+    if (blocking & (BLOCKING_STI | BLOCKING_MOV_SS))
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)(BLOCKING_STI | BLOCKING_MOV_SS));
+}
 
-struct vcpu {
-    struct guest_regs regs;     /* first: vmx_entry.S addresses it from the vcpu pointer */
-    uint8_t launched;           /* VMLAUNCH done: later entries use VMRESUME (SDM 31.3) */
-    bool stopped;               /* the guest ended (power-off or a fault): no VMRESUME */
-    uint64_t *exit_cycles;      /* where vmx_exit adds the exit's cycles (set by on_exit) */
+/* End the guest's run with a power-off status, saying why on the console:
+ * "hv: guest stopped: <why>" and the guest's state unless it powered off
+ * (vcpu.c). */
+void guest_stop(struct vcpu *v, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-    /* The current exit, read once in exit.c. */
-    uint32_t exit_reason;       /* bits 15:0 basic reason, bit 31 VM-entry failure */
-    uint64_t exit_qualification;
-    uint64_t rip;               /* guest RIP of the exiting instruction */
-    uint32_t instruction_length;
-
-    uint64_t vmcs_pa;
-    struct guest *guest;
-
-    int stop_status;            /* its POWEROFF status */
-};
-
-/* Offsets for vmx_entry.S. */
-#define VCPU_REG(n) ((n) * 8)
-#define VCPU_LAUNCHED (15 * 8)
-_Static_assert(__builtin_offsetof(struct vcpu, launched) == VCPU_LAUNCHED, "vmx_entry.S offsets");
-_Static_assert(__builtin_offsetof(struct vcpu, stopped) == VCPU_LAUNCHED + 1, "vmx_entry.S offsets");
-_Static_assert(__builtin_offsetof(struct vcpu, exit_cycles) == VCPU_LAUNCHED + 8, "vmx_entry.S offsets");
-
-/* Enter the guest (VMLAUNCH the first time, VMRESUME after) and run it: at
- * every VM exit, with the guest's GPRs saved in v->regs, call on_exit(v),
- * which must set v->exit_cycles, and resume the guest unless it set
- * v->stopped. Returns 0 once the guest stopped; VMX_FAIL_INVALID or
- * VMX_FAIL_VALID if an entry instruction fails (vmx_entry.S). */
-int vmx_run(struct vcpu *v, void (*on_exit)(struct vcpu *v));
+/* Print the guest's registers and the VMCS's view of its CPU state. */
+void guest_state_print(const struct vcpu *v);

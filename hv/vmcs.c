@@ -10,7 +10,7 @@
 #include "memory.h"
 #include "panic.h"
 #include "printf.h"
-#include "vcpu.h"
+#include "vmx_entry.h"   /* struct vcpu */
 #include "vmx.h"
 
 /* SDM 31.4, table 31-1. */

@@ -20,7 +20,7 @@
 #include "multiboot.h"
 #include "panic.h"
 #include "string.h"
-#include "vcpu.h"
+#include "vmx_entry.h"   /* struct vcpu */
 #include "vmcs.h"
 #include "vmx.h"
 #include "x86.h"

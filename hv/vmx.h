@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "vmcs_fields.h"
+#include "vmx_entry.h"   /* VMX_OK, VMX_FAIL_INVALID, VMX_FAIL_VALID: shared with vmx_entry.S */
 
 /* Feature-control and VMX capability MSRs (SDM vol. 3, Appendix A "VMX
  * Capability Reporting Facility"; vol. 4 for the MSR numbers). */
@@ -114,8 +115,6 @@ enum {
 #define BLOCKING_SMI               (1u << 2)
 #define BLOCKING_NMI               (1u << 3)
 #define PENDING_BS                 (1ull << 14)   /* a single-step #DB is pending */
-
-enum { VMX_OK = 0, VMX_FAIL_INVALID = 1, VMX_FAIL_VALID = 2 };
 
 /* Turn the flags a VMX instruction left into VMX_OK / VMX_FAIL_*: each
  * wrapper reads CF and ZF with setc/setz right after the instruction. */

@@ -19,35 +19,30 @@
  * handler, padding, then the callee-saved registers and vmx_run's return
  * address. Nothing else is on it between exits, so every exit finds it so.
  */
-#define VMCS_HOST_RSP 0x6C14
-#define VMX_FAIL_INVALID 1
-#define VMX_FAIL_VALID 2
-#define REG(n) (n * 8)
+#include "vmx_entry.h"   /* VCPU_REG(n), VCPU_LAUNCHED, ..., VMX_FAIL_*: vcpu.h asserts them */
+
 #define VCPU 0                      /* HOST_RSP + 0: the vcpu */
 #define ON_EXIT 8                   /* HOST_RSP + 8: the C handler */
 #define FRAME 64                    /* HOST_RSP + 64: the caller's saved rbp,
                                        then vmx_run's return address */
-#define LAUNCHED (15 * 8)           /* vcpu.h's VCPU_* offsets */
-#define STOPPED (LAUNCHED + 1)
-#define EXIT_CYCLES (LAUNCHED + 8)
 
 /* Load the guest's GPRs from the vcpu in %rdi: %rdi itself last. */
 .macro load_guest_gprs
-    mov REG(0)(%rdi), %rax
-    mov REG(1)(%rdi), %rcx
-    mov REG(2)(%rdi), %rdx
-    mov REG(3)(%rdi), %rbx
-    mov REG(4)(%rdi), %rbp
-    mov REG(5)(%rdi), %rsi
-    mov REG(7)(%rdi), %r8
-    mov REG(8)(%rdi), %r9
-    mov REG(9)(%rdi), %r10
-    mov REG(10)(%rdi), %r11
-    mov REG(11)(%rdi), %r12
-    mov REG(12)(%rdi), %r13
-    mov REG(13)(%rdi), %r14
-    mov REG(14)(%rdi), %r15
-    mov REG(6)(%rdi), %rdi
+    mov VCPU_REG(0)(%rdi), %rax
+    mov VCPU_REG(1)(%rdi), %rcx
+    mov VCPU_REG(2)(%rdi), %rdx
+    mov VCPU_REG(3)(%rdi), %rbx
+    mov VCPU_REG(4)(%rdi), %rbp
+    mov VCPU_REG(5)(%rdi), %rsi
+    mov VCPU_REG(7)(%rdi), %r8
+    mov VCPU_REG(8)(%rdi), %r9
+    mov VCPU_REG(9)(%rdi), %r10
+    mov VCPU_REG(10)(%rdi), %r11
+    mov VCPU_REG(11)(%rdi), %r12
+    mov VCPU_REG(12)(%rdi), %r13
+    mov VCPU_REG(13)(%rdi), %r14
+    mov VCPU_REG(14)(%rdi), %r15
+    mov VCPU_REG(6)(%rdi), %rdi
 .endm
 
     .text
@@ -63,15 +58,15 @@ vmx_run:
     push %rsi                       /* so the call in vmx_exit meets the ABI */
     push %rdi
 
-    mov $VMCS_HOST_RSP, %rax        /* every exit lands on this very stack */
+    mov $VMX_ENTRY_HOST_RSP, %rax   /* every exit lands on this very stack */
     vmwrite %rsp, %rax
-    cmpb $0, LAUNCHED(%rdi)         /* flags survive the movs below */
-    movb $1, LAUNCHED(%rdi)         /* a VM exit does not come back here: say it */
+    cmpb $0, VCPU_LAUNCHED(%rdi)    /* flags survive the movs below */
+    movb $1, VCPU_LAUNCHED(%rdi)    /* a VM exit does not come back here: say it */
     load_guest_gprs                 /* now; a failed VMLAUNCH takes it back */
     jne 1f
     vmlaunch                        /* a clear VMCS (SDM 31.3, VMLAUNCH) */
     mov VCPU(%rsp), %rdi
-    movb $0, LAUNCHED(%rdi)         /* the VMCS is still clear */
+    movb $0, VCPU_LAUNCHED(%rdi)    /* the VMCS is still clear */
     jmp entry_failed
 1:  vmresume                        /* launched by an earlier vmx_run */
     /* Only a failed VMLAUNCH/VMRESUME gets here (SDM 31.3): CF=1 means
@@ -100,21 +95,21 @@ vmx_exit:
     push %rdi                       /* free a register for the vcpu pointer */
     .cfi_adjust_cfa_offset 8
     mov VCPU+8(%rsp), %rdi
-    mov %rax, REG(0)(%rdi)
-    mov %rcx, REG(1)(%rdi)
-    mov %rdx, REG(2)(%rdi)
-    mov %rbx, REG(3)(%rdi)
-    mov %rbp, REG(4)(%rdi)
-    mov %rsi, REG(5)(%rdi)
-    mov %r8, REG(7)(%rdi)
-    mov %r9, REG(8)(%rdi)
-    mov %r10, REG(9)(%rdi)
-    mov %r11, REG(10)(%rdi)
-    mov %r12, REG(11)(%rdi)
-    mov %r13, REG(12)(%rdi)
-    mov %r14, REG(13)(%rdi)
-    mov %r15, REG(14)(%rdi)
-    pop REG(6)(%rdi)                /* the guest's rdi */
+    mov %rax, VCPU_REG(0)(%rdi)
+    mov %rcx, VCPU_REG(1)(%rdi)
+    mov %rdx, VCPU_REG(2)(%rdi)
+    mov %rbx, VCPU_REG(3)(%rdi)
+    mov %rbp, VCPU_REG(4)(%rdi)
+    mov %rsi, VCPU_REG(5)(%rdi)
+    mov %r8, VCPU_REG(7)(%rdi)
+    mov %r9, VCPU_REG(8)(%rdi)
+    mov %r10, VCPU_REG(9)(%rdi)
+    mov %r11, VCPU_REG(10)(%rdi)
+    mov %r12, VCPU_REG(11)(%rdi)
+    mov %r13, VCPU_REG(12)(%rdi)
+    mov %r14, VCPU_REG(13)(%rdi)
+    mov %r15, VCPU_REG(14)(%rdi)
+    pop VCPU_REG(6)(%rdi)           /* the guest's rdi */
     .cfi_adjust_cfa_offset -8
     rdtsc                           /* the exit's cost counts from here: */
     mov %eax, %ebx                  /* callee-saved, so on_exit keeps it */
@@ -126,9 +121,9 @@ vmx_exit:
      * below 2^32 cycles. */
     rdtsc
     sub %ebx, %eax
-    mov EXIT_CYCLES(%rdi), %rdx
+    mov VCPU_EXIT_CYCLES(%rdi), %rdx
     add %rax, (%rdx)
-    cmpb $0, STOPPED(%rdi)          /* a handler stopped the guest: */
+    cmpb $0, VCPU_STOPPED(%rdi)     /* a handler stopped the guest: */
     jne stopped                     /* vmx_run returns */
     load_guest_gprs
     vmresume

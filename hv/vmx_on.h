@@ -11,3 +11,8 @@ void vmx_require_ept(const struct vmx_caps *caps);
 
 /* Set CR0/CR4 as VMX requires and execute VMXON. */
 void vmx_on(const struct vmx_caps *caps);
+
+/* The capabilities of the CPU the hypervisor runs on: filled once by
+ * vmx_detect (main.c), read-only after. Code with a vCPU at hand reads them
+ * as v->caps (vcpu.h); this is for the few that have none (inject.c). */
+struct vmx_caps *vmx_cpu_caps(void);
