@@ -18,7 +18,6 @@
 #pragma once
 #include <stdbool.h>
 #include "options.h"
-#include "trap.h"
 #include "vcpu.h"
 
 extern enum gdb_mode gdb_mode;   /* GDB_OFF unless gdb= said otherwise and COM2 exists */
@@ -37,7 +36,3 @@ bool gdb_exit(struct vcpu *v);
 
 /* The stub is on (gdb_init): exit.c then runs gdb_exit on every exit. */
 extern bool gdb_enabled;
-
-/* #BP and #DB in the hypervisor (trap.c). True if they were the
- * debugger's: the trapped code then resumes. */
-bool gdb_hv_trap(struct trap_frame *tf);

@@ -7,7 +7,8 @@
  * instruction, which raises #BP (vector 3) with RIP just after it; a single
  * step sets RFLAGS.TF in the interrupted context, and the CPU raises #DB
  * (vector 1) after one instruction (SDM vol. 3, 18.3.1.4 "Single-Step
- * Exception Condition"). trap.c hands both to gdb_hv_trap, whose trap frame
+ * Exception Condition"). trap.c hands both to gdb_hv_trap, which
+ * gdb_hv_start registers as trap.h's trap_debug_hook, whose trap frame
  * holds every register gdb asks for; the IRETQ at the end of isr.S resumes
  * the code with whatever gdb changed. Stops that do not come from an
  * instruction (the first stop, Ctrl-C, `monitor break-on-exit`) execute an
@@ -24,6 +25,7 @@
 #include "gdb_target.h"
 #include "printf.h"
 #include "string.h"
+#include "trap.h"
 #include "x86.h"
 
 /* What the hypervisor can read and write without a fault: its identity map
@@ -149,16 +151,11 @@ static const struct gdb_target hv_target = {
     .monitor = gdb_monitor,
 };
 
-void gdb_hv_start(void)
-{
-    gdb_stub_init(&hv_target);
-    printf("hv: gdb: the stub debugs the hypervisor (amd64) on COM2: waiting for gdb\n");
-    gdb_hv_break(GDB_SIGTRAP);
-}
-
 static bool active;   /* a trap inside the stub itself is a bug, not a stop */
 
-bool gdb_hv_trap(struct trap_frame *tf)
+/* trap_debug_hook: #BP and #DB in the hypervisor. True if they were the
+ * debugger's: the trapped code then resumes. */
+static bool gdb_hv_trap(struct trap_frame *tf)
 {
     bool swbreak = false;
     int sig = GDB_SIGTRAP;
@@ -190,6 +187,14 @@ bool gdb_hv_trap(struct trap_frame *tf)
         step_pending = true;
     }
     return true;
+}
+
+void gdb_hv_start(void)
+{
+    gdb_stub_init(&hv_target);
+    trap_debug_hook = gdb_hv_trap;
+    printf("hv: gdb: the stub debugs the hypervisor (amd64) on COM2: waiting for gdb\n");
+    gdb_hv_break(GDB_SIGTRAP);
 }
 
 /* At every VM exit: a step that went into the guest ends here; Ctrl-C and

@@ -6,11 +6,12 @@
  * the handler names it, says where it happened, and panics. The VM-exit
  * handlers of the later labs are where guest faults are dealt with. One
  * exception: with gdb=hv, #BP and #DB are the debugger's breakpoints and
- * single steps (gdb_hv.c), and the interrupted code resumes.
+ * single steps, and the interrupted code resumes. The debugger sits above
+ * this layer: it registers trap_debug_hook (gdb_hv.c), so the CPU layer
+ * never names gdb, and every module that can panic does not depend on it.
  */
 #include <stddef.h>
 #include "trap.h"
-#include "gdb.h"
 #include "ksyms.h"
 #include "panic.h"
 #include "printf.h"
@@ -98,13 +99,15 @@ static void print_page_fault_cause(uint64_t cr2, uint64_t error)
            (error & (1 << 2)) ? "user" : "supervisor");
 }
 
+bool (*trap_debug_hook)(struct trap_frame *tf);
+
 void trap_handler(struct trap_frame *tf)
 {
     /* Read CR2 first: a fault while reporting would overwrite it. */
     uint64_t cr2 = read_cr2();
     char where[96];
 
-    if ((tf->vector == VEC_BP || tf->vector == VEC_DB) && gdb_hv_trap(tf))
+    if ((tf->vector == VEC_BP || tf->vector == VEC_DB) && trap_debug_hook && trap_debug_hook(tf))
         return;   /* back through isr.S's IRETQ */
 
     panic_start();

@@ -35,6 +35,7 @@
 #define TF_SIZE    176
 
 #ifndef __ASSEMBLER__
+#include <stdbool.h>
 #include <stdint.h>
 
 struct trap_frame {
@@ -48,6 +49,11 @@ struct trap_frame {
 /* Called by isr.S for every exception vector (0-31). In the base hypervisor
  * each one is fatal: it prints the PANIC report and powers off. */
 void trap_handler(struct trap_frame *tf);
+
+/* If set, trap_handler offers it #BP and #DB first; true means they were a
+ * debugger's breakpoint or single step, and the trapped code resumes.
+ * gdb=hv sets it (gdb_hv.c: gdb_hv_trap); null otherwise. */
+extern bool (*trap_debug_hook)(struct trap_frame *tf);
 
 /* The name and mnemonic of an exception vector ("page fault", "#PF"). */
 const char *exception_name(unsigned vector);
