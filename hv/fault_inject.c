@@ -4,7 +4,6 @@
  * line first, so the console says what was meant to happen.
  */
 #include "fault_inject.h"
-#include "memory.h"
 #include "panic.h"
 #include "printf.h"
 #include "serial.h"
