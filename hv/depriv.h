@@ -85,7 +85,8 @@ struct depriv {
     uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
     uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
     uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
-                                       CS stays 0 (depriv_sysenter.c) */
+                                       CS stays 0 (depriv_sysenter.c); RDMSR and
+                                       WRMSR reach them as v->sysenter_msrs */
 
     /* Statistics, printed at the end of the run. */
     uint64_t emulated, delivered, interrupts;
@@ -165,9 +166,6 @@ bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len);
 bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len);
 
 /* depriv_sysenter.c: SYSENTER and SYSEXIT, emulated. */
-/* Where the guest's IA32_SYSENTER_CS/ESP/EIP (msr) are kept while it is
- * deprivileged; NULL for any other MSR, or with cpu=hvm. */
-uint64_t *depriv_sysenter_msr(uint32_t msr);
 /* in faulted with #GP: if it is SYSENTER or SYSEXIT, do what it does with
  * the guest's MSRs (or deliver the CPU's #GP) and say true. */
 bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in);

@@ -120,6 +120,7 @@ void depriv_setup(struct vcpu *v)
     depriv.gdt[1] = flat(0x9A);                     /* the loader's flat code and data, */
     depriv.gdt[2] = flat(0x92);                     /* at ring 1, until the guest's LGDT */
     depriv.gdt[DEPRIV_GDT_ENTRIES - 1] = tss_descriptor();
+    v->sysenter_msrs = depriv.sysenter;             /* RDMSR, WRMSR: exit_msr.c */
     shadow_map_hypervisor(&v->guest->shadow, table);
 
     /* Every exception exits; so will every external interrupt, acknowledged

@@ -6,8 +6,8 @@
  * to real ring 0 with flat 4 GiB segments (SDM vol. 2B, SYSENTER): past the
  * ring compression and the segment limits that keep the hypervisor's top
  * 4 MiB out of reach (depriv.h). So the guest's three MSRs stay here
- * (WRMSR and RDMSR are emulated at ring 1, exit_msr.c asks
- * depriv_sysenter_msr), the real IA32_SYSENTER_CS stays 0, and SYSENTER and
+ * (WRMSR and RDMSR are emulated at ring 1: exit_msr.c finds
+ * them through v->sysenter_msrs, which depriv_setup points here), the real IA32_SYSENTER_CS stays 0, and SYSENTER and
  * SYSEXIT then fault with #GP ("IA32_SYSENTER_CS[15:2] = 0"), at any
  * privilege level, and are emulated from the guest's MSRs: what the SDM's
  * pseudocode loads, with the guest's ring 0 made ring 1 and every limit cut
@@ -19,20 +19,11 @@
 #include "vmcs.h"
 #include "x86.h"
 
-#define MSR_IA32_SYSENTER_CS 0x174
-
 /* The fixed segments SYSENTER and SYSEXIT load (the CPU does not read the
  * GDT for them): base 0, limit 4 GiB in pages, 32-bit, accessed; code is
  * execute/read, data read/write (SDM vol. 2B, SYSENTER, SYSEXIT). */
 #define FLAT_CODE(dpl) (0x00CF9B000000FFFFull | (uint64_t)(dpl) << 45)
 #define FLAT_DATA(dpl) (0x00CF93000000FFFFull | (uint64_t)(dpl) << 45)
-
-uint64_t *depriv_sysenter_msr(uint32_t msr)
-{
-    if (!depriv.gdt || msr < MSR_IA32_SYSENTER_CS || msr > MSR_IA32_SYSENTER_CS + 2)
-        return NULL;
-    return &depriv.sysenter[msr - MSR_IA32_SYSENTER_CS];
-}
 
 static void load_flat(unsigned field, uint16_t selector, uint64_t d)
 {

@@ -7,7 +7,6 @@
  */
 #include "handlers.h"
 #include "canonical.h"
-#include "depriv.h"
 #include "inject.h"
 #include "printf.h"
 #include "vmcs.h"
@@ -51,6 +50,16 @@ static unsigned vmcs_field_of(uint32_t msr)
     }
 }
 
+/* The guest's own SYSENTER MSRs, where cpu=deprivileged keeps them
+ * (v->sysenter_msrs, depriv_sysenter.c): never the VMCS's, and never the
+ * real MSRs. NULL for any other MSR, and without cpu=deprivileged. */
+static uint64_t *own_sysenter_msr(struct vcpu *v, uint32_t msr)
+{
+    if (!v->sysenter_msrs || msr < MSR_IA32_SYSENTER_CS || msr > MSR_IA32_SYSENTER_EIP)
+        return NULL;
+    return &v->sysenter_msrs[msr - MSR_IA32_SYSENTER_CS];
+}
+
 /* RIP stays on the instruction: #GP is a fault. */
 static void refuse(const char *what, uint32_t msr)
 {
@@ -62,7 +71,7 @@ static void refuse(const char *what, uint32_t msr)
 void handle_rdmsr(struct vcpu *v)
 {
     uint32_t msr = (uint32_t)v->regs.rcx;
-    uint64_t value, *own = depriv_sysenter_msr(msr);
+    uint64_t value, *own = own_sysenter_msr(v, msr);
     unsigned field = vmcs_field_of(msr);
     if (own)
         value = *own;
@@ -97,7 +106,7 @@ void handle_wrmsr(struct vcpu *v)
         inject_exception(VEC_GP, 0);
         return;
     }
-    uint64_t *own = depriv_sysenter_msr(msr);
+    uint64_t *own = own_sysenter_msr(v, msr);
     if (own)                /* cpu=deprivileged: never the real MSR (depriv_sysenter.c) */
         *own = msr == MSR_IA32_SYSENTER_CS ? (uint32_t)value : value;
     else if (field)

@@ -56,6 +56,9 @@ struct vcpu {
     uint64_t vmcs_pa;
     struct guest *guest;
     const struct vmx_caps *caps;  /* what the CPU it runs on offers (set by vmcs_create) */
+    uint64_t *sysenter_msrs;    /* cpu=deprivileged: its own IA32_SYSENTER_CS, _ESP,
+                                   _EIP, which RDMSR and WRMSR use (exit_msr.c) while
+                                   the real CS stays 0 (set by depriv_setup); else NULL */
 
     int stop_status;            /* its POWEROFF status */
 };
