@@ -1,6 +1,6 @@
 /*
  * isr.S: where the CPU's registers are captured into a struct trap_frame
- * (trap.h). 64-bit mode, ring 0.
+ * (trap_frame.h). 64-bit mode, ring 0.
  *
  * 1. One entry stub per exception vector 0-31. The CPU pushes SS, RSP,
  *    RFLAGS, CS, RIP and, for some vectors, an error code (SDM vol. 3,
@@ -12,7 +12,7 @@
  * 2. panic()'s entry point, which stores its caller's registers in the same
  *    struct before any C code can change them.
  */
-#include "trap.h"
+#include "trap_frame.h"
 
 /* Vectors for which the CPU pushes an error code: #DF, #TS, #NP, #SS, #GP,
  * #PF, #AC, #CP; and AMD's #VC and #SX. */

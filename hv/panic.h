@@ -6,7 +6,7 @@
  * "POWEROFF 3" line tells the runner the run failed and why.
  */
 #pragma once
-#include "trap.h"
+#include "trap_frame.h"
 
 /* Print "PANIC hv: <message>", the caller's registers and a backtrace, then
  * power off. Entered through isr.S, which saves the registers first. */

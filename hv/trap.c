@@ -10,37 +10,11 @@
  * this layer: it registers trap_debug_hook (gdb_hv.c), so the CPU layer
  * never names gdb, and every module that can panic does not depend on it.
  */
-#include <stddef.h>
 #include "trap.h"
 #include "ksyms.h"
 #include "panic.h"
 #include "printf.h"
 #include "x86.h"
-
-_Static_assert(offsetof(struct trap_frame, r15) == TF_R15, "isr.S: TF_R15");
-_Static_assert(offsetof(struct trap_frame, r14) == TF_R14, "isr.S: TF_R14");
-_Static_assert(offsetof(struct trap_frame, r13) == TF_R13, "isr.S: TF_R13");
-_Static_assert(offsetof(struct trap_frame, r12) == TF_R12, "isr.S: TF_R12");
-_Static_assert(offsetof(struct trap_frame, r11) == TF_R11, "isr.S: TF_R11");
-_Static_assert(offsetof(struct trap_frame, r10) == TF_R10, "isr.S: TF_R10");
-_Static_assert(offsetof(struct trap_frame, r9) == TF_R9, "isr.S: TF_R9");
-_Static_assert(offsetof(struct trap_frame, r8) == TF_R8, "isr.S: TF_R8");
-_Static_assert(offsetof(struct trap_frame, rdi) == TF_RDI, "isr.S: TF_RDI");
-_Static_assert(offsetof(struct trap_frame, rsi) == TF_RSI, "isr.S: TF_RSI");
-_Static_assert(offsetof(struct trap_frame, rbp) == TF_RBP, "isr.S: TF_RBP");
-_Static_assert(offsetof(struct trap_frame, rdx) == TF_RDX, "isr.S: TF_RDX");
-_Static_assert(offsetof(struct trap_frame, rcx) == TF_RCX, "isr.S: TF_RCX");
-_Static_assert(offsetof(struct trap_frame, rbx) == TF_RBX, "isr.S: TF_RBX");
-_Static_assert(offsetof(struct trap_frame, rax) == TF_RAX, "isr.S: TF_RAX");
-_Static_assert(offsetof(struct trap_frame, error_code) == TF_ERROR_CODE, "isr.S: TF_ERROR_CODE");
-_Static_assert(offsetof(struct trap_frame, cs) == TF_CS, "isr.S: TF_CS");
-_Static_assert(offsetof(struct trap_frame, rflags) == TF_RFLAGS, "isr.S: TF_RFLAGS");
-_Static_assert(offsetof(struct trap_frame, rsp) == TF_RSP, "isr.S: TF_RSP");
-_Static_assert(offsetof(struct trap_frame, ss) == TF_SS, "isr.S: TF_SS");
-_Static_assert(offsetof(struct trap_frame, vector) == TF_VECTOR, "isr.S: TF_VECTOR");
-_Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "isr.S: TF_RIP");
-_Static_assert(sizeof(struct trap_frame) == TF_SIZE, "isr.S: TF_SIZE");
-
 
 /* SDM vol. 3, Table 6-1 "Protected-Mode Exceptions and Interrupts"; 28-30
  * are AMD's. */
