@@ -5,9 +5,7 @@
 #include "gdb_uart.h"
 #include "printf.h"
 
-enum gdb_mode gdb_mode = GDB_OFF;
 bool gdb_enabled;
-struct vcpu *gdb_vcpu;
 
 void gdb_init(enum gdb_mode mode)
 {
@@ -24,6 +22,12 @@ void gdb_init(enum gdb_mode mode)
         gdb_hv_start();
     else
         gdb_guest_init();
+}
+
+void gdb_guest_start(struct vcpu *v)
+{
+    if (gdb_mode == GDB_GUEST)
+        gdb_guest_first_stop(v);
 }
 
 bool gdb_exit(struct vcpu *v)

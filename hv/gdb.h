@@ -10,7 +10,8 @@
  *              and memory, breakpoints and single steps through the
  *              exception bitmap, stops on chosen VM exits.
  *
- * The files, in reading order: gdb_packet.c (framing), gdb_uart.c (COM2),
+ * The files, in reading order: gdb_target.h and gdb_target.c (what the
+ * parts share), gdb_packet.c (framing), gdb_uart.c (COM2),
  * gdb_stub.c (the command loop), gdb_hv.c and gdb_guest.c (the two
  * targets), guest_linear.c (the guest's memory), gdb_monitor.c (the
  * `monitor` commands). handouts/debugging.md shows a session.
@@ -20,7 +21,6 @@
 #include "options.h"
 #include "vcpu.h"
 
-extern enum gdb_mode gdb_mode;   /* GDB_OFF unless gdb= said otherwise and COM2 exists */
 
 /* Start the stub (main.c, once the options are known). gdb=hv stops here:
  * gdb gets control before VMX is even on. */

@@ -28,7 +28,6 @@
  * them into guest-physical ones through the guest's own page tables, and
  * guest_ptr refuses anything outside guest RAM.
  */
-#include "gdb.h"
 #include "gdb_stub.h"
 #include "gdb_target.h"
 #include "guest_linear.h"
@@ -360,10 +359,8 @@ void gdb_guest_init(void)
     printf("hv: gdb: the stub debugs the guest (i386) on COM2\n");
 }
 
-void gdb_guest_start(struct vcpu *v)
+void gdb_guest_first_stop(struct vcpu *v)
 {
-    if (gdb_mode != GDB_GUEST)
-        return;
     vcpu = v;
     gdb_vcpu = v;
     /* #DB and #BP exit from now on (SDM 25.6.3); see on_breakpoint, on_debug. */

@@ -20,7 +20,6 @@
  * is gone and no #DB comes. The stub notices at the next VM exit and stops
  * there instead: `stepi` on VMRESUME lands just after the exit.
  */
-#include "gdb.h"
 #include "gdb_stub.h"
 #include "gdb_target.h"
 #include "printf.h"

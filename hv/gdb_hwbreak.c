@@ -25,7 +25,6 @@
  * The guest's own use of the debug registers is not virtualised while gdb
  * has slots in use: hvlab's guest OS has none.
  */
-#include "gdb.h"
 #include "gdb_stub.h"
 #include "gdb_target.h"
 #include "printf.h"

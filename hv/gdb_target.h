@@ -6,7 +6,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "guest.h"
+#include "options.h"
 #include "vcpu.h"
+
+/* GDB_OFF unless gdb= said otherwise and COM2 exists (set by gdb_init). */
+extern enum gdb_mode gdb_mode;
 
 /* The vCPU whose VMCS is current, from its first VM exit (or gdb=guest's
  * first stop) on; NULL before: the VMCS monitor commands need it. */
@@ -49,6 +53,7 @@ extern struct vcpu *gdb_vcpu;
 void gdb_hv_start(void);                 /* gdb_hv.c */
 bool gdb_hv_exit(struct vcpu *v);
 void gdb_guest_init(void);               /* gdb_guest.c */
+void gdb_guest_first_stop(struct vcpu *v);   /* gdb_guest_start, with gdb=guest */
 bool gdb_guest_exit(struct vcpu *v);
 
 /* gdb_hwbreak.c: the guest's debug registers as four breakpoint slots. */
