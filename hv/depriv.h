@@ -57,6 +57,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "guest_linear.h"
 #include "vcpu.h"
 #include "x86_decode.h"
 
@@ -161,9 +162,16 @@ bool depriv_step_end(struct vcpu *v, struct depriv_step s);
 /* IRET at ring 1 to a ring-0 frame: emulated. */
 void depriv_iret(struct vcpu *v);
 /* The guest's memory at a linear address, as the CPU would touch it
- * (accessed and dirty flags set); false if its tables do not map it. */
-bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len);
-bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len);
+ * (accessed and dirty flags set); false if its tables do not map it
+ * (guest_linear.c). */
+static inline bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len)
+{
+    return guest_linear_touch(v->guest, linear, buf, len, false);
+}
+static inline bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len)
+{
+    return guest_linear_touch(v->guest, linear, (void *)buf, len, true);
+}
 
 /* depriv_sysenter.c: SYSENTER and SYSEXIT, emulated. */
 /* in faulted with #GP: if it is SYSENTER or SYSEXIT, do what it does with

@@ -15,11 +15,7 @@
 #include "depriv.h"
 #include "inject.h"
 #include "vcpu.h"
-#include "guest.h"
-#include "guest_paging.h"
 #include "poweroff.h"
-#include "shadow.h"
-#include "string.h"
 #include "vmcs.h"
 #include "vmx.h"
 #include "x86.h"
@@ -34,51 +30,6 @@ unsigned depriv_cpl(void)
 {
     unsigned ring = (vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3;
     return ring == 1 ? 0 : ring;
-}
-
-static uint32_t *guest_table(void *ctx, uint64_t gpa)
-{
-    return guest_ptr(ctx, gpa, 4096);
-}
-
-/* Guest memory, touched as the CPU would (guest_paging.c sets the accessed
- * and dirty flags), page by page. */
-static bool touch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned len, bool write)
-{
-    struct shadow *s = &v->guest->shadow;
-    struct gpt_mem mem = { guest_table, v->guest };
-    while (len) {
-        unsigned chunk = 4096 - (linear & 0xFFF);
-        if (chunk > len)
-            chunk = len;
-        uint64_t gpa = linear;
-        if (s->paging) {
-            struct gpt_walk w;
-            gpt_walk(&w, &mem, s->guest_cr3, linear, write ? PFEC_W : 0, s->ctl);
-            if (w.result != GPT_OK)
-                return false;
-            gpa = w.gpa;
-        }
-        uint8_t *p = guest_ptr(v->guest, gpa, chunk);
-        if (!p)
-            return false;
-        if (write)
-            memcpy(p, buf, chunk);
-        else
-            memcpy(buf, p, chunk);
-        linear += chunk, buf += chunk, len -= chunk;
-    }
-    return true;
-}
-
-bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len)
-{
-    return touch(v, linear, buf, len, false);
-}
-
-bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len)
-{
-    return touch(v, linear, (uint8_t *)buf, len, true);
 }
 
 /* The guest's EFLAGS as it would read them: its own IF. */

@@ -12,7 +12,9 @@
  * looks at: unlike the CPU, this walk sets no accessed or dirty flag. That,
  * the reasons it gives, and working in every lab's tree are why it is not
  * guest_paging.c's walk, which sets them and is lab 2's student code; the
- * entry bits are the same (guest_paging.h).
+ * entry bits are the same (guest_paging.h). The CPU's own accesses, which
+ * cpu=deprivileged makes in software (guest_linear_touch), do use that
+ * walk: they set the flags, as the CPU would.
  */
 #include "guest_linear.h"
 #include "guest_paging.h"
@@ -135,4 +137,38 @@ size_t guest_shadow_read(const struct guest *g, uint64_t linear, void *buf, size
 size_t guest_linear_write(const struct guest *g, uint64_t linear, const void *buf, size_t len)
 {
     return copy_guest(g, linear, (uint8_t *)buf, len, true, false);
+}
+
+static uint32_t *cpu_table(void *ctx, uint64_t gpa)
+{
+    return guest_ptr(ctx, gpa, 4096);
+}
+
+bool guest_linear_touch(struct guest *g, uint32_t linear, void *data, unsigned len, bool write)
+{
+    const struct shadow *s = &g->shadow;
+    struct gpt_mem mem = { cpu_table, g };
+    uint8_t *buf = data;
+    while (len) {
+        unsigned chunk = 4096 - (linear & 0xFFF);
+        if (chunk > len)
+            chunk = len;
+        uint64_t gpa = linear;
+        if (s->paging) {
+            struct gpt_walk w;
+            gpt_walk(&w, &mem, s->guest_cr3, linear, write ? PFEC_W : 0, s->ctl);
+            if (w.result != GPT_OK)
+                return false;
+            gpa = w.gpa;
+        }
+        uint8_t *p = guest_ptr(g, gpa, chunk);
+        if (!p)
+            return false;
+        if (write)
+            memcpy(p, buf, chunk);
+        else
+            memcpy(buf, p, chunk);
+        linear += chunk, buf += chunk, len -= chunk;
+    }
+    return true;
 }

@@ -4,6 +4,7 @@
  * report of a stopped guest shows the instruction it stopped at. The walk
  * reads the guest's own 32-bit page tables (SDM vol. 3, 4.3) the way the
  * CPU would, but changes nothing: no accessed or dirty flag is set.
+ * guest_linear_touch, last, is the CPU's own access, which sets them.
  */
 #pragma once
 #include <stdbool.h>
@@ -41,3 +42,12 @@ size_t guest_linear_write(const struct guest *g, uint64_t linear, const void *bu
  * does not map. */
 bool guest_shadow_gpa(const struct guest *g, uint32_t linear, uint64_t *gpa);
 size_t guest_shadow_read(const struct guest *g, uint64_t linear, void *buf, size_t len);
+
+/* Not an observer's access but the CPU's own, which cpu=deprivileged makes
+ * in software when it delivers an event or emulates an instruction
+ * (depriv_read, depriv_write): len bytes from (write: to) linear, through
+ * the guest's tables as the shadow follows them (guest_paging.c's walk,
+ * which sets the accessed and dirty flags as the CPU would); with the
+ * guest's paging off, linear is guest-physical. False if its tables do not
+ * map a byte of it, or it lies outside guest RAM. */
+bool guest_linear_touch(struct guest *g, uint32_t linear, void *buf, unsigned len, bool write);
