@@ -13,6 +13,12 @@ const char *gpr_name(unsigned n)
     return names[n & 15];
 }
 
+const char *task_switch_source_name(unsigned source)
+{
+    static const char *const names[4] = { "CALL", "IRET", "JMP", "a task gate in the IDT" };
+    return names[source & 3];
+}
+
 const char *event_type_name(unsigned type)
 {
     static const char *const names[8] = { "external interrupt", "reserved type 1", "NMI",

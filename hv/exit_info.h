@@ -3,7 +3,8 @@
  * (pure: no VMCS access; host-unit-tested, tests/unit/test_exit_info.c).
  *
  * The exit qualification's layout depends on the exit reason (SDM vol. 3,
- * 28.2.1 "Basic VM-Exit Information", tables 28-1 to 28-7); the events share
+ * 28.2.1 "Basic VM-Exit Information", tables 28-1 to 28-7; here 28-1 #DB,
+ * 28-2 task switch, 28-3 CR access, 28-5 I/O, 28-7 EPT violation); the events share
  * one interruption-information format: the VM-exit interruption information
  * (25.9.2, table 25-19; 28.2.2), the IDT-vectoring information (25.9.3,
  * table 25-20; 28.2.4) and the VM-entry interruption information that
@@ -40,6 +41,20 @@ static inline uint64_t io_qual_encode(struct io_qual io)
 {
     return (uint64_t)((io.size - 1) & 7) | (uint64_t)io.in << 3 | (uint64_t)io.string << 4 |
            (uint64_t)io.rep << 5 | (uint64_t)io.immediate << 6 | (uint64_t)io.port << 16;
+}
+
+/* ---- Task switch (table 28-2) ---- */
+
+enum { TASK_SWITCH_CALL = 0, TASK_SWITCH_IRET = 1, TASK_SWITCH_JMP = 2, TASK_SWITCH_GATE = 3 };
+
+struct task_switch_qual {
+    uint16_t selector;  /* bits 15:0: the new task's TSS selector */
+    unsigned source;    /* bits 31:30: CALL, IRET, JMP, or a task gate in the IDT */
+};
+
+static inline struct task_switch_qual task_switch_qual_decode(uint64_t q)
+{
+    return (struct task_switch_qual){ .selector = (uint16_t)q, .source = q >> 30 & 3 };
 }
 
 /* ---- Control-register access (table 28-3) ---- */
@@ -132,6 +147,10 @@ static inline uint32_t event_info_encode(struct event_info e)
  * encoding's numbering, as a 32-bit guest knows them: "eax" ... "edi",
  * "r8" ... "r15". */
 const char *gpr_name(unsigned n);
+
+/* "CALL", "IRET", "JMP", "a task gate in the IDT": bits 31:30 of a task
+ * switch's qualification. */
+const char *task_switch_source_name(unsigned source);
 
 /* "external interrupt", "NMI", "hardware exception", ...: type bits 10:8. */
 const char *event_type_name(unsigned type);

@@ -1,9 +1,9 @@
 /*
  * test_exit_info.c: hv/exit_info.h and hv/exit_info.c, the decoding of the
  * exit qualifications and the interruption information. Each value below is
- * built by hand from the SDM's layout (vol. 3, 28.2.1 tables 28-1, 28-3,
- * 28-5 and 28-7; 25.8.3 table 25-17 and 25.9.2 table 25-19), the way the CPU
- * would write it, and each field is checked; then what depriv_emulate.c
+ * built by hand from the SDM's layout (vol. 3, 28.2.1 tables 28-1, 28-2,
+ * 28-3, 28-5 and 28-7; 25.8.3 table 25-17 and 25.9.2 table 25-19), the way
+ * the CPU would write it, and each field is checked; then what depriv_emulate.c
  * encodes (a MOV to CR, to reuse exit_cr.c's handler) must decode back to
  * what it encoded, and every qualification with no reserved bit set must
  * survive decode and encode unchanged.
@@ -71,6 +71,23 @@ static void test_io_round_trip(void **state)
                 uint64_t q = sizes[s] | flags << 3 | (uint64_t)port << 16;
                 assert_int_equal(io_qual_encode(io_qual_decode(q)), q);
             }
+}
+
+/* ---- Task switch (table 28-2) ---- */
+
+static void test_task_switch(void **state)
+{
+    (void)state;
+    /* JMP to the TSS at selector 0x18: source 2 in bits 31:30. */
+    struct task_switch_qual t = task_switch_qual_decode(0x80000018);
+    assert_int_equal(t.selector, 0x18);
+    assert_int_equal(t.source, TASK_SWITCH_JMP);
+    assert_string_equal(task_switch_source_name(t.source), "JMP");
+    t = task_switch_qual_decode(0xC0000028);        /* a task gate in the IDT */
+    assert_int_equal(t.selector, 0x28);
+    assert_string_equal(task_switch_source_name(t.source), "a task gate in the IDT");
+    assert_string_equal(task_switch_source_name(TASK_SWITCH_IRET), "IRET");
+    assert_string_equal(task_switch_source_name(TASK_SWITCH_CALL), "CALL");
 }
 
 /* ---- Control-register access (table 28-3) ---- */
@@ -303,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_io_out_immediate),
         cmocka_unit_test(test_io_rep_outsw_and_in_eax),
         cmocka_unit_test(test_io_round_trip),
+        cmocka_unit_test(test_task_switch),
         cmocka_unit_test(test_cr_mov),
         cmocka_unit_test(test_cr_clts_and_lmsw),
         cmocka_unit_test(test_cr_depriv_round_trip),
