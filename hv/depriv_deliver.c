@@ -13,6 +13,7 @@
  * faults at ring 1 and is emulated here too.
  */
 #include "depriv.h"
+#include "exit_info.h"
 #include "inject.h"
 #include "vcpu.h"
 #include "poweroff.h"
@@ -118,14 +119,14 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
  * here instead (the real IDT is empty). */
 void depriv_deliver_injected(struct vcpu *v)
 {
-    uint32_t info = (uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO);
-    if (!(info & INFO_VALID))
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO));
+    if (!e.valid)
         return;
     vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
-    int64_t error = (info & INFO_ERROR_CODE) ? (int64_t)vmcs_read(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE) : -1;
-    unsigned length = INFO_TYPE(info) == EVENT_SOFTWARE_EXCEPTION
+    int64_t error = e.has_error_code ? (int64_t)vmcs_read(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE) : -1;
+    unsigned length = e.type == EVENT_SOFTWARE_EXCEPTION
                           ? (unsigned)vmcs_read(VMCS_VM_ENTRY_INSTRUCTION_LENGTH) : 0;
-    depriv_deliver(v, INFO_VECTOR(info), error, (uint32_t)vmcs_read(VMCS_GUEST_RIP), length);
+    depriv_deliver(v, e.vector, error, (uint32_t)vmcs_read(VMCS_GUEST_RIP), length);
 }
 
 /*
@@ -204,7 +205,7 @@ void depriv_deliver_pending(struct vcpu *v)
 {
     if (v->stopped || !depriv.vif || (!depriv.hold_interrupts && !interrupt_pending()))
         return;                                 /* most exits: nothing to do */
-    if (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)
+    if (event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid)
         return;
     bool shadow = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & BLOCKING_MOV_SS;
     if (depriv.hold_interrupts || shadow) {

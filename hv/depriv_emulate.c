@@ -27,6 +27,7 @@
  */
 #include "depriv.h"
 #include "descriptor.h"
+#include "exit_info.h"
 #include "handlers.h"
 #include "guest.h"
 #include "guest_linear.h"
@@ -274,7 +275,7 @@ static bool read_performance_counter(struct vcpu *v)
 }
 
 /* The exit handlers of exit_cr.c and exit_pf.c, given the qualification
- * the VM exit would have had (SDM 28.2.1). */
+ * the VM exit would have had (SDM 28.2.1; exit_info.h encodes it). */
 static void as_exit(struct vcpu *v, uint64_t qualification, void (*handler)(struct vcpu *))
 {
     v->exit_qualification = qualification;
@@ -383,7 +384,8 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
             write_cr2(guest_gpr(v, in->rm));
             break;
         }
-        as_exit(v, in->reg | 0u << 4 | (uint64_t)in->rm << 8, handle_cr_access_shadow);
+        as_exit(v, cr_qual_encode((struct cr_qual){ .cr = in->reg, .type = CR_MOV_TO, .gpr = in->rm }),
+                handle_cr_access_shadow);
         depriv.emulated++;
         return true;
     case 0x0120:                                /* MOV from CRn */
@@ -576,9 +578,9 @@ static void general_protection(struct vcpu *v, uint32_t error)
 
 void depriv_exception(struct vcpu *v)
 {
-    uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO);
-    unsigned vector = INFO_VECTOR(info), type = INFO_TYPE(info);
-    int64_t error = INFO_HAS_ERROR(info) ? (int64_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : -1;
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    unsigned vector = e.vector, type = e.type;
+    int64_t error = e.has_error_code ? (int64_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : -1;
     if (type == EVENT_NMI)
         depriv_deliver(v, VEC_NMI, -1, (uint32_t)v->rip, 0);
     else if (vector == VEC_PF)
@@ -601,7 +603,7 @@ void depriv_exception(struct vcpu *v)
 void depriv_external_interrupt(struct vcpu *v)
 {
     (void)v;
-    depriv_interrupt(INFO_VECTOR((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)));
+    depriv_interrupt(event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).vector);
 }
 
 /* May a user program use this port? The CPU asks the guest's TSS (CPL 3 >
@@ -624,23 +626,20 @@ static bool user_may_use_port(struct vcpu *v, uint16_t port, unsigned size)
 
 void depriv_io(struct vcpu *v)
 {
-    uint64_t q = v->exit_qualification;
-    uint16_t port = (uint16_t)(q >> 16);
-    unsigned size = (unsigned)(q & 7) + 1;
-    bool in = (q >> 3) & 1;
-    if (depriv_cpl() != 0 && !user_may_use_port(v, port, size)) {
+    struct io_qual io = io_qual_decode(v->exit_qualification);
+    if (depriv_cpl() != 0 && !user_may_use_port(v, io.port, io.size)) {
         depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);
         return;
     }
-    if (!io_port_passed_through(port) || (q & (1u << 4))) {
+    if (!io_port_passed_through(io.port) || io.string) {
         handle_io(v);                           /* the hypervisor's devices */
         return;
     }
     /* The guest's own PIC and PIT, reached through the hypervisor. */
-    if (in)
-        v->regs.rax = (v->regs.rax & ~0xFFull) | inb(port);
+    if (io.in)
+        v->regs.rax = (v->regs.rax & ~0xFFull) | inb(io.port);
     else
-        outb(port, (uint8_t)v->regs.rax);
+        outb(io.port, (uint8_t)v->regs.rax);
     advance_rip(v);
 }
 

@@ -161,12 +161,10 @@ void expect_msr_area(struct checker *c, unsigned count_field, unsigned address_f
             (unsigned long long)last, c->caps->phys_addr_width);
 }
 
-unsigned event_type(uint32_t injection) { return (injection >> 8) & 7; }
-unsigned event_vector(uint32_t injection) { return injection & 0xff; }
-
 bool injecting(const struct checker *c, unsigned type)
 {
-    return (c->injection & INFO_VALID) && event_type(c->injection) == type;
+    struct event_info e = event_info_decode(c->injection);
+    return e.valid && e.type == type;
 }
 
 /* Read the fields that rules in several sections share. */

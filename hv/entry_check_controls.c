@@ -103,9 +103,10 @@ void check_vm_exit_controls(struct checker *c)
 static void check_event_injection(struct checker *c)
 {
     uint32_t info = c->injection;
-    if (!(info & INFO_VALID))
+    struct event_info e = event_info_decode(info);
+    if (!e.valid)
         return;
-    unsigned type = event_type(info), vector = event_vector(info);
+    unsigned type = e.type, vector = e.vector;
     bool mtf_supported = vmx_ctl_supported(c->caps->procbased, PROC_MONITOR_TRAP_FLAG);
 
     expectf(c, type != EVENT_RESERVED && (type != EVENT_OTHER || mtf_supported),
@@ -122,7 +123,7 @@ static void check_event_injection(struct checker *c)
     /* The rule inject.c follows too (cpu_rules.c). */
     bool protected_mode = !c->unrestricted || (c->guest_cr0 & CR0_PE);
     enum error_code_rule rule = injection_error_code_rule(c->caps->basic, protected_mode, type, vector);
-    bool delivers_code = info & INFO_ERROR_CODE;
+    bool delivers_code = e.has_error_code;
     expectf(c, rule == ERROR_CODE_EITHER || delivers_code == (rule == ERROR_CODE_MUST_BE_1),
             VMCS_VM_ENTRY_INTERRUPTION_INFO,
             "Deliver-error-code (bit 11) must be 0 unless a hardware exception is injected in protected mode; there, unless IA32_VMX_BASIC bit 56 is 1, it must be 1 exactly for #DF, #TS, #NP, #SS, #GP, #PF and #AC",

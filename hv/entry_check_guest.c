@@ -306,11 +306,11 @@ static void check_activity_state(struct checker *c, unsigned activity, uint32_t 
             VMCS_GUEST_ACTIVITY_STATE,
             "Blocking by STI or by MOV SS requires the active state (0)",
             "interruptibility=0x%x", blocking);
-    if ((c->injection & INFO_VALID) && supported)
-        expectf(c, injection_allowed(activity, event_type(c->injection), event_vector(c->injection)),
-                VMCS_GUEST_ACTIVITY_STATE,
+    struct event_info e = event_info_decode(c->injection);
+    if (e.valid && supported)
+        expectf(c, injection_allowed(activity, e.type, e.vector), VMCS_GUEST_ACTIVITY_STATE,
                 "An injected event must be one this activity state accepts (HLT: external interrupt, NMI, #DB, #MC, MTF; shutdown: NMI, #MC; wait-for-SIPI: none)",
-                "type=%u vector=%u", event_type(c->injection), event_vector(c->injection));
+                "type=%u vector=%u", e.type, e.vector);
 }
 
 static void check_interruptibility_state(struct checker *c, uint32_t blocking)

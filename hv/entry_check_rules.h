@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include "entry_check.h"
+#include "exit_info.h"   /* event_info_decode: the interruption information */
 #include "fmt.h"
 #include "vmcs_fields.h"
 #include "vmx.h"
@@ -114,8 +115,6 @@ void expect_fixed_bits(struct checker *c, unsigned field, uint64_t fixed0, uint6
 void expect_valid_pat(struct checker *c, unsigned field);
 void expect_efer_reserved_clear(struct checker *c, unsigned field);
 void expect_msr_area(struct checker *c, unsigned count_field, unsigned address_field);
-unsigned event_type(uint32_t injection);
-unsigned event_vector(uint32_t injection);
 bool injecting(const struct checker *c, unsigned type);
 
 /* One function per subsection, in the SDM's order: entry_check_controls.c

@@ -11,6 +11,7 @@
  */
 #include <stddef.h>
 #include "cpu_rules.h"
+#include "exit_info.h"   /* cr_qual_decode: the qualification (SDM 28.2.1, table 28-3) */
 #include "handlers.h"
 #include "guest.h"
 #include "guest_paging.h"
@@ -19,20 +20,6 @@
 #include "panic.h"
 #include "vmcs.h"
 #include "x86.h"
-
-enum { CR_MOV_TO = 0, CR_MOV_FROM = 1, CR_CLTS = 2, CR_LMSW = 3 };
-
-/* The exit qualification for control-register accesses (SDM 28.2.1, table 28-3). */
-struct cr_access {
-    unsigned cr;        /* bits 3:0 */
-    unsigned type;      /* bits 5:4 */
-    unsigned gpr;       /* bits 11:8: 0 rax, 1 rcx, ... 4 rsp, ... 15 r15 */
-};
-
-static struct cr_access decode_cr(uint64_t q)
-{
-    return (struct cr_access){ q & 0xF, (q >> 4) & 3, (q >> 8) & 0xF };
-}
 
 /*
  * The values a MOV to CR0 or CR4 faults on (#GP(0): SDM vol. 3, 2.5
@@ -136,7 +123,7 @@ static void emulate_mov_to_cr4(struct vcpu *v, uint64_t value)
 
 void handle_cr_access(struct vcpu *v)
 {
-    struct cr_access a = decode_cr(v->exit_qualification);
+    struct cr_qual a = cr_qual_decode(v->exit_qualification);
     if (v->guest->shadow_paging) {
         handle_cr_access_shadow(v);     /* lab 2: below */
         return;
@@ -217,7 +204,7 @@ static void shadow_mov_to_cr4(struct vcpu *v, uint64_t value)
 
 void handle_cr_access_shadow(struct vcpu *v)
 {
-    struct cr_access a = decode_cr(v->exit_qualification);
+    struct cr_qual a = cr_qual_decode(v->exit_qualification);
     struct shadow *s = &v->guest->shadow;
     if (a.type == CR_MOV_TO && a.cr == 3) {
         shadow_load_cr3(s, (uint32_t)guest_gpr(v, a.gpr));

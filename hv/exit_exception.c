@@ -8,6 +8,7 @@
  * intercept. Both are reflected: injected into the guest as they came, so
  * the guest sees what it would have seen without the hypervisor.
  */
+#include "exit_info.h"
 #include "handlers.h"
 #include "guest.h"
 #include "inject.h"
@@ -19,9 +20,9 @@
 void handle_exception_or_nmi(struct vcpu *v)
 {
     /* The VM-exit interruption information (SDM 25.9.2, table 25-19). */
-    uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO);
-    unsigned vector = INFO_VECTOR(info);
-    if (INFO_TYPE(info) == EVENT_NMI) {
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    unsigned vector = e.vector;
+    if (e.type == EVENT_NMI) {
         inject_nmi();
         return;
     }
@@ -35,7 +36,7 @@ void handle_exception_or_nmi(struct vcpu *v)
      * does not use CR2, so the register carries the guest's value. */
     if (vector == VEC_PF)
         write_cr2(v->exit_qualification);
-    uint32_t error = INFO_HAS_ERROR(info) ? (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : 0;
+    uint32_t error = e.has_error_code ? (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : 0;
     inject_exception(vector, error);
 }
 

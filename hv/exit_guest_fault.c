@@ -5,6 +5,7 @@
  * what happened with the guest's state and the last exits, and lives on to
  * print its statistics and power off with status 4 (POWEROFF_GUEST_STOPPED).
  */
+#include "exit_info.h"
 #include "handlers.h"
 #include "guest.h"
 #include "poweroff.h"
@@ -21,12 +22,11 @@ void handle_triple_fault(struct vcpu *v)
 void handle_ept_violation(struct vcpu *v)
 {
     /* The qualification says what access it was (SDM 28.2.1, table 28-7). */
-    uint64_t q = v->exit_qualification;
-    const char *access = (q & 4) ? "fetched from" : (q & 2) ? "wrote to" : "read from";
+    struct ept_qual e = ept_qual_decode(v->exit_qualification);
     uint64_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
     guest_stop(v, POWEROFF_GUEST_STOPPED, "EPT violation: it %s guest-physical 0x%llx "
-               "(linear 0x%llx%s), outside its %llu MiB of RAM", access, (unsigned long long)gpa,
-               (unsigned long long)vmcs_read(VMCS_GUEST_LINEAR_ADDRESS),
-               (q & (1u << 7)) ? "" : ", not valid", (unsigned long long)(v->guest->ram_size >> 20));
+               "(linear 0x%llx%s), outside its %llu MiB of RAM", ept_access_verb(e),
+               (unsigned long long)gpa, (unsigned long long)vmcs_read(VMCS_GUEST_LINEAR_ADDRESS),
+               e.linear_valid ? "" : ", not valid", (unsigned long long)(v->guest->ram_size >> 20));
 }
 /* LAB 1 END */

@@ -16,6 +16,7 @@
  * (console.h), which no guest byte may reach.
  */
 #include "console.h"
+#include "exit_info.h"   /* io_qual_decode: the qualification (SDM 28.2.1, table 28-5) */
 #include "handlers.h"
 #include "inject.h"
 #include "pic_filter.h"
@@ -26,20 +27,6 @@
 
 #define COM1_BASE     0x3F8
 #define POWEROFF_PORT 0xF4
-
-/* The exit qualification of an I/O instruction (SDM 28.2.1, table 28-5). */
-struct io_access {
-    unsigned size;      /* bytes: 1, 2 or 4 */
-    bool in;
-    bool string;        /* INS/OUTS */
-    uint16_t port;
-};
-
-static struct io_access decode_io(uint64_t q)
-{
-    return (struct io_access){ (unsigned)(q & 7) + 1, (q >> 3) & 1, (q >> 4) & 1,
-                               (uint16_t)(q >> 16) };
-}
 
 static struct uart com1;
 
@@ -77,7 +64,7 @@ static void machine_write(struct vcpu *v, uint16_t port, uint8_t value)
 
 static uint8_t reported_ports[65536 / 8];
 
-static void report_unknown_port(const struct io_access *io)
+static void report_unknown_port(const struct io_qual *io)
 {
     if (reported_ports[io->port / 8] & (1u << (io->port % 8)))
         return;
@@ -87,7 +74,7 @@ static void report_unknown_port(const struct io_access *io)
 }
 
 /* LAB 1 BEGIN: emulate port I/O */
-static uint32_t port_read(const struct io_access *io)
+static uint32_t port_read(const struct io_qual *io)
 {
     if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1)
         return uart_read(&com1, io->port - COM1_BASE);
@@ -97,7 +84,7 @@ static uint32_t port_read(const struct io_access *io)
     return 0xFFFFFFFF;
 }
 
-static void port_write(struct vcpu *v, const struct io_access *io, uint32_t value)
+static void port_write(struct vcpu *v, const struct io_qual *io, uint32_t value)
 {
     if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1) {
         uart_write(&com1, io->port - COM1_BASE, (uint8_t)value);
@@ -118,7 +105,7 @@ static void port_write(struct vcpu *v, const struct io_access *io, uint32_t valu
 
 void handle_io(struct vcpu *v)
 {
-    struct io_access io = decode_io(v->exit_qualification);
+    struct io_qual io = io_qual_decode(v->exit_qualification);
     if (io.string) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "string I/O (INS/OUTS) to port 0x%x is not "
                    "emulated", io.port);

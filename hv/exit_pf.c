@@ -13,6 +13,7 @@
  * and CR2. INVLPG exits with "INVLPG exiting" (SDM 26.1.3) and drops the
  * page from the shadow.
  */
+#include "exit_info.h"
 #include "handlers.h"
 #include "guest.h"
 #include "guest_paging.h"
@@ -29,15 +30,15 @@
  * says which (SDM 28.2.4). Deliver it again now that the shadow has the page
  * (SDM 28.2.4 and 27.6.1.1: software interrupts and exceptions need the
  * instruction length). */
-static void redeliver(uint32_t idt_info)
+static void redeliver(struct event_info idt)
 {
-    if (INFO_HAS_ERROR(idt_info))
+    if (idt.has_error_code)
         vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE));
-    unsigned type = INFO_TYPE(idt_info);
-    if (type == EVENT_SOFTWARE_INTERRUPT || type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION ||
-        type == EVENT_SOFTWARE_EXCEPTION)
+    if (idt.type == EVENT_SOFTWARE_INTERRUPT || idt.type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION ||
+        idt.type == EVENT_SOFTWARE_EXCEPTION)
         vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH, vmcs_read(VMCS_EXIT_INSTRUCTION_LENGTH));
-    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, idt_info & ~(1u << 12));   /* bit 12: undefined */
+    idt.nmi_unblocking = false;     /* bit 12: undefined here, reserved at VM entry */
+    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, event_info_encode(idt));
 }
 
 /* Reflect a page fault the guest's own tables raise. If it happened while
@@ -45,15 +46,15 @@ static void redeliver(uint32_t idt_info)
  * (SDM vol. 3, 6.15 "Exception and Interrupt Reference", table 6-5): a #PF
  * while delivering a #PF is a double fault; one while delivering a #DF
  * shuts the CPU down. */
-static void reflect_page_fault(struct vcpu *v, uint32_t va, uint32_t error_code, uint32_t idt_info)
+static void reflect_page_fault(struct vcpu *v, uint32_t va, uint32_t error_code, struct event_info idt)
 {
-    bool during_exception = (idt_info & INFO_VALID) && INFO_TYPE(idt_info) == EVENT_HARDWARE_EXCEPTION;
-    if (during_exception && INFO_VECTOR(idt_info) == VEC_DF) {
+    bool during_exception = idt.valid && idt.type == EVENT_HARDWARE_EXCEPTION;
+    if (during_exception && idt.vector == VEC_DF) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "triple fault (a page fault while delivering a "
                    "double fault, linear 0x%08x): the guest's CPU would have shut down", va);
         return;
     }
-    if (during_exception && INFO_VECTOR(idt_info) == VEC_PF) {
+    if (during_exception && idt.vector == VEC_PF) {
         inject_exception(VEC_DF, 0);
         return;
     }
@@ -65,16 +66,16 @@ void handle_shadow_page_fault(struct vcpu *v)
 {
     uint32_t va = (uint32_t)v->exit_qualification;
     uint32_t hw_error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
-    uint32_t idt_info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
+    struct event_info idt = event_info_decode((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO));
     struct shadow_fault_info f;
     shadow_fault(&v->guest->shadow, va, hw_error, &f);
     switch (f.outcome) {
     case SHADOW_FILLED:
-        if (idt_info & INFO_VALID)
-            redeliver(idt_info);
+        if (idt.valid)
+            redeliver(idt);
         break;
     case SHADOW_GUEST_FAULT:
-        reflect_page_fault(v, va, f.error_code, idt_info);
+        reflect_page_fault(v, va, f.error_code, idt);
         break;
     case SHADOW_OUTSIDE_RAM:
         /* Contained like an EPT violation (exit_guest_fault.c): the shadow

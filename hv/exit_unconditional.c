@@ -5,6 +5,7 @@
  * (exit_cpuid.c) and the VMX instructions (exit_exception.c). A guest may
  * execute any of them at any time: each gets an answer, never a panic.
  */
+#include "exit_info.h"
 #include "handlers.h"
 #include "inject.h"
 #include "poweroff.h"
@@ -33,10 +34,8 @@ void handle_unsupported_instruction(struct vcpu *v)
  * kernel since the 1990s needs, so the guest is stopped with the reason. */
 void handle_task_switch(struct vcpu *v)
 {
-    static const char *const source[] = { "CALL", "IRET", "JMP", "a task gate in the IDT" };
-    uint64_t q = v->exit_qualification;
-    guest_stop(v, POWEROFF_GUEST_STOPPED, "a hardware task switch to TSS selector 0x%llx by %s: "
-               "hvlab does not emulate task switches", (unsigned long long)(q & 0xFFFF),
-               source[(q >> 30) & 3]);
+    struct task_switch_qual t = task_switch_qual_decode(v->exit_qualification);   /* table 28-2 */
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "a hardware task switch to TSS selector 0x%x by %s: "
+               "hvlab does not emulate task switches", t.selector, task_switch_source_name(t.source));
 }
 /* LAB 1 END */

@@ -32,13 +32,12 @@
 #include "gdb_target.h"
 #include "guest_linear.h"
 #include "inject.h"
+#include "exit_info.h"
 #include "exit_reasons.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs.h"
 #include "x86.h"
-
-#define QUAL_BS       (1u << 14)      /* #DB exit qualification: single step (SDM 28.2.1) */
 
 /* GDB's i386 core registers (org.gnu.gdb.i386.core). */
 static const char target_xml[] =
@@ -227,12 +226,13 @@ static bool on_breakpoint(struct vcpu *v)
  * hypervisor never uses the debug registers itself). */
 static bool on_debug(struct vcpu *v)
 {
-    if (stepping && (v->exit_qualification & QUAL_BS)) {
+    bool single_step = debug_qual_decode(v->exit_qualification).bs;   /* SDM 28.2.1, table 28-1 */
+    if (stepping && single_step) {
         step_trapped = true;
         stop(GDB_SIGTRAP, false, false);
         return true;
     }
-    if (tf_may_come_back && !stepping && (v->exit_qualification & QUAL_BS)) {
+    if (tf_may_come_back && !stepping && single_step) {
         tf_may_come_back = false;              /* see tf_may_come_back: swallow it */
         vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF);
         return true;
@@ -260,10 +260,10 @@ bool gdb_guest_exit(struct vcpu *v)
     if (!gdb_stub_connected()) {
         end_step();
         if (reason == EXIT_EXCEPTION_NMI) {   /* still intercepted: give them back */
-            uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO);
-            if ((info & 0xFF) == VEC_BP)
+            unsigned vector = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).vector;
+            if (vector == VEC_BP)
                 return on_breakpoint(v);
-            if ((info & 0xFF) == VEC_DB)
+            if (vector == VEC_DB)
                 return on_debug(v);
         }
         return false;
@@ -271,11 +271,10 @@ bool gdb_guest_exit(struct vcpu *v)
     if (gdb_stub_pending_breakpoints())
         gdb_stub_retry_breakpoints();
     if (reason == EXIT_EXCEPTION_NMI) {
-        uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO);
-        unsigned vector = info & 0xFF, type = (info >> 8) & 7;
-        if (vector == VEC_BP && type == EVENT_SOFTWARE_EXCEPTION)
+        struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+        if (e.vector == VEC_BP && e.type == EVENT_SOFTWARE_EXCEPTION)
             return on_breakpoint(v);
-        if (vector == VEC_DB && type == EVENT_HARDWARE_EXCEPTION)
+        if (e.vector == VEC_DB && e.type == EVENT_HARDWARE_EXCEPTION)
             return on_debug(v);
     }
     if (reason == EXIT_MONITOR_TRAP_FLAG && stepping) {

@@ -25,6 +25,7 @@
  * The guest's own use of the debug registers is not virtualised while gdb
  * has slots in use: hvlab's guest OS has none.
  */
+#include "exit_info.h"
 #include "gdb_stub.h"
 #include "gdb_target.h"
 #include "printf.h"
@@ -107,8 +108,9 @@ bool gdb_hwbreak_set(unsigned type, uint64_t addr, unsigned len, bool on)
 
 bool gdb_hwbreak_hit(uint64_t qualification, unsigned *type, uint64_t *addr)
 {
+    unsigned met = debug_qual_decode(qualification).b0_3;   /* B0-B3 (SDM 28.2.1, table 28-1) */
     for (unsigned i = 0; i < SLOTS; i++)
-        if (slot_used[i] && (qualification & (1u << i))) {
+        if (slot_used[i] && (met & (1u << i))) {
             *type = slot_type[i];
             *addr = slot_addr[i];
             return true;

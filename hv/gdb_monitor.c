@@ -13,6 +13,7 @@
  *                          cr, msr, ept, or a number), or all, or none
  */
 #include "vcpu.h"
+#include "exit_info.h"
 #include "exit_reasons.h"
 #include "exit_stats.h"
 #include "gdb_packet.h"
@@ -98,60 +99,42 @@ static void show_vmcs(const char *arg)
         printf("no VMCS field '%s' (the names are those of hv/vmcs_fields.h, e.g. GUEST_RIP)\n", arg);
 }
 
-/* I/O instruction (SDM 28.2.1, table 28-5). */
-static void show_io(uint64_t q)
-{
-    printf("  %s%s of %u byte%s %s port 0x%llx (%s)\n", (q & 8) ? "IN" : "OUT",
-           (q & 16) ? "S (string)" : "", (unsigned)(q & 7) + 1, (q & 7) ? "s" : "",
-           (q & 8) ? "from" : "to", (unsigned long long)(q >> 16 & 0xFFFF),
-           (q & 64) ? "immediate port" : "port in DX");
-    if (q & 32)
-        printf("  with a REP prefix\n");
-}
+/* The current exit's qualification and event information, decoded by
+ * exit_info.h and put in words by exit_info.c (SDM 28.2.1, 25.9.2). */
+static char line[160];
 
-/* Control-register access (SDM 28.2.1, table 28-3). */
-static void show_cr(uint64_t q)
-{
-    static const char *const types[] = { "MOV to CR", "MOV from CR", "CLTS", "LMSW" };
-    static const char *const regs[] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
-    unsigned type = (unsigned)(q >> 4 & 3), reg = (unsigned)(q >> 8 & 15);
-    printf("  %s%u", types[type], (unsigned)(q & 15));
-    if (type < 2)
-        printf(", register %s", reg < 8 ? regs[reg] : "r8-r15");
-    if (type == 3)
-        printf(", source data 0x%llx", (unsigned long long)(q >> 16 & 0xFFFF));
-    printf("\n");
-}
-
-/* EPT violation (SDM 28.2.1, table 28-7). */
 static void show_ept(uint64_t q)
 {
-    printf("  a %s at guest-physical 0x%llx; the EPT allowed %s%s%s\n",
-           (q & 2) ? "write" : (q & 4) ? "instruction fetch" : "read",
-           (unsigned long long)vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS),
-           (q & 8) ? "r" : "-", (q & 16) ? "w" : "-", (q & 32) ? "x" : "-");
-    if (q & 128)
-        printf("  guest linear address 0x%llx%s\n",
-               (unsigned long long)vmcs_read(VMCS_GUEST_LINEAR_ADDRESS),
-               (q & 256) ? "" : " (while walking the guest's page tables)");
+    struct ept_qual e = ept_qual_decode(q);
+    ept_qual_describe(line, sizeof(line), e);
+    printf("  guest-physical 0x%llx", (unsigned long long)vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS));
+    if (e.linear_valid)
+        printf(", guest linear 0x%llx", (unsigned long long)vmcs_read(VMCS_GUEST_LINEAR_ADDRESS));
+    printf(": %s\n", line);
 }
 
-/* Exception or NMI: the interruption information (SDM 25.9.2, table 25-19). */
 static void show_exception(uint64_t q)
 {
-    static const char *const types[] = { "external interrupt", "?", "NMI", "hardware exception",
-                                         "?", "privileged software exception",
-                                         "software exception", "?" };
-    uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO);
-    printf("  vector %u, %s", info & 0xFF, types[info >> 8 & 7]);
-    if (info & (1u << 11))
-        printf(", error code 0x%llx", (unsigned long long)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE));
-    printf("\n");
-    if ((info & 0xFF) == VEC_PF)
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    uint32_t error = e.has_error_code ? (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : 0;
+    event_info_describe(line, sizeof(line), e, error);
+    printf("  %s\n", line);
+    if (e.vector == VEC_PF)
         printf("  page-fault address 0x%llx\n", (unsigned long long)q);
-    if ((info & 0xFF) == VEC_DB)
-        printf("  debug: B0-B3=%llx BD=%llu BS=%llu\n", (unsigned long long)(q & 15),
-               (unsigned long long)(q >> 13 & 1), (unsigned long long)(q >> 14 & 1));
+    if (e.vector == VEC_DB) {
+        debug_qual_describe(line, sizeof(line), debug_qual_decode(q));
+        printf("  %s\n", line);
+    }
+}
+
+static void show_idt_vectoring(void)
+{
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO));
+    if (!e.valid)
+        return;
+    uint32_t error = e.has_error_code ? (uint32_t)vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE) : 0;
+    event_info_describe(line, sizeof(line), e, error);
+    printf("  while delivering: %s (IDT-vectoring information, SDM 28.2.4)\n", line);
 }
 
 static void show_qualification(void)
@@ -163,12 +146,19 @@ static void show_qualification(void)
     printf("exit reason %u (%s) at guest rip 0x%llx, qualification 0x%llx\n", reason,
            exit_reason_name(reason), (unsigned long long)gdb_vcpu->rip, (unsigned long long)q);
     switch (reason) {
-    case EXIT_IO_INSTRUCTION: show_io(q); break;
-    case EXIT_CR_ACCESS:      show_cr(q); break;
+    case EXIT_IO_INSTRUCTION:
+        io_qual_describe(line, sizeof(line), io_qual_decode(q));
+        printf("  %s\n", line);
+        break;
+    case EXIT_CR_ACCESS:
+        cr_qual_describe(line, sizeof(line), cr_qual_decode(q));
+        printf("  %s\n", line);
+        break;
     case EXIT_EPT_VIOLATION:  show_ept(q); break;
     case EXIT_EXCEPTION_NMI:  show_exception(q); break;
     default: printf("  (this exit reason has no qualification to decode)\n"); break;
     }
+    show_idt_vectoring();
 }
 
 static void show_walk(const char *arg)

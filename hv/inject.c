@@ -2,6 +2,7 @@
 #include "inject.h"
 #include "control_regs.h"
 #include "cpu_rules.h"
+#include "exit_info.h"
 #include "vmcs.h"
 #include "vmx_caps.h"
 #include "vmx_on.h"   /* vmx_cpu_caps: injection has no vCPU at hand */
@@ -12,13 +13,13 @@
  * it is always 1, in real mode the CPU pushes no error code. */
 static void inject_event(unsigned type, unsigned vector, uint32_t error_code)
 {
-    uint32_t info = INFO_VALID | type << 8 | vector;
+    struct event_info e = { .vector = vector, .type = type, .valid = true };
     bool protected_mode = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
     if (injection_delivers_error_code(vmx_cpu_caps()->basic, protected_mode, type, vector)) {
-        info |= INFO_ERROR_CODE;
+        e.has_error_code = true;
         vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
     }
-    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
+    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, event_info_encode(e));
 }
 
 void inject_exception(unsigned vector, uint32_t error_code)
@@ -45,7 +46,8 @@ void make_single_step_pending(void)
 
 void debug_exception_exited(uint64_t qualification)
 {
-    uint64_t dr6 = 0xFFFF0FF0u | (qualification & DR6_FROM_QUALIFICATION);
+    struct debug_qual d = debug_qual_decode(qualification);
+    uint64_t dr6 = 0xFFFF0FF0u | d.b0_3 | (d.bd ? DR6_BD : 0) | (d.bs ? DR6_BS : 0);
     __asm__ volatile("mov %0, %%db6" : : "r"(dr6));
     vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~(uint64_t)DR7_GD);
 }

@@ -36,5 +36,5 @@ void make_single_step_pending(void);
 
 #define DR7_GD (1u << 13)                   /* general detect */
 #define DR6_BD (1u << 13)                   /* a MOV DR under DR7.GD caused the #DB */
-#define DR6_FROM_QUALIFICATION 0x600Fu      /* B0-B3, BD, BS */
+#define DR6_BS (1u << 14)                   /* a single step caused the #DB */
 void debug_exception_exited(uint64_t qualification);

@@ -93,11 +93,9 @@
 
 /* The interruption-information format the VM-exit, IDT-vectoring and
  * VM-entry fields share (SDM 25.8.3, table 25-17, and 25.9.2): vector,
- * type, whether an error code goes with it, valid. */
+ * type, whether an error code goes with it, valid. Its bits; exit_info.h
+ * decodes and encodes the whole field (struct event_info). */
 #define INFO_VALID          (1u << 31)
-#define INFO_VECTOR(i)      ((i) & 0xFF)
-#define INFO_TYPE(i)        (((i) >> 8) & 7)
-#define INFO_HAS_ERROR(i)   (((i) >> 11) & 1)
 #define INFO_ERROR_CODE     (1u << 11)
 #define INFO_RESERVED       0x7FFFF000u    /* bits 30:12 of the VM-entry field */
 

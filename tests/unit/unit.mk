@@ -14,7 +14,7 @@ UNIT_LDLIBS := -lcmocka
 UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
-              x86_decode sensitive descriptor guest_line pic_filter
+              x86_decode sensitive descriptor guest_line pic_filter exit_info
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_pmm := hv/pmm.c
@@ -36,12 +36,14 @@ unit_srcs_sensitive := hv/sensitive.c hv/x86_decode.c lib/elf_code.c
 unit_srcs_descriptor := hv/descriptor.c
 unit_srcs_guest_line := hv/guest_line.c
 unit_srcs_pic_filter := hv/pic_filter.c
+unit_srcs_exit_info := hv/exit_info.c lib/fmt.c
 unit_defs_sensitive := $(unit_defs_x86_decode)
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would
 # also replace the C library's inside cmocka. The fmt test renames them.
 unit_defs_fmt := -Dsnprintf=fmt_snprintf -Dvsnprintf=fmt_vsnprintf
 unit_defs_mbimage := $(unit_defs_fmt)
+unit_defs_exit_info := $(unit_defs_fmt)
 
 # A student tree's stubs call panic(): the host's prints and aborts.
 HOST_PANIC := tests/unit/host_panic.c

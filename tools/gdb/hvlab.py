@@ -24,14 +24,16 @@ HV = os.path.join(os.path.dirname(os.path.dirname(HERE)), "hv")
 
 def parse_exit_reasons(path=os.path.join(HV, "exit_reasons.h")):
     """{number: (IDENT, "text")} from lines X(IDENT, num, "text")."""
-    text = open(path).read()
+    with open(path) as f:
+        text = f.read()
     return {int(n): (ident, name) for ident, n, name in
             re.findall(r'X\((\w+),\s*(\d+),\s*"([^"]*)"\)', text)}
 
 
 def parse_vmcs_fields(path=os.path.join(HV, "vmcs_fields.h")):
     """{encoding: NAME} from lines X(NAME, 0xENC)."""
-    text = open(path).read()
+    with open(path) as f:
+        text = f.read()
     return {int(enc, 16): name for name, enc in re.findall(r"X\((\w+),\s*(0x[0-9A-Fa-f]+)\)", text)}
 
 
@@ -47,27 +49,77 @@ def reason_name(n):
     return EXIT_REASONS.get(n, ("?", "unknown exit reason"))[1]
 
 
+# The words of hv/exit_info.c, field by field, so that `hv-qual` and gdb's
+# `monitor qual` say the same (tests/tools/test_gdb_hvlab.py checks both
+# against the values of tests/unit/test_exit_info.c).
+GPR_NAMES = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+             "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
+EVENT_TYPES = ("external interrupt", "reserved type 1", "NMI", "hardware exception",
+               "software interrupt", "privileged software exception", "software exception",
+               "other event")
+
+
+def describe_io(q):
+    """I/O instruction (SDM vol. 3, 28.2.1, table 28-5): io_qual_describe."""
+    size, out = (q & 7) + 1, not q & 8
+    return "%s%s of %d byte%s %s port 0x%x (%s)%s" % (
+        "OUT" if out else "IN", "S (string)" if q & 16 else "", size, "s" if size > 1 else "",
+        "to" if out else "from", (q >> 16) & 0xFFFF,
+        "immediate port" if q & 64 else "port in DX", ", with a REP prefix" if q & 32 else "")
+
+
+def describe_cr(q):
+    """Control-register access (table 28-3): cr_qual_describe."""
+    cr, kind = q & 15, (q >> 4) & 3
+    if kind < 2:
+        return "MOV %s CR%d, register %s" % ("to" if kind == 0 else "from", cr,
+                                             GPR_NAMES[(q >> 8) & 15])
+    if kind == 2:
+        return "CLTS (CR%d)" % cr
+    return "LMSW (CR%d), source data 0x%x from %s" % (cr, (q >> 16) & 0xFFFF,
+                                                     "memory" if q & 64 else "a register")
+
+
+def describe_ept(q):
+    """EPT violation (table 28-7): ept_qual_describe."""
+    access = ("a read and write" if q & 3 == 3 else "a write" if q & 2 else
+              "an instruction fetch" if q & 4 else "a read")
+    allowed = ("r" if q & 8 else "-") + ("w" if q & 16 else "-") + ("x" if q & 32 else "-")
+    linear = ("no guest linear address" if not q & 128 else
+              "guest linear address valid (its translation)" if q & 256 else
+              "guest linear address valid (while walking the guest's page tables)")
+    return "%s; the EPT allowed %s%s; %s%s" % (
+        access, allowed, " (user-mode x)" if q & 64 else "", linear,
+        "; NMI unblocking due to IRET" if q & 0x1000 else "")
+
+
+def describe_debug(q):
+    """Debug exception (table 28-1): debug_qual_describe."""
+    return "debug: B0-B3=%x BD=%d BS=%d" % (q & 15, q >> 13 & 1, q >> 14 & 1)
+
+
+def describe_event(info, error_code=0):
+    """Interruption information (SDM 25.8.3, 25.9.2): event_info_describe."""
+    if not info >> 31 & 1:
+        return "no event (not valid)"
+    text = "vector %d, %s" % (info & 0xFF, EVENT_TYPES[(info >> 8) & 7])
+    if info & 0x800:
+        text += ", error code 0x%x" % error_code
+    return text + (", NMI unblocking due to IRET" if info & 0x1000 else "")
+
+
 def decode_qualification(reason, q):
-    """The qualification in words (SDM vol. 3, 28.2.1; the same decoding as
-    `monitor qual`, hv/gdb_monitor.c)."""
+    """The qualification in words (SDM vol. 3, 28.2.1; the same words as
+    `monitor qual`, hv/exit_info.c)."""
     reason &= 0xFFFF
-    if reason == IO:   # table 28-5
-        return "%s%s of %d byte(s) %s port 0x%x (%s)%s" % (
-            "IN" if q & 8 else "OUT", "S (string)" if q & 16 else "", (q & 7) + 1,
-            "from" if q & 8 else "to", (q >> 16) & 0xFFFF,
-            "immediate port" if q & 64 else "port in DX", ", REP" if q & 32 else "")
-    if reason == CR:   # table 28-3
-        kind = ("MOV to CR", "MOV from CR", "CLTS", "LMSW")[(q >> 4) & 3]
-        regs = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
-        reg = (q >> 8) & 15
-        return "%s%d, register %s" % (kind, q & 15, regs[reg] if reg < 8 else "r%d" % reg)
-    if reason == EPT:  # table 28-7
-        access = "write" if q & 2 else "instruction fetch" if q & 4 else "read"
-        allowed = ("r" if q & 8 else "-") + ("w" if q & 16 else "-") + ("x" if q & 32 else "-")
-        return "EPT violation: a %s; the EPT allowed %s%s" % (
-            access, allowed, "; guest linear address valid" if q & 128 else "")
+    if reason == IO:
+        return describe_io(q)
+    if reason == CR:
+        return describe_cr(q)
+    if reason == EPT:
+        return describe_ept(q)
     if reason == EXCEPTION:
-        return "exception: for #PF the linear address 0x%x; for #DB DR6-style bits 0x%x" % (q, q & 0x600F)
+        return "exception: for #PF the linear address 0x%x; for #DB %s" % (q, describe_debug(q))
     return "no qualification to decode for %s (0x%x)" % (reason_name(reason), q)
 
 
