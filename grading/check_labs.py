@@ -18,6 +18,7 @@ hypervisor is rebuilt. Ends with "check-labs: N passed, M failed", where each
 test of each lab is one check.
 """
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -167,10 +168,31 @@ def grade(lab, dest, jobs, labs=None, tests=()):
     return {t["name"].split(" ")[0]: t["status"] == "passed" for t in tests}
 
 
+@contextlib.contextmanager
+def scratch_tree(tool, lab, keep, what=""):
+    """A temporary folder for one lab's trees (check-labs, check-steps):
+    removed afterwards, or kept and named (--keep)."""
+    dest = tempfile.mkdtemp(prefix="hvlab-%s-lab%d-" % (tool, lab))
+    try:
+        yield dest
+    finally:
+        if keep:
+            print("%s: kept %s%s" % (tool, dest, what))
+        else:
+            shutil.rmtree(dest, ignore_errors=True)
+
+
+def arguments(description):
+    """The options check-labs and check-steps share."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--lab", type=int, action="append", help="only this lab (repeatable)")
+    return ap
+
+
 def check_lab(lab, jobs, keep):
     """[(check name, ok, why)] for one lab."""
-    dest = tempfile.mkdtemp(prefix="hvlab-check-lab%d-" % lab)
-    try:
+    with scratch_tree("check-labs", lab, keep) as dest:
         problem, handin = prepare(lab, dest)
         tests = [t for t in labspec.load_all(ROOT) if t.lab <= lab]
         if problem:
@@ -189,17 +211,10 @@ def check_lab(lab, jobs, keep):
                 checks.append((t.full_name, not got, "" if not got else
                                "PASSES on its own lab's skeleton: it tests nothing the student writes"))
         return checks
-    finally:
-        if keep:
-            print("check-labs: kept %s" % dest)
-        else:
-            shutil.rmtree(dest, ignore_errors=True)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--lab", type=int, action="append", help="only this lab (repeatable)")
+    ap = arguments(__doc__.split("\n")[0])
     ap.add_argument("--keep", action="store_true", help="keep the skeleton trees")
     a = ap.parse_args(argv)
     if studenttree.reference_only(ROOT, "check-labs"):

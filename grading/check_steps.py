@@ -39,7 +39,6 @@ decides then gets a run of its own (--rerun-all: every cell does). Ends
 with "check-steps: N passed, M failed", where each test at each step is
 one check.
 """
-import argparse
 import filecmp
 import os
 import re
@@ -148,29 +147,28 @@ def check_lab(lab, jobs, keep, all_steps, rerun_all):
     ks = list(range(0, len(steps) + 1) if all_steps else range(1, len(steps)))
     sets = {k: skeleton.solved_by(steps, k) for k in ks}
     runs = {}     # (test name, step): (passed?, the stub its run stopped at)
-    dest = tempfile.mkdtemp(prefix="hvlab-check-steps-lab%d-" % lab)
-    built, results = False, []
+    with check_labs.scratch_tree("check-steps", lab, keep, " (the tree of the last step checked)") as dest:
+        built, results = False, []
 
-    def run_at(k, wanted):
-        """Make the tree of step k in dest, run the tests `wanted` there."""
-        nonlocal built
-        # The hypervisor's build is copied too: its files that the tree
-        # keeps as in the reference keep their times, and only the others
-        # compile (check-labs proves that a skeleton builds from nothing).
-        problem = (update_tree(lab, k, dest) if built else
-                   check_labs.prepare(lab, dest, k, check_labs.REUSED_BUILD + ("hv",))[0])
-        built = True
-        if problem:
-            results.append((False, "FAIL lab %d step %s: the tree does not build: %s"
-                            % (lab, steps[k - 1].handout if k else "0", problem)))
-            return
-        names = [t.full_name for t in wanted]
-        passed = check_labs.grade(lab, dest, jobs, labs=[lab], tests=names) if names else {}
-        for n in names:
-            if n in passed:
-                runs[(n, k)] = (passed[n], stub_reached(dest, n))
+        def run_at(k, wanted):
+            """Make the tree of step k in dest, run the tests `wanted` there."""
+            nonlocal built
+            # The hypervisor's build is copied too: its files that the tree
+            # keeps as in the reference keep their times, and only the others
+            # compile (check-labs proves that a skeleton builds from nothing).
+            problem = (update_tree(lab, k, dest) if built else
+                       check_labs.prepare(lab, dest, k, check_labs.REUSED_BUILD + ("hv",))[0])
+            built = True
+            if problem:
+                results.append((False, "FAIL lab %d step %s: the tree does not build: %s"
+                                % (lab, steps[k - 1].handout if k else "0", problem)))
+                return
+            names = [t.full_name for t in wanted]
+            passed = check_labs.grade(lab, dest, jobs, labs=[lab], tests=names) if names else {}
+            for n in names:
+                if n in passed:
+                    runs[(n, k)] = (passed[n], stub_reached(dest, n))
 
-    try:
         # Where the steps say a test changes, and where an earlier run
         # does not decide it; then whatever is left undecided.
         for k in ks:
@@ -183,17 +181,10 @@ def check_lab(lab, jobs, keep, all_steps, rerun_all):
         for k in ks:
             results += judge_step(lab, steps, k, tests, runs, sets.get)
         return results
-    finally:
-        if keep:
-            print("check-steps: kept %s (the tree of the last step checked)" % dest)
-        else:
-            shutil.rmtree(dest, ignore_errors=True)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--lab", type=int, action="append", help="only this lab (repeatable)")
+    ap = check_labs.arguments(__doc__.split("\n")[0])
     ap.add_argument("--all-steps", action="store_true",
                     help="also step 0 (the skeleton) and the last step (the lab's whole code)")
     ap.add_argument("--rerun-all", action="store_true",
