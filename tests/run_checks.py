@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable
@@ -90,13 +91,15 @@ def main():
         if lab is not None and name in REFERENCE_ONLY:
             print("== %s: left out: %s, not this lab %d student tree" % (name, REFERENCE_ONLY[name], lab))
             continue
+        start = time.monotonic()
         p, f = run_suite(name, cmd, kind)
-        rows.append((name, p, f))
+        rows.append((name, p, f, time.monotonic() - start))
         total_p += p
         total_f += f
     print()
-    for name, p, f in rows:
-        print("   %-12s %4d passed, %d failed" % (name, p, f))
+    # The minutes each suite took: where the time of `make check` goes.
+    for name, p, f, seconds in rows:
+        print("   %-12s %4d passed, %d failed  (%d s)" % (name, p, f, seconds))
     if lab is not None:
         print("check: the lab %d student tree: the tests of later labs and the reference's own checks "
               "are left out (the 'left out' lines above name them)" % lab)

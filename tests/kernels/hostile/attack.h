@@ -17,8 +17,10 @@
  *   ATTACK(sysenter_ring0, "msr-sysenter-ring0", "all", "native",
  *          "SYSENTER to a code segment of the guest's choosing") { ... }
  *
- * modes: "all" or a list of ept shadow depriv patch icelake (where the
- * attack means something), and "timed" for an attack that counts timer
+ * modes: a list of ept shadow depriv patch icelake (where the attack
+ * means something), or "all" for the first four ("all icelake" adds the
+ * second CPU model, where the outcome depends on the CPU's features), and
+ * "timed" for an attack that counts timer
  * ticks: it runs without vmcheck=2 (the VM-entry checker before every
  * entry, whose thousands of instructions an exit would stretch each exit
  * over several ticks). expect, read by tests/integration/hostile.py:

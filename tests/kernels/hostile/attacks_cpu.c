@@ -5,70 +5,70 @@
  */
 #include "attack.h"
 
-ATTACK(cr4_vmxe, "cr4-vmxe", "all", "result exception 13 error=0x0 cpl=0 at=expected",
+ATTACK(cr4_vmxe, "cr4-vmxe", "all icelake", "result exception 13 error=0x0 cpl=0 at=expected",
        "MOV CR4 with VMXE: nested VMX is not offered")
 {
     __asm__ volatile(EXPECT_AT("mov %0, %%cr4") : : "r"(read_cr4() | CR4_VMXE) : "memory");
 }
 
-ATTACK(cr4_smxe, "cr4-smxe", "all", "result exception 13 error=0x0 cpl=0 at=expected",
+ATTACK(cr4_smxe, "cr4-smxe", "all icelake", "result exception 13 error=0x0 cpl=0 at=expected",
        "MOV CR4 with SMXE: SMX (GETSEC) is hidden")
 {
     __asm__ volatile(EXPECT_AT("mov %0, %%cr4") : : "r"(read_cr4() | 1u << 14) : "memory");
 }
 
-ATTACK(cr0_pg_no_pe, "cr0-pg-without-pe", "all", "native",
+ATTACK(cr0_pg_no_pe, "cr0-pg-without-pe", "all icelake", "native",
        "MOV CR0 with PG set and PE clear: VM entry would fail")
 {
     __asm__ volatile(EXPECT_AT("mov %0, %%cr0") : : "r"((read_cr0() | CR0_PG) & ~1u) : "memory");
 }
 
-ATTACK(cr0_nw_no_cd, "cr0-nw-without-cd", "all", "native",
+ATTACK(cr0_nw_no_cd, "cr0-nw-without-cd", "all icelake", "native",
        "MOV CR0 with NW set and CD clear")
 {
     __asm__ volatile(EXPECT_AT("mov %0, %%cr0") : : "r"((read_cr0() | 1u << 29) & ~(1u << 30))
                      : "memory");
 }
 
-ATTACK(vmxon, "vmx-vmxon", "all", "native", "VMXON: VMX instructions are undefined to the guest")
+ATTACK(vmxon, "vmx-vmxon", "all icelake", "native", "VMXON: VMX instructions are undefined to the guest")
 {
     static uint64_t region;
     __asm__ volatile(EXPECT_AT("vmxon %0") : : "m"(region) : "memory");
 }
 
-ATTACK(vmcall, "vmx-vmcall", "all", "native", "VMCALL: no hypercall interface (yet)")
+ATTACK(vmcall, "vmx-vmcall", "all icelake", "native", "VMCALL: no hypercall interface (yet)")
 {
     __asm__ volatile(EXPECT_AT("vmcall") : : : "memory");
 }
 
-ATTACK(vmptrld, "vmx-vmptrld", "all", "native", "VMPTRLD of a guest page")
+ATTACK(vmptrld, "vmx-vmptrld", "all icelake", "native", "VMPTRLD of a guest page")
 {
     static uint64_t vmcs = 0x1000;
     __asm__ volatile(EXPECT_AT("vmptrld %0") : : "m"(vmcs) : "memory");
 }
 
-ATTACK(xsetbv, "xsetbv", "all", "native", "XSETBV: XSAVE is hidden, so #UD")
+ATTACK(xsetbv, "xsetbv", "all icelake", "native", "XSETBV: XSAVE is hidden, so #UD")
 {
     __asm__ volatile(EXPECT_AT("xsetbv") : : "a"(7), "d"(0), "c"(0) : "memory");
 }
 
-ATTACK(getsec, "getsec", "all", "native", "GETSEC: SMX is hidden, so #UD")
+ATTACK(getsec, "getsec", "all icelake", "native", "GETSEC: SMX is hidden, so #UD")
 {
     __asm__ volatile(EXPECT_AT("getsec") : : "a"(0) : "memory");
 }
 
-ATTACK(invd, "invd", "all", "native", "INVD: done as WBINVD, the guest cannot drop dirty lines")
+ATTACK(invd, "invd", "all icelake", "native", "INVD: done as WBINVD, the guest cannot drop dirty lines")
 {
     __asm__ volatile("invd" : : : "memory");
 }
 
-ATTACK(hlt_cli, "hlt-with-interrupts-off", "all", "stop halted with interrupts off",
+ATTACK(hlt_cli, "hlt-with-interrupts-off", "all icelake", "stop halted with interrupts off",
        "CLI; HLT: a guest that can never wake")
 {
     __asm__ volatile("cli; hlt" : : : "memory");
 }
 
-ATTACK(triple_fault, "triple-fault", "all",
+ATTACK(triple_fault, "triple-fault", "all icelake",
        "stop triple fault; depriv patch: stop the guest's IDT does not hold its gate",
        "an empty IDT, then INT3: #GP, #DF, shutdown")
 {
@@ -76,7 +76,7 @@ ATTACK(triple_fault, "triple-fault", "all",
     __asm__ volatile("lidt %0; int3" : : "m"(p) : "memory");
 }
 
-ATTACK(task_switch, "task-switch-jmp", "all",
+ATTACK(task_switch, "task-switch-jmp", "all icelake",
        "stop task switch; depriv patch: stop faults at ring 1 .* does not emulate it",
        "a far JMP to a TSS: hardware task switches are not emulated")
 {
@@ -85,7 +85,7 @@ ATTACK(task_switch, "task-switch-jmp", "all",
     __asm__ volatile("ljmp $0x30, $0" : : : "memory");
 }
 
-ATTACK(cpuid_sweep, "cpuid-sweep", "all", "result completed",
+ATTACK(cpuid_sweep, "cpuid-sweep", "all icelake", "result completed",
        "CPUID of every leaf 0-0x1f, 0x40000000-0x4000001f, 0x80000000-0x8000001f")
 {
     static const uint32_t bases[] = { 0, 0x40000000, 0x80000000 };
@@ -110,7 +110,7 @@ __asm__(".globl gd_stub\n"
         "    movl $1f, (%esp)\n"                /* resume after the faulting MOV */
         "    iret\n"
         "1:  ret\n");
-ATTACK(dr7_gd, "cpu-dr7-general-detect", "all", "native",
+ATTACK(dr7_gd, "cpu-dr7-general-detect", "all icelake", "native",
        "DR7.GD set, then MOV DR0: a #DB with DR6.BD, and DR0 unchanged")
 {
     set_gate(1, (uint32_t)gd_stub, KCODE, 0x8E);
@@ -122,7 +122,7 @@ ATTACK(dr7_gd, "cpu-dr7-general-detect", "all", "native",
 }
 
 /* Every VM exit sets the real DR7 to 0x400: the guest's must come back. */
-ATTACK(dr7_across_exit, "cpu-dr7-across-exit", "all", "native",
+ATTACK(dr7_across_exit, "cpu-dr7-across-exit", "all icelake", "native",
        "DR7 set (a breakpoint enabled on an address never run), then CPUID, which exits: DR7 kept")
 {
     uint32_t dr7, a = 0, b, c = 0, d;
@@ -133,19 +133,19 @@ ATTACK(dr7_across_exit, "cpu-dr7-across-exit", "all", "native",
     result("DR7=0x%x after CPUID", dr7);
 }
 
-ATTACK(lock_mov_cr0, "cpu-lock-mov-cr0", "all", "native",
+ATTACK(lock_mov_cr0, "cpu-lock-mov-cr0", "all icelake", "native",
        "LOCK MOV CR0 (AMD's CR8 encoding): #UD on Intel, never an emulated CR write")
 {
     __asm__ volatile(EXPECT_AT(".byte 0xf0, 0x0f, 0x22, 0xc0") : : "a"(read_cr0()) : "memory");
 }
 
-ATTACK(lmsw_zero, "cpu-lmsw-zero", "all", "native", "LMSW 0: it cannot clear PE, the CPU keeps it")
+ATTACK(lmsw_zero, "cpu-lmsw-zero", "all icelake", "native", "LMSW 0: it cannot clear PE, the CPU keeps it")
 {
     __asm__ volatile("lmsw %w0" : : "r"(0) : "memory");
     result("CR0.PE=%u", read_cr0() & 1);
 }
 
-ATTACK(clts, "cpu-clts", "all", "native", "CLTS, then read CR0.TS")
+ATTACK(clts, "cpu-clts", "all icelake", "native", "CLTS, then read CR0.TS")
 {
     write_cr0(read_cr0() | 1u << 3);
     __asm__ volatile("clts" : : : "memory");
@@ -154,7 +154,7 @@ ATTACK(clts, "cpu-clts", "all", "native", "CLTS, then read CR0.TS")
 
 /* PAE paging (CR4.PAE with CR0.PG): three levels the shadow tables do not
  * have. Natively and with EPT the guest gets PAE. */
-ATTACK(pae, "cpu-pae-paging", "all", "native; shadow depriv patch: stop PAE",
+ATTACK(pae, "cpu-pae-paging", "all icelake", "native; shadow depriv patch: stop PAE",
        "PAE paging, which shadow paging (2-level tables) does not shadow")
 {
     static uint64_t pdpt[4] __attribute__((aligned(32)));

@@ -69,7 +69,7 @@ ATTACK(sti_cpuid, "event-sti-cpuid", "all timed", "native",
     result("%s", timer_ticks >= 3 ? "3 ticks or more" : "too few ticks");
 }
 
-ATTACK(mov_ss_refused, "event-mov-ss-refused-msr", "all",
+ATTACK(mov_ss_refused, "event-mov-ss-refused-msr", "all icelake",
        "result exception 13 error=0x0 cpl=0 at=expected",
        "MOV SS; RDMSR of a refused MSR: #GP injected in MOV SS's shadow")
 {
@@ -96,7 +96,7 @@ __asm__(".globl single_step_stub\n"
         "    popl %eax\n"
         "    iret\n");
 
-ATTACK(tf_cpuid, "event-tf-over-cpuid", "all", "native",
+ATTACK(tf_cpuid, "event-tf-over-cpuid", "all icelake", "native",
        "TF set over CPUID (which exits): one #DB, after the CPUID")
 {
     set_gate(1, (uint32_t)single_step_stub, KCODE, 0x8E);
@@ -109,7 +109,7 @@ ATTACK(tf_cpuid, "event-tf-over-cpuid", "all", "native",
            db_eip == after ? "yes" : "no");
 }
 
-ATTACK(tf_rdmsr_refused, "event-tf-over-refused-msr", "all",
+ATTACK(tf_rdmsr_refused, "event-tf-over-refused-msr", "all icelake",
        "result exception 13 error=0x0 cpl=0 at=expected",
        "TF set over a refused RDMSR: the #GP comes first, the single step never")
 {
@@ -144,7 +144,7 @@ __asm__(".globl step_count_stub\n"
         "step_count_stub:\n"
         "    incl step_count\n"
         "    iret\n");
-ATTACK(tf_over_sti, "event-tf-over-sti", "all", "native",
+ATTACK(tf_over_sti, "event-tf-over-sti", "all icelake", "native",
        "TF set, then CLI; STI; NOP; NOP, TF cleared: one #DB per instruction")
 {
     set_gate(1, (uint32_t)step_count_stub, KCODE, 0x8E);
