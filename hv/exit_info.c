@@ -19,6 +19,25 @@ const char *task_switch_source_name(unsigned source)
     return names[source & 3];
 }
 
+const char *segment_name(unsigned segment)
+{
+    static const char *const names[8] = { "es", "cs", "ss", "ds", "fs", "gs", "seg6", "seg7" };
+    return names[segment & 7];
+}
+
+const char *apic_access_type_name(unsigned type)
+{
+    switch (type) {
+    case APIC_LINEAR_READ:          return "a data read (linear)";
+    case APIC_LINEAR_WRITE:         return "a data write (linear)";
+    case APIC_LINEAR_FETCH:         return "an instruction fetch (linear)";
+    case APIC_LINEAR_EVENT:         return "an access during event delivery (linear)";
+    case APIC_PHYSICAL_EVENT:       return "an access during event delivery (guest-physical)";
+    case APIC_PHYSICAL_INSTRUCTION: return "an instruction fetch or execution (guest-physical)";
+    default:                        return "a reserved access type";
+    }
+}
+
 const char *event_type_name(unsigned type)
 {
     static const char *const names[8] = { "external interrupt", "reserved type 1", "NMI",
@@ -76,6 +95,41 @@ int ept_qual_describe(char *buf, size_t size, struct ept_qual e)
 int debug_qual_describe(char *buf, size_t size, struct debug_qual d)
 {
     return snprintf(buf, size, "debug: B0-B3=%x BD=%d BS=%d", d.b0_3, d.bd, d.bs);
+}
+
+/* MOV to DR7, register eax */
+int dr_qual_describe(char *buf, size_t size, struct dr_qual d)
+{
+    return snprintf(buf, size, "MOV %s DR%u, register %s", d.from ? "from" : "to", d.dr, gpr_name(d.gpr));
+}
+
+/* a data write (linear) at offset 0xb0 of the APIC page */
+int apic_qual_describe(char *buf, size_t size, struct apic_qual a)
+{
+    char at[40] = "";
+    if (a.type <= APIC_LINEAR_EVENT)   /* the offset is defined for the linear accesses */
+        snprintf(at, sizeof(at), " at offset 0x%x of the APIC page", a.offset);
+    return snprintf(buf, size, "%s%s%s", apic_access_type_name(a.type), at,
+                    a.asynchronous ? ", asynchronous to instruction execution" : "");
+}
+
+/* ds:[ebx + esi*4 + 0x10] (32-bit address); register eax */
+int instr_info_describe(char *buf, size_t size, struct instr_info ii, uint64_t displacement)
+{
+    static const char *const sizes[4] = { "16-bit", "32-bit", "64-bit", "reserved-size" };
+    if (ii.is_register)
+        return snprintf(buf, size, "register %s", gpr_name(ii.reg1));
+    char index[16] = "";
+    if (ii.index_valid)
+        snprintf(index, sizeof(index), "%s%s*%u", ii.base_valid ? " + " : "", gpr_name(ii.index),
+                 1u << ii.scale);
+    /* The displacement is sign-extended: -8 reads better than 0xff..f8. */
+    bool negative = (int64_t)displacement < 0;
+    uint64_t magnitude = negative ? -displacement : displacement;
+    const char *sign = !ii.base_valid && !ii.index_valid ? (negative ? "-" : "") : negative ? " - " : " + ";
+    return snprintf(buf, size, "%s:[%s%s%s0x%llx] (%s address)", segment_name(ii.segment),
+                    ii.base_valid ? gpr_name(ii.base) : "", index, sign, (unsigned long long)magnitude,
+                    sizes[ii.address_size & 3]);
 }
 
 /* vector 14, hardware exception, error code 0x2 */

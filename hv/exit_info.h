@@ -3,8 +3,11 @@
  * (pure: no VMCS access; host-unit-tested, tests/unit/test_exit_info.c).
  *
  * The exit qualification's layout depends on the exit reason (SDM vol. 3,
- * 28.2.1 "Basic VM-Exit Information", tables 28-1 to 28-7; here 28-1 #DB,
- * 28-2 task switch, 28-3 CR access, 28-5 I/O, 28-7 EPT violation); the events share
+ * 28.2.1 "Basic VM-Exit Information", tables 28-1 to 28-7: 28-1 #DB,
+ * 28-2 task switch, 28-3 CR access, 28-4 MOV DR, 28-5 I/O, 28-6 APIC access,
+ * 28-7 EPT violation); an instruction's memory or register operand is in
+ * the VM-exit instruction-information field (28.2.5, tables 28-8 to 28-14),
+ * its displacement in the qualification; the events share
  * one interruption-information format: the VM-exit interruption information
  * (25.9.2, table 25-19; 28.2.2), the IDT-vectoring information (25.9.3,
  * table 25-20; 28.2.4) and the VM-entry interruption information that
@@ -104,6 +107,90 @@ static inline struct ept_qual ept_qual_decode(uint64_t q)
                               .translation = q >> 8 & 1, .nmi_unblocking = q >> 12 & 1 };
 }
 
+/* ---- MOV DR (table 28-4) ---- */
+
+struct dr_qual {
+    unsigned dr;        /* bits 2:0: the debug register */
+    bool from;          /* bit 4: MOV from DR (else MOV to DR) */
+    unsigned gpr;       /* bits 11:8: the general-purpose register, numbered as gpr_name's */
+};
+
+static inline struct dr_qual dr_qual_decode(uint64_t q)
+{
+    return (struct dr_qual){ .dr = q & 7, .from = q >> 4 & 1, .gpr = q >> 8 & 0xF };
+}
+
+static inline uint64_t dr_qual_encode(struct dr_qual d)
+{
+    return (uint64_t)(d.dr & 7) | (uint64_t)d.from << 4 | (uint64_t)(d.gpr & 0xF) << 8;
+}
+
+/* ---- APIC access (table 28-6) ---- */
+
+enum {   /* bits 15:12: how the guest reached the APIC-access page */
+    APIC_LINEAR_READ = 0, APIC_LINEAR_WRITE = 1, APIC_LINEAR_FETCH = 2, APIC_LINEAR_EVENT = 3,
+    APIC_PHYSICAL_EVENT = 10, APIC_PHYSICAL_INSTRUCTION = 15,
+};
+
+struct apic_qual {
+    unsigned offset;    /* bits 11:0, for a linear access: the offset within the APIC page */
+    unsigned type;      /* bits 15:12: APIC_LINEAR_READ ... APIC_PHYSICAL_INSTRUCTION */
+    bool asynchronous;  /* bit 16: an access not part of instruction execution or event
+                         * delivery (e.g. the processor's own, to set A/D bits) */
+};
+
+static inline struct apic_qual apic_qual_decode(uint64_t q)
+{
+    return (struct apic_qual){ .offset = q & 0xFFF, .type = q >> 12 & 0xF, .asynchronous = q >> 16 & 1 };
+}
+
+/* ---- VM-exit instruction information (28.2.5, tables 28-8 to 28-14) ----
+ * The operand of LGDT/SGDT and their kin, LLDT/LTR, INVEPT, the VMX
+ * instructions, RDRAND and (address size and segment only, table 28-8)
+ * INS/OUTS: a register (reg1), or memory at segment:[base + index * scale +
+ * displacement], the displacement in the exit qualification. Which fields
+ * an instruction defines is its table's: the others hold garbage. */
+
+enum { ADDR_16 = 0, ADDR_32 = 1, ADDR_64 = 2 };          /* bits 9:7 */
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS };  /* bits 17:15 */
+
+struct instr_info {
+    unsigned scale;         /* bits 1:0: index scaled by 1 << scale */
+    unsigned reg1;          /* bits 6:3: the register operand (bit 10 set) */
+    unsigned address_size;  /* bits 9:7: ADDR_16, ADDR_32, ADDR_64 */
+    bool is_register;       /* bit 10: the operand is reg1 (else memory) */
+    unsigned segment;       /* bits 17:15: SEG_ES ... SEG_GS */
+    unsigned index;         /* bits 21:18 */
+    bool index_valid;       /* bit 22 clear */
+    unsigned base;          /* bits 26:23 */
+    bool base_valid;        /* bit 27 clear */
+    unsigned reg2;          /* bits 31:28: a second register (VMREAD's field, INVEPT's type);
+                             * for LGDT ... and LLDT ... bits 29:28 name the instruction */
+};
+
+static inline struct instr_info instr_info_decode(uint32_t i)
+{
+    return (struct instr_info){ .scale = i & 3, .reg1 = i >> 3 & 0xF, .address_size = i >> 7 & 7,
+                                .is_register = i >> 10 & 1, .segment = i >> 15 & 7,
+                                .index = i >> 18 & 0xF, .index_valid = !(i >> 22 & 1),
+                                .base = i >> 23 & 0xF, .base_valid = !(i >> 27 & 1), .reg2 = i >> 28 };
+}
+
+/* The memory operand's offset in its segment: base + index * scale +
+ * displacement (the qualification, which the CPU sign-extended to 64
+ * bits), cut to the address size as the CPU's own address arithmetic
+ * wraps. gpr holds the guest's 16 registers, numbered as gpr_name's. */
+static inline uint64_t instr_info_offset(struct instr_info ii, uint64_t displacement, const uint64_t gpr[16])
+{
+    uint64_t offset = displacement;
+    if (ii.base_valid)
+        offset += gpr[ii.base & 15];
+    if (ii.index_valid)
+        offset += gpr[ii.index & 15] << (ii.scale & 3);
+    return ii.address_size == ADDR_16 ? offset & 0xFFFF
+         : ii.address_size == ADDR_32 ? offset & 0xFFFFFFFFu : offset;
+}
+
 /* ---- Debug exception (table 28-1) ---- */
 
 struct debug_qual {
@@ -152,6 +239,13 @@ const char *gpr_name(unsigned n);
  * switch's qualification. */
 const char *task_switch_source_name(unsigned source);
 
+/* "es", "cs", "ss", "ds", "fs", "gs": bits 17:15 of the instruction
+ * information ("seg6", "seg7" for the reserved values). */
+const char *segment_name(unsigned segment);
+
+/* "a data read", "a data write", ...: an APIC access's type, bits 15:12. */
+const char *apic_access_type_name(unsigned type);
+
 /* "external interrupt", "NMI", "hardware exception", ...: type bits 10:8. */
 const char *event_type_name(unsigned type);
 
@@ -165,6 +259,11 @@ int io_qual_describe(char *buf, size_t size, struct io_qual io);
 int cr_qual_describe(char *buf, size_t size, struct cr_qual a);
 int ept_qual_describe(char *buf, size_t size, struct ept_qual e);
 int debug_qual_describe(char *buf, size_t size, struct debug_qual d);
+int dr_qual_describe(char *buf, size_t size, struct dr_qual d);
+int apic_qual_describe(char *buf, size_t size, struct apic_qual a);
+/* "ds:[ebx + esi*4 + 0x10] (32-bit address)" or "register eax": the operand
+ * an instruction-information field names, its displacement given. */
+int instr_info_describe(char *buf, size_t size, struct instr_info ii, uint64_t displacement);
 /* The event, with its error code when it has one (the caller reads the
  * error-code field that goes with the information field). */
 int event_info_describe(char *buf, size_t size, struct event_info e, uint32_t error_code);

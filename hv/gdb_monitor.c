@@ -154,6 +154,22 @@ static void show_qualification(void)
         cr_qual_describe(line, sizeof(line), cr_qual_decode(q));
         printf("  %s\n", line);
         break;
+    case EXIT_DR_ACCESS:
+        dr_qual_describe(line, sizeof(line), dr_qual_decode(q));
+        printf("  %s\n", line);
+        break;
+    case EXIT_APIC_ACCESS:
+        apic_qual_describe(line, sizeof(line), apic_qual_decode(q));
+        printf("  %s\n", line);
+        break;
+    /* The exits whose operand the instruction information names (28.2.5). */
+    case EXIT_GDTR_IDTR_ACCESS: case EXIT_LDTR_TR_ACCESS: case EXIT_VMCLEAR: case EXIT_VMPTRLD:
+    case EXIT_VMPTRST: case EXIT_VMREAD: case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_INVEPT:
+    case EXIT_INVVPID: case EXIT_INVPCID: case EXIT_RDRAND: case EXIT_RDSEED:
+        instr_info_describe(line, sizeof(line),
+                            instr_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_INFO)), q);
+        printf("  operand: %s\n", line);
+        break;
     case EXIT_EPT_VIOLATION:  show_ept(q); break;
     case EXIT_EXCEPTION_NMI:  show_exception(q); break;
     default: printf("  (this exit reason has no qualification to decode)\n"); break;

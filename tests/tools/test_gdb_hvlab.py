@@ -42,8 +42,8 @@ def c_string(literals):
 
 
 TOKEN = re.compile(
-    r"(?P<decode>io_qual|cr_qual|ept_qual|debug_qual|event_info)_decode\((?P<value>0x[0-9A-Fa-f]+|\d+)\)"
-    r"|(?P<describe>io_qual|cr_qual|ept_qual|debug_qual|event_info)_describe\(buf, sizeof\(buf\), [^,)]+"
+    r"(?P<decode>io_qual|cr_qual|dr_qual|apic_qual|ept_qual|debug_qual|event_info)_decode\((?P<value>0x[0-9A-Fa-f]+|\d+)\)"
+    r"|(?P<describe>io_qual|cr_qual|dr_qual|apic_qual|ept_qual|debug_qual|event_info)_describe\(buf, sizeof\(buf\), [^,)]+"
     r"(?:, (?P<error>0x[0-9A-Fa-f]+|\d+))?\)"
     r'|assert_string_equal\(buf,\s*(?P<expected>(?:"(?:[^"\\]|\\.)*"\s*)+)\)')
 
@@ -70,11 +70,13 @@ class HvQualAgrees(unittest.TestCase):
         hvlab = load_hvlab()
         describe = {"io_qual": lambda q, e: hvlab.describe_io(q),
                     "cr_qual": lambda q, e: hvlab.describe_cr(q),
+                    "dr_qual": lambda q, e: hvlab.describe_dr(q),
+                    "apic_qual": lambda q, e: hvlab.describe_apic(q),
                     "ept_qual": lambda q, e: hvlab.describe_ept(q),
                     "debug_qual": lambda q, e: hvlab.describe_debug(q),
                     "event_info": hvlab.describe_event}
         found = cases()
-        self.assertGreaterEqual(len({kind for kind, _, _, _ in found}), 5, found)
+        self.assertGreaterEqual(len({kind for kind, _, _, _ in found}), 7, found)
         for kind, value, error, expected in found:
             with self.subTest(kind=kind, value=hex(value)):
                 self.assertEqual(describe[kind](value, error), expected)
@@ -84,6 +86,8 @@ class HvQualAgrees(unittest.TestCase):
         self.assertEqual(hvlab.decode_qualification(30, 0x3FD0008),
                          "IN of 1 byte from port 0x3fd (port in DX)")
         self.assertEqual(hvlab.decode_qualification(28, 0x104), "MOV to CR4, register ecx")
+        self.assertEqual(hvlab.decode_qualification(29, 0x107), "MOV to DR7, register ecx")
+        self.assertTrue(hvlab.decode_qualification(44, 0x10B0).startswith("a data write (linear)"))
         self.assertTrue(hvlab.decode_qualification(48, 0x182).startswith("a write;"))
 
 

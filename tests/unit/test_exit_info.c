@@ -1,8 +1,8 @@
 /*
  * test_exit_info.c: hv/exit_info.h and hv/exit_info.c, the decoding of the
  * exit qualifications and the interruption information. Each value below is
- * built by hand from the SDM's layout (vol. 3, 28.2.1 tables 28-1, 28-2,
- * 28-3, 28-5 and 28-7; 25.8.3 table 25-17 and 25.9.2 table 25-19), the way
+ * built by hand from the SDM's layout (vol. 3, 28.2.1 tables 28-1 to 28-7;
+ * 28.2.5 tables 28-8 to 28-14; 25.8.3 table 25-17 and 25.9.2 table 25-19), the way
  * the CPU would write it, and each field is checked; then what depriv_emulate.c
  * encodes (a MOV to CR, to reuse exit_cr.c's handler) must decode back to
  * what it encoded, and every qualification with no reserved bit set must
@@ -298,6 +298,125 @@ static void test_event_round_trip(void **state)
     assert_int_equal(event_info_encode(gp) & ~(INFO_VALID | INFO_ERROR_CODE), 0xD | 3 << 8);
 }
 
+/* ---- MOV DR (table 28-4) ---- */
+
+static void test_dr(void **state)
+{
+    (void)state;
+    /* MOV DR7, ECX: DR 7, bit 4 clear (to DR), register 1 in 11:8. */
+    struct dr_qual d = dr_qual_decode(0x107);
+    assert_int_equal(d.dr, 7);
+    assert_false(d.from);
+    assert_int_equal(d.gpr, 1);
+    dr_qual_describe(buf, sizeof(buf), d);
+    assert_string_equal(buf, "MOV to DR7, register ecx");
+    /* MOV EDI, DR6: from DR, register 7. */
+    d = dr_qual_decode(0x716);
+    assert_true(d.from);
+    assert_int_equal(d.dr, 6);
+    assert_int_equal(d.gpr, 7);
+    dr_qual_describe(buf, sizeof(buf), d);
+    assert_string_equal(buf, "MOV from DR6, register edi");
+    /* Every qualification with no reserved bit survives decode and encode. */
+    for (uint64_t q = 0; q < 0x1000; q++)
+        if (!(q & 0x0E8))   /* bits 3 and 7:5 are reserved */
+            assert_int_equal(dr_qual_encode(dr_qual_decode(q)), q);
+}
+
+/* ---- APIC access (table 28-6) ---- */
+
+static void test_apic(void **state)
+{
+    (void)state;
+    /* A MOV to the EOI register (offset 0xB0): type 1, linear write. */
+    struct apic_qual a = apic_qual_decode(0x10B0);
+    assert_int_equal(a.offset, 0xB0);
+    assert_int_equal(a.type, APIC_LINEAR_WRITE);
+    assert_false(a.asynchronous);
+    apic_qual_describe(buf, sizeof(buf), a);
+    assert_string_equal(buf, "a data write (linear) at offset 0xb0 of the APIC page");
+    /* A guest-physical access during event delivery: no offset to show. */
+    a = apic_qual_decode(0x1A000);
+    assert_int_equal(a.type, APIC_PHYSICAL_EVENT);
+    assert_true(a.asynchronous);
+    apic_qual_describe(buf, sizeof(buf), a);
+    assert_string_equal(buf, "an access during event delivery (guest-physical), asynchronous to instruction execution");
+    a = apic_qual_decode(0x5000);   /* type 5: reserved */
+    apic_qual_describe(buf, sizeof(buf), a);
+    assert_string_equal(buf, "a reserved access type");
+}
+
+/* ---- Instruction information (28.2.5) ---- */
+
+static void test_instr_info_memory(void **state)
+{
+    (void)state;
+    /* LGDT [EBX + ESI*4 + 0x10] in 32-bit code: scale 2, address size 1,
+     * memory, segment DS (3), index ESI (6), base EBX (3), bits 29:28 = 2
+     * (LGDT, table 28-10). */
+    uint32_t raw = 2 | 1u << 7 | 3u << 15 | 6u << 18 | 3u << 23 | 2u << 28;
+    struct instr_info ii = instr_info_decode(raw);
+    assert_int_equal(ii.scale, 2);
+    assert_int_equal(ii.address_size, ADDR_32);
+    assert_false(ii.is_register);
+    assert_int_equal(ii.segment, SEG_DS);
+    assert_true(ii.index_valid && ii.base_valid);
+    assert_int_equal(ii.index, 6);
+    assert_int_equal(ii.base, 3);
+    assert_int_equal(ii.reg2 & 3, 2);
+    uint64_t gpr[16] = { 0 };
+    gpr[3] = 0x1000;   /* ebx */
+    gpr[6] = 0x20;     /* esi */
+    assert_int_equal(instr_info_offset(ii, 0x10, gpr), 0x1000 + 0x20 * 4 + 0x10);
+    instr_info_describe(buf, sizeof(buf), ii, 0x10);
+    assert_string_equal(buf, "ds:[ebx + esi*4 + 0x10] (32-bit address)");
+    /* A negative displacement arrives sign-extended to 64 bits, and the
+     * 32-bit sum wraps as the CPU's would. */
+    gpr[3] = 4;
+    assert_int_equal(instr_info_offset(ii, (uint64_t)-0x100, gpr), (4 + 0x80 - 0x100) & 0xFFFFFFFFu);
+    instr_info_describe(buf, sizeof(buf), ii, (uint64_t)-8);
+    assert_string_equal(buf, "ds:[ebx + esi*4 - 0x8] (32-bit address)");
+}
+
+static void test_instr_info_no_base_no_index(void **state)
+{
+    (void)state;
+    /* SGDT [0x2000] with a 16-bit address and an SS override: index and
+     * base invalid (bits 22, 27). */
+    uint32_t raw = 0u << 7 | 2u << 15 | 1u << 22 | 1u << 27;
+    struct instr_info ii = instr_info_decode(raw);
+    assert_false(ii.index_valid || ii.base_valid);
+    uint64_t gpr[16];
+    for (unsigned i = 0; i < 16; i++)
+        gpr[i] = 0xDEAD0000 + i;   /* none of them may count */
+    assert_int_equal(instr_info_offset(ii, 0x12000, gpr), 0x2000);   /* 16 bits */
+    instr_info_describe(buf, sizeof(buf), ii, 0x2000);
+    assert_string_equal(buf, "ss:[0x2000] (16-bit address)");
+    instr_info_describe(buf, sizeof(buf), ii, (uint64_t)-4);
+    assert_string_equal(buf, "ss:[-0x4] (16-bit address)");
+    /* Index only, 64-bit addresses: [r9*8 + 0]. */
+    ii = instr_info_decode(3 | 2u << 7 | 9u << 18 | 1u << 27);
+    gpr[9] = 0x100000000ull;
+    assert_int_equal(instr_info_offset(ii, 0, gpr), 0x800000000ull);
+    instr_info_describe(buf, sizeof(buf), ii, 0);
+    assert_string_equal(buf, "es:[r9*8 + 0x0] (64-bit address)");
+}
+
+static void test_instr_info_register(void **state)
+{
+    (void)state;
+    /* VMREAD EDX, ECX (table 28-14): bit 10 register, reg1 = 2 (the
+     * destination), reg2 = 1 (the field's encoding). */
+    struct instr_info ii = instr_info_decode(1u << 10 | 2u << 3 | 1u << 28);
+    assert_true(ii.is_register);
+    assert_int_equal(ii.reg1, 2);
+    assert_int_equal(ii.reg2, 1);
+    instr_info_describe(buf, sizeof(buf), ii, 0);
+    assert_string_equal(buf, "register edx");
+    assert_string_equal(segment_name(SEG_GS), "gs");
+    assert_string_equal(segment_name(7), "seg7");
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -331,6 +450,11 @@ int main(void)
         cmocka_unit_test(test_event_page_fault),
         cmocka_unit_test(test_event_types),
         cmocka_unit_test(test_event_round_trip),
+        cmocka_unit_test(test_dr),
+        cmocka_unit_test(test_apic),
+        cmocka_unit_test(test_instr_info_memory),
+        cmocka_unit_test(test_instr_info_no_base_no_index),
+        cmocka_unit_test(test_instr_info_register),
         cmocka_unit_test(test_names),
     };
     return RUN_UNIT_TESTS("exit_info", tests);

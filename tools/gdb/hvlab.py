@@ -40,8 +40,9 @@ def parse_vmcs_fields(path=os.path.join(HV, "vmcs_fields.h")):
 EXIT_REASONS = parse_exit_reasons()
 VMCS_FIELDS = parse_vmcs_fields()
 VMCS_BY_NAME = {name: enc for enc, name in VMCS_FIELDS.items()}
-IO, CR, EPT, EXCEPTION = (next(n for n, (i, _) in EXIT_REASONS.items() if i == ident)
-                          for ident in ("IO_INSTRUCTION", "CR_ACCESS", "EPT_VIOLATION", "EXCEPTION_NMI"))
+IO, CR, DR, APIC, EPT, EXCEPTION = (
+    next(n for n, (i, _) in EXIT_REASONS.items() if i == ident)
+    for ident in ("IO_INSTRUCTION", "CR_ACCESS", "DR_ACCESS", "APIC_ACCESS", "EPT_VIOLATION", "EXCEPTION_NMI"))
 
 
 def reason_name(n):
@@ -80,6 +81,25 @@ def describe_cr(q):
                                                      "memory" if q & 64 else "a register")
 
 
+def describe_dr(q):
+    """MOV DR (table 28-4): dr_qual_describe."""
+    return "MOV %s DR%d, register %s" % ("from" if q & 16 else "to", q & 7, GPR_NAMES[(q >> 8) & 15])
+
+
+APIC_ACCESS_TYPES = {0: "a data read (linear)", 1: "a data write (linear)",
+                     2: "an instruction fetch (linear)", 3: "an access during event delivery (linear)",
+                     10: "an access during event delivery (guest-physical)",
+                     15: "an instruction fetch or execution (guest-physical)"}
+
+
+def describe_apic(q):
+    """APIC access (table 28-6): apic_qual_describe."""
+    kind = (q >> 12) & 15
+    at = " at offset 0x%x of the APIC page" % (q & 0xFFF) if kind <= 3 else ""
+    return APIC_ACCESS_TYPES.get(kind, "a reserved access type") + at + (
+        ", asynchronous to instruction execution" if q >> 16 & 1 else "")
+
+
 def describe_ept(q):
     """EPT violation (table 28-7): ept_qual_describe."""
     access = ("a read and write" if q & 3 == 3 else "a write" if q & 2 else
@@ -116,6 +136,10 @@ def decode_qualification(reason, q):
         return describe_io(q)
     if reason == CR:
         return describe_cr(q)
+    if reason == DR:
+        return describe_dr(q)
+    if reason == APIC:
+        return describe_apic(q)
     if reason == EPT:
         return describe_ept(q)
     if reason == EXCEPTION:
