@@ -115,7 +115,7 @@ void depriv_setup(struct vcpu *v)
         pt[i] = (uint32_t)pages[i] | GPTE_P | GPTE_A | GPTE_D;   /* supervisor, read-only */
     }
     ((uint16_t *)tss)[0x66 / 2] = TSS_IOMAP;       /* I/O map base; every bit 0: allowed */
-    ((uint8_t *)tss)[TSS_LIMIT] = 0xFF;             /* the byte after the map (SDM 20.5.2) */
+    ((uint8_t *)tss)[TSS_LIMIT] = 0xFF;             /* the map's last byte (SDM vol. 1, I/O bit map) */
     depriv.gdt = (uint64_t *)gdt;
     depriv.gdt[1] = flat(0x9A);                     /* the loader's flat code and data, */
     depriv.gdt[2] = flat(0x92);                     /* at ring 1, until the guest's LGDT */

@@ -22,7 +22,7 @@
 #define EFER_GUEST_WRITABLE      ((1ull << 0) | (1ull << 11))   /* SCE, NXE */
 
 /* PAT: eight memory types, each one of UC, WC, WT, WP, WB, UC- (0, 1, 4-7;
- * SDM 13.12.2 in vol. 3A). */
+ * SDM vol. 3, 12.12.2 "IA32_PAT MSR", table 12-10). */
 static bool pat_valid(uint64_t pat)
 {
     for (int i = 0; i < 8; i++) {

@@ -26,7 +26,7 @@
 #include "x86.h"
 
 #define MSR_IA32_PAT 0x277
-#define PAT_DEFAULT  0x0007040600070406ull   /* the power-on value (SDM vol. 3, 13.12.4) */
+#define PAT_DEFAULT  0x0007040600070406ull   /* the power-on value (SDM vol. 3, 12.12.4, table 12-12) */
 #define VPID_GUEST   1                       /* 0 is the host's (SDM 29.1) */
 
 /* Segment access rights in the VMCS format (SDM 25.4.1, table 25-2): the
