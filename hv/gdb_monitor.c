@@ -6,7 +6,8 @@
  *   exits                  the exit statistics (exit_stats.c)
  *   trace                  the last VM exits
  *   vmcs [FIELD]           the current VMCS, decoded (vmcs_fields.h), or one field
- *   qual                   the current exit's qualification, decoded (SDM 28.2.1)
+ *   qual                   the current exit's qualification, decoded (SDM 28.2.1),
+ *                          and the operand the instruction information names (28.2.5)
  *   walk ADDR              the guest's page-table walk for a linear address
  *   break-on-exit R|all|none  stop at every VM exit of reason R (a name from
  *                          exit_reasons.h such as cpuid or io_instruction, io,
@@ -137,6 +138,25 @@ static void show_idt_vectoring(void)
     printf("  while delivering: %s (IDT-vectoring information, SDM 28.2.4)\n", line);
 }
 
+/* The operand the instruction information names, and for a memory operand
+ * its linear address and the bytes there (read as an observer). */
+static void show_operand(uint64_t q)
+{
+    struct instr_info ii = instr_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_INFO));
+    instr_info_describe(line, sizeof(line), ii, q);
+    if (ii.is_register) {
+        printf("  operand: %s = 0x%llx\n", line, (unsigned long long)guest_gpr(gdb_vcpu, ii.reg1));
+        return;
+    }
+    uint64_t linear = vcpu_operand_address(gdb_vcpu, ii);
+    uint8_t bytes[8];
+    size_t n = guest_linear_read(gdb_vcpu->guest, linear, bytes, sizeof(bytes));
+    printf("  operand: %s, linear 0x%llx:", line, (unsigned long long)linear);
+    for (size_t i = 0; i < n; i++)
+        printf(" %02x", bytes[i]);
+    printf(n ? "\n" : " (not mapped)\n");
+}
+
 static void show_qualification(void)
 {
     if (!have_vmcs())
@@ -166,9 +186,7 @@ static void show_qualification(void)
     case EXIT_GDTR_IDTR_ACCESS: case EXIT_LDTR_TR_ACCESS: case EXIT_VMCLEAR: case EXIT_VMPTRLD:
     case EXIT_VMPTRST: case EXIT_VMREAD: case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_INVEPT:
     case EXIT_INVVPID: case EXIT_INVPCID: case EXIT_RDRAND: case EXIT_RDSEED:
-        instr_info_describe(line, sizeof(line),
-                            instr_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_INFO)), q);
-        printf("  operand: %s\n", line);
+        show_operand(q);
         break;
     case EXIT_EPT_VIOLATION:  show_ept(q); break;
     case EXIT_EXCEPTION_NMI:  show_exception(q); break;

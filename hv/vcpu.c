@@ -95,3 +95,21 @@ void guest_stop(struct vcpu *v, int status, const char *fmt, ...)
     v->stopped = true;
     v->stop_status = status;
 }
+
+uint64_t vcpu_operand_address(const struct vcpu *v, struct instr_info ii)
+{
+    uint64_t gpr[16];
+    for (unsigned n = 0; n < 16; n++)
+        gpr[n] = guest_gpr(v, n);
+    uint64_t offset = instr_info_offset(ii, v->exit_qualification, gpr);
+    /* 64-bit mode: IA-32e mode (the entry control mirrors EFER.LMA at every
+     * exit, SDM 28.2) with CS.L set (access rights bit 13, SDM 25.4.1). */
+    bool mode64 = (vmcs_read(VMCS_VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST) &&
+                  (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) >> 13 & 1);
+    if (mode64 && ii.segment != SEG_FS && ii.segment != SEG_GS)
+        return offset;
+    /* ES, CS, SS, DS, FS, GS: their base fields are consecutive (SDM
+     * appendix B.4.3: 0x6806, 0x6808, ...). */
+    uint64_t linear = vmcs_read((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * (ii.segment % 6))) + offset;
+    return mode64 ? linear : (uint32_t)linear;
+}

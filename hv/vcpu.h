@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "vmcs.h"
 #include "vmx_caps.h"
+#include "exit_info.h"   /* struct instr_info */
 #include "vmx_entry.h"   /* struct vcpu itself: vmx_entry.S's contract with C */
 
 /* General-purpose register n in the instruction encoding's numbering (0
@@ -26,6 +27,15 @@
  * v->regs, or the VMCS for RSP (vcpu.c). */
 uint64_t guest_gpr(const struct vcpu *v, unsigned n);
 void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value);
+
+/* The linear address of the memory operand of the instruction that exited,
+ * where the VM-exit instruction information names one (SDM 28.2.5;
+ * ii = instr_info_decode of VMCS_EXIT_INSTRUCTION_INFO): the segment's base
+ * plus base + index * scale + displacement (the exit qualification). Outside
+ * 64-bit mode the sum wraps at 4 GiB; in 64-bit mode only FS and GS add a
+ * base (SDM vol. 3, 3.4.4). Read or write it through guest_linear.h: as an
+ * observer (guest_linear_read), or as the CPU would (guest_linear_touch). */
+uint64_t vcpu_operand_address(const struct vcpu *v, struct instr_info ii);
 
 /* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
  * instruction length is valid for the exits of instructions). Inline: most

@@ -19,7 +19,7 @@ import socket
 import subprocess
 import time
 
-from harness import BUILD, GUEST, HV, HVRUN, OUT, studenttree
+from harness import BUILD, GUEST, HOSTILE, HV, HVRUN, OUT, studenttree
 
 GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
                      for f in os.listdir(os.path.join(BUILD, "guestos", "user")) if f.endswith(".elf")) \
@@ -27,10 +27,10 @@ GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
 TIMEOUT = 90
 
 
-def hvrun_argv(mode, log, hv_args=(), guest_args="test=all"):
+def hvrun_argv(mode, log, hv_args=(), guest_args="test=all", guest=GUEST):
     argv = [HVRUN, "--quiet", "--log", log, "--timeout", str(TIMEOUT), "--gdb", "auto",
-            "--gdb-stub", mode, HV, "--module", GUEST + " " + guest_args]
-    for p in GUEST_PROGS:
+            "--gdb-stub", mode, HV, "--module", guest + " " + guest_args]
+    for p in GUEST_PROGS if guest == GUEST else []:
         argv += ["--module", p]
     return argv + (["--"] + list(hv_args) if hv_args else [])
 
@@ -39,9 +39,9 @@ class GdbCase:
     """Start a run with the stub on, call drive(port) -> (text, errors), then
     wait for the run: it must power off with status 0."""
 
-    def __init__(self, name, mode, drive, hv_args=(), console_must=(), guest_args="test=all"):
+    def __init__(self, name, mode, drive, hv_args=(), console_must=(), guest_args="test=all", guest=GUEST):
         self.name, self.mode, self.drive, self.hv_args = name, mode, drive, hv_args
-        self.guest_args = guest_args
+        self.guest_args, self.guest = guest_args, guest
         self.console_must = console_must
         self.timeout = TIMEOUT
         self.lab = studenttree.lab_of_options(hv_args)
@@ -49,7 +49,7 @@ class GdbCase:
     def run(self):
         log = os.path.join(OUT, self.name + ".log")
         start = time.monotonic()
-        proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args, self.guest_args), stdout=subprocess.PIPE,
+        proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args, self.guest_args, self.guest), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         errors, text, port = [], "", None
         runner = ""
@@ -160,6 +160,28 @@ def guest_step(port):
         r"^break-on-exit: none",
         r"^  -> guest-physical 0x100000",
         r"Remote target\) detached"])
+    return out, errors
+
+
+def guest_operand(port):
+    """The hostile kernel's VMPTRLD of a variable holding 0x1000: `monitor
+    qual` names the memory operand from the VM-exit instruction information
+    (SDM 28.2.5), finds its linear address (vcpu_operand_address) and reads
+    the 8 bytes there: the value 0x1000, little-endian."""
+    out = gdb_batch(port, "i386", HOSTILE, [
+        "monitor break-on-exit vmptrld", "continue", "monitor qual", "print/x &vmptrld::vmcs",
+        "monitor break-on-exit none", "detach"])
+    errors = expect_in_order(out, [
+        r"^break-on-exit: reason 21 \(VMPTRLD\)",
+        r"^exit reason 21 \(VMPTRLD\) at guest rip 0x[0-9a-f]+, qualification 0x[0-9a-f]+",
+        r"^  operand: ds:\[0x([0-9a-f]+)\] \(32-bit address\), linear 0x([0-9a-f]+): "
+        r"00 10 00 00 00 00 00 00$",
+        r"^\$1 = 0x[0-9a-f]+",
+        r"Remote target\) detached"])
+    m = re.search(r"linear 0x([0-9a-f]+):", out)
+    addr = re.search(r"^\$1 = 0x([0-9a-f]+)", out, re.M)
+    if not errors and m and addr and int(m.group(1), 16) != int(addr.group(1), 16):
+        errors.append("the operand's linear address 0x%s is not &vmcs (0x%s)" % (m.group(1), addr.group(1)))
     return out, errors
 
 
@@ -307,6 +329,8 @@ def gdb_cases():
             # stub must walk the guest's own tables (guest_cr3_view).
             GdbCase("gdb-guest-step-shadow", "guest", guest_step, ["mem=shadow"]),
             GdbCase("gdb-guest-killed", "guest", guest_killed),
+            GdbCase("gdb-guest-operand", "guest", guest_operand, guest=HOSTILE, guest_args="attack=vmx-vmptrld",
+                    console_must=[r"^hostile: result exception 6 "]),
             # The second gdb must find the machine still running: the guest
             # runs its tests three times (a few seconds each in Bochs), so a
             # slow gdb start on a busy host does not find it powered off.

@@ -21,6 +21,8 @@ import studenttree  # noqa: E402
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
 HV = os.environ.get("HV_ELF", os.path.join(BUILD, "hv", "hv.elf"))
 GUEST = os.environ.get("GUEST_KERNEL", os.path.join(BUILD, "guestos", "kernel.elf"))
+# The hostile guest kernel (tests/kernels/hostile): one attack per boot.
+HOSTILE = os.environ.get("HOSTILE_ELF", os.path.join(BUILD, "tests", "hostile.elf"))
 MBINFO = os.environ.get("MBINFO_ELF", os.path.join(BUILD, "tests", "mbinfo.elf"))
 MBINFO_KLUDGE = os.environ.get("MBINFO_KLUDGE_ELF", os.path.join(BUILD, "tests", "mbinfo-kludge.elf"))
 HVRUN = os.path.join(ROOT, "tools", "hvrun")

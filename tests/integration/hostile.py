@@ -30,9 +30,8 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import BUILD, HV, HVRUN, ROOT, studenttree
+from harness import BUILD, HOSTILE, HV, HVRUN, ROOT, studenttree
 
-HOSTILE = os.environ.get("HOSTILE_ELF", os.path.join(BUILD, "tests", "hostile.elf"))
 OUT = os.path.join(BUILD, "tests", "hostile")
 TIMEOUT = 30           # every attack ends in a second or two: a hang fails soon
 # ... except the "timed" ones, whose timer interrupts at ring 1 are each
