@@ -1,10 +1,15 @@
 /*
- * guest_linear.h: the guest's memory at its linear addresses, for an
- * observer (64-bit, VMX root): the debugger reads and writes it, and the
- * report of a stopped guest shows the instruction it stopped at. The walk
- * reads the guest's own 32-bit page tables (SDM vol. 3, 4.3) the way the
- * CPU would, but changes nothing: no accessed or dirty flag is set.
- * guest_linear_touch, last, is the CPU's own access, which sets them.
+ * guest_linear.h: the guest's memory at its linear addresses, the one module
+ * through which the hypervisor reaches it (64-bit, VMX root), in two ways:
+ * - as an observer (guest_linear_walk, _read, _write, and the shadow's
+ *   view): the debugger, the report of a stopped guest, the monitor's
+ *   operand. The walk reads the guest's own 32-bit page tables (SDM vol. 3,
+ *   4.3) as the CPU would, but changes nothing: no accessed or dirty flag;
+ * - as the CPU itself (guest_linear_touch, last): the accesses
+ *   cpu=deprivileged makes in software for the guest, which set those flags
+ *   as the CPU would (SDM vol. 3, 4.8).
+ * Guest-physical addresses are guest.h's guest_ptr, which refuses anything
+ * outside guest RAM.
  */
 #pragma once
 #include <stdbool.h>
