@@ -58,7 +58,7 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; 
     exit 1
 fi
 apt-get update -q
-tools/deps.sh all
+tools/deps.sh run
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash

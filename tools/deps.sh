@@ -4,8 +4,9 @@
 #
 #   tools/deps.sh build   compilers and binutils (what `make` needs)
 #   tools/deps.sh run     + Bochs, QEMU, GRUB's BIOS files, bubblewrap (what `make run` and `make grade` need)
-#   tools/deps.sh check   + cmocka, gdb, clang's libFuzzer and sanitizers (what `make check` needs)
-#   tools/deps.sh docs    pandoc (what `make handouts` needs)
+#   tools/deps.sh check   + cmocka, gdb, clang's libFuzzer and sanitizers, and docs (what `make check` needs)
+#   tools/deps.sh docs    pandoc, Graphviz, Debian's python3-matplotlib, Chromium (what `make handouts`
+#                         and its site test need)
 #   tools/deps.sh all     everything
 #
 # Each need is a command or file; its package is installed only when it is
@@ -92,12 +93,24 @@ need_check() {
     need llvm-symbolizer-14 llvm-14
 }
 
+# make handouts: pandoc renders the pages, Graphviz's dot draws the figures
+# (handouts/figures/*.dot), matplotlib plots make bench's figures, with
+# Debian's own python3 (PLOT_PYTHON, /usr/bin/python3 by default: the kit's
+# $(PYTHON) may be another Python without it); the site test renders every
+# page in headless Chromium.
+need_docs() {
+    need pandoc pandoc
+    need dot graphviz
+    need /usr/lib/python3/dist-packages/matplotlib/__init__.py python3-matplotlib
+    need /usr/bin/chromium chromium
+}
+
 case $what in
-    docs) need pandoc pandoc ;;
+    docs) need_docs ;;
     build) need_build ;;
     run) need_build; need_run ;;
-    check) need_build; need_run; need_check ;;
-    all) need_build; need_run; need_check; need pandoc pandoc ;;
+    check) need_build; need_run; need_check; need_docs ;;
+    all) need_build; need_run; need_check; need_docs ;;
     *) echo "deps.sh: unknown set '$what' (use build, run, check, docs or all)" >&2; exit 2 ;;
 esac
 
