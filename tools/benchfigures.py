@@ -45,6 +45,8 @@ BENCH_NAMES = [("null", "null system call"), ("forkwait", "fork + exit + wait"),
                ("ctxswitch", "context switch"), ("ipc", "pipe ping-pong"), ("compute", "compute loop (per iteration)"),
                ("cpuid", "CPUID")]
 BOOT_ROUTES = [("bochs-fast", "Bochs, the kit's fast loader"), ("bochs-grub", "Bochs, GRUB ISO")]
+# The README's names for the modes under the hypervisor (guest.MODE_ARGS).
+MODE_TITLES = {"ept": "EPT", "shadow": "shadow", "deprivileged": "ring 1", "patched": "ring 1, patched"}
 
 
 def documents():
@@ -86,7 +88,7 @@ def guest_table(figures):
     native = figures["guest_native"]
     bochs, qemu = native.get("bochs-fast") or next(iter(native.values())), native.get("qemu-kernel", {})
     modes = [m for m in guest.MODE_ARGS if "guest_" + m in figures]
-    heads = {"ept": "EPT", "shadow": "shadow", "deprivileged": "ring 1", "patched": "ring 1, patched"}
+    heads = MODE_TITLES
     cols = ["benchmark", "native, Bochs (exact)", "native, QEMU TCG"] + [heads[m] for m in modes] + \
         ["%s / native" % ("patched" if m == "patched" else heads[m]) for m in modes]
     rows = ["| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols)]
