@@ -21,6 +21,8 @@ SUITES = [
     # Every parser of guest or user bytes, a few seconds each under libFuzzer.
     ("fuzz", ["make", "--no-print-directory", "fuzz-check"], "plain"),
     ("tools", [PY, "-m", "unittest", "discover", "-s", "tests/tools", "-p", "test_*.py"], "unittest"),
+    # The course site (make handouts) rendered in headless Chromium, page by page.
+    ("site", ["make", "--no-print-directory", "site-check"], "plain"),
     ("integration", [PY, "tests/integration/boot_tests.py"], "plain"),
     # The hostile guest kernel: every attack in every mode, classified.
     ("hostile", [PY, "tests/integration/hostile.py"], "plain"),

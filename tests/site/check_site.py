@@ -131,13 +131,16 @@ class Browser:
             if "method" in msg:
                 self.events.append(msg)
 
-    def wait_for(self, method):
+    def events_until(self, method):
+        """Every event received, up to and including the first `method` one."""
         deadline = time.monotonic() + LOAD_TIMEOUT
+        i = 0
         while True:
-            for i, e in enumerate(self.events):
-                if e["method"] == method:
-                    del self.events[:i + 1]
-                    return e
+            while i < len(self.events):
+                i += 1
+                if self.events[i - 1]["method"] == method:
+                    seen, self.events = self.events[:i], self.events[i:]
+                    return seen
             self.events.append(self.receive(deadline))
 
     def load(self, url):
@@ -146,8 +149,7 @@ class Browser:
         nav = self.call("Page.navigate", {"url": url})
         if nav.get("errorText"):
             return None, ["does not load: %s" % nav["errorText"]]
-        seen = self.events[:]
-        seen.append(self.wait_for("Page.loadEventFired"))
+        seen = self.events_until("Page.loadEventFired")
         # Anything still queued for this load (a late console message).
         self.call("Runtime.evaluate", {"expression": "0"})
         seen += self.events
