@@ -133,6 +133,12 @@ bench: deps-run all
 bench-figures:
 	@$(PYTHON) tools/benchfigures.py --update $(RESULTS)
 
+# clangd's and editors' compilation database: every file with the flags the
+# build gives it (tools/compiledb.py reads them from make -n).
+.PHONY: compile_commands.json
+compile_commands.json:
+	@$(PYTHON) tools/compiledb.py --build $(BUILD) --out $@
+
 # Install missing Debian packages (silent when everything is present).
 .PHONY: deps deps-build deps-run deps-check deps-docs
 deps:
