@@ -50,8 +50,9 @@ from dataclasses import dataclass
 
 GRADING = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, GRADING)
-import judge  # noqa: E402
+import judge  # noqa: E402  (also puts tools/ on the path)
 import labspec  # noqa: E402
+from runner import emulators  # noqa: E402
 import report  # noqa: E402
 import sandbox  # noqa: E402
 
@@ -166,7 +167,7 @@ def stop_tree(proc):
         pass
 
 
-def run_guarded(argv, out_path, timeout, cwd, writable=(), masks=(), fsize=None, env=None, readable=()):
+def run_guarded(argv, out_path, timeout, cwd, writable=(), masks=(), fsize=None, env=None, readable=(), devices=()):
     """Run argv isolated (sandbox.py: it may write only to `writable`) with
     stdout and stderr to out_path (appended), at most `timeout` seconds.
     Returns (exit status or None if it had to be stopped, seconds, the names
@@ -175,7 +176,7 @@ def run_guarded(argv, out_path, timeout, cwd, writable=(), masks=(), fsize=None,
     report_r, report_w = os.pipe()
     try:
         wrapped = sandbox.wrap(argv, cwd, [d for d in writable if os.path.isdir(d)], masks, fsize, report_w,
-                               readable)
+                               readable, devices)
         with open(out_path, "ab") as out:
             proc = subprocess.Popen(wrapped, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                     start_new_session=True, pass_fds=(report_w,), env=env)
@@ -361,6 +362,11 @@ def runner_argv(root, source):
             "--loader-dir", os.path.join(root, "build", "loader")]
 
 
+def devices(t):
+    """The host's device files a test's runs use: KVM's under QEMU with KVM."""
+    return [emulators.host_file("/dev/kvm")] if t.emu == "qemu-kvm" else []
+
+
 def run_test(t, root, logs, timeout_cap, source=None, budget=None):
     budget = budget or Budget(None)
     timeout = min(t.timeout, timeout_cap) if timeout_cap else t.timeout
@@ -385,7 +391,7 @@ def run_test(t, root, logs, timeout_cap, source=None, budget=None):
     command = shlex.join(["tools/hvrun", "--timeout", "%g" % timeout] +
                          [a.replace(root + os.sep, "") for a in t.shown_argv()])
     status, seconds, killed = run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root, writable=[logs],
-                                          readable=[source or root])
+                                          readable=[source or root], devices=devices(t))
     killed_note("a test run", killed)
     with open(runner_log, "rb") as f:
         runner = judge.decode(f.read(1 << 20))
@@ -436,7 +442,7 @@ def compare_with_native(t, root, logs, timeout, console, nonce, source=None):
     argv = runner_argv(root, source) + ["--quiet", "--log", native_log,
                                         "--timeout", "%g" % timeout] + t.native_run_argv(nonce)
     _, _, killed = run_guarded(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout + OUTER_MARGIN,
-                               root, writable=[logs], readable=[source or root])
+                               root, writable=[logs], readable=[source or root], devices=devices(t))
     killed_note("a test run", killed)
     return judge.same_as_native(t.same_as_native, console, judge.read_console(native_log))
 
@@ -596,6 +602,10 @@ def parse_args(argv):
                    help="the whole grading (build and every test) takes at most about S seconds: "
                         "what is left caps each step, tests that cannot start get 0 (default: no budget)")
     p.add_argument("--no-build", action="store_true", help="grade what is built; do not run make")
+    p.add_argument("--emu", default="bochs", choices=("bochs", "qemu-kvm", "auto", "qemu"),
+                   help="bochs: VT-x emulated (default); qemu-kvm: real VT-x through nested KVM on an Intel host "
+                        "(no record of VM exits: the tests' evidence from Bochs's is not checked); auto: qemu-kvm "
+                        "where the host can, else bochs")
     p.add_argument("--root", default=ROOT, help="the tree to build and grade (default: this one)")
     p.add_argument("--source", default=ROOT,
                    help="where the tests, the runner and the judge come from (default: this grader's tree)")
@@ -624,6 +634,36 @@ def parse_args(argv):
     return a
 
 
+def choose_emulator(emu):
+    """(the emulator the tests run under, a line to say about it or None),
+    or a UsageError that says why it cannot be that one here, as hvrun
+    does for make run."""
+    if emu == "qemu":
+        raise UsageError("EMU=qemu is QEMU's TCG, which has no VT-x: the hypervisor cannot run there. Grade under "
+                         "Bochs (make grade) or, on an Intel host with nested KVM, EMU=qemu-kvm")
+    if emu == "bochs":
+        return emu, None
+    problem = emulators.kvm_vtx_problem()
+    if emu == "auto":
+        if problem:
+            return "bochs", "auto: Bochs, VT-x emulated (for real VT-x through KVM: %s)" % problem
+        emu = "qemu-kvm"
+    elif problem:
+        raise UsageError("QEMU with KVM (EMU=qemu-kvm) needs an Intel host with VT-x and nested KVM, but %s; "
+                         "grade under Bochs instead: make grade (without EMU)" % problem)
+    try:
+        emulators.require("qemu-system-x86_64", "qemu-system-x86")
+    except emulators.EmulatorError as e:
+        raise UsageError(str(e))
+    return emu, ("QEMU with KVM, real VT-x: the tests' evidence from Bochs's record of VM exits (the guest's "
+                 "answers to the challenge, the exits and MSR reads a test declares) is not checked; the "
+                 "course's grading runs under Bochs")
+
+
+class UsageError(Exception):
+    """A grading that cannot start as asked: exit status 2 and this line."""
+
+
 def classroom_json(tests):
     """GitHub Classroom's autograding.json: one entry per visible test, each
     `make grade TEST=<name>` (exit status 0 earns its points). Hidden tests
@@ -643,10 +683,16 @@ def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
     start = time.monotonic()
     try:
+        emu, said = choose_emulator(a.emu)
+        if said:
+            print("grade: %s" % said)
+            if emu != "bochs":
+                note("graded under %s" % said)
         # Once, from the source, before anything is built: the tests point
         # at what the graded tree's build will make (build/).
-        tests = select(labspec.load_all(a.source, build=os.path.join(a.root, "build")), set(a.lab), a.test)
-    except (labspec.LabSpecError, ValueError, OSError) as e:
+        tests = select(labspec.load_all(a.source, build=os.path.join(a.root, "build"), emu=emu), set(a.lab),
+                       a.test)
+    except (labspec.LabSpecError, ValueError, OSError, UsageError) as e:
         print("grade: error: %s" % e, file=sys.stderr)
         return 2
     if not tests:

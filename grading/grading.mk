@@ -1,7 +1,9 @@
 # grading/grading.mk: the autograder's targets (grading/README.md).
 #
-#   make grade [LAB=N] [TEST="lab1-cpuid ..."] [JOBS=n] [TIMEOUT=s]   grade the lab tests
+#   make grade [LAB=N] [TEST="lab1-cpuid ..."] [JOBS=n] [TIMEOUT=s] [EMU=qemu-kvm]   grade the lab tests
 #         (TIMEOUT: each test's limit in seconds; default: the test's own)
+#         EMU=qemu-kvm: under QEMU with KVM, real VT-x, where the host has it (Intel, nested
+#         KVM; otherwise it says why and stops); default and EMU=bochs: Bochs
 #         RESULTS=file   Gradescope results.json (default build/grade/results.json)
 #         JUNIT=file     JUnit XML (default build/grade/junit.xml)
 #         GRADE_ARGS=... more grade.py options (--timeout S, --show-hidden, --no-build ...)
@@ -23,12 +25,15 @@ GRADE_RESULTS = $(if $(call given,RESULTS),$(RESULTS),$(BUILD)/grade/results.jso
 # TIMEOUT too (make run's, default 120): each test keeps its own time limit
 # unless TIMEOUT is given.
 GRADE_TIMEOUT = $(if $(call given,TIMEOUT),--timeout $(TIMEOUT))
+# EMU too (make run's, default auto): the grader uses Bochs unless EMU is given.
+GRADE_EMU = $(if $(call given,EMU),--emu $(EMU))
 given = $(filter command line environment environment override,$(origin $(1)))
 
 .PHONY: grade
 grade: deps-run
 	@$(PYTHON) grading/grade.py $(if $(LAB),--lab $(LAB)) $(foreach t,$(TEST),--test $(t)) \
-		$(if $(JOBS),--jobs $(JOBS)) $(GRADE_TIMEOUT) --results $(GRADE_RESULTS) --junit $(JUNIT) $(GRADE_ARGS)
+		$(if $(JOBS),--jobs $(JOBS)) $(GRADE_TIMEOUT) $(GRADE_EMU) --results $(GRADE_RESULTS) --junit $(JUNIT) \
+		$(GRADE_ARGS)
 
 SUBMISSIONS ?=
 PARALLEL   ?=

@@ -33,10 +33,16 @@ class LabTest:
     challenge: str = ""        # a regex: the guest lines whose answers must be in the emulator's record
     vm_exits: dict = field(default_factory=dict)   # {exit reason: the least count} in that record
     msr_reads: list = field(default_factory=list)  # MSRs the CPU must have read (RDMSR), in that record
+    emu: str = "bochs"         # the emulator its runs use (EMULATORS)
 
     @property
     def needs_record(self):
-        """Judged on the emulator's record of VM exits too (judge.evidence_errors)."""
+        """Judged on the emulator's record of VM exits too (judge.evidence_errors):
+        Bochs's, so only a run under Bochs has one."""
+        return self.declares_evidence and self.emu == "bochs"
+
+    @property
+    def declares_evidence(self):
         return bool(self.challenge or self.vm_exits or self.msr_reads)
 
     def run_argv(self, nonce, record=None):
@@ -61,6 +67,10 @@ class LabTest:
 
 # Where a run's nonce goes in the guest's command line (challenge=...).
 NONCE_SLOT = "{nonce}"
+# The emulators a lab test can run under: Bochs (VT-x emulated, the
+# default, with its record of VM exits), or QEMU with KVM on an Intel host
+# with nested virtualisation (real VT-x, no record). QEMU's TCG has no VT-x.
+EMULATORS = ("bochs", "qemu-kvm")
 
 
 class LabSpecError(Exception):
@@ -117,14 +127,16 @@ def guest_modules(t, root, build, where):
     return ["--module", (path + " " + t.get("guest_args", "")).strip()] + guest_programs(kernel, t, root, build)
 
 
-def native_run(t, root, build, where):
-    """hvrun arguments that boot the same guest on the bare (emulated) CPU."""
+def native_run(t, root, build, where, emu="bochs"):
+    """hvrun arguments that boot the same guest on the bare CPU (the same emulator's)."""
     kernel, path = guest_kernel(t, build, where)
-    return ["--emu", "bochs"] + guest_programs(kernel, t, root, build) + [path, "--"] + t.get("guest_args", "").split()
+    return ["--emu", emu] + guest_programs(kernel, t, root, build) + [path, "--"] + t.get("guest_args", "").split()
 
 
-def load_lab(path, root=ROOT, build=None):
-    """The tests of one labs/labN/tests.toml, as LabTest objects."""
+def load_lab(path, root=ROOT, build=None, emu="bochs"):
+    """The tests of one labs/labN/tests.toml, as LabTest objects, run under emu."""
+    if emu not in EMULATORS:
+        raise LabSpecError("the lab tests run under %s, not %s" % (" or ".join(EMULATORS), emu))
     build = build or os.path.join(root, "build")
     try:
         with open(path, "rb") as f:
@@ -153,7 +165,7 @@ def load_lab(path, root=ROOT, build=None):
             # The guest answers the grader's per-run challenge (lib/
             # challenge.h); the grader puts the nonce here.
             t = dict(t, guest_args=(t.get("guest_args", "") + " challenge=" + NONCE_SLOT).strip())
-        argv = ["--emu", "bochs"] + guest_modules(t, root, build, where) + [hv, "--"] + t.get("hv_args", [])
+        argv = ["--emu", emu] + guest_modules(t, root, build, where) + [hv, "--"] + t.get("hv_args", [])
         tests.append(LabTest(lab=lab["lab"], name=t["name"], points=t["points"],
                              description=t.get("description", ""), argv=argv,
                              status=status,
@@ -161,9 +173,9 @@ def load_lab(path, root=ROOT, build=None):
                              must_not=[expand(p, root) for p in t.get("must_not", [])],
                              timeout=t.get("timeout", 120), hidden=t.get("hidden", False),
                              same_as_native=t.get("same_as_native", ""),
-                             native_argv=native_run(t, root, build, where) if t.get("same_as_native") else [],
+                             native_argv=native_run(t, root, build, where, emu) if t.get("same_as_native") else [],
                              challenge=t.get("challenge", ""), vm_exits=vm_exits,
-                             msr_reads=msr_reads))
+                             msr_reads=msr_reads, emu=emu))
     return tests
 
 
@@ -177,10 +189,10 @@ def lab_paths(root=ROOT):
     return dict(sorted(found.items()))
 
 
-def load_all(root=ROOT, build=None, labs=None):
+def load_all(root=ROOT, build=None, labs=None, emu="bochs"):
     """Every test of the given labs (default: all), in lab order."""
     tests = []
     for n, path in lab_paths(root).items():
         if labs is None or n in labs:
-            tests += load_lab(path, root, build)
+            tests += load_lab(path, root, build, emu)
     return tests

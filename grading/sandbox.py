@@ -70,10 +70,15 @@ def mode():
     return "bwrap", ""
 
 
-def bwrap_argv(bwrap, writable, cwd, masks=(), readable=()):
+def bwrap_argv(bwrap, writable, cwd, masks=(), readable=(), devices=()):
     argv = [bwrap, "--die-with-parent", "--unshare-pid", "--new-session",
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
             "--setenv", "HVLAB_SANDBOX_NS", "1"]
+    # The private /dev has none of the host's devices but those named
+    # (/dev/kvm, for a run under QEMU with KVM).
+    for dev in devices:
+        if os.path.exists(dev):
+            argv += ["--dev-bind", dev, dev]
     # A path under /tmp vanished with the private /tmp: bring back what the
     # command reads (its tree and contain.py's folder, read-only) and what
     # it writes.
@@ -87,12 +92,13 @@ def bwrap_argv(bwrap, writable, cwd, masks=(), readable=()):
     return argv + ["--chdir", cwd]
 
 
-def wrap(argv, cwd, writable, masks=(), fsize=None, report_fd=None, readable=()):
+def wrap(argv, cwd, writable, masks=(), fsize=None, report_fd=None, readable=(), devices=()):
     """The command line that runs argv isolated. writable: the folders it
     may write (they must exist); masks: (file, path) pairs, the file shown
     in place of path; fsize: the largest file it may write; report_fd: the
     pipe contain.py reports the processes it killed on; readable: folders
-    it reads besides cwd (the instructor's source: its runner)."""
+    it reads besides cwd (the instructor's source: its runner); devices:
+    the host's device files it may use (bubblewrap hides the others)."""
     inner = [sys.executable, CONTAIN, "--token", uuid.uuid4().hex]
     if fsize:
         inner += ["--fsize", str(fsize)]
@@ -105,7 +111,7 @@ def wrap(argv, cwd, writable, masks=(), fsize=None, report_fd=None, readable=())
         argv = [system_python() if a == sys.executable else a for a in argv]
     inner += ["--"] + list(argv)
     if kind == "bwrap":
-        return bwrap_argv(shutil.which("bwrap"), writable, cwd, masks, readable) + inner
+        return bwrap_argv(shutil.which("bwrap"), writable, cwd, masks, readable, devices) + inner
     return inner
 
 

@@ -29,9 +29,12 @@ def sources():
 
 
 def embeds():
-    """[(handout, 'figures' or 'plots', name)] of every figure and plot shown."""
+    """[(handout, 'figures' or 'plots', name)] of every figure and plot shown
+    (handouts/README.md is the folder's note, not a handout)."""
     found = []
     for path in sorted(glob.glob(os.path.join(ROOT, "handouts", "*.md"))):
+        if os.path.basename(path) == "README.md":
+            continue
         with open(path) as f:
             for m in EMBED.finditer(f.read()):
                 found.append((os.path.basename(path), m.group(2), m.group(3)))

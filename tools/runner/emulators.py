@@ -174,22 +174,29 @@ def qemu_direct_kernel(run, kernel, cmdline, modules, mem_mib, accel, gdb_port=N
     return cmd
 
 
+def host_file(path):
+    """A file of the host's that says what it can run. HVLAB_HOST_ROOT (a
+    folder standing for /) lets the tests make up a host with VT-x and
+    nested KVM (tests/tools/test_grade_emu.py); unset, it is the host."""
+    return os.path.join(os.environ.get("HVLAB_HOST_ROOT", "/"), path.lstrip("/"))
+
+
 def kvm_vtx_problem():
     """Why QEMU+KVM cannot run a VT-x hypervisor here, or None if it can.
 
     It needs an Intel CPU with VT-x, /dev/kvm, and nested virtualisation
     enabled in kvm_intel (the hypervisor runs as a KVM guest)."""
     try:
-        with open("/proc/cpuinfo") as f:
+        with open(host_file("/proc/cpuinfo")) as f:
             flags = next((l for l in f if l.startswith("flags")), "")
     except OSError:
         flags = ""
     if " vmx" not in flags:
         return "this host's CPU shows no VT-x (no 'vmx' flag in /proc/cpuinfo)"
-    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+    if not os.access(host_file("/dev/kvm"), os.R_OK | os.W_OK):
         return "/dev/kvm is missing or not accessible"
     try:
-        with open("/sys/module/kvm_intel/parameters/nested") as f:
+        with open(host_file("/sys/module/kvm_intel/parameters/nested")) as f:
             if f.read().strip() not in ("Y", "1"):
                 return "kvm_intel has nested virtualisation off (modprobe kvm_intel nested=1)"
     except OSError:
