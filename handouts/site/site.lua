@@ -1,6 +1,8 @@
 -- site.lua: pandoc's filter for the course site (tools/mksite.py).
 --   * a link to another handout (lab2.md, lab2.md#section) goes to its page;
---   * an image alone in its paragraph is a figure, its text the caption;
+--   * an image alone in its paragraph is a figure, its text the caption,
+--     the picture a link to itself at full size (a wide figure shrinks to
+--     the column);
 --   * a code block without a language is a console transcript: what you
 --     type (after "$ ", "(gdb) ", "<bochs:N> ") and the machine's verdict
 --     lines (TEST ... ok, FAIL, PANIC) are marked for the style sheet;
@@ -14,16 +16,18 @@ function Link(el)
   return el
 end
 
+local function escape(s)
+  return (s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
 function Para(el)
   if #el.content == 1 and el.content[1].t == "Image" then
     local img = el.content[1]
-    img.title = "fig:" .. img.title
-    return pandoc.Para({img})
+    local caption = pandoc.write(pandoc.Pandoc({pandoc.Plain(img.caption)}), "html5")
+    local alt = escape(pandoc.utils.stringify(img.caption))
+    return pandoc.RawBlock("html", '<figure>\n<a href="' .. escape(img.src) .. '"><img src="' .. escape(img.src) ..
+      '" alt="' .. alt .. '"></a>\n<figcaption>' .. caption .. '</figcaption>\n</figure>')
   end
-end
-
-local function escape(s)
-  return (s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"))
 end
 
 local PROMPTS = {"^(%$ )(.*)$", "^(%(gdb%) )(.*)$", "^(<bochs:%d+> )(.*)$"}
