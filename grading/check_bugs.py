@@ -21,7 +21,7 @@ patterns quote the solution):
     [[bug]]
     name = "cpuid-no-hypervisor-bit"
     description = "CPUID leaf 1 does not set the hypervisor bit"
-    file = "hv/exit_cpuid.c"
+    file = "hv/exit/exit_cpuid.c"
     find = 'regex'          # must match exactly once, inside a LAB N region
     replace = 'text'        # re.sub replacement (\\1 for groups)
     fails = ["lab1-cpuid"]  # tests that must fail with the bug planted

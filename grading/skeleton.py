@@ -225,11 +225,11 @@ def make_stubs(text, path, lab_from, solved=frozenset()):
         last = region[5]
     out.append(text[last:])
     result = "".join(out)
-    if count and '#include "panic.h"' not in result:
+    if count and '#include "cpu/panic.h"' not in result:
         # The stubs call panic(): make sure it is declared.
         first_include = re.search(r'^#include .*$', result, re.M)
         at = first_include.start() if first_include else 0
-        result = result[:at] + '#include "panic.h"\n' + result[at:]
+        result = result[:at] + '#include "cpu/panic.h"\n' + result[at:]
     return result, count
 
 

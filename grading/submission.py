@@ -150,8 +150,8 @@ def plan(sub, source, files):
 def new_file(rel, patterns, source):
     """A file the lab lets students add: it matches a new_files pattern and
     the kit has no file of that name (a new file never replaces the kit's)."""
-    # fnmatch's * crosses "/": hv/*.c must not take hv/x/y.c, which no
-    # makefile builds.
+    # fnmatch's * crosses "/": hv/*.c must not take hv/x/y.c (hv/*/*.c
+    # names that), nor hv/*/*.c hv/x/y/z.c, which no makefile builds.
     fits = any(fnmatch.fnmatchcase(rel, p) and rel.count("/") == p.count("/") for p in patterns)
     return fits and not kit_owned(rel) and not os.path.lexists(os.path.join(source, rel))
 

@@ -18,9 +18,9 @@
  *   6. set up the stack and call hv_main. gdt.c then replaces this minimal
  *      GDT with the full one (with a TSS).
  */
-#include "gdt.h"
-#include "stack.h"
-#include "x86.h"
+#include "cpu/gdt.h"
+#include "cpu/stack.h"
+#include "x86/x86.h"
 
 /* ------------------------------------------------------------------------
  * The Multiboot v1 header (spec 3.1.1 "The layout of Multiboot header").

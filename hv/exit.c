@@ -10,19 +10,19 @@
  * handler stops everything with a full report, never silently.
  */
 #include "exit.h"
-#include "handlers.h"
-#include "depriv.h"
-#include "entry_report.h"
-#include "ept_check.h"
-#include "exit_reasons.h"
-#include "exit_stats.h"
-#include "gdb.h"
-#include "panic.h"
+#include "exit/handlers.h"
+#include "depriv/depriv.h"
+#include "check/entry_report.h"
+#include "guest/ept_check.h"
+#include "vmx/exit_reasons.h"
+#include "guest/exit_stats.h"
+#include "gdb/gdb.h"
+#include "cpu/panic.h"
 #include "poweroff.h"
 #include "printf.h"
-#include "vmcs.h"
-#include "vmx.h"
-#include "x86.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "x86/x86.h"
 
 /* VMLAUNCH/VMRESUME failed, or the entry failed after its checks began
  * (exit reason bit 31). Either way, say exactly why. */

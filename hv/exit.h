@@ -8,8 +8,8 @@
  */
 #pragma once
 #include <stdint.h>
-#include "vcpu.h"
-#include "vmx_caps.h"
+#include "guest/vcpu.h"
+#include "vmx/vmx_caps.h"
 
 /* Run the guest until it stops; returns its power-off status.
  * deprivileged: its kernel runs at ring 1 (cpu=deprivileged, depriv.h). */

@@ -9,7 +9,9 @@
 
 HV_ELF := $(BUILD)/hv/hv.elf
 
-HV_SRCS := $(wildcard hv/*.c hv/*.S)
+# hv/'s top (main.c, boot.S, exit.c) and its folders, one level deep
+# (hv/layers.toml); each object lands under build/hv/ at its source's path.
+HV_SRCS := $(wildcard hv/*.c hv/*.S hv/*/*.c hv/*/*.S)
 HV_OBJS := $(patsubst hv/%,$(BUILD)/hv/%.o,$(HV_SRCS)) \
            $(patsubst lib/%,$(BUILD)/hv/lib/%.o,$(LIB_SRCS))
 HV_LDSCRIPT := hv/linker.ld

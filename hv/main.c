@@ -11,31 +11,31 @@
 #include "crc32.h"
 #include "fmt.h"
 #include "exit.h"
-#include "handlers.h"   /* exit_io_init */
-#include "depriv.h"
-#include "entry_report.h"
-#include "ept_check.h"
-#include "exit_stats.h"
-#include "fault_inject.h"
-#include "gdb.h"
-#include "gdt.h"
-#include "idt.h"
+#include "exit/handlers.h" /* exit_io_init */
+#include "depriv/depriv.h"
+#include "check/entry_report.h"
+#include "guest/ept_check.h"
+#include "guest/exit_stats.h"
+#include "cpu/fault_inject.h"
+#include "gdb/gdb.h"
+#include "cpu/gdt.h"
+#include "cpu/idt.h"
 #include "mbimage.h"
-#include "memory.h"
-#include "boot_info.h"
-#include "console.h"
-#include "options.h"
-#include "panic.h"
+#include "mem/memory.h"
+#include "boot/boot_info.h"
+#include "exit/console.h"
+#include "boot/options.h"
+#include "cpu/panic.h"
 #include "poweroff.h"
 #include "printf.h"
 #include "serial.h"
-#include "guest.h"
-#include "guest_scan.h"
-#include "vcpu.h"
-#include "vmcs.h"
-#include "vmcs_breaks.h"
-#include "vmx_on.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "depriv/guest_scan.h"
+#include "guest/vcpu.h"
+#include "vmx/vmcs.h"
+#include "check/vmcs_breaks.h"
+#include "vmx/vmx_on.h"
+#include "x86/x86.h"
 
 void hv_main(uint32_t magic, uint32_t mbi_pa);
 
@@ -119,7 +119,7 @@ static const struct vmcs_break *find_breakage(const char *name)
     const struct vmcs_break *b = vmcs_break_find(name);
     if (!b)
         panic("unknown vmcs_break '%s': the names are the first column of the table in "
-              "hv/vmcs_breaks.c (guest-cs-type, host-tr-null, ...)", name);
+              "hv/check/vmcs_breaks.c (guest-cs-type, host-tr-null, ...)", name);
     return b;
 }
 

@@ -12,5 +12,5 @@ void printf_redirect(void (*putc)(void *ctx, char c), void *ctx);
 
 /* Show observe() each character before it goes to COM1 (not while
  * redirected): the hypervisor ends a half-written guest line there and copies
- * its verdict lines to its private channel (hv/console.c). */
+ * its verdict lines to its private channel (hv/exit/console.c). */
 void printf_set_observer(void (*observe)(char c));

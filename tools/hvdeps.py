@@ -8,7 +8,7 @@
 
 The graph. A module is a .c or .S file of hv/ with its same-stem .h (x.c +
 x.h = module x); a header alone is a module of its own. Its name is its
-path under hv/ without the extension ("exit_cpuid", later "exit/cpuid").
+path under hv/ without the extension ("exit/exit_cpuid", "main").
 Module A has an arrow to module B when
   - A's object file references a symbol that B's object file defines (nm on
     the objects the build left in build/hv/: what the linker joins), or
@@ -25,8 +25,9 @@ The measures.
             level n-1 and nothing higher. The members of a circle share a
             level, so every arrow between different levels runs down.
   folders   a module's folder is the first component of its path ("." for
-            the files at the top of hv/) or, for a file that has not moved
-            yet, the folder hv/layers.toml plans for it. The folder graph
+            the files at the top of hv/: hv/vmx/vmcs.c is in vmx) or, for a
+            top-level file hv/layers.toml's [plan] names, the folder planned
+            for it until it moves there. The folder graph
             has an arrow F -> G when some module of F has one to G.
             A circle whose modules lie in different folders is a "cross-folder
             circle" (issue 15, point 3: there must be none); a circle of

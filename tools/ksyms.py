@@ -9,7 +9,7 @@ The table lives in its own section (.ksyms), which hv/linker.ld places after
 all code and data, so the functions of link 2 are where link 1 put them;
 --verify checks that this really holds and fails the build if it does not.
 
-The generated assembly defines `hv_ksyms`, a struct ksym_table (hv/ksyms.h):
+The generated assembly defines `hv_ksyms`, a struct ksym_table (hv/cpu/ksyms.h):
     { uint64_t count; const struct ksym *syms; const char *names; }
 with struct ksym = { uint64_t addr; uint32_t size; uint32_t name; }.
 Python standard library only.

@@ -5,7 +5,7 @@
  * At reset their vectors overlap the CPU exceptions (IRQ 0 = vector 8), so
  * we move IRQ 0-15 to vectors 32-47 and mask every line the kernel does not
  * handle. Until lab 4 the hypervisor passes these writes on to the machine's
- * own PICs, after checking them (hv/pic_filter.c).
+ * own PICs, after checking them (hv/exit/pic_filter.c).
  */
 #include "defs.h"
 #include "x86.h"

@@ -29,17 +29,17 @@ FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_
 # took two thirds of the entry checker's time and guide nothing there.
 FUZZ_FMT := $(FUZZ_BUILD)/fmt.o
 
-fuzz_srcs_x86_decode := hv/x86_decode.c
+fuzz_srcs_x86_decode := hv/x86/x86_decode.c
 fuzz_srcs_sensitive := $(unit_srcs_sensitive)
 fuzz_srcs_mbimage := lib/mbimage.c $(FUZZ_FMT)
-fuzz_srcs_boot_info := hv/boot_info.c $(FUZZ_FMT)
+fuzz_srcs_boot_info := hv/boot/boot_info.c $(FUZZ_FMT)
 fuzz_srcs_gdb_packet := $(unit_srcs_gdb_packet)
-fuzz_srcs_options := hv/options.c lib/fmt.c
+fuzz_srcs_options := hv/boot/options.c lib/fmt.c
 fuzz_srcs_entry_check := $(unit_srcs_entry_check) $(FUZZ_FMT)
 fuzz_srcs_guest_paging := $(unit_srcs_guest_paging)
 fuzz_srcs_descriptor := $(unit_srcs_descriptor)
-fuzz_srcs_guest_line := hv/guest_line.c
-fuzz_srcs_pic_filter := hv/pic_filter.c
+fuzz_srcs_guest_line := hv/exit/guest_line.c
+fuzz_srcs_pic_filter := hv/exit/pic_filter.c
 
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)

@@ -1,6 +1,6 @@
 /*
- * fuzz_boot_info.c: hv/boot_info.c, the parser of the Multiboot information
- * a loader hands the hypervisor, on arbitrary memory.
+ * fuzz_boot_info.c: hv/boot/boot_info.c, the parser of the Multiboot
+ * information a loader hands the hypervisor, on arbitrary memory.
  *
  * The input stands for physical memory from BASE up, with the Multiboot
  * information at BASE; every pointer in it (command line, memory map,
@@ -14,7 +14,7 @@
  * And when it refuses, bi->error says why.
  */
 #include "fuzz.h"
-#include "boot_info.h"
+#include "boot/boot_info.h"
 
 #define BASE 0x10000u
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_descriptor.c: hv/descriptor.c, the ring compression of lab 3, on
+ * fuzz_descriptor.c: hv/x86/descriptor.c, the ring compression of lab 3, on
  * any descriptor the guest's GDT may hold and any top of the guest's
  * address space.
  *
@@ -14,7 +14,7 @@
  * and compressing it again changes nothing.
  */
 #include "fuzz.h"
-#include "descriptor.h"
+#include "x86/descriptor.h"
 
 /* Every bit but the limit's, the DPL's and the accessed bit. */
 #define KEPT (~(0xFFFFull | 0xFull << 48 | 3ull << 45 | DESC_ACCESSED))

@@ -1,5 +1,5 @@
 /*
- * fuzz_entry_check.c: hv/entry_check*.c, the VM-entry checker, on a VMCS
+ * fuzz_entry_check.c: hv/check/entry_check*.c, the VM-entry checker, on a VMCS
  * whose fields the fuzzer chooses.
  *
  * The hypervisor runs the checker on whatever its VMCS holds when an entry
@@ -15,8 +15,8 @@
  */
 #include <stdbool.h>
 #include "fuzz.h"
-#include "entry_check.h"
-#include "vmcs_fields.h"
+#include "check/entry_check.h"
+#include "vmx/vmcs_fields.h"
 #include "vmcs_model.h"
 
 static const unsigned fields[] = {

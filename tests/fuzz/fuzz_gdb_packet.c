@@ -1,5 +1,5 @@
 /*
- * fuzz_gdb_packet.c: hv/gdb_packet.c, the framing of GDB's remote protocol,
+ * fuzz_gdb_packet.c: hv/gdb/gdb_packet.c, the framing of GDB's remote protocol,
  * on an arbitrary byte stream from the serial line (the peer on COM2 may
  * be anything, not only gdb).
  *
@@ -14,7 +14,7 @@
  */
 #include <ctype.h>
 #include "fuzz.h"
-#include "gdb_packet.h"
+#include "gdb/gdb_packet.h"
 
 static struct gdb_rx rx, echo;
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_guest_line.c: hv/guest_line.c, the relay of the guest's console
+ * fuzz_guest_line.c: hv/exit/guest_line.c, the relay of the guest's console
  * bytes to COM1, on arbitrary bytes.
  *
  * The input is what the guest sends, byte by byte; 0xFF escapes: 0xFF 0xFF
@@ -14,7 +14,7 @@
  */
 #include <stdbool.h>
 #include "fuzz.h"
-#include "guest_line.h"
+#include "exit/guest_line.h"
 
 static const char *const prefixes[] = { "hv:", "PANIC", "POWEROFF", "hvrun:" };
 

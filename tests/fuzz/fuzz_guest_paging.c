@@ -1,7 +1,7 @@
 /*
- * fuzz_guest_paging.c: hv/guest_paging.c, the software walk of the guest's
- * 32-bit page tables that shadow paging does on every guest page fault, on
- * page tables the fuzzer writes.
+ * fuzz_guest_paging.c: hv/guest/guest_paging.c, the software walk of the
+ * guest's 32-bit page tables that shadow paging does on every guest page
+ * fault, on page tables the fuzzer writes.
  *
  * Input: CR3 (4 bytes), the linear address (4), the access (1: PFEC_W,
  * PFEC_U), the controls (1: CR0.WP, CR4.PSE, CR4.PGE), then the contents of
@@ -19,7 +19,7 @@
  *   - the same walk again gives the same translation.
  */
 #include "fuzz.h"
-#include "guest_paging.h"
+#include "guest/guest_paging.h"
 
 #define PAGES 4
 #define PAGE_WORDS 1024

@@ -1,6 +1,6 @@
 /*
- * fuzz_options.c: hv/options.c, the parser of the hypervisor's command line
- * (the user's ARGS="..."), on arbitrary text.
+ * fuzz_options.c: hv/boot/options.c, the parser of the hypervisor's command
+ * line (the user's ARGS="..."), on arbitrary text.
  *
  * The input, cut at its first NUL, is the command line. It is parsed with
  * error buffers of several sizes, each a heap block of exactly that size,
@@ -10,7 +10,7 @@
  *   - every option parsed holds a value its table allows.
  */
 #include "fuzz.h"
-#include "options.h"
+#include "boot/options.h"
 
 static const size_t err_sizes[] = { 0, 1, 17, 160 };   /* 160: as the hypervisor's */
 #define SIZES (sizeof(err_sizes) / sizeof(err_sizes[0]))

@@ -1,5 +1,5 @@
 /*
- * fuzz_pic_filter.c: hv/pic_filter.c, the check on the guest's writes to
+ * fuzz_pic_filter.c: hv/exit/pic_filter.c, the check on the guest's writes to
  * the PC's two 8259A PICs, on arbitrary write sequences.
  *
  * The input is pairs of bytes: a port (its low two bits pick 0x20, 0x21,
@@ -17,7 +17,7 @@
  */
 #include <stdbool.h>
 #include "fuzz.h"
-#include "pic_filter.h"
+#include "exit/pic_filter.h"
 
 static const uint16_t ports[4] = { PIC_MASTER_CMD, PIC_MASTER_DATA, PIC_SLAVE_CMD, PIC_SLAVE_DATA };
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_sensitive.c: lib/elf_code.c and hv/sensitive.c, the lab 3 scan of a
+ * fuzz_sensitive.c: lib/elf_code.c and hv/x86/sensitive.c, the lab 3 scan of a
  * guest kernel for the sensitive instructions, on an arbitrary file.
  *
  * The file is what a user hands the hypervisor as its guest kernel. Its
@@ -14,7 +14,7 @@
  */
 #include "fuzz.h"
 #include "elf_code.h"
-#include "sensitive.h"
+#include "x86/sensitive.h"
 
 struct scan_state {
     const uint8_t *file;

@@ -1,5 +1,5 @@
 /*
- * fuzz_x86_decode.c: hv/x86_decode.c on arbitrary bytes.
+ * fuzz_x86_decode.c: hv/x86/x86_decode.c on arbitrary bytes.
  *
  * Input: one byte of mode (bit 0: 16-bit code, CS.D = 0; else 32-bit), then
  * code. The decoder runs at every offset of the code, as the sensitive-
@@ -14,7 +14,7 @@
  *     never depends on a byte after the instruction's end.
  */
 #include "fuzz.h"
-#include "x86_decode.h"
+#include "x86/x86_decode.h"
 
 /* The bytes the parts of a decoded instruction take, at least. */
 static unsigned parts_length(const struct x86_insn *in)

@@ -63,11 +63,11 @@ class Run(unittest.TestCase):
     def test_a_bug_the_tests_miss_and_a_broken_build_are_failures(self):
         names = {t.full_name for t in labspec.load_all(ROOT)}
         # A comment changed: nothing a test can see.
-        ok, line = check_bugs.check(ROOT, bug(file="hv/exit_cpuid.c", find=r"/\* CPUID writes the low 32 bits",
+        ok, line = check_bugs.check(ROOT, bug(file="hv/exit/exit_cpuid.c", find=r"/\* CPUID writes the low 32 bits",
                                               replace="/* CPUID sets the low 32 bits"), names)
         self.assertFalse(ok)
         self.assertRegex(line, r"still passes lab1-cpuid: the tests miss this bug")
-        ok, line = check_bugs.check(ROOT, bug(file="hv/exit_cpuid.c", find=r"advance_rip\(v\);",
+        ok, line = check_bugs.check(ROOT, bug(file="hv/exit/exit_cpuid.c", find=r"advance_rip\(v\);",
                                               replace="advance_rip(v)"), names)
         self.assertFalse(ok)
         self.assertRegex(line, r"the bug breaks the build")

@@ -138,7 +138,7 @@ class Scenario(unittest.TestCase):
 class BrokenHypervisors(Scenario):
 
     def test_cpuid_handler_loops_forever(self):
-        patch(self.root, "hv/exit_cpuid.c", r"(void handle_cpuid\(struct vcpu \*v\)\n\{\n)",
+        patch(self.root, "hv/exit/exit_cpuid.c", r"(void handle_cpuid\(struct vcpu \*v\)\n\{\n)",
               r'\1    for (;;)\n        __asm__ volatile("pause");\n')
         status = self.grade("--test", "lab1-cpuid", "--test", "lab1-launch")
         self.assertEqual(status, 1, self.text)
@@ -151,7 +151,7 @@ class BrokenHypervisors(Scenario):
         self.assertLess(self.seconds, TIMEOUT + 40)
 
     def test_guest_cs_access_rights_broken(self):
-        patch(self.root, "hv/vmcs_setup.c", r"(    setup_guest_state\(v, caps\);\n)",
+        patch(self.root, "hv/guest/vmcs_setup.c", r"(    setup_guest_state\(v, caps\);\n)",
               r"\1    vmcs_write(VMCS_GUEST_CS_ACCESS_RIGHTS, 0);\n")
         self.assertEqual(self.grade("--test", "lab1-launch"), 1, self.text)
         out = self.assertFailed("lab1-launch", r"^panic: hv: VM-entry check: SDM .*GUEST_CS_ACCESS_RIGHTS")
@@ -175,7 +175,7 @@ class BrokenHypervisors(Scenario):
         self.assertIn("\\x1b[2J", self.results["lab1-launch"]["output"])
 
     def test_host_triple_fault(self):
-        patch(self.root, "hv/exit_cpuid.c", r"(void handle_cpuid\(struct vcpu \*v\)\n\{\n)",
+        patch(self.root, "hv/exit/exit_cpuid.c", r"(void handle_cpuid\(struct vcpu \*v\)\n\{\n)",
               r"\1    static const struct { uint16_t limit; uint64_t base; } __attribute__((packed)) no_idt;\n"
               r'    __asm__ volatile("lidt %0; int3" : : "m"(no_idt));\n')
         self.assertEqual(self.grade("--test", "lab1-cpuid"), 1, self.text)
@@ -236,10 +236,11 @@ class GraderGuards(Scenario):
         # The submission: a repository folder whose CPUID handler loops, and a
         # tests.toml of its own that the autograder must not use.
         sub = os.path.join(ag, "submission", "hvlab-main")
-        for rel in ("hv/exit_cpuid.c", "labs/lab1/tests.toml"):
+        for rel in ("hv/exit/exit_cpuid.c", "labs/lab1/tests.toml"):
             os.makedirs(os.path.dirname(os.path.join(sub, rel)), exist_ok=True)
-        shutil.copy(os.path.join(self.root, "hv", "exit_cpuid.c"), os.path.join(sub, "hv", "exit_cpuid.c"))
-        patch(sub, "hv/exit_cpuid.c", r"(void handle_cpuid\(struct vcpu \*v\)\n\{\n)",
+        shutil.copy(os.path.join(self.root, "hv", "exit", "exit_cpuid.c"),
+                    os.path.join(sub, "hv", "exit", "exit_cpuid.c"))
+        patch(sub, "hv/exit/exit_cpuid.c", r"(void handle_cpuid\(struct vcpu \*v\)\n\{\n)",
               r'\1    for (;;)\n        __asm__ volatile("pause");\n')
         with open(os.path.join(sub, "labs", "lab1", "tests.toml"), "w") as f:
             f.write('lab = 1\n[[test]]\nname = "cpuid"\npoints = 1000\n')

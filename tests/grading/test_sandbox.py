@@ -164,7 +164,7 @@ class HostileClass(unittest.TestCase):
 
         lena = os.path.join(subs, "lena")
         honest(lena)
-        guest_c = os.path.join(lena, "hv", "guest.c")
+        guest_c = os.path.join(lena, "hv", "guest", "guest.c")
         with open(guest_c) as f:
             text = f.read()
         dump = ('        for (uint64_t k = 0; k < size; k++)\n'
@@ -172,7 +172,7 @@ class HostileClass(unittest.TestCase):
                 '        if (i + 1 == nmods)\n'
                 '            panic("lena: every module printed");\n')
         anchor = "        memcpy(dst, phys_ptr(m->start, size), size);\n"
-        assert anchor in text, "hv/guest.c's guest_load changed: update this test"
+        assert anchor in text, "hv/guest/guest.c's guest_load changed: update this test"
         with open(guest_c, "w") as f:
             f.write(text.replace(anchor, anchor + dump, 1))
 

@@ -23,7 +23,7 @@ hv/) graded after them, whose score must not change:
                (the compiler quotes what it cannot parse): the build fails
                and nothing the student sees names a hidden test
   f-forger     a forging hypervisor in the lab's own files (tests/grading/
-               forger/forge.c in hv/guest.c, vmx_detect and vmx_on that
+               forger/forge.c in hv/guest/guest.c, vmx_detect and vmx_on that
                execute nothing): it prints every line the test looks for,
                and scores 0 on the emulator's record
   g-bomb       the reference's files and a 100 MiB hv/bomb.c (more than
@@ -84,13 +84,16 @@ RULE = "$(shell python3 hv/poison.py)\n"
 def lab_files():
     """The reference's files that hold a LAB 1 region (what a lab 1 student changes)."""
     found = []
-    for name in sorted(os.listdir(os.path.join(ROOT, "hv"))):
-        if not name.endswith((".c", ".h", ".S")):
-            continue
-        with open(os.path.join(ROOT, "hv", name), errors="replace") as f:
-            if re.search(r"/\*\s*LAB 1 BEGIN", f.read()):
-                found.append("hv/" + name)
-    return found
+    for dirpath, dirs, names in os.walk(os.path.join(ROOT, "hv")):
+        dirs.sort()
+        for name in sorted(names):
+            if not name.endswith((".c", ".h", ".S")):
+                continue
+            path = os.path.join(dirpath, name)
+            with open(path, errors="replace") as f:
+                if re.search(r"/\*\s*LAB 1 BEGIN", f.read()):
+                    found.append(os.path.relpath(path, ROOT).replace(os.sep, "/"))
+    return sorted(found)
 
 
 def write(root, rel, text):
@@ -101,27 +104,27 @@ def write(root, rel, text):
 
 
 def make_forger(sub):
-    """forge.c in hv/guest.c, called first thing in guest_load; vmx_detect
+    """forge.c in hv/guest/guest.c, called first thing in guest_load; vmx_detect
     makes up the capabilities main() checks, vmx_on does nothing."""
     with open(os.path.join(ROOT, "tests", "grading", "forger", "forge.c")) as f:
         forge = f.read()
-    path = os.path.join(sub, "hv", "guest.c")
+    path = os.path.join(sub, "hv", "guest", "guest.c")
     with open(path) as f:
         text = f.read()
     head = "/* LAB 1 BEGIN: boot the guest kernel as a Multiboot loader would */\n"
     call = "void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_args)\n{\n"
-    assert head in text and call in text, "hv/guest.c changed: update make_forger"
+    assert head in text and call in text, "hv/guest/guest.c changed: update make_forger"
     text = text.replace(head, '#include "crc32.h"\n' + forge + "\n" + head).replace(call, call + "    forge(bi);\n")
     with open(path, "w") as f:
         f.write(text)
-    path = os.path.join(sub, "hv", "vmx_on.c")
+    path = os.path.join(sub, "hv", "vmx", "vmx_on.c")
     with open(path) as f:
         text = f.read()
     text, n = re.subn(r"(void vmx_detect\(struct vmx_caps \*caps\)\n\{\n).*?(\n\}\n/\* LAB 1 END \*/)",
                       r"\1    caps->procbased2 = ~0ull;\n    caps->ept_vpid = ~0ull;\2", text, count=1, flags=re.S)
     text, m = re.subn(r"(void vmx_on\(const struct vmx_caps \*caps\)\n\{\n).*?(\n\}\n/\* LAB 1 END \*/)",
                       r"\1    (void)caps;\2", text, count=1, flags=re.S)
-    assert n == m == 1, "hv/vmx_on.c changed: update make_forger"
+    assert n == m == 1, "hv/vmx/vmx_on.c changed: update make_forger"
     with open(path, "w") as f:
         f.write(text)
 
@@ -244,7 +247,7 @@ class SubmissionTree(unittest.TestCase):
     def test_a_flat_upload_scores_like_the_folder(self):
         self.assertEqual(self.score("c-flat"), (FULL, FULL, "graded"), self.gs_text["c-flat"])
         self.assertListed("c-flat", "placed by name", "%d files placed" % len(lab_files()),
-                          "exit_cpuid.c -> hv/exit_cpuid.c")
+                          "exit_cpuid.c -> hv/exit/exit_cpuid.c")
 
     def test_kit_files_of_a_submission_are_ignored_and_listed(self):
         self.assertEqual(self.score("d-overwrite"), ("0", "0", "graded"), self.gs_text["d-overwrite"])
@@ -291,9 +294,9 @@ class Pure(unittest.TestCase):
         self.sub = submission
         self.tmp = tempfile.mkdtemp(prefix="hvlab-test-plan-")
         self.source = os.path.join(self.tmp, "source")
-        for rel in ("hv/exit.c", "hv/exit_io.c", "lib/exit_io.c", "hv/vmx.h", "hv/hv.mk", "Makefile"):
+        for rel in ("hv/exit.c", "hv/exit/exit_io.c", "lib/exit_io.c", "hv/vmx/vmx.h", "hv/hv.mk", "Makefile"):
             write(self.source, rel, "kit " + rel)
-        self.files = {"files": ["hv/exit.c", "hv/exit_io.c", "lib/exit_io.c"], "new_files": ["hv/*.c"]}
+        self.files = {"files": ["hv/exit.c", "hv/exit/exit_io.c", "lib/exit_io.c"], "new_files": ["hv/*.c"]}
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -306,25 +309,26 @@ class Pure(unittest.TestCase):
         return sorted(rel for _, rel in copies), notes
 
     def test_only_the_lab_files_are_copied(self):
-        copied, notes = self.plan({"hv/exit.c": "mine", "hv/helper.c": "new", "hv/vmx.h": "changed",
+        copied, notes = self.plan({"hv/exit.c": "mine", "hv/helper.c": "new", "hv/vmx/vmx.h": "changed",
                                    "hv/hv.mk": "kit hv/hv.mk", "GNUmakefile": "x", "hv/hv2.mk": "y"})
         self.assertEqual(copied, ["hv/exit.c", "hv/helper.c"])
         # an unchanged kit file is no news; the changed ones are named
-        self.assertEqual(notes["ignored"], ["GNUmakefile", "hv/hv2.mk", "hv/vmx.h"])
+        self.assertEqual(notes["ignored"], ["GNUmakefile", "hv/hv2.mk", "hv/vmx/vmx.h"])
 
     def test_new_files_only_where_the_lab_allows(self):
-        copied, notes = self.plan({"hv/helper.c": "new", "hv/deep/helper.c": "not built", "lib/new.c": "no"})
+        copied, notes = self.plan({"hv/helper.c": "new", "hv/exit/helper.c": "not in hv/*.c", "lib/new.c": "no"})
         self.assertEqual(copied, ["hv/helper.c"])
-        self.assertEqual(notes["ignored"], ["hv/deep/helper.c", "lib/new.c"])
+        self.assertEqual(notes["ignored"], ["hv/exit/helper.c", "lib/new.c"])
 
     def test_links_are_refused(self):
         sub = os.path.join(self.tmp, "sub")
         write(sub, "hv/exit.c", "mine")
         os.symlink("/etc", os.path.join(sub, "hv", "etc"))
-        os.symlink("/etc/passwd", os.path.join(sub, "hv", "exit_io.c"))
+        os.makedirs(os.path.join(sub, "hv", "exit"))
+        os.symlink("/etc/passwd", os.path.join(sub, "hv", "exit", "exit_io.c"))
         copies, notes = self.sub.plan(sub, self.source, self.files)
         self.assertEqual([rel for _, rel in copies], ["hv/exit.c"])
-        self.assertEqual(notes["refused"], ["hv/etc", "hv/exit_io.c"])
+        self.assertEqual(notes["refused"], ["hv/etc", "hv/exit/exit_io.c"])
 
     def test_flat_files_go_where_the_name_is_unique(self):
         copied, notes = self.plan({"exit.c": "mine", "exit_io.c": "which one?", "notes.txt": "hi"})
@@ -350,6 +354,13 @@ class Pure(unittest.TestCase):
 
     def test_the_lab_file_list_is_the_marked_files(self):
         self.assertEqual(self.sub.file_list(ROOT, 1)["files"], lab_files())
+
+    def test_lab_1_takes_new_files_beside_the_kits_in_hv_and_its_folders(self):
+        patterns = self.sub.file_list(ROOT, 1)["new_files"]
+        for rel in ("hv/helper.c", "hv/exit/helper.c", "hv/exit/helper.h"):
+            self.assertTrue(self.sub.new_file(rel, patterns, ROOT), rel)
+        for rel in ("hv/exit/deep/helper.c", "hv/exit/exit_cpuid.c", "lib/helper.c"):
+            self.assertFalse(self.sub.new_file(rel, patterns, ROOT), rel)
 
     def test_a_gnumakefile_stops_the_build(self):
         import grade

@@ -32,7 +32,7 @@ class VmcheckWarnings(Scenario):
     def test_uncacheable_guest_ram(self):
         # UC is legal, so the guest runs (slowly, on real hardware); the
         # warning names the range and the type (SDM 29.3.7).
-        patch(self.root, "hv/ept.c", r"hpa \| EPT_MEMTYPE_WB \| perms", "hpa | perms")
+        patch(self.root, "hv/guest/ept.c", r"hpa \| EPT_MEMTYPE_WB \| perms", "hpa | perms")
         out = self.run_vmcheck()
         self.assertRegex(out, r"(?m)^hv: VM-entry check: the VMCS passes every check the checker knows$")
         self.assertRegex(out, r"(?m)^hv: VM-entry check: warning: SDM 29\.3\.7 \(EPT and Memory Typing\): guest RAM "
@@ -43,7 +43,7 @@ class VmcheckWarnings(Scenario):
     def test_host_rip_never_written(self):
         # HOST_RIP 0 is canonical: no entry check fails, the warning comes
         # before the entry, and the first exit's #PF at rip 0 repeats it.
-        patch(self.root, "hv/vmcs_setup.c", r"\n    vmcs_write\(VMCS_HOST_RIP, \(uint64_t\)vmx_exit\);", "")
+        patch(self.root, "hv/guest/vmcs_setup.c", r"\n    vmcs_write\(VMCS_HOST_RIP, \(uint64_t\)vmx_exit\);", "")
         out = self.run_vmcheck()
         self.assertRegex(out, r"(?m)^hv: VM-entry check: warning: HOST_RIP \(VMCS field 0x6c16\) is 0x0, not vmx_exit "
                               r"\(0x[0-9a-f]+\): every VM exit continues there \(SDM 28\.5\.3, loading host RIP\)"

@@ -124,12 +124,12 @@ def hv_cpuid(port):
         "next", "next", "finish", "monitor vmcs GUEST_RIP", "info registers rip",
         "delete", "detach"])
     errors = expect_in_order(out, [
-        r"in gdb_hv_break .* at hv/gdb_hv\.c",                 # the first stop, in hv_main's call
-        r"Breakpoint 1 at 0x[0-9a-f]+: file hv/exit_cpuid\.c",
+        r"in gdb_hv_break .* at hv/gdb/gdb_hv\.c",             # the first stop, in hv_main's call
+        r"Breakpoint 1 at 0x[0-9a-f]+: file hv/exit/exit_cpuid\.c",
         r"^Breakpoint 1, handle_cpuid \(v=",
         # on_exit jumps to the handler (a tail call), so the handler
         # returns straight to the assembly stub (HOST_RIP)
-        r"^#1 .* in vmx_exit \(\) at hv/vmx_entry\.S",
+        r"^#1 .* in vmx_exit \(\) at hv/vmx/vmx_entry\.S",
         r"^#2 .* in vcpu_run \(",                               # unwound through vmx_run's frame
         r"^#3 .* in hv_main ",
         r"^GUEST_RIP +0x([0-9a-f]+)$",

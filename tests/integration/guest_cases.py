@@ -94,7 +94,7 @@ def hv_all_tests_case(mem="ept", cpu=None):
 DEPRIVILEGED = ["cpu=deprivileged"]
 
 # What the guest kernel sees at ring 1 of the sensitive instructions that
-# do not trap (hv/sensitive.h): each virtcheck probe of one DIFFERS.
+# do not trap (hv/x86/sensitive.h): each virtcheck probe of one DIFFERS.
 DEPRIVILEGED_VIRTCHECK = [
     r"^VIRTCHECK popf_if: POPF with IF=0 left IF=1 \(native 0\) -> DIFFERS$",
     r"^VIRTCHECK pushf_if: PUSHF after CLI shows IF=1 \(native 0\) -> DIFFERS$",

@@ -375,7 +375,7 @@ def shadow_cases():
     return cases
 
 
-# objdump's names for the sensitive instructions (hv/sensitive.h), by kind.
+# objdump's names for the sensitive instructions (hv/x86/sensitive.h), by kind.
 SENSITIVE_BY_OBJDUMP = [
     ("PUSHF", r"pushf[wl]?$"),
     ("POPF", r"popf[wl]?$"),
@@ -432,7 +432,7 @@ def deprivileged_cases():
                 r"it halted with interrupts off \(HLT at 0x(?P=at)\), so nothing could ever wake it",
                 r"exception or NMI \(0\)", hv_args=DEPRIVILEGED, name="hv-hlt-cli-deprivileged", insn="f4"),
         guest_done("refused", [refused_lines(True)], hv_args=DEPRIVILEGED, name="hv-refused-deprivileged"),
-        # SGDT does not trap at ring 1 (hv/sensitive.h): badguest reads the
+        # SGDT does not trap at ring 1 (hv/x86/sensitive.h): badguest reads the
         # hypervisor's GDT address, above every segment's limit, and its copy
         # of the table takes the #GP of the segment limit, which its own
         # handler gets (the hypervisor's area is never the guest's to read).
@@ -464,7 +464,7 @@ def deprivileged_cases():
 
 def scan_cases():
     """scan=1: the guest kernel's sensitive instructions, before it runs
-    (hv/guest_scan.c); the guest then runs as usual."""
+    (hv/depriv/guest_scan.c); the guest then runs as usual."""
     return [Case("hv-scan-guest-kernel", ["--module", GUEST, HV, "--", "scan=1"], OK,
                  must=[r"^hv: scan: code section 0xc0100000-0x[0-9a-f]{8}: \d+ instructions, 0 bytes "
                        r"undecodable$", r"^hv: scan: 0x[0-9a-f]{8} POPF$", r"^POWEROFF 0$"],

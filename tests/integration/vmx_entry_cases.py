@@ -1,7 +1,7 @@
 """vmx_entry_cases.py: one integration case per deliberate VMCS breakage.
 
 Each case boots the hypervisor in Bochs with `vmcs_break=NAME`, which breaks
-one VM-entry rule just before VMLAUNCH (hv/vmcs_breaks.c). The launch must
+one VM-entry rule just before VMLAUNCH (hv/check/vmcs_breaks.c). The launch must
 fail, and then:
   - the hypervisor's VM-entry checker names the rule:
         hv: VM-entry check: SDM <section> (<title>): <rule> [FIELD=0x...] ...
@@ -11,20 +11,20 @@ fail, and then:
     `VMEXIT: Guest State Checks Failed` for the guest state (a VM exit with
     basic reason 33 and bit 31 set).
 
-The breakages are read from the BREAK(...) lines of hv/vmcs_breaks.c, so the
-table has one source.
+The breakages are read from the BREAK(...) lines of hv/check/vmcs_breaks.c, so
+the table has one source.
 """
 import os
 import re
 
 from harness import FAIL, GUEST, HV, MBINFO, PANIC, ROOT, Case
 
-BREAKS_C = os.path.join(ROOT, "hv", "vmcs_breaks.c")
+BREAKS_C = os.path.join(ROOT, "hv", "check", "vmcs_breaks.c")
 BREAK_LINE = re.compile(r'BREAK\("([a-z0-9-]+)",\s*"(27\.[0-9.]+)"')
 
 
 def vmcs_breaks():
-    """[(name, section)] from hv/vmcs_breaks.c, in table order."""
+    """[(name, section)] from hv/check/vmcs_breaks.c, in table order."""
     with open(BREAKS_C) as f:
         found = BREAK_LINE.findall(f.read())
     if not found:
@@ -79,7 +79,7 @@ def resume_case(name, breakage, at, must, bochs_line):
 def vmresume_cases():
     """The same breakages made while handling a later VM exit
     (vmcs_break_at=N): now VMRESUME is the entry that fails, on its way back
-    from vmx_exit (hv/vmx_entry.S), and the report is as precise."""
+    from vmx_exit (hv/vmx/vmx_entry.S), and the report is as precise."""
     return [
         resume_case("vmx-resume-fails-host-state", "host-tr-null", 5,
                     [r"^hv: vmcs_break=host-tr-null: ",

@@ -137,7 +137,7 @@ class BuildOutput(unittest.TestCase):
         status, text = make(tree)
         self.assertEqual(status, 0, text)
         self.assertNotRegex(text, r"warning:")
-        self.assertIn(("CC", "hv/exit_pf.c"), steps(text))
+        self.assertIn(("CC", "hv/exit/exit_pf.c"), steps(text))
 
 
 class FirstError(unittest.TestCase):

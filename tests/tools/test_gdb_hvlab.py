@@ -1,7 +1,7 @@
 """tools/gdb/hvlab.py's hv-qual says what gdb's `monitor qual` says.
 
 The hypervisor puts qualifications and event information in words in
-hv/exit_info.c; gdb's Python helpers decode the same tables on their own
+hv/vmx/exit_info.c; gdb's Python helpers decode the same tables on their own
 (they run in gdb, on the host). Every value tests/unit/test_exit_info.c
 describes, with the exact text it expects from exit_info.c, is described
 here by hvlab.py too, which must give the same text.

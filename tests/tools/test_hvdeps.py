@@ -83,6 +83,19 @@ class SyntheticTreeTest(unittest.TestCase):
                           "lib.c": '#include "lib.h"\nint lib(void) { return 1; }\n'}, by_file=True)
         self.assertEqual(self.arrows(m), {("lib.c", "lib.h")})
 
+    def test_an_include_names_the_folder_from_hv(self):
+        # As hv/ includes its headers (-Ihv): "lo/x.h" from hi/ and from lo/
+        # itself. x.c and x.h are one module whatever the path says.
+        m = self.measure({"lo/x.h": "int x(void);\n",
+                          "lo/x.c": '#include "lo/x.h"\nint x(void) { return 1; }\n',
+                          "hi/y.c": '#include "lo/x.h"\nint y(void) { return x(); }\n'},
+                         'order = ["lo", "hi"]\n')
+        self.assertEqual(m["modules"]["lo/x"]["files"], ["lo/x.c", "lo/x.h"])
+        self.assertEqual(self.arrows(m), {("hi/y", "lo/x")})
+        self.assertEqual(m["arrows"][0]["why"], ["#include lo/x.h", "x"])
+        self.assertEqual({n: x["folder"] for n, x in m["modules"].items()}, {"lo/x": "lo", "hi/y": "hi"})
+        self.assertEqual(m["up_arrows"], [])
+
     def test_a_circle_across_folders_and_the_arrow_that_runs_up(self):
         m = self.measure({"lo/x.c": "void y(void); void x(void) { y(); }\n",
                           "hi/y.c": "void x(void); void y(void) { x(); }\n",

@@ -25,7 +25,7 @@ static int helper(int x) { return x + "}"[0]; }
 /* LAB 1 END */
 '''
 
-IN_BODY = '''#include "panic.h"
+IN_BODY = '''#include "cpu/panic.h"
 uint64_t read_thing(int n)
 {
     uint64_t x = 0;
@@ -39,16 +39,16 @@ uint64_t read_thing(int n)
 
 class StubTest(unittest.TestCase):
     def test_file_scope_region_keeps_signatures_and_comments(self):
-        out, n = skeleton.make_stubs(FILE_SCOPE, "hv/exit_cpuid.c", 1)
+        out, n = skeleton.make_stubs(FILE_SCOPE, "hv/exit/exit_cpuid.c", 1)
         self.assertEqual(n, 1)
         self.assertIn("/* Emulate one CPUID. */\nvoid handle_cpuid(struct vcpu *v)\n{\n    panic(\"LAB 1: your "
-                      "code here: handle_cpuid (hv/exit_cpuid.c)\");\n}", out)
+                      "code here: handle_cpuid (hv/exit/exit_cpuid.c)\");\n}", out)
         self.assertIn("static int helper(int x)\n{\n    panic(\"LAB 1: your code here: helper", out)
         self.assertNotIn("table[]", out)          # data in the region goes
         self.assertNotIn("advance_rip", out)      # and so does the solution
         self.assertIn("static int kept(void) { return 1; }", out)
         self.assertIn("/* LAB 1: your code here: emulate CPUID */", out)
-        self.assertTrue(out.startswith('#include "panic.h"\n#include "exit.h"'))
+        self.assertTrue(out.startswith('#include "cpu/panic.h"\n#include "exit.h"'))
 
     def test_region_inside_a_body_becomes_a_call(self):
         out, n = skeleton.make_stubs(IN_BODY, "hv/x.c", 2)
@@ -56,7 +56,7 @@ class StubTest(unittest.TestCase):
         self.assertIn('    /* LAB 2: your code here: read it */\n    panic("LAB 2: your code here: read_thing (hv/x.c)");', out)
         self.assertIn("return x;", out)
         self.assertNotIn("n * 2", out)
-        self.assertEqual(out.count('#include "panic.h"'), 1)
+        self.assertEqual(out.count('#include "cpu/panic.h"'), 1)
 
     def test_earlier_labs_stay(self):
         out, n = skeleton.make_stubs(IN_BODY, "hv/x.c", 3)

@@ -106,15 +106,16 @@ class ReferenceSteps(unittest.TestCase):
         """Lab 1 after step 4.2: vmx_on.c as in the reference, ept.c still a stub."""
         with tempfile.TemporaryDirectory() as tmp:
             self.assertGreater(skeleton.make_skeleton(ROOT, tmp, 1, step=2), 10)
-            with open(os.path.join(tmp, "hv", "vmx_on.c")) as f, open(os.path.join(ROOT, "hv", "vmx_on.c")) as g:
+            with open(os.path.join(tmp, "hv", "vmx", "vmx_on.c")) as f, \
+                    open(os.path.join(ROOT, "hv", "vmx", "vmx_on.c")) as g:
                 self.assertEqual(f.read(), g.read())
-            with open(os.path.join(tmp, "hv", "ept.c")) as f:
-                self.assertIn('panic("LAB 1: your code here: ept_map_page (hv/ept.c)");', f.read())
+            with open(os.path.join(tmp, "hv", "guest", "ept.c")) as f:
+                self.assertIn('panic("LAB 1: your code here: ept_map_page (hv/guest/ept.c)");', f.read())
             with open(os.path.join(tmp, "mk", "lab.mk")) as f:
                 text = f.read()
             self.assertIn("STUDENT_LAB := 1", text)
-            self.assertNotIn("hv/vmx_on.c", text)
-            self.assertIn("hv/ept.c", text)
+            self.assertNotIn("hv/vmx/vmx_on.c", text)
+            self.assertIn("hv/guest/ept.c", text)
 
     def test_a_step_out_of_range_is_refused(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -41,7 +41,7 @@ class LabOfTreeTest(TempDir):
         self.assertTrue(studenttree.reached(self.tmp, 3))
 
     def test_the_skeletons_lab_mk_names_the_lab(self):
-        self.write("mk/lab.mk", skeleton.lab_mk(2, ["hv/depriv_patch.c"], ["hv/depriv_patch.c"]))
+        self.write("mk/lab.mk", skeleton.lab_mk(2, ["hv/depriv/depriv_patch.c"], ["hv/depriv/depriv_patch.c"]))
         self.assertEqual(studenttree.student_lab(self.tmp), 2)
         self.assertTrue(studenttree.reached(self.tmp, 2))
         self.assertFalse(studenttree.reached(self.tmp, 3))
@@ -126,7 +126,7 @@ class LaterLabSourcesTest(unittest.TestCase):
                               stdout=subprocess.PIPE, text=True, check=True).stdout
 
     def test_a_lab_1_tree_leaves_out_the_guest_page_walk(self):
-        lab1 = ("STUDENT_LAB=1", "LATER_LAB_SOURCES=hv/guest_paging.c")
+        lab1 = ("STUDENT_LAB=1", "LATER_LAB_SOURCES=hv/guest/guest_paging.c")
         out = self.make_n("unit-check", *lab1)
         self.assertIn("unit: left out in this lab 1 student tree (labs not reached yet): guest_paging", out)
         self.assertNotIn("test_guest_paging", out)

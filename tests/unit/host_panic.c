@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "panic.h"
+#include "cpu/panic.h"
 
 void panic(const char *fmt, ...)
 {

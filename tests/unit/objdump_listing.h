@@ -1,6 +1,6 @@
 /*
  * objdump_listing.h: GNU objdump's disassembly, line by line, for the unit
- * tests that check hv/x86_decode.c and hv/sensitive.c against it.
+ * tests that check hv/x86/x86_decode.c and hv/x86/sensitive.c against it.
  */
 #pragma once
 #include <stdbool.h>

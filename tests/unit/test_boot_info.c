@@ -4,7 +4,7 @@
  * memory [BASE, BASE + sizeof(mem)).
  */
 #include "unit.h"
-#include "boot_info.h"
+#include "boot/boot_info.h"
 #include <string.h>
 
 #define BASE 0x10000u

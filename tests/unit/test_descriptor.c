@@ -1,11 +1,11 @@
 /*
- * test_descriptor.c: hv/descriptor.c, segment descriptors, and ring
+ * test_descriptor.c: hv/x86/descriptor.c, segment descriptors, and ring
  * compression above all: what the hypervisor gives a guest kernel moved to
  * ring 1 must never reach the top 64 MiB of the address space, where the
  * hypervisor's own GDT and TSS live (lab 3; SDM vol. 3, 3.4.5).
  */
 #include "unit.h"
-#include "descriptor.h"
+#include "x86/descriptor.h"
 
 #define TOP 0xFBFFFFFFu                          /* depriv.h's DEPRIV_SEG_LIMIT */
 

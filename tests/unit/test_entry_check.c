@@ -1,6 +1,6 @@
 /*
- * test_entry_check.c: hv/entry_check.c, the VM-entry checker, and
- * hv/vmcs_breaks.c, its table of deliberate breakages.
+ * test_entry_check.c: hv/check/entry_check.c, the VM-entry checker, and
+ * hv/check/vmcs_breaks.c, its table of deliberate breakages.
  *
  * The VMCS here is tests/unit/vmcs_model.h's: an array indexed by field
  * encoding, filled in as hvlab's hypervisor fills in its own, with the
@@ -9,11 +9,11 @@
  * reported with its SDM section and field, and nothing else.
  */
 #include "unit.h"
-#include "entry_check.h"
-#include "vmcs_breaks.h"
-#include "vmcs_fields.h"
+#include "check/entry_check.h"
+#include "check/vmcs_breaks.h"
+#include "vmx/vmcs_fields.h"
 #include "vmcs_model.h"
-#include "vmx.h"
+#include "vmx/vmx.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,16 +1,16 @@
 /*
- * test_exit_info.c: hv/exit_info.h and hv/exit_info.c, the decoding of the
- * exit qualifications and the interruption information. Each value below is
+ * test_exit_info.c: hv/vmx/exit_info.h and hv/vmx/exit_info.c, the decoding of
+ * the exit qualifications and the interruption information. Each value below is
  * built by hand from the SDM's layout (vol. 3, 28.2.1 tables 28-1 to 28-7;
- * 28.2.5 tables 28-8 to 28-14; 25.8.3 table 25-17 and 25.9.2 table 25-19), the way
- * the CPU would write it, and each field is checked; then what depriv_emulate.c
- * encodes (a MOV to CR, to reuse exit_cr.c's handler) must decode back to
- * what it encoded, and every qualification with no reserved bit set must
- * survive decode and encode unchanged.
+ * 28.2.5 tables 28-8 to 28-14; 25.8.3 table 25-17 and 25.9.2 table 25-19), the
+ * way the CPU would write it, and each field is checked; then what
+ * depriv_emulate.c encodes (a MOV to CR, to reuse exit_cr.c's handler) must
+ * decode back to what it encoded, and every qualification with no reserved bit
+ * set must survive decode and encode unchanged.
  */
 #include "unit.h"
 #include <string.h>
-#include "exit_info.h"
+#include "vmx/exit_info.h"
 
 static char buf[160];
 

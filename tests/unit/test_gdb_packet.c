@@ -1,11 +1,11 @@
 /*
- * test_gdb_packet.c: hv/gdb_packet.c, the framing of GDB's remote protocol:
+ * test_gdb_packet.c: hv/gdb/gdb_packet.c, the framing of GDB's remote protocol:
  * packets as GDB sends them (taken from real sessions with gdb 13), escapes,
  * checksums, Ctrl-C, and everything a broken or hostile peer can send: bad
  * checksums, non-hex digits, overlong packets, noise between packets.
  */
 #include "unit.h"
-#include "gdb_packet.h"
+#include "gdb/gdb_packet.h"
 #include <stdio.h>
 #include <string.h>
 

@@ -1,11 +1,11 @@
 /*
- * test_guest_line.c: hv/guest_line.c, the guest's console lines as the
+ * test_guest_line.c: hv/exit/guest_line.c, the guest's console lines as the
  * hypervisor relays them: a line that starts with a prefix the console
  * protocol reserves is quoted, control characters become '?', and the
  * hypervisor's own line always starts at a line start.
  */
 #include "unit.h"
-#include "guest_line.h"
+#include "exit/guest_line.h"
 #include <string.h>
 
 static char out[512];

@@ -1,12 +1,13 @@
 /*
- * test_guest_paging.c: hv/guest_paging.c, the software walk of the guest's
- * 32-bit page tables, on a pretend guest of 16 pages. Each test builds a
- * directory and a table, walks, and checks the translation, the page-fault
- * error code and the accessed and dirty flags (SDM vol. 3, 4.3, 4.6-4.8).
+ * test_guest_paging.c: hv/guest/guest_paging.c, the software walk of the
+ * guest's 32-bit page tables, on a pretend guest of 16 pages. Each test
+ * builds a directory and a table, walks, and checks the translation, the
+ * page-fault error code and the accessed and dirty flags (SDM vol. 3, 4.3,
+ * 4.6-4.8).
  */
 #include "unit.h"
 #include <string.h>
-#include "guest_paging.h"
+#include "guest/guest_paging.h"
 
 #define PAGES 16
 #define PD  0x1000u     /* guest-physical addresses in the pretend RAM */

@@ -1,8 +1,8 @@
 /*
- * test_heap.c: hv/heap.c, the first-fit heap, on a static arena.
+ * test_heap.c: hv/mem/heap.c, the first-fit heap, on a static arena.
  */
 #include "unit.h"
-#include "heap.h"
+#include "mem/heap.h"
 #include <string.h>
 
 #define ARENA_SIZE 8192

@@ -1,11 +1,11 @@
 /*
- * test_ksyms.c: hv/ksyms.c, the address-to-function lookup behind the
+ * test_ksyms.c: hv/cpu/ksyms.c, the address-to-function lookup behind the
  * symbolised backtraces, on a hand-made table like tools/ksyms.py emits.
  */
 #include "unit.h"
-#include "ksyms.h"
+#include "cpu/ksyms.h"
 
-/* hv/ksyms.h declares the hypervisor's own table; the tests bring their own. */
+/* hv/cpu/ksyms.h declares the hypervisor's table; the tests bring their own. */
 const struct ksym_table hv_ksyms;
 
 static const char names[] = "first\0nosize\0last";

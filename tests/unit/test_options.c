@@ -1,10 +1,10 @@
 /*
- * test_options.c: hv/options.c, the command-line parser, with good command
+ * test_options.c: hv/boot/options.c, the command-line parser, with good command
  * lines, unknown options and bad values, and the exact messages the
  * hypervisor panics with.
  */
 #include "unit.h"
-#include "options.h"
+#include "boot/options.h"
 #include <stdio.h>
 #include <string.h>
 

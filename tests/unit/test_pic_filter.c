@@ -1,11 +1,11 @@
 /*
- * test_pic_filter.c: hv/pic_filter.c, the 8259A writes a PC's PICs can
+ * test_pic_filter.c: hv/exit/pic_filter.c, the 8259A writes a PC's PICs can
  * take: the PC's own initialisation passes byte for byte; what no PC's PIC
  * could work with stops the guest; an OCW2 reaches the chip as a real 8259A
  * reads it.
  */
 #include "unit.h"
-#include "pic_filter.h"
+#include "exit/pic_filter.h"
 #include <string.h>
 
 static struct pic_filter f;

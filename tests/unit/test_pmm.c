@@ -1,9 +1,9 @@
 /*
- * test_pmm.c: hv/pmm.c, the physical page allocator, on bitmaps of a
+ * test_pmm.c: hv/mem/pmm.c, the physical page allocator, on bitmaps of a
  * pretend machine with NPAGES pages.
  */
 #include "unit.h"
-#include "pmm.h"
+#include "mem/pmm.h"
 
 #define NPAGES 256
 #define PAGE PMM_PAGE_SIZE

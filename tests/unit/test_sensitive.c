@@ -1,5 +1,5 @@
 /*
- * test_sensitive.c: hv/sensitive.c (which instructions are sensitive but
+ * test_sensitive.c: hv/x86/sensitive.c (which instructions are sensitive but
  * do not trap at ring 1) and lib/elf_code.c (where an ELF file's code is),
  * checked two ways:
  *   - hand-picked instructions of each kind, and near misses that are not
@@ -14,7 +14,7 @@
 #include <regex.h>
 #include "elf_code.h"
 #include "objdump_listing.h"
-#include "sensitive.h"
+#include "x86/sensitive.h"
 
 static enum sensitive_kind kind_of(const char *hex)
 {

@@ -1,5 +1,5 @@
 /*
- * test_x86_decode.c: hv/x86_decode.c, the x86 instruction decoder, checked
+ * test_x86_decode.c: hv/x86/x86_decode.c, the x86 instruction decoder, checked
  * two ways:
  *   - hand-picked instructions, each with its parts (ModR/M, SIB,
  *     displacement, immediate, prefixes) and the decoder's refusals;
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "objdump_listing.h"
-#include "x86_decode.h"
+#include "x86/x86_decode.h"
 
 static struct x86_insn decode_ok(const char *hex, unsigned expect_length)
 {

@@ -11,32 +11,33 @@
 UNIT_BUILD := $(BUILD)/tests/unit
 UNIT_CFLAGS := $(HOST_CFLAGS) -iquote hv -iquote lib -iquote tests/unit
 UNIT_LDLIBS := -lcmocka
-UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h lib/*.h)
+UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info
 
 unit_srcs_fmt := lib/fmt.c
-unit_srcs_pmm := hv/pmm.c
-unit_srcs_heap := hv/heap.c
-unit_srcs_options := hv/options.c
-unit_srcs_boot_info := hv/boot_info.c
-unit_srcs_ksyms := hv/ksyms.c
+unit_srcs_pmm := hv/mem/pmm.c
+unit_srcs_heap := hv/mem/heap.c
+unit_srcs_options := hv/boot/options.c
+unit_srcs_boot_info := hv/boot/boot_info.c
+unit_srcs_ksyms := hv/cpu/ksyms.c
 unit_srcs_mbimage := lib/mbimage.c lib/fmt.c
-unit_srcs_entry_check := hv/cpu_rules.c hv/entry_check.c hv/entry_check_controls.c hv/entry_check_host.c \
-                         hv/entry_check_guest.c hv/vmcs_breaks.c hv/vmcs_fields.c tests/unit/vmcs_model.c
-unit_srcs_guest_paging := hv/guest_paging.c
-unit_srcs_gdb_packet := hv/gdb_packet.c
-unit_srcs_x86_decode := hv/x86_decode.c
+unit_srcs_entry_check := hv/vmx/cpu_rules.c hv/check/entry_check.c hv/check/entry_check_controls.c \
+                         hv/check/entry_check_host.c hv/check/entry_check_guest.c hv/check/vmcs_breaks.c \
+                         hv/vmx/vmcs_fields.c tests/unit/vmcs_model.c
+unit_srcs_guest_paging := hv/guest/guest_paging.c
+unit_srcs_gdb_packet := hv/gdb/gdb_packet.c
+unit_srcs_x86_decode := hv/x86/x86_decode.c
 
 # The decoder is compared with objdump on the kit's own 32-bit programs.
 UNIT_DATA := $(GUEST_KERNEL) $(GUEST_PROGS) $(BADGUEST_ELF)
 unit_defs_x86_decode := -DX86_DECODE_ELVES='"$(UNIT_DATA)"'
-unit_srcs_sensitive := hv/sensitive.c hv/x86_decode.c lib/elf_code.c
-unit_srcs_descriptor := hv/descriptor.c
-unit_srcs_guest_line := hv/guest_line.c
-unit_srcs_pic_filter := hv/pic_filter.c
-unit_srcs_exit_info := hv/exit_info.c lib/fmt.c
+unit_srcs_sensitive := hv/x86/sensitive.c hv/x86/x86_decode.c lib/elf_code.c
+unit_srcs_descriptor := hv/x86/descriptor.c
+unit_srcs_guest_line := hv/exit/guest_line.c
+unit_srcs_pic_filter := hv/exit/pic_filter.c
+unit_srcs_exit_info := hv/vmx/exit_info.c lib/fmt.c
 unit_defs_sensitive := $(unit_defs_x86_decode)
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would

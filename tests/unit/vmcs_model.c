@@ -2,8 +2,8 @@
 #include "vmcs_model.h"
 #include <stdbool.h>
 #include <string.h>
-#include "vmcs_fields.h"
-#include "vmx.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmx.h"
 
 /* Bochs 2.7, cpu: model=tigerlake. */
 const struct vmx_caps tigerlake = {
@@ -34,7 +34,7 @@ void build_valid(struct vmcs *v, enum guest_kind kind)
     const struct vmx_caps *c = &tigerlake;
     bool unrestricted = kind == PAGING_OFF_UNRESTRICTED;
     memset(v, 0, sizeof(*v));
-    /* Controls, as hv/vmcs_setup.c chooses them. */
+    /* Controls, as hv/guest/vmcs_setup.c chooses them. */
     v->field[VMCS_PIN_BASED_CONTROLS] = vmx_ctl_adjust(c->pinbased, PIN_NMI_EXITING);
     v->field[VMCS_PROC_BASED_CONTROLS] = vmx_ctl_adjust(c->procbased, PROC_HLT_EXITING |
         PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_ACTIVATE_SECONDARY);

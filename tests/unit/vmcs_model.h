@@ -8,7 +8,7 @@
  */
 #pragma once
 #include <stdint.h>
-#include "vmx_caps.h"
+#include "vmx/vmx_caps.h"
 
 #define VMCS_SIZE 0x8000   /* one slot per encoding: they all lie below 0x7000 */
 

@@ -2,8 +2,8 @@
 that `make gdb` writes; or `source tools/gdb/hvlab.py` by hand).
 
 The names come from the hypervisor's own headers, parsed here, never copied:
-hv/exit_reasons.h (the X-macro list of exit reasons) and hv/vmcs_fields.h
-(every VMCS field's name and encoding). Commands:
+hv/vmx/exit_reasons.h (the X-macro list of exit reasons) and
+hv/vmx/vmcs_fields.h (every VMCS field's name and encoding). Commands:
 
     hv-exit [VCPU]           the current VM exit (main.c's vcpu, or the one given):
                              reason, guest RIP and the decoded qualification
@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HV = os.path.join(os.path.dirname(os.path.dirname(HERE)), "hv")
 
 
-def parse_exit_reasons(path=os.path.join(HV, "exit_reasons.h")):
+def parse_exit_reasons(path=os.path.join(HV, "vmx", "exit_reasons.h")):
     """{number: (IDENT, "text")} from lines X(IDENT, num, "text")."""
     with open(path) as f:
         text = f.read()
@@ -30,7 +30,7 @@ def parse_exit_reasons(path=os.path.join(HV, "exit_reasons.h")):
             re.findall(r'X\((\w+),\s*(\d+),\s*"([^"]*)"\)', text)}
 
 
-def parse_vmcs_fields(path=os.path.join(HV, "vmcs_fields.h")):
+def parse_vmcs_fields(path=os.path.join(HV, "vmx", "vmcs_fields.h")):
     """{encoding: NAME} from lines X(NAME, 0xENC)."""
     with open(path) as f:
         text = f.read()
@@ -50,7 +50,7 @@ def reason_name(n):
     return EXIT_REASONS.get(n, ("?", "unknown exit reason"))[1]
 
 
-# The words of hv/exit_info.c, field by field, so that `hv-qual` and gdb's
+# The words of hv/vmx/exit_info.c, field by field, so that `hv-qual` and gdb's
 # `monitor qual` say the same (tests/tools/test_gdb_hvlab.py checks both
 # against the values of tests/unit/test_exit_info.c).
 GPR_NAMES = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
@@ -130,7 +130,7 @@ def describe_event(info, error_code=0):
 
 def decode_qualification(reason, q):
     """The qualification in words (SDM vol. 3, 28.2.1; the same words as
-    `monitor qual`, hv/exit_info.c)."""
+    `monitor qual`, hv/vmx/exit_info.c)."""
     reason &= 0xFFFF
     if reason == IO:
         return describe_io(q)
@@ -168,7 +168,7 @@ class VmcsFieldName(gdb.Function):
 
 
 class HvExitReason(gdb.Command):
-    """hv-exit-reason N: the name of basic exit reason N (hv/exit_reasons.h)."""
+    """hv-exit-reason N: the name of basic exit reason N (hv/vmx/exit_reasons.h)."""
 
     def __init__(self):
         super().__init__("hv-exit-reason", gdb.COMMAND_DATA)
@@ -179,7 +179,7 @@ class HvExitReason(gdb.Command):
 
 
 class HvVmcsField(gdb.Command):
-    """hv-vmcs-field NAME|ENCODING: a VMCS field's encoding or name (hv/vmcs_fields.h)."""
+    """hv-vmcs-field NAME|ENCODING: a VMCS field's encoding or name (hv/vmx/vmcs_fields.h)."""
 
     def __init__(self):
         super().__init__("hv-vmcs-field", gdb.COMMAND_DATA)
@@ -192,7 +192,7 @@ class HvVmcsField(gdb.Command):
             print("%s = 0x%04x" % (name, VMCS_BY_NAME[name]))
             return
         enc = int(gdb.parse_and_eval(arg))
-        print("0x%04x = %s" % (enc, VMCS_FIELDS.get(enc, "not a field of hv/vmcs_fields.h")))
+        print("0x%04x = %s" % (enc, VMCS_FIELDS.get(enc, "not a field of hv/vmx/vmcs_fields.h")))
 
 
 class HvQual(gdb.Command):

@@ -74,7 +74,7 @@ def bochs_config(run, boot_media, image, mem_mib, cpu, gdb_port=None, debug_symb
                  vmx_record=False):
     """Write bochsrc and the debugger's rc file; return the command line.
     gdb_port: COM2 becomes a TCP server on localhost:gdb_port, where gdb
-    talks to the hypervisor's own stub (hv/gdb_stub.c). console_tty: COM1 is
+    talks to the hypervisor's own stub (hv/gdb/gdb_stub.c). console_tty: COM1 is
     this terminal (typist.py) rather than the file console.out. vmx_record:
     the CPU's debug messages on, for the record of VM entries and exits
     (vmxrecord.py)."""

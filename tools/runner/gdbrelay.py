@@ -7,7 +7,7 @@ side hung up". Bochs 2.7 reads nothing at all from a closed socket, so the
 hypervisor's stub would wait for a gdb that was killed, forever. The relay
 sees the TCP connection close and sends the stub what gdb would have sent
 had it detached cleanly: a `D` packet. The stub then removes its
-breakpoints and lets the machine run on (hv/gdb_stub.c).
+breakpoints and lets the machine run on (hv/gdb/gdb_stub.c).
 """
 import select
 import socket

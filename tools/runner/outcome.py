@@ -10,7 +10,7 @@ Whose lines count: under the hypervisor, COM1 also carries everything the
 guest prints, so the hypervisor copies its own verdict lines (its first line
 `hv: hvlab hypervisor ...`, `PANIC ...`, `hv: guest stopped: ...`, its
 `POWEROFF n`) to the debug port 0xE9, a private channel the guest cannot
-write (hv/console.c). Once that channel has carried the hypervisor's first
+write (hv/exit/console.c). Once that channel has carried the hypervisor's first
 line, the verdict is read from it alone: a POWEROFF or PANIC line on COM1
 counts for nothing, and a hypervisor that dies without a verdict there ends
 as the emulator says (triple fault, died, timeout). A run without the

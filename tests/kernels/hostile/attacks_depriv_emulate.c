@@ -1,10 +1,11 @@
 /*
  * attacks_depriv_emulate.c: the instruction emulation of cpu=deprivileged
- * (hv/depriv_emulate.c) and of patch=1 (hv/depriv_patch.c). A ring-1 guest
- * kernel's #GP is decoded and emulated by the hypervisor, and a patched
- * INT3 is emulated as the instruction it replaced: each attack here makes
- * the hypervisor decode, emulate or classify something a CPU would answer
- * otherwise. Every one must get the bare CPU's answer in every mode.
+ * (hv/depriv/depriv_emulate.c) and of patch=1 (hv/depriv/depriv_patch.c).
+ * A ring-1 guest kernel's #GP is decoded and emulated by the hypervisor,
+ * and a patched INT3 is emulated as the instruction it replaced: each
+ * attack here makes the hypervisor decode, emulate or classify something
+ * a CPU would answer otherwise. Every one must get the bare CPU's answer
+ * in every mode.
  */
 #include "attack.h"
 
@@ -125,7 +126,7 @@ ATTACK(ltr_data, "emul-ltr-data-segment", "all", "native",
 
 /* Under mem=shadow the write to expect_eip exits (a shadow fill) between
  * the two instructions: the guest's DR7 must survive the exit ("save debug
- * controls", hv/vmcs_setup.c). */
+ * controls", hv/guest/vmcs_setup.c). */
 ATTACK(dr7_gd, "emul-dr7-gd", "all", "native",
        "MOV from DR0 with DR7.GD set: #DB before the instruction (SDM vol. 3, 17.2.4)")
 {

@@ -1,7 +1,7 @@
 /*
  * attacks_depriv_ring.c: the rings of a deprivileged guest (cpu=deprivileged,
- * hv/depriv.h): SYSENTER and SYSEXIT, ring 2, and the hypervisor's own slot
- * at the top of the guest's linear space. Natively each is plain IA-32; a
+ * hv/depriv/depriv.h): SYSENTER and SYSEXIT, ring 2, and the hypervisor's own
+ * slot at the top of the guest's linear space. Natively each is plain IA-32; a
  * guest kernel moved to ring 1 must see the same, and never real ring 0.
  */
 #include "attack.h"
@@ -154,7 +154,7 @@ ATTACK(sysexit_ring3, "ring1-sysexit-from-ring3", "all", "native",
 
 /* ---- Ring 2 ----------------------------------------------------------------
  * The guest's ring 2 is real ring 2 (ring compression moves only ring 0,
- * hv/depriv.h): its exceptions switch to the TSS's SS0:ESP0 stack, and
+ * hv/depriv/depriv.h): its exceptions switch to the TSS's SS0:ESP0 stack, and
  * its frames hold its ring-2 selectors. */
 #define R2CODE 0x32          /* GDT_FREE: DPL 2 code, RPL 2 */
 #define R2DATA 0x3A          /* GDT_FREE + 1: DPL 2 data */
@@ -162,7 +162,7 @@ static uint8_t ring2_stack[4096] __attribute__((aligned(16)));
 #define RING2_TOP ((uint32_t)ring2_stack + sizeof(ring2_stack))
 
 /* The descriptors, and LGDT again: a hypervisor may copy the table only at
- * LGDT (hv/depriv.h), and natively the reload changes nothing. */
+ * LGDT (hv/depriv/depriv.h), and natively the reload changes nothing. */
 static void ring2_segments(void)
 {
     gdt_set(GDT_FREE, seg_desc(0, 0xFFFFF, 0xDB, 0xC));
@@ -236,7 +236,7 @@ ATTACK(int_absent_gate, "depriv-int-absent-gate", "all",
     __asm__ volatile(EXPECT_AT("int $100") : : : "memory");
 }
 
-/* ---- The hypervisor's slot: the top 4 MiB (hv/depriv.h) ------------------
+/* ---- The hypervisor's slot: the top 4 MiB (hv/depriv/depriv.h) ---------------
  * Under cpu=deprivileged the hypervisor's GDT and TSS live there; the guest
  * may not reach them (every segment ends 64 MiB below 4 GiB: #GP), and
  * nothing it does to its own paging may unmap them. */
@@ -286,7 +286,7 @@ ATTACK(icebp_user, "ring1-icebp-from-ring3", "all", "native",
     run_user(user_icebp_body);
 }
 
-/* ---- Documented limits of ring compression (hv/depriv.h) ---------------------
+/* ---- Documented limits of ring compression (hv/depriv/depriv.h) --------------
  * The guest's ring 1 is its ring 0: both are real ring 1. IRET to a DPL-1
  * segment: natively ring 1; unpatched, the CPU's own IRET at real ring 1
  * stays there (the guest's ring 0); patched, the hypervisor stops the guest. */

@@ -3,12 +3,13 @@
  * the run's verdict is read from.
  *
  * pic-, pit-: the 8259A PICs and the 8254 PIT are the machine's own (until
- * lab 4 virtualises them). A value the emulator's chip does not take must
- * not reach it: Bochs stops the whole machine on some (a level-triggered or
+ * lab 4 virtualises them). A value the emulator's chip does not take must not
+ * reach it: Bochs stops the whole machine on some (a level-triggered or
  * single PIC, an ICW4 without 8086 mode), and the hypervisor's report with
- * it. hv/pic_filter.c passes on what the chip supports, gives the guest what
- * a real 8259A would do where it can, and stops the guest otherwise. Bochs's
- * 8254 takes every byte these attacks try (hv/exit_io.c passes them on).
+ * it. hv/exit/pic_filter.c passes on what the chip supports, gives the guest
+ * what a real 8259A would do where it can, and stops the guest otherwise.
+ * Bochs's 8254 takes every byte these attacks try (hv/exit/exit_io.c passes
+ * them on).
  * console-: every line the guest prints reaches the console through the
  * hypervisor's UART, and none may pass for the hypervisor's own: a forged
  * verdict line is quoted, a control character shown as '?', and the

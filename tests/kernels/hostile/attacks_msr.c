@@ -1,7 +1,7 @@
 /*
  * attacks_msr.c: model-specific registers. A guest may read and write only
  * the MSRs the hypervisor emulates, and only with values a CPU would take
- * (hv/exit_msr.c); anything else is the guest's #GP.
+ * (hv/exit/exit_msr.c); anything else is the guest's #GP.
  */
 #include "attack.h"
 

@@ -119,7 +119,7 @@ void machine_init(void)
     set_gate(BACK_VECTOR, (uint32_t)back_from_user, KCODE, 0xEE);
     /* Every PIC line masked (OCW1): the BIOS left IRQ 0 at vector 8, where
      * a timer tick would look like a double fault once IF is set (ring 3
-     * under cpu=deprivileged runs with interrupts on, hv/depriv.h). */
+     * under cpu=deprivileged runs with interrupts on, hv/depriv/depriv.h). */
     outb(0x21, 0xFF);
     outb(0xA1, 0xFF);
     struct table_pointer i = { sizeof(idt) - 1, (uint32_t)idt };

@@ -1,0 +1,266 @@
+/*
+ * options.c: the table of the hypervisor's options and their parser (a pure
+ * module: any mode, and the host unit tests in tests/unit/test_options.c).
+ *
+ * One table drives everything: parsing, the "known:" and "allowed:" lists
+ * in error messages, and the printing of the parsed values. Adding an option
+ * is one row here and one field in struct hv_options.
+ */
+#include "boot/options.h"
+#include "fmt.h"
+#include "string.h"
+
+enum option_kind { KIND_CHOICE, KIND_NUMBER, KIND_NAME };
+
+struct option_desc {
+    const char *name;
+    const char *description;
+    enum option_kind kind;
+    const char *const *choices;   /* KIND_CHOICE: value names, in enum order */
+    unsigned min, max;            /* KIND_NUMBER: inclusive range */
+    size_t offset;                /* of the field in struct hv_options */
+};
+
+static const char *const mem_choices[] = { "ept", "shadow", NULL };
+static const char *const cpu_choices[] = { "hvm", "deprivileged", NULL };
+static const char *const gdb_choices[] = { "off", "hv", "guest", NULL };
+static const char *const fault_choices[] = { "none", "panic", "pagefault", "divide", "triplefault", "hang", NULL };
+
+#define FIELD(f) offsetof(struct hv_options, f)
+
+/* set_option stores choices and numbers as unsigned. */
+_Static_assert(sizeof(enum mem_mode) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(enum cpu_mode) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(enum fault_kind) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(enum gdb_mode) == sizeof(unsigned), "enum size");
+
+static const struct option_desc option_table[] = {
+    { "mem", "guest memory virtualisation: EPT (lab 1) or shadow page tables (lab 2)",
+      KIND_CHOICE, mem_choices, 0, 0, FIELD(mem) },
+    { "cpu", "how the guest kernel runs: VT-x at ring 0, or deprivileged at ring 1 (lab 3)",
+      KIND_CHOICE, cpu_choices, 0, 0, FIELD(cpu) },
+    { "test", "name of the in-guest test to run, passed on to the guest",
+      KIND_NAME, NULL, 0, 0, FIELD(test) },
+    { "vms", "number of virtual machines sharing the CPU (lab 4)",
+      KIND_NUMBER, NULL, 1, 4, FIELD(vms) },
+    { "guestmem", "RAM of each guest, in MiB",
+      KIND_NUMBER, NULL, 4, 1024, FIELD(guestmem_mib) },
+    { "fault", "fail on purpose, to prove the runner recognises each outcome",
+      KIND_CHOICE, fault_choices, 0, 0, FIELD(fault) },
+    { "vmcs_break", "break one VM-entry rule on purpose, to see the VM-entry checker at work",
+      KIND_NAME, NULL, 0, 0, FIELD(vmcs_break) },
+    { "vmcs_break_at", "with vmcs_break: break the VMCS at this VM exit, so that a VMRESUME fails (0: before VMLAUNCH)",
+      KIND_NUMBER, NULL, 0, 1000000, FIELD(vmcs_break_at) },
+    { "vmcheck", "1: run the VM-entry checker on the VMCS before the first VM entry; 2: before every VM entry",
+      KIND_NUMBER, NULL, 0, 2, FIELD(vmcheck) },
+    { "scan", "1: list the guest kernel's sensitive instructions that would not trap at ring 1 (lab 3)",
+      KIND_NUMBER, NULL, 0, 1, FIELD(scan) },
+    { "patch", "with cpu=deprivileged, 1: patch those instructions into INT3 and emulate them (lab 3)",
+      KIND_NUMBER, NULL, 0, 1, FIELD(patch) },
+    { "gdb", "the GDB stub on COM2: off, or debugging the hypervisor (hv) or its guest (guest)",
+      KIND_CHOICE, gdb_choices, 0, 0, FIELD(gdb) },
+};
+
+#define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
+
+static const struct hv_options defaults = {
+    .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
+    .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF,
+};
+
+static const struct option_desc *find_option(const char *name, size_t len)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++)
+        if (strlen(option_table[i].name) == len && !strncmp(option_table[i].name, name, len))
+            return &option_table[i];
+    return NULL;
+}
+
+/* An error message, built piece by piece into err. */
+struct message {
+    char *buf;
+    size_t size, len;
+};
+
+static void append(struct message *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(struct message *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = m->len < m->size ? m->size - m->len : 0;
+    int n = vsnprintf(m->buf + (m->len < m->size ? m->len : m->size), room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        m->len += (size_t)n;
+}
+
+static void append_allowed(struct message *m, const struct option_desc *o)
+{
+    switch (o->kind) {
+    case KIND_CHOICE:
+        for (const char *const *c = o->choices; *c; c++)
+            append(m, "%s%s", c == o->choices ? "" : ", ", *c);
+        break;
+    case KIND_NUMBER:
+        append(m, "%u..%u", o->min, o->max);
+        break;
+    case KIND_NAME:
+        append(m, "1 to %d letters, digits, '_', '-', '.' or ','", OPTIONS_TEST_NAME_MAX - 1);
+        break;
+    }
+}
+
+static bool fail_unknown(struct message *m, const char *name, size_t len)
+{
+    append(m, "unknown option '%.*s' (known: ", (int)len, name);
+    for (size_t i = 0; i < OPTION_COUNT; i++)
+        append(m, "%s%s", i ? ", " : "", option_table[i].name);
+    append(m, ")");
+    return false;
+}
+
+static bool fail_bad_value(struct message *m, const struct option_desc *o, const char *value, size_t len)
+{
+    append(m, "bad value '%.*s' for option %s (allowed: ", (int)len, value, o->name);
+    append_allowed(m, o);
+    append(m, ")");
+    return false;
+}
+
+static bool parse_choice(const struct option_desc *o, const char *v, size_t len, unsigned *out)
+{
+    for (unsigned i = 0; o->choices[i]; i++)
+        if (strlen(o->choices[i]) == len && !strncmp(o->choices[i], v, len)) {
+            *out = i;
+            return true;
+        }
+    return false;
+}
+
+static bool parse_number(const struct option_desc *o, const char *v, size_t len, unsigned *out)
+{
+    if (len == 0 || len > 9)
+        return false;
+    unsigned n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return false;
+        n = n * 10 + (unsigned)(v[i] - '0');
+    }
+    if (n < o->min || n > o->max)
+        return false;
+    *out = n;
+    return true;
+}
+
+/* Names, and lists of names: test=a,b,c passes the guest several tests. */
+static bool is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.' || c == ',';
+}
+
+static bool parse_name(const char *v, size_t len, char *out)
+{
+    if (len == 0 || len >= OPTIONS_TEST_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!is_name_char(v[i]))
+            return false;
+    memcpy(out, v, len);
+    out[len] = '\0';
+    return true;
+}
+
+/* Store value into the field of out that option o describes. */
+static bool set_option(const struct option_desc *o, const char *v, size_t len, struct hv_options *out)
+{
+    void *field = (char *)out + o->offset;
+    unsigned n;
+    switch (o->kind) {
+    case KIND_CHOICE:
+        if (!parse_choice(o, v, len, &n))
+            return false;
+        *(unsigned *)field = n;   /* the enums are unsigned-sized */
+        return true;
+    case KIND_NUMBER:
+        if (!parse_number(o, v, len, &n))
+            return false;
+        *(unsigned *)field = n;
+        return true;
+    case KIND_NAME:
+        return parse_name(v, len, field);
+    }
+    return false;
+}
+
+/* The '=' in word[0..len), or NULL. */
+static const char *find_equals(const char *word, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (word[i] == '=')
+            return word + i;
+    return NULL;
+}
+
+/* Parse one "name=value" word of length len. */
+static bool parse_word(const char *word, size_t len, struct hv_options *out, struct message *m)
+{
+    const char *eq = find_equals(word, len);
+    size_t name_len = eq ? (size_t)(eq - word) : len;
+    const struct option_desc *o = find_option(word, name_len);
+    if (!o)
+        return fail_unknown(m, word, name_len);
+    const char *value = eq ? eq + 1 : word + len;
+    size_t value_len = (size_t)(word + len - value);
+    if (!set_option(o, value, value_len, out))
+        return fail_bad_value(m, o, value, value_len);
+    return true;
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Length of the word at s (up to the next space or the end). */
+static size_t word_length(const char *s)
+{
+    size_t n = 0;
+    while (s[n] && !is_space(s[n]))
+        n++;
+    return n;
+}
+
+bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_t errlen)
+{
+    struct message m = { err, errlen, 0 };
+    if (errlen)
+        err[0] = '\0';
+    *out = defaults;
+    bool first = true;
+    for (const char *s = cmdline; *s; ) {
+        if (is_space(*s)) {
+            s++;
+            continue;
+        }
+        size_t len = word_length(s);
+        /* QEMU -kernel and the kit's loader put our own path first;
+         * GRUB 2 passes only the arguments. A first word without '=' is
+         * therefore the path, and any other word an option. */
+        bool is_path = first && !find_equals(s, len);
+        first = false;
+        if (!is_path && !parse_word(s, len, out, &m))
+            return false;
+        s += len;
+    }
+    return true;
+}
+
+const char *options_value_name(const char *option, unsigned value)
+{
+    const struct option_desc *o = find_option(option, strlen(option));
+    if (!o || o->kind != KIND_CHOICE)
+        return "?";
+    for (unsigned i = 0; o->choices[i]; i++)
+        if (i == value)
+            return o->choices[i];
+    return "?";
+}

@@ -1,0 +1,202 @@
+/*
+ * depriv.h: the deprivileged guest, cpu=deprivileged (64-bit, VMX root
+ * operation; lab 3, with mem=shadow).
+ *
+ * The guest kernel runs at ring 1 instead of ring 0, as on x86 before VT-x
+ * (VMware's and Xen's ring compression, lecture slides 19 and 38). The CPU
+ * itself then stops the guest wherever ring 0 matters, and the hypervisor
+ * emulates what it stopped (trap-and-emulate):
+ *   - privileged instructions (CLI, STI, HLT, LGDT, LIDT, LTR, MOV to and
+ *     from CR0-CR4, INVLPG, RDMSR/WRMSR, MOV SS with a ring-0 selector, IRET
+ *     back to ring 0) fault with #GP at CPL 1; every exception exits
+ *     (exception bitmap all ones), and the #GP exit decodes the instruction
+ *     (x86_decode.c) and emulates it (depriv_emulate.c);
+ *   - every event is delivered by the hypervisor, in software: exceptions,
+ *     external interrupts (they exit, "external-interrupt exiting") and INT n
+ *     (the real IDT is empty, so INT n faults). The hypervisor reads the
+ *     guest's own IDT and TSS and builds the frame the guest expects, with
+ *     its ring-0 selectors (depriv_deliver.c). The guest's interrupt flag is
+ *     virtual: once it has enabled interrupts, the real IF stays 1, and
+ *     interrupts wait in the hypervisor while the guest's own IF is 0;
+ *   - the CPU uses the hypervisor's GDT (the guest's descriptors with DPL 0
+ *     made 1, every segment cut below the top 64 MiB) and TSS, mapped in the
+ *     top 4 MiB of every address space (depriv_gdt.c). Its TSS lets ring 1
+ *     reach every port, so every port exits instead, and the hypervisor
+ *     checks a user program's access against the guest's own TSS.
+ *   - SYSENTER does not exit, and with the guest's IA32_SYSENTER_CS it would
+ *     land at real ring 0 with flat 4 GiB segments. The guest's three
+ *     SYSENTER MSRs are kept here, the real IA32_SYSENTER_CS stays 0, so
+ *     SYSENTER and SYSEXIT fault (#GP) at any ring and are emulated from
+ *     the guest's values: the SDM's fixed flat segments, its ring 0 made
+ *     ring 1, limits cut below the top 64 MiB (depriv_sysenter.c; SDM vol.
+ *     2B, SYSENTER, SYSEXIT);
+ *   - the hypervisor's slot (the top 4 MiB) is never the guest's: no INVLPG,
+ *     CR3 load or shadow fill touches it (shadow.c), and no segment reaches
+ *     it (a read there is the CPU's #GP or #SS for the segment limit, like
+ *     Xen's reserved area);
+ *   - an event is delivered at most once per guest instruction: after a
+ *     delivery, and after the guest sets its IF (IRET, STI), the next VM
+ *     entry blocks interrupts for one instruction ("blocking by STI"), so a
+ *     fast timer cannot livelock it; an interrupt that waits for such a
+ *     boundary, or for an emulated MOV SS's shadow, comes back with an
+ *     interrupt-window exit. An instruction emulated with TF set ends in
+ *     its single-step #DB, as on the CPU.
+ * Ring compression moves ring 0 only. The guest's rings 2 and 3 are the
+ * real ones (its exceptions there switch to its TSS's SS0:ESP0, IRET may
+ * return there); its ring 1 cannot be told from its ring 0, both being real
+ * ring 1: its DPL-1 descriptors stay DPL 1, a same-ring IRET to RPL 1 at
+ * real ring 1 (unpatched) stays the guest's ring 0, and an emulated IRET to
+ * RPL 1 (patch=1) stops the guest with a report. The GDT is copied at LGDT:
+ * a descriptor the guest writes afterwards is seen at its next LGDT (a
+ * load the CPU then refuses at ring 1 stops the guest with a report).
+ * These limits are tested (tests/kernels/hostile/attacks_depriv_ring.c).
+ * What still goes wrong is what lab 3 is about: POPF, PUSHF, segment-register
+ * reads, SGDT/SIDT/SLDT/STR and LAR/LSL run at ring 1 without a fault and
+ * give the game away (sensitive.h; the guest's virtcheck test shows each).
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "guest/guest_linear.h"
+#include "guest/vcpu.h"
+#include "x86/x86_decode.h"
+
+/* The hypervisor's top 4 MiB of the guest's linear space, and the limit of
+ * every segment the guest gets: none reaches the top 64 MiB, which the
+ * guest OS leaves unused (kit contract). */
+#define DEPRIV_AREA        0xFFC00000u
+#define DEPRIV_SEG_LIMIT   0xFBFFFFFFu        /* 64 MiB below 4 GiB, minus one */
+#define DEPRIV_GDT         DEPRIV_AREA        /* one page: 512 descriptors */
+#define DEPRIV_GDT_ENTRIES 512
+#define DEPRIV_TSS_SELECTOR ((DEPRIV_GDT_ENTRIES - 1) * 8)
+#define DEPRIV_TSS         (DEPRIV_AREA + 0x1000)
+
+struct depriv {
+    bool vif;                       /* the guest's interrupt flag */
+    bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
+    bool hold_interrupts;           /* IF was just set: the guest runs first (see
+                                       depriv_deliver_pending) */
+    bool iret_patched;              /* patch=1 made the kernel's IRETs trap: see
+                                       depriv_returned_to_user */
+    uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */
+    uint8_t halt_length;
+    uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
+    uint32_t idt_base, idt_limit;   /* (LIDT) */
+    uint16_t tr;                    /* its task register (LTR): where its TSS is */
+    uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
+    uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
+    uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
+                                       CS stays 0 (depriv_sysenter.c); RDMSR and
+                                       WRMSR reach them as v->sysenter_msrs */
+
+    /* Statistics, printed at the end of the run. */
+    uint64_t emulated, delivered, interrupts;
+};
+
+extern struct depriv depriv;
+
+/* depriv_gdt.c: the hypervisor's GDT and TSS, mapped at DEPRIV_AREA through
+ * the shadow; and the guest state of a Multiboot entry at ring 1. */
+void depriv_setup(struct vcpu *v);
+/* Copy the guest's GDT (depriv.gdt_base/limit) into the hypervisor's, ring
+ * 0 made ring 1; false if the guest's table cannot be read. */
+bool depriv_load_gdt(struct vcpu *v);
+/* Load a segment register (its VMCS fields) from the hypervisor's GDT as
+ * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. A selector the
+ * copy does not hold (LDT, past its end) loads an unusable segment. */
+void depriv_load_segment(unsigned selector_field, uint16_t selector);
+/* The same with the descriptor d given (SYSENTER's fixed flat segments). */
+void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d);
+/* The guest's own TSS (its LTR): base and limit; false if it has none. */
+bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit);
+/* Would the CPU take this selector for CS (code) or SS (a writable data
+ * segment) at privilege level rpl, its RPL and DPL both rpl? The checks of
+ * IRET and of a stack switch (SDM vol. 2A, IRET; vol. 3, 6.12.1): what the
+ * hypervisor loads for the guest must pass the VM-entry checks too. */
+bool depriv_segment_ok(uint16_t selector, bool code);
+
+/* depriv_deliver.c: events delivered in software. */
+/* The guest's IF changes (CLI, STI, IRET, delivery through an interrupt
+ * gate, a return to user mode). */
+void depriv_set_vif(bool on);
+/* An exit found the guest in user mode: what its IF is (depriv_deliver.c). */
+void depriv_returned_to_user(void);
+/* The guest's privilege level as it believes it: 0 for ring 1, else the
+ * real ring (2 or 3). */
+unsigned depriv_cpl(void);
+/* Deliver vector through the guest's IDT for the instruction at eip;
+ * error < 0: no error code. length: 0 for an exception or interrupt, the
+ * instruction's length for INT n, INT3, INTO (the gate's DPL is checked,
+ * and the handler returns after the instruction). */
+void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length);
+/* A VM-entry event a handler asked for (inject.c), delivered in software. */
+void depriv_deliver_injected(struct vcpu *v);
+/* An external interrupt arrived: it waits, pending, for the guest's IF. */
+void depriv_interrupt(unsigned vector);
+/* Before a VM entry: deliver the lowest pending vector if the guest's IF
+ * allows it. One that must wait for an instruction boundary (after STI,
+ * MOV SS) brings the guest back with an interrupt-window exit (SDM 26.2:
+ * the exit comes once IF = 1 and nothing blocks interrupts). */
+void depriv_deliver_pending(struct vcpu *v);
+/* The interrupt-window exit: stop asking for it; depriv_deliver_pending
+ * delivers before the next entry. */
+void depriv_interrupt_window(void);
+/* An emulated MOV SS or POP SS: interrupts, and debug traps, wait until the
+ * instruction after it has run (SDM vol. 3, 6.8.3; the interruptibility
+ * state's blocking by MOV SS, 25.4.2), so that the new SS and the ESP the
+ * next instruction loads are never split by an event. */
+void depriv_mov_ss_shadow(void);
+/* What depriv_step_begin notes before an instruction is emulated. */
+struct depriv_step {
+    bool tf;                        /* RFLAGS.TF when the instruction began */
+    uint64_t delivered;             /* depriv.delivered then */
+};
+struct depriv_step depriv_step_begin(void);
+/* The single-step trap of an instruction the hypervisor completed (SDM
+ * 18.3.1.4: after an instruction begun with TF = 1): the CPU raises none
+ * for an instruction that faulted into the hypervisor and was emulated, so
+ * depriv_step_end makes it pending in the VMCS (SDM 25.4.2, BS), to come
+ * as a #DB right after the VM entry, before any waiting interrupt (SDM
+ * 6.9: a trap of the last instruction goes first). True if it did. */
+bool depriv_step_end(struct vcpu *v, struct depriv_step s);
+/* IRET at ring 1 to a ring-0 frame: emulated. */
+void depriv_iret(struct vcpu *v);
+/* The guest's memory at a linear address, as the CPU would touch it
+ * (accessed and dirty flags set); false if its tables do not map it
+ * (guest_linear.c). */
+static inline bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len)
+{
+    return guest_linear_touch(v->guest, linear, buf, len, false);
+}
+static inline bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len)
+{
+    return guest_linear_touch(v->guest, linear, (void *)buf, len, true);
+}
+
+/* depriv_sysenter.c: SYSENTER and SYSEXIT, emulated. */
+/* in faulted with #GP: if it is SYSENTER or SYSEXIT, do what it does with
+ * the guest's MSRs (or deliver the CPU's #GP) and say true. */
+bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in);
+
+/* depriv_emulate.c: the exits of a deprivileged guest. */
+/* The linear address of an instruction's memory operand (32- or 16-bit
+ * addressing); false for a register operand. */
+bool depriv_effective_address(const struct vcpu *v, const struct x86_insn *in, uint32_t *out);
+/* An emulated instruction's memory operand, read or written as the CPU
+ * would at the guest's privilege level (its ring 3 with user rights): a
+ * page its tables refuse is its #PF, delivered, and false (the instruction
+ * is over); memory outside its RAM stops it. */
+bool depriv_operand_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len);
+bool depriv_operand_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len);
+void depriv_exception(struct vcpu *v);
+void depriv_external_interrupt(struct vcpu *v);
+void depriv_io(struct vcpu *v);
+void depriv_print_stats(void);
+
+/* depriv_patch.c: scan-and-patch (patch=1). Before the guest runs, each
+ * sensitive instruction of its kernel becomes INT3; at such an INT3,
+ * emulate the original and say true. */
+struct boot_module;
+struct guest;
+void depriv_patch_kernel(struct guest *g, const struct boot_module *kernel);
+bool depriv_patched_breakpoint(struct vcpu *v);

@@ -1,0 +1,156 @@
+/*
+ * depriv_gdt.c: the descriptor tables the CPU uses for a deprivileged
+ * guest, and its state at a Multiboot entry (64-bit, VMX root; lab 3).
+ *
+ * The CPU reads its GDT, IDT and TSS at linear addresses of the guest's
+ * address space, so the hypervisor's copies live in the top 4 MiB of it
+ * (kit contract: the guest leaves the top 64 MiB unused), mapped by the
+ * shadow page tables in every address space, read-only (the real CR0.WP is
+ * 1). Every segment the guest gets ends below the top 64 MiB, so that the
+ * guest kernel, at ring 1 a supervisor as far as paging goes, cannot reach
+ * them through a segment (Xen's protection of its own area; lecture slide
+ * 38). The real IDT is empty (events are delivered in software), and the
+ * real TSS has an I/O map that allows every port, so that IN and OUT at
+ * ring 1 reach the VMX I/O bitmaps as they do at ring 0.
+ */
+#include "depriv/depriv.h"
+#include "x86/descriptor.h"
+#include "guest/guest.h"
+#include "guest/guest_linear.h"
+#include "guest/guest_paging.h"
+#include "mem/memory.h"
+#include "guest/shadow.h"
+#include "string.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "x86/x86.h"
+
+struct depriv depriv;
+
+#define TSS_IOMAP      0x68              /* the I/O map starts after the 104-byte TSS */
+#define TSS_LIMIT      (TSS_IOMAP + 8192)   /* the map and its all-ones last byte */
+#define AR_TSS32_BUSY  0x8B
+
+bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit)
+{
+    uint64_t d;
+    if (!depriv.tr || !depriv_read(v, depriv.gdt_base + (depriv.tr & ~7u), &d, 8))
+        return false;
+    *base = descriptor_base(d);
+    *limit = descriptor_limit(d);
+    return true;
+}
+
+bool depriv_load_gdt(struct vcpu *v)
+{
+    unsigned n = (depriv.gdt_limit + 1) / 8;
+    if (n > DEPRIV_GDT_ENTRIES - 1)
+        return false;
+    for (unsigned i = 1; i < n; i++) {
+        uint64_t d;
+        if (guest_linear_read(v->guest, depriv.gdt_base + 8 * i, &d, 8) != 8)
+            return false;
+        depriv.gdt[i] = descriptor_compress(d, DEPRIV_SEG_LIMIT);
+    }
+    for (unsigned i = n ? n : 1; i < DEPRIV_GDT_ENTRIES - 1; i++)
+        depriv.gdt[i] = 0;
+    return true;
+}
+
+void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d)
+{
+    unsigned n = selector_field - VMCS_GUEST_ES_SELECTOR;   /* see vmcs_setup.c's set_segment */
+    vmcs_write(selector_field, selector);
+    vmcs_write(VMCS_GUEST_ES_BASE + n, descriptor_base(d));
+    vmcs_write(VMCS_GUEST_ES_LIMIT + n, descriptor_limit(d));
+    vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, (d & DESC_P) ? descriptor_access_rights(d) : 0x10000);
+}
+
+/* The copy of the descriptor a selector names, or 0: the null selector, an
+ * LDT selector (the guest has no LDT), and one past the copy (the entries
+ * past the guest's GDT limit are 0, depriv_load_gdt) or at the
+ * hypervisor's own TSS name nothing the guest may load. */
+static uint64_t copied_descriptor(uint16_t selector)
+{
+    unsigned index = selector >> 3;
+    if (!index || (selector & 4) || index >= DEPRIV_GDT_ENTRIES - 1)
+        return 0;
+    return depriv.gdt[index];
+}
+
+void depriv_load_segment(unsigned selector_field, uint16_t selector)
+{
+    depriv_load_descriptor(selector_field, selector, copied_descriptor(selector));
+}
+
+bool depriv_segment_ok(uint16_t selector, bool code)
+{
+    return descriptor_fits(copied_descriptor(selector), selector & 3u, code);
+}
+
+/* A flat segment of ring 1, as the guest's own are made. */
+static uint64_t flat(uint64_t access)
+{
+    return descriptor_compress(0xFFFF | 0xFull << 48 | access << 40 | 0xCull << 52, DEPRIV_SEG_LIMIT);
+}
+
+static uint64_t tss_descriptor(void)
+{
+    uint64_t base = DEPRIV_TSS;
+    return (TSS_LIMIT & 0xFFFF) | (base & 0xFFFFFF) << 16 | (uint64_t)AR_TSS32_BUSY << 40 |
+           (uint64_t)(TSS_LIMIT >> 16) << 48 | (base >> 24) << 56;
+}
+
+void depriv_setup(struct vcpu *v)
+{
+    /* The hypervisor's pages: GDT, TSS with its I/O map (three pages), and
+     * the page table that maps them at DEPRIV_AREA. */
+    uint64_t gdt = alloc_page(), tss = alloc_page(), table = alloc_page();
+    uint64_t map1 = alloc_page(), map2 = alloc_page();
+    uint32_t *pt = (uint32_t *)table;
+    uint64_t pages[4] = { gdt, tss, map1, map2 };
+    memset((void *)table, 0, PAGE_SIZE);
+    for (unsigned i = 0; i < 4; i++) {
+        memset((void *)pages[i], 0, PAGE_SIZE);
+        pt[i] = (uint32_t)pages[i] | GPTE_P | GPTE_A | GPTE_D;   /* supervisor, read-only */
+    }
+    ((uint16_t *)tss)[0x66 / 2] = TSS_IOMAP;       /* I/O map base; every bit 0: allowed */
+    ((uint8_t *)tss)[TSS_LIMIT] = 0xFF;             /* the map's last byte (SDM vol. 1, I/O bit map) */
+    depriv.gdt = (uint64_t *)gdt;
+    depriv.gdt[1] = flat(0x9A);                     /* the loader's flat code and data, */
+    depriv.gdt[2] = flat(0x92);                     /* at ring 1, until the guest's LGDT */
+    depriv.gdt[DEPRIV_GDT_ENTRIES - 1] = tss_descriptor();
+    v->sysenter_msrs = depriv.sysenter;             /* RDMSR, WRMSR: exit_msr.c */
+    shadow_map_hypervisor(&v->guest->shadow, table);
+
+    /* Every exception exits; so will every external interrupt, acknowledged
+     * (the vector comes with the exit: SDM 25.7.1, 28.2.2), once the guest
+     * has enabled interrupts (depriv_set_vif). */
+    const struct vmx_caps *caps = v->caps;
+    vmcs_write(VMCS_EXCEPTION_BITMAP, 0xFFFFFFFF);
+    /* Every port exits: the real TSS's I/O map, which ring 3 shares with
+     * ring 1, allows them all (depriv_io checks a user program's access). */
+    memset((void *)vmcs_read(VMCS_IO_BITMAP_A), 0xFF, PAGE_SIZE);
+    memset((void *)vmcs_read(VMCS_IO_BITMAP_B), 0xFF, PAGE_SIZE);
+    vmcs_write(VMCS_PIN_BASED_CONTROLS, vmx_ctl_adjust(caps->pinbased, PIN_NMI_EXITING));
+    vmcs_write(VMCS_VM_EXIT_CONTROLS, vmcs_read(VMCS_VM_EXIT_CONTROLS) |
+               vmx_ctl_adjust(caps->exit, EXIT_ACK_INTERRUPT_ON_EXIT));
+
+    /* The Multiboot state at ring 1: CPL is SS.DPL (SDM 25.4.1). */
+    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, 0x08 | 1);
+    depriv_load_segment(VMCS_GUEST_SS_SELECTOR, 0x10 | 1);
+    depriv_load_segment(VMCS_GUEST_DS_SELECTOR, 0x10);
+    depriv_load_segment(VMCS_GUEST_ES_SELECTOR, 0x10);
+    depriv_load_segment(VMCS_GUEST_FS_SELECTOR, 0x10);
+    depriv_load_segment(VMCS_GUEST_GS_SELECTOR, 0x10);
+    vmcs_write(VMCS_GUEST_GDTR_BASE, DEPRIV_GDT);
+    vmcs_write(VMCS_GUEST_GDTR_LIMIT, DEPRIV_GDT_ENTRIES * 8 - 1);
+    vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+    vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0);            /* every INT n faults: #GP */
+    vmcs_write(VMCS_GUEST_TR_SELECTOR, DEPRIV_TSS_SELECTOR);
+    vmcs_write(VMCS_GUEST_TR_BASE, DEPRIV_TSS);
+    vmcs_write(VMCS_GUEST_TR_LIMIT, TSS_LIMIT);
+    vmcs_write(VMCS_GUEST_TR_ACCESS_RIGHTS, AR_TSS32_BUSY);
+    vmcs_write(VMCS_GUEST_RFLAGS, 0x2);              /* IF 0, as Multiboot says, until */
+    depriv.vif = false;                              /* the first STI (depriv_set_vif) */
+}

@@ -1,0 +1,74 @@
+/*
+ * exit_hlt.c: HLT (64-bit, VMX root operation).
+ *
+ * A guest halts to wait for an interrupt. Until the timer lab the guest's
+ * interrupts come straight from the real PIC through its own IDT, so the
+ * hypervisor lets the guest's CPU wait in the HLT activity state (SDM vol. 3,
+ * 25.4.2 "Guest Non-Register State"): the next interrupt wakes it, without
+ * any further exit. A guest that halts with interrupts off, or with every
+ * interrupt line masked, would wait forever: the hypervisor stops it and
+ * says so instead.
+ */
+#include "exit/handlers.h"
+#include "vmx/inject.h"
+#include "poweroff.h"
+#include "vmx/vmcs.h"
+#include "x86/x86.h"
+#include "x86io.h"
+
+#define ACTIVITY_HLT 1
+#define DEBUGCTL_BTF (1ull << 1)    /* single-step on branches, not instructions */
+
+/* The 8259 PICs' interrupt mask registers (OCW1): an IN from the data port
+ * (A0=1) reads it back (Intel 8259A data sheet). The guest owns the PICs
+ * until lab 4 (its writes reach them through pic_filter.c), so the real
+ * registers are the guest's. */
+#define PIC_MASTER_DATA 0x21
+#define PIC_SLAVE_DATA  0xA1
+#define PIC_CASCADE     (1u << 2)   /* the master's line 2: the slave's output */
+
+/* Can any interrupt line still reach the guest's CPU? One of the master's
+ * lines is open, or its cascade line is and one of the slave's is. */
+bool an_interrupt_line_is_open(void)
+{
+    uint8_t master = inb(PIC_MASTER_DATA), slave = inb(PIC_SLAVE_DATA);
+    bool master_open = (uint8_t)~master & ~PIC_CASCADE;
+    bool slave_open = !(master & PIC_CASCADE) && slave != 0xFF;
+    return master_open || slave_open;
+}
+
+/* Entering the HLT activity state with RFLAGS.TF=1 (and IA32_DEBUGCTL.BTF=0)
+ * needs the pending single-step #DB in the pending debug exceptions: BS
+ * (SDM 27.3.1.5; the CPU delivers the trap of the HLT it stepped, 27.7.3).
+ * Bochs does not check it; hardware refuses the VM entry. */
+static void keep_single_step_pending(uint64_t rflags)
+{
+    if (!(rflags & RFLAGS_TF) || (vmcs_read(VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF))
+        return;
+    make_single_step_pending();
+}
+
+void stop_endless_halt(struct vcpu *v, bool interrupts_on)
+{
+    if (!interrupts_on)
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts off (HLT at 0x%llx), "
+                   "so nothing could ever wake it", (unsigned long long)v->rip);
+    else
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with every interrupt line masked "
+                   "(HLT at 0x%llx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it",
+                   (unsigned long long)v->rip, inb(PIC_MASTER_DATA), inb(PIC_SLAVE_DATA));
+}
+
+/* LAB 1 BEGIN: HLT */
+void handle_hlt(struct vcpu *v)
+{
+    uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+    if (!(rflags & RFLAGS_IF) || !an_interrupt_line_is_open()) {
+        stop_endless_halt(v, rflags & RFLAGS_IF);
+        return;
+    }
+    advance_rip(v);
+    vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_HLT);
+    keep_single_step_pending(rflags);
+}
+/* LAB 1 END */

@@ -1,0 +1,120 @@
+/*
+ * exit_msr.c: RDMSR and WRMSR (64-bit, VMX root operation). The MSR bitmap
+ * makes every access exit (vmcs_setup.c), and an allow-list decides: a few
+ * MSRs a 32-bit kernel may touch are emulated, the rest raise #GP in the
+ * guest, as a CPU does for an MSR it does not have (SDM vol. 3, 26.1.3).
+ * The guest must never reach the real MSRs: they configure the host CPU.
+ */
+#include "exit/handlers.h"
+#include "x86/canonical.h"
+#include "vmx/inject.h"
+#include "printf.h"
+#include "vmx/vmcs.h"
+#include "x86/x86.h"
+
+#define MSR_IA32_TSC             0x010
+#define MSR_IA32_APIC_BASE       0x01B
+#define MSR_IA32_SYSENTER_CS     0x174
+#define MSR_IA32_SYSENTER_ESP    0x175
+#define MSR_IA32_SYSENTER_EIP    0x176
+#define MSR_IA32_MISC_ENABLE     0x1A0
+#define MSR_IA32_PAT             0x277
+#define EFER_GUEST_WRITABLE      ((1ull << 0) | (1ull << 11))   /* SCE, NXE */
+
+/* PAT: eight memory types, each one of UC, WC, WT, WP, WB, UC- (0, 1, 4-7;
+ * SDM vol. 3, 12.12.2 "IA32_PAT MSR", table 12-10). */
+static bool pat_valid(uint64_t pat)
+{
+    for (int i = 0; i < 8; i++) {
+        unsigned type = (pat >> (8 * i)) & 0xFF;
+        if (type > 7 || type == 2 || type == 3)
+            return false;
+    }
+    return true;
+}
+
+/* MSRs that live in the VMCS's guest-state area (SDM 25.4.1). PAT and EFER
+ * are there only where VM entry loads them (vmcs_setup.c asks for it; older
+ * CPUs cannot): elsewhere the guest is refused them. */
+static unsigned vmcs_field_of(uint32_t msr)
+{
+    uint32_t entry = (msr == MSR_IA32_PAT || msr == MSR_EFER)
+                         ? (uint32_t)vmcs_read(VMCS_VM_ENTRY_CONTROLS) : 0;
+    switch (msr) {
+    case MSR_IA32_SYSENTER_CS:  return VMCS_GUEST_IA32_SYSENTER_CS;
+    case MSR_IA32_SYSENTER_ESP: return VMCS_GUEST_IA32_SYSENTER_ESP;
+    case MSR_IA32_SYSENTER_EIP: return VMCS_GUEST_IA32_SYSENTER_EIP;
+    case MSR_IA32_PAT:          return (entry & ENTRY_LOAD_IA32_PAT) ? VMCS_GUEST_IA32_PAT : 0;
+    case MSR_EFER:              return (entry & ENTRY_LOAD_IA32_EFER) ? VMCS_GUEST_IA32_EFER : 0;
+    default:                    return 0;
+    }
+}
+
+/* The guest's own SYSENTER MSRs, where cpu=deprivileged keeps them
+ * (v->sysenter_msrs, depriv_sysenter.c): never the VMCS's, and never the
+ * real MSRs. NULL for any other MSR, and without cpu=deprivileged. */
+static uint64_t *own_sysenter_msr(struct vcpu *v, uint32_t msr)
+{
+    if (!v->sysenter_msrs || msr < MSR_IA32_SYSENTER_CS || msr > MSR_IA32_SYSENTER_EIP)
+        return NULL;
+    return &v->sysenter_msrs[msr - MSR_IA32_SYSENTER_CS];
+}
+
+/* RIP stays on the instruction: #GP is a fault. */
+static void refuse(const char *what, uint32_t msr)
+{
+    printf("hv: guest %s MSR 0x%x: not allowed, #GP injected\n", what, msr);
+    inject_exception(VEC_GP, 0);
+}
+
+/* LAB 1 BEGIN: the MSR allow-list */
+void handle_rdmsr(struct vcpu *v)
+{
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    uint64_t value, *own = own_sysenter_msr(v, msr);
+    unsigned field = vmcs_field_of(msr);
+    if (own)
+        value = *own;
+    else if (field)
+        value = vmcs_read(field);
+    else if (msr == MSR_IA32_TSC)
+        value = rdtsc();
+    else if (msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_MISC_ENABLE)
+        value = rdmsr(msr);   /* read-only facts about the CPU */
+    else {
+        refuse("reads", msr);
+        return;
+    }
+    v->regs.rax = (uint32_t)value;
+    v->regs.rdx = value >> 32;
+    advance_rip(v);
+}
+
+void handle_wrmsr(struct vcpu *v)
+{
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+    unsigned field = vmcs_field_of(msr);
+    /* A value the CPU would refuse must be refused here too (#GP, SDM vol. 2
+     * WRMSR): in the VMCS it would fail the next VM entry (SDM 27.3.1.1). */
+    bool bad = (msr == MSR_EFER && (value & ~EFER_GUEST_WRITABLE)) ||
+               (msr == MSR_IA32_PAT && !pat_valid(value)) ||
+               ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) && !canonical(value));
+    if (bad) {
+        printf("hv: guest writes MSR 0x%x: 0x%llx is not a value it can hold, #GP injected\n", msr,
+               (unsigned long long)value);
+        inject_exception(VEC_GP, 0);
+        return;
+    }
+    uint64_t *own = own_sysenter_msr(v, msr);
+    if (own)                /* cpu=deprivileged: never the real MSR (depriv_sysenter.c) */
+        *own = msr == MSR_IA32_SYSENTER_CS ? (uint32_t)value : value;
+    else if (field)
+        vmcs_write(field, value);
+    else {
+        refuse("writes", msr);
+        return;
+    }
+    advance_rip(v);
+}
+/* LAB 1 END */

@@ -1,0 +1,41 @@
+/*
+ * handlers.h: the exit handlers, one per exit reason or family (64-bit, VMX
+ * root operation), each in its exit_*.c file. Each either completes the
+ * instruction (advance_rip), injects an event, or stops the guest (vcpu.h).
+ *
+ * A header of their own, apart from the dispatcher's (exit.h): their callers
+ * are the dispatcher (exit.c) and depriv's emulation, which reuses them for
+ * what faulted at ring 1 (handle_io, handle_rdmsr/wrmsr, handle_invlpg, ...);
+ * neither should need the other's header. One header, not one per family:
+ * the handlers are the same kind of function, and a student finds the whole
+ * list of what the dispatcher's switch can call on one screen.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "guest/vcpu.h"
+
+void handle_cpuid(struct vcpu *v);             /* exit_cpuid.c */
+void handle_io(struct vcpu *v);                /* exit_io.c */
+void exit_io_init(void);                       /* the guest's devices, before its first entry */
+void handle_rdmsr(struct vcpu *v);             /* exit_msr.c */
+void handle_wrmsr(struct vcpu *v);
+void handle_cr_access(struct vcpu *v);         /* exit_cr.c */
+void handle_cr_access_shadow(struct vcpu *v);  /* (lab 2, mem=shadow) */
+void shadow_write_cr0(struct vcpu *v, uint64_t value);   /* its MOV to CR0, for lab 3 */
+void handle_hlt(struct vcpu *v);               /* exit_hlt.c */
+/* A HLT nothing can ever end (exit_hlt.c, given; lab 1's handle_hlt and lab
+ * 3's emulated HLT use them): can an interrupt still reach the guest's CPU
+ * through the PICs' masks, and stopping the guest with the reason, IF off
+ * (interrupts_on false) or every line masked. */
+bool an_interrupt_line_is_open(void);
+void stop_endless_halt(struct vcpu *v, bool interrupts_on);
+void handle_exception_or_nmi(struct vcpu *v);  /* exit_exception.c */
+void handle_vmx_instruction(struct vcpu *v);
+void handle_triple_fault(struct vcpu *v);      /* exit_guest_fault.c */
+void handle_invd(struct vcpu *v);              /* exit_unconditional.c */
+void handle_unsupported_instruction(struct vcpu *v);
+void handle_task_switch(struct vcpu *v);
+void handle_ept_violation(struct vcpu *v);     /* exit_guest_fault.c */
+void handle_shadow_page_fault(struct vcpu *v); /* exit_pf.c (lab 2, mem=shadow) */
+void handle_invlpg(struct vcpu *v);

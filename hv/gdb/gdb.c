@@ -1,0 +1,37 @@
+/* gdb.c: the debugger's entry points (see gdb.h): which target, and the
+ * VM-exit hook that both targets share. */
+#include "gdb/gdb.h"
+#include "gdb/gdb_target.h"
+#include "gdb/gdb_uart.h"
+#include "printf.h"
+
+bool gdb_enabled;
+
+void gdb_init(enum gdb_mode mode)
+{
+    if (mode == GDB_OFF)
+        return;
+    if (!gdb_uart_present()) {
+        printf("hv: gdb: no UART at COM2 (port 0x%x): the stub stays off (run with hvrun --gdb)\n",
+               COM2_PORT);
+        return;
+    }
+    gdb_mode = mode;
+    gdb_enabled = true;
+    if (mode == GDB_HV)
+        gdb_hv_start();
+    else
+        gdb_guest_init();
+}
+
+void gdb_guest_start(struct vcpu *v)
+{
+    if (gdb_mode == GDB_GUEST)
+        gdb_guest_first_stop(v);
+}
+
+bool gdb_exit(struct vcpu *v)
+{
+    gdb_vcpu = v;
+    return gdb_mode == GDB_HV ? gdb_hv_exit(v) : gdb_guest_exit(v);
+}

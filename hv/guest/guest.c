@@ -1,0 +1,224 @@
+/*
+ * guest.c: a guest's RAM, and booting a Multiboot v1 kernel in it (64-bit,
+ * VMX root operation). See guest.h.
+ *
+ * The guest-physical memory map it gives the kernel (Multiboot spec 3.3):
+ *
+ *   0x00000000-0x0009fc00  usable      (0x1000-0x9000: this boot information)
+ *   0x0009fc00-0x000a0000  reserved    (where a PC's BIOS data would be)
+ *   0x000f0000-0x00100000  reserved    (where a PC's BIOS ROM would be)
+ *   0x00100000-ram_size    usable      (the kernel, then its modules)
+ *
+ * The kernel may load anywhere in its RAM but over the boot information (a
+ * kernel linked below 1 MiB, as GRUB loads it); its modules go above 1 MiB.
+ */
+#include "guest/guest.h"
+#include <stdarg.h>
+#include "fmt.h"
+#include "mbimage.h"
+#include "mem/memory.h"
+#include "cpu/panic.h"
+#include "poweroff.h"
+#include "printf.h"
+#include "string.h"
+#include "vmx/vmcs.h"
+
+#define PAGE 4096ull
+#define BOOTINFO_START 0x1000u     /* the mbi and everything it points to */
+#define BOOTINFO_END   0x9000u
+#define LOW_RAM_END    0x9FC00u
+#define HIGH_RAM_START 0x100000u
+
+static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+void guest_create(struct guest *g, uint64_t ram_bytes)
+{
+    uint64_t pages = ram_bytes / PAGE;
+    g->ram_size = pages * PAGE;
+    g->ram_hpa = pmm_alloc_contiguous(&hv_pmm, pages, PAGE);
+    if (!g->ram_hpa)
+        panic("no room for %llu MiB of guest RAM (%llu pages free): give the machine more "
+              "memory, or a smaller guestmem=", (unsigned long long)(g->ram_size >> 20),
+              (unsigned long long)pmm_free_count(&hv_pmm));
+    memset((void *)g->ram_hpa, 0, g->ram_size);
+    ept_init(&g->ept);
+    for (uint64_t gpa = 0; gpa < g->ram_size; gpa += PAGE)
+        ept_map_page(&g->ept, gpa, g->ram_hpa + gpa, EPT_RWX);
+    printf("hv: guest RAM %llu MiB at host 0x%llx, EPT %llu pages\n",
+           (unsigned long long)(g->ram_size >> 20), (unsigned long long)g->ram_hpa,
+           (unsigned long long)g->ept.pages);
+}
+
+void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
+{
+    if (gpa > g->ram_size || len > g->ram_size - gpa)
+        return NULL;
+    return (void *)(g->ram_hpa + gpa);
+}
+
+/* The boot information is written into a small bump area of guest memory. */
+struct bootinfo_area {
+    struct guest *g;
+    uint32_t next;      /* guest-physical */
+};
+
+static uint32_t bootinfo_alloc(struct bootinfo_area *a, uint32_t size)
+{
+    uint32_t at = (uint32_t)align_up(a->next, 8);
+    if (at + size > BOOTINFO_END)
+        panic("the guest's Multiboot information does not fit in 0x%x-0x%x: fewer or shorter "
+              "module strings", BOOTINFO_START, BOOTINFO_END);
+    a->next = at + size;
+    return at;
+}
+
+static uint32_t bootinfo_string(struct bootinfo_area *a, const char *s)
+{
+    uint32_t len = (uint32_t)strlen(s) + 1;
+    uint32_t at = bootinfo_alloc(a, len);
+    memcpy(guest_ptr(a->g, at, len), s, len);
+    return at;
+}
+
+static void add_mmap(struct multiboot_mmap_entry *e, uint64_t start, uint64_t end, uint32_t type)
+{
+    *e = (struct multiboot_mmap_entry){ 20, start, end - start, type };
+}
+
+/* A guest kernel the hypervisor cannot take is the guest's fault, not the
+ * hypervisor's: it is refused with a report and the status of a stopped
+ * guest, before it has run an instruction. */
+void guest_refuse(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("hv: guest stopped: ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    poweroff(POWEROFF_GUEST_STOPPED);
+}
+
+struct placing {
+    struct guest *g;
+    const char *module_string;
+};
+
+/* mbimage_place's callback: copy a piece of the kernel into guest RAM. Any
+ * guest RAM will do, below 1 MiB too (GRUB loads such kernels), except the
+ * boot information the hypervisor writes for it. */
+static void place_in_guest(void *ctx, uint64_t gpa, const uint8_t *src, uint64_t filesz,
+                           uint64_t memsz)
+{
+    const struct placing *p = ctx;
+    uint8_t *dst = guest_ptr(p->g, gpa, memsz);
+    if (!dst)
+        guest_refuse("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
+                     "outside the guest's RAM (0-0x%llx): link it lower, or give more guestmem=",
+                     p->module_string, (unsigned long long)gpa, (unsigned long long)(gpa + memsz),
+                     (unsigned long long)p->g->ram_size);
+    if (gpa < BOOTINFO_END && gpa + memsz > BOOTINFO_START)
+        guest_refuse("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
+                     "where the hypervisor puts the Multiboot information (0x%x-0x%x): link it "
+                     "elsewhere", p->module_string, (unsigned long long)gpa,
+                     (unsigned long long)(gpa + memsz), BOOTINFO_START, BOOTINFO_END);
+    memcpy(dst, src, filesz);
+    memset(dst + filesz, 0, memsz - filesz);
+}
+
+/* The kernel's command line: module 0's string without the path. */
+static void guest_cmdline(char *out, size_t size, const char *module_string, const char *extra)
+{
+    const char *args = strchr(module_string, ' ');
+    args = args ? args + 1 : "";
+    snprintf(out, size, "%s%s%s", args, *args && *extra ? " " : "", extra);
+}
+
+/* LAB 1 BEGIN: boot the guest kernel as a Multiboot loader would */
+void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_args)
+{
+    if (bi->module_count == 0)
+        panic("no guest kernel: pass it as the first module (make run does)");
+    const struct boot_module *km = &bi->modules[0];
+    struct mb_image k;
+    if (!mbimage_inspect(&k, phys_ptr(km->start, km->end - km->start),
+                         (uint32_t)(km->end - km->start)))
+        guest_refuse("guest kernel (module 0, '%s'): %s", km->string, k.error);
+    struct placing placing = { g, km->string };
+    mbimage_place(&k, place_in_guest, &placing);
+    g->entry = k.entry;
+
+    struct bootinfo_area a = { g, BOOTINFO_START };
+    uint32_t mbi_gpa = bootinfo_alloc(&a, sizeof(struct multiboot_info));
+    struct multiboot_info *mbi = guest_ptr(g, mbi_gpa, sizeof(*mbi));
+    memset(mbi, 0, sizeof(*mbi));
+
+    /* Modules, page-aligned after the kernel (Multiboot header flag 0), in
+     * the RAM above 1 MiB even when the kernel lies below it. */
+    unsigned nmods = bi->module_count - 1;
+    uint32_t list = bootinfo_alloc(&a, nmods * sizeof(struct multiboot_mod_list));
+    uint64_t next = align_up(k.end > HIGH_RAM_START ? k.end : HIGH_RAM_START, PAGE);
+    for (unsigned i = 0; i < nmods; i++) {
+        const struct boot_module *m = &bi->modules[i + 1];
+        uint64_t size = m->end - m->start;
+        void *dst = guest_ptr(g, next, size);
+        if (!dst)
+            guest_refuse("guest module %u ('%s', %llu bytes) does not fit in %llu MiB of guest RAM: "
+                  "give more guestmem=", i, m->string, (unsigned long long)size,
+                  (unsigned long long)(g->ram_size >> 20));
+        memcpy(dst, phys_ptr(m->start, size), size);
+        struct multiboot_mod_list *ml = guest_ptr(g, list + i * sizeof(*ml), sizeof(*ml));
+        *ml = (struct multiboot_mod_list){ (uint32_t)next, (uint32_t)(next + size),
+                                           bootinfo_string(&a, m->string), 0 };
+        next = align_up(next + size, PAGE);
+    }
+
+    uint32_t map = bootinfo_alloc(&a, 4 * sizeof(struct multiboot_mmap_entry));
+    struct multiboot_mmap_entry *e = guest_ptr(g, map, 4 * sizeof(*e));
+    add_mmap(&e[0], 0, LOW_RAM_END, MULTIBOOT_MEMORY_AVAILABLE);
+    add_mmap(&e[1], LOW_RAM_END, 0xA0000, MULTIBOOT_MEMORY_RESERVED);
+    add_mmap(&e[2], 0xF0000, HIGH_RAM_START, MULTIBOOT_MEMORY_RESERVED);
+    add_mmap(&e[3], HIGH_RAM_START, g->ram_size, MULTIBOOT_MEMORY_AVAILABLE);
+
+    char cmdline[BOOT_CMDLINE_MAX];
+    guest_cmdline(cmdline, sizeof(cmdline), km->string, extra_args);
+    mbi->flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MEM_MAP |
+                 MULTIBOOT_INFO_BOOT_LOADER_NAME | (nmods ? MULTIBOOT_INFO_MODS : 0);
+    mbi->mem_lower = LOW_RAM_END / 1024;
+    mbi->mem_upper = (uint32_t)((g->ram_size - HIGH_RAM_START) / 1024);
+    mbi->cmdline = bootinfo_string(&a, cmdline);
+    mbi->mods_count = nmods;
+    mbi->mods_addr = list;
+    mbi->mmap_addr = map;
+    mbi->mmap_length = 4 * sizeof(*e);
+    mbi->boot_loader_name = bootinfo_string(&a, "hvlab hypervisor");
+    g->mbi_gpa = mbi_gpa;
+    printf("hv: guest kernel loaded at 0x%08llx-0x%08llx, entry 0x%08x, %u modules, "
+           "cmdline '%s'\n", (unsigned long long)k.start, (unsigned long long)k.end, k.entry,
+           nmods, cmdline);
+}
+/* LAB 1 END */
+
+/* Bits the mask gives the hypervisor read from the shadow (SDM 25.6.6). */
+static uint64_t masked_view(unsigned real, unsigned mask, unsigned shadow)
+{
+    uint64_t m = vmcs_read(mask);
+    return (vmcs_read(real) & ~m) | (vmcs_read(shadow) & m);
+}
+
+uint64_t guest_cr0_view(const struct guest *g)
+{
+    (void)g;
+    return masked_view(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK, VMCS_CR0_READ_SHADOW);
+}
+
+uint64_t guest_cr4_view(const struct guest *g)
+{
+    (void)g;
+    return masked_view(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK, VMCS_CR4_READ_SHADOW);
+}
+
+uint64_t guest_cr3_view(const struct guest *g)
+{
+    return g->shadow_paging ? g->shadow.guest_cr3 : vmcs_read(VMCS_GUEST_CR3);
+}

@@ -1,0 +1,174 @@
+/*
+ * guest_linear.c: the guest's memory at its linear addresses, for an
+ * observer (64-bit, VMX root operation): the debugger, and the reports of a
+ * guest that is stopped. See guest_linear.h.
+ *
+ * 32-bit paging (SDM vol. 3, 4.3 "32-Bit Paging"): bits 31:22 of the linear
+ * address pick an entry of the page directory at CR3; with CR4.PSE and
+ * PDE.PS it maps a 4 MiB page, else it points to a page table whose entry,
+ * picked by bits 21:12, maps a 4 KiB page. Every table is guest-physical
+ * and reached through guest_ptr, so a guest's bad entry can never point
+ * the hypervisor outside guest RAM. An observer must not change what it
+ * looks at: unlike the CPU, this walk sets no accessed or dirty flag. That,
+ * the reasons it gives, and working in every lab's tree are why it is not
+ * guest_paging.c's walk, which sets them and is lab 2's student code; the
+ * entry bits are the same (guest_paging.h). The CPU's own accesses, which
+ * cpu=deprivileged makes in software (guest_linear_touch), do use that
+ * walk: they set the flags, as the CPU would.
+ */
+#include "guest/guest_linear.h"
+#include "guest/guest_paging.h"
+#include "guest/shadow.h"
+#include "string.h"
+#include "x86/x86.h"
+
+static const uint32_t *entry(const struct guest *g, uint64_t table, unsigned index)
+{
+    return guest_ptr(g, GPTE_ADDR(table) + 4 * (uint64_t)index, 4);
+}
+
+bool guest_linear_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+                       uint64_t linear, struct linear_walk *w)
+{
+    *w = (struct linear_walk){ .why = "" };
+    if (linear > 0xFFFFFFFFu) {
+        w->why = "not a 32-bit linear address";
+        return false;
+    }
+    if (!(cr0 & CR0_PG)) {
+        w->gpa = linear;            /* paging off: linear is physical */
+        return true;
+    }
+    if (cr4 & CR4_PAE) {
+        w->why = "the guest uses PAE paging, which this walker does not read";
+        return false;
+    }
+    const uint32_t *pde = entry(g, cr3, (unsigned)(linear >> 22));
+    if (!pde) {
+        w->why = "the page directory (CR3) is outside guest RAM";
+        return false;
+    }
+    w->pde = *pde;
+    if (!(w->pde & GPTE_P)) {
+        w->why = "the page-directory entry is not present";
+        return false;
+    }
+    if ((cr4 & CR4_PSE) && (w->pde & GPTE_PS)) {
+        /* A 4 MiB page; PDE bits 20:13 are physical bits 39:32 (PSE-36). */
+        w->large = true;
+        w->gpa = (w->pde & 0xFFC00000u) | ((uint64_t)(w->pde >> 13) & 0xFF) << 32 |
+                 (linear & 0x3FFFFF);
+        return true;
+    }
+    const uint32_t *pte = entry(g, w->pde, (unsigned)(linear >> 12) & 0x3FF);
+    if (!pte) {
+        w->why = "the page table is outside guest RAM";
+        return false;
+    }
+    w->pte = *pte;
+    if (!(w->pte & GPTE_P)) {
+        w->why = "the page-table entry is not present";
+        return false;
+    }
+    w->gpa = GPTE_ADDR(w->pte) | (linear & 0xFFF);
+    return true;
+}
+
+bool guest_shadow_gpa(const struct guest *g, uint32_t linear, uint64_t *gpa)
+{
+    const uint32_t *dir = (const uint32_t *)g->shadow.root;
+    uint32_t pde = dir ? dir[linear >> 22] : 0;
+    if (!(pde & GPTE_P))
+        return false;
+    uint32_t pte = ((const uint32_t *)(uint64_t)GPTE_ADDR(pde))[(linear >> 12) & 0x3FF];
+    uint64_t hpa = GPTE_ADDR(pte);
+    if (!(pte & GPTE_P) || hpa < g->ram_hpa || hpa >= g->ram_hpa + g->ram_size)
+        return false;                   /* not filled, or the hypervisor's own page */
+    *gpa = hpa - g->ram_hpa + (linear & 0xFFF);
+    return true;
+}
+
+/* len bytes at linear, within one page, through the guest's tables as the
+ * guest sees them (its own CR0, CR3, CR4, even under shadow paging), or
+ * through the shadow tables the CPU runs on. */
+static void *guest_bytes(const struct guest *g, uint64_t linear, size_t len, bool shadow)
+{
+    struct linear_walk w;
+    if (shadow)
+        return linear <= 0xFFFFFFFFu && guest_shadow_gpa(g, (uint32_t)linear, &w.gpa)
+                   ? guest_ptr(g, w.gpa, len) : NULL;
+    if (!guest_linear_walk(g, guest_cr0_view(g), guest_cr3_view(g), guest_cr4_view(g), linear, &w))
+        return NULL;
+    return guest_ptr(g, w.gpa, len);
+}
+
+/* Page by page: consecutive linear pages need not be consecutive in RAM. */
+static size_t copy_guest(const struct guest *g, uint64_t linear, uint8_t *buf, size_t len,
+                         bool write, bool shadow)
+{
+    size_t done = 0;
+    while (done < len) {
+        size_t chunk = 4096 - (linear & 0xFFF);
+        if (chunk > len - done)
+            chunk = len - done;
+        uint8_t *p = guest_bytes(g, linear, chunk, shadow);
+        if (!p)
+            break;
+        if (write)
+            memcpy(p, buf + done, chunk);
+        else
+            memcpy(buf + done, p, chunk);
+        linear += chunk;
+        done += chunk;
+    }
+    return done;
+}
+
+size_t guest_linear_read(const struct guest *g, uint64_t linear, void *buf, size_t len)
+{
+    return copy_guest(g, linear, buf, len, false, false);
+}
+
+size_t guest_shadow_read(const struct guest *g, uint64_t linear, void *buf, size_t len)
+{
+    return copy_guest(g, linear, buf, len, false, true);
+}
+
+size_t guest_linear_write(const struct guest *g, uint64_t linear, const void *buf, size_t len)
+{
+    return copy_guest(g, linear, (uint8_t *)buf, len, true, false);
+}
+
+static uint32_t *cpu_table(void *ctx, uint64_t gpa)
+{
+    return guest_ptr(ctx, gpa, 4096);
+}
+
+bool guest_linear_touch(struct guest *g, uint32_t linear, void *data, unsigned len, bool write)
+{
+    const struct shadow *s = &g->shadow;
+    struct gpt_mem mem = { cpu_table, g };
+    uint8_t *buf = data;
+    while (len) {
+        unsigned chunk = 4096 - (linear & 0xFFF);
+        if (chunk > len)
+            chunk = len;
+        uint64_t gpa = linear;
+        if (s->paging) {
+            struct gpt_walk w;
+            gpt_walk(&w, &mem, s->guest_cr3, linear, write ? PFEC_W : 0, s->ctl);
+            if (w.result != GPT_OK)
+                return false;
+            gpa = w.gpa;
+        }
+        uint8_t *p = guest_ptr(g, gpa, chunk);
+        if (!p)
+            return false;
+        if (write)
+            memcpy(p, buf, chunk);
+        else
+            memcpy(buf, p, chunk);
+        linear += chunk, buf += chunk, len -= chunk;
+    }
+    return true;
+}

@@ -1,0 +1,58 @@
+/*
+ * guest_linear.h: the guest's memory at its linear addresses, the one module
+ * through which the hypervisor reaches it (64-bit, VMX root), in two ways:
+ * - as an observer (guest_linear_walk, _read, _write, and the shadow's
+ *   view): the debugger, the report of a stopped guest, the monitor's
+ *   operand. The walk reads the guest's own 32-bit page tables (SDM vol. 3,
+ *   4.3) as the CPU would, but changes nothing: no accessed or dirty flag;
+ * - as the CPU itself (guest_linear_touch, last): the accesses
+ *   cpu=deprivileged makes in software for the guest, which set those flags
+ *   as the CPU would (SDM vol. 3, 4.8).
+ * Guest-physical addresses are guest.h's guest_ptr, which refuses anything
+ * outside guest RAM.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "guest/guest.h"
+
+struct linear_walk {
+    uint64_t gpa;          /* the guest-physical address, if the walk succeeds */
+    uint32_t pde, pte;     /* the entries it used (pte: 0 for a 4 MiB page) */
+    bool large;            /* a 4 MiB page (CR4.PSE and PDE.PS) */
+    const char *why;       /* why it failed */
+};
+
+/* Linear to guest-physical with the guest's CR0, CR3 and CR4: paging off
+ * means the same address. False (and w->why) if the tables do not map it,
+ * or lie outside guest RAM, or use PAE. */
+bool guest_linear_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+                       uint64_t linear, struct linear_walk *w);
+
+/* Copy len bytes from (to) the guest's linear address, with its current
+ * control registers; returns how many bytes it could, up to the first
+ * page that is not mapped. */
+size_t guest_linear_read(const struct guest *g, uint64_t linear, void *buf, size_t len);
+size_t guest_linear_write(const struct guest *g, uint64_t linear, const void *buf, size_t len);
+
+/* Under mem=shadow the CPU does not walk the guest's tables but the shadow
+ * (shadow.h), which may still hold a translation the guest has changed in
+ * its own tables without INVLPG: a stale TLB entry, which the CPU may use
+ * (SDM vol. 3, 4.10.4.4). An instruction that faulted was fetched through
+ * it, so an emulator decodes the bytes the shadow maps, not what the
+ * guest's tables map now. guest_shadow_gpa: the guest-physical address the
+ * shadow maps linear to (false if it holds no entry, or maps one of the
+ * hypervisor's pages); guest_shadow_read copies, up to the first page it
+ * does not map. */
+bool guest_shadow_gpa(const struct guest *g, uint32_t linear, uint64_t *gpa);
+size_t guest_shadow_read(const struct guest *g, uint64_t linear, void *buf, size_t len);
+
+/* Not an observer's access but the CPU's own, which cpu=deprivileged makes
+ * in software when it delivers an event or emulates an instruction
+ * (depriv_read, depriv_write): len bytes from (write: to) linear, through
+ * the guest's tables as the shadow follows them (guest_paging.c's walk,
+ * which sets the accessed and dirty flags as the CPU would); with the
+ * guest's paging off, linear is guest-physical. False if its tables do not
+ * map a byte of it, or it lies outside guest RAM. */
+bool guest_linear_touch(struct guest *g, uint32_t linear, void *buf, unsigned len, bool write);

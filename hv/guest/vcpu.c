@@ -1,0 +1,115 @@
+/*
+ * vcpu.c: what an exit handler may do to the vCPU (see vcpu.h): read and
+ * write its registers, and stop it with the story of why (64-bit, VMX root
+ * operation).
+ */
+#include "guest/vcpu.h"
+#include <stdarg.h>
+#include "guest/exit_stats.h"
+#include "guest/guest_linear.h"
+#include "printf.h"
+#include "vmx/vmcs.h"
+#include "x86/x86_decode.h"
+
+/* General-purpose register n, in the qualification's numbering (the same as
+ * the instruction encoding's), as its place in struct guest_regs, which
+ * leaves RSP out: RSP lives in the VMCS (n = 4). */
+static const unsigned gpr_slot[16] = { 0, 1, 2, 3, 99, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
+
+uint64_t guest_gpr(const struct vcpu *v, unsigned n)
+{
+    return n == 4 ? vmcs_read(VMCS_GUEST_RSP) : (&v->regs.rax)[gpr_slot[n]];
+}
+
+void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value)
+{
+    if (n == 4)
+        vmcs_write(VMCS_GUEST_RSP, value);
+    else
+        (&v->regs.rax)[gpr_slot[n]] = value;
+}
+
+/* The instruction at the guest's CS:EIP, as bytes: exactly one instruction
+ * (x86_decode.c), to look up in the SDM or give to objdump. Read without
+ * side effects (guest_linear.c); a 32-bit linear address wraps. */
+static void print_guest_instruction(const struct vcpu *v)
+{
+    uint64_t linear = (vmcs_read(VMCS_GUEST_CS_BASE) + vmcs_read(VMCS_GUEST_RIP)) & 0xFFFFFFFFu;
+    unsigned size = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & (1u << 14) ? 4 : 2;   /* CS.D */
+    uint8_t code[X86_MAX_LENGTH];
+    size_t got = guest_linear_read(v->guest, linear, code, sizeof(code));
+    printf("hv: guest instruction at 0x%08llx:", (unsigned long long)linear);
+    if (!got) {
+        printf(" unreadable (not mapped by the guest's page tables, or outside its RAM)\n");
+        return;
+    }
+    struct x86_insn in;
+    enum x86_decode_status status = x86_decode(code, got, size, &in);
+    for (unsigned i = 0; i < in.length; i++)
+        printf(" %02x", code[i]);
+    printf(status == X86_DECODE_OK ? "\n" : " (%s)\n", x86_decode_status_name(status));
+}
+
+void guest_state_print(const struct vcpu *v)
+{
+    const struct guest_regs *r = &v->regs;
+    /* What MOV from CR0 gives the guest: the shadow in the masked bits (SDM 25.6.6). */
+    uint64_t cr0_mask = vmcs_read(VMCS_CR0_GUEST_HOST_MASK);
+    printf("hv: guest eax=%08llx ebx=%08llx ecx=%08llx edx=%08llx esi=%08llx edi=%08llx "
+           "ebp=%08llx esp=%08llx\n", (unsigned long long)r->rax, (unsigned long long)r->rbx,
+           (unsigned long long)r->rcx, (unsigned long long)r->rdx, (unsigned long long)r->rsi,
+           (unsigned long long)r->rdi, (unsigned long long)r->rbp,
+           (unsigned long long)vmcs_read(VMCS_GUEST_RSP));
+    printf("hv: guest eip=%08llx eflags=%08llx cs=%04llx ss=%04llx cr0=%08llx (guest sees "
+           "%08llx) cr3=%08llx cr4=%08llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
+           (unsigned long long)vmcs_read(VMCS_GUEST_RFLAGS),
+           (unsigned long long)vmcs_read(VMCS_GUEST_CS_SELECTOR),
+           (unsigned long long)vmcs_read(VMCS_GUEST_SS_SELECTOR),
+           (unsigned long long)vmcs_read(VMCS_GUEST_CR0),
+           (unsigned long long)((vmcs_read(VMCS_GUEST_CR0) & ~cr0_mask) |
+                                (vmcs_read(VMCS_CR0_READ_SHADOW) & cr0_mask)),
+           (unsigned long long)vmcs_read(VMCS_GUEST_CR3),
+           (unsigned long long)vmcs_read(VMCS_GUEST_CR4));
+    printf("hv: guest gdtr=%08llx/%04llx idtr=%08llx/%04llx interruptibility=%llx activity=%llu\n",
+           (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_BASE),
+           (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_LIMIT),
+           (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_BASE),
+           (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_LIMIT),
+           (unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
+           (unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY_STATE));
+    print_guest_instruction(v);
+}
+
+void guest_stop(struct vcpu *v, int status, const char *fmt, ...)
+{
+    va_list ap;
+    printf("hv: guest stopped: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    if (status != 0) {
+        guest_state_print(v);
+        exit_trace_print();
+    }
+    v->stopped = true;
+    v->stop_status = status;
+}
+
+uint64_t vcpu_operand_address(const struct vcpu *v, struct instr_info ii)
+{
+    uint64_t gpr[16];
+    for (unsigned n = 0; n < 16; n++)
+        gpr[n] = guest_gpr(v, n);
+    uint64_t offset = instr_info_offset(ii, v->exit_qualification, gpr);
+    /* 64-bit mode: IA-32e mode (the entry control mirrors EFER.LMA at every
+     * exit, SDM 28.2) with CS.L set (access rights bit 13, SDM 25.4.1). */
+    bool mode64 = (vmcs_read(VMCS_VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST) &&
+                  (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) >> 13 & 1);
+    if (mode64 && ii.segment != SEG_FS && ii.segment != SEG_GS)
+        return offset;
+    /* ES, CS, SS, DS, FS, GS: their base fields are consecutive (SDM
+     * appendix B.4.3: 0x6806, 0x6808, ...). */
+    uint64_t linear = vmcs_read((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * (ii.segment % 6))) + offset;
+    return mode64 ? linear : (uint32_t)linear;
+}

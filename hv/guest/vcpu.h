@@ -1,0 +1,60 @@
+/*
+ * vcpu.h: one virtual CPU, and what an exit handler may do to it (64-bit,
+ * VMX root operation): stop it with a reason, read and write its registers,
+ * move its RIP past the instruction that exited. The exit handlers
+ * (exit_*.c, handlers.h), depriv's emulation, the EPT checker and gdb use
+ * this layer; none of them needs the dispatcher (exit.h) for it.
+ *
+ * The guest's general-purpose registers live here while the hypervisor runs:
+ * the VMCS holds RIP, RSP and RFLAGS, but nothing else of the GPRs (SDM vol.
+ * 3, 25.4.1 "Guest Register State"), so vmx_entry.S saves them on every VM
+ * exit and loads them on every VM entry. The exit's facts that every handler
+ * needs are read from the VMCS once per exit (exit.c, read_exit_info).
+ * struct vcpu is defined in vmx_entry.h, with the offsets the assembly uses
+ * and the asserts that keep the two in step; the VMX layer below (vmcs.c)
+ * needs the struct but not this layer.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmx/vmcs.h"
+#include "vmx/vmx_caps.h"
+#include "vmx/exit_info.h"  /* struct instr_info */
+#include "vmx/vmx_entry.h" /* struct vcpu itself: vmx_entry.S's contract with C */
+
+/* General-purpose register n in the instruction encoding's numbering (0
+ * EAX, 1 ECX, ... 4 ESP, ... 7 EDI, ... 15 R15), wherever it lives:
+ * v->regs, or the VMCS for RSP (vcpu.c). */
+uint64_t guest_gpr(const struct vcpu *v, unsigned n);
+void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value);
+
+/* The linear address of the memory operand of the instruction that exited,
+ * where the VM-exit instruction information names one (SDM 28.2.5;
+ * ii = instr_info_decode of VMCS_EXIT_INSTRUCTION_INFO): the segment's base
+ * plus base + index * scale + displacement (the exit qualification). Outside
+ * 64-bit mode the sum wraps at 4 GiB; in 64-bit mode only FS and GS add a
+ * base (SDM vol. 3, 3.4.4). Read or write it through guest_linear.h: as an
+ * observer (guest_linear_read), or as the CPU would (guest_linear_touch). */
+uint64_t vcpu_operand_address(const struct vcpu *v, struct instr_info ii);
+
+/* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
+ * instruction length is valid for the exits of instructions). Inline: most
+ * exits end here. */
+static inline void advance_rip(struct vcpu *v)
+{
+    vmcs_write(VMCS_GUEST_RIP, v->rip + v->instruction_length);
+    /* STI and MOV SS block interrupts for one instruction only: the one just
+     * completed here. Leaving the blocking set would carry it further
+     * (SDM 25.4.2, interruptibility state bits 0 and 1). */
+    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+    if (blocking & (BLOCKING_STI | BLOCKING_MOV_SS))
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)(BLOCKING_STI | BLOCKING_MOV_SS));
+}
+
+/* End the guest's run with a power-off status, saying why on the console:
+ * "hv: guest stopped: <why>" and the guest's state unless it powered off
+ * (vcpu.c). */
+void guest_stop(struct vcpu *v, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Print the guest's registers and the VMCS's view of its CPU state. */
+void guest_state_print(const struct vcpu *v);
