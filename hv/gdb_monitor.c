@@ -3,8 +3,8 @@
  * VMX root operation). Their output is printf's, which the stub turns into
  * O packets, so each command is also an ordinary printer:
  *
- *   exits                  the exit statistics (exit_stats.c)
- *   trace                  the last VM exits
+ *   exits                  the exit statistics of the vCPU gdb looks at (exit_stats.c)
+ *   trace                  its last VM exits
  *   vmcs [FIELD]           the current VMCS, decoded (vmcs_fields.h), or one field
  *   qual                   the current exit's qualification, decoded (SDM 28.2.1)
  *   walk ADDR              the guest's page-table walk for a linear address
@@ -18,6 +18,7 @@
 #include "exit_stats.h"
 #include "gdb_packet.h"
 #include "gdb_target.h"
+#include "guest.h"
 #include "guest_linear.h"
 #include "inject.h"
 #include "printf.h"
@@ -71,6 +72,17 @@ static bool have_vmcs(void)
         return true;
     printf("no VMCS yet: VMX is not on, or the guest has not run (try again after a VM exit)\n");
     return false;
+}
+
+/* The exit statistics, or the last exits, of the vCPU gdb looks at. */
+static void show_exits(bool trace)
+{
+    if (!have_vmcs())
+        return;
+    if (trace)
+        exit_trace_print(&gdb_vcpu->stats, gdb_vcpu->guest->tag);
+    else
+        exit_stats_print(&gdb_vcpu->stats, gdb_vcpu->guest->tag);
 }
 
 static void print_field(unsigned encoding, const char *name)
@@ -236,9 +248,9 @@ void gdb_monitor(const char *command)
     while (*arg == ' ')
         arg++;
     if (same_name(word, "exits"))
-        exit_stats_print();
+        show_exits(false);
     else if (same_name(word, "trace"))
-        exit_trace_print();
+        show_exits(true);
     else if (same_name(word, "vmcs"))
         show_vmcs(arg);
     else if (same_name(word, "qual"))
