@@ -129,9 +129,8 @@ static void report_unknown_port(struct vcpu *v, const struct io_qual *io)
 /* LAB 1 BEGIN: emulate port I/O */
 static uint32_t port_read(struct vcpu *v, const struct io_qual *io)
 {
-    struct vm_devices *dev = v->vm->devices;
     if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1)
-        return uart_read(&dev->com1, io->port - COM1_BASE);
+        return uart_read(&v->vm->devices->com1, io->port - COM1_BASE);
     if ((pic_port(io->port) || pit_port(io->port)) && io->size == 1)
         return inb(io->port);
     report_unknown_port(v, io);
@@ -140,9 +139,8 @@ static uint32_t port_read(struct vcpu *v, const struct io_qual *io)
 
 static void port_write(struct vcpu *v, const struct io_qual *io, uint32_t value)
 {
-    struct vm_devices *dev = v->vm->devices;
     if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1) {
-        uart_write(&dev->com1, io->port - COM1_BASE, (uint8_t)value);
+        uart_write(&v->vm->devices->com1, io->port - COM1_BASE, (uint8_t)value);
     } else if ((pic_port(io->port) || pit_port(io->port)) && io->size == 1) {
         machine_write(v, io->port, (uint8_t)value);
     } else if (io->port == POWEROFF_PORT) {

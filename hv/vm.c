@@ -89,7 +89,8 @@ struct memory_check {
     uint64_t gpa_start, gpa_end;    /* what it maps */
     uint64_t pages;
     uint64_t range[RANGES_SHOWN][2];   /* host-physical, the first few */
-    unsigned ranges;
+    unsigned ranges;                /* all of them: runs of contiguous host pages */
+    uint64_t last_end;              /* where the last run ends */
 };
 
 extern char __image_start[], __image_end[];   /* hv/linker.ld */
@@ -137,17 +138,13 @@ static void mark_hypervisor(struct memory_check *c, const struct boot_info *bi,
     }
 }
 
-/* One page a VM's EPT maps: its own, and nobody else's. */
+/* One page a VM's EPT maps: nobody else's, and in its own RAM. The most
+ * telling reason first: the hypervisor's page, another VM's. */
 static void claim_page(struct memory_check *c, uint64_t gpa, uint64_t hpa)
 {
     const struct guest *g = &c->vm->guest;
     unsigned id = c->vm->id;
-    if (hpa < g->ram_hpa || hpa - g->ram_hpa >= g->ram_size || hpa >= c->limit)
-        panic("vm%u's EPT maps guest-physical 0x%llx to host-physical 0x%llx, outside the %llu MiB "
-              "of RAM the VM was given (host 0x%llx-0x%llx)", id, (unsigned long long)gpa,
-              (unsigned long long)hpa, (unsigned long long)(g->ram_size >> 20),
-              (unsigned long long)g->ram_hpa, (unsigned long long)(g->ram_hpa + g->ram_size));
-    uint8_t owner = c->owner[hpa / PAGE];
+    uint8_t owner = hpa < c->limit ? c->owner[hpa / PAGE] : NOBODY;
     if (owner >= HV_LOW_MEMORY)
         panic("vm%u's EPT maps guest-physical 0x%llx to host-physical 0x%llx: %s, the "
               "hypervisor's own memory", id, (unsigned long long)gpa, (unsigned long long)hpa,
@@ -155,6 +152,11 @@ static void claim_page(struct memory_check *c, uint64_t gpa, uint64_t hpa)
     if (owner != NOBODY && owner != id + 1)
         panic("vm%u's EPT maps guest-physical 0x%llx to host-physical 0x%llx, which vm%u's EPT "
               "maps too", id, (unsigned long long)gpa, (unsigned long long)hpa, owner - 1u);
+    if (hpa < g->ram_hpa || hpa - g->ram_hpa >= g->ram_size)
+        panic("vm%u's EPT maps guest-physical 0x%llx to host-physical 0x%llx, outside the %llu MiB "
+              "of RAM the VM was given (host 0x%llx-0x%llx)", id, (unsigned long long)gpa,
+              (unsigned long long)hpa, (unsigned long long)(g->ram_size >> 20),
+              (unsigned long long)g->ram_hpa, (unsigned long long)(g->ram_hpa + g->ram_size));
     c->owner[hpa / PAGE] = (uint8_t)(id + 1);
 }
 
@@ -168,13 +170,14 @@ static void claim_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size)
     if (gpa + size > c->gpa_end)
         c->gpa_end = gpa + size;
     c->pages += size / PAGE;
-    if (c->ranges && c->ranges <= RANGES_SHOWN && c->range[c->ranges - 1][1] == hpa) {
-        c->range[c->ranges - 1][1] = hpa + size;
-        return;
+    if (!c->ranges || hpa != c->last_end) {         /* a new run */
+        if (c->ranges < RANGES_SHOWN)
+            c->range[c->ranges][0] = hpa;
+        c->ranges++;
     }
-    if (c->ranges < RANGES_SHOWN)
-        c->range[c->ranges][0] = hpa, c->range[c->ranges][1] = hpa + size;
-    c->ranges++;
+    c->last_end = hpa + size;
+    if (c->ranges <= RANGES_SHOWN)
+        c->range[c->ranges - 1][1] = c->last_end;
 }
 
 /* "hv: vm1: guest-physical 0x0-0x4000000 (64 MiB) on host-physical
@@ -204,7 +207,7 @@ void vm_check_memory(struct vm *const *list, unsigned n, const struct boot_info 
     uint64_t pages = 0;
     for (unsigned i = 0; i < n; i++) {
         c.vm = list[i];
-        c.gpa_start = c.gpa_end = c.pages = 0;
+        c.gpa_start = c.gpa_end = c.pages = c.last_end = 0;
         c.ranges = 0;
         struct ept_visitor claim = { claim_leaf, no_table, &c };
         ept_visit(&list[i]->guest.ept, &claim);
