@@ -57,6 +57,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "depriv_cpu.h"   /* struct depriv, held in struct vcpu */
 #include "guest_linear.h"
 #include "vcpu.h"
 #include "x86_decode.h"
@@ -71,39 +72,10 @@
 #define DEPRIV_TSS_SELECTOR ((DEPRIV_GDT_ENTRIES - 1) * 8)
 #define DEPRIV_TSS         (DEPRIV_AREA + 0x1000)
 
-/* A deprivileged vCPU's state (v->depriv, allocated by depriv_setup): what
- * the CPU itself would hold at ring 0, its IF, its IDTR and GDTR, its TR,
- * its SYSENTER MSRs, the interrupts it has not taken yet, kept by the
- * hypervisor because the guest kernel runs at ring 1. Per vCPU, not per VM,
- * as a CPU's registers are: a VM of two vCPUs would have two of them. What
- * belongs to the whole VM (its kernel's patched instructions, patch=1) is
- * in struct vm (vm.h). */
-struct depriv {
-    bool vif;                       /* the guest's interrupt flag */
-    bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
-    bool hold_interrupts;           /* IF was just set: the guest runs first (see
-                                       depriv_deliver_pending) */
-    bool iret_patched;              /* patch=1 made the kernel's IRETs trap: see
-                                       depriv_returned_to_user */
-    uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */
-    uint8_t halt_length;
-    uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
-    uint32_t idt_base, idt_limit;   /* (LIDT) */
-    uint16_t tr;                    /* its task register (LTR): where its TSS is */
-    uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
-    uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
-    uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
-                                       CS stays 0 (depriv_sysenter.c); RDMSR and
-                                       WRMSR reach them as v->sysenter_msrs */
-
-    /* Statistics, printed at the end of the run. */
-    uint64_t emulated, delivered, interrupts;
-};
-
 /* depriv_gdt.c: the hypervisor's GDT and TSS, mapped at DEPRIV_AREA through
  * the shadow; and the guest state of a Multiboot entry at ring 1. */
 void depriv_setup(struct vcpu *v);
-/* Copy the guest's GDT (v->depriv->gdt_base/limit) into the hypervisor's,
+/* Copy the guest's GDT (v->depriv.gdt_base/limit) into the hypervisor's,
  * ring 0 made ring 1; false if the guest's table cannot be read. */
 bool depriv_load_gdt(struct vcpu *v);
 /* Load a segment register (its VMCS fields) from the hypervisor's GDT as
@@ -154,7 +126,7 @@ void depriv_mov_ss_shadow(void);
 /* What depriv_step_begin notes before an instruction is emulated. */
 struct depriv_step {
     bool tf;                        /* RFLAGS.TF when the instruction began */
-    uint64_t delivered;             /* v->depriv->delivered then */
+    uint64_t delivered;             /* v->depriv.delivered then */
 };
 struct depriv_step depriv_step_begin(const struct vcpu *v);
 /* The single-step trap of an instruction the hypervisor completed (SDM

@@ -37,7 +37,7 @@ unsigned depriv_cpl(void)
 static uint32_t virtual_eflags(const struct vcpu *v)
 {
     uint32_t f = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint32_t)RFLAGS_IF;
-    return f | (v->depriv->vif ? RFLAGS_IF : 0);
+    return f | (v->depriv.vif ? RFLAGS_IF : 0);
 }
 
 static void fail(struct vcpu *v, unsigned vector, const char *why)
@@ -48,7 +48,7 @@ static void fail(struct vcpu *v, unsigned vector, const char *why)
 /* LAB 3 BEGIN: deliver an event in software */
 void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length)
 {
-    struct depriv *dp = v->depriv;
+    struct depriv *dp = &v->depriv;
     uint64_t gate;
     if (vector * 8 + 7 > dp->idt_limit || !depriv_read(v, dp->idt_base + vector * 8, &gate, 8))
         return fail(v, vector, "the guest's IDT does not hold its gate");
@@ -141,7 +141,7 @@ void depriv_deliver_injected(struct vcpu *v)
  */
 void depriv_set_vif(struct vcpu *v, bool on)
 {
-    struct depriv *dp = v->depriv;
+    struct depriv *dp = &v->depriv;
     if (on && !dp->vif)
         dp->hold_interrupts = true;
     dp->vif = on;
@@ -159,14 +159,14 @@ void depriv_set_vif(struct vcpu *v, bool on)
  * kernel's IRETs trap, and the guest's IF is exactly its frame's. */
 void depriv_returned_to_user(struct vcpu *v)
 {
-    if (!v->depriv->iret_patched && depriv_cpl() != 0)
+    if (!v->depriv.iret_patched && depriv_cpl() != 0)
         depriv_set_vif(v, true);
 }
 
 void depriv_interrupt(struct vcpu *v, unsigned vector)
 {
-    v->depriv->pending[vector / 64] |= 1ull << (vector % 64);
-    v->depriv->interrupts++;
+    v->depriv.pending[vector / 64] |= 1ull << (vector % 64);
+    v->depriv.interrupts++;
 }
 
 /* The guest runs at least one instruction after this VM entry before an
@@ -187,7 +187,7 @@ static void run_one_instruction_first(void)
 
 static bool interrupt_pending(const struct vcpu *v)
 {
-    const uint64_t *p = v->depriv->pending;
+    const uint64_t *p = v->depriv.pending;
     return p[0] | p[1] | p[2] | p[3];
 }
 
@@ -206,7 +206,7 @@ static void set_interrupt_window_exiting(bool on)
  * guest run its own code (a livelock). */
 void depriv_deliver_pending(struct vcpu *v)
 {
-    struct depriv *dp = v->depriv;
+    struct depriv *dp = &v->depriv;
     if (v->stopped || !dp->vif || (!dp->hold_interrupts && !interrupt_pending(v)))
         return;                                 /* most exits: nothing to do */
     if (event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid)
@@ -296,20 +296,20 @@ void depriv_iret(struct vcpu *v)
     uint32_t changeable = 0x3F7FD5u & ~(uint32_t)(3u << 12 | RFLAGS_IF | RFLAGS_VM);
     vmcs_write(VMCS_GUEST_RFLAGS, (eflags & changeable) | 2 | real_if);
     depriv_set_vif(v, eflags & RFLAGS_IF);
-    v->depriv->emulated++;
+    v->depriv.emulated++;
 }
 /* LAB 3 END */
 
 struct depriv_step depriv_step_begin(const struct vcpu *v)
 {
-    return (struct depriv_step){ vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF, v->depriv->delivered };
+    return (struct depriv_step){ vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF, v->depriv.delivered };
 }
 
 /* Completed: the guest's RIP moved on and no event was delivered (an
  * exception or interrupt clears TF and owes no trap). */
 bool depriv_step_end(struct vcpu *v, struct depriv_step s)
 {
-    if (!s.tf || v->stopped || v->depriv->delivered != s.delivered ||
+    if (!s.tf || v->stopped || v->depriv.delivered != s.delivered ||
         vmcs_read(VMCS_GUEST_RIP) == v->rip)
         return false;
     make_single_step_pending();

@@ -31,7 +31,7 @@
 
 bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit)
 {
-    const struct depriv *dp = v->depriv;
+    const struct depriv *dp = &v->depriv;
     uint64_t d;
     if (!dp->tr || !depriv_read(v, dp->gdt_base + (dp->tr & ~7u), &d, 8))
         return false;
@@ -42,7 +42,7 @@ bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit)
 
 bool depriv_load_gdt(struct vcpu *v)
 {
-    struct depriv *dp = v->depriv;
+    struct depriv *dp = &v->depriv;
     unsigned n = (dp->gdt_limit + 1) / 8;
     if (n > DEPRIV_GDT_ENTRIES - 1)
         return false;
@@ -75,7 +75,7 @@ static uint64_t copied_descriptor(const struct vcpu *v, uint16_t selector)
     unsigned index = selector >> 3;
     if (!index || (selector & 4) || index >= DEPRIV_GDT_ENTRIES - 1)
         return 0;
-    return v->depriv->gdt[index];
+    return v->depriv.gdt[index];
 }
 
 void depriv_load_segment(const struct vcpu *v, unsigned selector_field, uint16_t selector)
@@ -104,9 +104,8 @@ static uint64_t tss_descriptor(void)
 void depriv_setup(struct vcpu *v)
 {
     /* The vCPU's ring-1 state: its own, as a CPU's registers are. */
-    struct depriv *dp = kmalloc(sizeof(*dp));
-    memset(dp, 0, sizeof(*dp));
-    v->depriv = dp;
+    struct depriv *dp = &v->depriv;
+    *dp = (struct depriv){ .active = true };
 
     /* The hypervisor's pages: GDT, TSS with its I/O map (three pages), and
      * the page table that maps them at DEPRIV_AREA. */

@@ -91,7 +91,7 @@ void depriv_patch_kernel(struct vcpu *v, const struct boot_module *kernel)
                "patched\n", tag);
         return;
     }
-    v->depriv->iret_patched = p->kinds[SENSITIVE_IRET] > 0;
+    v->depriv.iret_patched = p->kinds[SENSITIVE_IRET] > 0;
     printf("hv: %sdeprivileged: patched %u sensitive instructions of the guest kernel into INT3:",
            tag, p->count);
     for (int k = SENSITIVE_NONE + 1; k < SENSITIVE_KINDS; k++)
@@ -185,7 +185,7 @@ static bool emulate_flags(struct vcpu *v, const struct x86_insn *in)
     uint32_t real = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS);
     if (in->opcode == 0x9C) {
         uint32_t image = (real & ~(uint32_t)(RFLAGS_IF | RFLAGS_RF | RFLAGS_VM)) |
-                         (v->depriv->vif ? RFLAGS_IF : 0);
+                         (v->depriv.vif ? RFLAGS_IF : 0);
         return push(v, image, size);
     }
     uint32_t popped;
@@ -202,7 +202,7 @@ static bool emulate_flags(struct vcpu *v, const struct x86_insn *in)
 /* The guest's own descriptor for a selector, for LAR, LSL, VERR, VERW. */
 static bool guest_descriptor(struct vcpu *v, uint16_t selector, uint64_t *d)
 {
-    const struct depriv *dp = v->depriv;
+    const struct depriv *dp = &v->depriv;
     if (!(selector >> 3) || (selector & 4) || (selector | 7u) > dp->gdt_limit)
         return false;
     return depriv_read(v, dp->gdt_base + (selector & ~7u), d, 8);
@@ -266,7 +266,7 @@ static bool emulate(struct vcpu *v, const struct patch *p)
     }
     case SENSITIVE_DESCRIPTOR_TABLE_READ:
         if (in->opcode == 0x01) {               /* SGDT, SIDT: the guest's own tables */
-            const struct depriv *dp = v->depriv;
+            const struct depriv *dp = &v->depriv;
             uint32_t base = in->reg ? dp->idt_base : dp->gdt_base;
             uint16_t limit = (uint16_t)(in->reg ? dp->idt_limit : dp->gdt_limit);
             uint8_t m[6] = { (uint8_t)limit, (uint8_t)(limit >> 8), (uint8_t)base,
@@ -274,7 +274,7 @@ static bool emulate(struct vcpu *v, const struct patch *p)
             return depriv_effective_address(v, in, &ea) && depriv_operand_write(v, ea, m, 6);
         }
         /* SLDT (the guest has no LDT: 0), STR (its task register). */
-        return write_rm(v, in, in->reg ? v->depriv->tr : 0, in->mod == 3 ? in->operand_size : 2);
+        return write_rm(v, in, in->reg ? v->depriv.tr : 0, in->mod == 3 ? in->operand_size : 2);
     case SENSITIVE_SEGMENT_PROBE:
         return emulate_probe(v, in);
     default:
@@ -329,7 +329,7 @@ static void user_iret(struct vcpu *v, const struct x86_insn *in)
     vmcs_write(VMCS_GUEST_RSP, esp + 3 * size);
     vmcs_write(VMCS_GUEST_RIP, size == 2 ? frame[0] & 0xFFFF : frame[0]);
     vmcs_write(VMCS_GUEST_RFLAGS, (real & ~changeable) | (frame[2] & changeable));
-    v->depriv->emulated++;
+    v->depriv.emulated++;
 }
 
 /* Whether EIP moves past the patched instruction: false if it raised an
@@ -360,7 +360,7 @@ bool depriv_patched_breakpoint(struct vcpu *v)
     v->instruction_length = p->in.length;
     if (emulate_at_cpl(v, p)) {
         advance_rip(v);
-        v->depriv->emulated++;
+        v->depriv.emulated++;
     }
     return true;
 }

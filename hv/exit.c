@@ -311,7 +311,7 @@ static void on_exit_then_check(struct vcpu *v)
 
 int vcpu_run(struct vcpu *v)
 {
-    bool deprivileged = v->depriv;
+    bool deprivileged = v->depriv.active;
     running = v;
     panic_context_hook = print_trace_on_panic;
     printf("hv: %sentering the guest at 0x%llx\n", v->guest->tag,

@@ -12,7 +12,7 @@
 #include "vmx_caps.h"
 
 /* Run the vCPU, its VMCS current (vcpu_load), until its guest stops;
- * returns its power-off status. A vCPU with v->depriv runs its kernel at
+ * returns its power-off status. A vCPU with v->depriv.active runs its kernel at
  * ring 1 (cpu=deprivileged, depriv.h). */
 int vcpu_run(struct vcpu *v);
 

@@ -189,7 +189,7 @@ static void print_vm_stats(const struct vm *vm)
     exit_stats_print(&v->stats, vm->guest.tag);
     if (vm->guest.shadow_paging)
         shadow_print_stats(&vm->guest.shadow);
-    if (v->depriv)
+    if (v->depriv.active)
         depriv_print_stats(v);
 }
 

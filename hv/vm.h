@@ -8,7 +8,7 @@
  *     its shadow page tables, the Multiboot information it boots with;
  *   - its vCPU (one until lab 4), with what is per vCPU: its registers, its
  *     VMCS, its exit statistics (exit_stats.h), and under cpu=deprivileged
- *     its ring-1 CPU state (depriv.h); v->vm leads back here;
+ *     its ring-1 CPU state (depriv_cpu.h); v->vm leads back here;
  *   - its devices (vm->devices, exit_io.c): its COM1, its view of the PICs'
  *     initialisation (pic_filter.h), the console line its COM1 writes
  *     (guest_line.h), the ports it was told have no device; and its

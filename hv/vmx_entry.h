@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "depriv_cpu.h"    /* struct depriv, which the vCPU holds */
 #include "exit_counts.h"   /* struct exit_stats, which the vCPU holds */
 #include "vmcs_fields.h"   /* VMCS_HOST_RSP, for the assert below */
 
@@ -42,7 +43,6 @@ struct guest_regs {
 
 struct guest;
 struct vm;
-struct depriv;
 
 struct vcpu {
     struct guest_regs regs;     /* first: vmx_entry.S addresses it from the vcpu pointer */
@@ -61,9 +61,9 @@ struct vcpu {
     struct vm *vm;              /* the VM it belongs to (vm.h): its devices, its console */
     struct guest *guest;        /* that VM's memory (&vm->guest), for the layers below vm.h */
     const struct vmx_caps *caps;  /* what the CPU it runs on offers (set by vmcs_create) */
-    struct depriv *depriv;      /* cpu=deprivileged: its ring-1 CPU state (depriv.h: the
-                                   guest's IF, IDT, GDT copy, TR, pending interrupts),
-                                   set by depriv_setup; else NULL */
+    struct depriv depriv;       /* cpu=deprivileged (depriv.active): its ring-1 CPU
+                                   state (depriv_cpu.h: the guest's IF, IDTR, GDT
+                                   copy, TR, pending interrupts), set by depriv_setup */
     uint64_t *sysenter_msrs;    /* cpu=deprivileged: its own IA32_SYSENTER_CS, _ESP,
                                    _EIP, which RDMSR and WRMSR use (exit_msr.c) while
                                    the real CS stays 0 (set by depriv_setup); else NULL */
