@@ -17,6 +17,7 @@
 #include "vmx/exit_reasons.h"
 #include "guest/exit_stats.h"
 #include "gdb/gdb.h"
+#include "guest/guest.h"
 #include "cpu/panic.h"
 #include "poweroff.h"
 #include "printf.h"
@@ -26,7 +27,7 @@
 
 /* VMLAUNCH/VMRESUME failed, or the entry failed after its checks began
  * (exit reason bit 31). Either way, say exactly why. */
-static _Noreturn void entry_failed(struct vcpu *v, const struct vmx_caps *caps, int status)
+static _Noreturn void entry_failed(struct vcpu *v, int status)
 {
     if (status == VMX_FAIL_INVALID)
         panic("VM entry failed: VMfailInvalid (no current VMCS)");
@@ -39,7 +40,7 @@ static _Noreturn void entry_failed(struct vcpu *v, const struct vmx_caps *caps, 
                v->exit_reason & 0xFFFF, exit_reason_name(v->exit_reason & 0xFFFF),
                (unsigned long long)v->exit_qualification);
     }
-    unsigned broken = entry_report(caps);
+    unsigned broken = entry_report(v->caps);
     if (!broken) {
         /* The CPU refused a VMCS that breaks no rule the checker knows: no
          * line above names a field, so show them all, to hold against the
@@ -74,8 +75,8 @@ static __attribute__((noinline, cold)) void unhandled_exit(struct vcpu *v)
         ept_misconfiguration_stop(v);
         return;
     }
-    printf("hv: unhandled VM exit: reason %u (%s), qualification 0x%llx, at guest rip 0x%llx\n",
-           reason, exit_reason_name(reason), (unsigned long long)v->exit_qualification,
+    printf("hv: %sunhandled VM exit: reason %u (%s), qualification 0x%llx, at guest rip 0x%llx\n",
+           v->guest->tag, reason, exit_reason_name(reason), (unsigned long long)v->exit_qualification,
            (unsigned long long)v->rip);
     guest_stop(v, POWEROFF_GUEST_STOPPED, "no handler for VM exit reason %u (%s): add one to "
                "handle_exit in hv/exit.c", reason, exit_reason_name(reason));
@@ -125,15 +126,18 @@ bool host_rip_check(const char *prefix)
     return false;
 }
 
+/* The vCPU this CPU runs now (vcpu_run), for the report of a panic: the
+ * physical CPU's state, not a guest's (Linux's `current`). One CPU runs the
+ * VMs one after the other. */
+static struct vcpu *running;
+
 /* After a panic in vcpu_run: the last exits, and the first suspect when the
  * hypervisor faulted right after an exit that never reached on_exit. */
 static void print_trace_on_panic(void)
 {
-    exit_trace_print();
+    exit_trace_print(&running->stats, running->guest->tag);
     host_rip_check("hv: the hypervisor faulted after entering the guest, and ");
 }
-
-static const struct vmx_caps *run_caps;   /* for entry_failed's report */
 
 /* A guest stuck on one instruction, for an instruction that only completes
  * when its handler advances RIP, would execute it forever (a silent
@@ -145,7 +149,9 @@ static const struct vmx_caps *run_caps;   /* for entry_failed's report */
  * for one test of the exit count's low bits. */
 #define STUCK_CHECK_EVERY 8192      /* a power of two */
 
-static void (*dispatcher)(struct vcpu *v);   /* the run's: handle_exit, or one below */
+/* The run's dispatch, handle_exit or one below, chosen by vcpu_run from the
+ * vCPU's mode: the CPU's current choice, as `running` is. */
+static void (*dispatcher)(struct vcpu *v);
 
 /* A guest stuck on one instruction: stop it, and say what was not done. */
 static void stop_stuck_guest(struct vcpu *v)
@@ -163,7 +169,7 @@ static void stop_stuck_guest(struct vcpu *v)
 static bool trace_all_here(const struct vcpu *v)
 {
     for (unsigned i = 0; i < EXIT_TRACE_SIZE; i++)
-        if (exit_stats.trace[i].rip != v->rip || exit_stats.trace[i].reason != v->exit_reason)
+        if (v->stats.trace[i].rip != v->rip || v->stats.trace[i].reason != v->exit_reason)
             return false;
     return exit_reason_is_completed_instruction(v->exit_reason & 0xFFFF);
 }
@@ -183,9 +189,9 @@ static __attribute__((noinline, cold)) void dispatch_watching_rip(struct vcpu *v
 }
 
 /* Whether this exit is one to check (dispatch_watching_rip). */
-static inline bool watch_this_exit(void)
+static inline bool watch_this_exit(const struct vcpu *v)
 {
-    return __builtin_expect((exit_stats.total & (STUCK_CHECK_EVERY - 1)) == 0, 0);
+    return __builtin_expect((v->stats.total & (STUCK_CHECK_EVERY - 1)) == 0, 0);
 }
 
 /* What every exit does first: read its facts, count and trace it (the
@@ -194,9 +200,9 @@ static inline bool watch_this_exit(void)
 static inline void begin_exit(struct vcpu *v)
 {
     read_exit_info(v);
-    v->exit_cycles = exit_stats_record(v->exit_reason, v->rip, v->exit_qualification);
+    v->exit_cycles = exit_stats_record(&v->stats, v->exit_reason, v->rip, v->exit_qualification);
     if (v->exit_reason & EXIT_REASON_ENTRY_FAILURE)
-        entry_failed(v, run_caps, VMX_OK);
+        entry_failed(v, VMX_OK);
 }
 
 /* What every exit does: begin_exit, then the run's dispatch, or the watch
@@ -205,7 +211,7 @@ static inline void begin_exit(struct vcpu *v)
 static inline __attribute__((always_inline)) void exit_via(struct vcpu *v, void (*dispatch)(struct vcpu *v))
 {
     begin_exit(v);
-    if (watch_this_exit())
+    if (watch_this_exit(v))
         dispatch_watching_rip(v);
     else
         dispatch(v);
@@ -240,8 +246,8 @@ static void on_exit_with_gdb(struct vcpu *v)
  * the guest's IF, is delivered in software. */
 static void dispatch_deprivileged(struct vcpu *v)
 {
-    depriv_returned_to_user();
-    struct depriv_step step = depriv_step_begin();
+    depriv_returned_to_user(v);
+    struct depriv_step step = depriv_step_begin(v);
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_EXCEPTION_NMI:     depriv_exception(v); break;
     case EXIT_EXTERNAL_INTERRUPT: depriv_external_interrupt(v); break;
@@ -259,13 +265,18 @@ static void on_exit_deprivileged(struct vcpu *v)
     exit_via(v, dispatch_deprivileged);
 }
 
-static void (*exit_handler)(struct vcpu *v);   /* one of the three above */
+static void (*exit_handler)(struct vcpu *v);   /* one of the three above, as dispatcher */
+
+/* vmcs_break= vmcs_break_at=N, and vmcheck=2: the command line's requests,
+ * the hypervisor's, not a guest's state. */
 static const struct vmcs_break *late_breakage;
+static const struct vcpu *late_breakage_vcpu;
 static unsigned late_breakage_exit;
 
-void vcpu_break_at_exit(const struct vmcs_break *b, unsigned n)
+void vcpu_break_at_exit(const struct vcpu *v, const struct vmcs_break *b, unsigned n)
 {
     late_breakage = b;
+    late_breakage_vcpu = v;
     late_breakage_exit = n;
 }
 
@@ -274,7 +285,7 @@ void vcpu_break_at_exit(const struct vmcs_break *b, unsigned n)
 static void on_exit_then_break(struct vcpu *v)
 {
     exit_handler(v);
-    if (exit_stats.total == late_breakage_exit)
+    if (v->stats.total == late_breakage_exit)
         vmcs_break_current(late_breakage);
 }
 
@@ -292,22 +303,24 @@ void vcpu_check_every_entry(void)
 static void on_exit_then_check(struct vcpu *v)
 {
     exit_handler(v);
-    if (!v->stopped && entry_report_broken(run_caps))
+    if (!v->stopped && entry_report_broken(v->caps))
         panic("the VMCS breaks the VM-entry rules above after exit %llu (%s at guest rip 0x%llx): "
-              "a real CPU would refuse the VM entry", (unsigned long long)exit_stats.total,
+              "a real CPU would refuse the VM entry", (unsigned long long)v->stats.total,
               exit_reason_name(v->exit_reason & 0xFFFF), (unsigned long long)v->rip);
 }
 
-int vcpu_run(struct vcpu *v, const struct vmx_caps *caps, bool deprivileged)
+int vcpu_run(struct vcpu *v)
 {
+    bool deprivileged = v->depriv.active;
+    running = v;
     panic_context_hook = print_trace_on_panic;
-    run_caps = caps;
-    printf("hv: entering the guest at 0x%llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
+    printf("hv: %sentering the guest at 0x%llx\n", v->guest->tag,
+           (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
     exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb : on_exit;
     dispatcher = deprivileged ? dispatch_deprivileged : gdb_enabled ? dispatch_with_gdb : handle_exit;
-    int status = vmx_run(v, late_breakage ? on_exit_then_break
+    int status = vmx_run(v, late_breakage && v == late_breakage_vcpu ? on_exit_then_break
                             : check_every_entry ? on_exit_then_check : exit_handler);
     if (status != VMX_OK)
-        entry_failed(v, caps, status);
+        entry_failed(v, status);
     return v->stop_status;
 }

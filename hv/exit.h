@@ -11,14 +11,15 @@
 #include "guest/vcpu.h"
 #include "vmx/vmx_caps.h"
 
-/* Run the guest until it stops; returns its power-off status.
- * deprivileged: its kernel runs at ring 1 (cpu=deprivileged, depriv.h). */
-int vcpu_run(struct vcpu *v, const struct vmx_caps *caps, bool deprivileged);
+/* Run the vCPU, its VMCS current (vcpu_load), until its guest stops;
+ * returns its power-off status. A vCPU with v->depriv.active runs its kernel at
+ * ring 1 (cpu=deprivileged, depriv.h). */
+int vcpu_run(struct vcpu *v);
 
-/* vmcs_break=NAME vmcs_break_at=N: make the breakage while handling VM exit
- * N, so that the VMRESUME after it is the entry that fails. */
+/* vmcs_break=NAME vmcs_break_at=N: make the breakage while handling v's VM
+ * exit N, so that the VMRESUME after it is the entry that fails. */
 struct vmcs_break;
-void vcpu_break_at_exit(const struct vmcs_break *b, unsigned n);
+void vcpu_break_at_exit(const struct vcpu *v, const struct vmcs_break *b, unsigned n);
 /* vmcheck=2: the VM-entry checker before every VM entry, not only the first. */
 void vcpu_check_every_entry(void);
 /* Whether HOST_RIP is vmx_exit, where every VM exit must land (SDM 28.5.3);

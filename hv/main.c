@@ -11,7 +11,7 @@
 #include "crc32.h"
 #include "fmt.h"
 #include "exit.h"
-#include "exit/handlers.h" /* exit_io_init */
+#include "exit/handlers.h"   /* exit_io_init, machine_devices_reset */
 #include "depriv/depriv.h"
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
@@ -32,6 +32,7 @@
 #include "guest/guest.h"
 #include "depriv/guest_scan.h"
 #include "guest/vcpu.h"
+#include "guest/vm.h"
 #include "vmx/vmcs.h"
 #include "check/vmcs_breaks.h"
 #include "vmx/vmx_on.h"
@@ -39,10 +40,10 @@
 
 void hv_main(uint32_t magic, uint32_t mbi_pa);
 
+/* The hypervisor's, one for the machine; everything of a guest's is in
+ * its struct vm (vm.h). */
 static struct boot_info boot;   /* large: keep it off the stack */
 static struct hv_options options;
-static struct guest guest;
-static struct vcpu vcpu;
 
 static void print_memory_map(const struct boot_info *bi)
 {
@@ -72,6 +73,8 @@ static void parse_options(const char *cmdline)
         panic("cpu=deprivileged with gdb= is not built yet: use cpu=hvm to debug");
     if (options.patch && options.cpu != CPU_DEPRIVILEGED)
         panic("patch=1 patches a deprivileged guest kernel: it needs cpu=deprivileged");
+    if (options.gdb == GDB_GUEST && options.vms > 1)
+        panic("gdb=guest debugs one VM: with vms=%u it is not built yet (gdb=hv works)", options.vms);
 }
 
 static void print_modules(const struct boot_info *bi)
@@ -85,30 +88,43 @@ static void print_modules(const struct boot_info *bi)
     }
 }
 
-/* Module 0 is the guest kernel: a Multiboot v1 kernel. Check now, with the
- * same loader code the guest will be booted with, that it can be loaded
- * (a common mistake: a flat binary, or an ELF file without the header). */
-static void check_guest_kernel(const struct boot_info *bi)
+/* The modules, one group per VM (boot_info.h): with vms=1 all of them,
+ * module 0 the guest kernel; with vms=N, each group a Multiboot kernel and
+ * the modules after it. A split that does not work is the command line's
+ * mistake: a panic that says why. */
+static void split_modules(const struct boot_info *bi, unsigned vms, struct boot_group *groups)
 {
-    if (bi->module_count == 0) {
+    static char err[400];
+    bool is_kernel[BOOT_MODULES_MAX];
+    for (unsigned i = 0; i < bi->module_count; i++) {
+        const struct boot_module *m = &bi->modules[i];
+        uint64_t size = m->end - m->start;
+        is_kernel[i] = vms > 1 && mbimage_has_header(phys_ptr(m->start, size), (uint32_t)size);
+    }
+    if (!boot_module_groups(bi, is_kernel, vms, groups, err, sizeof(err)))
+        panic("%s", err);
+}
+
+/* Each VM's first module is its guest kernel: a Multiboot v1 kernel. Check
+ * now, with the same loader code the guest will be booted with, that it can
+ * be loaded (a common mistake: a flat binary, or an ELF file without the
+ * header). */
+static void check_guest_kernel(const struct boot_info *bi, const struct boot_group *group,
+                               unsigned vm)
+{
+    const char *tag = guest_tag(vm);
+    if (group->count == 0) {
         printf("hv: no guest kernel module given\n");
         return;
     }
-    const struct boot_module *m = &bi->modules[0];
+    const struct boot_module *m = &bi->modules[group->first];
     uint64_t size = m->end - m->start;
     struct mb_image img;
     if (!mbimage_inspect(&img, phys_ptr(m->start, size), (uint32_t)size))
-        guest_refuse("guest kernel (module 0, '%s'): %s", m->string, img.error);
-    printf("hv: guest kernel: %s, Multiboot header at offset 0x%x, loads at 0x%08llx-0x%08llx, "
-           "entry 0x%08x\n", img.kludge ? "a.out kludge" : img.elf.is64 ? "ELF64" : "ELF32",
+        guest_refuse(tag, "guest kernel (module %u, '%s'): %s", group->first, m->string, img.error);
+    printf("hv: %sguest kernel: %s, Multiboot header at offset 0x%x, loads at 0x%08llx-0x%08llx, "
+           "entry 0x%08x\n", tag, img.kludge ? "a.out kludge" : img.elf.is64 ? "ELF64" : "ELF32",
            img.header_offset, (unsigned long long)img.start, (unsigned long long)img.end, img.entry);
-}
-
-/* Modes of later labs are parsed already; until they exist, say so. */
-static void check_labs_built(const struct hv_options *o)
-{
-    if (o->vms > 1)
-        panic("vms=%u (several VMs on one CPU) is lab 4, not built yet: use vms=1", o->vms);
 }
 
 /* vmcs_break=NAME names one of vmcs_breaks.c's table, or nothing. */
@@ -123,12 +139,66 @@ static const struct vmcs_break *find_breakage(const char *name)
     return b;
 }
 
-/* test=NAME on the hypervisor's command line reaches the guest kernel's. */
-static const char *guest_test_option(const char *test)
+/* VM number id, ready to run: made (vm.h), with its devices, and under
+ * cpu=deprivileged its ring-1 state; for VM 0 the vmcs_break= of the
+ * command line; vmcheck=1's report on its VMCS. */
+static struct vm *setup_vm(unsigned id, const struct boot_group *group, const struct vmx_caps *caps,
+                           const struct vmcs_break *breakage)
 {
-    static char buf[OPTIONS_TEST_NAME_MAX + 8];
-    snprintf(buf, sizeof(buf), "test=%s", test);
-    return buf;
+    struct vm *vm = vm_create(id, &boot, group, &options, caps);
+    struct vcpu *v = &vm->vcpu;
+    exit_io_init(vm);
+    if (options.cpu == CPU_DEPRIVILEGED) {
+        depriv_setup(v);
+        printf("hv: %sdeprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and "
+               "TSS at 0x%08x\n", vm->guest.tag, DEPRIV_AREA);
+        if (options.patch)
+            depriv_patch_kernel(v, &boot.modules[group->first]);
+    }
+    if (id == 0 && breakage && !options.vmcs_break_at)
+        vmcs_break_current(breakage);
+    else if (id == 0 && breakage)
+        vcpu_break_at_exit(v, breakage, options.vmcs_break_at);
+    if (options.vmcheck) {
+        entry_report(caps);
+        host_rip_check("hv: VM-entry check: warning: ");
+        if (!vm->guest.shadow_paging)
+            ept_warn_memory_types(&vm->guest.ept, vm->guest.ram_size);
+    }
+    return vm;
+}
+
+/* Before VM vm runs: its VMCS made current; for a VM after the first,
+ * what the previous one left in the CPU and in the machine's PICs and PIT
+ * cleared (vm.h, handlers.h). The VMs run one after the other, each to its
+ * end: interleaving them on the one CPU is lab 4's scheduler. */
+static void prepare_to_run(struct vm *vm)
+{
+    vcpu_load(&vm->vcpu);
+    if (vm->id > 0) {
+        vm_clear_cpu_state();
+        machine_devices_reset();
+    }
+    gdb_guest_start(&vm->vcpu);   /* gdb=guest (one VM) stops before the guest's first instruction */
+}
+
+/* A VM's statistics, once it has ended. */
+static void print_vm_stats(const struct vm *vm)
+{
+    const struct vcpu *v = &vm->vcpu;
+    exit_stats_print(&v->stats, vm->guest.tag);
+    if (vm->guest.shadow_paging)
+        shadow_print_stats(&vm->guest.shadow);
+    if (v->depriv.active)
+        depriv_print_stats(v);
+}
+
+/* The run's verdict from its VMs' (lib/poweroff.h): the worst of them, so
+ * that the run fails if any VM failed (a guest stopped, 4, is worse than a
+ * failure it reported itself, 1). */
+static int worse(int a, int b)
+{
+    return a > b ? a : b;
 }
 
 void hv_main(uint32_t magic, uint32_t mbi_pa)
@@ -148,7 +218,10 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     gdb_init(options.gdb);        /* gdb=hv stops here, for gdb to take over */
     print_memory_map(&boot);
     print_modules(&boot);
-    check_guest_kernel(&boot);
+    struct boot_group groups[VMS_MAX];
+    split_modules(&boot, options.vms, groups);
+    for (unsigned i = 0; i < options.vms; i++)
+        check_guest_kernel(&boot, &groups[i], i);
     if (options.scan && boot.module_count)
         guest_scan_print(&boot.modules[0]);
 
@@ -160,54 +233,36 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     fault_inject(options.fault);
     if (boot.module_count == 0)
         poweroff(POWEROFF_OK);
-    check_labs_built(&options);
     const struct vmcs_break *breakage = find_breakage(options.vmcs_break);
+    if (options.vmcs_break_at && !breakage)
+        panic("vmcs_break_at=%u needs vmcs_break=NAME: which rule to break", options.vmcs_break_at);
 
     /* VMX bring-up, in the order of SDM vol. 3, 24.6-24.8 and 25.11. The
-     * capabilities are read once; the vCPU carries them to the handlers. */
+     * capabilities are read once; each vCPU carries them to the handlers. */
     struct vmx_caps *caps = vmx_cpu_caps();
     vmx_detect(caps);
     if (options.mem == MEM_EPT)
         vmx_require_ept(caps);
     vmx_on(caps);
-    guest_create(&guest, (uint64_t)options.guestmem_mib << 20);
-    guest_load(&guest, &boot, options.test[0] ? guest_test_option(options.test) : "");
-    guest.shadow_paging = options.mem == MEM_SHADOW;
-    if (guest.shadow_paging)
-        printf("hv: shadow paging: EPT off, the guest's 32-bit tables shadowed\n");
-    vcpu.guest = &guest;
-    vcpu.caps = caps;
-    vmcs_create(&vcpu, caps);
-    vmcs_setup(&vcpu, caps);
-    if (options.cpu == CPU_DEPRIVILEGED) {
-        depriv_setup(&vcpu);
-        printf("hv: deprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and "
-               "TSS at 0x%08x\n", DEPRIV_AREA);
-        if (options.patch)
-            depriv_patch_kernel(&guest, &boot.modules[0]);
-    }
-    if (breakage && !options.vmcs_break_at)
-        vmcs_break_current(breakage);
-    else if (breakage)
-        vcpu_break_at_exit(breakage, options.vmcs_break_at);
-    else if (options.vmcs_break_at)
-        panic("vmcs_break_at=%u needs vmcs_break=NAME: which rule to break", options.vmcs_break_at);
-    if (options.vmcheck) {
-        entry_report(caps);
-        host_rip_check("hv: VM-entry check: warning: ");
-        if (!guest.shadow_paging)
-            ept_warn_memory_types(&guest.ept, guest.ram_size);
-    }
+    struct vm *vms[VMS_MAX];
+    for (unsigned i = 0; i < options.vms; i++)
+        vms[i] = setup_vm(i, &groups[i], caps, breakage);
+    if (options.vms > 1)
+        vm_check_memory(vms, options.vms, &boot);
     if (options.vmcheck == 2)
         vcpu_check_every_entry();
 
-    gdb_guest_start(&vcpu);       /* gdb=guest stops before the guest's first instruction */
-    exit_io_init();
-    int status = vcpu_run(&vcpu, caps, options.cpu == CPU_DEPRIVILEGED);
-    exit_stats_print();
-    if (guest.shadow_paging)
-        shadow_print_stats(&guest.shadow);
-    if (options.cpu == CPU_DEPRIVILEGED)
-        depriv_print_stats();
+    /* Each VM to its end: its power-off, or a stop, ends that VM only. */
+    int status = POWEROFF_OK;
+    for (unsigned i = 0; i < options.vms; i++) {
+        prepare_to_run(vms[i]);
+        status = worse(status, vcpu_run(&vms[i]->vcpu));
+        print_vm_stats(vms[i]);
+    }
+    if (options.vms > 1) {
+        printf("hv: VMs ended:");
+        for (unsigned i = 0; i < options.vms; i++)
+            printf(" vm%u status %d%s", i, vms[i]->vcpu.stop_status, i + 1 < options.vms ? "," : "\n");
+    }
     poweroff(status);
 }

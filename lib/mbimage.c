@@ -259,6 +259,12 @@ static bool inspect_elf(struct mb_image *k)
     return true;
 }
 
+bool mbimage_has_header(const void *file, uint32_t size)
+{
+    struct mb_image k = { .file = file, .file_size = size };
+    return find_header(&k);
+}
+
 bool mbimage_inspect(struct mb_image *k, const void *file, uint32_t size)
 {
     *k = (struct mb_image){ .file = file, .file_size = size };

@@ -35,6 +35,11 @@ struct mb_image {
  * be loaded; k->error then says why, in one line. */
 bool mbimage_inspect(struct mb_image *k, const void *file, uint32_t size);
 
+/* Whether the file holds a Multiboot header (its magic with a checksum that
+ * adds up) in its first 8192 bytes: a Multiboot kernel as the spec tells
+ * one (3.1.1), whether or not it can be loaded. */
+bool mbimage_has_header(const void *file, uint32_t size);
+
 /* Receives each piece of the kernel: filesz bytes from src go to physical
  * address paddr, and the rest of memsz bytes (the bss) must be zeroed. */
 typedef void (*mbimage_place_fn)(void *ctx, uint64_t paddr, const uint8_t *src,

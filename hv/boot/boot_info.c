@@ -181,3 +181,58 @@ unsigned boot_usable_regions(const struct boot_info *bi)
         n += bi->mmap[i].type == MMAP_USABLE;
     return n;
 }
+
+/* "0, 3 and 7": the modules that are kernels, for the error messages. */
+static void list_kernels(const bool *is_kernel, unsigned n, char *out, size_t size)
+{
+    unsigned found = 0, total = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += is_kernel[i];
+    out[0] = '\0';
+    for (unsigned i = 0; i < n && found < total; i++) {
+        if (!is_kernel[i])
+            continue;
+        size_t len = strlen(out);
+        found++;
+        snprintf(out + len, size - len, "%s%u", found == 1 ? "" : found == total ? " and " : ", ", i);
+    }
+}
+
+bool boot_module_groups(const struct boot_info *bi, const bool *is_kernel, unsigned vms,
+                        struct boot_group *groups, char *err, size_t errlen)
+{
+    unsigned n = bi->module_count;
+    if (vms <= 1) {
+        groups[0] = (struct boot_group){ 0, n };
+        return true;
+    }
+    if (n < vms) {
+        snprintf(err, errlen, "vms=%u needs %u module groups, each a Multiboot kernel and its "
+                 "modules, but %u module%s given", vms, vms, n, n == 1 ? " is" : "s are");
+        return false;
+    }
+    if (!is_kernel[0]) {
+        snprintf(err, errlen, "vms=%u: module 0 ('%s') is not a Multiboot kernel: each VM's group "
+                 "of modules starts with its guest kernel", vms, bi->modules[0].string);
+        return false;
+    }
+    unsigned kernels = 0;
+    for (unsigned i = 0; i < n; i++)
+        kernels += is_kernel[i];
+    if (kernels != vms) {
+        char list[160];
+        list_kernels(is_kernel, n, list, sizeof(list));
+        snprintf(err, errlen, "vms=%u needs %u module groups, each a Multiboot kernel and the "
+                 "modules after it up to the next kernel, but the modules hold %u (kernel%s at "
+                 "module%s %s): give one kernel per VM", vms, vms, kernels, kernels == 1 ? "" : "s",
+                 kernels == 1 ? "" : "s", list);
+        return false;
+    }
+    unsigned g = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (is_kernel[i])
+            groups[g++] = (struct boot_group){ i, 0 };
+        groups[g - 1].count++;
+    }
+    return true;
+}

@@ -12,6 +12,7 @@
  */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "multiboot.h"   /* lib/: the structures of the Multiboot spec */
@@ -60,6 +61,12 @@ struct boot_info {
     char error[160];                       /* why multiboot_parse failed */
 };
 
+/* One VM's modules (vms=N): modules[first] is its guest kernel, and the
+ * count - 1 modules after it are the kernel's own modules. */
+struct boot_group {
+    unsigned first, count;
+};
+
 /* A pointer to len bytes at physical address pa, or NULL if they are not
  * all accessible. */
 typedef const void *(*phys_map_fn)(uint64_t pa, uint64_t len);
@@ -74,3 +81,13 @@ const char *mmap_type_name(uint32_t type);
 /* Bytes and regions the memory map calls usable. */
 uint64_t boot_usable_bytes(const struct boot_info *bi);
 unsigned boot_usable_regions(const struct boot_info *bi);
+
+/* The modules split into `vms` groups, one per VM, in command-line order.
+ * With vms = 1 the one group is every module: module 0 is the kernel,
+ * whatever it holds, and the rest are its modules. With vms >= 2 a group is
+ * a Multiboot kernel and the modules after it, up to the next kernel
+ * (is_kernel[i]: module i holds a Multiboot header, mbimage_has_header), so
+ * module 0 must be a kernel and the modules must hold exactly vms kernels.
+ * False if they do not, with the reason in err (for "PANIC hv: <err>"). */
+bool boot_module_groups(const struct boot_info *bi, const bool *is_kernel, unsigned vms,
+                        struct boot_group *groups, char *err, size_t errlen);

@@ -41,8 +41,9 @@ static const struct option_desc option_table[] = {
       KIND_CHOICE, cpu_choices, 0, 0, FIELD(cpu) },
     { "test", "name of the in-guest test to run, passed on to the guest",
       KIND_NAME, NULL, 0, 0, FIELD(test) },
-    { "vms", "number of virtual machines sharing the CPU (lab 4)",
-      KIND_NUMBER, NULL, 1, 4, FIELD(vms) },
+    { "vms", "number of VMs, one per group of modules: a Multiboot kernel and the modules after it up "
+      "to the next kernel (vm.h; run one after the other, lab 4 schedules them)",
+      KIND_NUMBER, NULL, 1, OPTIONS_VMS_MAX, FIELD(vms) },
     { "guestmem", "RAM of each guest, in MiB",
       KIND_NUMBER, NULL, 4, 1024, FIELD(guestmem_mib) },
     { "fault", "fail on purpose, to prove the runner recognises each outcome",

@@ -19,12 +19,13 @@ enum gdb_mode { GDB_OFF, GDB_HV, GDB_GUEST };
 enum fault_kind { FAULT_NONE, FAULT_PANIC, FAULT_PAGEFAULT, FAULT_DIVIDE, FAULT_TRIPLEFAULT, FAULT_HANG };
 
 #define OPTIONS_TEST_NAME_MAX 64
+#define OPTIONS_VMS_MAX 4       /* vms=1..4: the table of VMs' size (vm.h) */
 
 struct hv_options {
     enum mem_mode mem;        /* mem=ept|shadow: how guest memory is virtualised (labs 1, 2) */
     enum cpu_mode cpu;        /* cpu=hvm|deprivileged: how the guest kernel runs (labs 1, 3) */
     char test[OPTIONS_TEST_NAME_MAX];  /* test=NAME: passed on to the guest ("" = none) */
-    unsigned vms;             /* vms=N: number of VMs, 1..4 (lab 4) */
+    unsigned vms;             /* vms=N: number of VMs, 1..4, one per group of modules (vm.h) */
     unsigned guestmem_mib;    /* guestmem=MiB: RAM per guest */
     enum fault_kind fault;    /* fault=...: fail on purpose, to test the runner */
     char vmcs_break[OPTIONS_TEST_NAME_MAX];  /* vmcs_break=NAME: break the VMCS on purpose (vmcs_breaks.c) */

@@ -57,6 +57,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "vmx/depriv_cpu.h"   /* struct depriv, held in struct vcpu */
 #include "guest/guest_linear.h"
 #include "guest/vcpu.h"
 #include "x86/x86_decode.h"
@@ -71,40 +72,16 @@
 #define DEPRIV_TSS_SELECTOR ((DEPRIV_GDT_ENTRIES - 1) * 8)
 #define DEPRIV_TSS         (DEPRIV_AREA + 0x1000)
 
-struct depriv {
-    bool vif;                       /* the guest's interrupt flag */
-    bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
-    bool hold_interrupts;           /* IF was just set: the guest runs first (see
-                                       depriv_deliver_pending) */
-    bool iret_patched;              /* patch=1 made the kernel's IRETs trap: see
-                                       depriv_returned_to_user */
-    uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */
-    uint8_t halt_length;
-    uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
-    uint32_t idt_base, idt_limit;   /* (LIDT) */
-    uint16_t tr;                    /* its task register (LTR): where its TSS is */
-    uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
-    uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
-    uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
-                                       CS stays 0 (depriv_sysenter.c); RDMSR and
-                                       WRMSR reach them as v->sysenter_msrs */
-
-    /* Statistics, printed at the end of the run. */
-    uint64_t emulated, delivered, interrupts;
-};
-
-extern struct depriv depriv;
-
 /* depriv_gdt.c: the hypervisor's GDT and TSS, mapped at DEPRIV_AREA through
  * the shadow; and the guest state of a Multiboot entry at ring 1. */
 void depriv_setup(struct vcpu *v);
-/* Copy the guest's GDT (depriv.gdt_base/limit) into the hypervisor's, ring
- * 0 made ring 1; false if the guest's table cannot be read. */
+/* Copy the guest's GDT (v->depriv.gdt_base/limit) into the hypervisor's,
+ * ring 0 made ring 1; false if the guest's table cannot be read. */
 bool depriv_load_gdt(struct vcpu *v);
 /* Load a segment register (its VMCS fields) from the hypervisor's GDT as
  * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. A selector the
  * copy does not hold (LDT, past its end) loads an unusable segment. */
-void depriv_load_segment(unsigned selector_field, uint16_t selector);
+void depriv_load_segment(const struct vcpu *v, unsigned selector_field, uint16_t selector);
 /* The same with the descriptor d given (SYSENTER's fixed flat segments). */
 void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d);
 /* The guest's own TSS (its LTR): base and limit; false if it has none. */
@@ -113,14 +90,14 @@ bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit);
  * segment) at privilege level rpl, its RPL and DPL both rpl? The checks of
  * IRET and of a stack switch (SDM vol. 2A, IRET; vol. 3, 6.12.1): what the
  * hypervisor loads for the guest must pass the VM-entry checks too. */
-bool depriv_segment_ok(uint16_t selector, bool code);
+bool depriv_segment_ok(const struct vcpu *v, uint16_t selector, bool code);
 
 /* depriv_deliver.c: events delivered in software. */
 /* The guest's IF changes (CLI, STI, IRET, delivery through an interrupt
  * gate, a return to user mode). */
-void depriv_set_vif(bool on);
+void depriv_set_vif(struct vcpu *v, bool on);
 /* An exit found the guest in user mode: what its IF is (depriv_deliver.c). */
-void depriv_returned_to_user(void);
+void depriv_returned_to_user(struct vcpu *v);
 /* The guest's privilege level as it believes it: 0 for ring 1, else the
  * real ring (2 or 3). */
 unsigned depriv_cpl(void);
@@ -132,7 +109,7 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
 /* A VM-entry event a handler asked for (inject.c), delivered in software. */
 void depriv_deliver_injected(struct vcpu *v);
 /* An external interrupt arrived: it waits, pending, for the guest's IF. */
-void depriv_interrupt(unsigned vector);
+void depriv_interrupt(struct vcpu *v, unsigned vector);
 /* Before a VM entry: deliver the lowest pending vector if the guest's IF
  * allows it. One that must wait for an instruction boundary (after STI,
  * MOV SS) brings the guest back with an interrupt-window exit (SDM 26.2:
@@ -149,9 +126,9 @@ void depriv_mov_ss_shadow(void);
 /* What depriv_step_begin notes before an instruction is emulated. */
 struct depriv_step {
     bool tf;                        /* RFLAGS.TF when the instruction began */
-    uint64_t delivered;             /* depriv.delivered then */
+    uint64_t delivered;             /* v->depriv.delivered then */
 };
-struct depriv_step depriv_step_begin(void);
+struct depriv_step depriv_step_begin(const struct vcpu *v);
 /* The single-step trap of an instruction the hypervisor completed (SDM
  * 18.3.1.4: after an instruction begun with TF = 1): the CPU raises none
  * for an instruction that faulted into the hypervisor and was emulated, so
@@ -191,12 +168,12 @@ bool depriv_operand_write(struct vcpu *v, uint32_t linear, const void *buf, unsi
 void depriv_exception(struct vcpu *v);
 void depriv_external_interrupt(struct vcpu *v);
 void depriv_io(struct vcpu *v);
-void depriv_print_stats(void);
+void depriv_print_stats(const struct vcpu *v);
 
 /* depriv_patch.c: scan-and-patch (patch=1). Before the guest runs, each
- * sensitive instruction of its kernel becomes INT3; at such an INT3,
- * emulate the original and say true. */
+ * sensitive instruction of its kernel becomes INT3 (the list of them is its
+ * VM's, v->vm->patches); at such an INT3, emulate the original and say
+ * true. */
 struct boot_module;
-struct guest;
-void depriv_patch_kernel(struct guest *g, const struct boot_module *kernel);
+void depriv_patch_kernel(struct vcpu *v, const struct boot_module *kernel);
 bool depriv_patched_breakpoint(struct vcpu *v);

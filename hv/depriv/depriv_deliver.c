@@ -34,10 +34,10 @@ unsigned depriv_cpl(void)
 }
 
 /* The guest's EFLAGS as it would read them: its own IF. */
-static uint32_t virtual_eflags(void)
+static uint32_t virtual_eflags(const struct vcpu *v)
 {
     uint32_t f = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint32_t)RFLAGS_IF;
-    return f | (depriv.vif ? RFLAGS_IF : 0);
+    return f | (v->depriv.vif ? RFLAGS_IF : 0);
 }
 
 static void fail(struct vcpu *v, unsigned vector, const char *why)
@@ -48,15 +48,16 @@ static void fail(struct vcpu *v, unsigned vector, const char *why)
 /* LAB 3 BEGIN: deliver an event in software */
 void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length)
 {
+    struct depriv *dp = &v->depriv;
     uint64_t gate;
-    if (vector * 8 + 7 > depriv.idt_limit || !depriv_read(v, depriv.idt_base + vector * 8, &gate, 8))
+    if (vector * 8 + 7 > dp->idt_limit || !depriv_read(v, dp->idt_base + vector * 8, &gate, 8))
         return fail(v, vector, "the guest's IDT does not hold its gate");
     unsigned type = (gate >> 40) & 0xF, dpl = (gate >> 45) & 3;
     if (!(gate & (1ull << 47)) || (type != GATE_INTERRUPT32 && type != GATE_TRAP32))
         return fail(v, vector, "its gate is not a present 32-bit interrupt or trap gate");
-    if (depriv.halted_at && depriv.halted_at == eip && !length)
-        eip += depriv.halt_length;              /* the wait in HLT ends (depriv_emulate.c) */
-    depriv.halted_at = 0;
+    if (dp->halted_at && dp->halted_at == eip && !length)
+        eip += dp->halt_length;                 /* the wait in HLT ends (depriv_emulate.c) */
+    dp->halted_at = 0;
     unsigned cpl = depriv_cpl();
     if (length && dpl < cpl) {                  /* INT n from user mode to a kernel-only gate */
         if (vector == VEC_GP)
@@ -65,7 +66,7 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
     }
     eip += length;                              /* INT n returns after itself */
     uint16_t cs = (uint16_t)((gate >> 16) | 1);   /* the guest's ring 0 is ring 1 */
-    if (!depriv_segment_ok(cs, true))
+    if (!depriv_segment_ok(v, cs, true))
         return fail(v, vector, "its gate's code segment is not a ring-0 code segment");
     uint32_t handler = (uint32_t)((gate & 0xFFFF) | ((gate >> 32) & 0xFFFF0000));
     uint32_t frame[6], n = 0;
@@ -80,14 +81,14 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
         frame[n++] = esp;
         esp = ss0_esp0[0];
         ss = (uint16_t)(ss0_esp0[1] | 1);
-        if (!depriv_segment_ok(ss, false))
+        if (!depriv_segment_ok(v, ss, false))
             return fail(v, vector, "the ss0 of the guest's TSS is not a ring-0 stack segment");
     } else {
         old_cs &= ~3;                           /* the guest thinks it ran at ring 0 */
     }
     /* From rings 2 and 3 the frame holds the real selectors: those rings
      * are the guest's own. */
-    frame[n++] = virtual_eflags();
+    frame[n++] = virtual_eflags(v);
     frame[n++] = old_cs;
     frame[n++] = eip;
     if (error >= 0)
@@ -100,17 +101,17 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
     if (!depriv_write(v, esp, words, 4 * n))
         return fail(v, vector, "the guest's kernel stack is not mapped");
 
-    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, cs);
+    depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, cs);
     if (cpl != 0)                               /* at the same level SS stays as it is */
-        depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
+        depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, ss);
     vmcs_write(VMCS_GUEST_RSP, esp);
     vmcs_write(VMCS_GUEST_RIP, handler);
     vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~FLAGS_CLEARED_ON_DELIVERY);
     vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
     vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);
     if (type == GATE_INTERRUPT32)
-        depriv_set_vif(false);
-    depriv.delivered++;
+        depriv_set_vif(v, false);
+    dp->delivered++;
 }
 
 /* LAB 3 END */
@@ -138,14 +139,15 @@ void depriv_deliver_injected(struct vcpu *v)
  * interrupt on exit"), and waits here while the guest's own IF is 0; the
  * real IF stays 1, so PUSHF shows 1 whatever the guest believes.
  */
-void depriv_set_vif(bool on)
+void depriv_set_vif(struct vcpu *v, bool on)
 {
-    if (on && !depriv.vif)
-        depriv.hold_interrupts = true;
-    depriv.vif = on;
-    if (!on || depriv.taking_interrupts)
+    struct depriv *dp = &v->depriv;
+    if (on && !dp->vif)
+        dp->hold_interrupts = true;
+    dp->vif = on;
+    if (!on || dp->taking_interrupts)
         return;
-    depriv.taking_interrupts = true;
+    dp->taking_interrupts = true;
     vmcs_write(VMCS_PIN_BASED_CONTROLS, vmcs_read(VMCS_PIN_BASED_CONTROLS) | PIN_EXTERNAL_INTERRUPT_EXITING);
     vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_IF);
 }
@@ -155,16 +157,16 @@ void depriv_set_vif(bool on)
  * its frame never reaches the hypervisor. Unpatched, the hypervisor assumes
  * what every kernel does, user mode with interrupts on. With patch=1 the
  * kernel's IRETs trap, and the guest's IF is exactly its frame's. */
-void depriv_returned_to_user(void)
+void depriv_returned_to_user(struct vcpu *v)
 {
-    if (!depriv.iret_patched && depriv_cpl() != 0)
-        depriv_set_vif(true);
+    if (!v->depriv.iret_patched && depriv_cpl() != 0)
+        depriv_set_vif(v, true);
 }
 
-void depriv_interrupt(unsigned vector)
+void depriv_interrupt(struct vcpu *v, unsigned vector)
 {
-    depriv.pending[vector / 64] |= 1ull << (vector % 64);
-    depriv.interrupts++;
+    v->depriv.pending[vector / 64] |= 1ull << (vector % 64);
+    v->depriv.interrupts++;
 }
 
 /* The guest runs at least one instruction after this VM entry before an
@@ -183,9 +185,10 @@ static void run_one_instruction_first(void)
         vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking | BLOCKING_STI);
 }
 
-static bool interrupt_pending(void)
+static bool interrupt_pending(const struct vcpu *v)
 {
-    return depriv.pending[0] | depriv.pending[1] | depriv.pending[2] | depriv.pending[3];
+    const uint64_t *p = v->depriv.pending;
+    return p[0] | p[1] | p[2] | p[3];
 }
 
 static void set_interrupt_window_exiting(bool on)
@@ -203,24 +206,25 @@ static void set_interrupt_window_exiting(bool on)
  * guest run its own code (a livelock). */
 void depriv_deliver_pending(struct vcpu *v)
 {
-    if (v->stopped || !depriv.vif || (!depriv.hold_interrupts && !interrupt_pending()))
+    struct depriv *dp = &v->depriv;
+    if (v->stopped || !dp->vif || (!dp->hold_interrupts && !interrupt_pending(v)))
         return;                                 /* most exits: nothing to do */
     if (event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid)
         return;
     bool shadow = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & BLOCKING_MOV_SS;
-    if (depriv.hold_interrupts || shadow) {
-        depriv.hold_interrupts = false;
+    if (dp->hold_interrupts || shadow) {
+        dp->hold_interrupts = false;
     } else {
         unsigned i = 0;
-        while (!depriv.pending[i])              /* one is pending: checked above */
+        while (!dp->pending[i])                 /* one is pending: checked above */
             i++;
-        unsigned vector = i * 64 + (unsigned)__builtin_ctzll(depriv.pending[i]);
-        depriv.pending[i] &= depriv.pending[i] - 1;
+        unsigned vector = i * 64 + (unsigned)__builtin_ctzll(dp->pending[i]);
+        dp->pending[i] &= dp->pending[i] - 1;
         depriv_deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
     }
     if (!shadow)                                /* MOV SS's shadow is a boundary already */
         run_one_instruction_first();
-    if (interrupt_pending())                    /* the next one, after that instruction */
+    if (interrupt_pending(v))                   /* the next one, after that instruction */
         set_interrupt_window_exiting(true);
 }
 
@@ -237,7 +241,7 @@ void depriv_mov_ss_shadow(void)
 /* Back at an outer ring (2 or 3), a data segment register that holds a more
  * privileged segment is loaded with the null selector, as IRET does (SDM
  * vol. 2A, IRET, RETURN-TO-OUTER-PRIVILEGE-LEVEL). */
-static void null_kernel_data_segments(unsigned cpl)
+static void null_kernel_data_segments(const struct vcpu *v, unsigned cpl)
 {
     static const unsigned fields[4] = { VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_ES_SELECTOR,
                                         VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR };
@@ -246,7 +250,7 @@ static void null_kernel_data_segments(unsigned cpl)
         uint32_t ar = (uint32_t)vmcs_read(VMCS_GUEST_ES_ACCESS_RIGHTS + n);
         bool conforming_code = (ar & 0x1C) == 0x1C;
         if (!(ar & 0x10000) && ((ar >> 5) & 3) < cpl && !conforming_code)
-            depriv_load_segment(fields[i], 0);
+            depriv_load_segment(v, fields[i], 0);
     }
 }
 
@@ -273,16 +277,16 @@ void depriv_iret(struct vcpu *v)
     /* What IRET checks before it changes anything (SDM vol. 2A, IRET):
      * a bad selector is a #GP with that selector, at the IRET; SS's RPL
      * must be the new CPL. The guest's ring 0 is the real ring 1. */
-    uint16_t bad = !depriv_segment_ok(cs, true) ? cs
-                 : ss && ((ss & 3) != (cs & 3) || !depriv_segment_ok(ss, false)) ? ss : 0;
+    uint16_t bad = !depriv_segment_ok(v, cs, true) ? cs
+                 : ss && ((ss & 3) != (cs & 3) || !depriv_segment_ok(v, ss, false)) ? ss : 0;
     if (bad || !cs) {
         depriv_deliver(v, VEC_GP, bad & ~3u, (uint32_t)v->rip, 0);
         return;
     }
-    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, cs);
+    depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, cs);
     if (ss) {
-        depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
-        null_kernel_data_segments(cs & 3);
+        depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, ss);
+        null_kernel_data_segments(v, cs & 3);
     }
     vmcs_write(VMCS_GUEST_RSP, esp);
     vmcs_write(VMCS_GUEST_RIP, eip);
@@ -291,21 +295,22 @@ void depriv_iret(struct vcpu *v)
     uint32_t real_if = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF;
     uint32_t changeable = 0x3F7FD5u & ~(uint32_t)(3u << 12 | RFLAGS_IF | RFLAGS_VM);
     vmcs_write(VMCS_GUEST_RFLAGS, (eflags & changeable) | 2 | real_if);
-    depriv_set_vif(eflags & RFLAGS_IF);
-    depriv.emulated++;
+    depriv_set_vif(v, eflags & RFLAGS_IF);
+    v->depriv.emulated++;
 }
 /* LAB 3 END */
 
-struct depriv_step depriv_step_begin(void)
+struct depriv_step depriv_step_begin(const struct vcpu *v)
 {
-    return (struct depriv_step){ vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF, depriv.delivered };
+    return (struct depriv_step){ vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF, v->depriv.delivered };
 }
 
 /* Completed: the guest's RIP moved on and no event was delivered (an
  * exception or interrupt clears TF and owes no trap). */
 bool depriv_step_end(struct vcpu *v, struct depriv_step s)
 {
-    if (!s.tf || v->stopped || depriv.delivered != s.delivered || vmcs_read(VMCS_GUEST_RIP) == v->rip)
+    if (!s.tf || v->stopped || v->depriv.delivered != s.delivered ||
+        vmcs_read(VMCS_GUEST_RIP) == v->rip)
         return false;
     make_single_step_pending();
     return true;

@@ -175,11 +175,11 @@ static bool fault(struct vcpu *v, unsigned vector, int64_t error)
  * CPU makes it. False once the exception is delivered. */
 static bool load_task_register(struct vcpu *v, uint16_t selector)
 {
-    uint32_t at = depriv.gdt_base + (selector & ~7u);
+    uint32_t at = v->depriv.gdt_base + (selector & ~7u);
     uint64_t d;
     if (!(selector & ~3u))
         return fault(v, VEC_GP, 0);
-    if ((selector & 4) || (selector | 7u) > depriv.gdt_limit)
+    if ((selector & 4) || (selector | 7u) > v->depriv.gdt_limit)
         return fault(v, VEC_GP, selector & ~3u);
     if (!depriv_operand_read(v, at, &d, 8))
         return false;
@@ -189,7 +189,7 @@ static bool load_task_register(struct vcpu *v, uint16_t selector)
     if (!(d & DESC_P))
         return fault(v, VEC_NP, selector & ~3u);
     d |= 1ull << 41;                                /* type 1 -> 3, 9 -> 11: busy */
-    depriv.tr = selector;
+    v->depriv.tr = selector;
     return depriv_operand_write(v, at, &d, 8);
 }
 
@@ -293,22 +293,22 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
     uint16_t op = (uint16_t)(in->map << 8 | in->opcode);
     switch (op) {
     case 0x00FA:                                /* CLI */
-        depriv_set_vif(false);
+        depriv_set_vif(v, false);
         break;
     case 0x00FB:                                /* STI */
-        depriv_set_vif(true);
+        depriv_set_vif(v, true);
         break;
     case 0x00F4:                                /* HLT */
-        if (!depriv.vif || !an_interrupt_line_is_open()) {
-            stop_endless_halt(v, depriv.vif);
+        if (!v->depriv.vif || !an_interrupt_line_is_open()) {
+            stop_endless_halt(v, v->depriv.vif);
             return true;
         }
         /* The HLT activity state needs CPL 0 (SDM 27.3.1.5), so the guest
          * waits by running its HLT again, each time an exit, until an
          * interrupt comes: delivered, it returns past the HLT. */
-        depriv.halted_at = (uint32_t)v->rip;
-        depriv.halt_length = (uint8_t)in->length;
-        depriv.emulated++;
+        v->depriv.halted_at = (uint32_t)v->rip;
+        v->depriv.halt_length = (uint8_t)in->length;
+        v->depriv.emulated++;
         return true;
     case 0x00CF:                                /* IRET to ring 0 */
         depriv_iret(v);
@@ -319,12 +319,12 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
         if (!read_rm16(v, in, &word))
             return true;
         uint16_t ss = word | 1;
-        if (!depriv_segment_ok(ss, false))
+        if (!depriv_segment_ok(v, ss, false))
             return false;
-        depriv_load_segment(VMCS_GUEST_SS_SELECTOR, ss);
+        depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, ss);
         advance_rip(v);
         depriv_mov_ss_shadow();                 /* then ESP: nothing may come between */
-        depriv.emulated++;
+        v->depriv.emulated++;
         return true;
     }
     case 0x0101:                                /* group 7: LGDT, LIDT, LMSW, INVLPG */
@@ -335,9 +335,9 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
             if (!load_table(v, in, &base, &limit))
                 return true;
             if (in->reg == 3) {
-                depriv.idt_base = base, depriv.idt_limit = limit;
+                v->depriv.idt_base = base, v->depriv.idt_limit = limit;
             } else {
-                depriv.gdt_base = base, depriv.gdt_limit = limit;
+                v->depriv.gdt_base = base, v->depriv.gdt_limit = limit;
                 if (!depriv_load_gdt(v)) {
                     guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: its GDT at 0x%08x "
                                "(limit 0x%x) cannot be read or is larger than %u descriptors",
@@ -352,18 +352,18 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
                 return true;
             uint64_t cr0 = guest_cr0_view(v->guest);
             shadow_write_cr0(v, (cr0 & ~0xEull) | (word & 0xF) | (cr0 & CR0_PE));
-            depriv.emulated++;
+            v->depriv.emulated++;
             return true;
         }
         if (in->reg == 7 && depriv_effective_address(v, in, &ea)) {
             as_exit(v, ea, handle_invlpg);
-            depriv.emulated++;
+            v->depriv.emulated++;
             return true;
         }
         return false;
     case 0x0106:                                /* CLTS */
         shadow_write_cr0(v, guest_cr0_view(v->guest) & ~CR0_TS);
-        depriv.emulated++;
+        v->depriv.emulated++;
         return true;
     case 0x0121: case 0x0123:                   /* MOV from/to DRn */
         if (!move_debug_register(v, in->reg, in->rm, in->opcode == 0x23))
@@ -386,28 +386,28 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
         }
         as_exit(v, cr_qual_encode((struct cr_qual){ .cr = in->reg, .type = CR_MOV_TO, .gpr = in->rm }),
                 handle_cr_access_shadow);
-        depriv.emulated++;
+        v->depriv.emulated++;
         return true;
     case 0x0120:                                /* MOV from CRn */
         set_guest_gpr(v, in->rm, read_control_register(v, in->reg));
         break;
     case 0x0130:                                /* WRMSR */
         handle_wrmsr(v);
-        depriv.emulated++;
+        v->depriv.emulated++;
         return true;
     case 0x0132:                                /* RDMSR */
         handle_rdmsr(v);
-        depriv.emulated++;
+        v->depriv.emulated++;
         return true;
     case 0x0108: case 0x0109:                   /* INVD, WBINVD: both as WBINVD */
         handle_invd(v);
-        depriv.emulated++;
+        v->depriv.emulated++;
         return true;
     default:
         return false;
     }
     advance_rip(v);
-    depriv.emulated++;
+    v->depriv.emulated++;
     return true;
 }
 /* LAB 3 END */
@@ -424,12 +424,12 @@ static bool far_return(struct vcpu *v, const struct x86_insn *in)
     uint32_t eip = 0, cs = 0;
     if (!depriv_operand_read(v, top, &eip, size) || !depriv_operand_read(v, top + size, &cs, size))
         return true;
-    if ((cs & 3) || !depriv_segment_ok((uint16_t)(cs | 1), true))
+    if ((cs & 3) || !depriv_segment_ok(v, (uint16_t)(cs | 1), true))
         return false;
-    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, (uint16_t)(cs | 1));
+    depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, (uint16_t)(cs | 1));
     vmcs_write(VMCS_GUEST_RSP, esp + 2 * size + (in->opcode == 0xCA ? in->immediate : 0));
     vmcs_write(VMCS_GUEST_RIP, size == 2 ? eip & 0xFFFF : eip);
-    depriv.emulated++;
+    v->depriv.emulated++;
     return true;
 }
 
@@ -440,13 +440,13 @@ static bool pop_stack_segment(struct vcpu *v, const struct x86_insn *in)
     uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP), ss = 0;
     if (!depriv_operand_read(v, (uint32_t)vmcs_read(VMCS_GUEST_SS_BASE) + esp, &ss, in->operand_size))
         return true;
-    if ((ss & 3) || !depriv_segment_ok((uint16_t)(ss | 1), false))
+    if ((ss & 3) || !depriv_segment_ok(v, (uint16_t)(ss | 1), false))
         return false;
-    depriv_load_segment(VMCS_GUEST_SS_SELECTOR, (uint16_t)(ss | 1));
+    depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, (uint16_t)(ss | 1));
     vmcs_write(VMCS_GUEST_RSP, esp + in->operand_size);
     advance_rip(v);
     depriv_mov_ss_shadow();
-    depriv.emulated++;
+    v->depriv.emulated++;
     return true;
 }
 
@@ -463,13 +463,13 @@ static bool load_far_stack(struct vcpu *v, const struct x86_insn *in)
     if (!depriv_effective_address(v, in, &ea) || !depriv_operand_read(v, ea, &offset, size) ||
         !depriv_operand_read(v, ea + size, &ss, 2))
         return true;
-    if ((ss & 3) || !depriv_segment_ok((uint16_t)(ss | 1), false))
+    if ((ss & 3) || !depriv_segment_ok(v, (uint16_t)(ss | 1), false))
         return false;
-    depriv_load_segment(VMCS_GUEST_SS_SELECTOR, (uint16_t)(ss | 1));
+    depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, (uint16_t)(ss | 1));
     uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP);
     vmcs_write(VMCS_GUEST_RSP, size == 2 ? (esp & 0xFFFF0000u) | (offset & 0xFFFF) : offset);
     advance_rip(v);
-    depriv.emulated++;
+    v->depriv.emulated++;
     return true;
 }
 
@@ -486,7 +486,7 @@ static bool load_ldt(struct vcpu *v, const struct x86_insn *in)
         return true;
     }
     advance_rip(v);
-    depriv.emulated++;
+    v->depriv.emulated++;
     return true;
 }
 
@@ -514,8 +514,9 @@ static const char *fault_at_ring1_only(struct vcpu *v, const struct x86_insn *in
 {
     uint16_t selector = error & ~3u;
     uint64_t d;
-    if (!selector || (error & 6) || (selector | 7u) > depriv.gdt_limit || depriv.gdt[selector >> 3] ||
-        !depriv_read(v, depriv.gdt_base + selector, &d, 8) || !(d & DESC_P))
+    const struct depriv *dp = &v->depriv;
+    if (!selector || (error & 6) || (selector | 7u) > dp->gdt_limit || dp->gdt[selector >> 3] ||
+        !depriv_read(v, dp->gdt_base + selector, &d, 8) || !(d & DESC_P))
         return NULL;                            /* no selector, or one both rings refuse */
     if (d & DESC_S)
         return "its segment is expand-down or reaches the hypervisor's top 64 MiB";
@@ -602,8 +603,7 @@ void depriv_exception(struct vcpu *v)
 
 void depriv_external_interrupt(struct vcpu *v)
 {
-    (void)v;
-    depriv_interrupt(event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).vector);
+    depriv_interrupt(v, event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).vector);
 }
 
 /* May a user program use this port? The CPU asks the guest's TSS (CPL 3 >
@@ -643,9 +643,10 @@ void depriv_io(struct vcpu *v)
     advance_rip(v);
 }
 
-void depriv_print_stats(void)
+void depriv_print_stats(const struct vcpu *v)
 {
-    printf("hv: deprivileged: %llu instructions emulated, %llu events delivered, %llu "
-           "external interrupts\n", (unsigned long long)depriv.emulated,
-           (unsigned long long)depriv.delivered, (unsigned long long)depriv.interrupts);
+    const struct depriv *dp = &v->depriv;
+    printf("hv: %sdeprivileged: %llu instructions emulated, %llu events delivered, %llu "
+           "external interrupts\n", v->guest->tag, (unsigned long long)dp->emulated,
+           (unsigned long long)dp->delivered, (unsigned long long)dp->interrupts);
 }

@@ -25,16 +25,15 @@
 #include "vmx/vmx.h"
 #include "x86/x86.h"
 
-struct depriv depriv;
-
 #define TSS_IOMAP      0x68              /* the I/O map starts after the 104-byte TSS */
 #define TSS_LIMIT      (TSS_IOMAP + 8192)   /* the map and its all-ones last byte */
 #define AR_TSS32_BUSY  0x8B
 
 bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit)
 {
+    const struct depriv *dp = &v->depriv;
     uint64_t d;
-    if (!depriv.tr || !depriv_read(v, depriv.gdt_base + (depriv.tr & ~7u), &d, 8))
+    if (!dp->tr || !depriv_read(v, dp->gdt_base + (dp->tr & ~7u), &d, 8))
         return false;
     *base = descriptor_base(d);
     *limit = descriptor_limit(d);
@@ -43,17 +42,18 @@ bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit)
 
 bool depriv_load_gdt(struct vcpu *v)
 {
-    unsigned n = (depriv.gdt_limit + 1) / 8;
+    struct depriv *dp = &v->depriv;
+    unsigned n = (dp->gdt_limit + 1) / 8;
     if (n > DEPRIV_GDT_ENTRIES - 1)
         return false;
     for (unsigned i = 1; i < n; i++) {
         uint64_t d;
-        if (guest_linear_read(v->guest, depriv.gdt_base + 8 * i, &d, 8) != 8)
+        if (guest_linear_read(v->guest, dp->gdt_base + 8 * i, &d, 8) != 8)
             return false;
-        depriv.gdt[i] = descriptor_compress(d, DEPRIV_SEG_LIMIT);
+        dp->gdt[i] = descriptor_compress(d, DEPRIV_SEG_LIMIT);
     }
     for (unsigned i = n ? n : 1; i < DEPRIV_GDT_ENTRIES - 1; i++)
-        depriv.gdt[i] = 0;
+        dp->gdt[i] = 0;
     return true;
 }
 
@@ -70,22 +70,22 @@ void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t
  * LDT selector (the guest has no LDT), and one past the copy (the entries
  * past the guest's GDT limit are 0, depriv_load_gdt) or at the
  * hypervisor's own TSS name nothing the guest may load. */
-static uint64_t copied_descriptor(uint16_t selector)
+static uint64_t copied_descriptor(const struct vcpu *v, uint16_t selector)
 {
     unsigned index = selector >> 3;
     if (!index || (selector & 4) || index >= DEPRIV_GDT_ENTRIES - 1)
         return 0;
-    return depriv.gdt[index];
+    return v->depriv.gdt[index];
 }
 
-void depriv_load_segment(unsigned selector_field, uint16_t selector)
+void depriv_load_segment(const struct vcpu *v, unsigned selector_field, uint16_t selector)
 {
-    depriv_load_descriptor(selector_field, selector, copied_descriptor(selector));
+    depriv_load_descriptor(selector_field, selector, copied_descriptor(v, selector));
 }
 
-bool depriv_segment_ok(uint16_t selector, bool code)
+bool depriv_segment_ok(const struct vcpu *v, uint16_t selector, bool code)
 {
-    return descriptor_fits(copied_descriptor(selector), selector & 3u, code);
+    return descriptor_fits(copied_descriptor(v, selector), selector & 3u, code);
 }
 
 /* A flat segment of ring 1, as the guest's own are made. */
@@ -103,6 +103,10 @@ static uint64_t tss_descriptor(void)
 
 void depriv_setup(struct vcpu *v)
 {
+    /* The vCPU's ring-1 state: its own, as a CPU's registers are. */
+    struct depriv *dp = &v->depriv;
+    *dp = (struct depriv){ .active = true };
+
     /* The hypervisor's pages: GDT, TSS with its I/O map (three pages), and
      * the page table that maps them at DEPRIV_AREA. */
     uint64_t gdt = alloc_page(), tss = alloc_page(), table = alloc_page();
@@ -116,11 +120,11 @@ void depriv_setup(struct vcpu *v)
     }
     ((uint16_t *)tss)[0x66 / 2] = TSS_IOMAP;       /* I/O map base; every bit 0: allowed */
     ((uint8_t *)tss)[TSS_LIMIT] = 0xFF;             /* the map's last byte (SDM vol. 1, I/O bit map) */
-    depriv.gdt = (uint64_t *)gdt;
-    depriv.gdt[1] = flat(0x9A);                     /* the loader's flat code and data, */
-    depriv.gdt[2] = flat(0x92);                     /* at ring 1, until the guest's LGDT */
-    depriv.gdt[DEPRIV_GDT_ENTRIES - 1] = tss_descriptor();
-    v->sysenter_msrs = depriv.sysenter;             /* RDMSR, WRMSR: exit_msr.c */
+    dp->gdt = (uint64_t *)gdt;
+    dp->gdt[1] = flat(0x9A);                        /* the loader's flat code and data, */
+    dp->gdt[2] = flat(0x92);                        /* at ring 1, until the guest's LGDT */
+    dp->gdt[DEPRIV_GDT_ENTRIES - 1] = tss_descriptor();
+    v->sysenter_msrs = dp->sysenter;                /* RDMSR, WRMSR: exit_msr.c */
     shadow_map_hypervisor(&v->guest->shadow, table);
 
     /* Every exception exits; so will every external interrupt, acknowledged
@@ -137,12 +141,12 @@ void depriv_setup(struct vcpu *v)
                vmx_ctl_adjust(caps->exit, EXIT_ACK_INTERRUPT_ON_EXIT));
 
     /* The Multiboot state at ring 1: CPL is SS.DPL (SDM 25.4.1). */
-    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, 0x08 | 1);
-    depriv_load_segment(VMCS_GUEST_SS_SELECTOR, 0x10 | 1);
-    depriv_load_segment(VMCS_GUEST_DS_SELECTOR, 0x10);
-    depriv_load_segment(VMCS_GUEST_ES_SELECTOR, 0x10);
-    depriv_load_segment(VMCS_GUEST_FS_SELECTOR, 0x10);
-    depriv_load_segment(VMCS_GUEST_GS_SELECTOR, 0x10);
+    depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, 0x08 | 1);
+    depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, 0x10 | 1);
+    depriv_load_segment(v, VMCS_GUEST_DS_SELECTOR, 0x10);
+    depriv_load_segment(v, VMCS_GUEST_ES_SELECTOR, 0x10);
+    depriv_load_segment(v, VMCS_GUEST_FS_SELECTOR, 0x10);
+    depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, 0x10);
     vmcs_write(VMCS_GUEST_GDTR_BASE, DEPRIV_GDT);
     vmcs_write(VMCS_GUEST_GDTR_LIMIT, DEPRIV_GDT_ENTRIES * 8 - 1);
     vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
@@ -152,5 +156,5 @@ void depriv_setup(struct vcpu *v)
     vmcs_write(VMCS_GUEST_TR_LIMIT, TSS_LIMIT);
     vmcs_write(VMCS_GUEST_TR_ACCESS_RIGHTS, AR_TSS32_BUSY);
     vmcs_write(VMCS_GUEST_RFLAGS, 0x2);              /* IF 0, as Multiboot says, until */
-    depriv.vif = false;                              /* the first STI (depriv_set_vif) */
+    dp->vif = false;                                 /* the first STI (depriv_set_vif) */
 }

@@ -23,6 +23,8 @@
 #include "mem/memory.h"
 #include "printf.h"
 #include "x86/sensitive.h"
+#include "string.h"
+#include "guest/vm.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 
@@ -36,12 +38,16 @@ struct patch {
     struct x86_insn in;
 };
 
-static struct patch patches[PATCHES_MAX];
-static unsigned npatches;
-static unsigned patched[SENSITIVE_KINDS];
+/* A VM's patches: its kernel's code, in its memory (vm->patches). */
+struct depriv_patches {
+    struct patch list[PATCHES_MAX];
+    unsigned count;
+    unsigned kinds[SENSITIVE_KINDS];   /* how many of each kind */
+};
 
 struct section_ctx {
     struct guest *guest;
+    struct depriv_patches *patches;
     uint64_t address, physical;
 };
 
@@ -51,12 +57,13 @@ struct section_ctx {
 static void patch_one(void *ctx, uint32_t address, enum sensitive_kind kind, const struct x86_insn *in)
 {
     struct section_ctx *c = ctx;
+    struct depriv_patches *p = c->patches;
     uint32_t physical = (uint32_t)(c->physical + (address - c->address));
     uint8_t *code = guest_ptr(c->guest, physical, in->length);
-    if (!code || npatches == PATCHES_MAX)
+    if (!code || p->count == PATCHES_MAX)
         return;
-    patches[npatches++] = (struct patch){ address, physical, kind, *in };
-    patched[kind]++;
+    p->list[p->count++] = (struct patch){ address, physical, kind, *in };
+    p->kinds[kind]++;
     code[0] = INT3;
 }
 /* LAB 3 END */
@@ -64,24 +71,31 @@ static void patch_one(void *ctx, uint32_t address, enum sensitive_kind kind, con
 static void patch_section(void *ctx, uint64_t address, const uint8_t *bytes, uint64_t size,
                           uint64_t physical)
 {
-    struct section_ctx c = { ctx, address, physical };
+    struct vm *vm = ctx;
+    struct section_ctx c = { &vm->guest, vm->patches, address, physical };
     struct sensitive_scan scan = { 0 };
     if (physical)
         sensitive_scan_code(bytes, size, (uint32_t)address, &scan, patch_one, &c);
 }
 
-void depriv_patch_kernel(struct guest *g, const struct boot_module *kernel)
+void depriv_patch_kernel(struct vcpu *v, const struct boot_module *kernel)
 {
+    struct vm *vm = v->vm;
     uint64_t size = kernel->end - kernel->start;
-    if (elf_code_sections(phys_ptr(kernel->start, size), size, patch_section, g) < 0) {
-        printf("hv: deprivileged: the guest kernel has no ELF section headers: nothing patched\n");
+    const char *tag = v->guest->tag;
+    struct depriv_patches *p = kmalloc(sizeof(*p));
+    memset(p, 0, sizeof(*p));
+    vm->patches = p;
+    if (elf_code_sections(phys_ptr(kernel->start, size), size, patch_section, vm) < 0) {
+        printf("hv: %sdeprivileged: the guest kernel has no ELF section headers: nothing "
+               "patched\n", tag);
         return;
     }
-    depriv.iret_patched = patched[SENSITIVE_IRET] > 0;
-    printf("hv: deprivileged: patched %u sensitive instructions of the guest kernel into INT3:",
-           npatches);
+    v->depriv.iret_patched = p->kinds[SENSITIVE_IRET] > 0;
+    printf("hv: %sdeprivileged: patched %u sensitive instructions of the guest kernel into INT3:",
+           tag, p->count);
     for (int k = SENSITIVE_NONE + 1; k < SENSITIVE_KINDS; k++)
-        printf(" %s %u%s", sensitive_kind_name((enum sensitive_kind)k), patched[k],
+        printf(" %s %u%s", sensitive_kind_name((enum sensitive_kind)k), p->kinds[k],
                k + 1 < SENSITIVE_KINDS ? "," : "\n");
 }
 
@@ -91,12 +105,13 @@ void depriv_patch_kernel(struct guest *g, const struct boot_module *kernel)
  * (another page mapped there) for the kernel's. */
 static const struct patch *find_patch(struct vcpu *v, uint32_t linear)
 {
+    const struct depriv_patches *p = v->vm->patches;
     uint64_t gpa;
-    if (!guest_shadow_gpa(v->guest, linear, &gpa))
+    if (!p || !guest_shadow_gpa(v->guest, linear, &gpa))
         return NULL;
-    for (unsigned i = 0; i < npatches; i++)
-        if (patches[i].physical == gpa)
-            return &patches[i];
+    for (unsigned i = 0; i < p->count; i++)
+        if (p->list[i].physical == gpa)
+            return &p->list[i];
     return NULL;
 }
 
@@ -169,7 +184,8 @@ static bool emulate_flags(struct vcpu *v, const struct x86_insn *in)
     unsigned size = in->operand_size;
     uint32_t real = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS);
     if (in->opcode == 0x9C) {
-        uint32_t image = (real & ~(uint32_t)(RFLAGS_IF | RFLAGS_RF | RFLAGS_VM)) | (depriv.vif ? RFLAGS_IF : 0);
+        uint32_t image = (real & ~(uint32_t)(RFLAGS_IF | RFLAGS_RF | RFLAGS_VM)) |
+                         (v->depriv.vif ? RFLAGS_IF : 0);
         return push(v, image, size);
     }
     uint32_t popped;
@@ -177,7 +193,7 @@ static bool emulate_flags(struct vcpu *v, const struct x86_insn *in)
         return false;
     uint32_t changeable = (size == 4 ? 0x3F7FD5u : 0x7FD5u) & ~(uint32_t)(3u << 12 | RFLAGS_IF | RFLAGS_VM);
     vmcs_write(VMCS_GUEST_RFLAGS, (real & ~changeable) | (popped & changeable));
-    depriv_set_vif(popped & RFLAGS_IF);
+    depriv_set_vif(v, popped & RFLAGS_IF);
     return true;
 }
 
@@ -186,9 +202,10 @@ static bool emulate_flags(struct vcpu *v, const struct x86_insn *in)
 /* The guest's own descriptor for a selector, for LAR, LSL, VERR, VERW. */
 static bool guest_descriptor(struct vcpu *v, uint16_t selector, uint64_t *d)
 {
-    if (!(selector >> 3) || (selector & 4) || (selector | 7u) > depriv.gdt_limit)
+    const struct depriv *dp = &v->depriv;
+    if (!(selector >> 3) || (selector & 4) || (selector | 7u) > dp->gdt_limit)
         return false;
-    return depriv_read(v, depriv.gdt_base + (selector & ~7u), d, 8);
+    return depriv_read(v, dp->gdt_base + (selector & ~7u), d, 8);
 }
 
 /* LAR, LSL, VERR, VERW: the checks of SDM vol. 2A/2B against the guest's
@@ -249,14 +266,15 @@ static bool emulate(struct vcpu *v, const struct patch *p)
     }
     case SENSITIVE_DESCRIPTOR_TABLE_READ:
         if (in->opcode == 0x01) {               /* SGDT, SIDT: the guest's own tables */
-            uint32_t base = in->reg ? depriv.idt_base : depriv.gdt_base;
-            uint16_t limit = (uint16_t)(in->reg ? depriv.idt_limit : depriv.gdt_limit);
+            const struct depriv *dp = &v->depriv;
+            uint32_t base = in->reg ? dp->idt_base : dp->gdt_base;
+            uint16_t limit = (uint16_t)(in->reg ? dp->idt_limit : dp->gdt_limit);
             uint8_t m[6] = { (uint8_t)limit, (uint8_t)(limit >> 8), (uint8_t)base,
                              (uint8_t)(base >> 8), (uint8_t)(base >> 16), (uint8_t)(base >> 24) };
             return depriv_effective_address(v, in, &ea) && depriv_operand_write(v, ea, m, 6);
         }
         /* SLDT (the guest has no LDT: 0), STR (its task register). */
-        return write_rm(v, in, in->reg ? depriv.tr : 0, in->mod == 3 ? in->operand_size : 2);
+        return write_rm(v, in, in->reg ? v->depriv.tr : 0, in->mod == 3 ? in->operand_size : 2);
     case SENSITIVE_SEGMENT_PROBE:
         return emulate_probe(v, in);
     default:
@@ -301,17 +319,17 @@ static void user_iret(struct vcpu *v, const struct x86_insn *in)
         if (!depriv_operand_read(v, top + i * size, &frame[i], size))
             return;
     uint16_t cs = (uint16_t)frame[1];
-    if ((cs & 3) != 3 || !depriv_segment_ok(cs, true)) {
+    if ((cs & 3) != 3 || !depriv_segment_ok(v, cs, true)) {
         depriv_deliver(v, VEC_GP, cs & ~3u, (uint32_t)v->rip, 0);
         return;
     }
     uint32_t real = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS);
     uint32_t changeable = (size == 4 ? 0x3F7FD5u : 0x7FD5u) & ~(3u << 12 | RFLAGS_IF | RFLAGS_VM | 3u << 19);
-    depriv_load_segment(VMCS_GUEST_CS_SELECTOR, cs);
+    depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, cs);
     vmcs_write(VMCS_GUEST_RSP, esp + 3 * size);
     vmcs_write(VMCS_GUEST_RIP, size == 2 ? frame[0] & 0xFFFF : frame[0]);
     vmcs_write(VMCS_GUEST_RFLAGS, (real & ~changeable) | (frame[2] & changeable));
-    depriv.emulated++;
+    v->depriv.emulated++;
 }
 
 /* Whether EIP moves past the patched instruction: false if it raised an
@@ -342,7 +360,7 @@ bool depriv_patched_breakpoint(struct vcpu *v)
     v->instruction_length = p->in.length;
     if (emulate_at_cpl(v, p)) {
         advance_rip(v);
-        depriv.emulated++;
+        v->depriv.emulated++;
     }
     return true;
 }

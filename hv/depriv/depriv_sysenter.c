@@ -35,7 +35,7 @@ bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in)
     if (in->map != 1 || (in->opcode != 0x34 && in->opcode != 0x35))
         return false;
     bool sysexit = in->opcode == 0x35;
-    uint16_t cs = (uint16_t)depriv.sysenter[0] & 0xFFFC;
+    uint16_t cs = (uint16_t)v->depriv.sysenter[0] & 0xFFFC;
     if (!(cs >> 2) || (sysexit && depriv_cpl() != 0)) {
         depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);   /* the CPU's #GP(0) */
         return true;
@@ -45,10 +45,10 @@ bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in)
          * RF cleared. */
         load_flat(VMCS_GUEST_CS_SELECTOR, cs | 1, FLAT_CODE(0));
         load_flat(VMCS_GUEST_SS_SELECTOR, (uint16_t)(cs + 8) | 1, FLAT_DATA(0));
-        vmcs_write(VMCS_GUEST_RSP, (uint32_t)depriv.sysenter[1]);
-        vmcs_write(VMCS_GUEST_RIP, (uint32_t)depriv.sysenter[2]);
+        vmcs_write(VMCS_GUEST_RSP, (uint32_t)v->depriv.sysenter[1]);
+        vmcs_write(VMCS_GUEST_RIP, (uint32_t)v->depriv.sysenter[2]);
         vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~(RFLAGS_VM | RFLAGS_RF));
-        depriv_set_vif(false);
+        depriv_set_vif(v, false);
     } else {
         /* To ring 3 at EDX, its stack at ECX; the flags stay. */
         load_flat(VMCS_GUEST_CS_SELECTOR, (uint16_t)(cs + 16) | 3, FLAT_CODE(3));
@@ -57,6 +57,6 @@ bool depriv_sysenter(struct vcpu *v, const struct x86_insn *in)
         vmcs_write(VMCS_GUEST_RIP, (uint32_t)v->regs.rdx);
     }
     vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
-    depriv.emulated++;
+    v->depriv.emulated++;
     return true;
 }

@@ -19,5 +19,11 @@
  * half-written guest line first, and a verdict line is copied to port 0xE9.
  * Call it first in hv_main, before the first line. */
 void console_init(void);
-/* One byte the guest sent on its COM1 (the UART's transmit callback). */
+/* A VM's relay of its guest's lines to the console, its lines marked with
+ * tag (guest_line.h: "" for VM 0, "(vm1) " for VM 1 ...). */
+struct guest_line;
+void console_guest_init(struct guest_line *g, const char *tag);
+/* One byte a guest sent on its COM1 (the UART's transmit callback; ctx is
+ * its VM's struct guest_line). A half-written line of another VM's is
+ * ended first. */
 void console_guest_byte(void *ctx, uint8_t byte);

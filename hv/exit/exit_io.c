@@ -16,23 +16,60 @@
  * (console.h), which no guest byte may reach.
  */
 #include "exit/console.h"
-#include "vmx/exit_info.h" /* io_qual_decode: the qualification (SDM 28.2.1, table 28-5) */
+#include "vmx/exit_info.h"   /* io_qual_decode: the qualification (SDM 28.2.1, table 28-5) */
+#include "guest/guest.h"
+#include "exit/guest_line.h"
 #include "exit/handlers.h"
 #include "vmx/inject.h"
+#include "mem/memory.h"
 #include "exit/pic_filter.h"
 #include "poweroff.h"
 #include "printf.h"
+#include "string.h"
 #include "exit/uart.h"
+#include "guest/vm.h"
 #include "x86io.h"
 
 #define COM1_BASE     0x3F8
 #define POWEROFF_PORT 0xF4
 
-static struct uart com1;
+/* One VM's devices (vm->devices): each VM has its own COM1, its own view
+ * of the PICs' initialisation, its own console line. Defined here, in the
+ * layer that emulates them, above struct vm's (vm.h holds a pointer, as
+ * KVM's struct kvm does for its PIC). */
+struct vm_devices {
+    struct uart com1;
+    struct pic_filter pics;
+    struct guest_line console;         /* COM1's output on the hypervisor's console */
+    uint8_t reported_ports[65536 / 8]; /* ports with no device, each reported once */
+};
 
-void exit_io_init(void)
+/* How the console marks the lines of VM n's guest: nothing for VM 0, whose
+ * lines read as they always did, "(vm1) " for VM 1 (guest_line.h). */
+static const char *console_tag(unsigned vm)
 {
-    uart_init(&com1, console_guest_byte, NULL);
+    static const char *const tags[] = { "", "(vm1) ", "(vm2) ", "(vm3) " };
+    _Static_assert(sizeof(tags) / sizeof(tags[0]) == VMS_MAX, "a tag per VM");
+    return vm < VMS_MAX ? tags[vm] : "(vm?) ";
+}
+
+/* The interrupt masks the BIOS left in the machine's PICs, read before the
+ * first guest runs: the machine's, for machine_devices_reset. */
+static uint8_t bios_pic_mask[2];
+static bool bios_pic_mask_read;
+
+void exit_io_init(struct vm *vm)
+{
+    if (!bios_pic_mask_read) {
+        bios_pic_mask[0] = inb(PIC_MASTER_DATA);
+        bios_pic_mask[1] = inb(PIC_SLAVE_DATA);
+        bios_pic_mask_read = true;
+    }
+    struct vm_devices *d = kmalloc(sizeof(*d));
+    memset(d, 0, sizeof(*d));
+    console_guest_init(&d->console, console_tag(vm->id));
+    uart_init(&d->com1, console_guest_byte, &d->console);
+    vm->devices = d;
 }
 
 /* The PIT's ports. Bochs 2.7's 8254 takes every byte a guest can write
@@ -44,14 +81,31 @@ static bool pit_port(uint16_t port)
     return port >= 0x40 && port <= 0x43;
 }
 
-static struct pic_filter pics;
+void machine_devices_reset(void)
+{
+    /* ICW1 (edge, cascade, ICW4 follows), ICW2 (vector base), ICW3 (the
+     * slave on the master's line 2), ICW4 (8086 mode): Intel 8259A data
+     * sheet, "Initialization Command Words"; then OCW1, the masks. */
+    static const uint8_t master[] = { 0x11, 0x08, 0x04, 0x01 }, slave[] = { 0x11, 0x70, 0x02, 0x01 };
+    for (unsigned i = 0; i < 4; i++) {
+        outb(i ? PIC_MASTER_DATA : PIC_MASTER_CMD, master[i]);
+        outb(i ? PIC_SLAVE_DATA : PIC_SLAVE_CMD, slave[i]);
+    }
+    outb(PIC_MASTER_DATA, bios_pic_mask[0]);
+    outb(PIC_SLAVE_DATA, bios_pic_mask[1]);
+    /* The PIT's counter 0: mode 3 (square wave), low then high byte, count
+     * 0 = 65536: the BIOS's 18.2 Hz (Intel 8254 data sheet). */
+    outb(0x43, 0x36);
+    outb(0x40, 0);
+    outb(0x40, 0);
+}
 
 /* A byte the guest writes to the machine's PIC or PIT, unless the PIC
  * filter stops the guest instead. */
 static void machine_write(struct vcpu *v, uint16_t port, uint8_t value)
 {
     if (pic_port(port)) {
-        struct pic_decision d = pic_filter_write(&pics, port, value);
+        struct pic_decision d = pic_filter_write(&v->vm->devices->pics, port, value);
         if (!d.pass) {
             guest_stop(v, POWEROFF_GUEST_STOPPED, "%s (port 0x%x, value 0x%02x)", d.why, port,
                        value);
@@ -62,32 +116,31 @@ static void machine_write(struct vcpu *v, uint16_t port, uint8_t value)
     outb(port, value);
 }
 
-static uint8_t reported_ports[65536 / 8];
-
-static void report_unknown_port(const struct io_qual *io)
+static void report_unknown_port(struct vcpu *v, const struct io_qual *io)
 {
-    if (reported_ports[io->port / 8] & (1u << (io->port % 8)))
+    uint8_t *reported = v->vm->devices->reported_ports;
+    if (reported[io->port / 8] & (1u << (io->port % 8)))
         return;
-    reported_ports[io->port / 8] |= (uint8_t)(1u << (io->port % 8));
-    printf("hv: guest %s port 0x%x: no device there (reads give all ones, writes are "
-           "dropped)\n", io->in ? "reads" : "writes", io->port);
+    reported[io->port / 8] |= (uint8_t)(1u << (io->port % 8));
+    printf("hv: %sguest %s port 0x%x: no device there (reads give all ones, writes are "
+           "dropped)\n", v->guest->tag, io->in ? "reads" : "writes", io->port);
 }
 
 /* LAB 1 BEGIN: emulate port I/O */
-static uint32_t port_read(const struct io_qual *io)
+static uint32_t port_read(struct vcpu *v, const struct io_qual *io)
 {
     if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1)
-        return uart_read(&com1, io->port - COM1_BASE);
+        return uart_read(&v->vm->devices->com1, io->port - COM1_BASE);
     if ((pic_port(io->port) || pit_port(io->port)) && io->size == 1)
         return inb(io->port);
-    report_unknown_port(io);
+    report_unknown_port(v, io);
     return 0xFFFFFFFF;
 }
 
 static void port_write(struct vcpu *v, const struct io_qual *io, uint32_t value)
 {
     if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1) {
-        uart_write(&com1, io->port - COM1_BASE, (uint8_t)value);
+        uart_write(&v->vm->devices->com1, io->port - COM1_BASE, (uint8_t)value);
     } else if ((pic_port(io->port) || pit_port(io->port)) && io->size == 1) {
         machine_write(v, io->port, (uint8_t)value);
     } else if (io->port == POWEROFF_PORT) {
@@ -95,11 +148,11 @@ static void port_write(struct vcpu *v, const struct io_qual *io, uint32_t value)
          * register dump (guest_stop gives one for every non-zero status).
          * The verdict says only success or failure: statuses 3 (panic) and
          * 4 (guest stopped) are the hypervisor's words, not the guest's. */
-        printf("hv: guest stopped: it powered off with status %u\n", value & 0xFF);
+        printf("hv: %sguest stopped: it powered off with status %u\n", v->guest->tag, value & 0xFF);
         v->stopped = true;
         v->stop_status = (value & 0xFF) ? POWEROFF_FAIL : POWEROFF_OK;
     } else {
-        report_unknown_port(io);
+        report_unknown_port(v, io);
     }
 }
 
@@ -113,7 +166,7 @@ void handle_io(struct vcpu *v)
     }
     uint64_t mask = io.size == 4 ? 0xFFFFFFFFull : (1ull << (8 * io.size)) - 1;
     if (io.in)
-        v->regs.rax = (v->regs.rax & ~mask) | (port_read(&io) & mask);
+        v->regs.rax = (v->regs.rax & ~mask) | (port_read(v, &io) & mask);
     else
         port_write(v, &io, (uint32_t)(v->regs.rax & mask));
     advance_rip(v);

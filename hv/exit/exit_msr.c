@@ -5,6 +5,7 @@
  * guest, as a CPU does for an MSR it does not have (SDM vol. 3, 26.1.3).
  * The guest must never reach the real MSRs: they configure the host CPU.
  */
+#include "guest/guest.h"
 #include "exit/handlers.h"
 #include "x86/canonical.h"
 #include "vmx/inject.h"
@@ -61,9 +62,9 @@ static uint64_t *own_sysenter_msr(struct vcpu *v, uint32_t msr)
 }
 
 /* RIP stays on the instruction: #GP is a fault. */
-static void refuse(const char *what, uint32_t msr)
+static void refuse(const struct vcpu *v, const char *what, uint32_t msr)
 {
-    printf("hv: guest %s MSR 0x%x: not allowed, #GP injected\n", what, msr);
+    printf("hv: %sguest %s MSR 0x%x: not allowed, #GP injected\n", v->guest->tag, what, msr);
     inject_exception(VEC_GP, 0);
 }
 
@@ -82,7 +83,7 @@ void handle_rdmsr(struct vcpu *v)
     else if (msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_MISC_ENABLE)
         value = rdmsr(msr);   /* read-only facts about the CPU */
     else {
-        refuse("reads", msr);
+        refuse(v, "reads", msr);
         return;
     }
     v->regs.rax = (uint32_t)value;
@@ -101,8 +102,8 @@ void handle_wrmsr(struct vcpu *v)
                (msr == MSR_IA32_PAT && !pat_valid(value)) ||
                ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) && !canonical(value));
     if (bad) {
-        printf("hv: guest writes MSR 0x%x: 0x%llx is not a value it can hold, #GP injected\n", msr,
-               (unsigned long long)value);
+        printf("hv: %sguest writes MSR 0x%x: 0x%llx is not a value it can hold, #GP injected\n",
+               v->guest->tag, msr, (unsigned long long)value);
         inject_exception(VEC_GP, 0);
         return;
     }
@@ -112,7 +113,7 @@ void handle_wrmsr(struct vcpu *v)
     else if (field)
         vmcs_write(field, value);
     else {
-        refuse("writes", msr);
+        refuse(v, "writes", msr);
         return;
     }
     advance_rip(v);

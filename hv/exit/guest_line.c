@@ -2,18 +2,29 @@
  * guest_line.h; the prefixes are README.md's "Console protocol"). */
 #include "exit/guest_line.h"
 
-static const char *const reserved_prefixes[] = { "hv:", "PANIC", "POWEROFF", "hvrun:" };
+static const char *const reserved_prefixes[] = { "hv:", "PANIC", "POWEROFF", "hvrun:", "(vm" };
 #define N_PREFIXES (sizeof(reserved_prefixes) / sizeof(reserved_prefixes[0]))
 
-void guest_line_init(struct guest_line *g, void (*emit)(void *ctx, char c), void *ctx)
+void guest_line_init(struct guest_line *g, void (*emit)(void *ctx, char c), void *ctx,
+                     const char *tag)
 {
-    *g = (struct guest_line){ .emit = emit, .ctx = ctx };
+    *g = (struct guest_line){ .emit = emit, .ctx = ctx, .tag = tag };
 }
 
 static void emit_text(struct guest_line *g, const char *s, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         g->emit(g->ctx, s[i]);
+}
+
+/* The line's first character is about to go out: its VM's tag first. */
+static void emit_tag(struct guest_line *g)
+{
+    if (g->tagged)
+        return;
+    for (const char *t = g->tag; *t; t++)
+        g->emit(g->ctx, *t);
+    g->tagged = true;
 }
 
 /* Newline and tab pass; every other byte outside printable ASCII is '?'. */
@@ -46,6 +57,8 @@ static void match_prefixes(const struct guest_line *g, bool *partial, bool *full
 /* The line's start is known: quoted or not, out it goes. */
 static void release_held(struct guest_line *g, bool quote)
 {
+    if (quote || g->held_len)
+        emit_tag(g);
     if (quote)
         emit_text(g, GUEST_LINE_QUOTE, sizeof(GUEST_LINE_QUOTE) - 1);
     emit_text(g, g->held, g->held_len);
@@ -56,7 +69,7 @@ static void release_held(struct guest_line *g, bool quote)
 static void next_line(struct guest_line *g)
 {
     g->held_len = 0;
-    g->started = g->decided = false;
+    g->started = g->decided = g->tagged = false;
 }
 
 void guest_line_put(struct guest_line *g, uint8_t byte)

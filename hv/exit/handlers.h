@@ -15,9 +15,13 @@
 #include <stdint.h>
 #include "guest/vcpu.h"
 
+struct vm;
+
 void handle_cpuid(struct vcpu *v);             /* exit_cpuid.c */
 void handle_io(struct vcpu *v);                /* exit_io.c */
-void exit_io_init(void);                       /* the guest's devices, before its first entry */
+void exit_io_init(struct vm *vm);              /* its devices, before its first entry (vm->devices) */
+void machine_devices_reset(void);              /* the machine's PICs and PIT as the BIOS left them,
+                                                  for the next VM (exit_io.c) */
 void handle_rdmsr(struct vcpu *v);             /* exit_msr.c */
 void handle_wrmsr(struct vcpu *v);
 void handle_cr_access(struct vcpu *v);         /* exit_cr.c */

@@ -3,8 +3,8 @@
  * VMX root operation). Their output is printf's, which the stub turns into
  * O packets, so each command is also an ordinary printer:
  *
- *   exits                  the exit statistics (exit_stats.c)
- *   trace                  the last VM exits
+ *   exits                  the exit statistics of the vCPU gdb looks at (exit_stats.c)
+ *   trace                  its last VM exits
  *   vmcs [FIELD]           the current VMCS, decoded (vmcs_fields.h), or one field
  *   qual                   the current exit's qualification, decoded (SDM 28.2.1),
  *                          and the operand the instruction information names (28.2.5)
@@ -19,6 +19,7 @@
 #include "guest/exit_stats.h"
 #include "gdb/gdb_packet.h"
 #include "gdb/gdb_target.h"
+#include "guest/guest.h"
 #include "guest/guest_linear.h"
 #include "vmx/inject.h"
 #include "printf.h"
@@ -72,6 +73,17 @@ static bool have_vmcs(void)
         return true;
     printf("no VMCS yet: VMX is not on, or the guest has not run (try again after a VM exit)\n");
     return false;
+}
+
+/* The exit statistics, or the last exits, of the vCPU gdb looks at. */
+static void show_exits(bool trace)
+{
+    if (!have_vmcs())
+        return;
+    if (trace)
+        exit_trace_print(&gdb_vcpu->stats, gdb_vcpu->guest->tag);
+    else
+        exit_stats_print(&gdb_vcpu->stats, gdb_vcpu->guest->tag);
 }
 
 static void print_field(unsigned encoding, const char *name)
@@ -270,9 +282,9 @@ void gdb_monitor(const char *command)
     while (*arg == ' ')
         arg++;
     if (same_name(word, "exits"))
-        exit_stats_print();
+        show_exits(false);
     else if (same_name(word, "trace"))
-        exit_trace_print();
+        show_exits(true);
     else if (same_name(word, "vmcs"))
         show_vmcs(arg);
     else if (same_name(word, "qual"))

@@ -90,11 +90,33 @@ unsigned ept_walk(const struct ept *e, uint64_t gpa, uint64_t entries[EPT_LEVELS
     return n;
 }
 
+/* The table at table_pa, of `level`, whose first entry maps gpa. */
+static void visit_table(const struct ept_visitor *visit, uint64_t table_pa, unsigned level, uint64_t gpa)
+{
+    const uint64_t *table = (const uint64_t *)table_pa;
+    uint64_t span = 1ull << (12 + 9 * (level - 1));       /* what one entry maps */
+    visit->table(visit->ctx, table_pa);
+    for (unsigned i = 0; i < 512; i++) {
+        uint64_t entry = table[i];
+        if (!ept_present(entry))
+            continue;
+        if (ept_leaf(entry, level))
+            visit->leaf(visit->ctx, gpa + i * span, entry & EPT_ADDR_MASK & ~(span - 1), span);
+        else
+            visit_table(visit, entry & EPT_ADDR_MASK, level - 1, gpa + i * span);
+    }
+}
+
+void ept_visit(const struct ept *e, const struct ept_visitor *visit)
+{
+    visit_table(visit, e->pml4_pa, EPT_LEVELS, 0);
+}
+
 void ept_misconfiguration_stop(struct vcpu *v)
 {
     uint64_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS), entries[EPT_LEVELS];
     unsigned n = ept_walk(&v->guest->ept, gpa, entries);
-    printf("hv: EPT walk of guest-physical 0x%llx:", (unsigned long long)gpa);
+    printf("hv: %sEPT walk of guest-physical 0x%llx:", v->guest->tag, (unsigned long long)gpa);
     for (unsigned i = 0; i < n; i++)
         printf(" %s=0x%llx", level_names[EPT_LEVELS - i], (unsigned long long)entries[i]);
     printf("\n");

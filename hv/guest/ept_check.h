@@ -22,6 +22,17 @@ const char *ept_entry_misconfiguration(uint64_t entry, unsigned level, unsigned 
  * down to a leaf or a non-present entry; returns how many (1-4). */
 unsigned ept_walk(const struct ept *e, uint64_t gpa, uint64_t entries[EPT_LEVELS]);
 
+/* Every page e maps and every table it is made of: leaf(ctx, gpa, hpa,
+ * size) for each present leaf (4 KiB, 2 MiB or 1 GiB), lowest guest-physical
+ * address first, and table(ctx, table_pa) for each table, the PML4 first.
+ * For the check that VMs share no memory (vm.c). */
+struct ept_visitor {
+    void (*leaf)(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size);
+    void (*table)(void *ctx, uint64_t table_pa);
+    void *ctx;
+};
+void ept_visit(const struct ept *e, const struct ept_visitor *visit);
+
 /* An EPT-misconfiguration exit: print the walk to the guest-physical
  * address, and stop the guest naming the entry and the rule it breaks. */
 void ept_misconfiguration_stop(struct vcpu *v);

@@ -17,6 +17,7 @@
 #include "fmt.h"
 #include "mbimage.h"
 #include "mem/memory.h"
+#include "boot/options.h"
 #include "cpu/panic.h"
 #include "poweroff.h"
 #include "printf.h"
@@ -31,6 +32,13 @@
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
+const char *guest_tag(unsigned vm)
+{
+    static const char *const tags[] = { "", "vm1: ", "vm2: ", "vm3: " };
+    _Static_assert(sizeof(tags) / sizeof(tags[0]) == OPTIONS_VMS_MAX, "a tag per VM");
+    return vm < OPTIONS_VMS_MAX ? tags[vm] : "vm?: ";
+}
+
 void guest_create(struct guest *g, uint64_t ram_bytes)
 {
     uint64_t pages = ram_bytes / PAGE;
@@ -44,7 +52,7 @@ void guest_create(struct guest *g, uint64_t ram_bytes)
     ept_init(&g->ept);
     for (uint64_t gpa = 0; gpa < g->ram_size; gpa += PAGE)
         ept_map_page(&g->ept, gpa, g->ram_hpa + gpa, EPT_RWX);
-    printf("hv: guest RAM %llu MiB at host 0x%llx, EPT %llu pages\n",
+    printf("hv: %sguest RAM %llu MiB at host 0x%llx, EPT %llu pages\n", g->tag,
            (unsigned long long)(g->ram_size >> 20), (unsigned long long)g->ram_hpa,
            (unsigned long long)g->ept.pages);
 }
@@ -88,11 +96,11 @@ static void add_mmap(struct multiboot_mmap_entry *e, uint64_t start, uint64_t en
 /* A guest kernel the hypervisor cannot take is the guest's fault, not the
  * hypervisor's: it is refused with a report and the status of a stopped
  * guest, before it has run an instruction. */
-void guest_refuse(const char *fmt, ...)
+void guest_refuse(const char *tag, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("hv: guest stopped: ");
+    printf("hv: %sguest stopped: ", tag);
     vprintf(fmt, ap);
     printf("\n");
     va_end(ap);
@@ -101,7 +109,8 @@ void guest_refuse(const char *fmt, ...)
 
 struct placing {
     struct guest *g;
-    const char *module_string;
+    const struct boot_module *kernel;
+    unsigned module;         /* the kernel's number on the command line */
 };
 
 /* mbimage_place's callback: copy a piece of the kernel into guest RAM. Any
@@ -113,20 +122,21 @@ static void place_in_guest(void *ctx, uint64_t gpa, const uint8_t *src, uint64_t
     const struct placing *p = ctx;
     uint8_t *dst = guest_ptr(p->g, gpa, memsz);
     if (!dst)
-        guest_refuse("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
-                     "outside the guest's RAM (0-0x%llx): link it lower, or give more guestmem=",
-                     p->module_string, (unsigned long long)gpa, (unsigned long long)(gpa + memsz),
-                     (unsigned long long)p->g->ram_size);
+        guest_refuse(p->g->tag, "the guest kernel (module %u, '%s') wants guest-physical "
+                     "0x%llx-0x%llx, outside the guest's RAM (0-0x%llx): link it lower, or give more "
+                     "guestmem=", p->module, p->kernel->string, (unsigned long long)gpa,
+                     (unsigned long long)(gpa + memsz), (unsigned long long)p->g->ram_size);
     if (gpa < BOOTINFO_END && gpa + memsz > BOOTINFO_START)
-        guest_refuse("the guest kernel (module 0, '%s') wants guest-physical 0x%llx-0x%llx, "
-                     "where the hypervisor puts the Multiboot information (0x%x-0x%x): link it "
-                     "elsewhere", p->module_string, (unsigned long long)gpa,
-                     (unsigned long long)(gpa + memsz), BOOTINFO_START, BOOTINFO_END);
+        guest_refuse(p->g->tag, "the guest kernel (module %u, '%s') wants guest-physical "
+                     "0x%llx-0x%llx, where the hypervisor puts the Multiboot information "
+                     "(0x%x-0x%x): link it elsewhere", p->module, p->kernel->string,
+                     (unsigned long long)gpa, (unsigned long long)(gpa + memsz), BOOTINFO_START,
+                     BOOTINFO_END);
     memcpy(dst, src, filesz);
     memset(dst + filesz, 0, memsz - filesz);
 }
 
-/* The kernel's command line: module 0's string without the path. */
+/* The kernel's command line: its module's string without the path. */
 static void guest_cmdline(char *out, size_t size, const char *module_string, const char *extra)
 {
     const char *args = strchr(module_string, ' ');
@@ -135,16 +145,18 @@ static void guest_cmdline(char *out, size_t size, const char *module_string, con
 }
 
 /* LAB 1 BEGIN: boot the guest kernel as a Multiboot loader would */
-void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_args)
+void guest_load(struct guest *g, const struct boot_info *bi, const struct boot_group *group,
+                const char *extra_args)
 {
-    if (bi->module_count == 0)
+    if (group->count == 0)
         panic("no guest kernel: pass it as the first module (make run does)");
-    const struct boot_module *km = &bi->modules[0];
+    const struct boot_module *km = &bi->modules[group->first];
     struct mb_image k;
     if (!mbimage_inspect(&k, phys_ptr(km->start, km->end - km->start),
                          (uint32_t)(km->end - km->start)))
-        guest_refuse("guest kernel (module 0, '%s'): %s", km->string, k.error);
-    struct placing placing = { g, km->string };
+        guest_refuse(g->tag, "guest kernel (module %u, '%s'): %s", group->first, km->string,
+                     k.error);
+    struct placing placing = { g, km, group->first };
     mbimage_place(&k, place_in_guest, &placing);
     g->entry = k.entry;
 
@@ -155,17 +167,17 @@ void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_a
 
     /* Modules, page-aligned after the kernel (Multiboot header flag 0), in
      * the RAM above 1 MiB even when the kernel lies below it. */
-    unsigned nmods = bi->module_count - 1;
+    unsigned nmods = group->count - 1;
     uint32_t list = bootinfo_alloc(&a, nmods * sizeof(struct multiboot_mod_list));
     uint64_t next = align_up(k.end > HIGH_RAM_START ? k.end : HIGH_RAM_START, PAGE);
     for (unsigned i = 0; i < nmods; i++) {
-        const struct boot_module *m = &bi->modules[i + 1];
+        const struct boot_module *m = &bi->modules[group->first + 1 + i];
         uint64_t size = m->end - m->start;
         void *dst = guest_ptr(g, next, size);
         if (!dst)
-            guest_refuse("guest module %u ('%s', %llu bytes) does not fit in %llu MiB of guest RAM: "
-                  "give more guestmem=", i, m->string, (unsigned long long)size,
-                  (unsigned long long)(g->ram_size >> 20));
+            guest_refuse(g->tag, "guest module %u ('%s', %llu bytes) does not fit in %llu MiB of "
+                         "guest RAM: give more guestmem=", i, m->string, (unsigned long long)size,
+                         (unsigned long long)(g->ram_size >> 20));
         memcpy(dst, phys_ptr(m->start, size), size);
         struct multiboot_mod_list *ml = guest_ptr(g, list + i * sizeof(*ml), sizeof(*ml));
         *ml = (struct multiboot_mod_list){ (uint32_t)next, (uint32_t)(next + size),
@@ -193,9 +205,9 @@ void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_a
     mbi->mmap_length = 4 * sizeof(*e);
     mbi->boot_loader_name = bootinfo_string(&a, "hvlab hypervisor");
     g->mbi_gpa = mbi_gpa;
-    printf("hv: guest kernel loaded at 0x%08llx-0x%08llx, entry 0x%08x, %u modules, "
-           "cmdline '%s'\n", (unsigned long long)k.start, (unsigned long long)k.end, k.entry,
-           nmods, cmdline);
+    printf("hv: %sguest kernel loaded at 0x%08llx-0x%08llx, entry 0x%08x, %u modules, "
+           "cmdline '%s'\n", g->tag, (unsigned long long)k.start, (unsigned long long)k.end,
+           k.entry, nmods, cmdline);
 }
 /* LAB 1 END */
 

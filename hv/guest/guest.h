@@ -14,6 +14,7 @@
 #include "guest/shadow.h"
 
 struct guest {
+    const char *tag;       /* what the hypervisor's lines about it say after "hv: " (guest_tag) */
     uint64_t ram_hpa;      /* host-physical address of guest-physical 0 */
     uint64_t ram_size;     /* bytes */
     struct ept ept;
@@ -23,7 +24,13 @@ struct guest {
     struct shadow shadow;
 };
 
-/* Allocate ram_bytes of guest RAM and map all of it in a new EPT. */
+/* The tag of VM number vm (0..VMS_MAX-1, vm.h): "" for VM 0, so that the
+ * lines of one VM are what they always were, "vm1: " for VM 1, and so on:
+ * "hv: vm1: guest stopped: ...". */
+const char *guest_tag(unsigned vm);
+
+/* Allocate ram_bytes of guest RAM and map all of it in a new EPT (g->tag
+ * set first: it names the guest on the console). */
 void guest_create(struct guest *g, uint64_t ram_bytes);
 
 /* A hypervisor pointer to guest-physical [gpa, gpa + len), or NULL unless
@@ -40,13 +47,16 @@ uint64_t guest_cr0_view(const struct guest *g);
 uint64_t guest_cr3_view(const struct guest *g);
 uint64_t guest_cr4_view(const struct guest *g);
 
-/* Boot module 0 of bi as the guest's Multiboot kernel, with modules 1..n as
- * its modules; the kernel's command line is module 0's string without its
- * first word (the path), then extra_args. A kernel or module that cannot be
- * loaded is refused (guest_refuse). */
-void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_args);
+/* Boot the guest's group of modules (boot_info.h): its first module as the
+ * guest's Multiboot kernel, the others as its modules (with one VM, module 0
+ * and modules 1..n); the kernel's command line is its module's string
+ * without its first word (the path), then extra_args. A kernel or module
+ * that cannot be loaded is refused (guest_refuse). */
+void guest_load(struct guest *g, const struct boot_info *bi, const struct boot_group *group,
+                const char *extra_args);
 
 /* A guest kernel or module the hypervisor cannot take is the guest's fault,
- * not the hypervisor's: `hv: guest stopped: <why>` and the status of a
- * stopped guest (POWEROFF 4), before the guest has run an instruction. */
-_Noreturn void guest_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+ * not the hypervisor's: `hv: <tag>guest stopped: <why>` and the status of a
+ * stopped guest (POWEROFF 4), before any guest has run an instruction (every
+ * VM is built before the first one runs). */
+_Noreturn void guest_refuse(const char *tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

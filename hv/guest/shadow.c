@@ -222,8 +222,8 @@ void shadow_fault(struct shadow *s, uint32_t va, uint32_t error_code, struct sha
 
 void shadow_print_stats(const struct shadow *s)
 {
-    printf("hv: shadow: %llu fills, %llu guest page faults reflected, %llu CR3 loads, "
-           "%llu INVLPGs, %llu full flushes, %llu tables\n", (unsigned long long)s->fills,
+    printf("hv: %sshadow: %llu fills, %llu guest page faults reflected, %llu CR3 loads, "
+           "%llu INVLPGs, %llu full flushes, %llu tables\n", s->guest->tag, (unsigned long long)s->fills,
            (unsigned long long)s->guest_faults, (unsigned long long)s->cr3_loads,
            (unsigned long long)s->invlpgs, (unsigned long long)s->full_flushes,
            (unsigned long long)s->tables);

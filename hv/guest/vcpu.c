@@ -6,7 +6,9 @@
 #include "guest/vcpu.h"
 #include <stdarg.h>
 #include "guest/exit_stats.h"
+#include "guest/guest.h"
 #include "guest/guest_linear.h"
+#include "cpu/panic.h"
 #include "printf.h"
 #include "vmx/vmcs.h"
 #include "x86/x86_decode.h"
@@ -38,7 +40,7 @@ static void print_guest_instruction(const struct vcpu *v)
     unsigned size = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & (1u << 14) ? 4 : 2;   /* CS.D */
     uint8_t code[X86_MAX_LENGTH];
     size_t got = guest_linear_read(v->guest, linear, code, sizeof(code));
-    printf("hv: guest instruction at 0x%08llx:", (unsigned long long)linear);
+    printf("hv: %sguest instruction at 0x%08llx:", v->guest->tag, (unsigned long long)linear);
     if (!got) {
         printf(" unreadable (not mapped by the guest's page tables, or outside its RAM)\n");
         return;
@@ -53,15 +55,16 @@ static void print_guest_instruction(const struct vcpu *v)
 void guest_state_print(const struct vcpu *v)
 {
     const struct guest_regs *r = &v->regs;
+    const char *tag = v->guest->tag;
     /* What MOV from CR0 gives the guest: the shadow in the masked bits (SDM 25.6.6). */
     uint64_t cr0_mask = vmcs_read(VMCS_CR0_GUEST_HOST_MASK);
-    printf("hv: guest eax=%08llx ebx=%08llx ecx=%08llx edx=%08llx esi=%08llx edi=%08llx "
-           "ebp=%08llx esp=%08llx\n", (unsigned long long)r->rax, (unsigned long long)r->rbx,
+    printf("hv: %sguest eax=%08llx ebx=%08llx ecx=%08llx edx=%08llx esi=%08llx edi=%08llx "
+           "ebp=%08llx esp=%08llx\n", tag, (unsigned long long)r->rax, (unsigned long long)r->rbx,
            (unsigned long long)r->rcx, (unsigned long long)r->rdx, (unsigned long long)r->rsi,
            (unsigned long long)r->rdi, (unsigned long long)r->rbp,
            (unsigned long long)vmcs_read(VMCS_GUEST_RSP));
-    printf("hv: guest eip=%08llx eflags=%08llx cs=%04llx ss=%04llx cr0=%08llx (guest sees "
-           "%08llx) cr3=%08llx cr4=%08llx\n", (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
+    printf("hv: %sguest eip=%08llx eflags=%08llx cs=%04llx ss=%04llx cr0=%08llx (guest sees "
+           "%08llx) cr3=%08llx cr4=%08llx\n", tag, (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
            (unsigned long long)vmcs_read(VMCS_GUEST_RFLAGS),
            (unsigned long long)vmcs_read(VMCS_GUEST_CS_SELECTOR),
            (unsigned long long)vmcs_read(VMCS_GUEST_SS_SELECTOR),
@@ -70,8 +73,8 @@ void guest_state_print(const struct vcpu *v)
                                 (vmcs_read(VMCS_CR0_READ_SHADOW) & cr0_mask)),
            (unsigned long long)vmcs_read(VMCS_GUEST_CR3),
            (unsigned long long)vmcs_read(VMCS_GUEST_CR4));
-    printf("hv: guest gdtr=%08llx/%04llx idtr=%08llx/%04llx interruptibility=%llx activity=%llu\n",
-           (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_BASE),
+    printf("hv: %sguest gdtr=%08llx/%04llx idtr=%08llx/%04llx interruptibility=%llx activity=%llu\n",
+           tag, (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_BASE),
            (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_LIMIT),
            (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_BASE),
            (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_LIMIT),
@@ -80,17 +83,23 @@ void guest_state_print(const struct vcpu *v)
     print_guest_instruction(v);
 }
 
+void vcpu_load(struct vcpu *v)
+{
+    if (vmptrld(v->vmcs_pa) != VMX_OK)
+        panic("VMPTRLD of the VMCS at 0x%llx failed", (unsigned long long)v->vmcs_pa);
+}
+
 void guest_stop(struct vcpu *v, int status, const char *fmt, ...)
 {
     va_list ap;
-    printf("hv: guest stopped: ");
+    printf("hv: %sguest stopped: ", v->guest->tag);
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
     printf("\n");
     if (status != 0) {
         guest_state_print(v);
-        exit_trace_print();
+        exit_trace_print(&v->stats, v->guest->tag);
     }
     v->stopped = true;
     v->stop_status = status;

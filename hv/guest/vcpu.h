@@ -56,5 +56,10 @@ static inline void advance_rip(struct vcpu *v)
  * (vcpu.c). */
 void guest_stop(struct vcpu *v, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Make v's VMCS the current one (VMPTRLD, SDM 25.11.1): every VMREAD and
+ * VMWRITE after it, and the next VMLAUNCH or VMRESUME, are v's. One CPU
+ * runs each VM in turn: the VM about to run loads its vCPU first. */
+void vcpu_load(struct vcpu *v);
+
 /* Print the guest's registers and the VMCS's view of its CPU state. */
 void guest_state_print(const struct vcpu *v);

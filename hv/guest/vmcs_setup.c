@@ -27,7 +27,6 @@
 
 #define MSR_IA32_PAT 0x277
 #define PAT_DEFAULT  0x0007040600070406ull   /* the power-on value (SDM vol. 3, 12.12.4, table 12-12) */
-#define VPID_GUEST   1                       /* 0 is the host's (SDM 29.1) */
 
 /* Segment access rights in the VMCS format (SDM 25.4.1, table 25-2): the
  * descriptor's type, S, DPL, P, AVL, L, D/B and G bits, plus bit 16 for
@@ -74,7 +73,7 @@ static void setup_msr_bitmap(void)
 }
 
 /* LAB 1 BEGIN: the VM-execution, VM-exit and VM-entry controls */
-static void setup_controls(const struct guest *g, const struct vmx_caps *caps)
+static void setup_controls(const struct vcpu *v, const struct vmx_caps *caps)
 {
     /* Pin-based: NMIs belong to the host (they exit; exit.c reflects them). */
     vmcs_write(VMCS_PIN_BASED_CONTROLS, vmx_ctl_adjust(caps->pinbased, PIN_NMI_EXITING));
@@ -87,18 +86,19 @@ static void setup_controls(const struct guest *g, const struct vmx_caps *caps)
     vmcs_write(VMCS_PROC_BASED_CONTROLS, proc);
 
     /* Secondary: EPT, the unrestricted guest (paging off is allowed), VPID
-     * (the guest's TLB entries survive VM exits). */
+     * (the guest's TLB entries survive VM exits; v->vpid is its VM's own:
+     * 1 + the VM's number, 0 being the host's, SDM 29.1). */
     uint32_t want2 = PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST;
     if (vmx_ctl_supported(caps->procbased2, PROC2_ENABLE_VPID))
         want2 |= PROC2_ENABLE_VPID;
     uint32_t proc2 = vmx_ctl_adjust(caps->procbased2, want2);
     vmcs_write(VMCS_PROC_BASED_CONTROLS2, proc2);
     if (proc2 & PROC2_ENABLE_VPID)
-        vmcs_write(VMCS_VPID, VPID_GUEST);
+        vmcs_write(VMCS_VPID, v->vpid);
     /* The EPT pointer exists only where EPT does (a CPU without it refuses
      * the VMWRITE: VM-instruction error 12). */
     if (proc2 & PROC2_ENABLE_EPT)
-        vmcs_write(VMCS_EPT_POINTER, ept_pointer(&g->ept));
+        vmcs_write(VMCS_EPT_POINTER, ept_pointer(&v->guest->ept));
 
     /* The guest handles all its own exceptions. */
     vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
@@ -294,7 +294,7 @@ static void setup_shadow_paging(struct vcpu *v, const struct vmx_caps *caps)
 
 void vmcs_setup(struct vcpu *v, const struct vmx_caps *caps)
 {
-    setup_controls(v->guest, caps);
+    setup_controls(v, caps);
     setup_host_state();
     setup_guest_state(v, caps);
     if (v->guest->shadow_paging)

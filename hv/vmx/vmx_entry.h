@@ -31,7 +31,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "vmx/vmcs_fields.h" /* VMCS_HOST_RSP, for the assert below */
+#include "vmx/depriv_cpu.h"    /* struct depriv, which the vCPU holds */
+#include "vmx/exit_counts.h"   /* struct exit_stats, which the vCPU holds */
+#include "vmx/vmcs_fields.h"   /* VMCS_HOST_RSP, for the assert below */
 
 /* The order is vmx_entry.S's: VCPU_REG(n) above. */
 struct guest_regs {
@@ -40,6 +42,7 @@ struct guest_regs {
 };
 
 struct guest;
+struct vm;
 
 struct vcpu {
     struct guest_regs regs;     /* first: vmx_entry.S addresses it from the vcpu pointer */
@@ -54,11 +57,17 @@ struct vcpu {
     uint32_t instruction_length;
 
     uint64_t vmcs_pa;
-    struct guest *guest;
+    uint16_t vpid;              /* its TLB tag (SDM 29.1): 1 + its VM's number; 0 is the host's */
+    struct vm *vm;              /* the VM it belongs to (vm.h): its devices, its console */
+    struct guest *guest;        /* that VM's memory (&vm->guest), for the layers below vm.h */
     const struct vmx_caps *caps;  /* what the CPU it runs on offers (set by vmcs_create) */
+    struct depriv depriv;       /* cpu=deprivileged (depriv.active): its ring-1 CPU
+                                   state (depriv_cpu.h: the guest's IF, IDTR, GDT
+                                   copy, TR, pending interrupts), set by depriv_setup */
     uint64_t *sysenter_msrs;    /* cpu=deprivileged: its own IA32_SYSENTER_CS, _ESP,
                                    _EIP, which RDMSR and WRMSR use (exit_msr.c) while
                                    the real CS stays 0 (set by depriv_setup); else NULL */
+    struct exit_stats stats;    /* its exits: counts, cycles, the last few (exit_stats.h) */
 
     int stop_status;            /* its POWEROFF status */
 };

@@ -15,6 +15,7 @@
 #endif
 
 #define CR0_PE      CR_BIT(0)
+#define CR0_EM      CR_BIT(2)    /* x87 emulation: FPU and SSE instructions raise #NM or #UD */
 #define CR0_TS      CR_BIT(3)    /* task switched: the next FPU instruction raises #NM */
 #define CR0_ET      CR_BIT(4)
 #define CR0_NE      CR_BIT(5)
@@ -28,6 +29,7 @@
 #define CR4_PAE     CR_BIT(5)
 #define CR4_PGE     CR_BIT(7)
 #define CR4_PCE     CR_BIT(8)    /* RDPMC at any CPL */
+#define CR4_OSFXSR  CR_BIT(9)    /* FXSAVE/FXRSTOR hold the SSE state; SSE instructions allowed */
 #define CR4_VMXE    CR_BIT(13)   /* VMX enable (SDM 24.7 "Enabling and Entering VMX Operation") */
 #define CR4_SMXE    CR_BIT(14)
 #define CR4_PCIDE   CR_BIT(17)

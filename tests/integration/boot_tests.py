@@ -8,7 +8,8 @@ Every case boots in Bochs or QEMU (harness.py runs them in parallel):
     on every loader and emulator, and each detail is checked;
   - the hypervisor and the guest OS boot on every route;
   - every outcome the runner names (power-off, panic, triple fault, timeout,
-    an emulator that dies) and every error it reports.
+    an emulator that dies) and every error it reports;
+  - two VMs from two groups of modules (vm_cases.py).
 """
 import argparse
 import os
@@ -22,6 +23,7 @@ from hv_cases import hv_cases  # noqa: E402
 from load_cases import load_cases  # noqa: E402
 from lab_cases import lab_cases  # noqa: E402
 from gdb_cases import gdb_cases  # noqa: E402
+from vm_cases import vm_cases  # noqa: E402
 
 from harness import (DATA, DIED, GUEST, HV, MBINFO, MBINFO_KLUDGE, OK, PANIC, TIMEOUT, TRIPLE,
                      USAGE, Case, crc, data_file, reached_cases, run_all)
@@ -242,7 +244,7 @@ def all_cases():
     big = data_file("big.bin", 6 * 1024 * 1024 + 123, 2)
     cases = mbinfo_cases(small, big) + hv_boot_cases(big) + guest_native_cases() + outcome_cases()
     cases += error_cases(small) + kvm_cases() + guest_cases() + hv_cases()
-    cases += vmx_entry_cases() + lab_cases() + gdb_cases() + load_cases()
+    cases += vmx_entry_cases() + lab_cases() + gdb_cases() + load_cases() + vm_cases()
     return cases
 
 

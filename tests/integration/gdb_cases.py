@@ -19,7 +19,7 @@ import socket
 import subprocess
 import time
 
-from harness import BUILD, GUEST, HOSTILE, HV, HVRUN, OUT, studenttree
+from harness import BUILD, GUEST, HOSTILE, HV, HVRUN, OUT, ROOT, studenttree
 
 GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
                      for f in os.listdir(os.path.join(BUILD, "guestos", "user")) if f.endswith(".elf")) \
@@ -120,7 +120,8 @@ def expect_in_order(text, patterns):
 
 def hv_cpuid(port):
     out = gdb_batch(port, "i386:x86-64", HV, [
-        "break handle_cpuid", "continue", "bt", "monitor vmcs GUEST_RIP",
+        "break handle_cpuid", "continue", "bt",
+        "source " + os.path.join(ROOT, "tools", "gdb", "hvlab.py"), "hv-exit", "monitor vmcs GUEST_RIP",
         "next", "next", "finish", "monitor vmcs GUEST_RIP", "info registers rip",
         "delete", "detach"])
     errors = expect_in_order(out, [
@@ -132,6 +133,7 @@ def hv_cpuid(port):
         r"^#1 .* in vmx_exit \(\) at hv/vmx/vmx_entry\.S",
         r"^#2 .* in vcpu_run \(",                               # unwound through vmx_run's frame
         r"^#3 .* in hv_main ",
+        r"^exit reason 10 \(CPUID\) at guest rip 0x[0-9a-f]+, qualification 0x0$",   # hvlab.py's hv-exit
         r"^GUEST_RIP +0x([0-9a-f]+)$",
         r"^\d+\t", r"^\d+\t",                                   # two source lines stepped
         r"^GUEST_RIP +0x([0-9a-f]+)$",

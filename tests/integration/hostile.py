@@ -15,6 +15,10 @@ Each run ends in one class:
   poweroff N      the guest powered off with status N and said nothing more
 
 and passes when that class is what the attack expects in that mode. An
+attack whose modes say after:NAME attacks another VM: it runs as VM 1 of
+two (vms=2), with NAME in VM 0 (its lines "(vm1) hostile: ...", the
+hypervisor's "hv: vm1: guest stopped: ..."), and the run passes when each
+VM ends as its own attack expects. An
 "expect=native" result must equal, exactly, what the same attack saw on the
 bare CPU (the same Bochs model, no hypervisor): the hypervisor gave the
 guest what a CPU gives. Anything else fails, and is named: a hypervisor panic,
@@ -67,7 +71,9 @@ class Attack:
         # (thousands of instructions an exit) would stretch each exit over
         # several ticks: it runs without it.
         self.timed = "timed" in words
-        words = [w for w in words if w != "timed"]
+        # "after:NAME": the attack runs as VM 1, after NAME in VM 0 (vms=2).
+        self.after = next((w[len("after:"):] for w in words if w.startswith("after:")), None)
+        words = [w for w in words if w != "timed" and not w.startswith("after:")]
         # "all": every mode of the hypervisor on one CPU model; a second
         # model (icelake) only where the attack depends on the CPU's
         # features (its VMX capabilities, MSRs, control-register rules).
@@ -76,6 +82,8 @@ class Attack:
         if unknown:
             raise ValueError("attack %s: unknown mode(s) %s" % (name, " ".join(unknown)))
         self.expects = parse_expect(expect)
+        if self.after and any(kind == "native" for _, kind, _ in self.expects):
+            raise ValueError("attack %s: a VM 1 attack (after:) has no native run to compare with" % name)
 
     def expect(self, mode):
         """(kind, argument) this attack expects in mode."""
@@ -104,13 +112,17 @@ def parse_expect(text):
     return out
 
 
-def run(kernel_args, cpu, hv_args, log, timeout=TIMEOUT):
+def run(kernel_args, cpu, hv_args, log, timeout=TIMEOUT, vm0_args=None):
     """One boot: the hostile kernel under the hypervisor (hv_args is a list)
-    or natively (hv_args None). Returns (runner status, console, runner text)."""
+    or natively (hv_args None); with vm0_args, as VM 1 of two, after the
+    hostile kernel with vm0_args in VM 0. Returns (runner status, console,
+    runner text)."""
     if hv_args is None:
         argv = [HOSTILE, "--"] + kernel_args
     else:
         argv = ["--module", " ".join([HOSTILE] + kernel_args), HV, "--"] + hv_args
+        if vm0_args:
+            argv = ["--module", " ".join([HOSTILE] + vm0_args)] + argv + ["vms=2"]
     argv = [HVRUN, "--quiet", "--emu", "bochs", "--cpu", cpu, "--log", log, "--timeout", str(timeout)] + argv
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=timeout + 120)
@@ -120,26 +132,33 @@ def run(kernel_args, cpu, hv_args, log, timeout=TIMEOUT):
     return p.returncode, console, p.stdout
 
 
-def classify(status, console, under_hv):
-    """(class, detail) of one run, or ("failure", why)."""
-    breach = re.search(r"^hostile: BREACH (.*)$", console, re.M)
+def classify(status, console, under_hv, vm=0):
+    """(class, detail) of one run, or ("failure", why); of VM `vm` in a run
+    of several (its lines tagged "(vmN) ", the hypervisor's "hv: vmN: ")."""
+    breach = re.search(r"^(?:\(vm\d\) )?hostile: BREACH (.*)$", console, re.M)
     if breach:
         return "failure", "BREACH: " + breach.group(1)
     if status in RUNNER_FAILURES:
         panic = re.search(r"^PANIC .*$", console, re.M)
         return "failure", RUNNER_FAILURES[status] + (": " + panic.group(0) if panic and status == 3 else "")
-    result = re.findall(r"^hostile: result (.*)$", console, re.M)
+    guest, hv = ("", "hv: ") if vm == 0 else (r"\(vm%d\) " % vm, "hv: vm%d: " % vm)
+    result = re.findall(r"^%shostile: result (.*)$" % guest, console, re.M)
     if not under_hv:
         return ("result", result[-1]) if result else ("failure", "no result line natively")
-    stopped = re.findall(r"^hv: guest stopped: (.*)$", console, re.M)
+    stopped = re.findall(r"^%sguest stopped: (.*)$" % hv, console, re.M)
     if not stopped:
         return "failure", "the hypervisor did not report how the guest ended"
     why = stopped[-1]
     powered = re.match(r"^it powered off with status (\d+)$", why)
     if not powered:
         return "stop", why
-    # The guest's own status is reported; the verdict is only 0 or 1.
-    verdict = re.findall(r"^POWEROFF (\d+)$", console, re.M)
+    # The guest's own status is reported; the verdict is only 0 or 1: the
+    # run's, or with several VMs this VM's ("hv: VMs ended: vm0 status 0, ...").
+    ended = re.search(r"^hv: VMs ended:(.*)$", console, re.M)
+    if ended:
+        verdict = [st for n, st in re.findall(r"vm(\d+) status (\d+)", ended.group(1)) if int(n) == vm]
+    else:
+        verdict = re.findall(r"^POWEROFF (\d+)$", console, re.M)
     want = "0" if powered.group(1) == "0" else "1"
     if verdict[-1:] != [want]:
         return "failure", "the guest powered off with status %s and the verdict is POWEROFF %s" % (
@@ -196,7 +215,11 @@ def main():
     ap.add_argument("--table", help="also write the classification as a Markdown table to FILE")
     a = ap.parse_args()
 
-    attacks = [t for t in list_attacks() if a.k in t.name]
+    every = {t.name: t for t in list_attacks()}
+    attacks = [t for t in every.values() if a.k in t.name]
+    for t in attacks:
+        if t.after and t.after not in every:
+            sys.exit("hostile: attack %s comes after %s, which is no attack" % (t.name, t.after))
     modes = reached_modes(a.m or list(MODES))
     runs = [(t, m) for t in attacks for m in t.modes if m in modes]
     # The bare CPU's answers, where an attack asks to be compared with them.
@@ -214,8 +237,10 @@ def main():
         if t.timed:
             hv_args = [w for w in hv_args if w not in CHECK]
         status, console, _ = run(["attack=" + t.name], cpu, hv_args, os.path.join(OUT, "%s.%s.log" % (t.name, m)),
-                                 TIMED_TIMEOUT if t.timed else TIMEOUT)
-        return classify(status, console, True)
+                                 TIMED_TIMEOUT if t.timed else TIMEOUT,
+                                 ["attack=" + t.after] if t.after else None)
+        got = classify(status, console, True, 1 if t.after else 0)
+        return got, classify(status, console, True, 0) if t.after else None
 
     with ThreadPoolExecutor(max_workers=a.j) as pool:
         native_results = dict(pool.map(native, natives))
@@ -223,8 +248,11 @@ def main():
 
     passed = failed = 0
     rows = {}
-    for (t, m), got in zip(runs, results):
+    for (t, m), (got, vm0) in zip(runs, results):
         why = judge(t, m, got, native_results.get((t.name, MODES[m][0])))
+        if t.after and not why:                 # VM 0 must end as its own attack expects
+            why = judge(every[t.after], m, vm0, None)
+            why = why and "in VM 0, %s: %s" % (t.after, why)
         label = "%s %s" % got if got[0] != "failure" else "FAILURE"
         rows.setdefault(t.name, {})[m] = ("ok " if not why else "FAIL ") + got[0]
         if why:

@@ -18,11 +18,11 @@ import compiledb  # noqa: E402
 class Parse(unittest.TestCase):
     def test_one_entry_per_source_and_the_first_command_wins(self):
         lines = ["mkdir -p build/hv",
-                 "x86_64-linux-gnu-gcc -ffreestanding -m64 -Ihv -c hv/pmm.c -o build/hv/pmm.c.o",
-                 "cc -O1 -iquote hv -o build/tests/unit/test_pmm tests/unit/test_pmm.c hv/pmm.c -lcmocka",
+                 "x86_64-linux-gnu-gcc -ffreestanding -m64 -Ihv -c hv/mem/pmm.c -o build/hv/mem/pmm.c.o",
+                 "cc -O1 -iquote hv -o build/tests/unit/test_pmm tests/unit/test_pmm.c hv/mem/pmm.c -lcmocka",
                  "i686-linux-gnu-ld -o build/x.elf build/a.o"]
         db = compiledb.entries(lines, root="/r")
-        self.assertEqual([e["file"] for e in db], ["/r/hv/pmm.c", "/r/tests/unit/test_pmm.c"])
+        self.assertEqual([e["file"] for e in db], ["/r/hv/mem/pmm.c", "/r/tests/unit/test_pmm.c"])
         self.assertIn("-ffreestanding", db[0]["arguments"])
         # The test's own command, without the other source of that command.
         self.assertEqual(db[1]["arguments"], ["cc", "-O1", "-iquote", "hv", "-o", "build/tests/unit/test_pmm",

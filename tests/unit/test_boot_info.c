@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 #include "boot/boot_info.h"
+#include <stdio.h>
 #include <string.h>
 
 #define BASE 0x10000u
@@ -248,6 +249,104 @@ static void test_type_names(void **state)
     assert_string_equal(mmap_type_name(0), "reserved");
 }
 
+/* ---- the modules split into one group per VM (vms=N) ---- */
+
+static struct boot_group groups[4];
+static char err[400];
+
+/* A module list of n modules, kernels where `kernels` says "K" ("K..K."). */
+static bool split(const char *kernels, unsigned vms)
+{
+    static bool is_kernel[BOOT_MODULES_MAX];
+    memset(&bi, 0, sizeof(bi));
+    bi.module_count = (unsigned)strlen(kernels);
+    for (unsigned i = 0; i < bi.module_count; i++) {
+        is_kernel[i] = kernels[i] == 'K';
+        snprintf(bi.modules[i].string, sizeof(bi.modules[i].string), "/boot/%s%u.elf",
+                 is_kernel[i] ? "kernel" : "prog", i);
+    }
+    err[0] = 0;
+    memset(groups, 0xA5, sizeof(groups));
+    return boot_module_groups(&bi, is_kernel, vms, groups, err, sizeof(err));
+}
+
+static void assert_group(unsigned g, unsigned first, unsigned count)
+{
+    assert_int_equal(groups[g].first, first);
+    assert_int_equal(groups[g].count, count);
+}
+
+/* One VM: every module is its, the first its kernel, whatever they hold
+ * (a kernel may take another kernel as a module; module 0 that is no
+ * kernel is refused later, as a stopped guest). */
+static void test_one_vm_takes_every_module(void **state)
+{
+    (void)state;
+    assert_true(split("K..K.", 1));
+    assert_group(0, 0, 5);
+    assert_true(split("...", 1));
+    assert_group(0, 0, 3);
+    assert_true(split("", 1));
+    assert_group(0, 0, 0);
+}
+
+/* Each group is a kernel and the modules up to the next kernel. */
+static void test_groups_start_at_each_kernel(void **state)
+{
+    (void)state;
+    assert_true(split("K..K.", 2));
+    assert_group(0, 0, 3);
+    assert_group(1, 3, 2);
+    assert_true(split("KK", 2));
+    assert_group(0, 0, 1);
+    assert_group(1, 1, 1);
+    assert_true(split("K.KK...", 3));
+    assert_group(0, 0, 2);
+    assert_group(1, 2, 1);
+    assert_group(2, 3, 4);
+    assert_true(split("KKKK", 4));
+    assert_group(3, 3, 1);
+}
+
+/* Modules that do not make the VMs asked for, and what the hypervisor
+ * says: too few or too many kernels, too few modules, no kernel first. */
+static void test_splits_that_fail(void **state)
+{
+    (void)state;
+    static const struct { const char *kernels; unsigned vms; const char *err; } cases[] = {
+        { "K...", 2, "vms=2 needs 2 module groups, each a Multiboot kernel and the modules after it up "
+                     "to the next kernel, but the modules hold 1 (kernel at module 0): give one kernel "
+                     "per VM" },
+        { "K.K.K", 2, "vms=2 needs 2 module groups, each a Multiboot kernel and the modules after it up "
+                      "to the next kernel, but the modules hold 3 (kernels at modules 0, 2 and 4): give "
+                      "one kernel per VM" },
+        { "KK", 3, "vms=3 needs 3 module groups, each a Multiboot kernel and its modules, but 2 modules "
+                   "are given" },
+        { "", 2, "vms=2 needs 2 module groups, each a Multiboot kernel and its modules, but 0 modules "
+                 "are given" },
+        { "K", 2, "vms=2 needs 2 module groups, each a Multiboot kernel and its modules, but 1 module "
+                  "is given" },
+        { ".K.K", 2, "vms=2: module 0 ('/boot/prog0.elf') is not a Multiboot kernel: each VM's group "
+                     "of modules starts with its guest kernel" },
+    };
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_false(split(cases[i].kernels, cases[i].vms));
+        assert_string_equal(err, cases[i].err);
+    }
+}
+
+/* An error message cut to the room it is given is still a string. */
+static void test_a_short_error_buffer_is_cut(void **state)
+{
+    (void)state;
+    static bool is_kernel[3] = { true, false, false };
+    char small[16];
+    memset(&bi, 0, sizeof(bi));
+    bi.module_count = 3;
+    assert_false(boot_module_groups(&bi, is_kernel, 2, groups, small, sizeof(small)));
+    assert_int_equal(strlen(small), sizeof(small) - 1);
+}
+
 #define T(name) cmocka_unit_test_setup(name, setup)
 
 int main(void)
@@ -268,6 +367,10 @@ int main(void)
         T(test_bad_modules_are_refused),
         T(test_overlong_string_is_refused),
         T(test_type_names),
+        T(test_one_vm_takes_every_module),
+        T(test_groups_start_at_each_kernel),
+        T(test_splits_that_fail),
+        T(test_a_short_error_buffer_is_cut),
     };
     return RUN_UNIT_TESTS("multiboot", tests);
 }

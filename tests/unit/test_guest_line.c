@@ -25,7 +25,15 @@ static int setup(void **state)
     (void)state;
     out_len = 0;
     out[0] = 0;
-    guest_line_init(&line, emit, NULL);
+    guest_line_init(&line, emit, NULL, "");
+    return 0;
+}
+
+/* A later VM's relay (vms=2): its lines tagged. */
+static int setup_vm1(void **state)
+{
+    setup(state);
+    guest_line_init(&line, emit, NULL, "(vm1) ");
     return 0;
 }
 
@@ -46,8 +54,22 @@ static void test_reserved_prefixes_are_quoted(void **state)
 {
     (void)state;
     put("POWEROFF 0\nPANIC hv: forged\nhv: guest stopped: no\nhvrun: power-off\n");
+    /* and a later VM's tag: VM 0 cannot pass a line off as VM 1's */
+    put("(vm1) TEST cow: ok\n(vm\n(v1\n");
     assert_string_equal(out, "(guest) POWEROFF 0\n(guest) PANIC hv: forged\n"
-                             "(guest) hv: guest stopped: no\n(guest) hvrun: power-off\n");
+                             "(guest) hv: guest stopped: no\n(guest) hvrun: power-off\n"
+                             "(guest) (vm1) TEST cow: ok\n(guest) (vm\n(v1\n");
+}
+
+/* VM 1's lines carry its tag before anything, the quote too; an empty
+ * line carries nothing; a half line the hypervisor ends is tagged. */
+static void test_a_later_vms_lines_are_tagged(void **state)
+{
+    (void)state;
+    put("TEST cow: ok\n\nhv: vm0: forged\n(vm1) x\nPOW");
+    guest_line_end(&line);
+    assert_string_equal(out, "(vm1) TEST cow: ok\n\n(vm1) (guest) hv: vm0: forged\n"
+                             "(vm1) (guest) (vm1) x\n(vm1) POW\n");
 }
 
 static void test_only_a_line_start_is_quoted(void **state)
@@ -101,6 +123,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_plain_lines_pass_unchanged, setup),
         cmocka_unit_test_setup(test_reserved_prefixes_are_quoted, setup),
+        cmocka_unit_test_setup(test_a_later_vms_lines_are_tagged, setup_vm1),
         cmocka_unit_test_setup(test_only_a_line_start_is_quoted, setup),
         cmocka_unit_test_setup(test_control_characters_become_visible, setup),
         cmocka_unit_test_setup(test_a_held_start_is_released_when_it_diverges, setup),

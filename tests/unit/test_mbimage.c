@@ -188,6 +188,21 @@ static void test_bad_checksum_is_named(void **state)
     assert_non_null(strstr(img.error, "offset 0x20 has a bad checksum"));
 }
 
+/* What splits the modules into VMs (vms=N): a header whose checksum adds
+ * up, in the first 8 KiB, whether or not the kernel can be loaded. */
+static void test_has_header(void **state)
+{
+    (void)state;
+    assert_false(mbimage_has_header(file, sizeof(file)));
+    put_header(8192, 0);
+    assert_false(mbimage_has_header(file, sizeof(file)));
+    put_header(0x20, MULTIBOOT_VIDEO_MODE);            /* refused by inspect, still a header */
+    assert_true(mbimage_has_header(file, sizeof(file)));
+    assert_false(mbimage_has_header(file, 0x2B));       /* cut before its checksum */
+    file[0x28] ^= 1;
+    assert_false(mbimage_has_header(file, sizeof(file)));
+}
+
 static void test_video_mode_is_refused(void **state)
 {
     (void)state;
@@ -227,6 +242,7 @@ int main(void)
         cmocka_unit_test_setup(test_no_header_is_not_a_multiboot_kernel, setup),
         cmocka_unit_test_setup(test_header_beyond_8_kib_is_not_found, setup),
         cmocka_unit_test_setup(test_bad_checksum_is_named, setup),
+        cmocka_unit_test_setup(test_has_header, setup),
         cmocka_unit_test_setup(test_video_mode_is_refused, setup),
         cmocka_unit_test_setup(test_flat_file_without_kludge_is_refused, setup),
         cmocka_unit_test_setup(test_elf_for_another_machine_is_refused, setup),

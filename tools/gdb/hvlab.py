@@ -5,7 +5,8 @@ The names come from the hypervisor's own headers, parsed here, never copied:
 hv/vmx/exit_reasons.h (the X-macro list of exit reasons) and
 hv/vmx/vmcs_fields.h (every VMCS field's name and encoding). Commands:
 
-    hv-exit [VCPU]           the current VM exit (main.c's vcpu, or the one given):
+    hv-exit [VCPU]           the current VM exit (the vCPU running, exit.c's `running`,
+                             or the one given, e.g. `hv-exit *v`):
                              reason, guest RIP and the decoded qualification
     hv-exit-reason N         the name of basic exit reason N
     hv-vmcs-field NAME|ENC   a VMCS field's encoding from its name, or back
@@ -210,13 +211,14 @@ class HvQual(gdb.Command):
 
 
 class HvExit(gdb.Command):
-    """hv-exit: the VM exit the hypervisor is handling (its vcpu), decoded."""
+    """hv-exit [VCPU]: the VM exit the hypervisor is handling, decoded: that
+    of the vCPU the CPU runs now (exit.c's `running`), or of the one given."""
 
     def __init__(self):
         super().__init__("hv-exit", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        v = gdb.parse_and_eval(arg or "'hv/main.c'::vcpu")
+        v = gdb.parse_and_eval(arg or "*'hv/exit.c'::running")
         reason = int(v["exit_reason"])
         q = int(v["exit_qualification"])
         print("exit reason %d (%s)%s at guest rip 0x%x, qualification 0x%x" % (

@@ -23,7 +23,9 @@
  * "timed" for an attack that counts timer
  * ticks: it runs without vmcheck=2 (the VM-entry checker before every
  * entry, whose thousands of instructions an exit would stretch each exit
- * over several ticks). expect, read by tests/integration/hostile.py:
+ * over several ticks), and "after:NAME" for an attack on another VM: it
+ * runs as VM 1 of two (vms=2), after the attack NAME in VM 0 (whose own
+ * expect must hold too). expect, read by tests/integration/hostile.py:
  *   native          the result line is the bare CPU's, exactly
  *   stop REGEX      the hypervisor stops the guest, with a reason that
  *                   matches REGEX
@@ -62,6 +64,10 @@ _Noreturn void breach(const char *fmt, ...) __attribute__((format(printf, 1, 2))
  * at=expected (a hypervisor that advanced EIP before injecting shows). */
 extern uint32_t expect_eip;
 #define EXPECT_AT(insn) "movl $1f, expect_eip\n1: " insn "\n"
+
+/* The end of the RAM above 1 MiB, from the Multiboot information's
+ * mem_upper (main.c); 0 if the loader gave none. */
+extern uint32_t ram_top;
 
 /* ---- The machine the attacks start from (main.c, user.c) --------------- *
  * GDT: 0x08 kernel code, 0x10 kernel data (DPL 0, flat), 0x18 user code,

@@ -219,6 +219,19 @@ ATTACK(forged_stop, "console-forged-stop", "all", "poweroff 1",
     power_off_quietly(1);
 }
 
+/* With several VMs the lines of VM 1 are "(vm1) ..." and the hypervisor's
+ * about it "hv: vm1: ...": a guest's lines that look like them are quoted
+ * as well (tests/integration/vm_cases.py runs it as VM 0 of two). */
+ATTACK(forged_vm_lines, "console-forged-vm-lines", "all", "result printed another VM's lines",
+       "prints VM 1's test verdict, its end and the VMs' joint end, as a guest line each")
+{
+    say("(vm1) TEST cow: ok\n");
+    say("(vm1) (guest) POWEROFF 0\n");
+    say("hv: vm1: guest stopped: it powered off with status 0\n");
+    say("hv: VMs ended: vm0 status 0, vm1 status 0\n");
+    result("printed another VM's lines");
+}
+
 ATTACK(half_line, "console-half-line-stop", "all", "stop string I/O",
        "half a line on the console, then an instruction the hypervisor stops the guest at")
 {

@@ -25,6 +25,7 @@ void machine_init(void);   /* user.c */
 extern const struct attack attacks_start[], attacks_end[];   /* kernel.ld */
 
 uint32_t expect_eip;
+uint32_t ram_top;
 
 void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t cs)
 {
@@ -92,6 +93,8 @@ void kernel_main(uint32_t magic, const struct multiboot_info *mbi)
         poweroff(POWEROFF_PANIC);
     }
     const char *cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)mbi->cmdline : "";
+    if (mbi->flags & MULTIBOOT_INFO_MEMORY)
+        ram_top = 0x100000 + mbi->mem_upper * 1024;
     char name[48];
     if (!find_word(cmdline, "attack=", name, sizeof(name))) {
         printf("hostile: FAIL no attack=NAME on the command line '%s' (attack=list lists them)\n",

@@ -1,0 +1,42 @@
+/*
+ * depriv_cpu.h: what a deprivileged guest's vCPU keeps in the hypervisor
+ * (64-bit, VMX root; lab 3, cpu=deprivileged, depriv.h): what the CPU
+ * itself would hold at ring 0, its IF, its IDTR and GDTR, its TR, its
+ * SYSENTER MSRs, the interrupts it has not taken yet, kept by the
+ * hypervisor because the guest kernel runs at ring 1.
+ *
+ * Per vCPU, not per VM, as a CPU's registers are: a VM of two vCPUs would
+ * have two of them; what belongs to the whole VM (its kernel's patched
+ * instructions, patch=1) is in struct vm (vm.h). The type only: struct
+ * vcpu (vmx_entry.h) holds it by value, v->depriv, so that a deprivileged
+ * guest's every exit reaches it at a fixed offset from the vCPU pointer,
+ * as it did a global, not through one more pointer; so it is defined in
+ * the VMX layer beside struct vcpu. depriv.h's functions use it.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+struct depriv {
+    bool active;                    /* cpu=deprivileged: the kernel runs at ring 1
+                                       (set by depriv_setup) */
+    bool vif;                       /* the guest's interrupt flag */
+    bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
+    bool hold_interrupts;           /* IF was just set: the guest runs first (see
+                                       depriv_deliver_pending) */
+    bool iret_patched;              /* patch=1 made the kernel's IRETs trap: see
+                                       depriv_returned_to_user */
+    uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */
+    uint8_t halt_length;
+    uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
+    uint32_t idt_base, idt_limit;   /* (LIDT) */
+    uint16_t tr;                    /* its task register (LTR): where its TSS is */
+    uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
+    uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
+    uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
+                                       CS stays 0 (depriv_sysenter.c); RDMSR and
+                                       WRMSR reach them as v->sysenter_msrs */
+
+    /* Statistics, printed at the end of the run. */
+    uint64_t emulated, delivered, interrupts;
+};
