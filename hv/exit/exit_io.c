@@ -2,11 +2,12 @@
  * exit_io.c: IN and OUT to ports the I/O bitmaps intercept (64-bit, VMX
  * root operation; SDM vol. 3, 26.1.3 and 25.6.4).
  *
- * The guest's devices:
+ * The guest's devices, each VM's own (struct vm_devices, vm->devices):
  *   0x3F8-0x3FF  COM1, the emulated 16550 UART (uart.c), whose output is
- *                copied to the hypervisor's own console;
+ *                copied to the hypervisor's own console, on the VM's line;
  *   0xF4         the power-off port, compatible with QEMU's isa-debug-exit:
- *                the byte written is the guest's exit status;
+ *                the byte written is the guest's exit status; it ends its
+ *                VM, and the next VM runs;
  *   0x20, 0x21, 0xA0, 0xA1  the machine's own 8259A PICs, and
  *   0x40-0x43    its 8254 PIT, until lab 4 virtualises them: byte reads go
  *                to the chip, byte writes too once checked (pic_filter.c).
@@ -81,6 +82,10 @@ static bool pit_port(uint16_t port)
     return port >= 0x40 && port <= 0x43;
 }
 
+/* The machine's PICs and PIT as the BIOS left them, for the next VM: the
+ * guests program the real chips until lab 4, and a VM must not start from
+ * the previous one's programming, half-way through an initialisation its
+ * own PIC filter knows nothing of, or with its timer. */
 void machine_devices_reset(void)
 {
     /* ICW1 (edge, cascade, ICW4 follows), ICW2 (vector base), ICW3 (the
