@@ -18,7 +18,7 @@ static inline uint64_t *exit_stats_record(struct exit_stats *s, uint32_t reason,
                                           uint64_t qualification)
 {
     unsigned basic = reason & 0xFFFF;
-    struct exit_reason_stats *r = &s->reason[basic < EXIT_REASON_COUNT ? basic : 0];
+    struct exit_reason_stats *r = basic < EXIT_REASON_COUNT ? &s->reason[basic] : &s->reason[0];
     struct exit_record *e = &s->trace[s->total++ % EXIT_TRACE_SIZE];
     r->count++;
     e->reason = reason;

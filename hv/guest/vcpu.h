@@ -42,11 +42,11 @@ uint64_t vcpu_operand_address(const struct vcpu *v, struct instr_info ii);
  * exits end here. */
 static inline void advance_rip(struct vcpu *v)
 {
-    vmcs_write(VMCS_GUEST_RIP, v->rip + v->instruction_length);
+    vmcs_write_unchecked(VMCS_GUEST_RIP, v->rip + v->instruction_length);
     /* STI and MOV SS block interrupts for one instruction only: the one just
      * completed here. Leaving the blocking set would carry it further
      * (SDM 25.4.2, interruptibility state bits 0 and 1). */
-    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+    uint64_t blocking = vmcs_read_unchecked(VMCS_GUEST_INTERRUPTIBILITY);
     if (blocking & (BLOCKING_STI | BLOCKING_MOV_SS))
         vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)(BLOCKING_STI | BLOCKING_MOV_SS));
 }

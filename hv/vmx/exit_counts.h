@@ -26,8 +26,8 @@ struct __attribute__((aligned(32))) exit_record {
 };
 
 struct exit_reason_stats {
-    uint64_t count;
     uint64_t cycles;       /* added by vmx_entry.S, through vcpu->exit_cycles */
+    uint64_t count;
 };
 
 struct exit_stats {

@@ -30,15 +30,22 @@ failed:
     vmcs_failed("VMREAD of", field, vmread_checked(field, &value));
 }
 
-/* VMREAD without the check, where it cannot fail: VMREAD fails only with
- * no current VMCS or for a field the CPU lacks (SDM 31.3, VMREAD). Only for
- * read_exit_info (exit.c): right after a VM exit the VMCS that exited is
- * current, and the fields it reads exist on every VMX CPU (SDM 25.9). */
+/* VMREAD and VMWRITE without the check, where they cannot fail: they fail
+ * only with no current VMCS, for a field the CPU lacks, or (VMWRITE) for a
+ * read-only field (SDM 31.3, VMREAD and VMWRITE). Only on the path every
+ * exit takes: read_exit_info (exit.c) and advance_rip (vcpu.h), right after
+ * a VM exit, when the VMCS that exited is current, on fields every VMX CPU
+ * has (SDM 25.4, 25.9) and the guest-state ones writable. */
 static inline uint64_t vmcs_read_unchecked(unsigned field)
 {
     uint64_t value;
     __asm__ volatile("vmread %1, %0" : "=r"(value) : "r"((uint64_t)field) : "cc");
     return value;
+}
+
+static inline void vmcs_write_unchecked(unsigned field, uint64_t value)
+{
+    __asm__ volatile("vmwrite %1, %0" : : "r"((uint64_t)field), "rm"(value) : "cc");
 }
 
 static inline void vmcs_write(unsigned field, uint64_t value)
