@@ -36,9 +36,9 @@ static _Noreturn void entry_failed(struct vcpu *v, int status)
         printf("hv: %s failed: VM-instruction error %u (%s)\n",
                v->launched ? "VMRESUME" : "VMLAUNCH", err, vm_instruction_error_name(err));
     } else {
-        printf("hv: VM entry failed: exit reason %u (%s), qualification %llu\n",
+        printf("hv: VM entry failed: exit reason %u (%s), qualification %lu\n",
                v->exit_reason & 0xFFFF, exit_reason_name(v->exit_reason & 0xFFFF),
-               (unsigned long long)v->exit_qualification);
+               v->exit_qualification);
     }
     unsigned broken = entry_report(v->caps);
     if (!broken) {
@@ -75,9 +75,9 @@ static __attribute__((noinline, cold)) void unhandled_exit(struct vcpu *v)
         ept_misconfiguration_stop(v);
         return;
     }
-    printf("hv: %sunhandled VM exit: reason %u (%s), qualification 0x%llx, at guest rip 0x%llx\n",
-           v->guest->tag, reason, exit_reason_name(reason), (unsigned long long)v->exit_qualification,
-           (unsigned long long)v->rip);
+    printf("hv: %sunhandled VM exit: reason %u (%s), qualification 0x%lx, at guest rip 0x%lx\n",
+           v->guest->tag, reason, exit_reason_name(reason), v->exit_qualification,
+           v->rip);
     guest_stop(v, POWEROFF_GUEST_STOPPED, "no handler for VM exit reason %u (%s): add one to "
                "handle_exit in hv/exit.c", reason, exit_reason_name(reason));
 }
@@ -118,9 +118,9 @@ bool host_rip_check(const char *prefix)
     vmread_checked(VMCS_HOST_RIP, &rip);    /* not vmcs_read: it may run inside a panic */
     if (rip == (uintptr_t)vmx_exit)
         return true;
-    printf("%sHOST_RIP (VMCS field 0x%x) is 0x%llx, not vmx_exit (0x%llx): every VM exit continues "
-           "there (SDM 28.5.3, loading host RIP): %s\n", prefix, VMCS_HOST_RIP, (unsigned long long)rip,
-           (unsigned long long)(uintptr_t)vmx_exit, rip == 0
+    printf("%sHOST_RIP (VMCS field 0x%x) is 0x%lx, not vmx_exit (0x%lx): every VM exit continues "
+           "there (SDM 28.5.3, loading host RIP): %s\n", prefix, VMCS_HOST_RIP, rip,
+           (uintptr_t)vmx_exit, rip == 0
            ? "was it ever written? (setup_host_state) A #PF at rip 0 follows the first exit"
            : "is it the right symbol? (setup_host_state)");
     return false;
@@ -157,11 +157,11 @@ static void (*dispatcher)(struct vcpu *v);
 static void stop_stuck_guest(struct vcpu *v)
 {
     unsigned reason = v->exit_reason & 0xFFFF;
-    guest_stop(v, POWEROFF_GUEST_STOPPED, "VM exits for %s again and again at rip 0x%llx (the last %u "
-               "all there), qualification 0x%llx, and the handler left RIP there: did it advance RIP? "
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "VM exits for %s again and again at rip 0x%lx (the last %u "
+               "all there), qualification 0x%lx, and the handler left RIP there: did it advance RIP? "
                "(SDM 28.2.5: a completed instruction moves RIP on by the VM-exit instruction length, "
-               "%u here: advance_rip)", exit_reason_name(reason), (unsigned long long)v->rip,
-               EXIT_TRACE_SIZE, (unsigned long long)v->exit_qualification, v->instruction_length);
+               "%u here: advance_rip)", exit_reason_name(reason), v->rip,
+               EXIT_TRACE_SIZE, v->exit_qualification, v->instruction_length);
 }
 
 /* Whether the trace's every exit is this one: the same reason at the same
@@ -304,9 +304,9 @@ static void on_exit_then_check(struct vcpu *v)
 {
     exit_handler(v);
     if (!v->stopped && entry_report_broken(v->caps))
-        panic("the VMCS breaks the VM-entry rules above after exit %llu (%s at guest rip 0x%llx): "
-              "a real CPU would refuse the VM entry", (unsigned long long)v->stats.total,
-              exit_reason_name(v->exit_reason & 0xFFFF), (unsigned long long)v->rip);
+        panic("the VMCS breaks the VM-entry rules above after exit %lu (%s at guest rip 0x%lx): "
+              "a real CPU would refuse the VM entry", v->stats.total,
+              exit_reason_name(v->exit_reason & 0xFFFF), v->rip);
 }
 
 int vcpu_run(struct vcpu *v)
@@ -314,8 +314,8 @@ int vcpu_run(struct vcpu *v)
     bool deprivileged = v->depriv.active;
     running = v;
     panic_context_hook = print_trace_on_panic;
-    printf("hv: %sentering the guest at 0x%llx\n", v->guest->tag,
-           (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
+    printf("hv: %sentering the guest at 0x%lx\n", v->guest->tag,
+           vmcs_read(VMCS_GUEST_RIP));
     exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb : on_exit;
     dispatcher = deprivileged ? dispatch_deprivileged : gdb_enabled ? dispatch_with_gdb : handle_exit;
     int status = vmx_run(v, late_breakage && v == late_breakage_vcpu ? on_exit_then_break

@@ -47,13 +47,13 @@ static struct hv_options options;
 
 static void print_memory_map(const struct boot_info *bi)
 {
-    printf("hv: memory %llu KiB usable in %u regions\n",
-           (unsigned long long)(boot_usable_bytes(bi) / 1024), boot_usable_regions(bi));
+    printf("hv: memory %lu KiB usable in %u regions\n",
+           boot_usable_bytes(bi) / 1024, boot_usable_regions(bi));
     if (bi->mmap_from_mem_fields)
         printf("hv: the loader gave no memory map: built from mem_lower/mem_upper\n");
     for (unsigned i = 0; i < bi->mmap_count; i++)
-        printf("hv: mmap 0x%016llx-0x%016llx %s\n", (unsigned long long)bi->mmap[i].start,
-               (unsigned long long)bi->mmap[i].end, mmap_type_name(bi->mmap[i].type));
+        printf("hv: mmap 0x%016lx-0x%016lx %s\n", bi->mmap[i].start,
+               bi->mmap[i].end, mmap_type_name(bi->mmap[i].type));
 }
 
 static void parse_options(const char *cmdline)
@@ -82,8 +82,8 @@ static void print_modules(const struct boot_info *bi)
     for (unsigned i = 0; i < bi->module_count; i++) {
         const struct boot_module *m = &bi->modules[i];
         uint64_t size = m->end - m->start;
-        printf("hv: module %u start=0x%08llx size=%llu crc32=%08x string='%s'\n", i,
-               (unsigned long long)m->start, (unsigned long long)size,
+        printf("hv: module %u start=0x%08lx size=%lu crc32=%08x string='%s'\n", i,
+               m->start, size,
                crc32(phys_ptr(m->start, size), size), m->string);
     }
 }
@@ -122,9 +122,9 @@ static void check_guest_kernel(const struct boot_info *bi, const struct boot_gro
     struct mb_image img;
     if (!mbimage_inspect(&img, phys_ptr(m->start, size), (uint32_t)size))
         guest_refuse(tag, "guest kernel (module %u, '%s'): %s", group->first, m->string, img.error);
-    printf("hv: %sguest kernel: %s, Multiboot header at offset 0x%x, loads at 0x%08llx-0x%08llx, "
+    printf("hv: %sguest kernel: %s, Multiboot header at offset 0x%x, loads at 0x%08lx-0x%08lx, "
            "entry 0x%08x\n", tag, img.kludge ? "a.out kludge" : img.elf.is64 ? "ELF64" : "ELF32",
-           img.header_offset, (unsigned long long)img.start, (unsigned long long)img.end, img.entry);
+           img.header_offset, img.start, img.end, img.entry);
 }
 
 /* vmcs_break=NAME names one of vmcs_breaks.c's table, or nothing. */
@@ -206,7 +206,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     uint64_t tsc = rdtsc();   /* first: the boot-time benchmark figure */
     serial_init();
     console_init();
-    printf("hv: hvlab hypervisor (x86-64), tsc=%llu\n", (unsigned long long)tsc);
+    printf("hv: hvlab hypervisor (x86-64), tsc=%lu\n", tsc);
     gdt_init();
     idt_init();
 
@@ -226,8 +226,8 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
         guest_scan_print(&boot.modules[0]);
 
     memory_init(&boot);
-    printf("hv: pmm %llu pages free of %llu\n", (unsigned long long)pmm_free_count(&hv_pmm),
-           (unsigned long long)pmm_usable_count(&hv_pmm));
+    printf("hv: pmm %lu pages free of %lu\n", pmm_free_count(&hv_pmm),
+           pmm_usable_count(&hv_pmm));
     heap_self_check();
 
     fault_inject(options.fault);

@@ -69,7 +69,7 @@ static bool parse_mmap(struct boot_info *bi, const struct multiboot_info *mbi, p
     while (pa + 4 <= end) {
         const struct multiboot_mmap_entry *e = map(pa, sizeof(*e));
         if (!e || pa + sizeof(*e) > end || e->size < sizeof(*e) - 4)
-            return fail(bi, "memory map entry at 0x%08llx is truncated", (unsigned long long)pa);
+            return fail(bi, "memory map entry at 0x%08lx is truncated", pa);
         if (!add_mmap_entry(bi, e->addr, e->len, e->type))
             return false;
         pa += (uint64_t)e->size + 4;

@@ -102,12 +102,12 @@ void expect_allowed_controls(struct checker *c, unsigned field, uint32_t value, 
     uint32_t must_be_one = vmx_ctl_must_be_one(cap), may_be_one = vmx_ctl_may_be_one(cap);
     expectf(c, (value & must_be_one) == must_be_one, field,
             "Every control the CPU requires (a 1 in the low half of its capability MSR) must be 1",
-            "required but clear: 0x%08x (capability MSR 0x%016llx)",
-            must_be_one & ~value, (unsigned long long)cap);
+            "required but clear: 0x%08x (capability MSR 0x%016lx)",
+            must_be_one & ~value, cap);
     expectf(c, (value & ~may_be_one) == 0, field,
             "Every control the CPU does not allow (a 0 in the high half of its capability MSR) must be 0",
-            "not allowed but set: 0x%08x (capability MSR 0x%016llx)",
-            value & ~may_be_one, (unsigned long long)cap);
+            "not allowed but set: 0x%08x (capability MSR 0x%016lx)",
+            value & ~may_be_one, cap);
 }
 
 /* CR0 or CR4 in VMX operation (SDM 24.8, A.7, A.8): a bit set in FIXED0 must
@@ -119,12 +119,12 @@ void expect_fixed_bits(struct checker *c, unsigned field, uint64_t fixed0, uint6
     uint64_t must_be_one = fixed0 & ~exempt, must_be_zero = ~fixed1 & ~exempt;
     expectf(c, (value & must_be_one) == must_be_one, field,
             "Every bit fixed to 1 in VMX operation (IA32_VMX_CRn_FIXED0) must be 1",
-            "clear but fixed to 1: 0x%llx (FIXED0=0x%llx)",
-            (unsigned long long)(must_be_one & ~value), (unsigned long long)fixed0);
+            "clear but fixed to 1: 0x%lx (FIXED0=0x%lx)",
+            must_be_one & ~value, fixed0);
     expectf(c, (value & must_be_zero) == 0, field,
             "Every bit fixed to 0 in VMX operation (IA32_VMX_CRn_FIXED1) must be 0",
-            "set but fixed to 0: 0x%llx (FIXED1=0x%llx)",
-            (unsigned long long)(value & must_be_zero), (unsigned long long)fixed1);
+            "set but fixed to 0: 0x%lx (FIXED1=0x%lx)",
+            value & must_be_zero, fixed1);
 }
 
 /* IA32_PAT: each of its 8 entries must be a memory type (0, 1, 4, 5, 6, 7). */
@@ -144,7 +144,7 @@ void expect_efer_reserved_clear(struct checker *c, unsigned field)
     uint64_t efer = rd(c, field);
     expectf(c, (efer & ~EFER_DEFINED) == 0, field,
             "EFER bits other than SCE (0), LME (8), LMA (10) and NXE (11) are reserved and must be 0",
-            "reserved bits set: 0x%llx", (unsigned long long)(efer & ~EFER_DEFINED));
+            "reserved bits set: 0x%llx", efer & ~EFER_DEFINED);
 }
 
 /* The MSR-load and MSR-store areas: 16 bytes per MSR, read by physical address. */
@@ -157,8 +157,8 @@ void expect_msr_area(struct checker *c, unsigned count_field, unsigned address_f
     expectf(c, (address & 15) == 0 && fits_physical(c, address) && fits_physical(c, last),
             address_field,
             "With a non-zero count, the MSR area must be 16-byte aligned and lie within the physical-address width",
-            "count=%llu last byte=0x%llx MAXPHYADDR=%u", (unsigned long long)count,
-            (unsigned long long)last, c->caps->phys_addr_width);
+            "count=%lu last byte=0x%lx MAXPHYADDR=%u", count,
+            last, c->caps->phys_addr_width);
 }
 
 bool injecting(const struct checker *c, unsigned type)
@@ -214,10 +214,10 @@ int entry_violation_format(char *buf, size_t size, const struct entry_violation 
     if (v->field) {
         const char *name = vmcs_field_name(v->field);
         if (name)
-            snprintf(field, sizeof(field), " [%s=0x%llx]", name, (unsigned long long)v->value);
+            snprintf(field, sizeof(field), " [%s=0x%lx]", name, v->value);
         else
-            snprintf(field, sizeof(field), " [VMCS field 0x%04x=0x%llx]", v->field,
-                     (unsigned long long)v->value);
+            snprintf(field, sizeof(field), " [VMCS field 0x%04x=0x%lx]", v->field,
+                     v->value);
     }
     return snprintf(buf, size, "hv: VM-entry check: SDM %s (%s): %s%s%s%s", v->section, v->title, v->rule,
                     field, v->detail[0] ? " " : "", v->detail);

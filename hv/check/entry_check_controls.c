@@ -39,7 +39,7 @@ static void check_eptp(struct checker *c)
     unsigned type = eptp & 7, walk = ((eptp >> 3) & 7) + 1;
     expectf(c, (type == 0 && (cap & EPT_CAP_UC)) || (type == 6 && (cap & EPT_CAP_WB)), VMCS_EPT_POINTER,
             "The EPT memory type (EPTP bits 2:0) must be one the CPU supports: UC (0) or WB (6), as IA32_VMX_EPT_VPID_CAP bits 8 and 14 say",
-            "type=%u EPT_VPID_CAP=0x%llx", type, (unsigned long long)cap);
+            "type=%u EPT_VPID_CAP=0x%lx", type, cap);
     expectf(c, walk == 4 || (walk == 5 && (cap & EPT_CAP_WALK_5)), VMCS_EPT_POINTER,
             "The EPT page-walk length (EPTP bits 5:3, plus 1) must be 4",
             "page-walk length=%u", walk);

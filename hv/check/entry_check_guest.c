@@ -49,7 +49,7 @@ void check_guest_registers_and_msrs(struct checker *c)
                 "IA-32e mode guest=%u", c->ia32e_guest);
         expectf(c, !(cr0 & CR0_PG) || !!(efer & EFER_LMA) == !!(efer & EFER_LME), VMCS_GUEST_IA32_EFER,
                 "With 'load IA32_EFER' and CR0.PG=1, guest EFER.LME must equal EFER.LMA",
-                "CR0=0x%llx", (unsigned long long)cr0);
+                "CR0=0x%lx", cr0);
     }
 }
 
@@ -264,7 +264,7 @@ void check_guest_rip_rflags(struct checker *c)
                 "IA-32e mode guest=%u CS.L=%u", c->ia32e_guest, c->seg[CS].l);
     expectf(c, (rflags & RFLAGS_RESERVED) == 0, VMCS_GUEST_RFLAGS,
             "RFLAGS bits 63:22, 15, 5 and 3 are reserved and must be 0",
-            "reserved bits set: 0x%llx", (unsigned long long)(rflags & RFLAGS_RESERVED));
+            "reserved bits set: 0x%llx", rflags & RFLAGS_RESERVED);
     expect(c, rflags & RFLAGS_FIXED1, VMCS_GUEST_RFLAGS, "RFLAGS bit 1 is reserved and must be 1");
     expectf(c, !(rflags & RFLAGS_VM) || (!c->ia32e_guest && (c->guest_cr0 & CR0_PE)), VMCS_GUEST_RFLAGS,
             "RFLAGS.VM must be 0 for an IA-32e mode guest or with CR0.PE=0",
@@ -298,7 +298,7 @@ static void check_activity_state(struct checker *c, unsigned activity, uint32_t 
     bool supported = activity == ACTIVITY_ACTIVE || (activity <= 3 && (misc & (1ull << (5 + activity))));
     expectf(c, supported, VMCS_GUEST_ACTIVITY_STATE,
             "The activity state must be 0-3 and one the CPU supports (IA32_VMX_MISC bits 8:6)",
-            "IA32_VMX_MISC=0x%llx", (unsigned long long)misc);
+            "IA32_VMX_MISC=0x%lx", misc);
     if (activity == ACTIVITY_HLT)
         expectf(c, c->seg[SS].dpl == 0, VMCS_GUEST_ACTIVITY_STATE,
                 "The HLT activity state needs SS.DPL=0", "SS.DPL=%u", c->seg[SS].dpl);
@@ -320,7 +320,7 @@ static void check_interruptibility_state(struct checker *c, uint32_t blocking)
     expect(c, (blocking & (BLOCKING_STI | BLOCKING_MOV_SS)) != (BLOCKING_STI | BLOCKING_MOV_SS), field,
            "Blocking by STI (bit 0) and blocking by MOV SS (bit 1) cannot both be 1");
     expectf(c, !(blocking & BLOCKING_STI) || (c->guest_rflags & RFLAGS_IF), field,
-            "Blocking by STI (bit 0) needs RFLAGS.IF=1", "RFLAGS=0x%llx", (unsigned long long)c->guest_rflags);
+            "Blocking by STI (bit 0) needs RFLAGS.IF=1", "RFLAGS=0x%lx", c->guest_rflags);
     if (injecting(c, EVENT_EXTERNAL_INTERRUPT))
         expect(c, !(blocking & (BLOCKING_STI | BLOCKING_MOV_SS)), field,
                "Injecting an external interrupt needs blocking by STI and by MOV SS (bits 1:0) clear");
@@ -337,7 +337,7 @@ static void check_pending_debug_exceptions(struct checker *c, unsigned activity,
     uint64_t pending = rd(c, VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS);
     expectf(c, (pending & PENDING_DBG_RESERVED) == 0, VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS,
             "Pending-debug-exceptions bits 63:17, 15, 13 and 11:4 are reserved and must be 0",
-            "reserved bits set: 0x%llx", (unsigned long long)(pending & PENDING_DBG_RESERVED));
+            "reserved bits set: 0x%llx", pending & PENDING_DBG_RESERVED);
     if (!(blocking & (BLOCKING_STI | BLOCKING_MOV_SS)) && activity != ACTIVITY_HLT)
         return;
     bool bs = pending & PENDING_BS, tf = c->guest_rflags & RFLAGS_TF;

@@ -40,7 +40,7 @@ char *ksyms_format(const struct ksym_table *t, uint64_t addr, char *buf, size_t 
     uint64_t offset;
     const char *name = ksyms_lookup(t, addr, &offset);
     if (name)
-        snprintf(buf, size, "<%s+0x%llx>", name, (unsigned long long)offset);
+        snprintf(buf, size, "<%s+0x%lx>", name, offset);
     else
         snprintf(buf, size, "<?>");
     return buf;

@@ -49,25 +49,25 @@ void panic_start(void)
 static void print_registers(const struct trap_frame *tf)
 {
     printf("registers:\n");
-    printf("  rax=0x%016llx rbx=0x%016llx rcx=0x%016llx rdx=0x%016llx\n",
-           (unsigned long long)tf->rax, (unsigned long long)tf->rbx,
-           (unsigned long long)tf->rcx, (unsigned long long)tf->rdx);
-    printf("  rsi=0x%016llx rdi=0x%016llx rbp=0x%016llx rsp=0x%016llx\n",
-           (unsigned long long)tf->rsi, (unsigned long long)tf->rdi,
-           (unsigned long long)tf->rbp, (unsigned long long)tf->rsp);
-    printf("  r8 =0x%016llx r9 =0x%016llx r10=0x%016llx r11=0x%016llx\n",
-           (unsigned long long)tf->r8, (unsigned long long)tf->r9,
-           (unsigned long long)tf->r10, (unsigned long long)tf->r11);
-    printf("  r12=0x%016llx r13=0x%016llx r14=0x%016llx r15=0x%016llx\n",
-           (unsigned long long)tf->r12, (unsigned long long)tf->r13,
-           (unsigned long long)tf->r14, (unsigned long long)tf->r15);
-    printf("  rip=0x%016llx rflags=0x%08llx cs=0x%llx ss=0x%llx\n",
-           (unsigned long long)tf->rip, (unsigned long long)tf->rflags,
-           (unsigned long long)tf->cs, (unsigned long long)tf->ss);
-    printf("  cr0=0x%08llx cr2=0x%016llx cr3=0x%08llx cr4=0x%08llx efer=0x%llx\n",
-           (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
-           (unsigned long long)read_cr3(), (unsigned long long)read_cr4(),
-           (unsigned long long)rdmsr(MSR_EFER));
+    printf("  rax=0x%016lx rbx=0x%016lx rcx=0x%016lx rdx=0x%016lx\n",
+           tf->rax, tf->rbx,
+           tf->rcx, tf->rdx);
+    printf("  rsi=0x%016lx rdi=0x%016lx rbp=0x%016lx rsp=0x%016lx\n",
+           tf->rsi, tf->rdi,
+           tf->rbp, tf->rsp);
+    printf("  r8 =0x%016lx r9 =0x%016lx r10=0x%016lx r11=0x%016lx\n",
+           tf->r8, tf->r9,
+           tf->r10, tf->r11);
+    printf("  r12=0x%016lx r13=0x%016lx r14=0x%016lx r15=0x%016lx\n",
+           tf->r12, tf->r13,
+           tf->r14, tf->r15);
+    printf("  rip=0x%016lx rflags=0x%08lx cs=0x%lx ss=0x%lx\n",
+           tf->rip, tf->rflags,
+           tf->cs, tf->ss);
+    printf("  cr0=0x%08lx cr2=0x%016lx cr3=0x%08lx cr4=0x%08lx efer=0x%lx\n",
+           read_cr0(), read_cr2(),
+           read_cr3(), read_cr4(),
+           rdmsr(MSR_EFER));
 }
 
 /* A return address points after the call, which may already be the next
@@ -78,10 +78,10 @@ static void print_frame(unsigned n, uint64_t addr, int is_return_address)
     uint64_t offset;
     const char *name = ksyms_lookup(&hv_ksyms, addr - (is_return_address ? 1 : 0), &offset);
     if (name)
-        printf("  #%u 0x%016llx <%s+0x%llx>\n", n, (unsigned long long)addr, name,
-               (unsigned long long)(offset + (is_return_address ? 1 : 0)));
+        printf("  #%u 0x%016lx <%s+0x%lx>\n", n, addr, name,
+               offset + (is_return_address ? 1 : 0));
     else
-        printf("  #%u 0x%016llx <?>\n", n, (unsigned long long)addr);
+        printf("  #%u 0x%016lx <?>\n", n, addr);
 }
 
 /* Follow saved frame pointers only while they stay on a hypervisor stack
@@ -97,15 +97,15 @@ static void print_backtrace(const struct trap_frame *tf, int rip_is_return_addre
             return;
         }
         if ((rbp & 7) || !stack_contains(rbp, 16)) {
-            printf("  (rbp=0x%llx is not on a hypervisor stack: end of the trace)\n",
-                   (unsigned long long)rbp);
+            printf("  (rbp=0x%lx is not on a hypervisor stack: end of the trace)\n",
+                   rbp);
             return;
         }
         const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
         print_frame(n, frame[1], 1);
         if (frame[0] != 0 && frame[0] <= rbp) {
-            printf("  (saved rbp=0x%llx does not go up the stack: end of the trace)\n",
-                   (unsigned long long)frame[0]);
+            printf("  (saved rbp=0x%lx does not go up the stack: end of the trace)\n",
+                   frame[0]);
             return;
         }
         rbp = frame[0];

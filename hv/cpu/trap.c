@@ -69,7 +69,7 @@ static void print_page_fault_cause(uint64_t cr2, uint64_t error)
                        : (error & (1 << 1)) ? "write to" : "read of";
     const char *what = (error & (1 << 3)) ? "a page with a reserved bit set"
                      : (error & (1 << 0)) ? "a page that forbids it" : "a not-present page";
-    printf("  cr2=0x%016llx: %s %s, in %s mode\n", (unsigned long long)cr2, access, what,
+    printf("  cr2=0x%016lx: %s %s, in %s mode\n", cr2, access, what,
            (error & (1 << 2)) ? "user" : "supervisor");
 }
 
@@ -85,10 +85,10 @@ void trap_handler(struct trap_frame *tf)
         return;   /* back through isr.S's IRETQ */
 
     panic_start();
-    printf("exception %s (%s, vector %llu) error=0x%llx at rip=0x%016llx %s\n",
+    printf("exception %s (%s, vector %lu) error=0x%lx at rip=0x%016lx %s\n",
            exception_mnemonic(tf->vector), exception_name(tf->vector),
-           (unsigned long long)tf->vector, (unsigned long long)tf->error_code,
-           (unsigned long long)tf->rip, ksyms_format(&hv_ksyms, tf->rip, where, sizeof(where)));
+           tf->vector, tf->error_code,
+           tf->rip, ksyms_format(&hv_ksyms, tf->rip, where, sizeof(where)));
     if (tf->vector == VEC_PF)
         print_page_fault_cause(cr2, tf->error_code);
     panic_finish(tf, 0);

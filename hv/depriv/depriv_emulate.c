@@ -646,7 +646,7 @@ void depriv_io(struct vcpu *v)
 void depriv_print_stats(const struct vcpu *v)
 {
     const struct depriv *dp = &v->depriv;
-    printf("hv: %sdeprivileged: %llu instructions emulated, %llu events delivered, %llu "
-           "external interrupts\n", v->guest->tag, (unsigned long long)dp->emulated,
-           (unsigned long long)dp->delivered, (unsigned long long)dp->interrupts);
+    printf("hv: %sdeprivileged: %lu instructions emulated, %lu events delivered, %lu "
+           "external interrupts\n", v->guest->tag, dp->emulated,
+           dp->delivered, dp->interrupts);
 }

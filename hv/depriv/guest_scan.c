@@ -35,8 +35,8 @@ static void scan_section(void *ctx, uint64_t address, const uint8_t *bytes, uint
     struct scan_state *s = ctx;
     struct sensitive_scan before = s->totals;
     sensitive_scan_code(bytes, size, (uint32_t)address, &s->totals, print_found, s);
-    printf("hv: scan: code section 0x%08llx-0x%08llx: %u instructions, %u bytes undecodable\n",
-           (unsigned long long)address, (unsigned long long)(address + size),
+    printf("hv: scan: code section 0x%08lx-0x%08lx: %u instructions, %u bytes undecodable\n",
+           address, address + size,
            sensitive_scan_instructions(&s->totals) - sensitive_scan_instructions(&before),
            s->totals.undecodable - before.undecodable);
 }

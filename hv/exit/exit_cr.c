@@ -73,7 +73,7 @@ static bool load_pae_pdptes(struct vcpu *v, uint64_t old_cr0, uint64_t old_cr4, 
     const uint64_t *e = guest_ptr(v->guest, pdpt, 4 * sizeof(uint64_t));
     if (!e) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it enabled PAE paging with its page-directory-pointer "
-                   "table at guest-physical 0x%llx, outside its RAM", (unsigned long long)pdpt);
+                   "table at guest-physical 0x%lx, outside its RAM", pdpt);
         return false;
     }
     uint64_t beyond = ~0ull << v->caps->phys_addr_width;
@@ -133,9 +133,9 @@ void handle_cr_access(struct vcpu *v)
     } else if (a.type == CR_MOV_TO && a.cr == 4) {
         emulate_mov_to_cr4(v, (uint32_t)guest_gpr(v, a.gpr));
     } else {
-        panic("unexpected control-register exit: CR%u, access type %u (qualification 0x%llx) "
-              "at guest rip 0x%llx: the controls in vmcs_setup.c should not allow it",
-              a.cr, a.type, (unsigned long long)v->exit_qualification, (unsigned long long)v->rip);
+        panic("unexpected control-register exit: CR%u, access type %u (qualification 0x%lx) "
+              "at guest rip 0x%lx: the controls in vmcs_setup.c should not allow it",
+              a.cr, a.type, v->exit_qualification, v->rip);
     }
 }
 /* LAB 1 END */
@@ -187,9 +187,9 @@ static void shadow_mov_to_cr4(struct vcpu *v, uint64_t value)
         return;
     }
     if (value & (CR4_PAE | CR4_SMEP | CR4_SMAP | CR4_PKE)) {
-        guest_stop(v, POWEROFF_GUEST_STOPPED, "it set CR4 to 0x%llx: shadow paging shadows "
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it set CR4 to 0x%lx: shadow paging shadows "
                    "32-bit paging without PAE, PCIDs, SMEP, SMAP or protection keys; run it "
-                   "with mem=ept", (unsigned long long)value);
+                   "with mem=ept", value);
         return;
     }
     /* The shadow has no 4 MiB pages and keeps global entries itself: the
@@ -218,8 +218,8 @@ void handle_cr_access_shadow(struct vcpu *v)
         shadow_mov_to_cr4(v, (uint32_t)guest_gpr(v, a.gpr));
     } else {
         panic("unexpected control-register exit under shadow paging: CR%u, access type %u "
-              "(qualification 0x%llx) at guest rip 0x%llx", a.cr, a.type,
-              (unsigned long long)v->exit_qualification, (unsigned long long)v->rip);
+              "(qualification 0x%lx) at guest rip 0x%lx", a.cr, a.type,
+              v->exit_qualification, v->rip);
     }
 }
 /* LAB 2 END */

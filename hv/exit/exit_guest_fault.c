@@ -24,9 +24,9 @@ void handle_ept_violation(struct vcpu *v)
     /* The qualification says what access it was (SDM 28.2.1, table 28-7). */
     struct ept_qual e = ept_qual_decode(v->exit_qualification);
     uint64_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
-    guest_stop(v, POWEROFF_GUEST_STOPPED, "EPT violation: it %s guest-physical 0x%llx "
-               "(linear 0x%llx%s), outside its %llu MiB of RAM", ept_access_verb(e),
-               (unsigned long long)gpa, (unsigned long long)vmcs_read(VMCS_GUEST_LINEAR_ADDRESS),
-               e.linear_valid ? "" : ", not valid", (unsigned long long)(v->guest->ram_size >> 20));
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "EPT violation: it %s guest-physical 0x%lx "
+               "(linear 0x%lx%s), outside its %lu MiB of RAM", ept_access_verb(e),
+               gpa, vmcs_read(VMCS_GUEST_LINEAR_ADDRESS),
+               e.linear_valid ? "" : ", not valid", v->guest->ram_size >> 20);
 }
 /* LAB 1 END */

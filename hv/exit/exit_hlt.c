@@ -51,12 +51,12 @@ static void keep_single_step_pending(uint64_t rflags)
 void stop_endless_halt(struct vcpu *v, bool interrupts_on)
 {
     if (!interrupts_on)
-        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts off (HLT at 0x%llx), "
-                   "so nothing could ever wake it", (unsigned long long)v->rip);
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts off (HLT at 0x%lx), "
+                   "so nothing could ever wake it", v->rip);
     else
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with every interrupt line masked "
-                   "(HLT at 0x%llx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it",
-                   (unsigned long long)v->rip, inb(PIC_MASTER_DATA), inb(PIC_SLAVE_DATA));
+                   "(HLT at 0x%lx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it",
+                   v->rip, inb(PIC_MASTER_DATA), inb(PIC_SLAVE_DATA));
 }
 
 /* LAB 1 BEGIN: HLT */

@@ -102,8 +102,8 @@ void handle_wrmsr(struct vcpu *v)
                (msr == MSR_IA32_PAT && !pat_valid(value)) ||
                ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) && !canonical(value));
     if (bad) {
-        printf("hv: %sguest writes MSR 0x%x: 0x%llx is not a value it can hold, #GP injected\n",
-               v->guest->tag, msr, (unsigned long long)value);
+        printf("hv: %sguest writes MSR 0x%x: 0x%lx is not a value it can hold, #GP injected\n",
+               v->guest->tag, msr, value);
         inject_exception(VEC_GP, 0);
         return;
     }

@@ -81,9 +81,9 @@ void handle_shadow_page_fault(struct vcpu *v)
         /* Contained like an EPT violation (exit_guest_fault.c): the shadow
          * never maps anything but guest RAM. */
         guest_stop(v, POWEROFF_GUEST_STOPPED, "shadow paging: it %s linear 0x%08x, whose %s is at "
-                   "guest-physical 0x%llx, outside its %llu MiB of RAM",
+                   "guest-physical 0x%lx, outside its %lu MiB of RAM",
                    (hw_error & PFEC_W) ? "wrote to" : "read from", va, f.what,
-                   (unsigned long long)f.gpa, (unsigned long long)(v->guest->ram_size >> 20));
+                   f.gpa, v->guest->ram_size >> 20);
         break;
     }
 }

@@ -367,7 +367,7 @@ void gdb_guest_first_stop(struct vcpu *v)
                vmcs_read(VMCS_EXCEPTION_BITMAP) | 1u << VEC_DB | 1u << VEC_BP);
     gdb_hwbreak_init(v->caps);
     mtf_self_test(v);
-    printf("hv: gdb: waiting for gdb, the guest stopped at its first instruction 0x%llx\n",
-           (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
+    printf("hv: gdb: waiting for gdb, the guest stopped at its first instruction 0x%lx\n",
+           vmcs_read(VMCS_GUEST_RIP));
     stop(GDB_SIGTRAP, false, false);
 }

@@ -90,7 +90,7 @@ static void print_field(unsigned encoding, const char *name)
 {
     uint64_t value;
     if (vmread_checked(encoding, &value) == VMX_OK)
-        printf("%-32s 0x%llx\n", name, (unsigned long long)value);
+        printf("%-32s 0x%lx\n", name, value);
     else
         printf("%-32s (not supported by this CPU)\n", name);
 }
@@ -120,9 +120,9 @@ static void show_ept(uint64_t q)
 {
     struct ept_qual e = ept_qual_decode(q);
     ept_qual_describe(line, sizeof(line), e);
-    printf("  guest-physical 0x%llx", (unsigned long long)vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS));
+    printf("  guest-physical 0x%lx", vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS));
     if (e.linear_valid)
-        printf(", guest linear 0x%llx", (unsigned long long)vmcs_read(VMCS_GUEST_LINEAR_ADDRESS));
+        printf(", guest linear 0x%lx", vmcs_read(VMCS_GUEST_LINEAR_ADDRESS));
     printf(": %s\n", line);
 }
 
@@ -133,7 +133,7 @@ static void show_exception(uint64_t q)
     event_info_describe(line, sizeof(line), e, error);
     printf("  %s\n", line);
     if (e.vector == VEC_PF)
-        printf("  page-fault address 0x%llx\n", (unsigned long long)q);
+        printf("  page-fault address 0x%lx\n", q);
     if (e.vector == VEC_DB) {
         debug_qual_describe(line, sizeof(line), debug_qual_decode(q));
         printf("  %s\n", line);
@@ -157,13 +157,13 @@ static void show_operand(uint64_t q)
     struct instr_info ii = instr_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_INFO));
     instr_info_describe(line, sizeof(line), ii, q);
     if (ii.is_register) {
-        printf("  operand: %s = 0x%llx\n", line, (unsigned long long)guest_gpr(gdb_vcpu, ii.reg1));
+        printf("  operand: %s = 0x%lx\n", line, guest_gpr(gdb_vcpu, ii.reg1));
         return;
     }
     uint64_t linear = vcpu_operand_address(gdb_vcpu, ii);
     uint8_t bytes[8];
     size_t n = guest_linear_read(gdb_vcpu->guest, linear, bytes, sizeof(bytes));
-    printf("  operand: %s, linear 0x%llx:", line, (unsigned long long)linear);
+    printf("  operand: %s, linear 0x%lx:", line, linear);
     for (size_t i = 0; i < n; i++)
         printf(" %02x", bytes[i]);
     printf(n ? "\n" : " (not mapped)\n");
@@ -175,8 +175,8 @@ static void show_qualification(void)
         return;
     unsigned reason = gdb_vcpu->exit_reason & 0xFFFF;
     uint64_t q = gdb_vcpu->exit_qualification;
-    printf("exit reason %u (%s) at guest rip 0x%llx, qualification 0x%llx\n", reason,
-           exit_reason_name(reason), (unsigned long long)gdb_vcpu->rip, (unsigned long long)q);
+    printf("exit reason %u (%s) at guest rip 0x%lx, qualification 0x%lx\n", reason,
+           exit_reason_name(reason), gdb_vcpu->rip, q);
     switch (reason) {
     case EXIT_IO_INSTRUCTION:
         io_qual_describe(line, sizeof(line), io_qual_decode(q));
@@ -221,15 +221,15 @@ static void show_walk(const char *arg)
     uint64_t cr0 = guest_cr0_view(g), cr3 = guest_cr3_view(g), cr4 = guest_cr4_view(g);
     struct linear_walk w;
     bool ok = guest_linear_walk(gdb_vcpu->guest, cr0, cr3, cr4, linear, &w);
-    printf("guest linear 0x%llx: CR0.PG=%d CR3=0x%llx CR4.PSE=%d\n", (unsigned long long)linear,
-           (cr0 & CR0_PG) != 0, (unsigned long long)cr3, (cr4 & (1u << 4)) != 0);
+    printf("guest linear 0x%lx: CR0.PG=%d CR3=0x%lx CR4.PSE=%d\n", linear,
+           (cr0 & CR0_PG) != 0, cr3, (cr4 & (1u << 4)) != 0);
     if (cr0 & CR0_PG) {
-        printf("  PDE[%llu] = 0x%08x\n", (unsigned long long)(linear >> 22 & 0x3FF), w.pde);
+        printf("  PDE[%lu] = 0x%08x\n", linear >> 22 & 0x3FF, w.pde);
         if (w.pte || (!w.large && ok))
-            printf("  PTE[%llu] = 0x%08x\n", (unsigned long long)(linear >> 12 & 0x3FF), w.pte);
+            printf("  PTE[%lu] = 0x%08x\n", linear >> 12 & 0x3FF, w.pte);
     }
     if (ok)
-        printf("  -> guest-physical 0x%llx%s\n", (unsigned long long)w.gpa,
+        printf("  -> guest-physical 0x%lx%s\n", w.gpa,
                w.large ? " (a 4 MiB page)" : "");
     else
         printf("  not mapped: %s\n", w.why);

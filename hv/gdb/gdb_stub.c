@@ -169,8 +169,8 @@ static const char *set_breakpoint(uint64_t addr, bool hardware)
     if (target->hw_point && target->hw_point(GDB_HW_EXEC, addr, 1, true)) {
         b->hardware = b->inserted = true;
         if (!hardware)
-            printf("hv: gdb: breakpoint at 0x%llx: its page is not mapped yet, so it takes a "
-                   "debug register\n", (unsigned long long)addr);
+            printf("hv: gdb: breakpoint at 0x%lx: its page is not mapped yet, so it takes a "
+                   "debug register\n", addr);
         return "OK";
     }
     if (hardware) {
@@ -356,8 +356,8 @@ static void send_stop_reply(int sig, bool swbreak)
 
 void gdb_stub_watch_hit(unsigned type, uint64_t addr)
 {
-    snprintf(watch_reason, sizeof(watch_reason), "%swatch:%llx;", type == GDB_HW_ACCESS ? "a" : "",
-             (unsigned long long)addr);
+    snprintf(watch_reason, sizeof(watch_reason), "%swatch:%lx;", type == GDB_HW_ACCESS ? "a" : "",
+             addr);
 }
 
 /* Z2-Z4, z2-z4: watchpoints, in the target's debug registers. gdb's rwatch

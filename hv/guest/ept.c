@@ -34,8 +34,8 @@ static uint64_t *next_table(struct ept *e, uint64_t *table, unsigned index)
 void ept_map_page(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t perms)
 {
     if ((gpa | hpa) & 0xFFF)
-        panic("ept_map_page: unaligned gpa 0x%llx or hpa 0x%llx", (unsigned long long)gpa,
-              (unsigned long long)hpa);
+        panic("ept_map_page: unaligned gpa 0x%lx or hpa 0x%lx", gpa,
+              hpa);
     uint64_t *pml4 = (uint64_t *)e->pml4_pa;
     uint64_t *pdpt = next_table(e, pml4, (gpa >> 39) & 511);
     uint64_t *pd = next_table(e, pdpt, (gpa >> 30) & 511);

@@ -116,25 +116,25 @@ void ept_misconfiguration_stop(struct vcpu *v)
 {
     uint64_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS), entries[EPT_LEVELS];
     unsigned n = ept_walk(&v->guest->ept, gpa, entries);
-    printf("hv: %sEPT walk of guest-physical 0x%llx:", v->guest->tag, (unsigned long long)gpa);
+    printf("hv: %sEPT walk of guest-physical 0x%lx:", v->guest->tag, gpa);
     for (unsigned i = 0; i < n; i++)
-        printf(" %s=0x%llx", level_names[EPT_LEVELS - i], (unsigned long long)entries[i]);
+        printf(" %s=0x%lx", level_names[EPT_LEVELS - i], entries[i]);
     printf("\n");
     for (unsigned i = 0; i < n; i++) {
         unsigned level = EPT_LEVELS - i;
         const char *why = ept_entry_misconfiguration(entries[i], level, v->caps->phys_addr_width,
                                                      v->caps->ept_vpid);
         if (why) {
-            guest_stop(v, POWEROFF_GUEST_STOPPED, "EPT misconfiguration at guest-physical 0x%llx: the "
-                       "%s (level %u) 0x%llx has %s (SDM 29.3.3.1): fix the EPT entries hv/guest/ept.c "
-                       "writes", (unsigned long long)gpa, level_names[level], level,
-                       (unsigned long long)entries[i], why);
+            guest_stop(v, POWEROFF_GUEST_STOPPED, "EPT misconfiguration at guest-physical 0x%lx: the "
+                       "%s (level %u) 0x%lx has %s (SDM 29.3.3.1): fix the EPT entries hv/guest/ept.c "
+                       "writes", gpa, level_names[level], level,
+                       entries[i], why);
             return;
         }
     }
-    guest_stop(v, POWEROFF_GUEST_STOPPED, "EPT misconfiguration at guest-physical 0x%llx, but no entry "
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "EPT misconfiguration at guest-physical 0x%lx, but no entry "
                "on the walk to it breaks a rule of SDM 29.3.3.1 that the hypervisor knows",
-               (unsigned long long)gpa);
+               gpa);
 }
 
 /* The leaf memory type that maps gpa, or -1 if the walk finds no leaf. */
@@ -153,8 +153,8 @@ static bool warn_memory_type(uint64_t start, uint64_t end, int type)
     if (type < 0 || type == MEMTYPE_WB)
         return false;
     printf("hv: VM-entry check: warning: SDM 29.3.7 (EPT and Memory Typing): guest RAM should be "
-           "write-back (6) in the EPT [guest-physical 0x%llx-0x%llx has memory type %d (%s)]: a "
-           "legal VM entry, but %s\n", (unsigned long long)start, (unsigned long long)end - 1, type,
+           "write-back (6) in the EPT [guest-physical 0x%lx-0x%lx has memory type %d (%s)]: a "
+           "legal VM entry, but %s\n", start, end - 1, type,
            memtype_name((unsigned)type), type == 2 || type == 3 || type == 7
            ? "the first access there is an EPT misconfiguration (SDM 29.3.3.1)"
            : "every guest access there bypasses the caches: on real hardware the guest runs many times slower");

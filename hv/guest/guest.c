@@ -45,16 +45,16 @@ void guest_create(struct guest *g, uint64_t ram_bytes)
     g->ram_size = pages * PAGE;
     g->ram_hpa = pmm_alloc_contiguous(&hv_pmm, pages, PAGE);
     if (!g->ram_hpa)
-        panic("no room for %llu MiB of guest RAM (%llu pages free): give the machine more "
-              "memory, or a smaller guestmem=", (unsigned long long)(g->ram_size >> 20),
-              (unsigned long long)pmm_free_count(&hv_pmm));
+        panic("no room for %lu MiB of guest RAM (%lu pages free): give the machine more "
+              "memory, or a smaller guestmem=", g->ram_size >> 20,
+              pmm_free_count(&hv_pmm));
     memset((void *)g->ram_hpa, 0, g->ram_size);
     ept_init(&g->ept);
     for (uint64_t gpa = 0; gpa < g->ram_size; gpa += PAGE)
         ept_map_page(&g->ept, gpa, g->ram_hpa + gpa, EPT_RWX);
-    printf("hv: %sguest RAM %llu MiB at host 0x%llx, EPT %llu pages\n", g->tag,
-           (unsigned long long)(g->ram_size >> 20), (unsigned long long)g->ram_hpa,
-           (unsigned long long)g->ept.pages);
+    printf("hv: %sguest RAM %lu MiB at host 0x%lx, EPT %lu pages\n", g->tag,
+           g->ram_size >> 20, g->ram_hpa,
+           g->ept.pages);
 }
 
 void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
@@ -123,14 +123,14 @@ static void place_in_guest(void *ctx, uint64_t gpa, const uint8_t *src, uint64_t
     uint8_t *dst = guest_ptr(p->g, gpa, memsz);
     if (!dst)
         guest_refuse(p->g->tag, "the guest kernel (module %u, '%s') wants guest-physical "
-                     "0x%llx-0x%llx, outside the guest's RAM (0-0x%llx): link it lower, or give more "
-                     "guestmem=", p->module, p->kernel->string, (unsigned long long)gpa,
-                     (unsigned long long)(gpa + memsz), (unsigned long long)p->g->ram_size);
+                     "0x%lx-0x%lx, outside the guest's RAM (0-0x%lx): link it lower, or give more "
+                     "guestmem=", p->module, p->kernel->string, gpa,
+                     gpa + memsz, p->g->ram_size);
     if (gpa < BOOTINFO_END && gpa + memsz > BOOTINFO_START)
         guest_refuse(p->g->tag, "the guest kernel (module %u, '%s') wants guest-physical "
-                     "0x%llx-0x%llx, where the hypervisor puts the Multiboot information "
+                     "0x%lx-0x%lx, where the hypervisor puts the Multiboot information "
                      "(0x%x-0x%x): link it elsewhere", p->module, p->kernel->string,
-                     (unsigned long long)gpa, (unsigned long long)(gpa + memsz), BOOTINFO_START,
+                     gpa, gpa + memsz, BOOTINFO_START,
                      BOOTINFO_END);
     memcpy(dst, src, filesz);
     memset(dst + filesz, 0, memsz - filesz);
@@ -175,9 +175,9 @@ void guest_load(struct guest *g, const struct boot_info *bi, const struct boot_g
         uint64_t size = m->end - m->start;
         void *dst = guest_ptr(g, next, size);
         if (!dst)
-            guest_refuse(g->tag, "guest module %u ('%s', %llu bytes) does not fit in %llu MiB of "
-                         "guest RAM: give more guestmem=", i, m->string, (unsigned long long)size,
-                         (unsigned long long)(g->ram_size >> 20));
+            guest_refuse(g->tag, "guest module %u ('%s', %lu bytes) does not fit in %lu MiB of "
+                         "guest RAM: give more guestmem=", i, m->string, size,
+                         g->ram_size >> 20);
         memcpy(dst, phys_ptr(m->start, size), size);
         struct multiboot_mod_list *ml = guest_ptr(g, list + i * sizeof(*ml), sizeof(*ml));
         *ml = (struct multiboot_mod_list){ (uint32_t)next, (uint32_t)(next + size),
@@ -205,8 +205,8 @@ void guest_load(struct guest *g, const struct boot_info *bi, const struct boot_g
     mbi->mmap_length = 4 * sizeof(*e);
     mbi->boot_loader_name = bootinfo_string(&a, "hvlab hypervisor");
     g->mbi_gpa = mbi_gpa;
-    printf("hv: %sguest kernel loaded at 0x%08llx-0x%08llx, entry 0x%08x, %u modules, "
-           "cmdline '%s'\n", g->tag, (unsigned long long)k.start, (unsigned long long)k.end,
+    printf("hv: %sguest kernel loaded at 0x%08lx-0x%08lx, entry 0x%08x, %u modules, "
+           "cmdline '%s'\n", g->tag, k.start, k.end,
            k.entry, nmods, cmdline);
 }
 /* LAB 1 END */

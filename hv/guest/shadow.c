@@ -43,9 +43,9 @@ void shadow_init(struct shadow *s, const struct guest *g)
     memset(s, 0, sizeof(*s));
     /* The shadow's entries hold 32-bit physical addresses. */
     if (g->ram_hpa + g->ram_size > (1ull << 32))
-        panic("shadow paging: guest RAM at host 0x%llx-0x%llx is above 4 GiB, which 32-bit "
-              "shadow tables cannot map", (unsigned long long)g->ram_hpa,
-              (unsigned long long)(g->ram_hpa + g->ram_size));
+        panic("shadow paging: guest RAM at host 0x%lx-0x%lx is above 4 GiB, which 32-bit "
+              "shadow tables cannot map", g->ram_hpa,
+              g->ram_hpa + g->ram_size);
     s->guest = g;
     s->root = alloc_page();
     s->tables = 1;
@@ -222,9 +222,9 @@ void shadow_fault(struct shadow *s, uint32_t va, uint32_t error_code, struct sha
 
 void shadow_print_stats(const struct shadow *s)
 {
-    printf("hv: %sshadow: %llu fills, %llu guest page faults reflected, %llu CR3 loads, "
-           "%llu INVLPGs, %llu full flushes, %llu tables\n", s->guest->tag, (unsigned long long)s->fills,
-           (unsigned long long)s->guest_faults, (unsigned long long)s->cr3_loads,
-           (unsigned long long)s->invlpgs, (unsigned long long)s->full_flushes,
-           (unsigned long long)s->tables);
+    printf("hv: %sshadow: %lu fills, %lu guest page faults reflected, %lu CR3 loads, "
+           "%lu INVLPGs, %lu full flushes, %lu tables\n", s->guest->tag, s->fills,
+           s->guest_faults, s->cr3_loads,
+           s->invlpgs, s->full_flushes,
+           s->tables);
 }

@@ -40,7 +40,7 @@ static void print_guest_instruction(const struct vcpu *v)
     unsigned size = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & (1u << 14) ? 4 : 2;   /* CS.D */
     uint8_t code[X86_MAX_LENGTH];
     size_t got = guest_linear_read(v->guest, linear, code, sizeof(code));
-    printf("hv: %sguest instruction at 0x%08llx:", v->guest->tag, (unsigned long long)linear);
+    printf("hv: %sguest instruction at 0x%08lx:", v->guest->tag, linear);
     if (!got) {
         printf(" unreadable (not mapped by the guest's page tables, or outside its RAM)\n");
         return;
@@ -58,35 +58,35 @@ void guest_state_print(const struct vcpu *v)
     const char *tag = v->guest->tag;
     /* What MOV from CR0 gives the guest: the shadow in the masked bits (SDM 25.6.6). */
     uint64_t cr0_mask = vmcs_read(VMCS_CR0_GUEST_HOST_MASK);
-    printf("hv: %sguest eax=%08llx ebx=%08llx ecx=%08llx edx=%08llx esi=%08llx edi=%08llx "
-           "ebp=%08llx esp=%08llx\n", tag, (unsigned long long)r->rax, (unsigned long long)r->rbx,
-           (unsigned long long)r->rcx, (unsigned long long)r->rdx, (unsigned long long)r->rsi,
-           (unsigned long long)r->rdi, (unsigned long long)r->rbp,
-           (unsigned long long)vmcs_read(VMCS_GUEST_RSP));
-    printf("hv: %sguest eip=%08llx eflags=%08llx cs=%04llx ss=%04llx cr0=%08llx (guest sees "
-           "%08llx) cr3=%08llx cr4=%08llx\n", tag, (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
-           (unsigned long long)vmcs_read(VMCS_GUEST_RFLAGS),
-           (unsigned long long)vmcs_read(VMCS_GUEST_CS_SELECTOR),
-           (unsigned long long)vmcs_read(VMCS_GUEST_SS_SELECTOR),
-           (unsigned long long)vmcs_read(VMCS_GUEST_CR0),
-           (unsigned long long)((vmcs_read(VMCS_GUEST_CR0) & ~cr0_mask) |
-                                (vmcs_read(VMCS_CR0_READ_SHADOW) & cr0_mask)),
-           (unsigned long long)vmcs_read(VMCS_GUEST_CR3),
-           (unsigned long long)vmcs_read(VMCS_GUEST_CR4));
-    printf("hv: %sguest gdtr=%08llx/%04llx idtr=%08llx/%04llx interruptibility=%llx activity=%llu\n",
-           tag, (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_BASE),
-           (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_LIMIT),
-           (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_BASE),
-           (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_LIMIT),
-           (unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
-           (unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY_STATE));
+    printf("hv: %sguest eax=%08lx ebx=%08lx ecx=%08lx edx=%08lx esi=%08lx edi=%08lx "
+           "ebp=%08lx esp=%08lx\n", tag, r->rax, r->rbx,
+           r->rcx, r->rdx, r->rsi,
+           r->rdi, r->rbp,
+           vmcs_read(VMCS_GUEST_RSP));
+    printf("hv: %sguest eip=%08lx eflags=%08lx cs=%04lx ss=%04lx cr0=%08lx (guest sees "
+           "%08lx) cr3=%08lx cr4=%08lx\n", tag, vmcs_read(VMCS_GUEST_RIP),
+           vmcs_read(VMCS_GUEST_RFLAGS),
+           vmcs_read(VMCS_GUEST_CS_SELECTOR),
+           vmcs_read(VMCS_GUEST_SS_SELECTOR),
+           vmcs_read(VMCS_GUEST_CR0),
+           (vmcs_read(VMCS_GUEST_CR0) & ~cr0_mask) |
+                                (vmcs_read(VMCS_CR0_READ_SHADOW) & cr0_mask),
+           vmcs_read(VMCS_GUEST_CR3),
+           vmcs_read(VMCS_GUEST_CR4));
+    printf("hv: %sguest gdtr=%08lx/%04lx idtr=%08lx/%04lx interruptibility=%lx activity=%lu\n",
+           tag, vmcs_read(VMCS_GUEST_GDTR_BASE),
+           vmcs_read(VMCS_GUEST_GDTR_LIMIT),
+           vmcs_read(VMCS_GUEST_IDTR_BASE),
+           vmcs_read(VMCS_GUEST_IDTR_LIMIT),
+           vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
+           vmcs_read(VMCS_GUEST_ACTIVITY_STATE));
     print_guest_instruction(v);
 }
 
 void vcpu_load(struct vcpu *v)
 {
     if (vmptrld(v->vmcs_pa) != VMX_OK)
-        panic("VMPTRLD of the VMCS at 0x%llx failed", (unsigned long long)v->vmcs_pa);
+        panic("VMPTRLD of the VMCS at 0x%lx failed", v->vmcs_pa);
 }
 
 void guest_stop(struct vcpu *v, int status, const char *fmt, ...)

@@ -146,17 +146,17 @@ static void claim_page(struct memory_check *c, uint64_t gpa, uint64_t hpa)
     unsigned id = c->vm->id;
     uint8_t owner = hpa < c->limit ? c->owner[hpa / PAGE] : NOBODY;
     if (owner >= HV_LOW_MEMORY)
-        panic("vm%u's EPT maps guest-physical 0x%llx to host-physical 0x%llx: %s, the "
-              "hypervisor's own memory", id, (unsigned long long)gpa, (unsigned long long)hpa,
+        panic("vm%u's EPT maps guest-physical 0x%lx to host-physical 0x%lx: %s, the "
+              "hypervisor's own memory", id, gpa, hpa,
               owner_name(owner));
     if (owner != NOBODY && owner != id + 1)
-        panic("vm%u's EPT maps guest-physical 0x%llx to host-physical 0x%llx, which vm%u's EPT "
-              "maps too", id, (unsigned long long)gpa, (unsigned long long)hpa, owner - 1u);
+        panic("vm%u's EPT maps guest-physical 0x%lx to host-physical 0x%lx, which vm%u's EPT "
+              "maps too", id, gpa, hpa, owner - 1u);
     if (hpa < g->ram_hpa || hpa - g->ram_hpa >= g->ram_size)
-        panic("vm%u's EPT maps guest-physical 0x%llx to host-physical 0x%llx, outside the %llu MiB "
-              "of RAM the VM was given (host 0x%llx-0x%llx)", id, (unsigned long long)gpa,
-              (unsigned long long)hpa, (unsigned long long)(g->ram_size >> 20),
-              (unsigned long long)g->ram_hpa, (unsigned long long)(g->ram_hpa + g->ram_size));
+        panic("vm%u's EPT maps guest-physical 0x%lx to host-physical 0x%lx, outside the %lu MiB "
+              "of RAM the VM was given (host 0x%lx-0x%lx)", id, gpa,
+              hpa, g->ram_size >> 20,
+              g->ram_hpa, g->ram_hpa + g->ram_size);
     c->owner[hpa / PAGE] = (uint8_t)(id + 1);
 }
 
@@ -184,13 +184,13 @@ static void claim_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size)
  * 0x6c00000-0xac00000 (16384 pages in 1 range)" */
 static void print_vm_memory(const struct memory_check *c)
 {
-    printf("hv: vm%u: guest-physical 0x%llx-0x%llx (%llu MiB) on host-physical", c->vm->id,
-           (unsigned long long)c->gpa_start, (unsigned long long)c->gpa_end,
-           (unsigned long long)((c->gpa_end - c->gpa_start) >> 20));
+    printf("hv: vm%u: guest-physical 0x%lx-0x%lx (%lu MiB) on host-physical", c->vm->id,
+           c->gpa_start, c->gpa_end,
+           (c->gpa_end - c->gpa_start) >> 20);
     for (unsigned i = 0; i < c->ranges && i < RANGES_SHOWN; i++)
-        printf(" 0x%llx-0x%llx", (unsigned long long)c->range[i][0], (unsigned long long)c->range[i][1]);
-    printf("%s (%llu pages in %u range%s)\n", c->ranges > RANGES_SHOWN ? " ..." : "",
-           (unsigned long long)c->pages, c->ranges, c->ranges == 1 ? "" : "s");
+        printf(" 0x%lx-0x%lx", c->range[i][0], c->range[i][1]);
+    printf("%s (%lu pages in %u range%s)\n", c->ranges > RANGES_SHOWN ? " ..." : "",
+           c->pages, c->ranges, c->ranges == 1 ? "" : "s");
 }
 
 void vm_check_memory(struct vm *const *list, unsigned n, const struct boot_info *bi)
@@ -215,9 +215,9 @@ void vm_check_memory(struct vm *const *list, unsigned n, const struct boot_info 
         pages += c.pages;
     }
     kfree(c.owner);
-    printf("hv: VM memory disjoint: %u VMs, %llu guest pages, each in its own VM's RAM; no host "
+    printf("hv: VM memory disjoint: %u VMs, %lu guest pages, each in its own VM's RAM; no host "
            "page in two VMs, none the hypervisor's (low memory, image, boot modules, EPT tables, "
-           "VMCSs, VMX bitmaps)\n", n, (unsigned long long)pages);
+           "VMCSs, VMX bitmaps)\n", n, pages);
 }
 
 /* A clean x87 and SSE state for FXRSTOR (SDM vol. 1, 10.5.1, table 10-2):

@@ -53,8 +53,8 @@ static void grow_heap(size_t bytes)
     uint64_t pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
     uint64_t pa = pmm_alloc_contiguous(&hv_pmm, pages, PAGE_SIZE);
     if (!pa)
-        panic("out of memory: no %llu contiguous free pages to grow the heap",
-              (unsigned long long)pages);
+        panic("out of memory: no %lu contiguous free pages to grow the heap",
+              pages);
     heap_add_region(&hv_heap, (void *)(uintptr_t)pa, pages * PAGE_SIZE);
 }
 

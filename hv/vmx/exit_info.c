@@ -127,8 +127,8 @@ int instr_info_describe(char *buf, size_t size, struct instr_info ii, uint64_t d
     bool negative = (int64_t)displacement < 0;
     uint64_t magnitude = negative ? -displacement : displacement;
     const char *sign = !ii.base_valid && !ii.index_valid ? (negative ? "-" : "") : negative ? " - " : " + ";
-    return snprintf(buf, size, "%s:[%s%s%s0x%llx] (%s address)", segment_name(ii.segment),
-                    ii.base_valid ? gpr_name(ii.base) : "", index, sign, (unsigned long long)magnitude,
+    return snprintf(buf, size, "%s:[%s%s%s0x%lx] (%s address)", segment_name(ii.segment),
+                    ii.base_valid ? gpr_name(ii.base) : "", index, sign, magnitude,
                     sizes[ii.address_size & 3]);
 }
 

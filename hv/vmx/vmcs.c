@@ -44,9 +44,9 @@ _Noreturn void vmcs_failed(const char *what, unsigned field, int status)
               vmcs_field_name(field) ? vmcs_field_name(field) : "?", field);
     uint64_t err = 0;
     vmread_checked(VMCS_VM_INSTRUCTION_ERROR, &err);
-    panic("%s %s (0x%04x) failed: VM-instruction error %llu (%s)", what,
+    panic("%s %s (0x%04x) failed: VM-instruction error %lu (%s)", what,
           vmcs_field_name(field) ? vmcs_field_name(field) : "?", field,
-          (unsigned long long)err, vm_instruction_error_name((unsigned)err));
+          err, vm_instruction_error_name((unsigned)err));
 }
 
 /* LAB 1 BEGIN: allocate a VMCS and make it current */
@@ -56,9 +56,9 @@ void vmcs_create(struct vcpu *v, const struct vmx_caps *caps)
     v->vmcs_pa = alloc_page();
     *(uint32_t *)v->vmcs_pa = (uint32_t)(caps->basic & 0x7FFFFFFF);
     if (vmclear(v->vmcs_pa) != VMX_OK)
-        panic("VMCLEAR of the VMCS at 0x%llx failed", (unsigned long long)v->vmcs_pa);
+        panic("VMCLEAR of the VMCS at 0x%lx failed", v->vmcs_pa);
     if (vmptrld(v->vmcs_pa) != VMX_OK)
-        panic("VMPTRLD of the VMCS at 0x%llx failed", (unsigned long long)v->vmcs_pa);
+        panic("VMPTRLD of the VMCS at 0x%lx failed", v->vmcs_pa);
 }
 /* LAB 1 END */
 
@@ -73,6 +73,6 @@ void vmcs_dump(void)
     for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         uint64_t value;
         if (vmread_checked(fields[i], &value) == VMX_OK)
-            printf("  %-32s 0x%llx\n", vmcs_field_name(fields[i]), (unsigned long long)value);
+            printf("  %-32s 0x%lx\n", vmcs_field_name(fields[i]), value);
     }
 }

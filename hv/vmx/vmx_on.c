@@ -53,8 +53,8 @@ static void allow_vmxon(void)
     }
     if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
         panic("VMX is disabled by the firmware: IA32_FEATURE_CONTROL is locked with 'VMX "
-              "outside SMX' off (value 0x%llx): enable VT-x in the BIOS set-up",
-              (unsigned long long)fc);
+              "outside SMX' off (value 0x%lx): enable VT-x in the BIOS set-up",
+              fc);
 }
 
 /* LAB 1 BEGIN: discover VMX and read its capabilities */
@@ -100,7 +100,7 @@ void vmx_require_ept(const struct vmx_caps *caps)
     uint64_t ept = caps->ept_vpid;
     if (!(ept & (1ull << 6)) || !(ept & (1ull << 14)))
         panic("EPT here lacks 4-level page walks or write-back memory (IA32_VMX_EPT_VPID_CAP "
-              "0x%llx, SDM A.10)", (unsigned long long)ept);
+              "0x%lx, SDM A.10)", ept);
 }
 
 /* LAB 1 BEGIN: enter VMX root operation */
@@ -117,13 +117,13 @@ void vmx_on(const struct vmx_caps *caps)
     *(uint32_t *)region = (uint32_t)(caps->basic & 0x7FFFFFFF);
     int status = vmxon(region);
     if (status != VMX_OK)
-        panic("VMXON failed with %s (the region at 0x%llx starts with revision 0x%x, the CPU's "
-              "is 0x%x; CR0=0x%llx, CR4=0x%llx: see SDM 31.3 \"VMXON\")",
+        panic("VMXON failed with %s (the region at 0x%lx starts with revision 0x%x, the CPU's "
+              "is 0x%x; CR0=0x%lx, CR4=0x%lx: see SDM 31.3 \"VMXON\")",
               status == VMX_FAIL_INVALID ? "VMfailInvalid: a bad region, revision or CR0/CR4"
                                          : "VMfailValid: already in VMX operation",
-              (unsigned long long)region, *(uint32_t *)region,
-              (unsigned)(caps->basic & 0x7FFFFFFF), (unsigned long long)read_cr0(),
-              (unsigned long long)read_cr4());
+              region, *(uint32_t *)region,
+              (unsigned)(caps->basic & 0x7FFFFFFF), read_cr0(),
+              read_cr4());
     printf("hv: VMXON ok\n");
 }
 /* LAB 1 END */
