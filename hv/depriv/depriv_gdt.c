@@ -15,7 +15,6 @@
  */
 #include "depriv/depriv.h"
 #include "x86/descriptor.h"
-#include "guest/guest.h"
 #include "guest/guest_linear.h"
 #include "guest/guest_paging.h"
 #include "mem/memory.h"

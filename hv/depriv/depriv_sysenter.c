@@ -15,7 +15,6 @@
  */
 #include "depriv/depriv.h"
 #include "x86/descriptor.h"
-#include "guest/vcpu.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 

@@ -21,7 +21,6 @@
 #include "guest/guest.h"
 #include "exit/guest_line.h"
 #include "exit/handlers.h"
-#include "vmx/inject.h"
 #include "mem/memory.h"
 #include "exit/pic_filter.h"
 #include "poweroff.h"

@@ -15,7 +15,6 @@
  */
 #include "cpu/gdt.h"
 #include "guest/guest.h"
-#include "vmx/inject.h"
 #include "mem/memory.h"
 #include "multiboot.h"
 #include "cpu/panic.h"
