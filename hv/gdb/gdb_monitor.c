@@ -177,23 +177,12 @@ static void show_qualification(void)
     uint64_t q = gdb_vcpu->exit_qualification;
     printf("exit reason %u (%s) at guest rip 0x%lx, qualification 0x%lx\n", reason,
            exit_reason_name(reason), gdb_vcpu->rip, q);
+    int decoded = -1;   /* the length of the one line a qualification decodes to */
     switch (reason) {
-    case EXIT_IO_INSTRUCTION:
-        io_qual_describe(line, sizeof(line), io_qual_decode(q));
-        printf("  %s\n", line);
-        break;
-    case EXIT_CR_ACCESS:
-        cr_qual_describe(line, sizeof(line), cr_qual_decode(q));
-        printf("  %s\n", line);
-        break;
-    case EXIT_DR_ACCESS:
-        dr_qual_describe(line, sizeof(line), dr_qual_decode(q));
-        printf("  %s\n", line);
-        break;
-    case EXIT_APIC_ACCESS:
-        apic_qual_describe(line, sizeof(line), apic_qual_decode(q));
-        printf("  %s\n", line);
-        break;
+    case EXIT_IO_INSTRUCTION: decoded = io_qual_describe(line, sizeof(line), io_qual_decode(q)); break;
+    case EXIT_CR_ACCESS:      decoded = cr_qual_describe(line, sizeof(line), cr_qual_decode(q)); break;
+    case EXIT_DR_ACCESS:      decoded = dr_qual_describe(line, sizeof(line), dr_qual_decode(q)); break;
+    case EXIT_APIC_ACCESS:    decoded = apic_qual_describe(line, sizeof(line), apic_qual_decode(q)); break;
     /* The exits whose operand the instruction information names (28.2.5). */
     case EXIT_GDTR_IDTR_ACCESS: case EXIT_LDTR_TR_ACCESS: case EXIT_VMCLEAR: case EXIT_VMPTRLD:
     case EXIT_VMPTRST: case EXIT_VMREAD: case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_INVEPT:
@@ -204,6 +193,8 @@ static void show_qualification(void)
     case EXIT_EXCEPTION_NMI:  show_exception(q); break;
     default: printf("  (this exit reason has no qualification to decode)\n"); break;
     }
+    if (decoded >= 0)
+        printf("  %s\n", line);
     show_idt_vectoring();
 }
 
