@@ -39,8 +39,8 @@ class ForgingHypervisor(Scenario):
             forge = f.read()
         patch(self.root, "hv/main.c", r"^void hv_main\(uint32_t magic, uint32_t mbi_pa\)\n\{",
               forge.replace("\\", "\\\\") + "\nvoid hv_main(uint32_t magic, uint32_t mbi_pa)\n{")
-        patch(self.root, "hv/main.c", r"^    check_guest_kernel\(&boot\);\n",
-              "    check_guest_kernel(&boot);\n    forge(&boot);\n")
+        patch(self.root, "hv/main.c", r"^        check_guest_kernel\(&boot, &groups\[i\], i\);\n",
+              "        check_guest_kernel(&boot, &groups[i], i);\n    forge(&boot);\n")
         self.grade("--lab", "1", timeout=30)
         lab1 = [t for t in labspec.load_all(self.root) if t.lab == 1]
         self.assertEqual(set(self.results), {t.full_name for t in lab1}, self.text)

@@ -112,7 +112,8 @@ def make_forger(sub):
     with open(path) as f:
         text = f.read()
     head = "/* LAB 1 BEGIN: boot the guest kernel as a Multiboot loader would */\n"
-    call = "void guest_load(struct guest *g, const struct boot_info *bi, const char *extra_args)\n{\n"
+    call = ("void guest_load(struct guest *g, const struct boot_info *bi, const struct boot_group *group,\n"
+            "                const char *extra_args)\n{\n")
     assert head in text and call in text, "hv/guest/guest.c changed: update make_forger"
     text = text.replace(head, '#include "crc32.h"\n' + forge + "\n" + head).replace(call, call + "    forge(bi);\n")
     with open(path, "w") as f:
