@@ -166,7 +166,7 @@ def input_cases():
     # Nothing is typed unless asked for: the guest waits, and the run times out.
     cases.append(Case("guest-input-none-waits", route("qemu", "kernel") + ["test=input_echo"], TIMEOUT,
                       must=[r"^INPUT ready$"], must_not=[r"^input_echo: ", r"^TEST input_echo"],
-                      timeout=12))
+                      timeout=5))
     return cases
 
 

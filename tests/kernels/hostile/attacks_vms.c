@@ -55,7 +55,7 @@ static int secret_at(const volatile uint32_t *p)
 /* 32 bytes apart: the secret's blocks are 32-byte aligned in the writer's
  * memory, and a page, wherever it is mapped, keeps its offsets. */
 ATTACK(vm_secret_scan, "vm-secret-scan", "ept shadow depriv patch icelake after:vm-secret-write",
-       "stop guest-physical 0x4000000\\b.*outside its 64 MiB of RAM",
+       "stop guest-physical 0x1000000\\b.*outside its 16 MiB of RAM",
        "reads every guest-physical address from 0 up, its RAM and past it, for VM 0's secret")
 {
     uint32_t top = top_of_ram(), first = secret(0);
