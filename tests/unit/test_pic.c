@@ -59,6 +59,13 @@ static void line_low(unsigned irq)
     pic_set_irq(&p, irq, false);
 }
 
+/* INTR is on, and the INTA gives vector. */
+static void intr_gives(int vector)
+{
+    assert_true(pic_intr(&p));
+    assert_int_equal(pic_acknowledge(&p), vector);
+}
+
 static void test_pc_initialisation(void **state)
 {
     (void)state;
@@ -99,10 +106,10 @@ static void test_bios_state(void **state)
     assert_int_equal(pic_read(&p, 0xA1), 0x8F);
     assert_int_equal(s.chip[PIC_SLAVE].icw3, 0x02);
     line_high(0);
-    assert_int_equal(pic_acknowledge(&p), 0x08);
+    intr_gives(0x08);
     line_high(14);
     pic_write(&p, 0x20, 0x20);
-    assert_int_equal(pic_acknowledge(&p), 0x76);
+    intr_gives(0x76);
 }
 
 static void test_icw2_low_bits_ignored(void **state)
@@ -113,7 +120,7 @@ static void test_icw2_low_bits_ignored(void **state)
     pic_write(&p, 0x21, 0x04);
     pic_write(&p, 0x21, 0x01);
     line_high(1);
-    assert_int_equal(pic_acknowledge(&p), 0x21);
+    intr_gives(0x21);
 }
 
 static void test_irq0_beats_irq1(void **state)
@@ -122,8 +129,7 @@ static void test_irq0_beats_irq1(void **state)
     assert_false(pic_intr(&p));
     line_high(1);
     line_high(0);
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x20);
+    intr_gives(0x20);
     assert_int_equal(read_isr(0x20), 0x01);
     assert_int_equal(read_irr(0x20), 0x02);
 }
@@ -132,23 +138,21 @@ static void test_in_service_blocks_lower_until_eoi(void **state)
 {
     (void)state;
     line_high(3);
-    assert_int_equal(pic_acknowledge(&p), 0x23);
+    intr_gives(0x23);
     line_high(5);
     line_high(3);                            /* still high: no new edge */
     assert_false(pic_intr(&p));
     pic_write(&p, 0x20, 0x20);               /* non-specific EOI */
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x25);
+    intr_gives(0x25);
 }
 
 static void test_higher_nests(void **state)
 {
     (void)state;
     line_high(3);
-    assert_int_equal(pic_acknowledge(&p), 0x23);
+    intr_gives(0x23);
     line_high(1);
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x21);
+    intr_gives(0x21);
     assert_int_equal(read_isr(0x20), 0x0A);
 }
 
@@ -185,18 +189,18 @@ static void test_set_priority(void **state)
     line_high(0);
     line_high(5);
     line_high(4);
-    assert_int_equal(pic_acknowledge(&p), 0x25);
+    intr_gives(0x25);
     pic_write(&p, 0x20, 0x20);
-    assert_int_equal(pic_acknowledge(&p), 0x20);
+    intr_gives(0x20);
     pic_write(&p, 0x20, 0x20);
-    assert_int_equal(pic_acknowledge(&p), 0x24);
+    intr_gives(0x24);
 }
 
 static void test_rotate_on_non_specific_eoi(void **state)
 {
     (void)state;
     line_high(0);
-    assert_int_equal(pic_acknowledge(&p), 0x20);
+    intr_gives(0x20);
     pic_write(&p, 0x20, 0xA0);               /* IR0 ends and becomes the lowest */
     struct pic_state s;
     pic_get_state(&p, &s);
@@ -204,7 +208,7 @@ static void test_rotate_on_non_specific_eoi(void **state)
     line_low(0);
     line_high(0);
     line_high(7);
-    assert_int_equal(pic_acknowledge(&p), 0x27);   /* IR7 now beats IR0 */
+    intr_gives(0x27);   /* IR7 now beats IR0 */
 }
 
 static void test_rotate_on_specific_eoi(void **state)
@@ -212,11 +216,11 @@ static void test_rotate_on_specific_eoi(void **state)
     (void)state;
     line_high(3);
     line_high(6);
-    assert_int_equal(pic_acknowledge(&p), 0x23);
+    intr_gives(0x23);
     pic_write(&p, 0x20, 0xE3);               /* ISR3 ends, IR3 the lowest: IR4 highest */
     assert_int_equal(read_isr(0x20), 0x00);
     line_high(1);
-    assert_int_equal(pic_acknowledge(&p), 0x26);   /* IR6 beats IR1 now */
+    intr_gives(0x26);   /* IR6 beats IR1 now */
 }
 
 static void test_auto_eoi(void **state)
@@ -224,19 +228,19 @@ static void test_auto_eoi(void **state)
     (void)state;
     init_pc(0x03, 0x01);
     line_high(0);
-    assert_int_equal(pic_acknowledge(&p), 0x20);
+    intr_gives(0x20);
     assert_int_equal(read_isr(0x20), 0x00);
     line_high(5);                            /* nothing in service: no EOI needed */
-    assert_int_equal(pic_acknowledge(&p), 0x25);
+    intr_gives(0x25);
     pic_write(&p, 0x20, 0x80);               /* rotate in automatic EOI mode, set */
     line_high(4);
-    assert_int_equal(pic_acknowledge(&p), 0x24);
+    intr_gives(0x24);
     struct pic_state s;
     pic_get_state(&p, &s);
     assert_int_equal(s.chip[PIC_MASTER].lowest, 4);
     pic_write(&p, 0x20, 0x00);               /* clear */
     line_high(6);
-    assert_int_equal(pic_acknowledge(&p), 0x26);
+    intr_gives(0x26);
     pic_get_state(&p, &s);
     assert_int_equal(s.chip[PIC_MASTER].lowest, 4);
 }
@@ -245,13 +249,12 @@ static void test_special_mask_mode(void **state)
 {
     (void)state;
     line_high(1);
-    assert_int_equal(pic_acknowledge(&p), 0x21);
+    intr_gives(0x21);
     line_high(5);
     assert_false(pic_intr(&p));              /* IR1 in service blocks IR5 */
     pic_write(&p, 0x21, 0x02);               /* mask IR1 */
     pic_write(&p, 0x20, 0x68);               /* OCW3: set special mask mode */
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x25);
+    intr_gives(0x25);
     assert_int_equal(read_isr(0x20), 0x22);
     /* a non-specific EOI leaves the masked IS bit (data sheet, "End of Interrupt") */
     pic_write(&p, 0x20, 0x20);
@@ -269,8 +272,7 @@ static void test_edge_latched_while_masked(void **state)
     assert_false(pic_intr(&p));
     assert_int_equal(read_irr(0x20), 0x08);
     pic_write(&p, 0x21, 0x00);
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x23);
+    intr_gives(0x23);
 }
 
 static void test_edge_pulse_gone_before_unmask_is_lost(void **state)
@@ -288,12 +290,12 @@ static void test_edge_held_high_interrupts_once(void **state)
 {
     (void)state;
     line_high(4);
-    assert_int_equal(pic_acknowledge(&p), 0x24);
+    intr_gives(0x24);
     pic_write(&p, 0x20, 0x20);
     assert_false(pic_intr(&p));
     line_low(4);
     line_high(4);
-    assert_int_equal(pic_acknowledge(&p), 0x24);
+    intr_gives(0x24);
 }
 
 static void test_level_reraises_after_eoi(void **state)
@@ -304,12 +306,11 @@ static void test_level_reraises_after_eoi(void **state)
     pic_write(&p, 0x21, 0x04);
     pic_write(&p, 0x21, 0x01);
     line_high(4);
-    assert_int_equal(pic_acknowledge(&p), 0x24);
+    intr_gives(0x24);
     assert_int_equal(read_irr(0x20), 0x10);  /* the level is still requesting */
     assert_false(pic_intr(&p));              /* but IR4 is in service */
     pic_write(&p, 0x20, 0x20);
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x24);
+    intr_gives(0x24);
     pic_write(&p, 0x20, 0x20);
     line_low(4);
     assert_int_equal(read_irr(0x20), 0x00);
@@ -325,16 +326,14 @@ static void test_level_held_through_init_requests(void **state)
     pic_write(&p, 0x21, 0x04);
     assert_false(pic_intr(&p));              /* not during initialisation */
     pic_write(&p, 0x21, 0x01);
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x26);
+    intr_gives(0x26);
 }
 
 static void test_cascade(void **state)
 {
     (void)state;
     line_high(10);
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x2A);
+    intr_gives(0x2A);
     assert_int_equal(read_isr(0x20), 0x04);
     assert_int_equal(read_isr(0xA0), 0x04);
     line_high(3);                            /* below IR2 on the master */
@@ -344,7 +343,7 @@ static void test_cascade(void **state)
     assert_false(pic_intr(&p));
     pic_write(&p, 0x20, 0x20);               /* and the master's */
     assert_int_equal(read_isr(0x20), 0x00);
-    assert_int_equal(pic_acknowledge(&p), 0x23);
+    intr_gives(0x23);
 }
 
 static void test_cascade_priorities(void **state)
@@ -353,13 +352,13 @@ static void test_cascade_priorities(void **state)
     line_high(15);
     line_high(8);
     line_high(1);
-    assert_int_equal(pic_acknowledge(&p), 0x21);
+    intr_gives(0x21);
     pic_write(&p, 0x20, 0x20);
-    assert_int_equal(pic_acknowledge(&p), 0x28);
+    intr_gives(0x28);
     pic_write(&p, 0xA0, 0x20);
     pic_write(&p, 0x20, 0x20);
     assert_true(pic_intr(&p));               /* IRQ 15's request reached IR2 again */
-    assert_int_equal(pic_acknowledge(&p), 0x2F);
+    intr_gives(0x2F);
     assert_int_equal(read_isr(0xA0), 0x80);
 }
 
@@ -371,28 +370,26 @@ static void test_cascade_second_request_of_an_aeoi_slave(void **state)
     init_pc(0x01, 0x03);
     line_high(8);
     line_high(9);
-    assert_int_equal(pic_acknowledge(&p), 0x28);
+    intr_gives(0x28);
     assert_int_equal(read_isr(0xA0), 0x00);
     assert_false(pic_intr(&p));                  /* the master's IR2 is in service */
     pic_write(&p, 0x20, 0x20);
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x29);
+    intr_gives(0x29);
 }
 
 static void test_special_fully_nested(void **state)
 {
     (void)state;
     line_high(11);
-    assert_int_equal(pic_acknowledge(&p), 0x2B);
+    intr_gives(0x2B);
     line_high(9);
     assert_false(pic_intr(&p));              /* fully nested: the slave is locked out */
     pic_reset(&p);
     init_pc(0x11, 0x01);                     /* SFNM on the master */
     line_high(11);
-    assert_int_equal(pic_acknowledge(&p), 0x2B);
+    intr_gives(0x2B);
     line_high(9);
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x29);
+    intr_gives(0x29);
     assert_int_equal(read_isr(0xA0), 0x0A);
     line_high(3);
     assert_false(pic_intr(&p));              /* lower levels stay blocked */
@@ -404,8 +401,7 @@ static void test_spurious_irq7(void **state)
     line_high(3);
     assert_true(pic_intr(&p));
     line_low(3);                             /* before the INTA */
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x27);
+    intr_gives(0x27);
     assert_int_equal(read_isr(0x20), 0x00);
     assert_false(pic_intr(&p));
 }
@@ -416,8 +412,7 @@ static void test_spurious_irq15(void **state)
     line_high(10);
     assert_true(pic_intr(&p));
     line_low(10);
-    assert_true(pic_intr(&p));
-    assert_int_equal(pic_acknowledge(&p), 0x2F);
+    intr_gives(0x2F);
     assert_int_equal(read_isr(0xA0), 0x00);
     assert_int_equal(read_isr(0x20), 0x04);  /* the master's IR2 is in service */
     assert_false(pic_intr(&p));
@@ -480,7 +475,7 @@ static void test_reinit_mid_interrupt(void **state)
     (void)state;
     line_high(0);
     line_high(9);
-    assert_int_equal(pic_acknowledge(&p), 0x20);
+    intr_gives(0x20);
     init_pc(0x01, 0x01);
     assert_int_equal(read_isr(0x20), 0x00);
     assert_int_equal(read_irr(0x20), 0x00);
@@ -488,7 +483,7 @@ static void test_reinit_mid_interrupt(void **state)
     assert_false(pic_intr(&p));
     line_low(0);
     line_high(0);
-    assert_int_equal(pic_acknowledge(&p), 0x20);
+    intr_gives(0x20);
 }
 
 static void test_single_and_no_icw4(void **state)
@@ -502,7 +497,7 @@ static void test_single_and_no_icw4(void **state)
     assert_int_equal(s.chip[PIC_MASTER].step, PIC_INIT_DONE);
     assert_true(s.chip[PIC_MASTER].single && s.chip[PIC_MASTER].mode_8086);
     line_high(10);                           /* single: IR2 is an IR like any */
-    assert_int_equal(pic_acknowledge(&p), 0x42);
+    intr_gives(0x42);
     assert_int_equal(read_isr(0xA0), 0x00);
     pic_write(&p, 0xA0, 0x10);               /* no IC4: ICW4 all zeros */
     pic_write(&p, 0xA1, 0x28);
