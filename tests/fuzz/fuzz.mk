@@ -21,7 +21,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
-                guest_paging descriptor guest_line pic_filter pit
+                guest_paging descriptor guest_line pic_filter pit pic
 
 # The formatter prints the parsers' messages. The options target fuzzes it
 # (its input reaches it as %.*s), so it links it with libFuzzer's tracing;
@@ -41,6 +41,7 @@ fuzz_srcs_descriptor := $(unit_srcs_descriptor)
 fuzz_srcs_guest_line := hv/exit/guest_line.c
 fuzz_srcs_pic_filter := hv/exit/pic_filter.c
 fuzz_srcs_pit := $(unit_srcs_pit)
+fuzz_srcs_pic := hv/dev/pic.c
 
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
@@ -64,6 +65,7 @@ fuzz_flags_descriptor := -max_len=12
 fuzz_flags_guest_line := -max_len=512
 fuzz_flags_pic_filter := -max_len=256
 fuzz_flags_pit := -max_len=512
+fuzz_flags_pic := -max_len=512
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.
