@@ -14,7 +14,7 @@ UNIT_LDLIBS := -lcmocka
 UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
-              x86_decode sensitive descriptor guest_line pic_filter exit_info
+              x86_decode sensitive descriptor guest_line pic_filter exit_info lapic
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_pmm := hv/mem/pmm.c
@@ -38,6 +38,7 @@ unit_srcs_descriptor := hv/x86/descriptor.c
 unit_srcs_guest_line := hv/exit/guest_line.c
 unit_srcs_pic_filter := hv/exit/pic_filter.c
 unit_srcs_exit_info := hv/vmx/exit_info.c lib/fmt.c
+unit_srcs_lapic := hv/dev/lapic.c hv/dev/lapic_timer.c
 unit_defs_sensitive := $(unit_defs_x86_decode)
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would
