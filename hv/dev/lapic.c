@@ -3,65 +3,16 @@
  * model: any mode, the host unit tests and the fuzzer). lapic.h says what
  * the caller decodes and gives; the timer's counting is lapic_timer.c.
  *
- * Read it in this order: the priority rules (IRR, ISR, TPR, PPR: SDM vol. 3,
- * 11.8), how an interrupt gets into the IRR (11.8.4, 11.5.2, with the errors
- * of 11.5.3), the registers (11.4.1, table 11-1), the IPIs (11.6), and last
- * the MSRs and the time.
+ * Read it in this order: the interrupt acknowledge and the EOI (SDM vol. 3,
+ * 11.8; the IRR, ISR, TMR and the priority rules are lapic_priority.c), how
+ * an interrupt gets into the IRR (11.8.4, 11.5.2, with the errors of
+ * 11.5.3), the IPIs (11.6), the registers (11.4.1, table 11-1), and last the
+ * MSRs and the time.
  */
 #include "lapic.h"
 #include "string.h"
 
-/* ---- Vectors in the 256-bit registers, and the priority rules ---- */
-
-static bool test_vector(const uint32_t *reg, unsigned v)
-{
-    return (reg[v / 32] >> (v % 32)) & 1;
-}
-
-static void set_vector(uint32_t *reg, unsigned v)
-{
-    reg[v / 32] |= 1u << (v % 32);
-}
-
-static void clear_vector(uint32_t *reg, unsigned v)
-{
-    reg[v / 32] &= ~(1u << (v % 32));
-}
-
-/* The highest vector set, or -1: a higher vector has the higher priority
- * (11.8.3: "the priority class is bits 7:4 of the vector"). */
-static int highest_vector(const uint32_t *reg)
-{
-    for (int i = 7; i >= 0; i--)
-        if (reg[i])
-            return i * 32 + 31 - __builtin_clz(reg[i]);
-    return -1;
-}
-
-/* 11.8.3.1: PPR = TPR when TPR[7:4] >= ISRV[7:4], else ISRV[7:4] with
- * bits 3:0 clear; ISRV is the highest vector in service, 0 for none. */
-static uint32_t ppr_of(const struct lapic *l)
-{
-    int isrv = highest_vector(l->isr);
-    uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xF0;
-    return (l->tpr & 0xF0) >= isr_class ? l->tpr : isr_class;
-}
-
-/* The arbitration priority (11.6.2.4, figure 11-15), which only lowest-
- * priority delivery among several APICs would use: TPR when TPR[7:4] is at
- * least IRRV[7:4] and above ISRV[7:4], else the higher of TPR[7:4] & ISRV[7:4]
- * and IRRV[7:4], in bits 7:4. */
-static uint32_t apr_of(const struct lapic *l)
-{
-    int isrv = highest_vector(l->isr), irrv = highest_vector(l->irr);
-    uint32_t tpr = l->tpr >> 4 & 0xF;
-    uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv >> 4;
-    uint32_t irr_class = irrv < 0 ? 0 : (uint32_t)irrv >> 4;
-    if (tpr >= irr_class && tpr > isr_class)
-        return l->tpr;
-    uint32_t both = tpr & isr_class;
-    return (both > irr_class ? both : irr_class) << 4;
-}
+/* ---- The interrupt acknowledge and the EOI (11.8) ---- */
 
 static bool present(const struct lapic *l)
 {
@@ -75,27 +26,21 @@ static bool software_enabled(const struct lapic *l)
 
 int lapic_pending(const struct lapic *l)
 {
-    /* 11.8.4: the highest IRR vector goes to the CPU when its priority class
-     * is above the PPR's. A software-disabled APIC keeps what is pending:
-     * "Pending interrupts in the IRR and ISR registers are held and require
-     * masking or handling by the CPU" (11.4.7.2). */
-    int v = highest_vector(l->irr);
-    if (!present(l) || v < 0 || ((uint32_t)v & 0xF0) <= (ppr_of(l) & 0xF0))
-        return -1;
-    return v;
+    /* A software-disabled APIC keeps what is pending: "Pending interrupts
+     * in the IRR and ISR registers are held and require masking or handling
+     * by the CPU" (11.4.7.2). */
+    return present(l) ? lapic_find_deliverable(&l->vec) : -1;
 }
 
 int lapic_acknowledge(struct lapic *l)
 {
-    int v = lapic_pending(l);
+    int v = present(l) ? lapic_service_vector(&l->vec) : -1;
     if (v < 0) {
         /* 11.9: the interrupt was masked (by the TPR) before the INTA
          * cycle: the spurious vector, and "dispensing the spurious-interrupt
          * vector does not affect the ISR". */
         return (int)(l->svr & 0xFF);
     }
-    clear_vector(l->irr, (unsigned)v);
-    set_vector(l->isr, (unsigned)v);
     return v;
 }
 
@@ -106,16 +51,15 @@ int lapic_eoi(struct lapic *l)
      * EOI goes on to the I/O APIC. The SDM changes the TMR only at
      * acceptance (11.8.4); Bochs also clears it here. Bochs ignores an EOI
      * whose highest ISR vector is the spurious vector; the SDM does not. */
-    int v = highest_vector(l->isr);
-    if (!present(l) || v < 0)
+    int v = present(l) ? lapic_end_vector(&l->vec) : -1;
+    if (v < 0)
         return -1;
-    clear_vector(l->isr, (unsigned)v);
     /* 11.5.1: a LINT pin's Remote IRR "is reset when an EOI command is
      * received" for its level-triggered fixed interrupt. */
     for (unsigned pin = LAPIC_LVT_LINT0; pin <= LAPIC_LVT_LINT1; pin++)
         if ((l->lvt[pin] & 0xFF) == (uint32_t)v)
             l->lvt[pin] &= ~LAPIC_LVT_REMOTE_IRR;
-    return test_vector(l->tmr, (unsigned)v) ? v : -1;
+    return lapic_test_vector(l->vec.tmr, (unsigned)v) ? v : -1;
 }
 
 /* ---- Into the IRR ---- */
@@ -131,35 +75,20 @@ static void raise_error(struct lapic *l, uint32_t bits)
     uint32_t e = l->lvt[LAPIC_LVT_ERROR];
     if (e & LAPIC_LVT_MASKED)
         return;
-    uint32_t v = e & 0xFF;
-    if (v < 16) {
+    if (!lapic_latch_vector(&l->vec, e & 0xFF, false))
         l->esr_new |= LAPIC_ESR_RECEIVE_ILLEGAL_VECTOR;
-        return;
-    }
-    set_vector(l->irr, v);
-    clear_vector(l->tmr, v);
 }
 
-/* A fixed interrupt received, from a device, an LVT entry or a self-IPI. */
+/* A fixed interrupt received, from a device, an LVT entry or a self-IPI:
+ * vectors 0-15 are refused with the ESR's "received illegal vector", which
+ * says "the local APIC will never set an IRR bit in the range 0 to 15"
+ * (11.5.3). */
 static bool receive(struct lapic *l, uint32_t vector, bool level)
 {
-    /* 11.5.2: vectors 0-15 are reserved for exceptions; "the local APIC
-     * will never set an IRR bit in the range 0 to 15" (ESR bit 6). */
-    if (vector < 16) {
-        raise_error(l, LAPIC_ESR_RECEIVE_ILLEGAL_VECTOR);
-        return false;
-    }
-    /* 11.8.4: one interrupt per vector waits in the IRR; another of the
-     * same vector before it is taken is the same interrupt (Bochs then
-     * leaves the TMR as it is, and so does this model). */
-    if (test_vector(l->irr, vector))
+    if (lapic_latch_vector(&l->vec, vector, level))
         return true;
-    set_vector(l->irr, vector);
-    if (level)
-        set_vector(l->tmr, vector);
-    else
-        clear_vector(l->tmr, vector);
-    return true;
+    raise_error(l, LAPIC_ESR_RECEIVE_ILLEGAL_VECTOR);
+    return false;
 }
 
 bool lapic_accept(struct lapic *l, uint8_t vector, bool level_triggered)
@@ -301,15 +230,15 @@ static bool read_register(const struct lapic *l, uint32_t offset, uint64_t now, 
     }
     if (offset >= LAPIC_REG_ISR && offset < LAPIC_REG_IRR + 0x80) {
         unsigned i = (offset - LAPIC_REG_ISR) / 16;
-        *value = i < 8 ? l->isr[i] : i < 16 ? l->tmr[i - 8] : l->irr[i - 16];
+        *value = i < 8 ? l->vec.isr[i] : i < 16 ? l->vec.tmr[i - 8] : l->vec.irr[i - 16];
         return true;
     }
     switch (offset) {
     case LAPIC_REG_ID: *value = (uint32_t)l->config.apic_id << 24; return true;
     case LAPIC_REG_VERSION: *value = LAPIC_VERSION_VALUE; return true;
-    case LAPIC_REG_TPR: *value = l->tpr; return true;
-    case LAPIC_REG_APR: *value = apr_of(l); return true;
-    case LAPIC_REG_PPR: *value = ppr_of(l); return true;
+    case LAPIC_REG_TPR: *value = l->vec.tpr; return true;
+    case LAPIC_REG_APR: *value = lapic_compute_apr(&l->vec); return true;
+    case LAPIC_REG_PPR: *value = lapic_compute_ppr(&l->vec); return true;
     case LAPIC_REG_EOI: *value = 0; return true;
     case LAPIC_REG_RRD: *value = 0; return true;     /* no remote read here (11.6.1: P6, Pentium) */
     case LAPIC_REG_LDR: *value = l->ldr; return true;
@@ -330,12 +259,10 @@ static bool read_register(const struct lapic *l, uint32_t offset, uint64_t now, 
  * not yet reported are not the registers'. */
 static void reset_registers(struct lapic *l)
 {
-    l->tpr = l->ldr = 0;
+    l->vec = (struct lapic_vectors){ 0 };
+    l->ldr = 0;
     l->dfr = 0xFFFFFFFF;
     l->svr = 0xFF;
-    memset(l->isr, 0, sizeof l->isr);
-    memset(l->tmr, 0, sizeof l->tmr);
-    memset(l->irr, 0, sizeof l->irr);
     l->esr = l->esr_new = 0;
     l->icr_low = l->icr_high = 0;
     for (unsigned i = 0; i < LAPIC_LVT_COUNT; i++)
@@ -416,7 +343,7 @@ int lapic_write(struct lapic *l, uint32_t offset, uint32_t value, uint64_t now)
         return -1;
     }
     switch (offset) {
-    case LAPIC_REG_TPR: l->tpr = value & 0xFF; return -1;
+    case LAPIC_REG_TPR: l->vec.tpr = value & 0xFF; return -1;
     case LAPIC_REG_EOI: return lapic_eoi(l);
     case LAPIC_REG_LDR: l->ldr = value & 0xFF000000; return -1;
     case LAPIC_REG_DFR: l->dfr = value | 0x0FFFFFFF; return -1;    /* bits 27:0 read as ones */
@@ -513,7 +440,7 @@ void lapic_describe(const struct lapic *l, uint64_t now, struct lapic_view *v)
     *v = (struct lapic_view){
         .apic_base = l->apic_base, .enabled = present(l), .software_enabled = software_enabled(l),
         .id = (uint32_t)l->config.apic_id << 24, .version = LAPIC_VERSION_VALUE,
-        .tpr = l->tpr, .apr = apr_of(l), .ppr = ppr_of(l), .ldr = l->ldr, .dfr = l->dfr, .svr = l->svr,
+        .tpr = l->vec.tpr, .apr = lapic_compute_apr(&l->vec), .ppr = lapic_compute_ppr(&l->vec), .ldr = l->ldr, .dfr = l->dfr, .svr = l->svr,
         .esr = l->esr, .esr_new = l->esr_new, .icr_low = l->icr_low, .icr_high = l->icr_high,
         .timer_initial = l->timer.initial, .timer_current = lapic_read_timer_count(&l->timer, now),
         .timer_divide = l->timer.divide_config,
@@ -523,8 +450,8 @@ void lapic_describe(const struct lapic *l, uint64_t now, struct lapic_view *v)
         .next_expiry = lapic_find_timer_expiry(&l->timer),
         .expiries = l->expiries, .ipis_dropped = l->ipis_dropped, .pending = lapic_pending(l),
     };
-    memcpy(v->isr, l->isr, sizeof v->isr);
-    memcpy(v->tmr, l->tmr, sizeof v->tmr);
-    memcpy(v->irr, l->irr, sizeof v->irr);
+    memcpy(v->isr, l->vec.isr, sizeof v->isr);
+    memcpy(v->tmr, l->vec.tmr, sizeof v->tmr);
+    memcpy(v->irr, l->vec.irr, sizeof v->irr);
     memcpy(v->lvt, l->lvt, sizeof v->lvt);
 }

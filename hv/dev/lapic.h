@@ -30,6 +30,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "lapic_priority.h"
 #include "lapic_timer.h"
 
 #define LAPIC_DEFAULT_BASE 0xFEE00000ull
@@ -99,8 +100,8 @@ struct lapic_config {
 struct lapic {
     struct lapic_config config;
     uint64_t apic_base;         /* IA32_APIC_BASE as the guest reads it */
-    uint32_t tpr, ldr, dfr, svr;
-    uint32_t isr[8], tmr[8], irr[8];
+    struct lapic_vectors vec;   /* IRR, ISR, TMR, TPR */
+    uint32_t ldr, dfr, svr;
     uint32_t esr;               /* what an ESR read gives: the errors up to its last write */
     uint32_t esr_new;           /* the errors since then (11.5.3) */
     uint32_t icr_low, icr_high;

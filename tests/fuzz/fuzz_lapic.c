@@ -32,14 +32,6 @@ static bool refuse_guest_ram(void *ctx, uint64_t base)
     return base >= 0xF0000000;
 }
 
-static int highest(const uint32_t *reg)
-{
-    for (int i = 7; i >= 0; i--)
-        if (reg[i])
-            return i * 32 + 31 - __builtin_clz(reg[i]);
-    return -1;
-}
-
 static bool present(const struct lapic *l)
 {
     return lapic_read_apic_base(l) & LAPIC_BASE_ENABLE;
@@ -59,14 +51,14 @@ static uint32_t take_offset(struct fuzz_input *in)
 
 static void model_eoi(void)
 {
-    int v = highest(model_isr);
+    int v = lapic_find_highest(model_isr);
     if (v >= 0)
         model_isr[v / 32] &= ~(1u << (v % 32));
 }
 
 static void check_same(const struct lapic *a, const struct lapic *b)
 {
-    FUZZ_CHECK(memcmp(a->irr, b->irr, sizeof a->irr) == 0, "the IRR differs after a split");
+    FUZZ_CHECK(memcmp(a->vec.irr, b->vec.irr, sizeof a->vec.irr) == 0, "the IRR differs after a split");
     FUZZ_CHECK(a->esr_new == b->esr_new, "the errors differ after a split");
     FUZZ_CHECK(a->timer.armed == b->timer.armed && a->timer.base_time == b->timer.base_time &&
                a->timer.base_count == b->timer.base_count && a->timer.deadline == b->timer.deadline,
@@ -103,7 +95,7 @@ static void check_invariants(struct lapic *l)
     FUZZ_CHECK(!(v.irr[0] & 0xFFFF) && !(v.isr[0] & 0xFFFF), "a vector below 16 in IRR 0x%x / ISR 0x%x",
                v.irr[0], v.isr[0]);
     FUZZ_CHECK(memcmp(v.isr, model_isr, sizeof v.isr) == 0, "the ISR holds what was not acknowledged "
-               "(highest 0x%x, expected 0x%x)", highest(v.isr), highest(model_isr));
+               "(highest 0x%x, expected 0x%x)", lapic_find_highest(v.isr), lapic_find_highest(model_isr));
     FUZZ_CHECK(v.timer_current <= v.timer_initial, "current count %u above initial %u",
                v.timer_current, v.timer_initial);
     uint64_t next = lapic_next_event(l, now);

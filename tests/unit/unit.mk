@@ -38,7 +38,7 @@ unit_srcs_descriptor := hv/x86/descriptor.c
 unit_srcs_guest_line := hv/exit/guest_line.c
 unit_srcs_pic_filter := hv/exit/pic_filter.c
 unit_srcs_exit_info := hv/vmx/exit_info.c lib/fmt.c
-unit_srcs_lapic := hv/dev/lapic.c hv/dev/lapic_timer.c
+unit_srcs_lapic := hv/dev/lapic.c hv/dev/lapic_priority.c hv/dev/lapic_timer.c
 unit_defs_sensitive := $(unit_defs_x86_decode)
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would
