@@ -41,32 +41,32 @@
 #define LAPIC_BASE_ENABLE (1ull << 11)
 
 /* Register offsets (11.4.1, table 11-1 "Local APIC Register Address Map"). */
-#define LAPIC_REG_ID       0x020
-#define LAPIC_REG_VERSION  0x030
-#define LAPIC_REG_TPR      0x080
-#define LAPIC_REG_APR      0x090
-#define LAPIC_REG_PPR      0x0A0
-#define LAPIC_REG_EOI      0x0B0
-#define LAPIC_REG_RRD      0x0C0
-#define LAPIC_REG_LDR      0x0D0
-#define LAPIC_REG_DFR      0x0E0
-#define LAPIC_REG_SVR      0x0F0
-#define LAPIC_REG_ISR      0x100      /* 8 registers, 0x100-0x170 */
-#define LAPIC_REG_TMR      0x180      /* 0x180-0x1F0 */
-#define LAPIC_REG_IRR      0x200      /* 0x200-0x270 */
-#define LAPIC_REG_ESR      0x280
-#define LAPIC_REG_LVT_CMCI 0x2F0
-#define LAPIC_REG_ICR_LOW  0x300
-#define LAPIC_REG_ICR_HIGH 0x310
-#define LAPIC_REG_LVT_TIMER 0x320
-#define LAPIC_REG_LVT_THERMAL 0x330
-#define LAPIC_REG_LVT_PERF 0x340
-#define LAPIC_REG_LVT_LINT0 0x350
-#define LAPIC_REG_LVT_LINT1 0x360
-#define LAPIC_REG_LVT_ERROR 0x370
+#define LAPIC_REG_ID            0x020
+#define LAPIC_REG_VERSION       0x030
+#define LAPIC_REG_TPR           0x080
+#define LAPIC_REG_APR           0x090
+#define LAPIC_REG_PPR           0x0A0
+#define LAPIC_REG_EOI           0x0B0
+#define LAPIC_REG_RRD           0x0C0
+#define LAPIC_REG_LDR           0x0D0
+#define LAPIC_REG_DFR           0x0E0
+#define LAPIC_REG_SVR           0x0F0
+#define LAPIC_REG_ISR           0x100      /* 8 registers, 0x100-0x170 */
+#define LAPIC_REG_TMR           0x180      /* 0x180-0x1F0 */
+#define LAPIC_REG_IRR           0x200      /* 0x200-0x270 */
+#define LAPIC_REG_ESR           0x280
+#define LAPIC_REG_LVT_CMCI      0x2F0
+#define LAPIC_REG_ICR_LOW       0x300
+#define LAPIC_REG_ICR_HIGH      0x310
+#define LAPIC_REG_LVT_TIMER     0x320
+#define LAPIC_REG_LVT_THERMAL   0x330
+#define LAPIC_REG_LVT_PERF      0x340
+#define LAPIC_REG_LVT_LINT0     0x350
+#define LAPIC_REG_LVT_LINT1     0x360
+#define LAPIC_REG_LVT_ERROR     0x370
 #define LAPIC_REG_TIMER_INITIAL 0x380
 #define LAPIC_REG_TIMER_CURRENT 0x390
-#define LAPIC_REG_TIMER_DIVIDE 0x3E0
+#define LAPIC_REG_TIMER_DIVIDE  0x3E0
 
 /* The LVT entries, in struct lapic's lvt[] (11.5.1, figure 11-8). */
 enum lapic_lvt {

@@ -113,8 +113,10 @@ static void test_tpr_ppr_arithmetic(void **state)
     /* A TPR at the pending vector's class holds it back. */
     lapic_accept(&l, 0x4A, false);
     assert_int_equal(lapic_pending(&l), -1);
+    assert_int_equal(rd(LAPIC_REG_APR, 0), 0x4F);               /* TPR class >= IRRV class: TPR */
     wr(LAPIC_REG_TPR, 0x3F, 0);
     assert_int_equal(lapic_pending(&l), 0x4A);
+    assert_int_equal(rd(LAPIC_REG_APR, 0), 0x40);               /* else IRRV's class */
 }
 
 static void test_same_class_waits_higher_class_nests(void **state)
