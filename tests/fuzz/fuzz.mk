@@ -21,7 +21,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
-                guest_paging descriptor guest_line pic_filter pit pic
+                guest_paging descriptor guest_line pic_filter pit pic lapic
 
 # The formatter prints the parsers' messages. The options target fuzzes it
 # (its input reaches it as %.*s), so it links it with libFuzzer's tracing;
@@ -42,6 +42,7 @@ fuzz_srcs_guest_line := hv/exit/guest_line.c
 fuzz_srcs_pic_filter := hv/exit/pic_filter.c
 fuzz_srcs_pit := $(unit_srcs_pit)
 fuzz_srcs_pic := hv/dev/pic.c
+fuzz_srcs_lapic := $(unit_srcs_lapic)
 
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
@@ -52,7 +53,8 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 # it (the decoder runs at every offset, the scanner sweeps the whole file;
 # the ELF seeds are under 1 KiB), a VMCS's worth for the checker, a
 # descriptor's for ring compression, more than a packet buffer for the
-# GDB receiver, and a hundred-odd port accesses for the PIT.
+# GDB receiver, a hundred-odd port accesses for the PIT, and a script of a
+# hundred-odd operations for the local APIC.
 fuzz_flags_x86_decode := -max_len=32
 fuzz_flags_sensitive := -max_len=1024
 fuzz_flags_mbimage := -max_len=4096
@@ -66,6 +68,7 @@ fuzz_flags_guest_line := -max_len=512
 fuzz_flags_pic_filter := -max_len=256
 fuzz_flags_pit := -max_len=512
 fuzz_flags_pic := -max_len=512
+fuzz_flags_lapic := -max_len=1024
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.
