@@ -11,6 +11,7 @@
  */
 #include "exit.h"
 #include "exit/handlers.h"
+#include "exit/vm_interrupts.h"
 #include "depriv/depriv.h"
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
@@ -226,13 +227,41 @@ static void on_exit(struct vcpu *v)
     exit_via(v, handle_exit);
 }
 
+/* With devices=virtual (lab 4, vm_interrupts.c): the guest's PIT and PIC
+ * are the VM's models, and before every VM entry their interrupt is
+ * injected and the next tick's timer armed. Two exits are theirs alone:
+ * the VMX-preemption timer's (the tick is due: SDM 26.5.1) and the
+ * interrupt window's (the guest can take the interrupt now: SDM 25.6.2);
+ * the work of both is vm_interrupts_before_entry's. */
+static void dispatch_virtual_devices(struct vcpu *v)
+{
+    switch (v->exit_reason & 0xFFFF) {
+    case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: break;
+    default:                     handle_exit(v);
+    }
+    if (!v->stopped)
+        vm_interrupts_before_entry(v);
+}
+
+static void on_exit_virtual_devices(struct vcpu *v)
+{
+    exit_via(v, dispatch_virtual_devices);
+}
+
 /* With the GDB stub on (gdb.h): the debugger sees each exit first, and
  * handles its own breakpoints and single steps. A handler of its own,
  * chosen once in vcpu_run, so that an ordinary run pays nothing for it. */
 static void dispatch_with_gdb(struct vcpu *v)
 {
-    if (!gdb_exit(v))
+    bool virtual_devices = vm_devices_virtual(v);
+    if (gdb_exit(v)) {
+        if (virtual_devices && !v->stopped)
+            vm_interrupts_before_entry(v);
+    } else if (virtual_devices) {
+        dispatch_virtual_devices(v);
+    } else {
         handle_exit(v);
+    }
 }
 
 static void on_exit_with_gdb(struct vcpu *v)
@@ -253,7 +282,13 @@ static void dispatch_deprivileged(struct vcpu *v)
     case EXIT_EXTERNAL_INTERRUPT: depriv_external_interrupt(v); break;
     case EXIT_INTERRUPT_WINDOW:  depriv_interrupt_window(); break;
     case EXIT_IO_INSTRUCTION:    depriv_io(v); break;
+    case EXIT_PREEMPTION_TIMER:  break;            /* devices=virtual: a tick is due */
     default:                     handle_exit(v);
+    }
+    if (vm_devices_virtual(v) && !v->stopped) {   /* its PIC's interrupt, in software */
+        int vector = vm_interrupts_take(v, v->depriv.vif);
+        if (vector >= 0)
+            depriv_interrupt(v, (unsigned)vector);
     }
     depriv_deliver_injected(v);
     if (!depriv_step_end(v, step))              /* its #DB before any interrupt */
@@ -316,8 +351,11 @@ int vcpu_run(struct vcpu *v)
     panic_context_hook = print_trace_on_panic;
     printf("hv: %sentering the guest at 0x%lx\n", v->guest->tag,
            vmcs_read(VMCS_GUEST_RIP));
-    exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb : on_exit;
-    dispatcher = deprivileged ? dispatch_deprivileged : gdb_enabled ? dispatch_with_gdb : handle_exit;
+    bool virtual_devices = vm_devices_virtual(v);
+    exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb
+                   : virtual_devices ? on_exit_virtual_devices : on_exit;
+    dispatcher = deprivileged ? dispatch_deprivileged : gdb_enabled ? dispatch_with_gdb
+                 : virtual_devices ? dispatch_virtual_devices : handle_exit;
     int status = vmx_run(v, late_breakage && v == late_breakage_vcpu ? on_exit_then_break
                             : check_every_entry ? on_exit_then_check : exit_handler);
     if (status != VMX_OK)

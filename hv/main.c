@@ -25,6 +25,8 @@
 #include "boot/boot_info.h"
 #include "exit/console.h"
 #include "boot/options.h"
+#include "cpu/tsc.h"
+#include "exit/vm_interrupts.h"
 #include "cpu/panic.h"
 #include "poweroff.h"
 #include "printf.h"
@@ -44,6 +46,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa);
  * its struct vm (vm.h). */
 static struct boot_info boot;   /* large: keep it off the stack */
 static struct hv_options options;
+static uint64_t tsc_hz;           /* devices=virtual: the TSC's rate (cpu/tsc.h) */
 
 static void print_memory_map(const struct boot_info *bi)
 {
@@ -147,7 +150,7 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
 {
     struct vm *vm = vm_create(id, &boot, group, &options, caps);
     struct vcpu *v = &vm->vcpu;
-    exit_io_init(vm);
+    exit_io_init(vm, options.devices == DEVICES_VIRTUAL);
     if (options.cpu == CPU_DEPRIVILEGED) {
         depriv_setup(v);
         printf("hv: %sdeprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and "
@@ -179,6 +182,8 @@ static void prepare_to_run(struct vm *vm)
         vm_clear_cpu_state();
         machine_devices_reset();
     }
+    if (options.devices == DEVICES_VIRTUAL)
+        vm_interrupts_start(&vm->vcpu, tsc_hz);
     gdb_guest_start(&vm->vcpu);   /* gdb=guest (one VM) stops before the guest's first instruction */
 }
 
@@ -187,6 +192,7 @@ static void print_vm_stats(const struct vm *vm)
 {
     const struct vcpu *v = &vm->vcpu;
     exit_stats_print(&v->stats, vm->guest.tag);
+    vm_interrupts_print_stats(v);
     if (vm->guest.shadow_paging)
         shadow_print_stats(&vm->guest.shadow);
     if (v->depriv.active)
@@ -239,10 +245,16 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
 
     /* VMX bring-up, in the order of SDM vol. 3, 24.6-24.8 and 25.11. The
      * capabilities are read once; each vCPU carries them to the handlers. */
+    /* devices=virtual: a VM's time is the TSC; how fast it runs, measured
+     * while the machine's PIT is still the hypervisor's alone. */
+    if (options.devices == DEVICES_VIRTUAL)
+        tsc_hz = tsc_measure_hz();
     struct vmx_caps *caps = vmx_cpu_caps();
     vmx_detect(caps);
     if (options.mem == MEM_EPT)
         vmx_require_ept(caps);
+    if (options.devices == DEVICES_VIRTUAL)
+        vm_interrupts_require(caps);
     vmx_on(caps);
     struct vm *vms[VMS_MAX];
     for (unsigned i = 0; i < options.vms; i++)

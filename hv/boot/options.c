@@ -24,6 +24,7 @@ struct option_desc {
 static const char *const mem_choices[] = { "ept", "shadow", NULL };
 static const char *const cpu_choices[] = { "hvm", "deprivileged", NULL };
 static const char *const gdb_choices[] = { "off", "hv", "guest", NULL };
+static const char *const devices_choices[] = { "machine", "virtual", NULL };
 static const char *const fault_choices[] = { "none", "panic", "pagefault", "divide", "triplefault", "hang", NULL };
 
 #define FIELD(f) offsetof(struct hv_options, f)
@@ -33,6 +34,7 @@ _Static_assert(sizeof(enum mem_mode) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum cpu_mode) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum fault_kind) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum gdb_mode) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(enum devices_mode) == sizeof(unsigned), "enum size");
 
 static const struct option_desc option_table[] = {
     { "mem", "guest memory virtualisation: EPT (lab 1) or shadow page tables (lab 2)",
@@ -60,13 +62,16 @@ static const struct option_desc option_table[] = {
       KIND_NUMBER, NULL, 0, 1, FIELD(patch) },
     { "gdb", "the GDB stub on COM2: off, or debugging the hypervisor (hv) or its guest (guest)",
       KIND_CHOICE, gdb_choices, 0, 0, FIELD(gdb) },
+    { "devices", "the PIT and PIC the guest programs: the machine's own, ports passed through "
+      "(labs 1-3), or the hypervisor's virtual ones, with injected interrupts (lab 4)",
+      KIND_CHOICE, devices_choices, 0, 0, FIELD(devices) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
 
 static const struct hv_options defaults = {
     .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
-    .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF,
+    .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF, .devices = DEVICES_MACHINE,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)

@@ -29,6 +29,7 @@
 #include "x86/descriptor.h"
 #include "vmx/exit_info.h"
 #include "exit/handlers.h"
+#include "exit/vm_interrupts.h"
 #include "guest/guest.h"
 #include "guest/guest_linear.h"
 #include "guest/guest_paging.h"
@@ -299,7 +300,7 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
         depriv_set_vif(v, true);
         break;
     case 0x00F4:                                /* HLT */
-        if (!v->depriv.vif || !an_interrupt_line_is_open()) {
+        if (!v->depriv.vif || !an_interrupt_line_is_open(v)) {
             stop_endless_halt(v, v->depriv.vif);
             return true;
         }
@@ -631,11 +632,11 @@ void depriv_io(struct vcpu *v)
         depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);
         return;
     }
-    if (!io_port_passed_through(io.port) || io.string) {
+    if (!io_port_passed_through(io.port) || io.string || vm_devices_virtual(v)) {
         handle_io(v);                           /* the hypervisor's devices */
         return;
     }
-    /* The guest's own PIC and PIT, reached through the hypervisor. */
+    /* Port 0x61, the machine's (devices=machine), reached through the hypervisor. */
     if (io.in)
         v->regs.rax = (v->regs.rax & ~0xFFull) | inb(io.port);
     else

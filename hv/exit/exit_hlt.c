@@ -10,6 +10,7 @@
  * says so instead.
  */
 #include "exit/handlers.h"
+#include "exit/vm_interrupts.h"
 #include "vmx/inject.h"
 #include "poweroff.h"
 #include "vmx/vmcs.h"
@@ -20,18 +21,30 @@
 #define DEBUGCTL_BTF (1ull << 1)    /* single-step on branches, not instructions */
 
 /* The 8259 PICs' interrupt mask registers (OCW1): an IN from the data port
- * (A0=1) reads it back (Intel 8259A data sheet). The guest owns the PICs
- * until lab 4 (its writes reach them through pic_filter.c), so the real
- * registers are the guest's. */
+ * (A0=1) reads it back (Intel 8259A data sheet). With devices=machine the
+ * guest owns the machine's PICs (its writes reach them through
+ * pic_filter.c), so the real registers are the guest's; with
+ * devices=virtual its PIC is the VM's model (vm_interrupts.c). */
 #define PIC_MASTER_DATA 0x21
 #define PIC_SLAVE_DATA  0xA1
 #define PIC_CASCADE     (1u << 2)   /* the master's line 2: the slave's output */
 
+static void read_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave)
+{
+    if (vm_devices_virtual(v)) {
+        vm_pic_masks(v, master, slave);
+        return;
+    }
+    *master = inb(PIC_MASTER_DATA);
+    *slave = inb(PIC_SLAVE_DATA);
+}
+
 /* Can any interrupt line still reach the guest's CPU? One of the master's
  * lines is open, or its cascade line is and one of the slave's is. */
-bool an_interrupt_line_is_open(void)
+bool an_interrupt_line_is_open(const struct vcpu *v)
 {
-    uint8_t master = inb(PIC_MASTER_DATA), slave = inb(PIC_SLAVE_DATA);
+    uint8_t master, slave;
+    read_pic_masks(v, &master, &slave);
     bool master_open = (uint8_t)~master & ~PIC_CASCADE;
     bool slave_open = !(master & PIC_CASCADE) && slave != 0xFF;
     return master_open || slave_open;
@@ -50,20 +63,23 @@ static void keep_single_step_pending(uint64_t rflags)
 
 void stop_endless_halt(struct vcpu *v, bool interrupts_on)
 {
-    if (!interrupts_on)
+    if (!interrupts_on) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts off (HLT at 0x%lx), "
                    "so nothing could ever wake it", v->rip);
-    else
-        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with every interrupt line masked "
-                   "(HLT at 0x%lx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it",
-                   v->rip, inb(PIC_MASTER_DATA), inb(PIC_SLAVE_DATA));
+        return;
+    }
+    uint8_t master, slave;
+    read_pic_masks(v, &master, &slave);
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with every interrupt line masked (HLT at "
+               "0x%lx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it", v->rip,
+               master, slave);
 }
 
 /* LAB 1 BEGIN: HLT */
 void handle_hlt(struct vcpu *v)
 {
     uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-    if (!(rflags & RFLAGS_IF) || !an_interrupt_line_is_open()) {
+    if (!(rflags & RFLAGS_IF) || !an_interrupt_line_is_open(v)) {
         stop_endless_halt(v, rflags & RFLAGS_IF);
         return;
     }

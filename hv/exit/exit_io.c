@@ -22,27 +22,18 @@
 #include "exit/guest_line.h"
 #include "exit/handlers.h"
 #include "mem/memory.h"
-#include "exit/pic_filter.h"
 #include "poweroff.h"
 #include "printf.h"
 #include "string.h"
 #include "exit/uart.h"
 #include "guest/vm.h"
+#include "exit/vm_devices.h"
+#include "exit/vm_interrupts.h"
+#include "x86/x86.h"
 #include "x86io.h"
 
 #define COM1_BASE     0x3F8
 #define POWEROFF_PORT 0xF4
-
-/* One VM's devices (vm->devices): each VM has its own COM1, its own view
- * of the PICs' initialisation, its own console line. Defined here, in the
- * layer that emulates them, above struct vm's (vm.h holds a pointer, as
- * KVM's struct kvm does for its PIC). */
-struct vm_devices {
-    struct uart com1;
-    struct pic_filter pics;
-    struct guest_line console;         /* COM1's output on the hypervisor's console */
-    uint8_t reported_ports[65536 / 8]; /* ports with no device, each reported once */
-};
 
 /* How the console marks the lines of VM n's guest: nothing for VM 0, whose
  * lines read as they always did, "(vm1) " for VM 1 (guest_line.h). */
@@ -58,7 +49,7 @@ static const char *console_tag(unsigned vm)
 static uint8_t bios_pic_mask[2];
 static bool bios_pic_mask_read;
 
-void exit_io_init(struct vm *vm)
+void exit_io_init(struct vm *vm, bool virtual_pit_pic)
 {
     if (!bios_pic_mask_read) {
         bios_pic_mask[0] = inb(PIC_MASTER_DATA);
@@ -69,16 +60,8 @@ void exit_io_init(struct vm *vm)
     memset(d, 0, sizeof(*d));
     console_guest_init(&d->console, console_tag(vm->id));
     uart_init(&d->com1, console_guest_byte, &d->console);
+    d->virtual_pit_pic = virtual_pit_pic;
     vm->devices = d;
-}
-
-/* The PIT's ports. Bochs 2.7's 8254 takes every byte a guest can write
- * (every mode, BCD, the read-back and latch commands, counters 1 and 2, a
- * read of the control port: tests/kernels/hostile/attacks_devices.c tries
- * them), so each goes to it as it is. */
-static bool pit_port(uint16_t port)
-{
-    return port >= 0x40 && port <= 0x43;
 }
 
 /* The machine's PICs and PIT as the BIOS left them, for the next VM: the
@@ -104,18 +87,43 @@ void machine_devices_reset(void)
     outb(0x40, 0);
 }
 
-/* A byte the guest writes to the machine's PIC or PIT, unless the PIC
- * filter stops the guest instead. */
-static void machine_write(struct vcpu *v, uint16_t port, uint8_t value)
+/* A byte the guest reads from its PIC or PIT (dev/pic.h's ports and
+ * dev/pit.h's, 0x61 among them, which exits only with devices=virtual):
+ * the VM's models, or the machine's chips. */
+static uint8_t pit_pic_read(struct vcpu *v, uint16_t port)
 {
+    struct vm_devices *d = v->vm->devices;
+    if (!d->virtual_pit_pic)
+        return inb(port);
+    if (pic_handles_port(port))
+        return pic_read(&d->pic, port);
+    return pit_read(&d->pit, port, vm_clock_pit_at(&d->clock, rdtsc()));
+}
+
+/* A byte the guest writes to its PIC or PIT. With devices=machine it goes
+ * to the machine's chip (Bochs 2.7's 8254 takes every byte a guest can
+ * write: tests/kernels/hostile/attacks_devices.c tries them), unless the
+ * PIC filter stops the guest instead. */
+static void pit_pic_write(struct vcpu *v, uint16_t port, uint8_t value)
+{
+    struct vm_devices *d = v->vm->devices;
+    if (d->virtual_pit_pic) {
+        if (pic_handles_port(port)) {
+            pic_write(&d->pic, port, value);
+        } else {
+            pit_write(&d->pit, port, value, vm_clock_pit_at(&d->clock, rdtsc()));
+            vm_interrupts_pit_changed(v);
+        }
+        return;
+    }
     if (pic_port(port)) {
-        struct pic_decision d = pic_filter_write(&v->vm->devices->pics, port, value);
-        if (!d.pass) {
-            guest_stop(v, POWEROFF_GUEST_STOPPED, "%s (port 0x%x, value 0x%02x)", d.why, port,
+        struct pic_decision dec = pic_filter_write(&d->pics, port, value);
+        if (!dec.pass) {
+            guest_stop(v, POWEROFF_GUEST_STOPPED, "%s (port 0x%x, value 0x%02x)", dec.why, port,
                        value);
             return;
         }
-        value = d.value;
+        value = dec.value;
     }
     outb(port, value);
 }
@@ -135,8 +143,8 @@ static uint32_t port_read(struct vcpu *v, const struct io_qual *io)
 {
     if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1)
         return uart_read(&v->vm->devices->com1, io->port - COM1_BASE);
-    if ((pic_port(io->port) || pit_port(io->port)) && io->size == 1)
-        return inb(io->port);
+    if ((pic_handles_port(io->port) || pit_port(io->port)) && io->size == 1)
+        return pit_pic_read(v, io->port);
     report_unknown_port(v, io);
     return 0xFFFFFFFF;
 }
@@ -145,8 +153,8 @@ static void port_write(struct vcpu *v, const struct io_qual *io, uint32_t value)
 {
     if (io->port >= COM1_BASE && io->port < COM1_BASE + 8 && io->size == 1) {
         uart_write(&v->vm->devices->com1, io->port - COM1_BASE, (uint8_t)value);
-    } else if ((pic_port(io->port) || pit_port(io->port)) && io->size == 1) {
-        machine_write(v, io->port, (uint8_t)value);
+    } else if ((pic_handles_port(io->port) || pit_port(io->port)) && io->size == 1) {
+        pit_pic_write(v, io->port, (uint8_t)value);
     } else if (io->port == POWEROFF_PORT) {
         /* The guest's own decision, whatever the status, not a fault: no
          * register dump (guest_stop gives one for every non-zero status).

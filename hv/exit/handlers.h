@@ -19,7 +19,7 @@ struct vm;
 
 void handle_cpuid(struct vcpu *v);             /* exit_cpuid.c */
 void handle_io(struct vcpu *v);                /* exit_io.c */
-void exit_io_init(struct vm *vm);              /* its devices, before its first entry (vm->devices) */
+void exit_io_init(struct vm *vm, bool virtual_pit_pic);  /* its devices (vm->devices); devices=virtual */
 void machine_devices_reset(void);              /* the machine's PICs and PIT as the BIOS left them,
                                                   for the next VM (exit_io.c) */
 void handle_rdmsr(struct vcpu *v);             /* exit_msr.c */
@@ -32,7 +32,7 @@ void handle_hlt(struct vcpu *v);               /* exit_hlt.c */
  * 3's emulated HLT use them): can an interrupt still reach the guest's CPU
  * through the PICs' masks, and stopping the guest with the reason, IF off
  * (interrupts_on false) or every line masked. */
-bool an_interrupt_line_is_open(void);
+bool an_interrupt_line_is_open(const struct vcpu *v);
 void stop_endless_halt(struct vcpu *v, bool interrupts_on);
 void handle_exception_or_nmi(struct vcpu *v);  /* exit_exception.c */
 void handle_vmx_instruction(struct vcpu *v);

@@ -27,6 +27,11 @@ void inject_exception(unsigned vector, uint32_t error_code)
     inject_event(EVENT_HARDWARE_EXCEPTION, vector, error_code);
 }
 
+void inject_external_interrupt(unsigned vector)
+{
+    inject_event(EVENT_EXTERNAL_INTERRUPT, vector, 0);
+}
+
 void inject_nmi(void)
 {
     inject_event(EVENT_NMI, VEC_NMI, 0);

@@ -18,6 +18,12 @@ void inject_exception(unsigned vector, uint32_t error_code);
 
 void inject_nmi(void);
 
+/* Inject an external interrupt with this vector, as if the guest's CPU had
+ * taken it from its interrupt controller's INTA cycle (event type 0). The
+ * guest must be able to take one: RFLAGS.IF = 1 and no blocking by STI or
+ * MOV SS (SDM 27.3.1.5 checks it). */
+void inject_external_interrupt(unsigned vector);
+
 /* Inject a software exception (#BP from INT3, #OF from INTO) the way the
  * guest's INT3 would have raised it: the CPU pushes the address after the
  * instruction, so VM entry needs its length (SDM 25.8.3, 27.6.1.1). */

@@ -138,6 +138,27 @@ def hv_patched_case():
                 OK, must=must, must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120)
 
 
+def hv_virtual_devices_cases():
+    """Lab 4's devices=virtual: the guest OS's PIT and PIC are the
+    hypervisor's models and its timer interrupts are injected (or delivered
+    in software at ring 1); every test passes as with the machine's chips,
+    in each of the hypervisor's modes, and the ticks were counted."""
+    devices = [r"^hv: devices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
+               r"runs at [1-9]\d* Hz$"]
+    cases = []
+    for suffix, mem, hv_args, how in (("", "ept", [], "injected"), ("-shadow", "shadow", [], "injected"),
+                                      ("-deprivileged", "shadow", DEPRIVILEGED, "delivered in software"),
+                                      ("-deprivileged-patched", "shadow", DEPRIVILEGED + ["patch=1"],
+                                       "delivered in software")):
+        must = verdicts(TESTS, len(TESTS), 0) + devices + [
+            r"^hv: devices: [1-9]\d* ticks of IRQ 0 \(OUT0's rising edges\), [1-9]\d* interrupts %s$" % how,
+            r"^hv: exits: VMX-preemption timer expired +[1-9]\d* exits"]
+        cases.append(Case("guest-tests-hv-bochs-virtual-devices" + suffix,
+                          hv_route("test=all", mem, hv_args + ["devices=virtual"]), OK, must=must,
+                          must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=240))
+    return cases
+
+
 def hv_killed_case(mem="ept", hv_args=()):
     """The robustness tests under the hypervisor, in one run: each bad child
     is killed by the guest kernel (its faults never leave the guest) and the
@@ -205,5 +226,5 @@ def guest_cases():
         hv_deprivileged_case(),
         hv_killed_case("shadow", DEPRIVILEGED),
         hv_patched_case(),
-    ]
+    ] + hv_virtual_devices_cases()
     return cases + [killed_case(t) for t in sorted(KILLS)] + input_cases()

@@ -56,6 +56,10 @@ MODES = {
     "depriv": ("tigerlake", ["cpu=deprivileged", "mem=shadow"] + CHECK),
     "patch": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "patch=1"] + CHECK),
     "icelake": ("corei7_icelake_u", CHECK),   # a CPU model without CET (VMX_BASIC bit 56 clear)
+    # devices=virtual (lab 4): the guest's PIT and PIC are the hypervisor's
+    # models, their interrupts injected (hvm) or delivered in software (depriv).
+    "virtual": ("tigerlake", ["devices=virtual"] + CHECK),
+    "vdepriv": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "devices=virtual"] + CHECK),
 }
 HV_MODES = ["ept", "shadow", "depriv", "patch"]   # "all": the hypervisor's modes, one CPU model
 

@@ -321,6 +321,12 @@ def refusal_cases():
                    r"\(IA32_VMX_PROCBASED_CTLS2 allows 0x[0-9a-f]{8}\): use a CPU model that has them "
                    r"\(Bochs: CPU=tigerlake\), or mem=shadow \(lab 2\)$", r"^POWEROFF 3$"],
              must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
+        Case("hv-refuses-virtual-devices-no-preemption-timer",
+             bad("cpuid", "mem=shadow", "devices=virtual", extra=["--cpu", "core2_penryn_t9600"]), PANIC,
+             must=[r"^PANIC hv: devices=virtual needs the VMX-preemption timer \(IA32_VMX_PINBASED_CTLS bit "
+                   r"38\), which this CPU's VMX lacks: a guest that never exits would never get its tick "
+                   r"\(Bochs: CPU=tigerlake has it\)$", r"^POWEROFF 3$"],
+             must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
         lab("cpu=deprivileged", r"cpu=deprivileged needs mem=shadow: the hypervisor maps its own GDT and "
                                 r"TSS into the guest's address space through the shadow page tables"),
         Case("hv-refuses-deprivileged-gdb", bad("cpuid", "mem=shadow", "cpu=deprivileged", "gdb=hv"), PANIC,

@@ -80,6 +80,18 @@ static void test_each_fault_value(void **state)
     }
 }
 
+static void test_devices_modes(void **state)
+{
+    (void)state;
+    assert_true(parse("hv"));
+    assert_int_equal(o.devices, DEVICES_MACHINE);  /* labs 1-3: the machine's PIT and PIC */
+    assert_true(parse("hv devices=virtual"));
+    assert_int_equal(o.devices, DEVICES_VIRTUAL);
+    assert_string_equal(options_value_name("devices", o.devices), "virtual");
+    assert_false(parse("hv devices=real"));
+    assert_string_equal(err, "bad value 'real' for option devices (allowed: machine, virtual)");
+}
+
 static void test_gdb_modes(void **state)
 {
     (void)state;
@@ -105,11 +117,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices)");
 }
 
 static void test_bad_choice(void **state)
@@ -191,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_every_option),
         cmocka_unit_test(test_each_fault_value),
         cmocka_unit_test(test_gdb_modes),
+        cmocka_unit_test(test_devices_modes),
         cmocka_unit_test(test_later_option_wins),
         cmocka_unit_test(test_unknown_option),
         cmocka_unit_test(test_bad_choice),

@@ -2,14 +2,17 @@
  * attacks_devices.c: the devices behind the guest's ports, and the console
  * the run's verdict is read from.
  *
- * pic-, pit-: the 8259A PICs and the 8254 PIT are the machine's own (until
- * lab 4 virtualises them). A value the emulator's chip does not take must not
- * reach it: Bochs stops the whole machine on some (a level-triggered or
- * single PIC, an ICW4 without 8086 mode), and the hypervisor's report with
- * it. hv/exit/pic_filter.c passes on what the chip supports, gives the guest
+ * pic-, pit-: with devices=machine the 8259A PICs and the 8254 PIT are the
+ * machine's own. A value the emulator's chip does not take must not reach
+ * it: Bochs stops the whole machine on some (a level-triggered or single
+ * PIC, an ICW4 without 8086 mode), and the hypervisor's report with it.
+ * hv/exit/pic_filter.c passes on what the chip supports, gives the guest
  * what a real 8259A would do where it can, and stops the guest otherwise.
  * Bochs's 8254 takes every byte these attacks try (hv/exit/exit_io.c passes
- * them on).
+ * them on). With devices=virtual (modes virtual and vdepriv, lab 4) they
+ * are the VM's models (hv/dev/pic.c, pit.c), which take every mode the
+ * chips have: an initialisation clears the IMR (8259A data sheet), and the
+ * rest must read back as on the bare machine ("native").
  * console-: every line the guest prints reaches the console through the
  * hypervisor's UART, and none may pass for the hypervisor's own: a forged
  * verdict line is quoted, a control character shown as '?', and the
@@ -33,14 +36,14 @@ static void master_init(uint8_t icw1, uint8_t icw2, uint8_t icw3, uint8_t icw4)
         outb(PIC1_DATA, icw4);
 }
 
-ATTACK(pic_ltim, "pic-icw1-ltim", "all", "stop level-triggered",
+ATTACK(pic_ltim, "pic-icw1-ltim", "all virtual vdepriv", "stop level-triggered; virtual vdepriv: result took a level-triggered PIC, IMR 0x00",
        "ICW1 with LTIM: a level-triggered PIC, which the emulated chip refuses")
 {
     master_init(0x19, 0x20, 0x04, 0x01);
     result("took a level-triggered PIC, IMR 0x%02x", inb(PIC1_DATA));
 }
 
-ATTACK(pic_single, "pic-icw1-single", "all", "stop single",
+ATTACK(pic_single, "pic-icw1-single", "all virtual vdepriv", "stop single; virtual vdepriv: result took a single PIC, IMR 0x00",
        "ICW1 with SNGL: the master without its slave")
 {
     outb(PIC1, 0x13);
@@ -49,28 +52,32 @@ ATTACK(pic_single, "pic-icw1-single", "all", "stop single",
     result("took a single PIC, IMR 0x%02x", inb(PIC1_DATA));
 }
 
-ATTACK(pic_icw4_8080, "pic-icw4-no-8086", "all", "stop 8086",
+ATTACK(pic_icw4_8080, "pic-icw4-no-8086", "all virtual vdepriv",
+       "stop 8086; virtual vdepriv: result took MCS-80 mode, IMR 0x00",
        "ICW4 without the 8086 bit: MCS-80 mode, CALL opcodes on the bus")
 {
     master_init(0x11, 0x20, 0x04, 0x00);
     result("took MCS-80 mode, IMR 0x%02x", inb(PIC1_DATA));
 }
 
-ATTACK(pic_no_icw4, "pic-icw1-no-icw4", "all", "stop 8086",
+ATTACK(pic_no_icw4, "pic-icw1-no-icw4", "all virtual vdepriv",
+       "stop 8086; virtual vdepriv: result took MCS-80 mode, IMR 0x00",
        "ICW1 without IC4: ICW4 is then all zeros, MCS-80 mode")
 {
     master_init(0x10, 0x20, 0x04, 0);
     result("took MCS-80 mode, IMR 0x%02x", inb(PIC1_DATA));
 }
 
-ATTACK(pic_icw3_odd, "pic-icw3-odd", "all", "stop ICW3",
+ATTACK(pic_icw3_odd, "pic-icw3-odd", "all virtual vdepriv",
+       "stop ICW3; virtual vdepriv: result took ICW3 0x21, IMR 0x00",
        "master ICW3 that puts the slave on IR0 and IR5, not IR2")
 {
     master_init(0x11, 0x20, 0x21, 0x01);
     result("took ICW3 0x21, IMR 0x%02x", inb(PIC1_DATA));
 }
 
-ATTACK(pic_slave_icw3_odd, "pic-slave-icw3-odd", "all", "stop ICW3",
+ATTACK(pic_slave_icw3_odd, "pic-slave-icw3-odd", "all virtual vdepriv",
+       "stop ICW3; virtual vdepriv: result took slave ID 7, IMR 0x00",
        "slave ICW3 with an ID other than 2 (the master's IR2)")
 {
     outb(PIC2, 0x11);
@@ -82,7 +89,7 @@ ATTACK(pic_slave_icw3_odd, "pic-slave-icw3-odd", "all", "stop ICW3",
 
 /* OCW2 with level bits on a command that has no level: a real 8259A ignores
  * them; Bochs's model stops the machine. The guest gets the 8259A. */
-ATTACK(pic_ocw2_level, "pic-ocw2-eoi-level-bits", "all", "result EOI taken, ISR 0x00 IMR 0xfb",
+ATTACK(pic_ocw2_level, "pic-ocw2-eoi-level-bits", "all virtual vdepriv", "result EOI taken, ISR 0x00 IMR 0xfb",
        "a non-specific EOI (OCW2) with level bits set")
 {
     master_init(0x11, 0x20, 0x04, 0x01);
@@ -96,7 +103,7 @@ ATTACK(pic_ocw2_level, "pic-ocw2-eoi-level-bits", "all", "result EOI taken, ISR 
 
 /* The guest OS's own sequence, then the registers read back: what a real
  * pair of PICs gives, exactly. */
-ATTACK(pic_sane, "pic-init-sane", "all", "native",
+ATTACK(pic_sane, "pic-init-sane", "all virtual vdepriv", "native",
        "the PC's usual initialisation, then IMR, IRR and ISR read back")
 {
     master_init(0x11, 0x20, 0x04, 0x01);
@@ -115,7 +122,7 @@ ATTACK(pic_sane, "pic-init-sane", "all", "native",
 /* Modes 6 and 7 are modes 2 and 3 on an 8254 (M2 is "don't care"); the
  * status byte shows M as written. Bochs's model stores mode 6 and does not
  * count in it: an inexact timer, not a broken machine, so it passes. */
-ATTACK(pit_mode6, "pit-mode-6", "all", "native",
+ATTACK(pit_mode6, "pit-mode-6", "all virtual vdepriv", "native",
        "counter 0 in mode 6, which an 8254 runs as mode 2")
 {
     outb(PIT_CMD, 0x3C);        /* counter 0, LSB then MSB, mode 6, binary */
@@ -125,7 +132,7 @@ ATTACK(pit_mode6, "pit-mode-6", "all", "native",
     result("status 0x%02x", inb(PIT_CH0) & 0x3F);
 }
 
-ATTACK(pit_readback, "pit-read-back", "all", "native",
+ATTACK(pit_readback, "pit-read-back", "all virtual vdepriv", "native",
        "read-back commands for every counter, then the control port read")
 {
     outb(PIT_CMD, 0x76);        /* counter 1: LSB/MSB, mode 3 */
@@ -142,7 +149,7 @@ ATTACK(pit_readback, "pit-read-back", "all", "native",
     result("status 0x%02x 0x%02x 0x%02x, control port 0x%02x", s0, s1, s2, inb(PIT_CMD));
 }
 
-ATTACK(pit_port61, "pit-port-61", "all", "native",
+ATTACK(pit_port61, "pit-port-61", "all virtual vdepriv", "native",
        "port 0x61 (counter 2's gate, the speaker, NMI controls): every bit written")
 {
     outb(PORT_B, 0xFF);
@@ -250,7 +257,7 @@ ATTACK(debugcon, "console-port-e9", "all", "result wrote port 0xE9",
     result("wrote port 0xE9");
 }
 
-ATTACK(pic_word, "pic-word-write", "all", "native",
+ATTACK(pic_word, "pic-word-write", "all virtual vdepriv", "native",
        "a 16-bit OUT to the master's command port: ICW1 with LTIM in its low byte")
 {
     outw(PIC1, 0xFB19);

@@ -48,21 +48,21 @@ static void timer_off(void)
         timer_off();                                                       \
     } while (0)
 
-ATTACK(sti_hlt, "event-sti-hlt", "all timed", "native",
+ATTACK(sti_hlt, "event-sti-hlt", "all virtual vdepriv timed", "native",
        "STI; HLT: the exit for HLT comes in STI's shadow")
 {
     WAIT_TICKS(3, "sti; hlt; cli");
     result("woke %s", timer_ticks >= 3 ? "3 times or more" : "too few times");
 }
 
-ATTACK(mov_ss_hlt, "event-mov-ss-hlt", "all timed", "native",
+ATTACK(mov_ss_hlt, "event-mov-ss-hlt", "all virtual vdepriv timed", "native",
        "MOV SS; HLT with interrupts on: the exit for HLT comes in MOV SS's shadow")
 {
     WAIT_TICKS(3, "sti; movl %%ss, %%eax; movl %%eax, %%ss; hlt; cli");
     result("woke %s", timer_ticks >= 3 ? "3 times or more" : "too few times");
 }
 
-ATTACK(sti_cpuid, "event-sti-cpuid", "all timed", "native",
+ATTACK(sti_cpuid, "event-sti-cpuid", "all virtual vdepriv timed", "native",
        "STI; CPUID in a loop while the timer runs: CPUID exits in STI's shadow")
 {
     WAIT_TICKS(3, "xorl %%eax, %%eax; sti; cpuid; cli");
@@ -77,7 +77,7 @@ ATTACK(mov_ss_refused, "event-mov-ss-refused-msr", "all icelake",
                      : : "c"(0xC0000082) : "eax", "edx", "memory");
 }
 
-ATTACK(mov_ss_io, "event-mov-ss-out", "all timed", "native",
+ATTACK(mov_ss_io, "event-mov-ss-out", "all virtual vdepriv timed", "native",
        "MOV SS; OUT to a port with no device, while the timer runs")
 {
     WAIT_TICKS(3, "sti; movl %%ss, %%eax; movl %%eax, %%ss; outb %%al, $0x80; cli");
@@ -122,7 +122,7 @@ ATTACK(tf_rdmsr_refused, "event-tf-over-refused-msr", "all icelake",
  * EOI and IRET (cpu=deprivileged): the guest must still run its own code
  * between two interrupts, as a CPU delivers at most one per instruction
  * boundary. */
-ATTACK(fast_timer, "event-timer-10khz", "all timed", "native",
+ATTACK(fast_timer, "event-timer-10khz", "all virtual vdepriv timed", "native",
        "the PIT at 10 kHz while the kernel counts to 20000: it must get there")
 {
     timer_on(10000);
@@ -152,4 +152,58 @@ ATTACK(tf_over_sti, "event-tf-over-sti", "all icelake", "native",
                      "cli\n\tsti\n\tnop\n\tnop\n\t"
                      "pushfl\n\tandl $~0x100, (%%esp)\n\tpopfl" : : : "memory", "cc");
     result("%u single-step traps", (unsigned)step_count);
+}
+
+/* ---- the virtual PIT and PIC at their worst (devices=virtual, lab 4) ----
+ * The PIT at its fastest rate (count 2: 596 kHz), every PIC line open. The
+ * hypervisor and the guest must both go on: the guest counts to its end. */
+
+/* An interrupt handler that counts and returns, with no EOI. */
+extern char count_stub[];
+__asm__(".text\n.globl count_stub\ncount_stub:\n    incl timer_ticks\n    iret\n");
+
+/* Both PICs at 0x20/0x28 with every line open, icw4 as given (0x01: 8086
+ * mode; 0x03: automatic EOI too), every IRQ's vector counted by
+ * count_stub, and the PIT's counter 0 in mode 2 with count 2. */
+static void fastest_timer_on(uint8_t icw4)
+{
+    for (unsigned vector = 0x20; vector < 0x30; vector++)
+        set_gate(vector, (uint32_t)count_stub, KCODE, 0x8E);
+    outb(0x20, 0x11); outb(0xA0, 0x11);
+    outb(0x21, 0x20); outb(0xA1, 0x28);
+    outb(0x21, 0x04); outb(0xA1, 0x02);
+    outb(0x21, icw4); outb(0xA1, icw4);
+    outb(0x21, 0x00); outb(0xA1, 0x00);
+    outb(0x43, 0x34);
+    outb(0x40, 2);
+    outb(0x40, 0);
+}
+
+static void count_with_timer_on(uint8_t icw4, uint32_t target)
+{
+    fastest_timer_on(icw4);
+    volatile uint32_t work = 0;
+    __asm__ volatile("sti");
+    while (work < target)
+        work++;
+    timer_off();
+    outb(0xA1, 0xFF);
+    result("counted to %u with the PIT at count 2, interrupts %s", (unsigned)work,
+           timer_ticks ? "came" : "none");
+}
+
+/* Without an EOI the PIC's ISR keeps IRQ 0 in service: one interrupt, and
+ * nothing of lower priority after it. */
+ATTACK(pit_fastest_no_eoi, "event-pit-fastest-no-eoi", "virtual vdepriv timed", "native",
+       "the PIT at count 2, every PIC line unmasked, a handler that never sends EOI")
+{
+    count_with_timer_on(0x01, 200000);
+}
+
+/* Automatic EOI: each interrupt ends at its INTA, so the next is due at
+ * once, 596,000 a second. The guest must still get its own time. */
+ATTACK(pic_aeoi_storm, "event-pic-aeoi-storm", "virtual vdepriv timed", "native",
+       "the PIT at count 2 and both PICs in automatic-EOI mode: an interrupt storm")
+{
+    count_with_timer_on(0x03, 100000);
 }

@@ -1,0 +1,43 @@
+/*
+ * vm_devices.h: one VM's devices (vm->devices; 64-bit, VMX root
+ * operation). Defined here, in the layer that emulates them, above struct
+ * vm's (guest/vm.h holds a pointer, as KVM's struct kvm does for its PIC).
+ *
+ * Every VM has its own COM1 (uart.c) and console line. What its PIT and PIC
+ * are depends on devices= (boot/options.h):
+ *   machine  labs 1-3: the guest programs the machine's own 8254 and 8259A
+ *            pair through exit_io.c, each PIC write checked (pic_filter.c);
+ *   virtual  lab 4: the guest's PIT and PIC are models of the chips
+ *            (dev/pit.c, dev/pic.c) that only this VM sees, on the VM's own
+ *            time (vm_clock.h); their interrupts are injected
+ *            (vm_interrupts.c), and the machine's chips are the
+ *            hypervisor's alone.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "dev/pic.h"
+#include "dev/pit.h"
+#include "exit/guest_line.h"
+#include "exit/pic_filter.h"
+#include "exit/uart.h"
+#include "exit/vm_clock.h"
+
+struct vm_devices {
+    struct uart com1;
+    struct guest_line console;         /* COM1's output on the hypervisor's console */
+    uint8_t reported_ports[65536 / 8]; /* ports with no device, each reported once */
+    bool virtual_pit_pic;              /* devices=virtual */
+    /* devices=machine: */
+    struct pic_filter pics;            /* its view of the PICs' initialisation */
+    /* devices=virtual: */
+    struct pit pit;
+    struct pic pic;
+    struct vm_clock clock;
+    uint64_t next_edge_tsc;            /* when OUT0 next rises (0: find out again) */
+    bool window;                       /* interrupt-window exiting is on */
+    uint64_t hold_until_tsc;           /* no injection before (0: none; vm_interrupts.c) */
+    bool injected_since_hold;
+    uint64_t irq0_edges;               /* OUT0's rising edges seen: IRQ 0's */
+    uint64_t injected;                 /* interrupts injected */
+};

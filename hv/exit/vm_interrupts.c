@@ -1,0 +1,232 @@
+/*
+ * vm_interrupts.c: a VM's interrupts under devices=virtual (see
+ * vm_interrupts.h; lab 4).
+ *
+ * The machine's PIT and PICs are the hypervisor's: the guest programs the
+ * models in vm_devices (exit_io.c sends its ports there), and nothing of
+ * theirs reaches the CPU by itself. Before every VM entry the hypervisor
+ * does what the wires of a PC do:
+ *   1. time: the VM's PIT is brought to now, the TSC read as the VM's clock
+ *      (vm_clock.h); each rising edge of OUT0 since the last look is a
+ *      rising edge on IRQ 0 of the VM's PIC;
+ *   2. INTR to the CPU: if the PIC asks (pic_intr) and the guest can take
+ *      an external interrupt now (RFLAGS.IF = 1, no blocking by STI or by
+ *      MOV SS: SDM 25.4.2, table 25-3), and no other event is being
+ *      injected, the INTA cycle (pic_acknowledge) gives the vector, which
+ *      VM entry delivers through the guest's IDT as an external interrupt
+ *      (SDM 27.6, type 0). If the guest cannot take it yet, "interrupt-
+ *      window exiting" (SDM 25.6.2, table 25-6, bit 2) brings it back the
+ *      moment it can;
+ *   3. the next tick: the VMX-preemption timer (SDM 26.5.1) counts down in
+ *      VMX non-root operation, also in the HLT activity state (measured
+ *      under Bochs 2.7), and exits when it reaches 0: armed for OUT0's next
+ *      rising edge, it gives a guest that never exits, or halts, its tick.
+ *      Every VM entry loads it afresh from the VMCS field, so it is written
+ *      before each one.
+ * The work of steps 1 and 3 is done only when the next edge is due or the
+ * guest reprogrammed the PIT; an exit that needs neither pays for a RDTSC,
+ * a compare and the timer's VMWRITE.
+ *
+ * The guest's own time between two interrupts. An injected interrupt costs
+ * the guest several exits (the injection, its handler's EOI, the interrupt
+ * window), thousands of cycles that a bare CPU does not spend. With the
+ * PIT fast enough (10 kHz under Bochs), the next tick is pending by the
+ * time the handler's IRET opens the window, and injecting it there, then
+ * the next, would never let the guest run its own code again: a livelock
+ * that no bare CPU shows. So when the window opens on a pending interrupt
+ * right after an injection, the guest first runs GUEST_RUN_BETWEEN TSC
+ * ticks of its own (the preemption timer brings it back); the ticks that
+ * come meanwhile wait in the PIC's IRR, as they do on a busy CPU. At a
+ * PC's usual rates (100-1000 Hz) a tick comes long after the last
+ * handler's IRET, and this never happens.
+ */
+#include "exit/vm_interrupts.h"
+#include "exit/vm_devices.h"
+#include "guest/vm.h"
+#include "cpu/panic.h"
+#include "printf.h"
+#include "vmx/inject.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "x86/x86.h"
+#include "x86io.h"
+
+#define ACTIVITY_ACTIVE 0
+#define GUEST_RUN_BETWEEN 2048          /* TSC ticks (see above) */
+#define TIMER_MAX 0xFFFFFFFFull          /* the field is 32 bits (SDM 25.4.2) */
+#define MISC_TIMER_RATE(misc) ((misc) & 0x1F)   /* IA32_VMX_MISC bits 4:0 (SDM A.6) */
+#define MACHINE_PIC_MASTER_DATA 0x21
+#define MACHINE_PIC_SLAVE_DATA  0xA1
+
+static struct vm_devices *devices(const struct vcpu *v)
+{
+    return v->vm->devices;
+}
+
+/* Step 1: OUT0's edges up to now onto IRQ 0: at each, the line goes low
+ * and high again, and it stays high until the next (as mode 2's OUT0
+ * does), so that the PIC latches the request (an edge-triggered input,
+ * dev/pic.h). The low half of mode 3's square wave is not shown to the
+ * PIC: the hypervisor looks at the PIT only when it runs, and a line seen
+ * low late would cancel a request that a real CPU had taken at the rise
+ * (the PIC then answers the INTA with its spurious IRQ 7). KVM's and
+ * QEMU's PITs pulse IRQ 0 the same way. Only when the next edge is due, or
+ * the PIT was reprogrammed. */
+static void advance_devices(struct vm_devices *d, uint64_t tsc)
+{
+    if (tsc < d->next_edge_tsc)
+        return;
+    uint64_t now = vm_clock_pit_at(&d->clock, tsc);
+    uint64_t edges = pit_irq0_edges(&d->pit, now);
+    if (edges) {
+        d->irq0_edges += edges;
+        pic_set_irq(&d->pic, 0, false);
+        pic_set_irq(&d->pic, 0, true);
+    }
+    uint64_t next = pit_next_irq0_edge(&d->pit, now);
+    d->next_edge_tsc = next == PIT_NEVER ? UINT64_MAX : vm_clock_tsc_at(&d->clock, next);
+}
+
+/* Step 3: the timer, for the next edge or the end of a hold (see above),
+ * in units of 2^rate TSC ticks (IA32_VMX_MISC). */
+static void arm_timer(const struct vcpu *v, const struct vm_devices *d, uint64_t tsc)
+{
+    uint64_t deadline = d->hold_until_tsc ? d->hold_until_tsc : d->next_edge_tsc;
+    uint64_t ticks = deadline == UINT64_MAX ? TIMER_MAX
+                     : deadline <= tsc ? 0 : (deadline - tsc) >> MISC_TIMER_RATE(v->caps->misc);
+    vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > TIMER_MAX ? TIMER_MAX : ticks);
+}
+
+static void set_interrupt_window_exiting(struct vm_devices *d, bool on)
+{
+    if (d->window == on)
+        return;
+    d->window = on;
+    uint64_t proc = vmcs_read(VMCS_PROC_BASED_CONTROLS);
+    vmcs_write(VMCS_PROC_BASED_CONTROLS, on ? proc | PROC_INTERRUPT_WINDOW_EXITING
+                                            : proc & ~(uint64_t)PROC_INTERRUPT_WINDOW_EXITING);
+}
+
+/* Can the guest's CPU take an external interrupt at this VM entry? */
+static bool guest_can_take_interrupt(void)
+{
+    if (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID)
+        return false;                   /* a handler injects an event already */
+    if (!(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF))
+        return false;
+    return !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_STI | BLOCKING_MOV_SS));
+}
+
+/* Step 2. A guest in the HLT activity state is woken by it, as a halted
+ * CPU is by an interrupt it takes: the state is made active here, so that
+ * the delivery and the guest's handler run at this VM entry (the activity
+ * states: SDM 25.4.2, table 25-4). */
+static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d, uint64_t tsc)
+{
+    if (d->hold_until_tsc && tsc < d->hold_until_tsc) {
+        set_interrupt_window_exiting(d, false);     /* the guest's own time */
+        return;
+    }
+    d->hold_until_tsc = 0;
+    if (!pic_intr(&d->pic)) {
+        set_interrupt_window_exiting(d, false);
+        return;
+    }
+    if (!guest_can_take_interrupt()) {
+        set_interrupt_window_exiting(d, true);
+        return;
+    }
+    if ((v->exit_reason & 0xFFFF) == EXIT_INTERRUPT_WINDOW && d->injected_since_hold) {
+        d->hold_until_tsc = tsc + GUEST_RUN_BETWEEN;
+        d->injected_since_hold = false;
+        set_interrupt_window_exiting(d, false);
+        return;
+    }
+    int vector = pic_acknowledge(&d->pic);
+    inject_external_interrupt((unsigned)vector);
+    vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+    d->injected++;
+    d->injected_since_hold = true;
+    set_interrupt_window_exiting(d, pic_intr(&d->pic));
+}
+
+void vm_interrupts_before_entry(struct vcpu *v)
+{
+    struct vm_devices *d = devices(v);
+    uint64_t tsc = rdtsc();
+    advance_devices(d, tsc);
+    inject_pending_interrupt(v, d, tsc);
+    arm_timer(v, d, tsc);
+}
+
+int vm_interrupts_take(struct vcpu *v, bool guest_if)
+{
+    struct vm_devices *d = devices(v);
+    uint64_t tsc = rdtsc();
+    advance_devices(d, tsc);
+    arm_timer(v, d, tsc);
+    if (!guest_if || !pic_intr(&d->pic))
+        return -1;
+    d->injected++;
+    return pic_acknowledge(&d->pic);
+}
+
+void vm_interrupts_pit_changed(struct vcpu *v)
+{
+    devices(v)->next_edge_tsc = 0;
+}
+
+void vm_interrupts_print_stats(const struct vcpu *v)
+{
+    const struct vm_devices *d = devices(v);
+    if (d->virtual_pit_pic)
+        printf("hv: %sdevices: %lu ticks of IRQ 0 (OUT0's rising edges), %lu interrupts %s\n",
+               v->guest->tag, d->irq0_edges, d->injected,
+               v->depriv.active ? "delivered in software" : "injected");
+}
+
+bool vm_devices_virtual(const struct vcpu *v)
+{
+    return devices(v)->virtual_pit_pic;
+}
+
+void vm_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave)
+{
+    struct pic_state s;
+    pic_get_state(&devices(v)->pic, &s);
+    *master = s.chip[PIC_MASTER].imr;
+    *slave = s.chip[PIC_SLAVE].imr;
+}
+
+void vm_interrupts_require(const struct vmx_caps *caps)
+{
+    /* The allowed-1 settings are the high half of the capability MSR
+     * (SDM A.3.1). */
+    if (!((caps->pinbased >> 32) & PIN_PREEMPTION_TIMER))
+        panic("devices=virtual needs the VMX-preemption timer (IA32_VMX_PINBASED_CTLS bit 38), "
+              "which this CPU's VMX lacks: a guest that never exits would never get its tick "
+              "(Bochs: CPU=tigerlake has it)");
+}
+
+void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz)
+{
+    struct vm_devices *d = devices(v);
+    /* The machine's PICs deliver nothing to anyone any more (OCW1: every
+     * line masked): a guest's interrupts are its own PIC's. */
+    outb(MACHINE_PIC_MASTER_DATA, 0xFF);
+    outb(MACHINE_PIC_SLAVE_DATA, 0xFF);
+    uint64_t tsc = rdtsc();
+    vm_clock_start(&d->clock, tsc_hz, tsc);
+    pit_start_as_bios(&d->pit, 0);
+    pic_reset_as_bios(&d->pic);
+    d->next_edge_tsc = 0;
+    d->hold_until_tsc = 0;
+    /* Port 0x61 (counter 2's gate, OUT2) is the virtual PIT's now: it
+     * exits, as every port but it did already (SDM 25.6.4). */
+    uint8_t *io_bitmap_a = (uint8_t *)vmcs_read(VMCS_IO_BITMAP_A);
+    io_bitmap_a[PIT_PORT_B / 8] |= (uint8_t)(1u << (PIT_PORT_B % 8));
+    d->window = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_INTERRUPT_WINDOW_EXITING) != 0;
+    vmcs_write(VMCS_PIN_BASED_CONTROLS, vmcs_read(VMCS_PIN_BASED_CONTROLS) | PIN_PREEMPTION_TIMER);
+    printf("hv: %sdevices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
+           "runs at %lu Hz\n", v->guest->tag, tsc_hz);
+}

@@ -1,0 +1,42 @@
+/*
+ * vm_interrupts.h: a VM's interrupts under devices=virtual (lab 4; 64-bit,
+ * VMX root operation): its PIT's OUT0 drives IRQ 0 of its PIC, and its
+ * PIC's INTR reaches its vCPU by event injection. See vm_interrupts.c.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "guest/vcpu.h"
+#include "vmx/vmx_caps.h"
+
+/* Panics unless the CPU has what devices=virtual needs: the VMX-
+ * preemption timer. Before VMXON, with the other checks of the options. */
+void vm_interrupts_require(const struct vmx_caps *caps);
+
+/* The VM's time starts now: its PIT and PIC as a PC's BIOS leaves them, the
+ * machine's own PICs masked for good, the VMX-preemption timer armed. At
+ * the VM's first VM entry (main.c's prepare_to_run). */
+void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz);
+
+/* Before each VM entry of a guest at ring 0 (cpu=hvm): the devices brought
+ * to now, the PIC's interrupt injected if the guest can take it (else the
+ * interrupt window asked for), the timer armed for the next tick. */
+void vm_interrupts_before_entry(struct vcpu *v);
+
+/* For cpu=deprivileged, whose delivery is in software (depriv_deliver.c):
+ * the devices brought to now, and the vector the PIC gives an INTA cycle
+ * (-1: none asked for) when the guest's virtual IF is 1; the timer armed. */
+int vm_interrupts_take(struct vcpu *v, bool guest_if);
+
+/* A guest port write changed the PIT: its next tick is to be found again. */
+void vm_interrupts_pit_changed(struct vcpu *v);
+
+/* "hv: devices: 312 ticks of IRQ 0 (OUT0's rising edges), 298 interrupts
+ * injected", once the VM has ended: nothing with devices=machine. */
+void vm_interrupts_print_stats(const struct vcpu *v);
+
+/* Whether the VM's PIT and PIC are the hypervisor's models (devices=virtual). */
+bool vm_devices_virtual(const struct vcpu *v);
+
+/* The interrupt masks (IMR) of the VM's PIC pair: master, slave. */
+void vm_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave);
