@@ -43,6 +43,8 @@ static void read_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave
  * lines is open, or its cascade line is and one of the slave's is. */
 bool an_interrupt_line_is_open(const struct vcpu *v)
 {
+    if (vm_devices_virtual(v))
+        return vm_interrupt_can_come(v);
     uint8_t master, slave;
     read_pic_masks(v, &master, &slave);
     bool master_open = (uint8_t)~master & ~PIC_CASCADE;
@@ -70,6 +72,13 @@ void stop_endless_halt(struct vcpu *v, bool interrupts_on)
     }
     uint8_t master, slave;
     read_pic_masks(v, &master, &slave);
+    if (vm_devices_virtual(v)) {
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts on, but %s and no other "
+                   "line has a device (HLT at 0x%lx; PIC masks 0x%02x and 0x%02x), so nothing could "
+                   "ever wake it", (master & 1) ? "IRQ 0 (the PIT) is masked"
+                   : "its PIT's counter 0 will never tick again", v->rip, master, slave);
+        return;
+    }
     guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with every interrupt line masked (HLT at "
                "0x%lx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it", v->rip,
                master, slave);

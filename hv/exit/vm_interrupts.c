@@ -190,6 +190,18 @@ bool vm_devices_virtual(const struct vcpu *v)
     return devices(v)->virtual_pit_pic;
 }
 
+bool vm_interrupt_can_come(const struct vcpu *v)
+{
+    struct vm_devices *d = devices(v);
+    uint64_t tsc = rdtsc();
+    advance_devices(d, tsc);            /* an edge due may be a request */
+    uint8_t master, slave;
+    vm_pic_masks(v, &master, &slave);
+    if (pic_intr(&d->pic))
+        return true;
+    return !(master & 1) && d->next_edge_tsc != UINT64_MAX;
+}
+
 void vm_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave)
 {
     struct pic_state s;

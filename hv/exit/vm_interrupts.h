@@ -38,5 +38,10 @@ void vm_interrupts_print_stats(const struct vcpu *v);
 /* Whether the VM's PIT and PIC are the hypervisor's models (devices=virtual). */
 bool vm_devices_virtual(const struct vcpu *v);
 
+/* Whether an interrupt can still reach the guest's CPU: its PIC asks for
+ * the CPU already, or IRQ 0 is open and the PIT's counter 0 will tick
+ * again (no other device of the VM interrupts yet). */
+bool vm_interrupt_can_come(const struct vcpu *v);
+
 /* The interrupt masks (IMR) of the VM's PIC pair: master, slave. */
 void vm_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave);

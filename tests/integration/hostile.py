@@ -59,6 +59,7 @@ MODES = {
     # devices=virtual (lab 4): the guest's PIT and PIC are the hypervisor's
     # models, their interrupts injected (hvm) or delivered in software (depriv).
     "virtual": ("tigerlake", ["devices=virtual"] + CHECK),
+    "vshadow": ("tigerlake", ["mem=shadow", "devices=virtual"] + CHECK),
     "vdepriv": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "devices=virtual"] + CHECK),
 }
 HV_MODES = ["ept", "shadow", "depriv", "patch"]   # "all": the hypervisor's modes, one CPU model

@@ -19,7 +19,10 @@
  *
  * modes: a list of ept shadow depriv patch icelake (where the attack
  * means something), or "all" for the first four ("all icelake" adds the
- * second CPU model, where the outcome depends on the CPU's features), and
+ * second CPU model, where the outcome depends on the CPU's features);
+ * virtual, vshadow and vdepriv are ept, shadow and depriv with
+ * devices=virtual (lab 4: the guest's PIT and PIC the VM's models), for the
+ * attacks on the devices and on interrupt delivery; and
  * "timed" for an attack that counts timer
  * ticks: it runs without vmcheck=2 (the VM-entry checker before every
  * entry, whose thousands of instructions an exit would stretch each exit

@@ -62,7 +62,7 @@ ATTACK(invd, "invd", "all icelake", "native", "INVD: done as WBINVD, the guest c
     __asm__ volatile("invd" : : : "memory");
 }
 
-ATTACK(hlt_cli, "hlt-with-interrupts-off", "all icelake", "stop halted with interrupts off",
+ATTACK(hlt_cli, "hlt-with-interrupts-off", "all icelake virtual vdepriv", "stop halted with interrupts off",
        "CLI; HLT: a guest that can never wake")
 {
     __asm__ volatile("cli; hlt" : : : "memory");

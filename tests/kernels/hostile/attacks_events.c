@@ -48,21 +48,21 @@ static void timer_off(void)
         timer_off();                                                       \
     } while (0)
 
-ATTACK(sti_hlt, "event-sti-hlt", "all virtual vdepriv timed", "native",
+ATTACK(sti_hlt, "event-sti-hlt", "all virtual vshadow vdepriv timed", "native",
        "STI; HLT: the exit for HLT comes in STI's shadow")
 {
     WAIT_TICKS(3, "sti; hlt; cli");
     result("woke %s", timer_ticks >= 3 ? "3 times or more" : "too few times");
 }
 
-ATTACK(mov_ss_hlt, "event-mov-ss-hlt", "all virtual vdepriv timed", "native",
+ATTACK(mov_ss_hlt, "event-mov-ss-hlt", "all virtual vshadow vdepriv timed", "native",
        "MOV SS; HLT with interrupts on: the exit for HLT comes in MOV SS's shadow")
 {
     WAIT_TICKS(3, "sti; movl %%ss, %%eax; movl %%eax, %%ss; hlt; cli");
     result("woke %s", timer_ticks >= 3 ? "3 times or more" : "too few times");
 }
 
-ATTACK(sti_cpuid, "event-sti-cpuid", "all virtual vdepriv timed", "native",
+ATTACK(sti_cpuid, "event-sti-cpuid", "all virtual vshadow vdepriv timed", "native",
        "STI; CPUID in a loop while the timer runs: CPUID exits in STI's shadow")
 {
     WAIT_TICKS(3, "xorl %%eax, %%eax; sti; cpuid; cli");
@@ -77,7 +77,7 @@ ATTACK(mov_ss_refused, "event-mov-ss-refused-msr", "all icelake",
                      : : "c"(0xC0000082) : "eax", "edx", "memory");
 }
 
-ATTACK(mov_ss_io, "event-mov-ss-out", "all virtual vdepriv timed", "native",
+ATTACK(mov_ss_io, "event-mov-ss-out", "all virtual vshadow vdepriv timed", "native",
        "MOV SS; OUT to a port with no device, while the timer runs")
 {
     WAIT_TICKS(3, "sti; movl %%ss, %%eax; movl %%eax, %%ss; outb %%al, $0x80; cli");
@@ -122,7 +122,7 @@ ATTACK(tf_rdmsr_refused, "event-tf-over-refused-msr", "all icelake",
  * EOI and IRET (cpu=deprivileged): the guest must still run its own code
  * between two interrupts, as a CPU delivers at most one per instruction
  * boundary. */
-ATTACK(fast_timer, "event-timer-10khz", "all virtual vdepriv timed", "native",
+ATTACK(fast_timer, "event-timer-10khz", "all virtual vshadow vdepriv timed", "native",
        "the PIT at 10 kHz while the kernel counts to 20000: it must get there")
 {
     timer_on(10000);
@@ -194,7 +194,7 @@ static void count_with_timer_on(uint8_t icw4, uint32_t target)
 
 /* Without an EOI the PIC's ISR keeps IRQ 0 in service: one interrupt, and
  * nothing of lower priority after it. */
-ATTACK(pit_fastest_no_eoi, "event-pit-fastest-no-eoi", "virtual vdepriv timed", "native",
+ATTACK(pit_fastest_no_eoi, "event-pit-fastest-no-eoi", "virtual vshadow vdepriv timed", "native",
        "the PIT at count 2, every PIC line unmasked, a handler that never sends EOI")
 {
     count_with_timer_on(0x01, 200000);
@@ -202,8 +202,57 @@ ATTACK(pit_fastest_no_eoi, "event-pit-fastest-no-eoi", "virtual vdepriv timed", 
 
 /* Automatic EOI: each interrupt ends at its INTA, so the next is due at
  * once, 596,000 a second. The guest must still get its own time. */
-ATTACK(pic_aeoi_storm, "event-pic-aeoi-storm", "virtual vdepriv timed", "native",
+ATTACK(pic_aeoi_storm, "event-pic-aeoi-storm", "virtual vshadow vdepriv timed", "native",
        "the PIT at count 2 and both PICs in automatic-EOI mode: an interrupt storm")
 {
     count_with_timer_on(0x03, 100000);
+}
+
+/* A timer interrupt delivered onto a stack page the guest never touched.
+ * Under shadow paging the page is not in the shadow tables yet, so the
+ * delivery itself faults on them: a #PF exit with the interrupt in the
+ * IDT-vectoring information (SDM 28.2.4). The hypervisor fills the shadow
+ * and must deliver the interrupt again (SDM 27.6), or it is lost: the
+ * PIC would keep it in service, and no tick would ever come again. */
+static uint8_t fresh_stacks[8][4096] __attribute__((aligned(4096)));
+
+ATTACK(fresh_stack, "event-timer-on-fresh-stack", "all virtual vshadow vdepriv timed", "native",
+       "timer interrupts taken on 8 stack pages the guest never touched before")
+{
+    timer_on(1000);
+    unsigned taken = 0;
+    for (unsigned i = 0; i < 8; i++) {
+        uint32_t top = (uint32_t)&fresh_stacks[i][4096], before = timer_ticks;
+        __asm__ volatile("movl %%esp, %%ebx\n\t"
+                         "movl %0, %%esp\n\t"
+                         "sti\n"
+                         "1:\n\t"
+                         "cmpl %1, timer_ticks\n\t"
+                         "je 1b\n\t"
+                         "cli\n\t"
+                         "movl %%ebx, %%esp"
+                         : : "r"(top), "r"(before) : "ebx", "memory", "cc");
+        taken += timer_ticks != before;
+    }
+    timer_off();
+    result("%u ticks taken on %u fresh stack pages", taken, 8u);
+}
+
+/* devices=virtual: IRQ 0 open, but the PIT's counter 0 in mode 0 (one
+ * interrupt at terminal count) has given its one tick, and no other line
+ * has a device: a HLT nothing can end, which the hypervisor sees from its
+ * model of the PIT. */
+ATTACK(hlt_pit_stopped, "hlt-pit-stopped", "virtual vdepriv",
+       "stop counter 0 will never tick again",
+       "STI; HLT with IRQ 0 open after the PIT's one-shot (mode 0) count gave its tick")
+{
+    timer_on(1000);
+    outb(0x43, 0x30);           /* counter 0, LSB then MSB, mode 0 */
+    outb(0x40, 0x10);
+    outb(0x40, 0x00);           /* 16 clocks */
+    __asm__ volatile("sti");
+    while (timer_ticks == 0)
+        ;
+    __asm__ volatile("hlt" : : : "memory");
+    breach("woke from HLT after the PIT's one tick (%u ticks)", (unsigned)timer_ticks);
 }

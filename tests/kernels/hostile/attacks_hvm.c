@@ -174,15 +174,15 @@ static void halt_masked(uint8_t master, uint8_t slave)
     breach("woke from HLT with PIC masks 0x%02x and 0x%02x", master, slave);
 }
 
-ATTACK(hlt_all_masked, "hlt-all-irqs-masked", "all",
-       "stop halted with every interrupt line masked",
+ATTACK(hlt_all_masked, "hlt-all-irqs-masked", "all virtual vdepriv",
+       "stop halted with every interrupt line masked; virtual vdepriv: stop IRQ 0 \\(the PIT\\) is masked",
        "STI; HLT with every line of both PICs masked: nothing can ever wake it")
 {
     halt_masked(0xFF, 0xFF);
 }
 
-ATTACK(hlt_master_masked, "hlt-master-pic-masked", "all",
-       "stop halted with every interrupt line masked",
+ATTACK(hlt_master_masked, "hlt-master-pic-masked", "all virtual vdepriv",
+       "stop halted with every interrupt line masked; virtual vdepriv: stop IRQ 0 \\(the PIT\\) is masked",
        "STI; HLT with the master PIC's 8 lines masked (the slave's reach the CPU through it)")
 {
     halt_masked(0xFF, 0x00);
