@@ -293,6 +293,8 @@ static void dispatch_deprivileged(struct vcpu *v)
     depriv_deliver_injected(v);
     if (!depriv_step_end(v, step))              /* its #DB before any interrupt */
         depriv_deliver_pending(v);
+    if (vm_devices_virtual(v) && !v->stopped)   /* several VMs: its turn over, or waiting */
+        vm_interrupts_schedule(v, v->depriv.halted_at != 0);
 }
 
 static void on_exit_deprivileged(struct vcpu *v)
@@ -349,8 +351,10 @@ int vcpu_run(struct vcpu *v)
     bool deprivileged = v->depriv.active;
     running = v;
     panic_context_hook = print_trace_on_panic;
-    printf("hv: %sentering the guest at 0x%lx\n", v->guest->tag,
-           vmcs_read(VMCS_GUEST_RIP));
+    if (!v->launched)
+        printf("hv: %sentering the guest at 0x%lx\n", v->guest->tag,
+               vmcs_read(VMCS_GUEST_RIP));
+    v->yield = false;
     bool virtual_devices = vm_devices_virtual(v);
     exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb
                    : virtual_devices ? on_exit_virtual_devices : on_exit;

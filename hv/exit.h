@@ -11,8 +11,9 @@
 #include "guest/vcpu.h"
 #include "vmx/vmx_caps.h"
 
-/* Run the vCPU, its VMCS current (vcpu_load), until its guest stops;
- * returns its power-off status. A vCPU with v->depriv.active runs its kernel at
+/* Run the vCPU, its VMCS current (vcpu_load), until its guest stops, or
+ * (several VMs, sched.c) until it yields the CPU (v->yield, v->stopped
+ * still false); returns its power-off status. A vCPU with v->depriv.active runs its kernel at
  * ring 1 (cpu=deprivileged, depriv.h). */
 int vcpu_run(struct vcpu *v);
 

@@ -26,6 +26,7 @@
 #include "exit/console.h"
 #include "boot/options.h"
 #include "cpu/tsc.h"
+#include "sched.h"
 #include "exit/vm_interrupts.h"
 #include "cpu/panic.h"
 #include "poweroff.h"
@@ -150,7 +151,7 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
 {
     struct vm *vm = vm_create(id, &boot, group, &options, caps);
     struct vcpu *v = &vm->vcpu;
-    exit_io_init(vm, options.devices == DEVICES_VIRTUAL);
+    exit_io_init(vm, &options);
     if (options.cpu == CPU_DEPRIVILEGED) {
         depriv_setup(v);
         printf("hv: %sdeprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and "
@@ -188,7 +189,7 @@ static void prepare_to_run(struct vm *vm)
 }
 
 /* A VM's statistics, once it has ended. */
-static void print_vm_stats(const struct vm *vm)
+static void print_vm_stats(struct vm *vm)
 {
     const struct vcpu *v = &vm->vcpu;
     exit_stats_print(&v->stats, vm->guest.tag);
@@ -264,12 +265,21 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     if (options.vmcheck == 2)
         vcpu_check_every_entry();
 
-    /* Each VM to its end: its power-off, or a stop, ends that VM only. */
+    /* Each VM to its end: its power-off, or a stop, ends that VM only.
+     * With devices=virtual the VMs share the CPU in turns (sched.c); with
+     * the machine's PIT and PIC, which one guest at a time programs, they
+     * run one after the other. */
     int status = POWEROFF_OK;
-    for (unsigned i = 0; i < options.vms; i++) {
-        prepare_to_run(vms[i]);
-        status = worse(status, vcpu_run(&vms[i]->vcpu));
-        print_vm_stats(vms[i]);
+    if (options.devices == DEVICES_VIRTUAL && options.vms > 1) {
+        sched_run(vms, options.vms, tsc_hz / 1000 * options.quantum_ms, tsc_hz, print_vm_stats);
+        for (unsigned i = 0; i < options.vms; i++)
+            status = worse(status, vms[i]->vcpu.stop_status);
+    } else {
+        for (unsigned i = 0; i < options.vms; i++) {
+            prepare_to_run(vms[i]);
+            status = worse(status, vcpu_run(&vms[i]->vcpu));
+            print_vm_stats(vms[i]);
+        }
     }
     if (options.vms > 1) {
         printf("hv: VMs ended:");

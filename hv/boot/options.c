@@ -25,6 +25,7 @@ static const char *const mem_choices[] = { "ept", "shadow", NULL };
 static const char *const cpu_choices[] = { "hvm", "deprivileged", NULL };
 static const char *const gdb_choices[] = { "off", "hv", "guest", NULL };
 static const char *const devices_choices[] = { "machine", "virtual", NULL };
+static const char *const timer_mode_choices[] = { "catchup", "merge", "discard", "delay", NULL };
 static const char *const fault_choices[] = { "none", "panic", "pagefault", "divide", "triplefault", "hang", NULL };
 
 #define FIELD(f) offsetof(struct hv_options, f)
@@ -35,6 +36,7 @@ _Static_assert(sizeof(enum cpu_mode) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum fault_kind) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum gdb_mode) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum devices_mode) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(enum timer_mode) == sizeof(unsigned), "enum size");
 
 static const struct option_desc option_table[] = {
     { "mem", "guest memory virtualisation: EPT (lab 1) or shadow page tables (lab 2)",
@@ -65,13 +67,20 @@ static const struct option_desc option_table[] = {
     { "devices", "the PIT and PIC the guest programs: the machine's own, ports passed through "
       "(labs 1-3), or the hypervisor's virtual ones, with injected interrupts (lab 4)",
       KIND_CHOICE, devices_choices, 0, 0, FIELD(devices) },
+    { "quantum", "with devices=virtual and vms=2 or more: each VM's turn on the CPU, in ms of the TSC",
+      KIND_NUMBER, NULL, 1, 1000, FIELD(quantum_ms) },
+    { "timer_mode", "with devices=virtual: the PIT's ticks the guest could not take (descheduled, "
+      "or interrupts off): all delivered late (catchup), merged into one (merge), those of "
+      "the time another VM ran dropped (discard), or none missed: the VM's time, its PIT's and "
+      "its TSC's, stops while another VM runs (delay)",
+      KIND_CHOICE, timer_mode_choices, 0, 0, FIELD(timer_mode) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
 
 static const struct hv_options defaults = {
     .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
-    .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF, .devices = DEVICES_MACHINE,
+    .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF, .devices = DEVICES_MACHINE, .quantum_ms = 10, .timer_mode = TIMER_CATCHUP,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)

@@ -17,6 +17,7 @@ enum mem_mode { MEM_EPT, MEM_SHADOW };
 enum cpu_mode { CPU_HVM, CPU_DEPRIVILEGED };
 enum gdb_mode { GDB_OFF, GDB_HV, GDB_GUEST };
 enum devices_mode { DEVICES_MACHINE, DEVICES_VIRTUAL };
+enum timer_mode { TIMER_CATCHUP, TIMER_MERGE, TIMER_DISCARD, TIMER_DELAY };
 enum fault_kind { FAULT_NONE, FAULT_PANIC, FAULT_PAGEFAULT, FAULT_DIVIDE, FAULT_TRIPLEFAULT, FAULT_HANG };
 
 #define OPTIONS_TEST_NAME_MAX 64
@@ -36,6 +37,8 @@ struct hv_options {
     unsigned patch;           /* patch=1: cpu=deprivileged patches and emulates them (lab 3) */
     enum gdb_mode gdb;        /* gdb=off|hv|guest: the GDB stub on COM2 and what it debugs */
     enum devices_mode devices; /* devices=machine|virtual: whose PIT and PIC the guest programs (lab 4) */
+    unsigned quantum_ms;      /* quantum=ms: several VMs with devices=virtual take turns this long */
+    enum timer_mode timer_mode; /* timer_mode=catchup|merge|discard|delay: missed ticks (devices=virtual) */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the

@@ -10,6 +10,7 @@
  */
 #include "exit/console.h"
 #include "exit/guest_line.h"
+#include "boot/options.h"
 #include "printf.h"
 #include "serial.h"
 #include "x86io.h"
@@ -32,29 +33,59 @@ static const char *const verdict_prefixes[] = {
 static char line[512];
 static unsigned line_len;
 
-/* The guest line the console last relayed a byte of, if it may be half
- * written: the hypervisor's next line, or another VM's byte, ends it
- * first. */
-static struct guest_line *open_line;
+/* The VMs' relays (one per VM), and the one whose line is half out on COM1
+ * (longer than its buffer), if any: another VM's byte, or the
+ * hypervisor's next line, ends it first. */
+static struct console_relay *relays[OPTIONS_VMS_MAX];
+static unsigned relay_count;
+static struct console_relay *open_line;
 
-static void guest_emit(void *ctx, char c)
+static void write_out(struct console_relay *r)
 {
-    (void)ctx;
-    serial_putc(c);
+    for (unsigned i = 0; i < r->len; i++)
+        serial_putc(r->text[i]);
+    r->len = 0;
 }
 
-void console_guest_init(struct guest_line *g, const char *tag)
+/* A relayed character (guest_line.c's output), into its line. */
+static void guest_emit(void *ctx, char c)
 {
-    guest_line_init(g, guest_emit, NULL, tag);
+    struct console_relay *r = ctx;
+    r->text[r->len++] = c;
+    if (c == '\n') {
+        write_out(r);
+        if (open_line == r)
+            open_line = NULL;
+    } else if (r->len == sizeof(r->text)) {
+        write_out(r);
+        open_line = r;
+    }
+}
+
+void console_guest_init(struct console_relay *r, const char *tag)
+{
+    r->len = 0;
+    guest_line_init(&r->line, guest_emit, r, tag);
+    if (relay_count < sizeof(relays) / sizeof(relays[0]))
+        relays[relay_count++] = r;
 }
 
 void console_guest_byte(void *ctx, uint8_t byte)
 {
-    struct guest_line *g = ctx;
-    if (open_line && open_line != g)
-        guest_line_end(open_line);
-    open_line = g;
-    guest_line_put(g, byte);
+    struct console_relay *r = ctx;
+    if (open_line && open_line != r)
+        guest_line_end(&open_line->line);
+    guest_line_put(&r->line, byte);
+}
+
+/* The hypervisor is about to print: every guest's half-written line is
+ * ended first (guest_line_end), so that its line starts at a line start
+ * and follows what the guests printed before it. */
+static void end_guest_lines(void)
+{
+    for (unsigned i = 0; i < relay_count; i++)
+        if (relays[i]->len || relays[i]->line.started)
+            guest_line_end(&relays[i]->line);
 }
 
 static bool starts_with(const char *s, unsigned n, const char *prefix)
@@ -93,8 +124,7 @@ static void send_verdict_line(void)
 /* Each character the hypervisor prints, just before it goes to COM1. */
 static void observe(char c)
 {
-    if (open_line)
-        guest_line_end(open_line);
+    end_guest_lines();
     if (c == '\n') {
         send_verdict_line();
         line_len = 0;

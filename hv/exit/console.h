@@ -12,6 +12,7 @@
  */
 #pragma once
 #include <stdint.h>
+#include "exit/guest_line.h"
 
 #define DEBUGCON_PORT 0xE9
 
@@ -20,10 +21,18 @@
  * Call it first in hv_main, before the first line. */
 void console_init(void);
 /* A VM's relay of its guest's lines to the console, its lines marked with
- * tag (guest_line.h: "" for VM 0, "(vm1) " for VM 1 ...). */
-struct guest_line;
-void console_guest_init(struct guest_line *g, const char *tag);
+ * tag (guest_line.h: "" for VM 0, "(vm1) " for VM 1 ...). Each line goes
+ * out whole, at its newline: VMs that share the CPU (sched.c) print at
+ * once, and their lines must not cut into each other. A line longer than
+ * the buffer goes out in pieces, and another VM's next byte, or the
+ * hypervisor's next line, ends it first. */
+#define CONSOLE_RELAY_LINE 512
+struct console_relay {
+    struct guest_line line;             /* guest_line.h: quoting, the tag */
+    char text[CONSOLE_RELAY_LINE];      /* the line so far */
+    unsigned len;
+};
+void console_guest_init(struct console_relay *r, const char *tag);
 /* One byte a guest sent on its COM1 (the UART's transmit callback; ctx is
- * its VM's struct guest_line). A half-written line of another VM's is
- * ended first. */
+ * its VM's struct console_relay). */
 void console_guest_byte(void *ctx, uint8_t byte);

@@ -49,7 +49,7 @@ static const char *console_tag(unsigned vm)
 static uint8_t bios_pic_mask[2];
 static bool bios_pic_mask_read;
 
-void exit_io_init(struct vm *vm, bool virtual_pit_pic)
+void exit_io_init(struct vm *vm, const struct hv_options *o)
 {
     if (!bios_pic_mask_read) {
         bios_pic_mask[0] = inb(PIC_MASTER_DATA);
@@ -60,7 +60,8 @@ void exit_io_init(struct vm *vm, bool virtual_pit_pic)
     memset(d, 0, sizeof(*d));
     console_guest_init(&d->console, console_tag(vm->id));
     uart_init(&d->com1, console_guest_byte, &d->console);
-    d->virtual_pit_pic = virtual_pit_pic;
+    d->virtual_pit_pic = o->devices == DEVICES_VIRTUAL;
+    d->timer_mode = o->timer_mode;
     vm->devices = d;
 }
 

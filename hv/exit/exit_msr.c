@@ -79,7 +79,7 @@ void handle_rdmsr(struct vcpu *v)
     else if (field)
         value = vmcs_read(field);
     else if (msr == MSR_IA32_TSC)
-        value = rdtsc();
+        value = guest_tsc();
     else if (msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_MISC_ENABLE)
         value = rdmsr(msr);   /* read-only facts about the CPU */
     else {

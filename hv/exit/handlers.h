@@ -19,7 +19,8 @@ struct vm;
 
 void handle_cpuid(struct vcpu *v);             /* exit_cpuid.c */
 void handle_io(struct vcpu *v);                /* exit_io.c */
-void exit_io_init(struct vm *vm, bool virtual_pit_pic);  /* its devices (vm->devices); devices=virtual */
+struct hv_options;
+void exit_io_init(struct vm *vm, const struct hv_options *o);  /* its devices (vm->devices) */
 void machine_devices_reset(void);              /* the machine's PICs and PIT as the BIOS left them,
                                                   for the next VM (exit_io.c) */
 void handle_rdmsr(struct vcpu *v);             /* exit_msr.c */

@@ -11,6 +11,11 @@ void vm_clock_start(struct vm_clock *c, uint64_t tsc_hz, uint64_t tsc_now)
     c->tsc_per_pit = ((tsc_hz / PIT_HZ) << 32) + ((tsc_hz % PIT_HZ) << 32) / PIT_HZ;
 }
 
+void vm_clock_stand_still(struct vm_clock *c, uint64_t ticks)
+{
+    c->tsc_start += ticks;
+}
+
 uint64_t vm_clock_pit_at(const struct vm_clock *c, uint64_t tsc)
 {
     if (tsc <= c->tsc_start)

@@ -18,6 +18,10 @@ struct vm_clock {
 /* Time 0 is now (tsc_now), with the TSC ticking tsc_hz times a second. */
 void vm_clock_start(struct vm_clock *c, uint64_t tsc_hz, uint64_t tsc_now);
 
+/* The VM's time stood still for `ticks` TSC ticks (timer_mode=delay: it
+ * was preempted): time 0 moves that much later. */
+void vm_clock_stand_still(struct vm_clock *c, uint64_t ticks);
+
 /* The PIT clocks that have passed at TSC value tsc (0 before the start). */
 uint64_t vm_clock_pit_at(const struct vm_clock *c, uint64_t tsc);
 

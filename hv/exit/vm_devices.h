@@ -18,14 +18,15 @@
 #include <stdint.h>
 #include "dev/pic.h"
 #include "dev/pit.h"
-#include "exit/guest_line.h"
+#include "boot/options.h"
+#include "exit/console.h"
 #include "exit/pic_filter.h"
 #include "exit/uart.h"
 #include "exit/vm_clock.h"
 
 struct vm_devices {
     struct uart com1;
-    struct guest_line console;         /* COM1's output on the hypervisor's console */
+    struct console_relay console;      /* COM1's output on the hypervisor's console */
     uint8_t reported_ports[65536 / 8]; /* ports with no device, each reported once */
     bool virtual_pit_pic;              /* devices=virtual */
     /* devices=machine: */
@@ -38,6 +39,17 @@ struct vm_devices {
     bool window;                       /* interrupt-window exiting is on */
     uint64_t hold_until_tsc;           /* no injection before (0: none; vm_interrupts.c) */
     bool injected_since_hold;
-    uint64_t irq0_edges;               /* OUT0's rising edges seen: IRQ 0's */
+    /* Several VMs on one CPU (sched.c): */
+    bool shared_cpu;                   /* another VM may run: yield when waiting */
+    uint64_t quantum_end_tsc;          /* its turn ends then */
+    bool waiting;                      /* it yielded halted, until its next event */
+    uint64_t left_tsc;                 /* when its last turn ended */
+    uint64_t wake_tsc;                 /* waiting: its next event then */
+    int64_t tsc_offset;                /* timer_mode=delay: its TSC's (VMCS TSC offset) */
+    enum timer_mode timer_mode;        /* timer_mode=: the missed-tick policy */
+    uint64_t pending_ticks;            /* ticks owed to the guest, not yet on IRQ 0 */
+    uint64_t irq0_edges;               /* OUT0's rising edges seen */
+    uint64_t ticks_raised;             /* ticks put on IRQ 0 */
+    uint64_t ticks_dropped;            /* edges merged into one tick, or dropped */
     uint64_t injected;                 /* interrupts injected */
 };

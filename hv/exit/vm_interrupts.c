@@ -42,6 +42,7 @@
  */
 #include "exit/vm_interrupts.h"
 #include "exit/vm_devices.h"
+#include "boot/options.h"
 #include "guest/vm.h"
 #include "cpu/panic.h"
 #include "printf.h"
@@ -52,6 +53,7 @@
 #include "x86io.h"
 
 #define ACTIVITY_ACTIVE 0
+#define ACTIVITY_HLT 1
 #define GUEST_RUN_BETWEEN 2048          /* TSC ticks (see above) */
 #define TIMER_MAX 0xFFFFFFFFull          /* the field is 32 bits (SDM 25.4.2) */
 #define MISC_TIMER_RATE(misc) ((misc) & 0x1F)   /* IA32_VMX_MISC bits 4:0 (SDM A.6) */
@@ -63,28 +65,62 @@ static struct vm_devices *devices(const struct vcpu *v)
     return v->vm->devices;
 }
 
-/* Step 1: OUT0's edges up to now onto IRQ 0: at each, the line goes low
- * and high again, and it stays high until the next (as mode 2's OUT0
- * does), so that the PIC latches the request (an edge-triggered input,
- * dev/pic.h). The low half of mode 3's square wave is not shown to the
- * PIC: the hypervisor looks at the PIT only when it runs, and a line seen
- * low late would cancel a request that a real CPU had taken at the rise
- * (the PIC then answers the INTA with its spurious IRQ 7). KVM's and
- * QEMU's PITs pulse IRQ 0 the same way. Only when the next edge is due, or
- * the PIT was reprogrammed. */
-static void advance_devices(struct vm_devices *d, uint64_t tsc)
+/* Step 1: OUT0's edges up to now, counted as ticks owed to the guest
+ * (pending_ticks) by the VM's missed-tick policy (timer_mode=):
+ *   catchup  every edge is a tick: a guest that could not take them (it
+ *            was descheduled, or kept IF = 0) gets them all, one after the
+ *            other, and its count of ticks keeps up with time (KVM's PIT
+ *            reinjects so);
+ *   merge    the edges seen at one look are one tick: the missed ones
+ *            come as one, at once (Xen's one_missed_tick_pending);
+ *   discard  the edges that came while another VM had the CPU are
+ *            dropped; the next tick comes on time (Xen's
+ *            no_missed_ticks_pending).
+ * Then one owed tick at a time goes onto IRQ 0, when the PIC has no
+ * request of IRQ 0 outstanding: the line goes low and high again, and
+ * stays high until the next (as mode 2's OUT0 does), so that the PIC
+ * latches it (an edge-triggered input, dev/pic.h). The low half of mode
+ * 3's square wave is not shown to the PIC: the hypervisor looks at the
+ * PIT only when it runs, and a line seen low late would cancel a request
+ * that a real CPU had taken at the rise (the PIC then answers the INTA
+ * with its spurious IRQ 7). KVM's and QEMU's PITs pulse IRQ 0 the same
+ * way. Edges are counted only when the next is due, or the PIT was
+ * reprogrammed. */
+static bool irq0_requested(const struct pic *pic)
 {
-    if (tsc < d->next_edge_tsc)
-        return;
+    struct pic_state s;
+    pic_get_state(pic, &s);
+    return s.chip[PIC_MASTER].irr & 1;
+}
+
+static void count_edges(struct vm_devices *d, uint64_t tsc, bool descheduled)
+{
     uint64_t now = vm_clock_pit_at(&d->clock, tsc);
     uint64_t edges = pit_irq0_edges(&d->pit, now);
-    if (edges) {
-        d->irq0_edges += edges;
-        pic_set_irq(&d->pic, 0, false);
-        pic_set_irq(&d->pic, 0, true);
-    }
     uint64_t next = pit_next_irq0_edge(&d->pit, now);
     d->next_edge_tsc = next == PIT_NEVER ? UINT64_MAX : vm_clock_tsc_at(&d->clock, next);
+    if (!edges)
+        return;
+    d->irq0_edges += edges;
+    uint64_t owed = d->pending_ticks + edges;
+    if (d->timer_mode == TIMER_MERGE || d->timer_mode == TIMER_DISCARD)
+        owed = 1;
+    if (d->timer_mode == TIMER_DISCARD && descheduled)
+        owed = d->pending_ticks;
+    d->ticks_dropped += d->pending_ticks + edges - owed;
+    d->pending_ticks = owed;
+}
+
+static void advance_devices(struct vm_devices *d, uint64_t tsc)
+{
+    if (tsc >= d->next_edge_tsc)
+        count_edges(d, tsc, false);
+    if (d->pending_ticks && !irq0_requested(&d->pic)) {
+        pic_set_irq(&d->pic, 0, false);
+        pic_set_irq(&d->pic, 0, true);
+        d->pending_ticks--;
+        d->ticks_raised++;
+    }
 }
 
 /* Step 3: the timer, for the next edge or the end of a hold (see above),
@@ -92,6 +128,8 @@ static void advance_devices(struct vm_devices *d, uint64_t tsc)
 static void arm_timer(const struct vcpu *v, const struct vm_devices *d, uint64_t tsc)
 {
     uint64_t deadline = d->hold_until_tsc ? d->hold_until_tsc : d->next_edge_tsc;
+    if (d->shared_cpu && d->quantum_end_tsc < deadline)
+        deadline = d->quantum_end_tsc;
     uint64_t ticks = deadline == UINT64_MAX ? TIMER_MAX
                      : deadline <= tsc ? 0 : (deadline - tsc) >> MISC_TIMER_RATE(v->caps->misc);
     vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > TIMER_MAX ? TIMER_MAX : ticks);
@@ -156,6 +194,8 @@ void vm_interrupts_before_entry(struct vcpu *v)
     uint64_t tsc = rdtsc();
     advance_devices(d, tsc);
     inject_pending_interrupt(v, d, tsc);
+    if (d->shared_cpu)
+        vm_interrupts_schedule(v, vmcs_read(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_HLT);
     arm_timer(v, d, tsc);
 }
 
@@ -171,6 +211,62 @@ int vm_interrupts_take(struct vcpu *v, bool guest_if)
     return pic_acknowledge(&d->pic);
 }
 
+void vm_interrupts_schedule(struct vcpu *v, bool halted)
+{
+    struct vm_devices *d = devices(v);
+    if (!d->shared_cpu)
+        return;
+    uint64_t tsc = rdtsc();
+    d->waiting = halted && !pic_intr(&d->pic) && !d->pending_ticks;
+    if (d->waiting || tsc >= d->quantum_end_tsc) {
+        v->yield = true;
+        d->left_tsc = tsc;
+        d->wake_tsc = d->waiting ? d->next_edge_tsc : tsc;
+    }
+}
+
+/* timer_mode=delay: the time the VM was kept from running stands still for
+ * it, its PIT's and its TSC's alike. A VM that was preempted lost all the
+ * time another VM had the CPU; one that waited for its next tick lost only
+ * the time from that tick to its turn. The TSC offset (SDM 26.3, RDTSC:
+ * "use TSC offsetting") takes as much off its TSC. */
+static void stand_still(struct vm_devices *d, uint64_t tsc)
+{
+    uint64_t from = d->wake_tsc > d->left_tsc ? d->wake_tsc : d->left_tsc;
+    if (tsc <= from)
+        return;
+    vm_clock_stand_still(&d->clock, tsc - from);
+    d->tsc_offset -= (int64_t)(tsc - from);
+    vmcs_write(VMCS_TSC_OFFSET, (uint64_t)d->tsc_offset);
+    d->next_edge_tsc = 0;                   /* find the next tick on the new time */
+}
+
+void vm_interrupts_set_quantum(struct vcpu *v, uint64_t end_tsc)
+{
+    struct vm_devices *d = devices(v);
+    uint64_t tsc = rdtsc();
+    if (d->shared_cpu && d->timer_mode == TIMER_DELAY)
+        stand_still(d, tsc);
+    else if (d->shared_cpu)
+        count_edges(d, tsc, true);          /* those of the time it did not run */
+    d->shared_cpu = true;
+    d->quantum_end_tsc = end_tsc;
+    d->waiting = false;
+}
+
+uint64_t vm_interrupts_next_event(const struct vcpu *v)
+{
+    const struct vm_devices *d = devices(v);
+    if (pic_intr(&d->pic) || d->pending_ticks)
+        return 0;                           /* now */
+    return d->next_edge_tsc;
+}
+
+bool vm_interrupts_waiting(const struct vcpu *v)
+{
+    return devices(v)->waiting;
+}
+
 void vm_interrupts_pit_changed(struct vcpu *v)
 {
     devices(v)->next_edge_tsc = 0;
@@ -180,9 +276,10 @@ void vm_interrupts_print_stats(const struct vcpu *v)
 {
     const struct vm_devices *d = devices(v);
     if (d->virtual_pit_pic)
-        printf("hv: %sdevices: %lu ticks of IRQ 0 (OUT0's rising edges), %lu interrupts %s\n",
-               v->guest->tag, d->irq0_edges, d->injected,
-               v->depriv.active ? "delivered in software" : "injected");
+        printf("hv: %sdevices: %lu ticks of IRQ 0 (OUT0's rising edges), %lu raised, %lu merged "
+               "or dropped (timer_mode=%s); %lu interrupts %s\n", v->guest->tag, d->irq0_edges,
+               d->ticks_raised, d->ticks_dropped, options_value_name("timer_mode", d->timer_mode),
+               d->injected, v->depriv.active ? "delivered in software" : "injected");
 }
 
 bool vm_devices_virtual(const struct vcpu *v)
@@ -218,6 +315,9 @@ void vm_interrupts_require(const struct vmx_caps *caps)
         panic("devices=virtual needs the VMX-preemption timer (IA32_VMX_PINBASED_CTLS bit 38), "
               "which this CPU's VMX lacks: a guest that never exits would never get its tick "
               "(Bochs: CPU=tigerlake has it)");
+    if (!((caps->procbased >> 32) & PROC_USE_TSC_OFFSETTING))
+        panic("devices=virtual needs \"use TSC offsetting\" (IA32_VMX_PROCBASED_CTLS bit 35), "
+              "which this CPU's VMX lacks");
 }
 
 void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz)
@@ -239,6 +339,12 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz)
     io_bitmap_a[PIT_PORT_B / 8] |= (uint8_t)(1u << (PIT_PORT_B % 8));
     d->window = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_INTERRUPT_WINDOW_EXITING) != 0;
     vmcs_write(VMCS_PIN_BASED_CONTROLS, vmcs_read(VMCS_PIN_BASED_CONTROLS) | PIN_PREEMPTION_TIMER);
+    if (d->timer_mode == TIMER_DELAY) {
+        /* The guest's RDTSC gives the TSC plus this offset (SDM 26.3). */
+        d->tsc_offset = 0;
+        vmcs_write(VMCS_TSC_OFFSET, 0);
+        vmcs_write(VMCS_PROC_BASED_CONTROLS, vmcs_read(VMCS_PROC_BASED_CONTROLS) | PROC_USE_TSC_OFFSETTING);
+    }
     printf("hv: %sdevices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
            "runs at %lu Hz\n", v->guest->tag, tsc_hz);
 }

@@ -11,12 +11,21 @@
 #include "cpu/panic.h"
 #include "printf.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "x86/x86.h"
 #include "x86/x86_decode.h"
 
 /* General-purpose register n, in the qualification's numbering (the same as
  * the instruction encoding's), as its place in struct guest_regs, which
  * leaves RSP out: RSP lives in the VMCS (n = 4). */
 static const unsigned gpr_slot[16] = { 0, 1, 2, 3, 99, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
+
+uint64_t guest_tsc(void)
+{
+    uint64_t offset = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_USE_TSC_OFFSETTING)
+                      ? vmcs_read(VMCS_TSC_OFFSET) : 0;
+    return rdtsc() + offset;
+}
 
 uint64_t guest_gpr(const struct vcpu *v, unsigned n)
 {

@@ -22,6 +22,11 @@
 #include "vmx/exit_info.h"  /* struct instr_info */
 #include "vmx/vmx_entry.h" /* struct vcpu itself: vmx_entry.S's contract with C */
 
+/* The guest's TSC: the TSC plus the VMCS's TSC offset when "use TSC
+ * offsetting" is on (SDM 26.3, RDTSC), as the guest's RDTSC reads it; for
+ * an RDMSR of IA32_TSC, which exits. */
+uint64_t guest_tsc(void);
+
 /* General-purpose register n in the instruction encoding's numbering (0
  * EAX, 1 ECX, ... 4 ESP, ... 7 EDI, ... 15 R15), wherever it lives:
  * v->regs, or the VMCS for RSP (vcpu.c). */

@@ -228,6 +228,51 @@ static const uint8_t clean_fpu_state[512] __attribute__((aligned(16))) = {
     [24] = 0x80, [25] = 0x1F,               /* MXCSR */
 };
 
+/* FXSAVE and FXRSTOR need CR4.OSFXSR for the XMM registers and CR0.EM and
+ * TS clear (SDM vol. 2A, FXSAVE): set for the instruction, then put back. */
+static void with_fpu_enabled(void (*op)(const void *), const void *area)
+{
+    uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+    write_cr0(cr0 & ~(CR0_EM | CR0_TS));
+    write_cr4(cr4 | CR4_OSFXSR);
+    op(area);
+    write_cr4(cr4);
+    write_cr0(cr0);
+}
+
+static void fxsave(const void *area)
+{
+    __asm__ volatile("fxsave %0" : "=m"(*(uint8_t (*)[512])(uintptr_t)area));
+}
+
+static void fxrstor(const void *area)
+{
+    __asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t (*)[512])area));
+}
+
+void vm_switch_cpu_state(struct vm *from, struct vm *to)
+{
+    if (from) {
+        struct vm_cpu_state *c = &from->cpu;
+        with_fpu_enabled(fxsave, c->fpu);
+        __asm__ volatile("mov %%db0, %0\n\tmov %%db1, %1\n\tmov %%db2, %2\n\tmov %%db3, %3\n\t"
+                         "mov %%db6, %4" : "=r"(c->dr[0]), "=r"(c->dr[1]), "=r"(c->dr[2]),
+                         "=r"(c->dr[3]), "=r"(c->dr6));
+        c->cr2 = read_cr2();
+        c->saved = true;
+    }
+    if (!to->cpu.saved) {
+        vm_clear_cpu_state();
+        return;
+    }
+    struct vm_cpu_state *c = &to->cpu;
+    with_fpu_enabled(fxrstor, c->fpu);
+    __asm__ volatile("mov %0, %%db0\n\tmov %1, %%db1\n\tmov %2, %%db2\n\tmov %3, %%db3\n\t"
+                     "mov %4, %%db6" : : "r"(c->dr[0]), "r"(c->dr[1]), "r"(c->dr[2]),
+                     "r"(c->dr[3]), "r"(c->dr6));
+    write_cr2(c->cr2);
+}
+
 void vm_clear_cpu_state(void)
 {
     /* The hypervisor itself uses no x87 or SSE register (-mgeneral-regs-
@@ -236,12 +281,7 @@ void vm_clear_cpu_state(void)
      * alone would only tag ST0-ST7 empty, and FXSAVE still shows their
      * bits). It needs CR4.OSFXSR for the XMM registers and CR0.EM, TS
      * clear (SDM vol. 2A, FXRSTOR). */
-    uint64_t cr0 = read_cr0(), cr4 = read_cr4();
-    write_cr0(cr0 & ~(CR0_EM | CR0_TS));
-    write_cr4(cr4 | CR4_OSFXSR);
-    __asm__ volatile("fxrstor %0" : : "m"(clean_fpu_state));
-    write_cr4(cr4);
-    write_cr0(cr0);
+    with_fpu_enabled(fxrstor, clean_fpu_state);
     /* DR0-DR3 and DR6 are the guest's own registers (MOV DR does not exit,
      * SDM 26.1.3): the next VM starts from their values at reset (18.2);
      * DR7 is in the VMCS. CR2 too: the last page fault's address. */

@@ -40,6 +40,14 @@
 struct vm_devices;                 /* exit_io.c */
 struct depriv_patches;             /* depriv_patch.c */
 
+/* What a VM leaves in the CPU that no VMCS switches (SDM 25.4 lists what
+ * the guest-state area holds): kept here while another VM runs (sched.c). */
+struct vm_cpu_state {
+    uint8_t fpu[512] __attribute__((aligned(16)));   /* FXSAVE's image: x87, SSE */
+    uint64_t dr[4], dr6, cr2;
+    bool saved;                     /* it ran and was switched out */
+};
+
 struct vm {
     unsigned id;                    /* 0, 1, ...: its module group's place on the command line */
     struct boot_group modules;      /* its guest kernel and the kernel's modules */
@@ -47,6 +55,7 @@ struct vm {
     struct vcpu vcpu;               /* its one vCPU (vcpu.vm points back here) */
     struct vm_devices *devices;     /* COM1, the PIC filter, its console line (exit_io_init) */
     struct depriv_patches *patches; /* patch=1: its kernel's patched instructions, else NULL */
+    struct vm_cpu_state cpu;        /* while another VM runs (vm_switch_cpu_state) */
 };
 
 /* VM number id, made from its group of modules: its RAM and EPT (or shadow
@@ -72,3 +81,8 @@ void vm_check_memory(struct vm *const *vms, unsigned n, const struct boot_info *
  * that no VMCS switches (SDM 25.4 lists what the guest-state area holds),
  * cleared: the x87 and SSE registers, DR0-DR3 and DR6, CR2. */
 void vm_clear_cpu_state(void);
+
+/* Several VMs on one CPU (sched.c): the CPU state above, the outgoing
+ * VM's saved and the incoming VM's back (cleared the first time it runs).
+ * from may be NULL (nothing ran before). */
+void vm_switch_cpu_state(struct vm *from, struct vm *to);

@@ -9,8 +9,9 @@
  * RIP = vmx_exit (HOST_RIP), RSP = the value recorded here. vmx_exit saves
  * the guest's GPRs in vcpu->regs and calls on_exit(vcpu), the C handler,
  * adds the cycles the exit cost to the statistics (exit_stats.h), and
- * VMRESUMEs unless the handler stopped the guest (vcpu->stopped): then
- * vmx_run returns 0.
+ * VMRESUMEs unless the handler stopped the guest (vcpu->stopped) or made
+ * it yield the CPU to another VM (vcpu->yield, sched.c): then vmx_run
+ * returns 0.
  *
  *     vcpu_run (C) -> vmx_run -> VMLAUNCH -> guest ... VM exit
  *        -> vmx_exit -> on_exit (C) -> VMRESUME -> guest ... VM exit -> ...
@@ -123,15 +124,16 @@ vmx_exit:
     sub %ebx, %eax
     mov VCPU_EXIT_CYCLES(%rdi), %rdx
     add %rax, (%rdx)
-    cmpb $0, VCPU_STOPPED(%rdi)     /* a handler stopped the guest: */
-    jne stopped                     /* vmx_run returns */
+    cmpw $0, VCPU_STOPPED(%rdi)     /* a handler stopped the guest, or it */
+    jne stopped                     /* yields the CPU (yield, the next byte): */
+                                    /* vmx_run returns */
     load_guest_gprs
     vmresume
     jmp entry_failed
     .cfi_endproc
 
 stopped:
-    xor %eax, %eax                  /* vmx_run returns 0: the guest stopped */
+    xor %eax, %eax                  /* vmx_run returns 0: stopped, or yielded */
 return:
     add $24, %rsp                   /* the vcpu, the handler, the padding */
     pop %r15

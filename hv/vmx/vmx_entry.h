@@ -48,6 +48,8 @@ struct vcpu {
     struct guest_regs regs;     /* first: vmx_entry.S addresses it from the vcpu pointer */
     uint8_t launched;           /* VMLAUNCH done: later entries use VMRESUME (SDM 31.3) */
     bool stopped;               /* the guest ended (power-off or a fault): no VMRESUME */
+    bool yield;                 /* several VMs (sched.c): its quantum is over, or it
+                                   waits; vmx_run returns, the VM can be entered again */
     uint64_t *exit_cycles;      /* where vmx_exit adds the exit's cycles (set by on_exit) */
 
     /* The current exit, read once in exit.c. */
@@ -83,7 +85,9 @@ VCPU_REG_ASSERT(r13, 12); VCPU_REG_ASSERT(r14, 13); VCPU_REG_ASSERT(r15, 14);
 _Static_assert(offsetof(struct vcpu, launched) == VCPU_LAUNCHED, "VCPU_LAUNCHED");
 _Static_assert(sizeof(((struct vcpu *)0)->launched) == 1, "vmx_entry.S: cmpb/movb on launched");
 _Static_assert(offsetof(struct vcpu, stopped) == VCPU_STOPPED, "VCPU_STOPPED");
-_Static_assert(sizeof(((struct vcpu *)0)->stopped) == 1, "vmx_entry.S: cmpb on stopped");
+_Static_assert(sizeof(((struct vcpu *)0)->stopped) == 1, "vmx_entry.S: cmpw on stopped and yield");
+_Static_assert(offsetof(struct vcpu, yield) == VCPU_STOPPED + 1 && sizeof(((struct vcpu *)0)->yield) == 1,
+               "vmx_entry.S: one cmpw tests stopped and yield");
 _Static_assert(offsetof(struct vcpu, exit_cycles) == VCPU_EXIT_CYCLES, "VCPU_EXIT_CYCLES");
 _Static_assert(VMX_ENTRY_HOST_RSP == VMCS_HOST_RSP, "VMX_ENTRY_HOST_RSP");
 

@@ -106,11 +106,6 @@ def two_guest_cases():
               r"^hv: vm1: deprivileged: the guest kernel runs at ring 1",
               r"^hv: deprivileged: [1-9]\d* instructions emulated",
               r"^hv: vm1: deprivileged: [1-9]\d* instructions emulated"]
-    virtual = [r"^hv: devices=virtual: the guest's PIT and PIC are the hypervisor's models",
-               r"^hv: vm1: devices=virtual: the guest's PIT and PIC are the hypervisor's models",
-               r"^hv: devices: [1-9]\d* ticks of IRQ 0 \(OUT0's rising edges\), [1-9]\d* interrupts injected$",
-               r"^hv: vm1: devices: [1-9]\d* ticks of IRQ 0 \(OUT0's rising edges\), [1-9]\d* interrupts "
-               r"injected$"]
     return [
         Case("vm-two-guests", two_guests(), OK, must=vm_lines(), must_not=NOT_MIXED, check=ranges_disjoint,
              timeout=TIMEOUT),
@@ -118,10 +113,6 @@ def two_guest_cases():
              check=ranges_disjoint, timeout=TIMEOUT),
         Case("vm-two-guests-deprivileged", two_guests(["mem=shadow", "cpu=deprivileged"]), OK,
              must=vm_lines(depriv), must_not=NOT_MIXED, check=ranges_disjoint, timeout=TIMEOUT),
-        # devices=virtual: each VM has its own PIT and PIC, its own time
-        # from its first entry, its own ticks.
-        Case("vm-two-guests-virtual-devices", two_guests(["devices=virtual"]), OK,
-             must=vm_lines(virtual), must_not=NOT_MIXED, check=ranges_disjoint, timeout=TIMEOUT),
     ]
 
 

@@ -334,6 +334,24 @@ static void do_hlt_cli(const char *arg)
     fail("hlt with interrupts off returned");
 }
 
+/* do=spin=N: N million turns of a loop with interrupts off: a CPU-bound guest that never exits and never lets an interrupt
+ * in (lab 4: two of them share one CPU, and neither starves the other). */
+static void do_spin(const char *arg)
+{
+    uint32_t millions = 0;
+    for (const char *p = arg; *p >= '0' && *p <= '9'; p++)
+        if ((millions = millions * 10 + (uint32_t)(*p - '0')) > 4000)
+            break;
+    if (!millions || millions > 4000)
+        fail("do=spin=N wants N from 1 to 4000 (millions of turns)");
+    uint32_t turns = millions * 1000000u;
+    __asm__ volatile("cli\n"
+                     "1: dec %0\n\t"
+                     "jnz 1b"
+                     : "+r"(turns) : : "cc", "memory");
+    printf("badguest: spun %u million turns with interrupts off\n", (unsigned)millions);
+}
+
 #define PIT_HZ 1193182
 #define TICKS  5
 
@@ -855,6 +873,7 @@ static const struct action {
     { "protection", do_protection },
     { "flags", do_flags },
     { "ptfuzz", do_ptfuzz },
+    { "spin", do_spin },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
 

@@ -1,0 +1,87 @@
+"""sched_cases.py: several VMs on one CPU (devices=virtual with vms=2,
+hv/sched.c): the VMs take turns of quantum= ms, ended by the VMX-preemption
+timer; a VM that halts gives the CPU up until its next tick. Each case
+checks:
+  - both guests run at once (VM 1's lines come before VM 0's end) and pass,
+    under each missed-tick policy that keeps the guest's clocks in step
+    (timer_mode=catchup, delay);
+  - a guest spinning with interrupts off does not starve the other: the
+    other ends first;
+  - two CPU-bound guests with the same work get equal shares: they end
+    within 1% of each other, each charged within 1% of the other.
+"""
+import re
+
+from harness import BUILD, GUEST, HV, OK, Case
+from vm_cases import BADGUEST, programs
+
+TIMEOUT = 180
+SCHEDULE = r"^hv: schedule: 2 VMs on one CPU, round robin, turns of [1-9]\d* TSC ticks$"
+TURNS_RE = re.compile(r"^hv: vm(\d): (\d+) turns, (\d+) TSC ticks charged, stopped (\d+) ticks after the "
+                      r"first turn$", re.M)
+
+
+def devices_line(vm, mode, how="injected"):
+    tag = "vm1: " if vm else ""
+    return (r"^hv: %sdevices: [1-9]\d* ticks of IRQ 0 \(OUT0's rising edges\), [1-9]\d* raised, \d+ merged or "
+            r"dropped \(timer_mode=%s\); [1-9]\d* interrupts %s$" % (tag, mode, how))
+
+
+def guests(mode, hv_args=()):
+    return (["--module", GUEST + " test=timer,forkwait,cow"] + programs("timer", "forkwait", "cow") +
+            ["--module", GUEST + " test=syscall,pfstress,sbrk"] + programs("syscall", "helper_hello", "pfstress", "sbrk") +
+            [HV, "--", "vms=2", "devices=virtual", "timer_mode=" + mode] + list(hv_args))
+
+
+def both_guests_case(mode, name_extra="", hv_args=(), how="injected"):
+    must = [SCHEDULE, devices_line(0, mode, how), devices_line(1, mode, how),
+            # VM 1 runs before VM 0 has ended: the two share the CPU
+            r"^\(vm1\) guestos: cmdline [\s\S]*^guestos: tests done: 3 passed, 0 failed$",
+            r"^\(vm1\) guestos: tests done: 3 passed, 0 failed$",
+            r"^TEST timer: ok$", r"^\(vm1\) TEST pfstress: ok$",
+            r"^hv: vm0: [1-9]\d* turns, ", r"^hv: vm1: [1-9]\d* turns, ",
+            r"^hv: VMs ended: vm0 status 0, vm1 status 0\nPOWEROFF 0$"]
+    return Case("sched-two-guests-" + mode + name_extra, guests(mode, hv_args), OK, must=must,
+                must_not=[r"FAIL", r"^PANIC", r"^hv: (vm1: )?guest eax="], timeout=TIMEOUT)
+
+
+def turns(console):
+    return {int(m.group(1)): (int(m.group(2)), int(m.group(3)), int(m.group(4)))
+            for m in TURNS_RE.finditer(console)}
+
+
+def equal_shares(console):
+    """Same work, same share: the two end within 1% of each other's time,
+    each charged within 1% of the other's ticks."""
+    t = turns(console)
+    if sorted(t) != [0, 1]:
+        return "no turns line for each VM: %r" % t
+    (_, c0, e0), (_, c1, e1) = t[0], t[1]
+    if abs(e0 - e1) * 100 > max(e0, e1):
+        return "unequal shares: vm0 stopped %d ticks after the start, vm1 %d" % (e0, e1)
+    if abs(c0 - c1) * 100 > max(c0, c1):
+        return "unequal charges: vm0 %d ticks, vm1 %d" % (c0, c1)
+    return None
+
+
+def sched_cases():
+    spin = lambda n: ["--module", "%s do=spin=%d" % (BADGUEST, n)]  # noqa: E731
+    return [
+        both_guests_case("catchup"),
+        both_guests_case("delay"),
+        both_guests_case("catchup", "-shadow", ["mem=shadow"]),
+        both_guests_case("delay", "-deprivileged", ["mem=shadow", "cpu=deprivileged"], "delivered in software"),
+        # VM 0 spins with interrupts off for a long while: VM 1 gets its
+        # turns all the same, and ends first.
+        Case("sched-spinning-guest-cannot-starve", spin(40) + ["--module", GUEST + " test=forkwait,cow"]
+             + programs("forkwait", "cow") + [HV, "--", "vms=2", "devices=virtual"], OK,
+             must=[SCHEDULE, r"^\(vm1\) guestos: tests done: 2 passed, 0 failed$[\s\S]*"
+                   r"^badguest: spun 40 million turns with interrupts off$",
+                   r"^hv: VMs ended: vm0 status 0, vm1 status 0$"],
+             must_not=[r"FAIL", r"^PANIC"], timeout=TIMEOUT),
+        # Two CPU-bound guests with the same work share the CPU equally.
+        Case("sched-equal-shares", spin(20) + spin(20) + [HV, "--", "vms=2", "devices=virtual"], OK,
+             must=[SCHEDULE, r"^badguest: spun 20 million", r"^\(vm1\) badguest: spun 20 million",
+                   r"^hv: VMs ended: vm0 status 0, vm1 status 0$"],
+             must_not=[r"FAIL", r"^PANIC"], check=equal_shares, timeout=TIMEOUT),
+    ]
