@@ -7,8 +7,9 @@
  * theirs reaches the CPU by itself. Before every VM entry the hypervisor
  * does what the wires of a PC do:
  *   1. time: the VM's PIT is brought to now, the TSC read as the VM's clock
- *      (vm_clock.h); each rising edge of OUT0 since the last look is a
- *      rising edge on IRQ 0 of the VM's PIC;
+ *      (vm_clock.h); each rising edge of OUT0 since the last look is a tick
+ *      owed to the guest, as its missed-tick policy says (count_edges), and
+ *      the ticks owed go onto IRQ 0 of the VM's PIC one at a time;
  *   2. INTR to the CPU: if the PIC asks (pic_intr) and the guest can take
  *      an external interrupt now (RFLAGS.IF = 1, no blocking by STI or by
  *      MOV SS: SDM 25.4.2, table 25-3), and no other event is being
@@ -36,9 +37,14 @@
  * that no bare CPU shows. So when the window opens on a pending interrupt
  * right after an injection, the guest first runs GUEST_RUN_BETWEEN TSC
  * ticks of its own (the preemption timer brings it back); the ticks that
- * come meanwhile wait in the PIC's IRR, as they do on a busy CPU. At a
- * PC's usual rates (100-1000 Hz) a tick comes long after the last
- * handler's IRET, and this never happens.
+ * come meanwhile wait, owed. At a PC's usual rates (100-1000 Hz) a tick
+ * comes long after the last handler's IRET, and this never happens.
+ *
+ * Several VMs on one CPU (sched.c): the timer also ends the VM's turn, and
+ * before the VM entry the VM yields when its turn is over or when it waits
+ * in HLT with nothing owed (vm_interrupts_schedule). Its time goes on while
+ * another VM runs, its ticks owed by its policy; with timer_mode=delay it
+ * stands still instead (stand_still).
  */
 #include "exit/vm_interrupts.h"
 #include "exit/vm_devices.h"
@@ -245,10 +251,13 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t end_tsc)
 {
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
+    /* The edges of the time it did not run: a VM that waited for its tick
+     * was not kept from running, it had nothing to do (its tick is its
+     * wake-up, never dropped); one preempted was. */
     if (d->shared_cpu && d->timer_mode == TIMER_DELAY)
         stand_still(d, tsc);
     else if (d->shared_cpu)
-        count_edges(d, tsc, true);          /* those of the time it did not run */
+        count_edges(d, tsc, !d->waiting);
     d->shared_cpu = true;
     d->quantum_end_tsc = end_tsc;
     d->waiting = false;
