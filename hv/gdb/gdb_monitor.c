@@ -21,6 +21,7 @@
 #include "gdb/gdb_target.h"
 #include "guest/guest.h"
 #include "guest/guest_linear.h"
+#include "exit/vm_devices_show.h"
 #include "vmx/inject.h"
 #include "printf.h"
 #include "string.h"
@@ -255,7 +256,7 @@ static void set_break_on_exit(const char *arg)
 static void help(void)
 {
     printf("monitor commands: exits, trace, vmcs [FIELD], qual, walk ADDR,\n"
-           "  break-on-exit REASON|all|none (hv/gdb/gdb_monitor.c)\n");
+           "  break-on-exit REASON|all|none, pic, pit (hv/gdb/gdb_monitor.c)\n");
 }
 
 void gdb_monitor(const char *command)
@@ -284,6 +285,10 @@ void gdb_monitor(const char *command)
         show_walk(arg);
     else if (same_name(word, "break-on-exit"))
         set_break_on_exit(arg);
+    else if (same_name(word, "pic") && have_vmcs())
+        vm_devices_show_pic(gdb_vcpu);
+    else if (same_name(word, "pit") && have_vmcs())
+        vm_devices_show_pit(gdb_vcpu);
     else
         help();
 }

@@ -165,6 +165,27 @@ def guest_step(port):
     return out, errors
 
 
+def guest_devices(port):
+    """devices=virtual: `monitor pic` and `monitor pit` show the VM's models
+    as the guest OS programmed them (its PICs at 0x20 and 0x28, its PIT's
+    counter 0 ticking), and the ticks it was given."""
+    out = gdb_batch(port, "i386", GUEST, [
+        "break handle_syscall", "continue", "delete", "monitor pic", "monitor pit", "detach"])
+    errors = expect_in_order(out, [
+        r"^Breakpoint 1, handle_syscall \(tf=",
+        r"^pic master: vectors 0x20-0x27, IRR 0x[0-9a-f]{2} ISR 0x[0-9a-f]{2} IMR 0x[0-9a-f]{2}, .*initialised, "
+        r"edge-triggered",
+        r"^pic slave : vectors 0x28-0x2f, ",
+        r"^irq0: [1-9]\d* ticks \(OUT0's rising edges\), [1-9]\d* raised, \d+ owed, \d+ merged or dropped "
+        r"\(timer_mode=catchup\); [1-9]\d* interrupts given the guest$",
+        r"^pit counter 0: mode [23], LSB then MSB, count register \d+ \(\d+ clocks\), counting element \d+, "
+        r"OUT [01], gate 1$",
+        r"^pit counter 2: ",
+        r"^pit: [1-9]\d* clocks since the VM's time 0 \(1193182 Hz\); port 0x61 0x[0-9a-f]{2}$",
+        r"Remote target\) detached"])
+    return out, errors
+
+
 def guest_operand(port):
     """The hostile kernel's VMPTRLD of a variable holding 0x1000: `monitor
     qual` names the memory operand from the VM-exit instruction information
@@ -331,6 +352,7 @@ def gdb_cases():
             # stub must walk the guest's own tables (guest_cr3_view).
             GdbCase("gdb-guest-step-shadow", "guest", guest_step, ["mem=shadow"]),
             GdbCase("gdb-guest-killed", "guest", guest_killed),
+            GdbCase("gdb-guest-devices", "guest", guest_devices, ["devices=virtual"]),
             GdbCase("gdb-guest-operand", "guest", guest_operand, guest=HOSTILE, guest_args="attack=vmx-vmptrld",
                     console_must=[r"^hostile: result exception 6 "]),
             # The second gdb must find the machine still running: the guest

@@ -1,0 +1,68 @@
+/*
+ * vm_devices_show.c: a VM's PIC and PIT as gdb's `monitor pic` and
+ * `monitor pit` show them (64-bit, VMX root operation; the debugger's
+ * view, which changes nothing: no latch, no INTA).
+ */
+#include "exit/vm_devices_show.h"
+#include "exit/vm_devices.h"
+#include "boot/options.h"
+#include "guest/vm.h"
+#include "printf.h"
+#include "x86/x86.h"
+
+static const struct vm_devices *devices_of(const struct vcpu *v)
+{
+    return v->vm->devices;
+}
+
+static bool say_if_machine(const struct vm_devices *d, const char *what)
+{
+    if (d->virtual_pit_pic)
+        return false;
+    printf("devices=machine: the guest programs the machine's own %s (hv/exit/exit_io.c); "
+           "devices=virtual gives it the VM's model\n", what);
+    return true;
+}
+
+static void show_chip(const char *name, const struct pic_chip_state *c)
+{
+    printf("pic %s: vectors 0x%02x-0x%02x, IRR 0x%02x ISR 0x%02x IMR 0x%02x, lines 0x%02x, lowest "
+           "priority IR%u, %s%s%s%s%s\n", name, c->base, c->base + 7, c->irr, c->isr, c->imr,
+           c->lines, c->lowest, c->step == PIC_INIT_DONE ? "initialised" : "in its initialisation",
+           c->level_triggered ? ", level-triggered" : ", edge-triggered",
+           c->auto_eoi ? ", automatic EOI" : "", c->special_mask ? ", special mask mode" : "",
+           c->intr ? ", INT raised" : "");
+}
+
+void vm_devices_show_pic(const struct vcpu *v)
+{
+    const struct vm_devices *d = devices_of(v);
+    if (say_if_machine(d, "8259A PICs"))
+        return;
+    struct pic_state s;
+    pic_get_state(&d->pic, &s);
+    show_chip("master", &s.chip[PIC_MASTER]);
+    show_chip("slave ", &s.chip[PIC_SLAVE]);
+    printf("irq0: %lu ticks (OUT0's rising edges), %lu raised, %lu owed, %lu merged or dropped "
+           "(timer_mode=%s); %lu interrupts given the guest\n", d->irq0_edges, d->ticks_raised,
+           d->pending_ticks, d->ticks_dropped, options_value_name("timer_mode", d->timer_mode),
+           d->injected);
+}
+
+static const char *const access_names[] = { "latch", "LSB", "MSB", "LSB then MSB" };
+
+void vm_devices_show_pit(const struct vcpu *v)
+{
+    struct vm_devices *d = v->vm->devices;
+    if (say_if_machine(d, "8254 PIT"))
+        return;
+    uint64_t now = vm_clock_pit_at(&d->clock, rdtsc());
+    for (unsigned i = 0; i < 3; i++) {
+        struct pit_counter *c = &d->pit.counter[i];
+        printf("pit counter %u: mode %u, %s%s, count register %u (%u clocks), counting element "
+               "%u, OUT %u, gate %u\n", i, c->mode, access_names[c->rw & 3], c->bcd ? ", BCD" : "",
+               c->cr, c->n, pit_counter_read_ce(c, now), pit_out(&d->pit, i, now), c->gate);
+    }
+    printf("pit: %lu clocks since the VM's time 0 (1193182 Hz); port 0x61 0x%02x\n", now,
+           d->pit.port_b);
+}
