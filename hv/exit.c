@@ -254,7 +254,11 @@ static void on_exit_virtual_devices(struct vcpu *v)
 static void dispatch_with_gdb(struct vcpu *v)
 {
     bool virtual_devices = vm_devices_virtual(v);
-    if (gdb_exit(v)) {
+    uint64_t before = rdtsc();
+    bool taken = gdb_exit(v);
+    if (virtual_devices)            /* the time gdb held it stands still */
+        vm_interrupts_hold_time(v, rdtsc() - before);
+    if (taken) {
         if (virtual_devices && !v->stopped)
             vm_interrupts_before_entry(v);
     } else if (virtual_devices) {

@@ -183,9 +183,9 @@ static void prepare_to_run(struct vm *vm)
         vm_clear_cpu_state();
         machine_devices_reset();
     }
-    if (options.devices == DEVICES_VIRTUAL)
-        vm_interrupts_start(&vm->vcpu, tsc_hz);
     gdb_guest_start(&vm->vcpu);   /* gdb=guest (one VM) stops before the guest's first instruction */
+    if (options.devices == DEVICES_VIRTUAL)   /* its time starts now, after gdb's wait */
+        vm_interrupts_start(&vm->vcpu, tsc_hz);
 }
 
 /* A VM's statistics, once it has ended. */

@@ -247,6 +247,15 @@ static void stand_still(struct vm_devices *d, uint64_t tsc)
     d->next_edge_tsc = 0;                   /* find the next tick on the new time */
 }
 
+void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks)
+{
+    struct vm_devices *d = devices(v);
+    if (!d->virtual_pit_pic || !ticks)
+        return;
+    vm_clock_stand_still(&d->clock, ticks);
+    d->next_edge_tsc = 0;
+}
+
 void vm_interrupts_set_quantum(struct vcpu *v, uint64_t end_tsc)
 {
     struct vm_devices *d = devices(v);

@@ -39,6 +39,12 @@ bool vm_interrupts_waiting(const struct vcpu *v);
  * a tick is owed, else its PIT's next tick, or UINT64_MAX. */
 uint64_t vm_interrupts_next_event(const struct vcpu *v);
 
+/* The debugger held the VM for `ticks` TSC ticks: its PIT's time stood
+ * still meanwhile (as QEMU stops its virtual clock while the VM is
+ * stopped), so no tick of that time is owed to it. Its TSC ran on, as a
+ * CPU's does under a hardware debugger. */
+void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks);
+
 /* A guest port write changed the PIT: its next tick is to be found again. */
 void vm_interrupts_pit_changed(struct vcpu *v);
 
