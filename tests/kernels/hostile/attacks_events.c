@@ -13,19 +13,26 @@ extern volatile uint32_t timer_ticks;
 #define TIMER_VEC 0x20
 #define PIT_HZ 1193182
 
-/* The 8259s remapped to 0x20/0x28 with only IRQ 0 open, and the 8254's
- * channel 0 at hz (the standard initialisation: ICW1 edge + ICW4, ICW2, ICW3
- * cascade, ICW4 8086 mode). */
-static void irq0_on(void)
+/* Both PICs initialised at vectors 0x20 and 0x28 (ICW1 edge + ICW4, ICW2,
+ * ICW3 cascade, ICW4 as given: 0x01 8086 mode, 0x03 with automatic EOI),
+ * then their masks (OCW1). */
+static void pics_init(uint8_t icw4, uint8_t master_mask, uint8_t slave_mask)
 {
-    set_gate(TIMER_VEC, (uint32_t)timer_stub, KCODE, 0x8E);
     outb(0x20, 0x11); outb(0xA0, 0x11);
     outb(0x21, 0x20); outb(0xA1, 0x28);
     outb(0x21, 0x04); outb(0xA1, 0x02);
-    outb(0x21, 0x01); outb(0xA1, 0x01);
-    outb(0x21, 0xFE); outb(0xA1, 0xFF);
+    outb(0x21, icw4); outb(0xA1, icw4);
+    outb(0x21, master_mask); outb(0xA1, slave_mask);
 }
 
+static void irq0_on(void)
+{
+    set_gate(TIMER_VEC, (uint32_t)timer_stub, KCODE, 0x8E);
+    pics_init(0x01, 0xFE, 0xFF);
+}
+
+/* The 8259s remapped to 0x20/0x28 with only IRQ 0 open (irq0_on), and the
+ * 8254's channel 0 at hz. */
 static void timer_on(unsigned hz)
 {
     irq0_on();
@@ -174,11 +181,7 @@ static void fastest_timer_on(uint8_t icw4)
 {
     for (unsigned vector = 0x20; vector < 0x30; vector++)
         set_gate(vector, (uint32_t)count_stub, KCODE, 0x8E);
-    outb(0x20, 0x11); outb(0xA0, 0x11);
-    outb(0x21, 0x20); outb(0xA1, 0x28);
-    outb(0x21, 0x04); outb(0xA1, 0x02);
-    outb(0x21, icw4); outb(0xA1, icw4);
-    outb(0x21, 0x00); outb(0xA1, 0x00);
+    pics_init(icw4, 0x00, 0x00);
     outb(0x43, 0x34);
     outb(0x40, 2);
     outb(0x40, 0);
