@@ -12,6 +12,7 @@
 #include "exit.h"
 #include "exit/handlers.h"
 #include "exit/vm_interrupts.h"
+#include "exit/vm_lapic.h"
 #include "depriv/depriv.h"
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
@@ -227,17 +228,31 @@ static void on_exit(struct vcpu *v)
     exit_via(v, handle_exit);
 }
 
-/* With devices=virtual (lab 4, vm_interrupts.c): the guest's PIT and PIC
- * are the VM's models, and before every VM entry their interrupt is
- * injected and the next tick's timer armed. Two exits are theirs alone:
- * the VMX-preemption timer's (the tick is due: SDM 26.5.1) and the
- * interrupt window's (the guest can take the interrupt now: SDM 25.6.2);
- * the work of both is vm_interrupts_before_entry's. */
+/* With devices=virtual the VM's local APIC answers the exits that are
+ * its own first (vm_lapic.h): an access to its register page, which
+ * would otherwise stop the guest as outside its RAM, and its MSRs; and
+ * CPUID's leaf 1 tells the truth about it. */
+static void handle_exit_with_lapic(struct vcpu *v)
+{
+    if (vm_lapic_exit(v))
+        return;
+    uint32_t leaf = (uint32_t)v->regs.rax;
+    handle_exit(v);
+    if ((v->exit_reason & 0xFFFF) == EXIT_CPUID)
+        vm_lapic_after_cpuid(v, leaf);
+}
+
+/* With devices=virtual (lab 4, vm_interrupts.c): the guest's PIT, PIC and
+ * local APIC are the VM's models, and before every VM entry their
+ * interrupt is injected and the next timer event armed. Two exits are
+ * theirs alone: the VMX-preemption timer's (a timer event is due: SDM
+ * 26.5.1) and the interrupt window's (the guest can take the interrupt
+ * now: SDM 25.6.2); the work of both is vm_interrupts_before_entry's. */
 static void dispatch_virtual_devices(struct vcpu *v)
 {
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: break;
-    default:                     handle_exit(v);
+    default:                     handle_exit_with_lapic(v);
     }
     if (!v->stopped)
         vm_interrupts_before_entry(v);
@@ -281,15 +296,21 @@ static void dispatch_deprivileged(struct vcpu *v)
 {
     depriv_returned_to_user(v);
     struct depriv_step step = depriv_step_begin(v);
+    bool virtual_devices = vm_devices_virtual(v);
     switch (v->exit_reason & 0xFFFF) {
-    case EXIT_EXCEPTION_NMI:     depriv_exception(v); break;
+    case EXIT_EXCEPTION_NMI:     if (!(virtual_devices && vm_lapic_exit(v)))
+                                     depriv_exception(v);
+                                 break;
     case EXIT_EXTERNAL_INTERRUPT: depriv_external_interrupt(v); break;
     case EXIT_INTERRUPT_WINDOW:  depriv_interrupt_window(); break;
     case EXIT_IO_INSTRUCTION:    depriv_io(v); break;
-    case EXIT_PREEMPTION_TIMER:  break;            /* devices=virtual: a tick is due */
-    default:                     handle_exit(v);
+    case EXIT_PREEMPTION_TIMER:  break;            /* devices=virtual: a timer event is due */
+    default:                     if (virtual_devices)
+                                     handle_exit_with_lapic(v);
+                                 else
+                                     handle_exit(v);
     }
-    if (vm_devices_virtual(v) && !v->stopped) {   /* its PIC's interrupt, in software */
+    if (virtual_devices && !v->stopped) {   /* its PIC's interrupt, in software */
         int vector = vm_interrupts_take(v, v->depriv.vif);
         if (vector >= 0)
             depriv_interrupt(v, (unsigned)vector);
@@ -297,7 +318,7 @@ static void dispatch_deprivileged(struct vcpu *v)
     depriv_deliver_injected(v);
     if (!depriv_step_end(v, step))              /* its #DB before any interrupt */
         depriv_deliver_pending(v);
-    if (vm_devices_virtual(v) && !v->stopped)   /* several VMs: its turn over, or waiting */
+    if (virtual_devices && !v->stopped)         /* several VMs: its turn over, or waiting */
         vm_interrupts_schedule(v, v->depriv.halted_at != 0);
 }
 

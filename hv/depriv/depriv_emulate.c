@@ -30,6 +30,7 @@
 #include "vmx/exit_info.h"
 #include "exit/handlers.h"
 #include "exit/vm_interrupts.h"
+#include "exit/vm_lapic.h"
 #include "guest/guest.h"
 #include "guest/guest_linear.h"
 #include "guest/guest_paging.h"
@@ -87,10 +88,6 @@ bool depriv_effective_address(const struct vcpu *v, const struct x86_insn *in, u
     return true;
 }
 
-static uint32_t *guest_table(void *ctx, uint64_t gpa)
-{
-    return guest_ptr(ctx, gpa, 4096);
-}
 
 /* May the guest, at its privilege level, touch [linear, linear + len)?
  * Its ring 0 is a supervisor and its ring 3 a user (SDM vol. 3, 4.6); a
@@ -99,12 +96,11 @@ static uint32_t *guest_table(void *ctx, uint64_t gpa)
 static bool operand_allowed(struct vcpu *v, uint32_t linear, unsigned len, bool write)
 {
     struct shadow *s = &v->guest->shadow;
-    struct gpt_mem mem = { guest_table, v->guest };
     uint32_t access = (write ? PFEC_W : 0) | (depriv_cpl() == 3 ? PFEC_U : 0);
     uint32_t last = linear + len - 1;
     for (uint32_t at = linear; s->paging; at = (at | 0xFFF) + 1) {
         struct gpt_walk w;
-        gpt_walk(&w, &mem, s->guest_cr3, at, access, s->ctl);
+        guest_cpu_walk(v->guest, at, access, &w);
         if (w.result == GPT_FAULT) {
             write_cr2(at);
             depriv_deliver(v, VEC_PF, w.error_code, (uint32_t)v->rip, 0);
@@ -209,7 +205,6 @@ static uint32_t read_control_register(struct vcpu *v, unsigned cr)
     }
 }
 
-#define AR_DB  (1u << 14)    /* CS access rights: D, 32-bit code (SDM 25.4.1) */
 
 /* MOV to and from DR0-DR7. The guest's DR7 is in the VMCS; DR0-DR3 and DR6
  * are the real registers, which the hypervisor does not use (as with
@@ -540,9 +535,9 @@ static const char *fault_at_ring1_only(struct vcpu *v, const struct x86_insn *in
 static void general_protection(struct vcpu *v, uint32_t error)
 {
     uint8_t code[X86_MAX_LENGTH];
-    uint32_t linear = (uint32_t)(vmcs_read(VMCS_GUEST_CS_BASE) + v->rip);
-    unsigned size = (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB) ? 4 : 2;
-    size_t got = guest_shadow_read(v->guest, linear, code, sizeof(code));
+    uint32_t linear;
+    unsigned size;
+    size_t got = guest_instruction_fetch(v, code, &linear, &size);
     if (!got)
         return;         /* the shadow dropped its page since: run it again, refetched */
     struct x86_insn in;
@@ -567,6 +562,9 @@ static void general_protection(struct vcpu *v, uint32_t error)
         depriv_deliver(v, VEC_GP, error, (uint32_t)v->rip, 0);   /* a user program's own */
         return;
     }
+    bool msr = in.map == X86_MAP_0F && (in.opcode == 0x30 || in.opcode == 0x32);
+    if (msr && vm_devices_virtual(v) && vm_lapic_msr(v, in.opcode == 0x30))
+        return;                                 /* the VM's APIC's (vm_lapic.h) */
     if (!in.vex && (emulate(v, &in) || emulate_more(v, &in)))
         return;
     const char *why = fault_at_ring1_only(v, &in, error);

@@ -11,11 +11,12 @@
  *            (dev/pit.c, dev/pic.c) that only this VM sees, on the VM's own
  *            time (vm_clock.h); their interrupts are injected
  *            (vm_interrupts.c), and the machine's chips are the
- *            hypervisor's alone.
+ *            hypervisor's alone; so is its local APIC (vm_lapic.c).
  */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "dev/lapic.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
 #include "boot/options.h"
@@ -35,6 +36,8 @@ struct vm_devices {
     struct pit pit;
     struct pic pic;
     struct vm_clock clock;
+    struct lapic lapic;
+    uint64_t lapic_event_tsc;          /* its timer's next expiry (0: find out again) */
     uint64_t next_edge_tsc;            /* when OUT0 next rises (0: find out again) */
     bool window;                       /* interrupt-window exiting is on */
     uint64_t hold_until_tsc;           /* no injection before (0: none; vm_interrupts.c) */
@@ -52,4 +55,6 @@ struct vm_devices {
     uint64_t ticks_raised;             /* ticks put on IRQ 0 */
     uint64_t ticks_dropped;            /* edges merged into one tick, or dropped */
     uint64_t injected;                 /* interrupts injected */
+    uint64_t lapic_accesses;           /* register reads and writes emulated */
+    uint64_t lapic_expiries;           /* its timer's */
 };

@@ -1,6 +1,6 @@
 /*
- * vm_devices_show.c: a VM's PIC and PIT as gdb's `monitor pic` and
- * `monitor pit` show them (64-bit, VMX root operation; the debugger's
+ * vm_devices_show.c: a VM's PIC, PIT and local APIC as gdb's `monitor
+ * pic`, `monitor pit` and `monitor lapic` show them (64-bit, VMX root operation; the debugger's
  * view, which changes nothing: no latch, no INTA).
  */
 #include "exit/vm_devices_show.h"
@@ -65,4 +65,46 @@ void vm_devices_show_pit(const struct vcpu *v)
     }
     printf("pit: %lu clocks since the VM's time 0 (1193182 Hz); port 0x61 0x%02x\n", now,
            d->pit.port_b);
+}
+
+static const char *const lvt_names[LAPIC_LVT_COUNT] = { "CMCI", "timer", "thermal", "perf", "LINT0",
+                                                        "LINT1", "error" };
+static const char *const timer_mode_names[] = { "one-shot", "periodic", "TSC-deadline" };
+
+/* The 256 bits of the ISR, IRR or TMR as the vectors set, or "-". */
+static void show_vectors(const char *name, const uint32_t *reg)
+{
+    printf("lapic %s:", name);
+    bool any = false;
+    for (unsigned vector = 0; vector < 256; vector++)
+        if (lapic_test_vector(reg, vector)) {
+            printf(" 0x%02x", vector);
+            any = true;
+        }
+    printf(any ? "\n" : " -\n");
+}
+
+void vm_devices_show_lapic(const struct vcpu *v)
+{
+    struct vm_devices *d = v->vm->devices;
+    if (say_if_machine(d, "local APIC (none: an access to its page stops the guest)"))
+        return;
+    struct lapic_view l;
+    lapic_describe(&d->lapic, rdtsc() + (uint64_t)d->tsc_offset, &l);
+    printf("lapic: IA32_APIC_BASE 0x%lx (%s), SVR 0x%x (%s), ID 0x%x, version 0x%x\n", l.apic_base,
+           l.enabled ? "enabled" : "globally disabled", l.svr,
+           l.software_enabled ? "software-enabled" : "software-disabled", l.id, l.version);
+    printf("lapic: TPR 0x%02x PPR 0x%02x, ESR 0x%x, ICR 0x%08x:%08x, next vector the CPU takes: ",
+           l.tpr, l.ppr, l.esr, l.icr_high, l.icr_low);
+    printf(l.pending < 0 ? "none\n" : "0x%02x\n", l.pending);
+    show_vectors("ISR", l.isr);
+    show_vectors("IRR", l.irr);
+    show_vectors("TMR", l.tmr);
+    for (unsigned i = 0; i < LAPIC_LVT_COUNT; i++)
+        printf("lapic LVT %-7s 0x%08x%s\n", lvt_names[i], l.lvt[i],
+               (l.lvt[i] & LAPIC_LVT_MASKED) ? " (masked)" : "");
+    printf("lapic timer: %s, %s, initial count %u, current %u, divide by %u, TSC deadline 0x%lx; "
+           "%lu expiries so far, %lu register accesses emulated\n", timer_mode_names[l.timer_mode % 3],
+           l.timer_armed ? "armed" : "stopped", l.timer_initial, l.timer_current, l.timer_divider,
+           l.tsc_deadline, d->lapic_expiries + l.expiries, d->lapic_accesses);
 }

@@ -48,6 +48,7 @@
  */
 #include "exit/vm_interrupts.h"
 #include "exit/vm_devices.h"
+#include "exit/vm_lapic.h"
 #include "boot/options.h"
 #include "guest/vm.h"
 #include "cpu/panic.h"
@@ -119,6 +120,7 @@ static void count_edges(struct vm_devices *d, uint64_t tsc, bool descheduled)
 
 static void advance_devices(struct vm_devices *d, uint64_t tsc)
 {
+    vm_lapic_advance(d, tsc);
     if (tsc >= d->next_edge_tsc)
         count_edges(d, tsc, false);
     if (d->pending_ticks && !irq0_requested(&d->pic)) {
@@ -129,11 +131,39 @@ static void advance_devices(struct vm_devices *d, uint64_t tsc)
     }
 }
 
+/* Which controller has an interrupt for the CPU: the 8259A pair's through
+ * the APIC's LINT0 in ExtINT mode, which the APIC passes on outside its
+ * priority rules (SDM 11.5.1; first, as KVM takes it), else the APIC's own
+ * (11.8.3: the highest IRR vector above the PPR's class). */
+enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC };
+
+static enum interrupt_source interrupt_source(const struct vm_devices *d)
+{
+    if (pic_intr(&d->pic) && vm_lapic_passes_extint(d))
+        return FROM_PIC;
+    return lapic_pending(&d->lapic) >= 0 ? FROM_LAPIC : NO_INTERRUPT;
+}
+
+/* The INTA cycle: the PIC's vector, or the APIC's, which moves to its ISR. */
+static int acknowledge(struct vm_devices *d, enum interrupt_source from)
+{
+    if (from == FROM_PIC)
+        return pic_acknowledge(&d->pic);
+    d->lapic_event_tsc = 0;     /* its timer's next expiry counts again (vm_lapic_advance) */
+    return lapic_acknowledge(&d->lapic);
+}
+
+/* The VM's next timer event, its PIT's or its APIC's. */
+static uint64_t next_timer_event(const struct vm_devices *d)
+{
+    return d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
+}
+
 /* Step 3: the timer, for the next edge or the end of a hold (see above),
  * in units of 2^rate TSC ticks (IA32_VMX_MISC). */
 static void arm_timer(const struct vcpu *v, const struct vm_devices *d, uint64_t tsc)
 {
-    uint64_t deadline = d->hold_until_tsc ? d->hold_until_tsc : d->next_edge_tsc;
+    uint64_t deadline = d->hold_until_tsc ? d->hold_until_tsc : next_timer_event(d);
     if (d->shared_cpu && d->quantum_end_tsc < deadline)
         deadline = d->quantum_end_tsc;
     uint64_t ticks = deadline == UINT64_MAX ? TIMER_MAX
@@ -172,7 +202,8 @@ static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d,
         return;
     }
     d->hold_until_tsc = 0;
-    if (!pic_intr(&d->pic)) {
+    enum interrupt_source from = interrupt_source(d);
+    if (from == NO_INTERRUPT) {
         set_interrupt_window_exiting(d, false);
         return;
     }
@@ -186,12 +217,11 @@ static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d,
         set_interrupt_window_exiting(d, false);
         return;
     }
-    int vector = pic_acknowledge(&d->pic);
-    inject_external_interrupt((unsigned)vector);
+    inject_external_interrupt((unsigned)acknowledge(d, from));
     vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
     d->injected++;
     d->injected_since_hold = true;
-    set_interrupt_window_exiting(d, pic_intr(&d->pic));
+    set_interrupt_window_exiting(d, interrupt_source(d) != NO_INTERRUPT);
 }
 
 void vm_interrupts_before_entry(struct vcpu *v)
@@ -211,10 +241,11 @@ int vm_interrupts_take(struct vcpu *v, bool guest_if)
     uint64_t tsc = rdtsc();
     advance_devices(d, tsc);
     arm_timer(v, d, tsc);
-    if (!guest_if || !pic_intr(&d->pic))
+    enum interrupt_source from = interrupt_source(d);
+    if (!guest_if || from == NO_INTERRUPT)
         return -1;
     d->injected++;
-    return pic_acknowledge(&d->pic);
+    return acknowledge(d, from);
 }
 
 void vm_interrupts_schedule(struct vcpu *v, bool halted)
@@ -223,11 +254,11 @@ void vm_interrupts_schedule(struct vcpu *v, bool halted)
     if (!d->shared_cpu)
         return;
     uint64_t tsc = rdtsc();
-    d->waiting = halted && !pic_intr(&d->pic) && !d->pending_ticks;
+    d->waiting = halted && interrupt_source(d) == NO_INTERRUPT && !d->pending_ticks;
     if (d->waiting || tsc >= d->quantum_end_tsc) {
         v->yield = true;
         d->left_tsc = tsc;
-        d->wake_tsc = d->waiting ? d->next_edge_tsc : tsc;
+        d->wake_tsc = d->waiting ? next_timer_event(d) : tsc;
     }
 }
 
@@ -245,6 +276,7 @@ static void stand_still(struct vm_devices *d, uint64_t tsc)
     d->tsc_offset -= (int64_t)(tsc - from);
     vmcs_write(VMCS_TSC_OFFSET, (uint64_t)d->tsc_offset);
     d->next_edge_tsc = 0;                   /* find the next tick on the new time */
+    d->lapic_event_tsc = 0;
 }
 
 void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks)
@@ -253,7 +285,10 @@ void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks)
     if (!d->virtual_pit_pic || !ticks)
         return;
     vm_clock_stand_still(&d->clock, ticks);
+    d->tsc_offset -= (int64_t)ticks;        /* its TSC and APIC too */
+    vmcs_write(VMCS_TSC_OFFSET, (uint64_t)d->tsc_offset);
     d->next_edge_tsc = 0;
+    d->lapic_event_tsc = 0;
 }
 
 void vm_interrupts_set_quantum(struct vcpu *v, uint64_t end_tsc)
@@ -275,9 +310,9 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t end_tsc)
 uint64_t vm_interrupts_next_event(const struct vcpu *v)
 {
     const struct vm_devices *d = devices(v);
-    if (pic_intr(&d->pic) || d->pending_ticks)
+    if (interrupt_source(d) != NO_INTERRUPT || d->pending_ticks)
         return 0;                           /* now */
-    return d->next_edge_tsc;
+    return next_timer_event(d);
 }
 
 bool vm_interrupts_waiting(const struct vcpu *v)
@@ -298,6 +333,9 @@ void vm_interrupts_print_stats(const struct vcpu *v)
                "or dropped (timer_mode=%s); %lu interrupts %s\n", v->guest->tag, d->irq0_edges,
                d->ticks_raised, d->ticks_dropped, options_value_name("timer_mode", d->timer_mode),
                d->injected, v->depriv.active ? "delivered in software" : "injected");
+    if (d->virtual_pit_pic && d->lapic_accesses)
+        printf("hv: %slapic: %lu register accesses emulated, %lu timer expiries\n", v->guest->tag,
+               d->lapic_accesses, d->lapic_expiries);
 }
 
 bool vm_devices_virtual(const struct vcpu *v)
@@ -312,9 +350,10 @@ bool vm_interrupt_can_come(const struct vcpu *v)
     advance_devices(d, tsc);            /* an edge due may be a request */
     uint8_t master, slave;
     vm_pic_masks(v, &master, &slave);
-    if (pic_intr(&d->pic))
+    if (interrupt_source(d) != NO_INTERRUPT)
         return true;
-    return !(master & 1) && d->next_edge_tsc != UINT64_MAX;
+    bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
+    return apic_timer || (!(master & 1) && d->next_edge_tsc != UINT64_MAX && vm_lapic_passes_extint(d));
 }
 
 void vm_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave)
@@ -357,12 +396,13 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz)
     io_bitmap_a[PIT_PORT_B / 8] |= (uint8_t)(1u << (PIT_PORT_B % 8));
     d->window = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_INTERRUPT_WINDOW_EXITING) != 0;
     vmcs_write(VMCS_PIN_BASED_CONTROLS, vmcs_read(VMCS_PIN_BASED_CONTROLS) | PIN_PREEMPTION_TIMER);
-    if (d->timer_mode == TIMER_DELAY) {
-        /* The guest's RDTSC gives the TSC plus this offset (SDM 26.3). */
-        d->tsc_offset = 0;
-        vmcs_write(VMCS_TSC_OFFSET, 0);
-        vmcs_write(VMCS_PROC_BASED_CONTROLS, vmcs_read(VMCS_PROC_BASED_CONTROLS) | PROC_USE_TSC_OFFSETTING);
-    }
+    /* The guest's RDTSC gives the TSC plus this offset (SDM 26.3), which
+     * takes off the time the VM's time stands still (stand_still, and a
+     * debugger's hold). */
+    d->tsc_offset = 0;
+    vmcs_write(VMCS_TSC_OFFSET, 0);
+    vmcs_write(VMCS_PROC_BASED_CONTROLS, vmcs_read(VMCS_PROC_BASED_CONTROLS) | PROC_USE_TSC_OFFSETTING);
+    vm_lapic_start(v, tsc_hz);
     printf("hv: %sdevices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
            "runs at %lu Hz\n", v->guest->tag, tsc_hz);
 }

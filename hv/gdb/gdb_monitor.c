@@ -256,7 +256,7 @@ static void set_break_on_exit(const char *arg)
 static void help(void)
 {
     printf("monitor commands: exits, trace, vmcs [FIELD], qual, walk ADDR,\n"
-           "  break-on-exit REASON|all|none, pic, pit (hv/gdb/gdb_monitor.c)\n");
+           "  break-on-exit REASON|all|none, pic, pit, lapic (hv/gdb/gdb_monitor.c)\n");
 }
 
 void gdb_monitor(const char *command)
@@ -289,6 +289,8 @@ void gdb_monitor(const char *command)
         vm_devices_show_pic(gdb_vcpu);
     else if (same_name(word, "pit") && have_vmcs())
         vm_devices_show_pit(gdb_vcpu);
+    else if (same_name(word, "lapic") && have_vmcs())
+        vm_devices_show_lapic(gdb_vcpu);
     else
         help();
 }

@@ -144,10 +144,15 @@ static uint32_t *cpu_table(void *ctx, uint64_t gpa)
     return guest_ptr(ctx, gpa, 4096);
 }
 
+void guest_cpu_walk(struct guest *g, uint32_t linear, uint32_t access, struct gpt_walk *w)
+{
+    struct gpt_mem mem = { cpu_table, g };
+    gpt_walk(w, &mem, g->shadow.guest_cr3, linear, access, g->shadow.ctl);
+}
+
 bool guest_linear_touch(struct guest *g, uint32_t linear, void *data, unsigned len, bool write)
 {
     const struct shadow *s = &g->shadow;
-    struct gpt_mem mem = { cpu_table, g };
     uint8_t *buf = data;
     while (len) {
         unsigned chunk = 4096 - (linear & 0xFFF);
@@ -156,7 +161,7 @@ bool guest_linear_touch(struct guest *g, uint32_t linear, void *data, unsigned l
         uint64_t gpa = linear;
         if (s->paging) {
             struct gpt_walk w;
-            gpt_walk(&w, &mem, s->guest_cr3, linear, write ? PFEC_W : 0, s->ctl);
+            guest_cpu_walk(g, linear, write ? PFEC_W : 0, &w);
             if (w.result != GPT_OK)
                 return false;
             gpa = w.gpa;

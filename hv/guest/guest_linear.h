@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "guest/guest.h"
+#include "guest/guest_paging.h"
 
 struct linear_walk {
     uint64_t gpa;          /* the guest-physical address, if the walk succeeds */
@@ -56,3 +57,9 @@ size_t guest_shadow_read(const struct guest *g, uint64_t linear, void *buf, size
  * guest's paging off, linear is guest-physical. False if its tables do not
  * map a byte of it, or it lies outside guest RAM. */
 bool guest_linear_touch(struct guest *g, uint32_t linear, void *buf, unsigned len, bool write);
+
+/* The walk behind it, for one address with paging on: the guest's tables
+ * as the shadow follows them (its CR3 and controls), at the privilege and
+ * for the access `access` says (PFEC_W, PFEC_U), setting the accessed and
+ * dirty flags as the CPU's own walk would. */
+void guest_cpu_walk(struct guest *g, uint32_t linear, uint32_t access, struct gpt_walk *w);

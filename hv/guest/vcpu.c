@@ -40,13 +40,23 @@ void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value)
         (&v->regs.rax)[gpr_slot[n]] = value;
 }
 
+#define AR_DB (1u << 14)     /* CS access rights: D, 32-bit code (SDM 25.4.1) */
+
+size_t guest_instruction_fetch(const struct vcpu *v, uint8_t *code, uint32_t *linear, unsigned *size)
+{
+    *linear = (uint32_t)(vmcs_read(VMCS_GUEST_CS_BASE) + v->rip);
+    *size = (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB) ? 4 : 2;
+    return v->guest->shadow_paging ? guest_shadow_read(v->guest, *linear, code, X86_MAX_LENGTH)
+                                   : guest_linear_read(v->guest, *linear, code, X86_MAX_LENGTH);
+}
+
 /* The instruction at the guest's CS:EIP, as bytes: exactly one instruction
  * (x86_decode.c), to look up in the SDM or give to objdump. Read without
  * side effects (guest_linear.c); a 32-bit linear address wraps. */
 static void print_guest_instruction(const struct vcpu *v)
 {
     uint64_t linear = (vmcs_read(VMCS_GUEST_CS_BASE) + vmcs_read(VMCS_GUEST_RIP)) & 0xFFFFFFFFu;
-    unsigned size = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & (1u << 14) ? 4 : 2;   /* CS.D */
+    unsigned size = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB ? 4 : 2;
     uint8_t code[X86_MAX_LENGTH];
     size_t got = guest_linear_read(v->guest, linear, code, sizeof(code));
     printf("hv: %sguest instruction at 0x%08lx:", v->guest->tag, linear);

@@ -42,6 +42,14 @@ void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value);
  * observer (guest_linear_read), or as the CPU would (guest_linear_touch). */
 uint64_t vcpu_operand_address(const struct vcpu *v, struct instr_info ii);
 
+/* The instruction at the guest's CS:EIP as the CPU ran it, for an
+ * emulator to decode: up to X86_MAX_LENGTH (15) bytes into code, read
+ * through the shadow under shadow paging (guest_linear.h: the bytes a stale
+ * entry mapped are the ones the CPU fetched), else through the guest's
+ * tables; its linear address (32 bits, wrapping) and CS's default size
+ * (CS.D: 4, else 2). Returns how many bytes it could read. */
+size_t guest_instruction_fetch(const struct vcpu *v, uint8_t *code, uint32_t *linear, unsigned *size);
+
 /* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
  * instruction length is valid for the exits of instructions). Inline: most
  * exits end here. */

@@ -166,11 +166,13 @@ def guest_step(port):
 
 
 def guest_devices(port):
-    """devices=virtual: `monitor pic` and `monitor pit` show the VM's models
-    as the guest OS programmed them (its PICs at 0x20 and 0x28, its PIT's
-    counter 0 ticking), and the ticks it was given."""
+    """devices=virtual: `monitor pic`, `monitor pit` and `monitor lapic`
+    show the VM's models as the guest OS programmed them (its PICs at 0x20
+    and 0x28, its PIT's counter 0 ticking), the ticks it was given, and the
+    local APIC as the hypervisor's BIOS left it (LINT0 the PIC's virtual
+    wire), which the guest OS (timer=pit) never touches."""
     out = gdb_batch(port, "i386", GUEST, [
-        "break handle_syscall", "continue", "delete", "monitor pic", "monitor pit", "detach"])
+        "break handle_syscall", "continue", "delete", "monitor pic", "monitor pit", "monitor lapic", "detach"])
     errors = expect_in_order(out, [
         r"^Breakpoint 1, handle_syscall \(tf=",
         r"^pic master: vectors 0x20-0x27, IRR 0x[0-9a-f]{2} ISR 0x[0-9a-f]{2} IMR 0x[0-9a-f]{2}, .*initialised, "
@@ -184,6 +186,14 @@ def guest_devices(port):
         r"OUT [01], gate 1$",
         r"^pit counter 2: ",
         r"^pit: [1-9]\d* clocks since the VM's time 0 \(1193182 Hz\); port 0x61 0x[0-9a-f]{2}$",
+        r"^lapic: IA32_APIC_BASE 0xfee00900 \(enabled\), SVR 0x1ff \(software-enabled\), ID 0x0, "
+        r"version 0x60014$",
+        r"^lapic ISR: -$",
+        r"^lapic LVT timer   0x00010000 \(masked\)$",
+        r"^lapic LVT LINT0   0x00008700$",
+        r"^lapic LVT LINT1   0x00008400$",
+        r"^lapic timer: one-shot, stopped, initial count 0, current 0, divide by 2, TSC deadline 0x0; "
+        r"0 expiries so far, 0 register accesses emulated$",
         r"Remote target\) detached"])
     return out, errors
 

@@ -14,7 +14,8 @@ UNIT_LDLIBS := -lcmocka
 UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
-              x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic
+              x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
+              mmio_access
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_pmm := hv/mem/pmm.c
@@ -41,6 +42,7 @@ unit_srcs_pic := hv/dev/pic.c
 unit_srcs_exit_info := hv/vmx/exit_info.c lib/fmt.c
 unit_srcs_pit := hv/dev/pit.c hv/dev/pit_counter.c
 unit_srcs_lapic := hv/dev/lapic.c hv/dev/lapic_priority.c hv/dev/lapic_timer.c
+unit_srcs_mmio_access := hv/x86/mmio_access.c hv/x86/x86_decode.c
 unit_defs_sensitive := $(unit_defs_x86_decode)
 
 # lib/fmt.c defines snprintf and vsnprintf; linked as they are, they would

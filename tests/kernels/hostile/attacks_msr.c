@@ -63,13 +63,13 @@ ATTACK(msr_hypervisor_range, "msr-kvm-range", "all icelake",
     wrmsr_at(0x4B564D00, 0x1000);
 }
 
-ATTACK(apic_base_move, "msr-apic-base-move", "all icelake", "result exception 13 error=0x0 cpl=0 at=expected",
+ATTACK(apic_base_move, "msr-apic-base-move", "all icelake virtual vshadow vdepriv", "result exception 13 error=0x0 cpl=0 at=expected",
        "WRMSR IA32_APIC_BASE: move the local APIC's page into guest RAM")
 {
     wrmsr_at(0x1B, 0x00200000ull | 1u << 11 | 1u << 8);
 }
 
-ATTACK(x2apic_on, "msr-x2apic-enable", "all icelake", "result exception 13 error=0x0 cpl=0 at=expected",
+ATTACK(x2apic_on, "msr-x2apic-enable", "all icelake virtual vshadow vdepriv", "result exception 13 error=0x0 cpl=0 at=expected",
        "WRMSR IA32_APIC_BASE with EXTD: switch the local APIC to x2APIC mode")
 {
     wrmsr_at(0x1B, 0xFEE00000ull | 1u << 11 | 1u << 10 | 1u << 8);

@@ -1,0 +1,230 @@
+/*
+ * attacks_lapic.c: the local APIC under devices=virtual (lab 4): its
+ * register page, which the hypervisor emulates by decoding each access
+ * (hv/exit/vm_lapic.c), its timer and self-IPIs at their worst, and its
+ * MSR. The friendly attacks say "native": the bare Bochs CPU's own APIC
+ * gives the same answer.
+ *
+ * The page is mapped at linear APIC (the last page of the first 4 MiB,
+ * uncached), not used at 0xFEE00000 with paging off: under
+ * cpu=deprivileged the kernel's segments end below the top 64 MiB, where
+ * the hypervisor's own tables live (ring compression; lab 3), so a flat
+ * access there is the guest's #GP. A kernel maps the APIC anyway.
+ */
+#include <stdbool.h>
+#include "attack.h"
+
+#define APIC 0x003FF000u
+#define APIC_PHYSICAL 0xFEE00000u
+#define PTE_P_W_PWT_PCD 0x1Bu
+#define REG(off) (*(volatile uint32_t *)(APIC + (off)))
+#define SVR 0x0F0
+#define EOI 0x0B0
+#define ESR 0x280
+#define ISR 0x100
+#define IRR 0x200
+#define ICR_LOW 0x300
+#define LVT_TIMER 0x320
+#define LVT_ERROR 0x370
+#define TIMER_INITIAL 0x380
+#define TIMER_DIVIDE 0x3E0
+#define MASKED (1u << 16)
+#define PERIODIC (1u << 17)
+#define TSC_DEADLINE (2u << 17)
+#define SELF (1u << 18)                 /* ICR destination shorthand 01 */
+#define VEC_EOI 0x50                    /* a handler that counts and sends EOI */
+#define VEC_NO_EOI 0x51                 /* one that counts and does not */
+
+volatile uint32_t apic_count;
+extern char apic_eoi_stub[], apic_no_eoi_stub[];
+__asm__(".text\n"
+        ".globl apic_eoi_stub\napic_eoi_stub:\n"
+        "    incl apic_count\n"
+        "    movl $0, 0x3FF0B0\n"          /* APIC + EOI */
+        "    iret\n"
+        ".globl apic_no_eoi_stub\napic_no_eoi_stub:\n"
+        "    incl apic_count\n"
+        "    iret\n");
+
+static bool requested(unsigned base, unsigned vector)
+{
+    return (REG(base + vector / 32 * 0x10) >> (vector % 32)) & 1;
+}
+
+static void apic_map(void)
+{
+    paging_on(0);
+    low_pt[APIC >> 12 & 0x3FF] = APIC_PHYSICAL | PTE_P_W_PWT_PCD;
+    invlpg(APIC);
+}
+
+/* Mapped, software-enabled, spurious vector 0xFF, both handlers in the IDT. */
+static void apic_on(void)
+{
+    apic_map();
+    set_gate(VEC_EOI, (uint32_t)apic_eoi_stub, KCODE, 0x8E);
+    set_gate(VEC_NO_EOI, (uint32_t)apic_no_eoi_stub, KCODE, 0x8E);
+    REG(SVR) = 0x1FF;
+}
+
+ATTACK(lapic_timer_periodic, "lapic-timer-periodic", "virtual vshadow vdepriv timed", "native",
+       "the APIC timer in periodic mode: 10 interrupts, each with EOI, then masked")
+{
+    apic_on();
+    REG(TIMER_DIVIDE) = 0xB;                    /* divide by 1 */
+    REG(LVT_TIMER) = PERIODIC | VEC_EOI;
+    REG(TIMER_INITIAL) = 20000;
+    __asm__ volatile("sti");
+    while (apic_count < 10)
+        __asm__ volatile("hlt");
+    __asm__ volatile("cli");
+    REG(LVT_TIMER) = MASKED | VEC_EOI;
+    result("at least 10 APIC timer interrupts taken, ISR %s", requested(ISR, VEC_EOI) ? "set" : "clear");
+}
+
+ATTACK(lapic_self_ipi, "lapic-self-ipi", "virtual vshadow vdepriv", "native",
+       "1000 self-IPIs through the ICR, each handler sending EOI")
+{
+    apic_on();
+    __asm__ volatile("sti");
+    for (unsigned i = 0; i < 1000; i++)
+        REG(ICR_LOW) = SELF | VEC_EOI;
+    __asm__ volatile("cli");
+    result("%u self-IPIs taken", (unsigned)apic_count);
+}
+
+/* Without an EOI the first vector stays in service, and the PPR keeps
+ * every later one of its class waiting in the IRR (SDM 11.8.3). */
+ATTACK(lapic_self_ipi_no_eoi, "lapic-self-ipi-no-eoi", "virtual vshadow vdepriv", "native",
+       "1000 self-IPIs whose handler never sends EOI")
+{
+    apic_on();
+    __asm__ volatile("sti");
+    for (unsigned i = 0; i < 1000; i++)
+        REG(ICR_LOW) = SELF | VEC_NO_EOI;
+    __asm__ volatile("cli");
+    result("%u taken, in service %d, requested %d", (unsigned)apic_count, requested(ISR, VEC_NO_EOI),
+           requested(IRR, VEC_NO_EOI));
+}
+
+/* The timer at its fastest: a periodic count of 1 at divide 1, with and
+ * without EOI. The guest must still get its own time. With EOI, the bare
+ * Bochs CPU never does (an interrupt every bus clock, each handler's IRET
+ * straight into the next: the native run times out), so the hypervisor's
+ * answer is checked against the count alone; the hypervisor lets the guest
+ * run its own code between two interrupts (vm_interrupts.c). */
+static void count_with_fastest_timer(unsigned vector, uint32_t target)
+{
+    apic_on();
+    REG(TIMER_DIVIDE) = 0xB;
+    REG(LVT_TIMER) = PERIODIC | vector;
+    REG(TIMER_INITIAL) = 1;
+    volatile uint32_t work = 0;
+    __asm__ volatile("sti");
+    while (work < target)
+        work++;
+    __asm__ volatile("cli");
+    REG(LVT_TIMER) = MASKED | vector;
+    result("counted to %u with the APIC timer at count 1, interrupts %s", (unsigned)work,
+           apic_count ? "came" : "none");
+}
+
+ATTACK(lapic_timer_fastest, "lapic-timer-fastest", "virtual vshadow vdepriv timed",
+       "result counted to 100000 with the APIC timer at count 1, interrupts came",
+       "the APIC timer periodic at count 1, divide 1, each interrupt with EOI: a storm")
+{
+    count_with_fastest_timer(VEC_EOI, 100000);
+}
+
+ATTACK(lapic_timer_fastest_no_eoi, "lapic-timer-fastest-no-eoi", "virtual vshadow vdepriv timed", "native",
+       "the APIC timer periodic at count 1, divide 1, a handler that never sends EOI")
+{
+    count_with_fastest_timer(VEC_NO_EOI, 200000);
+}
+
+/* TSC-deadline mode (SDM 11.5.4.1), where CPUID offers it: HLT until the
+ * deadline; "when the timer generates an interrupt, it disarms itself and
+ * clears the IA32_TSC_DEADLINE MSR". Bochs 2.7's own APIC leaves the MSR
+ * as written, so the SDM is the reference, not the bare CPU. */
+ATTACK(lapic_tsc_deadline, "lapic-tsc-deadline", "virtual vshadow vdepriv timed",
+       "result 1 interrupt, not before its deadline: yes, IA32_TSC_DEADLINE now 0",
+       "the APIC timer in TSC-deadline mode wakes a HLT, and disarms itself")
+{
+    uint32_t a = 1, b, c, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+    if (!(c & (1u << 24)))
+        result("no TSC-deadline mode (CPUID.1:ECX[24] clear)");
+    apic_on();
+    REG(LVT_TIMER) = TSC_DEADLINE | VEC_EOI;
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t deadline = ((uint64_t)hi << 32 | lo) + 200000;
+    __asm__ volatile("wrmsr" : : "c"(0x6E0), "a"((uint32_t)deadline), "d"((uint32_t)(deadline >> 32)));
+    __asm__ volatile("sti");
+    while (!apic_count)
+        __asm__ volatile("hlt");
+    __asm__ volatile("cli");
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t now = (uint64_t)hi << 32 | lo;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x6E0));
+    result("%u interrupt, not before its deadline: %s, IA32_TSC_DEADLINE now %s", (unsigned)apic_count,
+           now >= deadline ? "yes" : "no", lo | hi ? "armed" : "0");
+}
+
+/* A reserved register (0x3F0): read 0, write ignored, and the ESR's
+ * "illegal register address" (bit 7) after the next ESR write (11.5.3). */
+ATTACK(lapic_reserved_register, "lapic-reserved-register", "virtual vshadow vdepriv",
+       "result ESR 0x80 after a write to a reserved register, which reads 0",
+       "write a reserved APIC register, then read it and the ESR")
+{
+    apic_on();
+    REG(LVT_ERROR) = MASKED | 0xFE;
+    REG(ESR) = 0;
+    REG(0x3F0) = 0x12345678;
+    uint32_t reserved = REG(0x3F0);
+    REG(ESR) = 0;
+    result("ESR 0x%x after a write to a reserved register, which reads %u", REG(ESR), reserved);
+}
+
+/* IA32_APIC_BASE[11] cleared: no APIC (CPUID.1:EDX[9] reads 0, 11.4.3);
+ * set again: an APIC as after reset, software-disabled, every LVT masked.
+ * Bochs 2.7's own APIC refuses the re-enable, so the SDM is the reference. */
+ATTACK(lapic_global_disable, "lapic-global-disable", "virtual vshadow vdepriv",
+       "result disabled: CPUID APIC 0, enabled again: SVR 0xff, LVT timer 0x10000",
+       "clear IA32_APIC_BASE's enable bit, look, and set it again")
+{
+    apic_on();
+    REG(LVT_TIMER) = PERIODIC | VEC_EOI;
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x1B));
+    __asm__ volatile("wrmsr" : : "c"(0x1B), "a"(lo & ~(1u << 11)), "d"(hi));
+    uint32_t a = 1, b, c, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+    __asm__ volatile("wrmsr" : : "c"(0x1B), "a"(lo), "d"(hi));
+    result("disabled: CPUID APIC %u, enabled again: SVR 0x%x, LVT timer 0x%x", (d >> 9) & 1, REG(SVR), REG(LVT_TIMER));
+}
+
+/* Accesses hvlab does not emulate: the guest is stopped, and says which. */
+ATTACK(lapic_byte_write, "lapic-byte-write", "virtual vshadow vdepriv", "stop an access narrower than 32 bits",
+       "a byte-wide MOV to the APIC's TPR")
+{
+    apic_map();
+    __asm__ volatile("movb $0x10, 0x3FF080" : : : "memory");       /* APIC + TPR */
+    breach("the byte write was taken");
+}
+
+ATTACK(lapic_read_modify_write, "lapic-read-modify-write", "virtual vshadow vdepriv",
+       "stop not a MOV to or from memory", "OR to the APIC's SVR: a read-modify-write")
+{
+    apic_map();
+    __asm__ volatile("orl $0x100, 0x3FF0F0" : : : "memory");       /* APIC + SVR */
+    breach("the OR was taken");
+}
+
+ATTACK(lapic_execute, "lapic-execute", "virtual vshadow vdepriv", "stop outside its",
+       "jump to code at the APIC's page")
+{
+    apic_map();
+    __asm__ volatile("jmp *%0" : : "r"(APIC));
+    breach("returned from the APIC's page");
+}
