@@ -66,7 +66,7 @@ enum {
 #define CALIBRATION_PIT_COUNT 59659u
 #define CALIBRATION_MS 50
 #define CALIBRATION_TRIES 3
-#define CALIBRATION_POLLS (1u << 26)    /* seconds of port reads: a PIT that never ends */
+#define CALIBRATION_POLLS (1u << 26)    /* seconds of polls: if OUT2 never rises, give up */
 
 static uint32_t lapic_read(uint32_t reg)
 {
@@ -166,17 +166,17 @@ void init_lapic_timer(void)
     map_kernel_device(LAPIC_VA, LAPIC_PA);
     enable_virtual_wire();
     uint64_t timer_hz = measure_timer_hz();
-    uint64_t count = (timer_hz + TICK_HZ / 2) / TICK_HZ;
-    if (count == 0 || count > 0xFFFFFFFF)
+    uint32_t count = (uint32_t)((timer_hz + TICK_HZ / 2) / TICK_HZ);   /* < 2^30: 32 bits of count in 50 ms */
+    if (count == 0)
         panic("timer=lapic: the local APIC timer counts %llu times a second: no count gives %d Hz",
               timer_hz, TICK_HZ);
     /* 11.5.4: periodic mode reloads the initial count each time the
      * current count reaches 0, and interrupts; the divide configuration
      * is still 16 from the measurement. */
     lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | LAPIC_TIMER_VECTOR);
-    lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)count);
+    lapic_write(LAPIC_TIMER_INITIAL, count);
     printf("guestos: timer: local APIC, %llu Hz bus clock, initial count %u (divide %d)\n",
-           timer_hz * TIMER_DIVIDER, (uint32_t)count, TIMER_DIVIDER);
+           timer_hz * TIMER_DIVIDER, count, TIMER_DIVIDER);
 }
 
 /* 11.8.5: the end of a fixed interrupt's handler (the timer's); the value
