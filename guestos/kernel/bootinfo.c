@@ -131,6 +131,7 @@ const char *boot_option(const char *name)
             return w + n + 1;
     return NULL;
 }
+
 int boot_module_count(void) { return nmodules; }
 const struct module *boot_module(int i) { return &modules[i]; }
 

@@ -69,7 +69,7 @@ void init_pit(void);
 void pit_start_oneshot(uint16_t count);
 int pit_oneshot_done(void);
 #define LAPIC_TIMER_VECTOR    0x40  /* above the PIC's 32-47, below int 0x80 */
-#define LAPIC_SPURIOUS_VECTOR 0xFF  /* bits 3:0 are ones on every APIC (SDM vol. 3, 11.9) */
+#define LAPIC_SPURIOUS_VECTOR 0xFF  /* P6 APICs fix its bits 3:0 at 1 (SDM vol. 3, 11.9) */
 void init_lapic_timer(void);
 void lapic_eoi(void);
 void init_timer(void);
