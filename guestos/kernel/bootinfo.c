@@ -120,6 +120,18 @@ void bootinfo_copy(uint32_t magic, uint32_t mbi_pa)
 }
 
 const char *boot_cmdline(void) { return cmdline; }
+
+/* The value of the command line's first word NAME=value: a pointer into
+ * the command line, ended by a space or its end; NULL without one. */
+const char *boot_option(const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *w = cmdline; *w; w++)
+        if ((w == cmdline || w[-1] == ' ') && !strncmp(w, name, n) && w[n] == '=')
+            return w + n + 1;
+    return NULL;
+}
+
 int boot_module_count(void) { return nmodules; }
 const struct module *boot_module(int i) { return &modules[i]; }
 

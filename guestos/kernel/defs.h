@@ -14,6 +14,7 @@ struct module {
 };
 void bootinfo_copy(uint32_t magic, uint32_t mbi_pa);
 const char *boot_cmdline(void);
+const char *boot_option(const char *name);
 int boot_module_count(void);
 const struct module *boot_module(int i);
 const struct module *find_module(const char *name);
@@ -31,6 +32,7 @@ uint32_t free_page_count(void);
 
 /* vm.c */
 void map_kernel(uint32_t ram_top);
+void map_kernel_device(uint32_t va, uint32_t pa);
 uint32_t *create_pgdir(void);
 void free_pgdir(uint32_t *pgdir);
 int map_user_page(uint32_t *pgdir, uint32_t va, uint32_t pa, uint32_t perm);
@@ -58,11 +60,19 @@ void dump_trapframe(const struct trapframe *tf);
 /* panic.c */
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* pic.c, pit.c, uart.c */
+/* pic.c, pit.c, lapic.c, timer.c, uart.c */
 void init_pic(void);
 void enable_irq(int irq);
 void ack_irq(int irq);
+#define PIT_HZ 1193182          /* the PIT's input clock */
 void init_pit(void);
+void pit_start_oneshot(uint16_t count);
+int pit_oneshot_done(void);
+#define LAPIC_TIMER_VECTOR    0x40  /* above the PIC's 32-47, below int 0x80 */
+#define LAPIC_SPURIOUS_VECTOR 0xFF  /* P6 APICs fix its bits 3:0 at 1 (SDM vol. 3, 11.9) */
+void init_lapic_timer(void);
+void lapic_eoi(void);
+void init_timer(void);
 void handle_tick(void);
 uint32_t ticks_now(void);
 uint32_t ms_now(void);

@@ -25,7 +25,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     free_usable_memory(BOOT_MAPPED, PHYS_LIMIT);
     printf("guestos: %u KiB free memory, %d modules\n", free_page_count() * 4, boot_module_count());
     init_pic();
-    init_pit();
+    init_timer();                           /* the PIT, or timer=lapic */
     init_uart();
     spawn_kernel_process("init", run_chosen_programs);
     run_scheduler();

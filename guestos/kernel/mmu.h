@@ -6,7 +6,8 @@
  *   0x00000000 - 0x003FFFFF  unmapped (catches NULL pointers)
  *   0x00400000 - ...         user program image, then its heap (sbrk)
  *   0xBFF00000 - 0xBFFFFFFF  user stack (grows down, at most USTACK_MAX)
- *   0xC0000000 - 0xFBFFFFFF  kernel: all physical memory, mapped 1:1 + KERNBASE
+ *   0xC0000000 - 0xFBBFFFFF  kernel: all physical memory, mapped 1:1 + KERNBASE
+ *   0xFBC00000 - 0xFBFFFFFF  kernel: device registers (the local APIC's page)
  *   0xFC000000 - 0xFFFFFFFF  never used: the hypervisor's shadow GDT/IDT/TSS
  */
 #pragma once
@@ -17,7 +18,9 @@
 #define PGSIZE      4096u
 #define KERNBASE    0xC0000000u     /* virtual address of physical 0 */
 #define KERNTOP     0xFC000000u     /* the top 64 MiB belong to the hypervisor */
-#define PHYS_LIMIT  (KERNTOP - KERNBASE)   /* physical memory we can map: 960 MiB */
+#define KDEVBASE    0xFBC00000u     /* the kernel's last 4 MiB: device registers, not RAM */
+#define PHYS_LIMIT  (KDEVBASE - KERNBASE)  /* physical memory we can map: 956 MiB */
+#define LAPIC_VA    KDEVBASE        /* the local APIC's registers (timer=lapic, lapic.c) */
 #define BOOT_MAPPED 0x01000000u     /* boot.S maps the first 16 MiB */
 #define USER_BASE   0x00400000u     /* user programs are linked here */
 #define USERTOP     KERNBASE
@@ -34,6 +37,8 @@
 #define PTE_P    0x001u     /* present */
 #define PTE_W    0x002u     /* writable */
 #define PTE_U    0x004u     /* user-accessible */
+#define PTE_PWT  0x008u     /* write-through */
+#define PTE_PCD  0x010u     /* cache disabled: with PWT, uncached, for device registers (SDM vol. 3, 4.9) */
 #define PTE_A    0x020u     /* accessed: set by the CPU (SDM vol. 3, 4.8) */
 #define PTE_D    0x040u     /* dirty: set by the CPU on a write */
 #define PTE_G    0x100u     /* global: survives CR3 loads in the TLB (SDM vol. 3, 4.10.2.4) */

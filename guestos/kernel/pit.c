@@ -1,15 +1,18 @@
 /*
- * pit.c: the 8254 programmable interval timer, channel 0 on IRQ 0, ticking
- * TICK_HZ times a second: the scheduler's time slice and the kernel's clock.
+ * pit.c: the 8254 programmable interval timer. Channel 0 on IRQ 0, ticking
+ * TICK_HZ times a second, is the kernel's clock with timer=pit (timer.c).
+ * Channel 2, whose gate and output the PC wires to port 0x61, is the
+ * stopwatch that measures the local APIC timer's rate (lapic.c).
  */
 #include "defs.h"
 #include "x86.h"
 #include "../../lib/x86io.h"
 
-#define PIT_HZ 1193182          /* the PIT's input clock */
-enum { PIT_CH0 = 0x40, PIT_CMD = 0x43 };
-
-static volatile uint32_t ticks;
+enum { PIT_CH0 = 0x40, PIT_CH2 = 0x42, PIT_CMD = 0x43, PORT_B = 0x61 };
+/* Port 0x61 ("system control port B" of the IBM PC/AT) */
+#define PORT_B_GATE2   0x01     /* channel 2's gate */
+#define PORT_B_SPEAKER 0x02     /* channel 2's output to the speaker */
+#define PORT_B_OUT2    0x20     /* channel 2's output, read only */
 
 void init_pit(void)
 {
@@ -20,17 +23,17 @@ void init_pit(void)
     enable_irq(0);
 }
 
-/* IRQ 0: count the tick and wake the processes in sleep() (sched.c). */
-void handle_tick(void)
+/* Start channel 2 counting `count` clocks down, once, its gate high and
+ * the speaker silent. In mode 0 (interrupt on terminal count) its output
+ * goes low with the control word and high when the count reaches 0, and
+ * stays high: pit_oneshot_done() polls it. No interrupt: channel 2 has no
+ * IRQ line. Port 0x61's other bits are kept as they are. */
+void pit_start_oneshot(uint16_t count)
 {
-    ticks++;
-    wake_up((const void *)&ticks);
+    outb(PORT_B, (inb(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2);
+    outb(PIT_CMD, 0xB0);        /* channel 2, low then high byte, mode 0, binary */
+    outb(PIT_CH2, count & 0xFF);
+    outb(PIT_CH2, count >> 8);  /* counting starts with the next clock */
 }
 
-uint32_t ticks_now(void) { return ticks; }
-
-/* Milliseconds since the timer started (wraps after 49 days). */
-uint32_t ms_now(void) { return ticks * MS_PER_TICK; }
-
-/* A process sleeps on the tick counter until its wake tick (sys_sleep). */
-const void *tick_channel(void) { return (const void *)&ticks; }
+int pit_oneshot_done(void) { return (inb(PORT_B) & PORT_B_OUT2) != 0; }

@@ -6,7 +6,9 @@
  *                   a page to fill in (vm.c); anything else kills the
  *                   process. In the kernel, any exception is a panic.
  *   vectors 32-47   the PIC's IRQs: the timer preempts user processes.
+ *   vector 0x40     the local APIC's timer (timer=lapic): the same tick.
  *   vector 0x80     system calls (syscall.c).
+ *   vector 0xFF     the local APIC's spurious vector: nothing to do.
  */
 #include "defs.h"
 #include "mmu.h"
@@ -21,7 +23,7 @@
 #define IRQ_COM1  4
 
 extern uint32_t trap_vectors[48];
-extern char vector128[];
+extern char vector64[], vector128[], vector255[];
 static uint64_t idt[256];
 static int tick_pending;    /* a timer tick came: preempt on the way back to ring 3 */
 
@@ -38,6 +40,8 @@ void init_traps(void)
 {
     for (int v = 0; v < 48; v++)
         idt[v] = make_gate(trap_vectors[v], 0x8E);             /* present, DPL 0, 32-bit interrupt gate */
+    idt[LAPIC_TIMER_VECTOR] = make_gate((uint32_t)vector64, 0x8E);
+    idt[LAPIC_SPURIOUS_VECTOR] = make_gate((uint32_t)vector255, 0x8E);
     idt[T_SYSCALL] = make_gate((uint32_t)vector128, 0xEF);    /* present, DPL 3, 32-bit trap gate */
     struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = {sizeof idt - 1, (uint32_t)idt};
     __asm__ volatile("lidt %0" : : "m"(idtr));
@@ -81,6 +85,21 @@ static void handle_irq(int irq)
         tick_pending = 1;
 }
 
+/* Every vector from 32 up but the system call's: the IDT has gates for
+ * the PIC's 16 and the local APIC's two (timer=lapic) only. */
+static void handle_interrupt(uint32_t vector)
+{
+    if (vector < IRQ_BASE + 16) {
+        handle_irq(vector - IRQ_BASE);
+    } else if (vector == LAPIC_TIMER_VECTOR) {
+        handle_tick();              /* what IRQ 0 does, ended at the APIC */
+        lapic_eoi();
+        tick_pending = 1;
+    }
+    /* LAPIC_SPURIOUS_VECTOR: nothing to do, and no EOI: the APIC put
+     * nothing in service (SDM vol. 3, 11.9). */
+}
+
 static void handle_exception(struct trapframe *tf, int from_user)
 {
     uint32_t cr2 = read_cr2();
@@ -107,8 +126,8 @@ void trap(struct trapframe *tf)
     int from_user = (tf->cs & 3) == 3;
     if (tf->trapno == T_SYSCALL)
         handle_syscall(tf);
-    else if (tf->trapno >= IRQ_BASE && tf->trapno < IRQ_BASE + 16)
-        handle_irq(tf->trapno - IRQ_BASE);
+    else if (tf->trapno >= IRQ_BASE)
+        handle_interrupt(tf->trapno);
     else
         handle_exception(tf, from_user);
     /* Preempt only on the way back to user code: the kernel is

@@ -26,8 +26,9 @@ vector\n:
 .irp n, 8,10,11,12,13,14,17
     VECTOR \n, 1
 .endr
-/* 32-47: the 8259 PICs' IRQ 0-15 (pic.c); 128: system calls. */
-.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,128
+/* 32-47: the 8259 PICs' IRQ 0-15 (pic.c); 64 and 255: the local APIC's
+ * timer and spurious vectors (lapic.c, timer=lapic); 128: system calls. */
+.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,64,255,128
     VECTOR \n, 0
 .endr
 

@@ -4,7 +4,9 @@
  *
  * The kernel's half (0xC0000000 up to 0xFC000000) is the same in every page
  * directory: its page tables are made once, at boot, and every process's
- * directory points at them. The top 64 MiB stay empty for the hypervisor.
+ * directory points at them. Its last 4 MiB hold device registers, not RAM
+ * (the local APIC's page, with timer=lapic). The top 64 MiB stay empty for
+ * the hypervisor.
  * The user half is private: the program image, a heap and a stack that are
  * filled on demand (the first touch of a page faults and gets a zero page),
  * and after fork, pages shared copy-on-write.
@@ -56,6 +58,30 @@ static void make_kernel_global(void)
                 pt[i] |= PTE_G;
     }
     write_cr4(read_cr4() | CR4_PGE);
+}
+
+/* Map one page of device registers (physical pa) at va, in the kernel's
+ * device window (mmu.h), uncached: a cached copy of a register would hide
+ * the device's own changes (PCD and PWT select the UC memory type, SDM
+ * vol. 3, 4.9). Supervisor-only, and global like the rest of the kernel.
+ * Call it before the first process: create_pgdir copies the kernel's
+ * directory slots, this one's page table with them, so the page is then
+ * in every address space. */
+void map_kernel_device(uint32_t va, uint32_t pa)
+{
+    uint32_t *pde = &kpgdir[PDX(va)];
+    if (va < KDEVBASE || va >= KERNTOP)
+        panic("map_kernel_device: 0x%08x is not in the device window", va);
+    if (!(*pde & PTE_P)) {
+        uint32_t *pt = kalloc();
+        if (!pt)
+            panic("map_kernel_device: no memory for a page table");
+        *pde = V2P(pt) | PTE_P | PTE_W;
+    }
+    uint32_t *pt = P2V(PTE_ADDR(*pde));
+    uint32_t global = (read_cr4() & CR4_PGE) ? PTE_G : 0;
+    pt[PTX(va)] = PTE_ADDR(pa) | PTE_P | PTE_W | PTE_PCD | PTE_PWT | global;
+    invlpg(va);
 }
 
 /* The page-table entry for va, making its page table if `create`. */

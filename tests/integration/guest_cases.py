@@ -7,6 +7,7 @@ The guest's user programs reach it as Multiboot modules; the kernel command
 line chooses them (guestos/README.md):
     test=all | test=a,b,c     every test prints "TEST name: ok|FAIL why"
     bench=all                 every benchmark prints "BENCH name cycles=N iterations=M"
+    timer=lapic               the local APIC's timer ticks instead of the PIT
 and the kernel ends with "guestos: tests done: N passed, M failed" and
 POWEROFF 0 (all passed) or 1.
 """
@@ -72,6 +73,45 @@ def killed_case(test):
     must = [r"^guestos: killed pid \d+ \(%s\): %s" % (test, k) for k in KILLS[test]]
     return Case("guest-killed-" + test, route("qemu", "kernel") + ["test=" + test], OK,
                 must=must + verdicts([test], 1, 0), must_not=[r"FAIL", r"^PANIC"])
+
+
+# timer=lapic's boot line: the bus clock it measured against the PIT, and
+# the initial count that gives 100 Hz from it (guestos/kernel/lapic.c).
+LAPIC_LINE = r"^guestos: timer: local APIC, ([1-9]\d*) Hz bus clock, initial count ([1-9]\d*) \(divide 16\)$"
+
+
+def lapic_count_agrees(console):
+    """The initial count is the bus clock / 16 / 100 Hz, rounded."""
+    bus, count = (int(g) for g in re.search(LAPIC_LINE, console, re.M).groups())
+    if abs(bus / 1600 - count) > 0.51:
+        return "initial count %d is not %d Hz / 16 / 100" % (count, bus)
+    return None
+
+
+def lapic_cases():
+    """timer=lapic: the local APIC's timer ticks instead of the PIT, natively
+    on QEMU and on Bochs: every test passes (the benchmarks run too on
+    Bochs), and a typed line still reaches input_echo through the UART's
+    IRQ 4, which now passes the APIC's LINT0 (virtual wire mode: QEMU
+    holds the PIC's interrupts back from a CPU whose LINT0 is masked;
+    Bochs lets them through whatever LINT0 says). The option's other
+    values: timer=pit is the default's behaviour (no new line); a bad
+    value ends the run before anything runs."""
+    cases = []
+    echoed = r"^input_echo: '%s' \(%d bytes in \d+ reads\)$" % (re.escape(TYPED), len(TYPED))
+    for emu, boot, benches, timeout in (("qemu", "kernel", [], 60), ("bochs", "fast", BENCHES, 120)):
+        args = ["timer=lapic", "test=all,input_echo"] + (["bench=all"] if benches else [])
+        must = [r"^guestos: cmdline '.*%s'$" % " ".join(args), LAPIC_LINE, echoed]
+        must += [r"^BENCH %s cycles=\d+ iterations=\d+$" % b for b in benches]
+        must += verdicts(TESTS + INPUT, len(TESTS + INPUT) + len(benches), 0)
+        cases.append(Case("guest-tests-lapic-%s-%s" % (emu, boot), ["--input", TYPED] + route(emu, boot) + args,
+                          OK, must=must, must_not=[r"FAIL", r"^PANIC"], check=lapic_count_agrees, timeout=timeout))
+    cases.append(Case("guest-timer-pit", route("qemu", "kernel") + ["timer=pit", "test=timer"], OK,
+                      must=verdicts(["timer"], 1, 0), must_not=[r"^guestos: timer:", r"FAIL", r"^PANIC"]))
+    cases.append(Case("guest-timer-bogus", route("qemu", "kernel") + ["timer=bogus", "test=all"], FAIL,
+                      must=[r"^guestos: bad value 'bogus' for option timer \(allowed: pit, lapic\)\nPOWEROFF 1$"],
+                      must_not=[r"^TEST ", r"^guestos: tests done"]))
+    return cases
 
 
 def hv_all_tests_case(mem="ept", cpu=None):
@@ -218,6 +258,7 @@ def guest_cases():
              must=[r"^PANIC guestos: page fault in the kernel at eip=0xc01[0-9a-f]{5} \(cr2=0x00000000\)$",
                    r"eax=0x[0-9a-f]{8} ebx=", r"^POWEROFF 3$"]),
         bench_case(),
+    ] + lapic_cases() + [
         hv_all_tests_case(),
         hv_killed_case(),
         hv_all_tests_case("shadow"),
