@@ -179,22 +179,28 @@ def hv_patched_case():
 
 
 def hv_virtual_devices_cases():
-    """Lab 4's devices=virtual: the guest OS's PIT and PIC are the
-    hypervisor's models and its timer interrupts are injected (or delivered
-    in software at ring 1); every test passes as with the machine's chips,
-    and the ticks were counted."""
+    """Lab 4's devices=virtual: the guest OS's PIT, PIC and local APIC are
+    the hypervisor's models and its timer interrupts are injected (or
+    delivered in software at ring 1); every test passes as with the
+    machine's chips, and the ticks were counted. With EPT the guest's timer
+    is the PIT through the PIC; at ring 1, under shadow paging, it is the
+    local APIC's (timer=lapic): its register page is emulated access by
+    access, each a #PF exit, and the PIC's IRQ 4 reaches the CPU through
+    the APIC's LINT0 (the PIT at ring 1: sched_cases.py, two VMs at once)."""
     devices = [r"^hv: devices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
                r"runs at [1-9]\d* Hz$"]
     cases = []
-    # (shadow paging with devices=virtual: sched_cases.py, two VMs at once)
-    for suffix, mem, hv_args, how in (("", "ept", [], "injected"),
-                                      ("-deprivileged", "shadow", DEPRIVILEGED, "delivered in software")):
+    for suffix, mem, hv_args, how, guest_args in (
+            ("", "ept", [], "injected", "test=all"),
+            ("-deprivileged-lapic", "shadow", DEPRIVILEGED, "delivered in software", "timer=lapic test=all")):
         must = verdicts(TESTS, len(TESTS), 0) + devices + [
             r"^hv: devices: [1-9]\d* ticks of IRQ 0 \(OUT0's rising edges\), [1-9]\d* raised, 0 merged or "
             r"dropped \(timer_mode=catchup\); [1-9]\d* interrupts %s$" % how,
             r"^hv: exits: VMX-preemption timer expired +[1-9]\d* exits"]
+        if "lapic" in guest_args:
+            must += [LAPIC_LINE, r"^hv: lapic: [1-9]\d* register accesses emulated, [1-9]\d* timer expiries$"]
         cases.append(Case("guest-tests-hv-bochs-virtual-devices" + suffix,
-                          hv_route("test=all", mem, hv_args + ["devices=virtual"]), OK, must=must,
+                          hv_route(guest_args, mem, hv_args + ["devices=virtual"]), OK, must=must,
                           must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=240))
     return cases
 
