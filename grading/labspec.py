@@ -82,6 +82,7 @@ def kernels(build):
         "guestos": os.path.join(build, "guestos", "kernel.elf"),
         "mbinfo": os.path.join(build, "tests", "mbinfo.elf"),
         "badguest": os.path.join(build, "tests", "badguest.elf"),
+        "hostile": os.path.join(build, "tests", "hostile.elf"),
     }
 
 
@@ -127,6 +128,20 @@ def guest_modules(t, root, build, where):
     return ["--module", (path + " " + t.get("guest_args", "")).strip()] + guest_programs(kernel, t, root, build)
 
 
+def second_vm(t, root, build, where):
+    """hvrun arguments for the test's VM 1 (vm1 = { guest, guest_args }): its
+    kernel and programs after VM 0's, a group of its own (hv_args must say
+    vms=2). Lab 4's tests run two VMs on one CPU so."""
+    vm1 = t.get("vm1")
+    if vm1 is None:
+        return []
+    if not isinstance(vm1, dict) or set(vm1) - {"guest", "guest_args"}:
+        raise LabSpecError("%s: vm1 is a table { guest, guest_args }" % where)
+    if "vms=2" not in t.get("hv_args", []):
+        raise LabSpecError("%s: a test with vm1 runs two VMs: hv_args must say vms=2" % where)
+    return guest_modules(vm1, root, build, where + " (vm1)")
+
+
 def native_run(t, root, build, where, emu="bochs"):
     """hvrun arguments that boot the same guest on the bare CPU (the same emulator's)."""
     kernel, path = guest_kernel(t, build, where)
@@ -165,7 +180,8 @@ def load_lab(path, root=ROOT, build=None, emu="bochs"):
             # The guest answers the grader's per-run challenge (lib/
             # challenge.h); the grader puts the nonce here.
             t = dict(t, guest_args=(t.get("guest_args", "") + " challenge=" + NONCE_SLOT).strip())
-        argv = ["--emu", emu] + guest_modules(t, root, build, where) + [hv, "--"] + t.get("hv_args", [])
+        argv = ["--emu", emu] + guest_modules(t, root, build, where) + second_vm(t, root, build, where)
+        argv += [hv, "--"] + t.get("hv_args", [])
         tests.append(LabTest(lab=lab["lab"], name=t["name"], points=t["points"],
                              description=t.get("description", ""), argv=argv,
                              status=status,

@@ -33,6 +33,7 @@ struct turns {
     bool started;
 };
 
+/* LAB 4 BEGIN: whose turn it is */
 static bool can_run(const struct vm *vm, uint64_t tsc)
 {
     const struct vcpu *v = &vm->vcpu;
@@ -56,6 +57,7 @@ static struct vm *pick(struct vm *const *vms, unsigned n, unsigned last)
     }
     return waiting;
 }
+/* LAB 4 END */
 
 static void print_turns(const struct vm *vm, const struct turns *t, uint64_t start)
 {
@@ -63,11 +65,27 @@ static void print_turns(const struct vm *vm, const struct turns *t, uint64_t sta
            vm->id, t->turns, t->charged, t->ended_at - start);
 }
 
+/* The fairness figure: each VM's share of the time charged while all of
+ * them still ran (until the first one stopped), in tenths of a percent. */
+static void print_shares(struct vm *const *vms, unsigned n, const uint64_t *charged, const struct vm *first)
+{
+    uint64_t all = 0;
+    for (unsigned i = 0; i < n; i++)
+        all += charged[i];
+    printf("hv: schedule: while all %u ran, until vm%u stopped, each was charged:", n, first->id);
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t permille = all ? (charged[i] * 1000 + all / 2) / all : 0;
+        printf(" vm%u %lu.%lu%%", vms[i]->id, permille / 10, permille % 10);
+    }
+    printf("\n");
+}
+
 void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t tsc_hz,
                void (*ended)(struct vm *vm))
 {
     struct turns turns[VMS_MAX] = { 0 };
-    struct vm *current = NULL;
+    uint64_t charged_while_all_ran[VMS_MAX] = { 0 };
+    struct vm *current = NULL, *first_stopped = NULL;
     uint64_t start = rdtsc();
     printf("hv: schedule: %u VMs on one CPU, round robin, turns of %lu TSC ticks\n", n, quantum_tsc);
     for (unsigned last = n - 1;;) {
@@ -94,7 +112,15 @@ void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t
             t->ended_at = rdtsc();
             ended(vm);
         }
+        if (!first_stopped) {
+            for (unsigned i = 0; i < n; i++)
+                charged_while_all_ran[i] = turns[vms[i]->id].charged;
+            if (v->stopped)
+                first_stopped = vm;
+        }
     }
     for (unsigned i = 0; i < n; i++)
         print_turns(vms[i], &turns[i], start);
+    if (first_stopped)
+        print_shares(vms, n, charged_while_all_ran, first_stopped);
 }

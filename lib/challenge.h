@@ -2,7 +2,7 @@
  * challenge.h: the guest's answer to the grader's per-run challenge
  * (grading/README.md, "Forged lines"; judged by grading/judge.py,
  * challenge_errors). The guests the lab tests boot use it: the test kernels
- * (mbinfo, badguest) and the guest OS.
+ * (mbinfo, badguest, hostile) and the guest OS.
  *
  * The grader puts `challenge=<16 hex digits>` (a fresh random nonce N) on
  * the guest's command line. From then on the guest hashes every line it

@@ -72,18 +72,9 @@ static struct vm_devices *devices(const struct vcpu *v)
     return v->vm->devices;
 }
 
-/* Step 1: OUT0's edges up to now, counted as ticks owed to the guest
- * (pending_ticks) by the VM's missed-tick policy (timer_mode=):
- *   catchup  every edge is a tick: a guest that could not take them (it
- *            was descheduled, or kept IF = 0) gets them all, one after the
- *            other, and its count of ticks keeps up with time (KVM's PIT
- *            reinjects so);
- *   merge    the edges seen at one look are one tick: the missed ones
- *            come as one, at once (Xen's one_missed_tick_pending);
- *   discard  the edges that came while another VM had the CPU are
- *            dropped; the next tick comes on time (Xen's
- *            no_missed_ticks_pending).
- * Then one owed tick at a time goes onto IRQ 0, when the PIC has no
+/* 1, time: OUT0's edges up to now, counted as ticks owed to the guest
+ * (pending_ticks) by the VM's missed-tick policy (ticks_owed). Then one
+ * owed tick at a time goes onto IRQ 0, when the PIC has no
  * request of IRQ 0 outstanding: the line goes low and high again, and
  * stays high until the next (as mode 2's OUT0 does), so that the PIC
  * latches it (an edge-triggered input, dev/pic.h). The low half of mode
@@ -100,6 +91,35 @@ static bool irq0_requested(const struct pic *pic)
     return s.chip[PIC_MASTER].irr & 1;
 }
 
+/* The ticks owed to the guest after `edges` more rising edges of OUT0, by
+ * the VM's missed-tick policy (timer_mode=); descheduled: they came while
+ * another VM had the CPU.
+ *   catchup  every edge is a tick: a guest that could not take them (it
+ *            was descheduled, or kept IF = 0) gets them all, one after the
+ *            other, and its count of ticks keeps up with time (KVM's PIT
+ *            reinjects so);
+ *   delay    the same, but the VM's time stood still while it was
+ *            preempted (stand_still): no edge came then to be owed;
+ *   merge    the edges a look finds are one tick, and no tick at all while
+ *            IRQ 0's request still waits in the PIC: the missed ones come
+ *            as one, at once, as on a bare PC, whose 8259A holds one
+ *            request of IRQ 0 whatever the edges behind it (Xen's
+ *            one_missed_tick_pending);
+ *   discard  as merge, but the edges that came while another VM had the
+ *            CPU are dropped: its next tick comes on time (Xen's
+ *            no_missed_ticks_pending). */
+static uint64_t ticks_owed(const struct vm_devices *d, uint64_t edges, bool descheduled)
+{
+    if (d->timer_mode == TIMER_CATCHUP || d->timer_mode == TIMER_DELAY)
+        return d->pending_ticks + edges;
+    /* LAB 4 BEGIN: merge and discard */
+    if (d->timer_mode == TIMER_DISCARD && descheduled)
+        return d->pending_ticks;
+    return d->pending_ticks || irq0_requested(&d->pic) ? d->pending_ticks : 1;
+    /* LAB 4 END */
+}
+
+/* LAB 4 BEGIN: count the PIT's ticks and put them on IRQ 0 */
 static void count_edges(struct vm_devices *d, uint64_t tsc, bool descheduled)
 {
     uint64_t now = vm_clock_pit_at(&d->clock, tsc);
@@ -109,11 +129,7 @@ static void count_edges(struct vm_devices *d, uint64_t tsc, bool descheduled)
     if (!edges)
         return;
     d->irq0_edges += edges;
-    uint64_t owed = d->pending_ticks + edges;
-    if (d->timer_mode == TIMER_MERGE || d->timer_mode == TIMER_DISCARD)
-        owed = 1;
-    if (d->timer_mode == TIMER_DISCARD && descheduled)
-        owed = d->pending_ticks;
+    uint64_t owed = ticks_owed(d, edges, descheduled);
     d->ticks_dropped += d->pending_ticks + edges - owed;
     d->pending_ticks = owed;
 }
@@ -130,6 +146,7 @@ static void advance_devices(struct vm_devices *d, uint64_t tsc)
         d->ticks_raised++;
     }
 }
+/* LAB 4 END */
 
 /* Which controller has an interrupt for the CPU: the 8259A pair's through
  * the APIC's LINT0 in ExtINT mode, which the APIC passes on outside its
@@ -159,8 +176,10 @@ static uint64_t next_timer_event(const struct vm_devices *d)
     return d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
 }
 
-/* Step 3: the timer, for the next edge or the end of a hold (see above),
- * in units of 2^rate TSC ticks (IA32_VMX_MISC). */
+/* LAB 4 BEGIN: arm the VMX-preemption timer */
+/* 3, the next tick: the timer, for the next timer event, the end of a
+ * hold (see above) or of the VM's turn, in units of 2^rate TSC ticks
+ * (IA32_VMX_MISC). */
 static void arm_timer(const struct vcpu *v, const struct vm_devices *d, uint64_t tsc)
 {
     uint64_t deadline = d->hold_until_tsc ? d->hold_until_tsc : next_timer_event(d);
@@ -170,7 +189,9 @@ static void arm_timer(const struct vcpu *v, const struct vm_devices *d, uint64_t
                      : deadline <= tsc ? 0 : (deadline - tsc) >> MISC_TIMER_RATE(v->caps->misc);
     vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > TIMER_MAX ? TIMER_MAX : ticks);
 }
+/* LAB 4 END */
 
+/* LAB 4 BEGIN: inject the interrupt, or wait for the window */
 static void set_interrupt_window_exiting(struct vm_devices *d, bool on)
 {
     if (d->window == on)
@@ -191,10 +212,10 @@ static bool guest_can_take_interrupt(void)
     return !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_STI | BLOCKING_MOV_SS));
 }
 
-/* Step 2. A guest in the HLT activity state is woken by it, as a halted
- * CPU is by an interrupt it takes: the state is made active here, so that
- * the delivery and the guest's handler run at this VM entry (the activity
- * states: SDM 25.4.2, table 25-4). */
+/* 2, INTR to the CPU. A guest in the HLT activity state is woken by it,
+ * as a halted CPU is by an interrupt it takes: the state is made active
+ * here, so that the delivery and the guest's handler run at this VM entry
+ * (the activity states: SDM 25.4.2, table 25-4). */
 static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d, uint64_t tsc)
 {
     if (d->hold_until_tsc && tsc < d->hold_until_tsc) {
@@ -223,6 +244,7 @@ static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d,
     d->injected_since_hold = true;
     set_interrupt_window_exiting(d, interrupt_source(d) != NO_INTERRUPT);
 }
+/* LAB 4 END */
 
 void vm_interrupts_before_entry(struct vcpu *v)
 {
@@ -262,6 +284,7 @@ void vm_interrupts_schedule(struct vcpu *v, bool halted)
     }
 }
 
+/* LAB 4 BEGIN: timer_mode=delay */
 /* timer_mode=delay: the time the VM was kept from running stands still for
  * it, its PIT's and its TSC's alike. A VM that was preempted lost all the
  * time another VM had the CPU; one that waited for its next tick lost only
@@ -278,6 +301,7 @@ static void stand_still(struct vm_devices *d, uint64_t tsc)
     d->next_edge_tsc = 0;                   /* find the next tick on the new time */
     d->lapic_event_tsc = 0;
 }
+/* LAB 4 END */
 
 void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks)
 {

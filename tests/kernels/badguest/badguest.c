@@ -462,15 +462,19 @@ static void do_irq_masking(const char *arg)
 }
 
 /* HLT with interrupts on: the guest waits in the HLT activity state, and the
- * PIT's interrupts, through the passed-through PIC, wake it. */
+ * PIT's interrupts, through the passed-through PIC, wake it. do=hlt-sti=N
+ * waits for N ticks (1 to 10000) rather than TICKS: a VM that mostly
+ * waits, beside others (lab 4). */
 static void do_hlt_sti(const char *arg)
 {
-    (void)arg;
+    unsigned ticks = arg ? parse_uint(arg) : TICKS;
+    if (ticks < 1 || ticks > 10000)
+        fail("do=hlt-sti=N wants N from 1 to 10000 (ticks)");
     start_timer((uint32_t)timer_stub);
     unsigned wakes = 0;
     for (;;) {
         __asm__ volatile("cli" : : : "memory");
-        if (timer_ticks >= TICKS)
+        if (timer_ticks >= ticks)
             break;
         /* STI's one-instruction delay: no interrupt slips in before the HLT. */
         __asm__ volatile("sti; hlt" : : : "memory");
@@ -478,6 +482,35 @@ static void do_hlt_sti(const char *arg)
     }
     outb(0x21, 0xFF);
     printf("badguest: woke from hlt %u times, %u timer interrupts\n", wakes, (unsigned)timer_ticks);
+}
+
+/* do=missed-ticks: what becomes of the timer's ticks while the guest keeps
+ * interrupts off (lab 4, timer_mode=). With IF = 0 for 10 of the PIT's
+ * periods (by its count, wait_pit_periods: 10 rising edges of OUT0), then
+ * IF = 1 for 3 more, a bare PC delivers 4 ticks: its 8259A holds one
+ * request of IRQ 0, whatever the edges behind it (the 10 merge into one),
+ * then one per period. A hypervisor that owes the guest every edge
+ * (timer_mode=catchup) delivers all 13; one that merges what a look found
+ * (merge, discard) 4, as the hardware. The 100 Hz timer leaves time for 10
+ * injections, each with its exits, in the first of the 3 periods. */
+static void do_missed_ticks(const char *arg)
+{
+    (void)arg;
+    start_timer((uint32_t)timer_stub);
+    __asm__ volatile("sti" : : : "memory");
+    while (timer_ticks < 2)                 /* the timer running, its interrupts coming */
+        ;
+    __asm__ volatile("cli" : : : "memory");
+    uint32_t before = timer_ticks;
+    wait_pit_periods(10);
+    __asm__ volatile("sti" : : : "memory");
+    wait_pit_periods(3);
+    for (volatile unsigned i = 0; i < 1000; i++)    /* the last period's tick in, not the next */
+        ;
+    __asm__ volatile("cli" : : : "memory");
+    outb(0x21, 0xFF);
+    printf("badguest: missed-ticks: %u ticks in the 3 periods after 10 with interrupts off\n",
+           (unsigned)(timer_ticks - before));
 }
 
 /* No IDT at all: int3 -> #GP -> #DF -> triple fault (exit_guest_fault.c). */
@@ -855,6 +888,7 @@ static const struct action {
     { "task-switch", do_task_switch },
     { "hlt-cli", do_hlt_cli },
     { "hlt-sti", do_hlt_sti },
+    { "missed-ticks", do_missed_ticks },
     { "irq-masking", do_irq_masking },
     { "triplefault", do_triplefault },
     { "ept", do_ept },

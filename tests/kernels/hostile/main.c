@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "attack.h"
+#include "challenge.h"
 #include "multiboot.h"
 #include "poweroff.h"
 #include "serial.h"
@@ -93,6 +94,7 @@ void kernel_main(uint32_t magic, const struct multiboot_info *mbi)
         poweroff(POWEROFF_PANIC);
     }
     const char *cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)mbi->cmdline : "";
+    challenge_start(cmdline);   /* the grader's nonce, when a lab test boots it: lib/challenge.h */
     if (mbi->flags & MULTIBOOT_INFO_MEMORY)
         ram_top = 0x100000 + mbi->mem_upper * 1024;
     char name[48];
