@@ -41,11 +41,11 @@ from guest import MODE_ARGS as BENCH_MODES  # noqa: E402
 
 # The hypervisor's options of each lab's `make run` (its handout's first
 # command), which reach the lab's stubs.
-LAB_RUN_ARGS = {2: "mem=shadow", 3: "mem=shadow cpu=deprivileged"}
+LAB_RUN_ARGS = {2: "mem=shadow", 3: "mem=shadow cpu=deprivileged", 4: "devices=virtual"}
 
 # Built pieces that no lab changes: copied into each skeleton tree.
 REUSED_BUILD = ("guestos", "loader", "tests")
-TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf")
+TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf", "build/tests/hostile.elf")
 
 
 def run(dest, argv, env=None, stdin=None):
