@@ -467,7 +467,7 @@ static void do_irq_masking(const char *arg)
  * waits, beside others (lab 4). */
 static void do_hlt_sti(const char *arg)
 {
-    unsigned ticks = arg ? parse_uint(arg) : TICKS;
+    unsigned ticks = *arg ? parse_uint(arg) : TICKS;
     if (ticks < 1 || ticks > 10000)
         fail("do=hlt-sti=N wants N from 1 to 10000 (ticks)");
     start_timer((uint32_t)timer_stub);
