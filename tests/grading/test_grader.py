@@ -148,7 +148,11 @@ class BrokenHypervisors(Scenario):
                                                             points("lab1-launch") + points("lab1-cpuid")))
         self.assertRegex(self.text, r"log: build/grade/logs/lab1-cpuid\.log|logs/lab1-cpuid\.log")
         self.assertTrue(os.path.exists(os.path.join(self.root, "build", "grade", "logs", "lab1-cpuid.log")))
-        self.assertLess(self.seconds, TIMEOUT + 40)
+        # The timeout ended it (the story above says so); this bound only
+        # catches a grader that hung, however busy the machine (two builds
+        # and two Bochs runs took 85 s on a loaded 2-core host), and is no
+        # check of speed.
+        self.assertLess(self.seconds, TIMEOUT * 30)
 
     def test_guest_cs_access_rights_broken(self):
         patch(self.root, "hv/guest/vmcs_setup.c", r"(    setup_guest_state\(v, caps\);\n)",
