@@ -5,7 +5,6 @@
  * took them for a MOV would write a wrong value, or none).
  */
 #include "unit.h"
-#include <stdlib.h>
 #include <string.h>
 #include "x86/mmio_access.h"
 
@@ -13,14 +12,7 @@
 static bool classify(const char *hex, struct mmio_access *a)
 {
     uint8_t bytes[16];
-    size_t n = 0;
-    for (const char *p = hex; *p; ) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        bytes[n++] = (uint8_t)strtoul(p, (char **)&p, 16);
-    }
+    size_t n = unit_hex_bytes(hex, bytes, sizeof(bytes));
     struct x86_insn in;
     if (x86_decode(bytes, n, 4, &in) != X86_DECODE_OK || in.length != n)
         fail_msg("%s: does not decode as one instruction", hex);

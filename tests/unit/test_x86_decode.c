@@ -21,14 +21,7 @@
 static struct x86_insn decode_ok(const char *hex, unsigned expect_length)
 {
     uint8_t bytes[32];
-    size_t n = 0;
-    for (const char *p = hex; *p; ) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        bytes[n++] = (uint8_t)strtoul(p, (char **)&p, 16);
-    }
+    size_t n = unit_hex_bytes(hex, bytes, sizeof(bytes));
     struct x86_insn in;
     enum x86_decode_status st = x86_decode(bytes, n, 4, &in);
     if (st != X86_DECODE_OK || in.length != expect_length)

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 /* Run the tests and print "unit-result <group> <passed> <failed>". The exit
@@ -21,4 +22,19 @@ static inline int run_unit_tests(const char *group, const struct CMUnitTest *tes
         failed = (int)n;   /* the group itself failed: count every test */
     print_message("unit-result %s %d %d\n", group, (int)n - failed, failed);
     return failed != 0;
+}
+
+/* Bytes written as hex pairs with spaces ("8b 1d b0 00 e0 fe"), as objdump
+ * and the SDM show an instruction, into bytes[0..max); returns how many. */
+static inline size_t unit_hex_bytes(const char *hex, uint8_t *bytes, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = hex; *p && n < max; ) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        bytes[n++] = (uint8_t)strtoul(p, (char **)&p, 16);
+    }
+    return n;
 }

@@ -82,14 +82,20 @@ ATTACK(lapic_timer_periodic, "lapic-timer-periodic", "virtual vshadow vdepriv ti
     result("at least 10 APIC timer interrupts taken, ISR %s", requested(ISR, VEC_EOI) ? "set" : "clear");
 }
 
-ATTACK(lapic_self_ipi, "lapic-self-ipi", "virtual vshadow vdepriv", "native",
-       "1000 self-IPIs through the ICR, each handler sending EOI")
+/* 1000 self-IPIs of `vector` through the ICR, with interrupts on. */
+static void self_ipis(unsigned vector)
 {
     apic_on();
     __asm__ volatile("sti");
     for (unsigned i = 0; i < 1000; i++)
-        REG(ICR_LOW) = SELF | VEC_EOI;
+        REG(ICR_LOW) = SELF | vector;
     __asm__ volatile("cli");
+}
+
+ATTACK(lapic_self_ipi, "lapic-self-ipi", "virtual vshadow vdepriv", "native",
+       "1000 self-IPIs through the ICR, each handler sending EOI")
+{
+    self_ipis(VEC_EOI);
     result("%u self-IPIs taken", (unsigned)apic_count);
 }
 
@@ -98,11 +104,7 @@ ATTACK(lapic_self_ipi, "lapic-self-ipi", "virtual vshadow vdepriv", "native",
 ATTACK(lapic_self_ipi_no_eoi, "lapic-self-ipi-no-eoi", "virtual vshadow vdepriv", "native",
        "1000 self-IPIs whose handler never sends EOI")
 {
-    apic_on();
-    __asm__ volatile("sti");
-    for (unsigned i = 0; i < 1000; i++)
-        REG(ICR_LOW) = SELF | VEC_NO_EOI;
-    __asm__ volatile("cli");
+    self_ipis(VEC_NO_EOI);
     result("%u taken, in service %d, requested %d", (unsigned)apic_count, requested(ISR, VEC_NO_EOI),
            requested(IRR, VEC_NO_EOI));
 }
