@@ -262,6 +262,7 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
         vms[i] = setup_vm(i, &groups[i], caps, breakage);
     if (options.vms > 1)
         vm_check_memory(vms, options.vms, &boot);
+    gdb_set_vms(vms, options.vms);
     if (options.vmcheck == 2)
         vcpu_check_every_entry();
 

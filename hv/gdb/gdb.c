@@ -30,6 +30,12 @@ void gdb_guest_start(struct vcpu *v)
         gdb_guest_first_stop(v);
 }
 
+void gdb_set_vms(struct vm *const *vms, unsigned n)
+{
+    gdb_vms = vms;
+    gdb_nvms = n;
+}
+
 bool gdb_exit(struct vcpu *v)
 {
     gdb_vcpu = v;

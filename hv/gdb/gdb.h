@@ -34,5 +34,10 @@ void gdb_guest_start(struct vcpu *v);
  * breakpoint or single step): the dispatcher is then skipped. */
 bool gdb_exit(struct vcpu *v);
 
+/* The VMs there are (main.c, once made), for `monitor vm`: with several,
+ * gdb chooses which one the monitor commands look at. */
+struct vm;
+void gdb_set_vms(struct vm *const *vms, unsigned n);
+
 /* The stub is on (gdb_init): exit.c then runs gdb_exit on every exit. */
 extern bool gdb_enabled;

@@ -12,6 +12,9 @@
  *   break-on-exit R|all|none  stop at every VM exit of reason R (a name from
  *                          exit_reasons.h such as cpuid or io_instruction, io,
  *                          cr, msr, ept, or a number), or all, or none
+ *   pic, pit, lapic        the VM's devices, with devices=virtual (vm_devices_show.c)
+ *   vm [N|-]               the VMs; N: the one exits, trace, pic, pit and lapic
+ *                          look at, -: the one gdb stops in
  */
 #include "guest/vcpu.h"
 #include "vmx/exit_info.h"
@@ -25,6 +28,7 @@
 #include "vmx/inject.h"
 #include "printf.h"
 #include "string.h"
+#include "guest/vm.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 
@@ -76,15 +80,56 @@ static bool have_vmcs(void)
     return false;
 }
 
+/* The vCPU of the VM `monitor vm` chose, or the one gdb stopped in. */
+static struct vcpu *viewed(void)
+{
+    return have_vmcs() ? gdb_view_vcpu() : NULL;
+}
+
+/* monitor vm: the VMs, and which one gdb stopped in; monitor vm N: the VM
+ * exits, trace, pic, pit and lapic look at from now on (vm -: the one gdb
+ * stops in, as before). The VMCS commands (vmcs, qual, walk) read the
+ * current VMCS, the stopped VM's, whatever is chosen. */
+static void choose_vm(const char *arg)
+{
+    if (!gdb_nvms) {
+        printf("no VM made yet\n");
+        return;
+    }
+    if (*arg == '-') {
+        gdb_chosen_vm = -1;
+    } else if (*arg >= '0' && *arg <= '9') {
+        unsigned n = (unsigned)(*arg - '0');
+        if (n >= gdb_nvms || arg[1]) {
+            printf("no vm%s: there %s %u (vm0%s)\n", arg, gdb_nvms == 1 ? "is" : "are", gdb_nvms,
+                   gdb_nvms > 1 ? "..." : "");
+            return;
+        }
+        gdb_chosen_vm = (int)n;
+    }
+    for (unsigned i = 0; i < gdb_nvms; i++) {
+        const struct vcpu *v = &gdb_vms[i]->vcpu;
+        printf("vm%u: %s", i, v->stopped ? "stopped" : "running");
+        if (v->stopped)
+            printf(" (status %d)", v->stop_status);
+        if (v == gdb_vcpu)
+            printf(", gdb stopped in it (its VMCS is current: vmcs, qual, walk)");
+        if (v == gdb_view_vcpu())
+            printf(", shown by exits, trace, pic, pit, lapic");
+        printf("\n");
+    }
+}
+
 /* The exit statistics, or the last exits, of the vCPU gdb looks at. */
 static void show_exits(bool trace)
 {
-    if (!have_vmcs())
+    struct vcpu *v = viewed();
+    if (!v)
         return;
     if (trace)
-        exit_trace_print(&gdb_vcpu->stats, gdb_vcpu->guest->tag);
+        exit_trace_print(&v->stats, v->guest->tag);
     else
-        exit_stats_print(&gdb_vcpu->stats, gdb_vcpu->guest->tag);
+        exit_stats_print(&v->stats, v->guest->tag);
 }
 
 static void print_field(unsigned encoding, const char *name)
@@ -256,7 +301,7 @@ static void set_break_on_exit(const char *arg)
 static void help(void)
 {
     printf("monitor commands: exits, trace, vmcs [FIELD], qual, walk ADDR,\n"
-           "  break-on-exit REASON|all|none, pic, pit, lapic (hv/gdb/gdb_monitor.c)\n");
+           "  break-on-exit REASON|all|none, pic, pit, lapic, vm [N|-] (hv/gdb/gdb_monitor.c)\n");
 }
 
 void gdb_monitor(const char *command)
@@ -285,12 +330,14 @@ void gdb_monitor(const char *command)
         show_walk(arg);
     else if (same_name(word, "break-on-exit"))
         set_break_on_exit(arg);
-    else if (same_name(word, "pic") && have_vmcs())
-        vm_devices_show_pic(gdb_vcpu);
-    else if (same_name(word, "pit") && have_vmcs())
-        vm_devices_show_pit(gdb_vcpu);
-    else if (same_name(word, "lapic") && have_vmcs())
-        vm_devices_show_lapic(gdb_vcpu);
+    else if (same_name(word, "pic") && viewed())
+        vm_devices_show_pic(viewed());
+    else if (same_name(word, "pit") && viewed())
+        vm_devices_show_pit(viewed());
+    else if (same_name(word, "lapic") && viewed())
+        vm_devices_show_lapic(viewed());
+    else if (same_name(word, "vm"))
+        choose_vm(arg);
     else
         help();
 }

@@ -16,6 +16,16 @@ extern enum gdb_mode gdb_mode;
  * first stop) on; NULL before: the VMCS monitor commands need it. */
 extern struct vcpu *gdb_vcpu;
 
+/* The VMs (main.c's, gdb_set_vms), and the one `monitor vm N` chose for
+ * the commands that read a VM's own state (exits, trace, pic, pit, lapic):
+ * -1 for the one gdb stopped in. gdb_view_vcpu: that VM's vCPU (gdb_vcpu
+ * when none is chosen, which may be NULL before the first exit). */
+struct vm;
+extern struct vm *const *gdb_vms;
+extern unsigned gdb_nvms;
+extern int gdb_chosen_vm;
+struct vcpu *gdb_view_vcpu(void);
+
 /* The parts of the two targets' descriptions (target.xml, GDB manual
  * "Target Descriptions", feature org.gnu.gdb.i386.core) that are the same
  * for the 32-bit guest and the 64-bit hypervisor: the EFLAGS type, and the

@@ -27,11 +27,13 @@ GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
 TIMEOUT = 90
 
 
-def hvrun_argv(mode, log, hv_args=(), guest_args="test=all", guest=GUEST):
+def hvrun_argv(mode, log, hv_args=(), guest_args="test=all", guest=GUEST, vm1=()):
+    """vm1: the modules of a second VM's group, after the first's."""
     argv = [HVRUN, "--quiet", "--log", log, "--timeout", str(TIMEOUT), "--gdb", "auto",
             "--gdb-stub", mode, HV, "--module", guest + " " + guest_args]
     for p in GUEST_PROGS if guest == GUEST else []:
         argv += ["--module", p]
+    argv += [a for m in vm1 for a in ("--module", m)]
     return argv + (["--"] + list(hv_args) if hv_args else [])
 
 
@@ -39,9 +41,9 @@ class GdbCase:
     """Start a run with the stub on, call drive(port) -> (text, errors), then
     wait for the run: it must power off with status 0."""
 
-    def __init__(self, name, mode, drive, hv_args=(), console_must=(), guest_args="test=all", guest=GUEST):
+    def __init__(self, name, mode, drive, hv_args=(), console_must=(), guest_args="test=all", guest=GUEST, vm1=()):
         self.name, self.mode, self.drive, self.hv_args = name, mode, drive, hv_args
-        self.guest_args, self.guest = guest_args, guest
+        self.guest_args, self.guest, self.vm1 = guest_args, guest, vm1
         self.console_must = console_must
         self.timeout = TIMEOUT
         self.lab = studenttree.lab_of_options(hv_args)
@@ -49,7 +51,7 @@ class GdbCase:
     def run(self):
         log = os.path.join(OUT, self.name + ".log")
         start = time.monotonic()
-        proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args, self.guest_args, self.guest), stdout=subprocess.PIPE,
+        proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args, self.guest_args, self.guest, self.vm1), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         errors, text, port = [], "", None
         runner = ""
@@ -195,6 +197,29 @@ def guest_devices(port):
         r"^lapic timer: one-shot, stopped, initial count 0, current 0, divide by 2, TSC deadline 0x0; "
         r"0 expiries so far, 0 register accesses emulated$",
         r"Remote target\) detached"])
+    return out, errors
+
+
+def hv_choose_vm(port):
+    """Two VMs in turns (devices=virtual): `monitor vm` lists them and says
+    which one gdb stopped in; `monitor vm 1` makes pic show VM 1's PICs (as
+    its BIOS left them, vectors 0x08 and 0x70: badguest never programs
+    them), `monitor vm 0` VM 0's (the guest OS's, 0x20 and 0x28)."""
+    out = gdb_batch(port, "i386:x86-64", HV, [
+        "break print_vm_stats", "continue", "delete", "monitor vm", "monitor vm 1", "monitor pic",
+        "monitor vm 0", "monitor pic", "monitor vm 7", "monitor vm -", "detach"])
+    errors = expect_in_order(out, [
+        r"^Breakpoint 1, print_vm_stats \(vm=",
+        r"^vm0: (running|stopped \(status 0\))",
+        r"^vm1: (running|stopped \(status 0\))",
+        r"^vm1: .*, shown by exits, trace, pic, pit, lapic$",
+        r"^pic master: vectors 0x08-0x0f, ",
+        r"^vm0: .*, shown by exits, trace, pic, pit, lapic$",
+        r"^pic master: vectors 0x20-0x27, ",
+        r"^no vm7: there are 2 \(vm0\.\.\.\)$",
+        r"Remote target\) detached"])
+    if not errors and len(re.findall(r"gdb stopped in it", out)) < 1:
+        errors.append("no VM is said to be the one gdb stopped in")
     return out, errors
 
 
@@ -365,6 +390,8 @@ def gdb_cases():
             GdbCase("gdb-guest-step-shadow", "guest", guest_step, ["mem=shadow"]),
             GdbCase("gdb-guest-killed", "guest", guest_killed),
             GdbCase("gdb-guest-devices", "guest", guest_devices, ["devices=virtual"]),
+            GdbCase("gdb-hv-choose-vm", "hv", hv_choose_vm, ["vms=2", "devices=virtual"], guest_args="test=timer",
+                    vm1=[os.path.join(BUILD, "tests", "badguest.elf") + " do=spin=3"]),
             GdbCase("gdb-guest-operand", "guest", guest_operand, guest=HOSTILE, guest_args="attack=vmx-vmptrld",
                     console_must=[r"^hostile: result exception 6 "]),
             # The second gdb must find the machine still running: the guest
