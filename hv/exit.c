@@ -318,8 +318,10 @@ static void dispatch_deprivileged(struct vcpu *v)
     depriv_deliver_injected(v);
     if (!depriv_step_end(v, step))              /* its #DB before any interrupt */
         depriv_deliver_pending(v);
-    if (virtual_devices && !v->stopped)         /* several VMs: its turn over, or waiting */
+    if (virtual_devices && !v->stopped) {       /* several VMs: its turn over, or waiting */
         vm_interrupts_schedule(v, v->depriv.halted_at != 0);
+        vm_interrupts_before_depriv_entry(v);
+    }
 }
 
 static void on_exit_deprivileged(struct vcpu *v)

@@ -42,6 +42,8 @@ struct vm_devices {
     bool window;                       /* interrupt-window exiting is on */
     uint64_t hold_until_tsc;           /* no injection before (0: none; vm_interrupts.c) */
     bool injected_since_hold;
+    bool guest_if_was;                 /* cpu=deprivileged: its virtual IF at the last look */
+    bool hold_requested;               /* cpu=deprivileged: a hold to start at the VM entry */
     /* Several VMs on one CPU (sched.c): */
     bool shared_cpu;                   /* another VM may run: yield when waiting */
     uint64_t quantum_end_tsc;          /* its turn ends then */

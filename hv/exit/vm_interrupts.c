@@ -257,17 +257,47 @@ void vm_interrupts_before_entry(struct vcpu *v)
     arm_timer(v, d, tsc);
 }
 
+/* The guest's own time between two interrupts holds here too (see
+ * above): its virtual IF is its window, and the window opens on a pending
+ * interrupt right after a delivery when its handler's IRET (or STI)
+ * turned IF from 0 to 1 with one due already; the guest then runs
+ * GUEST_RUN_BETWEEN TSC ticks of its own first, counted from the VM entry
+ * (vm_interrupts_before_depriv_entry): the emulation of that IRET and
+ * the rest of the exit would eat a hold counted from here. */
 int vm_interrupts_take(struct vcpu *v, bool guest_if)
 {
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
+    bool window_opened = guest_if && !d->guest_if_was;
+    d->guest_if_was = guest_if;
+    if (d->hold_until_tsc && tsc >= d->hold_until_tsc)
+        d->hold_until_tsc = 0;              /* over: the timer no longer waits for it */
     advance_devices(d, tsc);
-    arm_timer(v, d, tsc);
     enum interrupt_source from = interrupt_source(d);
-    if (!guest_if || from == NO_INTERRUPT)
+    if (!guest_if || from == NO_INTERRUPT || d->hold_until_tsc) {
+        arm_timer(v, d, tsc);
         return -1;
+    }
+    if (window_opened && d->injected_since_hold) {
+        d->hold_requested = true;
+        d->injected_since_hold = false;
+        return -1;
+    }
+    arm_timer(v, d, tsc);
     d->injected++;
+    d->injected_since_hold = true;
     return acknowledge(d, from);
+}
+
+void vm_interrupts_before_depriv_entry(struct vcpu *v)
+{
+    struct vm_devices *d = devices(v);
+    if (!d->hold_requested)
+        return;
+    uint64_t tsc = rdtsc();
+    d->hold_requested = false;
+    d->hold_until_tsc = tsc + GUEST_RUN_BETWEEN;
+    arm_timer(v, d, tsc);
 }
 
 void vm_interrupts_schedule(struct vcpu *v, bool halted)

@@ -28,6 +28,11 @@ void vm_interrupts_before_entry(struct vcpu *v);
  * (-1: none asked for) when the guest's virtual IF is 1; the timer armed. */
 int vm_interrupts_take(struct vcpu *v, bool guest_if);
 
+/* The last thing before a deprivileged guest's VM entry: the guest's own
+ * time between two interrupts, if vm_interrupts_take asked for it, starts
+ * now (vm_interrupts.c). */
+void vm_interrupts_before_depriv_entry(struct vcpu *v);
+
 /* Several VMs on one CPU (sched.c). The scheduler gives the VM its turn
  * until end_tsc (the preemption timer ends it); before each VM entry the
  * VM yields (v->yield) when its turn is over, or when it waits (halted,

@@ -99,6 +99,34 @@ ATTACK(lapic_self_ipi, "lapic-self-ipi", "virtual vshadow vdepriv", "native",
     result("%u self-IPIs taken", (unsigned)apic_count);
 }
 
+/* A self-IPI storm: each handler sends the next self-IPI before its EOI,
+ * so one is always due the moment the last one's IRET opens interrupts.
+ * The bare CPU never runs the interrupted code again (the native run
+ * times out); under the hypervisor the guest gets its own time between
+ * two interrupts (vm_interrupts.c), and the hypervisor goes on. */
+extern char apic_storm_stub[];
+__asm__(".text\n"
+        ".globl apic_storm_stub\napic_storm_stub:\n"
+        "    incl apic_count\n"
+        "    movl $0x40052, 0x3FF300\n"    /* APIC + ICR: self, vector 0x52 */
+        "    movl $0, 0x3FF0B0\n"          /* APIC + EOI */
+        "    iret\n");
+
+ATTACK(lapic_self_ipi_storm, "lapic-self-ipi-storm", "virtual vshadow vdepriv timed",
+       "result counted to 100000 in a self-IPI storm, interrupts came",
+       "each self-IPI's handler sends the next before its EOI: an endless storm")
+{
+    apic_on();
+    set_gate(0x52, (uint32_t)apic_storm_stub, KCODE, 0x8E);
+    volatile uint32_t work = 0;
+    __asm__ volatile("sti");
+    REG(ICR_LOW) = SELF | 0x52;
+    while (work < 100000)
+        work++;
+    __asm__ volatile("cli");
+    result("counted to %u in a self-IPI storm, interrupts %s", (unsigned)work, apic_count > 1 ? "came" : "none");
+}
+
 /* Without an EOI the first vector stays in service, and the PPR keeps
  * every later one of its class waiting in the IRR (SDM 11.8.3). */
 ATTACK(lapic_self_ipi_no_eoi, "lapic-self-ipi-no-eoi", "virtual vshadow vdepriv", "native",
