@@ -29,12 +29,17 @@ void vm_interrupts_before_entry(struct vcpu *v);
 int vm_interrupts_take(struct vcpu *v, bool guest_if);
 
 /* Several VMs on one CPU (sched.c). The scheduler gives the VM its turn
- * until end_tsc (the preemption timer ends it); before each VM entry the
- * VM yields (v->yield) when its turn is over, or when it waits (halted,
- * with nothing to deliver), until its next event. */
-void vm_interrupts_set_quantum(struct vcpu *v, uint64_t end_tsc);
+ * from now (its TSC) until end_tsc (the preemption timer ends it): the
+ * ticks of the time it was kept from running are its policy's, and with
+ * timer_mode=delay its time, with tsc=run its TSC, stands still for that
+ * time. Before each VM entry the VM yields (v->yield) when its turn is
+ * over, or when it waits (halted, with nothing to deliver), until its next
+ * event; vm_interrupts_left_at is when its last turn ended: the TSC of
+ * its devices' last look. */
+void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc);
 void vm_interrupts_schedule(struct vcpu *v, bool halted);
 bool vm_interrupts_waiting(const struct vcpu *v);
+uint64_t vm_interrupts_left_at(const struct vcpu *v);
 /* The TSC of the VM's next event: 0 (now) if its PIC asks for the CPU or
  * a tick is owed, else its PIT's next tick, or UINT64_MAX. */
 uint64_t vm_interrupts_next_event(const struct vcpu *v);
