@@ -14,7 +14,7 @@ LAB_LINE = re.compile(r"^STUDENT_LAB\s*:?=\s*(\d+)\s*$", re.M)
 
 # The hypervisor's options that need a lab's code (labs/README.md): any run
 # of the hypervisor needs lab 1 (VMX bring-up).
-OPTION_LABS = {"mem=shadow": 2, "cpu=deprivileged": 3, "patch=1": 3, "scan=1": 3}
+OPTION_LABS = {"mem=shadow": 2, "cpu=deprivileged": 3, "patch=1": 3, "scan=1": 3, "devices=virtual": 4}
 
 
 def student_lab(root):
