@@ -135,6 +135,7 @@ RESULTS ?= $(BUILD)/bench/results.json
 bench: deps-run all
 	@$(PYTHON) tests/bench/boot.py --results $(RESULTS)
 	@$(PYTHON) tests/bench/guest.py --results $(RESULTS)
+	@$(PYTHON) tests/bench/timer.py --results $(RESULTS)
 
 # The figures the README and handouts quote (tools/benchfigures.py): taken
 # from the last make bench of the reference tree, kept in handouts/bench.json.
