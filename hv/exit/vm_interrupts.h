@@ -46,8 +46,8 @@ uint64_t vm_interrupts_next_event(const struct vcpu *v);
 
 /* The debugger held the VM for `ticks` TSC ticks: its PIT's time stood
  * still meanwhile (as QEMU stops its virtual clock while the VM is
- * stopped), so no tick of that time is owed to it. Its TSC ran on, as a
- * CPU's does under a hardware debugger. */
+ * stopped), so no tick of that time is owed to it, and its TSC too (the
+ * TSC offset), so that its APIC timer and its own measures agree. */
 void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks);
 
 /* A guest port write changed the PIT: its next tick is to be found again. */
