@@ -294,6 +294,8 @@ static uint64_t kept_from_running(const struct vm_devices *d, uint64_t tsc)
  * tick is found again on the new time. */
 static void delay_time(struct vm_devices *d, uint64_t kept)
 {
+    if (!kept)
+        return;
     vm_clock_stand_still(&d->clock, kept);
     d->next_edge_tsc = 0;
 }
@@ -304,6 +306,8 @@ static void delay_time(struct vm_devices *d, uint64_t kept)
  * it stands still too: its next expiry is found again. */
 static void delay_tsc(struct vm_devices *d, uint64_t kept)
 {
+    if (!kept)
+        return;
     d->tsc_offset -= (int64_t)kept;
     vmcs_write(VMCS_TSC_OFFSET, (uint64_t)d->tsc_offset);
     d->lapic_event_tsc = 0;
@@ -329,11 +333,11 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
      * wake-up, never dropped); one preempted was. */
     if (d->shared_cpu) {
         uint64_t kept = kept_from_running(d, now);
-        if (d->timer_mode == TIMER_DELAY && kept)
+        if (d->timer_mode == TIMER_DELAY)
             delay_time(d, kept);
-        else if (d->timer_mode != TIMER_DELAY)
+        else
             count_edges(d, now, !d->waiting);
-        if (d->tsc_run && kept)
+        if (d->tsc_run)
             delay_tsc(d, kept);
     }
     d->shared_cpu = true;
