@@ -58,8 +58,10 @@ help:
 	@echo "  make check        every test: unit, tools, site, boot routes, runner, hypervisor, labs, grader"
 	@echo "                    (a student tree: its labs' tests; a 'left out' line names the rest)"
 	@echo "  make hostile      the hostile guest kernel's attacks in every mode, each run classified"
-	@echo "                    (ATTACK=substring, MODE=ept|shadow|depriv|patch|icelake; hv/containment.md)"
-	@echo "  make bench        benchmarks; figures to the terminal and to RESULTS (JSON)"
+	@echo "                    (ATTACK=substring, MODE=ept|shadow|depriv|patch|icelake|virtual|vshadow|vdepriv|vdelay;"
+	@echo "                    hv/containment.md)"
+	@echo "  make bench        benchmarks (boot, the guest OS in each mode, lab 4's virtual timer);"
+	@echo "                    figures to the terminal and to RESULTS (JSON)"
 	@echo "  make bench-figures  the README's and handouts' quoted figures from the last make bench"
 	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n, TIMEOUT=s): a table"
 	@echo "                    ending in Score: X/Y, Gradescope RESULTS (JSON) and JUNIT (XML);"
@@ -135,6 +137,7 @@ RESULTS ?= $(BUILD)/bench/results.json
 bench: deps-run all
 	@$(PYTHON) tests/bench/boot.py --results $(RESULTS)
 	@$(PYTHON) tests/bench/guest.py --results $(RESULTS)
+	@$(PYTHON) tests/bench/timer.py --results $(RESULTS)
 
 # The figures the README and handouts quote (tools/benchfigures.py): taken
 # from the last make bench of the reference tree, kept in handouts/bench.json.

@@ -47,6 +47,7 @@ import skeleton  # noqa: E402
 # The hypervisor's modes make bench runs (tests/bench/guest.py's MODE_ARGS).
 sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
 from guest import MODE_ARGS as BENCH_MODES  # noqa: E402
+from timer import COLUMNS as TIMER_COLUMNS  # noqa: E402
 
 # The hypervisor's options of each lab's `make run` (its handout's first
 # command), which reach the lab's stubs.
@@ -84,6 +85,9 @@ def command_checks(lab, dest, first_test):
     """[(check name, ok, why)]: the commands the handouts tell a student to
     run, each in its cheap mode, work in the lab's tree and mean something."""
     later_modes = [m for m, args in BENCH_MODES.items() if studenttree.lab_of_options(args) > lab]
+    # Integration cases need every lab some option of the hypervisor's
+    # names (devices=virtual: lab 4): a tree before the last leaves some out.
+    later_options = [o for o, n in studenttree.OPTION_LABS.items() if n > lab]
     checks = []
 
     def check(name, argv, good, env=None, stdin=None):
@@ -111,12 +115,18 @@ def command_checks(lab, dest, first_test):
           else "%s did not run and fail on its own lab's skeleton" % first_test)
     check("make check: the integration cases", [sys.executable, "tests/integration/boot_tests.py", "--list"],
           lambda st, out: "status %d" % st if st else
-          (None if ("left out in this lab" in out) == bool(later_modes) else "the left-out line is wrong"))
+          (None if ("left out in this lab" in out) == bool(later_options) else "the left-out line is wrong"))
     check("make check: the unit tests build", ["make", "--no-print-directory", "unit-check"],
           lambda st, out: None if re.search(r"^unit: \d+ passed, \d+ failed$", out, re.M) else "they do not build")
     check("make bench: its columns", [sys.executable, "tests/bench/guest.py", "--columns"],
           lambda st, out: None if st == 0 and all(("-hv-%s" % m in out) == (m not in later_modes) for m in BENCH_MODES)
           else "the columns of labs after %d are not exactly those left out" % lab)
+    timer_later = studenttree.lab_of_options(["devices=virtual"]) > lab
+    check("make bench: the timer's columns", [sys.executable, "tests/bench/timer.py", "--columns"],
+          lambda st, out: None if st == 0 and ("left out in this lab" in out) == timer_later
+          and re.search(r"^timer: columns: ?(.*)$", out, re.M).group(1).strip() == ("" if timer_later else
+                                                                                 " ".join(TIMER_COLUMNS))
+          else "the timer benchmark's columns are not those of lab %d" % lab)
     check("make grade TIMEOUT=", ["make", "-n", "--no-print-directory", "grade", "LAB=%d" % lab, "TIMEOUT=7"],
           lambda st, out: None if "--timeout 7" in out else "TIMEOUT does not reach the grader")
     check("make check-labs", [sys.executable, "grading/check_labs.py"],

@@ -16,7 +16,8 @@ SITE_DIR      := $(BUILD)/handouts
 HANDOUT_SRCS  := $(filter-out handouts/README.md,$(wildcard handouts/*.md))
 FIGURE_SRCS   := $(wildcard handouts/figures/*.dot)
 SITE_FIGURES  := $(patsubst handouts/figures/%.dot,$(SITE_DIR)/figures/%.svg,$(FIGURE_SRCS))
-SITE_PLOTS    := $(addprefix $(SITE_DIR)/plots/,guest-cost.svg exits.svg cpuid-round-trip.svg)
+SITE_PLOTS    := $(addprefix $(SITE_DIR)/plots/,guest-cost.svg exits.svg cpuid-round-trip.svg \
+                   ticks-by-policy.svg schedule.svg)
 PLOT_PYTHON   ?= /usr/bin/python3
 # make bench's RESULTS (its default, unless given), if it has been run.
 BENCH_RESULTS  = $(or $(RESULTS),$(BUILD)/bench/results.json)
@@ -44,7 +45,8 @@ $(PLOT_STAMP): plot-source-changed
 .PHONY: plot-source-changed
 plot-source-changed:
 
-$(SITE_PLOTS) &: $(PLOT_STAMP) $(PLOT_SOURCE) tools/benchplots.py tools/benchfigures.py tests/bench/guest.py
+$(SITE_PLOTS) &: $(PLOT_STAMP) $(PLOT_SOURCE) tools/benchplots.py tools/benchfigures.py tests/bench/guest.py \
+		tests/bench/timer.py
 	$(call quiet,PLOT,$(PLOT_SOURCE))$(PLOT_PYTHON) tools/benchplots.py --results $(PLOT_SOURCE) \
 		--out $(SITE_DIR)/plots >/dev/null
 

@@ -272,7 +272,8 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
      * run one after the other. */
     int status = POWEROFF_OK;
     if (options.devices == DEVICES_VIRTUAL && options.vms > 1) {
-        sched_run(vms, options.vms, tsc_hz / 1000 * options.quantum_ms, tsc_hz, print_vm_stats);
+        sched_run(vms, options.vms, tsc_hz / 1000 * options.quantum_ms, tsc_hz, options.sched_trace,
+                  print_vm_stats);
         for (unsigned i = 0; i < options.vms; i++)
             status = worse(status, vms[i]->vcpu.stop_status);
     } else {

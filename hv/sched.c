@@ -17,20 +17,47 @@
  *
  * What no VMCS holds (the x87 and SSE registers, DR0-DR3, DR6, CR2) is
  * saved and restored at each switch (vm_switch_cpu_state). Each VM is
- * charged the TSC from its entry to its yield, exits included: the time
- * the lecture's bookkeeping charges to a guest.
+ * charged the TSC of its turns, from the turn's start to its yield, exits
+ * included: the time the lecture's bookkeeping charges to a guest.
+ *
+ * A turn is two instants of the TSC: its start, read here once the VM's
+ * VMCS is current and the CPU state is its own, which its devices take as
+ * the time it got the CPU back (vm_interrupts_set_quantum); and its end,
+ * the devices' last look before the yield (vm_interrupts_left_at), or the
+ * moment it stopped. A switch between two VMs costs the time from one
+ * VM's end to the next VM's start: the rest of the last exit, the return
+ * to here, the choice of the next VM, its VMPTRLD and the CPU state
+ * switched (the summary's "switches" line). sched_trace=1 records each
+ * turn and prints the record once the VMs have ended, so that printing
+ * takes no time from any turn or switch.
  */
 #include "sched.h"
 #include "exit.h"
 #include "exit/vm_interrupts.h"
+#include "mem/memory.h"
 #include "printf.h"
 #include "x86/x86.h"
+
+#define TRACE_TURNS 8192          /* turns sched_trace=1 records; later ones are counted */
 
 struct turns {
     uint64_t charged;      /* TSC ticks it ran, its exits included */
     uint64_t turns;        /* times it was entered */
     uint64_t ended_at;     /* the TSC when it stopped (since the first turn) */
     bool started;
+};
+
+struct turn_record {
+    uint64_t from, to;     /* the turn's start and end (the TSC) */
+    unsigned vm;
+};
+
+/* The schedule's own figures: the switches between VMs, and the record
+ * of every turn (sched_trace=1). */
+struct schedule {
+    uint64_t switches, switch_ticks, switch_min, switch_max;
+    struct turn_record *trace;   /* NULL: no record */
+    uint64_t traced, untraced;
 };
 
 /* LAB 4 BEGIN: whose turn it is */
@@ -59,6 +86,39 @@ static struct vm *pick(struct vm *const *vms, unsigned n, unsigned last)
 }
 /* LAB 4 END */
 
+static void count_switch(struct schedule *s, uint64_t ticks)
+{
+    if (!s->switches || ticks < s->switch_min)
+        s->switch_min = ticks;
+    if (ticks > s->switch_max)
+        s->switch_max = ticks;
+    s->switches++;
+    s->switch_ticks += ticks;
+}
+
+static void record_turn(struct schedule *s, unsigned vm, uint64_t from, uint64_t to)
+{
+    if (!s->trace)
+        return;
+    if (s->traced == TRACE_TURNS) {
+        s->untraced++;
+        return;
+    }
+    s->trace[s->traced++] = (struct turn_record){ from, to, vm };
+}
+
+static void print_schedule(const struct schedule *s)
+{
+    for (uint64_t i = 0; i < s->traced; i++)
+        printf("hv: turn vm%u from %lu to %lu\n", s->trace[i].vm, s->trace[i].from, s->trace[i].to);
+    if (s->untraced)
+        printf("hv: sched_trace: %lu later turns not recorded (the record holds %u)\n", s->untraced,
+               TRACE_TURNS);
+    printf("hv: schedule: %lu switches between VMs, %lu TSC ticks each on average (%lu..%lu), from a "
+           "VM's yield to the next VM's turn\n", s->switches, s->switches ? s->switch_ticks / s->switches : 0,
+           s->switch_min, s->switch_max);
+}
+
 static void print_turns(const struct vm *vm, const struct turns *t, uint64_t start)
 {
     printf("hv: vm%u: %lu turns, %lu TSC ticks charged, stopped %lu ticks after the first turn\n",
@@ -80,13 +140,14 @@ static void print_shares(struct vm *const *vms, unsigned n, const uint64_t *char
     printf("\n");
 }
 
-void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t tsc_hz,
+void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t tsc_hz, bool trace,
                void (*ended)(struct vm *vm))
 {
     struct turns turns[VMS_MAX] = { 0 };
+    struct schedule s = { .trace = trace ? kmalloc(TRACE_TURNS * sizeof(struct turn_record)) : NULL };
     uint64_t charged_while_all_ran[VMS_MAX] = { 0 };
     struct vm *current = NULL, *first_stopped = NULL;
-    uint64_t start = rdtsc();
+    uint64_t start = rdtsc(), yielded = 0;   /* the last turn's end, if it yielded */
     printf("hv: schedule: %u VMs on one CPU, round robin, turns of %lu TSC ticks\n", n, quantum_tsc);
     for (unsigned last = n - 1;;) {
         struct vm *vm = pick(vms, n, last);
@@ -95,21 +156,28 @@ void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t
         struct vcpu *v = &vm->vcpu;
         struct turns *t = &turns[vm->id];
         vcpu_load(v);
-        if (vm != current)
+        bool switching = vm != current;
+        if (switching)
             vm_switch_cpu_state(current, vm);
         current = vm;
-        if (!t->started) {
+        bool first = !t->started;      /* its devices start: not a switch's cost */
+        if (first) {
             vm_interrupts_start(v, tsc_hz);
             t->started = true;
         }
         uint64_t entered = rdtsc();
-        vm_interrupts_set_quantum(v, entered + quantum_tsc);
+        if (switching && yielded && !first)
+            count_switch(&s, entered - yielded);
+        vm_interrupts_set_quantum(v, entered, entered + quantum_tsc);
         vcpu_run(v);
-        t->charged += rdtsc() - entered;
+        uint64_t left = v->stopped ? rdtsc() : vm_interrupts_left_at(v);
+        yielded = v->stopped ? 0 : left;
+        t->charged += left - entered;
         t->turns++;
+        record_turn(&s, vm->id, entered, left);
         last = vm->id;
         if (v->stopped) {
-            t->ended_at = rdtsc();
+            t->ended_at = left;
             ended(vm);
         }
         if (!first_stopped) {
@@ -119,8 +187,10 @@ void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t
                 first_stopped = vm;
         }
     }
+    print_schedule(&s);
     for (unsigned i = 0; i < n; i++)
         print_turns(vms[i], &turns[i], start);
     if (first_stopped)
         print_shares(vms, n, charged_while_all_ran, first_stopped);
+    kfree(s.trace);
 }

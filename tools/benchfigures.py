@@ -16,8 +16,8 @@ A document quotes figures in two ways, both invisible once rendered:
   - a generated block: everything between
         <!-- bench: KIND ARGS -->  and  <!-- /bench -->
     is made from the figures (KIND: guest-report MODE..., the report make
-    bench prints, for those modes; guest-table and boot-table, the README's
-    tables);
+    bench prints, for those modes; timer-report, the report of lab 4's
+    timer benchmark; guest-table and boot-table, the README's tables);
   - one number in the prose, followed by the path of its figure:
         costs 30x<!--bench:guest_deprivileged.ratio_to_native.null:.0f-->
     (a path into the JSON, dot-separated, and a Python format spec: by
@@ -35,6 +35,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
 import guest  # noqa: E402
+import timer  # noqa: E402
 
 FIGURES = os.path.join(ROOT, "handouts", "bench.json")
 BLOCK = re.compile(r"(<!-- bench: ([\w-]+)((?: [\w-]+)*) -->\n)(.*?)(<!-- /bench -->)", re.S)
@@ -116,6 +117,10 @@ def boot_table(figures):
 def block(figures, kind, args):
     if kind == "guest-report":
         return "```\n" + "\n".join(guest.report(figures, args or None)) + "\n```\n"
+    if kind == "timer-report":
+        if "timer" not in figures:
+            raise KeyError("no figure timer in %s" % os.path.relpath(FIGURES, ROOT))
+        return "```\n" + "\n".join(timer.report(figures["timer"])) + "\n```\n"
     if kind == "guest-table":
         return guest_table(figures)
     if kind == "boot-table":
@@ -201,7 +206,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.update:
         figures = load(a.update)
-        missing = [k for k in ["boot", "guest_native"] + ["guest_" + m for m in guest.MODE_ARGS] if k not in figures]
+        missing = [k for k in ["boot", "guest_native"] + ["guest_" + m for m in guest.MODE_ARGS] + ["timer"]
+                   if k not in figures]
         if missing:
             raise SystemExit("benchfigures: %s lacks %s: run the whole make bench in the reference tree first"
                              % (a.update, ", ".join(missing)))

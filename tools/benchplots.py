@@ -3,7 +3,7 @@
 
     tools/benchplots.py --out DIR [--results FILE]
 
-writes three SVG files into DIR, made from a results file in make bench's
+writes five SVG files into DIR, made from a results file in make bench's
 form (RESULTS; default handouts/bench.json, the reference's figures):
 
   guest-cost.svg        each guest benchmark's cycles per operation in each
@@ -13,6 +13,12 @@ form (RESULTS; default handouts/bench.json, the reference's figures):
                         reason and mode (log scale)
   cpuid-round-trip.svg  the CPUID round trip with EPT split into its parts
                         (tests/bench/guest.py, round_trip)
+  ticks-by-policy.svg   lab 4: the timer probe's ticks against wall time under
+                        each missed-tick policy, beside a VM that spins
+                        (tests/bench/timer.py, its "policies")
+  schedule.svg          lab 4: the same run's two VMs on one CPU as a
+                        timeline of their turns (timer_mode=catchup), the
+                        probe's ticks marked on its own
 
 `make handouts` runs it on the last `make bench`'s RESULTS, or on
 handouts/bench.json when there is none, so no figure in a plot is typed by
@@ -23,7 +29,8 @@ says so instead of drawing bars.
 It needs matplotlib, Debian's python3-matplotlib: make runs it with
 PLOT_PYTHON (default /usr/bin/python3, Debian's own Python, which may not
 be the kit's $(PYTHON)). The figures are read without matplotlib
-(cost_bars, exit_bars, trip_parts), so they are tested anywhere.
+(cost_bars, exit_bars, trip_parts, policy_steps, schedule_bars), so they
+are tested anywhere.
 """
 import argparse
 import json
@@ -35,9 +42,13 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import benchfigures  # noqa: E402  (also puts tests/bench on the path)
 import guest  # noqa: E402
 
-PLOTS = ("guest-cost.svg", "exits.svg", "cpuid-round-trip.svg")
+PLOTS = ("guest-cost.svg", "exits.svg", "cpuid-round-trip.svg", "ticks-by-policy.svg", "schedule.svg")
 # One colour per mode, the same in every plot (matplotlib's default cycle).
 MODE_COLOURS = {"ept": "#1f77b4", "shadow": "#ff7f0e", "deprivileged": "#2ca02c", "patched": "#d62728"}
+# The missed-tick policies (timer_mode=), in tests/bench/timer.py's order, and their colours.
+POLICY_TITLES = [("catchup", "catchup: all, late"), ("merge", "merge: one per gap"),
+                 ("discard", "discard: none of a gap's"), ("delay", "delay: its time stands still")]
+POLICY_COLOURS = {"catchup": "#1f77b4", "merge": "#ff7f0e", "discard": "#2ca02c", "delay": "#d62728"}
 TRIP_PARTS = [("guest_loop", "the guest's loop (native)"),
               ("transitions_and_registers", "VM exit and entry, 15 registers saved and loaded"),
               ("hypervisor", "the hypervisor: vmx_exit to VMRESUME")]
@@ -75,6 +86,43 @@ def trip_parts(figures):
     if not trip or "hypervisor" not in trip:
         return []
     return [(title, trip[key]) for key, title in TRIP_PARTS]
+
+
+def ms(ticks, tsc_hz):
+    return ticks * 1000.0 / tsc_hz
+
+
+def policy_steps(figures):
+    """([(policy, title, [ms of wall time], [ticks taken by then])], (end
+    ms, periods of wall time by then)): the probe's ticks, each policy a
+    staircase, up to the last PIT stop or tick of any, and the line of one
+    tick per PIT period of wall time; ([], None) without the figures."""
+    runs = figures.get("timer", {}).get("policies", {})
+    series, end = [], None
+    for name, title in POLICY_TITLES:
+        run = runs.get(name)
+        if not run:
+            continue
+        times = [ms(t, run["tsc_hz"]) for t in run["ticks"]]
+        series.append((name, title, times, list(range(1, len(times) + 1))))
+        last = max([run["wall_elapsed"]] + run["ticks"])      # its PIT's stop, or a late tick
+        if end is None or ms(last, run["tsc_hz"]) > end[0]:
+            end = (ms(last, run["tsc_hz"]), last / run["period"])
+    return series, end
+
+
+def schedule_bars(figures, policy="catchup"):
+    """([(vm, [(start ms, length ms)])], [tick ms]): the turns of the
+    `policy` run from the probe's PIT start on, and the probe's ticks."""
+    run = figures.get("timer", {}).get("policies", {}).get(policy)
+    if not run:
+        return [], []
+    hz = run["tsc_hz"]
+    rows = {}
+    for vm, a, b in run["turns"]:
+        if b > 0:
+            rows.setdefault(vm, []).append((ms(max(a, 0), hz), ms(b - max(a, 0), hz)))
+    return sorted(rows.items()), [ms(t, hz) for t in run["ticks"]]
 
 
 # ------------------------------------------------------------------ drawing
@@ -175,6 +223,50 @@ def plot_trip(plt, figures, path, source):
     save(plt, fig, ax, path, source)
 
 
+def plot_policies(plt, figures, path, source):
+    series, end = policy_steps(figures)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    if not series:
+        empty(ax, "the timer probe's ticks per missed-tick policy", source)
+    else:
+        ax.plot([0, end[0]], [0, end[1]], color="#999999", linewidth=1, linestyle="--",
+                label="one per PIT period of wall time")
+        for name, title, times, counts in series:
+            ax.step([0] + times, [0] + counts, where="post", color=POLICY_COLOURS[name],
+                    label="%s (%d)" % (title, counts[-1] if counts else 0))
+        ax.set_xlim(0, end[0])
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("wall time since its PIT started (ms of the TSC)")
+        ax.set_ylabel("ticks the guest has taken")
+        ax.set_title("A guest's timer ticks beside a VM that spins, per missed-tick policy")
+        ax.legend(fontsize=9, loc="upper left")
+        ax.grid(alpha=0.3)
+    save(plt, fig, ax, path, source)
+
+
+def plot_schedule(plt, figures, path, source):
+    rows, tick_times = schedule_bars(figures)
+    fig, ax = plt.subplots(figsize=(8, 2.6))
+    if not rows:
+        empty(ax, "the two VMs' turns", source)
+    else:
+        colours = ("#1f77b4", "#9e9e9e")
+        for i, (vm, bars) in enumerate(rows):
+            ax.broken_barh(bars, (i - 0.35, 0.7), color=colours[i % 2], label="vm%d's turns" % vm)
+        ax.plot(tick_times, [0] * len(tick_times), linestyle="none", marker="|", markersize=14, color="#d62728",
+                label="vm0's ticks (timer_mode=catchup)")
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(["vm%d" % vm for vm, _ in rows])
+        ax.set_ylim(-0.6, len(rows) + 0.4)
+        ax.invert_yaxis()
+        right = max(a + w for _, bars in rows for a, w in bars)
+        ax.set_xlim(0, right)
+        ax.set_xlabel("wall time since vm0's PIT started (ms of the TSC)")
+        ax.set_title("Two VMs on one CPU: turns of the VMX-preemption timer")
+        ax.legend(fontsize=9, loc="lower right", ncol=2, frameon=False)
+    save(plt, fig, ax, path, source)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=benchfigures.FIGURES,
@@ -191,7 +283,7 @@ def main(argv=None):
     source = os.path.relpath(os.path.abspath(a.results), ROOT)
     plt = pyplot()
     os.makedirs(a.out, exist_ok=True)
-    for name, draw in zip(PLOTS, (plot_cost, plot_exits, plot_trip)):
+    for name, draw in zip(PLOTS, (plot_cost, plot_exits, plot_trip, plot_policies, plot_schedule)):
         draw(plt, figures, os.path.join(a.out, name), source)
     print("benchplots: %d plots in %s from %s" % (len(PLOTS), a.out, source))
     return 0

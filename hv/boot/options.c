@@ -26,6 +26,7 @@ static const char *const cpu_choices[] = { "hvm", "deprivileged", NULL };
 static const char *const gdb_choices[] = { "off", "hv", "guest", NULL };
 static const char *const devices_choices[] = { "machine", "virtual", NULL };
 static const char *const timer_mode_choices[] = { "catchup", "merge", "discard", "delay", NULL };
+static const char *const tsc_choices[] = { "wall", "run", NULL };
 static const char *const fault_choices[] = { "none", "panic", "pagefault", "divide", "triplefault", "hang", NULL };
 
 #define FIELD(f) offsetof(struct hv_options, f)
@@ -37,6 +38,7 @@ _Static_assert(sizeof(enum fault_kind) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum gdb_mode) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum devices_mode) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum timer_mode) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(enum tsc_mode) == sizeof(unsigned), "enum size");
 
 static const struct option_desc option_table[] = {
     { "mem", "guest memory virtualisation: EPT (lab 1) or shadow page tables (lab 2)",
@@ -74,6 +76,12 @@ static const struct option_desc option_table[] = {
       "the time another VM ran dropped (discard), or none missed: the VM's time, its PIT's and "
       "its TSC's, stops while another VM runs (delay)",
       KIND_CHOICE, timer_mode_choices, 0, 0, FIELD(timer_mode) },
+    { "tsc", "with devices=virtual: the guest's TSC counts wall time (wall), or stands still while "
+      "another VM has the CPU, counting only its VM's own time (run; the default with timer_mode=delay)",
+      KIND_CHOICE, tsc_choices, 0, 0, FIELD(tsc) },
+    { "sched_trace", "with devices=virtual and vms=2 or more, 1: when the VMs have ended, one line per "
+      "turn, hv: turn vmN from <TSC> to <TSC>",
+      KIND_NUMBER, NULL, 0, 1, FIELD(sched_trace) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -81,6 +89,7 @@ static const struct option_desc option_table[] = {
 static const struct hv_options defaults = {
     .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
     .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF, .devices = DEVICES_MACHINE, .quantum_ms = 10, .timer_mode = TIMER_CATCHUP,
+    .tsc = TSC_BY_TIMER_MODE, .sched_trace = 0,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)
@@ -244,6 +253,34 @@ static size_t word_length(const char *s)
     return n;
 }
 
+/* The VM's clocks (lab 4): its time, which its PIT and its APIC timer
+ * count, runs on while another VM has the CPU (timer_mode=catchup, merge,
+ * discard: the ticks it could not take are the policy's) or stands still
+ * (delay); its TSC runs on (tsc=wall) or stands still (run). A TSC that
+ * runs on while the VM's time stands still is refused: the guest would
+ * see its TSC race ahead of its ticks at each turn, and take the ticks
+ * for lost (as kernels that count lost ticks by the TSC do), which undoes
+ * delay. The other way round is the lab's point: tsc=run with catchup
+ * keeps the guest's ticks on wall time and its TSC on its own run time. */
+static bool resolve_clocks(struct hv_options *out, struct message *m)
+{
+    if (out->tsc == TSC_BY_TIMER_MODE) {
+        out->tsc = out->timer_mode == TIMER_DELAY ? TSC_RUN : TSC_WALL;
+        return true;
+    }
+    if (out->tsc == TSC_WALL && out->timer_mode == TIMER_DELAY) {
+        append(m, "tsc=wall contradicts timer_mode=delay: delay stops the VM's time while another VM "
+               "runs, and its TSC would run on ahead of its ticks (use tsc=run, delay's default)");
+        return false;
+    }
+    if (out->tsc == TSC_RUN && out->devices != DEVICES_VIRTUAL) {
+        append(m, "tsc=run needs devices=virtual: with the machine's PIT and PIC the VMs run one after "
+               "the other, and none waits for the CPU while its TSC could stand still");
+        return false;
+    }
+    return true;
+}
+
 bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_t errlen)
 {
     struct message m = { err, errlen, 0 };
@@ -266,7 +303,7 @@ bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_
             return false;
         s += len;
     }
-    return true;
+    return resolve_clocks(out, &m);
 }
 
 const char *options_value_name(const char *option, unsigned value)

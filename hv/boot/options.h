@@ -18,6 +18,9 @@ enum cpu_mode { CPU_HVM, CPU_DEPRIVILEGED };
 enum gdb_mode { GDB_OFF, GDB_HV, GDB_GUEST };
 enum devices_mode { DEVICES_MACHINE, DEVICES_VIRTUAL };
 enum timer_mode { TIMER_CATCHUP, TIMER_MERGE, TIMER_DISCARD, TIMER_DELAY };
+/* tsc=wall|run; TSC_BY_TIMER_MODE is the default before options_parse
+ * resolves it: run with timer_mode=delay, wall with the others. */
+enum tsc_mode { TSC_WALL, TSC_RUN, TSC_BY_TIMER_MODE };
 enum fault_kind { FAULT_NONE, FAULT_PANIC, FAULT_PAGEFAULT, FAULT_DIVIDE, FAULT_TRIPLEFAULT, FAULT_HANG };
 
 #define OPTIONS_TEST_NAME_MAX 64
@@ -39,11 +42,15 @@ struct hv_options {
     enum devices_mode devices; /* devices=machine|virtual: whose PIT and PIC the guest programs (lab 4) */
     unsigned quantum_ms;      /* quantum=ms: several VMs with devices=virtual take turns this long */
     enum timer_mode timer_mode; /* timer_mode=catchup|merge|discard|delay: missed ticks (devices=virtual) */
+    enum tsc_mode tsc;        /* tsc=wall|run: the guest's TSC counts wall time, or its VM's run time */
+    unsigned sched_trace;     /* sched_trace=1: one "hv: turn vmN from T to T" line per turn, at the end */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the
- * kernel's path unless it contains '='). Returns false on an unknown option
- * or a bad value, with the reason in err (for "PANIC hv: <err>"). */
+ * kernel's path unless it contains '='). Returns false on an unknown option,
+ * a bad value or a pair that contradicts itself (tsc= with timer_mode= or
+ * devices=), with the reason in err (for "PANIC hv: <err>"). tsc= left out
+ * is resolved: run with timer_mode=delay, else wall. */
 bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_t errlen);
 
 /* "ept", "hvm", "panic": the value an enum option holds, for printing. */

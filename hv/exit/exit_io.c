@@ -62,6 +62,7 @@ void exit_io_init(struct vm *vm, const struct hv_options *o)
     uart_init(&d->com1, console_guest_byte, &d->console);
     d->virtual_pit_pic = o->devices == DEVICES_VIRTUAL;
     d->timer_mode = o->timer_mode;
+    d->tsc_run = o->tsc == TSC_RUN;
     vm->devices = d;
 }
 

@@ -48,10 +48,11 @@ struct vm_devices {
     bool shared_cpu;                   /* another VM may run: yield when waiting */
     uint64_t quantum_end_tsc;          /* its turn ends then */
     bool waiting;                      /* it yielded halted, until its next event */
-    uint64_t left_tsc;                 /* when its last turn ended */
+    uint64_t left_tsc;                 /* when its last turn ended: its devices' last look */
     uint64_t wake_tsc;                 /* waiting: its next event then */
-    int64_t tsc_offset;                /* timer_mode=delay: its TSC's (VMCS TSC offset) */
+    int64_t tsc_offset;                /* its TSC's (VMCS TSC offset): tsc=run, a debugger's hold */
     enum timer_mode timer_mode;        /* timer_mode=: the missed-tick policy */
+    bool tsc_run;                      /* tsc=run: its TSC stands still while it is kept from running */
     uint64_t pending_ticks;            /* ticks owed to the guest, not yet on IRQ 0 */
     uint64_t irq0_edges;               /* OUT0's rising edges seen */
     uint64_t ticks_raised;             /* ticks put on IRQ 0 */

@@ -44,7 +44,13 @@
  * before the VM entry the VM yields when its turn is over or when it waits
  * in HLT with nothing owed (vm_interrupts_schedule). Its time goes on while
  * another VM runs, its ticks owed by its policy; with timer_mode=delay it
- * stands still instead (stand_still).
+ * stands still instead. Its TSC goes on (tsc=wall) or stands still
+ * (tsc=run, delay's default) by the VMCS's TSC offset (kept_from_running).
+ * The turn's two instants are the scheduler's record (sched_trace=1): it
+ * starts at the TSC sched.c gives vm_interrupts_set_quantum, and ends at
+ * the devices' last look before the yield (left_tsc): an edge up to that
+ * look was seen in the turn, one after it is counted when the VM's next
+ * turn starts, with those of the time it did not run.
  */
 #include "exit/vm_interrupts.h"
 #include "exit/vm_devices.h"
@@ -246,6 +252,19 @@ static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d,
 }
 /* LAB 4 END */
 
+/* Several VMs: yield when the turn is over, or when the guest waits
+ * (halted, nothing to deliver) until its next event. tsc is the time of
+ * the devices' look that decided it, the turn's end (left_tsc). */
+static void schedule_at(struct vcpu *v, struct vm_devices *d, bool halted, uint64_t tsc)
+{
+    d->waiting = halted && interrupt_source(d) == NO_INTERRUPT && !d->pending_ticks;
+    if (d->waiting || tsc >= d->quantum_end_tsc) {
+        v->yield = true;
+        d->left_tsc = tsc;
+        d->wake_tsc = d->waiting ? next_timer_event(d) : tsc;
+    }
+}
+
 void vm_interrupts_before_entry(struct vcpu *v)
 {
     struct vm_devices *d = devices(v);
@@ -253,7 +272,7 @@ void vm_interrupts_before_entry(struct vcpu *v)
     advance_devices(d, tsc);
     inject_pending_interrupt(v, d, tsc);
     if (d->shared_cpu)
-        vm_interrupts_schedule(v, vmcs_read(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_HLT);
+        schedule_at(v, d, vmcs_read(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_HLT, tsc);
     arm_timer(v, d, tsc);
 }
 
@@ -303,32 +322,47 @@ void vm_interrupts_before_depriv_entry(struct vcpu *v)
 void vm_interrupts_schedule(struct vcpu *v, bool halted)
 {
     struct vm_devices *d = devices(v);
-    if (!d->shared_cpu)
-        return;
-    uint64_t tsc = rdtsc();
-    d->waiting = halted && interrupt_source(d) == NO_INTERRUPT && !d->pending_ticks;
-    if (d->waiting || tsc >= d->quantum_end_tsc) {
-        v->yield = true;
-        d->left_tsc = tsc;
-        d->wake_tsc = d->waiting ? next_timer_event(d) : tsc;
-    }
+    if (d->shared_cpu)
+        schedule_at(v, d, halted, rdtsc());
 }
 
-/* LAB 4 BEGIN: timer_mode=delay */
-/* timer_mode=delay: the time the VM was kept from running stands still for
- * it, its PIT's and its TSC's alike. A VM that was preempted lost all the
- * time another VM had the CPU; one that waited for its next tick lost only
- * the time from that tick to its turn. The TSC offset (SDM 26.3, RDTSC:
- * "use TSC offsetting") takes as much off its TSC. */
-static void stand_still(struct vm_devices *d, uint64_t tsc)
+uint64_t vm_interrupts_left_at(const struct vcpu *v)
+{
+    return devices(v)->left_tsc;
+}
+
+/* LAB 4 BEGIN: time stands still for a VM kept from running */
+/* The time the VM was kept from running, up to its turn starting at tsc:
+ * a VM that was preempted lost all the time since it yielded; one that
+ * waited for its next tick lost only the time from that tick on (until
+ * then it had nothing to do, and a bare CPU's time runs on while it
+ * halts). */
+static uint64_t kept_from_running(const struct vm_devices *d, uint64_t tsc)
 {
     uint64_t from = d->wake_tsc > d->left_tsc ? d->wake_tsc : d->left_tsc;
-    if (tsc <= from)
+    return tsc > from ? tsc - from : 0;
+}
+
+/* timer_mode=delay: that time stands still for the VM's PIT; the next
+ * tick is found again on the new time. */
+static void delay_time(struct vm_devices *d, uint64_t kept)
+{
+    if (!kept)
         return;
-    vm_clock_stand_still(&d->clock, tsc - from);
-    d->tsc_offset -= (int64_t)(tsc - from);
+    vm_clock_stand_still(&d->clock, kept);
+    d->next_edge_tsc = 0;
+}
+
+/* tsc=run: and for its TSC, by the TSC offset that VM entry loads (SDM
+ * 26.3, RDTSC: "use TSC offsetting"; 25.6.5, the offset is added to the
+ * TSC the guest reads). Its APIC timer counts that TSC (vm_lapic.c), so
+ * it stands still too: its next expiry is found again. */
+static void delay_tsc(struct vm_devices *d, uint64_t kept)
+{
+    if (!kept)
+        return;
+    d->tsc_offset -= (int64_t)kept;
     vmcs_write(VMCS_TSC_OFFSET, (uint64_t)d->tsc_offset);
-    d->next_edge_tsc = 0;                   /* find the next tick on the new time */
     d->lapic_event_tsc = 0;
 }
 /* LAB 4 END */
@@ -345,17 +379,21 @@ void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks)
     d->lapic_event_tsc = 0;
 }
 
-void vm_interrupts_set_quantum(struct vcpu *v, uint64_t end_tsc)
+void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
 {
     struct vm_devices *d = devices(v);
-    uint64_t tsc = rdtsc();
     /* The edges of the time it did not run: a VM that waited for its tick
      * was not kept from running, it had nothing to do (its tick is its
      * wake-up, never dropped); one preempted was. */
-    if (d->shared_cpu && d->timer_mode == TIMER_DELAY)
-        stand_still(d, tsc);
-    else if (d->shared_cpu)
-        count_edges(d, tsc, !d->waiting);
+    if (d->shared_cpu) {
+        uint64_t kept = kept_from_running(d, now);
+        if (d->timer_mode == TIMER_DELAY)
+            delay_time(d, kept);
+        else
+            count_edges(d, now, !d->waiting);
+        if (d->tsc_run)
+            delay_tsc(d, kept);
+    }
     d->shared_cpu = true;
     d->quantum_end_tsc = end_tsc;
     d->waiting = false;
@@ -451,12 +489,13 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz)
     d->window = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_INTERRUPT_WINDOW_EXITING) != 0;
     vmcs_write(VMCS_PIN_BASED_CONTROLS, vmcs_read(VMCS_PIN_BASED_CONTROLS) | PIN_PREEMPTION_TIMER);
     /* The guest's RDTSC gives the TSC plus this offset (SDM 26.3), which
-     * takes off the time the VM's time stands still (stand_still, and a
+     * takes off the time its TSC stands still (tsc=run: delay_tsc, and a
      * debugger's hold). */
     d->tsc_offset = 0;
     vmcs_write(VMCS_TSC_OFFSET, 0);
     vmcs_write(VMCS_PROC_BASED_CONTROLS, vmcs_read(VMCS_PROC_BASED_CONTROLS) | PROC_USE_TSC_OFFSETTING);
     vm_lapic_start(v, tsc_hz);
     printf("hv: %sdevices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
-           "runs at %lu Hz\n", v->guest->tag, tsc_hz);
+           "runs at %lu Hz; the guest's TSC counts %s\n", v->guest->tag, tsc_hz,
+           d->tsc_run ? "only its VM's own time (tsc=run)" : "wall time (tsc=wall)");
 }

@@ -34,20 +34,25 @@ int vm_interrupts_take(struct vcpu *v, bool guest_if);
 void vm_interrupts_before_depriv_entry(struct vcpu *v);
 
 /* Several VMs on one CPU (sched.c). The scheduler gives the VM its turn
- * until end_tsc (the preemption timer ends it); before each VM entry the
- * VM yields (v->yield) when its turn is over, or when it waits (halted,
- * with nothing to deliver), until its next event. */
-void vm_interrupts_set_quantum(struct vcpu *v, uint64_t end_tsc);
+ * from now (its TSC) until end_tsc (the preemption timer ends it): the
+ * ticks of the time it was kept from running are its policy's, and with
+ * timer_mode=delay its time, with tsc=run its TSC, stands still for that
+ * time. Before each VM entry the VM yields (v->yield) when its turn is
+ * over, or when it waits (halted, with nothing to deliver), until its next
+ * event; vm_interrupts_left_at is when its last turn ended: the TSC of
+ * its devices' last look. */
+void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc);
 void vm_interrupts_schedule(struct vcpu *v, bool halted);
 bool vm_interrupts_waiting(const struct vcpu *v);
+uint64_t vm_interrupts_left_at(const struct vcpu *v);
 /* The TSC of the VM's next event: 0 (now) if its PIC asks for the CPU or
  * a tick is owed, else its PIT's next tick, or UINT64_MAX. */
 uint64_t vm_interrupts_next_event(const struct vcpu *v);
 
 /* The debugger held the VM for `ticks` TSC ticks: its PIT's time stood
  * still meanwhile (as QEMU stops its virtual clock while the VM is
- * stopped), so no tick of that time is owed to it. Its TSC ran on, as a
- * CPU's does under a hardware debugger. */
+ * stopped), so no tick of that time is owed to it, and its TSC too (the
+ * TSC offset), so that its APIC timer and its own measures agree. */
 void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks);
 
 /* A guest port write changed the PIT: its next tick is to be found again. */

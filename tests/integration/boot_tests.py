@@ -10,7 +10,8 @@ Every case boots in Bochs or QEMU (harness.py runs them in parallel):
   - every outcome the runner names (power-off, panic, triple fault, timeout,
     an emulator that dies) and every error it reports;
   - two VMs from two groups of modules (vm_cases.py), and on one CPU
-    in turns (sched_cases.py).
+    in turns (sched_cases.py), a guest's timer ticks under each missed-tick
+    policy and its TSC (timer_cases.py).
 """
 import argparse
 import os
@@ -26,6 +27,7 @@ from lab_cases import lab_cases  # noqa: E402
 from gdb_cases import gdb_cases  # noqa: E402
 from vm_cases import vm_cases  # noqa: E402
 from sched_cases import sched_cases  # noqa: E402
+from timer_cases import timer_cases  # noqa: E402
 
 from harness import (DATA, DIED, GUEST, HV, MBINFO, MBINFO_KLUDGE, OK, PANIC, TIMEOUT, TRIPLE,
                      USAGE, Case, crc, data_file, reached_cases, run_all)
@@ -247,7 +249,7 @@ def all_cases():
     cases = mbinfo_cases(small, big) + hv_boot_cases(big) + guest_native_cases() + outcome_cases()
     cases += error_cases(small) + kvm_cases() + guest_cases() + hv_cases()
     cases += vmx_entry_cases() + lab_cases() + gdb_cases() + load_cases() + vm_cases()
-    cases += sched_cases()
+    cases += sched_cases() + timer_cases()
     return cases
 
 

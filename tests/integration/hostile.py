@@ -18,7 +18,9 @@ and passes when that class is what the attack expects in that mode. An
 attack whose modes say after:NAME attacks another VM: it runs as VM 1 of
 two (vms=2), with NAME in VM 0 (its lines "(vm1) hostile: ...", the
 hypervisor's "hv: vm1: guest stopped: ..."), and the run passes when each
-VM ends as its own attack expects. An
+VM ends as its own attack expects. A mode may run every attack as VM 1
+beside a VM 0 of its own (BESIDE: vdelay's, a guest that spins, so that
+the attack is preempted), which must end with status 0. An
 "expect=native" result must equal, exactly, what the same attack saw on the
 bare CPU (the same Bochs model, no hypervisor): the hypervisor gave the
 guest what a CPU gives. Anything else fails, and is named: a hypervisor panic,
@@ -35,6 +37,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from harness import BUILD, HOSTILE, HV, HVRUN, ROOT, studenttree
+from vm_cases import BADGUEST
 
 OUT = os.path.join(BUILD, "tests", "hostile")
 TIMEOUT = 30           # every attack ends in a second or two: a hang fails soon
@@ -61,7 +64,14 @@ MODES = {
     "virtual": ("tigerlake", ["devices=virtual"] + CHECK),
     "vshadow": ("tigerlake", ["mem=shadow", "devices=virtual"] + CHECK),
     "vdepriv": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "devices=virtual"] + CHECK),
+    # timer_mode=delay (its TSC with it: tsc=run) as VM 1 of two, beside a
+    # VM 0 that spins with interrupts off (BESIDE), in turns of 1 ms: the
+    # attack is preempted again and again, and its time and TSC stand
+    # still each time. With one VM, delay would change nothing.
+    "vdelay": ("tigerlake", ["devices=virtual", "timer_mode=delay", "quantum=1"] + CHECK),
 }
+# A VM 0 that a mode runs its attacks beside (they are VM 1).
+BESIDE = {"vdelay": BADGUEST + " do=spin=3"}
 HV_MODES = ["ept", "shadow", "depriv", "patch"]   # "all": the hypervisor's modes, one CPU model
 
 # The runner's exit statuses (tools/runner/outcome.py) that are never containment.
@@ -120,17 +130,19 @@ def parse_expect(text):
     return out
 
 
-def run(kernel_args, cpu, hv_args, log, timeout=TIMEOUT, vm0_args=None):
+def run(kernel_args, cpu, hv_args, log, timeout=TIMEOUT, vm0_args=None, beside=None):
     """One boot: the hostile kernel under the hypervisor (hv_args is a list)
     or natively (hv_args None); with vm0_args, as VM 1 of two, after the
-    hostile kernel with vm0_args in VM 0. Returns (runner status, console,
-    runner text)."""
+    hostile kernel with vm0_args in VM 0; with beside (a module and its
+    arguments), as VM 1 beside that kernel in VM 0. Returns (runner status,
+    console, runner text)."""
     if hv_args is None:
         argv = [HOSTILE, "--"] + kernel_args
     else:
         argv = ["--module", " ".join([HOSTILE] + kernel_args), HV, "--"] + hv_args
-        if vm0_args:
-            argv = ["--module", " ".join([HOSTILE] + vm0_args)] + argv + ["vms=2"]
+        if vm0_args or beside:
+            vm0 = " ".join([HOSTILE] + vm0_args) if vm0_args else beside
+            argv = ["--module", vm0] + argv + ["vms=2"]
     argv = [HVRUN, "--quiet", "--emu", "bochs", "--cpu", cpu, "--log", log, "--timeout", str(timeout)] + argv
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=timeout + 120)
@@ -246,8 +258,10 @@ def main():
             hv_args = [w for w in hv_args if w not in CHECK]
         status, console, _ = run(["attack=" + t.name], cpu, hv_args, os.path.join(OUT, "%s.%s.log" % (t.name, m)),
                                  TIMED_TIMEOUT if t.timed else TIMEOUT,
-                                 ["attack=" + t.after] if t.after else None)
-        got = classify(status, console, True, 1 if t.after else 0)
+                                 ["attack=" + t.after] if t.after else None, BESIDE.get(m))
+        got = classify(status, console, True, 1 if t.after or m in BESIDE else 0)
+        if m in BESIDE and got[0] != "failure" and not re.search(r"^hv: VMs ended: vm0 status 0,", console, re.M):
+            got = ("failure", "VM 0 (%s) beside the attack did not end with status 0" % BESIDE[m])
         return got, classify(status, console, True, 0) if t.after else None
 
     with ThreadPoolExecutor(max_workers=a.j) as pool:

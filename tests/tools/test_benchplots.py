@@ -31,6 +31,14 @@ RESULTS = {
                      "results": bench({"null": 110, "forkwait": 60000, "cpuid": 130}),
                      "exits": {"CPUID": 5000, "exception or NMI": 40000, "INVLPG": 7},
                      "exit_cycles": {"CPUID": 360000}},
+    # Lab 4 (tests/bench/timer.py): two policies' probe runs, a 4 MHz TSC,
+    # a period of 40,000 ticks (10 ms); catchup's turns: vm0, vm1, vm0.
+    "timer": {"policies": {
+        "catchup": {"tsc_hz": 4000000, "period": 40000.0, "wall_elapsed": 100000, "end": 120000,
+                    "ticks": [40400, 82000, 84000], "turns": [[0, -5000, 40000], [1, 40300, 80000],
+                                                               [0, 80300, 120000]]},
+        "delay": {"tsc_hz": 4000000, "period": 40000.0, "wall_elapsed": 160000, "end": 200000,
+                  "ticks": [40400, 120500], "turns": []}}},
 }
 
 
@@ -54,12 +62,26 @@ class Figures(unittest.TestCase):
         self.assertEqual([c for _, c in parts], [5, 45, 70])
         self.assertEqual(sum(c for _, c in parts), 120)
 
+    def test_policy_steps_count_each_policys_ticks_in_wall_time(self):
+        series, end = benchplots.policy_steps(RESULTS)
+        self.assertEqual([(p, times, counts) for p, _, times, counts in series],
+                         [("catchup", [10.1, 20.5, 21.0], [1, 2, 3]), ("delay", [10.1, 30.125], [1, 2])])
+        # Up to the later PIT stop (delay's, 40 ms), where four periods of wall time have passed.
+        self.assertEqual(end, (40.0, 4.0))
+
+    def test_schedule_bars_are_each_vms_turns_from_the_pit_start(self):
+        rows, tick_times = benchplots.schedule_bars(RESULTS)
+        self.assertEqual(rows, [(0, [(0.0, 10.0), (20.075, 9.925)]), (1, [(10.075, 9.925)])])
+        self.assertEqual(tick_times, [10.1, 20.5, 21.0])
+
     def test_a_file_without_the_figures_gives_no_bars(self):
         only_native = {"guest_native": RESULTS["guest_native"]}
         self.assertEqual(benchplots.cost_bars(only_native)[1], [])
         self.assertEqual(benchplots.exit_bars(only_native), ([], []))
         self.assertEqual(benchplots.trip_parts(only_native), [])
         self.assertEqual(benchplots.cost_bars({}), ([], []))
+        self.assertEqual(benchplots.policy_steps(only_native), ([], None))
+        self.assertEqual(benchplots.schedule_bars(only_native), ([], []))
 
 
 class Drawing(unittest.TestCase):
@@ -85,13 +107,15 @@ class Drawing(unittest.TestCase):
         """The words of an SVG (matplotlib keeps text as text: svg.fonttype none)."""
         return " ".join(t.text or "" for t in ET.fromstring(svg).iter() if t.tag.endswith("text"))
 
-    def test_three_svg_plots_that_name_their_figures_and_their_file(self):
+    def test_the_svg_plots_name_their_figures_and_their_file(self):
         svgs, results = self.draw(RESULTS)
         cost = self.text(svgs["guest-cost.svg"])
         for word in ("null system call", "fork + exit + wait", "EPT", "shadow", "log scale"):
             self.assertIn(word, cost)
         self.assertIn("INVLPG", self.text(svgs["exits.svg"]))
         self.assertIn("120 in all", self.text(svgs["cpuid-round-trip.svg"]))
+        self.assertIn("catchup: all, late (3)", self.text(svgs["ticks-by-policy.svg"]))
+        self.assertIn("vm1", self.text(svgs["schedule.svg"]))
         for name, svg in svgs.items():
             self.assertIn(os.path.relpath(results, ROOT), self.text(svg), name)
 

@@ -55,6 +55,7 @@ class LabOfTreeTest(TempDir):
         self.assertEqual(studenttree.lab_of_options(["mem=shadow cpu=deprivileged"]), 3)
         self.assertEqual(studenttree.lab_of_options(["scan=1"]), 3)
         self.assertEqual(studenttree.lab_of_options(["vms=2 devices=virtual"]), 4)
+        self.assertEqual(studenttree.lab_of_options(["devices=virtual", "timer_mode=delay"]), 4)
 
 
 class GitTreeTest(TempDir):

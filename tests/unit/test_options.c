@@ -92,6 +92,44 @@ static void test_devices_modes(void **state)
     assert_string_equal(err, "bad value 'real' for option devices (allowed: machine, virtual)");
 }
 
+/* tsc= and timer_mode=: the guest's TSC counts wall time, or stands still
+ * with its VM's time; left out it follows timer_mode=, and a TSC running
+ * on while the VM's time stands still is refused. */
+static void test_tsc_modes(void **state)
+{
+    (void)state;
+    assert_true(parse("hv devices=virtual"));
+    assert_int_equal(o.tsc, TSC_WALL);                 /* the default */
+    assert_int_equal(o.sched_trace, 0);
+    assert_true(parse("hv devices=virtual timer_mode=delay"));
+    assert_int_equal(o.tsc, TSC_RUN);                  /* delay's default */
+    assert_string_equal(options_value_name("tsc", o.tsc), "run");
+    assert_true(parse("hv devices=virtual timer_mode=delay tsc=run"));
+    assert_int_equal(o.tsc, TSC_RUN);
+    const char *policies[] = { "catchup", "merge", "discard" };
+    for (unsigned i = 0; i < 3; i++) {
+        char line[80];
+        snprintf(line, sizeof(line), "hv devices=virtual timer_mode=%s tsc=run", policies[i]);
+        assert_true(parse(line));
+        assert_int_equal(o.tsc, TSC_RUN);              /* wall-time ticks, a run-time TSC */
+        snprintf(line, sizeof(line), "hv devices=virtual timer_mode=%s tsc=wall", policies[i]);
+        assert_true(parse(line));
+        assert_int_equal(o.tsc, TSC_WALL);
+    }
+    assert_true(parse("hv timer_mode=delay"));         /* devices=machine: neither is used */
+    assert_false(parse("hv devices=virtual tsc=wall timer_mode=delay"));
+    assert_string_equal(err, "tsc=wall contradicts timer_mode=delay: delay stops the VM's time while another "
+                        "VM runs, and its TSC would run on ahead of its ticks (use tsc=run, delay's default)");
+    assert_false(parse("hv tsc=run"));
+    assert_string_equal(err, "tsc=run needs devices=virtual: with the machine's PIT and PIC the VMs run one "
+                        "after the other, and none waits for the CPU while its TSC could stand still");
+    assert_false(parse("hv devices=virtual tsc=cpu"));
+    assert_string_equal(err, "bad value 'cpu' for option tsc (allowed: wall, run)");
+    assert_true(parse("hv devices=virtual vms=2 sched_trace=1"));
+    assert_int_equal(o.sched_trace, 1);
+    assert_false(parse("hv sched_trace=2"));
+}
+
 static void test_gdb_modes(void **state)
 {
     (void)state;
@@ -117,11 +155,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace)");
 }
 
 static void test_bad_choice(void **state)
@@ -204,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_each_fault_value),
         cmocka_unit_test(test_gdb_modes),
         cmocka_unit_test(test_devices_modes),
+        cmocka_unit_test(test_tsc_modes),
         cmocka_unit_test(test_later_option_wins),
         cmocka_unit_test(test_unknown_option),
         cmocka_unit_test(test_bad_choice),

@@ -908,6 +908,7 @@ static const struct action {
     { "flags", do_flags },
     { "ptfuzz", do_ptfuzz },
     { "spin", do_spin },
+    { "ticks", do_ticks },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
 

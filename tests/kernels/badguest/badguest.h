@@ -26,6 +26,7 @@ void set_user_gate(unsigned vector, uint32_t handler);   /* badguest.c: an IDT g
 void do_fuzz(const char *arg);        /* fuzz.c: do=fuzz=SEED */
 void do_refused(const char *arg);     /* fuzz.c: do=refused */
 void do_ptfuzz(const char *arg);      /* ptfuzz.c: do=ptfuzz=SEED */
+void do_ticks(const char *arg);       /* ticks.c: do=ticks=HZ,... (lab 4's timer probe) */
 
 /* xorshift32: the same seed, the same run (natively and under the hypervisor). */
 static inline uint32_t xorshift32(uint32_t *state)

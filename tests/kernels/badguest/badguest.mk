@@ -10,7 +10,7 @@ BADGUEST_ELF := $(BUILD)/tests/badguest.elf
 KERNELS_COMMON := tests/kernels/common
 BADGUEST_CFLAGS := $(CFLAGS32) -Ilib -I$(KERNELS_COMMON) -MMD -MP
 BADGUEST_LIB_C := fmt.c printf.c serial.c poweroff.c string.c
-BADGUEST_OBJS := $(BADGUEST_OUT)/entry.o $(BADGUEST_OUT)/badguest.o $(BADGUEST_OUT)/fuzz.o $(BADGUEST_OUT)/ptfuzz.o $(BADGUEST_OUT)/ring3.o \
+BADGUEST_OBJS := $(BADGUEST_OUT)/entry.o $(BADGUEST_OUT)/badguest.o $(BADGUEST_OUT)/fuzz.o $(BADGUEST_OUT)/ptfuzz.o $(BADGUEST_OUT)/ring3.o $(BADGUEST_OUT)/ticks.o \
                  $(patsubst %.c,$(BADGUEST_OUT)/lib/%.o,$(BADGUEST_LIB_C))
 
 $(BADGUEST_OUT)/entry.o: $(KERNELS_COMMON)/entry.S

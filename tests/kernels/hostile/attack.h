@@ -22,7 +22,10 @@
  * second CPU model, where the outcome depends on the CPU's features);
  * virtual, vshadow and vdepriv are ept, shadow and depriv with
  * devices=virtual (lab 4: the guest's PIT and PIC the VM's models), for the
- * attacks on the devices and on interrupt delivery; and
+ * attacks on the devices and on interrupt delivery; vdelay is virtual with
+ * timer_mode=delay, the attack as VM 1 beside a VM 0 that spins, in turns
+ * of 1 ms, for the timer attacks whose time must stand still while they
+ * are preempted; and
  * "timed" for an attack that counts timer
  * ticks: it runs without vmcheck=2 (the VM-entry checker before every
  * entry, whose thousands of instructions an exit would stretch each exit

@@ -60,7 +60,7 @@ static void timer_off(void)
         timer_off();                                                       \
     } while (0)
 
-ATTACK(sti_hlt, "event-sti-hlt", "all virtual vshadow vdepriv timed", "native",
+ATTACK(sti_hlt, "event-sti-hlt", "all virtual vshadow vdepriv vdelay timed", "native",
        "STI; HLT: the exit for HLT comes in STI's shadow")
 {
     WAIT_TICKS(3, "sti; hlt; cli");
@@ -134,7 +134,7 @@ ATTACK(tf_rdmsr_refused, "event-tf-over-refused-msr", "all icelake",
  * EOI and IRET (cpu=deprivileged): the guest must still run its own code
  * between two interrupts, as a CPU delivers at most one per instruction
  * boundary. */
-ATTACK(fast_timer, "event-timer-10khz", "all virtual vshadow vdepriv timed", "native",
+ATTACK(fast_timer, "event-timer-10khz", "all virtual vshadow vdepriv vdelay timed", "native",
        "the PIT at 10 kHz while the kernel counts to 20000: it must get there")
 {
     timer_on(10000);

@@ -67,7 +67,7 @@ static void apic_on(void)
     REG(SVR) = 0x1FF;
 }
 
-ATTACK(lapic_timer_periodic, "lapic-timer-periodic", "virtual vshadow vdepriv timed", "native",
+ATTACK(lapic_timer_periodic, "lapic-timer-periodic", "virtual vshadow vdepriv vdelay timed", "native",
        "the APIC timer in periodic mode: 10 interrupts, each with EOI, then masked")
 {
     apic_on();
@@ -176,7 +176,7 @@ ATTACK(lapic_timer_fastest_no_eoi, "lapic-timer-fastest-no-eoi", "virtual vshado
  * deadline; "when the timer generates an interrupt, it disarms itself and
  * clears the IA32_TSC_DEADLINE MSR". Bochs 2.7's own APIC leaves the MSR
  * as written, so the SDM is the reference, not the bare CPU. */
-ATTACK(lapic_tsc_deadline, "lapic-tsc-deadline", "virtual vshadow vdepriv timed",
+ATTACK(lapic_tsc_deadline, "lapic-tsc-deadline", "virtual vshadow vdepriv vdelay timed",
        "result 1 interrupt, not before its deadline: yes, IA32_TSC_DEADLINE now 0",
        "the APIC timer in TSC-deadline mode wakes a HLT, and disarms itself")
 {

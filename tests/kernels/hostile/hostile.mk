@@ -35,7 +35,7 @@ hostile-kernel: $(HOSTILE_ELF)
 -include $(wildcard $(HOSTILE_OUT)/*.d $(HOSTILE_OUT)/lib/*.d)
 
 # make hostile: every attack in every mode it applies to (ATTACK=substring,
-# MODE=ept|shadow|depriv|patch|icelake to narrow it).
+# MODE=ept|shadow|depriv|patch|icelake|virtual|vshadow|vdepriv|vdelay to narrow it).
 .PHONY: hostile
 hostile: deps-run all $(HOSTILE_ELF)
 	@$(PYTHON) tests/integration/hostile.py $(if $(ATTACK),-k $(ATTACK)) $(if $(MODE),-m $(MODE))
