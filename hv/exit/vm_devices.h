@@ -42,7 +42,7 @@ struct vm_devices {
     bool window;                       /* interrupt-window exiting is on */
     uint64_t hold_until_tsc;           /* no injection before (0: none; vm_interrupts.c) */
     bool injected_since_hold;
-    bool guest_if_was;                 /* cpu=deprivileged: its virtual IF at the last look */
+    bool waited_for_window;            /* cpu=deprivileged: an interrupt waited for its IF at the last look */
     bool hold_requested;               /* cpu=deprivileged: a hold to start at the VM entry */
     /* Several VMs on one CPU (sched.c): */
     bool shared_cpu;                   /* another VM may run: yield when waiting */

@@ -278,26 +278,31 @@ void vm_interrupts_before_entry(struct vcpu *v)
 
 /* The guest's own time between two interrupts holds here too (see
  * above): its virtual IF is its window, and the window opens on a pending
- * interrupt right after a delivery when its handler's IRET (or STI)
- * turned IF from 0 to 1 with one due already; the guest then runs
+ * interrupt right after a delivery when its handler's IRET (or STI) set
+ * IF while one waited for it at the last look; the guest then runs
  * GUEST_RUN_BETWEEN TSC ticks of its own first, counted from the VM entry
  * (vm_interrupts_before_depriv_entry): the emulation of that IRET and
- * the rest of the exit would eat a hold counted from here. */
+ * the rest of the exit would eat a hold counted from here. Only for the
+ * APIC's interrupts, which a handler can raise again itself (a self-IPI,
+ * a timer at count 1) with no end: at ring 1 each delivery costs many
+ * exits, and the PIT's owed ticks (catchup), one hold apart, would drain
+ * so slowly that a guest's clock ran fast for long after (its ticks came
+ * in a burst while it measured time). */
 int vm_interrupts_take(struct vcpu *v, bool guest_if)
 {
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
-    bool window_opened = guest_if && !d->guest_if_was;
-    d->guest_if_was = guest_if;
+    bool window_opened = guest_if && d->waited_for_window;
     if (d->hold_until_tsc && tsc >= d->hold_until_tsc)
         d->hold_until_tsc = 0;              /* over: the timer no longer waits for it */
     advance_devices(d, tsc);
     enum interrupt_source from = interrupt_source(d);
+    d->waited_for_window = !guest_if && from != NO_INTERRUPT;
     if (!guest_if || from == NO_INTERRUPT || d->hold_until_tsc) {
         arm_timer(v, d, tsc);
         return -1;
     }
-    if (window_opened && d->injected_since_hold) {
+    if (window_opened && d->injected_since_hold && from == FROM_LAPIC) {
         d->hold_requested = true;
         d->injected_since_hold = false;
         return -1;
