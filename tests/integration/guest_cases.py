@@ -188,7 +188,7 @@ def hv_virtual_devices_cases():
     access, each a #PF exit, and the PIC's IRQ 4 reaches the CPU through
     the APIC's LINT0 (the PIT at ring 1: sched_cases.py, two VMs at once)."""
     devices = [r"^hv: devices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
-               r"runs at [1-9]\d* Hz$"]
+               r"runs at [1-9]\d* Hz; the guest's TSC counts wall time \(tsc=wall\)$"]
     cases = []
     for suffix, mem, hv_args, how, guest_args in (
             ("", "ept", [], "injected", "test=all"),
