@@ -112,7 +112,8 @@ void ioapic_reset(struct ioapic *io);
  * (0x00; bits 7:0), IOWIN (0x10; the register IOREGSEL selects) or, write-
  * only, the EOI register (0x40; its bits 7:0 are a vector, as ioapic_eoi).
  * Other offsets, and registers IOREGSEL selects that do not exist, read 0
- * and ignore writes; so do read-only registers and bits, and reserved bits. */
+ * and ignore writes. Writes to read-only registers and bits change nothing;
+ * reserved bits read 0 whatever was written. */
 uint32_t ioapic_read(const struct ioapic *io, uint32_t offset);
 void ioapic_write(struct ioapic *io, uint32_t offset, uint32_t value);
 
