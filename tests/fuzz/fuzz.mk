@@ -21,7 +21,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
-                guest_paging descriptor guest_line pic_filter pit pic lapic
+                guest_paging descriptor guest_line pic_filter pit pic lapic ioapic
 
 # The formatter prints the parsers' messages. The options target fuzzes it
 # (its input reaches it as %.*s), so it links it with libFuzzer's tracing;
@@ -43,6 +43,7 @@ fuzz_srcs_pic_filter := hv/exit/pic_filter.c
 fuzz_srcs_pit := $(unit_srcs_pit)
 fuzz_srcs_pic := hv/dev/pic.c
 fuzz_srcs_lapic := $(unit_srcs_lapic)
+fuzz_srcs_ioapic := hv/dev/ioapic.c
 
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
@@ -54,7 +55,7 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 # the ELF seeds are under 1 KiB), a VMCS's worth for the checker, a
 # descriptor's for ring compression, more than a packet buffer for the
 # GDB receiver, a hundred-odd port accesses for the PIT, and a script of a
-# hundred-odd operations for the local APIC.
+# hundred-odd operations for the local APIC and for the I/O APIC.
 fuzz_flags_x86_decode := -max_len=32
 fuzz_flags_sensitive := -max_len=1024
 fuzz_flags_mbimage := -max_len=4096
@@ -69,6 +70,7 @@ fuzz_flags_pic_filter := -max_len=256
 fuzz_flags_pit := -max_len=512
 fuzz_flags_pic := -max_len=512
 fuzz_flags_lapic := -max_len=1024
+fuzz_flags_ioapic := -max_len=512
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.
