@@ -13,6 +13,7 @@
 #include "exit/handlers.h"
 #include "exit/vm_interrupts.h"
 #include "exit/vm_lapic.h"
+#include "exit/vm_mmio.h"
 #include "depriv/depriv.h"
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
@@ -228,13 +229,13 @@ static void on_exit(struct vcpu *v)
     exit_via(v, handle_exit);
 }
 
-/* With devices=virtual the VM's local APIC answers the exits that are
- * its own first (vm_lapic.h): an access to its register page, which
- * would otherwise stop the guest as outside its RAM, and its MSRs; and
- * CPUID's leaf 1 tells the truth about it. */
+/* With devices=virtual the VM's APICs answer the exits that are their own
+ * first: an access to a register page (vm_mmio.h), which would otherwise
+ * stop the guest as outside its RAM, and the local APIC's MSRs
+ * (vm_lapic.h); and CPUID's leaf 1 tells the truth about it. */
 static void handle_exit_with_lapic(struct vcpu *v)
 {
-    if (vm_lapic_exit(v))
+    if (vm_mmio_exit(v) || vm_lapic_msr_exit(v))
         return;
     uint32_t leaf = (uint32_t)v->regs.rax;
     handle_exit(v);
@@ -298,7 +299,7 @@ static void dispatch_deprivileged(struct vcpu *v)
     struct depriv_step step = depriv_step_begin(v);
     bool virtual_devices = vm_devices_virtual(v);
     switch (v->exit_reason & 0xFFFF) {
-    case EXIT_EXCEPTION_NMI:     if (!(virtual_devices && vm_lapic_exit(v)))
+    case EXIT_EXCEPTION_NMI:     if (!(virtual_devices && vm_mmio_exit(v)))
                                      depriv_exception(v);
                                  break;
     case EXIT_EXTERNAL_INTERRUPT: depriv_external_interrupt(v); break;

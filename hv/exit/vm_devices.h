@@ -11,11 +11,13 @@
  *            (dev/pit.c, dev/pic.c) that only this VM sees, on the VM's own
  *            time (vm_clock.h); their interrupts are injected
  *            (vm_interrupts.c), and the machine's chips are the
- *            hypervisor's alone; so is its local APIC (vm_lapic.c).
+ *            hypervisor's alone; so are its local APIC (vm_lapic.c) and its I/O
+ *            APIC (vm_ioapic.c), whose registers vm_mmio.c emulates.
  */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "dev/ioapic.h"
 #include "dev/lapic.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
@@ -60,4 +62,8 @@ struct vm_devices {
     uint64_t injected;                 /* interrupts injected */
     uint64_t lapic_accesses;           /* register reads and writes emulated */
     uint64_t lapic_expiries;           /* its timer's */
+    struct ioapic ioapic;
+    uint64_t ioapic_accesses;          /* register reads and writes emulated */
+    uint64_t ioapic_delivered;         /* messages its local APIC accepted */
+    uint64_t ioapic_dropped;           /* messages to no one, of a mode not emulated, or refused */
 };

@@ -1,6 +1,6 @@
 /*
- * vm_devices_show.c: a VM's PIC, PIT and local APIC as gdb's `monitor
- * pic`, `monitor pit` and `monitor lapic` show them (64-bit, VMX root operation; the debugger's
+ * vm_devices_show.c: a VM's PIC, PIT, local APIC and I/O APIC as gdb's
+ * `monitor pic`, `pit`, `lapic` and `ioapic` show them (64-bit, VMX root operation; the debugger's
  * view, which changes nothing: no latch, no INTA).
  */
 #include "exit/vm_devices_show.h"
@@ -107,4 +107,25 @@ void vm_devices_show_lapic(const struct vcpu *v)
            "%lu expiries so far, %lu register accesses emulated\n", timer_mode_names[l.timer_mode % 3],
            l.timer_armed ? "armed" : "stopped", l.timer_initial, l.timer_current, l.timer_divider,
            l.tsc_deadline, d->lapic_expiries + l.expiries, d->lapic_accesses);
+}
+
+void vm_devices_show_ioapic(const struct vcpu *v)
+{
+    struct vm_devices *d = v->vm->devices;
+    if (say_if_machine(d, "I/O APIC (none: an access to its page stops the guest)"))
+        return;
+    struct ioapic_view io;
+    ioapic_describe(&d->ioapic, &io);
+    printf("ioapic: ID %u, version 0x%x, IOREGSEL 0x%02x; lines 0x%06x, asserted 0x%06x, waiting 0x%06x, "
+           "remote IRR 0x%06x; %lu messages delivered, %lu dropped, %lu register accesses\n",
+           io.id >> 24, io.version, io.ioregsel, io.lines, io.asserted, io.pending, io.remote_irr,
+           d->ioapic_delivered, d->ioapic_dropped, d->ioapic_accesses);
+    for (unsigned pin = 0; pin < IOAPIC_PINS; pin++)
+        if (!(io.entry[pin] & IOAPIC_RTE_MASKED))
+            printf("ioapic pin %2u: vector 0x%02lx, mode %lu, %s, %s, %s, destination 0x%02lx\n", pin,
+                   io.entry[pin] & 0xFF, (io.entry[pin] >> 8) & 7,
+                   (io.entry[pin] & IOAPIC_RTE_LEVEL) ? "level" : "edge",
+                   (io.entry[pin] >> 13) & 1 ? "active low" : "active high",
+                   (io.entry[pin] >> 11) & 1 ? "logical" : "physical", io.entry[pin] >> 56);
+    printf("ioapic: the other pins are masked\n");
 }

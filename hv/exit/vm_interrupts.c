@@ -54,6 +54,7 @@
  */
 #include "exit/vm_interrupts.h"
 #include "exit/vm_devices.h"
+#include "exit/vm_ioapic.h"
 #include "exit/vm_lapic.h"
 #include "boot/options.h"
 #include "guest/vm.h"
@@ -90,11 +91,24 @@ static struct vm_devices *devices(const struct vcpu *v)
  * with its spurious IRQ 7). KVM's and QEMU's PITs pulse IRQ 0 the same
  * way. Edges are counted only when the next is due, or the PIT was
  * reprogrammed. */
-static bool irq0_requested(const struct pic *pic)
+static bool irq0_requested(const struct vm_devices *d)
 {
+    /* A guest that takes IRQ 0 through its I/O APIC masks it at the PIC,
+     * whose IRR then holds it for ever: its wait is the APIC's IRR. */
     struct pic_state s;
-    pic_get_state(pic, &s);
-    return s.chip[PIC_MASTER].irr & 1;
+    pic_get_state(&d->pic, &s);
+    bool through_pic = !(s.chip[PIC_MASTER].imr & 1);
+    return through_pic ? (s.chip[PIC_MASTER].irr & 1) : vm_ioapic_isa_irq_waiting(d, 0);
+}
+
+/* IRQ 0's line low, then high: an edge for the PIC's IR0, and for the I/O
+ * APIC's pin 2, where a PC wires the PIT (vm_ioapic.h). */
+static void pulse_irq0(struct vm_devices *d)
+{
+    pic_set_irq(&d->pic, 0, false);
+    pic_set_irq(&d->pic, 0, true);
+    vm_ioapic_set_isa_irq(d, 0, false);
+    vm_ioapic_set_isa_irq(d, 0, true);
 }
 
 /* The ticks owed to the guest after `edges` more rising edges of OUT0, by
@@ -121,7 +135,7 @@ static uint64_t ticks_owed(const struct vm_devices *d, uint64_t edges, bool desc
     /* LAB 4 BEGIN: merge and discard */
     if (d->timer_mode == TIMER_DISCARD && descheduled)
         return d->pending_ticks;
-    return d->pending_ticks || irq0_requested(&d->pic) ? d->pending_ticks : 1;
+    return d->pending_ticks || irq0_requested(d) ? d->pending_ticks : 1;
     /* LAB 4 END */
 }
 
@@ -145,9 +159,8 @@ static void advance_devices(struct vm_devices *d, uint64_t tsc)
     vm_lapic_advance(d, tsc);
     if (tsc >= d->next_edge_tsc)
         count_edges(d, tsc, false);
-    if (d->pending_ticks && !irq0_requested(&d->pic)) {
-        pic_set_irq(&d->pic, 0, false);
-        pic_set_irq(&d->pic, 0, true);
+    if (d->pending_ticks && !irq0_requested(d)) {
+        pulse_irq0(d);
         d->pending_ticks--;
         d->ticks_raised++;
     }
@@ -430,6 +443,9 @@ void vm_interrupts_print_stats(const struct vcpu *v)
                "or dropped (timer_mode=%s); %lu interrupts %s\n", v->guest->tag, d->irq0_edges,
                d->ticks_raised, d->ticks_dropped, options_value_name("timer_mode", d->timer_mode),
                d->injected, v->depriv.active ? "delivered in software" : "injected");
+    if (d->virtual_pit_pic && d->ioapic_accesses)
+        printf("hv: %sioapic: %lu register accesses emulated, %lu messages delivered, %lu dropped\n",
+               v->guest->tag, d->ioapic_accesses, d->ioapic_delivered, d->ioapic_dropped);
     if (d->virtual_pit_pic && d->lapic_accesses)
         printf("hv: %slapic: %lu register accesses emulated, %lu timer expiries\n", v->guest->tag,
                d->lapic_accesses, d->lapic_expiries);
@@ -450,7 +466,8 @@ bool vm_interrupt_can_come(const struct vcpu *v)
     if (interrupt_source(d) != NO_INTERRUPT)
         return true;
     bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
-    return apic_timer || (!(master & 1) && d->next_edge_tsc != UINT64_MAX && vm_lapic_passes_extint(d));
+    bool irq0_open = (!(master & 1) && vm_lapic_passes_extint(d)) || vm_ioapic_isa_irq_open(d, 0);
+    return apic_timer || (irq0_open && d->next_edge_tsc != UINT64_MAX);
 }
 
 void vm_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave)
@@ -500,6 +517,7 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz)
     vmcs_write(VMCS_TSC_OFFSET, 0);
     vmcs_write(VMCS_PROC_BASED_CONTROLS, vmcs_read(VMCS_PROC_BASED_CONTROLS) | PROC_USE_TSC_OFFSETTING);
     vm_lapic_start(v, tsc_hz);
+    vm_ioapic_start(d);
     printf("hv: %sdevices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
            "runs at %lu Hz; the guest's TSC counts %s\n", v->guest->tag, tsc_hz,
            d->tsc_run ? "only its VM's own time (tsc=run)" : "wall time (tsc=wall)");

@@ -3,11 +3,8 @@
  * root operation): the model (dev/lapic.h) wired to the guest's accesses.
  *
  *   registers  the xAPIC page (0xFEE00000 unless the guest moves it) is
- *              not in the VM's memory: an access exits, as an EPT
- *              violation (SDM 28.2.1) or, under shadow paging, as a #PF
- *              (the shadow never maps it), and is emulated: the exit gives
- *              the address, the decoded MOV (x86/mmio_access.h) the value
- *              or the register;
+ *              not in the VM's memory: an access exits and is emulated
+ *              (vm_mmio.c decodes it);
  *   MSRs       IA32_APIC_BASE (0x1B) and IA32_TSC_DEADLINE (0x6E0) are the
  *              model's; CPUID says so (leaf 1: APIC present while enabled,
  *              no x2APIC, which is not emulated);
@@ -31,13 +28,17 @@ struct vm_devices;
  * ExtINT, LINT1 NMI), on the VM's time from now. */
 void vm_lapic_start(struct vcpu *v, uint64_t tsc_hz);
 
-/* An exit the VM's APIC answers, before any other handler: an access to
- * its register page (EPT violation, or #PF under shadow paging), or RDMSR
- * and WRMSR of its MSRs. True if handled (emulated, or the guest stopped
- * for an access hvlab does not emulate). */
-bool vm_lapic_exit(struct vcpu *v);
+/* An RDMSR or WRMSR exit of the APIC's MSRs, before the MSR handlers:
+ * true if it was one (emulated, or the guest's #GP injected). */
+bool vm_lapic_msr_exit(struct vcpu *v);
 
-/* RDMSR or WRMSR (ECX the MSR) of the APIC's MSRs, as vm_lapic_exit does
+/* Its register page for vm_mmio.c: where it is (UINT64_MAX while the APIC
+ * is globally disabled), and a 32-bit read or write at an offset in it. */
+uint64_t vm_lapic_page(const struct vm_devices *d);
+uint32_t vm_lapic_read(struct vm_devices *d, uint32_t offset);
+void vm_lapic_write(struct vm_devices *d, uint32_t offset, uint32_t value);
+
+/* RDMSR or WRMSR (ECX the MSR) of the APIC's MSRs, as vm_lapic_msr_exit does
  * for their exits; for cpu=deprivileged, whose ring-1 kernel's RDMSR and
  * WRMSR are #GP exits, emulated (v->instruction_length set). True if it
  * was one of them. */

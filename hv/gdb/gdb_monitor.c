@@ -12,9 +12,9 @@
  *   break-on-exit R|all|none  stop at every VM exit of reason R (a name from
  *                          exit_reasons.h such as cpuid or io_instruction, io,
  *                          cr, msr, ept, or a number), or all, or none
- *   pic, pit, lapic        the VM's devices, with devices=virtual (vm_devices_show.c)
+ *   pic, pit, lapic, ioapic  the VM's devices, with devices=virtual (vm_devices_show.c)
  *   vm [N|-]               the VMs; N: the one exits, trace, pic, pit and lapic
- *                          look at, -: the one gdb stops in
+ *                          look at (ioapic too), -: the one gdb stops in
  */
 #include "guest/vcpu.h"
 #include "vmx/exit_info.h"
@@ -301,7 +301,7 @@ static void set_break_on_exit(const char *arg)
 static void help(void)
 {
     printf("monitor commands: exits, trace, vmcs [FIELD], qual, walk ADDR,\n"
-           "  break-on-exit REASON|all|none, pic, pit, lapic, vm [N|-] (hv/gdb/gdb_monitor.c)\n");
+           "  break-on-exit REASON|all|none, pic, pit, lapic, ioapic, vm [N|-] (hv/gdb/gdb_monitor.c)\n");
 }
 
 void gdb_monitor(const char *command)
@@ -336,6 +336,8 @@ void gdb_monitor(const char *command)
         vm_devices_show_pit(viewed());
     else if (same_name(word, "lapic") && viewed())
         vm_devices_show_lapic(viewed());
+    else if (same_name(word, "ioapic") && viewed())
+        vm_devices_show_ioapic(viewed());
     else if (same_name(word, "vm"))
         choose_vm(arg);
     else

@@ -168,13 +168,15 @@ def guest_step(port):
 
 
 def guest_devices(port):
-    """devices=virtual: `monitor pic`, `monitor pit` and `monitor lapic`
-    show the VM's models as the guest OS programmed them (its PICs at 0x20
-    and 0x28, its PIT's counter 0 ticking), the ticks it was given, and the
-    local APIC as the hypervisor's BIOS left it (LINT0 the PIC's virtual
-    wire), which the guest OS (timer=pit) never touches."""
+    """devices=virtual: `monitor pic`, `monitor pit`, `monitor lapic` and
+    `monitor ioapic` show the VM's models as the guest OS programmed them
+    (its PICs at 0x20 and 0x28, its PIT's counter 0 ticking), the ticks it
+    was given, and the APICs as the hypervisor's BIOS left them (LINT0 the
+    PIC's virtual wire; every I/O APIC pin masked, pin 2 high from the
+    PIT's ticks), which the guest OS (timer=pit) never touches."""
     out = gdb_batch(port, "i386", GUEST, [
-        "break handle_syscall", "continue", "delete", "monitor pic", "monitor pit", "monitor lapic", "detach"])
+        "break handle_syscall", "continue", "delete", "monitor pic", "monitor pit", "monitor lapic", "monitor ioapic",
+        "detach"])
     errors = expect_in_order(out, [
         r"^Breakpoint 1, handle_syscall \(tf=",
         r"^pic master: vectors 0x20-0x27, IRR 0x[0-9a-f]{2} ISR 0x[0-9a-f]{2} IMR 0x[0-9a-f]{2}, .*initialised, "
@@ -196,6 +198,9 @@ def guest_devices(port):
         r"^lapic LVT LINT1   0x00008400$",
         r"^lapic timer: one-shot, stopped, initial count 0, current 0, divide by 2, TSC deadline 0x0; "
         r"0 expiries so far, 0 register accesses emulated$",
+        r"^ioapic: ID 0, version 0x170020, IOREGSEL 0x00; lines 0x000004, asserted 0x000004, waiting 0x000000, "
+        r"remote IRR 0x000000; 0 messages delivered, 0 dropped, 0 register accesses$",
+        r"^ioapic: the other pins are masked$",
         r"Remote target\) detached"])
     return out, errors
 

@@ -258,3 +258,73 @@ ATTACK(lapic_execute, "lapic-execute", "virtual vshadow vdepriv", "stop outside 
     __asm__ volatile("jmp *%0" : : "r"(APIC));
     breach("returned from the APIC's page");
 }
+
+/* ---- The I/O APIC (devices=virtual: hv/exit/vm_ioapic.c) ----
+ * Its page mapped next to the local APIC's, uncached; IOREGSEL at 0x00,
+ * IOWIN at 0x10 (82093AA 3.1). */
+#define IOAPIC 0x003FE000u
+#define IOAPIC_PHYSICAL 0xFEC00000u
+#define IOREG(off) (*(volatile uint32_t *)(IOAPIC + (off)))
+#define IOAPIC_MASKED_ENTRY (1u << 16)
+
+static uint32_t ioapic_get(uint32_t reg)
+{
+    IOREG(0x00) = reg;
+    return IOREG(0x10);
+}
+
+static void ioapic_set(uint32_t reg, uint32_t value)
+{
+    IOREG(0x00) = reg;
+    IOREG(0x10) = value;
+}
+
+static void ioapic_map(void)
+{
+    apic_on();
+    low_pt[IOAPIC >> 12 & 0x3FF] = IOAPIC_PHYSICAL | PTE_P_W_PWT_PCD;
+    invlpg(IOAPIC);
+}
+
+/* The PIT's IRQ 0 reaches the I/O APIC's pin 2 on a PC: with both 8259As
+ * masked, 10 ticks at 1000 Hz come through it and the local APIC. */
+ATTACK(ioapic_pit_pin2, "ioapic-pit-pin2", "virtual vshadow vdepriv timed", "native",
+       "the PIT's ticks through the I/O APIC's pin 2, the 8259As masked")
+{
+    ioapic_map();
+    outb(0x21, 0xFF);
+    outb(0xA1, 0xFF);
+    ioapic_set(0x10 + 2 * 2 + 1, 0);            /* pin 2: destination APIC ID 0 */
+    ioapic_set(0x10 + 2 * 2, VEC_EOI);          /* fixed, physical, edge, active high, unmasked */
+    outb(0x43, 0x34);                           /* PIT counter 0, mode 2, 1000 Hz */
+    outb(0x40, (1193182 / 1000) & 0xFF);
+    outb(0x40, (1193182 / 1000) >> 8);
+    __asm__ volatile("sti");
+    while (apic_count < 10)
+        __asm__ volatile("hlt");
+    __asm__ volatile("cli");
+    ioapic_set(0x10 + 2 * 2, IOAPIC_MASKED_ENTRY | VEC_EOI);
+    result("at least 10 ticks through the I/O APIC's pin 2, ISR %s", requested(ISR, VEC_EOI) ? "set" : "clear");
+}
+
+/* As after reset (82093AA 3.2.1): version and entries; what a guest that
+ * probes its I/O APIC first reads. hvlab's is an ICH's (version 0x20, 24
+ * pins); Bochs 2.7's own an 82093AA's (0x11), so the bare CPU is no reference. */
+ATTACK(ioapic_registers, "ioapic-registers", "virtual vshadow vdepriv",
+       "result version 0x170020, 24 entries masked, ID 0",
+       "read the I/O APIC's version, ID and every redirection entry after reset")
+{
+    ioapic_map();
+    unsigned masked = 0;
+    for (unsigned pin = 0; pin < 24; pin++)
+        masked += (ioapic_get(0x10 + 2 * pin) & IOAPIC_MASKED_ENTRY) != 0;
+    result("version 0x%x, %u entries masked, ID %u", ioapic_get(0x01), masked, ioapic_get(0x00) >> 24);
+}
+
+ATTACK(ioapic_byte_write, "ioapic-byte-write", "virtual vshadow vdepriv", "stop an access narrower than 32 bits",
+       "a byte-wide MOV to the I/O APIC's IOREGSEL")
+{
+    ioapic_map();
+    __asm__ volatile("movb $0x01, 0x3FE000" : : : "memory");      /* IOAPIC + IOREGSEL */
+    breach("the byte write was taken");
+}

@@ -1,0 +1,76 @@
+/*
+ * vm_ioapic.c: a VM's I/O APIC under devices=virtual (see vm_ioapic.h).
+ */
+#include "exit/vm_ioapic.h"
+#include "exit/vm_devices.h"
+
+#define IRQ0_PIN 2                      /* the PIT's IRQ 0: pin 2 on a PC */
+
+static unsigned pin_of(unsigned irq)
+{
+    return irq == 0 ? IRQ0_PIN : irq;
+}
+
+/* Every message waiting goes out at once, as the chip sends it on the bus
+ * (82093AA 2.3): the local APIC holds the fixed ones in its IRR. */
+static void deliver(struct vm_devices *d)
+{
+    struct ioapic_message m;
+    while (ioapic_next_message(&d->ioapic, &m)) {
+        bool to_us = ioapic_message_reaches(&m, d->lapic.config.apic_id, d->lapic.ldr, d->lapic.dfr);
+        if (to_us && (m.mode == IOAPIC_FIXED || m.mode == IOAPIC_LOWEST_PRIORITY) &&
+            lapic_accept(&d->lapic, m.vector, m.level_triggered))
+            d->ioapic_delivered++;
+        else
+            d->ioapic_dropped++;
+    }
+}
+
+void vm_ioapic_start(struct vm_devices *d)
+{
+    ioapic_reset(&d->ioapic);
+}
+
+uint64_t vm_ioapic_page(const struct vm_devices *d)
+{
+    (void)d;
+    return IOAPIC_DEFAULT_BASE;
+}
+
+uint32_t vm_ioapic_read(struct vm_devices *d, uint32_t offset)
+{
+    d->ioapic_accesses++;
+    return ioapic_read(&d->ioapic, offset);
+}
+
+void vm_ioapic_write(struct vm_devices *d, uint32_t offset, uint32_t value)
+{
+    d->ioapic_accesses++;
+    ioapic_write(&d->ioapic, offset, value);
+    deliver(d);                         /* an entry unmasked on an asserted line sends */
+}
+
+void vm_ioapic_set_isa_irq(struct vm_devices *d, unsigned irq, bool level)
+{
+    ioapic_set_irq(&d->ioapic, pin_of(irq), level);
+    deliver(d);
+}
+
+void vm_ioapic_eoi(struct vm_devices *d, uint8_t vector)
+{
+    ioapic_eoi(&d->ioapic, vector);
+    deliver(d);
+}
+
+bool vm_ioapic_isa_irq_waiting(const struct vm_devices *d, unsigned irq)
+{
+    uint64_t entry = d->ioapic.entry[pin_of(irq)];
+    return !(entry & IOAPIC_RTE_MASKED) && lapic_test_vector(d->lapic.vec.irr, entry & 0xFF);
+}
+
+bool vm_ioapic_isa_irq_open(const struct vm_devices *d, unsigned irq)
+{
+    uint64_t entry = d->ioapic.entry[pin_of(irq)];
+    unsigned mode = (entry >> 8) & 7;
+    return !(entry & IOAPIC_RTE_MASKED) && (mode == IOAPIC_FIXED || mode == IOAPIC_LOWEST_PRIORITY);
+}

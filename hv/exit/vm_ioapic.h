@@ -1,0 +1,43 @@
+/*
+ * vm_ioapic.h: a VM's I/O APIC under devices=virtual (lab 4; 64-bit, VMX
+ * root operation): the model (dev/ioapic.h) wired to the VM's devices and
+ * its local APIC.
+ *
+ *   registers  its page at 0xFEC00000 (IOREGSEL, IOWIN, EOI), outside the
+ *              VM's memory: every access exits and is emulated (vm_mmio.c);
+ *   inputs     the ISA interrupt lines reach its pins as on a PC: IRQ 0
+ *              (the PIT) on pin 2, every other IRQ n on pin n (the MP
+ *              table's and ACPI's interrupt source override), beside the
+ *              8259A's inputs;
+ *   outputs    each message goes to the VM's one local APIC
+ *              (lapic_accept) if it is addressed to it and fixed or lowest
+ *              priority; the others (NMI, SMI, INIT, ExtINT) and those that
+ *              reach no APIC are dropped and counted. A level-triggered
+ *              vector's EOI at the local APIC comes back (vm_ioapic_eoi).
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm_devices;
+
+/* As after RESET: every entry masked. */
+void vm_ioapic_start(struct vm_devices *d);
+
+/* Its page, and a 32-bit read or write at an offset in it (vm_mmio.c). */
+uint64_t vm_ioapic_page(const struct vm_devices *d);
+uint32_t vm_ioapic_read(struct vm_devices *d, uint32_t offset);
+void vm_ioapic_write(struct vm_devices *d, uint32_t offset, uint32_t value);
+
+/* ISA IRQ `irq`'s line is now at `level`. */
+void vm_ioapic_set_isa_irq(struct vm_devices *d, unsigned irq, bool level);
+
+/* The local APIC's EOI of a level-triggered vector. */
+void vm_ioapic_eoi(struct vm_devices *d, uint8_t vector);
+
+/* Is ISA IRQ `irq`'s pin unmasked, its messages fixed or lowest priority? */
+bool vm_ioapic_isa_irq_open(const struct vm_devices *d, unsigned irq);
+
+/* Does ISA IRQ `irq` wait for the CPU through the I/O APIC: its pin's
+ * entry unmasked, and its vector waiting in the local APIC's IRR? */
+bool vm_ioapic_isa_irq_waiting(const struct vm_devices *d, unsigned irq);
