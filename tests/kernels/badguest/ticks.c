@@ -54,16 +54,9 @@ static uint64_t tick_tsc[TICKS_KEPT];
 static volatile uint32_t taken;
 static volatile uint64_t last_tick, largest_gap, smallest_gap;
 
-static inline uint64_t tsc_now(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
 void tick_taken(void)
 {
-    uint64_t now = tsc_now();
+    uint64_t now = read_tsc();
     if (taken) {
         uint64_t gap = now - last_tick;
         if (gap > largest_gap)
@@ -111,9 +104,9 @@ void do_ticks(const char *arg)
      * MSB's write and OUT0 rises every `count` clocks after it. */
     outb(0x43, 0x34);
     outb(0x40, count & 0xFF);
-    uint64_t load_before = tsc_now();
+    uint64_t load_before = read_tsc();
     outb(0x40, count >> 8);
-    uint64_t load_after = tsc_now();
+    uint64_t load_after = read_tsc();
     /* Then the 8259As at vectors 0x20 and 0x28 (edge, cascade, 8086 mode),
      * IRQ 0 alone open. ICW1 clears the IRR: an edge the PIT's
      * reprogramming made is forgotten, as on a PC. */
@@ -125,29 +118,29 @@ void do_ticks(const char *arg)
 
     uint64_t stretch = (uint64_t)stretch_k * 1000;
     if (halt) {
-        while (tsc_now() - load_after < stretch)
+        while (read_tsc() - load_after < stretch)
             __asm__ volatile("sti; hlt; cli" : : : "memory");
     } else {
         __asm__ volatile("sti");
-        while (tsc_now() - load_after < stretch)
+        while (read_tsc() - load_after < stretch)
             ;
     }
 
     __asm__ volatile("cli");
-    uint64_t stop_before = tsc_now();
+    uint64_t stop_before = read_tsc();
     outb(0x43, 0x30);               /* counter 0, mode 0, no count: OUT0 low for good */
-    uint64_t stop_after = tsc_now();
+    uint64_t stop_after = read_tsc();
     uint32_t before_stop = taken;
     uint64_t quiet_for = 2 * largest_gap > stretch / 4 ? 2 * largest_gap : stretch / 4;
     __asm__ volatile("sti");
     for (;;) {
         __asm__ volatile("cli");
-        uint64_t now = tsc_now(), since = taken && last_tick > stop_after ? last_tick : stop_after;
+        uint64_t now = read_tsc(), since = taken && last_tick > stop_after ? last_tick : stop_after;
         if (now - since >= quiet_for)
             break;
         __asm__ volatile("sti; nop");
     }
-    uint64_t end = tsc_now();
+    uint64_t end = read_tsc();
 
     printf("badguest: ticks hz=%u count=%u how=%s loaded=%llu..%llu stopped=%llu..%llu end=%llu taken=%u "
            "after_stop=%u largest_gap=%llu smallest_gap=%llu\n", hz, (unsigned)count, halt ? "hlt" : "spin",
