@@ -51,9 +51,11 @@ static bool shadow_fault_gpa(struct vcpu *v, uint32_t va, uint32_t error, uint64
  * for any access outside its RAM). */
 static bool data_access(struct vcpu *v, uint64_t *gpa, bool *write)
 {
+    unsigned reason = v->exit_reason & 0xFFFF;
+    if (reason != EXIT_EPT_VIOLATION && reason != EXIT_EXCEPTION_NMI)
+        return false;                   /* most exits: no VMREAD spent here */
     if (event_info_decode((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO)).valid)
         return false;
-    unsigned reason = v->exit_reason & 0xFFFF;
     if (reason == EXIT_EPT_VIOLATION) {
         struct ept_qual e = ept_qual_decode(v->exit_qualification);   /* SDM 28.2.1, table 28-7 */
         if (e.fetch || !e.linear_valid || !e.translation)
