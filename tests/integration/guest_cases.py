@@ -182,16 +182,17 @@ def hv_virtual_devices_cases():
     """Lab 4's devices=virtual: the guest OS's PIT, PIC and local APIC are
     the hypervisor's models and its timer interrupts are injected (or
     delivered in software at ring 1); every test passes as with the
-    machine's chips, and the ticks were counted. With EPT the guest's timer
-    is the PIT through the PIC; at ring 1, under shadow paging, it is the
+    machine's chips, and the ticks were counted. The guest's timer is the
     local APIC's (timer=lapic): its register page is emulated access by
-    access, each a #PF exit, and the PIC's IRQ 4 reaches the CPU through
-    the APIC's LINT0 (the PIT at ring 1: sched_cases.py, two VMs at once)."""
+    access, each an EPT violation or, at ring 1 under shadow paging, a #PF
+    exit, and the PIC's IRQ 4 reaches the CPU through the APIC's LINT0.
+    (The PIT through the PIC: lab 4's tests, lab4-inject-guest-os with
+    EPT, lab4-ticks-ring1 at ring 1, and sched_cases.py's two VMs.)"""
     devices = [r"^hv: devices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
                r"runs at [1-9]\d* Hz; the guest's TSC counts wall time \(tsc=wall\)$"]
     cases = []
     for suffix, mem, hv_args, how, guest_args in (
-            ("", "ept", [], "injected", "test=all"),
+            ("-lapic", "ept", [], "injected", "timer=lapic test=all"),
             ("-deprivileged-lapic", "shadow", DEPRIVILEGED, "delivered in software", "timer=lapic test=all")):
         must = verdicts(TESTS, len(TESTS), 0) + devices + [
             r"^hv: devices: [1-9]\d* ticks of IRQ 0 \(OUT0's rising edges\), [1-9]\d* raised, 0 merged or "
