@@ -394,7 +394,9 @@ def gdb_cases():
             # stub must walk the guest's own tables (guest_cr3_view).
             GdbCase("gdb-guest-step-shadow", "guest", guest_step, ["mem=shadow"]),
             GdbCase("gdb-guest-killed", "guest", guest_killed),
-            GdbCase("gdb-guest-devices", "guest", guest_devices, ["devices=virtual"]),
+            # test=syscall,cow: the monitor's views at the first system
+            # call are the point, not the timing tests after the detach.
+            GdbCase("gdb-guest-devices", "guest", guest_devices, ["devices=virtual"], guest_args="test=syscall,cow"),
             GdbCase("gdb-hv-choose-vm", "hv", hv_choose_vm, ["vms=2", "devices=virtual"], guest_args="test=timer",
                     vm1=[os.path.join(BUILD, "tests", "badguest.elf") + " do=spin=3"]),
             GdbCase("gdb-guest-operand", "guest", guest_operand, guest=HOSTILE, guest_args="attack=vmx-vmptrld",
