@@ -349,7 +349,6 @@ uint64_t vm_interrupts_left_at(const struct vcpu *v)
     return devices(v)->left_tsc;
 }
 
-/* LAB 4 BEGIN: time stands still for a VM kept from running */
 /* The time the VM was kept from running, up to its turn starting at tsc:
  * a VM that was preempted lost all the time since it yielded; one that
  * waited for its next tick lost only the time from that tick on (until
@@ -361,6 +360,7 @@ static uint64_t kept_from_running(const struct vm_devices *d, uint64_t tsc)
     return tsc > from ? tsc - from : 0;
 }
 
+/* LAB 4 BEGIN: time stands still for a VM kept from running */
 /* timer_mode=delay: that time stands still for the VM's PIT; the next
  * tick is found again on the new time. */
 static void delay_time(struct vm_devices *d, uint64_t kept)
