@@ -318,6 +318,11 @@ def run_emulator(a, modules, run_dir, log, keyboard):
         chan_out.close()
         if relay:
             relay.stop()
+    if keyboard:
+        # The copy thread may hold the last lines the machine printed (its
+        # POWEROFF among them): let it finish, then read them too.
+        keyboard.stop()
+        watch.poll(seconds)
     if not a.quiet and watch.text and not watch.text.endswith("\n"):
         sys.stdout.write("\n")
     if a.vmx_record:

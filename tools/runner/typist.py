@@ -33,9 +33,13 @@ class Typist:
     def copy(self):
         # The runner keeps its own descriptor of the far end open, so the
         # terminal stays up until stop(), whenever the emulator opens it.
-        while not self.stopping.is_set():
+        # Once stop() is asked, what the emulator printed last is still read:
+        # the loop ends only when the terminal has been quiet for 50 ms.
+        while True:
             ready, _, _ = select.select([self.master], [], [], 0.05)
             if not ready:
+                if self.stopping.is_set():
+                    break
                 continue
             try:
                 data = os.read(self.master, 4096)
@@ -50,6 +54,10 @@ class Typist:
                     self.typed = True
 
     def stop(self):
+        """Copy what is left, then close. Called once the emulator has
+        exited, before its console is judged; a second call does nothing."""
+        if self.stopping.is_set():
+            return
         self.stopping.set()
         self.thread.join()
         for fd in (self.master, self.slave):
