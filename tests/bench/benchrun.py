@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -11,7 +12,7 @@ def boot(argv, js, what):
     js) and return that outcome. A runner that wrote no outcome (it could
     not start the emulator, a bad option) stops the benchmark in one line
     that quotes the runner's own last words, rather than with a traceback."""
-    p = subprocess.run([os.path.join(ROOT, "tools", "hvrun"), "--quiet", "--json", js] + argv, check=False,
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "hvrun"), "--quiet", "--json", js] + argv, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         with open(js) as f:

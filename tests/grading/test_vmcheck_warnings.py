@@ -24,7 +24,7 @@ class VmcheckWarnings(Scenario):
         """Build the planted tree and boot mbinfo with vmcheck=1: the console."""
         subprocess.run(["make", "-s", "-C", self.root, "all", "build/tests/mbinfo.elf"], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, timeout=300)
-        return subprocess.run([os.path.join(self.root, "tools", "hvrun"), "--quiet", "--log", "/dev/stdout",
+        return subprocess.run([sys.executable, os.path.join(self.root, "tools", "hvrun"), "--quiet", "--log", "/dev/stdout",
                                "--timeout", str(TIMEOUT), "--module", "build/tests/mbinfo.elf", "build/hv/hv.elf",
                                "--", "vmcheck=1"], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=TIMEOUT + 60).stdout

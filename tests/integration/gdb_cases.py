@@ -19,7 +19,7 @@ import socket
 import subprocess
 import time
 
-from harness import BUILD, GUEST, HOSTILE, HV, HVRUN, OUT, ROOT, studenttree
+from harness import BUILD, GUEST, HOSTILE, HV, HVRUN_ARGV, OUT, ROOT, studenttree
 
 GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
                      for f in os.listdir(os.path.join(BUILD, "guestos", "user")) if f.endswith(".elf")) \
@@ -29,7 +29,7 @@ TIMEOUT = 90
 
 def hvrun_argv(mode, log, hv_args=(), guest_args="test=all", guest=GUEST, vm1=()):
     """vm1: the modules of a second VM's group, after the first's."""
-    argv = [HVRUN, "--quiet", "--log", log, "--timeout", str(TIMEOUT), "--gdb", "auto",
+    argv = HVRUN_ARGV + ["--quiet", "--log", log, "--timeout", str(TIMEOUT), "--gdb", "auto",
             "--gdb-stub", mode, HV, "--module", guest + " " + guest_args]
     for p in GUEST_PROGS if guest == GUEST else []:
         argv += ["--module", p]

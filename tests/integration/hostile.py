@@ -36,7 +36,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import BUILD, HOSTILE, HV, HVRUN, ROOT, studenttree
+from harness import BUILD, HOSTILE, HV, HVRUN_ARGV, ROOT, studenttree
 from vm_cases import BADGUEST
 
 OUT = os.path.join(BUILD, "tests", "hostile")
@@ -143,7 +143,7 @@ def run(kernel_args, cpu, hv_args, log, timeout=TIMEOUT, vm0_args=None, beside=N
         if vm0_args or beside:
             vm0 = " ".join([HOSTILE] + vm0_args) if vm0_args else beside
             argv = ["--module", vm0] + argv + ["vms=2"]
-    argv = [HVRUN, "--quiet", "--emu", "bochs", "--cpu", cpu, "--log", log, "--timeout", str(timeout)] + argv
+    argv = HVRUN_ARGV + ["--quiet", "--emu", "bochs", "--cpu", cpu, "--log", log, "--timeout", str(timeout)] + argv
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=timeout + 120)
     console = open(log, errors="replace").read() if os.path.exists(log) else ""

@@ -33,7 +33,7 @@ def main():
     ap.add_argument("hvrun_args", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     args = a.hvrun_args[1:] if a.hvrun_args[:1] == ["--"] else a.hvrun_args
-    runner = subprocess.Popen([os.path.join(ROOT, "tools", "hvrun"), "--gdb", "auto"] + args,
+    runner = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "hvrun"), "--gdb", "auto"] + args,
                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     port = None
     for line in runner.stderr:
