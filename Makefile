@@ -40,10 +40,19 @@ GUEST_MODULES = $(foreach p,$(GUEST_PROGS),--module $(p))
 # place (the first one read the makefiles before tools/deps.sh ran). It is
 # given a phony goal with a recipe, never the files themselves: make would
 # say "'build/hv/hv.elf' is up to date." for every file named as a goal.
-.PHONY: all images
+# The images no lab changes (grading/kitbuild.py): the grader makes them
+# once for a class and copies them into every submission's tree.
+KIT_IMAGES := $(GUEST_KERNEL) $(GUEST_PROGS) $(LOADER_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) \
+              $(BADGUEST_ELF) $(HOSTILE_ELF)
+
+.PHONY: all images kit-images kit-images-files
 all: deps-build
 	@$(MAKE) --no-print-directory images
 images: $(IMAGES)
+	@:
+kit-images: deps-build
+	@$(MAKE) --no-print-directory kit-images-files
+kit-images-files: $(KIT_IMAGES)
 	@:
 
 .PHONY: help
@@ -70,6 +79,8 @@ help:
 	@echo "                    CLASS_OUT/scores.csv (default build/class), each student's results.json and logs;"
 	@echo "                    PARALLEL=n submissions at once"
 	@echo "  make gradescope   build/gradescope/autograder.zip (LAB=N: graded on lab N's student tree)"
+	@echo "  make kit-images   the guest OS, loader and test kernels alone: the images no lab changes,"
+	@echo "                    which the grader makes once for a class (grading/kitbuild.py)"
 	@echo "  make skeleton     LAB=N DEST=DIR: write the student tree for lab N"
 	@echo "                    (STEP=K: with the steps 1..K of its handout solved, labs/labN/steps.toml)"
 	@echo "  make check-labs   prove every lab's skeleton builds, passes earlier labs, fails its own tests"

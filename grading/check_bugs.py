@@ -44,6 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 GRADING = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(GRADING)
 sys.path.insert(0, GRADING)
+import kitbuild  # noqa: E402
 import labspec  # noqa: E402
 import skeleton  # noqa: E402
 
@@ -93,16 +94,17 @@ def plant(text, bug):
 
 
 def copy_tree(root, dest):
-    """The tracked files and the build products, times kept (make then
-    compiles only what the bug changes)."""
+    """The tracked files and the images the tests boot, times kept: the
+    kit's (kitbuild.py) and the hypervisor's, whose build then compiles
+    only what the bug changes."""
     for rel in skeleton.tracked_files(root):
         src = os.path.join(root, rel)
         if os.path.isfile(src):
             os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
             shutil.copy2(src, os.path.join(dest, rel))
-    if os.path.isdir(os.path.join(root, "build")):
-        shutil.copytree(os.path.join(root, "build"), os.path.join(dest, "build"), symlinks=True,
-                        ignore=shutil.ignore_patterns("grade", "class", "integration", "gradescope"))
+    kitbuild.copy(root, dest)
+    if os.path.isdir(os.path.join(root, "build", "hv")):
+        shutil.copytree(os.path.join(root, "build", "hv"), os.path.join(dest, "build", "hv"), symlinks=True)
 
 
 def check(root, bug, names):

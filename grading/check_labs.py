@@ -39,6 +39,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import kitbuild  # noqa: E402
 import labspec  # noqa: E402
 import studenttree  # noqa: E402
 from grade import first_error  # noqa: E402
@@ -53,8 +54,6 @@ from timer import COLUMNS as TIMER_COLUMNS  # noqa: E402
 # command), which reach the lab's stubs.
 LAB_RUN_ARGS = {2: "mem=shadow", 3: "mem=shadow cpu=deprivileged", 4: "devices=virtual"}
 
-# Built pieces that no lab changes: copied into each skeleton tree.
-REUSED_BUILD = ("guestos", "loader", "tests")
 TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf", "build/tests/hostile.elf")
 
 
@@ -135,10 +134,11 @@ def command_checks(lab, dest, first_test):
     return checks
 
 
-def prepare(lab, dest, step=None, reused=REUSED_BUILD):
+def prepare(lab, dest, step=None, reuse_hv=False):
     """Write and build the skeleton of `lab` in dest (with `step`: the tree
-    of its handout's steps 1..step, skeleton.py --step), the parts `reused`
-    of build/ copied from this tree: (None, or why it failed; the make
+    of its handout's steps 1..step, skeleton.py --step), the kit's images
+    (kitbuild.py), which no lab changes, copied from this tree's build/
+    (reuse_hv: its hypervisor's too): (None, or why it failed; the make
     handin check, None for a per-step tree)."""
     skeleton.make_skeleton(ROOT, dest, lab, step)
     handin = None
@@ -146,10 +146,9 @@ def prepare(lab, dest, step=None, reused=REUSED_BUILD):
         skeleton.init_repository(dest, lab)
         handin = check_handin(dest)
     restore_hidden_tests(lab, dest)
-    for part in reused:
-        src = os.path.join(ROOT, "build", part)
-        if os.path.isdir(src):
-            shutil.copytree(src, os.path.join(dest, "build", part), symlinks=True)
+    kitbuild.copy(ROOT, dest)
+    if reuse_hv and os.path.isdir(os.path.join(ROOT, "build", "hv")):
+        shutil.copytree(os.path.join(ROOT, "build", "hv"), os.path.join(dest, "build", "hv"), symlinks=True)
     return build(lab, dest), handin
 
 

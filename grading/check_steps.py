@@ -157,7 +157,7 @@ def check_lab(lab, jobs, keep, all_steps, rerun_all):
             # keeps as in the reference keep their times, and only the others
             # compile (check-labs proves that a skeleton builds from nothing).
             problem = (update_tree(lab, k, dest) if built else
-                       check_labs.prepare(lab, dest, k, check_labs.REUSED_BUILD + ("hv",))[0])
+                       check_labs.prepare(lab, dest, k, reuse_hv=True)[0])
             built = True
             if problem:
                 results.append((False, "FAIL lab %d step %s: the tree does not build: %s"

@@ -56,6 +56,7 @@ GRADING = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(GRADING)
 sys.path.insert(0, GRADING)
 import gradescope  # noqa: E402
+import kitbuild  # noqa: E402
 
 ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip")
 
@@ -372,6 +373,12 @@ def main(argv=None):
             print("grade-class: error: cannot make lab %d's tree: %s: %s" % (a.lab, type(e).__name__, e),
                   file=sys.stderr)
             return 2
+        # The kit's own images, once for the class (kitbuild.py); if they do
+        # not build here, each submission's build tries, and says why.
+        why = kitbuild.build(source)
+        if why:
+            print("grade-class: warning: the kit's images (guest OS, loader, test kernels) did not build: %s"
+                  % why, file=sys.stderr)
         set_writable(source, False)
         pristine = fingerprint(source)
         changed = []     # who was graded when the source changed: every later row says so

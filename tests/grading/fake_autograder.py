@@ -14,6 +14,7 @@ import sys
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "grading"))
 
 
 def pack(out, lab=None, cwd=ROOT, env=None):
@@ -33,6 +34,14 @@ def unpack(zpath, ag):
             if mode:
                 os.chmod(dst, mode)
         return set(z.namelist())
+
+
+def setup(ag):
+    """setup.sh's part that the tests need: the kit's images, made once in
+    ag/source (its other part installs Debian packages)."""
+    import kitbuild
+    why = kitbuild.build(os.path.join(ag, "source"))
+    assert why is None, why
 
 
 def grade(ag, submission, grade_args, env=None, timeout=600):

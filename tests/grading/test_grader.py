@@ -26,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "grading"))
 import grade  # noqa: E402
 import judge  # noqa: E402
+import kitbuild  # noqa: E402
 import labspec  # noqa: E402
 import report  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +37,9 @@ JOBS = 2
 
 
 def copy_source(dst):
-    """The kit's source as it is now (tracked and new files, no build/)."""
+    """The kit's source as it is now (tracked and new files), and of build/
+    the kit's images alone, which the scenarios never change (as the
+    grader gives every submission: grading/kitbuild.py)."""
     out = subprocess.run(["git", "-C", ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                          check=True, stdout=subprocess.PIPE).stdout.decode()
     for rel in sorted(set(f for f in out.split("\0") if f)):
@@ -44,6 +47,7 @@ def copy_source(dst):
         if os.path.isfile(src):
             os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
             shutil.copy2(src, os.path.join(dst, rel))
+    kitbuild.copy(ROOT, dst)
 
 
 def patch(root, path, pattern, replacement):

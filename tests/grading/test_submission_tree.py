@@ -201,6 +201,7 @@ class SubmissionTree(unittest.TestCase):
         p = fake_autograder.pack(zpath, lab=1, env=cls.env)
         assert p.returncode == 0, p.stdout
         fake_autograder.unpack(zpath, ag)
+        fake_autograder.setup(ag)
         cls.gs, cls.gs_text = {}, {}
         for student in sorted(os.listdir(cls.subs)):
             cls.gs_text[student], cls.gs[student] = fake_autograder.grade(
@@ -236,6 +237,14 @@ class SubmissionTree(unittest.TestCase):
     def test_the_honest_submission_earns_every_point(self):
         self.assertEqual(self.score("z-honest"), (FULL, FULL, "graded"), self.class_text)
         self.assertNotIn("Submission:", self.shown("z-honest"))      # nothing odd: nothing said
+
+    def test_a_submission_builds_the_hypervisor_alone(self):
+        # The kit's images were made once, in the class's source, and the
+        # honest submission's build found them up to date (kitbuild.py).
+        with open(os.path.join(self.out, "z-honest", "logs", "build.log")) as f:
+            log = f.read()
+        self.assertRegex(log, r"(?m)^\s*CC\s+hv/", log)
+        self.assertNotRegex(log, r"(?m)^\s*\S+\s+(guestos|tools/loader|tests/kernels)/", log)
 
     def test_makefile_fragment_injection_changes_nothing(self):
         self.assertEqual(self.score("a-mkinject"), ("0", "0", "graded"), self.gs_text["a-mkinject"])
