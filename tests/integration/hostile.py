@@ -18,7 +18,8 @@ and passes when that class is what the attack expects in that mode. An
 attack whose modes say after:NAME attacks another VM: it runs as VM 1 of
 two (vms=2), with NAME in VM 0 (its lines "(vm1) hostile: ...", the
 hypervisor's "hv: vm1: guest stopped: ..."), and the run passes when each
-VM ends as its own attack expects. A mode may run every attack as VM 1
+VM ends as its own attack expects (with devices=virtual the two take
+turns on the CPU; a NAME whose modes say "partner" runs only so). A mode may run every attack as VM 1
 beside a VM 0 of its own (BESIDE: vdelay's, a guest that spins, so that
 the attack is preempted), which must end with status 0. An
 "expect=native" result must equal, exactly, what the same attack saw on the
@@ -91,7 +92,10 @@ class Attack:
         self.timed = "timed" in words
         # "after:NAME": the attack runs as VM 1, after NAME in VM 0 (vms=2).
         self.after = next((w[len("after:"):] for w in words if w.startswith("after:")), None)
-        words = [w for w in words if w != "timed" and not w.startswith("after:")]
+        # "partner": it runs only as VM 0 of an after: attack, never alone;
+        # its modes are those its expectations hold for.
+        self.partner = "partner" in words
+        words = [w for w in words if w not in ("timed", "partner") and not w.startswith("after:")]
         # "all": every mode of the hypervisor on one CPU model; a second
         # model (icelake) only where the attack depends on the CPU's
         # features (its VMX capabilities, MSRs, control-register rules).
@@ -241,7 +245,7 @@ def main():
         if t.after and t.after not in every:
             sys.exit("hostile: attack %s comes after %s, which is no attack" % (t.name, t.after))
     modes = reached_modes(a.m or list(MODES))
-    runs = [(t, m) for t in attacks for m in t.modes if m in modes]
+    runs = [(t, m) for t in attacks if not t.partner for m in t.modes if m in modes]
     # The bare CPU's answers, where an attack asks to be compared with them.
     natives = sorted({(t.name, MODES[m][0]) for t, m in runs if t.expect(m)[0] == "native"})
 

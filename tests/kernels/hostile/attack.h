@@ -31,7 +31,10 @@
  * entry, whose thousands of instructions an exit would stretch each exit
  * over several ticks), and "after:NAME" for an attack on another VM: it
  * runs as VM 1 of two (vms=2), after the attack NAME in VM 0 (whose own
- * expect must hold too). expect, read by tests/integration/hostile.py:
+ * expect must hold too; in the devices=virtual modes the two take turns
+ * on the CPU instead), and "partner" for an attack that means something
+ * only as such a NAME: it never runs alone. expect, read by
+ * tests/integration/hostile.py:
  *   native          the result line is the bare CPU's, exactly
  *   stop REGEX      the hypervisor stops the guest, with a reason that
  *                   matches REGEX

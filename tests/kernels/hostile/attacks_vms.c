@@ -9,6 +9,8 @@
  * as VM 1, with NAME in VM 0.
  */
 #include "attack.h"
+#include "fmt.h"
+#include "string.h"
 
 #define SECRET_WORDS 8          /* one block, 32-byte aligned */
 #define SECRET_FROM  0x200000u  /* above the kernel (kernel.ld: at 1 MiB) */
@@ -90,35 +92,90 @@ static void sse_on(void)
     write_cr4(read_cr4() | CR4_OSFXSR);
 }
 
-ATTACK(vm_registers_write, "vm-registers-write", "all", "result left its secret in its registers",
-       "puts a secret in ST0-ST7, XMM0-XMM7, DR0-DR3 and CR2, for VM 1 to look for (vm-registers-scan)")
+/* ST0-ST7 hold an 80-bit number whose significand is (hi with its integer
+ * bit set):lo, exponent 0x3FFF; XMM0-XMM7 lo in every lane; DR0-DR3 and
+ * CR2 lo. */
+static void fill_registers(uint32_t lo, uint32_t hi)
 {
     sse_on();
-    /* ST0-ST7: an 80-bit number whose significand is the secret's first
-     * two words (its integer bit set), exponent 0x3FFF. */
     static uint16_t st[5];
-    uint32_t lo = secret(0), hi = secret(1) | 0x80000000u;
+    hi |= 0x80000000u;
     st[0] = (uint16_t)lo, st[1] = (uint16_t)(lo >> 16), st[2] = (uint16_t)hi, st[3] = (uint16_t)(hi >> 16);
     st[4] = 0x3FFF;
     __asm__ volatile("fninit");
     for (unsigned i = 0; i < 8; i++)
         __asm__ volatile("fldt %0" : : "m"(st));
-    /* XMM0-XMM7: the secret's first word in every lane. */
     __asm__ volatile("movd %0, %%xmm0\n\tpshufd $0, %%xmm0, %%xmm0\n\t"
                      "movdqa %%xmm0, %%xmm1\n\tmovdqa %%xmm0, %%xmm2\n\tmovdqa %%xmm0, %%xmm3\n\t"
                      "movdqa %%xmm0, %%xmm4\n\tmovdqa %%xmm0, %%xmm5\n\tmovdqa %%xmm0, %%xmm6\n\t"
                      "movdqa %%xmm0, %%xmm7" : : "r"(lo));
     __asm__ volatile("mov %0, %%db0\n\tmov %0, %%db1\n\tmov %0, %%db2\n\tmov %0, %%db3\n\t"
                      "mov %0, %%cr2" : : "r"(lo));
+}
+
+ATTACK(vm_registers_write, "vm-registers-write", "all", "result left its secret in its registers",
+       "puts a secret in ST0-ST7, XMM0-XMM7, DR0-DR3 and CR2, for VM 1 to look for (vm-registers-scan)")
+{
+    fill_registers(secret(0), secret(1));
     result("left its secret in its registers");
 }
 
-/* A 32-bit word of the secret (its first two words, or the second with the
- * integer bit the writer set) in 4 bytes at p. */
-static int secret_word(const uint8_t *p)
+/* The registers fill_registers writes, as the CPU holds them now: 4-byte
+ * words, each with its name ("XMM3"). ST0-ST7's significands (FXSAVE),
+ * XMM0-XMM7, DR0-DR3, CR2. */
+#define REG_WORDS (8 * 2 + 8 * 4 + 4 + 1)
+struct reg_words {
+    uint32_t w[REG_WORDS];
+    char name[REG_WORDS][6];
+};
+
+static void read_registers(struct reg_words *r)
 {
-    uint32_t w = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    return w == secret(0) || w == secret(1) || w == (secret(1) | 0x80000000u);
+    unsigned n = 0;
+    __asm__ volatile("fxsave %0" : "=m"(fxsave_area));
+    for (unsigned i = 0; i < 8; i++)
+        for (unsigned k = 0; k < 8; k += 4, n++) {
+            memcpy(&r->w[n], fxsave_area + FXSAVE_ST + 16 * i + k, 4);
+            snprintf(r->name[n], sizeof(r->name[n]), "ST%u", i);
+        }
+    for (unsigned i = 0; i < 8; i++)
+        for (unsigned k = 0; k < 16; k += 4, n++) {
+            memcpy(&r->w[n], fxsave_area + FXSAVE_XMM + 16 * i + k, 4);
+            snprintf(r->name[n], sizeof(r->name[n]), "XMM%u", i);
+        }
+    __asm__ volatile("mov %%db0, %0\n\tmov %%db1, %1\n\tmov %%db2, %2\n\tmov %%db3, %3"
+                     : "=r"(r->w[n]), "=r"(r->w[n + 1]), "=r"(r->w[n + 2]), "=r"(r->w[n + 3]));
+    for (unsigned i = 0; i < 4; i++, n++)
+        snprintf(r->name[n], sizeof(r->name[n]), "DR%u", i);
+    r->w[n] = read_cr2();
+    snprintf(r->name[n], sizeof(r->name[n]), "CR2");
+}
+
+/* The first register holding a word of the values (lo, hi) that
+ * fill_registers writes (hi also with the integer bit it sets), or NULL. */
+static const char *register_holding(uint32_t lo, uint32_t hi)
+{
+    static struct reg_words r;
+    read_registers(&r);
+    for (unsigned n = 0; n < REG_WORDS; n++)
+        if (r.w[n] == lo || r.w[n] == hi || r.w[n] == (hi | 0x80000000u))
+            return r.name[n];
+    return NULL;
+}
+
+/* The first register that does not hold what fill_registers(lo, hi) left
+ * there, or NULL: ST's words are lo and hi with its integer bit, every
+ * other's lo. */
+static const char *register_changed(uint32_t lo, uint32_t hi)
+{
+    static struct reg_words r;
+    read_registers(&r);
+    for (unsigned n = 0; n < REG_WORDS; n++) {
+        uint32_t want = n < 16 && (n & 1) ? hi | 0x80000000u : lo;
+        if (r.w[n] != want)
+            return r.name[n];
+    }
+    return NULL;
 }
 
 ATTACK(vm_registers_scan, "vm-registers-scan", "ept shadow depriv patch icelake after:vm-registers-write",
@@ -126,21 +183,61 @@ ATTACK(vm_registers_scan, "vm-registers-scan", "ept shadow depriv patch icelake 
        "looks for VM 0's secret in ST0-ST7, XMM0-XMM7 (FXSAVE), DR0-DR3 and CR2")
 {
     sse_on();
-    __asm__ volatile("fxsave %0" : "=m"(fxsave_area));
-    for (unsigned r = 0; r < 8; r++)
-        for (unsigned k = 0; k < 16; k += 4) {
-            if (k < 8 && secret_word(fxsave_area + FXSAVE_ST + 16 * r + k))
-                breach("VM 0's secret in ST%u (its bits, FXSAVE)", r);
-            if (secret_word(fxsave_area + FXSAVE_XMM + 16 * r + k))
-                breach("VM 0's secret in XMM%u", r);
-        }
-    uint32_t dr[4];
-    __asm__ volatile("mov %%db0, %0\n\tmov %%db1, %1\n\tmov %%db2, %2\n\tmov %%db3, %3"
-                     : "=r"(dr[0]), "=r"(dr[1]), "=r"(dr[2]), "=r"(dr[3]));
-    for (unsigned n = 0; n < 4; n++)
-        if (dr[n] == secret(0))
-            breach("VM 0's secret in DR%u", n);
-    if (read_cr2() == secret(0))
-        breach("VM 0's secret in CR2");
+    const char *found = register_holding(secret(0), secret(1));
+    if (found)
+        breach("VM 0's secret in %s", found);
     result("no secret in its registers");
+}
+
+/* ---- the same, with the two VMs taking turns (devices=virtual: the
+ * VMX-preemption timer ends each turn, hv/sched.c) ----
+ * Each fills the registers with values of its own and keeps running while
+ * the other has its turns: at every switch the hypervisor saves the one
+ * VM's registers and loads the other's (vm_switch_cpu_state). After each
+ * of the other's turns, a VM must find its own values again, all of them
+ * (a hypervisor that only cleared the registers fails here), and never
+ * the other's. A turn of the other VM shows as a jump of the TSC, which
+ * counts wall time (tsc=wall): a turn is 40,000 TSC ticks (quantum=10 ms
+ * of Bochs's 4 MHz TSC), an exit of its own a few thousand at most. */
+#define OTHER_TURN_TSC 20000u
+#define GIVE_UP_TSC    40000000u    /* a thousand turns: the other VM never ran */
+
+/* Fill, then run through `turns` of the other VM's turns, checking the
+ * registers after each; theirs: the other's values, which must never show. */
+static void keep_registers(uint32_t lo, uint32_t hi, uint32_t theirs_lo, uint32_t theirs_hi, unsigned turns)
+{
+    fill_registers(lo, hi);
+    uint64_t start = read_tsc(), last = start;
+    for (unsigned seen = 0; seen < turns;) {
+        uint64_t now = read_tsc();
+        if (now - last >= OTHER_TURN_TSC) {
+            seen++;
+            const char *found = theirs_lo ? register_holding(theirs_lo, theirs_hi) : NULL;
+            if (found)
+                breach("the other VM's values in %s after its turn %u", found, seen);
+            const char *lost = register_changed(lo, hi);
+            if (lost)
+                result("lost its own %s after %u of the other VM's turns", lost, seen);
+        } else if (now - start > GIVE_UP_TSC) {
+            result("saw %u of the other VM's turns in %u TSC ticks", seen, GIVE_UP_TSC);
+        }
+        last = now;
+    }
+}
+
+ATTACK(vm_registers_hold, "vm-registers-hold", "partner virtual vshadow vdepriv",
+       "result kept its registers through 4 of the other VM's turns",
+       "VM 0 beside vm-registers-keep: fills ST0-ST7, XMM0-XMM7, DR0-DR3, CR2 and checks them after each turn of VM 1")
+{
+    keep_registers(secret(0), secret(1), 0, 0, 4);
+    result("kept its registers through 4 of the other VM's turns");
+}
+
+ATTACK(vm_registers_keep, "vm-registers-keep", "virtual vshadow vdepriv after:vm-registers-hold",
+       "result kept its registers through 3 of the other VM's turns",
+       "VM 1 beside vm-registers-hold, in turns: its own values in ST0-ST7, XMM0-XMM7, DR0-DR3, CR2 after each "
+       "of VM 0's turns, and never VM 0's")
+{
+    keep_registers(~secret(0), ~secret(1), secret(0), secret(1), 3);
+    result("kept its registers through 3 of the other VM's turns");
 }
