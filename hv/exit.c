@@ -295,6 +295,7 @@ static void on_exit_with_gdb(struct vcpu *v)
  * the guest's IF, is delivered in software. */
 static void dispatch_deprivileged(struct vcpu *v)
 {
+    depriv_unpark(v);
     depriv_returned_to_user(v);
     struct depriv_step step = depriv_step_begin(v);
     bool virtual_devices = vm_devices_virtual(v);
@@ -323,6 +324,7 @@ static void dispatch_deprivileged(struct vcpu *v)
         vm_interrupts_schedule(v, v->depriv.halted_at != 0);
         vm_interrupts_before_depriv_entry(v);
     }
+    depriv_park_if_halted(v);                   /* a HLT waits without exits */
 }
 
 static void on_exit_deprivileged(struct vcpu *v)

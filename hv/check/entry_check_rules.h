@@ -43,7 +43,6 @@
 /* The VM-entry interruption-information field: INFO_* and EVENT_* in vmx.h. */
 
 /* Guest non-register state (SDM 25.4.2). */
-enum { ACTIVITY_ACTIVE = 0, ACTIVITY_HLT = 1, ACTIVITY_SHUTDOWN = 2, ACTIVITY_WAIT_SIPI = 3 };
 #define PENDING_DBG_RESERVED 0xFFFFFFFFFFFEAFF0ull  /* bits 63:17, 15, 13, 11:4 */
 
 struct section {

@@ -169,6 +169,10 @@ void depriv_exception(struct vcpu *v);
 void depriv_external_interrupt(struct vcpu *v);
 void depriv_io(struct vcpu *v);
 void depriv_print_stats(const struct vcpu *v);
+/* A halted guest waits in the HLT activity state, its CS and SS parked at
+ * ring 0, until an exit; which first of all unparks them (depriv_halt.c). */
+void depriv_park_if_halted(struct vcpu *v);
+void depriv_unpark(struct vcpu *v);
 
 /* depriv_patch.c: scan-and-patch (patch=1). Before the guest runs, each
  * sensitive instruction of its kernel becomes INT3 (the list of them is its

@@ -299,9 +299,9 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
             stop_endless_halt(v, v->depriv.vif);
             return true;
         }
-        /* The HLT activity state needs CPL 0 (SDM 27.3.1.5), so the guest
-         * waits by running its HLT again, each time an exit, until an
-         * interrupt comes: delivered, it returns past the HLT. */
+        /* The guest waits at its HLT until an interrupt comes: delivered,
+         * it returns past the HLT. Meanwhile the CPU waits in the HLT
+         * activity state (depriv_halt.c). */
         v->depriv.halted_at = (uint32_t)v->rip;
         v->depriv.halt_length = (uint8_t)in->length;
         v->depriv.emulated++;
@@ -648,4 +648,7 @@ void depriv_print_stats(const struct vcpu *v)
     printf("hv: %sdeprivileged: %lu instructions emulated, %lu events delivered, %lu "
            "external interrupts\n", v->guest->tag, dp->emulated,
            dp->delivered, dp->interrupts);
+    if (dp->parked_entries)
+        printf("hv: %sdeprivileged: %lu waits in the HLT activity state (depriv_halt.c)\n", v->guest->tag,
+               dp->parked_entries);
 }

@@ -17,7 +17,6 @@
 #include "x86/x86.h"
 #include "x86io.h"
 
-#define ACTIVITY_HLT 1
 #define DEBUGCTL_BTF (1ull << 1)    /* single-step on branches, not instructions */
 
 /* The 8259 PICs' interrupt mask registers (OCW1): an IN from the data port

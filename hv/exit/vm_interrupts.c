@@ -66,8 +66,6 @@
 #include "x86/x86.h"
 #include "x86io.h"
 
-#define ACTIVITY_ACTIVE 0
-#define ACTIVITY_HLT 1
 #define GUEST_RUN_BETWEEN 2048          /* TSC ticks (see above) */
 #define TIMER_MAX 0xFFFFFFFFull          /* the field is 32 bits (SDM 25.4.2) */
 #define MISC_TIMER_RATE(misc) ((misc) & 0x1F)   /* IA32_VMX_MISC bits 4:0 (SDM A.6) */

@@ -28,6 +28,10 @@ struct depriv {
                                        depriv_returned_to_user */
     uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */
     uint8_t halt_length;
+    bool parked;                    /* waiting in the HLT activity state, its CS and
+                                       SS at ring 0 in the VMCS (depriv_halt.c) */
+    uint16_t parked_cs, parked_ss;  /* their own selectors and access rights */
+    uint32_t parked_cs_ar, parked_ss_ar;
     uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
     uint32_t idt_base, idt_limit;   /* (LIDT) */
     uint16_t tr;                    /* its task register (LTR): where its TSS is */
@@ -38,5 +42,5 @@ struct depriv {
                                        WRMSR reach them as v->sysenter_msrs */
 
     /* Statistics, printed at the end of the run. */
-    uint64_t emulated, delivered, interrupts;
+    uint64_t emulated, delivered, interrupts, parked_entries;
 };

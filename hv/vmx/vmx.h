@@ -106,8 +106,9 @@ enum {
     EVENT_SOFTWARE_EXCEPTION = 6, EVENT_OTHER = 7,
 };
 
-/* Guest non-register state (SDM 25.4.2): the interruptibility state and
- * the pending debug exceptions. */
+/* Guest non-register state (SDM 25.4.2): the activity state, the
+ * interruptibility state and the pending debug exceptions. */
+enum { ACTIVITY_ACTIVE = 0, ACTIVITY_HLT = 1, ACTIVITY_SHUTDOWN = 2, ACTIVITY_WAIT_SIPI = 3 };
 #define BLOCKING_STI               (1u << 0)
 #define BLOCKING_MOV_SS            (1u << 1)
 #define BLOCKING_SMI               (1u << 2)

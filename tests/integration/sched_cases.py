@@ -84,4 +84,30 @@ def sched_cases():
              must=[SCHEDULE, r"^badguest: spun 20 million", r"^\(vm1\) badguest: spun 20 million",
                    r"^hv: VMs ended: vm0 status 0, vm1 status 0$"],
              must_not=[r"FAIL", r"^PANIC"], check=equal_shares, timeout=TIMEOUT),
+        # A guest kernel at ring 1 that halts waits in the HLT activity
+        # state, its CS and SS parked at ring 0 (depriv_halt.c; the hostile
+        # runs in vdepriv check that state against the VM-entry rules,
+        # vmcheck=2): once per tick, and its HLT faults once per tick, not
+        # again at every entry until the tick comes. With devices=machine
+        # the real PIC's interrupt wakes it.
+        Case("sched-deprivileged-hlt-waits", ["--module", "%s do=hlt-sti=20" % BADGUEST, HV, "--",
+                                               "mem=shadow", "cpu=deprivileged", "devices=virtual"],
+             OK, must=[r"^badguest: woke from hlt 20 times, 20 timer interrupts$",
+                       r"^hv: deprivileged: 2[01] waits in the HLT activity state"],
+             must_not=[r"FAIL", r"^PANIC"], check=few_hlt_faults, timeout=TIMEOUT),
+        Case("sched-deprivileged-hlt-waits-machine", ["--module", "%s do=hlt-sti=20" % BADGUEST, HV, "--",
+                                                       "mem=shadow", "cpu=deprivileged"],
+             OK, must=[r"^badguest: woke from hlt 20 times, 20 timer interrupts$",
+                       r"^hv: deprivileged: 2[01] waits in the HLT activity state"],
+             must_not=[r"FAIL", r"^PANIC"], check=few_hlt_faults, timeout=TIMEOUT),
     ]
+
+
+def few_hlt_faults(console):
+    """Its exceptions (the #GP of each CLI, STI and HLT) stay a few per
+    tick (96 exception exits in all here): a HLT run again at every entry
+    until the tick came faulted 700 to 1300 times in all."""
+    m = re.search(r"^hv: exits: exception or NMI\s+(\d+) exits", console, re.M)
+    if not m:
+        return "no exception line in the exit statistics"
+    return None if int(m.group(1)) < 20 * 10 else "%s exception exits for 20 ticks" % m.group(1)
