@@ -67,6 +67,45 @@ ATTACK(sti_hlt, "event-sti-hlt", "all virtual vshadow vdepriv vdelay timed", "na
     result("woke %s", timer_ticks >= 3 ? "3 times or more" : "too few times");
 }
 
+/* A timer handler that also records its CS and the CS of the frame it was
+ * given (where the interrupted HLT ran), then ends like timer_stub. */
+extern char cs_probe_stub[];
+volatile uint32_t handler_cs, frame_cs;
+__asm__(".text\n.globl cs_probe_stub\ncs_probe_stub:\n"
+        "    pushl %eax\n"
+        "    movl %cs, %eax\n    movl %eax, handler_cs\n"
+        "    movl 8(%esp), %eax\n    movl %eax, frame_cs\n"   /* EAX, then EIP, CS */
+        "    incl timer_ticks\n"
+        "    movb $0x20, %al\n    outb %al, $0x20\n"
+        "    popl %eax\n    iret\n");
+
+/* While a ring-1 guest waits in HLT the hypervisor parks its CS and SS at
+ * ring 0 in the VMCS (depriv_halt.c): the wake must give them back before
+ * the interrupt is delivered, or the guest would go on at the real ring 0.
+ * At ring 1 its handler and the code after the HLT run at RPL 1, and the
+ * frame shows the guest's own ring-0 selector (ring compression hides
+ * itself there); patch=1 makes MOV from CS an emulated INT3 (RPL 0, as
+ * natively), so its runs compare with the bare CPU. */
+ATTACK(hlt_wakes_at_own_ring, "event-hlt-wakes-at-own-ring", "all virtual vshadow vdepriv timed",
+       "native; depriv vdepriv: result woke 3 times, CS.RPL 1 in the handler, 0 in its frame, 1 after",
+       "HLT with interrupts on, three times: the CS of the timer's handler, of its frame and after the wake")
+{
+    irq0_on();
+    set_gate(TIMER_VEC, (uint32_t)cs_probe_stub, KCODE, 0x8E);
+    uint16_t divisor = (uint16_t)(PIT_HZ / 1000);
+    outb(0x43, 0x34);
+    outb(0x40, divisor & 0xFF);
+    outb(0x40, divisor >> 8);
+    uint32_t after = 0;
+    while (timer_ticks < 3) {
+        __asm__ volatile("sti; hlt; cli" : : : "memory");
+        __asm__ volatile("movl %%cs, %0" : "=r"(after));
+    }
+    timer_off();
+    result("woke %u times, CS.RPL %u in the handler, %u in its frame, %u after", (unsigned)timer_ticks,
+           (unsigned)(handler_cs & 3), (unsigned)(frame_cs & 3), (unsigned)(after & 3));
+}
+
 ATTACK(mov_ss_hlt, "event-mov-ss-hlt", "all virtual vshadow vdepriv timed", "native",
        "MOV SS; HLT with interrupts on: the exit for HLT comes in MOV SS's shadow")
 {
