@@ -324,7 +324,8 @@ static void dispatch_deprivileged(struct vcpu *v)
         vm_interrupts_schedule(v, v->depriv.halted_at != 0);
         vm_interrupts_before_depriv_entry(v);
     }
-    depriv_park_if_halted(v);                   /* a HLT waits without exits */
+    if (!gdb_enabled)
+        depriv_park_if_halted(v);               /* a HLT waits without exits */
 }
 
 static void on_exit_deprivileged(struct vcpu *v)

@@ -21,15 +21,14 @@
  * The HLT that STI or MOV SS just before it shadowed has run (emulated):
  * the CPU waits in it, and interrupts reach it there, so that blocking is
  * over, and it must be, for the HLT state (27.3.1.5). Not parked: a guest
- * the debugger watches (gdb.h: its stops and steps read the guest's CS),
- * one single-stepping (TF) or with an event to inject (the HLT state
+ * the debugger watches (exit.c does not ask then: gdb's stops and steps
+ * read the guest's CS), one single-stepping (TF) or with an event to inject (the HLT state
  * takes neither its trap nor every event: 27.3.1.5), and a VM that gives
  * the CPU to another (vms=2): its next turn may come long after this
  * timer value was worked out, so it runs its HLT again then, and the
  * devices look at its time first.
  */
 #include "depriv/depriv.h"
-#include "gdb/gdb.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "x86/x86.h"
@@ -39,7 +38,7 @@
 void depriv_park_if_halted(struct vcpu *v)
 {
     struct depriv *dp = &v->depriv;
-    if (!dp->halted_at || v->stopped || v->yield || gdb_enabled ||
+    if (!dp->halted_at || v->stopped || v->yield ||
         (uint32_t)vmcs_read(VMCS_GUEST_RIP) != dp->halted_at ||
         (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF) ||
         (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID))
