@@ -103,8 +103,7 @@ def copy_tree(root, dest):
             os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
             shutil.copy2(src, os.path.join(dest, rel))
     kitbuild.copy(root, dest)
-    if os.path.isdir(os.path.join(root, "build", "hv")):
-        shutil.copytree(os.path.join(root, "build", "hv"), os.path.join(dest, "build", "hv"), symlinks=True)
+    kitbuild.copy_hypervisor(root, dest)
 
 
 def check(root, bug, names):

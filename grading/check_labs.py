@@ -147,8 +147,8 @@ def prepare(lab, dest, step=None, reuse_hv=False):
         handin = check_handin(dest)
     restore_hidden_tests(lab, dest)
     kitbuild.copy(ROOT, dest)
-    if reuse_hv and os.path.isdir(os.path.join(ROOT, "build", "hv")):
-        shutil.copytree(os.path.join(ROOT, "build", "hv"), os.path.join(dest, "build", "hv"), symlinks=True)
+    if reuse_hv:
+        kitbuild.copy_hypervisor(ROOT, dest)
     return build(lab, dest), handin
 
 

@@ -60,9 +60,10 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; 
 fi
 apt-get update -q
 tools/deps.sh run
-# The guest OS, the loader and the test kernels, once: every submission's
-# build then compiles the hypervisor alone (grading/kitbuild.py).
-make --no-print-directory -j"$(nproc)" kit-images
+# The hypervisor, the guest OS, the loader and the test kernels, once:
+# every submission's build then compiles its own files alone
+# (grading/kitbuild.py).
+make --no-print-directory -j"$(nproc)" all kit-images
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -266,6 +267,7 @@ def grade_submission(source, sub, results_dir, lab, extra, say=print, output=Non
             files = files or lab_files(source, lab)
             fresh_copy(source, work)
             copied, kinds = overlay(submission_root(sub, work), work, files)
+            kitbuild.copy_hypervisor(source, work, copied)
             notes = submission.describe(kinds)
         except submission.Refused as e:
             fallback_results(results, str(e), refused=True)

@@ -1,14 +1,18 @@
-"""kitbuild.py: the images no submission changes, built once for a class.
+"""kitbuild.py: what a class's builds share, built once in the source.
 
 A submission holds a lab's files, all in hv/ (submission.py's file list);
 the guest OS, the boot loader and the test kernels are the kit's own, made
 from the instructor's source alone. So the grader builds them once in the
-source (`make kit-images`: grade-class before its class, setup.sh when
+source (`make all kit-images`: grade-class before its class, setup.sh when
 Gradescope builds the image) and copies them into each submission's fresh
-tree with their times: make finds them up to date there and compiles the
-hypervisor alone (about half of a submission's build). make, not this
-file, decides what is up to date: where the source holds none of them, or
-older ones, the submission's build makes them as before.
+tree with their times: make finds them up to date there. The hypervisor's
+objects too, unless the submission adds a header (a new hv/x.h could
+shadow one that unchanged files include, which their old objects never
+saw): the submission's files were copied in after the source was built,
+so they are newer than their objects, and make compiles them, and what
+includes them, alone. make, not this file, decides what is up to date:
+where the source holds none of them, or older ones, the submission's
+build makes them as before.
 """
 import os
 import shutil
@@ -39,9 +43,20 @@ def copy(src_root, dest_root):
     return copied
 
 
+def copy_hypervisor(src_root, dest_root, changed=()):
+    """src_root's build/hv into dest_root's, times kept, unless one of the
+    files `changed` since that build (relative paths) is a header. Returns
+    whether it copied."""
+    src = os.path.join(src_root, "build", "hv")
+    if any(rel.endswith(".h") for rel in changed) or not os.path.isdir(src):
+        return False
+    shutil.copytree(src, os.path.join(dest_root, "build", "hv"), symlinks=True, dirs_exist_ok=True)
+    return True
+
+
 def build(root, jobs=None):
-    """`make kit-images` in root: None, or make's last lines."""
+    """`make all kit-images` in root: None, or make's last lines."""
     p = subprocess.run(["make", "-C", root, "--no-print-directory", "-j%d" % (jobs or os.cpu_count() or 2),
-                        "kit-images"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                        "all", "kit-images"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     return None if p.returncode == 0 else " | ".join(p.stdout.strip().splitlines()[-3:])

@@ -37,9 +37,10 @@ JOBS = 2
 
 
 def copy_source(dst):
-    """The kit's source as it is now (tracked and new files), and of build/
-    the kit's images alone, which the scenarios never change (as the
-    grader gives every submission: grading/kitbuild.py)."""
+    """The kit's source as it is now (tracked and new files), and its
+    build's images and hypervisor objects, times kept (as the grader gives
+    every submission: grading/kitbuild.py): a scenario's patch is newer,
+    and make compiles what it changed."""
     out = subprocess.run(["git", "-C", ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                          check=True, stdout=subprocess.PIPE).stdout.decode()
     for rel in sorted(set(f for f in out.split("\0") if f)):
@@ -48,6 +49,7 @@ def copy_source(dst):
             os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
             shutil.copy2(src, os.path.join(dst, rel))
     kitbuild.copy(ROOT, dst)
+    kitbuild.copy_hypervisor(ROOT, dst)
 
 
 def patch(root, path, pattern, replacement):
