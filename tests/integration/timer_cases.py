@@ -115,7 +115,8 @@ def check_probe(policy, tsc_run):
                     policy, probe.taken, least if least == most else "%d..%d" % (least, most),
                     " (%s)" % why if why else "")
             # The hypervisor counted those edges and raised the ticks the
-            # probe took (no edge of the BIOS's 18.2 Hz before it).
+            # probe took (no edge of the BIOS's 18.2 Hz before it: badguest
+            # holds that count first of all, before its boot's exits).
             edges, sure = clock.edges()
             hv = devices(console)
             if not hv or not sure <= hv[0] <= len(edges) or hv[1] != probe.taken or hv[3] != policy:

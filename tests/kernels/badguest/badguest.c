@@ -998,11 +998,20 @@ void kernel_main(uint32_t magic, const struct multiboot_info *mbi)
         poweroff(POWEROFF_PANIC);
     }
     const char *cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)mbi->cmdline : "";
+    char what[32];
+    bool found = find_do(cmdline, what, sizeof(what));
+    /* do=ticks: the BIOS's PIT (counter 0, mode 2 at 18.2 Hz) is held
+     * first of all, before the boot's lines: a control word alone stops
+     * the count, OUT0 staying high (8254 data sheet, mode 2: counting
+     * starts once the count is written), so no edge of the BIOS's rate
+     * comes before the probe's own count, however long the boot takes
+     * (ticks.c; timer_cases.py counts the edges from the probe's load). */
+    if (found && strncmp(what, "ticks", 5) == 0 && (what[5] == 0 || what[5] == '='))
+        outb(0x43, 0x34);
     challenge_start(cmdline);   /* the grader's nonce: lib/challenge.h */
     printf("badguest: cmdline '%s'\n", cmdline);
 
-    char what[32];
-    if (!find_do(cmdline, what, sizeof(what))) {
+    if (!found) {
         print_known();
         fail("no do=NAME on the command line");
     }

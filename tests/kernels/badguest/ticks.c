@@ -16,6 +16,9 @@
  * may deliver them late) until none has come for twice the largest gap
  * it saw while the PIT ran (one of the other VM's turns, with two VMs).
  *
+ * The BIOS's PIT is held at badguest's very start (badguest.c), so the
+ * only edges of OUT0 are the probe's own.
+ *
  * Each OUT that starts or stops the PIT exits to the hypervisor, which
  * does it at some TSC between the guest's reads just before and just
  * after: the lines give both. Lines (TSC values are the guest's RDTSC):
