@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -241,16 +242,19 @@ def main(argv=None):
     if studenttree.reference_only(ROOT, "check-labs"):
         return 0
     good = bad = 0
-    for lab in labspec.lab_paths(ROOT):
-        if a.lab and lab not in a.lab:
-            continue
-        for name, ok, why in check_lab(lab, a.jobs, a.keep):
-            if ok:
-                good += 1
-                print("ok   lab %d skeleton: %s" % (lab, name))
-            else:
-                bad += 1
-                print("FAIL lab %d skeleton: %s: %s" % (lab, name, why))
+    labs = [lab for lab in labspec.lab_paths(ROOT) if not a.lab or lab in a.lab]
+    # Much of a lab's check is one command at a time (the build, make run,
+    # make gdb...): the labs are checked side by side, each tree its own,
+    # and each lab's lines printed whole, in lab order.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(labs), a.jobs))) as pool:
+        for lab, checks in pool.map(lambda lab: (lab, check_lab(lab, a.jobs, a.keep)), labs):
+            for name, ok, why in checks:
+                if ok:
+                    good += 1
+                    print("ok   lab %d skeleton: %s" % (lab, name), flush=True)
+                else:
+                    bad += 1
+                    print("FAIL lab %d skeleton: %s: %s" % (lab, name, why), flush=True)
     print("check-labs: %d passed, %d failed" % (good, bad))
     return 1 if bad else 0
 
