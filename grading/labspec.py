@@ -158,6 +158,9 @@ def load_lab(path, root=ROOT, build=None, emu="bochs"):
             lab = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise LabSpecError("%s: %s" % (path, e))
+    lab_args = lab.get("hv_args", [])
+    if not isinstance(lab_args, list) or not all(isinstance(w, str) for w in lab_args):
+        raise LabSpecError("%s: hv_args (the lab's, before its tests') is a list of words" % path)
     tests = []
     for t in lab.get("test", []):
         where = "%s: test '%s'" % (path, t.get("name", "?"))
@@ -181,7 +184,7 @@ def load_lab(path, root=ROOT, build=None, emu="bochs"):
             # challenge.h); the grader puts the nonce here.
             t = dict(t, guest_args=(t.get("guest_args", "") + " challenge=" + NONCE_SLOT).strip())
         argv = ["--emu", emu] + guest_modules(t, root, build, where) + second_vm(t, root, build, where)
-        argv += [hv, "--"] + t.get("hv_args", [])
+        argv += [hv, "--"] + lab_args + t.get("hv_args", [])
         tests.append(LabTest(lab=lab["lab"], name=t["name"], points=t["points"],
                              description=t.get("description", ""), argv=argv,
                              status=status,

@@ -40,6 +40,7 @@ struct hv_options {
     unsigned patch;           /* patch=1: cpu=deprivileged patches and emulates them (lab 3) */
     enum gdb_mode gdb;        /* gdb=off|hv|guest: the GDB stub on COM2 and what it debugs */
     enum devices_mode devices; /* devices=machine|virtual: whose PIT and PIC the guest programs (lab 4) */
+    bool devices_chosen;      /* devices= was given (else the tree's default, hv/hv.mk) */
     unsigned quantum_ms;      /* quantum=ms: several VMs with devices=virtual take turns this long */
     enum timer_mode timer_mode; /* timer_mode=catchup|merge|discard|delay: missed ticks (devices=virtual) */
     enum tsc_mode tsc;        /* tsc=wall|run: the guest's TSC counts wall time, or its VM's run time */

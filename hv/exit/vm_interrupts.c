@@ -476,17 +476,24 @@ void vm_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave)
     *slave = s.chip[PIC_SLAVE].imr;
 }
 
-void vm_interrupts_require(const struct vmx_caps *caps)
+const char *vm_interrupts_lacks(const struct vmx_caps *caps)
 {
     /* The allowed-1 settings are the high half of the capability MSR
      * (SDM A.3.1). */
     if (!((caps->pinbased >> 32) & PIN_PREEMPTION_TIMER))
-        panic("devices=virtual needs the VMX-preemption timer (IA32_VMX_PINBASED_CTLS bit 38), "
-              "which this CPU's VMX lacks: a guest that never exits would never get its tick "
-              "(Bochs: CPU=tigerlake has it)");
+        return "the VMX-preemption timer (IA32_VMX_PINBASED_CTLS bit 38)";
     if (!((caps->procbased >> 32) & PROC_USE_TSC_OFFSETTING))
-        panic("devices=virtual needs \"use TSC offsetting\" (IA32_VMX_PROCBASED_CTLS bit 35), "
-              "which this CPU's VMX lacks");
+        return "\"use TSC offsetting\" (IA32_VMX_PROCBASED_CTLS bit 35)";
+    return NULL;
+}
+
+void vm_interrupts_require(const struct vmx_caps *caps)
+{
+    const char *lacks = vm_interrupts_lacks(caps);
+    if (lacks)
+        panic("devices=virtual needs %s, which this CPU's VMX lacks: without the timer a guest "
+              "that never exits would never get its tick (Bochs: CPU=tigerlake has both; "
+              "devices=machine runs on this CPU)", lacks);
 }
 
 void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz)

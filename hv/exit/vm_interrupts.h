@@ -9,8 +9,10 @@
 #include "guest/vcpu.h"
 #include "vmx/vmx_caps.h"
 
-/* Panics unless the CPU has what devices=virtual needs: the VMX-
- * preemption timer. Before VMXON, with the other checks of the options. */
+/* What devices=virtual needs that the CPU's VMX lacks (the VMX-preemption
+ * timer, TSC offsetting), named, or NULL; vm_interrupts_require panics
+ * with it. Before VMXON, with the other checks of the options. */
+const char *vm_interrupts_lacks(const struct vmx_caps *caps);
 void vm_interrupts_require(const struct vmx_caps *caps);
 
 /* The VM's time starts now: its PIT and PIC as a PC's BIOS leaves them, the

@@ -54,12 +54,15 @@ TIMED_TIMEOUT = 120
 # and the hypervisor scrubs every byte of a guest's RAM before it starts
 # (64 MiB is about half of each run's time under Bochs).
 CHECK = ["vmcheck=2", "guestmem=16"]
+# The modes of labs 1-3 give the guest the machine's PIT and PIC, as those
+# labs' hypervisors do (devices=virtual is the default from lab 4 on).
+MACHINE = ["devices=machine"] + CHECK
 MODES = {
-    "ept": ("tigerlake", CHECK),
-    "shadow": ("tigerlake", ["mem=shadow"] + CHECK),
-    "depriv": ("tigerlake", ["cpu=deprivileged", "mem=shadow"] + CHECK),
-    "patch": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "patch=1"] + CHECK),
-    "icelake": ("corei7_icelake_u", CHECK),   # a CPU model without CET (VMX_BASIC bit 56 clear)
+    "ept": ("tigerlake", MACHINE),
+    "shadow": ("tigerlake", ["mem=shadow"] + MACHINE),
+    "depriv": ("tigerlake", ["cpu=deprivileged", "mem=shadow"] + MACHINE),
+    "patch": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "patch=1"] + MACHINE),
+    "icelake": ("corei7_icelake_u", MACHINE),   # a CPU model without CET (VMX_BASIC bit 56 clear)
     # devices=virtual (lab 4): the guest's PIT and PIC are the hypervisor's
     # models, their interrupts injected (hvm) or delivered in software (depriv).
     "virtual": ("tigerlake", ["devices=virtual"] + CHECK),

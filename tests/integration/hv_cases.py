@@ -22,7 +22,7 @@ import os
 import re
 import subprocess
 
-from harness import BUILD, DATA, GUEST, HV, FAIL, OK, PANIC, Case, console_of, data_file, judge
+from harness import BUILD, DATA, GUEST, HV, FAIL, OK, PANIC, Case, console_of, data_file, judge, studenttree
 
 BADGUEST = os.environ.get("BADGUEST_ELF", os.path.join(BUILD, "tests", "badguest.elf"))
 SYSCALL_ELF = os.path.join(BUILD, "guestos", "user", "syscall.elf")   # an ELF, not Multiboot
@@ -43,6 +43,13 @@ NO_PANIC = [r"^PANIC", r"^badguest: FAIL"]
 def bad(do, *hv_args, extra=()):
     """hvrun arguments: the hypervisor, badguest as its guest kernel."""
     return list(extra) + ["--module", "%s do=%s" % (BADGUEST, do), HV, "--"] + list(hv_args)
+
+
+def default_virtual(case):
+    """A case that needs devices= to default to virtual: in the trees of
+    labs 1-4 it defaults to machine (grading/studenttree.py)."""
+    case.lab = max(case.lab, studenttree.DEVICES_VIRTUAL_BY_DEFAULT_LAB)
+    return case
 
 
 def exits(reason, count):
@@ -324,9 +331,18 @@ def refusal_cases():
         Case("hv-refuses-virtual-devices-no-preemption-timer",
              bad("cpuid", "mem=shadow", "devices=virtual", extra=["--cpu", "core2_penryn_t9600"]), PANIC,
              must=[r"^PANIC hv: devices=virtual needs the VMX-preemption timer \(IA32_VMX_PINBASED_CTLS bit "
-                   r"38\), which this CPU's VMX lacks: a guest that never exits would never get its tick "
-                   r"\(Bochs: CPU=tigerlake has it\)$", r"^POWEROFF 3$"],
+                   r"38\), which this CPU's VMX lacks: without the timer a guest that never exits would "
+                   r"never get its tick \(Bochs: CPU=tigerlake has both; devices=machine runs on this CPU\)$",
+                   r"^POWEROFF 3$"],
              must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
+        # devices= left to its default (virtual) on that CPU: the machine's
+        # devices, said so, and the guest runs.
+        default_virtual(Case("hv-machine-devices-without-preemption-timer",
+             bad("cpuid", "mem=shadow", extra=["--cpu", "core2_penryn_t9600"]), OK,
+             must=[r"^hv: devices=machine: this CPU's VMX lacks the VMX-preemption timer "
+                   r"\(IA32_VMX_PINBASED_CTLS bit 38\), which devices=virtual \(the default\) needs, so the "
+                   r"guest programs the machine's PIT and PIC$", r"^badguest: done$"] + GUEST_POWEROFF_0,
+             must_not=[r"devices=virtual:"])),
         lab("cpu=deprivileged", r"cpu=deprivileged needs mem=shadow: the hypervisor maps its own GDT and "
                                 r"TSS into the guest's address space through the shadow page tables"),
         Case("hv-refuses-deprivileged-gdb", bad("cpuid", "mem=shadow", "cpu=deprivileged", "gdb=hv"), PANIC,

@@ -3,7 +3,9 @@
 The hypervisor splits its Multiboot modules into one group per VM, each a
 guest kernel and the modules after it up to the next kernel, builds every VM
 (its own RAM, EPT or shadow tables, VMCS, devices), proves their memory
-disjoint, and runs them one after the other. Each case checks:
+disjoint, and runs them one after the other (devices=machine, as in labs 1-3;
+with devices=virtual, the default from lab 4 on, they take turns:
+sched_cases.py). Each case checks:
   - both guests run and pass, VM 0's console lines exactly as with one VM,
     VM 1's tagged "(vm1) " and the hypervisor's about it "hv: vm1: ";
   - one line per VM with the host-physical memory behind it, and the
@@ -28,6 +30,7 @@ BADGUEST = os.environ.get("BADGUEST_ELF", os.path.join(BUILD, "tests", "badguest
 HOSTILE = os.environ.get("HOSTILE_ELF", os.path.join(BUILD, "tests", "hostile.elf"))
 TIMEOUT = 120
 GUEST_RAM = r"0x0-0x4000000 \(64 MiB\)"     # the default guestmem=64
+TWO = ["vms=2", "devices=machine"]           # two VMs, one after the other
 
 
 def programs(*names):
@@ -41,7 +44,7 @@ def two_guests(mem_args=()):
     guest, so each group has its own programs."""
     return (["--module", GUEST + " test=syscall,cow"] + programs("syscall", "helper_hello", "cow") +
             ["--module", GUEST + " test=timer,forkwait"] + programs("timer", "forkwait") +
-            [HV, "--", "vms=2"] + list(mem_args))
+            [HV, "--"] + TWO + list(mem_args))
 
 
 def memory_lines(vm):
@@ -123,7 +126,7 @@ def verdict_cases():
     return [
         # VM 0 stopped by the hypervisor; VM 1 runs all the same.
         Case("vm-first-stopped-second-runs",
-             ["--module", BADGUEST + " do=triplefault"] + cow + [HV, "--", "vms=2"], FAIL,
+             ["--module", BADGUEST + " do=triplefault"] + cow + [HV, "--"] + TWO, FAIL,
              must=[r"^hv: guest stopped: triple fault", r"^POWEROFF 4$",
                    r"^hv: exits: [\s\S]*^hv: vm1: entering the guest", r"^\(vm1\) TEST cow: ok$",
                    r"^hv: vm1: guest stopped: it powered off with status 0$",
@@ -133,7 +136,7 @@ def verdict_cases():
              timeout=TIMEOUT),
         # VM 0 passes; VM 1's guest reports a failed test: the run fails.
         Case("vm-second-fails",
-             cow + ["--module", GUEST + " test=nosuchtest", HV, "--", "vms=2"], FAIL,
+             cow + ["--module", GUEST + " test=nosuchtest", HV, "--"] + TWO, FAIL,
              must=[r"^TEST cow: ok$", r"^\(vm1\) TEST nosuchtest: FAIL no such test$",
                    r"^hv: vm1: guest stopped: it powered off with status 1$",
                    r"^hv: VMs ended: vm0 status 0, vm1 status 1\nPOWEROFF 1$"],
@@ -148,7 +151,7 @@ def forgery_case():
     verdict is the hypervisor's."""
     return Case("vm-console-forgery",
                 ["--module", HOSTILE + " attack=console-forged-vm-lines",
-                 "--module", HOSTILE + " attack=console-forged-stop", HV, "--", "vms=2"], FAIL,
+                 "--module", HOSTILE + " attack=console-forged-stop", HV, "--"] + TWO, FAIL,
                 must=[r"^\(guest\) \(vm1\) TEST cow: ok$", r"^\(guest\) \(vm1\) \(guest\) POWEROFF 0$",
                       r"^\(guest\) hv: vm1: guest stopped: it powered off with status 0$",
                       r"^\(guest\) hv: VMs ended: vm0 status 0, vm1 status 0$",

@@ -207,7 +207,7 @@ class BenchFailureTest(TempDir):
     def test_a_missing_figure_is_named(self):
         why = self.run_once(console="BENCH null cycles=10 iterations=5\n")
         self.assertEqual(why, 'bench: the bochs/fast run printed no figure for cpuid: see its console with '
-                              'make run GUEST_ARGS=bench=all ARGS="mem=shadow" TIMEOUT=600')
+                              'make run GUEST_ARGS=bench=all ARGS="mem=shadow devices=machine" TIMEOUT=600')
 
     def test_a_failed_run_says_how_to_see_it(self):
         why = self.run_once(status=3, under_hv=None)

@@ -84,7 +84,11 @@ static void test_devices_modes(void **state)
 {
     (void)state;
     assert_true(parse("hv"));
-    assert_int_equal(o.devices, DEVICES_MACHINE);  /* labs 1-3: the machine's PIT and PIC */
+    /* The tree's default (hv/hv.mk): virtual from lab 4 on, machine before. */
+    assert_int_equal(o.devices, DEVICES_DEFAULT);
+    assert_true(parse("hv devices=machine"));
+    assert_int_equal(o.devices, DEVICES_MACHINE);
+    assert_string_equal(options_value_name("devices", o.devices), "machine");
     assert_true(parse("hv devices=virtual"));
     assert_int_equal(o.devices, DEVICES_VIRTUAL);
     assert_string_equal(options_value_name("devices", o.devices), "virtual");
@@ -116,11 +120,11 @@ static void test_tsc_modes(void **state)
         assert_true(parse(line));
         assert_int_equal(o.tsc, TSC_WALL);
     }
-    assert_true(parse("hv timer_mode=delay"));         /* devices=machine: neither is used */
+    assert_true(parse("hv devices=machine timer_mode=delay"));  /* neither is used */
     assert_false(parse("hv devices=virtual tsc=wall timer_mode=delay"));
     assert_string_equal(err, "tsc=wall contradicts timer_mode=delay: delay stops the VM's time while another "
                         "VM runs, and its TSC would run on ahead of its ticks (use tsc=run, delay's default)");
-    assert_false(parse("hv tsc=run"));
+    assert_false(parse("hv devices=machine tsc=run"));
     assert_string_equal(err, "tsc=run needs devices=virtual: with the machine's PIT and PIC the VMs run one "
                         "after the other, and none waits for the CPU while its TSC could stand still");
     assert_false(parse("hv devices=virtual tsc=cpu"));

@@ -52,6 +52,9 @@ unit_defs_sensitive := $(unit_defs_x86_decode)
 unit_defs_fmt := -Dsnprintf=fmt_snprintf -Dvsnprintf=fmt_vsnprintf
 unit_defs_mbimage := $(unit_defs_fmt)
 unit_defs_exit_info := $(unit_defs_fmt)
+# devices='s default is this tree's (hv/hv.mk).
+unit_defs_options := -DDEVICES_DEFAULT=DEVICES_$(HV_DEVICES_DEFAULT)
+$(UNIT_BUILD)/test_options: $(BUILD)/hv/devices-default.$(HV_DEVICES_DEFAULT)
 
 # A student tree's stubs call panic(): the host's prints and aborts.
 HOST_PANIC := tests/unit/host_panic.c
