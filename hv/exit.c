@@ -230,17 +230,29 @@ static void on_exit(struct vcpu *v)
 }
 
 /* With devices=virtual the VM's APICs answer the exits that are their own
- * first: an access to a register page (vm_mmio.h), which would otherwise
- * stop the guest as outside its RAM, and the local APIC's MSRs
- * (vm_lapic.h); and CPUID's leaf 1 tells the truth about it. */
+ * first: an access to a register page (vm_mmio.h), an EPT violation or a
+ * #PF, which would otherwise stop the guest as outside its RAM, and the
+ * local APIC's MSRs (vm_lapic.h); and CPUID's leaf 1 tells the truth about
+ * it. By exit reason, so that the others pay nothing for it. */
 static void handle_exit_with_lapic(struct vcpu *v)
 {
-    if (vm_mmio_exit(v) || vm_lapic_msr_exit(v))
-        return;
-    uint32_t leaf = (uint32_t)v->regs.rax;
-    handle_exit(v);
-    if ((v->exit_reason & 0xFFFF) == EXIT_CPUID)
+    uint32_t leaf;
+    switch (v->exit_reason & 0xFFFF) {
+    case EXIT_EPT_VIOLATION: case EXIT_EXCEPTION_NMI:
+        if (vm_mmio_exit(v))
+            return;
+        break;
+    case EXIT_RDMSR: case EXIT_WRMSR:
+        if (vm_lapic_msr_exit(v))
+            return;
+        break;
+    case EXIT_CPUID:
+        leaf = (uint32_t)v->regs.rax;
+        handle_exit(v);
         vm_lapic_after_cpuid(v, leaf);
+        return;
+    }
+    handle_exit(v);
 }
 
 /* With devices=virtual (lab 4, vm_interrupts.c): the guest's PIT, PIC and
@@ -252,7 +264,9 @@ static void handle_exit_with_lapic(struct vcpu *v)
 static void dispatch_virtual_devices(struct vcpu *v)
 {
     switch (v->exit_reason & 0xFFFF) {
-    case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: break;
+    case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW:
+        halted_without_exit(v);         /* its HLT may not have exited */
+        break;
     default:                     handle_exit_with_lapic(v);
     }
     if (!v->stopped)

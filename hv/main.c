@@ -199,7 +199,7 @@ static void prepare_to_run(struct vm *vm)
     }
     gdb_guest_start(&vm->vcpu);   /* gdb=guest (one VM) stops before the guest's first instruction */
     if (options.devices == DEVICES_VIRTUAL)   /* its time starts now, after gdb's wait */
-        vm_interrupts_start(&vm->vcpu, tsc_hz);
+        vm_interrupts_start(&vm->vcpu, tsc_hz, options.gdb != GDB_OFF);
 }
 
 /* A VM's statistics, once it has ended. */

@@ -162,7 +162,7 @@ void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t
         current = vm;
         bool first = !t->started;      /* its devices start: not a switch's cost */
         if (first) {
-            vm_interrupts_start(v, tsc_hz);
+            vm_interrupts_start(v, tsc_hz, false);    /* a VM in turns halts with an exit anyway */
             t->started = true;
         }
         uint64_t entered = rdtsc();

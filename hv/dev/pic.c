@@ -420,6 +420,16 @@ void pic_reset_as_bios(struct pic *p)
         pic_write(p, words[i].port, words[i].value);
 }
 
+bool pic_irq_masked(const struct pic *p, unsigned irq)
+{
+    return irq < PIC_IRQS && (p->chip[irq / 8].imr & (1u << (irq % 8)));
+}
+
+bool pic_irq_requested(const struct pic *p, unsigned irq)
+{
+    return irq < PIC_IRQS && (p->chip[irq / 8].irr & (1u << (irq % 8)));
+}
+
 void pic_get_state(const struct pic *p, struct pic_state *state)
 {
     for (unsigned i = 0; i < 2; i++) {

@@ -115,5 +115,10 @@ bool pic_intr(const struct pic *p);
  * answers (its base + 7, no ISR bit of its own set). */
 int pic_acknowledge(struct pic *p);
 
+/* IRQ line irq (0-15): is it masked (its IMR bit), is its request in the
+ * IRR? Cheap, for a look before every VM entry (exit/vm_interrupts.c). */
+bool pic_irq_masked(const struct pic *p, unsigned irq);
+bool pic_irq_requested(const struct pic *p, unsigned irq);
+
 /* Both chips' state, for display. */
 void pic_get_state(const struct pic *p, struct pic_state *state);

@@ -11,6 +11,8 @@
  */
 #include "exit/handlers.h"
 #include "exit/vm_interrupts.h"
+#include "guest/guest.h"
+#include "guest/guest_linear.h"
 #include "vmx/inject.h"
 #include "poweroff.h"
 #include "vmx/vmcs.h"
@@ -18,6 +20,7 @@
 #include "x86io.h"
 
 #define DEBUGCTL_BTF (1ull << 1)    /* single-step on branches, not instructions */
+#define HLT_OPCODE   0xF4
 
 /* The 8259 PICs' interrupt mask registers (OCW1): an IN from the data port
  * (A0=1) reads it back (Intel 8259A data sheet). With devices=machine the
@@ -62,11 +65,12 @@ static void keep_single_step_pending(uint64_t rflags)
     make_single_step_pending();
 }
 
-void stop_endless_halt(struct vcpu *v, bool interrupts_on)
+/* The HLT at hlt_rip can never end: the guest is stopped, saying why. */
+static void stop_endless_halt_at(struct vcpu *v, bool interrupts_on, uint64_t hlt_rip)
 {
     if (!interrupts_on) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts off (HLT at 0x%lx), "
-                   "so nothing could ever wake it", v->rip);
+                   "so nothing could ever wake it", hlt_rip);
         return;
     }
     uint8_t master, slave;
@@ -75,12 +79,38 @@ void stop_endless_halt(struct vcpu *v, bool interrupts_on)
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with interrupts on, but %s and no other "
                    "line has a device (HLT at 0x%lx; PIC masks 0x%02x and 0x%02x), so nothing could "
                    "ever wake it", (master & 1) ? "IRQ 0 (the PIT) is masked"
-                   : "its PIT's counter 0 will never tick again", v->rip, master, slave);
+                   : "its PIT's counter 0 will never tick again", hlt_rip, master, slave);
         return;
     }
     guest_stop(v, POWEROFF_GUEST_STOPPED, "it halted with every interrupt line masked (HLT at "
-               "0x%lx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it", v->rip,
+               "0x%lx; PIC masks 0x%02x and 0x%02x), so nothing could ever wake it", hlt_rip,
                master, slave);
+}
+
+void stop_endless_halt(struct vcpu *v, bool interrupts_on)
+{
+    stop_endless_halt_at(v, interrupts_on, v->rip);    /* the HLT that exited */
+}
+
+/* The HLT a guest ran without an exit: the CPU completed it, so the RIP
+ * saved in the HLT activity state is past it; one byte back if that byte
+ * is HLT's (F4), else (a prefixed HLT) the RIP itself. */
+static uint64_t hlt_before(const struct vcpu *v)
+{
+    uint8_t byte = 0;
+    uint64_t linear = (vmcs_read(VMCS_GUEST_CS_BASE) + v->rip - 1) & 0xFFFFFFFFu;
+    size_t got = v->guest->shadow_paging ? guest_shadow_read(v->guest, linear, &byte, 1)
+                                         : guest_linear_read(v->guest, linear, &byte, 1);
+    return got == 1 && byte == HLT_OPCODE ? v->rip - 1 : v->rip;
+}
+
+void halted_without_exit(struct vcpu *v)
+{
+    if (vmcs_read(VMCS_GUEST_ACTIVITY_STATE) != ACTIVITY_HLT)
+        return;
+    uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+    if (!(rflags & RFLAGS_IF) || !an_interrupt_line_is_open(v))
+        stop_endless_halt_at(v, rflags & RFLAGS_IF, hlt_before(v));
 }
 
 /* LAB 1 BEGIN: HLT */

@@ -35,6 +35,9 @@ void handle_hlt(struct vcpu *v);               /* exit_hlt.c */
  * (interrupts_on false) or every line masked. */
 bool an_interrupt_line_is_open(const struct vcpu *v);
 void stop_endless_halt(struct vcpu *v, bool interrupts_on);
+/* With devices=virtual a lone VM's HLT need not exit (vm_interrupts.c): at
+ * the exit that ends its wait, a guest halted for ever is stopped. */
+void halted_without_exit(struct vcpu *v);
 void handle_exception_or_nmi(struct vcpu *v);  /* exit_exception.c */
 void handle_vmx_instruction(struct vcpu *v);
 void handle_triple_fault(struct vcpu *v);      /* exit_guest_fault.c */

@@ -42,6 +42,8 @@ struct vm_devices {
     uint64_t lapic_event_tsc;          /* its timer's next expiry (0: find out again) */
     uint64_t next_edge_tsc;            /* when OUT0 next rises (0: find out again) */
     bool window;                       /* interrupt-window exiting is on */
+    bool hlt_exiting;                  /* HLT exiting is on (vm_interrupts.c: off while a timer event is armed) */
+    bool debugged;                     /* gdb= is on: every HLT exits */
     uint64_t hold_until_tsc;           /* no injection before (0: none; vm_interrupts.c) */
     bool injected_since_hold;
     bool waited_for_window;            /* cpu=deprivileged: an interrupt waited for its IF at the last look */

@@ -93,10 +93,8 @@ static bool irq0_requested(const struct vm_devices *d)
 {
     /* A guest that takes IRQ 0 through its I/O APIC masks it at the PIC,
      * whose IRR then holds it for ever: its wait is the APIC's IRR. */
-    struct pic_state s;
-    pic_get_state(&d->pic, &s);
-    bool through_pic = !(s.chip[PIC_MASTER].imr & 1);
-    return through_pic ? (s.chip[PIC_MASTER].irr & 1) : vm_ioapic_isa_irq_waiting(d, 0);
+    bool through_pic = !pic_irq_masked(&d->pic, 0);
+    return through_pic ? pic_irq_requested(&d->pic, 0) : vm_ioapic_isa_irq_waiting(d, 0);
 }
 
 /* IRQ 0's line low, then high: an edge for the PIC's IR0, and for the I/O
@@ -276,6 +274,25 @@ static void schedule_at(struct vcpu *v, struct vm_devices *d, bool halted, uint6
     }
 }
 
+/* One VM alone on the CPU halts without an exit: HLT exiting (SDM 25.6.2)
+ * is off while a timer event is armed, so that the guest's HLT puts its
+ * CPU in the HLT activity state, the VMX-preemption timer, armed for that
+ * event, counts down there too (SDM 26.5.1) and ends it, and the interrupt
+ * is injected at that exit's VM entry: no HLT exit for each tick. A VM that
+ * halts where nothing can wake it is then stopped at that exit
+ * (dispatch_virtual_devices: halted_without_exit) instead of at its HLT.
+ * HLT exits while no timer event is armed (nothing would end the wait:
+ * exit_hlt.c stops the guest at once), when another VM may run (a halt
+ * yields the CPU, sched.c) and under gdb (each HLT is a stop it sees). */
+static void set_hlt_exiting(struct vm_devices *d, bool on)
+{
+    if (d->hlt_exiting == on)
+        return;
+    d->hlt_exiting = on;
+    uint64_t proc = vmcs_read(VMCS_PROC_BASED_CONTROLS);
+    vmcs_write(VMCS_PROC_BASED_CONTROLS, on ? proc | PROC_HLT_EXITING : proc & ~(uint64_t)PROC_HLT_EXITING);
+}
+
 void vm_interrupts_before_entry(struct vcpu *v)
 {
     struct vm_devices *d = devices(v);
@@ -285,6 +302,7 @@ void vm_interrupts_before_entry(struct vcpu *v)
     if (d->shared_cpu)
         schedule_at(v, d, vmcs_read(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_HLT, tsc);
     arm_timer(v, d, tsc);
+    set_hlt_exiting(d, d->shared_cpu || d->debugged || next_timer_event(d) == UINT64_MAX);
 }
 
 /* The guest's own time between two interrupts holds here too (see
@@ -459,12 +477,10 @@ bool vm_interrupt_can_come(const struct vcpu *v)
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
     advance_devices(d, tsc);            /* an edge due may be a request */
-    uint8_t master, slave;
-    vm_pic_masks(v, &master, &slave);
     if (interrupt_source(d) != NO_INTERRUPT)
         return true;
     bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
-    bool irq0_open = (!(master & 1) && vm_lapic_passes_extint(d)) || vm_ioapic_isa_irq_open(d, 0);
+    bool irq0_open = (!pic_irq_masked(&d->pic, 0) && vm_lapic_passes_extint(d)) || vm_ioapic_isa_irq_open(d, 0);
     return apic_timer || (irq0_open && d->next_edge_tsc != UINT64_MAX);
 }
 
@@ -496,7 +512,7 @@ void vm_interrupts_require(const struct vmx_caps *caps)
               "devices=machine runs on this CPU)", lacks);
 }
 
-void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz)
+void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
 {
     struct vm_devices *d = devices(v);
     /* The machine's PICs deliver nothing to anyone any more (OCW1: every
@@ -514,6 +530,8 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz)
     uint8_t *io_bitmap_a = (uint8_t *)vmcs_read(VMCS_IO_BITMAP_A);
     io_bitmap_a[PIT_PORT_B / 8] |= (uint8_t)(1u << (PIT_PORT_B % 8));
     d->window = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_INTERRUPT_WINDOW_EXITING) != 0;
+    d->hlt_exiting = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_HLT_EXITING) != 0;
+    d->debugged = debugged;
     vmcs_write(VMCS_PIN_BASED_CONTROLS, vmcs_read(VMCS_PIN_BASED_CONTROLS) | PIN_PREEMPTION_TIMER);
     /* The guest's RDTSC gives the TSC plus this offset (SDM 26.3), which
      * takes off the time its TSC stands still (tsc=run: delay_tsc, and a

@@ -17,8 +17,9 @@ void vm_interrupts_require(const struct vmx_caps *caps);
 
 /* The VM's time starts now: its PIT and PIC as a PC's BIOS leaves them, the
  * machine's own PICs masked for good, the VMX-preemption timer armed. At
- * the VM's first VM entry (main.c's prepare_to_run). */
-void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz);
+ * the VM's first VM entry (main.c's prepare_to_run). debugged: gdb= is on,
+ * and every HLT of the guest exits. */
+void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged);
 
 /* Before each VM entry of a guest at ring 0 (cpu=hvm): the devices brought
  * to now, the PIC's interrupt injected if the guest can take it (else the
