@@ -93,8 +93,10 @@ void stop_endless_halt(struct vcpu *v, bool interrupts_on)
 }
 
 /* The HLT a guest ran without an exit: the CPU completed it, so the RIP
- * saved in the HLT activity state is past it; one byte back if that byte
- * is HLT's (F4), else (a prefixed HLT) the RIP itself. */
+ * saved in the HLT activity state is past it. Named by its opcode byte
+ * (F4), one back, which is the whole HLT but for a prefix (F3 F4 is named
+ * at its F4: the bytes before are not decoded backwards); else, a byte
+ * that is not HLT's, the RIP itself. */
 static uint64_t hlt_before(const struct vcpu *v)
 {
     uint8_t byte = 0;

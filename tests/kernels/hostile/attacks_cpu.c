@@ -68,6 +68,15 @@ ATTACK(hlt_cli, "hlt-with-interrupts-off", "all icelake virtual vdepriv", "stop 
     __asm__ volatile("cli; hlt" : : : "memory");
 }
 
+/* With devices=virtual a lone VM's HLT may run without an exit; the
+ * timer's exit then finds it halted, and names it by the byte before its
+ * RIP (its F4): a prefix in front of the HLT must not hang the run. */
+ATTACK(hlt_cli_prefixed, "hlt-prefixed-with-interrupts-off", "all icelake virtual vshadow vdepriv",
+       "stop halted with interrupts off", "CLI; REP HLT (F3 F4): a prefixed HLT that can never wake")
+{
+    __asm__ volatile("cli; .byte 0xf3; hlt" : : : "memory");
+}
+
 ATTACK(triple_fault, "triple-fault", "all icelake",
        "stop triple fault; depriv patch: stop the guest's IDT does not hold its gate",
        "an empty IDT, then INT3: #GP, #DF, shutdown")
