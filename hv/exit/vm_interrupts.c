@@ -431,6 +431,15 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
     d->shared_cpu = true;
     d->quantum_end_tsc = end_tsc;
     d->waiting = false;
+    /* The timer would count from the value written at the VM's last
+     * exit, a turn ago: it is armed again from now, for the VM's next event
+     * or the turn's end; for now if it has something to take (a VM that
+     * waited, in the HLT activity state, for a tick due by now, or ticks
+     * owed for the time another VM ran), whose exit delivers it at once. */
+    if (d->pending_ticks || interrupt_source(d) != NO_INTERRUPT)
+        vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, 0);
+    else
+        arm_timer(v, d, now);
 }
 
 uint64_t vm_interrupts_next_event(const struct vcpu *v)
