@@ -516,9 +516,9 @@ void vm_interrupts_require(const struct vmx_caps *caps)
 {
     const char *lacks = vm_interrupts_lacks(caps);
     if (lacks)
-        panic("devices=virtual needs %s, which this CPU's VMX lacks: without the timer a guest "
-              "that never exits would never get its tick (Bochs: CPU=tigerlake has both; "
-              "devices=machine runs on this CPU)", lacks);
+        panic("devices=virtual needs %s, which this CPU's VMX lacks: the VM's ticks come from the "
+              "preemption timer, even to a guest that never exits, and its TSC stands still by TSC "
+              "offsetting (Bochs: CPU=tigerlake has both; devices=machine runs on this CPU)", lacks);
 }
 
 void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
