@@ -17,6 +17,7 @@
 #include "depriv/depriv.h"
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
+#include "vmx/exit_info.h"
 #include "vmx/exit_reasons.h"
 #include "guest/exit_stats.h"
 #include "gdb/gdb.h"
@@ -229,16 +230,31 @@ static void on_exit(struct vcpu *v)
     exit_via(v, handle_exit);
 }
 
+/* Is this exception-or-NMI exit the machine's NMI (SDM 28.2.2)? */
+static bool machine_nmi(void)
+{
+    return event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).type == EVENT_NMI;
+}
+
 /* With devices=virtual the VM's APICs answer the exits that are their own
  * first: an access to a register page (vm_mmio.h), an EPT violation or a
  * #PF, which would otherwise stop the guest as outside its RAM, and the
  * local APIC's MSRs (vm_lapic.h); and CPUID's leaf 1 tells the truth about
- * it. By exit reason, so that the others pay nothing for it. */
+ * it. By exit reason, so that the others pay nothing for it. The machine's
+ * NMI becomes the local APIC's, and a fault's exit leaves the guest's
+ * blocking of NMIs right (vm_interrupts.h). */
 static void handle_exit_with_lapic(struct vcpu *v)
 {
     uint32_t leaf;
     switch (v->exit_reason & 0xFFFF) {
-    case EXIT_EPT_VIOLATION: case EXIT_EXCEPTION_NMI:
+    case EXIT_EXCEPTION_NMI:
+        if (machine_nmi()) {
+            vm_interrupts_machine_nmi(v);
+            return;
+        }
+        /* fall through */
+    case EXIT_EPT_VIOLATION:
+        vm_interrupts_nmi_blocking_after_fault(v);
         if (vm_mmio_exit(v))
             return;
         break;
@@ -257,14 +273,15 @@ static void handle_exit_with_lapic(struct vcpu *v)
 
 /* With devices=virtual (lab 4, vm_interrupts.c): the guest's PIT, PIC and
  * local APIC are the VM's models, and before every VM entry their
- * interrupt is injected and the next timer event armed. Two exits are
+ * interrupt is injected and the next timer event armed. Three exits are
  * theirs alone: the VMX-preemption timer's (a timer event is due: SDM
- * 26.5.1) and the interrupt window's (the guest can take the interrupt
- * now: SDM 25.6.2); the work of both is vm_interrupts_before_entry's. */
+ * 26.5.1), the interrupt window's and the NMI window's (the guest can take
+ * the interrupt, or the NMI, now: SDM 25.6.2); the work of all three is
+ * vm_interrupts_before_entry's. */
 static void dispatch_virtual_devices(struct vcpu *v)
 {
     switch (v->exit_reason & 0xFFFF) {
-    case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW:
+    case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
         halted_without_exit(v);         /* its HLT may not have exited */
         break;
     default:                     handle_exit_with_lapic(v);
@@ -309,6 +326,7 @@ static void on_exit_with_gdb(struct vcpu *v)
  * the guest's IF, is delivered in software. */
 static void dispatch_deprivileged(struct vcpu *v)
 {
+    bool nmi_blocked = v->depriv.nmi_blocked;     /* until this exit's IRET, if any */
     depriv_unpark(v);
     depriv_returned_to_user(v);
     struct depriv_step step = depriv_step_begin(v);
@@ -326,10 +344,13 @@ static void dispatch_deprivileged(struct vcpu *v)
                                  else
                                      handle_exit(v);
     }
-    if (virtual_devices && !v->stopped) {   /* its PIC's interrupt, in software */
+    if (virtual_devices && !v->stopped) {   /* its APICs' NMI and PIC's interrupt, in software */
         int vector = vm_interrupts_take(v, v->depriv.vif);
         if (vector >= 0)
             depriv_interrupt(v, (unsigned)vector);
+        if (vm_interrupts_take_nmi(v, v->depriv.nmi_blocked || v->depriv.nmi_pending,
+                                   nmi_blocked && !v->depriv.nmi_blocked))
+            depriv_nmi(v);
     }
     depriv_deliver_injected(v);
     if (!depriv_step_end(v, step))              /* its #DB before any interrupt */

@@ -110,6 +110,9 @@ void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
 void depriv_deliver_injected(struct vcpu *v);
 /* An external interrupt arrived: it waits, pending, for the guest's IF. */
 void depriv_interrupt(struct vcpu *v, unsigned vector);
+/* An NMI arrived (devices=virtual: vm_interrupts_take_nmi): delivered
+ * before any interrupt, whatever IF, by depriv_deliver_pending. */
+void depriv_nmi(struct vcpu *v);
 /* Before a VM entry: deliver the lowest pending vector if the guest's IF
  * allows it. One that must wait for an instruction boundary (after STI,
  * MOV SS) brings the guest back with an interrupt-window exit (SDM 26.2:

@@ -152,6 +152,13 @@ void depriv_set_vif(struct vcpu *v, bool on)
     vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_IF);
 }
 
+static void set_interrupt_window_exiting(bool on)
+{
+    uint64_t proc = vmcs_read(VMCS_PROC_BASED_CONTROLS);
+    vmcs_write(VMCS_PROC_BASED_CONTROLS, on ? proc | PROC_INTERRUPT_WINDOW_EXITING
+                                            : proc & ~(uint64_t)PROC_INTERRUPT_WINDOW_EXITING);
+}
+
 /* The kernel returns to user mode with IRET, and at CPL 1 > IOPL that IRET
  * runs without a fault but leaves IF alone (SDM vol. 2A, IRET): the IF of
  * its frame never reaches the hypervisor. Unpatched, the hypervisor assumes
@@ -159,14 +166,37 @@ void depriv_set_vif(struct vcpu *v, bool on)
  * kernel's IRETs trap, and the guest's IF is exactly its frame's. */
 void depriv_returned_to_user(struct vcpu *v)
 {
-    if (!v->depriv.iret_patched && depriv_cpl() != 0)
+    if (depriv_cpl() == 0)
+        return;
+    if (!v->depriv.iret_patched)
         depriv_set_vif(v, true);
+    v->depriv.nmi_blocked = false;      /* user mode: its NMI handler has returned */
 }
 
 void depriv_interrupt(struct vcpu *v, unsigned vector)
 {
     v->depriv.pending[vector / 64] |= 1ull << (vector % 64);
     v->depriv.interrupts++;
+}
+
+void depriv_nmi(struct vcpu *v)
+{
+    v->depriv.nmi_pending = true;
+}
+
+/* The NMI goes first (SDM 6.9, table 6-2), whatever the guest's IF, and
+ * NMIs are blocked from its delivery to the guest's next IRET (6.7.1;
+ * depriv_iret, depriv_returned_to_user). Not in MOV SS's shadow, which
+ * holds NMIs too: the interrupt window brings it after that instruction. */
+static void deliver_nmi(struct vcpu *v)
+{
+    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & BLOCKING_MOV_SS) {
+        set_interrupt_window_exiting(true);
+        return;
+    }
+    v->depriv.nmi_pending = false;
+    v->depriv.nmi_blocked = true;
+    depriv_deliver(v, VEC_NMI, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
 }
 
 /* The guest runs at least one instruction after this VM entry before an
@@ -191,13 +221,6 @@ static bool interrupt_pending(const struct vcpu *v)
     return p[0] | p[1] | p[2] | p[3];
 }
 
-static void set_interrupt_window_exiting(bool on)
-{
-    uint64_t proc = vmcs_read(VMCS_PROC_BASED_CONTROLS);
-    vmcs_write(VMCS_PROC_BASED_CONTROLS, on ? proc | PROC_INTERRUPT_WINDOW_EXITING
-                                            : proc & ~(uint64_t)PROC_INTERRUPT_WINDOW_EXITING);
-}
-
 /* The lowest pending vector first: the PIC's priority order. Each
  * delivery, and each exit that set the guest's IF (IRET, STI), lets the
  * guest run an instruction before the next one: with the PIT at its fastest
@@ -207,6 +230,8 @@ static void set_interrupt_window_exiting(bool on)
 void depriv_deliver_pending(struct vcpu *v)
 {
     struct depriv *dp = &v->depriv;
+    if (dp->nmi_pending && !v->stopped)
+        deliver_nmi(v);
     if (v->stopped || !dp->vif || (!dp->hold_interrupts && !interrupt_pending(v)))
         return;                                 /* most exits: nothing to do */
     if (event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid)
@@ -296,6 +321,7 @@ void depriv_iret(struct vcpu *v)
     uint32_t changeable = 0x3F7FD5u & ~(uint32_t)(3u << 12 | RFLAGS_IF | RFLAGS_VM);
     vmcs_write(VMCS_GUEST_RFLAGS, (eflags & changeable) | 2 | real_if);
     depriv_set_vif(v, eflags & RFLAGS_IF);
+    v->depriv.nmi_blocked = false;              /* IRET ends an NMI's handler (SDM 6.7.1) */
     v->depriv.emulated++;
 }
 /* LAB 3 END */

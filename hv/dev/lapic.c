@@ -98,6 +98,22 @@ bool lapic_accept(struct lapic *l, uint8_t vector, bool level_triggered)
     return receive(l, vector, level_triggered);
 }
 
+bool lapic_accept_nmi(struct lapic *l)
+{
+    if (!present(l))
+        return false;
+    l->nmi_pending = true;
+    l->nmis++;
+    return true;
+}
+
+bool lapic_take_nmi(struct lapic *l)
+{
+    bool was = l->nmi_pending;
+    l->nmi_pending = false;
+    return was;
+}
+
 /* The timer's interrupt (11.5.4): edge-triggered, unless masked. */
 static void raise_timer(struct lapic *l)
 {
@@ -130,7 +146,9 @@ enum lapic_lint_action lapic_raise_lint(struct lapic *l, unsigned pin)
         return LAPIC_LINT_FIXED;
     }
     case 2: return LAPIC_LINT_SMI;
-    case 4: return LAPIC_LINT_NMI;
+    case 4:
+        lapic_accept_nmi(l);
+        return LAPIC_LINT_NMI;
     case 5: return LAPIC_LINT_INIT;
     case 7: return LAPIC_LINT_EXTINT;
     default: return LAPIC_LINT_IGNORED;   /* "All other combinations are reserved" */
@@ -165,15 +183,20 @@ static bool reaches_self(const struct lapic *l, uint32_t low, uint32_t high)
  * lowest priority among one APIC is this one). An IPI that reaches no APIC
  * is lost without an error: the "send accept error" is the P6's and the
  * Pentium's only (11.5.3), so a Core processor's APIC would not report it
- * either (Bochs sets ESR bit 2 anyway). NMI, SMI, INIT and SIPI IPIs are not
- * delivered: to this vCPU they would be a reset or an NMI the caller cannot
- * take from here, and there is no other CPU to start. Both kinds are
- * counted in ipis_dropped for the monitor. */
+ * either (Bochs sets ESR bit 2 anyway). An NMI IPI (delivery mode 100, the
+ * vector ignored) that reaches this APIC is its CPU's NMI (lapic_take_nmi).
+ * SMI, INIT and SIPI IPIs are not delivered: to this vCPU they would be an
+ * SMM or a reset the caller cannot give, and there is no other CPU to
+ * start. Both kinds are counted in ipis_dropped for the monitor. */
 static void send_ipi(struct lapic *l)
 {
     uint32_t mode = (l->icr_low >> 8) & 7, vector = l->icr_low & 0xFF;
     bool level = l->icr_low & (1u << 15);
     bool self = reaches_self(l, l->icr_low, l->icr_high);
+    if (mode == 4 && self) {
+        lapic_accept_nmi(l);
+        return;
+    }
     if (mode > 1) {
         l->ipis_dropped++;
         return;
@@ -449,6 +472,7 @@ void lapic_describe(const struct lapic *l, uint64_t now, struct lapic_view *v)
         .tsc_deadline = lapic_read_timer_deadline(&l->timer),
         .next_expiry = lapic_find_timer_expiry(&l->timer),
         .expiries = l->expiries, .ipis_dropped = l->ipis_dropped, .pending = lapic_pending(l),
+        .nmi_pending = l->nmi_pending, .nmis = l->nmis,
     };
     memcpy(v->isr, l->vec.isr, sizeof v->isr);
     memcpy(v->tmr, l->vec.tmr, sizeof v->tmr);

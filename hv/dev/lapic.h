@@ -110,6 +110,8 @@ struct lapic {
     uint64_t now;               /* the latest time given */
     uint64_t expiries;          /* timer expiries not yet returned by lapic_advance */
     uint64_t ipis_dropped;      /* IPIs that reached no one, or asked what a vCPU here cannot do */
+    bool nmi_pending;           /* an NMI for the CPU, not yet taken (lapic_take_nmi) */
+    uint64_t nmis;              /* NMIs received: IPIs, I/O APIC messages, LINT pins */
 };
 
 /* Power-up or RESET (11.4.7.1): IA32_APIC_BASE at 0xFEE00000, enabled; the
@@ -158,6 +160,17 @@ uint64_t lapic_next_event(struct lapic *l, uint64_t now);
  * 11.5.2). Returns whether the IRR holds it. */
 bool lapic_accept(struct lapic *l, uint8_t vector, bool level_triggered);
 
+/* An NMI from a device (an I/O APIC message of delivery mode NMI, 11.11.2),
+ * the vector ignored. The CPU latches one: NMIs that come before it takes
+ * that one are that one (SDM 6.7.1). Returns whether the APIC took it (not
+ * without an APIC, IA32_APIC_BASE[11] clear). */
+bool lapic_accept_nmi(struct lapic *l);
+
+/* The CPU takes the NMI it latched (when it can: NMIs are blocked from an
+ * NMI's delivery to the next IRET, SDM 6.7.1, which the caller keeps):
+ * returns whether there was one, and clears it. */
+bool lapic_take_nmi(struct lapic *l);
+
 /* The vector the CPU would take now: the highest in the IRR whose priority
  * class is above the PPR's (11.8.4), or -1. */
 int lapic_pending(const struct lapic *l);
@@ -172,9 +185,9 @@ int lapic_acknowledge(struct lapic *l);
 int lapic_eoi(struct lapic *l);
 
 /* What the LINT0 or LINT1 pin's LVT entry does with an edge (or a level
- * that rises) on it (11.5.1). Fixed: the vector is accepted here. The
- * others are the caller's to act on: ExtINT (ask the 8259 PIC for the
- * vector), NMI, SMI, INIT. Without an APIC (IA32_APIC_BASE[11] clear),
+ * that rises) on it (11.5.1). Fixed: the vector is accepted here; NMI: the
+ * NMI is latched here too (lapic_take_nmi). The others are the caller's to
+ * act on: ExtINT (ask the 8259 PIC for the vector), SMI, INIT. Without an APIC (IA32_APIC_BASE[11] clear),
  * LINT0 is the CPU's INTR and LINT1 its NMI (11.4.3). */
 enum lapic_lint_action {
     LAPIC_LINT_IGNORED,         /* masked, reserved mode, an illegal vector, or a level already taken */
@@ -205,5 +218,7 @@ struct lapic_view {
     uint64_t expiries;          /* not yet returned by lapic_advance */
     uint64_t ipis_dropped;
     int pending;                /* lapic_pending */
+    bool nmi_pending;
+    uint64_t nmis;
 };
 void lapic_describe(const struct lapic *l, uint64_t now, struct lapic_view *v);

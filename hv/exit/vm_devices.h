@@ -42,6 +42,7 @@ struct vm_devices {
     uint64_t lapic_event_tsc;          /* its timer's next expiry (0: find out again) */
     uint64_t next_edge_tsc;            /* when OUT0 next rises (0: find out again) */
     bool window;                       /* interrupt-window exiting is on */
+    bool nmi_window;                   /* NMI-window exiting is on */
     bool hlt_exiting;                  /* HLT exiting is on (vm_interrupts.c: off while a timer event is armed) */
     bool debugged;                     /* gdb= is on: every HLT exits */
     uint64_t hold_until_tsc;           /* no injection before (0: none; vm_interrupts.c) */
@@ -62,6 +63,7 @@ struct vm_devices {
     uint64_t ticks_raised;             /* ticks put on IRQ 0 */
     uint64_t ticks_dropped;            /* edges merged into one tick, or dropped */
     uint64_t injected;                 /* interrupts injected */
+    uint64_t nmis_taken;               /* NMIs injected, or delivered in software */
     uint64_t lapic_accesses;           /* register reads and writes emulated */
     uint64_t lapic_expiries;           /* its timer's */
     struct ioapic ioapic;

@@ -97,6 +97,8 @@ void vm_devices_show_lapic(const struct vcpu *v)
     printf("lapic: TPR 0x%02x PPR 0x%02x, ESR 0x%x, ICR 0x%08x:%08x, next vector the CPU takes: ",
            l.tpr, l.ppr, l.esr, l.icr_high, l.icr_low);
     printf(l.pending < 0 ? "none\n" : "0x%02x\n", l.pending);
+    printf("lapic: NMI %s, %lu received, %lu taken by the guest\n", l.nmi_pending ? "pending" : "none",
+           l.nmis, d->nmis_taken);
     show_vectors("ISR", l.isr);
     show_vectors("IRR", l.irr);
     show_vectors("TMR", l.tmr);

@@ -185,6 +185,13 @@ static int acknowledge(struct vm_devices *d, enum interrupt_source from)
     return lapic_acknowledge(&d->lapic);
 }
 
+/* Has the VM anything for its CPU to take now: an NMI, an interrupt, or a
+ * tick owed that goes onto IRQ 0 at the next look? */
+static bool something_to_take(const struct vm_devices *d)
+{
+    return d->lapic.nmi_pending || interrupt_source(d) != NO_INTERRUPT || d->pending_ticks;
+}
+
 /* The VM's next timer event, its PIT's or its APIC's. */
 static uint64_t next_timer_event(const struct vm_devices *d)
 {
@@ -206,15 +213,27 @@ static void arm_timer(const struct vcpu *v, const struct vm_devices *d, uint64_t
 }
 /* LAB 4 END */
 
+/* One of the VMCS's primary processor-based controls (SDM 25.6.2, table
+ * 25-6) on or off; *is_on says what the field holds, so that the VM
+ * entries that change nothing (most) pay for no VMREAD. */
+static void set_proc_control(bool *is_on, uint32_t control, bool on)
+{
+    if (*is_on == on)
+        return;
+    *is_on = on;
+    uint64_t proc = vmcs_read(VMCS_PROC_BASED_CONTROLS);
+    vmcs_write(VMCS_PROC_BASED_CONTROLS, on ? proc | control : proc & ~(uint64_t)control);
+}
+
 /* LAB 4 BEGIN: inject the interrupt, or wait for the window */
 static void set_interrupt_window_exiting(struct vm_devices *d, bool on)
 {
-    if (d->window == on)
-        return;
-    d->window = on;
-    uint64_t proc = vmcs_read(VMCS_PROC_BASED_CONTROLS);
-    vmcs_write(VMCS_PROC_BASED_CONTROLS, on ? proc | PROC_INTERRUPT_WINDOW_EXITING
-                                            : proc & ~(uint64_t)PROC_INTERRUPT_WINDOW_EXITING);
+    set_proc_control(&d->window, PROC_INTERRUPT_WINDOW_EXITING, on);
+}
+
+static void set_nmi_window_exiting(struct vm_devices *d, bool on)
+{
+    set_proc_control(&d->nmi_window, PROC_NMI_WINDOW_EXITING, on);
 }
 
 /* Can the guest's CPU take an external interrupt at this VM entry? */
@@ -227,35 +246,62 @@ static bool guest_can_take_interrupt(void)
     return !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_STI | BLOCKING_MOV_SS));
 }
 
-/* 2, INTR to the CPU. A guest in the HLT activity state is woken by it,
- * as a halted CPU is by an interrupt it takes: the state is made active
- * here, so that the delivery and the guest's handler run at this VM entry
- * (the activity states: SDM 25.4.2, table 25-4). */
+/* Is an NMI pending that the guest's CPU can take at this VM entry? IF
+ * does not hold an NMI back. What does: the guest is still in the handler
+ * of its last one, from the injection to its IRET ("blocking by NMI",
+ * which with "virtual NMIs", SDM 25.6.1, the CPU keeps for the guest:
+ * set by the injection, 27.6.1.2, cleared by IRET, 26.3); MOV SS's
+ * shadow, where VM entry refuses an NMI (27.3.1.5); an event injected
+ * already. "NMI-window exiting" (25.6.2, bit 22) brings the CPU back once
+ * none holds (26.7.6). */
+static bool nmi_deliverable(struct vm_devices *d)
+{
+    if (!d->lapic.nmi_pending) {
+        set_nmi_window_exiting(d, false);
+        return false;
+    }
+    bool held = (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID) ||
+                (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_NMI | BLOCKING_MOV_SS));
+    set_nmi_window_exiting(d, held);
+    return !held;
+}
+
+/* 2, the NMI or INTR to the CPU: an NMI first (SDM 6.9, table 6-2: it
+ * comes before a maskable interrupt). A guest in the HLT activity state is
+ * woken by either, as a halted CPU is: the state is made active here, so
+ * that the delivery and the guest's handler run at this VM entry (the
+ * activity states: SDM 25.4.2, table 25-4). */
 static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d, uint64_t tsc)
 {
     if (d->hold_until_tsc && tsc < d->hold_until_tsc) {
         set_interrupt_window_exiting(d, false);     /* the guest's own time */
+        set_nmi_window_exiting(d, false);
         return;
     }
     d->hold_until_tsc = 0;
+    bool nmi = nmi_deliverable(d);
     enum interrupt_source from = interrupt_source(d);
-    if (from == NO_INTERRUPT) {
-        set_interrupt_window_exiting(d, false);
+    if (!nmi && (from == NO_INTERRUPT || !guest_can_take_interrupt())) {
+        set_interrupt_window_exiting(d, from != NO_INTERRUPT);
         return;
     }
-    if (!guest_can_take_interrupt()) {
-        set_interrupt_window_exiting(d, true);
-        return;
-    }
-    if ((v->exit_reason & 0xFFFF) == EXIT_INTERRUPT_WINDOW && d->injected_since_hold) {
+    unsigned reason = v->exit_reason & 0xFFFF;
+    if ((reason == EXIT_INTERRUPT_WINDOW || reason == EXIT_NMI_WINDOW) && d->injected_since_hold) {
         d->hold_until_tsc = tsc + GUEST_RUN_BETWEEN;
         d->injected_since_hold = false;
         set_interrupt_window_exiting(d, false);
+        set_nmi_window_exiting(d, false);
         return;
     }
-    inject_external_interrupt((unsigned)acknowledge(d, from));
+    if (nmi) {
+        lapic_take_nmi(&d->lapic);
+        inject_nmi();
+        d->nmis_taken++;
+    } else {
+        inject_external_interrupt((unsigned)acknowledge(d, from));
+        d->injected++;
+    }
     vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
-    d->injected++;
     d->injected_since_hold = true;
     set_interrupt_window_exiting(d, interrupt_source(d) != NO_INTERRUPT);
 }
@@ -266,7 +312,7 @@ static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d,
  * the devices' look that decided it, the turn's end (left_tsc). */
 static void schedule_at(struct vcpu *v, struct vm_devices *d, bool halted, uint64_t tsc)
 {
-    d->waiting = halted && interrupt_source(d) == NO_INTERRUPT && !d->pending_ticks;
+    d->waiting = halted && !something_to_take(d);
     if (d->waiting || tsc >= d->quantum_end_tsc) {
         v->yield = true;
         d->left_tsc = tsc;
@@ -286,11 +332,7 @@ static void schedule_at(struct vcpu *v, struct vm_devices *d, bool halted, uint6
  * yields the CPU, sched.c) and under gdb (each HLT is a stop it sees). */
 static void set_hlt_exiting(struct vm_devices *d, bool on)
 {
-    if (d->hlt_exiting == on)
-        return;
-    d->hlt_exiting = on;
-    uint64_t proc = vmcs_read(VMCS_PROC_BASED_CONTROLS);
-    vmcs_write(VMCS_PROC_BASED_CONTROLS, on ? proc | PROC_HLT_EXITING : proc & ~(uint64_t)PROC_HLT_EXITING);
+    set_proc_control(&d->hlt_exiting, PROC_HLT_EXITING, on);
 }
 
 void vm_interrupts_before_entry(struct vcpu *v)
@@ -340,6 +382,71 @@ int vm_interrupts_take(struct vcpu *v, bool guest_if)
     d->injected++;
     d->injected_since_hold = true;
     return acknowledge(d, from);
+}
+
+/* The NMI, in software too: taken when the guest is out of its last NMI's
+ * handler (`blocked`: the caller's, delivery to IRET). The guest's own
+ * time holds here as for the APIC's interrupts (see above): an NMI handler
+ * can send itself the next NMI before its IRET, with no end, and the IRET
+ * that unblocked NMIs (`just_unblocked`) with one pending waits
+ * GUEST_RUN_BETWEEN first. */
+bool vm_interrupts_take_nmi(struct vcpu *v, bool blocked, bool just_unblocked)
+{
+    struct vm_devices *d = devices(v);
+    if (blocked || !d->lapic.nmi_pending || d->hold_until_tsc || d->hold_requested)
+        return false;
+    if (just_unblocked && d->injected_since_hold) {
+        d->hold_requested = true;
+        d->injected_since_hold = false;
+        return false;
+    }
+    lapic_take_nmi(&d->lapic);
+    d->nmis_taken++;
+    d->injected_since_hold = true;
+    return true;
+}
+
+/* An exception or EPT violation exit: the blocking of NMIs as the guest's
+ * CPU has it (with virtual NMIs, the interruptibility state's bit 3).
+ *   - The exit came while an NMI was being delivered (the IDT-vectoring
+ *     information, SDM 28.2.4: a #PF of the shadow's on the handler's
+ *     stack, say): the NMI never reached its handler, and is injected
+ *     again (exit_pf.c's redeliver); VM entry refuses that while blocking
+ *     by NMI is set (27.3.1.5), so it is cleared (as KVM does: the
+ *     delivery that set it did not happen).
+ *   - The exit cut short an IRET that had lifted the blocking: bit 12,
+ *     "NMI unblocking due to IRET", of the exit interruption information
+ *     or of the EPT violation's qualification (28.2.3, 28.2.1). The IRET
+ *     runs again at the VM entry (or the guest takes the fault first): the
+ *     guest is still in its NMI's handler, and the blocking is set again,
+ *     or an NMI injected now would nest in that handler. Not for a #DF,
+ *     whose bit 12 is undefined. */
+void vm_interrupts_nmi_blocking_after_fault(const struct vcpu *v)
+{
+    struct event_info idt = event_info_decode((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO));
+    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+    if (idt.valid) {
+        if (idt.type == EVENT_NMI && (blocking & BLOCKING_NMI))
+            vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)BLOCKING_NMI);
+        return;
+    }
+    bool unblocked;
+    if ((v->exit_reason & 0xFFFF) == EXIT_EPT_VIOLATION) {
+        unblocked = ept_qual_decode(v->exit_qualification).nmi_unblocking;
+    } else {
+        struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+        unblocked = e.valid && e.nmi_unblocking && e.vector != VEC_DF;
+    }
+    if (unblocked)
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking | BLOCKING_NMI);
+}
+
+/* An NMI of the machine's, which exits (pin-based "NMI exiting"): with
+ * the VM's own devices it goes to the guest as its local APIC's NMI, and
+ * waits there as any other until the guest can take it. */
+void vm_interrupts_machine_nmi(struct vcpu *v)
+{
+    lapic_accept_nmi(&devices(v)->lapic);
 }
 
 void vm_interrupts_before_depriv_entry(struct vcpu *v)
@@ -436,7 +543,7 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
      * or the turn's end; for now if it has something to take (a VM that
      * waited, in the HLT activity state, for a tick due by now, or ticks
      * owed for the time another VM ran), whose exit delivers it at once. */
-    if (d->pending_ticks || interrupt_source(d) != NO_INTERRUPT)
+    if (something_to_take(d))
         vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, 0);
     else
         arm_timer(v, d, now);
@@ -445,7 +552,7 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
 uint64_t vm_interrupts_next_event(const struct vcpu *v)
 {
     const struct vm_devices *d = devices(v);
-    if (interrupt_source(d) != NO_INTERRUPT || d->pending_ticks)
+    if (something_to_take(d))
         return 0;                           /* now */
     return next_timer_event(d);
 }
@@ -486,7 +593,7 @@ bool vm_interrupt_can_come(const struct vcpu *v)
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
     advance_devices(d, tsc);            /* an edge due may be a request */
-    if (interrupt_source(d) != NO_INTERRUPT)
+    if (interrupt_source(d) != NO_INTERRUPT || d->lapic.nmi_pending)
         return true;
     bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
     bool irq0_open = (!pic_irq_masked(&d->pic, 0) && vm_lapic_passes_extint(d)) || vm_ioapic_isa_irq_open(d, 0);
@@ -509,6 +616,10 @@ const char *vm_interrupts_lacks(const struct vmx_caps *caps)
         return "the VMX-preemption timer (IA32_VMX_PINBASED_CTLS bit 38)";
     if (!((caps->procbased >> 32) & PROC_USE_TSC_OFFSETTING))
         return "\"use TSC offsetting\" (IA32_VMX_PROCBASED_CTLS bit 35)";
+    if (!((caps->pinbased >> 32) & PIN_VIRTUAL_NMIS))
+        return "\"virtual NMIs\" (IA32_VMX_PINBASED_CTLS bit 37)";
+    if (!((caps->procbased >> 32) & PROC_NMI_WINDOW_EXITING))
+        return "\"NMI-window exiting\" (IA32_VMX_PROCBASED_CTLS bit 54)";
     return NULL;
 }
 
@@ -517,8 +628,9 @@ void vm_interrupts_require(const struct vmx_caps *caps)
     const char *lacks = vm_interrupts_lacks(caps);
     if (lacks)
         panic("devices=virtual needs %s, which this CPU's VMX lacks: the VM's ticks come from the "
-              "preemption timer, even to a guest that never exits, and its TSC stands still by TSC "
-              "offsetting (Bochs: CPU=tigerlake has both; devices=machine runs on this CPU)", lacks);
+              "preemption timer, even to a guest that never exits, its TSC stands still by TSC "
+              "offsetting, and its NMIs wait for the guest's IRET by virtual NMIs (Bochs: "
+              "CPU=tigerlake has them all; devices=machine runs on this CPU)", lacks);
 }
 
 void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
@@ -540,8 +652,14 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     io_bitmap_a[PIT_PORT_B / 8] |= (uint8_t)(1u << (PIT_PORT_B % 8));
     d->window = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_INTERRUPT_WINDOW_EXITING) != 0;
     d->hlt_exiting = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_HLT_EXITING) != 0;
+    d->nmi_window = (vmcs_read(VMCS_PROC_BASED_CONTROLS) & PROC_NMI_WINDOW_EXITING) != 0;
     d->debugged = debugged;
-    vmcs_write(VMCS_PIN_BASED_CONTROLS, vmcs_read(VMCS_PIN_BASED_CONTROLS) | PIN_PREEMPTION_TIMER);
+    /* "Virtual NMIs" (SDM 25.6.1; it needs "NMI exiting", on since
+     * vmcs_setup.c): the CPU keeps for the guest whether it is in the
+     * handler of an NMI injected, from the injection to its IRET, and can
+     * exit when it is out (NMI-window exiting: inject_pending_interrupt). */
+    vmcs_write(VMCS_PIN_BASED_CONTROLS,
+               vmcs_read(VMCS_PIN_BASED_CONTROLS) | PIN_PREEMPTION_TIMER | PIN_VIRTUAL_NMIS);
     /* The guest's RDTSC gives the TSC plus this offset (SDM 26.3), which
      * takes off the time its TSC stands still (tsc=run: delay_tsc, and a
      * debugger's hold). */

@@ -22,14 +22,30 @@ void vm_interrupts_require(const struct vmx_caps *caps);
 void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged);
 
 /* Before each VM entry of a guest at ring 0 (cpu=hvm): the devices brought
- * to now, the PIC's interrupt injected if the guest can take it (else the
- * interrupt window asked for), the timer armed for the next tick. */
+ * to now, the local APIC's NMI or the PIC's or APIC's interrupt injected if
+ * the guest can take it (else the NMI or interrupt window asked for), the
+ * timer armed for the next tick. */
 void vm_interrupts_before_entry(struct vcpu *v);
 
 /* For cpu=deprivileged, whose delivery is in software (depriv_deliver.c):
  * the devices brought to now, and the vector the PIC gives an INTA cycle
  * (-1: none asked for) when the guest's virtual IF is 1; the timer armed. */
 int vm_interrupts_take(struct vcpu *v, bool guest_if);
+
+/* And its NMI: whether one is taken now (its local APIC latched one, the
+ * guest is not `blocked` in the handler of its last, and no hold of the
+ * guest's own time is on; `just_unblocked`: this exit's IRET ended that
+ * handler). The caller delivers it, and blocks NMIs until the next IRET. */
+bool vm_interrupts_take_nmi(struct vcpu *v, bool blocked, bool just_unblocked);
+
+/* An exception or EPT violation exit: the guest's blocking of NMIs made
+ * right for the VM entry, when the exit came in the middle of an NMI's
+ * delivery (cleared: it is delivered again) or of an IRET that had lifted
+ * it (set again: SDM 28.2.3). */
+void vm_interrupts_nmi_blocking_after_fault(const struct vcpu *v);
+
+/* The machine's NMI exited: it is the VM's local APIC's NMI now. */
+void vm_interrupts_machine_nmi(struct vcpu *v);
 
 /* The last thing before a deprivileged guest's VM entry: the guest's own
  * time between two interrupts, if vm_interrupts_take asked for it, starts
@@ -48,8 +64,9 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc);
 void vm_interrupts_schedule(struct vcpu *v, bool halted);
 bool vm_interrupts_waiting(const struct vcpu *v);
 uint64_t vm_interrupts_left_at(const struct vcpu *v);
-/* The TSC of the VM's next event: 0 (now) if its PIC asks for the CPU or
- * a tick is owed, else its PIT's next tick, or UINT64_MAX. */
+/* The TSC of the VM's next event: 0 (now) if an NMI is pending, its PIC
+ * or APIC asks for the CPU or a tick is owed, else its next timer event,
+ * or UINT64_MAX. */
 uint64_t vm_interrupts_next_event(const struct vcpu *v);
 
 /* The debugger held the VM for `ticks` TSC ticks: its PIT's time stood

@@ -11,15 +11,26 @@ static unsigned pin_of(unsigned irq)
     return irq == 0 ? IRQ0_PIN : irq;
 }
 
+/* Whether the local APIC takes the message: the fixed and lowest-priority
+ * ones into its IRR, an NMI as its CPU's NMI (the PIT's pin in NMI mode is
+ * the NMI watchdog of old Linux kernels). SMI, INIT and ExtINT messages
+ * are not emulated: dropped. */
+static bool accepted(struct vm_devices *d, const struct ioapic_message *m)
+{
+    if (m->mode == IOAPIC_NMI)
+        return lapic_accept_nmi(&d->lapic);
+    return (m->mode == IOAPIC_FIXED || m->mode == IOAPIC_LOWEST_PRIORITY) &&
+           lapic_accept(&d->lapic, m->vector, m->level_triggered);
+}
+
 /* Every message waiting goes out at once, as the chip sends it on the bus
- * (82093AA 2.3): the local APIC holds the fixed ones in its IRR. */
+ * (82093AA 2.3). */
 static void deliver(struct vm_devices *d)
 {
     struct ioapic_message m;
     while (ioapic_next_message(&d->ioapic, &m)) {
         bool to_us = ioapic_message_reaches(&m, d->lapic.config.apic_id, d->lapic.ldr, d->lapic.dfr);
-        if (to_us && (m.mode == IOAPIC_FIXED || m.mode == IOAPIC_LOWEST_PRIORITY) &&
-            lapic_accept(&d->lapic, m.vector, m.level_triggered))
+        if (to_us && accepted(d, &m))
             d->ioapic_delivered++;
         else
             d->ioapic_dropped++;
@@ -65,12 +76,17 @@ void vm_ioapic_eoi(struct vm_devices *d, uint8_t vector)
 bool vm_ioapic_isa_irq_waiting(const struct vm_devices *d, unsigned irq)
 {
     uint64_t entry = d->ioapic.entry[pin_of(irq)];
-    return !(entry & IOAPIC_RTE_MASKED) && lapic_test_vector(d->lapic.vec.irr, entry & 0xFF);
+    if (entry & IOAPIC_RTE_MASKED)
+        return false;
+    if (((entry >> 8) & 7) == IOAPIC_NMI)
+        return d->lapic.nmi_pending;
+    return lapic_test_vector(d->lapic.vec.irr, entry & 0xFF);
 }
 
 bool vm_ioapic_isa_irq_open(const struct vm_devices *d, unsigned irq)
 {
     uint64_t entry = d->ioapic.entry[pin_of(irq)];
     unsigned mode = (entry >> 8) & 7;
-    return !(entry & IOAPIC_RTE_MASKED) && (mode == IOAPIC_FIXED || mode == IOAPIC_LOWEST_PRIORITY);
+    return !(entry & IOAPIC_RTE_MASKED) &&
+           (mode == IOAPIC_FIXED || mode == IOAPIC_LOWEST_PRIORITY || mode == IOAPIC_NMI);
 }

@@ -9,10 +9,11 @@
  *              (the PIT) on pin 2, every other IRQ n on pin n (the MP
  *              table's and ACPI's interrupt source override), beside the
  *              8259A's inputs;
- *   outputs    each message goes to the VM's one local APIC
- *              (lapic_accept) if it is addressed to it and fixed or lowest
- *              priority; the others (NMI, SMI, INIT, ExtINT) and those that
- *              reach no APIC are dropped and counted. A level-triggered
+ *   outputs    each message goes to the VM's one local APIC if it is
+ *              addressed to it: a fixed or lowest-priority one into its IRR
+ *              (lapic_accept), an NMI as its CPU's NMI (lapic_accept_nmi);
+ *              the others (SMI, INIT, ExtINT) and those that reach no APIC
+ *              are dropped and counted. A level-triggered
  *              vector's EOI at the local APIC comes back (vm_ioapic_eoi).
  */
 #pragma once
@@ -35,9 +36,11 @@ void vm_ioapic_set_isa_irq(struct vm_devices *d, unsigned irq, bool level);
 /* The local APIC's EOI of a level-triggered vector. */
 void vm_ioapic_eoi(struct vm_devices *d, uint8_t vector);
 
-/* Is ISA IRQ `irq`'s pin unmasked, its messages fixed or lowest priority? */
+/* Is ISA IRQ `irq`'s pin unmasked, its messages fixed, lowest priority or
+ * NMI (what can wake a halted CPU)? */
 bool vm_ioapic_isa_irq_open(const struct vm_devices *d, unsigned irq);
 
 /* Does ISA IRQ `irq` wait for the CPU through the I/O APIC: its pin's
- * entry unmasked, and its vector waiting in the local APIC's IRR? */
+ * entry unmasked, and its vector waiting in the local APIC's IRR (or, in
+ * NMI mode, an NMI latched)? */
 bool vm_ioapic_isa_irq_waiting(const struct vm_devices *d, unsigned irq);

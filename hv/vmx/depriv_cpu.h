@@ -24,6 +24,9 @@ struct depriv {
     bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
     bool hold_interrupts;           /* IF was just set: the guest runs first (see
                                        depriv_deliver_pending) */
+    bool nmi_pending;               /* an NMI to deliver (depriv_nmi) */
+    bool nmi_blocked;               /* in the handler of its last NMI: from its
+                                       delivery to the next IRET (SDM 6.7.1) */
     bool iret_patched;              /* patch=1 made the kernel's IRETs trap: see
                                        depriv_returned_to_user */
     uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */

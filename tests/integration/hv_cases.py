@@ -351,8 +351,9 @@ def refusal_cases():
              bad("cpuid", "mem=shadow", "devices=virtual", extra=["--cpu", "core2_penryn_t9600"]), PANIC,
              must=[r"^PANIC hv: devices=virtual needs the VMX-preemption timer \(IA32_VMX_PINBASED_CTLS bit "
                    r"38\), which this CPU's VMX lacks: the VM's ticks come from the preemption timer, even "
-                   r"to a guest that never exits, and its TSC stands still by TSC offsetting \(Bochs: "
-                   r"CPU=tigerlake has both; devices=machine runs on this CPU\)$",
+                   r"to a guest that never exits, its TSC stands still by TSC offsetting, and its NMIs "
+                   r"wait for the guest's IRET by virtual NMIs \(Bochs: CPU=tigerlake has them all; "
+                   r"devices=machine runs on this CPU\)$",
                    r"^POWEROFF 3$"],
              must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
         # devices= left to its default (virtual) on that CPU: the machine's

@@ -351,6 +351,33 @@ static void test_self_ipi(void **state)
     assert_int_equal(lapic_acknowledge(&l), 0x61);
 }
 
+/* An NMI IPI reaches the CPU as its NMI, not the IRR: one is latched,
+ * whatever the vector, however many came before the CPU took it (SDM
+ * 6.7.1, 11.6.1). "All but self" and another APIC ID reach nobody. */
+static void test_nmi_ipi(void **state)
+{
+    (void)state;
+    enable();
+    wr(LAPIC_REG_ICR_LOW, (2u << 18) | (4u << 8) | 0x07, 0);   /* NMI, all including self */
+    wr(LAPIC_REG_ICR_HIGH, APIC_ID << 24, 0);
+    wr(LAPIC_REG_ICR_LOW, (4u << 8), 0);                        /* NMI, physical, this APIC */
+    assert_int_equal(l.nmis, 2);
+    assert_int_equal(esr(), 0);                                 /* an NMI's vector is not checked */
+    assert_int_equal(lapic_pending(&l), -1);                    /* nothing in the IRR */
+    assert_true(lapic_take_nmi(&l));
+    assert_false(lapic_take_nmi(&l));                           /* the two were one */
+    wr(LAPIC_REG_ICR_LOW, (3u << 18) | (4u << 8), 0);           /* all but self */
+    wr(LAPIC_REG_ICR_HIGH, (APIC_ID + 1) << 24, 0);
+    wr(LAPIC_REG_ICR_LOW, (4u << 8), 0);                        /* another APIC */
+    assert_false(lapic_take_nmi(&l));
+    assert_int_equal(l.ipis_dropped, 2);
+    assert_true(lapic_accept_nmi(&l));                          /* an I/O APIC's NMI message */
+    assert_true(lapic_take_nmi(&l));
+    lapic_write_apic_base(&l, LAPIC_DEFAULT_BASE, 0, NULL, NULL);   /* no APIC: no NMI message */
+    assert_false(lapic_accept_nmi(&l));
+    assert_false(lapic_take_nmi(&l));
+}
+
 static void test_spurious_vector(void **state)
 {
     (void)state;
@@ -371,6 +398,7 @@ static void test_lint_pins(void **state)
     wr(LAPIC_REG_LVT_LINT1, 4u << 8, 0);                        /* NMI */
     assert_int_equal(lapic_raise_lint(&l, 0), LAPIC_LINT_EXTINT);
     assert_int_equal(lapic_raise_lint(&l, 1), LAPIC_LINT_NMI);
+    assert_true(lapic_take_nmi(&l));                            /* latched for the CPU */
     assert_int_equal(lapic_raise_lint(&l, 2), LAPIC_LINT_IGNORED);
     wr(LAPIC_REG_LVT_LINT0, LAPIC_LVT_LEVEL | 0x90, 0);         /* fixed, level */
     assert_int_equal(lapic_raise_lint(&l, 0), LAPIC_LINT_FIXED);
@@ -459,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup(test_periodic_reprogramming, setup),
         cmocka_unit_test_setup(test_tsc_deadline, setup),
         cmocka_unit_test_setup(test_self_ipi, setup),
+        cmocka_unit_test_setup(test_nmi_ipi, setup),
         cmocka_unit_test_setup(test_spurious_vector, setup),
         cmocka_unit_test_setup(test_lint_pins, setup),
         cmocka_unit_test_setup(test_global_disable_resets_and_reenables, setup),

@@ -14,24 +14,8 @@
 #include <stdbool.h>
 #include "attack.h"
 
-#define APIC 0x003FF000u
-#define APIC_PHYSICAL 0xFEE00000u
-#define PTE_P_W_PWT_PCD 0x1Bu
-#define REG(off) (*(volatile uint32_t *)(APIC + (off)))
-#define SVR 0x0F0
-#define EOI 0x0B0
-#define ESR 0x280
-#define ISR 0x100
-#define IRR 0x200
-#define ICR_LOW 0x300
-#define LVT_TIMER 0x320
-#define LVT_ERROR 0x370
-#define TIMER_INITIAL 0x380
-#define TIMER_DIVIDE 0x3E0
-#define MASKED (1u << 16)
-#define PERIODIC (1u << 17)
-#define TSC_DEADLINE (2u << 17)
-#define SELF (1u << 18)                 /* ICR destination shorthand 01 */
+#include "apic.h"
+
 #define VEC_EOI 0x50                    /* a handler that counts and sends EOI */
 #define VEC_NO_EOI 0x51                 /* one that counts and does not */
 
@@ -58,8 +42,7 @@ static void apic_map(void)
     invlpg(APIC);
 }
 
-/* Mapped, software-enabled, spurious vector 0xFF, both handlers in the IDT. */
-static void apic_on(void)
+void apic_on(void)
 {
     apic_map();
     set_gate(VEC_EOI, (uint32_t)apic_eoi_stub, KCODE, 0x8E);
@@ -259,27 +242,21 @@ ATTACK(lapic_execute, "lapic-execute", "virtual vshadow vdepriv", "stop outside 
     breach("returned from the APIC's page");
 }
 
-/* ---- The I/O APIC (devices=virtual: hv/exit/vm_ioapic.c) ----
- * Its page mapped next to the local APIC's, uncached; IOREGSEL at 0x00,
- * IOWIN at 0x10 (82093AA 3.1). */
-#define IOAPIC 0x003FE000u
-#define IOAPIC_PHYSICAL 0xFEC00000u
-#define IOREG(off) (*(volatile uint32_t *)(IOAPIC + (off)))
-#define IOAPIC_MASKED_ENTRY (1u << 16)
+/* ---- The I/O APIC (devices=virtual: hv/exit/vm_ioapic.c) ---- */
 
-static uint32_t ioapic_get(uint32_t reg)
+uint32_t ioapic_get(uint32_t reg)
 {
     IOREG(0x00) = reg;
     return IOREG(0x10);
 }
 
-static void ioapic_set(uint32_t reg, uint32_t value)
+void ioapic_set(uint32_t reg, uint32_t value)
 {
     IOREG(0x00) = reg;
     IOREG(0x10) = value;
 }
 
-static void ioapic_map(void)
+void ioapic_map(void)
 {
     apic_on();
     low_pt[IOAPIC >> 12 & 0x3FF] = IOAPIC_PHYSICAL | PTE_P_W_PWT_PCD;

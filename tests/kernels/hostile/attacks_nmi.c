@@ -1,0 +1,162 @@
+/*
+ * attacks_nmi.c: NMIs under devices=virtual (hv/exit/vm_interrupts.c,
+ * lab 4): the local APIC's NMI IPIs to self, the I/O APIC's NMI messages,
+ * and an NMI handler at its worst. The NMI's rules (SDM vol. 3, 6.7.1):
+ * IF does not hold it back; from its delivery to the next IRET further
+ * NMIs are blocked, and one that comes meanwhile is latched and delivered
+ * right after that IRET. The friendly attacks say "native": the bare Bochs
+ * CPU gives the same answer.
+ *
+ * The handler counts every NMI, and counts as nested one that comes while
+ * another's handler runs (its depth count, or the frame's EIP at the
+ * handler's tail): an NMI delivered before the handler's IRET completed,
+ * which the CPU never does.
+ */
+#include <stdbool.h>
+#include "apic.h"
+#include "attack.h"
+
+#define VEC_NMI 2
+/* An NMI to this CPU by the two valid ways: "self" is not one for an NMI
+ * (SDM 11.6.1, table 11-4: invalid; Bochs sends it as a fixed IPI of the
+ * vector, KVM and QEMU deliver the NMI). */
+#define NMI_ALL (ALL_INCLUDING_SELF | ICR_NMI)
+#define WAIT_SPINS 2000000u             /* a bound on every wait (a late NMI shows): never hang */
+
+volatile uint32_t nmi_count, nmi_nested, nmi_sent;
+volatile uint32_t nmi_depth;            /* handlers entered and not yet at their tail */
+volatile uint32_t nmi_chain_left;       /* the handler sends the next NMI while this is > 0 */
+volatile uint32_t nmi_storming;           /* the handler always sends the next NMI */
+volatile uint32_t nmi_refault;          /* the handler's IRET misses the TLB (see below) */
+
+/* What the handler does between its counts and its IRET. */
+void nmi_then(void)
+{
+    if (nmi_storming || nmi_chain_left) {
+        if (nmi_chain_left)
+            nmi_chain_left--;
+        nmi_sent++;
+        REG(ICR_LOW) = NMI_ALL;
+    }
+}
+
+extern char nmi_stub[];
+__asm__(".text\n"
+        ".globl nmi_stub\nnmi_stub:\n"
+        "    pushal\n"
+        "    cmpl $0, nmi_depth\n"             /* in a handler still: nested */
+        "    jne 1f\n"
+        "    movl 32(%esp), %eax\n"             /* or stopped at the tail below, after its decl */
+        "    cmpl $nmi_stub, %eax\n"
+        "    jb 2f\n"
+        "    cmpl $nmi_stub_end, %eax\n"
+        "    jae 2f\n"
+        "1:  incl nmi_nested\n"
+        "2:  incl nmi_count\n"
+        "    incl nmi_depth\n"
+        "    call nmi_then\n"
+        "    decl nmi_depth\n"
+        "    popal\n"
+        /* nmi_refault: the IRET's first access to its frame misses the
+         * TLB (INVLPG touches no memory): under shadow paging it is a #PF
+         * that exits, after the IRET unblocked NMIs (SDM 28.2.3, bit 12). */
+        "    cmpl $0, nmi_refault\n"
+        "    je 3f\n"
+        "    invlpg (%esp)\n"
+        "3:  iret\n"
+        ".globl nmi_stub_end\nnmi_stub_end:\n");
+
+static void nmi_on(void)
+{
+    apic_on();
+    set_gate(VEC_NMI, (uint32_t)nmi_stub, KCODE, 0x8E);
+}
+
+/* n NMIs, to all including self, or to this APIC's ID (physical). */
+static void send_nmis(unsigned n, bool by_id)
+{
+    REG(ICR_HIGH) = REG(APIC_ID) & 0xFF000000u;
+    for (unsigned i = 0; i < n; i++) {
+        nmi_sent++;
+        REG(ICR_LOW) = by_id ? ICR_NMI : NMI_ALL;
+    }
+}
+
+/* Wait until `count` NMIs were taken, or give up after WAIT_SPINS. */
+static void wait_for_nmis(uint32_t count)
+{
+    for (uint32_t spins = 0; nmi_count < count && spins < WAIT_SPINS; spins++)
+        __asm__ volatile("pause");
+}
+
+ATTACK(nmi_self_ipi, "nmi-self-ipi", "virtual vshadow vdepriv", "native",
+       "NMI IPIs to itself: 500 with interrupts on, 500 with them off (to its APIC ID), then a chain "
+       "of 100, each sent by the handler of the last before its IRET")
+{
+    nmi_on();
+    __asm__ volatile("sti");
+    send_nmis(500, false);
+    __asm__ volatile("cli");
+    send_nmis(500, true);
+    nmi_chain_left = 99;
+    send_nmis(1, false);
+    wait_for_nmis(1100);
+    result("%u NMIs taken for %u sent, %u nested", (unsigned)nmi_count, (unsigned)nmi_sent,
+           (unsigned)nmi_nested);
+}
+
+/* Each NMI's handler sends the next before its IRET: on the bare CPU the
+ * interrupted code never runs again (the native run times out); under the
+ * hypervisor the guest gets its own time between two NMIs, as between two
+ * interrupts (vm_interrupts.c), and the hypervisor goes on. */
+ATTACK(nmi_storm, "nmi-storm", "virtual vshadow vdepriv",
+       "result counted to 100000 in an NMI storm, none nested",
+       "each NMI's handler sends the next before its IRET: an endless storm of NMIs")
+{
+    nmi_on();
+    volatile uint32_t work = 0;
+    nmi_storming = 1;
+    send_nmis(1, false);
+    while (work < 100000)
+        work++;
+    nmi_storming = 0;
+    wait_for_nmis(nmi_sent);
+    result("counted to %u in an NMI storm, %s nested", (unsigned)work,
+           nmi_nested ? "some" : "none");
+}
+
+/* The handler's IRET misses the TLB with an NMI latched: the hypervisor
+ * must keep NMIs blocked when that IRET exits before it completes, or the
+ * latched NMI nests at the IRET. */
+ATTACK(nmi_iret_refault, "nmi-iret-refault", "virtual vshadow vdepriv", "native",
+       "an NMI latched while its handler's IRET misses the TLB")
+{
+    nmi_on();
+    nmi_refault = 1;
+    nmi_chain_left = 1;
+    send_nmis(1, false);
+    wait_for_nmis(2);
+    result("%u NMIs taken for %u sent, %u nested", (unsigned)nmi_count, (unsigned)nmi_sent,
+           (unsigned)nmi_nested);
+}
+
+/* The PIT's IRQ 0 through the I/O APIC's pin 2 in NMI mode (the NMI
+ * watchdog of old Linux kernels), the 8259As masked and interrupts off:
+ * 10 NMIs at 1000 Hz. */
+ATTACK(nmi_ioapic_pit, "nmi-ioapic-pit", "virtual vshadow vdepriv timed", "native",
+       "the PIT's ticks as NMIs through the I/O APIC's pin 2, interrupts off")
+{
+    nmi_on();
+    ioapic_map();
+    outb(0x21, 0xFF);
+    outb(0xA1, 0xFF);
+    ioapic_set(0x10 + 2 * 2 + 1, 0);            /* pin 2: destination APIC ID 0 */
+    ioapic_set(0x10 + 2 * 2, IOAPIC_NMI_ENTRY); /* NMI, physical, edge, active high, unmasked */
+    outb(0x43, 0x34);                           /* PIT counter 0, mode 2, 1000 Hz */
+    outb(0x40, (1193182 / 1000) & 0xFF);
+    outb(0x40, (1193182 / 1000) >> 8);
+    wait_for_nmis(10);
+    ioapic_set(0x10 + 2 * 2, IOAPIC_MASKED_ENTRY | IOAPIC_NMI_ENTRY);
+    result("%s10 NMIs from the PIT through the I/O APIC, %u nested", nmi_count >= 10 ? "at least " : "not ",
+           (unsigned)nmi_nested);
+}
