@@ -60,12 +60,12 @@ static struct pic_chip *slave(struct pic *p)
  * after the lowest, going round ("Automatic Rotation"). */
 static int highest(const struct pic_chip *c, uint8_t bits)
 {
-    for (unsigned k = 1; k <= 8; k++) {
-        unsigned ir = (c->lowest + k) & 7;
-        if (bits & (1u << ir))
-            return (int)ir;
-    }
-    return -1;
+    if (!bits)
+        return -1;
+    /* Rotated right so that the highest priority IR is bit 0: the lowest
+     * bit set is the one (a few instructions on every tick, not a loop). */
+    unsigned first = (c->lowest + 1u) & 7, rotated = (unsigned)bits * 0x101u >> first;
+    return (int)((first + (unsigned)__builtin_ctz(rotated)) & 7);
 }
 
 /* 0 for the highest priority, 7 for the lowest. */

@@ -47,6 +47,10 @@ struct vm_devices {
     bool debugged;                     /* gdb= is on: every HLT exits */
     uint64_t hold_until_tsc;           /* no injection before (0: none; vm_interrupts.c) */
     bool injected_since_hold;
+    uint64_t delivered_tsc;            /* the last delivery's time */
+    uint64_t delivered_hv_cycles;      /* the vCPU's hv_cycles then */
+    bool delivery_too_soon;            /* this VM entry's window opened too soon after it */
+    bool last_delivery_too_soon;       /* and so did the last delivery's */
     bool waited_for_window;            /* cpu=deprivileged: an interrupt waited for its IF at the last look */
     bool hold_requested;               /* cpu=deprivileged: a hold to start at the VM entry */
     /* Several VMs on one CPU (sched.c): */

@@ -35,10 +35,13 @@
  * time the handler's IRET opens the window, and injecting it there, then
  * the next, would never let the guest run its own code again: a livelock
  * that no bare CPU shows. So when the window opens on a pending interrupt
- * right after an injection, the guest first runs GUEST_RUN_BETWEEN TSC
- * ticks of its own (the preemption timer brings it back); the ticks that
- * come meanwhile wait, owed. At a PC's usual rates (100-1000 Hz) a tick
- * comes long after the last handler's IRET, and this never happens.
+ * (or NMI) before the guest has run GUEST_RUN_BETWEEN TSC ticks of its own
+ * since the last delivery (the time elapsed less the hypervisor's exits,
+ * vcpu->hv_cycles), and did so at the last delivery too, the guest first
+ * runs GUEST_RUN_BETWEEN TSC ticks of its own (the preemption timer brings
+ * it back); the ticks that come meanwhile wait, owed. At a PC's usual
+ * rates (100-1000 Hz) a tick comes long after the last handler's IRET, and
+ * this never happens.
  *
  * Several VMs on one CPU (sched.c): the timer also ends the VM's turn, and
  * before the VM entry the VM yields when its turn is over or when it waits
@@ -225,6 +228,50 @@ static void set_proc_control(bool *is_on, uint32_t control, bool on)
     vmcs_write(VMCS_PROC_BASED_CONTROLS, on ? proc | control : proc & ~(uint64_t)control);
 }
 
+/* Does the interrupt window (or the NMI window) open right after the last
+ * delivery: has the guest run less than GUEST_RUN_BETWEEN TSC ticks of
+ * its own since, the time elapsed less the hypervisor's exits (and
+ * another VM's turns: vm_interrupts_set_quantum)? That is the handler's
+ * IRET in a storm. A tick that found IF = 0 and waited for the window, a
+ * period after the last, is not (nor does the guest OS pay a hold for
+ * it). */
+static bool window_opened_too_soon(const struct vcpu *v, const struct vm_devices *d, uint64_t tsc)
+{
+    unsigned reason = v->exit_reason & 0xFFFF;
+    if ((reason != EXIT_INTERRUPT_WINDOW && reason != EXIT_NMI_WINDOW) || !d->injected_since_hold)
+        return false;
+    uint64_t elapsed = tsc - d->delivered_tsc, hv = v->hv_cycles - d->delivered_hv_cycles;
+    return elapsed < hv + GUEST_RUN_BETWEEN;
+}
+
+/* The guest's own time (see above), before a delivery at this VM entry:
+ * the second delivery in a row that comes too soon after the last starts a
+ * hold of GUEST_RUN_BETWEEN TSC ticks instead (returns true). One too soon
+ * is let through: a tick owed a little late (IRQ 0 was still busy with
+ * the last at its edge) waits for its handler's IRET, and holding it
+ * there would keep every later tick as late (1000 Hz ticks behind a
+ * halting guest). A storm's next one is held. */
+static bool hold_for_own_time(const struct vcpu *v, struct vm_devices *d, uint64_t tsc)
+{
+    d->delivery_too_soon = window_opened_too_soon(v, d, tsc);
+    if (!d->delivery_too_soon || !d->last_delivery_too_soon)
+        return false;
+    d->hold_until_tsc = tsc + GUEST_RUN_BETWEEN;
+    d->injected_since_hold = false;
+    d->last_delivery_too_soon = false;
+    return true;
+}
+
+/* A delivery at this VM entry: when, what the hypervisor had spent by
+ * then, and whether it came too soon. */
+static void record_delivery(const struct vcpu *v, struct vm_devices *d, uint64_t tsc)
+{
+    d->injected_since_hold = true;
+    d->delivered_tsc = tsc;
+    d->delivered_hv_cycles = v->hv_cycles;
+    d->last_delivery_too_soon = d->delivery_too_soon;
+}
+
 /* LAB 4 BEGIN: inject the interrupt, or wait for the window */
 static void set_interrupt_window_exiting(struct vm_devices *d, bool on)
 {
@@ -285,10 +332,7 @@ static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d,
         set_interrupt_window_exiting(d, from != NO_INTERRUPT);
         return;
     }
-    unsigned reason = v->exit_reason & 0xFFFF;
-    if ((reason == EXIT_INTERRUPT_WINDOW || reason == EXIT_NMI_WINDOW) && d->injected_since_hold) {
-        d->hold_until_tsc = tsc + GUEST_RUN_BETWEEN;
-        d->injected_since_hold = false;
+    if (hold_for_own_time(v, d, tsc)) {
         set_interrupt_window_exiting(d, false);
         set_nmi_window_exiting(d, false);
         return;
@@ -302,7 +346,7 @@ static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d,
         d->injected++;
     }
     vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
-    d->injected_since_hold = true;
+    record_delivery(v, d, tsc);
     set_interrupt_window_exiting(d, interrupt_source(d) != NO_INTERRUPT);
 }
 /* LAB 4 END */
@@ -534,6 +578,8 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
             count_edges(d, now, !d->waiting);
         if (d->tsc_run)
             delay_tsc(d, kept);
+        if (d->injected_since_hold && now > d->left_tsc)
+            d->delivered_tsc += now - d->left_tsc;      /* others' turns: not its own time */
     }
     d->shared_cpu = true;
     d->quantum_end_tsc = end_tsc;

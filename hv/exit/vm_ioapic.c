@@ -27,6 +27,8 @@ static bool accepted(struct vm_devices *d, const struct ioapic_message *m)
  * (82093AA 2.3). */
 static void deliver(struct vm_devices *d)
 {
+    if (!d->ioapic.pending)
+        return;                         /* most line changes: an entry masked */
     struct ioapic_message m;
     while (ioapic_next_message(&d->ioapic, &m)) {
         bool to_us = ioapic_message_reaches(&m, d->lapic.config.apic_id, d->lapic.ldr, d->lapic.dfr);
