@@ -245,16 +245,18 @@ static bool window_opened_too_soon(const struct vcpu *v, const struct vm_devices
 }
 
 /* The guest's own time (see above), before a delivery at this VM entry:
- * the second delivery in a row that comes too soon after the last starts a
- * hold of GUEST_RUN_BETWEEN TSC ticks instead (returns true). One too soon
- * is let through: a tick owed a little late (IRQ 0 was still busy with
- * the last at its edge) waits for its handler's IRET, and holding it
- * there would keep every later tick as late (1000 Hz ticks behind a
- * halting guest). A storm's next one is held. */
+ * one that comes too soon after the last starts a hold of
+ * GUEST_RUN_BETWEEN TSC ticks instead (returns true), unless it is the
+ * first too soon and nothing more is owed behind it: a tick owed a little
+ * late (IRQ 0 was still busy with the last at its edge) waits for its
+ * handler's IRET, and holding it there would keep every later tick as
+ * late (1000 Hz ticks behind a halting guest). The ticks owed for another
+ * VM's turn (catchup) are held one by one, so that the guest's processes
+ * run between them; a storm's next interrupt is held. */
 static bool hold_for_own_time(const struct vcpu *v, struct vm_devices *d, uint64_t tsc)
 {
     d->delivery_too_soon = window_opened_too_soon(v, d, tsc);
-    if (!d->delivery_too_soon || !d->last_delivery_too_soon)
+    if (!d->delivery_too_soon || (!d->last_delivery_too_soon && !d->pending_ticks))
         return false;
     d->hold_until_tsc = tsc + GUEST_RUN_BETWEEN;
     d->injected_since_hold = false;

@@ -44,3 +44,6 @@ void apic_on(void);
 void ioapic_map(void);
 uint32_t ioapic_get(uint32_t reg);
 void ioapic_set(uint32_t reg, uint32_t value);
+/* The PIT's IRQ 0 through the I/O APIC's pin 2 alone: both 8259As masked,
+ * pin 2's entry `entry` (to APIC ID 0), the PIT's counter 0 at 1000 Hz. */
+void pit_through_ioapic_pin2(uint32_t entry);

@@ -263,19 +263,24 @@ void ioapic_map(void)
     invlpg(IOAPIC);
 }
 
-/* The PIT's IRQ 0 reaches the I/O APIC's pin 2 on a PC: with both 8259As
- * masked, 10 ticks at 1000 Hz come through it and the local APIC. */
-ATTACK(ioapic_pit_pin2, "ioapic-pit-pin2", "virtual vshadow vdepriv timed", "native",
-       "the PIT's ticks through the I/O APIC's pin 2, the 8259As masked")
+void pit_through_ioapic_pin2(uint32_t entry)
 {
     ioapic_map();
     outb(0x21, 0xFF);
     outb(0xA1, 0xFF);
     ioapic_set(0x10 + 2 * 2 + 1, 0);            /* pin 2: destination APIC ID 0 */
-    ioapic_set(0x10 + 2 * 2, VEC_EOI);          /* fixed, physical, edge, active high, unmasked */
+    ioapic_set(0x10 + 2 * 2, entry);
     outb(0x43, 0x34);                           /* PIT counter 0, mode 2, 1000 Hz */
     outb(0x40, (1193182 / 1000) & 0xFF);
     outb(0x40, (1193182 / 1000) >> 8);
+}
+
+/* The PIT's IRQ 0 reaches the I/O APIC's pin 2 on a PC: with both 8259As
+ * masked, 10 ticks at 1000 Hz come through it and the local APIC. */
+ATTACK(ioapic_pit_pin2, "ioapic-pit-pin2", "virtual vshadow vdepriv timed", "native",
+       "the PIT's ticks through the I/O APIC's pin 2, the 8259As masked")
+{
+    pit_through_ioapic_pin2(VEC_EOI);           /* fixed, physical, edge, active high, unmasked */
     __asm__ volatile("sti");
     while (apic_count < 10)
         __asm__ volatile("hlt");

@@ -147,14 +147,7 @@ ATTACK(nmi_ioapic_pit, "nmi-ioapic-pit", "virtual vshadow vdepriv timed", "nativ
        "the PIT's ticks as NMIs through the I/O APIC's pin 2, interrupts off")
 {
     nmi_on();
-    ioapic_map();
-    outb(0x21, 0xFF);
-    outb(0xA1, 0xFF);
-    ioapic_set(0x10 + 2 * 2 + 1, 0);            /* pin 2: destination APIC ID 0 */
-    ioapic_set(0x10 + 2 * 2, IOAPIC_NMI_ENTRY); /* NMI, physical, edge, active high, unmasked */
-    outb(0x43, 0x34);                           /* PIT counter 0, mode 2, 1000 Hz */
-    outb(0x40, (1193182 / 1000) & 0xFF);
-    outb(0x40, (1193182 / 1000) >> 8);
+    pit_through_ioapic_pin2(IOAPIC_NMI_ENTRY);  /* NMI, physical, edge, active high, unmasked */
     wait_for_nmis(10);
     ioapic_set(0x10 + 2 * 2, IOAPIC_MASKED_ENTRY | IOAPIC_NMI_ENTRY);
     result("%s10 NMIs from the PIT through the I/O APIC, %u nested", nmi_count >= 10 ? "at least " : "not ",
