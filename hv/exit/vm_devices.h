@@ -48,7 +48,10 @@ struct vm_devices {
     uint64_t hold_until_tsc;           /* no injection before (0: none; vm_interrupts.c) */
     bool injected_since_hold;
     uint64_t delivered_tsc;            /* the last delivery's time */
-    uint64_t delivered_hv_cycles;      /* the vCPU's hv_cycles then */
+    uint64_t hv_cycles;                /* the hypervisor's cycles on its exits (count_hv_cycles) */
+    unsigned last_reason;              /* the last exit's reason */
+    uint64_t last_reason_cycles;       /* that reason's cycles before it */
+    uint64_t delivered_hv_cycles;      /* hv_cycles at the last delivery */
     bool delivery_too_soon;            /* this VM entry's window opened too soon after it */
     bool last_delivery_too_soon;       /* and so did the last delivery's */
     bool waited_for_window;            /* cpu=deprivileged: an interrupt waited for its IF at the last look */

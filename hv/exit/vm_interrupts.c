@@ -37,7 +37,7 @@
  * that no bare CPU shows. So when the window opens on a pending interrupt
  * (or NMI) before the guest has run GUEST_RUN_BETWEEN TSC ticks of its own
  * since the last delivery (the time elapsed less the hypervisor's exits,
- * vcpu->hv_cycles), and did so at the last delivery too, the guest first
+ * count_hv_cycles), and did so at the last delivery too, the guest first
  * runs GUEST_RUN_BETWEEN TSC ticks of its own (the preemption timer brings
  * it back); the ticks that come meanwhile wait, owed. At a PC's usual
  * rates (100-1000 Hz) a tick comes long after the last handler's IRET, and
@@ -240,7 +240,7 @@ static bool window_opened_too_soon(const struct vcpu *v, const struct vm_devices
     unsigned reason = v->exit_reason & 0xFFFF;
     if ((reason != EXIT_INTERRUPT_WINDOW && reason != EXIT_NMI_WINDOW) || !d->injected_since_hold)
         return false;
-    uint64_t elapsed = tsc - d->delivered_tsc, hv = v->hv_cycles - d->delivered_hv_cycles;
+    uint64_t elapsed = tsc - d->delivered_tsc, hv = d->hv_cycles - d->delivered_hv_cycles;
     return elapsed < hv + GUEST_RUN_BETWEEN;
 }
 
@@ -266,11 +266,11 @@ static bool hold_for_own_time(const struct vcpu *v, struct vm_devices *d, uint64
 
 /* A delivery at this VM entry: when, what the hypervisor had spent by
  * then, and whether it came too soon. */
-static void record_delivery(const struct vcpu *v, struct vm_devices *d, uint64_t tsc)
+static void record_delivery(struct vm_devices *d, uint64_t tsc)
 {
     d->injected_since_hold = true;
     d->delivered_tsc = tsc;
-    d->delivered_hv_cycles = v->hv_cycles;
+    d->delivered_hv_cycles = d->hv_cycles;
     d->last_delivery_too_soon = d->delivery_too_soon;
 }
 
@@ -348,7 +348,7 @@ static void inject_pending_interrupt(const struct vcpu *v, struct vm_devices *d,
         d->injected++;
     }
     vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
-    record_delivery(v, d, tsc);
+    record_delivery(d, tsc);
     set_interrupt_window_exiting(d, interrupt_source(d) != NO_INTERRUPT);
 }
 /* LAB 4 END */
@@ -381,10 +381,23 @@ static void set_hlt_exiting(struct vm_devices *d, bool on)
     set_proc_control(&d->hlt_exiting, PROC_HLT_EXITING, on);
 }
 
+/* The hypervisor's cycles on the VM's exits, up to the last one: that
+ * exit's, read from its reason's total in the statistics (vmx_entry.S adds
+ * an exit's cycles there when it ends), a few instructions on each exit
+ * here rather than one more on every exit of every run. */
+static void count_hv_cycles(const struct vcpu *v, struct vm_devices *d)
+{
+    d->hv_cycles += v->stats.reason[d->last_reason].cycles - d->last_reason_cycles;
+    unsigned r = v->exit_reason & 0xFFFF;
+    d->last_reason = r < EXIT_REASON_COUNT ? r : 0;      /* as exit_stats_record counts it */
+    d->last_reason_cycles = v->stats.reason[d->last_reason].cycles;
+}
+
 void vm_interrupts_before_entry(struct vcpu *v)
 {
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
+    count_hv_cycles(v, d);
     advance_devices(d, tsc);
     inject_pending_interrupt(v, d, tsc);
     if (d->shared_cpu)

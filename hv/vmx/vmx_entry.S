@@ -124,7 +124,6 @@ vmx_exit:
     sub %ebx, %eax
     mov VCPU_EXIT_CYCLES(%rdi), %rdx
     add %rax, (%rdx)
-    add %rax, VCPU_HV_CYCLES(%rdi)  /* and to the vCPU's total */
     cmpw $0, VCPU_STOPPED(%rdi)     /* a handler stopped the guest, or it */
     jne stopped                     /* yields the CPU (yield, the next byte): */
                                     /* vmx_run returns */

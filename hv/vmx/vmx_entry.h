@@ -15,7 +15,6 @@
 #define VCPU_LAUNCHED       (15 * 8)            /* uint8_t launched */
 #define VCPU_STOPPED        (VCPU_LAUNCHED + 1) /* bool stopped */
 #define VCPU_EXIT_CYCLES    (VCPU_LAUNCHED + 8) /* uint64_t *exit_cycles */
-#define VCPU_HV_CYCLES      (VCPU_EXIT_CYCLES + 8)  /* uint64_t hv_cycles */
 
 /* The VMCS field vmx_run writes its stack pointer to (SDM Appendix B;
  * VMCS_HOST_RSP in vmcs_fields.h). */
@@ -52,8 +51,6 @@ struct vcpu {
     bool yield;                 /* several VMs (sched.c): its quantum is over, or it
                                    waits; vmx_run returns, the VM can be entered again */
     uint64_t *exit_cycles;      /* where vmx_exit adds the exit's cycles (set by on_exit) */
-    uint64_t hv_cycles;         /* and all of them: the TSC cycles its exits took, up to the
-                                   last (the TSC elapsed less these is the guest's own time) */
 
     /* The current exit, read once in exit.c. */
     uint32_t exit_reason;       /* bits 15:0 basic reason, bit 31 VM-entry failure */
@@ -92,7 +89,6 @@ _Static_assert(sizeof(((struct vcpu *)0)->stopped) == 1, "vmx_entry.S: cmpw on s
 _Static_assert(offsetof(struct vcpu, yield) == VCPU_STOPPED + 1 && sizeof(((struct vcpu *)0)->yield) == 1,
                "vmx_entry.S: one cmpw tests stopped and yield");
 _Static_assert(offsetof(struct vcpu, exit_cycles) == VCPU_EXIT_CYCLES, "VCPU_EXIT_CYCLES");
-_Static_assert(offsetof(struct vcpu, hv_cycles) == VCPU_HV_CYCLES, "VCPU_HV_CYCLES");
 _Static_assert(VMX_ENTRY_HOST_RSP == VMCS_HOST_RSP, "VMX_ENTRY_HOST_RSP");
 
 
