@@ -37,9 +37,10 @@
  * that no bare CPU shows. So when the window opens on a pending interrupt
  * (or NMI) before the guest has run GUEST_RUN_BETWEEN TSC ticks of its own
  * since the last delivery (the time elapsed less the hypervisor's exits,
- * count_hv_cycles), and did so at the last delivery too, the guest first
- * runs GUEST_RUN_BETWEEN TSC ticks of its own (the preemption timer brings
- * it back); the ticks that come meanwhile wait, owed. At a PC's usual
+ * count_hv_cycles), the guest first runs GUEST_RUN_BETWEEN TSC ticks of
+ * its own (the preemption timer brings it back), unless that is the first
+ * such window with nothing more owed behind it (hold_for_own_time); the
+ * ticks that come meanwhile wait, owed. At a PC's usual
  * rates (100-1000 Hz) a tick comes long after the last handler's IRET, and
  * this never happens.
  *

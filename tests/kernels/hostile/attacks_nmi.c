@@ -109,7 +109,7 @@ ATTACK(nmi_self_ipi, "nmi-self-ipi", "virtual vshadow vdepriv", "native",
  * interrupted code never runs again (the native run times out); under the
  * hypervisor the guest gets its own time between two NMIs, as between two
  * interrupts (vm_interrupts.c), and the hypervisor goes on. */
-ATTACK(nmi_storm, "nmi-storm", "virtual vshadow vdepriv",
+ATTACK(nmi_storm, "nmi-storm", "virtual vshadow vdepriv vdelay",
        "result counted to 100000 in an NMI storm, none nested",
        "each NMI's handler sends the next before its IRET: an endless storm of NMIs")
 {
