@@ -58,6 +58,7 @@ struct vm_devices {
     bool hold_requested;               /* cpu=deprivileged: a hold to start at the VM entry */
     /* Several VMs on one CPU (sched.c): */
     bool shared_cpu;                   /* another VM may run: yield when waiting */
+    bool nmi_handler_may_run;          /* it entered blocked by NMI, or with an NMI injected */
     uint64_t quantum_end_tsc;          /* its turn ends then */
     bool waiting;                      /* it yielded halted, until its next event */
     uint64_t left_tsc;                 /* when its last turn ended: its devices' last look */

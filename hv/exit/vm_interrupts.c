@@ -394,15 +394,48 @@ static void count_hv_cycles(const struct vcpu *v, struct vm_devices *d)
     d->last_reason_cycles = v->stats.reason[d->last_reason].cycles;
 }
 
+/* Several VMs: a blocking by NMI that the guest cannot have. With
+ * virtual NMIs the guest is blocked only from an NMI injected to its
+ * IRET, and VM entry loads the blocking from the interruptibility state's
+ * bit 3, set or clear (SDM 27.7.1). Bochs 2.7 loads only a set bit: the
+ * blocking of the VM that ran before (in its NMI's handler at the end of
+ * its turn) stays on the CPU into the next VM's entry, and that VM's exit
+ * reports it as its own; from then on every entry of that VM sets it
+ * again, and an NMI for it waits for an NMI window that only the IRET of
+ * an NMI handler it is not in would open (an NMI lost: hostile
+ * nmi-self-ipi and nmi-storm, vdelay). So a VM that entered neither
+ * blocked nor with an NMI injected has the bit cleared at its exit; the
+ * CPU's leftover blocking then ends at the guest's next IRET (any IRET
+ * unblocks NMIs, SDM 6.7.1) or at the next NMI injected. */
+static void forget_nmi_blocking_of_another_vm(struct vm_devices *d)
+{
+    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+    if ((blocking & BLOCKING_NMI) && !d->nmi_handler_may_run)
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)BLOCKING_NMI);
+}
+
+/* ... and the entry it is about to make: can the guest be in an NMI's
+ * handler at its next exit? */
+static void note_nmi_handler_may_run(struct vm_devices *d)
+{
+    struct event_info entry = event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO));
+    d->nmi_handler_may_run = (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & BLOCKING_NMI) ||
+                             (entry.valid && entry.type == EVENT_NMI);
+}
+
 void vm_interrupts_before_entry(struct vcpu *v)
 {
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
     count_hv_cycles(v, d);
     advance_devices(d, tsc);
-    inject_pending_interrupt(v, d, tsc);
     if (d->shared_cpu)
+        forget_nmi_blocking_of_another_vm(d);
+    inject_pending_interrupt(v, d, tsc);
+    if (d->shared_cpu) {
+        note_nmi_handler_may_run(d);
         schedule_at(v, d, vmcs_read(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_HLT, tsc);
+    }
     arm_timer(v, d, tsc);
     set_hlt_exiting(d, d->shared_cpu || d->debugged || next_timer_event(d) == UINT64_MAX);
 }
@@ -594,8 +627,12 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
             count_edges(d, now, !d->waiting);
         if (d->tsc_run)
             delay_tsc(d, kept);
-        if (d->injected_since_hold && now > d->left_tsc)
-            d->delivered_tsc += now - d->left_tsc;      /* others' turns: not its own time */
+        if (now > d->left_tsc) {            /* others' turns: not its own time */
+            if (d->injected_since_hold)
+                d->delivered_tsc += now - d->left_tsc;
+            if (d->hold_until_tsc)
+                d->hold_until_tsc += now - d->left_tsc;
+        }
     }
     d->shared_cpu = true;
     d->quantum_end_tsc = end_tsc;
@@ -604,8 +641,9 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
      * exit, a turn ago: it is armed again from now, for the VM's next event
      * or the turn's end; for now if it has something to take (a VM that
      * waited, in the HLT activity state, for a tick due by now, or ticks
-     * owed for the time another VM ran), whose exit delivers it at once. */
-    if (something_to_take(d))
+     * owed for the time another VM ran), whose exit delivers it at once,
+     * unless the guest's own time holds it (see above). */
+    if (something_to_take(d) && !d->hold_until_tsc)
         vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, 0);
     else
         arm_timer(v, d, now);

@@ -251,7 +251,7 @@ ATTACK(pit_fastest_no_eoi, "event-pit-fastest-no-eoi", "virtual vshadow vdepriv 
  * once, 596,000 a second. The guest must still get its own time: a
  * livelock never counts to the end. (20000: at ring 1 every interrupt is
  * delivered in software, six of them for each count.) */
-ATTACK(pic_aeoi_storm, "event-pic-aeoi-storm", "virtual vshadow vdepriv timed", "native",
+ATTACK(pic_aeoi_storm, "event-pic-aeoi-storm", "virtual vshadow vdepriv vdelay timed", "native",
        "the PIT at count 2 and both PICs in automatic-EOI mode: an interrupt storm")
 {
     count_with_timer_on(0x03, 20000);

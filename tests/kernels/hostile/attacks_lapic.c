@@ -95,7 +95,7 @@ __asm__(".text\n"
         "    movl $0, 0x3FF0B0\n"          /* APIC + EOI */
         "    iret\n");
 
-ATTACK(lapic_self_ipi_storm, "lapic-self-ipi-storm", "virtual vshadow vdepriv timed",
+ATTACK(lapic_self_ipi_storm, "lapic-self-ipi-storm", "virtual vshadow vdepriv vdelay timed",
        "result counted to 100000 in a self-IPI storm, interrupts came",
        "each self-IPI's handler sends the next before its EOI: an endless storm")
 {
