@@ -239,8 +239,9 @@ static bool machine_nmi(void)
 /* With devices=virtual the VM's APICs answer the exits that are their own
  * first: an access to a register page (vm_mmio.h), an EPT violation or a
  * #PF, which would otherwise stop the guest as outside its RAM, and the
- * local APIC's MSRs (vm_lapic.h); and CPUID's leaf 1 tells the truth about
- * it. By exit reason, so that the others pay nothing for it. The machine's
+ * local APIC's MSRs (vm_lapic.h); a HLT with interrupts off waits for an
+ * NMI that can still come (exit_hlt.c); and CPUID's leaf 1 tells the truth
+ * about it. By exit reason, so that the others pay nothing for it. The machine's
  * NMI becomes the local APIC's, and a fault's exit leaves the guest's
  * blocking of NMIs right (vm_interrupts.h). */
 static void handle_exit_with_lapic(struct vcpu *v)
@@ -260,6 +261,10 @@ static void handle_exit_with_lapic(struct vcpu *v)
         break;
     case EXIT_RDMSR: case EXIT_WRMSR:
         if (vm_lapic_msr_exit(v))
+            return;
+        break;
+    case EXIT_HLT:
+        if (halt_for_an_nmi(v))
             return;
         break;
     case EXIT_CPUID:

@@ -410,6 +410,21 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
 
 /* ---- What lab 3's emulate leaves: rarer loads of ring-0 selectors ---- */
 
+/* A HLT with the guest's interrupts off that an NMI can still end
+ * (devices=virtual: vm_nmi_can_come). Lab 3's emulated HLT stops such a
+ * guest; this one waits as that HLT does for an interrupt, and the NMI's
+ * delivery returns past it (exit_hlt.c's halt_for_an_nmi at ring 0). */
+static bool halt_waiting_for_an_nmi(struct vcpu *v, const struct x86_insn *in)
+{
+    if (in->map != 0 || in->opcode != 0xF4 || v->depriv.vif || !vm_devices_virtual(v) ||
+        !vm_nmi_can_come(v))
+        return false;
+    v->depriv.halted_at = (uint32_t)v->rip;
+    v->depriv.halt_length = (uint8_t)in->length;
+    v->depriv.emulated++;
+    return true;
+}
+
 /* RETF (CB; CA iw) to the guest's ring 0 faults at ring 1: the selector's
  * RPL 0 is below the CPL (SDM vol. 2A, RET, "RETURN-TO-SAME-PRIVILEGE-LEVEL").
  * Emulated as a return within ring 0; anything else is the CPU's. */
@@ -565,6 +580,8 @@ static void general_protection(struct vcpu *v, uint32_t error)
     bool msr = in.map == X86_MAP_0F && (in.opcode == 0x30 || in.opcode == 0x32);
     if (msr && vm_devices_virtual(v) && vm_lapic_msr(v, in.opcode == 0x30))
         return;                                 /* the VM's APIC's (vm_lapic.h) */
+    if (halt_waiting_for_an_nmi(v, &in))
+        return;
     if (!in.vex && (emulate(v, &in) || emulate_more(v, &in)))
         return;
     const char *why = fault_at_ring1_only(v, &in, error);

@@ -111,8 +111,25 @@ void halted_without_exit(struct vcpu *v)
     if (vmcs_read(VMCS_GUEST_ACTIVITY_STATE) != ACTIVITY_HLT)
         return;
     uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-    if (!(rflags & RFLAGS_IF) || !an_interrupt_line_is_open(v))
+    bool can_end = (rflags & RFLAGS_IF) ? an_interrupt_line_is_open(v) : vm_nmi_can_come(v);
+    if (!can_end)
         stop_endless_halt_at(v, rflags & RFLAGS_IF, hlt_before(v));
+}
+
+/* With devices=virtual, a HLT with interrupts off that an NMI can still
+ * end (vm_nmi_can_come): the CPU waits in the HLT activity state, as it
+ * does for an interrupt (handle_hlt), and the NMI's injection ends the
+ * wait (SDM 25.4.2, table 25-4; vm_interrupts.c). Before handle_hlt,
+ * which stops a guest that halts with interrupts off. */
+bool halt_for_an_nmi(struct vcpu *v)
+{
+    uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+    if ((rflags & RFLAGS_IF) || !vm_nmi_can_come(v))
+        return false;
+    advance_rip(v);
+    vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_HLT);
+    keep_single_step_pending(rflags);
+    return true;
 }
 
 /* LAB 1 BEGIN: HLT */

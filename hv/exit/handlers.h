@@ -38,6 +38,9 @@ void stop_endless_halt(struct vcpu *v, bool interrupts_on);
 /* With devices=virtual a lone VM's HLT need not exit (vm_interrupts.c): at
  * the exit that ends its wait, a guest halted for ever is stopped. */
 void halted_without_exit(struct vcpu *v);
+/* And a HLT with interrupts off that an NMI can end waits for it: true if
+ * it does (exit_hlt.c, for the HLT exits of devices=virtual). */
+bool halt_for_an_nmi(struct vcpu *v);
 void handle_exception_or_nmi(struct vcpu *v);  /* exit_exception.c */
 void handle_vmx_instruction(struct vcpu *v);
 void handle_triple_fault(struct vcpu *v);      /* exit_guest_fault.c */

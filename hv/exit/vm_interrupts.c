@@ -700,6 +700,14 @@ bool vm_interrupt_can_come(const struct vcpu *v)
     return apic_timer || (irq0_open && d->next_edge_tsc != UINT64_MAX);
 }
 
+bool vm_nmi_can_come(const struct vcpu *v)
+{
+    struct vm_devices *d = devices(v);
+    advance_devices(d, rdtsc());        /* an edge due may be the NMI */
+    return d->lapic.nmi_pending ||
+           (vm_ioapic_isa_irq_sends_nmi(d, 0) && d->next_edge_tsc != UINT64_MAX);
+}
+
 void vm_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave)
 {
     struct pic_state s;

@@ -90,5 +90,10 @@ bool vm_devices_virtual(const struct vcpu *v);
  * again (no other device of the VM interrupts yet). */
 bool vm_interrupt_can_come(const struct vcpu *v);
 
+/* Whether an NMI can still reach it, which IF does not hold back: one is
+ * latched already, or IRQ 0's I/O APIC pin sends NMIs and the PIT's
+ * counter 0 will tick again (the NMI watchdog of old Linux kernels). */
+bool vm_nmi_can_come(const struct vcpu *v);
+
 /* The interrupt masks (IMR) of the VM's PIC pair: master, slave. */
 void vm_pic_masks(const struct vcpu *v, uint8_t *master, uint8_t *slave);

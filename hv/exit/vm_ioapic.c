@@ -85,6 +85,12 @@ bool vm_ioapic_isa_irq_waiting(const struct vm_devices *d, unsigned irq)
     return lapic_test_vector(d->lapic.vec.irr, entry & 0xFF);
 }
 
+bool vm_ioapic_isa_irq_sends_nmi(const struct vm_devices *d, unsigned irq)
+{
+    uint64_t entry = d->ioapic.entry[pin_of(irq)];
+    return !(entry & IOAPIC_RTE_MASKED) && ((entry >> 8) & 7) == IOAPIC_NMI;
+}
+
 bool vm_ioapic_isa_irq_open(const struct vm_devices *d, unsigned irq)
 {
     uint64_t entry = d->ioapic.entry[pin_of(irq)];

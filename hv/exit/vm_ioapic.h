@@ -40,6 +40,10 @@ void vm_ioapic_eoi(struct vm_devices *d, uint8_t vector);
  * NMI (what can wake a halted CPU)? */
 bool vm_ioapic_isa_irq_open(const struct vm_devices *d, unsigned irq);
 
+/* Is ISA IRQ `irq`'s pin unmasked and in NMI mode (what can wake a CPU
+ * halted with interrupts off)? */
+bool vm_ioapic_isa_irq_sends_nmi(const struct vm_devices *d, unsigned irq);
+
 /* Does ISA IRQ `irq` wait for the CPU through the I/O APIC: its pin's
  * entry unmasked, and its vector waiting in the local APIC's IRR (or, in
  * NMI mode, an NMI latched)? */

@@ -212,3 +212,52 @@ ATTACK(nmi_ioapic_pit, "nmi-ioapic-pit", "virtual vshadow vdepriv timed", "nativ
     result("%s10 NMIs from the PIT through the I/O APIC, %u nested", nmi_count >= 10 ? "at least " : "not ",
            (unsigned)nmi_nested);
 }
+
+/* The same NMIs end a HLT with interrupts off, as on the bare CPU (SDM
+ * 6.7.1: an NMI wakes a halted CPU whatever IF says): the hypervisor must
+ * let such a HLT wait, not stop the guest as halted for ever. Each HLT
+ * returns past itself after its NMI's handler. */
+ATTACK(nmi_wakes_cli_hlt, "nmi-wakes-cli-hlt", "virtual vshadow vdepriv vdelay timed", "native",
+       "CLI; HLT ten times, the PIT's ticks coming as NMIs through the I/O APIC")
+{
+    nmi_on();
+    pit_through_ioapic_pin2(IOAPIC_NMI_ENTRY);
+    unsigned woken = 0;
+    for (unsigned i = 0; i < 10; i++) {
+        uint32_t before = nmi_count;
+        __asm__ volatile("cli; hlt" ::: "memory");
+        woken += nmi_count > before;
+    }
+    ioapic_set(0x10 + 2 * 2, IOAPIC_MASKED_ENTRY | IOAPIC_NMI_ENTRY);
+    result("%u of 10 HLTs with interrupts off ended by an NMI, %u nested", woken, (unsigned)nmi_nested);
+}
+
+/* And one that nothing can end: the pin in NMI mode, but masked. */
+ATTACK(nmi_masked_cli_hlt, "nmi-masked-cli-hlt", "virtual vshadow vdepriv vdelay", "stop halted with interrupts off",
+       "CLI; HLT with the I/O APIC's NMI pin masked: no NMI can ever come")
+{
+    nmi_on();
+    pit_through_ioapic_pin2(IOAPIC_MASKED_ENTRY | IOAPIC_NMI_ENTRY);
+    __asm__ volatile("cli; hlt" ::: "memory");
+    result("woke from a HLT that nothing could end");
+}
+
+/* An NMI handler's IRET that pops its frame from the local APIC's page:
+ * an EPT violation in the middle of the IRET, after it unblocked NMIs
+ * (the EPT path of vm_interrupts_nmi_blocking_after_fault, exit
+ * qualification bit 12). The page is the hypervisor's to decode, and an
+ * IRET is not a MOV: the guest is stopped, the hypervisor goes on. */
+extern char nmi_iret_apic_stub[];
+__asm__(".text\n"
+        ".globl nmi_iret_apic_stub\nnmi_iret_apic_stub:\n"
+        "    movl $0x3FF400, %esp\n"           /* APIC + 0x400: reserved registers */
+        "    iret\n");
+
+ATTACK(nmi_iret_frame_on_apic, "nmi-iret-frame-on-apic", "virtual vshadow vdepriv vdelay",
+       "stop not a MOV to or from memory", "an NMI handler's IRET pops its frame from the APIC's page")
+{
+    nmi_on();
+    set_gate(VEC_NMI, (uint32_t)nmi_iret_apic_stub, KCODE, 0x8E);
+    send_nmis(1, false);
+    breach("the IRET from the APIC's page was taken");
+}
