@@ -9,6 +9,7 @@
  * and the kit's tests read them (see hv/README.md).
  */
 #include "crc32.h"
+#include "mem/scrub.h"
 #include "fmt.h"
 #include "exit.h"
 #include "exit/handlers.h"   /* exit_io_init, machine_devices_reset */
@@ -250,6 +251,8 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     printf("hv: pmm %lu pages free of %lu\n", pmm_free_count(&hv_pmm),
            pmm_usable_count(&hv_pmm));
     heap_self_check();
+    if (options.fill_free)
+        scrub_fill_free((uint8_t)options.fill_free);
 
     fault_inject(options.fault);
     if (boot.module_count == 0)

@@ -82,6 +82,9 @@ static const struct option_desc option_table[] = {
     { "sched_trace", "with devices=virtual and vms=2 or more, 1: when the VMs have ended, one line per "
       "turn, hv: turn vmN from <TSC> to <TSC>",
       KIND_NUMBER, NULL, 0, 1, FIELD(sched_trace) },
+    { "fill_free", "a byte (1-255) to fill every free page with at boot, before any VM is made: a "
+      "test that nothing a guest gets relies on the machine's RAM starting zero (0: not filled)",
+      KIND_NUMBER, NULL, 0, 255, FIELD(fill_free) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -97,7 +100,7 @@ static const struct option_desc option_table[] = {
 static const struct hv_options defaults = {
     .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
     .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF, .devices = DEVICES_DEFAULT, .quantum_ms = 10, .timer_mode = TIMER_CATCHUP,
-    .tsc = TSC_BY_TIMER_MODE, .sched_trace = 0,
+    .tsc = TSC_BY_TIMER_MODE, .sched_trace = 0, .fill_free = 0,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)

@@ -45,6 +45,7 @@ struct hv_options {
     enum timer_mode timer_mode; /* timer_mode=catchup|merge|discard|delay: missed ticks (devices=virtual) */
     enum tsc_mode tsc;        /* tsc=wall|run: the guest's TSC counts wall time, or its VM's run time */
     unsigned sched_trace;     /* sched_trace=1: one "hv: turn vmN from T to T" line per turn, at the end */
+    unsigned fill_free;       /* fill_free=BYTE: every free page filled with it at boot (tests; 0: not) */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the

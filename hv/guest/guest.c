@@ -12,6 +12,7 @@
  * The kernel may load anywhere in its RAM but over the boot information (a
  * kernel linked below 1 MiB, as GRUB loads it); its modules go above 1 MiB.
  */
+#include "mem/scrub.h"
 #include "guest/guest.h"
 #include <stdarg.h>
 #include "fmt.h"
@@ -48,7 +49,7 @@ void guest_create(struct guest *g, uint64_t ram_bytes)
         panic("no room for %lu MiB of guest RAM (%lu pages free): give the machine more "
               "memory, or a smaller guestmem=", g->ram_size >> 20,
               pmm_free_count(&hv_pmm));
-    memset((void *)g->ram_hpa, 0, g->ram_size);
+    scrub(g->ram_hpa, g->ram_size);   /* nothing of the machine's or the hypervisor's reaches it */
     ept_init(&g->ept);
     for (uint64_t gpa = 0; gpa < g->ram_size; gpa += PAGE)
         ept_map_page(&g->ept, gpa, g->ram_hpa + gpa, EPT_RWX);

@@ -110,6 +110,12 @@ uint64_t pmm_alloc_contiguous(struct pmm *p, uint64_t n, uint64_t align)
     return 0;
 }
 
+bool pmm_is_free(const struct pmm *p, uint64_t addr)
+{
+    uint64_t i = addr / PMM_PAGE_SIZE;
+    return i < p->npages && test_bit(p->free, i);
+}
+
 bool pmm_free_page(struct pmm *p, uint64_t addr)
 {
     uint64_t i = addr / PMM_PAGE_SIZE;

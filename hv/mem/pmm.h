@@ -50,5 +50,8 @@ uint64_t pmm_alloc_contiguous(struct pmm *p, uint64_t n, uint64_t align);
  * allocator handed out: unaligned, not managed RAM, or already free. */
 bool pmm_free_page(struct pmm *p, uint64_t addr);
 
+/* Is the page at addr managed RAM that is free now? */
+bool pmm_is_free(const struct pmm *p, uint64_t addr);
+
 static inline uint64_t pmm_free_count(const struct pmm *p) { return p->free_pages; }
 static inline uint64_t pmm_usable_count(const struct pmm *p) { return p->usable_pages; }

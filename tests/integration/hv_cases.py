@@ -181,6 +181,19 @@ UART_LINES = [r"^badguest: uart dll=0x0c dlm=0x00 lcr=0x03 ier=0x05 iir=0xc1 mcr
               r"^badguest: uart iir=0x01 with the FIFOs off, scratch 0x5a then 0xa5$"]
 
 
+def scrub_cases():
+    """A guest's RAM starts zeroed though the machine's was not: fill_free=
+    fills every free page with 0xAB before the VM is made (hv/mem/scrub.c),
+    on a CPU with AVX-512 (its stores) and on one without (REP STOSQ)."""
+    line = r"^badguest: 0 nonzero words in its RAM from 2 MiB to 64 MiB$"
+    return [
+        guest_done("zeroed-ram", [line], hv_args=["fill_free=171"], name="hv-ram-scrubbed-avx512"),
+        Case("hv-ram-scrubbed-stosq", bad("zeroed-ram", "mem=shadow", "fill_free=171",
+                                          extra=["--cpu", "core2_penryn_t9600"]), OK,
+             must=[line] + GUEST_POWEROFF_0, must_not=NO_PANIC, timeout=TIMEOUT),
+    ]
+
+
 def handler_cases():
     port = r"hv: guest %s port 0x%s: no device there \(reads give all ones, writes are dropped\)"
     return [
@@ -549,4 +562,4 @@ def vmcheck_cases():
 
 def hv_cases():
     return (handler_cases() + native_control_cases() + refusal_cases() + shadow_cases() + scan_cases()
-            + deprivileged_cases() + vmcheck_cases())
+            + deprivileged_cases() + vmcheck_cases() + scrub_cases())

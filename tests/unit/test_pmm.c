@@ -112,6 +112,23 @@ static void test_bad_frees_are_refused(void **state)
     assert_int_equal(pmm_free_count(&p), 7);
 }
 
+/* pmm_is_free: managed RAM that is free now; not reserved, allocated,
+ * never-RAM or out-of-range pages. */
+static void test_is_free(void **state)
+{
+    (void)state;
+    pmm_add_usable(&p, 0, 8 * PAGE);
+    pmm_reserve(&p, 0, PAGE);
+    assert_false(pmm_is_free(&p, 0));               /* reserved */
+    assert_true(pmm_is_free(&p, PAGE));
+    uint64_t a = pmm_alloc_page(&p);
+    assert_false(pmm_is_free(&p, a));
+    assert_true(pmm_free_page(&p, a));
+    assert_true(pmm_is_free(&p, a));
+    assert_false(pmm_is_free(&p, 20 * PAGE));       /* never RAM */
+    assert_false(pmm_is_free(&p, (uint64_t)NPAGES * PAGE));    /* past the end */
+}
+
 static void test_contiguous_respects_alignment(void **state)
 {
     (void)state;
@@ -157,6 +174,7 @@ int main(void)
         T(test_alloc_gives_distinct_pages_until_exhausted),
         T(test_free_makes_page_available_again),
         T(test_bad_frees_are_refused),
+        T(test_is_free),
         T(test_contiguous_respects_alignment),
         T(test_contiguous_skips_holes),
         T(test_contiguous_rejects_bad_arguments),

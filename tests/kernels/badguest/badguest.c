@@ -352,6 +352,24 @@ static void do_spin(const char *arg)
     printf("badguest: spun %u million turns with interrupts off\n", (unsigned)millions);
 }
 
+/* do=zeroed-ram: a guest's RAM starts zeroed, whatever the machine's held
+ * (the hypervisor scrubs it: hv/mem/scrub.c; fill_free= fills the
+ * machine's free RAM with a byte first). Its RAM from 2 MiB up, above its
+ * image and what the loader put there, up to mem_upper's end, read. */
+static const struct multiboot_info *boot_mbi;
+
+static void do_zeroed_ram(const char *arg)
+{
+    (void)arg;
+    if (!(boot_mbi->flags & MULTIBOOT_INFO_MEMORY))
+        fail("do=zeroed-ram: the loader gave no mem_upper");
+    uint32_t end = 0x100000u + boot_mbi->mem_upper * 1024u, nonzero = 0;
+    for (const volatile uint32_t *p = (const uint32_t *)0x200000u; (uint32_t)p < end; p++)
+        nonzero += *p != 0;
+    printf("badguest: %u nonzero words in its RAM from 2 MiB to %u MiB\n", (unsigned)nonzero,
+           (unsigned)(end >> 20));
+}
+
 #define PIT_HZ 1193182
 #define TICKS  5
 
@@ -932,6 +950,7 @@ static const struct action {
     { "flags", do_flags },
     { "ptfuzz", do_ptfuzz },
     { "spin", do_spin },
+    { "zeroed-ram", do_zeroed_ram },
     { "ticks", do_ticks },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
@@ -997,6 +1016,7 @@ void kernel_main(uint32_t magic, const struct multiboot_info *mbi)
                magic);
         poweroff(POWEROFF_PANIC);
     }
+    boot_mbi = mbi;
     const char *cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)mbi->cmdline : "";
     char what[32];
     bool found = find_do(cmdline, what, sizeof(what));
