@@ -12,6 +12,7 @@
 #include "exit.h"
 #include "exit/handlers.h"
 #include "exit/vm_interrupts.h"
+#include "exit/vm_acpi_pm.h"
 #include "exit/vm_lapic.h"
 #include "exit/vm_mmio.h"
 #include "depriv/depriv.h"
@@ -265,6 +266,10 @@ static void handle_exit_with_lapic(struct vcpu *v)
         break;
     case EXIT_HLT:
         if (halt_for_an_nmi(v))
+            return;
+        break;
+    case EXIT_IO_INSTRUCTION:
+        if (vm_acpi_pm_exit(v))
             return;
         break;
     case EXIT_CPUID:

@@ -3,12 +3,16 @@
  */
 #include "exit/vm_ioapic.h"
 #include "exit/vm_devices.h"
+#include "guest/pc_firmware.h"
 
-#define IRQ0_PIN 2                      /* the PIT's IRQ 0: pin 2 on a PC */
+/* The guest's firmware tables (MP, ACPI) describe this I/O APIC. */
+_Static_assert(PC_IOAPIC_BASE == IOAPIC_DEFAULT_BASE, "the tables' I/O APIC address");
+_Static_assert(PC_IOAPIC_VERSION == (IOAPIC_VERSION_VALUE & 0xFF), "the tables' I/O APIC version");
 
+/* The PIT's IRQ 0 on pin 2, as on a PC (the tables' override says so). */
 static unsigned pin_of(unsigned irq)
 {
-    return irq == 0 ? IRQ0_PIN : irq;
+    return irq == 0 ? PC_IRQ0_PIN : irq;
 }
 
 /* Whether the local APIC takes the message: the fixed and lowest-priority

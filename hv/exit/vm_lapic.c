@@ -4,6 +4,7 @@
 #include "exit/vm_lapic.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_ioapic.h"
+#include "guest/pc_firmware.h"
 #include "guest/vm.h"
 #include "printf.h"
 #include "vmx/exit_info.h"
@@ -11,6 +12,10 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "x86/x86.h"
+
+/* The guest's firmware tables (MP, ACPI) describe this local APIC. */
+_Static_assert(PC_LAPIC_BASE == LAPIC_DEFAULT_BASE, "the tables' local APIC address");
+_Static_assert(PC_LAPIC_VERSION == (LAPIC_VERSION_VALUE & 0xFF), "the tables' local APIC version");
 
 #define MSR_IA32_APIC_BASE    0x01B
 #define MSR_IA32_TSC_DEADLINE 0x6E0

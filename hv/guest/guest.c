@@ -4,9 +4,10 @@
  *
  * The guest-physical memory map it gives the kernel (Multiboot spec 3.3):
  *
- *   0x00000000-0x0009fc00  usable      (0x1000-0x9000: this boot information)
- *   0x0009fc00-0x000a0000  reserved    (where a PC's BIOS data would be)
- *   0x000f0000-0x00100000  reserved    (where a PC's BIOS ROM would be)
+ *   0x00000000-0x0009fc00  usable      (0x400: the BIOS Data Area; 0x1000-0x9000:
+ *                                       this boot information)
+ *   0x0009fc00-0x000a0000  reserved    (the EBDA, with the MP tables: pc_firmware.h)
+ *   0x000f0000-0x00100000  reserved    (where a PC's BIOS ROM would be: ACPI's tables)
  *   0x00100000-ram_size    usable      (the kernel, then its modules)
  *
  * The kernel may load anywhere in its RAM but over the boot information (a

@@ -5,6 +5,7 @@
  */
 #include "guest/vm.h"
 #include "guest/ept_check.h"
+#include "guest/pc_firmware.h"
 #include "fmt.h"
 #include "mem/memory.h"
 #include "cpu/panic.h"
@@ -37,6 +38,7 @@ struct vm *vm_create(unsigned id, const struct boot_info *bi, const struct boot_
     struct guest *g = &vm->guest;
     g->tag = guest_tag(id);
     guest_create(g, (uint64_t)o->guestmem_mib << 20);
+    pc_firmware_write(g, o->devices == DEVICES_VIRTUAL);      /* before the kernel: it may load over them */
     guest_load(g, bi, group, o->test[0] ? guest_test_option(o->test) : "");
     g->shadow_paging = o->mem == MEM_SHADOW;
     if (g->shadow_paging)

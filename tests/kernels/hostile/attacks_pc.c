@@ -1,0 +1,251 @@
+/*
+ * attacks_pc.c: the PC a kernel expects (issue 18): the BIOS Data Area,
+ * the EBDA, the MP tables and ACPI's MADT that the hypervisor writes into
+ * the guest's low memory (hv/guest/pc_firmware.c), found and checked as a
+ * PC kernel finds them: the MP floating pointer through the BDA (MP spec
+ * 1.4, 4.1: the EBDA's first KiB, the last KiB of base memory, then the
+ * BIOS area), the RSDP in the EBDA's first KiB or 0xE0000-0xFFFFF (ACPI
+ * 5.2.5.1), every checksum. With devices=machine the VM has no APIC a
+ * kernel may use, and no tables say otherwise.
+ */
+#include <stdbool.h>
+#include "attack.h"
+#include "fmt.h"
+#include "string.h"
+#include "x86io.h"
+
+/* Physical memory at a (identity-mapped), hidden from the compiler, which
+ * takes an address below 4 KiB for a null pointer's neighbour. */
+static volatile uint8_t *phys(uint32_t a)
+{
+    uintptr_t p = a;
+    __asm__("" : "+r"(p));
+    return (volatile uint8_t *)p;
+}
+
+static uint16_t bda_word(uint32_t off)
+{
+    volatile uint8_t *b = phys(0x400 + off);
+    return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static bool sums_to_zero(const void *p, uint32_t n)
+{
+    uint8_t sum = 0;
+    for (uint32_t i = 0; i < n; i++)
+        sum += ((const volatile uint8_t *)p)[i];
+    return sum == 0;
+}
+
+/* A 16-byte-aligned structure starting with sig (len bytes) in [start,
+ * start + size) whose first `sum` bytes sum to 0, or 0. */
+static uint32_t find(uint32_t start, uint32_t size, const char *sig, uint32_t len, uint32_t sum)
+{
+    for (uint32_t a = start; a + sum <= start + size; a += 16)
+        if (!memcmp((const void *)(uintptr_t)a, sig, len) && sums_to_zero((const void *)(uintptr_t)a, sum))
+            return a;
+    return 0;
+}
+
+static uint32_t ebda(void) { return (uint32_t)bda_word(0x0E) << 4; }
+
+/* ---- MP ---- */
+
+struct mp_summary { unsigned cpus; int ioapic_id; uint32_t ioapic; int irq0_pin; bool ok; };
+
+static uint32_t find_mp(void)
+{
+    uint32_t a = ebda() ? find(ebda(), 1024, "_MP_", 4, 16) : 0;
+    if (!a)
+        a = find(bda_word(0x13) * 1024u - 1024, 1024, "_MP_", 4, 16);
+    return a ? a : find(0xF0000, 0x10000, "_MP_", 4, 16);
+}
+
+static struct mp_summary read_mp(uint32_t floating)
+{
+    struct mp_summary s = { 0, -1, 0, -1, false };
+    const volatile uint8_t *f = (const volatile uint8_t *)(uintptr_t)floating;
+    uint32_t config = f[4] | f[5] << 8 | f[6] << 16 | (uint32_t)f[7] << 24;
+    const volatile uint8_t *c = (const volatile uint8_t *)(uintptr_t)config;
+    if (!config || memcmp((const void *)c, "PCMP", 4))
+        return s;
+    uint16_t length = c[4] | c[5] << 8, entries = c[34] | c[35] << 8;
+    s.ok = sums_to_zero((const void *)c, length);
+    const volatile uint8_t *e = c + 44;
+    for (unsigned i = 0; i < entries && e < c + length; i++) {
+        switch (e[0]) {
+        case 0: s.cpus += e[3] & 1; e += 20; continue;
+        case 2: s.ioapic_id = e[1]; s.ioapic = e[4] | e[5] << 8 | e[6] << 16 | (uint32_t)e[7] << 24; break;
+        case 3: if (e[1] == 0 && e[5] == 0) s.irq0_pin = e[7]; break;    /* INT from ISA IRQ 0 */
+        }
+        e += 8;
+    }
+    return s;
+}
+
+/* ---- ACPI ---- */
+
+struct madt_summary { unsigned cpus; int ioapic_id; uint32_t lapic, ioapic; int irq0_gsi; bool lint1_nmi, ok; };
+
+static uint32_t le32(const volatile uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+static uint32_t find_madt(uint32_t rsdt)
+{
+    const volatile uint8_t *r = (const volatile uint8_t *)(uintptr_t)rsdt;
+    uint32_t length = le32(r + 4);
+    if (memcmp((const void *)r, "RSDT", 4) || !sums_to_zero((const void *)r, length))
+        return 0;
+    for (uint32_t off = 36; off + 4 <= length; off += 4) {
+        const volatile uint8_t *t = (const volatile uint8_t *)(uintptr_t)le32(r + off);
+        if (!memcmp((const void *)t, "APIC", 4))
+            return (uint32_t)(uintptr_t)t;
+    }
+    return 0;
+}
+
+static struct madt_summary read_madt(uint32_t madt)
+{
+    struct madt_summary s = { 0, -1, 0, 0, 0, false, false };
+    const volatile uint8_t *m = (const volatile uint8_t *)(uintptr_t)madt;
+    uint32_t length = le32(m + 4);
+    s.ok = sums_to_zero((const void *)m, length);
+    s.lapic = le32(m + 36);
+    s.irq0_gsi = 0;                     /* identity unless an override says otherwise */
+    for (const volatile uint8_t *e = m + 44; e + 2 <= m + length && e[1]; e += e[1]) {
+        switch (e[0]) {
+        case 0: s.cpus += le32(e + 4) & 1; break;
+        case 1: s.ioapic_id = e[2]; s.ioapic = le32(e + 4); break;
+        case 2: if (e[2] == 0 && e[3] == 0) s.irq0_gsi = (int)le32(e + 4); break;
+        case 4: s.lint1_nmi |= e[5] == 1; break;
+        }
+    }
+    return s;
+}
+
+ATTACK(pc_firmware_tables, "pc-firmware-tables", "ept shadow depriv virtual vshadow vdepriv",
+       "result BDA: COM1 0x3f8, EBDA at 0x9fc00, 639 KiB of base memory. no MP table, no RSDP; "
+       "virtual vshadow vdepriv: result BDA: COM1 0x3f8, EBDA at 0x9fc00, 639 KiB of base memory. "
+       "MP 1.4: 1 CPU, I/O APIC 0 at 0xfec00000, ISA IRQ 0 on pin 2, checksums good. ACPI 2 MADT: "
+       "local APIC 0xfee00000, 1 CPU, I/O APIC 0 at 0xfec00000, IRQ 0 on GSI 2, LINT1 NMI, checksums good",
+       "find the firmware's tables as a PC kernel does: the BDA, the MP tables, ACPI's MADT")
+{
+    char text[400];
+    int n = snprintf(text, sizeof text, "BDA: COM1 0x%x, EBDA at 0x%x, %u KiB of base memory.",
+                     bda_word(0), (unsigned)ebda(), bda_word(0x13));
+    uint32_t mp = find_mp();
+    if (mp) {
+        struct mp_summary s = read_mp(mp);
+        const volatile uint8_t *f = (const volatile uint8_t *)(uintptr_t)mp;
+        n += snprintf(text + n, sizeof text - n, " MP 1.%u: %u CPU, I/O APIC %d at 0x%x, ISA IRQ 0 on pin %d, "
+                      "checksums %s.", f[9], s.cpus, s.ioapic_id, (unsigned)s.ioapic, s.irq0_pin,
+                      s.ok ? "good" : "bad");
+    } else {
+        n += snprintf(text + n, sizeof text - n, " no MP table,");
+    }
+    uint32_t rsdp = ebda() ? find(ebda(), 1024, "RSD PTR ", 8, 20) : 0;
+    if (!rsdp)
+        rsdp = find(0xE0000, 0x20000, "RSD PTR ", 8, 20);
+    if (!rsdp) {
+        snprintf(text + n, sizeof text - n, " no RSDP");
+        result("%s", text);
+    }
+    const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)rsdp;
+    uint32_t madt = find_madt(le32(p + 16));
+    bool whole = p[15] < 2 || sums_to_zero((const void *)p, le32(p + 20));
+    if (!madt) {
+        snprintf(text + n, sizeof text - n, " ACPI %u: no MADT", p[15]);
+        result("%s", text);
+    }
+    struct madt_summary s = read_madt(madt);
+    snprintf(text + n, sizeof text - n, " ACPI %u MADT: local APIC 0x%x, %u CPU, I/O APIC %d at 0x%x, "
+             "IRQ 0 on GSI %d, %s, checksums %s", p[15], (unsigned)s.lapic, s.cpus, s.ioapic_id,
+             (unsigned)s.ioapic, s.irq0_gsi, s.lint1_nmi ? "LINT1 NMI" : "no NMI on LINT1",
+             s.ok && whole ? "good" : "bad");
+    result("%s", text);
+}
+
+/* The tables are the guest's own RAM: it may write over them all, and
+ * reads back its own bytes; nothing of the hypervisor's is there. */
+ATTACK(pc_firmware_overwritten, "pc-firmware-overwritten", "ept shadow depriv virtual vshadow vdepriv",
+       "result wrote over the BDA, the EBDA and the BIOS area, and read its own bytes back",
+       "write over every firmware table: the BDA, the EBDA, 0xE0000-0xFFFFF")
+{
+    static const uint32_t areas[][2] = { { 0x400, 0x500 }, { 0x9FC00, 0xA0000 }, { 0xE0000, 0x100000 } };
+    for (unsigned i = 0; i < 3; i++)
+        memset((void *)(uintptr_t)areas[i][0], 0xA5, areas[i][1] - areas[i][0]);
+    for (unsigned i = 0; i < 3; i++)
+        for (uint32_t a = areas[i][0]; a < areas[i][1]; a++)
+            if (*(volatile uint8_t *)(uintptr_t)a != 0xA5)
+                breach("0x%x reads 0x%02x, not the 0xa5 written", (unsigned)a, *(volatile uint8_t *)(uintptr_t)a);
+    result("wrote over the BDA, the EBDA and the BIOS area, and read its own bytes back");
+}
+
+/* ---- ACPI power-off, as a kernel does it (ACPI 7.4.2) ---- */
+
+/* A table of the RSDT by its signature, or 0. */
+static uint32_t rsdt_table(const char *sig)
+{
+    uint32_t rsdp = find(0xE0000, 0x20000, "RSD PTR ", 8, 20);
+    if (!rsdp)
+        return 0;
+    const volatile uint8_t *r = phys(le32(phys(rsdp) + 16));
+    for (uint32_t off = 36; off + 4 <= le32(r + 4); off += 4) {
+        uint32_t t = le32(r + off);
+        if (!memcmp((const void *)phys(t), sig, 4))
+            return t;
+    }
+    return 0;
+}
+
+/* \_S5's SLP_TYPa from the DSDT: the NameSeg "_S5_", a PackageOp, its
+ * first element (a BytePrefix and a byte, or Zero/One), as the small AML
+ * readers of hobby kernels find it; -1 if not there. */
+static int s5_sleep_type(uint32_t dsdt)
+{
+    const volatile uint8_t *d = phys(dsdt);
+    uint32_t length = le32(d + 4);
+    for (uint32_t i = 36; i + 8 < length; i++) {
+        if (memcmp((const void *)(d + i), "_S5_", 4) || d[i + 4] != 0x12)
+            continue;
+        const volatile uint8_t *e = d + i + 7;          /* PkgLength (1 byte here), NumElements */
+        return e[0] == 0x0A ? e[1] : e[0] <= 1 ? e[0] : -1;
+    }
+    return -1;
+}
+
+ATTACK(pc_acpi_poweroff, "pc-acpi-poweroff", "virtual vshadow vdepriv", "poweroff 0",
+       "power off as ACPI says: \\_S5's SLP_TYPa with SLP_EN into the FADT's PM1a_CNT")
+{
+    /* Only the power-off counts: every other end is a failure (a result
+     * line would pass for the guest's own "poweroff 0"). */
+    uint32_t fadt = rsdt_table("FACP");
+    if (!fadt)
+        breach("no FADT in the RSDT: no way to power off");
+    const volatile uint8_t *f = phys(fadt);
+    int typ = s5_sleep_type(le32(f + 40));
+    if (typ < 0)
+        breach("no \\_S5 in the DSDT: no way to power off");
+    outw((uint16_t)le32(f + 64), (uint16_t)(typ << 10 | 1u << 13));
+    breach("still running after S5 with SLP_EN into PM1a_CNT");
+}
+
+/* The other sleep states are not offered (the DSDT has \_S5 alone): SLP_EN
+ * with SLP_TYP 1 does nothing, and every size of access to the PM1
+ * registers is taken. */
+ATTACK(pc_acpi_pm1_registers, "pc-acpi-pm1-registers", "virtual vshadow vdepriv",
+       "result PM1_STS 0x0000, PM1_EN 0x0121, PM1_CNT 0x0001 then 0x0401, S1 did nothing",
+       "the PM1 registers at every access size, and SLP_EN with a sleep type the DSDT does not offer")
+{
+    uint32_t fadt = rsdt_table("FACP");
+    if (!fadt)
+        result("no FADT");
+    uint16_t evt = (uint16_t)le32(phys(fadt) + 56), cnt = (uint16_t)le32(phys(fadt) + 64);
+    outw(evt, 0xFFFF);                                          /* write 1s to clear: nothing set */
+    outb((uint16_t)(evt + 2), 0x21);                            /* PM1_EN a byte at a time */
+    outb((uint16_t)(evt + 3), 0x01);
+    uint32_t both = inl(evt);                                   /* PM1_STS and PM1_EN at once */
+    uint16_t sts = (uint16_t)both, en = (uint16_t)(both >> 16), c0 = inw(cnt);
+    outw(cnt, 1u << 10 | 1u << 13);                             /* S1 with SLP_EN */
+    uint16_t c1 = inw(cnt);
+    result("PM1_STS 0x%04x, PM1_EN 0x%04x, PM1_CNT 0x%04x then 0x%04x, S1 did nothing", sts, en, c0, c1);
+}
