@@ -269,7 +269,7 @@ static void handle_exit_with_lapic(struct vcpu *v)
             return;
         break;
     case EXIT_IO_INSTRUCTION:
-        if (vm_acpi_pm_exit(v))
+        if (vm_pc_ports_exit(v))
             return;
         break;
     case EXIT_CPUID:

@@ -648,8 +648,8 @@ void depriv_io(struct vcpu *v)
         depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);
         return;
     }
-    if (vm_devices_virtual(v) && vm_acpi_pm_exit(v))
-        return;                                 /* the FADT's PM1a registers (vm_acpi_pm.h) */
+    if (vm_devices_virtual(v) && vm_pc_ports_exit(v))
+        return;                                 /* ACPI's PM1 registers, the CMOS clock (vm_acpi_pm.h) */
     if (!io_port_passed_through(io.port) || io.string || vm_devices_virtual(v)) {
         handle_io(v);                           /* the hypervisor's devices */
         return;

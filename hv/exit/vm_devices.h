@@ -21,6 +21,7 @@
 #include "dev/lapic.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
+#include "dev/rtc.h"
 #include "boot/options.h"
 #include "exit/console.h"
 #include "exit/pic_filter.h"
@@ -32,6 +33,8 @@ struct vm_devices {
     struct console_relay console;      /* COM1's output on the hypervisor's console */
     uint8_t reported_ports[65536 / 8]; /* ports with no device, each reported once */
     uint16_t pm1_enable, pm1_control;  /* ACPI's PM1_EN and PM1_CNT (vm_acpi_pm.h) */
+    struct rtc rtc;                    /* the CMOS clock and RAM (vm_rtc.h) */
+    int64_t rtc_start_seconds;         /* the machine's clock when the VM's time began */
     bool virtual_pit_pic;              /* devices=virtual */
     /* devices=machine: */
     struct pic_filter pics;            /* its view of the PICs' initialisation */

@@ -60,6 +60,7 @@
 #include "exit/vm_devices.h"
 #include "exit/vm_ioapic.h"
 #include "exit/vm_lapic.h"
+#include "exit/vm_rtc.h"
 #include "boot/options.h"
 #include "guest/vm.h"
 #include "cpu/panic.h"
@@ -776,6 +777,7 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     vmcs_write(VMCS_PROC_BASED_CONTROLS, vmcs_read(VMCS_PROC_BASED_CONTROLS) | PROC_USE_TSC_OFFSETTING);
     vm_lapic_start(v, tsc_hz);
     vm_ioapic_start(d);
+    vm_rtc_start(v);
     printf("hv: %sdevices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
            "runs at %lu Hz; the guest's TSC counts %s\n", v->guest->tag, tsc_hz,
            d->tsc_run ? "only its VM's own time (tsc=run)" : "wall time (tsc=wall)");

@@ -25,6 +25,7 @@ GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
                      for f in os.listdir(os.path.join(BUILD, "guestos", "user")) if f.endswith(".elf")) \
     if os.path.isdir(os.path.join(BUILD, "guestos", "user")) else []
 TIMEOUT = 90
+GDB_REMOTE_TIMEOUT = 30           # seconds gdb waits for one reply of the stub's
 
 
 def hvrun_argv(mode, log, hv_args=(), guest_args="test=all", guest=GUEST, vm1=()):
@@ -90,8 +91,12 @@ class GdbCase:
 def gdb_batch(port, arch, elf, commands, kill_after=None):
     """Run gdb -batch with these commands; kill_after: a regex at which gdb
     is killed (SIGKILL), as a user closing it mid-session."""
+    # The stub answers from inside the emulator: on a loaded machine a reply
+    # can take longer than gdb's default 2 s, after which gdb sends the next
+    # packet and reads the late reply as that one's ("Remote replied
+    # unexpectedly to 'vMustReplyEmpty'"), and never connects.
     argv = ["gdb", "-batch", "-nx", "-ex", "set architecture " + arch, "-ex", "file " + elf,
-            "-ex", "target remote localhost:%d" % port]
+            "-ex", "set remotetimeout %d" % GDB_REMOTE_TIMEOUT, "-ex", "target remote localhost:%d" % port]
     for c in commands:
         argv += ["-ex", c]
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -249,3 +249,84 @@ ATTACK(pc_acpi_pm1_registers, "pc-acpi-pm1-registers", "virtual vshadow vdepriv"
     uint16_t c1 = inw(cnt);
     result("PM1_STS 0x%04x, PM1_EN 0x%04x, PM1_CNT 0x%04x then 0x%04x, S1 did nothing", sts, en, c0, c1);
 }
+
+/* ---- the CMOS clock (ports 0x70, 0x71) ---- */
+
+static uint8_t cmos(uint8_t index)
+{
+    outb(0x70, index);
+    return inb(0x71);
+}
+
+static void cmos_set(uint8_t index, uint8_t value)
+{
+    outb(0x70, index);
+    outb(0x71, value);
+}
+
+static unsigned bcd(uint8_t v) { return (v >> 4) * 10 + (v & 0xF); }
+
+/* The date as a kernel reads it: outside an update (register A's UIP). */
+static void read_date(unsigned *y, unsigned *mo, unsigned *d, unsigned *h, unsigned *mi, unsigned *s)
+{
+    for (unsigned i = 0; i < 1000000 && (cmos(0x0A) & 0x80); i++)
+        ;
+    *s = bcd(cmos(0x00)); *mi = bcd(cmos(0x02)); *h = bcd(cmos(0x04));
+    *d = bcd(cmos(0x07)); *mo = bcd(cmos(0x08)); *y = bcd(cmos(0x32)) * 100 + bcd(cmos(0x09));
+}
+
+/* Wait (bounded) until the seconds register has changed n times. */
+static unsigned wait_ticks(unsigned n)
+{
+    unsigned seen = 0;
+    uint8_t last = cmos(0x00);
+    for (uint32_t spins = 0; seen < n && spins < 20000000u; spins++) {
+        uint8_t now = cmos(0x00);
+        seen += now != last;
+        last = now;
+    }
+    return seen;
+}
+
+/* The bare Bochs 2.7 is not the reference here: its CMOS carries the
+ * seconds and minutes over midnight but not the hour or the date (it reads
+ * 2024-12-31 23:00:00 two ticks later); the MC146818A's data sheet is. */
+ATTACK(pc_rtc_clock, "pc-rtc-clock", "virtual vshadow vdepriv timed",
+       "result booted on 2000-01-01, set to 2024-12-31 23:59:58, 2 ticks later 2025-01-01 00:00:00 "
+       "weekday 4, register B 0x02, D 0x80",
+       "the CMOS clock: the machine's date at boot, then set to 2024-12-31 23:59:58 and run over midnight")
+{
+    unsigned y, mo, d, h, mi, s;
+    read_date(&y, &mo, &d, &h, &mi, &s);
+    unsigned boot_y = y, boot_mo = mo, boot_d = d;
+    uint8_t b = cmos(0x0B);
+    cmos_set(0x0B, b | 0x80);                           /* SET: the clock holds */
+    cmos_set(0x32, 0x20); cmos_set(0x09, 0x24); cmos_set(0x08, 0x12); cmos_set(0x07, 0x31);
+    cmos_set(0x04, 0x23); cmos_set(0x02, 0x59); cmos_set(0x00, 0x58);
+    cmos_set(0x0B, b & 0x7F);
+    unsigned ticks = wait_ticks(2);
+    read_date(&y, &mo, &d, &h, &mi, &s);
+    result("booted on %04u-%02u-%02u, set to 2024-12-31 23:59:58, %u ticks later %04u-%02u-%02u "
+           "%02u:%02u:%02u weekday %u, register B 0x%02x, D 0x%02x", boot_y, boot_mo, boot_d, ticks, y, mo,
+           d, h, mi, s, bcd(cmos(0x06)), cmos(0x0B), cmos(0x0D));
+}
+
+/* Every CMOS register written with nonsense, the clock's too: the VM's
+ * RAM keeps what it is given (0x0E-0x7F), and nothing else happens. */
+ATTACK(pc_rtc_garbage, "pc-rtc-garbage", "virtual vshadow vdepriv",
+       "result 114 CMOS RAM bytes read back, the clock still readable",
+       "every CMOS index 0x00-0x7F written with nonsense, with and without the NMI-disable bit")
+{
+    for (unsigned i = 0; i < 0x80; i++) {
+        outb(0x70, (uint8_t)(i | (i & 1 ? 0x80 : 0)));
+        outb(0x71, (uint8_t)(0xA5 ^ i));
+    }
+    unsigned kept = 0;
+    for (unsigned i = 0x0E; i < 0x80; i++)
+        kept += cmos((uint8_t)i) == (uint8_t)(0xA5 ^ i);
+    cmos_set(0x0B, 0x02);                               /* SET off, BCD, 24-hour */
+    unsigned y, mo, d, h, mi, s;
+    read_date(&y, &mo, &d, &h, &mi, &s);
+    result("%u CMOS RAM bytes read back, the clock %s", kept,
+           mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 60 ? "still readable" : "garbled");
+}
