@@ -749,6 +749,7 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
      * line masked): a guest's interrupts are its own PIC's. */
     outb(MACHINE_PIC_MASTER_DATA, 0xFF);
     outb(MACHINE_PIC_SLAVE_DATA, 0xFF);
+    vm_rtc_start(v);                    /* the machine's clock read, before the VM's time begins */
     uint64_t tsc = rdtsc();
     vm_clock_start(&d->clock, tsc_hz, tsc);
     pit_start_as_bios(&d->pit, 0);
@@ -777,7 +778,6 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     vmcs_write(VMCS_PROC_BASED_CONTROLS, vmcs_read(VMCS_PROC_BASED_CONTROLS) | PROC_USE_TSC_OFFSETTING);
     vm_lapic_start(v, tsc_hz);
     vm_ioapic_start(d);
-    vm_rtc_start(v);
     printf("hv: %sdevices=virtual: the guest's PIT and PIC are the hypervisor's models; the TSC "
            "runs at %lu Hz; the guest's TSC counts %s\n", v->guest->tag, tsc_hz,
            d->tsc_run ? "only its VM's own time (tsc=run)" : "wall time (tsc=wall)");
