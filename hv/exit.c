@@ -12,7 +12,6 @@
 #include "exit.h"
 #include "exit/handlers.h"
 #include "exit/vm_interrupts.h"
-#include "exit/vm_acpi_pm.h"
 #include "exit/vm_lapic.h"
 #include "exit/vm_mmio.h"
 #include "depriv/depriv.h"
@@ -269,7 +268,7 @@ static void handle_exit_with_lapic(struct vcpu *v)
             return;
         break;
     case EXIT_IO_INSTRUCTION:
-        if (vm_pc_ports_exit(v))
+        if (pc_ports_exit(v))
             return;
         break;
     case EXIT_CPUID:

@@ -30,7 +30,6 @@
 #include "vmx/exit_info.h"
 #include "exit/handlers.h"
 #include "exit/vm_interrupts.h"
-#include "exit/vm_acpi_pm.h"
 #include "exit/vm_lapic.h"
 #include "guest/guest.h"
 #include "guest/guest_linear.h"
@@ -648,8 +647,8 @@ void depriv_io(struct vcpu *v)
         depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);
         return;
     }
-    if (vm_devices_virtual(v) && vm_pc_ports_exit(v))
-        return;                                 /* ACPI's PM1 registers, the CMOS clock (vm_acpi_pm.h) */
+    if (vm_devices_virtual(v) && pc_ports_exit(v))
+        return;                                 /* ACPI's PM1 registers, the CMOS clock (exit_io.c) */
     if (!io_port_passed_through(io.port) || io.string || vm_devices_virtual(v)) {
         handle_io(v);                           /* the hypervisor's devices */
         return;

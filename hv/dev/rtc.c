@@ -97,11 +97,10 @@ static unsigned clamp(unsigned v, unsigned lo, unsigned hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* The date in its registers becomes the clock's (SET cleared, or a field
- * written while it runs). A field out of its range counts as the nearest
- * in range: the chip would count on from nonsense, a guest learns nothing
- * from either. */
-static void take(struct rtc *r, int64_t now)
+/* The date its registers hold, in the form B says. A field out of its
+ * range counts as the nearest in range: the chip would count on from
+ * nonsense, a guest learns nothing from either. */
+int64_t rtc_registers_seconds(const struct rtc *r)
 {
     unsigned century = decode(r, r->ram[CMOS_CENTURY]), year = clamp(decode(r, r->ram[RTC_YEAR]), 0, 99);
     if (century < 19 || century > 99)
@@ -111,7 +110,14 @@ static void take(struct rtc *r, int64_t now)
                                clamp(decode_hour(r, r->ram[RTC_HOURS]), 0, 23),
                                clamp(decode(r, r->ram[RTC_MINUTES]), 0, 59),
                                clamp(decode(r, r->ram[RTC_SECONDS]), 0, 59));
-    r->offset = t - now;
+    return t;
+}
+
+/* The date in its registers becomes the clock's (SET cleared, or a field
+ * written while it runs). */
+static void take(struct rtc *r, int64_t now)
+{
+    r->offset = rtc_registers_seconds(r) - now;
 }
 
 /* ---- the ports ---- */

@@ -62,6 +62,11 @@ void rtc_write_index(struct rtc *r, uint8_t value);
 uint8_t rtc_read(struct rtc *r, int64_t now);
 void rtc_write(struct rtc *r, uint8_t value, int64_t now);
 
+/* The date the clock registers (0x00-0x09, the century at 0x32) hold, in
+ * the form register B says, as seconds since 1970: what the guest set, or
+ * another chip's registers copied in (exit/vm_rtc.c reads the machine's). */
+int64_t rtc_registers_seconds(const struct rtc *r);
+
 /* Seconds since 1970 of a date (y >= 1970), and back: the civil calendar's
  * (days_from_civil and civil_from_days of H. Hinnant's chrono notes). */
 int64_t rtc_seconds_of(int y, unsigned mon, unsigned d, unsigned h, unsigned min, unsigned s);

@@ -27,8 +27,10 @@
 #include "string.h"
 #include "exit/uart.h"
 #include "guest/vm.h"
+#include "exit/vm_acpi_pm.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_interrupts.h"
+#include "exit/vm_rtc.h"
 #include "x86/x86.h"
 #include "x86io.h"
 
@@ -138,6 +140,11 @@ static void report_unknown_port(struct vcpu *v, const struct io_qual *io)
     reported[io->port / 8] |= (uint8_t)(1u << (io->port % 8));
     printf("hv: %sguest %s port 0x%x: no device there (reads give all ones, writes are "
            "dropped)\n", v->guest->tag, io->in ? "reads" : "writes", io->port);
+}
+
+bool pc_ports_exit(struct vcpu *v)
+{
+    return vm_acpi_pm_exit(v) || vm_rtc_exit(v);
 }
 
 /* LAB 1 BEGIN: emulate port I/O */

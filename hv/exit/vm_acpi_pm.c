@@ -4,7 +4,6 @@
  */
 #include "exit/vm_acpi_pm.h"
 #include "exit/vm_devices.h"
-#include "exit/vm_rtc.h"
 #include "guest/pc_firmware.h"
 #include "guest/vm.h"
 #include "poweroff.h"
@@ -67,9 +66,4 @@ bool vm_acpi_pm_exit(struct vcpu *v)
     }
     advance_rip(v);
     return true;
-}
-
-bool vm_pc_ports_exit(struct vcpu *v)
-{
-    return vm_acpi_pm_exit(v) || vm_rtc_exit(v);
 }

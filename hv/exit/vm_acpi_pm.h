@@ -20,8 +20,3 @@
 /* An I/O exit on those ports: emulated (true, RIP advanced), or not one of
  * them (false). */
 bool vm_acpi_pm_exit(struct vcpu *v);
-
-/* The PC's ports a VM has with devices=virtual beside its timer's and
- * COM1: ACPI's PM1 registers (above) and the CMOS clock (vm_rtc.h). True
- * if the I/O exit was one of theirs, emulated. */
-bool vm_pc_ports_exit(struct vcpu *v);

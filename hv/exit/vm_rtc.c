@@ -18,33 +18,22 @@ static uint8_t machine_cmos(uint8_t index)
     return inb(RTC_PORT_DATA);
 }
 
-static unsigned from_bcd(uint8_t v, bool binary)
-{
-    return binary ? v : (v >> 4) * 10 + (v & 0xF);
-}
-
 /* The machine's clock, in seconds since 1970, read once: outside an update
- * (register A's UIP clear, MC146818A "Update Cycle"), as its B says. */
+ * (register A's UIP clear, MC146818A "Update Cycle"), its registers copied
+ * into a model that reads them as its B says. */
 static int64_t machine_seconds(void)
 {
+    static const uint8_t fields[] = { RTC_SECONDS, RTC_MINUTES, RTC_HOURS, RTC_DAY, RTC_MONTH, RTC_YEAR,
+                                      CMOS_CENTURY, RTC_B };
     static int64_t seconds = -1;
     if (seconds >= 0)
         return seconds;
     for (unsigned i = 0; i < UIP_WAIT && (machine_cmos(RTC_A) & 0x80); i++)
         cpu_relax();
-    uint8_t b = machine_cmos(RTC_B);
-    bool binary = b & RTC_B_BINARY;
-    uint8_t hours = machine_cmos(RTC_HOURS);
-    unsigned h = from_bcd(hours & 0x7F, binary);
-    if (!(b & RTC_B_24HOUR))
-        h = h % 12 + ((hours & RTC_PM) ? 12 : 0);
-    unsigned century = from_bcd(machine_cmos(CMOS_CENTURY), binary), year = from_bcd(machine_cmos(RTC_YEAR), binary);
-    if (century < 19 || century > 99)
-        century = year >= 70 ? 19 : 20;
-    seconds = rtc_seconds_of((int)(century * 100 + year), from_bcd(machine_cmos(RTC_MONTH), binary),
-                             from_bcd(machine_cmos(RTC_DAY), binary), h,
-                             from_bcd(machine_cmos(RTC_MINUTES), binary),
-                             from_bcd(machine_cmos(RTC_SECONDS), binary));
+    struct rtc machine = { 0 };
+    for (unsigned i = 0; i < sizeof fields; i++)
+        machine.ram[fields[i]] = machine_cmos(fields[i]);
+    seconds = rtc_registers_seconds(&machine);
     return seconds;
 }
 

@@ -232,7 +232,7 @@ ATTACK(pc_acpi_poweroff, "pc-acpi-poweroff", "virtual vshadow vdepriv", "powerof
 /* The other sleep states are not offered (the DSDT has \_S5 alone): SLP_EN
  * with SLP_TYP 1 does nothing, and every size of access to the PM1
  * registers is taken. */
-ATTACK(pc_acpi_pm1_registers, "pc-acpi-pm1-registers", "virtual vshadow vdepriv",
+ATTACK(pc_acpi_pm1_registers, "pc-acpi-pm1-registers", "virtual vshadow vdepriv vdelay",
        "result PM1_STS 0x0000, PM1_EN 0x0121, PM1_CNT 0x0001 then 0x0401, S1 did nothing",
        "the PM1 registers at every access size, and SLP_EN with a sleep type the DSDT does not offer")
 {
@@ -291,7 +291,7 @@ static unsigned wait_ticks(unsigned n)
 /* The bare Bochs 2.7 is not the reference here: its CMOS carries the
  * seconds and minutes over midnight but not the hour or the date (it reads
  * 2024-12-31 23:00:00 two ticks later); the MC146818A's data sheet is. */
-ATTACK(pc_rtc_clock, "pc-rtc-clock", "virtual vshadow vdepriv timed",
+ATTACK(pc_rtc_clock, "pc-rtc-clock", "virtual vshadow vdepriv vdelay timed",
        "result booted on 2000-01-01, set to 2024-12-31 23:59:58, 2 ticks later 2025-01-01 00:00:00 "
        "weekday 4, register B 0x02, D 0x80",
        "the CMOS clock: the machine's date at boot, then set to 2024-12-31 23:59:58 and run over midnight")
@@ -313,7 +313,7 @@ ATTACK(pc_rtc_clock, "pc-rtc-clock", "virtual vshadow vdepriv timed",
 
 /* Every CMOS register written with nonsense, the clock's too: the VM's
  * RAM keeps what it is given (0x0E-0x7F), and nothing else happens. */
-ATTACK(pc_rtc_garbage, "pc-rtc-garbage", "virtual vshadow vdepriv",
+ATTACK(pc_rtc_garbage, "pc-rtc-garbage", "virtual vshadow vdepriv vdelay",
        "result 114 CMOS RAM bytes read back, the clock still readable",
        "every CMOS index 0x00-0x7F written with nonsense, with and without the NMI-disable bit")
 {
