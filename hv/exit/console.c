@@ -33,10 +33,10 @@ static const char *const verdict_prefixes[] = {
 static char line[512];
 static unsigned line_len;
 
-/* The VMs' relays (one per VM), and the one whose line is half out on COM1
+/* The VMs' relays (two per VM: COM1 and port 0xE9), and the one whose line is half out on COM1
  * (longer than its buffer), if any: another VM's byte, or the
  * hypervisor's next line, ends it first. */
-static struct console_relay *relays[OPTIONS_VMS_MAX];
+static struct console_relay *relays[OPTIONS_VMS_MAX * 2];   /* each VM's COM1 and port 0xE9 */
 static unsigned relay_count;
 static struct console_relay *open_line;
 

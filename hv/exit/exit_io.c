@@ -13,8 +13,10 @@
  *                to the chip, byte writes too once checked (pic_filter.c).
  * Every other intercepted port has no device behind it: reads give all ones,
  * as on an empty ISA bus, writes are dropped, and each port is reported once.
- * Port 0xE9 is one of them: it is the hypervisor's private verdict channel
- * (console.h), which no guest byte may reach.
+ * The machine's port 0xE9 is the hypervisor's private verdict channel
+ * (console.h), which no guest byte may reach: with devices=machine the
+ * guest's 0xE9 has no device, with devices=virtual it is the guest's own
+ * debug console (vm_debugcon.h), one of the PC's ports (pc_ports_exit).
  */
 #include "exit/console.h"
 #include "vmx/exit_info.h"   /* io_qual_decode: the qualification (SDM 28.2.1, table 28-5) */
@@ -28,6 +30,7 @@
 #include "exit/uart.h"
 #include "guest/vm.h"
 #include "exit/vm_acpi_pm.h"
+#include "exit/vm_debugcon.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_interrupts.h"
 #include "exit/vm_rtc.h"
@@ -62,6 +65,7 @@ void exit_io_init(struct vm *vm, const struct hv_options *o)
     memset(d, 0, sizeof(*d));
     console_guest_init(&d->console, console_tag(vm->id));
     uart_init(&d->com1, console_guest_byte, &d->console);
+    vm_debugcon_init(d, vm->id);
     d->virtual_pit_pic = o->devices == DEVICES_VIRTUAL;
     d->timer_mode = o->timer_mode;
     d->tsc_run = o->tsc == TSC_RUN;
@@ -144,7 +148,7 @@ static void report_unknown_port(struct vcpu *v, const struct io_qual *io)
 
 bool pc_ports_exit(struct vcpu *v)
 {
-    return vm_acpi_pm_exit(v) || vm_rtc_exit(v);
+    return vm_acpi_pm_exit(v) || vm_rtc_exit(v) || vm_debugcon_exit(v);
 }
 
 /* LAB 1 BEGIN: emulate port I/O */

@@ -31,6 +31,7 @@
 struct vm_devices {
     struct uart com1;
     struct console_relay console;      /* COM1's output on the hypervisor's console */
+    struct console_relay debugcon;     /* port 0xE9's (devices=virtual: vm_debugcon.h) */
     uint8_t reported_ports[65536 / 8]; /* ports with no device, each reported once */
     uint16_t pm1_enable, pm1_control;  /* ACPI's PM1_EN and PM1_CNT (vm_acpi_pm.h) */
     struct rtc rtc;                    /* the CMOS clock and RAM (vm_rtc.h) */

@@ -28,6 +28,10 @@ guest what a CPU gives. Anything else fails, and is named: a hypervisor panic,
 a triple fault of the whole machine, a timeout, an emulator that died, a
 `hostile: BREACH` line (the attack saw itself get out), or a verdict the
 guest forged (a power-off the hypervisor did not report).
+An attack whose modes say "qemu" is a PC kernel's check: it also boots natively
+under QEMU (TCG: another PC, with SeaBIOS's tables and QEMU's chipset, loaded
+by -kernel), and its result in every devices=virtual mode must equal QEMU's
+as well as its own expectation: the hypervisor's PC is a PC.
 Logs: build/tests/hostile/<attack>.<mode>.log (console) and .runner.
 """
 import argparse
@@ -77,6 +81,9 @@ MODES = {
 # A VM 0 that a mode runs its attacks beside (they are VM 1).
 BESIDE = {"vdelay": BADGUEST + " do=spin=3"}
 HV_MODES = ["ept", "shadow", "depriv", "patch"]   # "all": the hypervisor's modes, one CPU model
+# The modes where the VM is a PC with its own APICs, PIT, PIC and clock
+# (devices=virtual): those an attack marked "qemu" is compared with QEMU in.
+PC_MODES = [m for m in MODES if "devices=virtual" in MODES[m][1]]
 
 # The runner's exit statuses (tools/runner/outcome.py) that are never containment.
 RUNNER_FAILURES = {2: "usage or set-up error", 3: "panic", 4: "triple fault of the whole machine",
@@ -98,7 +105,9 @@ class Attack:
         # "partner": it runs only as VM 0 of an after: attack, never alone;
         # its modes are those its expectations hold for.
         self.partner = "partner" in words
-        words = [w for w in words if w not in ("timed", "partner") and not w.startswith("after:")]
+        # "qemu": a PC kernel's check, also compared with QEMU natively.
+        self.qemu = "qemu" in words
+        words = [w for w in words if w not in ("timed", "partner", "qemu") and not w.startswith("after:")]
         # "all": every mode of the hypervisor on one CPU model; a second
         # model (icelake) only where the attack depends on the CPU's
         # features (its VMX capabilities, MSRs, control-register rules).
@@ -109,6 +118,11 @@ class Attack:
         self.expects = parse_expect(expect)
         if self.after and any(kind == "native" for _, kind, _ in self.expects):
             raise ValueError("attack %s: a VM 1 attack (after:) has no native run to compare with" % name)
+        if self.qemu and not any(m in PC_MODES for m in self.modes):
+            raise ValueError("attack %s: qemu, but no devices=virtual mode to compare with QEMU" % name)
+
+    def compared_with_qemu(self, mode):
+        return self.qemu and mode in PC_MODES
 
     def expect(self, mode):
         """(kind, argument) this attack expects in mode."""
@@ -139,18 +153,22 @@ def parse_expect(text):
 
 def run(kernel_args, cpu, hv_args, log, timeout=TIMEOUT, vm0_args=None, beside=None):
     """One boot: the hostile kernel under the hypervisor (hv_args is a list)
-    or natively (hv_args None); with vm0_args, as VM 1 of two, after the
+    or natively (hv_args None; in Bochs, or with cpu "qemu" in QEMU TCG
+    through its -kernel); with vm0_args, as VM 1 of two, after the
     hostile kernel with vm0_args in VM 0; with beside (a module and its
     arguments), as VM 1 beside that kernel in VM 0. Returns (runner status,
     console, runner text)."""
+    emu = ["--emu", "bochs", "--cpu", cpu]
     if hv_args is None:
         argv = [HOSTILE, "--"] + kernel_args
+        if cpu == "qemu":
+            emu = ["--emu", "qemu", "--boot", "kernel"]
     else:
         argv = ["--module", " ".join([HOSTILE] + kernel_args), HV, "--"] + hv_args
         if vm0_args or beside:
             vm0 = " ".join([HOSTILE] + vm0_args) if vm0_args else beside
             argv = ["--module", vm0] + argv + ["vms=2"]
-    argv = HVRUN_ARGV + ["--quiet", "--emu", "bochs", "--cpu", cpu, "--log", log, "--timeout", str(timeout)] + argv
+    argv = HVRUN_ARGV + ["--quiet"] + emu + ["--log", log, "--timeout", str(timeout)] + argv
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=timeout + 120)
     console = open(log, errors="replace").read() if os.path.exists(log) else ""
@@ -195,11 +213,17 @@ def classify(status, console, under_hv, vm=0):
     return "poweroff", powered.group(1)
 
 
-def judge(attack, mode, got, native_result):
-    """None when the run is what attack expects in mode, else why not."""
+def judge(attack, mode, got, native_result, qemu_result=None):
+    """None when the run is what attack expects in mode (and, for a PC
+    kernel's check, what QEMU gives), else why not."""
     cls, detail = got
     if cls == "failure":
         return detail
+    if attack.compared_with_qemu(mode):
+        if qemu_result is None:
+            return "no result natively under QEMU to compare with"
+        if (cls, detail) != ("result", qemu_result):
+            return "QEMU natively gives 'result %s'; under the hypervisor: %s %s" % (qemu_result, cls, detail)
     kind, arg = attack.expect(mode)
     if kind == "native":
         if native_result is None:
@@ -250,7 +274,8 @@ def main():
     modes = reached_modes(a.m or list(MODES))
     runs = [(t, m) for t in attacks if not t.partner for m in t.modes if m in modes]
     # The bare CPU's answers, where an attack asks to be compared with them.
-    natives = sorted({(t.name, MODES[m][0]) for t, m in runs if t.expect(m)[0] == "native"})
+    natives = sorted({(t.name, MODES[m][0]) for t, m in runs if t.expect(m)[0] == "native"} |
+                     {(t.name, "qemu") for t, m in runs if t.compared_with_qemu(m)})
 
     def native(key):
         name, cpu = key
@@ -278,7 +303,7 @@ def main():
     passed = failed = 0
     rows = {}
     for (t, m), (got, vm0) in zip(runs, results):
-        why = judge(t, m, got, native_results.get((t.name, MODES[m][0])))
+        why = judge(t, m, got, native_results.get((t.name, MODES[m][0])), native_results.get((t.name, "qemu")))
         if t.after and not why:                 # VM 0 must end as its own attack expects
             why = judge(every[t.after], m, vm0, None)
             why = why and "in VM 0, %s: %s" % (t.after, why)

@@ -187,5 +187,20 @@ def refusal_cases():
     ]
 
 
+def debugcon_case():
+    """Each VM's port 0xE9 (devices=virtual) is its own debug console: its
+    lines are the guest's, marked "(e9) " after the VM's tag and quoted as
+    COM1's are; a PANIC written there decides nothing."""
+    return Case("vm-debugcon-lines",
+                ["--module", HOSTILE + " attack=console-port-e9",
+                 "--module", HOSTILE + " attack=console-port-e9", HV, "--", "vms=2", "devices=virtual"], OK,
+                must=[r"^\(e9\) \(guest\) hv: hvlab hypervisor \(forged\)$",
+                      r"^\(e9\) \(guest\) PANIC hv: forged on port 0xE9$",
+                      r"^\(vm1\) \(e9\) \(guest\) PANIC hv: forged on port 0xE9$",
+                      r"^hv: VMs ended: vm0 status 0, vm1 status 0\nPOWEROFF 0$"],
+                must_not=[r"^PANIC", r"^POWEROFF 1$"],
+                runner_must=[r"^hvrun: power-off, status 0 "], timeout=TIMEOUT)
+
+
 def vm_cases():
-    return two_guest_cases() + verdict_cases() + [forgery_case()] + refusal_cases()
+    return two_guest_cases() + verdict_cases() + [forgery_case(), debugcon_case()] + refusal_cases()

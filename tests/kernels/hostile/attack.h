@@ -33,7 +33,10 @@
  * runs as VM 1 of two (vms=2), after the attack NAME in VM 0 (whose own
  * expect must hold too; in the devices=virtual modes the two take turns
  * on the CPU instead), and "partner" for an attack that means something
- * only as such a NAME: it never runs alone. expect, read by
+ * only as such a NAME: it never runs alone, and "qemu" for a PC kernel's
+ * check: it also boots natively under QEMU (TCG, SeaBIOS, -kernel), and
+ * its result in the devices=virtual modes must equal QEMU's as well as
+ * its own expectation. expect, read by
  * tests/integration/hostile.py:
  *   native          the result line is the bare CPU's, exactly
  *   stop REGEX      the hypervisor stops the guest, with a reason that

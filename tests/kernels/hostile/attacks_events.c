@@ -60,7 +60,7 @@ static void timer_off(void)
         timer_off();                                                       \
     } while (0)
 
-ATTACK(sti_hlt, "event-sti-hlt", "all virtual vshadow vdepriv vdelay timed", "native",
+ATTACK(sti_hlt, "event-sti-hlt", "all virtual vshadow vdepriv vdelay timed qemu", "native",
        "STI; HLT: the exit for HLT comes in STI's shadow")
 {
     WAIT_TICKS(3, "sti; hlt; cli");
@@ -106,14 +106,14 @@ ATTACK(hlt_wakes_at_own_ring, "event-hlt-wakes-at-own-ring", "all virtual vshado
            (unsigned)(handler_cs & 3), (unsigned)(frame_cs & 3), (unsigned)(after & 3));
 }
 
-ATTACK(mov_ss_hlt, "event-mov-ss-hlt", "all virtual vshadow vdepriv timed", "native",
+ATTACK(mov_ss_hlt, "event-mov-ss-hlt", "all virtual vshadow vdepriv timed qemu", "native",
        "MOV SS; HLT with interrupts on: the exit for HLT comes in MOV SS's shadow")
 {
     WAIT_TICKS(3, "sti; movl %%ss, %%eax; movl %%eax, %%ss; hlt; cli");
     result("woke %s", timer_ticks >= 3 ? "3 times or more" : "too few times");
 }
 
-ATTACK(sti_cpuid, "event-sti-cpuid", "all virtual vshadow vdepriv timed", "native",
+ATTACK(sti_cpuid, "event-sti-cpuid", "all virtual vshadow vdepriv timed qemu", "native",
        "STI; CPUID in a loop while the timer runs: CPUID exits in STI's shadow")
 {
     WAIT_TICKS(3, "xorl %%eax, %%eax; sti; cpuid; cli");
@@ -128,7 +128,7 @@ ATTACK(mov_ss_refused, "event-mov-ss-refused-msr", "all icelake",
                      : : "c"(0xC0000082) : "eax", "edx", "memory");
 }
 
-ATTACK(mov_ss_io, "event-mov-ss-out", "all virtual vshadow vdepriv timed", "native",
+ATTACK(mov_ss_io, "event-mov-ss-out", "all virtual vshadow vdepriv timed qemu", "native",
        "MOV SS; OUT to a port with no device, while the timer runs")
 {
     WAIT_TICKS(3, "sti; movl %%ss, %%eax; movl %%eax, %%ss; outb %%al, $0x80; cli");
@@ -241,7 +241,7 @@ static void count_with_timer_on(uint8_t icw4, uint32_t target)
 
 /* Without an EOI the PIC's ISR keeps IRQ 0 in service: one interrupt, and
  * nothing of lower priority after it. */
-ATTACK(pit_fastest_no_eoi, "event-pit-fastest-no-eoi", "virtual vshadow vdepriv timed", "native",
+ATTACK(pit_fastest_no_eoi, "event-pit-fastest-no-eoi", "virtual vshadow vdepriv timed qemu", "native",
        "the PIT at count 2, every PIC line unmasked, a handler that never sends EOI")
 {
     count_with_timer_on(0x01, 20000);
@@ -251,7 +251,7 @@ ATTACK(pit_fastest_no_eoi, "event-pit-fastest-no-eoi", "virtual vshadow vdepriv 
  * once, 596,000 a second. The guest must still get its own time: a
  * livelock never counts to the end. (20000: at ring 1 every interrupt is
  * delivered in software, six of them for each count.) */
-ATTACK(pic_aeoi_storm, "event-pic-aeoi-storm", "virtual vshadow vdepriv vdelay timed", "native",
+ATTACK(pic_aeoi_storm, "event-pic-aeoi-storm", "virtual vshadow vdepriv vdelay timed qemu", "native",
        "the PIT at count 2 and both PICs in automatic-EOI mode: an interrupt storm")
 {
     count_with_timer_on(0x03, 20000);
@@ -265,7 +265,7 @@ ATTACK(pic_aeoi_storm, "event-pic-aeoi-storm", "virtual vshadow vdepriv vdelay t
  * PIC would keep it in service, and no tick would ever come again. */
 static uint8_t fresh_stacks[8][4096] __attribute__((aligned(4096)));
 
-ATTACK(fresh_stack, "event-timer-on-fresh-stack", "all virtual vshadow vdepriv timed", "native",
+ATTACK(fresh_stack, "event-timer-on-fresh-stack", "all virtual vshadow vdepriv timed qemu", "native",
        "timer interrupts taken on 8 stack pages the guest never touched before")
 {
     timer_on(1000);

@@ -50,7 +50,7 @@ void apic_on(void)
     REG(SVR) = 0x1FF;
 }
 
-ATTACK(lapic_timer_periodic, "lapic-timer-periodic", "virtual vshadow vdepriv vdelay timed", "native",
+ATTACK(lapic_timer_periodic, "lapic-timer-periodic", "virtual vshadow vdepriv vdelay timed qemu", "native",
        "the APIC timer in periodic mode: 10 interrupts, each with EOI, then masked")
 {
     apic_on();
@@ -75,7 +75,7 @@ static void self_ipis(unsigned vector)
     __asm__ volatile("cli");
 }
 
-ATTACK(lapic_self_ipi, "lapic-self-ipi", "virtual vshadow vdepriv", "native",
+ATTACK(lapic_self_ipi, "lapic-self-ipi", "virtual vshadow vdepriv qemu", "native",
        "1000 self-IPIs through the ICR, each handler sending EOI")
 {
     self_ipis(VEC_EOI);
@@ -112,7 +112,7 @@ ATTACK(lapic_self_ipi_storm, "lapic-self-ipi-storm", "virtual vshadow vdepriv vd
 
 /* Without an EOI the first vector stays in service, and the PPR keeps
  * every later one of its class waiting in the IRR (SDM 11.8.3). */
-ATTACK(lapic_self_ipi_no_eoi, "lapic-self-ipi-no-eoi", "virtual vshadow vdepriv", "native",
+ATTACK(lapic_self_ipi_no_eoi, "lapic-self-ipi-no-eoi", "virtual vshadow vdepriv qemu", "native",
        "1000 self-IPIs whose handler never sends EOI")
 {
     self_ipis(VEC_NO_EOI);
@@ -277,7 +277,7 @@ void pit_through_ioapic_pin2(uint32_t entry)
 
 /* The PIT's IRQ 0 reaches the I/O APIC's pin 2 on a PC: with both 8259As
  * masked, 10 ticks at 1000 Hz come through it and the local APIC. */
-ATTACK(ioapic_pit_pin2, "ioapic-pit-pin2", "virtual vshadow vdepriv timed", "native",
+ATTACK(ioapic_pit_pin2, "ioapic-pit-pin2", "virtual vshadow vdepriv timed qemu", "native",
        "the PIT's ticks through the I/O APIC's pin 2, the 8259As masked")
 {
     pit_through_ioapic_pin2(VEC_EOI);           /* fixed, physical, edge, active high, unmasked */

@@ -131,7 +131,7 @@ static void wait_for_nmis(uint32_t count)
         __asm__ volatile("pause");
 }
 
-ATTACK(nmi_self_ipi, "nmi-self-ipi", "virtual vshadow vdepriv vdelay", "native",
+ATTACK(nmi_self_ipi, "nmi-self-ipi", "virtual vshadow vdepriv vdelay qemu", "native",
        "NMI IPIs to itself: 500 with interrupts on, 500 with them off (to its APIC ID), a chain "
        "of 100, each sent by the handler of the last before its IRET, then an NMI and an interrupt "
        "that wait for one IRET")
@@ -187,7 +187,7 @@ ATTACK(nmi_storm, "nmi-storm", "virtual vshadow vdepriv vdelay",
 /* The handler's IRET misses the TLB with an NMI latched: the hypervisor
  * must keep NMIs blocked when that IRET exits before it completes, or the
  * latched NMI nests at the IRET. */
-ATTACK(nmi_iret_refault, "nmi-iret-refault", "virtual vshadow vdepriv", "native",
+ATTACK(nmi_iret_refault, "nmi-iret-refault", "virtual vshadow vdepriv qemu", "native",
        "an NMI latched while its handler's IRET misses the TLB")
 {
     nmi_on();
@@ -202,7 +202,7 @@ ATTACK(nmi_iret_refault, "nmi-iret-refault", "virtual vshadow vdepriv", "native"
 /* The PIT's IRQ 0 through the I/O APIC's pin 2 in NMI mode (the NMI
  * watchdog of old Linux kernels), the 8259As masked and interrupts off:
  * 10 NMIs at 1000 Hz. */
-ATTACK(nmi_ioapic_pit, "nmi-ioapic-pit", "virtual vshadow vdepriv timed", "native",
+ATTACK(nmi_ioapic_pit, "nmi-ioapic-pit", "virtual vshadow vdepriv timed qemu", "native",
        "the PIT's ticks as NMIs through the I/O APIC's pin 2, interrupts off")
 {
     nmi_on();
@@ -217,7 +217,7 @@ ATTACK(nmi_ioapic_pit, "nmi-ioapic-pit", "virtual vshadow vdepriv timed", "nativ
  * 6.7.1: an NMI wakes a halted CPU whatever IF says): the hypervisor must
  * let such a HLT wait, not stop the guest as halted for ever. Each HLT
  * returns past itself after its NMI's handler. */
-ATTACK(nmi_wakes_cli_hlt, "nmi-wakes-cli-hlt", "virtual vshadow vdepriv vdelay timed", "native",
+ATTACK(nmi_wakes_cli_hlt, "nmi-wakes-cli-hlt", "virtual vshadow vdepriv vdelay timed qemu", "native",
        "CLI; HLT ten times, the PIT's ticks coming as NMIs through the I/O APIC")
 {
     nmi_on();
