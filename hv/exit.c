@@ -22,6 +22,7 @@
 #include "guest/exit_stats.h"
 #include "gdb/gdb.h"
 #include "guest/guest.h"
+#include "guest/vm.h"
 #include "cpu/panic.h"
 #include "poweroff.h"
 #include "printf.h"
@@ -421,6 +422,32 @@ static void on_exit_then_check(struct vcpu *v)
               exit_reason_name(v->exit_reason & 0xFFFF), v->rip);
 }
 
+/* run_for=s: each VM's time limit, for kernels that never power off (a
+ * demo, a foreign kernel's idle loop). Checked after each exit, by a
+ * handler of its own around the others, so that an ordinary run pays
+ * nothing for it; a guest that never exits runs on, and the runner's own
+ * timeout ends the run. */
+static unsigned time_limit_seconds;
+static uint64_t time_limit_ticks;
+static uint64_t run_until_tsc[VMS_MAX];
+static void (*limited_handler)(struct vcpu *v);
+
+void vcpu_limit_time(unsigned seconds, uint64_t tsc_hz)
+{
+    time_limit_seconds = seconds;
+    time_limit_ticks = seconds * tsc_hz;
+}
+
+static void on_exit_then_time_limit(struct vcpu *v)
+{
+    limited_handler(v);
+    if (!v->stopped && rdtsc() >= run_until_tsc[v->vm->id]) {
+        printf("hv: %sguest stopped: its time is up (run_for=%u)\n", v->guest->tag, time_limit_seconds);
+        v->stopped = true;
+        v->stop_status = POWEROFF_OK;     /* the run went as it was asked to */
+    }
+}
+
 int vcpu_run(struct vcpu *v)
 {
     bool deprivileged = v->depriv.active;
@@ -435,8 +462,15 @@ int vcpu_run(struct vcpu *v)
                    : virtual_devices ? on_exit_virtual_devices : on_exit;
     dispatcher = deprivileged ? dispatch_deprivileged : gdb_enabled ? dispatch_with_gdb
                  : virtual_devices ? dispatch_virtual_devices : handle_exit;
-    int status = vmx_run(v, late_breakage && v == late_breakage_vcpu ? on_exit_then_break
-                            : check_every_entry ? on_exit_then_check : exit_handler);
+    void (*handler)(struct vcpu *) = late_breakage && v == late_breakage_vcpu ? on_exit_then_break
+                                     : check_every_entry ? on_exit_then_check : exit_handler;
+    if (time_limit_ticks) {
+        if (!v->launched)
+            run_until_tsc[v->vm->id] = rdtsc() + time_limit_ticks;
+        limited_handler = handler;
+        handler = on_exit_then_time_limit;
+    }
+    int status = vmx_run(v, handler);
     if (status != VMX_OK)
         entry_failed(v, status);
     return v->stop_status;

@@ -23,6 +23,9 @@ struct vmcs_break;
 void vcpu_break_at_exit(const struct vcpu *v, const struct vmcs_break *b, unsigned n);
 /* vmcheck=2: the VM-entry checker before every VM entry, not only the first. */
 void vcpu_check_every_entry(void);
+/* run_for=s: each VM stopped, with status 0, `seconds` after its first VM
+ * entry (the TSC runs at tsc_hz), at the first exit after that. */
+void vcpu_limit_time(unsigned seconds, uint64_t tsc_hz);
 /* Whether HOST_RIP is vmx_exit, where every VM exit must land (SDM 28.5.3);
  * if not, one line saying so, after `prefix` (vmcheck=1, and panics). */
 bool host_rip_check(const char *prefix);

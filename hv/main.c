@@ -283,6 +283,8 @@ void hv_main(uint32_t magic, uint32_t mbi_pa)
     gdb_set_vms(vms, options.vms);
     if (options.vmcheck == 2)
         vcpu_check_every_entry();
+    if (options.run_for)
+        vcpu_limit_time(options.run_for, tsc_hz ? tsc_hz : tsc_measure_hz());
 
     /* Each VM to its end: its power-off, or a stop, ends that VM only.
      * With devices=virtual the VMs share the CPU in turns (sched.c); with

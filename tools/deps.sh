@@ -91,6 +91,9 @@ need_check() {
     need clang-14 clang-14
     need installed libclang-rt-14-dev
     need llvm-symbolizer-14 llvm-14
+    # A PC kernel nobody here wrote, for tests/integration/foreign_cases.py:
+    # a Multiboot game (a.out kludge, the CGA screen, the keyboard, the PIT).
+    need /boot/invaders.exec grub-invaders
 }
 
 # make handouts: pandoc renders the pages, Graphviz's dot draws the figures

@@ -85,6 +85,9 @@ static const struct option_desc option_table[] = {
     { "fill_free", "a byte (1-255) to fill every free page with at boot, before any VM is made: a "
       "test that nothing a guest gets relies on the machine's RAM starting zero (0: not filled)",
       KIND_NUMBER, NULL, 0, 255, FIELD(fill_free) },
+    { "run_for", "seconds of the machine's time each VM may run, from its first instruction, before it "
+      "is stopped with status 0, for kernels that never power off (0: no limit)",
+      KIND_NUMBER, NULL, 0, 3600, FIELD(run_for) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -100,7 +103,7 @@ static const struct option_desc option_table[] = {
 static const struct hv_options defaults = {
     .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
     .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF, .devices = DEVICES_DEFAULT, .quantum_ms = 10, .timer_mode = TIMER_CATCHUP,
-    .tsc = TSC_BY_TIMER_MODE, .sched_trace = 0, .fill_free = 0,
+    .tsc = TSC_BY_TIMER_MODE, .sched_trace = 0, .fill_free = 0, .run_for = 0,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)

@@ -46,6 +46,7 @@ struct hv_options {
     enum tsc_mode tsc;        /* tsc=wall|run: the guest's TSC counts wall time, or its VM's run time */
     unsigned sched_trace;     /* sched_trace=1: one "hv: turn vmN from T to T" line per turn, at the end */
     unsigned fill_free;       /* fill_free=BYTE: every free page filled with it at boot (tests; 0: not) */
+    unsigned run_for;         /* run_for=s: each VM stopped after this long (0: no limit) */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the
