@@ -268,16 +268,23 @@ def inspect_elf(data, header_offset, flags):
 
 
 def inspect_kernel(data):
-    """Check a kernel file as the loader will, and say where it goes."""
+    """Check a kernel file as every loader will (lib/mbimage.c), and say where
+    it goes."""
     header_offset, flags = find_multiboot_header(data)
     check_header_flags(flags)
     if flags & FLAG_AOUT_KLUDGE:
-        kernel = inspect_kludge(data, header_offset, flags)
-    else:
-        kernel = inspect_elf(data, header_offset, flags)
+        return inspect_kludge(data, header_offset, flags)
+    return inspect_elf(data, header_offset, flags)
+
+
+def inspect_fast_loader_kernel(data):
+    """inspect_kernel, and the fast loader's own limit: it runs, with the
+    BIOS, below 1 MiB (GRUB, QEMU and the hypervisor load kernels there)."""
+    kernel = inspect_kernel(data)
     if kernel.start < LOADER_RESERVED_END:
         raise ImageError("kernel extent 0x%08x-0x%08x starts below 1 MiB, which the BIOS and "
-                         "the loader use: link it at 1 MiB or above" % (kernel.start, kernel.end))
+                         "the fast loader use: link it at 1 MiB or above, or boot it with GRUB "
+                         "or QEMU's -kernel" % (kernel.start, kernel.end))
     return kernel
 
 
@@ -439,7 +446,7 @@ def build_image(out_path, kernel_path, cmdline, modules, loader_dir):
                          % (len(modules), MANIFEST_MAX_MODULES))
     boot, stage2 = read_loader(loader_dir)
     kernel_data = read_file(kernel_path, "kernel")
-    kernel = inspect_kernel(kernel_data)
+    kernel = inspect_fast_loader_kernel(kernel_data)
     module_sizes = [file_size(path, "module") for path, _ in modules]
 
     kernel_offset, module_offsets, payload_size = layout_payload(len(kernel_data), module_sizes)
