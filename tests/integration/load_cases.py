@@ -232,6 +232,13 @@ def load_cases():
                                 r"^hv: guest kernel loaded at 0x00004000-0x00004200, entry 0x00004100",
                                 r"^lowkernel: ran$"],
                           must_not=[r"^PANIC"]))
+        # At 0x1000, the first page a kernel may have: where the mbi itself
+        # would be, over the kernel's own line.
+        first = low_kernel("low-kernel-at-4k.elf", 0x1000)
+        cases.append(Case("hv-load-first-free-page" + suffix, runner + ["--module", first, HV, "--"] + mode, OK,
+                          must=[r"^hv: guest kernel loaded at 0x00001000-0x00001200, entry 0x00001100",
+                                r"^lowkernel: ran$"],
+                          must_not=[r"^PANIC"]))
         # A flat a.out-kludge binary below 1 MiB, over the boot information too.
         flat = kludge_kernel("kludge-8k.bin", 0x8000, bss_end=0x9000)
         cases.append(Case("hv-load-kludge-flat" + suffix, runner + ["--blob", flat, HV, "--"] + mode, OK,
