@@ -214,44 +214,38 @@ def refusal_cases():
     return cases
 
 
+def loaded(extent, entry, line):
+    """What the hypervisor and a kernel of this file say once it is loaded
+    and has run."""
+    return [r"^hv: guest kernel loaded at %s, entry 0x%08x" % (extent, entry), r"^%s: ran$" % line]
+
+
 def load_cases():
-    cases = []
-    for suffix, runner, mode in MODES:
+    moved = (r"^hv: guest's Multiboot information at 0x100000-0x108000, after its kernel and modules "
+             r"\(the kernel loads over 0x1000-0x9000\)$")
+    friendly = [
         # Below 1 MiB, clear of the boot information: ordinary guest RAM.
-        low = low_kernel("low-kernel-64k.elf", 0x10000)
-        cases.append(Case("hv-load-below-1mib" + suffix, runner + ["--module", low, HV, "--"] + mode, OK,
-                          must=[r"^hv: guest kernel loaded at 0x00010000-0x00010200, entry 0x00010100",
-                                r"^lowkernel: ran$"],
-                          must_not=[r"^PANIC", r"Multiboot information at"]))
+        ("hv-load-below-1mib", ["--module", low_kernel("low-kernel-64k.elf", 0x10000)],
+         loaded("0x00010000-0x00010200", 0x10100, "lowkernel"), [r"Multiboot information at"]),
         # Over where the boot information goes: it moves after the kernel
         # and its modules (here none: 1 MiB).
-        over = low_kernel("low-kernel-4k.elf", 0x4000)
-        cases.append(Case("hv-load-over-boot-info" + suffix, runner + ["--module", over, HV, "--"] + mode, OK,
-                          must=[r"^hv: guest's Multiboot information at 0x100000-0x108000, after its kernel and "
-                                r"modules \(the kernel loads over 0x1000-0x9000\)$",
-                                r"^hv: guest kernel loaded at 0x00004000-0x00004200, entry 0x00004100",
-                                r"^lowkernel: ran$"],
-                          must_not=[r"^PANIC"]))
+        ("hv-load-over-boot-info", ["--module", low_kernel("low-kernel-4k.elf", 0x4000)],
+         [moved] + loaded("0x00004000-0x00004200", 0x4100, "lowkernel"), []),
         # At 0x1000, the first page a kernel may have: where the mbi itself
         # would be, over the kernel's own line.
-        first = low_kernel("low-kernel-at-4k.elf", 0x1000)
-        cases.append(Case("hv-load-first-free-page" + suffix, runner + ["--module", first, HV, "--"] + mode, OK,
-                          must=[r"^hv: guest kernel loaded at 0x00001000-0x00001200, entry 0x00001100",
-                                r"^lowkernel: ran$"],
-                          must_not=[r"^PANIC"]))
+        ("hv-load-first-free-page", ["--module", low_kernel("low-kernel-at-4k.elf", 0x1000)],
+         [moved] + loaded("0x00001000-0x00001200", 0x1100, "lowkernel"), []),
         # A flat a.out-kludge binary below 1 MiB, over the boot information too.
-        flat = kludge_kernel("kludge-8k.bin", 0x8000, bss_end=0x9000)
-        cases.append(Case("hv-load-kludge-flat" + suffix, runner + ["--blob", flat, HV, "--"] + mode, OK,
-                          must=[r"^hv: guest kernel: a.out kludge, Multiboot header at offset 0x0, loads at "
-                                r"0x00008000-0x00009000, entry 0x00008100$",
-                                r"^hv: guest's Multiboot information at 0x100000-0x108000",
-                                r"^kludgekernel: ran$"],
-                          must_not=[r"^PANIC"]))
+        ("hv-load-kludge-flat", ["--blob", kludge_kernel("kludge-8k.bin", 0x8000, bss_end=0x9000)],
+         [moved, r"^hv: guest kernel: a.out kludge, Multiboot header at offset 0x0, loads at "
+                 r"0x00008000-0x00009000, entry 0x00008100$"]
+         + loaded("0x00008000-0x00009000", 0x8100, "kludgekernel"), []),
         # Linked high, e_entry physical (Linux-style).
-        high = elf_kernel("high-physical-entry.elf", [(0xC0100000, 0x100000, 0x200)], 0x100100,
-                          line=b"highkernel: ran\n")
-        cases.append(Case("hv-load-physical-entry" + suffix, runner + ["--module", high, HV, "--"] + mode, OK,
-                          must=[r"^hv: guest kernel loaded at 0x00100000-0x00100200, entry 0x00100100",
-                                r"^highkernel: ran$"],
-                          must_not=[r"^PANIC"]))
+        ("hv-load-physical-entry", ["--module", elf_kernel("high-physical-entry.elf", [(0xC0100000, 0x100000, 0x200)],
+                                                           0x100100, line=b"highkernel: ran\n")],
+         loaded("0x00100000-0x00100200", 0x100100, "highkernel"), []),
+    ]
+    cases = [Case(name + suffix, runner + kernel + [HV, "--"] + mode, OK, must=must,
+                  must_not=[r"^PANIC"] + must_not)
+             for suffix, runner, mode in MODES for name, kernel, must, must_not in friendly]
     return cases + shape_cases() + refusal_cases()

@@ -127,16 +127,25 @@ static void test_entry_outside_every_segment_is_refused(void **state)
     assert_false(mbimage_inspect(&img, file, sizeof(file)));
 }
 
+/* put_elf32's kernel with n program headers, all copies of its one: the
+ * caller then moves them. */
+static struct elf32_phdr *copy_segment(unsigned n)
+{
+    struct elf32_ehdr *eh = (struct elf32_ehdr *)file;
+    struct elf32_phdr *ph = (struct elf32_phdr *)(file + sizeof(*eh));
+    eh->e_phnum = (uint16_t)n;
+    for (unsigned i = 1; i < n; i++)
+        ph[i] = ph[0];
+    return ph;
+}
+
 /* Segments after the first three are summed up, and the line still ends. */
 static void test_entry_refusal_names_at_most_three_segments(void **state)
 {
     (void)state;
     put_elf32(0x300000, 0x100000, 0x100, 0x100);
-    struct elf32_ehdr *eh = (struct elf32_ehdr *)file;
-    struct elf32_phdr *ph = (struct elf32_phdr *)(file + sizeof(*eh));
-    eh->e_phnum = 6;
+    struct elf32_phdr *ph = copy_segment(6);
     for (unsigned i = 1; i < 6; i++) {
-        ph[i] = ph[0];
         ph[i].p_paddr += i * 0x1000;
         ph[i].p_vaddr = 0xFFFFF000u - i * 0x1000;
     }
@@ -151,10 +160,7 @@ static void test_overlapping_segments_are_refused(void **state)
 {
     (void)state;
     put_elf32(0xC0100010, 0x100000, 0x100, 0x3000);
-    struct elf32_ehdr *eh = (struct elf32_ehdr *)file;
-    struct elf32_phdr *ph = (struct elf32_phdr *)(file + sizeof(*eh));
-    eh->e_phnum = 2;
-    ph[1] = ph[0];
+    struct elf32_phdr *ph = copy_segment(2);
     ph[1].p_paddr = 0x102fff;        /* the first one's last bss byte */
     assert_false(mbimage_inspect(&img, file, sizeof(file)));
     assert_non_null(strstr(img.error, "segments 0 (physical 0x100000-0x103000) and 1 (physical "
