@@ -101,13 +101,14 @@ def low_kernel(name, paddr, line=b"lowkernel: ran\n"):
 
 
 def kludge_kernel(name, load_addr, load_end=None, bss_end=0, entry=None, header_addr=None,
-                  line=b"kludgekernel: ran\n"):
+                  line=b"kludgekernel: ran\n", skipped=0):
     """A flat binary, 0x200 bytes to load at load_addr, its header first:
-    only the a.out kludge fields say where it goes (None: consistent)."""
+    only the a.out kludge fields say where it goes (None: consistent). The
+    file may start with `skipped` bytes of 0xCC that the fields leave out."""
     fields = (load_addr if header_addr is None else header_addr, load_addr,
               load_addr + 0x200 if load_end is None else load_end, bss_end,
               load_addr + 0x100 if entry is None else entry)
-    return write(name, image(load_addr, line, mb_header(kludge=fields)))
+    return write(name, b"\xcc" * skipped + image(load_addr, line, mb_header(kludge=fields)))
 
 
 def shape_cases():
@@ -240,6 +241,12 @@ def load_cases():
          [moved, r"^hv: guest kernel: a.out kludge, Multiboot header at offset 0x0, loads at "
                  r"0x00008000-0x00009000, entry 0x00008100$"]
          + loaded("0x00008000-0x00009000", 0x8100, "kludgekernel"), []),
+        # load_end_addr 0: up to the file's end; bss_end_addr 0: no bss; and
+        # loaded from the file offset the header's implies (0x100 bytes in).
+        ("hv-load-kludge-zero-fields", ["--blob", kludge_kernel("kludge-zero-fields.bin", 0x200000, load_end=0,
+                                                                skipped=0x100)],
+         [r"^hv: guest kernel: a.out kludge, Multiboot header at offset 0x100, loads at 0x00200000-0x00200200, "
+          r"entry 0x00200100$"] + loaded("0x00200000-0x00200200", 0x200100, "kludgekernel"), []),
         # Linked high, e_entry physical (Linux-style).
         ("hv-load-physical-entry", ["--module", elf_kernel("high-physical-entry.elf", [(0xC0100000, 0x100000, 0x200)],
                                                            0x100100, line=b"highkernel: ran\n")],
