@@ -165,6 +165,11 @@ def refusal_cases():
     page0 = low_kernel("low-kernel-page0.elf", 0x800)
     above = low_kernel("kernel-above-ram.elf", 0x5000000)
     video = elf_kernel("video-mode.elf", [(0x100000, 0x100000, 0x200)], 0x100100, header=mb_header(MB_FLAGS | 4))
+    unknown_flag = elf_kernel("unknown-required-flag.elf", [(0x100000, 0x100000, 0x200)], 0x100100,
+                              header=mb_header(MB_FLAGS | 0x8))
+    full = elf_kernel("truncated.elf", [(0x100000, 0x100000, 0x200)], 0x100100)
+    with open(full, "rb") as f:
+        truncated = write("truncated.elf", f.read()[:-0x80])
     kernel = r"guest kernel \(module 0, '/boot/%s'\): kernel's "
     cases = [
         refused("load-refused-entry-nowhere", mod(no_entry),
@@ -181,6 +186,11 @@ def refusal_cases():
                 r"0x5000000-0x5000200, outside the guest's RAM \(0-0x4000000\)"),
         refused("load-refused-video-mode", mod(video),
                 r"guest kernel \(module 0, '/boot/video-mode.elf'\): kernel asks for a video mode \(Multiboot header flag 2\)"),
+        refused("load-refused-unknown-required-flag", mod(unknown_flag),
+                r"guest kernel \(module 0, '/boot/unknown-required-flag.elf'\): kernel requires Multiboot "
+                r"features unknown to this loader \(header flags 0x0000000b, unknown required bits 0x0008\)"),
+        refused("load-refused-elf-truncated", mod(truncated),
+                kernel % "truncated.elf" + r"ELF segment 0 runs past the end of the file: is the file truncated\?"),
     ]
     # The a.out kludge's inconsistent fields (Multiboot 0.6.96, 3.1.3).
     kl = kernel + "a.out kludge "
