@@ -246,6 +246,10 @@ def load_cases():
         # would be, over the kernel's own line.
         ("hv-load-first-free-page", ["--module", low_kernel("low-kernel-at-4k.elf", 0x1000)],
          [moved] + loaded("0x00001000-0x00001200", 0x1100, "lowkernel"), []),
+        # Over the firmware's tables in the BIOS area (ACPI's with
+        # devices=virtual): they are written first, and the kernel wins.
+        ("hv-load-over-bios-area", ["--module", low_kernel("low-kernel-bios-area.elf", 0xF0000)],
+         loaded("0x000f0000-0x000f0200", 0xF0100, "lowkernel"), [r"Multiboot information at"]),
         # A flat a.out-kludge binary below 1 MiB, over the boot information too.
         ("hv-load-kludge-flat", ["--blob", kludge_kernel("kludge-8k.bin", 0x8000, bss_end=0x9000)],
          [moved, r"^hv: guest kernel: a.out kludge, Multiboot header at offset 0x0, loads at "
