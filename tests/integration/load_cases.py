@@ -118,16 +118,18 @@ def shape_cases():
     cases = []
     for name in ("mbinfo-low64k.elf", "mbinfo-low8k.elf", "mbinfo-high.elf", "mbinfo-kludge.bin"):
         path = os.path.join(BUILD, "tests", name)
-        try:
-            with open(path, "rb") as f:
-                k = mkimage.inspect_kernel(f.read())
-        except OSError:
-            continue    # not built: the case list stays importable; make check-images builds them
+        short = name.replace(".elf", "").replace(".bin", "")
+        if not os.path.exists(path):
+            # Not built (make check-images builds it): one case that fails
+            # and says so, the case list still importable.
+            cases.append(Case("load-shape-%s" % short, [path], OK))
+            continue
+        with open(path, "rb") as f:
+            k = mkimage.inspect_kernel(f.read())
         where = r"^mbinfo: entered at 0x%08x, image 0x%08x-0x%08x$" % (k.entry, k.start, k.end)
         same = [r"^mbinfo: magic ok$", where, r"^mbinfo: boot information clear of the image: yes$",
                 r"^mbinfo: mmap base=0x0000000000100000 len=0x[0-9a-f]+ type=1$", r"^mbinfo: mods=1$",
                 module, r"^POWEROFF 0$"]
-        short = name.replace(".elf", "").replace(".bin", "")
         native = ["--emu", "qemu", "--boot", "kernel", "--blob", small + " one", path, "--", "a=1"]
         if name == "mbinfo-low8k.elf":
             # QEMU's -kernel writes its mbi at 0x9000 and loads the kernel
