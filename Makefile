@@ -42,7 +42,7 @@ GUEST_MODULES = $(foreach p,$(GUEST_PROGS),--module $(p))
 # say "'build/hv/hv.elf' is up to date." for every file named as a goal.
 # The images no lab changes (grading/kitbuild.py): the grader makes them
 # once for a class and copies them into every submission's tree.
-KIT_IMAGES := $(GUEST_KERNEL) $(GUEST_PROGS) $(LOADER_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) \
+KIT_IMAGES := $(GUEST_KERNEL) $(GUEST_PROGS) $(LOADER_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAPES) \
               $(BADGUEST_ELF) $(HOSTILE_ELF)
 
 .PHONY: all images kit-images kit-images-files
@@ -140,7 +140,7 @@ run-native: deps-run all
 check: deps-check all
 	@$(MAKE) --no-print-directory check-images
 	@$(PYTHON) tests/run_checks.py
-check-images: $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(BADGUEST_ELF) $(HOSTILE_ELF)
+check-images: $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAPES) $(BADGUEST_ELF) $(HOSTILE_ELF)
 	@:
 
 RESULTS ?= $(BUILD)/bench/results.json

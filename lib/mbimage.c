@@ -116,6 +116,9 @@ static bool inspect_kludge(struct mb_image *k)
 
     k->start = h->load_addr;
     k->end = (uint64_t)h->load_addr + k->load_size;
+    if (k->end > FOUR_GIB)
+        return fail(k, "kernel's a.out kludge loads %u bytes at load_addr 0x%08x: they do not end "
+              "below 4 GiB", k->load_size, h->load_addr);
     if (h->bss_end_addr) {
         if (h->bss_end_addr < k->end)
             return fail(k, "kernel's a.out kludge is inconsistent: bss_end_addr 0x%08x is below "
@@ -224,39 +227,90 @@ static bool check_segment(struct mb_image *k, uint32_t i, const struct segment *
     return true;
 }
 
-/* The extent is the union of the loaded segments. The entry point e_entry
- * is a virtual address: like GRUB, translate it through the segment that
- * contains it (a kernel linked higher-half enters at its physical alias). */
+/* Two loaded segments whose physical ranges meet: which bytes win would
+ * depend on the order of the program headers, so neither is trusted. */
+static bool check_no_overlap(struct mb_image *k, uint32_t i, const struct segment *s)
+{
+    for (uint32_t j = 0; j < i; j++) {
+        struct segment t;
+        read_segment(k, j, &t);
+        if (is_loaded(&t) && s->paddr < t.paddr + t.memsz && t.paddr < s->paddr + s->memsz)
+            return fail(k, "kernel's ELF segments %u (physical 0x%llx-0x%llx) and %u (physical "
+                  "0x%llx-0x%llx) overlap: link them apart", j, (unsigned long long)t.paddr,
+                  (unsigned long long)(t.paddr + t.memsz), i, (unsigned long long)s->paddr,
+                  (unsigned long long)(s->paddr + s->memsz));
+    }
+    return true;
+}
+
+static bool contains(uint64_t base, uint64_t size, uint64_t addr)
+{
+    return base <= addr && addr - base < size;
+}
+
+/* Where e_entry takes the CPU. The System V ABI makes it a virtual address:
+ * one inside a segment's virtual range is translated to its physical alias,
+ * as GRUB does (a higher-half kernel enters at its physical address). QEMU's
+ * -kernel also enters a kernel whose e_entry is already physical, inside a
+ * segment's physical range but no virtual one (Linux-style kernels linked at
+ * 0xC0100000, loaded at 1 MiB, with a physical e_entry): so does this
+ * loader. The virtual reading comes first, as in both of them. */
+static bool find_entry(struct mb_image *k)
+{
+    uint64_t e = k->elf.entry;
+    for (int physical = 0; physical <= 1; physical++) {
+        for (uint32_t i = 0; i < k->elf.phnum; i++) {
+            struct segment s;
+            read_segment(k, i, &s);
+            if (!is_loaded(&s) || !contains(physical ? s.paddr : s.vaddr, s.memsz, e))
+                continue;
+            k->entry = (uint32_t)(physical ? e : e - s.vaddr + s.paddr);
+            return true;
+        }
+    }
+    char segs[240] = "";
+    size_t used = 0;
+    unsigned listed = 0;
+    for (uint32_t i = 0; i < k->elf.phnum && used < sizeof(segs); i++) {
+        struct segment s;
+        read_segment(k, i, &s);
+        if (!is_loaded(&s))
+            continue;
+        if (listed++ == 3) {
+            snprintf(segs + used, sizeof(segs) - used, ", ...");
+            break;
+        }
+        used += (size_t)snprintf(segs + used, sizeof(segs) - used, "%s%u: virtual 0x%llx, physical "
+                                 "0x%llx, 0x%llx bytes", listed > 1 ? "; " : "", i,
+                                 (unsigned long long)s.vaddr, (unsigned long long)s.paddr,
+                                 (unsigned long long)s.memsz);
+    }
+    return fail(k, "kernel's ELF entry point 0x%llx lies in no loadable segment, neither in its "
+          "virtual nor in its physical range (segments %s)", (unsigned long long)e, segs);
+}
+
+/* The extent is the union of the loaded segments, which must not overlap. */
 static bool inspect_elf(struct mb_image *k)
 {
     if (!read_elf_header(k))
         return false;
     k->start = FOUR_GIB;
     k->end = 0;
-    bool entry_found = false;
     for (uint32_t i = 0; i < k->elf.phnum; i++) {
         struct segment s;
         read_segment(k, i, &s);
         if (!is_loaded(&s))
             continue;
-        if (!check_segment(k, i, &s))
+        if (!check_segment(k, i, &s) || !check_no_overlap(k, i, &s))
             return false;
         if (s.paddr < k->start)
             k->start = s.paddr;
         if (s.paddr + s.memsz > k->end)
             k->end = s.paddr + s.memsz;
-        if (!entry_found && s.vaddr <= k->elf.entry && k->elf.entry - s.vaddr < s.memsz) {
-            k->entry = (uint32_t)(k->elf.entry - s.vaddr + s.paddr);
-            entry_found = true;
-        }
     }
     if (k->end == 0)
         return fail(k, "kernel's ELF file has no loadable (PT_LOAD) segment");
-    if (!entry_found)
-        return fail(k, "kernel's ELF entry point 0x%llx lies in no loadable segment (GRUB refuses "
-              "this too): e_entry must be a virtual address inside a PT_LOAD segment",
-              (unsigned long long)k->elf.entry);
-    return true;
+    return find_entry(k);
 }
 
 bool mbimage_has_header(const void *file, uint32_t size)

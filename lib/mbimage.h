@@ -27,7 +27,7 @@ struct mb_image {
     struct elf_info elf;                  /* otherwise: the ELF program headers */
     uint64_t start, end;                  /* physical extent [start, end), bss included */
     uint32_t entry;                       /* physical entry point */
-    char error[200];                      /* why mbimage_inspect said no */
+    char error[400];                      /* why mbimage_inspect said no */
 };
 
 /* Find and check the Multiboot header, then work out where the kernel goes

@@ -171,6 +171,9 @@ def inspect_kludge(data, header_offset, flags):
     if header_delta + MULTIBOOT_HEADER.size > load_size:
         raise inconsistent("header_addr 0x%08x lies outside the bytes it loads" % header_addr)
     end = load_addr + load_size
+    if end > FOUR_GIB:
+        raise ImageError("kernel's a.out kludge loads %d bytes at load_addr 0x%08x: they do not end "
+                         "below 4 GiB" % (load_size, load_addr))
     if bss_end_addr:
         if bss_end_addr < end:
             raise inconsistent("bss_end_addr 0x%08x is below the end of the loaded bytes 0x%08x"
@@ -229,10 +232,13 @@ def elf_segments(data, is64, phoff, phnum, phentsize):
 
 
 def inspect_elf(data, header_offset, flags):
-    """PT_LOAD segments go to their physical addresses; the entry point is
-    translated through the segment that holds it, as GRUB does."""
+    """PT_LOAD segments go to their physical addresses, and must not overlap;
+    the entry point is translated through the segment whose virtual range
+    holds it, as GRUB does, or else taken as physical if a segment's physical
+    range holds it, as QEMU's -kernel does (lib/mbimage.c, find_entry)."""
     is64, entry, phoff, phnum, phentsize = read_elf_header(data)
-    start, end, physical_entry = FOUR_GIB, 0, None
+    start, end = FOUR_GIB, 0
+    segments = []
     for i, offset, vaddr, paddr, filesz, memsz in elf_segments(data, is64, phoff, phnum, phentsize):
         if filesz > memsz:
             raise ImageError("kernel's ELF segment %d has more file bytes (%d) than memory bytes (%d)"
@@ -242,29 +248,43 @@ def inspect_elf(data, header_offset, flags):
         if paddr + memsz > FOUR_GIB:
             raise ImageError("kernel's ELF segment %d (physical 0x%x) does not end below 4 GiB"
                              % (i, paddr))
+        for j, _v, p, m in segments:
+            if paddr < p + m and p < paddr + memsz:
+                raise ImageError("kernel's ELF segments %d (physical 0x%x-0x%x) and %d (physical "
+                                 "0x%x-0x%x) overlap: link them apart"
+                                 % (j, p, p + m, i, paddr, paddr + memsz))
+        segments.append((i, vaddr, paddr, memsz))
         start, end = min(start, paddr), max(end, paddr + memsz)
-        if physical_entry is None and vaddr <= entry < vaddr + memsz:
-            physical_entry = entry - vaddr + paddr
     if end == 0:
         raise ImageError("kernel's ELF file has no loadable (PT_LOAD) segment")
+    physical_entry = next((entry - v + p for _i, v, p, m in segments if v <= entry < v + m),
+                          next((entry for _i, _v, p, m in segments if p <= entry < p + m), None))
     if physical_entry is None:
-        raise ImageError("kernel's ELF entry point 0x%x lies in no loadable segment (GRUB refuses "
-                         "this too): e_entry must be a virtual address inside a PT_LOAD segment"
-                         % entry)
+        listed = "; ".join("%d: virtual 0x%x, physical 0x%x, 0x%x bytes" % s for s in segments[:3])
+        raise ImageError("kernel's ELF entry point 0x%x lies in no loadable segment, neither in its "
+                         "virtual nor in its physical range (segments %s%s)"
+                         % (entry, listed, ", ..." if len(segments) > 3 else ""))
     return KernelInfo(start, end, physical_entry, "ELF64" if is64 else "ELF32", header_offset, flags)
 
 
 def inspect_kernel(data):
-    """Check a kernel file as the loader will, and say where it goes."""
+    """Check a kernel file as every loader will (lib/mbimage.c), and say where
+    it goes."""
     header_offset, flags = find_multiboot_header(data)
     check_header_flags(flags)
     if flags & FLAG_AOUT_KLUDGE:
-        kernel = inspect_kludge(data, header_offset, flags)
-    else:
-        kernel = inspect_elf(data, header_offset, flags)
+        return inspect_kludge(data, header_offset, flags)
+    return inspect_elf(data, header_offset, flags)
+
+
+def inspect_fast_loader_kernel(data):
+    """inspect_kernel, and the fast loader's own limit: it runs, with the
+    BIOS, below 1 MiB (GRUB, QEMU and the hypervisor load kernels there)."""
+    kernel = inspect_kernel(data)
     if kernel.start < LOADER_RESERVED_END:
         raise ImageError("kernel extent 0x%08x-0x%08x starts below 1 MiB, which the BIOS and "
-                         "the loader use: link it at 1 MiB or above" % (kernel.start, kernel.end))
+                         "the fast loader use: link it at 1 MiB or above, or boot it with GRUB "
+                         "or QEMU's -kernel" % (kernel.start, kernel.end))
     return kernel
 
 
@@ -426,7 +446,7 @@ def build_image(out_path, kernel_path, cmdline, modules, loader_dir):
                          % (len(modules), MANIFEST_MAX_MODULES))
     boot, stage2 = read_loader(loader_dir)
     kernel_data = read_file(kernel_path, "kernel")
-    kernel = inspect_kernel(kernel_data)
+    kernel = inspect_fast_loader_kernel(kernel_data)
     module_sizes = [file_size(path, "module") for path, _ in modules]
 
     kernel_offset, module_offsets, payload_size = layout_payload(len(kernel_data), module_sizes)

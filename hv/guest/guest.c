@@ -5,13 +5,21 @@
  * The guest-physical memory map it gives the kernel (Multiboot spec 3.3):
  *
  *   0x00000000-0x0009fc00  usable      (0x400: the BIOS Data Area; 0x1000-0x9000:
- *                                       this boot information)
+ *                                       this boot information, unless the kernel
+ *                                       loads there)
  *   0x0009fc00-0x000a0000  reserved    (the EBDA, with the MP tables: pc_firmware.h)
  *   0x000f0000-0x00100000  reserved    (where a PC's BIOS ROM would be: ACPI's tables)
  *   0x00100000-ram_size    usable      (the kernel, then its modules)
  *
- * The kernel may load anywhere in its RAM but over the boot information (a
- * kernel linked below 1 MiB, as GRUB loads it); its modules go above 1 MiB.
+ * The kernel loads anywhere in its RAM, below 1 MiB too, as QEMU's -kernel
+ * loads it, but over the first page (the real-mode IVT and the BDA, which a
+ * PC kernel reads to find the firmware's tables). Over the EBDA and the BIOS
+ * area the kernel wins: the firmware is written first, as a PC's BIOS runs
+ * before its loader. The boot information (the mbi and all it points to)
+ * goes at 0x1000-0x9000 where GRUB's kernels expect nothing else, or, if the
+ * kernel loads there (one linked at 0x8000), after the kernel and its
+ * modules, page-aligned, where QEMU puts its module list and strings. The
+ * modules go above 1 MiB, after the kernel.
  */
 #include "mem/scrub.h"
 #include "guest/guest.h"
@@ -27,8 +35,9 @@
 #include "vmx/vmcs.h"
 
 #define PAGE 4096ull
-#define BOOTINFO_START 0x1000u     /* the mbi and everything it points to */
-#define BOOTINFO_END   0x9000u
+#define FIRST_PAGE_END 0x1000u     /* the real-mode IVT and the BIOS Data Area */
+#define BOOTINFO_LOW   0x1000u     /* the boot information's place, if the kernel leaves it */
+#define BOOTINFO_SIZE  0x8000u
 #define LOW_RAM_END    0x9FC00u
 #define HIGH_RAM_START 0x100000u
 
@@ -69,17 +78,52 @@ void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
 /* The boot information is written into a small bump area of guest memory. */
 struct bootinfo_area {
     struct guest *g;
-    uint32_t next;      /* guest-physical */
+    uint32_t next, end;  /* guest-physical */
 };
 
 static uint32_t bootinfo_alloc(struct bootinfo_area *a, uint32_t size)
 {
     uint32_t at = (uint32_t)align_up(a->next, 8);
-    if (at + size > BOOTINFO_END)
-        panic("the guest's Multiboot information does not fit in 0x%x-0x%x: fewer or shorter "
-              "module strings", BOOTINFO_START, BOOTINFO_END);
+    if (size > a->end - at)
+        guest_refuse(a->g->tag, "the guest's Multiboot information does not fit in its 0x%x bytes "
+                     "at 0x%x: fewer or shorter module strings", BOOTINFO_SIZE,
+                     a->end - BOOTINFO_SIZE);
     a->next = at + size;
     return at;
+}
+
+/* Where the modules go: page-aligned, after the kernel, above 1 MiB. */
+static uint64_t modules_start(const struct mb_image *k)
+{
+    return align_up(k->end > HIGH_RAM_START ? k->end : HIGH_RAM_START, PAGE);
+}
+
+/* The boot information's area: 0x1000-0x9000 if the kernel leaves it
+ * free, else the first page after the kernel and its modules (placed from
+ * modules_start on, each page-aligned), if the guest's RAM has room. */
+static struct bootinfo_area bootinfo_area_for(struct guest *g, const struct mb_image *k,
+                                              const struct boot_info *bi,
+                                              const struct boot_group *group)
+{
+    uint64_t at = BOOTINFO_LOW;
+    if (k->start < BOOTINFO_LOW + BOOTINFO_SIZE && k->end > BOOTINFO_LOW) {
+        at = modules_start(k);
+        for (unsigned i = 1; i < group->count; i++) {
+            const struct boot_module *m = &bi->modules[group->first + i];
+            at = align_up(at + (m->end - m->start), PAGE);
+        }
+    }
+    if (!guest_ptr(g, at, BOOTINFO_SIZE))
+        guest_refuse(g->tag, "no room for the guest's Multiboot information (0x%x bytes): the "
+                     "kernel loads at 0x%lx-0x%lx, over 0x%x-0x%x, and after it and its modules "
+                     "0x%lx is beyond the guest's RAM (0-0x%lx): give more guestmem=",
+                     BOOTINFO_SIZE, k->start, k->end, BOOTINFO_LOW, BOOTINFO_LOW + BOOTINFO_SIZE,
+                     at + BOOTINFO_SIZE, g->ram_size);
+    if (at != BOOTINFO_LOW)
+        printf("hv: %sguest's Multiboot information at 0x%lx-0x%lx, after its kernel and modules "
+               "(the kernel loads over 0x%x-0x%x)\n", g->tag, at, at + BOOTINFO_SIZE,
+               BOOTINFO_LOW, BOOTINFO_LOW + BOOTINFO_SIZE);
+    return (struct bootinfo_area){ g, (uint32_t)at, (uint32_t)(at + BOOTINFO_SIZE) };
 }
 
 static uint32_t bootinfo_string(struct bootinfo_area *a, const char *s)
@@ -116,8 +160,8 @@ struct placing {
 };
 
 /* mbimage_place's callback: copy a piece of the kernel into guest RAM. Any
- * guest RAM will do, below 1 MiB too (GRUB loads such kernels), except the
- * boot information the hypervisor writes for it. */
+ * guest RAM will do, below 1 MiB too (GRUB and QEMU load such kernels), but
+ * the first page: the IVT and the BDA that pc_firmware.c wrote. */
 static void place_in_guest(void *ctx, uint64_t gpa, const uint8_t *src, uint64_t filesz,
                            uint64_t memsz)
 {
@@ -128,12 +172,12 @@ static void place_in_guest(void *ctx, uint64_t gpa, const uint8_t *src, uint64_t
                      "0x%lx-0x%lx, outside the guest's RAM (0-0x%lx): link it lower, or give more "
                      "guestmem=", p->module, p->kernel->string, gpa,
                      gpa + memsz, p->g->ram_size);
-    if (gpa < BOOTINFO_END && gpa + memsz > BOOTINFO_START)
+    if (gpa < FIRST_PAGE_END)
         guest_refuse(p->g->tag, "the guest kernel (module %u, '%s') wants guest-physical "
-                     "0x%lx-0x%lx, where the hypervisor puts the Multiboot information "
-                     "(0x%x-0x%x): link it elsewhere", p->module, p->kernel->string,
-                     gpa, gpa + memsz, BOOTINFO_START,
-                     BOOTINFO_END);
+                     "0x%lx-0x%lx, over the first page (0-0x%x: the real-mode IVT and the BIOS "
+                     "Data Area, which a PC kernel reads): link it at 0x%x or above",
+                     p->module, p->kernel->string, gpa, gpa + memsz, FIRST_PAGE_END,
+                     FIRST_PAGE_END);
     memcpy(dst, src, filesz);
     memset(dst + filesz, 0, memsz - filesz);
 }
@@ -162,7 +206,7 @@ void guest_load(struct guest *g, const struct boot_info *bi, const struct boot_g
     mbimage_place(&k, place_in_guest, &placing);
     g->entry = k.entry;
 
-    struct bootinfo_area a = { g, BOOTINFO_START };
+    struct bootinfo_area a = bootinfo_area_for(g, &k, bi, group);
     uint32_t mbi_gpa = bootinfo_alloc(&a, sizeof(struct multiboot_info));
     struct multiboot_info *mbi = guest_ptr(g, mbi_gpa, sizeof(*mbi));
     memset(mbi, 0, sizeof(*mbi));
@@ -171,7 +215,7 @@ void guest_load(struct guest *g, const struct boot_info *bi, const struct boot_g
      * the RAM above 1 MiB even when the kernel lies below it. */
     unsigned nmods = group->count - 1;
     uint32_t list = bootinfo_alloc(&a, nmods * sizeof(struct multiboot_mod_list));
-    uint64_t next = align_up(k.end > HIGH_RAM_START ? k.end : HIGH_RAM_START, PAGE);
+    uint64_t next = modules_start(&k);
     for (unsigned i = 0; i < nmods; i++) {
         const struct boot_module *m = &bi->modules[group->first + 1 + i];
         uint64_t size = m->end - m->start;

@@ -50,8 +50,11 @@ uint64_t guest_cr4_view(const struct guest *g);
 /* Boot the guest's group of modules (boot_info.h): its first module as the
  * guest's Multiboot kernel, the others as its modules (with one VM, module 0
  * and modules 1..n); the kernel's command line is its module's string
- * without its first word (the path), then extra_args. A kernel or module
- * that cannot be loaded is refused (guest_refuse). */
+ * without its first word (the path), then extra_args. The kernel goes
+ * anywhere in the guest's RAM but its first page, the boot information at
+ * 0x1000-0x9000 or, if the kernel is there, after it and its modules (the
+ * map: guest.c). A kernel or module that cannot be loaded is refused
+ * (guest_refuse). */
 void guest_load(struct guest *g, const struct boot_info *bi, const struct boot_group *group,
                 const char *extra_args);
 

@@ -77,6 +77,7 @@ fuzz_flags_rtc := -max_len=512
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.
 FUZZ_ELF_SEEDS_FROM := $(GUEST_KERNEL) $(HV_ELF) $(BADGUEST_ELF) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) \
+                       $(MBINFO_LOW8K_ELF) $(MBINFO_HIGH_ELF) \
                        $(filter %/helper_hello.elf %/privileged.elf,$(GUEST_PROGS))
 FUZZ_ELF_SEEDS := $(foreach f,$(FUZZ_ELF_SEEDS_FROM),$(FUZZ_BUILD)/seeds/elf/$(notdir $(f)))
 fuzz_seeds_sensitive := $(FUZZ_BUILD)/seeds/elf

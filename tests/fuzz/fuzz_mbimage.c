@@ -9,20 +9,25 @@
  *   - a refusal says why (a non-empty, terminated k->error);
  *   - the accepted header lies inside the file and its first 8 KiB, 4-byte
  *     aligned (Multiboot 0.6.96, 3.1.1);
- *   - the extent ends at or below 4 GiB, the entry point lies inside it;
+ *   - the extent ends at or below 4 GiB, the entry point lies inside it
+ *     (an ELF entry taken as virtual or as physical alike);
  *   - every piece placed reads only bytes of the file (filesz bytes from
  *     src) and writes only inside the extent (memsz bytes at paddr), with
  *     filesz <= memsz. The caller checks the extent against free RAM and
- *     nothing else: a piece outside it would overwrite the hypervisor.
+ *     nothing else: a piece outside it would overwrite the hypervisor;
+ *   - no two pieces overlap (overlapping segments are refused).
  */
 #include "fuzz.h"
 #include "mbimage.h"
 
 #define FOUR_GIB 0x100000000ull
 
+#define PIECES_MAX 256   /* program headers in the first 8 KiB: 8192 / 32 */
+
 struct placed {
     const struct mb_image *k;
     unsigned pieces;
+    uint64_t start[PIECES_MAX], end[PIECES_MAX];
 };
 
 static void place(void *ctx, uint64_t paddr, const uint8_t *src, uint64_t filesz, uint64_t memsz)
@@ -37,6 +42,14 @@ static void place(void *ctx, uint64_t paddr, const uint8_t *src, uint64_t filesz
     FUZZ_CHECK(paddr >= k->start && memsz <= k->end - k->start && paddr - k->start <= k->end - k->start - memsz,
                "a piece at 0x%llx+0x%llx outside the extent 0x%llx-0x%llx", (unsigned long long)paddr,
                (unsigned long long)memsz, (unsigned long long)k->start, (unsigned long long)k->end);
+    FUZZ_CHECK(p->pieces < PIECES_MAX, "more than %u pieces", PIECES_MAX);
+    for (unsigned i = 0; i < p->pieces; i++)
+        FUZZ_CHECK(paddr >= p->end[i] || paddr + memsz <= p->start[i],
+                   "pieces 0x%llx-0x%llx and 0x%llx-0x%llx overlap", (unsigned long long)p->start[i],
+                   (unsigned long long)p->end[i], (unsigned long long)paddr,
+                   (unsigned long long)(paddr + memsz));
+    p->start[p->pieces] = paddr;
+    p->end[p->pieces] = paddr + memsz;
     p->pieces++;
 }
 
@@ -57,7 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                (unsigned long long)k.start, (unsigned long long)k.end);
     FUZZ_CHECK(k.entry >= k.start && k.entry < k.end, "the entry 0x%x outside 0x%llx-0x%llx", k.entry,
                (unsigned long long)k.start, (unsigned long long)k.end);
-    struct placed p = { &k, 0 };
+    static struct placed p;
+    p.k = &k;
+    p.pieces = 0;
     mbimage_place(&k, place, &p);
     FUZZ_CHECK(p.pieces > 0, "an accepted kernel with nothing to place");
     return 0;

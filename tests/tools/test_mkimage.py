@@ -197,12 +197,24 @@ class ElfTest(unittest.TestCase):
         with self.assertRaisesRegex(ImageError, "entry point 0x300000 lies in no loadable segment"):
             mkimage.inspect_kernel(elf([(0x100000, 0x100000, bytes(16), 0)], 0x300000))
 
-    def test_physical_entry_of_a_higher_half_kernel_is_refused(self):
-        # e_entry must be virtual: GRUB 2 refuses "entry point isn't in a
-        # segment" (QEMU -kernel alone would take it), and so do we.
-        with self.assertRaisesRegex(ImageError, "entry point 0x100040 lies in no loadable segment"
-                                    " \\(GRUB refuses this too\\)"):
-            mkimage.inspect_kernel(elf([(0x100000, 0xC0100000, bytes(0x100), 0)], 0x100040))
+    def test_physical_entry_of_a_higher_half_kernel(self):
+        # e_entry in no segment's virtual range but in one's physical range:
+        # QEMU -kernel enters it there (GRUB 2 would refuse "entry point
+        # isn't in a segment"), and so do the kit's loaders.
+        k = mkimage.inspect_kernel(elf([(0x100000, 0xC0100000, bytes(0x100), 0)], 0x100040))
+        self.assertEqual((k.start, k.end, k.entry), (0x100000, 0x10010c, 0x100040))
+
+    def test_entry_refusal_names_the_segments(self):
+        with self.assertRaisesRegex(ImageError, "entry point 0x300000 lies in no loadable segment, neither "
+                                    "in its virtual nor in its physical range \(segments 0: virtual "
+                                    "0xc0100000, physical 0x100000, 0x10c bytes\)"):
+            mkimage.inspect_kernel(elf([(0x100000, 0xC0100000, bytes(0x100), 0)], 0x300000))
+
+    def test_overlapping_segments(self):
+        with self.assertRaisesRegex(ImageError, "segments 0 \(physical 0x100000-0x10010c\) and 1 "
+                                    "\(physical 0x1000ff-0x1001ff\) overlap"):
+            mkimage.inspect_kernel(elf([(0x100000, 0x100000, bytes(0x100), 0),
+                                        (0x1000FF, 0x1000FF, bytes(0x100), 0)], 0x100000))
 
     def test_segment_past_end_of_file(self):
         data = elf([(0x100000, 0x100000, bytes(0x100), 0)], 0x100000)
@@ -226,8 +238,11 @@ class ElfTest(unittest.TestCase):
             mkimage.inspect_kernel(bytes(data))
 
     def test_kernel_below_one_mib(self):
-        with self.assertRaisesRegex(ImageError, "starts below 1 MiB"):
-            mkimage.inspect_kernel(elf([(0x80000, 0x80000, bytes(16), 0)], 0x80000))
+        # Any loader but the fast one, which runs there, takes it.
+        low = elf([(0x80000, 0x80000, bytes(16), 0)], 0x80000)
+        self.assertEqual(mkimage.inspect_kernel(low).start, 0x80000)
+        with self.assertRaisesRegex(ImageError, "starts below 1 MiB, which the BIOS and the fast loader use"):
+            mkimage.inspect_fast_loader_kernel(low)
 
 
 class KludgeTest(unittest.TestCase):
