@@ -12,6 +12,7 @@ include hv/hv.mk
 include guestos/guestos.mk
 include tools/loader/loader.mk
 include tests/kernels/mbinfo/mbinfo.mk
+include tests/kernels/long64/long64.mk
 include tests/kernels/badguest/badguest.mk
 include tests/kernels/hostile/hostile.mk
 include tests/unit/unit.mk                   # after the kernels: it reads their names
