@@ -1,0 +1,99 @@
+"""long_mode_cases.py: a 64-bit guest (issue 18, part 2: long mode).
+
+The long64 test kernel (tests/kernels/long64) is a 32-bit Multiboot kernel
+that switches to long mode as a PC kernel does and checks, in 64-bit mode,
+what a 64-bit kernel needs: EFER.LMA, CPUID's long-mode and SYSCALL bits,
+#GP and #PF through a 64-bit IDT, FS/GS bases and SWAPGS, SYSCALL/SYSRET
+with STAR, LSTAR and SFMASK, WRMSR's refusal of non-canonical bases, the
+PIT's IRQ 0 through the PIC. Each case checks every one of its lines, in
+order:
+  - natively under QEMU (its -kernel loader), the reference: the same lines
+    but the two non-canonical WRMSR checks, which QEMU's TCG does not make
+    (the kernel says so);
+  - under the hypervisor with EPT: devices=machine, devices=virtual with the
+    VM-entry checker before every entry (vmcheck=2), two VMs in turns
+    (their SYSCALL MSRs switched with them);
+  - under mem=shadow and cpu=deprivileged, the clean refusal at its WRMSR
+    of EFER.LME: the guest stopped with the reason, no PANIC.
+"""
+import os
+import re
+
+from harness import BUILD, FAIL, HV, OK, Case
+
+LONG64 = os.environ.get("LONG64_ELF", os.path.join(BUILD, "tests", "long64.elf"))
+TIMEOUT = 120
+
+
+def check_lines(native):
+    """Every line long64 prints, in order; native: QEMU's TCG."""
+    def canonical(msr):
+        if native:
+            return "WRMSR of a non-canonical %s: not checked off hvlab \\(QEMU's TCG takes it\\)" % msr
+        return "WRMSR of a non-canonical %s is #GP\\(0\\) and changes nothing: ok" % msr
+    lines = [
+        "in 64-bit mode, multiboot magic ok",
+        "IA32_EFER.LMA reads 1: ok",
+        "CPUID 0x80000001 EDX says long mode \\(bit 29\\): ok",
+        "CPUID 0x80000001 EDX says SYSCALL \\(bit 11\\): ok",
+        "a non-canonical access is #GP\\(0\\): ok",
+        "an access to an unmapped page is #PF, CR2 its address, error code 0: ok",
+        "FS_BASE written by WRMSR reads back and is FS's base: ok",
+        "GS_BASE written by WRMSR reads back and is GS's base: ok",
+        "SWAPGS exchanges GS_BASE and KERNEL_GS_BASE: ok",
+        canonical("FS_BASE"),
+        "STAR, LSTAR and SFMASK read back: ok",
+        "SYSRET entered ring 3 with STAR's selectors \\(CS 0x2b, SS 0x23\\): ok",
+        "SYSCALL reached LSTAR at ring 0 with STAR's selectors, RCX the return address: ok",
+        "SYSCALL saved RFLAGS in R11 \\(IF=1\\) and SFMASK cleared IF: ok",
+        "SYSRET returned to ring 3 and SYSCALL came back: ok",
+        canonical("LSTAR"),
+        "the PIT's IRQ 0 through the PIC reached its 64-bit gate 3 times: ok",
+        "all checks passed",
+    ]
+    return "^" + "\n".join("long64: " + line for line in lines) + "\n"
+
+
+def each_vm_checked(console):
+    """vms=2: each VM's long64 lines, apart (their turns interleave them),
+    are the whole list in order, from the second: the first can reach the
+    console cut in two by the hypervisor's lines about VM 1's start."""
+    expected = "^" + check_lines(False).split("\n", 1)[1]
+    for tag in ("", "(vm1) "):
+        mine = "".join(line[len(tag):] + "\n" for line in console.splitlines()
+                       if line.startswith(tag + "long64: ") and not line.startswith(tag + "long64: in 64-bi"))
+        if not re.match(expected, mine):
+            return "VM %s's long64 lines are not the expected ones: %r" % (tag or "0", mine)
+    return None
+
+
+def on_hv(name, args):
+    lines = check_lines(False)
+    return Case("long64-" + name, ["--module", LONG64, HV, "--"] + args, OK,
+                must=[lines, r"^hv: guest stopped: it powered off with status 0$", r"^POWEROFF 0$"],
+                must_not=[r"^PANIC", r"FAILED", r"VM-entry failure"], timeout=TIMEOUT)
+
+
+def refused(name, args):
+    return Case("long64-" + name + "-refused", ["--module", LONG64, HV, "--"] + args, FAIL,
+                runner_must=[r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"],
+                must=[r"^hv: guest stopped: it set IA32_EFER.LME: long mode needs mem=ept "
+                      r"\(shadow paging walks 32-bit tables"],
+                must_not=[r"^PANIC", r"^long64: ", r"VM-entry failure"], timeout=TIMEOUT)
+
+
+def long_mode_cases():
+    two = ["--module", LONG64, "--module", LONG64, HV, "--", "vms=2", "devices=virtual"]
+    return [
+        Case("long64-native-qemu", ["--emu", "qemu", "--boot", "kernel", LONG64], OK,
+             must=[check_lines(True), r"^POWEROFF 0$"], must_not=[r"FAILED"]),
+        on_hv("ept-machine", ["mem=ept", "devices=machine"]),
+        on_hv("ept-virtual-vmcheck", ["mem=ept", "devices=virtual", "vmcheck=2"]),
+        Case("long64-vms2", two, OK,
+             must=[r"^hv: guest stopped: it powered off with status 0$",
+                   r"^hv: vm1: guest stopped: it powered off with status 0$", r"^POWEROFF 0$"],
+             must_not=[r"^PANIC", r"FAILED", r"VM-entry failure"], check=each_vm_checked,
+             timeout=TIMEOUT),
+        refused("shadow", ["mem=shadow", "devices=machine"]),
+        refused("depriv", ["mem=shadow", "cpu=deprivileged", "devices=machine"]),
+    ]
