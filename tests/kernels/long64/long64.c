@@ -100,6 +100,35 @@ static void read_unmapped(void) { (void)*(volatile uint64_t *)UNMAPPED; }
 static void fs_base_non_canonical(void) { wrmsr(MSR_FS_BASE, NON_CANONICAL); }
 static void lstar_non_canonical(void) { wrmsr(MSR_LSTAR, NON_CANONICAL); }
 
+static bool checked_on_hvlab_only(const char *what);
+
+/* Leaving long mode the ways a CPU refuses (SDM 10.8.5.4; vol. 2 MOV CR
+ * and WRMSR): CR0.PG cleared in 64-bit mode (with NE cleared too, a bit a
+ * hypervisor owns, so that the MOV exits there and is emulated), CR4.PAE
+ * cleared in IA-32e mode, EFER.LME cleared while paging is on. */
+static void clear_pg_in_64bit_mode(void)
+{
+    uint64_t cr0;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    cr0 &= ~((1ull << 31) | (1ull << 5));
+    __asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+}
+
+static void clear_pae_in_long_mode(void)
+{
+    uint64_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 & ~(1ull << 5)) : "memory");
+}
+
+static void clear_lme_while_paging(void) { wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~(1ull << 8)); }
+
+/* RIP run into a non-canonical address: the jump faults (#GP(0), vol. 2 JMP). */
+static void jump_non_canonical(void)
+{
+    __asm__ volatile("jmp *%0" : : "r"(NON_CANONICAL));
+}
+
 static void check_faults(void)
 {
     long r = try_call(read_non_canonical);
@@ -107,20 +136,38 @@ static void check_faults(void)
     r = try_call(read_unmapped);
     check(r == 1 + 14 && fault_cr2 == UNMAPPED && fault_error == 0,
           "an access to an unmapped page is #PF, CR2 its address, error code 0");
+    r = try_call(jump_non_canonical);
+    check(r == 1 + 13 && fault_error == 0, "a jump to a non-canonical address is #GP(0)");
+    if (checked_on_hvlab_only("MOV to CR0 clearing PG in 64-bit mode")) {
+        r = try_call(clear_pg_in_64bit_mode);
+        check(r == 1 + 13 && fault_error == 0, "MOV to CR0 clearing PG in 64-bit mode is #GP(0)");
+    }
+    if (checked_on_hvlab_only("MOV to CR4 clearing PAE in IA-32e mode")) {
+        r = try_call(clear_pae_in_long_mode);
+        check(r == 1 + 13 && fault_error == 0, "MOV to CR4 clearing PAE in IA-32e mode is #GP(0)");
+    }
+    if (checked_on_hvlab_only("WRMSR clearing EFER.LME while paging is on")) {
+        r = try_call(clear_lme_while_paging);
+        check(r == 1 + 13 && fault_error == 0 && (rdmsr(MSR_EFER) & EFER_LMA),
+              "WRMSR clearing EFER.LME while paging is on is #GP(0), long mode stays");
+    }
 }
 
-/* A CPU refuses a non-canonical address in these MSRs with #GP(0) (SDM
- * vol. 4, table 2-2; vol. 2 WRMSR), and so do Bochs and the hypervisor;
- * QEMU's TCG takes it (its WRMSR does not check), so natively under QEMU
- * the check is left out and the line says so: the hypervisor's is the one
- * that matters, where a non-canonical base would fail the VM entry. */
-static bool wrmsr_checks_canonical(const char *msr)
+/* Where QEMU's TCG is not the CPU: it takes a non-canonical address in
+ * these MSRs, which a CPU refuses with #GP(0) (SDM vol. 4, table 2-2; vol.
+ * 2 WRMSR), as Bochs and the hypervisor do; and it clears CR0.PG in 64-bit
+ * mode and CR4.PAE in IA-32e mode, which a CPU refuses (vol. 2 MOV CR), and
+ * then stops on an assertion of its own or a triple fault; and it lets
+ * WRMSR change EFER.LME while paging is on (#GP(0) on a CPU, SDM 10.8.5). Natively under QEMU those checks are left out and the line
+ * says so; under the hypervisor (leaf 0x40000000 names it) they are made:
+ * there they matter, where a non-canonical base would fail the VM entry. */
+static bool checked_on_hvlab_only(const char *what)
 {
     uint32_t a, b, c, d;
     __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000u), "c"(0));
     bool hvlab = b == 0x616c7668u && c == 0x6c766862u && d == 0x76686261u;   /* "hvlabhvlabhv" */
     if (!hvlab)
-        printf("long64: WRMSR of a non-canonical %s: not checked off hvlab (QEMU's TCG takes it)\n", msr);
+        printf("long64: %s: not checked off hvlab (QEMU's TCG takes it)\n", what);
     return hvlab;
 }
 
@@ -145,7 +192,7 @@ static void check_segment_bases(void)
                    rdmsr(MSR_KERNEL_GS_BASE) == (uint64_t)&gs_data;
     __asm__ volatile("swapgs" ::: "memory");
     check(swapped && read_gs0() == gs_data, "SWAPGS exchanges GS_BASE and KERNEL_GS_BASE");
-    if (wrmsr_checks_canonical("FS_BASE")) {
+    if (checked_on_hvlab_only("WRMSR of a non-canonical FS_BASE")) {
         long r = try_call(fs_base_non_canonical);
         check(r == 1 + 13 && rdmsr(MSR_FS_BASE) == (uint64_t)&fs_data,
               "WRMSR of a non-canonical FS_BASE is #GP(0) and changes nothing");
@@ -171,7 +218,7 @@ static void check_syscall(void)
     check((sys_r11 & RFLAGS_IF) && !(sys_rflags & RFLAGS_IF),
           "SYSCALL saved RFLAGS in R11 (IF=1) and SFMASK cleared IF");
     check(cs_after == 0x2B, "SYSRET returned to ring 3 and SYSCALL came back");
-    if (wrmsr_checks_canonical("LSTAR")) {
+    if (checked_on_hvlab_only("WRMSR of a non-canonical LSTAR")) {
         long r = try_call(lstar_non_canonical);
         check(r == 1 + 13 && rdmsr(MSR_LSTAR) == (uint64_t)syscall_entry,
               "WRMSR of a non-canonical LSTAR is #GP(0) and changes nothing");
