@@ -14,7 +14,10 @@ order:
     VM-entry checker before every entry (vmcheck=2), two VMs in turns
     (their SYSCALL MSRs switched with them);
   - under mem=shadow and cpu=deprivileged, the clean refusal at its WRMSR
-    of EFER.LME: the guest stopped with the reason, no PANIC.
+    of EFER.LME: the guest stopped with the reason, no PANIC;
+  - probe=lapic: a read of the local APIC's version register from 64-bit
+    code, which QEMU answers and the hypervisor's MMIO emulation (which
+    decodes 32-bit code, hv/README.md "64-bit guests") refuses cleanly.
 """
 import os
 import re
@@ -118,6 +121,18 @@ def refused(name, args):
                 must_not=[r"^PANIC", r"^long64: ", r"VM-entry failure"], timeout=TIMEOUT)
 
 
+def lapic_probe_cases():
+    return [
+        Case("long64-lapic-native-qemu", ["--emu", "qemu", "--boot", "kernel", LONG64, "--", "probe=lapic"], OK,
+             must=[r"^long64: local APIC version register read: 0x[0-9a-f]*14$", r"^POWEROFF 0$"]),
+        Case("long64-lapic-mmio-refused", ["--module", LONG64 + " probe=lapic", HV, "--", "mem=ept",
+                                           "devices=virtual"], FAIL,
+             must=[r"^hv: guest stopped: its local APIC at guest-physical 0xfee00030: "],
+             runner_must=[r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"],
+             must_not=[r"^PANIC", r"^long64: local APIC", r"VM-entry failure"], timeout=TIMEOUT),
+    ]
+
+
 def long_mode_cases():
     two = ["--module", LONG64, "--module", LONG64, HV, "--", "vms=2", "devices=virtual"]
     return [
@@ -132,4 +147,4 @@ def long_mode_cases():
              timeout=TIMEOUT),
         refused("shadow", ["mem=shadow", "devices=machine"]),
         refused("depriv", ["mem=shadow", "cpu=deprivileged", "devices=machine"]),
-    ]
+    ] + lapic_probe_cases()

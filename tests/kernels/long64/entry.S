@@ -5,7 +5,8 @@
  *
  * Loaded as a Multiboot v1 kernel (32-bit protected mode, paging off), it
  * builds identity page tables for the first GiB (one PML4 entry, one PDPT
- * entry, 512 2-MiB pages, all user-accessible for the ring-3 check), sets
+ * entry, 512 2-MiB pages, all user-accessible for the ring-3 check) and the
+ * fourth (uncached, the APICs' pages: probe=lapic), sets
  * IA32_EFER.LME (before CR4.PAE, so that a hypervisor that cannot run long
  * mode says so at the WRMSR), enables PAE, loads CR3 and sets CR0.PG with
  * NE and WP (as Linux does: a bit a hypervisor owns, so the MOV exits and
@@ -37,7 +38,7 @@ _start:
     /* The tables (in .bss, which no loader need clear): zeroed, then PML4[0]
      * -> PDPT, PDPT[0] -> PD, PD[i] = i * 2 MiB (P, RW, U, PS). */
     movl    $pml4, %edi
-    movl    $(3 * 4096 / 4), %ecx
+    movl    $(4 * 4096 / 4), %ecx
     xorl    %eax, %eax
     cld
     rep stosl
@@ -47,6 +48,9 @@ _start:
     movl    $pd, %eax
     orl     $7, %eax
     movl    %eax, pdpt
+    movl    $pd_high, %eax
+    orl     $3, %eax
+    movl    %eax, pdpt + 3 * 8
     movl    $pd, %edi
     movl    $0x87, %eax
     movl    $512, %ecx
@@ -54,6 +58,13 @@ _start:
     addl    $0x200000, %eax
     addl    $8, %edi
     loop    1b
+    movl    $pd_high, %edi          /* 3-4 GiB: P, RW, PWT, PCD, PS */
+    movl    $0xC000009B, %eax
+    movl    $512, %ecx
+2:  movl    %eax, (%edi)
+    addl    $0x200000, %eax
+    addl    $8, %edi
+    loop    2b
 
     movl    $MSR_EFER, %ecx
     rdmsr
@@ -82,9 +93,9 @@ long_entry:
     movl    mb_magic, %edi
     movl    mb_info, %esi
     call    long64_main
-2:  cli
+3:  cli
     hlt
-    jmp     2b
+    jmp     3b
 
 /* long try_call(void (*fn)(void)): 0 if fn returns, or 1 + the vector of
  * the fault it took (fault_entry unwinds to here; fault_error and
@@ -255,6 +266,7 @@ mb_info:    .long 0
 pml4:   .space 4096
 pdpt:   .space 4096
 pd:     .space 4096
+pd_high: .space 4096
     .p2align 4
     .space  16384
 boot_stack_top:
