@@ -6,14 +6,7 @@
  */
 #pragma once
 #include <stdint.h>
-
-#define MSR_STAR            0xC0000081
-#define MSR_LSTAR           0xC0000082
-#define MSR_CSTAR           0xC0000083
-#define MSR_SFMASK          0xC0000084
-#define MSR_FS_BASE         0xC0000100
-#define MSR_GS_BASE         0xC0000101
-#define MSR_KERNEL_GS_BASE  0xC0000102
+#include "long_mode_msr_numbers.h"   /* lib/ */
 
 /* The ones no VMCS field holds: switched between VMs by hand. */
 #define LONG_MODE_SWITCHED_MSRS 5

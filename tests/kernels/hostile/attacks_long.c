@@ -10,83 +10,46 @@
  * With two VMs, each must find only its own values in them.
  */
 #include "attack.h"
+#include "long_mode_msr_numbers.h"
 
 #define MSR_EFER            0xC0000080
-#define MSR_STAR            0xC0000081
-#define MSR_LSTAR           0xC0000082
-#define MSR_CSTAR           0xC0000083
-#define MSR_SFMASK          0xC0000084
-#define MSR_FS_BASE         0xC0000100
-#define MSR_GS_BASE         0xC0000101
-#define MSR_KERNEL_GS_BASE  0xC0000102
 #define EFER_LME            0x100
 #define NON_CANONICAL       0x0000800000000000ull
 
-static void wrmsr_at(uint32_t msr, uint64_t v)
+/* WRMSR of a value the CPU refuses: #GP(0) at the WRMSR (at ring 1, the
+ * emulation's #GP for an MSR not on its list), or what the MSR then holds. */
+static void write_and_report(uint32_t msr, uint64_t value)
 {
-    __asm__ volatile(EXPECT_AT("wrmsr") : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-                     : "memory");
+    wrmsr_at(msr, value);
+    result("took it, reads 0x%llx", (unsigned long long)rdmsr(msr));
 }
 
-static uint64_t rdmsr_plain(uint32_t msr)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
-    return (uint64_t)hi << 32 | lo;
-}
+/* One attack per MSR: a value the CPU refuses. At ring 1 the emulation
+ * refuses the MSR itself, with the same #GP. */
+#define WRMSR_REFUSED(fn, name, msr, value, what)                                     \
+    ATTACK(fn, name, "all icelake", "native; depriv patch: result exception 13 error=0x0 cpl=0 at=expected", \
+           what) { write_and_report(msr, value); }
 
-#define GP_EXPECTED "result exception 13 error=0x0 cpl=0 at=expected"
-
-ATTACK(long_fs_base, "long-fs-base-noncanonical", "all icelake", "native; depriv patch: " GP_EXPECTED,
-       "WRMSR IA32_FS_BASE non-canonical: the guest-state field would fail the next VM entry")
-{
-    wrmsr_at(MSR_FS_BASE, NON_CANONICAL);
-    result("took it, reads 0x%llx", (unsigned long long)rdmsr_plain(MSR_FS_BASE));
-}
-
-ATTACK(long_gs_base, "long-gs-base-noncanonical", "all icelake", "native; depriv patch: " GP_EXPECTED,
-       "WRMSR IA32_GS_BASE non-canonical: the guest-state field would fail the next VM entry")
-{
-    wrmsr_at(MSR_GS_BASE, 0xFFFF000000000000ull);
-    result("took it, reads 0x%llx", (unsigned long long)rdmsr_plain(MSR_GS_BASE));
-}
-
-ATTACK(long_kernel_gs_base, "long-kernel-gs-base-noncanonical", "all icelake",
-       "native; depriv patch: " GP_EXPECTED,
-       "WRMSR IA32_KERNEL_GS_BASE non-canonical, in the real MSR")
-{
-    wrmsr_at(MSR_KERNEL_GS_BASE, NON_CANONICAL);
-    result("took it, reads 0x%llx", (unsigned long long)rdmsr_plain(MSR_KERNEL_GS_BASE));
-}
-
-ATTACK(long_lstar, "long-lstar-noncanonical", "all icelake", "native; depriv patch: " GP_EXPECTED,
-       "WRMSR IA32_LSTAR non-canonical, in the real MSR")
-{
-    wrmsr_at(MSR_LSTAR, NON_CANONICAL);
-    result("took it, reads 0x%llx", (unsigned long long)rdmsr_plain(MSR_LSTAR));
-}
-
-ATTACK(long_cstar, "long-cstar-noncanonical", "all icelake", "native; depriv patch: " GP_EXPECTED,
-       "WRMSR IA32_CSTAR non-canonical, in the real MSR")
-{
-    wrmsr_at(MSR_CSTAR, 0x8000000000000000ull);
-    result("took it, reads 0x%llx", (unsigned long long)rdmsr_plain(MSR_CSTAR));
-}
-
-ATTACK(long_sfmask_high, "long-sfmask-reserved", "all icelake", "native; depriv patch: " GP_EXPECTED,
-       "WRMSR IA32_FMASK with its reserved upper half set")
-{
-    wrmsr_at(MSR_SFMASK, 0x100000000ull);
-    result("took it, reads 0x%llx", (unsigned long long)rdmsr_plain(MSR_SFMASK));
-}
+WRMSR_REFUSED(long_fs_base, "long-fs-base-noncanonical", MSR_FS_BASE, NON_CANONICAL,
+              "WRMSR IA32_FS_BASE non-canonical: the guest-state field would fail the next VM entry")
+WRMSR_REFUSED(long_gs_base, "long-gs-base-noncanonical", MSR_GS_BASE, 0xFFFF000000000000ull,
+              "WRMSR IA32_GS_BASE non-canonical: the guest-state field would fail the next VM entry")
+WRMSR_REFUSED(long_kernel_gs_base, "long-kernel-gs-base-noncanonical", MSR_KERNEL_GS_BASE, NON_CANONICAL,
+              "WRMSR IA32_KERNEL_GS_BASE non-canonical, in the real MSR")
+WRMSR_REFUSED(long_lstar, "long-lstar-noncanonical", MSR_LSTAR, NON_CANONICAL,
+              "WRMSR IA32_LSTAR non-canonical, in the real MSR")
+WRMSR_REFUSED(long_cstar, "long-cstar-noncanonical", MSR_CSTAR, 0x8000000000000000ull,
+              "WRMSR IA32_CSTAR non-canonical, in the real MSR")
+WRMSR_REFUSED(long_sfmask_high, "long-sfmask-reserved", MSR_SFMASK, 0x100000000ull,
+              "WRMSR IA32_FMASK with its reserved upper half set")
 
 ATTACK(long_lme_paging_on, "long-efer-lme-paging-on", "all icelake",
        "native; shadow depriv patch: stop long mode needs mem=ept",
        "WRMSR EFER.LME with paging on: LME may change only while paging is off (SDM 10.8.5)")
 {
     paging_on(0);
-    wrmsr_at(MSR_EFER, rdmsr_plain(MSR_EFER) | EFER_LME);
-    result("took it, EFER reads 0x%llx", (unsigned long long)rdmsr_plain(MSR_EFER));
+    wrmsr_at(MSR_EFER, rdmsr(MSR_EFER) | EFER_LME);
+    result("took it, EFER reads 0x%llx", (unsigned long long)rdmsr(MSR_EFER));
 }
 
 /* ---- two VMs: the MSRs no VMCS field holds (hv/guest/vm.c switches them) ---- */
@@ -111,7 +74,7 @@ static void fill_msrs(uint32_t seed)
 static int msr_holding(uint32_t seed)
 {
     for (unsigned i = 0; i < SWITCHED; i++)
-        if (rdmsr_plain(switched[i]) == value_of(i, seed))
+        if (rdmsr(switched[i]) == value_of(i, seed))
             return (int)i;
     return -1;
 }
@@ -119,7 +82,7 @@ static int msr_holding(uint32_t seed)
 static int msr_changed(uint32_t seed)
 {
     for (unsigned i = 0; i < SWITCHED; i++)
-        if (rdmsr_plain(switched[i]) != value_of(i, seed))
+        if (rdmsr(switched[i]) != value_of(i, seed))
             return (int)i;
     return -1;
 }
@@ -141,36 +104,31 @@ ATTACK(long_msrs_scan, "long-msrs-scan", "ept icelake after:long-msrs-write",
     if (found >= 0)
         breach("VM 0's secret in MSR 0x%x", (unsigned)switched[found]);
     for (unsigned i = 0; i < SWITCHED; i++)
-        if (rdmsr_plain(switched[i]))
+        if (rdmsr(switched[i]))
             result("MSR 0x%x not at its power-on value 0", (unsigned)switched[i]);
     result("no secret in its SYSCALL MSRs, all 0");
 }
 
 /* In turns (devices=virtual): each VM fills them with values of its own and
- * checks them after each of the other's turns (a jump of the TSC, as in
- * attacks_vms.c): its own values every time, the other's never. */
-#define OTHER_TURN_TSC 20000u
-#define GIVE_UP_TSC    40000000u
+ * checks them after each of the other's turns: its own values every time,
+ * the other's never. */
+static uint32_t kept_seed, their_seed;
+
+static void check_msrs(unsigned seen)
+{
+    int found = their_seed ? msr_holding(their_seed) : -1;
+    if (found >= 0)
+        breach("the other VM's value in MSR 0x%x after its turn %u", (unsigned)switched[found], seen);
+    int lost = msr_changed(kept_seed);
+    if (lost >= 0)
+        result("lost its own MSR 0x%x after %u of the other VM's turns", (unsigned)switched[lost], seen);
+}
 
 static void keep_msrs(uint32_t mine, uint32_t theirs, unsigned turns)
 {
+    kept_seed = mine, their_seed = theirs;
     fill_msrs(mine);
-    uint64_t start = read_tsc(), last = start;
-    for (unsigned seen = 0; seen < turns;) {
-        uint64_t now = read_tsc();
-        if (now - last >= OTHER_TURN_TSC) {
-            seen++;
-            int found = theirs ? msr_holding(theirs) : -1;
-            if (found >= 0)
-                breach("the other VM's value in MSR 0x%x after its turn %u", (unsigned)switched[found], seen);
-            int lost = msr_changed(mine);
-            if (lost >= 0)
-                result("lost its own MSR 0x%x after %u of the other VM's turns", (unsigned)switched[lost], seen);
-        } else if (now - start > GIVE_UP_TSC) {
-            result("saw %u of the other VM's turns in %u TSC ticks", seen, GIVE_UP_TSC);
-        }
-        last = now;
-    }
+    after_each_other_turn(turns, check_msrs);
 }
 
 ATTACK(long_msrs_hold, "long-msrs-hold", "partner virtual",

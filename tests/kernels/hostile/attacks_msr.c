@@ -5,19 +5,6 @@
  */
 #include "attack.h"
 
-static void wrmsr_at(uint32_t msr, uint64_t v)
-{
-    __asm__ volatile(EXPECT_AT("wrmsr") : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-                     : "memory");
-}
-
-static uint64_t rdmsr_at(uint32_t msr)
-{
-    uint32_t lo, hi;
-    __asm__ volatile(EXPECT_AT("rdmsr") : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
-    return (uint64_t)hi << 32 | lo;
-}
-
 ATTACK(efer_lme, "msr-efer-lme", "all icelake", "native; shadow depriv patch: stop long mode needs mem=ept",
        "EFER.LME with paging off: taken under EPT (long mode comes with CR0.PG), refused where the guest "
        "cannot run 64-bit")

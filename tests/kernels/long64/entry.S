@@ -27,6 +27,17 @@
     .long   HEADER_FLAGS
     .long   -(MULTIBOOT_HEADER_MAGIC + HEADER_FLAGS)
 
+/* A page directory of 512 2-MiB pages from the first entry's address on. */
+.macro FILL_PD table, first
+    movl    $\table, %edi
+    movl    $\first, %eax
+    movl    $512, %ecx
+1:  movl    %eax, (%edi)
+    addl    $0x200000, %eax
+    addl    $8, %edi
+    loop    1b
+.endm
+
     .text
     .code32
     .globl _start
@@ -51,20 +62,8 @@ _start:
     movl    $pd_high, %eax
     orl     $3, %eax
     movl    %eax, pdpt + 3 * 8
-    movl    $pd, %edi
-    movl    $0x87, %eax
-    movl    $512, %ecx
-1:  movl    %eax, (%edi)
-    addl    $0x200000, %eax
-    addl    $8, %edi
-    loop    1b
-    movl    $pd_high, %edi          /* 3-4 GiB: P, RW, PWT, PCD, PS */
-    movl    $0xC000009B, %eax
-    movl    $512, %ecx
-2:  movl    %eax, (%edi)
-    addl    $0x200000, %eax
-    addl    $8, %edi
-    loop    2b
+    FILL_PD pd, 0x00000087          /* 0-1 GiB: P, RW, U, PS */
+    FILL_PD pd_high, 0xC000009B     /* 3-4 GiB: P, RW, PWT, PCD, PS */
 
     movl    $MSR_EFER, %ecx
     rdmsr
@@ -97,28 +96,37 @@ long_entry:
     hlt
     jmp     3b
 
-/* long try_call(void (*fn)(void)): 0 if fn returns, or 1 + the vector of
- * the fault it took (fault_entry unwinds to here; fault_error and
- * fault_cr2 hold its error code and CR2). */
-    .globl try_call
-try_call:
+/* The registers a C caller expects kept (System V AMD64 ABI, 3.2.1), around
+ * the two ways back into C that do not return normally. */
+.macro SAVE_CALLEE_SAVED
     pushq   %rbx
     pushq   %rbp
     pushq   %r12
     pushq   %r13
     pushq   %r14
     pushq   %r15
-    movq    %rsp, try_rsp(%rip)
-    call    *%rdi
-    xorl    %eax, %eax
-try_return:
-    movq    $0, try_rsp(%rip)
+.endm
+.macro RESTORE_CALLEE_SAVED
     popq    %r15
     popq    %r14
     popq    %r13
     popq    %r12
     popq    %rbp
     popq    %rbx
+.endm
+
+/* long try_call(void (*fn)(void)): 0 if fn returns, or 1 + the vector of
+ * the fault it took (fault_entry unwinds to here; fault_error and
+ * fault_cr2 hold its error code and CR2). */
+    .globl try_call
+try_call:
+    SAVE_CALLEE_SAVED
+    movq    %rsp, try_rsp(%rip)
+    call    *%rdi
+    xorl    %eax, %eax
+try_return:
+    movq    $0, try_rsp(%rip)
+    RESTORE_CALLEE_SAVED
     ret
 
 /* The exception stubs: the vector, and an error code where the CPU pushes
@@ -170,12 +178,7 @@ irq_timer:
  * syscall_entry turns into this function's return (RAX: the user's RDI). */
     .globl ring3_call
 ring3_call:
-    pushq   %rbx
-    pushq   %rbp
-    pushq   %r12
-    pushq   %r13
-    pushq   %r14
-    pushq   %r15
+    SAVE_CALLEE_SAVED
     movq    %rsp, kernel_rsp(%rip)
     movq    %rdi, %rcx
     movq    %rsi, %rsp
@@ -202,12 +205,7 @@ syscall_entry:
     movq    user_rsp(%rip), %rsp
     sysretq
 5:  movq    %rdi, %rax
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbp
-    popq    %rbx
+    RESTORE_CALLEE_SAVED
     ret
 
 /* Ring 3: report CS and SS (SYSCALL 1), then CS again after the SYSRET

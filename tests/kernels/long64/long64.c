@@ -8,6 +8,8 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include "cpu.h"
+#include "long_mode_msr_numbers.h"
 #include "multiboot.h"
 #include "poweroff.h"
 #include "printf.h"
@@ -16,12 +18,6 @@
 #include "x86io.h"
 
 #define MSR_EFER            0xC0000080
-#define MSR_STAR            0xC0000081
-#define MSR_LSTAR           0xC0000082
-#define MSR_SFMASK          0xC0000084
-#define MSR_FS_BASE         0xC0000100
-#define MSR_GS_BASE         0xC0000101
-#define MSR_KERNEL_GS_BASE  0xC0000102
 #define EFER_SCE            (1u << 0)
 #define EFER_LMA            (1u << 10)
 #define RFLAGS_IF           (1u << 9)
@@ -45,18 +41,6 @@ static void check(bool ok, const char *what)
     if (!ok)
         failures++;
     printf("long64: %s: %s\n", what, ok ? "ok" : "FAILED");
-}
-
-static uint64_t rdmsr(uint32_t msr)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
 /* ---- the 64-bit IDT (SDM 6.14.1: 16-byte gates) ---- */

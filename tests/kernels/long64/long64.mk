@@ -9,7 +9,7 @@ LONG64_SRC := tests/kernels/long64
 LONG64_OUT := $(BUILD)/tests/long64
 LONG64_ELF := $(BUILD)/tests/long64.elf
 
-LONG64_CFLAGS := $(CFLAGS64) -Ilib -MMD -MP
+LONG64_CFLAGS := $(CFLAGS64) -Ilib -Itests/kernels/common -MMD -MP
 LONG64_LIB_C := fmt.c printf.c serial.c poweroff.c string.c
 LONG64_OBJS := $(LONG64_OUT)/entry.o $(LONG64_OUT)/long64.o $(patsubst %.c,$(LONG64_OUT)/lib/%.o,$(LONG64_LIB_C))
 
