@@ -123,13 +123,14 @@ void handle_wrmsr(struct vcpu *v)
     bool bad = (field && msr == MSR_EFER && !efer_value(v, &value)) ||
                (msr == MSR_IA32_PAT && !pat_valid(value)) ||
                ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) && !canonical(value));
-    if (bad && !v->stopped) {
-        printf("hv: %sguest writes MSR 0x%x: 0x%lx is not a value it can hold, #GP injected\n",
-               v->guest->tag, msr, value);
-        inject_exception(VEC_GP, 0);
-    }
-    if (bad)
+    if (bad) {
+        if (!v->stopped) {      /* efer_value may have stopped it instead */
+            printf("hv: %sguest writes MSR 0x%x: 0x%lx is not a value it can hold, #GP injected\n",
+                   v->guest->tag, msr, value);
+            inject_exception(VEC_GP, 0);
+        }
         return;
+    }
     uint64_t *own = own_sysenter_msr(v, msr);
     if (own)                /* cpu=deprivileged: never the real MSR (depriv_sysenter.c) */
         *own = msr == MSR_IA32_SYSENTER_CS ? (uint32_t)value : value;
