@@ -73,7 +73,7 @@ static bool efer_value(struct vcpu *v, uint64_t *value)
     if ((*value & EFER_LME) && v->guest->shadow_paging) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it set IA32_EFER.LME: long mode needs mem=ept "
                    "(shadow paging walks 32-bit tables%s)",
-                   v->sysenter_msrs ? ", and cpu=deprivileged runs 32-bit kernels only" : "");
+                   v->depriv.active ? ", and cpu=deprivileged runs 32-bit kernels only" : "");
         return false;
     }
     uint64_t efer = vmcs_read(VMCS_GUEST_IA32_EFER);
