@@ -147,3 +147,17 @@ ATTACK(long_msrs_keep, "long-msrs-keep", "virtual after:long-msrs-hold",
     keep_msrs(~SECRET_SEED, SECRET_SEED, 3);
     result("kept its SYSCALL MSRs through 3 of the other VM's turns");
 }
+
+/* CR0.PG with EFER.LME but not CR4.PAE: #GP(0) (SDM 10.8.5; vol. 2 MOV CR).
+ * CR0.NE set in the same MOV, a bit the hypervisor owns under EPT, so that
+ * the MOV exits and the hypervisor's emulation must refuse it
+ * (long_mode_rules.c), not the CPU; under shadow paging the WRMSR stops it. */
+ATTACK(long_pg_without_pae, "long-pg-without-pae", "all icelake",
+       "native; shadow depriv patch: stop long mode needs mem=ept",
+       "EFER.LME, then CR0.PG (with NE, so that the MOV exits) without CR4.PAE")
+{
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_LME);
+    uint32_t cr0 = read_cr0() | CR0_PG | CR0_NE;
+    __asm__ volatile(EXPECT_AT("mov %0, %%cr0") : : "r"(cr0) : "memory");
+    result("took it, CR0 reads 0x%x, EFER 0x%llx", read_cr0(), (unsigned long long)rdmsr(MSR_EFER));
+}
