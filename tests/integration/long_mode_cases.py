@@ -3,13 +3,16 @@
 The long64 test kernel (tests/kernels/long64) is a 32-bit Multiboot kernel
 that switches to long mode as a PC kernel does and checks, in 64-bit mode,
 what a 64-bit kernel needs: EFER.LMA, CPUID's long-mode and SYSCALL bits,
-#GP and #PF through a 64-bit IDT, FS/GS bases and SWAPGS, SYSCALL/SYSRET
-with STAR, LSTAR and SFMASK, WRMSR's refusal of non-canonical bases, the
-PIT's IRQ 0 through the PIC. Each case checks every one of its lines, in
+#GP and #PF through a 64-bit IDT (a non-canonical access and jump, an
+unmapped page), leaving long mode the ways a CPU refuses, FS/GS bases and
+SWAPGS, SYSCALL/SYSRET with STAR, LSTAR and SFMASK, WRMSR's refusal of
+non-canonical bases, the PIT's IRQ 0 through the PIC. Each case checks every one of its lines, in
 order:
   - natively under QEMU (its -kernel loader), the reference: the same lines
-    but the two non-canonical WRMSR checks, which QEMU's TCG does not make
-    (the kernel says so);
+    but for the checks of what QEMU's TCG does not refuse (the kernel says
+    it skips them): the two non-canonical WRMSRs, a far jump to a CS with
+    L=1 and D=1, CR0.PG cleared in 64-bit mode, CR4.PAE cleared in IA-32e
+    mode, EFER.LME cleared while paging is on;
   - under the hypervisor with EPT: devices=machine, devices=virtual with the
     VM-entry checker before every entry (vmcheck=2), two VMs in turns
     (their SYSCALL MSRs switched with them);
@@ -46,6 +49,7 @@ def check_lines(native):
         "a non-canonical access is #GP\\(0\\): ok",
         "an access to an unmapped page is #PF, CR2 its address, error code 0: ok",
         "a jump to a non-canonical address is #GP\\(0\\): ok",
+        hvlab_only("a far jump to a CS with L=1 and D=1", "a far jump to a CS with L=1 and D=1 is #GP\\(0x30\\): ok"),
         hvlab_only("MOV to CR0 clearing PG in 64-bit mode", "MOV to CR0 clearing PG in 64-bit mode is #GP\\(0\\): ok"),
         hvlab_only("MOV to CR4 clearing PAE in IA-32e mode", "MOV to CR4 clearing PAE in IA-32e mode is #GP\\(0\\): ok"),
         hvlab_only("WRMSR clearing EFER.LME while paging is on",

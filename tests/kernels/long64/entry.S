@@ -227,7 +227,8 @@ user_after_syscall:
     .p2align 3
 /* GDT: 0x08 ring-0 64-bit code, 0x10 ring-0 data, 0x18 ring-3 32-bit code
  * (STAR[63:48]: SYSRET's base), 0x20 ring-3 data (SYSRET's SS = base+8),
- * 0x28 ring-3 64-bit code (SYSRET's CS = base+16); SDM 5.8.8. */
+ * 0x28 ring-3 64-bit code (SYSRET's CS = base+16); SDM 5.8.8. 0x30: code
+ * with L=1 and D=1, which no CS may hold (SDM 5.2.1: #GP on a far jump). */
 gdt:
     .quad   0
     .quad   0x00209A0000000000
@@ -235,6 +236,7 @@ gdt:
     .quad   0x00CFFA000000FFFF
     .quad   0x0000F20000000000
     .quad   0x0020FA0000000000
+    .quad   0x00609A0000000000
 gdt_end:
 gdt_pointer:
     .word   gdt_end - gdt - 1

@@ -114,6 +114,12 @@ static void jump_non_canonical(void)
     __asm__ volatile("jmp *%0" : : "r"(NON_CANONICAL));
 }
 
+static void far_jump_long_and_db(void)
+{
+    static const struct __attribute__((packed)) { uint32_t offset; uint16_t selector; } target = { 0, 0x30 };
+    __asm__ volatile("ljmpl *%0" : : "m"(target));
+}
+
 static void check_faults(void)
 {
     long r = try_call(read_non_canonical);
@@ -123,6 +129,10 @@ static void check_faults(void)
           "an access to an unmapped page is #PF, CR2 its address, error code 0");
     r = try_call(jump_non_canonical);
     check(r == 1 + 13 && fault_error == 0, "a jump to a non-canonical address is #GP(0)");
+    if (checked_on_hvlab_only("a far jump to a CS with L=1 and D=1")) {
+        r = try_call(far_jump_long_and_db);
+        check(r == 1 + 13 && fault_error == 0x30, "a far jump to a CS with L=1 and D=1 is #GP(0x30)");
+    }
     if (checked_on_hvlab_only("MOV to CR0 clearing PG in 64-bit mode")) {
         r = try_call(clear_pg_in_64bit_mode);
         check(r == 1 + 13 && fault_error == 0, "MOV to CR0 clearing PG in 64-bit mode is #GP(0)");
@@ -142,7 +152,8 @@ static void check_faults(void)
  * these MSRs, which a CPU refuses with #GP(0) (SDM vol. 4, table 2-2; vol.
  * 2 WRMSR), as Bochs and the hypervisor do; and it clears CR0.PG in 64-bit
  * mode and CR4.PAE in IA-32e mode, which a CPU refuses (vol. 2 MOV CR), and
- * then stops on an assertion of its own or a triple fault; and it lets
+ * then stops on an assertion of its own or a triple fault; it loads a CS
+ * with L=1 and D=1, reserved (SDM 5.2.1), on a far jump; and it lets
  * WRMSR change EFER.LME while paging is on (#GP(0) on a CPU, SDM 10.8.5). Natively under QEMU those checks are left out and the line
  * says so; under the hypervisor (leaf 0x40000000 names it) they are made:
  * there they matter, where a non-canonical base would fail the VM entry. */
