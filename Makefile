@@ -44,7 +44,7 @@ GUEST_MODULES = $(foreach p,$(GUEST_PROGS),--module $(p))
 # The images no lab changes (grading/kitbuild.py): the grader makes them
 # once for a class and copies them into every submission's tree.
 KIT_IMAGES := $(GUEST_KERNEL) $(GUEST_PROGS) $(LOADER_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) \
-              $(BADGUEST_ELF) $(HOSTILE_ELF) $(LONG64_ELF)
+              $(BADGUEST_ELF) $(HOSTILE_ELF)
 
 .PHONY: all images kit-images kit-images-files
 all: deps-build
