@@ -12,6 +12,7 @@ include hv/hv.mk
 include guestos/guestos.mk
 include tools/loader/loader.mk
 include tests/kernels/mbinfo/mbinfo.mk
+include tests/kernels/long64/long64.mk
 include tests/kernels/badguest/badguest.mk
 include tests/kernels/hostile/hostile.mk
 include tests/unit/unit.mk                   # after the kernels: it reads their names
@@ -140,7 +141,7 @@ run-native: deps-run all
 check: deps-check all
 	@$(MAKE) --no-print-directory check-images
 	@$(PYTHON) tests/run_checks.py
-check-images: $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAPES) $(BADGUEST_ELF) $(HOSTILE_ELF)
+check-images: $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAPES) $(BADGUEST_ELF) $(HOSTILE_ELF) $(LONG64_ELF)
 	@:
 
 RESULTS ?= $(BUILD)/bench/results.json

@@ -58,6 +58,17 @@ EXTRA(halted_single_step)
     change(read, write, ctx, VMCS_GUEST_RFLAGS, 0, RFLAGS_TF);
     change(read, write, ctx, VMCS_VM_ENTRY_INTERRUPTION_INFO, ~0ull, 0x80000202);
 }
+/* A valid 64-bit guest (SDM 10.8.5; 27.3.1.1-27.3.1.2): "IA-32e mode guest"
+ * and "load IA32_EFER" with EFER.LME and LMA, CR0.PG and PE, CR4.PAE, CS.L=1
+ * with D/B=0 (TR is already a busy TSS of type 11). */
+EXTRA(long_mode_guest)
+{
+    change(read, write, ctx, VMCS_VM_ENTRY_CONTROLS, 0, ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_IA32_EFER);
+    change(read, write, ctx, VMCS_GUEST_IA32_EFER, 0, EFER_LME | EFER_LMA);
+    change(read, write, ctx, VMCS_GUEST_CR0, 0, CR0_PG | CR0_PE);
+    change(read, write, ctx, VMCS_GUEST_CR4, 0, CR4_PAE);
+    change(read, write, ctx, VMCS_GUEST_CS_ACCESS_RIGHTS, 1u << 14, 1u << 13);
+}
 EXTRA(pae_paging) /* CR0.PG and CR4.PAE on, with EPT: VM entry takes the PDPTEs from the VMCS */
 {
     set_secondary(read, write, ctx, 0, PROC2_ENABLE_EPT);
@@ -167,6 +178,8 @@ const struct vmcs_break vmcs_breaks[] = {
     BREAK("guest-es-granularity", "27.3.1.2", "ES limit 4 GiB with byte granularity (G=0)",
           GUEST_ES_ACCESS_RIGHTS, 1u << 15, 0, NULL),
     BREAK("guest-fs-base", "27.3.1.2", "FS base not canonical", GUEST_FS_BASE, 0, 1ull << 63, NULL),
+    BREAK("guest-cs-long-and-db", "27.3.1.2", "a 64-bit guest's CS with L=1 and D/B=1",
+          GUEST_CS_ACCESS_RIGHTS, 0, 1u << 14, long_mode_guest),
     BREAK("guest-tr-type", "27.3.1.2", "TR an available TSS (type 9), not a busy one",
           GUEST_TR_ACCESS_RIGHTS, 0xf, 9, NULL),
     BREAK("guest-ldtr-type", "27.3.1.2", "LDTR usable but a data descriptor (type 3)",
@@ -176,6 +189,8 @@ const struct vmcs_break vmcs_breaks[] = {
     BREAK("guest-idtr-base", "27.3.1.3", "IDTR base not canonical", GUEST_IDTR_BASE, 0, 1ull << 60, NULL),
     /* 27.3.1.4 guest RIP and RFLAGS */
     BREAK("guest-rip-high", "27.3.1.4", "RIP above 4 GiB in a 32-bit guest", GUEST_RIP, 0, 1ull << 32, NULL),
+    BREAK("guest-rip-non-canonical", "27.3.1.4", "a 64-bit guest's RIP not canonical (bit 47 set)",
+          GUEST_RIP, 0, 1ull << 47, long_mode_guest),
     BREAK("guest-rflags-bit1", "27.3.1.4", "RFLAGS bit 1 clear", GUEST_RFLAGS, 1u << 1, 0, NULL),
     BREAK("guest-rflags-reserved", "27.3.1.4", "RFLAGS reserved bit 15 set", GUEST_RFLAGS, 0, 1u << 15, NULL),
     BREAK("inject-external-if0", "27.3.1.4", "an external interrupt injected with RFLAGS.IF=0",

@@ -9,7 +9,12 @@
  * hypervisor does not offer nested virtualisation. So are SMX (bit 6, and
  * with it GETSEC) and XSAVE (bits 26 and 27): the extended state would be
  * one more thing to switch between guests, and a 32-bit teaching kernel
- * needs none of it.
+ * needs none of it. Leaf 0x80000001 keeps long mode (EDX bit 29), SYSCALL
+ * (11), NX (20) and LAHF/SAHF (ECX bit 0) as the CPU has them: 64-bit
+ * guests run under EPT (exit_cr.c, exit_msr.c, guest/long_mode_msrs.c);
+ * only RDTSCP (EDX bit 27) is hidden: the "enable RDTSCP" control is off
+ * (vmcs_setup.c), so RDTSCP is #UD in the guest (SDM 26.3, 25.6.2 table
+ * 25-7) and IA32_TSC_AUX an MSR it lacks.
  */
 #include "exit/handlers.h"
 #include "x86/x86.h"
@@ -19,6 +24,8 @@
 #define CPUID_1_ECX_XSAVE       (1u << 26)
 #define CPUID_1_ECX_OSXSAVE     (1u << 27)
 #define CPUID_1_ECX_HYPERVISOR  (1u << 31)
+#define CPUID_EXT_FEATURES      0x80000001u
+#define CPUID_EXT_EDX_RDTSCP    (1u << 27)
 #define HV_LEAF_BASE            0x40000000u
 #define HV_LEAF_MAX             0x40000000u   /* leaves 0x40000001.. are not used yet */
 
@@ -41,6 +48,8 @@ void handle_cpuid(struct vcpu *v)
         if (leaf == 1) {
             r.ecx |= CPUID_1_ECX_HYPERVISOR;
             r.ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
+        } else if (leaf == CPUID_EXT_FEATURES) {
+            r.edx &= ~CPUID_EXT_EDX_RDTSCP;
         }
     }
     /* CPUID writes the low 32 bits and clears the high ones (x86.h). */

@@ -16,6 +16,7 @@
 #include "guest/guest.h"
 #include "guest/guest_paging.h"
 #include "vmx/inject.h"
+#include "vmx/long_mode_rules.h"
 #include "poweroff.h"
 #include "cpu/panic.h"
 #include "vmx/vmcs.h"
@@ -30,17 +31,33 @@
  * would fail the next VM entry (SDM 27.3.1.1), which checks the same table
  * (cpu_rules.c), or give the guest a CPU that cannot exist.
  */
-static bool cr_pair_faults(uint64_t cr0, uint64_t cr4)
+static bool cr_pair_faults(uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
-    /* EFER.LME is never the guest's (exit_msr.c): it is never in IA-32e mode. */
-    struct cr_pair p = { cr0, cr4, false };
+    struct cr_pair p = { cr0, cr4, (efer & EFER_LMA) != 0 };
     return cr_pair_broken_rule(&p, CR_CHECKED_BY_MOV) != NULL;
 }
 
-/* CR0: a bit IA32_VMX_CR0_FIXED1 reports 0 is one this CPU lacks: reserved. */
-static bool cr0_faults(const struct vcpu *v, uint64_t value)
+/* In 64-bit mode: IA-32e mode with CS.L=1 (SDM vol. 3, 5.2.1; the L bit is
+ * bit 13 of the access rights, 25.4.1 table 25-2). */
+#define AR_L (1u << 13)
+static bool in_64bit_mode(const struct vcpu *v)
 {
-    return (value & ~v->caps->cr0_fixed1) || cr_pair_faults(value, guest_cr4_view(v->guest));
+    return (guest_efer_view(v->guest) & EFER_LMA) &&
+           (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L);
+}
+
+/* CR0: a bit IA32_VMX_CR0_FIXED1 reports 0 is one this CPU lacks: reserved.
+ * Paging turned on with EFER.LME enters IA-32e mode, turned off leaves it
+ * (long_mode_rules.c): *efer is the EFER the MOV leaves, which the caller
+ * writes back if the MOV completes (guest_set_efer: the VMCS's EFER.LMA
+ * and "IA-32e mode guest" control must agree with CR0.PG, 27.3.1.1). */
+static bool cr0_faults(const struct vcpu *v, uint64_t value, uint64_t *efer)
+{
+    uint64_t cr4 = guest_cr4_view(v->guest);
+    *efer = guest_efer_view(v->guest);
+    return (value & ~v->caps->cr0_fixed1) ||
+           cr0_write_long_mode(efer, guest_cr0_view(v->guest), value, cr4, in_64bit_mode(v)) ||
+           cr_pair_faults(value, cr4, *efer);
 }
 
 /* CR4: the bits this CPU lacks, and VMXE, SMXE and OSXSAVE, which CPUID
@@ -48,7 +65,15 @@ static bool cr0_faults(const struct vcpu *v, uint64_t value)
 static bool cr4_faults(const struct vcpu *v, uint64_t value)
 {
     return (value & (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE)) || (value & ~v->caps->cr4_fixed1) ||
-           cr_pair_faults(guest_cr0_view(v->guest), value);
+           cr_pair_faults(guest_cr0_view(v->guest), value, guest_efer_view(v->guest));
+}
+
+/* The source operand of a MOV to CR: 64 bits in 64-bit mode, else 32 (SDM
+ * vol. 2, MOV "Move to/from Control Registers"). */
+static uint64_t mov_to_cr_value(const struct vcpu *v, unsigned gpr)
+{
+    uint64_t value = guest_gpr(v, gpr);
+    return in_64bit_mode(v) ? value : (uint32_t)value;
 }
 
 /*
@@ -64,7 +89,8 @@ static bool cr4_faults(const struct vcpu *v, uint64_t value)
 #define PDPTE_RESERVED 0x1E6ull
 static bool load_pae_pdptes(struct vcpu *v, uint64_t old_cr0, uint64_t old_cr4, uint64_t cr0, uint64_t cr4)
 {
-    bool pae_paging = (cr0 & CR0_PG) && (cr4 & CR4_PAE);
+    /* With EFER.LME, paging is 4-level: no PDPTEs (SDM 4.5). */
+    bool pae_paging = (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(guest_efer_view(v->guest) & EFER_LME);
     bool reload = ((old_cr0 ^ cr0) & (CR0_CD | CR0_NW | CR0_PG)) ||
                   ((old_cr4 ^ cr4) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP));
     if (!pae_paging || !reload)
@@ -94,13 +120,15 @@ static void emulate_mov_to_cr0(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = v->caps;
     uint64_t fixed0 = c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG);   /* unrestricted guest */
-    if (cr0_faults(v, value)) {
+    uint64_t efer;
+    if (cr0_faults(v, value, &efer)) {
         inject_exception(VEC_GP, 0);
         return;
     }
     uint64_t cr4 = guest_cr4_view(v->guest);
     if (!load_pae_pdptes(v, guest_cr0_view(v->guest), cr4, value, cr4))
         return;
+    guest_set_efer(v->guest, efer);
     vmcs_write(VMCS_CR0_READ_SHADOW, value);
     vmcs_write(VMCS_GUEST_CR0, (value | fixed0) & c->cr0_fixed1);
     advance_rip(v);
@@ -129,9 +157,9 @@ void handle_cr_access(struct vcpu *v)
         return;
     }
     if (a.type == CR_MOV_TO && a.cr == 0) {
-        emulate_mov_to_cr0(v, (uint32_t)guest_gpr(v, a.gpr));
+        emulate_mov_to_cr0(v, mov_to_cr_value(v, a.gpr));
     } else if (a.type == CR_MOV_TO && a.cr == 4) {
-        emulate_mov_to_cr4(v, (uint32_t)guest_gpr(v, a.gpr));
+        emulate_mov_to_cr4(v, mov_to_cr_value(v, a.gpr));
     } else {
         panic("unexpected control-register exit: CR%u, access type %u (qualification 0x%lx) "
               "at guest rip 0x%lx: the controls in vmcs_setup.c should not allow it",
@@ -160,7 +188,8 @@ static uint32_t paging_controls(uint64_t cr0, uint64_t cr4)
 void shadow_write_cr0(struct vcpu *v, uint64_t value)
 {
     const struct vmx_caps *c = v->caps;
-    if (cr0_faults(v, value)) {
+    uint64_t efer;   /* EFER.LME is never set under shadow paging (exit_msr.c) */
+    if (cr0_faults(v, value, &efer)) {
         inject_exception(VEC_GP, 0);     /* as with EPT (emulate_mov_to_cr0) */
         return;
     }

@@ -9,6 +9,8 @@
 #include "exit/handlers.h"
 #include "x86/canonical.h"
 #include "vmx/inject.h"
+#include "vmx/long_mode_rules.h"
+#include "poweroff.h"
 #include "printf.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
@@ -20,7 +22,6 @@
 #define MSR_IA32_SYSENTER_EIP    0x176
 #define MSR_IA32_MISC_ENABLE     0x1A0
 #define MSR_IA32_PAT             0x277
-#define EFER_GUEST_WRITABLE      ((1ull << 0) | (1ull << 11))   /* SCE, NXE */
 
 /* PAT: eight memory types, each one of UC, WC, WT, WP, WB, UC- (0, 1, 4-7;
  * SDM vol. 3, 12.12.2 "IA32_PAT MSR", table 12-10). */
@@ -61,6 +62,27 @@ static uint64_t *own_sysenter_msr(struct vcpu *v, uint32_t msr)
     return &v->sysenter_msrs[msr - MSR_IA32_SYSENTER_CS];
 }
 
+/* IA32_EFER (SDM vol. 4, table 2-2): SCE, NXE and LME, LME only while
+ * paging is off (long_mode_rules.c); into *value what the register then
+ * holds, LMA kept. Long mode itself needs EPT: shadow paging (lab 2) walks
+ * 32-bit tables, and cpu=deprivileged (lab 3) runs the kernel at ring 1 of
+ * a 32-bit guest. There, setting LME stops the guest with a report (what a
+ * CPU without long mode would do is #GP, which would hide why). */
+static bool efer_value(struct vcpu *v, uint64_t *value)
+{
+    if ((*value & EFER_LME) && v->guest->shadow_paging) {
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "it set IA32_EFER.LME: long mode needs mem=ept "
+                   "(shadow paging walks 32-bit tables%s)",
+                   v->depriv.active ? ", and cpu=deprivileged runs 32-bit kernels only" : "");
+        return false;
+    }
+    uint64_t efer = vmcs_read(VMCS_GUEST_IA32_EFER);
+    if (efer_write(&efer, *value, guest_cr0_view(v->guest)))
+        return false;
+    *value = efer;
+    return true;
+}
+
 /* RIP stays on the instruction: #GP is a fault. */
 static void refuse(const struct vcpu *v, const char *what, uint32_t msr)
 {
@@ -98,13 +120,15 @@ void handle_wrmsr(struct vcpu *v)
     unsigned field = vmcs_field_of(msr);
     /* A value the CPU would refuse must be refused here too (#GP, SDM vol. 2
      * WRMSR): in the VMCS it would fail the next VM entry (SDM 27.3.1.1). */
-    bool bad = (msr == MSR_EFER && (value & ~EFER_GUEST_WRITABLE)) ||
+    bool bad = (field && msr == MSR_EFER && !efer_value(v, &value)) ||
                (msr == MSR_IA32_PAT && !pat_valid(value)) ||
                ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) && !canonical(value));
     if (bad) {
-        printf("hv: %sguest writes MSR 0x%x: 0x%lx is not a value it can hold, #GP injected\n",
-               v->guest->tag, msr, value);
-        inject_exception(VEC_GP, 0);
+        if (!v->stopped) {      /* efer_value may have stopped it instead */
+            printf("hv: %sguest writes MSR 0x%x: 0x%lx is not a value it can hold, #GP injected\n",
+                   v->guest->tag, msr, value);
+            inject_exception(VEC_GP, 0);
+        }
         return;
     }
     uint64_t *own = own_sysenter_msr(v, msr);

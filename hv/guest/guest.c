@@ -33,6 +33,8 @@
 #include "printf.h"
 #include "string.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "x86/control_regs.h"
 
 #define PAGE 4096ull
 #define FIRST_PAGE_END 0x1000u     /* the real-mode IVT and the BIOS Data Area */
@@ -274,6 +276,22 @@ uint64_t guest_cr4_view(const struct guest *g)
 {
     (void)g;
     return masked_view(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK, VMCS_CR4_READ_SHADOW);
+}
+
+uint64_t guest_efer_view(const struct guest *g)
+{
+    (void)g;
+    return (vmcs_read(VMCS_VM_ENTRY_CONTROLS) & ENTRY_LOAD_IA32_EFER) ? vmcs_read(VMCS_GUEST_IA32_EFER) : 0;
+}
+
+void guest_set_efer(struct guest *g, uint64_t efer)
+{
+    uint64_t entry = vmcs_read(VMCS_VM_ENTRY_CONTROLS);
+    if (!(entry & ENTRY_LOAD_IA32_EFER) || efer == guest_efer_view(g))
+        return;
+    vmcs_write(VMCS_GUEST_IA32_EFER, efer);
+    vmcs_write(VMCS_VM_ENTRY_CONTROLS, (efer & EFER_LMA) ? entry | ENTRY_IA32E_MODE_GUEST
+                                                         : entry & ~(uint64_t)ENTRY_IA32E_MODE_GUEST);
 }
 
 uint64_t guest_cr3_view(const struct guest *g)

@@ -47,6 +47,16 @@ uint64_t guest_cr0_view(const struct guest *g);
 uint64_t guest_cr3_view(const struct guest *g);
 uint64_t guest_cr4_view(const struct guest *g);
 
+/* The guest's IA32_EFER: the VMCS's field, where VM entry loads it
+ * (vmcs_setup.c); 0 on a CPU without that control, where the guest cannot
+ * write it (exit_msr.c). guest_set_efer writes it and makes the "IA-32e
+ * mode guest" VM-entry control follow its LMA (SDM 25.8.1; VM entry checks
+ * that the two agree, 27.3.1.1). A VM exit stores LMA into the control
+ * itself (28.2 "Recording VM-Exit Information and Updating VM-Entry Control
+ * Fields"), so a guest that turns paging on with no exit is followed too. */
+uint64_t guest_efer_view(const struct guest *g);
+void guest_set_efer(struct guest *g, uint64_t efer);
+
 /* Boot the guest's group of modules (boot_info.h): its first module as the
  * guest's Multiboot kernel, the others as its modules (with one VM, module 0
  * and modules 1..n); the kernel's command line is its module's string

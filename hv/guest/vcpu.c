@@ -41,11 +41,17 @@ void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value)
 }
 
 #define AR_DB (1u << 14)     /* CS access rights: D, 32-bit code (SDM 25.4.1) */
+#define AR_L  (1u << 13)     /* CS access rights: L, 64-bit code with IA32_EFER.LMA */
 
 size_t guest_instruction_fetch(const struct vcpu *v, uint8_t *code, uint32_t *linear, unsigned *size)
 {
     *linear = (uint32_t)(vmcs_read(VMCS_GUEST_CS_BASE) + v->rip);
     *size = (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB) ? 4 : 2;
+    /* 64-bit code is not 32-bit code with other addresses: REX prefixes,
+     * 8-byte moffs, 0x67's meaning (SDM vol. 2A, 2.2.1). The emulators
+     * decode 32-bit code only (x86_decode.c): none of it for them. */
+    if ((guest_efer_view(v->guest) & EFER_LMA) && (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L))
+        return 0;
     return v->guest->shadow_paging ? guest_shadow_read(v->guest, *linear, code, X86_MAX_LENGTH)
                                    : guest_linear_read(v->guest, *linear, code, X86_MAX_LENGTH);
 }

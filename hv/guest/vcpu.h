@@ -47,7 +47,8 @@ uint64_t vcpu_operand_address(const struct vcpu *v, struct instr_info ii);
  * through the shadow under shadow paging (guest_linear.h: the bytes a stale
  * entry mapped are the ones the CPU fetched), else through the guest's
  * tables; its linear address (32 bits, wrapping) and CS's default size
- * (CS.D: 4, else 2). Returns how many bytes it could read. */
+ * (CS.D: 4, else 2). Returns how many bytes it could read: none in 64-bit
+ * mode, which the emulators do not decode. */
 size_t guest_instruction_fetch(const struct vcpu *v, uint8_t *code, uint32_t *linear, unsigned *size);
 
 /* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit

@@ -261,6 +261,7 @@ void vm_switch_cpu_state(struct vm *from, struct vm *to)
                          "mov %%db6, %4" : "=r"(c->dr[0]), "=r"(c->dr[1]), "=r"(c->dr[2]),
                          "=r"(c->dr[3]), "=r"(c->dr6));
         c->cr2 = read_cr2();
+        long_mode_msrs_save(c->long_mode_msrs);
         c->saved = true;
     }
     if (!to->cpu.saved) {
@@ -273,6 +274,7 @@ void vm_switch_cpu_state(struct vm *from, struct vm *to)
                      "mov %4, %%db6" : : "r"(c->dr[0]), "r"(c->dr[1]), "r"(c->dr[2]),
                      "r"(c->dr[3]), "r"(c->dr6));
     write_cr2(c->cr2);
+    long_mode_msrs_load(c->long_mode_msrs);
 }
 
 void vm_clear_cpu_state(void)
@@ -286,9 +288,12 @@ void vm_clear_cpu_state(void)
     with_fpu_enabled(fxrstor, clean_fpu_state);
     /* DR0-DR3 and DR6 are the guest's own registers (MOV DR does not exit,
      * SDM 26.1.3): the next VM starts from their values at reset (18.2);
-     * DR7 is in the VMCS. CR2 too: the last page fault's address. */
+     * DR7 is in the VMCS. CR2 too: the last page fault's address; and the
+     * MSRs of SWAPGS and SYSCALL, which the guest writes in the CPU
+     * (long_mode_msrs.c). */
     uint64_t zero = 0, dr6 = 0xFFFF0FF0;
     __asm__ volatile("mov %0, %%db0\n\tmov %0, %%db1\n\tmov %0, %%db2\n\tmov %0, %%db3\n\t"
                      "mov %1, %%db6" : : "r"(zero), "r"(dr6));
     write_cr2(0);
+    long_mode_msrs_reset();
 }

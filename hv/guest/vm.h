@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include "boot/boot_info.h"
 #include "guest/guest.h"
+#include "guest/long_mode_msrs.h"
 #include "boot/options.h"
 #include "guest/vcpu.h"
 #include "vmx/vmx_caps.h"
@@ -45,6 +46,7 @@ struct depriv_patches;             /* depriv_patch.c */
 struct vm_cpu_state {
     uint8_t fpu[512] __attribute__((aligned(16)));   /* FXSAVE's image: x87, SSE */
     uint64_t dr[4], dr6, cr2;
+    uint64_t long_mode_msrs[LONG_MODE_SWITCHED_MSRS];   /* SWAPGS's and SYSCALL's */
     bool saved;                     /* it ran and was switched out */
 };
 

@@ -15,6 +15,7 @@
  */
 #include "cpu/gdt.h"
 #include "guest/guest.h"
+#include "guest/long_mode_msrs.h"
 #include "mem/memory.h"
 #include "multiboot.h"
 #include "cpu/panic.h"
@@ -65,9 +66,12 @@ static void setup_io_bitmaps(void)
 
 static void setup_msr_bitmap(void)
 {
-    /* Every RDMSR and WRMSR exits: exit_msr.c allows a few (SDM 25.6.9). */
+    /* Every RDMSR and WRMSR exits (SDM 25.6.9): exit_msr.c allows a few;
+     * but a 64-bit kernel's FS/GS bases and SYSCALL MSRs are the guest's
+     * in the real CPU (long_mode_msrs.c says why). */
     uint64_t page = alloc_page();
     memset((void *)page, 0xFF, PAGE_SIZE);
+    long_mode_msrs_pass_through((uint8_t *)page);
     vmcs_write(VMCS_MSR_BITMAP, page);
 }
 

@@ -51,7 +51,9 @@ const struct cr_rule cr_rules[] = {
     { 4, CR_CHECKED_BY_MOV | CR_CHECKED_AT_ENTRY,
       "CR4.PCIDE (bit 17) must be 0 unless the guest is in IA-32e mode", pcide_needs_ia32e },
     { 0, CR_CHECKED_AT_ENTRY, "An IA-32e mode guest needs CR0.PG=1", ia32e_needs_pg },
-    { 4, CR_CHECKED_AT_ENTRY, "An IA-32e mode guest needs CR4.PAE=1", ia32e_needs_pae },
+    /* MOV to CR4 clearing PAE in IA-32e mode: #GP(0) (vol. 2, MOV CR). */
+    { 4, CR_CHECKED_BY_MOV | CR_CHECKED_AT_ENTRY, "An IA-32e mode guest needs CR4.PAE=1",
+      ia32e_needs_pae },
 };
 const unsigned cr_rule_count = sizeof(cr_rules) / sizeof(cr_rules[0]);
 

@@ -44,5 +44,7 @@
 #define RFLAGS_RF   CR_BIT(16)   /* resume: no instruction breakpoint for one instruction */
 #define RFLAGS_VM   CR_BIT(17)
 
+#define EFER_SCE    CR_BIT(0)    /* SYSCALL and SYSRET enable */
 #define EFER_LME    CR_BIT(8)    /* long mode enable */
 #define EFER_LMA    CR_BIT(10)   /* long mode active (read-only) */
+#define EFER_NXE    CR_BIT(11)   /* execute-disable bit in the page tables */

@@ -240,9 +240,9 @@ def handler_cases():
             r"^badguest: IA32_EFER was 0x0, wrote 0x801, reads 0x801$"],
             [exits("RDMSR", 14), exits("WRMSR", 5)]),
         # Refused MSRs: #GP, reported once by the hypervisor.
-        injected("msr-refused", r"hv: guest reads MSR 0xc0000081: not allowed, #GP injected", 13, "rdmsr",
+        injected("msr-refused", r"hv: guest reads MSR 0xc0000103: not allowed, #GP injected", 13, "rdmsr",
                  exits("RDMSR", 1)),
-        injected("msr-refused-write", r"hv: guest writes MSR 0xc0000080: 0x100 is not a value it can hold, "
+        injected("msr-refused-write", r"hv: guest writes MSR 0xc0000080: 0x2 is not a value it can hold, "
                  r"#GP injected", 13,
                  "wrmsr", exits("WRMSR", 1)),
         # CR4: VMXE reads as 0 (the shadow), other bits are the guest's, and

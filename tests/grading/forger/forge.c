@@ -85,7 +85,7 @@ static _Noreturn void forge(const struct boot_info *bi)
         const char *args = forge_args(guest);
         printf("badguest: cmdline '%s'\n", args);
         if (forge_has(args, "do=msr-refused")) {
-            printf("hv: guest reads MSR 0xc0000081: not allowed, #GP injected\n");
+            printf("hv: guest reads MSR 0xc0000103: not allowed, #GP injected\n");
             printf("badguest: exception 13 error=0x0 eip=0x00101234 (at the rdmsr)\n");
         } else if (forge_has(args, "do=vmcall")) {
             printf("badguest: exception 6 error=0x0 eip=0x00101234 (at the vmcall)\n");

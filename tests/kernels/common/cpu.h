@@ -1,5 +1,6 @@
 /* cpu.h: the CPU as the kit's 32-bit test kernels reach it at ring 0
- * (SDM vol. 3, 2.5 control registers, 4.3 32-bit paging). */
+ * (SDM vol. 3, 2.5 control registers, 4.3 32-bit paging); long64, in 64-bit
+ * mode, uses its MSR and TSC helpers only. */
 #pragma once
 #include <stdint.h>
 
@@ -25,6 +26,19 @@ static inline uint32_t read_cr4(void) { uint32_t v; __asm__ volatile("mov %%cr4,
 static inline void write_cr0(uint32_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
 static inline void write_cr4(uint32_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 static inline void invlpg(uint32_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+
+/* RDMSR and WRMSR (SDM vol. 2B), in 32-bit and 64-bit code alike. */
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+    return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
 
 static inline uint64_t read_tsc(void)
 {

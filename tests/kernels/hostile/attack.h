@@ -77,6 +77,20 @@ _Noreturn void breach(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 extern uint32_t expect_eip;
 #define EXPECT_AT(insn) "movl $1f, expect_eip\n1: " insn "\n"
 
+/* WRMSR and RDMSR expected to fault (EXPECT_AT). */
+static inline void wrmsr_at(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile(EXPECT_AT("wrmsr") : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+                     : "memory");
+}
+
+static inline uint64_t rdmsr_at(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile(EXPECT_AT("rdmsr") : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+    return (uint64_t)hi << 32 | lo;
+}
+
 /* The end of the RAM above 1 MiB, from the Multiboot information's
  * mem_upper (main.c); 0 if the loader gave none. */
 extern uint32_t ram_top;
@@ -101,6 +115,12 @@ void gdt_set(unsigned index, uint64_t descriptor);
  * byte (P, DPL, S, type) and the flags nibble (G, D/B), SDM 3.4.5. */
 uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
 void set_gate(unsigned vector, uint32_t handler, uint16_t selector, uint8_t type_attr);
+
+/* Two VMs in turns (devices=virtual, attacks_vms.c): run until the other VM
+ * has had `turns` turns, each seen as a jump of the TSC (which counts wall
+ * time: a turn is 40,000 ticks, an exit of this VM's a few thousand at
+ * most), calling check(seen) after each; a result if the other never runs. */
+void after_each_other_turn(unsigned turns, void (*check)(unsigned seen));
 
 /* A #DB handler (attacks_events.c) that counts, keeps the EIP it returns
  * to, and clears TF in the frame: the first single-step trap only. */

@@ -6,11 +6,6 @@
  */
 #include "attack.h"
 
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 /* ---- SYSENTER and SYSEXIT (SDM vol. 2B) ---------------------------------- */
 
 static uint8_t sysenter_stack[4096] __attribute__((aligned(16)));

@@ -122,10 +122,10 @@ ATTACK(sti_cpuid, "event-sti-cpuid", "all virtual vshadow vdepriv timed qemu", "
 
 ATTACK(mov_ss_refused, "event-mov-ss-refused-msr", "all icelake",
        "result exception 13 error=0x0 cpl=0 at=expected",
-       "MOV SS; RDMSR of a refused MSR: #GP injected in MOV SS's shadow")
+       "MOV SS; RDMSR of a refused MSR (IA32_TSC_AUX: RDTSCP is hidden): #GP injected in MOV SS's shadow")
 {
     __asm__ volatile("movl %%ss, %%eax\n\tmovl %%eax, %%ss\n\t" EXPECT_AT("rdmsr")
-                     : : "c"(0xC0000082) : "eax", "edx", "memory");
+                     : : "c"(0xC0000103) : "eax", "edx", "memory");
 }
 
 ATTACK(mov_ss_io, "event-mov-ss-out", "all virtual vshadow vdepriv timed qemu", "native",
@@ -166,7 +166,7 @@ ATTACK(tf_rdmsr_refused, "event-tf-over-refused-msr", "all icelake",
 {
     set_gate(1, (uint32_t)single_step_stub, KCODE, 0x8E);
     __asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\t"
-                     EXPECT_AT("rdmsr") : : "c"(0xC0000082) : "eax", "edx", "memory", "cc");
+                     EXPECT_AT("rdmsr") : : "c"(0xC0000103) : "eax", "edx", "memory", "cc");
 }
 
 /* An interrupt may wait while the hypervisor emulates the last handler's

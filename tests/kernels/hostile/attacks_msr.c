@@ -5,27 +5,17 @@
  */
 #include "attack.h"
 
-static void wrmsr_at(uint32_t msr, uint64_t v)
-{
-    __asm__ volatile(EXPECT_AT("wrmsr") : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-                     : "memory");
-}
-
-static uint64_t rdmsr_at(uint32_t msr)
-{
-    uint32_t lo, hi;
-    __asm__ volatile(EXPECT_AT("rdmsr") : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
-    return (uint64_t)hi << 32 | lo;
-}
-
-ATTACK(efer_lme, "msr-efer-lme", "all icelake", "result exception 13 error=0x0 cpl=0 at=expected",
-       "EFER.LME: long mode is the hypervisor's, never a 32-bit guest's")
+ATTACK(efer_lme, "msr-efer-lme", "all icelake", "native; shadow depriv patch: stop long mode needs mem=ept",
+       "EFER.LME with paging off: taken under EPT (long mode comes with CR0.PG), refused where the guest "
+       "cannot run 64-bit")
 {
     wrmsr_at(0xC0000080, 0x100);
+    result("took it, EFER reads 0x%llx", (unsigned long long)rdmsr_at(0xC0000080));
 }
 
-ATTACK(lstar_read, "msr-lstar-read", "all icelake", "result exception 13 error=0x0 cpl=0 at=expected",
-       "RDMSR IA32_LSTAR: the hypervisor's own system-call entry stays unseen")
+ATTACK(lstar_read, "msr-lstar-read", "all icelake",
+       "native; depriv patch: result exception 13 error=0x0 cpl=0 at=expected",
+       "RDMSR IA32_LSTAR: the guest's own (0 at power-on), never a value of the hypervisor's, which has no SYSCALL")
 {
     result("read 0x%llx", (unsigned long long)rdmsr_at(0xC0000082));
 }

@@ -202,27 +202,40 @@ ATTACK(vm_registers_scan, "vm-registers-scan", "ept shadow depriv patch icelake 
 #define OTHER_TURN_TSC 20000u
 #define GIVE_UP_TSC    40000000u    /* a thousand turns: the other VM never ran */
 
-/* Fill, then run through `turns` of the other VM's turns, checking the
- * registers after each; theirs: the other's values, which must never show. */
-static void keep_registers(uint32_t lo, uint32_t hi, uint32_t theirs_lo, uint32_t theirs_hi, unsigned turns)
+void after_each_other_turn(unsigned turns, void (*check)(unsigned seen))
 {
-    fill_registers(lo, hi);
     uint64_t start = read_tsc(), last = start;
     for (unsigned seen = 0; seen < turns;) {
         uint64_t now = read_tsc();
         if (now - last >= OTHER_TURN_TSC) {
             seen++;
-            const char *found = theirs_lo ? register_holding(theirs_lo, theirs_hi) : NULL;
-            if (found)
-                breach("the other VM's values in %s after its turn %u", found, seen);
-            const char *lost = register_changed(lo, hi);
-            if (lost)
-                result("lost its own %s after %u of the other VM's turns", lost, seen);
+            check(seen);
         } else if (now - start > GIVE_UP_TSC) {
             result("saw %u of the other VM's turns in %u TSC ticks", seen, GIVE_UP_TSC);
         }
         last = now;
     }
+}
+
+/* Fill, then run through `turns` of the other VM's turns, checking the
+ * registers after each; theirs: the other's values, which must never show. */
+static uint32_t kept_lo, kept_hi, their_lo, their_hi;
+
+static void check_registers(unsigned seen)
+{
+    const char *found = their_lo ? register_holding(their_lo, their_hi) : NULL;
+    if (found)
+        breach("the other VM's values in %s after its turn %u", found, seen);
+    const char *lost = register_changed(kept_lo, kept_hi);
+    if (lost)
+        result("lost its own %s after %u of the other VM's turns", lost, seen);
+}
+
+static void keep_registers(uint32_t lo, uint32_t hi, uint32_t theirs_lo, uint32_t theirs_hi, unsigned turns)
+{
+    kept_lo = lo, kept_hi = hi, their_lo = theirs_lo, their_hi = theirs_hi;
+    fill_registers(lo, hi);
+    after_each_other_turn(turns, check_registers);
 }
 
 ATTACK(vm_registers_hold, "vm-registers-hold", "partner virtual vshadow vdepriv",

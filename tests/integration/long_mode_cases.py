@@ -1,0 +1,154 @@
+"""long_mode_cases.py: a 64-bit guest (issue 18, part 2: long mode).
+
+The long64 test kernel (tests/kernels/long64) is a 32-bit Multiboot kernel
+that switches to long mode as a PC kernel does and checks, in 64-bit mode,
+what a 64-bit kernel needs: EFER.LMA, CPUID's long-mode and SYSCALL bits,
+#GP and #PF through a 64-bit IDT (a non-canonical access and jump, an
+unmapped page), leaving long mode the ways a CPU refuses, FS/GS bases and
+SWAPGS, SYSCALL/SYSRET with STAR, LSTAR and SFMASK, WRMSR's refusal of
+non-canonical bases, the PIT's IRQ 0 through the PIC. Each case checks every one of its lines, in
+order:
+  - natively under QEMU (its -kernel loader), the reference: the same lines
+    but for the checks of what QEMU's TCG does not refuse (the kernel says
+    it skips them): the two non-canonical WRMSRs, a far jump to a CS with
+    L=1 and D=1, CR0.PG cleared in 64-bit mode, CR4.PAE cleared in IA-32e
+    mode, EFER.LME cleared while paging is on;
+  - under the hypervisor with EPT: devices=machine, devices=virtual with the
+    VM-entry checker before every entry (vmcheck=2), two VMs in turns
+    (their SYSCALL MSRs switched with them);
+  - under mem=shadow and cpu=deprivileged, the clean refusal at its WRMSR
+    of EFER.LME: the guest stopped with the reason, no PANIC;
+  - probe=lapic: a read of the local APIC's version register from 64-bit
+    code, which QEMU answers and the hypervisor's MMIO emulation (which
+    decodes 32-bit code, hv/README.md "64-bit guests") refuses cleanly.
+"""
+import os
+import re
+
+from harness import BUILD, FAIL, HV, OK, Case
+
+LONG64 = os.environ.get("LONG64_ELF", os.path.join(BUILD, "tests", "long64.elf"))
+TIMEOUT = 120
+
+
+def check_lines(native):
+    """Every line long64 prints, in order; native: QEMU's TCG."""
+    def hvlab_only(what, checked):
+        if native:
+            return "%s: not checked off hvlab \\(QEMU's TCG takes it\\)" % what
+        return checked
+
+    def canonical(msr):
+        what = "WRMSR of a non-canonical %s" % msr
+        return hvlab_only(what, what + " is #GP\\(0\\) and changes nothing: ok")
+    lines = [
+        "in 64-bit mode, multiboot magic ok",
+        "IA32_EFER.LMA reads 1: ok",
+        "CPUID 0x80000001 EDX says long mode \\(bit 29\\): ok",
+        "CPUID 0x80000001 EDX says SYSCALL \\(bit 11\\): ok",
+        "a non-canonical access is #GP\\(0\\): ok",
+        "an access to an unmapped page is #PF, CR2 its address, error code 0: ok",
+        "a jump to a non-canonical address is #GP\\(0\\): ok",
+        hvlab_only("a far jump to a CS with L=1 and D=1", "a far jump to a CS with L=1 and D=1 is #GP\\(0x30\\): ok"),
+        hvlab_only("MOV to CR0 clearing PG in 64-bit mode", "MOV to CR0 clearing PG in 64-bit mode is #GP\\(0\\): ok"),
+        hvlab_only("MOV to CR4 clearing PAE in IA-32e mode", "MOV to CR4 clearing PAE in IA-32e mode is #GP\\(0\\): ok"),
+        hvlab_only("WRMSR clearing EFER.LME while paging is on",
+                   "WRMSR clearing EFER.LME while paging is on is #GP\\(0\\), long mode stays: ok"),
+        "FS_BASE written by WRMSR reads back and is FS's base: ok",
+        "GS_BASE written by WRMSR reads back and is GS's base: ok",
+        "SWAPGS exchanges GS_BASE and KERNEL_GS_BASE: ok",
+        canonical("FS_BASE"),
+        "STAR, LSTAR and SFMASK read back: ok",
+        "SYSRET entered ring 3 with STAR's selectors \\(CS 0x2b, SS 0x23\\): ok",
+        "SYSCALL reached LSTAR at ring 0 with STAR's selectors, RCX the return address: ok",
+        "SYSCALL saved RFLAGS in R11 \\(IF=1\\) and SFMASK cleared IF: ok",
+        "SYSRET returned to ring 3 and SYSCALL came back: ok",
+        canonical("LSTAR"),
+        "the PIT's IRQ 0 through the PIC reached its 64-bit gate 3 times: ok",
+        "all checks passed",
+    ]
+    return "^" + "\n".join("long64: " + line for line in lines) + "\n"
+
+
+def lines_checked(tags):
+    """Each VM's long64 lines, apart from the hypervisor's (the refused
+    WRMSR's report) and the other VM's (with vms=2 their turns interleave
+    them), are the whole list in order. The console relays the part of a
+    guest's line it has when the hypervisor prints a line of its own, and
+    the rest on a line of its own (with the VM's tag): put back together."""
+    return lambda console: vm_lines_checked(console, tags)
+
+
+COMPLETE = re.compile(r"(: ok|: FAILED|checks passed|checks FAILED|TCG takes it\)|magic ok|magic BAD)$")
+
+
+def vm_lines(console, tag):
+    lines = []
+    for line in console.splitlines():
+        if tag and not line.startswith(tag):
+            continue
+        if not tag and line.startswith(("hv: ", "(vm1) ")):
+            continue
+        body = line[len(tag):]
+        if body.startswith("long64: "):
+            lines.append(body)
+        elif lines and not COMPLETE.search(lines[-1]):
+            lines[-1] += body
+    return "".join(line + "\n" for line in lines)
+
+
+def vm_lines_checked(console, tags):
+    for tag in tags:
+        mine = vm_lines(console, tag)
+        if not re.match(check_lines(False), mine):
+            return "VM %s's long64 lines are not the expected ones: %r" % (tag or "0", mine)
+    return None
+
+
+# The WRMSR clearing EFER.LME while paging is on, refused by the hypervisor.
+EFER_REFUSED = r"^hv: guest writes MSR 0xc0000080: 0x400 is not a value it can hold, #GP injected$"
+
+
+def on_hv(name, args):
+    return Case("long64-" + name, ["--module", LONG64, HV, "--"] + args, OK,
+                must=[r"^long64: in 64-bit mode, multiboot magic ok$", EFER_REFUSED,
+                      r"^hv: guest stopped: it powered off with status 0$", r"^POWEROFF 0$"],
+                must_not=[r"^PANIC", r"FAILED", r"VM-entry failure"], check=lines_checked([""]),
+                timeout=TIMEOUT)
+
+
+def refused(name, args):
+    return Case("long64-" + name + "-refused", ["--module", LONG64, HV, "--"] + args, FAIL,
+                runner_must=[r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"],
+                must=[r"^hv: guest stopped: it set IA32_EFER.LME: long mode needs mem=ept "
+                      r"\(shadow paging walks 32-bit tables"],
+                must_not=[r"^PANIC", r"^long64: ", r"VM-entry failure"], timeout=TIMEOUT)
+
+
+def lapic_probe_cases():
+    return [
+        Case("long64-lapic-native-qemu", ["--emu", "qemu", "--boot", "kernel", LONG64, "--", "probe=lapic"], OK,
+             must=[r"^long64: local APIC version register read: 0x[0-9a-f]*14$", r"^POWEROFF 0$"]),
+        Case("long64-lapic-mmio-refused", ["--module", LONG64 + " probe=lapic", HV, "--", "mem=ept",
+                                           "devices=virtual"], FAIL,
+             must=[r"^hv: guest stopped: its local APIC at guest-physical 0xfee00030: "],
+             runner_must=[r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"],
+             must_not=[r"^PANIC", r"^long64: local APIC", r"VM-entry failure"], timeout=TIMEOUT),
+    ]
+
+
+def long_mode_cases():
+    two = ["--module", LONG64, "--module", LONG64, HV, "--", "vms=2", "devices=virtual"]
+    return [
+        Case("long64-native-qemu", ["--emu", "qemu", "--boot", "kernel", LONG64], OK,
+             must=[check_lines(True), r"^POWEROFF 0$"], must_not=[r"FAILED"]),
+        on_hv("ept-machine", ["mem=ept", "devices=machine"]),
+        on_hv("ept-virtual-vmcheck", ["mem=ept", "devices=virtual", "vmcheck=2"]),
+        Case("long64-vms2", two, OK,
+             must=[r"^hv: guest stopped: it powered off with status 0$",
+                   r"^hv: vm1: guest stopped: it powered off with status 0$", r"^POWEROFF 0$"],
+             must_not=[r"^PANIC", r"FAILED", r"VM-entry failure"], check=lines_checked(["", "(vm1) "]),
+             timeout=TIMEOUT),
+        refused("shadow", ["mem=shadow", "devices=machine"]),
+        refused("depriv", ["mem=shadow", "cpu=deprivileged", "devices=machine"]),
+    ] + lapic_probe_cases()
