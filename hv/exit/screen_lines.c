@@ -1,0 +1,102 @@
+/*
+ * screen_lines.c: a guest's text screen as lines of the log. See
+ * screen_lines.h.
+ */
+#include "exit/screen_lines.h"
+#include "string.h"
+
+void screen_lines_init(struct screen_lines *s, void (*emit)(void *ctx, const char *text), void *ctx)
+{
+    memset(s, 0, sizeof(*s));
+    s->emit = emit;
+    s->ctx = ctx;
+}
+
+static char visible(uint16_t cell)
+{
+    uint8_t c = (uint8_t)cell;
+    if (c == 0)
+        return ' ';
+    return c >= 0x20 && c < 0x7F ? (char)c : '?';
+}
+
+void screen_lines_text(const uint16_t *cells, unsigned row, char text[VGA_COLUMNS + 1])
+{
+    unsigned len = 0;
+    for (unsigned col = 0; col < VGA_COLUMNS; col++) {
+        text[col] = visible(cells[row * VGA_COLUMNS + col]);
+        if (text[col] != ' ')
+            len = col + 1;
+    }
+    text[len] = '\0';
+}
+
+/* Do two rows show the same text (their attributes aside)? */
+static bool same_text(const uint16_t *a, const uint16_t *b)
+{
+    for (unsigned col = 0; col < VGA_COLUMNS; col++)
+        if (visible(a[col]) != visible(b[col]))
+            return false;
+    return true;
+}
+
+static const uint16_t *row_of(const uint16_t *cells, unsigned row)
+{
+    return cells + row * VGA_COLUMNS;
+}
+
+/* How many logged rows stand, moved up by k rows, in cells now. */
+static unsigned logged_rows_at(const struct screen_lines *s, const uint16_t *cells, unsigned k)
+{
+    unsigned n = 0;
+    for (unsigned row = 0; row + k < VGA_ROWS; row++)
+        if (s->logged[row + k] && same_text(row_of(cells, row), row_of(s->seen, row + k)))
+            n++;
+    return n;
+}
+
+/* The scroll since the last look: the shift under which most logged rows
+ * stand; the smaller one of a tie (no scroll, if nothing stands). */
+static unsigned scrolled_by(const struct screen_lines *s, const uint16_t *cells)
+{
+    unsigned best = 0, best_rows = 0;
+    for (unsigned k = 0; k < VGA_ROWS; k++) {
+        unsigned n = logged_rows_at(s, cells, k);
+        if (n > best_rows) {
+            best = k;
+            best_rows = n;
+        }
+    }
+    return best;
+}
+
+void screen_lines_look(struct screen_lines *s, const uint16_t *cells, unsigned complete_rows)
+{
+    unsigned k = scrolled_by(s, cells);
+    bool logged[VGA_ROWS];
+    for (unsigned row = 0; row < VGA_ROWS; row++)
+        logged[row] = row + k < VGA_ROWS && s->logged[row + k] &&
+                      same_text(row_of(cells, row), row_of(s->seen, row + k));
+    for (unsigned row = 0; row < complete_rows && row < VGA_ROWS; row++) {
+        if (logged[row])
+            continue;
+        char text[VGA_COLUMNS + 1];
+        screen_lines_text(cells, row, text);
+        s->emit(s->ctx, text);
+        logged[row] = true;
+    }
+    memcpy(s->logged, logged, sizeof(logged));
+    memcpy(s->seen, cells, sizeof(s->seen));
+}
+
+void screen_lines_end(struct screen_lines *s, const uint16_t *cells, unsigned cursor_row)
+{
+    unsigned complete = cursor_row < VGA_ROWS ? cursor_row : 0;
+    for (unsigned row = 0; row < VGA_ROWS; row++) {
+        char text[VGA_COLUMNS + 1];
+        screen_lines_text(cells, row, text);
+        if (text[0] && row + 1 > complete)
+            complete = row + 1;
+    }
+    screen_lines_look(s, cells, complete);
+}
