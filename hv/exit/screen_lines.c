@@ -45,23 +45,33 @@ static const uint16_t *row_of(const uint16_t *cells, unsigned row)
     return cells + row * VGA_COLUMNS;
 }
 
-/* How many logged rows stand, moved up by k rows, in cells now. */
-static unsigned logged_rows_at(const struct screen_lines *s, const uint16_t *cells, unsigned k)
+/* A row's text as a number (FNV-1a): rows compared by it first, so that
+ * finding a scroll costs 25 x 25 comparisons of numbers, not of rows. */
+static uint32_t row_hash(const uint16_t *row)
+{
+    uint32_t h = 2166136261u;
+    for (unsigned col = 0; col < VGA_COLUMNS; col++)
+        h = (h ^ (uint8_t)visible(row[col])) * 16777619u;
+    return h;
+}
+
+/* How many logged rows stand, moved up by k rows, in the screen now (by
+ * their numbers). */
+static unsigned logged_rows_at(const struct screen_lines *s, const uint32_t *now, unsigned k)
 {
     unsigned n = 0;
     for (unsigned row = 0; row + k < VGA_ROWS; row++)
-        if (s->logged[row + k] && same_text(row_of(cells, row), row_of(s->seen, row + k)))
-            n++;
+        n += s->logged[row + k] && now[row] == s->seen_hash[row + k];
     return n;
 }
 
 /* The scroll since the last look: the shift under which most logged rows
  * stand; the smaller one of a tie (no scroll, if nothing stands). */
-static unsigned scrolled_by(const struct screen_lines *s, const uint16_t *cells)
+static unsigned scrolled_by(const struct screen_lines *s, const uint32_t *now)
 {
     unsigned best = 0, best_rows = 0;
     for (unsigned k = 0; k < VGA_ROWS; k++) {
-        unsigned n = logged_rows_at(s, cells, k);
+        unsigned n = logged_rows_at(s, now, k);
         if (n > best_rows) {
             best = k;
             best_rows = n;
@@ -72,10 +82,13 @@ static unsigned scrolled_by(const struct screen_lines *s, const uint16_t *cells)
 
 void screen_lines_look(struct screen_lines *s, const uint16_t *cells, unsigned complete_rows)
 {
-    unsigned k = scrolled_by(s, cells);
+    uint32_t now[VGA_ROWS];
+    for (unsigned row = 0; row < VGA_ROWS; row++)
+        now[row] = row_hash(row_of(cells, row));
+    unsigned k = scrolled_by(s, now);
     bool logged[VGA_ROWS];
     for (unsigned row = 0; row < VGA_ROWS; row++)
-        logged[row] = row + k < VGA_ROWS && s->logged[row + k] &&
+        logged[row] = row + k < VGA_ROWS && s->logged[row + k] && now[row] == s->seen_hash[row + k] &&
                       same_text(row_of(cells, row), row_of(s->seen, row + k));
     for (unsigned row = 0; row < complete_rows && row < VGA_ROWS; row++) {
         if (logged[row])
@@ -87,6 +100,7 @@ void screen_lines_look(struct screen_lines *s, const uint16_t *cells, unsigned c
     }
     memcpy(s->logged, logged, sizeof(logged));
     memcpy(s->seen, cells, sizeof(s->seen));
+    memcpy(s->seen_hash, now, sizeof(now));
 }
 
 void screen_lines_end(struct screen_lines *s, const uint16_t *cells, unsigned cursor_row)

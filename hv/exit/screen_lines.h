@@ -31,6 +31,7 @@
 /* A cell: the character in bits 7:0, its attribute in 15:8 (guest memory's order). */
 struct screen_lines {
     uint16_t seen[VGA_CELLS];           /* the screen at the last look */
+    uint32_t seen_hash[VGA_ROWS];       /* each row's text as a number (screen_lines.c) */
     bool logged[VGA_ROWS];              /* that row of seen[] is in the log */
     void (*emit)(void *ctx, const char *text);
     void *ctx;
