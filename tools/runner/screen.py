@@ -23,7 +23,9 @@ import zlib
 
 COLUMNS, ROWS = 80, 25
 GLYPH_W, GLYPH_H = 8, 16
-FONT = "/usr/share/consolefonts/Uni2-VGA16.psf.gz"
+# Debian's console-setup-linux has no font of the whole of code page 437:
+# its VGA glyphs are spread over these two, looked up in this order.
+FONTS = ("/usr/share/consolefonts/FullGreek-VGA16.psf.gz", "/usr/share/consolefonts/Uni2-VGA16.psf.gz")
 
 # The 16 CGA colours as a VGA's DAC shows them (IBM VGA Technical Reference:
 # the EGA palette of mode 3), brown's green halved.
@@ -143,6 +145,13 @@ class Font:
                 index.setdefault(c, glyph)
         return index
 
+    def add(self, other):
+        """Other's glyphs for the characters this font lacks."""
+        base = len(self.glyphs)
+        self.glyphs += other.glyphs
+        for char, i in other.index.items():
+            self.index.setdefault(char, base + i)
+
     def glyph(self, char):
         """The rows of char's glyph (a byte each, bit 7 the leftmost pixel):
         the font's '?' for a character it lacks."""
@@ -150,14 +159,22 @@ class Font:
         return self.glyphs[i]
 
 
-def load_font(path=FONT):
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise ScreenError("cannot read the console font %s (%s): `make deps` installs Debian's "
-                          "console-setup-linux" % (path, e.strerror))
-    return Font(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+def load_font(paths=FONTS):
+    """The fonts of paths (gzipped or not) as one, the first's glyphs first."""
+    font = None
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise ScreenError("cannot read the console font %s (%s): `make deps` installs Debian's "
+                              "console-setup-linux" % (path, e.strerror))
+        one = Font(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+        if font:
+            font.add(one)
+        else:
+            font = one
+    return font
 
 
 def render(screen, font):
@@ -189,9 +206,9 @@ def png(rows):
             chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
-def screenshot(log_text, path, font_path=FONT, tag=""):
+def screenshot(log_text, path, font_paths=FONTS, tag=""):
     """Writes the last screen of the log to path as a PNG."""
-    picture = png(render(parse(log_text, tag), load_font(font_path)))
+    picture = png(render(parse(log_text, tag), load_font(font_paths)))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "wb") as f:
         f.write(picture)
