@@ -19,7 +19,7 @@ UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_pag
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_crc32 := lib/crc32.c
-unit_srcs_rtc := hv/dev/rtc.c
+unit_srcs_rtc := hv/dev/rtc.c hv/dev/rtc_irq.c
 unit_srcs_vga_regs := hv/dev/vga_regs.c
 unit_srcs_screen_lines := hv/exit/screen_lines.c
 unit_srcs_pmm := hv/mem/pmm.c
