@@ -188,7 +188,7 @@ ATTACK(pc_cga_registers, "pc-cga-registers", "virtual vshadow vdepriv",
            "kept, word writes %s", kept, past, 0xFF, index_back, attr, dac, words ? "ok" : "lost");
 }
 
-ATTACK(pc_cga_wild, "pc-cga-wild", "virtual vshadow vdepriv vdelay",
+ATTACK(pc_cga_wild, "pc-cga-wild", "virtual vshadow vdepriv",
        "result survived: cursor and start address everywhere, 20000 status reads, 0xA0000-0xBFFFF written",
        "the cursor and the start address past the screen and past 0xBFFFF, a flood of input-status reads, "
        "the whole of 0xA0000-0xBFFFF written, and the cursor moved after each write")
