@@ -21,7 +21,6 @@ void vm_cga_start(struct vcpu *v)
     struct vm_devices *d = v->vm->devices;
     vga_regs_reset(&d->vga);
     screen_lines_init(&d->screen, log_line, v);
-    d->screen_cursor_looked = vga_regs_cursor(&d->vga);
 }
 
 /* The screen's cells now, from the start address on, wrapping in the
@@ -45,14 +44,12 @@ static unsigned cursor_cell(const struct vga_regs *r)
     return (uint16_t)(vga_regs_cursor(r) - vga_regs_start(r)) % VGA_TEXT_CELLS;
 }
 
-/* The kernel has set its cursor: the rows above it are complete. */
+/* The kernel has set its cursor: the rows above it are complete. Even
+ * where it was before: at the bottom row each newline scrolls and puts the
+ * cursor back at the row's start. */
 static void look(struct vcpu *v)
 {
     struct vm_devices *d = v->vm->devices;
-    uint16_t cursor = vga_regs_cursor(&d->vga);
-    if (cursor == d->screen_cursor_looked)
-        return;                          /* nothing printed since, or only a redraw */
-    d->screen_cursor_looked = cursor;
     unsigned cell = cursor_cell(&d->vga);
     if (cell < VGA_CELLS && read_screen(v, d->screen_now))
         screen_lines_look(&d->screen, d->screen_now, cell / VGA_COLUMNS);

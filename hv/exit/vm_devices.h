@@ -42,7 +42,6 @@ struct vm_devices {
     struct vga_regs vga;               /* the text screen's ports (vm_cga.h) */
     struct screen_lines screen;        /* what of the screen is in the log */
     uint16_t screen_now[VGA_CELLS];    /* the screen read at a look */
-    uint16_t screen_cursor_looked;     /* the cursor location at the last look */
     bool virtual_pit_pic;              /* devices=virtual */
     /* devices=machine: */
     struct pic_filter pics;            /* its view of the PICs' initialisation */

@@ -94,9 +94,9 @@ static bool wait_retrace(void)
 }
 
 ATTACK(pc_cga_console, "pc-cga-console", "virtual vshadow vdepriv vdelay",
-       "result cursor was 0, 30 lines printed, scrolled 6, cursor 1920, shape 13-14, misc 0x67, retrace seen, "
+       "result cursor was 0, 60 lines printed, scrolled 36, cursor 1920, shape 13-14, misc 0x67, retrace seen, "
        "palette 6 reads 0x14",
-       "prints 30 lines on the text screen as a PC kernel does: the cursor from the CRTC, cells, cursor moves, "
+       "prints 60 lines on the text screen as a PC kernel does: the cursor from the CRTC, cells, cursor moves, "
        "scrolls")
 {
     unsigned was = (unsigned)crtc_get(0x0E) << 8 | crtc_get(0x0F);
@@ -105,7 +105,7 @@ ATTACK(pc_cga_console, "pc-cga-console", "virtual vshadow vdepriv vdelay",
         screen()[i] = 0x0720;
     char line[64];
     unsigned scrolled = 0;
-    for (unsigned i = 0; i < 30; i++) {
+    for (unsigned i = 0; i < 60; i++) {         /* more than a screen at the bottom row, the cursor at 1920 */
         snprintf(line, sizeof line, "cga line %u: %s\n", i, i % 2 ? "odd" : "even");
         unsigned before = cursor;
         print(line, (uint8_t)(0x1F + i));
@@ -119,7 +119,7 @@ ATTACK(pc_cga_console, "pc-cga-console", "virtual vshadow vdepriv vdelay",
     outb(0x3C0, 0x06);                   /* palette register 6 (brown: EGA colour 0x14) */
     uint8_t palette = inb(0x3C1);
     outb(0x3C0, 0x20);                   /* PAS: the screen back on */
-    result("cursor was %u, 30 lines printed, scrolled %u, cursor %u, shape %u-%u, misc 0x%02x, retrace %s, "
+    result("cursor was %u, 60 lines printed, scrolled %u, cursor %u, shape %u-%u, misc 0x%02x, retrace %s, "
            "palette %u reads 0x%02x", was, scrolled, now - (now % COLUMNS), start, end, misc,
            retrace ? "seen" : "never seen", 6, palette);
 }
