@@ -29,6 +29,7 @@
 #include "cpu/tsc.h"
 #include "sched.h"
 #include "exit/vm_interrupts.h"
+#include "exit/vm_cga.h"
 #include "cpu/panic.h"
 #include "poweroff.h"
 #include "printf.h"
@@ -206,6 +207,8 @@ static void prepare_to_run(struct vm *vm)
 /* A VM's statistics, once it has ended. */
 static void print_vm_stats(struct vm *vm)
 {
+    if (options.devices == DEVICES_VIRTUAL)
+        vm_cga_end(&vm->vcpu);          /* what its screen shows, before the figures */
     const struct vcpu *v = &vm->vcpu;
     exit_stats_print(&v->stats, vm->guest.tag);
     vm_interrupts_print_stats(v);

@@ -3,7 +3,8 @@
 # the missing ones with apt-get. Quiet when everything is already there.
 #
 #   tools/deps.sh build   compilers and binutils (what `make` needs)
-#   tools/deps.sh run     + Bochs, QEMU, GRUB's BIOS files, bubblewrap (what `make run` and `make grade` need)
+#   tools/deps.sh run     + Bochs, QEMU, GRUB's BIOS files, bubblewrap, console fonts (what `make run`,
+#                         `make grade` and hvrun --screenshot need)
 #   tools/deps.sh check   + cmocka, gdb, clang's libFuzzer and sanitizers, and docs (what `make check` needs)
 #   tools/deps.sh docs    pandoc, Graphviz, Debian's python3-matplotlib, Chromium (what `make handouts`
 #                         and its site test need)
@@ -77,6 +78,9 @@ need_run() {
     need /usr/lib/grub/i386-pc/multiboot.mod grub-pc-bin
     need xorriso xorriso
     need mformat mtools
+    # tools/hvrun --screenshot draws the guest's text screen in the console
+    # fonts' VGA glyphs (tools/runner/screen.py).
+    need /usr/share/consolefonts/FullGreek-VGA16.psf.gz console-setup-linux
     # The grader isolates each submission's build and test runs in
     # bubblewrap (grading/sandbox.py).
     need bwrap bubblewrap

@@ -648,7 +648,7 @@ void depriv_io(struct vcpu *v)
         return;
     }
     if (vm_devices_virtual(v) && pc_ports_exit(v))
-        return;                                 /* ACPI's PM1 registers, the CMOS clock (exit_io.c) */
+        return;                                 /* ACPI's PM1 registers, the CMOS clock, the VGA (exit_io.c) */
     if (!io_port_passed_through(io.port) || io.string || vm_devices_virtual(v)) {
         handle_io(v);                           /* the hypervisor's devices */
         return;

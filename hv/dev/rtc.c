@@ -148,6 +148,13 @@ void rtc_reset(struct rtc *r, uint64_t ram_bytes)
     r->ram[CMOS_CHECKSUM + 1] = (uint8_t)sum;
 }
 
+void rtc_update_irqf(struct rtc *r)
+{
+    uint8_t flags = r->ram[RTC_C] & (RTC_C_PF | RTC_C_AF | RTC_C_UF);
+    bool irq = flags & r->ram[RTC_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE);   /* the same bit places */
+    r->ram[RTC_C] = (uint8_t)(flags | (irq ? RTC_C_IRQF : 0));
+}
+
 void rtc_write_index(struct rtc *r, uint8_t value)
 {
     r->index = value & 0x7F;
@@ -158,8 +165,11 @@ uint8_t rtc_read(struct rtc *r, int64_t now)
 {
     if (is_time_field(r->index) && !(r->ram[RTC_B] & RTC_B_SET))
         show(r, now);
-    if (r->index == RTC_C)
-        return 0;                                   /* no interrupt flag is ever set */
+    if (r->index == RTC_C) {
+        uint8_t flags = r->ram[RTC_C];              /* read, then cleared: the line falls */
+        r->ram[RTC_C] = 0;
+        return flags;
+    }
     return r->ram[r->index];
 }
 
@@ -176,6 +186,7 @@ void rtc_write(struct rtc *r, uint8_t value, int64_t now)
         r->ram[RTC_B] = value;
         if (!running && !(value & RTC_B_SET))
             take(r, now);
+        rtc_update_irqf(r);                         /* an enable on a flag set raises the line */
         return;
     case RTC_C: case RTC_D:
         return;                                     /* read-only */

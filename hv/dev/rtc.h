@@ -15,9 +15,14 @@
  * new time; clearing SET takes it. The clock never shows an update in
  * progress (A's UIP is 0): the date it gives is whole at every read.
  *
- * Not modelled yet: the periodic, alarm and update-ended interrupts (IRQ 8;
- * B's PIE, AIE and UIE bits are kept, C reads 0) and the 12-hour alarm
- * form.
+ * Its interrupts (IRQ 8; dev/rtc_irq.c): the periodic one at register A's
+ * rate, the alarm and the update-ended one, each a flag of register C
+ * (PF, AF, UF) set whether or not its enable bit in B is (PIE, AIE, UIE),
+ * and C's IRQF, the IRQ line, high while a flag is set with its enable;
+ * reading C clears them all. Their time is the caller's too, in the
+ * chip's own 32.768 kHz (rtc_advance). Not modelled: the 12-hour alarm
+ * form (an hours alarm byte is compared as it is), and the divider's test
+ * modes (DV other than 010 stops the interrupts, not the clock).
  */
 #pragma once
 #include <stdbool.h>
@@ -41,6 +46,19 @@ enum {
 #define RTC_B_BINARY  0x04              /* DM: binary, else BCD */
 #define RTC_B_24HOUR  0x02
 #define RTC_A_DEFAULT 0x26              /* 32.768 kHz time base, 1024 Hz rate */
+#define RTC_A_RATE    0x0F              /* RS3-RS0 */
+#define RTC_A_DV      0x70              /* the divider: 010 for a 32.768 kHz crystal */
+#define RTC_A_DV_RUN  0x20
+#define RTC_B_PIE     0x40              /* periodic interrupt enable */
+#define RTC_B_AIE     0x20              /* alarm interrupt enable */
+#define RTC_B_UIE     0x10              /* update-ended interrupt enable */
+#define RTC_C_IRQF    0x80
+#define RTC_C_PF      0x40
+#define RTC_C_AF      0x20
+#define RTC_C_UF      0x10
+#define RTC_ALARM_ANY 0xC0              /* an alarm byte 0xC0-0xFF matches every value */
+#define RTC_HZ        32768u            /* the time base: rtc_advance's ticks */
+#define RTC_NEVER     UINT64_MAX
 #define RTC_D_VRT     0x80              /* valid RAM and time: the battery is good */
 #define RTC_PM        0x80              /* the hours' bit 7 in 12-hour form */
 
@@ -49,6 +67,7 @@ struct rtc {
     bool nmi_disabled;                  /* port 0x70's bit 7 */
     uint8_t ram[128];                   /* 0x00-0x0D the clock's, the rest CMOS RAM */
     int64_t offset;                     /* seconds the guest set its clock from `now` */
+    uint64_t ticks;                     /* the time its flags were brought to (rtc_advance) */
 };
 
 /* Power-on as a PC's BIOS leaves it: BCD, 24-hour, the time `now`; the
@@ -72,3 +91,23 @@ int64_t rtc_registers_seconds(const struct rtc *r);
 int64_t rtc_seconds_of(int y, unsigned mon, unsigned d, unsigned h, unsigned min, unsigned s);
 struct rtc_date { int year; unsigned month, day, hour, minute, second, weekday; /* 1 = Sunday */ };
 struct rtc_date rtc_date_of(int64_t seconds);
+
+/* ---- IRQ 8 (dev/rtc_irq.c) ---- */
+
+/* The time goes on to `ticks` (RTC_HZ a second, from the VM's start;
+ * never back), `now` the same instant in seconds as rtc_read has it: the
+ * periodic flag for each period of A's rate that ended, the update-ended
+ * flag and the alarm's for each second. True while the IRQ line is high. */
+bool rtc_advance(struct rtc *r, uint64_t ticks, int64_t now);
+
+/* Is the IRQ line high (C's IRQF)? */
+bool rtc_irq_line(const struct rtc *r);
+
+/* When the line may next rise, in ticks: RTC_NEVER if no interrupt is
+ * enabled, or the line is high already (only a read of C lowers it: a
+ * guest that never reads it gets no more, as on a PC). */
+uint64_t rtc_next_interrupt(const struct rtc *r);
+
+/* IRQF worked out again from C's flags and B's enables (rtc.c: after a
+ * write to B, and by rtc_advance). */
+void rtc_update_irqf(struct rtc *r);

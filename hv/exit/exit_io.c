@@ -31,6 +31,7 @@
 #include "guest/vm.h"
 #include "exit/vm_acpi_pm.h"
 #include "exit/vm_debugcon.h"
+#include "exit/vm_cga.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_interrupts.h"
 #include "exit/vm_rtc.h"
@@ -148,7 +149,7 @@ static void report_unknown_port(struct vcpu *v, const struct io_qual *io)
 
 bool pc_ports_exit(struct vcpu *v)
 {
-    return vm_acpi_pm_exit(v) || vm_rtc_exit(v) || vm_debugcon_exit(v);
+    return vm_acpi_pm_exit(v) || vm_rtc_exit(v) || vm_debugcon_exit(v) || vm_cga_exit(v);
 }
 
 /* LAB 1 BEGIN: emulate port I/O */

@@ -22,9 +22,11 @@
 #include "dev/pic.h"
 #include "dev/pit.h"
 #include "dev/rtc.h"
+#include "dev/vga_regs.h"
 #include "boot/options.h"
 #include "exit/console.h"
 #include "exit/pic_filter.h"
+#include "exit/screen_lines.h"
 #include "exit/uart.h"
 #include "exit/vm_clock.h"
 
@@ -36,6 +38,11 @@ struct vm_devices {
     uint16_t pm1_enable, pm1_control;  /* ACPI's PM1_EN and PM1_CNT (vm_acpi_pm.h) */
     struct rtc rtc;                    /* the CMOS clock and RAM (vm_rtc.h) */
     int64_t rtc_start_seconds;         /* the machine's clock when the VM's time began */
+    uint64_t rtc_event_tsc;            /* when its IRQ 8 may next rise (UINT64_MAX: never) */
+    bool rtc_line;                     /* its IRQ 8 line, as the PIC and I/O APIC have it */
+    struct vga_regs vga;               /* the text screen's ports (vm_cga.h) */
+    struct screen_lines screen;        /* what of the screen is in the log */
+    uint16_t screen_now[VGA_CELLS];    /* the screen read at a look */
     bool virtual_pit_pic;              /* devices=virtual */
     /* devices=machine: */
     struct pic_filter pics;            /* its view of the PICs' initialisation */

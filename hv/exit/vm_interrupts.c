@@ -61,6 +61,7 @@
 #include "exit/vm_ioapic.h"
 #include "exit/vm_lapic.h"
 #include "exit/vm_rtc.h"
+#include "exit/vm_cga.h"
 #include "boot/options.h"
 #include "guest/vm.h"
 #include "cpu/panic.h"
@@ -168,6 +169,16 @@ static void advance_devices(struct vm_devices *d, uint64_t tsc)
 }
 /* LAB 4 END */
 
+/* The timers' time brought to tsc: the CMOS clock's IRQ 8 (vm_rtc.c) when
+ * its next rise is due, then the PIT's and the APIC's, before the PIC and
+ * the APIC are looked at. */
+static void advance_all_devices(struct vm_devices *d, uint64_t tsc)
+{
+    if (tsc >= d->rtc_event_tsc)
+        vm_rtc_advance(d, tsc);
+    advance_devices(d, tsc);
+}
+
 /* Which controller has an interrupt for the CPU: the 8259A pair's through
  * the APIC's LINT0 in ExtINT mode, which the APIC passes on outside its
  * priority rules (SDM 11.5.1; first, as KVM takes it), else the APIC's own
@@ -197,10 +208,11 @@ static bool something_to_take(const struct vm_devices *d)
     return d->lapic.nmi_pending || interrupt_source(d) != NO_INTERRUPT || d->pending_ticks;
 }
 
-/* The VM's next timer event, its PIT's or its APIC's. */
+/* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8). */
 static uint64_t next_timer_event(const struct vm_devices *d)
 {
-    return d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
+    uint64_t next = d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
+    return d->rtc_event_tsc < next ? d->rtc_event_tsc : next;
 }
 
 /* LAB 4 BEGIN: arm the VMX-preemption timer */
@@ -429,7 +441,7 @@ void vm_interrupts_before_entry(struct vcpu *v)
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
     count_hv_cycles(v, d);
-    advance_devices(d, tsc);
+    advance_all_devices(d, tsc);
     if (d->shared_cpu)
         forget_nmi_blocking_of_another_vm(d);
     inject_pending_interrupt(v, d, tsc);
@@ -460,7 +472,7 @@ int vm_interrupts_take(struct vcpu *v, bool guest_if)
     bool window_opened = guest_if && d->waited_for_window;
     if (d->hold_until_tsc && tsc >= d->hold_until_tsc)
         d->hold_until_tsc = 0;              /* over: the timer no longer waits for it */
-    advance_devices(d, tsc);
+    advance_all_devices(d, tsc);
     enum interrupt_source from = interrupt_source(d);
     d->waited_for_window = !guest_if && from != NO_INTERRUPT;
     if (!guest_if || from == NO_INTERRUPT || d->hold_until_tsc) {
@@ -612,6 +624,7 @@ void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks)
     vmcs_write(VMCS_TSC_OFFSET, (uint64_t)d->tsc_offset);
     d->next_edge_tsc = 0;
     d->lapic_event_tsc = 0;
+    d->rtc_event_tsc = 0;                   /* its clock's next interrupt found again */
 }
 
 void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
@@ -622,9 +635,10 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
      * wake-up, never dropped); one preempted was. */
     if (d->shared_cpu) {
         uint64_t kept = kept_from_running(d, now);
-        if (d->timer_mode == TIMER_DELAY)
+        if (d->timer_mode == TIMER_DELAY) {
             delay_time(d, kept);
-        else
+            vm_rtc_advance(d, now);         /* its clock's next interrupt on the new time too */
+        } else
             count_edges(d, now, !d->waiting);
         if (d->tsc_run)
             delay_tsc(d, kept);
@@ -693,12 +707,12 @@ bool vm_interrupt_can_come(const struct vcpu *v)
 {
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
-    advance_devices(d, tsc);            /* an edge due may be a request */
+    advance_all_devices(d, tsc);        /* an edge due may be a request */
     if (interrupt_source(d) != NO_INTERRUPT || d->lapic.nmi_pending)
         return true;
     bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
     bool irq0_open = (!pic_irq_masked(&d->pic, 0) && vm_lapic_passes_extint(d)) || vm_ioapic_isa_irq_open(d, 0);
-    return apic_timer || (irq0_open && d->next_edge_tsc != UINT64_MAX);
+    return apic_timer || (irq0_open && d->next_edge_tsc != UINT64_MAX) || vm_rtc_irq_can_come(d);
 }
 
 bool vm_nmi_can_come(const struct vcpu *v)
@@ -750,6 +764,7 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     outb(MACHINE_PIC_MASTER_DATA, 0xFF);
     outb(MACHINE_PIC_SLAVE_DATA, 0xFF);
     vm_rtc_start(v);                    /* the machine's clock read, before the VM's time begins */
+    vm_cga_start(v);
     uint64_t tsc = rdtsc();
     vm_clock_start(&d->clock, tsc_hz, tsc);
     pit_start_as_bios(&d->pit, 0);

@@ -21,7 +21,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
-                guest_paging descriptor guest_line pic_filter pit pic lapic ioapic rtc
+                guest_paging descriptor guest_line pic_filter pit pic lapic ioapic rtc screen
 
 # The formatter prints the parsers' messages. The options target fuzzes it
 # (its input reaches it as %.*s), so it links it with libFuzzer's tracing;
@@ -45,6 +45,7 @@ fuzz_srcs_pic := hv/dev/pic.c
 fuzz_srcs_lapic := $(unit_srcs_lapic)
 fuzz_srcs_ioapic := hv/dev/ioapic.c
 fuzz_srcs_rtc := $(unit_srcs_rtc)
+fuzz_srcs_screen := $(unit_srcs_vga_regs) $(unit_srcs_screen_lines)
 
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
@@ -56,7 +57,8 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 # the ELF seeds are under 1 KiB), a VMCS's worth for the checker, a
 # descriptor's for ring compression, more than a packet buffer for the
 # GDB receiver, a hundred-odd port accesses for the PIT, and a script of a
-# hundred-odd operations for the local APIC and for the I/O APIC.
+# hundred-odd operations for the local APIC and for the I/O APIC; fifty-odd
+# steps for the screen, each look of which hashes every row.
 fuzz_flags_x86_decode := -max_len=32
 fuzz_flags_sensitive := -max_len=1024
 fuzz_flags_mbimage := -max_len=4096
@@ -73,6 +75,7 @@ fuzz_flags_pic := -max_len=512
 fuzz_flags_lapic := -max_len=1024
 fuzz_flags_ioapic := -max_len=512
 fuzz_flags_rtc := -max_len=512
+fuzz_flags_screen := -max_len=160
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.

@@ -8,9 +8,14 @@
  *   0  port 0x70 written with the next byte;
  *   1  port 0x71 written with the next byte;
  *   2  port 0x71 read;
- *   3  time goes on by the next four bytes' seconds (up to ~136 years).
+ *   3  time goes on: by the next four bytes' seconds (up to ~136 years),
+ *      or with bit 2 set, by their ticks of the 32.768 kHz time base (up to
+ *      ~36 hours), which the interrupt flags are brought to after each step.
  * The clock starts at a date of the next four bytes. After every step:
- *   - A's UIP reads 0, C reads 0, D reads VRT alone;
+ *   - A's UIP reads 0, D reads VRT alone; C holds only PF, AF, UF and
+ *     IRQF, IRQF exactly when a flag is set with its enable in B, and the
+ *     IRQ line is IRQF; the next interrupt is never while the line is
+ *     high (no storm), else after now; a read of C clears it;
  *   - the index stays within 0-0x7F;
  *   - while SET is off, every time register reads a valid date in the
  *     form B asks for (BCD digits below 10, seconds and minutes below 60,
@@ -44,7 +49,14 @@ static void check(struct rtc *r, int64_t now)
 {
     FUZZ_CHECK(r->index < 0x80, "index 0x%x", r->index);
     FUZZ_CHECK(!(peek(r, RTC_A, now) & 0x80), "UIP set");
-    FUZZ_CHECK(peek(r, RTC_C, now) == 0, "C reads 0x%02x", peek(r, RTC_C, now));
+    uint8_t flags = r->ram[RTC_C];
+    FUZZ_CHECK(!(flags & 0x0F), "C holds 0x%02x", flags);
+    FUZZ_CHECK(!!(flags & RTC_C_IRQF) == !!(flags & r->ram[RTC_B] & 0x70), "C 0x%02x with B 0x%02x", flags,
+               r->ram[RTC_B]);
+    FUZZ_CHECK(rtc_irq_line(r) == !!(flags & RTC_C_IRQF), "the line is not IRQF");
+    uint64_t next = rtc_next_interrupt(r);
+    FUZZ_CHECK(rtc_irq_line(r) ? next == RTC_NEVER : next > r->ticks, "next interrupt %llu at %llu",
+               (unsigned long long)next, (unsigned long long)r->ticks);
     FUZZ_CHECK(peek(r, RTC_D, now) == RTC_D_VRT, "D reads 0x%02x", peek(r, RTC_D, now));
     if (r->ram[RTC_B] & RTC_B_SET)
         return;
@@ -81,16 +93,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_input in = { data, size, 0 };
     struct rtc r;
     rtc_reset(&r, fuzz_take(&in, 4) << 12);
-    int64_t now = (int64_t)fuzz_take(&in, 4);
+    int64_t now0 = (int64_t)fuzz_take(&in, 4), now = now0;
+    uint64_t ticks = 0;
     check(&r, now);
     while (in.pos < in.size) {
         uint8_t step = (uint8_t)fuzz_take(&in, 1);
         switch (step & 3) {
         case 0: rtc_write_index(&r, (uint8_t)fuzz_take(&in, 1)); break;
         case 1: rtc_write(&r, (uint8_t)fuzz_take(&in, 1), now); break;
-        case 2: (void)rtc_read(&r, now); break;
-        case 3: now += (int64_t)fuzz_take(&in, 4); break;
+        case 2: {
+            bool was_c = r.index == RTC_C;
+            (void)rtc_read(&r, now);
+            FUZZ_CHECK(!was_c || (r.ram[RTC_C] == 0 && !rtc_irq_line(&r)), "C not cleared by its read");
+            break;
         }
+        case 3:
+            if (step & 4) {
+                ticks += fuzz_take(&in, 4);
+                now = now0 + (int64_t)(ticks / RTC_HZ);
+            } else {
+                uint64_t seconds = fuzz_take(&in, 4);
+                now += (int64_t)seconds;
+                ticks += seconds * RTC_HZ;
+            }
+            break;
+        }
+        rtc_advance(&r, ticks, now);
         check(&r, now);
     }
     return 0;

@@ -21,8 +21,10 @@ kernel, a guest that does not fit.
 import os
 import re
 import subprocess
+import sys
 
-from harness import BUILD, DATA, GUEST, HV, FAIL, OK, PANIC, Case, console_of, data_file, judge, studenttree
+from harness import (BUILD, DATA, GUEST, HOSTILE, HV, FAIL, OK, OUT, PANIC, ROOT, Case, console_of, data_file,
+                     judge, studenttree)
 
 BADGUEST = os.environ.get("BADGUEST_ELF", os.path.join(BUILD, "tests", "badguest.elf"))
 SYSCALL_ELF = os.path.join(BUILD, "guestos", "user", "syscall.elf")   # an ELF, not Multiboot
@@ -560,6 +562,77 @@ def vmcheck_cases():
                  must_not=NO_PANIC + [r"^hv: VM-entry check: (warning|SDM)"], timeout=TIMEOUT)]
 
 
+def hostile_virtual(attack, *hv_args, extra=()):
+    """hvrun arguments: the hypervisor with devices=virtual, the hostile
+    kernel's attack as its guest."""
+    return list(extra) + ["--module", "%s attack=%s" % (HOSTILE, attack), HV, "--", "devices=virtual"] + list(hv_args)
+
+
+def screen_lines_are(expected):
+    """A check: the log's screen lines ("hv: screen: ...") are exactly these,
+    in this order, each once."""
+    def check(console):
+        got = re.findall(r"^hv: screen: (.*)$", console, re.M)
+        if got != expected:
+            return "the screen's lines are %r, expected %r" % (got, expected)
+        return None
+    return check
+
+
+def screenshot_is_the_log(path, lines_check):
+    """A check: the screen's lines, then the picture at path: a PNG that is
+    the last screen the log dumps, drawn (tools/runner/screen.py, whose own
+    tests prove the drawing)."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from runner import screen
+
+    def check(console):
+        err = lines_check(console)
+        if err:
+            return err
+        if not os.path.exists(path):
+            return "no picture at %s" % path
+        want = screen.png(screen.render(screen.parse(console), screen.load_font()))
+        with open(path, "rb") as f:
+            if f.read() != want:
+                return "the picture at %s is not the log's last screen" % path
+        return None
+    return check
+
+
+def screen_cases():
+    """The text screen with devices=virtual (hv/exit/vm_cga.c): the hostile
+    kernel prints 60 lines and a last row as a PC kernel does (the cursor
+    set after each line, the screen scrolled at the bottom, where the cursor
+    stays at the bottom row's start for 36 lines: hostile
+    pc-cga-console), and the log shows each once, in order, the last row at
+    the VM's end; the picture is drawn from the dump. A kernel that never
+    sets its cursor has its rows logged at the VM's end, a blank one
+    between them too."""
+    console_lines = ["cga line %d: %s" % (i, "odd" if i % 2 else "even") for i in range(60)]
+    console_lines.append("last row, no newline")
+    picture = os.path.join(OUT, "hv-screen-lines.png")
+    if os.path.exists(picture):
+        os.remove(picture)
+    end = [r"^hostile: result ", r"^hv: screen dump 80x25 "]
+    return [
+        Case("hv-screen-lines", hostile_virtual("pc-cga-console", extra=["--screenshot", picture]), OK,
+             must=end + [r"^hv: screen row 24 6c4e614e734e744e", r"^hv: screen: cga line 59: odd\n[\s\S]*^hostile: result "],
+             must_not=NO_PANIC,
+             runner_must=[r"^hvrun: screenshot: "], check=screenshot_is_the_log(picture, screen_lines_are(console_lines)),
+             timeout=TIMEOUT),
+        Case("hv-screen-lines-depriv", hostile_virtual("pc-cga-console", *DEPRIVILEGED), OK, must=end,
+             must_not=NO_PANIC, check=screen_lines_are(console_lines), timeout=TIMEOUT),
+        Case("hv-screen-no-cursor", hostile_virtual("pc-cga-no-cursor"), OK,
+             must=end + [r"^hostile: result 3 rows written[^\n]*\n(.*\n)*hv: screen: silent row one\n"
+                         r"hv: screen: \nhv: screen: silent row three\n"],
+             must_not=NO_PANIC, check=screen_lines_are(["silent row one", "", "silent row three"]), timeout=TIMEOUT),
+        Case("hv-screen-none", bad("cpuid", "devices=virtual", extra=["--screenshot", picture + ".none.png"]), OK,
+             must=[r"^badguest: done$"], must_not=NO_PANIC + [r"^hv: screen"],
+             runner_must=[r"^hvrun: --screenshot: no picture: the log has no screen dump"], timeout=TIMEOUT),
+    ]
+
+
 def hv_cases():
     return (handler_cases() + native_control_cases() + refusal_cases() + shadow_cases() + scan_cases()
-            + deprivileged_cases() + vmcheck_cases() + scrub_cases())
+            + deprivileged_cases() + vmcheck_cases() + scrub_cases() + screen_cases())

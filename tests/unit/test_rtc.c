@@ -135,6 +135,89 @@ static void test_cmos_ram(void **state)
     assert_int_equal(get(CMOS_EXTENDED_KIB, 0) | get(CMOS_EXTENDED_KIB + 1, 0) << 8, 0xFFFF);
 }
 
+/* Periodic interrupts over one second of the time base, counted as the
+ * rises of the line a guest that reads C after each would see. */
+static unsigned periodic_in_a_second(uint8_t rate, bool read_c)
+{
+    rtc_reset(&r, 64ull << 20);
+    set(RTC_A, (uint8_t)(RTC_A_DV_RUN | rate), Y2K);
+    set(RTC_B, RTC_B_24HOUR | RTC_B_PIE, Y2K);
+    unsigned rises = 0;
+    bool line = false;
+    for (uint64_t t = 1; t <= RTC_HZ; t++) {
+        bool now_line = rtc_advance(&r, t, Y2K);
+        rises += now_line && !line;
+        line = now_line;
+        if (line && read_c) {
+            /* at the second's end UF too (and AF: the alarm bytes, 0, say midnight) */
+            assert_int_equal(get(RTC_C, Y2K) & (RTC_C_IRQF | RTC_C_PF), RTC_C_IRQF | RTC_C_PF);
+            line = rtc_irq_line(&r);
+            assert_false(line);
+        }
+    }
+    return rises;
+}
+
+static void test_periodic_rates(void **state)
+{
+    (void)state;
+    assert_int_equal(periodic_in_a_second(6, true), 1024);   /* the BIOS's rate */
+    assert_int_equal(periodic_in_a_second(3, true), 8192);
+    assert_int_equal(periodic_in_a_second(15, true), 2);
+    assert_int_equal(periodic_in_a_second(1, true), 256);    /* 1 and 2: 256 and 128 Hz */
+    assert_int_equal(periodic_in_a_second(2, true), 128);
+    assert_int_equal(periodic_in_a_second(0, true), 0);      /* rate 0: none */
+    assert_int_equal(periodic_in_a_second(6, false), 1);     /* C never read: the line stays up */
+    assert_int_equal(rtc_next_interrupt(&r), RTC_NEVER);     /* and nothing more is due */
+}
+
+static void test_periodic_flag_without_enable(void **state)
+{
+    (void)state;
+    set(RTC_A, RTC_A_DV_RUN | 15, Y2K);                      /* 2 Hz, PIE off */
+    assert_int_equal(rtc_next_interrupt(&r), RTC_NEVER);
+    assert_false(rtc_advance(&r, RTC_HZ / 2, Y2K));
+    assert_int_equal(r.ram[RTC_C], RTC_C_PF);                /* the flag, no IRQF */
+    set(RTC_B, RTC_B_24HOUR | RTC_B_PIE, Y2K);               /* enabled on a flag set: the line rises */
+    assert_true(rtc_irq_line(&r));
+    assert_int_equal(get(RTC_C, Y2K), RTC_C_IRQF | RTC_C_PF);
+    assert_int_equal(get(RTC_C, Y2K), 0);                    /* cleared by the read */
+    assert_int_equal(rtc_next_interrupt(&r), RTC_HZ);        /* the next half second's end */
+    set(RTC_A, 0x60 | 15, Y2K);                              /* the divider held in reset: none */
+    assert_int_equal(rtc_next_interrupt(&r), RTC_NEVER);
+    assert_false(rtc_advance(&r, 4 * RTC_HZ, Y2K + 4));
+}
+
+static void test_update_and_alarm(void **state)
+{
+    (void)state;
+    int64_t t0 = rtc_seconds_of(2024, 12, 31, 23, 59, 50);
+    set(0x01, 0x55, t0);                                     /* alarm at hh:mm:55, any hour and minute */
+    set(0x03, 0xC0, t0);
+    set(0x05, 0xFF, t0);
+    set(RTC_B, RTC_B_24HOUR | RTC_B_UIE | RTC_B_AIE, t0);
+    assert_int_equal(rtc_next_interrupt(&r), RTC_HZ);
+    unsigned updates = 0, alarms = 0;
+    for (unsigned s = 1; s <= 10; s++) {
+        assert_true(rtc_advance(&r, s * RTC_HZ, t0 + s));    /* each second: the update's end */
+        uint8_t c = get(RTC_C, t0 + s);
+        updates += (c & RTC_C_UF) != 0;
+        alarms += (c & RTC_C_AF) != 0;
+        if (c & RTC_C_AF)
+            assert_int_equal(get(RTC_SECONDS, t0 + s), 0x55);
+    }
+    assert_int_equal(updates, 10);
+    assert_int_equal(alarms, 1);
+    set(0x05, 0x03, t0);                                     /* at 03:xx:55 only: not today */
+    for (unsigned s = 11; s <= 80; s++) {
+        rtc_advance(&r, s * RTC_HZ, t0 + s);
+        assert_int_equal(get(RTC_C, t0 + s) & RTC_C_AF, 0);
+    }
+    set(RTC_B, RTC_B_24HOUR | RTC_B_UIE | RTC_B_SET, t0);    /* SET: no update cycles */
+    assert_false(rtc_advance(&r, 90 * RTC_HZ, t0 + 90));
+    assert_int_equal(rtc_next_interrupt(&r), RTC_NEVER);
+}
+
 #define T(name) cmocka_unit_test_setup(name, setup)
 
 int main(void)
@@ -146,6 +229,9 @@ int main(void)
         T(test_guest_sets_the_clock),
         T(test_status_registers),
         T(test_cmos_ram),
+        T(test_periodic_rates),
+        T(test_periodic_flag_without_enable),
+        T(test_update_and_alarm),
     };
     return RUN_UNIT_TESTS("rtc", tests);
 }

@@ -15,12 +15,14 @@ UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
-              mmio_access ioapic crc32 rtc long_mode_rules
+              mmio_access ioapic crc32 rtc long_mode_rules vga_regs screen_lines
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_crc32 := lib/crc32.c
-unit_srcs_rtc := hv/dev/rtc.c
+unit_srcs_rtc := hv/dev/rtc.c hv/dev/rtc_irq.c
 unit_srcs_long_mode_rules := hv/vmx/long_mode_rules.c
+unit_srcs_vga_regs := hv/dev/vga_regs.c
+unit_srcs_screen_lines := hv/exit/screen_lines.c
 unit_srcs_pmm := hv/mem/pmm.c
 unit_srcs_heap := hv/mem/heap.c
 unit_srcs_options := hv/boot/options.c

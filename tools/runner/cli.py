@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from . import console, emulators, gdbrelay, images, outcome, typist, vmxrecord
+from . import console, emulators, gdbrelay, images, outcome, screen, typist, vmxrecord
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -44,6 +44,12 @@ exit status:
   4  triple fault
   5  timeout: the machine never powered off
   6  the emulator stopped without a power-off
+
+screen (--screenshot FILE.png):
+  with devices=virtual the hypervisor logs its guest's text screen ("hv:
+  screen: ..." lines) and dumps its cells at the VM's end; the runner draws
+  VM 0's last screen in 8x16 glyphs of a console font, in its CGA colours,
+  with its cursor (runner/screen.py).
 
 gdb (--gdb PORT|auto; auto picks a free local port):
   on Bochs, COM2 becomes a TCP server on localhost:PORT and the hypervisor
@@ -84,6 +90,8 @@ def parse_args(argv):
     p.add_argument("--vmx-record", metavar="FILE",
                    help="Bochs: write the emulator's own record of VM entries and exits to FILE "
                         "(runner/vmxrecord.py; the grader's evidence that VMX non-root operation happened)")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="draw the guest's last text screen (devices=virtual) as a PNG picture")
     p.add_argument("--quiet", action="store_true", help="do not copy the console to the terminal")
     p.add_argument("--keep", action="store_true", help="keep the run's directory (image, config, logs)")
     p.add_argument("--gdb", metavar="PORT|auto",
@@ -141,6 +149,11 @@ def validate(a):
                                                      "qemu-kvm, real VT-x through nested KVM"))
     if a.vmx_record and a.emu != "bochs":
         raise UsageError("--vmx-record is read from Bochs's log: use it with --emu bochs")
+    if a.screenshot:
+        try:
+            screen.load_font()
+        except screen.ScreenError as e:
+            raise UsageError("--screenshot: %s" % e)
     if a.bochs_debug and a.emu != "bochs":
         raise UsageError("--bochs-debug is Bochs's own debugger: use it with --emu bochs")
     if a.boot == "kernel" and a.emu == "bochs":
@@ -332,6 +345,8 @@ def run_emulator(a, modules, run_dir, log, keyboard):
     emu_out = console.read_text(os.path.join(run_dir, "emulator.out"))
     result = outcome.classify(watch.text, emu_log + emu_out, timed_out, a.timeout, channel.text)
     result.notes = []
+    if a.screenshot:
+        save_screenshot(a.screenshot, watch.text)
     if result.status != outcome.POWEROFF_OK:
         result.notes = emulator_notes(emu_log)
     retry_why = None  # why the emulator could not start, if a retry may help
@@ -340,6 +355,16 @@ def run_emulator(a, modules, run_dir, log, keyboard):
         if not watch.text:   # Bochs's standard output is the channel's file
             retry_why = emulators.transient_failure(emu_log + emu_out + channel.text)
     return result, seconds, watch.first_line, retry_why
+
+
+def save_screenshot(path, log_text):
+    """The guest's last screen in the log, drawn into path; a log without
+    one is said, and does not change the run's status."""
+    try:
+        screen.screenshot(log_text, path)
+        sys.stderr.write("hvrun: screenshot: %s (the guest's last text screen)\n" % path)
+    except (screen.ScreenError, OSError) as e:
+        sys.stderr.write("hvrun: --screenshot: no picture: %s\n" % e)
 
 
 def report(a, result, seconds, first_line):
