@@ -484,6 +484,8 @@ ATTACK(pc_kernel_boot, "pc-kernel-boot", "virtual vshadow vdepriv vdelay timed q
            "ID register %s). 10 PIT ticks through the I/O APIC. The local APIC timer calibrated against "
            "the PIT: 20 ms of it measured %s. Then periodic", s.ioapic_id, (unsigned)s.ioapic, (int)ioapic_id == s.ioapic_id ? "agrees" : "differs",
            s.irq0_pin, (unsigned)m.lapic, (int)lapic_id == m.lapic_id ? "agrees" : "differs", timer);
+}
+
 /* ---- the clock's IRQ 8 ----
  * Its periodic interrupt (hv/dev/rtc_irq.c, hv/exit/vm_rtc.c) counted over
  * a known span of the VM's PIT time at a few rates of register A
@@ -526,7 +528,6 @@ __asm__(".text\n"
         "    popl %eax\n"
         "    iret\n");
 
-#define PIT_HZ 1193182
 #define TICK_HZ 100                               /* the PIT: 10 ms of the VM's time a tick */
 
 /* The PICs at 0x20 and 0x28, IRQ 0 (the PIT at TICK_HZ), the cascade and
