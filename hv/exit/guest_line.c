@@ -74,6 +74,12 @@ static void next_line(struct guest_line *g)
 
 void guest_line_put(struct guest_line *g, uint8_t byte)
 {
+    /* Serial consoles end lines with CR LF (GNU Mach, the BSDs): the CR is
+     * dropped, never shown, so that nothing of a line can overwrite its
+     * start on a terminal, and a CR before a reserved prefix still leaves
+     * the prefix at the line's start, where it is quoted. */
+    if (byte == '\r')
+        return;
     char c = visible(byte);
     if (c == '\n') {
         release_held(g, false);      /* "PAN\n": too short for a prefix */

@@ -6,9 +6,10 @@
  * The console protocol (README.md) reserves the line prefixes "hv:",
  * "PANIC", "POWEROFF" and "hvrun:" for the hypervisor and the runner, and
  * "(vm" for the lines of the VMs after the first. A guest line that starts
- * with one is quoted: "(guest) " goes before it. A
- * control character other than newline and tab (an ANSI escape, a carriage
- * return, NUL), and any byte outside printable ASCII, becomes '?'. So no
+ * with one is quoted: "(guest) " goes before it. A carriage return is
+ * dropped (serial consoles end lines with CR LF); any other control
+ * character but newline and tab (an ANSI escape, NUL), and any byte outside
+ * printable ASCII, becomes '?'. So no
  * byte sequence of the guest's can look like a hypervisor line on the
  * terminal, and every line that starts with a reserved prefix is the
  * hypervisor's.
