@@ -158,6 +158,53 @@ ATTACK(strio_counts, "strio-count-zero-and-addr16", "all virtual vshadow vdepriv
            wrap[0], wrap[1]);
 }
 
+/* ---- A fault in the middle of a REP ---------------------------------------- *
+ * The handler records what the CPU left (the frame's EIP, the error code,
+ * CR2, ECX, ESI, EDI), lets the attack repair the cause, and IRETs to the
+ * faulting instruction, which must then finish the REP from those
+ * registers: the CPU's "restartable" string instructions (SDM vol. 2B,
+ * REP: a fault leaves the registers as after the elements done). */
+struct fault_frame {                    /* PUSHAL's order, then the CPU's */
+    uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax;
+    uint32_t vector, error, eip, cs, eflags;
+};
+
+static struct { uint32_t count, vector, error, eip, cr2, ecx, esi, edi; } seen;
+static void (*repair)(void);
+
+void strio_fault_seen(struct fault_frame *f);
+void strio_fault_seen(struct fault_frame *f)
+{
+    if (seen.count++)
+        result("a second fault (vector %u at 0x%08x): the repair did not hold", f->vector, f->eip);
+    seen.vector = f->vector, seen.error = f->error, seen.eip = f->eip;
+    seen.cr2 = f->vector == 14 ? read_cr2() : 0;
+    seen.ecx = f->ecx, seen.esi = f->esi, seen.edi = f->edi;
+    repair();
+}
+
+void strio_gp_stub(void), strio_pf_stub(void);
+__asm__(".text\n"
+        "strio_gp_stub:\n    pushl $13\n    jmp strio_fault_common\n"
+        "strio_pf_stub:\n    pushl $14\n"
+        "strio_fault_common:\n"
+        "    pushal\n"
+        "    cld\n"                            /* C runs with DF=0; IRET restores it */
+        "    pushl %esp\n"
+        "    call strio_fault_seen\n"
+        "    addl $4, %esp\n"
+        "    popal\n"
+        "    addl $8, %esp\n"                  /* the vector and the error code */
+        "    iret\n");
+
+static void catch_faults(void (*fix)(void))
+{
+    repair = fix;
+    seen.count = 0;
+    set_gate(13, (uint32_t)strio_gp_stub, KCODE, 0x8E);
+    set_gate(14, (uint32_t)strio_pf_stub, KCODE, 0x8E);
+}
+
 /* Two pages: the first mapped, the second as the attack makes it. */
 static uint8_t pages[2][4096] __attribute__((aligned(4096)));
 
@@ -168,74 +215,94 @@ static void second_page(uint32_t flags)
     __asm__ volatile("invlpg (%0)" : : "r"(page) : "memory");
 }
 
+static void map_second_page(void) { second_page(PG_P | PG_W); }
+
+static int page_offset(uint32_t a) { return (int)(a - (uint32_t)pages[1]); }
+
 /* REP INSB of 16 bytes from 5 before the second page: 5 elements, then
- * the #PF of the sixth, CR2 the second page, ECX 11 and EDI there; the
- * page then mapped and the instruction run again from those registers
- * (what the handler's IRET would do) completes it. */
+ * the #PF of the sixth, CR2 the second page, ECX 11 and EDI there, EIP the
+ * REP; the handler maps the page and the REP finishes: 16 bytes. */
 static void insb_across(uint32_t flags, uint32_t cr0_set)
 {
     paging_on(0);
     write_cr0(read_cr0() | cr0_set);
     memset(pages, 0, sizeof(pages));
+    uint8_t mask = inb(PIC1_DATA);
     outb(PIC1_DATA, 0xC3);
     second_page(flags);
-    uint32_t ecx = 16, edi = (uint32_t)pages[1] - 5;
-    recovered_vector = NO_FAULT;
-    TRY("cld; rep insb", : "+c"(ecx), "+D"(edi) : "d"(PIC1_DATA) : "memory");
-    uint32_t vector = recovered_vector, error = recovered_error, cr2 = read_cr2();
-    uint32_t fault_ecx = ecx, fault_edi = edi;
-    second_page(PG_P | PG_W);
-    __asm__ volatile("cld; rep insb" : "+c"(ecx), "+D"(edi) : "d"(PIC1_DATA) : "memory");
+    catch_faults(map_second_page);
+    uint32_t ecx = 16, edi = (uint32_t)pages[1] - 5, at;
+    __asm__ volatile("movl $1f, %[at]\n\tcld\n1:\trep insb"
+                     : "+c"(ecx), "+D"(edi), [at] "=&r"(at) : "d"(PIC1_DATA) : "memory");
     unsigned written = 0;
     for (unsigned i = 4096 - 8; i < 4096 + 16; i++)
         written += ((const uint8_t *)pages)[i] == 0xC3;
-    outb(PIC1_DATA, 0xFF);
-    result("vector %u error 0x%x cr2=page+%d ecx=%u edi=page+%d; again: ecx=%u edi=page+%d, %u bytes written",
-           vector, error, (int)(cr2 - (uint32_t)pages[1]), fault_ecx, (int)(fault_edi - (uint32_t)pages[1]),
-           ecx, (int)(edi - (uint32_t)pages[1]), written);
+    outb(PIC1_DATA, mask);
+    result("%u fault: vector %u error 0x%x cr2=page+%d ecx=%u edi=page+%d eip=%s; "
+           "after its IRET: ecx=%u edi=page+%d, %u bytes written",
+           seen.count, seen.vector, seen.error, page_offset(seen.cr2), seen.ecx, page_offset(seen.edi),
+           seen.eip == at ? "the REP" : "elsewhere", ecx, page_offset(edi), written);
 }
 
 ATTACK(strio_pf_not_present, "strio-rep-insb-pf-not-present", "all virtual vshadow vdepriv", "native",
-       "REP INSB into a page that is not present, 5 elements in; the page mapped, run again")
+       "REP INSB into a page that is not present, 5 elements in; the handler maps it and IRETs")
 {
     insb_across(0, 0);
 }
 
 ATTACK(strio_pf_read_only, "strio-rep-insb-pf-read-only", "all virtual vshadow vdepriv", "native",
-       "REP INSB into a read-only page (CR0.WP), 5 elements in; the page made writable, run again")
+       "REP INSB into a read-only page (CR0.WP), 5 elements in; the handler makes it writable")
 {
     insb_across(PG_P, CR0_WP);
 }
 
 /* REP OUTSB reads: a page that is not present is a #PF with error 0. */
 ATTACK(strio_outs_pf, "strio-rep-outsb-pf", "all virtual vshadow vdepriv", "native",
-       "REP OUTSB from a page that is not present, 3 elements in")
+       "REP OUTSB from a page that is not present, 3 elements in; the handler maps it")
 {
     paging_on(0);
     second_page(0);
-    uint32_t ecx = 8, esi = (uint32_t)pages[1] - 3;
-    recovered_vector = NO_FAULT;
-    TRY("cld; rep outsb", : "+c"(ecx), "+S"(esi) : "d"(NO_DEVICE) : "memory");
-    uint32_t vector = recovered_vector, error = recovered_error, cr2 = read_cr2();
-    second_page(PG_P | PG_W);
-    result("vector %u error 0x%x cr2=page+%d ecx=%u esi=page+%d", vector, error,
-           (int)(cr2 - (uint32_t)pages[1]), ecx, (int)(esi - (uint32_t)pages[1]));
+    catch_faults(map_second_page);
+    uint32_t ecx = 8, esi = (uint32_t)pages[1] - 3, at;
+    __asm__ volatile("movl $1f, %[at]\n\tcld\n1:\trep outsb"
+                     : "+c"(ecx), "+S"(esi), [at] "=&r"(at) : "d"(NO_DEVICE) : "memory");
+    result("%u fault: vector %u error 0x%x cr2=page+%d ecx=%u esi=page+%d eip=%s; after: ecx=%u esi=page+%d",
+           seen.count, seen.vector, seen.error, page_offset(seen.cr2), seen.ecx, page_offset(seen.esi),
+           seen.eip == at ? "the REP" : "elsewhere", ecx, page_offset(esi));
 }
 
-/* ES with a limit of 0xFFF: REP INSB from offset 0xFFC writes 4 bytes,
- * then the fifth element is beyond the limit: #GP(0), ECX and EDI as
- * after the fourth. */
-ATTACK(strio_limit, "strio-rep-insb-es-limit", "all virtual vshadow vdepriv", "native",
-       "REP INSB of 8 through an ES whose limit ends after 4")
+/* ES with a limit of 0xFFF: REP INSB of 8 from offset 0xFFC writes 4
+ * bytes, then the fifth element is beyond the limit: #GP(0), ECX and EDI
+ * as after the fourth. The handler loads ES with the same base and a
+ * limit of 0x1FFF (the frame holds no ES: the handler's ES is the REP's),
+ * and the REP ends in the second page. */
+enum { ES_SHORT = GDT_FREE, ES_LONG = GDT_FREE + 1 };
+
+static void longer_es(void)
 {
-    gdt_set(GDT_FREE, seg_desc((uint32_t)pages[0], 0xFFF, 0x93, 0x4));
+    __asm__ volatile("movw %w0, %%es" : : "r"(ES_LONG << 3));
+}
+
+ATTACK(strio_limit, "strio-rep-insb-es-limit", "all virtual vshadow vdepriv", "native",
+       "REP INSB of 8 through an ES whose limit ends after 4; the handler gives ES a longer one")
+{
+    gdt_set(ES_SHORT, seg_desc((uint32_t)pages[0], 0xFFF, 0x93, 0x4));
+    gdt_set(ES_LONG, seg_desc((uint32_t)pages[0], 0x1FFF, 0x93, 0x4));
     gdt_reload();
-    uint32_t ecx = 8, edi = 0xFFC;
-    recovered_vector = NO_FAULT;
-    TRY("movw %w[sel], %%es\n\tcld; rep insb", : "+c"(ecx), "+D"(edi)
-        : "d"(NO_DEVICE), [sel] "r"(GDT_FREE << 3) : "memory");
-    __asm__ volatile("movw %w0, %%es" : : "r"(KDATA));
-    result("vector %u error 0x%x ecx=%u edi=0x%x", recovered_vector, recovered_error, ecx, edi);
+    memset(pages, 0, sizeof(pages));
+    catch_faults(longer_es);
+    uint32_t ecx = 8, edi = 0xFFC, at;
+    __asm__ volatile("movw %w[sel], %%es\n\t"
+                     "movl $1f, %[at]\n\tcld\n1:\trep insb\n\t"
+                     "movw %w[kdata], %%es"
+                     : "+c"(ecx), "+D"(edi), [at] "=&r"(at)
+                     : "d"(NO_DEVICE), [sel] "r"(ES_SHORT << 3), [kdata] "r"(KDATA) : "memory");
+    unsigned written = 0;
+    for (unsigned i = 0xFF8; i < 0x1008; i++)
+        written += ((const uint8_t *)pages)[i] == 0xFF;
+    result("%u fault: vector %u error 0x%x ecx=%u edi=0x%x eip=%s; after: ecx=%u edi=0x%x, %u bytes written",
+           seen.count, seen.vector, seen.error, seen.ecx, seen.edi, seen.eip == at ? "the REP" : "elsewhere",
+           ecx, edi, written);
 }
 
 /* Memory the guest does not have: past the end of its RAM, with paging
