@@ -18,6 +18,10 @@
  * hypervisor emulates device memory only for the MOVs vm_mmio.c decodes,
  * and dropping the bytes silently would hide a guest's bug.
  *
+ * Each element's address is worked out here from the registers, at every
+ * element: the VM exit's guest-linear-address field (SDM 28.2.1, 25.9.4)
+ * names the first element's only, and says nothing of the segment checks.
+ *
  * Not yet: PAE and 4-level paging (guest_paging.c walks 32-bit tables
  * only), and, on a CPU without the instruction-information field for
  * INS/OUTS, 64-bit code (x86_decode.c decodes 16- and 32-bit code): such a
