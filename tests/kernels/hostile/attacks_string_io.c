@@ -401,3 +401,21 @@ ATTACK(strio_huge_count, "strio-rep-insb-huge-count", "all virtual vshadow vdepr
     result("ended by the timer's handler: ecx=%u, %s3 ticks, edi in the window: %s", ecx,
            timer_ticks >= 3 ? ">= " : "< ", edi > 0x400000 && edi < 0x800000 ? "yes" : "no");
 }
+
+/* Ring 3 with IOPL 0 and no I/O permission map in the TSS: the CPU's
+ * #GP(0) before any element (SDM vol. 1, 19.5). Under cpu=deprivileged the
+ * hypervisor's TSS lets every port exit, and the guest's own TSS is asked
+ * before the string is emulated (depriv_io). */
+static void user_outsb(void)
+{
+    const char *x = "x";
+    uint32_t n = 1;
+    __asm__ volatile("cld; rep outsb" : "+S"(x), "+c"(n) : "d"(COM1_DATA) : "memory");
+}
+
+ATTACK(strio_user, "strio-user-outsb", "all virtual vshadow vdepriv", "native",
+       "REP OUTSB to COM1 at ring 3, IOPL 0, no I/O permission map")
+{
+    run_user(user_outsb);
+    result("ring 3 wrote COM1");
+}
