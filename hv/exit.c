@@ -26,6 +26,7 @@
 #include "cpu/panic.h"
 #include "poweroff.h"
 #include "printf.h"
+#include "string.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "x86/x86.h"
@@ -182,13 +183,17 @@ static bool trace_all_here(const struct vcpu *v)
 /* The exit to check: dispatched as any other, and if the trace says the
  * guest is on one instruction, the handler's work is checked: RIP moved
  * on, or an event injected (a fault leaves RIP on the instruction, SDM
- * 27.6), or the guest stopped. Out of line and cold. */
+ * 27.6), or the guest stopped, or its registers changed (a long REP INS
+ * or OUTS done in parts, RIP left on it until (E)CX is 0: exit_io_string.c).
+ * Out of line and cold. */
 static __attribute__((noinline, cold)) void dispatch_watching_rip(struct vcpu *v)
 {
     bool suspect = trace_all_here(v);
+    struct guest_regs before = v->regs;
     dispatcher(v);
     if (!suspect || v->stopped || vmcs_read(VMCS_GUEST_RIP) != v->rip ||
-        (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID))
+        (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID) ||
+        memcmp(&before, &v->regs, sizeof(before)))
         return;
     stop_stuck_guest(v);
 }

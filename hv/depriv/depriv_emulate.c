@@ -29,6 +29,7 @@
 #include "x86/descriptor.h"
 #include "vmx/exit_info.h"
 #include "exit/handlers.h"
+#include "exit/exit_io_string.h"
 #include "exit/vm_interrupts.h"
 #include "exit/vm_lapic.h"
 #include "guest/guest.h"
@@ -640,16 +641,13 @@ static bool user_may_use_port(struct vcpu *v, uint16_t port, unsigned size)
     return true;
 }
 
-void depriv_io(struct vcpu *v)
+/* One IN or OUT at ring 1, the port the guest may use: to the device behind it. */
+static void depriv_port(struct vcpu *v)
 {
     struct io_qual io = io_qual_decode(v->exit_qualification);
-    if (depriv_cpl() != 0 && !user_may_use_port(v, io.port, io.size)) {
-        depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);
-        return;
-    }
     if (vm_devices_virtual(v) && pc_ports_exit(v))
         return;                                 /* ACPI's PM1 registers, the CMOS clock, the VGA (exit_io.c) */
-    if (!io_port_passed_through(io.port) || io.string || vm_devices_virtual(v)) {
+    if (!io_port_passed_through(io.port) || vm_devices_virtual(v)) {
         handle_io(v);                           /* the hypervisor's devices */
         return;
     }
@@ -659,6 +657,26 @@ void depriv_io(struct vcpu *v)
     else
         outb(io.port, (uint8_t)v->regs.rax);
     advance_rip(v);
+}
+
+static void depriv_string_fault(struct vcpu *v, unsigned vector, uint32_t error)
+{
+    depriv_deliver(v, vector, error, (uint32_t)v->rip, 0);
+}
+
+void depriv_io(struct vcpu *v)
+{
+    struct io_qual io = io_qual_decode(v->exit_qualification);
+    if (depriv_cpl() != 0 && !user_may_use_port(v, io.port, io.size)) {
+        depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);
+        return;
+    }
+    if (io.string) {                            /* INS, OUTS: element by element (exit_io_string.c) */
+        struct string_io_cpu cpu = { depriv_cpl(), depriv_port, depriv_string_fault };
+        string_io(v, &cpu);
+        return;
+    }
+    depriv_port(v);
 }
 
 void depriv_print_stats(const struct vcpu *v)

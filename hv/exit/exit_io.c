@@ -19,6 +19,7 @@
  * debug console (vm_debugcon.h), one of the PC's ports (pc_ports_exit).
  */
 #include "exit/console.h"
+#include "exit/exit_io_string.h"
 #include "vmx/exit_info.h"   /* io_qual_decode: the qualification (SDM 28.2.1, table 28-5) */
 #include "guest/guest.h"
 #include "exit/guest_line.h"
@@ -35,6 +36,8 @@
 #include "exit/vm_devices.h"
 #include "exit/vm_interrupts.h"
 #include "exit/vm_rtc.h"
+#include "vmx/inject.h"
+#include "vmx/vmcs.h"
 #include "x86/x86.h"
 #include "x86io.h"
 
@@ -152,6 +155,28 @@ bool pc_ports_exit(struct vcpu *v)
     return vm_acpi_pm_exit(v) || vm_rtc_exit(v) || vm_debugcon_exit(v) || vm_cga_exit(v);
 }
 
+/* String I/O at ring 0 (a VM exit): each element one IN or OUT through
+ * the same path as the instruction's (pc_ports_exit with devices=virtual,
+ * then handle_io), a fault injected (exit_io_string.c). */
+static void ring0_element(struct vcpu *v)
+{
+    if (!(vm_devices_virtual(v) && pc_ports_exit(v)))
+        handle_io(v);
+}
+
+static void ring0_fault(struct vcpu *v, unsigned vector, uint32_t error)
+{
+    (void)v;
+    inject_exception(vector, error);
+}
+
+void handle_string_io(struct vcpu *v)
+{
+    unsigned cpl = (unsigned)(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3;   /* SS.DPL (SDM 25.4.1) */
+    struct string_io_cpu cpu = { cpl, ring0_element, ring0_fault };
+    string_io(v, &cpu);
+}
+
 /* LAB 1 BEGIN: emulate port I/O */
 static uint32_t port_read(struct vcpu *v, const struct io_qual *io)
 {
@@ -186,8 +211,7 @@ void handle_io(struct vcpu *v)
 {
     struct io_qual io = io_qual_decode(v->exit_qualification);
     if (io.string) {
-        guest_stop(v, POWEROFF_GUEST_STOPPED, "string I/O (INS/OUTS) to port 0x%x is not "
-                   "emulated", io.port);
+        handle_string_io(v);    /* given: each element one IN or OUT, through here */
         return;
     }
     uint64_t mask = io.size == 4 ? 0xFFFFFFFFull : (1ull << (8 * io.size)) - 1;

@@ -19,6 +19,8 @@ struct vm;
 
 void handle_cpuid(struct vcpu *v);             /* exit_cpuid.c */
 void handle_io(struct vcpu *v);                /* exit_io.c */
+void handle_string_io(struct vcpu *v);         /* INS, OUTS: handle_io's string case (exit_io.c,
+                                                  exit_io_string.c) */
 struct hv_options;
 void exit_io_init(struct vm *vm, const struct hv_options *o);  /* its devices (vm->devices) */
 void machine_devices_reset(void);              /* the machine's PICs and PIT as the BIOS left them,

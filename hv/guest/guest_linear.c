@@ -150,6 +150,15 @@ void guest_cpu_walk(struct guest *g, uint32_t linear, uint32_t access, struct gp
     gpt_walk(w, &mem, g->shadow.guest_cr3, linear, access, g->shadow.ctl);
 }
 
+void guest_cpu_walk_now(struct guest *g, uint32_t linear, uint32_t access, struct gpt_walk *w)
+{
+    uint64_t cr0 = guest_cr0_view(g), cr4 = guest_cr4_view(g);
+    uint32_t ctl = ((cr0 & CR0_WP) ? GPT_WP : 0) | ((cr4 & CR4_PSE) ? GPT_PSE : 0) |
+                   ((cr4 & CR4_PGE) ? GPT_PGE : 0);
+    struct gpt_mem mem = { cpu_table, g };
+    gpt_walk(w, &mem, (uint32_t)guest_cr3_view(g), linear, access, ctl);
+}
+
 bool guest_linear_touch(struct guest *g, uint32_t linear, void *data, unsigned len, bool write)
 {
     const struct shadow *s = &g->shadow;

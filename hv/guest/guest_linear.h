@@ -63,3 +63,9 @@ bool guest_linear_touch(struct guest *g, uint32_t linear, void *buf, unsigned le
  * for the access `access` says (PFEC_W, PFEC_U), setting the accessed and
  * dirty flags as the CPU's own walk would. */
 void guest_cpu_walk(struct guest *g, uint32_t linear, uint32_t access, struct gpt_walk *w);
+
+/* The same walk in any paging mode, EPT's too: the guest's tables at the
+ * CR3 it sees, with its CR0.WP, CR4.PSE and CR4.PGE (32-bit paging only:
+ * the caller checks CR4.PAE). For the accesses the hypervisor makes for a
+ * guest at ring 0, string I/O's (exit/exit_io_string.c). */
+void guest_cpu_walk_now(struct guest *g, uint32_t linear, uint32_t access, struct gpt_walk *w);

@@ -41,6 +41,7 @@
 
 #define RFLAGS_TF   CR_BIT(8)    /* trap: #DB after each instruction */
 #define RFLAGS_IF   CR_BIT(9)
+#define RFLAGS_DF   CR_BIT(10)   /* direction: string instructions step down */
 #define RFLAGS_RF   CR_BIT(16)   /* resume: no instruction breakpoint for one instruction */
 #define RFLAGS_VM   CR_BIT(17)
 

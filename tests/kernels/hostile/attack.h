@@ -111,6 +111,10 @@ extern uint32_t ram_top;
 extern uint64_t gdt[GDT_ENTRIES];
 extern uint32_t tss[26];   /* 104 bytes: ESP0 at 4, SS0 at 8 */
 void gdt_set(unsigned index, uint64_t descriptor);
+/* LGDT of gdt again: cpu=deprivileged copies the guest's GDT at LGDT only
+ * (as a CPU caches nothing but the segment registers), so after gdt_set
+ * an attack that loads the new selector reloads first. */
+void gdt_reload(void);
 /* A segment descriptor: base, limit (in bytes, or pages with G), the access
  * byte (P, DPL, S, type) and the flags nibble (G, D/B), SDM 3.4.5. */
 uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
@@ -121,6 +125,11 @@ void set_gate(unsigned vector, uint32_t handler, uint16_t selector, uint8_t type
  * time: a turn is 40,000 ticks, an exit of this VM's a few thousand at
  * most), calling check(seen) after each; a result if the other never runs. */
 void after_each_other_turn(unsigned turns, void (*check)(unsigned seen));
+/* The 8259s remapped to vectors 0x20/0x28 with only IRQ 0 open (its gate
+ * the counting timer_stub of ../common/entry.S), the 8254's channel 0 at
+ * hz; and off again (interrupts off, IRQ 0 masked). attacks_events.c. */
+void timer_on(unsigned hz);
+void timer_off(void);
 
 /* A #DB handler (attacks_events.c) that counts, keeps the EIP it returns
  * to, and clears TF in the frame: the first single-step trap only. */

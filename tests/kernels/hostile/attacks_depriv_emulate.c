@@ -13,13 +13,6 @@ extern const uint32_t exception_stubs[32];   /* ../common/entry.S */
 
 #define SCRATCH 0x300000u      /* a page of the first 4 MiB the kernel leaves free */
 
-/* The hypervisor copies the guest's GDT when the guest loads it (LGDT), as a
- * CPU caches nothing but the segment registers: after gdt_set, load it again. */
-static void gdt_reload(void)
-{
-    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) g = { sizeof(gdt) - 1, (uint32_t)gdt };
-    __asm__ volatile("lgdt %0" : : "m"(g) : "memory");
-}
 
 /* ---- What the CPU ran, not what the tables now say ------------------------ *
  * The page at SCRATCH maps `ran` and is called once, so that the TLB (or

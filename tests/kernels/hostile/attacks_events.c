@@ -33,7 +33,7 @@ static void irq0_on(void)
 
 /* The 8259s remapped to 0x20/0x28 with only IRQ 0 open (irq0_on), and the
  * 8254's channel 0 at hz. */
-static void timer_on(unsigned hz)
+void timer_on(unsigned hz)
 {
     irq0_on();
     uint16_t divisor = (uint16_t)(PIT_HZ / hz);
@@ -42,7 +42,7 @@ static void timer_on(unsigned hz)
     outb(0x40, divisor >> 8);
 }
 
-static void timer_off(void)
+void timer_off(void)
 {
     __asm__ volatile("cli");
     outb(0x21, 0xFF);

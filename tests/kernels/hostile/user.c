@@ -33,6 +33,12 @@ void gdt_set(unsigned index, uint64_t descriptor)
     gdt[index] = descriptor;
 }
 
+void gdt_reload(void)
+{
+    struct table_pointer g = { sizeof(gdt) - 1, (uint32_t)gdt };
+    __asm__ volatile("lgdt %0" : : "m"(g) : "memory");
+}
+
 /* type_attr: 0x8E interrupt gate DPL 0, 0xEE DPL 3, 0x8F trap gate (SDM 6.11). */
 void set_gate(unsigned vector, uint32_t handler, uint16_t selector, uint8_t type_attr)
 {
