@@ -95,9 +95,11 @@ need_check() {
     need clang-14 clang-14
     need installed libclang-rt-14-dev
     need llvm-symbolizer-14 llvm-14
-    # A PC kernel nobody here wrote, for tests/integration/foreign_cases.py:
-    # a Multiboot game (a.out kludge, the CGA screen, the keyboard, the PIT).
+    # PC kernels nobody here wrote, for tests/integration/foreign_cases.py:
+    # a Multiboot game (a.out kludge, the CGA screen, the keyboard, the PIT)
+    # and GNU Mach (an ELF64 Multiboot kernel that enters long mode itself).
     need /boot/invaders.exec grub-invaders
+    need /boot/gnumach-1.8-486.gz gnumach-image-1.8-486
 }
 
 # make handouts: pandoc renders the pages, Graphviz's dot draws the figures
