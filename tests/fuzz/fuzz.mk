@@ -58,8 +58,9 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 # the ELF seeds are under 1 KiB), a VMCS's worth for the checker, a
 # descriptor's for ring compression, more than a packet buffer for the
 # GDB receiver, a hundred-odd port accesses for the PIT, and a script of a
-# hundred-odd operations for the local APIC and for the I/O APIC; fifty-odd
-# steps for the screen, each look of which hashes every row.
+# hundred-odd operations for the local APIC and for the I/O APIC; thirty-odd
+# steps for the screen, each look of which hashes every row (longer
+# scripts made it the slowest target of make check by far).
 fuzz_flags_x86_decode := -max_len=32
 fuzz_flags_sensitive := -max_len=1024
 fuzz_flags_mbimage := -max_len=4096
@@ -76,7 +77,7 @@ fuzz_flags_pic := -max_len=512
 fuzz_flags_lapic := -max_len=1024
 fuzz_flags_ioapic := -max_len=512
 fuzz_flags_rtc := -max_len=512
-fuzz_flags_screen := -max_len=160
+fuzz_flags_screen := -max_len=96
 fuzz_flags_segment_access := -max_len=25
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
