@@ -60,7 +60,7 @@ ATTACK(pte_top_of_4g, "memory-pte-top-of-4g", "all", "stop (EPT violation|outsid
 /* Descriptor tables outside guest RAM: the CPU reads them on the next
  * segment load or event. */
 ATTACK(gdt_beyond_ram, "memory-gdt-beyond-ram", "all",
-       "stop (EPT violation|outside its \\d+ MiB of RAM); depriv patch: stop its GDT at 0xf0000000 .* cannot be read",
+       "stop (EPT violation|outside its \\d+ MiB of RAM)",
        "LGDT of a table above guest RAM, then a segment load")
 {
     struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p = { 0xFFFF, FAR_AWAY };
