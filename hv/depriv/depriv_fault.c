@@ -19,6 +19,7 @@
  */
 #include "depriv/depriv.h"
 #include "x86/descriptor.h"
+#include "x86/fault_combine.h"
 #include "exit/handlers.h"
 #include "guest/guest_paging.h"
 #include "guest/shadow.h"
@@ -178,11 +179,6 @@ static enum check delivery(struct vcpu *v, const struct depriv_event *e, struct 
     return frame_pushes(v, esp, words, f);
 }
 
-static bool contributory(unsigned vector)
-{
-    return vector == VEC_DE || (vector >= VEC_TS && vector <= VEC_GP);
-}
-
 enum depriv_delivery depriv_delivery_check(struct vcpu *v, const struct depriv_event *e,
                                            struct depriv_event *instead, uint32_t *error)
 {
@@ -191,15 +187,12 @@ enum depriv_delivery depriv_delivery_check(struct vcpu *v, const struct depriv_e
         return DELIVERY_GOES_ON;
     if (f.vector == VEC_PF)
         write_cr2(f.cr2);                       /* set, even if it becomes a #DF */
-    bool exception = !e->external && !e->length;
-    if (exception && e->vector == VEC_DF) {
+    enum fault_combination c = fault_combine(e->vector, !e->external && !e->length, f.vector);
+    if (c == FAULT_SHUTDOWN) {
         handle_triple_fault(v);                 /* the CPU shuts down (6.15, interrupt 8) */
         return DELIVERY_SHUTS_DOWN;
     }
-    bool first_pf = exception && e->vector == VEC_PF;
-    bool first_contributory = exception && contributory(e->vector);
-    bool double_fault = (first_contributory && contributory(f.vector)) ||
-                        (first_pf && (f.vector == VEC_PF || contributory(f.vector)));
+    bool double_fault = c == FAULT_DOUBLE;
     *instead = (struct depriv_event){ double_fault ? VEC_DF : f.vector, true, false, e->eip, 0, e->cpl };
     *error = double_fault ? 0 : f.error;
     return DELIVERY_FAULTS;
