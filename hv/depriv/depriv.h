@@ -129,14 +129,16 @@ struct depriv_event {
 enum depriv_delivery {
     DELIVERY_GOES_ON,               /* nothing the CPU would refuse */
     DELIVERY_FAULTS,                /* deliver *instead, with *error */
-    DELIVERY_SHUTS_DOWN,            /* a fault delivering #DF: the guest is stopped */
+    DELIVERY_STOPPED,               /* a fault delivering #DF (a triple fault), or a
+                                       table or stack outside its RAM: stopped */
 };
 /* Would the CPU fault delivering e: a gate past the IDT's limit, absent or
  * of a wrong type, its code segment or the TSS's SS0 refused, a page of
  * the IDT, GDT, TSS or kernel stack not mapped? If so, what the CPU does
  * with that second fault (SDM vol. 3, 6.15, table 6-5): deliver it, or a
  * #DF, instead; or shut down (the guest is stopped with the triple fault's
- * report, handle_triple_fault). DELIVERY_GOES_ON where nothing
+ * report, handle_triple_fault). One of those tables, or the stack, outside
+ * the guest's RAM stops it, naming the address. DELIVERY_GOES_ON where nothing
  * architectural stands in the way: depriv_deliver then delivers, or stops
  * the guest at a limit of its own (ring compression's). The guest's ring-3
  * INT n through a present kernel-only gate is left to depriv_deliver (lab

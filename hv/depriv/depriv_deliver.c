@@ -68,7 +68,7 @@ static void deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
         dp->halted_at = 0;                      /* instead.eip is past the HLT already */
         deliver(v, instead.vector, second_error, instead.eip, 0, false);
         return;
-    case DELIVERY_SHUTS_DOWN:
+    case DELIVERY_STOPPED:
         return;
     }
 }

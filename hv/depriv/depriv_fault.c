@@ -23,6 +23,7 @@
 #include "exit/handlers.h"
 #include "guest/guest_paging.h"
 #include "guest/shadow.h"
+#include "poweroff.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 
@@ -35,12 +36,13 @@
 struct fault {
     unsigned vector;
     uint32_t error;
-    uint32_t cr2;                       /* #PF: the address */
+    uint32_t cr2;                       /* #PF: the address; UNREADABLE: the address */
+    const char *what;                   /* UNREADABLE: what lies there */
 };
 
-/* What stands in the way: nothing, a fault, or something the CPU would not
- * refuse but the hypervisor cannot read (outside guest RAM), which
- * depriv_deliver then reports. */
+/* What stands in the way: nothing, a fault, or memory outside the guest's
+ * RAM, where the CPU would touch what is not the guest's: the guest is
+ * stopped, as EPT stops it at ring 0. */
 enum check { PASSES, FAULTS, UNREADABLE };
 
 bool depriv_page_faults(struct vcpu *v, uint32_t linear, unsigned len, uint32_t access, uint32_t *cr2,
@@ -63,18 +65,22 @@ bool depriv_page_faults(struct vcpu *v, uint32_t linear, unsigned len, uint32_t 
 
 /* The CPU's own read of len bytes at linear, a supervisor access (SDM vol.
  * 3, 4.6: the IDT, GDT and TSS are read so at any CPL). */
-static enum check system_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len, struct fault *f)
+static enum check system_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len, const char *what,
+                              struct fault *f)
 {
     if (depriv_page_faults(v, linear, len, 0, &f->cr2, &f->error)) {
         f->vector = VEC_PF;
         return FAULTS;
     }
-    return depriv_read(v, linear, buf, len) ? PASSES : UNREADABLE;
+    if (depriv_read(v, linear, buf, len))
+        return PASSES;
+    *f = (struct fault){ .cr2 = linear, .what = what };
+    return UNREADABLE;
 }
 
 static enum check raise(struct fault *f, unsigned vector, uint32_t error)
 {
-    *f = (struct fault){ vector, error, 0 };
+    *f = (struct fault){ .vector = vector, .error = error };
     return FAULTS;
 }
 
@@ -88,7 +94,7 @@ static enum check gdt_entry(struct vcpu *v, uint16_t selector, unsigned bad_vect
         return raise(f, bad_vector, ext);
     if ((selector & 4) || (selector | 7u) > v->depriv.gdt_limit)
         return raise(f, bad_vector, (selector & ~3u) | ext);
-    return system_read(v, v->depriv.gdt_base + (selector & ~7u), d, 8, f);
+    return system_read(v, v->depriv.gdt_base + (selector & ~7u), d, 8, "its GDT", f);
 }
 
 /* The handler's code segment (SDM vol. 2A, INT n: "TRAP-OR-INTERRUPT-
@@ -117,7 +123,7 @@ static enum check new_stack(struct vcpu *v, uint32_t ext, uint32_t *esp0, struct
         return UNREADABLE;
     if (limit < 11)
         return raise(f, VEC_TS, (v->depriv.tr & ~3u) | ext);
-    enum check c = system_read(v, tss + 4, ss0_esp0, 8, f);
+    enum check c = system_read(v, tss + 4, ss0_esp0, 8, "its TSS", f);
     if (c != PASSES)
         return c;
     uint16_t ss = (uint16_t)ss0_esp0[1];
@@ -136,10 +142,15 @@ static enum check new_stack(struct vcpu *v, uint32_t ext, uint32_t *esp0, struct
  * guest's stacks are flat). */
 static enum check frame_pushes(struct vcpu *v, uint32_t esp, unsigned words, struct fault *f)
 {
-    if (!depriv_page_faults(v, esp - 4 * words, 4 * words, PFEC_W, &f->cr2, &f->error))
+    uint32_t frame[6], at = esp - 4 * words;
+    if (depriv_page_faults(v, at, 4 * words, PFEC_W, &f->cr2, &f->error)) {
+        f->vector = VEC_PF;
+        return FAULTS;
+    }
+    if (depriv_read(v, at, frame, 4 * words))
         return PASSES;
-    f->vector = VEC_PF;
-    return FAULTS;
+    *f = (struct fault){ .cr2 = at, .what = "its kernel stack" };
+    return UNREADABLE;
 }
 
 /* Every check of the delivery, in the CPU's order. */
@@ -151,7 +162,7 @@ static enum check delivery(struct vcpu *v, const struct depriv_event *e, struct 
     if (e->vector * 8 + 7 > dp->idt_limit)
         return raise(f, VEC_GP, gate_error);
     uint64_t gate;
-    enum check c = system_read(v, dp->idt_base + e->vector * 8, &gate, 8, f);
+    enum check c = system_read(v, dp->idt_base + e->vector * 8, &gate, 8, "its IDT", f);
     if (c != PASSES)
         return c;
     unsigned type = (gate >> 40) & 0x1F, cpl = e->cpl;   /* with the S bit: 0 for a gate */
@@ -183,14 +194,20 @@ enum depriv_delivery depriv_delivery_check(struct vcpu *v, const struct depriv_e
                                            struct depriv_event *instead, uint32_t *error)
 {
     struct fault f;
-    if (delivery(v, e, &f) != FAULTS)
+    enum check check = delivery(v, e, &f);
+    if (check == UNREADABLE) {
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: delivering vector %u: %s at 0x%08x is "
+                   "outside its %lu MiB of RAM", e->vector, f.what, f.cr2, v->guest->ram_size >> 20);
+        return DELIVERY_STOPPED;
+    }
+    if (check != FAULTS)
         return DELIVERY_GOES_ON;
     if (f.vector == VEC_PF)
         write_cr2(f.cr2);                       /* set, even if it becomes a #DF */
     enum fault_combination c = fault_combine(e->vector, !e->external && !e->length, f.vector);
     if (c == FAULT_SHUTDOWN) {
         handle_triple_fault(v);                 /* the CPU shuts down (6.15, interrupt 8) */
-        return DELIVERY_SHUTS_DOWN;
+        return DELIVERY_STOPPED;
     }
     bool double_fault = c == FAULT_DOUBLE;
     *instead = (struct depriv_event){ double_fault ? VEC_DF : f.vector, true, false, e->eip, 0, e->cpl };
