@@ -67,16 +67,27 @@
  * guest OS leaves unused (kit contract). */
 #define DEPRIV_AREA        0xFFC00000u
 #define DEPRIV_SEG_LIMIT   0xFBFFFFFFu        /* 64 MiB below 4 GiB, minus one */
-#define DEPRIV_GDT         DEPRIV_AREA        /* one page: 512 descriptors */
-#define DEPRIV_GDT_ENTRIES 512
+/* The copy of the guest's GDT: as large as a GDT may be (its limit is 16
+ * bits: 8192 descriptors in 16 pages, SDM vol. 3, 3.5.1), so that every
+ * index the guest may use is its own. The hypervisor's TSS then has no
+ * descriptor there: TR's selector, base, limit and rights are the VMCS's
+ * (SDM 25.4.1), which VM entry checks without reading the GDT (27.3.1.2:
+ * TI 0, a busy TSS), and nothing the guest runs reads TR's descriptor
+ * (LTR and task switches are emulated or stopped, depriv_emulate.c). */
+#define DEPRIV_GDT         DEPRIV_AREA
+#define DEPRIV_GDT_ENTRIES 8192
+#define DEPRIV_GDT_PAGES   (DEPRIV_GDT_ENTRIES * 8 / 4096)
 #define DEPRIV_TSS_SELECTOR ((DEPRIV_GDT_ENTRIES - 1) * 8)
-#define DEPRIV_TSS         (DEPRIV_AREA + 0x1000)
+#define DEPRIV_TSS         (DEPRIV_AREA + DEPRIV_GDT_PAGES * 0x1000)
 
 /* depriv_gdt.c: the hypervisor's GDT and TSS, mapped at DEPRIV_AREA through
  * the shadow; and the guest state of a Multiboot entry at ring 1. */
 void depriv_setup(struct vcpu *v);
 /* Copy the guest's GDT (v->depriv.gdt_base/limit) into the hypervisor's,
- * ring 0 made ring 1; false if the guest's table cannot be read. */
+ * ring 0 made ring 1; false if a part of it lies outside the guest's RAM.
+ * A page of it the guest's tables do not map is copied as zeros, so its
+ * descriptors fault on use, as on the CPU, which reads the GDT on use and
+ * not at LGDT (depriv_fault.c then turns that fault into the guest's #PF). */
 bool depriv_load_gdt(struct vcpu *v);
 /* Load a segment register (its VMCS fields) from the hypervisor's GDT as
  * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. A selector the
@@ -106,6 +117,42 @@ unsigned depriv_cpl(void);
  * instruction's length for INT n, INT3, INTO (the gate's DPL is checked,
  * and the handler returns after the instruction). */
 void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length);
+/* depriv_fault.c: a fault while an event is delivered in software. */
+struct depriv_event {
+    unsigned vector;
+    bool has_error;                 /* it pushes an error code */
+    bool external;                  /* an interrupt or NMI, not an exception */
+    uint32_t eip;                   /* where it returns to (after a HLT it ended) */
+    unsigned length;                /* INT n, INT3, INTO: the instruction's length */
+    unsigned cpl;                   /* the guest's, as it believes (depriv_cpl) */
+};
+enum depriv_delivery {
+    DELIVERY_GOES_ON,               /* nothing the CPU would refuse */
+    DELIVERY_FAULTS,                /* deliver *instead, with *error */
+    DELIVERY_STOPPED,               /* a fault delivering #DF (a triple fault), or a
+                                       table or stack outside its RAM: stopped */
+};
+/* Would the CPU fault delivering e: a gate past the IDT's limit, absent or
+ * of a wrong type, its code segment or the TSS's SS0 refused, a page of
+ * the IDT, GDT, TSS or kernel stack not mapped? If so, what the CPU does
+ * with that second fault (SDM vol. 3, 6.15, table 6-5): deliver it, or a
+ * #DF, instead; or shut down (the guest is stopped with the triple fault's
+ * report, handle_triple_fault). One of those tables, or the stack, outside
+ * the guest's RAM stops it, naming the address. DELIVERY_GOES_ON where nothing
+ * architectural stands in the way: depriv_deliver then delivers, or stops
+ * the guest at a limit of its own (ring compression's). The guest's ring-3
+ * INT n through a present kernel-only gate is left to depriv_deliver (lab
+ * 3), which raises that #GP itself. */
+enum depriv_delivery depriv_delivery_check(struct vcpu *v, const struct depriv_event *e,
+                                           struct depriv_event *instead, uint32_t *error);
+
+/* Do the guest's tables refuse an access (PFEC_W, PFEC_U) to a byte of
+ * [linear, linear + len)? If so, the address and the #PF's error code (SDM
+ * vol. 3, 4.7) of the first refused; the walk sets the accessed and dirty
+ * flags of what it passes, as the CPU's. False with the guest's paging off. */
+bool depriv_page_faults(struct vcpu *v, uint32_t linear, unsigned len, uint32_t access, uint32_t *cr2,
+                        uint32_t *error);
+
 /* A VM-entry event a handler asked for (inject.c), delivered in software. */
 void depriv_deliver_injected(struct vcpu *v);
 /* An external interrupt arrived: it waits, pending, for the guest's IF. */

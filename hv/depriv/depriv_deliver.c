@@ -45,8 +45,42 @@ static void fail(struct vcpu *v, unsigned vector, const char *why)
     guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: delivering vector %u: %s", vector, why);
 }
 
-/* LAB 3 BEGIN: deliver an event in software */
+static void deliver_through_idt(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip,
+                                unsigned length);
+
+/* Every event: first what the CPU would raise delivering it, combined with
+ * it as the CPU combines two (depriv_fault.c: a #DF, a triple fault); if
+ * nothing, through the guest's IDT (lab 3). external: an interrupt or NMI,
+ * whatever its vector (benign, SDM 6.15 table 6-4). */
+static void deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length,
+                    bool external)
+{
+    struct depriv *dp = &v->depriv;
+    struct depriv_event e = { vector, error >= 0, external, eip, length, depriv_cpl() }, instead;
+    uint32_t second_error;
+    if (dp->halted_at && dp->halted_at == eip && !length)
+        e.eip += dp->halt_length;               /* the wait in HLT ends (depriv_emulate.c) */
+    switch (depriv_delivery_check(v, &e, &instead, &second_error)) {
+    case DELIVERY_GOES_ON:
+        deliver_through_idt(v, vector, error, eip, length);
+        return;
+    case DELIVERY_FAULTS:
+        dp->halted_at = 0;                      /* instead.eip is past the HLT already */
+        deliver(v, instead.vector, second_error, instead.eip, 0, false);
+        return;
+    case DELIVERY_STOPPED:
+        return;
+    }
+}
+
 void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length)
+{
+    deliver(v, vector, error, eip, length, false);
+}
+
+/* LAB 3 BEGIN: deliver an event in software */
+static void deliver_through_idt(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip,
+                                unsigned length)
 {
     struct depriv *dp = &v->depriv;
     uint64_t gate;
@@ -196,7 +230,7 @@ static void deliver_nmi(struct vcpu *v)
     }
     v->depriv.nmi_pending = false;
     v->depriv.nmi_blocked = true;
-    depriv_deliver(v, VEC_NMI, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
+    deliver(v, VEC_NMI, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0, true);
 }
 
 /* The guest runs at least one instruction after this VM entry before an
@@ -245,7 +279,7 @@ void depriv_deliver_pending(struct vcpu *v)
             i++;
         unsigned vector = i * 64 + (unsigned)__builtin_ctzll(dp->pending[i]);
         dp->pending[i] &= dp->pending[i] - 1;
-        depriv_deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0);
+        deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0, true);
     }
     if (!shadow)                                /* MOV SS's shadow is a boundary already */
         run_one_instruction_first();

@@ -96,21 +96,12 @@ bool depriv_effective_address(const struct vcpu *v, const struct x86_insn *in, u
  * delivered here. Segment limits are not checked: the guest's are flat. */
 static bool operand_allowed(struct vcpu *v, uint32_t linear, unsigned len, bool write)
 {
-    struct shadow *s = &v->guest->shadow;
-    uint32_t access = (write ? PFEC_W : 0) | (depriv_cpl() == 3 ? PFEC_U : 0);
-    uint32_t last = linear + len - 1;
-    for (uint32_t at = linear; s->paging; at = (at | 0xFFF) + 1) {
-        struct gpt_walk w;
-        guest_cpu_walk(v->guest, at, access, &w);
-        if (w.result == GPT_FAULT) {
-            write_cr2(at);
-            depriv_deliver(v, VEC_PF, w.error_code, (uint32_t)v->rip, 0);
-            return false;
-        }
-        if ((at & ~0xFFFu) == (last & ~0xFFFu))
-            break;
-    }
-    return true;
+    uint32_t access = (write ? PFEC_W : 0) | (depriv_cpl() == 3 ? PFEC_U : 0), cr2, error;
+    if (!depriv_page_faults(v, linear, len, access, &cr2, &error))
+        return true;
+    write_cr2(cr2);
+    depriv_deliver(v, VEC_PF, error, (uint32_t)v->rip, 0);
+    return false;
 }
 
 static bool operand(struct vcpu *v, uint32_t linear, void *buf, unsigned len, bool write)
@@ -315,8 +306,8 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
             return false;
         if (!read_rm16(v, in, &word))
             return true;
-        uint16_t ss = word | 1;
-        if (!depriv_segment_ok(v, ss, false))
+        uint16_t ss = word | 1;                 /* RPL 0, the CPL's; any other is the #GP's */
+        if ((word & 3) || !depriv_segment_ok(v, ss, false))
             return false;
         depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, ss);
         advance_rip(v);
@@ -337,8 +328,8 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
                 v->depriv.gdt_base = base, v->depriv.gdt_limit = limit;
                 if (!depriv_load_gdt(v)) {
                     guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: its GDT at 0x%08x "
-                               "(limit 0x%x) cannot be read or is larger than %u descriptors",
-                               base, limit, DEPRIV_GDT_ENTRIES - 1);
+                               "(limit 0x%x) is outside its %lu MiB of RAM", base, limit,
+                               v->guest->ram_size >> 20);
                     return true;
                 }
             }
@@ -544,6 +535,56 @@ static const char *fault_at_ring1_only(struct vcpu *v, const struct x86_insn *in
     return NULL;
 }
 
+/* The selector an SS load names: MOV SS, POP SS, LSS (the #GP's error code
+ * holds it without its RPL). False for another instruction, or once the
+ * exception reading it raised is delivered (*delivered). */
+static bool stack_selector(struct vcpu *v, const struct x86_insn *in, uint16_t *selector, bool *delivered)
+{
+    uint32_t at;
+    *delivered = false;
+    if (in->map == X86_MAP_ONE_BYTE && in->opcode == 0x8E && in->reg == 2)
+        *delivered = !read_rm16(v, in, selector);
+    else if (in->map == X86_MAP_ONE_BYTE && in->opcode == 0x17)
+        *delivered = !depriv_operand_read(v, (uint32_t)(vmcs_read(VMCS_GUEST_SS_BASE) + vmcs_read(VMCS_GUEST_RSP)),
+                                          selector, 2);
+    else if (in->map == X86_MAP_0F && in->opcode == 0xB2 && depriv_effective_address(v, in, &at))
+        *delivered = !depriv_operand_read(v, at + in->operand_size, selector, 2);
+    else
+        return false;
+    return !*delivered;
+}
+
+/* Ring 1's #GP where the guest's ring 0 takes another exception, delivered
+ * (true). The descriptor the selector of the error code names lies in a
+ * page of the guest's GDT its tables do not map: the CPU reads it on use,
+ * a #PF (depriv_load_gdt copied zeros there). Or SS is loaded with a
+ * selector whose RPL 0 ring 1 refuses, of a writable data segment of DPL 0
+ * that is not present: #SS(selector) (SDM vol. 2A, MOV, POP, LSS: the
+ * checks before P are ring 0's, and pass). */
+static bool other_exception_at_ring0(struct vcpu *v, const struct x86_insn *in, uint32_t error)
+{
+    const struct depriv *dp = &v->depriv;
+    uint16_t selector = error & ~3u;
+    uint32_t at = dp->gdt_base + selector, cr2, pf_error;
+    if (!selector || (error & 6) || (selector | 7u) > dp->gdt_limit)
+        return false;
+    if (depriv_page_faults(v, at, 8, 0, &cr2, &pf_error)) {
+        write_cr2(cr2);
+        depriv_deliver(v, VEC_PF, pf_error, (uint32_t)v->rip, 0);
+        return true;
+    }
+    uint16_t ss;
+    bool delivered;
+    uint64_t d;
+    if (!stack_selector(v, in, &ss, &delivered))
+        return delivered;
+    if ((ss & ~3u) != selector || (ss & 3) || !depriv_read(v, at, &d, 8) || (d & DESC_P) ||
+        !(d & DESC_S) || (d & DESC_CODE) || !(d & DESC_WRITABLE) || DESC_DPL(d) != 0)
+        return false;
+    depriv_deliver(v, VEC_SS, selector, (uint32_t)v->rip, 0);
+    return true;
+}
+
 /* A #GP: INT n, or a privileged instruction at ring 1, or the guest's own.
  * The instruction is the one the CPU ran: its bytes are read through the
  * shadow (guest_linear.h), in the code segment's size (CS.D; a 16-bit
@@ -583,7 +624,7 @@ static void general_protection(struct vcpu *v, uint32_t error)
         return;                                 /* the VM's APIC's (vm_lapic.h) */
     if (halt_waiting_for_an_nmi(v, &in))
         return;
-    if (!in.vex && (emulate(v, &in) || emulate_more(v, &in)))
+    if (!in.vex && (emulate(v, &in) || emulate_more(v, &in) || other_exception_at_ring0(v, &in, error)))
         return;
     const char *why = fault_at_ring1_only(v, &in, error);
     if (why)

@@ -18,6 +18,7 @@
 #include "guest/guest_linear.h"
 #include "guest/guest_paging.h"
 #include "mem/memory.h"
+#include "cpu/panic.h"
 #include "guest/shadow.h"
 #include "string.h"
 #include "vmx/vmcs.h"
@@ -39,19 +40,44 @@ bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit)
     return true;
 }
 
+/* One descriptor of the guest's GDT, read as the CPU would read it on use:
+ * false if it lies outside the guest's RAM; a page its tables do not map
+ * reads as 0 (a descriptor the CPU refuses on use: depriv_fault.c). */
+static bool read_guest_descriptor(struct vcpu *v, uint32_t linear, uint64_t *d)
+{
+    if (guest_linear_read(v->guest, linear, d, 8) == 8)
+        return true;
+    *d = 0;
+    const struct guest *g = v->guest;
+    struct linear_walk w;
+    for (uint32_t at = linear; at - linear < 8; at += 7)   /* its first byte's page, its last's */
+        if (!guest_linear_walk(g, guest_cr0_view(g), guest_cr3_view(g), guest_cr4_view(g), at, &w))
+            return true;                        /* not mapped: the CPU's #PF on use */
+    return false;                               /* mapped, outside guest RAM */
+}
+
+/* A code or data descriptor marked not present: the CPU checks its type
+ * and DPL before P, and a load that passes them is #NP (SS: #SS) with the
+ * selector (SDM vol. 2A, MOV). Copied with its type and DPL (0 made 1) and
+ * nothing else, it answers so at ring 1 too: no base or limit, and never
+ * loaded, being absent. */
+static uint64_t absent_segment(uint64_t d)
+{
+    d &= DESC_S | DESC_CODE | DESC_EXPAND_DOWN | DESC_WRITABLE | 3ull << 45;
+    return DESC_DPL(d) == 0 ? d | 1ull << 45 : d;
+}
+
 bool depriv_load_gdt(struct vcpu *v)
 {
     struct depriv *dp = &v->depriv;
-    unsigned n = (dp->gdt_limit + 1) / 8;
-    if (n > DEPRIV_GDT_ENTRIES - 1)
-        return false;
+    unsigned n = (dp->gdt_limit + 1) / 8;       /* the limit is 16 bits: n <= 8192 */
     for (unsigned i = 1; i < n; i++) {
         uint64_t d;
-        if (guest_linear_read(v->guest, dp->gdt_base + 8 * i, &d, 8) != 8)
+        if (!read_guest_descriptor(v, dp->gdt_base + 8 * i, &d))
             return false;
-        dp->gdt[i] = descriptor_compress(d, DEPRIV_SEG_LIMIT);
+        dp->gdt[i] = (d & DESC_S) && !(d & DESC_P) ? absent_segment(d) : descriptor_compress(d, DEPRIV_SEG_LIMIT);
     }
-    for (unsigned i = n ? n : 1; i < DEPRIV_GDT_ENTRIES - 1; i++)
+    for (unsigned i = n ? n : 1; i < DEPRIV_GDT_ENTRIES; i++)
         dp->gdt[i] = 0;
     return true;
 }
@@ -65,14 +91,13 @@ void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t
     vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, (d & DESC_P) ? descriptor_access_rights(d) : 0x10000);
 }
 
-/* The copy of the descriptor a selector names, or 0: the null selector, an
- * LDT selector (the guest has no LDT), and one past the copy (the entries
- * past the guest's GDT limit are 0, depriv_load_gdt) or at the
- * hypervisor's own TSS name nothing the guest may load. */
+/* The copy of the descriptor a selector names, or 0: the null selector and
+ * an LDT selector (the guest has no LDT) name nothing the guest may load,
+ * nor one past its GDT's limit (the copy holds 0 there, depriv_load_gdt). */
 static uint64_t copied_descriptor(const struct vcpu *v, uint16_t selector)
 {
     unsigned index = selector >> 3;
-    if (!index || (selector & 4) || index >= DEPRIV_GDT_ENTRIES - 1)
+    if (!index || (selector & 4))
         return 0;
     return v->depriv.gdt[index];
 }
@@ -93,36 +118,35 @@ static uint64_t flat(uint64_t access)
     return descriptor_compress(0xFFFF | 0xFull << 48 | access << 40 | 0xCull << 52, DEPRIV_SEG_LIMIT);
 }
 
-static uint64_t tss_descriptor(void)
-{
-    uint64_t base = DEPRIV_TSS;
-    return (TSS_LIMIT & 0xFFFF) | (base & 0xFFFFFF) << 16 | (uint64_t)AR_TSS32_BUSY << 40 |
-           (uint64_t)(TSS_LIMIT >> 16) << 48 | (base >> 24) << 56;
-}
-
 void depriv_setup(struct vcpu *v)
 {
     /* The vCPU's ring-1 state: its own, as a CPU's registers are. */
     struct depriv *dp = &v->depriv;
     *dp = (struct depriv){ .active = true };
 
-    /* The hypervisor's pages: GDT, TSS with its I/O map (three pages), and
-     * the page table that maps them at DEPRIV_AREA. */
-    uint64_t gdt = alloc_page(), tss = alloc_page(), table = alloc_page();
+    /* The hypervisor's pages: the GDT (16 contiguous pages, the host's
+     * array dp->gdt), the TSS with its I/O map (three pages), and the page
+     * table that maps them at DEPRIV_AREA, in that order. */
+    uint64_t gdt = pmm_alloc_contiguous(&hv_pmm, DEPRIV_GDT_PAGES, PAGE_SIZE);
+    if (!gdt)
+        panic("out of memory: no %u contiguous pages for a deprivileged guest's GDT", DEPRIV_GDT_PAGES);
+    uint64_t tss = alloc_page(), table = alloc_page();
     uint64_t map1 = alloc_page(), map2 = alloc_page();
     uint32_t *pt = (uint32_t *)table;
-    uint64_t pages[4] = { gdt, tss, map1, map2 };
     memset((void *)table, 0, PAGE_SIZE);
-    for (unsigned i = 0; i < 4; i++) {
+    for (unsigned i = 0; i < DEPRIV_GDT_PAGES; i++)
+        pt[i] = (uint32_t)(gdt + i * PAGE_SIZE) | GPTE_P | GPTE_A | GPTE_D;   /* supervisor, read-only */
+    memset((void *)gdt, 0, DEPRIV_GDT_PAGES * PAGE_SIZE);
+    uint64_t pages[3] = { tss, map1, map2 };
+    for (unsigned i = 0; i < 3; i++) {
         memset((void *)pages[i], 0, PAGE_SIZE);
-        pt[i] = (uint32_t)pages[i] | GPTE_P | GPTE_A | GPTE_D;   /* supervisor, read-only */
+        pt[DEPRIV_GDT_PAGES + i] = (uint32_t)pages[i] | GPTE_P | GPTE_A | GPTE_D;
     }
     ((uint16_t *)tss)[0x66 / 2] = TSS_IOMAP;       /* I/O map base; every bit 0: allowed */
     ((uint8_t *)tss)[TSS_LIMIT] = 0xFF;             /* the map's last byte (SDM vol. 1, I/O bit map) */
     dp->gdt = (uint64_t *)gdt;
     dp->gdt[1] = flat(0x9A);                        /* the loader's flat code and data, */
     dp->gdt[2] = flat(0x92);                        /* at ring 1, until the guest's LGDT */
-    dp->gdt[DEPRIV_GDT_ENTRIES - 1] = tss_descriptor();
     v->sysenter_msrs = dp->sysenter;                /* RDMSR, WRMSR: exit_msr.c */
     shadow_map_hypervisor(&v->guest->shadow, table);
 

@@ -25,7 +25,7 @@
  * and the ones it injects into its guest are the same architecture's. */
 enum {
     VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_UD = 6, VEC_DF = 8,
-    VEC_NP = 11, VEC_SS = 12, VEC_GP = 13, VEC_PF = 14, VEC_MC = 18,
+    VEC_TS = 10, VEC_NP = 11, VEC_SS = 12, VEC_GP = 13, VEC_PF = 14, VEC_MC = 18,
 };
 
 static inline uint64_t rdtsc(void)

@@ -15,7 +15,7 @@ UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
-              mmio_access ioapic crc32 rtc long_mode_rules vga_regs screen_lines segment_access
+              mmio_access ioapic crc32 rtc long_mode_rules vga_regs screen_lines segment_access fault_combine
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_crc32 := lib/crc32.c
@@ -42,6 +42,7 @@ unit_defs_x86_decode := -DX86_DECODE_ELVES='"$(UNIT_DATA)"'
 unit_srcs_sensitive := hv/x86/sensitive.c hv/x86/x86_decode.c lib/elf_code.c
 unit_srcs_descriptor := hv/x86/descriptor.c
 unit_srcs_segment_access := hv/x86/segment_access.c
+unit_srcs_fault_combine := hv/x86/fault_combine.c
 unit_srcs_guest_line := hv/exit/guest_line.c
 unit_srcs_pic_filter := hv/exit/pic_filter.c
 unit_srcs_pic := hv/dev/pic.c

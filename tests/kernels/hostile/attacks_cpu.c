@@ -78,7 +78,7 @@ ATTACK(hlt_cli_prefixed, "hlt-prefixed-with-interrupts-off", "all icelake virtua
 }
 
 ATTACK(triple_fault, "triple-fault", "all icelake",
-       "stop triple fault; depriv patch: stop the guest's IDT does not hold its gate",
+       "stop triple fault",
        "an empty IDT, then INT3: #GP, #DF, shutdown")
 {
     struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p = { 0, 0 };

@@ -221,10 +221,9 @@ ATTACK(ring2_int_dpl0, "ring1-ring2-int-dpl0-gate", "all", "native",
 }
 
 /* A gate that is not present: the CPU raises #NP with the gate's index
- * (SDM 6.12.1.1). cpu=deprivileged does not deliver an exception raised
- * while delivering one: a documented stop with the reason. */
-ATTACK(int_absent_gate, "depriv-int-absent-gate", "all",
-       "native; depriv patch: stop delivering vector 100: its gate is not a present",
+ * (SDM 6.12.1.1), which cpu=deprivileged delivers as the CPU does
+ * (depriv_fault.c). */
+ATTACK(int_absent_gate, "depriv-int-absent-gate", "all", "native",
        "INT 100 through a gate marked not present")
 {
     set_gate(100, 0, KCODE, 0x0E);              /* 32-bit interrupt gate, P = 0 */

@@ -60,7 +60,7 @@ ATTACK(pte_top_of_4g, "memory-pte-top-of-4g", "all", "stop (EPT violation|outsid
 /* Descriptor tables outside guest RAM: the CPU reads them on the next
  * segment load or event. */
 ATTACK(gdt_beyond_ram, "memory-gdt-beyond-ram", "all",
-       "stop (EPT violation|outside its \\d+ MiB of RAM); depriv patch: stop its GDT at 0xf0000000 .* cannot be read",
+       "stop (EPT violation|outside its \\d+ MiB of RAM)",
        "LGDT of a table above guest RAM, then a segment load")
 {
     struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p = { 0xFFFF, FAR_AWAY };
@@ -69,7 +69,7 @@ ATTACK(gdt_beyond_ram, "memory-gdt-beyond-ram", "all",
 }
 
 ATTACK(idt_beyond_ram, "memory-idt-beyond-ram", "all",
-       "stop (EPT violation|outside its \\d+ MiB of RAM); depriv patch: stop the guest's IDT does not hold its gate",
+       "stop (EPT violation|outside its \\d+ MiB of RAM)",
        "LIDT of a table above guest RAM, then INT3")
 {
     struct { uint16_t limit; uint32_t base; } __attribute__((packed)) p = { 0x7FF, FAR_AWAY };
@@ -80,7 +80,7 @@ ATTACK(idt_beyond_ram, "memory-idt-beyond-ram", "all",
 /* The TSS's ESP0 above guest RAM: the stack switch of an event from
  * ring 3 writes there. */
 ATTACK(esp0_beyond_ram, "memory-esp0-beyond-ram", "all",
-       "stop (EPT violation|outside its \\d+ MiB of RAM); depriv patch: stop the guest's kernel stack is not mapped",
+       "stop (EPT violation|outside its \\d+ MiB of RAM)",
        "ESP0 above guest RAM, then an exception at ring 3")
 {
     tss[1] = FAR_AWAY + 0x1000;
