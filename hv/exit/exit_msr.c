@@ -70,15 +70,15 @@ static uint64_t *own_sysenter_msr(struct vcpu *v, uint32_t msr)
  * CPU without long mode would do is #GP, which would hide why). */
 static bool efer_value(struct vcpu *v, uint64_t *value)
 {
-    if ((*value & EFER_LME) && v->guest->shadow_paging) {
+    uint64_t efer = vmcs_read(VMCS_GUEST_IA32_EFER);
+    if (efer_write(&efer, *value, guest_cr0_view(v->guest)))
+        return false;                   /* what the CPU refuses first: #GP */
+    if ((efer & EFER_LME) && v->guest->shadow_paging) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it set IA32_EFER.LME: long mode needs mem=ept "
                    "(shadow paging walks 32-bit tables%s)",
                    v->depriv.active ? ", and cpu=deprivileged runs 32-bit kernels only" : "");
         return false;
     }
-    uint64_t efer = vmcs_read(VMCS_GUEST_IA32_EFER);
-    if (efer_write(&efer, *value, guest_cr0_view(v->guest)))
-        return false;
     *value = efer;
     return true;
 }

@@ -8,8 +8,9 @@
  * and anything else is the hypervisor printing a line of its own
  * (guest_line_end). The relay ends with guest_line_end. Checked against a
  * model written from the console protocol (README.md):
- *   - the output is exactly the model's: each guest line, its bytes outside
- *     printable ASCII (but tab) made '?', "(guest) " before a line that
+ *   - the output is exactly the model's: each guest line, its carriage
+ *     returns dropped and its other bytes outside printable ASCII (but
+ *     tab) made '?', "(guest) " before a line that
  *     starts with "hv:", "PANIC", "POWEROFF", "hvrun:" or "(vm", the tag
  *     before a line that is not empty, a newline after;
  *   - VM 0's: no output line starts with a reserved prefix; a later VM's:
@@ -96,7 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         }
         guest_line_put(&g, b);
-        if (b == '\n') {
+        if (b == '\r') {
+            continue;
+        } else if (b == '\n') {
             model_line(&want, &line, tag);
             line.len = 0;
             started = false;
