@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "dev/ioapic.h"
 #include "dev/lapic.h"
+#include "dev/pci_config.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
 #include "dev/rtc.h"
@@ -35,6 +36,7 @@ struct vm_devices {
     uint16_t pm1_enable, pm1_control;  /* ACPI's PM1_EN and PM1_CNT (vm_acpi_pm.h) */
     struct rtc rtc;                    /* the CMOS clock and RAM (vm_rtc.h) */
     int64_t rtc_start_seconds;         /* the machine's clock when the VM's time began */
+    struct pci_config pci;             /* PCI configuration space, port 0xCF9 (vm_pci.h) */
     bool virtual_pit_pic;              /* devices=virtual */
     /* devices=machine: */
     struct pic_filter pics;            /* its view of the PICs' initialisation */

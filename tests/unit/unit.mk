@@ -15,11 +15,12 @@ UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
-              mmio_access ioapic crc32 rtc
+              mmio_access ioapic crc32 rtc pci_config
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_crc32 := lib/crc32.c
 unit_srcs_rtc := hv/dev/rtc.c
+unit_srcs_pci_config := hv/dev/pci_config.c
 unit_srcs_pmm := hv/mem/pmm.c
 unit_srcs_heap := hv/mem/heap.c
 unit_srcs_options := hv/boot/options.c
