@@ -30,6 +30,8 @@
 #include "exit/vm_acpi_pm.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_interrupts.h"
+#include "exit/vm_input.h"
+#include "exit/vm_kbc.h"
 #include "exit/vm_pci.h"
 #include "exit/vm_rtc.h"
 #include "x86/x86.h"
@@ -64,6 +66,7 @@ void exit_io_init(struct vm *vm, const struct hv_options *o)
     console_guest_init(&d->console, console_tag(vm->id));
     uart_init(&d->com1, console_guest_byte, &d->console);
     pci_config_reset(&d->pci);
+    i8042_reset(&d->kbc);
     d->virtual_pit_pic = o->devices == DEVICES_VIRTUAL;
     d->timer_mode = o->timer_mode;
     d->tsc_run = o->tsc == TSC_RUN;
@@ -146,7 +149,8 @@ static void report_unknown_port(struct vcpu *v, const struct io_qual *io)
 
 bool pc_ports_exit(struct vcpu *v)
 {
-    return vm_acpi_pm_exit(v) || vm_rtc_exit(v) || vm_pci_exit(v);
+    return vm_acpi_pm_exit(v) || vm_rtc_exit(v) || vm_pci_exit(v) || vm_input_exit(v) ||
+           vm_kbc_exit(v);
 }
 
 /* LAB 1 BEGIN: emulate port I/O */

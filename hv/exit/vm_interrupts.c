@@ -57,6 +57,7 @@
  * turn starts, with those of the time it did not run.
  */
 #include "exit/vm_interrupts.h"
+#include "exit/vm_input.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_ioapic.h"
 #include "exit/vm_lapic.h"
@@ -429,6 +430,7 @@ void vm_interrupts_before_entry(struct vcpu *v)
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
     count_hv_cycles(v, d);
+    vm_input_tick(v, tsc);              /* typed bytes, before the devices' look */
     advance_devices(d, tsc);
     if (d->shared_cpu)
         forget_nmi_blocking_of_another_vm(d);
@@ -460,6 +462,7 @@ int vm_interrupts_take(struct vcpu *v, bool guest_if)
     bool window_opened = guest_if && d->waited_for_window;
     if (d->hold_until_tsc && tsc >= d->hold_until_tsc)
         d->hold_until_tsc = 0;              /* over: the timer no longer waits for it */
+    vm_input_tick(v, tsc);
     advance_devices(d, tsc);
     enum interrupt_source from = interrupt_source(d);
     d->waited_for_window = !guest_if && from != NO_INTERRUPT;
@@ -750,6 +753,7 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     outb(MACHINE_PIC_MASTER_DATA, 0xFF);
     outb(MACHINE_PIC_SLAVE_DATA, 0xFF);
     vm_rtc_start(v);                    /* the machine's clock read, before the VM's time begins */
+    vm_input_start(v);
     uint64_t tsc = rdtsc();
     vm_clock_start(&d->clock, tsc_hz, tsc);
     pit_start_as_bios(&d->pit, 0);

@@ -231,6 +231,16 @@ def input_cases():
     cases = [Case("guest-input-" + emu + "-" + boot, ["--input", TYPED] + route(emu, boot) + ["test=input_echo"],
                   OK, must=[r"^INPUT ready$", echoed] + verdicts(INPUT, 1, 0), must_not=[r"FAIL", r"^PANIC"])
              for emu, boot in (("qemu", "kernel"), ("bochs", "fast"))]
+    # Under the hypervisor with devices=virtual (at ring 0 with EPT and with
+    # shadow paging, and at ring 1): it polls the machine's COM1 and hands
+    # each byte to the VM's UART receiver, whose IRQ 4 is injected (or
+    # delivered in software), and as keys to its keyboard controller.
+    for suffix, mem, hv_args in (("", "ept", []), ("-shadow", "shadow", []),
+                                 ("-deprivileged", "shadow", DEPRIVILEGED)):
+        cases.append(Case("guest-input-hv-bochs-virtual-devices" + suffix,
+                          ["--input", TYPED] + hv_route("test=input_echo", mem, hv_args + ["devices=virtual"]), OK,
+                          must=[r"^INPUT ready$", echoed] + verdicts(INPUT, 1, 0),
+                          must_not=[r"FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120))
     # Nothing is typed unless asked for: the guest waits, and the run times out.
     cases.append(Case("guest-input-none-waits", route("qemu", "kernel") + ["test=input_echo"], TIMEOUT,
                       must=[r"^INPUT ready$"], must_not=[r"^input_echo: ", r"^TEST input_echo"],

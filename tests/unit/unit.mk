@@ -15,12 +15,14 @@ UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
-              mmio_access ioapic crc32 rtc pci_config
+              mmio_access ioapic crc32 rtc pci_config i8042 uart_rx
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_crc32 := lib/crc32.c
 unit_srcs_rtc := hv/dev/rtc.c
 unit_srcs_pci_config := hv/dev/pci_config.c
+unit_srcs_i8042 := hv/dev/i8042.c
+unit_srcs_uart_rx := hv/exit/uart_rx.c hv/exit/uart.c
 unit_srcs_pmm := hv/mem/pmm.c
 unit_srcs_heap := hv/mem/heap.c
 unit_srcs_options := hv/boot/options.c

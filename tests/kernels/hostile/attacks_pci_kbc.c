@@ -4,7 +4,9 @@
  * as Linux's arch/x86/pci/direct.c probes it and written everywhere, and
  * the reset a kernel asks for through port 0xCF9, which must end the VM
  * and nothing else. With devices=machine there is no PCI: every port
- * reads all ones.
+ * reads all ones. The keyboard controller at 0x60/0x64, probed as Linux's
+ * i8042 and atkbd drivers probe it, its IRQ 1, the bytes a kernel would
+ * never send, and its two resets; COM1's receiver with nothing typed.
  */
 #include <stdbool.h>
 #include "attack.h"
@@ -150,4 +152,254 @@ ATTACK(pc_pci_reset, "pc-pci-reset", "virtual vshadow vdepriv vdelay", "poweroff
     outb(PCI_RESET, 0x02);
     outb(PCI_RESET, 0x06);
     breach("still running after 0x06 to port 0xCF9");
+}
+
+/* ---- The keyboard controller ---- */
+
+#define KBC_DATA   0x60
+#define KBC_STATUS 0x64
+#define KBC_OBF    0x01
+#define KBC_IBF    0x02
+
+/* A byte from the controller, or -1 if none comes (a bounded wait). */
+static int kbc_read(void)
+{
+    for (unsigned i = 0; i < 100000; i++)
+        if (inb(KBC_STATUS) & KBC_OBF)
+            return inb(KBC_DATA);
+    return -1;
+}
+
+static void kbc_write(uint16_t port, uint8_t value)
+{
+    for (unsigned i = 0; i < 100000 && (inb(KBC_STATUS) & KBC_IBF); i++)
+        continue;
+    outb(port, value);
+}
+
+static unsigned kbc_flush(void)
+{
+    unsigned n = 0;
+    while ((inb(KBC_STATUS) & KBC_OBF) && n < 64) {
+        (void)inb(KBC_DATA);
+        n++;
+    }
+    return n;
+}
+
+/* What a command (and its answer's bytes) gives, as hex, into text. */
+static int kbc_answer(char *text, int size, unsigned bytes)
+{
+    int n = 0;
+    for (unsigned i = 0; i < bytes; i++) {
+        int b = kbc_read();
+        n += b < 0 ? snprintf(text + n, size - n, " none") : snprintf(text + n, size - n, " %02x", b);
+    }
+    return n;
+}
+
+/* Linux's i8042_controller_check, selftest and init, then atkbd's probe:
+ * flush, self-test, the command byte, the keyboard interface test, then
+ * the keyboard's reset, ID and scan code set through the translation. */
+ATTACK(pc_kbc_probe, "pc-kbc-probe", "virtual vshadow vdepriv", "native",
+       "probe the keyboard controller and keyboard as Linux's i8042 and atkbd drivers do")
+{
+    char text[200];
+    kbc_flush();
+    int n = snprintf(text, sizeof text, "self-test");
+    kbc_write(KBC_STATUS, 0xAA);
+    n += kbc_answer(text + n, sizeof text - n, 1);
+    n += snprintf(text + n, sizeof text - n, ", status %02x", inb(KBC_STATUS) & 0x0F);
+    kbc_write(KBC_STATUS, 0x20);
+    int ctr = kbc_read();
+    n += snprintf(text + n, sizeof text - n, ", translation %s, keyboard test", ctr >= 0 && (ctr & 0x40) ? "on" : "off");
+    kbc_write(KBC_STATUS, 0xAB);
+    n += kbc_answer(text + n, sizeof text - n, 1);
+    /* IRQs off while the keyboard is probed, and the translation: through
+     * it, QEMU's and a real 8042 report set 2 as 0x41, Bochs's as 2. */
+    kbc_write(KBC_STATUS, 0x60);
+    kbc_write(KBC_DATA, (uint8_t)(ctr & ~0x43));
+    static const struct { uint8_t command, argument, answers; const char *name; } probes[] = {
+        { 0xFF, 0, 2, "reset" }, { 0xF2, 0, 3, "id (untranslated)" }, { 0xF0, 0x00, 0, "set" }, { 0xEE, 0, 1, "echo" },
+        { 0xED, 0x02, 0, "leds" }, { 0xF5, 0, 1, "disable" }, { 0xF4, 0, 1, "enable" },
+    };
+    for (unsigned i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+        n += snprintf(text + n, sizeof text - n, ", %s", probes[i].name);
+        kbc_write(KBC_DATA, probes[i].command);
+        if (!probes[i].answers) {                   /* an ACK, the argument, then its answer */
+            n += kbc_answer(text + n, sizeof text - n, 1);
+            kbc_write(KBC_DATA, probes[i].argument);
+            n += kbc_answer(text + n, sizeof text - n, probes[i].command == 0xF0 ? 2 : 1);
+        } else {
+            n += kbc_answer(text + n, sizeof text - n, probes[i].answers);
+        }
+    }
+    kbc_write(KBC_STATUS, 0x60);
+    kbc_write(KBC_DATA, (uint8_t)ctr);
+    snprintf(text + n, sizeof text - n, ", then %s", inb(KBC_STATUS) & KBC_OBF ? "a byte" : "nothing");
+    result("%s", text);
+}
+
+/* IRQ 1 through the PIC (remapped to 0x20, IRQ 1 alone open): a byte put
+ * in the output buffer as the keyboard's (0xD2) interrupts, and the
+ * handler reads it; with the command byte's IRQ 1 enable clear the byte
+ * waits, and interrupts once the enable is set again. */
+static volatile uint32_t irq1_count;
+static volatile uint8_t irq1_bytes[8];
+extern char irq1_stub[];
+__asm__(".text\n"
+        "irq1_stub:\n"
+        "    pushl %eax\n"
+        "    pushl %ebx\n"
+        "    movl irq1_count, %ebx\n"
+        "    inb $0x60, %al\n"
+        "    andl $7, %ebx\n"
+        "    movb %al, irq1_bytes(%ebx)\n"
+        "    incl irq1_count\n"
+        "    movb $0x20, %al\n"
+        "    outb %al, $0x20\n"               /* EOI */
+        "    popl %ebx\n"
+        "    popl %eax\n"
+        "    iret\n");
+
+static void pic_irq1_only(void)
+{
+    static const uint8_t icw[] = { 0x11, 0x20, 0x04, 0x01 };
+    for (unsigned i = 0; i < 4; i++)
+        outb(i ? 0x21 : 0x20, icw[i]);
+    outb(0x21, 0xFD);                               /* IRQ 1 alone */
+    outb(0xA1, 0xFF);
+    set_gate(0x21, (uint32_t)irq1_stub, KCODE, 0x8E);
+}
+
+static bool wait_irq1(uint32_t count)
+{
+    for (unsigned i = 0; i < 1000000; i++)
+        if (irq1_count >= count)
+            return true;
+    return false;
+}
+
+ATTACK(pc_kbc_irq1, "pc-kbc-irq1", "virtual vshadow vdepriv", "native",
+       "IRQ 1 for bytes in the keyboard controller's output buffer, held while the command byte disables it")
+{
+    kbc_flush();
+    kbc_write(KBC_STATUS, 0x20);
+    int ctr = kbc_read();
+    pic_irq1_only();
+    kbc_write(KBC_STATUS, 0x60);
+    kbc_write(KBC_DATA, (uint8_t)((ctr & ~3) | 1));  /* IRQ 1 on */
+    __asm__ volatile("sti");
+    static const uint8_t keys[] = { 0x1E, 0x9E, 0x30 };
+    for (unsigned i = 0; i < 3; i++) {
+        kbc_write(KBC_STATUS, 0xD2);
+        kbc_write(KBC_DATA, keys[i]);
+        wait_irq1(i + 1);
+    }
+    uint32_t first = irq1_count;
+    kbc_write(KBC_STATUS, 0x60);
+    kbc_write(KBC_DATA, (uint8_t)(ctr & ~3));       /* IRQ 1 off */
+    kbc_write(KBC_STATUS, 0xD2);
+    kbc_write(KBC_DATA, 0xB0);
+    for (volatile unsigned i = 0; i < 100000; i++)
+        continue;
+    uint32_t held = irq1_count - first;
+    uint8_t status = inb(KBC_STATUS) & KBC_OBF;
+    kbc_write(KBC_STATUS, 0x60);
+    kbc_write(KBC_DATA, (uint8_t)((ctr & ~3) | 1)); /* on again: the waiting byte interrupts */
+    wait_irq1(first + 1);
+    __asm__ volatile("cli");
+    result("%u interrupts for bytes %02x %02x %02x, %u while disabled (OBF %u), then %u: byte %02x",
+           (unsigned)first, irq1_bytes[0], irq1_bytes[1], irq1_bytes[2], (unsigned)held, status,
+           (unsigned)(irq1_count - first), irq1_bytes[3]);
+}
+
+/* What a kernel would never do: read the data port with nothing there,
+ * write the data port before any command, thousands of commands and bytes
+ * (every one but those that reset: 0xD1, 0xF0-0xFE with bit 0 clear), the
+ * output port with its reset line high, every port 0x60-0x6F at every
+ * size; then the controller still answers, and the machine is the VM's. */
+ATTACK(pc_kbc_garbage, "pc-kbc-garbage", "virtual vshadow vdepriv",
+       "result contained: empty reads gave the last byte, 4096 commands and bytes taken, "
+       "the output port written with its reset line high, ports 0x60-0x6f at every size, then self-test 55",
+       "flood the keyboard controller with bytes, commands and reads no kernel would make")
+{
+    kbc_flush();
+    uint8_t a = inb(KBC_DATA), b = inb(KBC_DATA);
+    if (a != b)
+        breach("two reads of an empty output buffer: %02x then %02x", a, b);
+    outb(KBC_DATA, 0x00);                           /* to the keyboard, not a command: answered FE */
+    uint32_t x = 0x12345678;
+    for (unsigned i = 0; i < 4096; i++) {
+        x = x * 1103515245 + 12345;
+        uint8_t v = (uint8_t)(x >> 16);
+        if ((x >> 8) & 1) {
+            if (v == 0xD1 || (v >= 0xF0 && !(v & 1)))
+                v = 0xAA;
+            outb(KBC_STATUS, v);
+        } else {
+            outb(KBC_DATA, v);
+        }
+        if ((x >> 9) & 1)
+            (void)inb((x >> 10) & 1 ? KBC_DATA : KBC_STATUS);
+    }
+    outb(KBC_STATUS, 0xD1);
+    outb(KBC_DATA, 0xFF);                           /* A20 and the reset line high: nothing */
+    for (uint16_t port = 0x60; port < 0x70; port++) {
+        if (port == 0x61)
+            continue;                               /* the PIT's gate: attacks_devices.c */
+        (void)inb(port); (void)inw(port); (void)inl(port);
+        outw(port, 0x0000);
+        outl(port, 0xFFFFFFFF);
+    }
+    kbc_flush();
+    kbc_write(KBC_STATUS, 0x60);
+    kbc_write(KBC_DATA, 0x65);
+    kbc_write(KBC_STATUS, 0xAA);
+    int st = kbc_read();
+    result("contained: empty reads gave the last byte, 4096 commands and bytes taken, the output port written "
+           "with its reset line high, ports 0x60-0x6f at every size, then self-test %02x", st);
+}
+
+/* The classic reboot: 0xFE pulses the CPU's reset line. */
+ATTACK(pc_kbc_reset_pulse, "pc-kbc-reset-pulse", "virtual vshadow vdepriv vdelay", "poweroff 0",
+       "reset the machine through the keyboard controller: 0xFE to port 0x64")
+{
+    kbc_write(KBC_STATUS, 0xFE);
+    breach("still running after 0xfe to port 0x64");
+}
+
+/* The output port's bit 0 written low (0xD1, then the byte) is the same
+ * line held in reset. */
+ATTACK(pc_kbc_reset_output_port, "pc-kbc-reset-output-port", "virtual vshadow vdepriv", "poweroff 0",
+       "reset the machine through the keyboard controller's output port: 0xD1, then bit 0 clear")
+{
+    kbc_write(KBC_STATUS, 0xD1);
+    kbc_write(KBC_DATA, 0xDE);
+    breach("still running after 0xde to the keyboard controller's output port");
+}
+
+/* ---- COM1's receiver with nothing typed ---- */
+
+/* Every register read with nothing received: RBR, LSR's DR, IIR; the
+ * receive interrupt enabled (IER bit 0, MCR's OUT2) with IRQ 4 open
+ * gives none. */
+ATTACK(pc_com1_nothing_typed, "pc-com1-nothing-typed", "virtual vshadow vdepriv",
+       "native",
+       "read COM1's receiver with nothing typed, its receive interrupt enabled")
+{
+    static const uint8_t icw[] = { 0x11, 0x20, 0x04, 0x01 };
+    for (unsigned i = 0; i < 4; i++)
+        outb(i ? 0x21 : 0x20, icw[i]);
+    outb(0x21, 0xEF);                               /* IRQ 4 alone: at vector 0x24, no gate, so */
+    outb(0xA1, 0xFF);                               /* an interrupt would be the run's end */
+    outb(0x3F8 + 4, 0x0B);                          /* DTR, RTS, OUT2 */
+    outb(0x3F8 + 1, 0x01);                          /* IER: received data available */
+    __asm__ volatile("sti");
+    for (volatile unsigned i = 0; i < 100000; i++)
+        continue;
+    uint8_t rbr = inb(0x3F8), lsr = inb(0x3F8 + 5), iir = inb(0x3F8 + 2);
+    __asm__ volatile("cli");
+    outb(0x3F8 + 1, 0x00);
+    result("RBR %02x, LSR %02x, IIR %02x with the receive interrupt on, no IRQ 4", rbr, lsr, iir);
 }

@@ -1,0 +1,35 @@
+/*
+ * vm_input.h: console input for a VM under devices=virtual (64-bit, VMX
+ * root). What is typed on the machine's console (its COM1: tools/hvrun
+ * --input) goes to the guest's COM1 receiver (uart_rx.h: RBR, LSR's DR,
+ * IRQ 4 if IER and MCR's OUT2 enable it) and, as a key pressed and
+ * released, to its keyboard controller (vm_kbc.h: IRQ 1).
+ *
+ * The hypervisor polls the machine's COM1 (its LSR's DR; no interrupt: the
+ * machine's PICs are the hypervisor's and masked) when the guest polls its
+ * own UART's LSR or the controller's status, and at most once a
+ * millisecond of the VM's time before its VM entries, so that a guest
+ * waiting for IRQ 4 or IRQ 1 gets its bytes at its next timer tick. With
+ * several VMs, the input is VM 0's: the others have none.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "guest/vcpu.h"
+
+
+/* At the VM's start (VM 0): the machine's COM1 made to keep what it
+ * receives until it is read. */
+void vm_input_start(struct vcpu *v);
+
+/* Takes what the machine's COM1 received into VM 0's devices. */
+void vm_input_poll(struct vcpu *v);
+
+/* Before a VM entry at TSC value tsc: polls if a millisecond has passed. */
+void vm_input_tick(struct vcpu *v, uint64_t tsc);
+
+/* A byte I/O exit on the guest's COM1 (0x3F8-0x3FF): the UART with its
+ * receiver, emulated (true, RIP advanced). A read of the keyboard
+ * controller's status polls first, and is left to vm_kbc_exit (false), as
+ * is every other exit. */
+bool vm_input_exit(struct vcpu *v);
