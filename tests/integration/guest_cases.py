@@ -14,7 +14,7 @@ POWEROFF 0 (all passed) or 1.
 import os
 import re
 
-from harness import BUILD, GUEST, HV, OK, FAIL, PANIC, TIMEOUT, Case
+from harness import BUILD, GUEST, HOSTILE, HV, OK, FAIL, PANIC, TIMEOUT, Case
 
 USER = os.path.join(BUILD, "guestos", "user")
 TESTS = ["badptr", "cow", "divzero", "fairness", "forkwait", "pfstress", "privileged", "ptstress", "sbrk", "segfault",
@@ -241,6 +241,21 @@ def input_cases():
                           ["--input", TYPED] + hv_route("test=input_echo", mem, hv_args + ["devices=virtual"]), OK,
                           must=[r"^INPUT ready$", echoed] + verdicts(INPUT, 1, 0),
                           must_not=[r"FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120))
+    # The same line read from the keyboard controller by the hostile kernel
+    # (tests/kernels/hostile/attacks_pci_kbc.c), as set-1 scan codes:
+    # polled at its status port, and through IRQ 1 with the CPU halted
+    # between interrupts (the hypervisor takes the bytes at the VM's ticks).
+    keys = len(TYPED) + 1
+    for attack, extra in (("pc-kbc-typed-polled", ""), ("pc-kbc-typed-irq", r", \d+ interrupts")):
+        for suffix, hv_args in (("", ["mem=ept"]), ("-shadow", ["mem=shadow"]),
+                                ("-deprivileged", ["mem=shadow"] + DEPRIVILEGED)):
+            typed = r"^hostile: result typed '%s' in %d keys, each make then its break%s$" % (
+                re.escape(TYPED), keys, extra)
+            cases.append(Case("guest-input-hv-bochs-keyboard-%s%s" % (attack[len("pc-kbc-typed-"):], suffix),
+                              ["--input", TYPED, "--emu", "bochs", "--boot", "fast", "--module",
+                               HOSTILE + " attack=" + attack, HV, "--", "devices=virtual"] + hv_args, OK,
+                              must=[r"^INPUT ready$", typed, r"^hv: guest stopped: it powered off with status 0$"],
+                              must_not=[r"BREACH", r"^PANIC"], timeout=120))
     # Nothing is typed unless asked for: the guest waits, and the run times out.
     cases.append(Case("guest-input-none-waits", route("qemu", "kernel") + ["test=input_echo"], TIMEOUT,
                       must=[r"^INPUT ready$"], must_not=[r"^input_echo: ", r"^TEST input_echo"],

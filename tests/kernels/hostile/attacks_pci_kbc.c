@@ -245,7 +245,7 @@ ATTACK(pc_kbc_probe, "pc-kbc-probe", "virtual vshadow vdepriv", "native",
  * handler reads it; with the command byte's IRQ 1 enable clear the byte
  * waits, and interrupts once the enable is set again. */
 static volatile uint32_t irq1_count;
-static volatile uint8_t irq1_bytes[8];
+static volatile uint8_t irq1_bytes[256];
 extern char irq1_stub[];
 __asm__(".text\n"
         "irq1_stub:\n"
@@ -253,14 +253,21 @@ __asm__(".text\n"
         "    pushl %ebx\n"
         "    movl irq1_count, %ebx\n"
         "    inb $0x60, %al\n"
-        "    andl $7, %ebx\n"
+        "    andl $255, %ebx\n"
         "    movb %al, irq1_bytes(%ebx)\n"
         "    incl irq1_count\n"
         "    movb $0x20, %al\n"
         "    outb %al, $0x20\n"               /* EOI */
         "    popl %ebx\n"
         "    popl %eax\n"
+        "    iret\n"
+        "timer_eoi_stub:\n"
+        "    pushl %eax\n"
+        "    movb $0x20, %al\n"
+        "    outb %al, $0x20\n"
+        "    popl %eax\n"
         "    iret\n");
+extern char timer_eoi_stub[];
 
 static void pic_irq1_only(void)
 {
@@ -402,4 +409,92 @@ ATTACK(pc_com1_nothing_typed, "pc-com1-nothing-typed", "virtual vshadow vdepriv"
     __asm__ volatile("cli");
     outb(0x3F8 + 1, 0x00);
     result("RBR %02x, LSR %02x, IIR %02x with the receive interrupt on, no IRQ 4", rbr, lsr, iir);
+}
+
+/* ---- Keys typed on the console (tools/hvrun --input) ---- */
+
+/* Set 1's make codes 0x02-0x39 as a US keyboard's characters, plain and
+ * with shift (IBM's scan code set 1); 0 where no character is. */
+static const char plain_keys[] = "\0\0" "1234567890-=\b\t" "qwertyuiop[]\n\0" "asdfghjkl;'`\0\\" "zxcvbnm,./\0*\0 ";
+static const char shifted_keys[] = "\0\0" "!@#$%^&*()_+\b\t" "QWERTYUIOP{}\n\0" "ASDFGHJKL:\"~\0|" "ZXCVBNM<>?\0*\0 ";
+
+/* Reads set-1 codes from next() until Enter's break, as a console
+ * driver does: shift's make and break, each key's make then its break;
+ * the line into text, and whether every make had its break next. */
+struct typed { char text[80]; unsigned keys; bool paired; };
+
+static struct typed decode_keys(int (*next)(void))
+{
+    struct typed t = { "", 0, true };
+    bool shift = false;
+    unsigned n = 0;
+    int last_make = -1;
+    for (;;) {
+        int code = next();
+        if (code == 0x2A || code == 0x36) { shift = true; continue; }
+        if (code == 0xAA || code == 0xB6) { shift = false; continue; }
+        if (code & 0x80) {
+            t.paired = t.paired && last_make == (code & 0x7F);
+            last_make = -1;
+            if (code == 0x9C)
+                break;                              /* Enter released: the line is whole */
+            continue;
+        }
+        t.paired = t.paired && last_make < 0;
+        last_make = code;
+        t.keys++;
+        char c = code < 0x3A ? (shift ? shifted_keys : plain_keys)[code] : 0;
+        if (c && c != '\n' && n + 1 < sizeof t.text)
+            t.text[n++] = c;
+    }
+    t.text[n] = 0;
+    return t;
+}
+
+/* The keyboard's next byte, polled at the status port (a kernel without
+ * interrupts; each status read is where the hypervisor looks for input). */
+static int polled_key(void)
+{
+    for (;;) {
+        uint8_t st = inb(KBC_STATUS);
+        if ((st & (KBC_OBF | 0x20)) == KBC_OBF)
+            return inb(KBC_DATA);
+        if (st & KBC_OBF)
+            (void)inb(KBC_DATA);                    /* not the keyboard's */
+    }
+}
+
+ATTACK(pc_kbc_typed_polled, "pc-kbc-typed-polled", "partner", "result typed (integration: guest_cases.py)",
+       "read a typed line from the keyboard, polling the controller's status")
+{
+    kbc_flush();
+    printf("INPUT ready\n");
+    struct typed t = decode_keys(polled_key);
+    result("typed '%s' in %u keys, %s", t.text, t.keys, t.paired ? "each make then its break" : "makes and breaks out of order");
+}
+
+/* The keyboard's next byte, from IRQ 1's handler (irq1_stub's ring), the
+ * CPU halted between interrupts; IRQ 0 is open too (its handler only ends
+ * it), so that the VM has a timer: the hypervisor takes typed bytes at its
+ * ticks. */
+static uint32_t irq1_taken;
+
+static int interrupt_key(void)
+{
+    while (irq1_taken == irq1_count)
+        __asm__ volatile("sti; hlt; cli");
+    return irq1_bytes[irq1_taken++ & 255];
+}
+
+ATTACK(pc_kbc_typed_irq, "pc-kbc-typed-irq", "partner", "result typed (integration: guest_cases.py)",
+       "read a typed line from the keyboard through IRQ 1, halted between interrupts")
+{
+    kbc_flush();
+    pic_irq1_only();
+    set_gate(0x20, (uint32_t)timer_eoi_stub, KCODE, 0x8E);
+    outb(0x21, 0xFC);                               /* IRQ 0 and IRQ 1 */
+    printf("INPUT ready\n");
+    struct typed t = decode_keys(interrupt_key);
+    result("typed '%s' in %u keys, %s, %u interrupts", t.text, t.keys,
+           t.paired ? "each make then its break" : "makes and breaks out of order", (unsigned)irq1_count);
 }
