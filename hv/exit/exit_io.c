@@ -11,6 +11,9 @@
  *   0x20, 0x21, 0xA0, 0xA1  the machine's own 8259A PICs, and
  *   0x40-0x43    its 8254 PIT, until lab 4 virtualises them: byte reads go
  *                to the chip, byte writes too once checked (pic_filter.c).
+ * With devices=virtual, pc_ports_exit comes first: the PC's other chips
+ * (ACPI's PM1, the CMOS clock, PCI's configuration space, the keyboard
+ * controller) and COM1 with its receiver, for console input.
  * Every other intercepted port has no device behind it: reads give all ones,
  * as on an empty ISA bus, writes are dropped, and each port is reported once.
  * Port 0xE9 is one of them: it is the hypervisor's private verdict channel

@@ -11,6 +11,7 @@
 #include "guest/vm.h"
 #include "serial.h"
 #include "vmx/exit_info.h"
+#include "printf.h"
 #include "x86io.h"
 
 #define IRQ_COM1       4
@@ -118,4 +119,12 @@ bool vm_input_exit(struct vcpu *v)
     update_com1_irq(d);                 /* RBR taken, IER or MCR written */
     advance_rip(v);
     return true;
+}
+
+void vm_input_print_stats(const struct vcpu *v)
+{
+    const struct vm_input *in = &v->vm->devices->input;
+    if (in->typed)
+        printf("hv: %sinput: %lu bytes typed, %lu to COM1's receiver, %lu to the keyboard, %lu lost\n",
+               v->guest->tag, in->typed, in->uart_fed, in->kbc_fed, in->lost);
 }

@@ -28,6 +28,10 @@ void vm_input_poll(struct vcpu *v);
 /* Before a VM entry at TSC value tsc: polls if a millisecond has passed. */
 void vm_input_tick(struct vcpu *v, uint64_t tsc);
 
+/* "hv: input: 45 bytes typed, 45 to COM1's receiver, 7 to the keyboard, 0
+ * lost", once the VM has ended, if anything was typed. */
+void vm_input_print_stats(const struct vcpu *v);
+
 /* A byte I/O exit on the guest's COM1 (0x3F8-0x3FF): the UART with its
  * receiver, emulated (true, RIP advanced). A read of the keyboard
  * controller's status polls first, and is left to vm_kbc_exit (false), as

@@ -685,6 +685,8 @@ void vm_interrupts_print_stats(const struct vcpu *v)
     if (d->virtual_pit_pic && d->lapic_accesses)
         printf("hv: %slapic: %lu register accesses emulated, %lu timer expiries\n", v->guest->tag,
                d->lapic_accesses, d->lapic_expiries);
+    if (d->virtual_pit_pic)
+        vm_input_print_stats(v);
 }
 
 bool vm_devices_virtual(const struct vcpu *v)

@@ -239,7 +239,9 @@ def input_cases():
                                  ("-deprivileged", "shadow", DEPRIVILEGED)):
         cases.append(Case("guest-input-hv-bochs-virtual-devices" + suffix,
                           ["--input", TYPED] + hv_route("test=input_echo", mem, hv_args + ["devices=virtual"]), OK,
-                          must=[r"^INPUT ready$", echoed] + verdicts(INPUT, 1, 0),
+                          must=[r"^INPUT ready$", echoed] + verdicts(INPUT, 1, 0) + [
+                              r"^hv: input: %d bytes typed, %d to COM1's receiver, \d+ to the keyboard, 0 lost$"
+                              % (len(TYPED) + 1, len(TYPED) + 1)],
                           must_not=[r"FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120))
     # The same line read from the keyboard controller by the hostile kernel
     # (tests/kernels/hostile/attacks_pci_kbc.c), as set-1 scan codes:
@@ -256,6 +258,18 @@ def input_cases():
                                HOSTILE + " attack=" + attack, HV, "--", "devices=virtual"] + hv_args, OK,
                               must=[r"^INPUT ready$", typed, r"^hv: guest stopped: it powered off with status 0$"],
                               must_not=[r"BREACH", r"^PANIC"], timeout=120))
+    # Typed before the guest enabled anything: COM1 read by polling with its
+    # interrupt off, the keyboard disabled (it keeps none of it), IRQ 1 and
+    # 4 open without handlers (an interrupt would end the run).
+    before = r"^hostile: result read '%s' from COM1 with its interrupt off, no IRQ 4; the keyboard kept none of it$" % (
+        re.escape(TYPED))
+    for suffix, hv_args in (("", ["mem=ept"]), ("-deprivileged", ["mem=shadow"] + DEPRIVILEGED)):
+        cases.append(Case("guest-input-hv-bochs-before-enabling" + suffix,
+                          ["--input", TYPED, "--emu", "bochs", "--boot", "fast", "--module",
+                           HOSTILE + " attack=pc-input-before-enabling", HV, "--", "devices=virtual"] + hv_args, OK,
+                          must=[r"^INPUT ready$", before, r"^hv: input: %d bytes typed, %d to COM1's receiver, "
+                                r"%d to the keyboard, 0 lost$" % ((len(TYPED) + 1,) * 3)],
+                          must_not=[r"BREACH", r"^PANIC"], timeout=120))
     # Nothing is typed unless asked for: the guest waits, and the run times out.
     cases.append(Case("guest-input-none-waits", route("qemu", "kernel") + ["test=input_echo"], TIMEOUT,
                       must=[r"^INPUT ready$"], must_not=[r"^input_echo: ", r"^TEST input_echo"],

@@ -269,13 +269,20 @@ __asm__(".text\n"
         "    iret\n");
 extern char timer_eoi_stub[];
 
-static void pic_irq1_only(void)
+/* The master PIC at vectors 0x20-0x27 (ICW1-ICW4), its mask `mask`, the
+ * slave's lines all masked. */
+static void pic_remap(uint8_t mask)
 {
     static const uint8_t icw[] = { 0x11, 0x20, 0x04, 0x01 };
     for (unsigned i = 0; i < 4; i++)
         outb(i ? 0x21 : 0x20, icw[i]);
-    outb(0x21, 0xFD);                               /* IRQ 1 alone */
+    outb(0x21, mask);
     outb(0xA1, 0xFF);
+}
+
+static void pic_irq1_only(void)
+{
+    pic_remap(0xFD);                                /* IRQ 1 alone */
     set_gate(0x21, (uint32_t)irq1_stub, KCODE, 0x8E);
 }
 
@@ -395,11 +402,8 @@ ATTACK(pc_com1_nothing_typed, "pc-com1-nothing-typed", "virtual vshadow vdepriv"
        "native",
        "read COM1's receiver with nothing typed, its receive interrupt enabled")
 {
-    static const uint8_t icw[] = { 0x11, 0x20, 0x04, 0x01 };
-    for (unsigned i = 0; i < 4; i++)
-        outb(i ? 0x21 : 0x20, icw[i]);
-    outb(0x21, 0xEF);                               /* IRQ 4 alone: at vector 0x24, no gate, so */
-    outb(0xA1, 0xFF);                               /* an interrupt would be the run's end */
+    pic_remap(0xEF);                                /* IRQ 4 alone: at vector 0x24, no gate, so an
+                                                       interrupt would be the run's end */
     outb(0x3F8 + 4, 0x0B);                          /* DTR, RTS, OUT2 */
     outb(0x3F8 + 1, 0x01);                          /* IER: received data available */
     __asm__ volatile("sti");
@@ -497,4 +501,42 @@ ATTACK(pc_kbc_typed_irq, "pc-kbc-typed-irq", "partner", "result typed (integrati
     struct typed t = decode_keys(interrupt_key);
     result("typed '%s' in %u keys, %s, %u interrupts", t.text, t.keys,
            t.paired ? "each make then its break" : "makes and breaks out of order", (unsigned)irq1_count);
+}
+
+/* Typed before the guest set anything up: COM1's interrupt off (IER 0,
+ * OUT2 low) and the keyboard's port disabled (0xAD), IRQ 1 and IRQ 4 open
+ * at the PIC with interrupts on but no gate for them (an interrupt would
+ * be an exception, and the run's end). The line is read by polling COM1,
+ * as a real UART receives whatever IER says; the keyboard, disabled,
+ * keeps none of it, nor shows any once enabled again. */
+ATTACK(pc_input_before_enabling, "pc-input-before-enabling", "partner", "result read (integration: guest_cases.py)",
+       "typed input while COM1's interrupt is off and the keyboard disabled, IRQ 1 and 4 open without handlers")
+{
+    kbc_flush();
+    kbc_write(KBC_STATUS, 0xAD);
+    outb(0x3F8 + 1, 0x00);
+    outb(0x3F8 + 4, 0x03);                          /* DTR, RTS; OUT2 low */
+    pic_remap(0xED);                                /* IRQ 1 and IRQ 4 */
+    printf("INPUT ready\n");
+    char line[80];
+    unsigned n = 0;
+    __asm__ volatile("sti");
+    for (;;) {
+        if (!(inb(0x3F8 + 5) & 1))
+            continue;
+        char c = (char)inb(0x3F8);
+        if (c == '\n')
+            break;
+        if (n + 1 < sizeof line)
+            line[n++] = c;
+    }
+    line[n] = 0;
+    uint8_t disabled = inb(KBC_STATUS) & KBC_OBF;
+    kbc_write(KBC_STATUS, 0xAE);
+    for (volatile unsigned i = 0; i < 100000; i++)
+        continue;
+    uint8_t enabled = inb(KBC_STATUS) & KBC_OBF;
+    __asm__ volatile("cli");
+    result("read '%s' from COM1 with its interrupt off, no IRQ 4; the keyboard kept %s", line,
+           disabled || enabled ? "bytes" : "none of it");
 }
