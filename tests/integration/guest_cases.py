@@ -270,6 +270,17 @@ def input_cases():
                           must=[r"^INPUT ready$", before, r"^hv: input: %d bytes typed, %d to COM1's receiver, "
                                 r"%d to the keyboard, 0 lost$" % ((len(TYPED) + 1,) * 3)],
                           must_not=[r"BREACH", r"^PANIC"], timeout=120))
+    # Two VMs in turns on the CPU: the input is VM 0's (it reads the line
+    # from its keyboard); VM 1, reading its COM1, is typed nothing.
+    cases.append(Case("guest-input-hv-bochs-two-vms",
+                      ["--input", TYPED, "--emu", "bochs", "--boot", "fast",
+                       "--module", HOSTILE + " attack=pc-kbc-typed-polled",
+                       "--module", HOSTILE + " attack=pc-com1-nothing-typed", HV, "--", "devices=virtual", "vms=2"], OK,
+                      must=[r"^INPUT ready$", r"^hostile: result typed '%s' in %d keys, each make then its break$"
+                            % (re.escape(TYPED), len(TYPED) + 1),
+                            r"^hv: input: %d bytes typed, " % (len(TYPED) + 1),
+                            r"^hv: VMs ended: vm0 status 0, vm1 status 0$"],
+                      must_not=[r"BREACH", r"^PANIC", r"^hv: vm1: input:"], timeout=120))
     # Nothing is typed unless asked for: the guest waits, and the run times out.
     cases.append(Case("guest-input-none-waits", route("qemu", "kernel") + ["test=input_echo"], TIMEOUT,
                       must=[r"^INPUT ready$"], must_not=[r"^input_echo: ", r"^TEST input_echo"],
