@@ -20,7 +20,8 @@ static void queue(struct i8042 *k, uint8_t value, bool aux, bool timeout)
     k->queue[(k->head + k->count++) % I8042_QUEUE] = (struct i8042_byte){ value, aux, timeout };
 }
 
-static void from_controller(struct i8042 *k, uint8_t value) { queue(k, value, false, false); }
+/* A byte for the guest from the controller or the keyboard (not the mouse). */
+static void answer(struct i8042 *k, uint8_t value) { queue(k, value, false, false); }
 
 void i8042_reset(struct i8042 *k)
 {
@@ -77,17 +78,17 @@ static void keyboard_argument(struct i8042 *k, uint8_t command, uint8_t value)
     case 0xED: k->leds = value & 7; break;
     case 0xF0:
         if (value > 3) {
-            from_controller(k, KBD_RESEND);
+            answer(k, KBD_RESEND);
             return;
         }
-        from_controller(k, KBD_ACK);
+        answer(k, KBD_ACK);
         if (value == 0)
-            from_controller(k, set_report(k));
+            answer(k, set_report(k));
         else
             k->scan_set = value;
         return;
     }
-    from_controller(k, KBD_ACK);        /* 0xED's LEDs, 0xF3's rate */
+    answer(k, KBD_ACK);        /* 0xED's LEDs, 0xF3's rate */
 }
 
 static void keyboard_defaults(struct i8042 *k)
@@ -106,13 +107,13 @@ static void keyboard_command(struct i8042 *k, uint8_t value)
     switch (value) {
     case 0xED: case 0xF0: case 0xF3:
         k->kbd_awaiting = value;
-        from_controller(k, KBD_ACK);
+        answer(k, KBD_ACK);
         return;
-    case KBD_ECHO: from_controller(k, KBD_ECHO); return;
+    case KBD_ECHO: answer(k, KBD_ECHO); return;
     case 0xF2:
-        from_controller(k, KBD_ACK);
-        from_controller(k, 0xAB);
-        from_controller(k, translating(k) ? 0x41 : 0x83);
+        answer(k, KBD_ACK);
+        answer(k, 0xAB);
+        answer(k, translating(k) ? 0x41 : 0x83);
         return;
     case 0xF4: k->scanning = true; break;
     case 0xF5: k->scanning = false; keyboard_defaults(k); break;
@@ -122,12 +123,12 @@ static void keyboard_command(struct i8042 *k, uint8_t value)
         k->scanning = true;
         k->scan_set = 2;
         keyboard_defaults(k);
-        from_controller(k, KBD_ACK);
-        from_controller(k, KBD_BAT_OK);
+        answer(k, KBD_ACK);
+        answer(k, KBD_BAT_OK);
         return;
-    default: from_controller(k, KBD_RESEND); return;
+    default: answer(k, KBD_RESEND); return;
     }
-    from_controller(k, KBD_ACK);
+    answer(k, KBD_ACK);
 }
 
 /* ---- The controller ---- */
@@ -162,7 +163,7 @@ static bool command_argument(struct i8042 *k, uint8_t command, uint8_t value)
 static bool controller_command(struct i8042 *k, uint8_t command)
 {
     if (command >= 0x20 && command <= 0x3F) {
-        from_controller(k, k->ram[command & 0x1F]);
+        answer(k, k->ram[command & 0x1F]);
         return false;
     }
     if ((command >= 0x60 && command <= 0x7F) || (command >= 0xD1 && command <= 0xD4)) {
@@ -174,14 +175,14 @@ static bool controller_command(struct i8042 *k, uint8_t command)
     switch (command) {
     case 0xA7: k->ram[0] |= I8042_CTR_AUXDIS; break;
     case 0xA8: k->ram[0] &= (uint8_t)~I8042_CTR_AUXDIS; break;
-    case 0xA9: case 0xAB: from_controller(k, 0x00); break;
-    case 0xAA: k->system_flag = true; from_controller(k, 0x55); break;
+    case 0xA9: case 0xAB: answer(k, 0x00); break;
+    case 0xAA: k->system_flag = true; answer(k, 0x55); break;
     case 0xAD: k->ram[0] |= I8042_CTR_KBDDIS; break;
     case 0xAE: k->ram[0] &= (uint8_t)~I8042_CTR_KBDDIS; break;
-    case 0xD0: from_controller(k, output_port(k)); break;
+    case 0xD0: answer(k, output_port(k)); break;
     case 0xDD: k->output_port &= (uint8_t)~I8042_OUT_A20; break;
     case 0xDF: k->output_port |= I8042_OUT_A20; break;
-    case 0xE0: from_controller(k, 0x00); break;
+    case 0xE0: answer(k, 0x00); break;
     }
     return false;
 }

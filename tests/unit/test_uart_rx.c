@@ -9,14 +9,26 @@
 static struct uart u;
 static struct uart_rx rx;
 
-static void transmit(void *ctx, uint8_t byte) { (void)ctx; (void)byte; }
-
+/* The registers as uart.c keeps them after uart_init (lab 1's code,
+ * which this test does not link: a lab 1 tree has it to write). */
 static int setup(void **state)
 {
     (void)state;
-    uart_init(&u, transmit, NULL);
+    u = (struct uart){ .lcr = 0x03, .dll = 1 };
     rx = (struct uart_rx){ 0 };
     return 0;
+}
+
+/* What uart.c's uart_read answers for the registers the receiver changes,
+ * with no input of its own. */
+static uint8_t base(unsigned reg)
+{
+    switch (reg) {
+    case UART_RBR_THR: return (u.lcr & UART_LCR_DLAB) ? u.dll : 0;
+    case UART_IIR_FCR: return UART_IIR_NO_INT | ((u.fcr & 1) ? UART_IIR_FIFO : 0);
+    case UART_LSR:     return UART_LSR_THRE | UART_LSR_TEMT;
+    default:           return 0xFF;
+    }
 }
 
 /* A read as the hypervisor makes it: the receiver's answer, else the
@@ -24,7 +36,7 @@ static int setup(void **state)
 static uint8_t reg_read(unsigned reg)
 {
     uint8_t value;
-    return uart_rx_read(&rx, &u, reg, uart_read(&u, reg), &value) ? value : uart_read(&u, reg);
+    return uart_rx_read(&rx, &u, reg, base(reg), &value) ? value : base(reg);
 }
 
 static void test_nothing_received(void **state)
@@ -33,8 +45,8 @@ static void test_nothing_received(void **state)
     assert_int_equal(reg_read(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
     assert_int_equal(reg_read(UART_RBR_THR), 0);
     assert_int_equal(reg_read(UART_IIR_FCR), UART_IIR_NO_INT);
-    uart_write(&u, UART_IER, UART_IER_RDA);
-    uart_write(&u, UART_MCR, UART_MCR_OUT2);
+    u.ier = UART_IER_RDA;
+    u.mcr = UART_MCR_OUT2;
     assert_false(uart_rx_irq(&rx, &u));
 }
 
@@ -49,9 +61,9 @@ static void test_bytes_in_order(void **state)
     assert_int_equal(reg_read(UART_LSR) & UART_LSR_DR, 0);
     /* DLAB set: RBR's address is the divisor latch, nothing is taken. */
     assert_true(uart_rx_put(&rx, 'x'));
-    uart_write(&u, UART_LCR, UART_LCR_DLAB | 3);
+    u.lcr = UART_LCR_DLAB | 3;
     assert_int_equal(reg_read(UART_RBR_THR), 1);          /* DLL */
-    uart_write(&u, UART_LCR, 3);
+    u.lcr = 3;
     assert_int_equal(reg_read(UART_RBR_THR), 'x');
 }
 
@@ -61,12 +73,12 @@ static void test_interrupt(void **state)
     uart_rx_put(&rx, 'a');
     assert_false(uart_rx_irq(&rx, &u));                    /* IER 0 */
     assert_int_equal(reg_read(UART_IIR_FCR), UART_IIR_NO_INT);
-    uart_write(&u, UART_IER, UART_IER_RDA);
+    u.ier = UART_IER_RDA;
     assert_false(uart_rx_irq(&rx, &u));                    /* OUT2 low: the PC's line gated */
     assert_int_equal(reg_read(UART_IIR_FCR), UART_IIR_RDA);
-    uart_write(&u, UART_MCR, UART_MCR_OUT2 | 3);
+    u.mcr = UART_MCR_OUT2 | 3;
     assert_true(uart_rx_irq(&rx, &u));
-    uart_write(&u, UART_IIR_FCR, 0x01);                    /* FIFOs on: IIR's bits 7:6 */
+    u.fcr = 0x01;                                          /* FIFOs on: IIR's bits 7:6 */
     assert_int_equal(reg_read(UART_IIR_FCR), UART_IIR_FIFO | UART_IIR_RDA);
     assert_int_equal(reg_read(UART_RBR_THR), 'a');
     assert_false(uart_rx_irq(&rx, &u));
