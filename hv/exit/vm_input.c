@@ -11,12 +11,15 @@
 #include "guest/vm.h"
 #include "serial.h"
 #include "vmx/exit_info.h"
+#include "x86/x86.h"
 #include "printf.h"
 #include "x86io.h"
 
 #define IRQ_COM1       4
 #define POLL_BYTES     UART_RX_FIFO     /* at most a FIFO's worth from the machine a poll */
-#define POLL_EVERY_PIT (PIT_HZ / 1000)  /* a millisecond in PIT clocks */
+#define POLL_EVERY_PIT (PIT_HZ / 1000)  /* a millisecond in PIT clocks: at VM entries */
+#define POLL_READS_PIT (PIT_HZ / 10000) /* 0.1 ms: at the guest's reads of a status (each
+                                           guest byte out reads COM1's LSR first) */
 
 static void update_com1_irq(struct vm_devices *d)
 {
@@ -65,32 +68,27 @@ void vm_input_poll(struct vcpu *v)
     for (unsigned got = 0; got < POLL_BYTES && !buffer_full(in) &&
                            (inb(COM1_PORT + UART_LSR) & UART_LSR_DR); got++)
         in->buffer[in->typed++ % VM_INPUT_BUFFER] = inb(COM1_PORT + UART_RBR_THR);
+    if (in->uart_fed == in->typed && in->kbc_fed == in->typed)
+        return;                         /* nothing new for either device */
     feed_devices(d);
     update_com1_irq(d);
     vm_kbc_update_irqs(d, false);
 }
 
-void vm_input_start(struct vcpu *v)
-{
-    if (v->vm->id != 0)
-        return;
-    /* The machine's COM1 without its FIFO (FCR 0; PC16550D "FIFO Control
-     * Register"): Bochs's UART then reads the next byte from the terminal
-     * only once the last one was taken (with FIFOs on, it reads on at the
-     * line's speed and drops what overruns the 16 bytes), so no typed byte
-     * is lost however seldom the hypervisor polls. Output is no slower:
-     * the line's speed bounds it either way. */
-    outb(COM1_PORT + UART_IIR_FCR, 0);
-}
-
-void vm_input_tick(struct vcpu *v, uint64_t tsc)
+/* A poll, if the last was `every` PIT clocks of the VM's time ago. */
+static void poll_if_due(struct vcpu *v, uint64_t tsc, uint64_t every)
 {
     struct vm_devices *d = v->vm->devices;
     uint64_t now = vm_clock_pit_at(&d->clock, tsc);
     if (now < d->input_next_poll)
         return;
-    d->input_next_poll = now + POLL_EVERY_PIT;
+    d->input_next_poll = now + every;
     vm_input_poll(v);
+}
+
+void vm_input_tick(struct vcpu *v, uint64_t tsc)
+{
+    poll_if_due(v, tsc, POLL_EVERY_PIT);
 }
 
 bool vm_input_exit(struct vcpu *v)
@@ -99,7 +97,7 @@ bool vm_input_exit(struct vcpu *v)
     if (io.string || io.size != 1)
         return false;
     if (io.in && io.port == I8042_PORT_COMMAND) {
-        vm_input_poll(v);               /* a guest polling the keyboard's status waits for keys */
+        poll_if_due(v, rdtsc(), POLL_READS_PIT);    /* a guest polling the keyboard waits for keys */
         return false;                   /* which vm_kbc_exit gives */
     }
     if (io.port < COM1_PORT || io.port >= COM1_PORT + 8)
@@ -108,7 +106,7 @@ bool vm_input_exit(struct vcpu *v)
     unsigned reg = io.port - COM1_PORT;
     if (io.in) {
         if (reg == UART_LSR)
-            vm_input_poll(v);           /* a guest polling for input */
+            poll_if_due(v, rdtsc(), POLL_READS_PIT);    /* a guest polling for input */
         uint8_t value;
         if (!uart_rx_read(&d->com1_rx, &d->com1, reg, uart_read(&d->com1, reg), &value))
             value = uart_read(&d->com1, reg);
@@ -116,7 +114,8 @@ bool vm_input_exit(struct vcpu *v)
     } else {
         uart_write(&d->com1, reg, (uint8_t)v->regs.rax);
     }
-    update_com1_irq(d);                 /* RBR taken, IER or MCR written */
+    if (reg == UART_RBR_THR ? io.in : reg == UART_IER || reg == UART_MCR)
+        update_com1_irq(d);             /* RBR taken, IER or MCR written */
     advance_rip(v);
     return true;
 }

@@ -10,17 +10,15 @@
  * own UART's LSR or the controller's status, and at most once a
  * millisecond of the VM's time before its VM entries, so that a guest
  * waiting for IRQ 4 or IRQ 1 gets its bytes at its next timer tick. With
- * several VMs, the input is VM 0's: the others have none.
+ * several VMs, the input is VM 0's: the others have none. The machine's
+ * COM1 holds typed bytes until they are taken once VM 0's guest has
+ * printed "INPUT ready" (console.c: its FIFO off).
  */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 #include "guest/vcpu.h"
 
-
-/* At the VM's start (VM 0): the machine's COM1 made to keep what it
- * receives until it is read. */
-void vm_input_start(struct vcpu *v);
 
 /* Takes what the machine's COM1 received into VM 0's devices. */
 void vm_input_poll(struct vcpu *v);

@@ -755,7 +755,6 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     outb(MACHINE_PIC_MASTER_DATA, 0xFF);
     outb(MACHINE_PIC_SLAVE_DATA, 0xFF);
     vm_rtc_start(v);                    /* the machine's clock read, before the VM's time begins */
-    vm_input_start(v);
     uint64_t tsc = rdtsc();
     vm_clock_start(&d->clock, tsc_hz, tsc);
     pit_start_as_bios(&d->pit, 0);
