@@ -4,6 +4,7 @@
 #include "exit/vm_input.h"
 #include "dev/i8042.h"
 #include "dev/pit.h"
+#include "exit/console.h"
 #include "exit/uart_rx.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_ioapic.h"
@@ -60,7 +61,7 @@ static bool buffer_full(struct vm_input *in)
 
 void vm_input_poll(struct vcpu *v)
 {
-    if (v->vm->id != 0)
+    if (v->vm->id != 0 || !console_input_expected())
         return;
     struct vm_devices *d = v->vm->devices;
     struct vm_input *in = &d->input;
@@ -78,6 +79,8 @@ void vm_input_poll(struct vcpu *v)
 /* A poll, if the last was `every` PIT clocks of the VM's time ago. */
 static void poll_if_due(struct vcpu *v, uint64_t tsc, uint64_t every)
 {
+    if (!console_input_expected())
+        return;
     struct vm_devices *d = v->vm->devices;
     uint64_t now = vm_clock_pit_at(&d->clock, tsc);
     if (now < d->input_next_poll)
@@ -100,8 +103,8 @@ bool vm_input_exit(struct vcpu *v)
         poll_if_due(v, rdtsc(), POLL_READS_PIT);    /* a guest polling the keyboard waits for keys */
         return false;                   /* which vm_kbc_exit gives */
     }
-    if (io.port < COM1_PORT || io.port >= COM1_PORT + 8)
-        return false;
+    if (io.port < COM1_PORT || io.port >= COM1_PORT + 8 || !console_input_expected())
+        return false;                   /* before any input, COM1 is exit_io.c's as it was */
     struct vm_devices *d = v->vm->devices;
     unsigned reg = io.port - COM1_PORT;
     if (io.in) {

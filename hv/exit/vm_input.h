@@ -10,9 +10,11 @@
  * own UART's LSR or the controller's status, and at most once a
  * millisecond of the VM's time before its VM entries, so that a guest
  * waiting for IRQ 4 or IRQ 1 gets its bytes at its next timer tick. With
- * several VMs, the input is VM 0's: the others have none. The machine's
- * COM1 holds typed bytes until they are taken once VM 0's guest has
- * printed "INPUT ready" (console.c: its FIFO off).
+ * several VMs, the input is VM 0's: the others have none. All of it
+ * starts once VM 0's guest has printed "INPUT ready", after which the
+ * runner types (console.c: the machine's COM1 FIFO then off, so that it
+ * holds typed bytes until they are taken); before, no input can come, and
+ * no exit pays for looking.
  */
 #pragma once
 #include <stdbool.h>
@@ -30,8 +32,8 @@ void vm_input_tick(struct vcpu *v, uint64_t tsc);
  * lost", once the VM has ended, if anything was typed. */
 void vm_input_print_stats(const struct vcpu *v);
 
-/* A byte I/O exit on the guest's COM1 (0x3F8-0x3FF): the UART with its
- * receiver, emulated (true, RIP advanced). A read of the keyboard
+/* A byte I/O exit on the guest's COM1 (0x3F8-0x3FF), once input is
+ * expected: the UART with its receiver, emulated (true, RIP advanced). A read of the keyboard
  * controller's status polls first, and is left to vm_kbc_exit (false), as
  * is every other exit. */
 bool vm_input_exit(struct vcpu *v);
