@@ -36,3 +36,8 @@ void console_guest_init(struct console_relay *r, const char *tag);
 /* One byte a guest sent on its COM1 (the UART's transmit callback; ctx is
  * its VM's struct console_relay). */
 void console_guest_byte(void *ctx, uint8_t byte);
+/* Has VM 0's guest printed "INPUT ready", the console protocol's line
+ * after which the runner types (tools/runner/typist.py)? Until then
+ * nothing is typed, and the hypervisor does not look for input
+ * (vm_input.c), which would slow every exit of every run. */
+bool console_input_expected(void);

@@ -33,8 +33,10 @@ void shadow_write_cr0(struct vcpu *v, uint64_t value);   /* its MOV to CR0, for 
 void handle_hlt(struct vcpu *v);               /* exit_hlt.c */
 /* The PC's ports a VM has with devices=virtual beside its timer's and
  * COM1 (exit_io.c, given): ACPI's PM1 registers (vm_acpi_pm.h), the
- * CMOS clock (vm_rtc.h) and the VGA's text-mode ports (vm_cga.h). True if
- * the I/O exit was theirs, emulated. */
+ * CMOS clock (vm_rtc.h), the VGA's text-mode ports (vm_cga.h), port 0xE9
+ * (vm_debugcon.h), PCI's configuration ports (vm_pci.h), the
+ * keyboard controller (vm_kbc.h), and COM1 with its receiver, for console
+ * input (vm_input.h). True if the I/O exit was theirs, emulated. */
 bool pc_ports_exit(struct vcpu *v);
 /* A HLT nothing can ever end (exit_hlt.c, given; lab 1's handle_hlt and lab
  * 3's emulated HLT use them): can an interrupt still reach the guest's CPU

@@ -5,8 +5,9 @@
  * The guest's driver programs it like the real chip (divisor latch, line
  * control, FIFO control) and sends by polling the line status register,
  * which always says "transmitter empty": each byte written to THR goes
- * straight to the `transmit` callback. Until the timer lab, the model raises
- * no interrupts and has no input.
+ * straight to the `transmit` callback. The model raises no interrupts and
+ * has no input: with devices=virtual, uart_rx.h's receiver answers beside
+ * it (console input, its IRQ 4: vm_input.h).
  */
 #pragma once
 #include <stdbool.h>

@@ -17,8 +17,10 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "dev/i8042.h"
 #include "dev/ioapic.h"
 #include "dev/lapic.h"
+#include "dev/pci_config.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
 #include "dev/rtc.h"
@@ -28,7 +30,18 @@
 #include "exit/pic_filter.h"
 #include "exit/screen_lines.h"
 #include "exit/uart.h"
+#include "exit/uart_rx.h"
 #include "exit/vm_clock.h"
+
+#define VM_INPUT_BUFFER 256
+
+/* The bytes typed into the VM, each device's count of those it has had
+ * (vm_input.c: feed_devices), all counted from the VM's start. */
+struct vm_input {
+    uint8_t buffer[VM_INPUT_BUFFER];
+    uint64_t typed, uart_fed, kbc_fed;
+    uint64_t lost;                      /* bytes a device never had: it was not read */
+};
 
 struct vm_devices {
     struct uart com1;
@@ -43,6 +56,11 @@ struct vm_devices {
     struct vga_regs vga;               /* the text screen's ports (vm_cga.h) */
     struct screen_lines screen;        /* what of the screen is in the log */
     uint16_t screen_now[VGA_CELLS];    /* the screen read at a look */
+    struct pci_config pci;             /* PCI configuration space, port 0xCF9 (vm_pci.h) */
+    struct i8042 kbc;                  /* the keyboard controller (vm_kbc.h) */
+    struct uart_rx com1_rx;            /* COM1's receiver, fed by console input (vm_input.h) */
+    struct vm_input input;             /* bytes typed on the console, for both (VM 0) */
+    uint64_t input_next_poll;          /* the VM's PIT time of the next poll of the machine's COM1 */
     bool virtual_pit_pic;              /* devices=virtual */
     /* devices=machine: */
     struct pic_filter pics;            /* its view of the PICs' initialisation */

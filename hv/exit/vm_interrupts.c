@@ -57,6 +57,7 @@
  * turn starts, with those of the time it did not run.
  */
 #include "exit/vm_interrupts.h"
+#include "exit/vm_input.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_ioapic.h"
 #include "exit/vm_lapic.h"
@@ -441,6 +442,7 @@ void vm_interrupts_before_entry(struct vcpu *v)
     struct vm_devices *d = devices(v);
     uint64_t tsc = rdtsc();
     count_hv_cycles(v, d);
+    vm_input_tick(v, tsc);              /* typed bytes, before the devices' look */
     advance_all_devices(d, tsc);
     if (d->shared_cpu)
         forget_nmi_blocking_of_another_vm(d);
@@ -472,6 +474,7 @@ int vm_interrupts_take(struct vcpu *v, bool guest_if)
     bool window_opened = guest_if && d->waited_for_window;
     if (d->hold_until_tsc && tsc >= d->hold_until_tsc)
         d->hold_until_tsc = 0;              /* over: the timer no longer waits for it */
+    vm_input_tick(v, tsc);
     advance_all_devices(d, tsc);
     enum interrupt_source from = interrupt_source(d);
     d->waited_for_window = !guest_if && from != NO_INTERRUPT;
@@ -696,6 +699,8 @@ void vm_interrupts_print_stats(const struct vcpu *v)
     if (d->virtual_pit_pic && d->lapic_accesses)
         printf("hv: %slapic: %lu register accesses emulated, %lu timer expiries\n", v->guest->tag,
                d->lapic_accesses, d->lapic_expiries);
+    if (d->virtual_pit_pic)
+        vm_input_print_stats(v);
 }
 
 bool vm_devices_virtual(const struct vcpu *v)

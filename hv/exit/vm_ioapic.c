@@ -73,6 +73,12 @@ void vm_ioapic_set_isa_irq(struct vm_devices *d, unsigned irq, bool level)
     deliver(d);
 }
 
+void vm_isa_irq(struct vm_devices *d, unsigned irq, bool level)
+{
+    pic_set_irq(&d->pic, irq, level);
+    vm_ioapic_set_isa_irq(d, irq, level);
+}
+
 void vm_ioapic_eoi(struct vm_devices *d, uint8_t vector)
 {
     ioapic_eoi(&d->ioapic, vector);

@@ -33,6 +33,11 @@ void vm_ioapic_write(struct vm_devices *d, uint32_t offset, uint32_t value);
 /* ISA IRQ `irq`'s line is now at `level`. */
 void vm_ioapic_set_isa_irq(struct vm_devices *d, unsigned irq, bool level);
 
+/* A device's ISA line (the keyboard's IRQ 1, COM1's IRQ 4, ...) at a
+ * level, as a PC wires it: to the PIC's input and to the I/O APIC's pin,
+ * each of which sees its edges. */
+void vm_isa_irq(struct vm_devices *d, unsigned irq, bool level);
+
 /* The local APIC's EOI of a level-triggered vector. */
 void vm_ioapic_eoi(struct vm_devices *d, uint8_t vector);
 

@@ -21,7 +21,8 @@ FUZZ_RUNS ?= 1000000
 FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
-                guest_paging descriptor guest_line pic_filter pit pic lapic ioapic rtc screen segment_access
+                guest_paging descriptor guest_line pic_filter pit pic lapic ioapic rtc screen segment_access \
+                pci_config i8042
 
 # The formatter prints the parsers' messages. The options target fuzzes it
 # (its input reaches it as %.*s), so it links it with libFuzzer's tracing;
@@ -47,6 +48,8 @@ fuzz_srcs_ioapic := hv/dev/ioapic.c
 fuzz_srcs_rtc := $(unit_srcs_rtc)
 fuzz_srcs_screen := $(unit_srcs_vga_regs) $(unit_srcs_screen_lines)
 fuzz_srcs_segment_access := $(unit_srcs_segment_access)
+fuzz_srcs_pci_config := $(unit_srcs_pci_config)
+fuzz_srcs_i8042 := $(unit_srcs_i8042)
 
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
@@ -79,6 +82,8 @@ fuzz_flags_ioapic := -max_len=512
 fuzz_flags_rtc := -max_len=512
 fuzz_flags_screen := -max_len=96
 fuzz_flags_segment_access := -max_len=25
+fuzz_flags_pci_config := -max_len=512
+fuzz_flags_i8042 := -max_len=512
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.

@@ -14,7 +14,7 @@ POWEROFF 0 (all passed) or 1.
 import os
 import re
 
-from harness import BUILD, GUEST, HV, OK, FAIL, PANIC, TIMEOUT, Case
+from harness import BUILD, GUEST, HOSTILE, HV, OK, FAIL, PANIC, TIMEOUT, Case
 
 USER = os.path.join(BUILD, "guestos", "user")
 TESTS = ["badptr", "cow", "divzero", "fairness", "forkwait", "pfstress", "privileged", "ptstress", "sbrk", "segfault",
@@ -231,6 +231,56 @@ def input_cases():
     cases = [Case("guest-input-" + emu + "-" + boot, ["--input", TYPED] + route(emu, boot) + ["test=input_echo"],
                   OK, must=[r"^INPUT ready$", echoed] + verdicts(INPUT, 1, 0), must_not=[r"FAIL", r"^PANIC"])
              for emu, boot in (("qemu", "kernel"), ("bochs", "fast"))]
+    # Under the hypervisor with devices=virtual (at ring 0 with EPT and with
+    # shadow paging, and at ring 1): it polls the machine's COM1 and hands
+    # each byte to the VM's UART receiver, whose IRQ 4 is injected (or
+    # delivered in software), and as keys to its keyboard controller.
+    for suffix, mem, hv_args in (("", "ept", []), ("-shadow", "shadow", []),
+                                 ("-deprivileged", "shadow", DEPRIVILEGED)):
+        cases.append(Case("guest-input-hv-bochs-virtual-devices" + suffix,
+                          ["--input", TYPED] + hv_route("test=input_echo", mem, hv_args + ["devices=virtual"]), OK,
+                          must=[r"^INPUT ready$", echoed] + verdicts(INPUT, 1, 0) + [
+                              r"^hv: input: %d bytes typed, %d to COM1's receiver, \d+ to the keyboard, 0 lost$"
+                              % (len(TYPED) + 1, len(TYPED) + 1)],
+                          must_not=[r"FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120))
+    # The same line read from the keyboard controller by the hostile kernel
+    # (tests/kernels/hostile/attacks_pci_kbc.c), as set-1 scan codes:
+    # polled at its status port, and through IRQ 1 with the CPU halted
+    # between interrupts (the hypervisor takes the bytes at the VM's ticks).
+    keys = len(TYPED) + 1
+    for attack, extra in (("pc-kbc-typed-polled", ""), ("pc-kbc-typed-irq", r", \d+ interrupts")):
+        for suffix, hv_args in (("", ["mem=ept"]), ("-shadow", ["mem=shadow"]),
+                                ("-deprivileged", ["mem=shadow"] + DEPRIVILEGED)):
+            typed = r"^hostile: result typed '%s' in %d keys, each make then its break%s$" % (
+                re.escape(TYPED), keys, extra)
+            cases.append(Case("guest-input-hv-bochs-keyboard-%s%s" % (attack[len("pc-kbc-typed-"):], suffix),
+                              ["--input", TYPED, "--emu", "bochs", "--boot", "fast", "--module",
+                               HOSTILE + " attack=" + attack, HV, "--", "devices=virtual"] + hv_args, OK,
+                              must=[r"^INPUT ready$", typed, r"^hv: guest stopped: it powered off with status 0$"],
+                              must_not=[r"BREACH", r"^PANIC"], timeout=120))
+    # Typed before the guest enabled anything: COM1 read by polling with its
+    # interrupt off, the keyboard disabled (it keeps none of it), IRQ 1 and
+    # 4 open without handlers (an interrupt would end the run).
+    before = r"^hostile: result read '%s' from COM1 with its interrupt off, no IRQ 4; the keyboard kept none of it$" % (
+        re.escape(TYPED))
+    for suffix, hv_args in (("", ["mem=ept"]), ("-deprivileged", ["mem=shadow"] + DEPRIVILEGED)):
+        cases.append(Case("guest-input-hv-bochs-before-enabling" + suffix,
+                          ["--input", TYPED, "--emu", "bochs", "--boot", "fast", "--module",
+                           HOSTILE + " attack=pc-input-before-enabling", HV, "--", "devices=virtual"] + hv_args, OK,
+                          must=[r"^INPUT ready$", before, r"^hv: input: %d bytes typed, %d to COM1's receiver, "
+                                r"%d to the keyboard, 0 lost$" % ((len(TYPED) + 1,) * 3)],
+                          must_not=[r"BREACH", r"^PANIC"], timeout=120))
+    # Two VMs in turns on the CPU: the input is VM 0's (it reads the line
+    # from its keyboard); VM 1, reading its COM1, is typed nothing.
+    cases.append(Case("guest-input-hv-bochs-two-vms",
+                      ["--input", TYPED, "--emu", "bochs", "--boot", "fast",
+                       "--module", HOSTILE + " attack=pc-kbc-typed-polled",
+                       "--module", HOSTILE + " attack=pc-com1-nothing-typed", HV, "--", "devices=virtual", "vms=2"], OK,
+                      must=[r"^INPUT ready$", r"^hostile: result typed '%s' in %d keys, each make then its break$"
+                            % (re.escape(TYPED), len(TYPED) + 1),
+                            r"^hv: input: %d bytes typed, " % (len(TYPED) + 1),
+                            r"^hv: VMs ended: vm0 status 0, vm1 status 0$"],
+                      must_not=[r"BREACH", r"^PANIC", r"^hv: vm1: input:"], timeout=120))
     # Nothing is typed unless asked for: the guest waits, and the run times out.
     cases.append(Case("guest-input-none-waits", route("qemu", "kernel") + ["test=input_echo"], TIMEOUT,
                       must=[r"^INPUT ready$"], must_not=[r"^input_echo: ", r"^TEST input_echo"],

@@ -15,7 +15,8 @@ UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
-              mmio_access ioapic crc32 rtc long_mode_rules vga_regs screen_lines segment_access fault_combine
+              mmio_access ioapic crc32 rtc long_mode_rules vga_regs screen_lines segment_access \
+              fault_combine pci_config i8042 uart_rx
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_crc32 := lib/crc32.c
@@ -23,6 +24,9 @@ unit_srcs_rtc := hv/dev/rtc.c hv/dev/rtc_irq.c
 unit_srcs_long_mode_rules := hv/vmx/long_mode_rules.c
 unit_srcs_vga_regs := hv/dev/vga_regs.c
 unit_srcs_screen_lines := hv/exit/screen_lines.c
+unit_srcs_pci_config := hv/dev/pci_config.c
+unit_srcs_i8042 := hv/dev/i8042.c
+unit_srcs_uart_rx := hv/exit/uart_rx.c
 unit_srcs_pmm := hv/mem/pmm.c
 unit_srcs_heap := hv/mem/heap.c
 unit_srcs_options := hv/boot/options.c

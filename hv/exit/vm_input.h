@@ -1,0 +1,39 @@
+/*
+ * vm_input.h: console input for a VM under devices=virtual (64-bit, VMX
+ * root). What is typed on the machine's console (its COM1: tools/hvrun
+ * --input) goes to the guest's COM1 receiver (uart_rx.h: RBR, LSR's DR,
+ * IRQ 4 if IER and MCR's OUT2 enable it) and, as a key pressed and
+ * released, to its keyboard controller (vm_kbc.h: IRQ 1).
+ *
+ * The hypervisor polls the machine's COM1 (its LSR's DR; no interrupt: the
+ * machine's PICs are the hypervisor's and masked) when the guest polls its
+ * own UART's LSR or the controller's status, and at most once a
+ * millisecond of the VM's time before its VM entries, so that a guest
+ * waiting for IRQ 4 or IRQ 1 gets its bytes at its next timer tick. With
+ * several VMs, the input is VM 0's: the others have none. All of it
+ * starts once VM 0's guest has printed "INPUT ready", after which the
+ * runner types (console.c: the machine's COM1 FIFO then off, so that it
+ * holds typed bytes until they are taken); before, no input can come, and
+ * no exit pays for looking.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "guest/vcpu.h"
+
+
+/* Takes what the machine's COM1 received into VM 0's devices. */
+void vm_input_poll(struct vcpu *v);
+
+/* Before a VM entry at TSC value tsc: polls if a millisecond has passed. */
+void vm_input_tick(struct vcpu *v, uint64_t tsc);
+
+/* "hv: input: 45 bytes typed, 45 to COM1's receiver, 7 to the keyboard, 0
+ * lost", once the VM has ended, if anything was typed. */
+void vm_input_print_stats(const struct vcpu *v);
+
+/* A byte I/O exit on the guest's COM1 (0x3F8-0x3FF), once input is
+ * expected: the UART with its receiver, emulated (true, RIP advanced). A read of the keyboard
+ * controller's status polls first, and is left to vm_kbc_exit (false), as
+ * is every other exit. */
+bool vm_input_exit(struct vcpu *v);
