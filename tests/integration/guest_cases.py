@@ -140,9 +140,9 @@ DEPRIVILEGED_VIRTCHECK = [
     r"^VIRTCHECK pushf_if: PUSHF after CLI shows IF=1 \(native 0\) -> DIFFERS$",
     r"^VIRTCHECK cs_rpl: kernel CS=0x9 RPL 1 \(native 0\) -> DIFFERS$",
     r"^VIRTCHECK ss_rpl: kernel SS=0x11 RPL 1 \(native 0\) -> DIFFERS$",
-    r"^VIRTCHECK sgdt: base 0xffc00000 limit 0xfff \(the kernel's: 0x[0-9a-f]+ limit 0x2f\) -> DIFFERS$",
+    r"^VIRTCHECK sgdt: base 0xffc00000 limit 0xffff \(the kernel's: 0x[0-9a-f]+ limit 0x2f\) -> DIFFERS$",
     r"^VIRTCHECK sidt: base 0x00000000 limit 0x0 \(the kernel's: 0x[0-9a-f]+ limit 0x7ff\) -> DIFFERS$",
-    r"^VIRTCHECK str: selector 0xff8 \(the kernel's: 0x28\) -> DIFFERS$",
+    r"^VIRTCHECK str: selector 0xfff8 \(the kernel's: 0x28\) -> DIFFERS$",
     r"^VIRTCHECK lar: kernel code segment DPL 1 \(native 0\) -> DIFFERS$",
     r"^VIRTCHECK lsl: kernel data segment limit 0xfbffffff \(native 0xffffffff\) -> DIFFERS$",
 ] + [r"^VIRTCHECK %s: .* -> native$" % p for p in ("sldt", "smsw", "cr0_ne", "cr4_vmxe", "user_rpl", "tsc_jump")]
