@@ -90,7 +90,9 @@ def vm_lines(console, tag):
         if not tag and line.startswith(("hv: ", "(vm1) ")):
             continue
         body = line[len(tag):]
-        if body.startswith("long64: "):
+        # A piece may be a line's start cut short ("l", then "ong64: ..."
+        # when the other VM's turn came in between).
+        if body.startswith("long64: ") or (body and "long64: ".startswith(body)):
             lines.append(body)
         elif lines and not COMPLETE.search(lines[-1]):
             lines[-1] += body
