@@ -126,8 +126,9 @@ void set_gate(unsigned vector, uint32_t handler, uint16_t selector, uint8_t type
  * most), calling check(seen) after each; a result if the other never runs. */
 void after_each_other_turn(unsigned turns, void (*check)(unsigned seen));
 /* The 8259s remapped to vectors 0x20/0x28 with only IRQ 0 open (its gate
- * the counting timer_stub of ../common/entry.S), the 8254's channel 0 at
- * hz; and off again (interrupts off, IRQ 0 masked). attacks_events.c. */
+ * the counting timer_stub of ../common/entry.S, and an IRET at 0x27 for the
+ * spurious IRQ 7), the 8254's channel 0 at hz; and off again (interrupts
+ * off, IRQ 0 masked). attacks_events.c. */
 void timer_on(unsigned hz);
 void timer_off(void);
 

@@ -25,9 +25,17 @@ static void pics_init(uint8_t icw4, uint8_t master_mask, uint8_t slave_mask)
     outb(0x21, master_mask); outb(0xA1, slave_mask);
 }
 
+/* The master PIC's spurious IRQ 7 (8259A data sheet: a request gone before
+ * the CPU's acknowledge): no EOI, nothing to do, as a PC kernel takes it.
+ * The machine's PIC gives one at ring 1 (devices=machine) when a tick's
+ * delivery takes longer than the 10 kHz timer's period. */
+void spurious_irq7_stub(void);
+__asm__(".text\n.globl spurious_irq7_stub\nspurious_irq7_stub:\n    iret\n");
+
 static void irq0_on(void)
 {
     set_gate(TIMER_VEC, (uint32_t)timer_stub, KCODE, 0x8E);
+    set_gate(TIMER_VEC + 7, (uint32_t)spurious_irq7_stub, KCODE, 0x8E);
     pics_init(0x01, 0xFE, 0xFF);
 }
 

@@ -44,7 +44,7 @@ WRMSR_REFUSED(long_sfmask_high, "long-sfmask-reserved", MSR_SFMASK, 0x100000000u
               "WRMSR IA32_FMASK with its reserved upper half set")
 
 ATTACK(long_lme_paging_on, "long-efer-lme-paging-on", "all icelake",
-       "native; shadow depriv patch: stop long mode needs mem=ept",
+       "native",
        "WRMSR EFER.LME with paging on: LME may change only while paging is off (SDM 10.8.5)")
 {
     paging_on(0);

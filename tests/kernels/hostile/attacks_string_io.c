@@ -375,10 +375,6 @@ __asm__(".text\n"
 
 extern volatile uint32_t timer_ticks;
 
-/* The master PIC's spurious IRQ 7 (8259A data sheet): no EOI, nothing to do. */
-void strio_spurious_stub(void);
-__asm__(".text\n.globl strio_spurious_stub\nstrio_spurious_stub:\n    iret\n");
-
 /* ECX = 0xFFFFFFFF: 4 Gi elements, minutes of the hypervisor's time in one
  * exit if it did them all. It does a bounded part an exit, so the timer
  * ticks in between, as on the bare CPU, whose REP takes interrupts between
@@ -394,7 +390,6 @@ ATTACK(strio_huge_count, "strio-rep-insb-huge-count", "all virtual vshadow vdepr
     timer_ticks = 0;
     timer_on(1000);
     set_gate(0x20, (uint32_t)strio_timer_stub, KCODE, 0x8E);
-    set_gate(0x27, (uint32_t)strio_spurious_stub, KCODE, 0x8E);
     uint32_t ecx = 0xFFFFFFFFu, edi = 0x400000;
     __asm__ volatile("cld; sti; rep insb; cli" : "+c"(ecx), "+D"(edi) : "d"(NO_DEVICE) : "memory");
     timer_off();
