@@ -180,20 +180,30 @@ static bool trace_all_here(const struct vcpu *v)
     return exit_reason_is_completed_instruction(v->exit_reason & 0xFFFF);
 }
 
+/* A long REP INS or OUTS done in parts (exit_io_string.c) leaves RIP on
+ * the instruction until its count is 0: its progress is the count going
+ * down. (Other registers prove nothing: a CPUID whose RIP stays changes
+ * EAX at every turn.) */
+static bool rep_string_progress(const struct vcpu *v, uint64_t rcx_before)
+{
+    if ((v->exit_reason & 0xFFFF) != EXIT_IO_INSTRUCTION)
+        return false;
+    struct io_qual io = io_qual_decode(v->exit_qualification);
+    return io.string && io.rep && v->regs.rcx != rcx_before;
+}
+
 /* The exit to check: dispatched as any other, and if the trace says the
  * guest is on one instruction, the handler's work is checked: RIP moved
  * on, or an event injected (a fault leaves RIP on the instruction, SDM
- * 27.6), or the guest stopped, or its registers changed (a long REP INS
- * or OUTS done in parts, RIP left on it until (E)CX is 0: exit_io_string.c).
+ * 27.6), or the guest stopped, or a REP string I/O's count went down.
  * Out of line and cold. */
 static __attribute__((noinline, cold)) void dispatch_watching_rip(struct vcpu *v)
 {
     bool suspect = trace_all_here(v);
-    struct guest_regs before = v->regs;
+    uint64_t rcx_before = v->regs.rcx;
     dispatcher(v);
     if (!suspect || v->stopped || vmcs_read(VMCS_GUEST_RIP) != v->rip ||
-        (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID) ||
-        memcmp(&before, &v->regs, sizeof(before)))
+        (vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INFO_VALID) || rep_string_progress(v, rcx_before))
         return;
     stop_stuck_guest(v);
 }
