@@ -36,4 +36,4 @@ void vm_input_print_stats(const struct vcpu *v);
  * expected: the UART with its receiver, emulated (true, RIP advanced). A read of the keyboard
  * controller's status polls first, and is left to vm_kbc_exit (false), as
  * is every other exit. */
-bool vm_input_exit(struct vcpu *v);
+bool vm_input_exit(struct vcpu *v, const struct io_qual *io);
