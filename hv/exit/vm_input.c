@@ -102,9 +102,10 @@ bool vm_input_exit(struct vcpu *v, const struct io_qual *io)
         poll_if_due(v, rdtsc(), POLL_READS_PIT);    /* a guest polling the keyboard waits for keys */
         return false;                   /* which vm_kbc_exit gives */
     }
-    if (io->port < COM1_PORT || io->port >= COM1_PORT + 8 || !console_input_expected())
-        return false;                   /* before any input, COM1 is exit_io.c's as it was */
     struct vm_devices *d = v->vm->devices;
+    if (io->port < COM1_PORT || io->port >= COM1_PORT + 8 ||
+        !(console_input_expected() || uart_rx_looped(&d->com1)))
+        return false;                   /* before any input, COM1 is exit_io.c's as it was */
     unsigned reg = io->port - COM1_PORT;
     if (io->in) {
         if (reg == UART_LSR)
@@ -113,11 +114,11 @@ bool vm_input_exit(struct vcpu *v, const struct io_qual *io)
         if (!uart_rx_read(&d->com1_rx, &d->com1, reg, uart_read(&d->com1, reg), &value))
             value = uart_read(&d->com1, reg);
         io_in_result(v, io, value);
-    } else {
+    } else if (!uart_rx_write(&d->com1_rx, &d->com1, reg, (uint8_t)io_out_value(v, io))) {
         uart_write(&d->com1, reg, (uint8_t)io_out_value(v, io));
     }
-    if (reg == UART_RBR_THR ? io->in : reg == UART_IER || reg == UART_MCR)
-        update_com1_irq(d);             /* RBR taken, IER or MCR written */
+    if (reg == UART_RBR_THR || reg == UART_IER || reg == UART_MCR)
+        update_com1_irq(d);             /* RBR taken or looped back, IER or MCR written */
     advance_rip(v);
     return true;
 }
