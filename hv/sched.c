@@ -33,6 +33,7 @@
  */
 #include "sched.h"
 #include "exit.h"
+#include "exit/console.h"
 #include "exit/vm_interrupts.h"
 #include "mem/memory.h"
 #include "printf.h"
@@ -169,6 +170,7 @@ void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t
         if (switching && yielded && !first)
             count_switch(&s, entered - yielded);
         vm_interrupts_set_quantum(v, entered, entered + quantum_tsc);
+        console_vm_turn((int)vm->id);
         vcpu_run(v);
         uint64_t left = v->stopped ? rdtsc() : vm_interrupts_left_at(v);
         yielded = v->stopped ? 0 : left;
@@ -187,6 +189,7 @@ void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t
                 first_stopped = vm;
         }
     }
+    console_vm_turn(CONSOLE_NO_VM);
     print_schedule(&s);
     for (unsigned i = 0; i < n; i++)
         print_turns(vms[i], &turns[i], start);

@@ -96,9 +96,10 @@ static void guest_emit(void *ctx, char c)
     }
 }
 
-void console_guest_init(struct console_relay *r, const char *tag)
+void console_guest_init(struct console_relay *r, const char *tag, unsigned vm)
 {
     r->len = 0;
+    r->vm = vm;
     guest_line_init(&r->line, guest_emit, r, tag);
     if (relay_count < sizeof(relays) / sizeof(relays[0]))
         relays[relay_count++] = r;
@@ -112,14 +113,28 @@ void console_guest_byte(void *ctx, uint8_t byte)
     guest_line_put(&r->line, byte);
 }
 
-/* The hypervisor is about to print: every guest's half-written line is
- * ended first (guest_line_end), so that its line starts at a line start
- * and follows what the guests printed before it. */
+/* The VM on the CPU, whose half lines the hypervisor's next line ends. */
+static int vm_on_cpu = CONSOLE_NO_VM;
+
+void console_vm_turn(int vm)
+{
+    vm_on_cpu = vm;
+}
+
+/* The hypervisor is about to print: the half-written lines of the VM on
+ * the CPU (every VM's, between turns) are ended first (guest_line_end), so
+ * that its line starts at a line start and follows what that guest printed
+ * before it; so is a line already half out on COM1. Another VM's stays in
+ * its buffer, whole at its newline: a VM stopping while the other is in
+ * the middle of a line does not cut that line in two. */
 static void end_guest_lines(void)
 {
-    for (unsigned i = 0; i < relay_count; i++)
-        if (relays[i]->len || relays[i]->line.started)
-            guest_line_end(&relays[i]->line);
+    for (unsigned i = 0; i < relay_count; i++) {
+        struct console_relay *r = relays[i];
+        bool ours = vm_on_cpu == CONSOLE_NO_VM || r->vm == (unsigned)vm_on_cpu || r == open_line;
+        if (ours && (r->len || r->line.started))
+            guest_line_end(&r->line);
+    }
 }
 
 /* "hv: vm1: guest stopped: ...": a later VM's end. */

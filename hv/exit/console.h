@@ -25,14 +25,22 @@ void console_init(void);
  * out whole, at its newline: VMs that share the CPU (sched.c) print at
  * once, and their lines must not cut into each other. A line longer than
  * the buffer goes out in pieces, and another VM's next byte, or the
- * hypervisor's next line, ends it first. */
+ * hypervisor's next line, ends it first. The hypervisor's lines end the
+ * half-written lines of the VM on the CPU (console_vm_turn) first, so
+ * that they follow what it printed; another VM's half line waits for its
+ * newline. */
 #define CONSOLE_RELAY_LINE 512
 struct console_relay {
     struct guest_line line;             /* guest_line.h: quoting, the tag */
     char text[CONSOLE_RELAY_LINE];      /* the line so far */
     unsigned len;
+    unsigned vm;                        /* its VM's number */
 };
-void console_guest_init(struct console_relay *r, const char *tag);
+void console_guest_init(struct console_relay *r, const char *tag, unsigned vm);
+/* VM `vm` has the CPU (sched.c's turns), or, at CONSOLE_NO_VM, none: the
+ * hypervisor's lines then end every guest's half line. */
+#define CONSOLE_NO_VM (-1)
+void console_vm_turn(int vm);
 /* One byte a guest sent on its COM1 (the UART's transmit callback; ctx is
  * its VM's struct console_relay). */
 void console_guest_byte(void *ctx, uint8_t byte);

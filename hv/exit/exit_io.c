@@ -69,12 +69,13 @@ void exit_io_init(struct vm *vm, const struct hv_options *o)
     }
     struct vm_devices *d = kmalloc(sizeof(*d));
     memset(d, 0, sizeof(*d));
-    console_guest_init(&d->console, vm_tags(vm->id)->com1);
+    console_guest_init(&d->console, vm_tags(vm->id)->com1, vm->id);
     uart_init(&d->com1, console_guest_byte, &d->console);
-    console_guest_init(&d->debugcon, vm_tags(vm->id)->debugcon);
+    console_guest_init(&d->debugcon, vm_tags(vm->id)->debugcon, vm->id);
     pci_config_reset(&d->pci);
     i8042_reset(&d->kbc);
     d->virtual_pit_pic = o->devices == DEVICES_VIRTUAL;
+    d->takes_input = vm->id == 0;
     d->timer_mode = o->timer_mode;
     d->tsc_run = o->tsc == TSC_RUN;
     vm->devices = d;

@@ -61,6 +61,7 @@ struct vm_devices {
     struct uart_rx com1_rx;            /* COM1's receiver, fed by console input (vm_input.h) */
     struct vm_input input;             /* bytes typed on the console, for both (VM 0) */
     uint64_t input_next_poll;          /* the VM's PIT time of the next poll of the machine's COM1 */
+    bool takes_input;                  /* VM 0's: typed input is its (vm_input.h) */
     bool virtual_pit_pic;              /* devices=virtual */
     /* devices=machine: */
     struct pic_filter pics;            /* its view of the PICs' initialisation */

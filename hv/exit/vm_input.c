@@ -8,6 +8,7 @@
 #include "exit/uart_rx.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_ioapic.h"
+#include "exit/vm_lapic.h"
 #include "exit/vm_kbc.h"
 #include "guest/vm.h"
 #include "serial.h"
@@ -61,7 +62,7 @@ static bool buffer_full(struct vm_input *in)
 
 void vm_input_poll(struct vcpu *v)
 {
-    if (v->vm->id != 0 || !console_input_expected())
+    if (!v->vm->devices->takes_input || !console_input_expected())
         return;
     struct vm_devices *d = v->vm->devices;
     struct vm_input *in = &d->input;
@@ -74,6 +75,16 @@ void vm_input_poll(struct vcpu *v)
     feed_devices(d);
     update_com1_irq(d);
     vm_kbc_update_irqs(d, false);
+}
+
+uint64_t vm_input_poll_tsc(const struct vm_devices *d)
+{
+    if (!d->takes_input || !console_input_expected())
+        return UINT64_MAX;
+    bool keyboard = (d->kbc.ram[0] & I8042_CTR_KBDINT) && vm_isa_irq_reaches_cpu(d, IRQ_KEYBOARD);
+    bool com1 = (d->com1.ier & UART_IER_RDA) && (d->com1.mcr & UART_MCR_OUT2) &&
+                vm_isa_irq_reaches_cpu(d, IRQ_COM1);
+    return keyboard || com1 ? vm_clock_tsc_at(&d->clock, d->input_next_poll) : UINT64_MAX;
 }
 
 /* A poll, if the last was `every` PIT clocks of the VM's time ago. */

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include "guest/vcpu.h"
 
+struct vm_devices;
 
 /* Takes what the machine's COM1 received into VM 0's devices. */
 void vm_input_poll(struct vcpu *v);
@@ -29,12 +30,21 @@ void vm_input_poll(struct vcpu *v);
 /* Before a VM entry at TSC value tsc: polls if a millisecond has passed. */
 void vm_input_tick(struct vcpu *v, uint64_t tsc);
 
+/* When the VM's next poll is due (TSC), if typed input would bring it an
+ * interrupt that can reach its CPU (IRQ 1 with the keyboard's interrupt
+ * enabled in the command byte, or IRQ 4 with COM1's IER bit 0 and MCR's
+ * OUT2): a timer event of the VM's (vm_interrupts.c), so that a guest
+ * halted for a key, with no timer of its own, is woken to look. Else
+ * UINT64_MAX (not VM 0, no input expected, or no interrupt to wait for). */
+uint64_t vm_input_poll_tsc(const struct vm_devices *d);
+
 /* "hv: input: 45 bytes typed, 45 to COM1's receiver, 7 to the keyboard, 0
  * lost", once the VM has ended, if anything was typed. */
 void vm_input_print_stats(const struct vcpu *v);
 
 /* A byte I/O exit on the guest's COM1 (0x3F8-0x3FF), once input is
- * expected: the UART with its receiver, emulated (true, RIP advanced). A read of the keyboard
+ * expected or in loopback mode: the UART with its receiver, emulated
+ * (true, RIP advanced). A read of the keyboard
  * controller's status polls first, and is left to vm_kbc_exit (false), as
  * is every other exit. */
 bool vm_input_exit(struct vcpu *v, const struct io_qual *io);

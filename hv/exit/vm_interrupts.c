@@ -209,11 +209,14 @@ static bool something_to_take(const struct vm_devices *d)
     return d->lapic.nmi_pending || interrupt_source(d) != NO_INTERRUPT || d->pending_ticks;
 }
 
-/* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8). */
+/* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8), or
+ * the next look for typed input that an interrupt would bring (vm_input.h). */
 static uint64_t next_timer_event(const struct vm_devices *d)
 {
     uint64_t next = d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
-    return d->rtc_event_tsc < next ? d->rtc_event_tsc : next;
+    next = d->rtc_event_tsc < next ? d->rtc_event_tsc : next;
+    uint64_t input = vm_input_poll_tsc(d);
+    return input < next ? input : next;
 }
 
 /* LAB 4 BEGIN: arm the VMX-preemption timer */
@@ -716,8 +719,8 @@ bool vm_interrupt_can_come(const struct vcpu *v)
     if (interrupt_source(d) != NO_INTERRUPT || d->lapic.nmi_pending)
         return true;
     bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
-    bool irq0_open = (!pic_irq_masked(&d->pic, 0) && vm_lapic_passes_extint(d)) || vm_ioapic_isa_irq_open(d, 0);
-    return apic_timer || (irq0_open && d->next_edge_tsc != UINT64_MAX) || vm_rtc_irq_can_come(d);
+    bool irq0 = vm_isa_irq_reaches_cpu(d, 0) && d->next_edge_tsc != UINT64_MAX;
+    return apic_timer || irq0 || vm_rtc_irq_can_come(d) || vm_input_poll_tsc(d) != UINT64_MAX;
 }
 
 bool vm_nmi_can_come(const struct vcpu *v)

@@ -10,8 +10,6 @@
 #include "guest/vm.h"
 #include "exit/port_io.h"
 
-#define IRQ_KEYBOARD 1
-#define IRQ_MOUSE    12
 
 void vm_kbc_update_irqs(struct vm_devices *d, bool after_read)
 {

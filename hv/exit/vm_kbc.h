@@ -11,6 +11,9 @@
 
 struct vm_devices;
 
+#define IRQ_KEYBOARD 1                  /* the keyboard's ISA line, and the mouse's */
+#define IRQ_MOUSE    12
+
 /* An I/O exit on those ports: emulated (true, RIP advanced, or the VM
  * ended by a reset), or not one of them (false). */
 bool vm_kbc_exit(struct vcpu *v, const struct io_qual *io);

@@ -64,6 +64,13 @@ bool vm_lapic_passes_extint(const struct vm_devices *d)
     return !(lint0 & LAPIC_LVT_MASKED) && LVT_DELIVERY_MODE(lint0) == LVT_EXTINT;
 }
 
+bool vm_isa_irq_reaches_cpu(const struct vm_devices *d, unsigned irq)
+{
+    bool through_pics = !pic_irq_masked(&d->pic, irq) &&
+                        (irq < 8 || !pic_irq_masked(&d->pic, PIC_CASCADE_IR)) && vm_lapic_passes_extint(d);
+    return through_pics || vm_ioapic_isa_irq_open(d, irq);
+}
+
 uint64_t vm_lapic_advance(struct vm_devices *d, uint64_t tsc)
 {
     if (tsc < d->lapic_event_tsc)

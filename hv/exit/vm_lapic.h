@@ -54,3 +54,9 @@ void vm_lapic_after_cpuid(struct vcpu *v, uint32_t leaf);
  * TSC of its next one (UINT64_MAX: none). */
 uint64_t vm_lapic_advance(struct vm_devices *d, uint64_t tsc);
 bool vm_lapic_passes_extint(const struct vm_devices *d);
+
+/* Can ISA IRQ `irq` reach the CPU, as a PC wires it: through the PICs
+ * (its input unmasked, and the master's cascade input for the slave's,
+ * the master's output taken by the local APIC's LINT0, or no APIC), or
+ * through its I/O APIC pin (vm_ioapic_isa_irq_open)? */
+bool vm_isa_irq_reaches_cpu(const struct vm_devices *d, unsigned irq);

@@ -6,6 +6,7 @@
 #include "dev/pic.h"
 #include "dev/rtc.h"
 #include "exit/vm_ioapic.h"
+#include "exit/vm_lapic.h"
 #include "exit/vm_devices.h"
 #include "guest/vm.h"
 #include "exit/port_io.h"
@@ -14,7 +15,6 @@
 
 #define UIP_WAIT 100000u                /* reads of register A before giving up on UIP */
 #define RTC_IRQ 8                       /* a PC's: the slave PIC's line 0 */
-#define PIC_CASCADE_IRQ 2
 
 static uint8_t machine_cmos(uint8_t index)
 {
@@ -78,9 +78,7 @@ void vm_rtc_advance(struct vm_devices *d, uint64_t tsc)
 
 bool vm_rtc_irq_can_come(const struct vm_devices *d)
 {
-    bool open = (!pic_irq_masked(&d->pic, RTC_IRQ) && !pic_irq_masked(&d->pic, PIC_CASCADE_IRQ)) ||
-                vm_ioapic_isa_irq_open(d, RTC_IRQ);
-    return open && d->rtc_event_tsc != UINT64_MAX;
+    return vm_isa_irq_reaches_cpu(d, RTC_IRQ) && d->rtc_event_tsc != UINT64_MAX;
 }
 
 void vm_rtc_start(struct vcpu *v)

@@ -478,9 +478,8 @@ ATTACK(pc_kbc_typed_polled, "pc-kbc-typed-polled", "partner", "result typed (int
 }
 
 /* The keyboard's next byte, from IRQ 1's handler (irq1_stub's ring), the
- * CPU halted between interrupts; IRQ 0 is open too (its handler only ends
- * it), so that the VM has a timer: the hypervisor takes typed bytes at its
- * ticks. */
+ * CPU halted between interrupts; with IRQ 0 open too (its handler only
+ * ends it), the hypervisor takes typed bytes at the VM's ticks. */
 static uint32_t irq1_taken;
 
 static int interrupt_key(void)
@@ -490,17 +489,33 @@ static int interrupt_key(void)
     return irq1_bytes[irq1_taken++ & 255];
 }
 
-ATTACK(pc_kbc_typed_irq, "pc-kbc-typed-irq", "partner", "result typed (integration: guest_cases.py)",
-       "read a typed line from the keyboard through IRQ 1, halted between interrupts")
+static void typed_irq(bool with_timer)
 {
     kbc_flush();
     pic_irq1_only();
-    set_gate(0x20, (uint32_t)timer_eoi_stub, KCODE, 0x8E);
-    outb(0x21, 0xFC);                               /* IRQ 0 and IRQ 1 */
+    if (with_timer) {
+        set_gate(0x20, (uint32_t)timer_eoi_stub, KCODE, 0x8E);
+        outb(0x21, 0xFC);                           /* IRQ 0 and IRQ 1 */
+    }
     printf("INPUT ready\n");
     struct typed t = decode_keys(interrupt_key);
     result("typed '%s' in %u keys, %s, %u interrupts", t.text, t.keys,
            t.paired ? "each make then its break" : "makes and breaks out of order", (unsigned)irq1_count);
+}
+
+ATTACK(pc_kbc_typed_irq, "pc-kbc-typed-irq", "partner", "result typed (integration: guest_cases.py)",
+       "read a typed line from the keyboard through IRQ 1, halted between interrupts")
+{
+    typed_irq(true);
+}
+
+/* The same with IRQ 1 the only line open, no timer at all: the CPU halted
+ * until a key comes, as a PC waits for its user; the hypervisor looks for
+ * typed bytes at its own pace (vm_input_poll_tsc). */
+ATTACK(pc_kbc_typed_irq_alone, "pc-kbc-typed-irq-alone", "partner", "result typed (integration: guest_cases.py)",
+       "read a typed line through IRQ 1, halted with no other interrupt line open and no timer")
+{
+    typed_irq(false);
 }
 
 /* Typed before the guest set anything up: COM1's interrupt off (IER 0,
