@@ -182,6 +182,9 @@ STRIO_CHECKS = [
     "rep outsb of 8 bytes meeting a not-present page after 4: #PF 0x0 at the page, RCX 4, RSI the page, the "
     "4th byte (0xcf) the mask: ok",
     "resumed by the handler's IRET, it wrote all 8 (the mask 0x3f): ok",
+    # The SDM sets P with RSVD (4.7); QEMU's TCG leaves P clear.
+    "rep insb into a page whose PTE has bit 51 set: #PF {rsvd}, RCX 4; mended, it finishes: ok",
+    "rep outsb from the PML4 through its own recursive slot (0xffffff7fbfdfe009): the PML4E's byte: ok",
 ]
 STRIO_DWORDS = [
     "rep outsd of 3 dwords, one across a 4 KiB page boundary, to CONFIG_ADDRESS: the last stays: ok",
@@ -193,11 +196,11 @@ STRIO_END = [
 ]
 
 
-def strio_checked(nopci):
+def strio_checked(nopci, native=False):
     """probe=strio's lines, every one and in order."""
     want = STRIO_CHECKS + (["rep insd/outsd on CONFIG_ADDRESS left out (nopci)"] if nopci
                            else STRIO_DWORDS) + STRIO_END
-    want = ["long64: strio: " + line for line in want]
+    want = ["long64: strio: " + line.format(rsvd="0xa" if native else "0xb") for line in want]
 
     def check(console):
         got = [line for line in console.splitlines() if line.startswith("long64: strio: ")]
@@ -214,7 +217,25 @@ def strio_cases():
                     timeout=TIMEOUT)
     return [
         Case("long64-strio-native-qemu", ["--emu", "qemu", "--boot", "kernel", LONG64, "--", "probe=strio"], OK,
-             must=[r"^POWEROFF 0$"], must_not=[r"FAILED"], check=strio_checked(False)),
+             must=[r"^POWEROFF 0$"], must_not=[r"FAILED"], check=strio_checked(False, native=True)),
         on_hv("ept-virtual", "virtual"),
         on_hv("ept-machine", "machine", " nopci"),
-    ]
+    ] + [outside(level) for level in (1, 2, 3, 4)]
+
+
+def outside(level):
+    """Hostile: the window's entry at `level` (1 the PTE ... 4 the PML4E)
+    points outside guest RAM and REP INSB writes through it. Under EPT the
+    CPU's own walk would meet no RAM (an EPT violation): the hypervisor stops
+    the guest and says why; its report reads the instruction's bytes through
+    the guest's 4-level tables (guest_linear_walk), REP INSB."""
+    why = (r"string I/O \(INS\) at rip 0x[0-9a-f]+ writes guest-physical 0xf0000000 \(linear 0x8000000000\), "
+           r"outside the guest's RAM" if level == 1 else
+           r"string I/O at rip 0x[0-9a-f]+: the guest's page table at 0xf0000000 for linear 0x8000000000 is "
+           r"outside its RAM")
+    return Case("long64-strio-outside-%d" % level, ["--module", LONG64 + " probe=strio outside=%d" % level, HV,
+                                                    "--", "mem=ept", "devices=virtual"], FAIL,
+                must=[r"^long64: strio: rep insb through a level-%d entry pointing outside RAM$" % level,
+                      r"^hv: guest stopped: " + why, r"^hv: guest instruction at 0x[0-9a-f]+: f3 6c$"],
+                runner_must=[r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"],
+                must_not=[r"^PANIC", r"went on", r"VM-entry failure"], timeout=TIMEOUT)
