@@ -95,39 +95,24 @@ static void check(bool ok, const char *what)
     printf("long64: strio: %s: %s\n", what, ok ? "ok" : "FAILED");
 }
 
-struct after { uint64_t rcx, rsi, rdi; };
+/* What a string instruction leaves: RCX, and RSI (OUTS) or RDI (INS). */
+struct after { uint64_t rcx, addr; };
 
-static struct after rep_outsb(uint16_t port, uint64_t rsi, uint64_t rcx)
-{
-    __asm__ volatile("cld; rep outsb" : "+S"(rsi), "+c"(rcx) : "d"(port) : "memory");
-    return (struct after){ rcx, rsi, 0 };
-}
-
-static struct after rep_insb(uint16_t port, uint64_t rdi, uint64_t rcx)
-{
-    __asm__ volatile("cld; rep insb" : "+D"(rdi), "+c"(rcx) : "d"(port) : "memory");
-    return (struct after){ rcx, 0, rdi };
-}
-
-static struct after rep_outsd(uint16_t port, uint64_t rsi, uint64_t rcx)
-{
-    __asm__ volatile("cld; rep outsl" : "+S"(rsi), "+c"(rcx) : "d"(port) : "memory");
-    return (struct after){ rcx, rsi, 0 };
-}
-
-static struct after rep_insd(uint16_t port, uint64_t rdi, uint64_t rcx)
-{
-    __asm__ volatile("cld; rep insl" : "+D"(rdi), "+c"(rcx) : "d"(port) : "memory");
-    return (struct after){ rcx, 0, rdi };
-}
-
-/* With the address-size prefix (0x67): ESI and ECX, zero-extended into RSI
- * and RCX as every 32-bit result is in 64-bit mode (SDM vol. 1, 3.4.1.1). */
-static struct after rep_outsb_addr32(uint16_t port, uint64_t rsi, uint64_t rcx)
-{
-    __asm__ volatile("cld; addr32 rep outsb" : "+S"(rsi), "+c"(rcx) : "d"(port) : "memory");
-    return (struct after){ rcx, rsi, 0 };
-}
+/* One REP string instruction, with RSI or RDI ("S" or "D") at addr. With
+ * the address-size prefix (0x67) it uses ESI or EDI and ECX, zero-extended
+ * into the 64-bit registers as every 32-bit result is in 64-bit mode (SDM
+ * vol. 1, 3.4.1.1). */
+#define REP_STRING(name, insn, index)                                                            \
+    static struct after name(uint16_t port, uint64_t addr, uint64_t rcx)                         \
+    {                                                                                            \
+        __asm__ volatile("cld; " insn : "+" index(addr), "+c"(rcx) : "d"(port) : "memory");      \
+        return (struct after){ rcx, addr };                                                      \
+    }
+REP_STRING(rep_outsb, "rep outsb", "S")
+REP_STRING(rep_insb, "rep insb", "D")
+REP_STRING(rep_outsd, "rep outsl", "S")
+REP_STRING(rep_insd, "rep insl", "D")
+REP_STRING(rep_outsb_addr32, "addr32 rep outsb", "S")
 
 /* A line on COM1 by REP OUTSB from linear `at`, 16 bytes (the 16550's FIFO)
  * each time the transmitter is empty: false unless each REP left RSI after
@@ -141,7 +126,7 @@ static bool outs_line(uint64_t at, uint64_t n, struct after (*outs)(uint16_t, ui
         for (int i = 0; i < 1000000 && !(inb(COM1_LSR) & LSR_THR_EMPTY); i++)
             ;
         struct after a = outs(COM1_DATA, at | high_bits, chunk | high_bits);
-        ok &= a.rcx == 0 && a.rsi == at + chunk;
+        ok &= a.rcx == 0 && a.addr == at + chunk;
         at += chunk, n -= chunk;
     }
     return ok;
@@ -200,12 +185,12 @@ static void check_pic_mask(void)
     uint8_t *src = window(0x1000 - 4);
     memcpy(src, masks, sizeof(masks));
     struct after a = rep_outsb(PIC1_DATA, (uint64_t)src, 8);
-    check(inb(PIC1_DATA) == 0x3F && a.rcx == 0 && a.rsi == (uint64_t)src + 8,
+    check(inb(PIC1_DATA) == 0x3F && a.rcx == 0 && a.addr == (uint64_t)src + 8,
           "rep outsb of 8 bytes across a 4 KiB page boundary to the PIC's mask: the last (0x3f) is the mask");
     uint8_t *dst = window(0x1000 - 3);
     memset(dst - 1, 0x55, 8);
     a = rep_insb(PIC1_DATA, (uint64_t)dst, 6);
-    bool six = dst[-1] == 0x55 && dst[6] == 0x55 && a.rcx == 0 && a.rdi == (uint64_t)dst + 6;
+    bool six = dst[-1] == 0x55 && dst[6] == 0x55 && a.rcx == 0 && a.addr == (uint64_t)dst + 6;
     for (unsigned i = 0; i < 6; i++)
         six &= dst[i] == 0x3F;
     check(six, "rep insb of 6 bytes across a 4 KiB page boundary: the mask in each, nothing beyond");
@@ -261,7 +246,7 @@ static void check_faults_mid_rep(void)
     check(strio_pf_count == 1 && strio_pf_error == 0x2 && strio_pf_cr2 == page && strio_pf_rcx == 8 &&
           strio_pf_rdi == page, "rep insb of 16 bytes meeting a not-present page after 8: #PF 0x2 at "
           "the page, RCX 8 and RDI the page at the fault");
-    check(all && a.rcx == 0 && a.rdi == page + 8, "resumed by the handler's IRET, it wrote all 16");
+    check(all && a.rcx == 0 && a.addr == page + 8, "resumed by the handler's IRET, it wrote all 16");
 
     static const uint8_t masks[8] = { 0x9F, 0xAF, 0xBF, 0xCF, 0xDF, 0xEF, 0x7F, 0x3F };
     memcpy(pages[1] + 4096 - 4, masks, 4);
@@ -272,7 +257,7 @@ static void check_faults_mid_rep(void)
     check(strio_pf_count == 1 && strio_pf_error == 0 && strio_pf_cr2 == page && strio_pf_rcx == 4 &&
           strio_pf_rsi == page && strio_pf_port == 0xCF, "rep outsb of 8 bytes meeting a not-present "
           "page after 4: #PF 0x0 at the page, RCX 4, RSI the page, the 4th byte (0xcf) the mask");
-    check(a.rcx == 0 && a.rsi == page + 4 && inb(PIC1_DATA) == 0x3F,
+    check(a.rcx == 0 && a.addr == page + 4 && inb(PIC1_DATA) == 0x3F,
           "resumed by the handler's IRET, it wrote all 8 (the mask 0x3f)");
 }
 
@@ -318,14 +303,14 @@ static void check_dwords(void)
     uint8_t *src = window(0x1000 - 6);                          /* the second dword straddles */
     memcpy(src, values, sizeof(values));
     struct after a = rep_outsd(PCI_ADDRESS, (uint64_t)src, 3);
-    check(inl(PCI_ADDRESS) == values[2] && a.rcx == 0 && a.rsi == (uint64_t)src + 12,
+    check(inl(PCI_ADDRESS) == values[2] && a.rcx == 0 && a.addr == (uint64_t)src + 12,
           "rep outsd of 3 dwords, one across a 4 KiB page boundary, to CONFIG_ADDRESS: the last stays");
     memset(src, 0, 12);
     a = rep_insd(PCI_ADDRESS, (uint64_t)src, 3);
     uint32_t got[3];
     memcpy(got, src, sizeof(got));
     check(got[0] == values[2] && got[1] == values[2] && got[2] == values[2] && a.rcx == 0 &&
-          a.rdi == (uint64_t)src + 12, "rep insd of 3 dwords across the boundary: CONFIG_ADDRESS in each");
+          a.addr == (uint64_t)src + 12, "rep insd of 3 dwords across the boundary: CONFIG_ADDRESS in each");
     outl(PCI_ADDRESS, 0);
 }
 
