@@ -281,6 +281,24 @@ def guest_long64_memory(port):
         r"Remote target\) detached"])
 
 
+def guest_pae_memory(port):
+    """A 32-bit guest with PAE paging under EPT (the hostile kernel's
+    cpu-pae-paging): stopped at its result, after PAE paging is on, `monitor
+    walk` reads the PDPTE the CPU loaded (the VMCS's, SDM 28.3.4) and the
+    2 MiB PDE, and gdb reads memory by linear address."""
+    out = gdb_batch(port, "i386", HOSTILE, [
+        "hbreak result", "continue", "monitor walk 100000", "monitor walk c0000000", "x/1xw 0x100000",
+        "delete", "detach"])
+    return out, expect_in_order(out, [
+        r"^Breakpoint 1, result \(",
+        r"^guest linear 0x100000: CR0.PG=1 CR3=0x[0-9a-f]+ CR4.PSE=\d CR4.PAE=1$",
+        r"^  PDPTE\[0\] = 0x[0-9a-f]{16}\n  PDE\[0\] = 0x00000000000000[8ace]3\n"
+        r"  -> guest-physical 0x100000 \(a 2 MiB page\)$",
+        r"^  PDPTE\[3\] = 0x0{16}\n  not mapped: the page-directory-pointer-table entry is not present$",
+        r"^0x100000.*:\s+0x1badb002$",
+        r"Remote target\) detached"])
+
+
 def guest_killed(port):
     """gdb stops the guest at a breakpoint and is then killed: the stub sees
     the socket close, removes its breakpoint, and the guest runs on."""
@@ -442,6 +460,8 @@ def gdb_cases():
             GdbCase("gdb-hv-reconnect-after-kill", "hv", reconnect("i386:x86-64", HV, "handle_io", "kill")),
             GdbCase("gdb-guest-long64-memory", "guest", guest_long64_memory, ["mem=ept", "devices=virtual"],
                     guest=LONG64, guest_args=""),
+            GdbCase("gdb-guest-pae-memory", "guest", guest_pae_memory, ["mem=ept"], guest=HOSTILE,
+                    guest_args="attack=cpu-pae-paging"),
             GdbCase("gdb-garbage", "guest", garbage),
             GdbCase("gdb-hv-ctrl-c", "hv", ctrl_c),
             GdbCase("gdb-guest-ctrl-c", "guest", ctrl_c)]
