@@ -220,7 +220,18 @@ def strio_cases():
              must=[r"^POWEROFF 0$"], must_not=[r"FAILED"], check=strio_checked(False, native=True)),
         on_hv("ept-virtual", "virtual"),
         on_hv("ept-machine", "machine", " nopci"),
-    ] + [outside(level) for level in (1, 2, 3, 4)]
+    ] + [outside(level) for level in (1, 2, 3, 4)] + [
+        # The same from code in the upper half: the report's instruction at
+        # its 64-bit RIP, read through the 4-level tables.
+        Case("long64-strio-outside-high", ["--module", LONG64 + " probe=strio outside=high", HV, "--", "mem=ept",
+                                           "devices=virtual"], FAIL,
+             must=[r"^long64: strio: rep insb at 0xffffff8000000000 to a page outside RAM$",
+                   r"^hv: guest stopped: string I/O \(INS\) at rip 0xffffff8000000000 writes guest-physical "
+                   r"0xf0000000 \(linear 0x8000001000\), outside the guest's RAM",
+                   r"^hv: guest instruction at 0xffffff8000000000: f3 6c$"],
+             runner_must=[r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"],
+             must_not=[r"^PANIC", r"went on", r"VM-entry failure"], timeout=TIMEOUT),
+    ]
 
 
 def outside(level):

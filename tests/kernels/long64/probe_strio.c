@@ -149,7 +149,9 @@ static uint64_t *map_window(void)
 /* Hostile (outside=N): the window's entry at level N (4: the PML4E ... 1:
  * the PTE) points outside guest RAM, and REP INSB writes there. Natively
  * the bytes go nowhere; under EPT the CPU's own walk would meet no RAM (an
- * EPT violation): the hypervisor stops the guest, and says why. */
+ * EPT violation): the hypervisor stops the guest, and says why.
+ * outside=high: the PTE of pages[1], and the REP INSB runs in the upper
+ * half, from pages[0] (the report shows the instruction at its 64-bit RIP). */
 static void write_outside(uint64_t *pml4, unsigned level)
 {
     uint64_t *entry[] = { &pt[0], &pd[0], &pdpt[0], &pml4[1] };
@@ -157,6 +159,19 @@ static void write_outside(uint64_t *pml4, unsigned level)
     __asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" : : : "rax", "memory");
     printf("long64: strio: rep insb through a level-%u entry pointing outside RAM\n", level);
     rep_insb(PIC1_DATA, WINDOW, 4);
+    printf("long64: strio: rep insb outside RAM went on\n");
+}
+
+static void write_outside_from_upper_half(void)
+{
+    static const uint8_t code[] = { 0xF3, 0x6C, 0xC3 };    /* rep insb; ret */
+    memcpy(pages[0], code, sizeof(code));
+    pt[1] = OUTSIDE_RAM | PTE_P | PTE_RW;
+    __asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" : : : "rax", "memory");
+    printf("long64: strio: rep insb at 0x%llx to a page outside RAM\n", WINDOW_HIGH);
+    uint64_t rdi = WINDOW + 0x1000, rcx = 4;
+    __asm__ volatile("cld; call *%[code]" : "+D"(rdi), "+c"(rcx) : [code] "r"(WINDOW_HIGH), "d"(PIC1_DATA)
+                     : "memory");
     printf("long64: strio: rep insb outside RAM went on\n");
 }
 
@@ -324,6 +339,10 @@ static void outs_non_canonical(void)
 bool probe_strio(uint32_t magic, uint32_t info)
 {
     uint64_t *pml4 = map_window();
+    if (probe_asked(magic, info, "outside=high")) {
+        write_outside_from_upper_half();
+        return false;
+    }
     static const char *const outside[] = { "outside=1", "outside=2", "outside=3", "outside=4" };
     for (unsigned level = 1; level <= 4; level++)
         if (probe_asked(magic, info, outside[level - 1])) {

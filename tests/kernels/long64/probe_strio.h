@@ -3,7 +3,8 @@
  * 64-bit code through 4-level paging. Prints its lines; true if all
  * passed. Its options, on the command line too: nopci (leave out the dword
  * checks on PCI's CONFIG_ADDRESS), outside=N (hostile: the window's entry
- * at level N, 4 the PML4E ... 1 the PTE, points outside guest RAM).
+ * at level N, 4 the PML4E ... 1 the PTE, points outside guest RAM;
+ * outside=high: the same from code in the upper half).
  */
 #pragma once
 #include <stdbool.h>
