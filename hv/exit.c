@@ -26,7 +26,6 @@
 #include "cpu/panic.h"
 #include "poweroff.h"
 #include "printf.h"
-#include "string.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "x86/x86.h"

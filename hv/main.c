@@ -132,7 +132,7 @@ static void split_modules(const struct boot_info *bi, unsigned vms, struct boot_
 static void check_guest_kernel(const struct boot_info *bi, const struct boot_group *group,
                                unsigned vm)
 {
-    const char *tag = guest_tag(vm);
+    const char *tag = vm_tags(vm)->hv;
     if (group->count == 0) {
         printf("hv: no guest kernel module given\n");
         return;

@@ -31,6 +31,7 @@
 #include "guest/guest.h"
 #include "exit/guest_line.h"
 #include "exit/handlers.h"
+#include "exit/port_io.h"
 #include "mem/memory.h"
 #include "poweroff.h"
 #include "printf.h"
@@ -54,15 +55,6 @@
 #define COM1_BASE     0x3F8
 #define POWEROFF_PORT 0xF4
 
-/* How the console marks the lines of VM n's guest: nothing for VM 0, whose
- * lines read as they always did, "(vm1) " for VM 1 (guest_line.h). */
-static const char *console_tag(unsigned vm)
-{
-    static const char *const tags[] = { "", "(vm1) ", "(vm2) ", "(vm3) " };
-    _Static_assert(sizeof(tags) / sizeof(tags[0]) == VMS_MAX, "a tag per VM");
-    return vm < VMS_MAX ? tags[vm] : "(vm?) ";
-}
-
 /* The interrupt masks the BIOS left in the machine's PICs, read before the
  * first guest runs: the machine's, for machine_devices_reset. */
 static uint8_t bios_pic_mask[2];
@@ -77,9 +69,9 @@ void exit_io_init(struct vm *vm, const struct hv_options *o)
     }
     struct vm_devices *d = kmalloc(sizeof(*d));
     memset(d, 0, sizeof(*d));
-    console_guest_init(&d->console, console_tag(vm->id));
+    console_guest_init(&d->console, vm_tags(vm->id)->com1);
     uart_init(&d->com1, console_guest_byte, &d->console);
-    vm_debugcon_init(d, vm->id);
+    console_guest_init(&d->debugcon, vm_tags(vm->id)->debugcon);
     pci_config_reset(&d->pci);
     i8042_reset(&d->kbc);
     d->virtual_pit_pic = o->devices == DEVICES_VIRTUAL;
@@ -171,21 +163,21 @@ bool pc_ports_exit(struct vcpu *v)
     struct io_qual io = io_qual_decode(v->exit_qualification);
     uint16_t port = io.port;
     if (io.string)
-        return false;
+        return false;       /* handle_string_io brings each element back here */
     if (port >= PCI_PORT_ADDRESS && port < PCI_PORTS_END)
-        return vm_pci_exit(v);
+        return vm_pci_exit(v, &io);
     if (port == I8042_PORT_DATA || port == I8042_PORT_COMMAND)
-        return vm_input_exit(v) || vm_kbc_exit(v);
+        return vm_input_exit(v, &io) || vm_kbc_exit(v, &io);
     if (port >= COM1_BASE && port < COM1_BASE + 8)
-        return vm_input_exit(v);
+        return vm_input_exit(v, &io);
     if (port == RTC_PORT_INDEX || port == RTC_PORT_DATA)
-        return vm_rtc_exit(v);
+        return vm_rtc_exit(v, &io);
     if (port >= PC_PM1A_EVT && port < PC_PM1A_CNT + 2)
-        return vm_acpi_pm_exit(v);
+        return vm_acpi_pm_exit(v, &io);
     if (port == DEBUGCON_PORT)
-        return vm_debugcon_exit(v);
+        return vm_debugcon_exit(v, &io);
     if (vga_regs_port(port))
-        return vm_cga_exit(v);
+        return vm_cga_exit(v, &io);
     return false;
 }
 
@@ -248,11 +240,10 @@ void handle_io(struct vcpu *v)
         handle_string_io(v);    /* given: each element one IN or OUT, through here */
         return;
     }
-    uint64_t mask = io.size == 4 ? 0xFFFFFFFFull : (1ull << (8 * io.size)) - 1;
     if (io.in)
-        v->regs.rax = (v->regs.rax & ~mask) | (port_read(v, &io) & mask);
+        io_in_result(v, &io, port_read(v, &io));     /* into AL, AX or EAX (port_io.h) */
     else
-        port_write(v, &io, (uint32_t)(v->regs.rax & mask));
+        port_write(v, &io, io_out_value(v, &io));
     advance_rip(v);
 }
 /* LAB 1 END */

@@ -9,7 +9,14 @@
  *   LSR  DR (bit 0) while a byte waits, OE (bit 1) once after bytes were
  *        lost to a full FIFO;
  *   IIR  "received data available" (0x04) while a byte waits and IER's
- *        bit 0 enables it, else uart_read's answer.
+ *        bit 0 enables it, else uart_read's answer;
+ *   MSR  in loopback mode (MCR bit 4), the modem control outputs looped
+ *        back: CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2 ("Modem
+ *        Control Register", bit 4). Linux's 8250 driver and Xen's ns16550
+ *        test that a UART is there this way (MCR = LOOP | OUT2 | RTS must
+ *        read MSR 0x90), and use none that fails it;
+ *   THR  in loopback mode a byte written comes back to the receiver, not
+ *        out on the line.
  * Its interrupt, IRQ 4 on a PC, is gated by MCR's OUT2, as a PC wires it.
  * The FIFO is the chip's 16 bytes whatever FCR says (the trigger level is
  * not modelled: each byte is "available" at once, as with FIFOs off).
@@ -25,6 +32,7 @@
 #define UART_IER_RDA   0x01
 #define UART_IIR_RDA   0x04
 #define UART_MCR_OUT2  0x08
+#define UART_MCR_LOOP  0x10
 
 struct uart_rx {
     uint8_t fifo[UART_RX_FIFO];
@@ -40,6 +48,13 @@ bool uart_rx_put(struct uart_rx *rx, uint8_t byte);
  * value `base`, from uart_read)? If so, *value is its answer, with RBR's
  * byte taken or LSR's OE cleared. */
 bool uart_rx_read(struct uart_rx *rx, const struct uart *u, unsigned reg, uint8_t base, uint8_t *value);
+
+/* Is the UART in loopback mode (MCR's LOOP)? */
+bool uart_rx_looped(const struct uart *u);
+
+/* Does the receiver take this write of register reg (THR's byte, looped
+ * back in loopback mode)? If not, it is uart_write's. */
+bool uart_rx_write(struct uart_rx *rx, const struct uart *u, unsigned reg, uint8_t value);
 
 /* The UART's interrupt line (IRQ 4) as the receiver drives it. */
 bool uart_rx_irq(const struct uart_rx *rx, const struct uart *u);

@@ -8,7 +8,7 @@
 #include "guest/vm.h"
 #include "poweroff.h"
 #include "printf.h"
-#include "vmx/exit_info.h"
+#include "exit/port_io.h"
 #include "vmx/vmcs.h"
 
 #define PM1_BYTES     6                 /* PM1_STS, PM1_EN, PM1_CNT: 2 bytes each */
@@ -34,23 +34,21 @@ static void write_byte(struct vm_devices *d, unsigned at, uint8_t byte)
     *reg = (uint16_t)((*reg & ~(0xFFu << shift)) | (unsigned)byte << shift);
 }
 
-bool vm_acpi_pm_exit(struct vcpu *v)
+bool vm_acpi_pm_exit(struct vcpu *v, const struct io_qual *io)
 {
-    struct io_qual io = io_qual_decode(v->exit_qualification);
-    if (io.string || io.port < PC_PM1A_EVT || io.port + io.size > PC_PM1A_EVT + PM1_BYTES)
+    if (io->port < PC_PM1A_EVT || io->port + io->size > PC_PM1A_EVT + PM1_BYTES)
         return false;
     struct vm_devices *d = v->vm->devices;
-    unsigned at = io.port - PC_PM1A_EVT;
-    if (io.in) {
+    unsigned at = io->port - PC_PM1A_EVT;
+    if (io->in) {
         uint32_t value = 0;
-        for (unsigned i = 0; i < io.size; i++)
+        for (unsigned i = 0; i < io->size; i++)
             value |= (uint32_t)read_byte(d, at + i) << (8 * i);
-        uint64_t mask = io.size == 4 ? 0xFFFFFFFFull : (1ull << (8 * io.size)) - 1;
-        v->regs.rax = (v->regs.rax & ~mask) | value;
+        io_in_result(v, io, value);
     } else {
         bool sleep = false;
-        for (unsigned i = 0; i < io.size; i++) {
-            uint8_t byte = (uint8_t)(v->regs.rax >> (8 * i));
+        for (unsigned i = 0; i < io->size; i++) {
+            uint8_t byte = (uint8_t)(io_out_value(v, io) >> (8 * i));
             if (at + i == PM1_CNT_AT + 1 && (byte << 8) & SLP_EN)
                 sleep = true;
             write_byte(d, at + i, byte);

@@ -19,4 +19,4 @@
 
 /* An I/O exit on those ports: emulated (true, RIP advanced), or not one of
  * them (false). */
-bool vm_acpi_pm_exit(struct vcpu *v);
+bool vm_acpi_pm_exit(struct vcpu *v, const struct io_qual *io);

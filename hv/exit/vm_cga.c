@@ -8,7 +8,7 @@
 #include "guest/guest.h"
 #include "guest/vm.h"
 #include "printf.h"
-#include "vmx/exit_info.h"
+#include "exit/port_io.h"
 
 static void log_line(void *ctx, const char *text)
 {
@@ -55,25 +55,21 @@ static void look(struct vcpu *v)
         screen_lines_look(&d->screen, d->screen_now, cell / VGA_COLUMNS);
 }
 
-bool vm_cga_exit(struct vcpu *v)
+bool vm_cga_exit(struct vcpu *v, const struct io_qual *io)
 {
-    struct io_qual io = io_qual_decode(v->exit_qualification);
-    if (io.string)
-        return false;
-    for (unsigned i = 0; i < io.size; i++)
-        if (!vga_regs_port((uint16_t)(io.port + i)))
+    for (unsigned i = 0; i < io->size; i++)
+        if (!vga_regs_port((uint16_t)(io->port + i)))
             return false;
     struct vm_devices *d = v->vm->devices;
-    uint64_t mask = io.size == 4 ? 0xFFFFFFFFull : (1ull << (8 * io.size)) - 1;
-    if (io.in) {
+    if (io->in) {
         uint32_t value = 0;
-        for (unsigned i = 0; i < io.size; i++)
-            value |= (uint32_t)vga_regs_read(&d->vga, (uint16_t)(io.port + i)) << (8 * i);
-        v->regs.rax = (v->regs.rax & ~mask) | value;
+        for (unsigned i = 0; i < io->size; i++)
+            value |= (uint32_t)vga_regs_read(&d->vga, (uint16_t)(io->port + i)) << (8 * i);
+        io_in_result(v, io, value);
     } else {
         bool cursor_set = false;
-        for (unsigned i = 0; i < io.size; i++)
-            cursor_set |= vga_regs_write(&d->vga, (uint16_t)(io.port + i), (uint8_t)(v->regs.rax >> (8 * i)));
+        for (unsigned i = 0; i < io->size; i++)
+            cursor_set |= vga_regs_write(&d->vga, (uint16_t)(io->port + i), (uint8_t)(io_out_value(v, io) >> (8 * i)));
         if (cursor_set)
             look(v);
     }

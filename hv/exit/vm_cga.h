@@ -25,7 +25,7 @@ void vm_cga_start(struct vcpu *v);
 /* An I/O exit on one of the VGA's ports, byte, word or dword (a word
  * write to 0x3D4 sets the index and the data at once): emulated (true, RIP
  * advanced), else false. */
-bool vm_cga_exit(struct vcpu *v);
+bool vm_cga_exit(struct vcpu *v, const struct io_qual *io);
 
 /* The VM's end: the rows not logged yet, then the dump. */
 void vm_cga_end(struct vcpu *v);

@@ -12,10 +12,5 @@
 #include <stdbool.h>
 #include "guest/vcpu.h"
 
-struct vm_devices;
-
-/* The VM's relay of port 0xE9, its lines tagged for VM `vm`. */
-void vm_debugcon_init(struct vm_devices *d, unsigned vm);
-
 /* An I/O exit on port 0xE9: emulated (true, RIP advanced), else false. */
-bool vm_debugcon_exit(struct vcpu *v);
+bool vm_debugcon_exit(struct vcpu *v, const struct io_qual *io);

@@ -11,7 +11,7 @@
 #include "exit/vm_kbc.h"
 #include "guest/vm.h"
 #include "serial.h"
-#include "vmx/exit_info.h"
+#include "exit/port_io.h"
 #include "x86/x86.h"
 #include "printf.h"
 #include "x86io.h"
@@ -94,31 +94,31 @@ void vm_input_tick(struct vcpu *v, uint64_t tsc)
     poll_if_due(v, tsc, POLL_EVERY_PIT);
 }
 
-bool vm_input_exit(struct vcpu *v)
+bool vm_input_exit(struct vcpu *v, const struct io_qual *io)
 {
-    struct io_qual io = io_qual_decode(v->exit_qualification);
-    if (io.string || io.size != 1)
+    if (io->size != 1)
         return false;
-    if (io.in && io.port == I8042_PORT_COMMAND) {
+    if (io->in && io->port == I8042_PORT_COMMAND) {
         poll_if_due(v, rdtsc(), POLL_READS_PIT);    /* a guest polling the keyboard waits for keys */
         return false;                   /* which vm_kbc_exit gives */
     }
-    if (io.port < COM1_PORT || io.port >= COM1_PORT + 8 || !console_input_expected())
-        return false;                   /* before any input, COM1 is exit_io.c's as it was */
     struct vm_devices *d = v->vm->devices;
-    unsigned reg = io.port - COM1_PORT;
-    if (io.in) {
+    if (io->port < COM1_PORT || io->port >= COM1_PORT + 8 ||
+        !(console_input_expected() || uart_rx_looped(&d->com1)))
+        return false;                   /* before any input, COM1 is exit_io.c's as it was */
+    unsigned reg = io->port - COM1_PORT;
+    if (io->in) {
         if (reg == UART_LSR)
             poll_if_due(v, rdtsc(), POLL_READS_PIT);    /* a guest polling for input */
         uint8_t value;
         if (!uart_rx_read(&d->com1_rx, &d->com1, reg, uart_read(&d->com1, reg), &value))
             value = uart_read(&d->com1, reg);
-        v->regs.rax = (v->regs.rax & ~0xFFull) | value;
-    } else {
-        uart_write(&d->com1, reg, (uint8_t)v->regs.rax);
+        io_in_result(v, io, value);
+    } else if (!uart_rx_write(&d->com1_rx, &d->com1, reg, (uint8_t)io_out_value(v, io))) {
+        uart_write(&d->com1, reg, (uint8_t)io_out_value(v, io));
     }
-    if (reg == UART_RBR_THR ? io.in : reg == UART_IER || reg == UART_MCR)
-        update_com1_irq(d);             /* RBR taken, IER or MCR written */
+    if (reg == UART_RBR_THR || reg == UART_IER || reg == UART_MCR)
+        update_com1_irq(d);             /* RBR taken or looped back, IER or MCR written */
     advance_rip(v);
     return true;
 }

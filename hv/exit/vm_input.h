@@ -14,7 +14,8 @@
  * starts once VM 0's guest has printed "INPUT ready", after which the
  * runner types (console.c: the machine's COM1 FIFO then off, so that it
  * holds typed bytes until they are taken); before, no input can come, and
- * no exit pays for looking.
+ * no exit pays for looking. COM1's loopback mode (uart_rx.h), with which
+ * a kernel tests that its UART is there, comes here at any time.
  */
 #pragma once
 #include <stdbool.h>
@@ -36,4 +37,4 @@ void vm_input_print_stats(const struct vcpu *v);
  * expected: the UART with its receiver, emulated (true, RIP advanced). A read of the keyboard
  * controller's status polls first, and is left to vm_kbc_exit (false), as
  * is every other exit. */
-bool vm_input_exit(struct vcpu *v);
+bool vm_input_exit(struct vcpu *v, const struct io_qual *io);

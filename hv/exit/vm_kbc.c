@@ -8,7 +8,7 @@
 #include "exit/vm_reset.h"
 #include "fmt.h"
 #include "guest/vm.h"
-#include "vmx/exit_info.h"
+#include "exit/port_io.h"
 
 #define IRQ_KEYBOARD 1
 #define IRQ_MOUSE    12
@@ -23,22 +23,21 @@ void vm_kbc_update_irqs(struct vm_devices *d, bool after_read)
     vm_isa_irq(d, IRQ_MOUSE, i8042_irq12(&d->kbc));
 }
 
-bool vm_kbc_exit(struct vcpu *v)
+bool vm_kbc_exit(struct vcpu *v, const struct io_qual *io)
 {
-    struct io_qual io = io_qual_decode(v->exit_qualification);
-    if (io.string || io.size != 1 || (io.port != I8042_PORT_DATA && io.port != I8042_PORT_COMMAND))
+    if (io->size != 1 || (io->port != I8042_PORT_DATA && io->port != I8042_PORT_COMMAND))
         return false;
     struct vm_devices *d = v->vm->devices;
-    if (io.in) {
-        v->regs.rax = (v->regs.rax & ~0xFFull) | i8042_read(&d->kbc, io.port);
-        vm_kbc_update_irqs(d, io.port == I8042_PORT_DATA);
+    if (io->in) {
+        io_in_result(v, io, i8042_read(&d->kbc, io->port));
+        vm_kbc_update_irqs(d, io->port == I8042_PORT_DATA);
     } else {
         bool awaited_output_port = d->kbc.awaiting == 0xD1;
-        uint8_t value = (uint8_t)v->regs.rax;
-        if (i8042_write(&d->kbc, io.port, value)) {
+        uint8_t value = (uint8_t)io_out_value(v, io);
+        if (i8042_write(&d->kbc, io->port, value)) {
             char how[80];
-            snprintf(how, sizeof how, "0x%02x to port 0x%x%s", value, io.port,
-                     awaited_output_port && io.port == I8042_PORT_DATA ? ", the keyboard controller's "
+            snprintf(how, sizeof how, "0x%02x to port 0x%x%s", value, io->port,
+                     awaited_output_port && io->port == I8042_PORT_DATA ? ", the keyboard controller's "
                      "output port, its reset line low" : "");
             vm_reset_requested(v, how);
             return true;

@@ -13,7 +13,7 @@ struct vm_devices;
 
 /* An I/O exit on those ports: emulated (true, RIP advanced, or the VM
  * ended by a reset), or not one of them (false). */
-bool vm_kbc_exit(struct vcpu *v);
+bool vm_kbc_exit(struct vcpu *v, const struct io_qual *io);
 
 /* IRQ 1 and 12 as the controller has them now; after_read: the guest just
  * took a byte at 0x60, which dropped the line, so a next byte waiting

@@ -7,20 +7,18 @@
 #include "exit/vm_reset.h"
 #include "fmt.h"
 #include "guest/vm.h"
-#include "vmx/exit_info.h"
+#include "exit/port_io.h"
 
-bool vm_pci_exit(struct vcpu *v)
+bool vm_pci_exit(struct vcpu *v, const struct io_qual *io)
 {
-    struct io_qual io = io_qual_decode(v->exit_qualification);
-    if (io.string || !pci_config_handles(io.port, io.size))
+    if (!pci_config_handles(io->port, io->size))
         return false;
     struct pci_config *p = &v->vm->devices->pci;
-    uint64_t mask = io.size == 4 ? 0xFFFFFFFFull : (1ull << (8 * io.size)) - 1;
-    if (io.in) {
-        v->regs.rax = (v->regs.rax & ~mask) | pci_config_read(p, io.port, io.size);
-    } else if (pci_config_write(p, io.port, io.size, (uint32_t)(v->regs.rax & mask))) {
+    if (io->in) {
+        io_in_result(v, io, pci_config_read(p, io->port, io->size));
+    } else if (pci_config_write(p, io->port, io->size, io_out_value(v, io))) {
         char how[48];
-        snprintf(how, sizeof how, "0x%x to port 0x%x", (unsigned)(v->regs.rax & mask), io.port);
+        snprintf(how, sizeof how, "0x%x to port 0x%x", io_out_value(v, io), io->port);
         vm_reset_requested(v, how);
         return true;
     }

@@ -10,4 +10,4 @@
 
 /* An I/O exit on those ports: emulated (true, RIP advanced, or the VM
  * ended by a reset), or not one of them (false). */
-bool vm_pci_exit(struct vcpu *v);
+bool vm_pci_exit(struct vcpu *v, const struct io_qual *io);

@@ -8,7 +8,7 @@
 #include "exit/vm_ioapic.h"
 #include "exit/vm_devices.h"
 #include "guest/vm.h"
-#include "vmx/exit_info.h"
+#include "exit/port_io.h"
 #include "x86/x86.h"
 #include "x86io.h"
 
@@ -92,20 +92,19 @@ void vm_rtc_start(struct vcpu *v)
     d->rtc_line = false;
 }
 
-bool vm_rtc_exit(struct vcpu *v)
+bool vm_rtc_exit(struct vcpu *v, const struct io_qual *io)
 {
-    struct io_qual io = io_qual_decode(v->exit_qualification);
-    if (io.string || io.size != 1 || (io.port != RTC_PORT_INDEX && io.port != RTC_PORT_DATA))
+    if (io->size != 1 || (io->port != RTC_PORT_INDEX && io->port != RTC_PORT_DATA))
         return false;
     struct vm_devices *d = v->vm->devices;
     vm_rtc_advance(d, rdtsc());                     /* register C as of now */
-    if (io.in) {
-        uint8_t value = io.port == RTC_PORT_DATA ? rtc_read(&d->rtc, now(d)) : 0xFF;   /* 0x70: write-only */
-        v->regs.rax = (v->regs.rax & ~0xFFull) | value;
-    } else if (io.port == RTC_PORT_INDEX) {
-        rtc_write_index(&d->rtc, (uint8_t)v->regs.rax);
+    if (io->in) {
+        uint8_t value = io->port == RTC_PORT_DATA ? rtc_read(&d->rtc, now(d)) : 0xFF;   /* 0x70: write-only */
+        io_in_result(v, io, value);
+    } else if (io->port == RTC_PORT_INDEX) {
+        rtc_write_index(&d->rtc, (uint8_t)io_out_value(v, io));
     } else {
-        rtc_write(&d->rtc, (uint8_t)v->regs.rax, now(d));
+        rtc_write(&d->rtc, (uint8_t)io_out_value(v, io), now(d));
     }
     vm_rtc_advance(d, rdtsc());                     /* the line after a read of C or a new rate */
     advance_rip(v);

@@ -15,7 +15,7 @@ void vm_rtc_start(struct vcpu *v);
 
 /* A byte I/O exit on port 0x70 or 0x71: emulated (true, RIP advanced),
  * else false. */
-bool vm_rtc_exit(struct vcpu *v);
+bool vm_rtc_exit(struct vcpu *v, const struct io_qual *io);
 
 /* The clock's interrupt flags brought to the VM's time at tsc, and its
  * IRQ 8 line to the PIC's IR8 (the slave's line 0) and the I/O APIC's pin

@@ -45,11 +45,17 @@
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
-const char *guest_tag(unsigned vm)
+const struct vm_tags *vm_tags(unsigned vm)
 {
-    static const char *const tags[] = { "", "vm1: ", "vm2: ", "vm3: " };
+    static const struct vm_tags tags[] = {
+        { "", "", "(e9) " },
+        { "vm1: ", "(vm1) ", "(vm1) (e9) " },
+        { "vm2: ", "(vm2) ", "(vm2) (e9) " },
+        { "vm3: ", "(vm3) ", "(vm3) (e9) " },
+    };
+    static const struct vm_tags unknown = { "vm?: ", "(vm?) ", "(vm?) (e9) " };
     _Static_assert(sizeof(tags) / sizeof(tags[0]) == OPTIONS_VMS_MAX, "a tag per VM");
-    return vm < OPTIONS_VMS_MAX ? tags[vm] : "vm?: ";
+    return vm < OPTIONS_VMS_MAX ? &tags[vm] : &unknown;
 }
 
 void guest_create(struct guest *g, uint64_t ram_bytes)

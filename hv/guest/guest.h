@@ -14,7 +14,7 @@
 #include "guest/shadow.h"
 
 struct guest {
-    const char *tag;       /* what the hypervisor's lines about it say after "hv: " (guest_tag) */
+    const char *tag;       /* what the hypervisor's lines about it say after "hv: " (vm_tags) */
     uint64_t ram_hpa;      /* host-physical address of guest-physical 0 */
     uint64_t ram_size;     /* bytes */
     struct ept ept;
@@ -24,10 +24,17 @@ struct guest {
     struct shadow shadow;
 };
 
-/* The tag of VM number vm (0..VMS_MAX-1, vm.h): "" for VM 0, so that the
- * lines of one VM are what they always were, "vm1: " for VM 1, and so on:
- * "hv: vm1: guest stopped: ...". */
-const char *guest_tag(unsigned vm);
+/* How the console marks the lines of VM number vm (0..VMS_MAX-1, vm.h).
+ * VM 0's are unmarked, so that the lines of one VM read as they always
+ * did; for VM 1 the hypervisor's lines say "hv: vm1: guest stopped: ...",
+ * its guest's COM1 lines "(vm1) ..." and its port 0xE9 lines
+ * "(vm1) (e9) ..." (guest_line.h, vm_debugcon.h). */
+struct vm_tags {
+    const char *hv;         /* after "hv: " */
+    const char *com1;       /* before each of the guest's COM1 lines */
+    const char *debugcon;   /* before each of its port 0xE9 lines */
+};
+const struct vm_tags *vm_tags(unsigned vm);
 
 /* Allocate ram_bytes of guest RAM and map all of it in a new EPT (g->tag
  * set first: it names the guest on the console). */

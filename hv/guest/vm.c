@@ -36,7 +36,7 @@ struct vm *vm_create(unsigned id, const struct boot_info *bi, const struct boot_
     struct vm *vm = &vms[id];
     *vm = (struct vm){ .id = id, .modules = *group };
     struct guest *g = &vm->guest;
-    g->tag = guest_tag(id);
+    g->tag = vm_tags(id)->hv;
     guest_create(g, (uint64_t)o->guestmem_mib << 20);
     pc_firmware_write(g, o->devices == DEVICES_VIRTUAL);      /* before the kernel: it may load over them */
     guest_load(g, bi, group, o->test[0] ? guest_test_option(o->test) : "");

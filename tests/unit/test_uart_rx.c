@@ -1,7 +1,8 @@
 /*
  * test_uart_rx.c: hv/exit/uart_rx.c, the emulated 16550's receiver beside
  * uart.c's registers: RBR, LSR's DR and OE, IIR's "received data
- * available", IRQ 4 gated by IER and MCR's OUT2, the FIFO's 16 bytes.
+ * available", IRQ 4 gated by IER and MCR's OUT2, the FIFO's 16 bytes,
+ * loopback mode (MSR from MCR, THR's bytes back in RBR).
  */
 #include "unit.h"
 #include "exit/uart_rx.h"
@@ -99,6 +100,32 @@ static void test_overrun(void **state)
     assert_int_equal(reg_read(UART_LSR) & UART_LSR_DR, 0);
 }
 
+/* MCR's LOOP: MSR bits 4-7 are RTS, DTR, OUT1, OUT2 (PC16550D, "Modem
+ * Control Register" bit 4), what Linux's 8250 driver tests (MCR 0x1A must
+ * read 0x90); THR's byte comes back to the receiver and is not sent. */
+static void test_loopback(void **state)
+{
+    (void)state;
+    uint8_t value;
+    assert_false(uart_rx_read(&rx, &u, UART_MSR, 0xB0, &value));   /* not looped: uart_read's */
+    assert_false(uart_rx_write(&rx, &u, UART_RBR_THR, 'a'));
+    u.mcr = UART_MCR_LOOP | 0x0A;                                  /* RTS, OUT2 */
+    assert_true(uart_rx_read(&rx, &u, UART_MSR, 0xB0, &value));
+    assert_int_equal(value, 0x90);                                 /* CTS, DCD */
+    u.mcr = UART_MCR_LOOP | 0x01;                                  /* DTR */
+    assert_true(uart_rx_read(&rx, &u, UART_MSR, 0xB0, &value));
+    assert_int_equal(value, 0x20);                                 /* DSR */
+    u.mcr = UART_MCR_LOOP | 0x04;                                  /* OUT1 */
+    assert_true(uart_rx_read(&rx, &u, UART_MSR, 0xB0, &value));
+    assert_int_equal(value, 0x40);                                 /* RI */
+    assert_true(uart_rx_write(&rx, &u, UART_RBR_THR, 'k'));
+    assert_false(uart_rx_write(&rx, &u, UART_LCR, 0x03));          /* only THR loops */
+    assert_int_equal(reg_read(UART_LSR) & UART_LSR_DR, UART_LSR_DR);
+    assert_int_equal(reg_read(UART_RBR_THR), 'k');
+    u.lcr = UART_LCR_DLAB | 3;                                     /* DLL, not THR */
+    assert_false(uart_rx_write(&rx, &u, UART_RBR_THR, 1));
+}
+
 #define T(name) cmocka_unit_test_setup(name, setup)
 
 int main(void)
@@ -108,6 +135,7 @@ int main(void)
         T(test_bytes_in_order),
         T(test_interrupt),
         T(test_overrun),
+        T(test_loopback),
     };
     return RUN_UNIT_TESTS("uart_rx", tests);
 }

@@ -37,6 +37,14 @@
 #define IOAPIC_MASKED_ENTRY (1u << 16)
 #define IOAPIC_NMI_ENTRY (4u << 8)      /* delivery mode 100: NMI */
 
+/* An interrupt handler, in assembly, named `name`: it adds one to the
+ * uint32_t `counter`, runs the instructions `then` (usually APIC_EOI_WRITE,
+ * which ends the interrupt at the local APIC; "" for none) and returns. Use
+ * as `__asm__(APIC_COUNT_STUB("my_stub", "my_count", APIC_EOI_WRITE));`. */
+#define APIC_EOI_WRITE "    movl $0, 0x3FF0B0\n"           /* APIC + EOI */
+#define APIC_COUNT_STUB(name, counter, then) \
+    ".text\n.globl " name "\n" name ":\n    incl " counter "\n" then "    iret\n"
+
 /* The local APIC mapped, software-enabled, spurious vector 0xFF, and the
  * handlers of attacks_lapic.c's vectors in the IDT. */
 void apic_on(void);

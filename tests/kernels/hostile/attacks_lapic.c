@@ -21,14 +21,8 @@
 
 volatile uint32_t apic_count;
 extern char apic_eoi_stub[], apic_no_eoi_stub[];
-__asm__(".text\n"
-        ".globl apic_eoi_stub\napic_eoi_stub:\n"
-        "    incl apic_count\n"
-        "    movl $0, 0x3FF0B0\n"          /* APIC + EOI */
-        "    iret\n"
-        ".globl apic_no_eoi_stub\napic_no_eoi_stub:\n"
-        "    incl apic_count\n"
-        "    iret\n");
+__asm__(APIC_COUNT_STUB("apic_eoi_stub", "apic_count", APIC_EOI_WRITE)
+        APIC_COUNT_STUB("apic_no_eoi_stub", "apic_count", ""));
 
 static bool requested(unsigned base, unsigned vector)
 {
@@ -88,12 +82,9 @@ ATTACK(lapic_self_ipi, "lapic-self-ipi", "virtual vshadow vdepriv qemu", "native
  * times out); under the hypervisor the guest gets its own time between
  * two interrupts (vm_interrupts.c), and the hypervisor goes on. */
 extern char apic_storm_stub[];
-__asm__(".text\n"
-        ".globl apic_storm_stub\napic_storm_stub:\n"
-        "    incl apic_count\n"
-        "    movl $0x40052, 0x3FF300\n"    /* APIC + ICR: self, vector 0x52 */
-        "    movl $0, 0x3FF0B0\n"          /* APIC + EOI */
-        "    iret\n");
+__asm__(APIC_COUNT_STUB("apic_storm_stub", "apic_count",
+                        "    movl $0x40052, 0x3FF300\n"    /* APIC + ICR: self, vector 0x52 */
+                        APIC_EOI_WRITE));
 
 ATTACK(lapic_self_ipi_storm, "lapic-self-ipi-storm", "virtual vshadow vdepriv vdelay timed",
        "result counted to 100000 in a self-IPI storm, interrupts came",

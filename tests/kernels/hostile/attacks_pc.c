@@ -344,15 +344,8 @@ ATTACK(pc_rtc_garbage, "pc-rtc-garbage", "virtual vshadow vdepriv vdelay",
 
 volatile uint32_t pc_pit_ticks, pc_timer_ticks;
 extern char pc_pit_stub[], pc_timer_stub[];
-__asm__(".text\n"
-        "pc_pit_stub:\n"
-        "    incl pc_pit_ticks\n"
-        "    movl $0, 0x3FF0B0\n"          /* APIC + EOI */
-        "    iret\n"
-        "pc_timer_stub:\n"
-        "    incl pc_timer_ticks\n"
-        "    movl $0, 0x3FF0B0\n"
-        "    iret\n");
+__asm__(APIC_COUNT_STUB("pc_pit_stub", "pc_pit_ticks", APIC_EOI_WRITE)
+        APIC_COUNT_STUB("pc_timer_stub", "pc_timer_ticks", APIC_EOI_WRITE));
 
 static void wait_pit_ticks(uint32_t n)
 {
