@@ -58,10 +58,13 @@ size_t guest_instruction_fetch(const struct vcpu *v, uint8_t *code, uint32_t *li
 
 /* The instruction at the guest's CS:EIP, as bytes: exactly one instruction
  * (x86_decode.c), to look up in the SDM or give to objdump. Read without
- * side effects (guest_linear.c); a 32-bit linear address wraps. */
+ * side effects (guest_linear.c); a 32-bit linear address wraps, a 64-bit
+ * one (64-bit code: CS.L with IA32_EFER.LMA) does not. */
 static void print_guest_instruction(const struct vcpu *v)
 {
-    uint64_t linear = (vmcs_read(VMCS_GUEST_CS_BASE) + vmcs_read(VMCS_GUEST_RIP)) & 0xFFFFFFFFu;
+    uint64_t linear = vmcs_read(VMCS_GUEST_CS_BASE) + vmcs_read(VMCS_GUEST_RIP);
+    if (!((guest_efer_view(v->guest) & EFER_LMA) && (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L)))
+        linear &= 0xFFFFFFFFu;
     unsigned size = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB ? 4 : 2;
     uint8_t code[X86_MAX_LENGTH];
     size_t got = guest_linear_read(v->guest, linear, code, sizeof(code));

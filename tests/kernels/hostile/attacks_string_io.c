@@ -219,19 +219,16 @@ static void map_second_page(void) { second_page(PG_P | PG_W); }
 
 static int page_offset(uint32_t a) { return (int)(a - (uint32_t)pages[1]); }
 
-/* REP INSB of 16 bytes from 5 before the second page: 5 elements, then
- * the #PF of the sixth, CR2 the second page, ECX 11 and EDI there, EIP the
- * REP; the handler maps the page and the REP finishes: 16 bytes. */
-static void insb_across(uint32_t flags, uint32_t cr0_set)
+/* REP INSB of 16 bytes from 5 before the second page, at linear `second`:
+ * 5 elements, then the #PF of the sixth, CR2 the second page, ECX 11 and
+ * EDI there, EIP the REP; the handler (fix) maps the page and the REP
+ * finishes: 16 bytes. The caller clears pages[] first. */
+static void insb_across_at(uint32_t second, void (*fix)(void))
 {
-    paging_on(0);
-    write_cr0(read_cr0() | cr0_set);
-    memset(pages, 0, sizeof(pages));
     uint8_t mask = inb(PIC1_DATA);
     outb(PIC1_DATA, 0xC3);
-    second_page(flags);
-    catch_faults(map_second_page);
-    uint32_t ecx = 16, edi = (uint32_t)pages[1] - 5, at;
+    catch_faults(fix);
+    uint32_t ecx = 16, edi = second - 5, at;
     __asm__ volatile("movl $1f, %[at]\n\tcld\n1:\trep insb"
                      : "+c"(ecx), "+D"(edi), [at] "=&r"(at) : "d"(PIC1_DATA) : "memory");
     unsigned written = 0;
@@ -240,8 +237,17 @@ static void insb_across(uint32_t flags, uint32_t cr0_set)
     outb(PIC1_DATA, mask);
     result("%u fault: vector %u error 0x%x cr2=page+%d ecx=%u edi=page+%d eip=%s; "
            "after its IRET: ecx=%u edi=page+%d, %u bytes written",
-           seen.count, seen.vector, seen.error, page_offset(seen.cr2), seen.ecx, page_offset(seen.edi),
-           seen.eip == at ? "the REP" : "elsewhere", ecx, page_offset(edi), written);
+           seen.count, seen.vector, seen.error, (int)(seen.cr2 - second), seen.ecx, (int)(seen.edi - second),
+           seen.eip == at ? "the REP" : "elsewhere", ecx, (int)(edi - second), written);
+}
+
+static void insb_across(uint32_t flags, uint32_t cr0_set)
+{
+    paging_on(0);
+    write_cr0(read_cr0() | cr0_set);
+    memset(pages, 0, sizeof(pages));
+    second_page(flags);
+    insb_across_at((uint32_t)pages[1], map_second_page);
 }
 
 ATTACK(strio_pf_not_present, "strio-rep-insb-pf-not-present", "all virtual vshadow vdepriv", "native",
@@ -413,4 +419,116 @@ ATTACK(strio_user, "strio-user-outsb", "all virtual vshadow vdepriv", "native",
 {
     run_user(user_outsb);
     result("ring 3 wrote COM1");
+}
+
+/* ---- PAE paging (SDM vol. 3, 4.4) ------------------------------------------ *
+ * The same string I/O through PAE tables, which the hypervisor walks with
+ * guest_paging_pae.c under EPT (shadow paging refuses PAE): the first GiB
+ * in 2 MiB pages, and a window at 1 GiB (PDPTE 1) of 4 KiB pages, pages[0]
+ * and pages[1]. The four PDPTEs are loaded when CR3 is (4.4.1): the CPU
+ * keeps using them until the next load, whatever the table then says. */
+#define PAE_WINDOW 0x40000000u
+#define CR4_PAE    (1u << 5)
+#define PDPTE_RESERVED_BIT 0x2u        /* bit 1: reserved in a PAE PDPTE (table 4-8) */
+static uint64_t pae_pdpt[4] __attribute__((aligned(32)));
+static uint64_t pae_pd_low[512] __attribute__((aligned(4096)));
+static uint64_t pae_pd_window[512] __attribute__((aligned(4096)));
+static uint64_t pae_pt[512] __attribute__((aligned(4096)));
+
+static void pae_tables(void)
+{
+    for (unsigned i = 0; i < 512; i++)
+        pae_pd_low[i] = (uint64_t)i << 21 | PG_P | PG_W | PG_PS;
+    pae_pdpt[0] = (uint32_t)pae_pd_low | PG_P;
+    pae_pdpt[1] = (uint32_t)pae_pd_window | PG_P;
+    pae_pd_window[0] = (uint32_t)pae_pt | PG_P | PG_W;
+    pae_pt[0] = (uint32_t)pages[0] | PG_P | PG_W;
+    pae_pt[1] = (uint32_t)pages[1] | PG_P | PG_W;
+    __asm__ volatile("mov %0, %%cr3" : : "r"(pae_pdpt) : "memory");
+    write_cr4(read_cr4() | CR4_PAE);
+}
+
+static void pae_paging_on(void)
+{
+    pae_tables();
+    write_cr0(read_cr0() | CR0_PG);
+}
+
+static void pae_map_second(void)
+{
+    pae_pt[1] = (uint32_t)pages[1] | PG_P | PG_W;
+    invlpg(PAE_WINDOW + 0x1000);
+}
+
+ATTACK(strio_pae_pf, "strio-pae-rep-insb-pf", "all virtual", "native; shadow depriv patch: stop PAE",
+       "PAE paging: REP INSB into a window page that is not present, 5 elements in; the handler maps it")
+{
+    pae_paging_on();
+    memset(pages, 0, sizeof(pages));
+    pae_pt[1] = 0;
+    invlpg(PAE_WINDOW + 0x1000);
+    insb_across_at(PAE_WINDOW + 0x1000, pae_map_second);
+}
+
+/* REP OUTSB of 2 bytes to the PIC's mask from the window: what the mask
+ * then holds (the last byte), or 0x100 + the vector of the fault that the
+ * handler mended (fix) before the REP finished. */
+static uint32_t pae_outsb_mask(uint8_t a, uint8_t b, void (*fix)(void))
+{
+    pages[0][0] = a, pages[0][1] = b;
+    catch_faults(fix);
+    uint32_t ecx = 2, esi = PAE_WINDOW;
+    __asm__ volatile("cld; rep outsb" : "+c"(ecx), "+S"(esi) : "d"(PIC1_DATA) : "memory");
+    return seen.count ? 0x100 + seen.vector : inb(PIC1_DATA);
+}
+
+/* PDPTE 1 cleared in memory after CR3's load: the CPU still holds it, and
+ * the window still reads (under EPT the VMCS's guest PDPTE fields hold the
+ * CPU's, SDM 28.3.4; the hypervisor's walk must use them, not the table).
+ * CR3 loaded again: now the PDPTE is not present, #PF with error 0; the
+ * handler sets it back in the table, and reloads CR3. */
+static void pae_pdpte_back(void)
+{
+    pae_pdpt[1] = (uint32_t)pae_pd_window | PG_P;
+    __asm__ volatile("mov %0, %%cr3" : : "r"(pae_pdpt) : "memory");
+}
+
+ATTACK(strio_pae_pdpte, "strio-pae-pdpte-loaded", "all virtual", "native; shadow depriv patch: stop PAE",
+       "PAE paging: REP OUTSB from the window with its PDPTE cleared in memory, before and after a CR3 load")
+{
+    pae_paging_on();
+    uint8_t mask = inb(PIC1_DATA);
+    pae_pdpt[1] = 0;
+    uint32_t before = pae_outsb_mask(0xC1, 0xC3, pae_pdpte_back);
+    __asm__ volatile("mov %0, %%cr3" : : "r"(pae_pdpt) : "memory");
+    uint32_t after = pae_outsb_mask(0xC5, 0xC7, pae_pdpte_back);
+    uint32_t error = seen.error, cr2 = seen.cr2;
+    uint32_t mended = inb(PIC1_DATA);
+    outb(PIC1_DATA, mask);
+    result("PDPTE cleared, CR3 not loaded: 0x%x; CR3 loaded: 0x%x (error 0x%x cr2=window+%d), then 0x%x",
+           before, after, error, (int)(cr2 - PAE_WINDOW), mended);
+}
+
+/* A present PDPTE with a reserved bit: the CPU refuses it where it loads
+ * the PDPTEs (SDM 4.4.1): MOV to CR0 setting PG (the hypervisor emulates
+ * it under EPT: exit_cr.c's load_pae_pdptes) and MOV to CR3 with PAE
+ * paging on: #GP(0), nothing changed. */
+ATTACK(pae_pdpte_cr0, "cpu-pae-pdpte-reserved-mov-cr0", "all virtual", "native; shadow depriv patch: stop PAE",
+       "PAE: MOV to CR0 setting PG, with a present PDPTE that has reserved bit 1 set")
+{
+    pae_tables();
+    pae_pdpt[2] = (uint32_t)pae_pd_low | PG_P | PDPTE_RESERVED_BIT;
+    __asm__ volatile(EXPECT_AT("mov %0, %%cr0") : : "r"(read_cr0() | CR0_PG) : "memory");
+    result("paging on with a reserved PDPTE bit");
+}
+
+ATTACK(pae_pdpte_cr3, "cpu-pae-pdpte-reserved-mov-cr3", "all virtual", "native; shadow depriv patch: stop PAE",
+       "PAE paging on: MOV to CR3 of a table whose present PDPTE has reserved bit 1 set")
+{
+    static uint64_t bad[4] __attribute__((aligned(32)));
+    pae_paging_on();
+    bad[0] = pae_pdpt[0];
+    bad[3] = (uint32_t)pae_pd_low | PG_P | PDPTE_RESERVED_BIT;
+    __asm__ volatile(EXPECT_AT("mov %0, %%cr3") : : "r"(bad) : "memory");
+    result("CR3 loaded with a reserved PDPTE bit");
 }
