@@ -20,6 +20,18 @@
 #define BDA_BASE_MEMORY    0x413u   /* KiB of base memory (word) */
 #define BDA_EBDA_SEGMENT   0x40Eu   /* the EBDA's real-mode segment (word) */
 #define EQUIPMENT_ONE_SERIAL (1u << 9)   /* bits 11:9: number of serial ports */
+#define EQUIPMENT_80X25_COLOR (2u << 4)  /* bits 5:4: the initial video mode */
+/* The video BIOS's fields after it set text mode 3 (IBM PC/AT BIOS
+ * technical reference, "Video Display Data Area"): where a kernel finds the
+ * CRTC's ports and the screen's size before it drives the screen. The
+ * cursor positions (0x450) stay 0: the top left, the screen blank. */
+#define BDA_VIDEO_MODE     0x449u   /* byte */
+#define BDA_VIDEO_COLUMNS  0x44Au   /* word */
+#define BDA_VIDEO_PAGE_SIZE 0x44Cu  /* word: bytes a page */
+#define BDA_CURSOR_SHAPE   0x460u   /* word: start and end scan lines */
+#define BDA_CRTC_PORT      0x463u   /* word: 0x3D4 colour, 0x3B4 mono */
+#define BDA_VIDEO_ROWS     0x484u   /* byte: rows minus one */
+#define BDA_CHAR_HEIGHT    0x485u   /* word: scan lines a character */
 #define EBDA_KIB           1u
 
 #define MP_FLOATING        (PC_EBDA_BASE + 0x10)
@@ -222,7 +234,14 @@ static void put16(struct guest *g, uint32_t gpa, uint16_t v)
 static void write_bda(struct guest *g)
 {
     put16(g, BDA_COM1, 0x3F8);
-    put16(g, BDA_EQUIPMENT, EQUIPMENT_ONE_SERIAL);
+    put16(g, BDA_EQUIPMENT, EQUIPMENT_ONE_SERIAL | EQUIPMENT_80X25_COLOR);
+    *(uint8_t *)guest_ptr(g, BDA_VIDEO_MODE, 1) = 3;
+    put16(g, BDA_VIDEO_COLUMNS, 80);
+    put16(g, BDA_VIDEO_PAGE_SIZE, 0x1000);
+    put16(g, BDA_CURSOR_SHAPE, 0x0607);
+    put16(g, BDA_CRTC_PORT, 0x3D4);
+    *(uint8_t *)guest_ptr(g, BDA_VIDEO_ROWS, 1) = 25 - 1;
+    put16(g, BDA_CHAR_HEIGHT, 16);
     put16(g, BDA_BASE_MEMORY, PC_EBDA_BASE / 1024);
     put16(g, BDA_EBDA_SEGMENT, PC_EBDA_BASE >> 4);
     uint8_t *ebda = place(g, PC_EBDA_BASE, EBDA_KIB * 1024);

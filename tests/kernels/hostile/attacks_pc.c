@@ -51,6 +51,20 @@ static uint32_t find(uint32_t start, uint32_t size, const char *sig, uint32_t le
 
 static uint32_t ebda(void) { return (uint32_t)bda_word(0x0E) << 4; }
 
+/* The video fields of the BDA, as the video BIOS leaves them after setting
+ * text mode 3 (IBM PC/AT BIOS technical reference; what kernels read to
+ * find the CRTC's ports and the screen's size before driving it). */
+ATTACK(pc_bda_video, "pc-bda-video", "ept virtual vdepriv qemu",
+       "result mode 3, 80 columns, 25 rows, 16-line characters, page 0 at 0x0 of 0x1000 bytes, "
+       "CRTC at 0x3d4, cursor shape 0x0607, equipment bits 5:4 10",
+       "read the BDA's video fields as a kernel does before it drives the screen")
+{
+    volatile uint8_t *b = phys(0x400);
+    result("mode %u, %u columns, %u rows, %u-line characters, page %u at 0x%x of 0x%x bytes, CRTC at 0x%x, "
+           "cursor shape 0x%04x, equipment bits 5:4 %u%u", b[0x49], bda_word(0x4A), b[0x84] + 1u,
+           bda_word(0x85), b[0x62], bda_word(0x4E), bda_word(0x4C), bda_word(0x63), bda_word(0x60), (bda_word(0x10) >> 5) & 1, (bda_word(0x10) >> 4) & 1);
+}
+
 /* ---- MP ---- */
 
 struct mp_summary { unsigned cpus; int ioapic_id; uint32_t ioapic; int irq0_pin; bool ok; };
