@@ -51,7 +51,7 @@ static bool read_guest_descriptor(struct vcpu *v, uint32_t linear, uint64_t *d)
     const struct guest *g = v->guest;
     struct linear_walk w;
     for (uint32_t at = linear; at - linear < 8; at += 7)   /* its first byte's page, its last's */
-        if (!guest_linear_walk(g, guest_cr0_view(g), guest_cr3_view(g), guest_cr4_view(g), at, &w))
+        if (!guest_linear_walk(g, at, &w))
             return true;                        /* not mapped: the CPU's #PF on use */
     return false;                               /* mapped, outside guest RAM */
 }

@@ -22,10 +22,10 @@
  * element: the VM exit's guest-linear-address field (SDM 28.2.1, 25.9.4)
  * names the first element's only, and says nothing of the segment checks.
  *
- * Not yet: PAE and 4-level paging (guest_paging.c walks 32-bit tables
- * only), and, on a CPU without the instruction-information field for
- * INS/OUTS, 64-bit code (x86_decode.c decodes 16- and 32-bit code): such a
- * guest is stopped and told why.
+ * The page walk is the CPU's in every paging mode: 32-bit, PAE and 4-level
+ * (guest_cpu_walk_now). Not yet: on a CPU without the instruction-
+ * information field for INS/OUTS, 64-bit code (x86_decode.c decodes 16-
+ * and 32-bit code): such a guest is stopped and told why.
  */
 #include "exit/exit_io_string.h"
 #include "guest/guest.h"
@@ -108,17 +108,11 @@ static bool address_size_and_segment(struct vcpu *v, bool long_mode, unsigned *a
 
 static bool string_operand(struct vcpu *v, const struct io_qual *io, struct string_operand *op)
 {
-    uint64_t cr0 = guest_cr0_view(v->guest), cr4 = guest_cr4_view(v->guest);
+    uint64_t cr0 = guest_cr0_view(v->guest);
     bool ia32e = vmcs_read(VMCS_VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST;
     op->long_mode = ia32e && (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L);
     op->real = !(cr0 & CR0_PE) || (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_VM);
     op->paging = cr0 & CR0_PG;
-    if (op->paging && (cr4 & CR4_PAE)) {
-        guest_stop(v, POWEROFF_GUEST_STOPPED, "string I/O to port 0x%x at rip 0x%lx: the guest uses "
-                   "%s paging, which the hypervisor's walk of its tables does not read yet", io->port,
-                   v->rip, ia32e ? "4-level" : "PAE");
-        return false;
-    }
     unsigned seg;
     if (!address_size_and_segment(v, op->long_mode, &op->address_size, &seg))
         return false;
@@ -180,7 +174,12 @@ static bool element_memory(struct vcpu *v, const struct string_io_cpu *cpu, cons
         uint64_t gpa = at;
         if (op->paging) {
             struct gpt_walk w;
-            guest_cpu_walk_now(v->guest, (uint32_t)at, access, &w);
+            guest_cpu_walk_now(v->guest, at, access, &w);
+            if (w.result == GPT_NONCANONICAL) {
+                /* segment_access checked the element's bytes: not reached. */
+                fault_at_instruction(v, cpu, op->seg.is_ss ? VEC_SS : VEC_GP, 0);
+                return false;
+            }
             if (w.result == GPT_FAULT) {
                 write_cr2(at);      /* the host leaves CR2 to the guest (x86.h) */
                 fault_at_instruction(v, cpu, VEC_PF, w.error_code);

@@ -257,17 +257,22 @@ static void show_walk(const char *arg)
     const struct guest *g = gdb_vcpu->guest;
     uint64_t cr0 = guest_cr0_view(g), cr3 = guest_cr3_view(g), cr4 = guest_cr4_view(g);
     struct linear_walk w;
-    bool ok = guest_linear_walk(gdb_vcpu->guest, cr0, cr3, cr4, linear, &w);
-    printf("guest linear 0x%lx: CR0.PG=%d CR3=0x%lx CR4.PSE=%d\n", linear,
-           (cr0 & CR0_PG) != 0, cr3, (cr4 & (1u << 4)) != 0);
-    if (cr0 & CR0_PG) {
-        printf("  PDE[%lu] = 0x%08x\n", linear >> 22 & 0x3FF, w.pde);
-        if (w.pte || (!w.large && ok))
-            printf("  PTE[%lu] = 0x%08x\n", linear >> 12 & 0x3FF, w.pte);
+    bool ok = guest_linear_walk(g, linear, &w);
+    printf("guest linear 0x%lx: CR0.PG=%d CR3=0x%lx CR4.PSE=%d CR4.PAE=%d\n", linear,
+           (cr0 & CR0_PG) != 0, cr3, (cr4 & CR4_PSE) != 0, (cr4 & CR4_PAE) != 0);
+    /* Each level's entry and index (SDM 4.3-4.5): the index is 10 bits
+     * with 4-byte entries, 9 with 8-byte ones (PAE's PDPTE: 2). */
+    static const char *const names[] = { "PML4E", "PDPTE", "PDE", "PTE" };
+    for (unsigned i = 0; i < w.used; i++) {
+        unsigned level = w.levels - i, bits = w.levels == 2 ? 10 : 9;
+        unsigned shift = 12 + bits * (level - 1);
+        uint64_t index = (linear >> shift) & ((w.levels == 3 && level == 3) ? 3 : (1u << bits) - 1);
+        printf("  %s[%lu] = 0x%0*lx\n", names[4 - level], index, w.levels == 2 ? 8 : 16, w.entry[i]);
     }
     if (ok)
         printf("  -> guest-physical 0x%lx%s\n", w.gpa,
-               w.large ? " (a 4 MiB page)" : "");
+               w.page_size == 4096 || !w.page_size ? "" : w.page_size == 4u << 20 ? " (a 4 MiB page)" :
+               w.page_size == 2u << 20 ? " (a 2 MiB page)" : " (a 1 GiB page)");
     else
         printf("  not mapped: %s\n", w.why);
 }

@@ -3,8 +3,9 @@
  * through which the hypervisor reaches it (64-bit, VMX root), in two ways:
  * - as an observer (guest_linear_walk, _read, _write, and the shadow's
  *   view): the debugger, the report of a stopped guest, the monitor's
- *   operand. The walk reads the guest's own 32-bit page tables (SDM vol. 3,
- *   4.3) as the CPU would, but changes nothing: no accessed or dirty flag;
+ *   operand. The walk reads the guest's own page tables, 32-bit, PAE or
+ *   4-level (SDM vol. 3, 4.3-4.5), as the CPU would, but changes nothing:
+ *   no accessed or dirty flag;
  * - as the CPU itself (guest_linear_touch, last): the accesses
  *   cpu=deprivileged makes in software for the guest, which set those flags
  *   as the CPU would (SDM vol. 3, 4.8).
@@ -20,16 +21,18 @@
 
 struct linear_walk {
     uint64_t gpa;          /* the guest-physical address, if the walk succeeds */
-    uint32_t pde, pte;     /* the entries it used (pte: 0 for a 4 MiB page) */
-    bool large;            /* a 4 MiB page (CR4.PSE and PDE.PS) */
+    uint64_t page_size;    /* 4 KiB, 2 or 4 MiB, 1 GiB, if it succeeds */
+    unsigned levels;       /* the mode's levels: 2 (32-bit), 3 (PAE), 4 (4-level); 0 paging off */
+    unsigned used;         /* the entries it read, top level first: */
+    uint64_t entry[4];     /* PDE, PTE; PDPTE, PDE, PTE; PML4E, PDPTE, PDE, PTE */
     const char *why;       /* why it failed */
 };
 
-/* Linear to guest-physical with the guest's CR0, CR3 and CR4: paging off
+/* Linear to guest-physical with the guest's CR0, CR3, CR4 and IA32_EFER
+ * (and under EPT the PDPTEs the CPU holds for PAE paging): paging off
  * means the same address. False (and w->why) if the tables do not map it,
- * or lie outside guest RAM, or use PAE. */
-bool guest_linear_walk(const struct guest *g, uint64_t cr0, uint64_t cr3, uint64_t cr4,
-                       uint64_t linear, struct linear_walk *w);
+ * or lie outside guest RAM, or it is not canonical under 4-level paging. */
+bool guest_linear_walk(const struct guest *g, uint64_t linear, struct linear_walk *w);
 
 /* Copy len bytes from (to) the guest's linear address, with its current
  * control registers; returns how many bytes it could, up to the first
@@ -64,8 +67,12 @@ bool guest_linear_touch(struct guest *g, uint32_t linear, void *buf, unsigned le
  * dirty flags as the CPU's own walk would. */
 void guest_cpu_walk(struct guest *g, uint32_t linear, uint32_t access, struct gpt_walk *w);
 
-/* The same walk in any paging mode, EPT's too: the guest's tables at the
- * CR3 it sees, with its CR0.WP, CR4.PSE and CR4.PGE (32-bit paging only:
- * the caller checks CR4.PAE). For the accesses the hypervisor makes for a
- * guest at ring 0, string I/O's (exit/exit_io_string.c). */
-void guest_cpu_walk_now(struct guest *g, uint32_t linear, uint32_t access, struct gpt_walk *w);
+/* The CPU's walk in any paging mode, EPT's too, for the accesses the
+ * hypervisor makes for a guest at any privilege (access: PFEC_W, PFEC_U),
+ * string I/O's (exit/exit_io_string.c): the guest's tables at the CR3 it
+ * sees, in the mode its CR0.PG, CR4.PAE and IA32_EFER.LMA select (SDM vol.
+ * 3, 4.1.1), 32-bit (guest_paging.c), PAE or 4-level (guest_paging_pae.c,
+ * with the PDPTEs the CPU loaded, the VMCS's under EPT). Paging on only:
+ * the caller checks CR0.PG. With 8-byte entries w->pte is the leaf's low
+ * half; a non-canonical linear address is GPT_NONCANONICAL. */
+void guest_cpu_walk_now(struct guest *g, uint64_t linear, uint32_t access, struct gpt_walk *w);

@@ -50,6 +50,7 @@ enum gpt_result {
     GPT_OK,             /* translated: gpa and the permissions are valid */
     GPT_FAULT,          /* the guest's own tables say #PF: error_code */
     GPT_BAD_TABLE,      /* CR3 or a PDE points outside guest RAM: bad_gpa */
+    GPT_NONCANONICAL,   /* 4-level paging only (guest_paging_pae.h): #GP, or #SS through SS */
 };
 
 struct gpt_walk {

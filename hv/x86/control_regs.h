@@ -44,6 +44,7 @@
 #define RFLAGS_DF   CR_BIT(10)   /* direction: string instructions step down */
 #define RFLAGS_RF   CR_BIT(16)   /* resume: no instruction breakpoint for one instruction */
 #define RFLAGS_VM   CR_BIT(17)
+#define RFLAGS_AC   CR_BIT(18)   /* alignment check; with CR4.SMAP, supervisor access to user pages */
 
 #define EFER_SCE    CR_BIT(0)    /* SYSCALL and SYSRET enable */
 #define EFER_LME    CR_BIT(8)    /* long mode enable */

@@ -21,7 +21,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
-                guest_paging descriptor guest_line pic_filter pit pic lapic ioapic rtc screen segment_access \
+                guest_paging guest_paging_pae descriptor guest_line pic_filter pit pic lapic ioapic rtc screen segment_access \
                 pci_config i8042
 
 # The formatter prints the parsers' messages. The options target fuzzes it
@@ -38,6 +38,7 @@ fuzz_srcs_gdb_packet := $(unit_srcs_gdb_packet)
 fuzz_srcs_options := hv/boot/options.c lib/fmt.c
 fuzz_srcs_entry_check := $(unit_srcs_entry_check) $(FUZZ_FMT)
 fuzz_srcs_guest_paging := $(unit_srcs_guest_paging)
+fuzz_srcs_guest_paging_pae := $(unit_srcs_guest_paging_pae)
 fuzz_srcs_descriptor := $(unit_srcs_descriptor)
 fuzz_srcs_guest_line := hv/exit/guest_line.c
 fuzz_srcs_pic_filter := hv/exit/pic_filter.c
@@ -72,6 +73,7 @@ fuzz_flags_gdb_packet := -max_len=10000
 fuzz_flags_options := -max_len=256
 fuzz_flags_entry_check := -max_len=1024
 fuzz_flags_guest_paging := -max_len=4096
+fuzz_flags_guest_paging_pae := -max_len=4096
 fuzz_flags_descriptor := -max_len=12
 fuzz_flags_guest_line := -max_len=512
 fuzz_flags_pic_filter := -max_len=256

@@ -13,7 +13,7 @@ UNIT_CFLAGS := $(HOST_CFLAGS) -iquote hv -iquote lib -iquote tests/unit
 UNIT_LDLIBS := -lcmocka
 UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 
-UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging gdb_packet \
+UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging guest_paging_pae gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
               mmio_access ioapic crc32 rtc long_mode_rules vga_regs screen_lines segment_access \
               fault_combine pci_config i8042 uart_rx
@@ -37,6 +37,7 @@ unit_srcs_entry_check := hv/vmx/cpu_rules.c hv/check/entry_check.c hv/check/entr
                          hv/check/entry_check_host.c hv/check/entry_check_guest.c hv/check/vmcs_breaks.c \
                          hv/vmx/vmcs_fields.c tests/unit/vmcs_model.c
 unit_srcs_guest_paging := hv/guest/guest_paging.c
+unit_srcs_guest_paging_pae := hv/guest/guest_paging_pae.c
 unit_srcs_gdb_packet := hv/gdb/gdb_packet.c
 unit_srcs_x86_decode := hv/x86/x86_decode.c
 

@@ -13,6 +13,7 @@
 #include "multiboot.h"
 #include "poweroff.h"
 #include "printf.h"
+#include "probe_strio.h"
 #include "serial.h"
 #include "string.h"
 #include "x86io.h"
@@ -271,6 +272,8 @@ void long64_main(uint32_t magic, uint32_t info)
         printf("long64: local APIC version register read: 0x%x\n", version);
         poweroff(POWEROFF_OK);
     }
+    if (probe_asked(magic, info, "probe=strio"))
+        poweroff(probe_strio(probe_asked(magic, info, "nopci")) ? POWEROFF_OK : POWEROFF_FAIL);
     check(rdmsr(MSR_EFER) & EFER_LMA, "IA32_EFER.LMA reads 1");
     uint32_t a, b, c, d;
     __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u), "c"(0));
