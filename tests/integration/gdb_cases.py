@@ -255,6 +255,32 @@ def guest_operand(port):
     return out, errors
 
 
+LONG64 = os.environ.get("LONG64_ELF", os.path.join(BUILD, "tests", "long64.elf"))
+
+
+def guest_long64_memory(port):
+    """A 64-bit guest (long64, 4-level paging under EPT): at its first I/O
+    exit, in 64-bit mode, `monitor walk` reads its PML4E, PDPTE and 2 MiB
+    PDE (SDM 4.5), names a non-present PDPTE and a non-canonical address,
+    and gdb reads its memory by linear address: the Multiboot header's
+    magic at 0x100000 (guest_linear_walk, hv/guest/guest_paging_pae.c).
+    The PDE: P, R/W, U/S, PS (entry.S), A and D as the CPU set them."""
+    out = gdb_batch(port, "i386", LONG64, [
+        "monitor break-on-exit io", "continue", "monitor walk 100000", "monitor walk 40000000",
+        "monitor walk 800000000000", "x/1xw 0x100000", "monitor break-on-exit none", "detach"])
+    return out, expect_in_order(out, [
+        r"^break-on-exit: reason 30 \(I/O instruction\)",
+        r"^Program received signal SIGTRAP",
+        r"^guest linear 0x100000: CR0.PG=1 CR3=0x[0-9a-f]+ CR4.PSE=\d CR4.PAE=1$",
+        r"^  PML4E\[0\] = 0x[0-9a-f]{16}\n  PDPTE\[0\] = 0x[0-9a-f]{16}\n  PDE\[0\] = 0x00000000000000[8ace]7\n"
+        r"  -> guest-physical 0x100000 \(a 2 MiB page\)$",
+        r"^  PML4E\[0\] = 0x[0-9a-f]{16}\n  PDPTE\[1\] = 0x0{16}\n"
+        r"  not mapped: the page-directory-pointer-table entry is not present$",
+        r"^  not mapped: not a canonical address \(bits 63:47 differ\)$",
+        r"^0x100000.*:\s+0x1badb002$",
+        r"Remote target\) detached"])
+
+
 def guest_killed(port):
     """gdb stops the guest at a breakpoint and is then killed: the stub sees
     the socket close, removes its breakpoint, and the guest runs on."""
@@ -414,6 +440,8 @@ def gdb_cases():
             GdbCase("gdb-guest-reconnect", "guest", reconnect("i386", GUEST, "handle_syscall", "detach"),
                     guest_args="test=all test=all test=all"),
             GdbCase("gdb-hv-reconnect-after-kill", "hv", reconnect("i386:x86-64", HV, "handle_io", "kill")),
+            GdbCase("gdb-guest-long64-memory", "guest", guest_long64_memory, ["mem=ept", "devices=virtual"],
+                    guest=LONG64, guest_args=""),
             GdbCase("gdb-garbage", "guest", garbage),
             GdbCase("gdb-hv-ctrl-c", "hv", ctrl_c),
             GdbCase("gdb-guest-ctrl-c", "guest", ctrl_c)]

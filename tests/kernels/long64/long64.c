@@ -244,7 +244,7 @@ static void check_interrupts(void)
  * (SDM 11.4.8) from 64-bit code and power off, nothing else. Natively it
  * reads; under the hypervisor, whose MMIO emulation decodes 32-bit code
  * only, the access must be refused cleanly (long_mode_cases.py). */
-static bool probe_asked(uint32_t magic, uint32_t info, const char *probe)
+bool probe_asked(uint32_t magic, uint32_t info, const char *probe)
 {
     const struct multiboot_info *mbi = (const struct multiboot_info *)(uint64_t)info;
     if (magic != MULTIBOOT_BOOTLOADER_MAGIC || !(mbi->flags & MULTIBOOT_INFO_CMDLINE))
@@ -273,7 +273,7 @@ void long64_main(uint32_t magic, uint32_t info)
         poweroff(POWEROFF_OK);
     }
     if (probe_asked(magic, info, "probe=strio"))
-        poweroff(probe_strio(probe_asked(magic, info, "nopci")) ? POWEROFF_OK : POWEROFF_FAIL);
+        poweroff(probe_strio(magic, info) ? POWEROFF_OK : POWEROFF_FAIL);
     check(rdmsr(MSR_EFER) & EFER_LMA, "IA32_EFER.LMA reads 1");
     uint32_t a, b, c, d;
     __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u), "c"(0));
