@@ -13,6 +13,7 @@
 #include "multiboot.h"
 #include "poweroff.h"
 #include "printf.h"
+#include "probe_mmio.h"
 #include "probe_strio.h"
 #include "serial.h"
 #include "string.h"
@@ -272,6 +273,9 @@ void long64_main(uint32_t magic, uint32_t info)
         printf("long64: local APIC version register read: 0x%x\n", version);
         poweroff(POWEROFF_OK);
     }
+    if (probe_asked(magic, info, "probe=mmio"))
+        poweroff(probe_mmio(probe_asked(magic, info, "mmio=wide"), probe_asked(magic, info, "mmio=outside"))
+                 ? POWEROFF_OK : POWEROFF_FAIL);
     if (probe_asked(magic, info, "probe=strio"))
         poweroff(probe_strio(magic, info) ? POWEROFF_OK : POWEROFF_FAIL);
     check(rdmsr(MSR_EFER) & EFER_LMA, "IA32_EFER.LMA reads 1");
