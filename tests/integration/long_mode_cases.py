@@ -143,6 +143,7 @@ MMIO_LINES = [
     "the 32-bit load zero-extended R9: ok",
     "a RIP-relative load reads the same: ok",
     "a load with SIB, R12 + R13 * 4 into R14D, reads the same: ok",
+    "a load run from the upper half (0xffffff0000000000) reads the same: ok",
     "TPR written from R9D reads 0x20 through R10D",
     "TPR by 64-bit moffs (A3, A1) reads 0x30; APIC ID 0",
     "a RIP-relative store of an immediate (EOI) resumes after its immediate: ok",

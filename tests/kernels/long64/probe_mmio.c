@@ -16,7 +16,9 @@
  * PD[510] maps the local APIC's 2 MiB-aligned region at 0x3FC00000, close
  * enough to the code for RIP-relative operands (disp32); PD[511] maps
  * one 4 KiB page at 0x3FFFF000 (this file's own page table), below
- * 0x40000000, which nothing maps (PDPT[1] is empty).
+ * 0x40000000, which nothing maps (PDPT[1] is empty). And one page of code
+ * in the upper half, PML4E 510 (this file's own tables): an instruction
+ * whose RIP, its linear address, needs more than 32 bits.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +31,7 @@
 #define LAPIC_ALIAS     0x3FC00000ull   /* PD[510] */
 #define EDGE_PAGE       0x3FFFF000ull   /* PD[511]'s page table's last page */
 #define UNMAPPED        0x40000000ull
+#define HIGH_CODE       0xFFFFFF0000000000ull   /* PML4E 510, PDPTE 0, PDE 0, PTE 0 */
 #define PTE_P           1ull
 #define PTE_RW          2ull
 #define PDE_UNCACHED    0x18ull         /* PWT, PCD: as entry.S maps the APICs */
@@ -39,6 +42,10 @@
 
 static uint64_t edge_pt[512] __attribute__((aligned(4096)));
 static uint8_t edge_code[4096] __attribute__((aligned(4096)));   /* identity: physical = linear */
+static uint64_t high_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t high_pd[512] __attribute__((aligned(4096)));
+static uint64_t high_pt[512] __attribute__((aligned(4096)));
+static uint8_t high_code[4096] __attribute__((aligned(4096)));
 
 /* entry.S */
 long try_call(void (*fn)(void));
@@ -60,24 +67,21 @@ static void report(bool ok, const char *what)
     printf("long64: mmio: %s: %s\n", what, ok ? "ok" : "FAILED");
 }
 
-/* entry.S's page directory of the first GiB, through CR3 (identity). */
-static uint64_t *first_gib_directory(void)
+static void map_aliases(void)
 {
     uint64_t cr3;
     __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-    uint64_t *pml4 = (uint64_t *)(cr3 & ADDRESS_BITS);
+    uint64_t *pml4 = (uint64_t *)(cr3 & ADDRESS_BITS);            /* identity */
     uint64_t *pdpt = (uint64_t *)(pml4[0] & ADDRESS_BITS);
-    return (uint64_t *)(pdpt[0] & ADDRESS_BITS);
-}
-
-static void map_aliases(void)
-{
-    uint64_t *pd = first_gib_directory();
+    uint64_t *pd = (uint64_t *)(pdpt[0] & ADDRESS_BITS);          /* the first GiB's */
     pd[510] = LAPIC | PDE_PS | PDE_UNCACHED | PTE_RW | PTE_P;
     pd[511] = (uint64_t)edge_pt | PTE_RW | PTE_P;
     edge_pt[511] = (uint64_t)edge_code | PTE_RW | PTE_P;
-    uint64_t cr3;
-    __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) :: "memory");   /* drop the TLB */
+    pml4[510] = (uint64_t)high_pdpt | PTE_RW | PTE_P;
+    high_pdpt[0] = (uint64_t)high_pd | PTE_RW | PTE_P;
+    high_pd[0] = (uint64_t)high_pt | PTE_RW | PTE_P;
+    high_pt[0] = (uint64_t)high_code | PTE_RW | PTE_P;
+    __asm__ volatile("mov %0, %%cr3" :: "r"(cr3) : "memory");   /* drop the TLB */
 }
 
 /* The local APIC's version register (SDM vol. 3, 11.4.8), each way. */
@@ -116,6 +120,10 @@ static void friendly_forms(void)
     report(r9 >> 32 == 0, "the 32-bit load zero-extended R9");
     report(version_rip_relative() == version, "a RIP-relative load reads the same");
     report(version_by_sib() == version, "a load with SIB, R12 + R13 * 4 into R14D, reads the same");
+    static const uint8_t load_and_return[] = { 0x8B, 0x07, 0xC3 };   /* MOV EAX, [RDI]; RET */
+    memcpy(high_code, load_and_return, sizeof(load_and_return));
+    uint32_t (*high_load)(uint64_t) = (uint32_t (*)(uint64_t))HIGH_CODE;
+    report(high_load(LAPIC + 0x30) == version, "a load run from the upper half (0xffffff0000000000) reads the same");
 
     uint32_t tpr;
     __asm__ volatile("movl $0x20, %%r9d\n\t"
