@@ -242,9 +242,9 @@ static void check_interrupts(void)
 }
 
 /* probe=lapic on the command line: read the local APIC's version register
- * (SDM 11.4.8) from 64-bit code and power off, nothing else. Natively it
- * reads; under the hypervisor, whose MMIO emulation decodes 32-bit code
- * only, the access must be refused cleanly (long_mode_cases.py). */
+ * (SDM 11.4.8) from 64-bit code and power off, nothing else: the same
+ * natively and under the hypervisor, whose MMIO emulation decodes the MOV
+ * (long_mode_cases.py; probe_mmio.c tries every form). */
 bool probe_asked(uint32_t magic, uint32_t info, const char *probe)
 {
     const struct multiboot_info *mbi = (const struct multiboot_info *)(uint64_t)info;
