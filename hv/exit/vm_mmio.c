@@ -139,7 +139,7 @@ bool vm_mmio_exit(struct vcpu *v)
         /* A 64-bit access (REX.W) to a 32-bit register has no result the
          * SDM defines (11.4.1: "32-bit loads and stores"): stopped, as a
          * narrower one is, rather than given a guessed upper half. */
-        refuse_access(v, dev->name, gpa, code, got, a.size < 4 ? "an access narrower than 32 bits"
+        refuse_access(v, dev->name, gpa, code, in.length, a.size < 4 ? "an access narrower than 32 bits"
                       : a.size > 4 ? "a 64-bit access (REX.W)" : (gpa & 3) ? "a misaligned access"
                       : "the instruction's direction is not the access's");
         return true;

@@ -201,7 +201,7 @@ def lapic_probe_cases():
         # A REX.W load of the I/O APIC's 32-bit window: no result the SDM
         # defines (11.4.1), refused by name.
         mmio_refused("wide", r"its I/O APIC at guest-physical 0xfec00010: a 64-bit access \(REX\.W\) "
-                             r"\(instruction bytes 49 8b [0-9a-f ]*at rip 0x"),
+                             r"\(instruction bytes 49 8b [0-9a-f]{2} 24 10 at rip 0x"),
         # A RIP-relative load the guest maps to no RAM and no device.
         mmio_refused("outside", r"EPT violation: it read from guest-physical 0x3f000000 \(linear 0x3f000000\), "
                                 r"outside its"),
