@@ -265,11 +265,11 @@ static unsigned flags_0f78(const struct x86_insn *in)
     return in->rep == 0xF2 || (in->rep == 0 && in->operand_size_prefix) ? M | IW : M;
 }
 
-/* The operand and address sizes, after the prefixes (SDM vol. 2A, 2.2.1.2
- * table 2-4 and 2.2.1.3: in 64-bit mode REX.W makes the operand 64 bits
- * whatever 0x66 says, and addresses are 64 bits, 32 with 0x67). The
- * instructions whose operand is 64 bits without REX.W (PUSH, POP, near
- * branches) have no immediate whose size that changes, but JZ's. */
+/* The operand and address sizes, after the prefixes (SDM vol. 1, 3.6.1,
+ * table 3-4: in 64-bit mode REX.W makes the operand 64 bits whatever 0x66
+ * says, and addresses are 64 bits, 32 with 0x67). Of the instructions
+ * whose operand is 64 bits without REX.W (PUSH, POP, near branches), only
+ * a near branch's displacement has a size that depends on it (JZ). */
 static void operand_and_address_size(struct x86_insn *in, enum x86_mode mode)
 {
     if (mode == X86_MODE_64) {

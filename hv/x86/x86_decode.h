@@ -95,7 +95,7 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_mo
                                   struct x86_insn *insn);
 
 /* The registers ModR/M and SIB name, 0-15 with REX's fourth bit (SDM vol.
- * 2A, 2.2.1.2, tables 2-4 to 2-7); the fields above are the 3-bit ones, as
+ * 2A, 2.2.1.2, table 2-4 and figures 2-4 to 2-7); the fields above are the 3-bit ones, as
  * the encoding's special cases (rm 4: SIB, index 4: none, base 5 with mod
  * 0: none) read them. REX.R does not extend a reg field that is an opcode
  * extension (/0-/7): the caller knows which it is. */
