@@ -146,8 +146,8 @@ bool vm_mmio_exit(struct vcpu *v)
     }
     uint32_t offset = (uint32_t)(gpa & 0xFFF);
     /* Registers 0-15 (REX.R: R8D-R15D). A load of a 32-bit register
-     * zero-extends it to 64 bits in 64-bit mode (SDM vol. 1, 3.4.1.1); the
-     * upper half is undefined elsewhere, and zero too. */
+     * zero-extends it to 64 bits in 64-bit mode (SDM vol. 1, 3.4.1.1);
+     * outside it the upper half is undefined, and left zero as well. */
     if (write)
         dev->write(d, offset, a.immediate ? (uint32_t)a.value : (uint32_t)guest_gpr(v, a.reg));
     else
