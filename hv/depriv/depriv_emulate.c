@@ -592,13 +592,13 @@ static bool other_exception_at_ring0(struct vcpu *v, const struct x86_insn *in, 
 static void general_protection(struct vcpu *v, uint32_t error)
 {
     uint8_t code[X86_MAX_LENGTH];
-    uint32_t linear;
-    unsigned size;
-    size_t got = guest_instruction_fetch(v, code, &linear, &size);
+    uint64_t linear;
+    enum x86_mode mode;
+    size_t got = guest_instruction_fetch(v, code, &linear, &mode);
     if (!got)
         return;         /* the shadow dropped its page since: run it again, refetched */
     struct x86_insn in;
-    enum x86_decode_status status = x86_decode(code, got, size, &in);
+    enum x86_decode_status status = x86_decode(code, got, mode, &in);
     if (status == X86_DECODE_UNDEFINED || (status == X86_DECODE_OK && x86_raises_ud(&in))) {
         depriv_deliver(v, VEC_UD, -1, (uint32_t)v->rip, 0);
         return;
@@ -629,7 +629,7 @@ static void general_protection(struct vcpu *v, uint32_t error)
     const char *why = fault_at_ring1_only(v, &in, error);
     if (why)
         guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: the guest kernel's instruction "
-                   "at 0x%08x faults at ring 1 (#GP, error 0x%x) and hvlab does not emulate it: %s",
+                   "at 0x%08lx faults at ring 1 (#GP, error 0x%x) and hvlab does not emulate it: %s",
                    linear, error, why);
     else
         depriv_deliver(v, VEC_GP, error, (uint32_t)v->rip, 0);   /* as at ring 0 */

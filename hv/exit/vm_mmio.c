@@ -80,15 +80,19 @@ static bool data_access(struct vcpu *v, uint64_t *gpa, bool *write)
     return shadow_fault_gpa(v, va, error, gpa);
 }
 
-/* The instruction that made the access, from the bytes the CPU ran: under
- * shadow paging those the shadow maps (guest_linear.h). */
+/* The instruction that made the access, from the bytes the CPU ran (16-,
+ * 32- or 64-bit code): under shadow paging those the shadow maps
+ * (guest_linear.h). The exit gives the guest-physical address, so the
+ * operand's own address (ModR/M, SIB, RIP-relative) need not be computed:
+ * the CPU did, and raised the #GP of a non-canonical one (SDM vol. 1,
+ * 3.3.7.1) before any access could exit. */
 static bool fetch_access(const struct vcpu *v, struct x86_insn *in, struct mmio_access *a,
                          uint8_t *code, size_t *got)
 {
-    uint32_t linear;
-    unsigned size;
-    *got = guest_instruction_fetch(v, code, &linear, &size);
-    return *got && x86_decode(code, *got, size, in) == X86_DECODE_OK && mmio_access_of(in, a);
+    uint64_t linear;
+    enum x86_mode mode;
+    *got = guest_instruction_fetch(v, code, &linear, &mode);
+    return *got && x86_decode(code, *got, mode, in) == X86_DECODE_OK && mmio_access_of(in, a);
 }
 
 static void refuse_access(struct vcpu *v, const char *device, uint64_t gpa, const uint8_t *code, size_t got,
@@ -98,7 +102,7 @@ static void refuse_access(struct vcpu *v, const char *device, uint64_t gpa, cons
     for (size_t i = 0; i < got && i < X86_MAX_LENGTH; i++)
         snprintf(bytes + 3 * i, 4, "%02x ", code[i]);
     guest_stop(v, POWEROFF_GUEST_STOPPED, "its %s at guest-physical 0x%lx: %s (instruction bytes "
-               "%sat eip 0x%lx); hvlab emulates 32-bit MOV loads and stores of its registers, as "
+               "%sat rip 0x%lx); hvlab emulates 32-bit MOV loads and stores of its registers, as "
                "the SDM asks (11.4.1)", device, gpa, why, bytes, v->rip);
 }
 
@@ -132,13 +136,20 @@ bool vm_mmio_exit(struct vcpu *v)
         return true;
     }
     if (a.write != write || a.size != 4 || (gpa & 3)) {
-        refuse_access(v, dev->name, gpa, code, got, a.size != 4 ? "an access narrower than 32 bits"
-                      : (gpa & 3) ? "a misaligned access" : "the instruction's direction is not the access's");
+        /* A 64-bit access (REX.W) to a 32-bit register has no result the
+         * SDM defines (11.4.1: "32-bit loads and stores"): stopped, as a
+         * narrower one is, rather than given a guessed upper half. */
+        refuse_access(v, dev->name, gpa, code, in.length, a.size < 4 ? "an access narrower than 32 bits"
+                      : a.size > 4 ? "a 64-bit access (REX.W)" : (gpa & 3) ? "a misaligned access"
+                      : "the instruction's direction is not the access's");
         return true;
     }
     uint32_t offset = (uint32_t)(gpa & 0xFFF);
+    /* Registers 0-15 (REX.R: R8D-R15D). A load of a 32-bit register
+     * zero-extends it to 64 bits in 64-bit mode (SDM vol. 1, 3.4.1.1);
+     * outside it the upper half is undefined, and left zero as well. */
     if (write)
-        dev->write(d, offset, a.immediate ? a.value : (uint32_t)guest_gpr(v, a.reg));
+        dev->write(d, offset, a.immediate ? (uint32_t)a.value : (uint32_t)guest_gpr(v, a.reg));
     else
         set_guest_gpr(v, a.reg, dev->read(d, offset));
     v->instruction_length = in.length;                  /* neither exit gives it */

@@ -7,11 +7,12 @@
  * violation (SDM 28.2.1, table 28-7) or, under shadow paging, a #PF (the
  * shadow never maps a page outside guest RAM). The exit gives the
  * guest-physical address; the value to write, or the register to read
- * into, is the instruction's, which is decoded (x86/mmio_access.h): the
- * 32-bit MOV loads and stores the SDM asks for (11.4.1) and the 82093AA's
- * datasheet too. Anything else (a narrower access, a read-modify-write,
- * code on a device page, an access of the CPU's own page walk or event
- * delivery) stops the guest, naming the instruction's bytes.
+ * into, is the instruction's, which is decoded (x86/mmio_access.h, in the
+ * guest's 16-, 32- or 64-bit code): the 32-bit MOV loads and stores the
+ * SDM asks for (11.4.1) and the 82093AA's datasheet too, from and to any of
+ * the 16 registers. Anything else (a narrower or a 64-bit access, a
+ * read-modify-write, code on a device page, an access of the CPU's own page
+ * walk or event delivery) stops the guest, naming the instruction's bytes.
  */
 #pragma once
 #include <stdbool.h>

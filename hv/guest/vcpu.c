@@ -43,29 +43,35 @@ void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value)
 #define AR_DB (1u << 14)     /* CS access rights: D, 32-bit code (SDM 25.4.1) */
 #define AR_L  (1u << 13)     /* CS access rights: L, 64-bit code with IA32_EFER.LMA */
 
-size_t guest_instruction_fetch(const struct vcpu *v, uint8_t *code, uint32_t *linear, unsigned *size)
+/* The code the guest runs (x86_decode.h): 64-bit code in IA-32e mode
+ * with CS.L (SDM vol. 3, 5.2.1), else CS.D's size; and the linear address
+ * of its instruction, CS's base ignored in 64-bit mode (3.4.4), a 32-bit
+ * sum wrapping elsewhere. */
+static enum x86_mode guest_code(const struct vcpu *v, uint64_t rip, uint64_t *linear)
 {
-    *linear = (uint32_t)(vmcs_read(VMCS_GUEST_CS_BASE) + v->rip);
-    *size = (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB) ? 4 : 2;
-    /* 64-bit code is not 32-bit code with other addresses: REX prefixes,
-     * 8-byte moffs, 0x67's meaning (SDM vol. 2A, 2.2.1). The emulators
-     * decode 32-bit code only (x86_decode.c): none of it for them. */
-    if ((guest_efer_view(v->guest) & EFER_LMA) && (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L))
-        return 0;
+    uint64_t ar = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
+    if ((guest_efer_view(v->guest) & EFER_LMA) && (ar & AR_L)) {
+        *linear = rip;
+        return X86_MODE_64;
+    }
+    *linear = (uint32_t)(vmcs_read(VMCS_GUEST_CS_BASE) + rip);
+    return (ar & AR_DB) ? X86_MODE_32 : X86_MODE_16;
+}
+
+size_t guest_instruction_fetch(const struct vcpu *v, uint8_t *code, uint64_t *linear, enum x86_mode *mode)
+{
+    *mode = guest_code(v, v->rip, linear);
     return v->guest->shadow_paging ? guest_shadow_read(v->guest, *linear, code, X86_MAX_LENGTH)
                                    : guest_linear_read(v->guest, *linear, code, X86_MAX_LENGTH);
 }
 
-/* The instruction at the guest's CS:EIP, as bytes: exactly one instruction
+/* The instruction at the guest's CS:RIP, as bytes: exactly one instruction
  * (x86_decode.c), to look up in the SDM or give to objdump. Read without
- * side effects (guest_linear.c); a 32-bit linear address wraps, a 64-bit
- * one (64-bit code: CS.L with IA32_EFER.LMA) does not. */
+ * side effects (guest_linear.c). */
 static void print_guest_instruction(const struct vcpu *v)
 {
-    uint64_t linear = vmcs_read(VMCS_GUEST_CS_BASE) + vmcs_read(VMCS_GUEST_RIP);
-    if (!((guest_efer_view(v->guest) & EFER_LMA) && (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L)))
-        linear &= 0xFFFFFFFFu;
-    unsigned size = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB ? 4 : 2;
+    uint64_t linear;
+    enum x86_mode mode = guest_code(v, vmcs_read(VMCS_GUEST_RIP), &linear);
     uint8_t code[X86_MAX_LENGTH];
     size_t got = guest_linear_read(v->guest, linear, code, sizeof(code));
     printf("hv: %sguest instruction at 0x%08lx:", v->guest->tag, linear);
@@ -74,7 +80,7 @@ static void print_guest_instruction(const struct vcpu *v)
         return;
     }
     struct x86_insn in;
-    enum x86_decode_status status = x86_decode(code, got, size, &in);
+    enum x86_decode_status status = x86_decode(code, got, mode, &in);
     for (unsigned i = 0; i < in.length; i++)
         printf(" %02x", code[i]);
     printf(status == X86_DECODE_OK ? "\n" : " (%s)\n", x86_decode_status_name(status));

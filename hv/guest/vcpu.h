@@ -21,6 +21,7 @@
 #include "vmx/vmx_caps.h"
 #include "vmx/exit_info.h"  /* struct instr_info */
 #include "vmx/vmx_entry.h" /* struct vcpu itself: vmx_entry.S's contract with C */
+#include "x86/x86_decode.h"  /* enum x86_mode */
 
 /* The guest's TSC: the TSC plus the VMCS's TSC offset when "use TSC
  * offsetting" is on (SDM 26.3, RDTSC), as the guest's RDTSC reads it; for
@@ -42,14 +43,14 @@ void set_guest_gpr(struct vcpu *v, unsigned n, uint64_t value);
  * observer (guest_linear_read), or as the CPU would (guest_linear_touch). */
 uint64_t vcpu_operand_address(const struct vcpu *v, struct instr_info ii);
 
-/* The instruction at the guest's CS:EIP as the CPU ran it, for an
+/* The instruction at the guest's CS:RIP as the CPU ran it, for an
  * emulator to decode: up to X86_MAX_LENGTH (15) bytes into code, read
  * through the shadow under shadow paging (guest_linear.h: the bytes a stale
  * entry mapped are the ones the CPU fetched), else through the guest's
- * tables; its linear address (32 bits, wrapping) and CS's default size
- * (CS.D: 4, else 2). Returns how many bytes it could read: none in 64-bit
- * mode, which the emulators do not decode. */
-size_t guest_instruction_fetch(const struct vcpu *v, uint8_t *code, uint32_t *linear, unsigned *size);
+ * tables; its linear address (32 bits, wrapping, outside 64-bit mode) and
+ * the code's mode (x86_decode.h: CS.L in IA-32e mode, else CS.D). Returns
+ * how many bytes it could read, up to the first page not mapped. */
+size_t guest_instruction_fetch(const struct vcpu *v, uint8_t *code, uint64_t *linear, enum x86_mode *mode);
 
 /* Resume the guest after the instruction that exited (SDM 28.2.5: the VM-exit
  * instruction length is valid for the exits of instructions). Inline: most

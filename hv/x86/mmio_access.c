@@ -3,9 +3,13 @@
  */
 #include "x86/mmio_access.h"
 
-static uint32_t sized(uint32_t value, unsigned size)
+/* An immediate as the operand it gives: imm32 sign-extended to a 64-bit
+ * operand (SDM vol. 2B, MOV: C7 /0 with REX.W), else cut to its size. */
+static uint64_t sized(uint64_t value, unsigned size)
 {
-    return size == 4 ? value : value & ((1u << (8 * size)) - 1);
+    if (size == 8)
+        return (uint64_t)(int64_t)(int32_t)value;
+    return value & ((1ull << (8 * size)) - 1);
 }
 
 bool mmio_access_of(const struct x86_insn *in, struct mmio_access *a)
@@ -23,10 +27,11 @@ bool mmio_access_of(const struct x86_insn *in, struct mmio_access *a)
             return false;                       /* a register, not memory */
         a->write = in->opcode <= 0x89;
         a->size = (in->opcode & 1) ? full : 1;
-        a->reg = in->reg;
+        a->reg = (uint8_t)x86_reg(in);
+        a->high_byte = a->size == 1 && x86_high_byte(in, a->reg);
         return true;
     case 0xC6: case 0xC7:                       /* MOV r/m, imm */
-        if (in->mod == 3 || in->reg != 0)
+        if (in->mod == 3 || in->reg != 0)       /* /0: REX.R does not extend it */
             return false;
         a->write = true;
         a->size = (in->opcode & 1) ? full : 1;

@@ -15,7 +15,9 @@
  *   C7 /0  MOV r/m32, imm32    store an immediate
  *   A1     MOV EAX, moffs32    load EAX (a direct address)
  *   A3     MOV moffs32, EAX    store EAX
- * and their 16-bit (0x66) and byte (88, 8A, C6 /0, A0, A2) forms, which the
+ * and their 16-bit (0x66) and byte (88, 8A, C6 /0, A0, A2) forms, and in
+ * 64-bit code their REX forms: REX.R naming R8-R15, REX.W 64-bit (C7 /0's
+ * imm32 then sign-extended, A1/A3's RAX with a 64-bit moffs), which the
  * caller may refuse by size. Anything else (a read-modify-write, a string
  * instruction, LOCK or REP, a register operand) is not an access this
  * module describes: the caller stops the guest and names the bytes, rather
@@ -28,10 +30,13 @@
 
 struct mmio_access {
     bool write;
-    uint8_t size;             /* bytes: 1, 2 or 4 */
+    uint8_t size;             /* bytes: 1, 2, 4 or 8 */
     bool immediate;           /* write: the value is `value`, not a register's */
-    uint32_t value;           /* write with immediate: the value (sized) */
-    uint8_t reg;              /* the register operand (ModR/M reg; 0 = EAX for A0-A3) */
+    uint64_t value;           /* write with immediate: the value (sized) */
+    uint8_t reg;              /* the register operand, 0-15 (ModR/M reg with REX.R;
+                                 0 = EAX for A0-A3) */
+    bool high_byte;           /* size 1: bits 15:8 of reg 0-3 (reg 4-7 without
+                                 REX: AH, CH, DH, BH), not its low byte */
 };
 
 /* Fill *a from a decoded instruction, or return false when it is not one of

@@ -63,7 +63,7 @@ void sensitive_scan_code(const uint8_t *code, size_t len, uint32_t address,
     size_t pos = 0;
     while (pos < len) {
         struct x86_insn in;
-        if (x86_decode(code + pos, len - pos, 4, &in) != X86_DECODE_OK) {
+        if (x86_decode(code + pos, len - pos, X86_MODE_32, &in) != X86_DECODE_OK) {
             scan->undecodable++;
             pos++;
             continue;

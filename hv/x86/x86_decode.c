@@ -3,7 +3,8 @@
  * x86_decode.h). Table-driven: what follows each opcode (a ModR/M byte, an
  * immediate of which size) is looked up in a table per opcode map, written
  * from the SDM's opcode maps (vol. 2D, Appendix A); the ModR/M, SIB and
- * displacement rules are in vol. 2A, 2.1.5, tables 2-1 and 2-2.
+ * displacement rules are in vol. 2A, 2.1.5, tables 2-1 and 2-2; 64-bit
+ * mode's in 2.2.1.
  */
 #include "x86/x86_decode.h"
 
@@ -23,6 +24,10 @@ enum {
                         whatever its mod field says (SDM vol. 2B, MOV) */
     UD  = 1 << 11,   /* undefined: #UD */
     ID  = 1 << 12,   /* a 32-bit immediate, whatever the operand size */
+    IV  = 1 << 13,   /* an immediate of the operand size, 64 bits with REX.W:
+                        MOV r64, imm64 (SDM vol. 2B, MOV; 2.2.1.5) */
+    JZ  = 1 << 14,   /* a near branch's rel16/32; always rel32 in 64-bit mode,
+                        where 0x66 changes nothing (vol. 2A, CALL, JMP, Jcc) */
     N   = 0,         /* the opcode byte is all */
 };
 
@@ -39,10 +44,10 @@ static const uint16_t one_byte[256] = {
     /* 80 */ M | IB, M | IZ, M | IB, M | IB, M, M, M, M, M, M, M, M, M, M, M, SPC,
     /* 90 */ N, N, N, N, N, N, N, N, N, N, AP, N, N, N, N, N,
     /* a0 */ MO, MO, MO, MO, N, N, N, N, IB, IZ, N, N, N, N, N, N,
-    /* b0 */ IB, IB, IB, IB, IB, IB, IB, IB, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ,
+    /* b0 */ IB, IB, IB, IB, IB, IB, IB, IB, IV, IV, IV, IV, IV, IV, IV, IV,
     /* c0 */ M | IB, M | IB, IW, N, SPC, SPC, M | IB, M | IZ, IW | IB, N, IW, N, N, IB, N, N,
     /* d0 */ M, M, M, M, IB, IB, N, N, M, M, M, M, M, M, M, M,
-    /* e0 */ IB, IB, IB, IB, IB, IB, IB, IB, IZ, IZ, AP, IB, N, N, N, N,
+    /* e0 */ IB, IB, IB, IB, IB, IB, IB, IB, JZ, JZ, AP, IB, N, N, N, N,
     /* f0 */ PFX, N, PFX, PFX, N, N, M | G3, M | G3, N, N, N, N, N, N, M, M,
 };
 
@@ -57,7 +62,7 @@ static const uint16_t two_byte[256] = {
     /* 50 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
     /* 60 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
     /* 70 */ M | IB, M | IB, M | IB, M | IB, M, M, M, N, SPC, M, UD, UD, M, M, M, M,
-    /* 80 */ IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ,
+    /* 80 */ JZ, JZ, JZ, JZ, JZ, JZ, JZ, JZ, JZ, JZ, JZ, JZ, JZ, JZ, JZ, JZ,
     /* 90 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
     /* a0 */ N, N, N, M, M | IB, M, UD, UD, N, N, N, M, M | IB, M, M, M,
     /* b0 */ M, M, M, M, M, M, M, M, M, M, M | IB, M, M, M, M, M,
@@ -66,6 +71,21 @@ static const uint16_t two_byte[256] = {
     /* e0 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
     /* f0 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
 };
+
+/* The one-byte opcodes 64-bit mode does not have (table A-2's i64: PUSH
+ * and POP of ES, CS, SS, DS, DAA, DAS, AAA, AAS, PUSHA, POPA, 82, CALLF,
+ * INTO, AAM, AAD, SALC, JMPF): #UD. 40-4F (REX), 62 (EVEX), C4 and C5
+ * (VEX) name prefixes there instead. */
+static bool invalid_in_64_bit_mode(uint8_t op)
+{
+    switch (op) {
+    case 0x06: case 0x07: case 0x0E: case 0x16: case 0x17: case 0x1E: case 0x1F:
+    case 0x27: case 0x2F: case 0x37: case 0x3F: case 0x60: case 0x61: case 0x82:
+    case 0x9A: case 0xCE: case 0xD4: case 0xD5: case 0xD6: case 0xEA:
+        return true;
+    }
+    return false;
+}
 
 const char *x86_decode_status_name(enum x86_decode_status status)
 {
@@ -83,18 +103,19 @@ struct reader {
     const uint8_t *code;
     size_t avail, pos;
     enum x86_decode_status status;
+    enum x86_mode mode;
 };
 
-static uint32_t take(struct reader *r, unsigned bytes)
+static uint64_t take(struct reader *r, unsigned bytes)
 {
-    uint32_t v = 0;
+    uint64_t v = 0;
     for (unsigned i = 0; i < bytes; i++) {
         if (r->pos >= r->avail || r->pos >= X86_MAX_LENGTH) {
             if (r->status == X86_DECODE_OK)
                 r->status = r->pos >= r->avail ? X86_DECODE_TRUNCATED : X86_DECODE_TOO_LONG;
             return v;
         }
-        v |= (uint32_t)r->code[r->pos++] << (8 * i);
+        v |= (uint64_t)r->code[r->pos++] << (8 * i);
     }
     return v;
 }
@@ -104,7 +125,7 @@ static uint8_t peek(const struct reader *r, unsigned ahead)
     return r->pos + ahead < r->avail ? r->code[r->pos + ahead] : 0;
 }
 
-static int32_t sign_extend(uint32_t v, unsigned bytes)
+static int32_t sign_extend(uint64_t v, unsigned bytes)
 {
     if (bytes == 1)
         return (int8_t)v;
@@ -114,8 +135,10 @@ static int32_t sign_extend(uint32_t v, unsigned bytes)
 }
 
 /* ModR/M, then SIB and displacement as the address size wants (SDM vol.
- * 2A, tables 2-1 (16-bit) and 2-2, 2-3 (32-bit)). registers_only: the
- * operand is a register whatever mod says (MOV CR/DR). */
+ * 2A, tables 2-1 (16-bit) and 2-2, 2-3 (32-bit; 64-bit addresses encode
+ * alike, 2.2.1.3)). registers_only: the operand is a register whatever mod
+ * says (MOV CR/DR). The decisions read the 3-bit fields: REX.B does not
+ * change which rm asks for a SIB byte or a displacement (table 2-5). */
 static void decode_modrm(struct reader *r, struct x86_insn *in, bool registers_only)
 {
     uint8_t modrm = (uint8_t)take(r, 1);
@@ -132,6 +155,10 @@ static void decode_modrm(struct reader *r, struct x86_insn *in, bool registers_o
     } else {
         if (in->mod == 2 || (in->mod == 0 && in->rm == 5))
             disp = 4;
+        /* 64-bit mode: the disp32-only form is RIP-relative, with either
+         * address size (0x67: EIP-relative); SIB's base 5 stays disp32 (vol.
+         * 2A, 2.2.1.6, table 2-7). */
+        in->rip_relative = r->mode == X86_MODE_64 && in->mod == 0 && in->rm == 5;
         if (in->rm == 4) {
             uint8_t sib = (uint8_t)take(r, 1);
             in->has_sib = true;
@@ -152,7 +179,11 @@ static void decode_immediates(struct reader *r, struct x86_insn *in, unsigned fl
     unsigned first = 0, rest = 0;
     if (flags & IB)
         first = 1;
-    if (flags & IZ)
+    if (flags & (IZ | JZ))          /* 64-bit operands: imm32, sign-extended */
+        first = in->operand_size == 8 ? 4 : in->operand_size;
+    if ((flags & JZ) && r->mode == X86_MODE_64)
+        first = 4;
+    if (flags & IV)
         first = in->operand_size;
     if (flags & IW) {           /* ENTER: iw then ib */
         first = 2;
@@ -167,7 +198,7 @@ static void decode_immediates(struct reader *r, struct x86_insn *in, unsigned fl
     if (flags & MO)
         first = in->address_size;
     if ((flags & G3) && in->reg < 2)
-        first = in->opcode == 0xF6 ? 1 : in->operand_size;
+        first = in->opcode == 0xF6 ? 1 : in->operand_size == 8 ? 4 : in->operand_size;
     in->immediate = take(r, first);
     take(r, rest);
     in->immediate_size = (uint8_t)(first + rest);
@@ -197,11 +228,13 @@ static unsigned vex_map_flags(uint8_t vex, uint8_t map, uint8_t opcode)
 /* The VEX (C4, C5), EVEX (62) or XOP (8F) prefix at r: in 32-bit mode each
  * is an older instruction (LES, LDS, BOUND, POP) unless the byte after it
  * could not be that instruction's ModR/M (mod = 11 for LES/LDS/BOUND, a map
- * number of 8 or more for POP; SDM vol. 2A, 2.3.5 and 2.7.1). */
+ * number of 8 or more for POP; SDM vol. 2A, 2.3.5 and 2.7.1). 64-bit mode
+ * has no LES, LDS or BOUND: C4, C5 and 62 are always prefixes there. */
 static bool decode_vex(struct reader *r, struct x86_insn *in, uint8_t byte)
 {
     uint8_t next = peek(r, 0);
-    if (byte == 0x8F ? (next & 0x1F) < 8 : (next >> 6) != 3)
+    bool older = byte == 0x8F ? (next & 0x1F) < 8 : r->mode != X86_MODE_64 && (next >> 6) != 3;
+    if (older)
         return false;
     in->vex = byte;
     if (byte == 0xC5) {                       /* C5 [R vvvv L pp] */
@@ -232,20 +265,46 @@ static unsigned flags_0f78(const struct x86_insn *in)
     return in->rep == 0xF2 || (in->rep == 0 && in->operand_size_prefix) ? M | IW : M;
 }
 
-enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, unsigned default_size,
+/* The operand and address sizes, after the prefixes (SDM vol. 1, 3.6.1,
+ * table 3-4: in 64-bit mode REX.W makes the operand 64 bits whatever 0x66
+ * says, and addresses are 64 bits, 32 with 0x67). Of the instructions
+ * whose operand is 64 bits without REX.W (PUSH, POP, near branches), only
+ * a near branch's displacement has a size that depends on it (JZ). */
+static void operand_and_address_size(struct x86_insn *in, enum x86_mode mode)
+{
+    if (mode == X86_MODE_64) {
+        in->operand_size = (in->rex & 8) ? 8 : in->operand_size_prefix ? 2 : 4;
+        in->address_size = in->address_size_prefix ? 4 : 8;
+        return;
+    }
+    unsigned other = mode == X86_MODE_16 ? 4 : 2;
+    in->operand_size = (uint8_t)(in->operand_size_prefix ? other : mode);
+    in->address_size = (uint8_t)(in->address_size_prefix ? other : mode);
+}
+
+enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_mode mode,
                                   struct x86_insn *in)
 {
-    struct reader r = { code, avail, 0, X86_DECODE_OK };
+    struct reader r = { code, avail, 0, X86_DECODE_OK, mode };
     *in = (struct x86_insn){ 0 };
     uint8_t byte;
     unsigned flags;
 
-    /* Legacy prefixes, in any order (SDM vol. 2A, 2.1.1). */
+    /* Legacy prefixes, in any order (SDM vol. 2A, 2.1.1), and in 64-bit mode
+     * REX: it counts only right before the opcode; one a legacy prefix
+     * follows is ignored (2.2.1), and of several the last counts. */
     for (;;) {
         byte = (uint8_t)take(&r, 1);
         flags = one_byte[byte];
-        if (!(flags & PFX) || r.status != X86_DECODE_OK)
+        if (r.status != X86_DECODE_OK)
             break;
+        if (mode == X86_MODE_64 && (byte & 0xF0) == 0x40) {
+            in->rex = byte;
+            continue;
+        }
+        if (!(flags & PFX))
+            break;
+        in->rex = 0;
         if (byte == 0xF0)
             in->lock = true;
         else if (byte == 0xF2 || byte == 0xF3)
@@ -257,9 +316,7 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, unsigned de
         else
             in->segment = byte;
     }
-    unsigned other = default_size == 2 ? 4 : 2;
-    in->operand_size = (uint8_t)(in->operand_size_prefix ? other : default_size);
-    in->address_size = (uint8_t)(in->address_size_prefix ? other : default_size);
+    operand_and_address_size(in, mode);
 
     if ((flags & SPC) && decode_vex(&r, in, byte)) {
         /* decoded whole */
@@ -279,6 +336,8 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, unsigned de
         in->opcode = byte;
         if (flags & SPC)                      /* BOUND, LES, LDS, POP r/m */
             flags = M;
+        if (mode == X86_MODE_64 && invalid_in_64_bit_mode(byte))
+            flags = UD;
     }
 
     if (!in->vex && r.status == X86_DECODE_OK) {
@@ -336,7 +395,9 @@ bool x86_raises_ud(const struct x86_insn *in)
                (in->opcode == 0x8E && (in->reg > 5 || in->reg == 1));
     if (in->map != X86_MAP_0F)
         return false;
-    if (in->opcode == 0x20 || in->opcode == 0x22)
-        return in->reg == 1 || in->reg > 4;
+    if (in->opcode == 0x20 || in->opcode == 0x22) {  /* REX.R: CR8, 64-bit mode's only */
+        unsigned cr = x86_reg(in);
+        return cr == 1 || (cr > 4 && cr != 8);
+    }
     return in->opcode == 0x00 && in->reg >= 6;
 }

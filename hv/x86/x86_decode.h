@@ -1,7 +1,7 @@
 /*
- * x86_decode.h: decoding one x86 instruction of 32-bit (or 16-bit)
- * protected-mode code: its length and its parts (a pure module: any mode,
- * and the host unit tests in tests/unit/test_x86_decode.c).
+ * x86_decode.h: decoding one x86 instruction of 16-bit, 32-bit or 64-bit
+ * code: its length and its parts (a pure module: any mode, and the host
+ * unit tests in tests/unit/test_x86_decode.c).
  *
  * An instruction is, in this order (SDM vol. 2A, 2.1 "Instruction Format"):
  * up to four groups of legacy prefixes, an opcode of one to three bytes (or
@@ -10,6 +10,13 @@
  * four an opcode has is a property of the opcode (SDM vol. 2D, Appendix A
  * "Opcode Map"), and their sizes depend on the operand-size (0x66) and
  * address-size (0x67) prefixes.
+ *
+ * 64-bit code (IA-32e mode with CS.L = 1) adds the REX prefix (SDM vol. 2A,
+ * 2.2.1): 0x40-0x4F, which are INC and DEC elsewhere, name a prefix there,
+ * with W (64-bit operand size) and R, X, B (the fourth bit of ModR/M's reg,
+ * SIB's index and ModR/M's rm or SIB's base). The address size is 64 bits
+ * (0x67: 32), ModR/M's disp32-only form becomes RIP-relative, and some
+ * opcodes are gone (2.2.1.6, table A-2's i64 entries).
  *
  * A hypervisor that emulates instructions, or scans a guest's code for the
  * ones it must patch (lab 3), needs exactly this: where an instruction ends,
@@ -22,6 +29,15 @@
 #include <stdint.h>
 
 #define X86_MAX_LENGTH 15        /* longer raises #GP (SDM vol. 2A, 2.3.11) */
+
+/* The code the bytes are: CS.D (vol. 3, 3.4.5) in legacy and compatibility
+ * mode, CS.L in IA-32e mode (5.2.1). The 16- and 32-bit values are the
+ * segment's default operand and address size in bytes. */
+enum x86_mode {
+    X86_MODE_16 = 2,
+    X86_MODE_32 = 4,
+    X86_MODE_64 = 8,
+};
 
 /* Opcode maps (SDM vol. 2D, A.2-A.3). */
 enum x86_map {
@@ -47,8 +63,10 @@ struct x86_insn {
     bool lock;
     bool operand_size_prefix;    /* 0x66 */
     bool address_size_prefix;    /* 0x67 */
-    uint8_t operand_size;        /* 2 or 4 bytes, after the prefixes */
-    uint8_t address_size;        /* 2 or 4 bytes, after the prefixes */
+    uint8_t operand_size;        /* 2, 4 or 8 bytes, after the prefixes */
+    uint8_t address_size;        /* 2, 4 or 8 bytes, after the prefixes */
+    uint8_t rex;                 /* 64-bit code: the REX prefix that counts
+                                    (0x40-0x4F, right before the opcode), or 0 */
 
     /* The opcode. */
     uint8_t vex;                 /* 0, or the prefix byte: 0xC4/0xC5 (VEX),
@@ -61,19 +79,35 @@ struct x86_insn {
     uint8_t mod, reg, rm;
     bool has_sib;
     uint8_t scale, index, base;  /* scale as the 2-bit field */
+    bool rip_relative;           /* 64-bit code: mod 0, rm 5, no SIB (2.2.1.6) */
 
     int32_t displacement;        /* sign-extended */
     uint8_t displacement_size;   /* 0, 1, 2 or 4 */
-    uint32_t immediate;          /* the first (or only) immediate, zero-extended */
+    uint64_t immediate;          /* the first (or only) immediate, or moffs,
+                                    zero-extended */
     uint8_t immediate_size;      /* bytes, all immediates together (ENTER: 3) */
 };
 
-/* Decode the instruction at code[0..avail). default_size is the code
- * segment's default operand and address size: 4 (CS.D = 1) or 2. On
+/* Decode the instruction at code[0..avail) as code of the given mode. On
  * X86_DECODE_OK, *insn describes it; otherwise insn->length is how far the
  * decoder got. */
-enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, unsigned default_size,
+enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_mode mode,
                                   struct x86_insn *insn);
+
+/* The registers ModR/M and SIB name, 0-15 with REX's fourth bit (SDM vol.
+ * 2A, 2.2.1.2, table 2-4 and figures 2-4 to 2-7); the fields above are the 3-bit ones, as
+ * the encoding's special cases (rm 4: SIB, index 4: none, base 5 with mod
+ * 0: none) read them. REX.R does not extend a reg field that is an opcode
+ * extension (/0-/7): the caller knows which it is. */
+static inline unsigned x86_reg(const struct x86_insn *in) { return in->reg | (in->rex & 4u) << 1; }
+static inline unsigned x86_rm(const struct x86_insn *in) { return in->rm | (in->rex & 1u) << 3; }
+static inline unsigned x86_base(const struct x86_insn *in) { return in->base | (in->rex & 1u) << 3; }
+static inline unsigned x86_index(const struct x86_insn *in) { return in->index | (in->rex & 2u) << 2; }
+
+/* A byte operand's register n (0-7 without REX): AH, CH, DH, BH (bits 15:8
+ * of registers 0-3) for 4-7 unless the instruction has a REX prefix, which
+ * makes them SPL, BPL, SIL, DIL (vol. 2A, 2.2.1.2, table 3-1 note). */
+static inline bool x86_high_byte(const struct x86_insn *in, unsigned n) { return !in->rex && n >= 4 && n < 8; }
 
 /* "ok", "truncated", "longer than 15 bytes", "undefined opcode". */
 const char *x86_decode_status_name(enum x86_decode_status status);
@@ -82,7 +116,7 @@ const char *x86_decode_status_name(enum x86_decode_status status);
  * opcode maps give it a length? LOCK on an instruction that does not
  * read-modify-write memory (SDM vol. 2A, LOCK), a segment register 6 or 7
  * or MOV to CS (vol. 2B, MOV), a control register other than CR0 and
- * CR2-CR4 (MOV to/from CR), group 6 /6 and /7 (vol. 2D, table A-6). An
- * emulator and a scanner must treat these as the CPU does, never as the
- * instruction their opcode otherwise names. */
+ * CR2-CR4 (and CR8 in 64-bit mode; MOV to/from CR), group 6 /6 and /7
+ * (vol. 2D, table A-6). An emulator and a scanner must treat these as the
+ * CPU does, never as the instruction their opcode otherwise names. */
 bool x86_raises_ud(const struct x86_insn *insn);

@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One instruction of the listing: its bytes and objdump's text for it
- * (mnemonic and operands, AT&T syntax). */
-typedef void (*objdump_insn_fn)(void *ctx, const uint8_t *bytes, size_t n, const char *text);
+/* One instruction of the listing: its address, its bytes and objdump's
+ * text for it (mnemonic and operands, AT&T syntax). */
+typedef void (*objdump_insn_fn)(void *ctx, uint64_t address, const uint8_t *bytes, size_t n,
+                                const char *text);
 
 /* Run command (an objdump -d with --insn-width=16, so that each
  * instruction's bytes fit on its line), and call fn for each instruction
@@ -42,7 +43,7 @@ static inline bool objdump_listing(const char *command, objdump_insn_fn fn, void
             bytes[n++] = (uint8_t)b;
             p = end;
         }
-        fn(ctx, bytes, n, text);
+        fn(ctx, strtoull(line, NULL, 16), bytes, n, text);
     }
     return pclose(f) == 0;
 }

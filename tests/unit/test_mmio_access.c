@@ -8,27 +8,51 @@
 #include <string.h>
 #include "x86/mmio_access.h"
 
-/* Decode hex bytes (32-bit code) and classify them. */
-static bool classify(const char *hex, struct mmio_access *a)
+/* Decode hex bytes (code of the mode) and classify them. */
+static bool classify_in(enum x86_mode mode, const char *hex, struct mmio_access *a)
 {
     uint8_t bytes[16];
     size_t n = unit_hex_bytes(hex, bytes, sizeof(bytes));
     struct x86_insn in;
-    if (x86_decode(bytes, n, 4, &in) != X86_DECODE_OK || in.length != n)
+    if (x86_decode(bytes, n, mode, &in) != X86_DECODE_OK || in.length != n)
         fail_msg("%s: does not decode as one instruction", hex);
     return mmio_access_of(&in, a);
 }
 
-static void expect_access(const char *hex, bool write, unsigned size, bool immediate, uint32_t value,
-                          unsigned reg)
+static bool classify(const char *hex, struct mmio_access *a)
+{
+    return classify_in(X86_MODE_32, hex, a);
+}
+
+static void expect_access_in(enum x86_mode mode, const char *hex, bool write, unsigned size, bool immediate,
+                             uint64_t value, unsigned reg)
 {
     struct mmio_access a;
-    if (!classify(hex, &a))
+    if (!classify_in(mode, hex, &a))
         fail_msg("%s: refused, but it is a MOV to or from memory", hex);
     if (a.write != write || a.size != size || a.immediate != immediate || (immediate && a.value != value) ||
         (!immediate && a.reg != reg))
-        fail_msg("%s: write %d size %u immediate %d value 0x%x reg %u; expected %d %u %d 0x%x %u", hex,
-                 a.write, a.size, a.immediate, a.value, a.reg, write, size, immediate, value, reg);
+        fail_msg("%s: write %d size %u immediate %d value 0x%lx reg %u; expected %d %u %d 0x%lx %u", hex,
+                 a.write, a.size, a.immediate, (unsigned long)a.value, a.reg, write, size, immediate,
+                 (unsigned long)value, reg);
+}
+
+static void expect_access(const char *hex, bool write, unsigned size, bool immediate, uint64_t value,
+                          unsigned reg)
+{
+    expect_access_in(X86_MODE_32, hex, write, size, immediate, value, reg);
+}
+
+static void expect64(const char *hex, bool write, unsigned size, bool immediate, uint64_t value, unsigned reg)
+{
+    expect_access_in(X86_MODE_64, hex, write, size, immediate, value, reg);
+}
+
+static bool high_byte(enum x86_mode mode, const char *hex)
+{
+    struct mmio_access a;
+    assert_true(classify_in(mode, hex, &a));
+    return a.high_byte;
 }
 
 static void test_loads(void **state)
@@ -85,12 +109,37 @@ static void test_refusals(void **state)
     }
 }
 
+/* 64-bit code: the forms with REX (objdump -M intel64's reading beside
+ * each). */
+static void test_64_bit_forms(void **state)
+{
+    (void)state;
+    expect64("8b 05 10 00 00 00", false, 4, false, 0, 0);        /* mov 0x10(%rip),%eax */
+    expect64("44 8b 08", false, 4, false, 0, 9);                 /* mov (%rax),%r9d */
+    expect64("44 89 88 80 00 00 00", true, 4, false, 0, 9);      /* mov %r9d,0x80(%rax) */
+    expect64("45 89 0c 24", true, 4, false, 0, 9);               /* mov %r9d,(%r12) */
+    expect64("4c 8b 3c 25 30 00 e0 fe", false, 8, false, 0, 15); /* mov 0xfffffffffee00030,%r15 */
+    expect64("48 a1 30 00 e0 fe 00 00 00 00", false, 8, false, 0, 0);   /* movabs 0xfee00030,%rax */
+    expect64("a1 30 00 e0 fe 00 00 00 00", false, 4, false, 0, 0);      /* movabs 0xfee00030,%eax */
+    expect64("41 c7 00 00 00 00 00", true, 4, true, 0, 0);       /* movl $0x0,(%r8) */
+    expect64("48 c7 00 fe ff ff ff", true, 8, true, 0xFFFFFFFFFFFFFFFEull, 0);   /* movq $-2,(%rax) */
+    expect64("44 c7 00 01 00 00 00", true, 4, true, 1, 0);       /* REX.R: still C7 /0 */
+    expect64("41 3e 8b 08", false, 4, false, 0, 1);              /* REX ignored: mov (%rax),%ecx */
+    expect64("40 88 30", true, 1, false, 0, 6);                  /* mov %sil,(%rax) */
+    assert_false(high_byte(X86_MODE_64, "40 88 30"));
+    assert_true(high_byte(X86_MODE_64, "88 30"));                /* mov %dh,(%rax) */
+    assert_true(high_byte(X86_MODE_32, "8a 20"));                /* mov (%eax),%ah */
+    assert_false(high_byte(X86_MODE_32, "8a 18"));               /* mov (%eax),%bl */
+    assert_false(high_byte(X86_MODE_32, "8b 20"));               /* mov (%eax),%esp */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loads),
         cmocka_unit_test(test_stores),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_64_bit_forms),
     };
     return RUN_UNIT_TESTS("mmio_access", tests);
 }

@@ -121,8 +121,9 @@ struct objdump_census {
     unsigned count[SENSITIVE_KINDS];
 };
 
-static void name_one(void *ctx, const uint8_t *bytes, size_t n, const char *text)
+static void name_one(void *ctx, uint64_t address, const uint8_t *bytes, size_t n, const char *text)
 {
+    (void)address;
     (void)bytes, (void)n;
     struct objdump_census *c = ctx;
     regmatch_t m;

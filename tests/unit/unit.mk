@@ -41,9 +41,11 @@ unit_srcs_guest_paging_pae := hv/guest/guest_paging_pae.c
 unit_srcs_gdb_packet := hv/gdb/gdb_packet.c
 unit_srcs_x86_decode := hv/x86/x86_decode.c
 
-# The decoder is compared with objdump on the kit's own 32-bit programs.
+# The decoder is compared with objdump on the kit's own 32-bit programs,
+# and on its 64-bit code: the hypervisor itself and the long64 kernel.
 UNIT_DATA := $(GUEST_KERNEL) $(GUEST_PROGS) $(BADGUEST_ELF)
-unit_defs_x86_decode := -DX86_DECODE_ELVES='"$(UNIT_DATA)"'
+UNIT_DATA64 := $(HV_ELF) $(LONG64_OUT)/long64.elf64
+unit_defs_x86_decode := -DX86_DECODE_ELVES='"$(UNIT_DATA)"' -DX86_DECODE_ELVES64='"$(UNIT_DATA64)"'
 unit_srcs_sensitive := hv/x86/sensitive.c hv/x86/x86_decode.c lib/elf_code.c
 unit_srcs_descriptor := hv/x86/descriptor.c
 unit_srcs_segment_access := hv/x86/segment_access.c
@@ -86,6 +88,6 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_TEST_RULE,$(t))))
 
 .PHONY: unit-check
-unit-check: $(UNIT_TEST_BINS) $(UNIT_DATA)
+unit-check: $(UNIT_TEST_BINS) $(UNIT_DATA) $(UNIT_DATA64)
 	$(if $(UNIT_LEFT_OUT),@echo "unit: left out in this lab $(STUDENT_LAB) student tree (labs not reached yet): $(UNIT_LEFT_OUT)")
 	@sh tests/unit/run.sh $(UNIT_TEST_BINS)

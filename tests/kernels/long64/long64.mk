@@ -1,7 +1,8 @@
 # tests/kernels/long64/long64.mk: the long64 test kernel, a 32-bit Multiboot
 # kernel that switches to long mode as a PC kernel does (entry.S) and checks
 # in 64-bit mode what a 64-bit kernel needs (long64.c; probe_strio.c: string
-# I/O through 4-level paging, probe=strio).
+# I/O through 4-level paging, probe=strio; probe_mmio.c: the APICs' MMIO
+# from 64-bit code, probe=mmio, with probe_mmio_forms.S).
 #
 #   LONG64_ELF  ELF32 (what QEMU's -kernel and the hypervisor load), made
 #               from the x86-64 link by objcopy
@@ -12,13 +13,15 @@ LONG64_ELF := $(BUILD)/tests/long64.elf
 
 LONG64_CFLAGS := $(CFLAGS64) -Ilib -Itests/kernels/common -MMD -MP
 LONG64_LIB_C := fmt.c printf.c serial.c poweroff.c string.c
-LONG64_OBJS := $(LONG64_OUT)/entry.o $(LONG64_OUT)/long64.o $(LONG64_OUT)/probe_strio.o $(patsubst %.c,$(LONG64_OUT)/lib/%.o,$(LONG64_LIB_C))
+LONG64_C := long64.c probe_strio.c probe_mmio.c
+LONG64_S := entry.S probe_mmio_forms.S
+LONG64_OBJS := $(patsubst %.S,$(LONG64_OUT)/%.o,$(LONG64_S)) $(patsubst %.c,$(LONG64_OUT)/%.o,$(LONG64_C)) $(patsubst %.c,$(LONG64_OUT)/lib/%.o,$(LONG64_LIB_C))
 
-$(LONG64_OUT)/entry.o: $(LONG64_SRC)/entry.S
+$(patsubst %.S,$(LONG64_OUT)/%.o,$(LONG64_S)): $(LONG64_OUT)/%.o: $(LONG64_SRC)/%.S
 	@mkdir -p $(@D)
 	$(call quiet,AS,$<)$(CC64) $(LONG64_CFLAGS) -c $< -o $@
 
-$(LONG64_OUT)/long64.o $(LONG64_OUT)/probe_strio.o: $(LONG64_OUT)/%.o: $(LONG64_SRC)/%.c
+$(patsubst %.c,$(LONG64_OUT)/%.o,$(LONG64_C)): $(LONG64_OUT)/%.o: $(LONG64_SRC)/%.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC64) $(LONG64_CFLAGS) -c $< -o $@
 
