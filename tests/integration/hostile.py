@@ -41,7 +41,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import BUILD, HOSTILE, HV, HVRUN_ARGV, ROOT, studenttree
+from harness import BUILD, HOSTILE, HV, HVRUN_ARGV, ROOT, slots, studenttree
 from vm_cases import BADGUEST
 
 OUT = os.path.join(BUILD, "tests", "hostile")
@@ -169,8 +169,9 @@ def run(kernel_args, cpu, hv_args, log, timeout=TIMEOUT, vm0_args=None, beside=N
             vm0 = " ".join([HOSTILE] + vm0_args) if vm0_args else beside
             argv = ["--module", vm0] + argv + ["vms=2"]
     argv = HVRUN_ARGV + ["--quiet"] + emu + ["--log", log, "--timeout", str(timeout)] + argv
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=timeout + 120)
+    with slots.emulator_slot():
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=slots.held_env(), timeout=timeout + 120)
     console = open(log, errors="replace").read() if os.path.exists(log) else ""
     with open(log[:-4] + ".runner", "w") as f:
         f.write(" ".join(argv) + "\n" + p.stdout)

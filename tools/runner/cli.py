@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from . import console, emulators, gdbrelay, images, outcome, screen, typist, vmxrecord
+from . import console, emulators, gdbrelay, images, outcome, screen, slots, typist, vmxrecord
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -317,20 +317,22 @@ def run_emulator(a, modules, run_dir, log, keyboard):
     # COM2 to the socket, and a gdb that went away must not kill it.
     # --bochs-debug: the debugger talks to the terminal (and keeps it).
     interactive = bool(a.bochs_debug)
-    proc = subprocess.Popen(cmd, cwd=run_dir, stdin=None if interactive else subprocess.DEVNULL,
-                            stdout=None if interactive else chan_out, stderr=None if interactive else out,
-                            start_new_session=not interactive, restore_signals=not a.gdb_port,
-                            preexec_fn=vmxrecord.limit_files if a.vmx_record else None)
-    watch = console.Watch(os.path.join(run_dir, "console.out"), not a.quiet, log)
-    channel = console.Watch(debugcon, False, None)
-    try:
-        timed_out, seconds = console.follow(proc, watch, a.timeout, channel)
-    finally:
-        stop(proc)
-        out.close()
-        chan_out.close()
-        if relay:
-            relay.stop()
+    # The timeout's clock starts once the run has its slot (slots.py).
+    with slots.emulator_slot():
+        proc = subprocess.Popen(cmd, cwd=run_dir, stdin=None if interactive else subprocess.DEVNULL,
+                                stdout=None if interactive else chan_out, stderr=None if interactive else out,
+                                start_new_session=not interactive, restore_signals=not a.gdb_port,
+                                preexec_fn=vmxrecord.limit_files if a.vmx_record else None)
+        watch = console.Watch(os.path.join(run_dir, "console.out"), not a.quiet, log)
+        channel = console.Watch(debugcon, False, None)
+        try:
+            timed_out, seconds = console.follow(proc, watch, a.timeout, channel)
+        finally:
+            stop(proc)
+            out.close()
+            chan_out.close()
+            if relay:
+                relay.stop()
     if keyboard:
         # The copy thread may hold the last lines the machine printed (its
         # POWEROFF among them): let it finish, then read them too.
