@@ -135,7 +135,7 @@ def lanes(suites, lane=MAKE_LANE, estimate=ESTIMATED_SECONDS):
     return sorted(grouped, key=lambda g: -sum(estimate.get(s[0], 60) for s in g))
 
 
-def run_all(suites, jobs, lane=MAKE_LANE, estimate=ESTIMATED_SECONDS, log=sys.stdout):
+def run_all(suites, jobs, lane=MAKE_LANE, estimate=ESTIMATED_SECONDS, log=None):
     """Run the suites, `jobs` lanes at once; print each one's output whole
     when it ends. Returns [(name, passed, failed, seconds)] in `suites`' order."""
     done = {}
@@ -143,8 +143,8 @@ def run_all(suites, jobs, lane=MAKE_LANE, estimate=ESTIMATED_SECONDS, log=sys.st
 
     def say(text):
         with print_lock:
-            log.write(text)
-            log.flush()
+            (log or sys.stdout).write(text)
+            (log or sys.stdout).flush()
 
     def run_lane(group):
         for name, cmd, kind in group:
