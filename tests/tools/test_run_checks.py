@@ -5,9 +5,9 @@ import contextlib
 import io
 import os
 import re
+import shutil
 import sys
 import tempfile
-import time
 import unittest
 from unittest import mock
 
@@ -66,12 +66,20 @@ class RunChecks(unittest.TestCase):
         self.assertTrue(out.endswith("check: 3 passed, 1 failed\n"), out)
 
     def test_suites_run_side_by_side_their_output_whole(self):
-        lines = ["%s line %d" % (n, i) for n in "ab" for i in range(5)]
-        start = time.monotonic()
-        status, out = check([suite("a", lines[:5], "a: 1 passed, 0 failed", pause=0.2),
-                             suite("b", lines[5:], "b: 1 passed, 0 failed", pause=0.2)], "-j", "2")
+        # Each suite waits (20 s at most) for the other to have started:
+        # both pass only if they ran at once.
+        meet = ("import os, sys, time\nopen(os.path.join(%r, sys.argv[1]), 'w').close()\n"
+                "for i in range(5):\n    print(sys.argv[1], 'line', i, flush=True); time.sleep(0.1)\n"
+                "end = time.time() + 20\n"
+                "while not os.path.exists(os.path.join(%r, sys.argv[2])) and time.time() < end:\n"
+                "    time.sleep(0.05)\n"
+                "met = os.path.exists(os.path.join(%r, sys.argv[2]))\n"
+                "print('%%s: %%d passed, %%d failed' %% (sys.argv[1], met, not met))\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            code = meet % (tmp, tmp, tmp)
+            status, out = check([("a", [PY, "-c", code, "a", "b"], "plain"),
+                                 ("b", [PY, "-c", code, "b", "a"], "plain")], "-j", "2")
         self.assertEqual(status, 0, out)
-        self.assertLess(time.monotonic() - start, 1.8, "the two 1-s suites ran one after the other")
         for name in "ab":
             block = re.search(r"^== %s: .*?^%s: 1 passed" % (name, name), out, re.M | re.S)
             self.assertIsNotNone(block, out)
@@ -90,6 +98,21 @@ class RunChecks(unittest.TestCase):
         self.assertEqual(len(times), len(run_checks.MAKE_LANE))
         for (_, end), (start, _) in zip(times, times[1:]):
             self.assertLessEqual(end, start, "two suites of the make lane overlapped")
+
+    def test_python_found_without_a_shim(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            shim = os.path.join(tmp, "python3")
+            with open(shim, "w") as f:
+                f.write("#!/bin/sh\nexec %s \"$@\"\n" % PY)
+            os.chmod(shim, 0o755)
+            with mock.patch.dict(os.environ, {"PATH": tmp + os.pathsep + os.environ["PATH"]}):
+                run_checks.python_without_shim()
+                found = shutil.which("python3")
+                run_checks.python_without_shim()     # once is enough
+                path = os.environ["PATH"]
+        self.assertEqual(os.path.realpath(found), os.path.realpath(PY))
+        self.assertEqual(path.split(os.pathsep).count(os.path.dirname(PY)), 1 + os.environ["PATH"].split(
+            os.pathsep).count(os.path.dirname(PY)))
 
     def test_longest_first(self):
         suites = [("u", [], "plain"), ("big", [], "plain"), ("mid", [], "plain"), ("f", [], "plain")]
