@@ -300,6 +300,13 @@ def run_once(a, modules, run_dir, log):
 
 
 def run_emulator(a, modules, run_dir, log, keyboard):
+    # The timeout's clock starts once the run has its slot (slots.py), and
+    # so does gdb's wait for the port the run prints.
+    with slots.emulator_slot():
+        return run_emulator_in_slot(a, modules, run_dir, log, keyboard)
+
+
+def run_emulator_in_slot(a, modules, run_dir, log, keyboard):
     cmd = emulator_command(a, run_dir, modules, keyboard and keyboard.path)
     relay = None
     if a.gdb_port:
@@ -317,22 +324,20 @@ def run_emulator(a, modules, run_dir, log, keyboard):
     # COM2 to the socket, and a gdb that went away must not kill it.
     # --bochs-debug: the debugger talks to the terminal (and keeps it).
     interactive = bool(a.bochs_debug)
-    # The timeout's clock starts once the run has its slot (slots.py).
-    with slots.emulator_slot():
-        proc = subprocess.Popen(cmd, cwd=run_dir, stdin=None if interactive else subprocess.DEVNULL,
-                                stdout=None if interactive else chan_out, stderr=None if interactive else out,
-                                start_new_session=not interactive, restore_signals=not a.gdb_port,
-                                preexec_fn=vmxrecord.limit_files if a.vmx_record else None)
-        watch = console.Watch(os.path.join(run_dir, "console.out"), not a.quiet, log)
-        channel = console.Watch(debugcon, False, None)
-        try:
-            timed_out, seconds = console.follow(proc, watch, a.timeout, channel)
-        finally:
-            stop(proc)
-            out.close()
-            chan_out.close()
-            if relay:
-                relay.stop()
+    proc = subprocess.Popen(cmd, cwd=run_dir, stdin=None if interactive else subprocess.DEVNULL,
+                            stdout=None if interactive else chan_out, stderr=None if interactive else out,
+                            start_new_session=not interactive, restore_signals=not a.gdb_port,
+                            preexec_fn=vmxrecord.limit_files if a.vmx_record else None)
+    watch = console.Watch(os.path.join(run_dir, "console.out"), not a.quiet, log)
+    channel = console.Watch(debugcon, False, None)
+    try:
+        timed_out, seconds = console.follow(proc, watch, a.timeout, channel)
+    finally:
+        stop(proc)
+        out.close()
+        chan_out.close()
+        if relay:
+            relay.stop()
     if keyboard:
         # The copy thread may hold the last lines the machine printed (its
         # POWEROFF among them): let it finish, then read them too.
