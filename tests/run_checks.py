@@ -90,26 +90,35 @@ ESTIMATED_SECONDS = {"unit": 2, "fuzz": 47, "tools": 51, "site": 7, "integration
                      "grading": 259, "labs": 230, "bugs": 216, "steps": 164}
 
 
+def run_command(cmd):
+    """(output, exit status, CPU seconds of it and every process under it)."""
+    try:
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             errors="replace")
+    except OSError as e:
+        return "%s: %s\n" % (cmd[0], e), 127, 0.0
+    with p:
+        text = p.stdout.read()
+        _, wait_status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(wait_status)
+    return text, p.returncode, usage.ru_utime + usage.ru_stime
+
+
 def run_suite(name, cmd, kind):
     """Run one suite; returns (passed, failed, its output with the suite's
-    header and any note on how it was counted)."""
+    header and any note on how it was counted, its CPU seconds)."""
     out = ["== %s: %s\n" % (name, " ".join(cmd))]
-    try:
-        p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           errors="replace")
-        text, status = p.stdout, p.returncode
-    except OSError as e:
-        text, status = "%s: %s\n" % (cmd[0], e), 127
+    text, status, cpu = run_command(cmd)
     out.append(text if not text or text.endswith("\n") else text + "\n")
     counts = read_plain(text) if kind == "plain" else read_unittest(text)
     if counts is None:
         out.append("== %s: no summary (exit status %d): counted as one failure\n" % (name, status))
-        return 0, 1, "".join(out)
+        return 0, 1, "".join(out), cpu
     passed, failed = counts
     if status != 0 and failed == 0:
         out.append("== %s: exit status %d with no failed test: counted as one failure\n" % (name, status))
         failed = 1
-    return passed, failed, "".join(out)
+    return passed, failed, "".join(out), cpu
 
 
 def compile_python_once():
@@ -164,10 +173,11 @@ def run_all(suites, jobs, lane=MAKE_LANE, estimate=ESTIMATED_SECONDS, log=None):
         for name, cmd, kind in group:
             say("-- %s: started\n" % name)
             start = time.monotonic()
-            p, f, text = run_suite(name, cmd, kind)
+            p, f, text, cpu = run_suite(name, cmd, kind)
             seconds = time.monotonic() - start
             done[name] = (name, p, f, seconds)
-            say(text + "-- %s: %d passed, %d failed in %d s\n" % (name, p, f, seconds))
+            # CPU seconds: the suite's share of the machine, whatever ran beside it.
+            say(text + "-- %s: %d passed, %d failed in %d s (%d s of CPU)\n" % (name, p, f, seconds, cpu))
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for fut in [pool.submit(run_lane, g) for g in lanes(suites, lane, estimate)]:

@@ -47,6 +47,15 @@ class RunChecks(unittest.TestCase):
         self.assertRegex(out, r"\n   a +3 passed, 0 failed  \(\d+ s\)\n   b +2 passed, 0 failed  \(\d+ s\)\n")
         self.assertTrue(out.endswith("check: 5 passed, 0 failed\n"), out)
 
+    def test_cpu_of_the_suite_and_its_children(self):
+        burn = "import time\nend = time.process_time() + 1.2\nwhile time.process_time() < end: pass\n"
+        cmd = [PY, "-c", "import subprocess, sys\nsubprocess.run([sys.executable, '-c', %r])\n"
+               "print('a: 1 passed, 0 failed')\n" % burn]
+        status, out = check([("a", cmd, "plain")])
+        self.assertEqual(status, 0, out)
+        cpu = int(re.search(r"^-- a: 1 passed, 0 failed in \d+ s \((\d+) s of CPU\)$", out, re.M).group(1))
+        self.assertGreaterEqual(cpu, 1, out)
+
     def test_a_failing_suite_fails_the_check(self):
         status, out = check([suite("a", [], "a: 3 passed, 0 failed"),
                              suite("b", [], "b: 1 passed, 2 failed", status=1)])
