@@ -119,14 +119,14 @@ class RunnerTakesASlot(unittest.TestCase):
             os.makedirs(bin_dir)
             fake = os.path.join(bin_dir, "qemu-system-x86_64")
             with open(fake, "w") as f:
-                f.write(FAKE_QEMU.format(seconds=0.8, log=log))
+                f.write(FAKE_QEMU.format(seconds=2.5, log=log))
             os.chmod(fake, 0o755)
             env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"],
                        **{slots.SLOTS_ENV: slots.create(os.path.join(tmp, "slots"), 1)})
             env.pop(slots.HELD_ENV, None)
-            # Three runs of 0.8 s in one slot: the last starts 1.6 s late,
-            # and must still have its 2 s.
-            argv = [sys.executable, os.path.join(ROOT, "tools", "hvrun"), "--quiet", "--timeout", "2",
+            # Three runs of 2.5 s in one slot: the last starts 5 s late, and
+            # must still have its 4.5 s (2 s to spare on a loaded machine).
+            argv = [sys.executable, os.path.join(ROOT, "tools", "hvrun"), "--quiet", "--timeout", "4.5",
                     "--emu", "qemu", "--boot", "kernel", MBINFO]
             runs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                     for _ in range(3)]
