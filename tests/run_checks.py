@@ -8,11 +8,11 @@ of each suite and one line: "check: N passed, M failed".
 Suites run SUITES at a time (default: as many as cores), the longest first,
 so that one suite's serial part (a build, Python starting, its last run)
 leaves its core to another's. Alone, a suite kept 1.2 of 2 cores busy on
-average (CI: 35 CPU-minutes in 29): two at once fill both; a third would only make each
-slower, nearer its wall-clock limits. Their emulator runs share the machine's
-cores through slots (tools/runner/slots.py): never more Bochs or QEMU at
-once than cores, whatever the suites' own parallelism, so a run is never
-slowed down to its timeout by another suite's.
+average (CI: 35 CPU-minutes in 29): two at once fill both; a third would
+only make each slower, nearer its wall-clock limits. Their emulator runs
+share the machine's cores through slots (tools/runner/slots.py): never more
+Bochs or QEMU at once than cores, whatever the suites' own parallelism, so
+a run is never slowed down to its timeout by another suite's.
 
 A suite that crashes before printing its own summary counts as one failure.
 """
