@@ -357,8 +357,9 @@ def rel(path):
 
 def runner_argv(root, source):
     """The runner's command: source's tools/hvrun (never the graded tree's),
-    with the fast loader that the graded tree's build made."""
-    return [sys.executable, os.path.join(source or root, "tools", "hvrun"),
+    with the fast loader that the graded tree's build made; -S: it needs
+    the standard library only (tests/integration/harness.py)."""
+    return [sys.executable, "-S", os.path.join(source or root, "tools", "hvrun"),
             "--loader-dir", os.path.join(root, "build", "loader")]
 
 
