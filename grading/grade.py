@@ -52,7 +52,7 @@ GRADING = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, GRADING)
 import judge  # noqa: E402  (also puts tools/ on the path)
 import labspec  # noqa: E402
-from runner import emulators  # noqa: E402
+from runner import emulators, slots  # noqa: E402
 import report  # noqa: E402
 import sandbox  # noqa: E402
 
@@ -357,14 +357,23 @@ def rel(path):
 
 def runner_argv(root, source):
     """The runner's command: source's tools/hvrun (never the graded tree's),
-    with the fast loader that the graded tree's build made."""
-    return [sys.executable, os.path.join(source or root, "tools", "hvrun"),
+    with the fast loader that the graded tree's build made; -S: it needs
+    the standard library only (tests/integration/harness.py)."""
+    return [sys.executable, "-S", os.path.join(source or root, "tools", "hvrun"),
             "--loader-dir", os.path.join(root, "build", "loader")]
 
 
 def devices(t):
     """The host's device files a test's runs use: KVM's under QEMU with KVM."""
     return [emulators.host_file("/dev/kvm")] if t.emu == "qemu-kvm" else []
+
+
+def run_runner(argv, runner_log, timeout, root, logs, source, t):
+    """run_guarded() for one run of the runner, in an emulator slot taken
+    before its clock starts (tools/runner/slots.py)."""
+    with slots.emulator_slot():
+        return run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root, writable=[logs],
+                           readable=[source or root], devices=devices(t), env=slots.held_env())
 
 
 def run_test(t, root, logs, timeout_cap, source=None, budget=None):
@@ -390,8 +399,7 @@ def run_test(t, root, logs, timeout_cap, source=None, budget=None):
     # From the top of the tree, as a student would type it.
     command = shlex.join(["tools/hvrun", "--timeout", "%g" % timeout] +
                          [a.replace(root + os.sep, "") for a in t.shown_argv()])
-    status, seconds, killed = run_guarded(argv, runner_log, timeout + OUTER_MARGIN, root, writable=[logs],
-                                          readable=[source or root], devices=devices(t))
+    status, seconds, killed = run_runner(argv, runner_log, timeout, root, logs, source, t)
     killed_note("a test run", killed)
     with open(runner_log, "rb") as f:
         runner = judge.decode(f.read(1 << 20))
@@ -441,8 +449,8 @@ def compare_with_native(t, root, logs, timeout, console, nonce, source=None):
     native_log = os.path.join(logs, t.full_name + ".native.log")
     argv = runner_argv(root, source) + ["--quiet", "--log", native_log,
                                         "--timeout", "%g" % timeout] + t.native_run_argv(nonce)
-    _, _, killed = run_guarded(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout + OUTER_MARGIN,
-                               root, writable=[logs], readable=[source or root], devices=devices(t))
+    _, _, killed = run_runner(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout, root, logs,
+                              source, t)
     killed_note("a test run", killed)
     return judge.same_as_native(t.same_as_native, console, judge.read_console(native_log))
 

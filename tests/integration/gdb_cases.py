@@ -19,7 +19,7 @@ import socket
 import subprocess
 import time
 
-from harness import BUILD, GUEST, HOSTILE, HV, HVRUN_ARGV, OUT, ROOT, studenttree
+from harness import BUILD, GUEST, HOSTILE, HV, HVRUN_ARGV, OUT, ROOT, slots, studenttree
 
 GUEST_PROGS = sorted(os.path.join(BUILD, "guestos", "user", f)
                      for f in os.listdir(os.path.join(BUILD, "guestos", "user")) if f.endswith(".elf")) \
@@ -50,10 +50,15 @@ class GdbCase:
         self.lab = studenttree.lab_of_options(hv_args)
 
     def run(self):
+        # gdb's timeouts run from the start: the slot is taken first.
+        with slots.emulator_slot():
+            return self.run_in_slot()
+
+    def run_in_slot(self):
         log = os.path.join(OUT, self.name + ".log")
         start = time.monotonic()
         proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args, self.guest_args, self.guest, self.vm1), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                stderr=subprocess.PIPE, text=True, start_new_session=True, env=slots.held_env())
         errors, text, port = [], "", None
         runner = ""
         try:

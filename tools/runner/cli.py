@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from . import console, emulators, gdbrelay, images, outcome, screen, typist, vmxrecord
+from . import console, emulators, gdbrelay, images, outcome, screen, slots, typist, vmxrecord
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -300,6 +300,13 @@ def run_once(a, modules, run_dir, log):
 
 
 def run_emulator(a, modules, run_dir, log, keyboard):
+    # The timeout's clock starts once the run has its slot (slots.py), and
+    # so does gdb's wait for the port the run prints.
+    with slots.emulator_slot():
+        return run_emulator_in_slot(a, modules, run_dir, log, keyboard)
+
+
+def run_emulator_in_slot(a, modules, run_dir, log, keyboard):
     cmd = emulator_command(a, run_dir, modules, keyboard and keyboard.path)
     relay = None
     if a.gdb_port:
