@@ -357,9 +357,11 @@ def rel(path):
 
 def runner_argv(root, source):
     """The runner's command: source's tools/hvrun (never the graded tree's),
-    with the fast loader that the graded tree's build made; -S: it needs
-    the standard library only (tests/integration/harness.py)."""
-    return [sys.executable, "-S", os.path.join(source or root, "tools", "hvrun"),
+    with the fast loader that the graded tree's build made. Not with -S, as
+    the test harnesses start it: under HVLAB_SANDBOX=user the system's
+    Python runs it as another user, and without its site module no test
+    ran (test_sandbox's UserFallback)."""
+    return [sys.executable, os.path.join(source or root, "tools", "hvrun"),
             "--loader-dir", os.path.join(root, "build", "loader")]
 
 
