@@ -1,0 +1,88 @@
+/*
+ * direct_paging.h: Xen's direct paging, the PV MMU of cpu=pv (lab 5): the
+ * guest's own page tables are the ones the CPU walks (no EPT, no shadow),
+ * so the hypervisor validates every entry before it takes effect. The rules
+ * are lib/pv_abi.h's section 5; this module enforces them.
+ *
+ * Pure: it works on the frame table and the frames the caller hands it (a
+ * frame's bytes through m->frame_ptr), touches no hardware and never panics,
+ * so that the host unit tests and the fuzzer run it as it is. The caller
+ * (hv/pv/) reads the guest's requests, calls these, flushes the vCPU's TLB
+ * when vm->flush says so, and loads CR3.
+ *
+ * Every call returns 0 or a negative PV_E* code (lib/pv_abi.h), and a call
+ * that fails has changed nothing.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum dp_type { DP_NONE, DP_WRITABLE, DP_L1, DP_L2 };
+
+#define DP_OWNER_NONE 0       /* the hypervisor's, or free: never a guest's to map */
+
+/* One machine frame (Xen's struct page_info). */
+struct dp_frame {
+    uint8_t owner;            /* DP_OWNER_NONE, or a VM's owner id */
+    uint8_t type;             /* enum dp_type: what type_count counts */
+    uint16_t flags;           /* DP_PINNED, DP_KEEP */
+    uint32_t type_count;      /* writable mappings, or references as a table */
+    uint32_t refs;            /* every reference: mappings of any kind, table uses, pins, keeps */
+};
+#define DP_PINNED 1u          /* pinned as its table type (one of its type references) */
+#define DP_KEEP   2u          /* the builder's pages (start info, shared info, console, P2M,
+                                 hypercall page): held by the hypervisor, never leave the VM */
+
+/* The machine: a frame table over machine frames 0 .. nframes-1. */
+struct dp_machine {
+    struct dp_frame *frames;
+    uint32_t nframes;
+    void *(*frame_ptr)(void *ctx, uint32_t mfn);   /* the frame's 4096 bytes */
+    void *ctx;
+};
+
+/* One VM's side of it. */
+#define DP_HV_SLOTS 16        /* page-directory slots 1008..1023: PV_HYPERVISOR_VIRT and up */
+struct dp_vm {
+    struct dp_machine *m;
+    uint8_t owner;            /* its owner id (not DP_OWNER_NONE) */
+    uint32_t hv_pde[DP_HV_SLOTS];   /* what every L2 it validates holds in slots 1008..1023 */
+    bool flush;               /* set when a call removed or weakened a mapping: flush the TLB */
+};
+
+/* A frame joins the VM (the builder, populate_physmap) or leaves it
+ * (decrease_reservation): leaving needs no reference left (-PV_EBUSY), and
+ * only the VM's own frames leave it (-PV_EINVAL). */
+int dp_claim(struct dp_vm *vm, uint32_t mfn);
+int dp_release(struct dp_vm *vm, uint32_t mfn);
+
+/* DP_KEEP on and off (a reference of the hypervisor's). */
+int dp_keep(struct dp_vm *vm, uint32_t mfn);
+int dp_unkeep(struct dp_vm *vm, uint32_t mfn);
+
+/* One mmu_update request (PV_MMU_NORMAL_PT_UPDATE): the entry at machine
+ * address ptr (4-byte aligned, in a frame of the VM's that is an L1 or L2
+ * in use) becomes val, validated. PV_MMU_MACHPHYS_UPDATE is the caller's
+ * (the M2P is not this module's). */
+int dp_mmu_update(struct dp_vm *vm, uint32_t ptr, uint32_t val);
+
+/* MMUEXT_PIN_L1_TABLE / PIN_L2_TABLE (level DP_L1 or DP_L2) and UNPIN. */
+int dp_pin(struct dp_vm *vm, uint32_t mfn, enum dp_type level);
+int dp_unpin(struct dp_vm *vm, uint32_t mfn);
+
+/* MMUEXT_NEW_BASEPTR: *base (the current CR3's frame, or PV_INVALID_MFN
+ * before the first) becomes new_mfn, which takes an L2 reference (validated
+ * if it was no L2); the old base's reference is dropped. */
+int dp_set_base(struct dp_vm *vm, uint32_t *base, uint32_t new_mfn);
+
+/* update_va_mapping: the L1 entry mapping va under the directory base. */
+int dp_update_va(struct dp_vm *vm, uint32_t base, uint32_t va, uint32_t pte);
+
+/* The invariants, recomputed from the tables themselves: every count is
+ * what the entries, pins, keeps and bases (bases[0..nbases-1]) add up to, no
+ * frame is a table and mapped writable, every present entry of a table in
+ * use maps a frame of the table's owner. false with the first broken one in
+ * why. For the unit tests, the fuzzer and the hypervisor's self-check. */
+bool dp_check(const struct dp_machine *m, const uint32_t *bases, size_t nbases,
+              char *why, size_t whylen);

@@ -1,0 +1,402 @@
+/*
+ * pv_abi.h: the paravirtual interface between the hypervisor and a PV guest
+ * kernel (lab 5): the hypercalls, the structures they read and write, the
+ * memory the two share, and the state a PV kernel starts in. It is the
+ * contract both sides are built from (hv/pv/, guestos with PV=1,
+ * tests/kernels/pvtest), and it reads as the interface's reference:
+ * handouts/hypercalls.md is the guided tour of it.
+ *
+ * It follows Xen's public interface (xen/include/public/xen.h, event_channel.h,
+ * memory.h, sched.h, vcpu.h, io/console.h), with Xen's numbers and names
+ * wherever Xen has one, so that what a student learns here reads straight
+ * into Xen's sources. Where it differs, it says why. The main difference:
+ * a PV guest here runs in VMX non-root operation at ring 0 (cpu=pv), not at
+ * ring 1 of a machine without VT-x. Non-root mode already keeps the guest
+ * out of the hypervisor (every privileged thing that matters exits), so what
+ * is left to paravirtualise is what lab 5 is about: the MMU (direct paging,
+ * instead of EPT or shadow tables), time, events, the console, memory.
+ *
+ * Types are fixed-size and the layouts are 32-bit x86's (the guest OS is
+ * 32-bit; the hypervisor, 64-bit, reads them with these same definitions).
+ */
+#pragma once
+#include <stdint.h>
+
+/* ---------------------------------------------------------------------
+ * 1. Finding the hypervisor, and the hypercall page
+ *
+ * CPUID leaf 0x40000000: EAX = the highest leaf (0x40000002), EBX ECX EDX =
+ * "hvlabhvlabhv". Leaf 0x40000001: EAX = the interface's version
+ * (major << 16 | minor). Leaf 0x40000002: EAX = 1 (pages of hypercall
+ * stubs), EBX = the MSR that places them (as Xen's HVM leaf 0x40000002).
+ *
+ * The guest asks for its hypercall page by writing that MSR with the
+ * machine address of a page it owns that is not a page table (WRMSR, EDX:EAX
+ * = the address; bits 11:0 zero). The hypervisor fills it with one 32-byte
+ * stub per call, stub n at offset n * 32:
+ *      mov $n, %eax ; vmcall ; ret
+ * so that a call is `call hypercall_page + n * 32`: the guest need not know
+ * which instruction traps to this hypervisor (VMCALL on Intel, VMMCALL on
+ * AMD: Xen's reason for the page). A refused page (not the guest's, a page
+ * table, not aligned) is #GP(0) on the WRMSR, as a CPU refuses an MSR value.
+ * ------------------------------------------------------------------- */
+#define PV_CPUID_BASE         0x40000000u
+#define PV_CPUID_VERSION      0x40000001u
+#define PV_CPUID_HYPERCALL    0x40000002u
+#define PV_VERSION_MAJOR      1
+#define PV_VERSION_MINOR      0
+#define PV_VERSION            ((PV_VERSION_MAJOR << 16) | PV_VERSION_MINOR)
+#define PV_MSR_HYPERCALL_PAGE 0x40000000u
+#define PV_HYPERCALL_STUB     32u      /* bytes per stub in the page */
+
+/* ---------------------------------------------------------------------
+ * 2. Making a hypercall
+ *
+ * VMCALL at ring 0 with EAX = the call's number and its arguments in EBX,
+ * ECX, EDX, ESI, EDI (Xen's 32-bit order); the result comes back in EAX,
+ * every other register kept. A result >= 0 is success (some calls return a
+ * count); < 0 is one of the PV_E* codes below, and then the call changed
+ * nothing, except where its description says what was done before the
+ * failure (the batched calls). A VMCALL at ring 3 gets -PV_EPERM; one outside
+ * cpu=pv is #UD, as on a CPU without a hypervisor that listens.
+ *
+ * Pointers in arguments are the guest's linear addresses, read and written
+ * through its current page tables as its kernel would touch them: a buffer
+ * that is not mapped (or, where the hypervisor writes, not mapped writable)
+ * is -PV_EFAULT, never a fault in the hypervisor.
+ * ------------------------------------------------------------------- */
+#define PV_EPERM      1      /* not allowed: from ring 3, or not the guest's to do */
+#define PV_ENOENT     2      /* no such thing (an event channel not bound) */
+#define PV_ESRCH      3      /* no such domain (a domid other than PV_DOMID_SELF) */
+#define PV_ENOMEM    12      /* the hypervisor has no frame to give */
+#define PV_EFAULT    14      /* a pointer argument the guest cannot read or write */
+#define PV_EBUSY     16      /* the frame is in use (mapped, a pinned table, the start or shared page) */
+#define PV_EEXIST    17      /* already so (a table pinned twice, a VIRQ bound twice) */
+#define PV_EINVAL    22      /* a bad value: a command, an entry that breaks a rule below */
+#define PV_ENOSPC    28      /* no free event channel */
+#define PV_ENOSYS    38      /* no such hypercall */
+
+#define PV_DOMID_SELF 0x7FF0u   /* Xen's DOMID_SELF: every call acts on the caller's VM */
+
+/* The calls (Xen's numbers, __HYPERVISOR_*). Each is described at its
+ * structures below. */
+#define PV_mmu_update          1   /* (req *, count, done *, domid): page-table entries, batched */
+#define PV_set_callbacks       4   /* (vector): where event upcalls are delivered (section 6) */
+#define PV_memory_op          12   /* (cmd, arg *): the balloon's reservations (section 8) */
+#define PV_multicall          13   /* (entries *, count): several calls in one exit */
+#define PV_update_va_mapping  14   /* (va, pte, flags): the entry mapping va, in the current tables */
+#define PV_set_timer_op       15   /* (deadline low, high): a one-shot timer in system time */
+#define PV_xen_version        17   /* (cmd, arg *): the version; the cheapest call there is */
+#define PV_console_io         18   /* (cmd, count, buf *): write to or read the console */
+#define PV_mmuext_op          26   /* (op *, count, done *, domid): pin, unpin, CR3, TLB */
+#define PV_sched_op           29   /* (cmd, arg *): yield, block, shut down */
+#define PV_event_channel_op   32   /* (cmd, arg *): bind, send, unmask, close */
+#define PV_NR_HYPERCALLS      64   /* stubs in the page; numbers above are -PV_ENOSYS */
+
+/* ---------------------------------------------------------------------
+ * 3. The start of day (the PV domain builder, hv/pv/)
+ *
+ * A PV kernel is a Multiboot v1 kernel whose ELF file carries the note
+ * below (section ".note.hvlab", name "hvlab", type PV_NOTE_TYPE, descriptor
+ * struct pv_elf_note). Under cpu=pv the hypervisor refuses a kernel without
+ * it; the PV kernel's Multiboot entry, which a bare machine or cpu=hvm
+ * enters, says it needs cpu=pv and powers off.
+ *
+ * The builder loads the kernel at its physical (p_paddr) addresses in the
+ * VM's pseudo-physical memory, its modules and the Multiboot information as
+ * for any guest, then places in the frames after them, in this order: the
+ * P2M list, the start-info page, the shared-info page, the console page and
+ * the initial page tables (a page directory, then the page tables it uses).
+ * It enters the note's entry (a virtual address) with:
+ *   - 32-bit protected mode, paging on, the initial tables loaded and
+ *     pinned: pseudo-physical page p mapped at PV_VIRT_BASE + p * 4096 for
+ *     every page the VM has (the kernel's own direct map), writable but for
+ *     the frames of the page tables themselves, which are mapped read-only;
+ *     nothing else below PV_HYPERVISOR_VIRT;
+ *   - CR0 = PE | ET | NE | WP | PG, CR4 = PSE (4 MiB pages may be used);
+ *     CS a flat 32-bit ring-0 code segment, DS ES FS GS SS flat data, GDTR
+ *     and IDTR empty: load your own before any segment load or event;
+ *     EFLAGS = 2 (interrupts off); EAX = PV_START_MAGIC, ESI = the
+ *     start-info page's virtual address; the other registers 0.
+ * ------------------------------------------------------------------- */
+#define PV_NOTE_NAME     "hvlab"
+#define PV_NOTE_TYPE     0x5056u            /* "PV" */
+#define PV_START_MAGIC   0x4856504Bu        /* "KPVH" in memory */
+#define PV_VIRT_BASE     0xC0000000u        /* where pseudo-physical 0 is mapped */
+#define PV_HYPERVISOR_VIRT 0xFC000000u      /* the top 64 MiB: the hypervisor's (section 5) */
+
+struct pv_elf_note {
+    uint32_t abi_version;     /* PV_VERSION the kernel was built against */
+    uint32_t entry;           /* the virtual address the builder enters */
+    uint32_t virt_base;       /* PV_VIRT_BASE: the only base this version builds */
+};
+
+#define PV_START_INFO_MAGIC "hvlab-pv-1"
+struct pv_start_info {
+    char magic[16];           /* PV_START_INFO_MAGIC, NUL-padded */
+    uint32_t nr_pages;        /* pseudo-physical pages the VM has now: pfn 0 .. nr_pages-1 */
+    uint32_t max_pages;       /* what its balloon may grow back to (memory_op) */
+    uint32_t shared_info;     /* the shared-info page's virtual address (section 6) */
+    uint32_t pt_base;         /* the initial page directory's virtual address */
+    uint32_t nr_pt_frames;    /* the initial tables' frames, consecutive pfns from pt_base's */
+    uint32_t mfn_list;        /* the P2M list's virtual address: uint32_t mfn[max_pages] */
+    uint32_t mbi;             /* the Multiboot information's pseudo-physical address */
+    uint32_t console_pfn;     /* the console page (section 7) */
+    uint32_t console_evtchn;  /* its event channel, bound already */
+    uint32_t first_free_pfn;  /* the first pfn after everything the builder placed */
+    uint32_t flags;           /* 0 */
+};
+
+/* ---------------------------------------------------------------------
+ * 4. Memory: pseudo-physical and machine frames
+ *
+ * A PV guest's page tables hold MACHINE addresses: with direct paging the
+ * CPU walks the guest's own tables, with no EPT below them. The guest's
+ * pseudo-physical frames (pfn, 0 .. max_pages-1, what its allocator counts)
+ * map to machine frames (mfn) through its P2M list, which the guest keeps
+ * (the builder fills it; populate_physmap tells it new frames); the reverse,
+ * M2P, is the hypervisor's, mapped read-only at PV_M2P_VIRT: uint32_t
+ * m2p[mfn], PV_INVALID_PFN for a frame that is not this VM's. A machine
+ * frame past PV_M2P_FRAMES is never a guest's.
+ * ------------------------------------------------------------------- */
+#define PV_PAGE_SIZE     4096u
+#define PV_INVALID_PFN   0xFFFFFFFFu
+#define PV_INVALID_MFN   0xFFFFFFFFu
+#define PV_M2P_VIRT      PV_HYPERVISOR_VIRT  /* 4 MiB: one uint32_t per machine frame */
+#define PV_M2P_FRAMES    (4u << 20) / 4u      /* 1 Mi frames: 4 GiB of machine memory */
+
+/* ---------------------------------------------------------------------
+ * 5. The PV MMU: direct paging (Xen's, lecture slides 39-41)
+ *
+ * The guest's tables are the ones the CPU walks, so the guest may never
+ * write them: every change goes through mmu_update, update_va_mapping or
+ * mmuext_op, and the hypervisor validates every entry before it takes
+ * effect. The rules (hv/guest/direct_paging.c enforces them):
+ *
+ * Every frame of the VM has a TYPE with a count: none, writable (mapped
+ * writable by that many entries), page table L1 or page directory L2 (used
+ * as such by that many references: pins, directory entries, the base
+ * pointer). A frame has one type at a time: it becomes an L1 or L2 only
+ * while no entry maps it writable, and it is mapped writable only while it
+ * is no table. On its way to L1 or L2 every entry it holds is validated; on
+ * its way back (its last reference gone) every entry is released.
+ *
+ * An L1 entry (PTE) that is present must map a frame of this VM; writable
+ * (RW=1), only a frame that is no table; read-only, any frame of the VM
+ * (so the guest can read its own tables). Not present: anything goes.
+ *
+ * An L2 entry (PDE) in slots 0 .. 1007 that is present is either
+ *   - a page table: a frame of this VM that is (or validates as) an L1;
+ *     never an L2 (a "linear" self-map is the hypervisor's to make: Xen's
+ *     XSA-240 is what goes wrong when guests may make them), or
+ *   - with PS=1, a 4 MiB page: 1024 consecutive frames of this VM, aligned
+ *     to 4 MiB; writable only if none of them is a table (each then counts
+ *     as mapped writable), read-only over anything of the VM's.
+ * Bits the CPU reserves (a 4 MiB entry's bits 21:13 with CR4.PSE and no
+ * PSE-36 use) are refused. Slots 1008 .. 1023 (PV_HYPERVISOR_VIRT and up)
+ * are the hypervisor's: the guest writes only 0 there, reads the
+ * hypervisor's entries (the M2P, read-only) and cannot change them.
+ *
+ * A frame leaves the VM (memory_op decrease_reservation) only with no
+ * reference at all: not mapped, no table, not the start-info, shared-info,
+ * console, P2M or hypercall page.
+ *
+ * TLBs: a call that removes or weakens a mapping (a present entry cleared,
+ * pointed elsewhere or made read-only, a table released) flushes the vCPU's
+ * TLB before it returns, so that no stale translation gives the guest what
+ * its tables no longer do. Changes that only add rights need no flush, as
+ * on the CPU; the guest flushes for its own reasons (INVLPG works as usual,
+ * MMUEXT_INVLPG_LOCAL and MMUEXT_TLB_FLUSH_LOCAL are here for batching).
+ * ------------------------------------------------------------------- */
+
+/* mmu_update(req *reqs, uint32_t count, uint32_t *done, uint32_t domid).
+ * Each request's ptr is the MACHINE address of the entry to write (4-byte
+ * aligned), with the command in its low 2 bits; val the new entry. The
+ * requests run in order; the first that fails ends the batch: the call
+ * returns its error, and *done (if done is not NULL) says how many were
+ * applied before it. Returns 0 when all are done. */
+#define PV_MMU_NORMAL_PT_UPDATE  0   /* *ptr = val, in an L1 or L2 in use, validated */
+#define PV_MMU_MACHPHYS_UPDATE   1   /* m2p[ptr >> 12] = val, for a frame of this VM */
+struct pv_mmu_update {
+    uint32_t ptr;
+    uint32_t val;
+};
+
+/* mmuext_op(op *ops, uint32_t count, uint32_t *done, uint32_t domid): the
+ * same batch rules as mmu_update. arg1 is an MFN for the pins and
+ * NEW_BASEPTR, a linear address for INVLPG_LOCAL. */
+#define PV_MMUEXT_PIN_L1_TABLE     0   /* validate mfn as an L1 and keep it one (a reference) */
+#define PV_MMUEXT_PIN_L2_TABLE     1   /* the same as a page directory */
+#define PV_MMUEXT_UNPIN_TABLE      4   /* drop the pin: the table is released with its last reference */
+#define PV_MMUEXT_NEW_BASEPTR      5   /* CR3 = mfn << 12: an L2 (validated if it was not one) */
+#define PV_MMUEXT_TLB_FLUSH_LOCAL  6   /* as MOV CR3 (global entries kept) */
+#define PV_MMUEXT_INVLPG_LOCAL     7   /* as INVLPG arg1 */
+struct pv_mmuext_op {
+    uint32_t cmd;
+    uint32_t arg1;
+    uint32_t arg2;            /* 0: no command uses it yet */
+};
+
+/* update_va_mapping(uint32_t va, uint32_t pte, uint32_t flags): the L1 entry
+ * that maps va in the current address space (its directory entry must name
+ * an L1) becomes pte, validated as mmu_update would; then the flush flags
+ * say what the guest wants flushed on top of what the rules above flush. */
+#define PV_UVMF_NONE       0
+#define PV_UVMF_TLB_FLUSH  1
+#define PV_UVMF_INVLPG     2
+
+/* ---------------------------------------------------------------------
+ * 6. Time and events: the shared-info page
+ *
+ * A page of the guest's (start_info.shared_info) that the hypervisor writes
+ * while the guest does not run. Its layout is Xen's, for one vCPU.
+ *
+ * Time (struct pv_vcpu_time_info): system time is nanoseconds since the VM
+ * started, in the VM's own time (lab 4: it stands still while the VM is
+ * off the CPU under tsc=run). A reader computes
+ *      now = system_time + (((rdtsc() - tsc_timestamp) << tsc_shift) * tsc_to_system_mul) >> 32
+ * (a negative tsc_shift shifts right), inside a version loop: the version is
+ * odd while the hypervisor rewrites the record; read it, then the record,
+ * then it again, and retry unless both reads gave the same even number.
+ * set_timer_op(deadline_lo, deadline_hi): one VIRQ_TIMER event at that
+ * system time (at once if it has passed); 0 cancels.
+ *
+ * Events: 1024 event channels (ports). A port is bound to a source (a VIRQ,
+ * the console); an event on it sets its bit in evtchn_pending; if its bit in
+ * evtchn_mask is clear and it was not pending, the hypervisor sets the word's
+ * bit in the vCPU's evtchn_pending_sel and evtchn_upcall_pending = 1. While
+ * upcall_pending is 1 and evtchn_upcall_mask is 0 (the guest's virtual
+ * "interrupts on": the guest sets and clears it with plain stores, no exit)
+ * and the CPU's own IF is 1, the hypervisor delivers an upcall: the vector
+ * the guest gave set_callbacks, as an external interrupt through the
+ * guest's IDT. The handler clears upcall_pending, then takes the bits of
+ * pending_sel and of evtchn_pending (atomic exchanges: the hypervisor may
+ * set more before the guest runs again, never while it runs) and handles
+ * each port. A guest that clears upcall_mask while upcall_pending is 1 makes
+ * any hypercall (xen_version is the cheapest) to have the upcall now.
+ * ------------------------------------------------------------------- */
+#define PV_NR_EVENT_CHANNELS 1024
+struct pv_vcpu_time_info {
+    uint32_t version;
+    uint32_t pad0;
+    uint64_t tsc_timestamp;   /* the guest's TSC at system_time */
+    uint64_t system_time;     /* ns */
+    uint32_t tsc_to_system_mul;
+    int8_t tsc_shift;
+    uint8_t flags;
+    uint8_t pad1[2];
+};
+struct pv_vcpu_info {
+    uint8_t evtchn_upcall_pending;
+    uint8_t evtchn_upcall_mask;
+    uint8_t pad[2];
+    uint32_t evtchn_pending_sel;   /* a bit per word of evtchn_pending */
+    struct pv_vcpu_time_info time;
+};
+struct pv_shared_info {
+    struct pv_vcpu_info vcpu_info[1];
+    uint32_t evtchn_pending[PV_NR_EVENT_CHANNELS / 32];
+    uint32_t evtchn_mask[PV_NR_EVENT_CHANNELS / 32];
+    uint32_t wc_version;      /* wall clock at system time 0, in its own version loop */
+    uint32_t wc_sec;
+    uint32_t wc_nsec;
+    uint32_t balloon_target;  /* pages the hypervisor asks the VM to have (section 8) */
+};
+
+/* set_callbacks(uint32_t vector): the upcall's vector, 32..255; 0 turns
+ * upcalls off. */
+
+/* event_channel_op(cmd, arg *). */
+#define PV_EVTCHNOP_bind_virq 1   /* struct pv_evtchn_bind_virq: port OUT */
+#define PV_EVTCHNOP_close     3   /* struct pv_evtchn_port */
+#define PV_EVTCHNOP_send      4   /* struct pv_evtchn_port: notify the port's other end */
+#define PV_EVTCHNOP_unmask    9   /* struct pv_evtchn_port: clear its mask; upcall if pending */
+struct pv_evtchn_bind_virq {
+    uint32_t virq;            /* PV_VIRQ_* */
+    uint32_t vcpu;            /* 0 */
+    uint32_t port;            /* OUT: the port bound */
+};
+struct pv_evtchn_port {
+    uint32_t port;
+};
+#define PV_VIRQ_TIMER    0    /* set_timer_op's deadline passed */
+#define PV_VIRQ_CONSOLE  2    /* (the console's input has its own port, start_info) */
+#define PV_VIRQ_BALLOON  12   /* balloon_target changed */
+#define PV_NR_VIRQS      16
+
+/* xen_version(cmd, arg *): PV_XENVER_version returns PV_VERSION. */
+#define PV_XENVER_version 0
+
+/* ---------------------------------------------------------------------
+ * 7. The console: console_io, and a ring
+ *
+ * console_io(PV_CONSOLEIO_write, count, buf) writes count bytes (at most
+ * 4096 a call) as the guest's console output: its lines reach the
+ * hypervisor's console exactly as the VM's COM1 lines do. The console page
+ * (start_info.console_pfn) is Xen's ring (io/console.h): the guest writes
+ * out[] and out_prod, then sends an event on console_evtchn; the hypervisor
+ * takes out[out_cons .. out_prod) and moves out_cons. Input arrives in in[]
+ * the same way, with an event on the same port. Indexes run freely and are
+ * taken modulo the ring's size (a power of 2).
+ * ------------------------------------------------------------------- */
+#define PV_CONSOLEIO_write 0
+#define PV_CONSOLEIO_read  1
+struct pv_console {
+    char in[1024];
+    char out[2048];
+    uint32_t in_cons, in_prod;
+    uint32_t out_cons, out_prod;
+};
+
+/* ---------------------------------------------------------------------
+ * 8. Memory reservations: the balloon (lecture slides 24-25, 44)
+ *
+ * memory_op(cmd, arg *). The VM starts with start_info.nr_pages and may
+ * hold up to max_pages. decrease_reservation gives frames back: each extent
+ * is an MFN of the VM's that nothing references (section 5); the frame
+ * leaves the VM, its M2P entry becomes PV_INVALID_PFN and the hypervisor's
+ * free memory grows. populate_physmap asks for frames: each extent is a pfn
+ * in, replaced by the new frame's MFN out (its M2P entry set to the pfn);
+ * the guest then enters it in its P2M list and maps it. Both return how
+ * many extents were done (fewer when the hypervisor has no frame, or the VM
+ * is at max_pages), or an error when none could be. The hypervisor's target
+ * for the VM is shared_info.balloon_target, with a PV_VIRQ_BALLOON event
+ * when it changes.
+ * ------------------------------------------------------------------- */
+#define PV_XENMEM_increase_reservation 0   /* not offered: -PV_ENOSYS (PV guests populate) */
+#define PV_XENMEM_decrease_reservation 1
+#define PV_XENMEM_current_reservation  3   /* (arg: domid *): returns pages held */
+#define PV_XENMEM_maximum_reservation  4   /* (arg: domid *): returns max_pages */
+#define PV_XENMEM_populate_physmap     6
+struct pv_memory_reservation {
+    uint32_t extent_start;    /* linear address of uint32_t extents[nr_extents] */
+    uint32_t nr_extents;
+    uint32_t extent_order;    /* 0: single pages (the only size offered) */
+    uint32_t domid;           /* PV_DOMID_SELF */
+};
+
+/* ---------------------------------------------------------------------
+ * 9. Scheduling and batching
+ * ------------------------------------------------------------------- */
+/* sched_op(cmd, arg *). */
+#define PV_SCHEDOP_yield    0   /* give the CPU to another VM, if one waits */
+#define PV_SCHEDOP_block    1   /* clear upcall_mask, then sleep until an event is pending */
+#define PV_SCHEDOP_shutdown 2   /* struct pv_sched_shutdown: the VM ends */
+#define PV_SHUTDOWN_poweroff 0
+#define PV_SHUTDOWN_reboot   1
+#define PV_SHUTDOWN_crash    3
+struct pv_sched_shutdown {
+    uint32_t reason;          /* PV_SHUTDOWN_* */
+    uint32_t status;          /* poweroff: the status the run ends with (POWEROFF N) */
+};
+
+/* multicall(entries *, count): each entry's call runs as if made on its own,
+ * in order, its result stored in result; a failing call does not stop the
+ * others (Xen's rule: the guest checks each result). Returns 0, or
+ * -PV_EFAULT if the list cannot be read or a result written. A multicall
+ * inside a multicall is -PV_EINVAL in its entry. */
+struct pv_multicall_entry {
+    uint32_t op;
+    int32_t result;
+    uint32_t args[6];
+};
