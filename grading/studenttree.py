@@ -14,7 +14,8 @@ LAB_LINE = re.compile(r"^STUDENT_LAB\s*:?=\s*(\d+)\s*$", re.M)
 
 # The hypervisor's options that need a lab's code (labs/README.md): any run
 # of the hypervisor needs lab 1 (VMX bring-up).
-OPTION_LABS = {"mem=shadow": 2, "cpu=deprivileged": 3, "patch=1": 3, "scan=1": 3, "devices=virtual": 4}
+OPTION_LABS = {"mem=shadow": 2, "cpu=deprivileged": 3, "patch=1": 3, "scan=1": 3, "devices=virtual": 4,
+               "cpu=pv": 5, "mem=direct": 5}
 # devices= left out means virtual only in the trees where lab 4 is done (the
 # reference, and those of later labs); machine in the trees of labs 1-4
 # (hv/hv.mk). A run that needs the default to be virtual needs this lab.
