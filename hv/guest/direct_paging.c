@@ -391,10 +391,11 @@ int dp_set_base(struct dp_vm *vm, uint32_t *base, uint32_t new_mfn)
 
 int dp_update_va(struct dp_vm *vm, uint32_t base, uint32_t va, uint32_t pte)
 {
-    uint32_t slot = va >> 22;
-    if (!owns(vm, base) || frame(vm, base)->type != DP_L2 || slot >= DP_FIRST_HV_SLOT)
+    if (!owns(vm, base) || frame(vm, base)->type != DP_L2)
         return -PV_EINVAL;
-    uint32_t pde = table(vm, base)[slot];
+    /* The hypervisor's slots name its own tables: dp_mmu_update refuses
+       them as no frame of the VM's. */
+    uint32_t pde = table(vm, base)[va >> 22];
     if (!(pde & GPTE_P) || (pde & GPTE_PS))
         return -PV_EINVAL;          /* no L1 maps va */
     return dp_mmu_update(vm, GPTE_ADDR(pde) | ((va >> 12) & (ENTRIES - 1)) * 4, pte);

@@ -473,8 +473,9 @@ static void test_update_va(void **state)
     assert_int_equal(mem[L1B][5], pte(D2, P | RW));
     OK(dp_update_va(&a, L2, 0x00003000u, pte(D2, P)));          /* slot 0: L1A's entry 3 */
     assert_int_equal(mem[L1A][3], pte(D2, P));
+    OK(dp_pin(&a, 0, DP_L1));                            /* the first frame of a 4 MiB page ... */
     OK(dp_mmu_update(&a, at(L2, 3), pte(0, P | PS)));
-    REFUSED(dp_update_va(&a, L2, 0x00C00000u, pte(D2, P)), PV_EINVAL);   /* a 4 MiB page */
+    REFUSED(dp_update_va(&a, L2, 0x00C05000u, pte(D2, P)), PV_EINVAL);   /* ... is not its L1 */
     REFUSED(dp_update_va(&a, L2, 0x01000000u, pte(D2, P)), PV_EINVAL);   /* not present */
     REFUSED(dp_update_va(&a, L1A, 0, pte(D2, P)), PV_EINVAL);            /* no directory */
     REFUSED(dp_update_va(&a, L2, 0x00006000u, pte(L1A, P | RW)), PV_EINVAL);
@@ -529,6 +530,7 @@ static void test_check_finds_broken_counts(void **state)
     }
     mem[L1A][7] = pte(L1A, P | RW);                      /* written behind the rules' back */
     assert_false(dp_check(&machine, bases, 1, tally, why, sizeof(why)));
+    assert_non_null(strstr(why, "is used as 2 types"));
     mem[L1A][7] = 0;
     mem[L2][DP_FIRST_HV_SLOT + 2] = pte(D2, P);
     assert_false(dp_check(&machine, bases, 1, tally, why, sizeof(why)));
