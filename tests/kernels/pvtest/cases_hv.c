@@ -263,3 +263,41 @@ PV_CASE(shutdown_bad, "shutdown-bad", "sched_op shutdown with its argument unmap
     result("%d %d %d", vmcall3(PV_sched_op, PV_SCHEDOP_shutdown, 0x3000, 0),
            vmcall3(PV_sched_op, PV_SCHEDOP_shutdown, (uint32_t)&s, 0), vmcall3(PV_sched_op, 99, 0, 0));
 }
+
+/* ---- VMCALL from ring 3 ----
+ * A page of code and a page of data and stack made user pages by
+ * update_va_mapping (pvmmu's), then IRET to ring 3: its VMCALL must get
+ * -PV_EPERM, which it stores in its data page before UD2 brings it back. */
+__asm__(".section .text.user, \"ax\"\n"
+        ".p2align 12\n"
+        "user_code:\n"
+        "    movl $17, %eax\n"              /* xen_version, from ring 3 */
+        "    movl $0, %ebx\n"
+        "    vmcall\n"
+        "    movl %eax, user_page\n"
+        "    ud2\n"
+        ".p2align 12\n"
+        ".previous");
+extern const char user_code[];
+uint8_t user_page[4096] __attribute__((aligned(4096)));
+
+static void back_from_ring3(uint32_t vector, uint32_t eip)
+{
+    result("ring 3: vmcall %d, then exception %u at user_code+0x%x", *(volatile int32_t *)user_page,
+           vector, eip - (uint32_t)user_code);
+}
+
+PV_CASE(vmcall_ring3, "vmcall-ring3", "VMCALL at ring 3 (from a user page): -PV_EPERM, nothing called")
+{
+    int32_t a = vmcall3(PV_update_va_mapping, (uint32_t)user_code,
+                        virt_to_mfn(user_code) << 12 | PG_P | PG_U, PV_UVMF_INVLPG);
+    int32_t b = vmcall3(PV_update_va_mapping, (uint32_t)user_page,
+                        virt_to_mfn(user_page) << 12 | PG_P | PG_W | PG_U, PV_UVMF_INVLPG);
+    if (a || b)
+        result("FAILED update_va_mapping %d %d", a, b);
+    *(volatile int32_t *)user_page = 12345;
+    ring3_exception = back_from_ring3;
+    __asm__ volatile("pushl $0x23; pushl %0; pushl $0x2; pushl $0x1B; pushl %1; iret"
+                     : : "r"((uint32_t)user_page + sizeof(user_page)), "r"((uint32_t)user_code) : "memory");
+    breach("IRET to ring 3 returned");
+}
