@@ -76,6 +76,8 @@ def friendly_cases():
 
 def hostile_cases():
     return [
+        # Its user pages made by update_va_mapping; VMCALL, then UD2 back to ring 0.
+        result("vmcall-ring3", r"ring 3: vmcall %d, then exception 6 at user_code\+0x1b" % EPERM),
         result("unknown-numbers", " ".join([str(ENOSYS)] * 5)),
         result("console-m2p", "console_io %d" % EFAULT),
         result("console-unmapped", "console_io %d %d %d" % (EFAULT, EFAULT, EFAULT)),

@@ -271,6 +271,9 @@ PV_CASE(shutdown_bad, "shutdown-bad", "sched_op shutdown with its argument unmap
 __asm__(".section .text.user, \"ax\"\n"
         ".p2align 12\n"
         "user_code:\n"
+        "    movl $0x23, %eax\n"           /* IRET to ring 3 left DS and ES null (SDM vol. 2, IRET) */
+        "    movl %eax, %ds\n"
+        "    movl %eax, %es\n"
         "    movl $17, %eax\n"              /* xen_version, from ring 3 */
         "    movl $0, %ebx\n"
         "    vmcall\n"
