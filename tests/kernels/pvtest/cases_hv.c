@@ -124,7 +124,7 @@ PV_CASE(cr4_pge, "cr4-pge", "CR4.PGE is the guest's to toggle, without an exit")
 PV_CASE(shutdown3, "shutdown-3", "sched_op shutdown poweroff 3")
 {
     printf("pvtest: powering off with status 3\n");
-    pv_poweroff(3);
+    verdict_poweroff(3);
 }
 
 /* ---- hostile ---- */
