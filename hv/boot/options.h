@@ -12,6 +12,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include "boot/balloon_targets.h"
 
 enum mem_mode { MEM_EPT, MEM_SHADOW };
 enum cpu_mode { CPU_HVM, CPU_DEPRIVILEGED };
@@ -47,6 +48,7 @@ struct hv_options {
     unsigned sched_trace;     /* sched_trace=1: one "hv: turn vmN from T to T" line per turn, at the end */
     unsigned fill_free;       /* fill_free=BYTE: every free page filled with it at boot (tests; 0: not) */
     unsigned run_for;         /* run_for=s: each VM stopped after this long (0: no limit) */
+    struct balloon_targets balloon;  /* balloon=: each PV VM's balloon target, and when it changes (lab 5) */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the
