@@ -56,21 +56,31 @@ uint64_t pv_time_ticks_for(struct pv_time_scale s, uint64_t ns)
     return ticks > UINT64_MAX ? UINT64_MAX : (uint64_t)ticks;
 }
 
-void pv_time_write(struct pv_vcpu_time_info *t, struct pv_time_scale s, uint64_t tsc_timestamp,
-                   uint64_t system_time)
+uint32_t pv_version_begin(volatile uint32_t *version)
 {
-    volatile uint32_t *version = &t->version;
     uint32_t odd = (*version + 1) | 1;
     *version = odd;
     /* x86 keeps stores in program order (SDM 9.2.2: "writes to memory are
      * not reordered with other writes"): only the compiler must be kept
-     * from moving them across the version's. */
+     * from moving the record's stores across the version's. */
     __asm__ volatile("" ::: "memory");
+    return odd;
+}
+
+void pv_version_end(volatile uint32_t *version, uint32_t odd)
+{
+    __asm__ volatile("" ::: "memory");
+    *version = odd + 1;
+}
+
+void pv_time_write(struct pv_vcpu_time_info *t, struct pv_time_scale s, uint64_t tsc_timestamp,
+                   uint64_t system_time)
+{
+    uint32_t odd = pv_version_begin(&t->version);
     t->tsc_timestamp = tsc_timestamp;
     t->system_time = system_time;
     t->tsc_to_system_mul = s.mul;
     t->tsc_shift = s.shift;
     t->flags = 0;
-    __asm__ volatile("" ::: "memory");
-    *version = odd + 1;
+    pv_version_end(&t->version, odd);
 }

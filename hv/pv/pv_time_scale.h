@@ -45,3 +45,9 @@ uint64_t pv_time_ticks_for(struct pv_time_scale s, uint64_t ns);
  * never takes a half-written record. */
 void pv_time_write(struct pv_vcpu_time_info *t, struct pv_time_scale s, uint64_t tsc_timestamp,
                    uint64_t system_time);
+
+/* The protocol itself, for the other records that follow it (the wall
+ * clock's wc_version): begin returns the odd version written; end writes
+ * the next, even one. */
+uint32_t pv_version_begin(volatile uint32_t *version);
+void pv_version_end(volatile uint32_t *version, uint32_t odd);
