@@ -22,13 +22,17 @@ FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
                 guest_paging guest_paging_pae descriptor guest_line pic_filter pit pic lapic ioapic rtc screen segment_access \
-                pci_config i8042 pv_events
+                pci_config i8042 pv_events direct_paging
 
 # The formatter prints the parsers' messages. The options target fuzzes it
 # (its input reaches it as %.*s), so it links it with libFuzzer's tracing;
 # the others link FUZZ_FMT, built without: its per-character comparisons
 # took two thirds of the entry checker's time and guide nothing there.
 FUZZ_FMT := $(FUZZ_BUILD)/fmt.o
+# Direct paging's dp_check, which the fuzzer runs after every call, built
+# without libFuzzer's tracing too: its comparisons over every frame were
+# three quarters of the target's time, and they guide nothing.
+FUZZ_DP_CHECK := $(FUZZ_BUILD)/direct_paging_check.o
 
 fuzz_srcs_x86_decode := hv/x86/x86_decode.c
 fuzz_srcs_sensitive := $(unit_srcs_sensitive)
@@ -52,6 +56,7 @@ fuzz_srcs_segment_access := $(unit_srcs_segment_access)
 fuzz_srcs_pci_config := $(unit_srcs_pci_config)
 fuzz_srcs_i8042 := $(unit_srcs_i8042)
 fuzz_srcs_pv_events := $(unit_srcs_evtchn_ports) $(unit_srcs_console_ring)
+fuzz_srcs_direct_paging := hv/guest/direct_paging.c $(FUZZ_DP_CHECK) $(FUZZ_FMT)
 
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
@@ -88,6 +93,7 @@ fuzz_flags_segment_access := -max_len=25
 fuzz_flags_pci_config := -max_len=512
 fuzz_flags_i8042 := -max_len=512
 fuzz_flags_pv_events := -max_len=1024
+fuzz_flags_direct_paging := -max_len=384
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.
@@ -101,6 +107,10 @@ fuzz_seeds_mbimage := $(FUZZ_BUILD)/seeds/elf
 $(FUZZ_FMT): lib/fmt.c lib/fmt.h
 	@mkdir -p $(@D)
 	$(call quiet,FUZZCC,$<)$(FUZZCC) $(FUZZ_CFLAGS) -c -o $@ lib/fmt.c
+
+$(FUZZ_DP_CHECK): hv/guest/direct_paging_check.c hv/guest/direct_paging.h hv/guest/guest_paging.h lib/pv_abi.h
+	@mkdir -p $(@D)
+	$(call quiet,FUZZCC,$<)$(FUZZCC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 define FUZZ_TARGET_RULE
 $(FUZZ_BUILD)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_srcs_$(1)) $(HOST_PANIC) tests/fuzz/fuzz.h $(UNIT_HEADERS)
