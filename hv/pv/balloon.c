@@ -58,6 +58,7 @@ void pv_balloon_setup(struct vm *vm, const struct balloon_targets *targets)
     unsigned mib = balloon_target_mib(targets, vm->id, 0, &pv->balloon_next_ms);
     if (mib)
         set_target(pv, mib);
+    print_reservation(&vm->vcpu);
 }
 
 uint64_t pv_balloon_before_entry(struct vcpu *v, uint64_t now_ns)

@@ -15,6 +15,7 @@
 #include "pv/pv_console.h"
 #include "pv/pv_sched.h"
 #include "pv/pv_time.h"
+#include "pv/pv_update_va_weak.h"
 #include "pv/pv_domain.h"
 #include "pv_abi.h"
 #include "vmx/vmcs.h"
@@ -32,6 +33,7 @@ static const pv_hypercall_fn calls[PV_NR_HYPERCALLS] = {
     [PV_set_callbacks]     = pv_set_callbacks,
     [PV_memory_op]         = pv_memory_op,
     [PV_multicall]         = pv_multicall,
+    [PV_update_va_mapping] = pv_update_va_mapping,
     [PV_set_timer_op]      = pv_set_timer_op,
     [PV_xen_version]       = pv_xen_version,
     [PV_console_io]        = pv_console_io,
