@@ -138,6 +138,7 @@ def event_cases():
                                "early 0"),
         result("event-masked", "masked: upcalls 0 pending 1 upcall_pending 0; unmask 0, upcalls 1 events 1"),
         result("upcall-mask", "mask: upcalls 0 pending 1; IF=0 upcalls 0; IF=1 upcalls 1; while masked 0"),
+        result("block-if0", "block: 0, woken after the deadline, upcalls 0 pending 1; after sti upcalls 1"),
         result("version-loop", "versions: odd 0 unchanged 0 backwards 0; after 7: even and newer, time running"),
         pv("console-ring", [r"^pvtest: ring line 00 abcdefghijklmnopqrstuvwxyzabcdefghijklmnop$",
                             r"^pvtest: ring line 59 abcdefghijklmnopqrstuvwxyzabcdefghijklmnop$",

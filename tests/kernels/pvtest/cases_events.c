@@ -104,6 +104,21 @@ PV_CASE(upcall_mask, "upcall-mask", "no upcall while upcall_mask is set, nor whi
            if0, if1, upcalls_while_masked);
 }
 
+PV_CASE(block_if0, "block-if0", "sched_op block with IF 0: an event ends it, the upcall waits for IF")
+{
+    struct pv_vcpu_info *v = &shared_info()->vcpu_info[0];
+    timer_port(true);
+    __asm__ volatile("cli" ::: "memory");
+    uint64_t deadline = pv_now() + 3 * MS;
+    set_timer(deadline);
+    int32_t r = block();
+    uint64_t woke = pv_now();
+    uint32_t during = upcalls, pending = v->evtchn_upcall_pending;
+    __asm__ volatile("sti; nop; nop" ::: "memory");
+    result("block: %d, woken %s the deadline, upcalls %u pending %u; after sti upcalls %u", r,
+           woke >= deadline ? "after" : "before", during, pending, upcalls);
+}
+
 PV_CASE(version_loop, "version-loop", "the time record: even versions, rewritten at each entry, time never back")
 {
     volatile struct pv_vcpu_time_info *t = &shared_info()->vcpu_info[0].time;
