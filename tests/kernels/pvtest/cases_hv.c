@@ -304,3 +304,28 @@ PV_CASE(vmcall_ring3, "vmcall-ring3", "VMCALL at ring 3 (from a user page): -PV_
                      : : "r"((uint32_t)user_page + sizeof(user_page)), "r"((uint32_t)user_code) : "memory");
     breach("IRET to ring 3 returned");
 }
+
+/* ---- string I/O through machine addresses (hv/exit/exit_io_string.c
+ * walks the guest's tables; guest_ptr takes the VM's own frames only) ---- */
+
+/* The CPU would read the M2P (mapped read-only); the hypervisor's walk
+ * reaches only the VM's own frames, and stops the guest rather than read
+ * its own (a refusal on the safe side, not the CPU's answer). */
+PV_CASE(strio_m2p, "strio-m2p", "REP OUTSB to port 0xE9 from the M2P (mapped to the guest, the hypervisor's frames)")
+{
+    __asm__ volatile("cld; rep outsb" : : "S"(PV_M2P_VIRT), "c"(8), "d"(0xE9) : "memory");
+    breach("OUTSB read the M2P's frames");
+}
+
+PV_CASE(strio_pt, "strio-pt", "REP INSB from port 0xE9 into the page directory (mapped read-only)")
+{
+    __asm__ volatile("cld\n" EXPECT_AT("rep insb") : : "D"(start_info->pt_base), "c"(4), "d"(0xE9) : "memory");
+    breach("INSB wrote into the page directory");
+}
+
+PV_CASE(strio_ok, "strio-ok", "REP OUTSB of a buffer of its own to port 0xE9")
+{
+    static const char msg[] = "pvtest: through OUTSB\n";
+    __asm__ volatile("cld; rep outsb" : : "S"(msg), "c"(sizeof(msg) - 1), "d"(0xE9) : "memory");
+    result("outsb done");
+}
