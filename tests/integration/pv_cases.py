@@ -93,6 +93,8 @@ def hostile_cases():
         result("console-m2p", "console_io %d" % EFAULT),
         result("console-unmapped", "console_io %d %d %d" % (EFAULT, EFAULT, EFAULT)),
         result("multicall-ro", "multicall %d" % EFAULT),
+        # A wait inside a list would come before the rest of it.
+        result("multicall-block", "multicall 0: results %d 0x10000" % EINVAL),
         result("multicall-unmapped", "multicall %d" % EFAULT),
         result("shutdown-bad", "%d %d %d" % (EFAULT, EINVAL, EINVAL)),
         gp("cr3-writable", r"PV guest: MOV to CR3 0x[0-9a-f]+ refused"),

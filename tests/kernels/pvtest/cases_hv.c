@@ -329,3 +329,13 @@ PV_CASE(strio_ok, "strio-ok", "REP OUTSB of a buffer of its own to port 0xE9")
     __asm__ volatile("cld; rep outsb" : : "S"(msg), "c"(sizeof(msg) - 1), "d"(0xE9) : "memory");
     result("outsb done");
 }
+
+PV_CASE(multicall_block, "multicall-block", "sched_op block inside a multicall: refused in its entry, the list goes on")
+{
+    static struct pv_multicall_entry e[2] = {
+        { PV_sched_op, 99, { PV_SCHEDOP_block } },
+        { PV_xen_version, 99, { PV_XENVER_version } },
+    };
+    int32_t r = vmcall3(PV_multicall, (uint32_t)e, 2, 0);
+    result("multicall %d: results %d 0x%x", r, e[0].result, (uint32_t)e[1].result);
+}
