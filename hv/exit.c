@@ -15,6 +15,8 @@
 #include "exit/vm_lapic.h"
 #include "exit/vm_mmio.h"
 #include "depriv/depriv.h"
+#include "pv/pv_events.h"
+#include "pv/pv_exit.h"
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
 #include "vmx/exit_info.h"
@@ -256,13 +258,18 @@ static bool machine_nmi(void)
  * #PF, which would otherwise stop the guest as outside its RAM, and the
  * local APIC's MSRs (vm_lapic.h); a HLT with interrupts off waits for an
  * NMI that can still come (exit_hlt.c); and CPUID's leaf 1 tells the truth
- * about it. By exit reason, so that the others pay nothing for it. The machine's
+ * about it; a PV guest's VMCALL, control-register, CPUID and MSR exits go
+ * to pv/ first (pv_exit.h). By exit reason, so that the others pay nothing for it. The machine's
  * NMI becomes the local APIC's, and a fault's exit leaves the guest's
  * blocking of NMIs right (vm_interrupts.h). */
 static void handle_exit_with_lapic(struct vcpu *v)
 {
     uint32_t leaf;
     switch (v->exit_reason & 0xFFFF) {
+    case EXIT_VMCALL: case EXIT_CR_ACCESS:   /* cpu=pv (which implies devices=virtual): pv/ first */
+        if (pv_exit(v))
+            return;
+        break;
     case EXIT_EXCEPTION_NMI:
         if (machine_nmi()) {
             vm_interrupts_machine_nmi(v);
@@ -275,7 +282,7 @@ static void handle_exit_with_lapic(struct vcpu *v)
             return;
         break;
     case EXIT_RDMSR: case EXIT_WRMSR:
-        if (vm_lapic_msr_exit(v))
+        if (vm_lapic_msr_exit(v) || pv_exit(v))
             return;
         break;
     case EXIT_HLT:
@@ -287,6 +294,8 @@ static void handle_exit_with_lapic(struct vcpu *v)
             return;
         break;
     case EXIT_CPUID:
+        if (pv_exit(v))
+            return;
         leaf = (uint32_t)v->regs.rax;
         handle_exit(v);
         vm_lapic_after_cpuid(v, leaf);
@@ -302,16 +311,27 @@ static void handle_exit_with_lapic(struct vcpu *v)
  * 26.5.1), the interrupt window's and the NMI window's (the guest can take
  * the interrupt, or the NMI, now: SDM 25.6.2); the work of all three is
  * vm_interrupts_before_entry's. */
+/* Before the VM entry: a PV guest's events first (time, timers, the
+ * upcall it is due: pv_events.h), then the devices' look, which injects
+ * what is due and arms the timer for the next event of either. */
+static void before_entry_virtual_devices(struct vcpu *v)
+{
+    if (v->stopped)
+        return;
+    pv_events_before_entry(v);
+    vm_interrupts_before_entry(v);
+}
+
 static void dispatch_virtual_devices(struct vcpu *v)
 {
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
-        halted_without_exit(v);         /* its HLT may not have exited */
+        if (!pv_events_blocked(v))      /* a PV guest's sched_op block ends by an event (pv_events.h) */
+            halted_without_exit(v);     /* its HLT may not have exited */
         break;
     default:                     handle_exit_with_lapic(v);
     }
-    if (!v->stopped)
-        vm_interrupts_before_entry(v);
+    before_entry_virtual_devices(v);
 }
 
 static void on_exit_virtual_devices(struct vcpu *v)
@@ -330,8 +350,8 @@ static void dispatch_with_gdb(struct vcpu *v)
     if (virtual_devices)            /* the time gdb held it stands still */
         vm_interrupts_hold_time(v, rdtsc() - before);
     if (taken) {
-        if (virtual_devices && !v->stopped)
-            vm_interrupts_before_entry(v);
+        if (virtual_devices)
+            before_entry_virtual_devices(v);
     } else if (virtual_devices) {
         dispatch_virtual_devices(v);
     } else {
