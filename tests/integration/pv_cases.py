@@ -160,6 +160,21 @@ def event_cases():
     ])
 
 
+def other_vm_scanned(out):
+    """balloon-other-vm's frames hold some of vm1's RAM (its 'guest RAM'
+    line), so that its refusals are refusals of another VM's frames."""
+    scan = re.search(r"^pvtest: result other VM: frames 0x([0-9a-f]+)-0x([0-9a-f]+)", out, re.M)
+    ram = re.search(r"^hv: vm1: guest RAM (\d+) MiB at host 0x([0-9a-f]+),", out, re.M)
+    if not scan or not ram:
+        return "no scanned range, or no vm1 guest RAM line"
+    first, last = int(scan.group(1), 16), int(scan.group(2), 16)
+    ram_first = int(ram.group(2), 16) >> 12
+    ram_last = ram_first + (int(ram.group(1)) << 8) - 1
+    if last < ram_first or first > ram_last:
+        return "frames 0x%x-0x%x hold none of vm1's 0x%x-0x%x" % (first, last, ram_first, ram_last)
+    return None
+
+
 def balloon_cases():
     """memory_op and balloon= (cases_balloon.c)."""
     return no_stray_exception([
@@ -171,6 +186,11 @@ def balloon_cases():
                               r"^pvtest: result target: 3072 at start, 4096 after 1 upcall on VIRQ_BALLOON's port "
                               r"\(1 events\), at [3-9]\d ms$", POWERED_OFF], extra=["balloon=12,16@30"]),
         # Hostile.
+        Case("pv-balloon-other-vm", ["--module", PVTEST + " case=balloon-other-vm", "--module",
+                                     PVTEST + " case=xen-version", HV, "--", "cpu=pv", "vms=2", "guestmem=4"], OK,
+             must=[r"^pvtest: result other VM: frames 0x[0-9a-f]+-0x[0-9a-f]+, refused 8192, otherwise 0, in "
+                   r"this VM's M2P 0$", r"^hv: guest stopped: it powered off with status 0$"],
+             must_not=NEVER + [r"^pvtest: result exception"], check=other_vm_scanned),
         pv("balloon-bad", [r"^pvtest: decrease: mapped %d, shared info \(unmap 0\) %d, page directory %d$"
                            % (EBUSY, EBUSY, EBUSY),
                            r"^pvtest: decrease: machine frame 1 %d, beyond %d; order 1 %d, domid 5 %d, unmapped %d, "
