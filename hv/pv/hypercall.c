@@ -13,6 +13,7 @@
 #include "pv/balloon.h"
 #include "pv/evtchn.h"
 #include "pv/pv_console.h"
+#include "pv/pv_mmu_calls.h"
 #include "pv/pv_sched.h"
 #include "pv/pv_time.h"
 #include "pv/pv_update_va_weak.h"
@@ -30,6 +31,7 @@ static int32_t pv_xen_version(struct vcpu *v, const uint32_t *args);
  * -PV_ENOSYS. One row per call, in number order, so that each helper's
  * calls go in without touching another's rows. */
 static const pv_hypercall_fn calls[PV_NR_HYPERCALLS] = {
+    [PV_mmu_update]        = pv_mmu_update,
     [PV_set_callbacks]     = pv_set_callbacks,
     [PV_memory_op]         = pv_memory_op,
     [PV_multicall]         = pv_multicall,
@@ -37,6 +39,7 @@ static const pv_hypercall_fn calls[PV_NR_HYPERCALLS] = {
     [PV_set_timer_op]      = pv_set_timer_op,
     [PV_xen_version]       = pv_xen_version,
     [PV_console_io]        = pv_console_io,
+    [PV_mmuext_op]         = pv_mmuext_op,
     [PV_sched_op]          = pv_sched_op,
     [PV_event_channel_op]  = pv_event_channel_op,
 };

@@ -58,6 +58,12 @@ fuzz_srcs_i8042 := $(unit_srcs_i8042)
 fuzz_srcs_pv_events := $(unit_srcs_evtchn_ports) $(unit_srcs_console_ring)
 fuzz_srcs_direct_paging := hv/guest/direct_paging.c $(FUZZ_DP_CHECK) $(FUZZ_FMT)
 
+# The PV kernel's note (lab 5): its own lines, beside the other PV modules'.
+FUZZ_TARGETS += pv_note
+fuzz_srcs_pv_note := lib/pv_note.c
+fuzz_flags_pv_note := -max_len=2048
+fuzz_seeds_pv_note := $(FUZZ_BUILD)/seeds/elf
+
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
 FUZZ_TARGETS := $(filter-out $(FUZZ_LEFT_OUT),$(FUZZ_TARGETS))
