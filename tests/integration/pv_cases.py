@@ -71,8 +71,8 @@ def friendly_cases():
                             r"^pvtest: result console_io 4096: 4096, 4097: %d, read: 0$" % EINVAL,
                             POWERED_OFF]),
         result("sched-yield", "yield 0"),
-        result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, unmapped 0 then vector 14, "
-                          r"released 0, writable again 0"),
+        result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, redirected 0 read 0xe15e, "
+                          r"unmapped 0 then vector 14, released 0, writable again 0"),
         result("cr4-pge", "CR4 0x90 then 0x10"),
         result("cr3-same", r"CR3 (0x[0-9a-f]+) reloaded, reads \1"),
         pv("shutdown-3", [r"^pvtest: powering off with status 3$",
@@ -120,6 +120,8 @@ def hostile_cases():
                                "entry in frame 1 {0}, pin {0}, base {0}, m2p {0}".format(EINVAL)),
         result("mmu-hv-slot", r"hv-slot: write %d, clear 0 \(slot unchanged\), update_va %d, "
                               r"m2p\[p2m\[1\]\] 1" % (EINVAL, EINVAL)),
+        result("mmu-stale-global", r"stale-global: set up 0 0 \(read 0x0\), new base 0, old released 0, "
+                                   r"page pinned as L1 0, write vector 14"),
         result("mmu-batch", r"batch \(0\) %d done 1: first applied, second not applied, "
                             r"third not applied" % EINVAL),
         result("mmu-pin", r"pin: twice %d, unpin 0, again %d, as L1 %d, pinned again 0 \(alive\)"
