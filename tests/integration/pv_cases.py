@@ -23,6 +23,7 @@ PANIC the hypervisor.
 import os
 import re
 
+from guest_cases import TYPED
 from harness import BUILD, FAIL, HV, HOSTILE, OK, Case
 
 PVTEST = os.environ.get("PVTEST_ELF", os.path.join(BUILD, "tests", "pvtest.elf"))
@@ -182,6 +183,13 @@ def event_cases():
                             r"^pvtest: ring line 59 abcdefghijklmnopqrstuvwxyzabcdefghijklmnop$",
                             r"^pvtest: result ring: port 1, sends 0, out_cons 3840 of 3883$",
                             r"^pvtest: ring line at the end, with no send$", POWERED_OFF]),
+        Case("pv-console-input", ["--input", TYPED, "--module", PVTEST + " case=console-input", HV, "--",
+                                  "cpu=pv"], OK,
+             must=[r"^INPUT ready$", r"^pvtest: result typed '%s' \(%d bytes, [1-9]\d* upcalls, [1-9]\d* on the "
+                   r"console's port\)$" % (re.escape(TYPED), len(TYPED)),
+                   r"^hv: input: %d bytes typed, \d+ to COM1's receiver, \d+ to the keyboard, %d to the console "
+                   r"ring, \d+ lost$" % (len(TYPED) + 1, len(TYPED) + 1)],
+             must_not=NEVER, timeout=120),
         # Hostile.
         pv("console-ring-broken", [r"^hv: console ring: its producer was more than the ring's 2048 bytes "
                                    r"ahead of its consumer; the ring's bytes were taken and the rest skipped$",
