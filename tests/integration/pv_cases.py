@@ -231,6 +231,15 @@ def balloon_cases():
         pv("balloon-target", [r"^hv: balloon: vm0 target 4096 pages$",
                               r"^pvtest: result target: 3072 at start, 4096 after 1 upcall on VIRQ_BALLOON's port "
                               r"\(1 events\), at [3-9]\d ms$", POWERED_OFF], extra=["balloon=12,16@30"]),
+        # balloon= for the second VM only: its row, its own time.
+        Case("pv-balloon-target-vm1", ["--module", PVTEST + " case=xen-version", "--module",
+                                       PVTEST + " case=balloon-target", HV, "--", "cpu=pv", "vms=2",
+                                       "balloon=-/8,16@30"], OK,
+             must=[r"^hv: balloon: vm1 holds 16384 pages \(target 2048\)",
+                   r"^hv: balloon: vm1 target 4096 pages$",
+                   r"^\(vm1\) pvtest: result target: 2048 at start, 4096 after 1 upcall on VIRQ_BALLOON's port "
+                   r"\(1 events\), at [3-9]\d ms$", r"^hv: balloon: vm0 holds 16384 pages \(target 16384\)"],
+             must_not=NEVER + [r"^hv: balloon: vm0 target", r"pvtest: result exception"]),
         # Hostile.
         Case("pv-balloon-other-vm", ["--module", PVTEST + " case=balloon-other-vm", "--module",
                                      PVTEST + " case=xen-version", HV, "--", "cpu=pv", "vms=2", "guestmem=4"], OK,
