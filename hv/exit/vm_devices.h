@@ -40,6 +40,8 @@
 struct vm_input {
     uint8_t buffer[VM_INPUT_BUFFER];
     uint64_t typed, uart_fed, kbc_fed;
+    uint64_t ring_fed;                  /* to a PV guest's console ring (pv/pv_events.c), if it has one */
+    bool ring;                          /* it has: a third device that takes every byte */
     uint64_t lost;                      /* bytes a device never had: it was not read */
 };
 

@@ -45,17 +45,24 @@ static void feed_devices(struct vm_devices *d)
         in->kbc_fed++;
 }
 
+/* A PV guest's console ring (pv/pv_events.c) is a third device, or none. */
+static uint64_t ring_fed(const struct vm_input *in)
+{
+    return in->ring ? in->ring_fed : in->typed;
+}
+
 static bool buffer_full(struct vm_input *in)
 {
     uint64_t oldest = in->uart_fed < in->kbc_fed ? in->uart_fed : in->kbc_fed;
+    oldest = ring_fed(in) < oldest ? ring_fed(in) : oldest;
     if (in->typed - oldest < VM_INPUT_BUFFER)
         return false;
-    if (in->uart_fed == in->typed)
-        in->kbc_fed++;                  /* the keyboard, not read, loses its oldest */
-    else if (in->kbc_fed == in->typed)
-        in->uart_fed++;
-    else
+    if (in->uart_fed != in->typed && in->kbc_fed != in->typed && ring_fed(in) != in->typed)
         return true;
+    /* One device has them all: the others, not read, lose their oldest. */
+    in->uart_fed += in->uart_fed == oldest;
+    in->kbc_fed += in->kbc_fed == oldest;
+    in->ring_fed += in->ring && in->ring_fed == oldest;
     in->lost++;
     return false;
 }
@@ -71,7 +78,7 @@ void vm_input_poll(struct vcpu *v)
                            (inb(COM1_PORT + UART_LSR) & UART_LSR_DR); got++)
         in->buffer[in->typed++ % VM_INPUT_BUFFER] = inb(COM1_PORT + UART_RBR_THR);
     if (in->uart_fed == in->typed && in->kbc_fed == in->typed)
-        return;                         /* nothing new for either device */
+        return;                         /* nothing new for either device (a console ring takes its own) */
     feed_devices(d);
     update_com1_irq(d);
     vm_kbc_update_irqs(d, false);
@@ -84,7 +91,7 @@ uint64_t vm_input_poll_tsc(const struct vm_devices *d)
     bool keyboard = (d->kbc.ram[0] & I8042_CTR_KBDINT) && vm_isa_irq_reaches_cpu(d, IRQ_KEYBOARD);
     bool com1 = (d->com1.ier & UART_IER_RDA) && (d->com1.mcr & UART_MCR_OUT2) &&
                 vm_isa_irq_reaches_cpu(d, IRQ_COM1);
-    return keyboard || com1 ? vm_clock_tsc_at(&d->clock, d->input_next_poll) : UINT64_MAX;
+    return keyboard || com1 || d->input.ring ? vm_clock_tsc_at(&d->clock, d->input_next_poll) : UINT64_MAX;
 }
 
 /* A poll, if the last was `every` PIT clocks of the VM's time ago. */
@@ -137,7 +144,11 @@ bool vm_input_exit(struct vcpu *v, const struct io_qual *io)
 void vm_input_print_stats(const struct vcpu *v)
 {
     const struct vm_input *in = &v->vm->devices->input;
-    if (in->typed)
-        printf("hv: %sinput: %lu bytes typed, %lu to COM1's receiver, %lu to the keyboard, %lu lost\n",
-               v->guest->tag, in->typed, in->uart_fed, in->kbc_fed, in->lost);
+    if (!in->typed)
+        return;
+    printf("hv: %sinput: %lu bytes typed, %lu to COM1's receiver, %lu to the keyboard", v->guest->tag,
+           in->typed, in->uart_fed, in->kbc_fed);
+    if (in->ring)
+        printf(", %lu to the console ring", in->ring_fed);
+    printf(", %lu lost\n", in->lost);
 }

@@ -33,9 +33,10 @@ void vm_input_tick(struct vcpu *v, uint64_t tsc);
 /* When the VM's next poll is due (TSC), if typed input would bring it an
  * interrupt that can reach its CPU (IRQ 1 with the keyboard's interrupt
  * enabled in the command byte, or IRQ 4 with COM1's IER bit 0 and MCR's
- * OUT2): a timer event of the VM's (vm_interrupts.c), so that a guest
- * halted for a key, with no timer of its own, is woken to look. Else
- * UINT64_MAX (not VM 0, no input expected, or no interrupt to wait for). */
+ * OUT2) or an event (a PV guest's console ring, input.ring): a timer event
+ * of the VM's (vm_interrupts.c), so that a guest halted for a key, with no
+ * timer of its own, is woken to look. Else UINT64_MAX (not VM 0, no input
+ * expected, or nothing to wait for). */
 uint64_t vm_input_poll_tsc(const struct vm_devices *d);
 
 /* "hv: input: 45 bytes typed, 45 to COM1's receiver, 7 to the keyboard, 0

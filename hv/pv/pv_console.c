@@ -68,3 +68,15 @@ void pv_console_drain(struct vcpu *v)
                "consumer; the ring's bytes were taken and the rest skipped\n", v->guest->tag,
                (unsigned)sizeof(pv->console->out));
 }
+
+void pv_console_feed(struct vcpu *v)
+{
+    struct pv_domain *pv = pv_of(v);
+    struct vm_input *in = &v->vm->devices->input;
+    uint64_t before = in->ring_fed;
+    while (in->ring_fed < in->typed &&
+           console_ring_put(pv->console, (const char *)&in->buffer[in->ring_fed % VM_INPUT_BUFFER], 1))
+        in->ring_fed++;
+    if (in->ring_fed != before)
+        evtchn_set_pending(&pv->evtchn, pv->console_port);
+}

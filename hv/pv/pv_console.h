@@ -14,3 +14,7 @@ int32_t pv_console_io(struct vcpu *v, const uint32_t *args);
  * the VM's end. A ring the guest broke (its producer beyond the ring's
  * size from its consumer) is said so on the console, once a drain. */
 void pv_console_drain(struct vcpu *v);
+
+/* Typed console input (VM 0's, exit/vm_input.c) into the ring's in[], as
+ * far as there is room, with an event on its port if any went in. */
+void pv_console_feed(struct vcpu *v);

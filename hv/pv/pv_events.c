@@ -12,6 +12,7 @@
  */
 #include "pv/pv_events.h"
 #include "exit/vm_devices.h"
+#include "exit/vm_input.h"
 #include "guest/guest.h"
 #include "pv/balloon.h"
 #include "pv/pv_console.h"
@@ -39,6 +40,7 @@ void pv_events_setup(struct vm *vm, const struct balloon_targets *balloon)
     if (evtchn_bind_console(&pv->evtchn, &pv->console_port))
         panic("PV events: no port for the console ring");
     si->console_evtchn = pv->console_port;
+    vm->devices->input.ring = vm->devices->takes_input;   /* VM 0's typed input reaches its ring */
     pv->timer_tsc = UINT64_MAX;
     pv_balloon_setup(vm, balloon);
 }
@@ -55,6 +57,8 @@ void pv_events_before_entry(struct vcpu *v)
     if (!pv)
         return;
     struct vm_devices *d = v->vm->devices;
+    if (d->input.ring)
+        pv_console_feed(v);
     uint64_t guest_tsc = pv_guest_tsc(v);
     uint64_t balloon_tsc = pv_balloon_before_entry(v, pv_system_time(v, guest_tsc));
     pv_time_before_entry(v, guest_tsc);
@@ -91,5 +95,6 @@ bool pv_events_blocked(const struct vcpu *v)
 bool pv_event_can_come(const struct vcpu *v)
 {
     const struct pv_domain *pv = pv_of(v);
-    return pv->timer_tsc != UINT64_MAX || pv->balloon_next_ms != ~0u;
+    return pv->timer_tsc != UINT64_MAX || pv->balloon_next_ms != ~0u ||
+           vm_input_poll_tsc(v->vm->devices) != UINT64_MAX;
 }

@@ -21,7 +21,8 @@ void pv_events_setup(struct vm *vm, const struct balloon_targets *balloon);
 void pv_events_start(struct vcpu *v, uint64_t tsc_hz);
 
 /* Before each VM entry of a PV guest (nothing for another), ahead of
- * vm_interrupts_before_entry: VIRQ_TIMER and VIRQ_BALLOON raised if due,
+ * vm_interrupts_before_entry: typed input into the console ring (an event
+ * on its port), VIRQ_TIMER and VIRQ_BALLOON raised if due,
  * the time record rewritten, a blocked vCPU woken by a pending event, the
  * upcall handed to the VM's interrupt delivery if one is due but for the
  * CPU's IF (which that delivery checks: its interrupt window), and the
@@ -42,5 +43,6 @@ bool pv_events_unmask_and_test(struct vcpu *v);
 bool pv_events_blocked(const struct vcpu *v);
 
 /* Whether an event can still come to a vCPU that blocks: set_timer_op's
- * timer armed, or a balloon= step to come. */
+ * timer armed, a balloon= step to come, or typed input for its console
+ * ring. */
 bool pv_event_can_come(const struct vcpu *v);

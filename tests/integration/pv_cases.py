@@ -23,6 +23,7 @@ PANIC the hypervisor.
 import os
 import re
 
+from guest_cases import TYPED
 from harness import BUILD, FAIL, HV, HOSTILE, OK, Case
 
 PVTEST = os.environ.get("PVTEST_ELF", os.path.join(BUILD, "tests", "pvtest.elf"))
@@ -71,8 +72,8 @@ def friendly_cases():
                             r"^pvtest: result console_io 4096: 4096, 4097: %d, read: 0$" % EINVAL,
                             POWERED_OFF]),
         result("sched-yield", "yield 0"),
-        result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, unmapped 0 then vector 14, "
-                          r"released 0, writable again 0"),
+        result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, redirected 0 read 0xe15e, "
+                          r"unmapped 0 then vector 14, released 0, writable again 0"),
         result("cr4-pge", "CR4 0x90 then 0x10"),
         result("cr3-same", r"CR3 (0x[0-9a-f]+) reloaded, reads \1"),
         pv("shutdown-3", [r"^pvtest: powering off with status 3$",
@@ -120,6 +121,8 @@ def hostile_cases():
                                "entry in frame 1 {0}, pin {0}, base {0}, m2p {0}".format(EINVAL)),
         result("mmu-hv-slot", r"hv-slot: write %d, clear 0 \(slot unchanged\), update_va %d, "
                               r"m2p\[p2m\[1\]\] 1" % (EINVAL, EINVAL)),
+        result("mmu-stale-global", r"stale-global: set up 0 0 \(read 0x0\), new base 0, old released 0, "
+                                   r"page pinned as L1 0, write vector 14"),
         result("mmu-batch", r"batch \(0\) %d done 1: first applied, second not applied, "
                             r"third not applied" % EINVAL),
         result("mmu-pin", r"pin: twice %d, unpin 0, again %d, as L1 %d, pinned again 0 \(alive\)"
@@ -180,6 +183,13 @@ def event_cases():
                             r"^pvtest: ring line 59 abcdefghijklmnopqrstuvwxyzabcdefghijklmnop$",
                             r"^pvtest: result ring: port 1, sends 0, out_cons 3840 of 3883$",
                             r"^pvtest: ring line at the end, with no send$", POWERED_OFF]),
+        Case("pv-console-input", ["--input", TYPED, "--module", PVTEST + " case=console-input", HV, "--",
+                                  "cpu=pv"], OK,
+             must=[r"^INPUT ready$", r"^pvtest: result typed '%s' \(%d bytes, [1-9]\d* upcalls, [1-9]\d* on the "
+                   r"console's port\)$" % (re.escape(TYPED), len(TYPED)),
+                   r"^hv: input: %d bytes typed, \d+ to COM1's receiver, \d+ to the keyboard, %d to the console "
+                   r"ring, \d+ lost$" % (len(TYPED) + 1, len(TYPED) + 1)],
+             must_not=NEVER, timeout=120),
         # Hostile.
         pv("console-ring-broken", [r"^hv: console ring: its producer was more than the ring's 2048 bytes "
                                    r"ahead of its consumer; the ring's bytes were taken and the rest skipped$",
@@ -196,6 +206,21 @@ def event_cases():
     ])
 
 
+def other_vm_scanned(out):
+    """balloon-other-vm's frames hold some of vm1's RAM (its 'guest RAM'
+    line), so that its refusals are refusals of another VM's frames."""
+    scan = re.search(r"^pvtest: result other VM: frames 0x([0-9a-f]+)-0x([0-9a-f]+)", out, re.M)
+    ram = re.search(r"^hv: vm1: guest RAM (\d+) MiB at host 0x([0-9a-f]+),", out, re.M)
+    if not scan or not ram:
+        return "no scanned range, or no vm1 guest RAM line"
+    first, last = int(scan.group(1), 16), int(scan.group(2), 16)
+    ram_first = int(ram.group(2), 16) >> 12
+    ram_last = ram_first + (int(ram.group(1)) << 8) - 1
+    if last < ram_first or first > ram_last:
+        return "frames 0x%x-0x%x hold none of vm1's 0x%x-0x%x" % (first, last, ram_first, ram_last)
+    return None
+
+
 def balloon_cases():
     """memory_op and balloon= (cases_balloon.c)."""
     return no_stray_exception([
@@ -206,7 +231,21 @@ def balloon_cases():
         pv("balloon-target", [r"^hv: balloon: vm0 target 4096 pages$",
                               r"^pvtest: result target: 3072 at start, 4096 after 1 upcall on VIRQ_BALLOON's port "
                               r"\(1 events\), at [3-9]\d ms$", POWERED_OFF], extra=["balloon=12,16@30"]),
+        # balloon= for the second VM only: its row, its own time.
+        Case("pv-balloon-target-vm1", ["--module", PVTEST + " case=xen-version", "--module",
+                                       PVTEST + " case=balloon-target", HV, "--", "cpu=pv", "vms=2",
+                                       "balloon=-/8,16@30"], OK,
+             must=[r"^hv: balloon: vm1 holds 16384 pages \(target 2048\)",
+                   r"^hv: balloon: vm1 target 4096 pages$",
+                   r"^\(vm1\) pvtest: result target: 2048 at start, 4096 after 1 upcall on VIRQ_BALLOON's port "
+                   r"\(1 events\), at [3-9]\d ms$", r"^hv: balloon: vm0 holds 16384 pages \(target 16384\)"],
+             must_not=NEVER + [r"^hv: balloon: vm0 target", r"pvtest: result exception"]),
         # Hostile.
+        Case("pv-balloon-other-vm", ["--module", PVTEST + " case=balloon-other-vm", "--module",
+                                     PVTEST + " case=xen-version", HV, "--", "cpu=pv", "vms=2", "guestmem=4"], OK,
+             must=[r"^pvtest: result other VM: frames 0x[0-9a-f]+-0x[0-9a-f]+, refused 8192, otherwise 0, in "
+                   r"this VM's M2P 0$", r"^hv: guest stopped: it powered off with status 0$"],
+             must_not=NEVER + [r"^pvtest: result exception"], check=other_vm_scanned),
         pv("balloon-bad", [r"^pvtest: decrease: mapped %d, shared info \(unmap 0\) %d, page directory %d$"
                            % (EBUSY, EBUSY, EBUSY),
                            r"^pvtest: decrease: machine frame 1 %d, beyond %d; order 1 %d, domid 5 %d, unmapped %d, "

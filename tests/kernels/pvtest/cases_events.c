@@ -171,6 +171,33 @@ PV_CASE(console_ring, "console-ring", "console ring output: lines at each send, 
     result("ring: port %u, sends %d, out_cons %u of %u", port, r, c->out_cons, c->out_prod);
 }
 
+PV_CASE(console_input, "console-input", "typed input in the console ring's in[], an event on its port")
+{
+    struct pv_console *c = console_page();
+    uint32_t port = start_info->console_evtchn;
+    static char line[128];
+    uint32_t n = 0;
+    events_install();
+    evtchn_port_op(PV_EVTCHNOP_unmask, port);
+    events_on();
+    printf("INPUT ready\n");                 /* the console protocol's: the runner types now */
+    for (uint32_t blocks = 0; blocks < 10000; blocks++) {
+        while (c->in_cons != c->in_prod) {
+            char ch = c->in[c->in_cons % sizeof(c->in)];
+            c->in_cons++;
+            if (ch == '\n' || ch == '\r') {
+                line[n] = 0;
+                result("typed '%s' (%u bytes, %u upcalls, %u on the console's port)", line, n, upcalls,
+                       port_events[port]);
+            }
+            if (n + 1 < sizeof(line))
+                line[n++] = ch;
+        }
+        block();
+    }
+    result("FAILED no line typed: %u bytes", n);
+}
+
 /* ---- hostile ---- */
 
 PV_CASE(console_ring_broken, "console-ring-broken", "a console ring whose producer is 5000 bytes ahead")
