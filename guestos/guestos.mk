@@ -14,9 +14,14 @@ $(BUILD)/guestos/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(call quiet,AS32,$<)$(CC32) $(CFLAGS32) -MMD -MP -c $< -o $@
 
-$(GUEST_KERNEL): $(GUEST_OBJS) guestos/kernel/kernel.ld
-	$(call quiet,LD32,$@)$(LD32) -nostdlib -static -z max-page-size=0x1000 -T guestos/kernel/kernel.ld \
+$(GUEST_KERNEL): $(GUEST_OBJS) $(BUILD)/guestos/kernel.ld
+	$(call quiet,LD32,$@)$(LD32) -nostdlib -static -z max-page-size=0x1000 -T $(BUILD)/guestos/kernel.ld \
 		-o $@ $(GUEST_OBJS) $(LIBGCC32)
+
+# The linker script, through the C preprocessor (the PV kernel's has a note).
+$(BUILD)/guestos/kernel.ld $(BUILD)/guestos-pv/kernel.ld: $(BUILD)/%/kernel.ld: guestos/kernel/kernel.ld
+	@mkdir -p $(@D)
+	$(CC32) -E -P -x c $(if $(findstring guestos-pv,$*),-DGUESTOS_PV) -o $@ $<
 
 # User programs: guestos/user/NAME.c -> $(BUILD)/guestos/user/NAME.elf, each
 # linked with the user library (guestos/user/lib/) and lib/fmt.c, string.c.
