@@ -15,6 +15,7 @@
 #include "exit/vm_lapic.h"
 #include "exit/vm_mmio.h"
 #include "depriv/depriv.h"
+#include "pv/pv_exit.h"
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
 #include "vmx/exit_info.h"
@@ -256,13 +257,18 @@ static bool machine_nmi(void)
  * #PF, which would otherwise stop the guest as outside its RAM, and the
  * local APIC's MSRs (vm_lapic.h); a HLT with interrupts off waits for an
  * NMI that can still come (exit_hlt.c); and CPUID's leaf 1 tells the truth
- * about it. By exit reason, so that the others pay nothing for it. The machine's
+ * about it; a PV guest's VMCALL, control-register, CPUID and MSR exits go
+ * to pv/ first (pv_exit.h). By exit reason, so that the others pay nothing for it. The machine's
  * NMI becomes the local APIC's, and a fault's exit leaves the guest's
  * blocking of NMIs right (vm_interrupts.h). */
 static void handle_exit_with_lapic(struct vcpu *v)
 {
     uint32_t leaf;
     switch (v->exit_reason & 0xFFFF) {
+    case EXIT_VMCALL: case EXIT_CR_ACCESS:   /* cpu=pv (which implies devices=virtual): pv/ first */
+        if (pv_exit(v))
+            return;
+        break;
     case EXIT_EXCEPTION_NMI:
         if (machine_nmi()) {
             vm_interrupts_machine_nmi(v);
@@ -275,7 +281,7 @@ static void handle_exit_with_lapic(struct vcpu *v)
             return;
         break;
     case EXIT_RDMSR: case EXIT_WRMSR:
-        if (vm_lapic_msr_exit(v))
+        if (vm_lapic_msr_exit(v) || pv_exit(v))
             return;
         break;
     case EXIT_HLT:
@@ -287,6 +293,8 @@ static void handle_exit_with_lapic(struct vcpu *v)
             return;
         break;
     case EXIT_CPUID:
+        if (pv_exit(v))
+            return;
         leaf = (uint32_t)v->regs.rax;
         handle_exit(v);
         vm_lapic_after_cpuid(v, leaf);

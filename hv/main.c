@@ -38,6 +38,7 @@
 #include "depriv/guest_scan.h"
 #include "guest/vcpu.h"
 #include "guest/vm.h"
+#include "pv/pv_build.h"
 #include "vmx/vmcs.h"
 #include "check/vmcs_breaks.h"
 #include "vmx/vmx_on.h"
@@ -168,6 +169,8 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
     struct vm *vm = vm_create(id, &boot, group, &options, caps);
     struct vcpu *v = &vm->vcpu;
     exit_io_init(vm, &options);
+    if (options.cpu == CPU_PV)
+        pv_build(vm, &boot, caps);
     if (options.cpu == CPU_DEPRIVILEGED) {
         depriv_setup(v);
         printf("hv: %sdeprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and "

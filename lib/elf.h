@@ -17,6 +17,7 @@
 #define EM_X86_64       62
 #define EV_CURRENT      1
 #define PT_LOAD         1
+#define PT_NOTE         4
 
 struct elf32_ehdr {
     uint8_t e_ident[16];
@@ -56,6 +57,7 @@ struct elf64_shdr {
 } __attribute__((packed));
 
 #define SHT_PROGBITS    1
+#define SHT_NOTE        7
 #define SHF_ALLOC       0x2
 #define SHF_EXECINSTR   0x4
 

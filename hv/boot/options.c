@@ -21,8 +21,8 @@ struct option_desc {
     size_t offset;                /* of the field in struct hv_options */
 };
 
-static const char *const mem_choices[] = { "ept", "shadow", NULL };
-static const char *const cpu_choices[] = { "hvm", "deprivileged", NULL };
+static const char *const mem_choices[] = { "ept", "shadow", "direct", NULL };
+static const char *const cpu_choices[] = { "hvm", "deprivileged", "pv", NULL };
 static const char *const gdb_choices[] = { "off", "hv", "guest", NULL };
 static const char *const devices_choices[] = { "machine", "virtual", NULL };
 static const char *const timer_mode_choices[] = { "catchup", "merge", "discard", "delay", NULL };
@@ -41,9 +41,11 @@ _Static_assert(sizeof(enum timer_mode) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum tsc_mode) == sizeof(unsigned), "enum size");
 
 static const struct option_desc option_table[] = {
-    { "mem", "guest memory virtualisation: EPT (lab 1) or shadow page tables (lab 2)",
+    { "mem", "guest memory virtualisation: EPT (lab 1), shadow page tables (lab 2), or the guest's "
+      "own tables, validated (direct paging: cpu=pv's, implied by it, lab 5)",
       KIND_CHOICE, mem_choices, 0, 0, FIELD(mem) },
-    { "cpu", "how the guest kernel runs: VT-x at ring 0, or deprivileged at ring 1 (lab 3)",
+    { "cpu", "how the guest kernel runs: VT-x at ring 0, deprivileged at ring 1 (lab 3), or a "
+      "paravirtual kernel at ring 0 that makes hypercalls (lab 5; implies mem=direct, devices=virtual)",
       KIND_CHOICE, cpu_choices, 0, 0, FIELD(cpu) },
     { "test", "name of the in-guest test to run, passed on to the guest",
       KIND_NAME, NULL, 0, 0, FIELD(test) },
@@ -255,6 +257,8 @@ static bool parse_word(const char *word, size_t len, struct hv_options *out, str
         return fail_bad_value(m, o, value, value_len);
     if (o->offset == FIELD(devices))
         out->devices_chosen = true;
+    if (o->offset == FIELD(mem))
+        out->mem_chosen = true;
     return true;
 }
 
@@ -297,6 +301,37 @@ static bool resolve_clocks(struct hv_options *out, struct message *m)
     return true;
 }
 
+/* cpu=pv (lab 5, pv-design.md): the guest's own page tables are the CPU's
+ * (direct paging), so neither EPT nor shadow tables sit under them, and
+ * its devices are the hypervisor's (its events, time and console are
+ * hypercalls over the virtual ones). Asked for with anything else, the
+ * pair is refused by name rather than one of them quietly ignored. */
+static bool resolve_pv(struct hv_options *out, struct message *m)
+{
+    if (out->cpu != CPU_PV) {
+        if (out->mem == MEM_DIRECT) {
+            append(m, "mem=direct needs cpu=pv: only a paravirtual kernel asks the hypervisor to "
+                   "validate its page tables (direct paging); any other kernel writes them itself");
+            return false;
+        }
+        return true;
+    }
+    if (out->mem_chosen && out->mem != MEM_DIRECT) {
+        append(m, "cpu=pv contradicts mem=%s: a PV guest's own page tables are the CPU's (direct "
+               "paging, mem=direct, implied by cpu=pv)", options_value_name("mem", out->mem));
+        return false;
+    }
+    if (out->devices_chosen && out->devices != DEVICES_VIRTUAL) {
+        append(m, "cpu=pv contradicts devices=machine: a PV guest's time, events and console are the "
+               "hypervisor's virtual devices (devices=virtual, implied by cpu=pv)");
+        return false;
+    }
+    out->mem = MEM_DIRECT;
+    out->devices = DEVICES_VIRTUAL;
+    out->devices_chosen = true;   /* a CPU that cannot give it is refused, not fallen back from */
+    return true;
+}
+
 bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_t errlen)
 {
     struct message m = { err, errlen, 0 };
@@ -319,7 +354,7 @@ bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_
             return false;
         s += len;
     }
-    return resolve_clocks(out, &m);
+    return resolve_pv(out, &m) && resolve_clocks(out, &m);
 }
 
 const char *options_value_name(const char *option, unsigned value)

@@ -13,8 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum mem_mode { MEM_EPT, MEM_SHADOW };
-enum cpu_mode { CPU_HVM, CPU_DEPRIVILEGED };
+/* MEM_DIRECT: neither EPT nor shadow tables, the guest's own tables are
+ * the CPU's (Xen's direct paging, lab 5): cpu=pv's, and only cpu=pv's. */
+enum mem_mode { MEM_EPT, MEM_SHADOW, MEM_DIRECT };
+enum cpu_mode { CPU_HVM, CPU_DEPRIVILEGED, CPU_PV };
 enum gdb_mode { GDB_OFF, GDB_HV, GDB_GUEST };
 enum devices_mode { DEVICES_MACHINE, DEVICES_VIRTUAL };
 enum timer_mode { TIMER_CATCHUP, TIMER_MERGE, TIMER_DISCARD, TIMER_DELAY };
@@ -27,8 +29,9 @@ enum fault_kind { FAULT_NONE, FAULT_PANIC, FAULT_PAGEFAULT, FAULT_DIVIDE, FAULT_
 #define OPTIONS_VMS_MAX 4       /* vms=1..4: the table of VMs' size (vm.h) */
 
 struct hv_options {
-    enum mem_mode mem;        /* mem=ept|shadow: how guest memory is virtualised (labs 1, 2) */
-    enum cpu_mode cpu;        /* cpu=hvm|deprivileged: how the guest kernel runs (labs 1, 3) */
+    enum mem_mode mem;        /* mem=ept|shadow|direct: how guest memory is virtualised (labs 1, 2, 5) */
+    bool mem_chosen;          /* mem= was given (cpu=pv implies direct) */
+    enum cpu_mode cpu;        /* cpu=hvm|deprivileged|pv: how the guest kernel runs (labs 1, 3, 5) */
     char test[OPTIONS_TEST_NAME_MAX];  /* test=NAME: passed on to the guest ("" = none) */
     unsigned vms;             /* vms=N: number of VMs, 1..4, one per group of modules (vm.h) */
     unsigned guestmem_mib;    /* guestmem=MiB: RAM per guest */

@@ -67,12 +67,16 @@ static uint64_t *own_sysenter_msr(struct vcpu *v, uint32_t msr)
  * holds, LMA kept. Long mode itself needs EPT: shadow paging (lab 2) walks
  * 32-bit tables, and cpu=deprivileged (lab 3) runs the kernel at ring 1 of
  * a 32-bit guest. There, setting LME stops the guest with a report (what a
- * CPU without long mode would do is #GP, which would hide why). */
+ * CPU without long mode would do is #GP, which would hide why). Under
+ * direct paging (cpu=pv) it is #GP: the PV ABI's tables are 32-bit ones,
+ * and a PV kernel knows it (lib/pv_abi.h section 3). */
 static bool efer_value(struct vcpu *v, uint64_t *value)
 {
     uint64_t efer = vmcs_read(VMCS_GUEST_IA32_EFER);
     if (efer_write(&efer, *value, guest_cr0_view(v->guest)))
         return false;                   /* what the CPU refuses first: #GP */
+    if ((efer & EFER_LME) && v->guest->direct_paging)
+        return false;                   /* cpu=pv: 32-bit tables only, LME refused (#GP) */
     if ((efer & EFER_LME) && v->guest->shadow_paging) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "it set IA32_EFER.LME: long mode needs mem=ept "
                    "(shadow paging walks 32-bit tables%s)",

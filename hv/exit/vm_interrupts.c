@@ -633,6 +633,13 @@ void vm_interrupts_hold_time(struct vcpu *v, uint64_t ticks)
     d->rtc_event_tsc = 0;                   /* its clock's next interrupt found again */
 }
 
+void vm_interrupts_end_turn(struct vcpu *v)
+{
+    struct vm_devices *d = devices(v);
+    if (d->shared_cpu)
+        d->quantum_end_tsc = 0;         /* schedule_at: the turn is over */
+}
+
 void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
 {
     struct vm_devices *d = devices(v);

@@ -63,6 +63,9 @@ void vm_interrupts_before_depriv_entry(struct vcpu *v);
 void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc);
 void vm_interrupts_schedule(struct vcpu *v, bool halted);
 bool vm_interrupts_waiting(const struct vcpu *v);
+/* The VM gives up the rest of its turn (a PV guest's sched_op yield): it
+ * yields before its next VM entry, if another VM shares the CPU. */
+void vm_interrupts_end_turn(struct vcpu *v);
 uint64_t vm_interrupts_left_at(const struct vcpu *v);
 /* The TSC of the VM's next event: 0 (now) if an NMI is pending, its PIC
  * or APIC asks for the CPU or a tick is owed, else its next timer event,

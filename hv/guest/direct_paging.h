@@ -11,7 +11,12 @@
  * when vm->flush says so, and loads CR3.
  *
  * Every call returns 0 or a negative PV_E* code (lib/pv_abi.h), and a call
- * that fails has changed nothing.
+ * that fails has changed nothing (no count, no byte of a frame, not even
+ * vm->flush). The codes: -PV_EINVAL for a request that breaks a rule (a
+ * frame out of range or not the VM's, an entry the rules refuse, a frame of
+ * the wrong type); -PV_EBUSY for a frame that cannot change hands (claimed
+ * already, or still referenced when it would leave); -PV_EEXIST for a pin
+ * or keep made twice.
  */
 #pragma once
 #include <stdbool.h>
@@ -27,12 +32,17 @@ struct dp_frame {
     uint8_t owner;            /* DP_OWNER_NONE, or a VM's owner id */
     uint8_t type;             /* enum dp_type: what type_count counts */
     uint16_t flags;           /* DP_PINNED, DP_KEEP */
-    uint32_t type_count;      /* writable mappings, or references as a table */
-    uint32_t refs;            /* every reference: mappings of any kind, table uses, pins, keeps */
+    uint32_t type_count;      /* writable mappings (and the keep), or references as a table;
+                                 0 exactly when type is DP_NONE */
+    uint32_t refs;            /* every reference: mappings of any kind, table uses, pins, keeps,
+                                 bases (each type reference is a reference too) */
 };
 #define DP_PINNED 1u          /* pinned as its table type (one of its type references) */
 #define DP_KEEP   2u          /* the builder's pages (start info, shared info, console, P2M,
-                                 hypercall page): held by the hypervisor, never leave the VM */
+                                 hypercall page): held by the hypervisor, never leave the VM;
+                                 the keep is a writable type reference (Xen's
+                                 share_xen_page_with_guest), so that a page the hypervisor
+                                 writes never becomes a page table */
 
 /* The machine: a frame table over machine frames 0 .. nframes-1. */
 struct dp_machine {
@@ -44,6 +54,7 @@ struct dp_machine {
 
 /* One VM's side of it. */
 #define DP_HV_SLOTS 16        /* page-directory slots 1008..1023: PV_HYPERVISOR_VIRT and up */
+#define DP_FIRST_HV_SLOT (1024 - DP_HV_SLOTS)
 struct dp_vm {
     struct dp_machine *m;
     uint8_t owner;            /* its owner id (not DP_OWNER_NONE) */
@@ -52,12 +63,14 @@ struct dp_vm {
 };
 
 /* A frame joins the VM (the builder, populate_physmap) or leaves it
- * (decrease_reservation): leaving needs no reference left (-PV_EBUSY), and
- * only the VM's own frames leave it (-PV_EINVAL). */
+ * (decrease_reservation). Joining needs a free frame (DP_OWNER_NONE, no
+ * reference: else -PV_EBUSY); leaving needs no reference left (-PV_EBUSY),
+ * and only the VM's own frames leave it (-PV_EINVAL). */
 int dp_claim(struct dp_vm *vm, uint32_t mfn);
 int dp_release(struct dp_vm *vm, uint32_t mfn);
 
-/* DP_KEEP on and off (a reference of the hypervisor's). */
+/* DP_KEEP on and off (a reference of the hypervisor's, and a writable type
+ * reference: a page table cannot be kept, -PV_EINVAL; twice, -PV_EEXIST). */
 int dp_keep(struct dp_vm *vm, uint32_t mfn);
 int dp_unkeep(struct dp_vm *vm, uint32_t mfn);
 
@@ -67,7 +80,10 @@ int dp_unkeep(struct dp_vm *vm, uint32_t mfn);
  * (the M2P is not this module's). */
 int dp_mmu_update(struct dp_vm *vm, uint32_t ptr, uint32_t val);
 
-/* MMUEXT_PIN_L1_TABLE / PIN_L2_TABLE (level DP_L1 or DP_L2) and UNPIN. */
+/* MMUEXT_PIN_L1_TABLE / PIN_L2_TABLE (level DP_L1 or DP_L2: validated if it
+ * was no table) and UNPIN (the table is released with its last reference).
+ * A pin twice is -PV_EEXIST; another level, or unpinning what is not
+ * pinned, -PV_EINVAL. */
 int dp_pin(struct dp_vm *vm, uint32_t mfn, enum dp_type level);
 int dp_unpin(struct dp_vm *vm, uint32_t mfn);
 
@@ -76,13 +92,19 @@ int dp_unpin(struct dp_vm *vm, uint32_t mfn);
  * if it was no L2); the old base's reference is dropped. */
 int dp_set_base(struct dp_vm *vm, uint32_t *base, uint32_t new_mfn);
 
-/* update_va_mapping: the L1 entry mapping va under the directory base. */
+/* update_va_mapping: the L1 entry mapping va under the directory base (an
+ * L2 of the VM's in use, whose entry for va names an L1), as dp_mmu_update. */
 int dp_update_va(struct dp_vm *vm, uint32_t base, uint32_t va, uint32_t pte);
 
 /* The invariants, recomputed from the tables themselves: every count is
- * what the entries, pins, keeps and bases (bases[0..nbases-1]) add up to, no
- * frame is a table and mapped writable, every present entry of a table in
- * use maps a frame of the table's owner. false with the first broken one in
- * why. For the unit tests, the fuzzer and the hypervisor's self-check. */
+ * what the entries, pins, keeps and bases (bases[0..nbases-1], every VM's;
+ * PV_INVALID_MFN ones skipped) add up to, no frame is a table and mapped
+ * writable, every present entry of a table in use maps a frame of the
+ * table's owner (the hypervisor's slots, a frame of nobody's). false with
+ * the first broken one in why. tally is the caller's scratch, m->nframes of
+ * them. For the unit tests, the fuzzer and the hypervisor's self-check. */
+struct dp_tally {
+    uint32_t refs, writable, as_l1, as_l2;
+};
 bool dp_check(const struct dp_machine *m, const uint32_t *bases, size_t nbases,
-              char *why, size_t whylen);
+              struct dp_tally *tally, char *why, size_t whylen);

@@ -23,6 +23,7 @@
  */
 #include "mem/scrub.h"
 #include "guest/guest.h"
+#include "guest/machine_frames.h"
 #include <stdarg.h>
 #include "fmt.h"
 #include "mbimage.h"
@@ -78,6 +79,8 @@ void guest_create(struct guest *g, uint64_t ram_bytes)
 
 void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
 {
+    if (g->direct_paging)
+        return machine_frames_ptr(&g->dp, gpa, len);
     if (gpa > g->ram_size || len > g->ram_size - gpa)
         return NULL;
     return (void *)(g->ram_hpa + gpa);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "boot/boot_info.h"
+#include "guest/direct_paging.h"
 #include "guest/ept.h"
 #include "guest/shadow.h"
 
@@ -22,6 +23,9 @@ struct guest {
     uint32_t mbi_gpa;      /* the Multiboot information, for EBX */
     bool shadow_paging;    /* mem=shadow (lab 2): EPT off, the shadow below instead */
     struct shadow shadow;
+    bool direct_paging;    /* mem=direct (cpu=pv, lab 5): no EPT, no shadow; addresses are
+                              machine addresses from the PV builder on (guest_ptr) */
+    struct dp_vm dp;       /* its side of the machine's frame table (direct_paging.h) */
 };
 
 /* How the console marks the lines of VM number vm (0..VMS_MAX-1, vm.h).
@@ -42,7 +46,12 @@ void guest_create(struct guest *g, uint64_t ram_bytes);
 
 /* A hypervisor pointer to guest-physical [gpa, gpa + len), or NULL unless
  * all of it is guest RAM. Every access the hypervisor makes to guest memory
- * goes through here, so a guest can never point it at other memory. */
+ * goes through here, so a guest can never point it at other memory.
+ * Under direct paging (g->direct_paging, set by the PV builder once it has
+ * loaded the kernel at pseudo-physical addresses) the guest's CPU uses
+ * MACHINE addresses, in its page tables and CR3, with no EPT below them
+ * (pv-design.md): gpa is then a machine address, and every frame of it
+ * must be one the machine's frame table gives this VM (machine_frames.h). */
 void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len);
 
 /* The guest's CR0, CR3 and CR4 as the guest itself reads them. With EPT the

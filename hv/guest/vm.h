@@ -14,7 +14,9 @@
  *     (guest_line.h), the ports it was told have no device; and its
  *     power-off port, which ends this VM only: the vCPU's stop_status is the
  *     VM's end;
- *   - under patch=1, its kernel's patched instructions (depriv_patch.c).
+ *   - under patch=1, its kernel's patched instructions (depriv_patch.c);
+ *   - under cpu=pv, its PV domain (pv/pv_domain.h): start of day, base
+ *     pointer, M2P, hypercall page.
  * The devices and the patches are defined by the layers that use them,
  * above this one (exit/, depriv/): a VM holds them by pointer, as KVM's
  * struct kvm holds its PIC. Every handler reaches its VM through the vCPU
@@ -40,6 +42,7 @@
 
 struct vm_devices;                 /* exit_io.c */
 struct depriv_patches;             /* depriv_patch.c */
+struct pv_domain;                  /* pv/pv_domain.h: cpu=pv */
 
 /* What a VM leaves in the CPU that no VMCS switches (SDM 25.4 lists what
  * the guest-state area holds): kept here while another VM runs (sched.c). */
@@ -57,6 +60,7 @@ struct vm {
     struct vcpu vcpu;               /* its one vCPU (vcpu.vm points back here) */
     struct vm_devices *devices;     /* COM1, the PIC filter, its console line (exit_io_init) */
     struct depriv_patches *patches; /* patch=1: its kernel's patched instructions, else NULL */
+    struct pv_domain *pv;           /* cpu=pv: its PV state (pv_build.c), else NULL */
     struct vm_cpu_state cpu;        /* while another VM runs (vm_switch_cpu_state) */
 };
 

@@ -164,6 +164,25 @@ static inline int vmwrite_checked(uint64_t field, uint64_t value)
     return VMX_STATUS(cf, zf);
 }
 
+/* INVVPID (SDM 31.3 "INVVPID"): type 1 (single context) flushes every
+ * translation tagged with the VPID, global ones too; type 3 (single
+ * context, retaining globals) all but the global ones, as a MOV to CR3
+ * does (SDM 4.10.4.1). Which types the CPU has: IA32_VMX_EPT_VPID_CAP
+ * bits 32 (INVVPID at all), 41 (type 1) and 43 (type 3), SDM A.10. */
+#define INVVPID_SINGLE_CONTEXT          1ull
+#define INVVPID_SINGLE_CONTEXT_GLOBALS  3ull
+#define VPID_CAP_INVVPID                (1ull << 32)
+#define VPID_CAP_SINGLE_CONTEXT         (1ull << 41)
+#define VPID_CAP_SINGLE_CONTEXT_GLOBALS (1ull << 43)
+static inline int invvpid(uint64_t type, uint16_t vpid)
+{
+    struct { uint64_t vpid, linear; } desc = { vpid, 0 };
+    uint8_t cf, zf;
+    __asm__ volatile("invvpid %2, %3; setc %0; setz %1"
+                     : "=r"(cf), "=r"(zf) : "m"(desc), "r"(type) : "cc", "memory");
+    return VMX_STATUS(cf, zf);
+}
+
 /* INVEPT type 1 (single context) flushes the EPT-derived translations of
  * one EPTP (SDM 31.3 "INVEPT"). */
 static inline int invept_single(uint64_t eptp)

@@ -24,12 +24,15 @@
 #define CR0_CD      CR_BIT(30)
 #define CR0_PG      CR_BIT(31)
 
+#define CR4_TSD     CR_BIT(2)    /* RDTSC at CPL 0 only */
 #define CR4_DE      CR_BIT(3)    /* debugging extensions: DR4 and DR5 are undefined */
 #define CR4_PSE     CR_BIT(4)
 #define CR4_PAE     CR_BIT(5)
+#define CR4_MCE     CR_BIT(6)    /* machine-check exceptions enabled */
 #define CR4_PGE     CR_BIT(7)
 #define CR4_PCE     CR_BIT(8)    /* RDPMC at any CPL */
 #define CR4_OSFXSR  CR_BIT(9)    /* FXSAVE/FXRSTOR hold the SSE state; SSE instructions allowed */
+#define CR4_OSXMMEXCPT CR_BIT(10) /* unmasked SIMD floating-point exceptions raise #XM */
 #define CR4_VMXE    CR_BIT(13)   /* VMX enable (SDM 24.7 "Enabling and Entering VMX Operation") */
 #define CR4_SMXE    CR_BIT(14)
 #define CR4_PCIDE   CR_BIT(17)

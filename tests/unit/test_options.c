@@ -154,6 +154,39 @@ static void test_gdb_modes(void **state)
     assert_string_equal(err, "bad value 'qemu' for option gdb (allowed: off, hv, guest)");
 }
 
+/* cpu=pv (lab 5) implies mem=direct and devices=virtual; either of them
+ * given otherwise is refused by name, and mem=direct belongs to cpu=pv. */
+static void test_pv_mode(void **state)
+{
+    (void)state;
+    assert_true(parse("hv cpu=pv"));
+    assert_int_equal(o.cpu, CPU_PV);
+    assert_int_equal(o.mem, MEM_DIRECT);
+    assert_int_equal(o.devices, DEVICES_VIRTUAL);
+    assert_true(o.devices_chosen);                 /* refused on a CPU without it, not fallen back from */
+    assert_string_equal(options_value_name("mem", o.mem), "direct");
+    assert_string_equal(options_value_name("cpu", o.cpu), "pv");
+    assert_true(parse("hv mem=direct cpu=pv devices=virtual"));
+    assert_int_equal(o.mem, MEM_DIRECT);
+    assert_true(parse("hv cpu=pv timer_mode=delay"));
+    assert_int_equal(o.tsc, TSC_RUN);               /* clocks resolved after devices= */
+    assert_false(parse("hv cpu=pv mem=ept"));
+    assert_string_equal(err, "cpu=pv contradicts mem=ept: a PV guest's own page tables are the CPU's "
+                        "(direct paging, mem=direct, implied by cpu=pv)");
+    assert_false(parse("hv mem=shadow cpu=pv"));
+    assert_string_equal(err, "cpu=pv contradicts mem=shadow: a PV guest's own page tables are the CPU's "
+                        "(direct paging, mem=direct, implied by cpu=pv)");
+    assert_false(parse("hv cpu=pv devices=machine"));
+    assert_string_equal(err, "cpu=pv contradicts devices=machine: a PV guest's time, events and console "
+                        "are the hypervisor's virtual devices (devices=virtual, implied by cpu=pv)");
+    assert_false(parse("hv mem=direct"));
+    assert_string_equal(err, "mem=direct needs cpu=pv: only a paravirtual kernel asks the hypervisor to "
+                        "validate its page tables (direct paging); any other kernel writes them itself");
+    assert_false(parse("hv mem=direct cpu=deprivileged"));
+    assert_true(parse("hv cpu=pv cpu=hvm"));        /* the later wins: then mem stays ept */
+    assert_int_equal(o.mem, MEM_EPT);
+}
+
 static void test_later_option_wins(void **state)
 {
     (void)state;
@@ -176,9 +209,9 @@ static void test_bad_choice(void **state)
 {
     (void)state;
     assert_false(parse("hv mem=foo"));
-    assert_string_equal(err, "bad value 'foo' for option mem (allowed: ept, shadow)");
+    assert_string_equal(err, "bad value 'foo' for option mem (allowed: ept, shadow, direct)");
     assert_false(parse("hv cpu=HVM"));   /* values are case-sensitive */
-    assert_string_equal(err, "bad value 'HVM' for option cpu (allowed: hvm, deprivileged)");
+    assert_string_equal(err, "bad value 'HVM' for option cpu (allowed: hvm, deprivileged, pv)");
     assert_false(parse("hv fault=crash"));
     assert_string_equal(err, "bad value 'crash' for option fault "
                              "(allowed: none, panic, pagefault, divide, triplefault, hang)");
@@ -188,9 +221,9 @@ static void test_missing_value(void **state)
 {
     (void)state;
     assert_false(parse("hv mem"));
-    assert_string_equal(err, "bad value '' for option mem (allowed: ept, shadow)");
+    assert_string_equal(err, "bad value '' for option mem (allowed: ept, shadow, direct)");
     assert_false(parse("hv mem="));
-    assert_string_equal(err, "bad value '' for option mem (allowed: ept, shadow)");
+    assert_string_equal(err, "bad value '' for option mem (allowed: ept, shadow, direct)");
 }
 
 static void test_bad_numbers(void **state)
@@ -253,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_gdb_modes),
         cmocka_unit_test(test_devices_modes),
         cmocka_unit_test(test_tsc_modes),
+        cmocka_unit_test(test_pv_mode),
         cmocka_unit_test(test_later_option_wins),
         cmocka_unit_test(test_unknown_option),
         cmocka_unit_test(test_bad_choice),

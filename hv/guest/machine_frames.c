@@ -1,0 +1,52 @@
+/*
+ * machine_frames.c: the machine's frame table (64-bit, VMX root): see
+ * machine_frames.h.
+ */
+#include "guest/machine_frames.h"
+#include "mem/memory.h"
+#include "pv_abi.h"
+#include "string.h"
+
+#define PAGE 4096ull
+
+/* A frame's bytes: boot.S identity-maps [0, 4 GiB), and the table stops
+ * there (machine_frames). */
+static void *identity_frame(void *ctx, uint32_t mfn)
+{
+    (void)ctx;
+    return (void *)((uint64_t)mfn * PAGE);
+}
+
+struct dp_machine *machine_frames(void)
+{
+    static struct dp_machine machine;
+    if (machine.frames)
+        return &machine;
+    uint64_t n = hv_pmm.npages;
+    if (n > PV_M2P_FRAMES)
+        n = PV_M2P_FRAMES;
+    if (n > IDENTITY_MAP_END / PAGE)
+        n = IDENTITY_MAP_END / PAGE;
+    uint64_t bytes = n * sizeof(struct dp_frame);
+    uint64_t pages = (bytes + PAGE - 1) / PAGE;
+    uint64_t pa = pmm_alloc_contiguous(&hv_pmm, pages, PAGE);
+    if (!pa)
+        return NULL;
+    memset((void *)pa, 0, pages * PAGE);          /* DP_OWNER_NONE, DP_NONE, no count */
+    machine = (struct dp_machine){ (struct dp_frame *)pa, (uint32_t)n, identity_frame, NULL };
+    return &machine;
+}
+
+void *machine_frames_ptr(const struct dp_vm *vm, uint64_t ma, uint64_t len)
+{
+    const struct dp_machine *m = vm->m;
+    if (!m || ma + len < ma)
+        return NULL;
+    uint64_t first = ma / PAGE, last = len ? (ma + len - 1) / PAGE : first;
+    if (last >= m->nframes)
+        return NULL;
+    for (uint64_t f = first; f <= last; f++)
+        if (m->frames[f].owner != vm->owner || vm->owner == DP_OWNER_NONE)
+            return NULL;
+    return (void *)ma;
+}

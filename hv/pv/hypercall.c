@@ -1,0 +1,97 @@
+/*
+ * hypercall.c: VMCALL's exit under cpu=pv, the table of hypercalls by
+ * number, multicall and xen_version (64-bit, VMX root). See hypercall.h.
+ *
+ * VMCALL in VMX non-root operation always exits (SDM vol. 3, 26.1.2); the
+ * CPU does not look at the caller's privilege, so the hypervisor does: the
+ * CPL is SS.DPL (SDM 5.5; the VMCS's access rights, 25.4.1), and only the
+ * guest's kernel, at ring 0, may call (lib/pv_abi.h section 2): its user
+ * programs get -PV_EPERM, and RIP moves on as for any completed call.
+ */
+#include "pv/hypercall.h"
+#include "pv/guest_copy.h"
+#include "pv/pv_console.h"
+#include "pv/pv_sched.h"
+#include "pv/pv_domain.h"
+#include "pv_abi.h"
+#include "vmx/vmcs.h"
+
+#define AR_DPL(ar) (((ar) >> 5) & 3)
+
+static int32_t pv_multicall(struct vcpu *v, const uint32_t *args);
+static int32_t pv_xen_version(struct vcpu *v, const uint32_t *args);
+
+/* The calls by number (Xen's, lib/pv_abi.h), each handler in the file of
+ * its concept, declared in that file's header; a number without a row is
+ * -PV_ENOSYS. One row per call, in number order, so that each helper's
+ * calls go in without touching another's rows. */
+static const pv_hypercall_fn calls[PV_NR_HYPERCALLS] = {
+    [PV_multicall]         = pv_multicall,
+    [PV_xen_version]       = pv_xen_version,
+    [PV_console_io]        = pv_console_io,
+    [PV_sched_op]          = pv_sched_op,
+};
+
+int32_t pv_hypercall(struct vcpu *v, uint32_t op, const uint32_t *args)
+{
+    if (op >= PV_NR_HYPERCALLS || !calls[op])
+        return -PV_ENOSYS;
+    return calls[op](v, args);
+}
+
+void handle_hypercall(struct vcpu *v)
+{
+    uint32_t op = (uint32_t)v->regs.rax;
+    uint32_t args[PV_HYPERCALL_ARGS] = { (uint32_t)v->regs.rbx, (uint32_t)v->regs.rcx,
+                                         (uint32_t)v->regs.rdx, (uint32_t)v->regs.rsi,
+                                         (uint32_t)v->regs.rdi };
+    uint64_t rip = vmcs_read(VMCS_GUEST_RIP);
+    int32_t result = AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS)) != 0 ? -PV_EPERM
+                     : pv_hypercall(v, op, args);
+    if (v->stopped)
+        return;
+    /* EAX only: every other register is kept (lib/pv_abi.h section 2). A
+     * call that moved RIP itself (sched_op block's wait) has done so. */
+    v->regs.rax = (uint32_t)result;
+    if (vmcs_read(VMCS_GUEST_RIP) == rip)
+        advance_rip(v);
+}
+
+/* multicall(entries *, count): each entry as its own call, in order, its
+ * result written back whatever it was; a failing call does not stop the
+ * others (Xen's rule). A list the guest cannot read, or a result it cannot
+ * have written (a read-only page), ends the call with -PV_EFAULT: the
+ * entries before it were done. A multicall inside one is -PV_EINVAL in its
+ * entry, so that no guest makes the hypervisor recurse. */
+static int32_t pv_multicall(struct vcpu *v, const uint32_t *args)
+{
+    struct pv_domain *pv = pv_of(v);
+    uint32_t list = args[0], count = args[1];
+    for (uint32_t i = 0; i < count; i++) {
+        struct pv_multicall_entry e;
+        uint32_t at = list + i * (uint32_t)sizeof(e);
+        if (count > 0xFFFFFFFFu / sizeof(e) || copy_from_guest(v, &e, at, sizeof(e)))
+            return -PV_EFAULT;
+        if (e.op == PV_multicall) {
+            e.result = -PV_EINVAL;
+        } else {
+            pv->multicall_depth++;
+            e.result = pv_hypercall(v, e.op, e.args);
+            pv->multicall_depth--;
+        }
+        if (v->stopped)                 /* a shutdown in the list ends it */
+            return 0;
+        if (copy_to_guest(v, at + offsetof(struct pv_multicall_entry, result), &e.result,
+                          sizeof(e.result)))
+            return -PV_EFAULT;
+    }
+    return 0;
+}
+
+/* xen_version(cmd, arg *): the interface's version, the cheapest call
+ * there is (a guest makes it to have a pending upcall delivered). */
+static int32_t pv_xen_version(struct vcpu *v, const uint32_t *args)
+{
+    (void)v;
+    return args[0] == PV_XENVER_version ? (int32_t)PV_VERSION : -PV_EINVAL;
+}

@@ -1,0 +1,49 @@
+/*
+ * pv_console.c: console_io (lib/pv_abi.h section 7; 64-bit, VMX root): the
+ * guest's console output as a hypercall. Its bytes go to the VM's console
+ * line relay, the one its COM1 writes (exit/console.h): the same tag and
+ * quoting, so that the harnesses read its TEST, BENCH and POWEROFF lines
+ * as they read a COM1 guest's, and a PV line can pass for the hypervisor's
+ * no more than a COM1 line can.
+ */
+#include "exit/console.h"
+#include "exit/vm_devices.h"
+#include "guest/vm.h"
+#include "pv/guest_copy.h"
+#include "pv/pv_console.h"
+#include "pv_abi.h"
+
+#define CONSOLE_IO_MAX 4096u     /* bytes a call (lib/pv_abi.h) */
+#define CHUNK 256u
+
+/* The buffer, chunk by chunk, to the relay (emit) or nowhere (a check). */
+static int32_t pass_over(struct vcpu *v, uint32_t buf, uint32_t count, bool emit)
+{
+    uint8_t bytes[CHUNK];
+    for (uint32_t done = 0; done < count; ) {
+        uint32_t n = count - done < CHUNK ? count - done : CHUNK;
+        if (copy_from_guest(v, bytes, buf + done, n))
+            return -PV_EFAULT;
+        for (uint32_t i = 0; emit && i < n; i++)
+            console_guest_byte(&v->vm->devices->console, bytes[i]);
+        done += n;
+    }
+    return (int32_t)count;
+}
+
+/* console_io(cmd, count, buf *). A write reads the whole buffer once
+ * before its first byte goes out: a buffer the guest cannot read is
+ * -PV_EFAULT with nothing written (a failed call changes nothing, section
+ * 2). A read returns 0 bytes: console input is the ring's (section 7). */
+int32_t pv_console_io(struct vcpu *v, const uint32_t *args)
+{
+    uint32_t cmd = args[0], count = args[1], buf = args[2];
+    if (cmd == PV_CONSOLEIO_read)
+        return 0;
+    if (cmd != PV_CONSOLEIO_write)
+        return -PV_EINVAL;
+    if (count > CONSOLE_IO_MAX)
+        return -PV_EINVAL;
+    int32_t readable = pass_over(v, buf, count, false);
+    return readable < 0 ? readable : pass_over(v, buf, count, true);
+}

@@ -1,0 +1,39 @@
+/*
+ * pv_domain.h: what the hypervisor keeps for a PV guest (cpu=pv, lab 5;
+ * 64-bit, VMX root), beside its struct vm: vm->pv, made by the PV domain
+ * builder (pv_build.c), NULL for every other guest. Its frames' types and
+ * counts are the machine's frame table's (guest/machine_frames.h), its side
+ * of it vm->guest.dp (guest/direct_paging.h).
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "guest/vm.h"
+#include "pv_abi.h"
+
+struct pv_domain {
+    uint32_t base;              /* the current base pointer (CR3)'s frame: an L2 of the VM's */
+    uint32_t *m2p;              /* its M2P (lib/pv_abi.h section 4), hypervisor pages, m2p_entries long */
+    uint32_t m2p_entries;       /* one per machine frame of the frame table */
+    uint32_t m2p_l1;            /* the hypervisor's L1 that maps it at PV_M2P_VIRT (dp_vm.hv_pde) */
+    uint32_t nr_pages;          /* pseudo-physical pages it has (start_info.nr_pages) */
+    uint32_t max_pages;         /* what its balloon may grow back to */
+    uint32_t first_mfn;         /* machine frame of pseudo-physical 0 at build time (contiguous RAM) */
+    uint32_t start_info_pfn, shared_info_pfn, console_pfn, p2m_pfn, pt_pfn;
+    uint32_t start_info_mfn, shared_info_mfn, console_mfn;   /* kept (DP_KEEP): never move */
+    uint32_t p2m_frames, nr_pt_frames, first_free_pfn;
+    uint32_t hypercall_mfn;     /* the hypercall page (PV_INVALID_MFN: none yet) */
+    unsigned multicall_depth;   /* 1 inside a multicall: a nested one is refused */
+};
+
+/* The PV domain of v's VM (NULL outside cpu=pv). */
+static inline struct pv_domain *pv_of(const struct vcpu *v)
+{
+    return v->vm->pv;
+}
+
+/* A pseudo-physical page's virtual address in the builder's direct map. */
+static inline uint32_t pv_pfn_virt(uint32_t pfn)
+{
+    return PV_VIRT_BASE + pfn * PV_PAGE_SIZE;
+}

@@ -1,0 +1,36 @@
+# tests/kernels/pvtest/pvtest.mk: the PV test kernel (lab 5, cpu=pv), one
+# case per boot (case=NAME; pvtest.h), judged by
+# tests/integration/pv_cases.py. Linked at 0xC0100000, loaded at 1 MiB
+# (pvtest.ld); its Multiboot entry only says it needs cpu=pv.
+#
+#   PVTEST_ELF   ELF32 Multiboot v1 kernel with the PV note
+
+PVTEST_SRC := tests/kernels/pvtest
+PVTEST_OUT := $(BUILD)/tests/pvtest
+PVTEST_ELF := $(BUILD)/tests/pvtest.elf
+
+PVTEST_CFLAGS := $(CFLAGS32) -Ilib -Itests/kernels/common -MMD -MP
+PVTEST_LIB_C := fmt.c printf.c serial.c string.c
+PVTEST_C := $(notdir $(wildcard $(PVTEST_SRC)/*.c))
+PVTEST_OBJS := $(PVTEST_OUT)/entry.o $(PVTEST_C:%.c=$(PVTEST_OUT)/%.o) \
+               $(PVTEST_LIB_C:%.c=$(PVTEST_OUT)/lib/%.o)
+
+$(PVTEST_OUT)/entry.o: $(PVTEST_SRC)/entry.S
+	@mkdir -p $(@D)
+	$(call quiet,AS32,$<)$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
+
+$(PVTEST_OUT)/%.o: $(PVTEST_SRC)/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC32,$<)$(CC32) $(PVTEST_CFLAGS) -c $< -o $@
+
+$(PVTEST_OUT)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC32,$<)$(CC32) $(PVTEST_CFLAGS) -c $< -o $@
+
+$(PVTEST_ELF): $(PVTEST_OBJS) $(PVTEST_SRC)/pvtest.ld
+	$(call quiet,LD32,$@)$(LD32) -m elf_i386 -T $(PVTEST_SRC)/pvtest.ld -o $@ $(PVTEST_OBJS) $(LIBGCC32)
+
+.PHONY: pvtest-kernel
+pvtest-kernel: $(PVTEST_ELF)
+
+-include $(wildcard $(PVTEST_OUT)/*.d $(PVTEST_OUT)/lib/*.d)
