@@ -55,6 +55,12 @@ struct dp_machine {
 /* One VM's side of it. */
 #define DP_HV_SLOTS 16        /* page-directory slots 1008..1023: PV_HYPERVISOR_VIRT and up */
 #define DP_FIRST_HV_SLOT (1024 - DP_HV_SLOTS)
+
+/* A 4 MiB page's entry (PDE.PS, SDM vol. 3, 4.3, table 4-4): bits 31:22 are
+ * the page's address, bit 12 PAT; bits 20:13 would be address bits 39:32
+ * (PSE-36) and bit 21 is reserved. Refused, so that no entry reaches memory
+ * above 4 GiB, which no frame table covers. */
+#define DP_PDE_4M_RESERVED 0x003FE000u
 struct dp_vm {
     struct dp_machine *m;
     uint8_t owner;            /* its owner id (not DP_OWNER_NONE) */

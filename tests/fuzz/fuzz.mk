@@ -22,7 +22,7 @@ FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
                 guest_paging guest_paging_pae descriptor guest_line pic_filter pit pic lapic ioapic rtc screen segment_access \
-                pci_config i8042
+                pci_config i8042 direct_paging
 
 # The formatter prints the parsers' messages. The options target fuzzes it
 # (its input reaches it as %.*s), so it links it with libFuzzer's tracing;
@@ -51,6 +51,7 @@ fuzz_srcs_screen := $(unit_srcs_vga_regs) $(unit_srcs_screen_lines)
 fuzz_srcs_segment_access := $(unit_srcs_segment_access)
 fuzz_srcs_pci_config := $(unit_srcs_pci_config)
 fuzz_srcs_i8042 := $(unit_srcs_i8042)
+fuzz_srcs_direct_paging := hv/guest/direct_paging.c hv/guest/direct_paging_check.c $(FUZZ_FMT)
 
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
@@ -86,6 +87,7 @@ fuzz_flags_screen := -max_len=96
 fuzz_flags_segment_access := -max_len=25
 fuzz_flags_pci_config := -max_len=512
 fuzz_flags_i8042 := -max_len=512
+fuzz_flags_direct_paging := -max_len=384
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the
 # ELF parsers, the kit's own kernels and programs cut down by mkseed.py.

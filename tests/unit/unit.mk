@@ -16,7 +16,7 @@ UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging guest_paging_pae gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
               mmio_access ioapic crc32 rtc long_mode_rules vga_regs screen_lines segment_access \
-              fault_combine pci_config i8042 uart_rx
+              fault_combine pci_config i8042 uart_rx direct_paging
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_crc32 := lib/crc32.c
@@ -40,6 +40,7 @@ unit_srcs_guest_paging := hv/guest/guest_paging.c
 unit_srcs_guest_paging_pae := hv/guest/guest_paging_pae.c
 unit_srcs_gdb_packet := hv/gdb/gdb_packet.c
 unit_srcs_x86_decode := hv/x86/x86_decode.c
+unit_srcs_direct_paging := hv/guest/direct_paging.c hv/guest/direct_paging_check.c lib/fmt.c
 
 # The decoder is compared with objdump on the kit's own 32-bit programs,
 # and on its 64-bit code: the hypervisor itself and the long64 kernel.
@@ -66,6 +67,7 @@ unit_defs_sensitive := $(unit_defs_x86_decode)
 unit_defs_fmt := -Dsnprintf=fmt_snprintf -Dvsnprintf=fmt_vsnprintf
 unit_defs_mbimage := $(unit_defs_fmt)
 unit_defs_exit_info := $(unit_defs_fmt)
+unit_defs_direct_paging := $(unit_defs_fmt)
 # devices='s default is this tree's (hv/hv.mk).
 unit_defs_options := -DDEVICES_DEFAULT=DEVICES_$(HV_DEVICES_DEFAULT)
 $(UNIT_BUILD)/test_options: $(BUILD)/hv/devices-default.$(HV_DEVICES_DEFAULT)
