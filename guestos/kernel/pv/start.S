@@ -67,7 +67,12 @@ _start:
     mov %bl, %al
     out %al, %dx
     jmp 1b
-3:  mov $1, %al                 /* lib/poweroff.c's ways, status 1 */
+3:  mov $(COM1 + 5), %dx        /* wait until the last byte has left (TX idle), */
+    mov $1000000, %ecx          /* ... boundedly, as lib/serial.c's serial_drain */
+7:  in %dx, %al
+    test $0x40, %al
+    loopz 7b
+    mov $1, %al                 /* lib/poweroff.c's ways, status 1 */
     out %al, $0xF4
     mov $(shutdown - KERNBASE), %esi
     mov $0x8900, %dx
