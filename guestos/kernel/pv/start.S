@@ -13,15 +13,7 @@
  * is linked high and paging is off).
  */
 #define KERNBASE  0xC0000000
-#define MB_MAGIC  0x1BADB002
-#define MB_FLAGS  0x00000003   /* the same header as boot.S's */
 #define COM1      0x3F8
-
-    .section .multiboot, "a"
-    .align 4
-    .long MB_MAGIC
-    .long MB_FLAGS
-    .long -(MB_MAGIC + MB_FLAGS)
 
     .section .bss
     .align 4096
