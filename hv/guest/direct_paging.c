@@ -331,13 +331,20 @@ int dp_keep(struct dp_vm *vm, uint32_t mfn)
     return rc;
 }
 
-int dp_unkeep(struct dp_vm *vm, uint32_t mfn)
+/* A keep or a pin given back: its flag, its reference and its type
+ * reference go (the table released if that was its last use). */
+static int drop_hold(struct dp_vm *vm, uint32_t mfn, uint16_t hold)
 {
-    if (!owns(vm, mfn) || !(frame(vm, mfn)->flags & DP_KEEP))
+    if (!owns(vm, mfn) || !(frame(vm, mfn)->flags & hold))
         return -PV_EINVAL;
-    frame(vm, mfn)->flags &= (uint16_t)~DP_KEEP;
+    frame(vm, mfn)->flags &= (uint16_t)~hold;
     put_page_and_type(vm, mfn);
     return 0;
+}
+
+int dp_unkeep(struct dp_vm *vm, uint32_t mfn)
+{
+    return drop_hold(vm, mfn, DP_KEEP);
 }
 
 int dp_mmu_update(struct dp_vm *vm, uint32_t ptr, uint32_t val)
@@ -370,11 +377,7 @@ int dp_pin(struct dp_vm *vm, uint32_t mfn, enum dp_type level)
 
 int dp_unpin(struct dp_vm *vm, uint32_t mfn)
 {
-    if (!owns(vm, mfn) || !(frame(vm, mfn)->flags & DP_PINNED))
-        return -PV_EINVAL;
-    frame(vm, mfn)->flags &= (uint16_t)~DP_PINNED;
-    put_page_and_type(vm, mfn);
-    return 0;
+    return drop_hold(vm, mfn, DP_PINNED);
 }
 
 int dp_set_base(struct dp_vm *vm, uint32_t *base, uint32_t new_mfn)

@@ -11,6 +11,7 @@
 #include "pv/hypercall.h"
 #include "pv/guest_copy.h"
 #include "pv/pv_console.h"
+#include "pv/pv_mmu_calls.h"
 #include "pv/pv_sched.h"
 #include "pv/pv_domain.h"
 #include "pv_abi.h"
@@ -26,9 +27,12 @@ static int32_t pv_xen_version(struct vcpu *v, const uint32_t *args);
  * -PV_ENOSYS. One row per call, in number order, so that each helper's
  * calls go in without touching another's rows. */
 static const pv_hypercall_fn calls[PV_NR_HYPERCALLS] = {
+    [PV_mmu_update]        = pv_mmu_update,
     [PV_multicall]         = pv_multicall,
+    [PV_update_va_mapping] = pv_update_va_mapping,
     [PV_xen_version]       = pv_xen_version,
     [PV_console_io]        = pv_console_io,
+    [PV_mmuext_op]         = pv_mmuext_op,
     [PV_sched_op]          = pv_sched_op,
 };
 

@@ -12,7 +12,9 @@ Every case boots in Bochs or QEMU (harness.py runs them in parallel):
   - two VMs from two groups of modules (vm_cases.py), and on one CPU
     in turns (sched_cases.py), a guest's timer ticks under each missed-tick
     policy and its TSC (timer_cases.py);
-  - PC kernels nobody here wrote, from Debian's packages (foreign_cases.py).
+  - PC kernels nobody here wrote, from Debian's packages (foreign_cases.py);
+  - a PV guest (cpu=pv, lab 5): its start of day and hypercalls, friendly
+    and hostile (pv_cases.py).
 """
 import argparse
 import os
@@ -31,6 +33,7 @@ from sched_cases import sched_cases  # noqa: E402
 from timer_cases import timer_cases  # noqa: E402
 from foreign_cases import foreign_cases  # noqa: E402
 from long_mode_cases import long_mode_cases  # noqa: E402
+from pv_cases import pv_cases  # noqa: E402
 
 from harness import (DATA, DIED, GUEST, HV, MBINFO, MBINFO_KLUDGE, OK, PANIC, TIMEOUT, TRIPLE,
                      ROOT, USAGE, Case, crc, data_file, reached_cases, run_all, studenttree)
@@ -252,7 +255,7 @@ def all_cases(every_lab=False):
     cases = mbinfo_cases(small, big) + hv_boot_cases(big) + guest_native_cases() + outcome_cases()
     cases += error_cases(small) + kvm_cases() + guest_cases() + hv_cases()
     cases += vmx_entry_cases() + lab_cases(every_lab) + gdb_cases() + load_cases() + vm_cases()
-    cases += sched_cases() + timer_cases() + foreign_cases() + long_mode_cases()
+    cases += sched_cases() + timer_cases() + foreign_cases() + long_mode_cases() + pv_cases()
     return cases
 
 

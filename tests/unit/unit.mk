@@ -40,6 +40,9 @@ unit_srcs_guest_paging := hv/guest/guest_paging.c
 unit_srcs_guest_paging_pae := hv/guest/guest_paging_pae.c
 unit_srcs_gdb_packet := hv/gdb/gdb_packet.c
 unit_srcs_x86_decode := hv/x86/x86_decode.c
+# The PV kernel's note (lab 5): its own line, beside the other PV modules' lines.
+UNIT_TESTS += pv_note
+unit_srcs_pv_note := lib/pv_note.c
 unit_srcs_direct_paging := hv/guest/direct_paging.c hv/guest/direct_paging_check.c lib/fmt.c
 
 # The decoder is compared with objdump on the kit's own 32-bit programs,

@@ -79,22 +79,42 @@ _Noreturn void breach(const char *fmt, ...)
     pv_poweroff(1);
 }
 
+void (*ring3_exception)(uint32_t vector, uint32_t eip);
+
 void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t cs)
 {
+    if ((cs & 3) == 3 && ring3_exception)
+        ring3_exception(vector, eip);
     if (expect_eip && eip == expect_eip)
         result("exception %u error=0x%x cpl=%u at=expected", vector, error, cs & 3);
     result("exception %u error=0x%x cpl=%u at=0x%08x", vector, error, cs & 3, eip);
 }
 
-/* ---- its own GDT and IDT (SDM vol. 3, 3.4.5, 6.11) ---- */
-static const uint64_t gdt[] __attribute__((aligned(8))) = {
+/* ---- its own GDT, TSS and IDT (SDM vol. 3, 3.4.5, 7.2, 6.11) ---- */
+static uint64_t gdt[] __attribute__((aligned(8))) = {
     0,
     0x00CF9B000000FFFFull,      /* 0x08: ring-0 code, flat, 32-bit */
     0x00CF93000000FFFFull,      /* 0x10: ring-0 data, flat */
     0x00CFFB000000FFFFull,      /* 0x1B: ring-3 code */
     0x00CFF3000000FFFFull,      /* 0x23: ring-3 data */
+    0,                          /* 0x28: the TSS (load_tables) */
 };
 static uint64_t idt[20] __attribute__((aligned(8)));
+
+/* The TSS: only SS0 and ESP0, the stack an exception from ring 3 switches
+ * to (SDM 7.7), are used. */
+static uint32_t tss[26];
+static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
+
+static void set_tss(void)
+{
+    uint32_t base = (uint32_t)tss, limit = sizeof(tss) - 1;
+    tss[1] = (uint32_t)ring0_stack + sizeof(ring0_stack);   /* ESP0 */
+    tss[2] = 0x10;                                          /* SS0 */
+    /* An available 32-bit TSS (type 9), present, DPL 0. */
+    gdt[5] = (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)0x89 << 40 |
+             (uint64_t)(base >> 24) << 56;
+}
 
 struct __attribute__((packed)) table_pointer {
     uint16_t limit;
@@ -108,9 +128,11 @@ static void load_tables(void)
         /* A 32-bit interrupt gate, DPL 0, present, selector 0x08. */
         idt[v] = (off & 0xFFFF) | 0x08u << 16 | (uint64_t)0x8E00 << 32 | (uint64_t)(off >> 16) << 48;
     }
+    set_tss();
     struct table_pointer g = { sizeof(gdt) - 1, (uint32_t)gdt }, i = { sizeof(idt) - 1, (uint32_t)idt };
     __asm__ volatile("lgdt %0; lidt %1; ljmp $0x08, $1f; 1: movl $0x10, %%eax; movl %%eax, %%ds;"
-                     "movl %%eax, %%es; movl %%eax, %%fs; movl %%eax, %%gs; movl %%eax, %%ss"
+                     "movl %%eax, %%es; movl %%eax, %%fs; movl %%eax, %%gs; movl %%eax, %%ss;"
+                     "movw $0x28, %%ax; ltr %%ax"
                      : : "m"(g), "m"(i) : "eax", "memory");
 }
 

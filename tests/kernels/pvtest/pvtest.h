@@ -67,5 +67,9 @@ uint32_t virt_to_mfn(const void *p);
 /* The hypercall page placed (CPUID leaf 0x40000002's MSR). */
 void hypercall_page_setup(void);
 
+/* Set by a case that goes to ring 3: called (at ring 0) for an exception
+ * from ring 3, which main.c's handler would otherwise report. */
+extern void (*ring3_exception)(uint32_t vector, uint32_t eip);
+
 /* sched_op shutdown poweroff status. */
 _Noreturn void pv_poweroff(uint32_t status);

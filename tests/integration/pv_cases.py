@@ -1,0 +1,108 @@
+"""pv_cases.py: a PV guest (lab 5, issue 19: cpu=pv, lib/pv_abi.h): the mode,
+its start of day and the hypercall path, with the PV test kernel
+(tests/kernels/pvtest, one case per boot: case=NAME).
+
+Friendly cases check what the guest sees (its start of day, xen_version,
+the hypercall page's stubs, multicall, console_io, the shutdown's status).
+Hostile ones check what it is refused, each with the answer it must get:
+a result code (-PV_EPERM, -PV_ENOSYS, -PV_EFAULT, -PV_EINVAL), #GP(0) at
+the instruction (MOV to CR3 of a frame that is no L2 of the VM's, CR0 and
+CR4 bits direct paging keeps, EFER.LME, the hypercall page at a page table
+or a frame not the VM's), or the guest stopped with a reason (a block no
+event can end; a kernel without the PV note under cpu=pv); and the PV
+kernel's Multiboot entry under cpu=hvm says it needs cpu=pv. Every run is
+under the VM-entry checker before every entry (vmcheck=2), and none may
+PANIC the hypervisor.
+"""
+import os
+
+from harness import BUILD, FAIL, HV, HOSTILE, OK, Case
+
+PVTEST = os.environ.get("PVTEST_ELF", os.path.join(BUILD, "tests", "pvtest.elf"))
+NEVER = [r"^PANIC", r"BREACH", r"FAILED", r"VM-entry failure", r"VM entry failed"]
+POWERED_OFF = r"^hv: guest stopped: it powered off with status 0$"
+GP = r"^pvtest: result exception 13 error=0x0 cpl=0 at=expected$"
+STOPPED = r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"
+EFAULT, EINVAL, ENOSYS, EPERM = -14, -22, -38, -1
+
+
+def pv(case, must, status=OK, extra=(), runner_must=(), kernel=PVTEST, name=None):
+    """pvtest's case under cpu=pv, with the VM-entry checker at every entry."""
+    return Case("pv-" + (name or case), ["--module", "%s case=%s" % (kernel, case), HV, "--", "cpu=pv",
+                                          "vmcheck=2"] + list(extra), status,
+                must=[r"^hv: PV guest: \d+ pages, start info at 0x[0-9a-f]+, page tables 0x[0-9a-f]+-"
+                      r"0x[0-9a-f]+, entry 0xc0100[0-9a-f]+$"] * (kernel == PVTEST) + must,
+                must_not=NEVER, runner_must=runner_must)
+
+
+def result(case, text):
+    return pv(case, [r"^pvtest: case %s$" % case, r"^pvtest: result %s$" % text, POWERED_OFF])
+
+
+def gp(case, hv_line):
+    """#GP(0) at the instruction, the hypervisor saying why."""
+    return pv(case, [r"^hv: " + hv_line, GP, POWERED_OFF])
+
+
+def friendly_cases():
+    return [
+        result("boot", "start of day ok"),
+        result("xen-version", "version 0x10000"),
+        pv("hypercall-page", [r"^pvtest: CPUID 0x40000000: max 0x40000002 'hvlabhvlabhv'$",
+                              r"^pvtest: CPUID 0x40000001: version 0x10000$",
+                              r"^pvtest: CPUID 0x40000002: 1 page, MSR 0x40000000$",
+                              r"^pvtest: through the stub of console_io$",
+                              r"^pvtest: result stubs: xen_version 0x10000, console_io 39$", POWERED_OFF]),
+        # xen_version, no such call, console_io (37 bytes), a nested multicall.
+        pv("multicall", [r"^pvtest: written by a multicall entry$",
+                         r"^pvtest: result multicall 0: results 0x10000 %d 37 %d$" % (ENOSYS, EINVAL),
+                         POWERED_OFF]),
+        # 64 lines of 63 letters: the relay's lines, as COM1's.
+        pv("console-long", [r"^abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk$",
+                            r"^pvtest: result console_io 4096: 4096, 4097: %d, read: 0$" % EINVAL,
+                            POWERED_OFF]),
+        result("sched-yield", "yield 0"),
+        result("cr4-pge", "CR4 0x90 then 0x10"),
+        result("cr3-same", r"CR3 (0x[0-9a-f]+) reloaded, reads \1"),
+        pv("shutdown-3", [r"^pvtest: powering off with status 3$",
+                          r"^hv: guest stopped: it powered off with status 3$", r"^POWEROFF 1$"], status=FAIL),
+        # The PV kernel entered as a Multiboot kernel (cpu=hvm): it says so.
+        Case("pv-kernel-under-hvm", ["--module", PVTEST + " case=boot", HV, "--", "mem=ept"], FAIL,
+             must=[r"^pvtest: this is a PV kernel: it needs cpu=pv \(lib/pv_abi.h\), and powers off$",
+                   r"^hv: guest stopped: it powered off with status 1$"],
+             must_not=NEVER + [r"^pvtest: case"]),
+    ]
+
+
+def hostile_cases():
+    return [
+        result("unknown-numbers", " ".join([str(ENOSYS)] * 5)),
+        result("console-m2p", "console_io %d" % EFAULT),
+        result("console-unmapped", "console_io %d %d %d" % (EFAULT, EFAULT, EFAULT)),
+        result("multicall-ro", "multicall %d" % EFAULT),
+        result("multicall-unmapped", "multicall %d" % EFAULT),
+        result("shutdown-bad", "%d %d %d" % (EFAULT, EINVAL, EINVAL)),
+        gp("cr3-writable", r"PV guest: MOV to CR3 0x[0-9a-f]+ refused"),
+        gp("cr3-not-ours", r"PV guest: MOV to CR3 0x1000 refused"),
+        gp("cr3-beyond", r"PV guest: MOV to CR3 0xfffff000 refused"),
+        gp("cr0-wp", r"PV guest: MOV to CR0 0x[0-9a-f]+ would change bits 0x10000 that direct paging keeps"),
+        gp("cr0-pg", r"PV guest: MOV to CR0 0x[0-9a-f]+ would change bits 0x80000000 that direct paging "
+                     r"keeps"),
+        gp("cr4-pae", r"PV guest: MOV to CR4 0x30 would change bits 0x20 that direct paging keeps"),
+        gp("cr4-pse", r"PV guest: MOV to CR4 0x0 would change bits 0x10 that direct paging keeps"),
+        gp("efer-lme", r"guest writes MSR 0xc0000080: 0x100 is not a value it can hold, #GP injected"),
+        gp("hcpage-table", r"PV guest: hypercall page at 0x[0-9a-f]+ refused \(a page table\)"),
+        gp("hcpage-outside", r"PV guest: hypercall page at 0x1000 refused \(not a frame of this VM's\)"),
+        gp("hcpage-m2p", r"PV guest: hypercall page at 0x[0-9a-f]+ refused \(not a frame of this VM's\)"),
+        gp("hcpage-unaligned", r"PV guest: hypercall page at 0x[0-9a-f]+010 refused \(not page-aligned\)"),
+        pv("block-forever", [r"^hv: guest stopped: it blocked \(sched_op block at 0x[0-9a-f]+\) with no "
+                             r"event channel that could ever fire"], status=FAIL, runner_must=[STOPPED]),
+        # A kernel without the PV note, under cpu=pv: refused before it runs.
+        pv("x", [r"^hv: guest stopped: cpu=pv: guest kernel \(module 0, '[^']*hostile.elf case=x'\): the "
+                 r"kernel has no PV note"], status=FAIL, runner_must=[STOPPED], kernel=HOSTILE,
+           name="no-note"),
+    ]
+
+
+def pv_cases():
+    return friendly_cases() + hostile_cases()
