@@ -10,7 +10,13 @@ the instruction (MOV to CR3 of a frame that is no L2 of the VM's, CR0 and
 CR4 bits direct paging keeps, EFER.LME, the hypercall page at a page table
 or a frame not the VM's), or the guest stopped with a reason (a block no
 event can end; a kernel without the PV note under cpu=pv); and the PV
-kernel's Multiboot entry under cpu=hvm says it needs cpu=pv. Every run is
+kernel's Multiboot entry under cpu=hvm says it needs cpu=pv. The PV MMU's
+cases (cases_mmu.c) map through a table of the guest's own and check the TLB
+forgets an unmapped page, then try Xen's security history: page tables
+mapped writable by a second path or through the fast path (XSA-182), a
+directory as a page table (XSA-240), a writable superpage over a table
+(XSA-148), frames not the VM's, the hypervisor's slots, a batch with a bad
+request (the requests before it applied, none after). Every run is
 under the VM-entry checker before every entry (vmcheck=2), and none may
 PANIC the hypervisor.
 """
@@ -24,6 +30,7 @@ POWERED_OFF = r"^hv: guest stopped: it powered off with status 0$"
 GP = r"^pvtest: result exception 13 error=0x0 cpl=0 at=expected$"
 STOPPED = r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"
 EFAULT, EINVAL, ENOSYS, EPERM = -14, -22, -38, -1
+EEXIST, ESRCH = -17, -3
 
 
 def pv(case, must, status=OK, extra=(), runner_must=(), kernel=PVTEST, name=None):
@@ -62,6 +69,8 @@ def friendly_cases():
                             r"^pvtest: result console_io 4096: 4096, 4097: %d, read: 0$" % EINVAL,
                             POWERED_OFF]),
         result("sched-yield", "yield 0"),
+        result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, unmapped 0 then vector 14, "
+                          r"released 0, writable again 0"),
         result("cr4-pge", "CR4 0x90 then 0x10"),
         result("cr3-same", r"CR3 (0x[0-9a-f]+) reloaded, reads \1"),
         pv("shutdown-3", [r"^pvtest: powering off with status 3$",
@@ -95,6 +104,22 @@ def hostile_cases():
         gp("hcpage-outside", r"PV guest: hypercall page at 0x1000 refused \(not a frame of this VM's\)"),
         gp("hcpage-m2p", r"PV guest: hypercall page at 0x[0-9a-f]+ refused \(not a frame of this VM's\)"),
         gp("hcpage-unaligned", r"PV guest: hypercall page at 0x[0-9a-f]+010 refused \(not page-aligned\)"),
+        result("mmu-rw-table", "rw-table: install 0, own {0}, second path {0}, itself {0}, read-only 0, "
+                               "fast path {0}, pin writable {0}".format(EINVAL)),
+        result("mmu-l2-as-l1", r"l2-as-l1: itself {0}, another \(0 0\) {0}, pinned as L1 {0}, "
+                               r"unpin 0".format(EINVAL)),
+        result("mmu-superpage", r"superpage: table \(0 0\), read-only 0 \(reads 0x0\), writable {0}, "
+                                r"reserved {0}, past the machine {0}".format(EINVAL)),
+        result("mmu-not-ours", "not-ours: install 0, frame 1 {0}, 0xfffff {0}, M2P table {0}, "
+                               "entry in frame 1 {0}, pin {0}, base {0}, m2p {0}".format(EINVAL)),
+        result("mmu-hv-slot", r"hv-slot: write %d, clear 0 \(slot unchanged\), update_va %d, "
+                              r"m2p\[p2m\[1\]\] 1" % (EINVAL, EINVAL)),
+        result("mmu-batch", r"batch \(0\) %d done 1: first applied, second not applied, "
+                            r"third not applied" % EINVAL),
+        result("mmu-pin", r"pin: twice %d, unpin 0, again %d, as L1 %d, pinned again 0 \(alive\)"
+               % (EEXIST, EINVAL, EINVAL)),
+        result("mmu-bad-args", "bad-args: domid %d, unmapped %d, done read-only %d, command 3 %d, "
+                               "mmuext 99 %d, flags 3 %d" % (ESRCH, EFAULT, EFAULT, EINVAL, EINVAL, EINVAL)),
         pv("block-forever", [r"^hv: guest stopped: it blocked \(sched_op block at 0x[0-9a-f]+\) with no "
                              r"event channel that could ever fire"], status=FAIL, runner_must=[STOPPED]),
         # A kernel without the PV note, under cpu=pv: refused before it runs.
