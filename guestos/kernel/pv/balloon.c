@@ -12,7 +12,9 @@
  * invalid. Taking one again: populate_physmap for a pfn given back before
  * (the hypervisor returns the new MFN), the P2M entry, the direct map, and
  * free it into the allocator. The work runs in a kernel process, not in
- * the event handler: the MMU batch it uses is process context's.
+ * the event handler: the MMU batch it uses is process context's; it
+ * yields after each memory_op, so that a large target does not hold the
+ * CPU from the processes (the kernel preempts no kernel process).
  */
 #include "../defs.h"
 #include "../plat.h"
@@ -20,13 +22,14 @@
 #include "pv.h"
 #include "../../../lib/printf.h"
 
-#define CHUNK 64                    /* pages per memory_op */
+#define CHUNK 128                   /* pages per memory_op */
 
 #define MAX_GIVEN 32768             /* at most 128 MiB given back */
 
 static uint32_t given[MAX_GIVEN];     /* the pfns given back, a stack */
 static uint32_t ngiven;
 static int target_changed;
+static uint32_t extents[CHUNK], pfns[CHUNK];    /* one memory_op's (one balloon process) */
 
 static void balloon_event(void)
 {
@@ -43,7 +46,7 @@ static int32_t reservation(uint32_t cmd, uint32_t *extents, uint32_t n)
 /* Up to n pages out of the allocator and the VM; returns how many went. */
 static uint32_t give_back(uint32_t n)
 {
-    uint32_t mfns[CHUNK], pfns[CHUNK], got = 0;
+    uint32_t *mfns = extents, got = 0;
     mmu_batch_begin();
     while (got < n && got < CHUNK && ngiven + got < MAX_GIVEN) {
         char *page = kalloc();
@@ -72,7 +75,7 @@ static uint32_t give_back(uint32_t n)
 /* Up to n of the pages given back into the VM and the allocator again. */
 static uint32_t take_back(uint32_t n)
 {
-    uint32_t extents[CHUNK], pfns[CHUNK], want = 0;
+    uint32_t want = 0;
     while (want < n && want < CHUNK && want < ngiven) {
         pfns[want] = given[ngiven - 1 - want];
         extents[want] = pfns[want];
@@ -94,6 +97,10 @@ static uint32_t take_back(uint32_t n)
     return (uint32_t)got;
 }
 
+static uint32_t held(void) { return pv_start_info->nr_pages - ngiven; }
+
+/* Follow the target, read again at each step (it may change meanwhile),
+ * until it is met or nothing more can move. */
 static void balloon_process(void)
 {
     for (;;) {
@@ -102,20 +109,24 @@ static void balloon_process(void)
             sleep_on(&target_changed);
         target_changed = 0;
         irq_restore(flags);
-        uint32_t target = pv_shared->balloon_target, before = pv_start_info->nr_pages - ngiven, now = before;
-        if (target == 0)
-            continue;
-        while (now > target && give_back(now - target))
-            now = pv_start_info->nr_pages - ngiven;
-        while (now < target && ngiven && take_back(target - now))
-            now = pv_start_info->nr_pages - ngiven;
-        if (now != before)
-            printf("guestos: balloon: %u pages (target %u)\n", now, target);
+        unmask_events();        /* a kernel process starts masked: let ticks come meanwhile */
+        uint32_t moved = 0, target;
+        while ((target = pv_shared->balloon_target) != 0 && held() != target) {
+            uint32_t n = held() > target ? give_back(held() - target) : take_back(target - held());
+            if (!n)
+                break;
+            moved += n;
+            yield_cpu();        /* a chunk at a time: the kernel preempts no kernel process */
+        }
+        if (moved)
+            printf("guestos: balloon: %u pages (target %u)\n", held(), target);
     }
 }
 
+/* A target set before the VIRQ was bound came with no event: look once. */
 void init_balloon(void)
 {
     bind_virq(PV_VIRQ_BALLOON, balloon_event);
+    target_changed = pv_shared->balloon_target != 0;
     spawn_kernel_process("balloon", balloon_process);
 }
