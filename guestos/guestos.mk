@@ -21,7 +21,7 @@ $(GUEST_KERNEL): $(GUEST_OBJS) $(BUILD)/guestos/kernel.ld
 # The linker script, through the C preprocessor (the PV kernel's has a note).
 $(BUILD)/guestos/kernel.ld $(BUILD)/guestos-pv/kernel.ld: $(BUILD)/%/kernel.ld: guestos/kernel/kernel.ld
 	@mkdir -p $(@D)
-	$(CC32) -E -P -x c $(if $(findstring guestos-pv,$*),-DGUESTOS_PV) -o $@ $<
+	$(call quiet,CPP,$@)$(CC32) -E -P -x c $(if $(findstring guestos-pv,$*),-DGUESTOS_PV) -o $@ $<
 
 # The PV build (plat.h): the same sources with -DGUESTOS_PV, the platform
 # files of guestos/kernel/pv/ instead of boot.S, and their console and
