@@ -8,8 +8,8 @@
  *   vectors 32-47   the PIC's IRQs: the timer preempts user processes.
  *   vector 0x40     the local APIC's timer (timer=lapic): the same tick.
  *   vector 0x80     system calls (syscall.c).
+ *   vector 0xF3     the PV kernel's event upcall (plat.h, pv/events.c).
  *   vector 0xFF     the local APIC's spurious vector: nothing to do.
- *   vector 0xF3     the PV kernel's event upcall (pv/events.c)
  */
 #include "defs.h"
 #include "mmu.h"
