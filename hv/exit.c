@@ -326,7 +326,8 @@ static void dispatch_virtual_devices(struct vcpu *v)
 {
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
-        halted_without_exit(v);         /* its HLT may not have exited */
+        if (!pv_events_blocked(v))      /* a PV guest's sched_op block ends by an event (pv_events.h) */
+            halted_without_exit(v);     /* its HLT may not have exited */
         break;
     default:                     handle_exit_with_lapic(v);
     }

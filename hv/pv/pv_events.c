@@ -83,6 +83,11 @@ bool pv_events_unmask_and_test(struct vcpu *v)
     return !pv->blocked;
 }
 
+bool pv_events_blocked(const struct vcpu *v)
+{
+    return pv_of(v) && pv_of(v)->blocked;
+}
+
 bool pv_event_can_come(const struct vcpu *v)
 {
     const struct pv_domain *pv = pv_of(v);

@@ -36,6 +36,11 @@ void pv_events_end(struct vcpu *v);
  * returns at once then; else the vCPU is blocked until one is. */
 bool pv_events_unmask_and_test(struct vcpu *v);
 
+/* Whether the vCPU is a PV guest's in sched_op block: it waits in the HLT
+ * activity state for an event, which ends it whatever its IF (the upcall
+ * then waits for IF), and block made sure one will come. */
+bool pv_events_blocked(const struct vcpu *v);
+
 /* Whether an event can still come to a vCPU that blocks: set_timer_op's
  * timer armed, or a balloon= step to come. */
 bool pv_event_can_come(const struct vcpu *v);

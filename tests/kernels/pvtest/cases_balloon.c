@@ -119,7 +119,9 @@ PV_CASE(balloon_bad, "balloon-bad", "memory_op: frames in use, not the VM's, bad
     int32_t frame1 = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, PV_DOMID_SELF);
     e[0] = 0xFFFFFFF0u;
     int32_t beyond = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, PV_DOMID_SELF);
-    /* Bad arguments: an order, a domain, unmapped and read-only arrays. */
+    /* Bad arguments: an order, a domain (on a mapped frame: refused for
+     * them first, not as busy), unmapped and read-only arrays. */
+    e[0] = p2m()[top_pfn(0)];
     int32_t order = reservation(PV_XENMEM_decrease_reservation, e, 1, 1, PV_DOMID_SELF);
     int32_t domid = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, 5);
     int32_t unmapped = reservation(PV_XENMEM_decrease_reservation, (uint32_t *)0x1000, 1, 0, PV_DOMID_SELF);

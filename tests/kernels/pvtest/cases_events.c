@@ -35,7 +35,7 @@ PV_CASE(timer_once, "timer-once", "set_timer_op: one VIRQ_TIMER upcall, not befo
     uint64_t deadline = pv_now() + 5 * MS;
     set_timer(deadline);
     uint32_t n = block_until_upcalls(1, 100);
-    uint64_t at = last_upcall_ns;
+    uint64_t at = last_upcall_record_ns;     /* the hypervisor's time when it raised the VIRQ */
     spin_until(deadline + 10 * MS);          /* a one-shot: nothing more comes */
     result("timer: upcalls %u early %u events %u masked-upcalls %u", upcalls, n && at < deadline,
            port_events[port], upcalls_while_masked);
@@ -50,19 +50,22 @@ PV_CASE(timer_past, "timer-past", "set_timer_op with a deadline passed: the upca
     result("past: set_timer_op %d, upcalls right after %u", r, n);
 }
 
-PV_CASE(timer_cancel, "timer-cancel", "set_timer_op 0 cancels: only the later timer fires")
+PV_CASE(timer_cancel, "timer-cancel", "set_timer_op 0 cancels: the first timer never fires, a later one does")
 {
     timer_port(true);
     events_on();
     uint64_t first = pv_now() + 3 * MS;
     set_timer(first);
     int32_t r = set_timer(0);
-    uint64_t second = pv_now() + 8 * MS;
+    spin_until(first + 3 * MS);
+    uint32_t after_first = upcalls;
+    uint64_t second = pv_now() + 2 * MS;
     set_timer(second);
     block_until_upcalls(1, 100);
-    uint64_t at = last_upcall_ns;
-    spin_until(second + 5 * MS);
-    result("cancel: set_timer_op 0 %d, upcalls %u, before the second deadline %u", r, upcalls, at < second);
+    uint64_t at = last_upcall_record_ns;
+    spin_until(second + 3 * MS);
+    result("cancel: set_timer_op 0 %d, upcalls %u after the first deadline, %u after the second, early %u", r,
+           after_first, upcalls, at < second);
 }
 
 PV_CASE(event_masked, "event-masked", "an event on a masked port pends with no upcall, and comes at unmask")
@@ -99,6 +102,21 @@ PV_CASE(upcall_mask, "upcall-mask", "no upcall while upcall_mask is set, nor whi
     uint32_t if1 = upcalls;
     result("mask: upcalls %u pending %u; IF=0 upcalls %u; IF=1 upcalls %u; while masked %u", masked, pending,
            if0, if1, upcalls_while_masked);
+}
+
+PV_CASE(block_if0, "block-if0", "sched_op block with IF 0: an event ends it, the upcall waits for IF")
+{
+    struct pv_vcpu_info *v = &shared_info()->vcpu_info[0];
+    timer_port(true);
+    __asm__ volatile("cli" ::: "memory");
+    uint64_t deadline = pv_now() + 3 * MS;
+    set_timer(deadline);
+    int32_t r = block();
+    uint64_t woke = pv_now();
+    uint32_t during = upcalls, pending = v->evtchn_upcall_pending;
+    __asm__ volatile("sti; nop; nop" ::: "memory");
+    result("block: %d, woken %s the deadline, upcalls %u pending %u; after sti upcalls %u", r,
+           woke >= deadline ? "after" : "before", during, pending, upcalls);
 }
 
 PV_CASE(version_loop, "version-loop", "the time record: even versions, rewritten at each entry, time never back")

@@ -124,7 +124,7 @@ PV_CASE(cr4_pge, "cr4-pge", "CR4.PGE is the guest's to toggle, without an exit")
 PV_CASE(shutdown3, "shutdown-3", "sched_op shutdown poweroff 3")
 {
     printf("pvtest: powering off with status 3\n");
-    pv_poweroff(3);
+    verdict_poweroff(3);
 }
 
 /* ---- hostile ---- */
@@ -271,6 +271,9 @@ PV_CASE(shutdown_bad, "shutdown-bad", "sched_op shutdown with its argument unmap
 __asm__(".section .text.user, \"ax\"\n"
         ".p2align 12\n"
         "user_code:\n"
+        "    movl $0x23, %eax\n"           /* IRET to ring 3 left DS and ES null (SDM vol. 2, IRET) */
+        "    movl %eax, %ds\n"
+        "    movl %eax, %es\n"
         "    movl $17, %eax\n"              /* xen_version, from ring 3 */
         "    movl $0, %ebx\n"
         "    vmcall\n"
@@ -300,4 +303,39 @@ PV_CASE(vmcall_ring3, "vmcall-ring3", "VMCALL at ring 3 (from a user page): -PV_
     __asm__ volatile("pushl $0x23; pushl %0; pushl $0x2; pushl $0x1B; pushl %1; iret"
                      : : "r"((uint32_t)user_page + sizeof(user_page)), "r"((uint32_t)user_code) : "memory");
     breach("IRET to ring 3 returned");
+}
+
+/* ---- string I/O through machine addresses (hv/exit/exit_io_string.c
+ * walks the guest's tables; guest_ptr takes the VM's own frames only) ---- */
+
+/* The CPU would read the M2P (mapped read-only); the hypervisor's walk
+ * reaches only the VM's own frames, and stops the guest rather than read
+ * its own (a refusal on the safe side, not the CPU's answer). */
+PV_CASE(strio_m2p, "strio-m2p", "REP OUTSB to port 0xE9 from the M2P (mapped to the guest, the hypervisor's frames)")
+{
+    __asm__ volatile("cld; rep outsb" : : "S"(PV_M2P_VIRT), "c"(8), "d"(0xE9) : "memory");
+    breach("OUTSB read the M2P's frames");
+}
+
+PV_CASE(strio_pt, "strio-pt", "REP INSB from port 0xE9 into the page directory (mapped read-only)")
+{
+    __asm__ volatile("cld\n" EXPECT_AT("rep insb") : : "D"(start_info->pt_base), "c"(4), "d"(0xE9) : "memory");
+    breach("INSB wrote into the page directory");
+}
+
+PV_CASE(strio_ok, "strio-ok", "REP OUTSB of a buffer of its own to port 0xE9")
+{
+    static const char msg[] = "pvtest: through OUTSB\n";
+    __asm__ volatile("cld; rep outsb" : : "S"(msg), "c"(sizeof(msg) - 1), "d"(0xE9) : "memory");
+    result("outsb done");
+}
+
+PV_CASE(multicall_block, "multicall-block", "sched_op block inside a multicall: refused in its entry, the list goes on")
+{
+    static struct pv_multicall_entry e[2] = {
+        { PV_sched_op, 99, { PV_SCHEDOP_block } },
+        { PV_xen_version, 99, { PV_XENVER_version } },
+    };
+    int32_t r = vmcall3(PV_multicall, (uint32_t)e, 2, 0);
+    result("multicall %d: results %d 0x%x", r, e[0].result, (uint32_t)e[1].result);
 }

@@ -12,7 +12,7 @@
 #include "string.h"
 
 volatile uint32_t upcalls, upcalls_while_masked;
-volatile uint64_t last_upcall_ns;
+volatile uint64_t last_upcall_ns, last_upcall_record_ns;
 volatile uint32_t port_events[64];
 
 static uint64_t idt[256] __attribute__((aligned(8)));
@@ -41,6 +41,7 @@ void upcall_handler(void)
         upcalls_while_masked++;
     upcalls++;
     last_upcall_ns = pv_now();
+    last_upcall_record_ns = v->time.system_time;
     v->evtchn_upcall_pending = 0;
     uint32_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
     while (sel) {

@@ -11,10 +11,12 @@
 #define UPCALL_VECTOR 0x40
 
 /* What the upcall handler saw: upcalls taken, taken while upcall_mask was
- * set (never: the hypervisor must not), the system time at the last one,
- * and events handled per port (ports 0-63). */
+ * set (never: the hypervisor must not), the system time at the last one
+ * (read, and the time record's own: the hypervisor's time at the VM entry
+ * that delivered it, when it raised what was due), and events handled per
+ * port (ports 0-63). */
 extern volatile uint32_t upcalls, upcalls_while_masked;
-extern volatile uint64_t last_upcall_ns;
+extern volatile uint64_t last_upcall_ns, last_upcall_record_ns;
 extern volatile uint32_t port_events[64];
 
 struct pv_shared_info *shared_info(void);
