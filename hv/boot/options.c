@@ -341,6 +341,25 @@ static bool resolve_pv(struct hv_options *out, struct message *m)
     return true;
 }
 
+/* balloon= (lab 5): targets for PV guests' balloon drivers, which only
+ * cpu=pv has, and for VMs there are. */
+static bool resolve_balloon(const struct hv_options *out, struct message *m)
+{
+    for (unsigned vm = 0; vm < BALLOON_VMS_MAX; vm++) {
+        if (!out->balloon.steps[vm])
+            continue;
+        if (out->cpu != CPU_PV) {
+            append(m, "balloon= needs cpu=pv: only a paravirtual kernel has a balloon driver to ask");
+            return false;
+        }
+        if (vm >= out->vms) {
+            append(m, "balloon= sets a target for vm%u, and vms=%u", vm, out->vms);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_t errlen)
 {
     struct message m = { err, errlen, 0 };
@@ -363,7 +382,7 @@ bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_
             return false;
         s += len;
     }
-    return resolve_pv(out, &m) && resolve_clocks(out, &m);
+    return resolve_pv(out, &m) && resolve_clocks(out, &m) && resolve_balloon(out, &m);
 }
 
 const char *options_value_name(const char *option, unsigned value)

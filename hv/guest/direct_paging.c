@@ -44,10 +44,11 @@ static uint32_t *table(const struct dp_vm *vm, uint32_t mfn)
     return vm->m->frame_ptr(vm->m->ctx, mfn);
 }
 
-/* The first rule: a VM touches only its own frames. */
+/* The first rule: a VM touches only its own frames (and a dp_vm without an
+ * owner id owns nothing, the hypervisor's frames least of all). */
 static bool owns(const struct dp_vm *vm, uint32_t mfn)
 {
-    return mfn < vm->m->nframes && vm->m->frames[mfn].owner == vm->owner;
+    return vm->owner != DP_OWNER_NONE && mfn < vm->m->nframes && vm->m->frames[mfn].owner == vm->owner;
 }
 
 /* Xen's get_page and put_page: a reference to a frame of the VM's. */

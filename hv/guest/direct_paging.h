@@ -27,7 +27,8 @@ enum dp_type { DP_NONE, DP_WRITABLE, DP_L1, DP_L2 };
 
 #define DP_OWNER_NONE 0       /* the hypervisor's, or free: never a guest's to map */
 
-/* One machine frame (Xen's struct page_info). */
+/* One machine frame (Xen's struct page_info). No count can overflow: at
+ * most 1024 entries in each of at most 2^20 frames refer to one frame. */
 struct dp_frame {
     uint8_t owner;            /* DP_OWNER_NONE, or a VM's owner id */
     uint8_t type;             /* enum dp_type: what type_count counts */
@@ -64,7 +65,9 @@ struct dp_machine {
 struct dp_vm {
     struct dp_machine *m;
     uint8_t owner;            /* its owner id (not DP_OWNER_NONE) */
-    uint32_t hv_pde[DP_HV_SLOTS];   /* what every L2 it validates holds in slots 1008..1023 */
+    uint32_t hv_pde[DP_HV_SLOTS];   /* what every L2 it validates holds in slots 1008..1023;
+                                       present ones with A set, or the CPU sets it in each L2
+                                       it walks (SDM 4.8) */
     bool flush;               /* set when a call removed or weakened a mapping: flush the TLB */
 };
 

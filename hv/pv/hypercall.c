@@ -16,7 +16,6 @@
 #include "pv/pv_mmu_calls.h"
 #include "pv/pv_sched.h"
 #include "pv/pv_time.h"
-#include "pv/pv_update_va_weak.h"
 #include "pv/pv_domain.h"
 #include "pv_abi.h"
 #include "vmx/vmcs.h"

@@ -57,8 +57,8 @@ static uint32_t dirty_list[NFRAMES], ndirty;
 static uint32_t saved[NFRAMES][1024];
 static bool touched[NFRAMES];
 static uint32_t touched_list[NFRAMES], ntouched;
-static uint8_t caller;
-static bool trace;                 /* FUZZ_TRACE=1 in the environment: each call and its result */             /* the owner whose call runs; DP_OWNER_NONE: dp_check */
+static uint8_t caller;             /* the owner whose call runs; DP_OWNER_NONE: dp_check */
+static bool trace;                 /* FUZZ_TRACE=1 in the environment: each call and its result */
 
 static void mark_dirty(uint32_t mfn)
 {

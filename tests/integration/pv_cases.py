@@ -71,8 +71,8 @@ def friendly_cases():
                             r"^pvtest: result console_io 4096: 4096, 4097: %d, read: 0$" % EINVAL,
                             POWERED_OFF]),
         result("sched-yield", "yield 0"),
-        result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, unmapped 0 then vector 14, "
-                          r"released 0, writable again 0"),
+        result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, redirected 0 read 0xe15e, "
+                          r"unmapped 0 then vector 14, released 0, writable again 0"),
         result("cr4-pge", "CR4 0x90 then 0x10"),
         result("cr3-same", r"CR3 (0x[0-9a-f]+) reloaded, reads \1"),
         pv("shutdown-3", [r"^pvtest: powering off with status 3$",
@@ -120,6 +120,8 @@ def hostile_cases():
                                "entry in frame 1 {0}, pin {0}, base {0}, m2p {0}".format(EINVAL)),
         result("mmu-hv-slot", r"hv-slot: write %d, clear 0 \(slot unchanged\), update_va %d, "
                               r"m2p\[p2m\[1\]\] 1" % (EINVAL, EINVAL)),
+        result("mmu-stale-global", r"stale-global: set up 0 0 \(read 0x0\), new base 0, old released 0, "
+                                   r"page pinned as L1 0, write vector 14"),
         result("mmu-batch", r"batch \(0\) %d done 1: first applied, second not applied, "
                             r"third not applied" % EINVAL),
         result("mmu-pin", r"pin: twice %d, unpin 0, again %d, as L1 %d, pinned again 0 \(alive\)"
@@ -196,6 +198,21 @@ def event_cases():
     ])
 
 
+def other_vm_scanned(out):
+    """balloon-other-vm's frames hold some of vm1's RAM (its 'guest RAM'
+    line), so that its refusals are refusals of another VM's frames."""
+    scan = re.search(r"^pvtest: result other VM: frames 0x([0-9a-f]+)-0x([0-9a-f]+)", out, re.M)
+    ram = re.search(r"^hv: vm1: guest RAM (\d+) MiB at host 0x([0-9a-f]+),", out, re.M)
+    if not scan or not ram:
+        return "no scanned range, or no vm1 guest RAM line"
+    first, last = int(scan.group(1), 16), int(scan.group(2), 16)
+    ram_first = int(ram.group(2), 16) >> 12
+    ram_last = ram_first + (int(ram.group(1)) << 8) - 1
+    if last < ram_first or first > ram_last:
+        return "frames 0x%x-0x%x hold none of vm1's 0x%x-0x%x" % (first, last, ram_first, ram_last)
+    return None
+
+
 def balloon_cases():
     """memory_op and balloon= (cases_balloon.c)."""
     return no_stray_exception([
@@ -207,6 +224,11 @@ def balloon_cases():
                               r"^pvtest: result target: 3072 at start, 4096 after 1 upcall on VIRQ_BALLOON's port "
                               r"\(1 events\), at [3-9]\d ms$", POWERED_OFF], extra=["balloon=12,16@30"]),
         # Hostile.
+        Case("pv-balloon-other-vm", ["--module", PVTEST + " case=balloon-other-vm", "--module",
+                                     PVTEST + " case=xen-version", HV, "--", "cpu=pv", "vms=2", "guestmem=4"], OK,
+             must=[r"^pvtest: result other VM: frames 0x[0-9a-f]+-0x[0-9a-f]+, refused 8192, otherwise 0, in "
+                   r"this VM's M2P 0$", r"^hv: guest stopped: it powered off with status 0$"],
+             must_not=NEVER + [r"^pvtest: result exception"], check=other_vm_scanned),
         pv("balloon-bad", [r"^pvtest: decrease: mapped %d, shared info \(unmap 0\) %d, page directory %d$"
                            % (EBUSY, EBUSY, EBUSY),
                            r"^pvtest: decrease: machine frame 1 %d, beyond %d; order 1 %d, domid 5 %d, unmapped %d, "

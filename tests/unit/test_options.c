@@ -273,7 +273,12 @@ static void test_balloon(void **state)
     (void)state;
     assert_true(parse("hv"));
     assert_int_equal(o.balloon.steps[0], 0);
-    assert_true(parse("hv balloon=8,16@200/-/12"));
+    assert_false(parse("hv balloon=8"));
+    assert_string_equal(err, "balloon= needs cpu=pv: only a paravirtual kernel has a balloon driver to ask");
+    assert_false(parse("hv cpu=pv balloon=-/12"));
+    assert_string_equal(err, "balloon= sets a target for vm1, and vms=1");
+    assert_true(parse("hv cpu=pv vms=2 balloon=-/12"));
+    assert_true(parse("hv cpu=pv vms=3 balloon=8,16@200/-/12"));
     assert_int_equal(o.balloon.steps[0], 2);
     assert_int_equal(o.balloon.step[0][1].mib, 16);
     assert_int_equal(o.balloon.step[0][1].at_ms, 200);

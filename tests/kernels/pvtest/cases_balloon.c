@@ -150,3 +150,24 @@ PV_CASE(balloon_bad, "balloon-bad", "memory_op: frames in use, not the VM's, bad
            vmcall3(PV_memory_op, PV_XENMEM_current_reservation, 0x1000, 0), held,
            pages_held(PV_XENMEM_current_reservation));
 }
+
+/* The machine frames after the VM's own highest one, where the next VM's
+ * RAM lies (vms=2, pv_cases.py checks the range holds some of vm1's):
+ * none may leave this VM, none is in its M2P. */
+PV_CASE(balloon_other_vm, "balloon-other-vm", "decrease_reservation of the frames after the VM's own: another VM's")
+{
+    const uint32_t *m2p = (const uint32_t *)PV_M2P_VIRT;
+    uint32_t top = 0;
+    for (uint32_t pfn = 0; pfn < start_info->nr_pages; pfn++)
+        top = p2m()[pfn] > top ? p2m()[pfn] : top;
+    uint32_t refused = 0, other = 0, in_m2p = 0, n = 8 * start_info->nr_pages;
+    for (uint32_t mfn = top + 1; mfn <= top + n; mfn++) {
+        uint32_t e = mfn;
+        int32_t r = reservation(PV_XENMEM_decrease_reservation, &e, 1, 0, PV_DOMID_SELF);
+        refused += r == -PV_EINVAL;
+        other += r != -PV_EINVAL;
+        in_m2p += m2p[mfn] != PV_INVALID_PFN;
+    }
+    result("other VM: frames 0x%x-0x%x, refused %u, otherwise %u, in this VM's M2P %u", top + 1, top + n, refused,
+           other, in_m2p);
+}

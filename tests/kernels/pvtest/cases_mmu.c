@@ -13,6 +13,7 @@
  * writable until made read-only here), entered in directory slot 16
  * (0x04000000, below the direct map, which the builder left empty).
  */
+#include "cpu.h"
 #include "pvtest.h"
 #include "string.h"
 
@@ -20,6 +21,7 @@
 #define RW  0x002u
 #define A   0x020u
 #define PS  0x080u
+#define G   0x100u
 #define SLOT 16u
 #define SLOT_VA(slot) ((slot) << 22)
 
@@ -85,12 +87,13 @@ static int32_t install_l1(void)
 
 /* ---- friendly ---- */
 
-PV_CASE(mmu_map, "mmu-map", "a new L1 in a free slot, a page mapped through it (a batch of two), unmapped "
-        "(the TLB forgets it), the L1 released and writable again")
+PV_CASE(mmu_map, "mmu-map", "a new L1 in a free slot, a page mapped through it (a batch of two), pointed "
+        "elsewhere and unmapped (the TLB forgets it), the L1 released and writable again")
 {
     uint32_t *l1 = spare[0], *data = spare[1];
     int32_t prepared = prepare_table(l1);
     data[0] = 0x5ca1ab1e;
+    spare[2][0] = 0xe15e;
     struct pv_mmu_update req[2] = {
         { entry_ma(directory_mfn(), SLOT), mfn(l1) << 12 | P | RW },
         { entry_ma(mfn(l1), 0), mfn(data) << 12 | P | RW },
@@ -101,6 +104,8 @@ PV_CASE(mmu_map, "mmu-map", "a new L1 in a free slot, a page mapped through it (
     uint32_t seen = mapped ? 0 : va[0];
     if (!mapped)
         va[1] = 0xfeed;
+    int32_t redirected = mmu_update1(entry_ma(mfn(l1), 0), mfn(spare[2]) << 12 | P);
+    uint32_t seen_there = redirected ? 0 : va[0];
     int32_t unmapped = mmu_update1(entry_ma(mfn(l1), 0), 0);
     recovered_vector = NO_FAULT;
     TRY("movl (%0), %%eax", : : "r"(va) : "eax", "memory");
@@ -109,8 +114,9 @@ PV_CASE(mmu_map, "mmu-map", "a new L1 in a free slot, a page mapped through it (
     int32_t writable = update_va(l1, mfn(l1) << 12 | P | RW | A, PV_UVMF_INVLPG);
     if (!writable)
         l1[0] = 1;
-    result("map %d %d done %u read 0x%x wrote 0x%x, unmapped %d then vector %u, released %d, writable "
-           "again %d", prepared, mapped, done, seen, data[1], unmapped, vector, released, writable);
+    result("map %d %d done %u read 0x%x wrote 0x%x, redirected %d read 0x%x, unmapped %d then vector %u, "
+           "released %d, writable again %d", prepared, mapped, done, seen, data[1], redirected, seen_there,
+           unmapped, vector, released, writable);
 }
 
 /* ---- hostile ---- */
@@ -240,4 +246,31 @@ PV_CASE(mmu_bad_args, "mmu-bad-args", "another domain, an unmapped list, a read-
     int32_t flags = update_va(spare[1], mfn(spare[1]) << 12 | P | RW, 3);
     result("bad-args: domid %d, unmapped %d, done read-only %d, command 3 %d, mmuext 99 %d, flags 3 %d",
            domid, unmapped, done_ro, cmd, ext, flags);
+}
+
+PV_CASE(mmu_stale_global, "mmu-stale-global", "a global mapping's table released with the old directory "
+        "(a new base, the old one unpinned), its page then made an L1: written through the stale global "
+        "translation?")
+{
+    uint32_t *l1 = spare[0], *page = spare[1], *l2 = spare[2];
+    write_cr4(read_cr4() | CR4_PGE);
+    int32_t prep = prepare_table(l1) | prepare_table(page);     /* page: mapped only through l1 */
+    int32_t mapped = mmu_update1(entry_ma(directory_mfn(), SLOT), mfn(l1) << 12 | P | RW) |
+                     mmu_update1(entry_ma(mfn(l1), 0), mfn(page) << 12 | P | RW | G);
+    volatile uint32_t *va = (volatile uint32_t *)SLOT_VA(SLOT);
+    uint32_t seen = va[0];                                      /* in the TLB, global */
+    /* A directory like this one, without slot SLOT; the old one goes. */
+    memcpy(l2, directory(), 4096);
+    l2[SLOT] = 0;
+    int32_t based = update_va(l2, mfn(l2) << 12 | P | A, PV_UVMF_INVLPG) |
+                    mmuext(PV_MMUEXT_NEW_BASEPTR, mfn(l2));
+    uint32_t old = directory_mfn();
+    int32_t released = mmuext(PV_MMUEXT_UNPIN_TABLE, old);
+    int32_t pinned = mmuext(PV_MMUEXT_PIN_L1_TABLE, mfn(page));
+    recovered_vector = NO_FAULT;
+    TRY("movl %%eax, (%0)", : : "r"(va), "a"(0xbad00001u) : "memory");
+    if (recovered_vector == NO_FAULT)
+        breach("wrote 0x%x into an L1 in use through a stale global translation", page[0]);
+    result("stale-global: set up %d %d (read 0x%x), new base %d, old released %d, page pinned as L1 %d, "
+           "write vector %u", prep, mapped, seen, based, released, pinned, recovered_vector);
 }
