@@ -34,7 +34,7 @@ HVRUN   := tools/hvrun --emu $(EMU) --timeout $(TIMEOUT) --cpu $(CPU)
 
 DEPS = @CC64="$(CC64)" CC32="$(CC32)" LD64="$(LD64)" LD32="$(LD32)" tools/deps.sh
 
-IMAGES := $(HV_ELF) $(GUEST_KERNEL) $(GUEST_PROGS) $(LOADER_BINS)
+IMAGES := $(HV_ELF) $(GUEST_KERNEL) $(GUEST_PV_KERNEL) $(GUEST_PROGS) $(LOADER_BINS)
 # The guest's programs (tests, benchmarks) reach it as Multiboot modules.
 GUEST_MODULES = $(foreach p,$(GUEST_PROGS),--module $(p))
 
@@ -44,7 +44,7 @@ GUEST_MODULES = $(foreach p,$(GUEST_PROGS),--module $(p))
 # say "'build/hv/hv.elf' is up to date." for every file named as a goal.
 # The images no lab changes (grading/kitbuild.py): the grader makes them
 # once for a class and copies them into every submission's tree.
-KIT_IMAGES := $(GUEST_KERNEL) $(GUEST_PROGS) $(LOADER_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAPES) \
+KIT_IMAGES := $(GUEST_KERNEL) $(GUEST_PV_KERNEL) $(GUEST_PROGS) $(LOADER_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAPES) \
               $(BADGUEST_ELF) $(HOSTILE_ELF) $(PVTEST_ELF)
 
 .PHONY: all images kit-images kit-images-files

@@ -14,9 +14,36 @@ $(BUILD)/guestos/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(call quiet,AS32,$<)$(CC32) $(CFLAGS32) -MMD -MP -c $< -o $@
 
-$(GUEST_KERNEL): $(GUEST_OBJS) guestos/kernel/kernel.ld
-	$(call quiet,LD32,$@)$(LD32) -nostdlib -static -z max-page-size=0x1000 -T guestos/kernel/kernel.ld \
+$(GUEST_KERNEL): $(GUEST_OBJS) $(BUILD)/guestos/kernel.ld
+	$(call quiet,LD32,$@)$(LD32) -nostdlib -static -z max-page-size=0x1000 -T $(BUILD)/guestos/kernel.ld \
 		-o $@ $(GUEST_OBJS) $(LIBGCC32)
+
+# The linker script, through the C preprocessor (the PV kernel's has a note).
+$(BUILD)/guestos/kernel.ld $(BUILD)/guestos-pv/kernel.ld: $(BUILD)/%/kernel.ld: guestos/kernel/kernel.ld
+	@mkdir -p $(@D)
+	$(call quiet,CPP,$@)$(CC32) -E -P -x c $(if $(findstring guestos-pv,$*),-DGUESTOS_PV) -o $@ $<
+
+# The PV build (plat.h): the same sources with -DGUESTOS_PV, the platform
+# files of guestos/kernel/pv/ instead of boot.S, and their console and
+# power-off instead of lib/serial.c and lib/poweroff.c. Built always, beside
+# the native kernel: it runs only under the hypervisor's cpu=pv.
+GUEST_PV_KERNEL := $(BUILD)/guestos-pv/kernel.elf
+GUEST_PV_SRCS := $(filter-out guestos/kernel/boot.S,$(GUEST_KERNEL_SRCS)) \
+                 $(wildcard guestos/kernel/pv/*.c guestos/kernel/pv/*.S) \
+                 $(filter-out lib/serial.c lib/poweroff.c,$(GUEST_LIB_SRCS))
+GUEST_PV_OBJS := $(patsubst %,$(BUILD)/guestos-pv/%.o,$(GUEST_PV_SRCS))
+
+$(BUILD)/guestos-pv/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(call quiet,CC32,$<)$(CC32) $(CFLAGS32) -DGUESTOS_PV -MMD -MP -c $< -o $@
+
+$(BUILD)/guestos-pv/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(call quiet,AS32,$<)$(CC32) $(CFLAGS32) -DGUESTOS_PV -MMD -MP -c $< -o $@
+
+$(GUEST_PV_KERNEL): $(GUEST_PV_OBJS) $(BUILD)/guestos-pv/kernel.ld
+	$(call quiet,LD32,$@)$(LD32) -nostdlib -static -z max-page-size=0x1000 -T $(BUILD)/guestos-pv/kernel.ld \
+		-o $@ $(GUEST_PV_OBJS) $(LIBGCC32)
 
 # User programs: guestos/user/NAME.c -> $(BUILD)/guestos/user/NAME.elf, each
 # linked with the user library (guestos/user/lib/) and lib/fmt.c, string.c.
@@ -47,4 +74,4 @@ $(BUILD)/guestos/user/%.elf: $(BUILD)/guestos/uobj/guestos/user/%.c.o $(GUEST_UL
 .PHONY: guest-progs
 guest-progs: $(GUEST_PROGS)
 
--include $(GUEST_OBJS:.o=.d) $(GUEST_ULIB_OBJS:.o=.d) $(GUEST_PROG_OBJS:.o=.d)
+-include $(GUEST_OBJS:.o=.d) $(GUEST_PV_OBJS:.o=.d) $(GUEST_ULIB_OBJS:.o=.d) $(GUEST_PROG_OBJS:.o=.d)

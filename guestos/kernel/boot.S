@@ -1,5 +1,6 @@
 /*
- * boot.S: the guest kernel's Multiboot v1 entry point (32-bit protected mode).
+ * boot.S: the guest kernel's Multiboot v1 entry point (32-bit protected mode;
+ * the header is multiboot_header.S).
  *
  * A Multiboot loader (GRUB, QEMU -kernel, the kit's fast loader, or the
  * hypervisor) loads the kernel by PHYSICAL address (the ELF p_paddr, 1 MiB)
@@ -14,15 +15,7 @@
  * removes the low mapping.
  */
 #define KERNBASE  0xC0000000
-#define MB_MAGIC  0x1BADB002
-#define MB_FLAGS  0x00000003   /* bit 0: page-align modules; bit 1: memory info */
 #define BOOT_PTS  4            /* page tables of 4 MiB each: 16 MiB */
-
-    .section .multiboot, "a"
-    .align 4
-    .long MB_MAGIC
-    .long MB_FLAGS
-    .long -(MB_MAGIC + MB_FLAGS)
 
     .section .bss
     .align 4096

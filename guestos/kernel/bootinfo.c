@@ -152,6 +152,19 @@ uint32_t boot_ram_top(void)
     return top;
 }
 
+/* Keep only the RAM inside [lo, hi) usable (the PV kernel's: plat.h). */
+void clip_usable_memory(uint32_t lo, uint32_t hi)
+{
+    for (int i = 0; i < nram; i++) {
+        if (ram[i].start < lo)
+            ram[i].start = lo;
+        if (ram[i].end > hi)
+            ram[i].end = hi;
+        if (ram[i].end < ram[i].start)
+            ram[i].end = ram[i].start;
+    }
+}
+
 /* Free the usable RAM inside [lo, hi), minus the kernel image and the modules. */
 void free_usable_memory(uint32_t lo, uint32_t hi)
 {

@@ -19,6 +19,7 @@ int boot_module_count(void);
 const struct module *boot_module(int i);
 const struct module *find_module(const char *name);
 uint32_t boot_ram_top(void);
+void clip_usable_memory(uint32_t lo, uint32_t hi);
 void free_usable_memory(uint32_t lo, uint32_t hi);
 
 /* kalloc.c */
@@ -54,6 +55,7 @@ uint32_t gdt_address(void);
 /* trap.c */
 uint32_t idt_address(void);
 void init_traps(void);
+void set_interrupt_gate(int vector, void (*entry)(void));
 const char *trap_name(uint32_t trapno);
 void dump_trapframe(const struct trapframe *tf);
 
@@ -61,7 +63,6 @@ void dump_trapframe(const struct trapframe *tf);
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* pic.c, pit.c, lapic.c, timer.c, uart.c */
-void init_pic(void);
 void enable_irq(int irq);
 void ack_irq(int irq);
 #define PIT_HZ 1193182          /* the PIT's input clock */
@@ -72,14 +73,13 @@ int pit_oneshot_done(void);
 #define LAPIC_SPURIOUS_VECTOR 0xFF  /* P6 APICs fix its bits 3:0 at 1 (SDM vol. 3, 11.9) */
 void init_lapic_timer(void);
 void lapic_eoi(void);
-void init_timer(void);
 void handle_tick(void);
+int take_preempt_due(void);
 uint32_t ticks_now(void);
 uint32_t ms_now(void);
 const void *tick_channel(void);
 #define TICK_HZ 100
 #define MS_PER_TICK (1000 / TICK_HZ)
-void init_uart(void);
 void handle_uart_irq(void);
 int read_console(char *buf, int n);
 

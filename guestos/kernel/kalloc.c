@@ -8,7 +8,7 @@
  */
 #include "defs.h"
 #include "mmu.h"
-#include "x86.h"
+#include "plat.h"
 
 struct freepage { struct freepage *next; };
 

@@ -34,7 +34,7 @@
  */
 #include "defs.h"
 #include "mmu.h"
-#include "x86.h"
+#include "plat.h"
 #include "../../lib/poweroff.h"
 #include "../../lib/printf.h"
 

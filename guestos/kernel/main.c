@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "defs.h"
 #include "mmu.h"
-#include "x86.h"
+#include "plat.h"
 #include "../../lib/challenge.h"
 #include "../../lib/printf.h"
 #include "../../lib/serial.h"
@@ -16,6 +16,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     serial_init();
     printf("guestos: hvlab guest OS (i386), tsc=%llu\n", rdtsc());
     bootinfo_copy(magic, mbi_pa);           /* before the allocator reuses it */
+    reserve_platform_memory();              /* the PV builder's frames (plat.h) */
     challenge_start(boot_cmdline());        /* the grader's nonce: lib/challenge.h */
     printf("guestos: cmdline '%s'\n", boot_cmdline());
     init_segments();
@@ -24,9 +25,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     map_kernel(boot_ram_top());             /* ...hold the page tables for the rest */
     free_usable_memory(BOOT_MAPPED, PHYS_LIMIT);
     printf("guestos: %u KiB free memory, %d modules\n", free_page_count() * 4, boot_module_count());
-    init_pic();
-    init_timer();                           /* the PIT, or timer=lapic */
-    init_uart();
-    spawn_kernel_process("init", run_chosen_programs);
+    spawn_kernel_process("init", run_chosen_programs);     /* the first process: it adopts orphans */
+    init_devices();                         /* the PIC, the PIT or timer=lapic, the UART (plat.h) */
     run_scheduler();
 }

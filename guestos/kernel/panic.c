@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include "defs.h"
 #include "mmu.h"
-#include "x86.h"
+#include "plat.h"
 #include "../../lib/printf.h"
 #include "../../lib/poweroff.h"
 

@@ -8,7 +8,7 @@
  * own PICs, after checking them (hv/exit/pic_filter.c).
  */
 #include "defs.h"
-#include "x86.h"
+#include "plat.h"
 #include "../../lib/x86io.h"
 
 enum { MASTER_CMD = 0x20, MASTER_DATA = 0x21, SLAVE_CMD = 0xA0, SLAVE_DATA = 0xA1 };

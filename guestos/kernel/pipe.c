@@ -6,7 +6,7 @@
  */
 #include "defs.h"
 #include "mmu.h"
-#include "x86.h"
+#include "plat.h"
 
 #define PIPE_SIZE (PGSIZE - 16)
 

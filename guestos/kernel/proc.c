@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include "defs.h"
 #include "mmu.h"
-#include "x86.h"
+#include "plat.h"
 #include "../../lib/printf.h"
 #include "../../lib/fmt.h"
 #include "../../lib/string.h"
@@ -18,8 +18,6 @@
 struct proc procs[NPROC];
 static struct proc *init_proc;  /* the kernel's own process: adopts orphans */
 static int next_pid = 1;
-
-extern char trapret[];
 
 /* A new EMBRYO process with a kernel stack, or NULL if none is free. */
 static struct proc *alloc_proc(const char *name)
@@ -47,7 +45,7 @@ static struct proc *alloc_proc(const char *name)
     p->tf = (struct trapframe *)sp;
     sp -= sizeof *p->context;
     p->context = (struct context *)sp;
-    p->context->eip = (uint32_t)trapret;
+    p->context->eip = (uint32_t)NEW_PROCESS_ENTRY;     /* trapret (plat.h) */
     p->pgdir = NULL;
     p->parent = NULL;
     memset(p->fds, 0, sizeof p->fds);

@@ -14,7 +14,7 @@
  */
 #include "defs.h"
 #include "mmu.h"
-#include "x86.h"
+#include "plat.h"
 
 struct proc *current;
 static struct context *scheduler_context;

@@ -10,7 +10,7 @@
 #include "mmu.h"
 #include "syscall.h"
 #include "virtprobe.h"
-#include "x86.h"
+#include "plat.h"
 #include "../../lib/printf.h"
 #include "../../lib/serial.h"
 

@@ -8,11 +8,12 @@
  *   vectors 32-47   the PIC's IRQs: the timer preempts user processes.
  *   vector 0x40     the local APIC's timer (timer=lapic): the same tick.
  *   vector 0x80     system calls (syscall.c).
+ *   vector 0xF3     the PV kernel's event upcall (plat.h, pv/events.c).
  *   vector 0xFF     the local APIC's spurious vector: nothing to do.
  */
 #include "defs.h"
 #include "mmu.h"
-#include "x86.h"
+#include "plat.h"
 #include "../../lib/printf.h"
 #include "../../lib/poweroff.h"
 
@@ -25,7 +26,6 @@
 extern uint32_t trap_vectors[48];
 extern char vector64[], vector128[], vector255[];
 static uint64_t idt[256];
-static int tick_pending;    /* a timer tick came: preempt on the way back to ring 3 */
 
 /* An IDT gate (SDM vol. 3, 6.11). Interrupt gates clear IF on entry; the
  * system-call gate is a trap gate (IF stays as the user had it, so the
@@ -45,6 +45,12 @@ void init_traps(void)
     idt[T_SYSCALL] = make_gate((uint32_t)vector128, 0xEF);    /* present, DPL 3, 32-bit trap gate */
     struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = {sizeof idt - 1, (uint32_t)idt};
     __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+/* An interrupt gate for one more vector (the PV kernel's upcall). */
+void set_interrupt_gate(int vector, void (*entry)(void))
+{
+    idt[vector] = make_gate((uint32_t)entry, 0x8E);
 }
 
 uint32_t idt_address(void) { return (uint32_t)idt; }
@@ -81,8 +87,6 @@ static void handle_irq(int irq)
     else if (irq == IRQ_COM1)
         handle_uart_irq();
     ack_irq(irq);
-    if (irq == IRQ_TIMER)
-        tick_pending = 1;
 }
 
 /* Every vector from 32 up but the system call's: the IDT has gates for
@@ -94,7 +98,8 @@ static void handle_interrupt(uint32_t vector)
     } else if (vector == LAPIC_TIMER_VECTOR) {
         handle_tick();              /* what IRQ 0 does, ended at the APIC */
         lapic_eoi();
-        tick_pending = 1;
+    } else if (vector == EVENT_UPCALL_VECTOR) {
+        handle_event_upcall();      /* PV only: no native gate has it */
     }
     /* LAPIC_SPURIOUS_VECTOR: nothing to do, and no EOI: the APIC put
      * nothing in service (SDM vol. 3, 11.9). */
@@ -124,6 +129,7 @@ static void handle_exception(struct trapframe *tf, int from_user)
 void trap(struct trapframe *tf)
 {
     int from_user = (tf->cs & 3) == 3;
+    uint32_t masked = trap_irq_enter();     /* PV: the gate's IF=0 becomes the mask */
     if (tf->trapno == T_SYSCALL)
         handle_syscall(tf);
     else if (tf->trapno >= IRQ_BASE)
@@ -133,8 +139,7 @@ void trap(struct trapframe *tf)
     /* Preempt only on the way back to user code: the kernel is
      * interruptible but not preemptible. A tick that came during a system
      * call counts too, or a process that makes many calls gets more CPU. */
-    if (from_user && tick_pending && current) {
-        tick_pending = 0;
+    if (from_user && current && take_preempt_due())
         yield_cpu();
-    }
+    trap_irq_exit(masked);
 }

@@ -27,8 +27,9 @@ vector\n:
     VECTOR \n, 1
 .endr
 /* 32-47: the 8259 PICs' IRQ 0-15 (pic.c); 64 and 255: the local APIC's
- * timer and spurious vectors (lapic.c, timer=lapic); 128: system calls. */
-.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,64,255,128
+ * timer and spurious vectors (lapic.c, timer=lapic); 128: system calls;
+ * 243: the PV kernel's event upcall (plat.h). */
+.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,64,255,128,243
     VECTOR \n, 0
 .endr
 

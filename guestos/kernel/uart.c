@@ -5,7 +5,7 @@
  * moves received bytes into a ring buffer that read(0, ...) drains.
  */
 #include "defs.h"
-#include "x86.h"
+#include "plat.h"
 #include "../../lib/serial.h"
 #include "../../lib/x86io.h"
 

@@ -12,7 +12,7 @@
 #include "defs.h"
 #include "mmu.h"
 #include "virtprobe.h"
-#include "x86.h"
+#include "plat.h"
 
 struct dtr { uint16_t limit; uint32_t base; } __attribute__((packed));
 
@@ -71,7 +71,7 @@ static void probe_tsc(struct virtprobe *out)
 void run_virtprobe(struct virtprobe *out)
 {
     uint32_t flags = irq_save();
-    probe_interrupt_flag(out, flags);
+    probe_interrupt_flag(out, read_eflags());
     uint32_t cs, ss;
     __asm__ volatile("mov %%cs, %0; mov %%ss, %1" : "=r"(cs), "=r"(ss));
     out->cs = cs & 0xFFFF, out->ss = ss & 0xFFFF;

@@ -13,30 +13,46 @@
  */
 #include "defs.h"
 #include "mmu.h"
-#include "x86.h"
+#include "plat.h"
 #include "../../lib/printf.h"
 #include "../../lib/string.h"
 
-extern uint32_t boot_pgdir[1024];
-static uint32_t *kpgdir = boot_pgdir;
+static uint32_t *kpgdir;
 
 static void make_kernel_global(void);
 
+/* A zeroed page made a table (plat.h: the PV kernel pins it), or NULL. */
+static uint32_t *new_page_table(void)
+{
+    uint32_t *pt = kalloc();
+    if (pt)
+        pin_page_table(pt, PT_L1);
+    return pt;
+}
+
 /* Map all RAM at KERNBASE: boot.S mapped 16 MiB, add the rest, then drop
- * the low identity mapping boot.S needed to turn paging on. */
+ * the low identity mapping boot.S needed to turn paging on. (The PV
+ * kernel's builder mapped all of it, and nothing low.) */
 void map_kernel(uint32_t ram_top)
 {
+    kpgdir = boot_page_directory();
+    mmu_batch_begin();
     for (uint32_t pa = BOOT_MAPPED; pa < ram_top; pa += 1024 * PGSIZE) {
+        if (kpgdir[PDX(KERNBASE + pa)] & PTE_P)
+            continue;
         uint32_t *pt = kalloc();
         if (!pt)
             panic("map_kernel: no memory for the kernel's page tables");
         for (int i = 0; i < 1024; i++)
-            pt[i] = (pa + i * PGSIZE) | PTE_P | PTE_W;
-        kpgdir[PDX(KERNBASE + pa)] = V2P(pt) | PTE_P | PTE_W;
+            pt[i] = pte_make(pa + i * PGSIZE, PTE_P | PTE_W);  /* not yet a table: plain stores */
+        pin_page_table(pt, PT_L1);
+        set_pde(&kpgdir[PDX(KERNBASE + pa)], pte_make(V2P(pt), PTE_P | PTE_W));
     }
     for (uint32_t i = 0; i < PDX_KERN; i++)
-        kpgdir[i] = 0;
-    load_cr3(V2P(kpgdir));
+        if (kpgdir[i] & PTE_P)
+            set_pde(&kpgdir[i], 0);
+    mmu_batch_end();
+    load_pgdir(kpgdir);
     make_kernel_global();
 }
 
@@ -49,14 +65,16 @@ static void make_kernel_global(void)
 {
     if (!(cpuid1_edx() & CPUID_EDX_PGE))
         return;
+    mmu_batch_begin();
     for (uint32_t d = PDX_KERN; d < PDX_TOP; d++) {
         if (!(kpgdir[d] & PTE_P))
             continue;
-        uint32_t *pt = P2V(PTE_ADDR(kpgdir[d]));
+        uint32_t *pt = P2V(pte_pa(kpgdir[d]));
         for (int i = 0; i < 1024; i++)
             if (pt[i] & PTE_P)
-                pt[i] |= PTE_G;
+                set_pte(&pt[i], pt[i] | PTE_G);
     }
+    mmu_batch_end();
     write_cr4(read_cr4() | CR4_PGE);
 }
 
@@ -66,35 +84,35 @@ static void make_kernel_global(void)
  * vol. 3, 4.9). Supervisor-only, and global like the rest of the kernel.
  * Call it before the first process: create_pgdir copies the kernel's
  * directory slots, this one's page table with them, so the page is then
- * in every address space. */
+ * in every address space. Native only: a PV kernel has no local APIC. */
 void map_kernel_device(uint32_t va, uint32_t pa)
 {
     uint32_t *pde = &kpgdir[PDX(va)];
     if (va < KDEVBASE || va >= KERNTOP)
         panic("map_kernel_device: 0x%08x is not in the device window", va);
     if (!(*pde & PTE_P)) {
-        uint32_t *pt = kalloc();
+        uint32_t *pt = new_page_table();
         if (!pt)
             panic("map_kernel_device: no memory for a page table");
-        *pde = V2P(pt) | PTE_P | PTE_W;
+        set_pde(pde, pte_make(V2P(pt), PTE_P | PTE_W));
     }
-    uint32_t *pt = P2V(PTE_ADDR(*pde));
+    uint32_t *pt = P2V(pte_pa(*pde));
     uint32_t global = (read_cr4() & CR4_PGE) ? PTE_G : 0;
-    pt[PTX(va)] = PTE_ADDR(pa) | PTE_P | PTE_W | PTE_PCD | PTE_PWT | global;
-    invlpg(va);
+    set_pte(&pt[PTX(va)], PTE_ADDR(pa) | PTE_P | PTE_W | PTE_PCD | PTE_PWT | global);
+    tlb_flush_page(va);
 }
 
-/* The page-table entry for va, making its page table if `create`. */
+/* The page-table entry for va, making its page table if `create`. Not
+ * inside a batch that may have made that table: it reads the directory. */
 static uint32_t *walk(uint32_t *pgdir, uint32_t va, int create)
 {
     uint32_t *pde = &pgdir[PDX(va)];
-    if (!(*pde & PTE_P)) {
-        uint32_t *pt = create ? kalloc() : NULL;
-        if (!pt)
-            return NULL;
-        *pde = V2P(pt) | PTE_P | PTE_W | PTE_U;     /* the PTEs restrict further */
-    }
-    uint32_t *pt = P2V(PTE_ADDR(*pde));
+    if (*pde & PTE_P)
+        return (uint32_t *)P2V(pte_pa(*pde)) + PTX(va);
+    uint32_t *pt = create ? new_page_table() : NULL;
+    if (!pt)
+        return NULL;
+    set_pde(pde, pte_make(V2P(pt), PTE_P | PTE_W | PTE_U));    /* the PTEs restrict further */
     return &pt[PTX(va)];
 }
 
@@ -102,24 +120,34 @@ static uint32_t *walk(uint32_t *pgdir, uint32_t va, int create)
 uint32_t *create_pgdir(void)
 {
     uint32_t *pgdir = kalloc();
-    if (pgdir)
+    if (pgdir) {
         memcpy(&pgdir[PDX_KERN], &kpgdir[PDX_KERN], (PDX_TOP - PDX_KERN) * 4);
+        pin_page_table(pgdir, PT_L2);
+    }
     return pgdir;
 }
 
 /* Drop every user page (shared ones lose a reference), the page tables,
- * and the directory itself. */
+ * and the directory itself (not the one loaded). The directory goes first:
+ * the PV kernel's hypervisor then releases its tables' references to each
+ * other, and every table is an ordinary page again when the batch ends. */
 void free_pgdir(uint32_t *pgdir)
 {
+    mmu_batch_begin();
+    unpin_page_table(pgdir);
     for (uint32_t d = 0; d < PDX_KERN; d++) {
         if (!(pgdir[d] & PTE_P))
             continue;
-        uint32_t *pt = P2V(PTE_ADDR(pgdir[d]));
+        uint32_t *pt = P2V(pte_pa(pgdir[d]));
         for (int i = 0; i < 1024; i++)
             if (pt[i] & PTE_P)
-                page_unref(PTE_ADDR(pt[i]));
-        kfree(pt);
+                page_unref(pte_pa(pt[i]));
+        unpin_page_table(pt);
     }
+    mmu_batch_end();
+    for (uint32_t d = 0; d < PDX_KERN; d++)
+        if (pgdir[d] & PTE_P)
+            kfree(P2V(pte_pa(pgdir[d])));
     kfree(pgdir);
 }
 
@@ -129,44 +157,53 @@ int map_user_page(uint32_t *pgdir, uint32_t va, uint32_t pa, uint32_t perm)
     uint32_t *pte = walk(pgdir, va, 1);
     if (!pte || (*pte & PTE_P))
         return -1;
-    *pte = pa | perm | PTE_P | PTE_U;
+    set_pte(pte, pte_make(pa, perm | PTE_P | PTE_U));
     return 0;
 }
 
 /* fork's copy: the child gets its own page tables pointing at the parent's
  * pages; writable pages become read-only + COW in both, so whoever writes
- * first gets a private copy (handle_user_fault). NULL when out of memory. */
+ * first gets a private copy (handle_user_fault). NULL when out of memory.
+ * One batch: the PV kernel makes one hypercall (a multicall) for it all. */
 uint32_t *copy_pgdir_cow(uint32_t *pgdir)
 {
     uint32_t *child = create_pgdir();
     if (!child)
         return NULL;
+    mmu_batch_begin();
     for (uint32_t d = 0; d < PDX_KERN; d++) {
         if (!(pgdir[d] & PTE_P))
             continue;
-        uint32_t *pt = P2V(PTE_ADDR(pgdir[d]));
+        uint32_t *pt = P2V(pte_pa(pgdir[d])), *cpt = NULL;
         for (uint32_t i = 0; i < 1024; i++) {
-            if (!(pt[i] & PTE_P))
+            uint32_t e = pt[i];
+            if (!(e & PTE_P))
                 continue;
-            if (pt[i] & (PTE_W | PTE_COW))
-                pt[i] = (pt[i] & ~PTE_W) | PTE_COW;
-            uint32_t *cpte = walk(child, d << 22 | i << 12, 1);
-            if (!cpte) {
-                free_pgdir(child);
-                return NULL;
+            if (!cpt) {
+                if (!(cpt = new_page_table())) {
+                    mmu_batch_end();
+                    free_pgdir(child);
+                    return NULL;
+                }
+                set_pde(&child[d], pte_make(V2P(cpt), PTE_P | PTE_W | PTE_U));
             }
-            *cpte = pt[i];
-            page_ref(PTE_ADDR(pt[i]));
+            if (e & PTE_W) {
+                e = (e & ~PTE_W) | PTE_COW;
+                set_pte(&pt[i], e);
+            }
+            set_pte(&cpt[i], e);
+            page_ref(pte_pa(e));
         }
     }
-    load_cr3(read_cr3());   /* the parent's writable entries changed: flush the TLB */
+    tlb_flush_all();        /* the parent's writable entries changed */
+    mmu_batch_end();
     return child;
 }
 
 /* A write to a copy-on-write page: copy it, unless no one else maps it. */
 static int break_cow(uint32_t *pte, uint32_t va)
 {
-    uint32_t pa = PTE_ADDR(*pte);
+    uint32_t pa = pte_pa(*pte);
     if (page_refcount(pa) > 1) {
         char *copy = kalloc();
         if (!copy) {
@@ -177,8 +214,10 @@ static int break_cow(uint32_t *pte, uint32_t va)
         page_unref(pa);
         pa = V2P(copy);
     }
-    *pte = pa | (*pte & 0xFFF & ~PTE_COW) | PTE_W;
-    invlpg(va);
+    mmu_batch_begin();
+    set_pte(pte, pte_make(pa, (*pte & 0xFFF & ~PTE_COW) | PTE_W));
+    tlb_flush_page(va);
+    mmu_batch_end();
     return 0;
 }
 
@@ -204,7 +243,10 @@ int handle_user_fault(struct proc *p, uint32_t va, int write)
         printf("guestos: out of memory for a page of pid %d (%s)\n", p->pid, p->name);
         return -1;
     }
-    if (map_user_page(p->pgdir, PGROUNDDOWN(va), V2P(page), PTE_W) < 0) {
+    mmu_batch_begin();     /* the PV kernel: a page table, if needed, and the entry in one call */
+    int mapped = map_user_page(p->pgdir, PGROUNDDOWN(va), V2P(page), PTE_W);
+    mmu_batch_end();
+    if (mapped < 0) {
         kfree(page);
         return -1;
     }
@@ -218,7 +260,7 @@ static char *user_byte(struct proc *p, uint32_t va, int write)
     for (int attempt = 0; attempt < 2; attempt++) {
         uint32_t *pte = va < USERTOP ? walk(p->pgdir, va, 0) : NULL;
         if (pte && (*pte & PTE_P) && (*pte & PTE_U) && (!write || (*pte & PTE_W)))
-            return (char *)P2V(PTE_ADDR(*pte)) + (va & (PGSIZE - 1));
+            return (char *)P2V(pte_pa(*pte)) + (va & (PGSIZE - 1));
         if (handle_user_fault(p, va, write) < 0)
             return NULL;
     }
@@ -280,14 +322,16 @@ int resize_heap(struct proc *p, int32_t delta, uint32_t *old_brk)
         return -1;
     *old_brk = old;
     p->brk = new;
+    mmu_batch_begin();
     for (uint32_t va = PGROUNDUP(new); va < PGROUNDUP(old); va += PGSIZE) {
         uint32_t *pte = walk(p->pgdir, va, 0);
         if (pte && (*pte & PTE_P)) {
-            page_unref(PTE_ADDR(*pte));
-            *pte = 0;
-            invlpg(va);
+            page_unref(pte_pa(*pte));
+            set_pte(pte, 0);
+            tlb_flush_page(va);
         }
     }
+    mmu_batch_end();
     return 0;
 }
 
@@ -302,8 +346,8 @@ int user_pte_flags(struct proc *p, uint32_t va, uint32_t clear)
         return -1;
     int flags = (int)(*pte & 0xFFF);
     if (clear & (PTE_A | PTE_D)) {
-        *pte &= ~(clear & (PTE_A | PTE_D));
-        invlpg(PGROUNDDOWN(va));
+        set_pte(pte, *pte & ~(clear & (PTE_A | PTE_D)));
+        tlb_flush_page(PGROUNDDOWN(va));
     }
     return flags;
 }
@@ -317,16 +361,18 @@ int swap_user_pages(struct proc *p, uint32_t va1, uint32_t va2)
     uint32_t *b = va2 < USERTOP ? walk(p->pgdir, va2, 0) : NULL;
     if (!a || !b || !(*a & *b & PTE_P))
         return -1;
-    uint32_t t = *a;
-    *a = *b;
-    *b = t;
-    invlpg(PGROUNDDOWN(va1));
-    invlpg(PGROUNDDOWN(va2));
+    uint32_t ea = *a, eb = *b;
+    mmu_batch_begin();
+    set_pte(a, eb);
+    set_pte(b, ea);
+    tlb_flush_page(PGROUNDDOWN(va1));
+    tlb_flush_page(PGROUNDDOWN(va2));
+    mmu_batch_end();
     return 0;
 }
 
 /* Run on pgdir's address space (the kernel's own one for NULL). */
 void switch_to_pgdir(uint32_t *pgdir)
 {
-    load_cr3(V2P(pgdir ? pgdir : kpgdir));
+    load_pgdir(pgdir ? pgdir : kpgdir);
 }

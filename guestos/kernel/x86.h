@@ -1,26 +1,11 @@
 /*
- * x86.h: the privileged instructions the kernel uses, one inline each.
- *
- * irq_save()/irq_restore() are THE way the kernel protects a critical
- * section: save EFLAGS, clear IF, and later restore the saved flags with
- * POPF. They nest, and they leave IF as they found it. (The trap-and-emulate
- * lab depends on this habit: at ring 1 POPF silently keeps IF unchanged, so
- * the hypervisor must find and patch these POPFs.)
+ * x86.h: the privileged instructions the kernel uses, one inline each. The
+ * kernel reaches most of them through plat.h, whose PV versions make
+ * hypercalls instead; irq_save()/irq_restore() (plat.h) are THE way it
+ * protects a critical section.
  */
 #pragma once
 #include <stdint.h>
-
-static inline uint32_t irq_save(void)
-{
-    uint32_t flags;
-    __asm__ volatile("pushf; pop %0; cli" : "=r"(flags) : : "memory");
-    return flags;
-}
-
-static inline void irq_restore(uint32_t flags)
-{
-    __asm__ volatile("push %0; popf" : : "r"(flags) : "memory", "cc");
-}
 
 static inline uint32_t read_eflags(void)
 {
@@ -77,9 +62,6 @@ static inline uint64_t rdtsc(void)
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return (uint64_t)hi << 32 | lo;
 }
-
-/* Wait for an interrupt with interrupts enabled, then disable them again. */
-static inline void idle_wait(void) { __asm__ volatile("sti; hlt; cli" : : : "memory"); }
 
 /* Page-sized zeroing and copying, 4 bytes a step (lib's memset and memcpy
  * go a byte at a time, which would dominate every page-fault figure). */

@@ -814,7 +814,14 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     uint64_t tsc = rdtsc();
     vm_clock_start(&d->clock, tsc_hz, tsc);
     pit_start_as_bios(&d->pit, 0);
-    pic_reset_as_bios(&d->pic);
+    /* A PV VM had no BIOS, and its interrupts are events: its PIC is as at
+     * power-on, every line masked. (The BIOS's masks leave IRQ 0 open at
+     * vector 8, an exception's: a PV kernel that never programs the PIC
+     * would take the PIT's first tick as a double fault.) */
+    if (v->vm->pv)
+        pic_reset(&d->pic);
+    else
+        pic_reset_as_bios(&d->pic);
     d->next_edge_tsc = 0;
     d->hold_until_tsc = 0;
     d->upcall_vector = 0;
