@@ -106,7 +106,7 @@ help:
 	@echo "                            make grade: bochs unless EMU is given)"
 	@echo "  BOOT=fast|grub|kernel     loader: the kit's raw-disk loader, a GRUB ISO, QEMU -kernel"
 	@echo "  ARGS=\"...\"                the hypervisor's options for make run (mem=ept|shadow, vmcheck=1,"
-	@echo "                            cpu=deprivileged patch=1, scan=1, ...: hv/README.md), the guest's"
+	@echo "                            cpu=deprivileged patch=1, cpu=pv, scan=1, ...: hv/README.md), the guest's"
 	@echo "                            for make run-native (test=..., bench=...); vms=2 (two VMs) needs a"
 	@echo "                            second group of modules, a guest kernel and its programs: tools/hvrun"
 	@echo "                            (hv/README.md, \"Several VMs\")"

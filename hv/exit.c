@@ -15,6 +15,7 @@
 #include "exit/vm_lapic.h"
 #include "exit/vm_mmio.h"
 #include "depriv/depriv.h"
+#include "pv/pv_events.h"
 #include "pv/pv_exit.h"
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
@@ -310,16 +311,27 @@ static void handle_exit_with_lapic(struct vcpu *v)
  * 26.5.1), the interrupt window's and the NMI window's (the guest can take
  * the interrupt, or the NMI, now: SDM 25.6.2); the work of all three is
  * vm_interrupts_before_entry's. */
+/* Before the VM entry: a PV guest's events first (time, timers, the
+ * upcall it is due: pv_events.h), then the devices' look, which injects
+ * what is due and arms the timer for the next event of either. */
+static void before_entry_virtual_devices(struct vcpu *v)
+{
+    if (v->stopped)
+        return;
+    pv_events_before_entry(v);
+    vm_interrupts_before_entry(v);
+}
+
 static void dispatch_virtual_devices(struct vcpu *v)
 {
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
-        halted_without_exit(v);         /* its HLT may not have exited */
+        if (!pv_events_blocked(v))      /* a PV guest's sched_op block ends by an event (pv_events.h) */
+            halted_without_exit(v);     /* its HLT may not have exited */
         break;
     default:                     handle_exit_with_lapic(v);
     }
-    if (!v->stopped)
-        vm_interrupts_before_entry(v);
+    before_entry_virtual_devices(v);
 }
 
 static void on_exit_virtual_devices(struct vcpu *v)
@@ -338,8 +350,8 @@ static void dispatch_with_gdb(struct vcpu *v)
     if (virtual_devices)            /* the time gdb held it stands still */
         vm_interrupts_hold_time(v, rdtsc() - before);
     if (taken) {
-        if (virtual_devices && !v->stopped)
-            vm_interrupts_before_entry(v);
+        if (virtual_devices)
+            before_entry_virtual_devices(v);
     } else if (virtual_devices) {
         dispatch_virtual_devices(v);
     } else {

@@ -39,6 +39,7 @@
 #include "guest/vcpu.h"
 #include "guest/vm.h"
 #include "pv/pv_build.h"
+#include "pv/pv_events.h"
 #include "vmx/vmcs.h"
 #include "check/vmcs_breaks.h"
 #include "vmx/vmx_on.h"
@@ -169,8 +170,10 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
     struct vm *vm = vm_create(id, &boot, group, &options, caps);
     struct vcpu *v = &vm->vcpu;
     exit_io_init(vm, &options);
-    if (options.cpu == CPU_PV)
+    if (options.cpu == CPU_PV) {
         pv_build(vm, &boot, caps);
+        pv_events_setup(vm, &options.balloon);
+    }
     if (options.cpu == CPU_DEPRIVILEGED) {
         depriv_setup(v);
         printf("hv: %sdeprivileged: the guest kernel runs at ring 1; the hypervisor's GDT and "
@@ -203,13 +206,16 @@ static void prepare_to_run(struct vm *vm)
         machine_devices_reset();
     }
     gdb_guest_start(&vm->vcpu);   /* gdb=guest (one VM) stops before the guest's first instruction */
-    if (options.devices == DEVICES_VIRTUAL)   /* its time starts now, after gdb's wait */
+    if (options.devices == DEVICES_VIRTUAL) {  /* its time starts now, after gdb's wait */
         vm_interrupts_start(&vm->vcpu, tsc_hz, options.gdb != GDB_OFF);
+        pv_events_start(&vm->vcpu, tsc_hz);
+    }
 }
 
 /* A VM's statistics, once it has ended. */
 static void print_vm_stats(struct vm *vm)
 {
+    pv_events_end(&vm->vcpu);           /* a PV guest's last console ring output, before the figures */
     if (options.devices == DEVICES_VIRTUAL)
         vm_cga_end(&vm->vcpu);          /* what its screen shows, before the figures */
     const struct vcpu *v = &vm->vcpu;

@@ -35,6 +35,7 @@
 #include "exit.h"
 #include "exit/console.h"
 #include "exit/vm_interrupts.h"
+#include "pv/pv_events.h"
 #include "mem/memory.h"
 #include "printf.h"
 #include "x86/x86.h"
@@ -164,6 +165,7 @@ void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t
         bool first = !t->started;      /* its devices start: not a switch's cost */
         if (first) {
             vm_interrupts_start(v, tsc_hz, false);    /* a VM in turns halts with an exit anyway */
+            pv_events_start(v, tsc_hz);
             t->started = true;
         }
         uint64_t entered = rdtsc();

@@ -10,7 +10,7 @@
 #include "fmt.h"
 #include "string.h"
 
-enum option_kind { KIND_CHOICE, KIND_NUMBER, KIND_NAME };
+enum option_kind { KIND_CHOICE, KIND_NUMBER, KIND_NAME, KIND_BALLOON };
 
 struct option_desc {
     const char *name;
@@ -90,6 +90,9 @@ static const struct option_desc option_table[] = {
     { "run_for", "seconds of the machine's time each VM may run, from its first instruction, before it "
       "is stopped with status 0, for kernels that never power off (0: no limit)",
       KIND_NUMBER, NULL, 0, 3600, FIELD(run_for) },
+    { "balloon", "with cpu=pv: the memory each VM's balloon driver is asked to hold, in MiB, from a time "
+      "of the VM's in ms: VM 0's steps first, '/' before each next VM's (boot/balloon_targets.h)",
+      KIND_BALLOON, NULL, 0, 0, FIELD(balloon) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -146,6 +149,10 @@ static void append_allowed(struct message *m, const struct option_desc *o)
         break;
     case KIND_NAME:
         append(m, "1 to %d letters, digits, '_', '-', '.' or ','", OPTIONS_TEST_NAME_MAX - 1);
+        break;
+    case KIND_BALLOON:
+        append(m, "MiB[@ms][,MiB@ms...] or '-' for each VM, '/' between VMs, at most %u steps a VM, "
+               "1..%u MiB, times increasing: 8,16@200/-/12", BALLOON_STEPS_MAX, BALLOON_MIB_MAX);
         break;
     }
 }
@@ -230,6 +237,8 @@ static bool set_option(const struct option_desc *o, const char *v, size_t len, s
         return true;
     case KIND_NAME:
         return parse_name(v, len, field);
+    case KIND_BALLOON:
+        return balloon_targets_parse(v, len, field);
     }
     return false;
 }

@@ -12,6 +12,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include "boot/balloon_targets.h"
 
 /* MEM_DIRECT: neither EPT nor shadow tables, the guest's own tables are
  * the CPU's (Xen's direct paging, lab 5): cpu=pv's, and only cpu=pv's. */
@@ -50,6 +51,7 @@ struct hv_options {
     unsigned sched_trace;     /* sched_trace=1: one "hv: turn vmN from T to T" line per turn, at the end */
     unsigned fill_free;       /* fill_free=BYTE: every free page filled with it at boot (tests; 0: not) */
     unsigned run_for;         /* run_for=s: each VM stopped after this long (0: no limit) */
+    struct balloon_targets balloon;  /* balloon=: each PV VM's balloon target, and when it changes (lab 5) */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the

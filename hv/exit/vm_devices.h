@@ -105,6 +105,11 @@ struct vm_devices {
     uint64_t nmis_taken;               /* NMIs injected, or delivered in software */
     uint64_t lapic_accesses;           /* register reads and writes emulated */
     uint64_t lapic_expiries;           /* its timer's */
+    /* cpu=pv (lab 5; pv/pv_events.c sets them before each VM entry): */
+    uint8_t upcall_vector;             /* an event upcall the guest is to take as an external
+                                          interrupt when its IF allows (0: none) */
+    uint64_t pv_event_guest_tsc;       /* the guest's TSC at its next PV timer event (set_timer_op's
+                                          deadline, a balloon= step; UINT64_MAX: none) */
     struct ioapic ioapic;
     uint64_t ioapic_accesses;          /* register reads and writes emulated */
     uint64_t ioapic_delivered;         /* messages its local APIC accepted */

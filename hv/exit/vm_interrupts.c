@@ -183,21 +183,33 @@ static void advance_all_devices(struct vm_devices *d, uint64_t tsc)
 /* Which controller has an interrupt for the CPU: the 8259A pair's through
  * the APIC's LINT0 in ExtINT mode, which the APIC passes on outside its
  * priority rules (SDM 11.5.1; first, as KVM takes it), else the APIC's own
- * (11.8.3: the highest IRR vector above the PPR's class). */
-enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC };
+ * (11.8.3: the highest IRR vector above the PPR's class), else a PV
+ * guest's event upcall (lab 5: pv/pv_events.c sets it before the entry;
+ * no controller is behind it, so it comes after the chips' interrupts, as
+ * Xen's HVM callback vector waits behind the APIC's). */
+enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_UPCALL };
 
 static enum interrupt_source interrupt_source(const struct vm_devices *d)
 {
     if (pic_intr(&d->pic) && vm_lapic_passes_extint(d))
         return FROM_PIC;
-    return lapic_pending(&d->lapic) >= 0 ? FROM_LAPIC : NO_INTERRUPT;
+    if (lapic_pending(&d->lapic) >= 0)
+        return FROM_LAPIC;
+    return d->upcall_vector ? FROM_UPCALL : NO_INTERRUPT;
 }
 
-/* The INTA cycle: the PIC's vector, or the APIC's, which moves to its ISR. */
+/* The INTA cycle: the PIC's vector, or the APIC's, which moves to its ISR;
+ * an upcall is taken once (the guest's handler clears upcall_pending, and
+ * the next entry looks again). */
 static int acknowledge(struct vm_devices *d, enum interrupt_source from)
 {
     if (from == FROM_PIC)
         return pic_acknowledge(&d->pic);
+    if (from == FROM_UPCALL) {
+        int vector = d->upcall_vector;
+        d->upcall_vector = 0;
+        return vector;
+    }
     d->lapic_event_tsc = 0;     /* its timer's next expiry counts again (vm_lapic_advance) */
     return lapic_acknowledge(&d->lapic);
 }
@@ -209,12 +221,30 @@ static bool something_to_take(const struct vm_devices *d)
     return d->lapic.nmi_pending || interrupt_source(d) != NO_INTERRUPT || d->pending_ticks;
 }
 
-/* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8), or
- * the next look for typed input that an interrupt would bring (vm_input.h). */
+/* A PV guest's next timer event (pv_event_guest_tsc) on the TSC: the
+ * guest's TSC less its offset (SDM 26.3), which a tsc=run VM's turns and a
+ * debugger's hold change, so it is worked out at each look. */
+static uint64_t pv_event_tsc(const struct vm_devices *d)
+{
+    uint64_t guest = d->pv_event_guest_tsc;
+    if (guest == UINT64_MAX)
+        return UINT64_MAX;
+    if (d->tsc_offset <= 0) {               /* the guest's TSC behind: the usual case */
+        uint64_t behind = (uint64_t)-d->tsc_offset;
+        return guest > UINT64_MAX - behind ? UINT64_MAX : guest + behind;
+    }
+    return guest < (uint64_t)d->tsc_offset ? 0 : guest - (uint64_t)d->tsc_offset;
+}
+
+/* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8),
+ * a PV guest's, or the next look for typed input that an interrupt would
+ * bring (vm_input.h). */
 static uint64_t next_timer_event(const struct vm_devices *d)
 {
     uint64_t next = d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
     next = d->rtc_event_tsc < next ? d->rtc_event_tsc : next;
+    uint64_t pv = pv_event_tsc(d);
+    next = pv < next ? pv : next;
     uint64_t input = vm_input_poll_tsc(d);
     return input < next ? input : next;
 }
@@ -727,7 +757,8 @@ bool vm_interrupt_can_come(const struct vcpu *v)
         return true;
     bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
     bool irq0 = vm_isa_irq_reaches_cpu(d, 0) && d->next_edge_tsc != UINT64_MAX;
-    return apic_timer || irq0 || vm_rtc_irq_can_come(d) || vm_input_poll_tsc(d) != UINT64_MAX;
+    bool pv_event = d->pv_event_guest_tsc != UINT64_MAX;   /* a PV guest's timer: its upcall, or block's end */
+    return apic_timer || irq0 || vm_rtc_irq_can_come(d) || vm_input_poll_tsc(d) != UINT64_MAX || pv_event;
 }
 
 bool vm_nmi_can_come(const struct vcpu *v)
@@ -786,6 +817,8 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     pic_reset_as_bios(&d->pic);
     d->next_edge_tsc = 0;
     d->hold_until_tsc = 0;
+    d->upcall_vector = 0;
+    d->pv_event_guest_tsc = UINT64_MAX;
     /* Port 0x61 (counter 2's gate, OUT2) is the virtual PIT's now: it
      * exits, as every port but it did already (SDM 25.6.4). */
     uint8_t *io_bitmap_a = (uint8_t *)vmcs_read(VMCS_IO_BITMAP_A);

@@ -90,7 +90,8 @@ bool vm_devices_virtual(const struct vcpu *v);
 
 /* Whether an interrupt can still reach the guest's CPU: its PIC asks for
  * the CPU already, or IRQ 0 is open and the PIT's counter 0 will tick
- * again (no other device of the VM interrupts yet). */
+ * again, or its APIC timer, its clock, typed input, or a PV guest's timer
+ * event will come. */
 bool vm_interrupt_can_come(const struct vcpu *v);
 
 /* Whether an NMI can still reach it, which IF does not hold back: one is

@@ -182,16 +182,30 @@ bool guest_shadow_gpa(const struct guest *g, uint32_t linear, uint64_t *gpa)
     return true;
 }
 
+/* Under direct paging (cpu=pv) the guest's page tables are the CPU's and
+ * mapped read-only to it: an observer's write (gdb=guest) goes only through
+ * entries that are all writable, as the guest's own would, so that no
+ * table changes behind direct paging's back (lib/pv_abi.h section 5). */
+static bool writable_for_direct_paging(const struct linear_walk *w)
+{
+    for (unsigned i = 0; i < w->used; i++)
+        if (!(w->entry[i] & GPTE_W))
+            return false;
+    return true;
+}
+
 /* len bytes at linear, within one page, through the guest's tables as the
  * guest sees them (its own CR0, CR3, CR4, even under shadow paging), or
  * through the shadow tables the CPU runs on. */
-static void *guest_bytes(const struct guest *g, uint64_t linear, size_t len, bool shadow)
+static void *guest_bytes(const struct guest *g, uint64_t linear, size_t len, bool shadow, bool write)
 {
     struct linear_walk w;
     if (shadow)
         return linear <= 0xFFFFFFFFu && guest_shadow_gpa(g, (uint32_t)linear, &w.gpa)
                    ? guest_ptr(g, w.gpa, len) : NULL;
     if (!guest_linear_walk(g, linear, &w))
+        return NULL;
+    if (write && g->direct_paging && !writable_for_direct_paging(&w))
         return NULL;
     return guest_ptr(g, w.gpa, len);
 }
@@ -205,7 +219,7 @@ static size_t copy_guest(const struct guest *g, uint64_t linear, uint8_t *buf, s
         size_t chunk = 4096 - (linear & 0xFFF);
         if (chunk > len - done)
             chunk = len - done;
-        uint8_t *p = guest_bytes(g, linear, chunk, shadow);
+        uint8_t *p = guest_bytes(g, linear, chunk, shadow, write);
         if (!p)
             break;
         if (write)

@@ -10,9 +10,13 @@
  */
 #include "pv/hypercall.h"
 #include "pv/guest_copy.h"
+#include "pv/balloon.h"
+#include "pv/evtchn.h"
 #include "pv/pv_console.h"
 #include "pv/pv_mmu_calls.h"
 #include "pv/pv_sched.h"
+#include "pv/pv_time.h"
+#include "pv/pv_update_va_weak.h"
 #include "pv/pv_domain.h"
 #include "pv_abi.h"
 #include "vmx/vmcs.h"
@@ -28,12 +32,16 @@ static int32_t pv_xen_version(struct vcpu *v, const uint32_t *args);
  * calls go in without touching another's rows. */
 static const pv_hypercall_fn calls[PV_NR_HYPERCALLS] = {
     [PV_mmu_update]        = pv_mmu_update,
+    [PV_set_callbacks]     = pv_set_callbacks,
+    [PV_memory_op]         = pv_memory_op,
     [PV_multicall]         = pv_multicall,
     [PV_update_va_mapping] = pv_update_va_mapping,
+    [PV_set_timer_op]      = pv_set_timer_op,
     [PV_xen_version]       = pv_xen_version,
     [PV_console_io]        = pv_console_io,
     [PV_mmuext_op]         = pv_mmuext_op,
     [PV_sched_op]          = pv_sched_op,
+    [PV_event_channel_op]  = pv_event_channel_op,
 };
 
 int32_t pv_hypercall(struct vcpu *v, uint32_t op, const uint32_t *args)

@@ -10,7 +10,10 @@
 #include "exit/vm_devices.h"
 #include "guest/vm.h"
 #include "pv/guest_copy.h"
+#include "pv/console_ring.h"
 #include "pv/pv_console.h"
+#include "pv/pv_domain.h"
+#include "printf.h"
 #include "pv_abi.h"
 
 #define CONSOLE_IO_MAX 4096u     /* bytes a call (lib/pv_abi.h) */
@@ -46,4 +49,22 @@ int32_t pv_console_io(struct vcpu *v, const uint32_t *args)
         return -PV_EINVAL;
     int32_t readable = pass_over(v, buf, count, false);
     return readable < 0 ? readable : pass_over(v, buf, count, true);
+}
+
+void pv_console_drain(struct vcpu *v)
+{
+    struct pv_domain *pv = pv_of(v);
+    if (!pv || !pv->console)
+        return;
+    char bytes[CHUNK];
+    int broken = 0, any_broken = 0;
+    for (size_t n; (n = console_ring_take(pv->console, bytes, sizeof(bytes), &broken)) != 0; ) {
+        any_broken |= broken;
+        for (size_t i = 0; i < n; i++)
+            console_guest_byte(&v->vm->devices->console, (uint8_t)bytes[i]);
+    }
+    if (any_broken)
+        printf("hv: %sconsole ring: its producer was more than the ring's %u bytes ahead of its "
+               "consumer; the ring's bytes were taken and the rest skipped\n", v->guest->tag,
+               (unsigned)sizeof(pv->console->out));
 }

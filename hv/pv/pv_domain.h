@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "guest/vm.h"
+#include "pv/evtchn_ports.h"
+#include "pv/pv_time_scale.h"
 #include "pv_abi.h"
 
 struct pv_domain {
@@ -24,6 +26,19 @@ struct pv_domain {
     uint32_t p2m_frames, nr_pt_frames, first_free_pfn;
     uint32_t hypercall_mfn;     /* the hypercall page (PV_INVALID_MFN: none yet) */
     unsigned multicall_depth;   /* 1 inside a multicall: a nested one is refused */
+    /* Time, events, console ring, balloon (pv_events.c, pv_time.c, evtchn.c, balloon.c): */
+    struct pv_shared_info *shared;  /* the hypervisor's pointer to its shared-info page */
+    struct pv_console *console;     /* ... and to its console page */
+    struct evtchn_ports evtchn;     /* its event channels */
+    uint32_t console_port;          /* the console ring's port (start_info.console_evtchn) */
+    bool blocked;                   /* in sched_op block, until an event is pending */
+    struct pv_time_scale time_scale;  /* the guest's TSC to ns */
+    uint64_t time0_tsc;             /* the guest's TSC at system time 0: the VM's start */
+    uint64_t timer_tsc;             /* the guest's TSC at set_timer_op's deadline (UINT64_MAX: none) */
+    uint32_t balloon_target;        /* pages asked for (shared_info.balloon_target) */
+    unsigned balloon_vm;            /* its row of balloon= (the VM's id) */
+    unsigned balloon_next_ms;       /* system time of its next balloon= step (UINT_MAX: none) */
+    const struct balloon_targets *balloon_steps;   /* balloon= */
 };
 
 /* The PV domain of v's VM (NULL outside cpu=pv). */

@@ -1,26 +1,95 @@
 /*
- * pv_events.c: the event channels' side of sched_op block (pv_events.h),
- * until the event channels exist (branch pvevents): the shared-info page's
- * mask and pending flag, and no source that could fire.
+ * pv_events.c: a PV guest's events as a whole (see pv_events.h).
+ *
+ * An upcall (lib/pv_abi.h section 6) is an external interrupt with the
+ * vector set_callbacks gave, delivered through the guest's IDT, as lab 4
+ * delivers its PIC's and APIC's: vm_interrupts.c injects it at the VM
+ * entry when the guest's IF is 1 (no blocking by STI or MOV SS), and asks
+ * for the interrupt window when it is not (SDM 25.6.2). What is the PV
+ * guest's own, its virtual IF (evtchn_upcall_mask) and the pending flags,
+ * is in its shared-info page, looked at here before each entry: the guest
+ * changes them with plain stores that never exit.
  */
 #include "pv/pv_events.h"
+#include "exit/vm_devices.h"
 #include "guest/guest.h"
+#include "pv/balloon.h"
+#include "pv/pv_console.h"
 #include "pv/pv_domain.h"
+#include "pv/pv_time.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "cpu/panic.h"
+
+/* A page of the VM's by pfn (the builder's, contiguous at build time). */
+static void *builder_page(struct vm *vm, uint32_t pfn)
+{
+    return guest_ptr(&vm->guest, ((uint64_t)vm->pv->first_mfn + pfn) * PV_PAGE_SIZE, PV_PAGE_SIZE);
+}
+
+void pv_events_setup(struct vm *vm, const struct balloon_targets *balloon)
+{
+    struct pv_domain *pv = vm->pv;
+    pv->shared = builder_page(vm, pv->shared_info_pfn);
+    pv->console = builder_page(vm, pv->console_pfn);
+    struct pv_start_info *si = builder_page(vm, pv->start_info_pfn);
+    if (!pv->shared || !pv->console || !si)
+        panic("PV events: the builder's pages are not the VM's");
+    evtchn_init(&pv->evtchn, pv->shared);
+    if (evtchn_bind_console(&pv->evtchn, &pv->console_port))
+        panic("PV events: no port for the console ring");
+    si->console_evtchn = pv->console_port;
+    pv->timer_tsc = UINT64_MAX;
+    pv_balloon_setup(vm, balloon);
+}
+
+void pv_events_start(struct vcpu *v, uint64_t tsc_hz)
+{
+    if (pv_of(v))
+        pv_time_start(v, tsc_hz);
+}
+
+void pv_events_before_entry(struct vcpu *v)
+{
+    struct pv_domain *pv = pv_of(v);
+    if (!pv)
+        return;
+    struct vm_devices *d = v->vm->devices;
+    uint64_t guest_tsc = pv_guest_tsc(v);
+    uint64_t balloon_tsc = pv_balloon_before_entry(v, pv_system_time(v, guest_tsc));
+    pv_time_before_entry(v, guest_tsc);
+    d->pv_event_guest_tsc = pv->timer_tsc < balloon_tsc ? pv->timer_tsc : balloon_tsc;
+    /* sched_op block returns when an event is pending, masked or not
+     * (Xen's rule): the CPU leaves the HLT activity state it waits in. */
+    if (pv->blocked && evtchn_upcall_pending(&pv->evtchn)) {
+        pv->blocked = false;
+        vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+    }
+    /* IF is vm_interrupts.c's to check (true here): it waits for the window. */
+    d->upcall_vector = evtchn_upcall_due(&pv->evtchn, true) ? (uint8_t)pv->evtchn.callback_vector : 0;
+}
+
+void pv_events_end(struct vcpu *v)
+{
+    if (pv_of(v))
+        pv_console_drain(v);
+}
 
 bool pv_events_unmask_and_test(struct vcpu *v)
 {
     struct pv_domain *pv = pv_of(v);
-    struct pv_shared_info *s = guest_ptr(v->guest, (uint64_t)pv->shared_info_mfn * PV_PAGE_SIZE,
-                                         sizeof(*s));
-    if (!s)
-        return false;
-    s->vcpu_info[0].evtchn_upcall_mask = 0;
-    return s->vcpu_info[0].evtchn_upcall_pending != 0;
+    pv->shared->vcpu_info[0].evtchn_upcall_mask = 0;
+    pv->blocked = !evtchn_upcall_pending(&pv->evtchn);
+    return !pv->blocked;
 }
 
-/* No event channel can be bound yet (event_channel_op is -PV_ENOSYS). */
+bool pv_events_blocked(const struct vcpu *v)
+{
+    return pv_of(v) && pv_of(v)->blocked;
+}
+
 bool pv_event_can_come(const struct vcpu *v)
 {
-    (void)v;
-    return false;
+    const struct pv_domain *pv = pv_of(v);
+    return pv->timer_tsc != UINT64_MAX || pv->balloon_next_ms != ~0u;
 }

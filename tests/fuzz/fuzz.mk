@@ -22,7 +22,7 @@ FUZZ_CHECK_RUNS ?= 50000
 
 FUZZ_TARGETS := x86_decode sensitive mbimage boot_info gdb_packet options entry_check \
                 guest_paging guest_paging_pae descriptor guest_line pic_filter pit pic lapic ioapic rtc screen segment_access \
-                pci_config i8042 direct_paging
+                pci_config i8042 pv_events direct_paging
 
 # The formatter prints the parsers' messages. The options target fuzzes it
 # (its input reaches it as %.*s), so it links it with libFuzzer's tracing;
@@ -39,7 +39,7 @@ fuzz_srcs_sensitive := $(unit_srcs_sensitive)
 fuzz_srcs_mbimage := lib/mbimage.c $(FUZZ_FMT)
 fuzz_srcs_boot_info := hv/boot/boot_info.c $(FUZZ_FMT)
 fuzz_srcs_gdb_packet := $(unit_srcs_gdb_packet)
-fuzz_srcs_options := hv/boot/options.c lib/fmt.c
+fuzz_srcs_options := hv/boot/options.c hv/boot/balloon_targets.c lib/fmt.c
 fuzz_srcs_entry_check := $(unit_srcs_entry_check) $(FUZZ_FMT)
 fuzz_srcs_guest_paging := $(unit_srcs_guest_paging)
 fuzz_srcs_guest_paging_pae := $(unit_srcs_guest_paging_pae)
@@ -55,7 +55,14 @@ fuzz_srcs_screen := $(unit_srcs_vga_regs) $(unit_srcs_screen_lines)
 fuzz_srcs_segment_access := $(unit_srcs_segment_access)
 fuzz_srcs_pci_config := $(unit_srcs_pci_config)
 fuzz_srcs_i8042 := $(unit_srcs_i8042)
+fuzz_srcs_pv_events := $(unit_srcs_evtchn_ports) $(unit_srcs_console_ring)
 fuzz_srcs_direct_paging := hv/guest/direct_paging.c $(FUZZ_DP_CHECK) $(FUZZ_FMT)
+
+# The PV kernel's note (lab 5): its own lines, beside the other PV modules'.
+FUZZ_TARGETS += pv_note
+fuzz_srcs_pv_note := lib/pv_note.c
+fuzz_flags_pv_note := -max_len=2048
+fuzz_seeds_pv_note := $(FUZZ_BUILD)/seeds/elf
 
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
@@ -91,6 +98,7 @@ fuzz_flags_screen := -max_len=96
 fuzz_flags_segment_access := -max_len=25
 fuzz_flags_pci_config := -max_len=512
 fuzz_flags_i8042 := -max_len=512
+fuzz_flags_pv_events := -max_len=1024
 fuzz_flags_direct_paging := -max_len=384
 
 # Seeds: small files checked in under tests/fuzz/corpus/<name>/, and for the

@@ -7,7 +7,8 @@
  * so that a message written one byte too far is caught. Checked:
  *   - the verdict and the options do not depend on the error buffer's size;
  *   - an error is NUL-terminated inside its buffer, and empty on success;
- *   - every option parsed holds a value its table allows.
+ *   - every option parsed holds a value its table allows (balloon=: each
+ *     VM's steps within the limits, their times increasing).
  */
 #include "fuzz.h"
 #include "boot/options.h"
@@ -35,6 +36,14 @@ static void check_values(const struct hv_options *o)
     FUZZ_CHECK(o->vmcs_break_at <= 1000000, "vmcs_break_at=%u", o->vmcs_break_at);
     check_name(o->test, sizeof(o->test));
     check_name(o->vmcs_break, sizeof(o->vmcs_break));
+    for (unsigned vm = 0; vm < BALLOON_VMS_MAX; vm++) {
+        FUZZ_CHECK(o->balloon.steps[vm] <= BALLOON_STEPS_MAX, "balloon: %u steps", o->balloon.steps[vm]);
+        for (unsigned i = 0; i < o->balloon.steps[vm]; i++) {
+            const struct balloon_step *st = &o->balloon.step[vm][i];
+            FUZZ_CHECK(st->mib >= 1 && st->mib <= BALLOON_MIB_MAX, "balloon: %u MiB", st->mib);
+            FUZZ_CHECK(!i || st->at_ms > st[-1].at_ms, "balloon: %u ms after %u ms", st->at_ms, st[-1].at_ms);
+        }
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -286,6 +286,29 @@ def guest_long64_memory(port):
         r"Remote target\) detached"])
 
 
+PVTEST = os.environ.get("PVTEST_ELF", os.path.join(BUILD, "tests", "pvtest.elf"))
+
+
+def guest_pv_memory(port):
+    """A PV guest (cpu=pv, direct paging: its tables hold machine
+    addresses, hv/guest/machine_frames.c): at its first VMCALL gdb reads
+    its kernel at the link address (the Multiboot magic at 0xc0100000,
+    through its own tables and the VM's frames) and writes a variable; a
+    write to its page directory, which it maps read-only, is refused
+    (guest_linear.c: a table never changes behind direct paging's back)."""
+    out = gdb_batch(port, "i386", PVTEST, [
+        "monitor break-on-exit vmcall", "continue", "x/1xw 0xc0100000",
+        "set var *(unsigned *)start_info->pt_base = 0", "set var expect_eip = 0x1234",
+        "print/x expect_eip", "monitor break-on-exit none", "detach"])
+    return out, expect_in_order(out, [
+        r"^break-on-exit: reason 18 \(VMCALL\)",
+        r"^Program received signal SIGTRAP",
+        r"^0xc0100000.*:\s+0x1badb002$",
+        r"^Cannot access memory at address 0xc01[0-9a-f]{5}$",
+        r"^\$1 = 0x1234$",
+        r"Remote target\) detached"])
+
+
 def guest_pae_memory(port):
     """A 32-bit guest with PAE paging under EPT (the hostile kernel's
     cpu-pae-paging): stopped at its result, after PAE paging is on, `monitor
@@ -467,6 +490,8 @@ def gdb_cases():
                     guest=LONG64, guest_args=""),
             GdbCase("gdb-guest-pae-memory", "guest", guest_pae_memory, ["mem=ept"], guest=HOSTILE,
                     guest_args="attack=cpu-pae-paging"),
+            GdbCase("gdb-guest-pv-memory", "guest", guest_pv_memory, ["cpu=pv"], guest=PVTEST,
+                    guest_args="case=xen-version"),
             GdbCase("gdb-garbage", "guest", garbage),
             GdbCase("gdb-hv-ctrl-c", "hv", ctrl_c),
             GdbCase("gdb-guest-ctrl-c", "guest", ctrl_c)]

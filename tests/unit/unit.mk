@@ -16,7 +16,8 @@ UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging guest_paging_pae gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
               mmio_access ioapic crc32 rtc long_mode_rules vga_regs screen_lines segment_access \
-              fault_combine pci_config i8042 uart_rx direct_paging
+              fault_combine pci_config i8042 uart_rx evtchn_ports pv_time_scale console_ring balloon_targets \
+              direct_paging
 
 unit_srcs_fmt := lib/fmt.c
 unit_srcs_crc32 := lib/crc32.c
@@ -27,9 +28,13 @@ unit_srcs_screen_lines := hv/exit/screen_lines.c
 unit_srcs_pci_config := hv/dev/pci_config.c
 unit_srcs_i8042 := hv/dev/i8042.c
 unit_srcs_uart_rx := hv/exit/uart_rx.c
+unit_srcs_evtchn_ports := hv/pv/evtchn_ports.c
+unit_srcs_pv_time_scale := hv/pv/pv_time_scale.c
+unit_srcs_console_ring := hv/pv/console_ring.c
+unit_srcs_balloon_targets := hv/boot/balloon_targets.c
 unit_srcs_pmm := hv/mem/pmm.c
 unit_srcs_heap := hv/mem/heap.c
-unit_srcs_options := hv/boot/options.c
+unit_srcs_options := hv/boot/options.c hv/boot/balloon_targets.c
 unit_srcs_boot_info := hv/boot/boot_info.c
 unit_srcs_ksyms := hv/cpu/ksyms.c
 unit_srcs_mbimage := lib/mbimage.c lib/fmt.c
@@ -40,6 +45,9 @@ unit_srcs_guest_paging := hv/guest/guest_paging.c
 unit_srcs_guest_paging_pae := hv/guest/guest_paging_pae.c
 unit_srcs_gdb_packet := hv/gdb/gdb_packet.c
 unit_srcs_x86_decode := hv/x86/x86_decode.c
+# The PV kernel's note (lab 5): its own line, beside the other PV modules' lines.
+UNIT_TESTS += pv_note
+unit_srcs_pv_note := lib/pv_note.c
 unit_srcs_direct_paging := hv/guest/direct_paging.c hv/guest/direct_paging_check.c lib/fmt.c
 
 # The decoder is compared with objdump on the kit's own 32-bit programs,

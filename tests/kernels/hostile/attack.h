@@ -49,6 +49,7 @@
 #include <stdint.h>
 #include "cpu.h"
 #include "recover.h"
+#include "verdict.h"   /* result, breach */
 
 struct attack {
     const char *name;    /* attack=NAME */
@@ -68,8 +69,6 @@ struct attack {
         { name_, modes_, expect_, what_, fn };                                      \
     static void fn(void)
 
-_Noreturn void result(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void breach(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The instruction expected to fault next: EXPECT_AT("insn") stores its
  * address in expect_eip just before running it, so the exception line says

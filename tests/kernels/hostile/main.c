@@ -26,6 +26,12 @@ void machine_init(void);   /* user.c */
 extern const struct attack attacks_start[], attacks_end[];   /* kernel.ld */
 
 uint32_t expect_eip;
+const char verdict_kernel[] = "hostile";
+
+_Noreturn void verdict_poweroff(int status)
+{
+    poweroff(status);
+}
 uint32_t ram_top;
 
 void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t cs)
@@ -35,47 +41,6 @@ void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t c
     if (expect_eip && eip == expect_eip)
         result("exception %u error=0x%x cpl=%u at=expected", vector, error, cs & 3);
     result("exception %u error=0x%x cpl=%u at=0x%08x", vector, error, cs & 3, eip);
-}
-
-static void vline(const char *kind, const char *fmt, va_list ap)
-{
-    printf("hostile: %s ", kind);
-    vprintf(fmt, ap);
-    printf("\n");
-}
-
-_Noreturn void result(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vline("result", fmt, ap);
-    va_end(ap);
-    poweroff(POWEROFF_OK);
-}
-
-_Noreturn void breach(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vline("BREACH", fmt, ap);
-    va_end(ap);
-    poweroff(POWEROFF_FAIL);
-}
-
-/* The value of the word "key=..." of the command line, in out. */
-static bool find_word(const char *cmdline, const char *key, char *out, size_t size)
-{
-    size_t k = strlen(key);
-    for (const char *p = cmdline; *p; p++) {
-        if ((p == cmdline || p[-1] == ' ') && strncmp(p, key, k) == 0) {
-            size_t n = 0;
-            for (p += k; *p && *p != ' ' && n + 1 < size; p++)
-                out[n++] = *p;
-            out[n] = 0;
-            return true;
-        }
-    }
-    return false;
 }
 
 static void list(void)
@@ -98,7 +63,7 @@ void kernel_main(uint32_t magic, const struct multiboot_info *mbi)
     if (mbi->flags & MULTIBOOT_INFO_MEMORY)
         ram_top = 0x100000 + mbi->mem_upper * 1024;
     char name[48];
-    if (!find_word(cmdline, "attack=", name, sizeof(name))) {
+    if (!cmdline_word(cmdline, "attack=", name, sizeof(name))) {
         printf("hostile: FAIL no attack=NAME on the command line '%s' (attack=list lists them)\n",
                cmdline);
         poweroff(POWEROFF_FAIL);

@@ -124,7 +124,7 @@ PV_CASE(cr4_pge, "cr4-pge", "CR4.PGE is the guest's to toggle, without an exit")
 PV_CASE(shutdown3, "shutdown-3", "sched_op shutdown poweroff 3")
 {
     printf("pvtest: powering off with status 3\n");
-    pv_poweroff(3);
+    verdict_poweroff(3);
 }
 
 /* ---- hostile ---- */
@@ -262,4 +262,80 @@ PV_CASE(shutdown_bad, "shutdown-bad", "sched_op shutdown with its argument unmap
     struct pv_sched_shutdown s = { 77, 0 };
     result("%d %d %d", vmcall3(PV_sched_op, PV_SCHEDOP_shutdown, 0x3000, 0),
            vmcall3(PV_sched_op, PV_SCHEDOP_shutdown, (uint32_t)&s, 0), vmcall3(PV_sched_op, 99, 0, 0));
+}
+
+/* ---- VMCALL from ring 3 ----
+ * A page of code and a page of data and stack made user pages by
+ * update_va_mapping (pvmmu's), then IRET to ring 3: its VMCALL must get
+ * -PV_EPERM, which it stores in its data page before UD2 brings it back. */
+__asm__(".section .text.user, \"ax\"\n"
+        ".p2align 12\n"
+        "user_code:\n"
+        "    movl $0x23, %eax\n"           /* IRET to ring 3 left DS and ES null (SDM vol. 2, IRET) */
+        "    movl %eax, %ds\n"
+        "    movl %eax, %es\n"
+        "    movl $17, %eax\n"              /* xen_version, from ring 3 */
+        "    movl $0, %ebx\n"
+        "    vmcall\n"
+        "    movl %eax, user_page\n"
+        "    ud2\n"
+        ".p2align 12\n"
+        ".previous");
+extern const char user_code[];
+uint8_t user_page[4096] __attribute__((aligned(4096)));
+
+static void back_from_ring3(uint32_t vector, uint32_t eip)
+{
+    result("ring 3: vmcall %d, then exception %u at user_code+0x%x", *(volatile int32_t *)user_page,
+           vector, eip - (uint32_t)user_code);
+}
+
+PV_CASE(vmcall_ring3, "vmcall-ring3", "VMCALL at ring 3 (from a user page): -PV_EPERM, nothing called")
+{
+    int32_t a = vmcall3(PV_update_va_mapping, (uint32_t)user_code,
+                        virt_to_mfn(user_code) << 12 | PG_P | PG_U, PV_UVMF_INVLPG);
+    int32_t b = vmcall3(PV_update_va_mapping, (uint32_t)user_page,
+                        virt_to_mfn(user_page) << 12 | PG_P | PG_W | PG_U, PV_UVMF_INVLPG);
+    if (a || b)
+        result("FAILED update_va_mapping %d %d", a, b);
+    *(volatile int32_t *)user_page = 12345;
+    ring3_exception = back_from_ring3;
+    __asm__ volatile("pushl $0x23; pushl %0; pushl $0x2; pushl $0x1B; pushl %1; iret"
+                     : : "r"((uint32_t)user_page + sizeof(user_page)), "r"((uint32_t)user_code) : "memory");
+    breach("IRET to ring 3 returned");
+}
+
+/* ---- string I/O through machine addresses (hv/exit/exit_io_string.c
+ * walks the guest's tables; guest_ptr takes the VM's own frames only) ---- */
+
+/* The CPU would read the M2P (mapped read-only); the hypervisor's walk
+ * reaches only the VM's own frames, and stops the guest rather than read
+ * its own (a refusal on the safe side, not the CPU's answer). */
+PV_CASE(strio_m2p, "strio-m2p", "REP OUTSB to port 0xE9 from the M2P (mapped to the guest, the hypervisor's frames)")
+{
+    __asm__ volatile("cld; rep outsb" : : "S"(PV_M2P_VIRT), "c"(8), "d"(0xE9) : "memory");
+    breach("OUTSB read the M2P's frames");
+}
+
+PV_CASE(strio_pt, "strio-pt", "REP INSB from port 0xE9 into the page directory (mapped read-only)")
+{
+    __asm__ volatile("cld\n" EXPECT_AT("rep insb") : : "D"(start_info->pt_base), "c"(4), "d"(0xE9) : "memory");
+    breach("INSB wrote into the page directory");
+}
+
+PV_CASE(strio_ok, "strio-ok", "REP OUTSB of a buffer of its own to port 0xE9")
+{
+    static const char msg[] = "pvtest: through OUTSB\n";
+    __asm__ volatile("cld; rep outsb" : : "S"(msg), "c"(sizeof(msg) - 1), "d"(0xE9) : "memory");
+    result("outsb done");
+}
+
+PV_CASE(multicall_block, "multicall-block", "sched_op block inside a multicall: refused in its entry, the list goes on")
+{
+    static struct pv_multicall_entry e[2] = {
+        { PV_sched_op, 99, { PV_SCHEDOP_block } },
+        { PV_xen_version, 99, { PV_XENVER_version } },
+    };
+    int32_t r = vmcall3(PV_multicall, (uint32_t)e, 2, 0);
+    result("multicall %d: results %d 0x%x", r, e[0].result, (uint32_t)e[1].result);
 }

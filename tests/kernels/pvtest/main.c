@@ -21,7 +21,7 @@ void pv_main(uint32_t magic, const struct pv_start_info *si);
 void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t cs);
 
 extern const struct pv_case pvcases_start[], pvcases_end[];   /* pvtest.ld */
-extern const uint32_t exception_stubs[20];                    /* entry.S */
+extern const uint32_t exception_stubs[32];      /* common/exceptions.inc */
 
 const struct pv_start_info *start_info;
 uint32_t expect_eip;
@@ -45,56 +45,54 @@ static void console_putc(void *ctx, char c)
         flush_line();
 }
 
-_Noreturn void pv_poweroff(uint32_t status)
+const char verdict_kernel[] = "pvtest";
+
+/* The end of every run: sched_op shutdown poweroff, its status the run's. */
+_Noreturn void verdict_poweroff(int status)
 {
     flush_line();
-    struct pv_sched_shutdown s = { PV_SHUTDOWN_poweroff, status };
+    struct pv_sched_shutdown s = { PV_SHUTDOWN_poweroff, (uint32_t)status };
     vmcall3(PV_sched_op, PV_SCHEDOP_shutdown, (uint32_t)&s, 0);
     for (;;)
         __asm__ volatile("cli; hlt");
 }
 
-static void vline(const char *kind, const char *fmt, va_list ap)
-{
-    printf("pvtest: %s ", kind);
-    vprintf(fmt, ap);
-    printf("\n");
-}
-
-_Noreturn void result(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vline("result", fmt, ap);
-    va_end(ap);
-    pv_poweroff(0);
-}
-
-_Noreturn void breach(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vline("BREACH", fmt, ap);
-    va_end(ap);
-    pv_poweroff(1);
-}
+void (*ring3_exception)(uint32_t vector, uint32_t eip);
 
 void exception_handler(uint32_t vector, uint32_t error, uint32_t eip, uint32_t cs)
 {
+    if ((cs & 3) == 3 && ring3_exception)
+        ring3_exception(vector, eip);
     if (expect_eip && eip == expect_eip)
         result("exception %u error=0x%x cpl=%u at=expected", vector, error, cs & 3);
     result("exception %u error=0x%x cpl=%u at=0x%08x", vector, error, cs & 3, eip);
 }
 
-/* ---- its own GDT and IDT (SDM vol. 3, 3.4.5, 6.11) ---- */
-static const uint64_t gdt[] __attribute__((aligned(8))) = {
+/* ---- its own GDT, TSS and IDT (SDM vol. 3, 3.4.5, 7.2, 6.11) ---- */
+static uint64_t gdt[] __attribute__((aligned(8))) = {
     0,
     0x00CF9B000000FFFFull,      /* 0x08: ring-0 code, flat, 32-bit */
     0x00CF93000000FFFFull,      /* 0x10: ring-0 data, flat */
     0x00CFFB000000FFFFull,      /* 0x1B: ring-3 code */
     0x00CFF3000000FFFFull,      /* 0x23: ring-3 data */
+    0,                          /* 0x28: the TSS (load_tables) */
 };
-static uint64_t idt[20] __attribute__((aligned(8)));
+static uint64_t idt[32] __attribute__((aligned(8)));
+
+/* The TSS: only SS0 and ESP0, the stack an exception from ring 3 switches
+ * to (SDM 7.7), are used. */
+static uint32_t tss[26];
+static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
+
+static void set_tss(void)
+{
+    uint32_t base = (uint32_t)tss, limit = sizeof(tss) - 1;
+    tss[1] = (uint32_t)ring0_stack + sizeof(ring0_stack);   /* ESP0 */
+    tss[2] = 0x10;                                          /* SS0 */
+    /* An available 32-bit TSS (type 9), present, DPL 0. */
+    gdt[5] = (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)0x89 << 40 |
+             (uint64_t)(base >> 24) << 56;
+}
 
 struct __attribute__((packed)) table_pointer {
     uint16_t limit;
@@ -103,14 +101,16 @@ struct __attribute__((packed)) table_pointer {
 
 static void load_tables(void)
 {
-    for (unsigned v = 0; v < 20; v++) {
+    for (unsigned v = 0; v < 32; v++) {
         uint32_t off = exception_stubs[v];
         /* A 32-bit interrupt gate, DPL 0, present, selector 0x08. */
         idt[v] = (off & 0xFFFF) | 0x08u << 16 | (uint64_t)0x8E00 << 32 | (uint64_t)(off >> 16) << 48;
     }
+    set_tss();
     struct table_pointer g = { sizeof(gdt) - 1, (uint32_t)gdt }, i = { sizeof(idt) - 1, (uint32_t)idt };
     __asm__ volatile("lgdt %0; lidt %1; ljmp $0x08, $1f; 1: movl $0x10, %%eax; movl %%eax, %%ds;"
-                     "movl %%eax, %%es; movl %%eax, %%fs; movl %%eax, %%gs; movl %%eax, %%ss"
+                     "movl %%eax, %%es; movl %%eax, %%fs; movl %%eax, %%gs; movl %%eax, %%ss;"
+                     "movw $0x28, %%ax; ltr %%ax"
                      : : "m"(g), "m"(i) : "eax", "memory");
 }
 
@@ -127,22 +127,6 @@ void hypercall_page_setup(void)
                      : "memory");
 }
 
-/* The value of the word "key=..." of the command line, in out. */
-static bool find_word(const char *cmdline, const char *key, char *out, size_t size)
-{
-    size_t k = strlen(key);
-    for (const char *p = cmdline; *p; p++) {
-        if ((p == cmdline || p[-1] == ' ') && strncmp(p, key, k) == 0) {
-            size_t n = 0;
-            for (p += k; *p && *p != ' ' && n + 1 < size; p++)
-                out[n++] = *p;
-            out[n] = 0;
-            return true;
-        }
-    }
-    return false;
-}
-
 void pv_main(uint32_t magic, const struct pv_start_info *si)
 {
     load_tables();
@@ -150,14 +134,14 @@ void pv_main(uint32_t magic, const struct pv_start_info *si)
     printf_redirect(console_putc, NULL);
     if (magic != PV_START_MAGIC || memcmp(si->magic, PV_START_INFO_MAGIC, sizeof(PV_START_INFO_MAGIC))) {
         printf("pvtest: FAIL bad start of day: EAX 0x%08x, start info at 0x%08x\n", magic, (uint32_t)si);
-        pv_poweroff(1);
+        verdict_poweroff(1);
     }
     const struct multiboot_info *mbi = (const void *)(PV_VIRT_BASE + si->mbi);
     const char *cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)(PV_VIRT_BASE + mbi->cmdline) : "";
     char name[48];
-    if (!find_word(cmdline, "case=", name, sizeof(name))) {
+    if (!cmdline_word(cmdline, "case=", name, sizeof(name))) {
         printf("pvtest: FAIL no case=NAME on the command line '%s' (case=list lists them)\n", cmdline);
-        pv_poweroff(1);
+        verdict_poweroff(1);
     }
     for (const struct pv_case *c = pvcases_start; c < pvcases_end; c++) {
         if (strcmp(name, "list") == 0) {
@@ -169,7 +153,7 @@ void pv_main(uint32_t magic, const struct pv_start_info *si)
         }
     }
     if (strcmp(name, "list") == 0)
-        pv_poweroff(0);
+        verdict_poweroff(0);
     printf("pvtest: FAIL unknown case '%s' (case=list lists them)\n", name);
-    pv_poweroff(1);
+    verdict_poweroff(1);
 }

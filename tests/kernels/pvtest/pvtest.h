@@ -4,7 +4,8 @@
  * function in the cases_*.c file of its area (cases_hv.c: the mode, the
  * start of day and the hypercall path; other areas add their own files,
  * none touches another's). A case ends in one of three ways:
- *   - result("...")    "pvtest: result ..." and sched_op shutdown poweroff 0;
+ *   - result("...")    "pvtest: result ..." and sched_op shutdown poweroff 0
+ *                      (common/verdict.h; verdict_poweroff(N) powers off with N);
  *   - an exception     "pvtest: result exception V error=0x.. at=..." and
  *                      poweroff 0 (at=expected where EXPECT_AT marked the
  *                      instruction);
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include "pv_abi.h"
 #include "recover.h"
+#include "verdict.h"   /* result, breach */
 
 struct pv_case {
     const char *name;
@@ -31,8 +33,6 @@ struct pv_case {
         { name_, what_, fn };                                                   \
     static void fn(void)
 
-_Noreturn void result(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void breach(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 extern uint32_t expect_eip;
@@ -67,5 +67,6 @@ uint32_t virt_to_mfn(const void *p);
 /* The hypercall page placed (CPUID leaf 0x40000002's MSR). */
 void hypercall_page_setup(void);
 
-/* sched_op shutdown poweroff status. */
-_Noreturn void pv_poweroff(uint32_t status);
+/* Set by a case that goes to ring 3: called (at ring 0) for an exception
+ * from ring 3, which main.c's handler would otherwise report. */
+extern void (*ring3_exception)(uint32_t vector, uint32_t eip);

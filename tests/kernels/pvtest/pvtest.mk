@@ -12,12 +12,16 @@ PVTEST_ELF := $(BUILD)/tests/pvtest.elf
 PVTEST_CFLAGS := $(CFLAGS32) -Ilib -Itests/kernels/common -MMD -MP
 PVTEST_LIB_C := fmt.c printf.c serial.c string.c
 PVTEST_C := $(notdir $(wildcard $(PVTEST_SRC)/*.c))
-PVTEST_OBJS := $(PVTEST_OUT)/entry.o $(PVTEST_C:%.c=$(PVTEST_OUT)/%.o) \
+PVTEST_OBJS := $(PVTEST_OUT)/entry.o $(PVTEST_OUT)/common/verdict.o $(PVTEST_C:%.c=$(PVTEST_OUT)/%.o) \
                $(PVTEST_LIB_C:%.c=$(PVTEST_OUT)/lib/%.o)
 
 $(PVTEST_OUT)/entry.o: $(PVTEST_SRC)/entry.S
 	@mkdir -p $(@D)
-	$(call quiet,AS32,$<)$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
+	$(call quiet,AS32,$<)$(CC32) -m32 -Ilib -Itests/kernels/common -MMD -MP -c $< -o $@
+
+$(PVTEST_OUT)/common/%.o: tests/kernels/common/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC32,$<)$(CC32) $(PVTEST_CFLAGS) -c $< -o $@
 
 $(PVTEST_OUT)/%.o: $(PVTEST_SRC)/%.c
 	@mkdir -p $(@D)
@@ -33,4 +37,4 @@ $(PVTEST_ELF): $(PVTEST_OBJS) $(PVTEST_SRC)/pvtest.ld
 .PHONY: pvtest-kernel
 pvtest-kernel: $(PVTEST_ELF)
 
--include $(wildcard $(PVTEST_OUT)/*.d $(PVTEST_OUT)/lib/*.d)
+-include $(wildcard $(PVTEST_OUT)/*.d $(PVTEST_OUT)/lib/*.d $(PVTEST_OUT)/common/*.d)

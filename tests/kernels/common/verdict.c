@@ -1,0 +1,48 @@
+/*
+ * verdict.c: the end of a test kernel's run, and its command line's words
+ * (verdict.h).
+ */
+#include <stdarg.h>
+#include "printf.h"
+#include "string.h"
+#include "verdict.h"
+
+static void line(const char *kind, const char *fmt, va_list ap)
+{
+    printf("%s: %s ", verdict_kernel, kind);
+    vprintf(fmt, ap);
+    printf("\n");
+}
+
+_Noreturn void result(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    line("result", fmt, ap);
+    va_end(ap);
+    verdict_poweroff(0);
+}
+
+_Noreturn void breach(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    line("BREACH", fmt, ap);
+    va_end(ap);
+    verdict_poweroff(1);
+}
+
+bool cmdline_word(const char *cmdline, const char *key, char *out, size_t size)
+{
+    size_t k = strlen(key);
+    for (const char *p = cmdline; *p; p++) {
+        if ((p == cmdline || p[-1] == ' ') && strncmp(p, key, k) == 0) {
+            size_t n = 0;
+            for (p += k; *p && *p != ' ' && n + 1 < size; p++)
+                out[n++] = *p;
+            out[n] = 0;
+            return true;
+        }
+    }
+    return false;
+}

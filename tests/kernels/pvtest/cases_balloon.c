@@ -1,0 +1,152 @@
+/*
+ * cases_balloon.c: memory reservations, the balloon's calls (lib/pv_abi.h
+ * section 8; hv/pv/balloon.c): frames given back and taken again, the
+ * target balloon= sets, and every refusal. The hypervisor's console says
+ * how many pages the VM holds and how many are free at each change
+ * ("hv: balloon: vm0 holds ..."), which pv_cases.py reads.
+ */
+#include "events.h"
+#include "pvtest.h"
+
+#define PAGES 4
+#define PTE_P  0x1u
+#define PTE_RW 0x2u
+
+static int32_t reservation(uint32_t cmd, uint32_t *extents, uint32_t n, uint32_t order, uint32_t domid)
+{
+    struct pv_memory_reservation r = { (uint32_t)extents, n, order, domid };
+    return vmcall3(PV_memory_op, cmd, (uint32_t)&r, 0);
+}
+
+static int32_t pages_held(uint32_t cmd)
+{
+    uint32_t domid = PV_DOMID_SELF;
+    return vmcall3(PV_memory_op, cmd, (uint32_t)&domid, 0);
+}
+
+static uint32_t *p2m(void)
+{
+    return (uint32_t *)start_info->mfn_list;
+}
+
+static volatile uint8_t *page_of(uint32_t pfn)
+{
+    return (volatile uint8_t *)(PV_VIRT_BASE + pfn * 4096);
+}
+
+/* The direct map's entry of pfn cleared: no reference to its frame left. */
+static int32_t unmap(uint32_t pfn)
+{
+    return vmcall3(PV_update_va_mapping, (uint32_t)page_of(pfn), 0, PV_UVMF_INVLPG);
+}
+
+/* pfns nr_pages-1-PAGES .. nr_pages-2: free memory at the top of the VM. */
+static uint32_t top_pfn(unsigned i)
+{
+    return start_info->nr_pages - 2 - i;
+}
+
+PV_CASE(balloon_down_up, "balloon-down-up", "decrease_reservation of 4 frames, populate_physmap of 4: zeroed")
+{
+    const uint32_t *m2p = (const uint32_t *)PV_M2P_VIRT;
+    uint32_t extents[PAGES], old[PAGES];
+    int32_t held = pages_held(PV_XENMEM_current_reservation), max = pages_held(PV_XENMEM_maximum_reservation);
+    int32_t unmapped = 0;
+    for (unsigned i = 0; i < PAGES; i++) {
+        page_of(top_pfn(i))[0] = 0xA5;        /* what the guest leaves there */
+        page_of(top_pfn(i))[4095] = 0x5A;
+        unmapped |= unmap(top_pfn(i));
+        extents[i] = old[i] = p2m()[top_pfn(i)];
+    }
+    int32_t down = reservation(PV_XENMEM_decrease_reservation, extents, PAGES, 0, PV_DOMID_SELF);
+    int32_t held_down = pages_held(PV_XENMEM_current_reservation);
+    uint32_t gone = 0;
+    for (unsigned i = 0; i < PAGES; i++)
+        gone += m2p[old[i]] == PV_INVALID_PFN;
+    for (unsigned i = 0; i < PAGES; i++)
+        extents[i] = top_pfn(i);
+    int32_t up = reservation(PV_XENMEM_populate_physmap, extents, PAGES, 0, PV_DOMID_SELF);
+    uint32_t m2p_ok = 0, nonzero = 0;
+    int32_t mapped = 0;
+    for (unsigned i = 0; i < PAGES; i++) {
+        m2p_ok += m2p[extents[i]] == top_pfn(i);
+        p2m()[top_pfn(i)] = extents[i];
+        mapped |= vmcall3(PV_update_va_mapping, (uint32_t)page_of(top_pfn(i)), extents[i] << 12 | PTE_P | PTE_RW,
+                          PV_UVMF_INVLPG);
+        for (unsigned b = 0; b < 4096; b++)
+            nonzero += page_of(top_pfn(i))[b] != 0;
+    }
+    int32_t held_up = pages_held(PV_XENMEM_current_reservation);
+    result("balloon: held %d of max %d; unmap %d, decrease %d, held %d, m2p invalid %u; populate %d, held %d, "
+           "m2p %u, map %d, nonzero bytes %u", held, max, unmapped, down, held_down, gone, up, held_up, m2p_ok,
+           mapped, nonzero);
+}
+
+PV_CASE(balloon_target, "balloon-target", "balloon=: the target at start, and VIRQ_BALLOON when it changes")
+{
+    struct pv_shared_info *s = shared_info();
+    uint32_t at_start = s->balloon_target, port;
+    events_install();
+    evtchn_bind_virq(PV_VIRQ_BALLOON, &port);
+    evtchn_port_op(PV_EVTCHNOP_unmask, port);
+    events_on();
+    uint32_t n = block_until_upcalls(1, 100);
+    result("target: %u at start, %u after %u upcall on VIRQ_BALLOON's port (%u events), at %u ms", at_start,
+           s->balloon_target, n, port_events[port], (uint32_t)(last_upcall_ns / 1000000));
+}
+
+/* ---- hostile ---- */
+
+PV_CASE(balloon_bad, "balloon-bad", "memory_op: frames in use, not the VM's, bad arguments, beyond max_pages")
+{
+    struct pv_shared_info *s = shared_info();
+    uint32_t e[2];
+    int32_t held = pages_held(PV_XENMEM_current_reservation);
+    /* Frames in use: mapped (the direct map), the shared-info page unmapped
+     * (the hypervisor keeps it), the page directory (pinned, the base). */
+    e[0] = p2m()[top_pfn(0)];
+    int32_t mapped = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, PV_DOMID_SELF);
+    uint32_t shared_pfn = ((uint32_t)s - PV_VIRT_BASE) >> 12;
+    int32_t unmap_shared = unmap(shared_pfn);
+    e[0] = p2m()[shared_pfn];
+    int32_t shared = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, PV_DOMID_SELF);
+    e[0] = p2m()[(start_info->pt_base - PV_VIRT_BASE) >> 12];
+    int32_t table = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, PV_DOMID_SELF);
+    printf("pvtest: decrease: mapped %d, shared info (unmap %d) %d, page directory %d\n", mapped, unmap_shared,
+           shared, table);
+    /* Frames not the VM's: machine frame 1, past any machine. */
+    e[0] = 1;
+    int32_t frame1 = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, PV_DOMID_SELF);
+    e[0] = 0xFFFFFFF0u;
+    int32_t beyond = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, PV_DOMID_SELF);
+    /* Bad arguments: an order, a domain (on a mapped frame: refused for
+     * them first, not as busy), unmapped and read-only arrays. */
+    e[0] = p2m()[top_pfn(0)];
+    int32_t order = reservation(PV_XENMEM_decrease_reservation, e, 1, 1, PV_DOMID_SELF);
+    int32_t domid = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, 5);
+    int32_t unmapped = reservation(PV_XENMEM_decrease_reservation, (uint32_t *)0x1000, 1, 0, PV_DOMID_SELF);
+    int32_t arg_unmapped = vmcall3(PV_memory_op, PV_XENMEM_populate_physmap, 0x1000, 0);
+    printf("pvtest: decrease: machine frame 1 %d, beyond %d; order 1 %d, domid 5 %d, unmapped %d, arg %d\n",
+           frame1, beyond, order, domid, unmapped, arg_unmapped);
+    /* populate at max_pages; then one frame given back: a pfn >= max_pages,
+     * a read-only array (the page directory), two asked with room for one. */
+    e[0] = top_pfn(0);
+    int32_t at_max = reservation(PV_XENMEM_populate_physmap, e, 1, 0, PV_DOMID_SELF);
+    int32_t unmapped1 = unmap(top_pfn(1));
+    e[0] = p2m()[top_pfn(1)];
+    int32_t one = reservation(PV_XENMEM_decrease_reservation, e, 1, 0, PV_DOMID_SELF);
+    e[0] = start_info->max_pages;
+    int32_t past_p2m = reservation(PV_XENMEM_populate_physmap, e, 1, 0, PV_DOMID_SELF);
+    int32_t ro = reservation(PV_XENMEM_populate_physmap, (uint32_t *)start_info->pt_base, 1, 0, PV_DOMID_SELF);
+    e[0] = top_pfn(1);
+    e[1] = top_pfn(2);
+    int32_t two = reservation(PV_XENMEM_populate_physmap, e, 2, 0, PV_DOMID_SELF);
+    printf("pvtest: populate: at max %d; (unmap %d, decrease %d) pfn max_pages %d, read-only array %d, 2 with "
+           "room for 1: %d\n", at_max, unmapped1, one, past_p2m, ro, two);
+    uint32_t domid5 = 5;
+    result("memory_op: increase %d, cmd 99 %d, current of domid 5 %d, of unmapped %d; held %d then %d",
+           reservation(PV_XENMEM_increase_reservation, e, 1, 0, PV_DOMID_SELF),
+           vmcall3(PV_memory_op, 99, 0, 0), vmcall3(PV_memory_op, PV_XENMEM_current_reservation, (uint32_t)&domid5, 0),
+           vmcall3(PV_memory_op, PV_XENMEM_current_reservation, 0x1000, 0), held,
+           pages_held(PV_XENMEM_current_reservation));
+}
