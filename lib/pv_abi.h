@@ -222,6 +222,17 @@ struct pv_mmu_update {
     uint32_t val;
 };
 
+/* Continuations (Xen's hypercall_create_continuation): a batch longer than
+ * one exit should take (PV_WORK_PER_EXIT requests) stops there and leaves
+ * the guest's registers so that the same VMCALL does the rest: EBX the
+ * list's next request, ECX the requests left with PV_BATCH_PREEMPTED set,
+ * *done holding the count so far (which the next part adds to), RIP on the
+ * VMCALL. Events and other VMs get their turn between the parts, so no
+ * batch holds the CPU in the hypervisor for longer than one part. A guest
+ * never sets the flag itself: counts are below 2^31. */
+#define PV_BATCH_PREEMPTED 0x80000000u   /* Xen's MMU_UPDATE_PREEMPTED */
+#define PV_WORK_PER_EXIT   256u
+
 /* mmuext_op(op *ops, uint32_t count, uint32_t *done, uint32_t domid): the
  * same batch rules as mmu_update. arg1 is an MFN for the pins and
  * NEW_BASEPTR, a linear address for INVLPG_LOCAL. */
@@ -392,7 +403,10 @@ struct pv_sched_shutdown {
 
 /* multicall(entries *, count): each entry's call runs as if made on its own,
  * in order, its result stored in result; a failing call does not stop the
- * others (Xen's rule: the guest checks each result). Returns 0, or
+ * others (Xen's rule: the guest checks each result). A long list goes on
+ * in parts as a batch does (section 5's continuations: EBX and ECX moved
+ * past the entries done, RIP on the VMCALL; an entry whose own batch was
+ * cut has its arguments rewritten in the list and runs again). Returns 0, or
  * -PV_EFAULT if the list cannot be read or a result written. A multicall
  * inside a multicall is -PV_EINVAL in its entry. */
 struct pv_multicall_entry {

@@ -9,6 +9,7 @@
  * programs get -PV_EPERM, and RIP moves on as for any completed call.
  */
 #include "pv/hypercall.h"
+#include "pv/continuation.h"
 #include "pv/guest_copy.h"
 #include "pv/balloon.h"
 #include "pv/evtchn.h"
@@ -18,6 +19,7 @@
 #include "pv/pv_time.h"
 #include "pv/pv_domain.h"
 #include "pv_abi.h"
+#include "string.h"
 #include "vmx/vmcs.h"
 
 #define AR_DPL(ar) (((ar) >> 5) & 3)
@@ -57,10 +59,21 @@ void handle_hypercall(struct vcpu *v)
                                          (uint32_t)v->regs.rdx, (uint32_t)v->regs.rsi,
                                          (uint32_t)v->regs.rdi };
     uint64_t rip = vmcs_read(VMCS_GUEST_RIP);
+    pv_work_begin(v);
     int32_t result = AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS)) != 0 ? -PV_EPERM
                      : pv_hypercall(v, op, args);
     if (v->stopped)
         return;
+    const uint32_t *rest = pv_continuation(v);
+    if (rest) {
+        /* The rest is the same VMCALL's: EAX keeps the call's number, the
+         * arguments say where to go on, RIP stays on the instruction. */
+        uint64_t *regs[PV_HYPERCALL_ARGS] = { &v->regs.rbx, &v->regs.rcx, &v->regs.rdx,
+                                              &v->regs.rsi, &v->regs.rdi };
+        for (unsigned i = 0; i < PV_HYPERCALL_ARGS; i++)
+            *regs[i] = rest[i];
+        return;
+    }
     /* EAX only: every other register is kept (lib/pv_abi.h section 2). A
      * call that moved RIP itself (sched_op block's wait) has done so. */
     v->regs.rax = (uint32_t)result;
@@ -68,12 +81,26 @@ void handle_hypercall(struct vcpu *v)
         advance_rip(v);
 }
 
+/* The multicall goes on at entry i of its list (hypercall.h). */
+static int32_t continue_multicall(struct vcpu *v, const uint32_t *args, uint32_t i)
+{
+    uint32_t next[PV_HYPERCALL_ARGS];
+    memcpy(next, args, sizeof(next));
+    next[0] = args[0] + i * (uint32_t)sizeof(struct pv_multicall_entry);
+    next[1] = args[1] - i;
+    pv_continue(v, next);
+    return 0;
+}
+
 /* multicall(entries *, count): each entry as its own call, in order, its
  * result written back whatever it was; a failing call does not stop the
  * others (Xen's rule). A list the guest cannot read, or a result it cannot
  * have written (a read-only page), ends the call with -PV_EFAULT: the
  * entries before it were done. A multicall inside one is -PV_EINVAL in its
- * entry, so that no guest makes the hypervisor recurse. */
+ * entry, so that no guest makes the hypervisor recurse. A long list goes on
+ * in parts (each entry one unit of pv_work); an entry whose own batch was
+ * cut gets its arguments rewritten in the list, and the list goes on from
+ * it (Xen's multicall continuation). */
 static int32_t pv_multicall(struct vcpu *v, const uint32_t *args)
 {
     struct pv_domain *pv = pv_of(v);
@@ -81,6 +108,8 @@ static int32_t pv_multicall(struct vcpu *v, const uint32_t *args)
     for (uint32_t i = 0; i < count; i++) {
         struct pv_multicall_entry e;
         uint32_t at = list + i * (uint32_t)sizeof(e);
+        if (!pv_work(v))
+            return continue_multicall(v, args, i);
         if (count > 0xFFFFFFFFu / sizeof(e) || copy_from_guest(v, &e, at, sizeof(e)))
             return -PV_EFAULT;
         if (e.op == PV_multicall) {
@@ -92,6 +121,14 @@ static int32_t pv_multicall(struct vcpu *v, const uint32_t *args)
         }
         if (v->stopped)                 /* a shutdown in the list ends it */
             return 0;
+        const uint32_t *rest = pv_continuation(v);
+        if (rest) {                     /* its batch was cut: the entry goes on later */
+            pv_continuation_taken(v);
+            if (copy_to_guest(v, at + offsetof(struct pv_multicall_entry, args), rest,
+                              PV_CONTINUE_ARGS * sizeof(uint32_t)))
+                return -PV_EFAULT;
+            return continue_multicall(v, args, i);
+        }
         if (copy_to_guest(v, at + offsetof(struct pv_multicall_entry, result), &e.result,
                           sizeof(e.result)))
             return -PV_EFAULT;

@@ -26,6 +26,9 @@ struct pv_domain {
     uint32_t p2m_frames, nr_pt_frames, first_free_pfn;
     uint32_t hypercall_mfn;     /* the hypercall page (PV_INVALID_MFN: none yet) */
     unsigned multicall_depth;   /* 1 inside a multicall: a nested one is refused */
+    uint32_t work_left;         /* requests this exit may still do (PV_WORK_PER_EXIT) */
+    bool continued;             /* the call stopped part-way: the same VMCALL goes on ... */
+    uint32_t continue_args[5];  /* ... with these arguments (EBX, ECX, EDX, ESI, EDI) */
     /* Time, events, console ring, balloon (pv_events.c, pv_time.c, evtchn.c, balloon.c): */
     struct pv_shared_info *shared;  /* the hypervisor's pointer to its shared-info page */
     struct pv_console *console;     /* ... and to its console page */

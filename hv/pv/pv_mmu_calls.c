@@ -8,11 +8,14 @@
  * mmu_update and mmuext_op are batches, Xen's way of paying for one exit
  * instead of one per entry: the requests run in order, and the first that
  * fails ends the batch; the call returns its error, and *done (when the
- * guest gave a pointer) says how many were applied before it.
+ * guest gave a pointer) says how many were applied before it. A batch
+ * longer than one exit's share goes on in parts (continuation.h: its count
+ * with PV_BATCH_PREEMPTED, *done the count so far).
  */
 #include "pv/pv_mmu_calls.h"
 #include "guest/guest.h"
 #include "pv/guest_copy.h"
+#include "pv/continuation.h"
 #include "pv/pv_domain.h"
 #include "pv/pv_tlb.h"
 #include "pv_abi.h"
@@ -79,9 +82,19 @@ static int32_t run_batch(struct vcpu *v, const uint32_t *args, uint32_t size,
         struct pv_mmu_update update;
         struct pv_mmuext_op op;
     } request;
-    uint32_t done = 0;
+    uint32_t done = 0, before = 0;      /* this part's requests, and the parts' before it */
     int32_t rc = 0;
+    bool cut = false;
+    if (count & PV_BATCH_PREEMPTED) {   /* a continuation: *done holds the count so far */
+        count &= ~PV_BATCH_PREEMPTED;
+        if (done_at && copy_from_guest(v, &before, done_at, sizeof(before)))
+            return -PV_EFAULT;
+    }
     for (; done < count; done++) {
+        if (!pv_work(v)) {
+            cut = true;
+            break;
+        }
         uint64_t at = list + (uint64_t)done * size;
         if (at + size > 0x100000000ull || copy_from_guest(v, &request, (uint32_t)at, size)) {
             rc = -PV_EFAULT;
@@ -91,8 +104,15 @@ static int32_t run_batch(struct vcpu *v, const uint32_t *args, uint32_t size,
             break;
     }
     pv_tlb_after_update(v);
-    if (done_at && copy_to_guest(v, done_at, &done, sizeof(done)))
+    uint32_t total = before + done;
+    if (done_at && copy_to_guest(v, done_at, &total, sizeof(total)))
         return -PV_EFAULT;
+    if (cut) {
+        uint32_t next[PV_CONTINUE_ARGS] = { (uint32_t)(list + done * size),
+                                             (count - done) | PV_BATCH_PREEMPTED, done_at, args[3],
+                                             args[4] };
+        pv_continue(v, next);
+    }
     return rc;
 }
 

@@ -33,6 +33,7 @@ GP = r"^pvtest: result exception 13 error=0x0 cpl=0 at=expected$"
 STOPPED = r"^hvrun: power-off, status 4 \(the hypervisor stopped a misbehaving guest\)"
 EFAULT, EINVAL, ENOSYS, EPERM = -14, -22, -38, -1
 ENOENT, ESRCH, ENOMEM, EBUSY, EEXIST = -2, -3, -12, -16, -17
+PART_WAY = r"(?:[1-9]\d{0,2}|1\d{3}|20[0-3]\d|204[0-7])"     # 1..2047
 BALLOON = r"^hv: balloon: vm0 holds (\d+) pages \(target (\d+)\), hypervisor free (\d+) pages$"
 
 
@@ -72,6 +73,12 @@ def friendly_cases():
                             r"^pvtest: result console_io 4096: 4096, 4097: %d, read: 0$" % EINVAL,
                             POWERED_OFF]),
         result("sched-yield", "yield 0"),
+        # Continuations: a list of 2048 goes on in parts of PV_WORK_PER_EXIT
+        # (256), the timer's upcall between two (after 1..2047 of them).
+        result("multicall-long", r"multicall-long: 0, 2048 of 2048 right, upcall after %s" % PART_WAY),
+        result("mmu-update-long", r"mmu-update-long: 0, done 2048 of 2048, upcall after %s" % PART_WAY),
+        result("multicall-batch-long", r"multicall-batch-long: 0, results 0 0x10000, done 2048 of 2048, "
+                                       r"upcall after %s" % PART_WAY),
         result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, redirected 0 read 0xe15e, "
                           r"unmapped 0 then vector 14, released 0, writable again 0"),
         result("cr4-pge", "CR4 0x90 then 0x10"),

@@ -14,6 +14,7 @@
 volatile uint32_t upcalls, upcalls_while_masked;
 volatile uint64_t last_upcall_ns, last_upcall_record_ns;
 volatile uint32_t port_events[64];
+void (*volatile upcall_hook)(void);
 
 static uint64_t idt[256] __attribute__((aligned(8)));
 
@@ -40,6 +41,8 @@ void upcall_handler(void)
     if (v->evtchn_upcall_mask)
         upcalls_while_masked++;
     upcalls++;
+    if (upcall_hook)
+        upcall_hook();
     last_upcall_ns = pv_now();
     last_upcall_record_ns = v->time.system_time;
     v->evtchn_upcall_pending = 0;

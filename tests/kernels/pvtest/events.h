@@ -18,6 +18,8 @@
 extern volatile uint32_t upcalls, upcalls_while_masked;
 extern volatile uint64_t last_upcall_ns, last_upcall_record_ns;
 extern volatile uint32_t port_events[64];
+/* Called first by every upcall, if set: what a case wants to see at it. */
+extern void (*volatile upcall_hook)(void);
 
 struct pv_shared_info *shared_info(void);
 
