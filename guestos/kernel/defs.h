@@ -74,7 +74,7 @@ int pit_oneshot_done(void);
 void init_lapic_timer(void);
 void lapic_eoi(void);
 void handle_tick(void);
-int take_preempt_due(void);
+extern int preempt_due;     /* a tick came since trap() last preempted (timer.c) */
 uint32_t ticks_now(void);
 uint32_t ms_now(void);
 const void *tick_channel(void);

@@ -54,6 +54,7 @@ static inline void mmu_batch_end(void) {}
 /* Any page may be a table, and any table may be written. */
 static inline void pin_page_table(void *page, int level) { (void)page, (void)level; }
 static inline void unpin_page_table(void *page) { (void)page; }
+#define TABLES_PINNED 0     /* a table is a page like any other at once */
 
 static inline void load_pgdir(uint32_t *pgdir) { load_cr3(V2P(pgdir)); }
 static inline void tlb_flush_page(uint32_t va) { invlpg(va); }
@@ -121,6 +122,7 @@ void mmu_batch_end(void);
  * read-only, then it is pinned (validated); the reverse when freed. */
 void pin_page_table(void *page, int level);
 void unpin_page_table(void *page);
+#define TABLES_PINNED 1     /* unpinned, a table is a page again once the batch went */
 
 void load_pgdir(uint32_t *pgdir);
 void tlb_flush_page(uint32_t va);

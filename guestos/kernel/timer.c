@@ -18,7 +18,7 @@
 #include "../../lib/string.h"
 
 static volatile uint32_t ticks;
-static int preempt_due;     /* a tick came: trap.c preempts on the way back to ring 3 */
+int preempt_due;            /* a tick came: trap.c preempts on the way back to ring 3 */
 
 /* Is the option value `value` (ended by a space or the end) exactly `word`? */
 static int value_is(const char *value, const char *word)
@@ -50,14 +50,6 @@ void handle_tick(void)
     ticks++;
     preempt_due = 1;
     wake_up((const void *)&ticks);
-}
-
-/* Did a tick come since the last call? */
-int take_preempt_due(void)
-{
-    int due = preempt_due;
-    preempt_due = 0;
-    return due;
 }
 
 uint32_t ticks_now(void) { return ticks; }

@@ -139,7 +139,9 @@ void trap(struct trapframe *tf)
     /* Preempt only on the way back to user code: the kernel is
      * interruptible but not preemptible. A tick that came during a system
      * call counts too, or a process that makes many calls gets more CPU. */
-    if (from_user && current && take_preempt_due())
+    if (from_user && preempt_due && current) {
+        preempt_due = 0;
         yield_cpu();
+    }
     trap_irq_exit(masked);
 }

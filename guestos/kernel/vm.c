@@ -143,11 +143,14 @@ void free_pgdir(uint32_t *pgdir)
             if (pt[i] & PTE_P)
                 page_unref(pte_pa(pt[i]));
         unpin_page_table(pt);
+        if (!TABLES_PINNED)
+            kfree(pt);
     }
     mmu_batch_end();
-    for (uint32_t d = 0; d < PDX_KERN; d++)
-        if (pgdir[d] & PTE_P)
-            kfree(P2V(pte_pa(pgdir[d])));
+    if (TABLES_PINNED)
+        for (uint32_t d = 0; d < PDX_KERN; d++)
+            if (pgdir[d] & PTE_P)
+                kfree(P2V(pte_pa(pgdir[d])));
     kfree(pgdir);
 }
 

@@ -254,7 +254,10 @@ class EndlessBuild(unittest.TestCase):
             status, text, seconds = grade(subs, out, tmp, "--build-timeout", "3")
             self.assertNotEqual(subprocess.run(["pgrep", "-f", "hv/spin.c"], stdout=subprocess.DEVNULL).returncode, 0,
                                 "the endless build outlived its grading")
-            self.assertLess(seconds, 120, text)
+            # Below the default build limit (300 s): the endless build was not
+            # left to it. The rest is the kit's own build and three lab tests,
+            # which a machine busy with other suites stretches (CI: 139 s).
+            self.assertLess(seconds, grader.BUILD_TIMEOUT - 60, text)
             r = rows(out)["carlos"]
             self.assertEqual((r["score"], r["status"]), ("0", "graded"), text)
             self.assertRegex(r["notes"], r"build time limit hit: make stopped after 3 s")
