@@ -36,13 +36,22 @@ static void child_writes(void)
 
 int main(void)
 {
+    /* The child waits for a byte on `go` until the parent has counted what
+     * fork used: else a timer tick could run the child's copies first. */
+    int go[2];
+    CHECK(pipe(go) == 0, "pipe");
     fill(1);
     int before = freemem();
     int pid = fork();
     CHECK(pid >= 0, "fork failed");
-    if (pid == 0)
+    if (pid == 0) {
+        char c;
+        if (read(go[0], &c, 1) != 1)
+            exit(5);
         child_writes();
+    }
     int used = before - freemem();
+    CHECK(write(go[1], "g", 1) == 1, "write to the child");
     /* the child's directory, page tables and kernel stack, not PAGES pages */
     CHECK(used < PAGES / 2, "fork used %d pages for %d shared ones", used, PAGES);
     int status = -1;

@@ -151,7 +151,7 @@ def outcome_cases():
         Case("outcome-divide", hv("fault=divide"), PANIC, must=[r"^PANIC hv: exception #DE"]),
         Case("outcome-bad-option", hv("bogus=1"), PANIC, must=[r"^PANIC hv: unknown option 'bogus"]),
         Case("outcome-bad-value", hv("mem=fast"), PANIC,
-             must=[r"^PANIC hv: bad value 'fast' for option mem \(allowed: ept, shadow\)"]),
+             must=[r"^PANIC hv: bad value 'fast' for option mem \(allowed: ept, shadow, direct\)"]),
         Case("outcome-triplefault-bochs", hv("fault=triplefault"), TRIPLE,
              must_not=[r"^POWEROFF"], runner_must=[r"^hvrun: triple fault"]),
         Case("outcome-triplefault-qemu", ["--emu", "qemu"] + hv("fault=triplefault"), TRIPLE,
