@@ -304,13 +304,6 @@ static void handle_exit_with_lapic(struct vcpu *v)
     handle_exit(v);
 }
 
-/* With devices=virtual (lab 4, vm_interrupts.c): the guest's PIT, PIC and
- * local APIC are the VM's models, and before every VM entry their
- * interrupt is injected and the next timer event armed. Three exits are
- * theirs alone: the VMX-preemption timer's (a timer event is due: SDM
- * 26.5.1), the interrupt window's and the NMI window's (the guest can take
- * the interrupt, or the NMI, now: SDM 25.6.2); the work of all three is
- * vm_interrupts_before_entry's. */
 /* Before the VM entry: a PV guest's events first (time, timers, the
  * upcall it is due: pv_events.h), then the devices' look, which injects
  * what is due and arms the timer for the next event of either. */
@@ -322,6 +315,13 @@ static void before_entry_virtual_devices(struct vcpu *v)
     vm_interrupts_before_entry(v);
 }
 
+/* With devices=virtual (lab 4, vm_interrupts.c): the guest's PIT, PIC and
+ * local APIC are the VM's models, and before every VM entry their
+ * interrupt is injected and the next timer event armed. Three exits are
+ * theirs alone: the VMX-preemption timer's (a timer event is due: SDM
+ * 26.5.1), the interrupt window's and the NMI window's (the guest can take
+ * the interrupt, or the NMI, now: SDM 25.6.2); the work of all three is
+ * vm_interrupts_before_entry's. */
 static void dispatch_virtual_devices(struct vcpu *v)
 {
     switch (v->exit_reason & 0xFFFF) {
