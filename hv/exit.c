@@ -322,7 +322,7 @@ static void before_entry_virtual_devices(struct vcpu *v)
  * 26.5.1), the interrupt window's and the NMI window's (the guest can take
  * the interrupt, or the NMI, now: SDM 25.6.2); the work of all three is
  * vm_interrupts_before_entry's. */
-static void dispatch_virtual_devices(struct vcpu *v)
+static void handle_exit_virtual_devices(struct vcpu *v)
 {
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
@@ -331,6 +331,11 @@ static void dispatch_virtual_devices(struct vcpu *v)
         break;
     default:                     handle_exit_with_lapic(v);
     }
+}
+
+static void dispatch_virtual_devices(struct vcpu *v)
+{
+    handle_exit_virtual_devices(v);
     before_entry_virtual_devices(v);
 }
 
@@ -345,17 +350,13 @@ static void on_exit_virtual_devices(struct vcpu *v)
 static void dispatch_with_gdb(struct vcpu *v)
 {
     bool virtual_devices = vm_devices_virtual(v);
-    uint64_t before = rdtsc();
-    bool taken = gdb_exit(v);
-    if (virtual_devices)            /* the time gdb held it stands still */
-        vm_interrupts_hold_time(v, rdtsc() - before);
-    if (taken) {
-        if (virtual_devices)
-            before_entry_virtual_devices(v);
-    } else if (virtual_devices) {
-        dispatch_virtual_devices(v);
-    } else {
-        handle_exit(v);
+    if (!gdb_exit(v))
+        (virtual_devices ? handle_exit_virtual_devices : handle_exit)(v);
+    if (virtual_devices) {
+        /* The time gdb held the machine (at the exit, or at a breakpoint
+         * in its handler) stands still for the VM. */
+        vm_interrupts_hold_time(v, gdb_take_held_time());
+        before_entry_virtual_devices(v);
     }
 }
 

@@ -1,6 +1,7 @@
 /* gdb.c: the debugger's entry points (see gdb.h): which target, and the
  * VM-exit hook that both targets share. */
 #include "gdb/gdb.h"
+#include "gdb/gdb_stub.h"
 #include "gdb/gdb_target.h"
 #include "gdb/gdb_uart.h"
 #include "printf.h"
@@ -38,6 +39,15 @@ void gdb_set_vms(struct vm *const *vms, unsigned n)
 
 bool gdb_exit(struct vcpu *v)
 {
+    static bool exited;
+    if (!exited)                  /* the stops before the first exit held no VM's time */
+        gdb_stub_take_held();
+    exited = true;
     gdb_vcpu = v;
     return gdb_mode == GDB_HV ? gdb_hv_exit(v) : gdb_guest_exit(v);
+}
+
+uint64_t gdb_take_held_time(void)
+{
+    return gdb_stub_take_held();
 }

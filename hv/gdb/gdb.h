@@ -34,6 +34,11 @@ void gdb_guest_start(struct vcpu *v);
  * breakpoint or single step): the dispatcher is then skipped. */
 bool gdb_exit(struct vcpu *v);
 
+/* The TSC ticks gdb has held the machine stopped since the last call: at
+ * gdb_exit's own stops, and at breakpoints and single steps inside the
+ * exit's handler (gdb=hv). exit.c makes them stand still for the VM. */
+uint64_t gdb_take_held_time(void);
+
 /* The VMs there are (main.c, once made), for `monitor vm`: with several,
  * gdb chooses which one the monitor commands look at. */
 struct vm;

@@ -21,6 +21,7 @@
 #include "fmt.h"
 #include "printf.h"
 #include "string.h"
+#include "x86/x86.h"
 
 /* What we tell gdb in qSupported, in hex: less than GDB_PACKET_MAX so that
  * an M packet with its header always fits. */
@@ -52,6 +53,7 @@ static bool gone;                  /* gdb detached or hung up: the stub is silen
 static bool running;               /* gdb resumed the target and waits for a stop reply */
 static bool pending;               /* rx.buf holds a new gdb's first packet, not served yet */
 static char watch_reason[40];      /* "watch:ADDR;": the stop is a watchpoint's */
+static uint64_t held_tsc;          /* TSC ticks spent stopped, not yet taken */
 
 void gdb_stub_init(const struct gdb_target *t)
 {
@@ -442,7 +444,7 @@ static bool hung_up(int c)
     return true;
 }
 
-enum gdb_resume gdb_stub_stop(int sig, bool swbreak)
+static enum gdb_resume serve_until_resumed(int sig, bool swbreak)
 {
     enum gdb_resume how = GDB_RESUME_CONTINUE;
     if (gone)
@@ -479,6 +481,21 @@ enum gdb_resume gdb_stub_stop(int sig, bool swbreak)
             break;
         }
     }
+}
+
+enum gdb_resume gdb_stub_stop(int sig, bool swbreak)
+{
+    uint64_t from = rdtsc();
+    enum gdb_resume how = serve_until_resumed(sig, swbreak);
+    held_tsc += rdtsc() - from;
+    return how;
+}
+
+uint64_t gdb_stub_take_held(void)
+{
+    uint64_t held = held_tsc;
+    held_tsc = 0;
+    return held;
 }
 
 /* After a goodbye: a packet on COM2 is a new gdb's (`target remote` again),

@@ -58,6 +58,10 @@ void gdb_stub_init(const struct gdb_target *target);
  * gdb has gone, returns GDB_RESUME_CONTINUE at once. */
 enum gdb_resume gdb_stub_stop(int sig, bool swbreak);
 
+/* The TSC ticks the target has spent stopped in gdb_stub_stop since the
+ * last call (a breakpoint in the hypervisor's code, a stop at an exit). */
+uint64_t gdb_stub_take_held(void);
+
 /* While the target runs: read what gdb sent, without waiting. Returns the
  * signal to stop with, or 0: GDB_SIGINT when gdb asked (Ctrl-C); after a
  * gdb has gone, GDB_SIGTRAP when another one connects (its first packet is

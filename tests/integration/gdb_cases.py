@@ -394,6 +394,26 @@ def reconnect(arch, elf, where, first_ends):
     return drive
 
 
+def hv_hold_stands_still(port):
+    """gdb=hv holds the machine at a breakpoint in an exit's handler for two
+    seconds of the host's time, in the middle of the guest's timer test:
+    the TSC ticks of the hold come off the VM's TSC offset (its virtual
+    time stands still, as at a stop of gdb=guest), so the guest's clocks
+    see no jump and its timer test still passes. Without it a stop at a
+    random moment (a second gdb connecting) could fail any timed guest
+    test."""
+    offset = "print/d v->vm->devices->tsc_offset"
+    out = gdb_batch(port, "i386:x86-64", HV, ["break handle_io", "continue 400", offset, "shell sleep 2",
+                                             "continue", offset, "delete", "detach"])
+    errors = expect_in_order(out, [r"^Breakpoint 1, handle_io \(", r"^\$1 = -?\d+$",
+                                   r"^Breakpoint 1, handle_io \(", r"^\$2 = -?\d+$", r"Remote target\) detached"])
+    held = re.findall(r"^\$[12] = (-?\d+)$", out, re.M)
+    if len(held) == 2 and int(held[0]) - int(held[1]) < 1000000:
+        errors.append("the TSC offset went from %s to %s over a hold of 2 s: the hold did not stand still "
+                      "(under 10^6 TSC ticks off)" % tuple(held))
+    return out, errors
+
+
 def packet(payload):
     return b"$%s#%02x" % (payload, sum(payload) % 256)
 
@@ -486,6 +506,8 @@ def gdb_cases():
             GdbCase("gdb-guest-reconnect", "guest", reconnect("i386", GUEST, "handle_syscall", "detach"),
                     guest_args="test=all test=all test=all"),
             GdbCase("gdb-hv-reconnect-after-kill", "hv", reconnect("i386:x86-64", HV, "handle_io", "kill")),
+            GdbCase("gdb-hv-hold-stands-still", "hv", hv_hold_stands_still, ["devices=virtual"],
+                    guest_args="test=timer"),
             GdbCase("gdb-guest-long64-memory", "guest", guest_long64_memory, ["mem=ept", "devices=virtual"],
                     guest=LONG64, guest_args=""),
             GdbCase("gdb-guest-pae-memory", "guest", guest_pae_memory, ["mem=ept"], guest=HOSTILE,
