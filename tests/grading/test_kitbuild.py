@@ -1,6 +1,8 @@
 """test_kitbuild.py: what a class's builds share (grading/kitbuild.py)."""
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -58,6 +60,21 @@ class KitBuild(unittest.TestCase):
         os.makedirs(empty)
         self.assertEqual(kitbuild.copy(empty, self.dest), 0)
         self.assertFalse(kitbuild.copy_hypervisor(empty, self.dest))
+
+    def test_every_kit_image_is_copied(self):
+        # The Makefile's KIT_IMAGES, as make sees them: each one the copy
+        # leaves out would be built again in every submission's tree.
+        p = subprocess.run(["make", "-C", ROOT, "-pnq", "kit-images-files"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+        line = re.search(r"(?m)^KIT_IMAGES :?= (.*)$", p.stdout)
+        self.assertTrue(line, "make printed no KIT_IMAGES")
+        images = [os.path.relpath(f, os.path.join(ROOT, "build")) if os.path.isabs(f) else
+                  os.path.relpath(f, "build") for f in line.group(1).split()]
+        self.assertGreater(len(images), 10)
+        for rel in images:
+            with self.subTest(image=rel):
+                self.assertTrue(rel in kitbuild.FILES or any(rel.startswith(part + "/") for part in kitbuild.PARTS),
+                                "%s is a kit image that kitbuild.py does not copy" % rel)
 
 
 if __name__ == "__main__":
