@@ -192,6 +192,10 @@ enable_long_mode:
 
     mov %cr0, %eax
     or $(CR0_PG | CR0_WP), %eax /* WP: ring 0 honours read-only pages too */
+    /* Caching on: CD and NW are set at reset (SDM 11.5.1, table 11-5) and
+     * not every firmware clears them (Bochs's BIOS leaves both); with CD
+     * the CPU would run the hypervisor and its guests uncached. */
+    and $~(CR0_CD | CR0_NW), %eax
     mov %eax, %cr0
     ret
     .size enable_long_mode, . - enable_long_mode
