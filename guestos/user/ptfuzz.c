@@ -181,15 +181,34 @@ static void op_read(void)
 
 /* The PTE's flags: present exactly for the pages touched; A, D, W and the
  * copy-on-write bit go into the digest (the CPU's, or the hypervisor's
- * shadow, A and D). Sometimes clear A and D, which the CPU sets again. */
+ * shadow, A and D). Sometimes clear A and D (an update that changes only
+ * them), see them clear, touch the page and see the CPU set them again. */
+#define PTE_A 0x20
+#define PTE_D 0x40
 static void op_flags(void)
 {
     uint32_t p = below(pages);
-    int flags = pteflags(heap + p * PAGE, below(3) ? 0 : 0x60);
+    void *va = heap + p * PAGE;
+    int flags = pteflags(va, 0);
     if ((flags >= 0) != mapped[p])
         failed(mapped[p] ? "a touched page has no PTE" : "an untouched page has a PTE", p, mapped[p], flags);
     fold(FLAGS, (uint32_t)flags);
     ops[FLAGS]++;
+    if (flags < 0 || below(2))
+        return;
+    pteflags(va, PTE_A | PTE_D);
+    if ((flags = pteflags(va, 0)) & (PTE_A | PTE_D))
+        failed("A and D still set after pteflags cleared them", p, 0, (uint32_t)flags);
+    int write = (int)below(2);
+    if (write)
+        write_page(p, next() | 1);
+    else
+        fold(FLAGS, read_page(p));
+    flags = pteflags(va, 0);
+    if ((flags & (PTE_A | PTE_D)) != (write ? PTE_A | PTE_D : PTE_A))
+        failed(write ? "A and D after a write" : "A and D after a read", p, write ? PTE_A | PTE_D : PTE_A,
+               (uint32_t)flags);
+    fold(FLAGS, (uint32_t)flags);
 }
 
 /* Swap two pages' frames (ptswap invalidates both). */
@@ -389,6 +408,9 @@ static void op_pipe(void)
             uint32_t p = first + i, v;
             must_read(data[0], (void *)word(p, slot_a(p)), 4);
             must_read(data[0], (void *)word(p, slot_b(p)), 4);
+            /* mapped or copied by the kernel, written through its own
+             * mapping: the CPU has not used this PTE yet (no A or D) */
+            fold(PIPE, (uint32_t)pteflags((void *)word(p, 0), 0));
             v = *word(p, slot_a(p));
             value[p] = v;
             touched(p);
