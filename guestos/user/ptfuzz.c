@@ -21,8 +21,8 @@ const char *test_name = "ptfuzz";
 #ifndef PTFUZZ_SEED
 #define PTFUZZ_SEED 0x19u
 #endif
-#define OPS 240                 /* the parent's operations */
-#define CHILD_OPS 24            /* each forked child's */
+#define OPS 140                 /* the parent's operations */
+#define CHILD_OPS 16            /* each forked child's */
 #define MAX_DEPTH 2             /* forks within forks */
 #define MAX_PAGES 5120          /* 20 MiB of heap: five page tables' reach */
 #define MAX_RESIDENT 400        /* pages touched before the walk must shrink */
