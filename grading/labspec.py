@@ -83,6 +83,10 @@ def kernels(build):
         "mbinfo": os.path.join(build, "tests", "mbinfo.elf"),
         "badguest": os.path.join(build, "tests", "badguest.elf"),
         "hostile": os.path.join(build, "tests", "hostile.elf"),
+        # Lab 5's PV kernels (cpu=pv): the PV test kernel, one case a boot,
+        # and the guest OS's PV build, which gets its programs as guestos does.
+        "pvtest": os.path.join(build, "tests", "pvtest.elf"),
+        "guestos-pv": os.path.join(build, "guestos-pv", "kernel.elf"),
     }
 
 
@@ -113,7 +117,7 @@ def guest_programs(kernel, t, root, build):
     guestos/user/*.c), not from what build/ holds: the list is known before
     the build, and nothing a build adds to build/ joins it."""
     argv = []
-    if kernel == "guestos":
+    if kernel in ("guestos", "guestos-pv"):
         for src in sorted(glob.glob(os.path.join(root, "guestos", "user", "*.c"))):
             name = os.path.splitext(os.path.basename(src))[0]
             argv += ["--module", os.path.join(build, "guestos", "user", name + ".elf")]
