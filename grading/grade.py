@@ -233,7 +233,7 @@ def build_targets(tests, root):
     make (the test kernels): a second make run, after `make all`, so that
     two makes never build the same file at once."""
     build = os.path.join(root, "build")
-    made_by_all = [os.path.join(build, d, "") for d in ("hv", "guestos", "loader")]
+    made_by_all = [os.path.join(build, d, "") for d in ("hv", "guestos", "guestos-pv", "loader")]
     targets = []
     for t in tests:
         for word in t.argv:

@@ -19,10 +19,10 @@ import shutil
 import subprocess
 
 # Under build/: the folders and files `make kit-images` writes.
-PARTS = ("guestos", "loader", "tests/mbinfo", "tests/badguest", "tests/hostile")
+PARTS = ("guestos", "guestos-pv", "loader", "tests/mbinfo", "tests/badguest", "tests/hostile", "tests/pvtest")
 FILES = ("tests/mbinfo.elf", "tests/mbinfo-kludge.elf", "tests/mbinfo64.elf", "tests/mbinfo-low8k.elf",
          "tests/mbinfo-low64k.elf", "tests/mbinfo-high.elf", "tests/mbinfo-kludge.bin", "tests/badguest.elf",
-         "tests/hostile.elf")
+         "tests/hostile.elf", "tests/pvtest.elf")
 # tests/hostile.py's logs, beside the hostile kernel's objects.
 NOT_IMAGES = shutil.ignore_patterns("*.log", "*.runner")
 

@@ -97,6 +97,10 @@ def kernels(build):
         "mbinfo": os.path.join(build, "tests", "mbinfo.elf"),
         "badguest": os.path.join(build, "tests", "badguest.elf"),
         "hostile": os.path.join(build, "tests", "hostile.elf"),
+        # Lab 5's PV kernels (cpu=pv): the PV test kernel, one case a boot,
+        # and the guest OS's PV build, which gets its programs as guestos does.
+        "pvtest": os.path.join(build, "tests", "pvtest.elf"),
+        "guestos-pv": os.path.join(build, "guestos-pv", "kernel.elf"),
     }
 
 
