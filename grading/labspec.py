@@ -93,7 +93,6 @@ class LabSpecError(Exception):
 def kernels(build):
     return {
         "guestos": os.path.join(build, "guestos", "kernel.elf"),
-        "guestos-pv": os.path.join(build, "guestos-pv", "kernel.elf"),    # runs only under cpu=pv
         "mbinfo": os.path.join(build, "tests", "mbinfo.elf"),
         "badguest": os.path.join(build, "tests", "badguest.elf"),
         "hostile": os.path.join(build, "tests", "hostile.elf"),
@@ -167,9 +166,11 @@ def native_run(t, root, build, where, emu="bochs"):
     return Reference(t["same_as_native"], argv, "the bare CPU", "natively", "native")
 
 
-def same_as_run(t, lab_args, root, build, where, emu="bochs"):
+def same_as_run(t, root, build, where, emu="bochs"):
     """same_as's reference: `guest` (default the test's own) with the test's
-    guest_args, under the hypervisor with the lab's hv_args and `hv_args`."""
+    guest_args, under the hypervisor with `hv_args` alone: not the lab's
+    hv_args, which name the lab's mode (lab 5's cpu=pv), and the reference
+    runs in another (mem=ept)."""
     same = t["same_as"]
     if not isinstance(same, dict) or set(same) - {"guest", "hv_args", "line"} or not isinstance(same.get("line"), str):
         raise LabSpecError("%s: same_as is a table { guest, hv_args, line = 'REGEX' }" % where)
@@ -179,16 +180,16 @@ def same_as_run(t, lab_args, root, build, where, emu="bochs"):
     guest = same.get("guest", t.get("guest", "guestos"))
     run = {"guest": guest, "guest_args": t.get("guest_args", "")}
     argv = (["--emu", emu] + guest_modules(run, root, build, where + " (same_as)")
-            + [os.path.join(build, "hv", "hv.elf"), "--"] + lab_args + hv_args)
-    return Reference(same["line"], argv, "%s with %s" % (guest, " ".join(lab_args + hv_args) or "no options"),
+            + [os.path.join(build, "hv", "hv.elf"), "--"] + hv_args)
+    return Reference(same["line"], argv, "%s with %s" % (guest, " ".join(hv_args) or "no options"),
                      "there", "same-as")
 
 
-def references(t, lab_args, root, build, where, emu):
+def references(t, root, build, where, emu):
     """The test's reference runs, in the order they are compared."""
     refs = [native_run(t, root, build, where, emu)] if t.get("same_as_native") else []
     if "same_as" in t:
-        refs.append(same_as_run(t, lab_args, root, build, where, emu))
+        refs.append(same_as_run(t, root, build, where, emu))
     return refs
 
 
@@ -235,7 +236,7 @@ def load_lab(path, root=ROOT, build=None, emu="bochs"):
                              must=[expand(p, root) for p in t.get("must", [])],
                              must_not=[expand(p, root) for p in t.get("must_not", [])],
                              timeout=t.get("timeout", 120), hidden=t.get("hidden", False),
-                             references=references(t, lab_args, root, build, where, emu),
+                             references=references(t, root, build, where, emu),
                              challenge=t.get("challenge", ""), vm_exits=vm_exits,
                              msr_reads=msr_reads, emu=emu))
     return tests
