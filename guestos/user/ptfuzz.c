@@ -415,8 +415,8 @@ static void op_pipe(void)
             uint32_t p = first + i, v;
             must_read(data[0], (void *)word(p, slot_a(p)), 4);
             must_read(data[0], (void *)word(p, slot_b(p)), 4);
-            /* mapped or copied by the kernel, written through its own
-             * mapping: the CPU has not used this PTE yet (no A or D) */
+            /* mapped or copied by the kernel, which wrote through its own
+             * mapping: A and D as the page had them (none if it is new) */
             fold(PIPE, (uint32_t)pteflags((void *)word(p, 0), 0));
             v = *word(p, slot_a(p));
             value[p] = v;
