@@ -126,9 +126,13 @@ help:
 	@echo "  V=1                       print each build command in full (by default one line a step:"
 	@echo "                            \"  CC      hv/exit.c\")"
 
+# The guest kernel of make run, make gdb and make gdb-guest: the guest OS,
+# or its PV build where ARGS say cpu=pv (lab 5), the only mode it runs in.
+RUN_KERNEL = $(if $(filter cpu=pv,$(ARGS)),$(GUEST_PV_KERNEL),$(GUEST_KERNEL))
+
 .PHONY: run
 run: deps-run all
-	$(HVRUN) --boot $(BOOT) $(HV_ELF) --module "$(GUEST_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
+	$(HVRUN) --boot $(BOOT) $(HV_ELF) --module "$(RUN_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
 
 # The guest OS alone, by default in QEMU TCG through QEMU's own Multiboot
 # loader (make run-native NATIVE_EMU=bochs NATIVE_BOOT=fast works too).

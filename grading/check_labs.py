@@ -53,9 +53,10 @@ from timer import COLUMNS as TIMER_COLUMNS  # noqa: E402
 
 # The hypervisor's options of each lab's `make run` (its handout's first
 # command), which reach the lab's stubs.
-LAB_RUN_ARGS = {2: "mem=shadow", 3: "mem=shadow cpu=deprivileged", 4: "devices=virtual"}
+LAB_RUN_ARGS = {2: "mem=shadow", 3: "mem=shadow cpu=deprivileged", 4: "devices=virtual", 5: "cpu=pv"}
 
-TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf", "build/tests/hostile.elf")
+TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf", "build/tests/hostile.elf",
+                "build/tests/pvtest.elf")
 
 
 def run(dest, argv, env=None, stdin=None):

@@ -233,7 +233,7 @@ def build_targets(tests, root):
     make (the test kernels): a second make run, after `make all`, so that
     two makes never build the same file at once."""
     build = os.path.join(root, "build")
-    made_by_all = [os.path.join(build, d, "") for d in ("hv", "guestos", "loader")]
+    made_by_all = [os.path.join(build, d, "") for d in ("hv", "guestos", "guestos-pv", "loader")]
     targets = []
     for t in tests:
         for word in t.argv:
@@ -417,8 +417,8 @@ def run_test(t, root, logs, timeout_cap, source=None, budget=None):
     if t.needs_record and not errors:
         errors = judge.evidence_errors(t.challenge, t.vm_exits, console, nonce, read_record(record),
                                        t.msr_reads)
-    if t.same_as_native and not errors:
-        errors = compare_with_native(t, root, logs, timeout, console, nonce, source)
+    if t.references and not errors:
+        errors = compare_with_references(t, root, logs, timeout, console, nonce, source)
 
     # Keep at most the head and tail of a flood, on disk as in the reports.
     kept = judge.cap(console)
@@ -446,15 +446,19 @@ def read_record(path, limit=256 << 20):
         return None
 
 
-def compare_with_native(t, root, logs, timeout, console, nonce, source=None):
-    """Boot the same guest without the hypervisor and compare (same_as_native)."""
-    native_log = os.path.join(logs, t.full_name + ".native.log")
-    argv = runner_argv(root, source) + ["--quiet", "--log", native_log,
-                                        "--timeout", "%g" % timeout] + t.native_run_argv(nonce)
-    _, _, killed = run_runner(argv, os.path.join(logs, t.full_name + ".native.runner"), timeout, root, logs,
-                              source, t)
-    killed_note("a test run", killed)
-    return judge.same_as_native(t.same_as_native, console, judge.read_console(native_log))
+def compare_with_references(t, root, logs, timeout, console, nonce, source=None):
+    """Boot each reference run (same_as_native: the same guest on the bare
+    CPU; same_as: a guest under the hypervisor in another mode) and compare
+    its line with the test's."""
+    errors = []
+    for ref in t.references:
+        log = os.path.join(logs, "%s.%s.log" % (t.full_name, ref.tag))
+        argv = runner_argv(root, source) + ["--quiet", "--log", log, "--timeout", "%g" % timeout] + ref.run_argv(nonce)
+        _, _, killed = run_runner(argv, os.path.join(logs, "%s.%s.runner" % (t.full_name, ref.tag)), timeout, root,
+                                  logs, source, t)
+        killed_note("a test run", killed)
+        errors += judge.same_as(ref.pattern, console, judge.read_console(log), ref.where, ref.there)
+    return errors
 
 
 def reason(t, errors, status, console, runner, summary):
@@ -487,7 +491,7 @@ def reason(t, errors, status, console, runner, summary):
 # A line of a build log that looks like a test declaration (a compiler
 # quoting a tests.toml it was made to read): never shown to a student.
 DECLARATION = re.compile(r"^\s*(\d+\s*\|\s*)?(name|points|description|guest|guest_args|blobs|hv_args|status|"
-                         r"must|must_not|timeout|hidden|same_as_native)\s*=")
+                         r"must|must_not|timeout|hidden|same_as_native|same_as)\s*=")
 
 
 def withhold(text, tests):

@@ -66,18 +66,19 @@ def verdict(expected_status, must, must_not, status, console, runner=""):
     return errors
 
 
-def same_as_native(pattern, console, native_console):
-    """The errors of a test declared same_as_native: the first line matching
-    pattern must read the same under the hypervisor as on the bare CPU."""
-    want = re.search(pattern, native_console, re.M)
+def same_as(pattern, console, reference_console, where="the bare CPU", there="natively"):
+    """The errors of a test with a reference run (same_as_native, same_as):
+    the first line matching pattern must read the same in the test's run as
+    in the reference's, which ran on `where` (its line is `there`'s)."""
+    want = re.search(pattern, reference_console, re.M)
     got = re.search(pattern, console, re.M)
     if not want:
-        return ["the reference run on the bare CPU printed no line matching /%s/" % pattern]
+        return ["the reference run on %s printed no line matching /%s/" % (where, pattern)]
     if not got:
         return ["console lacks /%s/" % pattern]
     if got.group(0) != want.group(0):
-        return ["differs from the bare CPU: '%s', natively '%s'" % (printable(got.group(0)),
-                                                                     printable(want.group(0)))]
+        return ["differs from %s: '%s', %s '%s'" % (where, printable(got.group(0)), there,
+                                                    printable(want.group(0)))]
     return []
 
 

@@ -28,8 +28,7 @@ class LabTest:
     must_not: list = field(default_factory=list)
     timeout: float = 120
     hidden: bool = False
-    same_as_native: str = ""   # a regex: its line must read the same as on the bare CPU
-    native_argv: list = field(default_factory=list)   # hvrun arguments of that reference run
+    references: list = field(default_factory=list)   # Reference runs (same_as_native, same_as)
     challenge: str = ""        # a regex: the guest lines whose answers must be in the emulator's record
     vm_exits: dict = field(default_factory=dict)   # {exit reason: the least count} in that record
     msr_reads: list = field(default_factory=list)  # MSRs the CPU must have read (RDMSR), in that record
@@ -57,12 +56,26 @@ class LabTest:
         no challenge (the guest prints the same without one)."""
         return [w.replace(" challenge=" + NONCE_SLOT, "") for w in self.argv]
 
-    def native_run_argv(self, nonce):
-        return [w.replace(NONCE_SLOT, nonce) for w in self.native_argv]
-
     @property
     def full_name(self):
         return "lab%d-%s" % (self.lab, self.name)
+
+
+@dataclass
+class Reference:
+    """A second run of a test's guest, whose first line matching `pattern`
+    must read the same as the test's own (judge.same_as): on the bare CPU
+    (same_as_native), or under the hypervisor in another mode, perhaps with
+    another build of the guest (same_as: lab 5's PV guest against the guest
+    OS under EPT)."""
+    pattern: str
+    argv: list                 # its hvrun arguments (the test's nonce slot kept)
+    where: str                 # what it ran on, for messages: "the bare CPU"
+    there: str                 # the adverb for its line: "natively"
+    tag: str                   # its logs: <test>.<tag>.log
+
+    def run_argv(self, nonce):
+        return [w.replace(NONCE_SLOT, nonce) for w in self.argv]
 
 
 # Where a run's nonce goes in the guest's command line (challenge=...).
@@ -83,6 +96,10 @@ def kernels(build):
         "mbinfo": os.path.join(build, "tests", "mbinfo.elf"),
         "badguest": os.path.join(build, "tests", "badguest.elf"),
         "hostile": os.path.join(build, "tests", "hostile.elf"),
+        # Lab 5's PV kernels (cpu=pv): the PV test kernel, one case a boot,
+        # and the guest OS's PV build, which gets its programs as guestos does.
+        "pvtest": os.path.join(build, "tests", "pvtest.elf"),
+        "guestos-pv": os.path.join(build, "guestos-pv", "kernel.elf"),
     }
 
 
@@ -113,7 +130,7 @@ def guest_programs(kernel, t, root, build):
     guestos/user/*.c), not from what build/ holds: the list is known before
     the build, and nothing a build adds to build/ joins it."""
     argv = []
-    if kernel == "guestos":
+    if kernel in ("guestos", "guestos-pv"):
         for src in sorted(glob.glob(os.path.join(root, "guestos", "user", "*.c"))):
             name = os.path.splitext(os.path.basename(src))[0]
             argv += ["--module", os.path.join(build, "guestos", "user", name + ".elf")]
@@ -143,9 +160,37 @@ def second_vm(t, root, build, where):
 
 
 def native_run(t, root, build, where, emu="bochs"):
-    """hvrun arguments that boot the same guest on the bare CPU (the same emulator's)."""
+    """same_as_native's reference: the same guest on the bare CPU (the same emulator's)."""
     kernel, path = guest_kernel(t, build, where)
-    return ["--emu", emu] + guest_programs(kernel, t, root, build) + [path, "--"] + t.get("guest_args", "").split()
+    argv = ["--emu", emu] + guest_programs(kernel, t, root, build) + [path, "--"] + t.get("guest_args", "").split()
+    return Reference(t["same_as_native"], argv, "the bare CPU", "natively", "native")
+
+
+def same_as_run(t, root, build, where, emu="bochs"):
+    """same_as's reference: `guest` (default the test's own) with the test's
+    guest_args, under the hypervisor with `hv_args` alone: not the lab's
+    hv_args, which name the lab's mode (lab 5's cpu=pv), and the reference
+    runs in another (mem=ept)."""
+    same = t["same_as"]
+    if not isinstance(same, dict) or set(same) - {"guest", "hv_args", "line"} or not isinstance(same.get("line"), str):
+        raise LabSpecError("%s: same_as is a table { guest, hv_args, line = 'REGEX' }" % where)
+    hv_args = same.get("hv_args", [])
+    if not isinstance(hv_args, list) or not all(isinstance(w, str) for w in hv_args):
+        raise LabSpecError("%s: same_as's hv_args is a list of words" % where)
+    guest = same.get("guest", t.get("guest", "guestos"))
+    run = {"guest": guest, "guest_args": t.get("guest_args", "")}
+    argv = (["--emu", emu] + guest_modules(run, root, build, where + " (same_as)")
+            + [os.path.join(build, "hv", "hv.elf"), "--"] + hv_args)
+    return Reference(same["line"], argv, "%s with %s" % (guest, " ".join(hv_args) or "no options"),
+                     "there", "same-as")
+
+
+def references(t, root, build, where, emu):
+    """The test's reference runs, in the order they are compared."""
+    refs = [native_run(t, root, build, where, emu)] if t.get("same_as_native") else []
+    if "same_as" in t:
+        refs.append(same_as_run(t, root, build, where, emu))
+    return refs
 
 
 def load_lab(path, root=ROOT, build=None, emu="bochs"):
@@ -191,8 +236,7 @@ def load_lab(path, root=ROOT, build=None, emu="bochs"):
                              must=[expand(p, root) for p in t.get("must", [])],
                              must_not=[expand(p, root) for p in t.get("must_not", [])],
                              timeout=t.get("timeout", 120), hidden=t.get("hidden", False),
-                             same_as_native=t.get("same_as_native", ""),
-                             native_argv=native_run(t, root, build, where, emu) if t.get("same_as_native") else [],
+                             references=references(t, root, build, where, emu),
                              challenge=t.get("challenge", ""), vm_exits=vm_exits,
                              msr_reads=msr_reads, emu=emu))
     return tests

@@ -68,6 +68,7 @@ static void put_page(struct dp_vm *vm, uint32_t mfn)
 static int validate_table(struct dp_vm *vm, uint32_t mfn, enum dp_type type);
 static void release_table(struct dp_vm *vm, uint32_t mfn, enum dp_type type);
 
+/* LAB 5 BEGIN: a frame's type and its count */
 /* Xen's get_page_type: one more use of the frame as type. A frame with no
  * type takes it (a table only once every entry it holds is validated); a
  * frame of another type refuses: never a table and writable at once, never
@@ -101,6 +102,7 @@ static void put_page_type(struct dp_vm *vm, uint32_t mfn)
     release_table(vm, mfn, f->type);
     f->type = DP_NONE;
 }
+/* LAB 5 END */
 
 static int get_page_and_type(struct dp_vm *vm, uint32_t mfn, enum dp_type type)
 {
@@ -119,6 +121,13 @@ static void put_page_and_type(struct dp_vm *vm, uint32_t mfn)
     put_page(vm, mfn);
 }
 
+/* Frame i of a 4 MiB page, as the PTE that would map it with its rights. */
+static uint32_t superpage_frame_pte(uint32_t pde, uint32_t i)
+{
+    return (PDE_4M_FIRST_MFN(pde) + i) << 12 | (pde & (GPTE_P | GPTE_W));
+}
+
+/* LAB 5 BEGIN: validate one entry of an L1 or an L2 */
 /* Xen's get_page_from_l1e: what a PTE takes (SDM 4.3, table 4-6). Not
  * present: nothing, the CPU ignores its other bits. Present: a reference to
  * a frame of the VM's; writable, a writable type reference too, which a
@@ -141,12 +150,6 @@ static void put_l1e(struct dp_vm *vm, uint32_t pte)
         put_page_and_type(vm, ENTRY_MFN(pte));
     else
         put_page(vm, ENTRY_MFN(pte));
-}
-
-/* Frame i of a 4 MiB page, as the PTE that would map it with its rights. */
-static uint32_t superpage_frame_pte(uint32_t pde, uint32_t i)
-{
-    return (PDE_4M_FIRST_MFN(pde) + i) << 12 | (pde & (GPTE_P | GPTE_W));
 }
 
 /* A 4 MiB page: reserved bits clear, then each of its 1024 frames taken as
@@ -196,6 +199,7 @@ static void put_l2e(struct dp_vm *vm, uint32_t pde)
     else
         put_page_and_type(vm, ENTRY_MFN(pde));
 }
+/* LAB 5 END */
 
 static int get_entry(struct dp_vm *vm, enum dp_type level, uint32_t e)
 {
@@ -217,6 +221,7 @@ static unsigned guest_slots(enum dp_type level)
     return level == DP_L2 ? DP_FIRST_HV_SLOT : ENTRIES;
 }
 
+/* LAB 5 BEGIN: a table's entries taken on its way in, dropped on its way out */
 /* Xen's alloc_l1_table / alloc_l2_table: every entry validated, or none:
  * the first one refused gives back what those before it took. An L2 then
  * gets the hypervisor's slots, whatever the guest left in them. */
@@ -250,6 +255,7 @@ static void release_table(struct dp_vm *vm, uint32_t mfn, enum dp_type type)
         put_entry(vm, type, t[i]);
     vm->flush = true;
 }
+/* LAB 5 END */
 
 /* Does replacing old by new take a right away (SDM 4.10.4: the TLB keeps
  * the old translation until flushed)? A present entry removed, pointed
@@ -269,6 +275,7 @@ static bool fast_path(uint32_t old, uint32_t new)
     return (old & new & GPTE_P) && ((old ^ new) & ~FAST_PATH_BITS) == 0;
 }
 
+/* LAB 5 BEGIN: one entry rewritten */
 /* Xen's mod_l1_entry / mod_l2_entry: the new entry's references are taken
  * before the old one's are dropped, so that rewriting an entry with the
  * same frame never lets a count reach 0 in between. */
@@ -286,6 +293,7 @@ static int update_entry(struct dp_vm *vm, enum dp_type level, uint32_t *e, uint3
         vm->flush = true;
     return 0;
 }
+/* LAB 5 END */
 
 /* A call that fails changes nothing: its rollbacks undo every count, and a
  * table validated and released again inside it was never walked by the

@@ -96,6 +96,7 @@ int evtchn_send(const struct evtchn_ports *e, uint32_t port)
     return e->bound[port] == EVTCHN_VIRQ ? -PV_EINVAL : e->bound[port];
 }
 
+/* LAB 5 BEGIN: an event made pending, and a port unmasked */
 /* The vCPU learns of an event on `port`'s word (evtchn_2l_set_pending's
  * second half, and unmask's). */
 static void mark_vcpu(struct pv_shared_info *s, uint32_t port)
@@ -127,6 +128,7 @@ bool evtchn_set_pending(struct evtchn_ports *e, uint32_t port)
         mark_vcpu(s, port);
     return true;
 }
+/* LAB 5 END */
 
 bool evtchn_raise_virq(struct evtchn_ports *e, uint32_t virq)
 {
@@ -148,6 +150,9 @@ bool evtchn_upcall_pending(const struct evtchn_ports *e)
 
 bool evtchn_upcall_due(const struct evtchn_ports *e, bool guest_if)
 {
-    return e->callback_vector && guest_if && evtchn_upcall_pending(e) &&
-           !e->shared->vcpu_info[0].evtchn_upcall_mask;
+    if (!e->callback_vector)
+        return false;               /* no upcall without set_callbacks' vector */
+    /* LAB 5 BEGIN: is the upcall due */
+    return guest_if && evtchn_upcall_pending(e) && !e->shared->vcpu_info[0].evtchn_upcall_mask;
+    /* LAB 5 END */
 }

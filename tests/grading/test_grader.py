@@ -350,7 +350,7 @@ class Pure(unittest.TestCase):
         # which a hypervisor can print. Every module and blob must be a
         # guest program, a test kernel or a data file of its own.
         for t in labspec.load_all(ROOT):
-            argv = t.run_argv("0" * 16) + t.native_argv
+            argv = t.run_argv("0" * 16) + [w for r in t.references for w in r.run_argv("0" * 16)]
             files = [argv[i + 1].split(" ", 1)[0] for i, w in enumerate(argv) if w in ("--module", "--blob")]
             self.assertTrue(files, t.full_name)
             for path in files:

@@ -20,7 +20,8 @@ USER = os.path.join(BUILD, "guestos", "user")
 TESTS = ["badptr", "cow", "divzero", "fairness", "forkwait", "pfstress", "privileged", "ptstress", "sbrk", "segfault",
          "syscall", "timer", "virtcheck"]
 BENCHES = ["compute", "ctxswitch", "forkwait", "ipc", "null", "pagefault"]
-HELPERS = ["helper_hello"]
+HELPERS = ["helper_hello", "helper_ptfuzz"]
+NAMED_ONLY = ["ptfuzz"]  # long: test=all leaves it out (guestos/kernel/runner.c)
 INPUT = ["input_echo"]   # reads the console: test=all leaves it out
 # What each robustness test's bad children must be killed for.
 KILLS = {
@@ -39,7 +40,7 @@ KILLS = {
 def modules():
     """Every user program, as a --module (the kernel finds them by name)."""
     argv = []
-    for name in TESTS + HELPERS + INPUT + ["bench_" + b for b in BENCHES]:
+    for name in TESTS + NAMED_ONLY + HELPERS + INPUT + ["bench_" + b for b in BENCHES]:
         argv += ["--module", os.path.join(USER, name + ".elf")]
     return argv
 
@@ -378,6 +379,37 @@ def pv_cases():
     return cases
 
 
+PTFUZZ_LINES = r"^PTFUZZ .*$"
+
+
+def ptfuzz_same_as(mem):
+    """A check: every PTFUZZ line (a digest per kind of operation, then all
+    of them) reads the same as in the same program's run on the native
+    guest OS under the hypervisor with mem=`mem`."""
+    def check(console):
+        mine = re.findall(PTFUZZ_LINES, console, re.M)
+        ref = re.findall(PTFUZZ_LINES, console_of(hv_route("test=ptfuzz", mem), 240), re.M)
+        if not ref:
+            return "the run under mem=%s printed no PTFUZZ line" % mem
+        if mine != ref:
+            diff = [(a, b) for a, b in zip(mine, ref) if a != b] or [(mine, ref)]
+            return "differs from mem=%s: %s" % (mem, "; ".join("'%s', there '%s'" % d for d in diff))
+        return None
+    return check
+
+
+def ptfuzz_cases():
+    """ptfuzz (guestos/user/ptfuzz.c: sbrk across page tables, COW both
+    ways, pipes, spawn, faults) on the PV kernel, every page-table write
+    validated by the hypervisor (direct paging), reads back exactly what it
+    reads on the native kernel under EPT and under shadow paging: its
+    digests are the same, line for line (lab 5's ptfuzz-equals-ept)."""
+    must = [r"^PTFUZZ seed 0x[0-9a-f]+: [1-9]\d* ops, digest 0x[0-9a-f]{8}$"] + verdicts(["ptfuzz"], 1, 0)
+    quiet = [r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax=", r"^\(guest\) PANIC"]
+    return [Case("guest-pv-ptfuzz-equals-" + mem, pv_route("test=ptfuzz"), OK, must=[PV_LINE % "on"] + must,
+                 must_not=quiet, check=ptfuzz_same_as(mem), timeout=240) for mem in ("ept", "shadow")]
+
+
 def bench_case():
     must = [r"^BENCH %s cycles=\d+ iterations=\d+$" % b for b in BENCHES]
     return Case("guest-bench-bochs-fast", route("bochs", "fast") + ["bench=all"], OK,
@@ -415,4 +447,4 @@ def guest_cases():
         hv_killed_case("shadow", DEPRIVILEGED),
         hv_patched_case(),
     ] + hv_virtual_devices_cases()
-    return cases + [killed_case(t) for t in sorted(KILLS)] + input_cases() + pv_cases()
+    return cases + [killed_case(t) for t in sorted(KILLS)] + input_cases() + pv_cases() + ptfuzz_cases()

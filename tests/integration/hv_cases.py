@@ -161,7 +161,7 @@ def same_as_native(seed):
     bare (emulated) CPU, whose own paging is the reference."""
     def check(console):
         native = console_of([BADGUEST, "--", "do=ptfuzz=%d" % seed], 60)
-        return "; ".join(judge.same_as_native(PTFUZZ_LINE.pattern, console, native)) or None
+        return "; ".join(judge.same_as(PTFUZZ_LINE.pattern, console, native)) or None
     return check
 
 

@@ -20,8 +20,9 @@ def record_path(t):
 
 def lab_check(t, nonce):
     """The checks beyond status and regexes, as the grader makes them: the
-    emulator's record of VM exits (challenge, vm_exits), then same_as_native
-    (the guest booted on the bare CPU too, and compared)."""
+    emulator's record of VM exits (challenge, vm_exits), then the reference
+    runs (same_as_native: the guest booted on the bare CPU too; same_as: under
+    the hypervisor in another mode), each compared."""
     def check(console):
         if t.needs_record:
             try:
@@ -32,10 +33,11 @@ def lab_check(t, nonce):
             errors = judge.evidence_errors(t.challenge, t.vm_exits, console, nonce, record, t.msr_reads)
             if errors:
                 return "; ".join(errors)
-        if t.same_as_native:
-            native = console_of(t.native_run_argv(nonce), t.timeout)
-            return "; ".join(judge.same_as_native(t.same_as_native, console, native)) or None
-        return None
+        errors = []
+        for ref in t.references:
+            errors += judge.same_as(ref.pattern, console, console_of(ref.run_argv(nonce), t.timeout), ref.where,
+                                    ref.there)
+        return "; ".join(errors) or None
     return check
 
 
@@ -55,5 +57,5 @@ def lab_cases(every_lab=False):
         nonce = judge.new_nonce()
         cases.append(Case(t.full_name, t.run_argv(nonce, record_path(t)), t.status, must=t.must,
                           must_not=t.must_not, timeout=t.timeout,
-                          check=lab_check(t, nonce) if t.needs_record or t.same_as_native else None))
+                          check=lab_check(t, nonce) if t.needs_record or t.references else None))
     return cases

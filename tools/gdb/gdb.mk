@@ -27,12 +27,12 @@ GDB_HV_ARCH := i386:x86-64
 gdb: deps-run all
 	@mkdir -p $(GDB_DIR)
 	$(GDB_LAUNCH) --arch $(GDB_HV_ARCH) --elf $(HV_ELF) -- $(GDB_HVRUN) --gdb-stub hv \
-		$(HV_ELF) --module "$(GUEST_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
+		$(HV_ELF) --module "$(RUN_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
 
 gdb-guest: deps-run all
 	@mkdir -p $(GDB_DIR)
-	$(GDB_LAUNCH) --arch i386 --elf $(GUEST_KERNEL) -- $(GDB_HVRUN) --gdb-stub guest \
-		$(HV_ELF) --module "$(GUEST_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
+	$(GDB_LAUNCH) --arch i386 --elf $(RUN_KERNEL) -- $(GDB_HVRUN) --gdb-stub guest \
+		$(HV_ELF) --module "$(RUN_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
 
 # make run-native GDB=1: the recipe in the Makefile runs $(NATIVE_RUNNER).
 NATIVE_RUNNER = $(if $(filter 1,$(GDB)),$(GDB_LAUNCH) --arch i386:x86-64 --elf $(GUEST_KERNEL) -- \
@@ -47,4 +47,4 @@ $(BOCHS_SYMBOLS): $(HV_ELF)
 
 bochs-debug: deps-run all $(BOCHS_SYMBOLS)
 	tools/hvrun --timeout $(GDB_TIMEOUT) --cpu $(CPU) --bochs-debug $(BOCHS_SYMBOLS) \
-		$(HV_ELF) --module "$(GUEST_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
+		$(HV_ELF) --module "$(RUN_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
