@@ -317,14 +317,14 @@ def per_operation_lines(figures, modes):
         return []
     lines = ["guest: per operation under PV: VM exits, VMCALLs, hypercalls (a multicall's entries too); "
              "each benchmark booted alone, less a boot with none"]
-    lines.append("  %-12s" % "benchmark" + "".join("%12s%12s%12s" % (m + " exits", "VMCALLs", "hcalls")
-                                                   for m in pv))
+    lines.append(("  %-12s" % "" + "".join("%-39s" % ("  " + m) for m in pv)).rstrip())
+    lines.append("  %-12s" % "benchmark" + "".join("%13s%13s%13s" % ("exits", "VMCALLs", "hypercalls") for _ in pv))
     per = {m: figures["guest_" + m]["per_operation"] for m in pv}
     for name in sorted(per[pv[0]]):
         cells = ""
         for m in pv:
             f = per[m].get(name, {})
-            cells += "%12.2f%12.2f%12.2f" % (f.get("exits", 0), f.get("vmcalls", 0),
+            cells += "%13.2f%13.2f%13.2f" % (f.get("exits", 0), f.get("vmcalls", 0),
                                              sum(f.get("hypercalls", {}).values()))
         lines.append("  %-12s" % name + cells)
         for m in pv:
