@@ -39,6 +39,7 @@
 #include "guest/vcpu.h"
 #include "guest/vm.h"
 #include "pv/pv_build.h"
+#include "pv/hypercall.h"
 #include "pv/pv_events.h"
 #include "vmx/vmcs.h"
 #include "check/vmcs_breaks.h"
@@ -220,6 +221,8 @@ static void print_vm_stats(struct vm *vm)
         vm_cga_end(&vm->vcpu);          /* what its screen shows, before the figures */
     const struct vcpu *v = &vm->vcpu;
     exit_stats_print(&v->stats, vm->guest.tag);
+    if (vm->pv)
+        pv_hypercall_print_stats(v, vm->guest.tag);
     vm_interrupts_print_stats(v);
     if (vm->guest.shadow_paging)
         shadow_print_stats(&vm->guest.shadow);

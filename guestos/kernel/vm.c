@@ -116,14 +116,21 @@ static uint32_t *walk(uint32_t *pgdir, uint32_t va, int create)
     return &pt[PTX(va)];
 }
 
+/* A page holding the kernel's directory entries, not yet a table. */
+static uint32_t *kernel_pgdir_copy(void)
+{
+    uint32_t *pgdir = kalloc();
+    if (pgdir)
+        memcpy(&pgdir[PDX_KERN], &kpgdir[PDX_KERN], (PDX_TOP - PDX_KERN) * 4);
+    return pgdir;
+}
+
 /* A new directory holding only the kernel's mappings. */
 uint32_t *create_pgdir(void)
 {
-    uint32_t *pgdir = kalloc();
-    if (pgdir) {
-        memcpy(&pgdir[PDX_KERN], &kpgdir[PDX_KERN], (PDX_TOP - PDX_KERN) * 4);
+    uint32_t *pgdir = kernel_pgdir_copy();
+    if (pgdir)
         pin_page_table(pgdir, PT_L2);
-    }
     return pgdir;
 }
 
@@ -167,10 +174,16 @@ int map_user_page(uint32_t *pgdir, uint32_t va, uint32_t pa, uint32_t perm)
 /* fork's copy: the child gets its own page tables pointing at the parent's
  * pages; writable pages become read-only + COW in both, so whoever writes
  * first gets a private copy (handle_user_fault). NULL when out of memory.
- * One batch: the PV kernel makes one hypercall (a multicall) for it all. */
+ * The child's tables are built as ordinary pages, with plain stores, and
+ * made tables (plat.h: the PV kernel pins them) only when full: the PV
+ * kernel's hypervisor then validates each table once, whole, instead of an
+ * mmu_update per entry (Xen's Linux builds a new process's tables the same
+ * way, and pins the directory afterwards). The parent's entries are tables
+ * in use: they change through set_pte, in the same batch: the PV kernel
+ * makes one hypercall (a multicall) for it all. */
 uint32_t *copy_pgdir_cow(uint32_t *pgdir)
 {
-    uint32_t *child = create_pgdir();
+    uint32_t *child = kernel_pgdir_copy();
     if (!child)
         return NULL;
     mmu_batch_begin();
@@ -183,21 +196,25 @@ uint32_t *copy_pgdir_cow(uint32_t *pgdir)
             if (!(e & PTE_P))
                 continue;
             if (!cpt) {
-                if (!(cpt = new_page_table())) {
+                if (!(cpt = kalloc())) {
+                    pin_page_table(child, PT_L2);   /* the tables so far, for free_pgdir */
                     mmu_batch_end();
                     free_pgdir(child);
                     return NULL;
                 }
-                set_pde(&child[d], pte_make(V2P(cpt), PTE_P | PTE_W | PTE_U));
+                child[d] = pte_make(V2P(cpt), PTE_P | PTE_W | PTE_U);   /* not yet a table */
             }
             if (e & PTE_W) {
                 e = (e & ~PTE_W) | PTE_COW;
                 set_pte(&pt[i], e);
             }
-            set_pte(&cpt[i], e);
+            cpt[i] = e;                                 /* not yet a table */
             page_ref(pte_pa(e));
         }
+        if (cpt)
+            pin_page_table(cpt, PT_L1);
     }
+    pin_page_table(child, PT_L2);
     tlb_flush_all();        /* the parent's writable entries changed */
     mmu_batch_end();
     return child;

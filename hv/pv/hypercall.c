@@ -18,9 +18,11 @@
 #include "pv/pv_sched.h"
 #include "pv/pv_time.h"
 #include "pv/pv_domain.h"
+#include "printf.h"
 #include "pv_abi.h"
 #include "string.h"
 #include "vmx/vmcs.h"
+#include "x86/x86.h"
 
 #define AR_DPL(ar) (((ar) >> 5) & 3)
 
@@ -45,8 +47,27 @@ static const pv_hypercall_fn calls[PV_NR_HYPERCALLS] = {
     [PV_event_channel_op]  = pv_event_channel_op,
 };
 
+/* Their names, for the counts at the end of a run. */
+static const char *const names[PV_NR_HYPERCALLS] = {
+    [PV_mmu_update] = "mmu_update", [PV_set_callbacks] = "set_callbacks", [PV_memory_op] = "memory_op",
+    [PV_multicall] = "multicall", [PV_update_va_mapping] = "update_va_mapping",
+    [PV_set_timer_op] = "set_timer_op", [PV_xen_version] = "xen_version", [PV_console_io] = "console_io",
+    [PV_mmuext_op] = "mmuext_op", [PV_sched_op] = "sched_op", [PV_event_channel_op] = "event_channel_op",
+};
+
+/* The counts `hv: hypercalls:` prints: a call of a multicall apart. */
+static void count_call(struct pv_domain *pv, uint32_t op)
+{
+    if (pv->multicall_depth)
+        pv->stats[op].in_multicalls++;
+    else
+        pv->stats[op].calls++;
+}
+
 int32_t pv_hypercall(struct vcpu *v, uint32_t op, const uint32_t *args)
 {
+    if (op < PV_NR_HYPERCALLS)
+        count_call(pv_of(v), op);
     /* LAB 5 BEGIN: find the call's handler by its number */
     if (op >= PV_NR_HYPERCALLS || !calls[op])
         return -PV_ENOSYS;
@@ -63,6 +84,17 @@ static int32_t call_from_kernel(struct vcpu *v, uint32_t op, const uint32_t *arg
     /* LAB 5 END */
 }
 
+void pv_hypercall_print_stats(const struct vcpu *v, const char *tag)
+{
+    const struct pv_domain *pv = pv_of(v);
+    for (unsigned op = 0; op < PV_NR_HYPERCALLS; op++) {
+        const struct pv_hypercall_stats *s = &pv->stats[op];
+        if (s->calls || s->in_multicalls)
+            printf("hv: %shypercalls: %-18s %10lu calls %10lu in multicalls %10lu requests %12lu cycles\n",
+                   tag, names[op], s->calls, s->in_multicalls, s->requests, s->cycles);
+    }
+}
+
 void handle_hypercall(struct vcpu *v)
 {
     uint32_t op = (uint32_t)v->regs.rax;
@@ -71,7 +103,10 @@ void handle_hypercall(struct vcpu *v)
                                          (uint32_t)v->regs.rdi };
     uint64_t rip = vmcs_read(VMCS_GUEST_RIP);
     pv_work_begin(v);
+    uint64_t start = rdtsc();
     int32_t result = call_from_kernel(v, op, args);
+    if (op < PV_NR_HYPERCALLS)
+        pv_of(v)->stats[op].cycles += rdtsc() - start;
     if (v->stopped)
         return;
     const uint32_t *rest = pv_continuation(v);
@@ -106,7 +141,9 @@ static int32_t continue_multicall(struct vcpu *v, const uint32_t *args, uint32_t
  * result written back whatever it was; a failing call does not stop the
  * others (Xen's rule). A list the guest cannot read, or a result it cannot
  * have written (a read-only page), ends the call with -PV_EFAULT: the
- * entries before it were done. A multicall inside one is -PV_EINVAL in its
+ * entries before it were done. The list is read a page's part at a time
+ * (guest_list: an entry's call that writes into later entries of its own
+ * list does not change them for this call). A multicall inside one is -PV_EINVAL in its
  * entry, so that no guest makes the hypervisor recurse. A long list goes on
  * in parts (each entry one unit of pv_work); an entry whose own batch was
  * cut gets its arguments rewritten in the list, and the list goes on from
@@ -115,13 +152,17 @@ static int32_t pv_multicall(struct vcpu *v, const uint32_t *args)
 {
     struct pv_domain *pv = pv_of(v);
     uint32_t list = args[0], count = args[1];
+    struct guest_list entries;
+    guest_list_start(&entries, v, list, count, sizeof(struct pv_multicall_entry));
     for (uint32_t i = 0; i < count; i++) {
         struct pv_multicall_entry e;
         uint32_t at = list + i * (uint32_t)sizeof(e);
         if (!pv_work(v))
             return continue_multicall(v, args, i);
-        if (count > 0xFFFFFFFFu / sizeof(e) || copy_from_guest(v, &e, at, sizeof(e)))
+        const void *entry = count > 0xFFFFFFFFu / sizeof(e) ? NULL : guest_list_next(&entries);
+        if (!entry)
             return -PV_EFAULT;
+        memcpy(&e, entry, sizeof(e));
         if (e.op == PV_multicall) {
             e.result = -PV_EINVAL;
         } else {

@@ -24,3 +24,8 @@ void handle_hypercall(struct vcpu *v);
 /* Call number op with args, as VMCALL or a multicall entry makes it:
  * -PV_ENOSYS for a number with no call. */
 int32_t pv_hypercall(struct vcpu *v, uint32_t op, const uint32_t *args);
+
+/* The calls' counts per number (VMCALLs, multicall entries, a batch's
+ * requests, the VMCALLs' cycles in their handlers): "hv: hypercalls:"
+ * lines at the end of a run, which make bench reads. */
+void pv_hypercall_print_stats(const struct vcpu *v, const char *tag);

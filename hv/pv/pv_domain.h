@@ -26,6 +26,12 @@ struct pv_domain {
     uint32_t p2m_frames, nr_pt_frames, first_free_pfn;
     uint32_t hypercall_mfn;     /* the hypercall page (PV_INVALID_MFN: none yet) */
     unsigned multicall_depth;   /* 1 inside a multicall: a nested one is refused */
+    struct pv_hypercall_stats {     /* per call number, printed at the end (hypercall.c) */
+        uint64_t calls;             /* made by VMCALL (a continued one counts once per exit) */
+        uint64_t in_multicalls;     /* made as a multicall's entry */
+        uint64_t requests;          /* a batch's requests done (mmu_update, mmuext_op) */
+        uint64_t cycles;            /* the VMCALL ones' time in the handler (TSC) */
+    } stats[PV_NR_HYPERCALLS];
     uint32_t work_left;         /* requests this exit may still do (PV_WORK_PER_EXIT) */
     bool continued;             /* the call stopped part-way: the same VMCALL goes on ... */
     uint32_t continue_args[5];  /* ... with these arguments (EBX, ECX, EDX, ESI, EDI) */

@@ -72,16 +72,12 @@ static int mmuext_op_one(struct vcpu *v, const void *request)
 
 /* A batch of count requests of size bytes at the guest's list (args[0],
  * args[1]); args[2] the done pointer (0: none), args[3] the domid. */
-static int32_t run_batch(struct vcpu *v, const uint32_t *args, uint32_t size,
+static int32_t run_batch(struct vcpu *v, const uint32_t *args, uint32_t op, uint32_t size,
                          int (*one)(struct vcpu *, const void *))
 {
     uint32_t list = args[0], count = args[1], done_at = args[2];
     if (args[3] != PV_DOMID_SELF)
         return -PV_ESRCH;
-    union {
-        struct pv_mmu_update update;
-        struct pv_mmuext_op op;
-    } request;
     uint32_t done = 0, before = 0;      /* this part's requests, and the parts' before it */
     int32_t rc = 0;
     bool cut = false;
@@ -90,20 +86,23 @@ static int32_t run_batch(struct vcpu *v, const uint32_t *args, uint32_t size,
         if (done_at && copy_from_guest(v, &before, done_at, sizeof(before)))
             return -PV_EFAULT;
     }
+    struct guest_list requests;
+    guest_list_start(&requests, v, list, count, size);
     for (; done < count; done++) {
         if (!pv_work(v)) {
             cut = true;
             break;
         }
-        uint64_t at = list + (uint64_t)done * size;
-        if (at + size > 0x100000000ull || copy_from_guest(v, &request, (uint32_t)at, size)) {
+        const void *request = guest_list_next(&requests);
+        if (!request) {
             rc = -PV_EFAULT;
             break;
         }
-        if ((rc = one(v, &request)))
+        if ((rc = one(v, request)))
             break;
     }
     pv_tlb_after_update(v);
+    pv_of(v)->stats[op].requests += done;
     uint32_t total = before + done;
     if (done_at && copy_to_guest(v, done_at, &total, sizeof(total)))
         return -PV_EFAULT;
@@ -118,12 +117,12 @@ static int32_t run_batch(struct vcpu *v, const uint32_t *args, uint32_t size,
 
 int32_t pv_mmu_update(struct vcpu *v, const uint32_t *args)
 {
-    return run_batch(v, args, sizeof(struct pv_mmu_update), mmu_update_one);
+    return run_batch(v, args, PV_mmu_update, sizeof(struct pv_mmu_update), mmu_update_one);
 }
 
 int32_t pv_mmuext_op(struct vcpu *v, const uint32_t *args)
 {
-    return run_batch(v, args, sizeof(struct pv_mmuext_op), mmuext_op_one);
+    return run_batch(v, args, PV_mmuext_op, sizeof(struct pv_mmuext_op), mmuext_op_one);
 }
 
 /* update_va_mapping(va, pte, flags): the entry mapping va in the current

@@ -43,6 +43,7 @@ HV = os.path.join(BUILD, "hv", "hv.elf")
 USER = os.path.join(BUILD, "guestos", "user")
 BENCH_LINE = re.compile(r"^BENCH (\S+) cycles=(\d+) iterations=(\d+)$", re.M)
 EXIT_LINE = re.compile(r"^hv: exits: (.+?) +(\d+) exits +(\d+) cycles", re.M)
+HYPERCALL_LINE = re.compile(r"^hv: hypercalls: (\S+) +(\d+) calls +(\d+) in multicalls +(\d+) requests", re.M)
 GOALS = {"forkwait": {"ept": 1.3, "shadow": 3.0}, "null": {"pv": 1.1}}
 # PV against shadow paging (issue 19): the two answers to the MMU without EPT.
 GOALS_AGAINST = {("forkwait", "pv", "shadow"), ("ctxswitch", "pv", "shadow")}
@@ -57,21 +58,31 @@ MODE_ARGS = {"ept": ["mem=ept", "devices=machine"], "shadow": ["mem=shadow", "de
 # guest options a mode adds to bench=all.
 MODE_KERNEL = {"pv": GUEST_PV, "pv_unbatched": GUEST_PV}
 MODE_GUEST_ARGS = {"pv_unbatched": ["pvbatch=0"]}
+# Operations per iteration its BENCH line counts, where it is not one: each
+# of bench_ctxswitch.c's iterations is two switches (it halves its cycles).
+OPS_PER_ITERATION = {"ctxswitch": 2}
 RUN_TIMEOUT = 600      # seconds: the slowest mode's whole bench=all run takes minutes
 MODE_HEADINGS = {"ept": "EPT/native", "shadow": "shadow/nat.", "deprivileged": "ring1/nat.",
                  "patched": "patched/nat.", "pv": "PV/nat.", "pv_unbatched": "PV-1by1/n."}
 
 
-def routes():
+def routes(only=None):
     """(emulator, loader, runs, under the hypervisor: None or a MODE_ARGS
     key) for each column this tree can run: a student tree leaves out the
-    modes of the labs it has not reached (their stubs panic), in one line."""
+    modes of the labs it has not reached (their stubs panic), in one line.
+    only: the columns wanted by name ("native" is Bochs natively, "qemu"
+    QEMU natively, else a mode), None for all."""
     fast = "fast" if os.path.exists(os.path.join(BUILD, "loader", "stage2.bin")) else "grub"
     later = [m for m in MODE_ARGS if not studenttree.reached(ROOT, studenttree.lab_of_options(MODE_ARGS[m]))]
     note = studenttree.left_out_note(ROOT, "guest: columns", later)
     if note:
         print(note)
-    return [r for r in all_routes(fast) if r[3] not in later]
+    return [r for r in all_routes(fast) if r[3] not in later and (only is None or column_name(r) in only)]
+
+
+def column_name(route):
+    """A route's name for --only: its mode, or native (Bochs) / qemu."""
+    return route[3] or ("native" if route[0] == "bochs" else route[0])
 
 
 def all_routes(fast):
@@ -80,8 +91,13 @@ def all_routes(fast):
             ("bochs", fast, 1, "pv"), ("bochs", fast, 1, "pv_unbatched")]
 
 
+# The benchmarks to run (--benchmarks): None for every bench_*.elf.
+CHOSEN = None
+
+
 def bench_files():
-    names = sorted(f for f in os.listdir(USER) if f.startswith("bench_") and f.endswith(".elf"))
+    names = sorted(f for f in os.listdir(USER) if f.startswith("bench_") and f.endswith(".elf")
+                   and (CHOSEN is None or f[len("bench_"):-len(".elf")] in CHOSEN))
     if not names:
         raise SystemExit("bench: no benchmark programs in %s: run `make` first" % USER)
     return names
@@ -92,10 +108,12 @@ def bench_names():
     return [f[len("bench_"):-len(".elf")] for f in bench_files()]
 
 
-def bench_modules():
+def bench_modules(names=None):
+    """--module arguments for the benchmarks `names` (default: every one chosen)."""
     argv = []
     for n in bench_files():
-        argv += ["--module", os.path.join(USER, n)]
+        if names is None or n[len("bench_"):-len(".elf")] in names:
+            argv += ["--module", os.path.join(USER, n)]
     return argv
 
 
@@ -116,15 +134,19 @@ def guest_module(under_hv):
     return " ".join([MODE_KERNEL.get(under_hv, GUEST), "bench=all"] + MODE_GUEST_ARGS.get(under_hv, []))
 
 
-def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None):
+def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None, names=None, hypercalls=None):
     """One boot with bench=all: {name: (cycles per op, iterations)}; the
     hypervisor's exits per reason go into `exits`, and the cycles it spent
-    on them (its own count, vmx_entry.S) into `exit_cycles`."""
+    on them (its own count, vmx_entry.S) into `exit_cycles`, a PV guest's
+    hypercalls per call (hypercalls: {call: made, by VMCALL or in a
+    multicall}) into `hypercalls`. names: the benchmarks to boot (default:
+    every one chosen; [] boots none, the cost of the boot alone)."""
+    names = bench_names() if names is None else names
     log, js = os.path.join(tmp, "console.log"), os.path.join(tmp, "run.json")
     if under_hv:
-        kernel = ["--module", guest_module(under_hv)] + bench_modules() + [HV, "--"] + MODE_ARGS[under_hv]
+        kernel = ["--module", guest_module(under_hv)] + bench_modules(names) + [HV, "--"] + MODE_ARGS[under_hv]
     else:
-        kernel = bench_modules() + [GUEST, "--", "bench=all"]
+        kernel = bench_modules(names) + [GUEST, "--", "bench=all"]
     outcome = benchrun.boot(["--emu", emu, "--boot", boot, "--timeout", str(RUN_TIMEOUT), "--log", log] + kernel, js,
                           "%s/%s" % (emu, boot))
     console = open(log).read() if os.path.exists(log) else ""
@@ -135,7 +157,7 @@ def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None):
     # A benchmark that printed no figure failed inside the guest (its program
     # stopped, or the guest OS never ran it): a table with a hole in it would
     # read as a result, so the run fails and names it.
-    missing = sorted(set(bench_names()) - set(figures))
+    missing = sorted(set(names) - set(figures))
     if missing:
         raise SystemExit("bench: the %s/%s run printed no figure for %s: %s" % (
             emu, boot, ", ".join(missing), rerun_hint(emu, boot, under_hv)))
@@ -143,26 +165,60 @@ def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None):
         exits.update({m.group(1): int(m.group(2)) for m in EXIT_LINE.finditer(console)})
     if exit_cycles is not None:
         exit_cycles.update({m.group(1): int(m.group(3)) for m in EXIT_LINE.finditer(console)})
+    if hypercalls is not None:
+        hypercalls.update({m.group(1): int(m.group(2)) + int(m.group(3)) for m in HYPERCALL_LINE.finditer(console)})
     return figures
+
+
+def per_operation(emu, boot, tmp, mode):
+    """What one operation of each benchmark costs the hypervisor in `mode`:
+    {benchmark: {"exits": per op, "vmcalls": per op, "hypercalls": {call:
+    per op}}}. Each benchmark boots alone, and a boot with none is taken
+    off, so what is left is the benchmark's own (its program's start and
+    end too, a few hundred exits over thousands of operations)."""
+    def counts(names):
+        exits, calls = {}, {}
+        figures = run_once(emu, boot, tmp, mode, exits, names=names, hypercalls=calls)
+        return figures, exits, calls
+    _, exits0, calls0 = counts([])
+    out = {}
+    for name in bench_names():
+        figures, exits, calls = counts([name])
+        n = figures[name][1] * OPS_PER_ITERATION.get(name, 1)
+        per = lambda a, b: {k: round((a.get(k, 0) - b.get(k, 0)) / n, 3) for k in set(a) | set(b)
+                            if round((a.get(k, 0) - b.get(k, 0)) / n, 3)}
+        e = per(exits, exits0)
+        out[name] = {"exits": round(sum(e.values()), 3), "vmcalls": e.get("VMCALL", 0.0),
+                     "hypercalls": per(calls, calls0)}
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=os.path.join(BUILD, "bench", "results.json"))
     ap.add_argument("--columns", action="store_true", help="name the columns this tree runs, run none")
+    ap.add_argument("--only", help="run these columns only, comma-separated: native (Bochs), qemu, or modes "
+                    "(%s); for a quick measurement, not for the handouts' figures" % ", ".join(MODE_ARGS))
+    ap.add_argument("--benchmarks", help="run these benchmarks only, comma-separated (null,forkwait,...)")
     a = ap.parse_args()
+    only = a.only.split(",") if a.only else None
+    global CHOSEN
+    CHOSEN = a.benchmarks.split(",") if a.benchmarks else None
     if a.columns:
-        print("guest: columns: " + " ".join("%s-%s%s" % (e, b, "-hv-" + m if m else "") for e, b, _, m in routes()))
+        print("guest: columns: " + " ".join("%s-%s%s" % (e, b, "-hv-" + m if m else "")
+                                            for e, b, _, m in routes(only)))
         return 0
     read(a.results)
-    results, exits, exit_cycles, modes = {}, {}, {}, {}
+    results, exits, exit_cycles, modes, per_op = {}, {}, {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
-        for emu, boot, runs, under_hv in routes():
+        for emu, boot, runs, under_hv in routes(only):
             key = "%s-%s%s" % (emu, boot, "-hv-" + under_hv if under_hv else "")
             exits[key], exit_cycles[key] = {}, {}
             samples = [run_once(emu, boot, tmp, under_hv, exits[key], exit_cycles[key]) for _ in range(runs)]
             if under_hv:
                 modes[under_hv] = key
+            if under_hv in MODE_KERNEL:
+                per_op[under_hv] = per_operation(emu, boot, tmp, under_hv)
             results[key] = {}
             for name in sorted(samples[0]):
                 cycles = [s[name][0] for s in samples if name in s]
@@ -174,6 +230,8 @@ def main():
     for mode, key in modes.items():
         figures["guest_" + mode] = {"column": key, "results": results[key], "exits": exits[key],
                                     "exit_cycles": exit_cycles[key]}
+        if mode in per_op:
+            figures["guest_" + mode]["per_operation"] = per_op[mode]
     for line in report(figures):
         print(line)
     for key, value in figures.items():
@@ -215,27 +273,65 @@ def report(figures, only=None):
         rs = ["%.2fx" % ratio[m][name] if ratio[m].get(name) else "-" for m in modes]
         lines.append("  %-12s" % name + "".join("%*s" % (width, row.get(k, "-")) for k in keys) +
                      "".join("%14s" % r for r in rs))
-    for name, goals in GOALS.items():
-        for mode, goal in goals.items():
-            r = ratio.get(mode, {}).get(name)
-            if r:
-                lines.append("BENCH %s_%s_ratio ratio=%.2f goal<=%.1f %s" % (name, mode, r, goal,
-                                                                           "met" if r <= goal else "NOT met"))
-    for name, mode, other in sorted(GOALS_AGAINST):
-        r, o = ratio.get(mode, {}).get(name), ratio.get(other, {}).get(name)
-        if r and o:
-            lines.append("BENCH %s_%s_vs_%s ratio=%.2f goal<%.2f %s" % (name, mode, other, r, o,
-                                                                      "met" if r < o else "NOT met"))
+    lines += goal_lines(ratio)
     lines.append("guest: VM exits per reason, whole bench=all run")
     lines.append("  %-32s" % "reason" + "".join("%14s" % m for m in modes))
     for r in sorted({r for m in modes for r in exits[m]}):
         lines.append("  %-32s" % r + "".join("%14s" % exits[m].get(r, 0) for m in modes))
+    lines += per_operation_lines(figures, modes)
     trip = round_trip(figures) if "ept" in modes else None
     if trip:
         parts = "".join(" %s=%d" % (k, trip[k]) for k in ("hypervisor", "guest_loop", "transitions_and_registers")
                         if k in trip)
         lines.append("BENCH cpuid_exit_round_trip cycles=%d goal<=120 %s%s" % (
             trip["cycles"], "met" if trip["cycles"] <= 120 else "NOT met", parts))
+    return lines
+
+
+def goal_lines(ratio):
+    """The goals' BENCH lines from {mode: {benchmark: ratio to native}}:
+    met or NOT met, compared unrounded and shown with three decimals (so
+    that no line reads "1.10 goal<=1.1 NOT met"), and "not measured" for a
+    goal whose columns this run did not have (--only)."""
+    lines = []
+    for name, goals in GOALS.items():
+        for mode, goal in goals.items():
+            r = ratio.get(mode, {}).get(name)
+            verdict = "not measured" if r is None else "met" if r <= goal else "NOT met"
+            lines.append("BENCH %s_%s_ratio ratio=%s goal<=%.2f %s" % (
+                name, mode, "-" if r is None else "%.3f" % r, goal, verdict))
+    for name, mode, other in sorted(GOALS_AGAINST):
+        r, o = ratio.get(mode, {}).get(name), ratio.get(other, {}).get(name)
+        verdict = "not measured" if r is None or o is None else "met" if r < o else "NOT met"
+        lines.append("BENCH %s_%s_vs_%s ratio=%s goal<%s %s" % (
+            name, mode, other, "-" if r is None else "%.3f" % r, "-" if o is None else "%.3f" % o, verdict))
+    return lines
+
+
+def per_operation_lines(figures, modes):
+    """The PV columns' exits and hypercalls per operation (per_operation):
+    VM exits, VMCALLs (a multicall is one), and every hypercall made, a
+    multicall's entries each counted, then the calls one by one."""
+    pv = [m for m in modes if figures["guest_" + m].get("per_operation")]
+    if not pv:
+        return []
+    lines = ["guest: per operation under PV: VM exits, VMCALLs, hypercalls (a multicall's entries too); "
+             "each benchmark booted alone, less a boot with none"]
+    lines.append(("  %-12s" % "" + "".join("%-39s" % ("  " + m) for m in pv)).rstrip())
+    lines.append("  %-12s" % "benchmark" + "".join("%13s%13s%13s" % ("exits", "VMCALLs", "hypercalls") for _ in pv))
+    per = {m: figures["guest_" + m]["per_operation"] for m in pv}
+    for name in sorted(per[pv[0]]):
+        cells = ""
+        for m in pv:
+            f = per[m].get(name, {})
+            cells += "%13.2f%13.2f%13.2f" % (f.get("exits", 0), f.get("vmcalls", 0),
+                                             sum(f.get("hypercalls", {}).values()))
+        lines.append("  %-12s" % name + cells)
+        for m in pv:
+            calls = per[m].get(name, {}).get("hypercalls", {})
+            if calls:
+                lines.append("  %-12s" % "" + "  %s: " % m + ", ".join(
+                    "%s %.3g" % (c, n) for c, n in sorted(calls.items(), key=lambda kv: -kv[1])))
     return lines
 
 

@@ -134,6 +134,8 @@ def hostile_cases():
                             r"third not applied" % EINVAL),
         result("mmu-pin", r"pin: twice %d, unpin 0, again %d, as L1 %d, pinned again 0 \(alive\)"
                % (EEXIST, EINVAL, EINVAL)),
+        result("mmu-list-edge", r"list-edge \(0\): whole %d done 3, across %d done 2, multicall %d results "
+                                r"0x10000 0x10000" % (EFAULT, EFAULT, EFAULT)),
         result("mmu-bad-args", "bad-args: domid %d, unmapped %d, done read-only %d, command 3 %d, "
                                "mmuext 99 %d, flags 3 %d" % (ESRCH, EFAULT, EFAULT, EINVAL, EINVAL, EINVAL)),
         pv("block-forever", [r"^hv: guest stopped: it blocked \(sched_op block at 0x[0-9a-f]+\) with no "

@@ -206,6 +206,37 @@ static void test_no_writable_mapping_of_a_table(void **state)
     OK(dp_pin(&a, L1C, DP_L1));
 }
 
+/* Every entry is validated and released wherever it sits: a pin skips the
+ * empty ones in groups (next_present), and an entry at a group's edge, or
+ * alone at either end of the table, must not be skipped with them. */
+static void test_every_slot_is_validated(void **state)
+{
+    (void)state;
+    build_a();
+    static const unsigned slots[] = { 0, 1, 7, 8, 9, 15, 16, 17, 511, 1006, 1007, 1015, 1016, 1022, 1023 };
+    for (unsigned k = 0; k < sizeof(slots) / sizeof(slots[0]); k++) {
+        unsigned s = slots[k];
+        mem[L1C][s] = pte(L2, P | RW);                   /* a table, writable: refused */
+        REFUSED(dp_pin(&a, L1C, DP_L1), PV_EINVAL);
+        mem[L1C][s] = pte(D2, P | RW);
+        OK(dp_pin(&a, L1C, DP_L1));
+        assert_int_equal(frames[D2].type_count, 1);      /* taken ... */
+        OK(dp_unpin(&a, L1C));
+        assert_int_equal(frames[D2].type_count, 0);      /* ... and given back */
+        mem[L1C][s] = 0;
+        if (s >= DP_FIRST_HV_SLOT)
+            continue;                                    /* an L2's are the hypervisor's */
+        mem[L2B][s] = pte(L2, P | RW);                   /* an L2 as an L1: refused */
+        REFUSED(dp_pin(&a, L2B, DP_L2), PV_EINVAL);
+        mem[L2B][s] = pte(L1D, P | RW);
+        OK(dp_pin(&a, L2B, DP_L2));
+        assert_int_equal(frames[L1D].type, DP_L1);
+        OK(dp_unpin(&a, L2B));
+        assert_int_equal(frames[L1D].type, DP_NONE);
+        mem[L2B][s] = 0;
+    }
+}
+
 /* And the other way round: a frame mapped writable (or kept) is no table. */
 static void test_no_table_of_a_writable_frame(void **state)
 {
@@ -551,6 +582,7 @@ int main(void)
         cmocka_unit_test_setup(test_claim_and_release, setup),
         cmocka_unit_test_setup(test_validation_counts_every_reference, setup),
         cmocka_unit_test_setup(test_no_writable_mapping_of_a_table, setup),
+        cmocka_unit_test_setup(test_every_slot_is_validated, setup),
         cmocka_unit_test_setup(test_no_table_of_a_writable_frame, setup),
         cmocka_unit_test_setup(test_fast_path_is_not_a_way_to_rw, setup),
         cmocka_unit_test_setup(test_no_l2_as_l1, setup),

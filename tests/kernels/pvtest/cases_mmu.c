@@ -248,6 +248,31 @@ PV_CASE(mmu_bad_args, "mmu-bad-args", "another domain, an unmapped list, a read-
            domid, unmapped, done_ro, cmd, ext, flags);
 }
 
+PV_CASE(mmu_list_edge, "mmu-list-edge", "lists that run off their page into an unmapped one (the hypervisor "
+        "reads a page's part of a list at once): mmu_update's three whole requests done, then -EFAULT; one "
+        "across the edge; a multicall's two entries done and their results written, then -EFAULT")
+{
+    uint32_t *l1 = spare[0], *page = spare[1];
+    int32_t prep = install_l1() | mmu_update1(entry_ma(mfn(l1), 0), mfn(page) << 12 | P | RW);
+    uint8_t *end = (uint8_t *)SLOT_VA(SLOT) + 4096;      /* the next page is not mapped */
+    /* Harmless requests: a 0 written to an empty slot of l1. */
+    struct pv_mmu_update nop = { entry_ma(mfn(l1), 5), 0 };
+    struct pv_mmu_update *three = (struct pv_mmu_update *)(end - 3 * sizeof(nop));
+    for (unsigned i = 0; i < 3; i++)
+        three[i] = nop;
+    uint32_t done_whole = 99, done_across = 99;
+    int32_t whole = mmu_update(three, 5, &done_whole);
+    struct pv_mmu_update *across = (struct pv_mmu_update *)(end - 2 * sizeof(nop) - 4);
+    across[0] = across[1] = nop;
+    int32_t straddle = mmu_update(across, 3, &done_across);
+    struct pv_multicall_entry call = { PV_xen_version, 99, { PV_XENVER_version, 0 } };
+    struct pv_multicall_entry *two = (struct pv_multicall_entry *)(end - 2 * sizeof(call));
+    two[0] = two[1] = call;
+    int32_t calls = vmcall3(PV_multicall, (uint32_t)two, 4, 0);
+    result("list-edge (%d): whole %d done %u, across %d done %u, multicall %d results 0x%x 0x%x", prep, whole,
+           done_whole, straddle, done_across, calls, (uint32_t)two[0].result, (uint32_t)two[1].result);
+}
+
 PV_CASE(mmu_stale_global, "mmu-stale-global", "a global mapping's table released with the old directory "
         "(a new base, the old one unpinned), its page then made an L1: written through the stale global "
         "translation?")
