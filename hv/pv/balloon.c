@@ -11,7 +11,17 @@
  * in it must not reach this one: Xen scrubs freed pages for this reason),
  * joins the VM (dp_claim) and gets the pfn in the M2P; the guest learns its
  * MFN in the extent and maps it itself. The pfn must be one its P2M list
- * has room for (< max_pages), and the VM may hold at most max_pages.
+ * has room for (< max_pages, maxmem=: it may be past the VM's start), and
+ * the VM may hold at most max_pages. The allocator's last HV_RESERVE_PAGES
+ * stay the hypervisor's (its heap and page tables come from the same
+ * allocator: a guest that took them all would make the hypervisor's next
+ * allocation fail, a panic any guest could cause): past them, -PV_ENOMEM.
+ *
+ * The log ("hv: balloon: vm0 holds ...", with the hypervisor's free pages)
+ * has one line when a VM reaches its target, when a call moves it away
+ * from its target (a guest that gives or takes on its own), and when a
+ * frame it asked for could not be given; not one per call on the way to
+ * a target (a driver moving 40 MiB makes some 80 calls).
  *
  * Extents are done in order; the first that cannot be done ends the call
  * with the count done before it, or with its error if it was the first
@@ -32,6 +42,7 @@
 #include "printf.h"
 
 #define PAGES_PER_MIB 256u
+#define HV_RESERVE_PAGES 256u       /* 1 MiB the balloon never takes */
 
 /* "hv: balloon: vm0 holds 3840 pages (target 3840), hypervisor free 20480 pages" */
 static void print_reservation(const struct vcpu *v)
@@ -110,7 +121,7 @@ static int populate_one(struct vcpu *v, uint32_t pfn, uint32_t *mfn)
     struct dp_vm *dp = &v->guest->dp;
     if (pfn >= pv->max_pages)
         return -PV_EINVAL;
-    if (pv->nr_pages >= pv->max_pages)
+    if (pv->nr_pages >= pv->max_pages || pmm_free_count(&hv_pmm) <= HV_RESERVE_PAGES)
         return -PV_ENOMEM;
     uint64_t pa = pmm_alloc_page(&hv_pmm);
     if (!pa)
@@ -126,6 +137,22 @@ static int populate_one(struct vcpu *v, uint32_t pfn, uint32_t *mfn)
     return 0;
 }
 
+static uint32_t distance(uint32_t a, uint32_t b)
+{
+    return a > b ? a - b : b - a;
+}
+
+/* The log's rule (see the top): after a call that moved done pages, from
+ * `before` pages held, and ended with err. */
+static void report_reservation(const struct vcpu *v, uint32_t before, uint32_t done, int err)
+{
+    const struct pv_domain *pv = pv_of(v);
+    bool reached = done && pv->nr_pages == pv->balloon_target;
+    bool away = distance(pv->nr_pages, pv->balloon_target) > distance(before, pv->balloon_target);
+    if (reached || away || err == -PV_ENOMEM)
+        print_reservation(v);
+}
+
 static int32_t change_reservation(struct vcpu *v, uint32_t cmd, uint32_t arg)
 {
     struct pv_memory_reservation r;
@@ -135,7 +162,7 @@ static int32_t change_reservation(struct vcpu *v, uint32_t cmd, uint32_t arg)
         return -PV_ESRCH;
     if (r.extent_order != 0)
         return -PV_EINVAL;
-    uint32_t done = 0;
+    uint32_t done = 0, before = pv_of(v)->nr_pages;
     int err = 0;
     for (; done < r.nr_extents; done++) {
         uint32_t value, mfn;
@@ -150,8 +177,7 @@ static int32_t change_reservation(struct vcpu *v, uint32_t cmd, uint32_t arg)
         if (err)
             break;
     }
-    if (done)
-        print_reservation(v);
+    report_reservation(v, before, done, err);
     return done ? (int32_t)done : err;
 }
 

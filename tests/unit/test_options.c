@@ -198,11 +198,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon, maxmem)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon, maxmem)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon, maxmem)");
 }
 
 static void test_bad_choice(void **state)
@@ -290,6 +290,32 @@ static void test_balloon(void **state)
                              "8,16@200/-/12)");
 }
 
+/* maxmem=: one MiB or '-' per VM; below guestmem, without cpu=pv, for a
+ * VM there is not: refused; a VM it does not name grows to guestmem. */
+static void test_maxmem(void **state)
+{
+    (void)state;
+    assert_true(parse("hv cpu=pv vms=2 guestmem=16 maxmem=-/24"));
+    assert_int_equal(o.maxmem_mib[0], 16);
+    assert_int_equal(o.maxmem_mib[1], 24);
+    assert_true(parse("hv cpu=pv maxmem=96"));
+    assert_int_equal(o.maxmem_mib[0], 96);
+    assert_int_equal(o.maxmem_mib[1], 64);
+    assert_false(parse("hv maxmem=96"));
+    assert_string_equal(err, "maxmem= needs cpu=pv: only a paravirtual kernel's balloon takes memory beyond its start");
+    assert_false(parse("hv cpu=pv maxmem=-/96"));
+    assert_string_equal(err, "maxmem= sets vm1's, and vms=1");
+    assert_false(parse("hv cpu=pv guestmem=32 maxmem=16"));
+    assert_string_equal(err, "maxmem=16 for vm0 is below guestmem=32, what it starts with");
+    assert_false(parse("hv cpu=pv maxmem=961"));
+    assert_string_equal(err, "bad value '961' for option maxmem (allowed: 4..960 or '-' for each VM, '/' between "
+                             "VMs, at most 4 VMs: -/96)");
+    assert_false(parse("hv cpu=pv vms=4 maxmem=8/8/8/8/8"));
+    assert_false(parse("hv cpu=pv maxmem=8/"));
+    assert_false(parse("hv cpu=pv maxmem=/8"));
+    assert_false(parse("hv cpu=pv maxmem="));
+}
+
 static void test_value_names(void **state)
 {
     (void)state;
@@ -320,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_small_error_buffer_is_safe),
         cmocka_unit_test(test_value_names),
         cmocka_unit_test(test_balloon),
+        cmocka_unit_test(test_maxmem),
     };
     return RUN_UNIT_TESTS("options", tests);
 }
