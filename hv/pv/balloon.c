@@ -18,10 +18,11 @@
  * allocation fail, a panic any guest could cause): past them, -PV_ENOMEM.
  *
  * The log ("hv: balloon: vm0 holds ...", with the hypervisor's free pages)
- * has one line when a VM reaches its target, when a call moves it away
- * from its target (a guest that gives or takes on its own), and when a
- * frame it asked for could not be given; not one per call on the way to
- * a target (a driver moving 40 MiB makes some 80 calls).
+ * has one line when a call brings a VM to its target, moves it away from
+ * its target (a guest that gives or takes on its own), or got some of the
+ * frames it asked for and not the rest; not one per call on the way to a
+ * target (a driver moving 40 MiB makes some 80 calls), nor one per call
+ * that got nothing (a driver short of its target tries again and again).
  *
  * Extents are done in order; the first that cannot be done ends the call
  * with the count done before it, or with its error if it was the first
@@ -147,9 +148,9 @@ static uint32_t distance(uint32_t a, uint32_t b)
 static void report_reservation(const struct vcpu *v, uint32_t before, uint32_t done, int err)
 {
     const struct pv_domain *pv = pv_of(v);
-    bool reached = done && pv->nr_pages == pv->balloon_target;
+    bool reached = pv->nr_pages == pv->balloon_target;
     bool away = distance(pv->nr_pages, pv->balloon_target) > distance(before, pv->balloon_target);
-    if (reached || away || err == -PV_ENOMEM)
+    if (done && (reached || away || err == -PV_ENOMEM))
         print_reservation(v);
 }
 

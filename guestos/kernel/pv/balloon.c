@@ -28,6 +28,7 @@
 #define CHUNK 128                   /* pages per memory_op */
 
 #define MAX_GIVEN 32768             /* at most 128 MiB given back */
+#define RETRY_MS 100                /* a target not met for want of frames: tried again */
 
 static uint32_t given[MAX_GIVEN];     /* the pfns given back, a stack */
 static uint32_t ngiven;
@@ -110,22 +111,34 @@ static uint32_t take_back(uint32_t n)
 
 static uint32_t held(void) { return top - ngiven; }
 
+/* Asleep until the target changes, or until retry_at (ticks; 0: none). */
+static void wait_for_work(uint32_t retry_at)
+{
+    uint32_t flags = irq_save();
+    while (!target_changed && !(retry_at && (int32_t)(ticks_now() - retry_at) >= 0))
+        sleep_on(retry_at ? tick_channel() : (const void *)&target_changed);
+    target_changed = 0;
+    irq_restore(flags);
+}
+
 /* Follow the target, read again at each step (it may change meanwhile),
- * until it is met or nothing more can move. */
+ * until it is met or nothing more can move; then, short of it (the
+ * hypervisor had no frame to give: another VM's balloon may give some
+ * back later), try again every RETRY_MS, as Xen's Linux driver does. */
 static void balloon_process(void)
 {
+    uint32_t retry_at = 0;
     for (;;) {
-        uint32_t flags = irq_save();
-        while (!target_changed)
-            sleep_on(&target_changed);
-        target_changed = 0;
-        irq_restore(flags);
+        wait_for_work(retry_at);
         unmask_events();        /* a kernel process starts masked: let ticks come meanwhile */
         uint32_t moved = 0, target;
+        retry_at = 0;
         while ((target = pv_shared->balloon_target) != 0 && held() != target) {
             uint32_t n = held() > target ? give_back(held() - target) : take_back(target - held());
-            if (!n)
+            if (!n) {
+                retry_at = ticks_now() + RETRY_MS / MS_PER_TICK;
                 break;
+            }
             moved += n;
             yield_cpu();        /* a chunk at a time: the kernel preempts no kernel process */
         }
