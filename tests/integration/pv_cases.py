@@ -286,7 +286,11 @@ def balloon_cases():
         Case("pv-balloon-other-vm", ["--module", PVTEST + " case=balloon-other-vm", "--module",
                                      PVTEST + " case=xen-version", HV, "--", "cpu=pv", "vms=2", "guestmem=4"], OK,
              must=[r"^pvtest: result other VM: frames 0x[0-9a-f]+-0x[0-9a-f]+, refused 8192, otherwise 0, in "
-                   r"this VM's M2P 0$", r"^hv: guest stopped: it powered off with status 0$"],
+                   r"this VM's M2P 0$", r"^hv: guest stopped: it powered off with status 0$"]
+             # vm_check_memory under direct paging: the frames each VM owns, not its (unused) EPT.
+             + [r"^hv: vm%d: machine frames 0x[0-9a-f]+-0x[0-9a-f]+ \(1024 pages in 1 range\), its own in the "
+                r"machine's frame table$" % i for i in (0, 1)]
+             + [r"^hv: VM memory disjoint: 2 VMs, 2048 guest pages, each in its own VM's frames; "],
              must_not=NEVER + [r"^pvtest: result exception"], check=other_vm_scanned),
         pv("balloon-bad", [r"^pvtest: decrease: mapped %d, shared info \(unmap 0\) %d, page directory %d$"
                            % (EBUSY, EBUSY, EBUSY),
