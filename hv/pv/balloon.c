@@ -60,6 +60,23 @@ static void set_target(struct pv_domain *pv, unsigned mib)
     pv->shared->balloon_target = pv->balloon_target;
 }
 
+/* A new target for vm's balloon driver, with its event. */
+static void ask(struct vm *vm, unsigned mib, const char *why)
+{
+    struct pv_domain *pv = vm->pv;
+    set_target(pv, mib);
+    evtchn_raise_virq(&pv->evtchn, PV_VIRQ_BALLOON);
+    printf("hv: balloon: vm%u target %u pages%s\n", vm->id, pv->balloon_target, why);
+}
+
+bool pv_balloon_ask(struct vm *vm, unsigned mib)
+{
+    if (!vm->pv || mib == 0 || mib > BALLOON_MIB_MAX)
+        return false;
+    ask(vm, mib, " (monitor)");
+    return true;
+}
+
 void pv_balloon_setup(struct vm *vm, const struct balloon_targets *targets)
 {
     struct pv_domain *pv = vm->pv;
@@ -80,10 +97,8 @@ uint64_t pv_balloon_before_entry(struct vcpu *v, uint64_t now_ns)
         return UINT64_MAX;
     uint64_t next_ns = (uint64_t)pv->balloon_next_ms * 1000000u;
     if (now_ns >= next_ns) {
-        set_target(pv, balloon_target_mib(pv->balloon_steps, pv->balloon_vm, pv->balloon_next_ms,
-                                          &pv->balloon_next_ms));
-        evtchn_raise_virq(&pv->evtchn, PV_VIRQ_BALLOON);
-        printf("hv: balloon: vm%u target %u pages\n", v->vm->id, pv->balloon_target);
+        ask(v->vm, balloon_target_mib(pv->balloon_steps, pv->balloon_vm, pv->balloon_next_ms,
+                                      &pv->balloon_next_ms), "");
         if (pv->balloon_next_ms == ~0u)
             return UINT64_MAX;
         next_ns = (uint64_t)pv->balloon_next_ms * 1000000u;
