@@ -363,7 +363,9 @@ struct pv_console {
  * 8. Memory reservations: the balloon (lecture slides 24-25, 44)
  *
  * memory_op(cmd, arg *). The VM starts with start_info.nr_pages and may
- * hold up to max_pages. decrease_reservation gives frames back: each extent
+ * hold up to max_pages (the hypervisor's maxmem=; the P2M list and the
+ * builder's direct-map L1s have room for max_pages, their entries past
+ * nr_pages invalid / empty). decrease_reservation gives frames back: each extent
  * is an MFN of the VM's that nothing references (section 5); the frame
  * leaves the VM, its M2P entry becomes PV_INVALID_PFN and the hypervisor's
  * free memory grows. populate_physmap asks for frames: each extent is a pfn
