@@ -371,22 +371,28 @@ static bool resolve_pv(struct hv_options *out, struct message *m)
     return true;
 }
 
-/* balloon= (lab 5): targets for PV guests' balloon drivers, which only
- * cpu=pv has, and for VMs there are. */
+/* A per-VM option of the balloon's (lab 5) given for vm: only cpu=pv has
+ * balloon drivers, and only VMs there are can be named. */
+static bool for_pv_vm(const struct hv_options *out, struct message *m, const char *option, const char *why,
+                      unsigned vm)
+{
+    if (out->cpu != CPU_PV) {
+        append(m, "%s= needs cpu=pv: only a paravirtual kernel %s", option, why);
+        return false;
+    }
+    if (vm >= out->vms) {
+        append(m, "%s= names vm%u, and vms=%u", option, vm, out->vms);
+        return false;
+    }
+    return true;
+}
+
+/* balloon= (lab 5): targets for PV guests' balloon drivers. */
 static bool resolve_balloon(const struct hv_options *out, struct message *m)
 {
-    for (unsigned vm = 0; vm < BALLOON_VMS_MAX; vm++) {
-        if (!out->balloon.steps[vm])
-            continue;
-        if (out->cpu != CPU_PV) {
-            append(m, "balloon= needs cpu=pv: only a paravirtual kernel has a balloon driver to ask");
+    for (unsigned vm = 0; vm < BALLOON_VMS_MAX; vm++)
+        if (out->balloon.steps[vm] && !for_pv_vm(out, m, "balloon", "has a balloon driver to ask", vm))
             return false;
-        }
-        if (vm >= out->vms) {
-            append(m, "balloon= sets a target for vm%u, and vms=%u", vm, out->vms);
-            return false;
-        }
-    }
     return true;
 }
 
@@ -400,14 +406,8 @@ static bool resolve_maxmem(struct hv_options *out, struct message *m)
             out->maxmem_mib[vm] = out->guestmem_mib;
             continue;
         }
-        if (out->cpu != CPU_PV) {
-            append(m, "maxmem= needs cpu=pv: only a paravirtual kernel's balloon takes memory beyond its start");
+        if (!for_pv_vm(out, m, "maxmem", "has a balloon to grow past its start", vm))
             return false;
-        }
-        if (vm >= out->vms) {
-            append(m, "maxmem= sets vm%u's, and vms=%u", vm, out->vms);
-            return false;
-        }
         if (out->maxmem_mib[vm] < out->guestmem_mib) {
             append(m, "maxmem=%u for vm%u is below guestmem=%u, what it starts with", out->maxmem_mib[vm], vm,
                    out->guestmem_mib);

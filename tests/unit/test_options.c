@@ -276,7 +276,7 @@ static void test_balloon(void **state)
     assert_false(parse("hv balloon=8"));
     assert_string_equal(err, "balloon= needs cpu=pv: only a paravirtual kernel has a balloon driver to ask");
     assert_false(parse("hv cpu=pv balloon=-/12"));
-    assert_string_equal(err, "balloon= sets a target for vm1, and vms=1");
+    assert_string_equal(err, "balloon= names vm1, and vms=1");
     assert_true(parse("hv cpu=pv vms=2 balloon=-/12"));
     assert_true(parse("hv cpu=pv vms=3 balloon=8,16@200/-/12"));
     assert_int_equal(o.balloon.steps[0], 2);
@@ -302,9 +302,9 @@ static void test_maxmem(void **state)
     assert_int_equal(o.maxmem_mib[0], 96);
     assert_int_equal(o.maxmem_mib[1], 64);
     assert_false(parse("hv maxmem=96"));
-    assert_string_equal(err, "maxmem= needs cpu=pv: only a paravirtual kernel's balloon takes memory beyond its start");
+    assert_string_equal(err, "maxmem= needs cpu=pv: only a paravirtual kernel has a balloon to grow past its start");
     assert_false(parse("hv cpu=pv maxmem=-/96"));
-    assert_string_equal(err, "maxmem= sets vm1's, and vms=1");
+    assert_string_equal(err, "maxmem= names vm1, and vms=1");
     assert_false(parse("hv cpu=pv guestmem=32 maxmem=16"));
     assert_string_equal(err, "maxmem=16 for vm0 is below guestmem=32, what it starts with");
     assert_false(parse("hv cpu=pv maxmem=961"));
