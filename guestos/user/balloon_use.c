@@ -3,8 +3,8 @@
  * more pages free than the VM started with (tests/integration/
  * guest_cases.py starts it with 16 MiB, and asks its balloon for 24), then
  * grows its heap by USE_MIB and writes and reads back every page: only a
- * VM that grew past its start can. Named only by that case (test=all
- * elsewhere has no such module). */
+ * VM that grew past its start can. test=all leaves balloon_* out
+ * (kernel/runner.c): it runs only where named. */
 #include "ulib.h"
 
 const char *test_name = "balloon_use";
