@@ -26,7 +26,10 @@
  *
  * Extents are done in order; the first that cannot be done ends the call
  * with the count done before it, or with its error if it was the first
- * (lib/pv_abi.h section 8). Each extent is read, and written back (the
+ * (lib/pv_abi.h section 8). PV_WORK_PER_EXIT extents an exit: a longer
+ * call goes on in parts (continuation.h, Xen's encoding of the next extent
+ * in cmd's high bits), so that no count holds the CPU in the hypervisor
+ * (a populate scrubs a page per extent). Each extent is read, and written back (the
  * same value) before anything is done to it, so that an extent the guest
  * cannot write (an array in a read-only page) fails before its frame
  * moves, and nothing is half done.
@@ -37,6 +40,7 @@
 #include "mem/memory.h"
 #include "mem/pmm.h"
 #include "mem/scrub.h"
+#include "pv/continuation.h"
 #include "pv/guest_copy.h"
 #include "pv/pv_domain.h"
 #include "pv/pv_time.h"
@@ -169,18 +173,28 @@ static void report_reservation(const struct vcpu *v, uint32_t before, uint32_t d
         print_reservation(v);
 }
 
-static int32_t change_reservation(struct vcpu *v, uint32_t cmd, uint32_t arg)
+/* args[0]: the command, and the extent to start at above its low bits (a
+ * continuation's: lib/pv_abi.h section 8). */
+static int32_t change_reservation(struct vcpu *v, const uint32_t *args)
 {
+    uint32_t cmd = args[0] & PV_MEMOP_CMD_MASK, arg = args[1];
     struct pv_memory_reservation r;
     if (copy_from_guest(v, &r, arg, sizeof(r)))
         return -PV_EFAULT;
     if (r.domid != PV_DOMID_SELF)
         return -PV_ESRCH;
-    if (r.extent_order != 0)
-        return -PV_EINVAL;
-    uint32_t done = 0, before = pv_of(v)->nr_pages;
+    uint32_t start = args[0] >> PV_MEMOP_EXTENT_SHIFT;
+    if (r.extent_order != 0 || start > r.nr_extents || r.nr_extents > UINT32_MAX >> PV_MEMOP_EXTENT_SHIFT)
+        return -PV_EINVAL;          /* the last: a count whose continuation could not say where it was */
+    uint32_t done = start, before = pv_of(v)->nr_pages;
     int err = 0;
     for (; done < r.nr_extents; done++) {
+        if (!pv_work(v)) {          /* the rest in the same VMCALL's next part */
+            uint32_t next[PV_CONTINUE_ARGS] = { cmd | done << PV_MEMOP_EXTENT_SHIFT, arg, args[2], args[3],
+                                                 args[4] };
+            pv_continue(v, next);
+            break;
+        }
         uint32_t value, mfn;
         err = extent_at(v, &r, done, &value);
         if (!err && cmd == PV_XENMEM_decrease_reservation)
@@ -193,7 +207,7 @@ static int32_t change_reservation(struct vcpu *v, uint32_t cmd, uint32_t arg)
         if (err)
             break;
     }
-    report_reservation(v, before, done, err);
+    report_reservation(v, before, done - start, err);
     return done ? (int32_t)done : err;
 }
 
@@ -209,10 +223,10 @@ static int32_t reservation_of(struct vcpu *v, uint32_t arg, uint32_t pages)
 int32_t pv_memory_op(struct vcpu *v, const uint32_t *args)
 {
     struct pv_domain *pv = pv_of(v);
-    switch (args[0]) {
+    switch (args[0] & PV_MEMOP_CMD_MASK) {
     case PV_XENMEM_decrease_reservation:
     case PV_XENMEM_populate_physmap:
-        return change_reservation(v, args[0], args[1]);
+        return change_reservation(v, args);
     case PV_XENMEM_current_reservation:
         return reservation_of(v, args[1], pv->nr_pages);
     case PV_XENMEM_maximum_reservation:

@@ -77,6 +77,8 @@ def friendly_cases():
         # (256), the timer's upcall between two (after 1..2047 of them).
         result("multicall-long", r"multicall-long: 0, 2048 of 2048 right, upcall after %s" % PART_WAY),
         result("mmu-update-long", r"mmu-update-long: 0, done 2048 of 2048, upcall after %s" % PART_WAY),
+        pv("memory-op-long", [r"^pvtest: result memory-op-long: 0, populated 2048, given back 2048, upcall after %s$"
+                              % PART_WAY, POWERED_OFF], extra=["guestmem=4", "maxmem=16"]),
         result("multicall-batch-long", r"multicall-batch-long: 0, results 0 0x10000, done 2048 of 2048, "
                                        r"upcall after %s" % PART_WAY),
         result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, redirected 0 read 0xe15e, "
@@ -298,6 +300,7 @@ def balloon_cases():
                            r"arg %d$" % (EINVAL, EINVAL, EINVAL, ESRCH, EFAULT, EFAULT),
                            r"^pvtest: populate: at max %d; \(unmap 0, decrease 1\) pfn max_pages %d, read-only array "
                            r"%d, 2 with room for 1: 1$" % (ENOMEM, EINVAL, EFAULT),
+                           r"^pvtest: continuation: start past the extents %d, 2\^26 extents %d$" % (EINVAL, EINVAL),
                            r"^pvtest: result memory_op: increase %d, cmd 99 %d, current of domid 5 %d, of unmapped "
                            r"%d; held (\d+) then \1$" % (ENOSYS, ENOSYS, ESRCH, EFAULT), POWERED_OFF]),
     ])

@@ -272,6 +272,15 @@ PV_CASE(balloon_bad, "balloon-bad", "memory_op: frames in use, not the VM's, bad
     int32_t two = reservation(PV_XENMEM_populate_physmap, e, 2, 0, PV_DOMID_SELF);
     printf("pvtest: populate: at max %d; (unmap %d, decrease %d) pfn max_pages %d, read-only array %d, 2 with "
            "room for 1: %d\n", at_max, unmapped1, one, past_p2m, ro, two);
+    /* A continuation's start (cmd's high bits) past the extents, and a count
+     * no continuation could count up to: refused, nothing done. */
+    e[0] = top_pfn(1);
+    struct pv_memory_reservation past = { (uint32_t)e, 1, 0, PV_DOMID_SELF };
+    int32_t start_past = vmcall3(PV_memory_op, PV_XENMEM_populate_physmap | 2u << PV_MEMOP_EXTENT_SHIFT,
+                                 (uint32_t)&past, 0);
+    struct pv_memory_reservation huge = { (uint32_t)e, 1u << (32 - PV_MEMOP_EXTENT_SHIFT), 0, PV_DOMID_SELF };
+    int32_t too_many = reservation(PV_XENMEM_populate_physmap, e, huge.nr_extents, 0, PV_DOMID_SELF);
+    printf("pvtest: continuation: start past the extents %d, 2^26 extents %d\n", start_past, too_many);
     uint32_t domid5 = 5;
     result("memory_op: increase %d, cmd 99 %d, current of domid 5 %d, of unmapped %d; held %d then %d",
            reservation(PV_XENMEM_increase_reservation, e, 1, 0, PV_DOMID_SELF),
