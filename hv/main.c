@@ -172,7 +172,7 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
     struct vcpu *v = &vm->vcpu;
     exit_io_init(vm, &options);
     if (options.cpu == CPU_PV) {
-        pv_build(vm, &boot, caps);
+        pv_build(vm, &boot, caps, options.maxmem_mib[id]);
         pv_events_setup(vm, &options.balloon);
     }
     if (options.cpu == CPU_DEPRIVILEGED) {

@@ -363,7 +363,9 @@ struct pv_console {
  * 8. Memory reservations: the balloon (lecture slides 24-25, 44)
  *
  * memory_op(cmd, arg *). The VM starts with start_info.nr_pages and may
- * hold up to max_pages. decrease_reservation gives frames back: each extent
+ * hold up to max_pages (the hypervisor's maxmem=; the P2M list and the
+ * builder's direct-map L1s have room for max_pages, their entries past
+ * nr_pages invalid / empty). decrease_reservation gives frames back: each extent
  * is an MFN of the VM's that nothing references (section 5); the frame
  * leaves the VM, its M2P entry becomes PV_INVALID_PFN and the hypervisor's
  * free memory grows. populate_physmap asks for frames: each extent is a pfn
@@ -379,6 +381,13 @@ struct pv_console {
 #define PV_XENMEM_current_reservation  3   /* (arg: domid *): returns pages held */
 #define PV_XENMEM_maximum_reservation  4   /* (arg: domid *): returns max_pages */
 #define PV_XENMEM_populate_physmap     6
+/* A long decrease or populate goes on in parts, as a batch does (section
+ * 5's continuations, PV_WORK_PER_EXIT extents an exit): the hypervisor
+ * leaves cmd | done << PV_MEMOP_EXTENT_SHIFT in EBX (Xen's encoding), RIP
+ * on the VMCALL, and the call returns every extent done, or the error of
+ * the first if none was. A guest passes cmd with those bits 0. */
+#define PV_MEMOP_EXTENT_SHIFT 6
+#define PV_MEMOP_CMD_MASK     ((1u << PV_MEMOP_EXTENT_SHIFT) - 1)
 struct pv_memory_reservation {
     uint32_t extent_start;    /* linear address of uint32_t extents[nr_extents] */
     uint32_t nr_extents;

@@ -10,7 +10,7 @@
 #include "fmt.h"
 #include "string.h"
 
-enum option_kind { KIND_CHOICE, KIND_NUMBER, KIND_NAME, KIND_BALLOON };
+enum option_kind { KIND_CHOICE, KIND_NUMBER, KIND_NAME, KIND_BALLOON, KIND_MIB_PER_VM };
 
 struct option_desc {
     const char *name;
@@ -93,6 +93,9 @@ static const struct option_desc option_table[] = {
     { "balloon", "with cpu=pv: the memory each VM's balloon driver is asked to hold, in MiB, from a time "
       "of the VM's in ms: VM 0's steps first, '/' before each next VM's (boot/balloon_targets.h)",
       KIND_BALLOON, NULL, 0, 0, FIELD(balloon) },
+    { "maxmem", "with cpu=pv: the most memory each VM's balloon may grow to, in MiB, VM 0's first, '/' "
+      "before each next VM's, '-' for guestmem (Xen's maxmem; the VM starts with guestmem)",
+      KIND_MIB_PER_VM, NULL, 4, 960, FIELD(maxmem_mib) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -154,6 +157,10 @@ static void append_allowed(struct message *m, const struct option_desc *o)
         append(m, "MiB[@ms][,MiB@ms...] or '-' for each VM, '/' between VMs, at most %u steps a VM, "
                "1..%u MiB, times increasing: 8,16@200/-/12", BALLOON_STEPS_MAX, BALLOON_MIB_MAX);
         break;
+    case KIND_MIB_PER_VM:
+        append(m, "%u..%u or '-' for each VM, '/' between VMs, at most %u VMs: -/96", o->min, o->max,
+               OPTIONS_VMS_MAX);
+        break;
     }
 }
 
@@ -200,6 +207,23 @@ static bool parse_number(const struct option_desc *o, const char *v, size_t len,
     return true;
 }
 
+/* MiB[/MiB...], '-' for a VM left at 0 (the caller's default). */
+static bool parse_per_vm(const struct option_desc *o, const char *v, size_t len, unsigned *out)
+{
+    const char *end = v + len;
+    for (unsigned vm = 0; vm < OPTIONS_VMS_MAX; vm++) {
+        const char *slash = v;
+        while (slash < end && *slash != '/')
+            slash++;
+        if (!(slash - v == 1 && *v == '-') && !parse_number(o, v, (size_t)(slash - v), &out[vm]))
+            return false;
+        if (slash == end)
+            return true;
+        v = slash + 1;
+    }
+    return false;
+}
+
 /* Names, and lists of names: test=a,b,c passes the guest several tests. */
 static bool is_name_char(char c)
 {
@@ -239,6 +263,12 @@ static bool set_option(const struct option_desc *o, const char *v, size_t len, s
         return parse_name(v, len, field);
     case KIND_BALLOON:
         return balloon_targets_parse(v, len, field);
+    case KIND_MIB_PER_VM:
+        memset(field, 0, OPTIONS_VMS_MAX * sizeof(unsigned));
+        if (parse_per_vm(o, v, len, field))
+            return true;
+        memset(field, 0, OPTIONS_VMS_MAX * sizeof(unsigned));
+        return false;
     }
     return false;
 }
@@ -341,19 +371,46 @@ static bool resolve_pv(struct hv_options *out, struct message *m)
     return true;
 }
 
-/* balloon= (lab 5): targets for PV guests' balloon drivers, which only
- * cpu=pv has, and for VMs there are. */
+/* A per-VM option of the balloon's (lab 5) given for vm: only cpu=pv has
+ * balloon drivers, and only VMs there are can be named. */
+static bool for_pv_vm(const struct hv_options *out, struct message *m, const char *option, const char *why,
+                      unsigned vm)
+{
+    if (out->cpu != CPU_PV) {
+        append(m, "%s= needs cpu=pv: only a paravirtual kernel %s", option, why);
+        return false;
+    }
+    if (vm >= out->vms) {
+        append(m, "%s= names vm%u, and vms=%u", option, vm, out->vms);
+        return false;
+    }
+    return true;
+}
+
+/* balloon= (lab 5): targets for PV guests' balloon drivers. */
 static bool resolve_balloon(const struct hv_options *out, struct message *m)
 {
-    for (unsigned vm = 0; vm < BALLOON_VMS_MAX; vm++) {
-        if (!out->balloon.steps[vm])
-            continue;
-        if (out->cpu != CPU_PV) {
-            append(m, "balloon= needs cpu=pv: only a paravirtual kernel has a balloon driver to ask");
+    for (unsigned vm = 0; vm < BALLOON_VMS_MAX; vm++)
+        if (out->balloon.steps[vm] && !for_pv_vm(out, m, "balloon", "has a balloon driver to ask", vm))
             return false;
+    return true;
+}
+
+/* maxmem= (lab 5): what a PV VM's balloon may grow to (max_pages, its
+ * P2M's size), at least what it starts with, for VMs there are; the rest
+ * start at their largest (guestmem). */
+static bool resolve_maxmem(struct hv_options *out, struct message *m)
+{
+    for (unsigned vm = 0; vm < OPTIONS_VMS_MAX; vm++) {
+        if (!out->maxmem_mib[vm]) {
+            out->maxmem_mib[vm] = out->guestmem_mib;
+            continue;
         }
-        if (vm >= out->vms) {
-            append(m, "balloon= sets a target for vm%u, and vms=%u", vm, out->vms);
+        if (!for_pv_vm(out, m, "maxmem", "has a balloon to grow past its start", vm))
+            return false;
+        if (out->maxmem_mib[vm] < out->guestmem_mib) {
+            append(m, "maxmem=%u for vm%u is below guestmem=%u, what it starts with", out->maxmem_mib[vm], vm,
+                   out->guestmem_mib);
             return false;
         }
     }
@@ -382,7 +439,7 @@ bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_
             return false;
         s += len;
     }
-    return resolve_pv(out, &m) && resolve_clocks(out, &m) && resolve_balloon(out, &m);
+    return resolve_pv(out, &m) && resolve_clocks(out, &m) && resolve_balloon(out, &m) && resolve_maxmem(out, &m);
 }
 
 const char *options_value_name(const char *option, unsigned value)

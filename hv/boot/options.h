@@ -52,6 +52,7 @@ struct hv_options {
     unsigned fill_free;       /* fill_free=BYTE: every free page filled with it at boot (tests; 0: not) */
     unsigned run_for;         /* run_for=s: each VM stopped after this long (0: no limit) */
     struct balloon_targets balloon;  /* balloon=: each PV VM's balloon target, and when it changes (lab 5) */
+    unsigned maxmem_mib[OPTIONS_VMS_MAX];  /* maxmem=: what each PV VM's balloon may grow to (0: guestmem) */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the

@@ -15,6 +15,8 @@
  *   pic, pit, lapic, ioapic  the VM's devices, with devices=virtual (vm_devices_show.c)
  *   vm [N|-]               the VMs; N: the one exits, trace, pic, pit and lapic
  *                          look at (ioapic too), -: the one gdb stops in
+ *   balloon N MiB          cpu=pv: VM N's balloon target (pv/balloon.h), as a
+ *                          balloon= step would set it, from now
  */
 #include "guest/vcpu.h"
 #include "vmx/exit_info.h"
@@ -29,6 +31,7 @@
 #include "printf.h"
 #include "string.h"
 #include "guest/vm.h"
+#include "pv/balloon.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 
@@ -118,6 +121,40 @@ static void choose_vm(const char *arg)
             printf(", shown by exits, trace, pic, pit, lapic");
         printf("\n");
     }
+}
+
+/* A decimal number at *p, *p moved past it; false if there is none. */
+static bool parse_decimal(const char **p, unsigned *out)
+{
+    const char *s = *p;
+    unsigned n = 0;
+    while (*s >= '0' && *s <= '9' && n < 100000000u)
+        n = n * 10 + (unsigned)(*s++ - '0');
+    if (s == *p)
+        return false;
+    *p = s;
+    *out = n;
+    return true;
+}
+
+/* monitor balloon N MiB: VM N's balloon target (cpu=pv, lab 5). */
+static void set_balloon(const char *arg)
+{
+    unsigned n, mib;
+    if (!parse_decimal(&arg, &n) || *arg++ != ' ' || !parse_decimal(&arg, &mib) || *arg) {
+        printf("usage: monitor balloon VM MiB (balloon 1 24: vm1's balloon asked to hold 24 MiB)\n");
+        return;
+    }
+    if (n >= gdb_nvms) {
+        printf("no vm%u: there %s %u\n", n, gdb_nvms == 1 ? "is" : "are", gdb_nvms);
+        return;
+    }
+    if (!gdb_vms[n]->pv)
+        printf("vm%u is not a PV guest (cpu=pv): it has no balloon driver\n", n);
+    else if (!pv_balloon_ask(gdb_vms[n], mib))
+        printf("vm%u: no balloon target of %u MiB: 1 to %u\n", n, mib, BALLOON_MIB_MAX);
+    else
+        printf("vm%u: balloon target %u MiB\n", n, mib);
 }
 
 /* The exit statistics, or the last exits, of the vCPU gdb looks at. */
@@ -306,7 +343,8 @@ static void set_break_on_exit(const char *arg)
 static void help(void)
 {
     printf("monitor commands: exits, trace, vmcs [FIELD], qual, walk ADDR,\n"
-           "  break-on-exit REASON|all|none, pic, pit, lapic, ioapic, vm [N|-] (hv/gdb/gdb_monitor.c)\n");
+           "  break-on-exit REASON|all|none, pic, pit, lapic, ioapic, vm [N|-], balloon VM MiB\n"
+           "  (hv/gdb/gdb_monitor.c)\n");
 }
 
 void gdb_monitor(const char *command)
@@ -345,6 +383,8 @@ void gdb_monitor(const char *command)
         vm_devices_show_ioapic(viewed());
     else if (same_name(word, "vm"))
         choose_vm(arg);
+    else if (same_name(word, "balloon"))
+        set_balloon(arg);
     else
         help();
 }

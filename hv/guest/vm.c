@@ -140,8 +140,9 @@ static void mark_hypervisor(struct memory_check *c, const struct boot_info *bi,
     }
 }
 
-/* One page a VM's EPT maps: nobody else's, and in its own RAM. The most
- * telling reason first: the hypervisor's page, another VM's. */
+/* One page a VM's EPT maps (or, under direct paging, a frame it owns):
+ * nobody else's, and in its own RAM. The most telling reason first: the
+ * hypervisor's page, another VM's. */
 static void claim_page(struct memory_check *c, uint64_t gpa, uint64_t hpa)
 {
     const struct guest *g = &c->vm->guest;
@@ -154,7 +155,7 @@ static void claim_page(struct memory_check *c, uint64_t gpa, uint64_t hpa)
     if (owner != NOBODY && owner != id + 1)
         panic("vm%u's EPT maps guest-physical 0x%lx to host-physical 0x%lx, which vm%u's EPT "
               "maps too", id, gpa, hpa, owner - 1u);
-    if (hpa < g->ram_hpa || hpa - g->ram_hpa >= g->ram_size)
+    if (!g->direct_paging && (hpa < g->ram_hpa || hpa - g->ram_hpa >= g->ram_size))
         panic("vm%u's EPT maps guest-physical 0x%lx to host-physical 0x%lx, outside the %lu MiB "
               "of RAM the VM was given (host 0x%lx-0x%lx)", id, gpa,
               hpa, g->ram_size >> 20,
@@ -182,10 +183,34 @@ static void claim_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size)
         c->range[c->ranges - 1][1] = c->last_end;
 }
 
+/* Under direct paging (cpu=pv, lab 5) a VM's memory is not what an EPT
+ * maps (its EPT is built, and unused: no entry goes through it) but the
+ * frames the machine's frame table says it owns (guest/machine_frames.h),
+ * which its balloon changes: after ballooning they can be anywhere the
+ * page allocator had free, so the RAM block it was built in proves
+ * nothing; each must still be no other's and none of the hypervisor's.
+ * Their "guest-physical" is the machine address itself. */
+static void claim_owned_frames(struct memory_check *c, const struct dp_vm *dp)
+{
+    for (uint32_t mfn = 0; dp->m && mfn < dp->m->nframes; mfn++)
+        if (dp->m->frames[mfn].owner == dp->owner)
+            claim_leaf(c, (uint64_t)mfn * PAGE, (uint64_t)mfn * PAGE, PAGE);
+}
+
 /* "hv: vm1: guest-physical 0x0-0x4000000 (64 MiB) on host-physical
- * 0x6c00000-0xac00000 (16384 pages in 1 range)" */
+ * 0x6c00000-0xac00000 (16384 pages in 1 range)"; under direct paging
+ * "hv: vm1: machine frames 0x...-0x... (1024 pages in 1 range), owned in
+ * the frame table". */
 static void print_vm_memory(const struct memory_check *c)
 {
+    if (c->vm->guest.direct_paging) {
+        printf("hv: vm%u: machine frames", c->vm->id);
+        for (unsigned i = 0; i < c->ranges && i < RANGES_SHOWN; i++)
+            printf(" 0x%lx-0x%lx", c->range[i][0], c->range[i][1]);
+        printf("%s (%lu pages in %u range%s), its own in the machine's frame table\n",
+               c->ranges > RANGES_SHOWN ? " ..." : "", c->pages, c->ranges, c->ranges == 1 ? "" : "s");
+        return;
+    }
     printf("hv: vm%u: guest-physical 0x%lx-0x%lx (%lu MiB) on host-physical", c->vm->id,
            c->gpa_start, c->gpa_end,
            (c->gpa_end - c->gpa_start) >> 20);
@@ -202,6 +227,9 @@ void vm_check_memory(struct vm *const *list, unsigned n, const struct boot_info 
         const struct guest *g = &list[i]->guest;
         if (g->ram_hpa + g->ram_size > c.limit)
             c.limit = g->ram_hpa + g->ram_size;
+        for (uint32_t mfn = 0; g->direct_paging && g->dp.m && mfn < g->dp.m->nframes; mfn++)
+            if (g->dp.m->frames[mfn].owner == g->dp.owner && (mfn + 1) * PAGE > c.limit)
+                c.limit = (mfn + 1) * PAGE;          /* a frame it owns may be any (its balloon) */
     }
     c.owner = kmalloc(c.limit / PAGE);
     memset(c.owner, NOBODY, c.limit / PAGE);
@@ -212,14 +240,17 @@ void vm_check_memory(struct vm *const *list, unsigned n, const struct boot_info 
         c.gpa_start = c.gpa_end = c.pages = c.last_end = 0;
         c.ranges = 0;
         struct ept_visitor claim = { claim_leaf, no_table, &c };
-        ept_visit(&list[i]->guest.ept, &claim);
+        if (list[i]->guest.direct_paging)
+            claim_owned_frames(&c, &list[i]->guest.dp);
+        else
+            ept_visit(&list[i]->guest.ept, &claim);
         print_vm_memory(&c);
         pages += c.pages;
     }
     kfree(c.owner);
-    printf("hv: VM memory disjoint: %u VMs, %lu guest pages, each in its own VM's RAM; no host "
+    printf("hv: VM memory disjoint: %u VMs, %lu guest pages, each in its own VM's %s; no host "
            "page in two VMs, none the hypervisor's (low memory, image, boot modules, EPT tables, "
-           "VMCSs, VMX bitmaps)\n", n, pages);
+           "VMCSs, VMX bitmaps)\n", n, pages, list[0]->guest.direct_paging ? "frames" : "RAM");
 }
 
 /* A clean x87 and SSE state for FXRSTOR (SDM vol. 1, 10.5.1, table 10-2):

@@ -79,8 +79,11 @@ struct vm *vm_create(unsigned id, const struct boot_info *bi, const struct boot_
  * VM's EPT tables, VMCS or VMX bitmaps): "hv: VM memory disjoint: ...". A
  * page that breaks this is a hypervisor bug: a panic naming it. Under
  * mem=shadow the EPT is built all the same, and is the guest-physical map
- * the shadow tables fill from (guest_ptr). The last VM's VMCS is current
- * on return. */
+ * the shadow tables fill from (guest_ptr). Under direct paging (cpu=pv)
+ * a VM's memory is the frames the machine's frame table says it owns (its
+ * EPT is unused), anywhere once its balloon has moved: each checked to be
+ * no other's and none of the hypervisor's, not to lie in its first RAM.
+ * The last VM's VMCS is current on return. */
 void vm_check_memory(struct vm *const *vms, unsigned n, const struct boot_info *bi);
 
 /* Before the next VM runs on this CPU: what the previous one left in it

@@ -11,11 +11,25 @@
  * in it must not reach this one: Xen scrubs freed pages for this reason),
  * joins the VM (dp_claim) and gets the pfn in the M2P; the guest learns its
  * MFN in the extent and maps it itself. The pfn must be one its P2M list
- * has room for (< max_pages), and the VM may hold at most max_pages.
+ * has room for (< max_pages, maxmem=: it may be past the VM's start), and
+ * the VM may hold at most max_pages. The allocator's last HV_RESERVE_PAGES
+ * stay the hypervisor's (its heap and page tables come from the same
+ * allocator: a guest that took them all would make the hypervisor's next
+ * allocation fail, a panic any guest could cause): past them, -PV_ENOMEM.
+ *
+ * The log ("hv: balloon: vm0 holds ...", with the hypervisor's free pages)
+ * has one line when a call brings a VM to its target, moves it away from
+ * its target (a guest that gives or takes on its own), or got some of the
+ * frames it asked for and not the rest; not one per call on the way to a
+ * target (a driver moving 40 MiB makes some 80 calls), nor one per call
+ * that got nothing (a driver short of its target tries again and again).
  *
  * Extents are done in order; the first that cannot be done ends the call
  * with the count done before it, or with its error if it was the first
- * (lib/pv_abi.h section 8). Each extent is read, and written back (the
+ * (lib/pv_abi.h section 8). PV_WORK_PER_EXIT extents an exit: a longer
+ * call goes on in parts (continuation.h, Xen's encoding of the next extent
+ * in cmd's high bits), so that no count holds the CPU in the hypervisor
+ * (a populate scrubs a page per extent). Each extent is read, and written back (the
  * same value) before anything is done to it, so that an extent the guest
  * cannot write (an array in a read-only page) fails before its frame
  * moves, and nothing is half done.
@@ -26,12 +40,14 @@
 #include "mem/memory.h"
 #include "mem/pmm.h"
 #include "mem/scrub.h"
+#include "pv/continuation.h"
 #include "pv/guest_copy.h"
 #include "pv/pv_domain.h"
 #include "pv/pv_time.h"
 #include "printf.h"
 
 #define PAGES_PER_MIB 256u
+#define HV_RESERVE_PAGES 256u       /* 1 MiB the balloon never takes */
 
 /* "hv: balloon: vm0 holds 3840 pages (target 3840), hypervisor free 20480 pages" */
 static void print_reservation(const struct vcpu *v)
@@ -46,6 +62,23 @@ static void set_target(struct pv_domain *pv, unsigned mib)
     uint64_t pages = (uint64_t)mib * PAGES_PER_MIB;
     pv->balloon_target = pages > pv->max_pages ? pv->max_pages : (uint32_t)pages;
     pv->shared->balloon_target = pv->balloon_target;
+}
+
+/* A new target for vm's balloon driver, with its event. */
+static void ask(struct vm *vm, unsigned mib, const char *why)
+{
+    struct pv_domain *pv = vm->pv;
+    set_target(pv, mib);
+    evtchn_raise_virq(&pv->evtchn, PV_VIRQ_BALLOON);
+    printf("hv: balloon: vm%u target %u pages%s\n", vm->id, pv->balloon_target, why);
+}
+
+bool pv_balloon_ask(struct vm *vm, unsigned mib)
+{
+    if (!vm->pv || mib == 0 || mib > BALLOON_MIB_MAX)
+        return false;
+    ask(vm, mib, " (monitor)");
+    return true;
 }
 
 void pv_balloon_setup(struct vm *vm, const struct balloon_targets *targets)
@@ -68,10 +101,8 @@ uint64_t pv_balloon_before_entry(struct vcpu *v, uint64_t now_ns)
         return UINT64_MAX;
     uint64_t next_ns = (uint64_t)pv->balloon_next_ms * 1000000u;
     if (now_ns >= next_ns) {
-        set_target(pv, balloon_target_mib(pv->balloon_steps, pv->balloon_vm, pv->balloon_next_ms,
-                                          &pv->balloon_next_ms));
-        evtchn_raise_virq(&pv->evtchn, PV_VIRQ_BALLOON);
-        printf("hv: balloon: vm%u target %u pages\n", v->vm->id, pv->balloon_target);
+        ask(v->vm, balloon_target_mib(pv->balloon_steps, pv->balloon_vm, pv->balloon_next_ms,
+                                      &pv->balloon_next_ms), "");
         if (pv->balloon_next_ms == ~0u)
             return UINT64_MAX;
         next_ns = (uint64_t)pv->balloon_next_ms * 1000000u;
@@ -112,7 +143,7 @@ static int populate_one(struct vcpu *v, uint32_t pfn, uint32_t *mfn)
     struct dp_vm *dp = &v->guest->dp;
     if (pfn >= pv->max_pages)
         return -PV_EINVAL;
-    if (pv->nr_pages >= pv->max_pages)
+    if (pv->nr_pages >= pv->max_pages || pmm_free_count(&hv_pmm) <= HV_RESERVE_PAGES)
         return -PV_ENOMEM;
     uint64_t pa = pmm_alloc_page(&hv_pmm);
     if (!pa)
@@ -129,18 +160,44 @@ static int populate_one(struct vcpu *v, uint32_t pfn, uint32_t *mfn)
 }
 /* LAB 5 END */
 
-static int32_t change_reservation(struct vcpu *v, uint32_t cmd, uint32_t arg)
+static uint32_t distance(uint32_t a, uint32_t b)
 {
+    return a > b ? a - b : b - a;
+}
+
+/* The log's rule (see the top): after a call that moved done pages, from
+ * `before` pages held, and ended with err. */
+static void report_reservation(const struct vcpu *v, uint32_t before, uint32_t done, int err)
+{
+    const struct pv_domain *pv = pv_of(v);
+    bool reached = pv->nr_pages == pv->balloon_target;
+    bool away = distance(pv->nr_pages, pv->balloon_target) > distance(before, pv->balloon_target);
+    if (done && (reached || away || err == -PV_ENOMEM))
+        print_reservation(v);
+}
+
+/* args[0]: the command, and the extent to start at above its low bits (a
+ * continuation's: lib/pv_abi.h section 8). */
+static int32_t change_reservation(struct vcpu *v, const uint32_t *args)
+{
+    uint32_t cmd = args[0] & PV_MEMOP_CMD_MASK, arg = args[1];
     struct pv_memory_reservation r;
     if (copy_from_guest(v, &r, arg, sizeof(r)))
         return -PV_EFAULT;
     if (r.domid != PV_DOMID_SELF)
         return -PV_ESRCH;
-    if (r.extent_order != 0)
-        return -PV_EINVAL;
-    uint32_t done = 0;
+    uint32_t start = args[0] >> PV_MEMOP_EXTENT_SHIFT;
+    if (r.extent_order != 0 || start > r.nr_extents || r.nr_extents > UINT32_MAX >> PV_MEMOP_EXTENT_SHIFT)
+        return -PV_EINVAL;          /* the last: a count whose continuation could not say where it was */
+    uint32_t done = start, before = pv_of(v)->nr_pages;
     int err = 0;
     for (; done < r.nr_extents; done++) {
+        if (!pv_work(v)) {          /* the rest in the same VMCALL's next part */
+            uint32_t next[PV_CONTINUE_ARGS] = { cmd | done << PV_MEMOP_EXTENT_SHIFT, arg, args[2], args[3],
+                                                 args[4] };
+            pv_continue(v, next);
+            break;
+        }
         uint32_t value, mfn;
         err = extent_at(v, &r, done, &value);
         if (!err && cmd == PV_XENMEM_decrease_reservation)
@@ -153,8 +210,7 @@ static int32_t change_reservation(struct vcpu *v, uint32_t cmd, uint32_t arg)
         if (err)
             break;
     }
-    if (done)
-        print_reservation(v);
+    report_reservation(v, before, done - start, err);
     return done ? (int32_t)done : err;
 }
 
@@ -170,10 +226,10 @@ static int32_t reservation_of(struct vcpu *v, uint32_t arg, uint32_t pages)
 int32_t pv_memory_op(struct vcpu *v, const uint32_t *args)
 {
     struct pv_domain *pv = pv_of(v);
-    switch (args[0]) {
+    switch (args[0] & PV_MEMOP_CMD_MASK) {
     case PV_XENMEM_decrease_reservation:
     case PV_XENMEM_populate_physmap:
-        return change_reservation(v, args[0], args[1]);
+        return change_reservation(v, args);
     case PV_XENMEM_current_reservation:
         return reservation_of(v, args[1], pv->nr_pages);
     case PV_XENMEM_maximum_reservation:

@@ -19,6 +19,12 @@ void pv_balloon_setup(struct vm *vm, const struct balloon_targets *targets);
  * the guest TSC of the next step (UINT64_MAX: none). */
 uint64_t pv_balloon_before_entry(struct vcpu *v, uint64_t now_ns);
 
+/* gdb's `monitor balloon VM MiB`: the target now, with its event (the
+ * next balloon= step, if any, still comes); false, and nothing done, if
+ * vm is no PV guest or mib is not 1..BALLOON_MIB_MAX. A target above
+ * max_pages is max_pages. */
+bool pv_balloon_ask(struct vm *vm, unsigned mib);
+
 /* memory_op(cmd, arg *): decrease_reservation, populate_physmap,
  * current_reservation, maximum_reservation; -PV_ENOSYS for another cmd
  * (increase_reservation among them: PV guests populate). */

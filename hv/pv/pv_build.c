@@ -16,7 +16,12 @@
  *                 PV_VIRT_BASE + p * 4096 for every page of the VM, the
  *                 tables' own frames read-only (the guest may read, never
  *                 write, what the CPU walks), 4 KiB pages so that each
- *                 table frame can be read-only alone
+ *                 table frame can be read-only alone; L1s for max_pages
+ *                 (maxmem=), their entries past nr_pages empty, so that a
+ *                 page the balloon takes beyond the VM's start has its
+ *                 place in the direct map, and in every address space
+ *                 that shares the kernel's L2 entries (Xen's Linux sizes
+ *                 its P2M and direct map for max_pages the same way)
  *
  * Then the VM's frames are claimed in the machine's frame table (each
  * becomes the VM's: owner id vm->id + 1), its builder pages kept (DP_KEEP:
@@ -98,7 +103,7 @@ static void place(struct pv_domain *pv, uint32_t at)
     pv->shared_info_pfn = pv->start_info_pfn + 1;
     pv->console_pfn = pv->shared_info_pfn + 1;
     pv->pt_pfn = pv->console_pfn + 1;
-    pv->nr_pt_frames = 1 + (pv->nr_pages + 1023) / 1024;
+    pv->nr_pt_frames = 1 + (pv->max_pages + 1023) / 1024;
     pv->first_free_pfn = pv->pt_pfn + pv->nr_pt_frames;
     pv->start_info_mfn = pv->first_mfn + pv->start_info_pfn;
     pv->shared_info_mfn = pv->first_mfn + pv->shared_info_pfn;
@@ -136,7 +141,7 @@ static void write_start_info(const struct pv_domain *pv, const struct guest *g)
     memcpy(si->magic, PV_START_INFO_MAGIC, sizeof(PV_START_INFO_MAGIC));
     uint32_t *p2m = frame(pv, pv->p2m_pfn);
     for (uint32_t pfn = 0; pfn < pv->max_pages; pfn++)
-        p2m[pfn] = pv->first_mfn + pfn;
+        p2m[pfn] = pfn < pv->nr_pages ? pv->first_mfn + pfn : PV_INVALID_MFN;   /* the rest: not yet the VM's */
     /* Every event channel masked, upcalls masked: none is bound yet. */
     struct pv_shared_info *sh = (struct pv_shared_info *)frame(pv, pv->shared_info_pfn);
     sh->vcpu_info[0].evtchn_upcall_mask = 1;
@@ -171,7 +176,7 @@ static void must(int r, const char *what, uint32_t mfn)
         panic("PV builder: %s of frame 0x%x failed (%d)", what, mfn, r);
 }
 
-void pv_build(struct vm *vm, const struct boot_info *bi, const struct vmx_caps *caps)
+void pv_build(struct vm *vm, const struct boot_info *bi, const struct vmx_caps *caps, unsigned max_mib)
 {
     struct guest *g = &vm->guest;
     struct pv_elf_note note = read_note(vm, bi);
@@ -179,10 +184,12 @@ void pv_build(struct vm *vm, const struct boot_info *bi, const struct vmx_caps *
     *pv = (struct pv_domain){ .base = PV_INVALID_MFN, .hypercall_mfn = PV_INVALID_MFN,
                               .first_mfn = (uint32_t)(g->ram_hpa / PAGE),
                               .nr_pages = (uint32_t)(g->ram_size / PAGE) };
-    pv->max_pages = pv->nr_pages;
-    if (pv->nr_pages > DIRECT_MAP_PAGES)
-        guest_refuse(g->tag, "cpu=pv: guestmem=%lu: a PV guest's direct map (0x%x-0x%x) holds "
-                     "%u MiB", g->ram_size >> 20, PV_VIRT_BASE, PV_HYPERVISOR_VIRT,
+    pv->max_pages = (uint32_t)max_mib * (1024 * 1024 / PAGE);
+    if (pv->max_pages < pv->nr_pages)
+        pv->max_pages = pv->nr_pages;
+    if (pv->max_pages > DIRECT_MAP_PAGES)
+        guest_refuse(g->tag, "cpu=pv: maxmem=%u: a PV guest's direct map (0x%x-0x%x) holds "
+                     "%u MiB", pv->max_pages / 256, PV_VIRT_BASE, PV_HYPERVISOR_VIRT,
                      DIRECT_MAP_PAGES / 256);
     place(pv, loaded_end_pfn(vm, bi));
     if (pv->first_free_pfn > pv->nr_pages)
@@ -214,4 +221,7 @@ void pv_build(struct vm *vm, const struct boot_info *bi, const struct vmx_caps *
     printf("hv: %sPV guest: %u pages, start info at 0x%x, page tables 0x%x-0x%x, entry 0x%x\n",
            g->tag, pv->nr_pages, start_info, pv_pfn_virt(pv->pt_pfn),
            pv_pfn_virt(pv->first_free_pfn), note.entry);
+    if (pv->max_pages > pv->nr_pages)
+        printf("hv: %sPV guest: its balloon may grow to %u pages (maxmem=%u)\n", g->tag, pv->max_pages,
+               pv->max_pages / 256);
 }

@@ -14,5 +14,7 @@
  * start info, shared info, console page and initial page tables placed
  * after what was loaded, every frame of the VM claimed in the machine's
  * frame table, its M2P made, the initial L2 pinned and made the base
- * pointer, and the VMCS set to enter the note's entry (vm->pv set). */
-void pv_build(struct vm *vm, const struct boot_info *bi, const struct vmx_caps *caps);
+ * pointer, and the VMCS set to enter the note's entry (vm->pv set).
+ * max_mib: what its balloon may grow to (maxmem=; max_pages), at least
+ * its RAM. */
+void pv_build(struct vm *vm, const struct boot_info *bi, const struct vmx_caps *caps, unsigned max_mib);

@@ -309,6 +309,24 @@ def guest_pv_memory(port):
         r"Remote target\) detached"])
 
 
+def guest_pv_balloon(port):
+    """`monitor balloon VM MiB` (cpu=pv): with pvtest's balloon-target case
+    waiting for its VIRQ_BALLOON upcall (the VIRQ bound), gdb asks vm0's
+    balloon for 20 MiB: the guest sees the new target with one upcall;
+    a VM there is not, a target of 0 and a malformed command are refused."""
+    out = gdb_batch(port, "i386", PVTEST, [
+        "break block_until_upcalls", "continue", "delete", "monitor balloon 3 20", "monitor balloon 0 0",
+        "monitor balloon 0", "monitor balloon 0 20", "detach"])
+    return out, expect_in_order(out, [
+        r"^Breakpoint 1, block_until_upcalls",
+        r"^no vm3: there is 1$",
+        r"^vm0: no balloon target of 0 MiB: 1 to 1024$",
+        r"^usage: monitor balloon VM MiB",
+        r"^hv: balloon: vm0 target 5120 pages \(monitor\)$",
+        r"^vm0: balloon target 20 MiB$",
+        r"Remote target\) detached"])
+
+
 def guest_pae_memory(port):
     """A 32-bit guest with PAE paging under EPT (the hostile kernel's
     cpu-pae-paging): stopped at its result, after PAE paging is on, `monitor
@@ -514,6 +532,10 @@ def gdb_cases():
                     guest_args="attack=cpu-pae-paging"),
             GdbCase("gdb-guest-pv-memory", "guest", guest_pv_memory, ["cpu=pv"], guest=PVTEST,
                     guest_args="case=xen-version"),
+            GdbCase("gdb-guest-pv-balloon", "guest", guest_pv_balloon, ["cpu=pv"], guest=PVTEST,
+                    guest_args="case=balloon-target",
+                    console_must=[r"^pvtest: result target: 16384 at start, 5120 after 1 upcall on VIRQ_BALLOON's "
+                                  r"port \(1 events\), at \d+ ms$"]),
             GdbCase("gdb-garbage", "guest", garbage),
             GdbCase("gdb-hv-ctrl-c", "hv", ctrl_c),
             GdbCase("gdb-guest-ctrl-c", "guest", ctrl_c)]

@@ -328,12 +328,48 @@ BALLOON_HOLDS = r"^hv: balloon: vm0 holds (\d+) pages"
 
 def balloon_down_then_up(console):
     """The VM gave pages back (the hypervisor saw it hold fewer than all
-    16384), then took them all again."""
+    16384), then took them all again; the hypervisor printed a line at the
+    build and one as a target was reached or left (at most 4 here), not
+    one per memory_op call (some 50 of 128 pages each)."""
     held = [int(n) for n in re.findall(BALLOON_HOLDS, console, re.M)]
     low = min(held, default=16384)
-    if low >= 16384 or held[-1] != 16384 or held.index(low) == len(held) - 1:
-        return "the VM's pages through the run %s: not down, then up to 16384" % held
+    if low >= 16384 or held[-1] != 16384 or held.index(low) == len(held) - 1 or len(held) > 4:
+        return "the VM's pages through the run %s: not down, then up to 16384, in at most 4 lines" % held
     return None
+
+
+BALLOON_LINE = r"^hv: balloon: vm(\d) holds (\d+) pages \(target (\d+)\), hypervisor free (\d+) pages$"
+HV_RESERVE_PAGES = 256      # hv/pv/balloon.c: the allocator's last pages stay the hypervisor's
+
+
+def balloon_exchange(console):
+    """Two VMs of 16 MiB (4096 pages): vm0's balloon gives 2048 back, and
+    the hypervisor's free pages rise; then vm1's grows to 8192, and they
+    fall. vm1's 4096 new pages are more than the hypervisor had free after
+    building both VMs (its last HV_RESERVE_PAGES aside): some are vm0's."""
+    lines = [tuple(int(x) for x in m) for m in re.findall(BALLOON_LINE, console, re.M)]
+    built = [l for l in lines if l[1] == 4096]
+    gave = [i for i, l in enumerate(lines) if l[:3] == (0, 2048, 2048)]
+    took = [i for i, l in enumerate(lines) if l[:3] == (1, 8192, 8192)]
+    if len(built) < 2 or built[0][0] != 0 or built[1][0] != 1 or not gave or not took:
+        return "balloon lines %s: not vm0 and vm1 built with 4096 pages, vm0 at 2048, vm1 at 8192" % lines
+    free_built, free_gave, free_took = built[1][3], lines[gave[0]][3], lines[took[0]][3]
+    if not gave[0] < took[0] or not free_built < free_gave or not free_took < free_gave:
+        return ("free pages %d after the build, %d when vm0 held 2048, %d when vm1 held 8192: not rising as vm0 "
+                "gives, then falling as vm1 takes" % (free_built, free_gave, free_took))
+    if not 4096 > free_built - HV_RESERVE_PAGES:
+        return "vm1 could grow by 4096 pages from the %d free after the build: no proof it took vm0's" % free_built
+    return None
+
+
+def two_vm_balloon(targets):
+    """Two PV guest OS VMs of 16 MiB in a machine of 64 MiB: vm0 runs
+    forkwait and ptstress, vm1 (which may grow to 32 MiB) balloon_use."""
+    return ["--emu", "bochs", "--boot", "fast", "--mem", "64",
+            "--module", GUEST_PV + " test=forkwait,ptstress", "--module", os.path.join(USER, "forkwait.elf"),
+            "--module", os.path.join(USER, "ptstress.elf"), "--module", GUEST_PV + " test=balloon_use",
+            "--module", os.path.join(USER, "balloon_use.elf"),
+            HV, "--", "cpu=pv", "vms=2", "guestmem=16", "maxmem=-/32", targets]
 
 
 def pv_cases():
@@ -366,6 +402,27 @@ def pv_cases():
                                           ["balloon=40,64@6000"]), OK,
              must=[r"^guestos: balloon: 16384 pages \(target 16384\)$"] + verdicts([], 12, 0),
              must_not=quiet, check=balloon_down_then_up, timeout=240),
+        # Two VMs (lab 4) in a machine of 64 MiB: vm0's balloon goes down
+        # by 8 MiB from its start, and from 8 s of its time vm1's goes up
+        # by 16 MiB past its start (maxmem=-/32), more than the hypervisor
+        # had free; balloon_use in vm1 then writes 17 MiB, more than vm1
+        # started with.
+        Case("guest-pv-balloon-two-vms", two_vm_balloon("balloon=8/32@8000"), OK,
+             must=[r"^hv: vm1: PV guest: its balloon may grow to 8192 pages \(maxmem=32\)$",
+                   r"^guestos: balloon: 2048 pages \(target 2048\)$",
+                   r"^\(vm1\) guestos: balloon: 8192 pages \(target 8192\)$",
+                   r"^\(vm1\) balloon_use: 17 MiB written and read back \(\d+ pages free at its start, waited "
+                   r"[1-9]\d* ms\)$", r"^\(vm1\) TEST balloon_use: ok$",
+                   r"^hv: VMs ended: vm0 status 0, vm1 status 0$"],
+             must_not=quiet, check=balloon_exchange, timeout=240),
+        # The same two VMs, vm1's target from its start: its balloon finds
+        # the hypervisor short (it gets what is free above the reserve),
+        # and tries again until vm0's balloon has given its 8 MiB.
+        Case("guest-pv-balloon-retry", two_vm_balloon("balloon=8/32"), OK,
+             must=[r"^hv: balloon: vm1 holds \d+ pages \(target 8192\), hypervisor free 256 pages$",
+                   r"^\(vm1\) guestos: balloon: 8192 pages \(target 8192\)$",
+                   r"^\(vm1\) TEST balloon_use: ok$", r"^hv: VMs ended: vm0 status 0, vm1 status 0$"],
+             must_not=quiet, timeout=240),
     ]
     refused = [PV_REFUSED, r"^(\(guest\) )?POWEROFF 1$"]
     for emu, boot in (("qemu", "kernel"), ("bochs", "fast")):

@@ -77,6 +77,8 @@ def friendly_cases():
         # (256), the timer's upcall between two (after 1..2047 of them).
         result("multicall-long", r"multicall-long: 0, 2048 of 2048 right, upcall after %s" % PART_WAY),
         result("mmu-update-long", r"mmu-update-long: 0, done 2048 of 2048, upcall after %s" % PART_WAY),
+        pv("memory-op-long", [r"^pvtest: result memory-op-long: 0, populated 2048, given back 2048, upcall after %s$"
+                              % PART_WAY, POWERED_OFF], extra=["guestmem=4", "maxmem=16"]),
         result("multicall-batch-long", r"multicall-batch-long: 0, results 0 0x10000, done 2048 of 2048, "
                                        r"upcall after %s" % PART_WAY),
         result("mmu-map", r"map 0 0 done 2 read 0x5ca1ab1e wrote 0xfeed, redirected 0 read 0xe15e, "
@@ -230,6 +232,20 @@ def other_vm_scanned(out):
     return None
 
 
+def took_given(out):
+    """balloon-take-all's frames (its runs) hold some that balloon-give's VM
+    filled with 0xA5 and gave back, so that its zeros are a scrub's."""
+    gave = re.search(r"^pvtest: result gave \d+ pages of 0xA5, frames 0x([0-9a-f]+)-0x([0-9a-f]+)", out, re.M)
+    took = re.search(r"^\(vm1\) pvtest: took((?: 0x[0-9a-f]+-0x[0-9a-f]+)+)$", out, re.M)
+    if not gave or not took:
+        return "no 'gave' line from vm0, or no runs from vm1"
+    lo, hi = int(gave.group(1), 16), int(gave.group(2), 16)
+    runs = [[int(x, 16) for x in r.split("-")] for r in took.group(1).split()]
+    if not any(a <= hi and b >= lo for a, b in runs):
+        return "vm1 took %s, none of vm0's 0x%x-0x%x" % (took.group(1), lo, hi)
+    return None
+
+
 def balloon_cases():
     """memory_op and balloon= (cases_balloon.c)."""
     return no_stray_exception([
@@ -249,11 +265,36 @@ def balloon_cases():
                    r"^\(vm1\) pvtest: result target: 2048 at start, 4096 after 1 upcall on VIRQ_BALLOON's port "
                    r"\(1 events\), at [3-9]\d ms$", r"^hv: balloon: vm0 holds 16384 pages \(target 16384\)"],
              must_not=NEVER + [r"^hv: balloon: vm0 target", r"pvtest: result exception"]),
+        # maxmem= above guestmem: frames past the VM's start (zeroed), none
+        # past max_pages (Xen's -ENOMEM, and -EINVAL for a pfn its P2M list
+        # has no room for).
+        pv("balloon-grow", [r"^hv: PV guest: its balloon may grow to 3072 pages \(maxmem=12\)$",
+                            r"^pvtest: result grow: held 1024 of max 3072 \(start info 1024 of 3072\), P2M past the "
+                            r"start invalid 2048; populated 2048, map 0, nonzero bytes 0, held 3072; at max %d, pfn "
+                            r"max_pages %d$" % (ENOMEM, EINVAL), POWERED_OFF], extra=["guestmem=4", "maxmem=12"]),
         # Hostile.
+        # Two VMs in a machine of 40 MiB: vm0 fills its free pages with 0xA5
+        # and gives them back; vm1 (maxmem=64, more than the machine) takes
+        # every frame the hypervisor will give, until -ENOMEM, vm0's among
+        # them: each zero; the hypervisor keeps its reserve and runs on.
+        Case("pv-balloon-take-all", ["--mem", "40", "--module", PVTEST + " case=balloon-give", "--module",
+                                     PVTEST + " case=balloon-take-all", HV, "--", "cpu=pv", "vms=2", "guestmem=4",
+                                     "maxmem=-/64", "vmcheck=2"], OK,
+             must=[r"^pvtest: result gave [1-9]\d+ pages of 0xA5, frames 0x[0-9a-f]+-0x[0-9a-f]+ \(unmap 0, last "
+                   r"[1-9]\d*\)$",
+                   r"^\(vm1\) pvtest: result took [1-9]\d+ pages past the start, then populate %d; nonzero bytes 0; "
+                   r"map 0; held \d+$" % ENOMEM,
+                   r"^hv: balloon: vm1 holds \d+ pages \(target 1024\), hypervisor free 256 pages$",
+                   r"^hv: VMs ended: vm0 status 0, vm1 status 0$"],
+             must_not=NEVER + [r"pvtest: result exception"], check=took_given, timeout=120),
         Case("pv-balloon-other-vm", ["--module", PVTEST + " case=balloon-other-vm", "--module",
                                      PVTEST + " case=xen-version", HV, "--", "cpu=pv", "vms=2", "guestmem=4"], OK,
              must=[r"^pvtest: result other VM: frames 0x[0-9a-f]+-0x[0-9a-f]+, refused 8192, otherwise 0, in "
-                   r"this VM's M2P 0$", r"^hv: guest stopped: it powered off with status 0$"],
+                   r"this VM's M2P 0$", r"^hv: guest stopped: it powered off with status 0$"]
+             # vm_check_memory under direct paging: the frames each VM owns, not its (unused) EPT.
+             + [r"^hv: vm%d: machine frames 0x[0-9a-f]+-0x[0-9a-f]+ \(1024 pages in 1 range\), its own in the "
+                r"machine's frame table$" % i for i in (0, 1)]
+             + [r"^hv: VM memory disjoint: 2 VMs, 2048 guest pages, each in its own VM's frames; "],
              must_not=NEVER + [r"^pvtest: result exception"], check=other_vm_scanned),
         pv("balloon-bad", [r"^pvtest: decrease: mapped %d, shared info \(unmap 0\) %d, page directory %d$"
                            % (EBUSY, EBUSY, EBUSY),
@@ -261,6 +302,7 @@ def balloon_cases():
                            r"arg %d$" % (EINVAL, EINVAL, EINVAL, ESRCH, EFAULT, EFAULT),
                            r"^pvtest: populate: at max %d; \(unmap 0, decrease 1\) pfn max_pages %d, read-only array "
                            r"%d, 2 with room for 1: 1$" % (ENOMEM, EINVAL, EFAULT),
+                           r"^pvtest: continuation: start past the extents %d, 2\^26 extents %d$" % (EINVAL, EINVAL),
                            r"^pvtest: result memory_op: increase %d, cmd 99 %d, current of domid 5 %d, of unmapped "
                            r"%d; held (\d+) then \1$" % (ENOSYS, ENOSYS, ESRCH, EFAULT), POWERED_OFF]),
     ])

@@ -198,11 +198,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon, maxmem)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon, maxmem)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon, maxmem)");
 }
 
 static void test_bad_choice(void **state)
@@ -276,7 +276,7 @@ static void test_balloon(void **state)
     assert_false(parse("hv balloon=8"));
     assert_string_equal(err, "balloon= needs cpu=pv: only a paravirtual kernel has a balloon driver to ask");
     assert_false(parse("hv cpu=pv balloon=-/12"));
-    assert_string_equal(err, "balloon= sets a target for vm1, and vms=1");
+    assert_string_equal(err, "balloon= names vm1, and vms=1");
     assert_true(parse("hv cpu=pv vms=2 balloon=-/12"));
     assert_true(parse("hv cpu=pv vms=3 balloon=8,16@200/-/12"));
     assert_int_equal(o.balloon.steps[0], 2);
@@ -288,6 +288,32 @@ static void test_balloon(void **state)
     assert_string_equal(err, "bad value '8@200,16@100' for option balloon (allowed: MiB[@ms][,MiB@ms...] or '-' "
                              "for each VM, '/' between VMs, at most 4 steps a VM, 1..1024 MiB, times increasing: "
                              "8,16@200/-/12)");
+}
+
+/* maxmem=: one MiB or '-' per VM; below guestmem, without cpu=pv, for a
+ * VM there is not: refused; a VM it does not name grows to guestmem. */
+static void test_maxmem(void **state)
+{
+    (void)state;
+    assert_true(parse("hv cpu=pv vms=2 guestmem=16 maxmem=-/24"));
+    assert_int_equal(o.maxmem_mib[0], 16);
+    assert_int_equal(o.maxmem_mib[1], 24);
+    assert_true(parse("hv cpu=pv maxmem=96"));
+    assert_int_equal(o.maxmem_mib[0], 96);
+    assert_int_equal(o.maxmem_mib[1], 64);
+    assert_false(parse("hv maxmem=96"));
+    assert_string_equal(err, "maxmem= needs cpu=pv: only a paravirtual kernel has a balloon to grow past its start");
+    assert_false(parse("hv cpu=pv maxmem=-/96"));
+    assert_string_equal(err, "maxmem= names vm1, and vms=1");
+    assert_false(parse("hv cpu=pv guestmem=32 maxmem=16"));
+    assert_string_equal(err, "maxmem=16 for vm0 is below guestmem=32, what it starts with");
+    assert_false(parse("hv cpu=pv maxmem=961"));
+    assert_string_equal(err, "bad value '961' for option maxmem (allowed: 4..960 or '-' for each VM, '/' between "
+                             "VMs, at most 4 VMs: -/96)");
+    assert_false(parse("hv cpu=pv vms=4 maxmem=8/8/8/8/8"));
+    assert_false(parse("hv cpu=pv maxmem=8/"));
+    assert_false(parse("hv cpu=pv maxmem=/8"));
+    assert_false(parse("hv cpu=pv maxmem="));
 }
 
 static void test_value_names(void **state)
@@ -320,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_small_error_buffer_is_safe),
         cmocka_unit_test(test_value_names),
         cmocka_unit_test(test_balloon),
+        cmocka_unit_test(test_maxmem),
     };
     return RUN_UNIT_TESTS("options", tests);
 }

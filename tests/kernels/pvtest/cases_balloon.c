@@ -40,6 +40,23 @@ static int32_t unmap(uint32_t pfn)
     return vmcall3(PV_update_va_mapping, (uint32_t)page_of(pfn), 0, PV_UVMF_INVLPG);
 }
 
+/* pfn's direct-map entry made mfn, writable; the update's result. */
+static int32_t map(uint32_t pfn, uint32_t mfn)
+{
+    return vmcall3(PV_update_va_mapping, (uint32_t)page_of(pfn), mfn << 12 | PTE_P | PTE_RW, PV_UVMF_INVLPG);
+}
+
+/* The bytes of pfn's page that are not zero (read a word at a time). */
+static uint32_t nonzero_bytes(uint32_t pfn)
+{
+    const volatile uint32_t *w = (const volatile uint32_t *)page_of(pfn);
+    uint32_t n = 0;
+    for (unsigned i = 0; i < 1024; i++)
+        for (uint32_t v = w[i]; v; v >>= 8)
+            n += (v & 0xFF) != 0;
+    return n;
+}
+
 /* pfns nr_pages-1-PAGES .. nr_pages-2: free memory at the top of the VM. */
 static uint32_t top_pfn(unsigned i)
 {
@@ -71,10 +88,8 @@ PV_CASE(balloon_down_up, "balloon-down-up", "decrease_reservation of 4 frames, p
     for (unsigned i = 0; i < PAGES; i++) {
         m2p_ok += m2p[extents[i]] == top_pfn(i);
         p2m()[top_pfn(i)] = extents[i];
-        mapped |= vmcall3(PV_update_va_mapping, (uint32_t)page_of(top_pfn(i)), extents[i] << 12 | PTE_P | PTE_RW,
-                          PV_UVMF_INVLPG);
-        for (unsigned b = 0; b < 4096; b++)
-            nonzero += page_of(top_pfn(i))[b] != 0;
+        mapped |= map(top_pfn(i), extents[i]);
+        nonzero += nonzero_bytes(top_pfn(i));
     }
     int32_t held_up = pages_held(PV_XENMEM_current_reservation);
     result("balloon: held %d of max %d; unmap %d, decrease %d, held %d, m2p invalid %u; populate %d, held %d, "
@@ -93,6 +108,120 @@ PV_CASE(balloon_target, "balloon-target", "balloon=: the target at start, and VI
     uint32_t n = block_until_upcalls(1, 100);
     result("target: %u at start, %u after %u upcall on VIRQ_BALLOON's port (%u events), at %u ms", at_start,
            s->balloon_target, n, port_events[port], (uint32_t)(last_upcall_ns / 1000000));
+}
+
+#define CHUNK 512
+static uint32_t chunk[CHUNK];
+
+/* populate_physmap of pfns [first, first + n) (n <= CHUNK), each entered in
+ * the P2M and mapped; the call's result (pages done, or an error). */
+static int32_t populate_mapped(uint32_t first, uint32_t n, int32_t *mapped)
+{
+    for (uint32_t i = 0; i < n; i++)
+        chunk[i] = first + i;
+    int32_t got = reservation(PV_XENMEM_populate_physmap, chunk, n, 0, PV_DOMID_SELF);
+    for (int32_t i = 0; i < got; i++) {
+        p2m()[first + i] = chunk[i];
+        *mapped |= map(first + i, chunk[i]);
+    }
+    return got;
+}
+
+/* maxmem= above guestmem: the pfns past the VM's start are populated (the
+ * builder left room for them in the P2M list and the direct map's L1s),
+ * zeroed and the VM's; one more is refused (Xen's -ENOMEM at max_pages). */
+PV_CASE(balloon_grow, "balloon-grow", "populate_physmap past the VM's start, up to maxmem='s max_pages")
+{
+    int32_t held = pages_held(PV_XENMEM_current_reservation), max = pages_held(PV_XENMEM_maximum_reservation);
+    uint32_t start = start_info->nr_pages, invalid = 0, nonzero = 0;
+    for (uint32_t pfn = start; pfn < start_info->max_pages; pfn++)
+        invalid += p2m()[pfn] == PV_INVALID_MFN;
+    int32_t got = 0, r = 0, mapped = 0;
+    for (uint32_t pfn = start; pfn < start_info->max_pages && r >= 0; pfn += (uint32_t)r) {
+        uint32_t n = start_info->max_pages - pfn < CHUNK ? start_info->max_pages - pfn : CHUNK;
+        r = populate_mapped(pfn, n, &mapped);
+        got += r > 0 ? r : 0;
+    }
+    for (uint32_t pfn = start; pfn < start + (uint32_t)got; pfn++) {
+        nonzero += nonzero_bytes(pfn);
+        page_of(pfn)[0] = 1;
+    }
+    uint32_t e = start_info->max_pages - 1;
+    int32_t again = reservation(PV_XENMEM_populate_physmap, &e, 1, 0, PV_DOMID_SELF);
+    e = start_info->max_pages;
+    int32_t past = reservation(PV_XENMEM_populate_physmap, &e, 1, 0, PV_DOMID_SELF);
+    result("grow: held %d of max %d (start info %u of %u), P2M past the start invalid %u; populated %d, map %d, "
+           "nonzero bytes %u, held %d; at max %d, pfn max_pages %d", held, max, start_info->nr_pages,
+           start_info->max_pages, invalid, got, mapped, nonzero, pages_held(PV_XENMEM_current_reservation), again,
+           past);
+}
+
+/* vm0 of the pair balloon-give / balloon-take-all (pv_cases.py): every
+ * page from first_free_pfn + 16 up (the stack and what the case uses lie
+ * below), filled with 0xA5 and given back; its frames named for the check. */
+PV_CASE(balloon_give, "balloon-give", "decrease_reservation of its free pages, full of 0xA5 (for balloon-take-all)")
+{
+    uint32_t first = start_info->first_free_pfn + 16, n = 0, gone = 0, lo = ~0u, hi = 0;
+    int32_t unmapped = 0, r = 0;
+    for (uint32_t pfn = first; pfn < start_info->nr_pages; pfn++) {
+        for (unsigned i = 0; i < 1024; i++)
+            ((volatile uint32_t *)page_of(pfn))[i] = 0xA5A5A5A5u;
+        unmapped |= unmap(pfn);
+        chunk[n++] = p2m()[pfn];
+        lo = p2m()[pfn] < lo ? p2m()[pfn] : lo;
+        hi = p2m()[pfn] > hi ? p2m()[pfn] : hi;
+        if (n == CHUNK || pfn + 1 == start_info->nr_pages) {
+            r = reservation(PV_XENMEM_decrease_reservation, chunk, n, 0, PV_DOMID_SELF);
+            gone += r > 0 ? (uint32_t)r : 0;
+            n = 0;
+        }
+    }
+    result("gave %u pages of 0xA5, frames 0x%x-0x%x (unmap %d, last %d)", gone, lo, hi, unmapped, r);
+}
+
+/* populate_physmap from pfn first on, in chunks, until the hypervisor has
+ * no frame left (or max_pages); each page mapped and read: *nonzero counts
+ * its bytes that are not zero, the runs of its frames printed. Returns the
+ * pages got; *last the call that ended it. */
+#define RUNS 16
+static uint32_t take_all(uint32_t first, int32_t *last, int32_t *mapped, uint32_t *nonzero)
+{
+    uint32_t got = 0, runs = 0, run[RUNS][2];
+    for (uint32_t pfn = first; pfn < start_info->max_pages; ) {
+        uint32_t n = start_info->max_pages - pfn < CHUNK ? start_info->max_pages - pfn : CHUNK;
+        *last = populate_mapped(pfn, n, mapped);
+        if (*last <= 0)
+            break;
+        pfn += (uint32_t)*last;
+        got += (uint32_t)*last;
+    }
+    for (uint32_t pfn = first; pfn < first + got; pfn++) {
+        *nonzero += nonzero_bytes(pfn);
+        uint32_t mfn = p2m()[pfn];
+        if (runs && run[runs - 1][1] + 1 == mfn)
+            run[runs - 1][1] = mfn;
+        else if (runs < RUNS)
+            run[runs][0] = run[runs][1] = mfn, runs++;
+    }
+    printf("pvtest: took");
+    for (uint32_t i = 0; i < runs; i++)
+        printf(" 0x%x-0x%x", run[i][0], run[i][1]);
+    printf("\n");
+    return got;
+}
+
+/* vm1 of the pair (hostile: a VM that asks for more than the hypervisor
+ * has): from 500 ms of its time (vm0 has given its pages back by then) it
+ * takes every frame the hypervisor will give, until -PV_ENOMEM (the
+ * hypervisor unharmed, keeping its reserve): vm0's frames among them
+ * (pv_cases.py checks the runs printed), each one zero, not vm0's 0xA5. */
+PV_CASE(balloon_take_all, "balloon-take-all", "populate_physmap until the hypervisor has no frame: each one zero")
+{
+    spin_until(500000000ull);
+    int32_t last = 0, mapped = 0;
+    uint32_t nonzero = 0, got = take_all(start_info->nr_pages, &last, &mapped, &nonzero);
+    result("took %u pages past the start, then populate %d; nonzero bytes %u; map %d; held %d", got, last, nonzero,
+           mapped, pages_held(PV_XENMEM_current_reservation));
 }
 
 /* ---- hostile ---- */
@@ -143,6 +272,15 @@ PV_CASE(balloon_bad, "balloon-bad", "memory_op: frames in use, not the VM's, bad
     int32_t two = reservation(PV_XENMEM_populate_physmap, e, 2, 0, PV_DOMID_SELF);
     printf("pvtest: populate: at max %d; (unmap %d, decrease %d) pfn max_pages %d, read-only array %d, 2 with "
            "room for 1: %d\n", at_max, unmapped1, one, past_p2m, ro, two);
+    /* A continuation's start (cmd's high bits) past the extents, and a count
+     * no continuation could count up to: refused, nothing done. */
+    e[0] = top_pfn(1);
+    struct pv_memory_reservation past = { (uint32_t)e, 1, 0, PV_DOMID_SELF };
+    int32_t start_past = vmcall3(PV_memory_op, PV_XENMEM_populate_physmap | 2u << PV_MEMOP_EXTENT_SHIFT,
+                                 (uint32_t)&past, 0);
+    struct pv_memory_reservation huge = { (uint32_t)e, 1u << (32 - PV_MEMOP_EXTENT_SHIFT), 0, PV_DOMID_SELF };
+    int32_t too_many = reservation(PV_XENMEM_populate_physmap, e, huge.nr_extents, 0, PV_DOMID_SELF);
+    printf("pvtest: continuation: start past the extents %d, 2^26 extents %d\n", start_past, too_many);
     uint32_t domid5 = 5;
     result("memory_op: increase %d, cmd 99 %d, current of domid 5 %d, of unmapped %d; held %d then %d",
            reservation(PV_XENMEM_increase_reservation, e, 1, 0, PV_DOMID_SELF),

@@ -133,3 +133,41 @@ PV_CASE(multicall_batch_long, "multicall-batch-long",
     result("multicall-batch-long: %d, results %d 0x%x, done %u of %u, upcall after %u", r, calls[0].result,
            (uint32_t)calls[1].result, batch_done, LIST, progress_at_upcall);
 }
+
+/* memory_op's decrease and populate (lib/pv_abi.h section 8): LIST pfns
+ * past the VM's start populated (maxmem=, pv_cases.py), then given back. */
+static uint32_t extents[LIST];
+static volatile int32_t populated, given_back;
+
+static int32_t memory_op(uint32_t cmd)
+{
+    struct pv_memory_reservation r = { (uint32_t)extents, LIST, 0, PV_DOMID_SELF };
+    return vmcall3(PV_memory_op, cmd, (uint32_t)&r, 0);
+}
+
+static int32_t populate_then_give_back(void)
+{
+    for (uint32_t i = 0; i < LIST; i++)
+        extents[i] = start_info->nr_pages + i;
+    populated = memory_op(PV_XENMEM_populate_physmap);
+    given_back = memory_op(PV_XENMEM_decrease_reservation);
+    return 0;
+}
+
+/* How far the populate had got: the pages the VM held past its start. */
+static void note_reservation(void)
+{
+    uint32_t domid = PV_DOMID_SELF;
+    if (progress_at_upcall == UNSEEN)
+        progress_at_upcall = (uint32_t)vmcall3(PV_memory_op, PV_XENMEM_current_reservation, (uint32_t)&domid, 0) -
+                             start_info->nr_pages;
+}
+
+PV_CASE(memory_op_long, "memory-op-long",
+        "populate_physmap of 2048 extents goes on in parts (a scrub each): the upcall between two parts")
+{
+    arm_timer_halfway(populate_then_give_back, note_reservation);
+    int32_t r = with_events(populate_then_give_back);
+    result("memory-op-long: %d, populated %d, given back %d, upcall after %u", r, populated, given_back,
+           progress_at_upcall);
+}
