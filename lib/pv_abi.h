@@ -54,7 +54,9 @@
  *
  * VMCALL at ring 0 with EAX = the call's number and its arguments in EBX,
  * ECX, EDX, ESI, EDI (Xen's 32-bit order); the result comes back in EAX,
- * every other register kept. A result >= 0 is success (some calls return a
+ * every other register kept, except that a call continued in parts
+ * (section 5) comes back with its argument registers rewritten: a caller
+ * declares them clobbered, as Xen's guests do. A result >= 0 is success (some calls return a
  * count); < 0 is one of the PV_E* codes below, and then the call changed
  * nothing, except where its description says what was done before the
  * failure (the batched calls). A VMCALL at ring 3 gets -PV_EPERM; one outside

@@ -12,6 +12,7 @@
 #include "pv/continuation.h"
 #include "pv/guest_copy.h"
 #include "pv/balloon.h"
+#include "pv/pv_check.h"
 #include "pv/evtchn.h"
 #include "pv/pv_console.h"
 #include "pv/pv_mmu_calls.h"
@@ -62,6 +63,7 @@ void handle_hypercall(struct vcpu *v)
     pv_work_begin(v);
     int32_t result = AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS)) != 0 ? -PV_EPERM
                      : pv_hypercall(v, op, args);
+    pv_check_after_hypercall(v);
     if (v->stopped)
         return;
     const uint32_t *rest = pv_continuation(v);
