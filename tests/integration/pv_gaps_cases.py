@@ -8,7 +8,7 @@ tests/kernels/pvtest/cases_fuzz.c and cases_gaps.c.
 """
 import re
 
-from pv_cases import POWERED_OFF, pv
+from pv_cases import EFAULT, EINVAL, GP, POWERED_OFF, PART_WAY, pv, result
 
 FUZZ_CALLS = 2000
 FUZZ_DPCHECK = 64          # the hypervisor's recount every 64 hypercalls (hv/pv/pv_check.c)
@@ -24,8 +24,9 @@ def fuzz_case(seed, calls, dpcheck, name=None, timeout=None):
         recounts = re.search(RECOUNTS, out, re.M)
         if not done or int(done.group(1)) < calls or int(done.group(2)) != seed:
             return "fewer than %d calls, or not seed %d" % (calls, seed)
-        if not recounts or int(recounts.group(1)) < calls // dpcheck:
-            return "fewer than %d recounts of direct paging" % (calls // dpcheck)
+        # Its calls count a multicall's entries; the hypervisor's, VMCALLs.
+        if not recounts or int(recounts.group(1)) < 2:
+            return "no recount of direct paging before the one at shutdown"
         return None
     c = pv("fuzz seed=%d count=%d" % (seed, calls), [r"^pvtest: case fuzz$", r"^pvtest: fuzz: results 0: \d+",
                                                      FUZZ_RESULT, RECOUNTS, POWERED_OFF],
@@ -35,7 +36,47 @@ def fuzz_case(seed, calls, dpcheck, name=None, timeout=None):
     return c
 
 
-def gap_cases():
+def continuation_cases():
+    """Continuations abused: whatever the guest changes between two parts of
+    a call, the next part finds what a fresh call would (each part reads
+    the guest's memory again), and nothing but the guest's own counts is
+    wrong."""
     return [
-        fuzz_case(1, FUZZ_CALLS, FUZZ_DPCHECK),
+        # The flag on a fresh call: *done (5) taken as the parts before, the
+        # requests all done; the guest's count may wrap (its own); a
+        # multicall's count with bit 31 set is a list past 4 GiB.
+        result("cont-flag-fresh", r"flag-fresh: mmu_update 0 done 8 last 2; no done 0 last 1; mmuext 0 done 0; "
+                                  r"multicall %d" % EFAULT),
+        # The part after the upcall does its 256 requests, then cannot write
+        # *done: -EFAULT, *done as the last part left it.
+        result("cont-done-unwritable", r"done-unwritable: %d, done (%s) at the upcall, \1 after; \d+ more applied "
+                                       r"\(one part: yes\)" % (EFAULT, PART_WAY)),
+        # The requests up to the unmapped page done, *done saying so, -EFAULT.
+        result("cont-tail-unmapped", r"tail-unmapped: %d, unmapped from (\d+), done \1, applied \1" % EFAULT),
+        # The entry read again: now a nested multicall (-EINVAL), or a list
+        # at the M2P (-EFAULT); the next entry runs; nothing more applied.
+        result("multicall-rewritten-op", r"rewritten-op: 0, results %d 0x10000, done (%s) at the upcall, \1 after, "
+                                         r"applied \1" % (EINVAL, PART_WAY)),
+        result("multicall-rewritten-list", r"rewritten-list: 0, results %d 0x10000, done (%s) at the upcall, \1 "
+                                           r"after, applied \1" % (EFAULT, PART_WAY)),
     ]
+
+
+def interface_cases():
+    """CPUID's hypervisor leaves and the hypercall page's MSR, hostile."""
+    return [
+        result("cpuid-leaves", r"cpuid: 0 of 253 undefined leaves answer \(first 0x0\); max 0x40000002, "
+                               r"hypercall page 1 MSR 0x40000000"),
+        # The same frame twice (kept once), another (the first let go: it
+        # can leave the VM; the page in use cannot), then a page table: #GP.
+        pv("hcpage-again", [r"^pvtest: hcpage-again: stubs 0x10000 0x10000, MSR at b yes, a given back 1, "
+                            r"b \(the page\) -16$",
+                            r"^hv: PV guest: hypercall page at 0x[0-9a-f]+ refused \(a page table\)", GP,
+                            POWERED_OFF]),
+        # The M2P's PDE with A already (pv_build.c; SDM 4.8).
+        result("hv-slot-accessed", r"hv-slot: first L2 P 1 A 1; pinned 0 0: P 1 A 1"),
+    ]
+
+
+def gap_cases():
+    return [fuzz_case(1, FUZZ_CALLS, FUZZ_DPCHECK)] + continuation_cases() + interface_cases()

@@ -770,6 +770,7 @@ PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N), each result and the k
     uint32_t seed = number_after("seed=", 1), count = number_after("count=", 2000);
     rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)seed << 32 | seed);
     set_up();
+    uint64_t start = pv_now();
     uint32_t stack_canary = CANARY ^ seed, next_deep = DEEP_EVERY;
     struct call none = { 0, { 0 }, 0, NULL, 0 };
     while (calls < count) {
@@ -786,6 +787,7 @@ PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N), each result and the k
         }
     }
     deep_check(&none);
+    printf("pvtest: fuzz: %u calls in %u ms of system time\n", calls, (uint32_t)((pv_now() - start) / 1000000));
     if (stack_canary != (CANARY ^ seed))
         breach("fuzz: the stack's canary changed");
     printf("pvtest: fuzz: results 0: %u, positive: %u", by_code[0], positive);
