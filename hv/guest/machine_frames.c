@@ -50,6 +50,34 @@ struct dp_machine *machine_frames(void)
     return &machine;
 }
 
+/* Frame f is an L1 of the VM's hypervisor slots, or mapped by one. */
+static bool hv_reachable(const struct dp_vm *vm, uint64_t f)
+{
+    for (unsigned i = 0; i < DP_HV_SLOTS; i++) {
+        uint32_t pde = vm->hv_pde[i];
+        if (!(pde & 1))
+            continue;
+        if (f == pde >> 12)
+            return true;
+        const uint32_t *l1 = identity_frame(NULL, pde >> 12);
+        for (unsigned j = 0; j < 1024; j++)
+            if ((l1[j] & 1) && l1[j] >> 12 == f)
+                return true;
+    }
+    return false;
+}
+
+const void *machine_frames_hv_ptr(const struct dp_vm *vm, uint64_t ma, uint64_t len)
+{
+    if (ma + len < ma)
+        return NULL;
+    uint64_t first = ma / PAGE, last = len ? (ma + len - 1) / PAGE : first;
+    for (uint64_t f = first; f <= last; f++)
+        if (!hv_reachable(vm, f))
+            return NULL;
+    return (const void *)ma;
+}
+
 void *machine_frames_ptr(const struct dp_vm *vm, uint64_t ma, uint64_t len)
 {
     const struct dp_machine *m = vm->m;

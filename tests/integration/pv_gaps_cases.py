@@ -8,7 +8,9 @@ tests/kernels/pvtest/cases_fuzz.c and cases_gaps.c.
 """
 import re
 
-from pv_cases import EFAULT, EINVAL, GP, POWERED_OFF, PART_WAY, pv, result
+from guest_cases import TYPED
+from harness import HV, OK, Case
+from pv_cases import EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, pv, result
 
 FUZZ_CALLS = 2000
 FUZZ_DPCHECK = 64          # the hypervisor's recount every 64 hypercalls (hv/pv/pv_check.c)
@@ -75,6 +77,12 @@ def interface_cases():
                             POWERED_OFF]),
         # The M2P's PDE with A already (pv_build.c; SDM 4.8).
         result("hv-slot-accessed", r"hv-slot: first L2 P 1 A 1; pinned 0 0: P 1 A 1"),
+        # console_io's read: typed input, 5 bytes a call, from the ring's
+        # in[]; an unmapped buffer takes nothing (the whole line follows).
+        Case("pv-console-read", ["--input", TYPED, "--module", PVTEST + " case=console-read", HV, "--", "cpu=pv"],
+             OK, must=[r"^INPUT ready$", r"^pvtest: result read: 0 before any input; unmapped buffer %d; then '%s' "
+                       r"\(%d bytes in \d+ reads\), ring consumed yes$" % (EFAULT, re.escape(TYPED), len(TYPED))],
+             must_not=NEVER, timeout=120),
     ]
 
 

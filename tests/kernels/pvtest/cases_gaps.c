@@ -33,6 +33,11 @@ static uint8_t victim[4096] __attribute__((aligned(4096)));                 /* t
 static volatile uint32_t progress = UNSEEN;
 static uint32_t saved_m2p;
 
+static uintptr_t pv_pfn_virt_of(uint32_t pfn)
+{
+    return PV_VIRT_BASE + pfn * PV_PAGE_SIZE;
+}
+
 static const volatile uint32_t *m2p(void)
 {
     return (const volatile uint32_t *)PV_M2P_VIRT;
@@ -64,6 +69,16 @@ static int32_t update_va(const void *va, uint32_t pte)
 static int32_t counting_batch(void)
 {
     return vmcall5(PV_mmu_update, (uint32_t)updates, LIST, (uint32_t)done_page, PV_DOMID_SELF, 0);
+}
+
+/* call (its list the counting updates), caught between two of its parts
+ * by hook, in the upcall of a timer armed halfway through its time. */
+static int32_t caught_between_parts(int32_t (*call)(void), void (*hook)(void))
+{
+    fill_counting_updates();
+    arm_timer_halfway(call, hook);
+    done_page[0] = 0;
+    return with_events(call);
 }
 
 PV_CASE(cont_flag_fresh, "cont-flag-fresh",
@@ -99,10 +114,7 @@ static void done_read_only(void)
 PV_CASE(cont_done_unwritable, "cont-done-unwritable",
         "mmu_update of 2048 requests whose *done is made read-only between two parts")
 {
-    fill_counting_updates();
-    arm_timer_halfway(counting_batch, done_read_only);
-    done_page[0] = 0;
-    int32_t r = with_events(counting_batch);
+    int32_t r = caught_between_parts(counting_batch, done_read_only);
     uint32_t after = done_page[0], applied = last_applied() + 1;
     update_va(done_page, virt_to_mfn(done_page) << 12 | P | RW | A);
     uint32_t left = LIST - progress, more = left < PV_WORK_PER_EXIT ? left : PV_WORK_PER_EXIT;
@@ -126,10 +138,7 @@ static void unmap_tail(void)
 PV_CASE(cont_tail_unmapped, "cont-tail-unmapped",
         "mmu_update of 2048 requests whose list's tail is unmapped between two parts")
 {
-    fill_counting_updates();
-    arm_timer_halfway(counting_batch, unmap_tail);
-    done_page[0] = 0;
-    int32_t r = with_events(counting_batch);
+    int32_t r = caught_between_parts(counting_batch, unmap_tail);
     for (uint32_t i = unmapped_from; i < LIST; i += PER_PAGE)
         update_va(&updates[i], virt_to_mfn(&updates[i]) << 12 | P | RW | A);
     uint32_t applied = last_applied() + 1;
@@ -160,11 +169,8 @@ static int32_t batch_in_multicall(void)
 
 static void rewritten(const char *what, void (*how)(void))
 {
-    fill_counting_updates();
     rewrite = how;
-    arm_timer_halfway(batch_in_multicall, rewrite_entry);
-    done_page[0] = 0;
-    int32_t r = with_events(batch_in_multicall);
+    int32_t r = caught_between_parts(batch_in_multicall, rewrite_entry);
     uint32_t applied = last_applied() + 1;
     result("%s: %d, results %d 0x%x, done %u at the upcall, %u after, applied %u", what, r, calls[0].result,
            (uint32_t)calls[1].result, progress, done_page[0], applied);
@@ -279,4 +285,36 @@ PV_CASE(hv_slot_accessed, "hv-slot-accessed",
     uint32_t pinned_pde = spare_l2[PV_M2P_VIRT >> 22];
     result("hv-slot: first L2 P %u A %u; pinned %d %d: P %u A %u", first & P, !!(first & A), ro, pinned,
            pinned_pde & P, !!(pinned_pde & A));
+}
+
+/* ---- console_io's read ---- */
+
+PV_CASE(console_read, "console-read",
+        "typed input read by console_io (PV_CONSOLEIO_read) 5 bytes a call; a read into an unmapped buffer takes none")
+{
+    const struct pv_console *ring = (const struct pv_console *)pv_pfn_virt_of(start_info->console_pfn);
+    static char line[128];
+    uint32_t n = 0, reads = 0;
+    int32_t empty = vmcall3(PV_console_io, PV_CONSOLEIO_read, 5, (uint32_t)line), unmapped = 1;
+    events_install();
+    evtchn_port_op(PV_EVTCHNOP_unmask, start_info->console_evtchn);
+    events_on();
+    printf("INPUT ready\n");                 /* the console protocol's: the runner types now */
+    for (uint32_t blocks = 0; blocks < 10000; blocks++) {
+        if (unmapped == 1 && ring->in_prod != ring->in_cons)
+            unmapped = vmcall3(PV_console_io, PV_CONSOLEIO_read, 5, 0x1000);
+        for (int32_t got; unmapped != 1 && (got = vmcall3(PV_console_io, PV_CONSOLEIO_read, 5,
+                                                          (uint32_t)line + n)) > 0; ) {
+            reads++;
+            for (int32_t i = 0; i < got; i++, n++)
+                if (line[n] == '\n' || line[n] == '\r' || n + 6 >= sizeof(line)) {
+                    line[n] = 0;
+                    result("read: %d before any input; unmapped buffer %d; then '%s' (%u bytes in %u reads), "
+                           "ring consumed %s", empty, unmapped, line, n, reads,
+                           ring->in_cons == ring->in_prod ? "yes" : "no");
+                }
+        }
+        block();
+    }
+    result("FAILED no line read: %u bytes", n);
 }
