@@ -350,7 +350,10 @@ struct pv_evtchn_port {
  * out[] and out_prod, then sends an event on console_evtchn; the hypervisor
  * takes out[out_cons .. out_prod) and moves out_cons. Input arrives in in[]
  * the same way, with an event on the same port. Indexes run freely and are
- * taken modulo the ring's size (a power of 2).
+ * taken modulo the ring's size (a power of 2). console_io(PV_CONSOLEIO_read,
+ * count, buf) takes up to count of the same input bytes (at most 256 a
+ * call; 0 when none was typed) from in[in_cons ..) and moves in_cons, for a
+ * kernel that reads its console without the ring.
  * ------------------------------------------------------------------- */
 #define PV_CONSOLEIO_write 0
 #define PV_CONSOLEIO_read  1
