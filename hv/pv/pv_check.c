@@ -47,10 +47,10 @@ void pv_check_counts(struct vcpu *v, const char *when)
 
 void pv_check_at_shutdown(struct vcpu *v)
 {
+    if (!every)
+        return;
     pv_check_counts(v, "at shutdown");
-    if (every)
-        printf("hv: %sdirect paging: counts recomputed %u times (every %u hypercalls, and at shutdown), "
-               "all as kept\n", v->guest->tag, checks, every);
+    printf("hv: %sdirect paging: %u recounts (every %u hypercalls, and at shutdown), all as kept\n", v->guest->tag, checks, every);
 }
 
 void pv_check_after_hypercall(struct vcpu *v)

@@ -36,7 +36,7 @@ RESULT = re.compile(r"^pvtest: result fuzz: (\d+) calls, seed (\d+), (\d+) wrong
 CODES = re.compile(r"^pvtest: fuzz: results (.*)$", re.M)
 TOOK = re.compile(r"^pvtest: fuzz: (\d+) calls \((\d+) VMCALLs, the rest multicall entries\) in (\d+) ms of system "
                   r"time$", re.M)
-RECOUNTS = re.compile(r"^hv: direct paging: counts recomputed (\d+) times", re.M)
+RECOUNTS = re.compile(r"^hv: direct paging: (\d+) recounts", re.M)
 NEVER = re.compile(r"^PANIC|BREACH|FAILED", re.M)
 
 

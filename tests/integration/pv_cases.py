@@ -37,10 +37,17 @@ PART_WAY = r"(?:[1-9]\d{0,2}|1\d{3}|20[0-3]\d|204[0-7])"     # 1..2047
 BALLOON = r"^hv: balloon: vm0 holds (\d+) pages \(target (\d+)\), hypervisor free (\d+) pages$"
 
 
+# The hypervisor's recount of direct paging (hv/pv/pv_check.c) at the
+# guest's shutdown (and every this many hypercalls: never, in these cases).
+AT_SHUTDOWN = "dpcheck=1000000"
+
+
 def pv(case, must, status=OK, extra=(), runner_must=(), kernel=PVTEST, name=None, check=None):
-    """pvtest's case under cpu=pv, with the VM-entry checker at every entry."""
+    """pvtest's case under cpu=pv, with the VM-entry checker at every entry
+    and direct paging's counts recomputed at its shutdown (extra's dpcheck=
+    comes later, and wins)."""
     return Case("pv-" + (name or case), ["--module", "%s case=%s" % (kernel, case), HV, "--", "cpu=pv",
-                                          "vmcheck=2"] + list(extra), status,
+                                          "vmcheck=2", AT_SHUTDOWN] + list(extra), status,
                 must=[r"^hv: PV guest: \d+ pages, start info at 0x[0-9a-f]+, page tables 0x[0-9a-f]+-"
                       r"0x[0-9a-f]+, entry 0xc0100[0-9a-f]+$"] * (kernel == PVTEST) + must,
                 must_not=NEVER, runner_must=runner_must, check=check)

@@ -10,12 +10,12 @@ import re
 
 from guest_cases import TYPED
 from harness import HV, OK, Case
-from pv_cases import EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, pv, result
+from pv_cases import AT_SHUTDOWN, EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, pv, result
 
 FUZZ_CALLS = 2000
 FUZZ_DPCHECK = 64          # the hypervisor's recount every 64 hypercalls (hv/pv/pv_check.c)
 FUZZ_RESULT = r"^pvtest: result fuzz: (\d+) calls, seed (\d+), 0 wrong, [1-9]\d* deep checks, spare pinned [01]$"
-RECOUNTS = r"^hv: direct paging: counts recomputed (\d+) times \(every (\d+) hypercalls, and at shutdown\), all as kept$"
+RECOUNTS = r"^hv: direct paging: (\d+) recounts \(every (\d+) hypercalls, and at shutdown\), all as kept$"
 
 
 def fuzz_case(seed, calls, dpcheck, name=None, timeout=None):
@@ -79,7 +79,8 @@ def interface_cases():
         result("hv-slot-accessed", r"hv-slot: first L2 P 1 A 1; pinned 0 0: P 1 A 1"),
         # console_io's read: typed input, 5 bytes a call, from the ring's
         # in[]; an unmapped buffer takes nothing (the whole line follows).
-        Case("pv-console-read", ["--input", TYPED, "--module", PVTEST + " case=console-read", HV, "--", "cpu=pv"],
+        Case("pv-console-read", ["--input", TYPED, "--module", PVTEST + " case=console-read", HV, "--", "cpu=pv",
+                                  AT_SHUTDOWN],
              OK, must=[r"^INPUT ready$", r"^pvtest: result read: 0 before any input; unmapped buffer %d; then '%s' "
                        r"\(%d bytes in \d+ reads\), ring consumed yes$" % (EFAULT, re.escape(TYPED), len(TYPED))],
              must_not=NEVER, timeout=120),

@@ -234,8 +234,8 @@ static int32_t through_stub(const uint8_t *page)
 {
     int32_t r;
     uint32_t b = PV_XENVER_version, c = 0, d = 0;
-    __asm__ volatile("call *%4" : "=a"(r), "+b"(b), "+c"(c), "+d"(d)
-                     : "r"(page + PV_xen_version * PV_HYPERCALL_STUB) : "memory", "cc");
+    __asm__ volatile("call *%[stub]" : "=a"(r), "+b"(b), "+c"(c), "+d"(d)
+                     : [stub] "r"(page + PV_xen_version * PV_HYPERCALL_STUB) : "memory", "cc");
     return r;
 }
 

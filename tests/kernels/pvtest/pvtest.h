@@ -61,8 +61,8 @@ static inline int32_t vmcall5(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3
 static inline int32_t stubcall3(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3)
 {
     int32_t r;
-    __asm__ volatile("call *%1" : "=a"(r), "+b"(a1), "+c"(a2), "+d"(a3)
-                     : "r"(hypercall_page + op * PV_HYPERCALL_STUB) : "memory", "cc");
+    __asm__ volatile("call *%[stub]" : "=a"(r), "+b"(a1), "+c"(a2), "+d"(a3)
+                     : [stub] "r"(hypercall_page + op * PV_HYPERCALL_STUB) : "memory", "cc");
     return r;
 }
 
