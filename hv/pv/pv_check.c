@@ -50,7 +50,8 @@ void pv_check_at_shutdown(struct vcpu *v)
     if (!every)
         return;
     pv_check_counts(v, "at shutdown");
-    printf("hv: %sdirect paging: %u recounts (every %u hypercalls, and at shutdown), all as kept\n", v->guest->tag, checks, every);
+    printf("hv: %sdirect paging: %u recounts (every %u hypercalls, and at shutdown), all as kept\n",
+           v->guest->tag, checks, every);
 }
 
 void pv_check_after_hypercall(struct vcpu *v)
