@@ -40,6 +40,7 @@
 #include "guest/vm.h"
 #include "pv/pv_build.h"
 #include "pv/hypercall.h"
+#include "pv/pv_check.h"
 #include "pv/pv_events.h"
 #include "vmx/vmcs.h"
 #include "check/vmcs_breaks.h"
@@ -174,6 +175,7 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
     if (options.cpu == CPU_PV) {
         pv_build(vm, &boot, caps, options.maxmem_mib[id]);
         pv_events_setup(vm, &options.balloon);
+        pv_check_setup(vm, options.dpcheck);
     }
     if (options.cpu == CPU_DEPRIVILEGED) {
         depriv_setup(v);

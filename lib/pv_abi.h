@@ -54,7 +54,9 @@
  *
  * VMCALL at ring 0 with EAX = the call's number and its arguments in EBX,
  * ECX, EDX, ESI, EDI (Xen's 32-bit order); the result comes back in EAX,
- * every other register kept. A result >= 0 is success (some calls return a
+ * every other register kept, except that a call continued in parts
+ * (section 5) comes back with its argument registers rewritten: a caller
+ * declares them clobbered, as Xen's guests do. A result >= 0 is success (some calls return a
  * count); < 0 is one of the PV_E* codes below, and then the call changed
  * nothing, except where its description says what was done before the
  * failure (the batched calls). A VMCALL at ring 3 gets -PV_EPERM; one outside
@@ -348,7 +350,10 @@ struct pv_evtchn_port {
  * out[] and out_prod, then sends an event on console_evtchn; the hypervisor
  * takes out[out_cons .. out_prod) and moves out_cons. Input arrives in in[]
  * the same way, with an event on the same port. Indexes run freely and are
- * taken modulo the ring's size (a power of 2).
+ * taken modulo the ring's size (a power of 2). console_io(PV_CONSOLEIO_read,
+ * count, buf) takes up to count of the same input bytes (at most 256 a
+ * call; 0 when none was typed) from in[in_cons ..) and moves in_cons, for a
+ * kernel that reads its console without the ring.
  * ------------------------------------------------------------------- */
 #define PV_CONSOLEIO_write 0
 #define PV_CONSOLEIO_read  1

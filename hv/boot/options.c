@@ -90,6 +90,9 @@ static const struct option_desc option_table[] = {
     { "run_for", "seconds of the machine's time each VM may run, from its first instruction, before it "
       "is stopped with status 0, for kernels that never power off (0: no limit)",
       KIND_NUMBER, NULL, 0, 3600, FIELD(run_for) },
+    { "dpcheck", "with cpu=pv: recount every page's type and references from the tables (dp_check) after "
+      "every N hypercalls and at the guest's shutdown (tests; 0: never)",
+      KIND_NUMBER, NULL, 0, 1000000, FIELD(dpcheck) },
     { "balloon", "with cpu=pv: the memory each VM's balloon driver is asked to hold, in MiB, from a time "
       "of the VM's in ms: VM 0's steps first, '/' before each next VM's (boot/balloon_targets.h)",
       KIND_BALLOON, NULL, 0, 0, FIELD(balloon) },

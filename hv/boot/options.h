@@ -51,6 +51,7 @@ struct hv_options {
     unsigned sched_trace;     /* sched_trace=1: one "hv: turn vmN from T to T" line per turn, at the end */
     unsigned fill_free;       /* fill_free=BYTE: every free page filled with it at boot (tests; 0: not) */
     unsigned run_for;         /* run_for=s: each VM stopped after this long (0: no limit) */
+    unsigned dpcheck;         /* dpcheck=N: cpu=pv recounts direct paging every N hypercalls and at shutdown (tests; 0: never) */
     struct balloon_targets balloon;  /* balloon=: each PV VM's balloon target, and when it changes (lab 5) */
     unsigned maxmem_mib[OPTIONS_VMS_MAX];  /* maxmem=: what each PV VM's balloon may grow to (0: guestmem) */
 };

@@ -192,7 +192,8 @@ static bool element_memory(struct vcpu *v, const struct string_io_cpu *cpu, cons
             }
             gpa = w.gpa;
         }
-        m->piece[i] = guest_ptr(v->guest, gpa, len);
+        /* OUTS reads what the guest's CPU reads: under cpu=pv the M2P too. */
+        m->piece[i] = write ? guest_ptr(v->guest, gpa, len) : (uint8_t *)guest_ptr_read(v->guest, gpa, len);
         if (!m->piece[i]) {
             guest_stop(v, POWEROFF_GUEST_STOPPED, "string I/O (%s) at rip 0x%lx %s guest-physical "
                        "0x%lx (linear 0x%lx), outside the guest's RAM: INS and OUTS reach only RAM",

@@ -86,6 +86,12 @@ void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
     return (void *)(g->ram_hpa + gpa);
 }
 
+const void *guest_ptr_read(const struct guest *g, uint64_t gpa, uint64_t len)
+{
+    const void *p = guest_ptr(g, gpa, len);
+    return p || !g->direct_paging ? p : machine_frames_hv_ptr(&g->dp, gpa, len);
+}
+
 /* The boot information is written into a small bump area of guest memory. */
 struct bootinfo_area {
     struct guest *g;

@@ -54,6 +54,11 @@ void guest_create(struct guest *g, uint64_t ram_bytes);
  * must be one the machine's frame table gives this VM (machine_frames.h). */
 void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len);
 
+/* guest_ptr for a read by the guest's own CPU: under direct paging also
+ * the hypervisor's frames its tables map to it (the M2P and its L1,
+ * read-only: machine_frames_hv_ptr). */
+const void *guest_ptr_read(const struct guest *g, uint64_t gpa, uint64_t len);
+
 /* The guest's CR0, CR3 and CR4 as the guest itself reads them. With EPT the
  * VMCS holds them, but for the bits the guest/host masks give the hypervisor
  * (the read shadows answer); under shadow paging GUEST_CR3 is the shadow's

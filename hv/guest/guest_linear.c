@@ -73,9 +73,12 @@ static bool walk_32bit(const struct guest *g, uint64_t cr3, uint64_t cr4, uint64
     return true;
 }
 
+/* A table the walk reads: under direct paging the M2P's L1 too, the
+ * hypervisor's, which every L2 of a PV guest holds (its entries carry A
+ * already, pv_build.c, so the walk writes nothing there). */
 static uint32_t *cpu_table(void *ctx, uint64_t gpa)
 {
-    return guest_ptr(ctx, gpa, 4096);
+    return (uint32_t *)guest_ptr_read(ctx, gpa, 4096);
 }
 
 /* The CPU's paging features a walk with 8-byte entries depends on, this

@@ -36,3 +36,22 @@ size_t console_ring_put(struct pv_console *c, const char *bytes, size_t n)
     *prod_p = prod + (uint32_t)k;
     return k;
 }
+
+size_t console_ring_peek(const struct pv_console *c, char *buf, size_t max)
+{
+    const volatile uint32_t *cons_p = &c->in_cons, *prod_p = &c->in_prod;
+    uint32_t cons = *cons_p, prod = *prod_p;
+    uint32_t avail = prod - cons;
+    if (avail > IN_SIZE)
+        return 0;
+    size_t n = 0;
+    for (; n < avail && n < max; n++)
+        buf[n] = c->in[(cons + n) & (IN_SIZE - 1)];
+    return n;
+}
+
+void console_ring_consume(struct pv_console *c, size_t n)
+{
+    volatile uint32_t *cons_p = &c->in_cons;
+    *cons_p += (uint32_t)n;
+}

@@ -19,6 +19,14 @@
  * taken, from out_cons, and the rest is skipped: out_cons = out_prod). */
 size_t console_ring_take(struct pv_console *c, char *buf, size_t max, int *broken);
 
+/* Input the guest's kernel reads by console_io rather than from the ring
+ * itself: up to max bytes of in[in_cons .. in_prod) copied into buf
+ * (nothing from a ring the guest broke), in_cons left alone; then
+ * console_ring_consume moves in_cons past n of them. Two steps, so that a
+ * read whose copy to the guest fails takes nothing. */
+size_t console_ring_peek(const struct pv_console *c, char *buf, size_t max);
+void console_ring_consume(struct pv_console *c, size_t n);
+
 /* Put up to n bytes into in[] at in_prod (as many as there is room for)
  * and move in_prod; returns how many. A ring the guest broke (in_prod -
  * in_cons beyond in[]'s size) has no room. */

@@ -12,6 +12,7 @@
 #include "pv/continuation.h"
 #include "pv/guest_copy.h"
 #include "pv/balloon.h"
+#include "pv/pv_check.h"
 #include "pv/evtchn.h"
 #include "pv/pv_console.h"
 #include "pv/pv_mmu_calls.h"
@@ -107,6 +108,7 @@ void handle_hypercall(struct vcpu *v)
     int32_t result = call_from_kernel(v, op, args);
     if (op < PV_NR_HYPERCALLS)
         pv_of(v)->stats[op].cycles += rdtsc() - start;
+    pv_check_after_hypercall(v);
     if (v->stopped)
         return;
     const uint32_t *rest = pv_continuation(v);

@@ -53,6 +53,7 @@
 #define PTE_P  0x1u
 #define PTE_RW 0x2u
 #define PTE_US 0x4u
+#define PTE_A  0x20u
 #define DIRECT_MAP_PAGES ((PV_HYPERVISOR_VIRT - PV_VIRT_BASE) / PAGE)   /* 960 MiB */
 
 static uint32_t pages_for(uint64_t bytes)
@@ -149,7 +150,12 @@ static void write_start_info(const struct pv_domain *pv, const struct guest *g)
 }
 
 /* The M2P: hypervisor pages (contiguous, so that m2p[mfn] is an array),
- * and the L1 that maps them read-only at PV_M2P_VIRT. */
+ * and the L1 that maps them read-only at PV_M2P_VIRT. Its entries, and the
+ * PDE every L2 of the VM holds for it, are written with A already set: the
+ * CPU sets A in each entry it uses in a walk (SDM vol. 3, 4.8; the PDE's
+ * bit 5, 4.3 table 4-5), so an entry without it would be written by the
+ * CPU in every L2 the guest runs on and in this L1, behind the back of the
+ * hypervisor that owns them (Xen's own mappings carry _PAGE_ACCESSED too). */
 static void make_m2p(struct pv_domain *pv, struct dp_vm *dp)
 {
     pv->m2p_entries = dp->m->nframes;
@@ -161,9 +167,9 @@ static void make_m2p(struct pv_domain *pv, struct dp_vm *dp)
     memset(pv->m2p, 0xFF, (uint64_t)pages * PAGE);                /* PV_INVALID_PFN */
     uint64_t l1 = alloc_page();
     for (uint32_t i = 0; i < pages; i++)
-        ((uint32_t *)l1)[i] = (uint32_t)(pa + (uint64_t)i * PAGE) | PTE_P;   /* read-only, supervisor */
+        ((uint32_t *)l1)[i] = (uint32_t)(pa + (uint64_t)i * PAGE) | PTE_P | PTE_A;   /* read-only, supervisor */
     pv->m2p_l1 = (uint32_t)(l1 / PAGE);
-    dp->hv_pde[0] = (uint32_t)l1 | PTE_P;
+    dp->hv_pde[0] = (uint32_t)l1 | PTE_P | PTE_A;
     for (uint32_t pfn = 0; pfn < pv->nr_pages; pfn++)
         pv->m2p[pv->first_mfn + pfn] = pfn;
 }

@@ -34,15 +34,35 @@ static int32_t pass_over(struct vcpu *v, uint32_t buf, uint32_t count, bool emit
     return (int32_t)count;
 }
 
+/* A read: typed input, the same bytes the console ring's in[] holds (what
+ * was typed and is not in the ring yet goes there first), taken from its
+ * in_cons as the guest's own ring reader takes them: one stream, read
+ * either way. At most CHUNK bytes a call; none if nothing was typed (the
+ * buffer then is not touched). A buffer it cannot write is -PV_EFAULT and
+ * the bytes stay for the next read. */
+static int32_t read_input(struct vcpu *v, uint32_t count, uint32_t buf)
+{
+    struct pv_console *ring = pv_of(v)->console;
+    char bytes[CHUNK];
+    if (!ring)
+        return 0;
+    pv_console_feed(v);
+    size_t n = console_ring_peek(ring, bytes, count < CHUNK ? count : CHUNK);
+    if (n && copy_to_guest(v, buf, bytes, n))
+        return -PV_EFAULT;
+    console_ring_consume(ring, n);
+    return (int32_t)n;
+}
+
 /* console_io(cmd, count, buf *). A write reads the whole buffer once
  * before its first byte goes out: a buffer the guest cannot read is
  * -PV_EFAULT with nothing written (a failed call changes nothing, section
- * 2). A read returns 0 bytes: console input is the ring's (section 7). */
+ * 2). A read takes typed input (read_input). */
 int32_t pv_console_io(struct vcpu *v, const uint32_t *args)
 {
     uint32_t cmd = args[0], count = args[1], buf = args[2];
     if (cmd == PV_CONSOLEIO_read)
-        return 0;
+        return read_input(v, count, buf);
     if (cmd != PV_CONSOLEIO_write)
         return -PV_EINVAL;
     if (count > CONSOLE_IO_MAX)

@@ -8,6 +8,7 @@
 #include "guest/guest.h"
 #include "pv/guest_copy.h"
 #include "pv/pv_sched.h"
+#include "pv/pv_check.h"
 #include "pv/pv_domain.h"
 #include "pv/pv_events.h"
 #include "poweroff.h"
@@ -29,6 +30,7 @@ static int32_t shutdown(struct vcpu *v, uint32_t arg)
         printf("hv: %sguest stopped: it powered off with status %u\n", v->guest->tag, s.status & 0xFF);
         v->stopped = true;
         v->stop_status = (s.status & 0xFF) ? POWEROFF_FAIL : POWEROFF_OK;
+        pv_check_at_shutdown(v);
         return 0;
     case PV_SHUTDOWN_reboot:
         vm_reset_requested(v, "sched_op shutdown reboot");

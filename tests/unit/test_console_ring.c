@@ -1,7 +1,8 @@
 /*
  * test_console_ring.c: hv/pv/console_ring.c, the PV console's ring (lib/pv_abi.h
  * section 7): output taken in order across the ring's wrap and the indexes'
- * own (uint32_t) wrap, input put as far as there is room; and the rings a
+ * own (uint32_t) wrap, input put as far as there is room and read back
+ * (console_io's read: peek, then consume); and the rings a
  * hostile guest breaks (a producer far ahead of its consumer, or behind it).
  */
 #include "unit.h"
@@ -126,6 +127,27 @@ static void test_put_into_broken_ring_puts_nothing(void **state)
     assert_int_equal(c.in_prod, sizeof(c.in) + 1);
 }
 
+/* console_io's read: what was put, across the ring's wrap, peeked (in_cons
+ * left) and then consumed; nothing from a ring the guest broke. */
+static void test_peek_then_consume(void **state)
+{
+    (void)state;
+    char buf[8];
+    c.in_cons = c.in_prod = (uint32_t)(sizeof(c.in) - 2);     /* in[] wraps mid-read */
+    assert_int_equal(console_ring_put(&c, "typed", 5), 5);
+    assert_int_equal(console_ring_peek(&c, buf, 3), 3);
+    assert_memory_equal(buf, "typ", 3);
+    assert_int_equal(console_ring_peek(&c, buf, sizeof(buf)), 5);     /* nothing taken yet */
+    assert_memory_equal(buf, "typed", 5);
+    console_ring_consume(&c, 3);
+    assert_int_equal(console_ring_peek(&c, buf, sizeof(buf)), 2);
+    assert_memory_equal(buf, "ed", 2);
+    console_ring_consume(&c, 2);
+    assert_int_equal(console_ring_peek(&c, buf, sizeof(buf)), 0);
+    c.in_prod = c.in_cons + sizeof(c.in) + 1;                            /* broken */
+    assert_int_equal(console_ring_peek(&c, buf, sizeof(buf)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +158,7 @@ int main(void)
         cmocka_unit_test_setup(test_broken_producer_takes_one_ring_and_skips, setup),
         cmocka_unit_test_setup(test_put_input_until_full, setup),
         cmocka_unit_test_setup(test_put_into_broken_ring_puts_nothing, setup),
+        cmocka_unit_test_setup(test_peek_then_consume, setup),
     };
     return RUN_UNIT_TESTS("console_ring", tests);
 }

@@ -135,6 +135,9 @@ static void test_tsc_modes(void **state)
     assert_true(parse("hv fill_free=171"));
     assert_int_equal(o.fill_free, 171);
     assert_false(parse("hv fill_free=256"));
+    assert_true(parse("hv cpu=pv dpcheck=64"));
+    assert_int_equal(o.dpcheck, 64);
+    assert_false(parse("hv dpcheck=1000001"));
     assert_true(parse("hv run_for=3"));
     assert_int_equal(o.run_for, 3);
     assert_false(parse("hv run_for=3601"));
@@ -198,11 +201,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon, maxmem)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon, maxmem)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, balloon, maxmem)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem)");
 }
 
 static void test_bad_choice(void **state)

@@ -8,6 +8,7 @@
  * list (the hypervisor busy all the while, whatever else is due), and the
  * cases say so.
  */
+#include "continued.h"
 #include "events.h"
 #include "pvtest.h"
 
@@ -20,8 +21,7 @@ static struct pv_mmu_update updates[LIST];
 static volatile uint32_t progress_at_upcall = UNSEEN;
 static volatile uint32_t batch_done;          /* mmu_update's *done */
 
-/* The call, with the CPU's IF on so that an upcall can come between parts. */
-static int32_t with_events(int32_t (*call)(void))
+int32_t with_events(int32_t (*call)(void))
 {
     __asm__ volatile("sti" ::: "memory");
     int32_t r = call();
@@ -29,10 +29,7 @@ static int32_t with_events(int32_t (*call)(void))
     return r;
 }
 
-/* Time the call once (events off), then arm the timer halfway through its
- * time: its upcall comes at the first VM entry after that, and hook sees
- * how far the call had got. */
-static void arm_timer_halfway(int32_t (*call)(void), void (*hook)(void))
+void arm_timer_halfway(int32_t (*call)(void), void (*hook)(void))
 {
     uint64_t start = pv_now();
     call();

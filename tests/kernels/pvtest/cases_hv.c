@@ -308,13 +308,26 @@ PV_CASE(vmcall_ring3, "vmcall-ring3", "VMCALL at ring 3 (from a user page): -PV_
 /* ---- string I/O through machine addresses (hv/exit/exit_io_string.c
  * walks the guest's tables; guest_ptr takes the VM's own frames only) ---- */
 
-/* The CPU would read the M2P (mapped read-only); the hypervisor's walk
- * reaches only the VM's own frames, and stops the guest rather than read
- * its own (a refusal on the safe side, not the CPU's answer). */
+/* The CPU reads the M2P (mapped read-only, the hypervisor's frames), and
+ * so does the hypervisor's walk for OUTS. Two M2P entries of its own
+ * frames set (MMU_MACHPHYS_UPDATE) to bytes that spell a line, written
+ * out by REP OUTSB straight from the M2P, then put back. */
+static uint8_t strio_pages[2][4096] __attribute__((aligned(4096)));
+
 PV_CASE(strio_m2p, "strio-m2p", "REP OUTSB to port 0xE9 from the M2P (mapped to the guest, the hypervisor's frames)")
 {
-    __asm__ volatile("cld; rep outsb" : : "S"(PV_M2P_VIRT), "c"(8), "d"(0xE9) : "memory");
-    breach("OUTSB read the M2P's frames");
+    uint32_t mfn = virt_to_mfn(strio_pages[0]);
+    const uint32_t *m2p = (const uint32_t *)PV_M2P_VIRT;
+    if (virt_to_mfn(strio_pages[1]) != mfn + 1)
+        result("FAILED two consecutive frames");
+    uint32_t saved[2] = { m2p[mfn], m2p[mfn + 1] };
+    struct pv_mmu_update set[2] = { { mfn << 12 | PV_MMU_MACHPHYS_UPDATE, 0x2050324D },     /* "M2P " */
+                                    { (mfn + 1) << 12 | PV_MMU_MACHPHYS_UPDATE, 0x0A216B6F } }; /* "ok!\n" */
+    int32_t r = vmcall5(PV_mmu_update, (uint32_t)set, 2, 0, PV_DOMID_SELF, 0);
+    __asm__ volatile("cld; rep outsb" : : "S"(&m2p[mfn]), "c"(8), "d"(0xE9) : "memory");
+    set[0].val = saved[0], set[1].val = saved[1];
+    int32_t back = vmcall5(PV_mmu_update, (uint32_t)set, 2, 0, PV_DOMID_SELF, 0);
+    result("outsb from the M2P: set %d, put back %d", r, back);
 }
 
 PV_CASE(strio_pt, "strio-pt", "REP INSB from port 0xE9 into the page directory (mapped read-only)")

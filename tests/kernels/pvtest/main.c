@@ -24,6 +24,7 @@ extern const struct pv_case pvcases_start[], pvcases_end[];   /* pvtest.ld */
 extern const uint32_t exception_stubs[32];      /* common/exceptions.inc */
 
 const struct pv_start_info *start_info;
+const char *pv_cmdline;
 uint32_t expect_eip;
 
 /* ---- console: printf's characters, a line a console_io ---- */
@@ -138,6 +139,7 @@ void pv_main(uint32_t magic, const struct pv_start_info *si)
     }
     const struct multiboot_info *mbi = (const void *)(PV_VIRT_BASE + si->mbi);
     const char *cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)(PV_VIRT_BASE + mbi->cmdline) : "";
+    pv_cmdline = cmdline;
     char name[48];
     if (!cmdline_word(cmdline, "case=", name, sizeof(name))) {
         printf("pvtest: FAIL no case=NAME on the command line '%s' (case=list lists them)\n", cmdline);

@@ -38,16 +38,22 @@ int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern uint32_t expect_eip;
 #define EXPECT_AT(insn) "movl $1f, expect_eip\n1: " insn "\n"
 
-/* The start of day (pv_main keeps it). */
+/* The start of day and the command line (pv_main keeps them). */
 extern const struct pv_start_info *start_info;
+extern const char *pv_cmdline;
 extern uint8_t hypercall_page[4096];
 
 /* A hypercall by VMCALL itself (the ABI's registers), and through the
- * hypercall page's stub (once hypercall_page_setup has run). */
+ * hypercall page's stub (once hypercall_page_setup has run). The argument
+ * registers are outputs too: a call continued in parts (lib/pv_abi.h
+ * section 5) comes back with them rewritten, and a compiler that thought
+ * them kept would reuse a list's address that is no longer there (the
+ * fuzzer found it: cases_fuzz.c). */
 static inline int32_t vmcall5(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint32_t a5)
 {
     int32_t r;
-    __asm__ volatile("vmcall" : "=a"(r) : "a"(op), "b"(a1), "c"(a2), "d"(a3), "S"(a4), "D"(a5) : "memory");
+    __asm__ volatile("vmcall" : "=a"(r), "+b"(a1), "+c"(a2), "+d"(a3), "+S"(a4), "+D"(a5) : "a"(op)
+                     : "memory", "cc");
     return r;
 }
 #define vmcall3(op, a1, a2, a3) vmcall5(op, a1, a2, a3, 0, 0)
@@ -55,8 +61,8 @@ static inline int32_t vmcall5(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3
 static inline int32_t stubcall3(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3)
 {
     int32_t r;
-    __asm__ volatile("call *%1" : "=a"(r) : "r"(hypercall_page + op * PV_HYPERCALL_STUB),
-                     "b"(a1), "c"(a2), "d"(a3) : "memory");
+    __asm__ volatile("call *%[stub]" : "=a"(r), "+b"(a1), "+c"(a2), "+d"(a3)
+                     : [stub] "r"(hypercall_page + op * PV_HYPERCALL_STUB) : "memory", "cc");
     return r;
 }
 
