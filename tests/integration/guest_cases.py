@@ -166,8 +166,14 @@ def hv_deprivileged_case():
 def hv_patched_case():
     """Lab 3's answer: the same, with each of those instructions in the guest
     kernel patched into INT3 and emulated (patch=1): every virtcheck probe
-    says native again, but for CPUID, which no hypervisor hides."""
-    must = verdicts(TESTS, len(TESTS), 0) + [
+    says native again, but for CPUID, which no hypervisor hides. All the
+    tests but fairness: here one of its workers' time() calls costs some 270
+    native system calls, six of the VM's 1 ms ticks (its TSC runs at 4 MHz
+    in Bochs), so the shares it measures are where the ticks happen to fall
+    (40% to 85% as the hypervisor's exit path changed by a few
+    instructions), not the scheduler's; the unpatched case above runs it."""
+    tests = [t for t in TESTS if t != "fairness"]
+    must = verdicts(tests, len(tests), 0) + [
         r"^VIRTCHECK %s: .* -> native$" % p for p in ("popf_if", "pushf_if", "cs_rpl", "ss_rpl", "sgdt", "sidt",
                                                    "sldt", "str", "smsw", "cr0_ne", "cr4_vmxe", "lar", "lsl", "user_rpl",
                                                    "tsc_jump")]
@@ -175,7 +181,8 @@ def hv_patched_case():
              r"^hv: deprivileged: patched \d+ sensitive instructions of the guest kernel into INT3: PUSHF [1-9]\d*, "
              r"POPF [1-9]\d*, segment-register read [1-9]\d*, descriptor-table read [1-9]\d*, segment probe [1-9]\d*, "
              r"IRET [1-9]\d*$"]
-    return Case("guest-tests-hv-bochs-deprivileged-patched", hv_route("test=all", "shadow", DEPRIVILEGED + ["patch=1"]),
+    return Case("guest-tests-hv-bochs-deprivileged-patched", hv_route("test=" + ",".join(tests), "shadow",
+                                                                       DEPRIVILEGED + ["patch=1"]),
                 OK, must=must, must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=120)
 
 
