@@ -64,6 +64,11 @@ fuzz_srcs_pv_note := lib/pv_note.c
 fuzz_flags_pv_note := -max_len=2048
 fuzz_seeds_pv_note := $(FUZZ_BUILD)/seeds/elf
 
+# Lab 6's rings: both designs in one target, each side hostile in turn.
+FUZZ_TARGETS += rings
+fuzz_srcs_rings := $(unit_srcs_io_ring) $(unit_srcs_virtqueue)
+fuzz_flags_rings := -max_len=1024
+
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
 FUZZ_TARGETS := $(filter-out $(FUZZ_LEFT_OUT),$(FUZZ_TARGETS))

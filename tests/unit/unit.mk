@@ -49,6 +49,10 @@ unit_srcs_x86_decode := hv/x86/x86_decode.c
 UNIT_TESTS += pv_note
 unit_srcs_pv_note := lib/pv_note.c
 unit_srcs_direct_paging := hv/guest/direct_paging.c hv/guest/direct_paging_check.c lib/fmt.c
+# Lab 6's rings, shared by the guests' front and back ends.
+UNIT_TESTS += io_ring virtqueue
+unit_srcs_io_ring := lib/io_ring.c
+unit_srcs_virtqueue := lib/virtqueue.c
 
 # The decoder is compared with objdump on the kit's own 32-bit programs,
 # and on its 64-bit code: the hypervisor itself and the long64 kernel.
