@@ -37,6 +37,7 @@
 #include "exit/vm_interrupts.h"
 #include "pv/pv_events.h"
 #include "mem/memory.h"
+#include "poweroff.h"
 #include "printf.h"
 #include "x86/x86.h"
 
@@ -87,6 +88,30 @@ static struct vm *pick(struct vm *const *vms, unsigned n, unsigned last)
     return waiting;
 }
 /* LAB 4 END */
+
+/* Every live VM is a PV VM blocked for an event that only another VM
+ * could send (lab 6's channels between VMs): none ever will, whatever
+ * else ticks (their PITs, which a PV guest does not use). Each is stopped
+ * with the reason, its VMCS current for the report. */
+static bool every_vm_waits_on_others(struct vm *const *vms, unsigned n)
+{
+    bool live = false;
+    for (unsigned i = 0; i < n; i++) {
+        if (vms[i]->vcpu.stopped)
+            continue;
+        if (!pv_events_wait_on_others(&vms[i]->vcpu))
+            return false;
+        live = true;
+    }
+    return live;
+}
+
+static void stop_waiting_vm(struct vm *vm)
+{
+    vcpu_load(&vm->vcpu);
+    guest_stop(&vm->vcpu, POWEROFF_GUEST_STOPPED, "it waits for an event, and so does every other VM, with no "
+               "timer, device or VM left that could ever send one (a deadlock between VMs)");
+}
 
 static void count_switch(struct schedule *s, uint64_t ticks)
 {
@@ -155,6 +180,21 @@ void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t
         struct vm *vm = pick(vms, n, last);
         if (!vm)
             break;
+        if (every_vm_waits_on_others(vms, n)) {
+            for (unsigned i = 0; i < n; i++) {
+                if (vms[i]->vcpu.stopped)
+                    continue;
+                if (!first_stopped) {
+                    for (unsigned k = 0; k < n; k++)
+                        charged_while_all_ran[k] = turns[vms[k]->id].charged;
+                    first_stopped = vms[i];
+                }
+                stop_waiting_vm(vms[i]);
+                turns[vms[i]->id].ended_at = rdtsc();
+                ended(vms[i]);
+            }
+            continue;
+        }
         struct vcpu *v = &vm->vcpu;
         struct turns *t = &turns[vm->id];
         vcpu_load(v);

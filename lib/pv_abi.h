@@ -319,11 +319,45 @@ struct pv_shared_info {
 /* set_callbacks(uint32_t vector): the upcall's vector, 32..255; 0 turns
  * upcalls off. */
 
-/* event_channel_op(cmd, arg *). */
+/* event_channel_op(cmd, arg *).
+ * Between VMs (lab 6; Xen's interdomain channels): VM A offers a port to VM
+ * B with alloc_unbound(remote_dom = B); B binds its own new port to it with
+ * bind_interdomain(remote_dom = A, remote_port); from then on a send on
+ * either port is an event on the other (and bind_interdomain leaves B's
+ * new port pending, as Xen does, for a send A made before the bind). A
+ * close on either end frees that port and leaves the other unbound again,
+ * offered to the closer; a VM that ends does that for every port it had
+ * bound to another VM's, and each of those other ports gets an event, so
+ * that a VM blocked on it wakes and can see (status) that its peer left.
+ * A domain is a VM's id (0, 1, ...; PV_DOMID_SELF: the caller). */
+#define PV_EVTCHNOP_bind_interdomain 0   /* struct pv_evtchn_bind_interdomain: local_port OUT */
 #define PV_EVTCHNOP_bind_virq 1   /* struct pv_evtchn_bind_virq: port OUT */
 #define PV_EVTCHNOP_close     3   /* struct pv_evtchn_port */
 #define PV_EVTCHNOP_send      4   /* struct pv_evtchn_port: notify the port's other end */
+#define PV_EVTCHNOP_status    5   /* struct pv_evtchn_status: what a port of the caller's is bound to */
+#define PV_EVTCHNOP_alloc_unbound 6      /* struct pv_evtchn_alloc_unbound: port OUT */
 #define PV_EVTCHNOP_unmask    9   /* struct pv_evtchn_port: clear its mask; upcall if pending */
+struct pv_evtchn_alloc_unbound {
+    uint32_t dom;             /* PV_DOMID_SELF (or the caller's own id) */
+    uint32_t remote_dom;      /* the VM that may bind to it (the caller's own: a loopback) */
+    uint32_t port;            /* OUT: the port offered */
+};
+struct pv_evtchn_bind_interdomain {
+    uint32_t remote_dom;      /* the VM that offered the port */
+    uint32_t remote_port;     /* its port, offered to the caller */
+    uint32_t local_port;      /* OUT: the caller's new port, bound to it */
+};
+#define PV_EVTCHNSTAT_closed      0   /* not bound */
+#define PV_EVTCHNSTAT_unbound     1   /* offered to remote_dom (alloc_unbound, or its peer closed) */
+#define PV_EVTCHNSTAT_interdomain 2   /* bound to remote_port of remote_dom */
+#define PV_EVTCHNSTAT_virq        4   /* bound to a VIRQ (remote_port: which) */
+#define PV_EVTCHNSTAT_console     8   /* the console ring's (this kit's own) */
+struct pv_evtchn_status {
+    uint32_t port;            /* a port of the caller's */
+    uint32_t status;          /* OUT: PV_EVTCHNSTAT_* */
+    uint32_t remote_dom;      /* OUT: unbound, interdomain: the other VM (else 0) */
+    uint32_t remote_port;     /* OUT: interdomain: its port; virq: the VIRQ (else 0) */
+};
 struct pv_evtchn_bind_virq {
     uint32_t virq;            /* PV_VIRQ_* */
     uint32_t vcpu;            /* 0 */

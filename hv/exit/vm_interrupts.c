@@ -720,6 +720,11 @@ bool vm_interrupts_waiting(const struct vcpu *v)
     return devices(v)->waiting;
 }
 
+void vm_interrupts_wake(struct vcpu *v)
+{
+    devices(v)->waiting = false;
+}
+
 void vm_interrupts_pit_changed(struct vcpu *v)
 {
     devices(v)->next_edge_tsc = 0;

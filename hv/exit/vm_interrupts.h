@@ -63,6 +63,9 @@ void vm_interrupts_before_depriv_entry(struct vcpu *v);
 void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc);
 void vm_interrupts_schedule(struct vcpu *v, bool halted);
 bool vm_interrupts_waiting(const struct vcpu *v);
+/* Another VM gave this waiting one something to take (a PV event between
+ * VMs): it can run at its next turn, not only at its next timer event. */
+void vm_interrupts_wake(struct vcpu *v);
 /* The VM gives up the rest of its turn (a PV guest's sched_op yield): it
  * yields before its next VM entry, if another VM shares the CPU. */
 void vm_interrupts_end_turn(struct vcpu *v);

@@ -67,6 +67,66 @@ int evtchn_bind_console(struct evtchn_ports *e, uint32_t *port)
     return bind(e, EVTCHN_CONSOLE, port);
 }
 
+int evtchn_alloc_unbound(struct evtchn_ports *e, uint32_t remote_dom, uint32_t *port)
+{
+    int r = bind(e, EVTCHN_UNBOUND, port);
+    if (r == 0)
+        e->peer_dom[*port] = (uint8_t)remote_dom;
+    return r;
+}
+
+int evtchn_bind_interdomain(struct evtchn_ports *local, uint32_t local_dom, struct evtchn_ports *remote,
+                            uint32_t remote_dom, uint32_t remote_port, uint32_t *port)
+{
+    if (remote_port == 0 || remote_port >= PV_NR_EVENT_CHANNELS || remote->bound[remote_port] != EVTCHN_UNBOUND ||
+        remote->peer_dom[remote_port] != local_dom)
+        return -PV_EINVAL;
+    int r = bind(local, EVTCHN_INTERDOMAIN, port);
+    if (r)
+        return r;
+    local->peer_dom[*port] = (uint8_t)remote_dom;
+    local->peer_port[*port] = (uint16_t)remote_port;
+    remote->bound[remote_port] = EVTCHN_INTERDOMAIN;
+    remote->peer_dom[remote_port] = (uint8_t)local_dom;
+    remote->peer_port[remote_port] = (uint16_t)*port;
+    return 0;
+}
+
+bool evtchn_peer(const struct evtchn_ports *e, uint32_t port, uint32_t *dom, uint32_t *peer_port)
+{
+    if (port == 0 || port >= PV_NR_EVENT_CHANNELS || e->bound[port] != EVTCHN_INTERDOMAIN)
+        return false;
+    *dom = e->peer_dom[port];
+    *peer_port = e->peer_port[port];
+    return true;
+}
+
+void evtchn_peer_left(struct evtchn_ports *e, uint32_t port, uint32_t dom, uint32_t peer_port)
+{
+    uint32_t d, p;
+    if (evtchn_peer(e, port, &d, &p) && d == dom && p == peer_port) {
+        e->bound[port] = EVTCHN_UNBOUND;
+        e->peer_port[port] = 0;
+    }
+}
+
+int evtchn_status(const struct evtchn_ports *e, uint32_t port, struct pv_evtchn_status *st)
+{
+    if (port == 0 || port >= PV_NR_EVENT_CHANNELS)
+        return -PV_EINVAL;
+    static const uint32_t status_of[] = {
+        [EVTCHN_FREE] = PV_EVTCHNSTAT_closed, [EVTCHN_VIRQ] = PV_EVTCHNSTAT_virq,
+        [EVTCHN_CONSOLE] = PV_EVTCHNSTAT_console, [EVTCHN_UNBOUND] = PV_EVTCHNSTAT_unbound,
+        [EVTCHN_INTERDOMAIN] = PV_EVTCHNSTAT_interdomain,
+    };
+    enum evtchn_bound b = e->bound[port];
+    st->port = port;
+    st->status = status_of[b];
+    st->remote_dom = b == EVTCHN_UNBOUND || b == EVTCHN_INTERDOMAIN ? e->peer_dom[port] : 0;
+    st->remote_port = b == EVTCHN_INTERDOMAIN ? e->peer_port[port] : b == EVTCHN_VIRQ ? e->virq_of[port] : 0;
+    return 0;
+}
+
 int evtchn_check_port(const struct evtchn_ports *e, uint32_t port)
 {
     if (port == 0 || port >= PV_NR_EVENT_CHANNELS)

@@ -19,12 +19,14 @@
 #include <stdint.h>
 #include "pv_abi.h"
 
-enum evtchn_bound { EVTCHN_FREE, EVTCHN_VIRQ, EVTCHN_CONSOLE };
+enum evtchn_bound { EVTCHN_FREE, EVTCHN_VIRQ, EVTCHN_CONSOLE, EVTCHN_UNBOUND, EVTCHN_INTERDOMAIN };
 
 struct evtchn_ports {
     struct pv_shared_info *shared;           /* the guest's page (NULL: no events yet) */
     uint8_t bound[PV_NR_EVENT_CHANNELS];     /* enum evtchn_bound */
     uint8_t virq_of[PV_NR_EVENT_CHANNELS];   /* an EVTCHN_VIRQ port's VIRQ */
+    uint8_t peer_dom[PV_NR_EVENT_CHANNELS];  /* UNBOUND: who may bind; INTERDOMAIN: the other end's VM */
+    uint16_t peer_port[PV_NR_EVENT_CHANNELS];   /* INTERDOMAIN: the other end's port */
     uint16_t virq_port[PV_NR_VIRQS];         /* 0: the VIRQ is not bound */
     uint32_t callback_vector;                /* set_callbacks (0: no upcalls) */
 };
@@ -40,18 +42,48 @@ int evtchn_bind_virq(struct evtchn_ports *e, uint32_t virq, uint32_t vcpu, uint3
 /* The hypervisor's end of the console ring (the builder binds it). */
 int evtchn_bind_console(struct evtchn_ports *e, uint32_t *port);
 
+/* EVTCHNOP_alloc_unbound: the lowest free port, offered to VM remote_dom
+ * (the caller checked that it is a PV VM); -PV_ENOSPC when none is free. */
+int evtchn_alloc_unbound(struct evtchn_ports *e, uint32_t remote_dom, uint32_t *port);
+
+/* EVTCHNOP_bind_interdomain, by VM local_dom, to remote_port of VM
+ * remote_dom (local and remote the same for a loopback): remote_port must
+ * be unbound and offered to local_dom (else -PV_EINVAL, as Xen); the
+ * lowest free port of local's is bound to it and it to that port
+ * (-PV_ENOSPC when local has none free). The caller then makes the new
+ * port pending (Xen's rule: a send before the bind is not lost). */
+int evtchn_bind_interdomain(struct evtchn_ports *local, uint32_t local_dom, struct evtchn_ports *remote,
+                            uint32_t remote_dom, uint32_t remote_port, uint32_t *port);
+
+/* The other end of an interdomain port: true and its VM and port, or false
+ * for a port bound to no other VM. */
+bool evtchn_peer(const struct evtchn_ports *e, uint32_t port, uint32_t *dom, uint32_t *peer_port);
+
+/* The other end (VM dom, its port peer_port) of this interdomain port went
+ * away (closed, or its VM ended): the port is unbound again, offered to
+ * dom. Nothing if the port is not bound to exactly that end. */
+void evtchn_peer_left(struct evtchn_ports *e, uint32_t port, uint32_t dom, uint32_t peer_port);
+
+/* EVTCHNOP_status: what port is bound to (struct pv_evtchn_status's OUT
+ * fields); evtchn_check_port's -PV_EINVAL for no port, and a free port is
+ * PV_EVTCHNSTAT_closed. */
+int evtchn_status(const struct evtchn_ports *e, uint32_t port, struct pv_evtchn_status *st);
+
 /* What a guest's port argument names: 0 if it is a bound port, else
  * -PV_EINVAL (not a port: 0 or >= 1024) or -PV_ENOENT (not bound). */
 int evtchn_check_port(const struct evtchn_ports *e, uint32_t port);
 
 /* EVTCHNOP_close: the port is free again, its pending bit cleared (a port
- * bound later starts with no stale event); a VIRQ it held is unbound. */
+ * bound later starts with no stale event); a VIRQ it held is unbound. An
+ * interdomain port's other end is the caller's to release (evtchn_peer,
+ * before, then evtchn_peer_left on the other VM's ports). */
 int evtchn_close(struct evtchn_ports *e, uint32_t port);
 
 /* EVTCHNOP_send: the port's other end is told. Returns what the port is
- * bound to (EVTCHN_CONSOLE: the caller drains the ring), or -PV_EINVAL for
- * a VIRQ's port (it has no other end: Xen's ECS_VIRQ) and evtchn_check_port's
- * errors. */
+ * bound to (EVTCHN_CONSOLE: the caller drains the ring; EVTCHN_INTERDOMAIN:
+ * it raises the event on the peer's port; EVTCHN_UNBOUND: no one to tell,
+ * the event is dropped, as Xen drops it), or -PV_EINVAL for a VIRQ's port
+ * (it has no other end: Xen's ECS_VIRQ) and evtchn_check_port's errors. */
 int evtchn_send(const struct evtchn_ports *e, uint32_t port);
 
 /* EVTCHNOP_unmask: the mask bit cleared; an event that is pending on it

@@ -15,6 +15,7 @@
 #include "exit/vm_input.h"
 #include "guest/guest.h"
 #include "pv/balloon.h"
+#include "pv/evtchn.h"
 #include "pv/pv_console.h"
 #include "pv/pv_domain.h"
 #include "pv/pv_time.h"
@@ -40,6 +41,7 @@ void pv_events_setup(struct vm *vm, const struct balloon_targets *balloon)
     if (evtchn_bind_console(&pv->evtchn, &pv->console_port))
         panic("PV events: no port for the console ring");
     si->console_evtchn = pv->console_port;
+    pv_evtchn_add_domain(vm);
     vm->devices->input.ring = vm->devices->takes_input;   /* VM 0's typed input reaches its ring */
     pv->timer_tsc = UINT64_MAX;
     pv_balloon_setup(vm, balloon);
@@ -75,8 +77,10 @@ void pv_events_before_entry(struct vcpu *v)
 
 void pv_events_end(struct vcpu *v)
 {
-    if (pv_of(v))
-        pv_console_drain(v);
+    if (!pv_of(v))
+        return;
+    pv_console_drain(v);
+    pv_evtchn_vm_ended(v->vm);
 }
 
 bool pv_events_unmask_and_test(struct vcpu *v)
@@ -92,9 +96,21 @@ bool pv_events_blocked(const struct vcpu *v)
     return pv_of(v) && pv_of(v)->blocked;
 }
 
-bool pv_event_can_come(const struct vcpu *v)
+/* The VM's own sources: its timer, its balloon's steps, typed input. */
+static bool own_event_can_come(const struct vcpu *v)
 {
     const struct pv_domain *pv = pv_of(v);
     return pv->timer_tsc != UINT64_MAX || pv->balloon_next_ms != ~0u ||
            vm_input_poll_tsc(v->vm->devices) != UINT64_MAX;
+}
+
+bool pv_event_can_come(const struct vcpu *v)
+{
+    return own_event_can_come(v) || pv_evtchn_peer_can_send(v);
+}
+
+bool pv_events_wait_on_others(const struct vcpu *v)
+{
+    const struct pv_domain *pv = pv_of(v);
+    return pv && pv->blocked && !evtchn_upcall_pending(&pv->evtchn) && !own_event_can_come(v);
 }

@@ -29,7 +29,8 @@ void pv_events_start(struct vcpu *v, uint64_t tsc_hz);
  * next PV timer event armed as one of the VM's timer events. */
 void pv_events_before_entry(struct vcpu *v);
 
-/* The VM ended: what is left in its console ring goes out. */
+/* The VM ended: what is left in its console ring goes out, and its
+ * channels with other VMs are undone (evtchn.h). */
 void pv_events_end(struct vcpu *v);
 
 /* sched_op block: clear the vCPU's evtchn_upcall_mask in the shared-info
@@ -46,3 +47,8 @@ bool pv_events_blocked(const struct vcpu *v);
  * timer armed, a balloon= step to come, or typed input for its console
  * ring. */
 bool pv_event_can_come(const struct vcpu *v);
+
+/* Whether v is a PV VM blocked with no event pending and none of its own
+ * to come (timer, balloon, input): only another VM can wake it. When every
+ * live VM is so, none ever will (sched.c stops them: a deadlock). */
+bool pv_events_wait_on_others(const struct vcpu *v);

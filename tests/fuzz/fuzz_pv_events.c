@@ -16,7 +16,12 @@
  *     32..255, upcall_pending, upcall_mask 0 and IF;
  *   - the ring: no more bytes taken than asked for or than the ring holds,
  *     out_cons moved by exactly that (or to out_prod if the guest broke the
- *     ring); no more bytes put than in[] has room for.
+ *     ring); no more bytes put than in[] has room for;
+ *   - channels between two VMs (a second VM's ports beside the first's:
+ *     alloc_unbound, bind_interdomain, close as hv/pv/evtchn.c does it,
+ *     the other end told with evtchn_peer_left): every interdomain port's
+ *     other end is an interdomain port naming it back; an offer names one
+ *     of the two VMs; a refused bind changed neither VM's ports.
  */
 #include <stdbool.h>
 #include "fuzz.h"
@@ -39,6 +44,37 @@ static void check_bindings(const struct evtchn_ports *e)
         FUZZ_CHECK(e->bound[p] != EVTCHN_VIRQ || e->virq_port[e->virq_of[p]] == p, "port %u", p);
 }
 
+static struct evtchn_ports *vm_ports[2];     /* by domid */
+static uint32_t linked_below;                /* past the highest port alloc_unbound or a bind gave */
+
+static void check_links(void)
+{
+    for (uint32_t d = 0; d < 2; d++) {
+        const struct evtchn_ports *e = vm_ports[d];
+        for (uint32_t p = 1; p < linked_below; p++) {
+            uint32_t dom, peer;
+            if (e->bound[p] == EVTCHN_UNBOUND)
+                FUZZ_CHECK(e->peer_dom[p] < 2, "vm%u port %u offered to %u", d, p, e->peer_dom[p]);
+            if (!evtchn_peer(e, p, &dom, &peer))
+                continue;
+            uint32_t back_dom, back;
+            FUZZ_CHECK(dom < 2 && evtchn_peer(vm_ports[dom], peer, &back_dom, &back) && back_dom == d && back == p,
+                       "vm%u port %u's other end vm%u port %u does not name it", d, p, dom, peer);
+        }
+    }
+}
+
+/* EVTCHNOP_close as the hypervisor makes it: the other end offered again. */
+static int close_port(uint32_t d, uint32_t port)
+{
+    uint32_t dom, peer;
+    bool linked = evtchn_peer(vm_ports[d], port, &dom, &peer);
+    int r = evtchn_close(vm_ports[d], port);
+    if (r == 0 && linked)
+        evtchn_peer_left(vm_ports[dom], peer, d, port);
+    return r;
+}
+
 static void check_result(int r, int a, int b, int c)
 {
     FUZZ_CHECK(r == 0 || r == a || r == b || r == c, "result %d", r);
@@ -49,10 +85,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_input in = { data, size, 0 };
     static struct pv_shared_info page;
     static struct pv_console ring;
-    static struct evtchn_ports e;
+    static struct pv_shared_info page1;
+    static struct evtchn_ports e, e1, before0, before1;
     memset(&page, 0, sizeof(page));
+    memset(&page1, 0, sizeof(page1));
     memset(&ring, 0, sizeof(ring));
     evtchn_init(&e, &page);
+    evtchn_init(&e1, &page1);
+    vm_ports[0] = &e;
+    vm_ports[1] = &e1;
+    linked_below = 1;
     struct pv_vcpu_info *v = &page.vcpu_info[0];
     while (in.pos < in.size) {
         uint8_t step = (uint8_t)fuzz_take(&in, 1);
@@ -60,7 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (arg & 0x8000)
             arg |= 0xFFFF0000u;                /* some huge ports and VIRQs too */
         uint32_t port = 0;
-        switch (step & 7) {
+        unsigned op = step & 7;
+        if ((step & 0x40) && op <= 1)
+            op += 8;                           /* the channels between VMs */
+        uint32_t vm = step >> 7;                /* which VM calls, for those */
+        switch (op) {
         case 0: {
             int r = evtchn_bind_virq(&e, arg % 32, step >> 7, &port);
             check_result(r, -PV_EINVAL, -PV_EEXIST, -PV_ENOSPC);
@@ -68,11 +114,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 1:
-            check_result(evtchn_close(&e, arg), -PV_EINVAL, -PV_ENOENT, -PV_ENOENT);
+            check_result(close_port(vm, arg), -PV_EINVAL, -PV_ENOENT, -PV_ENOENT);
             break;
         case 2: {
             int r = evtchn_send(&e, arg);
-            FUZZ_CHECK(r == EVTCHN_CONSOLE || r == -PV_EINVAL || r == -PV_ENOENT, "send %d", r);
+            FUZZ_CHECK(r == EVTCHN_CONSOLE || r == EVTCHN_INTERDOMAIN || r == EVTCHN_UNBOUND || r == -PV_EINVAL ||
+                       r == -PV_ENOENT, "send %d", r);
+            break;
+        }
+        case 8: {                               /* alloc_unbound(remote_dom) */
+            int r = evtchn_alloc_unbound(vm_ports[vm], arg & 1, &port);
+            check_result(r, -PV_ENOSPC, -PV_ENOSPC, -PV_ENOSPC);
+            FUZZ_CHECK(r || (port && vm_ports[vm]->bound[port] == EVTCHN_UNBOUND), "offered %u", port);
+            break;
+        }
+        case 9: {                               /* bind_interdomain(the other VM or itself, remote_port) */
+            uint32_t remote = (step >> 3) & 1;
+            before0 = e, before1 = e1;
+            int r = evtchn_bind_interdomain(vm_ports[vm], vm, vm_ports[remote], remote, arg, &port);
+            check_result(r, -PV_EINVAL, -PV_ENOSPC, -PV_ENOSPC);
+            if (r)
+                FUZZ_CHECK(!memcmp(&e, &before0, sizeof(e)) && !memcmp(&e1, &before1, sizeof(e1)),
+                           "a refused bind (%d) changed the ports", r);
             break;
         }
         case 3:
@@ -130,7 +193,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         }
+        if (port >= linked_below)
+            linked_below = port + 1;
         check_bindings(&e);
+        if (op == 1 || op >= 8) {               /* only these change the channels between VMs */
+            check_bindings(&e1);
+            check_links();
+        }
         bool due = evtchn_upcall_due(&e, step & 16);
         FUZZ_CHECK(!due || (e.callback_vector >= 32 && v->evtchn_upcall_pending && !v->evtchn_upcall_mask &&
                             (step & 16)), "upcall due");
