@@ -156,6 +156,12 @@ def hostile_cases():
         pv("strio-m2p", [r"^\(e9\) M2P ok!$", r"^pvtest: result outsb from the M2P: set 0, put back 0$",
                          POWERED_OFF]),
         result("strio-pt", "exception 14 error=0x3 cpl=0 at=expected"),
+        # INS aimed at the M2P: its mapping is read-only (#PF P|W, no
+        # element done), and a writable alias of its frames is refused
+        # (not the VM's), so INS through the alias's address is #PF (not
+        # present).
+        result("strio-m2p-in", r"insb into the M2P 0xe0003 \(count 8\), insd 0xe0003 \(count 2\), entries "
+                               r"unchanged; alias %d, insb through it 0xe0002 \(count 4\)" % EINVAL),
         pv("strio-ok", [r"^\(e9\) pvtest: through OUTSB$", r"^pvtest: result outsb done$", POWERED_OFF]),
         # A kernel without the PV note, under cpu=pv: refused before it runs.
         pv("x", [r"^hv: guest stopped: cpu=pv: guest kernel \(module 0, '[^']*hostile.elf case=x'\): the "
