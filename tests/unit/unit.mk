@@ -49,6 +49,10 @@ unit_srcs_x86_decode := hv/x86/x86_decode.c
 UNIT_TESTS += pv_note
 unit_srcs_pv_note := lib/pv_note.c
 unit_srcs_direct_paging := hv/guest/direct_paging.c hv/guest/direct_paging_check.c lib/fmt.c
+# Its two gates (own frames; the hypervisor's the VM's tables reach), on a
+# frame table of the test's (machine_frames() itself takes the allocator's).
+UNIT_TESTS += machine_frames
+unit_srcs_machine_frames := hv/guest/machine_frames.c hv/mem/pmm.c
 
 # The decoder is compared with objdump on the kit's own 32-bit programs,
 # and on its 64-bit code: the hypervisor itself and the long64 kernel.
