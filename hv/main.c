@@ -42,6 +42,7 @@
 #include "pv/hypercall.h"
 #include "pv/pv_check.h"
 #include "pv/pv_events.h"
+#include "pv/pv_tlb.h"
 #include "vmx/vmcs.h"
 #include "check/vmcs_breaks.h"
 #include "vmx/vmx_on.h"
@@ -223,8 +224,10 @@ static void print_vm_stats(struct vm *vm)
         vm_cga_end(&vm->vcpu);          /* what its screen shows, before the figures */
     const struct vcpu *v = &vm->vcpu;
     exit_stats_print(&v->stats, vm->guest.tag);
-    if (vm->pv)
+    if (vm->pv) {
         pv_hypercall_print_stats(v, vm->guest.tag);
+        pv_tlb_print_stats(v, vm->guest.tag);
+    }
     vm_interrupts_print_stats(v);
     if (vm->guest.shadow_paging)
         shadow_print_stats(&vm->guest.shadow);

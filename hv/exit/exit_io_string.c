@@ -147,10 +147,14 @@ static void fault_at_instruction(struct vcpu *v, const struct string_io_cpu *cpu
     cpu->fault(v, vector, error);
 }
 
-/* One element's memory: up to two pieces, where it crosses a page. */
+/* One element's memory: up to two pieces, where it crosses a page. OUTS
+ * reads what the guest's CPU reads (under cpu=pv the M2P too: read-only
+ * to the guest, and to the hypervisor here); INS writes the VM's own RAM
+ * only. */
 struct element_memory {
-    uint8_t *piece[2];
-    unsigned first;                 /* the bytes in piece[0] */
+    const uint8_t *from[2];         /* OUTS */
+    uint8_t *to[2];                 /* INS */
+    unsigned first;                 /* the bytes in the first piece */
 };
 
 /* The guest RAM behind [linear, linear + size), each page walked as the
@@ -166,7 +170,7 @@ static bool element_memory(struct vcpu *v, const struct string_io_cpu *cpu, cons
     for (unsigned i = 0; i < 2; i++) {
         uint64_t at = i ? (linear | 0xFFF) + 1 : linear;
         unsigned len = i ? size - m->first : m->first;
-        m->piece[i] = NULL;
+        m->from[i] = m->to[i] = NULL;
         if (!len)
             continue;
         if (!op->long_mode)
@@ -192,9 +196,11 @@ static bool element_memory(struct vcpu *v, const struct string_io_cpu *cpu, cons
             }
             gpa = w.gpa;
         }
-        /* OUTS reads what the guest's CPU reads: under cpu=pv the M2P too. */
-        m->piece[i] = write ? guest_ptr(v->guest, gpa, len) : (uint8_t *)guest_ptr_read(v->guest, gpa, len);
-        if (!m->piece[i]) {
+        if (write)
+            m->to[i] = guest_ptr(v->guest, gpa, len);
+        else
+            m->from[i] = guest_ptr_read(v->guest, gpa, len);
+        if (!m->to[i] && !m->from[i]) {
             guest_stop(v, POWEROFF_GUEST_STOPPED, "string I/O (%s) at rip 0x%lx %s guest-physical "
                        "0x%lx (linear 0x%lx), outside the guest's RAM: INS and OUTS reach only RAM",
                        write ? "INS" : "OUTS", v->rip, write ? "writes" : "reads", gpa, at);
@@ -208,14 +214,14 @@ static uint32_t element_load(const struct element_memory *m, unsigned size)
 {
     uint32_t value = 0;
     for (unsigned i = 0; i < size; i++)
-        value |= (uint32_t)(i < m->first ? m->piece[0][i] : m->piece[1][i - m->first]) << (8 * i);
+        value |= (uint32_t)(i < m->first ? m->from[0][i] : m->from[1][i - m->first]) << (8 * i);
     return value;
 }
 
 static void element_store(const struct element_memory *m, unsigned size, uint32_t value)
 {
     for (unsigned i = 0; i < size; i++) {
-        uint8_t *p = i < m->first ? &m->piece[0][i] : &m->piece[1][i - m->first];
+        uint8_t *p = i < m->first ? &m->to[0][i] : &m->to[1][i - m->first];
         *p = (uint8_t)(value >> (8 * i));
     }
 }

@@ -68,6 +68,8 @@ struct dp_vm {
     uint32_t hv_pde[DP_HV_SLOTS];   /* what every L2 it validates holds in slots 1008..1023;
                                        present ones with A set, or the CPU sets it in each L2
                                        it walks (SDM 4.8) */
+    uint32_t hv_run, hv_run_frames; /* the hypervisor's frames the L1s of hv_pde map (the M2P:
+                                       one run), which the VM's CPU reads (machine_frames_hv_ptr) */
     bool flush;               /* set when a call removed or weakened a mapping: flush the TLB */
 };
 

@@ -26,6 +26,6 @@ void *machine_frames_ptr(const struct dp_vm *vm, uint64_t ma, uint64_t len);
 
 /* The same for the hypervisor's frames the VM's own tables reach: the L1s
  * its hypervisor slots name (dp_vm.hv_pde) and the frames those map (the
- * M2P), which its CPU reads; for reads only (they are mapped read-only to
+ * M2P: dp_vm.hv_run), which its CPU reads; for reads only (they are mapped read-only to
  * the guest, and the caller's walk has said whether its access may). */
 const void *machine_frames_hv_ptr(const struct dp_vm *vm, uint64_t ma, uint64_t len);

@@ -170,6 +170,7 @@ static void make_m2p(struct pv_domain *pv, struct dp_vm *dp)
         ((uint32_t *)l1)[i] = (uint32_t)(pa + (uint64_t)i * PAGE) | PTE_P | PTE_A;   /* read-only, supervisor */
     pv->m2p_l1 = (uint32_t)(l1 / PAGE);
     dp->hv_pde[0] = (uint32_t)l1 | PTE_P | PTE_A;
+    dp->hv_run = (uint32_t)(pa / PAGE), dp->hv_run_frames = pages;
     for (uint32_t pfn = 0; pfn < pv->nr_pages; pfn++)
         pv->m2p[pv->first_mfn + pfn] = pfn;
 }

@@ -33,6 +33,7 @@ struct pv_domain {
         uint64_t cycles;            /* the VMCALL ones' time in the handler (TSC) */
     } stats[PV_NR_HYPERCALLS];
     uint32_t work_left;         /* requests this exit may still do (PV_WORK_PER_EXIT) */
+    uint64_t owed_flushes;      /* TLB flushes for what calls took away (pv_tlb.c), printed at the end */
     bool continued;             /* the call stopped part-way: the same VMCALL goes on ... */
     uint32_t continue_args[5];  /* ... with these arguments (EBX, ECX, EDX, ESI, EDI) */
     /* Time, events, console ring, balloon (pv_events.c, pv_time.c, evtchn.c, balloon.c): */

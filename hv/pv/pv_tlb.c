@@ -6,6 +6,7 @@
 #include "cpu/panic.h"
 #include "guest/guest.h"
 #include "guest/vmcs_setup_direct.h"
+#include "printf.h"
 #include "pv/pv_domain.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
@@ -25,6 +26,7 @@ void pv_tlb_after_update(struct vcpu *v)
 {
     if (!v->guest->dp.flush)
         return;
+    pv_of(v)->owed_flushes++;
     pv_tlb_flush(v, false);
     v->guest->dp.flush = false;
 }
@@ -36,7 +38,13 @@ int pv_new_baseptr(struct vcpu *v, uint32_t mfn)
     if (r)
         return r;
     vmcs_write(VMCS_GUEST_CR3, (uint64_t)pv->base << 12);
+    pv->owed_flushes += v->guest->dp.flush;
     pv_tlb_flush(v, !v->guest->dp.flush);
     v->guest->dp.flush = false;
     return 0;
+}
+
+void pv_tlb_print_stats(const struct vcpu *v, const char *tag)
+{
+    printf("hv: %stlb: %lu flushes owed by calls that took a mapping away\n", tag, pv_of(v)->owed_flushes);
 }

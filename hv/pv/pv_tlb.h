@@ -23,3 +23,9 @@ void pv_tlb_flush(struct vcpu *v, bool keep_globals);
  * flushed as the MOV would (globals kept; all of it if the old base's
  * release weakened a mapping). 0 or a -PV_E* code, nothing changed then. */
 int pv_new_baseptr(struct vcpu *v, uint32_t mfn);
+
+/* `hv: tlb:` the flushes the calls owed (a mapping removed or weakened, a
+ * table released), at the VM's end. Bochs empties its whole TLB at every
+ * VM exit (its TLB has no VPID tag), so no guest there can see a stale
+ * translation that a missing flush left: this count is what shows it. */
+void pv_tlb_print_stats(const struct vcpu *v, const char *tag);

@@ -14,14 +14,28 @@ POWEROFF 0 (all passed) or 1.
 import os
 import re
 
-from harness import BUILD, GUEST, HOSTILE, HV, OK, FAIL, PANIC, TIMEOUT, Case, console_of
+from harness import BUILD, GUEST, HOSTILE, HV, OK, FAIL, PANIC, ROOT, TIMEOUT, Case, console_of
 
 USER = os.path.join(BUILD, "guestos", "user")
 TESTS = ["badptr", "cow", "divzero", "fairness", "forkwait", "pfstress", "privileged", "ptstress", "sbrk", "segfault",
          "syscall", "timer", "virtcheck"]
 BENCHES = ["compute", "ctxswitch", "forkwait", "ipc", "null", "pagefault"]
 HELPERS = ["helper_hello", "helper_ptfuzz"]
-NAMED_ONLY = ["ptfuzz"]  # long: test=all leaves it out (guestos/kernel/runner.c)
+RUNNER_C = os.path.join(ROOT, "guestos", "kernel", "runner.c")
+
+
+def named_only(path=RUNNER_C):
+    """The long tests test=all leaves out (run when named): the kernel's own
+    list, NAMED_ONLY in guestos/kernel/runner.c, read from there so that
+    there is one list (tests/tools/test_guest_lists.py)."""
+    with open(path) as f:
+        m = re.search(r"\bNAMED_ONLY\[\]\s*=\s*\{([^}]*)\}", f.read())
+    if not m:
+        raise ValueError("%s: no NAMED_ONLY[] = {...} list" % path)
+    return re.findall(r'"([^"]+)"', m.group(1))
+
+
+NAMED_ONLY = named_only()
 INPUT = ["input_echo"]   # reads the console: test=all leaves it out
 # What each robustness test's bad children must be killed for.
 KILLS = {

@@ -24,45 +24,28 @@ sys.path.insert(0, os.path.join(ROOT, "grading"))
 import judge  # noqa: E402
 import labspec  # noqa: E402
 
-LAB = textwrap.dedent('''\
-    lab = 9
-    title = "made up"
-    hv_args = ["devices=virtual"]
+LINE = "'^PTFUZZ seed .*$'"
 
-    [[test]]
-    name = "pv-equals-ept"
-    points = 10
-    guest = "guestos-pv"
-    guest_args = "test=ptfuzz"
-    hv_args = ["cpu=pv"]
-    must = ['^PTFUZZ seed ']
-    same_as = { guest = "guestos", hv_args = ["mem=ept"], line = '^PTFUZZ seed .*$' }
 
-    [[test]]
-    name = "shadow-equals-ept"
-    points = 5
-    guest_args = "test=ptfuzz"
-    hv_args = ["mem=shadow"]
-    must = ['^PTFUZZ seed ']
-    same_as = { hv_args = ["mem=ept"], line = '^PTFUZZ seed .*$' }
+def ptfuzz_test(name, points, hv_args, references, guest=None):
+    """A made-up test's declaration: ptfuzz's PTFUZZ line under hv_args,
+    compared with its references (same_as_native, same_as: TOML lines)."""
+    return "\n".join(['[[test]]', 'name = "%s"' % name, 'points = %d' % points]
+                     + ['guest = "%s"' % guest] * bool(guest)
+                     + ['guest_args = "test=ptfuzz"', 'hv_args = %s' % json.dumps(hv_args),
+                        "must = ['^PTFUZZ seed ']"] + references) + "\n"
 
-    [[test]]
-    name = "ept-equals-native-and-shadow"
-    points = 5
-    guest_args = "test=ptfuzz"
-    hv_args = ["mem=ept"]
-    must = ['^PTFUZZ seed ']
-    same_as_native = '^PTFUZZ seed .*$'
-    same_as = { hv_args = ["mem=shadow"], line = '^PTFUZZ seed .*$' }
 
-    [[test]]
-    name = "reference-silent"
-    points = 5
-    guest_args = "test=ptfuzz"
-    hv_args = ["mem=ept"]
-    must = ['^PTFUZZ seed ']
-    same_as = { hv_args = ["mem=ept", "silent"], line = '^PTFUZZ seed .*$' }
-    ''')
+LAB = "\n".join([
+    'lab = 9\ntitle = "made up"\nhv_args = ["devices=virtual"]\n',
+    ptfuzz_test("pv-equals-ept", 10, ["cpu=pv"], ['same_as = { guest = "guestos", hv_args = ["mem=ept"], '
+                                                  'line = %s }' % LINE], guest="guestos-pv"),
+    ptfuzz_test("shadow-equals-ept", 5, ["mem=shadow"], ['same_as = { hv_args = ["mem=ept"], line = %s }' % LINE]),
+    ptfuzz_test("ept-equals-native-and-shadow", 5, ["mem=ept"],
+                ["same_as_native = %s" % LINE, 'same_as = { hv_args = ["mem=shadow"], line = %s }' % LINE]),
+    ptfuzz_test("reference-silent", 5, ["mem=ept"],
+                ['same_as = { hv_args = ["mem=ept", "silent"], line = %s }' % LINE]),
+])
 
 # A stand-in for tools/hvrun: the console has the PTFUZZ line with a digest
 # chosen by the run's options ($FAKE_DIGESTS: {option: digest}; a run with

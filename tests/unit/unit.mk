@@ -53,6 +53,10 @@ unit_srcs_direct_paging := hv/guest/direct_paging.c hv/guest/direct_paging_check
 UNIT_TESTS += io_ring virtqueue
 unit_srcs_io_ring := lib/io_ring.c
 unit_srcs_virtqueue := lib/virtqueue.c
+# Its two gates (own frames; the hypervisor's the VM's tables reach), on a
+# frame table of the test's (machine_frames() itself takes the allocator's).
+UNIT_TESTS += machine_frames
+unit_srcs_machine_frames := hv/guest/machine_frames.c hv/mem/pmm.c
 
 # The decoder is compared with objdump on the kit's own 32-bit programs,
 # and on its 64-bit code: the hypervisor itself and the long64 kernel.

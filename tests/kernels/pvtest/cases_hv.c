@@ -336,6 +336,50 @@ PV_CASE(strio_pt, "strio-pt", "REP INSB from port 0xE9 into the page directory (
     breach("INSB wrote into the page directory");
 }
 
+/* INS aimed at the M2P. The guest's own mapping of it is read-only: the
+ * hypervisor's walk finds what the CPU's would, #PF (P|W) before any port
+ * read (SDM vol. 2A, INS: the destination is checked first), no element
+ * done. A writable alias of the M2P's frames, the one way past that, is
+ * refused by direct paging (a 4 MiB page over the M2P's table and the
+ * hypervisor's frames around it: not the VM's), and an INS at the alias's
+ * address finds nothing there (#PF, not present). */
+#define ALIAS_SLOT 17u
+#define PTE_P  0x001u
+#define PTE_RW 0x002u
+#define PTE_PS 0x080u
+
+static uint32_t ins_fault(volatile void *to, uint32_t *count, int dwords)
+{
+    uint32_t edi = (uint32_t)to;
+    recovered_vector = NO_FAULT;
+    if (dwords)
+        TRY("cld; rep insl", : "+D"(edi), "+c"(*count) : "d"(0xE9) : "memory");
+    else
+        TRY("cld; rep insb", : "+D"(edi), "+c"(*count) : "d"(0xE9) : "memory");
+    return recovered_vector == NO_FAULT ? NO_FAULT : recovered_vector << 16 | recovered_error;
+}
+
+PV_CASE(strio_m2p_in, "strio-m2p-in", "REP INSB and INSD from port 0xE9 into the M2P (mapped read-only), "
+        "and through a writable alias of its frames (refused)")
+{
+    uint32_t mfn = virt_to_mfn(strio_pages[0]);
+    volatile uint32_t *m2p = (volatile uint32_t *)PV_M2P_VIRT;
+    uint32_t before[2] = { m2p[mfn], m2p[mfn + 1] };
+    uint32_t bytes = 8, dwords = 2;
+    uint32_t b = ins_fault(&m2p[mfn], &bytes, 0);
+    uint32_t d = ins_fault(&m2p[mfn], &dwords, 1);
+    const uint32_t *dir = (const uint32_t *)start_info->pt_base;
+    uint32_t m2p_l1 = dir[1008] >> 12;
+    struct pv_mmu_update alias = { virt_to_mfn(dir) << 12 | ALIAS_SLOT * 4,
+                                   (m2p_l1 & ~1023u) << 12 | PTE_P | PTE_RW | PTE_PS };
+    int32_t r = vmcall5(PV_mmu_update, (uint32_t)&alias, 1, 0, PV_DOMID_SELF, 0);
+    uint32_t through = 4;
+    uint32_t a = ins_fault((volatile void *)(ALIAS_SLOT << 22 | (m2p_l1 & 1023u) << 12), &through, 0);
+    result("insb into the M2P 0x%x (count %u), insd 0x%x (count %u), entries %s; alias %d, insb through "
+           "it 0x%x (count %u)", b, bytes, d, dwords,
+           m2p[mfn] == before[0] && m2p[mfn + 1] == before[1] ? "unchanged" : "CHANGED", r, a, through);
+}
+
 PV_CASE(strio_ok, "strio-ok", "REP OUTSB of a buffer of its own to port 0xE9")
 {
     static const char msg[] = "pvtest: through OUTSB\n";
