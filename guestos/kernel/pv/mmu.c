@@ -99,6 +99,10 @@ static void queue_extop(uint32_t cmd, uint32_t arg1)
         flush();
 }
 
+/* The queue goes now, inside a batch too (its order is kept): for a page
+ * that must be an ordinary page again before the batch ends. */
+void mmu_send_queue(void) { flush(); }
+
 void mmu_batch_begin(void) { depth++; }
 
 void mmu_batch_end(void)
