@@ -67,6 +67,9 @@ static inline int give_back_page_tables(void) { return 0; }
 static inline void load_pgdir(uint32_t *pgdir) { load_cr3(V2P(pgdir)); }
 static inline void tlb_flush_page(uint32_t va) { invlpg(va); }
 static inline void tlb_flush_all(void) { load_cr3(read_cr3()); }
+/* After entries lost rights (fork's copy-on-write): natively the TLB still
+ * holds the old ones; the PV hypervisor flushed already (pv_abi.h s. 5). */
+static inline void tlb_flush_taken(void) { tlb_flush_all(); }
 
 /* pushf; cli ... popf: they nest, and leave IF as they found it. (The
  * trap-and-emulate lab depends on this habit: at ring 1 POPF silently keeps
@@ -147,6 +150,7 @@ int give_back_page_tables(void);
 void load_pgdir(uint32_t *pgdir);
 void tlb_flush_page(uint32_t va);
 void tlb_flush_all(void);
+void tlb_flush_taken(void);
 
 /* Interrupts off is the shared-info page's upcall mask: plain stores, no
  * exit. Unmasking with an event pending asks for the upcall at once (any

@@ -211,7 +211,7 @@ uint32_t *copy_pgdir_cow(uint32_t *pgdir)
             page_ref(pte_pa(e));
         }
     }
-    tlb_flush_all();        /* the parent's writable entries changed */
+    tlb_flush_taken();      /* the parent's writable entries lost RW */
     mmu_batch_end();
     return child;
 }
