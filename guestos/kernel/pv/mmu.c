@@ -167,14 +167,27 @@ void unpin_page_table(void *page)
     mmu_batch_end();
 }
 
-/* A directory loaded again needs no call: the hypervisor flushed whatever
- * its entries lost (pv_abi.h section 5). */
-void load_pgdir(uint32_t *pgdir)
+static void load_now(uint32_t *pgdir)
 {
-    if (pgdir == loaded_pgdir)
-        return;
     queue_extop(PV_MMUEXT_NEW_BASEPTR, mfn_of(pgdir));
     loaded_pgdir = pgdir;
+}
+
+/* No call for a directory loaded already (the hypervisor flushed whatever
+ * its entries lost, pv_abi.h section 5), nor for the kernel's own, which
+ * only a process that exits asks for: every directory holds the kernel's
+ * half, so the CPU stays on the one it has until the next process's is
+ * loaded, or until that one is reused or given back (pgdir_leaving). */
+void load_pgdir(uint32_t *pgdir)
+{
+    if (pgdir != loaded_pgdir && !(pgdir == boot_page_directory() && loaded_pgdir))
+        load_now(pgdir);
+}
+
+void pgdir_leaving(void *page)
+{
+    if (page == loaded_pgdir)
+        load_now(boot_page_directory());
 }
 void tlb_flush_page(uint32_t va) { queue_extop(PV_MMUEXT_INVLPG_LOCAL, va); }
 void tlb_flush_all(void) { queue_extop(PV_MMUEXT_TLB_FLUSH_LOCAL, 0); }

@@ -22,11 +22,15 @@ static uint32_t nkept[2];
 
 static uint32_t level_index(int level) { return level == PT_L2; }
 
+/* A directory kept may still be the CPU's (mmu.c's load_pgdir leaves an
+ * exiting process's loaded): not once it is reused or freed. */
 void *reuse_page_table(int level)
 {
     uint32_t l = level_index(level), flags = irq_save();
     void *page = nkept[l] ? kept[l][--nkept[l]] : NULL;
     irq_restore(flags);
+    if (page)
+        pgdir_leaving(page);
     return page;
 }
 
@@ -34,6 +38,7 @@ void *reuse_page_table(int level)
  * queue goes before kfree hands the page to anyone. */
 static void unpin_and_free(void *page)
 {
+    pgdir_leaving(page);
     unpin_page_table(page);
     mmu_send_queue();
     kfree(page);
