@@ -14,6 +14,7 @@
 #include "../defs.h"
 #include "../plat.h"
 #include "pv.h"
+#include "../../../lib/printf.h"
 
 #define KEPT 8                      /* tables of each level */
 
@@ -59,13 +60,15 @@ uint32_t page_tables_kept(void) { return nkept[0] + nkept[1]; }
 
 int give_back_page_tables(void)
 {
-    int any = 0;
+    int given = 0;
     for (int level = PT_L1; level <= PT_L2; level++) {
         void *page;
         while ((page = reuse_page_table(level))) {
             unpin_and_free(page);
-            any = 1;
+            given++;
         }
     }
-    return any;
+    if (given)
+        printf("guestos: out of free pages: %d kept page tables given back\n", given);
+    return given > 0;
 }
