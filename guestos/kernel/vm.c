@@ -137,9 +137,11 @@ uint32_t *create_pgdir(void)
 }
 
 /* Drop every user page (shared ones lose a reference), the page tables,
- * and the directory itself (not the one loaded). Where tables are pinned,
- * each entry is cleared first, so that a table freed is empty, as the PV
- * kernel keeps it for reuse (plat.h); natively a freed page is just free. */
+ * and the directory itself (not the one loaded: exit loads the kernel's
+ * first, which the PV kernel puts off until it reuses or frees this one,
+ * pv/mmu.c). Where tables are pinned, each entry is cleared first, so that
+ * a table freed is empty, as the PV kernel keeps it for reuse (plat.h);
+ * natively a freed page is just free. */
 void free_pgdir(uint32_t *pgdir)
 {
     mmu_batch_begin();
@@ -176,11 +178,11 @@ int map_user_page(uint32_t *pgdir, uint32_t va, uint32_t pa, uint32_t perm)
  * pages; writable pages become read-only + COW in both, so whoever writes
  * first gets a private copy (handle_user_fault). NULL when out of memory.
  * Every entry, the child's and the parent's, is a set_pte in one batch:
- * the PV kernel makes one hypercall (a multicall) for it all, and its
- * tables are ones it kept pinned (plat.h), so the hypervisor validates
- * only the entries written (Xen's Linux once built the child's tables as
- * plain pages and pinned each when full: that validated the directory's
- * kernel half at every fork). */
+ * the PV kernel makes one hypercall for it all (an mmu_update; a multicall
+ * if a table had to be made), and its tables are ones it kept pinned
+ * (plat.h), so the hypervisor validates only the entries written (built
+ * as plain pages and pinned when full, as Xen's Linux did, each fork had
+ * the directory's 240 kernel entries validated, and released at exit). */
 uint32_t *copy_pgdir_cow(uint32_t *pgdir)
 {
     uint32_t *child = create_pgdir();
