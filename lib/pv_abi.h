@@ -90,6 +90,7 @@
 #define PV_set_timer_op       15   /* (deadline low, high): a one-shot timer in system time */
 #define PV_xen_version        17   /* (cmd, arg *): the version; the cheapest call there is */
 #define PV_console_io         18   /* (cmd, count, buf *): write to or read the console */
+#define PV_vcpu_op            24   /* (cmd, vcpu, arg *): the vCPU's periodic timer (section 6) */
 #define PV_mmuext_op          26   /* (op *, count, done *, domid): pin, unpin, CR3, TLB */
 #define PV_sched_op           29   /* (cmd, arg *): yield, block, shut down */
 #define PV_event_channel_op   32   /* (cmd, arg *): bind, send, unmask, close */
@@ -273,6 +274,13 @@ struct pv_mmuext_op {
  * then it again, and retry unless both reads gave the same even number.
  * set_timer_op(deadline_lo, deadline_hi): one VIRQ_TIMER event at that
  * system time (at once if it has passed); 0 cancels.
+ * vcpu_op(VCPUOP_set_periodic_timer, 0, &period): besides it, a VIRQ_TIMER
+ * event every period_ns from now on, each a period after the last was due
+ * (or a period from now if the VM was away longer: the ones missed are
+ * lost), so that a guest's tick needs no call each; at least 1 ms
+ * (-PV_EINVAL below it, or above Xen's STIME_DELTA_MAX: a guest may not
+ * keep the hypervisor busy with its timer). VCPUOP_stop_periodic_timer
+ * ends it. vCPU 0 only (-PV_ENOENT), other commands -PV_ENOSYS (Xen's).
  *
  * Events: 1024 event channels (ports). A port is bound to a source (a VIRQ,
  * the console); an event on it sets its bit in evtchn_pending; if its bit in
@@ -286,7 +294,8 @@ struct pv_mmuext_op {
  * pending_sel and of evtchn_pending (atomic exchanges: the hypervisor may
  * set more before the guest runs again, never while it runs) and handles
  * each port. A guest that clears upcall_mask while upcall_pending is 1 makes
- * any hypercall (xen_version is the cheapest) to have the upcall now.
+ * any hypercall (xen_version is the cheapest) to have the upcall now, or
+ * takes it itself through its own gate (INT n: no exit).
  * ------------------------------------------------------------------- */
 #define PV_NR_EVENT_CHANNELS 1024
 struct pv_vcpu_time_info {
@@ -366,7 +375,14 @@ struct pv_evtchn_bind_virq {
 struct pv_evtchn_port {
     uint32_t port;
 };
-#define PV_VIRQ_TIMER    0    /* set_timer_op's deadline passed */
+#define PV_VCPUOP_set_periodic_timer  6
+#define PV_VCPUOP_stop_periodic_timer 7
+struct pv_vcpu_set_periodic_timer {
+    uint64_t period_ns;
+};
+#define PV_PERIODIC_MIN_NS 1000000ull              /* Xen's MILLISECS(1) */
+#define PV_PERIODIC_MAX_NS (~0ull >> 2)            /* Xen's STIME_DELTA_MAX */
+#define PV_VIRQ_TIMER    0    /* set_timer_op's deadline passed, or a periodic timer's period */
 #define PV_VIRQ_CONSOLE  2    /* (the console's input has its own port, start_info) */
 #define PV_VIRQ_BALLOON  12   /* balloon_target changed */
 #define PV_NR_VIRQS      16

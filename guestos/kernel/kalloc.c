@@ -25,8 +25,7 @@ void kfree_range(uint32_t lo, uint32_t hi)
     }
 }
 
-/* A zeroed page (kernel virtual address) with reference count 1, or NULL. */
-void *kalloc(void)
+static struct freepage *take_free_page(void)
 {
     uint32_t flags = irq_save();
     struct freepage *p = free_list;
@@ -35,6 +34,17 @@ void *kalloc(void)
         nfree--;
     }
     irq_restore(flags);
+    return p;
+}
+
+/* A zeroed page (kernel virtual address) with reference count 1, or NULL.
+ * The tables the PV kernel keeps for reuse (plat.h) are free pages too:
+ * given back when no other is left. */
+void *kalloc(void)
+{
+    struct freepage *p = take_free_page();
+    if (!p && give_back_page_tables())
+        p = take_free_page();
     if (!p)
         return NULL;
     refcount[V2P(p) / PGSIZE] = 1;
@@ -69,4 +79,4 @@ void page_ref(uint32_t pa)
 
 void page_unref(uint32_t pa) { kfree(P2V(pa)); }
 int page_refcount(uint32_t pa) { return refcount[pa / PGSIZE]; }
-uint32_t free_page_count(void) { return nfree; }
+uint32_t free_page_count(void) { return nfree + page_tables_kept(); }

@@ -12,6 +12,7 @@
  *   page-table entry write   a store                    mmu_update            mmu.c
  *   a batch of them          nothing                    one multicall         mmu.c
  *   a new/freed table        nothing                    read-only, pinned     mmu.c
+ *   a freed table kept       no (kfree)                 kept pinned, reused   table_cache.c
  *   CR3 load                 MOV CR3                    MMUEXT_NEW_BASEPTR    mmu.c
  *   TLB flush, INVLPG        the instructions           MMUEXT_*_LOCAL        mmu.c
  *   entry <-> address        the address itself         P2M / M2P             below
@@ -56,9 +57,19 @@ static inline void pin_page_table(void *page, int level) { (void)page, (void)lev
 static inline void unpin_page_table(void *page) { (void)page; }
 #define TABLES_PINNED 0     /* a table is a page like any other at once */
 
+/* No table is kept for reuse: a freed one is a free page at once. */
+static inline void *reuse_page_table(int level) { (void)level; return 0; }
+void kfree(void *va);
+static inline void free_page_table(void *page, int level) { (void)level, kfree(page); }
+static inline uint32_t page_tables_kept(void) { return 0; }
+static inline int give_back_page_tables(void) { return 0; }
+
 static inline void load_pgdir(uint32_t *pgdir) { load_cr3(V2P(pgdir)); }
 static inline void tlb_flush_page(uint32_t va) { invlpg(va); }
 static inline void tlb_flush_all(void) { load_cr3(read_cr3()); }
+/* After entries lost rights (fork's copy-on-write): natively the TLB still
+ * holds the old ones; the PV hypervisor flushed already (pv_abi.h s. 5). */
+static inline void tlb_flush_taken(void) { tlb_flush_all(); }
 
 /* pushf; cli ... popf: they nest, and leave IF as they found it. (The
  * trap-and-emulate lab depends on this habit: at ring 1 POPF silently keeps
@@ -124,9 +135,22 @@ void pin_page_table(void *page, int level);
 void unpin_page_table(void *page);
 #define TABLES_PINNED 1     /* unpinned, a table is a page again once the batch went */
 
+/* A freed table, its user entries cleared, is kept pinned (read-only,
+ * validated: a directory with the kernel's half) and reused as it is: a
+ * fork then pins nothing and the hypervisor validates no kernel half
+ * (Linux's page-table quicklists did the same for Xen). reuse_page_table:
+ * an empty kept table of level, or NULL; free_page_table: kept, or
+ * unpinned and freed; page_tables_kept: how many (free pages in all but
+ * name: give_back_page_tables frees them all, 0 when it had none). */
+void *reuse_page_table(int level);
+void free_page_table(void *page, int level);
+uint32_t page_tables_kept(void);
+int give_back_page_tables(void);
+
 void load_pgdir(uint32_t *pgdir);
 void tlb_flush_page(uint32_t va);
 void tlb_flush_all(void);
+void tlb_flush_taken(void);
 
 /* Interrupts off is the shared-info page's upcall mask: plain stores, no
  * exit. Unmasking with an event pending asks for the upcall at once (any

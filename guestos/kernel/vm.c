@@ -21,11 +21,12 @@ static uint32_t *kpgdir;
 
 static void make_kernel_global(void);
 
-/* A zeroed page made a table (plat.h: the PV kernel pins it), or NULL. */
+/* An empty page table (plat.h: the PV kernel's is pinned, perhaps one it
+ * kept), or NULL. */
 static uint32_t *new_page_table(void)
 {
-    uint32_t *pt = kalloc();
-    if (pt)
+    uint32_t *pt = reuse_page_table(PT_L1);
+    if (!pt && (pt = kalloc()))
         pin_page_table(pt, PT_L1);
     return pt;
 }
@@ -125,40 +126,42 @@ static uint32_t *kernel_pgdir_copy(void)
     return pgdir;
 }
 
-/* A new directory holding only the kernel's mappings. */
+/* A new directory holding only the kernel's mappings (perhaps one the PV
+ * kernel kept: the same kernel half, no user entry). */
 uint32_t *create_pgdir(void)
 {
-    uint32_t *pgdir = kernel_pgdir_copy();
-    if (pgdir)
+    uint32_t *pgdir = reuse_page_table(PT_L2);
+    if (!pgdir && (pgdir = kernel_pgdir_copy()))
         pin_page_table(pgdir, PT_L2);
     return pgdir;
 }
 
 /* Drop every user page (shared ones lose a reference), the page tables,
- * and the directory itself (not the one loaded). The directory goes first:
- * the PV kernel's hypervisor then releases its tables' references to each
- * other, and every table is an ordinary page again when the batch ends. */
+ * and the directory itself (not the one loaded: exit loads the kernel's
+ * first, which the PV kernel puts off until it reuses or frees this one,
+ * pv/mmu.c). Where tables are pinned, each entry is cleared first, so that
+ * a table freed is empty, as the PV kernel keeps it for reuse (plat.h);
+ * natively a freed page is just free. */
 void free_pgdir(uint32_t *pgdir)
 {
     mmu_batch_begin();
-    unpin_page_table(pgdir);
     for (uint32_t d = 0; d < PDX_KERN; d++) {
         if (!(pgdir[d] & PTE_P))
             continue;
         uint32_t *pt = P2V(pte_pa(pgdir[d]));
-        for (int i = 0; i < 1024; i++)
-            if (pt[i] & PTE_P)
-                page_unref(pte_pa(pt[i]));
-        unpin_page_table(pt);
-        if (!TABLES_PINNED)
-            kfree(pt);
+        for (int i = 0; i < 1024; i++) {
+            if (!(pt[i] & PTE_P))
+                continue;
+            page_unref(pte_pa(pt[i]));
+            if (TABLES_PINNED)
+                set_pte(&pt[i], 0);
+        }
+        if (TABLES_PINNED)
+            set_pde(&pgdir[d], 0);
+        free_page_table(pt, PT_L1);
     }
+    free_page_table(pgdir, PT_L2);
     mmu_batch_end();
-    if (TABLES_PINNED)
-        for (uint32_t d = 0; d < PDX_KERN; d++)
-            if (pgdir[d] & PTE_P)
-                kfree(P2V(pte_pa(pgdir[d])));
-    kfree(pgdir);
 }
 
 /* Map one user page; returns -1 when out of memory or already mapped. */
@@ -174,16 +177,15 @@ int map_user_page(uint32_t *pgdir, uint32_t va, uint32_t pa, uint32_t perm)
 /* fork's copy: the child gets its own page tables pointing at the parent's
  * pages; writable pages become read-only + COW in both, so whoever writes
  * first gets a private copy (handle_user_fault). NULL when out of memory.
- * The child's tables are built as ordinary pages, with plain stores, and
- * made tables (plat.h: the PV kernel pins them) only when full: the PV
- * kernel's hypervisor then validates each table once, whole, instead of an
- * mmu_update per entry (Xen's Linux builds a new process's tables the same
- * way, and pins the directory afterwards). The parent's entries are tables
- * in use: they change through set_pte, in the same batch: the PV kernel
- * makes one hypercall (a multicall) for it all. */
+ * Every entry, the child's and the parent's, is a set_pte in one batch:
+ * the PV kernel makes one hypercall for it all (an mmu_update; a multicall
+ * if a table had to be made), and its tables are ones it kept pinned
+ * (plat.h), so the hypervisor validates only the entries written (built
+ * as plain pages and pinned when full, as Xen's Linux did, each fork had
+ * the directory's 240 kernel entries validated, and released at exit). */
 uint32_t *copy_pgdir_cow(uint32_t *pgdir)
 {
-    uint32_t *child = kernel_pgdir_copy();
+    uint32_t *child = create_pgdir();
     if (!child)
         return NULL;
     mmu_batch_begin();
@@ -196,26 +198,22 @@ uint32_t *copy_pgdir_cow(uint32_t *pgdir)
             if (!(e & PTE_P))
                 continue;
             if (!cpt) {
-                if (!(cpt = kalloc())) {
-                    pin_page_table(child, PT_L2);   /* the tables so far, for free_pgdir */
+                if (!(cpt = new_page_table())) {
                     mmu_batch_end();
                     free_pgdir(child);
                     return NULL;
                 }
-                child[d] = pte_make(V2P(cpt), PTE_P | PTE_W | PTE_U);   /* not yet a table */
+                set_pde(&child[d], pte_make(V2P(cpt), PTE_P | PTE_W | PTE_U));
             }
             if (e & PTE_W) {
                 e = (e & ~PTE_W) | PTE_COW;
                 set_pte(&pt[i], e);
             }
-            cpt[i] = e;                                 /* not yet a table */
+            set_pte(&cpt[i], e);
             page_ref(pte_pa(e));
         }
-        if (cpt)
-            pin_page_table(cpt, PT_L1);
     }
-    pin_page_table(child, PT_L2);
-    tlb_flush_all();        /* the parent's writable entries changed */
+    tlb_flush_taken();      /* the parent's writable entries lost RW */
     mmu_batch_end();
     return child;
 }

@@ -45,6 +45,9 @@ struct pv_domain {
     struct pv_time_scale time_scale;  /* the guest's TSC to ns */
     uint64_t time0_tsc;             /* the guest's TSC at system time 0: the VM's start */
     uint64_t timer_tsc;             /* the guest's TSC at set_timer_op's deadline (UINT64_MAX: none) */
+    uint64_t periodic_ns;           /* vcpu_op's periodic timer's period (0: none) ... */
+    uint64_t periodic_next_ns;      /* ... its next event in system time ... */
+    uint64_t periodic_tsc;          /* ... and in the guest's TSC (UINT64_MAX: none) */
     uint32_t balloon_target;        /* pages asked for (shared_info.balloon_target) */
     unsigned balloon_vm;            /* its row of balloon= (the VM's id) */
     unsigned balloon_next_ms;       /* system time of its next balloon= step (UINT_MAX: none) */

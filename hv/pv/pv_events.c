@@ -43,7 +43,7 @@ void pv_events_setup(struct vm *vm, const struct balloon_targets *balloon)
     si->console_evtchn = pv->console_port;
     pv_evtchn_add_domain(vm);
     vm->devices->input.ring = vm->devices->takes_input;   /* VM 0's typed input reaches its ring */
-    pv->timer_tsc = UINT64_MAX;
+    pv->timer_tsc = pv->periodic_tsc = UINT64_MAX;
     pv_balloon_setup(vm, balloon);
 }
 
@@ -64,7 +64,8 @@ void pv_events_before_entry(struct vcpu *v)
     uint64_t guest_tsc = pv_guest_tsc(v);
     uint64_t balloon_tsc = pv_balloon_before_entry(v, pv_system_time(v, guest_tsc));
     pv_time_before_entry(v, guest_tsc);
-    d->pv_event_guest_tsc = pv->timer_tsc < balloon_tsc ? pv->timer_tsc : balloon_tsc;
+    uint64_t timer_tsc = pv_time_next_event(v);
+    d->pv_event_guest_tsc = timer_tsc < balloon_tsc ? timer_tsc : balloon_tsc;
     /* sched_op block returns when an event is pending, masked or not
      * (Xen's rule): the CPU leaves the HLT activity state it waits in. */
     if (pv->blocked && evtchn_upcall_pending(&pv->evtchn)) {
@@ -100,7 +101,7 @@ bool pv_events_blocked(const struct vcpu *v)
 static bool own_event_can_come(const struct vcpu *v)
 {
     const struct pv_domain *pv = pv_of(v);
-    return pv->timer_tsc != UINT64_MAX || pv->balloon_next_ms != ~0u ||
+    return pv_time_next_event(v) != UINT64_MAX || pv->balloon_next_ms != ~0u ||
            vm_input_poll_tsc(v->vm->devices) != UINT64_MAX;
 }
 

@@ -210,6 +210,8 @@ def event_cases():
         result("timer-past", "past: set_timer_op 0, upcalls right after 1"),
         result("timer-cancel", "cancel: set_timer_op 0 0, upcalls 0 after the first deadline, 1 after the second, "
                                "early 0"),
+        result("timer-periodic", "periodic: set 0, upcalls in 21 ms 9..11 1, first early 0; stop 0, upcalls after "
+                                 "it 0, events 1"),
         result("event-masked", "masked: upcalls 0 pending 1 upcall_pending 0; unmask 0, upcalls 1 events 1"),
         result("upcall-mask", "mask: upcalls 0 pending 1; IF=0 upcalls 0; IF=1 upcalls 1; while masked 0"),
         result("block-if0", "block: 0, woken after the deadline, upcalls 0 pending 1; after sti upcalls 1"),
@@ -237,6 +239,9 @@ def event_cases():
                           r"^pvtest: port 0x1f4: send %d unmask %d close %d$" % ((ENOENT,) * 3),
                           r"^pvtest: result evtchn: send on a VIRQ %d, close 0 then %d, cmd 2 %d, unmapped %d %d$"
                           % (EINVAL, ENOENT, ENOSYS, EFAULT, EFAULT), POWERED_OFF]),
+        result("vcpu-op-bad", "vcpu_op: periods %d %d %d %d, vcpu %d %d, unmapped %d, cmds %d %d, stop 0, "
+                              "upcalls 0; longest 0 upcalls 0; 1 ms 0 ticking 1 stop 0"
+               % (EINVAL, EINVAL, EINVAL, EINVAL, ENOENT, ENOENT, EFAULT, ENOSYS, ENOSYS)),
         result("callbacks-bad", "callbacks %d %d %d %d; 0 0 0" % ((EINVAL,) * 4)),
     ])
 

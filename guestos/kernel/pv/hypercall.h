@@ -25,6 +25,7 @@ extern char hypercall_page[PV_PAGE_SIZE];
 
 #define hypercall1(nr, a1)             HYPERCALL(nr, a1, 0, 0, 0, 0)
 #define hypercall2(nr, a1, a2)         HYPERCALL(nr, a1, a2, 0, 0, 0)
+#define hypercall3(nr, a1, a2, a3)     HYPERCALL(nr, a1, a2, a3, 0, 0)
 #define hypercall4(nr, a1, a2, a3, a4) HYPERCALL(nr, a1, a2, a3, a4, 0)
 
 /* A machine address, for the hypervisor, of a kernel virtual address. */

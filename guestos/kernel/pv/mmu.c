@@ -50,9 +50,30 @@ static _Noreturn void refused(const struct pv_multicall_entry *c)
           o->arg1, c->result);
 }
 
+static uint32_t *loaded_pgdir;      /* what the last NEW_BASEPTR loaded */
+
+/* A run of one entry's update then an INVLPG of the page it maps in the
+ * loaded tables (a copy-on-write fault's): one update_va_mapping with
+ * UVMF_INVLPG instead of a multicall of two (Xen's Linux's
+ * ptep_set_access_flags), when the entry is the one that call finds. */
+static int one_page_update(void)
+{
+    const struct pv_multicall_entry *u = &calls[0], *f = &calls[1];
+    if (ncalls != 2 || u->op != PV_mmu_update || u->args[1] != 1 || f->op != PV_mmuext_op ||
+        f->args[1] != 1 || extops[0].cmd != PV_MMUEXT_INVLPG_LOCAL || !loaded_pgdir)
+        return 0;
+    uint32_t va = extops[0].arg1, pde = loaded_pgdir[PDX(va)];
+    if (!(pde & PTE_P) ||
+        updates[0].ptr != (PTE_ADDR(pde) | PTX(va) * 4 | PV_MMU_NORMAL_PT_UPDATE))
+        return 0;
+    calls[0].result = calls[1].result = hypercall3(PV_update_va_mapping, va, updates[0].val, PV_UVMF_INVLPG);
+    return 1;
+}
+
 static void flush(void)
 {
-    if (ncalls == 1) {
+    if (one_page_update()) {
+    } else if (ncalls == 1) {
         const uint32_t *a = calls[0].args;
         calls[0].result = hypercall4(calls[0].op, a[0], a[1], a[2], a[3]);
     } else if (ncalls > 1) {
@@ -99,6 +120,10 @@ static void queue_extop(uint32_t cmd, uint32_t arg1)
         flush();
 }
 
+/* The queue goes now, inside a batch too (its order is kept): for a page
+ * that must be an ordinary page again before the batch ends. */
+void mmu_send_queue(void) { flush(); }
+
 void mmu_batch_begin(void) { depth++; }
 
 void mmu_batch_end(void)
@@ -142,6 +167,31 @@ void unpin_page_table(void *page)
     mmu_batch_end();
 }
 
-void load_pgdir(uint32_t *pgdir) { queue_extop(PV_MMUEXT_NEW_BASEPTR, mfn_of(pgdir)); }
+static void load_now(uint32_t *pgdir)
+{
+    queue_extop(PV_MMUEXT_NEW_BASEPTR, mfn_of(pgdir));
+    loaded_pgdir = pgdir;
+}
+
+/* No call for a directory loaded already (the hypervisor flushed whatever
+ * its entries lost, pv_abi.h section 5), nor for the kernel's own, which
+ * only a process that exits asks for: every directory holds the kernel's
+ * half, so the CPU stays on the one it has until the next process's is
+ * loaded, or until that one is reused or given back (pgdir_leaving). */
+void load_pgdir(uint32_t *pgdir)
+{
+    if (pgdir != loaded_pgdir && !(pgdir == boot_page_directory() && loaded_pgdir))
+        load_now(pgdir);
+}
+
+void pgdir_leaving(void *page)
+{
+    if (page == loaded_pgdir)
+        load_now(boot_page_directory());
+}
 void tlb_flush_page(uint32_t va) { queue_extop(PV_MMUEXT_INVLPG_LOCAL, va); }
 void tlb_flush_all(void) { queue_extop(PV_MMUEXT_TLB_FLUSH_LOCAL, 0); }
+
+/* Nothing: the hypervisor flushed when the call that took the rights went
+ * (pv_abi.h section 5). */
+void tlb_flush_taken(void) {}

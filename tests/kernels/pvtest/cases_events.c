@@ -68,6 +68,29 @@ PV_CASE(timer_cancel, "timer-cancel", "set_timer_op 0 cancels: the first timer n
            after_first, upcalls, at < second);
 }
 
+static int32_t periodic(uint32_t vcpu, uint64_t period_ns)
+{
+    struct pv_vcpu_set_periodic_timer set = { period_ns };
+    return vmcall3(PV_vcpu_op, PV_VCPUOP_set_periodic_timer, vcpu, (uint32_t)&set);
+}
+
+PV_CASE(timer_periodic, "timer-periodic", "vcpu_op's periodic timer: an upcall every 2 ms, none early, none once stopped")
+{
+    uint32_t port = timer_port(true);
+    events_on();
+    uint64_t start = pv_now();
+    int32_t set = periodic(0, 2 * MS);
+    block_until_upcalls(1, 100);
+    uint64_t first = last_upcall_record_ns;
+    spin_until(start + 21 * MS);             /* the events at 2, 4 .. 20 ms */
+    uint32_t n = upcalls;
+    int32_t stop = vmcall3(PV_vcpu_op, PV_VCPUOP_stop_periodic_timer, 0, 0);
+    uint32_t at_stop = upcalls;
+    spin_until(pv_now() + 10 * MS);
+    result("periodic: set %d, upcalls in 21 ms 9..11 %d, first early %d; stop %d, upcalls after it %u, events %d",
+           set, n >= 9 && n <= 11, first < start + 2 * MS, stop, upcalls - at_stop, port_events[port] == n);
+}
+
 PV_CASE(event_masked, "event-masked", "an event on a masked port pends with no upcall, and comes at unmask")
 {
     struct pv_shared_info *s = shared_info();
@@ -233,6 +256,30 @@ PV_CASE(evtchn_bad, "evtchn-bad", "event_channel_op with bad VIRQs, ports, comma
     int32_t unmapped_bind = vmcall3(PV_event_channel_op, PV_EVTCHNOP_bind_virq, 0x1000, 0);
     result("evtchn: send on a VIRQ %d, close %d then %d, cmd 2 %d, unmapped %d %d", send_virq, close1, close2,
            unknown, unmapped, unmapped_bind);
+}
+
+PV_CASE(vcpu_op_bad, "vcpu-op-bad", "vcpu_op: periods under 1 ms or too long, vCPU 1, bad pointers and commands")
+{
+    timer_port(true);
+    events_on();
+    int32_t zero = periodic(0, 0), under = periodic(0, PV_PERIODIC_MIN_NS - 1);
+    int32_t over = periodic(0, PV_PERIODIC_MAX_NS + 1), huge = periodic(0, ~0ull);
+    int32_t vcpu1 = periodic(1, 2 * MS), vcpu_huge = periodic(0xFFFFFFFFu, 2 * MS);
+    int32_t unmapped = vmcall3(PV_vcpu_op, PV_VCPUOP_set_periodic_timer, 0, 0x1000);
+    int32_t cmd0 = vmcall3(PV_vcpu_op, 0, 0, 0), cmd_huge = vmcall3(PV_vcpu_op, 0xFFFFFFFFu, 0, 0);
+    int32_t stop_none = vmcall3(PV_vcpu_op, PV_VCPUOP_stop_periodic_timer, 0, 0);
+    spin_until(pv_now() + 5 * MS);           /* no refused one runs */
+    uint32_t refused_upcalls = upcalls;
+    int32_t longest = periodic(0, PV_PERIODIC_MAX_NS);   /* the longest: never due here */
+    spin_until(pv_now() + 3 * MS);
+    uint32_t longest_upcalls = upcalls - refused_upcalls;
+    int32_t floor = periodic(0, PV_PERIODIC_MIN_NS);
+    block_until_upcalls(1, 100);
+    int32_t stop = vmcall3(PV_vcpu_op, PV_VCPUOP_stop_periodic_timer, 0, 0);
+    result("vcpu_op: periods %d %d %d %d, vcpu %d %d, unmapped %d, cmds %d %d, stop %d, upcalls %u; "
+           "longest %d upcalls %u; 1 ms %d ticking %d stop %d", zero, under, over, huge, vcpu1, vcpu_huge, unmapped,
+           cmd0, cmd_huge, stop_none, refused_upcalls, longest, longest_upcalls, floor, upcalls > refused_upcalls,
+           stop);
 }
 
 PV_CASE(callbacks_bad, "callbacks-bad", "set_callbacks with vectors 1, 31, 256, 0xFFFFFFFF; then 32, 255, 0")

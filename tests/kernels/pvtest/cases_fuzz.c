@@ -18,7 +18,7 @@
  * mmuext_op batches of good and bad requests, short and longer than one
  * exit's share (continuations), sometimes with PV_BATCH_PREEMPTED set on a
  * fresh call; multicalls of all of these (a nested multicall, a block
- * inside, long lists); memory_op, event_channel_op, set_timer_op,
+ * inside, long lists); memory_op, event_channel_op, set_timer_op, vcpu_op,
  * sched_op (yield, shutdown with a bad argument; block only with the
  * timer armed), console_io (no bytes printed: count 0 or a bad buffer).
  * Never a call that would end it or unmap its own kernel: generators keep
@@ -501,10 +501,35 @@ static void sched_call(struct call *c)
     }
 }
 
+/* vcpu_op: the periodic timer set (a second or more: the fuzz is not to
+ * drown in upcalls), refused or stopped; unknown commands and vCPUs. */
+static void vcpu_call(struct call *c)
+{
+    struct pv_vcpu_set_periodic_timer *set = arena_alloc(sizeof(*set));
+    uint64_t periods[] = { rnd() % PV_PERIODIC_MIN_NS, 1000 * PV_PERIODIC_MIN_NS + rnd(),
+                           PV_PERIODIC_MAX_NS + 1 + rnd(), PV_PERIODIC_MAX_NS };
+    uint32_t cmd = one_in(4) ? rnd() : PV_VCPUOP_set_periodic_timer + below(2);
+    uint32_t vcpu = one_in(4) ? rnd() : 0, kind = below(4), arg = set && !one_in(4) ? (uint32_t)set : bad_pointer();
+    if (set)
+        set->period_ns = periods[kind];
+    int32_t want;
+    if (cmd != PV_VCPUOP_set_periodic_timer && cmd != PV_VCPUOP_stop_periodic_timer)
+        want = -PV_ENOSYS;
+    else if (vcpu != 0)
+        want = -PV_ENOENT;
+    else if (cmd == PV_VCPUOP_stop_periodic_timer)
+        want = 0;
+    else if (arg != (uint32_t)set)
+        want = -PV_EFAULT;
+    else
+        want = kind == 0 || kind == 2 ? -PV_EINVAL : 0;
+    *c = (struct call){ PV_vcpu_op, { cmd, vcpu, arg, rnd(), rnd() }, want, NULL, 0 };
+}
+
 /* A number with no call: unknown rows, past the table, negative. */
 static void unknown_call(struct call *c)
 {
-    static const uint8_t rows[] = { 0, 2, 3, 5, 6, 7, 8, 9, 10, 11, 16, 19, 20, 21, 22, 23, 24, 25, 27, 28,
+    static const uint8_t rows[] = { 0, 2, 3, 5, 6, 7, 8, 9, 10, 11, 16, 19, 20, 21, 22, 23, 25, 27, 28,
                                     30, 31, 33, 40, 50, 63 };
     uint32_t op;
     switch (below(4)) {
@@ -518,7 +543,7 @@ static void unknown_call(struct call *c)
 
 static void simple_call(struct call *c)
 {
-    switch (below(12)) {
+    switch (below(13)) {
     case 0: case 1: batch_call(c, false); break;
     case 2: batch_call(c, true); break;
     case 3: update_va_call(c); break;
@@ -530,6 +555,7 @@ static void simple_call(struct call *c)
     case 9:
         *c = (struct call){ PV_set_timer_op, { rnd(), one_in(2) ? 0 : rnd(), rnd(), rnd(), rnd() }, 0, NULL, 0 };
         break;
+    case 11: vcpu_call(c); break;
     case 10: {
         uint32_t cmd = one_in(2) ? PV_XENVER_version : rnd();
         *c = (struct call){ PV_xen_version, { cmd, rnd(), rnd(), rnd(), rnd() },
