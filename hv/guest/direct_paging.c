@@ -137,6 +137,8 @@ static int get_l1e(struct dp_vm *vm, uint32_t pte)
 {
     if (!(pte & GPTE_P))
         return 0;
+    if (pte & PV_GNTTAB_PTE)
+        return -PV_EINVAL;          /* a grant's mark: only dp_grant_map writes it */
     if (pte & GPTE_W)
         return get_page_and_type(vm, ENTRY_MFN(pte), DP_WRITABLE);
     return get_page(vm, ENTRY_MFN(pte));
@@ -285,6 +287,12 @@ static bool weakens(uint32_t old, uint32_t new)
     return (old & ~new & (GPTE_W | GPTE_U)) != 0;
 }
 
+/* A grant's L1 entry (lib/pv_abi.h section 10): present, marked. */
+static bool is_grant(uint32_t e)
+{
+    return (e & (GPTE_P | PV_GNTTAB_PTE)) == (GPTE_P | PV_GNTTAB_PTE);
+}
+
 /* Both present, the same frame, only bits that take no reference changed. */
 static bool fast_path(uint32_t old, uint32_t new)
 {
@@ -298,6 +306,10 @@ static bool fast_path(uint32_t old, uint32_t new)
 static int update_entry(struct dp_vm *vm, enum dp_type level, uint32_t *e, uint32_t new)
 {
     uint32_t old = *e;
+    if (level == DP_L1 && is_grant(old))
+        return -PV_EBUSY;           /* unmap_grant_ref's to remove */
+    if (level == DP_L1 && is_grant(new))
+        return -PV_EINVAL;          /* not even through the fast path (the mark is an AVL bit) */
     if (!fast_path(old, new)) {
         int rc = get_entry(vm, level, new);
         if (rc)
@@ -417,14 +429,62 @@ int dp_set_base(struct dp_vm *vm, uint32_t *base, uint32_t new_mfn)
     return 0;
 }
 
-int dp_update_va(struct dp_vm *vm, uint32_t base, uint32_t va, uint32_t pte)
+/* The machine address of the L1 entry mapping va under the directory base
+ * (an L2 of the VM's in use, whose entry for va names an L1), or 0. */
+static uint32_t va_entry(const struct dp_vm *vm, uint32_t base, uint32_t va)
 {
     if (!owns(vm, base) || frame(vm, base)->type != DP_L2)
-        return -PV_EINVAL;
-    /* The hypervisor's slots name its own tables: dp_mmu_update refuses
-       them as no frame of the VM's. */
+        return 0;
+    /* The hypervisor's slots name its own tables: the callers refuse them
+       as no frame of the VM's. */
     uint32_t pde = table(vm, base)[va >> 22];
     if (!(pde & GPTE_P) || (pde & GPTE_PS))
-        return -PV_EINVAL;          /* no L1 maps va */
-    return dp_mmu_update(vm, GPTE_ADDR(pde) | ((va >> 12) & (ENTRIES - 1)) * 4, pte);
+        return 0;                   /* no L1 maps va */
+    return GPTE_ADDR(pde) | ((va >> 12) & (ENTRIES - 1)) * 4;
+}
+
+int dp_update_va(struct dp_vm *vm, uint32_t base, uint32_t va, uint32_t pte)
+{
+    uint32_t ma = va_entry(vm, base, va);
+    return ma ? dp_mmu_update(vm, ma, pte) : -PV_EINVAL;
+}
+
+/* The entry at machine address ma, if it is in an L1 of the VM's in use. */
+static uint32_t *l1_entry(const struct dp_vm *vm, uint32_t ma)
+{
+    uint32_t mfn = ma >> 12;
+    if (!ma || !owns(vm, mfn) || frame(vm, mfn)->type != DP_L1 || !frame(vm, mfn)->type_count)
+        return NULL;
+    return table(vm, mfn) + (ma & 0xFFFu) / 4;
+}
+
+/* The references are the owner's to give (get_l1e as the owner would map
+ * the frame); the entry is the grantee's. */
+int dp_grant_map(struct dp_vm *vm, uint32_t base, uint32_t va, struct dp_vm *owner, uint32_t pte,
+                 uint32_t *entry_ma)
+{
+    uint32_t ma = va_entry(vm, base, va), *e = l1_entry(vm, ma);
+    if (!e || !(pte & GPTE_P))
+        return -PV_EINVAL;
+    if (*e & GPTE_P)
+        return -PV_EEXIST;
+    int rc = get_l1e(owner, pte & ~PV_GNTTAB_PTE);
+    if (rc)
+        return rc;
+    *e = pte | PV_GNTTAB_PTE;
+    *entry_ma = ma;
+    return 0;
+}
+
+/* put_l1e drops a reference of any frame (the counts are the machine's). */
+int dp_grant_unmap(struct dp_vm *vm, uint32_t entry_ma, uint32_t pte)
+{
+    uint32_t *e = l1_entry(vm, entry_ma);
+    uint32_t same = ~(GPTE_A | GPTE_D);
+    if ((entry_ma & 3) || !e || !is_grant(*e) || ((*e ^ (pte | PV_GNTTAB_PTE)) & same))
+        return -PV_ENOENT;
+    put_l1e(vm, *e);
+    *e = 0;
+    vm->flush = true;
+    return 0;
 }
