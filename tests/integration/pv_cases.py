@@ -317,4 +317,5 @@ def balloon_cases():
 
 def pv_cases():
     from pv_gaps_cases import gap_cases     # it builds on pv() above
-    return friendly_cases() + hostile_cases() + event_cases() + balloon_cases() + gap_cases()
+    from pv_grant_cases import grant_cases
+    return friendly_cases() + hostile_cases() + event_cases() + balloon_cases() + gap_cases() + grant_cases()
