@@ -236,9 +236,16 @@ PV_CASE(grant_give_bad, "grant-give-bad", "vm0: grants refused (not its frame, a
     int32_t many = vmcall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, (uint32_t)&op,
                            PV_GNTTAB_MAX_OPS + 1);
     int32_t unmapped = vmcall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, 0x1000, 1);
-    int32_t read_only = vmcall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, start_info->pt_base, 1);
-    printf("pvtest: call: cmd 99 %d, count 0 %d, count %u %d, unmapped %d, read-only %d\n", cmd, none,
-           PV_GNTTAB_MAX_OPS + 1, many, unmapped, read_only);
+    /* A good op in a page mapped read-only: refused before it is done
+       (its status could not be written). */
+    uint32_t page = top_pfn(3);
+    struct pv_gnttab_grant_foreign_access *in_ro = (void *)page_of(page);
+    *in_ro = (struct pv_gnttab_grant_foreign_access){ 3, 1, mfn, PV_GNTMAP_readonly, 99 };
+    int32_t made_ro = update_va((uint32_t)in_ro, mfn_of(page) << 12 | P);
+    int32_t read_only = vmcall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, (uint32_t)in_ro, 1);
+    int32_t not_granted = end_grant(3);
+    printf("pvtest: call: cmd 99 %d, count 0 %d, count %u %d, unmapped %d, read-only %d (made so %d, then "
+           "end %d)\n", cmd, none, PV_GNTTAB_MAX_OPS + 1, many, unmapped, read_only, made_ro, not_granted);
     /* Ref 0 last: vm1 waits for it, and finds refs 1 and 2 made. */
     int32_t third = grant(2, 2, mfn_of(top_pfn(1)), 0), table_ro = grant(1, 1, pd, PV_GNTMAP_readonly);
     int32_t ro = grant(0, 1, mfn, PV_GNTMAP_readonly), twice = grant(0, 1, mfn, PV_GNTMAP_readonly);
@@ -271,13 +278,17 @@ PV_CASE(grant_take_bad, "grant-take-bad", "vm1: maps refused (refs never granted
            table_rw);
     int32_t foreign = update_va(other, vm0_mfn << 12 | P);
     int32_t forged = update_va(other, mfn_of(top_pfn(2)) << 12 | P | PV_GNTTAB_PTE);
+    /* The mark is an AVL bit, which an entry may change without being
+       validated again (the fast path): not this one. */
+    uint32_t own = (uint32_t)page_of(top_pfn(2));
+    int32_t fast = update_va(own, mfn_of(top_pfn(2)) << 12 | P | RW | 0x60u | PV_GNTTAB_PTE);
     int32_t rw = update_va(va, vm0_mfn << 12 | P | RW | PV_GNTTAB_PTE), clear = update_va(va, 0);
-    printf("pvtest: mmu: vm0's frame %d, a forged grant entry %d, the grant's entry writable %d, cleared %d\n",
-           foreign, forged, rw, clear);
-    int32_t wrong_va = unmap(other, handle), bad = unmap(va, 0xFFFFFFFFu), own = unmap(va, 1 * PV_NR_GRANT_REFS);
+    printf("pvtest: mmu: vm0's frame %d, a forged grant entry %d, through the fast path %d, the grant's entry "
+           "writable %d, cleared %d\n", foreign, forged, fast, rw, clear);
+    int32_t wrong_va = unmap(other, handle), bad = unmap(va, 0xFFFFFFFFu), self = unmap(va, 1 * PV_NR_GRANT_REFS);
     int32_t unmapped = unmap(va, handle), twice = unmap(va, handle);
     result("take bad: read-only map %d (vm0's frame 0x%x); unmap at another address %d, handle ~0 %d, of "
-           "itself %d; unmap %d, twice %d", ro, vm0_mfn, wrong_va, bad, own, unmapped, twice);
+           "itself %d; unmap %d, twice %d", ro, vm0_mfn, wrong_va, bad, self, unmapped, twice);
 }
 
 /* vm0: its grantee powers off while it maps the frame; the mapping still
