@@ -283,8 +283,17 @@ PV_CASE(grant_take_bad, "grant-take-bad", "vm1: maps refused (refs never granted
     uint32_t own = (uint32_t)page_of(top_pfn(2));
     int32_t fast = update_va(own, mfn_of(top_pfn(2)) << 12 | P | RW | 0x60u | PV_GNTTAB_PTE);
     int32_t rw = update_va(va, vm0_mfn << 12 | P | RW | PV_GNTTAB_PTE), clear = update_va(va, 0);
-    printf("pvtest: mmu: vm0's frame %d, a forged grant entry %d, through the fast path %d, the grant's entry "
-           "writable %d, cleared %d\n", foreign, forged, fast, rw, clear);
+    /* A forged entry in a page that is then pinned as an L1 (its own
+       mapping made read-only first: a table is never writable). */
+    uint32_t *forge = (uint32_t *)page_of(top_pfn(4)), forge_mfn = mfn_of(top_pfn(4));
+    for (unsigned i = 0; i < 1024; i++)
+        forge[i] = 0;
+    forge[7] = mfn_of(top_pfn(2)) << 12 | P | PV_GNTTAB_PTE;
+    int32_t made_ro = update_va((uint32_t)forge, forge_mfn << 12 | P);
+    int32_t pinned = mmuext(PV_MMUEXT_PIN_L1_TABLE, forge_mfn);
+    printf("pvtest: mmu: vm0's frame %d, a forged grant entry %d, through the fast path %d, in a table pinned %d "
+           "(read-only %d), the grant's entry writable %d, cleared %d\n", foreign, forged, fast, pinned, made_ro,
+           rw, clear);
     int32_t wrong_va = unmap(other, handle), bad = unmap(va, 0xFFFFFFFFu), self = unmap(va, 1 * PV_NR_GRANT_REFS);
     int32_t unmapped = unmap(va, handle), twice = unmap(va, handle);
     result("take bad: read-only map %d (vm0's frame 0x%x); unmap at another address %d, handle ~0 %d, of "
