@@ -49,6 +49,9 @@ unit_srcs_x86_decode := hv/x86/x86_decode.c
 UNIT_TESTS += pv_note
 unit_srcs_pv_note := lib/pv_note.c
 unit_srcs_direct_paging := hv/guest/direct_paging.c hv/guest/direct_paging_check.c lib/fmt.c
+# Grants between PV VMs (issue 20), over direct paging.
+UNIT_TESTS += grant_table
+unit_srcs_grant_table := hv/pv/grant_table.c $(unit_srcs_direct_paging)
 
 # The decoder is compared with objdump on the kit's own 32-bit programs,
 # and on its 64-bit code: the hypervisor itself and the long64 kernel.
@@ -76,6 +79,7 @@ unit_defs_fmt := -Dsnprintf=fmt_snprintf -Dvsnprintf=fmt_vsnprintf
 unit_defs_mbimage := $(unit_defs_fmt)
 unit_defs_exit_info := $(unit_defs_fmt)
 unit_defs_direct_paging := $(unit_defs_fmt)
+unit_defs_grant_table := $(unit_defs_fmt)
 # devices='s default is this tree's (hv/hv.mk).
 unit_defs_options := -DDEVICES_DEFAULT=DEVICES_$(HV_DEVICES_DEFAULT)
 $(UNIT_BUILD)/test_options: $(BUILD)/hv/devices-default.$(HV_DEVICES_DEFAULT)
