@@ -72,7 +72,8 @@
 #define PV_ESRCH      3      /* no such domain (a domid other than PV_DOMID_SELF) */
 #define PV_ENOMEM    12      /* the hypervisor has no frame to give */
 #define PV_EFAULT    14      /* a pointer argument the guest cannot read or write */
-#define PV_EBUSY     16      /* the frame is in use (mapped, a pinned table, the start or shared page) */
+#define PV_EBUSY     16      /* the frame is in use (mapped, a pinned table, the start or shared page),
+                                or the entry a grant's (section 10) */
 #define PV_EEXIST    17      /* already so (a table pinned twice, a VIRQ bound twice) */
 #define PV_EINVAL    22      /* a bad value: a command, an entry that breaks a rule below */
 #define PV_ENOSPC    28      /* no free event channel */
@@ -187,6 +188,9 @@ struct pv_start_info {
  * An L1 entry (PTE) that is present must map a frame of this VM; writable
  * (RW=1), only a frame that is no table; read-only, any frame of the VM
  * (so the guest can read its own tables). Not present: anything goes.
+ * The one exception is the hypervisor's: a grant's entry (section 10),
+ * marked PV_GNTTAB_PTE, which maps another VM's frame and which the
+ * guest's calls can neither make nor change.
  *
  * An L2 entry (PDE) in slots 0 .. 1007 that is present is either
  *   - a page table: a frame of this VM that is (or validates as) an L1;
@@ -465,8 +469,10 @@ struct pv_multicall_entry {
  * its linear space whose L1 entry, in its current tables, is not present.
  * The hypervisor writes that entry: the granter's frame, present, writable
  * unless flags has readonly, supervisor-only, A and D set, and
- * PV_GNTTAB_PTE (bit 9, one the CPU ignores, SDM vol. 3, table 4-6) that
- * marks it a grant's. The mapping takes a reference to the frame (and,
+ * PV_GNTTAB_PTE (bit 11, one the CPU ignores, SDM vol. 3, table 4-6) that
+ * marks it a grant's (bit 11 is so the hypervisor's in a PV guest's L1
+ * entries; bits 9 and 10 stay the guest's: the guest OS marks
+ * copy-on-write with bit 9). The mapping takes a reference to the frame (and,
  * writable, a writable type reference) so that the frame neither leaves its
  * VM (decrease_reservation: -PV_EBUSY) nor becomes a page table while
  * mapped. A grant is mapped once at a time. handle (out) names the mapping
@@ -495,7 +501,7 @@ struct pv_multicall_entry {
  * ------------------------------------------------------------------- */
 #define PV_NR_GRANT_REFS   32u      /* refs 0 .. 31 of each VM's table */
 #define PV_GNTTAB_MAX_OPS  16u      /* ops one call may carry */
-#define PV_GNTTAB_PTE      0x200u   /* bit 9 of a grant's L1 entry */
+#define PV_GNTTAB_PTE      0x800u   /* bit 11 of a grant's L1 entry (Xen 32-bit's _PAGE_GNTTAB) */
 
 #define PV_GNTTABOP_map_grant_ref        0   /* Xen's numbers */
 #define PV_GNTTABOP_unmap_grant_ref      1
