@@ -34,6 +34,14 @@
  * the checks a writable mapping needs. */
 #define FAST_PATH_BITS (GPTE_A | GPTE_D | GPTE_G | GPTE_U | 0xE00u /* AVL */)
 
+/* A grant's L1 entry (lib/pv_abi.h section 10): present, marked. Only
+ * dp_grant_map writes one: the guest's entries never carry the mark
+ * (get_entry, dp_mmu_update). */
+static bool is_grant(uint32_t e)
+{
+    return (e & (GPTE_P | PV_GNTTAB_PTE)) == (GPTE_P | PV_GNTTAB_PTE);
+}
+
 static struct dp_frame *frame(const struct dp_vm *vm, uint32_t mfn)
 {
     return &vm->m->frames[mfn];
@@ -137,8 +145,6 @@ static int get_l1e(struct dp_vm *vm, uint32_t pte)
 {
     if (!(pte & GPTE_P))
         return 0;
-    if (pte & PV_GNTTAB_PTE)
-        return -PV_EINVAL;          /* a grant's mark: only dp_grant_map writes it */
     if (pte & GPTE_W)
         return get_page_and_type(vm, ENTRY_MFN(pte), DP_WRITABLE);
     return get_page(vm, ENTRY_MFN(pte));
@@ -205,6 +211,8 @@ static void put_l2e(struct dp_vm *vm, uint32_t pde)
 
 static int get_entry(struct dp_vm *vm, enum dp_type level, uint32_t e)
 {
+    if (level == DP_L1 && is_grant(e))
+        return -PV_EINVAL;          /* a grant's mark, forged (in a table being validated too) */
     return level == DP_L2 ? get_l2e(vm, e) : get_l1e(vm, e);
 }
 
@@ -287,12 +295,6 @@ static bool weakens(uint32_t old, uint32_t new)
     return (old & ~new & (GPTE_W | GPTE_U)) != 0;
 }
 
-/* A grant's L1 entry (lib/pv_abi.h section 10): present, marked. */
-static bool is_grant(uint32_t e)
-{
-    return (e & (GPTE_P | PV_GNTTAB_PTE)) == (GPTE_P | PV_GNTTAB_PTE);
-}
-
 /* Both present, the same frame, only bits that take no reference changed. */
 static bool fast_path(uint32_t old, uint32_t new)
 {
@@ -306,10 +308,6 @@ static bool fast_path(uint32_t old, uint32_t new)
 static int update_entry(struct dp_vm *vm, enum dp_type level, uint32_t *e, uint32_t new)
 {
     uint32_t old = *e;
-    if (level == DP_L1 && is_grant(old))
-        return -PV_EBUSY;           /* unmap_grant_ref's to remove */
-    if (level == DP_L1 && is_grant(new))
-        return -PV_EINVAL;          /* not even through the fast path (the mark is an AVL bit) */
     if (!fast_path(old, new)) {
         int rc = get_entry(vm, level, new);
         if (rc)
@@ -394,6 +392,12 @@ int dp_mmu_update(struct dp_vm *vm, uint32_t ptr, uint32_t val)
         return -PV_EINVAL;          /* not a table in use: the guest writes it itself */
     if (level == DP_L2 && slot >= DP_FIRST_HV_SLOT)
         return val == 0 ? 0 : -PV_EINVAL;   /* the hypervisor's: a 0 written changes nothing */
+    /* A grant's entry is unmap_grant_ref's to remove; the mark is never
+       the guest's to write, not even through the fast path (an AVL bit). */
+    if (level == DP_L1 && is_grant(table(vm, mfn)[slot]))
+        return -PV_EBUSY;
+    if (level == DP_L1 && is_grant(val))
+        return -PV_EINVAL;
     bool flush = vm->flush;
     return unless_failed(vm, flush, update_entry(vm, level, table(vm, mfn) + slot, val));
 }
