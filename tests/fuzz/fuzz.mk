@@ -64,6 +64,11 @@ fuzz_srcs_pv_note := lib/pv_note.c
 fuzz_flags_pv_note := -max_len=2048
 fuzz_seeds_pv_note := $(FUZZ_BUILD)/seeds/elf
 
+# Grants between PV VMs (issue 20), over direct paging: a script of ops.
+FUZZ_TARGETS += grant_table
+fuzz_srcs_grant_table := hv/pv/grant_table.c hv/guest/direct_paging.c $(FUZZ_DP_CHECK) $(FUZZ_FMT)
+fuzz_flags_grant_table := -max_len=384
+
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
 FUZZ_TARGETS := $(filter-out $(FUZZ_LEFT_OUT),$(FUZZ_TARGETS))
