@@ -143,6 +143,20 @@ static uint32_t probe(volatile uint32_t *p, int write, uint32_t *seen)
     return recovered_vector;
 }
 
+/* The granter's start: its frame (a free page's) holds GIVEN, granted to
+ * vm1 writable as ref 0 (the grant's status in *granted); then it waits
+ * for vm1's MARK (whether it came in *seen). */
+static volatile uint32_t *offer(uint32_t *mfn, int32_t *granted, int *seen)
+{
+    uint32_t pfn = top_pfn(0);
+    volatile uint32_t *w = page_of(pfn);
+    *mfn = mfn_of(pfn);
+    w[0] = GIVEN;
+    *granted = grant(0, 1, *mfn, 0);
+    *seen = wait_for(&w[1], MARK);
+    return w;
+}
+
 /* ---- friendly ---- */
 
 /* vm0: grants a frame writable; while vm1 maps it, the frame can neither
@@ -150,11 +164,10 @@ static uint32_t probe(volatile uint32_t *p, int write, uint32_t *seen)
  * then both can. */
 PV_CASE(grant_give, "grant-give", "vm0: a frame granted to vm1 writable, shared, then revoked")
 {
-    uint32_t pfn = top_pfn(0), mfn = mfn_of(pfn);
-    volatile uint32_t *w = page_of(pfn);
-    w[0] = GIVEN;
-    int32_t granted = grant(0, 1, mfn, 0);
-    int seen = wait_for(&w[1], MARK);
+    uint32_t mfn;
+    int32_t granted;
+    int seen;
+    volatile uint32_t *w = offer(&mfn, &granted, &seen);
     w[2] = REPLY;
     int acked = wait_for(&w[3], ACK);
     int32_t unmapped = update_va((uint32_t)w, 0);       /* its own mapping gone: vm1's is the last */
@@ -305,11 +318,10 @@ PV_CASE(grant_take_bad, "grant-take-bad", "vm1: maps refused (refs never granted
  * table. */
 PV_CASE(grant_give_dead, "grant-give-dead", "vm0: revokes a grant the powered-off vm1 still maps")
 {
-    uint32_t pfn = top_pfn(0), mfn = mfn_of(pfn);
-    volatile uint32_t *w = page_of(pfn);
-    w[0] = GIVEN;
-    int32_t granted = grant(0, 1, mfn, 0);
-    int seen = wait_for(&w[1], MARK);
+    uint32_t mfn;
+    int32_t granted;
+    int seen;
+    volatile uint32_t *w = offer(&mfn, &granted, &seen);
     for (unsigned i = 0; i < 100; i++)
         yield();                                        /* vm1 powers off */
     int32_t unmapped = update_va((uint32_t)w, 0);
@@ -331,11 +343,11 @@ PV_CASE(grant_take_die, "grant-take-die", "vm1: powers off with vm0's grant mapp
 /* vm0: grants, sees vm1's mark, powers off with its frame mapped. */
 PV_CASE(grant_give_die, "grant-give-die", "vm0: powers off while vm1 maps its frame")
 {
-    uint32_t pfn = top_pfn(0);
-    volatile uint32_t *w = page_of(pfn);
-    w[0] = GIVEN;
-    int32_t granted = grant(0, 1, mfn_of(pfn), 0);
-    result("give and die: granted %d, saw the mark %d", granted, wait_for(&w[1], MARK));
+    uint32_t mfn;
+    int32_t granted;
+    int seen;
+    offer(&mfn, &granted, &seen);
+    result("give and die: granted %d, saw the mark %d", granted, seen);
 }
 
 /* vm1: the frame of the powered-off vm0 stays mapped and usable until
