@@ -41,6 +41,7 @@
 #include "pv/pv_build.h"
 #include "pv/hypercall.h"
 #include "pv/pv_check.h"
+#include "pv/grant_table_op.h"
 #include "pv/pv_events.h"
 #include "pv/pv_tlb.h"
 #include "vmx/vmcs.h"
@@ -177,6 +178,7 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
         pv_build(vm, &boot, caps, options.maxmem_mib[id]);
         pv_events_setup(vm, &options.balloon);
         pv_check_setup(vm, options.dpcheck);
+        pv_grant_setup(vm);
     }
     if (options.cpu == CPU_DEPRIVILEGED) {
         depriv_setup(v);

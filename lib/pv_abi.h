@@ -72,7 +72,8 @@
 #define PV_ESRCH      3      /* no such domain (a domid other than PV_DOMID_SELF) */
 #define PV_ENOMEM    12      /* the hypervisor has no frame to give */
 #define PV_EFAULT    14      /* a pointer argument the guest cannot read or write */
-#define PV_EBUSY     16      /* the frame is in use (mapped, a pinned table, the start or shared page) */
+#define PV_EBUSY     16      /* the frame is in use (mapped, a pinned table, the start or shared page),
+                                or the entry a grant's (section 10) */
 #define PV_EEXIST    17      /* already so (a table pinned twice, a VIRQ bound twice) */
 #define PV_EINVAL    22      /* a bad value: a command, an entry that breaks a rule below */
 #define PV_ENOSPC    28      /* no free event channel */
@@ -90,6 +91,7 @@
 #define PV_set_timer_op       15   /* (deadline low, high): a one-shot timer in system time */
 #define PV_xen_version        17   /* (cmd, arg *): the version; the cheapest call there is */
 #define PV_console_io         18   /* (cmd, count, buf *): write to or read the console */
+#define PV_grant_table_op     20   /* (cmd, op *, count): frames shared between VMs (section 10) */
 #define PV_vcpu_op            24   /* (cmd, vcpu, arg *): the vCPU's periodic timer (section 6) */
 #define PV_mmuext_op          26   /* (op *, count, done *, domid): pin, unpin, CR3, TLB */
 #define PV_sched_op           29   /* (cmd, arg *): yield, block, shut down */
@@ -187,6 +189,9 @@ struct pv_start_info {
  * An L1 entry (PTE) that is present must map a frame of this VM; writable
  * (RW=1), only a frame that is no table; read-only, any frame of the VM
  * (so the guest can read its own tables). Not present: anything goes.
+ * The one exception is the hypervisor's: a grant's entry (section 10),
+ * marked PV_GNTTAB_PTE, which maps another VM's frame and which the
+ * guest's calls can neither make nor change.
  *
  * An L2 entry (PDE) in slots 0 .. 1007 that is present is either
  *   - a page table: a frame of this VM that is (or validates as) an L1;
@@ -477,4 +482,121 @@ struct pv_multicall_entry {
     uint32_t op;
     int32_t result;
     uint32_t args[6];
+};
+
+/* ---------------------------------------------------------------------
+ * 10. Grants: a frame shared between VMs (Xen's grant tables,
+ *     grant_table.h; lecture slides 42-44)
+ *
+ * A VM (the granter) offers one of its frames to one other VM (the
+ * grantee) by REFERENCE: an index ref into its grant table, which the
+ * hypervisor keeps (PV_NR_GRANT_REFS entries per VM). The grantee maps the
+ * frame at a linear address of its own by naming the granter's domid and
+ * the ref; the hypervisor validates both sides: the grant names the grantee,
+ * a read-only grant is never mapped writable, the frame is the granter's.
+ * A VM's domid is its VM number (vm0 is 0, vm1 is 1, ...). Xen's granter
+ * writes its grant entries in a shared page that the hypervisor reads
+ * (GTF_permit_access, with atomic flag updates to learn whether the grant is
+ * in use); here the granter asks by hypercall, so the hypervisor holds the
+ * only copy: no entry changes under the hypervisor's feet (no double
+ * fetch), and revoking is a call that can take the mapping away.
+ *
+ * grant_table_op(cmd, op *ops, count): count (1 .. PV_GNTTAB_MAX_OPS)
+ * operations of cmd's structure, done in order, each with its own status
+ * (PV_GNTST_*) written back; the call returns 0, or -PV_EINVAL (an unknown
+ * cmd, count 0 or too many), -PV_EFAULT (an op the guest cannot read, or
+ * one whose status it cannot have written: the ops before it were done).
+ *
+ * grant_foreign_access: ref becomes a grant of frame mfn (the caller's own,
+ * not one of the builder's kept pages) to domid; readonly in flags for a
+ * read-only grant. A writable grant of a frame that is a page table is
+ * refused, and while a writable grant is mapped the frame cannot become
+ * one (it is mapped writable, section 5's rule). The grant takes no
+ * reference: the frame may still leave the VM (decrease_reservation) while
+ * no one maps it, and a later map of the grant then gets bad_page.
+ *
+ * map_grant_ref: the grantee maps granter dom's ref at host_addr, a page of
+ * its linear space whose L1 entry, in its current tables, is not present.
+ * The hypervisor writes that entry: the granter's frame, present, writable
+ * unless flags has readonly, supervisor-only, A and D set, and
+ * PV_GNTTAB_PTE (bit 11, one the CPU ignores, SDM vol. 3, table 4-6) that
+ * marks it a grant's (bit 11 is so the hypervisor's in a PV guest's L1
+ * entries; bits 9 and 10 stay the guest's: the guest OS marks
+ * copy-on-write with bit 9). The mapping takes a reference to the frame (and,
+ * writable, a writable type reference) so that the frame neither leaves its
+ * VM (decrease_reservation: -PV_EBUSY) nor becomes a page table while
+ * mapped. A grant is mapped once at a time. handle (out) names the mapping
+ * for unmap_grant_ref. The grantee's hypercalls cannot use the frame as a
+ * buffer (a pointer argument into it is -PV_EFAULT: section 2's "frames
+ * the VM owns").
+ *
+ * The grantee cannot make, change or clear a grant's entry through the MMU
+ * calls (section 5): an mmu_update or update_va_mapping of it is
+ * -PV_EBUSY, an entry with PV_GNTTAB_PTE written anywhere -PV_EINVAL. Its
+ * own table holding it may still be released (unpinned, unhooked): the
+ * entry's references go with the table and the mapping is gone; unmap then
+ * answers okay (nothing was left to remove).
+ *
+ * unmap_grant_ref: the mapping handle names is removed (the entry cleared,
+ * the grantee's TLB flushed); host_addr must be where it was mapped.
+ *
+ * end_foreign_access (the revocation): the granter ends grant ref. If the
+ * grantee maps it, the hypervisor removes that mapping first (the
+ * grantee's entry cleared and its TLB flushed), so that a revoked grant is
+ * never mapped: the grantee's next access faults (#PF), and its unmap of
+ * the handle answers bad_handle. The frame is then the granter's alone
+ * again. A VM that ends keeps its frames (the hypervisor gives no VM's
+ * frames away while it runs), so a mapping of a frame of a VM that powered
+ * off stays valid until it is unmapped.
+ * ------------------------------------------------------------------- */
+#define PV_NR_GRANT_REFS   32u      /* refs 0 .. 31 of each VM's table */
+#define PV_GNTTAB_MAX_OPS  16u      /* ops one call may carry */
+#define PV_GNTTAB_PTE      0x800u   /* bit 11 of a grant's L1 entry (Xen 32-bit's _PAGE_GNTTAB) */
+
+#define PV_GNTTABOP_map_grant_ref        0   /* Xen's numbers */
+#define PV_GNTTABOP_unmap_grant_ref      1
+#define PV_GNTTABOP_grant_foreign_access 16  /* hvlab's: Xen's granter writes its shared table */
+#define PV_GNTTABOP_end_foreign_access   17
+
+#define PV_GNTMAP_readonly 0x4u     /* Xen's GNTMAP_readonly (1 << 2), in grant and map flags */
+
+/* The statuses (Xen's GNTST_*, each op's status field), and what earns
+ * each here: */
+#define PV_GNTST_okay              0
+#define PV_GNTST_general_error   (-1)   /* flags other than readonly */
+#define PV_GNTST_bad_domain      (-2)   /* domid/dom: no such PV VM, or the caller itself */
+#define PV_GNTST_bad_gntref      (-3)   /* ref >= PV_NR_GRANT_REFS; grant: ref in use; end: ref not
+                                           granted; map: ref not granted to the caller */
+#define PV_GNTST_bad_handle      (-4)   /* unmap: a handle that names no mapping of the caller's */
+#define PV_GNTST_bad_virt_addr   (-5)   /* map: host_addr not page-aligned, no L1 maps it, or its
+                                           entry is present; unmap: not where handle is mapped */
+#define PV_GNTST_no_device_space (-7)   /* map: the grant is mapped already (once at a time) */
+#define PV_GNTST_permission_denied (-8) /* map: writable, of a read-only grant */
+#define PV_GNTST_bad_page        (-9)   /* grant: mfn not the caller's, a kept page, or a page table
+                                           granted writable; map: the frame left the granter, or
+                                           became a table (writable) */
+
+struct pv_gnttab_grant_foreign_access {
+    uint32_t ref;
+    uint32_t domid;           /* the grantee */
+    uint32_t mfn;             /* the caller's frame */
+    uint32_t flags;           /* 0 or PV_GNTMAP_readonly */
+    int32_t status;           /* OUT */
+};
+struct pv_gnttab_end_foreign_access {
+    uint32_t ref;
+    int32_t status;           /* OUT */
+};
+struct pv_gnttab_map_grant_ref {
+    uint32_t host_addr;       /* the caller's linear address to map at */
+    uint32_t flags;           /* 0 or PV_GNTMAP_readonly */
+    uint32_t ref;
+    uint32_t dom;             /* the granter */
+    int32_t status;           /* OUT */
+    uint32_t handle;          /* OUT */
+};
+struct pv_gnttab_unmap_grant_ref {
+    uint32_t host_addr;
+    uint32_t handle;
+    int32_t status;           /* OUT */
 };

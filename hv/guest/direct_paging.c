@@ -34,6 +34,14 @@
  * the checks a writable mapping needs. */
 #define FAST_PATH_BITS (GPTE_A | GPTE_D | GPTE_G | GPTE_U | 0xE00u /* AVL */)
 
+/* A grant's L1 entry (lib/pv_abi.h section 10): present, marked. Only
+ * dp_grant_map writes one: the guest's entries never carry the mark
+ * (get_entry, dp_mmu_update). */
+static bool is_grant(uint32_t e)
+{
+    return (e & (GPTE_P | PV_GNTTAB_PTE)) == (GPTE_P | PV_GNTTAB_PTE);
+}
+
 static struct dp_frame *frame(const struct dp_vm *vm, uint32_t mfn)
 {
     return &vm->m->frames[mfn];
@@ -203,6 +211,8 @@ static void put_l2e(struct dp_vm *vm, uint32_t pde)
 
 static int get_entry(struct dp_vm *vm, enum dp_type level, uint32_t e)
 {
+    if (level == DP_L1 && is_grant(e))
+        return -PV_EINVAL;          /* a grant's mark, forged (in a table being validated too) */
     return level == DP_L2 ? get_l2e(vm, e) : get_l1e(vm, e);
 }
 
@@ -382,6 +392,12 @@ int dp_mmu_update(struct dp_vm *vm, uint32_t ptr, uint32_t val)
         return -PV_EINVAL;          /* not a table in use: the guest writes it itself */
     if (level == DP_L2 && slot >= DP_FIRST_HV_SLOT)
         return val == 0 ? 0 : -PV_EINVAL;   /* the hypervisor's: a 0 written changes nothing */
+    /* A grant's entry is unmap_grant_ref's to remove; the mark is never
+       the guest's to write, not even through the fast path (an AVL bit). */
+    if (level == DP_L1 && is_grant(table(vm, mfn)[slot]))
+        return -PV_EBUSY;
+    if (level == DP_L1 && is_grant(val))
+        return -PV_EINVAL;
     bool flush = vm->flush;
     return unless_failed(vm, flush, update_entry(vm, level, table(vm, mfn) + slot, val));
 }
@@ -417,14 +433,62 @@ int dp_set_base(struct dp_vm *vm, uint32_t *base, uint32_t new_mfn)
     return 0;
 }
 
-int dp_update_va(struct dp_vm *vm, uint32_t base, uint32_t va, uint32_t pte)
+/* The machine address of the L1 entry mapping va under the directory base
+ * (an L2 of the VM's in use, whose entry for va names an L1), or 0. */
+static uint32_t va_entry(const struct dp_vm *vm, uint32_t base, uint32_t va)
 {
     if (!owns(vm, base) || frame(vm, base)->type != DP_L2)
-        return -PV_EINVAL;
-    /* The hypervisor's slots name its own tables: dp_mmu_update refuses
-       them as no frame of the VM's. */
+        return 0;
+    /* The hypervisor's slots name its own tables: the callers refuse them
+       as no frame of the VM's. */
     uint32_t pde = table(vm, base)[va >> 22];
     if (!(pde & GPTE_P) || (pde & GPTE_PS))
-        return -PV_EINVAL;          /* no L1 maps va */
-    return dp_mmu_update(vm, GPTE_ADDR(pde) | ((va >> 12) & (ENTRIES - 1)) * 4, pte);
+        return 0;                   /* no L1 maps va */
+    return GPTE_ADDR(pde) | ((va >> 12) & (ENTRIES - 1)) * 4;
+}
+
+int dp_update_va(struct dp_vm *vm, uint32_t base, uint32_t va, uint32_t pte)
+{
+    uint32_t ma = va_entry(vm, base, va);
+    return ma ? dp_mmu_update(vm, ma, pte) : -PV_EINVAL;
+}
+
+/* The entry at machine address ma, if it is in an L1 of the VM's in use. */
+static uint32_t *l1_entry(const struct dp_vm *vm, uint32_t ma)
+{
+    uint32_t mfn = ma >> 12;
+    if (!ma || !owns(vm, mfn) || frame(vm, mfn)->type != DP_L1 || !frame(vm, mfn)->type_count)
+        return NULL;
+    return table(vm, mfn) + (ma & 0xFFFu) / 4;
+}
+
+/* The references are the owner's to give (get_l1e as the owner would map
+ * the frame); the entry is the grantee's. */
+int dp_grant_map(struct dp_vm *vm, uint32_t base, uint32_t va, struct dp_vm *owner, uint32_t pte,
+                 uint32_t *entry_ma)
+{
+    uint32_t ma = va_entry(vm, base, va), *e = l1_entry(vm, ma);
+    if (!e || !(pte & GPTE_P))
+        return -PV_EINVAL;
+    if (*e & GPTE_P)
+        return -PV_EEXIST;
+    int rc = get_l1e(owner, pte & ~PV_GNTTAB_PTE);
+    if (rc)
+        return rc;
+    *e = pte | PV_GNTTAB_PTE;
+    *entry_ma = ma;
+    return 0;
+}
+
+/* put_l1e drops a reference of any frame (the counts are the machine's). */
+int dp_grant_unmap(struct dp_vm *vm, uint32_t entry_ma, uint32_t pte)
+{
+    uint32_t *e = l1_entry(vm, entry_ma);
+    uint32_t same = ~(GPTE_A | GPTE_D);
+    if ((entry_ma & 3) || !e || !is_grant(*e) || ((*e ^ (pte | PV_GNTTAB_PTE)) & same))
+        return -PV_ENOENT;
+    put_l1e(vm, *e);
+    *e = 0;
+    vm->flush = true;
+    return 0;
 }

@@ -107,6 +107,23 @@ int dp_set_base(struct dp_vm *vm, uint32_t *base, uint32_t new_mfn);
  * L2 of the VM's in use, whose entry for va names an L1), as dp_mmu_update. */
 int dp_update_va(struct dp_vm *vm, uint32_t base, uint32_t va, uint32_t pte);
 
+/* Grant mappings (lib/pv_abi.h section 10): an L1 entry of vm's that maps
+ * a frame of another VM's (owner), marked PV_GNTTAB_PTE. The guest's own
+ * calls never make, change or clear one (get_l1e refuses the mark,
+ * update_entry an entry that has it): only these do.
+ * dp_grant_map: the not-present L1 entry mapping va under the directory
+ * base becomes pte | PV_GNTTAB_PTE, its references taken as owner would
+ * take them for pte (owner's frame; writable, no table); *entry_ma its
+ * machine address. -PV_EINVAL (no L1 maps va, or owner refuses pte), or
+ * -PV_EEXIST (the entry is present).
+ * dp_grant_unmap: the entry at entry_ma is cleared if it is still the
+ * grant's pte (an L1 of vm's in use; A and D aside), its references
+ * dropped, vm->flush set; -PV_ENOENT if it is not (the table was released,
+ * and the references with it). */
+int dp_grant_map(struct dp_vm *vm, uint32_t base, uint32_t va, struct dp_vm *owner, uint32_t pte,
+                 uint32_t *entry_ma);
+int dp_grant_unmap(struct dp_vm *vm, uint32_t entry_ma, uint32_t pte);
+
 /* The invariants, recomputed from the tables themselves: every count is
  * what the entries, pins, keeps and bases (bases[0..nbases-1], every VM's;
  * PV_INVALID_MFN ones skipped) add up to, no frame is a table and mapped

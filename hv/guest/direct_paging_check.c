@@ -37,13 +37,16 @@ static bool in_use_as_table(const struct dp_frame *f)
     return (f->type == DP_L1 || f->type == DP_L2) && f->type_count > 0;
 }
 
-/* A present entry of a table of owner's maps mfn: the owner's frame, counted. */
-static bool count_mapping(struct check *c, uint32_t table, unsigned slot, uint32_t mfn, bool writable)
+/* A present entry of a table of owner's maps mfn: the owner's frame (a
+ * grant's entry: some VM's), counted. */
+static bool count_mapping(struct check *c, uint32_t table, unsigned slot, uint32_t mfn, bool writable,
+                          bool grant)
 {
     uint8_t owner = c->m->frames[table].owner;
-    if (mfn >= c->m->nframes || c->m->frames[mfn].owner != owner)
-        return broken(c, "frame 0x%x (a table of owner %u), entry %u maps frame 0x%x, not its owner's",
-                      table, owner, slot, mfn);
+    if (mfn >= c->m->nframes || (grant ? c->m->frames[mfn].owner == DP_OWNER_NONE
+                                       : c->m->frames[mfn].owner != owner))
+        return broken(c, "frame 0x%x (a table of owner %u), entry %u maps frame 0x%x, not %s", table,
+                      owner, slot, mfn, grant ? "a VM's" : "its owner's");
     c->tally[mfn].refs++;
     if (writable)
         c->tally[mfn].writable++;
@@ -55,7 +58,7 @@ static bool count_l2e(struct check *c, uint32_t table, unsigned slot, uint32_t p
     if (!(pde & GPTE_P))
         return true;
     if (!(pde & GPTE_PS)) {
-        if (!count_mapping(c, table, slot, pde >> 12, false))
+        if (!count_mapping(c, table, slot, pde >> 12, false, false))
             return false;
         c->tally[pde >> 12].as_l1++;
         return true;
@@ -63,7 +66,7 @@ static bool count_l2e(struct check *c, uint32_t table, unsigned slot, uint32_t p
     if (pde & DP_PDE_4M_RESERVED)
         return broken(c, "frame 0x%x (an L2), entry %u = 0x%x: reserved bits set", table, slot, pde);
     for (uint32_t i = 0; i < 1024; i++)
-        if (!count_mapping(c, table, slot, ((pde >> 22) << 10) + i, pde & GPTE_W))
+        if (!count_mapping(c, table, slot, ((pde >> 22) << 10) + i, pde & GPTE_W, false))
             return false;
     return true;
 }
@@ -81,7 +84,7 @@ static bool check_hv_slot(struct check *c, uint32_t table, unsigned slot, uint32
 static bool count_entry(struct check *c, uint32_t table, enum dp_type type, unsigned slot, uint32_t e)
 {
     if (type == DP_L1)
-        return !(e & GPTE_P) || count_mapping(c, table, slot, e >> 12, e & GPTE_W);
+        return !(e & GPTE_P) || count_mapping(c, table, slot, e >> 12, e & GPTE_W, e & PV_GNTTAB_PTE);
     if (slot < DP_FIRST_HV_SLOT)
         return count_l2e(c, table, slot, e);
     return check_hv_slot(c, table, slot, e);

@@ -14,6 +14,7 @@
 #include "pv/balloon.h"
 #include "pv/pv_check.h"
 #include "pv/evtchn.h"
+#include "pv/grant_table_op.h"
 #include "pv/pv_console.h"
 #include "pv/pv_mmu_calls.h"
 #include "pv/pv_sched.h"
@@ -43,6 +44,7 @@ static const pv_hypercall_fn calls[PV_NR_HYPERCALLS] = {
     [PV_set_timer_op]      = pv_set_timer_op,
     [PV_xen_version]       = pv_xen_version,
     [PV_console_io]        = pv_console_io,
+    [PV_grant_table_op]    = pv_grant_table_op,
     [PV_vcpu_op]           = pv_vcpu_op,
     [PV_mmuext_op]         = pv_mmuext_op,
     [PV_sched_op]          = pv_sched_op,
@@ -54,7 +56,8 @@ static const char *const names[PV_NR_HYPERCALLS] = {
     [PV_mmu_update] = "mmu_update", [PV_set_callbacks] = "set_callbacks", [PV_memory_op] = "memory_op",
     [PV_multicall] = "multicall", [PV_update_va_mapping] = "update_va_mapping",
     [PV_set_timer_op] = "set_timer_op", [PV_xen_version] = "xen_version", [PV_console_io] = "console_io",
-    [PV_vcpu_op] = "vcpu_op", [PV_mmuext_op] = "mmuext_op", [PV_sched_op] = "sched_op", [PV_event_channel_op] = "event_channel_op",
+    [PV_grant_table_op] = "grant_table_op", [PV_vcpu_op] = "vcpu_op",
+    [PV_mmuext_op] = "mmuext_op", [PV_sched_op] = "sched_op", [PV_event_channel_op] = "event_channel_op",
 };
 
 /* The counts `hv: hypercalls:` prints: a call of a multicall apart. */

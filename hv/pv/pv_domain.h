@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "guest/vm.h"
 #include "pv/evtchn_ports.h"
+#include "pv/grant_table.h"
 #include "pv/pv_time_scale.h"
 #include "pv_abi.h"
 
@@ -52,6 +53,7 @@ struct pv_domain {
     unsigned balloon_vm;            /* its row of balloon= (the VM's id) */
     unsigned balloon_next_ms;       /* system time of its next balloon= step (UINT_MAX: none) */
     const struct balloon_targets *balloon_steps;   /* balloon= */
+    struct gnt_domain grants;       /* its grant table (grant_table.c), by ref */
 };
 
 /* The PV domain of v's VM (NULL outside cpu=pv). */

@@ -57,6 +57,9 @@ unit_srcs_virtqueue := lib/virtqueue.c
 # frame table of the test's (machine_frames() itself takes the allocator's).
 UNIT_TESTS += machine_frames
 unit_srcs_machine_frames := hv/guest/machine_frames.c hv/mem/pmm.c
+# Grants between PV VMs (issue 20), over direct paging.
+UNIT_TESTS += grant_table
+unit_srcs_grant_table := hv/pv/grant_table.c $(unit_srcs_direct_paging)
 
 # The decoder is compared with objdump on the kit's own 32-bit programs,
 # and on its 64-bit code: the hypervisor itself and the long64 kernel.
@@ -84,6 +87,7 @@ unit_defs_fmt := -Dsnprintf=fmt_snprintf -Dvsnprintf=fmt_vsnprintf
 unit_defs_mbimage := $(unit_defs_fmt)
 unit_defs_exit_info := $(unit_defs_fmt)
 unit_defs_direct_paging := $(unit_defs_fmt)
+unit_defs_grant_table := $(unit_defs_fmt)
 # devices='s default is this tree's (hv/hv.mk).
 unit_defs_options := -DDEVICES_DEFAULT=DEVICES_$(HV_DEVICES_DEFAULT)
 $(UNIT_BUILD)/test_options: $(BUILD)/hv/devices-default.$(HV_DEVICES_DEFAULT)

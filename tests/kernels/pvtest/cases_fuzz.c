@@ -153,6 +153,8 @@ struct entry_choice {
 static struct entry_choice window_value(void)
 {
     uint32_t flags = P | (rnd() & (RW | US | A | D | 0xE00));
+    if (flags & PV_GNTTAB_PTE)      /* a grant's mark (section 10): only the hypervisor's to write */
+        return (struct entry_choice){ arena_mfn[below(ARENA_PAGES)] << 12 | flags, -PV_EINVAL };
     switch (below(10)) {
     case 0:
         return (struct entry_choice){ rnd() & ~P, 0 };                          /* not present: anything */
@@ -529,7 +531,7 @@ static void vcpu_call(struct call *c)
 /* A number with no call: unknown rows, past the table, negative. */
 static void unknown_call(struct call *c)
 {
-    static const uint8_t rows[] = { 0, 2, 3, 5, 6, 7, 8, 9, 10, 11, 16, 19, 20, 21, 22, 23, 25, 27, 28,
+    static const uint8_t rows[] = { 0, 2, 3, 5, 6, 7, 8, 9, 10, 11, 16, 19, 21, 22, 23, 25, 27, 28, 34,
                                     30, 31, 33, 40, 50, 63 };
     uint32_t op;
     switch (below(4)) {
