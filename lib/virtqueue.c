@@ -127,15 +127,22 @@ int vq_driver_kick(struct virtqueue *vq)
     return publish(vq, vq->avail_idx, vq->avail_pvt, vq->avail_event, vq->used_flags, VQ_USED_F_NO_NOTIFY);
 }
 
+/* How many entries the other side published past `last`: its index read
+ * once, before the entries it covers. */
+static uint16_t published_past(volatile uint16_t *idx, uint16_t last)
+{
+    uint16_t i = *idx;
+    compiler_barrier();         /* the index before the entries */
+    return (uint16_t)(i - last);
+}
+
 /* 2.6.14: a used element names a head in flight and at most the bytes its
  * chain let the device write; its descriptors go back to the free list. */
 enum vq_status vq_driver_get_used(struct virtqueue *vq, uint64_t *token, uint32_t *len)
 {
     if (vq->broken)
         return VQ_BROKEN;
-    uint16_t idx = *vq->used_idx;
-    compiler_barrier();         /* the index before the element */
-    uint16_t pending = (uint16_t)(idx - vq->last_used);
+    uint16_t pending = published_past(vq->used_idx, vq->last_used);
     if (pending == 0)
         return VQ_EMPTY;
     struct vq_used_elem e = vq->used_ring[vq->last_used & (vq->size - 1)];
@@ -180,9 +187,7 @@ enum vq_status vq_device_pop(struct virtqueue *vq, struct vq_chain *chain)
 {
     if (vq->broken)
         return VQ_BROKEN;
-    uint16_t idx = *vq->avail_idx;
-    compiler_barrier();         /* the index before the ring */
-    uint16_t pending = (uint16_t)(idx - vq->last_avail);
+    uint16_t pending = published_past(vq->avail_idx, vq->last_avail);
     if (pending == 0)
         return VQ_EMPTY;
     if (pending > vq->size)

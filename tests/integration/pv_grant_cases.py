@@ -16,27 +16,12 @@ frame stays usable until unmapped). Every run recounts direct paging at
 each VM's shutdown (AT_SHUTDOWN), the grant mappings included, and none
 may PANIC the hypervisor.
 """
-from harness import HV, OK, Case
-from pv_cases import AT_SHUTDOWN, EBUSY, EFAULT, EINVAL, NEVER, POWERED_OFF, PVTEST
+from pv_cases import EBUSY, EFAULT, EINVAL, vm1, vm_pair
 
 # Xen's GNTST_* (lib/pv_abi.h section 10).
 BAD_DOMAIN, BAD_GNTREF, BAD_HANDLE, BAD_VIRT_ADDR = -2, -3, -4, -5
 GENERAL, NO_SPACE, DENIED, BAD_PAGE = -1, -7, -8, -9
 PF = 14
-ENDED = r"^hv: VMs ended: vm0 status 0, vm1 status 0"
-
-
-def pair(name, give, take, must, vms=2, check=None):
-    """vm0 runs case give, vm1 case take (vm2, if any, xen-version)."""
-    modules = ["--module", "%s case=%s" % (PVTEST, give), "--module", "%s case=%s" % (PVTEST, take)]
-    modules += ["--module", "%s case=xen-version" % PVTEST] * (vms - 2)
-    return Case("pv-" + name, modules + [HV, "--", "cpu=pv", "vms=%d" % vms, "guestmem=4", "vmcheck=2",
-                                         AT_SHUTDOWN], OK,
-                must=must + [POWERED_OFF, ENDED], must_not=NEVER + [r"pvtest: result exception"], check=check)
-
-
-def vm1(line):
-    return r"^\(vm1\) pvtest: " + line
 
 
 def stopped_before(first, then):
@@ -54,18 +39,18 @@ def stopped_before(first, then):
 def grant_cases():
     return [
         # Friendly.
-        pair("grant-share", "grant-give", "grant-take", [
+        vm_pair("grant-share", "grant-give", "grant-take", [
             r"^pvtest: result give: granted 0, saw the mark 1, ack 1; unmapped 0; while mapped: decrease %d, "
             r"pin %d; end 0, again %d; then pin 0, unpin 0, decrease 1$" % (EBUSY, EINVAL, BAD_GNTREF),
             vm1(r"result take: mapped 0, read 0x6a6a0000, reply 1; after the revocation read vector %d \(in "
                 r"time\), unmap %d, map %d$" % (PF, BAD_HANDLE, BAD_GNTREF))]),
-        pair("grant-read-only", "grant-give-ro", "grant-take-ro", [
+        vm_pair("grant-read-only", "grant-give-ro", "grant-take-ro", [
             r"^pvtest: result give read-only: granted 0$",
             vm1(r"result take read-only: writable map %d, read-only map 0; read vector 4294967295 "
                 r"\(0x[0-9a-f]+000\), write vector %d; made writable %d, cleared %d, write vector %d; unmap 0, "
                 r"then read vector %d$" % (DENIED, PF, EBUSY, EBUSY, PF, PF))]),
         # Hostile.
-        pair("grant-bad", "grant-give-bad", "grant-take-bad", vms=3, must=[
+        vm_pair("grant-bad", "grant-give-bad", "grant-take-bad", vms=3, must=[
             r"^pvtest: grant: not its own %d %d %d, page table %d, kept %d; to itself %d, domid 9 %d, self %d; "
             r"ref 32 %d, flags 1 %d$" % ((BAD_PAGE,) * 5 + (BAD_DOMAIN,) * 3 + (BAD_GNTREF, GENERAL)),
             r"^pvtest: call: cmd 99 %d, count 0 %d, count 17 %d, unmapped %d, read-only %d \(made so 0, then end "
@@ -82,12 +67,12 @@ def grant_cases():
             vm1(r"result take bad: read-only map 0 \(vm0's frame 0x[0-9a-f]+\); unmap at another address %d, "
                 r"handle ~0 %d, of itself %d; unmap 0, twice %d$"
                 % (BAD_VIRT_ADDR, BAD_HANDLE, BAD_HANDLE, BAD_HANDLE))]),
-        pair("grant-grantee-dies", "grant-give-dead", "grant-take-die", [
+        vm_pair("grant-grantee-dies", "grant-give-dead", "grant-take-die", [
             vm1(r"result take and die: mapped 0$"),
             r"^pvtest: result give to the dead: granted 0, saw the mark 1, unmapped 0; decrease %d, end 0, "
             r"decrease 1$" % EBUSY],
              check=stopped_before(r"^hv: vm1: guest stopped: it powered off", r"^pvtest: result give to the dead")),
-        pair("grant-granter-dies", "grant-give-die", "grant-take-outlive", [
+        vm_pair("grant-granter-dies", "grant-give-die", "grant-take-outlive", [
             r"^pvtest: result give and die: granted 0, saw the mark 1$",
             vm1(r"result outlive: mapped 0, read 0x6a6a0000, unmap 0, map again 0, read 0x7b7b0002, unmap 0$")],
              check=stopped_before(r"^hv: guest stopped: it powered off", r"^\(vm1\) pvtest: result outlive")),

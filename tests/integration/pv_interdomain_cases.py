@@ -14,27 +14,10 @@ an argument whose result cannot be written), and two VMs that block each
 waiting for the other: the hypervisor stops both with the reason instead
 of letting the machine run until the runner's timeout.
 """
-from harness import FAIL, HV, OK, Case
-from pv_cases import (AT_SHUTDOWN, EFAULT, EINVAL, ENOENT, ENOSYS, EPERM, ESRCH, NEVER, POWERED_OFF, PVTEST, STOPPED,
-                      result)
+from pv_cases import EFAULT, EINVAL, ENOENT, ENOSYS, EPERM, ESRCH, result, vm1, vm_pair
 
 # lib/pv_abi.h's PV_EVTCHNSTAT_*.
 CLOSED, UNBOUND, INTERDOMAIN = 0, 1, 2
-
-
-def vm1(line):
-    return r"^\(vm1\) pvtest: " + line
-
-
-def vm_pair(name, first, second, must, stopped=False, extra=()):
-    """vm0 runs pvtest's case first, vm1 case second, under cpu=pv with the
-    entry checker at every entry and direct paging recounted at each end;
-    both power off, or (stopped) the hypervisor stops both."""
-    ended = r"^hv: VMs ended: vm0 status %d, vm1 status %d" % ((4, 4) if stopped else (0, 0))
-    return Case("pv-" + name, ["--module", "%s case=%s" % (PVTEST, first), "--module", "%s case=%s" % (PVTEST, second),
-                               HV, "--", "cpu=pv", "vms=2", "guestmem=4", "vmcheck=2", AT_SHUTDOWN] + list(extra),
-                FAIL if stopped else OK, must=must + [ended], must_not=NEVER + [r"pvtest: result exception"],
-                runner_must=[STOPPED] if stopped else [])
 
 
 def interdomain_cases():
@@ -43,11 +26,10 @@ def interdomain_cases():
             r"^pvtest: result offer: alloc 0 port 3 offered %d to 1; pings 5 answered 5; bound %d to 1 port 3; "
             r"after its close %d to 1; send 0$" % (UNBOUND, INTERDOMAIN, UNBOUND),
             vm1(r"result bind: 0 port 3 \(tried once\), pending at the bind 1, pongs 5; status %d to 0 port 3; "
-                r"close 0, then status %d, send %d$" % (INTERDOMAIN, CLOSED, ENOENT)),
-            POWERED_OFF]),
+                r"close 0, then status %d, send %d$" % (INTERDOMAIN, CLOSED, ENOENT))]),
         vm_pair("evtchn-peer-leaves", "evtchn-peer-waits", "evtchn-bind-and-leave", [
             vm1(r"result leave: bind 0 port 2$"),
-            r"^pvtest: result waits: events 1, timer's not yet; then status %d to 1$" % UNBOUND, POWERED_OFF]),
+            r"^pvtest: result waits: events 1, timer's not yet; then status %d to 1$" % UNBOUND]),
         result("evtchn-loopback", "loopback: alloc 0 port 3, bind 0 port 4; a's send 1 on b, b's send 1 on a; "
                                   "close b 0, a %d to 0" % UNBOUND),
         # Hostile.
@@ -56,7 +38,7 @@ def interdomain_cases():
             r"~0 {e}; dom 5 {s}, 0x7fef {s}; alloc for vm1 {p}, for dom 4 {s}, unwritable {f}, next port 4; "
             r"status 0 {e}, 1024 {e}, 600 0 {c}, unwritable {f}; cmd 7 {n}$".format(
                 e=EINVAL, s=ESRCH, p=EPERM, f=EFAULT, c=CLOSED, n=ENOSYS),
-            vm1(r"result offers: ports 3 4; events on them 0 2$"), POWERED_OFF]),
+            vm1(r"result offers: ports 3 4; events on them 0 2$")]),
         vm_pair("evtchn-deadlock", "evtchn-ping-offer", "evtchn-offers", [
             r"^hv: guest stopped: it waits for an event, and so does every other VM, with no timer, device or VM "
             r"left that could ever send one \(a deadlock between VMs\)$",
