@@ -165,6 +165,8 @@ bool pc_ports_exit(struct vcpu *v)
     uint16_t port = io.port;
     if (io.string)
         return false;       /* handle_string_io brings each element back here */
+    if (port < I8042_PORT_DATA)
+        return false;       /* the PICs' master and the PIT (EOIs at every tick): handle_io's */
     if (port >= PCI_PORT_ADDRESS && port < PCI_PORTS_END)
         return vm_pci_exit(v, &io);
     if (port == I8042_PORT_DATA || port == I8042_PORT_COMMAND)

@@ -249,6 +249,15 @@ static uint64_t next_timer_event(const struct vm_devices *d)
     return input < next ? input : next;
 }
 
+/* Whether the VM has no timer event at all (next_timer_event's UINT64_MAX),
+ * asked before every entry: a ticking PIT answers at its first test. */
+static bool no_timer_event(const struct vm_devices *d)
+{
+    return d->next_edge_tsc == UINT64_MAX && d->lapic_event_tsc == UINT64_MAX &&
+           d->rtc_event_tsc == UINT64_MAX && pv_event_tsc(d) == UINT64_MAX &&
+           vm_input_poll_tsc(d) == UINT64_MAX;
+}
+
 /* LAB 4 BEGIN: arm the VMX-preemption timer */
 /* 3, the next tick: the timer, for the next timer event, the end of a
  * hold (see above) or of the VM's turn, in units of 2^rate TSC ticks
@@ -485,7 +494,7 @@ void vm_interrupts_before_entry(struct vcpu *v)
         schedule_at(v, d, vmcs_read(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_HLT, tsc);
     }
     arm_timer(v, d, tsc);
-    set_hlt_exiting(d, d->shared_cpu || d->debugged || next_timer_event(d) == UINT64_MAX);
+    set_hlt_exiting(d, d->shared_cpu || d->debugged || no_timer_event(d));
 }
 
 /* The guest's own time between two interrupts holds here too (see
