@@ -189,7 +189,7 @@ static void advance_all_devices(struct vm_devices *d, uint64_t tsc)
  * Xen's HVM callback vector waits behind the APIC's). */
 enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_UPCALL };
 
-static enum interrupt_source interrupt_source(const struct vm_devices *d)
+static inline __attribute__((always_inline)) enum interrupt_source interrupt_source(const struct vm_devices *d)
 {
     if (pic_intr(&d->pic) && vm_lapic_passes_extint(d))
         return FROM_PIC;
@@ -239,7 +239,7 @@ static uint64_t pv_event_tsc(const struct vm_devices *d)
 /* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8),
  * a PV guest's, or the next look for typed input that an interrupt would
  * bring (vm_input.h). */
-static uint64_t next_timer_event(const struct vm_devices *d)
+static inline __attribute__((always_inline)) uint64_t next_timer_event(const struct vm_devices *d)
 {
     uint64_t next = d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
     next = d->rtc_event_tsc < next ? d->rtc_event_tsc : next;
