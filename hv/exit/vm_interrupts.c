@@ -189,7 +189,7 @@ static void advance_all_devices(struct vm_devices *d, uint64_t tsc)
  * Xen's HVM callback vector waits behind the APIC's). */
 enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_UPCALL };
 
-static inline __attribute__((always_inline)) enum interrupt_source interrupt_source(const struct vm_devices *d)
+static enum interrupt_source interrupt_source(const struct vm_devices *d)
 {
     if (pic_intr(&d->pic) && vm_lapic_passes_extint(d))
         return FROM_PIC;
