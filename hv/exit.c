@@ -259,15 +259,18 @@ static bool machine_nmi(void)
  * local APIC's MSRs (vm_lapic.h); a HLT with interrupts off waits for an
  * NMI that can still come (exit_hlt.c); and CPUID's leaf 1 tells the truth
  * about it; a PV guest's VMCALL, control-register, CPUID and MSR exits go
- * to pv/ first (pv_exit.h). By exit reason, so that the others pay nothing for it. The machine's
- * NMI becomes the local APIC's, and a fault's exit leaves the guest's
- * blocking of NMIs right (vm_interrupts.h). */
-static void handle_exit_with_lapic(struct vcpu *v)
+ * to pv/ first (pv_exit.h). By exit reason, so that the others pay nothing
+ * for it, and pv/ only where `pv` says so: a constant, each of the two
+ * handlers below inlining this one (a VM is PV or not from its creation,
+ * vcpu_run picks the handler). The machine's NMI becomes the local APIC's,
+ * and a fault's exit leaves the guest's blocking of NMIs right
+ * (vm_interrupts.h). */
+static inline __attribute__((always_inline)) void handle_exit_with_lapic_as(struct vcpu *v, bool pv)
 {
     uint32_t leaf;
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_VMCALL: case EXIT_CR_ACCESS:   /* cpu=pv (which implies devices=virtual): pv/ first */
-        if (pv_exit(v))
+        if (pv && pv_exit(v))
             return;
         break;
     case EXIT_EXCEPTION_NMI:
@@ -282,7 +285,7 @@ static void handle_exit_with_lapic(struct vcpu *v)
             return;
         break;
     case EXIT_RDMSR: case EXIT_WRMSR:
-        if (vm_lapic_msr_exit(v) || pv_exit(v))
+        if (vm_lapic_msr_exit(v) || (pv && pv_exit(v)))
             return;
         break;
     case EXIT_HLT:
@@ -294,7 +297,7 @@ static void handle_exit_with_lapic(struct vcpu *v)
             return;
         break;
     case EXIT_CPUID:
-        if (pv_exit(v))
+        if (pv && pv_exit(v))
             return;
         leaf = (uint32_t)v->regs.rax;
         handle_exit(v);
@@ -304,14 +307,25 @@ static void handle_exit_with_lapic(struct vcpu *v)
     handle_exit(v);
 }
 
+static void handle_exit_with_lapic(struct vcpu *v)
+{
+    handle_exit_with_lapic_as(v, false);
+}
+
+static void handle_exit_with_lapic_pv(struct vcpu *v)
+{
+    handle_exit_with_lapic_as(v, true);
+}
+
 /* Before the VM entry: a PV guest's events first (time, timers, the
  * upcall it is due: pv_events.h), then the devices' look, which injects
  * what is due and arms the timer for the next event of either. */
-static void before_entry_virtual_devices(struct vcpu *v)
+static inline __attribute__((always_inline)) void before_entry_virtual_devices_as(struct vcpu *v, bool pv)
 {
     if (v->stopped)
         return;
-    pv_events_before_entry(v);
+    if (pv)
+        pv_events_before_entry(v);
     vm_interrupts_before_entry(v);
 }
 
@@ -322,21 +336,38 @@ static void before_entry_virtual_devices(struct vcpu *v)
  * 26.5.1), the interrupt window's and the NMI window's (the guest can take
  * the interrupt, or the NMI, now: SDM 25.6.2); the work of all three is
  * vm_interrupts_before_entry's. */
-static void handle_exit_virtual_devices(struct vcpu *v)
+static inline __attribute__((always_inline)) void handle_exit_virtual_devices_as(struct vcpu *v, bool pv)
 {
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
-        if (!pv_events_blocked(v))      /* a PV guest's sched_op block ends by an event (pv_events.h) */
+        if (!(pv && pv_events_blocked(v)))  /* a PV guest's sched_op block ends by an event (pv_events.h) */
             halted_without_exit(v);     /* its HLT may not have exited */
         break;
-    default:                     handle_exit_with_lapic(v);
+    default:                     (pv ? handle_exit_with_lapic_pv : handle_exit_with_lapic)(v);
     }
+}
+
+static void handle_exit_virtual_devices(struct vcpu *v)
+{
+    handle_exit_virtual_devices_as(v, false);
+}
+
+static void handle_exit_virtual_devices_pv(struct vcpu *v)
+{
+    handle_exit_virtual_devices_as(v, true);
 }
 
 static void dispatch_virtual_devices(struct vcpu *v)
 {
-    handle_exit_virtual_devices(v);
-    before_entry_virtual_devices(v);
+    handle_exit_virtual_devices_as(v, false);
+    before_entry_virtual_devices_as(v, false);
+}
+
+/* cpu=pv (lab 5; devices=virtual with it): the same, pv/ first. */
+static void dispatch_pv(struct vcpu *v)
+{
+    handle_exit_virtual_devices_as(v, true);
+    before_entry_virtual_devices_as(v, true);
 }
 
 static void on_exit_virtual_devices(struct vcpu *v)
@@ -344,19 +375,24 @@ static void on_exit_virtual_devices(struct vcpu *v)
     exit_via(v, dispatch_virtual_devices);
 }
 
+static void on_exit_pv(struct vcpu *v)
+{
+    exit_via(v, dispatch_pv);
+}
+
 /* With the GDB stub on (gdb.h): the debugger sees each exit first, and
  * handles its own breakpoints and single steps. A handler of its own,
  * chosen once in vcpu_run, so that an ordinary run pays nothing for it. */
 static void dispatch_with_gdb(struct vcpu *v)
 {
-    bool virtual_devices = vm_devices_virtual(v);
+    bool virtual_devices = vm_devices_virtual(v), pv = v->vm->pv;
     if (!gdb_exit(v))
-        (virtual_devices ? handle_exit_virtual_devices : handle_exit)(v);
+        (!virtual_devices ? handle_exit : pv ? handle_exit_virtual_devices_pv : handle_exit_virtual_devices)(v);
     if (virtual_devices) {
         /* The time gdb held the machine (at the exit, or at a breakpoint
          * in its handler) stands still for the VM. */
         vm_interrupts_hold_time(v, gdb_take_held_time());
-        before_entry_virtual_devices(v);
+        before_entry_virtual_devices_as(v, pv);
     }
 }
 
@@ -413,7 +449,7 @@ static void on_exit_deprivileged(struct vcpu *v)
     exit_via(v, dispatch_deprivileged);
 }
 
-static void (*exit_handler)(struct vcpu *v);   /* one of the three above, as dispatcher */
+static void (*exit_handler)(struct vcpu *v);   /* one of the on_exit_* above, as dispatcher */
 
 /* vmcs_break= vmcs_break_at=N, and vmcheck=2: the command line's requests,
  * the hypervisor's, not a guest's state. */
@@ -493,10 +529,11 @@ int vcpu_run(struct vcpu *v)
                vmcs_read(VMCS_GUEST_RIP));
     v->yield = false;
     bool virtual_devices = vm_devices_virtual(v);
+    bool pv = virtual_devices && v->vm->pv;        /* cpu=pv implies devices=virtual */
     exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb
-                   : virtual_devices ? on_exit_virtual_devices : on_exit;
+                   : pv ? on_exit_pv : virtual_devices ? on_exit_virtual_devices : on_exit;
     dispatcher = deprivileged ? dispatch_deprivileged : gdb_enabled ? dispatch_with_gdb
-                 : virtual_devices ? dispatch_virtual_devices : handle_exit;
+                 : pv ? dispatch_pv : virtual_devices ? dispatch_virtual_devices : handle_exit;
     void (*handler)(struct vcpu *) = late_breakage && v == late_breakage_vcpu ? on_exit_then_break
                                      : check_every_entry ? on_exit_then_check : exit_handler;
     if (time_limit_ticks) {

@@ -63,18 +63,13 @@ static void write_out(struct console_relay *r)
  * (vm_input.c); with FIFOs on it reads on at the line's speed and drops
  * what overruns the 16 bytes. Only then: without a FIFO, each byte the
  * hypervisor prints waits for the one before, which would slow every run. */
-static bool input_expected;
+bool console_input_ready;
 
 static void prepare_for_input(void)
 {
     serial_drain();
     outb(COM1_PORT + 2, 0x00);
-    input_expected = true;
-}
-
-bool console_input_expected(void)
-{
-    return input_expected;
+    console_input_ready = true;
 }
 
 /* A relayed character (guest_line.c's output), into its line. */

@@ -48,4 +48,8 @@ void console_guest_byte(void *ctx, uint8_t byte);
  * after which the runner types (tools/runner/typist.py)? Until then
  * nothing is typed, and the hypervisor does not look for input
  * (vm_input.c), which would slow every exit of every run. */
-bool console_input_expected(void);
+extern bool console_input_ready;      /* console.c's: set once, never cleared */
+static inline bool console_input_expected(void)
+{
+    return console_input_ready;         /* inline: every VM entry with devices=virtual asks */
+}

@@ -155,11 +155,15 @@ static void report_unknown_port(struct vcpu *v, const struct io_qual *io)
            "dropped)\n", v->guest->tag, io->in ? "reads" : "writes", io->port);
 }
 
+_Static_assert(I8042_PORT_DATA == PC_PORTS_FIRST, "the lowest of the PC's other ports");
+
 /* Routed by the port, the qualification decoded once: every I/O exit of
- * a devices=virtual guest comes here first (the PIC's EOIs, COM1's
- * output), and what it costs each is charged to the guest's time (lab 4's
- * turns count it). Each device's own check then takes its sizes. */
-bool pc_ports_exit(struct vcpu *v)
+ * a devices=virtual guest to a port from PC_PORTS_FIRST up comes here
+ * first (COM1's output), and what it costs each is charged to the guest's
+ * time (lab 4's turns count it). Each device's own check then takes its
+ * sizes. */
+
+bool pc_port_exit(struct vcpu *v)
 {
     struct io_qual io = io_qual_decode(v->exit_qualification);
     uint16_t port = io.port;

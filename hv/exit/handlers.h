@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "guest/vcpu.h"
+#include "vmx/exit_info.h"
 
 struct vm;
 
@@ -36,8 +37,15 @@ void handle_hlt(struct vcpu *v);               /* exit_hlt.c */
  * CMOS clock (vm_rtc.h), the VGA's text-mode ports (vm_cga.h), port 0xE9
  * (vm_debugcon.h), PCI's configuration ports (vm_pci.h), the
  * keyboard controller (vm_kbc.h), and COM1 with its receiver, for console
- * input (vm_input.h). True if the I/O exit was theirs, emulated. */
-bool pc_ports_exit(struct vcpu *v);
+ * input (vm_input.h). True if the I/O exit was theirs, emulated. Inline
+ * as far as the ports below theirs (the master PIC's and the PIT's: the
+ * EOI of every timer tick), which pay for no call. */
+#define PC_PORTS_FIRST 0x60            /* the lowest of them: the keyboard controller's data */
+bool pc_port_exit(struct vcpu *v);
+static inline bool pc_ports_exit(struct vcpu *v)
+{
+    return io_qual_decode(v->exit_qualification).port >= PC_PORTS_FIRST && pc_port_exit(v);
+}
 /* A HLT nothing can ever end (exit_hlt.c, given; lab 1's handle_hlt and lab
  * 3's emulated HLT use them): can an interrupt still reach the guest's CPU
  * through the PICs' masks, and stopping the guest with the reason, IF off

@@ -84,7 +84,7 @@ void vm_input_poll(struct vcpu *v)
     vm_kbc_update_irqs(d, false);
 }
 
-uint64_t vm_input_poll_tsc(const struct vm_devices *d)
+uint64_t vm_input_next_poll_tsc(const struct vm_devices *d)
 {
     if (!d->takes_input || !console_input_expected())
         return UINT64_MAX;
@@ -107,7 +107,7 @@ static void poll_if_due(struct vcpu *v, uint64_t tsc, uint64_t every)
     vm_input_poll(v);
 }
 
-void vm_input_tick(struct vcpu *v, uint64_t tsc)
+void vm_input_poll_if_due(struct vcpu *v, uint64_t tsc)
 {
     poll_if_due(v, tsc, POLL_EVERY_PIT);
 }

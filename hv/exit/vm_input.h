@@ -20,6 +20,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "exit/console.h"
 #include "guest/vcpu.h"
 
 struct vm_devices;
@@ -27,8 +28,15 @@ struct vm_devices;
 /* Takes what the machine's COM1 received into VM 0's devices. */
 void vm_input_poll(struct vcpu *v);
 
-/* Before a VM entry at TSC value tsc: polls if a millisecond has passed. */
-void vm_input_tick(struct vcpu *v, uint64_t tsc);
+/* Before a VM entry at TSC value tsc: polls if a millisecond has passed.
+ * Inline as far as the test that input is expected at all, which is
+ * false in most runs and made before every entry: a call less. */
+void vm_input_poll_if_due(struct vcpu *v, uint64_t tsc);
+static inline void vm_input_tick(struct vcpu *v, uint64_t tsc)
+{
+    if (console_input_expected())
+        vm_input_poll_if_due(v, tsc);
+}
 
 /* When the VM's next poll is due (TSC), if typed input would bring it an
  * interrupt that can reach its CPU (IRQ 1 with the keyboard's interrupt
@@ -37,7 +45,11 @@ void vm_input_tick(struct vcpu *v, uint64_t tsc);
  * of the VM's (vm_interrupts.c), so that a guest halted for a key, with no
  * timer of its own, is woken to look. Else UINT64_MAX (not VM 0, no input
  * expected, or nothing to wait for). */
-uint64_t vm_input_poll_tsc(const struct vm_devices *d);
+uint64_t vm_input_next_poll_tsc(const struct vm_devices *d);
+static inline uint64_t vm_input_poll_tsc(const struct vm_devices *d)
+{
+    return console_input_expected() ? vm_input_next_poll_tsc(d) : UINT64_MAX;   /* as vm_input_tick */
+}
 
 /* "hv: input: 45 bytes typed, 45 to COM1's receiver, 7 to the keyboard, 0
  * lost", once the VM has ended, if anything was typed. */

@@ -239,7 +239,7 @@ static uint64_t pv_event_tsc(const struct vm_devices *d)
 /* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8),
  * a PV guest's, or the next look for typed input that an interrupt would
  * bring (vm_input.h). */
-static uint64_t next_timer_event(const struct vm_devices *d)
+static inline __attribute__((always_inline)) uint64_t next_timer_event(const struct vm_devices *d)
 {
     uint64_t next = d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
     next = d->rtc_event_tsc < next ? d->rtc_event_tsc : next;
@@ -247,6 +247,15 @@ static uint64_t next_timer_event(const struct vm_devices *d)
     next = pv < next ? pv : next;
     uint64_t input = vm_input_poll_tsc(d);
     return input < next ? input : next;
+}
+
+/* Whether the VM has no timer event at all (next_timer_event's UINT64_MAX),
+ * asked before every entry: a ticking PIT answers at its first test. */
+static bool no_timer_event(const struct vm_devices *d)
+{
+    return d->next_edge_tsc == UINT64_MAX && d->lapic_event_tsc == UINT64_MAX &&
+           d->rtc_event_tsc == UINT64_MAX && pv_event_tsc(d) == UINT64_MAX &&
+           vm_input_poll_tsc(d) == UINT64_MAX;
 }
 
 /* LAB 4 BEGIN: arm the VMX-preemption timer */
@@ -485,7 +494,7 @@ void vm_interrupts_before_entry(struct vcpu *v)
         schedule_at(v, d, vmcs_read(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_HLT, tsc);
     }
     arm_timer(v, d, tsc);
-    set_hlt_exiting(d, d->shared_cpu || d->debugged || next_timer_event(d) == UINT64_MAX);
+    set_hlt_exiting(d, d->shared_cpu || d->debugged || no_timer_event(d));
 }
 
 /* The guest's own time between two interrupts holds here too (see
