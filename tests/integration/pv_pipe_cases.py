@@ -12,24 +12,41 @@ publishing it, and a driver whose buffer runs past its grant: the back end
 (device) reports the ring (queue) broken or the request bad, and lives;
 the hypervisor does not care (both VMs power off).
 """
+import re
+
 from pv_cases import vm1, vm_pair
 
 CYCLES = r"\d+ cycles per message"
+ANY = None      # a count end() does not fix
 
 
 def end(who, msgs, bad, broken, notified, held_off, events, blocks):
-    return (r"%s: %d messages, %d bad, broken %d; publishes notified %d, held off %d; events sent %d, blocks %d; "
-            % (who, msgs, bad, broken, notified, held_off, events, blocks) + CYCLES + "$")
+    fields = [r"\d+" if n is ANY else str(n) for n in (msgs, bad, broken, notified, held_off, events, blocks)]
+    return (r"%s: %s messages, %s bad, broken %s; publishes notified %s, held off %s; events sent %s, blocks %s; "
+            % tuple([who] + fields) + CYCLES + "$")
 
 
-def pipe(name, design, hold, front, back, attack="", back_args=""):
+def every_publish_counted(msgs):
+    """A check: with hold=0 each message is its own publish, so each end's
+    notified and held-off counts add up to the messages. How they split
+    depends on where the scheduler's quantum ends a turn (the receiver runs
+    only then), which moves with every instruction: not fixed."""
+    def check(out):
+        for m in re.finditer(r"pvtest: (.*): \d+ messages.* notified (\d+), held off (\d+);", out):
+            if int(m.group(2)) + int(m.group(3)) != msgs:
+                return "%s: notified %s + held off %s is not %d" % (m.group(1), m.group(2), m.group(3), msgs)
+        return None
+    return check
+
+
+def pipe(name, design, hold, front, back, attack="", back_args="", check=None):
     """vm0 runs pipe-DESIGN-send, vm1 pipe-DESIGN-recv, with hold=HOLD;
     front and back: each end's counts (end's arguments) and its result."""
     sender, receiver = ("ring front", "ring back") if design == "ring" else ("vq driver", "vq device")
     args = " hold=%d" % hold
     return vm_pair(name, "pipe-%s-send%s%s" % (design, args, attack), "pipe-%s-recv%s%s" % (design, args, back_args),
                    [r"^pvtest: " + end(sender, *front[0]), r"^pvtest: result %s$" % front[1],
-                    vm1(end(receiver, *back[0])), vm1(r"result %s$" % back[1])])
+                    vm1(end(receiver, *back[0])), vm1(r"result %s$" % back[1])], check=check)
 
 
 def sent(n):
@@ -40,19 +57,22 @@ def pipe_cases():
     # Counts: (messages, bad, broken, publishes notified, held off, events
     # sent, blocks). The ring's 128 slots of 16 bytes take 2000 messages in
     # 16 batches; the virtqueue's 128 descriptors, two a message, in 32.
-    # Each batch the sender publishes finds the receiver asleep (notified);
-    # with hold=0 every publish is one message and sends an event, and the
-    # ring's own count says how few of them the hold-off would have sent.
+    # Each batch the sender publishes finds the receiver asleep (notified):
+    # each side's batch ends well within a turn, so these follow from the
+    # protocol alone. With hold=0 every publish is one message and sends an
+    # event; the ring's own count says how few of them the hold-off would
+    # have sent, the virtqueue without event indexes suppresses none.
     return [
         pipe("pipe-ring", "ring", 1, ((2000, 0, 0, 16, 0, 16, 15), sent(2000)),
              ((2000, 0, 0, 15, 1, 15, 16), "ring recv: 2000 requests, 0 bad, ring whole")),
-        pipe("pipe-ring-nohold", "ring", 0, ((2000, 0, 0, 27, 1973, 2000, 2), sent(2000)),
-             ((2000, 0, 0, 3, 1997, 2000, 27), "ring recv: 2000 requests, 0 bad, ring whole")),
+        pipe("pipe-ring-nohold", "ring", 0, ((2000, 0, 0, ANY, ANY, 2000, ANY), sent(2000)),
+             ((2000, 0, 0, ANY, ANY, 2000, ANY), "ring recv: 2000 requests, 0 bad, ring whole"),
+             check=every_publish_counted(2000)),
         pipe("pipe-vq", "vq", 1, ((2000, 0, 0, 32, 0, 32, 15), "vq send: 2000 of 2000 answered, 0 wrong"),
              ((2000, 0, 0, 15, 17, 15, 32), "vq recv: 2000 requests, 0 bad, queue whole")),
         # Without event indexes nobody suppresses: every publish notifies.
-        pipe("pipe-vq-nohold", "vq", 0, ((2000, 0, 0, 2000, 0, 2000, 1), "vq send: 2000 of 2000 answered, 0 wrong"),
-             ((2000, 0, 0, 2000, 0, 2000, 65), "vq recv: 2000 requests, 0 bad, queue whole")),
+        pipe("pipe-vq-nohold", "vq", 0, ((2000, 0, 0, 2000, 0, 2000, ANY), "vq send: 2000 of 2000 answered, 0 wrong"),
+             ((2000, 0, 0, 2000, 0, 2000, ANY), "vq recv: 2000 requests, 0 bad, queue whole")),
         # Hostile: 8 good messages, then the attack; the receiver stops
         # taking (broken) or answers the rewritten request as bad, and
         # both power off.
