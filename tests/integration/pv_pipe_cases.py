@@ -26,15 +26,23 @@ def end(who, msgs, bad, broken, notified, held_off, events, blocks):
             % tuple([who] + fields) + CYCLES + "$")
 
 
-def every_publish_counted(msgs):
-    """A check: with hold=0 each message is its own publish, so each end's
-    notified and held-off counts add up to the messages. How they split
-    depends on where the scheduler's quantum ends a turn (the receiver runs
-    only then), which moves with every instruction: not fixed."""
+def publishes(sender, receiver, hold):
+    """A check for counts the scheduler moves: each end's notified and
+    held-off add up to its publishes (sender's and receiver's), and with
+    hold=1 an end sends an event exactly when its publish notifies. Which
+    publishes notify depends on where a turn ends (a quantum's end, an
+    event that wakes the other VM), which moves with the exits' cost (the
+    entry checker's, vmcheck=2, among them): not fixed here."""
     def check(out):
-        for m in re.finditer(r"pvtest: (.*): \d+ messages.* notified (\d+), held off (\d+);", out):
-            if int(m.group(2)) + int(m.group(3)) != msgs:
-                return "%s: notified %s + held off %s is not %d" % (m.group(1), m.group(2), m.group(3), msgs)
+        ends = re.findall(r"pvtest: (.*): \d+ messages.* notified (\d+), held off (\d+); events sent (\d+),", out)
+        if len(ends) != 2:
+            return "not both ends' counts"
+        for who, notified, held_off, events in ends:
+            n = sender if who in ("ring front", "vq driver") else receiver
+            if int(notified) + int(held_off) != n:
+                return "%s: notified %s + held off %s is not %d" % (who, notified, held_off, n)
+            if hold and events != notified:
+                return "%s: %s events sent for %s publishes that notified" % (who, events, notified)
         return None
     return check
 
@@ -57,19 +65,22 @@ def pipe_cases():
     # Counts: (messages, bad, broken, publishes notified, held off, events
     # sent, blocks). The ring's 128 slots of 16 bytes take 2000 messages in
     # 16 batches; the virtqueue's 128 descriptors, two a message, in 32.
-    # Each batch the sender publishes finds the receiver asleep (notified):
-    # each side's batch ends well within a turn, so these follow from the
-    # protocol alone. With hold=0 every publish is one message and sends an
-    # event; the ring's own count says how few of them the hold-off would
-    # have sent, the virtqueue without event indexes suppresses none.
+    # The ring: each batch the sender publishes finds the receiver asleep
+    # (notified), the same with and without the entry checker. The
+    # virtqueue's device: how many of its 32 publishes notify moves with
+    # where turns end (publishes()). With hold=0 every publish is one
+    # message and sends an event; the ring's own count says how few of them
+    # hold-off would have sent, the virtqueue without event indexes
+    # suppresses none.
     return [
         pipe("pipe-ring", "ring", 1, ((2000, 0, 0, 16, 0, 16, 15), sent(2000)),
              ((2000, 0, 0, 15, 1, 15, 16), "ring recv: 2000 requests, 0 bad, ring whole")),
         pipe("pipe-ring-nohold", "ring", 0, ((2000, 0, 0, ANY, ANY, 2000, ANY), sent(2000)),
              ((2000, 0, 0, ANY, ANY, 2000, ANY), "ring recv: 2000 requests, 0 bad, ring whole"),
-             check=every_publish_counted(2000)),
-        pipe("pipe-vq", "vq", 1, ((2000, 0, 0, 32, 0, 32, 15), "vq send: 2000 of 2000 answered, 0 wrong"),
-             ((2000, 0, 0, 15, 17, 15, 32), "vq recv: 2000 requests, 0 bad, queue whole")),
+             check=publishes(2000, 2000, 0)),
+        pipe("pipe-vq", "vq", 1, ((2000, 0, 0, 32, 0, 32, ANY), "vq send: 2000 of 2000 answered, 0 wrong"),
+             ((2000, 0, 0, ANY, ANY, ANY, ANY), "vq recv: 2000 requests, 0 bad, queue whole"),
+             check=publishes(32, 32, 1)),
         # Without event indexes nobody suppresses: every publish notifies.
         pipe("pipe-vq-nohold", "vq", 0, ((2000, 0, 0, 2000, 0, 2000, ANY), "vq send: 2000 of 2000 answered, 0 wrong"),
              ((2000, 0, 0, 2000, 0, 2000, ANY), "vq recv: 2000 requests, 0 bad, queue whole")),
