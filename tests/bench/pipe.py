@@ -13,7 +13,6 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 
 import benchrun
 from results import merge
@@ -22,29 +21,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "grading"))
 import studenttree  # noqa: E402
 
-BUILD = os.path.join(ROOT, "build")
-HV = os.environ.get("HV_ELF", os.path.join(BUILD, "hv", "hv.elf"))
-PVTEST = os.environ.get("PVTEST_ELF", os.path.join(BUILD, "tests", "pvtest.elf"))
+PVTEST = benchrun.PVTEST
 LAB = studenttree.lab_of_options(["cpu=pv"])
 END = re.compile(r"pvtest: (ring front|ring back|vq driver|vq device): (\d+) messages, (\d+) bad, broken (\d+); "
-                 r"publishes notified (\d+), held off (\d+); events sent (\d+), blocks (\d+); (\d+) cycles per message$",
-                 re.M)
+                 r"publishes notified (\d+), held off (\d+); events sent (\d+), blocks (\d+); "
+                 r"(\d+) cycles per message$", re.M)
 NEVER = re.compile(r"^PANIC|BREACH|FAILED", re.M)
 RUNS = [("ring", 1), ("ring", 0), ("vq", 1), ("vq", 0)]
 
 
 def run(design, hold, msgs, timeout):
     """One pair's figures; a run that fails stops the benchmark in one line."""
-    with tempfile.TemporaryDirectory() as tmp:
-        log, js = os.path.join(tmp, "console.log"), os.path.join(tmp, "run.json")
-        fast = "fast" if os.path.exists(os.path.join(BUILD, "loader", "stage2.bin")) else "grub"
-        args = "hold=%d msgs=%d" % (hold, msgs)
-        argv = ["--emu", "bochs", "--boot", fast, "--timeout", str(timeout), "--log", log,
-                "--module", "%s case=pipe-%s-send %s" % (PVTEST, design, args),
-                "--module", "%s case=pipe-%s-recv %s" % (PVTEST, design, args), HV, "--", "cpu=pv", "vms=2",
-                "guestmem=4"]
-        outcome = benchrun.boot(argv, js, "pipe %s hold=%d" % (design, hold))
-        console = open(log).read() if os.path.exists(log) else ""
+    args = "hold=%d msgs=%d" % (hold, msgs)
+    outcome, console, argv = benchrun.bochs(["%s case=pipe-%s-%s %s" % (PVTEST, design, end, args)
+                                             for end in ("send", "recv")], ["cpu=pv", "vms=2", "guestmem=4"],
+                                            timeout, "pipe %s hold=%d" % (design, hold))
     ends = {m.group(1).split()[1]: m for m in END.finditer(console)}
     bad = NEVER.search(console)
     if outcome["status"] != 0 or len(ends) != 2 or bad or any(

@@ -69,17 +69,6 @@ static int answer_right(const struct msg *rsp, uint32_t seq)
 
 /* ---- the command line, time, events ---- */
 
-static uint32_t arg(const char *key, uint32_t otherwise)
-{
-    char w[16];
-    if (!cmdline_word(pv_cmdline, key, w, sizeof(w)))
-        return otherwise;
-    uint32_t v = 0;
-    for (const char *p = w; *p >= '0' && *p <= '9'; p++)
-        v = v * 10 + (uint32_t)(*p - '0');
-    return v;
-}
-
 static int attack_is(const char *name)
 {
     char w[16];
@@ -155,6 +144,28 @@ static void print_end(const char *who, const struct end *e, uint32_t notified, u
            e->blocks, per);
 }
 
+/* A hostile vm0's attack made: vm1 told, then waited for (its power-off
+ * unbinds the port, an event). */
+static void attacked(const struct end *e)
+{
+    evtchn_port_op(PV_EVTCHNOP_send, e->port);
+    block();
+}
+
+static _Noreturn void sender_done(const char *design, const char *who, const struct end *e, uint32_t notified,
+                                  uint32_t held_off, int broken)
+{
+    print_end(who, e, notified, held_off, broken);
+    result("%s send: %u of %u answered, %u wrong", design, e->done, e->msgs, e->bad);
+}
+
+static _Noreturn void receiver_done(const char *design, const char *who, const char *ring, const struct end *e,
+                                    uint32_t notified, uint32_t held_off, int broken)
+{
+    print_end(who, e, notified, held_off, broken);
+    result("%s recv: %u requests, %u bad, %s %s", design, e->done, e->bad, ring, broken ? "broken" : "whole");
+}
+
 /* ---- sharing: vm0 grants frames and offers the port, vm1 maps and binds ---- */
 
 static uint32_t top_pfn(unsigned i)
@@ -225,7 +236,18 @@ static void bind(struct end *e)
 static struct end end_up(uint32_t msgs)
 {
     events_up();
-    return (struct end){ .hold = arg("hold=", 1), .msgs = arg("msgs=", msgs) };
+    return (struct end){ .hold = cmdline_number(pv_cmdline, "hold=", 1),
+                         .msgs = cmdline_number(pv_cmdline, "msgs=", msgs) };
+}
+
+/* vm1's start: vm0's refs 0 to n - 1 mapped in frames[], the port bound. */
+static struct end receiver_up(void **frames, unsigned n)
+{
+    struct end e = end_up(2000);
+    for (unsigned i = 0; i < n; i++)
+        frames[i] = take(i);
+    bind(&e);
+    return e;
 }
 
 /* ---- Xen's ring ---- */
@@ -284,19 +306,16 @@ PV_CASE(pipe_ring_send, "pipe-ring-send", "vm0: messages to vm1 through a grante
             io_ring_front_push_requests(&r);
             q->a ^= 0x100;
         }
-        evtchn_port_op(PV_EVTCHNOP_send, e.port);
-        block();        /* until vm1 ends (its port's close is an event) */
+        attacked(&e);
     }
-    print_end("ring front", &e, r.notified, r.held_off, r.broken);
-    result("ring send: %u of %u answered, %u wrong", e.done, e.msgs, e.bad);
+    sender_done("ring", "ring front", &e, r.notified, r.held_off, r.broken);
 }
 
 PV_CASE(pipe_ring_recv, "pipe-ring-recv", "vm1: the io_ring's back end: each request checked and answered")
 {
-    struct end e = end_up(2000);
+    void *frame;
+    struct end e = receiver_up(&frame, 1);
     struct io_ring r;
-    void *frame = take(0);
-    bind(&e);
     if (io_ring_back_attach(&r, frame, FRAME, sizeof(struct msg)))
         result("FAILED io_ring_back_attach");
     uint64_t t0 = rdtsc();
@@ -321,8 +340,7 @@ PV_CASE(pipe_ring_recv, "pipe-ring-recv", "vm1: the io_ring's back end: each req
             sleep_unless(ring_back_check, &r, &e);
     }
     e.cycles = rdtsc() - t0;
-    print_end("ring back", &e, r.notified, r.held_off, r.broken);
-    result("ring recv: %u requests, %u bad, ring %s", e.done, e.bad, r.broken ? "broken" : "whole");
+    receiver_done("ring", "ring back", "ring", &e, r.notified, r.held_off, r.broken);
 }
 
 /* ---- the virtqueue ---- */
@@ -382,7 +400,7 @@ static void vq_send(struct virtqueue *vq, uint8_t *bufs, struct end *e, uint32_t
     e->cycles += rdtsc() - t0;
 }
 
-PV_CASE(pipe_vq_send, "pipe-vq-send", "vm0: messages to vm1 through a virtqueue in granted frames (hold=, msgs=, attack=)")
+PV_CASE(pipe_vq_send, "pipe-vq-send", "vm0: messages to vm1 through a virtqueue in granted frames (hold=, attack=)")
 {
     int hostile = attack_is("outside");
     struct end e = end_up(hostile ? GOOD_FIRST : 2000);
@@ -398,21 +416,18 @@ PV_CASE(pipe_vq_send, "pipe-vq-send", "vm0: messages to vm1 through a virtqueue 
         struct vq_buf b[2] = { { 0, 16, 0 }, { FRAME - 8, 16, 1 } };
         vq_driver_add(&vq, b, 2, 0);
         vq_driver_kick(&vq);
-        evtchn_port_op(PV_EVTCHNOP_send, e.port);
-        block();
+        attacked(&e);
     }
-    print_end("vq driver", &e, vq.notified, vq.held_off, vq.broken);
-    result("vq send: %u of %u answered, %u wrong", e.done, e.msgs, e.bad);
+    sender_done("vq", "vq driver", &e, vq.notified, vq.held_off, vq.broken);
 }
 
-PV_CASE(pipe_vq_recv, "pipe-vq-recv", "vm1: the virtqueue's device: buffers inside the grant only, each checked and answered")
+PV_CASE(pipe_vq_recv, "pipe-vq-recv", "vm1: the virtqueue's device: buffers inside the grant only, each answered")
 {
-    struct end e = end_up(2000);
+    void *frames[2];
+    struct end e = receiver_up(frames, 2);
+    uint8_t *bufs = frames[1];
     struct virtqueue vq;
-    void *frame = take(0);
-    uint8_t *bufs = take(1);
-    bind(&e);
-    if (vq_device_attach(&vq, frame, vq_size_for(FRAME), e.hold, inside_grant, 0))
+    if (vq_device_attach(&vq, frames[0], vq_size_for(FRAME), e.hold, inside_grant, 0))
         result("FAILED vq_device_attach");
     uint64_t t0 = rdtsc();
     enum vq_status st = VQ_OK;
@@ -440,6 +455,5 @@ PV_CASE(pipe_vq_recv, "pipe-vq-recv", "vm1: the virtqueue's device: buffers insi
             sleep_unless(vq_device_check, &vq, &e);
     }
     e.cycles = rdtsc() - t0;
-    print_end("vq device", &e, vq.notified, vq.held_off, vq.broken);
-    result("vq recv: %u requests, %u bad, queue %s", e.done, e.bad, vq.broken ? "broken" : "whole");
+    receiver_done("vq", "vq device", "queue", &e, vq.notified, vq.held_off, vq.broken);
 }
