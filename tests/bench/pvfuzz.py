@@ -18,7 +18,6 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 import time
 
 import benchrun
@@ -28,9 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "grading"))
 import studenttree  # noqa: E402
 
-BUILD = os.path.join(ROOT, "build")
-HV = os.environ.get("HV_ELF", os.path.join(BUILD, "hv", "hv.elf"))
-PVTEST = os.environ.get("PVTEST_ELF", os.path.join(BUILD, "tests", "pvtest.elf"))
+PVTEST = benchrun.PVTEST
 LAB = studenttree.lab_of_options(["cpu=pv"])
 RESULT = re.compile(r"^pvtest: result fuzz: (\d+) calls, seed (\d+), (\d+) wrong, (\d+) deep checks", re.M)
 CODES = re.compile(r"^pvtest: fuzz: results (.*)$", re.M)
@@ -42,15 +39,10 @@ NEVER = re.compile(r"^PANIC|BREACH|FAILED", re.M)
 
 def run(seed, calls, dpcheck, timeout):
     """One fuzz run's figures; a run that fails stops the benchmark in one line."""
-    with tempfile.TemporaryDirectory() as tmp:
-        log, js = os.path.join(tmp, "console.log"), os.path.join(tmp, "run.json")
-        fast = "fast" if os.path.exists(os.path.join(BUILD, "loader", "stage2.bin")) else "grub"
-        argv = ["--emu", "bochs", "--boot", fast, "--timeout", str(timeout), "--log", log, "--module",
-                "%s case=fuzz seed=%d count=%d" % (PVTEST, seed, calls), HV, "--", "cpu=pv", "dpcheck=%d" % dpcheck]
-        start = time.time()
-        outcome = benchrun.boot(argv, js, "pv-fuzz seed %d" % seed)
-        wall = time.time() - start
-        console = open(log).read() if os.path.exists(log) else ""
+    start = time.time()
+    outcome, console, argv = benchrun.bochs(["%s case=fuzz seed=%d count=%d" % (PVTEST, seed, calls)],
+                                            ["cpu=pv", "dpcheck=%d" % dpcheck], timeout, "pv-fuzz seed %d" % seed)
+    wall = time.time() - start
     done, took, recounts = RESULT.search(console), TOOK.search(console), RECOUNTS.search(console)
     bad = NEVER.search(console)
     if outcome["status"] != 0 or not done or not took or not recounts or bad or int(done.group(3)):

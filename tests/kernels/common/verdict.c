@@ -46,3 +46,14 @@ bool cmdline_word(const char *cmdline, const char *key, char *out, size_t size)
     }
     return false;
 }
+
+uint32_t cmdline_number(const char *cmdline, const char *key, uint32_t otherwise)
+{
+    char word[16];
+    if (!cmdline_word(cmdline, key, word, sizeof(word)))
+        return otherwise;
+    uint32_t n = 0;
+    for (const char *p = word; *p >= '0' && *p <= '9'; p++)
+        n = n * 10 + (uint32_t)(*p - '0');
+    return n;
+}

@@ -9,6 +9,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 extern const char verdict_kernel[];
 _Noreturn void verdict_poweroff(int status);
@@ -19,3 +20,7 @@ _Noreturn void breach(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* The value of the word "key..." of the command line (key ends in '='),
  * in out (cut to size - 1 characters); false if there is no such word. */
 bool cmdline_word(const char *cmdline, const char *key, char *out, size_t size);
+
+/* The decimal number of the word "key..." (its leading digits), otherwise
+ * if there is no such word. */
+uint32_t cmdline_number(const char *cmdline, const char *key, uint32_t otherwise);

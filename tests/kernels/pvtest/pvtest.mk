@@ -10,7 +10,7 @@ PVTEST_OUT := $(BUILD)/tests/pvtest
 PVTEST_ELF := $(BUILD)/tests/pvtest.elf
 
 PVTEST_CFLAGS := $(CFLAGS32) -Ilib -Itests/kernels/common -MMD -MP
-PVTEST_LIB_C := fmt.c printf.c serial.c string.c
+PVTEST_LIB_C := fmt.c printf.c serial.c string.c io_ring.c virtqueue.c
 PVTEST_C := $(notdir $(wildcard $(PVTEST_SRC)/*.c))
 PVTEST_OBJS := $(PVTEST_OUT)/entry.o $(PVTEST_OUT)/common/verdict.o $(PVTEST_C:%.c=$(PVTEST_OUT)/%.o) \
                $(PVTEST_LIB_C:%.c=$(PVTEST_OUT)/lib/%.o)
