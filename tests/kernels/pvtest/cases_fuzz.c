@@ -687,7 +687,7 @@ static void event_call(struct call *c)
  * free: a port bound that the model does not know of shows in the next
  * bind's number), and the pending bits of the ports between VMs. The deep
  * check's: these VMCALLs are checks, not the fuzz's count. */
-static void check_ports(const struct call *c)
+static void check_ports(void)
 {
     const uint32_t *pending = shared_info()->evtchn_pending;
     uint32_t last = 1;
@@ -696,14 +696,16 @@ static void check_ports(const struct call *c)
             last = p;
     for (uint32_t p = 1; p < PV_NR_EVENT_CHANNELS && p <= last + 16; p++) {
         struct pv_evtchn_status st = { p, 0, 0, 0 };
+        struct call asked = { PV_event_channel_op, { PV_EVTCHNOP_status, (uint32_t)&st, p }, 0, { NULL } };
         uint32_t want[3];
         status_words(p, want);
         int32_t r = vmcall3(PV_event_channel_op, PV_EVTCHNOP_status, (uint32_t)&st, 0);
         if (r || st.status != want[0] || st.remote_dom != want[1] || st.remote_port != want[2])
-            wrong("a port's status", c, want[0] << 16 | want[2], r ? (uint32_t)r : st.status << 16 | st.remote_port);
+            wrong("a port's status (the third: its number; status << 16 | remote_port)", &asked,
+                  want[0] << 16 | want[2], r ? (uint32_t)r : st.status << 16 | st.remote_port);
         bool linked = want[0] == PV_EVTCHNSTAT_unbound || want[0] == PV_EVTCHNSTAT_interdomain;
         if (linked && !!(pending[p / 32] & 1u << p % 32) != ports[p].pending)
-            wrong("a port's pending bit", c, ports[p].pending, !ports[p].pending);
+            wrong("a port's pending bit", &asked, ports[p].pending, !ports[p].pending);
     }
 }
 
@@ -976,7 +978,7 @@ static void check_model(const struct call *c)
 static void deep_check(const struct call *c)
 {
     deep_checks++;
-    check_ports(c);
+    check_ports();
     if (text_checksum() != text_sum)
         breach("fuzz: .text/.rodata changed by call %u", calls);
     if (tables_checksum() != tables_sum)
