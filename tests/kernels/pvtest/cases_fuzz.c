@@ -20,16 +20,20 @@
  * fresh call; multicalls of all of these (a nested multicall, a block
  * inside, long lists); memory_op, event_channel_op, set_timer_op, vcpu_op,
  * sched_op (yield, shutdown with a bad argument; block only with the
- * timer armed), console_io (no bytes printed: count 0 or a bad buffer).
+ * timer armed), console_io (no bytes printed: count 0 or a bad buffer);
+ * the calls between VMs that one VM can make (section 6's channels: ports
+ * offered to itself and bound, loopbacks, every port's status; section
+ * 10's grants, every one refused), each port's binding in the model.
  * Never a call that would end it or unmap its own kernel: generators keep
  * to the fuzz window (directory slot FUZZ_SLOT) and the arena.
  *
  * After each call: the model's window and M2P entries, canaries in .data
  * and on the stack; every DEEP_EVERY calls: a checksum of .text/.rodata,
  * of the initial page tables (A and D masked: the CPU sets them), each
- * window page read through the window (the TLB). The summary counts the
- * results by code. The hypervisor's own recount (dp_check) runs with
- * dpcheck=N on its command line (pv_cases.py, tests/bench/pvfuzz.py).
+ * window page read through the window (the TLB), each port's status and
+ * a loopback's pending bits. The summary counts the results by code. The
+ * hypervisor's own recount (dp_check) runs with dpcheck=N on its command
+ * line (pv_gaps_cases.py, tests/bench/pvfuzz.py).
  */
 #include "events.h"
 #include "pvtest.h"
