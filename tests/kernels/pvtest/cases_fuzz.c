@@ -156,6 +156,15 @@ static uint32_t read_only_pointer(void)
     return one_in(2) ? (uint32_t)ro_page + below(1024) * 4 : start_info->pt_base + below(1024) * 4;
 }
 
+/* One whose bytes are all in the read-only page: a call that writes back
+ * only its struct's OUT words, past the start, could write them in the
+ * page after it (the arena may be there). */
+static uint32_t read_only_struct(uint32_t bytes)
+{
+    uint32_t p = read_only_pointer();
+    return (p & 0xFFF) > 4096 - bytes ? (p & ~0xFFFu) + 4096 - bytes : p;
+}
+
 static int32_t expect(bool good, int32_t error)
 {
     return good ? 0 : error;
@@ -522,7 +531,7 @@ static uint32_t *out_arg(struct call *c, uint32_t words)
     uint32_t *want = arg ? arena_alloc(words * 4) : NULL;
     if (!want) {
         uint8_t *straddle = one_in(2) ? tail_in_guard(0, words * 4) : NULL;
-        c->arg[1] = straddle ? (uint32_t)straddle : one_in(2) ? read_only_pointer() : bad_pointer();
+        c->arg[1] = straddle ? (uint32_t)straddle : one_in(2) ? read_only_struct(words * 4) : bad_pointer();
         c->want = -PV_EFAULT;
         return NULL;
     }
