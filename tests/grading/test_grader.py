@@ -134,6 +134,11 @@ class Scenario(unittest.TestCase):
         self.assertEqual(junit, {t["name"]: t["status"] == "failed" for t in doc["tests"]})
         return {t["name"]: t for t in doc["tests"]}
 
+    def junit_seconds(self, name):
+        """The time junit.xml records for test name's run."""
+        junit = os.path.join(self.root, "build", "grade", "junit.xml")
+        return next(float(c.get("time")) for c in ET.parse(junit).getroot().iter("testcase") if c.get("name") == name)
+
     def assertFailed(self, name, *reasons):
         t = self.results[name]
         self.assertEqual(t["status"], "failed", t["output"])
@@ -156,17 +161,22 @@ class BrokenHypervisors(Scenario):
               r'\1    for (;;)\n        __asm__ volatile("pause");\n')
         status = self.grade("--test", "lab1-cpuid", "--test", "lab1-launch")
         self.assertEqual(status, 1, self.text)
-        self.assertFailed("lab1-cpuid", r"^timeout after \d+ s")
+        # The runner's own timeout stopped it (not the grader's outer guard,
+        # which would say "the grader stopped the runner").
+        self.assertFailed("lab1-cpuid", r"^timeout after %d s: the machine never powered off" % TIMEOUT)
         self.assertPassed("lab1-launch")
         self.assertRegex(self.text, r"(?m)^Score: %g/%g$" % (points("lab1-launch"),
                                                             points("lab1-launch") + points("lab1-cpuid")))
         self.assertRegex(self.text, r"log: build/grade/logs/lab1-cpuid\.log|logs/lab1-cpuid\.log")
         self.assertTrue(os.path.exists(os.path.join(self.root, "build", "grade", "logs", "lab1-cpuid.log")))
-        # The timeout ended it (the story above says so); this bound only
-        # catches a grader that hung, however busy the machine (two builds
-        # and two Bochs runs took 85 s on a loaded 2-core host), and is no
-        # check of speed.
-        self.assertLess(self.seconds, TIMEOUT * 30)
+        # The run's own time, as the grader measured it (junit.xml): its clock
+        # starts once the run has an emulator slot, so the machine's load (the
+        # builds, the queue: 240 s and more for the whole grading under other
+        # helpers' load) is not in it. The timeout fired (at least TIMEOUT s)
+        # and the run ended within the grader's outer margin after it.
+        seconds = self.junit_seconds("lab1-cpuid")
+        self.assertGreaterEqual(seconds, TIMEOUT, self.text)
+        self.assertLess(seconds, TIMEOUT + grade.OUTER_MARGIN + 5, self.text)
 
     def test_guest_cs_access_rights_broken(self):
         patch(self.root, "hv/guest/vmcs_setup.c", r"(    setup_guest_state\(v, caps\);\n)",
