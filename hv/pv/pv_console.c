@@ -97,6 +97,8 @@ void pv_console_feed(struct vcpu *v)
     while (in->ring_fed < in->typed &&
            console_ring_put(pv->console, (const char *)&in->buffer[in->ring_fed % VM_INPUT_BUFFER], 1))
         in->ring_fed++;
-    if (in->ring_fed != before)
+    /* The event only while the port is still the console's: a guest that
+     * closed it may have bound its number to something else since. */
+    if (in->ring_fed != before && pv->evtchn.bound[pv->console_port] == EVTCHN_CONSOLE)
         evtchn_set_pending(&pv->evtchn, pv->console_port);
 }

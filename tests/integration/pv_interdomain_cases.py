@@ -14,7 +14,9 @@ an argument whose result cannot be written), and two VMs that block each
 waiting for the other: the hypervisor stops both with the reason instead
 of letting the machine run until the runner's timeout.
 """
-from pv_cases import EFAULT, EINVAL, ENOENT, ENOSYS, EPERM, ESRCH, result, vm1, vm_pair
+from guest_cases import TYPED
+from harness import HV, OK, Case
+from pv_cases import EFAULT, EINVAL, ENOENT, ENOSYS, EPERM, ESRCH, NEVER, POWERED_OFF, PVTEST, result, vm1, vm_pair
 
 # lib/pv_abi.h's PV_EVTCHNSTAT_*.
 CLOSED, UNBOUND, INTERDOMAIN = 0, 1, 2
@@ -43,4 +45,9 @@ def interdomain_cases():
             r"^hv: guest stopped: it waits for an event, and so does every other VM, with no timer, device or VM "
             r"left that could ever send one \(a deadlock between VMs\)$",
             r"^hv: vm1: guest stopped: it waits for an event, and so does every other VM"], stopped=True),
+        # The console's port closed and its number reused: typed input fills the ring, no event on the new port.
+        Case("pv-console-port-reused", ["--input", TYPED, "--module", PVTEST + " case=console-port-reused", HV,
+                                        "--", "cpu=pv"], OK,
+             must=[r"^INPUT ready$", r"^pvtest: result reused: close 0, alloc 0 port 1 \(the console's 1\); typed yes, "
+                   r"then port 1 pending 0, events 0$", POWERED_OFF], must_not=NEVER, timeout=120),
     ]

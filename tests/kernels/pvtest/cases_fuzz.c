@@ -1099,17 +1099,6 @@ static void one_block(void)
     shared_info()->vcpu_info[0].evtchn_upcall_mask = 1;     /* block cleared it; IF stays 0 anyway */
 }
 
-static uint32_t number_after(const char *key, uint32_t otherwise)
-{
-    char word[16];
-    if (!cmdline_word(pv_cmdline, key, word, sizeof(word)))
-        return otherwise;
-    uint32_t n = 0;
-    for (const char *p = word; *p >= '0' && *p <= '9'; p++)
-        n = n * 10 + (uint32_t)(*p - '0');
-    return n;
-}
-
 /* A page of the kernel's made read-only in its direct map. */
 static void read_only(void *page)
 {
@@ -1149,7 +1138,7 @@ PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N), each result and the k
         "a model; a summary by result code")
 {
     __asm__ volatile("cli" ::: "memory");
-    uint32_t seed = number_after("seed=", 1), count = number_after("count=", 2000);
+    uint32_t seed = cmdline_number(pv_cmdline, "seed=", 1), count = cmdline_number(pv_cmdline, "count=", 2000);
     rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)seed << 32 | seed);
     set_up();
     uint64_t start = pv_now();

@@ -227,3 +227,26 @@ PV_CASE(interdomain_bad, "evtchn-interdomain-bad", "vm0: every refusal of alloc_
            no_dom, far_dom, for_other, to_none, unwritable, next, st0, st1024, r, sfree.status, st_unwritable,
            unknown);
 }
+
+/* The console's port closed and its number given to a channel: the
+ * hypervisor's typed input still fills the ring, but raises no event on
+ * the port that now means something else. */
+PV_CASE(console_port_reused, "console-port-reused", "typed input after the console's port was closed and reused")
+{
+    struct pv_console *c = (struct pv_console *)(PV_VIRT_BASE + start_info->console_pfn * 4096);
+    uint32_t console = start_info->console_evtchn, port;
+    events_install();
+    int32_t closed = evtchn_port_op(PV_EVTCHNOP_close, console);
+    int32_t alloc = alloc_unbound(PV_DOMID_SELF, PV_DOMID_SELF, &port);
+    unmask(port);
+    events_on();
+    printf("INPUT ready\n");                 /* the console protocol's: the runner types now */
+    uint32_t before = c->in_prod;
+    for (uint64_t give_up = pv_now() + 2000 * MS; c->in_prod == before && pv_now() < give_up;)
+        vmcall3(PV_xen_version, PV_XENVER_version, 0, 0);
+    spin_until(pv_now() + 20 * MS);          /* the rest of the line */
+    struct pv_shared_info *s = shared_info();
+    result("reused: close %d, alloc %d port %u (the console's %u); typed %s, then port %u pending %u, events %u",
+           closed, alloc, port, console, c->in_prod != before ? "yes" : "no", port,
+           (s->evtchn_pending[port / 32] >> (port % 32)) & 1, port_events[port]);
+}
