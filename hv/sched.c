@@ -184,11 +184,8 @@ void sched_run(struct vm *const *vms, unsigned n, uint64_t quantum_tsc, uint64_t
             for (unsigned i = 0; i < n; i++) {
                 if (vms[i]->vcpu.stopped)
                     continue;
-                if (!first_stopped) {
-                    for (unsigned k = 0; k < n; k++)
-                        charged_while_all_ran[k] = turns[vms[k]->id].charged;
+                if (!first_stopped)             /* the shares were taken at the last turn */
                     first_stopped = vms[i];
-                }
                 stop_waiting_vm(vms[i]);
                 turns[vms[i]->id].ended_at = rdtsc();
                 ended(vms[i]);
