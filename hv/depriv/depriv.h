@@ -188,16 +188,26 @@ struct depriv_step depriv_step_begin(const struct vcpu *v);
 bool depriv_step_end(struct vcpu *v, struct depriv_step s);
 /* IRET at ring 1 to a ring-0 frame: emulated. */
 void depriv_iret(struct vcpu *v);
-/* The guest's memory at a linear address, as the CPU would touch it
- * (accessed and dirty flags set); false if its tables do not map it
- * (guest_linear.c). */
+/* depriv_touch.c: the guest's memory at a linear address, as the CPU
+ * would touch it (accessed and dirty flags set); false if its tables do
+ * not map it (guest_linear.c). Between depriv_delivery_begin and _end (one
+ * event's check and delivery), through the translations walked since the
+ * beginning, as the CPU's TLB would hold them. */
+bool depriv_touch(struct vcpu *v, uint32_t linear, void *buf, unsigned len, bool write);
+void depriv_delivery_begin(struct vcpu *v);
+void depriv_delivery_end(struct vcpu *v);
+/* One page's translation for the CPU's own access (access: PFEC_W or 0, a
+ * supervisor's): this delivery's earlier walk of it, or a new walk (kept
+ * for the rest of the delivery if it translated). */
+struct gpt_walk;
+void depriv_walk_page(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w);
 static inline bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len)
 {
-    return guest_linear_touch(v->guest, linear, buf, len, false);
+    return depriv_touch(v, linear, buf, len, false);
 }
 static inline bool depriv_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len)
 {
-    return guest_linear_touch(v->guest, linear, (void *)buf, len, true);
+    return depriv_touch(v, linear, (void *)buf, len, true);
 }
 
 /* depriv_sysenter.c: SYSENTER and SYSEXIT, emulated. */

@@ -62,15 +62,16 @@ static void deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip
         e.eip += dp->halt_length;               /* the wait in HLT ends (depriv_emulate.c) */
     switch (depriv_delivery_check(v, &e, &instead, &second_error)) {
     case DELIVERY_GOES_ON:
-        deliver_through_idt(v, vector, error, eip, length);
-        return;
+        deliver_through_idt(v, vector, error, eip, length);   /* through the check's walks */
+        break;
     case DELIVERY_FAULTS:
         dp->halted_at = 0;                      /* instead.eip is past the HLT already */
         deliver(v, instead.vector, second_error, instead.eip, 0, false);
-        return;
+        break;
     case DELIVERY_STOPPED:
-        return;
+        break;
     }
+    depriv_delivery_end(v);
 }
 
 void depriv_deliver(struct vcpu *v, unsigned vector, int64_t error, uint32_t eip, unsigned length)

@@ -73,29 +73,6 @@ bool depriv_page_faults(struct vcpu *v, uint32_t linear, unsigned len, uint32_t 
  * dearer: the ring-1 null system call 31x -> 73x native.) */
 #define ACCESS_PAGES_MAX 2              /* len <= 24: a frame of six words at most */
 
-/* The last page one delivery's check read, and its translation: the IDT,
- * GDT and TSS often share a page (the guest OS's do), and nothing changes
- * the guest's tables while one event is checked, so the page is walked
- * once, as the CPU's TLB would hold it (the walk set its accessed flags).
- * Reads only: a write's walk sets the dirty flag. One CPU, one check at a
- * time: depriv_delivery_check forgets it first. */
-struct page_translation { bool valid; uint32_t page; uint64_t gpa; };
-static struct page_translation read_translation;
-
-static void walk_page(struct guest *g, uint32_t at, uint32_t access, struct gpt_walk *w)
-{
-    bool read = !(access & PFEC_W);
-    if (read && read_translation.valid && read_translation.page == (at & ~0xFFFu)) {
-        *w = (struct gpt_walk){ .result = GPT_OK, .gpa = read_translation.gpa | (at & 0xFFF) };
-        return;
-    }
-    *w = (struct gpt_walk){ .result = GPT_OK, .gpa = at };
-    if (g->shadow.paging)
-        guest_cpu_walk(g, at, access, w);
-    if (read && w->result == GPT_OK)
-        read_translation = (struct page_translation){ true, at & ~0xFFFu, w->gpa & ~0xFFFull };
-}
-
 static enum check system_access(struct vcpu *v, uint32_t linear, void *buf, unsigned len, uint32_t access,
                                 const char *what, struct fault *f)
 {
@@ -106,7 +83,7 @@ static enum check system_access(struct vcpu *v, uint32_t linear, void *buf, unsi
     for (unsigned i = 0; i < pages; i++) {
         uint32_t at = i ? (linear | 0xFFF) + 1 : linear;
         struct gpt_walk w;
-        walk_page(g, at, access, &w);
+        depriv_walk_page(v, at, access, &w);
         if (w.result == GPT_FAULT) {
             *f = (struct fault){ .vector = VEC_PF, .error = w.error_code, .cr2 = at };
             return FAULTS;
@@ -245,7 +222,7 @@ enum depriv_delivery depriv_delivery_check(struct vcpu *v, const struct depriv_e
                                            struct depriv_event *instead, uint32_t *error)
 {
     struct fault f;
-    read_translation.valid = false;
+    depriv_delivery_begin(v);
     enum check check = delivery(v, e, &f);
     if (check == UNREADABLE) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: delivering vector %u: %s at 0x%08x is "

@@ -279,18 +279,21 @@ void guest_cpu_walk_now(struct guest *g, uint64_t linear, uint32_t access, struc
                             .error_code = pw.error_code, .bad_gpa = pw.bad_gpa };
 }
 
-bool guest_linear_touch(struct guest *g, uint32_t linear, void *data, unsigned len, bool write)
+bool guest_linear_touch_by(struct guest *g, uint32_t linear, void *data, unsigned len, bool write,
+                           guest_walker *walk, void *ctx)
 {
-    const struct shadow *s = &g->shadow;
     uint8_t *buf = data;
     while (len) {
         unsigned chunk = 4096 - (linear & 0xFFF);
         if (chunk > len)
             chunk = len;
         uint64_t gpa = linear;
-        if (s->paging) {
+        if (walk || g->shadow.paging) {
             struct gpt_walk w;
-            guest_cpu_walk(g, linear, write ? PFEC_W : 0, &w);
+            if (walk)
+                walk(ctx, linear, write ? PFEC_W : 0, &w);
+            else
+                guest_cpu_walk(g, linear, write ? PFEC_W : 0, &w);
             if (w.result != GPT_OK)
                 return false;
             gpa = w.gpa;
@@ -305,4 +308,9 @@ bool guest_linear_touch(struct guest *g, uint32_t linear, void *data, unsigned l
         linear += chunk, buf += chunk, len -= chunk;
     }
     return true;
+}
+
+bool guest_linear_touch(struct guest *g, uint32_t linear, void *data, unsigned len, bool write)
+{
+    return guest_linear_touch_by(g, linear, data, len, write, NULL, NULL);
 }

@@ -60,6 +60,11 @@ size_t guest_shadow_read(const struct guest *g, uint64_t linear, void *buf, size
  * guest's paging off, linear is guest-physical. False if its tables do not
  * map a byte of it, or it lies outside guest RAM. */
 bool guest_linear_touch(struct guest *g, uint32_t linear, void *buf, unsigned len, bool write);
+/* The same through another source of translations (walk, given ctx), for
+ * each page touched; a walk that does not give GPT_OK refuses the access. */
+typedef void guest_walker(void *ctx, uint32_t linear, uint32_t access, struct gpt_walk *w);
+bool guest_linear_touch_by(struct guest *g, uint32_t linear, void *buf, unsigned len, bool write,
+                           guest_walker *walk, void *ctx);
 
 /* The walk behind it, for one address with paging on: the guest's tables
  * as the shadow follows them (its CR3 and controls), at the privilege and

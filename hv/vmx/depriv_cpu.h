@@ -17,6 +17,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The pages one event's check and delivery walked, with their
+ * translations (depriv_touch.c): kept only while the event is delivered
+ * (active); a write uses an entry only if it was walked for a write (its
+ * dirty flag set, SDM vol. 3, 4.8). */
+#define DELIVERY_PAGES 4
+struct delivery_translations {
+    bool active;
+    uint8_t used;
+    struct delivery_page {
+        uint32_t page;              /* linear, 4 KiB aligned */
+        bool written;               /* walked for a write */
+        uint64_t gpa;               /* its guest-physical frame */
+    } page[DELIVERY_PAGES];
+};
+
 struct depriv {
     bool active;                    /* cpu=deprivileged: the kernel runs at ring 1
                                        (set by depriv_setup) */
@@ -40,6 +55,7 @@ struct depriv {
     uint16_t tr;                    /* its task register (LTR): where its TSS is */
     uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
     uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
+    struct delivery_translations walked;   /* one event's delivery (depriv_touch.c) */
     uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
                                        CS stays 0 (depriv_sysenter.c); RDMSR and
                                        WRMSR reach them as v->sysenter_msrs */

@@ -1,0 +1,78 @@
+/*
+ * depriv_touch.c: the CPU's own accesses to a deprivileged guest's memory,
+ * made by the hypervisor in software (64-bit, VMX root; beside lab 3):
+ * depriv_read and depriv_write, and the translations one event's delivery
+ * walked (struct delivery_translations in vmx/depriv_cpu.h).
+ *
+ * The check of a delivery (depriv_fault.c) walks the guest's tables for
+ * the IDT, the GDT, the TSS and the kernel stack; the delivery
+ * (depriv_deliver.c, lab 3) then reads and writes the same bytes. Nothing
+ * between them can change the guest's tables, so the delivery uses the
+ * check's walks, as the CPU would use its TLB (SDM vol. 3, 4.10.2). (The
+ * delivery walking again what its check had walked cost about 400 cycles
+ * an event: the ring-1 null system call 58x -> 54x native.)
+ */
+#include "depriv/depriv.h"
+#include "guest/guest_linear.h"
+#include "guest/guest_paging.h"
+#include "guest/shadow.h"
+
+/* A page's translation that this delivery walked already, good for the
+ * access (a write needs one walked for a write), or NULL. */
+static const struct delivery_page *walked_page(const struct delivery_translations *t, uint32_t page, bool write)
+{
+    for (unsigned i = 0; i < t->used; i++)
+        if (t->page[i].page == page && (t->page[i].written || !write))
+            return &t->page[i];
+    return NULL;
+}
+
+static void remember(struct delivery_translations *t, uint32_t page, bool write, uint64_t gpa)
+{
+    unsigned i = 0;
+    while (i < t->used && t->page[i].page != page)
+        i++;
+    if (i == DELIVERY_PAGES)
+        i = DELIVERY_PAGES - 1;                 /* full: the last one goes */
+    else if (i == t->used)
+        t->used++;
+    t->page[i] = (struct delivery_page){ page, write || (t->page[i].page == page && t->page[i].written), gpa };
+}
+
+void depriv_walk_page(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
+{
+    struct delivery_translations *t = &v->depriv.walked;
+    bool write = access & PFEC_W;
+    const struct delivery_page *p = walked_page(t, at & ~0xFFFu, write);
+    if (p) {
+        *w = (struct gpt_walk){ .result = GPT_OK, .gpa = p->gpa | (at & 0xFFF) };
+        return;
+    }
+    *w = (struct gpt_walk){ .result = GPT_OK, .gpa = at };
+    if (v->guest->shadow.paging)
+        guest_cpu_walk(v->guest, at, access, w);
+    if (w->result == GPT_OK)
+        remember(t, at & ~0xFFFu, write, w->gpa & ~0xFFFull);
+}
+
+static void walker(void *v, uint32_t at, uint32_t access, struct gpt_walk *w)
+{
+    depriv_walk_page(v, at, access, w);
+}
+
+bool depriv_touch(struct vcpu *v, uint32_t linear, void *buf, unsigned len, bool write)
+{
+    if (!v->depriv.walked.active)
+        return guest_linear_touch(v->guest, linear, buf, len, write);
+    return guest_linear_touch_by(v->guest, linear, buf, len, write, walker, v);
+}
+
+void depriv_delivery_begin(struct vcpu *v)
+{
+    v->depriv.walked = (struct delivery_translations){ .active = true };
+}
+
+void depriv_delivery_end(struct vcpu *v)
+{
+    v->depriv.walked.active = false;
+}
