@@ -47,15 +47,32 @@
 #define DEEP_EVERY 4096u
 #define CANARY 0xC0FFEE11u
 
-static uint32_t fuzz_l1[1024] __attribute__((aligned(4096)));    /* the window's L1 */
-static uint32_t spare_l1[1024] __attribute__((aligned(4096)));   /* pinned and unpinned */
+uint32_t fuzz_l1[1024] __attribute__((aligned(4096)));    /* the window's L1 */
+uint32_t spare_l1[1024] __attribute__((aligned(4096)));   /* pinned and unpinned */
 static volatile uint32_t data_canary = CANARY;
 
 /* ---- the model ---- */
-static uint32_t model_l1[WINDOW_ENTRIES];
+uint32_t model_l1[WINDOW_ENTRIES];
 static uint32_t model_m2p[ARENA_PAGES];
 static bool spare_pinned, dir_pinned = true, in_multicall;
 uint32_t dir_mfn, l1_mfn, spare_mfn, ro_mfn, arena_mfn[ARENA_PAGES], guard_mfn;
+bool peer;
+
+bool spare_is_table(void)
+{
+    return spare_pinned;
+}
+
+uint32_t not_ours(void)
+{
+    return peer && one_in(2) ? partner_frame() : FRAME_NOT_OURS;
+}
+
+/* A grant's entry (section 10): the MMU calls may not touch it. */
+static bool is_grant(uint32_t e)
+{
+    return (e & (P | PV_GNTTAB_PTE)) == (P | PV_GNTTAB_PTE);
+}
 
 /* ---- the run's counts ---- */
 static uint32_t calls, vmcalls, failures, deep_checks, by_code[40], positive, anything_else;
@@ -88,7 +105,7 @@ static struct entry_choice window_value(void)
         return (struct entry_choice){ (one_in(2) ? l1_mfn : dir_mfn) << 12 | flags,
                                       expect(!(flags & RW), -PV_EINVAL) };
     case 6:
-        return (struct entry_choice){ FRAME_NOT_OURS << 12 | flags, -PV_EINVAL };
+        return (struct entry_choice){ not_ours() << 12 | flags, -PV_EINVAL };
     case 7:
         return (struct entry_choice){ 0xFFFFF000u | flags, -PV_EINVAL };        /* past the machine */
     case 8:
@@ -113,7 +130,8 @@ static struct request mmu_request(void)
     switch (below(8)) {
     case 0: case 1: case 2: {
         struct entry_choice e = window_value();
-        return (struct request){ l1_mfn << 12 | k * 4, e.val, e.want, SETS_L1, k };
+        return (struct request){ l1_mfn << 12 | k * 4, e.val, is_grant(model_l1[k]) ? -PV_EBUSY : e.want,
+                                 SETS_L1, k };
     }
     case 3: {
         uint32_t j = below(ARENA_PAGES);
@@ -124,8 +142,10 @@ static struct request mmu_request(void)
         return (struct request){ dir_mfn << 12 | (1008 + below(16)) * 4, v, expect(!v, -PV_EINVAL), 0, 0 };
     }
     case 5:
-        return (struct request){ FRAME_NOT_OURS << 12 | (one_in(2) ? PV_MMU_MACHPHYS_UPDATE : 0), rnd(),
-                                 -PV_EINVAL, 0, 0 };
+    {
+        uint32_t frame = not_ours();
+        return (struct request){ frame << 12 | (one_in(2) ? PV_MMU_MACHPHYS_UPDATE : 0), rnd(), -PV_EINVAL, 0, 0 };
+    }
     case 6:
         return (struct request){ l1_mfn << 12 | k * 4 | (2 + below(2)), rnd(), -PV_EINVAL, 0, 0 };
     default:                        /* an entry in a frame that is no table */
@@ -141,8 +161,9 @@ static struct request mmuext_request(void)
     case 1:
         return (struct request){ PV_MMUEXT_INVLPG_LOCAL, rnd(), 0, 0, 0 };
     case 2:
-        return (struct request){ PV_MMUEXT_PIN_L1_TABLE, spare_mfn, expect(!spare_pinned, -PV_EEXIST),
-                                 PINS_SPARE, 0 };
+        /* (peer=1: the partner maps it writable at first: not a table then) */
+        return (struct request){ PV_MMUEXT_PIN_L1_TABLE, spare_mfn,
+                                 spare_pinned ? -PV_EEXIST : peer && spare_held() ? -PV_EINVAL : 0, PINS_SPARE, 0 };
     case 3:
         return (struct request){ PV_MMUEXT_UNPIN_TABLE, spare_mfn, expect(spare_pinned, -PV_EINVAL),
                                  UNPINS_SPARE, 0 };
@@ -154,9 +175,9 @@ static struct request mmuext_request(void)
         return (struct request){ PV_MMUEXT_NEW_BASEPTR, dir_mfn, 0, 0, 0 };
     case 7:
         return (struct request){ below(2) ? PV_MMUEXT_PIN_L1_TABLE : PV_MMUEXT_PIN_L2_TABLE,
-                                 one_in(2) ? arena_mfn[below(ARENA_PAGES)] : FRAME_NOT_OURS, -PV_EINVAL, 0, 0 };
+                                 one_in(2) ? arena_mfn[below(ARENA_PAGES)] : not_ours(), -PV_EINVAL, 0, 0 };
     case 8:
-        return (struct request){ PV_MMUEXT_NEW_BASEPTR, one_in(2) ? FRAME_NOT_OURS : ro_mfn, -PV_EINVAL, 0, 0 };
+        return (struct request){ PV_MMUEXT_NEW_BASEPTR, one_in(2) ? not_ours() : ro_mfn, -PV_EINVAL, 0, 0 };
     default:
         return (struct request){ 8 + below(100), rnd(), -PV_EINVAL, 0, 0 };
     }
@@ -292,7 +313,7 @@ static void update_va_call(struct call *c)
         return;
     }
     *c = (struct call){ PV_update_va_mapping, { (FUZZ_SLOT << 22) + k * 4096, e.val, flags, rnd(), rnd() },
-                        flags > 2 ? -PV_EINVAL : e.want, { NULL } };
+                        flags > 2 ? -PV_EINVAL : is_grant(model_l1[k]) ? -PV_EBUSY : e.want, { NULL } };
     if (!c->want)
         model_l1[k] = e.val;
 }
@@ -489,14 +510,6 @@ static void check_call(const struct call *c, int32_t got)
         }
 }
 
-static uint32_t sum_words(const uint32_t *p, uint32_t words, uint32_t mask)
-{
-    uint32_t s = 0;
-    for (uint32_t i = 0; i < words; i++)
-        s = (s << 5 | s >> 27) ^ (p[i] & mask);
-    return s;
-}
-
 extern const char pvcases_end[];
 
 static uint32_t text_checksum(void)
@@ -545,6 +558,8 @@ static void deep_check(const struct call *c)
             want = fuzz_l1[k];
         else if (mfn == dir_mfn)
             want = ((const uint32_t *)start_info->pt_base)[k];
+        else if (grant_page_word(mfn, k, &want))
+            ;                                   /* a page of the partner's */
         else
             for (uint32_t j = 0; j < ARENA_PAGES; j++)
                 if (mfn == arena_mfn[j])
@@ -637,11 +652,18 @@ static void one_block(void)
     shared_info()->vcpu_info[0].evtchn_upcall_mask = 1;     /* block cleared it; IF stays 0 anyway */
 }
 
-/* A page of the kernel's made read-only in its direct map. */
-static void read_only(void *page)
+void read_only(void *page)
 {
     if (vmcall3(PV_update_va_mapping, (uint32_t)page, virt_to_mfn(page) << 12 | P | A, PV_UVMF_INVLPG))
         result("FAILED making 0x%x read-only", (uint32_t)page);
+}
+
+void window_install(uint32_t *l1)
+{
+    read_only(l1);
+    struct pv_mmu_update install = { dir_mfn << 12 | FUZZ_SLOT * 4, virt_to_mfn(l1) << 12 | P | RW };
+    if (vmcall5(PV_mmu_update, (uint32_t)&install, 1, 0, PV_DOMID_SELF, 0))
+        result("FAILED installing the window's L1");
 }
 
 static void set_up(void)
@@ -657,11 +679,8 @@ static void set_up(void)
     for (uint32_t i = 0; i < 1024; i++)
         ro_page[i] = FRAME_NOT_OURS << 12 | P;
     read_only(ro_page);
-    read_only(fuzz_l1);
     read_only(spare_l1);
-    struct pv_mmu_update install = { dir_mfn << 12 | FUZZ_SLOT * 4, l1_mfn << 12 | P | RW };
-    if (vmcall5(PV_mmu_update, (uint32_t)&install, 1, 0, PV_DOMID_SELF, 0))
-        result("FAILED installing the window's L1");
+    window_install(fuzz_l1);
     if (vmcall3(PV_update_va_mapping, GUARD, 0, PV_UVMF_INVLPG))
         result("FAILED unmapping the guard page");
     uint32_t timer_port;
@@ -672,13 +691,16 @@ static void set_up(void)
     tables_sum = tables_checksum();
 }
 
-PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N), each result and the kernel's state checked against "
-        "a model; a summary by result code")
+PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N; peer=1: vm1 runs fuzz-partner), each result and the "
+        "kernel's state checked against a model; a summary by result code")
 {
     __asm__ volatile("cli" ::: "memory");
     uint32_t seed = cmdline_number(pv_cmdline, "seed=", 1), count = cmdline_number(pv_cmdline, "count=", 2000);
+    peer = cmdline_number(pv_cmdline, "peer=", 0);
     fuzz_seed(seed);
     set_up();
+    if (peer)
+        peer_meet();
     uint64_t start = pv_now();
     uint32_t stack_canary = CANARY ^ seed, next_deep = DEEP_EVERY;
     struct call none = { 0, { 0 }, 0, { NULL } };
@@ -688,6 +710,8 @@ PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N), each result and the k
             one_multicall();
         else if (one_in(512))
             one_block();
+        else if (peer && one_in(8))
+            grant_access();
         else
             one_simple();
         if (calls >= next_deep) {
@@ -707,6 +731,8 @@ PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N), each result and the k
     printf(", other: %u\n", anything_else);
     printf("pvtest: fuzz: %u grant ops, %u loopbacks bound, %u statuses, ports bound at the end %u\n", grant_ops,
            loopbacks, statuses, bound_ports());
+    if (peer)
+        peer_report();
     result("fuzz: %u calls, seed %u, %u wrong, %u deep checks, spare pinned %u", calls, seed, failures,
            deep_checks, spare_pinned);
 }

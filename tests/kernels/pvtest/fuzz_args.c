@@ -74,6 +74,9 @@ uint32_t bad_pointer(void)
         0, 0x1000, 0x04000000, 0xBFFFF000, PV_M2P_VIRT, PV_M2P_VIRT + 0x400000, 0xFFC00000, 0xFFFFFFFC,
         0xFFFFFFFE, 0x80000000,
     };
+    uint32_t granted;
+    if (peer && one_in(8) && (granted = granted_window_page()))
+        return granted;             /* the partner's frame: no buffer of the fuzz's calls (section 10) */
     if (one_in(4))
         return GUARD + below(4096);
     return unusable[below(sizeof(unusable) / sizeof(unusable[0]))];
