@@ -10,7 +10,7 @@ import re
 
 from guest_cases import TYPED
 from harness import HV, OK, Case
-from pv_cases import AT_SHUTDOWN, EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, pv, result
+from pv_cases import AT_SHUTDOWN, EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, pv, result, vm1, vm_pair
 
 FUZZ_CALLS = 2000
 FUZZ_DPCHECK = 64          # the hypervisor's recount every 64 hypercalls (hv/pv/pv_check.c)
@@ -20,6 +20,17 @@ FUZZ_ACROSS = (r"^pvtest: fuzz: [1-9]\d* grant ops, [1-9]\d* loopbacks bound, [1
                r"ports bound at the end \d+$")
 FUZZ_RESULT = r"^pvtest: result fuzz: (\d+) calls, seed (\d+), 0 wrong, [1-9]\d* deep checks, spare pinned [01]$"
 RECOUNTS = r"^hv: direct paging: (\d+) recounts \(every (\d+) hypercalls, and at shutdown\), all as kept$"
+# Two VMs (fuzz peer=1 beside fuzz-partner): the calls between them. Every
+# grant status a map, unmap, grant or end can give came up (-6 is none),
+# the partner's ports were bound to, and its report judged.
+TWO_VMS_CALLS = 3000
+TWO_VMS_STATUSES = r"^pvtest: fuzz: grant ops' statuses: 0: [1-9]\d*" + "".join(
+    r" -%d: [1-9]\d*" % s for s in (1, 2, 3, 4, 5, 7, 8, 9)) + "$"
+TWO_VMS_PARTNER = (r"^pvtest: fuzz: with the partner: [1-9]\d* grant maps, [1-9]\d* accesses through the window, "
+                   r"[1-9]\d* binds to its ports; its report checked: 15 of its ports, 5 of its pages, [1-4] of the "
+                   r"grants it maps still mapped$")
+PARTNER_RESULT = (r"result fuzz-partner: 6 grants, ports 2-6 offered, 7 and 8 bound, 4 of vm0's grants mapped; "
+                  r"woken after [1-9]\d* blocks, report asked and written$")
 
 
 def fuzz_case(seed, calls, dpcheck, name=None, timeout=None):
@@ -40,6 +51,25 @@ def fuzz_case(seed, calls, dpcheck, name=None, timeout=None):
     if timeout:
         c.timeout = timeout
     return c
+
+
+def fuzz_two_vms_case(seed, calls, dpcheck):
+    """case=fuzz peer=1 as vm0, case=fuzz-partner as vm1: every call between
+    them as predicted, the partner's report as the model says, and both
+    VMs' direct paging recounted every dpcheck hypercalls and at the end."""
+    def enough(out):
+        done = re.search(FUZZ_RESULT, out, re.M)
+        if not done or int(done.group(1)) < calls or int(done.group(2)) != seed:
+            return "fewer than %d calls, or not seed %d" % (calls, seed)
+        for vm in ("", "vm1: "):
+            counts = re.search(r"^hv: %sdirect paging: (\d+) recounts .*, all as kept$" % vm, out, re.M)
+            if not counts or int(counts.group(1)) < 2:
+                return "no recount of %sdirect paging before the one at shutdown" % (vm or "vm0's ")
+        return None
+    return vm_pair("fuzz-two-vms", "fuzz seed=%d count=%d peer=1" % (seed, calls), "fuzz-partner",
+                   [r"^pvtest: case fuzz$", vm1("case fuzz-partner$"), r"^pvtest: fuzz: results 0: \d+",
+                    TWO_VMS_STATUSES, TWO_VMS_PARTNER, vm1(PARTNER_RESULT), FUZZ_RESULT],
+                   extra=["dpcheck=%d" % dpcheck], check=enough)
 
 
 def continuation_cases():
@@ -92,4 +122,5 @@ def interface_cases():
 
 
 def gap_cases():
-    return [fuzz_case(1, FUZZ_CALLS, FUZZ_DPCHECK)] + continuation_cases() + interface_cases()
+    return [fuzz_case(1, FUZZ_CALLS, FUZZ_DPCHECK), fuzz_two_vms_case(1, TWO_VMS_CALLS, FUZZ_DPCHECK)] + \
+        continuation_cases() + interface_cases()
