@@ -448,6 +448,10 @@ static void unknown_call(struct call *c)
 
 static void simple_call(struct call *c)
 {
+    if (peer && one_in(3)) {            /* the calls between the VMs, more often */
+        one_in(2) ? grant_call(c) : event_call(c);
+        return;
+    }
     switch (below(14)) {
     case 0: case 1: batch_call(c, false); break;
     case 12: grant_call(c); break;

@@ -220,7 +220,7 @@ static void alloc_unbound_call(struct call *c)
 /* A port of the partner's to bind to: mostly one it offers to the VM. */
 static uint32_t partner_port(void)
 {
-    if (one_in(4))
+    if (one_in(3))
         return one_in(2) ? below(PARTNER_PORTS + 2) : some_port();
     for (uint32_t p = 1 + below(PARTNER_PORTS), n = 0; n < PARTNER_PORTS; n++, p = p % PARTNER_PORTS + 1)
         if (doms[PEER_ID][p].status == PV_EVTCHNSTAT_unbound && doms[PEER_ID][p].remote_dom == SELF_ID)
