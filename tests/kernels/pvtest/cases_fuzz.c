@@ -55,12 +55,60 @@ static volatile uint32_t data_canary = CANARY;
 uint32_t model_l1[WINDOW_ENTRIES];
 static uint32_t model_m2p[ARENA_PAGES];
 static bool spare_pinned, dir_pinned = true, in_multicall;
+static bool hooked;                     /* peer=1: the spare is the second window's L1 (SPARE_SLOT) */
+static uint32_t hooks, cleanings;
+uint32_t spare_model[WINDOW_ENTRIES];   /* ... and its entries: grants' only */
 uint32_t dir_mfn, l1_mfn, spare_mfn, ro_mfn, arena_mfn[ARENA_PAGES], guard_mfn;
 bool peer;
 
+bool spare_hooked(void)
+{
+    return hooked;
+}
+
 bool spare_is_table(void)
 {
-    return spare_pinned;
+    return spare_pinned || hooked;
+}
+
+/* The spare holds grants' entries while it is no table: its release took
+ * their references (section 10), and no validation takes the mark again,
+ * so it can be neither hooked nor pinned again. */
+static bool spare_stale(void)
+{
+    bool marks = false;
+    for (uint32_t k = 0; k < WINDOW_ENTRIES; k++)
+        marks |= (spare_model[k] & PV_GNTTAB_PTE) != 0;
+    return marks && !spare_is_table();
+}
+
+/* The window entry that maps the spare writable, WINDOW_ENTRIES if none. */
+static uint32_t spare_writable_at(void)
+{
+    for (uint32_t k = 0; k < WINDOW_ENTRIES; k++)
+        if ((model_l1[k] & (P | RW)) == (P | RW) && model_l1[k] >> 12 == spare_mfn)
+            return k;
+    return WINDOW_ENTRIES;
+}
+
+/* Whether the spare can become a table: not while the partner or the
+ * window maps it writable, nor stale. */
+static int32_t spare_refusal(void)
+{
+    return peer && (spare_held() || spare_stale() || spare_writable_at() < WINDOW_ENTRIES) ? -PV_EINVAL : 0;
+}
+
+/* A stale spare's grants' entries cleared through the window, where it
+ * maps the spare writable: it can be a table again (section 10: the
+ * entries' references went with its release). */
+static void clean_spare(void)
+{
+    uint32_t k = spare_writable_at();
+    if (!spare_stale() || k == WINDOW_ENTRIES)
+        return;
+    for (uint32_t j = 0; j < WINDOW_ENTRIES; j++)
+        WINDOW[k * 1024 + j] = spare_model[j] = 0;
+    cleanings++;
 }
 
 uint32_t not_ours(void)
@@ -94,6 +142,8 @@ static struct entry_choice window_value(void)
     uint32_t flags = P | (rnd() & (RW | US | A | D | 0xE00));
     if (flags & PV_GNTTAB_PTE)      /* a grant's mark (section 10): only the hypervisor's to write */
         return (struct entry_choice){ arena_mfn[below(ARENA_PAGES)] << 12 | flags, -PV_EINVAL };
+    if (peer && one_in(32))         /* the spare: writable only while no table (clean_spare's way in) */
+        return (struct entry_choice){ spare_mfn << 12 | flags, expect(!(flags & RW) || !spare_is_table(), -PV_EINVAL) };
     switch (below(10)) {
     case 0:
         return (struct entry_choice){ rnd() & ~P, 0 };                          /* not present: anything */
@@ -122,10 +172,23 @@ struct request {
     int kind;                       /* what applying it changes in the model */
     uint32_t index;
 };
-enum { CHANGES_NOTHING, SETS_L1, SETS_M2P, PINS_SPARE, UNPINS_SPARE, PINS_DIR, UNPINS_DIR };
+enum { CHANGES_NOTHING, SETS_L1, SETS_M2P, PINS_SPARE, UNPINS_SPARE, PINS_DIR, UNPINS_DIR, HOOKS_SPARE,
+       UNHOOKS_SPARE };
+
+/* peer=1: the spare hooked at SPARE_SLOT (the second window, where grants
+ * are mapped too) or unhooked (released, unless pinned). */
+static struct request spare_hook_request(void)
+{
+    uint32_t ptr = dir_mfn << 12 | SPARE_SLOT * 4;
+    if (one_in(2))
+        return (struct request){ ptr, 0, 0, UNHOOKS_SPARE, 0 };
+    return (struct request){ ptr, spare_mfn << 12 | P | RW, hooked ? 0 : spare_refusal(), HOOKS_SPARE, 0 };
+}
 
 static struct request mmu_request(void)
 {
+    if (peer && one_in(16))
+        return spare_hook_request();
     uint32_t k = below(WINDOW_ENTRIES);
     switch (below(8)) {
     case 0: case 1: case 2: {
@@ -163,7 +226,7 @@ static struct request mmuext_request(void)
     case 2:
         /* (peer=1: the partner maps it writable at first: not a table then) */
         return (struct request){ PV_MMUEXT_PIN_L1_TABLE, spare_mfn,
-                                 spare_pinned ? -PV_EEXIST : peer && spare_held() ? -PV_EINVAL : 0, PINS_SPARE, 0 };
+                                 spare_pinned ? -PV_EEXIST : spare_refusal(), PINS_SPARE, 0 };
     case 3:
         return (struct request){ PV_MMUEXT_UNPIN_TABLE, spare_mfn, expect(spare_pinned, -PV_EINVAL),
                                  UNPINS_SPARE, 0 };
@@ -192,6 +255,8 @@ static void apply(const struct request *r)
     case UNPINS_SPARE: spare_pinned = false; break;
     case PINS_DIR: dir_pinned = true; break;
     case UNPINS_DIR: dir_pinned = false; break;
+    case HOOKS_SPARE: hooks += !hooked, hooked = true; break;
+    case UNHOOKS_SPARE: hooked = false; break;
     }
 }
 
@@ -521,9 +586,15 @@ static uint32_t text_checksum(void)
     return sum_words((const uint32_t *)0xC0100000u, ((uint32_t)pvcases_end - 0xC0100000u) / 4, ~0u);
 }
 
+/* The initial tables (A and D aside), the directory's SPARE_SLOT entry
+ * aside too: check_model checks it. */
 static uint32_t tables_checksum(void)
 {
-    return sum_words((const uint32_t *)start_info->pt_base, start_info->nr_pt_frames * 1024, ~CPU_SET);
+    const uint32_t *t = (const uint32_t *)start_info->pt_base;
+    uint32_t s = 0;
+    for (uint32_t i = 0; i < start_info->nr_pt_frames * 1024; i++)
+        s = (s << 5 | s >> 27) ^ (i == SPARE_SLOT ? 0 : t[i] & ~CPU_SET);
+    return s;
 }
 
 /* What the model says the kernel holds (every call). */
@@ -537,6 +608,12 @@ static void check_model(const struct call *c)
     for (uint32_t j = 0; j < ARENA_PAGES; j++)
         if (m2p[arena_mfn[j]] != model_m2p[j])
             wrong("M2P entry", c, model_m2p[j], m2p[arena_mfn[j]]);
+    uint32_t hook = hooked ? spare_mfn << 12 | P | RW : 0;
+    if ((((const uint32_t *)start_info->pt_base)[SPARE_SLOT] ^ hook) & ~CPU_SET)
+        wrong("the second window's directory entry", c, hook, ((const uint32_t *)start_info->pt_base)[SPARE_SLOT]);
+    for (uint32_t k = 0; peer && k < WINDOW_ENTRIES; k++)
+        if ((spare_l1[k] ^ spare_model[k]) & ~CPU_SET)
+            wrong("second window entry", c, spare_model[k], spare_l1[k]);
     if (data_canary != CANARY)
         breach("fuzz: .data's canary 0x%x after call %u", data_canary, calls);
 }
@@ -547,6 +624,8 @@ static void deep_check(const struct call *c)
 {
     deep_checks++;
     check_ports();
+    if (peer)
+        check_partner_m2p();
     if (text_checksum() != text_sum)
         breach("fuzz: .text/.rodata changed by call %u", calls);
     if (tables_checksum() != tables_sum)
@@ -562,6 +641,8 @@ static void deep_check(const struct call *c)
             want = fuzz_l1[k];
         else if (mfn == dir_mfn)
             want = ((const uint32_t *)start_info->pt_base)[k];
+        else if (mfn == spare_mfn)
+            want = spare_l1[k];
         else if (grant_page_word(mfn, k, &want))
             ;                                   /* a page of the partner's */
         else
@@ -715,7 +796,7 @@ PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N; peer=1: vm1 runs fuzz-
         else if (one_in(512))
             one_block();
         else if (peer && one_in(8))
-            grant_access();
+            one_in(16) ? clean_spare() : grant_access();
         else
             one_simple();
         if (calls >= next_deep) {
@@ -735,8 +816,12 @@ PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N; peer=1: vm1 runs fuzz-
     printf(", other: %u\n", anything_else);
     printf("pvtest: fuzz: %u grant ops, %u loopbacks bound, %u statuses, ports bound at the end %u\n", grant_ops,
            loopbacks, statuses, bound_ports());
-    if (peer)
+    if (peer) {
+        printf("pvtest: fuzz: the second window: hooked %u times, %u grants mapped there, cleaned %u times, the "
+               "spare %s at the end\n", hooks, window2_maps, cleanings,
+               spare_stale() ? "released holding grants' entries" : hooked ? "hooked" : "free");
         peer_report();
+    }
     result("fuzz: %u calls, seed %u, %u wrong, %u deep checks, spare pinned %u", calls, seed, failures,
            deep_checks, spare_pinned);
 }

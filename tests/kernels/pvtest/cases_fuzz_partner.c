@@ -15,7 +15,7 @@
 
 #define TRIES 200000u
 
-static uint32_t pages[PARTNER_REFS][1024] __attribute__((aligned(4096)));
+static uint32_t pages[PARTNER_ALIAS_REF][1024] __attribute__((aligned(4096)));   /* refs 0..5's */
 
 /* A step of the start that must give 0: else the line says which. */
 static void must(int32_t r, const char *what)
@@ -37,14 +37,15 @@ static int32_t leave(uint32_t mfn)
     return n == 1 ? 0 : n ? n : -1;
 }
 
-/* Refs 0..5: pages 0..3 patterned, 4 pinned as an L1 after its grant, 5
- * gone after its grant (fuzz.h). */
+/* Refs 0..6: pages 0..3 patterned, 4 pinned as an L1 after its grant, 5
+ * gone after its grant, 6 page 0 again (fuzz.h). */
 static void grant_pages(struct fuzz_report *r)
 {
     for (uint32_t ref = 0; ref < PARTNER_REFS; ref++) {
-        r->mfn[ref] = virt_to_mfn(pages[ref]);
+        uint32_t page = ref == PARTNER_ALIAS_REF ? 0 : ref;
+        r->mfn[ref] = virt_to_mfn(pages[page]);
         for (uint32_t i = 0; i < 1024; i++)
-            pages[ref][i] = i == 0 && ref != PARTNER_TABLE_REF ? r->mfn[ref] : partner_word(ref, i);
+            pages[page][i] = i == 0 && ref != PARTNER_TABLE_REF ? r->mfn[ref] : partner_word(page, i);
         bool ro = ref == 2 || ref == 3;
         must(meet_grant(ref, SELF_ID, r->mfn[ref], ro ? PV_GNTMAP_readonly : 0), "a grant to vm0");
     }

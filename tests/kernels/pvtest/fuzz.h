@@ -28,6 +28,7 @@
 #define FUZZ_SLOT 20u               /* the window: 0x05000000, below the direct map */
 #define WINDOW ((volatile uint32_t *)(FUZZ_SLOT << 22))
 #define WINDOW_ENTRIES 64u
+#define SPARE_SLOT (FUZZ_SLOT + 1)   /* peer=1: the second window, the spare L1 hooked there or not */
 #define ARENA_PAGES 8u
 #define ARENA_BYTES (ARENA_PAGES * 4096u)
 #define FRAME_NOT_OURS 1u           /* machine frame 1: the BIOS's, never a VM's */
@@ -64,7 +65,8 @@ struct call {
  *        word 0 its frame number, word i partner_word(ref, i)); 4 writable,
  *        a page it then pins as an L1 (zeros; a writable map of it is
  *        bad_page); 5 writable, a page that then leaves it
- *        (decrease_reservation: every map of it bad_page); no other ref.
+ *        (decrease_reservation: every map of it bad_page); 6 writable,
+ *        ref 0's page again (two mappings of one frame); no other ref.
  *        Offers vm0 ports 2..5, itself port 6; binds 7 to vm0's 3 (its
  *        pending bit cleared) and 8 to vm0's 4 (left pending). Maps vm0's
  *        refs 28..31 at its window's entries 0..3 (28 read-only would not
@@ -76,10 +78,11 @@ struct call {
  *   0..2, its pages' checksums, its ports 1..PARTNER_PORTS and their
  *   pending bits), writes DONE, and powers off. vm0 checks every word
  *   against its model: the partner reports, vm0 judges. */
-#define PARTNER_REFS 6u             /* refs 0..5 granted by vm1 */
-#define PARTNER_PAGES 5u            /* those whose pages vm1 still has (not 5) */
+#define PARTNER_REFS 7u             /* refs 0..6 granted by vm1 */
+#define PARTNER_PAGES 5u            /* the pages it still has: refs 0..4's */
 #define PARTNER_TABLE_REF 4u
 #define PARTNER_GONE_REF 5u
+#define PARTNER_ALIAS_REF 6u        /* ref 0's page again */
 #define LENT_REFS 4u                /* vm0's refs 28..31 mapped by vm1 */
 #define FIRST_LENT_REF 28u
 #define LENT_READ_ONLY_REF 30u
@@ -140,8 +143,10 @@ uint32_t read_only_struct(uint32_t bytes);
 extern bool peer;                           /* peer=1: vm1 runs the partner */
 extern uint32_t dir_mfn, l1_mfn, spare_mfn, ro_mfn, arena_mfn[ARENA_PAGES], guard_mfn;
 extern uint32_t model_l1[WINDOW_ENTRIES];   /* the window's entries as they must be */
+extern uint32_t spare_model[WINDOW_ENTRIES];   /* the spare's, the second window's */
 extern uint32_t fuzz_l1[1024], spare_l1[1024];
 bool spare_is_table(void);
+bool spare_hooked(void);                    /* peer=1: the second window's L1 */
 /* A page of the kernel's made read-only in its direct map; an L1 installed
  * as the window's (FUZZ_SLOT). */
 void read_only(void *page);
@@ -167,7 +172,7 @@ void check_ports(void);
 uint32_t bound_ports(void);
 
 /* ---- fuzz_grants.c ---- */
-extern uint32_t grant_ops, grant_maps, grant_accesses, grant_status[10];   /* [-status] */
+extern uint32_t grant_ops, grant_maps, grant_accesses, grant_status[10] /* [-status] */, window2_maps;
 void grant_call(struct call *c);
 /* peer=1: the grants of the meeting (above): the partner's frames (the
  * report's), the fuzz's of refs 28..31. */
@@ -185,6 +190,8 @@ bool grant_page_word(uint32_t mfn, uint32_t i, uint32_t *want);
 /* An access through the window to a page of the partner's: reads, writes,
  * and the faults a read-only or removed mapping must give. */
 void grant_access(void);
+/* The fuzz's M2P says no frame of the partner's is its own (section 4). */
+void check_partner_m2p(void);
 /* The partner's pages as its report sums them. */
 void check_partner_pages(const struct fuzz_report *r);
 

@@ -11,7 +11,7 @@
 #include "pvtest.h"
 #include "string.h"
 
-uint32_t grant_ops, grant_maps, grant_accesses, grant_status[10];
+uint32_t grant_ops, grant_maps, grant_accesses, grant_status[10], window2_maps;
 
 /* ---- grant_table_op: one VM has no one to grant to ---- */
 
@@ -52,10 +52,16 @@ static int32_t grant_op(uint32_t cmd, uint32_t *w)
 enum their_kind { NOT_GRANTED, WRITABLE, READ_ONLY, A_TABLE, GONE };
 static struct their_grant {
     uint8_t kind;
-    bool mapped, writable;          /* by the fuzz, at window entry k */
+    bool mapped, writable;          /* by the fuzz, at window entry k (the second window's: k - 64) */
     uint32_t k, mfn;
 } theirs[PV_NR_GRANT_REFS];
 static uint32_t their_page[PARTNER_PAGES][1024];   /* what the partner's pages hold */
+
+/* The page a ref of the partner's grants (refs 0 and 6: the same). */
+static uint32_t *page_of(uint32_t ref)
+{
+    return their_page[ref == PARTNER_ALIAS_REF ? 0 : ref];
+}
 /* The fuzz's own grants to the partner, and which it maps (since the
  * meeting: it maps nothing later). */
 static struct my_grant {
@@ -66,7 +72,7 @@ static uint32_t lent[LENT_REFS];            /* the frames of refs 28..31 */
 
 void grants_meet(const struct fuzz_report *r, const uint32_t *lent_mfns)
 {
-    static const uint8_t kinds[PARTNER_REFS] = { WRITABLE, WRITABLE, READ_ONLY, READ_ONLY, A_TABLE, GONE };
+    static const uint8_t kinds[PARTNER_REFS] = { WRITABLE, WRITABLE, READ_ONLY, READ_ONLY, A_TABLE, GONE, WRITABLE };
     for (uint32_t ref = 0; ref < PARTNER_REFS; ref++)
         theirs[ref].kind = kinds[ref], theirs[ref].mfn = r->mfn[ref];
     for (uint32_t ref = 0; ref < PARTNER_PAGES; ref++)
@@ -97,9 +103,22 @@ uint32_t lent_entry(uint32_t ref)
     return m->partner_maps ? m->mfn << 12 | P | A | D | (m->readonly ? 0 : RW) | PV_GNTTAB_PTE : 0;
 }
 
+/* Window entry k: the first window's (0..63) or the second's (64..127). */
 static uint32_t window_page(uint32_t k)
 {
-    return (FUZZ_SLOT << 22) + k * 4096;
+    return k < WINDOW_ENTRIES ? (FUZZ_SLOT << 22) + k * 4096 : (SPARE_SLOT << 22) + (k - WINDOW_ENTRIES) * 4096;
+}
+
+static uint32_t *entry_model(uint32_t k)
+{
+    return k < WINDOW_ENTRIES ? &model_l1[k] : &spare_model[k - WINDOW_ENTRIES];
+}
+
+/* Whether entry k is where an L1 in use maps: the second window only
+ * while the spare is hooked. */
+static bool in_use(uint32_t k)
+{
+    return k < WINDOW_ENTRIES || spare_hooked();
 }
 
 /* A domid other than the partner's: the fuzz's own, none. */
@@ -156,20 +175,22 @@ static int32_t end_mine(uint32_t *w)
     return PV_GNTST_okay;
 }
 
-/* Where a map goes: a window page (its entry present or not), or a page
- * the partner's frame cannot go: not aligned, no L1 of the fuzz's (the
- * next slot, the hypervisor's), an entry present (its own tables and
- * pages in the direct map). *k the window entry, WINDOW_ENTRIES if none. */
+/* Where a map goes: a page of a window (its entry present or not; the
+ * second window's L1 hooked or not), or a page the partner's frame cannot
+ * go: not aligned, no L1 of the fuzz's (the slot past the windows, the
+ * hypervisor's), an entry present (its own tables and pages in the direct
+ * map). *k the window entry, NO_ENTRY if none. */
+#define NO_ENTRY (2 * WINDOW_ENTRIES)
 static uint32_t map_address(uint32_t *k)
 {
-    *k = below(WINDOW_ENTRIES);
+    *k = one_in(3) ? WINDOW_ENTRIES + below(WINDOW_ENTRIES) : below(WINDOW_ENTRIES);
     if (one_in(8))
         return window_page(*k) + 1 + below(4095);
     if (!one_in(8))
         return window_page(*k);
-    uint32_t elsewhere[] = { ((FUZZ_SLOT + 1) << 22) + below(1024) * 4096, PV_M2P_VIRT + below(1024) * 4096,
+    uint32_t elsewhere[] = { ((SPARE_SLOT + 1) << 22) + below(1024) * 4096, PV_M2P_VIRT + below(1024) * 4096,
                              (uint32_t)fuzz_l1, start_info->pt_base, (uint32_t)ro_page, (uint32_t)region };
-    *k = WINDOW_ENTRIES;
+    *k = NO_ENTRY;
     return elsewhere[below(6)];
 }
 
@@ -191,11 +212,11 @@ static int32_t map_theirs(uint32_t *w, uint32_t flags)
         return PV_GNTST_permission_denied;
     if (theirs[ref].kind == GONE || (writable && theirs[ref].kind == A_TABLE))
         return PV_GNTST_bad_page;
-    if (addr & 0xFFF || k == WINDOW_ENTRIES || (model_l1[k] & P))
+    if (addr & 0xFFF || k == NO_ENTRY || !in_use(k) || (*entry_model(k) & P))
         return PV_GNTST_bad_virt_addr;
-    model_l1[k] = theirs[ref].mfn << 12 | P | A | D | (writable ? RW : 0) | PV_GNTTAB_PTE;
+    *entry_model(k) = theirs[ref].mfn << 12 | P | A | D | (writable ? RW : 0) | PV_GNTTAB_PTE;
     theirs[ref].mapped = true, theirs[ref].writable = writable, theirs[ref].k = k;
-    grant_maps++;
+    grant_maps++, window2_maps += k >= WINDOW_ENTRIES;
     return PV_GNTST_okay;
 }
 
@@ -223,7 +244,8 @@ static int32_t unmap_theirs(uint32_t *w)
         return PV_GNTST_bad_handle;
     if (w[0] != window_page(theirs[ref].k))
         return PV_GNTST_bad_virt_addr;
-    model_l1[theirs[ref].k] = 0;
+    if (theirs[ref].k < WINDOW_ENTRIES || spare_is_table())
+        *entry_model(theirs[ref].k) = 0;    /* else the spare was released, the entry's references with it */
     theirs[ref].mapped = false;
     return PV_GNTST_okay;
 }
@@ -246,11 +268,20 @@ uint32_t granted_window_page(void)
     return ref < PARTNER_REFS ? window_page(theirs[ref].k) + below(1024) * 4 : 0;
 }
 
+void check_partner_m2p(void)
+{
+    const uint32_t *m2p = (const uint32_t *)PV_M2P_VIRT;
+    struct call none = { 0, { 0 }, 0, { NULL } };
+    for (uint32_t ref = 0; ref < PARTNER_REFS; ref++)
+        if (m2p[theirs[ref].mfn] != PV_INVALID_PFN)
+            wrong("the fuzz's M2P entry of a frame of the partner's", &none, PV_INVALID_PFN, m2p[theirs[ref].mfn]);
+}
+
 bool grant_page_word(uint32_t mfn, uint32_t i, uint32_t *want)
 {
-    for (uint32_t ref = 0; ref < PARTNER_PAGES; ref++)
+    for (uint32_t ref = 0; ref < PARTNER_REFS; ref++)
         if (theirs[ref].mapped && theirs[ref].mfn == mfn) {
-            *want = their_page[ref][i];
+            *want = page_of(ref)[i];
             return true;
         }
     return false;
@@ -275,18 +306,23 @@ void grant_access(void)
     uint32_t ref = mapped_ref(), i = below(1024), seen, val = rnd();
     grant_accesses++;
     if (ref == PARTNER_REFS || one_in(8)) {     /* a window page not mapped: #PF (SDM 4.7) */
-        uint32_t k = below(WINDOW_ENTRIES);
-        if (model_l1[k] & P)
+        uint32_t k = below(2 * WINDOW_ENTRIES);
+        if (in_use(k) && (*entry_model(k) & P))
             return;
-        uint32_t vector = probe(WINDOW + k * 1024 + i, one_in(2), val, &seen);
+        uint32_t vector = probe((volatile uint32_t *)window_page(k) + i, one_in(2), val, &seen);
         if (vector != 14)
             wrong("an access to a window page not mapped: its vector", &none, 14, vector);
         return;
     }
-    volatile uint32_t *p = WINDOW + theirs[ref].k * 1024 + i;
-    uint32_t *model = &their_page[ref][i];
+    volatile uint32_t *p = (volatile uint32_t *)window_page(theirs[ref].k) + i;
+    uint32_t *model = &page_of(ref)[i];
     bool write = one_in(2);
     uint32_t vector = probe(p, write, val, &seen);
+    if (!in_use(theirs[ref].k)) {               /* the second window's directory entry is 0 */
+        if (vector != 14)
+            wrong("an access to the second window unhooked: its vector", &none, 14, vector);
+        return;
+    }
     if (write && theirs[ref].writable) {
         if (vector != NO_FAULT)
             wrong("a write through a writable grant: a fault", &none, NO_FAULT, vector);
