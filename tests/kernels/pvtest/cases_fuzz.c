@@ -24,6 +24,12 @@
  * the calls between VMs that one VM can make (section 6's channels: ports
  * offered to itself and bound, loopbacks, every port's status; section
  * 10's grants, every one refused), each port's binding in the model.
+ * With peer=1, beside a partner VM that offers it a fixed set and stays
+ * still (fuzz.h), the calls between them for real: the partner's grants
+ * mapped and unmapped (in the window, or in a second window at SPARE_SLOT
+ * whose L1 comes and goes), read and written through, its own granted and
+ * revoked, the partner's ports bound to; and at the end the partner's
+ * report of its side judged (fuzz_peer.c).
  * Never a call that would end it or unmap its own kernel: generators keep
  * to the fuzz window (directory slot FUZZ_SLOT) and the arena.
  *
@@ -142,7 +148,7 @@ static struct entry_choice window_value(void)
     uint32_t flags = P | (rnd() & (RW | US | A | D | 0xE00));
     if (flags & PV_GNTTAB_PTE)      /* a grant's mark (section 10): only the hypervisor's to write */
         return (struct entry_choice){ arena_mfn[below(ARENA_PAGES)] << 12 | flags, -PV_EINVAL };
-    if (peer && one_in(32))         /* the spare: writable only while no table (clean_spare's way in) */
+    if (peer && one_in(spare_stale() ? 4 : 32))    /* the spare: writable only while no table (clean_spare's way) */
         return (struct entry_choice){ spare_mfn << 12 | flags, expect(!(flags & RW) || !spare_is_table(), -PV_EINVAL) };
     switch (below(10)) {
     case 0:
@@ -248,6 +254,7 @@ static struct request mmuext_request(void)
 
 static void apply(const struct request *r)
 {
+    bool table = spare_is_table();
     switch (r->kind) {
     case SETS_L1: model_l1[r->index] = r->b; break;
     case SETS_M2P: model_m2p[r->index] = r->b; break;
@@ -258,6 +265,8 @@ static void apply(const struct request *r)
     case HOOKS_SPARE: hooks += !hooked, hooked = true; break;
     case UNHOOKS_SPARE: hooked = false; break;
     }
+    if (table && !spare_is_table())
+        grants_released();          /* the spare released: the grants' entries in it with it */
 }
 
 /* Where a batch's *done goes: none, the arena (its value checked), or a
@@ -796,7 +805,7 @@ PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N; peer=1: vm1 runs fuzz-
         else if (one_in(512))
             one_block();
         else if (peer && one_in(8))
-            one_in(16) ? clean_spare() : grant_access();
+            spare_stale() && one_in(2) ? clean_spare() : grant_access();
         else
             one_simple();
         if (calls >= next_deep) {

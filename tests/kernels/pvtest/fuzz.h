@@ -185,6 +185,9 @@ uint32_t lent_entry(uint32_t ref);
 /* A window entry that maps a grant: a page to give a call as a pointer
  * (the grantee's hypercalls cannot use it), 0 if there is none. */
 uint32_t granted_window_page(void);
+/* The spare (the second window's L1) released: the grants mapped there
+ * are no longer its entries (section 10). */
+void grants_released(void);
 /* What word i of a page the window maps must read (false: not a grant's). */
 bool grant_page_word(uint32_t mfn, uint32_t i, uint32_t *want);
 /* An access through the window to a page of the partner's: reads, writes,

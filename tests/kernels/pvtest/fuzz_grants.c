@@ -53,6 +53,7 @@ enum their_kind { NOT_GRANTED, WRITABLE, READ_ONLY, A_TABLE, GONE };
 static struct their_grant {
     uint8_t kind;
     bool mapped, writable;          /* by the fuzz, at window entry k (the second window's: k - 64) */
+    bool released;                  /* its entry's table was released: the entry is no longer it */
     uint32_t k, mfn;
 } theirs[PV_NR_GRANT_REFS];
 static uint32_t their_page[PARTNER_PAGES][1024];   /* what the partner's pages hold */
@@ -183,7 +184,9 @@ static int32_t end_mine(uint32_t *w)
 #define NO_ENTRY (2 * WINDOW_ENTRIES)
 static uint32_t map_address(uint32_t *k)
 {
-    *k = one_in(3) ? WINDOW_ENTRIES + below(WINDOW_ENTRIES) : below(WINDOW_ENTRIES);
+    /* (the second window's first few entries: an entry freed by a release
+       and cleaned is soon mapped again) */
+    *k = one_in(3) ? WINDOW_ENTRIES + below(4) : below(WINDOW_ENTRIES);
     if (one_in(8))
         return window_page(*k) + 1 + below(4095);
     if (!one_in(8))
@@ -244,9 +247,9 @@ static int32_t unmap_theirs(uint32_t *w)
         return PV_GNTST_bad_handle;
     if (w[0] != window_page(theirs[ref].k))
         return PV_GNTST_bad_virt_addr;
-    if (theirs[ref].k < WINDOW_ENTRIES || spare_is_table())
-        *entry_model(theirs[ref].k) = 0;    /* else the spare was released, the entry's references with it */
-    theirs[ref].mapped = false;
+    if (!theirs[ref].released)
+        *entry_model(theirs[ref].k) = 0;    /* else nothing left to remove: not the entry, whoever's it is now */
+    theirs[ref].mapped = theirs[ref].released = false;
     return PV_GNTST_okay;
 }
 
@@ -260,6 +263,12 @@ static int32_t peer_grant_op(uint32_t cmd, uint32_t *w)
     case PV_GNTTABOP_map_grant_ref: return map_theirs(w, flags);
     default: return unmap_theirs(w);
     }
+}
+
+void grants_released(void)
+{
+    for (uint32_t ref = 0; ref < PARTNER_REFS; ref++)
+        theirs[ref].released |= theirs[ref].mapped && theirs[ref].k >= WINDOW_ENTRIES;
 }
 
 uint32_t granted_window_page(void)
@@ -314,6 +323,8 @@ void grant_access(void)
             wrong("an access to a window page not mapped: its vector", &none, 14, vector);
         return;
     }
+    if (theirs[ref].released)
+        return;                                 /* its page shows what the entry holds now */
     volatile uint32_t *p = (volatile uint32_t *)window_page(theirs[ref].k) + i;
     uint32_t *model = &page_of(ref)[i];
     bool write = one_in(2);
