@@ -1,10 +1,12 @@
-"""pv_gaps_cases.py: the PV guest's hypercall fuzzer and the hostile gaps
+"""pv_gaps_cases.py: the PV guest's hypercall fuzzer (alone, and beside a
+partner VM: the calls between VMs) and the hostile gaps
 pv_cases.py left (issue 19): continuations a guest abuses (hv/pv/
 continuation.c), CPUID's hypervisor leaves past those defined, the
 hypercall page's MSR written again and again, and the small bugs found
 beside them (the hypervisor's PDEs' A bit, string I/O from the M2P,
 console_io's read). The PV test kernel's cases are in
-tests/kernels/pvtest/cases_fuzz.c and cases_gaps.c.
+tests/kernels/pvtest/cases_fuzz.c (with fuzz_*.c, cases_fuzz_partner.c)
+and cases_gaps.c.
 """
 import re
 
@@ -29,7 +31,9 @@ TWO_VMS_STATUSES = r"^pvtest: fuzz: grant ops' statuses: 0: [1-9]\d*" + "".join(
 TWO_VMS_PARTNER = (r"^pvtest: fuzz: with the partner: [1-9]\d* grant maps, [1-9]\d* accesses through the window, "
                    r"[1-9]\d* binds to its ports; its report checked: 15 of its ports, 5 of its pages, [1-4] of the "
                    r"grants it maps still mapped$")
-PARTNER_RESULT = (r"result fuzz-partner: 6 grants, ports 2-6 offered, 7 and 8 bound, 4 of vm0's grants mapped; "
+TWO_VMS_WINDOW = (r"^pvtest: fuzz: the second window: hooked [1-9]\d* times, [1-9]\d* grants mapped there, cleaned "
+                  r"\d+ times, the spare .* at the end$")
+PARTNER_RESULT = (r"result fuzz-partner: 7 grants, ports 2-6 offered, 7 and 8 bound, 4 of vm0's grants mapped; "
                   r"woken after [1-9]\d* blocks, report asked and written$")
 
 
@@ -68,8 +72,24 @@ def fuzz_two_vms_case(seed, calls, dpcheck):
         return None
     return vm_pair("fuzz-two-vms", "fuzz seed=%d count=%d peer=1" % (seed, calls), "fuzz-partner",
                    [r"^pvtest: case fuzz$", vm1("case fuzz-partner$"), r"^pvtest: fuzz: results 0: \d+",
-                    TWO_VMS_STATUSES, TWO_VMS_PARTNER, vm1(PARTNER_RESULT), FUZZ_RESULT],
+                    TWO_VMS_STATUSES, TWO_VMS_WINDOW, TWO_VMS_PARTNER, vm1(PARTNER_RESULT), FUZZ_RESULT],
                    extra=["dpcheck=%d" % dpcheck], check=enough)
+
+
+def found_cases():
+    """What the fuzzer with a partner found, replayed (cases_fuzz_found.c)."""
+    return [
+        # A grant mapped in an L1 released under it (its record stale: the
+        # unmap has nothing to remove), the entry cleaned, the L1 hooked
+        # again and the same frame's other grant mapped at the same entry:
+        # the stale record's unmap answers okay and leaves the other's
+        # mapping (it took it away), which reads and unmaps.
+        vm_pair("fuzz-found-stale-unmap", "grant-stale-take", "grant-twice-give",
+                [r"^pvtest: result stale-take: hook 0, map 0, unhook 0, cleaned 0 0, hook again 0, the other grant "
+                 r"mapped there 0; the first's unmap 0; the other's entry kept, a read through it reads "
+                 r"\(0x61766947\); its unmap 0$",
+                 vm1(r"result twice: granted 0 and 0; vm0 done$")]),
+    ]
 
 
 def continuation_cases():
@@ -123,4 +143,4 @@ def interface_cases():
 
 def gap_cases():
     return [fuzz_case(1, FUZZ_CALLS, FUZZ_DPCHECK), fuzz_two_vms_case(1, TWO_VMS_CALLS, FUZZ_DPCHECK)] + \
-        continuation_cases() + interface_cases()
+        found_cases() + continuation_cases() + interface_cases()
