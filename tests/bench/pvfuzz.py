@@ -43,6 +43,7 @@ RECOUNTS = re.compile(r"^hv: direct paging: (\d+) recounts", re.M)
 NEVER = re.compile(r"^PANIC|BREACH|FAILED", re.M)
 GRANTS = re.compile(r"^pvtest: fuzz: grant ops' statuses: (.*)$", re.M)
 PARTNER = re.compile(r"^pvtest: fuzz: with the partner: (.*)$", re.M)
+WINDOW = re.compile(r"^pvtest: fuzz: the second window: (.*)$", re.M)
 PARTNER_DONE = re.compile(r"^\(vm1\) pvtest: result fuzz-partner: .*report asked and written$", re.M)
 PARTNER_RECOUNTS = re.compile(r"^hv: vm1: direct paging: (\d+) recounts", re.M)
 
@@ -59,7 +60,7 @@ def run(seed, calls, dpcheck, timeout, peer):
     wall = time.time() - start
     done, took, recounts = RESULT.search(console), TOOK.search(console), RECOUNTS.search(console)
     bad = NEVER.search(console)
-    partner_bad = peer and not (GRANTS.search(console) and PARTNER.search(console) and
+    partner_bad = peer and not (GRANTS.search(console) and PARTNER.search(console) and WINDOW.search(console) and
                                 PARTNER_DONE.search(console) and PARTNER_RECOUNTS.search(console))
     if outcome["status"] != 0 or not done or not took or not recounts or bad or int(done.group(3)) or partner_bad:
         raise SystemExit("bench: pv-fuzz seed %d failed: %s%s: see its console with tools/hvrun %s" % (
@@ -69,6 +70,7 @@ def run(seed, calls, dpcheck, timeout, peer):
                "wall_s": round(wall, 1), "results": CODES.search(console).group(1)}
     if peer:
         figures.update(grants=GRANTS.search(console).group(1), partner=PARTNER.search(console).group(1),
+                       window=WINDOW.search(console).group(1),
                        partner_recounts=int(PARTNER_RECOUNTS.search(console).group(1)))
     return figures
 
@@ -91,7 +93,8 @@ def main():
         runs.append(r)
         print("BENCH %s seed=%d calls=%d vmcalls=%d wrong=%d recounts=%d system_ms=%d wall_s=%.1f results: %s%s" % (
             key, r["seed"], r["calls"], r["vmcalls"], r["wrong"], r["recounts"], r["system_ms"], r["wall_s"],
-            r["results"], "; grant statuses: %s; %s" % (r["grants"], r["partner"]) if a.peer else ""), flush=True)
+            r["results"], "; grant statuses: %s; %s; the second window: %s" % (r["grants"], r["partner"], r["window"])
+            if a.peer else ""), flush=True)
     if a.results:
         merge(a.results, key, runs)
 
