@@ -283,13 +283,25 @@ static void status_call(struct call *c)
     predict_out(c, arg, 4, 1, out);
 }
 
+/* A port to close, send on or unmask: peer=1, often one bound to the
+ * partner's (its pending bit in the partner's report), else some_port's. */
+static uint32_t port_to_name(void)
+{
+    if (!peer || !one_in(3))
+        return some_port();
+    for (uint32_t p = 1 + below(PV_NR_EVENT_CHANNELS - 1), n = 1; n < PV_NR_EVENT_CHANNELS; n++, p = p % 1023 + 1)
+        if (ports[p].status == PV_EVTCHNSTAT_interdomain && ports[p].remote_dom == PEER_ID)
+            return p;
+    return some_port();
+}
+
 /* close, send, unmask: they only read their argument (a read-only one
  * will do). */
 static void port_call(struct call *c, uint32_t cmd)
 {
     uint32_t *arg = one_in(8) ? NULL : arena_alloc(4), port;
     if (arg) {
-        *arg = port = some_port();
+        *arg = port = port_to_name();
         c->arg[1] = (uint32_t)arg;
     } else if (one_in(2)) {
         c->arg[1] = read_only_pointer();
