@@ -69,10 +69,11 @@ struct call {
  *        ref 0's page again (two mappings of one frame); no other ref.
  *        Offers vm0 ports 2..5, itself port 6; binds 7 to vm0's 3 (its
  *        pending bit cleared) and 8 to vm0's 4 (left pending). Maps vm0's
- *        refs 28..31 at its window's entries 0..3 (28 read-only would not
- *        hold the spare: it maps 28, 29 and 31 writable, 30 read-only).
- *        Writes its frames' numbers and READY in the report page, masks
- *        every port but 7 and blocks until 7 has an event.
+ *        refs 28..31 at its window's entries 0..3, 30 read-only, the
+ *        others writable (28's writable type reference is what keeps the
+ *        spare from becoming a table). Writes its frames' numbers and
+ *        READY in the report page, masks every port but 7 and blocks
+ *        until 7 has an event.
  *   At the end vm0 writes ASKED and sends on 3; vm1 fills in the report
  *   (its window's entries 0..3 and word 1 through each present one of
  *   0..2, its pages' checksums, its ports 1..PARTNER_PORTS and their
