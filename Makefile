@@ -74,7 +74,8 @@ help:
 	@echo "  make bench        benchmarks (boot, the guest OS in each mode, lab 4's virtual timer);"
 	@echo "                    figures to the terminal and to RESULTS (JSON)"
 	@echo "  make pv-fuzz      the PV hypercall fuzzer: PV_FUZZ_CALLS (10^6) random hypercalls per seed of"
-	@echo "                    PV_FUZZ_SEEDS (1; comma-separated), each result checked (make bench runs it too)"
+	@echo "                    PV_FUZZ_SEEDS (1; comma-separated), each result checked (make bench runs it too;"
+	@echo "                    PV_FUZZ_PEER=1: beside a partner VM, the calls between VMs)"
 	@echo "  make bench-figures  the README's and handouts' quoted figures from the last make bench"
 	@echo "  make grade        grade the lab tests (LAB=N, TEST=\"lab1-cpuid ...\", JOBS=n, TIMEOUT=s): a table"
 	@echo "                    ending in Score: X/Y, Gradescope RESULTS (JSON) and JUNIT (XML);"
@@ -164,9 +165,10 @@ bench: deps-run all
 # too): PV_FUZZ_CALLS random hypercalls per seed, in Bochs.
 PV_FUZZ_CALLS ?= 1000000
 PV_FUZZ_SEEDS ?= 1
+PV_FUZZ_PEER ?=
 .PHONY: pv-fuzz
 pv-fuzz: deps-run all
-	@$(PYTHON) tests/bench/pvfuzz.py --calls $(PV_FUZZ_CALLS) --seeds $(PV_FUZZ_SEEDS)
+	@$(PYTHON) tests/bench/pvfuzz.py --calls $(PV_FUZZ_CALLS) --seeds $(PV_FUZZ_SEEDS) $(if $(PV_FUZZ_PEER),--peer)
 
 # The figures the README and handouts quote (tools/benchfigures.py): taken
 # from the last make bench of the reference tree, kept in handouts/bench.json.

@@ -71,8 +71,25 @@ int32_t gnt_grant(struct gnt_machine *m, uint32_t self, uint32_t ref, uint32_t d
  * table may have been released, the references with it). */
 static void unmap_entry(struct gnt_machine *m, struct gnt_entry *e)
 {
-    dp_grant_unmap(m->dom[e->grantee]->dp, e->entry_ma, e->pte);
+    if (e->entry_ma)
+        dp_grant_unmap(m->dom[e->grantee]->dp, e->entry_ma, e->pte);
     e->mapped = false;
+}
+
+/* A new mapping of self's at entry ma: any record of self's that still
+ * names ma is stale (the table that held its entry was released, and the
+ * entry was free to map again) and forgets it, so that its unmap or
+ * revocation cannot take the new mapping away: it may be the same entry
+ * to the bit, one frame granted twice (found by the fuzzer with a partner,
+ * tests/kernels/pvtest/cases_fuzz_found.c). */
+static void forget_entry(struct gnt_machine *m, uint32_t self, uint32_t ma)
+{
+    for (uint32_t d = 0; d < GNT_DOMAINS_MAX; d++)
+        for (uint32_t ref = 0; m->dom[d] && ref < PV_NR_GRANT_REFS; ref++) {
+            struct gnt_entry *e = &m->dom[d]->refs[ref];
+            if (e->mapped && e->grantee == self && e->entry_ma == ma)
+                e->entry_ma = 0;
+        }
 }
 
 /* The revocation: a mapped grant is unmapped first (pv_abi.h section 10). */
@@ -112,6 +129,7 @@ int32_t gnt_map(struct gnt_machine *m, uint32_t self, uint32_t host_addr, uint32
     uint32_t pte = e->mfn << 12 | GPTE_P | GPTE_A | GPTE_D | (writable ? GPTE_W : 0), ma;
     if (dp_grant_map(me->dp, *me->base, host_addr, granter->dp, pte, &ma))
         return PV_GNTST_bad_virt_addr;  /* the frame's rules were checked above */
+    forget_entry(m, self, ma);
     e->mapped = true;
     e->host_addr = host_addr;
     e->entry_ma = ma;

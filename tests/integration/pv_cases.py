@@ -53,15 +53,17 @@ def pv(case, must, status=OK, extra=(), runner_must=(), kernel=PVTEST, name=None
                 must_not=NEVER, runner_must=runner_must, check=check)
 
 
-def vm_pair(name, first, second, must, vms=2, stopped=False, check=None):
+def vm_pair(name, first, second, must, vms=2, stopped=False, check=None, extra=()):
     """Two PV VMs (and past them, if vms > 2, VMs that run xen-version): vm0
     runs pvtest's case first, vm1 case second, under cpu=pv with the entry
-    checker at every entry and direct paging recounted at each end; both
-    power off, or (stopped) the hypervisor stops both."""
+    checker at every entry and direct paging recounted at each end (extra's
+    dpcheck= comes later, and wins); both power off, or (stopped) the
+    hypervisor stops both."""
     modules = ["--module", "%s case=%s" % (PVTEST, first), "--module", "%s case=%s" % (PVTEST, second)]
     modules += ["--module", "%s case=xen-version" % PVTEST] * (vms - 2)
     ended = r"^hv: VMs ended: vm0 status %d, vm1 status %d" % ((4, 4) if stopped else (0, 0))
-    return Case("pv-" + name, modules + [HV, "--", "cpu=pv", "vms=%d" % vms, "guestmem=4", "vmcheck=2", AT_SHUTDOWN],
+    return Case("pv-" + name, modules + [HV, "--", "cpu=pv", "vms=%d" % vms, "guestmem=4", "vmcheck=2", AT_SHUTDOWN]
+                + list(extra),
                 FAIL if stopped else OK, must=must + ([] if stopped else [POWERED_OFF]) + [ended],
                 must_not=NEVER + [r"pvtest: result exception"], runner_must=[STOPPED] if stopped else [], check=check)
 

@@ -1,16 +1,18 @@
-"""pv_gaps_cases.py: the PV guest's hypercall fuzzer and the hostile gaps
+"""pv_gaps_cases.py: the PV guest's hypercall fuzzer (alone, and beside a
+partner VM: the calls between VMs) and the hostile gaps
 pv_cases.py left (issue 19): continuations a guest abuses (hv/pv/
 continuation.c), CPUID's hypervisor leaves past those defined, the
 hypercall page's MSR written again and again, and the small bugs found
 beside them (the hypervisor's PDEs' A bit, string I/O from the M2P,
 console_io's read). The PV test kernel's cases are in
-tests/kernels/pvtest/cases_fuzz.c and cases_gaps.c.
+tests/kernels/pvtest/cases_fuzz.c (with fuzz_*.c, cases_fuzz_partner.c)
+and cases_gaps.c.
 """
 import re
 
 from guest_cases import TYPED
 from harness import HV, OK, Case
-from pv_cases import AT_SHUTDOWN, EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, pv, result
+from pv_cases import AT_SHUTDOWN, EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, pv, result, vm1, vm_pair
 
 FUZZ_CALLS = 2000
 FUZZ_DPCHECK = 64          # the hypervisor's recount every 64 hypercalls (hv/pv/pv_check.c)
@@ -20,6 +22,19 @@ FUZZ_ACROSS = (r"^pvtest: fuzz: [1-9]\d* grant ops, [1-9]\d* loopbacks bound, [1
                r"ports bound at the end \d+$")
 FUZZ_RESULT = r"^pvtest: result fuzz: (\d+) calls, seed (\d+), 0 wrong, [1-9]\d* deep checks, spare pinned [01]$"
 RECOUNTS = r"^hv: direct paging: (\d+) recounts \(every (\d+) hypercalls, and at shutdown\), all as kept$"
+# Two VMs (fuzz peer=1 beside fuzz-partner): the calls between them. Every
+# grant status a map, unmap, grant or end can give came up (-6 is none),
+# the partner's ports were bound to, and its report judged.
+TWO_VMS_CALLS = 3000
+TWO_VMS_STATUSES = r"^pvtest: fuzz: grant ops' statuses: 0: [1-9]\d*" + "".join(
+    r" -%d: [1-9]\d*" % s for s in (1, 2, 3, 4, 5, 7, 8, 9)) + "$"
+TWO_VMS_PARTNER = (r"^pvtest: fuzz: with the partner: [1-9]\d* grant maps, [1-9]\d* accesses through the window, "
+                   r"[1-9]\d* binds to its ports; its report checked: 15 of its ports, 5 of its pages, [1-4] of the "
+                   r"grants it maps still mapped$")
+TWO_VMS_WINDOW = (r"^pvtest: fuzz: the second window: hooked [1-9]\d* times, [1-9]\d* grants mapped there, cleaned "
+                  r"\d+ times, the spare .* at the end$")
+PARTNER_RESULT = (r"result fuzz-partner: 7 grants, ports 2-6 offered, 7 and 8 bound, 4 of vm0's grants mapped; "
+                  r"woken after [1-9]\d* blocks, report asked and written$")
 
 
 def fuzz_case(seed, calls, dpcheck, name=None, timeout=None):
@@ -40,6 +55,41 @@ def fuzz_case(seed, calls, dpcheck, name=None, timeout=None):
     if timeout:
         c.timeout = timeout
     return c
+
+
+def fuzz_two_vms_case(seed, calls, dpcheck):
+    """case=fuzz peer=1 as vm0, case=fuzz-partner as vm1: every call between
+    them as predicted, the partner's report as the model says, and both
+    VMs' direct paging recounted every dpcheck hypercalls and at the end."""
+    def enough(out):
+        done = re.search(FUZZ_RESULT, out, re.M)
+        if not done or int(done.group(1)) < calls or int(done.group(2)) != seed:
+            return "fewer than %d calls, or not seed %d" % (calls, seed)
+        for vm in ("", "vm1: "):
+            counts = re.search(r"^hv: %sdirect paging: (\d+) recounts .*, all as kept$" % vm, out, re.M)
+            if not counts or int(counts.group(1)) < 2:
+                return "no recount of %sdirect paging before the one at shutdown" % (vm or "vm0's ")
+        return None
+    return vm_pair("fuzz-two-vms", "fuzz seed=%d count=%d peer=1" % (seed, calls), "fuzz-partner",
+                   [r"^pvtest: case fuzz$", vm1("case fuzz-partner$"), r"^pvtest: fuzz: results 0: \d+",
+                    TWO_VMS_STATUSES, TWO_VMS_WINDOW, TWO_VMS_PARTNER, vm1(PARTNER_RESULT), FUZZ_RESULT],
+                   extra=["dpcheck=%d" % dpcheck], check=enough)
+
+
+def found_cases():
+    """What the fuzzer with a partner found, replayed (cases_fuzz_found.c)."""
+    return [
+        # A grant mapped in an L1 released under it (its record stale: the
+        # unmap has nothing to remove), the entry cleaned, the L1 hooked
+        # again and the same frame's other grant mapped at the same entry:
+        # the stale record's unmap answers okay and leaves the other's
+        # mapping (it took it away), which reads and unmaps.
+        vm_pair("fuzz-found-stale-unmap", "grant-stale-take", "grant-twice-give",
+                [r"^pvtest: result stale-take: hook 0, map 0, unhook 0, cleaned 0 0, hook again 0, the other grant "
+                 r"mapped there 0; the first's unmap 0; the other's entry kept, a read through it reads "
+                 r"\(0x61766947\); its unmap 0$",
+                 vm1(r"result twice: granted 0 and 0; vm0 done$")]),
+    ]
 
 
 def continuation_cases():
@@ -92,4 +142,5 @@ def interface_cases():
 
 
 def gap_cases():
-    return [fuzz_case(1, FUZZ_CALLS, FUZZ_DPCHECK)] + continuation_cases() + interface_cases()
+    return [fuzz_case(1, FUZZ_CALLS, FUZZ_DPCHECK), fuzz_two_vms_case(1, TWO_VMS_CALLS, FUZZ_DPCHECK)] + \
+        found_cases() + continuation_cases() + interface_cases()

@@ -295,6 +295,42 @@ static void test_released_table(void **state)
     check();
 }
 
+/* A stale record (its table released) and a new mapping at its entry,
+ * the same to the bit (A's frame granted twice): neither the stale one's
+ * unmap nor its revocation takes the new one away. */
+static void test_stale_record_same_entry(void **state)
+{
+    (void)state;
+    uint32_t first = 0, second = 0;
+    OK(gnt_grant(&gm, 0, 0, 1, A_G, 0));
+    OK(gnt_grant(&gm, 0, 1, 1, A_G, 0));
+    OK(gnt_grant(&gm, 0, 2, 1, A_G, 0));
+    OK(gnt_map(&gm, 1, VA, 0, 0, 0, &first));
+    uint32_t mapped = b_entry();
+    assert_int_equal(dp_mmu_update(&dp[1], pte(B_L2, 0), 0), 0);       /* B's L1 released */
+    mem[B_L1][VA >> 12] = 0;                                            /* B cleans it, */
+    assert_int_equal(dp_mmu_update(&dp[1], pte(B_L2, 0), pte(B_L1, P | RW)), 0);   /* hooks it again */
+    OK(gnt_map(&gm, 1, VA, 0, 1, 0, &second));
+    assert_int_equal(b_entry(), mapped);
+    OK(gnt_unmap(&gm, 1, VA, first));                                   /* nothing left to remove */
+    assert_int_equal(b_entry(), mapped);
+    assert_int_equal(frames[A_G].refs, 2);
+    OK(gnt_unmap(&gm, 1, VA, second));
+    assert_int_equal(b_entry(), 0);
+    /* The same with the revocation of the stale one. */
+    OK(gnt_map(&gm, 1, VA, 0, 1, 0, &first));
+    assert_int_equal(dp_mmu_update(&dp[1], pte(B_L2, 0), 0), 0);
+    mem[B_L1][VA >> 12] = 0;
+    assert_int_equal(dp_mmu_update(&dp[1], pte(B_L2, 0), pte(B_L1, P | RW)), 0);
+    OK(gnt_map(&gm, 1, VA, 0, 2, 0, &second));
+    OK(gnt_end(&gm, 0, 1));
+    assert_int_equal(b_entry(), mapped);
+    assert_int_equal(frames[A_G].refs, 2);
+    OK(gnt_end(&gm, 0, 2));
+    assert_int_equal(b_entry(), 0);
+    assert_int_equal(frames[A_G].refs, 1);
+}
+
 /* The grant takes no reference: its frame may leave the granter while
  * unmapped, and then is no longer mappable, whoever holds it. */
 static void test_frame_given_back(void **state)
@@ -319,6 +355,7 @@ int main(void)
         cmocka_unit_test_setup(test_map_refusals, setup),
         cmocka_unit_test_setup(test_mmu_calls_leave_grant_entries_alone, setup),
         cmocka_unit_test_setup(test_released_table, setup),
+        cmocka_unit_test_setup(test_stale_record_same_entry, setup),
         cmocka_unit_test_setup(test_frame_given_back, setup),
     };
     return RUN_UNIT_TESTS("grant_table", tests);

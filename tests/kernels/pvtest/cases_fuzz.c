@@ -24,6 +24,12 @@
  * the calls between VMs that one VM can make (section 6's channels: ports
  * offered to itself and bound, loopbacks, every port's status; section
  * 10's grants, every one refused), each port's binding in the model.
+ * With peer=1, beside a partner VM that offers it a fixed set and stays
+ * still (fuzz.h), the calls between them for real: the partner's grants
+ * mapped and unmapped (in the window, or in a second window at SPARE_SLOT
+ * whose L1 comes and goes), read and written through, its own granted and
+ * revoked, the partner's ports bound to; and at the end the partner's
+ * report of its side judged (fuzz_peer.c).
  * Never a call that would end it or unmap its own kernel: generators keep
  * to the fuzz window (directory slot FUZZ_SLOT) and the arena.
  *
@@ -34,136 +40,97 @@
  * a loopback's pending bits. The summary counts the results by code. The
  * hypervisor's own recount (dp_check) runs with dpcheck=N on its command
  * line (pv_gaps_cases.py, tests/bench/pvfuzz.py).
+ *
+ * This file: the driver, the checking, and the kernel's tables (the
+ * model, the MMU calls and the others that change nothing between VMs);
+ * fuzz.h lists the other files.
  */
 #include "events.h"
+#include "fuzz.h"
 #include "pvtest.h"
 #include "string.h"
 
-#define P   0x001u
-#define RW  0x002u
-#define US  0x004u
-#define A   0x020u
-#define D   0x040u
-#define CPU_SET (A | D)             /* what the CPU writes into entries itself (SDM 4.8) */
-#define FUZZ_SLOT 20u               /* the window: 0x05000000, below the direct map */
-#define WINDOW ((volatile uint32_t *)(FUZZ_SLOT << 22))
-#define WINDOW_ENTRIES 64u
-#define ARENA_PAGES 8u
-#define ARENA_BYTES (ARENA_PAGES * 4096u)
 #define DEEP_EVERY 4096u
 #define CANARY 0xC0FFEE11u
-#define FRAME_NOT_OURS 1u           /* machine frame 1: the BIOS's, never a VM's */
 
-/* A result the prediction does not pin down. */
-#define ANY     0x7FFFFFF0
-#define ANY_ERR 0x7FFFFFF1
-
-static uint8_t region[ARENA_PAGES + 1][4096] __attribute__((aligned(4096)));   /* arena, then the guard */
-#define ARENA ((uint8_t *)region)
-#define GUARD ((uint32_t)region[ARENA_PAGES])
-static uint32_t ro_page[1024] __attribute__((aligned(4096)));    /* read-only; no table validates it */
-static uint32_t fuzz_l1[1024] __attribute__((aligned(4096)));    /* the window's L1 */
-static uint32_t spare_l1[1024] __attribute__((aligned(4096)));   /* pinned and unpinned */
+uint32_t fuzz_l1[1024] __attribute__((aligned(4096)));    /* the window's L1 */
+uint32_t spare_l1[1024] __attribute__((aligned(4096)));   /* pinned and unpinned */
 static volatile uint32_t data_canary = CANARY;
 
 /* ---- the model ---- */
-static uint32_t model_l1[WINDOW_ENTRIES];
+uint32_t model_l1[WINDOW_ENTRIES];
 static uint32_t model_m2p[ARENA_PAGES];
 static bool spare_pinned, dir_pinned = true, in_multicall;
-static uint32_t timer_port;
-/* Every event channel port (section 6): what it is bound to, as the
- * hypervisor's evtchn_status reports it, and for an interdomain port its
- * peer; pending, for the ports between VMs (no upcall runs: IF stays 0,
- * so only a close clears their bits). One VM: every channel between VMs
- * is a loopback, the VM's own id at both ends. */
-#define GNT_DOMIDS 8u               /* the domids a VM may have (hv/pv/grant_table.h) */
-#define SELF_ID 0u                  /* the fuzz runs alone: vm0, domid 0 (section 10) */
-static struct port_model {
-    uint8_t status;                 /* PV_EVTCHNSTAT_* */
-    uint8_t pending;                /* unbound and interdomain ports only */
-    uint16_t remote_port;           /* interdomain: the peer; virq: the VIRQ */
-} ports[PV_NR_EVENT_CHANNELS];
-static uint32_t dir_mfn, l1_mfn, spare_mfn, ro_mfn, arena_mfn[ARENA_PAGES], guard_mfn;
+static bool hooked;                     /* peer=1: the spare is the second window's L1 (SPARE_SLOT) */
+static uint32_t hooks, cleanings;
+uint32_t spare_model[WINDOW_ENTRIES];   /* ... and its entries: grants' only */
+uint32_t dir_mfn, l1_mfn, spare_mfn, ro_mfn, arena_mfn[ARENA_PAGES], guard_mfn;
+bool peer;
+
+bool spare_hooked(void)
+{
+    return hooked;
+}
+
+bool spare_is_table(void)
+{
+    return spare_pinned || hooked;
+}
+
+/* The spare holds grants' entries while it is no table: its release took
+ * their references (section 10), and no validation takes the mark again,
+ * so it can be neither hooked nor pinned again. */
+static bool spare_stale(void)
+{
+    bool marks = false;
+    for (uint32_t k = 0; k < WINDOW_ENTRIES; k++)
+        marks |= (spare_model[k] & PV_GNTTAB_PTE) != 0;
+    return marks && !spare_is_table();
+}
+
+/* The window entry that maps the spare writable, WINDOW_ENTRIES if none. */
+static uint32_t spare_writable_at(void)
+{
+    for (uint32_t k = 0; k < WINDOW_ENTRIES; k++)
+        if ((model_l1[k] & (P | RW)) == (P | RW) && model_l1[k] >> 12 == spare_mfn)
+            return k;
+    return WINDOW_ENTRIES;
+}
+
+/* Whether the spare can become a table: not while the partner or the
+ * window maps it writable, nor stale. */
+static int32_t spare_refusal(void)
+{
+    return peer && (spare_held() || spare_stale() || spare_writable_at() < WINDOW_ENTRIES) ? -PV_EINVAL : 0;
+}
+
+/* A stale spare's grants' entries cleared through the window, where it
+ * maps the spare writable: it can be a table again (section 10: the
+ * entries' references went with its release). */
+static void clean_spare(void)
+{
+    uint32_t k = spare_writable_at();
+    if (!spare_stale() || k == WINDOW_ENTRIES)
+        return;
+    for (uint32_t j = 0; j < WINDOW_ENTRIES; j++)
+        WINDOW[k * 1024 + j] = spare_model[j] = 0;
+    cleanings++;
+}
+
+uint32_t not_ours(void)
+{
+    return peer && one_in(2) ? partner_frame() : FRAME_NOT_OURS;
+}
+
+/* A grant's entry (section 10): the MMU calls may not touch it. */
+static bool is_grant(uint32_t e)
+{
+    return (e & (P | PV_GNTTAB_PTE)) == (P | PV_GNTTAB_PTE);
+}
 
 /* ---- the run's counts ---- */
 static uint32_t calls, vmcalls, failures, deep_checks, by_code[40], positive, anything_else;
-static uint32_t grant_ops, loopbacks, statuses;
 static uint32_t text_sum, tables_sum;
-
-/* ---- xorshift64 ---- */
-static uint64_t rng;
-
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 16);
-}
-
-static uint32_t below(uint32_t n)
-{
-    return rnd() % n;
-}
-
-static bool one_in(uint32_t n)
-{
-    return below(n) == 0;
-}
-
-/* ---- the arena: each top-level call's lists and structs, bump-allocated ---- */
-static uint32_t arena_used, arena_top;     /* [used, top) is free; a list at the very end lowers top */
-
-static void *arena_alloc(uint32_t bytes)
-{
-    bytes = (bytes + 7) & ~7u;
-    if (arena_used + bytes > arena_top)
-        return NULL;
-    void *p = ARENA + arena_used;
-    arena_used += bytes;
-    return p;
-}
-
-/* A list of count items of size bytes whose first readable ones are in
- * the arena and the next runs into the guard page (half-way, or at its
- * start): NULL if there is no room left, or another list of this call's
- * is there already. */
-static uint8_t *tail_in_guard(uint32_t readable, uint32_t size)
-{
-    uint32_t at = ARENA_BYTES - readable * size - (one_in(2) ? size / 2 : 0);
-    if (arena_top < ARENA_BYTES || at < arena_used || at + readable * size > ARENA_BYTES || at / 8 * 8 < arena_used)
-        return NULL;
-    arena_top = at / 8 * 8 < arena_top ? at / 8 * 8 : arena_top;
-    return ARENA + at;
-}
-
-/* ---- pointers a call may be given that it cannot use ---- */
-static uint32_t bad_pointer(void)
-{
-    static const uint32_t unusable[] = {
-        0, 0x1000, 0x04000000, 0xBFFFF000, PV_M2P_VIRT, PV_M2P_VIRT + 0x400000, 0xFFC00000, 0xFFFFFFFC,
-        0xFFFFFFFE, 0x80000000,
-    };
-    if (one_in(4))
-        return GUARD + below(4096);
-    return unusable[below(sizeof(unusable) / sizeof(unusable[0]))];
-}
-
-/* A pointer the guest may read but not write: its read-only page, its
- * page directory (read-only in its direct map). */
-static uint32_t read_only_pointer(void)
-{
-    return one_in(2) ? (uint32_t)ro_page + below(1024) * 4 : start_info->pt_base + below(1024) * 4;
-}
-
-/* One whose bytes are all in the read-only page: a call that writes back
- * only its struct's OUT words, past the start, could write them in the
- * page after it (the arena may be there). */
-static uint32_t read_only_struct(uint32_t bytes)
-{
-    uint32_t p = read_only_pointer();
-    return (p & 0xFFF) > 4096 - bytes ? (p & ~0xFFFu) + 4096 - bytes : p;
-}
 
 static int32_t expect(bool good, int32_t error)
 {
@@ -181,6 +148,8 @@ static struct entry_choice window_value(void)
     uint32_t flags = P | (rnd() & (RW | US | A | D | 0xE00));
     if (flags & PV_GNTTAB_PTE)      /* a grant's mark (section 10): only the hypervisor's to write */
         return (struct entry_choice){ arena_mfn[below(ARENA_PAGES)] << 12 | flags, -PV_EINVAL };
+    if (peer && one_in(spare_stale() ? 4 : 32))    /* the spare: writable only while no table (clean_spare's way) */
+        return (struct entry_choice){ spare_mfn << 12 | flags, expect(!(flags & RW) || !spare_is_table(), -PV_EINVAL) };
     switch (below(10)) {
     case 0:
         return (struct entry_choice){ rnd() & ~P, 0 };                          /* not present: anything */
@@ -192,7 +161,7 @@ static struct entry_choice window_value(void)
         return (struct entry_choice){ (one_in(2) ? l1_mfn : dir_mfn) << 12 | flags,
                                       expect(!(flags & RW), -PV_EINVAL) };
     case 6:
-        return (struct entry_choice){ FRAME_NOT_OURS << 12 | flags, -PV_EINVAL };
+        return (struct entry_choice){ not_ours() << 12 | flags, -PV_EINVAL };
     case 7:
         return (struct entry_choice){ 0xFFFFF000u | flags, -PV_EINVAL };        /* past the machine */
     case 8:
@@ -209,15 +178,29 @@ struct request {
     int kind;                       /* what applying it changes in the model */
     uint32_t index;
 };
-enum { CHANGES_NOTHING, SETS_L1, SETS_M2P, PINS_SPARE, UNPINS_SPARE, PINS_DIR, UNPINS_DIR };
+enum { CHANGES_NOTHING, SETS_L1, SETS_M2P, PINS_SPARE, UNPINS_SPARE, PINS_DIR, UNPINS_DIR, HOOKS_SPARE,
+       UNHOOKS_SPARE };
+
+/* peer=1: the spare hooked at SPARE_SLOT (the second window, where grants
+ * are mapped too) or unhooked (released, unless pinned). */
+static struct request spare_hook_request(void)
+{
+    uint32_t ptr = dir_mfn << 12 | SPARE_SLOT * 4;
+    if (one_in(2))
+        return (struct request){ ptr, 0, 0, UNHOOKS_SPARE, 0 };
+    return (struct request){ ptr, spare_mfn << 12 | P | RW, hooked ? 0 : spare_refusal(), HOOKS_SPARE, 0 };
+}
 
 static struct request mmu_request(void)
 {
+    if (peer && one_in(16))
+        return spare_hook_request();
     uint32_t k = below(WINDOW_ENTRIES);
     switch (below(8)) {
     case 0: case 1: case 2: {
         struct entry_choice e = window_value();
-        return (struct request){ l1_mfn << 12 | k * 4, e.val, e.want, SETS_L1, k };
+        return (struct request){ l1_mfn << 12 | k * 4, e.val, is_grant(model_l1[k]) ? -PV_EBUSY : e.want,
+                                 SETS_L1, k };
     }
     case 3: {
         uint32_t j = below(ARENA_PAGES);
@@ -228,8 +211,10 @@ static struct request mmu_request(void)
         return (struct request){ dir_mfn << 12 | (1008 + below(16)) * 4, v, expect(!v, -PV_EINVAL), 0, 0 };
     }
     case 5:
-        return (struct request){ FRAME_NOT_OURS << 12 | (one_in(2) ? PV_MMU_MACHPHYS_UPDATE : 0), rnd(),
-                                 -PV_EINVAL, 0, 0 };
+    {
+        uint32_t frame = not_ours();
+        return (struct request){ frame << 12 | (one_in(2) ? PV_MMU_MACHPHYS_UPDATE : 0), rnd(), -PV_EINVAL, 0, 0 };
+    }
     case 6:
         return (struct request){ l1_mfn << 12 | k * 4 | (2 + below(2)), rnd(), -PV_EINVAL, 0, 0 };
     default:                        /* an entry in a frame that is no table */
@@ -245,8 +230,9 @@ static struct request mmuext_request(void)
     case 1:
         return (struct request){ PV_MMUEXT_INVLPG_LOCAL, rnd(), 0, 0, 0 };
     case 2:
-        return (struct request){ PV_MMUEXT_PIN_L1_TABLE, spare_mfn, expect(!spare_pinned, -PV_EEXIST),
-                                 PINS_SPARE, 0 };
+        /* (peer=1: the partner maps it writable at first: not a table then) */
+        return (struct request){ PV_MMUEXT_PIN_L1_TABLE, spare_mfn,
+                                 spare_pinned ? -PV_EEXIST : spare_refusal(), PINS_SPARE, 0 };
     case 3:
         return (struct request){ PV_MMUEXT_UNPIN_TABLE, spare_mfn, expect(spare_pinned, -PV_EINVAL),
                                  UNPINS_SPARE, 0 };
@@ -258,9 +244,9 @@ static struct request mmuext_request(void)
         return (struct request){ PV_MMUEXT_NEW_BASEPTR, dir_mfn, 0, 0, 0 };
     case 7:
         return (struct request){ below(2) ? PV_MMUEXT_PIN_L1_TABLE : PV_MMUEXT_PIN_L2_TABLE,
-                                 one_in(2) ? arena_mfn[below(ARENA_PAGES)] : FRAME_NOT_OURS, -PV_EINVAL, 0, 0 };
+                                 one_in(2) ? arena_mfn[below(ARENA_PAGES)] : not_ours(), -PV_EINVAL, 0, 0 };
     case 8:
-        return (struct request){ PV_MMUEXT_NEW_BASEPTR, one_in(2) ? FRAME_NOT_OURS : ro_mfn, -PV_EINVAL, 0, 0 };
+        return (struct request){ PV_MMUEXT_NEW_BASEPTR, one_in(2) ? not_ours() : ro_mfn, -PV_EINVAL, 0, 0 };
     default:
         return (struct request){ 8 + below(100), rnd(), -PV_EINVAL, 0, 0 };
     }
@@ -268,6 +254,7 @@ static struct request mmuext_request(void)
 
 static void apply(const struct request *r)
 {
+    bool table = spare_is_table();
     switch (r->kind) {
     case SETS_L1: model_l1[r->index] = r->b; break;
     case SETS_M2P: model_m2p[r->index] = r->b; break;
@@ -275,19 +262,12 @@ static void apply(const struct request *r)
     case UNPINS_SPARE: spare_pinned = false; break;
     case PINS_DIR: dir_pinned = true; break;
     case UNPINS_DIR: dir_pinned = false; break;
+    case HOOKS_SPARE: hooks += !hooked, hooked = true; break;
+    case UNHOOKS_SPARE: hooked = false; break;
     }
+    if (table && !spare_is_table())
+        grants_released();          /* the spare released: the grants' entries in it with it */
 }
-
-/* ---- one call: its registers and what it must answer ---- */
-struct call {
-    uint32_t op, arg[5];
-    int32_t want;
-    struct {                        /* what the guest's memory must hold after it: */
-        uint32_t *done, done_want;  /* a batch's *done in the arena, */
-        const uint32_t *out, *out_want;     /* words it writes back (or must leave), in the arena */
-        uint32_t out_words;
-    } after;
-};
 
 /* Where a batch's *done goes: none, the arena (its value checked), or a
  * pointer the hypervisor cannot write. Returns the pointer; *before what a
@@ -407,7 +387,7 @@ static void update_va_call(struct call *c)
         return;
     }
     *c = (struct call){ PV_update_va_mapping, { (FUZZ_SLOT << 22) + k * 4096, e.val, flags, rnd(), rnd() },
-                        flags > 2 ? -PV_EINVAL : e.want, { NULL } };
+                        flags > 2 ? -PV_EINVAL : is_grant(model_l1[k]) ? -PV_EBUSY : e.want, { NULL } };
     if (!c->want)
         model_l1[k] = e.val;
 }
@@ -453,353 +433,6 @@ static void memory_op_call(struct call *c)
     }
 }
 
-/* ---- event channels: ports predicted from the model ---- */
-static void wrong(const char *what, const struct call *c, uint32_t want, uint32_t got);
-
-/* The port the hypervisor's next bind takes: the lowest free one
- * (evtchn_ports.c), 0 if none is. */
-static uint32_t lowest_free_port(void)
-{
-    for (uint32_t p = 1; p < PV_NR_EVENT_CHANNELS; p++)
-        if (ports[p].status == PV_EVTCHNSTAT_closed)
-            return p;
-    return 0;
-}
-
-/* A port to name: 0 and past the last (never ports), any, or one the
- * model has bound (from a random place up, so each kind comes up). */
-static uint32_t some_port(void)
-{
-    switch (below(6)) {
-    case 0: return 0;
-    case 1: return PV_NR_EVENT_CHANNELS + (one_in(2) ? below(16) : rnd());
-    case 2: return 1 + below(PV_NR_EVENT_CHANNELS - 1);
-    default:
-        for (uint32_t p = 1 + below(128), n = 0; n < PV_NR_EVENT_CHANNELS; n++, p = p % 1023 + 1)
-            if (ports[p].status != PV_EVTCHNSTAT_closed)
-                return p;
-        return 1;
-    }
-}
-
-static bool valid_port(uint32_t port)
-{
-    return port > 0 && port < PV_NR_EVENT_CHANNELS;
-}
-
-/* evtchn_check_port's answer: 0 if port is bound. */
-static int32_t port_error(uint32_t port)
-{
-    return !valid_port(port) ? -PV_EINVAL : ports[port].status == PV_EVTCHNSTAT_closed ? -PV_ENOENT : 0;
-}
-
-/* A new binding at the lowest free port: its number, or 0 (-PV_ENOSPC). */
-static uint32_t bind_port(uint8_t status, uint16_t remote_port)
-{
-    uint32_t p = lowest_free_port();
-    if (p)
-        ports[p] = (struct port_model){ status, 0, remote_port };
-    return p;
-}
-
-/* close: the port freed (its pending bit cleared); a loopback's other end
- * left offered to the VM itself again (Xen's evtchn_close). */
-static void close_in_model(uint32_t port)
-{
-    if (ports[port].status == PV_EVTCHNSTAT_interdomain)
-        ports[ports[port].remote_port] = (struct port_model){ PV_EVTCHNSTAT_unbound,
-                                                              ports[ports[port].remote_port].pending, 0 };
-    ports[port] = (struct port_model){ PV_EVTCHNSTAT_closed, 0, 0 };
-}
-
-/* The status call's OUT words (status, remote_dom, remote_port) for port. */
-static void status_words(uint32_t port, uint32_t *w)
-{
-    const struct port_model *m = &ports[port];
-    bool linked = m->status == PV_EVTCHNSTAT_unbound || m->status == PV_EVTCHNSTAT_interdomain;
-    w[0] = m->status, w[1] = linked ? SELF_ID : 0;
-    w[2] = m->status == PV_EVTCHNSTAT_interdomain || m->status == PV_EVTCHNSTAT_virq ? m->remote_port : 0;
-}
-
-/* The argument of an event call that writes OUT words: in the arena (its
- * words checked after the call: the OUT ones as predicted, or all
- * unchanged if it failed), else somewhere it cannot be written (read-only,
- * unmapped, straddling into the guard page): -PV_EFAULT, nothing done. */
-static uint32_t *out_arg(struct call *c, uint32_t words)
-{
-    uint32_t *arg = one_in(8) ? NULL : arena_alloc(words * 4);
-    uint32_t *want = arg ? arena_alloc(words * 4) : NULL;
-    if (!want) {
-        uint8_t *straddle = one_in(2) ? tail_in_guard(0, words * 4) : NULL;
-        c->arg[1] = straddle ? (uint32_t)straddle : one_in(2) ? read_only_struct(words * 4) : bad_pointer();
-        c->want = -PV_EFAULT;
-        return NULL;
-    }
-    c->arg[1] = (uint32_t)arg;
-    c->after.out = arg, c->after.out_want = want, c->after.out_words = words;
-    return arg;
-}
-
-/* Sets the OUT words' prediction: the argument as written, then (if the
- * call is to succeed) the words from first on as out. */
-static void predict_out(struct call *c, uint32_t *arg, uint32_t words, uint32_t first, const uint32_t *out)
-{
-    uint32_t *want = (uint32_t *)c->after.out_want;
-    memcpy(want, arg, words * 4);
-    if (c->want == 0)
-        memcpy(want + first, out, (words - first) * 4);
-}
-
-/* A domid for alloc_unbound and bind_interdomain: the VM itself (by
- * PV_DOMID_SELF or its id), or one there is not. */
-static uint32_t some_dom(bool *self)
-{
-    uint32_t d = one_in(3) ? PV_DOMID_SELF : one_in(2) ? SELF_ID : one_in(2) ? 1 + below(8) : rnd();
-    *self = d == PV_DOMID_SELF || d == SELF_ID;
-    return d;
-}
-
-static void bind_virq_call(struct call *c)
-{
-    uint32_t *arg = out_arg(c, 3);
-    if (!arg)
-        return;
-    uint32_t virq = below(20), vcpu = one_in(8) ? 1 + below(4) : 0, port = 0;
-    arg[0] = virq, arg[1] = vcpu, arg[2] = rnd();
-    if (virq >= PV_NR_VIRQS || vcpu)
-        c->want = -PV_EINVAL;
-    else {
-        bool bound = false;
-        for (uint32_t p = 1; p < PV_NR_EVENT_CHANNELS; p++)
-            bound |= ports[p].status == PV_EVTCHNSTAT_virq && ports[p].remote_port == virq;
-        c->want = bound ? -PV_EEXIST : (port = bind_port(PV_EVTCHNSTAT_virq, (uint16_t)virq)) ? 0 : -PV_ENOSPC;
-    }
-    predict_out(c, arg, 3, 2, &port);
-}
-
-/* alloc_unbound: a port offered to the VM itself (a loopback's first
- * half) or to a VM there is not (-PV_ESRCH); dom other than itself is
- * -PV_EPERM (no VM may offer another's port). */
-static void alloc_unbound_call(struct call *c)
-{
-    uint32_t *arg = out_arg(c, 3);
-    if (!arg)
-        return;
-    bool dom_self, remote_self;
-    arg[0] = one_in(4) ? some_dom(&dom_self) : (dom_self = true, PV_DOMID_SELF);
-    arg[1] = one_in(4) ? some_dom(&remote_self) : (remote_self = true, one_in(2) ? PV_DOMID_SELF : SELF_ID);
-    arg[2] = rnd();
-    uint32_t port = 0;
-    c->want = !dom_self ? -PV_EPERM : !remote_self ? -PV_ESRCH
-              : (port = bind_port(PV_EVTCHNSTAT_unbound, 0)) ? 0 : -PV_ENOSPC;
-    predict_out(c, arg, 3, 2, &port);
-}
-
-/* bind_interdomain: mostly to a port the VM offered itself (the loopback,
- * which must bind: its new port pending), else to any kind of port or a
- * VM there is not. */
-static void bind_interdomain_call(struct call *c)
-{
-    uint32_t *arg = out_arg(c, 3);
-    if (!arg)
-        return;
-    uint32_t remote = some_port();
-    if (!one_in(4))
-        for (uint32_t p = 1; p < PV_NR_EVENT_CHANNELS; p++)
-            if (ports[p].status == PV_EVTCHNSTAT_unbound) {
-                remote = p;
-                break;
-            }
-    bool self;
-    arg[0] = one_in(4) ? some_dom(&self) : (self = true, one_in(2) ? PV_DOMID_SELF : SELF_ID);
-    arg[1] = remote, arg[2] = rnd();
-    uint32_t port = 0;
-    if (!self)
-        c->want = -PV_ESRCH;
-    else if (!valid_port(remote) || ports[remote].status != PV_EVTCHNSTAT_unbound)
-        c->want = -PV_EINVAL;
-    else if (!(port = bind_port(PV_EVTCHNSTAT_interdomain, (uint16_t)remote)))
-        c->want = -PV_ENOSPC;
-    else {
-        c->want = 0;
-        ports[port].pending = 1;                    /* a send made before the bind is not lost */
-        ports[remote] = (struct port_model){ PV_EVTCHNSTAT_interdomain, ports[remote].pending, (uint16_t)port };
-        loopbacks++;
-    }
-    predict_out(c, arg, 3, 2, &port);
-}
-
-static void status_call(struct call *c)
-{
-    uint32_t *arg = out_arg(c, 4);
-    if (!arg)
-        return;
-    uint32_t port = some_port(), out[3] = { 0 };
-    arg[0] = port, arg[1] = rnd(), arg[2] = rnd(), arg[3] = rnd();
-    c->want = valid_port(port) ? 0 : -PV_EINVAL;
-    if (c->want == 0)
-        status_words(port, out), statuses++;
-    predict_out(c, arg, 4, 1, out);
-}
-
-/* close, send, unmask: they only read their argument (a read-only one
- * will do). */
-static void port_call(struct call *c, uint32_t cmd)
-{
-    uint32_t *arg = one_in(8) ? NULL : arena_alloc(4), port;
-    if (arg) {
-        *arg = port = some_port();
-        c->arg[1] = (uint32_t)arg;
-    } else if (one_in(2)) {
-        c->arg[1] = read_only_pointer();
-        port = *(const uint32_t *)c->arg[1];
-    } else {
-        c->arg[1] = bad_pointer();
-        c->want = -PV_EFAULT;
-        return;
-    }
-    if (port == timer_port && cmd == PV_EVTCHNOP_close)
-        cmd = c->arg[0] = PV_EVTCHNOP_unmask;        /* the block needs it */
-    c->want = port_error(port);
-    if (c->want)
-        return;
-    if (cmd == PV_EVTCHNOP_close)
-        close_in_model(port);
-    else if (cmd == PV_EVTCHNOP_send && ports[port].status == PV_EVTCHNSTAT_virq)
-        c->want = -PV_EINVAL;                   /* a VIRQ's events are the hypervisor's to send */
-    else if (cmd == PV_EVTCHNOP_send && ports[port].status == PV_EVTCHNSTAT_interdomain)
-        ports[ports[port].remote_port].pending = 1;
-}
-
-static uint32_t bound_ports(void)
-{
-    uint32_t n = 0;
-    for (uint32_t p = 1; p < PV_NR_EVENT_CHANNELS; p++)
-        n += ports[p].status != PV_EVTCHNSTAT_closed;
-    return n;
-}
-
-static void event_call(struct call *c)
-{
-    uint32_t cmd = (uint32_t[]){ PV_EVTCHNOP_bind_virq, PV_EVTCHNOP_close, PV_EVTCHNOP_send, PV_EVTCHNOP_unmask,
-                                 PV_EVTCHNOP_alloc_unbound, PV_EVTCHNOP_bind_interdomain, PV_EVTCHNOP_status,
-                                 PV_EVTCHNOP_close, 2, 7, 99 }[below(11)];
-    *c = (struct call){ PV_event_channel_op, { cmd, 0, rnd(), rnd(), rnd() }, -PV_ENOSYS, { NULL } };
-    switch (cmd) {
-    case PV_EVTCHNOP_bind_virq: bind_virq_call(c); break;
-    case PV_EVTCHNOP_alloc_unbound: alloc_unbound_call(c); break;
-    case PV_EVTCHNOP_bind_interdomain: bind_interdomain_call(c); break;
-    case PV_EVTCHNOP_status: status_call(c); break;
-    case PV_EVTCHNOP_close: case PV_EVTCHNOP_send: case PV_EVTCHNOP_unmask: port_call(c, cmd); break;
-    default: c->arg[1] = rnd();             /* no such command */
-    }
-}
-
-/* Each port's status as the model has it, asked of the hypervisor, up
- * to a few past the highest the model has bound (binds take the lowest
- * free: a port bound that the model does not know of shows in the next
- * bind's number), and the pending bits of the ports between VMs. The deep
- * check's: these VMCALLs are checks, not the fuzz's count. */
-static void check_ports(void)
-{
-    const uint32_t *pending = shared_info()->evtchn_pending;
-    uint32_t last = 1;
-    for (uint32_t p = 1; p < PV_NR_EVENT_CHANNELS; p++)
-        if (ports[p].status != PV_EVTCHNSTAT_closed)
-            last = p;
-    for (uint32_t p = 1; p < PV_NR_EVENT_CHANNELS && p <= last + 16; p++) {
-        struct pv_evtchn_status st = { p, 0, 0, 0 };
-        struct call asked = { PV_event_channel_op, { PV_EVTCHNOP_status, (uint32_t)&st, p }, 0, { NULL } };
-        uint32_t want[3];
-        status_words(p, want);
-        int32_t r = vmcall3(PV_event_channel_op, PV_EVTCHNOP_status, (uint32_t)&st, 0);
-        if (r || st.status != want[0] || st.remote_dom != want[1] || st.remote_port != want[2])
-            wrong("a port's status (the third: its number; status << 16 | remote_port)", &asked,
-                  want[0] << 16 | want[2], r ? (uint32_t)r : st.status << 16 | st.remote_port);
-        bool linked = want[0] == PV_EVTCHNSTAT_unbound || want[0] == PV_EVTCHNSTAT_interdomain;
-        if (linked && !!(pending[p / 32] & 1u << p % 32) != ports[p].pending)
-            wrong("a port's pending bit", &asked, ports[p].pending, !ports[p].pending);
-    }
-}
-
-/* ---- grant_table_op: one VM has no one to grant to ---- */
-
-/* Every grant is refused (bad_domain: to itself, or to a VM there is
- * not), so the model's grant table is empty and stays so: every end is
- * bad_gntref, every map bad_domain (no other VM's refs), every unmap
- * bad_handle (no mapping), flags other than readonly general_error first.
- * A map names a free page of the window: one the hypervisor wrongly made
- * shows in check_model. */
-static int32_t grant_op(uint32_t cmd, uint32_t *w)
-{
-    uint32_t flags = one_in(4) ? rnd() & 0xFF : one_in(2) ? PV_GNTMAP_readonly : 0;
-    bool bad_flags = flags & ~PV_GNTMAP_readonly;
-    uint32_t doms[] = { SELF_ID, PV_DOMID_SELF, 1 + below(GNT_DOMIDS), rnd() };
-    uint32_t ref = one_in(4) ? rnd() : below(PV_NR_GRANT_REFS + 2);
-    uint32_t k = below(WINDOW_ENTRIES), page = one_in(4) ? rnd() : (FUZZ_SLOT << 22) + k * 4096;
-    switch (cmd) {
-    case PV_GNTTABOP_grant_foreign_access: {
-        uint32_t mfns[] = { arena_mfn[below(ARENA_PAGES)], ro_mfn, l1_mfn, FRAME_NOT_OURS, rnd() };
-        w[0] = ref, w[1] = doms[below(4)], w[2] = mfns[below(5)], w[3] = flags;
-        return bad_flags ? PV_GNTST_general_error : PV_GNTST_bad_domain;
-    }
-    case PV_GNTTABOP_end_foreign_access:
-        w[0] = ref;
-        return PV_GNTST_bad_gntref;
-    case PV_GNTTABOP_map_grant_ref:
-        w[0] = page, w[1] = flags, w[2] = ref, w[3] = doms[below(4)], w[5] = rnd();
-        return bad_flags ? PV_GNTST_general_error : PV_GNTST_bad_domain;
-    default:                                /* unmap: a handle is granter * refs + ref */
-        w[0] = page, w[1] = one_in(2) ? below(GNT_DOMIDS * PV_NR_GRANT_REFS) : rnd();
-        return PV_GNTST_bad_handle;
-    }
-}
-
-static void grant_call(struct call *c)
-{
-    static const uint32_t cmds[] = { PV_GNTTABOP_grant_foreign_access, PV_GNTTABOP_end_foreign_access,
-                                     PV_GNTTABOP_map_grant_ref, PV_GNTTABOP_unmap_grant_ref };
-    static const uint8_t words_of[] = { 5, 2, 6, 3 }, status_at[] = { 4, 1, 4, 2 };
-    uint32_t kind = below(4), cmd = cmds[kind], words = words_of[kind];
-    uint32_t n = one_in(16) ? (one_in(2) ? 0 : PV_GNTTAB_MAX_OPS + 1 + below(100)) : 1 + below(PV_GNTTAB_MAX_OPS);
-    *c = (struct call){ PV_grant_table_op, { cmd, 0, n, rnd(), rnd() }, 0, { NULL } };
-    if (one_in(16)) {
-        c->arg[0] = one_in(2) ? 2 + below(14) : rnd();
-        if (c->arg[0] == cmd || c->arg[0] <= 1 || c->arg[0] == 16 || c->arg[0] == 17)
-            c->arg[0] = 18;
-        kind = 4;                           /* no such command */
-    }
-    uint32_t readable = n <= PV_GNTTAB_MAX_OPS ? n : 0;
-    uint8_t *at = NULL;
-    if (readable && one_in(8)) {
-        readable = below(n);
-        at = tail_in_guard(readable, words * 4);
-    }
-    if (!at) {
-        readable = n <= PV_GNTTAB_MAX_OPS ? n : 0;
-        at = readable ? arena_alloc(readable * words * 4) : NULL;
-    }
-    uint32_t *want = at ? arena_alloc(readable * words * 4) : NULL;
-    if (!want)
-        readable = 0;
-    c->arg[1] = want ? (uint32_t)at : one_in(2) ? read_only_pointer() : bad_pointer();
-    if (kind == 4 || n == 0 || n > PV_GNTTAB_MAX_OPS) {
-        c->want = -PV_EINVAL;               /* before any op is read */
-        return;
-    }
-    if (readable < n)
-        c->want = -PV_EFAULT;               /* read-only: the first op's status cannot be written */
-    for (uint32_t i = 0; i < readable; i++) {
-        uint32_t *w = (uint32_t *)at + i * words;
-        for (uint32_t j = 0; j < words; j++)
-            w[j] = rnd();
-        int32_t status = grant_op(cmd, w);
-        memcpy(want + i * words, w, words * 4);
-        want[i * words + status_at[kind]] = (uint32_t)status;
-        grant_ops++;
-    }
-    c->after.out = (const uint32_t *)at, c->after.out_want = want, c->after.out_words = readable * words;
-}
 
 static void console_call(struct call *c)
 {
@@ -889,6 +522,10 @@ static void unknown_call(struct call *c)
 
 static void simple_call(struct call *c)
 {
+    if (peer && one_in(3)) {            /* the calls between the VMs, more often */
+        one_in(2) ? grant_call(c) : event_call(c);
+        return;
+    }
     switch (below(14)) {
     case 0: case 1: batch_call(c, false); break;
     case 12: grant_call(c); break;
@@ -930,7 +567,7 @@ static bool matches(int32_t want, int32_t got)
     return want == ANY || (want == ANY_ERR ? got < 0 : want == got);
 }
 
-static void wrong(const char *what, const struct call *c, uint32_t want, uint32_t got)
+void wrong(const char *what, const struct call *c, uint32_t want, uint32_t got)
 {
     if (++failures <= 8)
         printf("pvtest: FAILED fuzz call %u: %s: op 0x%x (0x%x 0x%x 0x%x 0x%x) wanted 0x%x got 0x%x\n", calls, what,
@@ -951,14 +588,6 @@ static void check_call(const struct call *c, int32_t got)
         }
 }
 
-static uint32_t sum_words(const uint32_t *p, uint32_t words, uint32_t mask)
-{
-    uint32_t s = 0;
-    for (uint32_t i = 0; i < words; i++)
-        s = (s << 5 | s >> 27) ^ (p[i] & mask);
-    return s;
-}
-
 extern const char pvcases_end[];
 
 static uint32_t text_checksum(void)
@@ -966,9 +595,15 @@ static uint32_t text_checksum(void)
     return sum_words((const uint32_t *)0xC0100000u, ((uint32_t)pvcases_end - 0xC0100000u) / 4, ~0u);
 }
 
+/* The initial tables (A and D aside), the directory's SPARE_SLOT entry
+ * aside too: check_model checks it. */
 static uint32_t tables_checksum(void)
 {
-    return sum_words((const uint32_t *)start_info->pt_base, start_info->nr_pt_frames * 1024, ~CPU_SET);
+    const uint32_t *t = (const uint32_t *)start_info->pt_base;
+    uint32_t s = 0;
+    for (uint32_t i = 0; i < start_info->nr_pt_frames * 1024; i++)
+        s = (s << 5 | s >> 27) ^ (i == SPARE_SLOT ? 0 : t[i] & ~CPU_SET);
+    return s;
 }
 
 /* What the model says the kernel holds (every call). */
@@ -982,6 +617,12 @@ static void check_model(const struct call *c)
     for (uint32_t j = 0; j < ARENA_PAGES; j++)
         if (m2p[arena_mfn[j]] != model_m2p[j])
             wrong("M2P entry", c, model_m2p[j], m2p[arena_mfn[j]]);
+    uint32_t hook = hooked ? spare_mfn << 12 | P | RW : 0;
+    if ((((const uint32_t *)start_info->pt_base)[SPARE_SLOT] ^ hook) & ~CPU_SET)
+        wrong("the second window's directory entry", c, hook, ((const uint32_t *)start_info->pt_base)[SPARE_SLOT]);
+    for (uint32_t k = 0; peer && k < WINDOW_ENTRIES; k++)
+        if ((spare_l1[k] ^ spare_model[k]) & ~CPU_SET)
+            wrong("second window entry", c, spare_model[k], spare_l1[k]);
     if (data_canary != CANARY)
         breach("fuzz: .data's canary 0x%x after call %u", data_canary, calls);
 }
@@ -992,6 +633,8 @@ static void deep_check(const struct call *c)
 {
     deep_checks++;
     check_ports();
+    if (peer)
+        check_partner_m2p();
     if (text_checksum() != text_sum)
         breach("fuzz: .text/.rodata changed by call %u", calls);
     if (tables_checksum() != tables_sum)
@@ -1007,6 +650,10 @@ static void deep_check(const struct call *c)
             want = fuzz_l1[k];
         else if (mfn == dir_mfn)
             want = ((const uint32_t *)start_info->pt_base)[k];
+        else if (mfn == spare_mfn)
+            want = spare_l1[k];
+        else if (grant_page_word(mfn, k, &want))
+            ;                                   /* a page of the partner's */
         else
             for (uint32_t j = 0; j < ARENA_PAGES; j++)
                 if (mfn == arena_mfn[j])
@@ -1099,11 +746,18 @@ static void one_block(void)
     shared_info()->vcpu_info[0].evtchn_upcall_mask = 1;     /* block cleared it; IF stays 0 anyway */
 }
 
-/* A page of the kernel's made read-only in its direct map. */
-static void read_only(void *page)
+void read_only(void *page)
 {
     if (vmcall3(PV_update_va_mapping, (uint32_t)page, virt_to_mfn(page) << 12 | P | A, PV_UVMF_INVLPG))
         result("FAILED making 0x%x read-only", (uint32_t)page);
+}
+
+void window_install(uint32_t *l1)
+{
+    read_only(l1);
+    struct pv_mmu_update install = { dir_mfn << 12 | FUZZ_SLOT * 4, virt_to_mfn(l1) << 12 | P | RW };
+    if (vmcall5(PV_mmu_update, (uint32_t)&install, 1, 0, PV_DOMID_SELF, 0))
+        result("FAILED installing the window's L1");
 }
 
 static void set_up(void)
@@ -1119,37 +773,39 @@ static void set_up(void)
     for (uint32_t i = 0; i < 1024; i++)
         ro_page[i] = FRAME_NOT_OURS << 12 | P;
     read_only(ro_page);
-    read_only(fuzz_l1);
     read_only(spare_l1);
-    struct pv_mmu_update install = { dir_mfn << 12 | FUZZ_SLOT * 4, l1_mfn << 12 | P | RW };
-    if (vmcall5(PV_mmu_update, (uint32_t)&install, 1, 0, PV_DOMID_SELF, 0))
-        result("FAILED installing the window's L1");
+    window_install(fuzz_l1);
     if (vmcall3(PV_update_va_mapping, GUARD, 0, PV_UVMF_INVLPG))
         result("FAILED unmapping the guard page");
+    uint32_t timer_port;
     if (evtchn_bind_virq(PV_VIRQ_TIMER, &timer_port) || evtchn_port_op(PV_EVTCHNOP_unmask, timer_port))
         result("FAILED binding the timer");
-    ports[start_info->console_evtchn] = (struct port_model){ PV_EVTCHNSTAT_console, 0, 0 };
-    ports[timer_port] = (struct port_model){ PV_EVTCHNSTAT_virq, 0, PV_VIRQ_TIMER };
+    ports_start(start_info->console_evtchn, timer_port);
     text_sum = text_checksum();
     tables_sum = tables_checksum();
 }
 
-PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N), each result and the kernel's state checked against "
-        "a model; a summary by result code")
+PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N; peer=1: vm1 runs fuzz-partner), each result and the "
+        "kernel's state checked against a model; a summary by result code")
 {
     __asm__ volatile("cli" ::: "memory");
     uint32_t seed = cmdline_number(pv_cmdline, "seed=", 1), count = cmdline_number(pv_cmdline, "count=", 2000);
-    rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)seed << 32 | seed);
+    peer = cmdline_number(pv_cmdline, "peer=", 0);
+    fuzz_seed(seed);
     set_up();
+    if (peer)
+        peer_meet();
     uint64_t start = pv_now();
     uint32_t stack_canary = CANARY ^ seed, next_deep = DEEP_EVERY;
     struct call none = { 0, { 0 }, 0, { NULL } };
     while (vmcalls < count) {          /* count VMCALLs; a multicall's entries come on top */
-        arena_used = 0, arena_top = ARENA_BYTES;
+        arena_reset();
         if (one_in(16))
             one_multicall();
         else if (one_in(512))
             one_block();
+        else if (peer && one_in(8))
+            spare_stale() && one_in(2) ? clean_spare() : grant_access();
         else
             one_simple();
         if (calls >= next_deep) {
@@ -1169,6 +825,12 @@ PV_CASE(fuzz, "fuzz", "random hypercalls (seed=S count=N), each result and the k
     printf(", other: %u\n", anything_else);
     printf("pvtest: fuzz: %u grant ops, %u loopbacks bound, %u statuses, ports bound at the end %u\n", grant_ops,
            loopbacks, statuses, bound_ports());
+    if (peer) {
+        printf("pvtest: fuzz: the second window: hooked %u times, %u grants mapped there, cleaned %u times, the "
+               "spare %s at the end\n", hooks, window2_maps, cleanings,
+               spare_stale() ? "released holding grants' entries" : hooked ? "hooked" : "free");
+        peer_report();
+    }
     result("fuzz: %u calls, seed %u, %u wrong, %u deep checks, spare pinned %u", calls, seed, failures,
            deep_checks, spare_pinned);
 }
