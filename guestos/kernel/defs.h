@@ -94,7 +94,14 @@ int fork_process(struct proc *parent);
 _Noreturn void exit_process(struct proc *p, int status);
 _Noreturn void kill_process(struct proc *p, int trapno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int wait_child(struct proc *p, int *status);
+int wait_child(struct proc *p, int *status, int block);
+
+/* apf.c: pseudo page faults (apf=1) */
+struct apf_stat;
+void apf_init(void);
+int apf_pseudo_fault(void);         /* 1: it was one, and the process waited for its page */
+void apf_page_ready(void);
+void apf_stat(struct apf_stat *out);
 
 /* sched.c */
 _Noreturn void run_scheduler(void);

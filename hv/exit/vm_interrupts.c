@@ -186,8 +186,10 @@ static void advance_all_devices(struct vm_devices *d, uint64_t tsc)
  * (11.8.3: the highest IRR vector above the PPR's class), else a PV
  * guest's event upcall (lab 5: pv/pv_events.c sets it before the entry;
  * no controller is behind it, so it comes after the chips' interrupts, as
- * Xen's HVM callback vector waits behind the APIC's). */
-enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_UPCALL };
+ * Xen's HVM callback vector waits behind the APIC's), else a pseudo page
+ * fault's "page ready" (issue 20: exit/async_pf.c sets it before the
+ * entry; KVM's ASYNC_PF_INT is injected the same way, outside the APIC). */
+enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_UPCALL, FROM_APF };
 
 static enum interrupt_source interrupt_source(const struct vm_devices *d)
 {
@@ -195,7 +197,9 @@ static enum interrupt_source interrupt_source(const struct vm_devices *d)
         return FROM_PIC;
     if (lapic_pending(&d->lapic) >= 0)
         return FROM_LAPIC;
-    return d->upcall_vector ? FROM_UPCALL : NO_INTERRUPT;
+    if (d->upcall_vector)
+        return FROM_UPCALL;
+    return d->apf_vector ? FROM_APF : NO_INTERRUPT;
 }
 
 /* The INTA cycle: the PIC's vector, or the APIC's, which moves to its ISR;
@@ -208,6 +212,11 @@ static int acknowledge(struct vm_devices *d, enum interrupt_source from)
     if (from == FROM_UPCALL) {
         int vector = d->upcall_vector;
         d->upcall_vector = 0;
+        return vector;
+    }
+    if (from == FROM_APF) {
+        int vector = d->apf_vector;
+        d->apf_vector = 0;
         return vector;
     }
     d->lapic_event_tsc = 0;     /* its timer's next expiry counts again (vm_lapic_advance) */
@@ -237,14 +246,15 @@ static uint64_t pv_event_tsc(const struct vm_devices *d)
 }
 
 /* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8),
- * a PV guest's, or the next look for typed input that an interrupt would
- * bring (vm_input.h). */
+ * a PV guest's, the end of a page-in (resident=, async_pf.h), or the next
+ * look for typed input that an interrupt would bring (vm_input.h). */
 static inline __attribute__((always_inline)) uint64_t next_timer_event(const struct vm_devices *d)
 {
     uint64_t next = d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
     next = d->rtc_event_tsc < next ? d->rtc_event_tsc : next;
     uint64_t pv = pv_event_tsc(d);
     next = pv < next ? pv : next;
+    next = d->apf_event_tsc < next ? d->apf_event_tsc : next;
     uint64_t input = vm_input_poll_tsc(d);
     return input < next ? input : next;
 }
@@ -254,7 +264,7 @@ static inline __attribute__((always_inline)) uint64_t next_timer_event(const str
 static bool no_timer_event(const struct vm_devices *d)
 {
     return d->next_edge_tsc == UINT64_MAX && d->lapic_event_tsc == UINT64_MAX &&
-           d->rtc_event_tsc == UINT64_MAX && pv_event_tsc(d) == UINT64_MAX &&
+           d->rtc_event_tsc == UINT64_MAX && pv_event_tsc(d) == UINT64_MAX && d->apf_event_tsc == UINT64_MAX &&
            vm_input_poll_tsc(d) == UINT64_MAX;
 }
 
@@ -562,7 +572,7 @@ bool vm_interrupts_take_nmi(struct vcpu *v, bool blocked, bool just_unblocked)
  *   - The exit came while an NMI was being delivered (the IDT-vectoring
  *     information, SDM 28.2.4: a #PF of the shadow's on the handler's
  *     stack, say): the NMI never reached its handler, and is injected
- *     again (exit_pf.c's redeliver); VM entry refuses that while blocking
+ *     again (inject.c's inject_again); VM entry refuses that while blocking
  *     by NMI is set (27.3.1.5), so it is cleared (as KVM does: the
  *     delivery that set it did not happen).
  *   - The exit cut short an IRET that had lifted the blocking: bit 12,
@@ -772,7 +782,9 @@ bool vm_interrupt_can_come(const struct vcpu *v)
     bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
     bool irq0 = vm_isa_irq_reaches_cpu(d, 0) && d->next_edge_tsc != UINT64_MAX;
     bool pv_event = d->pv_event_guest_tsc != UINT64_MAX;   /* a PV guest's timer: its upcall, or block's end */
-    return apic_timer || irq0 || vm_rtc_irq_can_come(d) || vm_input_poll_tsc(d) != UINT64_MAX || pv_event;
+    bool page_in = d->apf_event_tsc != UINT64_MAX;          /* its end may tell "page ready" */
+    return apic_timer || irq0 || vm_rtc_irq_can_come(d) || vm_input_poll_tsc(d) != UINT64_MAX || pv_event ||
+           page_in;
 }
 
 bool vm_nmi_can_come(const struct vcpu *v)
@@ -840,6 +852,8 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     d->hold_until_tsc = 0;
     d->upcall_vector = 0;
     d->pv_event_guest_tsc = UINT64_MAX;
+    d->apf_vector = 0;
+    d->apf_event_tsc = UINT64_MAX;
     /* Port 0x61 (counter 2's gate, OUT2) is the virtual PIT's now: it
      * exits, as every port but it did already (SDM 25.6.4). */
     uint8_t *io_bitmap_a = (uint8_t *)vmcs_read(VMCS_IO_BITMAP_A);
