@@ -15,6 +15,14 @@
  * does not block (KVM's "dummy" entry; hvlab's hypervisor never sends them
  * in that order, a guest must not trust that). Everything the hypervisor
  * writes is read once, and a token it never gave wakes nobody.
+ *
+ * Two ways to misbehave, for the hypervisor's tests (apf_cases.py), with
+ * apfbug= beside apf=1: `noack`, the kernel never acknowledges a "page
+ * ready" and does not block on "page not present" (the process touches its
+ * page again, and waits there): the hypervisor must keep its table bounded
+ * and stall the rest; `move`, at every "page ready" the protocol is turned
+ * off and on again with the area at the other of two places: the
+ * hypervisor must drop what it held for the old area and pin the new.
  */
 #include "defs.h"
 #include "plat.h"
@@ -34,8 +42,10 @@ static struct {
     enum wait_state state;
 } waits[WAITS];
 
-static struct apf_area area __attribute__((aligned(64)));
+static struct apf_area areas[2] __attribute__((aligned(64)));
+static struct apf_area *area = &areas[0];
 static struct apf_stat counts;
+static enum { BUG_NONE, BUG_NOACK, BUG_MOVE } bug;
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
@@ -72,12 +82,15 @@ void apf_init(void)
         printf("guestos: apf=1: the hypervisor offers no pseudo page faults\n");
         return;
     }
+    const char *b = boot_option("apfbug");
+    bug = !b ? BUG_NONE : !strncmp(b, "noack", 5) ? BUG_NOACK : !strncmp(b, "move", 4) ? BUG_MOVE : BUG_NONE;
     extern char vector243[];
     set_interrupt_gate(EVENT_UPCALL_VECTOR, (void (*)(void))vector243);
     wrmsr(MSR_HVL_APF_INT, EVENT_UPCALL_VECTOR);
-    wrmsr(MSR_HVL_APF_EN, V2P(&area) | APF_EN_DELIVERY_AS_INT | APF_EN_ENABLED);
+    wrmsr(MSR_HVL_APF_EN, V2P(area) | APF_EN_DELIVERY_AS_INT | APF_EN_ENABLED);
     counts.on = 1;
-    printf("guestos: pseudo page faults on (area 0x%x, vector 0x%x)\n", V2P(&area), EVENT_UPCALL_VECTOR);
+    printf("guestos: pseudo page faults on (area 0x%x, vector 0x%x)%s\n", V2P(area), EVENT_UPCALL_VECTOR,
+           bug == BUG_NOACK ? ", apfbug=noack" : bug == BUG_MOVE ? ", apfbug=move" : "");
 }
 
 /* The record of token, or a free one taken for it; -1 if the table is full. */
@@ -97,11 +110,13 @@ static int record_of(uint32_t token)
 
 int apf_pseudo_fault(void)
 {
-    if (!counts.on || area.flags != APF_FLAG_NOT_PRESENT)
+    if (!counts.on || area->flags != APF_FLAG_NOT_PRESENT)
         return 0;
     uint32_t token = read_cr2();
-    area.flags = 0;                 /* taken: the hypervisor may send the next */
+    area->flags = 0;                 /* taken: the hypervisor may send the next */
     counts.not_present++;
+    if (bug == BUG_NOACK)
+        return 1;
     int i = record_of(token);
     if (i < 0)
         return 1;                   /* no room to wait: touch the page again (it waits there) */
@@ -116,11 +131,25 @@ int apf_pseudo_fault(void)
     return 1;
 }
 
+/* The protocol went off: no "page ready" will come for what waits, so
+ * every blocked process wakes and touches its page again (Linux's
+ * kvm_async_pf_task_wake(~0)). */
+static void wake_all(void)
+{
+    for (int i = 0; i < WAITS; i++)
+        if (waits[i].state == WAIT_BLOCKED) {
+            waits[i].state = WAIT_WOKEN;
+            wake_up(&waits[i]);
+        } else if (waits[i].state == WAIT_READY_FIRST) {
+            waits[i].state = WAIT_FREE;
+        }
+}
+
 void apf_page_ready(void)
 {
     if (!counts.on)
         return;
-    uint32_t token = area.token;
+    uint32_t token = area->token;
     counts.ready++;
     int i = token ? record_of(token) : -1;
     if (i >= 0 && waits[i].state == WAIT_BLOCKED) {
@@ -130,7 +159,17 @@ void apf_page_ready(void)
     } else if (i >= 0 && waits[i].state == WAIT_FREE) {
         waits[i].state = WAIT_READY_FIRST;
     }
-    area.token = 0;
+    area->token = 0;
+    if (bug == BUG_NOACK)
+        return;
+    if (bug == BUG_MOVE) {          /* off, and on again elsewhere: no ACK needed after */
+        wrmsr(MSR_HVL_APF_EN, 0);
+        wake_all();
+        area = area == &areas[0] ? &areas[1] : &areas[0];
+        area->flags = area->token = 0;
+        wrmsr(MSR_HVL_APF_EN, V2P(area) | APF_EN_DELIVERY_AS_INT | APF_EN_ENABLED);
+        return;
+    }
     wrmsr(MSR_HVL_APF_ACK, APF_ACK_DONE);
 }
 

@@ -59,6 +59,6 @@ int main(void)
     CHECK(apfstat(&s) == 0, "apfstat");
     printf("APF pages=%u passes=%u units=%u not_present=%u ready=%u woken=%u\n", PAGES, PASSES, units,
            s.not_present, s.ready, s.woken);
-    CHECK(s.ready == s.woken && s.woken <= s.not_present, "pseudo page faults unmatched");
+    CHECK(s.woken <= s.ready && s.ready <= s.not_present, "more woken or ready than pseudo page faults");
     test_pass();
 }

@@ -186,20 +186,24 @@ static void advance_all_devices(struct vm_devices *d, uint64_t tsc)
  * (11.8.3: the highest IRR vector above the PPR's class), else a PV
  * guest's event upcall (lab 5: pv/pv_events.c sets it before the entry;
  * no controller is behind it, so it comes after the chips' interrupts, as
- * Xen's HVM callback vector waits behind the APIC's), else a pseudo page
+ * Xen's HVM callback vector waits behind the APIC's). A pseudo page
  * fault's "page ready" (issue 20: exit/async_pf.c sets it before the
- * entry; KVM's ASYNC_PF_INT is injected the same way, outside the APIC). */
+ * entry) goes first of all: KVM raises ASYNC_PF_INT at the local APIC,
+ * where its vector's priority class (0xF3: 15) is above every PIC vector's
+ * (SDM 11.8.3), and a guest whose timer ticks are owed after long stalls
+ * (timer_mode=catchup) would otherwise have the PIC ask first for as long
+ * as they last. */
 enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_UPCALL, FROM_APF };
 
 static enum interrupt_source interrupt_source(const struct vm_devices *d)
 {
+    if (d->apf_vector)
+        return FROM_APF;
     if (pic_intr(&d->pic) && vm_lapic_passes_extint(d))
         return FROM_PIC;
     if (lapic_pending(&d->lapic) >= 0)
         return FROM_LAPIC;
-    if (d->upcall_vector)
-        return FROM_UPCALL;
-    return d->apf_vector ? FROM_APF : NO_INTERRUPT;
+    return d->upcall_vector ? FROM_UPCALL : NO_INTERRUPT;
 }
 
 /* The INTA cycle: the PIC's vector, or the APIC's, which moves to its ISR;

@@ -1,0 +1,98 @@
+"""apf_cases.py: the hypervisor's own paging of a VM's memory and pseudo
+page faults (issue 20 point 4; hv/guest/overcommit.h, hv/exit/async_pf.h,
+lib/apf_abi.h, guestos/kernel/apf.c, guestos/user/apf.c).
+
+The guest OS's test `apf` runs a toucher process over 4 MiB (1024 pages,
+written, then read twice, every word it wrote checked) while its parent
+computes work units until the toucher exits. The hypervisor keeps at most
+resident= pages of the 8 MiB VM in memory; each page-in takes pagein=100
+thousand TSC cycles. Unmodified, every fault holds the VM; with apf=1 the
+guest OS blocks the toucher on the pseudo page fault's token and runs the
+parent. Bochs counts time in instructions, so every count here is exact:
+the pages paged out and in, the faults, the stalls, the pseudo page faults
+and the parent's work units (only the cycles are left free). The gain is
+the benchmark's (tests/bench/apf.py).
+"""
+import re
+
+from harness import GUEST, HV, OK, PANIC, Case
+from guest_cases import USER
+
+APF = USER + "/apf.elf"
+ARGS = ["guestmem=8", "resident=768", "pagein=100", "test=apf"]
+
+
+def programs(*names):
+    return [a for n in names for a in ("--module", "%s/%s.elf" % (USER, n))]
+
+
+def paging(outs, zeros, ins, hv_ins, faults, stalls, vm="", resident=768):
+    return (r"^hv: %spaging: %d of 2048 pages resident at most, clock on EPT accessed flags; %d page-outs "
+            r"\(%d of zeros\), %d page-ins \(%d for the hypervisor's own accesses\); %d faults on pages out, "
+            r"%d stalls \(\d+ cycles\)$" % (vm, resident, outs, zeros, ins, hv_ins, faults, stalls))
+
+
+def pseudo(not_present, ready, stalled, dropped, refused, vm=""):
+    return (r"^hv: %spseudo page faults: %d page not present, %d page ready, %d faults stalled although agreed, "
+            r"%d ready dropped, %d MSR writes refused$" % (vm, not_present, ready, stalled, dropped, refused))
+
+
+def toucher(units, not_present, ready, woken, vm=""):
+    tag = r"\(%s\) " % vm.rstrip(": ") if vm else ""
+    return [r"^%sAPF pages=1024 passes=2 units=%d not_present=%d ready=%d woken=%d$" % (tag, units, not_present,
+                                                                                        ready, woken),
+            r"^%sTEST apf: ok$" % tag]
+
+
+def apf_case(name, guest_args, must, hv_args=()):
+    kernel = (GUEST + " " + guest_args).strip()
+    return Case("apf-" + name, ["--module", kernel, "--module", APF, HV, "--"] + ARGS + list(hv_args), OK,
+                must=must + [r"^POWEROFF 0$"], timeout=240)
+
+
+def refused(name, args, why):
+    return Case("apf-refused-" + name, ["--module", GUEST, HV, "--"] + args, PANIC, must=[r"^PANIC hv: " + why])
+
+
+def apf_cases():
+    return [
+        # The unmodified guest: every fault on a page out holds the VM.
+        apf_case("stall", "", toucher(251, 0, 0, 0) + [paging(4070, 1598, 2798, 8, 2790, 2790),
+                                                       pseudo(0, 0, 0, 0, 0)]),
+        # The guest agreed: the toucher blocks, its parent works meanwhile.
+        # The faults that stall all the same are its kernel's (CPL 0: the
+        # zeroing of a new page, a page table) and those before it agreed.
+        apf_case("agreed", "apf=1", toucher(5962, 728, 728, 728) + [paging(4066, 1598, 2794, 8, 2786, 2056),
+                                                                     pseudo(730, 730, 764, 0, 0)]),
+        # A guest that never acknowledges a "page ready", nor blocks: the
+        # hypervisor holds at most 16 page-ins (hv/guest/pageins.h), tells
+        # one "page ready" and waits for its ACK; every later fault stalls.
+        apf_case("noack", "apf=1 apfbug=noack", toucher(254, 17, 1, 0) + [paging(4065, 1598, 2793, 8, 2802, 2785),
+                                                                           pseudo(17, 1, 1493, 0, 0)]),
+        # A guest that turns the protocol off and on again at every "page
+        # ready", its area at the other of two places each time.
+        apf_case("move", "apf=1 apfbug=move", toucher(5897, 728, 728, 728) + [paging(4066, 1598, 2794, 8, 2786, 2056),
+                                                                              pseudo(730, 730, 764, 0, 0)]),
+        # The guest OS's own tests, with an eighth of its RAM resident: the
+        # kernel's pages go out and come back as well as the processes'.
+        Case("apf-guest-tests", ["--module", GUEST + " apf=1"] + programs("cow", "forkwait", "sbrk", "syscall",
+                                                                         "helper_hello") +
+             [HV, "--", "guestmem=8", "resident=256", "pagein=20", "test=cow,forkwait,sbrk,syscall"], OK,
+             must=[r"^TEST %s: ok$" % t for t in ("cow", "forkwait", "sbrk", "syscall")] +
+             [r"^guestos: tests done: 4 passed, 0 failed$", paging(4209, 2059, 2425, 8, 2417, 2408, resident=256),
+              pseudo(9, 9, 653, 0, 0)], timeout=240),
+        # Two VMs, each paged: vm0 agreed (apf), vm1 unmodified (its tests).
+        # A stall holds the CPU for its VM's turn and the next's (async_pf.h).
+        Case("apf-two-vms", ["--module", GUEST + " apf=1 test=apf", "--module", APF,
+                             "--module", GUEST + " test=cow,forkwait,sbrk"] + programs("cow", "forkwait", "sbrk") +
+             [HV, "--", "vms=2", "guestmem=8", "resident=768/256", "pagein=100"], OK,
+             must=toucher(772, 728, 728, 728) + [paging(4066, 1598, 2794, 8, 2786, 2056), pseudo(730, 730, 764, 0, 0)] +
+             [r"^\(vm1\) TEST %s: ok$" % t for t in ("cow", "forkwait", "sbrk")] +
+             [paging(4211, 2075, 2427, 8, 2419, 2419, vm="vm1: ", resident=256), pseudo(0, 0, 0, 0, 0, vm="vm1: "),
+              r"^hv: VMs ended: vm0 status 0, vm1 status 0$"], timeout=400),
+        refused("shadow", ["mem=shadow", "resident=512"], r"resident= needs cpu=hvm, mem=ept and devices=virtual"),
+        refused("machine", ["devices=machine", "resident=512"], r"resident= needs cpu=hvm"),
+        refused("all", ["guestmem=8", "resident=2048"], r"resident=2048 for vm0 is all of its guestmem=8"),
+        refused("vm", ["resident=512/512"], r"resident= names vm1, and vms=1"),
+        refused("few", ["resident=63"], r"bad value '63' for option resident"),
+    ]
