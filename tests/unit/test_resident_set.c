@@ -139,8 +139,10 @@ static void test_pageins_bounded(void **state)
     }
     pageins_complete(&pi, 0);
     pageins_told(&pi, 0);
+    pi.last_token = pi.slot[1].token - 1;           /* the count came round to the tokens held */
     int again = pageins_start(&pi, 99, 500, true);
     assert_int_equal(again, 0);
+    assert_int_not_equal(pi.slot[0].token, 0);
     for (int j = 1; j < PAGEINS_MAX; j++)
         assert_int_not_equal(pi.slot[0].token, pi.slot[j].token);
 }
