@@ -28,6 +28,14 @@
 #define MSR_HVL_APF_INT  0x48564c06u   /* KVM: MSR_KVM_ASYNC_PF_INT 0x4b564d06 */
 #define MSR_HVL_APF_ACK  0x48564c07u   /* KVM: MSR_KVM_ASYNC_PF_ACK 0x4b564d07 */
 
+/* Double paging (lecture slide 8), a hint and nothing more: the guest
+ * writes the guest-physical address of a frame it is about to write to
+ * its own swap (bits 11:0 zero, in its RAM; else #GP). The hypervisor
+ * counts it as a page written twice when it had paged that frame out
+ * itself (the guest's read of it will bring it back, only to be written
+ * out again). Offered with the rest (CPUID leaf 0x40000003). */
+#define MSR_HVL_PAGEOUT_HINT 0x48564c10u
+
 /* MSR_HVL_APF_EN: bits 63:6 the guest-physical address of a 64-byte area
  * (struct apf_area), 64-byte aligned, in the VM's RAM; bit 0 enables; bit 3
  * says "page ready" comes as the interrupt MSR_HVL_APF_INT names (KVM's

@@ -46,6 +46,7 @@ static struct apf_area areas[2] __attribute__((aligned(64)));
 static struct apf_area *area = &areas[0];
 static struct apf_stat counts;
 static enum { BUG_NONE, BUG_NOACK, BUG_MOVE } bug;
+static int hv_pages;        /* the hypervisor pages this VM: the hint MSR is there */
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
@@ -75,10 +76,11 @@ static int offered(void)
 
 void apf_init(void)
 {
+    hv_pages = offered();
     const char *v = boot_option("apf");
     if (!v || v[0] != '1')
         return;
-    if (!offered()) {
+    if (!hv_pages) {
         printf("guestos: apf=1: the hypervisor offers no pseudo page faults\n");
         return;
     }
@@ -173,7 +175,17 @@ void apf_page_ready(void)
     wrmsr(MSR_HVL_APF_ACK, APF_ACK_DONE);
 }
 
+/* swap.c is about to write frame pa to the kernel's swap: tell the
+ * hypervisor, which counts the pages written twice (apf_abi.h). */
+void apf_pageout_hint(uint32_t pa)
+{
+    if (hv_pages)
+        wrmsr(MSR_HVL_PAGEOUT_HINT, pa);
+}
+
 #else   /* the PV kernel: no EPT under it, nothing to agree to */
+
+void apf_pageout_hint(uint32_t pa) { (void)pa; }
 
 void apf_init(void) {}
 int apf_pseudo_fault(void) { return 0; }
@@ -185,4 +197,5 @@ static struct apf_stat counts;
 void apf_stat(struct apf_stat *out)
 {
     *out = counts;
+    swap_stat(out);
 }

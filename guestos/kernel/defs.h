@@ -103,6 +103,15 @@ int apf_pseudo_fault(void);         /* 1: it was one, and the process waited for
 void apf_page_ready(void);
 void apf_stat(struct apf_stat *out);
 
+/* swap.c: the guest's own swap (swap=N) */
+void swap_init(void);
+uint32_t *walk_user(uint32_t *pgdir, uint32_t va);   /* vm.c */
+int swap_out_range(struct proc *p, uint32_t va, uint32_t pages);
+int swap_in(uint32_t *pte);
+void swap_forget(uint32_t e);
+void swap_stat(struct apf_stat *out);
+void apf_pageout_hint(uint32_t pa);
+
 /* sched.c */
 _Noreturn void run_scheduler(void);
 void yield_cpu(void);

@@ -30,7 +30,7 @@ static int passed, failed;
 
 /* Tests run only when named: ptfuzz's walk is 1.5 s of Bochs's time (4 s under cpu=pv).
  * tests/integration/guest_cases.py reads this list (its one copy): keep it one initializer of strings. */
-static const char *const NAMED_ONLY[] = {"ptfuzz", "apf"};
+static const char *const NAMED_ONLY[] = {"ptfuzz", "apf", "swap"};
 
 static int starts_with(const char *s, const char *prefix)
 {

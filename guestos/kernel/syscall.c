@@ -195,6 +195,11 @@ static int sys_apfstat(struct proc *p, struct trapframe *tf)
     return 0;
 }
 
+static int sys_pageout(struct proc *p, struct trapframe *tf)
+{
+    return swap_out_range(p, PGROUNDDOWN(tf->ebx), tf->ecx);
+}
+
 static int (*const syscalls[NSYSCALLS])(struct proc *, struct trapframe *) = {
     [SYS_exit] = sys_exit,       [SYS_write] = sys_write,     [SYS_read] = sys_read,
     [SYS_fork] = sys_fork,       [SYS_spawn] = sys_spawn,     [SYS_wait] = sys_wait,
@@ -202,7 +207,7 @@ static int (*const syscalls[NSYSCALLS])(struct proc *, struct trapframe *) = {
     [SYS_time] = sys_time,       [SYS_sbrk] = sys_sbrk,       [SYS_pipe] = sys_pipe,
     [SYS_close] = sys_close,     [SYS_freemem] = sys_freemem, [SYS_virtprobe] = sys_virtprobe,
     [SYS_pteflags] = sys_pteflags, [SYS_ptswap] = sys_ptswap, [SYS_trywait] = sys_trywait,
-    [SYS_apfstat] = sys_apfstat,
+    [SYS_apfstat] = sys_apfstat, [SYS_pageout] = sys_pageout,
 };
 
 void handle_syscall(struct trapframe *tf)

@@ -26,7 +26,8 @@
 #define SYS_trywait   17    /* trywait(&status) -> wait() that does not block: 0 while no child
                                has exited yet (POSIX's WNOHANG) */
 #define SYS_apfstat   18    /* apfstat(&struct apf_stat) -> 0: the kernel's pseudo page fault counts */
-#define NSYSCALLS     19
+#define SYS_pageout   19    /* pageout(va, pages) -> pages written to the kernel's swap (swap=N) */
+#define NSYSCALLS     20
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -36,6 +37,8 @@ struct apf_stat {
     uint32_t not_present;   /* "page not present" taken: a process blocked */
     uint32_t ready;         /* "page ready" taken */
     uint32_t woken;         /* of them, waking a blocked process */
+    uint32_t swapped_out;   /* pages the kernel wrote to its own swap (swap.c) */
+    uint32_t swapped_in;    /* and brought back */
 };
 #endif
 

@@ -156,9 +156,23 @@ static bool write_en(struct vcpu *v, struct overcommit *oc, uint64_t value)
     return true;
 }
 
+/* Double paging's count (lecture slide 8): the guest writes frame `value`
+ * to its own swap; if the hypervisor had written the page to its store,
+ * the guest's read of it brings it back only to be written out again. */
+static bool pageout_hint(struct vcpu *v, struct overcommit *oc, uint64_t value)
+{
+    if ((value & 0xFFF) || value >= v->guest->ram_size)
+        return false;
+    oc->apf.swap_hints++;
+    oc->apf.written_twice += overcommit_is_out(oc, (uint32_t)(value >> 12));
+    return true;
+}
+
 static bool write_msr(struct vcpu *v, struct overcommit *oc, uint32_t msr, uint64_t value)
 {
     switch (msr) {
+    case MSR_HVL_PAGEOUT_HINT:
+        return pageout_hint(v, oc, value);
     case MSR_HVL_APF_EN:
         return write_en(v, oc, value);
     case MSR_HVL_APF_INT:
@@ -178,7 +192,8 @@ bool async_pf_msr_exit(struct vcpu *v)
 {
     struct overcommit *oc = v->guest->overcommit;
     uint32_t msr = (uint32_t)v->regs.rcx;
-    if (!oc || (msr != MSR_HVL_APF_EN && msr != MSR_HVL_APF_INT && msr != MSR_HVL_APF_ACK))
+    if (!oc || (msr != MSR_HVL_APF_EN && msr != MSR_HVL_APF_INT && msr != MSR_HVL_APF_ACK &&
+                msr != MSR_HVL_PAGEOUT_HINT))
         return false;
     if ((v->exit_reason & 0xFFFF) == EXIT_RDMSR) {
         uint64_t value = msr == MSR_HVL_APF_EN ? oc->apf.en : msr == MSR_HVL_APF_INT ? oc->apf.intr : 0;
@@ -215,4 +230,7 @@ void async_pf_print_stats(const struct vcpu *v)
     printf("hv: %spseudo page faults: %lu page not present, %lu page ready, %lu faults stalled although "
            "agreed, %lu ready dropped, %lu MSR writes refused\n", v->guest->tag, oc->apf.not_present,
            oc->apf.ready, oc->apf.stalled_agreed, oc->apf.dropped, oc->apf.refused);
+    if (oc->apf.swap_hints)
+        printf("hv: %sdouble paging: the guest wrote %lu pages to its own swap, %lu of them paged out by the "
+               "hypervisor already (written twice)\n", v->guest->tag, oc->apf.swap_hints, oc->apf.written_twice);
 }

@@ -18,6 +18,10 @@
  * once the guest has acknowledged the last one, the area's token says
  * "page ready" and the vector the guest chose is raised as an external
  * interrupt, when its IF allows (vm_interrupts.c, FROM_APF).
+ *
+ * Double paging (slide 8) is counted, not cured: a guest that pages too
+ * names each frame it writes to its own swap (MSR_HVL_PAGEOUT_HINT), and
+ * the frames the hypervisor had paged out then are the pages written twice.
  */
 #pragma once
 #include <stdbool.h>
@@ -36,7 +40,7 @@ void async_pf_setup(struct vm *vm, uint32_t pages, uint64_t latency, uint64_t ep
  * page fault, or a stall); false for any other (the caller goes on). */
 bool async_pf_ept_violation(struct vcpu *v);
 
-/* RDMSR or WRMSR of MSR_HVL_APF_EN, _INT or _ACK of a paged VM, handled
+/* RDMSR or WRMSR of MSR_HVL_APF_EN, _INT, _ACK or _PAGEOUT_HINT of a paged VM, handled
  * (a value refused is #GP); false for any other MSR or VM. */
 bool async_pf_msr_exit(struct vcpu *v);
 

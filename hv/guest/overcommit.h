@@ -51,6 +51,8 @@ struct overcommit_apf {
     uint64_t stalled_agreed;    /* faults of an agreeing guest that stalled all the same */
     uint64_t dropped;           /* done page-ins not told: the protocol was turned off */
     uint64_t refused;           /* WRMSRs refused (#GP) */
+    uint64_t swap_hints;        /* frames the guest said it writes to its own swap (MSR_HVL_PAGEOUT_HINT) */
+    uint64_t written_twice;     /* of them, pages out in the hypervisor's store then: double paging */
 };
 
 struct overcommit {

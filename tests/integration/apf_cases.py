@@ -11,7 +11,9 @@ guest OS blocks the toucher on the pseudo page fault's token and runs the
 parent. Bochs counts time in instructions, so every count here is exact:
 the pages paged out and in, the faults, the stalls, the pseudo page faults
 and the parent's work units (only the cycles are left free). The gain is
-the benchmark's (tests/bench/apf.py).
+the benchmark's (tests/bench/apf.py). Double paging (slide 8): the guest
+OS's own swap (swap=N, guestos/kernel/swap.c) under the hypervisor's
+paging, the pages written twice counted by the hypervisor.
 """
 import re
 
@@ -19,6 +21,8 @@ from harness import GUEST, HV, OK, PANIC, Case
 from guest_cases import USER
 
 APF = USER + "/apf.elf"
+SWAP = USER + "/swap.elf"
+SWAPPED = r"^SWAP pages=1024 paged_out=1024 swapped_out=1024 swapped_in=1024$"
 ARGS = ["guestmem=8", "resident=768", "pagein=100", "test=apf"]
 
 
@@ -90,6 +94,22 @@ def apf_cases():
              [r"^\(vm1\) TEST %s: ok$" % t for t in ("cow", "forkwait", "sbrk")] +
              [paging(4211, 2075, 2427, 8, 2419, 2419, vm="vm1: ", resident=256), pseudo(0, 0, 0, 0, 0, vm="vm1: "),
               r"^hv: VMs ended: vm0 status 0, vm1 status 0$"], timeout=400),
+        # Double paging: the guest OS pages too (swap=1024, the test writes
+        # 4 MiB and has the kernel write it all to its swap, then reads it
+        # back); of the 1024 pages it writes out, the hypervisor had
+        # written 504 to its store already: they are written twice.
+        Case("apf-double-paging", ["--module", GUEST + " swap=1024 test=swap", "--module", SWAP, HV, "--",
+                                   "guestmem=16", "resident=1536", "pagein=20"], OK,
+             must=[r"^guestos: swap: 1024 pages reserved$", SWAPPED, r"^TEST swap: ok$",
+                   r"^hv: double paging: the guest wrote 1024 pages to its own swap, 504 of them paged out by the "
+                   r"hypervisor already \(written twice\)$",
+                   r"^hv: paging: 1536 of 4096 pages resident at most, clock on EPT accessed flags; 8535 page-outs "
+                   r"\(3426 of zeros\), 5983 page-ins \(8 for the hypervisor's own accesses\); 5975 faults on pages "
+                   r"out, 5975 stalls \(\d+ cycles\)$", r"^POWEROFF 0$"], timeout=240),
+        # The same guest alone: its swap works, and no hypervisor counts.
+        Case("apf-swap-unpaged", ["--module", GUEST + " swap=1024 test=swap", "--module", SWAP, HV, "--",
+                                  "guestmem=16"], OK,
+             must=[SWAPPED, r"^TEST swap: ok$", r"^POWEROFF 0$"], must_not=[r"^hv: double paging"]),
         refused("shadow", ["mem=shadow", "resident=512"], r"resident= needs cpu=hvm, mem=ept and devices=virtual"),
         refused("machine", ["devices=machine", "resident=512"], r"resident= needs cpu=hvm"),
         refused("all", ["guestmem=8", "resident=2048"], r"resident=2048 for vm0 is all of its guestmem=8"),

@@ -35,6 +35,7 @@ SYSCALL freemem, SYS_freemem
 SYSCALL virtprobe, SYS_virtprobe
 SYSCALL trywait, SYS_trywait
 SYSCALL apfstat, SYS_apfstat
+SYSCALL pageout, SYS_pageout
 
 /* syscall_raw(number, a, b, c): any number, for the tests of bad calls. */
     .globl syscall_raw

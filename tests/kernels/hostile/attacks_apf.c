@@ -45,6 +45,10 @@ APF_REFUSED(apf_int_junk, "apf-int-junk", MSR_HVL_APF_INT, 0x1F3,
             "MSR_HVL_APF_INT with bits above the vector's")
 APF_REFUSED(apf_int_exception, "apf-int-exception-vector", MSR_HVL_APF_INT, 14,
             "page ready as vector 14: an exception's, which an external interrupt may not use")
+APF_REFUSED(apf_hint_unaligned, "apf-pageout-hint-unaligned", MSR_HVL_PAGEOUT_HINT, 0x100010,
+            "the double paging hint for a frame address with bits 11:0 set")
+APF_REFUSED(apf_hint_outside, "apf-pageout-hint-outside-ram", MSR_HVL_PAGEOUT_HINT, 0x40000000,
+            "the double paging hint for a frame outside the VM's RAM")
 APF_REFUSED(apf_ack_junk, "apf-ack-junk", MSR_HVL_APF_ACK, 3,
             "MSR_HVL_APF_ACK with a bit besides bit 0")
 
