@@ -23,7 +23,24 @@
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 
+
 /* LAB 2 BEGIN: the #PF and INVLPG exits */
+/* The fault interrupted the delivery of another event (an interrupt whose
+ * stack page was not in the shadow yet, say): the IDT-vectoring information
+ * says which (SDM 28.2.4). Deliver it again now that the shadow has the page
+ * (SDM 28.2.4 and 27.6.1.1: software interrupts and exceptions need the
+ * instruction length). */
+static void redeliver(struct event_info idt)
+{
+    if (idt.has_error_code)
+        vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE));
+    if (idt.type == EVENT_SOFTWARE_INTERRUPT || idt.type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION ||
+        idt.type == EVENT_SOFTWARE_EXCEPTION)
+        vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH, vmcs_read(VMCS_EXIT_INSTRUCTION_LENGTH));
+    idt.nmi_unblocking = false;     /* bit 12: undefined here, reserved at VM entry */
+    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, event_info_encode(idt));
+}
+
 /* Reflect a page fault the guest's own tables raise. If it happened while
  * another exception was delivered, the two combine as on real hardware
  * (SDM vol. 3, 6.15 "Exception and Interrupt Reference", table 6-5): a #PF
@@ -53,9 +70,9 @@ void handle_shadow_page_fault(struct vcpu *v)
     struct shadow_fault_info f;
     shadow_fault(&v->guest->shadow, va, hw_error, &f);
     switch (f.outcome) {
-    case SHADOW_FILLED:     /* the fault came while another event was delivered: again */
+    case SHADOW_FILLED:
         if (idt.valid)
-            inject_again(idt);
+            redeliver(idt);
         break;
     case SHADOW_GUEST_FAULT:
         reflect_page_fault(v, va, f.error_code, idt);

@@ -576,7 +576,7 @@ bool vm_interrupts_take_nmi(struct vcpu *v, bool blocked, bool just_unblocked)
  *   - The exit came while an NMI was being delivered (the IDT-vectoring
  *     information, SDM 28.2.4: a #PF of the shadow's on the handler's
  *     stack, say): the NMI never reached its handler, and is injected
- *     again (inject.c's inject_again); VM entry refuses that while blocking
+ *     again (exit_pf.c's redeliver); VM entry refuses that while blocking
  *     by NMI is set (27.3.1.5), so it is cleared (as KVM does: the
  *     delivery that set it did not happen).
  *   - The exit cut short an IRET that had lifted the blocking: bit 12,

@@ -22,7 +22,8 @@ void inject_nmi(void);
 /* An exit that came in the middle of delivering another event (the
  * IDT-vectoring information, SDM 28.2.4: an interrupt whose stack page
  * was not there yet, say): that event injected again, now that the cause
- * is gone (shadow paging's #PF, the hypervisor's page-in). */
+ * is gone (the hypervisor's page-in, exit/async_pf.c; lab 2's shadow
+ * paging has its own, exit_pf.c's redeliver, which its students write). */
 void inject_again(struct event_info idt);
 
 /* Inject an external interrupt with this vector, as if the guest's CPU had
