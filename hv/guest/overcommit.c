@@ -3,6 +3,7 @@
  * backing store (64-bit, VMX root operation; overcommit.h).
  */
 #include "guest/overcommit.h"
+#include "cpu/panic.h"
 #include "mem/memory.h"
 #include "printf.h"
 #include "string.h"
@@ -11,13 +12,18 @@
 
 #define PAGE 4096ull
 #define POISON 0xA5     /* what a page's frame holds while the page is out */
+#define STORE_SPARE 256 /* pages the store leaves to the hypervisor (its heap, other VMs' tables) */
 
 struct overcommit *overcommit_create(struct ept *ept, uint64_t ram_hpa, uint32_t pages, uint32_t limit,
                                      uint64_t latency, uint64_t ept_vpid_cap)
 {
+    uint32_t slots = pages - limit;       /* what can be out at once, after a trim */
+    if (pmm_free_count(&hv_pmm) < slots + STORE_SPARE)
+        panic("resident=%u: the store needs %u pages for the %u the VM may have out, and %lu are free (%u kept "
+              "for the hypervisor): a larger resident=, a smaller guestmem=, or more memory for the machine",
+              limit, slots, slots, pmm_free_count(&hv_pmm), STORE_SPARE);
     struct overcommit *oc = kmalloc(sizeof *oc);
     memset(oc, 0, sizeof *oc);
-    uint32_t slots = pages - limit;       /* what can be out at once, after a trim */
     rs_init(&oc->rs, kmalloc(pages), pages, limit);
     pageins_init(&oc->pageins);
     oc->ept = ept;
