@@ -81,12 +81,19 @@ bool async_pf_ept_violation(struct vcpu *v)
     uint64_t page = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS) >> 12;
     if (page >= oc->rs.pages || !overcommit_is_out(oc, (uint32_t)page))
         return false;
-    oc->stats.faults++;
+    struct vm_devices *d = v->vm->devices;
+    if (!d->held_until_tsc)                     /* not the same stall's fault again */
+        oc->stats.faults++;
     struct event_info idt = event_info_decode((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO));
     if (!idt.valid && tell_not_present(v, oc, (uint32_t)page))
         return true;
-    if (agreed(oc))
+    bool first = !d->held_until_tsc;
+    if (agreed(oc) && first)
         oc->apf.stalled_agreed++;
+    /* Another VM on the CPU: it runs while this one waits (sched.c), the
+     * vCPU held, with no interrupt, until the page is in. */
+    if (d->shared_cpu && !idt.valid && (d->held_until_tsc = overcommit_start_wait(oc, (uint32_t)page, first)))
+        return true;
     overcommit_wait_for(oc, (uint32_t)page);    /* the VM's time passes */
     if (idt.valid)
         inject_again(idt);                      /* SDM 28.2.4: the event it was delivering */

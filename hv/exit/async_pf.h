@@ -5,7 +5,9 @@
  * shape of KVM's asynchronous page faults.
  *
  * A fault on a page that is out (an EPT violation) holds the vCPU until
- * the page is in (the unmodified guest stalls: its time passes), unless the
+ * the page is in (the unmodified guest stalls: its time passes; with
+ * another VM on the CPU, that VM runs meanwhile, vm_interrupts.c's
+ * held_for_page_in; alone, the hypervisor waits on the TSC), unless the
  * guest agreed (MSR_HVL_APF_EN) and can take a pseudo page fault now: at
  * CPL 3 with interrupts on (KVM's rule for a guest that did not ask for
  * faults in its kernel too), no event being delivered, its last "page not

@@ -493,6 +493,25 @@ static void note_nmi_handler_may_run(struct vm_devices *d)
                              (entry.valid && entry.type == EVENT_NMI);
 }
 
+/* A stall on a page the hypervisor is bringing in (resident=,
+ * async_pf.c), with another VM on the CPU: until the page is in, the VM
+ * yields at once and waits for it (no interrupt is injected meanwhile: an
+ * unmodified guest's CPU is held at the faulting instruction). */
+static bool held_for_page_in(struct vcpu *v, struct vm_devices *d, uint64_t tsc)
+{
+    if (!d->held_until_tsc)
+        return false;
+    if (tsc >= d->held_until_tsc) {     /* in by now: async_pf_before_entry mapped it */
+        d->held_until_tsc = 0;
+        return false;
+    }
+    v->yield = true;
+    d->waiting = true;
+    d->left_tsc = tsc;
+    d->wake_tsc = d->held_until_tsc;
+    return true;
+}
+
 void vm_interrupts_before_entry(struct vcpu *v)
 {
     struct vm_devices *d = devices(v);
@@ -500,8 +519,11 @@ void vm_interrupts_before_entry(struct vcpu *v)
     count_hv_cycles(v, d);
     vm_input_tick(v, tsc);              /* typed bytes, before the devices' look */
     advance_all_devices(d, tsc);
-    if (d->shared_cpu)
+    if (d->shared_cpu) {
+        if (held_for_page_in(v, d, tsc))
+            return;
         forget_nmi_blocking_of_another_vm(d);
+    }
     inject_pending_interrupt(v, d, tsc);
     if (d->shared_cpu) {
         note_nmi_handler_may_run(d);
@@ -733,6 +755,8 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
 uint64_t vm_interrupts_next_event(const struct vcpu *v)
 {
     const struct vm_devices *d = devices(v);
+    if (d->held_until_tsc)
+        return d->held_until_tsc;           /* a stall: nothing before its page is in */
     if (something_to_take(d))
         return 0;                           /* now */
     return next_timer_event(d);
@@ -858,6 +882,7 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     d->pv_event_guest_tsc = UINT64_MAX;
     d->apf_vector = 0;
     d->apf_event_tsc = UINT64_MAX;
+    d->held_until_tsc = 0;
     /* Port 0x61 (counter 2's gate, OUT2) is the virtual PIT's now: it
      * exits, as every port but it did already (SDM 25.6.4). */
     uint8_t *io_bitmap_a = (uint8_t *)vmcs_read(VMCS_IO_BITMAP_A);

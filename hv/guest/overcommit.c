@@ -119,6 +119,24 @@ uint64_t overcommit_wait_for(struct overcommit *oc, uint32_t p)
     return waited;
 }
 
+uint64_t overcommit_start_wait(struct overcommit *oc, uint32_t p, bool counted)
+{
+    uint64_t now = rdtsc();
+    int i = pageins_find_under_way(&oc->pageins, p);
+    if (i < 0) {
+        i = pageins_start(&oc->pageins, p, now + oc->latency, false);
+        if (i < 0)
+            return 0;
+        rs_set_incoming(&oc->rs, p);
+    }
+    uint64_t done = oc->pageins.slot[i].done_tsc;
+    if (counted) {
+        oc->stats.stalls++;
+        oc->stats.stall_cycles += done > now ? done - now : 0;
+    }
+    return done;
+}
+
 void overcommit_touch(struct overcommit *oc, uint64_t gpa, uint64_t len)
 {
     if (!len)

@@ -90,6 +90,12 @@ void overcommit_page_in(struct overcommit *oc, uint32_t p);
  * waited. */
 uint64_t overcommit_wait_for(struct overcommit *oc, uint32_t p);
 
+/* A stall that does not hold the CPU (another VM may run meanwhile): page
+ * p's page-in under way, or one started now (not told to the guest); when
+ * it is done, by the TSC, or 0 if the table of page-ins is full (then
+ * overcommit_wait_for). `counted`: this fault is the stall's first. */
+uint64_t overcommit_start_wait(struct overcommit *oc, uint32_t p, bool counted);
+
 /* Every page of guest-physical [gpa, gpa + len) that is out, in now
  * (guest_ptr's hook). */
 void overcommit_touch(struct overcommit *oc, uint64_t gpa, uint64_t len);
