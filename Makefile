@@ -69,9 +69,10 @@ help:
 	@echo "  make check        every test: unit, tools, site, boot routes, runner, hypervisor, labs, grader"
 	@echo "                    (a student tree: its labs' tests; a 'left out' line names the rest)"
 	@echo "  make hostile      the hostile guest kernel's attacks in every mode, each run classified"
-	@echo "                    (ATTACK=substring, MODE=ept|shadow|depriv|patch|icelake|virtual|vshadow|vdepriv|vdelay;"
+	@echo "                    (ATTACK=substring, MODE=ept|shadow|depriv|patch|icelake|virtual|vshadow|vdepriv|vdelay|paged;"
 	@echo "                    hv/containment.md)"
-	@echo "  make bench        benchmarks (boot, the guest OS in each mode, lab 4's virtual timer);"
+	@echo "  make bench        benchmarks (boot, the guest OS in each mode, lab 4's virtual timer, the inter-VM"
+	@echo "                    pipe, the pseudo page fault's gain);"
 	@echo "                    figures to the terminal and to RESULTS (JSON)"
 	@echo "  make pv-fuzz      the PV hypercall fuzzer: PV_FUZZ_CALLS (10^6) random hypercalls per seed of"
 	@echo "                    PV_FUZZ_SEEDS (1; comma-separated), each result checked (make bench runs it too;"
@@ -109,7 +110,8 @@ help:
 	@echo "                            make grade: bochs unless EMU is given)"
 	@echo "  BOOT=fast|grub|kernel     loader: the kit's raw-disk loader, a GRUB ISO, QEMU -kernel"
 	@echo "  ARGS=\"...\"                the hypervisor's options for make run (mem=ept|shadow, vmcheck=1,"
-	@echo "                            cpu=deprivileged patch=1, cpu=pv, scan=1, ...: hv/README.md), the guest's"
+	@echo "                            cpu=deprivileged patch=1, cpu=pv, scan=1, resident=768 pagein=100 (the"
+	@echo "                            hypervisor pages the VM; GUEST_ARGS=\"apf=1 test=apf\"), ...: hv/README.md), the guest's"
 	@echo "                            for make run-native (test=..., bench=...); vms=2 (two VMs) needs a"
 	@echo "                            second group of modules, a guest kernel and its programs: tools/hvrun"
 	@echo "                            (hv/README.md, \"Several VMs\")"
@@ -160,6 +162,7 @@ bench: deps-run all
 	@$(PYTHON) tests/bench/timer.py --results $(RESULTS)
 	@$(PYTHON) tests/bench/pvfuzz.py --results $(RESULTS) --calls $(PV_FUZZ_CALLS) --seeds $(PV_FUZZ_SEEDS)
 	@$(PYTHON) tests/bench/pipe.py --results $(RESULTS)
+	@$(PYTHON) tests/bench/apf.py --results $(RESULTS)
 
 # The PV hypercall fuzzer alone (tests/bench/pvfuzz.py; make bench runs it
 # too): PV_FUZZ_CALLS random hypercalls per seed, in Bochs.

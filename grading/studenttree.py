@@ -16,6 +16,9 @@ LAB_LINE = re.compile(r"^STUDENT_LAB\s*:?=\s*(\d+)\s*$", re.M)
 # of the hypervisor needs lab 1 (VMX bring-up).
 OPTION_LABS = {"mem=shadow": 2, "cpu=deprivileged": 3, "patch=1": 3, "scan=1": 3, "devices=virtual": 4,
                "cpu=pv": 5, "mem=direct": 5}
+# Options that need a lab whatever their value: resident= (the hypervisor's
+# paging and pseudo page faults, issue 20: lab 6).
+OPTION_NAME_LABS = {"resident": 6}
 # devices= left out means virtual only in the trees where lab 4 is done (the
 # reference, and those of later labs); machine in the trees of labs 1-4
 # (hv/hv.mk). A run that needs the default to be virtual needs this lab.
@@ -37,7 +40,7 @@ def lab_of_options(words):
     needed = 1
     for arg in words:
         for word in arg.split():
-            needed = max(needed, OPTION_LABS.get(word, 0))
+            needed = max(needed, OPTION_LABS.get(word, 0), OPTION_NAME_LABS.get(word.split("=")[0], 0))
     return needed
 
 

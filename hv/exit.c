@@ -11,6 +11,7 @@
  */
 #include "exit.h"
 #include "exit/handlers.h"
+#include "exit/async_pf.h"
 #include "exit/vm_interrupts.h"
 #include "exit/vm_lapic.h"
 #include "exit/vm_mmio.h"
@@ -281,11 +282,11 @@ static inline __attribute__((always_inline)) void handle_exit_with_lapic_as(stru
         /* fall through */
     case EXIT_EPT_VIOLATION:
         vm_interrupts_nmi_blocking_after_fault(v);
-        if (vm_mmio_exit(v))
+        if (vm_mmio_exit(v) || async_pf_ept_violation(v))
             return;
         break;
     case EXIT_RDMSR: case EXIT_WRMSR:
-        if (vm_lapic_msr_exit(v) || (pv && pv_exit(v)))
+        if (vm_lapic_msr_exit(v) || async_pf_msr_exit(v) || (pv && pv_exit(v)))
             return;
         break;
     case EXIT_HLT:
@@ -302,6 +303,7 @@ static inline __attribute__((always_inline)) void handle_exit_with_lapic_as(stru
         leaf = (uint32_t)v->regs.rax;
         handle_exit(v);
         vm_lapic_after_cpuid(v, leaf);
+        async_pf_after_cpuid(v, leaf);
         return;
     }
     handle_exit(v);
@@ -326,6 +328,8 @@ static inline __attribute__((always_inline)) void before_entry_virtual_devices_a
         return;
     if (pv)
         pv_events_before_entry(v);
+    if (v->guest->overcommit)           /* resident=: page-ins done, "page ready", the trim */
+        async_pf_before_entry(v);
     vm_interrupts_before_entry(v);
 }
 

@@ -12,6 +12,7 @@
 #include "mem/scrub.h"
 #include "fmt.h"
 #include "exit.h"
+#include "exit/async_pf.h"
 #include "exit/handlers.h"   /* exit_io_init, machine_devices_reset */
 #include "depriv/depriv.h"
 #include "check/entry_report.h"
@@ -174,6 +175,8 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
     struct vm *vm = vm_create(id, &boot, group, &options, caps);
     struct vcpu *v = &vm->vcpu;
     exit_io_init(vm, &options);
+    if (options.resident_pages[id])     /* issue 20: the hypervisor pages it */
+        async_pf_setup(vm, options.resident_pages[id], options.pagein_kcycles * 1000ull, caps->ept_vpid);
     if (options.cpu == CPU_PV) {
         pv_build(vm, &boot, caps, options.maxmem_mib[id]);
         pv_events_setup(vm, &options.balloon);
@@ -231,6 +234,8 @@ static void print_vm_stats(struct vm *vm)
         pv_tlb_print_stats(v, vm->guest.tag);
     }
     vm_interrupts_print_stats(v);
+    if (vm->guest.overcommit)
+        async_pf_print_stats(v);
     if (vm->guest.shadow_paging)
         shadow_print_stats(&vm->guest.shadow);
     if (v->depriv.active)

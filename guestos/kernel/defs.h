@@ -94,7 +94,23 @@ int fork_process(struct proc *parent);
 _Noreturn void exit_process(struct proc *p, int status);
 _Noreturn void kill_process(struct proc *p, int trapno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int wait_child(struct proc *p, int *status);
+int wait_child(struct proc *p, int *status, int block);
+
+/* apf.c: pseudo page faults (apf=1) */
+struct apf_stat;
+void apf_init(void);
+int apf_pseudo_fault(void);         /* 1: it was one, and the process waited for its page */
+void apf_page_ready(void);
+void apf_stat(struct apf_stat *out);
+
+/* swap.c: the guest's own swap (swap=N) */
+void swap_init(void);
+uint32_t *walk_user(uint32_t *pgdir, uint32_t va);   /* vm.c */
+int swap_out_range(struct proc *p, uint32_t va, uint32_t pages);
+int swap_in(uint32_t *pte);
+void swap_forget(uint32_t e);
+void swap_stat(struct apf_stat *out);
+void apf_pageout_hint(uint32_t pa);
 
 /* sched.c */
 _Noreturn void run_scheduler(void);

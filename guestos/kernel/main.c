@@ -27,5 +27,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     printf("guestos: %u KiB free memory, %d modules\n", free_page_count() * 4, boot_module_count());
     spawn_kernel_process("init", run_chosen_programs);     /* the first process: it adopts orphans */
     init_devices();                         /* the PIC, the PIT or timer=lapic, the UART (plat.h) */
+    apf_init();                             /* apf=1: pseudo page faults (apf.c) */
+    swap_init();                            /* swap=N: the kernel's own swap (swap.c) */
     run_scheduler();
 }

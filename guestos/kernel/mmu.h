@@ -44,6 +44,7 @@
 #define PTE_G    0x100u     /* global: survives CR3 loads in the TLB (SDM vol. 3, 4.10.2.4) */
 #define CR4_PGE  0x080u     /* global pages enabled */
 #define CPUID_EDX_PGE (1u << 13)
+#define PTE_SWAPPED 0x400u  /* another: not present, in the swap area (swap.c); the slot in bits 31:12 */
 #define PTE_COW  0x200u     /* one of the bits the CPU leaves to software: copy-on-write */
 #define PDX(va)  (((uint32_t)(va) >> 22) & 0x3FF)
 #define PTX(va)  (((uint32_t)(va) >> 12) & 0x3FF)

@@ -93,7 +93,9 @@ static inline void idle_wait(void) { __asm__ volatile("sti; hlt; cli" : : : "mem
 static inline uint32_t trap_irq_enter(void) { return 0; }
 static inline void trap_irq_exit(uint32_t saved) { (void)saved; }
 
-static inline void handle_event_upcall(void) {}    /* no gate has its vector */
+/* Natively the vector is the hypervisor's "page ready" (apf=1, apf.c). */
+void apf_page_ready(void);
+static inline void handle_event_upcall(void) { apf_page_ready(); }
 
 /* A new process's first switch goes to trapret: its IRET loads IF. */
 extern char trapret[];

@@ -184,8 +184,9 @@ _Noreturn void kill_process(struct proc *p, int trapno, const char *fmt, ...)
 }
 
 /* Wait for a child of p to exit; returns its pid and stores its status,
- * or returns -1 at once if p has no children. */
-int wait_child(struct proc *p, int *status)
+ * or returns -1 at once if p has no children; without block, 0 at once
+ * if none has exited yet. */
+int wait_child(struct proc *p, int *status, int block)
 {
     uint32_t flags = irq_save();
     for (;;) {
@@ -204,9 +205,9 @@ int wait_child(struct proc *p, int *status)
                 return pid;
             }
         }
-        if (!children) {
+        if (!children || !block) {
             irq_restore(flags);
-            return -1;
+            return children ? 0 : -1;
         }
         sleep_on(p);
     }

@@ -30,7 +30,7 @@ static int passed, failed;
 
 /* Tests run only when named: ptfuzz's walk is 1.5 s of Bochs's time (4 s under cpu=pv).
  * tests/integration/guest_cases.py reads this list (its one copy): keep it one initializer of strings. */
-static const char *const NAMED_ONLY[] = {"ptfuzz"};
+static const char *const NAMED_ONLY[] = {"ptfuzz", "apf", "swap"};
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -51,7 +51,7 @@ static void run_program(const char *kind, const char *label, const char *module)
         failed++;
         return;
     }
-    while ((got = wait_child(current, &status)) != pid && got >= 0)
+    while ((got = wait_child(current, &status, 1)) != pid && got >= 0)
         ;   /* an orphan this process adopted: reaped, nothing more */
     if (status == 0) {
         passed++;

@@ -85,13 +85,23 @@ static int sys_spawn(struct proc *p, struct trapframe *tf)
     return spawn_program(p, name);
 }
 
-static int sys_wait(struct proc *p, struct trapframe *tf)
+static int wait_for(struct proc *p, struct trapframe *tf, int block)
 {
     int status = 0;
-    int pid = wait_child(p, &status);
+    int pid = wait_child(p, &status, block);
     if (pid >= 0 && tf->ebx && copy_to_user(p, tf->ebx, &status, sizeof status) < 0)
         kill_bad_pointer(p, tf->ebx, "wait");
     return pid;
+}
+
+static int sys_wait(struct proc *p, struct trapframe *tf)
+{
+    return wait_for(p, tf, 1);
+}
+
+static int sys_trywait(struct proc *p, struct trapframe *tf)
+{
+    return wait_for(p, tf, 0);
 }
 
 static int sys_getpid(struct proc *p, struct trapframe *tf)
@@ -176,13 +186,28 @@ static int sys_virtprobe(struct proc *p, struct trapframe *tf)
     return 0;
 }
 
+static int sys_apfstat(struct proc *p, struct trapframe *tf)
+{
+    struct apf_stat s;
+    apf_stat(&s);
+    if (copy_to_user(p, tf->ebx, &s, sizeof s) < 0)
+        kill_bad_pointer(p, tf->ebx, "apfstat");
+    return 0;
+}
+
+static int sys_pageout(struct proc *p, struct trapframe *tf)
+{
+    return swap_out_range(p, PGROUNDDOWN(tf->ebx), tf->ecx);
+}
+
 static int (*const syscalls[NSYSCALLS])(struct proc *, struct trapframe *) = {
     [SYS_exit] = sys_exit,       [SYS_write] = sys_write,     [SYS_read] = sys_read,
     [SYS_fork] = sys_fork,       [SYS_spawn] = sys_spawn,     [SYS_wait] = sys_wait,
     [SYS_getpid] = sys_getpid,   [SYS_yield] = sys_yield,     [SYS_sleep] = sys_sleep,
     [SYS_time] = sys_time,       [SYS_sbrk] = sys_sbrk,       [SYS_pipe] = sys_pipe,
     [SYS_close] = sys_close,     [SYS_freemem] = sys_freemem, [SYS_virtprobe] = sys_virtprobe,
-    [SYS_pteflags] = sys_pteflags, [SYS_ptswap] = sys_ptswap,
+    [SYS_pteflags] = sys_pteflags, [SYS_ptswap] = sys_ptswap, [SYS_trywait] = sys_trywait,
+    [SYS_apfstat] = sys_apfstat, [SYS_pageout] = sys_pageout,
 };
 
 void handle_syscall(struct trapframe *tf)

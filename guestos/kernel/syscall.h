@@ -23,7 +23,24 @@
 #define SYS_pteflags  15    /* pteflags(va, clear) -> the flags of va's PTE, -1 if unmapped;
                                clears its A (0x20) and D (0x40) flags named in clear */
 #define SYS_ptswap    16    /* ptswap(va1, va2): swap two user pages' frames (and INVLPG) */
-#define NSYSCALLS     17
+#define SYS_trywait   17    /* trywait(&status) -> wait() that does not block: 0 while no child
+                               has exited yet (POSIX's WNOHANG) */
+#define SYS_apfstat   18    /* apfstat(&struct apf_stat) -> 0: the kernel's pseudo page fault counts */
+#define SYS_pageout   19    /* pageout(va, pages) -> pages written to the kernel's swap (swap=N) */
+#define NSYSCALLS     20
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+/* apfstat's answer (kernel/apf.c). */
+struct apf_stat {
+    uint32_t on;            /* the kernel agreed to pseudo page faults (apf=1) */
+    uint32_t not_present;   /* "page not present" taken: a process blocked */
+    uint32_t ready;         /* "page ready" taken */
+    uint32_t woken;         /* of them, waking a blocked process */
+    uint32_t swapped_out;   /* pages the kernel wrote to its own swap (swap.c) */
+    uint32_t swapped_in;    /* and brought back */
+};
+#endif
 
 /* wait()'s status of a process the kernel killed: 0x100 + exception vector
  * (e.g. 0x10E: page fault or bad pointer, 0x100: divide error). */

@@ -8,7 +8,8 @@
  *   vectors 32-47   the PIC's IRQs: the timer preempts user processes.
  *   vector 0x40     the local APIC's timer (timer=lapic): the same tick.
  *   vector 0x80     system calls (syscall.c).
- *   vector 0xF3     the PV kernel's event upcall (plat.h, pv/events.c).
+ *   vector 0xF3     the PV kernel's event upcall (plat.h, pv/events.c);
+ *                   natively, the hypervisor's "page ready" (apf=1, apf.c).
  *   vector 0xFF     the local APIC's spurious vector: nothing to do.
  */
 #include "defs.h"
@@ -115,6 +116,8 @@ static void handle_exception(struct trapframe *tf, int from_user)
         poweroff(POWEROFF_PANIC);
     }
     if (tf->trapno == T_PGFLT) {
+        if (apf_pseudo_fault())     /* the hypervisor's, not the process's */
+            return;
         if (handle_user_fault(current, cr2, tf->err & 2) == 0)
             return;
         kill_process(current, tf->trapno, "page fault at 0x%08x (%s %s) eip=0x%08x", cr2,

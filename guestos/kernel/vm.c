@@ -150,8 +150,10 @@ void free_pgdir(uint32_t *pgdir)
             continue;
         uint32_t *pt = P2V(pte_pa(pgdir[d]));
         for (int i = 0; i < 1024; i++) {
-            if (!(pt[i] & PTE_P))
+            if (!(pt[i] & PTE_P)) {
+                swap_forget(pt[i]);
                 continue;
+            }
             page_unref(pte_pa(pt[i]));
             if (TABLES_PINNED)
                 set_pte(&pt[i], 0);
@@ -194,6 +196,11 @@ uint32_t *copy_pgdir_cow(uint32_t *pgdir)
             continue;
         uint32_t *pt = P2V(pte_pa(pgdir[d])), *cpt = NULL;
         for (uint32_t i = 0; i < 1024; i++) {
+            if ((pt[i] & PTE_SWAPPED) && swap_in(&pt[i]) < 0) {   /* the child gets its own copy */
+                mmu_batch_end();
+                free_pgdir(child);
+                return NULL;
+            }
             uint32_t e = pt[i];
             if (!(e & PTE_P))
                 continue;
@@ -239,6 +246,12 @@ static int break_cow(uint32_t *pte, uint32_t va)
     return 0;
 }
 
+/* The PTE of user page va, NULL if no table holds it (swap.c). */
+uint32_t *walk_user(uint32_t *pgdir, uint32_t va)
+{
+    return walk(pgdir, va, 0);
+}
+
 static int in_lazy_region(struct proc *p, uint32_t va)
 {
     return (va >= p->heap_base && va < p->brk) || (va >= USTACK_LOW && va < USERTOP);
@@ -254,6 +267,8 @@ int handle_user_fault(struct proc *p, uint32_t va, int write)
     uint32_t *pte = walk(p->pgdir, va, 0);
     if (pte && (*pte & PTE_P))
         return (write && (*pte & PTE_COW)) ? break_cow(pte, PGROUNDDOWN(va)) : -1;
+    if (pte && (*pte & PTE_SWAPPED))
+        return swap_in(pte);               /* in the kernel's swap (swap.c) */
     if (!in_lazy_region(p, va))
         return -1;
     char *page = kalloc();
@@ -347,6 +362,9 @@ int resize_heap(struct proc *p, int32_t delta, uint32_t *old_brk)
             page_unref(pte_pa(*pte));
             set_pte(pte, 0);
             tlb_flush_page(va);
+        } else if (pte && (*pte & PTE_SWAPPED)) {
+            swap_forget(*pte);
+            set_pte(pte, 0);
         }
     }
     mmu_batch_end();

@@ -99,6 +99,12 @@ static const struct option_desc option_table[] = {
     { "maxmem", "with cpu=pv: the most memory each VM's balloon may grow to, in MiB, VM 0's first, '/' "
       "before each next VM's, '-' for guestmem (Xen's maxmem; the VM starts with guestmem)",
       KIND_MIB_PER_VM, NULL, 4, 960, FIELD(maxmem_mib) },
+    { "resident", "with cpu=hvm, mem=ept and devices=virtual: the hypervisor pages each VM's RAM to a store of "
+      "its own, keeping at most this many of its 4 KiB pages in memory, VM 0's first, '/' before each next "
+      "VM's, '-' for a VM not paged (issue 20: pseudo page faults, guest/overcommit.h)",
+      KIND_MIB_PER_VM, NULL, 64, 262144, FIELD(resident_pages) },
+    { "pagein", "with resident=: a page-in from the hypervisor's store takes this many thousand TSC cycles",
+      KIND_NUMBER, NULL, 1, 100000, FIELD(pagein_kcycles) },
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -114,7 +120,7 @@ static const struct option_desc option_table[] = {
 static const struct hv_options defaults = {
     .mem = MEM_EPT, .cpu = CPU_HVM, .test = "", .vms = 1, .guestmem_mib = 64, .fault = FAULT_NONE,
     .vmcs_break = "", .vmcs_break_at = 0, .vmcheck = 0, .gdb = GDB_OFF, .devices = DEVICES_DEFAULT, .quantum_ms = 10, .timer_mode = TIMER_CATCHUP,
-    .tsc = TSC_BY_TIMER_MODE, .sched_trace = 0, .fill_free = 0, .run_for = 0,
+    .tsc = TSC_BY_TIMER_MODE, .sched_trace = 0, .fill_free = 0, .run_for = 0, .pagein_kcycles = 500,
 };
 
 static const struct option_desc *find_option(const char *name, size_t len)
@@ -420,6 +426,34 @@ static bool resolve_maxmem(struct hv_options *out, struct message *m)
     return true;
 }
 
+/* resident= (issue 20): the hypervisor's paging needs EPT (its entries
+ * are what it takes away), a guest at ring 0 in VMX (cpu=hvm) and the
+ * virtual devices (a page-in's end is one of the VM's timer events); for
+ * VMs there are, each fewer pages than its RAM. */
+static bool resolve_resident(const struct hv_options *out, struct message *m)
+{
+    for (unsigned vm = 0; vm < OPTIONS_VMS_MAX; vm++) {
+        unsigned pages = out->resident_pages[vm];
+        if (!pages)
+            continue;
+        if (out->cpu != CPU_HVM || out->mem != MEM_EPT || out->devices != DEVICES_VIRTUAL) {
+            append(m, "resident= needs cpu=hvm, mem=ept and devices=virtual: the hypervisor pages a VM "
+                   "through its EPT, and a page-in's end is one of the VM's timer events");
+            return false;
+        }
+        if (vm >= out->vms) {
+            append(m, "resident= names vm%u, and vms=%u", vm, out->vms);
+            return false;
+        }
+        if (pages >= out->guestmem_mib * 256u) {
+            append(m, "resident=%u for vm%u is all of its guestmem=%u (%u pages): nothing would be paged",
+                   pages, vm, out->guestmem_mib, out->guestmem_mib * 256u);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_t errlen)
 {
     struct message m = { err, errlen, 0 };
@@ -442,7 +476,8 @@ bool options_parse(const char *cmdline, struct hv_options *out, char *err, size_
             return false;
         s += len;
     }
-    return resolve_pv(out, &m) && resolve_clocks(out, &m) && resolve_balloon(out, &m) && resolve_maxmem(out, &m);
+    return resolve_pv(out, &m) && resolve_clocks(out, &m) && resolve_balloon(out, &m) && resolve_maxmem(out, &m) &&
+           resolve_resident(out, &m);
 }
 
 const char *options_value_name(const char *option, unsigned value)

@@ -54,6 +54,9 @@ struct hv_options {
     unsigned dpcheck;         /* dpcheck=N: cpu=pv recounts direct paging every N hypercalls and at shutdown (tests; 0: never) */
     struct balloon_targets balloon;  /* balloon=: each PV VM's balloon target, and when it changes (lab 5) */
     unsigned maxmem_mib[OPTIONS_VMS_MAX];  /* maxmem=: what each PV VM's balloon may grow to (0: guestmem) */
+    unsigned resident_pages[OPTIONS_VMS_MAX];  /* resident=: the pages of each VM the hypervisor keeps in
+                                                  memory, the rest paged to its store (issue 20; 0: all) */
+    unsigned pagein_kcycles;  /* pagein=: a page-in from that store takes this many thousand TSC cycles */
 };
 
 /* Defaults, then the options of cmdline (its first word is skipped as the

@@ -112,6 +112,12 @@ struct vm_devices {
                                           interrupt when its IF allows (0: none) */
     uint64_t pv_event_guest_tsc;       /* the guest's TSC at its next PV timer event (set_timer_op's
                                           deadline, a balloon= step; UINT64_MAX: none) */
+    /* resident= (issue 20; exit/async_pf.c sets them before each VM entry): */
+    uint8_t apf_vector;                /* a "page ready" the guest is to take as an external
+                                          interrupt when its IF allows (0: none) */
+    uint64_t apf_event_tsc;            /* when the next page-in is done (UINT64_MAX: none) */
+    uint64_t held_until_tsc;           /* a stall with another VM on the CPU: the vCPU waits for its
+                                          page-in until then, and gives its turns away (0: none) */
     struct ioapic ioapic;
     uint64_t ioapic_accesses;          /* register reads and writes emulated */
     uint64_t ioapic_delivered;         /* messages its local APIC accepted */

@@ -186,11 +186,19 @@ static void advance_all_devices(struct vm_devices *d, uint64_t tsc)
  * (11.8.3: the highest IRR vector above the PPR's class), else a PV
  * guest's event upcall (lab 5: pv/pv_events.c sets it before the entry;
  * no controller is behind it, so it comes after the chips' interrupts, as
- * Xen's HVM callback vector waits behind the APIC's). */
-enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_UPCALL };
+ * Xen's HVM callback vector waits behind the APIC's). A pseudo page
+ * fault's "page ready" (issue 20: exit/async_pf.c sets it before the
+ * entry) goes first of all: KVM raises ASYNC_PF_INT at the local APIC,
+ * where its vector's priority class (0xF3: 15) is above every PIC vector's
+ * (SDM 11.8.3), and a guest whose timer ticks are owed after long stalls
+ * (timer_mode=catchup) would otherwise have the PIC ask first for as long
+ * as they last. */
+enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_UPCALL, FROM_APF };
 
 static enum interrupt_source interrupt_source(const struct vm_devices *d)
 {
+    if (d->apf_vector)
+        return FROM_APF;
     if (pic_intr(&d->pic) && vm_lapic_passes_extint(d))
         return FROM_PIC;
     if (lapic_pending(&d->lapic) >= 0)
@@ -208,6 +216,11 @@ static int acknowledge(struct vm_devices *d, enum interrupt_source from)
     if (from == FROM_UPCALL) {
         int vector = d->upcall_vector;
         d->upcall_vector = 0;
+        return vector;
+    }
+    if (from == FROM_APF) {
+        int vector = d->apf_vector;
+        d->apf_vector = 0;
         return vector;
     }
     d->lapic_event_tsc = 0;     /* its timer's next expiry counts again (vm_lapic_advance) */
@@ -237,14 +250,15 @@ static uint64_t pv_event_tsc(const struct vm_devices *d)
 }
 
 /* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8),
- * a PV guest's, or the next look for typed input that an interrupt would
- * bring (vm_input.h). */
+ * a PV guest's, the end of a page-in (resident=, async_pf.h), or the next
+ * look for typed input that an interrupt would bring (vm_input.h). */
 static inline __attribute__((always_inline)) uint64_t next_timer_event(const struct vm_devices *d)
 {
     uint64_t next = d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
     next = d->rtc_event_tsc < next ? d->rtc_event_tsc : next;
     uint64_t pv = pv_event_tsc(d);
     next = pv < next ? pv : next;
+    next = d->apf_event_tsc < next ? d->apf_event_tsc : next;
     uint64_t input = vm_input_poll_tsc(d);
     return input < next ? input : next;
 }
@@ -254,7 +268,7 @@ static inline __attribute__((always_inline)) uint64_t next_timer_event(const str
 static bool no_timer_event(const struct vm_devices *d)
 {
     return d->next_edge_tsc == UINT64_MAX && d->lapic_event_tsc == UINT64_MAX &&
-           d->rtc_event_tsc == UINT64_MAX && pv_event_tsc(d) == UINT64_MAX &&
+           d->rtc_event_tsc == UINT64_MAX && pv_event_tsc(d) == UINT64_MAX && d->apf_event_tsc == UINT64_MAX &&
            vm_input_poll_tsc(d) == UINT64_MAX;
 }
 
@@ -479,6 +493,25 @@ static void note_nmi_handler_may_run(struct vm_devices *d)
                              (entry.valid && entry.type == EVENT_NMI);
 }
 
+/* A stall on a page the hypervisor is bringing in (resident=,
+ * async_pf.c), with another VM on the CPU: until the page is in, the VM
+ * yields at once and waits for it (no interrupt is injected meanwhile: an
+ * unmodified guest's CPU is held at the faulting instruction). */
+static bool held_for_page_in(struct vcpu *v, struct vm_devices *d, uint64_t tsc)
+{
+    if (!d->held_until_tsc)
+        return false;
+    if (tsc >= d->held_until_tsc) {     /* in by now: async_pf_before_entry mapped it */
+        d->held_until_tsc = 0;
+        return false;
+    }
+    v->yield = true;
+    d->waiting = true;
+    d->left_tsc = tsc;
+    d->wake_tsc = d->held_until_tsc;
+    return true;
+}
+
 void vm_interrupts_before_entry(struct vcpu *v)
 {
     struct vm_devices *d = devices(v);
@@ -486,8 +519,11 @@ void vm_interrupts_before_entry(struct vcpu *v)
     count_hv_cycles(v, d);
     vm_input_tick(v, tsc);              /* typed bytes, before the devices' look */
     advance_all_devices(d, tsc);
-    if (d->shared_cpu)
+    if (d->shared_cpu) {
+        if (held_for_page_in(v, d, tsc))
+            return;
         forget_nmi_blocking_of_another_vm(d);
+    }
     inject_pending_interrupt(v, d, tsc);
     if (d->shared_cpu) {
         note_nmi_handler_may_run(d);
@@ -719,6 +755,8 @@ void vm_interrupts_set_quantum(struct vcpu *v, uint64_t now, uint64_t end_tsc)
 uint64_t vm_interrupts_next_event(const struct vcpu *v)
 {
     const struct vm_devices *d = devices(v);
+    if (d->held_until_tsc)
+        return d->held_until_tsc;           /* a stall: nothing before its page is in */
     if (something_to_take(d))
         return 0;                           /* now */
     return next_timer_event(d);
@@ -772,7 +810,9 @@ bool vm_interrupt_can_come(const struct vcpu *v)
     bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
     bool irq0 = vm_isa_irq_reaches_cpu(d, 0) && d->next_edge_tsc != UINT64_MAX;
     bool pv_event = d->pv_event_guest_tsc != UINT64_MAX;   /* a PV guest's timer: its upcall, or block's end */
-    return apic_timer || irq0 || vm_rtc_irq_can_come(d) || vm_input_poll_tsc(d) != UINT64_MAX || pv_event;
+    bool page_in = d->apf_event_tsc != UINT64_MAX;          /* its end may tell "page ready" */
+    return apic_timer || irq0 || vm_rtc_irq_can_come(d) || vm_input_poll_tsc(d) != UINT64_MAX || pv_event ||
+           page_in;
 }
 
 bool vm_nmi_can_come(const struct vcpu *v)
@@ -840,6 +880,9 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
     d->hold_until_tsc = 0;
     d->upcall_vector = 0;
     d->pv_event_guest_tsc = UINT64_MAX;
+    d->apf_vector = 0;
+    d->apf_event_tsc = UINT64_MAX;
+    d->held_until_tsc = 0;
     /* Port 0x61 (counter 2's gate, OUT2) is the virtual PIT's now: it
      * exits, as every port but it did already (SDM 25.6.4). */
     uint8_t *io_bitmap_a = (uint8_t *)vmcs_read(VMCS_IO_BITMAP_A);

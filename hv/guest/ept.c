@@ -17,6 +17,7 @@ void ept_init(struct ept *e)
 {
     e->pml4_pa = alloc_page();
     e->pages = 1;
+    e->accessed_flags = false;
 }
 
 /* The table the entry at `table[index]` points to, made if missing. A
@@ -46,5 +47,17 @@ void ept_map_page(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t perms)
 
 uint64_t ept_pointer(const struct ept *e)
 {
-    return e->pml4_pa | EPTP_WALK_LENGTH4 | EPTP_MEMTYPE_WB;
+    return e->pml4_pa | EPTP_WALK_LENGTH4 | EPTP_MEMTYPE_WB | (e->accessed_flags ? EPTP_ACCESSED_DIRTY : 0);
+}
+
+uint64_t *ept_leaf_entry(const struct ept *e, uint64_t gpa)
+{
+    uint64_t *table = (uint64_t *)e->pml4_pa;
+    for (int shift = 39; shift > 12; shift -= 9) {
+        uint64_t entry = table[(gpa >> shift) & 511];
+        if (!(entry & EPT_RWX))
+            return NULL;
+        table = (uint64_t *)(entry & EPT_ADDR_MASK);
+    }
+    return &table[(gpa >> 12) & 511];
 }

@@ -23,6 +23,7 @@
  */
 #include "mem/scrub.h"
 #include "guest/guest.h"
+#include "guest/overcommit.h"
 #include "guest/machine_frames.h"
 #include <stdarg.h>
 #include "fmt.h"
@@ -83,6 +84,8 @@ void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
         return machine_frames_ptr(&g->dp, gpa, len);
     if (gpa > g->ram_size || len > g->ram_size - gpa)
         return NULL;
+    if (g->overcommit)
+        overcommit_touch(g->overcommit, gpa, len);
     return (void *)(g->ram_hpa + gpa);
 }
 

@@ -14,6 +14,8 @@
 #include "guest/ept.h"
 #include "guest/shadow.h"
 
+struct overcommit;         /* guest/overcommit.h */
+
 struct guest {
     const char *tag;       /* what the hypervisor's lines about it say after "hv: " (vm_tags) */
     uint64_t ram_hpa;      /* host-physical address of guest-physical 0 */
@@ -26,6 +28,7 @@ struct guest {
     bool direct_paging;    /* mem=direct (cpu=pv, lab 5): no EPT, no shadow; addresses are
                               machine addresses from the PV builder on (guest_ptr) */
     struct dp_vm dp;       /* its side of the machine's frame table (direct_paging.h) */
+    struct overcommit *overcommit;   /* resident=: the hypervisor pages its RAM (overcommit.h), else NULL */
 };
 
 /* How the console marks the lines of VM number vm (0..VMS_MAX-1, vm.h).
@@ -51,7 +54,9 @@ void guest_create(struct guest *g, uint64_t ram_bytes);
  * loaded the kernel at pseudo-physical addresses) the guest's CPU uses
  * MACHINE addresses, in its page tables and CR3, with no EPT below them
  * (pv-design.md): gpa is then a machine address, and every frame of it
- * must be one the machine's frame table gives this VM (machine_frames.h). */
+ * must be one the machine's frame table gives this VM (machine_frames.h).
+ * Under resident= (overcommit.h) the pages it names that the hypervisor
+ * paged out are brought in first. */
 void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len);
 
 /* guest_ptr for a read by the guest's own CPU: under direct paging also

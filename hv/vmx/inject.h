@@ -7,6 +7,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "vmx/exit_info.h" /* struct event_info */
 #include "vmx/vmx.h" /* the interruption-information format, the event types */
 #include "x86/x86.h" /* the exception vectors */
 
@@ -17,6 +18,13 @@
 void inject_exception(unsigned vector, uint32_t error_code);
 
 void inject_nmi(void);
+
+/* An exit that came in the middle of delivering another event (the
+ * IDT-vectoring information, SDM 28.2.4: an interrupt whose stack page
+ * was not there yet, say): that event injected again, now that the cause
+ * is gone (the hypervisor's page-in, exit/async_pf.c; lab 2's shadow
+ * paging has its own, exit_pf.c's redeliver, which its students write). */
+void inject_again(struct event_info idt);
 
 /* Inject an external interrupt with this vector, as if the guest's CPU had
  * taken it from its interrupt controller's INTA cycle (event type 0). The

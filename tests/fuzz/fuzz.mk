@@ -74,6 +74,11 @@ FUZZ_TARGETS += grant_table
 fuzz_srcs_grant_table := hv/pv/grant_table.c hv/guest/direct_paging.c $(FUZZ_DP_CHECK) $(FUZZ_FMT)
 fuzz_flags_grant_table := -max_len=384
 
+# The hypervisor's paging of a VM (issue 20): the clock and the page-ins.
+FUZZ_TARGETS += resident_set
+fuzz_srcs_resident_set := $(unit_srcs_resident_set)
+fuzz_flags_resident_set := -max_len=512
+
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
 FUZZ_TARGETS := $(filter-out $(FUZZ_LEFT_OUT),$(FUZZ_TARGETS))

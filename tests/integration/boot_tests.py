@@ -34,6 +34,7 @@ from timer_cases import timer_cases  # noqa: E402
 from foreign_cases import foreign_cases  # noqa: E402
 from long_mode_cases import long_mode_cases  # noqa: E402
 from pv_cases import pv_cases  # noqa: E402
+from apf_cases import apf_cases  # noqa: E402
 
 from harness import (DATA, DIED, GUEST, HV, MBINFO, MBINFO_KLUDGE, OK, PANIC, TIMEOUT, TRIPLE,
                      ROOT, USAGE, Case, crc, data_file, reached_cases, run_all, studenttree)
@@ -255,7 +256,7 @@ def all_cases(every_lab=False):
     cases = mbinfo_cases(small, big) + hv_boot_cases(big) + guest_native_cases() + outcome_cases()
     cases += error_cases(small) + kvm_cases() + guest_cases() + hv_cases()
     cases += vmx_entry_cases() + lab_cases(every_lab) + gdb_cases() + load_cases() + vm_cases()
-    cases += sched_cases() + timer_cases() + foreign_cases() + long_mode_cases() + pv_cases()
+    cases += sched_cases() + timer_cases() + foreign_cases() + long_mode_cases() + pv_cases() + apf_cases()
     return cases
 
 

@@ -201,11 +201,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem, resident, pagein)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem, resident, pagein)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem, resident, pagein)");
 }
 
 static void test_bad_choice(void **state)
@@ -319,6 +319,31 @@ static void test_maxmem(void **state)
     assert_false(parse("hv cpu=pv maxmem="));
 }
 
+/* resident= and pagein= (issue 20: the hypervisor pages a VM). */
+static void test_resident(void **state)
+{
+    (void)state;
+    assert_true(parse("hv guestmem=8"));
+    assert_int_equal(o.resident_pages[0], 0);
+    assert_int_equal(o.pagein_kcycles, 500);
+    assert_true(parse("hv vms=2 guestmem=8 resident=-/768 pagein=100"));
+    assert_int_equal(o.resident_pages[0], 0);
+    assert_int_equal(o.resident_pages[1], 768);
+    assert_int_equal(o.pagein_kcycles, 100);
+    assert_false(parse("hv mem=shadow resident=512"));
+    assert_string_equal(err, "resident= needs cpu=hvm, mem=ept and devices=virtual: the hypervisor pages a VM "
+                             "through its EPT, and a page-in's end is one of the VM's timer events");
+    assert_false(parse("hv cpu=pv resident=512"));
+    assert_false(parse("hv devices=machine resident=512"));
+    assert_false(parse("hv resident=512/512"));
+    assert_string_equal(err, "resident= names vm1, and vms=1");
+    assert_false(parse("hv guestmem=8 resident=2048"));
+    assert_string_equal(err, "resident=2048 for vm0 is all of its guestmem=8 (2048 pages): nothing would be paged");
+    assert_true(parse("hv guestmem=8 resident=2047"));
+    assert_false(parse("hv resident=63"));
+    assert_false(parse("hv pagein=0"));
+}
+
 static void test_value_names(void **state)
 {
     (void)state;
@@ -350,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_value_names),
         cmocka_unit_test(test_balloon),
         cmocka_unit_test(test_maxmem),
+        cmocka_unit_test(test_resident),
     };
     return RUN_UNIT_TESTS("options", tests);
 }

@@ -60,6 +60,9 @@ unit_srcs_machine_frames := hv/guest/machine_frames.c hv/mem/pmm.c
 # Grants between PV VMs (issue 20), over direct paging.
 UNIT_TESTS += grant_table
 unit_srcs_grant_table := hv/pv/grant_table.c $(unit_srcs_direct_paging)
+# The hypervisor's paging of a VM (issue 20): the clock and the page-ins.
+UNIT_TESTS += resident_set
+unit_srcs_resident_set := hv/guest/resident_set.c hv/guest/pageins.c
 
 # The decoder is compared with objdump on the kit's own 32-bit programs,
 # and on its 64-bit code: the hypervisor itself and the long64 kernel.

@@ -28,6 +28,10 @@ int pteflags(void *va, uint32_t clear);
 int ptswap(void *va1, void *va2);
 struct virtprobe;
 int virtprobe(struct virtprobe *out);
+int trywait(int *status);
+struct apf_stat;
+int apfstat(struct apf_stat *out);
+int pageout(void *va, int pages);
 int syscall_raw(int number, uint32_t a, uint32_t b, uint32_t c);
 
 /* printf to fd 1; each line goes out in one write (lines never mix). */

@@ -33,6 +33,9 @@ SYSCALL ptswap, SYS_ptswap
 SYSCALL close, SYS_close
 SYSCALL freemem, SYS_freemem
 SYSCALL virtprobe, SYS_virtprobe
+SYSCALL trywait, SYS_trywait
+SYSCALL apfstat, SYS_apfstat
+SYSCALL pageout, SYS_pageout
 
 /* syscall_raw(number, a, b, c): any number, for the tests of bad calls. */
     .globl syscall_raw

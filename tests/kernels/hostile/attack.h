@@ -25,7 +25,9 @@
  * attacks on the devices and on interrupt delivery; vdelay is virtual with
  * timer_mode=delay, the attack as VM 1 beside a VM 0 that spins, in turns
  * of 1 ms, for the timer attacks whose time must stand still while they
- * are preempted; and
+ * are preempted; paged is virtual with the hypervisor paging the VM
+ * (resident=, issue 20), for the pseudo page faults' MSRs (attacks_apf.c);
+ * and
  * "timed" for an attack that counts timer
  * ticks: it runs without vmcheck=2 (the VM-entry checker before every
  * entry, whose thousands of instructions an exit would stretch each exit
