@@ -20,6 +20,7 @@
  */
 #include "defs.h"
 #include "mmu.h"
+#include "plat.h"
 #include "syscall.h"
 #include "../../lib/fmt.h"
 #include "../../lib/poweroff.h"
@@ -129,5 +130,6 @@ void run_chosen_programs(void)
     if (!chosen)
         printf("guestos: nothing chosen to run (test=NAME|a,b|all, bench=NAME|all)\n");
     printf("guestos: tests done: %d passed, %d failed\n", passed, failed);
+    wait_device_backends();     /* a driver VM: until the VM it serves is gone */
     poweroff(failed ? POWEROFF_FAIL : POWEROFF_OK);
 }

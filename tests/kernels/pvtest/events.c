@@ -8,6 +8,7 @@
  */
 #include <stdbool.h>
 #include "events.h"
+#include "pv_clock.h"
 #include "pvtest.h"
 #include "string.h"
 
@@ -91,30 +92,7 @@ void events_on(void)
     vmcall3(PV_xen_version, PV_XENVER_version, 0, 0);   /* an upcall pending is taken now */
 }
 
-uint64_t pv_now(void)
-{
-    volatile struct pv_vcpu_time_info *t = &shared_info()->vcpu_info[0].time;
-    uint32_t version, mul;
-    uint64_t stamp, system, tsc;
-    int8_t shift;
-    do {
-        version = t->version;
-        __asm__ volatile("" ::: "memory");
-        stamp = t->tsc_timestamp;
-        system = t->system_time;
-        mul = t->tsc_to_system_mul;
-        shift = t->tsc_shift;
-        uint32_t lo, hi;
-        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-        tsc = (uint64_t)hi << 32 | lo;
-        __asm__ volatile("" ::: "memory");
-    } while ((version & 1) || version != t->version);
-    uint64_t d = tsc - stamp;
-    d = shift < 0 ? d >> -shift : d << shift;
-    /* 64 x 32 bits, the product's bits 95:32 (lib/pv_abi.h's formula). */
-    uint64_t lo = (uint64_t)(uint32_t)d * mul, hi = (d >> 32) * mul;
-    return system + hi + (lo >> 32);
-}
+uint64_t pv_now(void) { return pv_clock_ns(&shared_info()->vcpu_info[0].time); }
 
 int32_t evtchn_bind_virq(uint32_t virq, uint32_t *port)
 {

@@ -1,0 +1,209 @@
+/*
+ * console_front.c: the split console's front end (lib/pv_abi.h section
+ * 11; Xen's console front end, written anew): with `console=split` on the
+ * command line the PV kernel's console lines (console.c) go as requests
+ * on a ring in a page it grants to the driver VM, which prints them on its
+ * own console; without it console.c calls console_io as before.
+ *
+ * Why a ring: console_io is an exit for every line, while here a line is
+ * a copy into the page, and the driver VM is notified only when it asked
+ * (it sleeps on an empty ring): a batch of lines costs one event, the
+ * driver VM's console_io calls are its own. The page is set up at the
+ * start of day, before the first line: the ring holds the lines until the
+ * driver VM attaches, so every line the kernel prints goes through it.
+ *
+ * The front end trusts the back end no more than it is trusted: a
+ * response index that moves backwards or past the requests breaks the
+ * ring (io_ring.c), and it then, or when the driver VM has ended (its
+ * port unbound) or takes nothing for PV_SPLITCONS_WAIT_MS, falls back to
+ * console_io, says why, and writes again what was not answered. It never
+ * waits for the driver VM but when the ring is full (and at power-off,
+ * until its lines are answered), yielding the CPU to it between looks.
+ *
+ * Everything runs with events masked (console.c's irq_save): the upcall
+ * handler only raises a flag that the next line looks at.
+ */
+#include "../defs.h"
+#include "../plat.h"
+#include "hypercall.h"
+#include "pv.h"
+#include "../../../lib/fmt.h"
+#include "../../../lib/io_ring.h"
+#include "../../../lib/printf.h"
+#include "../../../lib/pv_clock.h"
+#include "../../../lib/string.h"
+
+static uint8_t page[PV_PAGE_SIZE] __attribute__((aligned(PV_PAGE_SIZE)));
+static struct io_ring ring;
+static uint32_t port, next_id;
+static int active;                  /* lines go through the ring */
+static volatile int peer_event;     /* the port had an event: look at the driver VM */
+static struct {
+    uint32_t requests, events, yields, refused;
+} counts;
+
+static int32_t evtchn_op(uint32_t cmd, void *arg) { return hypercall2(PV_event_channel_op, cmd, arg); }
+
+static void notify(void)
+{
+    struct pv_evtchn_port p = {port};
+    evtchn_op(PV_EVTCHNOP_send, &p);
+    counts.events++;
+}
+
+/* Is the port still bound to the driver VM's? */
+static int back_end_bound(void)
+{
+    struct pv_evtchn_status st = {.port = port};
+    return evtchn_op(PV_EVTCHNOP_status, &st) == 0 && st.status == PV_EVTCHNSTAT_interdomain;
+}
+
+/* Back to console_io: the reason, then the requests not answered (their
+ * slots are the kernel's own page: the back end writes only answered ones). */
+static void fall_back(const char *why)
+{
+    char line[160];
+    uint32_t unanswered = ring.prod_pvt - ring.cons;
+    active = 0;
+    int n = snprintf(line, sizeof line, "guestos: split console: %s; %u requests unanswered, written again; "
+                     "console_io from here on\n", why, unanswered);
+    console_io_write(line, (uint32_t)n);
+    for (uint32_t i = ring.cons; i != ring.prod_pvt; i++) {
+        const struct pv_splitcons_req *q =
+            (const void *)(ring.slots + (i & (ring.size - 1)) * ring.slot_bytes);
+        console_io_write(q->data, q->len <= PV_SPLITCONS_DATA ? q->len : PV_SPLITCONS_DATA);
+    }
+}
+
+/* Take the answers the back end published; a refused request is counted
+ * (the front end sends none: only a bug of its own would earn one). */
+static void consume_responses(void)
+{
+    struct pv_splitcons_req slot;   /* a response comes in a slot's bytes */
+    while (io_ring_front_take_response(&ring, &slot) == IO_RING_OK)
+        counts.refused += ((struct pv_splitcons_rsp *)&slot)->status < 0;
+    if (ring.broken)
+        fall_back("the back end's response index moved backwards or past the requests");
+}
+
+/* Has the driver VM gone? Asked only after an event on the port (a VM's
+ * end raises one) or while waiting. */
+static void check_back_end(void)
+{
+    if (active && !back_end_bound())
+        fall_back("the driver VM's end of the channel is gone");
+}
+
+/* The ring full (or, done, the lines unanswered): yield the CPU to the
+ * driver VM until it answered, it is gone, or the wait is too long. */
+static void wait_for_answers(int all)
+{
+    uint64_t deadline = pv_clock_ns(&pv_vcpu->time) + PV_SPLITCONS_WAIT_MS * 1000000ull;
+    for (;;) {
+        consume_responses();
+        if (!active || (all ? ring.prod_pvt == ring.cons : io_ring_front_free(&ring) > 0))
+            return;
+        check_back_end();
+        if (!active)
+            return;
+        if (pv_clock_ns(&pv_vcpu->time) > deadline) {
+            static char why[64];
+            snprintf(why, sizeof why, "the driver VM answered nothing for %u ms", PV_SPLITCONS_WAIT_MS);
+            fall_back(why);
+            return;
+        }
+        hypercall2(PV_sched_op, PV_SCHEDOP_yield, 0);
+        counts.yields++;
+    }
+}
+
+/* Publish what was queued; notify if the back end asked. */
+static void publish(void)
+{
+    if (io_ring_front_push_requests(&ring))
+        notify();
+}
+
+/* The producer: n bytes of console output as requests of at most
+ * PV_SPLITCONS_DATA bytes, published as one batch. Returns the bytes
+ * queued: fewer than n if the front end fell back meanwhile. */
+static uint32_t produce(const char *s, uint32_t n)
+{
+    uint32_t queued = 0;
+    if (peer_event) {
+        peer_event = 0;
+        consume_responses();
+        check_back_end();
+    }
+    while (n && active) {
+        struct pv_splitcons_req *q = io_ring_front_next_request(&ring);
+        if (!q) {
+            publish();
+            wait_for_answers(0);
+            continue;
+        }
+        uint32_t len = n < PV_SPLITCONS_DATA ? n : PV_SPLITCONS_DATA;
+        q->id = next_id++;
+        q->len = len;
+        memcpy(q->data, s, len);
+        s += len;
+        n -= len;
+        queued += len;
+        counts.requests++;
+    }
+    if (active)
+        publish();
+    return queued;
+}
+
+static void port_event(void) { peer_event = 1; }
+
+/* The start of day (start.c, before the first line): the page filled,
+ * then granted, the port offered (its number in the page). */
+void split_console_init(void)
+{
+    struct pv_splitcons_hello *hello = (void *)page;
+    struct pv_evtchn_alloc_unbound a = {PV_DOMID_SELF, PV_SPLITCONS_BACK_DOM, 0};
+    if (evtchn_op(PV_EVTCHNOP_alloc_unbound, &a) < 0 ||
+        io_ring_front_init(&ring, page + PV_SPLITCONS_RING, PV_PAGE_SIZE - PV_SPLITCONS_RING, PV_SPLITCONS_SLOT)) {
+        printf("guestos: split console: no port for the driver VM; console_io\n");
+        return;
+    }
+    *hello = (struct pv_splitcons_hello){PV_SPLITCONS_MAGIC, a.port};
+    port = a.port;
+    struct pv_gnttab_grant_foreign_access g = {PV_SPLITCONS_GREF, PV_SPLITCONS_BACK_DOM,
+                                               pv_machine_addr(page) >> 12, 0, 0};
+    if (hypercall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, &g, 1) < 0 || g.status) {
+        printf("guestos: split console: grant of its page refused; console_io\n");
+        return;
+    }
+    listen_on_port(port, port_event);
+    active = 1;
+}
+
+/* console.c's line out while active: through the ring, or what the ring
+ * did not take by console_io. */
+void split_console_write(const char *s, uint32_t n)
+{
+    uint32_t queued = produce(s, n);
+    if (queued < n)
+        console_io_write(s + queued, n - queued);
+}
+
+int split_console_active(void) { return active; }
+
+/* At power-off, before its last line: what the front end counted. */
+void split_console_report(void)
+{
+    if (active)
+        printf("guestos: split console: %u requests, %u events, %u yields, %u refused\n", counts.requests,
+               counts.events, counts.yields, counts.refused);
+}
+
+/* serial_drain: wait until every line is answered (or fallen back), so
+ * that none is left behind in the ring when the VM ends. */
+void split_console_drain(void)
+{
+    if (active)
+        wait_for_answers(1);
+}
