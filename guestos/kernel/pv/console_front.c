@@ -87,10 +87,17 @@ static void consume_responses(void)
 }
 
 /* Has the driver VM gone? Asked only after an event on the port (a VM's
- * end raises one) or while waiting. */
+ * end raises one) or while waiting. Until the driver VM first binds, the
+ * port is unbound too: that is waiting (for at most the wait's limit),
+ * not an end. */
 static void check_back_end(void)
 {
-    if (active && !back_end_bound())
+    static int connected;
+    if (!active)
+        return;
+    if (back_end_bound())
+        connected = 1;
+    else if (connected)
         fall_back("the driver VM's end of the channel is gone");
 }
 
