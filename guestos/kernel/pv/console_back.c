@@ -88,6 +88,9 @@ static void print_bytes(struct back *b, const char *data, uint32_t n)
 
 /* ---- the ring ---- */
 
+/* backend_lines=N reached: the driver VM stops serving. */
+static int stopping(const struct back *b) { return b->stop_after && b->lines >= b->stop_after; }
+
 /* Answer one request (q is the back end's own copy): print its bytes, or
  * refuse a length past its data. */
 static void answer_request(struct back *b, const struct pv_splitcons_req *q)
@@ -131,7 +134,7 @@ static const char *serve_requests(struct back *b)
     for (;;) {
         struct pv_splitcons_req q;
         uint32_t taken = 0;
-        while (taken < PV_SPLITCONS_PASS && io_ring_back_take_request(&b->ring, &q) == IO_RING_OK) {
+        while (taken < PV_SPLITCONS_PASS && !stopping(b) && io_ring_back_take_request(&b->ring, &q) == IO_RING_OK) {
             answer_request(b, &q);
             taken++;
         }
@@ -141,7 +144,7 @@ static const char *serve_requests(struct back *b)
             return "it revoked its page's grant: device dropped";
         if (b->ring.broken)
             return "its producer index moved backwards or past the ring: device dropped";
-        if (b->stop_after && b->lines >= b->stop_after)
+        if (stopping(b))
             return "backend_lines reached: the driver VM stops";
         if (taken == PV_SPLITCONS_PASS)
             yield_cpu();
@@ -206,7 +209,7 @@ static const char *connect(struct back *b)
  * back, the port closed. */
 static void disconnect(struct back *b)
 {
-    if (b->stop_after && b->lines >= b->stop_after)
+    if (stopping(b))
         return;
     if (b->mapped && !b->revoked) {
         struct pv_gnttab_unmap_grant_ref u = {(uint32_t)b->page, b->handle, 0};

@@ -16,7 +16,10 @@
  *                    end must survive its fault there and drop the device;
  *   flood            lines as fast as the ring takes them for flood_ms=
  *                    (500) of system time: the driver VM's own processes
- *                    must go on meanwhile.
+ *                    must go on meanwhile;
+ *   leave            20 lines more, then the power-off without waiting for
+ *                    their answers: the back end must print them after
+ *                    vm1 ended (the page stays mapped) and stop.
  * The case ends with what it saw: lines answered and refused, and whether
  * the back end let go (its port unbound).
  */
@@ -205,8 +208,17 @@ PV_CASE(split_front, "split-front", "vm1: a hostile split console front end agai
             result("FAILED end_foreign_access: %d %d", r, e.status);
     } else if (attack_is("flood")) {
         flood();
+    } else if (attack_is("leave")) {
+        uint32_t before = answered;
+        for (uint32_t i = 0; i < 20; i++) {
+            char line[48];
+            snprintf(line, sizeof line, "pvtest: leaving line %u\n", i);
+            send(line);
+        }
+        result("split-front leave: %u of %u answered, %u refused, 20 more sent, not waited for", before, before,
+               refused);
     } else {
-        result("FAILED attack= backwards|past|length|forge|revoke|flood");
+        result("FAILED attack= backwards|past|length|forge|revoke|flood|leave");
     }
     char what[16];
     cmdline_word(pv_cmdline, "attack=", what, sizeof what);
