@@ -29,9 +29,10 @@
 
 static int passed, failed;
 
-/* Tests run only when named: ptfuzz's walk is 1.5 s of Bochs's time (4 s under cpu=pv).
+/* Tests run only when named: ptfuzz's walk is 1.5 s of Bochs's time (4 s under cpu=pv); console_lines
+ * prints 1000 lines (tests/bench/split.py).
  * tests/integration/guest_cases.py reads this list (its one copy): keep it one initializer of strings. */
-static const char *const NAMED_ONLY[] = {"ptfuzz"};
+static const char *const NAMED_ONLY[] = {"ptfuzz", "console_lines"};
 
 static int starts_with(const char *s, const char *prefix)
 {

@@ -35,7 +35,7 @@ def back_end(why, lines=ANY, requests=ANY, refused=ANY):
             % (re.escape(why), lines, requests, refused))
 
 CONNECTED = r"^guestos: console back end: vm1's page \(grant ref 0\) mapped, its port \d+ bound to port \d+$"
-FRONT = r"^\[vm1\] guestos: split console: (\d+) requests, \d+ events, \d+ yields, 0 refused$"
+FRONT = r"^\[vm1\] guestos: split console: (\d+) requests, \d+ events, \d+ blocks, 0 refused$"
 
 
 def program(name):

@@ -18,7 +18,7 @@
  * port unbound) or takes nothing for PV_SPLITCONS_WAIT_MS, falls back to
  * console_io, says why, and writes again what was not answered. It never
  * waits for the driver VM but when the ring is full (and at power-off,
- * until its lines are answered), yielding the CPU to it between looks.
+ * until its lines are answered), blocked until an event between looks.
  *
  * Everything runs with events masked (console.c's irq_save): the upcall
  * handler only raises a flag that the next line looks at.
@@ -39,7 +39,7 @@ static uint32_t port, next_id;
 static int active;                  /* lines go through the ring */
 static volatile int peer_event;     /* the port had an event: look at the driver VM */
 static struct {
-    uint32_t requests, events, yields, refused;
+    uint32_t requests, events, blocks, refused;
 } counts;
 
 static int32_t evtchn_op(uint32_t cmd, void *arg) { return hypercall2(PV_event_channel_op, cmd, arg); }
@@ -101,26 +101,49 @@ static void check_back_end(void)
         fall_back("the driver VM's end of the channel is gone");
 }
 
-/* The ring full (or, done, the lines unanswered): yield the CPU to the
- * driver VM until it answered, it is gone, or the wait is too long. */
+/* Sleep until an event: the back end's answers (the final check asks for
+ * the next one), the driver VM's end, or a tick. The block unmasks, so
+ * the event's handlers run (inside console.c's irq_save: none of them
+ * prints; the tick's, the balloon's and this port's only raise flags and
+ * wake processes). Not a yield: a yield hands the CPU back and forth at
+ * every turn's end while the driver VM prints, a VM switch each; a
+ * blocked guest lets the driver VM run until it has answered a pass. */
+static void sleep_for_answers(void)
+{
+    if (io_ring_front_final_check(&ring))
+        return;
+    idle_wait();
+    counts.blocks++;
+}
+
+/* The ring full (or, done, the lines unanswered): sleep until the driver
+ * VM answered, it is gone, or it answered nothing for PV_SPLITCONS_WAIT_MS. */
 static void wait_for_answers(int all)
 {
     uint64_t deadline = pv_clock_ns(&pv_vcpu->time) + PV_SPLITCONS_WAIT_MS * 1000000ull;
     for (;;) {
+        uint32_t before = ring.cons;
         consume_responses();
         if (!active || (all ? ring.prod_pvt == ring.cons : io_ring_front_free(&ring) > 0))
             return;
-        check_back_end();
-        if (!active)
-            return;
-        if (pv_clock_ns(&pv_vcpu->time) > deadline) {
-            static char why[64];
-            snprintf(why, sizeof why, "the driver VM answered nothing for %u ms", PV_SPLITCONS_WAIT_MS);
-            fall_back(why);
-            return;
+        uint64_t now = pv_clock_ns(&pv_vcpu->time);
+        if (ring.cons != before) {
+            deadline = now + PV_SPLITCONS_WAIT_MS * 1000000ull;
+        } else {
+            if (peer_event) {       /* an event on the port, nothing answered: gone? */
+                peer_event = 0;
+                check_back_end();
+            }
+            if (!active)
+                return;
+            if (now > deadline) {
+                static char why[64];
+                snprintf(why, sizeof why, "the driver VM answered nothing for %u ms", PV_SPLITCONS_WAIT_MS);
+                fall_back(why);
+                return;
+            }
         }
-        hypercall2(PV_sched_op, PV_SCHEDOP_yield, 0);
-        counts.yields++;
+        sleep_for_answers();
     }
 }
 
@@ -203,8 +226,8 @@ int split_console_active(void) { return active; }
 void split_console_report(void)
 {
     if (active)
-        printf("guestos: split console: %u requests, %u events, %u yields, %u refused\n", counts.requests,
-               counts.events, counts.yields, counts.refused);
+        printf("guestos: split console: %u requests, %u events, %u blocks, %u refused\n", counts.requests,
+               counts.events, counts.blocks, counts.refused);
 }
 
 /* serial_drain: wait until every line is answered (or fallen back), so
