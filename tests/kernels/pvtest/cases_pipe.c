@@ -94,18 +94,6 @@ struct end {
     uint64_t cycles;
 };
 
-/* Events on, with a timer far off that ends any block should the other
- * VM never answer (the loops then give up). */
-static void events_up(void)
-{
-    uint32_t timer;
-    int32_t r = events_install();
-    events_on();
-    if (r || (r = evtchn_bind_virq(PV_VIRQ_TIMER, &timer)) || (r = evtchn_port_op(PV_EVTCHNOP_unmask, timer)))
-        result("FAILED events: %d", r);
-    set_timer(pv_now() + 60000000000ull);
-}
-
 static volatile uint8_t *upcall_mask(void)
 {
     return &shared_info()->vcpu_info[0].evtchn_upcall_mask;
@@ -235,7 +223,7 @@ static void bind(struct end *e)
 
 static struct end end_up(uint32_t msgs)
 {
-    events_up();
+    events_up(60000);
     return (struct end){ .hold = cmdline_number(pv_cmdline, "hold=", 1),
                          .msgs = cmdline_number(pv_cmdline, "msgs=", msgs) };
 }

@@ -65,16 +65,11 @@ static void notify_if(int asked)
         evtchn_port_op(PV_EVTCHNOP_send, port);
 }
 
-/* The page filled (hello, ring), then granted; the port offered. A timer
- * far off ends any block should vm0 never answer. */
+/* The page filled (hello, ring), then granted; the port offered. */
 static void connect(void)
 {
-    uint32_t timer;
-    int32_t r = events_install();
-    events_on();
-    if (r || (r = evtchn_bind_virq(PV_VIRQ_TIMER, &timer)) || (r = evtchn_port_op(PV_EVTCHNOP_unmask, timer)))
-        result("FAILED events: %d", r);
-    set_timer(pv_now() + 60000000000ull);
+    int32_t r;
+    events_up(60000);
     uint32_t pfn = start_info->nr_pages - 2;
     uint8_t *page = (uint8_t *)(PV_VIRT_BASE + pfn * FRAME);
     memset(page, 0, FRAME);

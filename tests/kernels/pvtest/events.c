@@ -130,3 +130,15 @@ void spin_until(uint64_t ns)
     while (pv_now() < ns)
         vmcall3(PV_xen_version, PV_XENVER_version, 0, 0);
 }
+
+void events_up(uint64_t give_up_ms)
+{
+    int32_t r = events_install();
+    if (r)
+        result("FAILED set_callbacks %d", r);
+    events_on();
+    uint32_t timer;
+    if ((r = evtchn_bind_virq(PV_VIRQ_TIMER, &timer)) || (r = evtchn_port_op(PV_EVTCHNOP_unmask, timer)))
+        result("FAILED the timer's port %d", r);
+    set_timer(pv_now() + give_up_ms * 1000000ull);
+}

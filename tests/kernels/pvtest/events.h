@@ -30,6 +30,12 @@ int32_t events_install(void);
 /* The guest's virtual IF on and the CPU's IF on. */
 void events_on(void);
 
+/* Both, and the timer's VIRQ bound with a deadline give_up_ms from now
+ * that ends any block should another VM never answer (a case's loops then
+ * give up); a FAILED result if that cannot be done. For the cases
+ * between VMs. */
+void events_up(uint64_t give_up_ms);
+
 /* The system time now, read in the version loop (ns). */
 uint64_t pv_now(void);
 
