@@ -31,7 +31,7 @@
 #include "../../../lib/printf.h"
 #include "../../../lib/string.h"
 
-#define TAG_LEN 6                   /* "[vm1] " */
+#define TAG_MAX 16                  /* "[vm1] ": PV_SPLITCONS_TAG, the domain, "] " */
 
 static struct back {
     struct io_ring ring;
@@ -39,8 +39,8 @@ static struct back {
     uint32_t port, handle, stop_after;
     int started, mapped, revoked, done;
     volatile int event;             /* the port had an event since the last look */
-    char line[TAG_LEN + PV_SPLITCONS_LINE + 1];
-    uint32_t len;                   /* bytes in line[], the tag's included */
+    char line[TAG_MAX + PV_SPLITCONS_LINE + 1];
+    uint32_t len, tag_len;          /* bytes in line[], the tag's included; the tag's */
     uint32_t lines, requests, bad, events, blocks;
 } back;
 
@@ -70,7 +70,7 @@ static void print_line(struct back *b)
     b->line[b->len++] = '\n';
     console_io_write(b->line, b->len);
     b->lines++;
-    b->len = TAG_LEN;
+    b->len = b->tag_len;
 }
 
 static void print_bytes(struct back *b, const char *data, uint32_t n)
@@ -81,7 +81,7 @@ static void print_bytes(struct back *b, const char *data, uint32_t n)
             continue;
         }
         b->line[b->len++] = data[i];
-        if (b->len == TAG_LEN + PV_SPLITCONS_LINE)
+        if (b->len == b->tag_len + PV_SPLITCONS_LINE)
             print_line(b);
     }
 }
@@ -228,11 +228,11 @@ static void disconnect(struct back *b)
 static void console_back(void)
 {
     struct back *b = &back;
-    b->len = (uint32_t)snprintf(b->line, sizeof b->line, PV_SPLITCONS_TAG "%u] ", PV_SPLITCONS_FRONT_DOM);
+    b->len = b->tag_len = (uint32_t)snprintf(b->line, TAG_MAX, PV_SPLITCONS_TAG "%u] ", PV_SPLITCONS_FRONT_DOM);
     const char *why = connect(b);
     if (!why)
         why = serve_requests(b);
-    if (b->len > TAG_LEN)
+    if (b->len > b->tag_len)
         print_line(b);      /* a last line without its newline */
     printf("guestos: console back end: vm%u: %s; %u lines, %u requests (%u refused), %u events sent, %u blocks\n",
            PV_SPLITCONS_FRONT_DOM, why, b->lines, b->requests, b->bad, b->events, b->blocks);

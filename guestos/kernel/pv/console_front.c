@@ -58,13 +58,20 @@ static int back_end_bound(void)
     return evtchn_op(PV_EVTCHNOP_status, &st) == 0 && st.status == PV_EVTCHNSTAT_interdomain;
 }
 
-/* Back to console_io: the reason, then the requests not answered (their
- * slots are the kernel's own page: the back end writes only answered ones). */
+/* Back to console_io: nothing shared any more (the grant ended: the
+ * hypervisor unmaps the page from a back end that still maps it; the port
+ * closed), the reason, then the requests not answered, from the page,
+ * which is the kernel's own again (a length the back end rewrote is cut
+ * to the slot's). */
 static void fall_back(const char *why)
 {
     char line[160];
     uint32_t unanswered = ring.prod_pvt - ring.cons;
     active = 0;
+    struct pv_gnttab_end_foreign_access end = {PV_SPLITCONS_GREF, 0};
+    hypercall3(PV_grant_table_op, PV_GNTTABOP_end_foreign_access, &end, 1);
+    struct pv_evtchn_port p = {port};
+    evtchn_op(PV_EVTCHNOP_close, &p);
     int n = snprintf(line, sizeof line, "guestos: split console: %s; %u requests unanswered, written again; "
                      "console_io from here on\n", why, unanswered);
     console_io_write(line, (uint32_t)n);
