@@ -14,7 +14,8 @@ through three consoles, each booted in Bochs:
 Each run's figures: TSC cycles per line (Bochs's TSC, exact; under the
 hypervisor it counts wall time, so the driver VM's work for the lines is in
 the split run's count), bytes per million cycles, and per console line of
-the run (its boot's few lines with the program's): the guest's exits, and
+the run (its boot's few lines with the program's): the guest's exits (all,
+and its hypercalls: VMCALL exits), and
 for split the notifications (events both ways) and the front end's blocks,
 and the driver VM's exits. Merged into the results JSON under "split". A
 student tree before lab 5 leaves it out.
@@ -52,10 +53,12 @@ RUNS = {
 }
 
 
-def exits(console, vm):
-    """A VM's exits in all ("hv: exits: N in all" for vm0, "hv: vm1: ...")."""
-    m = re.search(r"^hv: %sexits: (\d+) in all" % ("vm1: " if vm else ""), console, re.M)
-    return int(m.group(1)) if m else None
+def exits(console, vm, reason=None):
+    """A VM's exits in all ("hv: exits: N in all" for vm0, "hv: vm1: ..."),
+    or those of one reason ("hv: vm1: exits: VMCALL   N exits"); 0 if none."""
+    what = r"(\d+) in all" if reason is None else r"%s +(\d+) exits" % reason
+    m = re.search(r"^hv: %sexits: %s" % ("vm1: " if vm else "", what), console, re.M)
+    return int(m.group(1)) if m else 0
 
 
 def guest_lines(console, split):
@@ -79,7 +82,8 @@ def run(name, timeout):
     cycles = int(bench.group(1))
     out = {"console": name, "lines": int(bench.group(2)), "line_bytes": LINE_BYTES, "cycles_per_line": cycles,
            "bytes_per_million_cycles": round(LINE_BYTES * 1e6 / cycles, 1), "run_lines": lines,
-           "guest_exits_per_line": round(guest_exits / lines, 2)}
+           "guest_exits_per_line": round(guest_exits / lines, 2),
+           "guest_hypercalls_per_line": round(exits(console, 1 if split else 0, "VMCALL") / lines, 2)}
     if split:
         out["notifications_per_line"] = round((int(front.group(2)) + int(back.group(2))) / lines, 3)
         out["front_blocks_per_line"] = round(int(front.group(3)) / lines, 3)
@@ -99,8 +103,10 @@ def main():
     for name in RUNS:
         r = run(name, a.timeout)
         runs.append(r)
-        print("BENCH split %s lines=%d cycles/line=%d bytes_per_million_cycles=%.1f guest_exits/line=%.2f%s" % (
+        print("BENCH split %s lines=%d cycles/line=%d bytes_per_million_cycles=%.1f guest_exits/line=%.2f "
+              "guest_hypercalls/line=%.2f%s" % (
             name, r["lines"], r["cycles_per_line"], r["bytes_per_million_cycles"], r["guest_exits_per_line"],
+            r["guest_hypercalls_per_line"],
             "" if name != "split" else " notifications/line=%.3f front_blocks/line=%.3f driver_exits/line=%.2f" % (
                 r["notifications_per_line"], r["front_blocks_per_line"], r["driver_exits_per_line"])), flush=True)
     if a.results:
