@@ -193,18 +193,7 @@ static void offer(struct end *e)
 /* vm1: vm0's ref i mapped over its own page i, retried until granted. */
 static void *take(unsigned i)
 {
-    uint32_t va = (uint32_t)page_of(top_pfn(i));
-    if (vmcall3(PV_update_va_mapping, va, 0, PV_UVMF_INVLPG))
-        result("FAILED unmap own page %u", i);
-    struct pv_gnttab_map_grant_ref op = { va, 0, i, VM0, 99, 0 };
-    for (uint32_t t = 0; t < TRIES; t++) {
-        op.status = 99;
-        int32_t r = vmcall3(PV_grant_table_op, PV_GNTTABOP_map_grant_ref, (uint32_t)&op, 1);
-        if (r == 0 && op.status == 0)
-            return (void *)va;
-        yield();
-    }
-    result("FAILED map of ref %u: %d", i, op.status);
+    return map_grant_over(page_of(top_pfn(i)), VM0, i, TRIES);
 }
 
 /* vm1: bound to vm0's port (retried until offered), then vm0 told. */

@@ -25,6 +25,14 @@
  *                    mapped), then stop.
  * The case ends with what it saw: lines answered and refused, and whether
  * the back end let go (its port unbound).
+ *
+ * split-back is a hostile back end, run as vm0 against the guest OS's front
+ * end (console=split) in vm1: it maps the page, binds the port the hello
+ * names, waits for the first request, then (attack=)
+ *   past     publishes a response index past the requests: the front end
+ *            must fall back to console_io (the ring broken), its run going on;
+ *   silent   answers nothing: the front end must fall back after 2 s.
+ * It ends when the front end has let go (its port closed: unbound).
  */
 #include "events.h"
 #include "fmt.h"
@@ -48,9 +56,9 @@ static int attack_is(const char *name)
 
 static int32_t evtchn(uint32_t cmd, void *arg) { return vmcall3(PV_event_channel_op, cmd, (uint32_t)arg, 0); }
 
-/* Has the back end let go? (Before it first binds, the port is unbound
- * too: that is not an end.) */
-static int back_end_gone(void)
+/* Has the other end let go (its port closed, or its VM ended)? Before it
+ * first binds, the port is unbound too: that is not an end. */
+static int peer_gone(void)
 {
     static int connected;
     struct pv_evtchn_status st = { port, 0, 0, 0 };
@@ -104,7 +112,7 @@ static int wait_answers(void)
         take_answers();
         if (ring.cons == ring.prod_pvt)
             return 1;
-        if (back_end_gone())
+        if (peer_gone())
             return 0;
         *mask = 1;
         __asm__ volatile("" ::: "memory");
@@ -149,7 +157,7 @@ static _Noreturn void attacked(const char *what, int drops)
     evtchn_port_op(PV_EVTCHNOP_send, port);
     int gone = 0;
     if (drops)
-        for (uint64_t end = pv_now() + 2000000000ull; !(gone = back_end_gone()) && pv_now() < end;)
+        for (uint64_t end = pv_now() + 2000000000ull; !(gone = peer_gone()) && pv_now() < end;)
             vmcall3(PV_sched_op, PV_SCHEDOP_yield, 0, 0);
     else
         gone = !wait_answers();
@@ -224,4 +232,37 @@ PV_CASE(split_front, "split-front", "vm1: a hostile split console front end agai
     char what[16];
     cmdline_word(pv_cmdline, "attack=", what, sizeof what);
     attacked(what, attack_is("backwards") || attack_is("past") || attack_is("revoke"));
+}
+
+/* ---- a hostile back end ---- */
+
+PV_CASE(split_back, "split-back", "vm0: a hostile split console back end against the guest OS's front end (attack=)")
+{
+    events_up(60000);
+    uint8_t *page = map_grant_over((void *)(PV_VIRT_BASE + (start_info->nr_pages - 2) * FRAME),
+                                   PV_SPLITCONS_FRONT_DOM, PV_SPLITCONS_GREF, 20000);
+    struct pv_splitcons_hello hello;
+    memcpy(&hello, page, sizeof hello);
+    struct pv_evtchn_bind_interdomain b = { PV_SPLITCONS_FRONT_DOM, hello.port, 0 };
+    int32_t r = evtchn(PV_EVTCHNOP_bind_interdomain, &b);
+    if (r || (r = evtchn_port_op(PV_EVTCHNOP_unmask, b.local_port)))
+        result("FAILED bind to the hello's port %u: %d", hello.port, r);
+    port = b.local_port;
+    if (io_ring_back_attach(&ring, page + PV_SPLITCONS_RING, FRAME - PV_SPLITCONS_RING, PV_SPLITCONS_SLOT))
+        result("FAILED io_ring_back_attach");
+    struct pv_splitcons_req q;
+    uint32_t seen = 0;
+    for (uint32_t t = 0; t < 10000 && io_ring_back_take_request(&ring, &q) != IO_RING_OK; t++)
+        block();
+    seen++;
+    if (attack_is("past")) {
+        ring.shared->rsp_prod = ring.shared->req_prod + 5;
+        evtchn_port_op(PV_EVTCHNOP_send, port);
+    } else if (!attack_is("silent")) {
+        result("FAILED attack= past|silent");
+    }
+    for (uint64_t end = pv_now() + 10000000000ull; !peer_gone() && pv_now() < end;)
+        vmcall3(PV_sched_op, PV_SCHEDOP_yield, 0, 0);
+    result("split-back %s: %u request seen, the front end %s", attack_is("past") ? "past" : "silent", seen,
+           peer_gone() ? "let go" : "still there");
 }

@@ -142,3 +142,19 @@ void events_up(uint64_t give_up_ms)
         result("FAILED the timer's port %d", r);
     set_timer(pv_now() + give_up_ms * 1000000ull);
 }
+
+void *map_grant_over(void *own_page, uint32_t dom, uint32_t ref, uint32_t tries)
+{
+    uint32_t va = (uint32_t)own_page;
+    if (vmcall3(PV_update_va_mapping, va, 0, PV_UVMF_INVLPG))
+        result("FAILED unmap own page at 0x%x", va);
+    struct pv_gnttab_map_grant_ref op = { va, 0, ref, dom, 99, 0 };
+    for (uint32_t t = 0; t < tries; t++) {
+        op.status = 99;
+        int32_t r = vmcall3(PV_grant_table_op, PV_GNTTABOP_map_grant_ref, (uint32_t)&op, 1);
+        if (r == 0 && op.status == 0)
+            return own_page;
+        vmcall3(PV_sched_op, PV_SCHEDOP_yield, 0, 0);
+    }
+    result("FAILED map of vm%u's ref %u: %d", dom, ref, op.status);
+}
