@@ -163,6 +163,7 @@ bench: deps-run all
 	@$(PYTHON) tests/bench/pvfuzz.py --results $(RESULTS) --calls $(PV_FUZZ_CALLS) --seeds $(PV_FUZZ_SEEDS)
 	@$(PYTHON) tests/bench/pipe.py --results $(RESULTS)
 	@$(PYTHON) tests/bench/apf.py --results $(RESULTS)
+	@$(PYTHON) tests/bench/split.py --results $(RESULTS)
 
 # The PV hypercall fuzzer alone (tests/bench/pvfuzz.py; make bench runs it
 # too): PV_FUZZ_CALLS random hypercalls per seed, in Bochs.

@@ -600,3 +600,94 @@ struct pv_gnttab_unmap_grant_ref {
     uint32_t handle;
     int32_t status;           /* OUT */
 };
+
+/* ---------------------------------------------------------------------
+ * 11. The split console (lab 6; Xen's console front and back ends,
+ *     io/console.h and xenconsoled, written anew over section 10's grants,
+ *     section 6's interdomain channels and lib/io_ring.h's ring)
+ *
+ * A DRIVER VM holds the real console (its console_io, section 7) and
+ * prints a guest VM's console lines for it: the PV guest OS booted with
+ * `backend=console` is the driver VM (as Xen's dom0 is the same Linux as
+ * its guests), the PV guest OS booted with `console=split` is the guest
+ * (guestos/kernel/pv/console_back.c and console_front.c).
+ *
+ * The front end (the guest) owns one frame, the connection page: a struct
+ * pv_splitcons_hello at its start, then Xen's request/response ring
+ * (lib/io_ring.h) at PV_SPLITCONS_RING, PV_SPLITCONS_SLOT bytes a slot.
+ * Each request is a piece of the guest's console output, len bytes of
+ * data; a line ends at a '\n' in the data and may span requests. The back
+ * end answers each with its id and a status: the bytes taken, or
+ * -PV_EINVAL for a length past the request's data (nothing of it printed).
+ * Notifications go both ways on an interdomain channel, with the ring's
+ * hold-off (a side notifies only when the other asked, io_ring.h).
+ *
+ * The rendezvous. Xen's front end writes its ring's grant ref and its
+ * port into xenstore, a database in dom0 that both ends watch. Here the
+ * numbers that must be known before anything is shared are fixed, as the
+ * inter-VM pipe's are: the front end grants its connection page writable
+ * as ref PV_SPLITCONS_GREF to the driver VM, domain PV_SPLITCONS_BACK_DOM,
+ * and the back end maps that ref of domain PV_SPLITCONS_FRONT_DOM (retried
+ * until it is granted). The port, which the hypervisor picks, travels in
+ * the page itself (hello.port, offered to the back end by alloc_unbound).
+ * Why: no new hypercall and no state in the hypervisor (a device slot
+ * would be both), the page is the one thing the two share anyway, and a
+ * lie in it harms only the liar: the back end copies the hello once,
+ * checks its magic, and the hypervisor refuses a bind to a port that was
+ * not offered to it. The front end fills the page (hello, ring) before it
+ * grants it, so a page the back end maps is complete. One guest per
+ * driver VM: the kit's machines are small (vms=2).
+ *
+ * Containment. The back end takes nothing from the page but through
+ * io_ring's copies (a request is copied whole, then looked at: a request
+ * rewritten after that changes nothing), stops at a producer index moved
+ * backwards or past the ring (the device is dropped: the page unmapped,
+ * the port closed, a line says why), refuses a length past the request,
+ * survives the grant's revocation (the hypervisor unmaps the page, the
+ * kernel's fault at it maps a zero page of its own there instead, and the
+ * device is dropped), and serves at most PV_SPLITCONS_PASS requests
+ * before the driver VM's other processes run again (a flood of requests
+ * takes a share of the driver VM, not all of it). Each line it prints for
+ * the guest starts with PV_SPLITCONS_TAG and the guest's domain, "[vm1] ",
+ * whatever the guest wrote (a '\n' in the data starts a new tagged line;
+ * a line longer than PV_SPLITCONS_LINE bytes goes on in another tagged
+ * line), so no guest line can pass for one of the driver VM's own
+ * (`TEST x: ok`, `POWEROFF 0`: the run's verdicts); the hypervisor quotes
+ * reserved prefixes (`hv:`, `PANIC` ...) and non-printable bytes of the
+ * driver VM's lines as of any VM's.
+ *
+ * The ends. A VM that ends closes its ports, which raises an event on the
+ * other end's (section 6): the back end, woken, asks its port's status;
+ * the guest gone (unbound), it takes what is left in the ring (the page
+ * stays mapped after its owner ended, section 10), prints it, and
+ * stops. The front end falls back to console_io (its lines then come
+ * tagged "(vm1) " by the hypervisor) when its port says the driver VM has
+ * gone, when the ring stays full for PV_SPLITCONS_WAIT_MS of system time,
+ * or when the back end breaks the ring (the front end trusts it no more
+ * than it is trusted); the requests it had not seen answered it writes
+ * again through console_io (a line may then show twice, never lost).
+ * ------------------------------------------------------------------- */
+#define PV_SPLITCONS_BACK_DOM  0u          /* the driver VM */
+#define PV_SPLITCONS_FRONT_DOM 1u          /* the guest it serves */
+#define PV_SPLITCONS_GREF      0u          /* the connection page's grant ref */
+#define PV_SPLITCONS_MAGIC     0x736E6F63u /* "cons" */
+#define PV_SPLITCONS_RING      64u         /* the ring's offset in the page */
+#define PV_SPLITCONS_SLOT      128u        /* bytes a slot: 16 slots */
+#define PV_SPLITCONS_DATA      (PV_SPLITCONS_SLOT - 8u)
+#define PV_SPLITCONS_PASS      32u         /* requests the back end takes before others run */
+#define PV_SPLITCONS_LINE      200u        /* a printed line's bytes after the tag */
+#define PV_SPLITCONS_WAIT_MS   2000u
+#define PV_SPLITCONS_TAG       "[vm"       /* then the domain and "] " */
+struct pv_splitcons_hello {
+    uint32_t magic;           /* PV_SPLITCONS_MAGIC */
+    uint32_t port;            /* the front end's port, offered to the back end */
+};
+struct pv_splitcons_req {
+    uint32_t id;              /* the front end's, returned in the response */
+    uint32_t len;             /* bytes of data: 0 .. PV_SPLITCONS_DATA */
+    char data[PV_SPLITCONS_DATA];
+};
+struct pv_splitcons_rsp {
+    uint32_t id;
+    int32_t status;           /* bytes taken, or -PV_EINVAL */
+};

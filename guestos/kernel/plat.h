@@ -112,6 +112,10 @@ extern uint32_t boot_pgdir[1024];
 static inline uint32_t *boot_page_directory(void) { return boot_pgdir; }
 static inline void reserve_platform_memory(void) {}
 
+/* No device is served to another VM, and every page is the kernel's own. */
+static inline void wait_device_backends(void) {}
+static inline int foreign_page_fault(uint32_t va) { (void)va; return 0; }
+
 #else
 /* -------------------------------- PV -------------------------------- */
 #include "../../lib/pv_abi.h"
@@ -206,4 +210,13 @@ void init_devices(void);    /* events, the timer (start.c) */
 /* The builder's page directory; its start info says which frames are in use. */
 uint32_t *boot_page_directory(void);
 void reserve_platform_memory(void);
+
+/* A driver VM (backend=console) serves another VM's console until that
+ * VM is gone: the last process waits for it before the power-off. A
+ * kernel fault at a page another VM granted and then revoked is the back
+ * end's to recover (1), not a panic (pv/console_back.c). */
+void console_back_wait(void);
+int console_back_fault(uint32_t va);
+static inline void wait_device_backends(void) { console_back_wait(); }
+static inline int foreign_page_fault(uint32_t va) { return console_back_fault(va); }
 #endif

@@ -20,6 +20,7 @@
  */
 #include "defs.h"
 #include "mmu.h"
+#include "plat.h"
 #include "syscall.h"
 #include "../../lib/fmt.h"
 #include "../../lib/poweroff.h"
@@ -28,9 +29,10 @@
 
 static int passed, failed;
 
-/* Tests run only when named: ptfuzz's walk is 1.5 s of Bochs's time (4 s under cpu=pv).
+/* Tests run only when named: ptfuzz's walk is 1.5 s of Bochs's time (4 s under cpu=pv); console_lines
+ * prints 1000 lines (tests/bench/split.py).
  * tests/integration/guest_cases.py reads this list (its one copy): keep it one initializer of strings. */
-static const char *const NAMED_ONLY[] = {"ptfuzz", "apf", "swap"};
+static const char *const NAMED_ONLY[] = {"ptfuzz", "apf", "swap", "console_lines"};
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -129,5 +131,6 @@ void run_chosen_programs(void)
     if (!chosen)
         printf("guestos: nothing chosen to run (test=NAME|a,b|all, bench=NAME|all)\n");
     printf("guestos: tests done: %d passed, %d failed\n", passed, failed);
+    wait_device_backends();     /* a driver VM: until the VM it serves is gone */
     poweroff(failed ? POWEROFF_FAIL : POWEROFF_OK);
 }

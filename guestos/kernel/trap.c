@@ -109,6 +109,8 @@ static void handle_interrupt(uint32_t vector)
 static void handle_exception(struct trapframe *tf, int from_user)
 {
     uint32_t cr2 = read_cr2();
+    if (!from_user && tf->trapno == T_PGFLT && foreign_page_fault(cr2))
+        return;     /* PV: a granted page taken back, replaced (plat.h) */
     if (!from_user) {
         printf("PANIC guestos: %s in the kernel at eip=0x%08x (cr2=0x%08x)\n",
                trap_name(tf->trapno), tf->eip, cr2);

@@ -362,5 +362,6 @@ def pv_cases():
     from pv_grant_cases import grant_cases
     from pv_interdomain_cases import interdomain_cases
     from pv_pipe_cases import pipe_cases
+    from pv_split_cases import split_cases
     return (friendly_cases() + hostile_cases() + event_cases() + balloon_cases() + gap_cases() + grant_cases() +
-            interdomain_cases() + pipe_cases())
+            interdomain_cases() + pipe_cases() + split_cases())

@@ -3,10 +3,13 @@
  * console_io hypercall (lib/pv_abi.h section 7) instead of the UART's
  * registers (lib/serial.c). A byte to the UART is one port write, and
  * under a hypervisor one exit; here a whole line is one hypercall. Its
- * lines reach the hypervisor's console as a VM's COM1 lines do.
+ * lines reach the hypervisor's console as a VM's COM1 lines do. With
+ * `console=split` the lines go to the split console's front end
+ * (console_front.c) instead, and a driver VM prints them.
  */
 #include "../plat.h"
 #include "hypercall.h"
+#include "pv.h"
 #include "../../../lib/serial.h"
 
 static char line[256];
@@ -17,10 +20,17 @@ void serial_init(void) {}
 
 void serial_set_observer(void (*observe)(char c)) { observer = observe; }
 
+void console_io_write(const char *s, uint32_t n)
+{
+    hypercall4(PV_console_io, PV_CONSOLEIO_write, n, s, 0);
+}
+
 static void write_line(void)
 {
-    if (len)
-        hypercall4(PV_console_io, PV_CONSOLEIO_write, len, line, 0);
+    if (len && split_console_active())
+        split_console_write(line, len);
+    else if (len)
+        console_io_write(line, len);
     len = 0;
 }
 
@@ -45,5 +55,6 @@ void serial_drain(void)
 {
     uint32_t flags = irq_save();
     write_line();
+    split_console_drain();
     irq_restore(flags);
 }

@@ -34,11 +34,18 @@ uint32_t bind_virq(uint32_t virq, void (*handler)(void))
     int32_t r = evtchn_op(PV_EVTCHNOP_bind_virq, &bind);
     if (r < 0 || bind.port >= PV_NR_EVENT_CHANNELS)
         panic("pv: event_channel_op bind_virq(virq %u) failed: %d (port %u)", virq, r, bind.port);
-    handlers[bind.port] = handler;
-    struct pv_evtchn_port port = {bind.port};
-    if ((r = evtchn_op(PV_EVTCHNOP_unmask, &port)) < 0)
-        panic("pv: event_channel_op unmask(port %u) failed: %d", bind.port, r);
+    listen_on_port(bind.port, handler);
     return bind.port;
+}
+
+/* Events on port call handler; the port unmasked. */
+void listen_on_port(uint32_t port, void (*handler)(void))
+{
+    handlers[port] = handler;
+    struct pv_evtchn_port p = {port};
+    int32_t r = evtchn_op(PV_EVTCHNOP_unmask, &p);
+    if (r < 0)
+        panic("pv: event_channel_op unmask(port %u) failed: %d", port, r);
 }
 
 /* The upcall (trap.c, with the mask set): take the pending words, then

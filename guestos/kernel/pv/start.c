@@ -66,6 +66,18 @@ static void map_hypercall_page(void)
     __asm__ volatile("wrmsr" : : "c"(msr), "a"(ma), "d"(0) : "memory");
 }
 
+/* Is word on the command line? (Read where the builder put it: kmain's
+ * copy, and boot_option, come only after the first line.) */
+static int cmdline_has(const struct multiboot_info *mbi, const char *word)
+{
+    const char *cmd = (const char *)(PV_VIRT_BASE + mbi->cmdline);
+    size_t n = strlen(word);
+    for (const char *w = cmd; (mbi->flags & MULTIBOOT_INFO_CMDLINE) && *w; w++)
+        if ((w == cmd || w[-1] == ' ') && !strncmp(w, word, n) && (w[n] == ' ' || w[n] == 0))
+            return 1;
+    return 0;
+}
+
 void pv_start(uint32_t magic, struct pv_start_info *si)
 {
     if (magic != PV_START_MAGIC || memcmp(si->magic, PV_START_INFO_MAGIC, sizeof PV_START_INFO_MAGIC))
@@ -76,6 +88,8 @@ void pv_start(uint32_t magic, struct pv_start_info *si)
     pv_vcpu = &pv_shared->vcpu_info[0];
     pv_vcpu->evtchn_upcall_mask = 1;        /* "interrupts off", as at a Multiboot entry */
     map_hypercall_page();
+    if (cmdline_has((const struct multiboot_info *)(PV_VIRT_BASE + si->mbi), "console=split"))
+        split_console_init();   /* before the first line, so that every line goes through it */
     kmain(MULTIBOOT_BOOTLOADER_MAGIC, si->mbi);
 }
 
@@ -101,5 +115,8 @@ void init_devices(void)
     init_events();
     init_pv_timer();
     init_balloon();
+    const char *backend = boot_option("backend");
+    if (backend && !strncmp(backend, "console", 7))
+        console_back_start();
     __asm__ volatile("sti");
 }

@@ -44,20 +44,6 @@ static void yield(void)
     vmcall3(PV_sched_op, PV_SCHEDOP_yield, 0, 0);
 }
 
-/* Events on, and a deadline by which the case gives up waiting (a timer
- * event that also ends any block). */
-static void events_up(uint64_t give_up_ms)
-{
-    int32_t r = events_install();
-    if (r)
-        result("FAILED set_callbacks %d", r);
-    events_on();
-    uint32_t timer;
-    if ((r = evtchn_bind_virq(PV_VIRQ_TIMER, &timer)) || (r = evtchn_port_op(PV_EVTCHNOP_unmask, timer)))
-        result("FAILED the timer's port %d", r);
-    set_timer(pv_now() + give_up_ms * MS);
-}
-
 static void unmask(uint32_t port)
 {
     int32_t r = evtchn_port_op(PV_EVTCHNOP_unmask, port);

@@ -94,18 +94,6 @@ struct end {
     uint64_t cycles;
 };
 
-/* Events on, with a timer far off that ends any block should the other
- * VM never answer (the loops then give up). */
-static void events_up(void)
-{
-    uint32_t timer;
-    int32_t r = events_install();
-    events_on();
-    if (r || (r = evtchn_bind_virq(PV_VIRQ_TIMER, &timer)) || (r = evtchn_port_op(PV_EVTCHNOP_unmask, timer)))
-        result("FAILED events: %d", r);
-    set_timer(pv_now() + 60000000000ull);
-}
-
 static volatile uint8_t *upcall_mask(void)
 {
     return &shared_info()->vcpu_info[0].evtchn_upcall_mask;
@@ -205,18 +193,7 @@ static void offer(struct end *e)
 /* vm1: vm0's ref i mapped over its own page i, retried until granted. */
 static void *take(unsigned i)
 {
-    uint32_t va = (uint32_t)page_of(top_pfn(i));
-    if (vmcall3(PV_update_va_mapping, va, 0, PV_UVMF_INVLPG))
-        result("FAILED unmap own page %u", i);
-    struct pv_gnttab_map_grant_ref op = { va, 0, i, VM0, 99, 0 };
-    for (uint32_t t = 0; t < TRIES; t++) {
-        op.status = 99;
-        int32_t r = vmcall3(PV_grant_table_op, PV_GNTTABOP_map_grant_ref, (uint32_t)&op, 1);
-        if (r == 0 && op.status == 0)
-            return (void *)va;
-        yield();
-    }
-    result("FAILED map of ref %u: %d", i, op.status);
+    return map_grant_over(page_of(top_pfn(i)), VM0, i, TRIES);
 }
 
 /* vm1: bound to vm0's port (retried until offered), then vm0 told. */
@@ -235,7 +212,7 @@ static void bind(struct end *e)
 
 static struct end end_up(uint32_t msgs)
 {
-    events_up();
+    events_up(60000);
     return (struct end){ .hold = cmdline_number(pv_cmdline, "hold=", 1),
                          .msgs = cmdline_number(pv_cmdline, "msgs=", msgs) };
 }

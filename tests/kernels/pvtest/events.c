@@ -8,6 +8,7 @@
  */
 #include <stdbool.h>
 #include "events.h"
+#include "pv_clock.h"
 #include "pvtest.h"
 #include "string.h"
 
@@ -91,30 +92,7 @@ void events_on(void)
     vmcall3(PV_xen_version, PV_XENVER_version, 0, 0);   /* an upcall pending is taken now */
 }
 
-uint64_t pv_now(void)
-{
-    volatile struct pv_vcpu_time_info *t = &shared_info()->vcpu_info[0].time;
-    uint32_t version, mul;
-    uint64_t stamp, system, tsc;
-    int8_t shift;
-    do {
-        version = t->version;
-        __asm__ volatile("" ::: "memory");
-        stamp = t->tsc_timestamp;
-        system = t->system_time;
-        mul = t->tsc_to_system_mul;
-        shift = t->tsc_shift;
-        uint32_t lo, hi;
-        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-        tsc = (uint64_t)hi << 32 | lo;
-        __asm__ volatile("" ::: "memory");
-    } while ((version & 1) || version != t->version);
-    uint64_t d = tsc - stamp;
-    d = shift < 0 ? d >> -shift : d << shift;
-    /* 64 x 32 bits, the product's bits 95:32 (lib/pv_abi.h's formula). */
-    uint64_t lo = (uint64_t)(uint32_t)d * mul, hi = (d >> 32) * mul;
-    return system + hi + (lo >> 32);
-}
+uint64_t pv_now(void) { return pv_clock_ns(&shared_info()->vcpu_info[0].time); }
 
 int32_t evtchn_bind_virq(uint32_t virq, uint32_t *port)
 {
@@ -151,4 +129,32 @@ void spin_until(uint64_t ns)
 {
     while (pv_now() < ns)
         vmcall3(PV_xen_version, PV_XENVER_version, 0, 0);
+}
+
+void events_up(uint64_t give_up_ms)
+{
+    int32_t r = events_install();
+    if (r)
+        result("FAILED set_callbacks %d", r);
+    events_on();
+    uint32_t timer;
+    if ((r = evtchn_bind_virq(PV_VIRQ_TIMER, &timer)) || (r = evtchn_port_op(PV_EVTCHNOP_unmask, timer)))
+        result("FAILED the timer's port %d", r);
+    set_timer(pv_now() + give_up_ms * 1000000ull);
+}
+
+void *map_grant_over(void *own_page, uint32_t dom, uint32_t ref, uint32_t tries)
+{
+    uint32_t va = (uint32_t)own_page;
+    if (vmcall3(PV_update_va_mapping, va, 0, PV_UVMF_INVLPG))
+        result("FAILED unmap own page at 0x%x", va);
+    struct pv_gnttab_map_grant_ref op = { va, 0, ref, dom, 99, 0 };
+    for (uint32_t t = 0; t < tries; t++) {
+        op.status = 99;
+        int32_t r = vmcall3(PV_grant_table_op, PV_GNTTABOP_map_grant_ref, (uint32_t)&op, 1);
+        if (r == 0 && op.status == 0)
+            return own_page;
+        vmcall3(PV_sched_op, PV_SCHEDOP_yield, 0, 0);
+    }
+    result("FAILED map of vm%u's ref %u: %d", dom, ref, op.status);
 }

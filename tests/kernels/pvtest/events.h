@@ -2,7 +2,8 @@
  * events.h: the PV test kernel's event side (lib/pv_abi.h section 6), for
  * cases_events.c and cases_balloon.c: the upcall handler on a vector of
  * its own, the shared-info page, the time record read in its version
- * loop, and the event-channel calls.
+ * loop, and the event-channel calls; for the cases between VMs, a grant
+ * mapped.
  */
 #pragma once
 #include <stdint.h>
@@ -30,6 +31,12 @@ int32_t events_install(void);
 /* The guest's virtual IF on and the CPU's IF on. */
 void events_on(void);
 
+/* Both, and the timer's VIRQ bound with a deadline give_up_ms from now
+ * that ends any block should another VM never answer (a case's loops then
+ * give up); a FAILED result if that cannot be done. For the cases
+ * between VMs. */
+void events_up(uint64_t give_up_ms);
+
 /* The system time now, read in the version loop (ns). */
 uint64_t pv_now(void);
 
@@ -47,3 +54,8 @@ uint32_t block_until_upcalls(uint32_t n, uint32_t tries);
 /* Spin, making hypercalls (each exit a look for events), until system time
  * ns has passed. */
 void spin_until(uint64_t ns);
+
+/* Another VM's grant (domain dom's ref) mapped at own_page, a page of the
+ * case's own whose mapping it replaces, retried (yielding the CPU between
+ * tries) until granted; a FAILED result after tries. */
+void *map_grant_over(void *own_page, uint32_t dom, uint32_t ref, uint32_t tries);

@@ -1,0 +1,246 @@
+/*
+ * console_front.c: the split console's front end (lib/pv_abi.h section
+ * 11; Xen's console front end, written anew): with `console=split` on the
+ * command line the PV kernel's console lines (console.c) go as requests
+ * on a ring in a page it grants to the driver VM, which prints them on its
+ * own console; without it console.c calls console_io as before.
+ *
+ * Why a ring: console_io is an exit for every line, while here a line is
+ * a copy into the page, and the driver VM is notified only when it asked
+ * (it sleeps on an empty ring): a batch of lines costs one event, the
+ * driver VM's console_io calls are its own. The page is set up at the
+ * start of day, before the first line: the ring holds the lines until the
+ * driver VM attaches, so every line the kernel prints goes through it.
+ *
+ * The front end trusts the back end no more than it is trusted: a
+ * response index that moves backwards or past the requests breaks the
+ * ring (io_ring.c), and it then, or when the driver VM has ended (its
+ * port unbound) or takes nothing for PV_SPLITCONS_WAIT_MS, falls back to
+ * console_io, says why, and writes again what was not answered. It never
+ * waits for the driver VM but when the ring is full (and at power-off,
+ * until its lines are answered), blocked until an event between looks.
+ *
+ * Everything runs with events masked (console.c's irq_save): the upcall
+ * handler only raises a flag that the next line looks at.
+ */
+#include "../defs.h"
+#include "../plat.h"
+#include "hypercall.h"
+#include "pv.h"
+#include "../../../lib/fmt.h"
+#include "../../../lib/io_ring.h"
+#include "../../../lib/printf.h"
+#include "../../../lib/pv_clock.h"
+#include "../../../lib/string.h"
+
+static uint8_t page[PV_PAGE_SIZE] __attribute__((aligned(PV_PAGE_SIZE)));
+static struct io_ring ring;
+static uint32_t port, next_id;
+static int active;                  /* lines go through the ring */
+static volatile int peer_event;     /* the port had an event: look at the driver VM */
+static struct {
+    uint32_t requests, events, blocks, refused;
+} counts;
+
+static int32_t evtchn_op(uint32_t cmd, void *arg) { return hypercall2(PV_event_channel_op, cmd, arg); }
+
+static void notify(void)
+{
+    struct pv_evtchn_port p = {port};
+    evtchn_op(PV_EVTCHNOP_send, &p);
+    counts.events++;
+}
+
+/* Is the port still bound to the driver VM's? */
+static int back_end_bound(void)
+{
+    struct pv_evtchn_status st = {.port = port};
+    return evtchn_op(PV_EVTCHNOP_status, &st) == 0 && st.status == PV_EVTCHNSTAT_interdomain;
+}
+
+/* Back to console_io: nothing shared any more (the grant ended: the
+ * hypervisor unmaps the page from a back end that still maps it; the port
+ * closed), the reason, then the requests not answered, from the page,
+ * which is the kernel's own again (a length the back end rewrote is cut
+ * to the slot's). */
+static void fall_back(const char *why)
+{
+    char line[160];
+    uint32_t unanswered = ring.prod_pvt - ring.cons;
+    active = 0;
+    struct pv_gnttab_end_foreign_access end = {PV_SPLITCONS_GREF, 0};
+    hypercall3(PV_grant_table_op, PV_GNTTABOP_end_foreign_access, &end, 1);
+    struct pv_evtchn_port p = {port};
+    evtchn_op(PV_EVTCHNOP_close, &p);
+    int n = snprintf(line, sizeof line, "guestos: split console: %s; %u requests unanswered, written again; "
+                     "console_io from here on\n", why, unanswered);
+    console_io_write(line, (uint32_t)n);
+    for (uint32_t i = ring.cons; i != ring.prod_pvt; i++) {
+        const struct pv_splitcons_req *q =
+            (const void *)(ring.slots + (i & (ring.size - 1)) * ring.slot_bytes);
+        console_io_write(q->data, q->len <= PV_SPLITCONS_DATA ? q->len : PV_SPLITCONS_DATA);
+    }
+}
+
+/* Take the answers the back end published; a refused request is counted
+ * (the front end sends none: only a bug of its own would earn one). */
+static void consume_responses(void)
+{
+    struct pv_splitcons_req slot;   /* a response comes in a slot's bytes */
+    while (io_ring_front_take_response(&ring, &slot) == IO_RING_OK)
+        counts.refused += ((struct pv_splitcons_rsp *)&slot)->status < 0;
+    if (ring.broken)
+        fall_back("the back end's response index moved backwards or past the requests");
+}
+
+/* Has the driver VM gone? Asked only after an event on the port (a VM's
+ * end raises one) or while waiting. Until the driver VM first binds, the
+ * port is unbound too: that is waiting (for at most the wait's limit),
+ * not an end. */
+static void check_back_end(void)
+{
+    static int connected;
+    if (!active)
+        return;
+    if (back_end_bound())
+        connected = 1;
+    else if (connected)
+        fall_back("the driver VM's end of the channel is gone");
+}
+
+/* Sleep until an event: the back end's answers (the final check asks for
+ * the next one), the driver VM's end, or a tick. The block unmasks, so
+ * the event's handlers run (inside console.c's irq_save: none of them
+ * prints; the tick's, the balloon's and this port's only raise flags and
+ * wake processes). Not a yield: a yield hands the CPU back and forth at
+ * every turn's end while the driver VM prints, a VM switch each; a
+ * blocked guest lets the driver VM run until it has answered a pass. */
+static void sleep_for_answers(void)
+{
+    if (io_ring_front_final_check(&ring))
+        return;
+    idle_wait();
+    counts.blocks++;
+}
+
+/* The ring full (or, done, the lines unanswered): sleep until the driver
+ * VM answered, it is gone, or it answered nothing for PV_SPLITCONS_WAIT_MS. */
+static void wait_for_answers(int all)
+{
+    uint64_t deadline = pv_clock_ns(&pv_vcpu->time) + PV_SPLITCONS_WAIT_MS * 1000000ull;
+    for (;;) {
+        uint32_t before = ring.cons;
+        consume_responses();
+        if (!active || (all ? ring.prod_pvt == ring.cons : io_ring_front_free(&ring) > 0))
+            return;
+        uint64_t now = pv_clock_ns(&pv_vcpu->time);
+        if (ring.cons != before) {
+            deadline = now + PV_SPLITCONS_WAIT_MS * 1000000ull;
+        } else {
+            if (peer_event) {       /* an event on the port, nothing answered: gone? */
+                peer_event = 0;
+                check_back_end();
+            }
+            if (!active)
+                return;
+            if (now > deadline) {
+                static char why[64];
+                snprintf(why, sizeof why, "the driver VM answered nothing for %u ms", PV_SPLITCONS_WAIT_MS);
+                fall_back(why);
+                return;
+            }
+        }
+        sleep_for_answers();
+    }
+}
+
+/* Publish what was queued; notify if the back end asked. */
+static void publish(void)
+{
+    if (io_ring_front_push_requests(&ring))
+        notify();
+}
+
+/* The producer: n bytes of console output as requests of at most
+ * PV_SPLITCONS_DATA bytes, published as one batch. Returns the bytes
+ * queued: fewer than n if the front end fell back meanwhile. */
+static uint32_t produce(const char *s, uint32_t n)
+{
+    uint32_t queued = 0;
+    if (peer_event) {
+        peer_event = 0;
+        consume_responses();
+        check_back_end();
+    }
+    while (n && active) {
+        struct pv_splitcons_req *q = io_ring_front_next_request(&ring);
+        if (!q) {
+            publish();
+            wait_for_answers(0);
+            continue;
+        }
+        uint32_t len = n < PV_SPLITCONS_DATA ? n : PV_SPLITCONS_DATA;
+        q->id = next_id++;
+        q->len = len;
+        memcpy(q->data, s, len);
+        s += len;
+        n -= len;
+        queued += len;
+        counts.requests++;
+    }
+    if (active)
+        publish();
+    return queued;
+}
+
+static void port_event(void) { peer_event = 1; }
+
+/* The start of day (start.c, before the first line): the page filled,
+ * then granted, the port offered (its number in the page). */
+void split_console_init(void)
+{
+    struct pv_splitcons_hello *hello = (void *)page;
+    struct pv_evtchn_alloc_unbound a = {PV_DOMID_SELF, PV_SPLITCONS_BACK_DOM, 0};
+    if (evtchn_op(PV_EVTCHNOP_alloc_unbound, &a) < 0 ||
+        io_ring_front_init(&ring, page + PV_SPLITCONS_RING, PV_PAGE_SIZE - PV_SPLITCONS_RING, PV_SPLITCONS_SLOT)) {
+        printf("guestos: split console: no port for the driver VM; console_io\n");
+        return;
+    }
+    *hello = (struct pv_splitcons_hello){PV_SPLITCONS_MAGIC, a.port};
+    port = a.port;
+    struct pv_gnttab_grant_foreign_access g = {PV_SPLITCONS_GREF, PV_SPLITCONS_BACK_DOM,
+                                               pv_machine_addr(page) >> 12, 0, 0};
+    if (hypercall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, &g, 1) < 0 || g.status) {
+        printf("guestos: split console: grant of its page refused; console_io\n");
+        return;
+    }
+    listen_on_port(port, port_event);
+    active = 1;
+}
+
+/* console.c's line out while active: through the ring, or what the ring
+ * did not take by console_io. */
+void split_console_write(const char *s, uint32_t n)
+{
+    uint32_t queued = produce(s, n);
+    if (queued < n)
+        console_io_write(s + queued, n - queued);
+}
+
+int split_console_active(void) { return active; }
+
+/* At power-off, before its last line: what the front end counted. */
+void split_console_report(void)
+{
+    if (active)
+        printf("guestos: split console: %u requests, %u events, %u blocks, %u refused\n", counts.requests,
+               counts.events, counts.blocks, counts.refused);
+}
+
+/* serial_drain: wait until every line is answered (or fallen back), so
+ * that none is left behind in the ring when the VM ends. */
+void split_console_drain(void)
+{
+    if (active)
+        wait_for_answers(1);
+}

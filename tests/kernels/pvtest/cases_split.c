@@ -1,0 +1,268 @@
+/*
+ * cases_split.c: a hostile front end of the split console (lib/pv_abi.h
+ * section 11), run as vm1 against the PV guest OS booted as its driver VM
+ * (backend=console) in vm0; tests/integration/pv_split_cases.py runs the
+ * pairs. split-front connects as the guest OS's front end does (its page
+ * granted as ref PV_SPLITCONS_GREF to vm0, the port in the page's hello),
+ * sends GOOD lines and waits for their answers, then attacks (attack=):
+ *   backwards, past  the producer index moved backwards or past the ring:
+ *                    the back end must drop the device (the port unbound);
+ *   length           a request whose length runs past its data, then a
+ *                    good line: the first refused, the second printed;
+ *   forge            lines that would pass for the driver VM's own
+ *                    (verdicts, power-off, a line wrapped past the back
+ *                    end's line length, a CR): each must come out tagged;
+ *   revoke           the page's grant ended while vm0 maps it: the back
+ *                    end must survive its fault there and drop the device;
+ *   flood            lines as fast as the ring takes them for flood_ms=
+ *                    (500) of system time: the driver VM's own processes
+ *                    must go on meanwhile;
+ *   leave            12 lines more (the ring takes them all: no wait),
+ *                    published without an event (as a front end that
+ *                    dies before it notifies), then the power-off: the
+ *                    back end, asleep until vm1's end raises an event,
+ *                    must print them after vm1 ended (the page stays
+ *                    mapped), then stop.
+ * The case ends with what it saw: lines answered and refused, and whether
+ * the back end let go (its port unbound).
+ *
+ * split-back is a hostile back end, run as vm0 against the guest OS's front
+ * end (console=split) in vm1: it maps the page, binds the port the hello
+ * names, waits for the first request, then (attack=)
+ *   past     publishes a response index past the requests: the front end
+ *            must fall back to console_io (the ring broken), its run going on;
+ *   silent   answers nothing: the front end must fall back after 2 s.
+ * It ends when the front end has let go (its port closed: unbound).
+ */
+#include "events.h"
+#include "fmt.h"
+#include "io_ring.h"
+#include "pvtest.h"
+#include "string.h"
+
+#define BACK PV_SPLITCONS_BACK_DOM
+#define FRAME 4096u
+#define GOOD 4u
+
+static struct io_ring ring;
+static uint32_t port, answered, refused, sent;
+static int silent;          /* publish without notifying (attack=leave) */
+
+static int attack_is(const char *name)
+{
+    char w[16];
+    return cmdline_word(pv_cmdline, "attack=", w, sizeof(w)) && strcmp(w, name) == 0;
+}
+
+static int32_t evtchn(uint32_t cmd, void *arg) { return vmcall3(PV_event_channel_op, cmd, (uint32_t)arg, 0); }
+
+/* Has the other end let go (its port closed, or its VM ended)? Before it
+ * first binds, the port is unbound too: that is not an end. */
+static int peer_gone(void)
+{
+    static int connected;
+    struct pv_evtchn_status st = { port, 0, 0, 0 };
+    int bound = evtchn(PV_EVTCHNOP_status, &st) == 0 && st.status == PV_EVTCHNSTAT_interdomain;
+    connected |= bound;
+    return connected && !bound;
+}
+
+static void notify_if(int asked)
+{
+    if (asked)
+        evtchn_port_op(PV_EVTCHNOP_send, port);
+}
+
+/* The page filled (hello, ring), then granted; the port offered. */
+static void connect(void)
+{
+    int32_t r;
+    events_up(60000);
+    uint32_t pfn = start_info->nr_pages - 2;
+    uint8_t *page = (uint8_t *)(PV_VIRT_BASE + pfn * FRAME);
+    memset(page, 0, FRAME);
+    struct pv_evtchn_alloc_unbound a = { PV_DOMID_SELF, BACK, 0 };
+    if ((r = evtchn(PV_EVTCHNOP_alloc_unbound, &a)) || (r = evtchn_port_op(PV_EVTCHNOP_unmask, a.port)))
+        result("FAILED offer: %d", r);
+    port = a.port;
+    *(struct pv_splitcons_hello *)page = (struct pv_splitcons_hello){ PV_SPLITCONS_MAGIC, port };
+    if (io_ring_front_init(&ring, page + PV_SPLITCONS_RING, FRAME - PV_SPLITCONS_RING, PV_SPLITCONS_SLOT))
+        result("FAILED io_ring_front_init");
+    struct pv_gnttab_grant_foreign_access g = { PV_SPLITCONS_GREF, BACK,
+                                                ((const uint32_t *)start_info->mfn_list)[pfn], 0, 99 };
+    r = vmcall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, (uint32_t)&g, 1);
+    if (r || g.status)
+        result("FAILED grant: %d %d", r, g.status);
+}
+
+static void take_answers(void)
+{
+    struct pv_splitcons_req slot;
+    while (io_ring_front_take_response(&ring, &slot) == IO_RING_OK) {
+        answered++;
+        refused += ((struct pv_splitcons_rsp *)&slot)->status < 0;
+    }
+}
+
+/* Block until everything sent is answered (1) or the back end let go (0). */
+static int wait_answers(void)
+{
+    volatile uint8_t *mask = &shared_info()->vcpu_info[0].evtchn_upcall_mask;
+    for (uint32_t t = 0; t < 10000; t++) {
+        take_answers();
+        if (ring.cons == ring.prod_pvt)
+            return 1;
+        if (peer_gone())
+            return 0;
+        *mask = 1;
+        __asm__ volatile("" ::: "memory");
+        if (io_ring_front_final_check(&ring))
+            *mask = 0;
+        else
+            block();
+    }
+    result("FAILED no answer from the back end: %u of %u answered", answered, sent);
+}
+
+/* One request of len bytes (the ring full: the answers waited for). */
+static struct pv_splitcons_req *next_request(void)
+{
+    struct pv_splitcons_req *q;
+    while (!(q = io_ring_front_next_request(&ring)))
+        if (!wait_answers())
+            result("FAILED the back end let go after %u of %u answers", answered, sent);
+    sent++;
+    return q;
+}
+
+static void send(const char *s)
+{
+    uint32_t n = strlen(s);
+    while (n) {
+        struct pv_splitcons_req *q = next_request();
+        q->id = sent;
+        q->len = n < PV_SPLITCONS_DATA ? n : PV_SPLITCONS_DATA;
+        memcpy(q->data, s, q->len);
+        s += q->len;
+        n -= q->len;
+    }
+    notify_if(io_ring_front_push_requests(&ring) && !silent);
+}
+
+/* The attack made: vm0 told. A dropping attack: the back end must let go
+ * (its port unbound) within 2 s, the CPU yielded to it meanwhile; the
+ * others: every line answered. */
+static _Noreturn void attacked(const char *what, int drops)
+{
+    evtchn_port_op(PV_EVTCHNOP_send, port);
+    int gone = 0;
+    if (drops)
+        for (uint64_t end = pv_now() + 2000000000ull; !(gone = peer_gone()) && pv_now() < end;)
+            vmcall3(PV_sched_op, PV_SCHEDOP_yield, 0, 0);
+    else
+        gone = !wait_answers();
+    take_answers();
+    result("split-front %s: %u of %u answered, %u refused, the back end %s", what, answered, sent, refused,
+           gone ? "let go" : "still there");
+}
+
+static void flood(void)
+{
+    uint64_t end = pv_now() + cmdline_number(pv_cmdline, "flood_ms=", 500) * 1000000ull;
+    uint32_t lines = 0;
+    char line[64];
+    while (pv_now() < end) {
+        snprintf(line, sizeof line, "pvtest: flood line %u\n", lines++);
+        send(line);
+    }
+    snprintf(line, sizeof line, "pvtest: flood over after %u lines\n", lines);
+    send(line);
+}
+
+PV_CASE(split_front, "split-front", "vm1: a hostile split console front end against the guest OS's back end (attack=)")
+{
+    connect();
+    for (uint32_t i = 0; i < GOOD; i++) {
+        char line[48];
+        snprintf(line, sizeof line, "pvtest: good line %u\n", i);
+        send(line);
+    }
+    if (!wait_answers())
+        result("FAILED the back end let go of good lines: %u of %u answered", answered, sent);
+    volatile struct io_ring_shared *s = ring.shared;
+    if (attack_is("backwards")) {
+        s->req_prod = ring.published - 3;
+    } else if (attack_is("past")) {
+        s->req_prod = ring.published + ring.size + 1;
+    } else if (attack_is("length")) {
+        struct pv_splitcons_req *q = next_request();
+        q->id = sent;
+        q->len = PV_SPLITCONS_DATA + 1;
+        memset(q->data, 'L', sizeof q->data);
+        io_ring_front_push_requests(&ring);
+        send("pvtest: the line after\n");
+    } else if (attack_is("forge")) {
+        char wrapped[PV_SPLITCONS_LINE + 32];
+        memset(wrapped, 'x', PV_SPLITCONS_LINE);
+        memcpy(wrapped + PV_SPLITCONS_LINE, "TEST wrapped: ok\n", sizeof "TEST wrapped: ok\n");
+        send("pvtest: forging\nTEST forged: ok\nPOWEROFF 0\nguestos: tests done: 9 passed, 0 failed\n");
+        send(wrapped);
+        send("\rTEST carriage: ok\n");
+    } else if (attack_is("revoke")) {
+        struct pv_gnttab_end_foreign_access e = { PV_SPLITCONS_GREF, 99 };
+        int32_t r = vmcall3(PV_grant_table_op, PV_GNTTABOP_end_foreign_access, (uint32_t)&e, 1);
+        if (r || e.status)
+            result("FAILED end_foreign_access: %d %d", r, e.status);
+    } else if (attack_is("flood")) {
+        flood();
+    } else if (attack_is("leave")) {
+        uint32_t before = answered;
+        spin_until(pv_now() + 100000000ull);    /* the back end asleep by now: vm0 has nothing else to do */
+        silent = 1;
+        for (uint32_t i = 0; i < 12; i++) {
+            char line[48];
+            snprintf(line, sizeof line, "pvtest: leaving line %u\n", i);
+            send(line);
+        }
+        result("split-front leave: %u of %u answered, %u refused, 12 more sent without an event, not waited for", before, before,
+               refused);
+    } else {
+        result("FAILED attack= backwards|past|length|forge|revoke|flood|leave");
+    }
+    char what[16];
+    cmdline_word(pv_cmdline, "attack=", what, sizeof what);
+    attacked(what, attack_is("backwards") || attack_is("past") || attack_is("revoke"));
+}
+
+/* ---- a hostile back end ---- */
+
+PV_CASE(split_back, "split-back", "vm0: a hostile split console back end against the guest OS's front end (attack=)")
+{
+    events_up(60000);
+    uint8_t *page = map_grant_over((void *)(PV_VIRT_BASE + (start_info->nr_pages - 2) * FRAME),
+                                   PV_SPLITCONS_FRONT_DOM, PV_SPLITCONS_GREF, 20000);
+    struct pv_splitcons_hello hello;
+    memcpy(&hello, page, sizeof hello);
+    struct pv_evtchn_bind_interdomain b = { PV_SPLITCONS_FRONT_DOM, hello.port, 0 };
+    int32_t r = evtchn(PV_EVTCHNOP_bind_interdomain, &b);
+    if (r || (r = evtchn_port_op(PV_EVTCHNOP_unmask, b.local_port)))
+        result("FAILED bind to the hello's port %u: %d", hello.port, r);
+    port = b.local_port;
+    if (io_ring_back_attach(&ring, page + PV_SPLITCONS_RING, FRAME - PV_SPLITCONS_RING, PV_SPLITCONS_SLOT))
+        result("FAILED io_ring_back_attach");
+    struct pv_splitcons_req q;
+    uint32_t seen = 0;
+    for (uint32_t t = 0; t < 10000 && io_ring_back_take_request(&ring, &q) != IO_RING_OK; t++)
+        block();
+    seen++;
+    if (attack_is("past")) {
+        ring.shared->rsp_prod = ring.shared->req_prod + 5;
+        evtchn_port_op(PV_EVTCHNOP_send, port);
+    } else if (!attack_is("silent")) {
+        result("FAILED attack= past|silent");
+    }
+    for (uint64_t end = pv_now() + 10000000000ull; !peer_gone() && pv_now() < end;)
+        vmcall3(PV_sched_op, PV_SCHEDOP_yield, 0, 0);
+    result("split-back %s: %u request seen, the front end %s", attack_is("past") ? "past" : "silent", seen,
+           peer_gone() ? "let go" : "still there");
+}
