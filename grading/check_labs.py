@@ -35,11 +35,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import buildcache  # noqa: E402
 import kitbuild  # noqa: E402
 import labspec  # noqa: E402
 import studenttree  # noqa: E402
@@ -60,10 +62,11 @@ TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf", "build/tes
 
 
 def run(dest, argv, env=None, stdin=None):
-    """(exit status, output) of a command run in the student tree; stdin:
-    what it reads (gdb's commands), or nothing."""
+    """(exit status, output) of a command run in the student tree, its
+    compilers behind the checks' cache (buildcache.py); stdin: what it
+    reads (gdb's commands), or nothing."""
     p = subprocess.run(argv, cwd=dest, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       env=dict(os.environ, **(env or {})), input=stdin or "")
+                       env=dict(os.environ, **buildcache.env(ROOT), **(env or {})), input=stdin or "")
     return p.returncode, p.stdout
 
 
@@ -165,12 +168,20 @@ def restore_hidden_tests(lab, dest):
             shutil.copy2(path, os.path.join(dest, os.path.relpath(path, ROOT)))
 
 
+# One tree's build at a time, each on every core: the trees' files that are
+# alike compile once, in the first, and the others find them in the cache
+# (two builds at once would both miss).
+_one_build = threading.Lock()
+
+
 def build(lab, dest):
     """None, or why the tree in dest does not build."""
-    # -j: the tree is built from nothing; its files compile in parallel.
-    p = subprocess.run(["make", "--no-print-directory", "-j%d" % (os.cpu_count() or 2), "all"] + list(TEST_KERNELS),
-                       cwd=dest,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # -j: the tree is built from nothing; its files compile in parallel,
+    # each once for all the checks' trees (buildcache.py).
+    with _one_build:
+        p = subprocess.run(["make", "--no-print-directory", "-j%d" % (os.cpu_count() or 2), "all"]
+                           + list(TEST_KERNELS), cwd=dest, env=dict(os.environ, **buildcache.env(ROOT)),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
         return "the lab %d skeleton does not build: %s" % (lab, first_error(p.stdout))
     return None

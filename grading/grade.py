@@ -357,11 +357,9 @@ def rel(path):
 
 def runner_argv(root, source):
     """The runner's command: source's tools/hvrun (never the graded tree's),
-    with the fast loader that the graded tree's build made. Not with -S, as
-    the test harnesses start it: under HVLAB_SANDBOX=user the system's
-    Python runs it as another user, and without its site module no test
-    ran (test_sandbox's UserFallback)."""
-    return [sys.executable, os.path.join(source or root, "tools", "hvrun"),
+    with the fast loader that the graded tree's build made, without the site
+    module where the sandbox allows (sandbox.no_site)."""
+    return [sys.executable] + sandbox.no_site() + [os.path.join(source or root, "tools", "hvrun"),
             "--loader-dir", os.path.join(root, "build", "loader")]
 
 

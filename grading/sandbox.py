@@ -99,7 +99,7 @@ def wrap(argv, cwd, writable, masks=(), fsize=None, report_fd=None, readable=(),
     pipe contain.py reports the processes it killed on; readable: folders
     it reads besides cwd (the instructor's source: its runner); devices:
     the host's device files it may use (bubblewrap hides the others)."""
-    inner = [sys.executable, CONTAIN, "--token", uuid.uuid4().hex]
+    inner = [sys.executable] + no_site() + [CONTAIN, "--token", uuid.uuid4().hex]
     if fsize:
         inner += ["--fsize", str(fsize)]
     if report_fd is not None:
@@ -113,6 +113,15 @@ def wrap(argv, cwd, writable, masks=(), fsize=None, report_fd=None, readable=(),
     if kind == "bwrap":
         return bwrap_argv(shutil.which("bwrap"), writable, cwd, masks, readable, devices) + inner
     return inner
+
+
+def no_site():
+    """The interpreter's options for the grader's own scripts run in the
+    sandbox (contain.py, the runner): -S, without the site module (every
+    .pth file of site-packages, which costs more than the rest of their
+    start: they need the standard library only), except when the runs are
+    another user's (test_sandbox's UserFallback: no test ran so)."""
+    return [] if mode()[0] == "user" else ["-S"]
 
 
 def system_python():

@@ -5,7 +5,7 @@
 #   tools/deps.sh build   compilers and binutils (what `make` needs)
 #   tools/deps.sh run     + Bochs, QEMU, GRUB's BIOS files, bubblewrap, console fonts (what `make run`,
 #                         `make grade` and hvrun --screenshot need)
-#   tools/deps.sh check   + cmocka, gdb, clang's libFuzzer and sanitizers, and docs (what `make check` needs)
+#   tools/deps.sh check   + cmocka, gdb, clang's libFuzzer and sanitizers, ccache, and docs (what `make check` needs)
 #   tools/deps.sh docs    pandoc, Graphviz, Debian's python3-matplotlib, Chromium (what `make handouts`
 #                         and its site test need)
 #   tools/deps.sh all     everything
@@ -100,6 +100,9 @@ need_check() {
     # and GNU Mach (an ELF64 Multiboot kernel that enters long mode itself).
     need /boot/invaders.exec grub-invaders
     need /boot/gnumach-1.8-486.gz gnumach-image-1.8-486
+    # check-labs and check-steps build many trees that share most files:
+    # each compiles once (grading/buildcache.py).
+    need ccache ccache
 }
 
 # make handouts: pandoc renders the pages, Graphviz's dot draws the figures

@@ -325,6 +325,7 @@ def run_emulator_in_slot(a, modules, run_dir, log, keyboard):
     # --bochs-debug: the debugger talks to the terminal (and keeps it).
     interactive = bool(a.bochs_debug)
     proc = subprocess.Popen(cmd, cwd=run_dir, stdin=None if interactive else subprocess.DEVNULL,
+                            env=emulators.bochs_env() if a.emu == "bochs" else None,
                             stdout=None if interactive else chan_out, stderr=None if interactive else out,
                             start_new_session=not interactive, restore_signals=not a.gdb_port,
                             preexec_fn=vmxrecord.limit_files if a.vmx_record else None)
