@@ -10,7 +10,7 @@ import re
 
 from guest_cases import TYPED
 from harness import HV, OK, Case
-from pv_cases import AT_SHUTDOWN, EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, pv, result
+from pv_cases import AT_SHUTDOWN, EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, interdomain, pv, result
 
 FUZZ_CALLS = 2000
 FUZZ_DPCHECK = 64          # the hypervisor's recount every 64 hypercalls (hv/pv/pv_check.c)
@@ -39,7 +39,7 @@ def fuzz_case(seed, calls, dpcheck, name=None, timeout=None):
            extra=["dpcheck=%d" % dpcheck], name=name or "fuzz", check=enough)
     if timeout:
         c.timeout = timeout
-    return c
+    return interdomain([c])[0]     # its calls grant and bind ports across VMs (refused, or loopbacks)
 
 
 def continuation_cases():
