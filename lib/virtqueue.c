@@ -202,6 +202,8 @@ enum vq_status vq_driver_get_used(struct virtqueue *vq, uint64_t *token, uint32_
 /* LAB 6 END */
 
 /* LAB 6 BEGIN: the device: a chain walked, each descriptor read once and checked; the used ring */
+/* The queue broken (virtio's DEVICE_NEEDS_RESET, 2.1.2): every later call
+ * refuses. */
 static enum vq_status broken(struct virtqueue *vq)
 {
     vq->broken = 1;
@@ -246,6 +248,8 @@ enum vq_status vq_device_pop(struct virtqueue *vq, struct vq_chain *chain)
     }
 }
 
+/* 2.6.8: the chain headed by head is done, written bytes of it written;
+ * the driver sees it once vq_device_notify publishes. */
 void vq_device_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 {
     vq->used_ring[vq->used_pvt & (vq->size - 1)] = (struct vq_used_elem){ head, written };
