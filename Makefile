@@ -116,6 +116,8 @@ help:
 	@echo "                            second group of modules, a guest kernel and its programs: tools/hvrun"
 	@echo "                            (hv/README.md, \"Several VMs\")"
 	@echo "  GUEST_ARGS=\"...\"          the guest's command line under make run (default test=all: its tests)"
+	@echo "  PAIR=\"A B\", PAIR_ARGS=     make run, make gdb: two PV VMs, the PV test kernel's cases A and B"
+	@echo "                            (each with PAIR_ARGS), instead of the guest OS (lab 6)"
 	@echo "  TIMEOUT=seconds           stop a run that has not powered off (default $(TIMEOUT);"
 	@echo "                            make grade: each test's own limit unless given)"
 	@echo "  NATIVE_EMU=, NATIVE_BOOT=  emulator and loader of run-native (default qemu, kernel)"
@@ -134,10 +136,19 @@ help:
 # The guest kernel of make run, make gdb and make gdb-guest: the guest OS,
 # or its PV build where ARGS say cpu=pv (lab 5), the only mode it runs in.
 RUN_KERNEL = $(if $(filter cpu=pv,$(ARGS)),$(GUEST_PV_KERNEL),$(GUEST_KERNEL))
+# PAIR="A B" (lab 6): two PV VMs instead, the PV test kernel's case A in vm0
+# and case B in vm1, each with PAIR_ARGS (make run PAIR="pipe-ring-send
+# pipe-ring-recv" PAIR_ARGS="hold=0").
+PAIR ?=
+PAIR_ARGS ?=
+RUN_MODULES = $(if $(PAIR),$(foreach c,$(wordlist 1,2,$(PAIR)),--module "$(PVTEST_ELF) case=$(c) $(PAIR_ARGS)"),\
+                --module "$(RUN_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES))
+RUN_ARGS = $(if $(PAIR),cpu=pv vms=2 guestmem=4) $(ARGS)
+RUN_IMAGES = all $(if $(PAIR),pvtest-kernel)
 
 .PHONY: run
-run: deps-run all
-	$(HVRUN) --boot $(BOOT) $(HV_ELF) --module "$(RUN_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
+run: deps-run $(RUN_IMAGES)
+	$(HVRUN) --boot $(BOOT) $(HV_ELF) $(RUN_MODULES) -- $(RUN_ARGS)
 
 # The guest OS alone, by default in QEMU TCG through QEMU's own Multiboot
 # loader (make run-native NATIVE_EMU=bochs NATIVE_BOOT=fast works too).

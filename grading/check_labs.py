@@ -56,6 +56,9 @@ from timer import COLUMNS as TIMER_COLUMNS  # noqa: E402
 # The hypervisor's options of each lab's `make run` (its handout's first
 # command), which reach the lab's stubs.
 LAB_RUN_ARGS = {2: "mem=shadow", 3: "mem=shadow cpu=deprivileged", 4: "devices=virtual", 5: "cpu=pv"}
+# ... and its make variables: lab 6's runs are two PV test kernels (its
+# handout's pipe), whose first hypercall between VMs reaches its stubs.
+LAB_RUN_VARS = {6: ["PAIR=pipe-ring-send pipe-ring-recv"]}
 
 TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf", "build/tests/hostile.elf",
                 "build/tests/pvtest.elf")
@@ -90,11 +93,11 @@ def command_checks(lab, dest, first_test):
     run, each in its cheap mode, work in the lab's tree and mean something."""
     later_modes = [m for m, args in BENCH_MODES.items() if studenttree.lab_of_options(args) > lab]
     # Integration cases need every lab some option of the hypervisor's
-    # names (devices=virtual: lab 4), and those that count on devices=
-    # defaulting to virtual a tree where lab 4 is done: a tree before that
-    # leaves some out.
+    # names (devices=virtual: lab 4), those that count on devices=
+    # defaulting to virtual a tree where lab 4 is done, and those between
+    # VMs (grants, channels, rings) lab 6: a tree before that leaves some out.
     leaves_out = (any(n > lab for n in studenttree.OPTION_LABS.values())
-                  or lab < studenttree.DEVICES_VIRTUAL_BY_DEFAULT_LAB)
+                  or lab < studenttree.DEVICES_VIRTUAL_BY_DEFAULT_LAB or lab < studenttree.INTERDOMAIN_LAB)
     checks = []
 
     def check(name, argv, good, env=None, stdin=None):
@@ -102,7 +105,8 @@ def command_checks(lab, dest, first_test):
         why = good(status, out)
         checks.append((name, not why, "%s (status %d: %s)" % (why, status, last_lines(out)) if why else ""))
 
-    check("make run", ["make", "--no-print-directory", "run", "TIMEOUT=60", "ARGS=" + LAB_RUN_ARGS.get(lab, "")],
+    check("make run", ["make", "--no-print-directory", "run", "TIMEOUT=60", "ARGS=" + LAB_RUN_ARGS.get(lab, "")]
+          + LAB_RUN_VARS.get(lab, []),
           lambda st, out: None if "LAB %d: your code here" % lab in out else "no stub of lab %d panicked" % lab)
     # handouts/debugging.md's first session, pointed at what this tree
     # reaches: gdb attaches to the hypervisor's stub with its symbols and
@@ -111,7 +115,7 @@ def command_checks(lab, dest, first_test):
     # as the handout's own session is, at handle_cpuid under EPT.
     args, stop = ("", "handle_cpuid") if "deprivileged" in LAB_RUN_ARGS.get(lab, "") else \
         (LAB_RUN_ARGS.get(lab, ""), "panic")
-    check("make gdb", ["make", "--no-print-directory", "gdb", "GDB_TIMEOUT=120", "ARGS=" + args],
+    check("make gdb", ["make", "--no-print-directory", "gdb", "GDB_TIMEOUT=120", "ARGS=" + args] + LAB_RUN_VARS.get(lab, []),
           lambda st, out: None if re.search(r"^Breakpoint 1, %s " % stop, out, re.M)
           and re.search(r"^#1 .* in \w+ ", out, re.M) and "Traceback" not in out
           and (stop != "panic" or "LAB %d: your code here" % lab in out)

@@ -1,8 +1,10 @@
 """kitbuild.py: what a class's builds share, built once in the source.
 
-A submission holds a lab's files, all in hv/ (submission.py's file list);
-the guest OS, the boot loader and the test kernels are the kit's own, made
-from the instructor's source alone. So the grader builds them once in the
+A submission holds a lab's files, all in hv/ (submission.py's file list)
+but lab 6's rings in lib/, which the PV test kernel links too: the guest
+OS, the boot loader and the test kernels are the kit's own, made from the
+instructor's source alone, and the test kernel's ring objects are made
+again where a submission's lib/ files are newer, as the hypervisor's are. So the grader builds them once in the
 source (`make all kit-images`: grade-class before its class, setup.sh when
 Gradescope builds the image) and copies them into each submission's fresh
 tree with their times: make finds them up to date there. The hypervisor's

@@ -145,18 +145,26 @@ def guest_modules(t, root, build, where):
     return ["--module", (path + " " + t.get("guest_args", "")).strip()] + guest_programs(kernel, t, root, build)
 
 
-def second_vm(t, root, build, where):
-    """hvrun arguments for the test's VM 1 (vm1 = { guest, guest_args }): its
-    kernel and programs after VM 0's, a group of its own (hv_args must say
-    vms=2). Lab 4's tests run two VMs on one CPU so."""
-    vm1 = t.get("vm1")
-    if vm1 is None:
-        return []
-    if not isinstance(vm1, dict) or set(vm1) - {"guest", "guest_args"}:
-        raise LabSpecError("%s: vm1 is a table { guest, guest_args }" % where)
-    if "vms=2" not in t.get("hv_args", []):
-        raise LabSpecError("%s: a test with vm1 runs two VMs: hv_args must say vms=2" % where)
-    return guest_modules(vm1, root, build, where + " (vm1)")
+def other_vms(t, root, build, where):
+    """hvrun arguments for the test's VMs 1 and 2 (vm1, vm2 = { guest,
+    guest_args }): each one's kernel and programs after the VM before it, a
+    group of its own (hv_args must say vms=2, or vms=3 with vm2, which needs
+    vm1). Lab 4's tests run two VMs on one CPU so; lab 6's grants to a third."""
+    argv, vms = [], 1
+    for key in ("vm1", "vm2"):
+        vm = t.get(key)
+        if vm is None:
+            continue
+        if not isinstance(vm, dict) or set(vm) - {"guest", "guest_args"}:
+            raise LabSpecError("%s: %s is a table { guest, guest_args }" % (where, key))
+        vms += 1
+        if key != "vm%d" % (vms - 1):
+            raise LabSpecError("%s: vm2 needs vm1" % where)
+        argv += guest_modules(vm, root, build, "%s (%s)" % (where, key))
+    if vms > 1 and "vms=%d" % vms not in t.get("hv_args", []):
+        raise LabSpecError("%s: a test with %s runs %d VMs: hv_args must say vms=%d"
+                           % (where, " and ".join(k for k in ("vm1", "vm2") if k in t), vms, vms))
+    return argv
 
 
 def native_run(t, root, build, where, emu="bochs"):
@@ -228,7 +236,7 @@ def load_lab(path, root=ROOT, build=None, emu="bochs"):
             # The guest answers the grader's per-run challenge (lib/
             # challenge.h); the grader puts the nonce here.
             t = dict(t, guest_args=(t.get("guest_args", "") + " challenge=" + NONCE_SLOT).strip())
-        argv = ["--emu", emu] + guest_modules(t, root, build, where) + second_vm(t, root, build, where)
+        argv = ["--emu", emu] + guest_modules(t, root, build, where) + other_vms(t, root, build, where)
         argv += [hv, "--"] + lab_args + t.get("hv_args", [])
         tests.append(LabTest(lab=lab["lab"], name=t["name"], points=t["points"],
                              description=t.get("description", ""), argv=argv,

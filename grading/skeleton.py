@@ -75,8 +75,12 @@ LATER_LAB_SOURCES := %(later)s
 # reported anywhere, and that elsewhere an unused helper or variable of your
 # own code is a warning, not an error.
 LAB_STUBBED := %(stubbed)s
-$(patsubst hv/%%,$(BUILD)/hv/%%.o,$(LAB_STUBBED)): CFLAGS64 += -Wno-unused-function -Wno-unused-variable \\
-        -Wno-unused-but-set-variable -Wno-unused-const-variable
+LAB_STUB_CFLAGS := -Wno-unused-parameter -Wno-unused-function -Wno-unused-variable \\
+                   -Wno-unused-but-set-variable -Wno-unused-const-variable
+$(patsubst hv/%%,$(BUILD)/hv/%%.o,$(filter hv/%%,$(LAB_STUBBED))) \\
+$(patsubst lib/%%,$(BUILD)/hv/lib/%%.o,$(filter lib/%%,$(LAB_STUBBED))): CFLAGS64 += $(LAB_STUB_CFLAGS)
+# lib/'s stubbed modules in the other programs that link them: their rules
+# add LAB_STUB_CFLAGS to those objects (tests/kernels/pvtest/pvtest.mk).
 CFLAGS64 += -Wno-unused-parameter -Wno-error=unused-function -Wno-error=unused-variable \\
             -Wno-error=unused-but-set-variable -Wno-error=unused-const-variable
 # The host unit tests and fuzzers build some of the same stubbed modules.
@@ -225,11 +229,13 @@ def make_stubs(text, path, lab_from, solved=frozenset()):
         last = region[5]
     out.append(text[last:])
     result = "".join(out)
-    if count and '#include "cpu/panic.h"' not in result:
-        # The stubs call panic(): make sure it is declared.
+    # The stubs call panic(): make sure it is declared (lib/'s modules,
+    # which the guests and host tests link too, declare it in lib/panic.h).
+    header = '#include "panic.h"' if path.startswith("lib/") else '#include "cpu/panic.h"'
+    if count and header not in result:
         first_include = re.search(r'^#include .*$', result, re.M)
         at = first_include.start() if first_include else 0
-        result = result[:at] + '#include "cpu/panic.h"\n' + result[at:]
+        result = result[:at] + header + "\n" + result[at:]
     return result, count
 
 
@@ -300,11 +306,13 @@ def make_skeleton(root, dest, lab, step=None):
 def lab_mk(lab, stubbed, later):
     """mk/lab.mk of the tree for `lab`, whose files `stubbed` hold stubs
     (those in `later` stubs of a later lab)."""
-    # The hypervisor's rules are the ones mk/lab.mk names objects of; stubs
+    # The hypervisor's rules are the ones mk/lab.mk names objects of, and
+    # lib/'s modules are compiled with LAB_STUB_CFLAGS where each program
+    # that links them says so (tests/kernels/pvtest/pvtest.mk); stubs
     # anywhere else would need their own line.
-    other = [p for p in stubbed if not (p.startswith("hv/") and p.endswith(".c"))]
+    other = [p for p in stubbed if not (p.startswith(("hv/", "lib/")) and p.endswith(".c"))]
     if other:
-        raise SkeletonError("stubs outside hv/*.c: %s: mk/lab.mk (lab_mk) does not name their objects"
+        raise SkeletonError("stubs outside hv/*.c and lib/*.c: %s: mk/lab.mk (lab_mk) does not name their objects"
                             % ", ".join(other))
     return LAB_MK % {"lab": lab, "later": " ".join(later),
                      "stubbed": " \\\n               ".join(sorted(stubbed))}

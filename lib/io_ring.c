@@ -64,6 +64,8 @@ int io_ring_back_attach(struct io_ring *r, void *frame, uint32_t frame_bytes, ui
     return 0;
 }
 
+/* LAB 6 BEGIN: the slot of an index, a producer index published (notify or hold off), the final check */
+/* The slot of a free-running index: the size is a power of 2. */
 static void *slot(const struct io_ring *r, uint32_t idx)
 {
     return r->slots + (size_t)(idx & (r->size - 1)) * r->slot_bytes;
@@ -95,6 +97,7 @@ static int final_check(struct io_ring *r, volatile uint32_t *prod, volatile uint
     full_fence();               /* the event before the index is read again */
     return *prod != r->cons;
 }
+/* LAB 6 END */
 
 uint32_t io_ring_front_free(const struct io_ring *r)
 {
@@ -113,6 +116,32 @@ int io_ring_front_push_requests(struct io_ring *r)
     return push(r, &r->shared->req_prod, &r->shared->req_event);
 }
 
+int io_ring_front_final_check(struct io_ring *r)
+{
+    return final_check(r, &r->shared->rsp_prod, &r->shared->rsp_event);
+}
+
+/* Responses go in request order, into the slots their requests came in:
+ * the one for the oldest request taken and not yet answered. NULL when
+ * every request taken has its response. */
+void *io_ring_back_respond(struct io_ring *r)
+{
+    if (r->broken || r->prod_pvt == r->cons)
+        return NULL;
+    return slot(r, r->prod_pvt++);
+}
+
+int io_ring_back_push_responses(struct io_ring *r)
+{
+    return push(r, &r->shared->rsp_prod, &r->shared->rsp_event);
+}
+
+int io_ring_back_final_check(struct io_ring *r)
+{
+    return final_check(r, &r->shared->req_prod, &r->shared->req_event);
+}
+
+/* LAB 6 BEGIN: a response or a request taken: the other side's index checked, the slot copied once */
 /* A response is taken only if the back end says it answered no more
  * requests than were published: a back end ahead of the requests (or
  * behind the responses already taken) has broken the ring. */
@@ -130,11 +159,6 @@ enum io_ring_status io_ring_front_take_response(struct io_ring *r, void *rsp)
         return IO_RING_EMPTY;
     memcpy(rsp, slot(r, r->cons++), r->slot_bytes);
     return IO_RING_OK;
-}
-
-int io_ring_front_final_check(struct io_ring *r)
-{
-    return final_check(r, &r->shared->rsp_prod, &r->shared->rsp_event);
 }
 
 /* A request is taken only if the front end has no more than a ring's worth
@@ -157,23 +181,4 @@ enum io_ring_status io_ring_back_take_request(struct io_ring *r, void *req)
     memcpy(req, slot(r, r->cons++), r->slot_bytes);
     return IO_RING_OK;
 }
-
-/* Responses go in request order, into the slots their requests came in:
- * the one for the oldest request taken and not yet answered. NULL when
- * every request taken has its response. */
-void *io_ring_back_respond(struct io_ring *r)
-{
-    if (r->broken || r->prod_pvt == r->cons)
-        return NULL;
-    return slot(r, r->prod_pvt++);
-}
-
-int io_ring_back_push_responses(struct io_ring *r)
-{
-    return push(r, &r->shared->rsp_prod, &r->shared->rsp_event);
-}
-
-int io_ring_back_final_check(struct io_ring *r)
-{
-    return final_check(r, &r->shared->req_prod, &r->shared->req_event);
-}
+/* LAB 6 END */

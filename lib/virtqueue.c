@@ -78,6 +78,19 @@ int vq_device_attach(struct virtqueue *vq, void *frame, uint16_t size, int event
     return 0;
 }
 
+/* How many entries the other side published past `last`: its index read
+ * once, before the entries it covers. */
+static uint16_t published_past(volatile uint16_t *idx, uint16_t last)
+{
+    uint16_t i = *idx;
+    compiler_barrier();         /* the index before the entries */
+    return (uint16_t)(i - last);
+}
+
+/* LAB 6 BEGIN: a publish (notify, or suppressed by the event index), interrupts and kicks asked for again */
+/* 2.6.7.2 and 2.6.8.2: publish a new index; notify only if the other side's
+ * event index lies within what it covers (or, without event indexes, its
+ * flag allows). */
 static int publish(struct virtqueue *vq, volatile uint16_t *idx, uint16_t new, volatile uint16_t *event,
                    volatile uint16_t *flags, uint16_t no_flag)
 {
@@ -93,6 +106,42 @@ static int publish(struct virtqueue *vq, volatile uint16_t *idx, uint16_t new, v
     return notify && new != old;
 }
 
+/* 2.6.7.1: the driver asks to be interrupted at the next used element, then
+ * looks once more (a used element that came meanwhile sent none). */
+int vq_driver_enable_interrupts(struct virtqueue *vq)
+{
+    if (vq->event_idx)
+        *vq->used_event = vq->last_used;
+    else
+        *vq->avail_flags = (uint16_t)(*vq->avail_flags & ~VQ_AVAIL_F_NO_INTERRUPT);
+    full_fence();               /* the event before the index is read again */
+    return *vq->used_idx != vq->last_used;
+}
+
+/* 2.6.8.1: the device asks for a kick at the next available chain, then
+ * looks once more. */
+int vq_device_enable_kicks(struct virtqueue *vq)
+{
+    if (vq->event_idx)
+        *vq->avail_event = vq->last_avail;
+    else
+        *vq->used_flags = (uint16_t)(*vq->used_flags & ~VQ_USED_F_NO_NOTIFY);
+    full_fence();               /* the event before the index is read again */
+    return *vq->avail_idx != vq->last_avail;
+}
+/* LAB 6 END */
+
+int vq_driver_kick(struct virtqueue *vq)
+{
+    return publish(vq, vq->avail_idx, vq->avail_pvt, vq->avail_event, vq->used_flags, VQ_USED_F_NO_NOTIFY);
+}
+
+int vq_device_notify(struct virtqueue *vq)
+{
+    return publish(vq, vq->used_idx, vq->used_pvt, vq->used_event, vq->avail_flags, VQ_AVAIL_F_NO_INTERRUPT);
+}
+
+/* LAB 6 BEGIN: the driver: a chain offered, a used element checked and its chain freed */
 /* 2.6.13: a chain of n descriptors from the free list, its head offered. */
 enum vq_status vq_driver_add(struct virtqueue *vq, const struct vq_buf *bufs, uint16_t n, uint64_t token)
 {
@@ -120,20 +169,6 @@ enum vq_status vq_driver_add(struct virtqueue *vq, const struct vq_buf *bufs, ui
     vq->avail_ring[vq->avail_pvt & (vq->size - 1)] = head;
     vq->avail_pvt++;
     return VQ_OK;
-}
-
-int vq_driver_kick(struct virtqueue *vq)
-{
-    return publish(vq, vq->avail_idx, vq->avail_pvt, vq->avail_event, vq->used_flags, VQ_USED_F_NO_NOTIFY);
-}
-
-/* How many entries the other side published past `last`: its index read
- * once, before the entries it covers. */
-static uint16_t published_past(volatile uint16_t *idx, uint16_t last)
-{
-    uint16_t i = *idx;
-    compiler_barrier();         /* the index before the entries */
-    return (uint16_t)(i - last);
 }
 
 /* 2.6.14: a used element names a head in flight and at most the bytes its
@@ -164,17 +199,11 @@ enum vq_status vq_driver_get_used(struct virtqueue *vq, uint64_t *token, uint32_
     *len = e.len;
     return VQ_OK;
 }
+/* LAB 6 END */
 
-int vq_driver_enable_interrupts(struct virtqueue *vq)
-{
-    if (vq->event_idx)
-        *vq->used_event = vq->last_used;
-    else
-        *vq->avail_flags = (uint16_t)(*vq->avail_flags & ~VQ_AVAIL_F_NO_INTERRUPT);
-    full_fence();               /* the event before the index is read again */
-    return *vq->used_idx != vq->last_used;
-}
-
+/* LAB 6 BEGIN: the device: a chain walked, each descriptor read once and checked; the used ring */
+/* The queue broken (virtio's DEVICE_NEEDS_RESET, 2.1.2): every later call
+ * refuses. */
 static enum vq_status broken(struct virtqueue *vq)
 {
     vq->broken = 1;
@@ -219,23 +248,11 @@ enum vq_status vq_device_pop(struct virtqueue *vq, struct vq_chain *chain)
     }
 }
 
+/* 2.6.8: the chain headed by head is done, written bytes of it written;
+ * the driver sees it once vq_device_notify publishes. */
 void vq_device_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 {
     vq->used_ring[vq->used_pvt & (vq->size - 1)] = (struct vq_used_elem){ head, written };
     vq->used_pvt++;
 }
-
-int vq_device_notify(struct virtqueue *vq)
-{
-    return publish(vq, vq->used_idx, vq->used_pvt, vq->used_event, vq->avail_flags, VQ_AVAIL_F_NO_INTERRUPT);
-}
-
-int vq_device_enable_kicks(struct virtqueue *vq)
-{
-    if (vq->event_idx)
-        *vq->avail_event = vq->last_avail;
-    else
-        *vq->used_flags = (uint16_t)(*vq->used_flags & ~VQ_USED_F_NO_NOTIFY);
-    full_fence();               /* the event before the index is read again */
-    return *vq->avail_idx != vq->last_avail;
-}
+/* LAB 6 END */

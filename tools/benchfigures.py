@@ -20,8 +20,9 @@ A document quotes figures in two ways, both invisible once rendered:
     timer benchmark; guest-table and boot-table, the README's tables);
   - one number in the prose, followed by the path of its figure:
         costs 30x<!--bench:guest_deprivileged.ratio_to_native.null:.0f-->
-    (a path into the JSON, dot-separated, and a Python format spec: by
-    default an integer as it is and a fraction with two decimals). The
+    (a path into the JSON, dot-separated, a list's entries by index, and
+    a Python format spec: by default an integer as it is and a fraction
+    with two decimals). The
     path cpuid_round_trip.KEY is the CPUID round trip's parts (cycles,
     hypervisor, guest_loop, transitions_and_registers).
 """
@@ -59,6 +60,9 @@ def lookup(figures, path):
     """The figure at a dot-separated path, or a KeyError naming the path."""
     node = dict(figures, cpuid_round_trip=guest.round_trip(figures) or {})
     for part in path.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]      # a list's entry by its index (the pipe's runs, in tests/bench/pipe.py's order)
+            continue
         if not isinstance(node, dict) or part not in node:
             raise KeyError("no figure %s in %s" % (path, os.path.relpath(FIGURES, ROOT)))
         node = node[part]

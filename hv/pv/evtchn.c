@@ -113,6 +113,7 @@ static int32_t status(struct vcpu *v, uint32_t arg)
     return 0;
 }
 
+/* LAB 6 BEGIN: an event raised on another VM's port, the VM woken if it waits */
 /* An event on port peer_port of VM peer. If the VM waits for one in
  * sched_op block, the scheduler must know that it has something to take
  * (its upcall, if due, makes its timer fire at once when its turn comes:
@@ -128,6 +129,7 @@ static void raise_on(struct vm *peer, uint32_t peer_port)
         peer->devices->upcall_vector = (uint8_t)pv->evtchn.callback_vector;
     vm_interrupts_wake(&peer->vcpu);
 }
+/* LAB 6 END */
 
 static int32_t send_event(struct vcpu *v, uint32_t port)
 {

@@ -40,6 +40,7 @@ static bool is_table(const struct dp_frame *f)
     return (f->type == DP_L1 || f->type == DP_L2) && f->type_count > 0;
 }
 
+/* LAB 6 BEGIN: a grant made (the granter's own frame, with what rights) and ended (its mapping removed first) */
 /* Can d's frame mfn be granted, or mapped for a grant, with these rights?
  * d's own (the hypervisor's pages and other VMs' never), not one of the
  * builder's kept pages, and not a page table when writable. */
@@ -103,7 +104,9 @@ int32_t gnt_end(struct gnt_machine *m, uint32_t self, uint32_t ref)
     d->refs[ref].granted = false;
     return PV_GNTST_okay;
 }
+/* LAB 6 END */
 
+/* LAB 6 BEGIN: a grant mapped (by its grantee, with the rights granted) and unmapped */
 int32_t gnt_map(struct gnt_machine *m, uint32_t self, uint32_t host_addr, uint32_t flags, uint32_t ref,
                 uint32_t dom, uint32_t *handle)
 {
@@ -151,3 +154,4 @@ int32_t gnt_unmap(struct gnt_machine *m, uint32_t self, uint32_t host_addr, uint
     unmap_entry(m, e);
     return PV_GNTST_okay;
 }
+/* LAB 6 END */

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "grading"))
 import studenttree  # noqa: E402
 
 PVTEST = benchrun.PVTEST
-LAB = studenttree.lab_of_options(["cpu=pv"])
+LAB = studenttree.INTERDOMAIN_LAB
 END = re.compile(r"pvtest: (ring front|ring back|vq driver|vq device): (\d+) messages, (\d+) bad, broken (\d+); "
                  r"publishes notified (\d+), held off (\d+); events sent (\d+), blocks (\d+); "
                  r"(\d+) cycles per message$", re.M)

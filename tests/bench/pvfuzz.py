@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.join(ROOT, "grading"))
 import studenttree  # noqa: E402
 
 PVTEST = benchrun.PVTEST
-LAB = studenttree.lab_of_options(["cpu=pv"])
+LAB = studenttree.INTERDOMAIN_LAB     # its calls grant and bind ports across VMs
 RESULT = re.compile(r"^pvtest: result fuzz: (\d+) calls, seed (\d+), (\d+) wrong, (\d+) deep checks", re.M)
 CODES = re.compile(r"^pvtest: fuzz: results (.*)$", re.M)
 TOOK = re.compile(r"^pvtest: fuzz: (\d+) calls \((\d+) VMCALLs, the rest multicall entries\) in (\d+) ms of system "

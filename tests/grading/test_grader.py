@@ -325,6 +325,26 @@ class Pure(unittest.TestCase):
                     with self.assertRaisesRegex(labspec.LabSpecError, 'status is the runner'):
                         labspec.load_lab(path, ROOT)
 
+    def test_other_vms_follow_vm0_in_order(self):
+        # vm1 and vm2 (lab 6's third VM): their modules after vm0's, in that
+        # order, and hv_args naming the VMs there are; vm2 only with vm1.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "tests.toml")
+            head = 'lab = 6\n[[test]]\nname = "t"\npoints = 1\nguest = "pvtest"\nguest_args = "case=a"\n'
+            vm = 'vm%d = { guest = "pvtest", guest_args = "case=%s" }\n'
+            for body, ok in ((vm % (1, "b") + vm % (2, "c") + 'hv_args = ["vms=3"]\n', True),
+                             (vm % (1, "b") + vm % (2, "c") + 'hv_args = ["vms=2"]\n', False),
+                             (vm % (2, "c") + 'hv_args = ["vms=2"]\n', False)):
+                with open(path, "w") as f:
+                    f.write(head + body)
+                if ok:
+                    argv = labspec.load_lab(path, ROOT)[0].argv
+                    cases = [w.split("case=")[1] for w in argv if "case=" in w]
+                    self.assertEqual(cases, ["a", "b", "c"])
+                else:
+                    with self.assertRaisesRegex(labspec.LabSpecError, "vm2 needs vm1|hv_args must say vms=3"):
+                        labspec.load_lab(path, ROOT)
+
     def test_cap_keeps_head_and_tail(self):
         text = "".join("line %d\n" % i for i in range(100000))
         kept = judge.cap(text)

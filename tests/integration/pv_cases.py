@@ -25,6 +25,7 @@ import re
 
 from guest_cases import TYPED
 from harness import BUILD, FAIL, HV, HOSTILE, OK, Case
+import studenttree  # noqa: E402 (on the path harness sets)
 
 PVTEST = os.environ.get("PVTEST_ELF", os.path.join(BUILD, "tests", "pvtest.elf"))
 NEVER = [r"^PANIC", r"BREACH", r"FAILED", r"VM-entry failure", r"VM entry failed"]
@@ -357,11 +358,19 @@ def balloon_cases():
     ])
 
 
+def interdomain(cases):
+    """Cases whose VMs grant, bind ports across VMs or talk through rings:
+    lab 6's code, which no option of theirs names (grading/studenttree.py)."""
+    for c in cases:
+        c.lab = max(c.lab, studenttree.INTERDOMAIN_LAB)
+    return cases
+
+
 def pv_cases():
     from pv_gaps_cases import gap_cases     # it builds on pv() above
     from pv_grant_cases import grant_cases
     from pv_interdomain_cases import interdomain_cases
     from pv_pipe_cases import pipe_cases
     from pv_split_cases import split_cases
-    return (friendly_cases() + hostile_cases() + event_cases() + balloon_cases() + gap_cases() + grant_cases() +
-            interdomain_cases() + pipe_cases() + split_cases())
+    return (friendly_cases() + hostile_cases() + event_cases() + balloon_cases() + gap_cases() +
+            interdomain(grant_cases() + interdomain_cases() + pipe_cases() + split_cases()))

@@ -12,7 +12,8 @@ import re
 
 from guest_cases import TYPED
 from harness import HV, OK, Case
-from pv_cases import AT_SHUTDOWN, EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, pv, result, vm1, vm_pair
+from pv_cases import (AT_SHUTDOWN, EFAULT, EINVAL, GP, NEVER, POWERED_OFF, PART_WAY, PVTEST, interdomain, pv, result,
+                      vm1, vm_pair)
 
 FUZZ_CALLS = 2000
 FUZZ_DPCHECK = 64          # the hypervisor's recount every 64 hypercalls (hv/pv/pv_check.c)
@@ -54,7 +55,7 @@ def fuzz_case(seed, calls, dpcheck, name=None, timeout=None):
            extra=["dpcheck=%d" % dpcheck], name=name or "fuzz", check=enough)
     if timeout:
         c.timeout = timeout
-    return c
+    return interdomain([c])[0]     # its calls grant and bind ports across VMs (refused, or loopbacks)
 
 
 def fuzz_two_vms_case(seed, calls, dpcheck):
@@ -142,5 +143,6 @@ def interface_cases():
 
 
 def gap_cases():
-    return [fuzz_case(1, FUZZ_CALLS, FUZZ_DPCHECK), fuzz_two_vms_case(1, TWO_VMS_CALLS, FUZZ_DPCHECK)] + \
-        found_cases() + continuation_cases() + interface_cases()
+    return [fuzz_case(1, FUZZ_CALLS, FUZZ_DPCHECK)] + interdomain([fuzz_two_vms_case(1, TWO_VMS_CALLS, FUZZ_DPCHECK)] +
+                                                                  found_cases()) + \
+        continuation_cases() + interface_cases()

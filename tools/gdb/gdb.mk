@@ -1,7 +1,8 @@
 # tools/gdb/: GDB through the hypervisor (handouts/debugging.md).
 #
 #   make gdb                the hypervisor in Bochs, gdb attached to it (its own stub,
-#                           gdb=hv), with hv.elf's symbols
+#                           gdb=hv), with hv.elf's symbols (PAIR="A B": two PV test
+#                           kernels, as make run)
 #   make gdb-guest          the same, gdb debugging the guest kernel (gdb=guest)
 #   make run-native GDB=1   the guest OS alone in QEMU TCG, gdb on QEMU's own gdbstub
 #   make bochs-debug        Bochs's internal debugger, hv.elf's symbols loaded, a
@@ -24,10 +25,10 @@ GDB_HVRUN    = --emu $(if $(filter auto,$(EMU)),bochs,$(EMU)) --boot $(BOOT) --c
 GDB_HV_ARCH := i386:x86-64
 
 .PHONY: gdb gdb-guest bochs-debug
-gdb: deps-run all
+gdb: deps-run $(RUN_IMAGES)
 	@mkdir -p $(GDB_DIR)
 	$(GDB_LAUNCH) --arch $(GDB_HV_ARCH) --elf $(HV_ELF) -- $(GDB_HVRUN) --gdb-stub hv \
-		$(HV_ELF) --module "$(RUN_KERNEL) $(GUEST_ARGS)" $(GUEST_MODULES) -- $(ARGS)
+		$(HV_ELF) $(RUN_MODULES) -- $(RUN_ARGS)
 
 gdb-guest: deps-run all
 	@mkdir -p $(GDB_DIR)

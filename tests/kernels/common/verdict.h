@@ -2,7 +2,9 @@
  * verdict.h: how the kit's one-case-per-boot test kernels (hostile, pvtest)
  * end a run (verdict.c), and their command line's words.
  *   result("...")  "<kernel>: result ..." and a power-off with status 0;
- *   breach("...")  "<kernel>: BREACH ..." and a power-off with status 1.
+ *   breach("...")  "<kernel>: BREACH ..." and a power-off with status 1;
+ *   panic("...")   "PANIC <kernel>: ..." and a power-off with status 3: a
+ *                  student tree's stub in lib/ (lib/panic.h).
  * Each kernel names itself (verdict_kernel) and powers off its own way
  * (verdict_poweroff: port 0xF4, or a PV kernel's sched_op shutdown).
  */

@@ -15,9 +15,14 @@
  * time and notifies only when the other side asked (hold-off, event
  * indexes); hold=0 publishes each message and notifies at every publish.
  * msgs=N sets the count (2000). attack=backwards|past|rewrite (ring) or
- * attack=outside (virtqueue) makes vm0 hostile after its first 8
+ * attack=outside|loop (virtqueue) makes vm0 hostile after its first 8
  * messages: the other side must report the ring or queue broken (or the
- * request bad) and go on living; the hypervisor need not care.
+ * request bad) and go on living; the hypervisor need not care. On vm1,
+ * attack=refetch plays a driver that races the device on another CPU:
+ * each descriptor the device's check has just passed is rewritten at once
+ * to point outside the grant, so a device that reads a descriptor again
+ * after checking it (a double fetch) works on a buffer it never checked;
+ * the device counts such a buffer bad and never touches it.
  *
  * Both sides print what they counted: messages, publishes that notified
  * and that were held off (struct io_ring's and struct virtqueue's
@@ -336,6 +341,24 @@ static int inside_grant(void *ctx, uint64_t addr, uint32_t len, int device_write
     return addr < FRAME && len <= FRAME - addr;
 }
 
+/* attack=refetch (vm1): the check, then the racing driver's write: every
+ * descriptor of the table naming the buffer just checked now names one
+ * past the grant's end. ctx: the device's queue. */
+static int inside_grant_then_moved(void *ctx, uint64_t addr, uint32_t len, int device_writes)
+{
+    struct virtqueue *vq = ctx;
+    int ok = inside_grant(0, addr, len, device_writes);
+    for (uint16_t i = 0; i < vq->size; i++)
+        if (vq->desc[i].addr == addr && vq->desc[i].len == len)
+            vq->desc[i].addr = addr + 16 * FRAME;
+    return ok;
+}
+
+static int inside(const struct vq_buf *b)
+{
+    return inside_grant(0, b->addr, b->len, b->device_writes);
+}
+
 static struct vq_driver_slot slots[128];
 
 /* vm0 offers msgs requests (from *sent on), each a chain of a readable
@@ -379,7 +402,7 @@ static void vq_send(struct virtqueue *vq, uint8_t *bufs, struct end *e, uint32_t
 
 PV_CASE(pipe_vq_send, "pipe-vq-send", "vm0: messages to vm1 through a virtqueue in granted frames (hold=, attack=)")
 {
-    int hostile = attack_is("outside");
+    int hostile = attack_is("outside") || attack_is("loop");
     struct end e = end_up(hostile ? GOOD_FIRST : 2000);
     struct virtqueue vq;
     if (vq_driver_init(&vq, give(0), vq_size_for(FRAME), e.hold, slots))
@@ -388,10 +411,21 @@ PV_CASE(pipe_vq_send, "pipe-vq-send", "vm0: messages to vm1 through a virtqueue 
     offer(&e);
     uint32_t sent = 0;
     vq_send(&vq, bufs, &e, &sent);
-    if (hostile) {
+    if (attack_is("outside")) {
         /* A request whose response buffer runs past the grant's end. */
         struct vq_buf b[2] = { { 0, 16, 0 }, { FRAME - 8, 16, 1 } };
         vq_driver_add(&vq, b, 2, 0);
+    } else if (hostile) {
+        /* A chain of two whose second descriptor leads back to the first:
+         * a loop (2.6.5.2), rewritten in the shared table after the add.
+         * Both device-writable, so that only the loop is wrong. */
+        struct vq_buf b[2] = { { 0, 16, 1 }, { 16, 16, 1 } };
+        uint16_t head = vq.free_head, second = vq.slot[head].next;
+        vq_driver_add(&vq, b, 2, 0);
+        vq.desc[second].flags = VQ_DESC_F_WRITE | VQ_DESC_F_NEXT;
+        vq.desc[second].next = head;
+    }
+    if (hostile) {
         vq_driver_kick(&vq);
         attacked(&e);
     }
@@ -404,7 +438,9 @@ PV_CASE(pipe_vq_recv, "pipe-vq-recv", "vm1: the virtqueue's device: buffers insi
     struct end e = receiver_up(frames, 2);
     uint8_t *bufs = frames[1];
     struct virtqueue vq;
-    if (vq_device_attach(&vq, frames[0], vq_size_for(FRAME), e.hold, inside_grant, 0))
+    int refetch = attack_is("refetch");
+    if (vq_device_attach(&vq, frames[0], vq_size_for(FRAME), e.hold, refetch ? inside_grant_then_moved : inside_grant,
+                         &vq))
         result("FAILED vq_device_attach");
     uint64_t t0 = rdtsc();
     enum vq_status st = VQ_OK;
@@ -413,7 +449,11 @@ PV_CASE(pipe_vq_recv, "pipe-vq-recv", "vm1: the virtqueue's device: buffers insi
         uint32_t taken = 0;
         while ((st = vq_device_pop(&vq, &c)) == VQ_OK) {
             struct msg q = { 0, 0, 0, 0 };
-            int shaped = c.nsegs == 2 && c.nreadable == 1 && c.seg[0].len >= sizeof(q) && c.seg[1].len >= sizeof(q);
+            /* Under attack=refetch, its buffers as the device took them:
+             * inside the grant (the queue's check said so), unless the
+             * device read a descriptor again after checking it. */
+            int shaped = c.nsegs == 2 && c.nreadable == 1 && c.seg[0].len >= sizeof(q) && c.seg[1].len >= sizeof(q) &&
+                         (!refetch || (inside(&c.seg[0]) && inside(&c.seg[1])));
             if (shaped)
                 memcpy(&q, bufs + c.seg[0].addr, sizeof(q));    /* read once, then looked at */
             e.bad += !shaped || q.seq != e.done || q.sum != sum_of(q.seq, q.a, q.b);
