@@ -7,7 +7,7 @@ request/response ring (lib/io_ring.c) and through a virtio split virtqueue
 with their exact counts, are tests/integration/pv_pipe_cases.py). One BENCH
 line per run: each end's TSC cycles per message, the messages per million
 cycles at the sender, the notifications sent and held off. Merged into the
-results JSON under "pipe". A student tree before lab 5 leaves it out.
+results JSON under "pipe". A student tree before lab 6 leaves it out.
 """
 import argparse
 import os
