@@ -77,6 +77,20 @@ static void unmap_entry(struct gnt_machine *m, struct gnt_entry *e)
     e->mapped = false;
 }
 
+/* The revocation: a mapped grant is unmapped first (pv_abi.h section 10). */
+int32_t gnt_end(struct gnt_machine *m, uint32_t self, uint32_t ref)
+{
+    struct gnt_domain *d = domain(m, self);
+    if (ref >= PV_NR_GRANT_REFS || !d->refs[ref].granted)
+        return PV_GNTST_bad_gntref;
+    if (d->refs[ref].mapped)
+        unmap_entry(m, &d->refs[ref]);
+    d->refs[ref].granted = false;
+    return PV_GNTST_okay;
+}
+/* LAB 6 END */
+
+/* LAB 6 BEGIN: a grant mapped (by its grantee, with the rights granted) and unmapped */
 /* A new mapping of self's at entry ma: any record of self's that still
  * names ma is stale (the table that held its entry was released, and the
  * entry was free to map again) and forgets it, so that its unmap or
@@ -93,20 +107,6 @@ static void forget_entry(struct gnt_machine *m, uint32_t self, uint32_t ma)
         }
 }
 
-/* The revocation: a mapped grant is unmapped first (pv_abi.h section 10). */
-int32_t gnt_end(struct gnt_machine *m, uint32_t self, uint32_t ref)
-{
-    struct gnt_domain *d = domain(m, self);
-    if (ref >= PV_NR_GRANT_REFS || !d->refs[ref].granted)
-        return PV_GNTST_bad_gntref;
-    if (d->refs[ref].mapped)
-        unmap_entry(m, &d->refs[ref]);
-    d->refs[ref].granted = false;
-    return PV_GNTST_okay;
-}
-/* LAB 6 END */
-
-/* LAB 6 BEGIN: a grant mapped (by its grantee, with the rights granted) and unmapped */
 int32_t gnt_map(struct gnt_machine *m, uint32_t self, uint32_t host_addr, uint32_t flags, uint32_t ref,
                 uint32_t dom, uint32_t *handle)
 {
