@@ -3,6 +3,7 @@
  * operation; async_pf.h, lib/apf_abi.h).
  */
 #include "exit/async_pf.h"
+#include "exit/handlers.h"
 #include "apf_abi.h"
 #include "exit/vm_devices.h"
 #include "guest/overcommit.h"
@@ -96,7 +97,7 @@ bool async_pf_ept_violation(struct vcpu *v)
         return true;
     overcommit_wait_for(oc, (uint32_t)page);    /* the VM's time passes */
     if (idt.valid)
-        inject_again(idt);                      /* SDM 28.2.4: the event it was delivering */
+        redeliver(idt);                         /* SDM 28.2.4: the event it was delivering */
     return true;
 }
 

@@ -30,7 +30,7 @@
  * says which (SDM 28.2.4). Deliver it again now that the shadow has the page
  * (SDM 28.2.4 and 27.6.1.1: software interrupts and exceptions need the
  * instruction length). */
-static void redeliver(struct event_info idt)
+void redeliver(struct event_info idt)
 {
     if (idt.has_error_code)
         vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE));

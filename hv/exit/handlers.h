@@ -66,4 +66,8 @@ void handle_unsupported_instruction(struct vcpu *v);
 void handle_task_switch(struct vcpu *v);
 void handle_ept_violation(struct vcpu *v);     /* exit_guest_fault.c */
 void handle_shadow_page_fault(struct vcpu *v); /* exit_pf.c (lab 2, mem=shadow) */
+/* An exit that interrupted the delivery of an event (its IDT-vectoring
+ * information, SDM 28.2.4): the event delivered again at the next entry
+ * (exit_pf.c, lab 2; async_pf.c's page-ins too). */
+void redeliver(struct event_info idt);
 void handle_invlpg(struct vcpu *v);

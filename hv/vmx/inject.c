@@ -57,15 +57,3 @@ void debug_exception_exited(uint64_t qualification)
     vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~(uint64_t)DR7_GD);
 }
 
-/* SDM 28.2.4 and 27.6.1.1: software interrupts and exceptions need the
- * instruction length. */
-void inject_again(struct event_info idt)
-{
-    if (idt.has_error_code)
-        vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE));
-    if (idt.type == EVENT_SOFTWARE_INTERRUPT || idt.type == EVENT_PRIVILEGED_SOFTWARE_EXCEPTION ||
-        idt.type == EVENT_SOFTWARE_EXCEPTION)
-        vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH, vmcs_read(VMCS_EXIT_INSTRUCTION_LENGTH));
-    idt.nmi_unblocking = false;     /* bit 12: undefined here, reserved at VM entry */
-    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, event_info_encode(idt));
-}

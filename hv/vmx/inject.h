@@ -19,13 +19,6 @@ void inject_exception(unsigned vector, uint32_t error_code);
 
 void inject_nmi(void);
 
-/* An exit that came in the middle of delivering another event (the
- * IDT-vectoring information, SDM 28.2.4: an interrupt whose stack page
- * was not there yet, say): that event injected again, now that the cause
- * is gone (the hypervisor's page-in, exit/async_pf.c; lab 2's shadow
- * paging has its own, exit_pf.c's redeliver, which its students write). */
-void inject_again(struct event_info idt);
-
 /* Inject an external interrupt with this vector, as if the guest's CPU had
  * taken it from its interrupt controller's INTA cycle (event type 0). The
  * guest must be able to take one: RFLAGS.IF = 1 and no blocking by STI or
