@@ -17,11 +17,14 @@
 struct overcommit *overcommit_create(struct ept *ept, uint64_t ram_hpa, uint32_t pages, uint32_t limit,
                                      uint64_t latency, uint64_t ept_vpid_cap)
 {
-    uint32_t slots = pages - limit;       /* what can be out at once, after a trim */
+    /* What can be out at once: after a trim, pages - limit, and the pages
+     * coming in, which count as resident but keep their slots until they
+     * are in (at most PAGEINS_MAX: the trim then evicts that many more). */
+    uint32_t slots = pages - limit + PAGEINS_MAX < pages ? pages - limit + PAGEINS_MAX : pages;
     if (pmm_free_count(&hv_pmm) < slots + STORE_SPARE)
-        panic("resident=%u: the store needs %u pages for the %u the VM may have out, and %lu are free (%u kept "
-              "for the hypervisor): a larger resident=, a smaller guestmem=, or more memory for the machine",
-              limit, slots, slots, pmm_free_count(&hv_pmm), STORE_SPARE);
+        panic("resident=%u: the store needs %u pages for the %u the VM may have out and up to %u coming in, and "
+              "%lu are free (%u kept for the hypervisor): a larger resident=, a smaller guestmem=, or more memory "
+              "for the machine", limit, slots, pages - limit, PAGEINS_MAX, pmm_free_count(&hv_pmm), STORE_SPARE);
     struct overcommit *oc = kmalloc(sizeof *oc);
     memset(oc, 0, sizeof *oc);
     rs_init(&oc->rs, kmalloc(pages), pages, limit);
@@ -73,7 +76,9 @@ static void page_out(struct overcommit *oc, uint32_t p)
     if (all_zeros(f)) {
         oc->stats.zero_outs++;
     } else {
-        uint32_t s = oc->free_slots[--oc->free_count];   /* there is one: overcommit_create */
+        if (!oc->free_count)                /* overcommit_create's count forbids it */
+            panic("overcommit: the store is full paging out page %u: a bug in its size", p);
+        uint32_t s = oc->free_slots[--oc->free_count];
         memcpy((void *)oc->store[s], f, PAGE);
         oc->slot_of[p] = s + 1;
     }

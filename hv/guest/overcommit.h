@@ -73,7 +73,8 @@ struct overcommit {
 
 /* Page the RAM [ram_hpa, + pages * 4 KiB) mapped through ept at most
  * `limit` pages resident, each page-in `latency` TSC cycles; the store is
- * allocated now (enough for every page the limit leaves out). The EPT
+ * allocated now (enough for every page the limit leaves out, and those
+ * coming in: they keep their slots until they are in). The EPT
  * pointer gets its accessed-flags bit where the CPU has them (ept_vpid_cap,
  * IA32_VMX_EPT_VPID_CAP): the caller writes ept_pointer() to the VMCS. */
 struct overcommit *overcommit_create(struct ept *ept, uint64_t ram_hpa, uint32_t pages, uint32_t limit,

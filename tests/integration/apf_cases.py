@@ -101,11 +101,21 @@ def apf_cases():
               pseudo(9, 9, 653, 0, 0)], timeout=240),
         # Two VMs, each paged: vm0 agreed (apf), vm1 unmodified (its tests).
         # A stall holds its vCPU, not the CPU: the other VM runs meanwhile
-        # (vm0's work units near what it does alone).
+        # (vm0's work units near what it does alone). Where the scheduler's
+        # turns end moves with the hypervisor's own cycles, and with it which
+        # of vm0's faults land at CPL 3 (one or two of ~2800): so vm0's
+        # hypervisor counts are checked for what the protocol fixes (every
+        # "page not present" answered by its "page ready", none dropped),
+        # its toucher's own counts exactly.
         Case("apf-two-vms", ["--module", GUEST + " apf=1 test=apf", "--module", APF,
                              "--module", GUEST + " test=cow,forkwait,sbrk"] + programs("cow", "forkwait", "sbrk") +
              [HV, "--", "vms=2", "guestmem=8", "resident=768/256", "pagein=100"], OK,
-             must=toucher(728, 728, 728) + [paging(4066, 1600, 2794, 8, 2786, 2056), pseudo(730, 730, 764, 0, 0)] +
+             must=toucher(728, 728, 728) +
+             [r"^hv: paging: 768 of 2048 pages resident at most, clock on EPT accessed flags; \d+ page-outs "
+              r"\(\d+ of zeros\), \d+ page-ins \(8 for the hypervisor's own accesses\); \d+ faults on pages out, "
+              r"\d+ stalls \(\d+ cycles\)$",
+              r"^hv: pseudo page faults: (\d+) page not present, \1 page ready, \d+ faults stalled although agreed, "
+              r"0 ready dropped, 0 MSR writes refused$"] +
              [r"^\(vm1\) TEST %s: ok$" % t for t in ("cow", "forkwait", "sbrk")] +
              [paging(4214, 2077, 2430, 8, 2422, 2422, vm="vm1: ", resident=256), pseudo(0, 0, 0, 0, 0, vm="vm1: "),
               r"^hv: VMs ended: vm0 status 0, vm1 status 0$"], check=units_near(5071), timeout=400),
@@ -130,6 +140,6 @@ def apf_cases():
         refused("all", ["guestmem=8", "resident=2048"], r"resident=2048 for vm0 is all of its guestmem=8"),
         refused("vm", ["resident=512/512"], r"resident= names vm1, and vms=1"),
         refused("few", ["resident=63"], r"bad value '63' for option resident"),
-        refused("store", ["guestmem=128", "resident=64"], r"resident=64: the store needs 32704 pages for the 32704 "
-                r"the VM may have out, and \d+ are free"),
+        refused("store", ["guestmem=128", "resident=64"], r"resident=64: the store needs 32720 pages for the 32704 "
+                r"the VM may have out and up to 16 coming in, and \d+ are free"),
     ]
