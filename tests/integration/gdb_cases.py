@@ -520,10 +520,14 @@ def gdb_cases():
                     console_must=[r"^hostile: result exception 6 "]),
             # The second gdb must find the machine still running: the guest
             # runs its tests three times (a few seconds each in Bochs), so a
-            # slow gdb start on a busy host does not find it powered off.
+            # slow gdb start on a busy host does not find it powered off
+            # (after the kill, the first gdb's detach lets the machine run
+            # on: with one test=all it had powered off, 5 s in, before the
+            # second gdb connected).
             GdbCase("gdb-guest-reconnect", "guest", reconnect("i386", GUEST, "handle_syscall", "detach"),
                     guest_args="test=all test=all test=all"),
-            GdbCase("gdb-hv-reconnect-after-kill", "hv", reconnect("i386:x86-64", HV, "handle_io", "kill")),
+            GdbCase("gdb-hv-reconnect-after-kill", "hv", reconnect("i386:x86-64", HV, "handle_io", "kill"),
+                    guest_args="test=all test=all test=all"),
             GdbCase("gdb-hv-hold-stands-still", "hv", hv_hold_stands_still, ["devices=virtual"],
                     guest_args="test=timer"),
             GdbCase("gdb-guest-long64-memory", "guest", guest_long64_memory, ["mem=ept", "devices=virtual"],

@@ -70,8 +70,9 @@ def pipe_cases():
     # 16 batches; the virtqueue's 128 descriptors, two a message, in 32.
     # The ring: each batch the sender publishes finds the receiver asleep
     # (notified), the same with and without the entry checker. The
-    # virtqueue's device: how many of its 32 publishes notify moves with
-    # where turns end (publishes()). With hold=0 every publish is one
+    # virtqueue's: how many of each end's 32 publishes notify moves with
+    # where turns end (publishes(): the driver's 32 became 31 and 1 held
+    # off when the hypervisor's exit path changed). With hold=0 every publish is one
     # message and sends an event; the ring's own count says how few of them
     # hold-off would have sent, the virtqueue without event indexes
     # suppresses none.
@@ -81,7 +82,7 @@ def pipe_cases():
         pipe("pipe-ring-nohold", "ring", 0, ((2000, 0, 0, ANY, ANY, 2000, ANY), sent(2000)),
              ((2000, 0, 0, ANY, ANY, 2000, ANY), "ring recv: 2000 requests, 0 bad, ring whole"),
              check=publishes(2000, 2000, 0)),
-        pipe("pipe-vq", "vq", 1, ((2000, 0, 0, 32, 0, 32, ANY), "vq send: 2000 of 2000 answered, 0 wrong"),
+        pipe("pipe-vq", "vq", 1, ((2000, 0, 0, ANY, ANY, ANY, ANY), "vq send: 2000 of 2000 answered, 0 wrong"),
              ((2000, 0, 0, ANY, ANY, ANY, ANY), "vq recv: 2000 requests, 0 bad, queue whole"),
              check=publishes(32, 32, 1)),
         # Without event indexes nobody suppresses: every publish notifies.
