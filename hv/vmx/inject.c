@@ -56,4 +56,3 @@ void debug_exception_exited(uint64_t qualification)
     __asm__ volatile("mov %0, %%db6" : : "r"(dr6));
     vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~(uint64_t)DR7_GD);
 }
-

@@ -7,7 +7,6 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "vmx/exit_info.h" /* struct event_info */
 #include "vmx/vmx.h" /* the interruption-information format, the event types */
 #include "x86/x86.h" /* the exception vectors */
 
