@@ -8,6 +8,7 @@
  * domain for anyone: its bindings were undone when it ended.
  */
 #include "pv/evtchn.h"
+#include "pv/evtchn_interdomain.h"
 #include "exit/vm_devices.h"
 #include "exit/vm_interrupts.h"
 #include "pv/guest_copy.h"
@@ -125,8 +126,9 @@ static void raise_on(struct vm *peer, uint32_t peer_port)
     evtchn_set_pending(&pv->evtchn, peer_port);
     if (!pv->blocked || !evtchn_upcall_pending(&pv->evtchn))
         return;
-    if (evtchn_upcall_due(&pv->evtchn, true))
-        peer->devices->upcall_vector = (uint8_t)pv->evtchn.callback_vector;
+    uint8_t vector = evtchn_upcall_vector(&pv->evtchn);
+    if (vector)
+        peer->devices->upcall_vector = vector;
     vm_interrupts_wake(&peer->vcpu);
 }
 /* LAB 6 END */

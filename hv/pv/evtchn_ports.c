@@ -36,7 +36,7 @@ void evtchn_init(struct evtchn_ports *e, struct pv_shared_info *shared)
     e->shared = shared;
 }
 
-static int bind(struct evtchn_ports *e, enum evtchn_bound what, uint32_t *port)
+int evtchn_bind_free(struct evtchn_ports *e, enum evtchn_bound what, uint32_t *port)
 {
     for (uint32_t p = 1; p < PV_NR_EVENT_CHANNELS; p++) {
         if (e->bound[p] == EVTCHN_FREE) {
@@ -54,7 +54,7 @@ int evtchn_bind_virq(struct evtchn_ports *e, uint32_t virq, uint32_t vcpu, uint3
         return -PV_EINVAL;
     if (e->virq_port[virq])
         return -PV_EEXIST;
-    int r = bind(e, EVTCHN_VIRQ, port);
+    int r = evtchn_bind_free(e, EVTCHN_VIRQ, port);
     if (r == 0) {
         e->virq_of[*port] = (uint8_t)virq;
         e->virq_port[virq] = (uint16_t)*port;
@@ -64,52 +64,7 @@ int evtchn_bind_virq(struct evtchn_ports *e, uint32_t virq, uint32_t vcpu, uint3
 
 int evtchn_bind_console(struct evtchn_ports *e, uint32_t *port)
 {
-    return bind(e, EVTCHN_CONSOLE, port);
-}
-
-int evtchn_alloc_unbound(struct evtchn_ports *e, uint32_t remote_dom, uint32_t *port)
-{
-    int r = bind(e, EVTCHN_UNBOUND, port);
-    if (r == 0)
-        e->peer_dom[*port] = (uint8_t)remote_dom;
-    return r;
-}
-
-/* LAB 6 BEGIN: a port another VM offered bound, both ends linked */
-int evtchn_bind_interdomain(struct evtchn_ports *local, uint32_t local_dom, struct evtchn_ports *remote,
-                            uint32_t remote_dom, uint32_t remote_port, uint32_t *port)
-{
-    if (remote_port == 0 || remote_port >= PV_NR_EVENT_CHANNELS || remote->bound[remote_port] != EVTCHN_UNBOUND ||
-        remote->peer_dom[remote_port] != local_dom)
-        return -PV_EINVAL;
-    int r = bind(local, EVTCHN_INTERDOMAIN, port);
-    if (r)
-        return r;
-    local->peer_dom[*port] = (uint8_t)remote_dom;
-    local->peer_port[*port] = (uint16_t)remote_port;
-    remote->bound[remote_port] = EVTCHN_INTERDOMAIN;
-    remote->peer_dom[remote_port] = (uint8_t)local_dom;
-    remote->peer_port[remote_port] = (uint16_t)*port;
-    return 0;
-}
-/* LAB 6 END */
-
-bool evtchn_peer(const struct evtchn_ports *e, uint32_t port, uint32_t *dom, uint32_t *peer_port)
-{
-    if (port == 0 || port >= PV_NR_EVENT_CHANNELS || e->bound[port] != EVTCHN_INTERDOMAIN)
-        return false;
-    *dom = e->peer_dom[port];
-    *peer_port = e->peer_port[port];
-    return true;
-}
-
-void evtchn_peer_left(struct evtchn_ports *e, uint32_t port, uint32_t dom, uint32_t peer_port)
-{
-    uint32_t d, p;
-    if (evtchn_peer(e, port, &d, &p) && d == dom && p == peer_port) {
-        e->bound[port] = EVTCHN_UNBOUND;
-        e->peer_port[port] = 0;
-    }
+    return evtchn_bind_free(e, EVTCHN_CONSOLE, port);
 }
 
 int evtchn_status(const struct evtchn_ports *e, uint32_t port, struct pv_evtchn_status *st)
@@ -217,4 +172,9 @@ bool evtchn_upcall_due(const struct evtchn_ports *e, bool guest_if)
     /* LAB 5 BEGIN: is the upcall due */
     return guest_if && evtchn_upcall_pending(e) && !e->shared->vcpu_info[0].evtchn_upcall_mask;
     /* LAB 5 END */
+}
+
+uint8_t evtchn_upcall_vector(const struct evtchn_ports *e)
+{
+    return evtchn_upcall_due(e, true) ? (uint8_t)e->callback_vector : 0;
 }

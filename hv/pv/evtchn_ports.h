@@ -42,27 +42,9 @@ int evtchn_bind_virq(struct evtchn_ports *e, uint32_t virq, uint32_t vcpu, uint3
 /* The hypervisor's end of the console ring (the builder binds it). */
 int evtchn_bind_console(struct evtchn_ports *e, uint32_t *port);
 
-/* EVTCHNOP_alloc_unbound: the lowest free port, offered to VM remote_dom
- * (the caller checked that it is a PV VM); -PV_ENOSPC when none is free. */
-int evtchn_alloc_unbound(struct evtchn_ports *e, uint32_t remote_dom, uint32_t *port);
-
-/* EVTCHNOP_bind_interdomain, by VM local_dom, to remote_port of VM
- * remote_dom (local and remote the same for a loopback): remote_port must
- * be unbound and offered to local_dom (else -PV_EINVAL, as Xen); the
- * lowest free port of local's is bound to it and it to that port
- * (-PV_ENOSPC when local has none free). The caller then makes the new
- * port pending (Xen's rule: a send before the bind is not lost). */
-int evtchn_bind_interdomain(struct evtchn_ports *local, uint32_t local_dom, struct evtchn_ports *remote,
-                            uint32_t remote_dom, uint32_t remote_port, uint32_t *port);
-
-/* The other end of an interdomain port: true and its VM and port, or false
- * for a port bound to no other VM. */
-bool evtchn_peer(const struct evtchn_ports *e, uint32_t port, uint32_t *dom, uint32_t *peer_port);
-
-/* The other end (VM dom, its port peer_port) of this interdomain port went
- * away (closed, or its VM ended): the port is unbound again, offered to
- * dom. Nothing if the port is not bound to exactly that end. */
-void evtchn_peer_left(struct evtchn_ports *e, uint32_t port, uint32_t dom, uint32_t peer_port);
+/* The lowest free port (never 0) bound to `what`: 0, or -PV_ENOSPC when
+ * none is free. */
+int evtchn_bind_free(struct evtchn_ports *e, enum evtchn_bound what, uint32_t *port);
 
 /* EVTCHNOP_status: what port is bound to (struct pv_evtchn_status's OUT
  * fields); evtchn_check_port's -PV_EINVAL for no port, and a free port is
@@ -106,6 +88,10 @@ int evtchn_set_callback(struct evtchn_ports *e, uint32_t vector);
 /* Whether an upcall is due before the VM entry: a vector is set,
  * upcall_pending is 1, upcall_mask is 0 and the guest's IF is 1. */
 bool evtchn_upcall_due(const struct evtchn_ports *e, bool guest_if);
+
+/* The vector of the upcall due whatever the guest's IF (vm_interrupts.c
+ * waits for its window), or 0 when none is. */
+uint8_t evtchn_upcall_vector(const struct evtchn_ports *e);
 
 /* Whether an event waits for the guest at all (upcall_pending), whatever
  * its masks: what sched_op block wakes on. */

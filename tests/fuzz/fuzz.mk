@@ -55,7 +55,7 @@ fuzz_srcs_screen := $(unit_srcs_vga_regs) $(unit_srcs_screen_lines)
 fuzz_srcs_segment_access := $(unit_srcs_segment_access)
 fuzz_srcs_pci_config := $(unit_srcs_pci_config)
 fuzz_srcs_i8042 := $(unit_srcs_i8042)
-fuzz_srcs_pv_events := $(unit_srcs_evtchn_ports) $(unit_srcs_console_ring)
+fuzz_srcs_pv_events := $(unit_srcs_evtchn_interdomain) $(unit_srcs_console_ring)
 fuzz_srcs_direct_paging := hv/guest/direct_paging.c $(FUZZ_DP_CHECK) $(FUZZ_FMT)
 
 # The PV kernel's note (lab 5): its own lines, beside the other PV modules'.

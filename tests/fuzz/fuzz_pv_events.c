@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include "fuzz.h"
 #include "pv/console_ring.h"
-#include "pv/evtchn_ports.h"
+#include "pv/evtchn_interdomain.h"
 
 static bool bit(const uint32_t *w, uint32_t b)
 {

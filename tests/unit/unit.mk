@@ -16,7 +16,7 @@ UNIT_HEADERS := $(wildcard tests/unit/*.h hv/*.h hv/*/*.h lib/*.h)
 UNIT_TESTS := fmt pmm heap options boot_info ksyms mbimage entry_check guest_paging guest_paging_pae gdb_packet \
               x86_decode sensitive descriptor guest_line pic_filter exit_info pit pic lapic \
               mmio_access ioapic crc32 rtc long_mode_rules vga_regs screen_lines segment_access \
-              fault_combine pci_config i8042 uart_rx evtchn_ports pv_time_scale console_ring balloon_targets \
+              fault_combine pci_config i8042 uart_rx evtchn_ports evtchn_interdomain pv_time_scale console_ring balloon_targets \
               direct_paging
 
 unit_srcs_fmt := lib/fmt.c
@@ -29,6 +29,7 @@ unit_srcs_pci_config := hv/dev/pci_config.c
 unit_srcs_i8042 := hv/dev/i8042.c
 unit_srcs_uart_rx := hv/exit/uart_rx.c
 unit_srcs_evtchn_ports := hv/pv/evtchn_ports.c
+unit_srcs_evtchn_interdomain := hv/pv/evtchn_ports.c hv/pv/evtchn_interdomain.c
 unit_srcs_pv_time_scale := hv/pv/pv_time_scale.c
 unit_srcs_console_ring := hv/pv/console_ring.c
 unit_srcs_balloon_targets := hv/boot/balloon_targets.c
