@@ -167,7 +167,7 @@ check-images: $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAP
 
 RESULTS ?= $(BUILD)/bench/results.json
 .PHONY: bench
-bench: deps-run all
+bench: deps-run all badguest pvtest-kernel
 	@$(PYTHON) tests/bench/boot.py --results $(RESULTS)
 	@$(PYTHON) tests/bench/guest.py --results $(RESULTS)
 	@$(PYTHON) tests/bench/timer.py --results $(RESULTS)
@@ -182,7 +182,7 @@ PV_FUZZ_CALLS ?= 1000000
 PV_FUZZ_SEEDS ?= 1
 PV_FUZZ_PEER ?=
 .PHONY: pv-fuzz
-pv-fuzz: deps-run all
+pv-fuzz: deps-run all pvtest-kernel
 	@$(PYTHON) tests/bench/pvfuzz.py --calls $(PV_FUZZ_CALLS) --seeds $(PV_FUZZ_SEEDS) $(if $(PV_FUZZ_PEER),--peer)
 
 # The figures the README and handouts quote (tools/benchfigures.py): taken
