@@ -116,6 +116,14 @@ def two_guest_cases():
              check=ranges_disjoint, timeout=TIMEOUT),
         Case("vm-two-guests-deprivileged", two_guests(["mem=shadow", "cpu=deprivileged"]), OK,
              must=vm_lines(depriv), must_not=NOT_MIXED, check=ranges_disjoint, timeout=TIMEOUT),
+        # The same program file given to both VMs: the loader's image holds
+        # it twice, each copy still named cow.elf (tools/runner/images.py),
+        # so that vm1 too finds a program called cow.
+        Case("vm-two-guests-same-program",
+             ["--module", GUEST + " test=cow"] + programs("cow") + ["--module", GUEST + " test=cow"] +
+             programs("cow") + [HV, "--"] + TWO, OK,
+             must=[r"^TEST cow: ok$", r"^\(vm1\) TEST cow: ok$", r"^hv: VMs ended: vm0 status 0, vm1 status 0$"],
+             must_not=[r"FAIL", r"^PANIC", r"no such test"], timeout=TIMEOUT),
     ]
 
 

@@ -18,6 +18,12 @@ class BootNamesTest(unittest.TestCase):
         self.assertEqual(len(set(names)), 3)
         self.assertEqual(names[0], "/boot/x.elf")
 
+    def test_same_basename_twice_keeps_its_name(self):
+        # The guest OS knows a program by its name after the last "/": two
+        # VMs given cow.elf each find a program called cow.
+        names = images.boot_names("hv.elf", [("k.elf", ""), ("u/cow.elf", ""), ("k.elf", ""), ("u/cow.elf", "")])
+        self.assertEqual([n.rsplit("/", 1)[1] for n in names], ["hv.elf", "k.elf", "cow.elf", "k.elf", "cow.elf"])
+
     def test_boot_string_has_no_trailing_space(self):
         self.assertEqual(images.boot_string("/boot/k.elf", ""), "/boot/k.elf")
         self.assertEqual(images.boot_string("/boot/k.elf", "a=1"), "/boot/k.elf a=1")

@@ -21,14 +21,15 @@ class ImageError(Exception):
 
 
 def boot_names(kernel, modules):
-    """The /boot/... path each file gets inside the image, unique per run."""
+    """The /boot/... path each file gets inside the image, unique per run. A
+    file given twice (two VMs running the same program) keeps its own name
+    in a directory of its own: the guest OS knows a program by the name
+    after the last "/", and /boot/4-cow.elf was no program called cow."""
     names, seen = [], set()
     for i, path in enumerate([kernel] + [m[0] for m in modules]):
         name = os.path.basename(path)
-        if name in seen:
-            name = "%d-%s" % (i, name)
+        names.append("/boot/" + (name if name not in seen else "%d/%s" % (i, name)))
         seen.add(name)
-        names.append("/boot/" + name)
     return names
 
 
@@ -43,6 +44,7 @@ def stage_direct(run, kernel, modules):
     names = boot_names(kernel, modules)
     os.makedirs(os.path.join(run, "boot"))
     for path, name in zip([kernel] + [m[0] for m in modules], names):
+        os.makedirs(os.path.dirname(os.path.join(run, name[1:])), exist_ok=True)
         shutil.copyfile(path, os.path.join(run, name[1:]))
     return names[0][1:], [boot_string(n[1:], a) for (_, a), n in zip(modules, names[1:])]
 
@@ -91,6 +93,7 @@ def build_grub(run, kernel, args, modules):
     root = os.path.join(run, "iso")
     os.makedirs(os.path.join(root, "boot", "grub"))
     for path, name in zip([kernel] + [m[0] for m in modules], names):
+        os.makedirs(os.path.dirname(root + name), exist_ok=True)
         shutil.copyfile(path, root + name)
     cfg = ["set timeout=0", "set default=0", 'menuentry "hvlab" {',
            "  multiboot %s %s" % (names[0], grub_quote(args))]
