@@ -405,6 +405,14 @@ static void on_exit_with_gdb(struct vcpu *v)
     exit_via(v, dispatch_with_gdb);
 }
 
+/* The time gdb held the machine stands still for the VM (devices=virtual):
+ * credited before its devices next advance to the present. */
+static void hold_time_for_gdb(struct vcpu *v, bool virtual_devices)
+{
+    if (virtual_devices)
+        vm_interrupts_hold_time(v, gdb_take_held_time());
+}
+
 /* A deprivileged guest's exit, by its reason. */
 static inline __attribute__((always_inline)) void handle_exit_deprivileged(struct vcpu *v, bool virtual_devices)
 {
@@ -431,8 +439,8 @@ static inline __attribute__((always_inline)) void handle_exit_deprivileged(struc
  * exit first, once the guest's IF is known, and a breakpoint or step of
  * its own skips the exit's handling but not the deliveries before the
  * entry; then it sees what they delivered (a step ends in a handler the
- * hypervisor entered: gdb_guest.c), and the time it held the machine
- * stands still for the VM. */
+ * hypervisor entered: gdb_guest.c). The time it held the machine, at
+ * either, stands still for the VM. */
 static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struct vcpu *v, bool with_gdb)
 {
     bool nmi_blocked = v->depriv.nmi_blocked;     /* until this exit's IRET, if any */
@@ -443,6 +451,8 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
     bool virtual_devices = vm_devices_virtual(v);
     if (!handled)
         handle_exit_deprivileged(v, virtual_devices);
+    if (with_gdb)
+        hold_time_for_gdb(v, virtual_devices);  /* before the devices look at the time */
     if (virtual_devices && !v->stopped) {   /* its APICs' NMI and PIC's interrupt, in software */
         int vector = vm_interrupts_take(v, v->depriv.vif);
         if (vector >= 0)
@@ -456,8 +466,7 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
         depriv_deliver_pending(v);
     if (with_gdb) {
         gdb_before_entry(v);
-        if (virtual_devices)
-            vm_interrupts_hold_time(v, gdb_take_held_time());
+        hold_time_for_gdb(v, virtual_devices);
     }
     if (virtual_devices && !v->stopped) {       /* several VMs: its turn over, or waiting */
         vm_interrupts_schedule(v, v->depriv.halted_at != 0);
