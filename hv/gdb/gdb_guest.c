@@ -221,6 +221,19 @@ static void set_pending_single_step(bool on)
     vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, on ? p | PENDING_BS : p & ~(uint64_t)PENDING_BS);
 }
 
+/* gdb's TF in the VMCS, the guest's own kept aside. TF = 1 with blocking
+ * by STI or MOV SS needs BS pending, or the VM entry fails (SDM
+ * 27.3.1.5): the step then ends before the blocked instruction, and the
+ * next one moves on. */
+static void set_step_tf(void)
+{
+    uint64_t f = vmcs_read(VMCS_GUEST_RFLAGS);
+    guest_tf = f & RFLAGS_TF;
+    vmcs_write(VMCS_GUEST_RFLAGS, f | RFLAGS_TF);
+    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_STI | BLOCKING_MOV_SS))
+        set_pending_single_step(true);
+}
+
 static void start_step(void)
 {
     stepping = true;
@@ -234,14 +247,7 @@ static void start_step(void)
         set_proc_control(PROC_MONITOR_TRAP_FLAG, true);
         return;
     }
-    uint64_t f = vmcs_read(VMCS_GUEST_RFLAGS);
-    guest_tf = f & RFLAGS_TF;
-    vmcs_write(VMCS_GUEST_RFLAGS, f | RFLAGS_TF);
-    /* TF = 1 with blocking by STI or MOV SS needs BS pending, or the VM
-     * entry fails (SDM 27.3.1.5): the step then ends before the blocked
-     * instruction, and the next one moves on. */
-    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_STI | BLOCKING_MOV_SS))
-        set_pending_single_step(true);
+    set_step_tf();
 }
 
 static void end_step(void)
@@ -402,8 +408,7 @@ bool gdb_guest_exit(struct vcpu *v)
 /* cpu=deprivileged, before each VM entry (gdb_before_entry): a step that
  * the hypervisor's delivery of an event interrupted ends at the handler's
  * first instruction; one still under way gets gdb's TF, with the guest's
- * own kept aside (an emulated POPF or IRET may have changed it). TF = 1
- * with blocking by STI or MOV SS needs BS pending (SDM 27.3.1.5). */
+ * own kept aside (an emulated POPF or IRET may have changed it). */
 void gdb_guest_before_entry(struct vcpu *v)
 {
     if (!deprivileged() || !stepping || v->stopped)
@@ -413,11 +418,7 @@ void gdb_guest_before_entry(struct vcpu *v)
         if (!stepping)
             return;
     }
-    uint64_t f = vmcs_read(VMCS_GUEST_RFLAGS);
-    guest_tf = f & RFLAGS_TF;
-    vmcs_write(VMCS_GUEST_RFLAGS, f | RFLAGS_TF);
-    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_STI | BLOCKING_MOV_SS))
-        set_pending_single_step(true);
+    set_step_tf();
 }
 
 /* ---- start-up ---- */
