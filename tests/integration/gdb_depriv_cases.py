@@ -30,21 +30,23 @@ EFLAGS_TF, EFLAGS_IF = 0x100, 0x200
 
 
 def instructions(elf, function):
-    """[(address, mnemonic)] of a function in elf, in order (objdump)."""
+    """[(address, instruction)] of a function in elf, in order (objdump)."""
     out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", elf], capture_output=True, text=True,
                          check=True).stdout
     m = re.search(r"^[0-9a-f]+ <%s>:\n(.*?)(?:\n\n|\Z)" % re.escape(function), out, re.M | re.S)
     if not m:
         raise RuntimeError("no function %s in %s" % (function, elf))
-    return [(int(a, 16), i.split()[0]) for a, i in re.findall(r"^\s*([0-9a-f]+):\s+(\S.*)$", m.group(1), re.M)]
+    return [(int(a, 16), " ".join(i.split())) for a, i in re.findall(r"^\s*([0-9a-f]+):\s+(\S.*)$", m.group(1), re.M)]
 
 
-def first(elf, function, mnemonic, after=0):
-    """The address of the first `mnemonic` in function at or after `after`."""
+def first(elf, function, instruction, after=0):
+    """The address of the first `instruction` in function at or after
+    `after`: a mnemonic, or the whole instruction as objdump writes it
+    ("mov %cs,%edx")."""
     for addr, insn in instructions(elf, function):
-        if insn == mnemonic and addr >= after:
+        if instruction in (insn, insn.split()[0]) and addr >= after:
             return addr
-    raise RuntimeError("no %s in %s" % (mnemonic, function))
+    raise RuntimeError("no %s in %s" % (instruction, function))
 
 
 def values(out):
@@ -124,6 +126,27 @@ def kalloc_steps(patched):
     return drive
 
 
+def segment_reads(port):
+    """patch=1: virtprobe's `mov %cs,%edx; mov %ss,%eax` (segment-register
+    reads, which ring 1 runs without a fault and which patch=1 makes the
+    hypervisor's INT3s), with a breakpoint on the first: gdb shows the MOV,
+    and each stepi lands after its instruction with the selector the guest
+    believes in, RPL 0 (0x8, 0x10), as virtcheck then reports natively."""
+    mov_cs = first(GUEST, "run_virtprobe", "mov %cs,%edx")
+    out = gdb_batch(port, "i386", GUEST, [
+        "hbreak kmain", "continue", "delete", "break *0x%x" % mov_cs, "continue", "delete", "x/2i $pc",
+        "stepi", "print/x $pc", "print/x $edx", "stepi", "print/x $pc", "print/x $eax", "monitor depriv",
+        "detach"])
+    return out, expect_in_order(out, [
+        r"^Breakpoint 1, kmain \(",
+        r"^Breakpoint 2, (0x0*%x in )?\w+ \(" % mov_cs,
+        r"^=> 0x%x <run_virtprobe\+\d+>:\s+mov\s+%%cs,%%edx$" % mov_cs,
+        r"^\s+0x%x <run_virtprobe\+\d+>:\s+mov\s+%%ss,%%eax$" % (mov_cs + 2),
+        r"^\$1 = 0x%x$" % (mov_cs + 2), r"^\$2 = 0x8$", r"^\$3 = 0x%x$" % (mov_cs + 4), r"^\$4 = 0x10$",
+        r"^depriv: patch=1: \d+ instructions patched, 0 disarmed$",
+        r"Remote target\) detached"])
+
+
 def step_into_interrupt(port):
     """The scheduler's idle loop (plat.h's idle_wait: sti; hlt; cli),
     stepped at its HLT: the step ends when the hypervisor delivers the
@@ -192,12 +215,16 @@ def gdb_depriv_cases():
             GdbCase("gdb-guest-depriv-kalloc", "guest", kalloc_steps(False), DEPRIV, guest_args="test=syscall"),
             GdbCase("gdb-guest-patch-kalloc", "guest", kalloc_steps(True), PATCHED,
                     guest_args="test=syscall,virtcheck", console_must=virtcheck_native),
+            GdbCase("gdb-guest-patch-segment-reads", "guest", segment_reads, PATCHED, guest_args="test=virtcheck",
+                    console_must=[r"^VIRTCHECK cs_rpl: .* -> native$", r"^VIRTCHECK ss_rpl: .* -> native$"],
+                    timeout=180),
             # test=timer: gdb's stops in the middle of its sleep(100) must stand
             # still for the VM's PIT and TSC alike, or the sleep is seen too long.
             GdbCase("gdb-guest-depriv-step-into-interrupt", "guest", step_into_interrupt, DEPRIV,
                     guest_args="test=timer"),
+            # patch=1 under a debugger: 60-90 s of Bochs for test=syscall.
             GdbCase("gdb-guest-patch-step-into-interrupt", "guest", step_into_interrupt, PATCHED,
-                    guest_args="test=syscall"),
+                    guest_args="test=syscall", timeout=180),
             GdbCase("gdb-guest-depriv-own-int3-tf", "guest", own_int3_tf, DEPRIV, guest=HOSTILE,
                     guest_args="attack=cpu-own-int3-tf", console_must=own),
             GdbCase("gdb-guest-patch-own-int3-tf", "guest", own_int3_tf, PATCHED, guest=HOSTILE,
