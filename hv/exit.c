@@ -405,17 +405,17 @@ static void on_exit_with_gdb(struct vcpu *v)
     exit_via(v, dispatch_with_gdb);
 }
 
-/* For a guest kernel at ring 1 (cpu=deprivileged, depriv.h): its
- * exceptions and interrupts go to depriv_emulate.c, and before the guest
- * resumes, the event a handler asked for, or an interrupt that waited for
- * the guest's IF, is delivered in software. */
-static void dispatch_deprivileged(struct vcpu *v)
+/* The time gdb held the machine stands still for the VM (devices=virtual):
+ * credited before its devices next advance to the present. */
+static void hold_time_for_gdb(struct vcpu *v, bool virtual_devices)
 {
-    bool nmi_blocked = v->depriv.nmi_blocked;     /* until this exit's IRET, if any */
-    depriv_unpark(v);
-    depriv_returned_to_user(v);
-    struct depriv_step step = depriv_step_begin(v);
-    bool virtual_devices = vm_devices_virtual(v);
+    if (virtual_devices)
+        vm_interrupts_hold_time(v, gdb_take_held_time());
+}
+
+/* A deprivileged guest's exit, by its reason. */
+static inline __attribute__((always_inline)) void handle_exit_deprivileged(struct vcpu *v, bool virtual_devices)
+{
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_EXCEPTION_NMI:     if (!(virtual_devices && vm_mmio_exit(v)))
                                      depriv_exception(v);
@@ -429,6 +429,30 @@ static void dispatch_deprivileged(struct vcpu *v)
                                  else
                                      handle_exit(v);
     }
+}
+
+/* For a guest kernel at ring 1 (cpu=deprivileged, depriv.h): its
+ * exceptions and interrupts go to depriv_emulate.c, and before the guest
+ * resumes, the event a handler asked for, or an interrupt that waited for
+ * the guest's IF, is delivered in software. With the GDB stub on
+ * (with_gdb, a constant: two dispatchers below), the debugger sees each
+ * exit first, once the guest's IF is known, and a breakpoint or step of
+ * its own skips the exit's handling but not the deliveries before the
+ * entry; then it sees what they delivered (a step ends in a handler the
+ * hypervisor entered: gdb_guest.c). The time it held the machine, at
+ * either, stands still for the VM. */
+static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struct vcpu *v, bool with_gdb)
+{
+    bool nmi_blocked = v->depriv.nmi_blocked;     /* until this exit's IRET, if any */
+    depriv_unpark(v);
+    depriv_returned_to_user(v);
+    bool handled = with_gdb && gdb_exit(v);
+    struct depriv_step step = depriv_step_begin(v);
+    bool virtual_devices = vm_devices_virtual(v);
+    if (!handled)
+        handle_exit_deprivileged(v, virtual_devices);
+    if (with_gdb)
+        hold_time_for_gdb(v, virtual_devices);  /* before the devices look at the time */
     if (virtual_devices && !v->stopped) {   /* its APICs' NMI and PIC's interrupt, in software */
         int vector = vm_interrupts_take(v, v->depriv.vif);
         if (vector >= 0)
@@ -440,17 +464,36 @@ static void dispatch_deprivileged(struct vcpu *v)
     depriv_deliver_injected(v);
     if (!depriv_step_end(v, step))              /* its #DB before any interrupt */
         depriv_deliver_pending(v);
+    if (with_gdb) {
+        gdb_before_entry(v);
+        hold_time_for_gdb(v, virtual_devices);
+    }
     if (virtual_devices && !v->stopped) {       /* several VMs: its turn over, or waiting */
         vm_interrupts_schedule(v, v->depriv.halted_at != 0);
         vm_interrupts_before_depriv_entry(v);
     }
-    if (!gdb_enabled)
+    if (!with_gdb)
         depriv_park_if_halted(v);               /* a HLT waits without exits */
+}
+
+static void dispatch_deprivileged(struct vcpu *v)
+{
+    dispatch_deprivileged_as(v, false);
+}
+
+static void dispatch_deprivileged_with_gdb(struct vcpu *v)
+{
+    dispatch_deprivileged_as(v, true);
 }
 
 static void on_exit_deprivileged(struct vcpu *v)
 {
     exit_via(v, dispatch_deprivileged);
+}
+
+static void on_exit_deprivileged_with_gdb(struct vcpu *v)
+{
+    exit_via(v, dispatch_deprivileged_with_gdb);
 }
 
 static void (*exit_handler)(struct vcpu *v);   /* one of the on_exit_* above, as dispatcher */
@@ -534,9 +577,11 @@ int vcpu_run(struct vcpu *v)
     v->yield = false;
     bool virtual_devices = vm_devices_virtual(v);
     bool pv = virtual_devices && v->vm->pv;        /* cpu=pv implies devices=virtual */
-    exit_handler = deprivileged ? on_exit_deprivileged : gdb_enabled ? on_exit_with_gdb
+    exit_handler = deprivileged ? (gdb_enabled ? on_exit_deprivileged_with_gdb : on_exit_deprivileged)
+                   : gdb_enabled ? on_exit_with_gdb
                    : pv ? on_exit_pv : virtual_devices ? on_exit_virtual_devices : on_exit;
-    dispatcher = deprivileged ? dispatch_deprivileged : gdb_enabled ? dispatch_with_gdb
+    dispatcher = deprivileged ? (gdb_enabled ? dispatch_deprivileged_with_gdb : dispatch_deprivileged)
+                 : gdb_enabled ? dispatch_with_gdb
                  : pv ? dispatch_pv : virtual_devices ? dispatch_virtual_devices : handle_exit;
     void (*handler)(struct vcpu *) = late_breakage && v == late_breakage_vcpu ? on_exit_then_break
                                      : check_every_entry ? on_exit_then_check : exit_handler;

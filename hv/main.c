@@ -96,8 +96,6 @@ static void parse_options(const char *cmdline)
     if (options.cpu == CPU_DEPRIVILEGED && options.mem != MEM_SHADOW)
         panic("cpu=deprivileged needs mem=shadow: the hypervisor maps its own GDT and TSS into "
               "the guest's address space through the shadow page tables");
-    if (options.cpu == CPU_DEPRIVILEGED && options.gdb != GDB_OFF)
-        panic("cpu=deprivileged with gdb= is not built yet: use cpu=hvm to debug");
     if (options.patch && options.cpu != CPU_DEPRIVILEGED)
         panic("patch=1 patches a deprivileged guest kernel: it needs cpu=deprivileged");
     if (options.gdb == GDB_GUEST && options.vms > 1)

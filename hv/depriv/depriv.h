@@ -234,6 +234,26 @@ void depriv_print_stats(const struct vcpu *v);
 void depriv_park_if_halted(struct vcpu *v);
 void depriv_unpark(struct vcpu *v);
 
+/* A selector as the guest reads it: the real ring 1 is its ring 0. */
+static inline uint32_t depriv_guest_selector(uint16_t selector)
+{
+    return (selector & 3) == 1 ? selector & ~3u : selector;
+}
+/* The guest's EFLAGS as it reads them: its own IF (depriv_deliver.c). */
+uint32_t depriv_guest_eflags(const struct vcpu *v);
+
+/* depriv_view.c: the guest as a debugger sees it. Where the guest's
+ * instruction at address really runs, and back (the identity until a
+ * binary translator answers here). */
+uint64_t depriv_runs_at(const struct vcpu *v, uint32_t address);
+uint32_t depriv_guest_address(const struct vcpu *v, uint64_t rip);
+/* Its memory at linear addresses through its own tables, the patched
+ * bytes as its own; how many bytes could be read (written). */
+size_t depriv_debug_read(struct vcpu *v, uint64_t linear, void *buf, size_t len);
+size_t depriv_debug_write(struct vcpu *v, uint64_t linear, const void *buf, size_t len);
+/* `monitor depriv`: the state the hypervisor keeps for it, printed. */
+void depriv_show(const struct vcpu *v);
+
 /* depriv_patch.c: scan-and-patch (patch=1). Before the guest runs, each
  * sensitive instruction of its kernel becomes INT3 (the list of them is its
  * VM's, v->vm->patches); at such an INT3, emulate the original and say
@@ -241,3 +261,12 @@ void depriv_unpark(struct vcpu *v);
 struct boot_module;
 void depriv_patch_kernel(struct vcpu *v, const struct boot_module *kernel);
 bool depriv_patched_breakpoint(struct vcpu *v);
+/* A debugger's read of guest-physical [gpa, gpa + len), already copied
+ * into buf: the patched bytes shown as the guest's own. Its write, already
+ * made: the patches there made coherent (depriv_patch.c says how). */
+struct vm;
+void depriv_patch_debug_read(const struct vm *vm, uint64_t gpa, uint8_t *buf, size_t len);
+void depriv_patch_debug_written(struct vm *vm, uint64_t gpa, const uint8_t *buf, size_t len);
+/* `monitor depriv`'s line on them (nothing without patch=1): how many,
+ * how many disarmed (a debugger's INT3 on one, or its bytes changed). */
+void depriv_patch_show(const struct vm *vm);

@@ -34,7 +34,7 @@ unsigned depriv_cpl(void)
 }
 
 /* The guest's EFLAGS as it would read them: its own IF. */
-static uint32_t virtual_eflags(const struct vcpu *v)
+uint32_t depriv_guest_eflags(const struct vcpu *v)
 {
     uint32_t f = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint32_t)RFLAGS_IF;
     return f | (v->depriv.vif ? RFLAGS_IF : 0);
@@ -123,7 +123,7 @@ static void deliver_through_idt(struct vcpu *v, unsigned vector, int64_t error, 
     }
     /* From rings 2 and 3 the frame holds the real selectors: those rings
      * are the guest's own. */
-    frame[n++] = virtual_eflags(v);
+    frame[n++] = depriv_guest_eflags(v);
     frame[n++] = old_cs;
     frame[n++] = eip;
     if (error >= 0)
@@ -239,14 +239,15 @@ static void deliver_nmi(struct vcpu *v)
  * table 25-3), the instruction boundary at which the CPU too delivers at
  * most one interrupt. It needs the real IF set (SDM 27.3.1.5), which it is
  * from the guest's first STI on. */
-static void run_one_instruction_first(void)
+static void run_one_instruction_first(const struct vcpu *v)
 {
     uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(uint64_t)BLOCKING_MOV_SS;
     uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-    /* Not with TF = 1: blocking by STI would then need the single-step #DB
-     * pending (SDM 27.3.1.5), before the instruction runs; the #DB that TF
-     * raises after it is the guest's progress instead. */
-    if ((rflags & RFLAGS_IF) && !(rflags & RFLAGS_TF))
+    /* Not with TF = 1 (the guest's, or a debugger's, set before the entry):
+     * blocking by STI would then need the single-step #DB pending (SDM
+     * 27.3.1.5), before the instruction runs; the #DB that TF raises after
+     * it is the guest's progress instead. */
+    if ((rflags & RFLAGS_IF) && !(rflags & RFLAGS_TF) && !v->depriv.debugger_step)
         vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking | BLOCKING_STI);
 }
 
@@ -283,7 +284,7 @@ void depriv_deliver_pending(struct vcpu *v)
         deliver(v, vector, -1, (uint32_t)vmcs_read(VMCS_GUEST_RIP), 0, true);
     }
     if (!shadow)                                /* MOV SS's shadow is a boundary already */
-        run_one_instruction_first();
+        run_one_instruction_first(v);
     if (interrupt_pending(v))                   /* the next one, after that instruction */
         set_interrupt_window_exiting(true);
 }
@@ -361,9 +362,12 @@ void depriv_iret(struct vcpu *v)
 }
 /* LAB 3 END */
 
+/* A debugger's step counts as TF = 1 (its TF is out of the VMCS while the
+ * hypervisor works: see struct depriv's debugger_step). */
 struct depriv_step depriv_step_begin(const struct vcpu *v)
 {
-    return (struct depriv_step){ vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF, v->depriv.delivered };
+    bool tf = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF) || v->depriv.debugger_step;
+    return (struct depriv_step){ tf, v->depriv.delivered };
 }
 
 /* Completed: the guest's RIP moved on and no event was delivered (an

@@ -38,9 +38,20 @@ struct patch {
     struct x86_insn in;
 };
 
+/* A patch as a debugger sees it (depriv_patch_debug_read, _written): the
+ * instruction's bytes as the kernel's image has them; the guest's byte
+ * under the INT3 (original[0], or what a debugger wrote there: its own
+ * INT3); and whether the guest's bytes are still the instruction patched. */
+struct patch_view {
+    uint8_t original[X86_MAX_LENGTH];
+    uint8_t first;
+    bool disarmed;            /* they are not: no INT3 of ours there, nothing emulated */
+};
+
 /* A VM's patches: its kernel's code, in its memory (vm->patches). */
 struct depriv_patches {
     struct patch list[PATCHES_MAX];
+    struct patch_view view[PATCHES_MAX];   /* list[i]'s */
     unsigned count;
     unsigned kinds[SENSITIVE_KINDS];   /* how many of each kind */
 };
@@ -74,8 +85,15 @@ static void patch_section(void *ctx, uint64_t address, const uint8_t *bytes, uin
     struct vm *vm = ctx;
     struct section_ctx c = { &vm->guest, vm->patches, address, physical };
     struct sensitive_scan scan = { 0 };
+    unsigned before = vm->patches->count;
     if (physical)
         sensitive_scan_code(bytes, size, (uint32_t)address, &scan, patch_one, &c);
+    for (unsigned i = before; i < vm->patches->count; i++) {   /* the scanner decoded them in bytes */
+        const struct patch *p = &vm->patches->list[i];
+        struct patch_view *view = &vm->patches->view[i];
+        memcpy(view->original, bytes + (p->linear - address), p->in.length);
+        view->first = view->original[0];
+    }
 }
 
 void depriv_patch_kernel(struct vcpu *v, const struct boot_module *kernel)
@@ -110,9 +128,54 @@ static const struct patch *find_patch(struct vcpu *v, uint32_t linear)
     if (!p || !guest_shadow_gpa(v->guest, linear, &gpa))
         return NULL;
     for (unsigned i = 0; i < p->count; i++)
-        if (p->list[i].physical == gpa)
+        if (p->list[i].physical == gpa && !p->view[i].disarmed)
             return &p->list[i];
     return NULL;
+}
+
+/* ---- a debugger's view (depriv_view.c): the guest's own bytes ----
+ * The INT3s are the hypervisor's, not the guest's: a debugger reads the
+ * instruction the kernel has there, and a write keeps the patch coherent.
+ * Its own INT3 (a breakpoint on a patched instruction) takes the INT3's
+ * place, so that the #BP there is the debugger's, and writing the original
+ * byte back arms the patch again; any other change of the instruction's
+ * bytes disarms it (the INT3 goes, the guest's bytes run as they are). */
+
+void depriv_patch_debug_read(const struct vm *vm, uint64_t gpa, uint8_t *buf, size_t len)
+{
+    const struct depriv_patches *p = vm->patches;
+    for (unsigned i = 0; p && i < p->count; i++)
+        if (p->list[i].physical >= gpa && p->list[i].physical - gpa < len)
+            buf[p->list[i].physical - gpa] = p->view[i].first;
+}
+
+void depriv_patch_show(const struct vm *vm)
+{
+    const struct depriv_patches *p = vm->patches;
+    unsigned disarmed = 0;
+    for (unsigned i = 0; p && i < p->count; i++)
+        disarmed += p->view[i].disarmed;
+    if (p)
+        printf("depriv: patch=1: %u instructions patched, %u disarmed\n", p->count, disarmed);
+}
+
+void depriv_patch_debug_written(struct vm *vm, uint64_t gpa, const uint8_t *buf, size_t len)
+{
+    struct depriv_patches *p = vm->patches;
+    for (unsigned i = 0; p && i < p->count; i++) {
+        const struct patch *q = &p->list[i];
+        struct patch_view *view = &p->view[i];
+        if (q->physical + q->in.length <= gpa || q->physical >= gpa + len)
+            continue;
+        uint8_t *code = guest_ptr(&vm->guest, q->physical, q->in.length);
+        if (!code)
+            continue;
+        if (q->physical >= gpa)
+            view->first = buf[q->physical - gpa];
+        view->disarmed = view->first != view->original[0] ||
+                         memcmp(code + 1, view->original + 1, q->in.length - 1u) != 0;
+        code[0] = view->disarmed ? view->first : INT3;
+    }
 }
 
 /* ---- the guest's stack and operands ----
@@ -162,12 +225,6 @@ static uint16_t read_rm16(struct vcpu *v, const struct x86_insn *in, bool *ok)
         return (uint16_t)guest_gpr(v, in->rm);
     *ok = depriv_effective_address(v, in, &ea) && depriv_operand_read(v, ea, &value, 2);
     return value;
-}
-
-/* A selector as the guest would read it: the hypervisor's ring 1 is its 0. */
-static uint32_t virtual_selector(uint16_t selector)
-{
-    return (selector & 3) == 1 ? selector & ~3u : selector;
 }
 
 static const unsigned segment_field[6] = {
@@ -259,7 +316,7 @@ static bool emulate(struct vcpu *v, const struct patch *p)
                       : in->opcode == 0x8C ? in->reg : in->opcode >> 3;   /* MOV; PUSH ES..DS */
         if (sreg > 5)
             return false;
-        uint32_t sel = virtual_selector((uint16_t)vmcs_read(segment_field[sreg]));
+        uint32_t sel = depriv_guest_selector((uint16_t)vmcs_read(segment_field[sreg]));
         if (in->opcode == 0x8C)
             return write_rm(v, in, sel, in->mod == 3 ? in->operand_size : 2);
         return push(v, sel, in->operand_size);

@@ -47,6 +47,12 @@ bool gdb_exit(struct vcpu *v)
     return gdb_mode == GDB_HV ? gdb_hv_exit(v) : gdb_guest_exit(v);
 }
 
+void gdb_before_entry(struct vcpu *v)
+{
+    if (gdb_mode == GDB_GUEST)
+        gdb_guest_before_entry(v);
+}
+
 uint64_t gdb_take_held_time(void)
 {
     return gdb_stub_take_held();

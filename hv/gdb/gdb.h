@@ -34,6 +34,12 @@ void gdb_guest_start(struct vcpu *v);
  * breakpoint or single step): the dispatcher is then skipped. */
 bool gdb_exit(struct vcpu *v);
 
+/* cpu=deprivileged: after the exit's handling and the events the
+ * hypervisor delivered in software, before the VM entry (exit.c). A step
+ * that a delivery interrupted ends here, at the handler's first
+ * instruction; one still under way gets its RFLAGS.TF (gdb_guest.c). */
+void gdb_before_entry(struct vcpu *v);
+
 /* The TSC ticks gdb has held the machine stopped since the last call: at
  * gdb_exit's own stops, and at breakpoints and single steps inside the
  * exit's handler (gdb=hv). exit.c makes them stand still for the VM. */

@@ -27,7 +27,34 @@
  * Addresses from gdb are the guest's linear addresses: guest_linear.c turns
  * them into guest-physical ones through the guest's own page tables, and
  * guest_ptr refuses anything outside guest RAM.
+ *
+ * cpu=deprivileged (the guest kernel at ring 1, its events delivered in
+ * software: depriv.h) changes four things, all through depriv_view.c:
+ *   - gdb sees what the guest believes: CS and SS with RPL 0 at ring 1,
+ *     EFLAGS.IF its virtual IF (a write of IF sets that), its code with the
+ *     patched instructions as they were (patch=1: an INT3 of the
+ *     hypervisor's is never gdb's nor the guest's), the PC where the guest
+ *     believes it runs (depriv_guest_address);
+ *   - every exception exits already; an INT3 or #DB that is not gdb's goes
+ *     on to the dispatcher, which emulates a patched instruction or
+ *     delivers the guest's own #BP (SDM 18.3.2) or #DB (18.3.1) through
+ *     its IDT, as the CPU would have at ring 0;
+ *   - single steps use RFLAGS.TF alone (never MTF: the hypervisor's
+ *     emulation completes instructions, and depriv_step_end raises their
+ *     single-step trap as the CPU would, SDM 18.3.1.4). gdb's TF is in the
+ *     VMCS only while the guest runs: set before each VM entry
+ *     (gdb_guest_before_entry), taken out at each exit, so that nothing the
+ *     hypervisor emulates or delivers pushes or pops it; depriv's
+ *     debugger_step stands for it meanwhile;
+ *   - a step during which the hypervisor delivers an event (an interrupt
+ *     that waited for the guest's IF, an exception the instruction raised,
+ *     INT n) ends at the first instruction of its handler: the delivery
+ *     cleared TF as the CPU's does (SDM 6.12.1.3), the interrupt is taken,
+ *     and the frame holds the guest's own flags. So `stepi` stops either
+ *     after the instruction or at a handler's first, never in between and
+ *     never in the hypervisor.
  */
+#include "depriv/depriv.h"
 #include "gdb/gdb_stub.h"
 #include "gdb/gdb_target.h"
 #include "guest/guest_linear.h"
@@ -63,12 +90,31 @@ static bool step_trapped;  /* the step ends with its own #DB */
  * interrupt pushed: the handler's IRET brings it back, and the #DB after
  * the next instruction is ours, not the guest's. */
 static bool tf_may_come_back;
+static uint64_t delivered_at_step;   /* cpu=deprivileged: v->depriv.delivered when it began */
+
+/* cpu=deprivileged (depriv_view.c): what the guest believes. */
+static bool deprivileged(void)
+{
+    return vcpu && vcpu->depriv.active;
+}
+
+static uint32_t guest_pc(const struct vcpu *v)
+{
+    uint64_t rip = vmcs_read(VMCS_GUEST_RIP);
+    return deprivileged() ? depriv_guest_address(v, rip) : (uint32_t)rip;
+}
+
+static uint32_t guest_selector(unsigned field)
+{
+    uint16_t s = (uint16_t)vmcs_read(field);
+    return deprivileged() ? depriv_guest_selector(s) : s;
+}
 
 /* ---- registers: the GPRs from vcpu->regs, the rest from the VMCS ---- */
 
 static uint32_t guest_rflags(void)
 {
-    uint32_t f = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS);
+    uint32_t f = deprivileged() ? depriv_guest_eflags(vcpu) : (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS);
     if (stepping && !mtf_works)       /* show the guest's TF, not ours */
         f = (f & ~RFLAGS_TF) | (guest_tf ? RFLAGS_TF : 0);
     return f;
@@ -82,10 +128,10 @@ static size_t read_registers(uint8_t *buf, size_t size)
     uint32_t regs[16] = {
         (uint32_t)r->rax, (uint32_t)r->rcx, (uint32_t)r->rdx, (uint32_t)r->rbx,
         (uint32_t)vmcs_read(VMCS_GUEST_RSP), (uint32_t)r->rbp, (uint32_t)r->rsi, (uint32_t)r->rdi,
-        (uint32_t)vmcs_read(VMCS_GUEST_RIP), guest_rflags(),
-        (uint32_t)vmcs_read(VMCS_GUEST_CS_SELECTOR), (uint32_t)vmcs_read(VMCS_GUEST_SS_SELECTOR),
-        (uint32_t)vmcs_read(VMCS_GUEST_DS_SELECTOR), (uint32_t)vmcs_read(VMCS_GUEST_ES_SELECTOR),
-        (uint32_t)vmcs_read(VMCS_GUEST_FS_SELECTOR), (uint32_t)vmcs_read(VMCS_GUEST_GS_SELECTOR),
+        guest_pc(vcpu), guest_rflags(),
+        guest_selector(VMCS_GUEST_CS_SELECTOR), guest_selector(VMCS_GUEST_SS_SELECTOR),
+        guest_selector(VMCS_GUEST_DS_SELECTOR), guest_selector(VMCS_GUEST_ES_SELECTOR),
+        guest_selector(VMCS_GUEST_FS_SELECTOR), guest_selector(VMCS_GUEST_GS_SELECTOR),
     };
     if (size < sizeof(regs))
         return 0;
@@ -93,8 +139,12 @@ static size_t read_registers(uint8_t *buf, size_t size)
     return sizeof(regs);
 }
 
+static void set_pc(uint64_t pc);
+
 /* GPRs, ESP, EIP and EFLAGS; a segment register is more than its selector
- * (base, limit, rights in the VMCS), so writes to them are ignored. */
+ * (base, limit, rights in the VMCS), so writes to them are ignored. A
+ * deprivileged guest's IF is its virtual one; its real IF and IOPL stay
+ * the hypervisor's (depriv.h). */
 static void write_registers(const uint8_t *buf, size_t len)
 {
     uint32_t v[10];
@@ -109,9 +159,14 @@ static void write_registers(const uint8_t *buf, size_t len)
             vmcs_write(VMCS_GUEST_RSP, v[i]);
     }
     if (n > 8)
-        vmcs_write(VMCS_GUEST_RIP, v[8]);
+        set_pc(v[8]);
     if (n > 9) {
         uint32_t f = (v[9] & 0x3F7FD5u) | 2;
+        if (deprivileged()) {
+            uint32_t kept = RFLAGS_IF | 3u << 12, real = (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS);
+            depriv_set_vif(vcpu, f & RFLAGS_IF);
+            f = (f & ~kept) | (real & kept);
+        }
         if (stepping && !mtf_works) {
             guest_tf = f & RFLAGS_TF;
             f |= RFLAGS_TF;
@@ -124,17 +179,21 @@ static void write_registers(const uint8_t *buf, size_t len)
 
 static bool read_memory(uint64_t addr, void *buf, size_t len)
 {
+    if (deprivileged())
+        return depriv_debug_read(vcpu, addr, buf, len) == len;
     return guest_linear_read(vcpu->guest, addr, buf, len) == len;
 }
 
 static bool write_memory(uint64_t addr, const void *buf, size_t len)
 {
+    if (deprivileged())
+        return depriv_debug_write(vcpu, addr, buf, len) == len;
     return guest_linear_write(vcpu->guest, addr, buf, len) == len;
 }
 
 static void set_pc(uint64_t pc)
 {
-    vmcs_write(VMCS_GUEST_RIP, pc);
+    vmcs_write(VMCS_GUEST_RIP, deprivileged() ? depriv_runs_at(vcpu, (uint32_t)pc) : pc);
 }
 
 static const struct gdb_target guest_target = {
@@ -162,21 +221,33 @@ static void set_pending_single_step(bool on)
     vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, on ? p | PENDING_BS : p & ~(uint64_t)PENDING_BS);
 }
 
+/* gdb's TF in the VMCS, the guest's own kept aside. TF = 1 with blocking
+ * by STI or MOV SS needs BS pending, or the VM entry fails (SDM
+ * 27.3.1.5): the step then ends before the blocked instruction, and the
+ * next one moves on. */
+static void set_step_tf(void)
+{
+    uint64_t f = vmcs_read(VMCS_GUEST_RFLAGS);
+    guest_tf = f & RFLAGS_TF;
+    vmcs_write(VMCS_GUEST_RFLAGS, f | RFLAGS_TF);
+    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_STI | BLOCKING_MOV_SS))
+        set_pending_single_step(true);
+}
+
 static void start_step(void)
 {
     stepping = true;
+    if (deprivileged()) {                 /* its TF at the entry: gdb_guest_before_entry */
+        guest_tf = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF;
+        vcpu->depriv.debugger_step = true;
+        delivered_at_step = vcpu->depriv.delivered;
+        return;
+    }
     if (mtf_works) {
         set_proc_control(PROC_MONITOR_TRAP_FLAG, true);
         return;
     }
-    uint64_t f = vmcs_read(VMCS_GUEST_RFLAGS);
-    guest_tf = f & RFLAGS_TF;
-    vmcs_write(VMCS_GUEST_RFLAGS, f | RFLAGS_TF);
-    /* TF = 1 with blocking by STI or MOV SS needs BS pending, or the VM
-     * entry fails (SDM 27.3.1.5): the step then ends before the blocked
-     * instruction, and the next one moves on. */
-    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (BLOCKING_STI | BLOCKING_MOV_SS))
-        set_pending_single_step(true);
+    set_step_tf();
 }
 
 static void end_step(void)
@@ -184,6 +255,11 @@ static void end_step(void)
     if (!stepping)
         return;
     stepping = false;
+    if (deprivileged()) {                 /* the VMCS holds the guest's TF: see the top */
+        vcpu->depriv.debugger_step = false;
+        step_trapped = false;
+        return;
+    }
     tf_may_come_back = !step_trapped && !mtf_works && !guest_tf;
     step_trapped = false;
     if (mtf_works) {
@@ -203,18 +279,22 @@ static void stop(int sig, bool swbreak, bool at_exit)
     end_step();
     if (gdb_stub_stop(sig, swbreak) == GDB_RESUME_STEP) {
         start_step();
-        if (at_exit && !mtf_works)
+        if (at_exit && !mtf_works && !deprivileged())   /* else depriv_step_end does it */
             set_pending_single_step(true);
     }
 }
 
 /* ---- the exits the stub takes ---- */
 
-/* #BP: ours, or the guest's own INT3, given back to it. */
+/* #BP: ours, or the guest's own INT3, given back to it (a deprivileged
+ * guest's: to the dispatcher, which also knows patch=1's). The exit leaves
+ * RIP on the INT3 (SDM 28.1), the address gdb gave. */
 static bool on_breakpoint(struct vcpu *v)
 {
-    if (gdb_stub_is_breakpoint(v->rip))
+    if (gdb_stub_is_breakpoint(guest_pc(v)))
         stop(GDB_SIGTRAP, true, false);
+    else if (deprivileged())
+        return false;
     else
         inject_software_exception(VEC_BP, v->instruction_length);
     return true;
@@ -247,18 +327,44 @@ static bool on_debug(struct vcpu *v)
             gdb_hwbreak_resume_past();        /* a fault: RIP is on the instruction */
         return true;
     }
+    if (deprivileged())
+        return false;                         /* the guest's: depriv_exception delivers it */
     debug_exception_exited(v->exit_qualification);
     inject_exception(VEC_DB, 0);
     return true;
 }
 
+/* An exception exit of this vector and type? */
+static bool exception_exit(const struct vcpu *v, unsigned vector, unsigned type)
+{
+    if ((v->exit_reason & 0xFFFF) != EXIT_EXCEPTION_NMI)
+        return false;
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    return e.vector == vector && e.type == type;
+}
+
+/* cpu=deprivileged: the exit takes gdb's TF out of the VMCS (start_step).
+ * True if it is the single-step #DB of gdb's step. */
+static bool depriv_exit_begins(const struct vcpu *v)
+{
+    if (!stepping)
+        return false;
+    uint64_t f = vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF;
+    vmcs_write(VMCS_GUEST_RFLAGS, f | (guest_tf ? RFLAGS_TF : 0));
+    return exception_exit(v, VEC_DB, EVENT_HARDWARE_EXCEPTION) &&
+           debug_qual_decode(v->exit_qualification).bs;   /* SDM 28.2.1, table 28-1 */
+}
+
 bool gdb_guest_exit(struct vcpu *v)
 {
     unsigned reason = v->exit_reason & 0xFFFF;
+    bool step_trap = deprivileged() && depriv_exit_begins(v);
     if (!gdb_stub_connected() && gdb_stub_poll())
         stop(GDB_SIGTRAP, false, true);       /* another gdb connected: it finds the guest stopped */
     if (!gdb_stub_connected()) {
         end_step();
+        if (step_trap)
+            return true;                      /* a step of a gdb that has gone: not the guest's #DB */
         if (reason == EXIT_EXCEPTION_NMI) {   /* still intercepted: give them back */
             unsigned vector = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).vector;
             if (vector == VEC_BP)
@@ -288,7 +394,7 @@ bool gdb_guest_exit(struct vcpu *v)
      * with TF clear: an interrupt came before the stepped instruction, and
      * its handler (entered with TF cleared, SDM 6.12.1.3) is what exits,
      * say at its EOI; the handler's IRET restores TF and the step goes on. */
-    if (stepping && !mtf_works && reason != EXIT_EXCEPTION_NMI &&
+    if (stepping && !mtf_works && !deprivileged() && reason != EXIT_EXCEPTION_NMI &&
         (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
         set_pending_single_step(true);
     int sig = gdb_stub_poll();
@@ -297,6 +403,22 @@ bool gdb_guest_exit(struct vcpu *v)
     else if (gdb_break_on_exit(reason))
         stop(GDB_SIGTRAP, false, true);
     return false;
+}
+
+/* cpu=deprivileged, before each VM entry (gdb_before_entry): a step that
+ * the hypervisor's delivery of an event interrupted ends at the handler's
+ * first instruction; one still under way gets gdb's TF, with the guest's
+ * own kept aside (an emulated POPF or IRET may have changed it). */
+void gdb_guest_before_entry(struct vcpu *v)
+{
+    if (!deprivileged() || !stepping || v->stopped)
+        return;
+    if (v->depriv.delivered != delivered_at_step) {
+        stop(GDB_SIGTRAP, false, false);
+        if (!stepping)
+            return;
+    }
+    set_step_tf();
 }
 
 /* ---- start-up ---- */
@@ -366,7 +488,11 @@ void gdb_guest_first_stop(struct vcpu *v)
     vmcs_write(VMCS_EXCEPTION_BITMAP,
                vmcs_read(VMCS_EXCEPTION_BITMAP) | 1u << VEC_DB | 1u << VEC_BP);
     gdb_hwbreak_init(v->caps);
-    mtf_self_test(v);
+    if (v->depriv.active)
+        printf("hv: gdb: cpu=deprivileged: single steps use RFLAGS.TF and #DB (the hypervisor completes "
+               "what it emulates with the same trap)\n");
+    else
+        mtf_self_test(v);
     printf("hv: gdb: waiting for gdb, the guest stopped at its first instruction 0x%lx\n",
            vmcs_read(VMCS_GUEST_RIP));
     stop(GDB_SIGTRAP, false, false);

@@ -17,6 +17,9 @@
  *                          look at (ioapic too), -: the one gdb stops in
  *   balloon N MiB          cpu=pv: VM N's balloon target (pv/balloon.h), as a
  *                          balloon= step would set it, from now
+ *   depriv                 cpu=deprivileged: what the hypervisor keeps for the
+ *                          ring-1 guest (its IF, IOPL, real ring, waiting events;
+ *                          depriv_view.c)
  */
 #include "guest/vcpu.h"
 #include "vmx/exit_info.h"
@@ -32,6 +35,7 @@
 #include "string.h"
 #include "guest/vm.h"
 #include "pv/balloon.h"
+#include "depriv/depriv.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 
@@ -340,10 +344,22 @@ static void set_break_on_exit(const char *arg)
                "hlt, cr_access ...), io, cr, msr, ept, a number, all or none\n", arg);
 }
 
+/* The current VMCS's vCPU: the state is half in it (its rings, its real IF). */
+static void show_depriv(void)
+{
+    if (!have_vmcs())
+        return;
+    struct vcpu *v = gdb_vcpu;
+    if (v->depriv.active)
+        depriv_show(v);
+    else
+        printf("depriv: the guest kernel runs at ring 0 (cpu=deprivileged is off)\n");
+}
+
 static void help(void)
 {
     printf("monitor commands: exits, trace, vmcs [FIELD], qual, walk ADDR,\n"
-           "  break-on-exit REASON|all|none, pic, pit, lapic, ioapic, vm [N|-], balloon VM MiB\n"
+           "  break-on-exit REASON|all|none, pic, pit, lapic, ioapic, vm [N|-], balloon VM MiB, depriv\n"
            "  (hv/gdb/gdb_monitor.c)\n");
 }
 
@@ -385,6 +401,8 @@ void gdb_monitor(const char *command)
         choose_vm(arg);
     else if (same_name(word, "balloon"))
         set_balloon(arg);
+    else if (same_name(word, "depriv"))
+        show_depriv();
     else
         help();
 }

@@ -44,6 +44,10 @@ struct depriv {
                                        delivery to the next IRET (SDM 6.7.1) */
     bool iret_patched;              /* patch=1 made the kernel's IRETs trap: see
                                        depriv_returned_to_user */
+    bool debugger_step;             /* a debugger's single step is under way (gdb_guest.c):
+                                       its RFLAGS.TF is in the VMCS only while the guest
+                                       runs, so what is emulated and delivered sees the
+                                       guest's own TF (depriv_step_begin) */
     uint32_t halted_at;             /* the HLT the guest waits in (EIP), or 0 */
     uint8_t halt_length;
     bool parked;                    /* waiting in the HLT activity state, its CS and

@@ -28,6 +28,7 @@ from hv_cases import hv_cases  # noqa: E402
 from load_cases import load_cases  # noqa: E402
 from lab_cases import lab_cases  # noqa: E402
 from gdb_cases import gdb_cases  # noqa: E402
+from gdb_depriv_cases import gdb_depriv_cases  # noqa: E402
 from vm_cases import vm_cases  # noqa: E402
 from sched_cases import sched_cases  # noqa: E402
 from timer_cases import timer_cases  # noqa: E402
@@ -255,7 +256,7 @@ def all_cases(every_lab=False):
     big = data_file("big.bin", 6 * 1024 * 1024 + 123, 2)
     cases = mbinfo_cases(small, big) + hv_boot_cases(big) + guest_native_cases() + outcome_cases()
     cases += error_cases(small) + kvm_cases() + guest_cases() + hv_cases()
-    cases += vmx_entry_cases() + lab_cases(every_lab) + gdb_cases() + load_cases() + vm_cases()
+    cases += vmx_entry_cases() + lab_cases(every_lab) + gdb_cases() + gdb_depriv_cases() + load_cases() + vm_cases()
     cases += sched_cases() + timer_cases() + foreign_cases() + long_mode_cases() + pv_cases() + apf_cases()
     return cases
 

@@ -28,9 +28,9 @@ TIMEOUT = 90
 GDB_REMOTE_TIMEOUT = 30           # seconds gdb waits for one reply of the stub's
 
 
-def hvrun_argv(mode, log, hv_args=(), guest_args="test=all", guest=GUEST, vm1=()):
+def hvrun_argv(mode, log, hv_args=(), guest_args="test=all", guest=GUEST, vm1=(), timeout=TIMEOUT):
     """vm1: the modules of a second VM's group, after the first's."""
-    argv = HVRUN_ARGV + ["--quiet", "--log", log, "--timeout", str(TIMEOUT), "--gdb", "auto",
+    argv = HVRUN_ARGV + ["--quiet", "--log", log, "--timeout", str(timeout), "--gdb", "auto",
             "--gdb-stub", mode, HV, "--module", guest + " " + guest_args]
     for p in GUEST_PROGS if guest == GUEST else []:
         argv += ["--module", p]
@@ -42,11 +42,12 @@ class GdbCase:
     """Start a run with the stub on, call drive(port) -> (text, errors), then
     wait for the run: it must power off with status 0."""
 
-    def __init__(self, name, mode, drive, hv_args=(), console_must=(), guest_args="test=all", guest=GUEST, vm1=()):
+    def __init__(self, name, mode, drive, hv_args=(), console_must=(), guest_args="test=all", guest=GUEST, vm1=(),
+                 timeout=TIMEOUT):
         self.name, self.mode, self.drive, self.hv_args = name, mode, drive, hv_args
         self.guest_args, self.guest, self.vm1 = guest_args, guest, vm1
         self.console_must = console_must
-        self.timeout = TIMEOUT
+        self.timeout = timeout
         self.lab = studenttree.lab_of_options(hv_args)
 
     def run(self):
@@ -57,7 +58,8 @@ class GdbCase:
     def run_in_slot(self):
         log = os.path.join(OUT, self.name + ".log")
         start = time.monotonic()
-        proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args, self.guest_args, self.guest, self.vm1), stdout=subprocess.PIPE,
+        proc = subprocess.Popen(hvrun_argv(self.mode, log, self.hv_args, self.guest_args, self.guest, self.vm1,
+                                           self.timeout), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True, env=slots.held_env())
         errors, text, port = [], "", None
         runner = ""
@@ -72,7 +74,7 @@ class GdbCase:
                 errors.append("hvrun printed no gdb port: " + runner.strip())
             else:
                 text, errors = self.drive(port)
-            out, err = proc.communicate(timeout=TIMEOUT + 30)
+            out, err = proc.communicate(timeout=self.timeout + 30)
             runner += out + err
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -381,9 +381,6 @@ def refusal_cases():
              must_not=[r"devices=virtual:"])),
         lab("cpu=deprivileged", r"cpu=deprivileged needs mem=shadow: the hypervisor maps its own GDT and "
                                 r"TSS into the guest's address space through the shadow page tables"),
-        Case("hv-refuses-deprivileged-gdb", bad("cpuid", "mem=shadow", "cpu=deprivileged", "gdb=hv"), PANIC,
-             must=[r"^PANIC hv: cpu=deprivileged with gdb= is not built yet: use cpu=hvm to debug$",
-                   r"^POWEROFF 3$"], must_not=[r"^badguest:", r"^hv: VMXON ok$", r"gdb: waiting"]),
         # vms=2 with badguest alone: one group of modules for two VMs
         # (vm_cases.py has the other ways a split fails).
         lab("vms=2", r"vms=2 needs 2 module groups, each a Multiboot kernel and its modules, but 1 module is given"),

@@ -130,6 +130,48 @@ ATTACK(dr7_gd, "cpu-dr7-general-detect", "all icelake", "native",
     result("DR6.BD=%u, DR0=0x%x", (gd_dr6 >> 13) & 1, dr0);
 }
 
+/* The guest's own INT3 and TF, which a debugger must leave to it
+ * (gdb_cases.py runs this under gdb=guest too): INT3 is a trap, its #BP
+ * handler sees EIP after it (SDM 18.3.2); a POPF that sets TF traps after
+ * the instruction that follows it, with DR6.BS (18.3.1.4). Each handler
+ * counts itself; #DB's clears TF in its frame. */
+uint32_t own_bp_eip, own_db_eip, own_db_dr6, own_traps;   /* the stubs' (asm uses them) */
+void own_bp_stub(void);
+void own_db_stub(void);
+__asm__(".globl own_bp_stub\n"
+        "own_bp_stub:\n"
+        "    pushl %eax\n"
+        "    movl 4(%esp), %eax\n"              /* its frame: EIP, CS, EFLAGS */
+        "    movl %eax, own_bp_eip\n"
+        "    incl own_traps\n"
+        "    popl %eax\n"
+        "    iret\n"
+        ".globl own_db_stub\n"
+        "own_db_stub:\n"
+        "    pushl %eax\n"
+        "    movl 4(%esp), %eax\n"
+        "    movl %eax, own_db_eip\n"
+        "    movl %dr6, %eax\n"
+        "    movl %eax, own_db_dr6\n"
+        "    andl $0xfffffeff, 12(%esp)\n"      /* TF off in the frame: one trap */
+        "    incl own_traps\n"
+        "    popl %eax\n"
+        "    iret\n");
+ATTACK(own_int3_tf, "cpu-own-int3-tf", "all icelake", "native",
+       "the guest's own INT3 and a POPF that sets TF: its #BP and #DB handlers run, each once, at the "
+       "right EIP")
+{
+    set_gate(3, (uint32_t)own_bp_stub, KCODE, 0x8E);
+    set_gate(1, (uint32_t)own_db_stub, KCODE, 0x8E);
+    uint32_t after_int3, after_nop;
+    __asm__ volatile("movl $1f, %0\n\tint3\n1:" : "=r"(after_int3) : : "memory");
+    __asm__ volatile("movl $1f, %0\n\tpushf\n\torl $0x100, (%%esp)\n\tpopf\n\tnop\n1:"
+                     : "=r"(after_nop) : : "memory", "cc");
+    result("#BP at EIP %s, #DB at EIP %s with DR6.BS=%u, %u traps",
+           own_bp_eip == after_int3 ? "after the INT3" : "wrong",
+           own_db_eip == after_nop ? "after the NOP" : "wrong", (own_db_dr6 >> 14) & 1, own_traps);
+}
+
 /* Every VM exit sets the real DR7 to 0x400: the guest's must come back. */
 ATTACK(dr7_across_exit, "cpu-dr7-across-exit", "all icelake", "native",
        "DR7 set (a breakpoint enabled on an address never run), then CPUID, which exits: DR7 kept")

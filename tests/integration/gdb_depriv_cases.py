@@ -1,0 +1,235 @@
+"""gdb_depriv_cases.py: gdb on a deprivileged guest (cpu=deprivileged, with
+and without patch=1), driven for real as gdb_cases.py does (issue 21,
+point 6).
+
+The guest kernel runs at ring 1 and the hypervisor delivers its events in
+software (hv/depriv/), so each case checks what gdb must show of it and
+what the debugger must not break:
+  - friendly: a breakpoint, stepi, `monitor depriv`, the registers as the
+    guest believes them (CS and SS with RPL 0, EFLAGS.IF its virtual IF),
+    hardware breakpoints, Ctrl-C, gdb=hv in the ring-1 exit path;
+  - robust: a step over instructions the hypervisor emulates (CLI) or
+    patch=1 patched (PUSHF, POPF), a breakpoint on a patched instruction
+    (gdb sees the instruction, not the patch's INT3, and the patch works
+    again after), a step that an interrupt's delivery interrupts (it ends at
+    the handler's first instruction, the interrupt taken, no TF of gdb's in
+    its frame), the guest's own INT3 and TF with gdb attached and a gdb
+    breakpoint on that INT3.
+The addresses of the kernel's instructions come from objdump, so that the
+cases follow the kernel as it is built.
+"""
+import re
+import subprocess
+
+from gdb_cases import GdbCase, ctrl_c, expect_in_order, gdb_batch, guest_hbreak, guest_step
+from harness import GUEST, HOSTILE, HV
+
+DEPRIV = ["mem=shadow", "cpu=deprivileged"]
+PATCHED = DEPRIV + ["patch=1"]
+EFLAGS_TF, EFLAGS_IF = 0x100, 0x200
+
+
+def instructions(elf, function):
+    """[(address, instruction)] of a function in elf, in order (objdump)."""
+    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", elf], capture_output=True, text=True,
+                         check=True).stdout
+    m = re.search(r"^[0-9a-f]+ <%s>:\n(.*?)(?:\n\n|\Z)" % re.escape(function), out, re.M | re.S)
+    if not m:
+        raise RuntimeError("no function %s in %s" % (function, elf))
+    return [(int(a, 16), " ".join(i.split())) for a, i in re.findall(r"^\s*([0-9a-f]+):\s+(\S.*)$", m.group(1), re.M)]
+
+
+def first(elf, function, instruction, after=0):
+    """The address of the first `instruction` in function at or after
+    `after`: a mnemonic, or the whole instruction as objdump writes it
+    ("mov %cs,%edx")."""
+    for addr, insn in instructions(elf, function):
+        if instruction in (insn, insn.split()[0]) and addr >= after:
+            return addr
+    raise RuntimeError("no %s in %s" % (instruction, function))
+
+
+def values(out):
+    """Every "$N = 0x..." value gdb printed (print/x), in order."""
+    return [int(v, 16) for v in re.findall(r"^\$\d+ = 0x([0-9a-f]+)$", out, re.M)]
+
+
+def registers_as_believed(port):
+    """At the guest kernel's system-call handler (ring 1): CS and SS with
+    RPL 0, as its ring 0 would have them; EFLAGS.IF the virtual IF that
+    `monitor depriv` shows, which says the real ring is 1."""
+    out = gdb_batch(port, "i386", GUEST, [
+        "break handle_syscall", "continue", "delete", "print/x $cs", "print/x $ss", "print/x $eflags",
+        "monitor depriv", "detach"])
+    errors = expect_in_order(out, [
+        r"^Breakpoint 1, handle_syscall \(tf=",
+        r"^\$1 = 0x8$", r"^\$2 = 0x10$", r"^\$3 = 0x[0-9a-f]+$",
+        r"^depriv: the guest's CPL 0, real ring 1 \(CS 0x9, SS 0x11; the guest sees CS 0x8, SS 0x10\)$",
+        r"^depriv: virtual IF [01] \(real IF 1\), IOPL 0, interrupts exit and wait here for its IF",
+        r"^depriv: pending vectors ",
+        r"^depriv: its IDT 0x[0-9a-f]+ limit 0x7ff, GDT ",
+        r"Remote target\) detached"])
+    m = re.search(r"^depriv: virtual IF ([01])", out, re.M)
+    flags = values(out)
+    if not errors and m and len(flags) == 3 and bool(flags[2] & EFLAGS_IF) != (m.group(1) == "1"):
+        errors.append("EFLAGS 0x%x shows IF %u, the virtual IF is %s" % (flags[2], bool(flags[2] & EFLAGS_IF),
+                                                                         m.group(1)))
+    return out, errors
+
+
+def kalloc_steps(patched):
+    """kalloc's `pushf; pop; cli ... popf` (plat.h's irq_save/irq_restore),
+    its first call, at boot (the guest's IF still off, so no interrupt
+    comes between: gdb_depriv_cases' step_into_interrupt has those),
+    stepped one instruction at a time from a breakpoint on the PUSHF: the
+    CLI is emulated (#GP at ring 1), and with patch=1 PUSHF and POPF are the
+    hypervisor's INT3s. gdb must see PUSHF, not INT3, step each to the next
+    instruction, and see IF off after the CLI. With patch=1 the pushed
+    flags are the guest's (its IF, no TF of gdb's), POPF restores them,
+    and once gdb removed its breakpoints the patches are all armed again.
+    Unpatched, PUSHF at ring 1 pushes the real flags, gdb's TF among them:
+    what lab 3 patches it for."""
+    def drive(port):
+        pushf = first(GUEST, "kalloc", "pushf")
+        cli = first(GUEST, "kalloc", "cli", pushf)
+        popf = first(GUEST, "kalloc", "popf", cli)
+        # From kmain on paging is on: `break` then writes an INT3 over the
+        # patch's (before, it would take a debug register).
+        out = gdb_batch(port, "i386", GUEST, [
+            "hbreak kmain", "continue", "delete",
+            "break *0x%x" % pushf, "continue", "delete", "x/1i $pc", "print/x $eflags",
+            "stepi", "print/x $pc", "print/x *(unsigned *)$sp", "stepi", "stepi", "print/x $pc",
+            "print/x $eflags", "break *0x%x" % popf, "continue", "delete", "stepi", "print/x $pc",
+            "print/x $eflags", "monitor depriv", "detach"])
+        stop = r"^Breakpoint %d, (0x0*%x in )?\w+ \("
+        errors = expect_in_order(out, [
+            r"^Breakpoint 1, kmain \(",
+            r"^Breakpoint 2 at 0x%x" % pushf,
+            stop % (2, pushf),
+            r"^=> 0x%x <kalloc(\+\d+)?>:\s+pushf" % pushf,
+            r"^\$1 = ", r"^\$2 = 0x%x$" % (pushf + 1), r"^\$3 = ", r"^\$4 = 0x%x$" % (cli + 1), r"^\$5 = ",
+            stop % (3, popf), r"^\$6 = 0x%x$" % (popf + 1), r"^\$7 = ",
+            r"^depriv: the guest's CPL 0, real ring 1",
+            r"^depriv: patch=1: \d+ instructions patched, 0 disarmed$" if patched else r"^depriv: its IDT",
+            r"Remote target\) detached"])
+        v = values(out)
+        if errors or len(v) != 7:
+            return out, errors or ["gdb printed %d values, not 7" % len(v)]
+        before, pushed, after_cli, after_popf = v[0], v[2], v[4], v[6]
+        if after_cli & EFLAGS_IF:
+            errors.append("IF still on after the CLI: EFLAGS 0x%x" % after_cli)
+        if patched and (pushed & EFLAGS_TF or (pushed & EFLAGS_IF) != (before & EFLAGS_IF)):
+            errors.append("PUSHF pushed 0x%x: not the guest's flags 0x%x (its IF, no TF of gdb's)" % (pushed, before))
+        if patched and (after_popf & EFLAGS_IF) != (pushed & EFLAGS_IF):
+            errors.append("POPF left EFLAGS 0x%x: it popped 0x%x" % (after_popf, pushed))
+        return out, errors
+    return drive
+
+
+def segment_reads(port):
+    """patch=1: virtprobe's `mov %cs,%edx; mov %ss,%eax` (segment-register
+    reads, which ring 1 runs without a fault and which patch=1 makes the
+    hypervisor's INT3s), with a breakpoint on the first: gdb shows the MOV,
+    and each stepi lands after its instruction with the selector the guest
+    believes in, RPL 0 (0x8, 0x10), as virtcheck then reports natively."""
+    mov_cs = first(GUEST, "run_virtprobe", "mov %cs,%edx")
+    out = gdb_batch(port, "i386", GUEST, [
+        "hbreak kmain", "continue", "delete", "break *0x%x" % mov_cs, "continue", "delete", "x/2i $pc",
+        "stepi", "print/x $pc", "print/x $edx", "stepi", "print/x $pc", "print/x $eax", "monitor depriv",
+        "detach"])
+    return out, expect_in_order(out, [
+        r"^Breakpoint 1, kmain \(",
+        r"^Breakpoint 2, (0x0*%x in )?\w+ \(" % mov_cs,
+        r"^=> 0x%x <run_virtprobe\+\d+>:\s+mov\s+%%cs,%%edx$" % mov_cs,
+        r"^\s+0x%x <run_virtprobe\+\d+>:\s+mov\s+%%ss,%%eax$" % (mov_cs + 2),
+        r"^\$1 = 0x%x$" % (mov_cs + 2), r"^\$2 = 0x8$", r"^\$3 = 0x%x$" % (mov_cs + 4), r"^\$4 = 0x10$",
+        r"^depriv: patch=1: \d+ instructions patched, 0 disarmed$",
+        r"Remote target\) detached"])
+
+
+def step_into_interrupt(port):
+    """The scheduler's idle loop (plat.h's idle_wait: sti; hlt; cli),
+    stepped at its HLT: the step ends when the hypervisor delivers the
+    interrupt that ends the wait, at the first instruction of the handler
+    its IDT names (a kernel symbol, never the hypervisor's code), with the
+    interrupt's frame on the stack: EIP past the HLT (or on it, if the
+    interrupt was waiting already and came first), CS 0x8 as the guest
+    believes, EFLAGS with its IF on and no TF of gdb's. The interrupt is
+    taken, not lost: the guest goes on and its tests pass (test=timer's
+    sleep idles; with patch=1 test=syscall's sleep(20): timer's exact sleep
+    is too tight for patch=1 under a debugger, which polls COM2 at every
+    exit: 130 ms of its 100-130 without one)."""
+    hlt = first(GUEST, "run_scheduler", "hlt")
+    out = gdb_batch(port, "i386", GUEST, [
+        "break *0x%x" % hlt, "continue", "delete", "stepi", "x/1i $pc", "print/x *(unsigned *)$sp",
+        "print/x *(unsigned *)($sp + 4)", "print/x *(unsigned *)($sp + 8)", "detach"])
+    errors = expect_in_order(out, [
+        r"^Breakpoint 1, 0x%08x in \w+ \(" % hlt,
+        r"^=> 0x[0-9a-f]+ <(vector|irq|trap|alltraps)\w*(\+\d+)?>:",
+        r"^\$1 = 0x(%x|%x)$" % (hlt, hlt + 1), r"^\$2 = 0x8$", r"^\$3 = 0x[0-9a-f]+$",
+        r"Remote target\) detached"])
+    v = values(out)
+    if not errors and len(v) == 3 and (v[2] & EFLAGS_TF or not v[2] & EFLAGS_IF):
+        errors.append("the interrupt's frame holds EFLAGS 0x%x: not the guest's (IF on, TF off)" % v[2])
+    return out, errors
+
+
+def own_int3_tf(port):
+    """The hostile kernel's own INT3 and TF (attack cpu-own-int3-tf) with
+    gdb attached: a gdb breakpoint on the guest's own INT3 stops there
+    first; a stepi from it ends at the guest's #BP handler's first
+    instruction (the INT3 is the guest's, delivered through its IDT); then
+    both handlers run as without gdb (the result line, console_must)."""
+    int3 = first(HOSTILE, "own_int3_tf", "int3")
+    out = gdb_batch(port, "i386", HOSTILE, [
+        "break *0x%x" % int3, "continue", "delete", "stepi", "x/1i $pc", "break result", "continue",
+        "delete", "detach"])
+    return out, expect_in_order(out, [
+        r"^Breakpoint 1, 0x%08x in own_int3_tf \(" % int3,
+        r"^=> 0x[0-9a-f]+ <own_bp_stub>:",
+        r"^Breakpoint 2, result \(",
+        r"Remote target\) detached"])
+
+
+def hv_in_depriv(port):
+    """gdb=hv on the ring-1 exit path: a breakpoint in depriv_iret (the
+    guest kernel's IRET, emulated), its backtrace through the dispatcher,
+    `monitor depriv` there, a `next`, then the guest runs on."""
+    out = gdb_batch(port, "i386:x86-64", HV, [
+        "break depriv_iret", "continue", "bt 3", "monitor depriv", "next", "delete", "detach"])
+    return out, expect_in_order(out, [
+        r"^Breakpoint 1, depriv_iret \(v=",
+        r"^#1 .* in \w+ \(",
+        r"^depriv: the guest's CPL 0, real ring 1",
+        r"^depriv: virtual IF [01] \(real IF [01]\), IOPL 0",
+        r"^\d+\t",
+        r"Remote target\) detached"])
+
+
+def gdb_depriv_cases():
+    virtcheck_native = [r"^VIRTCHECK popf_if: .* -> native$", r"^VIRTCHECK pushf_if: .* -> native$"]
+    own = [r"^hostile: result #BP at EIP after the INT3, #DB at EIP after the NOP with DR6\.BS=1, 2 traps$"]
+    return [GdbCase("gdb-guest-depriv-step", "guest", guest_step, DEPRIV),
+            GdbCase("gdb-guest-depriv-registers", "guest", registers_as_believed, DEPRIV,
+                    guest_args="test=syscall"),
+            GdbCase("gdb-guest-depriv-kalloc", "guest", kalloc_steps(False), DEPRIV, guest_args="test=syscall"),
+            GdbCase("gdb-guest-patch-kalloc", "guest", kalloc_steps(True), PATCHED,
+                    guest_args="test=syscall,virtcheck", console_must=virtcheck_native),
+            GdbCase("gdb-guest-patch-segment-reads", "guest", segment_reads, PATCHED, guest_args="test=virtcheck",
+                    console_must=[r"^VIRTCHECK cs_rpl: .* -> native$", r"^VIRTCHECK ss_rpl: .* -> native$"],
+                    timeout=180),
+            # test=timer: gdb's stops in the middle of its sleep(100) must stand
+            # still for the VM's PIT and TSC alike, or the sleep is seen too long.
+            GdbCase("gdb-guest-depriv-step-into-interrupt", "guest", step_into_interrupt, DEPRIV,
+                    guest_args="test=timer"),
+            # patch=1 under a debugger: 60-90 s of Bochs for test=syscall.
+            GdbCase("gdb-guest-patch-step-into-interrupt", "guest", step_into_interrupt, PATCHED,
+                    guest_args="test=syscall", timeout=180),
+            GdbCase("gdb-guest-depriv-own-int3-tf", "guest", own_int3_tf, DEPRIV, guest=HOSTILE,
+                    guest_args="attack=cpu-own-int3-tf", console_must=own),
+            GdbCase("gdb-guest-patch-own-int3-tf", "guest", own_int3_tf, PATCHED, guest=HOSTILE,
+                    guest_args="attack=cpu-own-int3-tf", console_must=own),
+            GdbCase("gdb-guest-depriv-hbreak", "guest", guest_hbreak, DEPRIV),
+            GdbCase("gdb-guest-depriv-ctrl-c", "guest", ctrl_c, DEPRIV),
+            GdbCase("gdb-hv-depriv", "hv", hv_in_depriv, DEPRIV, guest_args="test=syscall"),
+            GdbCase("gdb-hv-patch", "hv", hv_in_depriv, PATCHED, guest_args="test=syscall")]
