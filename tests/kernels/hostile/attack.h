@@ -27,7 +27,7 @@
  * of 1 ms, for the timer attacks whose time must stand still while they
  * are preempted; paged is virtual with the hypervisor paging the VM
  * (resident=, issue 20), for the pseudo page faults' MSRs (attacks_apf.c)
- * and the store (attacks_apf_store.c); and "timed" for an attack that
+ * and the store (attacks_apf_user.c); and "timed" for an attack that
  * counts timer ticks (or races the page-ins' TSC): it runs without
  * vmcheck=2 (the VM-entry checker before every entry, whose thousands of
  * instructions an exit would stretch each exit over several ticks), and "after:NAME" for an attack on another VM: it
