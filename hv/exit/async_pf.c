@@ -18,6 +18,8 @@
 #define HV_LEAF_BASE   0x40000000u
 #define EN_RESERVED    0x36ull      /* bits 1, 2, 4, 5: refused (apf_abi.h) */
 #define FIRST_VECTOR   32           /* below: the exceptions' (SDM 6.3) */
+#define REFUSALS_SHOWN 8            /* refused writes with a line each; the rest only counted (a guest
+                                     * looping on a refused WRMSR would fill the log at one exit a line) */
 
 void async_pf_setup(struct vm *vm, uint32_t pages, uint64_t latency, uint64_t ept_vpid_cap)
 {
@@ -228,8 +230,12 @@ bool async_pf_msr_exit(struct vcpu *v)
     } else {
         uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
         if (!write_msr(v, oc, msr, value)) {
-            printf("hv: %sguest writes MSR 0x%x: 0x%lx refused (lib/apf_abi.h), #GP injected\n",
-                   v->guest->tag, msr, value);
+            if (oc->apf.refused < REFUSALS_SHOWN)
+                printf("hv: %sguest writes MSR 0x%x: 0x%lx refused (lib/apf_abi.h), #GP injected\n",
+                       v->guest->tag, msr, value);
+            else if (oc->apf.refused == REFUSALS_SHOWN)
+                printf("hv: %sguest's further refused writes of the pseudo page fault MSRs: #GP, counted at "
+                       "the VM's end, not shown\n", v->guest->tag);
             oc->apf.refused++;
             inject_exception(VEC_GP, 0);    /* RIP stays: #GP is a fault */
             return true;
