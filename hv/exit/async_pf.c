@@ -18,6 +18,8 @@
 #define HV_LEAF_BASE   0x40000000u
 #define EN_RESERVED    0x36ull      /* bits 1, 2, 4, 5: refused (apf_abi.h) */
 #define FIRST_VECTOR   32           /* below: the exceptions' (SDM 6.3) */
+#define REFUSALS_SHOWN 8            /* refused writes with a line each; the rest only counted (a guest
+                                     * looping on a refused WRMSR would fill the log at one exit a line) */
 
 void async_pf_setup(struct vm *vm, uint32_t pages, uint64_t latency, uint64_t ept_vpid_cap)
 {
@@ -41,8 +43,13 @@ static volatile struct apf_area *area(const struct vcpu *v)
     return guest_ptr(v->guest, v->guest->overcommit->apf.en & APF_EN_ADDR_MASK, sizeof(struct apf_area));
 }
 
-/* Can the guest take "page not present" now (async_pf.h)? The CPL is
- * SS.DPL (SDM 25.4.1, access rights bits 6:5). */
+/* LAB 6 BEGIN: pseudo page faults delivered: "page not present" when the guest can take it, "page ready" */
+/* Can the guest take "page not present" now (KVM's rules, lib/apf_abi.h)?
+ * Only if it agreed, at CPL 3 with IF = 1 and no STI or MOV SS blocking
+ * (the process, not its kernel, waits; the kernel can switch), for a page
+ * with no page-in under way already, and once it took the last (the
+ * area's flags back to 0). The CPL is SS.DPL (SDM 25.4.1, access rights
+ * bits 6:5). */
 static bool can_tell_not_present(const struct vcpu *v, const struct overcommit *oc, uint32_t page)
 {
     if (!agreed(oc) || ((vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3) != 3)
@@ -55,6 +62,12 @@ static bool can_tell_not_present(const struct vcpu *v, const struct overcommit *
     return area(v)->flags == 0;
 }
 
+/* The guest faulted on page, which is out (EPT violation): if it can take
+ * "page not present", start the page-in with a token (pageins_start; the
+ * table full: false, and the fault stalls), count the page as coming in
+ * (rs_set_incoming: the trim makes room for it), set the area's flags and
+ * inject #PF with error code 0 and CR2 = the token, counted in
+ * oc->apf.not_present. True if told. */
 static bool tell_not_present(struct vcpu *v, struct overcommit *oc, uint32_t page)
 {
     if (!can_tell_not_present(v, oc, page))
@@ -73,6 +86,34 @@ static bool tell_not_present(struct vcpu *v, struct overcommit *oc, uint32_t pag
     oc->apf.not_present++;
     return true;
 }
+
+/* Before each VM entry: "page ready" for the first page-in done
+ * (pageins_next_to_tell), once the guest took the last (token 0 in the
+ * area, and MSR_HVL_APF_ACK written) and no vector waits for injection:
+ * the token in the area, the guest's vector (MSR_HVL_APF_INT) raised
+ * (d->apf_vector, injected as an interrupt when the guest can take one),
+ * oc->apf.ready_unacked set until the ACK, counted in oc->apf.ready. A
+ * guest that turned the protocol off is told nothing more: what was done
+ * is dropped (counted in oc->apf.dropped). */
+static void tell_ready(struct vcpu *v, struct overcommit *oc, struct vm_devices *d)
+{
+    if (!agreed(oc)) {
+        oc->apf.dropped += pageins_drop_untold(&oc->pageins);
+        return;
+    }
+    int i = pageins_next_to_tell(&oc->pageins);
+    if (i < 0 || d->apf_vector || oc->apf.ready_unacked)
+        return;
+    volatile struct apf_area *a = area(v);
+    if (a->token)
+        return;
+    a->token = oc->pageins.slot[i].token;
+    pageins_told(&oc->pageins, i);
+    d->apf_vector = (uint8_t)(oc->apf.intr & APF_INT_VECTOR_MASK);
+    oc->apf.ready_unacked = true;
+    oc->apf.ready++;
+}
+/* LAB 6 END */
 
 bool async_pf_ept_violation(struct vcpu *v)
 {
@@ -99,27 +140,6 @@ bool async_pf_ept_violation(struct vcpu *v)
     if (idt.valid)
         redeliver(idt);                         /* SDM 28.2.4: the event it was delivering */
     return true;
-}
-
-/* "page ready" for the first page-in done, once the guest took the last
- * (token 0 in the area, and MSR_HVL_APF_ACK written). */
-static void tell_ready(struct vcpu *v, struct overcommit *oc, struct vm_devices *d)
-{
-    if (!agreed(oc)) {
-        oc->apf.dropped += pageins_drop_untold(&oc->pageins);
-        return;
-    }
-    int i = pageins_next_to_tell(&oc->pageins);
-    if (i < 0 || d->apf_vector || oc->apf.ready_unacked)
-        return;
-    volatile struct apf_area *a = area(v);
-    if (a->token)
-        return;
-    a->token = oc->pageins.slot[i].token;
-    pageins_told(&oc->pageins, i);
-    d->apf_vector = (uint8_t)(oc->apf.intr & APF_INT_VECTOR_MASK);
-    oc->apf.ready_unacked = true;
-    oc->apf.ready++;
 }
 
 void async_pf_before_entry(struct vcpu *v)
@@ -210,8 +230,12 @@ bool async_pf_msr_exit(struct vcpu *v)
     } else {
         uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
         if (!write_msr(v, oc, msr, value)) {
-            printf("hv: %sguest writes MSR 0x%x: 0x%lx refused (lib/apf_abi.h), #GP injected\n",
-                   v->guest->tag, msr, value);
+            if (oc->apf.refused < REFUSALS_SHOWN)
+                printf("hv: %sguest writes MSR 0x%x: 0x%lx refused (lib/apf_abi.h), #GP injected\n",
+                       v->guest->tag, msr, value);
+            else if (oc->apf.refused == REFUSALS_SHOWN)
+                printf("hv: %sguest's further refused writes of the pseudo page fault MSRs: #GP, counted at "
+                       "the VM's end, not shown\n", v->guest->tag);
             oc->apf.refused++;
             inject_exception(VEC_GP, 0);    /* RIP stays: #GP is a fault */
             return true;

@@ -59,6 +59,18 @@ static uint8_t *frame(const struct overcommit *oc, uint32_t p)
     return (uint8_t *)(oc->ram_hpa + (uint64_t)p * PAGE);
 }
 
+/* Page p's EPT leaf entry. The RAM the VM was built with is mapped page by
+ * page at its start (guest_create: ept_map_page for every page), and
+ * nothing unmaps it, so p < rs.pages always has one: a NULL here is the
+ * hypervisor's own bug, stopped before a write through it. */
+static uint64_t *leaf(const struct overcommit *oc, uint32_t p)
+{
+    uint64_t *e = ept_leaf_entry(oc->ept, (uint64_t)p * PAGE);
+    if (!e)
+        panic("overcommit: page %u of the VM's RAM has no EPT entry: its RAM was not mapped whole", p);
+    return e;
+}
+
 static bool all_zeros(const uint8_t *page)
 {
     const uint64_t *w = (const uint64_t *)page;
@@ -82,7 +94,7 @@ static void page_out(struct overcommit *oc, uint32_t p)
         memcpy((void *)oc->store[s], f, PAGE);
         oc->slot_of[p] = s + 1;
     }
-    *ept_leaf_entry(oc->ept, (uint64_t)p * PAGE) = 0;
+    *leaf(oc, p) = 0;
     memset(f, POISON, PAGE);
     rs_set_out(&oc->rs, p);
     oc->stats.outs++;
@@ -103,7 +115,7 @@ void overcommit_page_in(struct overcommit *oc, uint32_t p)
     }
     /* A not-present entry made present needs no INVEPT: no translation
      * was cached from it (SDM 29.4.3.1). */
-    *ept_leaf_entry(oc->ept, (uint64_t)p * PAGE) = (uint64_t)f | EPT_MEMTYPE_WB | EPT_RWX;
+    *leaf(oc, p) = (uint64_t)f | EPT_MEMTYPE_WB | EPT_RWX;
     rs_set_resident(&oc->rs, p);
     oc->stats.ins++;
 }
@@ -158,7 +170,7 @@ static bool accessed(void *ctx, uint32_t p)
     struct overcommit *oc = ctx;
     if (!oc->ept->accessed_flags)
         return false;
-    uint64_t *e = ept_leaf_entry(oc->ept, (uint64_t)p * PAGE);
+    uint64_t *e = leaf(oc, p);
     bool a = (*e & EPT_ACCESSED) != 0;
     *e &= ~EPT_ACCESSED;
     return a;

@@ -19,7 +19,7 @@ paging, the pages written twice counted by the hypervisor.
 """
 import re
 
-from harness import GUEST, HV, OK, PANIC, Case
+from harness import GUEST, HOSTILE, HV, OK, PANIC, Case
 from guest_cases import USER
 
 APF = USER + "/apf.elf"
@@ -60,6 +60,14 @@ def units_near(units):
         if not m or abs(int(m.group(1)) - units) > units // 100 + 1:
             return "work units %s, not within 1%% of %d" % (m.group(1) if m else "(none)", units)
         return None
+    return check
+
+
+def refusal_lines(shown):
+    """Exactly `shown` lines of the hypervisor's for refused MSR writes."""
+    def check(console):
+        n = len(re.findall(r"^hv: guest writes MSR 0x[0-9a-f]+: 0x[0-9a-f]+ refused \(lib/apf_abi.h\)", console, re.M))
+        return None if n == shown else "%d lines of refused MSR writes, not %d" % (n, shown)
     return check
 
 
@@ -135,6 +143,14 @@ def apf_cases():
         Case("apf-swap-unpaged", ["--module", GUEST + " swap=1024 test=swap", "--module", SWAP, HV, "--",
                                   "guestmem=16"], OK,
              must=[SWAPPED, r"^TEST swap: ok$", r"^POWEROFF 0$"], must_not=[r"^hv: double paging"]),
+        # A guest looping on a refused WRMSR (hostile apf-refused-many, 40
+        # of them): each #GP, counted, and only the first 8 a line of the
+        # hypervisor's log each, then one line for the rest.
+        Case("apf-refused-many-lines", ["--module", HOSTILE + " attack=apf-refused-many", HV, "--",
+                                        "devices=virtual", "guestmem=16", "resident=1024"], OK,
+             must=[r"^hostile: result 40 refused writes, 40 #GP$",
+                   r"^hv: guest's further refused writes of the pseudo page fault MSRs: #GP, counted at the VM's "
+                   r"end, not shown$", pseudo(0, 0, 0, 0, 40)], check=refusal_lines(8)),
         refused("shadow", ["mem=shadow", "resident=512"], r"resident= needs cpu=hvm, mem=ept and devices=virtual"),
         refused("machine", ["devices=machine", "resident=512"], r"resident= needs cpu=hvm"),
         refused("all", ["guestmem=8", "resident=2048"], r"resident=2048 for vm0 is all of its guestmem=8"),

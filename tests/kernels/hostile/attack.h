@@ -26,12 +26,11 @@
  * timer_mode=delay, the attack as VM 1 beside a VM 0 that spins, in turns
  * of 1 ms, for the timer attacks whose time must stand still while they
  * are preempted; paged is virtual with the hypervisor paging the VM
- * (resident=, issue 20), for the pseudo page faults' MSRs (attacks_apf.c);
- * and
- * "timed" for an attack that counts timer
- * ticks: it runs without vmcheck=2 (the VM-entry checker before every
- * entry, whose thousands of instructions an exit would stretch each exit
- * over several ticks), and "after:NAME" for an attack on another VM: it
+ * (resident=, issue 20), for the pseudo page faults' MSRs (attacks_apf.c)
+ * and the store (attacks_apf_user.c); and "timed" for an attack that
+ * counts timer ticks (or races the page-ins' TSC): it runs without
+ * vmcheck=2 (the VM-entry checker before every entry, whose thousands of
+ * instructions an exit would stretch each exit over several ticks), and "after:NAME" for an attack on another VM: it
  * runs as VM 1 of two (vms=2), after the attack NAME in VM 0 (whose own
  * expect must hold too; in the devices=virtual modes the two take turns
  * on the CPU instead), and "partner" for an attack that means something

@@ -83,3 +83,19 @@ ATTACK(apf_accepted, "apf-msrs-accepted", "paged", "result EN 0x00fffe49 INT 0xf
     result("EN 0x%08llx INT 0x%llx CPUID 0x%x", (unsigned long long)rdmsr(MSR_HVL_APF_EN),
            (unsigned long long)rdmsr(MSR_HVL_APF_INT), a);
 }
+
+/* A guest that loops on a refused WRMSR: each one #GP, and the
+ * hypervisor's log a line for the first few only (apf-refused-many in
+ * tests/integration/apf_cases.py counts them), the rest counted. */
+#define STORM 40
+ATTACK(apf_refused_many, "apf-refused-many", "paged", "result 40 refused writes, 40 #GP",
+       "40 refused WRMSRs in a row (the hypervisor's log must not grow a line each)")
+{
+    unsigned gp = 0;
+    for (unsigned i = 0; i < STORM; i++) {
+        recovered_vector = NO_FAULT;
+        TRY("wrmsr", : : "c"(MSR_HVL_APF_ACK), "a"(3), "d"(0) : "memory");
+        gp += recovered_vector == 13;
+    }
+    result("%u refused writes, %u #GP", STORM, gp);
+}
