@@ -56,6 +56,8 @@ static void direct(struct bt_block *b, struct bt_emit *e, size_t start, const st
         if (op == 0xE8) {
             bt_u8(e, 0x68);                                   /* push $next_eip */
             bt_u32(e, next_eip);
+        } else {
+            b->entries--;      /* a JMP is all slot: the guest is past it there */
         }
         slot(b, e, start, rt, target);
         return;
