@@ -76,6 +76,18 @@ SNIPPET(snip_call)
 5:  add $1000, %eax
 END(snip_call)
 
+/* A function called ten times: its RET's target misses the lookup once. */
+SNIPPET(snip_call_loop)
+    mov $10, %ecx
+    xor %eax, %eax
+1:  call 2f
+    loop 1b
+    jmp 3f
+2:  add %ecx, %eax
+    ret
+3:
+END(snip_call_loop)
+
 /* Loops: a DEC/JNZ one and a LOOP one. */
 SNIPPET(snip_loop)
     xor %eax, %eax

@@ -16,7 +16,7 @@
 #include "bt/bt_classify.h"
 #include "bt/bt_lookup.h"
 
-#define SNIPPETS(X) X(snip_plain) X(snip_jcc) X(snip_call) X(snip_loop) X(snip_cli_sti) X(ref_cli_sti) \
+#define SNIPPETS(X) X(snip_plain) X(snip_jcc) X(snip_call) X(snip_loop) X(snip_call_loop) X(snip_cli_sti) X(ref_cli_sti) \
     X(snip_popf) X(snip_segread) X(snip_dtread) X(snip_segload)
 #define DECLARE(name) extern const uint8_t name[], name##_end[];
 SNIPPETS(DECLARE)
@@ -126,6 +126,15 @@ static void test_call_pushes_the_guest_return_address(void **state)
     assert_true(ret > BT_H_CODE && ret < BT_H_CODE + 16);
     assert_int_equal(translated.reg[0], 1122);
     assert_true(tc.exits[BT_EXIT_LOOKUP] >= 1);        /* RET, CALL *, JMP * went through it */
+}
+
+static void test_returns_hit_the_lookup(void **state)
+{
+    (void)state;
+    run_both(SNIP(snip_call_loop), true);
+    assert_same(&native, &translated);
+    assert_int_equal(translated.reg[0], 55);
+    assert_int_equal(tc.exits[BT_EXIT_LOOKUP], 1);     /* then nine hits */
 }
 
 static void test_loop_chains(void **state)
@@ -403,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_plain_instructions_copied_identically),
         cmocka_unit_test(test_jcc_both_ways),
         cmocka_unit_test(test_call_pushes_the_guest_return_address),
+        cmocka_unit_test(test_returns_hit_the_lookup),
         cmocka_unit_test(test_loop_chains),
         cmocka_unit_test(test_block_ends_at_the_page_boundary),
         cmocka_unit_test(test_undecodable_bytes_exit_with_ud),
