@@ -63,6 +63,7 @@ SNIPPET(snip_call)
     call 3f
 3:  pop %ebx                        /* EBX: the address of 3 */
     lea (4f - 3b)(%ebx), %ecx
+    push $0x1234                    /* RET 4 pops it */
     call *%ecx
     lea (5f - 3b)(%ebx), %ecx
     mov %ecx, BT_H_DATA + 0x10
@@ -72,7 +73,7 @@ SNIPPET(snip_call)
     add %eax, %eax
     ret
 4:  add $100, %eax
-    ret $0
+    ret $4
 5:  add $1000, %eax
 END(snip_call)
 
