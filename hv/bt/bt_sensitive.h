@@ -34,6 +34,3 @@
  * or BT_SEGMENT_LOAD; next_eip is the guest EIP after it. */
 void bt_sensitive_emit(struct bt_emit *e, const struct bt_runtime *rt, const uint8_t *bytes,
                        const struct x86_insn *in, uint32_t next_eip);
-
-/* The longest translation it emits (the block translator keeps room). */
-#define BT_SENSITIVE_MAX 96u
