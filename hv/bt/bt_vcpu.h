@@ -1,7 +1,8 @@
 /*
  * bt_vcpu.h: the vCPU page of binary translation (issue 21): the state the
  * translations act on, in one page of the hypervisor's area reached through
- * GS (hv/bt/README.md). The layout is the contract between the code the
+ * GS, a DPL-0 data segment that VM entry loads and no guest code can
+ * (hv/bt/README.md, "Where things run", says why not DPL 1). The layout is the contract between the code the
  * translator emits (which names these fields by their offsets, %gs:offset)
  * and whoever fills the page: the hypervisor, or the host unit tests'
  * harness. Pure: types and offsets only.

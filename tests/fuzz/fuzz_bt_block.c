@@ -18,7 +18,8 @@
  *     the undecodable one that ends the block), on the block's page, none
  *     translated into more than BT_INSN_MAX bytes; then the slots, each a
  *     well-formed unchained slot; the block no longer than its page (and
- *     one instruction straddling it).
+ *     one instruction straddling it); bt_block_find finds each entry from
+ *     its first and last byte.
  */
 #include "fuzz.h"
 #include "bt/bt_block.h"
@@ -40,6 +41,8 @@ static void check_map(const struct bt_block *b, const uint8_t *tc, const uint8_t
         uint32_t end = i + 1 < b->entries ? b->map[i + 1].tc_offset : b->tc_size;
         FUZZ_CHECK(m->tc_offset < end && end <= b->tc_size, "entry %u covers [%u, %u) of %u", i,
                    m->tc_offset, end, b->tc_size);
+        FUZZ_CHECK(bt_block_find(b, m->tc_offset) == m && bt_block_find(b, end - 1) == m,
+                   "bt_block_find does not find entry %u", i);
         if (m->kind == BT_MAP_SLOT) {
             uint32_t at = b->tc_address + m->tc_offset;
             FUZZ_CHECK(end - m->tc_offset == BT_SLOT_SIZE && bt_is_slot(tc + m->tc_offset, at) &&

@@ -93,6 +93,14 @@ static void test_plain_instructions_copied_identically(void **state)
     assert_int_equal(tc.blocks, 1);
     for (unsigned i = 0; i + 1 < tc.block[0].entries; i++)      /* all but the JMP to the gate */
         assert_int_equal(tc.block[0].map[i].action, BT_COPY);
+    /* Each translated byte maps back to its entry. */
+    const struct bt_block *b = &tc.block[0];
+    for (unsigned i = 0; i < b->entries; i++) {
+        uint32_t end = i + 1 < b->entries ? b->map[i + 1].tc_offset : b->tc_size;
+        assert_ptr_equal(bt_block_find(b, b->map[i].tc_offset), &b->map[i]);
+        assert_ptr_equal(bt_block_find(b, end - 1), &b->map[i]);
+    }
+    assert_null(bt_block_find(b, b->tc_size));
     /* Identical: the translation holds the guest's bytes as they are. */
     assert_memory_equal(bt_h_ptr(&translated, tc.block[0].tc_address + tc.block[0].map[0].tc_offset),
                         snip_plain, 5);
