@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bt/bt_chain.h"
@@ -80,6 +81,9 @@ static bool run_with(const char *const *argv, struct bt_machine *m, uint32_t ent
         dup2(in[0], 0);
         dup2(out[1], 1);
         close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+        /* A translation that crashes the runner is a failed test, not a
+         * core file in the tree (qemu-i386 writes its own). */
+        setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
         /* execv for a path: execvp would hand a file the kernel refuses
          * (ENOEXEC: an i386 program where they do not run) to the shell. */
         if (strchr(argv[0], '/'))
@@ -198,7 +202,7 @@ enum bt_exit_kind bt_tc_run(struct bt_tc *tc, uint32_t eip, unsigned max_runs)
             bt_lookup_set(page, b->guest_eip, b->tc_address);
         } else if (tc->chain) {
             uint8_t *slot = bt_h_ptr(tc->m, page->exit_arg);
-            if (page->exit_arg < BT_H_TC || page->exit_arg >= BT_H_TC_END - BT_SLOT_SIZE ||
+            if (page->exit_arg < BT_H_TC || page->exit_arg > BT_H_TC_END - BT_SLOT_SIZE ||
                 !bt_is_slot(slot, page->exit_arg))
                 return BT_EXIT_NONE;               /* the integration's check, here too */
             bt_chain(slot, page->exit_arg, b->tc_address);
