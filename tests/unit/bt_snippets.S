@@ -193,6 +193,12 @@ SNIPPET(snip_segload)
     push %ds
     pop %fs
     mov %fs, %ecx
+    movl $0x1234, BT_H_DATA
+    mov %ds, BT_H_DATA + 4
+    mov $0, %eax
+    mov %eax, %es
+    les BT_H_DATA, %esi             /* ES from a far pointer */
+    mov %es, %edi
 END(snip_segload)
 
     .section .note.GNU-stack, "", @progbits

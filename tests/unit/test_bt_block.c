@@ -355,11 +355,12 @@ static void test_segment_loads_update_the_page(void **state)
     assert_true(bt_h_run(&native, BT_H_CODE, true));
     /* PUSH DS gives the page's DS, which POP FS loads: the host's here. */
     load(&translated, SNIP(snip_segload));
-    bt_h_page(&translated)->selector[BT_DS] = native.reg[0];
+    bt_h_page(&translated)->selector[BT_DS] = native.reg[3];       /* EBX: MOV from ES = DS */
     bt_tc_init(&tc, &translated, true);
     assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 100), BT_EXIT_BRANCH);
     assert_same(&native, &translated);
-    assert_int_equal(bt_h_page(&translated)->selector[BT_ES], native.reg[3]);
+    assert_int_equal(bt_h_page(&translated)->selector[BT_ES], native.reg[7]);   /* LES */
+    assert_int_equal(native.reg[7], native.reg[3]);
     assert_int_equal(bt_h_page(&translated)->selector[BT_FS], native.reg[1]);
 }
 
