@@ -89,6 +89,10 @@ need_run() {
 need_check() {
     need /usr/include/cmocka.h libcmocka-dev
     need gdb gdb
+    # The binary translator's unit tests run 32-bit code in an i386 process
+    # (tests/unit/bt_harness.h): under qemu-i386 where the kernel runs no
+    # i386 programs (a guest kernel without 32-bit code segments).
+    need qemu-i386 qemu-user
     # make fuzz-check: clang 14 (Debian 12's) and its runtimes, libFuzzer and
     # the sanitizers' (libclang_rt.fuzzer, .asan, .ubsan_standalone), and the
     # symbolizer that puts file:line into their reports.

@@ -79,6 +79,11 @@ FUZZ_TARGETS += resident_set
 fuzz_srcs_resident_set := $(unit_srcs_resident_set)
 fuzz_flags_resident_set := -max_len=512
 
+# The binary translator's block translation (issue 21), on any guest code.
+FUZZ_TARGETS += bt_block
+fuzz_srcs_bt_block := $(BT_SRCS)
+fuzz_flags_bt_block := -max_len=512
+
 # A student tree leaves out the fuzzers of later labs' modules, as unit.mk does.
 FUZZ_LEFT_OUT := $(call later_lab_tests,$(FUZZ_TARGETS),fuzz_srcs_)
 FUZZ_TARGETS := $(filter-out $(FUZZ_LEFT_OUT),$(FUZZ_TARGETS))

@@ -65,6 +65,19 @@ unit_srcs_grant_table := hv/pv/grant_table.c $(unit_srcs_direct_paging)
 UNIT_TESTS += resident_set
 unit_srcs_resident_set := hv/guest/resident_set.c hv/guest/pageins.c
 
+# Binary translation (issue 21): the translator's sources, and its harness,
+# which runs 32-bit code in a 32-bit process of the kit's 32-bit compiler
+# (natively, or under qemu-i386: tests/unit/bt_harness.h).
+BT_SRCS := $(wildcard hv/bt/*.c) hv/x86/x86_decode.c hv/x86/sensitive.c
+UNIT_TESTS += bt_block
+unit_srcs_bt_block := $(BT_SRCS) tests/unit/bt_harness.c tests/unit/bt_snippets.S
+BT_RUNNER := $(UNIT_BUILD)/bt_runner
+unit_defs_bt_block := -DBT_RUNNER='"$(BT_RUNNER)"'
+$(UNIT_BUILD)/test_bt_block: $(BT_RUNNER)
+$(BT_RUNNER): tests/unit/bt_runner.c tests/unit/bt_harness_layout.h
+	@mkdir -p $(@D)
+	$(call quiet,CC32,$@)$(CC32) $(CFLAGS32) -static -no-pie -Wl,--build-id=none -o $@ $<
+
 # The decoder is compared with objdump on the kit's own 32-bit programs,
 # and on its 64-bit code: the hypervisor itself and the long64 kernel.
 UNIT_DATA := $(GUEST_KERNEL) $(GUEST_PROGS) $(BADGUEST_ELF)

@@ -1,0 +1,151 @@
+/*
+ * bt_block.c: translating one basic block (see bt_block.h): decode
+ * (x86_decode.c), decide (bt_classify.c), copy, rewrite (bt_sensitive.c,
+ * bt_lookup.c) or exit (bt_exit.c), and rewrite direct control flow into
+ * exit slots (bt_chain.c) that name the guest targets.
+ */
+#include "bt/bt_block.h"
+#include "bt/bt_chain.h"
+#include "bt/bt_classify.h"
+#include "bt/bt_lookup.h"
+#include "bt/bt_sensitive.h"
+
+#define PAGE_SIZE 4096u
+#define VEC_UD 6
+#define VEC_GP 13
+
+static void add_entry(struct bt_block *b, const struct bt_emit *e, size_t start, uint32_t eip,
+                      enum bt_map_kind kind, enum bt_action action)
+{
+    b->map[b->entries++] = (struct bt_map_entry){ eip, (uint16_t)(e->pos - start), (uint8_t)kind,
+                                                  (uint8_t)action };
+}
+
+static void slot(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
+                 uint32_t eip)
+{
+    add_entry(b, e, start, eip, BT_MAP_SLOT, BT_DIRECT);
+    bt_emit_slot(e, rt, eip);
+}
+
+/* A near branch's target: its rel8/16/32 (in immediate) from the next
+ * instruction; EIP cut to 16 bits with operand size 16 (SDM vol. 2A, Jcc,
+ * JMP, CALL; vol. 2A, LOOP). */
+static uint32_t branch_target(const struct x86_insn *in, uint32_t next_eip)
+{
+    uint32_t rel = (uint32_t)in->immediate;
+    if (in->immediate_size == 1)
+        rel = (uint32_t)(int32_t)(int8_t)rel;
+    else if (in->immediate_size == 2)
+        rel = (uint32_t)(int32_t)(int16_t)rel;
+    uint32_t target = next_eip + rel;
+    return in->operand_size == 2 ? target & 0xFFFF : target;
+}
+
+/* Jcc, JMP, CALL rel, LOOPcc, JECXZ: a slot per side, the not-taken one
+ * first. CALL pushes the GUEST return address (the guest's stack holds
+ * guest addresses only). A LOOPcc/JECXZ keeps its rel8 (and its 0x67,
+ * which makes it count CX): it jumps over a short JMP to a JMP rel32. */
+static void direct(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
+                   const struct x86_insn *in, uint32_t next_eip)
+{
+    uint32_t target = branch_target(in, next_eip);
+    uint8_t op = in->opcode;
+    size_t taken;
+    if (in->map == X86_MAP_ONE_BYTE && (op == 0xEB || op == 0xE9 || op == 0xE8)) {
+        if (op == 0xE8) {
+            bt_u8(e, 0x68);                                   /* push $next_eip */
+            bt_u32(e, next_eip);
+        } else {
+            b->entries--;      /* a JMP is all slot: the guest is past it there */
+        }
+        slot(b, e, start, rt, target);
+        return;
+    }
+    if (in->map == X86_MAP_ONE_BYTE && op >= 0xE0 && op <= 0xE3) {
+        uint8_t loop[] = { 0x67, op, 2, 0xEB, 5 };
+        bool cx = in->address_size_prefix;
+        bt_bytes(e, loop + !cx, sizeof(loop) - !cx);
+        taken = bt_jmp(e, 0);
+    } else {
+        taken = bt_jcc(e, op & 0xF, 0);
+    }
+    slot(b, e, start, rt, next_eip);
+    bt_aim32(e, taken);
+    slot(b, e, start, rt, target);
+}
+
+const struct bt_map_entry *bt_block_find(const struct bt_block *b, uint32_t tc_offset)
+{
+    if (!b->entries || tc_offset >= b->tc_size)
+        return NULL;
+    unsigned i = 0;
+    while (i + 1 < b->entries && b->map[i + 1].tc_offset <= tc_offset)
+        i++;
+    return &b->map[i];
+}
+
+enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_runtime *rt,
+                                  struct bt_emit *e, unsigned max_insns, struct bt_block *b)
+{
+    size_t start = e->pos;
+    uint32_t page_left = PAGE_SIZE - (code->eip & (PAGE_SIZE - 1));
+    *b = (struct bt_block){ .guest_eip = code->eip, .tc_address = bt_here(e) };
+    if (e->overflow || e->cap - e->pos < BT_INSN_MAX + BT_TAIL_MAX)
+        return BT_NO_ROOM;
+    if (max_insns > BT_BLOCK_MAX_INSNS)
+        max_insns = BT_BLOCK_MAX_INSNS;
+    uint32_t off = 0;
+    for (unsigned n = 0;; n++) {
+        uint32_t eip = code->eip + off;
+        /* The end of the page, the cap, or the room: go on in another block. */
+        if (off >= page_left || (n && n == max_insns) || e->cap - e->pos < BT_INSN_MAX + BT_TAIL_MAX) {
+            b->guest_end = eip;
+            slot(b, e, start, rt, eip);
+            break;
+        }
+        struct x86_insn in;
+        enum x86_decode_status st = off < code->len ? x86_decode(code->bytes + off, code->len - off, X86_MODE_32, &in)
+                                                    : X86_DECODE_TRUNCATED;
+        enum bt_action action = st == X86_DECODE_OK ? bt_classify(&in) : BT_UD;
+        add_entry(b, e, start, eip, BT_MAP_INSN, action);
+        if (st != X86_DECODE_OK) {
+            /* No instruction: #UD, #GP for more than 15 bytes, or bytes
+             * the caller did not give (the next page's). */
+            b->guest_end = st == X86_DECODE_TRUNCATED ? code->eip + (uint32_t)code->len : eip + in.length;
+            if (st == X86_DECODE_TRUNCATED)
+                bt_emit_exit(e, rt, BT_EXIT_NO_CODE, eip, 0);
+            else
+                bt_emit_exit(e, rt, BT_EXIT_FAULT, eip, st == X86_DECODE_TOO_LONG ? VEC_GP : VEC_UD);
+            break;
+        }
+        const uint8_t *bytes = code->bytes + off;
+        uint32_t next = eip + in.length;
+        off += in.length;
+        b->guest_end = next;
+        switch (action) {
+        case BT_COPY:
+            bt_bytes(e, bytes, in.length);
+            continue;
+        case BT_SEGMENT_LOAD:
+        case BT_SENSITIVE:
+            bt_sensitive_emit(e, rt, bytes, &in, next);
+            continue;
+        case BT_DIRECT:
+            direct(b, e, start, rt, &in, next);
+            break;
+        case BT_INDIRECT:
+            bt_lookup_branch_emit(e, rt, &in, next);
+            break;
+        case BT_EMULATE:
+            bt_emit_exit(e, rt, BT_EXIT_EMULATE, eip, 0);
+            break;
+        case BT_UD:
+            bt_emit_exit(e, rt, BT_EXIT_FAULT, eip, VEC_UD);
+            break;
+        }
+        break;
+    }
+    b->tc_size = (uint32_t)(e->pos - start);
+    return BT_OK;
+}

@@ -1,0 +1,42 @@
+/*
+ * bt_chain.c: exit slots and chaining (see bt_chain.h).
+ */
+#include "bt/bt_chain.h"
+#include "bt/bt_vcpu.h"
+
+#define JMP_REL32 0xE9
+
+uint32_t bt_emit_slot(struct bt_emit *e, const struct bt_runtime *rt, uint32_t eip)
+{
+    uint32_t slot = bt_here(e);
+    bt_jmp(e, slot + 5);                       /* unchained: to the stub after it */
+    bt_emit_exit(e, rt, BT_EXIT_BRANCH, eip, slot);
+    return slot;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* rel32 counts from the end of the 5-byte JMP. */
+void bt_chain(uint8_t *code, uint32_t address, uint32_t to)
+{
+    uint32_t rel = to - (address + 5);
+    for (int i = 0; i < 4; i++)
+        code[1 + i] = (uint8_t)(rel >> (8 * i));
+}
+
+void bt_unchain(uint8_t *code, uint32_t address) { bt_chain(code, address, address + 5); }
+
+uint32_t bt_chained_to(const uint8_t *code, uint32_t address) { return address + 5 + get32(code + 1); }
+
+bool bt_is_slot(const uint8_t *code, uint32_t address)
+{
+    /* The stub's first two MOVs: 65 C7 05 <offset> <imm32>, 11 bytes each. */
+    const uint8_t *kind = code + 5, *arg = code + 5 + 22;
+    return code[0] == JMP_REL32 && kind[0] == 0x65 && kind[1] == 0xC7 && kind[2] == 0x05 &&
+           get32(kind + 3) == BT_VCPU(exit_kind) && get32(kind + 7) == BT_EXIT_BRANCH &&
+           arg[0] == 0x65 && arg[1] == 0xC7 && arg[2] == 0x05 &&
+           get32(arg + 3) == BT_VCPU(exit_arg) && get32(arg + 7) == address;
+}

@@ -1,0 +1,68 @@
+/*
+ * bt_vcpu.h: the vCPU page of binary translation (issue 21): the state the
+ * translations act on, in one page of the hypervisor's area reached through
+ * GS, a DPL-0 data segment that VM entry loads and no guest code can
+ * (hv/bt/README.md, "Where things run", says why not DPL 1). The layout is the contract between the code the
+ * translator emits (which names these fields by their offsets, %gs:offset)
+ * and whoever fills the page: the hypervisor, or the host unit tests'
+ * harness. Pure: types and offsets only.
+ *
+ * Each word is written by one side: the translations write what the guest
+ * changes (its virtual IF and IOPL, the selectors it loads, the exit
+ * record), the hypervisor what only it knows (a pending interrupt, the
+ * guest's CS and SS, its GDTR, IDTR, LDTR and TR, the lookup table). Nothing
+ * read from the page is trusted by the hypervisor beyond what the guest may
+ * choose itself (hv/bt/README.md, "What the hypervisor must check").
+ */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#define BT_VCPU_PAGE_SIZE 4096u
+#define BT_EFLAGS_IF   0x200u           /* SDM vol. 1, 3.4.3, figure 3-8 */
+#define BT_EFLAGS_IOPL 0x3000u
+
+/* The segment registers by their number in a ModR/M reg field (SDM vol. 2A,
+ * 3.1.1.3, "Sreg"). */
+enum bt_sreg { BT_ES, BT_CS, BT_SS, BT_DS, BT_FS, BT_GS, BT_SREGS };
+
+/* A descriptor-table register as SGDT and SIDT store it: a 16-bit limit,
+ * then a 32-bit base (SDM vol. 2B, SGDT), at offset 2 of the struct so that
+ * the base is aligned. */
+struct bt_dtr {
+    uint16_t pad;
+    uint16_t limit;
+    uint32_t base;
+};
+
+/* One entry of the indirect-branch lookup table: a guest EIP and where its
+ * translation runs; guest_eip BT_LOOKUP_EMPTY where none. */
+struct bt_lookup_entry {
+    uint32_t guest_eip;
+    uint32_t tc_address;
+};
+#define BT_LOOKUP_ENTRIES 256u
+#define BT_LOOKUP_EMPTY   0xFFFFFFFFu   /* in the hypervisor's area: no guest EIP */
+
+struct bt_vcpu_page {
+    uint32_t vif;                       /* the guest's IF: 0 or BT_EFLAGS_IF */
+    uint32_t viopl;                     /* the guest's IOPL, in place (bits 13:12) */
+    uint32_t pending;                   /* BT_EFLAGS_IF while an interrupt waits for
+                                           the virtual IF, else 0 (the hypervisor's) */
+    uint32_t exit_kind;                 /* the exit record (bt_exit.h) */
+    uint32_t exit_eip;
+    uint32_t exit_arg;
+    uint32_t target;                    /* an indirect branch's guest target */
+    uint32_t scratch[5];                /* a translation's saved registers and flags */
+    uint32_t selector[BT_SREGS];        /* the guest's selectors as it believes them,
+                                           zero-extended; by enum bt_sreg */
+    uint32_t ldtr, tr;                  /* its LDTR and TR selectors (SLDT, STR) */
+    struct bt_dtr gdtr, idtr;           /* its GDTR and IDTR (SGDT, SIDT) */
+    uint8_t reserved[2048 - 96];
+    struct bt_lookup_entry lookup[BT_LOOKUP_ENTRIES];
+};
+
+_Static_assert(sizeof(struct bt_vcpu_page) == BT_VCPU_PAGE_SIZE, "the vCPU page is one page");
+_Static_assert(offsetof(struct bt_vcpu_page, lookup) == 2048, "the lookup table ends the page");
+
+#define BT_VCPU(field) ((uint32_t)offsetof(struct bt_vcpu_page, field))

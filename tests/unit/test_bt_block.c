@@ -1,0 +1,439 @@
+/*
+ * test_bt_block.c: hv/bt/, the binary translator, on the host: guest code
+ * translated, the translation run, and its registers, EFLAGS and memory
+ * compared with the original's run (tests/unit/bt_harness.h: both run as
+ * 32-bit code, the translation with the guest's code pages not executable).
+ * Where the original cannot run at CPL 3 (CLI, STI) or answers with the
+ * host's state (segment and descriptor-table reads), the comparison is with
+ * its defined effect at the guest's ring 0: the original's run with the
+ * vCPU page's values put in, or a reference without the instruction.
+ */
+#include "unit.h"
+#include <stdio.h>
+#include <string.h>
+#include "bt_harness.h"
+#include "bt/bt_chain.h"
+#include "bt/bt_classify.h"
+#include "bt/bt_lookup.h"
+
+#define SNIPPETS(X) X(snip_plain) X(snip_jcc) X(snip_call) X(snip_loop) X(snip_call_loop) X(snip_cli_sti) X(ref_cli_sti) \
+    X(snip_popf) X(snip_segread) X(snip_dtread) X(snip_segload)
+#define DECLARE(name) extern const uint8_t name[], name##_end[];
+SNIPPETS(DECLARE)
+#define SNIP(name) name, (size_t)(name##_end - name)
+
+static struct bt_machine native, translated, expected;
+static struct bt_tc tc;
+
+static const char *const reg_names[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+
+/* Registers, EFLAGS, the data page and the stack: the same. */
+static void assert_same(const struct bt_machine *want, const struct bt_machine *got)
+{
+    for (int i = 0; i < 8; i++)
+        if (want->reg[i] != got->reg[i])
+            fail_msg("%s: 0x%08x, not 0x%08x", reg_names[i], got->reg[i], want->reg[i]);
+    if (want->eflags != got->eflags)
+        fail_msg("eflags: 0x%08x, not 0x%08x", got->eflags, want->eflags);
+    for (uint32_t a = BT_H_DATA; a < BT_H_STACK_TOP; a++)
+        if (want->mem[a - BT_H_BASE] != got->mem[a - BT_H_BASE])
+            fail_msg("the byte at 0x%08x: 0x%02x, not 0x%02x", a, got->mem[a - BT_H_BASE],
+                     want->mem[a - BT_H_BASE]);
+}
+
+/* Every map: entries from offset 0, strictly increasing, inside the
+ * translation; instructions first, in guest order, inside the block. */
+static void assert_map(const struct bt_block *b)
+{
+    assert_true(b->entries >= 1);
+    assert_int_equal(b->map[0].tc_offset, 0);
+    for (unsigned i = 0; i < b->entries; i++) {
+        const struct bt_map_entry *m = &b->map[i];
+        assert_true(m->tc_offset < b->tc_size);
+        if (i) {
+            assert_true(m->tc_offset > b->map[i - 1].tc_offset);
+            assert_true(m->kind >= b->map[i - 1].kind);
+            if (m->kind == BT_MAP_INSN)
+                assert_true(m->guest_eip > b->map[i - 1].guest_eip);
+        }
+        if (m->kind == BT_MAP_INSN)
+            assert_true(m->guest_eip >= b->guest_eip && m->guest_eip < b->guest_end);
+    }
+}
+
+static void assert_maps(void)
+{
+    for (unsigned i = 0; i < tc.blocks; i++)
+        assert_map(&tc.block[i]);
+}
+
+/* The low 16 bits of the 32-bit word at address a, or of register r. */
+static void put16(struct bt_machine *m, uint32_t a, uint32_t v) { memcpy(bt_h_ptr(m, a), &v, 2); }
+static void put16_reg(struct bt_machine *m, int r, uint32_t v) { m->reg[r] = (m->reg[r] & ~0xFFFFu) | (v & 0xFFFF); }
+
+static void load(struct bt_machine *m, const uint8_t *code, size_t n) { bt_h_machine(m, BT_H_CODE, code, n); }
+
+/* Run natively; run translated from the same machine; both to the gate. */
+static void run_both(const uint8_t *code, size_t n, bool chain)
+{
+    load(&native, code, n);
+    load(&translated, code, n);
+    assert_true(bt_h_run(&native, BT_H_CODE, true));
+    bt_tc_init(&tc, &translated, chain);
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 1000), BT_EXIT_BRANCH);
+    assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_GATE);
+    assert_maps();
+}
+
+static void test_plain_instructions_copied_identically(void **state)
+{
+    (void)state;
+    run_both(SNIP(snip_plain), true);
+    assert_same(&native, &translated);
+    assert_int_equal(tc.blocks, 1);
+    for (unsigned i = 0; i + 1 < tc.block[0].entries; i++)      /* all but the JMP to the gate */
+        assert_int_equal(tc.block[0].map[i].action, BT_COPY);
+    /* Each translated byte maps back to its entry. */
+    const struct bt_block *b = &tc.block[0];
+    for (unsigned i = 0; i < b->entries; i++) {
+        uint32_t end = i + 1 < b->entries ? b->map[i + 1].tc_offset : b->tc_size;
+        assert_ptr_equal(bt_block_find(b, b->map[i].tc_offset), &b->map[i]);
+        assert_ptr_equal(bt_block_find(b, end - 1), &b->map[i]);
+    }
+    assert_null(bt_block_find(b, b->tc_size));
+    /* Identical: the translation holds the guest's bytes as they are. */
+    assert_memory_equal(bt_h_ptr(&translated, tc.block[0].tc_address + tc.block[0].map[0].tc_offset),
+                        snip_plain, 5);
+}
+
+static void test_jcc_both_ways(void **state)
+{
+    (void)state;
+    static const uint32_t ab[2][2] = { { 1, 2 }, { 2, 1 } };
+    for (int i = 0; i < 2; i++) {
+        load(&native, SNIP(snip_jcc));
+        native.reg[0] = ab[i][0];
+        native.reg[3] = ab[i][1];
+        translated = native;
+        assert_true(bt_h_run(&native, BT_H_CODE, true));
+        bt_tc_init(&tc, &translated, true);
+        assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 100), BT_EXIT_BRANCH);
+        assert_same(&native, &translated);
+        assert_int_equal(translated.reg[1], i == 0 ? 5 : 4);
+        assert_maps();
+    }
+}
+
+static void test_call_pushes_the_guest_return_address(void **state)
+{
+    (void)state;
+    run_both(SNIP(snip_call), true);
+    assert_same(&native, &translated);
+    uint32_t ret;                                       /* the first call's, kept in DATA[5] */
+    memcpy(&ret, bt_h_ptr(&translated, BT_H_DATA + 5 * 4), 4);
+    assert_true(ret > BT_H_CODE && ret < BT_H_CODE + 16);
+    assert_int_equal(translated.reg[0], 1122);
+    assert_true(tc.exits[BT_EXIT_LOOKUP] >= 1);        /* RET, CALL *, JMP * went through it */
+}
+
+static void test_returns_hit_the_lookup(void **state)
+{
+    (void)state;
+    run_both(SNIP(snip_call_loop), true);
+    assert_same(&native, &translated);
+    assert_int_equal(translated.reg[0], 55);
+    assert_int_equal(tc.exits[BT_EXIT_LOOKUP], 1);     /* then nine hits */
+}
+
+static void test_loop_chains(void **state)
+{
+    (void)state;
+    run_both(SNIP(snip_loop), true);
+    assert_same(&native, &translated);
+    unsigned chained_runs = tc.runs;
+    assert_true(chained_runs <= 12);                    /* one exit per edge at most */
+    /* A loop's back edge is chained to its own block. */
+    bool self = false;
+    for (unsigned i = 0; i < tc.blocks; i++) {
+        const struct bt_block *b = &tc.block[i];
+        for (unsigned j = 0; j < b->entries; j++) {
+            uint32_t slot = b->tc_address + b->map[j].tc_offset;
+            if (b->map[j].kind == BT_MAP_SLOT && b->map[j].guest_eip == b->guest_eip)
+                self |= bt_chained_to(bt_h_ptr(&translated, slot), slot) == b->tc_address;
+        }
+    }
+    assert_true(self);
+    run_both(SNIP(snip_loop), false);                   /* unchained: an exit per iteration */
+    assert_same(&native, &translated);
+    assert_true(tc.runs > 150);
+}
+
+static void test_block_ends_at_the_page_boundary(void **state)
+{
+    (void)state;
+    uint32_t at = BT_H_CODE + 0x1000 - 20, page_end = BT_H_CODE + 0x1000;
+    bt_h_machine(&native, at, SNIP(snip_plain));
+    bt_h_machine(&translated, at, SNIP(snip_plain));
+    assert_true(bt_h_run(&native, at, true));
+    bt_tc_init(&tc, &translated, true);
+    assert_int_equal(bt_tc_run(&tc, at, 100), BT_EXIT_BRANCH);
+    assert_same(&native, &translated);
+    assert_maps();
+    const struct bt_block *b = &tc.block[0];
+    assert_true(b->guest_end >= page_end && b->guest_end < page_end + X86_MAX_LENGTH);
+    for (unsigned i = 0; i < b->entries; i++)
+        assert_true(b->map[i].kind == BT_MAP_SLOT || b->map[i].guest_eip < page_end);
+    assert_int_equal(b->map[b->entries - 1].kind, BT_MAP_SLOT);
+    assert_int_equal(b->map[b->entries - 1].guest_eip, b->guest_end);
+    assert_true(tc.blocks >= 2 && tc.block[1].guest_eip == b->guest_end);
+}
+
+/* Translate code (n bytes; the translator is told len of them) at
+ * BT_H_CODE, run it translated once, and return the exit's kind. */
+static enum bt_exit_kind translate_and_run(const void *code, size_t n, size_t len)
+{
+    load(&translated, code, n);
+    bt_tc_init(&tc, &translated, false);
+    struct bt_code c = { bt_h_ptr(&translated, BT_H_CODE), len, BT_H_CODE };
+    struct bt_block *b = &tc.block[tc.blocks++];
+    assert_int_equal(bt_translate_block(&c, &tc.rt, &tc.emit, BT_BLOCK_MAX_INSNS, b), BT_OK);
+    assert_map(b);
+    assert_true(bt_h_run(&translated, b->tc_address, false));
+    return bt_h_page(&translated)->exit_kind;
+}
+
+static void test_undecodable_bytes_exit_with_ud(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\xb8\x05\x00\x00\x00\x0f\x04",                 /* 0F 04: no instruction */
+        "\xb8\x05\x00\x00\x00\x0f\x0b",                 /* UD2 */
+        "\xb8\x05\x00\x00\x00\xf0\x90",                 /* LOCK NOP */
+    };
+    struct x86_insn in;
+    assert_int_equal(x86_decode((const uint8_t *)"\x0f\x04", 2, X86_MODE_32, &in), X86_DECODE_UNDEFINED);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(translate_and_run(bad[i], 7, 7), BT_EXIT_FAULT);
+        assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + 5);
+        assert_int_equal(bt_h_page(&translated)->exit_arg, 6);
+        assert_int_equal(translated.reg[0], 5);         /* the state before it */
+    }
+    /* 16 prefixes: longer than 15 bytes, #GP. */
+    static const uint8_t too_long[] = { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+                                        0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x90 };
+    assert_int_equal(translate_and_run(too_long, sizeof(too_long), sizeof(too_long)), BT_EXIT_FAULT);
+    assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE);
+    assert_int_equal(bt_h_page(&translated)->exit_arg, 13);
+}
+
+static void test_no_code_past_the_bytes_given(void **state)
+{
+    (void)state;
+    /* mov $1, %eax; then a MOV cut after 2 of its 5 bytes. */
+    assert_int_equal(translate_and_run("\xb8\x01\x00\x00\x00\xb8\x02\x00\x00\x00", 10, 7), BT_EXIT_NO_CODE);
+    assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + 5);
+    assert_int_equal(translated.reg[0], 1);
+    assert_int_equal(tc.block[0].guest_end, BT_H_CODE + 7);
+}
+
+static void test_cli_sti_and_pushf(void **state)
+{
+    (void)state;
+    load(&native, SNIP(ref_cli_sti));
+    assert_true(bt_h_run(&native, BT_H_CODE, true));
+    load(&translated, SNIP(snip_cli_sti));
+    bt_tc_init(&tc, &translated, true);
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 100), BT_EXIT_BRANCH);
+    expected = native;
+    expected.reg[0] &= ~BT_EFLAGS_IF;                   /* PUSHF after CLI */
+    put16(&expected, BT_H_STACK_TOP - 4, expected.reg[0]);   /* its image, popped */
+    assert_true(native.reg[3] & BT_EFLAGS_IF);          /* PUSHFW after STI: as the CPU's */
+    assert_true(native.reg[0] & 0x800);                 /* the ADD's OF is in the image */
+    assert_same(&expected, &translated);
+    assert_int_equal(bt_h_page(&translated)->vif, BT_EFLAGS_IF);
+}
+
+static void test_popf(void **state)
+{
+    (void)state;
+    run_both(SNIP(snip_popf), true);
+    expected = native;
+    expected.reg[0] &= ~BT_EFLAGS_IF;                   /* popped with IF 0 */
+    expected.reg[3] |= BT_EFLAGS_IOPL;                  /* popped with IOPL 3 */
+    put16(&expected, BT_H_STACK_TOP - 4, expected.reg[3]);   /* its image, half of it left */
+    assert_same(&expected, &translated);
+    assert_int_equal(native.reg[0] & 0x8D5, 0x8D5);     /* the arithmetic flags it popped */
+    assert_int_equal(bt_h_page(&translated)->vif, BT_EFLAGS_IF);
+    assert_int_equal(bt_h_page(&translated)->viopl, 0);
+}
+
+static void test_pending_interrupt_exits_when_the_virtual_if_goes_on(void **state)
+{
+    (void)state;
+    static const char sti_then[] = "\xfb\xb8\x01\x00\x00\x00";                   /* sti; mov $1, %eax */
+    static const char popf_if[] = "\x68\x02\x02\x00\x00\x9d\xb8\x01\x00\x00\x00";   /* push $0x202; popf */
+    static const char popf_no_if[] = "\x68\x02\x00\x00\x00\x9d\xb8\x01\x00\x00\x00";
+    struct {
+        const char *code;
+        size_t n;
+        enum bt_exit_kind kind;
+        uint32_t eip;
+    } cases[] = {
+        { sti_then, 6, BT_EXIT_STI, BT_H_CODE + 1 },
+        { popf_if, 11, BT_EXIT_INTERRUPT, BT_H_CODE + 6 },
+        { popf_no_if, 11, BT_EXIT_BRANCH, BT_H_GATE },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        load(&translated, (const uint8_t *)cases[i].code, cases[i].n);
+        bt_h_page(&translated)->vif = 0;
+        bt_h_page(&translated)->pending = BT_EFLAGS_IF;
+        bt_tc_init(&tc, &translated, true);
+        assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 100), cases[i].kind);
+        assert_int_equal(bt_h_page(&translated)->exit_eip, cases[i].eip);
+        assert_int_equal(translated.reg[0], cases[i].kind == BT_EXIT_BRANCH ? 1 : 0);
+        assert_int_equal(translated.reg[4], BT_H_STACK_TOP);
+        assert_int_equal(bt_h_page(&translated)->vif, cases[i].kind == BT_EXIT_BRANCH ? 0 : BT_EFLAGS_IF);
+    }
+}
+
+static void test_segment_reads_give_the_guests_selectors(void **state)
+{
+    (void)state;
+    static const uint32_t believed[BT_SREGS] = { 0x20, 0x08, 0x10, 0x18, 0x30, 0x38 };
+    load(&native, SNIP(snip_segread));
+    assert_true(bt_h_run(&native, BT_H_CODE, true));
+    load(&translated, SNIP(snip_segread));
+    memcpy(bt_h_page(&translated)->selector, believed, sizeof(believed));
+    bt_tc_init(&tc, &translated, true);
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 100), BT_EXIT_BRANCH);
+    assert_maps();
+    /* The native run, with the guest's selectors where it stored the host's. */
+    expected = native;
+    expected.reg[0] = believed[BT_CS];                  /* mov %cs, %eax: zero-extended */
+    put16_reg(&expected, 3, believed[BT_SS]);           /* mov %ss, %bx */
+    expected.reg[1] = believed[BT_GS];
+    expected.reg[2] = believed[BT_FS];
+    put16(&expected, BT_H_DATA + 0x30, believed[BT_SS]);
+    put16(&expected, BT_H_DATA + 0, believed[BT_DS]);
+    put16(&expected, BT_H_DATA + 4, believed[BT_ES]);
+    put16(&expected, BT_H_DATA + 8, believed[BT_FS]);
+    uint32_t top = BT_H_STACK_TOP;
+    put16(&expected, top - 4, believed[BT_CS]);
+    put16(&expected, top - 8, believed[BT_SS]);
+    put16(&expected, top - 12, believed[BT_DS]);
+    put16(&expected, top - 14, believed[BT_ES]);        /* pushw: 2 bytes */
+    put16(&expected, top - 18, believed[BT_FS]);
+    put16(&expected, top - 22, believed[BT_GS]);
+    assert_same(&expected, &translated);
+}
+
+static void test_descriptor_table_reads_give_the_guests_tables(void **state)
+{
+    (void)state;
+    load(&translated, SNIP(snip_dtread));
+    expected = translated;
+    bt_tc_init(&tc, &translated, true);
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 100), BT_EXIT_BRANCH);
+    assert_maps();
+    /* The defined effect at ring 0 with the guest's GDTR, IDTR, LDTR, TR. */
+    const struct bt_vcpu_page *page = bt_h_page(&expected);
+    expected.reg[7] = BT_H_DATA;
+    expected.reg[0] = page->ldtr;                       /* sldt %eax: zero-extended */
+    expected.reg[3] = 0xbbbb0000 | page->tr;            /* str %bx */
+    memcpy(bt_h_ptr(&expected, BT_H_DATA + 0x20), &page->gdtr.limit, 6);
+    memcpy(bt_h_ptr(&expected, BT_H_DATA), &page->gdtr.limit, 6);
+    memcpy(bt_h_ptr(&expected, BT_H_DATA + 8), &page->idtr.limit, 6);
+    put16(&expected, BT_H_DATA + 16, page->ldtr);
+    put16(&expected, BT_H_DATA + 20, page->tr);
+    assert_same(&expected, &translated);
+}
+
+static void test_segment_loads_update_the_page(void **state)
+{
+    (void)state;
+    load(&native, SNIP(snip_segload));
+    assert_true(bt_h_run(&native, BT_H_CODE, true));
+    /* PUSH DS gives the page's DS, which POP FS loads: the host's here. */
+    load(&translated, SNIP(snip_segload));
+    bt_h_page(&translated)->selector[BT_DS] = native.reg[3];       /* EBX: MOV from ES = DS */
+    bt_tc_init(&tc, &translated, true);
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 100), BT_EXIT_BRANCH);
+    assert_same(&native, &translated);
+    assert_int_equal(bt_h_page(&translated)->selector[BT_ES], native.reg[7]);   /* LES */
+    assert_int_equal(native.reg[7], native.reg[3]);
+    assert_int_equal(bt_h_page(&translated)->selector[BT_FS], native.reg[1]);
+}
+
+static void test_the_hypervisors_instructions_exit(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes;
+        size_t n;
+    } insns[] = {
+        { "\xf4", 1 },                                  /* hlt */
+        { "\xe6\x80", 2 },                              /* out %al, $0x80 */
+        { "\xcd\x80", 2 },                              /* int $0x80 */
+        { "\xcf", 1 },                                  /* iret */
+        { "\x0f\x02\xc1", 3 },                          /* lar %ecx, %eax */
+        { "\x0f\x00\xe0", 3 },                          /* verr %ax */
+        { "\x0f\x20\xc0", 3 },                          /* mov %cr0, %eax */
+        { "\x0f\x01\x10", 3 },                          /* lgdt (%eax) */
+        { "\x65\xa1\x00\x00\x00\x00", 6 },              /* mov %gs:0, %eax: the page's segment */
+        { "\x2e\x8b\x00", 3 },                          /* mov %cs:(%eax), %eax: the TC's segment */
+        { "\x8e\xe8", 2 },                              /* mov %ax, %gs */
+        { "\xea\x00\x00\x00\x00\x08\x00", 7 },          /* ljmp */
+        { "\x0f\x01\xc1", 3 },                          /* vmcall */
+    };
+    for (size_t i = 0; i < sizeof(insns) / sizeof(insns[0]); i++) {
+        uint8_t code[16] = { 0xb8, 7, 0, 0, 0 };        /* mov $7, %eax */
+        memcpy(code + 5, insns[i].bytes, insns[i].n);
+        assert_int_equal(translate_and_run(code, 5 + insns[i].n, 5 + insns[i].n), BT_EXIT_EMULATE);
+        assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + 5);
+        assert_int_equal(translated.reg[0], 7);
+    }
+}
+
+static void test_chain_and_unchain(void **state)
+{
+    (void)state;
+    static uint8_t buf[256];
+    struct bt_emit e = { buf, 0x1000, 0, sizeof(buf), false };
+    struct bt_runtime rt = { 0x9000, 0x9100 };
+    uint32_t slot = bt_emit_slot(&e, &rt, 0x4242);
+    assert_int_equal(e.pos, BT_SLOT_SIZE);
+    uint8_t before[BT_SLOT_SIZE];
+    memcpy(before, buf, sizeof(before));
+    assert_true(bt_is_slot(buf, slot));
+    assert_false(bt_is_slot(buf, slot + 1));            /* it names its own address */
+    assert_int_equal(bt_chained_to(buf, slot), slot + 5);
+    bt_chain(buf, slot, 0x2000);
+    assert_int_equal(bt_chained_to(buf, slot), 0x2000);
+    assert_true(bt_is_slot(buf, slot));
+    assert_memory_equal(buf + 5, before + 5, BT_SLOT_SIZE - 5);   /* only rel32 changed */
+    bt_unchain(buf, slot);
+    assert_memory_equal(buf, before, BT_SLOT_SIZE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain_instructions_copied_identically),
+        cmocka_unit_test(test_jcc_both_ways),
+        cmocka_unit_test(test_call_pushes_the_guest_return_address),
+        cmocka_unit_test(test_returns_hit_the_lookup),
+        cmocka_unit_test(test_loop_chains),
+        cmocka_unit_test(test_block_ends_at_the_page_boundary),
+        cmocka_unit_test(test_undecodable_bytes_exit_with_ud),
+        cmocka_unit_test(test_no_code_past_the_bytes_given),
+        cmocka_unit_test(test_cli_sti_and_pushf),
+        cmocka_unit_test(test_popf),
+        cmocka_unit_test(test_pending_interrupt_exits_when_the_virtual_if_goes_on),
+        cmocka_unit_test(test_segment_reads_give_the_guests_selectors),
+        cmocka_unit_test(test_descriptor_table_reads_give_the_guests_tables),
+        cmocka_unit_test(test_segment_loads_update_the_page),
+        cmocka_unit_test(test_the_hypervisors_instructions_exit),
+        cmocka_unit_test(test_chain_and_unchain),
+    };
+    return RUN_UNIT_TESTS("bt_block", tests);
+}
