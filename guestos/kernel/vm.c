@@ -150,6 +150,8 @@ void free_pgdir(uint32_t *pgdir)
             continue;
         uint32_t *pt = P2V(pte_pa(pgdir[d]));
         for (int i = 0; i < 1024; i++) {
+            if (!(pt[i] & (PTE_P | PTE_SWAPPED)))   /* one test: most entries are empty */
+                continue;
             if (!(pt[i] & PTE_P)) {
                 swap_forget(pt[i]);
                 continue;
@@ -196,14 +198,17 @@ uint32_t *copy_pgdir_cow(uint32_t *pgdir)
             continue;
         uint32_t *pt = P2V(pte_pa(pgdir[d])), *cpt = NULL;
         for (uint32_t i = 0; i < 1024; i++) {
-            if ((pt[i] & PTE_SWAPPED) && swap_in(&pt[i]) < 0) {   /* the child gets its own copy */
-                mmu_batch_end();
-                free_pgdir(child);
-                return NULL;
-            }
             uint32_t e = pt[i];
-            if (!(e & PTE_P))
+            if (!(e & (PTE_P | PTE_SWAPPED)))  /* one test: most entries are empty */
                 continue;
+            if (!(e & PTE_P)) {
+                if (swap_in(&pt[i]) < 0) {      /* the child gets its own copy */
+                    mmu_batch_end();
+                    free_pgdir(child);
+                    return NULL;
+                }
+                e = pt[i];
+            }
             if (!cpt) {
                 if (!(cpt = new_page_table())) {
                     mmu_batch_end();

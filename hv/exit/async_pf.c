@@ -26,6 +26,7 @@ void async_pf_setup(struct vm *vm, uint32_t pages, uint64_t latency, uint64_t ep
     struct guest *g = &vm->guest;
     g->overcommit = overcommit_create(&g->ept, g->ram_hpa, (uint32_t)(g->ram_size >> 12), pages, latency,
                                       ept_vpid_cap);
+    g->special_memory = true;           /* guest_ptr brings a page in first */
     vmcs_write(VMCS_EPT_POINTER, ept_pointer(&g->ept));
     printf("hv: %spaging: at most %u of its %lu pages resident, a page-in %lu TSC cycles; pseudo page "
            "faults offered (CPUID 0x%x, MSR 0x%x)\n", g->tag, pages, g->ram_size >> 12, latency,

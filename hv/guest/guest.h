@@ -29,6 +29,7 @@ struct guest {
                               machine addresses from the PV builder on (guest_ptr) */
     struct dp_vm dp;       /* its side of the machine's frame table (direct_paging.h) */
     struct overcommit *overcommit;   /* resident=: the hypervisor pages its RAM (overcommit.h), else NULL */
+    bool special_memory;   /* direct_paging or overcommit: guest_ptr's slow path */
 };
 
 /* How the console marks the lines of VM number vm (0..VMS_MAX-1, vm.h).

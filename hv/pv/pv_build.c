@@ -221,6 +221,7 @@ void pv_build(struct vm *vm, const struct boot_info *bi, const struct vmx_caps *
     must(dp_set_base(dp, &pv->base, l2), "dp_set_base", l2);
     dp->flush = false;
     g->direct_paging = true;            /* from here on, machine addresses (guest_ptr) */
+    g->special_memory = true;
     vm->pv = pv;
 
     uint32_t start_info = pv_pfn_virt(pv->start_info_pfn);
