@@ -11,8 +11,10 @@ The ends: the driver VM ending first (backend_lines=N: the front end falls
 back to console_io, says why, and the run goes on); the guest ending first
 with lines still in the ring (the back end prints them all, then stops);
 no driver VM at all (the front end gives up waiting and falls back).
-Hostile front ends (pvtest's split-front, tests/kernels/pvtest/
-cases_split.c) against the guest OS's back end: a producer index moved
+pvtest's split-front (tests/kernels/pvtest/cases_split.c) without an
+attack: lines in 8-byte requests, each printed whole and in order.
+Hostile front ends (pvtest's split-front with attack=) against the guest
+OS's back end: a producer index moved
 backwards or past the ring, a length past the request, a grant revoked
 while mapped (the device dropped, the driver VM living on), lines forged
 to pass for the driver VM's own (each comes out tagged), and a flood (the
@@ -151,6 +153,14 @@ def split_cases():
         hostile("leave", r"4 of 4 answered, 0 refused, 12 more sent without an event, not waited for", "it is gone",
                 (16, 16, 0), must=[r"^\[vm1\] pvtest: leaving line 11$"],
                 check=ordered(r"^\(vm1\) pvtest: result split-front leave", r"^\[vm1\] pvtest: leaving line 0$")),
+        # pvtest's friendly front end: lines cut into 8-byte requests, more
+        # a line than the ring has slots: each printed whole, in order.
+        Case("pv-split-pieces", pair("", "%s case=split-front" % PVTEST, []), OK,
+             must=[CONNECTED, r"^\(vm1\) pvtest: result split-front pieces: 67 of 67 answered, 0 refused, the back end "
+                   r"still there$", back_end("it is gone", 7, 67, 0)]
+                  + [r"^\[vm1\] pvtest: pieces line %d:%s$" % (k, "".join(" L%dP%02d" % (k, j) for j in range(24)))
+                     for k in range(3)],
+             must_not=NEVER + [r"^\(guest\) PANIC"], timeout=120),
         # Hostile front ends: after 4 good lines, the attack.
         hostile("backwards", r"4 of 4 answered, 0 refused, the back end let go",
                 "its producer index moved backwards or past the ring" + dropped, (4, 4, 0)),

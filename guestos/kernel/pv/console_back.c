@@ -91,22 +91,6 @@ static void print_bytes(struct back *b, const char *data, uint32_t n)
 /* backend_lines=N reached: the driver VM stops serving. */
 static int stopping(const struct back *b) { return b->stop_after && b->lines >= b->stop_after; }
 
-/* Answer one request (q is the back end's own copy): print its bytes, or
- * refuse a length past its data. */
-static void answer_request(struct back *b, const struct pv_splitcons_req *q)
-{
-    int32_t status = q->len <= PV_SPLITCONS_DATA ? (int32_t)q->len : -PV_EINVAL;
-    if (status < 0 && b->bad++ == 0)
-        printf("guestos: console back end: vm%u's request %u: length %u past its %u bytes, refused\n",
-               PV_SPLITCONS_FRONT_DOM, b->requests, q->len, PV_SPLITCONS_DATA);
-    if (status > 0)
-        print_bytes(b, q->data, q->len);
-    b->requests++;
-    struct pv_splitcons_rsp *rsp = io_ring_back_respond(&b->ring);
-    if (rsp)
-        *rsp = (struct pv_splitcons_rsp){q->id, status};
-}
-
 /* Nothing to take: sleep until the guest's next event, unless the final
  * check finds requests. Woken, is the guest still there? (A VM that ends
  * raises an event on its peer's port, lib/pv_abi.h section 6.) */
@@ -121,6 +105,23 @@ static int guest_still_there(struct back *b)
     irq_restore(flags);
     struct pv_evtchn_status st = {.port = b->port};
     return evtchn_op(PV_EVTCHNOP_status, &st) == 0 && st.status == PV_EVTCHNSTAT_interdomain;
+}
+
+/* LAB 6 BEGIN: the back end's request loop: each request its own copy, a bad length refused, every one answered; the device dropped */
+/* Answer one request (q is the back end's own copy): print its bytes, or
+ * refuse a length past its data. */
+static void answer_request(struct back *b, const struct pv_splitcons_req *q)
+{
+    int32_t status = q->len <= PV_SPLITCONS_DATA ? (int32_t)q->len : -PV_EINVAL;
+    if (status < 0 && b->bad++ == 0)
+        printf("guestos: console back end: vm%u's request %u: length %u past its %u bytes, refused\n",
+               PV_SPLITCONS_FRONT_DOM, b->requests, q->len, PV_SPLITCONS_DATA);
+    if (status > 0)
+        print_bytes(b, q->data, q->len);
+    b->requests++;
+    struct pv_splitcons_rsp *rsp = io_ring_back_respond(&b->ring);
+    if (rsp)
+        *rsp = (struct pv_splitcons_rsp){q->id, status};
 }
 
 /* The request loop: take the guest's requests (at most a pass's worth),
@@ -154,6 +155,7 @@ static const char *serve_requests(struct back *b)
             gone = !guest_still_there(b);   /* one more pass takes what it left */
     }
 }
+/* LAB 6 END */
 
 /* ---- connecting and ending ---- */
 

@@ -4,7 +4,12 @@
  * (backend=console) in vm0; tests/integration/pv_split_cases.py runs the
  * pairs. split-front connects as the guest OS's front end does (its page
  * granted as ref PV_SPLITCONS_GREF to vm0, the port in the page's hello),
- * sends GOOD lines and waits for their answers, then attacks (attack=):
+ * sends GOOD lines and waits for their answers, then, without attack=,
+ * sends PIECE_LINES lines of PIECE_TOKENS tokens ("L<line>P<token> "),
+ * each line cut into requests of PIECE bytes, so that a line spans more
+ * requests than the ring has slots (it wraps, and the front end waits for
+ * answers): a back end that loses, repeats or reorders a request prints
+ * another line. Or it attacks (attack=):
  *   backwards, past  the producer index moved backwards or past the ring:
  *                    the back end must drop the device (the port unbound);
  *   length           a request whose length runs past its data, then a
@@ -124,13 +129,16 @@ static int wait_answers(void)
     result("FAILED no answer from the back end: %u of %u answered", answered, sent);
 }
 
-/* One request of len bytes (the ring full: the answers waited for). */
+/* One request of len bytes (the ring full: what it holds published, the
+ * answers waited for). */
 static struct pv_splitcons_req *next_request(void)
 {
     struct pv_splitcons_req *q;
-    while (!(q = io_ring_front_next_request(&ring)))
+    while (!(q = io_ring_front_next_request(&ring))) {
+        notify_if(io_ring_front_push_requests(&ring) && !silent);
         if (!wait_answers())
             result("FAILED the back end let go after %u of %u answers", answered, sent);
+    }
     sent++;
     return q;
 }
@@ -166,6 +174,29 @@ static _Noreturn void attacked(const char *what, int drops)
            gone ? "let go" : "still there");
 }
 
+#define PIECE_LINES 3u
+#define PIECE_TOKENS 24u
+#define PIECE 8u
+
+/* The friendly run: each line in PIECE-byte requests, published together. */
+static void pieces(void)
+{
+    for (uint32_t k = 0; k < PIECE_LINES; k++) {
+        char line[32 + 8 * PIECE_TOKENS];
+        uint32_t n = (uint32_t)snprintf(line, sizeof line, "pvtest: pieces line %u:", k);
+        for (uint32_t j = 0; j < PIECE_TOKENS; j++)
+            n += (uint32_t)snprintf(line + n, sizeof line - n, " L%uP%02u", k, j);
+        line[n++] = '\n';
+        for (uint32_t i = 0; i < n; i += PIECE) {
+            struct pv_splitcons_req *q = next_request();
+            q->id = sent;
+            q->len = n - i < PIECE ? n - i : PIECE;
+            memcpy(q->data, line + i, q->len);
+        }
+        notify_if(io_ring_front_push_requests(&ring));
+    }
+}
+
 static void flood(void)
 {
     uint64_t end = pv_now() + cmdline_number(pv_cmdline, "flood_ms=", 500) * 1000000ull;
@@ -179,8 +210,10 @@ static void flood(void)
     send(line);
 }
 
-PV_CASE(split_front, "split-front", "vm1: a hostile split console front end against the guest OS's back end (attack=)")
+PV_CASE(split_front, "split-front", "vm1: a split console front end, hostile with attack=, against the guest OS's back end")
 {
+    char what[16] = "pieces";
+    int attacking = cmdline_word(pv_cmdline, "attack=", what, sizeof what);
     connect();
     for (uint32_t i = 0; i < GOOD; i++) {
         char line[48];
@@ -226,11 +259,11 @@ PV_CASE(split_front, "split-front", "vm1: a hostile split console front end agai
         }
         result("split-front leave: %u of %u answered, %u refused, 12 more sent without an event, not waited for", before, before,
                refused);
+    } else if (!attacking) {
+        pieces();
     } else {
         result("FAILED attack= backwards|past|length|forge|revoke|flood|leave");
     }
-    char what[16];
-    cmdline_word(pv_cmdline, "attack=", what, sizeof what);
     attacked(what, attack_is("backwards") || attack_is("past") || attack_is("revoke"));
 }
 
