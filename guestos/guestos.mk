@@ -25,13 +25,13 @@ $(BUILD)/guestos/kernel.ld $(BUILD)/guestos-pv/kernel.ld: $(BUILD)/%/kernel.ld: 
 
 # The PV build (plat.h): the same sources with -DGUESTOS_PV, the platform
 # files of guestos/kernel/pv/ instead of boot.S, and their console and
-# power-off instead of lib/serial.c and lib/poweroff.c, and lib/io_ring.c
-# for the split console (pv/console_front.c, console_back.c). Built always, beside
+# power-off instead of lib/serial.c and lib/poweroff.c, and lib/io_ring.c and
+# virtqueue.c for the split console (pv/console_front.c, console_back.c). Built always, beside
 # the native kernel: it runs only under the hypervisor's cpu=pv.
 GUEST_PV_KERNEL := $(BUILD)/guestos-pv/kernel.elf
 GUEST_PV_SRCS := $(filter-out guestos/kernel/boot.S,$(GUEST_KERNEL_SRCS)) \
                  $(wildcard guestos/kernel/pv/*.c guestos/kernel/pv/*.S) \
-                 $(filter-out lib/serial.c lib/poweroff.c,$(GUEST_LIB_SRCS)) lib/io_ring.c
+                 $(filter-out lib/serial.c lib/poweroff.c,$(GUEST_LIB_SRCS)) lib/io_ring.c lib/virtqueue.c
 GUEST_PV_OBJS := $(patsubst %,$(BUILD)/guestos-pv/%.o,$(GUEST_PV_SRCS))
 
 # A student tree's stubs in lib/ and the kernel (lab 6's io_ring.c and split

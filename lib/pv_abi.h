@@ -666,6 +666,23 @@ struct pv_gnttab_unmap_grant_ref {
  * or when the back end breaks the ring (the front end trusts it no more
  * than it is trusted); the requests it had not seen answered it writes
  * again through console_io (a line may then show twice, never lost).
+ *
+ * The same device over a virtio split virtqueue (lib/virtqueue.h), so that
+ * the two ring designs carry the same traffic (`console=split ring=vq`):
+ * hello.ring says PV_SPLITCONS_RING_VQ, the queue (event indexes on) lies
+ * at PV_SPLITCONS_RING in the connection page, and the front end grants a
+ * second frame, the buffer page, writable as ref PV_SPLITCONS_BUFS_GREF.
+ * A request is a chain of two buffers, addressed by their offsets in the
+ * buffer page: its data, device-readable (the descriptor's len is the
+ * request's: 0 .. PV_SPLITCONS_DATA), then a device-writable struct
+ * pv_splitcons_rsp (id: the chain's head). The device checks every
+ * buffer lies inside the buffer page, reads each descriptor once, breaks
+ * the queue for a chain that loops (virtqueue.h) and refuses a request of
+ * another shape or a data length past PV_SPLITCONS_DATA (-PV_EINVAL). The
+ * front end keeps PV_SPLITCONS_VQ_SLOTS requests in flight at most, the
+ * Xen ring's slots, each at slot * PV_SPLITCONS_SLOT (the struct
+ * pv_splitcons_req it fills, its data the readable buffer), each answer at
+ * PV_SPLITCONS_VQ_RSP + slot * 8.
  * ------------------------------------------------------------------- */
 #define PV_SPLITCONS_BACK_DOM  0u          /* the driver VM */
 #define PV_SPLITCONS_FRONT_DOM 1u          /* the guest it serves */
@@ -678,9 +695,15 @@ struct pv_gnttab_unmap_grant_ref {
 #define PV_SPLITCONS_LINE      200u        /* a printed line's bytes after the tag */
 #define PV_SPLITCONS_WAIT_MS   2000u
 #define PV_SPLITCONS_TAG       "[vm"       /* then the domain and "] " */
+#define PV_SPLITCONS_RING_XEN  0u          /* hello.ring: lib/io_ring.h's */
+#define PV_SPLITCONS_RING_VQ   1u          /* hello.ring: lib/virtqueue.h's, with a buffer page */
+#define PV_SPLITCONS_BUFS_GREF 1u          /* the buffer page's grant ref (ring=vq) */
+#define PV_SPLITCONS_VQ_SLOTS  16u         /* requests in flight (ring=vq) */
+#define PV_SPLITCONS_VQ_RSP    2048u       /* the answers' offset in the buffer page */
 struct pv_splitcons_hello {
     uint32_t magic;           /* PV_SPLITCONS_MAGIC */
     uint32_t port;            /* the front end's port, offered to the back end */
+    uint32_t ring;            /* PV_SPLITCONS_RING_XEN or _VQ */
 };
 struct pv_splitcons_req {
     uint32_t id;              /* the front end's, returned in the response */

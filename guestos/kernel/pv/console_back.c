@@ -27,17 +27,24 @@
 #include "hypercall.h"
 #include "pv.h"
 #include "../../../lib/fmt.h"
-#include "../../../lib/io_ring.h"
+#include "console_transport.h"
 #include "../../../lib/printf.h"
 #include "../../../lib/string.h"
 
 #define TAG_MAX 16                  /* "[vm1] ": PV_SPLITCONS_TAG, the domain, "] " */
 
+/* A page of the guest's, mapped over a page of the kernel's. */
+struct foreign_page {
+    uint8_t *va;
+    uint32_t handle;
+    int mapped, revoked;
+};
+
 static struct back {
-    struct io_ring ring;
-    uint8_t *page;                  /* the guest's page, mapped over a page of the kernel's */
-    uint32_t port, handle, stop_after;
-    int started, mapped, revoked, done;
+    struct splitcons_back ring;
+    struct foreign_page pages[2];   /* the connection page; with ring=vq the buffer page */
+    uint32_t port, stop_after;
+    int started, revoked, done;
     volatile int event;             /* the port had an event since the last look */
     char line[TAG_MAX + PV_SPLITCONS_LINE + 1];
     uint32_t len, tag_len;          /* bytes in line[], the tag's included; the tag's */
@@ -97,7 +104,7 @@ static int stopping(const struct back *b) { return b->stop_after && b->lines >= 
 static int guest_still_there(struct back *b)
 {
     uint32_t flags = irq_save();
-    if (!io_ring_back_final_check(&b->ring) && !b->event) {
+    if (!splitcons_back_final_check(&b->ring) && !b->event) {
         b->blocks++;
         sleep_on(b);
     }
@@ -119,9 +126,7 @@ static void answer_request(struct back *b, const struct pv_splitcons_req *q)
     if (status > 0)
         print_bytes(b, q->data, q->len);
     b->requests++;
-    struct pv_splitcons_rsp *rsp = io_ring_back_respond(&b->ring);
-    if (rsp)
-        *rsp = (struct pv_splitcons_rsp){q->id, status};
+    splitcons_back_respond(&b->ring, &(struct pv_splitcons_rsp){q->id, status});
 }
 
 /* The request loop: take the guest's requests (at most a pass's worth),
@@ -135,16 +140,20 @@ static const char *serve_requests(struct back *b)
     for (;;) {
         struct pv_splitcons_req q;
         uint32_t taken = 0;
-        while (taken < PV_SPLITCONS_PASS && !stopping(b) && io_ring_back_take_request(&b->ring, &q) == IO_RING_OK) {
+        /* A request read after the guest revoked its grant is the zero
+         * page's, not the guest's: not answered. */
+        while (taken < PV_SPLITCONS_PASS && !stopping(b) && splitcons_back_take(&b->ring, &q) == IO_RING_OK &&
+               !b->revoked) {
             answer_request(b, &q);
             taken++;
         }
-        if (taken && io_ring_back_push_responses(&b->ring))
+        if (taken && splitcons_back_push(&b->ring))
             notify(b);
         if (b->revoked)
             return "it revoked its page's grant: device dropped";
-        if (b->ring.broken)
-            return "its producer index moved backwards or past the ring: device dropped";
+        if (splitcons_back_broken(&b->ring))
+            return b->ring.vq ? "its queue broke (an index, a chain or a buffer out of bounds): device dropped"
+                              : "its producer index moved backwards or past the ring: device dropped";
         if (stopping(b))
             return "backend_lines reached: the driver VM stops";
         if (taken == PV_SPLITCONS_PASS)
@@ -159,22 +168,22 @@ static const char *serve_requests(struct back *b)
 
 /* ---- connecting and ending ---- */
 
-/* Map the guest's page (retried each tick until it is granted, for at
- * most PV_SPLITCONS_WAIT_MS) over a zeroed page of the kernel's own, whose
- * direct-map entry it replaces. */
-static const char *map_guest_page(struct back *b)
+/* Map one of the guest's pages, grant ref (retried each tick until it is
+ * granted, for at most PV_SPLITCONS_WAIT_MS), over a zeroed page of the
+ * kernel's own, whose direct-map entry it replaces. */
+static const char *map_guest_page(struct foreign_page *p, uint32_t ref)
 {
-    b->page = kalloc();
-    if (!b->page)
+    p->va = kalloc();
+    if (!p->va)
         return "no page to map it at";
-    memset(b->page, 0, PGSIZE);
-    if (hypercall3(PV_update_va_mapping, (uint32_t)b->page, 0, PV_UVMF_INVLPG) < 0)
+    memset(p->va, 0, PGSIZE);
+    if (hypercall3(PV_update_va_mapping, (uint32_t)p->va, 0, PV_UVMF_INVLPG) < 0)
         return "its own page would not unmap";
-    struct pv_gnttab_map_grant_ref m = {(uint32_t)b->page, 0, PV_SPLITCONS_GREF, PV_SPLITCONS_FRONT_DOM, 0, 0};
+    struct pv_gnttab_map_grant_ref m = {(uint32_t)p->va, 0, ref, PV_SPLITCONS_FRONT_DOM, 0, 0};
     for (uint32_t t = 0; t <= PV_SPLITCONS_WAIT_MS / MS_PER_TICK; t++) {
         if (grant_op(PV_GNTTABOP_map_grant_ref, &m) == 0 && m.status == PV_GNTST_okay) {
-            b->mapped = 1;
-            b->handle = m.handle;
+            p->mapped = 1;
+            p->handle = m.handle;
             return NULL;
         }
         uint32_t flags = irq_save();
@@ -184,42 +193,53 @@ static const char *map_guest_page(struct back *b)
     return "no page granted";
 }
 
-/* The page mapped: its hello copied once, the port it names bound. */
+/* The kernel's own page back at a guest's page's address. */
+static int map_own_page(struct foreign_page *p)
+{
+    return hypercall3(PV_update_va_mapping, (uint32_t)p->va, pte_make(V2P(p->va), PTE_P | PTE_W), PV_UVMF_INVLPG) == 0;
+}
+
+/* The page mapped: its hello copied once, the port it names bound, the
+ * buffer page mapped too if the hello names the virtqueue. */
 static const char *connect(struct back *b)
 {
-    const char *why = map_guest_page(b);
+    const char *why = map_guest_page(&b->pages[0], PV_SPLITCONS_GREF);
     if (why)
         return why;
     struct pv_splitcons_hello hello;
-    memcpy(&hello, b->page, sizeof hello);
-    if (hello.magic != PV_SPLITCONS_MAGIC)
+    memcpy(&hello, b->pages[0].va, sizeof hello);
+    if (hello.magic != PV_SPLITCONS_MAGIC || hello.ring > PV_SPLITCONS_RING_VQ)
         return "its page has no hello";
+    int vq = hello.ring == PV_SPLITCONS_RING_VQ;
+    if (vq && (why = map_guest_page(&b->pages[1], PV_SPLITCONS_BUFS_GREF)))
+        return why;
     struct pv_evtchn_bind_interdomain bind = {PV_SPLITCONS_FRONT_DOM, hello.port, 0};
     if (evtchn_op(PV_EVTCHNOP_bind_interdomain, &bind) < 0)
         return "the port its hello names was not offered to the driver VM";
     b->port = bind.local_port;
     listen_on_port(b->port, port_event);
-    if (io_ring_back_attach(&b->ring, b->page + PV_SPLITCONS_RING, PGSIZE - PV_SPLITCONS_RING, PV_SPLITCONS_SLOT))
+    if (splitcons_back_attach(&b->ring, b->pages[0].va, b->pages[1].va, vq))
         return "no ring fits";
-    printf("guestos: console back end: vm%u's page (grant ref %u) mapped, its port %u bound to port %u\n",
-           PV_SPLITCONS_FRONT_DOM, PV_SPLITCONS_GREF, hello.port, b->port);
+    printf("guestos: console back end: vm%u's page (grant ref %u) mapped%s, its port %u bound to port %u\n",
+           PV_SPLITCONS_FRONT_DOM, PV_SPLITCONS_GREF, vq ? " with its buffer page (ref 1): a virtqueue" : "",
+           hello.port, b->port);
     return NULL;
 }
 
-/* The device let go: the page unmapped (unless the guest revoked it, or
+/* The device let go: each page unmapped (unless the guest revoked it, or
  * the driver VM stops: its end does it), the kernel's own page mapped
  * back, the port closed. */
 static void disconnect(struct back *b)
 {
     if (stopping(b))
         return;
-    if (b->mapped && !b->revoked) {
-        struct pv_gnttab_unmap_grant_ref u = {(uint32_t)b->page, b->handle, 0};
+    for (struct foreign_page *p = b->pages; p < b->pages + 2; p++) {
+        if (!p->mapped || p->revoked)
+            continue;
+        struct pv_gnttab_unmap_grant_ref u = {(uint32_t)p->va, p->handle, 0};
         grant_op(PV_GNTTABOP_unmap_grant_ref, &u);
+        map_own_page(p);
     }
-    if (b->mapped && !b->revoked)
-        hypercall3(PV_update_va_mapping, (uint32_t)b->page, pte_make(V2P(b->page), PTE_P | PTE_W),
-                   PV_UVMF_INVLPG);
     if (b->port) {
         struct pv_evtchn_port p = {b->port};
         evtchn_op(PV_EVTCHNOP_close, &p);
@@ -262,15 +282,18 @@ void console_back_wait(void)
     irq_restore(flags);
 }
 
-/* A kernel fault at the guest's page: the guest revoked its grant and the
- * hypervisor took the mapping away (lib/pv_abi.h section 10). The kernel's
- * own zeroed page goes back there, so the faulting access reads zeros
- * instead of stopping the driver VM; the loop then drops the device. */
+/* A kernel fault at one of the guest's pages: the guest revoked its
+ * grant and the hypervisor took the mapping away (lib/pv_abi.h section
+ * 10). The kernel's own zeroed page goes back there, so the faulting
+ * access reads zeros instead of stopping the driver VM; the loop then
+ * drops the device. */
 int console_back_fault(uint32_t va)
 {
-    if (!back.mapped || back.revoked || va - (uint32_t)back.page >= PGSIZE)
-        return 0;
-    back.revoked = 1;
-    return hypercall3(PV_update_va_mapping, (uint32_t)back.page, pte_make(V2P(back.page), PTE_P | PTE_W),
-                      PV_UVMF_INVLPG) == 0;
+    for (struct foreign_page *p = back.pages; p < back.pages + 2; p++) {
+        if (!p->mapped || p->revoked || va - (uint32_t)p->va >= PGSIZE)
+            continue;
+        p->revoked = back.revoked = 1;
+        return map_own_page(p);
+    }
+    return 0;
 }

@@ -28,13 +28,14 @@
 #include "hypercall.h"
 #include "pv.h"
 #include "../../../lib/fmt.h"
-#include "../../../lib/io_ring.h"
+#include "console_transport.h"
 #include "../../../lib/printf.h"
 #include "../../../lib/pv_clock.h"
 #include "../../../lib/string.h"
 
 static uint8_t page[PV_PAGE_SIZE] __attribute__((aligned(PV_PAGE_SIZE)));
-static struct io_ring ring;
+static uint8_t bufs[PV_PAGE_SIZE] __attribute__((aligned(PV_PAGE_SIZE)));     /* ring=vq's buffer page */
+static struct splitcons_front ring;
 static uint32_t port, next_id;
 static int active;                  /* lines go through the ring */
 static volatile int peer_event;     /* the port had an event: look at the driver VM */
@@ -63,23 +64,31 @@ static int back_end_bound(void)
  * closed), the reason, then the requests not answered, from the page,
  * which is the kernel's own again (a length the back end rewrote is cut
  * to the slot's). */
+static void write_again(const struct pv_splitcons_req *q)
+{
+    console_io_write(q->data, q->len <= PV_SPLITCONS_DATA ? q->len : PV_SPLITCONS_DATA);
+}
+
+static void end_grant(uint32_t ref)
+{
+    struct pv_gnttab_end_foreign_access end = {ref, 0};
+    hypercall3(PV_grant_table_op, PV_GNTTABOP_end_foreign_access, &end, 1);
+}
+
 static void fall_back(const char *why)
 {
     char line[160];
-    uint32_t unanswered = ring.prod_pvt - ring.cons;
+    uint32_t unanswered = splitcons_front_unanswered(&ring);
     active = 0;
-    struct pv_gnttab_end_foreign_access end = {PV_SPLITCONS_GREF, 0};
-    hypercall3(PV_grant_table_op, PV_GNTTABOP_end_foreign_access, &end, 1);
+    end_grant(PV_SPLITCONS_GREF);
+    if (ring.vq)
+        end_grant(PV_SPLITCONS_BUFS_GREF);
     struct pv_evtchn_port p = {port};
     evtchn_op(PV_EVTCHNOP_close, &p);
     int n = snprintf(line, sizeof line, "guestos: split console: %s; %u requests unanswered, written again; "
                      "console_io from here on\n", why, unanswered);
     console_io_write(line, (uint32_t)n);
-    for (uint32_t i = ring.cons; i != ring.prod_pvt; i++) {
-        const struct pv_splitcons_req *q =
-            (const void *)(ring.slots + (i & (ring.size - 1)) * ring.slot_bytes);
-        console_io_write(q->data, q->len <= PV_SPLITCONS_DATA ? q->len : PV_SPLITCONS_DATA);
-    }
+    splitcons_front_each_unanswered(&ring, write_again);
 }
 
 /* LAB 6 BEGIN: the front end's consumer: the back end's answers taken, a broken ring left for console_io */
@@ -87,10 +96,10 @@ static void fall_back(const char *why)
  * (the front end sends none: only a bug of its own would earn one). */
 static void consume_responses(void)
 {
-    struct pv_splitcons_req slot;   /* a response comes in a slot's bytes */
-    while (io_ring_front_take_response(&ring, &slot) == IO_RING_OK)
-        counts.refused += ((struct pv_splitcons_rsp *)&slot)->status < 0;
-    if (ring.broken)
+    struct pv_splitcons_rsp rsp;
+    while (splitcons_front_take(&ring, &rsp) == IO_RING_OK)
+        counts.refused += rsp.status < 0;
+    if (splitcons_front_broken(&ring))
         fall_back("the back end's response index moved backwards or past the requests");
 }
 /* LAB 6 END */
@@ -119,7 +128,7 @@ static void check_back_end(void)
  * blocked guest lets the driver VM run until it has answered a pass. */
 static void sleep_for_answers(void)
 {
-    if (io_ring_front_final_check(&ring))
+    if (splitcons_front_final_check(&ring))
         return;
     idle_wait();
     counts.blocks++;
@@ -131,12 +140,12 @@ static void wait_for_answers(int all)
 {
     uint64_t deadline = pv_clock_ns(&pv_vcpu->time) + PV_SPLITCONS_WAIT_MS * 1000000ull;
     for (;;) {
-        uint32_t before = ring.cons;
+        uint32_t before = splitcons_front_unanswered(&ring);
         consume_responses();
-        if (!active || (all ? ring.prod_pvt == ring.cons : io_ring_front_free(&ring) > 0))
+        if (!active || (all ? !splitcons_front_unanswered(&ring) : splitcons_front_room(&ring)))
             return;
         uint64_t now = pv_clock_ns(&pv_vcpu->time);
-        if (ring.cons != before) {
+        if (splitcons_front_unanswered(&ring) != before) {
             deadline = now + PV_SPLITCONS_WAIT_MS * 1000000ull;
         } else {
             if (peer_event) {       /* an event on the port, nothing answered: gone? */
@@ -159,7 +168,7 @@ static void wait_for_answers(int all)
 /* Publish what was queued; notify if the back end asked. */
 static void publish(void)
 {
-    if (io_ring_front_push_requests(&ring))
+    if (splitcons_front_push(&ring))
         notify();
 }
 
@@ -176,7 +185,7 @@ static uint32_t produce(const char *s, uint32_t n)
         check_back_end();
     }
     while (n && active) {
-        struct pv_splitcons_req *q = io_ring_front_next_request(&ring);
+        struct pv_splitcons_req *q = splitcons_front_next(&ring);
         if (!q) {
             publish();
             wait_for_answers(0);
@@ -199,22 +208,27 @@ static uint32_t produce(const char *s, uint32_t n)
 
 static void port_event(void) { peer_event = 1; }
 
+/* Grant one of the front end's pages to the driver VM, writable. */
+static int grant(uint32_t ref, void *p)
+{
+    struct pv_gnttab_grant_foreign_access g = {ref, PV_SPLITCONS_BACK_DOM, pv_machine_addr(p) >> 12, 0, 0};
+    return hypercall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, &g, 1) == 0 && g.status == 0;
+}
+
 /* The start of day (start.c, before the first line): the page filled,
- * then granted, the port offered (its number in the page). */
-void split_console_init(void)
+ * then granted (with ring=vq the buffer page first), the port offered
+ * (its number in the page). */
+void split_console_init(int vq)
 {
     struct pv_splitcons_hello *hello = (void *)page;
     struct pv_evtchn_alloc_unbound a = {PV_DOMID_SELF, PV_SPLITCONS_BACK_DOM, 0};
-    if (evtchn_op(PV_EVTCHNOP_alloc_unbound, &a) < 0 ||
-        io_ring_front_init(&ring, page + PV_SPLITCONS_RING, PV_PAGE_SIZE - PV_SPLITCONS_RING, PV_SPLITCONS_SLOT)) {
+    if (evtchn_op(PV_EVTCHNOP_alloc_unbound, &a) < 0 || splitcons_front_init(&ring, page, bufs, vq)) {
         printf("guestos: split console: no port for the driver VM; console_io\n");
         return;
     }
-    *hello = (struct pv_splitcons_hello){PV_SPLITCONS_MAGIC, a.port};
+    *hello = (struct pv_splitcons_hello){PV_SPLITCONS_MAGIC, a.port, vq ? PV_SPLITCONS_RING_VQ : PV_SPLITCONS_RING_XEN};
     port = a.port;
-    struct pv_gnttab_grant_foreign_access g = {PV_SPLITCONS_GREF, PV_SPLITCONS_BACK_DOM,
-                                               pv_machine_addr(page) >> 12, 0, 0};
-    if (hypercall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, &g, 1) < 0 || g.status) {
+    if ((vq && !grant(PV_SPLITCONS_BUFS_GREF, bufs)) || !grant(PV_SPLITCONS_GREF, page)) {
         printf("guestos: split console: grant of its page refused; console_io\n");
         return;
     }
