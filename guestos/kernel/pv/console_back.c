@@ -114,7 +114,7 @@ static int guest_still_there(struct back *b)
     return evtchn_op(PV_EVTCHNOP_status, &st) == 0 && st.status == PV_EVTCHNSTAT_interdomain;
 }
 
-/* LAB 6 BEGIN: the back end's request loop: each request its own copy, a bad length refused, every one answered; the device dropped */
+/* LAB 6 BEGIN: the back end's request loop: requests copied, bad lengths refused, answered; the device dropped */
 /* Answer one request (q is the back end's own copy): print its bytes, or
  * refuse a length past its data. */
 static void answer_request(struct back *b, const struct pv_splitcons_req *q)

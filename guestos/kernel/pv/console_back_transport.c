@@ -22,13 +22,11 @@ static int inside_buffer_page(void *ctx, uint64_t addr, uint32_t len, int device
 
 int splitcons_back_attach(struct splitcons_back *t, uint8_t *page, uint8_t *bufs, int vq)
 {
-    t->vq = vq;
-    t->bufs = bufs;
-    uint8_t *frame = page + PV_SPLITCONS_RING;
-    uint32_t bytes = PV_PAGE_SIZE - PV_SPLITCONS_RING;
+    *t = (struct splitcons_back){.vq = vq, .bufs = bufs};
     if (!vq)
-        return io_ring_back_attach(&t->ring, frame, bytes, PV_SPLITCONS_SLOT);
-    return vq_device_attach(&t->queue, frame, vq_size_for(bytes), 1, inside_buffer_page, NULL);
+        return io_ring_back_attach(&t->ring, page + PV_SPLITCONS_RING, SPLITCONS_RING_BYTES, PV_SPLITCONS_SLOT);
+    return vq_device_attach(&t->queue, page + PV_SPLITCONS_RING, vq_size_for(SPLITCONS_RING_BYTES), 1,
+                            inside_buffer_page, NULL);
 }
 
 /* A chain: data (readable), then room for the answer (writable). */

@@ -21,16 +21,13 @@ static struct pv_splitcons_req *vq_slot(const struct splitcons_front *t, uint32_
 
 int splitcons_front_init(struct splitcons_front *t, uint8_t *page, uint8_t *bufs, int vq)
 {
-    t->vq = vq;
-    t->bufs = bufs;
-    uint8_t *frame = page + PV_SPLITCONS_RING;
-    uint32_t bytes = PV_PAGE_SIZE - PV_SPLITCONS_RING;
+    *t = (struct splitcons_front){.vq = vq, .bufs = bufs};
     if (!vq)
-        return io_ring_front_init(&t->ring, frame, bytes, PV_SPLITCONS_SLOT);
-    uint16_t n = vq_size_for(bytes);
+        return io_ring_front_init(&t->ring, page + PV_SPLITCONS_RING, SPLITCONS_RING_BYTES, PV_SPLITCONS_SLOT);
+    uint16_t n = vq_size_for(SPLITCONS_RING_BYTES);     /* 128: as many as t->slots */
     if (n > sizeof t->slots / sizeof t->slots[0])
-        n = sizeof t->slots / sizeof t->slots[0];
-    return vq_driver_init(&t->queue, frame, n, 1, t->slots);
+        return -1;
+    return vq_driver_init(&t->queue, page + PV_SPLITCONS_RING, n, 1, t->slots);
 }
 
 struct pv_splitcons_req *splitcons_front_next(struct splitcons_front *t)

@@ -242,7 +242,7 @@ static void flood(void)
     send(line);
 }
 
-PV_CASE(split_front, "split-front", "vm1: a split console front end, hostile with attack=, against the guest OS's back end")
+PV_CASE(split_front, "split-front", "vm1: a split console front end (hostile: attack=) for the guest OS's back end")
 {
     char what[16] = "pieces";
     int attacking = cmdline_word(pv_cmdline, "attack=", what, sizeof what);
@@ -309,8 +309,8 @@ PV_CASE(split_front, "split-front", "vm1: a split console front end, hostile wit
             snprintf(line, sizeof line, "pvtest: leaving line %u\n", i);
             send(line);
         }
-        result("split-front leave: %u of %u answered, %u refused, 12 more sent without an event, not waited for", before, before,
-               refused);
+        result("split-front leave: %u of %u answered, %u refused, 12 more sent without an event, not waited for",
+               before, before, refused);
     } else if (!attacking) {
         pieces();
     } else {
