@@ -683,6 +683,19 @@ struct pv_gnttab_unmap_grant_ref {
  * Xen ring's slots, each at slot * PV_SPLITCONS_SLOT (the struct
  * pv_splitcons_req it fills, its data the readable buffer), each answer at
  * PV_SPLITCONS_VQ_RSP + slot * 8.
+ *
+ * Input. The driver VM holds the console's input too: when a line of the
+ * guest's asks for it (the console protocol's "INPUT ready"), the driver
+ * VM asks for it in its own line (the machine types to VM 0 only) and
+ * forwards what is typed to it (its console_io reads, its console port's
+ * events) to the guest through a byte ring in the connection page at
+ * PV_SPLITCONS_INPUT, Xen's console in[] (io/console.h): the back end
+ * writes data[prod % size] and then prod, and notifies on the same port;
+ * the front end takes data[cons % size] up to prod and moves cons. Each
+ * side reads the other's index once and trusts it no further than the
+ * ring: a cons past prod or more than a ring behind it, and the back end
+ * forwards no more; a prod more than a ring ahead, and the front end takes
+ * no more.
  * ------------------------------------------------------------------- */
 #define PV_SPLITCONS_BACK_DOM  0u          /* the driver VM */
 #define PV_SPLITCONS_FRONT_DOM 1u          /* the guest it serves */
@@ -700,6 +713,12 @@ struct pv_gnttab_unmap_grant_ref {
 #define PV_SPLITCONS_BUFS_GREF 1u          /* the buffer page's grant ref (ring=vq) */
 #define PV_SPLITCONS_VQ_SLOTS  16u         /* requests in flight (ring=vq) */
 #define PV_SPLITCONS_VQ_RSP    2048u       /* the answers' offset in the buffer page */
+#define PV_SPLITCONS_INPUT     3584u       /* the input ring's offset in the connection page */
+#define PV_SPLITCONS_INPUT_BYTES 256u
+struct pv_splitcons_input {
+    uint32_t cons, prod;      /* the front end's, the back end's */
+    char data[PV_SPLITCONS_INPUT_BYTES];
+};
 struct pv_splitcons_hello {
     uint32_t magic;           /* PV_SPLITCONS_MAGIC */
     uint32_t port;            /* the front end's port, offered to the back end */

@@ -25,7 +25,7 @@ requests, and silence (the front end falls back to console_io).
 import os
 import re
 
-from guest_cases import GUEST_PV, TESTS, USER, modules
+from guest_cases import GUEST_PV, TESTS, TYPED, USER, modules
 from harness import HV, OK, Case
 from pv_cases import NEVER, PVTEST
 
@@ -99,14 +99,14 @@ def hostile(attack, front_result, back_why, counts, driver="", driver_modules=()
                 must_not=NEVER + [r"^\(guest\) PANIC"] + list(must_not), check=check, timeout=120)
 
 
-def back_attack(attack, why, vq=False):
+def back_attack(attack, why, vq=False, must=()):
     return Case("pv-split-%sback-%s" % ("vq-" if vq else "", attack),
                 ["--emu", "bochs", "--boot", "fast", "--module", "%s case=split-back attack=%s" % (PVTEST, attack),
                  "--module", GUEST_PV + " console=split%s test=syscall" % (" ring=vq" if vq else "")] + program("syscall")
                 + program("helper_hello") + [HV, "--", "cpu=pv", "vms=2", "guestmem=24", "vmcheck=2"], OK,
                 must=[r"^\(vm1\) guestos: split console: %s; \d+ requests unanswered, written again; console_io from "
                       r"here on$" % re.escape(why), r"^pvtest: result split-back %s: 1 request seen, the front end let go$"
-                      % attack, r"^\(vm1\) TEST syscall: ok$", VMS_ENDED],
+                      % attack, r"^\(vm1\) TEST syscall: ok$", VMS_ENDED] + list(must),
                 must_not=NEVER, timeout=120)
 
 
@@ -157,7 +157,39 @@ def split_cases():
         back_attack("past", "the back end's response index moved backwards or past the requests", vq=True),
         back_attack("silent", "the driver VM answered nothing for 2000 ms", vq=True),
     ]
-    return vq_cases + [
+    def typed_input(vq):
+        """Console input through it: vm1's input_echo asks ("INPUT ready"),
+        the driver VM asks in its own line, the runner types to it, and it
+        forwards the bytes through the input ring; vm1 echoes the line."""
+        return Case("pv-split-%sinput" % ("vq-" if vq else ""),
+                    ["--input", TYPED] + pair("", GUEST_PV + " console=split%s test=input_echo"
+                                              % (" ring=vq" if vq else ""), program("input_echo")), OK,
+                    must=[CONNECTED_VQ if vq else CONNECTED, r"^\[vm1\] INPUT ready$", r"^INPUT ready$",
+                          r"^\[vm1\] input_echo: '%s' \(%d bytes in \d+ reads\)$" % (re.escape(TYPED), len(TYPED)),
+                          r"^\[vm1\] TEST input_echo: ok$", back_end("it is gone"),
+                          r"^guestos: console back end: vm1 asked for input: %d bytes forwarded$" % (len(TYPED) + 1),
+                          VMS_ENDED],
+                    must_not=NEVER + [r"^\(guest\) PANIC", r"^\(vm1\) "], timeout=120)
+
+    input_cases = [
+        typed_input(False),
+        typed_input(True),
+        # A front end whose input ring's consumer index moved past what was
+        # forwarded: the back end forwards nothing of what is typed.
+        Case("pv-split-input-cons", ["--input", TYPED] + pair("", "%s case=split-front attack=input" % PVTEST, []), OK,
+             must=[CONNECTED, r"^INPUT ready$", r"^\(vm1\) pvtest: result split-front input: 5 of 5 answered, 0 "
+                   r"refused, the back end still there$",
+                   r"^guestos: console back end: vm1's input ring: its consumer index 1000 against 0 bytes forwarded, "
+                   r"past the ring: no more input forwarded$",
+                   r"^guestos: console back end: vm1 asked for input: 0 bytes forwarded$", VMS_ENDED],
+             must_not=NEVER + [r"^\(guest\) PANIC"], timeout=120),
+        # A back end whose input ring's producer index is more than a ring
+        # ahead: the front end takes none of it.
+        back_attack("input", "the driver VM answered nothing for 2000 ms",
+                    must=[r"^\(vm1\) guestos: split console: the driver VM's input index moved more than a ring "
+                          r"ahead: input taken no more$"]),
+    ]
+    return vq_cases + input_cases + [
         console_all(False),
         # The driver VM stops serving after 3 lines and powers off: the
         # front end sees its port unbound, falls back to console_io (the

@@ -46,6 +46,9 @@ static struct back {
     uint32_t port, stop_after;
     int started, revoked, done;
     volatile int event;             /* the port had an event since the last look */
+    int input_asked, input_refused; /* the guest asked for input; its ring went wrong */
+    volatile int input_event;       /* the driver VM's console port: input typed */
+    uint32_t input_prod, input_bytes;
     char line[TAG_MAX + PV_SPLITCONS_LINE + 1];
     uint32_t len, tag_len;          /* bytes in line[], the tag's included; the tag's */
     uint32_t lines, requests, bad, events, blocks;
@@ -69,15 +72,66 @@ static void notify(struct back *b)
 
 /* ---- printing on the guest's behalf ---- */
 
+static void input_event(void)
+{
+    back.input_event = 1;
+    wake_up(&back);
+}
+
+/* The guest's line asked for input ("INPUT ready", the console
+ * protocol's): the driver VM, which the machine types to, asks in its own
+ * line, and listens to its console port, which the hypervisor raises as
+ * it puts typed bytes in the driver VM's console ring (section 7). */
+static void ask_for_input(struct back *b)
+{
+    static const char ready[] = "INPUT ready\n";
+    b->input_asked = 1;
+    listen_on_port(pv_start_info->console_evtchn, input_event);
+    console_io_write(ready, sizeof ready - 1);
+}
+
 /* One line of the driver VM's console: the tag, then the guest's bytes.
  * Its own console_io call, not console.c's line buffer, so that it never
  * joins a line of the driver VM's own. */
 static void print_line(struct back *b)
 {
+    static const char ready[] = "INPUT ready\n";
     b->line[b->len++] = '\n';
     console_io_write(b->line, b->len);
     b->lines++;
+    if (!b->input_asked && b->len - b->tag_len == sizeof ready - 1 &&
+        !memcmp(b->line + b->tag_len, ready, sizeof ready - 1))
+        ask_for_input(b);
     b->len = b->tag_len;
+}
+
+/* What was typed, into the guest's input ring (lib/pv_abi.h section 11):
+ * the bytes the ring has room for by the front end's cons, read once; a
+ * cons past what was forwarded or more than a ring behind, and no more
+ * is forwarded. */
+static void forward_input(struct back *b)
+{
+    b->input_event = 0;
+    if (!b->input_asked || b->input_refused || b->revoked)
+        return;
+    volatile struct pv_splitcons_input *in = (void *)(b->pages[0].va + PV_SPLITCONS_INPUT);
+    uint32_t cons = in->cons, used = b->input_prod - cons;
+    if (used > PV_SPLITCONS_INPUT_BYTES) {
+        b->input_refused = 1;
+        printf("guestos: console back end: vm%u's input ring: its consumer index %u against %u bytes forwarded, "
+               "past the ring: no more input forwarded\n", PV_SPLITCONS_FRONT_DOM, cons, b->input_prod);
+        return;
+    }
+    char bytes[PV_SPLITCONS_INPUT_BYTES];
+    int32_t n = hypercall4(PV_console_io, PV_CONSOLEIO_read, PV_SPLITCONS_INPUT_BYTES - used, bytes, 0);
+    if (n <= 0)
+        return;
+    for (int32_t i = 0; i < n; i++)
+        in->data[(b->input_prod + (uint32_t)i) % PV_SPLITCONS_INPUT_BYTES] = bytes[i];
+    __asm__ volatile("" ::: "memory");     /* the bytes before the index (x86 keeps stores in order: SDM 9.2.2) */
+    in->prod = b->input_prod += (uint32_t)n;
+    b->input_bytes += (uint32_t)n;
+    notify(b);
 }
 
 static void print_bytes(struct back *b, const char *data, uint32_t n)
@@ -104,12 +158,13 @@ static int stopping(const struct back *b) { return b->stop_after && b->lines >= 
 static int guest_still_there(struct back *b)
 {
     uint32_t flags = irq_save();
-    if (!splitcons_back_final_check(&b->ring) && !b->event) {
+    if (!splitcons_back_final_check(&b->ring) && !b->event && !b->input_event) {
         b->blocks++;
         sleep_on(b);
     }
     b->event = 0;
     irq_restore(flags);
+    forward_input(b);
     struct pv_evtchn_status st = {.port = b->port};
     return evtchn_op(PV_EVTCHNOP_status, &st) == 0 && st.status == PV_EVTCHNSTAT_interdomain;
 }
@@ -258,6 +313,9 @@ static void console_back(void)
         print_line(b);      /* a last line without its newline */
     printf("guestos: console back end: vm%u: %s; %u lines, %u requests (%u refused), %u events sent, %u blocks\n",
            PV_SPLITCONS_FRONT_DOM, why, b->lines, b->requests, b->bad, b->events, b->blocks);
+    if (b->input_asked)
+        printf("guestos: console back end: vm%u asked for input: %u bytes forwarded\n", PV_SPLITCONS_FRONT_DOM,
+               b->input_bytes);
     disconnect(b);
     irq_save();     /* never restored: this process does not run again */
     b->done = 1;

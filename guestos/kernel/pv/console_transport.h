@@ -13,8 +13,9 @@
 #include "../../../lib/pv_abi.h"
 #include "../../../lib/virtqueue.h"
 
-/* The ring's (or queue's) bytes: the connection page after the hello. */
-#define SPLITCONS_RING_BYTES (PV_PAGE_SIZE - PV_SPLITCONS_RING)
+/* The ring's (or queue's) bytes: the connection page between the hello
+ * and the input ring. */
+#define SPLITCONS_RING_BYTES (PV_SPLITCONS_INPUT - PV_SPLITCONS_RING)
 
 /* The back end's view. */
 struct splitcons_back {

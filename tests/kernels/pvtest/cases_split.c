@@ -23,6 +23,9 @@
  *   flood            lines as fast as the ring takes them for flood_ms=
  *                    (500) of system time: the driver VM's own processes
  *                    must go on meanwhile;
+ *   input            its input ring's consumer index moved past what was
+ *                    forwarded, then input asked for: the back end must
+ *                    forward none;
  *   leave            12 lines more (the ring takes them all: no wait),
  *                    published without an event (as a front end that
  *                    dies before it notifies), then the power-off: the
@@ -46,7 +49,9 @@
  *   past     publishes a response (used) index past the requests: the front
  *            end must fall back to console_io (the ring broken), its run
  *            going on;
- *   silent   answers nothing: the front end must fall back after 2 s.
+ *   silent   answers nothing: the front end must fall back after 2 s;
+ *   input    its input ring's producer index more than a ring ahead, then
+ *            silence: the front end must take none of it.
  * It ends when the front end has let go (its port closed: unbound).
  */
 #include "events.h"
@@ -60,6 +65,7 @@
 #define GOOD 4u
 
 static struct splitcons_front ring;
+static uint8_t *conn_page;  /* the connection page */
 static uint32_t port, answered, refused, sent;
 static int silent;          /* publish without notifying (attack=leave) */
 
@@ -118,7 +124,7 @@ static void connect(void)
     int32_t r;
     events_up(60000);
     int vq = vq_asked();
-    uint8_t *page = own_page(0), *bufs = own_page(1);
+    uint8_t *page = conn_page = own_page(0), *bufs = own_page(1);
     struct pv_evtchn_alloc_unbound a = { PV_DOMID_SELF, BACK, 0 };
     if ((r = evtchn(PV_EVTCHNOP_alloc_unbound, &a)) || (r = evtchn_port_op(PV_EVTCHNOP_unmask, a.port)))
         result("FAILED offer: %d", r);
@@ -311,10 +317,15 @@ PV_CASE(split_front, "split-front", "vm1: a split console front end (hostile: at
         }
         result("split-front leave: %u of %u answered, %u refused, 12 more sent without an event, not waited for",
                before, before, refused);
+    } else if (attack_is("input")) {
+        /* Its input ring's consumer index moved past what the back end
+         * forwarded, then input asked for. */
+        ((volatile struct pv_splitcons_input *)(conn_page + PV_SPLITCONS_INPUT))->cons = 1000;
+        send("INPUT ready\n");
     } else if (!attacking) {
         pieces();
     } else {
-        result("FAILED attack= backwards|past|length|forge|revoke|flood|leave (ring=vq: |outside|loop)");
+        result("FAILED attack= backwards|past|length|forge|revoke|flood|leave|input (ring=vq: |outside|loop)");
     }
     attacked(what, attack_is("backwards") || attack_is("past") || attack_is("revoke") || attack_is("outside") ||
                    attack_is("loop"));
@@ -344,7 +355,14 @@ PV_CASE(split_back, "split-back", "vm0: a hostile split console back end against
     for (uint32_t t = 0; t < 10000 && splitcons_back_take(&back, &q) != IO_RING_OK; t++)
         block();
     seen++;
-    if (attack_is("past")) {
+    if (attack_is("input")) {
+        /* The input ring's producer index more than a ring ahead: the
+         * front end must take none of it; then silence. */
+        volatile struct pv_splitcons_input *in = (void *)(pages[0] + PV_SPLITCONS_INPUT);
+        memset((void *)in->data, 'I', sizeof in->data);
+        in->prod = PV_SPLITCONS_INPUT_BYTES + 1;
+        evtchn_port_op(PV_EVTCHNOP_send, port);
+    } else if (attack_is("past")) {
         /* The response (used) index more than a ring ahead of the requests. */
         if (vq)
             *back.queue.used_idx = (uint16_t)(back.queue.last_avail + back.queue.size + 1);
@@ -352,10 +370,12 @@ PV_CASE(split_back, "split-back", "vm0: a hostile split console back end against
             back.ring.shared->rsp_prod = back.ring.shared->req_prod + 5;
         evtchn_port_op(PV_EVTCHNOP_send, port);
     } else if (!attack_is("silent")) {
-        result("FAILED attack= past|silent");
+        result("FAILED attack= past|silent|input");
     }
     for (uint64_t end = pv_now() + 10000000000ull; !peer_gone() && pv_now() < end;)
         vmcall3(PV_sched_op, PV_SCHEDOP_yield, 0, 0);
-    result("split-back %s: %u request seen, the front end %s", attack_is("past") ? "past" : "silent", seen,
+    char what[8] = "";
+    cmdline_word(pv_cmdline, "attack=", what, sizeof what);
+    result("split-back %s: %u request seen, the front end %s", what, seen,
            peer_gone() ? "let go" : "still there");
 }
