@@ -7,11 +7,13 @@
  *
  * The kernel process "console_back" maps the guest's connection page (its
  * grant, ref PV_SPLITCONS_GREF) over a page of its own, copies the hello
- * once, binds to the port it names, and serves the ring until the guest is
- * gone; then the driver VM's last process (runner.c) powers off.
+ * once, binds to the port it names (with ring=vq it maps the buffer page
+ * too: console_back_transport.c), and serves the ring until the guest is
+ * gone; then the driver VM's last process (runner.c) powers off. When a
+ * line of the guest's asks for input, it forwards what is typed.
  *
  * The guest is not trusted (section 11's "Containment"): every request is
- * io_ring's private copy; a bad length is refused; a broken ring, or the
+ * the transport's private copy; a bad length is refused; a broken ring, or the
  * grant revoked (the kernel's fault at the page lands in
  * console_back_fault), drops the device with a line that says why; a pass
  * takes at most PV_SPLITCONS_PASS requests before the driver VM's other

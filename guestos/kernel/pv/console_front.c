@@ -2,8 +2,10 @@
  * console_front.c: the split console's front end (lib/pv_abi.h section
  * 11; Xen's console front end, written anew): with `console=split` on the
  * command line the PV kernel's console lines (console.c) go as requests
- * on a ring in a page it grants to the driver VM, which prints them on its
- * own console; without it console.c calls console_io as before.
+ * on a ring in a page it grants to the driver VM (Xen's, or with ring=vq
+ * a virtqueue: console_front_transport.c), which prints them on its own
+ * console; without it console.c calls console_io as before. Input the
+ * driver VM forwards comes back through the same page.
  *
  * Why a ring: console_io is an exit for every line, while here a line is
  * a copy into the page, and the driver VM is notified only when it asked
@@ -14,14 +16,14 @@
  *
  * The front end trusts the back end no more than it is trusted: a
  * response index that moves backwards or past the requests breaks the
- * ring (io_ring.c), and it then, or when the driver VM has ended (its
+ * ring (io_ring.c, virtqueue.c), and it then, or when the driver VM has ended (its
  * port unbound) or takes nothing for PV_SPLITCONS_WAIT_MS, falls back to
  * console_io, says why, and writes again what was not answered. It never
  * waits for the driver VM but when the ring is full (and at power-off,
  * until its lines are answered), blocked until an event between looks.
  *
  * Everything runs with events masked (console.c's irq_save): the upcall
- * handler only raises a flag that the next line looks at.
+ * handler only raises a flag that the next line looks at, and takes input.
  */
 #include "../defs.h"
 #include "../plat.h"
