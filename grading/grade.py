@@ -488,7 +488,7 @@ def reason(t, errors, status, console, runner, summary):
 
 # A line of a build log that looks like a test declaration (a compiler
 # quoting a tests.toml it was made to read): never shown to a student.
-DECLARATION = re.compile(r"^\s*(\d+\s*\|\s*)?(name|points|description|guest|guest_args|blobs|hv_args|status|"
+DECLARATION = re.compile(r"^\s*(\d+\s*\|\s*)?(name|points|description|guest|guest_args|programs|blobs|hv_args|status|"
                          r"must|must_not|timeout|hidden|same_as_native|same_as)\s*=")
 
 

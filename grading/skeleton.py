@@ -230,8 +230,14 @@ def make_stubs(text, path, lab_from, solved=frozenset()):
     out.append(text[last:])
     result = "".join(out)
     # The stubs call panic(): make sure it is declared (lib/'s modules,
-    # which the guests and host tests link too, declare it in lib/panic.h).
-    header = '#include "panic.h"' if path.startswith("lib/") else '#include "cpu/panic.h"'
+    # which the guests and host tests link too, declare it in lib/panic.h;
+    # the guest OS's kernel in its defs.h).
+    if path.startswith("lib/"):
+        header = '#include "panic.h"'
+    elif path.startswith("guestos/kernel/"):
+        header = '#include "%s"' % os.path.relpath("guestos/kernel/defs.h", os.path.dirname(path))
+    else:
+        header = '#include "cpu/panic.h"'
     if count and header not in result:
         first_include = re.search(r'^#include .*$', result, re.M)
         at = first_include.start() if first_include else 0
@@ -307,13 +313,14 @@ def lab_mk(lab, stubbed, later):
     """mk/lab.mk of the tree for `lab`, whose files `stubbed` hold stubs
     (those in `later` stubs of a later lab)."""
     # The hypervisor's rules are the ones mk/lab.mk names objects of, and
-    # lib/'s modules are compiled with LAB_STUB_CFLAGS where each program
-    # that links them says so (tests/kernels/pvtest/pvtest.mk); stubs
-    # anywhere else would need their own line.
-    other = [p for p in stubbed if not (p.startswith(("hv/", "lib/")) and p.endswith(".c"))]
+    # lib/'s and the guest OS's modules are compiled with LAB_STUB_CFLAGS
+    # where each program that builds them says so (guestos/guestos.mk,
+    # tests/kernels/pvtest/pvtest.mk); stubs anywhere else would need their
+    # own line.
+    other = [p for p in stubbed if not (p.startswith(("hv/", "lib/", "guestos/kernel/")) and p.endswith(".c"))]
     if other:
-        raise SkeletonError("stubs outside hv/*.c and lib/*.c: %s: mk/lab.mk (lab_mk) does not name their objects"
-                            % ", ".join(other))
+        raise SkeletonError("stubs outside hv/*.c, lib/*.c and guestos/kernel/*.c: %s: mk/lab.mk (lab_mk) does not "
+                            "name their objects" % ", ".join(other))
     return LAB_MK % {"lab": lab, "later": " ".join(later),
                      "stubbed": " \\\n               ".join(sorted(stubbed))}
 

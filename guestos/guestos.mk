@@ -25,18 +25,20 @@ $(BUILD)/guestos/kernel.ld $(BUILD)/guestos-pv/kernel.ld: $(BUILD)/%/kernel.ld: 
 
 # The PV build (plat.h): the same sources with -DGUESTOS_PV, the platform
 # files of guestos/kernel/pv/ instead of boot.S, and their console and
-# power-off instead of lib/serial.c and lib/poweroff.c, and lib/io_ring.c
-# for the split console (pv/console_front.c, console_back.c). Built always, beside
+# power-off instead of lib/serial.c and lib/poweroff.c, and lib/io_ring.c and
+# virtqueue.c for the split console (pv/console_front.c, console_back.c). Built always, beside
 # the native kernel: it runs only under the hypervisor's cpu=pv.
 GUEST_PV_KERNEL := $(BUILD)/guestos-pv/kernel.elf
 GUEST_PV_SRCS := $(filter-out guestos/kernel/boot.S,$(GUEST_KERNEL_SRCS)) \
                  $(wildcard guestos/kernel/pv/*.c guestos/kernel/pv/*.S) \
-                 $(filter-out lib/serial.c lib/poweroff.c,$(GUEST_LIB_SRCS)) lib/io_ring.c
+                 $(filter-out lib/serial.c lib/poweroff.c,$(GUEST_LIB_SRCS)) lib/io_ring.c lib/virtqueue.c
 GUEST_PV_OBJS := $(patsubst %,$(BUILD)/guestos-pv/%.o,$(GUEST_PV_SRCS))
 
-# A student tree's stubs in lib/ (lab 6's io_ring.c: mk/lab.mk's LAB_STUBBED)
-# leave parameters unused: LAB_STUB_CFLAGS for those objects only.
-$(patsubst lib/%.c,$(BUILD)/guestos-pv/lib/%.c.o,$(filter lib/%,$(LAB_STUBBED))): CFLAGS32 += $(LAB_STUB_CFLAGS)
+# A student tree's stubs in lib/ and the kernel (lab 6's io_ring.c and split
+# console: mk/lab.mk's LAB_STUBBED) leave helpers and parameters unused:
+# LAB_STUB_CFLAGS for those objects only.
+$(patsubst %.c,$(BUILD)/guestos-pv/%.c.o,$(filter lib/% guestos/kernel/%,$(LAB_STUBBED))) \
+$(patsubst %.c,$(BUILD)/guestos/%.c.o,$(filter guestos/kernel/%,$(LAB_STUBBED))): CFLAGS32 += $(LAB_STUB_CFLAGS)
 
 $(BUILD)/guestos-pv/%.c.o: %.c
 	@mkdir -p $(@D)

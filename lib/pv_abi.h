@@ -666,6 +666,36 @@ struct pv_gnttab_unmap_grant_ref {
  * or when the back end breaks the ring (the front end trusts it no more
  * than it is trusted); the requests it had not seen answered it writes
  * again through console_io (a line may then show twice, never lost).
+ *
+ * The same device over a virtio split virtqueue (lib/virtqueue.h), so that
+ * the two ring designs carry the same traffic (`console=split ring=vq`):
+ * hello.ring says PV_SPLITCONS_RING_VQ, the queue (event indexes on) lies
+ * at PV_SPLITCONS_RING in the connection page, and the front end grants a
+ * second frame, the buffer page, writable as ref PV_SPLITCONS_BUFS_GREF.
+ * A request is a chain of two buffers, addressed by their offsets in the
+ * buffer page: its data, device-readable (the descriptor's len is the
+ * request's: 0 .. PV_SPLITCONS_DATA), then a device-writable struct
+ * pv_splitcons_rsp (id: the chain's head). The device checks every
+ * buffer lies inside the buffer page, reads each descriptor once, breaks
+ * the queue for a chain that loops (virtqueue.h) and refuses a request of
+ * another shape or a data length past PV_SPLITCONS_DATA (-PV_EINVAL). The
+ * front end keeps PV_SPLITCONS_VQ_SLOTS requests in flight at most, the
+ * Xen ring's slots, each at slot * PV_SPLITCONS_SLOT (the struct
+ * pv_splitcons_req it fills, its data the readable buffer), each answer at
+ * PV_SPLITCONS_VQ_RSP + slot * 8.
+ *
+ * Input. The driver VM holds the console's input too: when a line of the
+ * guest's asks for it (the console protocol's "INPUT ready"), the driver
+ * VM asks for it in its own line (the machine types to VM 0 only) and
+ * forwards what is typed to it (its console_io reads, its console port's
+ * events) to the guest through a byte ring in the connection page at
+ * PV_SPLITCONS_INPUT, Xen's console in[] (io/console.h): the back end
+ * writes data[prod % size] and then prod, and notifies on the same port;
+ * the front end takes data[cons % size] up to prod and moves cons. Each
+ * side reads the other's index once and trusts it no further than the
+ * ring: a cons past prod or more than a ring behind it, and the back end
+ * forwards no more; a prod more than a ring ahead, and the front end takes
+ * no more.
  * ------------------------------------------------------------------- */
 #define PV_SPLITCONS_BACK_DOM  0u          /* the driver VM */
 #define PV_SPLITCONS_FRONT_DOM 1u          /* the guest it serves */
@@ -678,9 +708,21 @@ struct pv_gnttab_unmap_grant_ref {
 #define PV_SPLITCONS_LINE      200u        /* a printed line's bytes after the tag */
 #define PV_SPLITCONS_WAIT_MS   2000u
 #define PV_SPLITCONS_TAG       "[vm"       /* then the domain and "] " */
+#define PV_SPLITCONS_RING_XEN  0u          /* hello.ring: lib/io_ring.h's */
+#define PV_SPLITCONS_RING_VQ   1u          /* hello.ring: lib/virtqueue.h's, with a buffer page */
+#define PV_SPLITCONS_BUFS_GREF 1u          /* the buffer page's grant ref (ring=vq) */
+#define PV_SPLITCONS_VQ_SLOTS  16u         /* requests in flight (ring=vq) */
+#define PV_SPLITCONS_VQ_RSP    2048u       /* the answers' offset in the buffer page */
+#define PV_SPLITCONS_INPUT     3584u       /* the input ring's offset in the connection page */
+#define PV_SPLITCONS_INPUT_BYTES 256u
+struct pv_splitcons_input {
+    uint32_t cons, prod;      /* the front end's, the back end's */
+    char data[PV_SPLITCONS_INPUT_BYTES];
+};
 struct pv_splitcons_hello {
     uint32_t magic;           /* PV_SPLITCONS_MAGIC */
     uint32_t port;            /* the front end's port, offered to the back end */
+    uint32_t ring;            /* PV_SPLITCONS_RING_XEN or _VQ */
 };
 struct pv_splitcons_req {
     uint32_t id;              /* the front end's, returned in the response */

@@ -82,6 +82,7 @@ const void *tick_channel(void);
 #define MS_PER_TICK (1000 / TICK_HZ)
 void handle_uart_irq(void);
 int read_console(char *buf, int n);
+void console_input(const char *s, uint32_t n);
 
 /* elf.c */
 int load_elf(struct proc *p, const struct module *m, uint32_t *entry);

@@ -23,14 +23,22 @@ void init_uart(void)
     enable_irq(4);
 }
 
+/* Typed bytes for read(0, ...): the UART's, or the PV kernel's split
+ * console's (pv/console_front.c); what overruns the buffer is dropped. */
+void console_input(const char *s, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (input_tail - input_head < sizeof input)
+            input[input_tail++ % sizeof input] = s[i];
+    wake_up(input);
+}
+
 void handle_uart_irq(void)
 {
     while (inb(COM1_PORT + UART_LSR) & LSR_DATA_READY) {
         char c = (char)inb(COM1_PORT);
-        if (input_tail - input_head < sizeof input)
-            input[input_tail++ % sizeof input] = c;
+        console_input(&c, 1);
     }
-    wake_up(input);
 }
 
 /* Read up to n bytes, waiting for at least one. */

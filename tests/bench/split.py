@@ -9,8 +9,11 @@ through three consoles, each booted in Bochs:
   console_io the PV guest OS (cpu=pv): a hypercall a line;
   split      the PV guest OS with console=split in vm1, the PV guest OS with
              backend=console in vm0 printing its lines (lib/pv_abi.h
-             section 11): a ring in a granted page, event channel
-             notifications with hold-off.
+             section 11): Xen's ring in a granted page, event channel
+             notifications with hold-off;
+  split_vq   the same device over a virtqueue (console=split ring=vq): the
+             queue in the granted page, the lines in a second one, event
+             indexes for the hold-off.
 Each run's figures: TSC cycles per line (Bochs's TSC, exact; under the
 hypervisor it counts wall time, so the driver VM's work for the lines is in
 the split run's count), bytes per million cycles, and per console line of
@@ -51,7 +54,10 @@ RUNS = {
     "console_io": ([GUEST_PV + " " + TEST, PROGRAM], ["cpu=pv"]),
     "split": ([GUEST_PV + " backend=console", GUEST_PV + " console=split " + TEST, PROGRAM],
               ["cpu=pv", "vms=2", "guestmem=24"]),
+    "split_vq": ([GUEST_PV + " backend=console", GUEST_PV + " console=split ring=vq " + TEST, PROGRAM],
+                 ["cpu=pv", "vms=2", "guestmem=24"]),
 }
+SPLIT = ("split", "split_vq")
 
 
 def exits(console, vm, reason=None):
@@ -74,7 +80,7 @@ def run(name, timeout):
     modules, hv_args = RUNS[name]
     outcome, console, argv = benchrun.bochs(modules, hv_args, timeout, "split %s" % name)
     bench, bad = BENCH.search(console), NEVER.search(console)
-    split = name == "split"
+    split = name in SPLIT
     lines, guest_exits = guest_lines(console, split), exits(console, 1 if split else 0)
     front, back = FRONT.search(console), BACK.search(console)
     if outcome["status"] != 0 or not bench or bad or not guest_exits or (split and not (front and back)):
@@ -108,7 +114,7 @@ def main():
               "guest_hypercalls/line=%.2f%s" % (
             name, r["lines"], r["cycles_per_line"], r["bytes_per_million_cycles"], r["guest_exits_per_line"],
             r["guest_hypercalls_per_line"],
-            "" if name != "split" else " notifications/line=%.3f front_blocks/line=%.3f driver_exits/line=%.2f" % (
+            "" if name not in SPLIT else " notifications/line=%.3f front_blocks/line=%.3f driver_exits/line=%.2f" % (
                 r["notifications_per_line"], r["front_blocks_per_line"], r["driver_exits_per_line"])), flush=True)
     if a.results:
         merge(a.results, "split", runs)

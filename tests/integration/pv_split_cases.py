@@ -11,8 +11,10 @@ The ends: the driver VM ending first (backend_lines=N: the front end falls
 back to console_io, says why, and the run goes on); the guest ending first
 with lines still in the ring (the back end prints them all, then stops);
 no driver VM at all (the front end gives up waiting and falls back).
-Hostile front ends (pvtest's split-front, tests/kernels/pvtest/
-cases_split.c) against the guest OS's back end: a producer index moved
+pvtest's split-front (tests/kernels/pvtest/cases_split.c) without an
+attack: lines in 8-byte requests, each printed whole and in order.
+Hostile front ends (pvtest's split-front with attack=) against the guest
+OS's back end: a producer index moved
 backwards or past the ring, a length past the request, a grant revoked
 while mapped (the device dropped, the driver VM living on), lines forged
 to pass for the driver VM's own (each comes out tagged), and a flood (the
@@ -23,7 +25,7 @@ requests, and silence (the front end falls back to console_io).
 import os
 import re
 
-from guest_cases import GUEST_PV, TESTS, USER, modules
+from guest_cases import GUEST_PV, TESTS, TYPED, USER, modules
 from harness import HV, OK, Case
 from pv_cases import NEVER, PVTEST
 
@@ -37,6 +39,9 @@ def back_end(why, lines=ANY, requests=ANY, refused=ANY):
             % (re.escape(why), lines, requests, refused))
 
 CONNECTED = r"^guestos: console back end: vm1's page \(grant ref 0\) mapped, its port \d+ bound to port \d+$"
+CONNECTED_VQ = (r"^guestos: console back end: vm1's page \(grant ref 0\) mapped with its buffer page \(ref 1\): a "
+                r"virtqueue, its port \d+ bound to port \d+$")
+QUEUE_BROKE = "its queue broke (an index, a chain or a buffer out of bounds): device dropped"
 FRONT = r"^\[vm1\] guestos: split console: (\d+) requests, \d+ events, \d+ blocks, 0 refused$"
 
 
@@ -81,24 +86,27 @@ def ordered(first, then):
 
 
 def hostile(attack, front_result, back_why, counts, driver="", driver_modules=(), must=(), must_not=(),
-            check=None):
-    """vm1 is pvtest's split-front with attack; front_result its result,
-    back_why and counts (lines, requests, refused) the back end's last line."""
-    return Case("pv-split-" + attack.split()[0], pair(driver, "%s case=split-front attack=%s" % (PVTEST, attack), [],
-                                           driver_modules), OK,
-                must=[CONNECTED, r"^\(vm1\) pvtest: result split-front %s: %s$" % (attack.split()[0], front_result),
+            check=None, vq=False):
+    """vm1 is pvtest's split-front with attack (and ring=vq: over the
+    virtqueue); front_result its result, back_why and counts (lines,
+    requests, refused) the back end's last line."""
+    return Case("pv-split-%s%s" % ("vq-" if vq else "", attack.split()[0]),
+                pair(driver, "%s case=split-front%s attack=%s" % (PVTEST, " ring=vq" if vq else "", attack), [],
+                     driver_modules), OK,
+                must=[CONNECTED_VQ if vq else CONNECTED,
+                      r"^\(vm1\) pvtest: result split-front %s: %s$" % (attack.split()[0], front_result),
                       back_end(back_why, *counts), VMS_ENDED] + list(must),
                 must_not=NEVER + [r"^\(guest\) PANIC"] + list(must_not), check=check, timeout=120)
 
 
-def back_attack(attack, why):
-    return Case("pv-split-back-" + attack, ["--emu", "bochs", "--boot", "fast", "--module",
-                                            "%s case=split-back attack=%s" % (PVTEST, attack), "--module",
-                                            GUEST_PV + " console=split test=syscall"] + program("syscall")
+def back_attack(attack, why, vq=False, must=()):
+    return Case("pv-split-%sback-%s" % ("vq-" if vq else "", attack),
+                ["--emu", "bochs", "--boot", "fast", "--module", "%s case=split-back attack=%s" % (PVTEST, attack),
+                 "--module", GUEST_PV + " console=split%s test=syscall" % (" ring=vq" if vq else "")] + program("syscall")
                 + program("helper_hello") + [HV, "--", "cpu=pv", "vms=2", "guestmem=24", "vmcheck=2"], OK,
                 must=[r"^\(vm1\) guestos: split console: %s; \d+ requests unanswered, written again; console_io from "
                       r"here on$" % re.escape(why), r"^pvtest: result split-back %s: 1 request seen, the front end let go$"
-                      % attack, r"^\(vm1\) TEST syscall: ok$", VMS_ENDED],
+                      % attack, r"^\(vm1\) TEST syscall: ok$", VMS_ENDED] + list(must),
                 must_not=NEVER, timeout=120)
 
 
@@ -110,14 +118,79 @@ def split_cases():
     tests = [t for t in TESTS if t != "fairness"]
     tested = [r"^\[vm1\] TEST %s: ok$" % t for t in tests]
     dropped = ": device dropped"
-    return [
-        # The guest OS's test run through the split console.
-        Case("pv-split-console-all", pair("", GUEST_PV + " console=split test=" + ",".join(tests), guest_all), OK,
-             must=[CONNECTED, r"^\[vm1\] guestos: hvlab guest OS \(i386\), tsc=\d+$",
-                   r"^\[vm1\] guestos: tests done: %d passed, 0 failed$" % len(tests), r"^\[vm1\] POWEROFF 0$",
-                   FRONT, back_end("it is gone"), VMS_ENDED] + tested,
-             must_not=NEVER + [r"^\(guest\) PANIC", r"^\[vm1\] TEST .*FAIL"],
-             check=every_line_through_the_ring, timeout=300),
+    pieces = [r"^\[vm1\] pvtest: pieces line %d:%s$" % (k, "".join(" L%dP%02d" % (k, j) for j in range(24)))
+              for k in range(3)]
+
+    def console_all(vq):
+        """The guest OS's test run through the split console."""
+        return Case("pv-split-%sconsole-all" % ("vq-" if vq else ""),
+                    pair("", GUEST_PV + " console=split%s test=%s" % (" ring=vq" if vq else "", ",".join(tests)),
+                         guest_all), OK,
+                    must=[CONNECTED_VQ if vq else CONNECTED, r"^\[vm1\] guestos: hvlab guest OS \(i386\), tsc=\d+$",
+                          r"^\[vm1\] guestos: tests done: %d passed, 0 failed$" % len(tests), r"^\[vm1\] POWEROFF 0$",
+                          FRONT, back_end("it is gone"), VMS_ENDED] + tested,
+                    must_not=NEVER + [r"^\(guest\) PANIC", r"^\[vm1\] TEST .*FAIL"],
+                    check=every_line_through_the_ring, timeout=300)
+
+    vq_cases = [
+        # The same device over the virtqueue (ring=vq): the guest OS's run,
+        # pvtest's pieces, the ring's hostile front ends, a chain's buffer
+        # outside the buffer page and a chain that loops (the queue broken),
+        # the buffer page's grant revoked, and the hostile back ends.
+        console_all(True),
+        Case("pv-split-vq-pieces", pair("", "%s case=split-front ring=vq" % PVTEST, []), OK,
+             must=[CONNECTED_VQ, r"^\(vm1\) pvtest: result split-front pieces: 67 of 67 answered, 0 refused, the back "
+                   r"end still there$", back_end("it is gone", 7, 67, 0)] + pieces,
+             must_not=NEVER + [r"^\(guest\) PANIC"], timeout=120),
+        hostile("backwards", r"4 of 4 answered, 0 refused, the back end let go", QUEUE_BROKE, (4, 4, 0), vq=True),
+        hostile("past", r"4 of 4 answered, 0 refused, the back end let go", QUEUE_BROKE, (4, 4, 0), vq=True),
+        hostile("outside", r"4 of 4 answered, 0 refused, the back end let go", QUEUE_BROKE, (4, 4, 0), vq=True),
+        hostile("loop", r"4 of 4 answered, 0 refused, the back end let go", QUEUE_BROKE, (4, 4, 0), vq=True),
+        hostile("length", r"6 of 6 answered, 1 refused, the back end still there", "it is gone", (5, 6, 1),
+                must=[r"^guestos: console back end: vm1's request 4: length 121 past its 120 bytes, refused$",
+                      r"^\[vm1\] pvtest: the line after$"], must_not=[r"LLLL"], vq=True),
+        hostile("revoke", r"4 of 5 answered, 0 refused, the back end let go", "it revoked its page's grant" + dropped,
+                (4, 4, 0), must_not=[r"^\[vm1\] .*(pvtest: a line in a revoked page|\?)"], vq=True),
+        hostile("forge", r"8 of 8 answered, 0 refused, the back end still there", "it is gone", (11, 8, 0),
+                must=[r"^\[vm1\] TEST forged: ok$", r"^\[vm1\] x{200}$", r"^\[vm1\] TEST carriage: ok$"],
+                must_not=[r"^(\(guest\) )?TEST (forged|wrapped|carriage)"], vq=True),
+        back_attack("past", "the back end's response index moved backwards or past the requests", vq=True),
+        back_attack("silent", "the driver VM answered nothing for 2000 ms", vq=True),
+    ]
+    def typed_input(vq):
+        """Console input through it: vm1's input_echo asks ("INPUT ready"),
+        the driver VM asks in its own line, the runner types to it, and it
+        forwards the bytes through the input ring; vm1 echoes the line."""
+        return Case("pv-split-%sinput" % ("vq-" if vq else ""),
+                    ["--input", TYPED] + pair("", GUEST_PV + " console=split%s test=input_echo"
+                                              % (" ring=vq" if vq else ""), program("input_echo")), OK,
+                    must=[CONNECTED_VQ if vq else CONNECTED, r"^\[vm1\] INPUT ready$", r"^INPUT ready$",
+                          r"^\[vm1\] input_echo: '%s' \(%d bytes in \d+ reads\)$" % (re.escape(TYPED), len(TYPED)),
+                          r"^\[vm1\] TEST input_echo: ok$", back_end("it is gone"),
+                          r"^guestos: console back end: vm1 asked for input: %d bytes forwarded$" % (len(TYPED) + 1),
+                          VMS_ENDED],
+                    must_not=NEVER + [r"^\(guest\) PANIC", r"^\(vm1\) "], timeout=120)
+
+    input_cases = [
+        typed_input(False),
+        typed_input(True),
+        # A front end whose input ring's consumer index moved past what was
+        # forwarded: the back end forwards nothing of what is typed.
+        Case("pv-split-input-cons", ["--input", TYPED] + pair("", "%s case=split-front attack=input" % PVTEST, []), OK,
+             must=[CONNECTED, r"^INPUT ready$", r"^\(vm1\) pvtest: result split-front input: 5 of 5 answered, 0 "
+                   r"refused, the back end still there$",
+                   r"^guestos: console back end: vm1's input ring: its consumer index 1000 against 0 bytes forwarded, "
+                   r"past the ring: no more input forwarded$",
+                   r"^guestos: console back end: vm1 asked for input: 0 bytes forwarded$", VMS_ENDED],
+             must_not=NEVER + [r"^\(guest\) PANIC"], timeout=120),
+        # A back end whose input ring's producer index is more than a ring
+        # ahead: the front end takes none of it.
+        back_attack("input", "the driver VM answered nothing for 2000 ms",
+                    must=[r"^\(vm1\) guestos: split console: the driver VM's input index moved more than a ring "
+                          r"ahead: input taken no more$"]),
+    ]
+    return vq_cases + input_cases + [
+        console_all(False),
         # The driver VM stops serving after 3 lines and powers off: the
         # front end sees its port unbound, falls back to console_io (the
         # requests not answered written again), and its run goes on.
@@ -151,6 +224,13 @@ def split_cases():
         hostile("leave", r"4 of 4 answered, 0 refused, 12 more sent without an event, not waited for", "it is gone",
                 (16, 16, 0), must=[r"^\[vm1\] pvtest: leaving line 11$"],
                 check=ordered(r"^\(vm1\) pvtest: result split-front leave", r"^\[vm1\] pvtest: leaving line 0$")),
+        # pvtest's friendly front end: lines cut into 8-byte requests, more
+        # a line than the ring has slots: each printed whole, in order.
+        Case("pv-split-pieces", pair("", "%s case=split-front" % PVTEST, []), OK,
+             must=[CONNECTED, r"^\(vm1\) pvtest: result split-front pieces: 67 of 67 answered, 0 refused, the back end "
+                   r"still there$", back_end("it is gone", 7, 67, 0)]
+                  + pieces,
+             must_not=NEVER + [r"^\(guest\) PANIC"], timeout=120),
         # Hostile front ends: after 4 good lines, the attack.
         hostile("backwards", r"4 of 4 answered, 0 refused, the back end let go",
                 "its producer index moved backwards or past the ring" + dropped, (4, 4, 0)),

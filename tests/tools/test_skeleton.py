@@ -58,6 +58,15 @@ class StubTest(unittest.TestCase):
         self.assertNotIn("n * 2", out)
         self.assertEqual(out.count('#include "cpu/panic.h"'), 1)
 
+    def test_a_guest_kernel_stub_declares_panic_by_its_defs_h(self):
+        guest = '#include "../defs.h"\n' + IN_BODY[IN_BODY.index("\n") + 1:]
+        out, n = skeleton.make_stubs(guest, "guestos/kernel/pv/x.c", 2)
+        self.assertEqual(n, 1)
+        self.assertTrue(out.startswith('#include "../defs.h"\nuint64_t read_thing'), out)
+        out, n = skeleton.make_stubs(IN_BODY[IN_BODY.index("\n") + 1:], "guestos/kernel/x.c", 2)
+        self.assertTrue(out.startswith('#include "defs.h"\n'), out)
+        self.assertEqual(skeleton.lab_mk(6, ["guestos/kernel/pv/x.c"], []).count("guestos/kernel/pv/x.c"), 1)
+
     def test_earlier_labs_stay(self):
         out, n = skeleton.make_stubs(IN_BODY, "hv/x.c", 3)
         self.assertEqual((out, n), (IN_BODY, 0))

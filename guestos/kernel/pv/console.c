@@ -25,13 +25,16 @@ void console_io_write(const char *s, uint32_t n)
     hypercall4(PV_console_io, PV_CONSOLEIO_write, n, s, 0);
 }
 
+/* The buffer is emptied before the line goes out: a panic on its way
+ * (split_console_write's) prints its own line from the start. */
 static void write_line(void)
 {
-    if (len && split_console_active())
-        split_console_write(line, len);
-    else if (len)
-        console_io_write(line, len);
+    uint32_t n = len;
     len = 0;
+    if (n && split_console_active())
+        split_console_write(line, n);
+    else if (n)
+        console_io_write(line, n);
 }
 
 void serial_putc(char c)

@@ -2,8 +2,10 @@
  * console_front.c: the split console's front end (lib/pv_abi.h section
  * 11; Xen's console front end, written anew): with `console=split` on the
  * command line the PV kernel's console lines (console.c) go as requests
- * on a ring in a page it grants to the driver VM, which prints them on its
- * own console; without it console.c calls console_io as before.
+ * on a ring in a page it grants to the driver VM (Xen's, or with ring=vq
+ * a virtqueue: console_front_transport.c), which prints them on its own
+ * console; without it console.c calls console_io as before. Input the
+ * driver VM forwards comes back through the same page.
  *
  * Why a ring: console_io is an exit for every line, while here a line is
  * a copy into the page, and the driver VM is notified only when it asked
@@ -14,27 +16,28 @@
  *
  * The front end trusts the back end no more than it is trusted: a
  * response index that moves backwards or past the requests breaks the
- * ring (io_ring.c), and it then, or when the driver VM has ended (its
+ * ring (io_ring.c, virtqueue.c), and it then, or when the driver VM has ended (its
  * port unbound) or takes nothing for PV_SPLITCONS_WAIT_MS, falls back to
  * console_io, says why, and writes again what was not answered. It never
  * waits for the driver VM but when the ring is full (and at power-off,
  * until its lines are answered), blocked until an event between looks.
  *
  * Everything runs with events masked (console.c's irq_save): the upcall
- * handler only raises a flag that the next line looks at.
+ * handler only raises a flag that the next line looks at, and takes input.
  */
 #include "../defs.h"
 #include "../plat.h"
 #include "hypercall.h"
 #include "pv.h"
 #include "../../../lib/fmt.h"
-#include "../../../lib/io_ring.h"
+#include "console_transport.h"
 #include "../../../lib/printf.h"
 #include "../../../lib/pv_clock.h"
 #include "../../../lib/string.h"
 
 static uint8_t page[PV_PAGE_SIZE] __attribute__((aligned(PV_PAGE_SIZE)));
-static struct io_ring ring;
+static uint8_t bufs[PV_PAGE_SIZE] __attribute__((aligned(PV_PAGE_SIZE)));     /* ring=vq's buffer page */
+static struct splitcons_front ring;
 static uint32_t port, next_id;
 static int active;                  /* lines go through the ring */
 static volatile int peer_event;     /* the port had an event: look at the driver VM */
@@ -63,35 +66,45 @@ static int back_end_bound(void)
  * closed), the reason, then the requests not answered, from the page,
  * which is the kernel's own again (a length the back end rewrote is cut
  * to the slot's). */
+static void write_again(const struct pv_splitcons_req *q)
+{
+    console_io_write(q->data, q->len <= PV_SPLITCONS_DATA ? q->len : PV_SPLITCONS_DATA);
+}
+
+static void end_grant(uint32_t ref)
+{
+    struct pv_gnttab_end_foreign_access end = {ref, 0};
+    hypercall3(PV_grant_table_op, PV_GNTTABOP_end_foreign_access, &end, 1);
+}
+
 static void fall_back(const char *why)
 {
     char line[160];
-    uint32_t unanswered = ring.prod_pvt - ring.cons;
+    uint32_t unanswered = splitcons_front_unanswered(&ring);
     active = 0;
-    struct pv_gnttab_end_foreign_access end = {PV_SPLITCONS_GREF, 0};
-    hypercall3(PV_grant_table_op, PV_GNTTABOP_end_foreign_access, &end, 1);
+    end_grant(PV_SPLITCONS_GREF);
+    if (ring.vq)
+        end_grant(PV_SPLITCONS_BUFS_GREF);
     struct pv_evtchn_port p = {port};
     evtchn_op(PV_EVTCHNOP_close, &p);
     int n = snprintf(line, sizeof line, "guestos: split console: %s; %u requests unanswered, written again; "
                      "console_io from here on\n", why, unanswered);
     console_io_write(line, (uint32_t)n);
-    for (uint32_t i = ring.cons; i != ring.prod_pvt; i++) {
-        const struct pv_splitcons_req *q =
-            (const void *)(ring.slots + (i & (ring.size - 1)) * ring.slot_bytes);
-        console_io_write(q->data, q->len <= PV_SPLITCONS_DATA ? q->len : PV_SPLITCONS_DATA);
-    }
+    splitcons_front_each_unanswered(&ring, write_again);
 }
 
+/* LAB 6 BEGIN: the front end's consumer: the back end's answers taken, a broken ring left for console_io */
 /* Take the answers the back end published; a refused request is counted
  * (the front end sends none: only a bug of its own would earn one). */
 static void consume_responses(void)
 {
-    struct pv_splitcons_req slot;   /* a response comes in a slot's bytes */
-    while (io_ring_front_take_response(&ring, &slot) == IO_RING_OK)
-        counts.refused += ((struct pv_splitcons_rsp *)&slot)->status < 0;
-    if (ring.broken)
+    struct pv_splitcons_rsp rsp;
+    while (splitcons_front_take(&ring, &rsp) == IO_RING_OK)
+        counts.refused += rsp.status < 0;
+    if (splitcons_front_broken(&ring))
         fall_back("the back end's response index moved backwards or past the requests");
 }
+/* LAB 6 END */
 
 /* Has the driver VM gone? Asked only after an event on the port (a VM's
  * end raises one) or while waiting. Until the driver VM first binds, the
@@ -117,7 +130,7 @@ static void check_back_end(void)
  * blocked guest lets the driver VM run until it has answered a pass. */
 static void sleep_for_answers(void)
 {
-    if (io_ring_front_final_check(&ring))
+    if (splitcons_front_final_check(&ring))
         return;
     idle_wait();
     counts.blocks++;
@@ -129,12 +142,12 @@ static void wait_for_answers(int all)
 {
     uint64_t deadline = pv_clock_ns(&pv_vcpu->time) + PV_SPLITCONS_WAIT_MS * 1000000ull;
     for (;;) {
-        uint32_t before = ring.cons;
+        uint32_t before = splitcons_front_unanswered(&ring);
         consume_responses();
-        if (!active || (all ? ring.prod_pvt == ring.cons : io_ring_front_free(&ring) > 0))
+        if (!active || (all ? !splitcons_front_unanswered(&ring) : splitcons_front_room(&ring)))
             return;
         uint64_t now = pv_clock_ns(&pv_vcpu->time);
-        if (ring.cons != before) {
+        if (splitcons_front_unanswered(&ring) != before) {
             deadline = now + PV_SPLITCONS_WAIT_MS * 1000000ull;
         } else {
             if (peer_event) {       /* an event on the port, nothing answered: gone? */
@@ -157,10 +170,11 @@ static void wait_for_answers(int all)
 /* Publish what was queued; notify if the back end asked. */
 static void publish(void)
 {
-    if (io_ring_front_push_requests(&ring))
+    if (splitcons_front_push(&ring))
         notify();
 }
 
+/* LAB 6 BEGIN: the front end's producer: console output as requests, published as one batch */
 /* The producer: n bytes of console output as requests of at most
  * PV_SPLITCONS_DATA bytes, published as one batch. Returns the bytes
  * queued: fewer than n if the front end fell back meanwhile. */
@@ -173,7 +187,7 @@ static uint32_t produce(const char *s, uint32_t n)
         check_back_end();
     }
     while (n && active) {
-        struct pv_splitcons_req *q = io_ring_front_next_request(&ring);
+        struct pv_splitcons_req *q = splitcons_front_next(&ring);
         if (!q) {
             publish();
             wait_for_answers(0);
@@ -192,25 +206,61 @@ static uint32_t produce(const char *s, uint32_t n)
         publish();
     return queued;
 }
+/* LAB 6 END */
 
-static void port_event(void) { peer_event = 1; }
+/* The input ring (lib/pv_abi.h section 11): what the driver VM forwarded,
+ * for read(0, ...). The back end's prod read once; more than a ring ahead
+ * of what was taken, and no more is taken. */
+static uint32_t input_cons;
+static int input_broken;
+
+static void take_input(void)
+{
+    volatile struct pv_splitcons_input *in = (void *)(page + PV_SPLITCONS_INPUT);
+    uint32_t prod = in->prod, n = prod - input_cons;
+    __asm__ volatile("" ::: "memory");     /* the index before the bytes */
+    if (input_broken || n == 0)
+        return;
+    if (n > PV_SPLITCONS_INPUT_BYTES) {
+        input_broken = 1;
+        return;
+    }
+    char bytes[PV_SPLITCONS_INPUT_BYTES];
+    for (uint32_t i = 0; i < n; i++)
+        bytes[i] = in->data[(input_cons + i) % PV_SPLITCONS_INPUT_BYTES];
+    in->cons = input_cons = prod;
+    console_input(bytes, n);
+}
+
+/* An event on the port: the back end's answers or its end, looked at by
+ * the next line; input, taken now (a reader may wait for it). */
+static void port_event(void)
+{
+    peer_event = 1;
+    take_input();
+}
+
+/* Grant one of the front end's pages to the driver VM, writable. */
+static int grant(uint32_t ref, void *p)
+{
+    struct pv_gnttab_grant_foreign_access g = {ref, PV_SPLITCONS_BACK_DOM, pv_machine_addr(p) >> 12, 0, 0};
+    return hypercall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, &g, 1) == 0 && g.status == 0;
+}
 
 /* The start of day (start.c, before the first line): the page filled,
- * then granted, the port offered (its number in the page). */
-void split_console_init(void)
+ * then granted (with ring=vq the buffer page first), the port offered
+ * (its number in the page). */
+void split_console_init(int vq)
 {
     struct pv_splitcons_hello *hello = (void *)page;
     struct pv_evtchn_alloc_unbound a = {PV_DOMID_SELF, PV_SPLITCONS_BACK_DOM, 0};
-    if (evtchn_op(PV_EVTCHNOP_alloc_unbound, &a) < 0 ||
-        io_ring_front_init(&ring, page + PV_SPLITCONS_RING, PV_PAGE_SIZE - PV_SPLITCONS_RING, PV_SPLITCONS_SLOT)) {
+    if (evtchn_op(PV_EVTCHNOP_alloc_unbound, &a) < 0 || splitcons_front_init(&ring, page, bufs, vq)) {
         printf("guestos: split console: no port for the driver VM; console_io\n");
         return;
     }
-    *hello = (struct pv_splitcons_hello){PV_SPLITCONS_MAGIC, a.port};
+    *hello = (struct pv_splitcons_hello){PV_SPLITCONS_MAGIC, a.port, vq ? PV_SPLITCONS_RING_VQ : PV_SPLITCONS_RING_XEN};
     port = a.port;
-    struct pv_gnttab_grant_foreign_access g = {PV_SPLITCONS_GREF, PV_SPLITCONS_BACK_DOM,
-                                               pv_machine_addr(page) >> 12, 0, 0};
-    if (hypercall3(PV_grant_table_op, PV_GNTTABOP_grant_foreign_access, &g, 1) < 0 || g.status) {
+    if ((vq && !grant(PV_SPLITCONS_BUFS_GREF, bufs)) || !grant(PV_SPLITCONS_GREF, page)) {
         printf("guestos: split console: grant of its page refused; console_io\n");
         return;
     }
@@ -218,21 +268,31 @@ void split_console_init(void)
     active = 1;
 }
 
+/* Inside the front end's own code (a line going out, the drain): a panic
+ * there (a bug, or a lab's stub) prints by console_io and drains nothing,
+ * instead of coming back into the code that panicked. */
+static int inside;
+
 /* console.c's line out while active: through the ring, or what the ring
  * did not take by console_io. */
 void split_console_write(const char *s, uint32_t n)
 {
+    inside = 1;
     uint32_t queued = produce(s, n);
+    inside = 0;
     if (queued < n)
         console_io_write(s + queued, n - queued);
 }
 
-int split_console_active(void) { return active; }
+int split_console_active(void) { return active && !inside; }
 
 /* At power-off, before its last line: what the front end counted. */
 void split_console_report(void)
 {
-    if (active)
+    if (input_broken)
+        printf("guestos: split console: the driver VM's input index moved more than a ring ahead: input "
+               "taken no more\n");
+    if (split_console_active())
         printf("guestos: split console: %u requests, %u events, %u blocks, %u refused\n", counts.requests,
                counts.events, counts.blocks, counts.refused);
 }
@@ -241,6 +301,9 @@ void split_console_report(void)
  * that none is left behind in the ring when the VM ends. */
 void split_console_drain(void)
 {
-    if (active)
-        wait_for_answers(1);
+    if (!split_console_active())
+        return;
+    inside = 1;
+    wait_for_answers(1);
+    inside = 0;
 }

@@ -25,7 +25,7 @@ void init_balloon(void);
 void console_io_write(const char *s, uint32_t n);
 
 /* console_front.c: the split console's front end (console=split) */
-void split_console_init(void);
+void split_console_init(int vq);     /* vq: over a virtqueue (ring=vq), else Xen's ring */
 int split_console_active(void);
 void split_console_write(const char *s, uint32_t n);
 void split_console_drain(void);

@@ -88,8 +88,9 @@ void pv_start(uint32_t magic, struct pv_start_info *si)
     pv_vcpu = &pv_shared->vcpu_info[0];
     pv_vcpu->evtchn_upcall_mask = 1;        /* "interrupts off", as at a Multiboot entry */
     map_hypercall_page();
-    if (cmdline_has((const struct multiboot_info *)(PV_VIRT_BASE + si->mbi), "console=split"))
-        split_console_init();   /* before the first line, so that every line goes through it */
+    const struct multiboot_info *mbi = (const struct multiboot_info *)(PV_VIRT_BASE + si->mbi);
+    if (cmdline_has(mbi, "console=split"))
+        split_console_init(cmdline_has(mbi, "ring=vq"));    /* before the first line: every line goes through it */
     kmain(MULTIBOOT_BOOTLOADER_MAGIC, si->mbi);
 }
 

@@ -11,9 +11,12 @@ PVTEST_ELF := $(BUILD)/tests/pvtest.elf
 
 PVTEST_CFLAGS := $(CFLAGS32) -Ilib -Itests/kernels/common -MMD -MP
 PVTEST_LIB_C := fmt.c printf.c serial.c string.c io_ring.c virtqueue.c
+# The split console's transport, the guest OS's (guestos/kernel/pv/): the
+# split-front and split-back cases play one end over the same code.
+PVTEST_GUEST_C := console_front_transport.c console_back_transport.c
 PVTEST_C := $(notdir $(wildcard $(PVTEST_SRC)/*.c))
 PVTEST_OBJS := $(PVTEST_OUT)/entry.o $(PVTEST_OUT)/common/verdict.o $(PVTEST_C:%.c=$(PVTEST_OUT)/%.o) \
-               $(PVTEST_LIB_C:%.c=$(PVTEST_OUT)/lib/%.o)
+               $(PVTEST_LIB_C:%.c=$(PVTEST_OUT)/lib/%.o) $(PVTEST_GUEST_C:%.c=$(PVTEST_OUT)/guest/%.o)
 
 $(PVTEST_OUT)/entry.o: $(PVTEST_SRC)/entry.S
 	@mkdir -p $(@D)
@@ -35,10 +38,14 @@ $(PVTEST_OUT)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(call quiet,CC32,$<)$(CC32) $(PVTEST_CFLAGS) -c $< -o $@
 
+$(PVTEST_OUT)/guest/%.o: guestos/kernel/pv/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC32,$<)$(CC32) $(PVTEST_CFLAGS) -c $< -o $@
+
 $(PVTEST_ELF): $(PVTEST_OBJS) $(PVTEST_SRC)/pvtest.ld
 	$(call quiet,LD32,$@)$(LD32) -m elf_i386 -T $(PVTEST_SRC)/pvtest.ld -o $@ $(PVTEST_OBJS) $(LIBGCC32)
 
 .PHONY: pvtest-kernel
 pvtest-kernel: $(PVTEST_ELF)
 
--include $(wildcard $(PVTEST_OUT)/*.d $(PVTEST_OUT)/lib/*.d $(PVTEST_OUT)/common/*.d)
+-include $(wildcard $(PVTEST_OUT)/*.d $(PVTEST_OUT)/lib/*.d $(PVTEST_OUT)/common/*.d $(PVTEST_OUT)/guest/*.d)
