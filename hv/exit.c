@@ -261,12 +261,15 @@ static bool machine_nmi(void)
  * NMI that can still come (exit_hlt.c); and CPUID's leaf 1 tells the truth
  * about it; a PV guest's VMCALL, control-register, CPUID and MSR exits go
  * to pv/ first (pv_exit.h). By exit reason, so that the others pay nothing
- * for it, and pv/ only where `pv` says so: a constant, each of the two
- * handlers below inlining this one (a VM is PV or not from its creation,
+ * for it, and pv/ only where `pv` says so, a paged VM's pseudo page
+ * faults (resident=, async_pf.h: its EPT violations on pages out, its
+ * MSRs, CPUID's leaves 0x40000000 and 0x40000003) only where `paged` does:
+ * constants, each of the three handlers below inlining this one (a VM is
+ * PV, paged, or neither, from its creation: resident= needs cpu=hvm;
  * vcpu_run picks the handler). The machine's NMI becomes the local APIC's,
  * and a fault's exit leaves the guest's blocking of NMIs right
  * (vm_interrupts.h). */
-static inline __attribute__((always_inline)) void handle_exit_with_lapic_as(struct vcpu *v, bool pv)
+static inline __attribute__((always_inline)) void handle_exit_with_lapic_as(struct vcpu *v, bool pv, bool paged)
 {
     uint32_t leaf;
     switch (v->exit_reason & 0xFFFF) {
@@ -282,11 +285,11 @@ static inline __attribute__((always_inline)) void handle_exit_with_lapic_as(stru
         /* fall through */
     case EXIT_EPT_VIOLATION:
         vm_interrupts_nmi_blocking_after_fault(v);
-        if (vm_mmio_exit(v) || async_pf_ept_violation(v))
+        if (vm_mmio_exit(v) || (paged && async_pf_ept_violation(v)))
             return;
         break;
     case EXIT_RDMSR: case EXIT_WRMSR:
-        if (vm_lapic_msr_exit(v) || async_pf_msr_exit(v) || (pv && pv_exit(v)))
+        if (vm_lapic_msr_exit(v) || (paged && async_pf_msr_exit(v)) || (pv && pv_exit(v)))
             return;
         break;
     case EXIT_HLT:
@@ -303,7 +306,8 @@ static inline __attribute__((always_inline)) void handle_exit_with_lapic_as(stru
         leaf = (uint32_t)v->regs.rax;
         handle_exit(v);
         vm_lapic_after_cpuid(v, leaf);
-        async_pf_after_cpuid(v, leaf);
+        if (paged)
+            async_pf_after_cpuid(v, leaf);
         return;
     }
     handle_exit(v);
@@ -311,24 +315,31 @@ static inline __attribute__((always_inline)) void handle_exit_with_lapic_as(stru
 
 static void handle_exit_with_lapic(struct vcpu *v)
 {
-    handle_exit_with_lapic_as(v, false);
+    handle_exit_with_lapic_as(v, false, false);
 }
 
 static void handle_exit_with_lapic_pv(struct vcpu *v)
 {
-    handle_exit_with_lapic_as(v, true);
+    handle_exit_with_lapic_as(v, true, false);
+}
+
+static void handle_exit_with_lapic_paged(struct vcpu *v)
+{
+    handle_exit_with_lapic_as(v, false, true);
 }
 
 /* Before the VM entry: a PV guest's events first (time, timers, the
- * upcall it is due: pv_events.h), then the devices' look, which injects
- * what is due and arms the timer for the next event of either. */
-static inline __attribute__((always_inline)) void before_entry_virtual_devices_as(struct vcpu *v, bool pv)
+ * upcall it is due: pv_events.h), or a paged VM's page-ins done, its
+ * "page ready" and the trim (async_pf.h), then the devices' look, which
+ * injects what is due and arms the timer for the next event of any. */
+static inline __attribute__((always_inline)) void before_entry_virtual_devices_as(struct vcpu *v, bool pv,
+                                                                                  bool paged)
 {
     if (v->stopped)
         return;
     if (pv)
         pv_events_before_entry(v);
-    if (v->guest->overcommit)           /* resident=: page-ins done, "page ready", the trim */
+    if (paged)
         async_pf_before_entry(v);
     vm_interrupts_before_entry(v);
 }
@@ -340,38 +351,53 @@ static inline __attribute__((always_inline)) void before_entry_virtual_devices_a
  * 26.5.1), the interrupt window's and the NMI window's (the guest can take
  * the interrupt, or the NMI, now: SDM 25.6.2); the work of all three is
  * vm_interrupts_before_entry's. */
-static inline __attribute__((always_inline)) void handle_exit_virtual_devices_as(struct vcpu *v, bool pv)
+static inline __attribute__((always_inline)) void handle_exit_virtual_devices_as(struct vcpu *v, bool pv,
+                                                                                 bool paged)
 {
     switch (v->exit_reason & 0xFFFF) {
     case EXIT_PREEMPTION_TIMER: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
         if (!(pv && pv_events_blocked(v)))  /* a PV guest's sched_op block ends by an event (pv_events.h) */
             halted_without_exit(v);     /* its HLT may not have exited */
         break;
-    default:                     (pv ? handle_exit_with_lapic_pv : handle_exit_with_lapic)(v);
+    default:                     (pv ? handle_exit_with_lapic_pv : paged ? handle_exit_with_lapic_paged
+                                  : handle_exit_with_lapic)(v);
     }
 }
 
 static void handle_exit_virtual_devices(struct vcpu *v)
 {
-    handle_exit_virtual_devices_as(v, false);
+    handle_exit_virtual_devices_as(v, false, false);
 }
 
 static void handle_exit_virtual_devices_pv(struct vcpu *v)
 {
-    handle_exit_virtual_devices_as(v, true);
+    handle_exit_virtual_devices_as(v, true, false);
+}
+
+static void handle_exit_virtual_devices_paged(struct vcpu *v)
+{
+    handle_exit_virtual_devices_as(v, false, true);
 }
 
 static void dispatch_virtual_devices(struct vcpu *v)
 {
-    handle_exit_virtual_devices_as(v, false);
-    before_entry_virtual_devices_as(v, false);
+    handle_exit_virtual_devices_as(v, false, false);
+    before_entry_virtual_devices_as(v, false, false);
 }
 
 /* cpu=pv (lab 5; devices=virtual with it): the same, pv/ first. */
 static void dispatch_pv(struct vcpu *v)
 {
-    handle_exit_virtual_devices_as(v, true);
-    before_entry_virtual_devices_as(v, true);
+    handle_exit_virtual_devices_as(v, true, false);
+    before_entry_virtual_devices_as(v, true, false);
+}
+
+/* resident= (issue 20; cpu=hvm, devices=virtual with it): the same, with
+ * pseudo page faults (async_pf.h). */
+static void dispatch_paged(struct vcpu *v)
+{
+    handle_exit_virtual_devices_as(v, false, true);
+    before_entry_virtual_devices_as(v, false, true);
 }
 
 static void on_exit_virtual_devices(struct vcpu *v)
@@ -384,19 +410,25 @@ static void on_exit_pv(struct vcpu *v)
     exit_via(v, dispatch_pv);
 }
 
+static void on_exit_paged(struct vcpu *v)
+{
+    exit_via(v, dispatch_paged);
+}
+
 /* With the GDB stub on (gdb.h): the debugger sees each exit first, and
  * handles its own breakpoints and single steps. A handler of its own,
  * chosen once in vcpu_run, so that an ordinary run pays nothing for it. */
 static void dispatch_with_gdb(struct vcpu *v)
 {
-    bool virtual_devices = vm_devices_virtual(v), pv = v->vm->pv;
+    bool virtual_devices = vm_devices_virtual(v), pv = v->vm->pv, paged = v->guest->overcommit != NULL;
     if (!gdb_exit(v))
-        (!virtual_devices ? handle_exit : pv ? handle_exit_virtual_devices_pv : handle_exit_virtual_devices)(v);
+        (!virtual_devices ? handle_exit : pv ? handle_exit_virtual_devices_pv
+         : paged ? handle_exit_virtual_devices_paged : handle_exit_virtual_devices)(v);
     if (virtual_devices) {
         /* The time gdb held the machine (at the exit, or at a breakpoint
          * in its handler) stands still for the VM. */
         vm_interrupts_hold_time(v, gdb_take_held_time());
-        before_entry_virtual_devices_as(v, pv);
+        before_entry_virtual_devices_as(v, pv, paged);
     }
 }
 
@@ -577,12 +609,14 @@ int vcpu_run(struct vcpu *v)
     v->yield = false;
     bool virtual_devices = vm_devices_virtual(v);
     bool pv = virtual_devices && v->vm->pv;        /* cpu=pv implies devices=virtual */
+    bool paged = v->guest->overcommit != NULL;     /* resident= implies cpu=hvm, devices=virtual */
     exit_handler = deprivileged ? (gdb_enabled ? on_exit_deprivileged_with_gdb : on_exit_deprivileged)
                    : gdb_enabled ? on_exit_with_gdb
-                   : pv ? on_exit_pv : virtual_devices ? on_exit_virtual_devices : on_exit;
+                   : pv ? on_exit_pv : paged ? on_exit_paged : virtual_devices ? on_exit_virtual_devices : on_exit;
     dispatcher = deprivileged ? (gdb_enabled ? dispatch_deprivileged_with_gdb : dispatch_deprivileged)
                  : gdb_enabled ? dispatch_with_gdb
-                 : pv ? dispatch_pv : virtual_devices ? dispatch_virtual_devices : handle_exit;
+                 : pv ? dispatch_pv : paged ? dispatch_paged : virtual_devices ? dispatch_virtual_devices
+                 : handle_exit;
     void (*handler)(struct vcpu *) = late_breakage && v == late_breakage_vcpu ? on_exit_then_break
                                      : check_every_entry ? on_exit_then_check : exit_handler;
     if (time_limit_ticks) {

@@ -119,8 +119,6 @@ static void tell_ready(struct vcpu *v, struct overcommit *oc, struct vm_devices 
 bool async_pf_ept_violation(struct vcpu *v)
 {
     struct overcommit *oc = v->guest->overcommit;
-    if (!oc)
-        return false;
     uint64_t page = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS) >> 12;
     if (page >= oc->rs.pages || !overcommit_is_out(oc, (uint32_t)page))
         return false;
@@ -221,7 +219,7 @@ bool async_pf_msr_exit(struct vcpu *v)
 {
     struct overcommit *oc = v->guest->overcommit;
     uint32_t msr = (uint32_t)v->regs.rcx;
-    if (!oc || (msr != MSR_HVL_APF_EN && msr != MSR_HVL_APF_INT && msr != MSR_HVL_APF_ACK &&
+    if ((msr != MSR_HVL_APF_EN && msr != MSR_HVL_APF_INT && msr != MSR_HVL_APF_ACK &&
                 msr != MSR_HVL_PAGEOUT_HINT))
         return false;
     if ((v->exit_reason & 0xFFFF) == EXIT_RDMSR) {
@@ -248,8 +246,6 @@ bool async_pf_msr_exit(struct vcpu *v)
 
 void async_pf_after_cpuid(struct vcpu *v, uint32_t leaf)
 {
-    if (!v->guest->overcommit)
-        return;
     if (leaf == HV_LEAF_BASE)
         v->regs.rax = APF_CPUID_LEAF;
     else if (leaf == APF_CPUID_LEAF)

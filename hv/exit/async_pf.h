@@ -38,16 +38,18 @@ struct vm;
  * accessed flags where the CPU has them. */
 void async_pf_setup(struct vm *vm, uint32_t pages, uint64_t latency, uint64_t ept_vpid_cap);
 
-/* An EPT violation on a page the hypervisor paged out: handled (a pseudo
+/* The exits of a paged VM's (exit.c calls these for no other VM, so that
+ * theirs pay nothing for them):
+ * an EPT violation on a page the hypervisor paged out: handled (a pseudo
  * page fault, or a stall); false for any other (the caller goes on). */
 bool async_pf_ept_violation(struct vcpu *v);
 
-/* RDMSR or WRMSR of MSR_HVL_APF_EN, _INT, _ACK or _PAGEOUT_HINT of a paged VM, handled
- * (a value refused is #GP); false for any other MSR or VM. */
+/* RDMSR or WRMSR of MSR_HVL_APF_EN, _INT, _ACK or _PAGEOUT_HINT, handled
+ * (a value refused is #GP); false for any other MSR. */
 bool async_pf_msr_exit(struct vcpu *v);
 
 /* After CPUID: leaf 0x40000000's EAX up to APF_CPUID_LEAF, and that leaf
- * saying pseudo page faults are offered (a paged VM only). */
+ * saying pseudo page faults are offered. */
 void async_pf_after_cpuid(struct vcpu *v, uint32_t leaf);
 
 /* Before each VM entry of a paged VM: the page-ins done by now mapped, the
