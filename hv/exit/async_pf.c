@@ -92,7 +92,7 @@ static bool tell_not_present(struct vcpu *v, struct overcommit *oc, uint32_t pag
  * (pageins_next_to_tell), once the guest took the last (token 0 in the
  * area, and MSR_HVL_APF_ACK written) and no vector waits for injection:
  * the token in the area, the guest's vector (MSR_HVL_APF_INT) raised
- * (d->apf_vector, injected as an interrupt when the guest can take one),
+ * (d->hv_vector, injected as an interrupt when the guest can take one),
  * oc->apf.ready_unacked set until the ACK, counted in oc->apf.ready. A
  * guest that turned the protocol off is told nothing more: what was done
  * is dropped (counted in oc->apf.dropped). */
@@ -103,14 +103,14 @@ static void tell_ready(struct vcpu *v, struct overcommit *oc, struct vm_devices 
         return;
     }
     int i = pageins_next_to_tell(&oc->pageins);
-    if (i < 0 || d->apf_vector || oc->apf.ready_unacked)
+    if (i < 0 || d->hv_vector || oc->apf.ready_unacked)
         return;
     volatile struct apf_area *a = area(v);
     if (a->token)
         return;
     a->token = oc->pageins.slot[i].token;
     pageins_told(&oc->pageins, i);
-    d->apf_vector = (uint8_t)(oc->apf.intr & APF_INT_VECTOR_MASK);
+    d->hv_vector = (uint8_t)(oc->apf.intr & APF_INT_VECTOR_MASK);
     oc->apf.ready_unacked = true;
     oc->apf.ready++;
 }

@@ -19,7 +19,7 @@
  * time comes as one of the VM's timer events), the page is mapped, and,
  * once the guest has acknowledged the last one, the area's token says
  * "page ready" and the vector the guest chose is raised as an external
- * interrupt, when its IF allows (vm_interrupts.c, FROM_APF).
+ * interrupt, when its IF allows (vm_interrupts.c, FROM_HV: before the chips' interrupts).
  *
  * Double paging (slide 8) is counted, not cured: a guest that pages too
  * names each frame it writes to its own swap (MSR_HVL_PAGEOUT_HINT), and

@@ -107,14 +107,19 @@ struct vm_devices {
     uint64_t nmis_taken;               /* NMIs injected, or delivered in software */
     uint64_t lapic_accesses;           /* register reads and writes emulated */
     uint64_t lapic_expiries;           /* its timer's */
-    /* cpu=pv (lab 5; pv/pv_events.c sets them before each VM entry): */
-    uint8_t upcall_vector;             /* an event upcall the guest is to take as an external
-                                          interrupt when its IF allows (0: none) */
+    /* The hypervisor's own interrupt, which no controller is behind: a PV
+     * guest's event upcall (cpu=pv, lab 5: pv/pv_events.c sets it before
+     * each VM entry, pv/evtchn.c for a VM that waits) or a paged VM's
+     * "page ready" (resident=, issue 20: exit/async_pf.c). A VM is PV,
+     * paged or neither (resident= needs cpu=hvm): one field holds either,
+     * and the look before each entry tests it once (vm_interrupts.c). */
+    uint8_t hv_vector;                 /* the guest is to take it as an external interrupt when its
+                                          IF allows (0: none) */
+    bool hv_vector_first;              /* before the chips' interrupts (paged), or after them */
+    /* cpu=pv (lab 5; pv/pv_events.c sets it before each VM entry): */
     uint64_t pv_event_guest_tsc;       /* the guest's TSC at its next PV timer event (set_timer_op's
                                           deadline, a balloon= step; UINT64_MAX: none) */
     /* resident= (issue 20; exit/async_pf.c sets them before each VM entry): */
-    uint8_t apf_vector;                /* a "page ready" the guest is to take as an external
-                                          interrupt when its IF allows (0: none) */
     uint64_t apf_event_tsc;            /* when the next page-in is done (UINT64_MAX: none) */
     uint64_t held_until_tsc;           /* a stall with another VM on the CPU: the vCPU waits for its
                                           page-in until then, and gives its turns away (0: none) */

@@ -183,44 +183,46 @@ static void advance_all_devices(struct vm_devices *d, uint64_t tsc)
 /* Which controller has an interrupt for the CPU: the 8259A pair's through
  * the APIC's LINT0 in ExtINT mode, which the APIC passes on outside its
  * priority rules (SDM 11.5.1; first, as KVM takes it), else the APIC's own
- * (11.8.3: the highest IRR vector above the PPR's class), else a PV
- * guest's event upcall (lab 5: pv/pv_events.c sets it before the entry;
- * no controller is behind it, so it comes after the chips' interrupts, as
- * Xen's HVM callback vector waits behind the APIC's). A pseudo page
- * fault's "page ready" (issue 20: exit/async_pf.c sets it before the
- * entry) goes first of all: KVM raises ASYNC_PF_INT at the local APIC,
- * where its vector's priority class (0xF3: 15) is above every PIC vector's
- * (SDM 11.8.3), and a guest whose timer ticks are owed after long stalls
- * (timer_mode=catchup) would otherwise have the PIC ask first for as long
- * as they last. */
-enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_UPCALL, FROM_APF };
+ * (11.8.3: the highest IRR vector above the PPR's class). */
+enum interrupt_source { NO_INTERRUPT, FROM_PIC, FROM_LAPIC, FROM_HV };
 
-static enum interrupt_source interrupt_source(const struct vm_devices *d)
+static enum interrupt_source chip_source(const struct vm_devices *d)
 {
-    if (d->apf_vector)
-        return FROM_APF;
     if (pic_intr(&d->pic) && vm_lapic_passes_extint(d))
         return FROM_PIC;
-    if (lapic_pending(&d->lapic) >= 0)
-        return FROM_LAPIC;
-    return d->upcall_vector ? FROM_UPCALL : NO_INTERRUPT;
+    return lapic_pending(&d->lapic) >= 0 ? FROM_LAPIC : NO_INTERRUPT;
+}
+
+/* The chips' interrupt, or the hypervisor's own (hv_vector: vm_devices.h),
+ * which no controller is behind. A PV guest's event upcall (lab 5) comes
+ * after the chips' interrupts, as Xen's HVM callback vector waits behind
+ * the APIC's. A pseudo page fault's "page ready" (issue 20) goes first of
+ * all (hv_vector_first): KVM raises ASYNC_PF_INT at the local APIC, where
+ * its vector's priority class (0xF3: 15) is above every PIC vector's (SDM
+ * 11.8.3), and a guest whose timer ticks are owed after long stalls
+ * (timer_mode=catchup) would otherwise have the PIC ask first for as long
+ * as they last. A VM with neither pays for one test. */
+static enum interrupt_source interrupt_source(const struct vm_devices *d)
+{
+    if (!d->hv_vector)
+        return chip_source(d);
+    if (d->hv_vector_first)
+        return FROM_HV;
+    enum interrupt_source chip = chip_source(d);
+    return chip != NO_INTERRUPT ? chip : FROM_HV;
 }
 
 /* The INTA cycle: the PIC's vector, or the APIC's, which moves to its ISR;
- * an upcall is taken once (the guest's handler clears upcall_pending, and
- * the next entry looks again). */
+ * the hypervisor's own is taken once (an upcall's handler clears
+ * upcall_pending, and the next entry looks again; "page ready" waits for
+ * the guest's ACK, async_pf.c). */
 static int acknowledge(struct vm_devices *d, enum interrupt_source from)
 {
     if (from == FROM_PIC)
         return pic_acknowledge(&d->pic);
-    if (from == FROM_UPCALL) {
-        int vector = d->upcall_vector;
-        d->upcall_vector = 0;
-        return vector;
-    }
-    if (from == FROM_APF) {
-        int vector = d->apf_vector;
-        d->apf_vector = 0;
+    if (from == FROM_HV) {
+        int vector = d->hv_vector;
+        d->hv_vector = 0;
         return vector;
     }
     d->lapic_event_tsc = 0;     /* its timer's next expiry counts again (vm_lapic_advance) */
@@ -234,14 +236,17 @@ static bool something_to_take(const struct vm_devices *d)
     return d->lapic.nmi_pending || interrupt_source(d) != NO_INTERRUPT || d->pending_ticks;
 }
 
-/* A PV guest's next timer event (pv_event_guest_tsc) on the TSC: the
- * guest's TSC less its offset (SDM 26.3), which a tsc=run VM's turns and a
- * debugger's hold change, so it is worked out at each look. */
-static uint64_t pv_event_tsc(const struct vm_devices *d)
+/* The hypervisor's own next timer event for the VM, on the TSC: a PV
+ * guest's (pv_event_guest_tsc, on the guest's TSC: less its offset, SDM
+ * 26.3, which a tsc=run VM's turns and a debugger's hold change, so it is
+ * worked out at each look), or a paged VM's next page-in's end
+ * (apf_event_tsc, on the TSC already). A VM is PV, paged or neither
+ * (resident= needs cpu=hvm): one test tells which. */
+static uint64_t hv_event_tsc(const struct vm_devices *d)
 {
     uint64_t guest = d->pv_event_guest_tsc;
     if (guest == UINT64_MAX)
-        return UINT64_MAX;
+        return d->apf_event_tsc;            /* not PV: UINT64_MAX unless paged */
     if (d->tsc_offset <= 0) {               /* the guest's TSC behind: the usual case */
         uint64_t behind = (uint64_t)-d->tsc_offset;
         return guest > UINT64_MAX - behind ? UINT64_MAX : guest + behind;
@@ -250,15 +255,15 @@ static uint64_t pv_event_tsc(const struct vm_devices *d)
 }
 
 /* The VM's next timer event, its PIT's, its APIC's or its clock's (IRQ 8),
- * a PV guest's, the end of a page-in (resident=, async_pf.h), or the next
- * look for typed input that an interrupt would bring (vm_input.h). */
+ * the hypervisor's own (a PV guest's, the end of a page-in: hv_event_tsc),
+ * or the next look for typed input that an interrupt would bring
+ * (vm_input.h). */
 static inline __attribute__((always_inline)) uint64_t next_timer_event(const struct vm_devices *d)
 {
     uint64_t next = d->next_edge_tsc < d->lapic_event_tsc ? d->next_edge_tsc : d->lapic_event_tsc;
     next = d->rtc_event_tsc < next ? d->rtc_event_tsc : next;
-    uint64_t pv = pv_event_tsc(d);
-    next = pv < next ? pv : next;
-    next = d->apf_event_tsc < next ? d->apf_event_tsc : next;
+    uint64_t hv = hv_event_tsc(d);
+    next = hv < next ? hv : next;
     uint64_t input = vm_input_poll_tsc(d);
     return input < next ? input : next;
 }
@@ -268,8 +273,7 @@ static inline __attribute__((always_inline)) uint64_t next_timer_event(const str
 static bool no_timer_event(const struct vm_devices *d)
 {
     return d->next_edge_tsc == UINT64_MAX && d->lapic_event_tsc == UINT64_MAX &&
-           d->rtc_event_tsc == UINT64_MAX && pv_event_tsc(d) == UINT64_MAX && d->apf_event_tsc == UINT64_MAX &&
-           vm_input_poll_tsc(d) == UINT64_MAX;
+           d->rtc_event_tsc == UINT64_MAX && hv_event_tsc(d) == UINT64_MAX && vm_input_poll_tsc(d) == UINT64_MAX;
 }
 
 /* LAB 4 BEGIN: arm the VMX-preemption timer */
@@ -809,10 +813,9 @@ bool vm_interrupt_can_come(const struct vcpu *v)
         return true;
     bool apic_timer = d->lapic_event_tsc != UINT64_MAX && !(d->lapic.lvt[LAPIC_LVT_TIMER] & LAPIC_LVT_MASKED);
     bool irq0 = vm_isa_irq_reaches_cpu(d, 0) && d->next_edge_tsc != UINT64_MAX;
-    bool pv_event = d->pv_event_guest_tsc != UINT64_MAX;   /* a PV guest's timer: its upcall, or block's end */
-    bool page_in = d->apf_event_tsc != UINT64_MAX;          /* its end may tell "page ready" */
-    return apic_timer || irq0 || vm_rtc_irq_can_come(d) || vm_input_poll_tsc(d) != UINT64_MAX || pv_event ||
-           page_in;
+    /* A PV guest's timer (its upcall, or block's end), a page-in's end ("page ready"): */
+    bool hv_event = hv_event_tsc(d) != UINT64_MAX;
+    return apic_timer || irq0 || vm_rtc_irq_can_come(d) || vm_input_poll_tsc(d) != UINT64_MAX || hv_event;
 }
 
 bool vm_nmi_can_come(const struct vcpu *v)
@@ -878,9 +881,9 @@ void vm_interrupts_start(struct vcpu *v, uint64_t tsc_hz, bool debugged)
         pic_reset_as_bios(&d->pic);
     d->next_edge_tsc = 0;
     d->hold_until_tsc = 0;
-    d->upcall_vector = 0;
+    d->hv_vector = 0;
+    d->hv_vector_first = v->guest->overcommit != NULL;    /* "page ready" (interrupt_source) */
     d->pv_event_guest_tsc = UINT64_MAX;
-    d->apf_vector = 0;
     d->apf_event_tsc = UINT64_MAX;
     d->held_until_tsc = 0;
     /* Port 0x61 (counter 2's gate, OUT2) is the virtual PIT's now: it

@@ -128,7 +128,7 @@ static void raise_on(struct vm *peer, uint32_t peer_port)
         return;
     uint8_t vector = evtchn_upcall_vector(&pv->evtchn);
     if (vector)
-        peer->devices->upcall_vector = vector;
+        peer->devices->hv_vector = vector;
     vm_interrupts_wake(&peer->vcpu);
 }
 /* LAB 6 END */

@@ -73,7 +73,7 @@ void pv_events_before_entry(struct vcpu *v)
         vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
     }
     /* IF is vm_interrupts.c's to check (true here): it waits for the window. */
-    d->upcall_vector = evtchn_upcall_vector(&pv->evtchn);
+    d->hv_vector = evtchn_upcall_vector(&pv->evtchn);
 }
 
 void pv_events_end(struct vcpu *v)
