@@ -150,6 +150,8 @@ void async_pf_before_entry(struct vcpu *v)
         overcommit_page_in(oc, oc->pageins.slot[i].page);
         pageins_complete(&oc->pageins, i);
     }
+    if (d->held_until_tsc && now >= d->held_until_tsc)
+        d->held_until_tsc = 0;          /* its page is in (above): the stall is over */
     tell_ready(v, oc, d);
     overcommit_trim(oc);
     d->apf_event_tsc = pageins_next_done(&oc->pageins);

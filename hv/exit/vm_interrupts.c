@@ -498,17 +498,16 @@ static void note_nmi_handler_may_run(struct vm_devices *d)
 }
 
 /* A stall on a page the hypervisor is bringing in (resident=,
- * async_pf.c), with another VM on the CPU: until the page is in, the VM
- * yields at once and waits for it (no interrupt is injected meanwhile: an
- * unmodified guest's CPU is held at the faulting instruction). */
+ * async_pf.c), with another VM on the CPU: until the page is in (mapped by
+ * async_pf_before_entry, which ends the stall there, not a TSC read later
+ * here: a page-in due between the two would let the guest fault on it
+ * again), the VM yields at once and waits for it (no interrupt is injected
+ * meanwhile: an unmodified guest's CPU is held at the faulting
+ * instruction). */
 static bool held_for_page_in(struct vcpu *v, struct vm_devices *d, uint64_t tsc)
 {
     if (!d->held_until_tsc)
         return false;
-    if (tsc >= d->held_until_tsc) {     /* in by now: async_pf_before_entry mapped it */
-        d->held_until_tsc = 0;
-        return false;
-    }
     v->yield = true;
     d->waiting = true;
     d->left_tsc = tsc;
