@@ -136,19 +136,6 @@ uint32_t *create_pgdir(void)
     return pgdir;
 }
 
-/* The first entry of t[i, end) with any of bits set, or end. fork's copy
- * and exit's release walk every user slot of a directory and each table's
- * 1024 entries, nearly all 0: out of line, the walk is the same tight loop
- * in every build, whatever registers the caller's work on an entry needs
- * (inlined, the PV build's set_pte calls made its copy spill the
- * directory walk's index: 850 cycles more a fork+exit+wait). */
-static __attribute__((noinline)) uint32_t next_with(const uint32_t *t, uint32_t i, uint32_t end, uint32_t bits)
-{
-    while (i < end && !(t[i] & bits))
-        i++;
-    return i;
-}
-
 /* Drop every user page (shared ones lose a reference), the page tables,
  * and the directory itself (not the one loaded: exit loads the kernel's
  * first, which the PV kernel puts off until it reuses or frees this one,
@@ -158,10 +145,13 @@ static __attribute__((noinline)) uint32_t next_with(const uint32_t *t, uint32_t 
 void free_pgdir(uint32_t *pgdir)
 {
     mmu_batch_begin();
-    for (uint32_t d = next_with(pgdir, 0, PDX_KERN, PTE_P); d < PDX_KERN; d = next_with(pgdir, d + 1, PDX_KERN, PTE_P)) {
+    for (uint32_t d = 0; d < PDX_KERN; d++) {
+        if (!(pgdir[d] & PTE_P))
+            continue;
         uint32_t *pt = P2V(pte_pa(pgdir[d]));
-        for (uint32_t i = next_with(pt, 0, 1024, PTE_P | PTE_SWAPPED); i < 1024;
-             i = next_with(pt, i + 1, 1024, PTE_P | PTE_SWAPPED)) {
+        for (int i = 0; i < 1024; i++) {
+            if (!(pt[i] & (PTE_P | PTE_SWAPPED)))   /* one test: most entries are empty */
+                continue;
             if (!(pt[i] & PTE_P)) {
                 swap_forget(pt[i]);
                 continue;
@@ -203,11 +193,14 @@ uint32_t *copy_pgdir_cow(uint32_t *pgdir)
     if (!child)
         return NULL;
     mmu_batch_begin();
-    for (uint32_t d = next_with(pgdir, 0, PDX_KERN, PTE_P); d < PDX_KERN; d = next_with(pgdir, d + 1, PDX_KERN, PTE_P)) {
+    for (uint32_t d = 0; d < PDX_KERN; d++) {
+        if (!(pgdir[d] & PTE_P))
+            continue;
         uint32_t *pt = P2V(pte_pa(pgdir[d])), *cpt = NULL;
-        for (uint32_t i = next_with(pt, 0, 1024, PTE_P | PTE_SWAPPED); i < 1024;
-             i = next_with(pt, i + 1, 1024, PTE_P | PTE_SWAPPED)) {
+        for (uint32_t i = 0; i < 1024; i++) {
             uint32_t e = pt[i];
+            if (!(e & (PTE_P | PTE_SWAPPED)))  /* one test: most entries are empty */
+                continue;
             if (!(e & PTE_P)) {
                 if (swap_in(&pt[i]) < 0) {      /* the child gets its own copy */
                     mmu_batch_end();
