@@ -13,7 +13,8 @@
  *   a batch of them          nothing                    one multicall         mmu.c
  *   a new/freed table        nothing                    read-only, pinned     mmu.c
  *   a freed table kept       no (kfree)                 kept pinned, reused   table_cache.c
- *   CR3 load                 MOV CR3                    MMUEXT_NEW_BASEPTR    mmu.c
+ *   CR3 load                 MOV CR3                    MOV CR3 (it exits) or mmu.c
+ *                                                       NEW_BASEPTR queued
  *   TLB flush, INVLPG        the instructions           MMUEXT_*_LOCAL        mmu.c
  *   entry <-> address        the address itself         P2M / M2P             below
  *   interrupts off/on        PUSHF; CLI / POPF          the upcall mask       below, events.c
