@@ -94,13 +94,15 @@ void pv_balloon_setup(struct vm *vm, const struct balloon_targets *targets)
     print_reservation(&vm->vcpu);
 }
 
-uint64_t pv_balloon_before_entry(struct vcpu *v, uint64_t now_ns)
+/* The system time only with a step to come: most VMs have none, and this
+ * runs before every VM entry. */
+uint64_t pv_balloon_before_entry(struct vcpu *v, uint64_t guest_tsc)
 {
     struct pv_domain *pv = pv_of(v);
     if (pv->balloon_next_ms == ~0u)
         return UINT64_MAX;
     uint64_t next_ns = (uint64_t)pv->balloon_next_ms * 1000000u;
-    if (now_ns >= next_ns) {
+    if (pv_system_time(v, guest_tsc) >= next_ns) {
         ask(v->vm, balloon_target_mib(pv->balloon_steps, pv->balloon_vm, pv->balloon_next_ms,
                                       &pv->balloon_next_ms), "");
         if (pv->balloon_next_ms == ~0u)

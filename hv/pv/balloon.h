@@ -14,10 +14,10 @@
  * After pv_events_setup has found the shared-info page. */
 void pv_balloon_setup(struct vm *vm, const struct balloon_targets *targets);
 
-/* Before a VM entry, at system time now_ns: a balloon= step whose time has
- * come is written to balloon_target, with a VIRQ_BALLOON event. Returns
- * the guest TSC of the next step (UINT64_MAX: none). */
-uint64_t pv_balloon_before_entry(struct vcpu *v, uint64_t now_ns);
+/* Before a VM entry, at the guest's TSC guest_tsc: a balloon= step whose
+ * time has come is written to balloon_target, with a VIRQ_BALLOON event.
+ * Returns the guest TSC of the next step (UINT64_MAX: none). */
+uint64_t pv_balloon_before_entry(struct vcpu *v, uint64_t guest_tsc);
 
 /* gdb's `monitor balloon VM MiB`: the target now, with its event (the
  * next balloon= step, if any, still comes); false, and nothing done, if

@@ -62,7 +62,7 @@ void pv_events_before_entry(struct vcpu *v)
     if (d->input.ring)
         pv_console_feed(v);
     uint64_t guest_tsc = pv_guest_tsc(v);
-    uint64_t balloon_tsc = pv_balloon_before_entry(v, pv_system_time(v, guest_tsc));
+    uint64_t balloon_tsc = pv_balloon_before_entry(v, guest_tsc);
     pv_time_before_entry(v, guest_tsc);
     uint64_t timer_tsc = pv_time_next_event(v);
     d->pv_event_guest_tsc = timer_tsc < balloon_tsc ? timer_tsc : balloon_tsc;
