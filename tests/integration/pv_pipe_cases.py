@@ -104,7 +104,9 @@ def pipe_cases():
         # A driver that rewrites each descriptor right after the device
         # checked it (on vm1's side: the race made certain): a device that
         # copied each once works on what it checked, all 2000 right.
-        pipe("pipe-vq-refetch", "vq", 1, ((2000, 0, 0, 32, 0, 32, ANY), "vq send: 2000 of 2000 answered, 0 wrong"),
+        # Its driver's publishes by their sum too, as pipe-vq's (32 became
+        # 31 and 1 held off when the PV exit path got shorter).
+        pipe("pipe-vq-refetch", "vq", 1, ((2000, 0, 0, ANY, ANY, ANY, ANY), "vq send: 2000 of 2000 answered, 0 wrong"),
              ((2000, 0, 0, ANY, ANY, ANY, ANY), "vq recv: 2000 requests, 0 bad, queue whole"), back_args=" attack=refetch",
              check=publishes(32, 32, 1)),
     ]
