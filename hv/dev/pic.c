@@ -344,6 +344,11 @@ void pic_set_irq(struct pic *p, unsigned irq, bool level)
     set_line(p, &p->chip[irq / 8], irq % 8, level);
 }
 
+bool pic_intr(const struct pic *p)
+{
+    return p->chip[PIC_MASTER].intr;
+}
+
 /* The INTA cycle ("Interrupt Sequence"; "Cascade Mode"). The master picks
  * its highest request; if it leads to the slave, the slave gives the vector,
  * its own default IR7 if its request went away (the master's IR2 is in

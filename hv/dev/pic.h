@@ -107,12 +107,8 @@ uint8_t pic_read(struct pic *p, uint16_t port);
  * and irq > 15 are ignored. */
 void pic_set_irq(struct pic *p, unsigned irq, bool level);
 
-/* The INTR pin to the CPU: an INTA would get a vector. Inline: looked at
- * before every VM entry (exit/vm_interrupts.c). */
-static inline bool pic_intr(const struct pic *p)
-{
-    return p->chip[PIC_MASTER].intr;
-}
+/* The INTR pin to the CPU: an INTA would get a vector. */
+bool pic_intr(const struct pic *p);
 
 /* The INTA cycle: the vector of the highest-priority request, with the IRR
  * and ISR updated; with no request left, the default IR7 of the chip that
