@@ -16,6 +16,7 @@
 #include "exit/vm_lapic.h"
 #include "exit/vm_mmio.h"
 #include "depriv/depriv.h"
+#include "depriv/depriv_bt.h"
 #include "pv/pv_events.h"
 #include "pv/pv_exit.h"
 #include "check/entry_report.h"
@@ -473,12 +474,14 @@ static inline __attribute__((always_inline)) void handle_exit_deprivileged(struc
  * entry; then it sees what they delivered (a step ends in a handler the
  * hypervisor entered: gdb_guest.c). The time it held the machine, at
  * either, stands still for the VM. */
-static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struct vcpu *v, bool with_gdb)
+static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struct vcpu *v, bool with_gdb,
+                                                                           bool bt)
 {
     bool nmi_blocked = v->depriv.nmi_blocked;     /* until this exit's IRET, if any */
     depriv_unpark(v);
+    bool handled = bt && depriv_bt_exit(v);      /* out of a translation first (depriv_bt.h) */
     depriv_returned_to_user(v);
-    bool handled = with_gdb && gdb_exit(v);
+    handled = handled || (with_gdb && gdb_exit(v));
     struct depriv_step step = depriv_step_begin(v);
     bool virtual_devices = vm_devices_virtual(v);
     if (!handled)
@@ -493,9 +496,13 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
                                    nmi_blocked && !v->depriv.nmi_blocked))
             depriv_nmi(v);
     }
-    depriv_deliver_injected(v);
-    if (!depriv_step_end(v, step))              /* its #DB before any interrupt */
-        depriv_deliver_pending(v);
+    if (bt && depriv_bt_between(v)) {
+        depriv_deliver_later(v);                /* at the next guest instruction */
+    } else {
+        depriv_deliver_injected(v);
+        if (!depriv_step_end(v, step))          /* its #DB before any interrupt */
+            depriv_deliver_pending(v);
+    }
     if (with_gdb) {
         gdb_before_entry(v);
         hold_time_for_gdb(v, virtual_devices);
@@ -504,18 +511,26 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
         vm_interrupts_schedule(v, v->depriv.halted_at != 0);
         vm_interrupts_before_depriv_entry(v);
     }
+    if (bt)
+        depriv_bt_enter(v);                     /* the kernel runs its translations */
     if (!with_gdb)
         depriv_park_if_halted(v);               /* a HLT waits without exits */
 }
 
 static void dispatch_deprivileged(struct vcpu *v)
 {
-    dispatch_deprivileged_as(v, false);
+    dispatch_deprivileged_as(v, false, false);
 }
 
 static void dispatch_deprivileged_with_gdb(struct vcpu *v)
 {
-    dispatch_deprivileged_as(v, true);
+    dispatch_deprivileged_as(v, true, false);
+}
+
+/* bt=1 (binary translation, depriv_bt.h): a dispatcher of its own. */
+static void dispatch_deprivileged_bt(struct vcpu *v)
+{
+    dispatch_deprivileged_as(v, false, true);
 }
 
 static void on_exit_deprivileged(struct vcpu *v)
@@ -526,6 +541,11 @@ static void on_exit_deprivileged(struct vcpu *v)
 static void on_exit_deprivileged_with_gdb(struct vcpu *v)
 {
     exit_via(v, dispatch_deprivileged_with_gdb);
+}
+
+static void on_exit_deprivileged_bt(struct vcpu *v)
+{
+    exit_via(v, dispatch_deprivileged_bt);
 }
 
 static void (*exit_handler)(struct vcpu *v);   /* one of the on_exit_* above, as dispatcher */
@@ -610,10 +630,13 @@ int vcpu_run(struct vcpu *v)
     bool virtual_devices = vm_devices_virtual(v);
     bool pv = virtual_devices && v->vm->pv;        /* cpu=pv implies devices=virtual */
     bool paged = v->guest->overcommit != NULL;     /* resident= implies cpu=hvm, devices=virtual */
-    exit_handler = deprivileged ? (gdb_enabled ? on_exit_deprivileged_with_gdb : on_exit_deprivileged)
+    bool bt = deprivileged && v->depriv.bt;
+    exit_handler = deprivileged ? (gdb_enabled ? on_exit_deprivileged_with_gdb
+                                   : bt ? on_exit_deprivileged_bt : on_exit_deprivileged)
                    : gdb_enabled ? on_exit_with_gdb
                    : pv ? on_exit_pv : paged ? on_exit_paged : virtual_devices ? on_exit_virtual_devices : on_exit;
-    dispatcher = deprivileged ? (gdb_enabled ? dispatch_deprivileged_with_gdb : dispatch_deprivileged)
+    dispatcher = deprivileged ? (gdb_enabled ? dispatch_deprivileged_with_gdb
+                                 : bt ? dispatch_deprivileged_bt : dispatch_deprivileged)
                  : gdb_enabled ? dispatch_with_gdb
                  : pv ? dispatch_pv : paged ? dispatch_paged : virtual_devices ? dispatch_virtual_devices
                  : handle_exit;
@@ -625,6 +648,8 @@ int vcpu_run(struct vcpu *v)
         limited_handler = handler;
         handler = on_exit_then_time_limit;
     }
+    if (bt && !v->launched)
+        depriv_bt_enter(v);                        /* from its first instruction on */
     int status = vmx_run(v, handler);
     if (status != VMX_OK)
         entry_failed(v, status);

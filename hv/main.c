@@ -15,6 +15,7 @@
 #include "exit/async_pf.h"
 #include "exit/handlers.h"   /* exit_io_init, machine_devices_reset */
 #include "depriv/depriv.h"
+#include "depriv/depriv_bt.h"
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
 #include "guest/exit_stats.h"
@@ -98,6 +99,12 @@ static void parse_options(const char *cmdline)
               "the guest's address space through the shadow page tables");
     if (options.patch && options.cpu != CPU_DEPRIVILEGED)
         panic("patch=1 patches a deprivileged guest kernel: it needs cpu=deprivileged");
+    if (options.bt && options.cpu != CPU_DEPRIVILEGED)
+        panic("bt=1 translates a deprivileged guest kernel's code: it needs cpu=deprivileged");
+    if (options.bt && options.patch)
+        panic("bt=1 and patch=1 are two answers to the same instructions: choose one");
+    if (options.bt && options.gdb)
+        panic("gdb with bt=1 is not built yet (gdb works with cpu=deprivileged and patch=1)");
     if (options.gdb == GDB_GUEST && options.vms > 1)
         panic("gdb=guest debugs one VM: with vms=%u it is not built yet (gdb=hv works)", options.vms);
 }
@@ -187,6 +194,8 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
                "TSS at 0x%08x\n", vm->guest.tag, DEPRIV_AREA);
         if (options.patch)
             depriv_patch_kernel(v, &boot.modules[group->first]);
+        if (options.bt)
+            depriv_bt_setup(v);
     }
     if (id == 0 && breakage && !options.vmcs_break_at)
         vmcs_break_current(breakage);

@@ -66,6 +66,8 @@ static const struct option_desc option_table[] = {
       KIND_NUMBER, NULL, 0, 1, FIELD(scan) },
     { "patch", "with cpu=deprivileged, 1: patch those instructions into INT3 and emulate them (lab 3)",
       KIND_NUMBER, NULL, 0, 1, FIELD(patch) },
+    { "bt", "with cpu=deprivileged, 1: run the guest kernel's code from a translation cache (binary translation, lab 3)",
+      KIND_NUMBER, NULL, 0, 1, FIELD(bt) },
     { "gdb", "the GDB stub on COM2: off, or debugging the hypervisor (hv) or its guest (guest)",
       KIND_CHOICE, gdb_choices, 0, 0, FIELD(gdb) },
     { "devices", "the PIT and PIC the guest programs: the machine's own, ports passed through "

@@ -41,6 +41,7 @@ struct hv_options {
     unsigned vmcs_break_at;   /* vmcs_break_at=N: break it at VM exit N (0: before VMLAUNCH) */
     unsigned vmcheck;         /* vmcheck=1: run the VM-entry checker before the first entry; 2: every entry */
     unsigned scan;            /* scan=1: list the guest kernel's sensitive instructions (lab 3) */
+    unsigned bt;              /* bt=1: cpu=deprivileged translates the kernel's code (lab 3, hv/bt) */
     unsigned patch;           /* patch=1: cpu=deprivileged patches and emulates them (lab 3) */
     enum gdb_mode gdb;        /* gdb=off|hv|guest: the GDB stub on COM2 and what it debugs */
     enum devices_mode devices; /* devices=machine|virtual: whose PIT and PIC the guest programs (lab 4) */

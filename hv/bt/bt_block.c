@@ -75,14 +75,20 @@ static void direct(struct bt_block *b, struct bt_emit *e, size_t start, const st
     slot(b, e, start, rt, target);
 }
 
-const struct bt_map_entry *bt_block_find(const struct bt_block *b, uint32_t tc_offset)
+const struct bt_map_entry *bt_map_find(const struct bt_map_entry *map, unsigned entries, uint32_t tc_size,
+                                       uint32_t tc_offset)
 {
-    if (!b->entries || tc_offset >= b->tc_size)
+    if (!entries || tc_offset >= tc_size)
         return NULL;
     unsigned i = 0;
-    while (i + 1 < b->entries && b->map[i + 1].tc_offset <= tc_offset)
+    while (i + 1 < entries && map[i + 1].tc_offset <= tc_offset)
         i++;
-    return &b->map[i];
+    return &map[i];
+}
+
+const struct bt_map_entry *bt_block_find(const struct bt_block *b, uint32_t tc_offset)
+{
+    return bt_map_find(b->map, b->entries, b->tc_size, tc_offset);
 }
 
 enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_runtime *rt,

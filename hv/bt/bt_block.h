@@ -69,3 +69,7 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
 
 /* The map entry the translation's byte at tc_offset belongs to. */
 const struct bt_map_entry *bt_block_find(const struct bt_block *b, uint32_t tc_offset);
+/* The same for a map kept elsewhere (the hypervisor's cache keeps only
+ * the entries of each block). */
+const struct bt_map_entry *bt_map_find(const struct bt_map_entry *map, unsigned entries, uint32_t tc_size,
+                                       uint32_t tc_offset);

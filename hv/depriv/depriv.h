@@ -165,6 +165,11 @@ void depriv_nmi(struct vcpu *v);
  * MOV SS) brings the guest back with an interrupt-window exit (SDM 26.2:
  * the exit comes once IF = 1 and nothing blocks interrupts). */
 void depriv_deliver_pending(struct vcpu *v);
+/* bt=1, the guest stopped inside the translation of one of its
+ * instructions (depriv_bt.h): what waits is delivered at the next
+ * instruction boundary, which the interrupt-window exit brings (it comes
+ * after every instruction while the real IF is 1). */
+void depriv_deliver_later(struct vcpu *v);
 /* The interrupt-window exit: stop asking for it; depriv_deliver_pending
  * delivers before the next entry. */
 void depriv_interrupt_window(void);

@@ -289,6 +289,23 @@ void depriv_deliver_pending(struct vcpu *v)
         set_interrupt_window_exiting(true);
 }
 
+void depriv_deliver_later(struct vcpu *v)
+{
+    const struct depriv *dp = &v->depriv;
+    if (event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid) {
+        vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: an event to deliver between two "
+                   "instructions of the guest (a binary translator bug)");
+        return;
+    }
+    /* The window exit comes before an instruction at which nothing blocks
+     * (SDM 26.2): blocking by STI lets one run first. */
+    if (!v->stopped && (dp->nmi_pending || (dp->vif && interrupt_pending(v)))) {
+        run_one_instruction_first(v);
+        set_interrupt_window_exiting(true);
+    }
+}
+
 void depriv_interrupt_window(void)
 {
     set_interrupt_window_exiting(false);        /* depriv_deliver_pending delivers */

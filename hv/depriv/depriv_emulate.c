@@ -26,6 +26,7 @@
  * call gate and no task switch), as does an LLDT of a real LDT.
  */
 #include "depriv/depriv.h"
+#include "depriv/depriv_bt.h"
 #include "x86/descriptor.h"
 #include "vmx/exit_info.h"
 #include "exit/handlers.h"
@@ -642,6 +643,8 @@ void depriv_exception(struct vcpu *v)
     int64_t error = e.has_error_code ? (int64_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : -1;
     if (type == EVENT_NMI)
         depriv_deliver(v, VEC_NMI, -1, (uint32_t)v->rip, 0);
+    else if (vector == VEC_PF && v->depriv.bt)
+        depriv_bt_page_fault(v);                /* the same, translated code kept true */
     else if (vector == VEC_PF)
         handle_shadow_page_fault(v);            /* fill, or reflect (inject.c) */
     else if (vector == VEC_GP)
@@ -726,6 +729,8 @@ void depriv_print_stats(const struct vcpu *v)
     printf("hv: %sdeprivileged: %lu instructions emulated, %lu events delivered, %lu "
            "external interrupts\n", v->guest->tag, dp->emulated,
            dp->delivered, dp->interrupts);
+    if (dp->bt)
+        depriv_bt_print_stats(v);
     if (dp->parked_entries)
         printf("hv: %sdeprivileged: %lu waits in the HLT activity state (depriv_halt.c)\n", v->guest->tag,
                dp->parked_entries);

@@ -145,6 +145,7 @@ void depriv_setup(struct vcpu *v)
     ((uint16_t *)tss)[0x66 / 2] = TSS_IOMAP;       /* I/O map base; every bit 0: allowed */
     ((uint8_t *)tss)[TSS_LIMIT] = 0xFF;             /* the map's last byte (SDM vol. 1, I/O bit map) */
     dp->gdt = (uint64_t *)gdt;
+    dp->area = pt;
     dp->gdt[1] = flat(0x9A);                        /* the loader's flat code and data, */
     dp->gdt[2] = flat(0x92);                        /* at ring 1, until the guest's LGDT */
     v->sysenter_msrs = dp->sysenter;                /* RDMSR, WRMSR: exit_msr.c */

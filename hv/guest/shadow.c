@@ -57,6 +57,24 @@ void shadow_map_hypervisor(struct shadow *s, uint64_t table)
     dir(s)[s->hypervisor_slot] = (uint32_t)table | GPTE_P | GPTE_W | GPTE_A;   /* supervisor */
 }
 
+uint32_t *shadow_entry(const struct shadow *s, uint32_t va)
+{
+    uint32_t *t = table_of(s, va >> 22);
+    if (!t || (s->hypervisor_slot && va >> 22 == s->hypervisor_slot))
+        return NULL;
+    return &t[(va >> 12) & 0x3FF];
+}
+
+void shadow_write_protect(struct shadow *s, uint64_t hpa)
+{
+    for (unsigned i = 0; i < s->nused; i++) {
+        uint32_t *t = table_of(s, s->used[i]);
+        for (unsigned e = 0; e < 1024; e++)
+            if ((t[e] & (SPTE_P | SPTE_W)) == (SPTE_P | SPTE_W) && GPTE_ADDR(t[e]) == hpa)
+                t[e] &= ~SPTE_W;
+    }
+}
+
 /* LAB 2 BEGIN: the shadow tables: fill, invalidate */
 /* The shadow table of a slot, made (empty) if there is none. */
 static uint32_t *make_table(struct shadow *s, unsigned slot)

@@ -72,6 +72,14 @@ void shadow_init(struct shadow *s, const struct guest *g);
  * there are never shadowed: a guest access to it is SHADOW_OUTSIDE_RAM. */
 void shadow_map_hypervisor(struct shadow *s, uint64_t table);
 
+/* bt=1 (binary translation, hv/depriv/depriv_bt.c): the shadow entry of
+ * linear va (NULL if its slot has no table, or is the hypervisor's), and
+ * every writable entry that maps host frame hpa made read-only, so that
+ * the guest's next write to that frame faults (the translated code on it
+ * is kept coherent: the hypervisor drops the translations). */
+uint32_t *shadow_entry(const struct shadow *s, uint32_t va);
+void shadow_write_protect(struct shadow *s, uint64_t hpa);
+
 /* Resolve a page fault at linear address va with the hardware's error code. */
 void shadow_fault(struct shadow *s, uint32_t va, uint32_t error_code, struct shadow_fault_info *out);
 

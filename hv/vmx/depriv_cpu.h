@@ -59,6 +59,8 @@ struct depriv {
     uint16_t tr;                    /* its task register (LTR): where its TSS is */
     uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
     uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
+    uint32_t *area;                 /* the page table of its top 4 MiB (DEPRIV_AREA) */
+    struct depriv_bt *bt;           /* bt=1: the binary translator's state (depriv_bt.h) */
     struct delivery_translations walked;   /* one event's delivery (depriv_touch.c) */
     uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
                                        CS stays 0 (depriv_sysenter.c); RDMSR and

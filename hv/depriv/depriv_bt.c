@@ -1,0 +1,366 @@
+/*
+ * depriv_bt.c: entering and leaving the translations of a deprivileged
+ * guest kernel, bt=1 (64-bit, VMX root; issue 21; depriv_bt.h says how it
+ * fits, hv/bt/README.md what the translator makes).
+ *
+ * A VM exit reaches the hypervisor from one of three places:
+ *   - the exit routine: a translation's exit stub wrote the exit record in
+ *     the vCPU page and ran the VMCALL (which exits at any CPL, SDM vol. 3,
+ *     26.1.2); the guest is then exactly before the instruction the record
+ *     names (bt_exit.h), and translator_exit does what the kind asks;
+ *   - any other instruction of a translation: at the start of a guest
+ *     instruction's translation (a copied CPUID, an external interrupt
+ *     between two copied instructions) the guest is canonical there; a
+ *     fault inside one comes from its first access to guest memory
+ *     (hv/bt/README.md: "the first memory access is the original's"), with
+ *     the registers still the original's, so it is the guest instruction's
+ *     fault; an asynchronous exit between (an interrupt inside a rewritten
+ *     PUSHF) leaves the guest where it is, and anything to deliver waits;
+ *   - code in place: user mode, or the one guest kernel instruction the
+ *     hypervisor let run in place (step_in_place), with the single-step
+ *     trap (RFLAGS.TF, SDM vol. 3, 18.3.1.4) bringing it back after it.
+ */
+#include "depriv/depriv_bt.h"
+#include "depriv/depriv.h"
+#include "depriv/depriv_bt_cache.h"
+#include "exit/handlers.h"
+#include "bt/bt_lookup.h"
+#include "guest/guest_paging.h"
+#include "guest/shadow.h"
+#include "mem/memory.h"
+#include "vmx/exit_info.h"
+#include "vmx/exit_reasons.h"
+#include "vmx/inject.h"
+#include "cpu/panic.h"
+#include "poweroff.h"
+#include "printf.h"
+#include "string.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "x86/x86.h"
+
+#define PAGE 4096u
+/* The TC's code segment: base 0, limit at the TC's end (so not the vCPU
+ * page above it), execute/read, DPL 1 as SS's must be for a non-conforming
+ * CS (SDM 27.3.1.2), 32-bit, 4 KiB granular (its limit's top bits are set,
+ * 27.3.1.2 "G"). The vCPU page's data segment: DPL 0, so that no selector
+ * the guest can load at ring 1 names it (hv/bt/README.md; SDM 5.6), with
+ * RPL 0 in GS (27.3.1.2: a data segment's DPL may not be below its RPL). */
+#define AR_TC_CODE   0xC0BBu
+#define AR_VCPU_DATA 0x4093u
+#define VCPU_GS_SELECTOR ((DEPRIV_GDT_ENTRIES - 1) * 8)
+#define VMCALL_LENGTH 3
+#define DR6_BS (1u << 14)           /* a single-step trap (SDM 17.2.3; the #DB exit's qualification) */
+
+void depriv_bt_setup(struct vcpu *v)
+{
+    struct depriv *dp = &v->depriv;
+    struct depriv_bt *bt = kmalloc(sizeof(*bt));
+    if (!bt)
+        panic("out of memory: no room for the binary translator's state");
+    memset(bt, 0, sizeof(*bt));
+    uint64_t tc = pmm_alloc_contiguous(&hv_pmm, BT_TC_PAGES, PAGE);
+    uint64_t page = alloc_page();
+    bt->frames = v->guest->ram_size / PAGE;
+    bt->blocks = kmalloc(BT_MAX_BLOCKS * sizeof(bt->blocks[0]));
+    bt->map = kmalloc(BT_MAX_MAP * sizeof(bt->map[0]));
+    bt->translated = kmalloc((bt->frames + 7) / 8);
+    if (!tc || !bt->blocks || !bt->map || !bt->translated)
+        panic("out of memory: no room for a translation cache of %u pages", BT_TC_PAGES);
+    bt->tc = (uint8_t *)tc;
+    bt->page = (struct bt_vcpu_page *)page;
+    memset(bt->tc, 0xCC, BT_TC_PAGES * PAGE);   /* INT3 where nothing is translated */
+    memset(bt->page, 0, PAGE);
+    /* Mapped like the GDT copy: the TC read-only (CR0.WP is 1), the page
+     * writable, both supervisor-only. */
+    unsigned first = (BT_TC_BASE - DEPRIV_AREA) / PAGE;
+    for (unsigned i = 0; i < BT_TC_PAGES; i++)
+        dp->area[first + i] = (uint32_t)(tc + i * PAGE) | GPTE_P | GPTE_A;
+    dp->area[(BT_VCPU_BASE - DEPRIV_AREA) / PAGE] = (uint32_t)page | GPTE_P | GPTE_W | GPTE_A | GPTE_D;
+
+    /* The exit routine (one VMCALL), the lookup routine, then the blocks. */
+    static const uint8_t vmcall[VMCALL_LENGTH] = { 0x0F, 0x01, 0xC1 };
+    struct bt_emit e = { bt->tc, BT_TC_BASE, 0, BT_TC_PAGES * PAGE, false };
+    bt->rt.exit = BT_TC_BASE;
+    bt_bytes(&e, vmcall, sizeof(vmcall));
+    e.pos = 16;
+    bt->rt.lookup = bt_lookup_emit(&e, &bt->rt);
+    bt->blocks_start = (uint32_t)(e.pos + 15) & ~15u;
+    dp->bt = bt;
+    bt_cache_flush(v);
+    bt->flushes = 0;
+}
+
+static void save_segment(unsigned selector_field, struct bt_segment *s)
+{
+    unsigned n = selector_field - VMCS_GUEST_ES_SELECTOR;
+    s->selector = vmcs_read(selector_field);
+    s->base = vmcs_read(VMCS_GUEST_ES_BASE + n);
+    s->limit = vmcs_read(VMCS_GUEST_ES_LIMIT + n);
+    s->access = vmcs_read(VMCS_GUEST_ES_ACCESS_RIGHTS + n);
+}
+
+static void load_segment(unsigned selector_field, const struct bt_segment *s)
+{
+    unsigned n = selector_field - VMCS_GUEST_ES_SELECTOR;
+    vmcs_write(selector_field, s->selector);
+    vmcs_write(VMCS_GUEST_ES_BASE + n, s->base);
+    vmcs_write(VMCS_GUEST_ES_LIMIT + n, s->limit);
+    vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, s->access);
+}
+
+static bool interrupt_waits(const struct depriv *dp)
+{
+    return dp->nmi_pending || (dp->pending[0] | dp->pending[1] | dp->pending[2] | dp->pending[3]);
+}
+
+/* What the translations read from the page, as the hypervisor knows it:
+ * the guest's IF, whether an interrupt waits (before the guest's first STI
+ * too, so that the STI exits and external interrupts start to exit:
+ * depriv_set_vif), its selectors as it believes them, its tables. */
+static void fill_page(struct vcpu *v)
+{
+    const struct depriv *dp = &v->depriv;
+    struct depriv_bt *bt = dp->bt;
+    struct bt_vcpu_page *p = bt->page;
+    p->vif = dp->vif ? BT_EFLAGS_IF : 0;
+    p->pending = interrupt_waits(dp) || !dp->taking_interrupts ? BT_EFLAGS_IF : 0;
+    p->selector[BT_ES] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_ES_SELECTOR));
+    p->selector[BT_CS] = depriv_guest_selector((uint16_t)bt->cs.selector);
+    p->selector[BT_SS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_SS_SELECTOR));
+    p->selector[BT_DS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_DS_SELECTOR));
+    p->selector[BT_FS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_FS_SELECTOR));
+    p->selector[BT_GS] = depriv_guest_selector((uint16_t)bt->gs.selector);
+    p->ldtr = 0;                                /* it has none (depriv_gdt.c) */
+    p->tr = dp->tr;
+    p->gdtr = (struct bt_dtr){ 0, (uint16_t)dp->gdt_limit, dp->gdt_base };
+    p->idtr = (struct bt_dtr){ 0, (uint16_t)dp->idt_limit, dp->idt_base };
+}
+
+/* Into the translation at tc: CS the TC's, GS the vCPU page's, the guest's
+ * own kept to be put back. */
+static void enter_at(struct vcpu *v, uint32_t tc)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    save_segment(VMCS_GUEST_CS_SELECTOR, &bt->cs);
+    save_segment(VMCS_GUEST_GS_SELECTOR, &bt->gs);
+    load_segment(VMCS_GUEST_CS_SELECTOR,
+                 &(struct bt_segment){ bt->cs.selector, 0, BT_TC_END - 1, AR_TC_CODE });
+    load_segment(VMCS_GUEST_GS_SELECTOR,
+                 &(struct bt_segment){ VCPU_GS_SELECTOR, BT_VCPU_BASE, PAGE - 1, AR_VCPU_DATA });
+    vmcs_write(VMCS_GUEST_RIP, tc);
+    fill_page(v);
+    bt->in_tc = true;
+    bt->between = false;
+    bt->entries_into_tc++;
+}
+
+/* Out of the translations, the guest before its instruction at eip, as if
+ * it had run in place. */
+static void leave(struct vcpu *v, uint32_t eip)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    load_segment(VMCS_GUEST_CS_SELECTOR, &bt->cs);
+    load_segment(VMCS_GUEST_GS_SELECTOR, &bt->gs);
+    vmcs_write(VMCS_GUEST_RIP, eip);
+    v->rip = eip;
+    bt->in_tc = bt->between = false;
+    if (bt->hold_eip == eip)                    /* the instruction after STI has not run yet */
+        v->depriv.hold_interrupts = true;
+}
+
+/* One instruction in place: at ring 1 it faults into the hypervisor if it
+ * is one the hypervisor emulates, and the single-step trap brings the
+ * guest back if it is not. Not with the guest's own TF (its #DB comes
+ * anyway). Blocking by STI goes (with TF = 1 VM entry wants the trap
+ * pending then, SDM 27.3.1.5); in MOV SS's shadow the trap is made pending
+ * instead, for after the instruction (6.8.3). */
+static void step_in_place(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+    bt->step_in_place = false;
+    bt->steps_in_place++;
+    if (rflags & RFLAGS_TF)
+        return;
+    vmcs_write(VMCS_GUEST_RFLAGS, rflags | RFLAGS_TF);
+    bt->stepping = true;
+    uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+    if (blocking & BLOCKING_STI)
+        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)BLOCKING_STI);
+    if (blocking & BLOCKING_MOV_SS)
+        make_single_step_pending();
+}
+
+void depriv_bt_enter(struct vcpu *v)
+{
+    struct depriv *dp = &v->depriv;
+    struct depriv_bt *bt = dp->bt;
+    if (v->stopped || dp->halted_at)
+        return;
+    if (bt->in_tc) {                            /* between two guest instructions */
+        fill_page(v);
+        return;
+    }
+    if (((vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3) != 1)
+        return;                                 /* user mode runs in place */
+    uint32_t eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP), tc;
+    if (bt->step_in_place || !bt_cache_translation(v, eip, &tc))
+        step_in_place(v);                       /* no translation: the CPU's fetch fault, in place */
+    else
+        enter_at(v, tc);
+}
+
+/* The guest's IF as its translations left it. */
+static void take_vif(struct vcpu *v)
+{
+    bool on = v->depriv.bt->page->vif & BT_EFLAGS_IF;
+    if (on != v->depriv.vif)
+        depriv_set_vif(v, on);
+}
+
+/* The exit routine's VMCALL: the record says what the guest needs. Its
+ * words were written by translated code, so they are checked as the
+ * guest's own data: the kind against the list, the slot against the
+ * cache's slots (bt_cache_chain), the EIP translated or run like any. */
+static void translator_exit(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    struct bt_vcpu_page *p = bt->page;
+    uint32_t kind = p->exit_kind, eip = p->exit_eip, arg = p->exit_arg, tc;
+    p->exit_kind = BT_EXIT_NONE;
+    if (kind == BT_EXIT_NONE || kind >= BT_EXIT_KINDS) {
+        leave(v, (uint32_t)bt->cs.base);        /* somewhere the guest owns, for the report */
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "bt: the exit routine ran with no exit recorded (kind %u): "
+                   "a translation jumped there by itself (a translator bug)", kind);
+        return;
+    }
+    bt->exits_by_kind[kind]++;
+    leave(v, eip);
+    switch (kind) {
+    case BT_EXIT_BRANCH:
+        bt_cache_chain(v, arg, eip);
+        break;
+    case BT_EXIT_LOOKUP:
+        if (bt_cache_translation(v, eip, &tc)) {
+            bt_lookup_set(p, eip, tc);
+            bt->lookups_filled++;
+        }
+        break;
+    case BT_EXIT_EMULATE:
+    case BT_EXIT_NO_CODE:
+        bt->step_in_place = true;
+        break;
+    case BT_EXIT_STI:                           /* the next instruction runs first */
+        bt->hold_eip = eip;
+        v->depriv.hold_interrupts = true;
+        break;
+    case BT_EXIT_FAULT:
+        depriv_deliver(v, arg == VEC_GP ? VEC_GP : VEC_UD, arg == VEC_GP ? 0 : -1, eip, 0);
+        break;
+    case BT_EXIT_INTERRUPT:                     /* depriv_deliver_pending delivers it */
+        break;
+    }
+}
+
+static bool asynchronous(const struct vcpu *v)
+{
+    switch (v->exit_reason & 0xFFFF) {
+    case EXIT_EXTERNAL_INTERRUPT: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
+    case EXIT_PREEMPTION_TIMER:
+        return true;
+    case EXIT_EXCEPTION_NMI:
+        return event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).type == EVENT_NMI;
+    }
+    return false;
+}
+
+bool depriv_bt_exit(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    unsigned reason = v->exit_reason & 0xFFFF;
+    bt->left_tc = false;
+    if (bt->stepping) {                         /* the step in place is over */
+        bt->stepping = false;
+        bt->hold_eip = 0;
+        vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF);
+        /* An instruction that exited with TF = 1 (I/O) leaves its trap
+         * pending in the VMCS (SDM 28.3.4): the hypervisor's, gone too. */
+        vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS,
+                   vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) & ~(uint64_t)DR6_BS);
+        struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+        if (reason == EXIT_EXCEPTION_NMI && e.type == EVENT_HARDWARE_EXCEPTION && e.vector == VEC_DB &&
+            (v->exit_qualification & DR6_BS))
+            return true;                        /* its trap, the hypervisor's own */
+    }
+    if (!bt->in_tc)
+        return false;                           /* in place: as the guest is */
+    take_vif(v);
+    uint32_t rip = (uint32_t)v->rip;
+    if (reason == EXIT_VMCALL && rip == bt->rt.exit) {
+        translator_exit(v);
+        return true;
+    }
+    const struct bt_cached *b = bt_cache_block_at(bt, rip);
+    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
+    if (e && (rip == b->tc_address + e->tc_offset || !asynchronous(v))) {
+        bt->left_action = e->action;
+        bt->left_tc = true;
+        leave(v, e->guest_eip);
+        return false;
+    }
+    if (asynchronous(v)) {                      /* between two guest instructions: wait */
+        bt->between = true;
+        bt->between_exits++;
+        return false;
+    }
+    guest_stop(v, POWEROFF_GUEST_STOPPED, "bt: VM exit %u at 0x%x in the translation cache, outside every "
+               "translated instruction (a translator bug)", reason, rip);
+    return true;
+}
+
+bool depriv_bt_between(const struct vcpu *v)
+{
+    return v->depriv.bt->between;
+}
+
+void depriv_bt_page_fault(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    uint32_t va = (uint32_t)v->exit_qualification;
+    uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
+    bool from_tc = bt->left_tc;
+    bt->left_tc = false;
+    handle_shadow_page_fault(v);
+    uint32_t *e = shadow_entry(&v->guest->shadow, va);
+    if (!e || (*e & (GPTE_P | GPTE_W)) != (GPTE_P | GPTE_W))
+        return;
+    uint64_t gpa = GPTE_ADDR(*e) - v->guest->ram_hpa;
+    if (!bt_cache_frame_translated(bt, gpa))
+        return;
+    if (!(error & PFEC_W)) {                    /* a read made the entry: keep it read-only */
+        *e &= ~(uint32_t)GPTE_W;
+        return;
+    }
+    /* A write to translated code: its translations go, and the writing
+     * instruction runs in place, so that what is translated next is what
+     * it wrote (it may have written the very next instruction: SDM vol.
+     * 3, 11.6). */
+    bt_cache_invalidate_frame(v, gpa);
+    if (from_tc)
+        bt->step_in_place = true;
+}
+
+void depriv_bt_print_stats(const struct vcpu *v)
+{
+    const struct depriv_bt *bt = v->depriv.bt;
+    const uint64_t *k = bt->exits_by_kind;
+    printf("hv: %sbt: %lu blocks translated (%lu instructions, %u bytes of the TC), %lu entries into "
+           "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
+           "%lu no-code; %lu chained, %lu lookups filled, %lu steps in place, %lu exits between "
+           "instructions, %lu invalidations, %lu flushes\n", v->guest->tag, bt->translated_blocks,
+           bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
+           k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
+           bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->invalidations,
+           bt->flushes);
+}

@@ -1,0 +1,62 @@
+/*
+ * depriv_bt.h: binary translation of a deprivileged guest kernel, bt=1
+ * (64-bit, VMX root; lab 3 part two, issue 21). The translator is hv/bt
+ * (pure); this is the hypervisor's side of it: where the translations run,
+ * entering and leaving them, the exits they take, and keeping them true
+ * to the guest's code.
+ *
+ * With bt=1 the guest kernel's code (real ring 1) never runs in place: at
+ * every VM entry into its kernel the hypervisor enters the translation of
+ * the guest EIP instead, with CS a code segment of its own that reaches the
+ * translation cache (TC) and GS its vCPU page (hv/bt/README.md, "Where
+ * things run"). At every VM exit from a translation at a guest instruction
+ * boundary it puts the guest back as the CPU would hold it running in
+ * place: RIP the guest EIP, CS and GS the guest's ("canonical"), so that
+ * every handler of cpu=deprivileged works unchanged. An exit between two
+ * guest instructions (an external interrupt inside the few instructions
+ * one guest instruction became) stays in the translation, and whatever
+ * waits for a boundary is delivered at the next one (the interrupt window
+ * brings it).
+ *
+ * Where the pieces live, all in the hypervisor's top 4 MiB (DEPRIV_AREA,
+ * mapped into every address space by the shadow tables, beyond every
+ * guest segment's limit):
+ *   0xFFC00000  the GDT copy and the TSS (depriv_gdt.c)
+ *   0xFFC20000  the TC, 1 MiB, read and execute only: the exit routine
+ *               (VMCALL), the indirect-branch lookup, then the blocks
+ *   0xFFD20000  the vCPU page (bt_vcpu.h), writable at ring 0-2 through GS
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "depriv/depriv.h"
+#include "guest/vcpu.h"
+
+#define BT_TC_BASE   (DEPRIV_AREA + 0x20000u)
+#define BT_TC_PAGES  256u
+#define BT_TC_END    (BT_TC_BASE + BT_TC_PAGES * 4096u)
+#define BT_VCPU_BASE BT_TC_END
+
+/* bt=1: the TC and the vCPU page, mapped (after depriv_setup). */
+void depriv_bt_setup(struct vcpu *v);
+
+/* The first thing a deprivileged guest's exit does with bt=1: a VM exit
+ * from a translation at a guest boundary, or the translator's own exit
+ * (the VMCALL of the exit routine), leaves the guest canonical. True if
+ * the exit was the translator's alone and is done (the dispatcher then
+ * only delivers what waits, and enters again). */
+bool depriv_bt_exit(struct vcpu *v);
+/* The guest is inside a translation between two of its instructions:
+ * nothing may be delivered now (depriv_deliver_later). */
+bool depriv_bt_between(const struct vcpu *v);
+/* The last thing before a VM entry: a guest kernel at a guest EIP enters
+ * its translation (made now if there is none), or runs one instruction in
+ * place when the translator asked for that (an instruction the hypervisor
+ * emulates when it faults, or a write to translated code). */
+void depriv_bt_enter(struct vcpu *v);
+/* A #PF exit with bt=1: handled as ever (handle_shadow_page_fault), and a
+ * shadow entry it made that maps translated code write-protected; a
+ * write to such a page drops the translations made from it first. */
+void depriv_bt_page_fault(struct vcpu *v);
+/* `hv: bt ...` at the end of the run: translations, exits by kind, cache. */
+void depriv_bt_print_stats(const struct vcpu *v);

@@ -1,0 +1,87 @@
+/*
+ * depriv_bt_cache.h: the translation cache of a deprivileged guest, bt=1
+ * (64-bit, VMX root; issue 21): its blocks, found by guest EIP and by TC
+ * address, made by hv/bt's translator from the guest's code, chained, and
+ * dropped when the guest writes the code they came from. The state of one
+ * vCPU's translator (struct depriv_bt) is here too; depriv_bt.c enters and
+ * leaves the translations.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "bt/bt_block.h"
+#include "bt/bt_vcpu.h"
+#include "guest/vcpu.h"
+
+#define BT_MAX_BLOCKS  8192u
+#define BT_MAX_MAP     (BT_MAX_BLOCKS * 8u)
+#define BT_HASH        4096u             /* guest EIP -> block, chained */
+
+/* One translated block: where it came from and where it runs. */
+struct bt_cached {
+    uint32_t guest_eip, guest_end;
+    uint32_t tc_address, tc_size;
+    uint32_t frame[2];              /* the guest-physical pages its bytes came from
+                                       (the second: an instruction straddling into it) */
+    uint32_t map_first;             /* its map entries in map[] */
+    uint16_t entries;
+    bool live;                      /* false once its code was written */
+    int32_t hash_next;              /* the next block in its hash chain, or -1 */
+};
+
+/* The saved hidden parts of a segment register (its VMCS fields). */
+struct bt_segment {
+    uint64_t selector, base, limit, access;
+};
+
+struct depriv_bt {
+    uint8_t *tc;                    /* the hypervisor's pointer to the TC */
+    struct bt_vcpu_page *page;      /* and to the vCPU page */
+    struct bt_runtime rt;           /* the exit routine, the lookup routine */
+    uint32_t tc_used;               /* bytes of the TC in use (blocks from rt's end) */
+    uint32_t blocks_start;
+
+    struct bt_cached *blocks;       /* in TC order: tc_address increasing */
+    unsigned nblocks;
+    struct bt_map_entry *map;
+    unsigned nmap;
+    int32_t hash[BT_HASH];
+    struct bt_block scratch;        /* the block being translated */
+    uint8_t code[4096 + 16];        /* the guest's bytes it is translated from */
+    uint8_t *translated;            /* a bit per guest RAM frame: code translated from it */
+    uint64_t frames;
+
+    /* Entering and leaving (depriv_bt.c). */
+    bool in_tc;                     /* the guest runs in (or stopped in) a translation */
+    bool between;                   /* it stopped between two guest instructions */
+    bool step_in_place;             /* the next entry runs one instruction in place */
+    bool stepping;                  /* that step is under way: TF is the hypervisor's */
+    bool left_tc;                   /* this exit left a translation at a guest instruction */
+    uint8_t left_action;            /* and that instruction's enum bt_action */
+    uint32_t hold_eip;              /* after STI: the instruction that runs before an interrupt */
+    struct bt_segment cs, gs;       /* the guest's own, while a translation runs */
+
+    /* Statistics. */
+    uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];
+    uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits;
+};
+
+/* The TC address of the translation of guest eip, made now if there is
+ * none (the guest's tables must map its code: false if not, or if eip is
+ * outside every guest segment). */
+bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc);
+/* The block whose translation holds TC address `at`, or NULL. */
+const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t at);
+/* The map entry of `at` in that block. */
+const struct bt_map_entry *bt_cache_entry_at(const struct depriv_bt *bt, const struct bt_cached *b,
+                                             uint32_t at);
+/* A BRANCH exit named slot `slot` and target `eip`: chain it to the
+ * target's translation if slot is one of the cache's live slots. */
+void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip);
+/* Has code been translated from this guest-physical frame? */
+bool bt_cache_frame_translated(const struct depriv_bt *bt, uint64_t gpa);
+/* The guest wrote frame gpa: its translations dropped, the slots chained
+ * into them unchained, the lookup table emptied. */
+void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa);
+/* Empty the cache (it is full). */
+void bt_cache_flush(struct vcpu *v);
