@@ -259,6 +259,12 @@ size_t depriv_debug_write(struct vcpu *v, uint64_t linear, const void *buf, size
 /* `monitor depriv`: the state the hypervisor keeps for it, printed. */
 void depriv_show(const struct vcpu *v);
 
+/* LAR, LSL, VERR, VERW (decoded: in) emulated with the checks of SDM vol.
+ * 2A/2B against the guest's own descriptor and its own privilege level; ZF
+ * says whether they pass. False if reading the operand faulted (the fault
+ * is delivered). depriv_patch.c, for patch=1 and bt=1. */
+bool depriv_emulate_probe(struct vcpu *v, const struct x86_insn *in);
+
 /* depriv_patch.c: scan-and-patch (patch=1). Before the guest runs, each
  * sensitive instruction of its kernel becomes INT3 (the list of them is its
  * VM's, v->vm->patches); at such an INT3, emulate the original and say

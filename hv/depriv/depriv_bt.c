@@ -25,6 +25,7 @@
 #include "depriv/depriv_bt_cache.h"
 #include "exit/handlers.h"
 #include "bt/bt_lookup.h"
+#include "guest/guest_linear.h"
 #include "guest/guest_paging.h"
 #include "guest/shadow.h"
 #include "mem/memory.h"
@@ -219,6 +220,26 @@ static void take_vif(struct vcpu *v)
         depriv_set_vif(v, on);
 }
 
+/* LAR, LSL, VERR and VERW do not fault at ring 1, and in place they would
+ * answer for ring 1 (lab 3's virtcheck shows it): emulated on the guest's
+ * own descriptors, as patch=1 does. True if the instruction at eip was
+ * one (done, or its operand's fault delivered). */
+static bool emulate_probe_here(struct vcpu *v, uint32_t eip)
+{
+    uint8_t bytes[15];
+    struct x86_insn in;
+    size_t n = guest_linear_read(v->guest, eip, bytes, sizeof(bytes));
+    if (x86_decode(bytes, n, X86_MODE_32, &in) != X86_DECODE_OK || in.map != X86_MAP_0F ||
+        !(in.opcode == 0x02 || in.opcode == 0x03 || (in.opcode == 0x00 && (in.reg == 4 || in.reg == 5))))
+        return false;
+    v->instruction_length = in.length;
+    if (depriv_emulate_probe(v, &in)) {
+        advance_rip(v);
+        v->depriv.emulated++;
+    }
+    return true;
+}
+
 /* The exit routine's VMCALL: the record says what the guest needs. Its
  * words were written by translated code, so they are checked as the
  * guest's own data: the kind against the list, the slot against the
@@ -248,6 +269,9 @@ static void translator_exit(struct vcpu *v)
         }
         break;
     case BT_EXIT_EMULATE:
+        if (emulate_probe_here(v, eip))
+            break;
+        __attribute__((fallthrough));   /* everything else faults or exits in place */
     case BT_EXIT_NO_CODE:
         bt->step_in_place = true;
         break;

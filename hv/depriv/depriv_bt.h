@@ -25,17 +25,13 @@
  *   0xFFC20000  the TC, 1 MiB, read and execute only: the exit routine
  *               (VMCALL), the indirect-branch lookup, then the blocks
  *   0xFFD20000  the vCPU page (bt_vcpu.h), writable at ring 0-2 through GS
+ * (BT_TC_BASE and the rest: depriv_bt_cache.h).
  */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 #include "depriv/depriv.h"
 #include "guest/vcpu.h"
-
-#define BT_TC_BASE   (DEPRIV_AREA + 0x20000u)
-#define BT_TC_PAGES  256u
-#define BT_TC_END    (BT_TC_BASE + BT_TC_PAGES * 4096u)
-#define BT_VCPU_BASE BT_TC_END
 
 /* bt=1: the TC and the vCPU page, mapped (after depriv_setup). */
 void depriv_bt_setup(struct vcpu *v);

@@ -19,7 +19,6 @@
  */
 #include "depriv/depriv_bt_cache.h"
 #include "depriv/depriv.h"
-#include "depriv/depriv_bt.h"
 #include "bt/bt_chain.h"
 #include "bt/bt_lookup.h"
 #include "guest/guest_linear.h"

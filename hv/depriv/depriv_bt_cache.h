@@ -11,7 +11,14 @@
 #include <stdint.h>
 #include "bt/bt_block.h"
 #include "bt/bt_vcpu.h"
+#include "depriv/depriv.h"
 #include "guest/vcpu.h"
+
+/* Where the TC and the vCPU page run (depriv_bt.h draws the area). */
+#define BT_TC_BASE   (DEPRIV_AREA + 0x20000u)
+#define BT_TC_PAGES  256u
+#define BT_TC_END    (BT_TC_BASE + BT_TC_PAGES * 4096u)
+#define BT_VCPU_BASE BT_TC_END
 
 #define BT_MAX_BLOCKS  8192u
 #define BT_MAX_MAP     (BT_MAX_BLOCKS * 8u)

@@ -265,9 +265,7 @@ static bool guest_descriptor(struct vcpu *v, uint16_t selector, uint64_t *d)
     return depriv_read(v, dp->gdt_base + (selector & ~7u), d, 8);
 }
 
-/* LAR, LSL, VERR, VERW: the checks of SDM vol. 2A/2B against the guest's
- * own descriptor and its own privilege level; ZF says whether they pass. */
-static bool emulate_probe(struct vcpu *v, const struct x86_insn *in)
+bool depriv_emulate_probe(struct vcpu *v, const struct x86_insn *in)
 {
     bool ok;
     uint16_t selector = read_rm16(v, in, &ok);
@@ -333,7 +331,7 @@ static bool emulate(struct vcpu *v, const struct patch *p)
         /* SLDT (the guest has no LDT: 0), STR (its task register). */
         return write_rm(v, in, in->reg ? v->depriv.tr : 0, in->mod == 3 ? in->operand_size : 2);
     case SENSITIVE_SEGMENT_PROBE:
-        return emulate_probe(v, in);
+        return depriv_emulate_probe(v, in);
     default:
         return false;
     }
