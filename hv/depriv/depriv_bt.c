@@ -88,6 +88,7 @@ void depriv_bt_setup(struct vcpu *v)
     bt->rt.lookup = bt_lookup_emit(&e, &bt->rt);
     bt->blocks_start = (uint32_t)(e.pos + 15) & ~15u;
     dp->bt = bt;
+    dp->iret_patched = true;                    /* every IRET of the kernel's is emulated: its IF exact */
     bt_cache_flush(v);
     bt->flushes = 0;
 }
@@ -220,26 +221,6 @@ static void take_vif(struct vcpu *v)
         depriv_set_vif(v, on);
 }
 
-/* LAR, LSL, VERR and VERW do not fault at ring 1, and in place they would
- * answer for ring 1 (lab 3's virtcheck shows it): emulated on the guest's
- * own descriptors, as patch=1 does. True if the instruction at eip was
- * one (done, or its operand's fault delivered). */
-static bool emulate_probe_here(struct vcpu *v, uint32_t eip)
-{
-    uint8_t bytes[15];
-    struct x86_insn in;
-    size_t n = guest_linear_read(v->guest, eip, bytes, sizeof(bytes));
-    if (x86_decode(bytes, n, X86_MODE_32, &in) != X86_DECODE_OK || in.map != X86_MAP_0F ||
-        !(in.opcode == 0x02 || in.opcode == 0x03 || (in.opcode == 0x00 && (in.reg == 4 || in.reg == 5))))
-        return false;
-    v->instruction_length = in.length;
-    if (depriv_emulate_probe(v, &in)) {
-        advance_rip(v);
-        v->depriv.emulated++;
-    }
-    return true;
-}
-
 /* The exit routine's VMCALL: the record says what the guest needs. Its
  * words were written by translated code, so they are checked as the
  * guest's own data: the kind against the list, the slot against the
@@ -269,8 +250,11 @@ static void translator_exit(struct vcpu *v)
         }
         break;
     case BT_EXIT_EMULATE:
-        if (emulate_probe_here(v, eip))
+        if (depriv_bt_emulate(v, eip)) {        /* done here (depriv_bt_emulate.c) */
+            if (bt->hold_eip == eip)            /* it was the one after STI: it has run */
+                v->depriv.hold_interrupts = false;
             break;
+        }
         __attribute__((fallthrough));   /* everything else faults or exits in place */
     case BT_EXIT_NO_CODE:
         bt->step_in_place = true;
@@ -356,22 +340,11 @@ void depriv_bt_page_fault(struct vcpu *v)
     bool from_tc = bt->left_tc;
     bt->left_tc = false;
     handle_shadow_page_fault(v);
-    uint32_t *e = shadow_entry(&v->guest->shadow, va);
-    if (!e || (*e & (GPTE_P | GPTE_W)) != (GPTE_P | GPTE_W))
-        return;
-    uint64_t gpa = GPTE_ADDR(*e) - v->guest->ram_hpa;
-    if (!bt_cache_frame_translated(bt, gpa))
-        return;
-    if (!(error & PFEC_W)) {                    /* a read made the entry: keep it read-only */
-        *e &= ~(uint32_t)GPTE_W;
-        return;
-    }
-    /* A write to translated code: its translations go, and the writing
+    /* A write to translated code: its translations went, and the writing
      * instruction runs in place, so that what is translated next is what
      * it wrote (it may have written the very next instruction: SDM vol.
      * 3, 11.6). */
-    bt_cache_invalidate_frame(v, gpa);
-    if (from_tc)
+    if (bt_cache_filled(v, va, error & PFEC_W) && from_tc)
         bt->step_in_place = true;
 }
 

@@ -54,5 +54,9 @@ void depriv_bt_enter(struct vcpu *v);
  * shadow entry it made that maps translated code write-protected; a
  * write to such a page drops the translations made from it first. */
 void depriv_bt_page_fault(struct vcpu *v);
+/* depriv_bt_emulate.c: the instruction at eip (a BT_EXIT_EMULATE's, the
+ * guest canonical before it) emulated now if it is one cpu=deprivileged
+ * emulates when it faults or exits in place; false if it must run in place. */
+bool depriv_bt_emulate(struct vcpu *v, uint32_t eip);
 /* `hv: bt ...` at the end of the run: translations, exits by kind, cache. */
 void depriv_bt_print_stats(const struct vcpu *v);

@@ -221,3 +221,19 @@ void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa)
     bt_lookup_clear(bt->page);
     bt->invalidations++;
 }
+
+bool bt_cache_filled(struct vcpu *v, uint32_t va, bool write)
+{
+    uint32_t *e = shadow_entry(&v->guest->shadow, va);
+    if (!e || (*e & (GPTE_P | GPTE_W)) != (GPTE_P | GPTE_W))
+        return false;
+    uint64_t gpa = GPTE_ADDR(*e) - v->guest->ram_hpa;
+    if (!bt_cache_frame_translated(v->depriv.bt, gpa))
+        return false;
+    if (!write) {                               /* a read or fetch made it: read-only */
+        *e &= ~(uint32_t)GPTE_W;
+        return false;
+    }
+    bt_cache_invalidate_frame(v, gpa);
+    return true;
+}

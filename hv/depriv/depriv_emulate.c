@@ -636,6 +636,11 @@ static void general_protection(struct vcpu *v, uint32_t error)
         depriv_deliver(v, VEC_GP, error, (uint32_t)v->rip, 0);   /* as at ring 0 */
 }
 
+void depriv_emulate_general_protection(struct vcpu *v, uint32_t error)
+{
+    general_protection(v, error);
+}
+
 void depriv_exception(struct vcpu *v)
 {
     struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));

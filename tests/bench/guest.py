@@ -44,7 +44,8 @@ USER = os.path.join(BUILD, "guestos", "user")
 BENCH_LINE = re.compile(r"^BENCH (\S+) cycles=(\d+) iterations=(\d+)$", re.M)
 EXIT_LINE = re.compile(r"^hv: exits: (.+?) +(\d+) exits +(\d+) cycles", re.M)
 HYPERCALL_LINE = re.compile(r"^hv: hypercalls: (\S+) +(\d+) calls +(\d+) in multicalls +(\d+) requests", re.M)
-GOALS = {"forkwait": {"ept": 1.3, "shadow": 3.0}, "null": {"pv": 1.1}}
+GOALS = {"forkwait": {"ept": 1.3, "shadow": 3.0, "bt": 2.0}, "null": {"pv": 1.1, "bt": 5.0},
+         "ctxswitch": {"bt": 4.0}}
 # PV against shadow paging (issue 19): the two answers to the MMU without EPT.
 GOALS_AGAINST = {("forkwait", "pv", "shadow"), ("ctxswitch", "pv", "shadow")}
 # The hypervisor's options for each mode under it: labs 1-3's, the guest
@@ -53,6 +54,7 @@ GOALS_AGAINST = {("forkwait", "pv", "shadow"), ("ctxswitch", "pv", "shadow")}
 MODE_ARGS = {"ept": ["mem=ept", "devices=machine"], "shadow": ["mem=shadow", "devices=machine"],
              "deprivileged": ["mem=shadow", "cpu=deprivileged", "devices=machine"],
              "patched": ["mem=shadow", "cpu=deprivileged", "patch=1", "devices=machine"],
+             "bt": ["mem=shadow", "cpu=deprivileged", "bt=1", "devices=machine"],
              "pv": ["cpu=pv"], "pv_unbatched": ["cpu=pv"]}
 # The modes that boot the guest OS's PV build (guestos/README.md), and the
 # guest options a mode adds to bench=all.
@@ -63,7 +65,7 @@ MODE_GUEST_ARGS = {"pv_unbatched": ["pvbatch=0"]}
 OPS_PER_ITERATION = {"ctxswitch": 2}
 RUN_TIMEOUT = 600      # seconds: the slowest mode's whole bench=all run takes minutes
 MODE_HEADINGS = {"ept": "EPT/native", "shadow": "shadow/nat.", "deprivileged": "ring1/nat.",
-                 "patched": "patched/nat.", "pv": "PV/nat.", "pv_unbatched": "PV-1by1/n."}
+                 "patched": "patched/nat.", "bt": "BT/nat.", "pv": "PV/nat.", "pv_unbatched": "PV-1by1/n."}
 
 
 def routes(only=None):
@@ -88,7 +90,7 @@ def column_name(route):
 def all_routes(fast):
     return [("bochs", fast, 1, None), ("qemu", "kernel", 3, None), ("bochs", fast, 1, "ept"),
             ("bochs", fast, 1, "shadow"), ("bochs", fast, 1, "deprivileged"), ("bochs", fast, 1, "patched"),
-            ("bochs", fast, 1, "pv"), ("bochs", fast, 1, "pv_unbatched")]
+            ("bochs", fast, 1, "bt"), ("bochs", fast, 1, "pv"), ("bochs", fast, 1, "pv_unbatched")]
 
 
 # The benchmarks to run (--benchmarks): None for every bench_*.elf.

@@ -66,6 +66,8 @@ MODES = {
     "shadow": ("tigerlake", ["mem=shadow"] + MACHINE),
     "depriv": ("tigerlake", ["cpu=deprivileged", "mem=shadow"] + MACHINE),
     "patch": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "patch=1"] + MACHINE),
+    # bt=1 (issue 21): the kernel's code runs only from the translation cache.
+    "bt": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "bt=1"] + MACHINE),
     "icelake": ("corei7_icelake_u", MACHINE),   # a CPU model without CET (VMX_BASIC bit 56 clear)
     # devices=virtual (lab 4): the guest's PIT and PIC are the hypervisor's
     # models, their interrupts injected (hvm) or delivered in software (depriv).
@@ -85,7 +87,7 @@ MODES = {
 }
 # A VM 0 that a mode runs its attacks beside (they are VM 1).
 BESIDE = {"vdelay": BADGUEST + " do=spin=3"}
-HV_MODES = ["ept", "shadow", "depriv", "patch"]   # "all": the hypervisor's modes, one CPU model
+HV_MODES = ["ept", "shadow", "depriv", "patch", "bt"]   # "all": the hypervisor's modes, one CPU model
 # The modes where the VM is a PC with its own APICs, PIT, PIC and clock
 # (devices=virtual): those an attack marked "qemu" is compared with QEMU in.
 PC_MODES = [m for m in MODES if "devices=virtual" in MODES[m][1]]

@@ -1,0 +1,122 @@
+/*
+ * depriv_bt_emulate.c: the instructions a translation hands to the
+ * hypervisor (BT_EXIT_EMULATE), emulated at that exit (64-bit, VMX root;
+ * bt=1, issue 21).
+ *
+ * Run in place, each would cost a second exit: the #GP it raises at ring 1
+ * (a privileged instruction, INT n through the empty real IDT), the I/O
+ * exit, or the single-step trap after it. The guest is canonical here
+ * (depriv_bt.c left the translation before it), so cpu=deprivileged's own
+ * emulation does the work, exactly as at that second exit: the #GP's
+ * (depriv_emulate_general_protection, with the error code the CPU would
+ * give), the I/O exit's (depriv_io, with the qualification the CPU would
+ * write, SDM vol. 3, 28.2.1, table 28-5), IRET's (depriv_iret: to the
+ * guest's ring 0 or to its user mode), LAR/LSL/VERR/VERW's (which do not
+ * fault at ring 1 and would answer for it in place). What is not listed
+ * (string I/O, far transfers, a GS prefix, MOV to GS and SS, ...) still
+ * runs in place.
+ */
+#include "depriv/depriv_bt.h"
+#include "depriv/depriv.h"
+#include "depriv/depriv_bt_cache.h"
+#include "guest/guest_linear.h"
+#include "guest/shadow.h"
+#include "vmx/exit_info.h"
+#include "x86/x86_decode.h"
+
+/* The I/O exit's qualification for IN and OUT without a string prefix:
+ * size - 1, IN, an immediate port, the port. */
+static bool io_qualification(struct vcpu *v, const struct x86_insn *in, uint64_t *qual)
+{
+    uint8_t op = in->opcode;
+    if (in->map != X86_MAP_ONE_BYTE || !((op >= 0xE4 && op <= 0xE7) || (op >= 0xEC && op <= 0xEF)))
+        return false;
+    unsigned size = (op & 1) ? in->operand_size : 1;
+    bool immediate = op <= 0xE7, input = !(op & 2);
+    uint16_t port = immediate ? (uint8_t)in->immediate : (uint16_t)v->regs.rdx;
+    *qual = (uint64_t)(size - 1) | (input ? 1u << 3 : 0) | (immediate ? 1u << 6 : 0) | (uint64_t)port << 16;
+    return true;
+}
+
+/* The instructions that raise #GP at ring 1 in place (SDM vol. 3, 5.9;
+ * vol. 2: each one's "Protected Mode Exceptions"), and that #GP's error
+ * code: INT n's names the IDT's gate (the real IDT is empty: vector * 8 +
+ * 2, an IDT selector), the others' is 0. */
+static bool faults_at_ring1(const struct x86_insn *in, uint32_t *error)
+{
+    *error = 0;
+    if (in->map == X86_MAP_ONE_BYTE) {
+        if (in->opcode == 0xCD) {
+            *error = (uint32_t)(uint8_t)in->immediate * 8 + 2;
+            return true;
+        }
+        return in->opcode == 0xF4;                                  /* HLT */
+    }
+    if (in->map != X86_MAP_0F)
+        return false;
+    switch (in->opcode) {
+    case 0x00: return in->reg == 2 || in->reg == 3;                 /* LLDT, LTR */
+    case 0x01: return (in->mod != 3 && (in->reg == 2 || in->reg == 3 || in->reg == 7))   /* LGDT, LIDT, INVLPG */
+                      || in->reg == 6;                              /* LMSW */
+    case 0x06: case 0x08: case 0x09:                                /* CLTS, INVD, WBINVD */
+    case 0x20: case 0x21: case 0x22: case 0x23:                     /* MOV CR, MOV DR */
+    case 0x30: case 0x32:                                           /* WRMSR, RDMSR */
+        return true;
+    }
+    return false;
+}
+
+static bool segment_probe(const struct x86_insn *in)
+{
+    return in->map == X86_MAP_0F && (in->opcode == 0x02 || in->opcode == 0x03 ||
+                                      (in->opcode == 0x00 && (in->reg == 4 || in->reg == 5)));
+}
+
+/* cpu=deprivileged's emulation decodes what the shadow maps at RIP (the
+ * bytes the CPU fetched: guest_instruction_fetch), but the guest never
+ * fetched this instruction in place: its pages' shadow entries are made
+ * first, as the CPU's fetch would make them. False if the guest's tables
+ * do not map them (then it runs in place, and the CPU's fetch faults). */
+static bool fetchable(struct vcpu *v, uint32_t eip, unsigned length)
+{
+    uint32_t pages[2] = { eip, eip + length - 1 };
+    for (unsigned i = 0; i < 2; i++) {
+        uint64_t gpa;
+        if (guest_shadow_gpa(v->guest, pages[i], &gpa))
+            continue;
+        struct shadow_fault_info f;
+        shadow_fault(&v->guest->shadow, pages[i], 0, &f);
+        if (f.outcome != SHADOW_FILLED)
+            return false;
+        bt_cache_filled(v, pages[i], false);
+    }
+    return true;
+}
+
+bool depriv_bt_emulate(struct vcpu *v, uint32_t eip)
+{
+    uint8_t bytes[X86_MAX_LENGTH];
+    struct x86_insn in;
+    size_t n = guest_linear_read(v->guest, eip, bytes, sizeof(bytes));
+    if (x86_decode(bytes, n, X86_MODE_32, &in) != X86_DECODE_OK || in.vex || !fetchable(v, eip, in.length))
+        return false;
+    uint32_t error;
+    uint64_t qual;
+    v->instruction_length = in.length;
+    if (segment_probe(&in)) {
+        if (depriv_emulate_probe(v, &in)) {
+            advance_rip(v);
+            v->depriv.emulated++;
+        }
+    } else if (in.map == X86_MAP_ONE_BYTE && in.opcode == 0xCF && in.operand_size == 4) {
+        depriv_iret(v);
+    } else if (io_qualification(v, &in, &qual)) {
+        v->exit_qualification = qual;
+        depriv_io(v);
+    } else if (faults_at_ring1(&in, &error)) {
+        depriv_emulate_general_protection(v, error);
+    } else {
+        return false;
+    }
+    return true;
+}
