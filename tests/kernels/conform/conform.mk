@@ -14,12 +14,16 @@ CONFORM_CFLAGS := $(CFLAGS32) -Ilib -Itests/kernels/common -MMD -MP
 CONFORM_LIB_C := fmt.c printf.c serial.c poweroff.c string.c
 CONFORM_C := $(notdir $(wildcard $(CONFORM_SRC)/*.c))
 CONFORM_S := $(notdir $(wildcard $(CONFORM_SRC)/*.S))
-CONFORM_OBJS := $(CONFORM_OUT)/entry.o $(CONFORM_C:%.c=$(CONFORM_OUT)/%.o) $(CONFORM_S:%.S=$(CONFORM_OUT)/%.o) \
+CONFORM_OBJS := $(CONFORM_OUT)/entry.o $(CONFORM_OUT)/common/verdict.o $(CONFORM_C:%.c=$(CONFORM_OUT)/%.o) $(CONFORM_S:%.S=$(CONFORM_OUT)/%.o) \
                 $(CONFORM_LIB_C:%.c=$(CONFORM_OUT)/lib/%.o)
 
 $(CONFORM_OUT)/entry.o: tests/kernels/common/entry.S
 	@mkdir -p $(@D)
 	$(call quiet,AS32,$<)$(CC32) -m32 -Ilib -MMD -MP -c $< -o $@
+
+$(CONFORM_OUT)/common/%.o: tests/kernels/common/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC32,$<)$(CC32) $(CONFORM_CFLAGS) -c $< -o $@
 
 $(CONFORM_OUT)/%.o: $(CONFORM_SRC)/%.S
 	@mkdir -p $(@D)
@@ -39,4 +43,4 @@ $(CONFORM_ELF): $(CONFORM_OBJS) tests/kernels/common/kernel.ld
 .PHONY: conform-kernel
 conform-kernel: $(CONFORM_ELF)
 
--include $(wildcard $(CONFORM_OUT)/*.d $(CONFORM_OUT)/lib/*.d)
+-include $(wildcard $(CONFORM_OUT)/*.d $(CONFORM_OUT)/lib/*.d $(CONFORM_OUT)/common/*.d)
