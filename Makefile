@@ -15,6 +15,7 @@ include tests/kernels/mbinfo/mbinfo.mk
 include tests/kernels/long64/long64.mk
 include tests/kernels/badguest/badguest.mk
 include tests/kernels/hostile/hostile.mk
+include tests/kernels/conform/conform.mk
 include tests/kernels/pvtest/pvtest.mk
 include tests/unit/unit.mk                   # after the kernels: it reads their names
 include tests/fuzz/fuzz.mk                   # after unit.mk: it reads its source lists
@@ -45,7 +46,7 @@ GUEST_MODULES = $(foreach p,$(GUEST_PROGS),--module $(p))
 # The images no lab changes (grading/kitbuild.py): the grader makes them
 # once for a class and copies them into every submission's tree.
 KIT_IMAGES := $(GUEST_KERNEL) $(GUEST_PV_KERNEL) $(GUEST_PROGS) $(LOADER_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAPES) \
-              $(BADGUEST_ELF) $(HOSTILE_ELF) $(PVTEST_ELF)
+              $(BADGUEST_ELF) $(HOSTILE_ELF) $(CONFORM_ELF) $(PVTEST_ELF)
 
 .PHONY: all images kit-images kit-images-files
 all: deps-build
@@ -163,7 +164,7 @@ run-native: deps-run all
 check: deps-check all
 	@$(MAKE) --no-print-directory check-images
 	@$(PYTHON) tests/run_checks.py
-check-images: $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAPES) $(BADGUEST_ELF) $(HOSTILE_ELF) $(LONG64_ELF) $(PVTEST_ELF)
+check-images: $(UNIT_TEST_BINS) $(MBINFO_ELF) $(MBINFO_KLUDGE_ELF) $(MBINFO_SHAPES) $(BADGUEST_ELF) $(HOSTILE_ELF) $(CONFORM_ELF) $(LONG64_ELF) $(PVTEST_ELF)
 	@:
 
 RESULTS ?= $(BUILD)/bench/results.json

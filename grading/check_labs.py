@@ -61,7 +61,7 @@ LAB_RUN_ARGS = {2: "mem=shadow", 3: "mem=shadow cpu=deprivileged", 4: "devices=v
 LAB_RUN_VARS = {6: ["PAIR=pipe-ring-send pipe-ring-recv"]}
 
 TEST_KERNELS = ("build/tests/mbinfo.elf", "build/tests/badguest.elf", "build/tests/hostile.elf",
-                "build/tests/pvtest.elf")
+                "build/tests/conform.elf", "build/tests/pvtest.elf")
 
 
 def run(dest, argv, env=None, stdin=None):

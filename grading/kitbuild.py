@@ -23,10 +23,11 @@ import subprocess
 # Under build/: the folders and files `make kit-images` writes.
 # Every file of the Makefile's KIT_IMAGES lies under one of them
 # (tests/grading/test_kitbuild.py): one left out is rebuilt in every tree.
-PARTS = ("guestos", "guestos-pv", "loader", "tests/mbinfo", "tests/badguest", "tests/hostile", "tests/pvtest")
+PARTS = ("guestos", "guestos-pv", "loader", "tests/mbinfo", "tests/badguest", "tests/hostile", "tests/conform",
+         "tests/pvtest")
 FILES = ("tests/mbinfo.elf", "tests/mbinfo-kludge.elf", "tests/mbinfo64.elf", "tests/mbinfo-low8k.elf",
          "tests/mbinfo-low64k.elf", "tests/mbinfo-high.elf", "tests/mbinfo-kludge.bin", "tests/badguest.elf",
-         "tests/hostile.elf", "tests/pvtest.elf")
+         "tests/hostile.elf", "tests/conform.elf", "tests/pvtest.elf")
 # tests/hostile.py's logs, beside the hostile kernel's objects.
 NOT_IMAGES = shutil.ignore_patterns("*.log", "*.runner")
 

@@ -14,7 +14,10 @@ Every case boots in Bochs or QEMU (harness.py runs them in parallel):
     policy and its TSC (timer_cases.py);
   - PC kernels nobody here wrote, from Debian's packages (foreign_cases.py);
   - a PV guest (cpu=pv, lab 5): its start of day and hypercalls, friendly
-    and hostile (pv_cases.py).
+    and hostile (pv_cases.py);
+  - what a ring-0 kernel sees of the CPU, the same natively and in every
+    mode: self-modifying code, faults in every kind of instruction a
+    translator rewrites, the sensitive instructions (conform_cases.py).
 """
 import argparse
 import os
@@ -36,6 +39,7 @@ from foreign_cases import foreign_cases  # noqa: E402
 from long_mode_cases import long_mode_cases  # noqa: E402
 from pv_cases import pv_cases  # noqa: E402
 from apf_cases import apf_cases  # noqa: E402
+from conform_cases import conform_cases  # noqa: E402
 
 from harness import (DATA, DIED, GUEST, HV, MBINFO, MBINFO_KLUDGE, OK, PANIC, TIMEOUT, TRIPLE,
                      ROOT, USAGE, Case, crc, data_file, reached_cases, run_all, studenttree)
@@ -258,6 +262,7 @@ def all_cases(every_lab=False):
     cases += error_cases(small) + kvm_cases() + guest_cases() + hv_cases()
     cases += vmx_entry_cases() + lab_cases(every_lab) + gdb_cases() + gdb_depriv_cases() + load_cases() + vm_cases()
     cases += sched_cases() + timer_cases() + foreign_cases() + long_mode_cases() + pv_cases() + apf_cases()
+    cases += conform_cases()
     return cases
 
 

@@ -1,0 +1,111 @@
+/*
+ * smc.c: do=smc: self-modifying code. On x86 a store to code is seen by
+ * the instructions fetched after it, the very next one too, with no
+ * serialising instruction needed on the same CPU (SDM vol. 3, 11.6): a
+ * translator must drop what it translated of a page the guest writes.
+ * Paging off: the kernel's code is writable, as a Multiboot loader leaves
+ * it.
+ */
+#include "conform.h"
+#include "string.h"
+
+/* A store that rewrites the immediate of the very next instruction
+ * (MOV EAX, imm32: B8 id), and the same with a JMP between. */
+uint32_t smc_next(uint32_t imm);
+uint32_t smc_next_jmp(uint32_t imm);
+__asm__(".text\n"
+        ".globl smc_next, smc_next_jmp\n"
+        "smc_next:\n"
+        "    movl 4(%esp), %ecx\n"
+        "    movl %ecx, 1f+1\n"
+        "1:  movl $0x11111111, %eax\n"
+        "    movl $0x11111111, 1b+1\n"      /* as it was: the next call tests the store again */
+        "    ret\n"
+        "smc_next_jmp:\n"
+        "    movl 4(%esp), %ecx\n"
+        "    movl %ecx, 1f+1\n"
+        "    jmp 1f\n"
+        "1:  movl $0x11111111, %eax\n"
+        "    movl $0x11111111, 1b+1\n"
+        "    ret\n");
+
+/* A function whose immediate is patched between calls. */
+uint32_t smc_fn(void);
+extern char smc_fn_imm[];
+__asm__(".globl smc_fn, smc_fn_imm\n"
+        "smc_fn:\n"
+        "    .byte 0xB8\n"                   /* MOV EAX, imm32 */
+        "smc_fn_imm:\n"
+        "    .long 0x0000F00D\n"
+        "    ret\n");
+
+/* A loop that rewrites its own body each time round: the ADD's imm8 (83 C2
+ * ib, sign-extended) becomes the low byte of ECX, then LOOP counts down:
+ * each pass adds what the pass before wrote. */
+uint32_t smc_thrash(uint32_t n);
+extern char smc_thrash_imm[];
+__asm__(".globl smc_thrash, smc_thrash_imm\n"
+        "smc_thrash:\n"
+        "    movl 4(%esp), %ecx\n"
+        "    xorl %edx, %edx\n"
+        "    movb $1, smc_thrash_imm\n"
+        "1:  addl $1, %edx\n"
+        "    smc_thrash_imm = . - 1\n"
+        "    movb %cl, smc_thrash_imm\n"
+        "    loop 1b\n"
+        "    movl %edx, %eax\n"
+        "    ret\n");
+
+static uint32_t thrash_expected(uint32_t n)
+{
+    uint32_t sum = 0, imm = 1;
+    for (uint32_t ecx = n; ecx; ecx--) {
+        sum += imm;
+        imm = (uint32_t)(int32_t)(int8_t)(uint8_t)ecx;
+    }
+    return sum;
+}
+
+/* "Module loading": code copied to a fresh page, called, overwritten with
+ * other code (of another length), called again. */
+static uint8_t module_page[4096] __attribute__((aligned(4096)));
+static const uint8_t module_a[] = { 0xB8, 0x01, 0x00, 0xAA, 0xAA, 0xC3 };          /* mov $0xAAAA0001, %eax; ret */
+static const uint8_t module_b[] = { 0x31, 0xC0, 0x40, 0x40, 0x40, 0x01, 0xC0, 0xC3 }; /* xor; inc x3; add eax,eax: 6 */
+
+static uint32_t load_and_call(const uint8_t *code, unsigned size)
+{
+    memcpy(module_page, code, size);
+    return ((uint32_t (*)(void))(void *)module_page)();
+}
+
+void do_smc(void)
+{
+    begin_test("smc-next-insn");
+    check("first", smc_next(0x22222222), 0x22222222);
+    check("second", smc_next(0x33333333), 0x33333333);
+    end_test();
+
+    begin_test("smc-next-insn-jmp");
+    check("first", smc_next_jmp(0x44444444), 0x44444444);
+    check("second", smc_next_jmp(0x55555555), 0x55555555);
+    end_test();
+
+    begin_test("smc-patched-immediate");
+    check("before", smc_fn(), 0xF00D);
+    *(volatile uint32_t *)smc_fn_imm = 0xBEEF;
+    check("after", smc_fn(), 0xBEEF);
+    *(volatile uint32_t *)smc_fn_imm = 0xF00D;
+    check("restored", smc_fn(), 0xF00D);
+    end_test();
+
+    begin_test("smc-module-load");
+    check("module a", load_and_call(module_a, sizeof(module_a)), 0xAAAA0001);
+    check("module b", load_and_call(module_b, sizeof(module_b)), 6);
+    check("module a again", load_and_call(module_a, sizeof(module_a)), 0xAAAA0001);
+    end_test();
+
+    begin_test("smc-thrash");
+    check("1000 passes", smc_thrash(1000), thrash_expected(1000));
+    check("100000 passes", smc_thrash(100000), thrash_expected(100000));
+    end_test();
+}
