@@ -50,6 +50,7 @@
 #define AR_TC_CODE   0xC0BBu
 #define AR_VCPU_DATA 0x4093u
 #define VCPU_GS_SELECTOR ((DEPRIV_GDT_ENTRIES - 1) * 8)
+#define AR_32BIT 0x4000u            /* the D/B flag of a segment's access rights (SDM 25.4.1) */
 #define VMCALL_LENGTH 3
 #define DR6_BS (1u << 14)           /* a single-step trap (SDM 17.2.3; the #DB exit's qualification) */
 
@@ -66,7 +67,8 @@ void depriv_bt_setup(struct vcpu *v)
     bt->blocks = kmalloc(BT_MAX_BLOCKS * sizeof(bt->blocks[0]));
     bt->map = kmalloc(BT_MAX_MAP * sizeof(bt->map[0]));
     bt->translated = kmalloc((bt->frames + 7) / 8);
-    if (!tc || !bt->blocks || !bt->map || !bt->translated)
+    bt->hot = kmalloc((bt->frames + 7) / 8);
+    if (!tc || !bt->blocks || !bt->map || !bt->translated || !bt->hot)
         panic("out of memory: no room for a translation cache of %u pages", BT_TC_PAGES);
     bt->tc = (uint8_t *)tc;
     bt->page = (struct bt_vcpu_page *)page;
@@ -87,6 +89,8 @@ void depriv_bt_setup(struct vcpu *v)
     e.pos = 16;
     bt->rt.lookup = bt_lookup_emit(&e, &bt->rt);
     bt->blocks_start = (uint32_t)(e.pos + 15) & ~15u;
+    memset(bt->hot, 0, (bt->frames + 7) / 8);
+    bt->last_written = ~0ull;
     dp->bt = bt;
     dp->iret_patched = true;                    /* every IRET of the kernel's is emulated: its IF exact */
     bt_cache_flush(v);
@@ -167,8 +171,6 @@ static void leave(struct vcpu *v, uint32_t eip)
     vmcs_write(VMCS_GUEST_RIP, eip);
     v->rip = eip;
     bt->in_tc = bt->between = false;
-    if (bt->hold_eip == eip)                    /* the instruction after STI has not run yet */
-        v->depriv.hold_interrupts = true;
 }
 
 /* One instruction in place: at ring 1 it faults into the hypervisor if it
@@ -183,13 +185,17 @@ static void step_in_place(struct vcpu *v)
     uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
     bt->step_in_place = false;
     bt->steps_in_place++;
-    if (rflags & RFLAGS_TF)
+    if ((rflags & RFLAGS_TF) || bt->in_place_exits) {
+        bt->in_place_exits = false;
         return;
+    }
     vmcs_write(VMCS_GUEST_RFLAGS, rflags | RFLAGS_TF);
     bt->stepping = true;
     uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-    if (blocking & BLOCKING_STI)
+    if (blocking & BLOCKING_STI) {              /* "one instruction first": the trap after it */
         vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~(uint64_t)BLOCKING_STI);
+        depriv_interrupt_window();              /* brings the guest back for what waits */
+    }
     if (blocking & BLOCKING_MOV_SS)
         make_single_step_pending();
 }
@@ -207,7 +213,24 @@ void depriv_bt_enter(struct vcpu *v)
     if (((vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3) != 1)
         return;                                 /* user mode runs in place */
     uint32_t eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP), tc;
-    if (bt->step_in_place || !bt_cache_translation(v, eip, &tc))
+    bool kept;
+    bt_cache_check_mappings(v);                 /* the guest's TLB events since */
+    /* The translator reads 32-bit code at linear = EIP: other code (a
+     * 16-bit segment, a CS base) runs in place one instruction at a time,
+     * as with cpu=deprivileged alone. */
+    bool flat = vmcs_read(VMCS_GUEST_CS_BASE) == 0 && (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_32BIT);
+    if (flat && eip > (uint32_t)vmcs_read(VMCS_GUEST_CS_LIMIT)) {
+        /* A branch past CS's limit (into the hypervisor's area): the CPU
+         * raises #GP(0) at the branch (SDM vol. 2A, JMP, CALL, RET); the
+         * translation kept no trace of where the branch was, so the #GP
+         * comes at the target (a known difference, hv/bt/README.md). In
+         * place it would fault at every entry, its decoding never done. */
+        depriv_deliver(v, VEC_GP, 0, eip, 0);
+        if (v->stopped || depriv_cpl() != 0)
+            return;
+        eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
+    }
+    if (bt->step_in_place || !flat || !bt_cache_translation(v, eip, &tc, &kept))
         step_in_place(v);                       /* no translation: the CPU's fetch fault, in place */
     else
         enter_at(v, tc);
@@ -230,6 +253,7 @@ static void translator_exit(struct vcpu *v)
     struct depriv_bt *bt = v->depriv.bt;
     struct bt_vcpu_page *p = bt->page;
     uint32_t kind = p->exit_kind, eip = p->exit_eip, arg = p->exit_arg, tc;
+    bool kept;
     p->exit_kind = BT_EXIT_NONE;
     if (kind == BT_EXIT_NONE || kind >= BT_EXIT_KINDS) {
         leave(v, (uint32_t)bt->cs.base);        /* somewhere the guest owns, for the report */
@@ -244,17 +268,16 @@ static void translator_exit(struct vcpu *v)
         bt_cache_chain(v, arg, eip);
         break;
     case BT_EXIT_LOOKUP:
-        if (bt_cache_translation(v, eip, &tc)) {
+        if (bt_cache_translation(v, eip, &tc, &kept) && kept) {
             bt_lookup_set(p, eip, tc);
             bt->lookups_filled++;
         }
         break;
     case BT_EXIT_EMULATE:
-        if (depriv_bt_emulate(v, eip)) {        /* done here (depriv_bt_emulate.c) */
-            if (bt->hold_eip == eip)            /* it was the one after STI: it has run */
-                v->depriv.hold_interrupts = false;
+        if (depriv_bt_emulate(v, eip))          /* done here (depriv_bt_emulate.c) */
             break;
-        }
+        if (bt->hold_eip == eip)                /* the one after STI: it runs first, in place */
+            v->depriv.hold_interrupts = true;
         __attribute__((fallthrough));   /* everything else faults or exits in place */
     case BT_EXIT_NO_CODE:
         bt->step_in_place = true;
@@ -266,9 +289,35 @@ static void translator_exit(struct vcpu *v)
     case BT_EXIT_FAULT:
         depriv_deliver(v, arg == VEC_GP ? VEC_GP : VEC_UD, arg == VEC_GP ? 0 : -1, eip, 0);
         break;
-    case BT_EXIT_INTERRUPT:                     /* depriv_deliver_pending delivers it */
+    case BT_EXIT_INTERRUPT:                     /* POPF set IF: the interrupt comes right */
+        v->depriv.hold_interrupts = false;      /* after it (no STI shadow: SDM vol. 2B, POPF) */
         break;
     }
+}
+
+bool depriv_bt_fetchable(struct vcpu *v, uint32_t eip, unsigned length)
+{
+    uint32_t pages[2] = { eip, eip + length - 1 };
+    for (unsigned i = 0; i < 2; i++) {
+        uint64_t gpa;
+        if (guest_shadow_gpa(v->guest, pages[i], &gpa))
+            continue;
+        struct shadow_fault_info f;
+        shadow_fault(&v->guest->shadow, pages[i], 0, &f);
+        if (f.outcome != SHADOW_FILLED)
+            return false;
+        bt_cache_filled(v, pages[i], false);
+    }
+    return true;
+}
+
+/* A #DB exit for a single-step trap (DR6.BS in the qualification, SDM
+ * 28.2.1). */
+static bool single_step_trap(const struct vcpu *v)
+{
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    return (v->exit_reason & 0xFFFF) == EXIT_EXCEPTION_NMI && e.type == EVENT_HARDWARE_EXCEPTION &&
+           e.vector == VEC_DB && (v->exit_qualification & DR6_BS);
 }
 
 static bool asynchronous(const struct vcpu *v)
@@ -296,25 +345,40 @@ bool depriv_bt_exit(struct vcpu *v)
          * pending in the VMCS (SDM 28.3.4): the hypervisor's, gone too. */
         vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS,
                    vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) & ~(uint64_t)DR6_BS);
-        struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
-        if (reason == EXIT_EXCEPTION_NMI && e.type == EVENT_HARDWARE_EXCEPTION && e.vector == VEC_DB &&
-            (v->exit_qualification & DR6_BS))
+        if (single_step_trap(v))
             return true;                        /* its trap, the hypervisor's own */
     }
     if (!bt->in_tc)
         return false;                           /* in place: as the guest is */
     take_vif(v);
     uint32_t rip = (uint32_t)v->rip;
+    bool tf = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF;   /* the guest's own */
     if (reason == EXIT_VMCALL && rip == bt->rt.exit) {
+        uint32_t kind = bt->page->exit_kind;
         translator_exit(v);
+        /* The guest's single-step trap: the stub's instructions trapped
+         * (swallowed, below); the guest instruction's own comes now if it
+         * completed (a branch taken, POPF, STI), before the next one (SDM
+         * 18.3.1.4); an emulated one's comes from depriv_step_end. */
+        uint64_t pending = vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) & ~(uint64_t)DR6_BS;
+        if (tf && (kind == BT_EXIT_BRANCH || kind == BT_EXIT_LOOKUP || kind == BT_EXIT_INTERRUPT ||
+                   kind == BT_EXIT_STI))
+            pending |= DR6_BS;
+        vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, pending);
         return true;
     }
     const struct bt_cached *b = bt_cache_block_at(bt, rip);
     const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
+    if (tf && single_step_trap(v) && !(e && rip == b->tc_address + e->tc_offset)) {
+        bt->between = true;                     /* the guest's TF inside one of its instructions' */
+        return true;                            /* translation: its trap comes at the next boundary */
+    }
     if (e && (rip == b->tc_address + e->tc_offset || !asynchronous(v))) {
         bt->left_action = e->action;
         bt->left_tc = true;
         leave(v, e->guest_eip);
+        if (!asynchronous(v))                   /* its handler may decode it */
+            depriv_bt_fetchable(v, e->guest_eip, 1);
         return false;
     }
     if (asynchronous(v)) {                      /* between two guest instructions: wait */
@@ -355,9 +419,9 @@ void depriv_bt_print_stats(const struct vcpu *v)
     printf("hv: %sbt: %lu blocks translated (%lu instructions, %u bytes of the TC), %lu entries into "
            "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
            "%lu no-code; %lu chained, %lu lookups filled, %lu steps in place, %lu exits between "
-           "instructions, %lu invalidations, %lu flushes\n", v->guest->tag, bt->translated_blocks,
+           "instructions, %lu invalidations (%lu pages remapped, %lu single-use translations), %lu flushes\n", v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
            bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->invalidations,
-           bt->flushes);
+           bt->remapped, bt->single_use, bt->flushes);
 }

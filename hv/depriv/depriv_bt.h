@@ -54,6 +54,12 @@ void depriv_bt_enter(struct vcpu *v);
  * shadow entry it made that maps translated code write-protected; a
  * write to such a page drops the translations made from it first. */
 void depriv_bt_page_fault(struct vcpu *v);
+/* cpu=deprivileged's emulation decodes what the shadow maps at RIP (the
+ * bytes the CPU fetched: guest_instruction_fetch), but a translated guest
+ * never fetched its instruction in place: the shadow entries of the pages
+ * of [eip, eip + length) are made as the CPU's fetch would make them.
+ * False if the guest's tables do not map them. */
+bool depriv_bt_fetchable(struct vcpu *v, uint32_t eip, unsigned length);
 /* depriv_bt_emulate.c: the instruction at eip (a BT_EXIT_EMULATE's, the
  * guest canonical before it) emulated now if it is one cpu=deprivileged
  * emulates when it faults or exits in place; false if it must run in place. */

@@ -26,6 +26,7 @@
 #include "string.h"
 
 #define PAGE 4096u
+#define BT_CODE_MAX (BT_BLOCK_MAX_INSNS * X86_MAX_LENGTH + X86_MAX_LENGTH)
 
 static unsigned hash_of(uint32_t eip)
 {
@@ -55,7 +56,15 @@ static void protect_frame(struct vcpu *v, uint64_t gpa)
     if (f >= bt->frames || bt_cache_frame_translated(bt, gpa))
         return;
     bt->translated[f / 8] |= (uint8_t)(1u << (f % 8));
-    shadow_write_protect(&v->guest->shadow, v->guest->ram_hpa + (gpa & ~(uint64_t)(PAGE - 1)));
+    uint64_t hpa = v->guest->ram_hpa + (gpa & ~(uint64_t)(PAGE - 1));
+    if (bt->recent_frame == (gpa & ~(uint64_t)(PAGE - 1)) && !bt->recent_overflow) {
+        for (unsigned i = 0; i < bt->nrecent; i++)   /* still this frame's, if the shadow kept them */
+            if (GPTE_ADDR(*bt->recent_entries[i]) == hpa)
+                *bt->recent_entries[i] &= ~(uint32_t)GPTE_W;
+    } else {
+        shadow_write_protect(&v->guest->shadow, hpa);
+    }
+    bt->recent_frame = ~0ull;
 }
 
 void bt_cache_flush(struct vcpu *v)
@@ -66,39 +75,68 @@ void bt_cache_flush(struct vcpu *v)
     for (unsigned i = 0; i < BT_HASH; i++)
         bt->hash[i] = -1;
     memset(bt->translated, 0, (bt->frames + 7) / 8);   /* read-only entries left fault once more */
+    bt->npages = 0;
+    bt->recent_frame = ~0ull;
+    bt->single.tc_size = 0;
     bt_lookup_clear(bt->page);
     bt->flushes++;
 }
 
 /* The guest's code at eip: the bytes of its page, and up to 14 of the next
- * (an instruction may straddle); the frames they are in. */
-static bool read_code(struct vcpu *v, uint32_t eip, struct bt_code *code, uint32_t frame[2])
+ * (an instruction may straddle), at most max of them (a block of
+ * BT_BLOCK_MAX_INSNS instructions of 15 bytes needs BT_CODE_MAX); the
+ * frames they are in. */
+/* A translation the guest's CR3 loads keep: a global page with CR4.PGE
+ * on (SDM vol. 3, 4.10.2.4; G is bit 8 of the PTE, or of a 4 MiB PDE). */
+static bool mapped_global(const struct vcpu *v, const struct linear_walk *w)
+{
+    return w->levels && (v->guest->shadow.ctl & GPT_PGE) && (w->entry[w->used - 1] & GPTE_G);
+}
+
+static bool read_code(struct vcpu *v, uint32_t eip, struct bt_code *code, uint32_t frame[2], bool global[2],
+                      size_t max)
 {
     struct depriv_bt *bt = v->depriv.bt;
     struct linear_walk w;
     if (!guest_linear_walk(v->guest, eip, &w))
         return false;
     uint32_t left = PAGE - (eip & (PAGE - 1));
-    size_t n = guest_linear_read(v->guest, eip, bt->code, left + 14);
-    if (n < left)
+    size_t want = left + 14 < max ? left + 14 : max, n = guest_linear_read(v->guest, eip, bt->code, want);
+    if (n < (left < want ? left : want))
         return false;                           /* outside guest RAM */
     frame[0] = (uint32_t)(w.gpa & ~(uint64_t)(PAGE - 1));
     frame[1] = frame[0];
-    if (n > left && guest_linear_walk(v->guest, eip + left, &w))
+    global[0] = global[1] = mapped_global(v, &w);
+    if (n > left && guest_linear_walk(v->guest, eip + left, &w)) {
         frame[1] = (uint32_t)(w.gpa & ~(uint64_t)(PAGE - 1));
+        global[1] = mapped_global(v, &w);
+    }
     *code = (struct bt_code){ bt->code, n, eip };
     return true;
 }
 
 /* Translate the block at eip into the TC; its index, or -1 (the cache is
  * full: the caller flushes and tries once more). */
-static int32_t translate(struct vcpu *v, const struct bt_code *code, const uint32_t frame[2])
+/* The linear page `linear` holds translated code from `frame` now. */
+static void note_page(struct depriv_bt *bt, uint32_t linear, uint32_t frame, bool global)
+{
+    linear &= ~(PAGE - 1);
+    for (unsigned i = 0; i < bt->npages; i++)
+        if (bt->pages[i].linear == linear && bt->pages[i].frame == frame)
+            return;
+    if (bt->npages < BT_MAX_PAGES)
+        bt->pages[bt->npages++] = (struct bt_page){ linear, frame, global };
+}
+
+static int32_t translate(struct vcpu *v, const struct bt_code *code, const uint32_t frame[2],
+                         const bool global[2])
 {
     struct depriv_bt *bt = v->depriv.bt;
-    if (bt->nblocks == BT_MAX_BLOCKS || bt->nmap + BT_BLOCK_MAX_INSNS + 2 > BT_MAX_MAP)
+    if (bt->nblocks == BT_MAX_BLOCKS || bt->nmap + BT_BLOCK_MAX_INSNS + 2 > BT_MAX_MAP ||
+        bt->npages + 2 > BT_MAX_PAGES)
         return -1;
-    struct bt_emit e = { bt->tc + bt->tc_used, BT_TC_BASE + bt->tc_used, 0, BT_TC_PAGES * PAGE - bt->tc_used,
-                         false };
+    struct bt_emit e = { bt->tc + bt->tc_used, BT_TC_BASE + bt->tc_used, 0,
+                         BT_TC_PAGES * PAGE - BT_SCRATCH - bt->tc_used, false };
     struct bt_block *b = &bt->scratch;
     if (bt_translate_block(code, &bt->rt, &e, BT_BLOCK_MAX_INSNS, b) != BT_OK)
         return -1;
@@ -118,24 +156,58 @@ static int32_t translate(struct vcpu *v, const struct bt_code *code, const uint3
     bt->translated_blocks++;
     bt->translated_insns += b->entries;
     protect_frame(v, frame[0]);
-    if (straddles)
+    note_page(bt, code->eip, frame[0], global[0]);
+    if (straddles) {
         protect_frame(v, frame[1]);
+        note_page(bt, code->eip + PAGE, frame[1], global[1]);
+    }
     return i;
 }
 
-bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc)
+static bool hot(const struct depriv_bt *bt, uint32_t frame)
+{
+    uint64_t f = frame / PAGE;
+    return f < bt->frames && (bt->hot[f / 8] & (1u << (f % 8)));
+}
+
+/* One instruction of a hot frame's code into the scratch block. */
+static bool translate_single(struct vcpu *v, const struct bt_code *code, uint32_t *tc)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    uint32_t at = BT_TC_PAGES * PAGE - BT_SCRATCH;
+    struct bt_emit e = { bt->tc + at, BT_TC_BASE + at, 0, BT_SCRATCH, false };
+    struct bt_block *b = &bt->scratch;
+    if (bt_translate_block(code, &bt->rt, &e, 1, b) != BT_OK)
+        return false;
+    bt->single = (struct bt_cached){ .guest_eip = b->guest_eip, .guest_end = b->guest_end,
+                                     .tc_address = b->tc_address, .tc_size = b->tc_size,
+                                     .entries = (uint16_t)b->entries, .hash_next = -1 };
+    memcpy(bt->single_map, b->map, b->entries * sizeof(b->map[0]));
+    bt->single_use++;
+    *tc = b->tc_address;
+    return true;
+}
+
+bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc, bool *kept)
 {
     struct depriv_bt *bt = v->depriv.bt;
     int32_t i = find(bt, eip);
+    *kept = true;
     if (i < 0) {
         struct bt_code code;
         uint32_t frame[2];
-        if (eip > DEPRIV_SEG_LIMIT || !read_code(v, eip, &code, frame))
+        bool global[2];
+        if (eip > DEPRIV_SEG_LIMIT || !read_code(v, eip, &code, frame, global, BT_CODE_MAX))
             return false;                       /* the CPU's own fault, in place */
-        i = translate(v, &code, frame);
+        if (hot(bt, frame[0]) || hot(bt, frame[1])) {
+            code.len = code.len < 2 * X86_MAX_LENGTH ? code.len : 2 * X86_MAX_LENGTH;
+            *kept = false;
+            return translate_single(v, &code, tc);
+        }
+        i = translate(v, &code, frame, global);
         if (i < 0) {
             bt_cache_flush(v);
-            i = translate(v, &code, frame);
+            i = translate(v, &code, frame, global);
         }
         if (i < 0)
             return false;
@@ -146,6 +218,8 @@ bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc)
 
 const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t at)
 {
+    if (at - bt->single.tc_address < bt->single.tc_size)
+        return &bt->single;
     unsigned lo = 0, hi = bt->nblocks;
     while (lo < hi) {                           /* the last block starting at or below `at` */
         unsigned mid = (lo + hi) / 2;
@@ -163,7 +237,8 @@ const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t a
 const struct bt_map_entry *bt_cache_entry_at(const struct depriv_bt *bt, const struct bt_cached *b,
                                              uint32_t at)
 {
-    return bt_map_find(&bt->map[b->map_first], b->entries, b->tc_size, at - b->tc_address);
+    const struct bt_map_entry *map = b == &bt->single ? bt->single_map : &bt->map[b->map_first];
+    return bt_map_find(map, b->entries, b->tc_size, at - b->tc_address);
 }
 
 void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip)
@@ -177,8 +252,9 @@ void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip)
         !bt_is_slot(bt->tc + (slot - BT_TC_BASE), slot))
         return;
     uint32_t tc;
+    bool kept;
     unsigned before = bt->flushes;
-    if (!bt_cache_translation(v, eip, &tc) || bt->flushes != before)
+    if (b == &bt->single || !bt_cache_translation(v, eip, &tc, &kept) || !kept || bt->flushes != before)
         return;                                 /* a flush emptied the slot's block too */
     bt_chain(bt->tc + (slot - BT_TC_BASE), slot, tc);
     bt->chained++;
@@ -197,19 +273,17 @@ static void unchain_all(struct depriv_bt *bt)
     }
 }
 
-void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa)
+/* Drop the blocks `doomed` names (their TC bytes stay until a flush, a
+ * guest stopped inside one still understood), unchain every slot (one may
+ * aim at a dropped block) and empty the indirect-branch table. */
+static void drop_blocks(struct depriv_bt *bt, bool (*doomed)(const struct bt_cached *b, uint32_t page),
+                        uint32_t page)
 {
-    struct depriv_bt *bt = v->depriv.bt;
-    uint64_t f = gpa / PAGE;
-    uint32_t page = (uint32_t)(f * PAGE);
-    if (!bt_cache_frame_translated(bt, gpa))
-        return;
-    bt->translated[f / 8] &= (uint8_t)~(1u << (f % 8));
     for (unsigned h = 0; h < BT_HASH; h++) {
         int32_t *link = &bt->hash[h];
         while (*link >= 0) {
             struct bt_cached *b = &bt->blocks[*link];
-            if (b->frame[0] == page || b->frame[1] == page) {
+            if (doomed(b, page)) {
                 b->live = false;
                 *link = b->hash_next;
             } else {
@@ -222,18 +296,84 @@ void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa)
     bt->invalidations++;
 }
 
+static bool from_frame(const struct bt_cached *b, uint32_t frame)
+{
+    return b->frame[0] == frame || b->frame[1] == frame;
+}
+
+static bool from_linear_page(const struct bt_cached *b, uint32_t linear)
+{
+    return (b->guest_eip & ~(PAGE - 1)) == linear || ((b->guest_end - 1) & ~(PAGE - 1)) == linear;
+}
+
+void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    uint64_t f = gpa / PAGE;
+    if (!bt_cache_frame_translated(bt, gpa))
+        return;
+    bt->translated[f / 8] &= (uint8_t)~(1u << (f % 8));
+    drop_blocks(bt, from_frame, (uint32_t)(f * PAGE));
+    bt->written_in_a_row = bt->last_written == f * PAGE ? bt->written_in_a_row + 1 : 1;
+    bt->last_written = f * PAGE;
+    if (bt->written_in_a_row >= BT_HOT)
+        bt->hot[f / 8] |= (uint8_t)(1u << (f % 8));
+    bt->recent_frame = f * PAGE;
+    bt->nrecent = 0;
+    bt->recent_overflow = false;
+}
+
+void bt_cache_check_mappings(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    const struct shadow *s = &v->guest->shadow;
+    if (s->cr3_loads == bt->seen_cr3_loads && s->invlpgs == bt->seen_invlpgs &&
+        s->full_flushes == bt->seen_flushes)
+        return;
+    bool all = s->invlpgs != bt->seen_invlpgs || s->full_flushes != bt->seen_flushes;
+    bt->seen_cr3_loads = s->cr3_loads;
+    bt->seen_invlpgs = s->invlpgs;
+    bt->seen_flushes = s->full_flushes;
+    for (unsigned i = 0; i < bt->npages; ) {
+        struct bt_page *p = &bt->pages[i];
+        struct linear_walk w;
+        if ((!all && p->global) ||
+            (guest_linear_walk(v->guest, p->linear, &w) && (w.gpa & ~(uint64_t)(PAGE - 1)) == p->frame)) {
+            i++;
+            continue;
+        }
+        drop_blocks(bt, from_linear_page, p->linear);   /* mapped elsewhere, or not at all, now */
+        bt->remapped++;
+        *p = bt->pages[--bt->npages];
+    }
+}
+
+/* A writable shadow entry of the recently written frame (recent_frame). */
+static void note_writable(struct depriv_bt *bt, uint32_t *e)
+{
+    if (bt->nrecent < sizeof(bt->recent_entries) / sizeof(bt->recent_entries[0]))
+        bt->recent_entries[bt->nrecent++] = e;
+    else
+        bt->recent_overflow = true;
+}
+
 bool bt_cache_filled(struct vcpu *v, uint32_t va, bool write)
 {
     uint32_t *e = shadow_entry(&v->guest->shadow, va);
     if (!e || (*e & (GPTE_P | GPTE_W)) != (GPTE_P | GPTE_W))
         return false;
     uint64_t gpa = GPTE_ADDR(*e) - v->guest->ram_hpa;
-    if (!bt_cache_frame_translated(v->depriv.bt, gpa))
+    struct depriv_bt *bt = v->depriv.bt;
+    if (!bt_cache_frame_translated(bt, gpa)) {
+        if ((gpa & ~(uint64_t)(PAGE - 1)) == bt->recent_frame)
+            note_writable(bt, e);
         return false;
+    }
     if (!write) {                               /* a read or fetch made it: read-only */
         *e &= ~(uint32_t)GPTE_W;
         return false;
     }
     bt_cache_invalidate_frame(v, gpa);
+    note_writable(v->depriv.bt, e);
     return true;
 }

@@ -23,6 +23,9 @@
 #define BT_MAX_BLOCKS  8192u
 #define BT_MAX_MAP     (BT_MAX_BLOCKS * 8u)
 #define BT_HASH        4096u             /* guest EIP -> block, chained */
+#define BT_MAX_PAGES   512u
+#define BT_HOT         4u
+#define BT_SCRATCH     512u              /* the TC's last bytes: the scratch block */
 
 /* One translated block: where it came from and where it runs. */
 struct bt_cached {
@@ -54,15 +57,41 @@ struct depriv_bt {
     unsigned nmap;
     int32_t hash[BT_HASH];
     struct bt_block scratch;        /* the block being translated */
-    uint8_t code[4096 + 16];        /* the guest's bytes it is translated from */
+    uint8_t code[BT_BLOCK_MAX_INSNS * 15 + 15];   /* the guest's bytes it is translated from */
     uint8_t *translated;            /* a bit per guest RAM frame: code translated from it */
     uint64_t frames;
+    /* The frame whose translations a write dropped last, and the shadow
+     * entries made writable for it since: re-protected alone when code is
+     * translated from it again (a page that code rewrites over and over),
+     * not by a scan of every shadow table. */
+    uint64_t recent_frame;
+    /* A frame whose code is dropped by writes again and again (BT_HOT
+     * times in a row) is hot: its code is translated one instruction at a
+     * time into the scratch block, never kept, chained or protected (the
+     * guest's writes to it then cost nothing; its instructions an exit
+     * each), as VMware's monitor stopped caching code that rewrites itself. */
+    uint8_t *hot;
+    uint64_t last_written;
+    unsigned written_in_a_row;
+    struct bt_cached single;        /* the scratch block: tc_size 0 when none */
+    struct bt_map_entry single_map[BT_BLOCK_MAX_INSNS + 2];
+    uint32_t *recent_entries[8];
+    unsigned nrecent;
+    bool recent_overflow;
+    /* The linear pages translated code came from, and their frames then:
+     * checked against the guest's tables after a CR3 load (the pages not
+     * global: SDM vol. 3, 4.10.4.1), an INVLPG or a change of paging, as
+     * the CPU's TLB is; a page mapped elsewhere now drops its blocks. */
+    struct bt_page { uint32_t linear, frame; bool global; } pages[BT_MAX_PAGES];
+    unsigned npages;
+    uint64_t seen_cr3_loads, seen_invlpgs, seen_flushes;
 
     /* Entering and leaving (depriv_bt.c). */
     bool in_tc;                     /* the guest runs in (or stopped in) a translation */
     bool between;                   /* it stopped between two guest instructions */
     bool step_in_place;             /* the next entry runs one instruction in place */
     bool stepping;                  /* that step is under way: TF is the hypervisor's */
+    bool in_place_exits;            /* that instruction exits by itself (string I/O) */
     bool left_tc;                   /* this exit left a translation at a guest instruction */
     uint8_t left_action;            /* and that instruction's enum bt_action */
     uint32_t hold_eip;              /* after STI: the instruction that runs before an interrupt */
@@ -70,13 +99,15 @@ struct depriv_bt {
 
     /* Statistics. */
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];
-    uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits;
+    uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped;
+    uint64_t single_use;
 };
 
 /* The TC address of the translation of guest eip, made now if there is
  * none (the guest's tables must map its code: false if not, or if eip is
- * outside every guest segment). */
-bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc);
+ * outside every guest segment). *kept: false for the scratch block of a
+ * hot frame's code, which must be neither chained to nor looked up. */
+bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc, bool *kept);
 /* The block whose translation holds TC address `at`, or NULL. */
 const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t at);
 /* The map entry of `at` in that block. */
@@ -95,5 +126,9 @@ void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa);
  * a write drops the code's translations (bt_cache_invalidate_frame): true
  * then. */
 bool bt_cache_filled(struct vcpu *v, uint32_t va, bool write);
+/* Before entering a translation: if the guest loaded CR3, ran INVLPG or
+ * changed its paging since the last check, every translated page it may
+ * have remapped is walked again (bt_page above). */
+void bt_cache_check_mappings(struct vcpu *v);
 /* Empty the cache (it is full). */
 void bt_cache_flush(struct vcpu *v);

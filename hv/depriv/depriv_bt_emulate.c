@@ -20,7 +20,6 @@
 #include "depriv/depriv.h"
 #include "depriv/depriv_bt_cache.h"
 #include "guest/guest_linear.h"
-#include "guest/shadow.h"
 #include "vmx/exit_info.h"
 #include "x86/x86_decode.h"
 
@@ -72,33 +71,12 @@ static bool segment_probe(const struct x86_insn *in)
                                       (in->opcode == 0x00 && (in->reg == 4 || in->reg == 5)));
 }
 
-/* cpu=deprivileged's emulation decodes what the shadow maps at RIP (the
- * bytes the CPU fetched: guest_instruction_fetch), but the guest never
- * fetched this instruction in place: its pages' shadow entries are made
- * first, as the CPU's fetch would make them. False if the guest's tables
- * do not map them (then it runs in place, and the CPU's fetch faults). */
-static bool fetchable(struct vcpu *v, uint32_t eip, unsigned length)
-{
-    uint32_t pages[2] = { eip, eip + length - 1 };
-    for (unsigned i = 0; i < 2; i++) {
-        uint64_t gpa;
-        if (guest_shadow_gpa(v->guest, pages[i], &gpa))
-            continue;
-        struct shadow_fault_info f;
-        shadow_fault(&v->guest->shadow, pages[i], 0, &f);
-        if (f.outcome != SHADOW_FILLED)
-            return false;
-        bt_cache_filled(v, pages[i], false);
-    }
-    return true;
-}
-
 bool depriv_bt_emulate(struct vcpu *v, uint32_t eip)
 {
     uint8_t bytes[X86_MAX_LENGTH];
     struct x86_insn in;
     size_t n = guest_linear_read(v->guest, eip, bytes, sizeof(bytes));
-    if (x86_decode(bytes, n, X86_MODE_32, &in) != X86_DECODE_OK || in.vex || !fetchable(v, eip, in.length))
+    if (x86_decode(bytes, n, X86_MODE_32, &in) != X86_DECODE_OK || in.vex || !depriv_bt_fetchable(v, eip, in.length))
         return false;
     uint32_t error;
     uint64_t qual;
@@ -116,6 +94,10 @@ bool depriv_bt_emulate(struct vcpu *v, uint32_t eip)
     } else if (faults_at_ring1(&in, &error)) {
         depriv_emulate_general_protection(v, error);
     } else {
+        /* INS and OUTS exit in place whatever their count (every port
+         * exits: depriv_gdt.c), and the I/O exit does them in parts: no
+         * single-step trap after each element. */
+        v->depriv.bt->in_place_exits = in.map == X86_MAP_ONE_BYTE && in.opcode >= 0x6C && in.opcode <= 0x6F;
         return false;
     }
     return true;
