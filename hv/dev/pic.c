@@ -344,6 +344,17 @@ void pic_set_irq(struct pic *p, unsigned irq, bool level)
     set_line(p, &p->chip[irq / 8], irq % 8, level);
 }
 
+void pic_pulse_irq(struct pic *p, unsigned irq)
+{
+    if (irq >= PIC_IRQS || irq == PIC_CASCADE_IR)
+        return;
+    struct pic_chip *c = &p->chip[irq / 8];
+    /* Low: the input's IRR bit would be reset, and set again at once by
+     * the rise, which looks at INT again. */
+    c->lines &= (uint8_t)~(1u << (irq % 8));
+    set_line(p, c, irq % 8, true);
+}
+
 bool pic_intr(const struct pic *p)
 {
     return p->chip[PIC_MASTER].intr;

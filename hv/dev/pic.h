@@ -107,6 +107,11 @@ uint8_t pic_read(struct pic *p, uint16_t port);
  * and irq > 15 are ignored. */
 void pic_set_irq(struct pic *p, unsigned irq, bool level);
 
+/* IRQ line irq low, then high again, where it stays: an edge, in one call
+ * what pic_set_irq(false) then pic_set_irq(true) do (the virtual PIT's
+ * tick, vm_interrupts.c, on every one). */
+void pic_pulse_irq(struct pic *p, unsigned irq);
+
 /* The INTR pin to the CPU: an INTA would get a vector. */
 bool pic_intr(const struct pic *p);
 
