@@ -355,11 +355,6 @@ void pic_pulse_irq(struct pic *p, unsigned irq)
     set_line(p, c, irq % 8, true);
 }
 
-bool pic_intr(const struct pic *p)
-{
-    return p->chip[PIC_MASTER].intr;
-}
-
 /* The INTA cycle ("Interrupt Sequence"; "Cascade Mode"). The master picks
  * its highest request; if it leads to the slave, the slave gives the vector,
  * its own default IR7 if its request went away (the master's IR2 is in
@@ -429,16 +424,6 @@ void pic_reset_as_bios(struct pic *p)
     pic_reset(p);
     for (unsigned i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         pic_write(p, words[i].port, words[i].value);
-}
-
-bool pic_irq_masked(const struct pic *p, unsigned irq)
-{
-    return irq < PIC_IRQS && (p->chip[irq / 8].imr & (1u << (irq % 8)));
-}
-
-bool pic_irq_requested(const struct pic *p, unsigned irq)
-{
-    return irq < PIC_IRQS && (p->chip[irq / 8].irr & (1u << (irq % 8)));
 }
 
 void pic_get_state(const struct pic *p, struct pic_state *state)
