@@ -125,6 +125,13 @@ void ioapic_set_irq(struct ioapic *io, unsigned pin, bool level)
     update_pin(io, pin);
 }
 
+bool ioapic_pulse_changes_nothing(const struct ioapic *io, unsigned pin)
+{
+    /* update_pin keeps no message waiting for an entry that does not send,
+     * and neither call touches the Remote IRR. */
+    return pin >= IOAPIC_PINS || ((io->lines & bit(pin)) && !sends(io->entry[pin]));
+}
+
 /* Remote IRR "is set to 0 when an EOI message with a matching interrupt
  * vector is received from a local APIC" ("Remote IRR"), in every entry with
  * that vector (the ICH's EOI register: "each of those entries will have the

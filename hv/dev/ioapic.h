@@ -121,6 +121,12 @@ void ioapic_write(struct ioapic *io, uint32_t offset, uint32_t value);
  * ignored. */
 void ioapic_set_irq(struct ioapic *io, unsigned pin, bool level);
 
+/* Would pin `pin`'s line going low and high again (two ioapic_set_irq)
+ * change nothing at all? So when its entry sends nothing (masked: neither
+ * edge makes a message, nor can one wait) and its line is high already,
+ * where it ends; or past pin 23. */
+bool ioapic_pulse_changes_nothing(const struct ioapic *io, unsigned pin);
+
 /* An EOI for `vector`: every entry with that vector whose Remote IRR is set
  * has it cleared, and sends again if its line is still asserted. */
 void ioapic_eoi(struct ioapic *io, uint8_t vector);

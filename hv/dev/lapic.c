@@ -24,7 +24,7 @@ static bool software_enabled(const struct lapic *l)
     return l->svr & LAPIC_SVR_ENABLE;
 }
 
-int lapic_pending(const struct lapic *l)
+int lapic_pending_in_irr(const struct lapic *l)
 {
     /* A software-disabled APIC keeps what is pending: "Pending interrupts
      * in the IRR and ISR registers are held and require masking or handling

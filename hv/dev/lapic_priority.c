@@ -59,8 +59,11 @@ int lapic_find_deliverable(const struct lapic_vectors *p)
     /* 11.8.4: "the processor ... dispatches the highest-priority interrupt
      * in the IRR if its priority class is above the PPR's". A vector in the
      * class of one in service waits for its EOI; a higher class nests. */
-    int v = lapic_find_highest(p->irr);
-    if (v < 0 || ((uint32_t)v & 0xF0) <= (lapic_compute_ppr(p) & 0xF0))
+    if (!p->irr_words)
+        return -1;
+    unsigned word = 31u - (unsigned)__builtin_clz(p->irr_words);
+    int v = (int)(word * 32 + 31 - (unsigned)__builtin_clz(p->irr[word]));
+    if (((uint32_t)v & 0xF0) <= (lapic_compute_ppr(p) & 0xF0))
         return -1;
     return v;
 }
@@ -75,6 +78,7 @@ bool lapic_latch_vector(struct lapic_vectors *p, unsigned vector, bool level)
     if (lapic_test_vector(p->irr, vector))
         return true;
     set_vector(p->irr, vector);
+    p->irr_words |= (uint8_t)(1u << (vector / 32));
     /* 11.8.4: "the corresponding TMR bit is cleared for edge-triggered
      * interrupts and set for level-triggered interrupts". */
     if (level)
@@ -89,6 +93,8 @@ int lapic_service_vector(struct lapic_vectors *p)
     int v = lapic_find_deliverable(p);
     if (v >= 0) {
         clear_vector(p->irr, (unsigned)v);
+        if (!p->irr[v / 32])
+            p->irr_words &= (uint8_t)~(1u << (v / 32));
         set_vector(p->isr, (unsigned)v);
     }
     return v;

@@ -16,6 +16,11 @@
 struct lapic_vectors {
     uint32_t irr[8], isr[8], tmr[8];    /* bit v % 32 of word v / 32: vector v */
     uint32_t tpr;                       /* the task-priority register, bits 7:0 */
+    /* Bit i set while irr[i] is not 0: the CPU asks for the pending vector
+     * before every VM entry (devices=virtual), mostly of an empty IRR,
+     * which this answers without a scan. Kept by this module alone, the
+     * only one that changes the IRR. */
+    uint8_t irr_words;
 };
 
 static inline bool lapic_test_vector(const uint32_t *reg, unsigned v)

@@ -344,9 +344,15 @@ void pic_set_irq(struct pic *p, unsigned irq, bool level)
     set_line(p, &p->chip[irq / 8], irq % 8, level);
 }
 
-bool pic_intr(const struct pic *p)
+void pic_pulse_irq(struct pic *p, unsigned irq)
 {
-    return p->chip[PIC_MASTER].intr;
+    if (irq >= PIC_IRQS || irq == PIC_CASCADE_IR)
+        return;
+    struct pic_chip *c = &p->chip[irq / 8];
+    /* Low: the input's IRR bit would be reset, and set again at once by
+     * the rise, which looks at INT again. */
+    c->lines &= (uint8_t)~(1u << (irq % 8));
+    set_line(p, c, irq % 8, true);
 }
 
 /* The INTA cycle ("Interrupt Sequence"; "Cascade Mode"). The master picks
@@ -418,16 +424,6 @@ void pic_reset_as_bios(struct pic *p)
     pic_reset(p);
     for (unsigned i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         pic_write(p, words[i].port, words[i].value);
-}
-
-bool pic_irq_masked(const struct pic *p, unsigned irq)
-{
-    return irq < PIC_IRQS && (p->chip[irq / 8].imr & (1u << (irq % 8)));
-}
-
-bool pic_irq_requested(const struct pic *p, unsigned irq)
-{
-    return irq < PIC_IRQS && (p->chip[irq / 8].irr & (1u << (irq % 8)));
 }
 
 void pic_get_state(const struct pic *p, struct pic_state *state)

@@ -107,8 +107,17 @@ uint8_t pic_read(struct pic *p, uint16_t port);
  * and irq > 15 are ignored. */
 void pic_set_irq(struct pic *p, unsigned irq, bool level);
 
-/* The INTR pin to the CPU: an INTA would get a vector. */
-bool pic_intr(const struct pic *p);
+/* IRQ line irq low, then high again, where it stays: an edge, in one call
+ * what pic_set_irq(false) then pic_set_irq(true) do (the virtual PIT's
+ * tick, vm_interrupts.c, on every one). */
+void pic_pulse_irq(struct pic *p, unsigned irq);
+
+/* The INTR pin to the CPU: an INTA would get a vector. Inline: looked at
+ * before every VM entry (exit/vm_interrupts.c). */
+static inline bool pic_intr(const struct pic *p)
+{
+    return p->chip[PIC_MASTER].intr;
+}
 
 /* The INTA cycle: the vector of the highest-priority request, with the IRR
  * and ISR updated; with no request left, the default IR7 of the chip that
@@ -117,8 +126,15 @@ int pic_acknowledge(struct pic *p);
 
 /* IRQ line irq (0-15): is it masked (its IMR bit), is its request in the
  * IRR? Cheap, for a look before every VM entry (exit/vm_interrupts.c). */
-bool pic_irq_masked(const struct pic *p, unsigned irq);
-bool pic_irq_requested(const struct pic *p, unsigned irq);
+static inline bool pic_irq_masked(const struct pic *p, unsigned irq)
+{
+    return irq < PIC_IRQS && (p->chip[irq / 8].imr & (1u << (irq % 8)));
+}
+
+static inline bool pic_irq_requested(const struct pic *p, unsigned irq)
+{
+    return irq < PIC_IRQS && (p->chip[irq / 8].irr & (1u << (irq % 8)));
+}
 
 /* Both chips' state, for display. */
 void pic_get_state(const struct pic *p, struct pic_state *state);

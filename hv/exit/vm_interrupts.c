@@ -108,10 +108,8 @@ static bool irq0_requested(const struct vm_devices *d)
  * APIC's pin 2, where a PC wires the PIT (vm_ioapic.h). */
 static void pulse_irq0(struct vm_devices *d)
 {
-    pic_set_irq(&d->pic, 0, false);
-    pic_set_irq(&d->pic, 0, true);
-    vm_ioapic_set_isa_irq(d, 0, false);
-    vm_ioapic_set_isa_irq(d, 0, true);
+    pic_pulse_irq(&d->pic, 0);
+    vm_ioapic_pulse_isa_irq(d, 0);
 }
 
 /* The ticks owed to the guest after `edges` more rising edges of OUT0, by

@@ -73,6 +73,14 @@ void vm_ioapic_set_isa_irq(struct vm_devices *d, unsigned irq, bool level)
     deliver(d);
 }
 
+void vm_ioapic_pulse_isa_irq(struct vm_devices *d, unsigned irq)
+{
+    if (ioapic_pulse_changes_nothing(&d->ioapic, pin_of(irq)))
+        return;
+    vm_ioapic_set_isa_irq(d, irq, false);
+    vm_ioapic_set_isa_irq(d, irq, true);
+}
+
 void vm_isa_irq(struct vm_devices *d, unsigned irq, bool level)
 {
     pic_set_irq(&d->pic, irq, level);

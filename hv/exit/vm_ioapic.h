@@ -33,6 +33,12 @@ void vm_ioapic_write(struct vm_devices *d, uint32_t offset, uint32_t value);
 /* ISA IRQ `irq`'s line is now at `level`. */
 void vm_ioapic_set_isa_irq(struct vm_devices *d, unsigned irq, bool level);
 
+/* ISA IRQ `irq`'s line low, then high: an edge, as the two calls above
+ * make it, the messages of each taken; none of their work when it would
+ * change nothing (ioapic_pulse_changes_nothing: the PIT's pin while a
+ * guest takes its ticks through the PIC). */
+void vm_ioapic_pulse_isa_irq(struct vm_devices *d, unsigned irq);
+
 /* A device's ISA line (the keyboard's IRQ 1, COM1's IRQ 4, ...) at a
  * level, as a PC wires it: to the PIC's input and to the I/O APIC's pin,
  * each of which sees its edges. */

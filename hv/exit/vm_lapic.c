@@ -71,10 +71,8 @@ bool vm_isa_irq_reaches_cpu(const struct vm_devices *d, unsigned irq)
     return through_pics || vm_ioapic_isa_irq_open(d, irq);
 }
 
-uint64_t vm_lapic_advance(struct vm_devices *d, uint64_t tsc)
+uint64_t vm_lapic_advance_due(struct vm_devices *d, uint64_t tsc)
 {
-    if (tsc < d->lapic_event_tsc)
-        return d->lapic_event_tsc;
     uint64_t now = guest_time(d, tsc);
     d->lapic_expiries += lapic_advance(&d->lapic, now);
     /* An expiry changes nothing while the timer is masked, or while its

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "guest/vcpu.h"
+#include "exit/vm_devices.h"
 
 struct vm_devices;
 
@@ -51,8 +52,13 @@ void vm_lapic_after_cpuid(struct vcpu *v, uint32_t leaf);
 
 /* The wires to the CPU, for vm_interrupts.c. vm_lapic_advance brings the
  * APIC's timer to the TSC value tsc when an expiry is due, and returns the
- * TSC of its next one (UINT64_MAX: none). */
-uint64_t vm_lapic_advance(struct vm_devices *d, uint64_t tsc);
+ * TSC of its next one (UINT64_MAX: none). Inline as far as the test that
+ * none is due, which is asked before every VM entry. */
+uint64_t vm_lapic_advance_due(struct vm_devices *d, uint64_t tsc);
+static inline uint64_t vm_lapic_advance(struct vm_devices *d, uint64_t tsc)
+{
+    return tsc < d->lapic_event_tsc ? d->lapic_event_tsc : vm_lapic_advance_due(d, tsc);
+}
 bool vm_lapic_passes_extint(const struct vm_devices *d);
 
 /* Can ISA IRQ `irq` reach the CPU, as a PC wires it: through the PICs

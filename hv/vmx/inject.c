@@ -10,12 +10,15 @@
 /* Every injection goes through here: the deliver-error-code bit must be
  * what VM entry allows on this CPU for the guest's mode (SDM 27.2.1.3,
  * cpu_rules.c). CR0.PE is the CR0 field's: without the unrestricted guest
- * it is always 1, in real mode the CPU pushes no error code. */
+ * it is always 1, in real mode the CPU pushes no error code. Only a
+ * hardware exception can deliver one (the rule's first test, made first
+ * here): an interrupt or NMI, injected at every tick of devices=virtual,
+ * reads neither CR0 nor the capabilities. */
 static void inject_event(unsigned type, unsigned vector, uint32_t error_code)
 {
     struct event_info e = { .vector = vector, .type = type, .valid = true };
-    bool protected_mode = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
-    if (injection_delivers_error_code(vmx_cpu_caps()->basic, protected_mode, type, vector)) {
+    if (type == EVENT_HARDWARE_EXCEPTION &&
+        injection_delivers_error_code(vmx_cpu_caps()->basic, vmcs_read(VMCS_GUEST_CR0) & CR0_PE, type, vector)) {
         e.has_error_code = true;
         vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
     }

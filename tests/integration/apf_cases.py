@@ -88,7 +88,7 @@ def apf_cases():
         # The guest agreed: the toucher blocks, its parent works meanwhile.
         # The faults that stall all the same are its kernel's (CPL 0: the
         # zeroing of a new page, a page table) and those before it agreed.
-        apf_case("agreed", "apf=1", 5961,
+        apf_case("agreed", "apf=1", 6040,
                  toucher(728, 728, 728) + [paging(4066, 1600, 2794, 8, 2786, 2056), pseudo(730, 730, 764, 0, 0)]),
         # A guest that never acknowledges a "page ready", nor blocks: the
         # hypervisor holds at most 16 page-ins (hv/guest/pageins.h), tells
@@ -97,7 +97,7 @@ def apf_cases():
                  toucher(17, 1, 0) + [paging(4063, 1600, 2791, 8, 2800, 2783), pseudo(17, 1, 1491, 0, 0)]),
         # A guest that turns the protocol off and on again at every "page
         # ready", its area at the other of two places each time.
-        apf_case("move", "apf=1 apfbug=move", 5896,
+        apf_case("move", "apf=1 apfbug=move", 5980,
                  toucher(728, 728, 728) + [paging(4066, 1600, 2794, 8, 2786, 2056), pseudo(730, 730, 764, 0, 0)]),
         # The guest OS's own tests, with an eighth of its RAM resident: the
         # kernel's pages go out and come back as well as the processes'.
@@ -126,7 +126,7 @@ def apf_cases():
               r"0 ready dropped, 0 MSR writes refused$"] +
              [r"^\(vm1\) TEST %s: ok$" % t for t in ("cow", "forkwait", "sbrk")] +
              [paging(4214, 2077, 2430, 8, 2422, 2422, vm="vm1: ", resident=256), pseudo(0, 0, 0, 0, 0, vm="vm1: "),
-              r"^hv: VMs ended: vm0 status 0, vm1 status 0$"], check=units_near(5071), timeout=400),
+              r"^hv: VMs ended: vm0 status 0, vm1 status 0$"], check=units_near(5190), timeout=400),
         # Double paging: the guest OS pages too (swap=1024, the test writes
         # 4 MiB and has the kernel write it all to its swap, then reads it
         # back); of the 1024 pages it writes out, the hypervisor had
