@@ -502,6 +502,8 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
         depriv_deliver_injected(v);
         if (!depriv_step_end(v, step))          /* its #DB before any interrupt */
             depriv_deliver_pending(v);
+        if (bt)
+            depriv_bt_after_delivery(v);
     }
     if (with_gdb) {
         gdb_before_entry(v);

@@ -95,6 +95,11 @@ bool depriv_load_gdt(struct vcpu *v);
 void depriv_load_segment(const struct vcpu *v, unsigned selector_field, uint16_t selector);
 /* The same with the descriptor d given (SYSENTER's fixed flat segments). */
 void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d);
+/* Would the CPU load this selector into DS, ES, FS or GS at ring 1 (SDM
+ * vol. 2A, MOV, POP: a null selector, or a present data or readable code
+ * segment with DPL >= CPL and RPL unless it is conforming code)? 0 if so,
+ * else the vector it raises (#GP or #NP, with the selector as its error). */
+unsigned depriv_data_segment_fault(const struct vcpu *v, uint16_t selector);
 /* The guest's own TSS (its LTR): base and limit; false if it has none. */
 bool depriv_guest_tss(struct vcpu *v, uint32_t *base, uint32_t *limit);
 /* Would the CPU take this selector for CS (code) or SS (a writable data

@@ -171,6 +171,8 @@ static void leave(struct vcpu *v, uint32_t eip)
     vmcs_write(VMCS_GUEST_RIP, eip);
     v->rip = eip;
     bt->in_tc = bt->between = false;
+    if (bt->hold_eip != eip)                    /* the guest went on past it */
+        bt->hold_eip = 0;
 }
 
 /* One instruction in place: at ring 1 it faults into the hypervisor if it
@@ -198,6 +200,15 @@ static void step_in_place(struct vcpu *v)
     }
     if (blocking & BLOCKING_MOV_SS)
         make_single_step_pending();
+}
+
+void depriv_bt_after_delivery(struct vcpu *v)
+{
+    /* "One instruction first" (after STI, IRET, a delivery: depriv_deliver_
+     * pending) is one guest instruction: if its translation hands it to the
+     * hypervisor, its exit must still hold what waits (translator_exit). */
+    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & BLOCKING_STI)
+        v->depriv.bt->hold_eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
 }
 
 void depriv_bt_enter(struct vcpu *v)
@@ -230,6 +241,8 @@ void depriv_bt_enter(struct vcpu *v)
             return;
         eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
     }
+    if (bt->step_in_place && bt->step_eip != eip)
+        bt->step_in_place = false;              /* an event was delivered first: it comes back there */
     if (bt->step_in_place || !flat || !bt_cache_translation(v, eip, &tc, &kept))
         step_in_place(v);                       /* no translation: the CPU's fetch fault, in place */
     else
@@ -276,11 +289,12 @@ static void translator_exit(struct vcpu *v)
     case BT_EXIT_EMULATE:
         if (depriv_bt_emulate(v, eip))          /* done here (depriv_bt_emulate.c) */
             break;
-        if (bt->hold_eip == eip)                /* the one after STI: it runs first, in place */
-            v->depriv.hold_interrupts = true;
         __attribute__((fallthrough));   /* everything else faults or exits in place */
     case BT_EXIT_NO_CODE:
+        if (bt->hold_eip == eip)                /* the one instruction first: it runs first, in place */
+            v->depriv.hold_interrupts = true;
         bt->step_in_place = true;
+        bt->step_eip = eip;
         break;
     case BT_EXIT_STI:                           /* the next instruction runs first */
         bt->hold_eip = eip;

@@ -45,6 +45,9 @@ bool depriv_bt_exit(struct vcpu *v);
 /* The guest is inside a translation between two of its instructions:
  * nothing may be delivered now (depriv_deliver_later). */
 bool depriv_bt_between(const struct vcpu *v);
+/* After the deliveries before an entry: the instruction that must run
+ * before the next interrupt is noted (depriv_bt.c). */
+void depriv_bt_after_delivery(struct vcpu *v);
 /* The last thing before a VM entry: a guest kernel at a guest EIP enters
  * its translation (made now if there is none), or runs one instruction in
  * place when the translator asked for that (an instruction the hypervisor

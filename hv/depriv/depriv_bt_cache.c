@@ -323,6 +323,35 @@ void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa)
     bt->recent_overflow = false;
 }
 
+/* Page i still maps the frame its code came from? If not, its blocks go. */
+static bool page_still_mapped(struct vcpu *v, unsigned i)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    struct bt_page *p = &bt->pages[i];
+    struct linear_walk w;
+    if (guest_linear_walk(v->guest, p->linear, &w) && (w.gpa & ~(uint64_t)(PAGE - 1)) == p->frame)
+        return true;
+    drop_blocks(bt, from_linear_page, p->linear);   /* mapped elsewhere, or not at all, now */
+    bt->remapped++;
+    *p = bt->pages[--bt->npages];
+    return false;
+}
+
+void bt_cache_check_page(struct vcpu *v, uint32_t linear)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    const struct shadow *s = &v->guest->shadow;
+    if (s->invlpgs != bt->seen_invlpgs + 1 || s->cr3_loads != bt->seen_cr3_loads ||
+        s->full_flushes != bt->seen_flushes)
+        return;                                 /* more happened: bt_cache_check_mappings */
+    bt->seen_invlpgs = s->invlpgs;
+    for (unsigned i = 0; i < bt->npages; i++)
+        if (bt->pages[i].linear == (linear & ~(PAGE - 1))) {
+            page_still_mapped(v, i);
+            return;
+        }
+}
+
 void bt_cache_check_mappings(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
@@ -334,18 +363,9 @@ void bt_cache_check_mappings(struct vcpu *v)
     bt->seen_cr3_loads = s->cr3_loads;
     bt->seen_invlpgs = s->invlpgs;
     bt->seen_flushes = s->full_flushes;
-    for (unsigned i = 0; i < bt->npages; ) {
-        struct bt_page *p = &bt->pages[i];
-        struct linear_walk w;
-        if ((!all && p->global) ||
-            (guest_linear_walk(v->guest, p->linear, &w) && (w.gpa & ~(uint64_t)(PAGE - 1)) == p->frame)) {
+    for (unsigned i = 0; i < bt->npages; )
+        if ((!all && bt->pages[i].global) || page_still_mapped(v, i))
             i++;
-            continue;
-        }
-        drop_blocks(bt, from_linear_page, p->linear);   /* mapped elsewhere, or not at all, now */
-        bt->remapped++;
-        *p = bt->pages[--bt->npages];
-    }
 }
 
 /* A writable shadow entry of the recently written frame (recent_frame). */

@@ -94,7 +94,9 @@ struct depriv_bt {
     bool in_place_exits;            /* that instruction exits by itself (string I/O) */
     bool left_tc;                   /* this exit left a translation at a guest instruction */
     uint8_t left_action;            /* and that instruction's enum bt_action */
-    uint32_t hold_eip;              /* after STI: the instruction that runs before an interrupt */
+    uint32_t step_eip;              /* the instruction step_in_place is for */
+    uint32_t hold_eip;              /* the instruction that runs before an interrupt
+                                       (after STI, IRET, a delivery) */
     struct bt_segment cs, gs;       /* the guest's own, while a translation runs */
 
     /* Statistics. */
@@ -130,5 +132,8 @@ bool bt_cache_filled(struct vcpu *v, uint32_t va, bool write);
  * changed its paging since the last check, every translated page it may
  * have remapped is walked again (bt_page above). */
 void bt_cache_check_mappings(struct vcpu *v);
+/* After the guest's INVLPG of linear (and no other TLB event since the
+ * last check): only that page is walked again. */
+void bt_cache_check_page(struct vcpu *v, uint32_t linear);
 /* Empty the cache (it is full). */
 void bt_cache_flush(struct vcpu *v);

@@ -21,6 +21,8 @@
 #include "depriv/depriv_bt_cache.h"
 #include "guest/guest_linear.h"
 #include "vmx/exit_info.h"
+#include "vmx/vmcs.h"
+#include "x86/x86.h"
 #include "x86/x86_decode.h"
 
 /* The I/O exit's qualification for IN and OUT without a string prefix:
@@ -65,6 +67,39 @@ static bool faults_at_ring1(const struct x86_insn *in, uint32_t *error)
     return false;
 }
 
+/* MOV GS, r/m16 and POP GS, which the guest kernel's trap entry and exit
+ * run every time: GS is the vCPU page's while a translation runs, so they
+ * exit; their load is checked here as the CPU would check it at ring 1
+ * (depriv_data_segment_fault), the fault delivered with the selector, and
+ * the guest canonical again with its new GS. False if in is neither. */
+static bool load_gs(struct vcpu *v, const struct x86_insn *in)
+{
+    bool mov = in->map == X86_MAP_ONE_BYTE && in->opcode == 0x8E && in->reg == 5;
+    bool pop = in->map == X86_MAP_0F && in->opcode == 0xA9;
+    if (!mov && !pop)
+        return false;
+    uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP), ea, value = 0;
+    if (mov && in->mod == 3) {
+        value = (uint32_t)guest_gpr(v, in->rm);
+    } else if (mov ? !depriv_effective_address(v, in, &ea) || !depriv_operand_read(v, ea, &value, 2)
+                   : !depriv_operand_read(v, (uint32_t)vmcs_read(VMCS_GUEST_SS_BASE) + esp, &value,
+                                          in->operand_size)) {
+        return true;                            /* its #PF delivered */
+    }
+    uint16_t selector = (uint16_t)value;
+    unsigned fault = depriv_data_segment_fault(v, selector);
+    if (fault) {
+        depriv_deliver(v, fault, selector & ~3u, (uint32_t)v->rip, 0);
+        return true;
+    }
+    depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, selector);
+    if (pop)
+        vmcs_write(VMCS_GUEST_RSP, esp + in->operand_size);
+    advance_rip(v);
+    v->depriv.emulated++;
+    return true;
+}
+
 static bool segment_probe(const struct x86_insn *in)
 {
     return in->map == X86_MAP_0F && (in->opcode == 0x02 || in->opcode == 0x03 ||
@@ -91,8 +126,15 @@ bool depriv_bt_emulate(struct vcpu *v, uint32_t eip)
     } else if (io_qualification(v, &in, &qual)) {
         v->exit_qualification = qual;
         depriv_io(v);
+    } else if (load_gs(v, &in)) {
+        /* done */
     } else if (faults_at_ring1(&in, &error)) {
+        uint32_t page;
+        bool invlpg = in.map == X86_MAP_0F && in.opcode == 0x01 && in.reg == 7 &&
+                      depriv_effective_address(v, &in, &page);
         depriv_emulate_general_protection(v, error);
+        if (invlpg)                             /* that page alone is checked again */
+            bt_cache_check_page(v, page);
     } else {
         /* INS and OUTS exit in place whatever their count (every port
          * exits: depriv_gdt.c), and the I/O exit does them in parts: no

@@ -107,6 +107,19 @@ void depriv_load_segment(const struct vcpu *v, unsigned selector_field, uint16_t
     depriv_load_descriptor(selector_field, selector, copied_descriptor(v, selector));
 }
 
+unsigned depriv_data_segment_fault(const struct vcpu *v, uint16_t selector)
+{
+    if (!(selector & ~3u))
+        return 0;                               /* the null selector: an unusable segment */
+    uint64_t d = copied_descriptor(v, selector);
+    bool code = d & DESC_CODE, conforming = code && (d & DESC_EXPAND_DOWN);   /* bit 42: C for code */
+    if (!(d & DESC_S) || (code && !(d & DESC_WRITABLE)))
+        return VEC_GP;                          /* a system segment, or execute-only code */
+    if (!conforming && (DESC_DPL(d) < 1 || DESC_DPL(d) < (selector & 3u)))
+        return VEC_GP;                          /* the real CPL is 1 */
+    return (d & DESC_P) ? 0 : VEC_NP;
+}
+
 bool depriv_segment_ok(const struct vcpu *v, uint16_t selector, bool code)
 {
     return descriptor_fits(copied_descriptor(v, selector), selector & 3u, code);

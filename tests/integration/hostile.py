@@ -95,8 +95,6 @@ BT_KNOWN_GAPS = {
     "event-tf-over-cpuid": "the same: the trap of POPF's translation, which set TF, is taken for the next one's",
     "event-tf-over-sti": "the same, with STI's exit",
     "emul-mov-ss-shadow-tf": "the same, in MOV SS's shadow",
-    "event-mov-ss-out": "MOV SS run in place, then the timer: the guest never counts its ticks (a hang)",
-    "event-mov-ss-hlt": "the same, with HLT",
     "bt-rewrite-own-page": "100,000 rewrites of a page of code: an exit per instruction of it, past the 30 s",
 }
 # A VM 0 that a mode runs its attacks beside (they are VM 1).
