@@ -112,7 +112,7 @@ help:
 	@echo "                            make grade: bochs unless EMU is given)"
 	@echo "  BOOT=fast|grub|kernel     loader: the kit's raw-disk loader, a GRUB ISO, QEMU -kernel"
 	@echo "  ARGS=\"...\"                the hypervisor's options for make run (mem=ept|shadow, vmcheck=1,"
-	@echo "                            cpu=deprivileged patch=1, cpu=pv, scan=1, resident=768 pagein=100 (the"
+	@echo "                            cpu=deprivileged patch=1 (or bt=1), cpu=pv, scan=1, resident=768 pagein=100 (the"
 	@echo "                            hypervisor pages the VM; GUEST_ARGS=\"apf=1 test=apf\"), ...: hv/README.md), the guest's"
 	@echo "                            for make run-native (test=..., bench=...); vms=2 (two VMs) needs a"
 	@echo "                            second group of modules, a guest kernel and its programs: tools/hvrun"

@@ -49,7 +49,7 @@ BENCH_NAMES = [("null", "null system call"), ("forkwait", "fork + exit + wait"),
 BOOT_ROUTES = [("bochs-fast", "Bochs, the kit's fast loader"), ("bochs-grub", "Bochs, GRUB ISO")]
 # The README's names for the modes under the hypervisor (guest.MODE_ARGS).
 MODE_TITLES = {"ept": "EPT", "shadow": "shadow", "deprivileged": "ring 1", "patched": "ring 1, patched",
-               "pv": "PV", "pv_unbatched": "PV, unbatched"}
+               "bt": "ring 1, translated", "pv": "PV", "pv_unbatched": "PV, unbatched"}
 
 
 def documents():
