@@ -479,10 +479,12 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
 {
     bool nmi_blocked = v->depriv.nmi_blocked;     /* until this exit's IRET, if any */
     depriv_unpark(v);
-    bool handled = bt && depriv_bt_exit(v);      /* out of a translation first (depriv_bt.h) */
+    struct depriv_step step = { 0 };
+    bool handled = bt && depriv_bt_exit(v, &step);   /* out of a translation first (depriv_bt.h) */
     depriv_returned_to_user(v);
     handled = handled || (with_gdb && gdb_exit(v));
-    struct depriv_step step = depriv_step_begin(v);
+    if (!bt)
+        step = depriv_step_begin(v);
     bool virtual_devices = vm_devices_virtual(v);
     if (!handled)
         handle_exit_deprivileged(v, virtual_devices);

@@ -155,6 +155,9 @@ static void enter_at(struct vcpu *v, uint32_t tc)
     load_segment(VMCS_GUEST_GS_SELECTOR,
                  &(struct bt_segment){ VCPU_GS_SELECTOR, BT_VCPU_BASE, PAGE - 1, AR_VCPU_DATA });
     vmcs_write(VMCS_GUEST_RIP, tc);
+    /* A single-step trap pending now is the last guest instruction's: it
+     * comes before the translation runs (depriv_bt_exit delivers it). */
+    bt->owed_trap_at = (vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) & DR6_BS) ? tc : 0;
     fill_page(v);
     bt->in_tc = true;
     bt->between = false;
@@ -243,10 +246,17 @@ void depriv_bt_enter(struct vcpu *v)
     }
     if (bt->step_in_place && bt->step_eip != eip)
         bt->step_in_place = false;              /* an event was delivered first: it comes back there */
-    if (bt->step_in_place || !flat || !bt_cache_translation(v, eip, &tc, &kept))
+    /* The guest single-steps itself (TF, its own): one instruction's
+     * translation at a time, so that its trap comes after each of its
+     * instructions and after none of the translation's own (SDM 18.3.1.4). */
+    bool tf = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF;
+    bool translated = tf ? bt_cache_translation_of_one(v, eip, &tc) : bt_cache_translation(v, eip, &tc, &kept);
+    if (bt->step_in_place || !flat || !translated) {
         step_in_place(v);                       /* no translation: the CPU's fetch fault, in place */
-    else
+    } else {
         enter_at(v, tc);
+        bt->tf_step = tf;
+    }
 }
 
 /* The guest's IF as its translations left it. */
@@ -346,7 +356,7 @@ static bool asynchronous(const struct vcpu *v)
     return false;
 }
 
-bool depriv_bt_exit(struct vcpu *v)
+bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
 {
     struct depriv_bt *bt = v->depriv.bt;
     unsigned reason = v->exit_reason & 0xFFFF;
@@ -362,20 +372,21 @@ bool depriv_bt_exit(struct vcpu *v)
         if (single_step_trap(v))
             return true;                        /* its trap, the hypervisor's own */
     }
+    *step = depriv_step_begin(v);
     if (!bt->in_tc)
         return false;                           /* in place: as the guest is */
     take_vif(v);
     uint32_t rip = (uint32_t)v->rip;
-    bool tf = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF;   /* the guest's own */
     if (reason == EXIT_VMCALL && rip == bt->rt.exit) {
         uint32_t kind = bt->page->exit_kind;
         translator_exit(v);
         /* The guest's single-step trap: the stub's instructions trapped
          * (swallowed, below); the guest instruction's own comes now if it
-         * completed (a branch taken, POPF, STI), before the next one (SDM
-         * 18.3.1.4); an emulated one's comes from depriv_step_end. */
+         * began with TF set (tf_step: a POPF that clears TF owes one too)
+         * and completed (a branch taken, POPF, STI), before the next one
+         * (SDM 18.3.1.4); an emulated one's comes from depriv_step_end. */
         uint64_t pending = vmcs_read(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS) & ~(uint64_t)DR6_BS;
-        if (tf && (kind == BT_EXIT_BRANCH || kind == BT_EXIT_LOOKUP || kind == BT_EXIT_INTERRUPT ||
+        if (bt->tf_step && (kind == BT_EXIT_BRANCH || kind == BT_EXIT_LOOKUP || kind == BT_EXIT_INTERRUPT ||
                    kind == BT_EXIT_STI))
             pending |= DR6_BS;
         vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, pending);
@@ -383,9 +394,15 @@ bool depriv_bt_exit(struct vcpu *v)
     }
     const struct bt_cached *b = bt_cache_block_at(bt, rip);
     const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
-    if (tf && single_step_trap(v) && !(e && rip == b->tc_address + e->tc_offset)) {
-        bt->between = true;                     /* the guest's TF inside one of its instructions' */
-        return true;                            /* translation: its trap comes at the next boundary */
+    if (single_step_trap(v)) {
+        if (!(e && rip == b->tc_address + e->tc_offset)) {
+            bt->between = true;                 /* inside one of the guest's instructions' translation: */
+            return true;                        /* its trap, if it owes one, comes at the boundary */
+        }
+        if (!bt->tf_step && rip != bt->owed_trap_at) {   /* TF set inside the run (POPF): no trap owed for the */
+            leave(v, e->guest_eip);             /* instruction that set it; from here on, one by one */
+            return true;
+        }
     }
     if (e && (rip == b->tc_address + e->tc_offset || !asynchronous(v))) {
         bt->left_action = e->action;

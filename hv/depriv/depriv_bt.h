@@ -40,8 +40,10 @@ void depriv_bt_setup(struct vcpu *v);
  * from a translation at a guest boundary, or the translator's own exit
  * (the VMCALL of the exit routine), leaves the guest canonical. True if
  * the exit was the translator's alone and is done (the dispatcher then
- * only delivers what waits, and enters again). */
-bool depriv_bt_exit(struct vcpu *v);
+ * only delivers what waits, and enters again). *step: depriv_step_begin's
+ * view, taken before the translator emulates anything (an IRET it
+ * emulates may set TF; it owes no trap for itself). */
+bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step);
 /* The guest is inside a translation between two of its instructions:
  * nothing may be delivered now (depriv_deliver_later). */
 bool depriv_bt_between(const struct vcpu *v);

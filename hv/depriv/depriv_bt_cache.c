@@ -188,6 +188,16 @@ static bool translate_single(struct vcpu *v, const struct bt_code *code, uint32_
     return true;
 }
 
+bool bt_cache_translation_of_one(struct vcpu *v, uint32_t eip, uint32_t *tc)
+{
+    struct bt_code code;
+    uint32_t frame[2];
+    bool global[2];
+    if (eip > DEPRIV_SEG_LIMIT || !read_code(v, eip, &code, frame, global, 2 * X86_MAX_LENGTH))
+        return false;
+    return translate_single(v, &code, tc);
+}
+
 bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc, bool *kept)
 {
     struct depriv_bt *bt = v->depriv.bt;

@@ -92,6 +92,8 @@ struct depriv_bt {
     bool step_in_place;             /* the next entry runs one instruction in place */
     bool stepping;                  /* that step is under way: TF is the hypervisor's */
     bool in_place_exits;            /* that instruction exits by itself (string I/O) */
+    bool tf_step;                   /* entered with the guest's own TF: one instruction */
+    uint32_t owed_trap_at;          /* entered with a single-step trap pending, there */
     bool left_tc;                   /* this exit left a translation at a guest instruction */
     uint8_t left_action;            /* and that instruction's enum bt_action */
     uint32_t step_eip;              /* the instruction step_in_place is for */
@@ -110,6 +112,9 @@ struct depriv_bt {
  * outside every guest segment). *kept: false for the scratch block of a
  * hot frame's code, which must be neither chained to nor looked up. */
 bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc, bool *kept);
+/* One instruction's translation into the scratch block, whatever the
+ * frame (the guest single-steps itself: depriv_bt.c). */
+bool bt_cache_translation_of_one(struct vcpu *v, uint32_t eip, uint32_t *tc);
 /* The block whose translation holds TC address `at`, or NULL. */
 const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t at);
 /* The map entry of `at` in that block. */

@@ -90,11 +90,6 @@ MODES = {
 # each is named on its own line ("gap"), so none passes unseen; an entry
 # goes when its attack passes.
 BT_KNOWN_GAPS = {
-    "cpu-own-int3-tf": "the guest's own TF inside a multi-instruction translation: its #DB lands at the "
-                       "wrong guest instruction",
-    "event-tf-over-cpuid": "the same: the trap of POPF's translation, which set TF, is taken for the next one's",
-    "event-tf-over-sti": "the same, with STI's exit",
-    "emul-mov-ss-shadow-tf": "the same, in MOV SS's shadow",
     "bt-rewrite-own-page": "100,000 rewrites of a page of code: an exit per instruction of it, past the 30 s",
 }
 # A VM 0 that a mode runs its attacks beside (they are VM 1).
