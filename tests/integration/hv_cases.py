@@ -381,6 +381,7 @@ def refusal_cases():
              must_not=[r"devices=virtual:"])),
         lab("cpu=deprivileged", r"cpu=deprivileged needs mem=shadow: the hypervisor maps its own GDT and "
                                 r"TSS into the guest's address space through the shadow page tables"),
+        lab("bt=1", r"bt=1 translates a deprivileged guest kernel's code: it needs cpu=deprivileged"),
         # vms=2 with badguest alone: one group of modules for two VMs
         # (vm_cases.py has the other ways a split fails).
         lab("vms=2", r"vms=2 needs 2 module groups, each a Multiboot kernel and its modules, but 1 module is given"),
