@@ -44,8 +44,8 @@ import guest  # noqa: E402
 
 PLOTS = ("guest-cost.svg", "exits.svg", "cpuid-round-trip.svg", "ticks-by-policy.svg", "schedule.svg")
 # One colour per mode, the same in every plot (matplotlib's default cycle).
-MODE_COLOURS = {"ept": "#1f77b4", "shadow": "#ff7f0e", "deprivileged": "#2ca02c", "patched": "#d62728", "bt": "#e377c2",
-                "pv": "#9467bd", "pv_unbatched": "#8c564b"}
+MODE_COLOURS = {"ept": "#1f77b4", "shadow": "#ff7f0e", "deprivileged": "#2ca02c", "patched": "#d62728",
+                "bt": "#e377c2", "pv": "#9467bd", "pv_unbatched": "#8c564b"}
 # The missed-tick policies (timer_mode=), in tests/bench/timer.py's order, and their colours.
 POLICY_TITLES = [("catchup", "catchup: all, late"), ("merge", "merge: one per gap"),
                  ("discard", "discard: none of a gap's"), ("delay", "delay: its time stands still")]
