@@ -443,6 +443,11 @@ void depriv_bt_page_fault(struct vcpu *v)
         bt->step_in_place = true;
 }
 
+void depriv_bt_written(struct vcpu *v, uint64_t gpa)
+{
+    bt_cache_invalidate_frame(v, gpa & ~(uint64_t)(PAGE - 1));
+}
+
 void depriv_bt_print_stats(const struct vcpu *v)
 {
     const struct depriv_bt *bt = v->depriv.bt;

@@ -69,5 +69,9 @@ bool depriv_bt_fetchable(struct vcpu *v, uint32_t eip, unsigned length);
  * guest canonical before it) emulated now if it is one cpu=deprivileged
  * emulates when it faults or exits in place; false if it must run in place. */
 bool depriv_bt_emulate(struct vcpu *v, uint32_t eip);
+/* The hypervisor is about to write guest-physical gpa's page for the
+ * guest (an emulated INS): code translated from it is dropped first, as a
+ * write by the guest itself drops it. */
+void depriv_bt_written(struct vcpu *v, uint64_t gpa);
 /* `hv: bt ...` at the end of the run: translations, exits by kind, cache. */
 void depriv_bt_print_stats(const struct vcpu *v);

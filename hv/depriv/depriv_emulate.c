@@ -721,7 +721,8 @@ void depriv_io(struct vcpu *v)
         return;
     }
     if (io.string) {                            /* INS, OUTS: element by element (exit_io_string.c) */
-        struct string_io_cpu cpu = { depriv_cpl(), depriv_port, depriv_string_fault };
+        struct string_io_cpu cpu = { depriv_cpl(), depriv_port, depriv_string_fault,
+                                     v->depriv.bt ? depriv_bt_written : NULL };
         string_io(v, &cpu);
         return;
     }

@@ -204,7 +204,7 @@ static void ring0_fault(struct vcpu *v, unsigned vector, uint32_t error)
 void handle_string_io(struct vcpu *v)
 {
     unsigned cpl = (unsigned)(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3;   /* SS.DPL (SDM 25.4.1) */
-    struct string_io_cpu cpu = { cpl, ring0_element, ring0_fault };
+    struct string_io_cpu cpu = { cpl, ring0_element, ring0_fault, NULL };
     string_io(v, &cpu);
 }
 

@@ -196,6 +196,8 @@ static bool element_memory(struct vcpu *v, const struct string_io_cpu *cpu, cons
             }
             gpa = w.gpa;
         }
+        if (write && cpu->writes)
+            cpu->writes(v, gpa);
         if (write)
             m->to[i] = guest_ptr(v->guest, gpa, len);
         else

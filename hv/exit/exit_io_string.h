@@ -20,6 +20,9 @@ struct string_io_cpu {
     void (*fault)(struct vcpu *v, unsigned vector, uint32_t error);
                                                 /* deliver an exception at the instruction
                                                  * (CR2 already written for #PF) */
+    void (*writes)(struct vcpu *v, uint64_t gpa);
+                                                /* or NULL: INS is about to write guest-physical
+                                                 * gpa's page (bt=1 drops code translated from it) */
 };
 
 /* Emulate the INS or OUTS that exited (v->exit_qualification says which),

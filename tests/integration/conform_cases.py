@@ -38,7 +38,8 @@ TIMEOUT = 60
 
 # Every test of each action, in the order the kernel runs them.
 TESTS = {
-    "smc": ["smc-next-insn", "smc-next-insn-jmp", "smc-patched-immediate", "smc-module-load", "smc-thrash"],
+    "smc": ["smc-next-insn", "smc-next-insn-jmp", "smc-patched-immediate", "smc-module-load", "smc-ins-load",
+            "smc-thrash"],
     "faults": ["pf-mov-load", "pf-mov-store", "pf-call-mem", "pf-jmp-mem", "pf-mov-sreg-mem", "pf-sgdt",
                "pf-sidt", "pf-sldt", "pf-str", "pf-popf", "pf-ret", "pf-ret-imm16", "fetch-pushf",
                "fetch-push-sreg", "fetch-call-rel", "fetch-straddle", "fetch-jcc-target", "fetch-call-target",

@@ -78,6 +78,26 @@ static uint32_t load_and_call(const uint8_t *code, unsigned size)
     return ((uint32_t (*)(void))(void *)module_page)();
 }
 
+/* Code written by a device, not by the CPU: INS (emulated string I/O under
+ * a hypervisor) overwrites the immediate's low byte of a function already
+ * run. The byte is the UART's line status register: read first with IN,
+ * once the transmitter is empty, so that both read the same value. */
+static uint32_t ins_load(uint32_t *lsr_out)
+{
+    memcpy(module_page, module_a, sizeof(module_a));      /* mov $0xAAAA0001, %eax; ret */
+    uint32_t first = ((uint32_t (*)(void))(void *)module_page)();
+    uint8_t lsr;
+    do
+        __asm__ volatile("inb %w1, %0" : "=a"(lsr) : "Nd"((uint16_t)0x3FD));
+    while ((lsr & 0x60) != 0x60);
+    void *dst = module_page + 1;
+    uint32_t count = 1;
+    __asm__ volatile("cld; rep insb" : "+D"(dst), "+c"(count) : "d"((uint16_t)0x3FD) : "memory");
+    *lsr_out = lsr;
+    check("module a", first, 0xAAAA0001);
+    return ((uint32_t (*)(void))(void *)module_page)();
+}
+
 void do_smc(void)
 {
     begin_test("smc-next-insn");
@@ -102,6 +122,11 @@ void do_smc(void)
     check("module a", load_and_call(module_a, sizeof(module_a)), 0xAAAA0001);
     check("module b", load_and_call(module_b, sizeof(module_b)), 6);
     check("module a again", load_and_call(module_a, sizeof(module_a)), 0xAAAA0001);
+    end_test();
+
+    begin_test("smc-ins-load");
+    uint32_t lsr, got = ins_load(&lsr);
+    check("after INS", got, 0xAAAA0000 | lsr);
     end_test();
 
     begin_test("smc-thrash");
