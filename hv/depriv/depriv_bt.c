@@ -267,6 +267,25 @@ static void take_vif(struct vcpu *v)
         depriv_set_vif(v, on);
 }
 
+/* An instruction emulated at its translation's exit moves RIP on, or
+ * delivers an event, or stops the guest. One that did none of these, again
+ * and again at the same EIP, would loop between the translation and the
+ * hypervisor without a report (exit.c's stuck-RIP watch sees RIP move
+ * between the TC and the guest's EIP): stopped, naming it. */
+#define BT_NO_PROGRESS_LIMIT 10000u
+static void watch_progress(struct vcpu *v, uint32_t eip)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    bool progress = v->stopped || (uint32_t)vmcs_read(VMCS_GUEST_RIP) != eip ||
+                    v->depriv.delivered != bt->delivered_seen;
+    bt->delivered_seen = v->depriv.delivered;
+    bt->no_progress = progress ? 0 : bt->no_progress + 1;
+    if (bt->no_progress == BT_NO_PROGRESS_LIMIT)
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "bt: the instruction at 0x%08x was handed to the hypervisor %u "
+                   "times in a row and its emulation neither moved RIP on nor delivered an event: stopped "
+                   "(a hypervisor bug)", eip, BT_NO_PROGRESS_LIMIT);
+}
+
 /* The exit routine's VMCALL: the record says what the guest needs. Its
  * words were written by translated code, so they are checked as the
  * guest's own data: the kind against the list, the slot against the
@@ -297,8 +316,10 @@ static void translator_exit(struct vcpu *v)
         }
         break;
     case BT_EXIT_EMULATE:
-        if (depriv_bt_emulate(v, eip))          /* done here (depriv_bt_emulate.c) */
+        if (depriv_bt_emulate(v, eip)) {        /* done here (depriv_bt_emulate.c) */
+            watch_progress(v, eip);
             break;
+        }
         __attribute__((fallthrough));   /* everything else faults or exits in place */
     case BT_EXIT_NO_CODE:
         if (bt->hold_eip == eip)                /* the one instruction first: it runs first, in place */

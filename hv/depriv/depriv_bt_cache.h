@@ -94,6 +94,8 @@ struct depriv_bt {
     bool in_place_exits;            /* that instruction exits by itself (string I/O) */
     bool tf_step;                   /* entered with the guest's own TF: one instruction */
     uint32_t owed_trap_at;          /* entered with a single-step trap pending, there */
+    unsigned no_progress;           /* emulations in a row that left RIP where it was */
+    uint64_t delivered_seen;        /* v->depriv.delivered at the last one */
     bool left_tc;                   /* this exit left a translation at a guest instruction */
     uint8_t left_action;            /* and that instruction's enum bt_action */
     uint32_t step_eip;              /* the instruction step_in_place is for */
