@@ -162,6 +162,8 @@ bool depriv_page_faults(struct vcpu *v, uint32_t linear, unsigned len, uint32_t 
 void depriv_deliver_injected(struct vcpu *v);
 /* An external interrupt arrived: it waits, pending, for the guest's IF. */
 void depriv_interrupt(struct vcpu *v, unsigned vector);
+/* An external interrupt waits for the guest's IF. */
+bool depriv_interrupt_pending(const struct vcpu *v);
 /* An NMI arrived (devices=virtual: vm_interrupts_take_nmi): delivered
  * before any interrupt, whatever IF, by depriv_deliver_pending. */
 void depriv_nmi(struct vcpu *v);

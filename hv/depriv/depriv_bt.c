@@ -115,11 +115,6 @@ static void load_segment(unsigned selector_field, const struct bt_segment *s)
     vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, s->access);
 }
 
-static bool interrupt_waits(const struct depriv *dp)
-{
-    return dp->nmi_pending || (dp->pending[0] | dp->pending[1] | dp->pending[2] | dp->pending[3]);
-}
-
 /* What the translations read from the page, as the hypervisor knows it:
  * the guest's IF, whether an interrupt waits (before the guest's first STI
  * too, so that the STI exits and external interrupts start to exit:
@@ -130,7 +125,7 @@ static void fill_page(struct vcpu *v)
     struct depriv_bt *bt = dp->bt;
     struct bt_vcpu_page *p = bt->page;
     p->vif = dp->vif ? BT_EFLAGS_IF : 0;
-    p->pending = interrupt_waits(dp) || !dp->taking_interrupts ? BT_EFLAGS_IF : 0;
+    p->pending = dp->nmi_pending || depriv_interrupt_pending(v) || !dp->taking_interrupts ? BT_EFLAGS_IF : 0;
     p->selector[BT_ES] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_ES_SELECTOR));
     p->selector[BT_CS] = depriv_guest_selector((uint16_t)bt->cs.selector);
     p->selector[BT_SS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_SS_SELECTOR));
@@ -250,7 +245,7 @@ void depriv_bt_enter(struct vcpu *v)
      * translation at a time, so that its trap comes after each of its
      * instructions and after none of the translation's own (SDM 18.3.1.4). */
     bool tf = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF;
-    bool translated = tf ? bt_cache_translation_of_one(v, eip, &tc) : bt_cache_translation(v, eip, &tc, &kept);
+    bool translated = bt_cache_translation(v, eip, tf, &tc, &kept);
     if (bt->step_in_place || !flat || !translated) {
         step_in_place(v);                       /* no translation: the CPU's fetch fault, in place */
     } else {
@@ -310,7 +305,7 @@ static void translator_exit(struct vcpu *v)
         bt_cache_chain(v, arg, eip);
         break;
     case BT_EXIT_LOOKUP:
-        if (bt_cache_translation(v, eip, &tc, &kept) && kept) {
+        if (bt_cache_translation(v, eip, false, &tc, &kept) && kept) {
             bt_lookup_set(p, eip, tc);
             bt->lookups_filled++;
         }

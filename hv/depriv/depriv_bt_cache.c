@@ -188,20 +188,10 @@ static bool translate_single(struct vcpu *v, const struct bt_code *code, uint32_
     return true;
 }
 
-bool bt_cache_translation_of_one(struct vcpu *v, uint32_t eip, uint32_t *tc)
-{
-    struct bt_code code;
-    uint32_t frame[2];
-    bool global[2];
-    if (eip > DEPRIV_SEG_LIMIT || !read_code(v, eip, &code, frame, global, 2 * X86_MAX_LENGTH))
-        return false;
-    return translate_single(v, &code, tc);
-}
-
-bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc, bool *kept)
+bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, bool *kept)
 {
     struct depriv_bt *bt = v->depriv.bt;
-    int32_t i = find(bt, eip);
+    int32_t i = one ? -1 : find(bt, eip);
     *kept = true;
     if (i < 0) {
         struct bt_code code;
@@ -209,7 +199,7 @@ bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc, bool *kept
         bool global[2];
         if (eip > DEPRIV_SEG_LIMIT || !read_code(v, eip, &code, frame, global, BT_CODE_MAX))
             return false;                       /* the CPU's own fault, in place */
-        if (hot(bt, frame[0]) || hot(bt, frame[1])) {
+        if (one || hot(bt, frame[0]) || hot(bt, frame[1])) {
             code.len = code.len < 2 * X86_MAX_LENGTH ? code.len : 2 * X86_MAX_LENGTH;
             *kept = false;
             return translate_single(v, &code, tc);
@@ -264,7 +254,7 @@ void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip)
     uint32_t tc;
     bool kept;
     unsigned before = bt->flushes;
-    if (b == &bt->single || !bt_cache_translation(v, eip, &tc, &kept) || !kept || bt->flushes != before)
+    if (b == &bt->single || !bt_cache_translation(v, eip, false, &tc, &kept) || !kept || bt->flushes != before)
         return;                                 /* a flush emptied the slot's block too */
     bt_chain(bt->tc + (slot - BT_TC_BASE), slot, tc);
     bt->chained++;

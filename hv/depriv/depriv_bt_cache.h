@@ -111,12 +111,11 @@ struct depriv_bt {
 
 /* The TC address of the translation of guest eip, made now if there is
  * none (the guest's tables must map its code: false if not, or if eip is
- * outside every guest segment). *kept: false for the scratch block of a
- * hot frame's code, which must be neither chained to nor looked up. */
-bool bt_cache_translation(struct vcpu *v, uint32_t eip, uint32_t *tc, bool *kept);
-/* One instruction's translation into the scratch block, whatever the
- * frame (the guest single-steps itself: depriv_bt.c). */
-bool bt_cache_translation_of_one(struct vcpu *v, uint32_t eip, uint32_t *tc);
+ * outside every guest segment). one: a single instruction's, into the
+ * scratch block (the guest single-steps itself: depriv_bt.c), as for a hot
+ * frame's code. *kept: false for the scratch block, which must be neither
+ * chained to nor looked up. */
+bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, bool *kept);
 /* The block whose translation holds TC address `at`, or NULL. */
 const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t at);
 /* The map entry of `at` in that block. */

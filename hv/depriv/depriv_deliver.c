@@ -251,7 +251,7 @@ static void run_one_instruction_first(const struct vcpu *v)
         vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, blocking | BLOCKING_STI);
 }
 
-static bool interrupt_pending(const struct vcpu *v)
+bool depriv_interrupt_pending(const struct vcpu *v)
 {
     const uint64_t *p = v->depriv.pending;
     return p[0] | p[1] | p[2] | p[3];
@@ -268,7 +268,7 @@ void depriv_deliver_pending(struct vcpu *v)
     struct depriv *dp = &v->depriv;
     if (dp->nmi_pending && !v->stopped)
         deliver_nmi(v);
-    if (v->stopped || !dp->vif || (!dp->hold_interrupts && !interrupt_pending(v)))
+    if (v->stopped || !dp->vif || (!dp->hold_interrupts && !depriv_interrupt_pending(v)))
         return;                                 /* most exits: nothing to do */
     if (event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid)
         return;
@@ -285,7 +285,7 @@ void depriv_deliver_pending(struct vcpu *v)
     }
     if (!shadow)                                /* MOV SS's shadow is a boundary already */
         run_one_instruction_first(v);
-    if (interrupt_pending(v))                   /* the next one, after that instruction */
+    if (depriv_interrupt_pending(v))                   /* the next one, after that instruction */
         set_interrupt_window_exiting(true);
 }
 
@@ -300,7 +300,7 @@ void depriv_deliver_later(struct vcpu *v)
     }
     /* The window exit comes before an instruction at which nothing blocks
      * (SDM 26.2): blocking by STI lets one run first. */
-    if (!v->stopped && (dp->nmi_pending || (dp->vif && interrupt_pending(v)))) {
+    if (!v->stopped && (dp->nmi_pending || (dp->vif && depriv_interrupt_pending(v)))) {
         run_one_instruction_first(v);
         set_interrupt_window_exiting(true);
     }
