@@ -5,6 +5,7 @@
  * exit slots (bt_chain.c) that name the guest targets.
  */
 #include "bt/bt_block.h"
+#include "bt/bt_iret.h"
 #include "bt/bt_chain.h"
 #include "bt/bt_classify.h"
 #include "bt/bt_lookup.h"
@@ -144,7 +145,12 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             bt_lookup_branch_emit(e, rt, &in, next);
             break;
         case BT_EMULATE:
-            bt_emit_exit(e, rt, BT_EXIT_EMULATE, eip, 0);
+            /* IRET back to user mode without an exit, but one instruction
+             * at a time (the guest's TF: its trap comes from the hypervisor). */
+            if (in.map == X86_MAP_ONE_BYTE && in.opcode == 0xCF && in.operand_size == 4 && max_insns > 1)
+                bt_iret_emit(e, rt, eip);
+            else
+                bt_emit_exit(e, rt, BT_EXIT_EMULATE, eip, 0);
             break;
         case BT_UD:
             bt_emit_exit(e, rt, BT_EXIT_FAULT, eip, VEC_UD);

@@ -58,7 +58,12 @@ struct bt_vcpu_page {
                                            zero-extended; by enum bt_sreg */
     uint32_t ldtr, tr;                  /* its LDTR and TR selectors (SLDT, STR) */
     struct bt_dtr gdtr, idtr;           /* its GDTR and IDTR (SGDT, SIDT) */
-    uint8_t reserved[2048 - 96];
+    /* IRET to the guest's user mode, translated (bt_iret.h): */
+    uint32_t gs_real;                   /* the real selector of the guest's GS (the hypervisor's) */
+    uint32_t iret_if;                   /* bits 15:8 of the EFLAGS image it returned with */
+    uint8_t user_return[256];           /* by a selector's low byte: 1 if its RPL is 3 */
+    uint8_t no_vm[256];                 /* by EFLAGS bits 23:16: 1 if VM (bit 17) is 0 */
+    uint8_t reserved[2048 - 104 - 512];
     struct bt_lookup_entry lookup[BT_LOOKUP_ENTRIES];
 };
 

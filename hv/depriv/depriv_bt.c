@@ -24,6 +24,7 @@
 #include "depriv/depriv.h"
 #include "depriv/depriv_bt_cache.h"
 #include "exit/handlers.h"
+#include "bt/bt_iret.h"
 #include "bt/bt_lookup.h"
 #include "guest/guest_linear.h"
 #include "guest/guest_paging.h"
@@ -74,6 +75,7 @@ void depriv_bt_setup(struct vcpu *v)
     bt->page = (struct bt_vcpu_page *)page;
     memset(bt->tc, 0xCC, BT_TC_PAGES * PAGE);   /* INT3 where nothing is translated */
     memset(bt->page, 0, PAGE);
+    bt_iret_tables(bt->page);
     /* Mapped like the GDT copy: the TC read-only (CR0.WP is 1), the page
      * writable, both supervisor-only. */
     unsigned first = (BT_TC_BASE - DEPRIV_AREA) / PAGE;
@@ -132,6 +134,7 @@ static void fill_page(struct vcpu *v)
     p->selector[BT_DS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_DS_SELECTOR));
     p->selector[BT_FS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_FS_SELECTOR));
     p->selector[BT_GS] = depriv_guest_selector((uint16_t)bt->gs.selector);
+    p->gs_real = bt->gs.selector;               /* an IRET to user mode loads it (bt_iret.h) */
     p->ldtr = 0;                                /* it has none (depriv_gdt.c) */
     p->tr = dp->tr;
     p->gdtr = (struct bt_dtr){ 0, (uint16_t)dp->gdt_limit, dp->gdt_base };
@@ -252,6 +255,18 @@ void depriv_bt_enter(struct vcpu *v)
         enter_at(v, tc);
         bt->tf_step = tf;
     }
+}
+
+/* The translation of an IRET took the guest back to its user mode
+ * (bt_iret.h): out of the translations without a leave (the CPU loaded the
+ * user's CS, SS and GS); the guest's IF the one of the image it popped. */
+static void returned_by_iret(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    bt->in_tc = bt->between = false;
+    bt->hold_eip = 0;
+    bt->iret_returns++;
+    depriv_set_vif(v, bt->page->iret_if & (BT_EFLAGS_IF >> 8));
 }
 
 /* The guest's IF as its translations left it. */
@@ -391,6 +406,10 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
     *step = depriv_step_begin(v);
     if (!bt->in_tc)
         return false;                           /* in place: as the guest is */
+    if (depriv_cpl() == 3) {
+        returned_by_iret(v);                    /* an exit from user mode, handled as any */
+        return false;
+    }
     take_vif(v);
     uint32_t rip = (uint32_t)v->rip;
     if (reason == EXIT_VMCALL && rip == bt->rt.exit) {
@@ -471,9 +490,10 @@ void depriv_bt_print_stats(const struct vcpu *v)
     printf("hv: %sbt: %lu blocks translated (%lu instructions, %u bytes of the TC), %lu entries into "
            "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
            "%lu no-code; %lu chained, %lu lookups filled, %lu steps in place, %lu exits between "
-           "instructions, %lu invalidations (%lu pages remapped, %lu single-use translations), %lu flushes\n", v->guest->tag, bt->translated_blocks,
+           "instructions, %lu IRETs to user mode translated, %lu invalidations (%lu pages remapped, %lu single-use "
+           "translations), %lu flushes\n", v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
-           bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->invalidations,
+           bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->iret_returns, bt->invalidations,
            bt->remapped, bt->single_use, bt->flushes);
 }

@@ -105,7 +105,7 @@ struct depriv_bt {
 
     /* Statistics. */
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];
-    uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped;
+    uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped, iret_returns;
     uint64_t single_use;
 };
 

@@ -244,8 +244,11 @@ def main():
 
 def ratios(figures, mode):
     """{benchmark: cycles under the hypervisor in `mode` / cycles natively
-    in Bochs} from the figures in the results file's form."""
-    native = next(iter(figures["guest_native"].values()))
+    in Bochs} from the figures in the results file's form; empty when this
+    run had no native column (--only without native)."""
+    native = next(iter(figures["guest_native"].values()), None)
+    if native is None:
+        return {}
     return {n: f["cycles_per_op"] / native[n]["cycles_per_op"]
             for n, f in figures["guest_" + mode]["results"].items()
             if f["cycles_per_op"] and native.get(n, {}).get("cycles_per_op")}

@@ -14,6 +14,7 @@
 #include "bt_harness.h"
 #include "bt/bt_chain.h"
 #include "bt/bt_classify.h"
+#include "bt/bt_iret.h"
 #include "bt/bt_lookup.h"
 
 #define SNIPPETS(X) X(snip_plain) X(snip_jcc) X(snip_call) X(snip_loop) X(snip_call_loop) X(snip_cli_sti) X(ref_cli_sti) \
@@ -394,6 +395,67 @@ static void test_the_hypervisors_instructions_exit(void **state)
     }
 }
 
+/* mov $0x44332211, %ecx; iret, with the frame (EIP the gate, cs, eflags)
+ * on the stack of m, the page's tables filled, `pending` waiting; the
+ * machine translated when tc is given, else native. */
+#define IRET_ECX 0x44332211u
+static void iret_machine(struct bt_machine *m, uint32_t cs, uint32_t eflags, uint32_t pending)
+{
+    static const uint8_t code[] = { 0xb9, 0x11, 0x22, 0x33, 0x44, 0xcf };
+    load(m, code, sizeof(code));
+    uint32_t frame[3] = { BT_H_GATE, cs, eflags };
+    memcpy(bt_h_ptr(m, BT_H_STACK_TOP - 12), frame, sizeof(frame));
+    m->reg[4] = BT_H_STACK_TOP - 12;
+    m->eflags = 0x2C3;                                  /* IF, ZF, SF, CF: not the image's */
+    struct bt_vcpu_page *p = bt_h_page(m);
+    bt_iret_tables(p);
+    p->pending = pending;
+    p->gs_real = 7;                                     /* the runner's GS (bt_runner.c) */
+}
+
+static void test_iret_to_user_mode_runs_without_an_exit(void **state)
+{
+    (void)state;
+    /* 0x23: the runner's CS (ring 3); the native IRET checks it is. */
+    iret_machine(&native, 0x23, 0xAD7, 0);
+    assert_true(bt_h_run(&native, BT_H_CODE, true));
+    iret_machine(&translated, 0x23, 0xAD7, 0);
+    bt_tc_init(&tc, &translated, false);
+    const struct bt_block *b = bt_tc_block(&tc, BT_H_CODE);
+    assert_non_null(b);
+    assert_true(bt_h_run(&translated, b->tc_address, false));
+    assert_int_equal(bt_h_page(&translated)->exit_kind, BT_EXIT_NONE);   /* straight to the gate */
+    assert_same(&native, &translated);
+    assert_int_equal(translated.eflags & 0x8D5, 0x8D5);  /* the image's flags */
+    assert_int_equal(translated.reg[4], BT_H_STACK_TOP);
+    assert_int_equal(bt_h_page(&translated)->iret_if & (BT_EFLAGS_IF >> 8), BT_EFLAGS_IF >> 8);
+}
+
+static void test_iret_exits_where_the_hypervisor_must_act(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t cs, eflags, pending;
+    } cases[] = {
+        { 0x20, 0xAD7, 0 },                             /* to the guest's ring 0 */
+        { 0x23, 0x20AD7, 0 },                           /* VM set: virtual-8086 mode at ring 0 */
+        { 0x23, 0xAD7, BT_EFLAGS_IF },                  /* an interrupt waits */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        iret_machine(&translated, cases[i].cs, cases[i].eflags, cases[i].pending);
+        bt_tc_init(&tc, &translated, false);
+        const struct bt_block *b = bt_tc_block(&tc, BT_H_CODE);
+        assert_non_null(b);
+        assert_true(bt_h_run(&translated, b->tc_address, false));
+        assert_int_equal(bt_h_page(&translated)->exit_kind, BT_EXIT_EMULATE);
+        assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + 5);
+        /* The state before it: ECX and the flags the guest had. */
+        assert_int_equal(translated.reg[1], IRET_ECX);
+        assert_int_equal(translated.reg[4], BT_H_STACK_TOP - 12);
+        assert_int_equal(translated.eflags & 0x8D5, 0x2C3 & 0x8D5);
+    }
+}
+
 static void test_chain_and_unchain(void **state)
 {
     (void)state;
@@ -433,6 +495,8 @@ int main(void)
         cmocka_unit_test(test_descriptor_table_reads_give_the_guests_tables),
         cmocka_unit_test(test_segment_loads_update_the_page),
         cmocka_unit_test(test_the_hypervisors_instructions_exit),
+        cmocka_unit_test(test_iret_to_user_mode_runs_without_an_exit),
+        cmocka_unit_test(test_iret_exits_where_the_hypervisor_must_act),
         cmocka_unit_test(test_chain_and_unchain),
     };
     return RUN_UNIT_TESTS("bt_block", tests);
