@@ -192,6 +192,38 @@ ATTACK(ring2_iret, "ring1-iret-to-ring2", "all", "native",
                      : : "i"(R2DATA), "r"(RING2_TOP), "i"(R2CODE) : "eax", "memory");
 }
 
+/* ---- IRET back to user mode with a frame the CPU refuses ------------------
+ * bt=1 runs a kernel IRET whose frame returns to ring 3 as a real IRET at
+ * ring 1 (hv/bt/bt_iret.h): its checks are the CPU's, against the
+ * hypervisor's copy of the GDT. Each frame here must give the guest the
+ * #GP a ring-0 IRET gives it, at the IRET, never a selector of the
+ * hypervisor's. EIP: a user page's address that is never reached. The
+ * PICs masked and IF set first: with an interrupt able to wait for the
+ * virtual IF the translation leaves the IRET to the hypervisor instead. */
+#define IRET_TO_USER(cs, ss)                                                    \
+    outb(0x21, 0xFF);                                                           \
+    outb(0xA1, 0xFF);                                                           \
+    __asm__ volatile("sti\n\t""pushl %0\n\tpushl %1\n\tpushl $0x202\n\tpushl %2\n\tpushl $0x400000\n\t" \
+                     EXPECT_AT("iret") : : "i"(ss), "r"(RING2_TOP), "i"(cs) : "memory")
+
+ATTACK(iret_user_top_selector, "ring1-iret-user-top-selector", "all", "native",
+       "IRET to ring 3 with CS the GDT's last selector (the hypervisor's end of the table): #GP(0xfff8)")
+{
+    IRET_TO_USER(0xFFFB, UDATA);
+}
+
+ATTACK(iret_user_tss_cs, "ring1-iret-user-tss-cs", "all", "native",
+       "IRET to ring 3 with CS the TSS's selector, RPL 3: #GP with it")
+{
+    IRET_TO_USER(TSS_SEL | 3, UDATA);
+}
+
+ATTACK(iret_user_kernel_ss, "ring1-iret-user-kernel-ss", "all", "native",
+       "IRET to ring 3 with SS the kernel's DPL-0 data segment, RPL 3: #GP with it")
+{
+    IRET_TO_USER(UCODE, KDATA | 3);
+}
+
 /* INT 0x40 from ring 2 through a DPL-2 gate to a ring-0 handler, which
  * reports the frame it got: ring 2's SS:ESP and CS. */
 void ring2_int_handler(void);
