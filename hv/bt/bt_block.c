@@ -5,6 +5,7 @@
  * exit slots (bt_chain.c) that name the guest targets.
  */
 #include "bt/bt_block.h"
+#include "bt/bt_gs.h"
 #include "bt/bt_iret.h"
 #include "bt/bt_chain.h"
 #include "bt/bt_classify.h"
@@ -145,6 +146,10 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             bt_lookup_branch_emit(e, rt, &in, next);
             break;
         case BT_EMULATE:
+            if (bt_gs_translates(&in)) {        /* MOV GS, POP GS: an exit only for a new selector */
+                bt_gs_emit(e, rt, &in, eip);
+                continue;
+            }
             /* IRET back to user mode without an exit, but one instruction
              * at a time (the guest's TF: its trap comes from the hypervisor). */
             if (in.map == X86_MAP_ONE_BYTE && in.opcode == 0xCF && in.operand_size == 4 && max_insns > 1)

@@ -71,3 +71,10 @@ _Static_assert(sizeof(struct bt_vcpu_page) == BT_VCPU_PAGE_SIZE, "the vCPU page 
 _Static_assert(offsetof(struct bt_vcpu_page, lookup) == 2048, "the lookup table ends the page");
 
 #define BT_VCPU(field) ((uint32_t)offsetof(struct bt_vcpu_page, field))
+
+/* After the page, in the same segment: one byte for each 16-bit selector, 1
+ * where the hypervisor found it loadable into GS at ring 1 (bt_gs.h), so
+ * that a translated MOV GS or POP GS of it needs no exit. */
+#define BT_GS_OK        BT_VCPU_PAGE_SIZE
+#define BT_GS_OK_SIZE   65536u
+#define BT_VCPU_SEGMENT_SIZE (BT_VCPU_PAGE_SIZE + BT_GS_OK_SIZE)

@@ -63,25 +63,30 @@ void depriv_bt_setup(struct vcpu *v)
         panic("out of memory: no room for the binary translator's state");
     memset(bt, 0, sizeof(*bt));
     uint64_t tc = pmm_alloc_contiguous(&hv_pmm, BT_TC_PAGES, PAGE);
-    uint64_t page = alloc_page();
+    uint64_t page = alloc_page(), gs_ok = pmm_alloc_contiguous(&hv_pmm, BT_GS_OK_SIZE / PAGE, PAGE);
     bt->frames = v->guest->ram_size / PAGE;
     bt->blocks = kmalloc(BT_MAX_BLOCKS * sizeof(bt->blocks[0]));
     bt->map = kmalloc(BT_MAX_MAP * sizeof(bt->map[0]));
     bt->translated = kmalloc((bt->frames + 7) / 8);
     bt->hot = kmalloc((bt->frames + 7) / 8);
-    if (!tc || !bt->blocks || !bt->map || !bt->translated || !bt->hot)
+    if (!tc || !gs_ok || !bt->blocks || !bt->map || !bt->translated || !bt->hot)
         panic("out of memory: no room for a translation cache of %u pages", BT_TC_PAGES);
     bt->tc = (uint8_t *)tc;
     bt->page = (struct bt_vcpu_page *)page;
     memset(bt->tc, 0xCC, BT_TC_PAGES * PAGE);   /* INT3 where nothing is translated */
     memset(bt->page, 0, PAGE);
     bt_iret_tables(bt->page);
+    bt->gs_ok = (uint8_t *)gs_ok;
+    memset(bt->gs_ok, 0, BT_GS_OK_SIZE);
+    memset(bt->gs_ok, 1, 4);                    /* the null selectors (bt_gs.h) */
     /* Mapped like the GDT copy: the TC read-only (CR0.WP is 1), the page
      * writable, both supervisor-only. */
     unsigned first = (BT_TC_BASE - DEPRIV_AREA) / PAGE;
     for (unsigned i = 0; i < BT_TC_PAGES; i++)
         dp->area[first + i] = (uint32_t)(tc + i * PAGE) | GPTE_P | GPTE_A;
     dp->area[(BT_VCPU_BASE - DEPRIV_AREA) / PAGE] = (uint32_t)page | GPTE_P | GPTE_W | GPTE_A | GPTE_D;
+    for (unsigned i = 0; i < BT_GS_OK_SIZE / PAGE; i++)      /* the GS table after it, read-only */
+        dp->area[(BT_VCPU_BASE + BT_GS_OK - DEPRIV_AREA) / PAGE + i] = (uint32_t)(gs_ok + i * PAGE) | GPTE_P | GPTE_A;
 
     /* The exit routine (one VMCALL), the lookup routine, then the blocks. */
     static const uint8_t vmcall[VMCALL_LENGTH] = { 0x0F, 0x01, 0xC1 };
@@ -117,6 +122,47 @@ static void load_segment(unsigned selector_field, const struct bt_segment *s)
     vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, s->access);
 }
 
+/* The guest's GS back in the VMCS: the one it entered with, or the one a
+ * translated MOV GS or POP GS loaded (bt_gs.h), which the table let through
+ * only because the hypervisor had checked it; checked again here, the page
+ * being written by translated code. */
+static void leave_gs(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    uint16_t selector = (uint16_t)bt->page->gs_real;
+    if (selector == bt->gs.selector) {
+        load_segment(VMCS_GUEST_GS_SELECTOR, &bt->gs);
+    } else if (bt->gs_ok[selector] && !depriv_data_segment_fault(v, selector)) {
+        depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, selector);
+    } else {
+        load_segment(VMCS_GUEST_GS_SELECTOR, &bt->gs);
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "bt: a translation left GS 0x%x, which the hypervisor never let "
+                   "through (a translator bug)", selector);
+    }
+}
+
+/* The GDT copy changed since the table's selectors were let through:
+ * none of them is loadable without the hypervisor's checks again. */
+static void forget_gs_loads(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    bt->gs_gdt_copies = v->depriv.gdt_copies;
+    for (unsigned i = 0; i < bt->gs_allowed_count; i++)
+        bt->gs_ok[bt->gs_allowed[i]] = 0;
+    bt->gs_allowed_count = 0;
+}
+
+void depriv_bt_gs_allow(struct vcpu *v, uint16_t selector)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    if (bt->gs_ok[selector])
+        return;
+    if (bt->gs_allowed_count == sizeof(bt->gs_allowed) / sizeof(bt->gs_allowed[0]))
+        forget_gs_loads(v);                     /* full: start again */
+    bt->gs_allowed[bt->gs_allowed_count++] = selector;
+    bt->gs_ok[selector] = 1;
+}
+
 /* What the translations read from the page, as the hypervisor knows it:
  * the guest's IF, whether an interrupt waits (before the guest's first STI
  * too, so that the STI exits and external interrupts start to exit:
@@ -126,6 +172,8 @@ static void fill_page(struct vcpu *v)
     const struct depriv *dp = &v->depriv;
     struct depriv_bt *bt = dp->bt;
     struct bt_vcpu_page *p = bt->page;
+    if (bt->gs_gdt_copies != dp->gdt_copies)
+        forget_gs_loads(v);
     p->vif = dp->vif ? BT_EFLAGS_IF : 0;
     p->pending = dp->nmi_pending || depriv_interrupt_pending(v) || !dp->taking_interrupts ? BT_EFLAGS_IF : 0;
     p->selector[BT_ES] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_ES_SELECTOR));
@@ -133,8 +181,10 @@ static void fill_page(struct vcpu *v)
     p->selector[BT_SS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_SS_SELECTOR));
     p->selector[BT_DS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_DS_SELECTOR));
     p->selector[BT_FS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_FS_SELECTOR));
-    p->selector[BT_GS] = depriv_guest_selector((uint16_t)bt->gs.selector);
-    p->gs_real = bt->gs.selector;               /* an IRET to user mode loads it (bt_iret.h) */
+    if (!bt->in_tc) {                           /* else translated GS loads may have changed them */
+        p->selector[BT_GS] = depriv_guest_selector((uint16_t)bt->gs.selector);
+        p->gs_real = bt->gs.selector;           /* an IRET to user mode loads it (bt_iret.h) */
+    }
     p->ldtr = 0;                                /* it has none (depriv_gdt.c) */
     p->tr = dp->tr;
     p->gdtr = (struct bt_dtr){ 0, (uint16_t)dp->gdt_limit, dp->gdt_base };
@@ -151,7 +201,7 @@ static void enter_at(struct vcpu *v, uint32_t tc)
     load_segment(VMCS_GUEST_CS_SELECTOR,
                  &(struct bt_segment){ bt->cs.selector, 0, BT_TC_END - 1, AR_TC_CODE });
     load_segment(VMCS_GUEST_GS_SELECTOR,
-                 &(struct bt_segment){ VCPU_GS_SELECTOR, BT_VCPU_BASE, PAGE - 1, AR_VCPU_DATA });
+                 &(struct bt_segment){ VCPU_GS_SELECTOR, BT_VCPU_BASE, BT_VCPU_SEGMENT_SIZE - 1, AR_VCPU_DATA });
     vmcs_write(VMCS_GUEST_RIP, tc);
     /* A single-step trap pending now is the last guest instruction's: it
      * comes before the translation runs (depriv_bt_exit delivers it). */
@@ -168,7 +218,7 @@ static void leave(struct vcpu *v, uint32_t eip)
 {
     struct depriv_bt *bt = v->depriv.bt;
     load_segment(VMCS_GUEST_CS_SELECTOR, &bt->cs);
-    load_segment(VMCS_GUEST_GS_SELECTOR, &bt->gs);
+    leave_gs(v);
     vmcs_write(VMCS_GUEST_RIP, eip);
     v->rip = eip;
     bt->in_tc = bt->between = false;

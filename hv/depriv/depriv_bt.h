@@ -73,5 +73,9 @@ bool depriv_bt_emulate(struct vcpu *v, uint32_t eip);
  * guest (an emulated INS): code translated from it is dropped first, as a
  * write by the guest itself drops it. */
 void depriv_bt_written(struct vcpu *v, uint64_t gpa);
+/* GS loads (hv/bt/bt_gs.h): the hypervisor found selector loadable into GS
+ * at ring 1, and a translation may load it without an exit until the GDT
+ * copy changes (depriv_load_gdt). */
+void depriv_bt_gs_allow(struct vcpu *v, uint16_t selector);
 /* `hv: bt ...` at the end of the run: translations, exits by kind, cache. */
 void depriv_bt_print_stats(const struct vcpu *v);

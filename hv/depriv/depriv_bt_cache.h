@@ -102,6 +102,10 @@ struct depriv_bt {
     uint32_t hold_eip;              /* the instruction that runs before an interrupt
                                        (after STI, IRET, a delivery) */
     struct bt_segment cs, gs;       /* the guest's own, while a translation runs */
+    uint8_t *gs_ok;                 /* the table after the page (bt_gs.h) */
+    uint16_t gs_allowed[16];        /* the selectors set in it, to empty it */
+    unsigned gs_allowed_count;
+    uint64_t gs_gdt_copies;         /* v->depriv.gdt_copies when they were let through */
 
     /* Statistics. */
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];

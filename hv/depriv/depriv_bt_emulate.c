@@ -94,6 +94,7 @@ static bool load_gs(struct vcpu *v, const struct x86_insn *in)
         return true;
     }
     depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, selector);
+    depriv_bt_gs_allow(v, selector);            /* its translations load it themselves from now on */
     if (pop)
         vmcs_write(VMCS_GUEST_RSP, esp + in->operand_size);
     advance_rip(v);

@@ -71,6 +71,7 @@ bool depriv_load_gdt(struct vcpu *v)
 {
     struct depriv *dp = &v->depriv;
     unsigned n = (dp->gdt_limit + 1) / 8;       /* the limit is 16 bits: n <= 8192 */
+    dp->gdt_copies++;
     for (unsigned i = 1; i < n; i++) {
         uint64_t d;
         if (!read_guest_descriptor(v, dp->gdt_base + 8 * i, &d))

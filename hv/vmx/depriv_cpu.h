@@ -55,6 +55,7 @@ struct depriv {
     uint16_t parked_cs, parked_ss;  /* their own selectors and access rights */
     uint32_t parked_cs_ar, parked_ss_ar;
     uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
+    uint64_t gdt_copies;            /* how many times gdt[] was copied from it (bt=1 asks) */
     uint32_t idt_base, idt_limit;   /* (LIDT) */
     uint16_t tr;                    /* its task register (LTR): where its TSS is */
     uint64_t pending[4];            /* external interrupts waiting for IF, by vector */

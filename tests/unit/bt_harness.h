@@ -29,6 +29,7 @@ struct bt_machine {
 
 static inline void *bt_h_ptr(struct bt_machine *m, uint32_t address) { return m->mem + (address - BT_H_BASE); }
 static inline struct bt_vcpu_page *bt_h_page(struct bt_machine *m) { return bt_h_ptr(m, BT_H_VCPU); }
+_Static_assert(BT_H_VCPU_SIZE == BT_VCPU_SEGMENT_SIZE, "the harness's GS segment is the hypervisor's");
 
 /* A machine with the guest code `code` (n bytes) at `at` in CODE, followed
  * by a JMP to the gate; ESP at the stack's top, EFLAGS 0x202 (bit 1 and IF,

@@ -110,7 +110,7 @@ void __attribute__((noreturn, used)) runner_main(void)
     *(uint32_t *)(gate + 8) = (uint32_t)bt_runner_exit;
     if (!state.code_exec && sys(SYS_MPROTECT, BT_H_CODE, BT_H_CODE_END - BT_H_CODE, PROT_RW, 0, 0, 0))
         die("bt_runner: mprotect\n");
-    struct user_desc d = { 0, BT_H_VCPU, 0xFFF, 1 | 1u << 6 };
+    struct user_desc d = { 0, BT_H_VCPU, BT_H_VCPU_SIZE - 1, 1 | 1u << 6 };
     if (sys(SYS_MODIFY_LDT, 0x11, (long)&d, sizeof(d), 0, 0, 0))
         die("bt_runner: modify_ldt\n");
     __asm__ volatile("mov %0, %%gs" : : "r"(7));          /* LDT entry 0, RPL 3 */

@@ -389,7 +389,9 @@ static void test_the_hypervisors_instructions_exit(void **state)
     for (size_t i = 0; i < sizeof(insns) / sizeof(insns[0]); i++) {
         uint8_t code[16] = { 0xb8, 7, 0, 0, 0 };        /* mov $7, %eax */
         memcpy(code + 5, insns[i].bytes, insns[i].n);
-        assert_int_equal(translate_and_run(code, 5 + insns[i].n, 5 + insns[i].n), BT_EXIT_EMULATE);
+        /* The translator is given the JMP to the gate after it too: a MOV GS
+         * translated (bt_gs.h) goes on after its exit path. */
+        assert_int_equal(translate_and_run(code, 5 + insns[i].n, 5 + insns[i].n + 5), BT_EXIT_EMULATE);
         assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + 5);
         assert_int_equal(translated.reg[0], 7);
     }
@@ -456,6 +458,50 @@ static void test_iret_exits_where_the_hypervisor_must_act(void **state)
     }
 }
 
+/* mov $0x2B, %eax; stc; mov %ax, %gs; push $0x33; pop %gs; with the
+ * selectors the GS table lets through: the loads go into the page, without
+ * an exit, and nothing else changes (CF kept); one it does not: an EMULATE
+ * exit at that instruction, the state before it. */
+static void gs_machine(struct bt_machine *m, bool let_0x33_through)
+{
+    static const uint8_t code[] = { 0xb8, 0x2b, 0x00, 0x00, 0x00, 0xf9, 0x8e, 0xe8, 0x6a, 0x33, 0x0f, 0xa9 };
+    load(m, code, sizeof(code));
+    m->reg[1] = 0x5eed;
+    uint8_t *ok = bt_h_ptr(m, BT_H_VCPU + BT_GS_OK);
+    ok[0x2b] = 1;
+    ok[0x33] = let_0x33_through;
+    bt_h_page(m)->selector[BT_GS] = bt_h_page(m)->gs_real = 0x7;
+}
+
+static void test_gs_loads_checked_before_need_no_exit(void **state)
+{
+    (void)state;
+    gs_machine(&translated, true);
+    bt_tc_init(&tc, &translated, false);
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 10), BT_EXIT_BRANCH);
+    assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_GATE);
+    assert_int_equal(tc.exits[BT_EXIT_EMULATE], 0);
+    assert_int_equal(bt_h_page(&translated)->selector[BT_GS], 0x33);
+    assert_int_equal(bt_h_page(&translated)->gs_real, 0x33);
+    assert_int_equal(translated.reg[4], BT_H_STACK_TOP);                /* POP popped */
+    assert_int_equal(translated.reg[1], 0x5eed);
+    assert_int_equal(translated.reg[0], 0x2b);
+    assert_true(translated.eflags & 1);                                 /* STC's CF */
+}
+
+static void test_gs_loads_not_checked_exit(void **state)
+{
+    (void)state;
+    gs_machine(&translated, false);
+    bt_tc_init(&tc, &translated, false);
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 10), BT_EXIT_EMULATE);
+    assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + 10);     /* POP GS */
+    assert_int_equal(bt_h_page(&translated)->selector[BT_GS], 0x2b);        /* MOV's went in */
+    assert_int_equal(translated.reg[4], BT_H_STACK_TOP - 4);                /* not popped */
+    assert_int_equal(translated.reg[1], 0x5eed);
+    assert_true(translated.eflags & 1);
+}
+
 static void test_chain_and_unchain(void **state)
 {
     (void)state;
@@ -497,6 +543,8 @@ int main(void)
         cmocka_unit_test(test_the_hypervisors_instructions_exit),
         cmocka_unit_test(test_iret_to_user_mode_runs_without_an_exit),
         cmocka_unit_test(test_iret_exits_where_the_hypervisor_must_act),
+        cmocka_unit_test(test_gs_loads_checked_before_need_no_exit),
+        cmocka_unit_test(test_gs_loads_not_checked_exit),
         cmocka_unit_test(test_chain_and_unchain),
     };
     return RUN_UNIT_TESTS("bt_block", tests);

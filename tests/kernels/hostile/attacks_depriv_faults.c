@@ -107,6 +107,46 @@ ATTACK(selectors_ss, "depriv-fault-selectors-ss", "all", "native",
     selectors('s');
 }
 
+/* GS loaded by MOV and POP, then its descriptor made absent and the GDT
+ * loaded again: the loads that passed must fault now. bt=1 lets a
+ * translation load into GS, without an exit, a selector the hypervisor has
+ * already checked (hv/bt/bt_gs.h), until the next LGDT. */
+static void load_gs_both_ways(uint16_t selector, char *out, unsigned size)
+{
+    char mov[24], pop[24];
+    uint16_t saved;
+    __asm__ volatile("movw %%gs, %w0" : "=r"(saved));
+    load('g', selector, mov, sizeof(mov));
+    recovered_vector = NO_FAULT;
+    /* ESP kept and put back after: a POP that faults has not popped. */
+    static uint32_t esp;
+    __asm__ volatile("movl %%esp, %0\n\tmovl $1f, recover_eip\n\tpushl %1\n\tpopl %%gs\n\tmovw %w2, %%gs\n"
+                     "1:\tmovl $0, recover_eip\n\tmovl %0, %%esp\n\tmovw %w2, %%gs"
+                     : "+m"(esp) : "r"((uint32_t)selector), "r"(saved) : "memory");
+    if (recovered_vector == NO_FAULT)
+        snprintf(pop, sizeof(pop), "ok");
+    else
+        snprintf(pop, sizeof(pop), "%u/0x%x", recovered_vector, recovered_error);
+    snprintf(out, size, "%s,%s", mov, pop);
+}
+
+ATTACK(gs_after_lgdt, "depriv-fault-gs-after-lgdt", "all", "native",
+       "GS loaded twice by MOV and POP, its descriptor made absent, LGDT, GS loaded again: #NP")
+{
+    static const struct { uint16_t limit; uint32_t base; } __attribute__((packed)) g = { sizeof(gdt) - 1, 0 };
+    char before[3][56], after[56];
+    set_bad_descriptors();
+    gdt_set(ABSENT_DATA >> 3, seg_desc(0, 0xFFFFF, 0x93, 0xC));     /* present for now */
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) now = { g.limit, (uint32_t)gdt };
+    __asm__ volatile("lgdt %0" : : "m"(now) : "memory");
+    for (unsigned i = 0; i < 3; i++)
+        load_gs_both_ways(ABSENT_DATA, before[i], sizeof(before[i]));
+    gdt_set(ABSENT_DATA >> 3, seg_desc(0, 0xFFFFF, 0x13, 0xC));     /* absent */
+    __asm__ volatile("lgdt %0" : : "m"(now) : "memory");
+    load_gs_both_ways(ABSENT_DATA, after, sizeof(after));
+    result("gs: before=%s %s %s after=%s", before[0], before[1], before[2], after);
+}
+
 /* ---- GDTs of any size ------------------------------------------------------ */
 
 /* The largest GDT (limit 0xFFFF: 8192 descriptors, SDM vol. 3, 3.5.1). */
