@@ -239,9 +239,10 @@ bool depriv_operand_read(struct vcpu *v, uint32_t linear, void *buf, unsigned le
 bool depriv_operand_write(struct vcpu *v, uint32_t linear, const void *buf, unsigned len);
 void depriv_exception(struct vcpu *v);
 /* What the #GP exit of the guest's instruction at RIP does (error: the
- * #GP's error code): decode it and emulate it, or deliver the #GP. bt=1
- * calls it for an instruction that would fault so in place. */
-void depriv_emulate_general_protection(struct vcpu *v, uint32_t error);
+ * #GP's error code), for the instruction in, decoded there by the caller:
+ * emulate it, or deliver the #GP. bt=1 calls it for an instruction that
+ * would fault so in place (its translator exit decoded it already). */
+void depriv_emulate_general_protection(struct vcpu *v, const struct x86_insn *in, uint32_t error);
 void depriv_external_interrupt(struct vcpu *v);
 void depriv_io(struct vcpu *v);
 void depriv_print_stats(const struct vcpu *v);

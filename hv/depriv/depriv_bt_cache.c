@@ -75,7 +75,7 @@ void bt_cache_flush(struct vcpu *v)
     for (unsigned i = 0; i < BT_HASH; i++)
         bt->hash[i] = -1;
     memset(bt->translated, 0, (bt->frames + 7) / 8);   /* read-only entries left fault once more */
-    bt->npages = 0;
+    bt->npages = bt->nonglobal_pages = 0;
     bt->recent_frame = ~0ull;
     bt->single.tc_size = 0;
     bt_lookup_clear(bt->page);
@@ -124,8 +124,10 @@ static void note_page(struct depriv_bt *bt, uint32_t linear, uint32_t frame, boo
     for (unsigned i = 0; i < bt->npages; i++)
         if (bt->pages[i].linear == linear && bt->pages[i].frame == frame)
             return;
-    if (bt->npages < BT_MAX_PAGES)
+    if (bt->npages < BT_MAX_PAGES) {
         bt->pages[bt->npages++] = (struct bt_page){ linear, frame, global };
+        bt->nonglobal_pages += !global;
+    }
 }
 
 static int32_t translate(struct vcpu *v, const struct bt_code *code, const uint32_t frame[2],
@@ -329,10 +331,15 @@ static bool page_still_mapped(struct vcpu *v, unsigned i)
     struct depriv_bt *bt = v->depriv.bt;
     struct bt_page *p = &bt->pages[i];
     struct linear_walk w;
-    if (guest_linear_walk(v->guest, p->linear, &w) && (w.gpa & ~(uint64_t)(PAGE - 1)) == p->frame)
+    if (guest_linear_walk(v->guest, p->linear, &w) && (w.gpa & ~(uint64_t)(PAGE - 1)) == p->frame) {
+        bool global = mapped_global(v, &w);     /* made global since (the guest set CR4.PGE)? */
+        bt->nonglobal_pages += (unsigned)p->global - (unsigned)global;
+        p->global = global;
         return true;
+    }
     drop_blocks(bt, from_linear_page, p->linear);   /* mapped elsewhere, or not at all, now */
     bt->remapped++;
+    bt->nonglobal_pages -= !p->global;
     *p = bt->pages[--bt->npages];
     return false;
 }
@@ -363,6 +370,8 @@ void bt_cache_check_mappings(struct vcpu *v)
     bt->seen_cr3_loads = s->cr3_loads;
     bt->seen_invlpgs = s->invlpgs;
     bt->seen_flushes = s->full_flushes;
+    if (!all && !bt->nonglobal_pages)
+        return;                                 /* a CR3 load keeps global pages (SDM 4.10.4.1) */
     for (unsigned i = 0; i < bt->npages; )
         if ((!all && bt->pages[i].global) || page_still_mapped(v, i))
             i++;

@@ -84,6 +84,7 @@ struct depriv_bt {
      * the CPU's TLB is; a page mapped elsewhere now drops its blocks. */
     struct bt_page { uint32_t linear, frame; bool global; } pages[BT_MAX_PAGES];
     unsigned npages;
+    unsigned nonglobal_pages;       /* of them, mapped by non-global entries */
     uint64_t seen_cr3_loads, seen_invlpgs, seen_flushes;
 
     /* Entering and leaving (depriv_bt.c). */

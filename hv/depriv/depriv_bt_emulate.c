@@ -128,7 +128,7 @@ bool depriv_bt_emulate(struct vcpu *v, uint32_t eip)
         uint32_t page;
         bool invlpg = in.map == X86_MAP_0F && in.opcode == 0x01 && in.reg == 7 &&
                       depriv_effective_address(v, &in, &page);
-        depriv_emulate_general_protection(v, error);
+        depriv_emulate_general_protection(v, &in, error);
         if (invlpg)                             /* that page alone is checked again */
             bt_cache_check_page(v, page);
     } else {

@@ -590,24 +590,11 @@ static bool other_exception_at_ring0(struct vcpu *v, const struct x86_insn *in, 
  * The instruction is the one the CPU ran: its bytes are read through the
  * shadow (guest_linear.h), in the code segment's size (CS.D; a 16-bit
  * segment can run at ring 1). */
-static void general_protection(struct vcpu *v, uint32_t error)
+/* The #GP of the instruction in, decoded at linear (RIP): emulated, or
+ * delivered as the CPU would at ring 0. */
+static void general_protection_of(struct vcpu *v, const struct x86_insn *insn, uint64_t linear, uint32_t error)
 {
-    uint8_t code[X86_MAX_LENGTH];
-    uint64_t linear;
-    enum x86_mode mode;
-    size_t got = guest_instruction_fetch(v, code, &linear, &mode);
-    if (!got)
-        return;         /* the shadow dropped its page since: run it again, refetched */
-    struct x86_insn in;
-    enum x86_decode_status status = x86_decode(code, got, mode, &in);
-    if (status == X86_DECODE_UNDEFINED || (status == X86_DECODE_OK && x86_raises_ud(&in))) {
-        depriv_deliver(v, VEC_UD, -1, (uint32_t)v->rip, 0);
-        return;
-    }
-    if (status != X86_DECODE_OK) {              /* a fetch past CS's limit; 16 bytes */
-        depriv_deliver(v, VEC_GP, error, (uint32_t)v->rip, 0);
-        return;
-    }
+    struct x86_insn in = *insn;
     v->instruction_length = in.length;          /* for advance_rip: a #GP exit has none */
     if ((error & 3) == 2 && in.map == 0 && in.opcode == 0xCD && in.immediate == error >> 3) {
         depriv_deliver(v, in.immediate, -1, (uint32_t)v->rip, in.length);   /* INT n */
@@ -636,9 +623,30 @@ static void general_protection(struct vcpu *v, uint32_t error)
         depriv_deliver(v, VEC_GP, error, (uint32_t)v->rip, 0);   /* as at ring 0 */
 }
 
-void depriv_emulate_general_protection(struct vcpu *v, uint32_t error)
+static void general_protection(struct vcpu *v, uint32_t error)
 {
-    general_protection(v, error);
+    uint8_t code[X86_MAX_LENGTH];
+    uint64_t linear;
+    enum x86_mode mode;
+    size_t got = guest_instruction_fetch(v, code, &linear, &mode);
+    if (!got)
+        return;         /* the shadow dropped its page since: run it again, refetched */
+    struct x86_insn in;
+    enum x86_decode_status status = x86_decode(code, got, mode, &in);
+    if (status == X86_DECODE_UNDEFINED || (status == X86_DECODE_OK && x86_raises_ud(&in))) {
+        depriv_deliver(v, VEC_UD, -1, (uint32_t)v->rip, 0);
+        return;
+    }
+    if (status != X86_DECODE_OK) {              /* a fetch past CS's limit; 16 bytes */
+        depriv_deliver(v, VEC_GP, error, (uint32_t)v->rip, 0);
+        return;
+    }
+    general_protection_of(v, &in, linear, error);
+}
+
+void depriv_emulate_general_protection(struct vcpu *v, const struct x86_insn *in, uint32_t error)
+{
+    general_protection_of(v, in, (uint32_t)v->rip, error);
 }
 
 void depriv_exception(struct vcpu *v)
