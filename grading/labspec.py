@@ -96,6 +96,9 @@ def kernels(build):
         "mbinfo": os.path.join(build, "tests", "mbinfo.elf"),
         "badguest": os.path.join(build, "tests", "badguest.elf"),
         "hostile": os.path.join(build, "tests", "hostile.elf"),
+        # The conformance kernel (tests/kernels/conform, lab 3's bt=1 tests):
+        # do=ACTION runs a group of exact checks of what ring 0 sees.
+        "conform": os.path.join(build, "tests", "conform.elf"),
         # Lab 5's PV kernels (cpu=pv): the PV test kernel, one case a boot,
         # and the guest OS's PV build, which gets its programs as guestos does.
         "pvtest": os.path.join(build, "tests", "pvtest.elf"),

@@ -19,7 +19,9 @@ static uint32_t get32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* rel32 counts from the end of the 5-byte JMP. */
+/* LAB 3 BEGIN: chaining a slot to a translation, and unchaining it */
+/* Aim the slot's JMP rel32 at `to`: a rel32 counts from the end of the
+ * JMP, the next instruction (SDM vol. 2A, JMP); only its 4 bytes change. */
 void bt_chain(uint8_t *code, uint32_t address, uint32_t to)
 {
     uint32_t rel = to - (address + 5);
@@ -27,7 +29,9 @@ void bt_chain(uint8_t *code, uint32_t address, uint32_t to)
         code[1 + i] = (uint8_t)(rel >> (8 * i));
 }
 
+/* Aim it back at its stub, right after the JMP. */
 void bt_unchain(uint8_t *code, uint32_t address) { bt_chain(code, address, address + 5); }
+/* LAB 3 END */
 
 uint32_t bt_chained_to(const uint8_t *code, uint32_t address) { return address + 5 + get32(code + 1); }
 

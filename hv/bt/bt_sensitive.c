@@ -13,6 +13,7 @@
 #define SCRATCH BT_VCPU(scratch[0])
 #define IF_IOPL (BT_EFLAGS_IF | BT_EFLAGS_IOPL)
 
+/* LAB 3 BEGIN: CLI, STI, PUSHF and POPF translated on the virtual IF and IOPL */
 /* CLI: the virtual IF 0 (a MOV: no flag changes). */
 static void cli(struct bt_emit *e) { bt_gs_store_imm(e, BT_VCPU(vif), 0); }
 
@@ -93,6 +94,7 @@ static void popf(struct bt_emit *e, const struct bt_runtime *rt, bool size16, ui
     bt_emit_exit(e, rt, BT_EXIT_INTERRUPT, next_eip, 0);
     bt_aim8(e, done);
 }
+/* LAB 3 END */
 
 /* A register destination: the page's value, 16 or 32 bits (a 32-bit one
  * zero-extended, as P6 and later processors do: SDM vol. 2B, MOV, SLDT, STR). */

@@ -6,16 +6,18 @@ set of exact checks, and prints `conform: TEST ok` or one `conform: TEST
 FAIL what=... want ...` line per check that did not hold:
 
   smc         self-modifying code: a store to the next instruction (with and
-              without a JMP between), a patched immediate, code loaded into a
-              page, called, overwritten and called again, a loop rewriting
-              its own body 100,000 times
+              without a JMP between), a patched immediate, a direct CALL into
+              a page of code rewritten after the call was taken twice, code
+              loaded into a page, called, overwritten and called again, a
+              loop rewriting its own body 100,000 times
   faults      a #PF (not present, mapped by the handler, restarted) in every
               kind of instruction a translator rewrites, on its operand, its
               stack read, its own fetch, its target's fetch, across a page
               end; #DE, #UD, INT3, INTO: vector, error code, CR2, EIP, CS,
               every register and the arithmetic flags before it, then its effect
-  sensitive   CLI/STI/PUSHF/POPF, segment reads, SGDT/SIDT/SLDT/STR, LAR/LSL/
-              VERR/VERW: the values the kernel set, at ring 0
+  sensitive   CLI/STI/PUSHF/POPF (the registers and the carry kept across
+              them), segment reads, SGDT/SIDT/SLDT/STR, LAR/LSL/VERR/VERW:
+              the values the kernel set, at ring 0
   interrupts  the PIT's IRQ 0: held while IF is clear, one instruction after
               STI, at once after POPF sets IF, waking `sti; hlt`
   indirect    a jump table, function pointers, 1000-deep recursion, RET imm16,
@@ -38,8 +40,8 @@ TIMEOUT = 60
 
 # Every test of each action, in the order the kernel runs them.
 TESTS = {
-    "smc": ["smc-next-insn", "smc-next-insn-jmp", "smc-patched-immediate", "smc-module-load", "smc-ins-load",
-            "smc-thrash"],
+    "smc": ["smc-next-insn", "smc-next-insn-jmp", "smc-patched-immediate", "smc-direct-call", "smc-module-load",
+            "smc-ins-load", "smc-thrash"],
     "faults": ["pf-mov-load", "pf-mov-store", "pf-call-mem", "pf-jmp-mem", "pf-mov-sreg-mem", "pf-sgdt",
                "pf-sidt", "pf-sldt", "pf-str", "pf-popf", "pf-ret", "pf-ret-imm16", "fetch-pushf",
                "fetch-push-sreg", "fetch-call-rel", "fetch-straddle", "fetch-jcc-target", "fetch-call-target",

@@ -30,6 +30,29 @@ static uint32_t pushf(void)
 
 #define EFLAGS_IF 0x200u
 
+/* CLI, STI and CLI again, PUSHF and POPF: they change no general register
+ * but ESP, and CLI and STI no arithmetic flag (SDM vol. 2B): a translation
+ * that borrows a register or changes the flags must put them back. */
+static uint32_t kept_regs[6];
+static uint8_t kept_carry;
+
+static void registers_kept(void)
+{
+    static const uint32_t want[6] = { 0x11111111, 0x22222222, 0x33333333, 0x44444444, 0x55555555, 0x66666666 };
+    static const char *const names[6] = { "eax kept", "ebx kept", "ecx kept", "edx kept", "esi kept", "edi kept" };
+    __asm__ volatile("movl $0x11111111, %%eax\n\tmovl $0x22222222, %%ebx\n\tmovl $0x33333333, %%ecx\n\t"
+                     "movl $0x44444444, %%edx\n\tmovl $0x55555555, %%esi\n\tmovl $0x66666666, %%edi\n\t"
+                     "stc\n\tcli\n\tsti\n\tcli\n\tpushfl\n\tpopfl\n\tsetc %6\n\t"
+                     "movl %%eax, %0\n\tmovl %%ebx, %1\n\tmovl %%ecx, %2\n\t"
+                     "movl %%edx, %3\n\tmovl %%esi, %4\n\tmovl %%edi, %5"
+                     : "=m"(kept_regs[0]), "=m"(kept_regs[1]), "=m"(kept_regs[2]), "=m"(kept_regs[3]),
+                       "=m"(kept_regs[4]), "=m"(kept_regs[5]), "=m"(kept_carry)
+                     : : "eax", "ebx", "ecx", "edx", "esi", "edi", "cc", "memory");
+    for (unsigned i = 0; i < 6; i++)
+        check(names[i], kept_regs[i], want[i]);
+    check("carry kept", kept_carry, 1);
+}
+
 static void flags(void)
 {
     begin_test("flags-cli-sti");
@@ -39,6 +62,7 @@ static void flags(void)
     check("if after sti", pushf() & EFLAGS_IF, EFLAGS_IF);
     __asm__ volatile("cli" : : : "memory");
     check("if after cli again", pushf() & EFLAGS_IF, 0);
+    registers_kept();
     end_test();
 
     begin_test("flags-popf-pushf");

@@ -98,6 +98,19 @@ static uint32_t ins_load(uint32_t *lsr_out)
     return ((uint32_t (*)(void))(void *)module_page)();
 }
 
+/* A direct CALL into the module's page from code never written: chained
+ * after its first call, it must reach the new code once the page is
+ * rewritten (a translator unchains every jump aimed at what it dropped).
+ * On a page of its own: the page of smc_next, written at each call, is
+ * one a translator may run an instruction at a time, never chaining it. */
+uint32_t call_module_page(void);
+__asm__(".text\n"
+        ".balign 4096\n"
+        "call_module_page:\n"
+        "    call module_page\n"
+        "    ret\n"
+        ".balign 4096\n");
+
 void do_smc(void)
 {
     begin_test("smc-next-insn");
@@ -116,6 +129,14 @@ void do_smc(void)
     check("after", smc_fn(), 0xBEEF);
     *(volatile uint32_t *)smc_fn_imm = 0xF00D;
     check("restored", smc_fn(), 0xF00D);
+    end_test();
+
+    begin_test("smc-direct-call");
+    memcpy(module_page, module_a, sizeof(module_a));
+    check("module a", call_module_page(), 0xAAAA0001);
+    check("module a, chained", call_module_page(), 0xAAAA0001);
+    memcpy(module_page, module_b, sizeof(module_b));
+    check("module b", call_module_page(), 6);
     end_test();
 
     begin_test("smc-module-load");
