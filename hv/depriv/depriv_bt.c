@@ -541,9 +541,10 @@ void depriv_bt_print_stats(const struct vcpu *v)
            "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
            "%lu no-code; %lu chained, %lu lookups filled, %lu steps in place, %lu exits between "
            "instructions, %lu IRETs to user mode translated, %lu invalidations (%lu pages remapped, %lu single-use "
-           "translations), %lu flushes\n", v->guest->tag, bt->translated_blocks,
+           "translations), %lu flushes; %lu translations asked for at exits, %lu found in the cache\n",
+           v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
            bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->iret_returns, bt->invalidations,
-           bt->remapped, bt->single_use, bt->flushes);
+           bt->remapped, bt->single_use, bt->flushes, bt->asked, bt->found);
 }

@@ -195,6 +195,8 @@ bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, 
     struct depriv_bt *bt = v->depriv.bt;
     int32_t i = one ? -1 : find(bt, eip);
     *kept = true;
+    bt->asked++;
+    bt->found += i >= 0;
     if (i < 0) {
         struct bt_code code;
         uint32_t frame[2];

@@ -112,6 +112,7 @@ struct depriv_bt {
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];
     uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped, iret_returns;
     uint64_t single_use;
+    uint64_t asked, found;          /* translations asked for at exits, found in the cache */
 };
 
 /* The TC address of the translation of guest eip, made now if there is

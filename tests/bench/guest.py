@@ -43,6 +43,12 @@ HV = os.path.join(BUILD, "hv", "hv.elf")
 USER = os.path.join(BUILD, "guestos", "user")
 BENCH_LINE = re.compile(r"^BENCH (\S+) cycles=(\d+) iterations=(\d+)$", re.M)
 EXIT_LINE = re.compile(r"^hv: exits: (.+?) +(\d+) exits +(\d+) cycles", re.M)
+# bt=1's translator (hv/depriv/depriv_bt.c): blocks translated, exits by
+# kind, translations asked for at exits and found in the cache.
+BT_LINE = re.compile(r"^hv: bt: (\d+) blocks translated .*exits: (\d+) branch, (\d+) lookup, (\d+) emulate, "
+                     r"(\d+) interrupt, (\d+) sti, (\d+) fault, (\d+) no-code;.*; (\d+) translations asked "
+                     r"for at exits, (\d+) found in the cache$", re.M)
+BT_KEYS = ("blocks", "branch", "lookup", "emulate", "interrupt", "sti", "fault", "no_code", "asked", "found")
 HYPERCALL_LINE = re.compile(r"^hv: hypercalls: (\S+) +(\d+) calls +(\d+) in multicalls +(\d+) requests", re.M)
 GOALS = {"forkwait": {"ept": 1.3, "shadow": 3.0, "bt": 2.0}, "null": {"pv": 1.1, "bt": 5.0},
          "ctxswitch": {"bt": 4.0}}
@@ -59,6 +65,9 @@ MODE_ARGS = {"ept": ["mem=ept", "devices=machine"], "shadow": ["mem=shadow", "de
 # The modes that boot the guest OS's PV build (guestos/README.md), and the
 # guest options a mode adds to bench=all.
 MODE_KERNEL = {"pv": GUEST_PV, "pv_unbatched": GUEST_PV}
+# The modes whose benchmarks are also booted one by one for their costs per
+# operation: the PV kernels' hypercalls, the translator's exits and misses.
+PER_OPERATION = set(MODE_KERNEL) | {"bt"}
 MODE_GUEST_ARGS = {"pv_unbatched": ["pvbatch=0"]}
 # Operations per iteration its BENCH line counts, where it is not one: each
 # of bench_ctxswitch.c's iterations is two switches (it halves its cycles).
@@ -136,12 +145,13 @@ def guest_module(under_hv):
     return " ".join([MODE_KERNEL.get(under_hv, GUEST), "bench=all"] + MODE_GUEST_ARGS.get(under_hv, []))
 
 
-def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None, names=None, hypercalls=None):
+def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None, names=None, hypercalls=None, bt=None):
     """One boot with bench=all: {name: (cycles per op, iterations)}; the
     hypervisor's exits per reason go into `exits`, and the cycles it spent
     on them (its own count, vmx_entry.S) into `exit_cycles`, a PV guest's
     hypercalls per call (hypercalls: {call: made, by VMCALL or in a
-    multicall}) into `hypercalls`. names: the benchmarks to boot (default:
+    multicall}) into `hypercalls`, bt=1's translator counts (BT_KEYS) into
+    `bt`. names: the benchmarks to boot (default:
     every one chosen; [] boots none, the cost of the boot alone)."""
     names = bench_names() if names is None else names
     log, js = os.path.join(tmp, "console.log"), os.path.join(tmp, "run.json")
@@ -169,6 +179,10 @@ def run_once(emu, boot, tmp, under_hv, exits=None, exit_cycles=None, names=None,
         exit_cycles.update({m.group(1): int(m.group(3)) for m in EXIT_LINE.finditer(console)})
     if hypercalls is not None:
         hypercalls.update({m.group(1): int(m.group(2)) + int(m.group(3)) for m in HYPERCALL_LINE.finditer(console)})
+    if bt is not None:
+        m = BT_LINE.search(console)
+        if m:
+            bt.update(zip(BT_KEYS, map(int, m.groups())))
     return figures
 
 
@@ -179,19 +193,23 @@ def per_operation(emu, boot, tmp, mode):
     off, so what is left is the benchmark's own (its program's start and
     end too, a few hundred exits over thousands of operations)."""
     def counts(names):
-        exits, calls = {}, {}
-        figures = run_once(emu, boot, tmp, mode, exits, names=names, hypercalls=calls)
-        return figures, exits, calls
-    _, exits0, calls0 = counts([])
+        exits, calls, bt = {}, {}, {}
+        figures = run_once(emu, boot, tmp, mode, exits, names=names, hypercalls=calls, bt=bt)
+        return figures, exits, calls, bt
+    _, exits0, calls0, bt0 = counts([])
     out = {}
     for name in bench_names():
-        figures, exits, calls = counts([name])
+        figures, exits, calls, bt = counts([name])
         n = figures[name][1] * OPS_PER_ITERATION.get(name, 1)
         per = lambda a, b: {k: round((a.get(k, 0) - b.get(k, 0)) / n, 3) for k in set(a) | set(b)
                             if round((a.get(k, 0) - b.get(k, 0)) / n, 3)}
         e = per(exits, exits0)
         out[name] = {"exits": round(sum(e.values()), 3), "vmcalls": e.get("VMCALL", 0.0),
-                     "hypercalls": per(calls, calls0)}
+                     "exits_by_reason": e, "hypercalls": per(calls, calls0)}
+        if bt:
+            asked, found = bt["asked"] - bt0.get("asked", 0), bt["found"] - bt0.get("found", 0)
+            out[name]["translator"] = per(bt, bt0)
+            out[name]["tc_hit_rate"] = round(found / asked, 4) if asked > 0 else None
     return out
 
 
@@ -219,7 +237,7 @@ def main():
             samples = [run_once(emu, boot, tmp, under_hv, exits[key], exit_cycles[key]) for _ in range(runs)]
             if under_hv:
                 modes[under_hv] = key
-            if under_hv in MODE_KERNEL:
+            if under_hv in PER_OPERATION:
                 per_op[under_hv] = per_operation(emu, boot, tmp, under_hv)
             results[key] = {}
             for name in sorted(samples[0]):
@@ -317,10 +335,11 @@ def per_operation_lines(figures, modes):
     """The PV columns' exits and hypercalls per operation (per_operation):
     VM exits, VMCALLs (a multicall is one), and every hypercall made, a
     multicall's entries each counted, then the calls one by one."""
-    pv = [m for m in modes if figures["guest_" + m].get("per_operation")]
+    lines = translated_lines(figures, modes)
+    pv = [m for m in modes if m in MODE_KERNEL and figures["guest_" + m].get("per_operation")]
     if not pv:
-        return []
-    lines = ["guest: per operation under PV: VM exits, VMCALLs, hypercalls (a multicall's entries too); "
+        return lines
+    lines += ["guest: per operation under PV: VM exits, VMCALLs, hypercalls (a multicall's entries too); "
              "each benchmark booted alone, less a boot with none"]
     lines.append(("  %-12s" % "" + "".join("%-39s" % ("  " + m) for m in pv)).rstrip())
     lines.append("  %-12s" % "benchmark" + "".join("%13s%13s%13s" % ("exits", "VMCALLs", "hypercalls") for _ in pv))
@@ -337,6 +356,32 @@ def per_operation_lines(figures, modes):
             if calls:
                 lines.append("  %-12s" % "" + "  %s: " % m + ", ".join(
                     "%s %.3g" % (c, n) for c, n in sorted(calls.items(), key=lambda kv: -kv[1])))
+    return lines
+
+
+def translated_lines(figures, modes):
+    """The translated column's costs per operation (per_operation): VM exits,
+    of them the translator's (VMCALL: chaining, lookups, emulation), blocks
+    translated, and the share of the translations asked for at exits that
+    the cache held (chained and looked-up transfers never ask: the rate is
+    a floor)."""
+    if "bt" not in modes or not figures["guest_bt"].get("per_operation"):
+        return []
+    per = figures["guest_bt"]["per_operation"]
+    lines = ["guest: per operation, translated (bt=1): VM exits, of them translator exits, blocks translated, "
+             "translations found in the cache at exits; each benchmark booted alone, less a boot with none"]
+    lines.append("  %-12s%13s%13s%13s%13s" % ("benchmark", "exits", "translator", "translated", "TC hits"))
+    for name in sorted(per):
+        f = per[name]
+        t = f.get("translator", {})
+        rate = f.get("tc_hit_rate")
+        lines.append("  %-12s%13.2f%13.2f%13.3f%13s" % (name, f.get("exits", 0), f.get("vmcalls", 0),
+                                                      t.get("blocks", 0), "-" if rate is None else
+                                                      "%.1f%%" % (100 * rate)))
+        reasons = f.get("exits_by_reason", {})
+        if reasons:
+            lines.append("  %-12s  exits: " % "" + ", ".join(
+                "%s %.3g" % (r, n) for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])))
     return lines
 
 
