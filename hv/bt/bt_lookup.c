@@ -25,9 +25,9 @@ uint32_t bt_lookup_emit(struct bt_emit *e, const struct bt_runtime *rt)
 {
     uint32_t start = bt_here(e);
     static const uint8_t lahf_seto_al[] = { 0x9F, 0x0F, 0x90, 0xC0 };
-    /* ECX = (EAX ^ EAX >> 9) & 0xFF: bt_lookup_index. */
-    static const uint8_t hash[] = { 0x89, 0xC1, 0xC1, 0xE9, 0x09, 0x31, 0xC1, 0x81, 0xE1, 0xFF, 0, 0, 0 };
-    _Static_assert(BT_LOOKUP_ENTRIES == 0x100, "the hash's mask");
+    /* ECX = (EAX ^ EAX >> 9) & 0xFFF: bt_lookup_index. */
+    static const uint8_t hash[] = { 0x89, 0xC1, 0xC1, 0xE9, 0x09, 0x31, 0xC1, 0x81, 0xE1, 0xFF, 0x0F, 0, 0 };
+    _Static_assert(BT_LOOKUP_ENTRIES == 0x1000, "the hash's mask");
     /* cmp %eax, %gs:lookup(,%ecx,8); mov %gs:lookup+4(,%ecx,8), %ecx:
      * ModR/M r/m 100 (SIB), SIB scale 8, index ECX, no base. */
     static const uint8_t cmp_entry[] = { 0x65, 0x39, 0x04, 0xCD };
@@ -41,10 +41,10 @@ uint32_t bt_lookup_emit(struct bt_emit *e, const struct bt_runtime *rt)
     bt_gs_load(e, BT_EAX, BT_VCPU(target));
     bt_bytes(e, hash, sizeof(hash));
     bt_bytes(e, cmp_entry, sizeof(cmp_entry));
-    bt_u32(e, BT_VCPU(lookup[0].guest_eip));
+    bt_u32(e, BT_LOOKUP);                                    /* entry 0's guest_eip */
     size_t miss = bt_jmp8(e, 0x75);                          /* jne */
     bt_bytes(e, load_entry, sizeof(load_entry));
-    bt_u32(e, BT_VCPU(lookup[0].tc_address));
+    bt_u32(e, BT_LOOKUP + 4);                                /* entry 0's tc_address */
     bt_gs_store(e, HIT, BT_ECX);
     restore(e);
     bt_bytes(e, jmp_hit, sizeof(jmp_hit));
@@ -82,13 +82,20 @@ void bt_lookup_branch_emit(struct bt_emit *e, const struct bt_runtime *rt, const
     bt_jmp(e, rt->lookup);
 }
 
-void bt_lookup_set(struct bt_vcpu_page *page, uint32_t guest_eip, uint32_t tc_address)
+unsigned bt_lookup_set(struct bt_vcpu_page *page, uint32_t guest_eip, uint32_t tc_address)
 {
-    page->lookup[bt_lookup_index(guest_eip)] = (struct bt_lookup_entry){ guest_eip, tc_address };
+    unsigned i = bt_lookup_index(guest_eip);
+    bt_lookup_table(page)[i] = (struct bt_lookup_entry){ guest_eip, tc_address };
+    return i;
+}
+
+void bt_lookup_clear_entry(struct bt_vcpu_page *page, unsigned index)
+{
+    bt_lookup_table(page)[index % BT_LOOKUP_ENTRIES] = (struct bt_lookup_entry){ BT_LOOKUP_EMPTY, 0 };
 }
 
 void bt_lookup_clear(struct bt_vcpu_page *page)
 {
     for (unsigned i = 0; i < BT_LOOKUP_ENTRIES; i++)
-        page->lookup[i] = (struct bt_lookup_entry){ BT_LOOKUP_EMPTY, 0 };
+        bt_lookup_clear_entry(page, i);
 }

@@ -1,11 +1,12 @@
 /*
  * bt_lookup.h: indirect branches (RET, JMP r/m, CALL r/m) through a table of
- * guest EIP -> translation in the vCPU page (binary translation, issue 21;
+ * guest EIP -> translation beside the vCPU page (binary translation, issue 21;
  * pure).
  *
  * A translated indirect branch puts its guest target in the vCPU page's
  * `target` and jumps to one shared routine, emitted once into the
- * translation cache: it hashes the target, and on a hit jumps to the
+ * translation cache: it hashes the target into a table of 4096 entries
+ * (after the vCPU page: bt_vcpu.h), and on a hit jumps to the
  * translation, on a miss exits (BT_EXIT_LOOKUP) for the hypervisor to
  * translate the target and fill the entry (Adams & Agesen, ASPLOS 2006,
  * section 3.1: indirect control flow goes through a lookup, "a hash table
@@ -27,9 +28,11 @@ static inline unsigned bt_lookup_index(uint32_t eip) { return (eip ^ eip >> 9) &
  * its linear address (rt->lookup for the translations). */
 uint32_t bt_lookup_emit(struct bt_emit *e, const struct bt_runtime *rt);
 
-/* The table's entries, for whoever fills the page (the hypervisor at a
- * BT_EXIT_LOOKUP; at an invalidation, it empties them all). */
-void bt_lookup_set(struct bt_vcpu_page *page, uint32_t guest_eip, uint32_t tc_address);
+/* The table's entries (bt_lookup_table, after the GS table), for whoever
+ * fills the page (the hypervisor at a BT_EXIT_LOOKUP; at an invalidation,
+ * it empties them: each one it set, or all): set returns the entry's index. */
+unsigned bt_lookup_set(struct bt_vcpu_page *page, uint32_t guest_eip, uint32_t tc_address);
+void bt_lookup_clear_entry(struct bt_vcpu_page *page, unsigned index);
 void bt_lookup_clear(struct bt_vcpu_page *page);
 
 /* The translation of an indirect branch (classified BT_INDIRECT: RET,

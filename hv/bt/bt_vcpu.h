@@ -41,7 +41,7 @@ struct bt_lookup_entry {
     uint32_t guest_eip;
     uint32_t tc_address;
 };
-#define BT_LOOKUP_ENTRIES 256u
+#define BT_LOOKUP_ENTRIES 4096u
 #define BT_LOOKUP_EMPTY   0xFFFFFFFFu   /* in the hypervisor's area: no guest EIP */
 
 struct bt_vcpu_page {
@@ -63,18 +63,25 @@ struct bt_vcpu_page {
     uint32_t iret_if;                   /* bits 15:8 of the EFLAGS image it returned with */
     uint8_t user_return[256];           /* by a selector's low byte: 1 if its RPL is 3 */
     uint8_t no_vm[256];                 /* by EFLAGS bits 23:16: 1 if VM (bit 17) is 0 */
-    uint8_t reserved[2048 - 104 - 512];
-    struct bt_lookup_entry lookup[BT_LOOKUP_ENTRIES];
+    uint8_t reserved[4096 - 104 - 512];
 };
 
 _Static_assert(sizeof(struct bt_vcpu_page) == BT_VCPU_PAGE_SIZE, "the vCPU page is one page");
-_Static_assert(offsetof(struct bt_vcpu_page, lookup) == 2048, "the lookup table ends the page");
 
 #define BT_VCPU(field) ((uint32_t)offsetof(struct bt_vcpu_page, field))
 
-/* After the page, in the same segment: one byte for each 16-bit selector, 1
- * where the hypervisor found it loadable into GS at ring 1 (bt_gs.h), so
- * that a translated MOV GS or POP GS of it needs no exit. */
+/* After the page, in the same segment and the same memory: one byte for
+ * each 16-bit selector, 1 where the hypervisor found it loadable into GS at
+ * ring 1 (bt_gs.h), so that a translated MOV GS or POP GS of it needs no
+ * exit; then the indirect-branch lookup table (bt_lookup.h). */
 #define BT_GS_OK        BT_VCPU_PAGE_SIZE
 #define BT_GS_OK_SIZE   65536u
-#define BT_VCPU_SEGMENT_SIZE (BT_VCPU_PAGE_SIZE + BT_GS_OK_SIZE)
+#define BT_LOOKUP       (BT_GS_OK + BT_GS_OK_SIZE)
+#define BT_LOOKUP_SIZE  (BT_LOOKUP_ENTRIES * 8u)
+#define BT_VCPU_SEGMENT_SIZE (BT_LOOKUP + BT_LOOKUP_SIZE)
+
+static inline uint8_t *bt_gs_ok(struct bt_vcpu_page *p) { return (uint8_t *)p + BT_GS_OK; }
+static inline struct bt_lookup_entry *bt_lookup_table(struct bt_vcpu_page *p)
+{
+    return (struct bt_lookup_entry *)((uint8_t *)p + BT_LOOKUP);
+}

@@ -63,30 +63,30 @@ void depriv_bt_setup(struct vcpu *v)
         panic("out of memory: no room for the binary translator's state");
     memset(bt, 0, sizeof(*bt));
     uint64_t tc = pmm_alloc_contiguous(&hv_pmm, BT_TC_PAGES, PAGE);
-    uint64_t page = alloc_page(), gs_ok = pmm_alloc_contiguous(&hv_pmm, BT_GS_OK_SIZE / PAGE, PAGE);
+    uint64_t page = pmm_alloc_contiguous(&hv_pmm, BT_VCPU_SEGMENT_SIZE / PAGE, PAGE);   /* and its tables */
     bt->frames = v->guest->ram_size / PAGE;
     bt->blocks = kmalloc(BT_MAX_BLOCKS * sizeof(bt->blocks[0]));
     bt->map = kmalloc(BT_MAX_MAP * sizeof(bt->map[0]));
     bt->translated = kmalloc((bt->frames + 7) / 8);
     bt->hot = kmalloc((bt->frames + 7) / 8);
-    if (!tc || !gs_ok || !bt->blocks || !bt->map || !bt->translated || !bt->hot)
+    if (!tc || !page || !bt->blocks || !bt->map || !bt->translated || !bt->hot)
         panic("out of memory: no room for a translation cache of %u pages", BT_TC_PAGES);
     bt->tc = (uint8_t *)tc;
     bt->page = (struct bt_vcpu_page *)page;
     memset(bt->tc, 0xCC, BT_TC_PAGES * PAGE);   /* INT3 where nothing is translated */
-    memset(bt->page, 0, PAGE);
+    memset(bt->page, 0, BT_VCPU_SEGMENT_SIZE);
     bt_iret_tables(bt->page);
-    bt->gs_ok = (uint8_t *)gs_ok;
-    memset(bt->gs_ok, 0, BT_GS_OK_SIZE);
+    bt->gs_ok = bt_gs_ok(bt->page);
     memset(bt->gs_ok, 1, 4);                    /* the null selectors (bt_gs.h) */
     /* Mapped like the GDT copy: the TC read-only (CR0.WP is 1), the page
-     * writable, both supervisor-only. */
+     * writable, its tables after it read-only (only the hypervisor writes
+     * them), all supervisor-only. */
     unsigned first = (BT_TC_BASE - DEPRIV_AREA) / PAGE;
     for (unsigned i = 0; i < BT_TC_PAGES; i++)
         dp->area[first + i] = (uint32_t)(tc + i * PAGE) | GPTE_P | GPTE_A;
     dp->area[(BT_VCPU_BASE - DEPRIV_AREA) / PAGE] = (uint32_t)page | GPTE_P | GPTE_W | GPTE_A | GPTE_D;
-    for (unsigned i = 0; i < BT_GS_OK_SIZE / PAGE; i++)      /* the GS table after it, read-only */
-        dp->area[(BT_VCPU_BASE + BT_GS_OK - DEPRIV_AREA) / PAGE + i] = (uint32_t)(gs_ok + i * PAGE) | GPTE_P | GPTE_A;
+    for (unsigned i = 1; i < BT_VCPU_SEGMENT_SIZE / PAGE; i++)
+        dp->area[(BT_VCPU_BASE - DEPRIV_AREA) / PAGE + i] = (uint32_t)(page + i * PAGE) | GPTE_P | GPTE_A;
 
     /* The exit routine (one VMCALL), the lookup routine, then the blocks. */
     static const uint8_t vmcall[VMCALL_LENGTH] = { 0x0F, 0x01, 0xC1 };
@@ -371,7 +371,7 @@ static void translator_exit(struct vcpu *v)
         break;
     case BT_EXIT_LOOKUP:
         if (bt_cache_translation(v, eip, false, &tc, &kept) && kept) {
-            bt_lookup_set(p, eip, tc);
+            bt_cache_lookup_filled(bt, bt_lookup_set(p, eip, tc));
             bt->lookups_filled++;
         }
         break;

@@ -67,6 +67,25 @@ static void protect_frame(struct vcpu *v, uint64_t gpa)
     bt->recent_frame = ~0ull;
 }
 
+void bt_cache_lookup_filled(struct depriv_bt *bt, unsigned index)
+{
+    if (bt->nlookups_set < sizeof(bt->lookups_set) / sizeof(bt->lookups_set[0]))
+        bt->lookups_set[bt->nlookups_set] = (uint16_t)index;
+    bt->nlookups_set++;
+}
+
+/* Every lookup entry empty again: those set one by one, if they were few
+ * (a code page written again and again empties the table every time). */
+static void empty_lookups(struct depriv_bt *bt)
+{
+    if (bt->nlookups_set > sizeof(bt->lookups_set) / sizeof(bt->lookups_set[0]))
+        bt_lookup_clear(bt->page);
+    else
+        for (unsigned i = 0; i < bt->nlookups_set; i++)
+            bt_lookup_clear_entry(bt->page, bt->lookups_set[i]);
+    bt->nlookups_set = 0;
+}
+
 void bt_cache_flush(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
@@ -80,6 +99,7 @@ void bt_cache_flush(struct vcpu *v)
     bt->single.tc_size = 0;
     bt_lookup_clear(bt->page);
     bt->flushes++;
+    bt->nlookups_set = 0;
 }
 
 /* The guest's code at eip: the bytes of its page, and up to 14 of the next
@@ -296,7 +316,7 @@ static void drop_blocks(struct depriv_bt *bt, bool (*doomed)(const struct bt_cac
         }
     }
     unchain_all(bt);
-    bt_lookup_clear(bt->page);
+    empty_lookups(bt);
     bt->invalidations++;
 }
 

@@ -113,7 +113,13 @@ struct depriv_bt {
     uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped, iret_returns;
     uint64_t single_use;
     uint64_t asked, found;          /* translations asked for at exits, found in the cache */
+    uint16_t lookups_set[BT_LOOKUP_ENTRIES / 8];   /* the lookup entries set since emptied */
+    unsigned nlookups_set;          /* how many (more than fit: all to empty) */
 };
+
+/* The lookup entry at index was set (bt_lookup_set): emptied with the rest
+ * at the next invalidation, one by one while few were set. */
+void bt_cache_lookup_filled(struct depriv_bt *bt, unsigned index);
 
 /* The TC address of the translation of guest eip, made now if there is
  * none (the guest's tables must map its code: false if not, or if eip is

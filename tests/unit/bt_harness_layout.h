@@ -9,12 +9,12 @@
  *           a jump into the original instead of its translation faults);
  *   TC      the translation cache (the lookup routine first);
  *   DATA    guest data;  STACK  the guest's stack;  VCPU  the vCPU page and
- *           the GS table after it (GS).
+ *           its tables after it (GS).
  */
 #pragma once
 
 #define BT_H_BASE   0x40000000u
-#define BT_H_SIZE   0x20000u
+#define BT_H_SIZE   0x28000u
 #define BT_H_GATE   (BT_H_BASE + 0x0000u)
 #define BT_H_CODE   (BT_H_BASE + 0x1000u)
 #define BT_H_CODE_END (BT_H_BASE + 0x4000u)
@@ -24,7 +24,7 @@
 #define BT_H_STACK  (BT_H_BASE + 0xB000u)
 #define BT_H_STACK_TOP (BT_H_BASE + 0xD000u)
 #define BT_H_VCPU   (BT_H_BASE + 0xE000u)
-#define BT_H_VCPU_SIZE 0x11000u     /* the page and the GS table after it (BT_VCPU_SEGMENT_SIZE) */
+#define BT_H_VCPU_SIZE 0x19000u     /* the page and its tables after it (BT_VCPU_SEGMENT_SIZE) */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
