@@ -116,13 +116,16 @@ void depriv_bt_show(const struct vcpu *v)
     if (!bt)
         return;
     uint32_t a[BREAKPOINTS];
-    unsigned n = instruction_breakpoints(a), live = 0;
+    unsigned n = instruction_breakpoints(a), live = 0, hot = 0;
     for (unsigned i = 0; i < bt->nblocks; i++)
         live += bt->blocks[i].live;
+    for (uint64_t i = 0; i < (bt->frames + 7) / 8; i++)
+        for (unsigned bits = bt->hot[i]; bits; bits &= bits - 1)
+            hot++;
     printf("depriv: bt=1: %u blocks in the cache (%u live), %u bytes of the TC used; %s; "
-           "%lu translated, %lu invalidations, %lu flushes; %u instruction breakpoints run in place\n",
-           bt->nblocks, live, bt->tc_used, bt->in_tc ? "in a translation" : "canonical (RIP its EIP)",
-           bt->translated_blocks, bt->invalidations, bt->flushes, n);
+           "%lu translated, %lu invalidations, %lu flushes, %u hot frames; %u instruction breakpoints "
+           "run in place\n", bt->nblocks, live, bt->tc_used, bt->in_tc ? "in a translation" : "canonical (RIP its EIP)",
+           bt->translated_blocks, bt->invalidations, bt->flushes, hot, n);
 }
 
 /* The flags image at the guest's linear esp, read or written (size 2 or 4

@@ -215,9 +215,9 @@ def hv_in_depriv(port):
 
 
 def monitor_bt(out):
-    """[(blocks translated, invalidations)] of each `monitor depriv`'s bt=1 line."""
-    return [(int(t), int(i)) for t, i in re.findall(r"^depriv: bt=1: .*; (\d+) translated, (\d+) invalidations",
-                                                    out, re.M)]
+    """[(blocks translated, invalidations, hot frames)] of each `monitor depriv`'s bt=1 line."""
+    return [tuple(map(int, m)) for m in re.findall(
+        r"^depriv: bt=1: .*; (\d+) translated, (\d+) invalidations, \d+ flushes, (\d+) hot frames", out, re.M)]
 
 
 def bt_branches(port):
@@ -225,8 +225,9 @@ def bt_branches(port):
     (exit slots, the guest return address pushed by CALL's translation,
     RET through the lookup): map_kernel's `call kalloc` stops at kalloc
     with the guest's return address on the stack (never a TC address, at
-    0xffc2xxxx); kalloc's `je` at one of its two targets; its `ret` at that
-    return address, in map_kernel."""
+    0xffc2xxxx); kalloc's `je` at one of its two targets, after gdb wrote
+    the PC (the guest's EIP: the translation is entered at the VM entry,
+    depriv_runs_at); its `ret` at that return address, in map_kernel."""
     call = next(a for a, i in instructions(GUEST, "map_kernel") if i.startswith("call") and "<kalloc>" in i)
     je = first(GUEST, "kalloc", "je")
     ret = first(GUEST, "kalloc", "ret")
@@ -234,7 +235,8 @@ def bt_branches(port):
     target = int(re.search(r"je\s+([0-9a-f]+)", dict(instructions(GUEST, "kalloc"))[je]).group(1), 16)
     out = gdb_batch(port, "i386", GUEST, [
         "hbreak kmain", "continue", "delete", "break *0x%x" % call, "continue", "delete", "stepi", "print/x $pc",
-        "print/x *(unsigned *)$sp", "break *0x%x" % je, "continue", "delete", "stepi", "print/x $pc",
+        "print/x *(unsigned *)$sp", "break *0x%x" % je, "continue", "delete", "set var $pc = $pc", "stepi",
+        "print/x $pc",
         "break *0x%x" % ret, "continue", "delete", "stepi", "print/x $pc", "x/1i $pc", "monitor depriv", "detach"])
     stop = r"^Breakpoint %d, (0x0*%x in )?\w+ \("
     errors = expect_in_order(out, [
@@ -257,7 +259,9 @@ def bt_break_continue(port):
     any (at least once a hit: `monitor depriv`'s invalidations), so that
     the translator reads the INT3 (an exit: it runs in place, and its #BP
     is gdb's) and then the instruction again. With the translations kept,
-    the old one runs past the INT3 and gdb never stops."""
+    the old one runs past the INT3 and gdb never stops. The debugger's
+    writes are not the guest rewriting its code: the page does not become
+    hot (translated an instruction at a time, never kept)."""
     hits = 8
     out = gdb_batch(port, "i386", GUEST, [
         "hbreak sys_exit", "continue", "delete", "monitor depriv", "break handle_syscall"] +
@@ -265,9 +269,11 @@ def bt_break_continue(port):
     errors = expect_in_order(out, [r"^Breakpoint 1, sys_exit \("] +
                              [r"^Breakpoint 2, handle_syscall \("] * hits + [r"Remote target\) detached"])
     counts = monitor_bt(out)
-    if not errors and (len(counts) != 2 or counts[1][1] - counts[0][1] < hits or counts[1][0] <= counts[0][0]):
-        errors.append("monitor depriv's translated, invalidations %s: not each hit's removal dropping the "
-                      "page's translations (at least %d) and the translator making them again" % (counts, hits))
+    if not errors and (len(counts) != 2 or counts[1][1] - counts[0][1] < hits or counts[1][0] <= counts[0][0]
+                       or counts[1][2] != counts[0][2]):
+        errors.append("monitor depriv's translated, invalidations, hot frames %s: not each hit's removal dropping "
+                      "the page's translations (at least %d), the translator making them again, and the "
+                      "debugger's writes leaving the page as hot as it was" % (counts, hits))
     return out, errors
 
 
