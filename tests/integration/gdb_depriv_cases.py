@@ -233,17 +233,22 @@ def bt_branches(port):
     with the guest's return address on the stack (never a TC address, at
     0xffc2xxxx); kalloc's `je` at one of its two targets, after gdb wrote
     the PC (the guest's EIP: the translation is entered at the VM entry,
-    depriv_runs_at); its `ret` at that return address, in map_kernel."""
+    depriv_runs_at); its `ret` at that return address, in map_kernel. Then
+    an hbreak in the middle of kalloc's first block (after the translated
+    PUSHF and CLI): the translator stops its blocks before the address and
+    runs that instruction in place, where the debug register sees it."""
     call = next(a for a, i in instructions(GUEST, "map_kernel") if i.startswith("call") and "<kalloc>" in i)
     je = first(GUEST, "kalloc", "je")
     ret = first(GUEST, "kalloc", "ret")
     fallthrough = next(a for a, _ in instructions(GUEST, "kalloc") if a > je)
+    test = first(GUEST, "kalloc", "test")    # in the middle of kalloc's first block
     target = int(re.search(r"je\s+([0-9a-f]+)", dict(instructions(GUEST, "kalloc"))[je]).group(1), 16)
     out = gdb_batch(port, "i386", GUEST, [
         "hbreak kmain", "continue", "delete", "break *0x%x" % call, "continue", "delete", "stepi", "print/x $pc",
         "print/x *(unsigned *)$sp", "break *0x%x" % je, "continue", "delete", "set var $pc = $pc", "stepi",
         "print/x $pc",
-        "break *0x%x" % ret, "continue", "delete", "stepi", "print/x $pc", "x/1i $pc", "monitor depriv", "detach"])
+        "break *0x%x" % ret, "continue", "delete", "stepi", "print/x $pc", "x/1i $pc", "hbreak *0x%x" % test,
+        "continue", "print/x $pc", "monitor depriv", "delete", "detach"])
     stop = r"^Breakpoint %d, (0x0*%x in )?\w+ \("
     errors = expect_in_order(out, [
         r"^Breakpoint 1, kmain \(",
@@ -252,6 +257,7 @@ def bt_branches(port):
         stop % (3, je), r"^\$3 = 0x(%x|%x)$" % (fallthrough, target),
         stop % (4, ret), r"^\$4 = 0x%x$" % (call + 5),
         r"^=> 0x%x <map_kernel\+\d+>:" % (call + 5),
+        stop % (5, test), r"^\$5 = 0x%x$" % test,
         r"^depriv: bt=1: .*canonical \(RIP its EIP\)",
         r"Remote target\) detached"])
     return out, errors
