@@ -232,8 +232,8 @@ def bt_branches(port):
     RET through the lookup): map_kernel's `call kalloc` stops at kalloc
     with the guest's return address on the stack (never a TC address, at
     0xffc2xxxx); kalloc's `je` at one of its two targets, after gdb wrote
-    the PC (the guest's EIP: the translation is entered at the VM entry,
-    depriv_runs_at); its `ret` at that return address, in map_kernel. Then
+    the PC and back (gdb writes only a changed register; the VMCS gets the
+    guest's EIP: the translation is entered at the VM entry, depriv_runs_at); its `ret` at that return address, in map_kernel. Then
     an hbreak in the middle of kalloc's first block (after the translated
     PUSHF and CLI): the translator stops its blocks before the address and
     runs that instruction in place, where the debug register sees it."""
@@ -245,7 +245,8 @@ def bt_branches(port):
     target = int(re.search(r"je\s+([0-9a-f]+)", dict(instructions(GUEST, "kalloc"))[je]).group(1), 16)
     out = gdb_batch(port, "i386", GUEST, [
         "hbreak kmain", "continue", "delete", "break *0x%x" % call, "continue", "delete", "stepi", "print/x $pc",
-        "print/x *(unsigned *)$sp", "break *0x%x" % je, "continue", "delete", "set var $pc = $pc", "stepi",
+        "print/x *(unsigned *)$sp", "break *0x%x" % je, "continue", "delete", "set var $pc = $pc + 1",
+        "set var $pc = $pc - 1", "stepi",
         "print/x $pc",
         "break *0x%x" % ret, "continue", "delete", "stepi", "print/x $pc", "x/1i $pc", "hbreak *0x%x" % test,
         "continue", "print/x $pc", "monitor depriv", "delete", "detach"])
