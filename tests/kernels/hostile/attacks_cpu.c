@@ -172,6 +172,46 @@ ATTACK(own_int3_tf, "cpu-own-int3-tf", "all icelake", "native",
            own_db_eip == after_nop ? "after the NOP" : "wrong", (own_db_dr6 >> 14) & 1, own_traps);
 }
 
+/* The guest's own instruction breakpoint (DR0, DR7's L0 with R/W0 00): a
+ * fault before the instruction, #DB with DR6.B0, and RF in the frame lets
+ * it run on the return (SDM 18.3.1.1). The code runs once before, so that
+ * bt=1 has translated it: its translations run at other addresses, where
+ * DR0 never matches, so the MOV DR7 must end every block before DR0. */
+uint32_t ib_eip, ib_dr6, ib_hits;   /* ib_stub's (asm uses them) */
+void ib_stub(void);
+void ib_code(void);
+extern char ib_here[];
+__asm__(".globl ib_stub\n"
+        "ib_stub:\n"
+        "    pushl %eax\n"
+        "    movl 4(%esp), %eax\n"
+        "    movl %eax, ib_eip\n"
+        "    movl %dr6, %eax\n"
+        "    movl %eax, ib_dr6\n"
+        "    orl $0x10000, 12(%esp)\n"        /* RF: the instruction runs after the IRET */
+        "    incl ib_hits\n"
+        "    popl %eax\n"
+        "    iret\n"
+        ".globl ib_code\n"
+        "ib_code:\n"
+        "    addl $1, %eax\n"
+        ".globl ib_here\n"
+        "ib_here:\n"
+        "    addl $2, %eax\n"
+        "    ret\n");
+ATTACK(own_instruction_breakpoint, "cpu-own-instruction-breakpoint", "all icelake", "native",
+       "the guest's own instruction breakpoint in code it ran before: its #DB handler runs once, at it")
+{
+    set_gate(1, (uint32_t)ib_stub, KCODE, 0x8E);
+    uint32_t sum = 0;
+    __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");
+    __asm__ volatile("movl %0, %%dr0\n\tmovl %1, %%dr7" : : "r"(ib_here), "r"(0x401u) : "memory");
+    __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");
+    __asm__ volatile("movl %0, %%dr7" : : "r"(0x400u) : "memory");
+    result("#DB at %s with DR6.B0=%u, %u hits, sum %u", ib_eip == (uint32_t)ib_here ? "the breakpoint" : "wrong",
+           ib_dr6 & 1, ib_hits, sum);
+}
+
 /* Every VM exit sets the real DR7 to 0x400: the guest's must come back. */
 ATTACK(dr7_across_exit, "cpu-dr7-across-exit", "all icelake", "native",
        "DR7 set (a breakpoint enabled on an address never run), then CPUID, which exits: DR7 kept")
