@@ -172,11 +172,13 @@ ATTACK(own_int3_tf, "cpu-own-int3-tf", "all icelake", "native",
            own_db_eip == after_nop ? "after the NOP" : "wrong", (own_db_dr6 >> 14) & 1, own_traps);
 }
 
-/* The guest's own instruction breakpoint (DR0, DR7's L0 with R/W0 00): a
- * fault before the instruction, #DB with DR6.B0, and RF in the frame lets
- * it run on the return (SDM 18.3.1.1). The code runs once before, so that
- * bt=1 has translated it: its translations run at other addresses, where
- * DR0 never matches, so the MOV DR7 must end every block before DR0. */
+/* The guest's own instruction breakpoints (DR7's Ln with R/Wn 00): a fault
+ * before the instruction, #DB with DR6.Bn, and RF in the frame lets it
+ * run on the return (SDM 18.3.1.1). DR1 on a function's first instruction,
+ * DR0 in the middle of it. The code runs once before, so that bt=1 has
+ * translated it: its translations run at other addresses, where DR0 and
+ * DR1 never match, so the MOV DR7 must drop them and the translator end a
+ * block before DR0 and run DR1's instruction in place. */
 uint32_t ib_eip, ib_dr6, ib_hits;   /* ib_stub's (asm uses them) */
 void ib_stub(void);
 void ib_code(void);
@@ -187,7 +189,9 @@ __asm__(".globl ib_stub\n"
         "    movl 4(%esp), %eax\n"
         "    movl %eax, ib_eip\n"
         "    movl %dr6, %eax\n"
-        "    movl %eax, ib_dr6\n"
+        "    orl %eax, ib_dr6\n"
+        "    xorl %eax, %eax\n"
+        "    movl %eax, %dr6\n"                /* B0-B3 stay set until cleared (SDM 18.2.3) */
         "    orl $0x10000, 12(%esp)\n"        /* RF: the instruction runs after the IRET */
         "    incl ib_hits\n"
         "    popl %eax\n"
@@ -200,16 +204,18 @@ __asm__(".globl ib_stub\n"
         "    addl $2, %eax\n"
         "    ret\n");
 ATTACK(own_instruction_breakpoint, "cpu-own-instruction-breakpoint", "all icelake", "native",
-       "the guest's own instruction breakpoint in code it ran before: its #DB handler runs once, at it")
+       "the guest's own instruction breakpoints on code it ran before: its #DB handler runs at each, "
+       "in order")
 {
     set_gate(1, (uint32_t)ib_stub, KCODE, 0x8E);
     uint32_t sum = 0;
     __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");
-    __asm__ volatile("movl %0, %%dr0\n\tmovl %1, %%dr7" : : "r"(ib_here), "r"(0x401u) : "memory");
+    __asm__ volatile("movl %0, %%dr0\n\tmovl %1, %%dr1\n\tmovl %2, %%dr7"
+                     : : "r"(ib_here), "r"(ib_code), "r"(0x405u) : "memory");
     __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");
     __asm__ volatile("movl %0, %%dr7" : : "r"(0x400u) : "memory");
-    result("#DB at %s with DR6.B0=%u, %u hits, sum %u", ib_eip == (uint32_t)ib_here ? "the breakpoint" : "wrong",
-           ib_dr6 & 1, ib_hits, sum);
+    result("the last #DB at %s, DR6.B0-B3 0x%x, %u hits, sum %u",
+           ib_eip == (uint32_t)ib_here ? "DR0's" : "the wrong EIP", ib_dr6 & 15, ib_hits, sum);
 }
 
 /* Every VM exit sets the real DR7 to 0x400: the guest's must come back. */
