@@ -211,8 +211,10 @@ ATTACK(own_instruction_breakpoint, "cpu-own-instruction-breakpoint", "all icelak
     uint32_t sum = 0;
     __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");
     __asm__ volatile("movl %0, %%dr0\n\tmovl %1, %%dr1\n\tmovl %2, %%dr7"
-                     : : "r"(ib_here), "r"(ib_code), "r"(0x405u) : "memory");
-    __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");
+                     : : "r"(ib_here), "r"(ib_code), "r"(0x401u) : "memory");
+    __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");       /* DR0 alone */
+    __asm__ volatile("movl %0, %%dr7" : : "r"(0x405u) : "memory");
+    __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");       /* DR1, then DR0 */
     __asm__ volatile("movl %0, %%dr7" : : "r"(0x400u) : "memory");
     result("the last #DB at %s, DR6.B0-B3 0x%x, %u hits, sum %u",
            ib_eip == (uint32_t)ib_here ? "DR0's" : "the wrong EIP", ib_dr6 & 15, ib_hits, sum);
