@@ -182,6 +182,36 @@ def step_into_interrupt(port):
     return out, errors
 
 
+def step_from_sti(port):
+    """bt=1: the idle loop's `sti; hlt` stepped from the STI. An interrupt
+    that waits for the guest's IF is held for one instruction after STI
+    (BT_EXIT_STI, hold_interrupts): the first stepi ends on the HLT, never
+    in a handler, the virtual IF on; the second ends at the first
+    instruction of the handler of the interrupt that ends (or comes before)
+    the HLT, its frame's EIP the HLT or past it, EFLAGS with IF on and no
+    TF of gdb's."""
+    sti = first(GUEST, "run_scheduler", "sti")
+    hlt = first(GUEST, "run_scheduler", "hlt", sti)
+    if hlt != sti + 1:
+        return "", ["run_scheduler's STI at 0x%x is not right before its HLT at 0x%x" % (sti, hlt)]
+    out = gdb_batch(port, "i386", GUEST, [
+        "break *0x%x" % sti, "continue", "delete", "stepi", "print/x $pc", "print/x $eflags", "stepi", "x/1i $pc",
+        "print/x *(unsigned *)$sp", "print/x *(unsigned *)($sp + 8)", "detach"])
+    errors = expect_in_order(out, [
+        r"^Breakpoint 1, 0x%08x in \w+ \(" % sti,
+        r"^\$1 = 0x%x$" % hlt, r"^\$2 = 0x[0-9a-f]+$",
+        r"^=> 0x[0-9a-f]+ <(vector|irq|trap|alltraps)\w*(\+\d+)?>:",
+        r"^\$3 = 0x(%x|%x)$" % (hlt, hlt + 1), r"^\$4 = 0x[0-9a-f]+$",
+        r"Remote target\) detached"])
+    v = values(out)
+    if not errors and len(v) == 4:
+        if not v[1] & EFLAGS_IF:
+            errors.append("after the STI, EFLAGS 0x%x shows IF off" % v[1])
+        if v[3] & EFLAGS_TF or not v[3] & EFLAGS_IF:
+            errors.append("the interrupt's frame holds EFLAGS 0x%x: not the guest's (IF on, TF off)" % v[3])
+    return out, errors
+
+
 def own_int3_tf(port):
     """The hostile kernel's own INT3 and TF (attack cpu-own-int3-tf) with
     gdb attached: a gdb breakpoint on the guest's own INT3 stops there
@@ -333,6 +363,8 @@ def gdb_depriv_cases():
             # test=timer's sleep is too tight for bt=1 in Bochs (without gdb too).
             GdbCase("gdb-guest-bt-step-into-interrupt", "guest", step_into_interrupt, TRANSLATED,
                     guest_args="test=syscall", timeout=180),
+            GdbCase("gdb-guest-bt-step-from-sti", "guest", step_from_sti, TRANSLATED, guest_args="test=syscall",
+                    timeout=180),
             GdbCase("gdb-guest-bt-own-int3-tf", "guest", own_int3_tf, TRANSLATED, guest=HOSTILE,
                     guest_args="attack=cpu-own-int3-tf", console_must=own),
             GdbCase("gdb-guest-bt-hbreak", "guest", guest_hbreak, TRANSLATED),
