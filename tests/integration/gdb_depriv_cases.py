@@ -198,7 +198,7 @@ def step_from_sti(port):
         "break *0x%x" % sti, "continue", "delete", "stepi", "print/x $pc", "print/x $eflags", "stepi", "x/1i $pc",
         "print/x *(unsigned *)$sp", "print/x *(unsigned *)($sp + 8)", "detach"])
     errors = expect_in_order(out, [
-        r"^Breakpoint 1, 0x%08x in \w+ \(" % sti,
+        r"^Breakpoint 1, (0x0*%x in )?\w+ \(" % sti,
         r"^\$1 = 0x%x$" % hlt, r"^\$2 = 0x[0-9a-f]+$",
         r"^=> 0x[0-9a-f]+ <(vector|irq|trap|alltraps)\w*(\+\d+)?>:",
         r"^\$3 = 0x(%x|%x)$" % (hlt, hlt + 1), r"^\$4 = 0x[0-9a-f]+$",
