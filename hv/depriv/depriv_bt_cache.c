@@ -192,15 +192,17 @@ static bool translate_single(struct vcpu *v, const struct bt_code *code, uint32_
 bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, bool *kept)
 {
     struct depriv_bt *bt = v->depriv.bt;
-    if (depriv_bt_breakpoint_at(eip))
-        return false;                           /* in place, where DR0-DR3 see it (depriv_bt_debug.c) */
     int32_t i = one ? -1 : find(bt, eip);
     *kept = true;
     if (i < 0) {
         struct bt_code code;
         uint32_t frame[2];
         bool global[2];
-        if (eip > DEPRIV_SEG_LIMIT || !read_code(v, eip, &code, frame, global, BT_CODE_MAX))
+        /* An instruction breakpoint's instruction runs in place, where
+         * DR0-DR3 see it, and blocks end before one (depriv_bt_debug.c;
+         * a change of them empties the cache, so no block kept has one). */
+        if (eip > DEPRIV_SEG_LIMIT || depriv_bt_breakpoint_at(eip) ||
+            !read_code(v, eip, &code, frame, global, BT_CODE_MAX))
             return false;                       /* the CPU's own fault, in place */
         code.len = depriv_bt_cut_before_breakpoint(eip, code.len);
         if (one || hot(bt, frame[0]) || hot(bt, frame[1])) {
