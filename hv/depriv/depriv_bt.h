@@ -98,5 +98,12 @@ uint32_t depriv_bt_guest_address(const struct vcpu *v, uint64_t rip);
  * esp and the guest's own TF guest_tf, ended at the next boundary: a
  * translated PUSHF's image and POPF's TF made the guest's own. */
 void depriv_bt_step_ended(struct vcpu *v, uint32_t from, uint32_t esp, bool guest_tf);
+/* depriv_bt_exit's #DB exits from a translation (boundary: at a guest
+ * instruction's start): a data breakpoint's trap between two guest
+ * instructions is owed to the next boundary (true: the exit is done), and
+ * that boundary's single-step trap reported as it. At the exit routine's
+ * VMCALL (a boundary), the owed trap is made to come right after the entry. */
+bool depriv_bt_debug_trap(struct vcpu *v, bool boundary);
+void depriv_bt_debug_translator_exit(void);
 /* `monitor depriv`'s line on the translator. */
 void depriv_bt_show(const struct vcpu *v);

@@ -39,6 +39,9 @@
 #include "depriv/depriv_bt_cache.h"
 #include "guest/guest_linear.h"
 #include "printf.h"
+#include "vmx/exit_info.h"
+#include "vmx/exit_reasons.h"
+#include "vmx/inject.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 
@@ -164,4 +167,63 @@ void depriv_bt_step_ended(struct vcpu *v, uint32_t from, uint32_t esp, bool gues
         uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF;
         vmcs_write(VMCS_GUEST_RFLAGS, rflags | (image & RFLAGS_TF));   /* POPF: the guest's TF now */
     }
+}
+
+/* A data breakpoint (DR0-DR3 with R/W 01 or 11: gdb's watch, or the
+ * guest's own) is a trap after the access (SDM vol. 3, 18.3.1.2). Inside
+ * the few instructions one guest instruction became (a translated PUSHF
+ * writes the stack, pops, pushes again) it comes between two guest
+ * instructions, where the guest cannot be left canonical: the rest of its
+ * translation must run first. So the trap is owed: the translation goes on
+ * one instruction at a time under TF (the hypervisor's, unless the guest's
+ * or gdb's is there already), and at the next boundary the single-step
+ * trap's exit becomes the data breakpoint's (its qualification, SDM 28.2.1,
+ * table 28-1), as the CPU would have reported it after the guest
+ * instruction. */
+static unsigned owed_bits;          /* B0-B3 of the trap owed, or 0 */
+static bool owed_tf;                /* TF is the hypervisor's, for it (none of the
+                                       guest's or gdb's, whose step owes its own trap) */
+
+static bool debug_exit(const struct vcpu *v)
+{
+    struct event_info ev = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    return (v->exit_reason & 0xFFFF) == EXIT_EXCEPTION_NMI && ev.type == EVENT_HARDWARE_EXCEPTION &&
+           ev.vector == VEC_DB;
+}
+
+bool depriv_bt_debug_trap(struct vcpu *v, bool boundary)
+{
+    if (!debug_exit(v))
+        return false;
+    struct debug_qual q = debug_qual_decode(v->exit_qualification);
+    if (owed_bits && boundary && q.bs) {        /* the guest instruction is done: report it now */
+        v->exit_qualification = (v->exit_qualification & ~(uint64_t)DR6_BS) | owed_bits |
+                                (owed_tf ? 0 : DR6_BS);   /* the step's own trap too, if one is owed */
+        if (owed_tf)
+            vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF);
+        owed_bits = 0;
+        owed_tf = false;
+        return false;                           /* depriv_bt_exit leaves it canonical */
+    }
+    if (boundary || !q.b0_3)
+        return false;
+    owed_bits |= q.b0_3;
+    uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+    if (!(rflags & RFLAGS_TF) && !v->depriv.debugger_step) {
+        owed_tf = true;
+        vmcs_write(VMCS_GUEST_RFLAGS, rflags | RFLAGS_TF);
+    }
+    v->depriv.bt->between = true;
+    return true;
+}
+
+void depriv_bt_debug_translator_exit(void)
+{
+    if (!owed_bits)
+        return;
+    /* The exit routine's VMCALL is at a boundary: the trap right after the
+     * VM entry, which depriv_bt_debug_trap then reports. */
+    make_single_step_pending();
+    if (owed_tf)
+        vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF);
 }
