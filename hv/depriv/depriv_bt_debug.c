@@ -26,6 +26,8 @@
  *     block stops before it (depriv_bt_cut_before_breakpoint; the
  *     translator then exits with BT_EXIT_NO_CODE there). When they change,
  *     the cache is emptied (depriv_bt_breakpoints_changed);
+ *   - a data breakpoint's trap between two guest instructions is owed to
+ *     the next boundary (depriv_bt_debug_trap, below);
  *   - a single step is the guest's own TF case: with gdb's TF set at the
  *     entry, the kernel runs one instruction's translation (tf_step), its
  *     trap at the next guest boundary and none for the translation's own.
