@@ -53,6 +53,11 @@
  *     and the frame holds the guest's own flags. So `stepi` stops either
  *     after the instruction or at a handler's first, never in between and
  *     never in the hypervisor.
+ * With bt=1 (binary translation) the guest is stopped only at its own
+ * instruction boundaries, canonical; gdb's TF is taken out before the
+ * translator looks at an exit (gdb_guest_exit_begin), an exit between two
+ * guest instructions stops nothing, and the translations follow the
+ * breakpoints (depriv/depriv_bt_debug.c says how).
  */
 #include "depriv/depriv.h"
 #include "gdb/gdb_stub.h"

@@ -1,6 +1,6 @@
 """gdb_depriv_cases.py: gdb on a deprivileged guest (cpu=deprivileged, with
-and without patch=1), driven for real as gdb_cases.py does (issue 21,
-point 6).
+and without patch=1, and with bt=1), driven for real as gdb_cases.py does
+(issue 21, point 6).
 
 The guest kernel runs at ring 1 and the hypervisor delivers its events in
 software (hv/depriv/), so each case checks what gdb must show of it and
@@ -14,7 +14,13 @@ what the debugger must not break:
     again after), a step that an interrupt's delivery interrupts (it ends at
     the handler's first instruction, the interrupt taken, no TF of gdb's in
     its frame), the guest's own INT3 and TF with gdb attached and a gdb
-    breakpoint on that INT3.
+    breakpoint on that INT3;
+  - bt=1 (the kernel's code run from a translation cache): the same, and a
+    breakpoint planted in code translated long before and hit again and
+    again (its page's translations dropped and made again), steps across
+    branches (the guest's return address on the stack), an hbreak in the
+    middle of a block, a step from STI with an interrupt held, a watch on
+    the stack slot a translated PUSHF writes.
 The addresses of the kernel's instructions come from objdump, so that the
 cases follow the kernel as it is built.
 """
