@@ -384,11 +384,14 @@ def gdb_depriv_cases():
             GdbCase("gdb-guest-depriv-ctrl-c", "guest", ctrl_c, DEPRIV),
             GdbCase("gdb-hv-depriv", "hv", hv_in_depriv, DEPRIV, guest_args="test=syscall"),
             GdbCase("gdb-hv-patch", "hv", hv_in_depriv, PATCHED, guest_args="test=syscall"),
-            GdbCase("gdb-guest-bt-step", "guest", guest_step, TRANSLATED),
+            # bt=1: test=syscall, not test=all, whose fairness (three processes'
+            # shares within 60%) is too tight for bt=1 under a debugger in
+            # Bochs (42-56% in some runs).
+            GdbCase("gdb-guest-bt-step", "guest", guest_step, TRANSLATED, guest_args="test=syscall,privileged"),
             GdbCase("gdb-guest-bt-registers", "guest", registers_as_believed, TRANSLATED, guest_args="test=syscall"),
             GdbCase("gdb-guest-bt-kalloc", "guest", kalloc_steps("bt"), TRANSLATED, guest_args="test=syscall"),
             GdbCase("gdb-guest-bt-branches", "guest", bt_branches, TRANSLATED, guest_args="test=syscall"),
-            GdbCase("gdb-guest-bt-break-continue", "guest", bt_break_continue, TRANSLATED),
+            GdbCase("gdb-guest-bt-break-continue", "guest", bt_break_continue, TRANSLATED, guest_args="test=syscall"),
             GdbCase("gdb-guest-bt-segment-reads", "guest", lambda port: segment_reads(port, "bt"), TRANSLATED, guest_args="test=virtcheck",
                     console_must=[r"^VIRTCHECK cs_rpl: .* -> native$", r"^VIRTCHECK ss_rpl: .* -> native$"],
                     timeout=180),
@@ -399,8 +402,8 @@ def gdb_depriv_cases():
                     timeout=180),
             GdbCase("gdb-guest-bt-own-int3-tf", "guest", own_int3_tf, TRANSLATED, guest=HOSTILE,
                     guest_args="attack=cpu-own-int3-tf", console_must=own),
-            GdbCase("gdb-guest-bt-hbreak", "guest", guest_hbreak, TRANSLATED),
-            GdbCase("gdb-guest-bt-watch", "guest", guest_watch, TRANSLATED),
+            GdbCase("gdb-guest-bt-hbreak", "guest", guest_hbreak, TRANSLATED, guest_args="test=syscall"),
+            GdbCase("gdb-guest-bt-watch", "guest", guest_watch, TRANSLATED, guest_args="test=syscall"),
             GdbCase("gdb-guest-bt-watch-stack", "guest", bt_watch_stack, TRANSLATED, guest_args="test=syscall"),
-            GdbCase("gdb-guest-bt-ctrl-c", "guest", ctrl_c, TRANSLATED),
+            GdbCase("gdb-guest-bt-ctrl-c", "guest", ctrl_c, TRANSLATED, guest_args="test=syscall"),
             GdbCase("gdb-hv-bt", "hv", hv_in_depriv, TRANSLATED, guest_args="test=syscall")]
