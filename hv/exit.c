@@ -480,6 +480,8 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
     bool nmi_blocked = v->depriv.nmi_blocked;     /* until this exit's IRET, if any */
     depriv_unpark(v);
     struct depriv_step step = { 0 };
+    if (with_gdb && bt)
+        gdb_exit_begin(v);                      /* gdb's TF out before the translator looks */
     bool handled = bt && depriv_bt_exit(v, &step);   /* out of a translation first (depriv_bt.h) */
     depriv_returned_to_user(v);
     handled = handled || (with_gdb && gdb_exit(v));
@@ -531,10 +533,16 @@ static void dispatch_deprivileged_with_gdb(struct vcpu *v)
     dispatch_deprivileged_as(v, true, false);
 }
 
-/* bt=1 (binary translation, depriv_bt.h): a dispatcher of its own. */
+/* bt=1 (binary translation, depriv_bt.h): a dispatcher of its own, with
+ * and without gdb. */
 static void dispatch_deprivileged_bt(struct vcpu *v)
 {
     dispatch_deprivileged_as(v, false, true);
+}
+
+static void dispatch_deprivileged_bt_with_gdb(struct vcpu *v)
+{
+    dispatch_deprivileged_as(v, true, true);
 }
 
 static void on_exit_deprivileged(struct vcpu *v)
@@ -550,6 +558,11 @@ static void on_exit_deprivileged_with_gdb(struct vcpu *v)
 static void on_exit_deprivileged_bt(struct vcpu *v)
 {
     exit_via(v, dispatch_deprivileged_bt);
+}
+
+static void on_exit_deprivileged_bt_with_gdb(struct vcpu *v)
+{
+    exit_via(v, dispatch_deprivileged_bt_with_gdb);
 }
 
 static void (*exit_handler)(struct vcpu *v);   /* one of the on_exit_* above, as dispatcher */
@@ -635,11 +648,11 @@ int vcpu_run(struct vcpu *v)
     bool pv = virtual_devices && v->vm->pv;        /* cpu=pv implies devices=virtual */
     bool paged = v->guest->overcommit != NULL;     /* resident= implies cpu=hvm, devices=virtual */
     bool bt = deprivileged && v->depriv.bt;
-    exit_handler = deprivileged ? (gdb_enabled ? on_exit_deprivileged_with_gdb
+    exit_handler = deprivileged ? (gdb_enabled ? (bt ? on_exit_deprivileged_bt_with_gdb : on_exit_deprivileged_with_gdb)
                                    : bt ? on_exit_deprivileged_bt : on_exit_deprivileged)
                    : gdb_enabled ? on_exit_with_gdb
                    : pv ? on_exit_pv : paged ? on_exit_paged : virtual_devices ? on_exit_virtual_devices : on_exit;
-    dispatcher = deprivileged ? (gdb_enabled ? dispatch_deprivileged_with_gdb
+    dispatcher = deprivileged ? (gdb_enabled ? (bt ? dispatch_deprivileged_bt_with_gdb : dispatch_deprivileged_with_gdb)
                                  : bt ? dispatch_deprivileged_bt : dispatch_deprivileged)
                  : gdb_enabled ? dispatch_with_gdb
                  : pv ? dispatch_pv : paged ? dispatch_paged : virtual_devices ? dispatch_virtual_devices
@@ -652,8 +665,11 @@ int vcpu_run(struct vcpu *v)
         limited_handler = handler;
         handler = on_exit_then_time_limit;
     }
-    if (bt && !v->launched)
+    if (bt && !v->launched) {
+        if (gdb_enabled)
+            gdb_before_entry(v);                   /* a step gdb asked at its first stop */
         depriv_bt_enter(v);                        /* from its first instruction on */
+    }
     int status = vmx_run(v, handler);
     if (status != VMX_OK)
         entry_failed(v, status);

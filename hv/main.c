@@ -103,8 +103,6 @@ static void parse_options(const char *cmdline)
         panic("bt=1 translates a deprivileged guest kernel's code: it needs cpu=deprivileged");
     if (options.bt && options.patch)
         panic("bt=1 and patch=1 are two answers to the same instructions: choose one");
-    if (options.bt && options.gdb)
-        panic("gdb with bt=1 is not built yet (gdb works with cpu=deprivileged and patch=1)");
     if (options.gdb == GDB_GUEST && options.vms > 1)
         panic("gdb=guest debugs one VM: with vms=%u it is not built yet (gdb=hv works)", options.vms);
 }

@@ -260,10 +260,20 @@ static inline uint32_t depriv_guest_selector(uint16_t selector)
 uint32_t depriv_guest_eflags(const struct vcpu *v);
 
 /* depriv_view.c: the guest as a debugger sees it. Where the guest's
- * instruction at address really runs, and back (the identity until a
- * binary translator answers here). */
+ * instruction at address runs while the debugger holds it, and back (a
+ * RIP in bt=1's translation cache: the guest instruction it is part of). */
 uint64_t depriv_runs_at(const struct vcpu *v, uint32_t address);
 uint32_t depriv_guest_address(const struct vcpu *v, uint64_t rip);
+/* May the debugger stop the guest at this exit? Not inside a translation,
+ * between two of its instructions (bt=1): it stops at the next boundary. */
+bool depriv_debug_stoppable(const struct vcpu *v);
+/* The debugger changed the debug registers' breakpoints (bt=1: the
+ * translations must not run past them). */
+void depriv_debug_breakpoints_changed(struct vcpu *v);
+/* Its single step of the instruction at from (ESP esp, the guest's own TF
+ * guest_tf, when it began) ended after it: bt=1 makes the flags the
+ * instruction pushed or popped the guest's own (depriv_bt_step_ended). */
+void depriv_debug_step_ended(struct vcpu *v, uint32_t from, uint32_t esp, bool guest_tf);
 /* Its memory at linear addresses through its own tables, the patched
  * bytes as its own; how many bytes could be read (written). */
 size_t depriv_debug_read(struct vcpu *v, uint64_t linear, void *buf, size_t len);

@@ -475,10 +475,13 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
                    kind == BT_EXIT_STI))
             pending |= DR6_BS;
         vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, pending);
+        depriv_bt_debug_translator_exit();     /* a data breakpoint's trap owed (depriv_bt_debug.c) */
         return true;
     }
     const struct bt_cached *b = bt_cache_block_at(bt, rip);
     const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
+    if (depriv_bt_debug_trap(v, e && rip == b->tc_address + e->tc_offset))
+        return true;                            /* a data breakpoint's, between two guest instructions */
     if (single_step_trap(v)) {
         if (!(e && rip == b->tc_address + e->tc_offset)) {
             bt->between = true;                 /* inside one of the guest's instructions' translation: */

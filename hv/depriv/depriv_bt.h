@@ -29,6 +29,7 @@
  */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "depriv/depriv.h"
 #include "guest/vcpu.h"
@@ -79,3 +80,34 @@ void depriv_bt_written(struct vcpu *v, uint64_t gpa);
 void depriv_bt_gs_allow(struct vcpu *v, uint16_t selector);
 /* `hv: bt ...` at the end of the run: translations, exits by kind, cache. */
 void depriv_bt_print_stats(const struct vcpu *v);
+
+/* depriv_bt_debug.c: a translated kernel under a debugger (its top says
+ * the design). An instruction breakpoint (DR0-DR3, DR7) at eip: that
+ * instruction is never translated; a block of len bytes from eip cut
+ * before one. */
+bool depriv_bt_breakpoint_at(uint32_t eip);
+size_t depriv_bt_cut_before_breakpoint(uint32_t eip, size_t len);
+/* The debug registers changed (gdb's hbreak, the guest's MOV DR): the
+ * cache emptied, so that no block runs past a new breakpoint. */
+void depriv_bt_breakpoints_changed(struct vcpu *v);
+/* The debugger wrote guest-physical gpa's page (a breakpoint's INT3 in or
+ * out): its translations dropped. */
+void depriv_bt_debug_written(struct vcpu *v, uint64_t gpa);
+/* The guest is at one of its instruction boundaries, canonical (not inside
+ * a translation): where a debugger may stop it. */
+bool depriv_bt_stoppable(const struct vcpu *v);
+/* The guest EIP whose translation holds rip (rip itself when canonical). */
+uint32_t depriv_bt_guest_address(const struct vcpu *v, uint64_t rip);
+/* A debugger's single step of the instruction at from, begun with ESP
+ * esp and the guest's own TF guest_tf, ended at the next boundary: a
+ * translated PUSHF's image and POPF's TF made the guest's own. */
+void depriv_bt_step_ended(struct vcpu *v, uint32_t from, uint32_t esp, bool guest_tf);
+/* depriv_bt_exit's #DB exits from a translation (boundary: at a guest
+ * instruction's start): a data breakpoint's trap between two guest
+ * instructions is owed to the next boundary (true: the exit is done), and
+ * that boundary's single-step trap reported as it. At the exit routine's
+ * VMCALL (a boundary), the owed trap is made to come right after the entry. */
+bool depriv_bt_debug_trap(struct vcpu *v, bool boundary);
+void depriv_bt_debug_translator_exit(void);
+/* `monitor depriv`'s line on the translator. */
+void depriv_bt_show(const struct vcpu *v);

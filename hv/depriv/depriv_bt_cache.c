@@ -19,6 +19,7 @@
  */
 #include "depriv/depriv_bt_cache.h"
 #include "depriv/depriv.h"
+#include "depriv/depriv_bt.h"
 #include "bt/bt_chain.h"
 #include "bt/bt_lookup.h"
 #include "guest/guest_linear.h"
@@ -221,8 +222,13 @@ bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, 
         struct bt_code code;
         uint32_t frame[2];
         bool global[2];
-        if (eip > DEPRIV_SEG_LIMIT || !read_code(v, eip, &code, frame, global, BT_CODE_MAX))
+        /* An instruction breakpoint's instruction runs in place, where
+         * DR0-DR3 see it, and blocks end before one (depriv_bt_debug.c;
+         * a change of them empties the cache, so no block kept has one). */
+        if (eip > DEPRIV_SEG_LIMIT || depriv_bt_breakpoint_at(eip) ||
+            !read_code(v, eip, &code, frame, global, BT_CODE_MAX))
             return false;                       /* the CPU's own fault, in place */
+        code.len = depriv_bt_cut_before_breakpoint(eip, code.len);
         if (one || hot(bt, frame[0]) || hot(bt, frame[1])) {
             code.len = code.len < 2 * X86_MAX_LENGTH ? code.len : 2 * X86_MAX_LENGTH;
             *kept = false;
@@ -330,7 +336,7 @@ static bool from_linear_page(const struct bt_cached *b, uint32_t linear)
     return (b->guest_eip & ~(PAGE - 1)) == linear || ((b->guest_end - 1) & ~(PAGE - 1)) == linear;
 }
 
-void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa)
+void bt_cache_drop_frame(struct vcpu *v, uint64_t gpa)
 {
     struct depriv_bt *bt = v->depriv.bt;
     uint64_t f = gpa / PAGE;
@@ -338,13 +344,22 @@ void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa)
         return;
     bt->translated[f / 8] &= (uint8_t)~(1u << (f % 8));
     drop_blocks(bt, from_frame, (uint32_t)(f * PAGE));
+    bt->recent_frame = f * PAGE;
+    bt->nrecent = 0;
+    bt->recent_overflow = false;
+}
+
+void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    uint64_t f = gpa / PAGE;
+    if (!bt_cache_frame_translated(bt, gpa))
+        return;
+    bt_cache_drop_frame(v, gpa);
     bt->written_in_a_row = bt->last_written == f * PAGE ? bt->written_in_a_row + 1 : 1;
     bt->last_written = f * PAGE;
     if (bt->written_in_a_row >= BT_HOT)
         bt->hot[f / 8] |= (uint8_t)(1u << (f % 8));
-    bt->recent_frame = f * PAGE;
-    bt->nrecent = 0;
-    bt->recent_overflow = false;
 }
 
 /* Page i still maps the frame its code came from? If not, its blocks go. */

@@ -141,6 +141,9 @@ bool bt_cache_frame_translated(const struct depriv_bt *bt, uint64_t gpa);
 /* The guest wrote frame gpa: its translations dropped, the slots chained
  * into them unchained, the lookup table emptied. */
 void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa);
+/* The same, for a write that is not the guest's rewriting its code (a
+ * debugger's breakpoint): the frame's hotness (BT_HOT) is left as it is. */
+void bt_cache_drop_frame(struct vcpu *v, uint64_t gpa);
 /* The shadow just made the entry of linear va (for a write, or not): if
  * it maps translated code writable, a read's entry is made read-only, and
  * a write drops the code's translations (bt_cache_invalidate_frame): true

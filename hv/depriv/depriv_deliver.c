@@ -299,8 +299,13 @@ void depriv_deliver_later(struct vcpu *v)
         return;
     }
     /* The window exit comes before an instruction at which nothing blocks
-     * (SDM 26.2): blocking by STI lets one run first. */
-    if (!v->stopped && (dp->nmi_pending || (dp->vif && depriv_interrupt_pending(v)))) {
+     * (SDM 26.2): blocking by STI lets one run first. Not with TF (the
+     * guest's, or a debugger's step: its TF is out of RFLAGS now): STI
+     * blocking is not given then (run_one_instruction_first), so the window
+     * would exit before every instruction and none would run; the
+     * single-step trap after the next instruction brings the guest back. */
+    bool traps = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF) || dp->debugger_step;
+    if (!v->stopped && !traps && (dp->nmi_pending || (dp->vif && depriv_interrupt_pending(v)))) {
         run_one_instruction_first(v);
         set_interrupt_window_exiting(true);
     }

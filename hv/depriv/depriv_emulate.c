@@ -236,6 +236,8 @@ static bool move_debug_register(struct vcpu *v, unsigned dr, unsigned gpr, bool 
     }
     if (!to)
         set_guest_gpr(v, gpr, (uint32_t)value);
+    else if (dr != 6 && v->depriv.bt)
+        depriv_bt_breakpoints_changed(v);       /* no translation past a new breakpoint */
     return true;
 }
 

@@ -8,32 +8,58 @@
  * guest believes and never the hypervisor's own machinery:
  *   - where an instruction really runs: the one map from a guest address to
  *     the address the CPU runs it at, and back. Scan-and-patch runs the
- *     guest's code where it lies, so both are the identity; a binary
- *     translator would answer here with its translation cache, and gdb's
- *     breakpoints, PC and steps would follow (depriv_runs_at,
- *     depriv_guest_address);
+ *     guest's code where it lies, so both are the identity; the binary
+ *     translator (bt=1) runs it from its translation cache, but the
+ *     debugger holds the guest only at its instruction boundaries, where
+ *     it is canonical (depriv_bt_debug.c says how breakpoints, hardware
+ *     breakpoints and steps follow): depriv_runs_at, depriv_guest_address,
+ *     depriv_debug_stoppable;
  *   - its code and data through its own page tables, not the shadow's
  *     (guest_linear.c), with the patched bytes shown and written as its own
  *     (depriv_patch_debug_read, _written);
  *   - `monitor depriv`: the state the hypervisor keeps for it (its IF,
- *     IOPL, the real ring, the events waiting, its tables).
+ *     IOPL, the real ring, the events waiting, its tables, the
+ *     translator's cache with bt=1).
  */
 #include "depriv/depriv.h"
+#include "depriv/depriv_bt.h"
 #include "guest/vm.h"
 #include "printf.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 
+/* Where the guest's instruction at address runs, as the VMCS's RIP must
+ * say while the debugger holds the guest. Scan-and-patch runs it in place.
+ * The binary translator runs it in the TC, but the debugger only ever
+ * holds the guest canonical (depriv_bt_debug.c): RIP its EIP, its own CS,
+ * the translation entered at the next VM entry (depriv_bt_enter). So the
+ * identity in both: a TC address here would be run with the guest's CS. */
 uint64_t depriv_runs_at(const struct vcpu *v, uint32_t address)
 {
     (void)v;
     return address;
 }
 
+/* And back: a RIP inside a translation is the guest instruction whose
+ * translation holds it. */
 uint32_t depriv_guest_address(const struct vcpu *v, uint64_t rip)
 {
-    (void)v;
-    return (uint32_t)rip;
+    return depriv_bt_guest_address(v, rip);
+}
+
+bool depriv_debug_stoppable(const struct vcpu *v)
+{
+    return depriv_bt_stoppable(v);
+}
+
+void depriv_debug_breakpoints_changed(struct vcpu *v)
+{
+    depriv_bt_breakpoints_changed(v);
+}
+
+void depriv_debug_step_ended(struct vcpu *v, uint32_t from, uint32_t esp, bool guest_tf)
+{
+    depriv_bt_step_ended(v, from, esp, guest_tf);
 }
 
 /* Page by page: each page's guest-physical frame, for the patches in it. */
@@ -52,6 +78,8 @@ static size_t debug_access(struct vcpu *v, uint64_t linear, uint8_t *buf, size_t
             if (guest_linear_write(v->guest, at, buf + done, chunk) != chunk)
                 break;
             depriv_patch_debug_written(v->vm, w.gpa, buf + done, chunk);
+            if (v->depriv.bt)                   /* the translator reads the new bytes */
+                depriv_bt_debug_written(v, w.gpa);
         } else {
             if (guest_linear_read(v->guest, at, buf + done, chunk) != chunk)
                 break;
@@ -104,4 +132,5 @@ void depriv_show(const struct vcpu *v)
     printf("depriv: its IDT 0x%x limit 0x%x, GDT 0x%x limit 0x%x, TR 0x%x; %lu emulated, %lu delivered\n",
            dp->idt_base, dp->idt_limit, dp->gdt_base, dp->gdt_limit, dp->tr, dp->emulated, dp->delivered);
     depriv_patch_show(v->vm);
+    depriv_bt_show(v);
 }

@@ -47,6 +47,12 @@ bool gdb_exit(struct vcpu *v)
     return gdb_mode == GDB_HV ? gdb_hv_exit(v) : gdb_guest_exit(v);
 }
 
+void gdb_exit_begin(struct vcpu *v)
+{
+    if (gdb_mode == GDB_GUEST)
+        gdb_guest_exit_begin(v);
+}
+
 void gdb_before_entry(struct vcpu *v)
 {
     if (gdb_mode == GDB_GUEST)

@@ -34,6 +34,13 @@ void gdb_guest_start(struct vcpu *v);
  * breakpoint or single step): the dispatcher is then skipped. */
 bool gdb_exit(struct vcpu *v);
 
+/* cpu=deprivileged bt=1: the first thing at every VM exit, before the
+ * translator leaves its translation (exit.c): gdb's single-step TF taken
+ * out of RFLAGS, so that nothing the translator emulates or delivers sees
+ * it (gdb_guest.c). gdb_exit follows, unless the exit was the
+ * translator's alone. */
+void gdb_exit_begin(struct vcpu *v);
+
 /* cpu=deprivileged: after the exit's handling and the events the
  * hypervisor delivered in software, before the VM entry (exit.c). A step
  * that a delivery interrupted ends here, at the handler's first

@@ -53,6 +53,11 @@
  *     and the frame holds the guest's own flags. So `stepi` stops either
  *     after the instruction or at a handler's first, never in between and
  *     never in the hypervisor.
+ * With bt=1 (binary translation) the guest is stopped only at its own
+ * instruction boundaries, canonical; gdb's TF is taken out before the
+ * translator looks at an exit (gdb_guest_exit_begin), an exit between two
+ * guest instructions stops nothing, and the translations follow the
+ * breakpoints (depriv/depriv_bt_debug.c says how).
  */
 #include "depriv/depriv.h"
 #include "gdb/gdb_stub.h"
@@ -91,6 +96,7 @@ static bool step_trapped;  /* the step ends with its own #DB */
  * the next instruction is ours, not the guest's. */
 static bool tf_may_come_back;
 static uint64_t delivered_at_step;   /* cpu=deprivileged: v->depriv.delivered when it began */
+static uint32_t step_from, step_esp; /* and the guest's PC and ESP */
 
 /* cpu=deprivileged (depriv_view.c): what the guest believes. */
 static bool deprivileged(void)
@@ -196,6 +202,16 @@ static void set_pc(uint64_t pc)
     vmcs_write(VMCS_GUEST_RIP, deprivileged() ? depriv_runs_at(vcpu, (uint32_t)pc) : pc);
 }
 
+/* A deprivileged guest's translations (bt=1) must not run past an
+ * instruction breakpoint: they are told (depriv_view.c). */
+static bool hw_point(unsigned type, uint64_t addr, unsigned len, bool on)
+{
+    bool done = gdb_hwbreak_set(type, addr, len, on);
+    if (done && type == GDB_HW_EXEC && deprivileged())
+        depriv_debug_breakpoints_changed(vcpu);
+    return done;
+}
+
 static const struct gdb_target guest_target = {
     .xml = target_xml,
     .read_registers = read_registers,
@@ -204,7 +220,7 @@ static const struct gdb_target guest_target = {
     .write_memory = write_memory,
     .set_pc = set_pc,
     .monitor = gdb_monitor,
-    .hw_point = gdb_hwbreak_set,
+    .hw_point = hw_point,
 };
 
 /* ---- single steps ---- */
@@ -241,6 +257,8 @@ static void start_step(void)
         guest_tf = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF;
         vcpu->depriv.debugger_step = true;
         delivered_at_step = vcpu->depriv.delivered;
+        step_from = guest_pc(vcpu);
+        step_esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP);
         return;
     }
     if (mtf_works) {
@@ -308,6 +326,8 @@ static bool on_debug(struct vcpu *v)
 {
     bool single_step = debug_qual_decode(v->exit_qualification).bs;   /* SDM 28.2.1, table 28-1 */
     if (stepping && single_step) {
+        if (deprivileged())
+            depriv_debug_step_ended(v, step_from, step_esp, guest_tf);
         step_trapped = true;
         stop(GDB_SIGTRAP, false, false);
         return true;
@@ -355,10 +375,30 @@ static bool depriv_exit_begins(const struct vcpu *v)
            debug_qual_decode(v->exit_qualification).bs;   /* SDM 28.2.1, table 28-1 */
 }
 
+/* bt=1: the exit takes gdb's TF out before the translator looks at the
+ * exit (exit.c), which may emulate an instruction, push EFLAGS for an
+ * event, or swallow a trap between two guest instructions (then
+ * gdb_guest_exit does not run for this exit at all). */
+static bool exit_begun, exit_step_trap;
+
+void gdb_guest_exit_begin(struct vcpu *v)
+{
+    exit_begun = true;
+    exit_step_trap = deprivileged() && depriv_exit_begins(v);
+}
+
 bool gdb_guest_exit(struct vcpu *v)
 {
     unsigned reason = v->exit_reason & 0xFFFF;
-    bool step_trap = deprivileged() && depriv_exit_begins(v);
+    if (!exit_begun)
+        gdb_guest_exit_begin(v);
+    exit_begun = false;
+    bool step_trap = exit_step_trap;
+    /* Inside a translation, between two guest instructions (an interrupt
+     * exited there): nothing to show gdb. Ctrl-C, a new gdb, a step's end
+     * wait in their place for the next exit at a boundary. */
+    if (deprivileged() && !depriv_debug_stoppable(v))
+        return false;
     if (!gdb_stub_connected() && gdb_stub_poll())
         stop(GDB_SIGTRAP, false, true);       /* another gdb connected: it finds the guest stopped */
     if (!gdb_stub_connected()) {
@@ -414,6 +454,10 @@ void gdb_guest_before_entry(struct vcpu *v)
     if (!deprivileged() || !stepping || v->stopped)
         return;
     if (v->depriv.delivered != delivered_at_step) {
+        /* bt=1: a translation that ended the step (a branch) owes its
+         * trap, pending now; the delivery ended the step instead. */
+        if (!guest_tf)
+            set_pending_single_step(false);
         stop(GDB_SIGTRAP, false, false);
         if (!stepping)
             return;

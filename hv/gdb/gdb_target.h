@@ -65,6 +65,7 @@ bool gdb_hv_exit(struct vcpu *v);
 void gdb_guest_init(void);               /* gdb_guest.c */
 void gdb_guest_first_stop(struct vcpu *v);   /* gdb_guest_start, with gdb=guest */
 bool gdb_guest_exit(struct vcpu *v);
+void gdb_guest_exit_begin(struct vcpu *v);     /* bt=1: before the translator's exit (gdb_exit_begin) */
 void gdb_guest_before_entry(struct vcpu *v);   /* cpu=deprivileged (gdb_before_entry) */
 
 /* gdb_hwbreak.c: the guest's debug registers as four breakpoint slots. */

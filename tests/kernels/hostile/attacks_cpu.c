@@ -172,6 +172,96 @@ ATTACK(own_int3_tf, "cpu-own-int3-tf", "all icelake", "native",
            own_db_eip == after_nop ? "after the NOP" : "wrong", (own_db_dr6 >> 14) & 1, own_traps);
 }
 
+/* The guest's own instruction breakpoints (DR7's Ln with R/Wn 00): a fault
+ * before the instruction, #DB with DR6.Bn, and RF in the frame lets it
+ * run on the return (SDM 18.3.1.1). DR1 on a function's first instruction,
+ * DR0 in the middle of it. The code runs once before, so that bt=1 has
+ * translated it: its translations run at other addresses, where DR0 and
+ * DR1 never match, so the MOV DR7 must drop them and the translator end a
+ * block before DR0 and run DR1's instruction in place. */
+uint32_t ib_eip, ib_dr6, ib_hits;   /* ib_stub's (asm uses them) */
+void ib_stub(void);
+void ib_code(void);
+extern char ib_here[];
+__asm__(".globl ib_stub\n"
+        "ib_stub:\n"
+        "    pushl %eax\n"
+        "    movl 4(%esp), %eax\n"
+        "    movl %eax, ib_eip\n"
+        "    movl %dr6, %eax\n"
+        "    orl %eax, ib_dr6\n"
+        "    xorl %eax, %eax\n"
+        "    movl %eax, %dr6\n"                /* B0-B3 stay set until cleared (SDM 18.2.3) */
+        "    orl $0x10000, 12(%esp)\n"        /* RF: the instruction runs after the IRET */
+        "    incl ib_hits\n"
+        "    popl %eax\n"
+        "    iret\n"
+        ".globl ib_code\n"
+        "ib_code:\n"
+        "    addl $1, %eax\n"
+        ".globl ib_here\n"
+        "ib_here:\n"
+        "    addl $2, %eax\n"
+        "    ret\n");
+ATTACK(own_instruction_breakpoint, "cpu-own-instruction-breakpoint", "all icelake", "native",
+       "the guest's own instruction breakpoints on code it ran before: its #DB handler runs at each, "
+       "in order")
+{
+    set_gate(1, (uint32_t)ib_stub, KCODE, 0x8E);
+    uint32_t sum = 0;
+    __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");
+    __asm__ volatile("movl %0, %%dr0\n\tmovl %1, %%dr1\n\tmovl %2, %%dr7"
+                     : : "r"(ib_here), "r"(ib_code), "r"(0x401u) : "memory");
+    __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");       /* DR0 alone */
+    __asm__ volatile("movl %0, %%dr7" : : "r"(0x405u) : "memory");
+    __asm__ volatile("call ib_code" : "+a"(sum) : : "memory", "cc");       /* DR1, then DR0 */
+    __asm__ volatile("movl %0, %%dr7" : : "r"(0x400u) : "memory");
+    result("the last #DB at %s, DR6.B0-B3 0x%x, %u hits, sum %u",
+           ib_eip == (uint32_t)ib_here ? "DR0's" : "the wrong EIP", ib_dr6 & 15, ib_hits, sum);
+}
+
+/* The guest's own data breakpoint (DR0, R/W0 01: writes, 4 bytes) on the
+ * stack slot its PUSHF writes: a trap after the PUSHF (SDM 18.3.1.2), once.
+ * bt=1 translates PUSHF into a real PUSHF, a POPF and a PUSH: the trap
+ * comes inside, and must be reported after the whole PUSHF, never before it
+ * (which would run it twice). Not with patch=1: it emulates the PUSHF, and
+ * no emulated access of cpu=deprivileged raises the guest's data
+ * breakpoints (a gap of every emulation, not of this one). */
+uint32_t dbw_eip, dbw_dr6, dbw_hits;   /* dbw_stub's (asm uses them) */
+void dbw_stub(void);
+__asm__(".globl dbw_stub\n"
+        "dbw_stub:\n"
+        "    pushl %eax\n"
+        "    movl 4(%esp), %eax\n"
+        "    movl %eax, dbw_eip\n"
+        "    movl %dr6, %eax\n"
+        "    orl %eax, dbw_dr6\n"
+        "    xorl %eax, %eax\n"
+        "    movl %eax, %dr6\n"
+        "    incl dbw_hits\n"
+        "    popl %eax\n"
+        "    iret\n");
+ATTACK(own_data_breakpoint, "cpu-own-data-breakpoint", "ept shadow depriv bt icelake", "native",
+       "the guest's own data breakpoint on the stack slot a PUSHF writes: one #DB, after the PUSHF")
+{
+    set_gate(1, (uint32_t)dbw_stub, KCODE, 0x8E);
+    uint32_t before, after, at;
+    __asm__ volatile("movl %%esp, %0\n\t"
+                     "leal -4(%%esp), %%eax\n\t"
+                     "movl %%eax, %%dr0\n\t"
+                     "movl $0xD0401, %%eax\n\t"        /* L0, R/W0 01, LEN0 11 */
+                     "movl %%eax, %%dr7\n\t"
+                     "pushf\n"
+                     "1:\tpopl %%eax\n\t"
+                     "movl $0x400, %%eax\n\t"
+                     "movl %%eax, %%dr7\n\t"
+                     "movl %%esp, %1\n\t"
+                     "movl $1b, %2"
+                     : "=m"(before), "=m"(after), "=m"(at) : : "eax", "memory", "cc");
+    result("#DB at %s with DR6.B0=%u, %u hits, ESP %s", dbw_eip == at ? "the instruction after the PUSHF" : "a wrong EIP",
+           dbw_dr6 & 1, dbw_hits, before == after ? "balanced" : "off");
+}
+
 /* Every VM exit sets the real DR7 to 0x400: the guest's must come back. */
 ATTACK(dr7_across_exit, "cpu-dr7-across-exit", "all icelake", "native",
        "DR7 set (a breakpoint enabled on an address never run), then CPUID, which exits: DR7 kept")
