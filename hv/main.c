@@ -245,6 +245,8 @@ static void print_vm_stats(struct vm *vm)
         shadow_print_stats(&vm->guest.shadow);
     if (v->depriv.active)
         depriv_print_stats(v);
+    if (v->depriv.bt)
+        depriv_bt_print_stats(v);
 }
 
 /* The run's verdict from its VMs' (lib/poweroff.h): the worst of them, so

@@ -99,6 +99,8 @@ void depriv_bt_setup(struct vcpu *v)
     memset(bt->hot, 0, (bt->frames + 7) / 8);
     bt->last_written = ~0ull;
     dp->bt = bt;
+    dp->page_fault = depriv_bt_page_fault;
+    dp->written = depriv_bt_written;
     dp->iret_patched = true;                    /* every IRET of the kernel's is emulated: its IF exact */
     bt_cache_flush(v);
     bt->flushes = 0;
@@ -268,6 +270,10 @@ void depriv_bt_enter(struct vcpu *v)
     struct depriv_bt *bt = dp->bt;
     if (v->stopped || dp->halted_at)
         return;
+    if (bt->seen_breakpoint_writes != dp->breakpoint_writes) {
+        bt->seen_breakpoint_writes = dp->breakpoint_writes;
+        depriv_bt_breakpoints_changed(v);       /* the guest's MOV DR: no translation past a new one */
+    }
     if (bt->in_tc) {                            /* between two guest instructions */
         fill_page(v);
         return;

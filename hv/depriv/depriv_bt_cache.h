@@ -107,6 +107,7 @@ struct depriv_bt {
     uint16_t gs_allowed[16];        /* the selectors set in it, to empty it */
     unsigned gs_allowed_count;
     uint64_t gs_gdt_copies;         /* v->depriv.gdt_copies when they were let through */
+    uint64_t seen_breakpoint_writes;   /* v->depriv.breakpoint_writes at the last entry */
 
     /* Statistics. */
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];

@@ -26,7 +26,6 @@
  * call gate and no task switch), as does an LLDT of a real LDT.
  */
 #include "depriv/depriv.h"
-#include "depriv/depriv_bt.h"
 #include "x86/descriptor.h"
 #include "vmx/exit_info.h"
 #include "exit/handlers.h"
@@ -236,8 +235,8 @@ static bool move_debug_register(struct vcpu *v, unsigned dr, unsigned gpr, bool 
     }
     if (!to)
         set_guest_gpr(v, gpr, (uint32_t)value);
-    else if (dr != 6 && v->depriv.bt)
-        depriv_bt_breakpoints_changed(v);       /* no translation past a new breakpoint */
+    else if (dr != 6)
+        v->depriv.breakpoint_writes++;          /* bt=1: no translation past a new breakpoint */
     return true;
 }
 
@@ -658,13 +657,13 @@ void depriv_exception(struct vcpu *v)
     int64_t error = e.has_error_code ? (int64_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) : -1;
     if (type == EVENT_NMI)
         depriv_deliver(v, VEC_NMI, -1, (uint32_t)v->rip, 0);
-    else if (vector == VEC_PF && v->depriv.bt)
-        depriv_bt_page_fault(v);                /* the same, translated code kept true */
+    else if (vector == VEC_PF && v->depriv.page_fault)
+        v->depriv.page_fault(v);                /* bt=1's: the same, translated code kept true */
     else if (vector == VEC_PF)
         handle_shadow_page_fault(v);            /* fill, or reflect (inject.c) */
     else if (vector == VEC_GP)
         general_protection(v, (uint32_t)error);
-    else if (vector == VEC_BP && depriv_patched_breakpoint(v))
+    else if (vector == VEC_BP && v->depriv.breakpoint && v->depriv.breakpoint(v))
         return;                                 /* one of depriv_patch.c's */
     else if (vector == VEC_DB && type == EVENT_HARDWARE_EXCEPTION) {
         debug_exception_exited(v->exit_qualification);
@@ -732,7 +731,7 @@ void depriv_io(struct vcpu *v)
     }
     if (io.string) {                            /* INS, OUTS: element by element (exit_io_string.c) */
         struct string_io_cpu cpu = { depriv_cpl(), depriv_port, depriv_string_fault,
-                                     v->depriv.bt ? depriv_bt_written : NULL };
+                                     v->depriv.written };
         string_io(v, &cpu);
         return;
     }
@@ -745,8 +744,6 @@ void depriv_print_stats(const struct vcpu *v)
     printf("hv: %sdeprivileged: %lu instructions emulated, %lu events delivered, %lu "
            "external interrupts\n", v->guest->tag, dp->emulated,
            dp->delivered, dp->interrupts);
-    if (dp->bt)
-        depriv_bt_print_stats(v);
     if (dp->parked_entries)
         printf("hv: %sdeprivileged: %lu waits in the HLT activity state (depriv_halt.c)\n", v->guest->tag,
                dp->parked_entries);

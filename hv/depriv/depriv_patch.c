@@ -104,6 +104,7 @@ void depriv_patch_kernel(struct vcpu *v, const struct boot_module *kernel)
     struct depriv_patches *p = kmalloc(sizeof(*p));
     memset(p, 0, sizeof(*p));
     vm->patches = p;
+    v->depriv.breakpoint = depriv_patched_breakpoint;   /* its INT3s (depriv_exception) */
     if (elf_code_sections(phys_ptr(kernel->start, size), size, patch_section, vm) < 0) {
         printf("hv: %sdeprivileged: the guest kernel has no ELF section headers: nothing "
                "patched\n", tag);

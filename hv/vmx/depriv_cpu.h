@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct vcpu;
+
 /* The pages one event's check and delivery walked, with their
  * translations (depriv_touch.c): kept only while the event is delivered
  * (active); a write uses an entry only if it was walked for a write (its
@@ -56,12 +58,21 @@ struct depriv {
     uint32_t parked_cs_ar, parked_ss_ar;
     uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
     uint64_t gdt_copies;            /* how many times gdt[] was copied from it (bt=1 asks) */
+    uint64_t breakpoint_writes;     /* MOV to DR0-DR3 and DR7 emulated (bt=1 asks) */
     uint32_t idt_base, idt_limit;   /* (LIDT) */
     uint16_t tr;                    /* its task register (LTR): where its TSS is */
     uint64_t pending[4];            /* external interrupts waiting for IF, by vector */
     uint64_t *gdt;                  /* the hypervisor's GDT (host pointer) */
     uint32_t *area;                 /* the page table of its top 4 MiB (DEPRIV_AREA) */
     struct depriv_bt *bt;           /* bt=1: the binary translator's state (depriv_bt.h) */
+    /* The hooks of patch=1 and bt=1, set by depriv_patch_kernel and
+     * depriv_bt_setup, so that the emulation below them calls up into them
+     * through these only: a #BP exit (true: one of patch=1's INT3s,
+     * emulated), a #PF exit, and the hypervisor's own write into guest
+     * memory for the guest (an emulated INS). */
+    bool (*breakpoint)(struct vcpu *v);
+    void (*page_fault)(struct vcpu *v);
+    void (*written)(struct vcpu *v, uint64_t gpa);
     struct delivery_translations walked;   /* one event's delivery (depriv_touch.c) */
     uint64_t sysenter[3];           /* its IA32_SYSENTER_CS, _ESP, _EIP: the real
                                        CS stays 0 (depriv_sysenter.c); RDMSR and
