@@ -593,29 +593,28 @@ static bool other_exception_at_ring0(struct vcpu *v, const struct x86_insn *in, 
  * segment can run at ring 1). */
 /* The #GP of the instruction in, decoded at linear (RIP): emulated, or
  * delivered as the CPU would at ring 0. */
-static void general_protection_of(struct vcpu *v, const struct x86_insn *insn, uint64_t linear, uint32_t error)
+static void general_protection_of(struct vcpu *v, const struct x86_insn *in, uint64_t linear, uint32_t error)
 {
-    struct x86_insn in = *insn;
-    v->instruction_length = in.length;          /* for advance_rip: a #GP exit has none */
-    if ((error & 3) == 2 && in.map == 0 && in.opcode == 0xCD && in.immediate == error >> 3) {
-        depriv_deliver(v, in.immediate, -1, (uint32_t)v->rip, in.length);   /* INT n */
+    v->instruction_length = in->length;         /* for advance_rip: a #GP exit has none */
+    if ((error & 3) == 2 && in->map == 0 && in->opcode == 0xCD && in->immediate == error >> 3) {
+        depriv_deliver(v, in->immediate, -1, (uint32_t)v->rip, in->length);   /* INT n */
         return;
     }
-    if (depriv_sysenter(v, &in))                /* the real SYSENTER_CS is 0 */
+    if (depriv_sysenter(v, in))                 /* the real SYSENTER_CS is 0 */
         return;
-    bool rdpmc = in.map == X86_MAP_0F && in.opcode == 0x33;
+    bool rdpmc = in->map == X86_MAP_0F && in->opcode == 0x33;
     if (depriv_cpl() != 0 && !(rdpmc && (guest_cr4_view(v->guest) & CR4_PCE))) {
         depriv_deliver(v, VEC_GP, error, (uint32_t)v->rip, 0);   /* a user program's own */
         return;
     }
-    bool msr = in.map == X86_MAP_0F && (in.opcode == 0x30 || in.opcode == 0x32);
-    if (msr && vm_devices_virtual(v) && vm_lapic_msr(v, in.opcode == 0x30))
+    bool msr = in->map == X86_MAP_0F && (in->opcode == 0x30 || in->opcode == 0x32);
+    if (msr && vm_devices_virtual(v) && vm_lapic_msr(v, in->opcode == 0x30))
         return;                                 /* the VM's APIC's (vm_lapic.h) */
-    if (halt_waiting_for_an_nmi(v, &in))
+    if (halt_waiting_for_an_nmi(v, in))
         return;
-    if (!in.vex && (emulate(v, &in) || emulate_more(v, &in) || other_exception_at_ring0(v, &in, error)))
+    if (!in->vex && (emulate(v, in) || emulate_more(v, in) || other_exception_at_ring0(v, in, error)))
         return;
-    const char *why = fault_at_ring1_only(v, &in, error);
+    const char *why = fault_at_ring1_only(v, in, error);
     if (why)
         guest_stop(v, POWEROFF_GUEST_STOPPED, "cpu=deprivileged: the guest kernel's instruction "
                    "at 0x%08lx faults at ring 1 (#GP, error 0x%x) and hvlab does not emulate it: %s",
