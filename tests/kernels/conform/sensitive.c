@@ -66,7 +66,9 @@ static void flags(void)
     end_test();
 
     begin_test("flags-popf-pushf");
-    static const uint32_t images[] = { 0x00240CD7, 0x00000002, 0x00240ED7, 0x00000202, 0x000008D7 };
+    /* IOPL 3 and 1 too: at ring 0 POPF changes IOPL, and PUSHF shows it. */
+    static const uint32_t images[] = { 0x00240CD7, 0x00000002, 0x00240ED7, 0x00000202, 0x000008D7,
+                                       0x00003246, 0x000012D7 };
     for (unsigned i = 0; i < sizeof(images) / sizeof(images[0]); i++)
         check("pushf after popf", popf_pushf(images[i]), images[i]);
     end_test();
