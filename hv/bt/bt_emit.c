@@ -95,6 +95,14 @@ void bt_gs_store_imm(struct bt_emit *e, uint32_t offset, uint32_t imm)
 void bt_gs_store(struct bt_emit *e, uint32_t offset, enum bt_reg r) { bt_gs_op(e, false, 0x89, r, offset); }
 void bt_gs_load(struct bt_emit *e, enum bt_reg r, uint32_t offset) { bt_gs_op(e, false, 0x8B, r, offset); }
 
+void bt_gs_table_byte(struct bt_emit *e, uint32_t table)
+{
+    /* ModR/M mod 10, reg ECX, r/m ECX: disp32(%ecx), in the GS segment. */
+    static const uint8_t op[] = { PREFIX_GS, 0x0F, 0xB6, 0x89 };
+    bt_bytes(e, op, sizeof(op));
+    bt_u32(e, table);
+}
+
 void bt_modrm_op(struct bt_emit *e, const struct x86_insn *in, bool size16, uint8_t opcode,
                  unsigned reg, int32_t extra)
 {

@@ -49,6 +49,7 @@ void bt_aim8(struct bt_emit *e, size_t field);
 void bt_gs_store_imm(struct bt_emit *e, uint32_t offset, uint32_t imm);  /* movl $imm, %gs:off */
 void bt_gs_store(struct bt_emit *e, uint32_t offset, enum bt_reg r);     /* mov %r, %gs:off */
 void bt_gs_load(struct bt_emit *e, enum bt_reg r, uint32_t offset);      /* mov %gs:off, %r */
+void bt_gs_table_byte(struct bt_emit *e, uint32_t table);   /* movzbl %gs:table(%ecx), %ecx: a flag-free test */
 /* An instruction with a GS-relative operand: [0x66] opcode %gs:offset with
  * ModR/M reg field `reg` (e.g. 0x8B for a 16-bit load with size16). */
 void bt_gs_op(struct bt_emit *e, bool size16, uint8_t opcode, unsigned reg, uint32_t offset);

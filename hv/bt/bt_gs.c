@@ -35,9 +35,7 @@ void bt_gs_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86
         bt_bytes(e, reg, sizeof(reg));
     }
     bt_gs_store(e, SELECTOR, BT_ECX);
-    static const uint8_t look_up[] = { 0x65, 0x0F, 0xB6, 0x89 };     /* movzbl %gs:BT_GS_OK(%ecx), %ecx */
-    bt_bytes(e, look_up, sizeof(look_up));
-    bt_u32(e, BT_GS_OK);
+    bt_gs_table_byte(e, BT_GS_OK);
     size_t unknown = bt_jmp8(e, 0xE3);                              /* jecxz: not let through yet */
     bt_gs_load(e, BT_ECX, SELECTOR);
     bt_gs_store(e, BT_VCPU(selector[BT_GS]), BT_ECX);

@@ -12,23 +12,15 @@ static void load_frame_byte(struct bt_emit *e, uint8_t disp)
     bt_bytes(e, op, sizeof(op));
 }
 
-/* movzbl %gs:table(%ecx), %ecx */
-static void look_up(struct bt_emit *e, uint32_t table)
-{
-    uint8_t op[4] = { 0x65, 0x0F, 0xB6, 0x89 };
-    bt_bytes(e, op, sizeof(op));
-    bt_u32(e, table);
-}
-
 void bt_iret_emit(struct bt_emit *e, const struct bt_runtime *rt, uint32_t eip)
 {
     size_t to_exit[3], go;
     bt_gs_store(e, SAVED_ECX, BT_ECX);
     load_frame_byte(e, 4);                      /* the frame's CS */
-    look_up(e, BT_VCPU(user_return));
+    bt_gs_table_byte(e, BT_VCPU(user_return));
     to_exit[0] = bt_jmp8(e, 0xE3);              /* jecxz: a return to the guest's ring 0 */
     load_frame_byte(e, 10);                     /* EFLAGS bits 23:16 */
-    look_up(e, BT_VCPU(no_vm));
+    bt_gs_table_byte(e, BT_VCPU(no_vm));
     to_exit[1] = bt_jmp8(e, 0xE3);              /* jecxz: VM set */
     bt_gs_load(e, BT_ECX, BT_VCPU(pending));
     go = bt_jmp8(e, 0xE3);                      /* jecxz: nothing waits */
