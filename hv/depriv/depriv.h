@@ -79,6 +79,13 @@
 #define DEPRIV_GDT_PAGES   (DEPRIV_GDT_ENTRIES * 8 / 4096)
 #define DEPRIV_TSS_SELECTOR ((DEPRIV_GDT_ENTRIES - 1) * 8)
 #define DEPRIV_TSS         (DEPRIV_AREA + DEPRIV_GDT_PAGES * 0x1000)
+/* The first of the hypervisor's own descriptors (depriv_cpu.h's hv_slot),
+ * just below TR's index, when the guest's GDT ends before it: selectors
+ * DEPRIV_HV_SELECTOR and up. The guest may load none of them (its GDT does
+ * not reach them): copied_descriptor hides them from every emulation, and
+ * every load the CPU makes at ring 1 is checked first (hv/bt/README.md). */
+#define DEPRIV_HV_SLOT     (DEPRIV_GDT_ENTRIES - 1 - DEPRIV_HV_SLOTS)
+#define DEPRIV_HV_SELECTOR (DEPRIV_HV_SLOT * 8)
 
 /* depriv_gdt.c: the hypervisor's GDT and TSS, mapped at DEPRIV_AREA through
  * the shadow; and the guest state of a Multiboot entry at ring 1. */
@@ -89,6 +96,9 @@ void depriv_setup(struct vcpu *v);
  * descriptors fault on use, as on the CPU, which reads the GDT on use and
  * not at LGDT (depriv_fault.c then turns that fault into the guest's #PF). */
 bool depriv_load_gdt(struct vcpu *v);
+/* bt=1's own descriptors (DEPRIV_HV_SLOT), in the copy now and after each
+ * LGDT whenever the guest's GDT ends below them. */
+void depriv_set_hv_slots(struct vcpu *v, const uint64_t slot[DEPRIV_HV_SLOTS]);
 /* Load a segment register (its VMCS fields) from the hypervisor's GDT as
  * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. A selector the
  * copy does not hold (LDT, past its end) loads an unusable segment. */

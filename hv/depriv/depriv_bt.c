@@ -39,18 +39,24 @@
 #include "string.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
+#include "x86/descriptor.h"
 #include "x86/x86.h"
 
 #define PAGE 4096u
 /* The TC's code segment: base 0, limit at the TC's end (so not the vCPU
- * page above it), execute/read, DPL 1 as SS's must be for a non-conforming
- * CS (SDM 27.3.1.2), 32-bit, 4 KiB granular (its limit's top bits are set,
- * 27.3.1.2 "G"). The vCPU page's data segment: DPL 0, so that no selector
- * the guest can load at ring 1 names it (hv/bt/README.md; SDM 5.6), with
- * RPL 0 in GS (27.3.1.2: a data segment's DPL may not be below its RPL). */
-#define AR_TC_CODE   0xC0BBu
+ * page above it), execute-only (no guest load of DS, ES, FS or GS can name
+ * it, SDM vol. 2A, MOV), DPL 1 as SS's must be for a non-conforming CS (SDM
+ * 27.3.1.2), 32-bit, 4 KiB granular (its limit's top bits are set,
+ * 27.3.1.2 "G"). The vCPU page's data segment as VM entry loads it: DPL 0,
+ * so that no selector the guest can load at ring 1 names it (hv/bt/README.md;
+ * SDM 5.6), with RPL 0 in GS (27.3.1.2: a data segment's DPL may not be
+ * below its RPL). Its twin in the GDT copy, for the real IDT's gates, is
+ * DPL 1 (a gate's code at ring 1 loads it): every load the guest's code
+ * makes at ring 1 is checked against it (hv/bt/README.md). */
+#define AR_TC_CODE   0xC0B9u
 #define AR_VCPU_DATA 0x4093u
-#define VCPU_GS_SELECTOR ((DEPRIV_GDT_ENTRIES - 1) * 8)
+#define AR_VCPU_SLOT 0x40B3u
+#define VCPU_GS_SELECTOR (BT_VCPU_SELECTOR & ~3u)
 #define AR_32BIT 0x4000u            /* the D/B flag of a segment's access rights (SDM 25.4.1) */
 #define VMCALL_LENGTH 3
 #define DR6_BS (1u << 14)           /* a single-step trap (SDM 17.2.3; the #DB exit's qualification) */
@@ -104,6 +110,9 @@ void depriv_bt_setup(struct vcpu *v)
     dp->iret_patched = true;                    /* every IRET of the kernel's is emulated: its IF exact */
     bt_cache_flush(v);
     bt->flushes = 0;
+    depriv_set_hv_slots(v, (const uint64_t[DEPRIV_HV_SLOTS]){
+        descriptor_make(0, BT_TC_END - 1, AR_TC_CODE),
+        descriptor_make(BT_VCPU_BASE, BT_VCPU_SEGMENT_SIZE - 1, AR_VCPU_SLOT) });
 }
 
 static void save_segment(unsigned selector_field, struct bt_segment *s)

@@ -19,6 +19,10 @@
 #define BT_TC_PAGES  256u
 #define BT_TC_END    (BT_TC_BASE + BT_TC_PAGES * 4096u)
 #define BT_VCPU_BASE BT_TC_END
+/* The selectors of bt=1's descriptors in the GDT copy (depriv.h's
+ * DEPRIV_HV_SLOT): the TC's code, the vCPU page's data, both at ring 1. */
+#define BT_TC_SELECTOR   (DEPRIV_HV_SELECTOR | 1)
+#define BT_VCPU_SELECTOR ((DEPRIV_HV_SELECTOR + 8) | 1)
 
 #define BT_MAX_BLOCKS  8192u
 #define BT_MAX_MAP     (BT_MAX_BLOCKS * 8u)

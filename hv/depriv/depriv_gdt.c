@@ -67,6 +67,16 @@ static uint64_t absent_segment(uint64_t d)
     return DESC_DPL(d) == 0 ? d | 1ull << 45 : d;
 }
 
+/* bt=1's own descriptors, where the guest's GDT of n descriptors leaves
+ * their slots free; else every index is the guest's, and what needs them
+ * (the real IDT's gates) is off. */
+static void install_hv_slots(struct depriv *dp, unsigned n)
+{
+    dp->hv_slots_in_use = dp->hv_slot[0] && n <= DEPRIV_HV_SLOT;
+    for (unsigned i = 0; dp->hv_slots_in_use && i < DEPRIV_HV_SLOTS; i++)
+        dp->gdt[DEPRIV_HV_SLOT + i] = dp->hv_slot[i];
+}
+
 bool depriv_load_gdt(struct vcpu *v)
 {
     struct depriv *dp = &v->depriv;
@@ -80,7 +90,16 @@ bool depriv_load_gdt(struct vcpu *v)
     }
     for (unsigned i = n ? n : 1; i < DEPRIV_GDT_ENTRIES; i++)
         dp->gdt[i] = 0;
+    install_hv_slots(dp, n);
     return true;
+}
+
+void depriv_set_hv_slots(struct vcpu *v, const uint64_t slot[DEPRIV_HV_SLOTS])
+{
+    struct depriv *dp = &v->depriv;
+    for (unsigned i = 0; i < DEPRIV_HV_SLOTS; i++)
+        dp->hv_slot[i] = slot[i];
+    install_hv_slots(dp, (dp->gdt_limit + 1) / 8);
 }
 
 void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d)
@@ -94,11 +113,12 @@ void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t
 
 /* The copy of the descriptor a selector names, or 0: the null selector and
  * an LDT selector (the guest has no LDT) name nothing the guest may load,
- * nor one past its GDT's limit (the copy holds 0 there, depriv_load_gdt). */
+ * nor one past its GDT's limit (the copy holds 0 there, depriv_load_gdt,
+ * or the hypervisor's own descriptors). */
 static uint64_t copied_descriptor(const struct vcpu *v, uint16_t selector)
 {
     unsigned index = selector >> 3;
-    if (!index || (selector & 4))
+    if (!index || (selector & 4) || (v->depriv.hv_slots_in_use && index >= DEPRIV_HV_SLOT))
         return 0;
     return v->depriv.gdt[index];
 }

@@ -19,6 +19,12 @@
 
 struct vcpu;
 
+/* bt=1's own descriptors in the GDT copy, below the TSS's index (depriv.h):
+ * the TC's code segment and the vCPU page's data segment, which an INT n
+ * from user mode through the real IDT's gates lands in (hv/bt/README.md,
+ * "System calls without an exit"). */
+#define DEPRIV_HV_SLOTS 2
+
 /* The pages one event's check and delivery walked, with their
  * translations (depriv_touch.c): kept only while the event is delivered
  * (active); a write uses an entry only if it was walked for a write (its
@@ -58,6 +64,9 @@ struct depriv {
     uint32_t parked_cs_ar, parked_ss_ar;
     uint32_t gdt_base, gdt_limit;   /* what the guest loaded (LGDT) */
     uint64_t gdt_copies;            /* how many times gdt[] was copied from it (bt=1 asks) */
+    uint64_t hv_slot[DEPRIV_HV_SLOTS];   /* bt=1's descriptors, kept in the copy's slots
+                                       DEPRIV_HV_SLOT.. when the guest's GDT ends below */
+    bool hv_slots_in_use;           /* it does: they are in gdt[] (depriv_load_gdt) */
     uint64_t breakpoint_writes;     /* MOV to DR0-DR3 and DR7 emulated (bt=1 asks) */
     uint32_t idt_base, idt_limit;   /* (LIDT) */
     uint16_t tr;                    /* its task register (LTR): where its TSS is */

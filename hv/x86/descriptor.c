@@ -23,6 +23,15 @@ static uint64_t with_limit(uint64_t d, uint32_t limit)
     return d | (field & 0xFFFF) | (uint64_t)(field >> 16 & 0xF) << 48;
 }
 
+uint64_t descriptor_make(uint32_t base, uint32_t limit, uint32_t access_rights)
+{
+    if (access_rights & 0x8000)
+        limit >>= 12;                    /* G: the limit in 4 KiB units (SDM vol. 3, 3.4.5) */
+    return (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)(access_rights & 0xFF) << 40 |
+           (uint64_t)(limit >> 16 & 0xF) << 48 | (uint64_t)(access_rights >> 12 & 0xF) << 52 |
+           (uint64_t)(base >> 24) << 56;
+}
+
 uint64_t descriptor_compress(uint64_t d, uint32_t top)
 {
     if (!(d & DESC_P) || !(d & DESC_S))

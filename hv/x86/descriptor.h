@@ -30,6 +30,10 @@ uint32_t descriptor_limit(uint64_t d);
  * the CPU would set it on the first load. */
 uint64_t descriptor_compress(uint64_t d, uint32_t top);
 
+/* A code or data descriptor from its base, its limit in bytes and its
+ * rights in the VMCS's format (below): the hypervisor's own (bt=1). */
+uint64_t descriptor_make(uint32_t base, uint32_t limit, uint32_t access_rights);
+
 /* The VMCS's access-rights format (SDM vol. 3, 25.4.1, table 25-2). */
 uint32_t descriptor_access_rights(uint64_t d);
 
