@@ -63,7 +63,22 @@ struct bt_vcpu_page {
     uint32_t iret_if;                   /* bits 15:8 of the EFLAGS image it returned with */
     uint8_t user_return[256];           /* by a selector's low byte: 1 if its RPL is 3 */
     uint8_t no_vm[256];                 /* by EFLAGS bits 23:16: 1 if VM (bit 17) is 0 */
-    uint8_t reserved[4096 - 104 - 512];
+    /* INT n from user mode through the real IDT (bt_gate.h). What the CPU
+     * pushed, on the stack the real TSS gives ring 1 (this page), and what
+     * the trampoline saves below it: */
+    uint32_t gate_saved[4];             /* EAX, ECX, EDX, EBX */
+    uint32_t gate_flags;                /* EFLAGS as the gate left them (PUSHF) */
+    uint32_t gate_vector;               /* the stub's PUSH */
+    uint32_t gate_frame[5];             /* EIP, CS, EFLAGS, ESP, SS: the CPU's push */
+    /* What the hypervisor checked (bt_gate.h), 0 where nothing is: */
+    uint32_t gate_ss;                   /* the real SS of the guest's TSS.SS0 (RPL 1) */
+    uint32_t gate_ss_guest;             /* the SS0 it believes (RPL 0) */
+    uint32_t gate_tss;                  /* its TSS's offset in that segment */
+    uint32_t gate_idt;                  /* its IDT's offset in that segment */
+    uint32_t gate_entries;              /* INT n taken through the gates (statistics) */
+    uint32_t gate_word[256][2];         /* by vector: the guest's gate as checked */
+    uint32_t gate_handler[256];         /* by vector: its handler's EIP */
+    uint8_t reserved[4096 - 104 - 512 - 4 * 16 - 256 * 12];
 };
 
 _Static_assert(sizeof(struct bt_vcpu_page) == BT_VCPU_PAGE_SIZE, "the vCPU page is one page");

@@ -101,10 +101,12 @@ void depriv_bt_setup(struct vcpu *v)
     bt_bytes(&e, vmcall, sizeof(vmcall));
     e.pos = 16;
     bt->rt.lookup = bt_lookup_emit(&e, &bt->rt);
+    dp->bt = bt;
+    e.pos = (e.pos + 15) & ~(size_t)15;
+    depriv_bt_gate_setup(v, &e);                /* INT n from user mode (bt_gate.h) */
     bt->blocks_start = (uint32_t)(e.pos + 15) & ~15u;
     memset(bt->hot, 0, (bt->frames + 7) / 8);
     bt->last_written = ~0ull;
-    dp->bt = bt;
     dp->page_fault = depriv_bt_page_fault;
     dp->written = depriv_bt_written;
     dp->iret_patched = true;                    /* every IRET of the kernel's is emulated: its IF exact */
@@ -223,6 +225,25 @@ static void enter_at(struct vcpu *v, uint32_t tc)
     bt->entries_into_tc++;
 }
 
+void depriv_bt_entered_by_gate(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    struct bt_segment tc, vcpu;
+    save_segment(VMCS_GUEST_CS_SELECTOR, &tc);
+    save_segment(VMCS_GUEST_GS_SELECTOR, &vcpu);
+    /* The guest's own: its gate's CS at ring 1, the user's GS, from the
+     * GDT copy as the hypervisor's delivery loads them. */
+    depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, (uint16_t)(bt->page->selector[BT_CS] | 1));
+    save_segment(VMCS_GUEST_CS_SELECTOR, &bt->cs);
+    depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, (uint16_t)bt->page->gs_real);
+    save_segment(VMCS_GUEST_GS_SELECTOR, &bt->gs);
+    load_segment(VMCS_GUEST_CS_SELECTOR, &tc);
+    load_segment(VMCS_GUEST_GS_SELECTOR, &vcpu);
+    bt->in_tc = true;
+    bt->between = bt->tf_step = false;
+    bt->owed_trap_at = bt->hold_eip = 0;
+}
+
 /* Out of the translations, the guest before its instruction at eip, as if
  * it had run in place. */
 static void leave(struct vcpu *v, uint32_t eip)
@@ -283,12 +304,17 @@ void depriv_bt_enter(struct vcpu *v)
         bt->seen_breakpoint_writes = dp->breakpoint_writes;
         depriv_bt_breakpoints_changed(v);       /* the guest's MOV DR: no translation past a new one */
     }
+    if (bt->between && !bt->in_tc)
+        return;                                 /* inside the gates' trampoline: it goes on */
     if (bt->in_tc) {                            /* between two guest instructions */
         fill_page(v);
         return;
     }
-    if (((vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3) != 1)
-        return;                                 /* user mode runs in place */
+    if (((vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3) != 1) {
+        depriv_bt_gate_entry(v, true, true);    /* user mode runs in place; its INT n through the gates */
+        return;
+    }
+    depriv_bt_gate_entry(v, false, false);      /* no kernel code in place through them */
     uint32_t eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP), tc;
     bool kept;
     bt_cache_check_mappings(v);                 /* the guest's TLB events since */
@@ -319,6 +345,7 @@ void depriv_bt_enter(struct vcpu *v)
     } else {
         enter_at(v, tc);
         bt->tf_step = tf;
+        depriv_bt_gate_entry(v, false, true);   /* it may return to user mode by itself */
     }
 }
 
@@ -468,6 +495,12 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
         if (single_step_trap(v))
             return true;                        /* its trap, the hypervisor's own */
     }
+    switch (depriv_bt_gate_exit(v)) {           /* INT n through the real IDT (depriv_bt_gate.c) */
+    case GATE_EXIT_HANDLED:
+        return true;
+    case GATE_EXIT_ENTERED: case GATE_EXIT_NONE:
+        break;
+    }
     *step = depriv_step_begin(v);
     if (!bt->in_tc)
         return false;                           /* in place: as the guest is */
@@ -565,4 +598,8 @@ void depriv_bt_print_stats(const struct vcpu *v)
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
            bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->iret_returns, bt->invalidations,
            bt->remapped, bt->single_use, bt->flushes, bt->asked, bt->found);
+    printf("hv: %sbt gates: %u INT n from user mode through the real IDT, %lu vectors opened, %lu fallbacks "
+           "to the hypervisor's delivery, %lu faults in the trampoline filled, %lu interrupted and taken again\n",
+           v->guest->tag, bt->page->gate_entries, bt->gate_opened, bt->gate_fallbacks, bt->gate_filled,
+           bt->gate_interrupted);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "bt/bt_block.h"
+#include "bt/bt_gate.h"
 #include "bt/bt_vcpu.h"
 #include "depriv/depriv.h"
 #include "guest/vcpu.h"
@@ -23,6 +24,8 @@
  * DEPRIV_HV_SLOT): the TC's code, the vCPU page's data, both at ring 1. */
 #define BT_TC_SELECTOR   (DEPRIV_HV_SELECTOR | 1)
 #define BT_VCPU_SELECTOR ((DEPRIV_HV_SELECTOR + 8) | 1)
+/* The real IDT (bt_gate.h), one page beside the TSS's. */
+#define BT_IDT (DEPRIV_AREA + 0x13000u)
 
 #define BT_MAX_BLOCKS  8192u
 #define BT_MAX_MAP     (BT_MAX_BLOCKS * 8u)
@@ -112,6 +115,15 @@ struct depriv_bt {
     unsigned gs_allowed_count;
     uint64_t gs_gdt_copies;         /* v->depriv.gdt_copies when they were let through */
     uint64_t seen_breakpoint_writes;   /* v->depriv.breakpoint_writes at the last entry */
+
+    /* INT n from user mode through the real IDT (depriv_bt_gate.c). */
+    uint64_t *idt;                  /* the real IDT (host pointer), at BT_IDT */
+    struct bt_gate_code gate;       /* its trampoline and stubs in the TC */
+    uint64_t gate_open[4];          /* the vectors whose real gate is DPL 3 */
+    bool idt_on;                    /* the VMCS's IDTR holds it (else limit 0) */
+    struct bt_gate_key { uint64_t gdt_copies; uint32_t tr, idt_base, idt_limit; } gate_key;
+    uint32_t gate_entries_seen;     /* the page's gate_entries at the last exit */
+    uint64_t gate_opened, gate_fallbacks, gate_filled, gate_interrupted;
 
     /* Statistics. */
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];

@@ -1,0 +1,276 @@
+/*
+ * depriv_bt_gate.c: INT n from the guest's user mode without a VM exit,
+ * bt=1 (64-bit, VMX root; issue 21 point 5; bt_gate.h has the trampoline,
+ * hv/bt/README.md "System calls without an exit" the design).
+ *
+ * The real IDT was empty: every INT n faulted (#GP, the vector * 8 + 2 as
+ * error code, SDM vol. 3, 6.13) and the hypervisor delivered it. Now it
+ * holds a trap gate for every vector into the trampoline's stub, at ring 1
+ * (BT_TC_SELECTOR), of DPL 0 at first, so that INT n still faults: the
+ * hypervisor, seeing that #GP, checks what the guest's own delivery
+ * needs (its gate for the vector, a DPL-3 32-bit interrupt or trap gate to
+ * a flat 32-bit ring-0 code segment; its TSS's SS0, a 32-bit stack segment
+ * that reaches the TSS and the gate) and opens the vector (DPL 3), leaving
+ * what it checked in the vCPU page for the trampoline, which compares it
+ * with what the guest's tables hold at every INT. What the checks are
+ * keyed on (the GDT copy, TR, IDTR) closes every vector when it changes.
+ * A failed check or a fault the shadow cannot fill inside the trampoline
+ * puts the user back at its INT with the vector closed: the INT faults
+ * again and the hypervisor delivers it, as before.
+ *
+ * The IDTR holds the real IDT only when nothing else may go through it: in
+ * user mode, and in translations (whose INT n exits; they may return to
+ * user mode by themselves, bt_iret.h), never while a kernel instruction
+ * runs in place (at ring 1 an INT n would find a gate of DPL 3), nor while
+ * a debugger steps or a debug register's breakpoint is enabled (the
+ * trampoline's accesses are not the guest's).
+ */
+#include "depriv/depriv_bt.h"
+#include "depriv/depriv.h"
+#include "depriv/depriv_bt_cache.h"
+#include "bt/bt_gate.h"
+#include "guest/guest_paging.h"
+#include "guest/shadow.h"
+#include "cpu/panic.h"
+#include "mem/memory.h"
+#include "string.h"
+#include "vmx/exit_info.h"
+#include "vmx/exit_reasons.h"
+#include "vmx/vmcs.h"
+#include "x86/control_regs.h"
+#include "x86/descriptor.h"
+#include "x86/x86.h"
+
+#define PAGE 4096u
+#define GATE_TRAP32 0xFu            /* SDM vol. 3, 6.11, figure 6-2 */
+#define GATE_INTERRUPT32 0xEu
+#define DESC_DB (1ull << 54)        /* a segment's D/B flag: 32-bit */
+#define TSS_ESP1 3                  /* the 32-bit TSS's ESP1 and SS1, in words (SDM 7.2.1) */
+#define TSS_SS1 4
+
+/* A 32-bit trap gate into vector n's stub, of DPL dpl. */
+static uint64_t gate(const struct depriv_bt *bt, unsigned n, unsigned dpl)
+{
+    uint32_t offset = bt->gate.stubs + n * BT_GATE_STUB_SIZE;
+    return (offset & 0xFFFF) | (uint64_t)BT_TC_SELECTOR << 16 | (uint64_t)(0x80 | dpl << 5 | GATE_TRAP32) << 40 |
+           (uint64_t)(offset >> 16) << 48;
+}
+
+void depriv_bt_gate_setup(struct vcpu *v, struct bt_emit *e)
+{
+    struct depriv *dp = &v->depriv;
+    struct depriv_bt *bt = dp->bt;
+    bt->gate = bt_gate_emit(e, &bt->rt);
+    uint64_t idt = alloc_page();
+    if (!idt)
+        panic("out of memory: no page for a deprivileged guest's real IDT");
+    bt->idt = (uint64_t *)idt;
+    for (unsigned n = 0; n < 256; n++)
+        bt->idt[n] = gate(bt, n, 0);
+    memset(bt->idt + 256, 0, PAGE - 256 * 8);
+    dp->area[(BT_IDT - DEPRIV_AREA) / PAGE] = (uint32_t)idt | GPTE_P | GPTE_A;   /* read-only, as the GDT */
+    /* The ring-1 stack of the real TSS: the vCPU page (bt_gate.h). */
+    uint32_t *tss = (uint32_t *)(uintptr_t)(dp->area[DEPRIV_GDT_PAGES] & ~(PAGE - 1));
+    tss[TSS_ESP1] = BT_GATE_ESP1;
+    tss[TSS_SS1] = BT_VCPU_SELECTOR;
+}
+
+static void close_all(struct depriv_bt *bt)
+{
+    for (unsigned n = 0; n < 256; n++)
+        if (bt->gate_open[n / 64] >> (n % 64) & 1) {
+            bt->idt[n] = gate(bt, n, 0);
+            bt->page->gate_word[n][0] = bt->page->gate_word[n][1] = 0;
+        }
+    memset(bt->gate_open, 0, sizeof(bt->gate_open));
+    bt->page->gate_ss = bt->page->gate_ss_guest = 0;
+}
+
+static void close_vector(struct depriv_bt *bt, unsigned n)
+{
+    bt->idt[n] = gate(bt, n, 0);
+    bt->page->gate_word[n][0] = bt->page->gate_word[n][1] = 0;
+    bt->gate_open[n / 64] &= ~(1ull << (n % 64));
+}
+
+/* What the checks depend on changed (LGDT, LTR, LIDT): none holds. */
+static void check_key(struct vcpu *v)
+{
+    const struct depriv *dp = &v->depriv;
+    struct depriv_bt *bt = dp->bt;
+    struct bt_gate_key k = { dp->gdt_copies, dp->tr, dp->idt_base, dp->idt_limit };
+    if (memcmp(&k, &bt->gate_key, sizeof(k)) == 0)
+        return;
+    bt->gate_key = k;
+    close_all(bt);
+}
+
+/* The copy of a GDT descriptor the guest owns, or 0. */
+static uint64_t guest_descriptor(const struct depriv *dp, uint16_t selector)
+{
+    unsigned index = selector >> 3;
+    if (!index || (selector & 4) || (selector | 7u) > dp->gdt_limit || index >= DEPRIV_HV_SLOT)
+        return 0;
+    return dp->gdt[index];
+}
+
+/* INT n (vector n) faulted in user mode: may it go through the real gate? */
+static void open_vector(struct vcpu *v, unsigned n)
+{
+    struct depriv *dp = &v->depriv;
+    struct depriv_bt *bt = dp->bt;
+    struct bt_vcpu_page *p = bt->page;
+    uint64_t g;
+    if (!dp->hv_slots_in_use || n * 8 + 7 > dp->idt_limit || !depriv_read(v, dp->idt_base + n * 8, &g, 8))
+        return;
+    unsigned type = (g >> 40) & 0xF;
+    if (!(g & DESC_P) || (type != GATE_TRAP32 && type != GATE_INTERRUPT32) || DESC_DPL(g) != 3)
+        return;                                 /* the guest's #GP, #NP: the hypervisor's delivery */
+    uint16_t cs = (uint16_t)(g >> 16);
+    uint64_t code = guest_descriptor(dp, cs);
+    if (!depriv_segment_ok(v, cs | 1, true) || descriptor_base(code) || !(code & DESC_DB))
+        return;                                 /* bt=1 translates flat 32-bit code only */
+    uint32_t tss, tss_limit, ss0_esp0[2];
+    if (!depriv_guest_tss(v, &tss, &tss_limit) || tss_limit < 11 || !depriv_read(v, tss + 4, ss0_esp0, 8))
+        return;
+    uint16_t ss0 = (uint16_t)ss0_esp0[1];
+    uint64_t stack = guest_descriptor(dp, ss0);
+    if ((ss0 & 3) || !depriv_segment_ok(v, ss0 | 1, false) || !(stack & DESC_DB))
+        return;                                 /* (the CPU's #TS: the hypervisor's delivery) */
+    uint32_t base = descriptor_base(stack), limit = descriptor_limit(stack);
+    uint32_t tss_at = tss - base, idt_at = dp->idt_base - base;
+    if ((uint64_t)tss_at + 11 > limit || (uint64_t)idt_at + n * 8 + 7 > limit)
+        return;                                 /* the trampoline reads both through SS */
+    if (p->gate_ss && p->gate_ss != (uint32_t)(ss0 | 1))
+        close_all(bt);                          /* another TSS.SS0: the others were checked against the old */
+    p->gate_ss = ss0 | 1;
+    p->gate_ss_guest = ss0;
+    p->gate_tss = tss_at;
+    p->gate_idt = idt_at;
+    p->gate_word[n][0] = (uint32_t)g;
+    p->gate_word[n][1] = (uint32_t)(g >> 32);
+    p->gate_handler[n] = (uint32_t)((g & 0xFFFF) | ((g >> 32) & 0xFFFF0000));
+    bt->idt[n] = gate(bt, n, 3);
+    bt->gate_open[n / 64] |= 1ull << (n % 64);
+    bt->gate_opened++;
+}
+
+/* The user back before its INT, from what the CPU pushed and the
+ * trampoline saved (nothing of what it wrote is the guest's yet but the
+ * words below its kernel stack's top); with close, the vector closed, so
+ * that the INT faults into the hypervisor's delivery when it runs again. */
+static void put_user_back(struct vcpu *v, bool close)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    const struct bt_vcpu_page *p = bt->page;
+    const uint32_t *f = p->gate_frame;          /* EIP, CS, EFLAGS, ESP, SS */
+    v->regs.rax = p->gate_saved[BT_EAX];
+    v->regs.rcx = p->gate_saved[BT_ECX];
+    v->regs.rdx = p->gate_saved[BT_EDX];
+    v->regs.rbx = p->gate_saved[BT_EBX];
+    depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, (uint16_t)f[1]);
+    depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, (uint16_t)f[4]);
+    depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, (uint16_t)p->gs_real);
+    vmcs_write(VMCS_GUEST_RSP, f[3]);
+    vmcs_write(VMCS_GUEST_RFLAGS, f[2]);
+    vmcs_write(VMCS_GUEST_RIP, f[0] - BT_GATE_INT_LENGTH);
+    vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+    v->rip = f[0] - BT_GATE_INT_LENGTH;
+    if (close)
+        close_vector(bt, p->gate_vector & 0xFF);
+    bt->between = false;
+}
+
+/* A #PF inside the trampoline that the shadow fills (the guest's TSS, IDT
+ * or stack not yet in this address space's shadow): it goes on. */
+static bool shadow_filled(struct vcpu *v)
+{
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    if ((v->exit_reason & 0xFFFF) != EXIT_EXCEPTION_NMI || e.type != EVENT_HARDWARE_EXCEPTION || e.vector != VEC_PF)
+        return false;
+    uint32_t va = (uint32_t)v->exit_qualification;
+    uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
+    struct shadow_fault_info f;
+    shadow_fault(&v->guest->shadow, va, error, &f);
+    if (f.outcome != SHADOW_FILLED)
+        return false;
+    bt_cache_filled(v, va, error & PFEC_W);
+    return true;
+}
+
+static bool asynchronous(const struct vcpu *v)
+{
+    switch (v->exit_reason & 0xFFFF) {
+    case EXIT_EXTERNAL_INTERRUPT: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
+    case EXIT_PREEMPTION_TIMER:
+        return true;
+    case EXIT_EXCEPTION_NMI:
+        return event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).type == EVENT_NMI;
+    }
+    return false;
+}
+
+enum gate_exit depriv_bt_gate_exit(struct vcpu *v)
+{
+    struct depriv *dp = &v->depriv;
+    struct depriv_bt *bt = dp->bt;
+    struct bt_vcpu_page *p = bt->page;
+    if (bt->in_tc)
+        return GATE_EXIT_NONE;
+    unsigned cpl = depriv_cpl();
+    uint32_t rip = (uint32_t)v->rip;
+    if (cpl == 3) {
+        if (p->gate_entries != bt->gate_entries_seen) {
+            /* Through a gate, and back by a translated IRET (bt_iret.h):
+             * the IF of its image is the guest's now. */
+            bt->gate_entries_seen = p->gate_entries;
+            depriv_set_vif(v, p->iret_if & (RFLAGS_IF >> 8));
+        }
+        struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+        uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
+        if ((v->exit_reason & 0xFFFF) == EXIT_EXCEPTION_NMI && e.type == EVENT_HARDWARE_EXCEPTION &&
+            e.vector == VEC_GP && (error & 7) == 2 && error >> 3 < 256) {
+            check_key(v);
+            open_vector(v, error >> 3);         /* INT n: its delivery is the hypervisor's this time */
+        }
+        return GATE_EXIT_NONE;
+    }
+    if (cpl != 0 || rip < BT_TC_BASE || rip >= BT_TC_END)
+        return GATE_EXIT_NONE;
+    if (rip < bt->gate.start || rip >= bt->gate.end) {
+        depriv_bt_entered_by_gate(v);           /* the trampoline ran: in the handler's translation */
+        bt->gate_entries_seen = p->gate_entries;
+        return GATE_EXIT_ENTERED;
+    }
+    if (asynchronous(v)) {
+        /* An interrupt while the INT is under way: the CPU takes it at an
+         * instruction boundary, here the one before the INT (SDM 6.9); the
+         * INT runs again after it, through its gate. */
+        put_user_back(v, false);
+        bt->gate_interrupted++;
+        return GATE_EXIT_NONE;                  /* handled as an exit from user mode */
+    }
+    if (!((v->exit_reason & 0xFFFF) == EXIT_VMCALL && rip == bt->gate.fallback) && shadow_filled(v)) {
+        bt->between = true;                     /* nothing delivered inside it */
+        bt->gate_filled++;
+        return GATE_EXIT_HANDLED;
+    }
+    put_user_back(v, true);
+    bt->gate_fallbacks++;
+    return GATE_EXIT_HANDLED;
+}
+
+void depriv_bt_gate_entry(struct vcpu *v, bool user, bool allowed)
+{
+    struct depriv *dp = &v->depriv;
+    struct depriv_bt *bt = dp->bt;
+    check_key(v);
+    if (user)
+        bt->page->iret_if = dp->vif ? RFLAGS_IF >> 8 : 0;   /* the IF of its user mode */
+    bool on = allowed && dp->hv_slots_in_use && !dp->debugger_step && !(vmcs_read(VMCS_GUEST_DR7) & 0xFF);
+    if (on == bt->idt_on)
+        return;
+    bt->idt_on = on;
+    vmcs_write(VMCS_GUEST_IDTR_BASE, on ? BT_IDT : 0);
+    vmcs_write(VMCS_GUEST_IDTR_LIMIT, on ? 256 * 8 - 1 : 0);
+}
