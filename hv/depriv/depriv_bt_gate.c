@@ -98,10 +98,11 @@ static void check_key(struct vcpu *v)
 {
     const struct depriv *dp = &v->depriv;
     struct depriv_bt *bt = dp->bt;
-    struct bt_gate_key k = { dp->gdt_copies, dp->tr, dp->idt_base, dp->idt_limit };
-    if (memcmp(&k, &bt->gate_key, sizeof(k)) == 0)
+    struct bt_gate_key *k = &bt->gate_key;
+    if (k->gdt_copies == dp->gdt_copies && k->tr == dp->tr && k->idt_base == dp->idt_base &&
+        k->idt_limit == dp->idt_limit)
         return;
-    bt->gate_key = k;
+    *k = (struct bt_gate_key){ dp->gdt_copies, dp->tr, dp->idt_base, dp->idt_limit };
     close_all(bt);
 }
 
