@@ -351,8 +351,9 @@ void depriv_bt_enter(struct vcpu *v)
 
 /* The translation of an IRET took the guest back to its user mode
  * (bt_iret.h): out of the translations without a leave (the CPU loaded the
- * user's CS, SS and GS); the guest's IF the one of the image it popped. */
-static void returned_by_iret(struct vcpu *v)
+ * user's CS, SS and GS); the guest's IF the one of the image it popped
+ * (depriv_bt.h). */
+void depriv_bt_back_in_user(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
     bt->in_tc = bt->between = false;
@@ -505,7 +506,7 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
     if (!bt->in_tc)
         return false;                           /* in place: as the guest is */
     if (depriv_cpl() == 3) {
-        returned_by_iret(v);                    /* an exit from user mode, handled as any */
+        depriv_bt_back_in_user(v);              /* an exit from user mode, handled as any */
         return false;
     }
     take_vif(v);
@@ -592,12 +593,13 @@ void depriv_bt_print_stats(const struct vcpu *v)
            "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
            "%lu no-code; %lu chained, %lu lookups filled, %lu steps in place, %lu exits between "
            "instructions, %lu IRETs to user mode translated, %lu invalidations (%lu pages remapped, %lu single-use "
-           "translations), %lu flushes; %lu translations asked for at exits, %lu found in the cache\n",
+           "translations), %lu flushes, %lu emulated instructions decoded before; %lu translations asked for at "
+           "exits, %lu found in the cache\n",
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
            bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->iret_returns, bt->invalidations,
-           bt->remapped, bt->single_use, bt->flushes, bt->asked, bt->found);
+           bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->asked, bt->found);
     printf("hv: %sbt gates: %u INT n from user mode through the real IDT, %lu vectors opened, %lu fallbacks "
            "to the hypervisor's delivery, %lu faults in the trampoline filled, %lu interrupted and taken again\n",
            v->guest->tag, bt->page->gate_entries, bt->gate_opened, bt->gate_fallbacks, bt->gate_filled,

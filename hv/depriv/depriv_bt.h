@@ -98,6 +98,8 @@ void depriv_bt_gate_entry(struct vcpu *v, bool user, bool allowed);
 /* depriv_bt.c: the trampoline took the guest into a translation by itself;
  * the state the hypervisor keeps for one made as enter_at makes it. */
 void depriv_bt_entered_by_gate(struct vcpu *v);
+/* A translated IRET took the guest back to user mode since the last exit. */
+void depriv_bt_back_in_user(struct vcpu *v);
 
 /* `hv: bt ...` at the end of the run: translations, exits by kind, cache. */
 void depriv_bt_print_stats(const struct vcpu *v);

@@ -193,6 +193,11 @@ static bool hot(const struct depriv_bt *bt, uint32_t frame)
     return f < bt->frames && (bt->hot[f / 8] & (1u << (f % 8)));
 }
 
+bool bt_cache_frame_hot(const struct depriv_bt *bt, uint64_t gpa)
+{
+    return gpa / PAGE < bt->frames && hot(bt, (uint32_t)gpa);
+}
+
 /* One instruction of a hot frame's code into the scratch block. */
 static bool translate_single(struct vcpu *v, const struct bt_code *code, uint32_t *tc)
 {

@@ -14,6 +14,7 @@
 #include "bt/bt_vcpu.h"
 #include "depriv/depriv.h"
 #include "guest/vcpu.h"
+#include "x86/x86_decode.h"
 
 /* Where the TC and the vCPU page run (depriv_bt.h draws the area). */
 #define BT_TC_BASE   (DEPRIV_AREA + 0x20000u)
@@ -32,6 +33,7 @@
 #define BT_HASH        4096u             /* guest EIP -> block, chained */
 #define BT_MAX_PAGES   512u
 #define BT_HOT         4u
+#define BT_DECODED     64u               /* decodings kept for EMULATE exits */
 #define BT_SCRATCH     512u              /* the TC's last bytes: the scratch block */
 
 /* One translated block: where it came from and where it runs. */
@@ -125,7 +127,16 @@ struct depriv_bt {
     uint32_t gate_entries_seen;     /* the page's gate_entries at the last exit */
     uint64_t gate_opened, gate_fallbacks, gate_filled, gate_interrupted;
 
+    /* The decodings of instructions emulated at EMULATE exits (depriv_bt_emulate.c). */
+    struct bt_decoded {
+        uint32_t eip;
+        uint64_t generation;        /* bt_cache_generation's + 1 when decoded (0: none) */
+        uint64_t gpa[2];            /* its first and last bytes' frames then */
+        struct x86_insn in;
+    } decoded[BT_DECODED];
+
     /* Statistics. */
+    uint64_t decoded_again;
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];
     uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped, iret_returns;
     uint64_t single_use;
@@ -133,6 +144,13 @@ struct depriv_bt {
     uint16_t lookups_set[BT_LOOKUP_ENTRIES / 8];   /* the lookup entries set since emptied */
     unsigned nlookups_set;          /* how many (more than fit: all to empty) */
 };
+
+/* Changes whenever translations are dropped (a write to translated code,
+ * a page mapped elsewhere, a flush): what was decoded from the guest's
+ * code before may be stale. */
+static inline uint64_t bt_cache_generation(const struct depriv_bt *bt) { return bt->invalidations + bt->flushes; }
+/* Is the frame at gpa hot: code written again and again, never protected? */
+bool bt_cache_frame_hot(const struct depriv_bt *bt, uint64_t gpa);
 
 /* The lookup entry at index was set (bt_lookup_set): emptied with the rest
  * at the next invalidation, one by one while few were set. */

@@ -42,8 +42,9 @@ static bool io_qualification(struct vcpu *v, const struct x86_insn *in, uint64_t
 
 /* The instructions that raise #GP at ring 1 in place (SDM vol. 3, 5.9;
  * vol. 2: each one's "Protected Mode Exceptions"), and that #GP's error
- * code: INT n's names the IDT's gate (the real IDT is empty: vector * 8 +
- * 2, an IDT selector), the others' is 0. */
+ * code: INT n's names the IDT's gate (at ring 1 the real IDT holds none
+ * the guest's kernel may use: vector * 8 + 2, an IDT selector), the
+ * others' is 0. */
 static bool faults_at_ring1(const struct x86_insn *in, uint32_t *error)
 {
     *error = 0;
@@ -102,12 +103,40 @@ static bool load_gs(struct vcpu *v, const struct x86_insn *in)
     return true;
 }
 
+/* The instruction at eip decoded: as it was the last time, if its code
+ * cannot have changed since (the same frames, no translation dropped, not
+ * a hot frame, which is written without a trap), else read and decoded
+ * again (about 700 cycles: a walk of the guest's tables and the decoder),
+ * its pages made fetchable. False: no instruction the hypervisor decodes. */
+static bool decode_at(struct vcpu *v, uint32_t eip, struct x86_insn *in)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    struct bt_decoded *d = &bt->decoded[(eip ^ eip >> 7) % BT_DECODED];
+    uint64_t gpa[2];
+    if (d->eip == eip && d->generation == bt_cache_generation(bt) + 1) {
+        bool mapped = guest_shadow_gpa(v->guest, eip, &gpa[0]) &&
+                      guest_shadow_gpa(v->guest, eip + d->in.length - 1, &gpa[1]);
+        if (mapped && gpa[0] == d->gpa[0] && gpa[1] == d->gpa[1] && !bt_cache_frame_hot(bt, gpa[0]) &&
+            !bt_cache_frame_hot(bt, gpa[1])) {
+            *in = d->in;
+            bt->decoded_again++;
+            return true;
+        }
+    }
+    uint8_t bytes[X86_MAX_LENGTH];
+    size_t n = guest_linear_read(v->guest, eip, bytes, sizeof(bytes));
+    if (x86_decode(bytes, n, X86_MODE_32, in) != X86_DECODE_OK || in->vex || !depriv_bt_fetchable(v, eip, in->length))
+        return false;
+    if (guest_shadow_gpa(v->guest, eip, &gpa[0]) && guest_shadow_gpa(v->guest, eip + in->length - 1, &gpa[1]) &&
+        !bt_cache_frame_hot(bt, gpa[0]) && !bt_cache_frame_hot(bt, gpa[1]))
+        *d = (struct bt_decoded){ eip, bt_cache_generation(bt) + 1, { gpa[0], gpa[1] }, *in };
+    return true;
+}
+
 bool depriv_bt_emulate(struct vcpu *v, uint32_t eip)
 {
-    uint8_t bytes[X86_MAX_LENGTH];
     struct x86_insn in;
-    size_t n = guest_linear_read(v->guest, eip, bytes, sizeof(bytes));
-    if (x86_decode(bytes, n, X86_MODE_32, &in) != X86_DECODE_OK || in.vex || !depriv_bt_fetchable(v, eip, in.length))
+    if (!decode_at(v, eip, &in))
         return false;
     uint32_t error;
     uint64_t qual;

@@ -179,6 +179,10 @@ static void put_user_back(struct vcpu *v, bool close)
     v->rip = f[0] - BT_GATE_INT_LENGTH;
     if (close)
         close_vector(bt, p->gate_vector & 0xFF);
+    /* In user mode again: if the hypervisor still believed the guest in a
+     * translation, it had left it with a translated IRET first. */
+    if (bt->in_tc)
+        depriv_bt_back_in_user(v);
     bt->between = false;
 }
 
@@ -216,49 +220,47 @@ enum gate_exit depriv_bt_gate_exit(struct vcpu *v)
     struct depriv *dp = &v->depriv;
     struct depriv_bt *bt = dp->bt;
     struct bt_vcpu_page *p = bt->page;
-    if (bt->in_tc)
-        return GATE_EXIT_NONE;
-    unsigned cpl = depriv_cpl();
     uint32_t rip = (uint32_t)v->rip;
-    if (cpl == 3) {
-        if (p->gate_entries != bt->gate_entries_seen) {
-            /* Through a gate, and back by a translated IRET (bt_iret.h):
-             * the IF of its image is the guest's now. */
-            bt->gate_entries_seen = p->gate_entries;
-            depriv_set_vif(v, p->iret_if & (RFLAGS_IF >> 8));
+    if (depriv_cpl() == 0 && rip >= bt->gate.start && rip < bt->gate.end) {   /* in the trampoline */
+        if (asynchronous(v)) {
+            /* An interrupt while the INT is under way: the CPU takes it at
+             * an instruction boundary, here the one before the INT (SDM
+             * 6.9); the INT runs again after it, through its gate. */
+            put_user_back(v, false);
+            bt->gate_interrupted++;
+        } else if ((v->exit_reason & 0xFFFF) != EXIT_VMCALL && shadow_filled(v)) {
+            bt->between = true;                 /* it goes on; nothing delivered inside it */
+            bt->gate_filled++;
+            return GATE_EXIT_HANDLED;
+        } else {
+            put_user_back(v, true);             /* its fallback, or a fault of the guest's */
+            bt->gate_fallbacks++;
+            return GATE_EXIT_HANDLED;
         }
-        struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
-        uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
-        if ((v->exit_reason & 0xFFFF) == EXIT_EXCEPTION_NMI && e.type == EVENT_HARDWARE_EXCEPTION &&
-            e.vector == VEC_GP && (error & 7) == 2 && error >> 3 < 256) {
-            check_key(v);
-            open_vector(v, error >> 3);         /* INT n: its delivery is the hypervisor's this time */
-        }
-        return GATE_EXIT_NONE;
     }
-    if (cpl != 0 || rip < BT_TC_BASE || rip >= BT_TC_END)
-        return GATE_EXIT_NONE;
-    if (rip < bt->gate.start || rip >= bt->gate.end) {
-        depriv_bt_entered_by_gate(v);           /* the trampoline ran: in the handler's translation */
-        bt->gate_entries_seen = p->gate_entries;
+    /* The trampoline ran since the last exit (it counts): the guest went
+     * into its kernel's translations without the hypervisor, perhaps back
+     * to user mode too with a translated IRET, and in_tc says nothing of
+     * either. */
+    bool through_gate = p->gate_entries != bt->gate_entries_seen;
+    bt->gate_entries_seen = p->gate_entries;
+    unsigned cpl = depriv_cpl();
+    if (cpl == 0 && rip >= BT_TC_BASE && rip < BT_TC_END && (through_gate || !bt->in_tc)) {
+        depriv_bt_entered_by_gate(v);           /* in a translation since: as if entered there */
         return GATE_EXIT_ENTERED;
     }
-    if (asynchronous(v)) {
-        /* An interrupt while the INT is under way: the CPU takes it at an
-         * instruction boundary, here the one before the INT (SDM 6.9); the
-         * INT runs again after it, through its gate. */
-        put_user_back(v, false);
-        bt->gate_interrupted++;
-        return GATE_EXIT_NONE;                  /* handled as an exit from user mode */
+    if (cpl != 3)
+        return GATE_EXIT_NONE;
+    if (through_gate)
+        depriv_bt_back_in_user(v);              /* and back by a translated IRET (bt_iret.h) */
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
+    if ((v->exit_reason & 0xFFFF) == EXIT_EXCEPTION_NMI && e.type == EVENT_HARDWARE_EXCEPTION &&
+        e.vector == VEC_GP && (error & 7) == 2 && error >> 3 < 256) {
+        check_key(v);
+        open_vector(v, error >> 3);             /* INT n: its delivery is the hypervisor's this time */
     }
-    if (!((v->exit_reason & 0xFFFF) == EXIT_VMCALL && rip == bt->gate.fallback) && shadow_filled(v)) {
-        bt->between = true;                     /* nothing delivered inside it */
-        bt->gate_filled++;
-        return GATE_EXIT_HANDLED;
-    }
-    put_user_back(v, true);
-    bt->gate_fallbacks++;
-    return GATE_EXIT_HANDLED;
+    return GATE_EXIT_NONE;
 }
 
 void depriv_bt_gate_entry(struct vcpu *v, bool user, bool allowed)
