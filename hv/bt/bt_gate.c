@@ -33,9 +33,11 @@ struct bt_gate_code bt_gate_emit(struct bt_emit *e, const struct bt_runtime *rt)
     BYTES(e, 0x9C);                                   /* pushf: gate_flags */
     BYTES(e, 0x36, 0x8C, 0x2D);                       /* mov %gs, %ss:gs_real (the user's) */
     bt_u32(e, BT_VCPU(gs_real));
+    c.gs_kept = bt_here(e);
     BYTES(e, 0x16, 0x0F, 0xA9);                       /* push %ss; pop %gs: the vCPU page */
     for (enum bt_reg r = BT_EAX; r <= BT_EBX; r++)
         bt_gs_store(e, SAVED(r), r);
+    c.saved = bt_here(e);
 
     /* The kernel stack: SS the checked TSS.SS0, its TSS.ESP0 read now. */
     BYTES(e, 0x65, 0x0F, 0xB7, 0x0D);                 /* movzwl %gs:gate_ss, %ecx */

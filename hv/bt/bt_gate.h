@@ -41,6 +41,8 @@
  * stubs + n * BT_GATE_STUB_SIZE. */
 struct bt_gate_code {
     uint32_t start, end;         /* all of it: the trampoline, the fallback, the stubs */
+    uint32_t gs_kept;            /* from here to the stubs: the user's GS in gs_real */
+    uint32_t saved;              /* from here: its EAX-EBX in gate_saved (before: in the CPU) */
     uint32_t fallback;           /* the VMCALL of a failed check */
     uint32_t stubs;
 };

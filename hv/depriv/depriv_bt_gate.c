@@ -165,13 +165,18 @@ static void put_user_back(struct vcpu *v, bool close)
     struct depriv_bt *bt = v->depriv.bt;
     const struct bt_vcpu_page *p = bt->page;
     const uint32_t *f = p->gate_frame;          /* EIP, CS, EFLAGS, ESP, SS */
-    v->regs.rax = p->gate_saved[BT_EAX];
-    v->regs.rcx = p->gate_saved[BT_ECX];
-    v->regs.rdx = p->gate_saved[BT_EDX];
-    v->regs.rbx = p->gate_saved[BT_EBX];
+    uint32_t rip = (uint32_t)v->rip;
+    bool in_trampoline = rip < bt->gate.stubs;  /* not in a stub */
+    if (in_trampoline && rip >= bt->gate.saved) {   /* else the CPU's are the user's still */
+        v->regs.rax = p->gate_saved[BT_EAX];
+        v->regs.rcx = p->gate_saved[BT_ECX];
+        v->regs.rdx = p->gate_saved[BT_EDX];
+        v->regs.rbx = p->gate_saved[BT_EBX];
+    }
+    if (in_trampoline && rip >= bt->gate.gs_kept)   /* else GS is the user's still */
+        depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, (uint16_t)p->gs_real);
     depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, (uint16_t)f[1]);
     depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, (uint16_t)f[4]);
-    depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, (uint16_t)p->gs_real);
     vmcs_write(VMCS_GUEST_RSP, f[3]);
     vmcs_write(VMCS_GUEST_RFLAGS, f[2]);
     vmcs_write(VMCS_GUEST_RIP, f[0] - BT_GATE_INT_LENGTH);
