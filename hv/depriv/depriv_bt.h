@@ -78,6 +78,11 @@ void depriv_bt_written(struct vcpu *v, uint64_t gpa);
  * at ring 1, and a translation may load it without an exit until the GDT
  * copy changes (depriv_load_gdt). */
 void depriv_bt_gs_allow(struct vcpu *v, uint16_t selector);
+/* depriv_bt_segment.c: the instruction at the guest's EIP is about to run
+ * in place at ring 1; if it would load one of the hypervisor's selectors
+ * of the GDT copy, what the bare CPU does instead (#GP(selector), or LAR's
+ * ZF 0) is done, and true (the guest moved: decide again). */
+bool depriv_bt_refuse_hv_selector(struct vcpu *v);
 /* `hv: bt ...` at the end of the run: translations, exits by kind, cache. */
 void depriv_bt_print_stats(const struct vcpu *v);
 
