@@ -150,6 +150,35 @@ ATTACK(bt_hv_selectors_call, "bt-hv-selectors-call", "all", "native",
     forms_attack(21, 23, true);
 }
 
+/* IRET with the frame's CS or SS one of them: to ring 0 and to ring 3
+ * (where bt=1 runs the CPU's own IRET in the translation, bt_iret.h: the
+ * CPU's checks, DPL 1 against RPL 3, then refuse them). Not to ring 1:
+ * cpu=deprivileged stops a guest that returns there (ring compression's
+ * documented limit, attacks_depriv_ring.c). */
+uint32_t hvsel_cs, hvsel_ss;
+
+ATTACK(bt_hv_selectors_iret, "bt-hv-selectors-iret", "all", "native",
+       "IRET to ring 0 and to ring 3 with CS or SS among 0xFFE8-0xFFF3: #GP(sel & ~3)")
+{
+    static const uint16_t frames[][2] = {
+        { 0xFFE8, KDATA }, { 0xFFEB, UDATA }, { UCODE, 0xFFF3 }, { UCODE, 0xFFF1 },
+        { 0xFFEB, 0xFFF3 },
+    };
+    char line[300];
+    unsigned n = 0;
+    uint16_t selector = 0;
+    __asm__ volatile("movw %%ds, %0" : "=r"(data));
+    for (unsigned i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
+        hvsel_cs = frames[i][0];
+        hvsel_ss = frames[i][1];
+        recovered_vector = NO_FAULT;
+        ATTEMPT("pushl hvsel_ss\n\tpushl hvsel_esp\n\tpushfl\n\tpushl hvsel_cs\n\tpushl $1f\n\tiret");
+        n += (unsigned)snprintf(line + n, sizeof(line) - n, " %x:%x=", hvsel_cs, hvsel_ss);
+        n += outcome(line + n, sizeof(line) - n);
+    }
+    result("iret cs:ss%s", line);
+}
+
 /* LAR, LSL, VERR, VERW of sel: "z" (ZF 1) or "-", and LAR's and LSL's values. */
 static unsigned probe(uint16_t sel, char *out, unsigned size)
 {
