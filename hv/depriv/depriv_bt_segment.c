@@ -132,11 +132,14 @@ static bool refused(struct vcpu *v)
     struct x86_insn in;
     uint16_t selector;
     bool probe;
+    /* What the CPU would fetch: the shadow's mapping of CS:EIP (a page not
+     * mapped yet faults in place, fetched before anything loads, and the
+     * next entry checks again). */
+    v->rip = vmcs_read(VMCS_GUEST_RIP);
     size_t n = guest_instruction_fetch(v, bytes, &linear, &mode);
     if (x86_decode(bytes, n, mode, &in) != X86_DECODE_OK || !loaded_selector(v, bytes, &in, &selector, &probe) ||
         !hv_selector(v, selector))
         return false;
-    v->rip = vmcs_read(VMCS_GUEST_RIP);
     v->instruction_length = in.length;
     v->depriv.bt->hv_selectors_refused++;
     if (!probe) {
