@@ -275,3 +275,54 @@ ATTACK(bt_hv_selectors_own_gdt, "bt-hv-selectors-own-gdt", "all", "native",
     result("mov fs 0xffe8: %x %x; mov fs 0xfff1: %x %x; pop es 0xffe8: %x %x; pop es 0xfff1: %x %x; lfs 0xfff1: %x %x",
            vectors[0], v[0], vectors[1], v[1], vectors[2], v[2], vectors[3], v[3], recovered_vector, lfs);
 }
+
+/* ---- Code outside a flat CS ------------------------------------------------ *
+ * bt=1 translates only flat 32-bit code; the rest runs in place at ring 1,
+ * one instruction at a time, each checked before it runs
+ * (depriv_bt_segment.c). A code segment based at 0x1000: a far JMP into it
+ * (EIP = linear - 0x1000), the load, a far JMP back. */
+#define BASED_CODE 0x70
+#define BASE 0x1000
+
+/* ATTEMPT's, with insn run in the based segment: an exception resumes in
+ * it too (the handler keeps the frame's CS), at 3, which jumps back. */
+#define BASED_ATTEMPT(insn)                                                                     \
+    __asm__ volatile("movl %%esp, hvsel_esp\n\tmovl $3f - 0x1000, recover_eip\n\t"              \
+                     "ljmp $0x70, $2f - 0x1000\n2:\t" insn "\n3:\tljmp $0x08, $1f"               \
+                     "\n1:\tmovl $0, recover_eip\n\tmovl hvsel_esp, %%esp\n\t"                  \
+                     "movw %w1, %%ds\n\tmovw %w1, %%es\n\tmovw %w1, %%ss\n\tmovw %w1, %%fs\n\t"  \
+                     "movw %w1, %%gs\n\tmovl hvsel_esp, %%esp"                                   \
+                     : : "r"((uint32_t)selector), "r"((uint32_t)data) : "eax", "memory")
+
+static void based_attempt(unsigned form, uint16_t selector)
+{
+    recovered_vector = NO_FAULT;
+    switch (form) {
+    case 0: BASED_ATTEMPT("movw %w0, %%ds"); break;
+    case 1: BASED_ATTEMPT("movw %w0, %%ss"); break;
+    case 2: BASED_ATTEMPT("pushl %0\n\tpopl %%es"); break;
+    case 3: BASED_ATTEMPT("pushl %0\n\tpushl $3f - 0x1000\n\tlret"); break;
+    }
+}
+
+ATTACK(bt_hv_selectors_based_cs, "bt-hv-selectors-based-cs", "all", "native",
+       "from a code segment based at 0x1000 (run in place under bt=1): MOV DS, MOV SS, POP ES, far RET of "
+       "0xFFE8-0xFFF3: #GP(sel & ~3)")
+{
+    _Static_assert(BASED_CODE >> 3 >= GDT_FREE && BASED_CODE >> 3 < GDT_ENTRIES, "a free slot");
+    static const char *const names[] = { "mov-ds", "mov-ss", "pop-es", "lret" };
+    char line[400];
+    unsigned n = 0;
+    gdt_set(BASED_CODE >> 3, seg_desc(BASE, 0xFFFFF, 0x9B, 0xC));
+    gdt_reload();
+    __asm__ volatile("movw %%ds, %0" : "=r"(data));
+    for (unsigned f = 0; f < 4; f++) {
+        n += (unsigned)snprintf(line + n, sizeof(line) - n, " %s:", names[f]);
+        for (unsigned s = 0; s < HV_SELECTORS; s++) {
+            based_attempt(f, hv_selectors[s]);
+            n += outcome(line + n, sizeof(line) - n);
+            n += (unsigned)snprintf(line + n, sizeof(line) - n, s + 1 < HV_SELECTORS ? "," : "");
+        }
+    }
+    result("ffe8,ffe9,fff1,fff3:%s", line);
+}
