@@ -28,7 +28,6 @@
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 #include "x86/x86_decode.h"
-#include "x86/sensitive.h"
 
 /* Whether selector names one of the hypervisor's slots of the GDT copy. */
 static bool hv_selector(const struct vcpu *v, uint16_t selector)
@@ -54,14 +53,14 @@ static bool peek_selector(struct vcpu *v, uint32_t linear, unsigned len, unsigne
     return true;
 }
 
-/* The stack's top plus offset, as POP, RETF and IRET address it: ESP or SP
- * by SS's B flag (SDM vol. 3, 3.4.5.1). */
-static uint32_t stack_top(uint32_t offset)
+/* The stack's top, as POP, RETF and IRET address it: ESP or SP by SS's B
+ * flag (SDM vol. 3, 3.4.5.1). */
+static uint32_t stack_top(void)
 {
     uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP);
     if (!(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) & 0x4000))
         esp &= 0xFFFF;
-    return (uint32_t)vmcs_read(VMCS_GUEST_SS_BASE) + esp + offset;
+    return (uint32_t)vmcs_read(VMCS_GUEST_SS_BASE) + esp;
 }
 
 /* A 16-bit r/m operand (MOV Sreg, LAR...), or m16:16/m16:32 (LxS, far JMP
@@ -91,7 +90,7 @@ static bool loaded_selector(struct vcpu *v, const uint8_t *bytes, const struct x
         case 0x8E:                                          /* MOV Sreg, r/m16 (CS: #UD) */
             return in->reg != 1 && in->reg <= 5 && operand_selector(v, in, false, selector);
         case 0x07: case 0x17: case 0x1F:                    /* POP ES, SS, DS */
-            return peek_selector(v, stack_top(0), 2, 0, selector);
+            return peek_selector(v, stack_top(), 2, 0, selector);
         case 0xC4: case 0xC5:                               /* LES, LDS */
             return operand_selector(v, in, true, selector);
         case 0x9A: case 0xEA:                               /* far CALL, JMP ptr16:16/32 */
@@ -100,7 +99,7 @@ static bool loaded_selector(struct vcpu *v, const uint8_t *bytes, const struct x
         case 0xFF:                                          /* far CALL, JMP m16:16/32 */
             return (in->reg == 3 || in->reg == 5) && operand_selector(v, in, true, selector);
         case 0xCA: case 0xCB: case 0xCF:                    /* RETF, IRET: CS after the offset */
-            return peek_selector(v, stack_top(0), 2 * size, size, selector);
+            return peek_selector(v, stack_top(), 2 * size, size, selector);
         }
         return false;
     }
@@ -108,7 +107,7 @@ static bool loaded_selector(struct vcpu *v, const uint8_t *bytes, const struct x
         return false;
     switch (in->opcode) {
     case 0xA1: case 0xA9:                                   /* POP FS, GS */
-        return peek_selector(v, stack_top(0), 2, 0, selector);
+        return peek_selector(v, stack_top(), 2, 0, selector);
     case 0xB2: case 0xB4: case 0xB5:                        /* LSS, LFS, LGS */
         return operand_selector(v, in, true, selector);
     case 0x02: case 0x03:                                   /* LAR, LSL */
