@@ -501,6 +501,7 @@ static void test_the_hypervisors_instructions_exit(void **state)
         { "\x65\xa1\x00\x00\x00\x00", 6 },              /* mov %gs:0, %eax: the page's segment */
         { "\x2e\x8b\x00", 3 },                          /* mov %cs:(%eax), %eax: the TC's segment */
         { "\x8e\xe8", 2 },                              /* mov %ax, %gs */
+        { "\x67\x8e\x1f", 3 },                          /* mov (%bx), %ds: a 16-bit address */
         { "\xea\x00\x00\x00\x00\x08\x00", 7 },          /* ljmp */
         { "\x0f\x01\xc1", 3 },                          /* vmcall */
     };

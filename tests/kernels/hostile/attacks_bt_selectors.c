@@ -282,6 +282,7 @@ ATTACK(bt_hv_selectors_own_gdt, "bt-hv-selectors-own-gdt", "all", "native",
  * (depriv_bt_segment.c). A code segment based at 0x1000: a far JMP into it
  * (EIP = linear - 0x1000), the load, a far JMP back. */
 #define BASED_CODE 0x70
+uint8_t hvsel_zf;
 #define BASE 0x1000
 
 /* ATTEMPT's, with insn run in the based segment: an exception resumes in
@@ -302,25 +303,29 @@ static void based_attempt(unsigned form, uint16_t selector)
     case 1: BASED_ATTEMPT("movw %w0, %%ss"); break;
     case 2: BASED_ATTEMPT("pushl %0\n\tpopl %%es"); break;
     case 3: BASED_ATTEMPT("pushl %0\n\tpushl $3f - 0x1000\n\tlret"); break;
+    case 4: BASED_ATTEMPT("movb $0, hvsel_zf\n\tlarl %0, %%eax\n\tsetz hvsel_zf"); break;
+    case 5: BASED_ATTEMPT("movb $0, hvsel_zf\n\tverw %w0\n\tsetz hvsel_zf"); break;
     }
 }
 
 ATTACK(bt_hv_selectors_based_cs, "bt-hv-selectors-based-cs", "all", "native",
        "from a code segment based at 0x1000 (run in place under bt=1): MOV DS, MOV SS, POP ES, far RET of "
-       "0xFFE8-0xFFF3: #GP(sel & ~3)")
+       "0xFFE8-0xFFF3: #GP(sel & ~3); LAR, VERW of them: ZF 0")
 {
     _Static_assert(BASED_CODE >> 3 >= GDT_FREE && BASED_CODE >> 3 < GDT_ENTRIES, "a free slot");
-    static const char *const names[] = { "mov-ds", "mov-ss", "pop-es", "lret" };
+    static const char *const names[] = { "mov-ds", "mov-ss", "pop-es", "lret", "lar", "verw" };
     char line[400];
     unsigned n = 0;
     gdt_set(BASED_CODE >> 3, seg_desc(BASE, 0xFFFFF, 0x9B, 0xC));
     gdt_reload();
     __asm__ volatile("movw %%ds, %0" : "=r"(data));
-    for (unsigned f = 0; f < 4; f++) {
+    for (unsigned f = 0; f < 6; f++) {
         n += (unsigned)snprintf(line + n, sizeof(line) - n, " %s:", names[f]);
         for (unsigned s = 0; s < HV_SELECTORS; s++) {
             based_attempt(f, hv_selectors[s]);
             n += outcome(line + n, sizeof(line) - n);
+            if (f >= 4)
+                n += (unsigned)snprintf(line + n, sizeof(line) - n, hvsel_zf ? "z" : "-");
             n += (unsigned)snprintf(line + n, sizeof(line) - n, s + 1 < HV_SELECTORS ? "," : "");
         }
     }
