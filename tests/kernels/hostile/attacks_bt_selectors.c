@@ -22,6 +22,7 @@ uint32_t hvsel_esp;
 /* A far pointer: offset, selector (m16:32); and the same as m16:16 after. */
 struct __attribute__((packed)) { uint32_t offset; uint16_t selector; uint16_t off16, sel16; } hvsel_far;
 uint16_t hvsel_word;
+uint8_t hvsel_zf;       /* ZF after a probe (bt_hv_selectors_based_cs) */
 
 /* insn in TRY's manner, ESP saved before and put back after whatever it
  * did (a POP or RETF that faulted has not popped; one that loaded has),
@@ -44,9 +45,10 @@ uint16_t hvsel_word;
         break;
 
 static uint16_t data;
+static bool call;       /* forms 21 and 22: far CALL rather than JMP */
 
 /* What the form (the numbering of forms[] below) raised for selector. */
-static void attempt(unsigned form, uint16_t selector, bool call)
+static void attempt(unsigned form, uint16_t selector)
 {
     hvsel_far = (typeof(hvsel_far)){ 0x1234, selector, 0x5678, selector };
     hvsel_word = selector;
@@ -103,20 +105,32 @@ static unsigned outcome(char *out, unsigned size)
     return (unsigned)snprintf(out, size, "%u/%x", recovered_vector, recovered_error);
 }
 
-/* Forms [from, to) with each selector, call or jump for 21 and 22. */
-static void forms_attack(unsigned from, unsigned to, bool call)
+/* " name:" and, for each of the four selectors, what try_one(form, it)
+ * raised (with ZF after it: zf), appended to line at *n. */
+static void row(char *line, unsigned size, unsigned *n, const char *name, void (*try_one)(unsigned, uint16_t),
+                unsigned form, const uint16_t selectors[4], bool zf)
+{
+    *n += (unsigned)snprintf(line + *n, size - *n, " %s:", name);
+    for (unsigned s = 0; s < 4; s++) {
+        try_one(form, selectors[s]);
+        *n += outcome(line + *n, size - *n);
+        if (zf)
+            *n += (unsigned)snprintf(line + *n, size - *n, hvsel_zf ? "z" : "-");
+        *n += (unsigned)snprintf(line + *n, size - *n, s < 3 ? "," : "");
+    }
+}
+
+/* Forms [from, to) with each selector; far CALL for 21 and 22 with
+ * far_call. */
+static void forms_attack(unsigned from, unsigned to, bool far_call)
 {
     static char line[1400];
     unsigned n = 0;
+    _Static_assert(HV_SELECTORS == 4, "row() takes four");
+    call = far_call;
     __asm__ volatile("movw %%ds, %0" : "=r"(data));
-    for (unsigned f = from; f < to; f++) {
-        n += (unsigned)snprintf(line + n, sizeof(line) - n, " %s:", !call ? forms[f] : f == 21 ? "lcall" : "lcallm");
-        for (unsigned s = 0; s < HV_SELECTORS; s++) {
-            attempt(f, hv_selectors[s], call);
-            n += outcome(line + n, sizeof(line) - n);
-            n += (unsigned)snprintf(line + n, sizeof(line) - n, s + 1 < HV_SELECTORS ? "," : "");
-        }
-    }
+    for (unsigned f = from; f < to; f++)
+        row(line, sizeof(line), &n, !call ? forms[f] : f == 21 ? "lcall" : "lcallm", attempt, f, hv_selectors, false);
     result("ffe8,ffe9,fff1,fff3:%s", line);
 }
 
@@ -220,14 +234,8 @@ static void user_body(void)
     static const uint16_t user_selectors[] = { 0xFFE8, 0xFFEB, 0xFFF1, 0xFFF3 };
     unsigned n = 0;
     data = UDATA;
-    for (unsigned i = 0; i < sizeof(user_forms) / sizeof(user_forms[0]); i++) {
-        n += (unsigned)snprintf(user_line + n, sizeof(user_line) - n, " %s:", forms[user_forms[i]]);
-        for (unsigned s = 0; s < 4; s++) {
-            attempt(user_forms[i], user_selectors[s], false);
-            n += outcome(user_line + n, sizeof(user_line) - n);
-            n += (unsigned)snprintf(user_line + n, sizeof(user_line) - n, s < 3 ? "," : "");
-        }
-    }
+    for (unsigned i = 0; i < sizeof(user_forms) / sizeof(user_forms[0]); i++)
+        row(user_line, sizeof(user_line), &n, forms[user_forms[i]], attempt, user_forms[i], user_selectors, false);
     probes();
 }
 
@@ -282,7 +290,6 @@ ATTACK(bt_hv_selectors_own_gdt, "bt-hv-selectors-own-gdt", "all", "native",
  * (depriv_bt_segment.c). A code segment based at 0x1000: a far JMP into it
  * (EIP = linear - 0x1000), the load, a far JMP back. */
 #define BASED_CODE 0x70
-uint8_t hvsel_zf;
 #define BASE 0x1000
 
 /* ATTEMPT's, with insn run in the based segment: an exception resumes in
@@ -319,15 +326,7 @@ ATTACK(bt_hv_selectors_based_cs, "bt-hv-selectors-based-cs", "all", "native",
     gdt_set(BASED_CODE >> 3, seg_desc(BASE, 0xFFFFF, 0x9B, 0xC));
     gdt_reload();
     __asm__ volatile("movw %%ds, %0" : "=r"(data));
-    for (unsigned f = 0; f < 6; f++) {
-        n += (unsigned)snprintf(line + n, sizeof(line) - n, " %s:", names[f]);
-        for (unsigned s = 0; s < HV_SELECTORS; s++) {
-            based_attempt(f, hv_selectors[s]);
-            n += outcome(line + n, sizeof(line) - n);
-            if (f >= 4)
-                n += (unsigned)snprintf(line + n, sizeof(line) - n, hvsel_zf ? "z" : "-");
-            n += (unsigned)snprintf(line + n, sizeof(line) - n, s + 1 < HV_SELECTORS ? "," : "");
-        }
-    }
+    for (unsigned f = 0; f < 6; f++)
+        row(line, sizeof(line), &n, names[f], based_attempt, f, hv_selectors, f >= 4);
     result("ffe8,ffe9,fff1,fff3:%s", line);
 }
