@@ -10,6 +10,7 @@
 #include "bt/bt_chain.h"
 #include "bt/bt_classify.h"
 #include "bt/bt_lookup.h"
+#include "bt/bt_segment.h"
 #include "bt/bt_sensitive.h"
 
 #define PAGE_SIZE 4096u
@@ -136,6 +137,8 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             bt_bytes(e, bytes, in.length);
             continue;
         case BT_SEGMENT_LOAD:
+            bt_segment_check_emit(e, rt, &in, eip);    /* none of the hypervisor's selectors */
+            __attribute__((fallthrough));
         case BT_SENSITIVE:
             bt_sensitive_emit(e, rt, bytes, &in, next);
             continue;

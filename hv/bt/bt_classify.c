@@ -129,10 +129,13 @@ enum bt_action bt_classify(const struct x86_insn *in)
     }
     if (in->vex)
         return BT_COPY;
-    if (in->map == X86_MAP_ONE_BYTE)
-        return one_byte(in);
-    if (in->map == X86_MAP_0F)
-        return two_byte(in);
+    enum bt_action a = in->map == X86_MAP_ONE_BYTE ? one_byte(in) : in->map == X86_MAP_0F ? two_byte(in) : BT_COPY;
+    /* A segment load's selector is checked first (bt_segment.h), read
+     * through its operand again: bt_modrm_op writes 32-bit addresses only. */
+    if (a == BT_SEGMENT_LOAD && in->address_size_prefix && in->has_modrm && in->mod != 3)
+        return BT_EMULATE;
+    if (in->map == X86_MAP_ONE_BYTE || in->map == X86_MAP_0F)
+        return a;
     /* INVEPT, INVVPID, INVPCID (66 0F 38 80-82) */
     if (in->map == X86_MAP_0F38 && in->opcode >= 0x80 && in->opcode <= 0x82 && in->operand_size_prefix)
         return BT_EMULATE;

@@ -103,14 +103,16 @@ void bt_gs_table_byte(struct bt_emit *e, uint32_t table)
     bt_u32(e, table);
 }
 
-void bt_modrm_op(struct bt_emit *e, const struct x86_insn *in, bool size16, uint8_t opcode,
+void bt_modrm_op(struct bt_emit *e, const struct x86_insn *in, bool size16, unsigned opcode,
                  unsigned reg, int32_t extra)
 {
     if (in->segment)
         bt_u8(e, in->segment);
     if (size16)
         bt_u8(e, PREFIX_OPERAND_SIZE);
-    bt_u8(e, opcode);
+    if (opcode > 0xFF)
+        bt_u8(e, (uint8_t)(opcode >> 8));
+    bt_u8(e, (uint8_t)opcode);
     if (in->mod == 3) {
         bt_u8(e, (uint8_t)(0xC0 | (reg & 7) << 3 | in->rm));
         return;

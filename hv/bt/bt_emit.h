@@ -58,8 +58,9 @@ void bt_gs_op(struct bt_emit *e, bool size16, uint8_t opcode, unsigned reg, uint
  * the ModR/M reg field `reg` and `extra` added to its displacement (SGDT's
  * base is 2 bytes further): its segment override first, then [0x66 if
  * size16] opcode ModR/M [SIB] disp32 (disp32 always, so that any extra
- * fits). in->mod == 3 names register in->rm instead. */
-void bt_modrm_op(struct bt_emit *e, const struct x86_insn *in, bool size16, uint8_t opcode,
+ * fits). in->mod == 3 names register in->rm instead. An opcode above 0xFF
+ * is a two-byte one, 0x0Fxx. */
+void bt_modrm_op(struct bt_emit *e, const struct x86_insn *in, bool size16, unsigned opcode,
                  unsigned reg, int32_t extra);
 /* A register among EAX, ECX, EDX, EBX that the memory operand of `in` does
  * not use as base or index, for a translation to borrow. */

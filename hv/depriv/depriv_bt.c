@@ -294,25 +294,27 @@ void depriv_bt_after_delivery(struct vcpu *v)
         v->depriv.bt->hold_eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
 }
 
-void depriv_bt_enter(struct vcpu *v)
+/* One decision of depriv_bt_enter's; true if the instruction to run in
+ * place was refused (depriv_bt_refuse_hv_selector) and the guest moved. */
+static bool enter(struct vcpu *v)
 {
     struct depriv *dp = &v->depriv;
     struct depriv_bt *bt = dp->bt;
     if (v->stopped || dp->halted_at)
-        return;
+        return false;
     if (bt->seen_breakpoint_writes != dp->breakpoint_writes) {
         bt->seen_breakpoint_writes = dp->breakpoint_writes;
         depriv_bt_breakpoints_changed(v);       /* the guest's MOV DR: no translation past a new one */
     }
     if (bt->between && !bt->in_tc)
-        return;                                 /* inside the gates' trampoline: it goes on */
+        return false;                           /* inside the gates' trampoline: it goes on */
     if (bt->in_tc) {                            /* between two guest instructions */
         fill_page(v);
-        return;
+        return false;
     }
     if (((vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3) != 1) {
         depriv_bt_gate_entry(v, true, true);    /* user mode runs in place; its INT n through the gates */
-        return;
+        return false;
     }
     depriv_bt_gate_entry(v, false, false);      /* no kernel code in place through them */
     uint32_t eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP), tc;
@@ -330,7 +332,7 @@ void depriv_bt_enter(struct vcpu *v)
          * place it would fault at every entry, its decoding never done. */
         depriv_deliver(v, VEC_GP, 0, eip, 0);
         if (v->stopped || depriv_cpl() != 0)
-            return;
+            return false;
         eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
     }
     if (bt->step_in_place && bt->step_eip != eip)
@@ -341,11 +343,32 @@ void depriv_bt_enter(struct vcpu *v)
     bool tf = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF;
     bool translated = bt_cache_translation(v, eip, tf, &tc, &kept);
     if (bt->step_in_place || !flat || !translated) {
+        if (depriv_bt_refuse_hv_selector(v)) {
+            bt->step_in_place = false;
+            return true;
+        }
         step_in_place(v);                       /* no translation: the CPU's fetch fault, in place */
     } else {
         enter_at(v, tc);
         bt->tf_step = tf;
         depriv_bt_gate_entry(v, false, true);   /* it may return to user mode by itself */
+    }
+    return false;
+}
+
+/* A guest whose every handler begins with a load of the hypervisor's
+ * selectors faults for ever on the bare CPU; here that loop would run
+ * inside the hypervisor, with no exit to end it: it is bounded. */
+#define REFUSED_IN_A_ROW 64u
+
+void depriv_bt_enter(struct vcpu *v)
+{
+    for (unsigned i = 0; enter(v); i++) {
+        if (i + 1 == REFUSED_IN_A_ROW) {
+            guest_stop(v, POWEROFF_GUEST_STOPPED, "bt: %u instructions in a row at ring 0 each loaded one of "
+                       "the hypervisor's selectors (#GP delivered each time): stopped", REFUSED_IN_A_ROW);
+            return;
+        }
     }
 }
 

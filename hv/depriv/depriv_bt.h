@@ -101,6 +101,11 @@ void depriv_bt_entered_by_gate(struct vcpu *v);
 /* A translated IRET took the guest back to user mode since the last exit. */
 void depriv_bt_back_in_user(struct vcpu *v);
 
+/* depriv_bt_segment.c: the instruction at the guest's EIP is about to run
+ * in place at ring 1; if it would load one of the hypervisor's selectors
+ * of the GDT copy, what the bare CPU does instead (#GP(selector), or LAR's
+ * ZF 0) is done, and true (the guest moved: decide again). */
+bool depriv_bt_refuse_hv_selector(struct vcpu *v);
 /* `hv: bt ...` at the end of the run: translations, exits by kind, cache. */
 void depriv_bt_print_stats(const struct vcpu *v);
 

@@ -139,6 +139,7 @@ struct depriv_bt {
     uint64_t decoded_again;
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];
     uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped, iret_returns;
+    uint64_t hv_selectors_refused;  /* in-place loads of the hypervisor's selectors refused */
     uint64_t single_use;
     uint64_t asked, found;          /* translations asked for at exits, found in the cache */
     uint16_t lookups_set[BT_LOOKUP_ENTRIES / 8];   /* the lookup entries set since emptied */

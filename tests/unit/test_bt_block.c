@@ -365,6 +365,124 @@ static void test_segment_loads_update_the_page(void **state)
     assert_int_equal(bt_h_page(&translated)->selector[BT_FS], native.reg[1]);
 }
 
+/* The segment loads a translation copies (bt_segment.h), each form: the
+ * selector from EAX, from memory (absolute, through EBX, with a prefix,
+ * through a SIB), from the stack; LDS, LES, LFS 32- and 16-bit. The code
+ * before it: mov $sel, %eax; mov %ax to D+4, D+8 and D+14 (D = BT_H_DATA,
+ * which holds the far pointers' offsets); push %eax; mov $D, %ebx; mov
+ * $0x5eed, %ecx; stc. */
+#define SEG_PREFIX_LENGTH 38u
+static const struct {
+    const char *bytes;
+    size_t n;
+    unsigned sreg;
+} segment_loads[] = {
+    { "\x8e\xd8", 2, BT_DS },                               /* mov %eax, %ds */
+    { "\x8e\xc0", 2, BT_ES },                               /* mov %eax, %es */
+    { "\x8e\xe0", 2, BT_FS },                               /* mov %eax, %fs */
+    { "\x66\x8e\xd8", 3, BT_DS },                           /* mov %ax, %ds */
+    { "\x8e\x1d\x08\xa0\x00\x40", 6, BT_DS },               /* mov D+8, %ds */
+    { "\x8e\x05\x08\xa0\x00\x40", 6, BT_ES },               /* mov D+8, %es */
+    { "\x8e\x63\x08", 3, BT_FS },                           /* mov 8(%ebx), %fs */
+    { "\x3e\x8e\x5b\x08", 4, BT_DS },                       /* mov %ds:8(%ebx), %ds */
+    { "\x8e\x1c\x25\x08\xa0\x00\x40", 7, BT_DS },           /* mov D+8(,%eiz), %ds: a SIB */
+    { "\x1f", 1, BT_DS },                                   /* pop %ds */
+    { "\x07", 1, BT_ES },                                   /* pop %es */
+    { "\x0f\xa1", 2, BT_FS },                               /* pop %fs */
+    { "\xc5\x33", 2, BT_DS },                               /* lds (%ebx), %esi */
+    { "\xc4\x35\x00\xa0\x00\x40", 6, BT_ES },               /* les D, %esi */
+    { "\x0f\xb4\x73\x00", 4, BT_FS },                       /* lfs 0(%ebx), %esi */
+    { "\x66\xc5\x73\x0c", 4, BT_DS },                       /* lds 12(%ebx), %si: m16:16 */
+};
+
+/* The code of segment_loads[i] (or of the prefix alone, i < 0) loading sel. */
+static size_t segment_load_code(uint8_t *code, int i, uint16_t sel)
+{
+    static const uint8_t prefix[SEG_PREFIX_LENGTH] = {
+        0xb8, 0, 0, 0, 0,                                   /* mov $sel, %eax */
+        0x66, 0xa3, 0x04, 0xa0, 0x00, 0x40,                 /* mov %ax, D+4 */
+        0x66, 0xa3, 0x08, 0xa0, 0x00, 0x40,                 /* mov %ax, D+8 */
+        0x66, 0xa3, 0x0e, 0xa0, 0x00, 0x40,                 /* mov %ax, D+14 */
+        0x50,                                               /* push %eax */
+        0xbb, 0x00, 0xa0, 0x00, 0x40,                       /* mov $D, %ebx */
+        0xb9, 0xed, 0x5e, 0x00, 0x00,                       /* mov $0x5eed, %ecx */
+        0xf9,                                               /* stc */
+        0x90, 0x90, 0x90,
+    };
+    _Static_assert(BT_H_DATA == 0x4000a000u, "the code names D");
+    memcpy(code, prefix, sizeof(prefix));
+    code[1] = (uint8_t)sel;
+    code[2] = (uint8_t)(sel >> 8);
+    if (i < 0)
+        return sizeof(prefix);
+    memcpy(code + sizeof(prefix), segment_loads[i].bytes, segment_loads[i].n);
+    return sizeof(prefix) + segment_loads[i].n;
+}
+
+/* The far pointers' offsets at D and D+12. */
+static void far_offsets(struct bt_machine *m)
+{
+    memcpy(bt_h_ptr(m, BT_H_DATA), "\x34\x12\x00\x00", 4);
+    memcpy(bt_h_ptr(m, BT_H_DATA + 12), "\x78\x56", 2);
+}
+
+/* The host's DS, which CPL 3 may load. */
+static uint16_t host_ds(void)
+{
+    load(&native, (const uint8_t *)"\x8c\xd8", 2);          /* mov %ds, %eax */
+    assert_true(bt_h_run(&native, BT_H_CODE, true));
+    return (uint16_t)native.reg[0];
+}
+
+static void test_ordinary_segment_loads_go_through_the_check(void **state)
+{
+    (void)state;
+    uint16_t ds = host_ds();
+    for (size_t i = 0; i < sizeof(segment_loads) / sizeof(segment_loads[0]); i++) {
+        uint8_t code[64];
+        size_t n = segment_load_code(code, (int)i, ds);
+        load(&native, code, n);
+        far_offsets(&native);
+        load(&translated, code, n);
+        far_offsets(&translated);
+        assert_true(bt_h_run(&native, BT_H_CODE, true));
+        bt_tc_init(&tc, &translated, false);
+        assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 10), BT_EXIT_BRANCH);
+        assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_GATE);
+        assert_int_equal(tc.exits[BT_EXIT_EMULATE], 0);
+        assert_same(&native, &translated);                  /* ECX, ESI, ESP, CF: the original's */
+        assert_int_equal(bt_h_page(&translated)->selector[segment_loads[i].sreg], ds);
+    }
+}
+
+static void test_the_hypervisors_selectors_exit_before_the_load(void **state)
+{
+    (void)state;
+    static const uint16_t hv[] = { 0xffe8, 0xffe9, 0xffeb, 0xfff1, 0xfff3, 0xfff8, 0xffff };
+    for (size_t s = 0; s < sizeof(hv) / sizeof(hv[0]); s++) {
+        for (size_t i = 0; i < sizeof(segment_loads) / sizeof(segment_loads[0]); i++) {
+            uint8_t code[64];
+            /* The state before the load: the prefix alone, translated. */
+            size_t n = segment_load_code(code, -1, hv[s]);
+            load(&expected, code, n);
+            far_offsets(&expected);
+            bt_tc_init(&tc, &expected, false);
+            assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 10), BT_EXIT_BRANCH);
+            /* Then with the load: an exit at it, nothing changed (a load
+             * of these at CPL 3 would kill the runner: SIGSEGV). */
+            n = segment_load_code(code, (int)i, hv[s]);
+            load(&translated, code, n);
+            far_offsets(&translated);
+            bt_h_page(&translated)->selector[segment_loads[i].sreg] = 0x7;
+            bt_tc_init(&tc, &translated, false);
+            assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 10), BT_EXIT_EMULATE);
+            assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + SEG_PREFIX_LENGTH);
+            assert_same(&expected, &translated);
+            assert_int_equal(bt_h_page(&translated)->selector[segment_loads[i].sreg], 0x7);
+        }
+    }
+}
+
 static void test_the_hypervisors_instructions_exit(void **state)
 {
     (void)state;
@@ -383,6 +501,7 @@ static void test_the_hypervisors_instructions_exit(void **state)
         { "\x65\xa1\x00\x00\x00\x00", 6 },              /* mov %gs:0, %eax: the page's segment */
         { "\x2e\x8b\x00", 3 },                          /* mov %cs:(%eax), %eax: the TC's segment */
         { "\x8e\xe8", 2 },                              /* mov %ax, %gs */
+        { "\x67\x8e\x1f", 3 },                          /* mov (%bx), %ds: a 16-bit address */
         { "\xea\x00\x00\x00\x00\x08\x00", 7 },          /* ljmp */
         { "\x0f\x01\xc1", 3 },                          /* vmcall */
     };
@@ -540,6 +659,8 @@ int main(void)
         cmocka_unit_test(test_segment_reads_give_the_guests_selectors),
         cmocka_unit_test(test_descriptor_table_reads_give_the_guests_tables),
         cmocka_unit_test(test_segment_loads_update_the_page),
+        cmocka_unit_test(test_ordinary_segment_loads_go_through_the_check),
+        cmocka_unit_test(test_the_hypervisors_selectors_exit_before_the_load),
         cmocka_unit_test(test_the_hypervisors_instructions_exit),
         cmocka_unit_test(test_iret_to_user_mode_runs_without_an_exit),
         cmocka_unit_test(test_iret_exits_where_the_hypervisor_must_act),
