@@ -103,7 +103,7 @@ void depriv_bt_setup(struct vcpu *v)
     bt->rt.lookup = bt_lookup_emit(&e, &bt->rt);
     dp->bt = bt;
     e.pos = (e.pos + 15) & ~(size_t)15;
-    depriv_bt_gate_setup(v, &e);                /* INT n from user mode (bt_gate.h) */
+    depriv_bt_gate_setup(v, &bt->gates, bt->page, &e, &bt->rt);   /* INT n from user mode (bt_gate.h) */
     bt->blocks_start = (uint32_t)(e.pos + 15) & ~15u;
     memset(bt->hot, 0, (bt->frames + 7) / 8);
     bt->last_written = ~0ull;
@@ -313,10 +313,10 @@ static bool enter(struct vcpu *v)
         return false;
     }
     if (((vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3) != 1) {
-        depriv_bt_gate_entry(v, true, true);    /* user mode runs in place; its INT n through the gates */
+        depriv_bt_gate_entry(v, &bt->gates, true, true);    /* user mode runs in place; its INT n through the gates */
         return false;
     }
-    depriv_bt_gate_entry(v, false, false);      /* no kernel code in place through them */
+    depriv_bt_gate_entry(v, &bt->gates, false, false);      /* no kernel code in place through them */
     uint32_t eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP), tc;
     bool kept;
     bt_cache_check_mappings(v);                 /* the guest's TLB events since */
@@ -351,7 +351,7 @@ static bool enter(struct vcpu *v)
     } else {
         enter_at(v, tc);
         bt->tf_step = tf;
-        depriv_bt_gate_entry(v, false, true);   /* it may return to user mode by itself */
+        depriv_bt_gate_entry(v, &bt->gates, false, true);   /* it may return to user mode by itself */
     }
     return false;
 }
@@ -482,6 +482,24 @@ bool depriv_bt_fetchable(struct vcpu *v, uint32_t eip, unsigned length)
     return true;
 }
 
+/* A #PF inside the gates' trampoline (depriv_bt_gate.c) that the shadow
+ * fills (the guest's TSS, IDT or kernel stack not yet in this address
+ * space's shadow): it goes on, nothing delivered inside it. */
+static bool trampoline_page_filled(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    uint32_t va = (uint32_t)v->exit_qualification;
+    uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
+    struct shadow_fault_info f;
+    shadow_fault(&v->guest->shadow, va, error, &f);
+    if (f.outcome != SHADOW_FILLED)
+        return false;
+    bt_cache_filled(v, va, error & PFEC_W);
+    bt->between = true;
+    bt->gates.filled++;
+    return true;
+}
+
 /* A #DB exit for a single-step trap (DR6.BS in the qualification, SDM
  * 28.2.1). */
 static bool single_step_trap(const struct vcpu *v)
@@ -519,10 +537,27 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
         if (single_step_trap(v))
             return true;                        /* its trap, the hypervisor's own */
     }
-    switch (depriv_bt_gate_exit(v)) {           /* INT n through the real IDT (depriv_bt_gate.c) */
+    switch (depriv_bt_gate_exit(v, &bt->gates, bt->in_tc)) {           /* INT n through the real IDT (depriv_bt_gate.c) */
+    case GATE_EXIT_PAGE_FAULT:
+        if (trampoline_page_filled(v))
+            return true;
+        depriv_bt_gate_fallback(v, &bt->gates);
+        __attribute__((fallthrough));
     case GATE_EXIT_HANDLED:
+        bt->between = false;
+        if (bt->in_tc && depriv_cpl() == 3)     /* put back in user mode, which a translated */
+            depriv_bt_back_in_user(v);          /* IRET had reached first */
         return true;
-    case GATE_EXIT_ENTERED: case GATE_EXIT_NONE:
+    case GATE_EXIT_ENTERED:
+        depriv_bt_entered_by_gate(v);
+        break;
+    case GATE_EXIT_IN_USER:
+        depriv_bt_back_in_user(v);
+        break;
+    case GATE_EXIT_PUT_BACK:
+        bt->between = false;
+        break;
+    case GATE_EXIT_NONE:
         break;
     }
     *step = depriv_step_begin(v);
@@ -625,6 +660,6 @@ void depriv_bt_print_stats(const struct vcpu *v)
            bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->asked, bt->found);
     printf("hv: %sbt gates: %u INT n from user mode through the real IDT, %lu vectors opened, %lu fallbacks "
            "to the hypervisor's delivery, %lu faults in the trampoline filled, %lu interrupted and taken again\n",
-           v->guest->tag, bt->page->gate_entries, bt->gate_opened, bt->gate_fallbacks, bt->gate_filled,
-           bt->gate_interrupted);
+           v->guest->tag, bt->page->gate_entries, bt->gates.opened, bt->gates.fallbacks, bt->gates.filled,
+           bt->gates.interrupted);
 }

@@ -79,22 +79,6 @@ void depriv_bt_written(struct vcpu *v, uint64_t gpa);
  * at ring 1, and a translation may load it without an exit until the GDT
  * copy changes (depriv_load_gdt). */
 void depriv_bt_gs_allow(struct vcpu *v, uint16_t selector);
-/* depriv_bt_gate.c: INT n from user mode through the real IDT. Its code
- * in the TC at e, the real IDT and the TSS's ring-1 stack (setup). */
-void depriv_bt_gate_setup(struct vcpu *v, struct bt_emit *e);
-/* What an exit is, as far as the gates go (at depriv_bt_exit's start). */
-enum gate_exit {
-    GATE_EXIT_NONE,                 /* nothing to do with them (an interrupt inside the
-                                       trampoline: the user put back before its INT) */
-    GATE_EXIT_ENTERED,              /* the guest came through one into a translation:
-                                       in_tc now, handled as any exit there */
-    GATE_EXIT_HANDLED,              /* the trampoline's fault filled, or the user put
-                                       back before its INT */
-};
-enum gate_exit depriv_bt_gate_exit(struct vcpu *v);
-/* Before an entry: user (into user mode: its IF for the trampoline) and
- * allowed (user mode or a translation: the gates may be open). */
-void depriv_bt_gate_entry(struct vcpu *v, bool user, bool allowed);
 /* depriv_bt.c: the trampoline took the guest into a translation by itself;
  * the state the hypervisor keeps for one made as enter_at makes it. */
 void depriv_bt_entered_by_gate(struct vcpu *v);

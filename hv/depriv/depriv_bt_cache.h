@@ -10,23 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "bt/bt_block.h"
-#include "bt/bt_gate.h"
 #include "bt/bt_vcpu.h"
 #include "depriv/depriv.h"
+#include "depriv/depriv_bt_area.h"
+#include "depriv/depriv_bt_gate.h"
 #include "guest/vcpu.h"
 #include "x86/x86_decode.h"
-
-/* Where the TC and the vCPU page run (depriv_bt.h draws the area). */
-#define BT_TC_BASE   (DEPRIV_AREA + 0x20000u)
-#define BT_TC_PAGES  256u
-#define BT_TC_END    (BT_TC_BASE + BT_TC_PAGES * 4096u)
-#define BT_VCPU_BASE BT_TC_END
-/* The selectors of bt=1's descriptors in the GDT copy (depriv.h's
- * DEPRIV_HV_SLOT): the TC's code, the vCPU page's data, both at ring 1. */
-#define BT_TC_SELECTOR   (DEPRIV_HV_SELECTOR | 1)
-#define BT_VCPU_SELECTOR ((DEPRIV_HV_SELECTOR + 8) | 1)
-/* The real IDT (bt_gate.h), one page beside the TSS's. */
-#define BT_IDT (DEPRIV_AREA + 0x13000u)
 
 #define BT_MAX_BLOCKS  8192u
 #define BT_MAX_MAP     (BT_MAX_BLOCKS * 8u)
@@ -118,14 +107,7 @@ struct depriv_bt {
     uint64_t gs_gdt_copies;         /* v->depriv.gdt_copies when they were let through */
     uint64_t seen_breakpoint_writes;   /* v->depriv.breakpoint_writes at the last entry */
 
-    /* INT n from user mode through the real IDT (depriv_bt_gate.c). */
-    uint64_t *idt;                  /* the real IDT (host pointer), at BT_IDT */
-    struct bt_gate_code gate;       /* its trampoline and stubs in the TC */
-    uint64_t gate_open[4];          /* the vectors whose real gate is DPL 3 */
-    bool idt_on;                    /* the VMCS's IDTR holds it (else limit 0) */
-    struct bt_gate_key { uint64_t gdt_copies; uint32_t tr, idt_base, idt_limit; } gate_key;
-    uint32_t gate_entries_seen;     /* the page's gate_entries at the last exit */
-    uint64_t gate_opened, gate_fallbacks, gate_filled, gate_interrupted;
+    struct depriv_bt_gates gates;   /* INT n from user mode through the real IDT */
 
     /* The decodings of instructions emulated at EMULATE exits (depriv_bt_emulate.c). */
     struct bt_decoded {

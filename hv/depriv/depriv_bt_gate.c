@@ -25,12 +25,11 @@
  * a debugger steps or a debug register's breakpoint is enabled (the
  * trampoline's accesses are not the guest's).
  */
-#include "depriv/depriv_bt.h"
+#include "depriv/depriv_bt_gate.h"
 #include "depriv/depriv.h"
-#include "depriv/depriv_bt_cache.h"
+#include "depriv/depriv_bt_area.h"
 #include "bt/bt_gate.h"
 #include "guest/guest_paging.h"
-#include "guest/shadow.h"
 #include "cpu/panic.h"
 #include "mem/memory.h"
 #include "string.h"
@@ -49,25 +48,26 @@
 #define TSS_SS1 4
 
 /* A 32-bit trap gate into vector n's stub, of DPL dpl. */
-static uint64_t gate(const struct depriv_bt *bt, unsigned n, unsigned dpl)
+static uint64_t gate(const struct depriv_bt_gates *g, unsigned n, unsigned dpl)
 {
-    uint32_t offset = bt->gate.stubs + n * BT_GATE_STUB_SIZE;
+    uint32_t offset = g->code.stubs + n * BT_GATE_STUB_SIZE;
     return (offset & 0xFFFF) | (uint64_t)BT_TC_SELECTOR << 16 | (uint64_t)(0x80 | dpl << 5 | GATE_TRAP32) << 40 |
            (uint64_t)(offset >> 16) << 48;
 }
 
-void depriv_bt_gate_setup(struct vcpu *v, struct bt_emit *e)
+void depriv_bt_gate_setup(struct vcpu *v, struct depriv_bt_gates *g, struct bt_vcpu_page *page, struct bt_emit *e,
+                          const struct bt_runtime *rt)
 {
     struct depriv *dp = &v->depriv;
-    struct depriv_bt *bt = dp->bt;
-    bt->gate = bt_gate_emit(e, &bt->rt);
+    g->page = page;
+    g->code = bt_gate_emit(e, rt);
     uint64_t idt = alloc_page();
     if (!idt)
         panic("out of memory: no page for a deprivileged guest's real IDT");
-    bt->idt = (uint64_t *)idt;
+    g->idt = (uint64_t *)idt;
     for (unsigned n = 0; n < 256; n++)
-        bt->idt[n] = gate(bt, n, 0);
-    memset(bt->idt + 256, 0, PAGE - 256 * 8);
+        g->idt[n] = gate(g, n, 0);
+    memset(g->idt + 256, 0, PAGE - 256 * 8);
     dp->area[(BT_IDT - DEPRIV_AREA) / PAGE] = (uint32_t)idt | GPTE_P | GPTE_A;   /* read-only, as the GDT */
     /* The ring-1 stack of the real TSS: the vCPU page (bt_gate.h). */
     uint32_t *tss = (uint32_t *)(uintptr_t)(dp->area[DEPRIV_GDT_PAGES] & ~(PAGE - 1));
@@ -75,35 +75,34 @@ void depriv_bt_gate_setup(struct vcpu *v, struct bt_emit *e)
     tss[TSS_SS1] = BT_VCPU_SELECTOR;
 }
 
-static void close_all(struct depriv_bt *bt)
+static void close_all(struct depriv_bt_gates *g)
 {
     for (unsigned n = 0; n < 256; n++)
-        if (bt->gate_open[n / 64] >> (n % 64) & 1) {
-            bt->idt[n] = gate(bt, n, 0);
-            bt->page->gate_word[n][0] = bt->page->gate_word[n][1] = 0;
+        if (g->open[n / 64] >> (n % 64) & 1) {
+            g->idt[n] = gate(g, n, 0);
+            g->page->gate_word[n][0] = g->page->gate_word[n][1] = 0;
         }
-    memset(bt->gate_open, 0, sizeof(bt->gate_open));
-    bt->page->gate_ss = bt->page->gate_ss_guest = 0;
+    memset(g->open, 0, sizeof(g->open));
+    g->page->gate_ss = g->page->gate_ss_guest = 0;
 }
 
-static void close_vector(struct depriv_bt *bt, unsigned n)
+static void close_vector(struct depriv_bt_gates *g, unsigned n)
 {
-    bt->idt[n] = gate(bt, n, 0);
-    bt->page->gate_word[n][0] = bt->page->gate_word[n][1] = 0;
-    bt->gate_open[n / 64] &= ~(1ull << (n % 64));
+    g->idt[n] = gate(g, n, 0);
+    g->page->gate_word[n][0] = g->page->gate_word[n][1] = 0;
+    g->open[n / 64] &= ~(1ull << (n % 64));
 }
 
 /* What the checks depend on changed (LGDT, LTR, LIDT): none holds. */
-static void check_key(struct vcpu *v)
+static void check_key(const struct vcpu *v, struct depriv_bt_gates *g)
 {
     const struct depriv *dp = &v->depriv;
-    struct depriv_bt *bt = dp->bt;
-    struct bt_gate_key *k = &bt->gate_key;
+    struct depriv_bt_gate_key *k = &g->key;
     if (k->gdt_copies == dp->gdt_copies && k->tr == dp->tr && k->idt_base == dp->idt_base &&
         k->idt_limit == dp->idt_limit)
         return;
-    *k = (struct bt_gate_key){ dp->gdt_copies, dp->tr, dp->idt_base, dp->idt_limit };
-    close_all(bt);
+    *k = (struct depriv_bt_gate_key){ dp->gdt_copies, dp->tr, dp->idt_base, dp->idt_limit };
+    close_all(g);
 }
 
 /* The copy of a GDT descriptor the guest owns, or 0. */
@@ -116,18 +115,17 @@ static uint64_t guest_descriptor(const struct depriv *dp, uint16_t selector)
 }
 
 /* INT n (vector n) faulted in user mode: may it go through the real gate? */
-static void open_vector(struct vcpu *v, unsigned n)
+static void open_vector(struct vcpu *v, struct depriv_bt_gates *g, unsigned n)
 {
     struct depriv *dp = &v->depriv;
-    struct depriv_bt *bt = dp->bt;
-    struct bt_vcpu_page *p = bt->page;
-    uint64_t g;
-    if (!dp->hv_slots_in_use || n * 8 + 7 > dp->idt_limit || !depriv_read(v, dp->idt_base + n * 8, &g, 8))
+    struct bt_vcpu_page *p = g->page;
+    uint64_t word;
+    if (!dp->hv_slots_in_use || n * 8 + 7 > dp->idt_limit || !depriv_read(v, dp->idt_base + n * 8, &word, 8))
         return;
-    unsigned type = (g >> 40) & 0xF;
-    if (!(g & DESC_P) || (type != GATE_TRAP32 && type != GATE_INTERRUPT32) || DESC_DPL(g) != 3)
+    unsigned type = (word >> 40) & 0xF;
+    if (!(word & DESC_P) || (type != GATE_TRAP32 && type != GATE_INTERRUPT32) || DESC_DPL(word) != 3)
         return;                                 /* the guest's #GP, #NP: the hypervisor's delivery */
-    uint16_t cs = (uint16_t)(g >> 16);
+    uint16_t cs = (uint16_t)(word >> 16);
     uint64_t code = guest_descriptor(dp, cs);
     if (!depriv_segment_ok(v, cs | 1, true) || descriptor_base(code) || !(code & DESC_DB))
         return;                                 /* bt=1 translates flat 32-bit code only */
@@ -143,37 +141,36 @@ static void open_vector(struct vcpu *v, unsigned n)
     if ((uint64_t)tss_at + 11 > limit || (uint64_t)idt_at + n * 8 + 7 > limit)
         return;                                 /* the trampoline reads both through SS */
     if (p->gate_ss && p->gate_ss != (uint32_t)(ss0 | 1))
-        close_all(bt);                          /* another TSS.SS0: the others were checked against the old */
+        close_all(g);                           /* another TSS.SS0: the others were checked against the old */
     p->gate_ss = ss0 | 1;
     p->gate_ss_guest = ss0;
     p->gate_tss = tss_at;
     p->gate_idt = idt_at;
-    p->gate_word[n][0] = (uint32_t)g;
-    p->gate_word[n][1] = (uint32_t)(g >> 32);
-    p->gate_handler[n] = (uint32_t)((g & 0xFFFF) | ((g >> 32) & 0xFFFF0000));
-    bt->idt[n] = gate(bt, n, 3);
-    bt->gate_open[n / 64] |= 1ull << (n % 64);
-    bt->gate_opened++;
+    p->gate_word[n][0] = (uint32_t)word;
+    p->gate_word[n][1] = (uint32_t)(word >> 32);
+    p->gate_handler[n] = (uint32_t)((word & 0xFFFF) | ((word >> 32) & 0xFFFF0000));
+    g->idt[n] = gate(g, n, 3);
+    g->open[n / 64] |= 1ull << (n % 64);
+    g->opened++;
 }
 
 /* The user back before its INT, from what the CPU pushed and the
  * trampoline saved (nothing of what it wrote is the guest's yet but the
  * words below its kernel stack's top); with close, the vector closed, so
  * that the INT faults into the hypervisor's delivery when it runs again. */
-static void put_user_back(struct vcpu *v, bool close)
+static void put_user_back(struct vcpu *v, struct depriv_bt_gates *g, bool close)
 {
-    struct depriv_bt *bt = v->depriv.bt;
-    const struct bt_vcpu_page *p = bt->page;
+    const struct bt_vcpu_page *p = g->page;
     const uint32_t *f = p->gate_frame;          /* EIP, CS, EFLAGS, ESP, SS */
     uint32_t rip = (uint32_t)v->rip;
-    bool in_trampoline = rip < bt->gate.stubs;  /* not in a stub */
-    if (in_trampoline && rip >= bt->gate.saved) {   /* else the CPU's are the user's still */
+    bool in_trampoline = rip < g->code.stubs;  /* not in a stub */
+    if (in_trampoline && rip >= g->code.saved) {   /* else the CPU's are the user's still */
         v->regs.rax = p->gate_saved[BT_EAX];
         v->regs.rcx = p->gate_saved[BT_ECX];
         v->regs.rdx = p->gate_saved[BT_EDX];
         v->regs.rbx = p->gate_saved[BT_EBX];
     }
-    if (in_trampoline && rip >= bt->gate.gs_kept)   /* else GS is the user's still */
+    if (in_trampoline && rip >= g->code.gs_kept)   /* else GS is the user's still */
         depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, (uint16_t)p->gs_real);
     depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, (uint16_t)f[1]);
     depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, (uint16_t)f[4]);
@@ -183,29 +180,20 @@ static void put_user_back(struct vcpu *v, bool close)
     vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
     v->rip = f[0] - BT_GATE_INT_LENGTH;
     if (close)
-        close_vector(bt, p->gate_vector & 0xFF);
-    /* In user mode again: if the hypervisor still believed the guest in a
-     * translation, it had left it with a translated IRET first. */
-    if (bt->in_tc)
-        depriv_bt_back_in_user(v);
-    bt->between = false;
+        close_vector(g, p->gate_vector & 0xFF);
 }
 
-/* A #PF inside the trampoline that the shadow fills (the guest's TSS, IDT
- * or stack not yet in this address space's shadow): it goes on. */
-static bool shadow_filled(struct vcpu *v)
+static bool page_fault(const struct vcpu *v)
 {
     struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
-    if ((v->exit_reason & 0xFFFF) != EXIT_EXCEPTION_NMI || e.type != EVENT_HARDWARE_EXCEPTION || e.vector != VEC_PF)
-        return false;
-    uint32_t va = (uint32_t)v->exit_qualification;
-    uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
-    struct shadow_fault_info f;
-    shadow_fault(&v->guest->shadow, va, error, &f);
-    if (f.outcome != SHADOW_FILLED)
-        return false;
-    bt_cache_filled(v, va, error & PFEC_W);
-    return true;
+    return (v->exit_reason & 0xFFFF) == EXIT_EXCEPTION_NMI && e.type == EVENT_HARDWARE_EXCEPTION &&
+           e.vector == VEC_PF;
+}
+
+void depriv_bt_gate_fallback(struct vcpu *v, struct depriv_bt_gates *g)
+{
+    put_user_back(v, g, true);
+    g->fallbacks++;
 }
 
 static bool asynchronous(const struct vcpu *v)
@@ -220,26 +208,22 @@ static bool asynchronous(const struct vcpu *v)
     return false;
 }
 
-enum gate_exit depriv_bt_gate_exit(struct vcpu *v)
+enum gate_exit depriv_bt_gate_exit(struct vcpu *v, struct depriv_bt_gates *g, bool in_tc)
 {
-    struct depriv *dp = &v->depriv;
-    struct depriv_bt *bt = dp->bt;
-    struct bt_vcpu_page *p = bt->page;
+    struct bt_vcpu_page *p = g->page;
     uint32_t rip = (uint32_t)v->rip;
-    if (depriv_cpl() == 0 && rip >= bt->gate.start && rip < bt->gate.end) {   /* in the trampoline */
+    if (depriv_cpl() == 0 && rip >= g->code.start && rip < g->code.end) {   /* in the trampoline */
         if (asynchronous(v)) {
             /* An interrupt while the INT is under way: the CPU takes it at
              * an instruction boundary, here the one before the INT (SDM
              * 6.9); the INT runs again after it, through its gate. */
-            put_user_back(v, false);
-            bt->gate_interrupted++;
-        } else if ((v->exit_reason & 0xFFFF) != EXIT_VMCALL && shadow_filled(v)) {
-            bt->between = true;                 /* it goes on; nothing delivered inside it */
-            bt->gate_filled++;
-            return GATE_EXIT_HANDLED;
+            put_user_back(v, g, false);
+            g->interrupted++;
+            return GATE_EXIT_PUT_BACK;
+        } else if (page_fault(v)) {
+            return GATE_EXIT_PAGE_FAULT;        /* the shadow's to fill, or depriv_bt_gate_fallback */
         } else {
-            put_user_back(v, true);             /* its fallback, or a fault of the guest's */
-            bt->gate_fallbacks++;
+            depriv_bt_gate_fallback(v, g);      /* its fallback, or a fault of the guest's */
             return GATE_EXIT_HANDLED;
         }
     }
@@ -247,38 +231,33 @@ enum gate_exit depriv_bt_gate_exit(struct vcpu *v)
      * into its kernel's translations without the hypervisor, perhaps back
      * to user mode too with a translated IRET, and in_tc says nothing of
      * either. */
-    bool through_gate = p->gate_entries != bt->gate_entries_seen;
-    bt->gate_entries_seen = p->gate_entries;
+    bool through_gate = p->gate_entries != g->entries_seen;
+    g->entries_seen = p->gate_entries;
     unsigned cpl = depriv_cpl();
-    if (cpl == 0 && rip >= BT_TC_BASE && rip < BT_TC_END && (through_gate || !bt->in_tc)) {
-        depriv_bt_entered_by_gate(v);           /* in a translation since: as if entered there */
-        return GATE_EXIT_ENTERED;
-    }
+    if (cpl == 0 && rip >= BT_TC_BASE && rip < BT_TC_END && (through_gate || !in_tc))
+        return GATE_EXIT_ENTERED;               /* in a translation since: as if entered there */
     if (cpl != 3)
         return GATE_EXIT_NONE;
-    if (through_gate)
-        depriv_bt_back_in_user(v);              /* and back by a translated IRET (bt_iret.h) */
     struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
     uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
     if ((v->exit_reason & 0xFFFF) == EXIT_EXCEPTION_NMI && e.type == EVENT_HARDWARE_EXCEPTION &&
         e.vector == VEC_GP && (error & 7) == 2 && error >> 3 < 256) {
-        check_key(v);
-        open_vector(v, error >> 3);             /* INT n: its delivery is the hypervisor's this time */
+        check_key(v, g);
+        open_vector(v, g, error >> 3);             /* INT n: its delivery is the hypervisor's this time */
     }
-    return GATE_EXIT_NONE;
+    return through_gate ? GATE_EXIT_IN_USER : GATE_EXIT_NONE;   /* back by a translated IRET (bt_iret.h) */
 }
 
-void depriv_bt_gate_entry(struct vcpu *v, bool user, bool allowed)
+void depriv_bt_gate_entry(struct vcpu *v, struct depriv_bt_gates *g, bool user, bool allowed)
 {
-    struct depriv *dp = &v->depriv;
-    struct depriv_bt *bt = dp->bt;
-    check_key(v);
+    const struct depriv *dp = &v->depriv;
+    check_key(v, g);
     if (user)
-        bt->page->iret_if = dp->vif ? RFLAGS_IF >> 8 : 0;   /* the IF of its user mode */
+        g->page->iret_if = dp->vif ? RFLAGS_IF >> 8 : 0;   /* the IF of its user mode */
     bool on = allowed && dp->hv_slots_in_use && !dp->debugger_step && !(vmcs_read(VMCS_GUEST_DR7) & 0xFF);
-    if (on == bt->idt_on)
+    if (on == g->idt_on)
         return;
-    bt->idt_on = on;
+    g->idt_on = on;
     vmcs_write(VMCS_GUEST_IDTR_BASE, on ? BT_IDT : 0);
     vmcs_write(VMCS_GUEST_IDTR_LIMIT, on ? 256 * 8 - 1 : 0);
 }

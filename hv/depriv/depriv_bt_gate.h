@@ -1,0 +1,53 @@
+/*
+ * depriv_bt_gate.h: INT n from the guest's user mode through the real IDT,
+ * bt=1 (64-bit, VMX root; issue 21 point 5; depriv_bt_gate.c says how, and
+ * hv/bt/bt_gate.h has the trampoline). depriv_bt.c calls these at its
+ * exits and entries, with the state they keep in struct depriv_bt.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "bt/bt_exit.h"
+#include "bt/bt_gate.h"
+#include "bt/bt_vcpu.h"
+#include "guest/vcpu.h"
+
+struct depriv_bt_gates {
+    struct bt_vcpu_page *page;      /* the vCPU page, where the trampoline finds the checks */
+    uint64_t *idt;                  /* the real IDT (host pointer), at BT_IDT */
+    struct bt_gate_code code;       /* the trampoline and the stubs in the TC */
+    uint64_t open[4];               /* the vectors whose real gate is DPL 3 */
+    bool idt_on;                    /* the VMCS's IDTR holds it (else limit 0) */
+    struct depriv_bt_gate_key { uint64_t gdt_copies; uint32_t tr, idt_base, idt_limit; } key;
+    uint32_t entries_seen;          /* the page's gate_entries at the last exit */
+    uint64_t opened, fallbacks, filled, interrupted;   /* statistics */
+};
+
+/* Its code in the TC at e, the real IDT, the real TSS's ring-1 stack. */
+void depriv_bt_gate_setup(struct vcpu *v, struct depriv_bt_gates *g, struct bt_vcpu_page *page, struct bt_emit *e,
+                          const struct bt_runtime *rt);
+
+/* What an exit is, as far as the gates go (at depriv_bt_exit's start;
+ * in_tc: what the hypervisor believed). */
+enum gate_exit {
+    GATE_EXIT_NONE,                 /* nothing to do with them */
+    GATE_EXIT_ENTERED,              /* the guest came through one into a translation:
+                                       to be made in_tc (depriv_bt_entered_by_gate) and
+                                       handled as any exit there */
+    GATE_EXIT_IN_USER,              /* and back to user mode by a translated IRET since:
+                                       depriv_bt_back_in_user */
+    GATE_EXIT_PUT_BACK,             /* an interrupt inside the trampoline: the user put
+                                       back before its INT, the exit handled as one from
+                                       user mode */
+    GATE_EXIT_PAGE_FAULT,           /* a #PF in the trampoline: the shadow fills it and
+                                       the trampoline goes on, or depriv_bt_gate_fallback */
+    GATE_EXIT_HANDLED,              /* the user put back before its INT, the vector
+                                       closed: the INT faults into the hypervisor next */
+};
+enum gate_exit depriv_bt_gate_exit(struct vcpu *v, struct depriv_bt_gates *g, bool in_tc);
+/* A fault in the trampoline that is the guest's: the user put back before
+ * its INT, the vector closed (the hypervisor's delivery, next). */
+void depriv_bt_gate_fallback(struct vcpu *v, struct depriv_bt_gates *g);
+/* Before an entry: user (into user mode: its IF for the trampoline) and
+ * allowed (user mode or a translation: the gates may be open). */
+void depriv_bt_gate_entry(struct vcpu *v, struct depriv_bt_gates *g, bool user, bool allowed);
