@@ -511,14 +511,7 @@ static bool single_step_trap(const struct vcpu *v)
 
 static bool asynchronous(const struct vcpu *v)
 {
-    switch (v->exit_reason & 0xFFFF) {
-    case EXIT_EXTERNAL_INTERRUPT: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
-    case EXIT_PREEMPTION_TIMER:
-        return true;
-    case EXIT_EXCEPTION_NMI:
-        return event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).type == EVENT_NMI;
-    }
-    return false;
+    return exit_asynchronous(v->exit_reason & 0xFFFF, (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
 }
 
 bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)

@@ -198,14 +198,7 @@ void depriv_bt_gate_fallback(struct vcpu *v, struct depriv_bt_gates *g)
 
 static bool asynchronous(const struct vcpu *v)
 {
-    switch (v->exit_reason & 0xFFFF) {
-    case EXIT_EXTERNAL_INTERRUPT: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
-    case EXIT_PREEMPTION_TIMER:
-        return true;
-    case EXIT_EXCEPTION_NMI:
-        return event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).type == EVENT_NMI;
-    }
-    return false;
+    return exit_asynchronous(v->exit_reason & 0xFFFF, (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
 }
 
 enum gate_exit depriv_bt_gate_exit(struct vcpu *v, struct depriv_bt_gates *g, bool in_tc)

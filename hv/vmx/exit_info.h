@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "vmx/exit_reasons.h"
 #include "vmx/vmx.h" /* INFO_VALID, INFO_ERROR_CODE, the event types EVENT_* */
 
 /* ---- I/O instruction (table 28-5) ---- */
@@ -220,6 +221,22 @@ static inline struct event_info event_info_decode(uint32_t info)
     return (struct event_info){ .vector = info & 0xFF, .type = info >> 8 & 7,
                                 .has_error_code = info >> 11 & 1, .nmi_unblocking = info >> 12 & 1,
                                 .valid = info >> 31 & 1 };
+}
+
+/* An exit that no instruction of the guest's caused: an external interrupt,
+ * an NMI, their windows, the preemption timer (basic reasons, appendix C);
+ * info: the VM-exit interruption information (an NMI comes as an
+ * exception-or-NMI exit, 28.2.2). */
+static inline bool exit_asynchronous(unsigned reason, uint32_t info)
+{
+    switch (reason) {
+    case EXIT_EXTERNAL_INTERRUPT: case EXIT_INTERRUPT_WINDOW: case EXIT_NMI_WINDOW:
+    case EXIT_PREEMPTION_TIMER:
+        return true;
+    case EXIT_EXCEPTION_NMI:
+        return event_info_decode(info).type == EVENT_NMI;
+    }
+    return false;
 }
 
 static inline uint32_t event_info_encode(struct event_info e)
