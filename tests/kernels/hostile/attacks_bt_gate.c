@@ -34,7 +34,7 @@
 /* Two handlers that count (A also notes its ESP, SS, EFLAGS and the
  * frame's CS), and return; no register or flag changes the interrupted code sees (IRET
  * reloads the flags). Every access through SS: DS is the caller's. */
-uint32_t btg_count_a, btg_count_b, btg_esp_a, btg_ss_a, btg_cs_a, btg_flags_a;
+uint32_t btg_count_a, btg_count_b, btg_esp_a, btg_ss_a, btg_cs_a, btg_flags_a, btg_eflags_a;
 void btg_handler_a(void);
 void btg_handler_b(void);
 __asm__(".globl btg_handler_a, btg_handler_b\n"
@@ -47,6 +47,8 @@ __asm__(".globl btg_handler_a, btg_handler_b\n"
         "    pushl %eax\n"
         "    movl 8(%esp), %eax\n"
         "    movl %eax, %ss:btg_cs_a\n"
+        "    movl 12(%esp), %eax\n"
+        "    movl %eax, %ss:btg_eflags_a\n"
         "    popl %eax\n"
         "    iret\n"
         "btg_handler_b:\n"
@@ -73,7 +75,7 @@ static void open_a(uint8_t type_attr)
         result("the first three INTs reached the handler %u times", btg_count_a);
 }
 
-ATTACK(gate_dpl0, "bt-gate-rewritten-dpl0", "all", "native",
+ATTACK(gate_dpl0, "bt-gate-rewritten-dpl0", "all gated", "native",
        "INT 0x82 from ring 3 through its gate, then the gate's DPL rewritten to 0 in memory (no LIDT): #GP(0x412)")
 {
     open_a(DPL3_INTR);
@@ -81,7 +83,7 @@ ATTACK(gate_dpl0, "bt-gate-rewritten-dpl0", "all", "native",
     run_user(int_a_once);
 }
 
-ATTACK(gate_moved, "bt-gate-handler-moved", "all", "native",
+ATTACK(gate_moved, "bt-gate-handler-moved", "all gated", "native",
        "INT 0x82 from ring 3 through its gate, then its offset rewritten to another handler (no LIDT)")
 {
     open_a(DPL3_INTR);
@@ -90,7 +92,7 @@ ATTACK(gate_moved, "bt-gate-handler-moved", "all", "native",
     result("handler a ran %u times, b %u", btg_count_a, btg_count_b);
 }
 
-ATTACK(gate_absent, "bt-gate-absent", "all", "native",
+ATTACK(gate_absent, "bt-gate-absent", "all gated", "native",
        "INT 0x82 from ring 3 through its gate, then its P bit cleared in memory: #NP(0x412)")
 {
     open_a(DPL3_INTR);
@@ -98,17 +100,18 @@ ATTACK(gate_absent, "bt-gate-absent", "all", "native",
     run_user(int_a_once);
 }
 
-ATTACK(gate_trap_to_interrupt, "bt-gate-type-changed", "all",
-       "native; depriv: result IF=1 in the handler through the trap gate, then IF=1 (4 INTs)",
+ATTACK(gate_trap_to_interrupt, "bt-gate-type-changed", "all gated",
+       "native; depriv: result IF=1 in the handler through the trap gate (frame IF=1), then IF=1 (frame IF=1) (4 INTs)",
        "INT 0x82 from ring 3 (IF 1) through a trap gate, then the gate made an interrupt gate in memory: IF 0 in the handler")
 {
     __asm__ volatile("sti");                    /* ring 3 with IF 1 (the PICs masked: user.c) */
     open_a(DPL3_TRAP);
-    uint32_t first = btg_flags_a;
+    uint32_t first = btg_flags_a, first_frame = btg_eflags_a;
     set_gate(V_A, (uint32_t)btg_handler_a, KCODE, DPL3_INTR);
+    __asm__ volatile("sti");                    /* again: run_user came back through an interrupt gate */
     run_user(int_a_once);
-    result("IF=%u in the handler through the trap gate, then IF=%u (%u INTs)", (first >> 9) & 1,
-           (btg_flags_a >> 9) & 1, btg_count_a);
+    result("IF=%u in the handler through the trap gate (frame IF=%u), then IF=%u (frame IF=%u) (%u INTs)",
+           (first >> 9) & 1, (first_frame >> 9) & 1, (btg_flags_a >> 9) & 1, (btg_eflags_a >> 9) & 1, btg_count_a);
 }
 
 /* ---- The kernel stack: TSS.ESP0 and TSS.SS0 rewritten without LTR --------- */
@@ -116,7 +119,7 @@ ATTACK(gate_trap_to_interrupt, "bt-gate-type-changed", "all",
 static uint8_t other_stack[4096] __attribute__((aligned(4096)));   /* a page of its own (bt-gate-stack-fault) */
 #define OTHER_TOP ((uint32_t)other_stack + sizeof(other_stack))
 
-ATTACK(gate_esp0, "bt-gate-esp0-moved", "all", "native",
+ATTACK(gate_esp0, "bt-gate-esp0-moved", "all gated", "native",
        "INT 0x82 from ring 3 through its gate, then TSS.ESP0 pointed at another stack (no LTR): the frame there")
 {
     uint32_t first_top = tss[1];
@@ -130,7 +133,7 @@ ATTACK(gate_esp0, "bt-gate-esp0-moved", "all", "native",
 
 #define KDATA2 (GDT_FREE * 8)    /* another flat DPL-0 data segment */
 
-ATTACK(gate_ss0, "bt-gate-ss0-moved", "all", "native; depriv: result ss=0x11, then ss=0x31 (4 INTs)",
+ATTACK(gate_ss0, "bt-gate-ss0-moved", "all gated", "native; depriv: result ss=0x11, then ss=0x31 (4 INTs)",
        "INT 0x82 from ring 3 through its gate, then TSS.SS0 another flat ring-0 data segment (no LTR): SS that one")
 {
     gdt_set(GDT_FREE, seg_desc(0, 0xFFFFF, 0x93, 0xC));
@@ -145,7 +148,7 @@ ATTACK(gate_ss0, "bt-gate-ss0-moved", "all", "native; depriv: result ss=0x11, th
 /* ESP0 in a page not present: the frame's first push faults (#PF), the
  * #PF's delivery from ring 3 needs the same stack (#DF), and so does the
  * #DF's: the CPU shuts down (SDM 6.15, table 6-5). */
-ATTACK(gate_stack_fault, "bt-gate-stack-fault", "all", "stop triple fault",
+ATTACK(gate_stack_fault, "bt-gate-stack-fault", "all gated", "stop triple fault",
        "INT 0x82 from ring 3 through its gate, then TSS.ESP0 in a page not present: #PF, #DF, a triple fault")
 {
     paging_on(1);
@@ -197,7 +200,7 @@ static void open_idt_vector(void)
         result("the first three INTs reached the handler %u times", btg_count_a);
 }
 
-ATTACK(gate_idt_limit, "bt-gate-idt-limit", "all", "native",
+ATTACK(gate_idt_limit, "bt-gate-idt-limit", "all gated", "native",
        "INT 0x86 from ring 3 through its gate, then LIDT of a table whose limit ends below its entry: #GP(0x432)")
 {
     open_idt_vector();
@@ -205,7 +208,7 @@ ATTACK(gate_idt_limit, "bt-gate-idt-limit", "all", "native",
     run_user(int_idt_once);
 }
 
-ATTACK(gate_idt_moved, "bt-gate-idt-moved", "all", "native",
+ATTACK(gate_idt_moved, "bt-gate-idt-moved", "all gated", "native",
        "INT 0x86 from ring 3 through its gate, then LIDT of another table whose gate 0x86 names another handler")
 {
     open_idt_vector();
@@ -216,7 +219,7 @@ ATTACK(gate_idt_moved, "bt-gate-idt-moved", "all", "native",
 
 /* ---- The kernel's own INT n through an open vector ------------------------ */
 
-ATTACK(gate_int_in_kernel, "bt-gate-int-in-kernel", "all",
+ATTACK(gate_int_in_kernel, "bt-gate-int-in-kernel", "all gated",
        "native; depriv: result kernel INT: frame at esp-12, cs=0x8, ss=0x11 (4 INTs)",
        "INT 0x82 from ring 3 through its gate, then from the kernel: a frame of 3 words on its own stack")
 {
@@ -351,14 +354,14 @@ static void frame_attack(void)
     result("%s", line);
 }
 
-ATTACK(gate_frame, "bt-gate-frame", "ept shadow patch", "native",
+ATTACK(gate_frame, "bt-gate-frame", "ept shadow patch gated", "native",
        "INT through a trap and an interrupt gate from ring 3 (IF 1), chosen registers, flags, DS to GS: the state and frame the handler gets")
 {
     __asm__ volatile("sti");
     frame_attack();
 }
 
-ATTACK(gate_frame_if0, "bt-gate-frame-if0", "ept shadow patch", "native",
+ATTACK(gate_frame_if0, "bt-gate-frame-if0", "ept shadow patch gated", "native",
        "the same from a ring 3 whose IF is 0 (as the kernel's IRET left it)")
 {
     __asm__ volatile("cli");
