@@ -367,3 +367,49 @@ ATTACK(gate_frame_if0, "bt-gate-frame-if0", "ept shadow patch gated", "native",
     __asm__ volatile("cli");
     frame_attack();
 }
+
+/* ---- TF over the gate ------------------------------------------------------ */
+
+/* TF set by POPF just before an INT through the open gate: the INT clears
+ * TF for the handler (SDM 6.12.1.3) and its frame keeps it; the IRET
+ * brings it back, and single_step_stub (attacks_events.c) notes where
+ * the #DB came and clears TF in its frame. */
+void btg_tf_user(void);
+void btg_tf_int(void);
+void btg_tf_after(void);
+void btg_tf_after_nop(void);
+__asm__(".globl btg_tf_user, btg_tf_int, btg_tf_after, btg_tf_after_nop\n"
+        "btg_tf_user:\n"
+        "    pushfl\n    orl $0x100, (%esp)\n    popfl\n"
+        "btg_tf_int:\n"
+        "    int $0x82\n"
+        "btg_tf_after:\n"
+        "    nop\n"
+        "btg_tf_after_nop:\n"
+        "    nop\n"
+        "    ret\n");
+
+static const char *tf_where(uint32_t eip)
+{
+    static char other[16];
+    if (eip == (uint32_t)btg_tf_int)
+        return "the INT";
+    if (eip == (uint32_t)btg_tf_after)
+        return "after the INT";
+    if (eip == (uint32_t)btg_tf_after_nop)
+        return "after the NOP";
+    if (eip == (uint32_t)btg_handler_a)
+        return "the handler";
+    snprintf(other, sizeof(other), "0x%08x", eip);
+    return other;
+}
+
+ATTACK(gate_tf, "bt-gate-tf", "all gated", "native",
+       "TF set at ring 3, then INT 0x82 through its open gate: TF 0 in the handler, 1 in its frame, one #DB after the IRET")
+{
+    set_gate(1, (uint32_t)single_step_stub, KCODE, DPL0_INTR);
+    open_a(DPL3_INTR);
+    run_user(btg_tf_user);
+    result("%u #DB, at %s; the handler ran %u times, TF=%u in it, TF=%u in its frame", db_count, tf_where(db_eip),
+           btg_count_a, (btg_flags_a >> 8) & 1, (btg_eflags_a >> 8) & 1);
+}
