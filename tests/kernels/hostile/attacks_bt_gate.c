@@ -66,13 +66,19 @@ static void int_a_once(void)
     __asm__ volatile(EXPECT_AT("int $0x82") : : : "memory");
 }
 
-/* The first three INTs must each have reached handler A. */
-static void open_a(uint8_t type_attr)
+/* Handler A's gate at vector, and thrice (three INTs to it) at ring 3:
+ * each must have reached it. */
+static void open_vector(unsigned vector, uint8_t type_attr, void (*thrice)(void))
 {
-    set_gate(V_A, (uint32_t)btg_handler_a, KCODE, type_attr);
-    run_user(int_a_thrice);
+    set_gate(vector, (uint32_t)btg_handler_a, KCODE, type_attr);
+    run_user(thrice);
     if (btg_count_a != 3)
         result("the first three INTs reached the handler %u times", btg_count_a);
+}
+
+static void open_a(uint8_t type_attr)
+{
+    open_vector(V_A, type_attr, int_a_thrice);
 }
 
 ATTACK(gate_dpl0, "bt-gate-rewritten-dpl0", "all gated", "native",
@@ -192,18 +198,10 @@ static void int_idt_once(void)
     __asm__ volatile(EXPECT_AT("int $0x86") : : : "memory");
 }
 
-static void open_idt_vector(void)
-{
-    set_gate(V_IDT, (uint32_t)btg_handler_a, KCODE, DPL3_INTR);
-    run_user(int_idt_thrice);
-    if (btg_count_a != 3)
-        result("the first three INTs reached the handler %u times", btg_count_a);
-}
-
 ATTACK(gate_idt_limit, "bt-gate-idt-limit", "all gated", "native",
        "INT 0x86 from ring 3 through its gate, then LIDT of a table whose limit ends below its entry: #GP(0x432)")
 {
-    open_idt_vector();
+    open_vector(V_IDT, DPL3_INTR, int_idt_thrice);
     lidt_own((uint32_t)btg_handler_a, V_IDT * 8 - 1);
     run_user(int_idt_once);
 }
@@ -211,7 +209,7 @@ ATTACK(gate_idt_limit, "bt-gate-idt-limit", "all gated", "native",
 ATTACK(gate_idt_moved, "bt-gate-idt-moved", "all gated", "native",
        "INT 0x86 from ring 3 through its gate, then LIDT of another table whose gate 0x86 names another handler")
 {
-    open_idt_vector();
+    open_vector(V_IDT, DPL3_INTR, int_idt_thrice);
     lidt_own((uint32_t)btg_handler_b, sizeof(btg_idt) - 1);
     run_user(int_idt_thrice);
     result("handler a ran %u times, b %u", btg_count_a, btg_count_b);
