@@ -114,6 +114,10 @@ class Attack:
         # (thousands of instructions an exit) would stretch each exit over
         # several ticks: it runs without it.
         self.timed = "timed" in words
+        # "gated": under bt the attack's INTs from ring 3 must have gone
+        # through the real IDT's gates (bt_gate.h), at least once: an
+        # attack on that path that never took it proves nothing.
+        self.gated = "gated" in words
         # "after:NAME": the attack runs as VM 1, after NAME in VM 0 (vms=2).
         self.after = next((w[len("after:"):] for w in words if w.startswith("after:")), None)
         # "partner": it runs only as VM 0 of an after: attack, never alone;
@@ -121,7 +125,7 @@ class Attack:
         self.partner = "partner" in words
         # "qemu": a PC kernel's check, also compared with QEMU natively.
         self.qemu = "qemu" in words
-        words = [w for w in words if w not in ("timed", "partner", "qemu") and not w.startswith("after:")]
+        words = [w for w in words if w not in ("timed", "partner", "qemu", "gated") and not w.startswith("after:")]
         # "all": every mode of the hypervisor on one CPU model; a second
         # model (icelake) only where the attack depends on the CPU's
         # features (its VMX capabilities, MSRs, control-register rules).
@@ -260,6 +264,13 @@ def judge(attack, mode, got, native_result, qemu_result=None):
     return None
 
 
+def through_gates(console):
+    """How many INT n from ring 3 went through bt=1's real IDT (the
+    hypervisor's "hv: bt gates: N INT n ..." line), 0 without one."""
+    m = re.search(r"^hv: bt gates: (\d+) INT n", console, re.M)
+    return int(m.group(1)) if m else 0
+
+
 def expected_length(t, mode):
     """How long a run takes, roughly, for ordering them: a timed attack's
     tick storm is delivered in software (seconds), two VMs take two
@@ -326,6 +337,9 @@ def main():
         got = classify(status, console, True, 1 if t.after or m in BESIDE else 0)
         if m in BESIDE and got[0] != "failure" and not re.search(r"^hv: VMs ended: vm0 status 0,", console, re.M):
             got = ("failure", "VM 0 (%s) beside the attack did not end with status 0" % BESIDE[m])
+        if t.gated and m == "bt" and got[0] != "failure" and not through_gates(console):
+            got = ("failure", "no INT n from ring 3 went through the real IDT's gates (hv: bt gates: ...): "
+                   "the attack never reached the path it attacks")
         return got, classify(status, console, True, 0) if t.after else None
 
     # One queue for both, the longest runs first (a timed attack's takes

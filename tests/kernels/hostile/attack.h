@@ -37,7 +37,10 @@
  * only as such a NAME: it never runs alone, and "qemu" for a PC kernel's
  * check: it also boots natively under QEMU (TCG, SeaBIOS, -kernel), and
  * its result in the devices=virtual modes must equal QEMU's as well as
- * its own expectation. expect, read by
+ * its own expectation, and "gated" for an attack on bt=1's INT n through
+ * the real IDT (attacks_bt_gate.c): under bt its run must also show at
+ * least one INT n from ring 3 through those gates (the hypervisor's
+ * "hv: bt gates: N INT n" line), else it fails. expect, read by
  * tests/integration/hostile.py:
  *   native          the result line is the bare CPU's, exactly
  *   stop REGEX      the hypervisor stops the guest, with a reason that
