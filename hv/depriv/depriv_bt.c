@@ -316,7 +316,6 @@ static bool enter(struct vcpu *v)
         depriv_bt_gate_entry(v, &bt->gates, true, true);    /* user mode runs in place; its INT n through the gates */
         return false;
     }
-    depriv_bt_gate_entry(v, &bt->gates, false, false);      /* no kernel code in place through them */
     uint32_t eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP), tc;
     bool kept;
     bt_cache_check_mappings(v);                 /* the guest's TLB events since */
@@ -331,8 +330,10 @@ static bool enter(struct vcpu *v)
          * comes at the target (a known difference, hv/bt/README.md). In
          * place it would fault at every entry, its decoding never done. */
         depriv_deliver(v, VEC_GP, 0, eip, 0);
-        if (v->stopped || depriv_cpl() != 0)
+        if (v->stopped || depriv_cpl() != 0) {
+            depriv_bt_gate_entry(v, &bt->gates, depriv_cpl() == 3, depriv_cpl() == 3);
             return false;
+        }
         eip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
     }
     if (bt->step_in_place && bt->step_eip != eip)
@@ -347,6 +348,7 @@ static bool enter(struct vcpu *v)
             bt->step_in_place = false;
             return true;
         }
+        depriv_bt_gate_entry(v, &bt->gates, false, false);   /* no kernel code in place through them */
         step_in_place(v);                       /* no translation: the CPU's fetch fault, in place */
     } else {
         enter_at(v, tc);
@@ -511,7 +513,8 @@ static bool single_step_trap(const struct vcpu *v)
 
 static bool asynchronous(const struct vcpu *v)
 {
-    return exit_asynchronous(v->exit_reason & 0xFFFF, (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    unsigned reason = v->exit_reason & 0xFFFF;
+    return exit_asynchronous(reason, reason == EXIT_EXCEPTION_NMI ? (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO) : 0);
 }
 
 bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
@@ -530,7 +533,8 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
         if (single_step_trap(v))
             return true;                        /* its trap, the hypervisor's own */
     }
-    switch (depriv_bt_gate_exit(v, &bt->gates, bt->in_tc)) {           /* INT n through the real IDT (depriv_bt_gate.c) */
+    switch (depriv_bt_gate_quiet(v, &bt->gates, bt->in_tc) ? GATE_EXIT_NONE
+                                                            : depriv_bt_gate_exit(v, &bt->gates, bt->in_tc)) {           /* INT n through the real IDT (depriv_bt_gate.c) */
     case GATE_EXIT_PAGE_FAULT:
         if (trampoline_page_filled(v))
             return true;

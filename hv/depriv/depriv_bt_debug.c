@@ -91,7 +91,11 @@ size_t depriv_bt_cut_before_breakpoint(uint32_t eip, size_t len)
 
 void depriv_bt_breakpoints_changed(struct vcpu *v)
 {
-    if (v->depriv.bt && v->depriv.bt->nblocks)
+    if (!v->depriv.bt)
+        return;
+    /* The gates' trampoline (depriv_bt_gate.c) is off while one is on. */
+    v->depriv.bt->gates.breakpoints = vmcs_read(VMCS_GUEST_DR7) & 0xFF;
+    if (v->depriv.bt->nblocks)
         bt_cache_flush(v);
 }
 

@@ -198,14 +198,16 @@ void depriv_bt_gate_fallback(struct vcpu *v, struct depriv_bt_gates *g)
 
 static bool asynchronous(const struct vcpu *v)
 {
-    return exit_asynchronous(v->exit_reason & 0xFFFF, (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    unsigned reason = v->exit_reason & 0xFFFF;
+    return exit_asynchronous(reason, reason == EXIT_EXCEPTION_NMI ? (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO) : 0);
 }
 
 enum gate_exit depriv_bt_gate_exit(struct vcpu *v, struct depriv_bt_gates *g, bool in_tc)
 {
     struct bt_vcpu_page *p = g->page;
     uint32_t rip = (uint32_t)v->rip;
-    if (depriv_cpl() == 0 && rip >= g->code.start && rip < g->code.end) {   /* in the trampoline */
+    unsigned reason = v->exit_reason & 0xFFFF, cpl = depriv_cpl();
+    if (cpl == 0 && rip >= g->code.start && rip < g->code.end) {   /* in the trampoline */
         if (asynchronous(v)) {
             /* An interrupt while the INT is under way: the CPU takes it at
              * an instruction boundary, here the one before the INT (SDM
@@ -213,12 +215,11 @@ enum gate_exit depriv_bt_gate_exit(struct vcpu *v, struct depriv_bt_gates *g, bo
             put_user_back(v, g, false);
             g->interrupted++;
             return GATE_EXIT_PUT_BACK;
-        } else if (page_fault(v)) {
-            return GATE_EXIT_PAGE_FAULT;        /* the shadow's to fill, or depriv_bt_gate_fallback */
-        } else {
-            depriv_bt_gate_fallback(v, g);      /* its fallback, or a fault of the guest's */
-            return GATE_EXIT_HANDLED;
         }
+        if (page_fault(v))
+            return GATE_EXIT_PAGE_FAULT;        /* the shadow's to fill, or depriv_bt_gate_fallback */
+        depriv_bt_gate_fallback(v, g);          /* its fallback, or a fault of the guest's */
+        return GATE_EXIT_HANDLED;
     }
     /* The trampoline ran since the last exit (it counts): the guest went
      * into its kernel's translations without the hypervisor, perhaps back
@@ -226,28 +227,23 @@ enum gate_exit depriv_bt_gate_exit(struct vcpu *v, struct depriv_bt_gates *g, bo
      * either. */
     bool through_gate = p->gate_entries != g->entries_seen;
     g->entries_seen = p->gate_entries;
-    unsigned cpl = depriv_cpl();
-    if (cpl == 0 && rip >= BT_TC_BASE && rip < BT_TC_END && (through_gate || !in_tc))
-        return GATE_EXIT_ENTERED;               /* in a translation since: as if entered there */
-    if (cpl != 3)
-        return GATE_EXIT_NONE;
-    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
-    uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
-    if ((v->exit_reason & 0xFFFF) == EXIT_EXCEPTION_NMI && e.type == EVENT_HARDWARE_EXCEPTION &&
-        e.vector == VEC_GP && (error & 7) == 2 && error >> 3 < 256) {
-        check_key(v, g);
-        open_vector(v, g, error >> 3);             /* INT n: its delivery is the hypervisor's this time */
+    if (cpl == 0)                               /* in a translation since: as if entered there */
+        return rip >= BT_TC_BASE && rip < BT_TC_END && (through_gate || !in_tc) ? GATE_EXIT_ENTERED
+                                                                                : GATE_EXIT_NONE;
+    if (cpl == 3 && reason == EXIT_EXCEPTION_NMI) {
+        struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+        uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
+        if (e.type == EVENT_HARDWARE_EXCEPTION && e.vector == VEC_GP && (error & 7) == 2 && error >> 3 < 256) {
+            check_key(v, g);
+            open_vector(v, g, error >> 3);      /* INT n: its delivery is the hypervisor's this time */
+        }
     }
-    return through_gate ? GATE_EXIT_IN_USER : GATE_EXIT_NONE;   /* back by a translated IRET (bt_iret.h) */
+    return cpl == 3 && through_gate ? GATE_EXIT_IN_USER : GATE_EXIT_NONE;   /* by a translated IRET */
 }
 
-void depriv_bt_gate_entry(struct vcpu *v, struct depriv_bt_gates *g, bool user, bool allowed)
+void depriv_bt_gate_switch(struct vcpu *v, struct depriv_bt_gates *g, bool on)
 {
-    const struct depriv *dp = &v->depriv;
     check_key(v, g);
-    if (user)
-        g->page->iret_if = dp->vif ? RFLAGS_IF >> 8 : 0;   /* the IF of its user mode */
-    bool on = allowed && dp->hv_slots_in_use && !dp->debugger_step && !(vmcs_read(VMCS_GUEST_DR7) & 0xFF);
     if (on == g->idt_on)
         return;
     g->idt_on = on;

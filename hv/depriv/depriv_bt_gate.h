@@ -10,7 +10,10 @@
 #include "bt/bt_exit.h"
 #include "bt/bt_gate.h"
 #include "bt/bt_vcpu.h"
+#include "depriv/depriv.h"
+#include "depriv/depriv_bt_area.h"
 #include "guest/vcpu.h"
+#include "vmx/exit_reasons.h"
 
 struct depriv_bt_gates {
     struct bt_vcpu_page *page;      /* the vCPU page, where the trampoline finds the checks */
@@ -18,6 +21,7 @@ struct depriv_bt_gates {
     struct bt_gate_code code;       /* the trampoline and the stubs in the TC */
     uint64_t open[4];               /* the vectors whose real gate is DPL 3 */
     bool idt_on;                    /* the VMCS's IDTR holds it (else limit 0) */
+    bool breakpoints;               /* DR7 enables one (depriv_bt_breakpoints_changed) */
     struct depriv_bt_gate_key { uint64_t gdt_copies; uint32_t tr, idt_base, idt_limit; } key;
     uint32_t entries_seen;          /* the page's gate_entries at the last exit */
     uint64_t opened, fallbacks, filled, interrupted;   /* statistics */
@@ -45,9 +49,29 @@ enum gate_exit {
                                        closed: the INT faults into the hypervisor next */
 };
 enum gate_exit depriv_bt_gate_exit(struct vcpu *v, struct depriv_bt_gates *g, bool in_tc);
+/* Most exits (every exit is counted in instructions under Bochs): no
+ * trampoline RIP, no gate taken since the last exit, no exception (one from
+ * user mode may be an INT n to learn), no translation entered by itself. */
+static inline bool depriv_bt_gate_quiet(const struct vcpu *v, const struct depriv_bt_gates *g, bool in_tc)
+{
+    uint32_t rip = (uint32_t)v->rip;
+    return g->page->gate_entries == g->entries_seen && (v->exit_reason & 0xFFFF) != EXIT_EXCEPTION_NMI &&
+           !(rip >= g->code.start && rip < g->code.end) && (in_tc || rip < BT_TC_BASE || rip >= BT_TC_END);
+}
 /* A fault in the trampoline that is the guest's: the user put back before
  * its INT, the vector closed (the hypervisor's delivery, next). */
 void depriv_bt_gate_fallback(struct vcpu *v, struct depriv_bt_gates *g);
 /* Before an entry: user (into user mode: its IF for the trampoline) and
- * allowed (user mode or a translation: the gates may be open). */
-void depriv_bt_gate_entry(struct vcpu *v, struct depriv_bt_gates *g, bool user, bool allowed);
+ * allowed (user mode or a translation: the gates may be open). The IDTR
+ * changes, and what the checks are keyed on, are depriv_bt_gate_switch's. */
+void depriv_bt_gate_switch(struct vcpu *v, struct depriv_bt_gates *g, bool on);
+static inline void depriv_bt_gate_entry(struct vcpu *v, struct depriv_bt_gates *g, bool user, bool allowed)
+{
+    const struct depriv *dp = &v->depriv;
+    if (user)
+        g->page->iret_if = dp->vif ? BT_EFLAGS_IF >> 8 : 0;   /* the IF of its user mode */
+    bool on = allowed && dp->hv_slots_in_use && !dp->debugger_step && !g->breakpoints;
+    if (on != g->idt_on || g->key.gdt_copies != dp->gdt_copies || g->key.tr != dp->tr ||
+        g->key.idt_base != dp->idt_base || g->key.idt_limit != dp->idt_limit)
+        depriv_bt_gate_switch(v, g, on);
+}
