@@ -47,11 +47,17 @@ void set_gate(unsigned vector, uint32_t handler, uint16_t selector, uint8_t type
 }
 
 /* ---- Ring 3 ---------------------------------------------------------------
- * run_user saves the kernel's callee-saved registers and stack pointer, and
- * IRETs to user_trampoline at ring 3; the trampoline loads the user data
- * segments (IRET to an outer ring nulls a DS or ES of DPL 0: SDM vol. 2, IRET) and
- * calls the attack's function, then INT 0x81 comes back through the TSS's
- * ESP0 stack to back_from_user, which returns from run_user. */
+ * run_user saves the kernel's callee-saved registers and stack pointer,
+ * loads the user data segments and IRETs to user_trampoline at ring 3, which
+ * calls the attack's function; INT 0x81 comes back through the TSS's ESP0
+ * stack to back_from_user, which returns from run_user. The data segments
+ * are loaded before the IRET, at ring 0 (DPL 3 >= CPL and RPL: SDM vol. 3,
+ * 5.6), not after it at ring 3: IRET to an outer ring nulls a DS or ES of
+ * DPL 0 (SDM vol. 2A, IRET), and an interrupt pending at the IRET is taken
+ * before the next instruction (only STI, MOV SS and POP SS hold one back:
+ * SDM vol. 3, 6.8.1 and 6.8.3): timer_stub and exception_common would find
+ * DS null, #GP, and #GP again until their stack overflows into the GDT. A hypervisor that emulates
+ * the IRET (patch=1, bt=1) makes that tick likely. */
 void (*user_fn)(void);
 uint32_t kernel_esp;
 void user_trampoline(void);
@@ -63,6 +69,8 @@ __asm__(
     "run_user_asm:\n"
     "    pushl %ebp\n    pushl %ebx\n    pushl %esi\n    pushl %edi\n"
     "    movl %esp, kernel_esp\n"
+    "    movl $0x23, %eax\n    movl %eax, %ds\n    movl %eax, %es\n"
+    "    movl %eax, %fs\n    movl %eax, %gs\n"
     "    pushl $0x23\n"                          /* SS */
     "    pushl $user_stack + 8192\n"             /* ESP */
     "    pushfl\n"                               /* EFLAGS: the kernel's */
@@ -71,8 +79,6 @@ __asm__(
     "    iret\n"
     ".globl user_trampoline\n"
     "user_trampoline:\n"
-    "    movl $0x23, %eax\n    movl %eax, %ds\n    movl %eax, %es\n"
-    "    movl %eax, %fs\n    movl %eax, %gs\n"
     "    call *user_fn\n"
     "    int $0x81\n"
     ".globl back_from_user\n"
