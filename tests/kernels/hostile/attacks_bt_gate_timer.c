@@ -49,7 +49,7 @@ static void ints_body(void)
     changed = bad;
 }
 
-ATTACK(bt_gate_interrupted, "bt-gate-interrupted", "all timed", "native",
+ATTACK(bt_gate_interrupted, "bt-gate-interrupted", "all timed gated", "native",
        "20000 INT n from ring 3, the timer at 200 Hz: no register, flag or GS changed by an interrupt")
 {
     set_gate(VECTOR, (uint32_t)int_return_stub, KCODE, 0xEF);   /* trap gate, DPL 3 */
