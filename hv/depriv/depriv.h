@@ -82,7 +82,7 @@
 /* The first of the hypervisor's own descriptors (depriv_cpu.h's hv_slot),
  * just below TR's index, when the guest's GDT ends before it: selectors
  * DEPRIV_HV_SELECTOR and up. The guest may load none of them (its GDT does
- * not reach them): copied_descriptor hides them from every emulation, and
+ * not reach them): depriv_copied_descriptor hides them from every emulation, and
  * every load the CPU makes at ring 1 is checked first (hv/bt/README.md). */
 #define DEPRIV_HV_SLOT     (DEPRIV_GDT_ENTRIES - 1 - DEPRIV_HV_SLOTS)
 #define DEPRIV_HV_SELECTOR (DEPRIV_HV_SLOT * 8)
@@ -103,6 +103,10 @@ void depriv_set_hv_slots(struct vcpu *v, const uint64_t slot[DEPRIV_HV_SLOTS]);
  * the CPU would: selector_field is VMCS_GUEST_xS_SELECTOR. A selector the
  * copy does not hold (LDT, past its end) loads an unusable segment. */
 void depriv_load_segment(const struct vcpu *v, unsigned selector_field, uint16_t selector);
+/* The copy of the descriptor a selector names, as those loads read it: 0
+ * for the null selector, an LDT selector, one past the guest's GDT, or one
+ * of the hypervisor's own slots. */
+uint64_t depriv_copied_descriptor(const struct vcpu *v, uint16_t selector);
 /* The same with the descriptor d given (SYSENTER's fixed flat segments). */
 void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d);
 /* Would the CPU load this selector into DS, ES, FS or GS at ring 1 (SDM

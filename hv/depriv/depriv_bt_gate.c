@@ -75,22 +75,19 @@ void depriv_bt_gate_setup(struct vcpu *v, struct depriv_bt_gates *g, struct bt_v
     tss[TSS_SS1] = BT_VCPU_SELECTOR;
 }
 
-static void close_all(struct depriv_bt_gates *g)
-{
-    for (unsigned n = 0; n < 256; n++)
-        if (g->open[n / 64] >> (n % 64) & 1) {
-            g->idt[n] = gate(g, n, 0);
-            g->page->gate_word[n][0] = g->page->gate_word[n][1] = 0;
-        }
-    memset(g->open, 0, sizeof(g->open));
-    g->page->gate_ss = g->page->gate_ss_guest = 0;
-}
-
 static void close_vector(struct depriv_bt_gates *g, unsigned n)
 {
     g->idt[n] = gate(g, n, 0);
     g->page->gate_word[n][0] = g->page->gate_word[n][1] = 0;
     g->open[n / 64] &= ~(1ull << (n % 64));
+}
+
+static void close_all(struct depriv_bt_gates *g)
+{
+    for (unsigned n = 0; n < 256; n++)
+        if (g->open[n / 64] >> (n % 64) & 1)
+            close_vector(g, n);
+    g->page->gate_ss = g->page->gate_ss_guest = 0;
 }
 
 /* What the checks depend on changed (LGDT, LTR, LIDT): none holds. */
@@ -105,15 +102,6 @@ static void check_key(const struct vcpu *v, struct depriv_bt_gates *g)
     close_all(g);
 }
 
-/* The copy of a GDT descriptor the guest owns, or 0. */
-static uint64_t guest_descriptor(const struct depriv *dp, uint16_t selector)
-{
-    unsigned index = selector >> 3;
-    if (!index || (selector & 4) || (selector | 7u) > dp->gdt_limit || index >= DEPRIV_HV_SLOT)
-        return 0;
-    return dp->gdt[index];
-}
-
 /* INT n (vector n) faulted in user mode: may it go through the real gate? */
 static void open_vector(struct vcpu *v, struct depriv_bt_gates *g, unsigned n)
 {
@@ -126,14 +114,14 @@ static void open_vector(struct vcpu *v, struct depriv_bt_gates *g, unsigned n)
     if (!(word & DESC_P) || (type != GATE_TRAP32 && type != GATE_INTERRUPT32) || DESC_DPL(word) != 3)
         return;                                 /* the guest's #GP, #NP: the hypervisor's delivery */
     uint16_t cs = (uint16_t)(word >> 16);
-    uint64_t code = guest_descriptor(dp, cs);
+    uint64_t code = depriv_copied_descriptor(v, cs);
     if (!depriv_segment_ok(v, cs | 1, true) || descriptor_base(code) || !(code & DESC_DB))
         return;                                 /* bt=1 translates flat 32-bit code only */
     uint32_t tss, tss_limit, ss0_esp0[2];
     if (!depriv_guest_tss(v, &tss, &tss_limit) || tss_limit < 11 || !depriv_read(v, tss + 4, ss0_esp0, 8))
         return;
     uint16_t ss0 = (uint16_t)ss0_esp0[1];
-    uint64_t stack = guest_descriptor(dp, ss0);
+    uint64_t stack = depriv_copied_descriptor(v, ss0);
     if ((ss0 & 3) || !depriv_segment_ok(v, ss0 | 1, false) || !(stack & DESC_DB))
         return;                                 /* (the CPU's #TS: the hypervisor's delivery) */
     uint32_t base = descriptor_base(stack), limit = descriptor_limit(stack);

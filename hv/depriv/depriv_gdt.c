@@ -115,7 +115,7 @@ void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t
  * an LDT selector (the guest has no LDT) name nothing the guest may load,
  * nor one past its GDT's limit (the copy holds 0 there, depriv_load_gdt,
  * or the hypervisor's own descriptors). */
-static uint64_t copied_descriptor(const struct vcpu *v, uint16_t selector)
+uint64_t depriv_copied_descriptor(const struct vcpu *v, uint16_t selector)
 {
     unsigned index = selector >> 3;
     if (!index || (selector & 4) || (v->depriv.hv_slots_in_use && index >= DEPRIV_HV_SLOT))
@@ -125,14 +125,14 @@ static uint64_t copied_descriptor(const struct vcpu *v, uint16_t selector)
 
 void depriv_load_segment(const struct vcpu *v, unsigned selector_field, uint16_t selector)
 {
-    depriv_load_descriptor(selector_field, selector, copied_descriptor(v, selector));
+    depriv_load_descriptor(selector_field, selector, depriv_copied_descriptor(v, selector));
 }
 
 unsigned depriv_data_segment_fault(const struct vcpu *v, uint16_t selector)
 {
     if (!(selector & ~3u))
         return 0;                               /* the null selector: an unusable segment */
-    uint64_t d = copied_descriptor(v, selector);
+    uint64_t d = depriv_copied_descriptor(v, selector);
     bool code = d & DESC_CODE, conforming = code && (d & DESC_EXPAND_DOWN);   /* bit 42: C for code */
     if (!(d & DESC_S) || (code && !(d & DESC_WRITABLE)))
         return VEC_GP;                          /* a system segment, or execute-only code */
@@ -143,7 +143,7 @@ unsigned depriv_data_segment_fault(const struct vcpu *v, uint16_t selector)
 
 bool depriv_segment_ok(const struct vcpu *v, uint16_t selector, bool code)
 {
-    return descriptor_fits(copied_descriptor(v, selector), selector & 3u, code);
+    return descriptor_fits(depriv_copied_descriptor(v, selector), selector & 3u, code);
 }
 
 /* A flat segment of ring 1, as the guest's own are made. */
