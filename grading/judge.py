@@ -58,7 +58,7 @@ def verdict(expected_status, must, must_not, status, console, runner=""):
                          runner_summary(runner)))
     for pat in must:
         if not re.search(pat, console, re.M):
-            errors.append("console lacks /%s/" % pat)
+            errors.append("console lacks /%s/%s" % (pat, nearest_line(pat, console)))
     for pat in must_not:
         m = re.search(pat, console, re.M)
         if m:
@@ -194,6 +194,28 @@ def evidence_errors(challenge, vm_exits, console, nonce, record_text, msr_reads=
     if challenge and not errors:
         errors = challenge_errors(challenge, console, nonce, exits)
     return errors
+
+
+# A pattern's literal start: what a line it wants must begin with.
+_LITERAL_START_RE = re.compile(r"\^((?:[^\\.^$*+?{}\[\]|()]|\\[^A-Za-z0-9])*)")
+NEAREST_MIN = 8
+
+
+def nearest_line(pattern, console):
+    """The console's line that begins most as `pattern`'s lines must (at
+    least NEAREST_MIN characters), quoted for a failure message
+    (", nearest: '...'"), else "": a result line that came out different
+    is told apart from one never printed."""
+    m = _LITERAL_START_RE.match(pattern)
+    start = re.sub(r"\\(.)", r"\1", m.group(1)) if m else ""
+    if len(start) < NEAREST_MIN:
+        return ""
+    best, best_len = None, 0
+    for line in re.findall("^" + re.escape(start[:NEAREST_MIN]) + ".*$", console, re.M)[:1000]:
+        n = len(os.path.commonprefix([line, start]))
+        if n > best_len:
+            best, best_len = line, n
+    return ", nearest: '%s'" % printable(best)[:300] if best is not None else ""
 
 
 def line_at(text, pos):

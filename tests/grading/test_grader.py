@@ -310,6 +310,17 @@ class Pure(unittest.TestCase):
         self.assertEqual(len(errs), 3)
         self.assertIn("exit status 5 (timeout), expected 0 (power-off): hvrun: timeout after 8 s", errs[0])
 
+    def test_a_missing_line_names_the_nearest(self):
+        # A result line that came out different is quoted, so a failure
+        # seen once (in CI) says what the run printed instead.
+        must = r"^hostile: result typed 'ab\ c' in 4 keys$"
+        console = "hostile: other\nhostile: result typed 'b c' in 3 keys\nhv: done\n"
+        self.assertEqual(judge.verdict("any", [must], [], 0, console),
+                         ["console lacks /%s/, nearest: 'hostile: result typed 'b c' in 3 keys'" % must])
+        # Nothing that begins alike, or a pattern with a short literal start: no quote.
+        self.assertEqual(judge.verdict("any", [must], [], 0, "hostile\n"), ["console lacks /%s/" % must])
+        self.assertEqual(judge.verdict("any", [r"^hv: .*x$"], [], 0, "hv: y\n"), ["console lacks /^hv: .*x$/"])
+
     def test_any_status_judges_the_lines_only(self):
         # A test of an early step: the stubs of later steps panic (status 3).
         self.assertEqual(judge.verdict("any", [r"^a$"], [], 3, "a\n"), [])
