@@ -71,7 +71,7 @@ help:
 	@echo "  make check        every test: unit, tools, site, boot routes, runner, hypervisor, labs, grader"
 	@echo "                    (a student tree: its labs' tests; a 'left out' line names the rest)"
 	@echo "  make hostile      the hostile guest kernel's attacks in every mode, each run classified"
-	@echo "                    (ATTACK=substring, MODE=ept|shadow|depriv|patch|icelake|virtual|vshadow|vdepriv|vdelay|paged;"
+	@echo "                    (ATTACK=substring, MODE=ept|shadow|depriv|patch|bt|icelake|virtual|vshadow|vdepriv|vbt|vdelay|paged;"
 	@echo "                    hv/containment.md)"
 	@echo "  make bench        benchmarks (boot, the guest OS in each mode, lab 4's virtual timer, the inter-VM"
 	@echo "                    pipe, the pseudo page fault's gain);"

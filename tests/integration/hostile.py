@@ -74,6 +74,8 @@ MODES = {
     "virtual": ("tigerlake", ["devices=virtual"] + CHECK),
     "vshadow": ("tigerlake", ["mem=shadow", "devices=virtual"] + CHECK),
     "vdepriv": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "devices=virtual"] + CHECK),
+    # bt=1 with the PC's devices the hypervisor's: every attack of vdepriv's.
+    "vbt": ("tigerlake", ["cpu=deprivileged", "mem=shadow", "bt=1", "devices=virtual"] + CHECK),
     # timer_mode=delay (its TSC with it: tsc=run) as VM 1 of two, beside a
     # VM 0 that spins with interrupts off (BESIDE), in turns of 1 ms: the
     # attack is preempted again and again, and its time and TSC stand
@@ -89,6 +91,7 @@ MODES = {
 # pass yet, each with what goes wrong. They are not run in mode bt, and
 # each is named on its own line ("gap"), so none passes unseen; an entry
 # goes when its attack passes.
+BT_MODES = ("bt", "vbt")
 BT_KNOWN_GAPS = {
     "bt-rewrite-own-page": "100,000 rewrites of a page of code: an exit per instruction of it, past the 30 s",
 }
@@ -131,9 +134,10 @@ class Attack:
         # features (its VMX capabilities, MSRs, control-register rules).
         unknown = [m for m in words if m not in MODES and m != "all"]
         # bt=1 is, like patch=1, a ring-1 guest whose sensitive instructions
-        # answer as at ring 0: an attack of patch's is one of bt's too.
+        # answer as at ring 0: an attack of patch's is one of bt's too, and
+        # one of vdepriv's (devices=virtual) one of vbt's.
         self.modes = [m for m in MODES if m in words or ("all" in words and m in HV_MODES)
-                      or (m == "bt" and "patch" in words)]
+                      or (m == "bt" and "patch" in words) or (m == "vbt" and "vdepriv" in words)]
         if unknown:
             raise ValueError("attack %s: unknown mode(s) %s" % (name, " ".join(unknown)))
         self.expects = parse_expect(expect)
@@ -148,6 +152,12 @@ class Attack:
     def expect(self, mode):
         """(kind, argument) this attack expects in mode; in bt what it
         expects in patch, unless it names bt."""
+        if mode == "vbt" and not any(modes and "vbt" in modes for modes, _, _ in self.expects):
+            # vdepriv's, but for what cpu=deprivileged alone lets the guest
+            # see of its ring (an expectation of depriv's and vdepriv's
+            # both), which bt=1 hides as patch=1 does.
+            leak = any(modes and {"depriv", "vdepriv"} <= modes for modes, _, _ in self.expects)
+            mode = "bt" if leak else "vdepriv"
         if mode == "bt" and not any(modes and "bt" in modes for modes, _, _ in self.expects):
             mode = "patch"
         for modes, kind, arg in self.expects:
@@ -312,10 +322,10 @@ def main():
             sys.exit("hostile: attack %s comes after %s, which is no attack" % (t.name, t.after))
     modes = reached_modes(a.m or list(MODES))
     runs = [(t, m) for t in attacks if not t.partner for m in t.modes if m in modes]
-    gaps = sorted({t.name for t, m in runs if m == "bt" and t.name in BT_KNOWN_GAPS})
+    gaps = sorted({t.name for t, m in runs if m in BT_MODES and t.name in BT_KNOWN_GAPS})
     for name in gaps:
         print("gap  hostile %s [bt]: not run: %s (issue 21)" % (name, BT_KNOWN_GAPS[name]))
-    runs = [(t, m) for t, m in runs if not (m == "bt" and t.name in BT_KNOWN_GAPS)]
+    runs = [(t, m) for t, m in runs if not (m in BT_MODES and t.name in BT_KNOWN_GAPS)]
     # The bare CPU's answers, where an attack asks to be compared with them.
     natives = sorted({(t.name, MODES[m][0]) for t, m in runs if t.expect(m)[0] == "native"} |
                      {(t.name, "qemu") for t, m in runs if t.compared_with_qemu(m)})
@@ -337,7 +347,7 @@ def main():
         got = classify(status, console, True, 1 if t.after or m in BESIDE else 0)
         if m in BESIDE and got[0] != "failure" and not re.search(r"^hv: VMs ended: vm0 status 0,", console, re.M):
             got = ("failure", "VM 0 (%s) beside the attack did not end with status 0" % BESIDE[m])
-        if t.gated and m == "bt" and got[0] != "failure" and not through_gates(console):
+        if t.gated and m in BT_MODES and got[0] != "failure" and not through_gates(console):
             got = ("failure", "no INT n from ring 3 went through the real IDT's gates (hv: bt gates: ...): "
                    "the attack never reached the path it attacks")
         return got, classify(status, console, True, 0) if t.after else None
