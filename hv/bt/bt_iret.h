@@ -1,6 +1,7 @@
 /*
- * bt_iret.h: IRET back to the guest's user mode, translated (issue 21,
- * point 5: a system call without an exit on its way back).
+ * bt_iret.h: IRET back to the guest's user mode, and back to its ring 0,
+ * translated (issue 21, point 5: a system call, and an interrupt of the
+ * kernel, without an exit on the way back).
  *
  * At ring 1 the CPU itself can return to ring 3: an IRET whose frame's CS
  * has RPL 3 pops EIP, CS, EFLAGS, ESP and SS and checks them exactly as at
@@ -9,7 +10,8 @@
  * own emulation (depriv_iret) checks them against too. What the CPU would
  * do differently at ring 1 is what the translation rules out first, with
  * an EMULATE exit (the hypervisor's IRET) when any holds:
- *   - a return to the guest's ring 0 (RPL 0 in the frame: the real ring 1);
+ *   - a return to the guest's ring 0 (RPL 0 in the frame: the real ring 1),
+ *     but for the same-privilege return below;
  *   - VM in the image (at ring 0 a return to virtual-8086 mode);
  *   - an interrupt waits (the virtual IF the image sets lets it in, and only
  *     the hypervisor delivers).
@@ -19,9 +21,18 @@
  * IF is left in the page for the hypervisor (iret_if), which reads it at
  * the next exit, from user mode.
  *
- * Every check is a table lookup through a register the translation saves
- * and restores, and a JECXZ: no flag changes before the exit, so that the
- * EMULATE exit finds the guest's state as it was (bt_exit.h).
+ * Back to the guest's ring 0 the CPU's own IRET at ring 1 would fault (RPL
+ * 0 < CPL 1): the translation pops the frame itself, and goes on to EIP
+ * through the lookup, where nothing but EIP and the flags change: the
+ * frame's CS the one the guest runs with, as the hypervisor found it in
+ * the GDT copy (iret_cs_complement), EIP within its limit, no flag the
+ * CPU would load that a POPF at ring 1 does not, nothing waiting; else the
+ * EMULATE exit (bt_iret.c says each rule).
+ *
+ * Every check is a table lookup or a LEA through a register the
+ * translation saves and restores, and a JECXZ: no flag changes before the
+ * exit, so that the EMULATE exit finds the guest's state as it was
+ * (bt_exit.h).
  */
 #pragma once
 #include "bt/bt_emit.h"

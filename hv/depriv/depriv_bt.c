@@ -176,6 +176,34 @@ void depriv_bt_gs_allow(struct vcpu *v, uint16_t selector)
     bt->gs_ok[selector] = 1;
 }
 
+/* The CS a translated IRET may return to at the guest's ring 0 without an
+ * exit (bt_iret.h): the one the guest runs with, if IRET would find it so
+ * again, as depriv_iret checks it: a code segment its RPL 0 may load
+ * (SDM vol. 2A, IRET, "RETURN-TO-SAME-PRIVILEGE-LEVEL"), whose copied
+ * descriptor is still the segment loaded (the GDT may have changed since),
+ * flat and 32-bit; and the EIPs within its limit, to 16 MiB (a translated
+ * IRET exits for any other: the CPU's #GP(0) at the IRET is the
+ * hypervisor's to give). Found again only when CS or the GDT copy changed. */
+static void kernel_iret_cs(struct vcpu *v)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    const struct bt_segment *cs = &bt->cs;
+    if (bt->iret_cs_gdt_copies == v->depriv.gdt_copies && bt->iret_cs.selector == cs->selector &&
+        bt->iret_cs.base == cs->base && bt->iret_cs.limit == cs->limit && bt->iret_cs.access == cs->access)
+        return;
+    bt->iret_cs = *cs;
+    bt->iret_cs_gdt_copies = v->depriv.gdt_copies;
+    uint16_t selector = (uint16_t)cs->selector;
+    uint64_t d = depriv_copied_descriptor(v, selector);
+    bool same = depriv_segment_ok(v, selector, true) && descriptor_base(d) == cs->base &&
+                descriptor_limit(d) == cs->limit && ((descriptor_access_rights(d) ^ cs->access) & ~1u) == 0;
+    bool flat = cs->base == 0 && (cs->access & AR_32BIT);
+    int64_t top = (int64_t)((cs->limit + 1) >> 24) - 1;        /* the highest bits 31:24 wholly within */
+    bool ok = same && flat && (selector & 3) == 1 && top >= 0;
+    bt->page->iret_cs_complement = ok ? 0x10000 - depriv_guest_selector(selector) : 0;
+    bt->page->iret_eip_room = ok ? 0xFF - (uint32_t)top : 0x100;
+}
+
 /* What the translations read from the page, as the hypervisor knows it:
  * the guest's IF, whether an interrupt waits (before the guest's first STI
  * too, so that the STI exits and external interrupts start to exit:
@@ -188,7 +216,10 @@ static void fill_page(struct vcpu *v)
     if (bt->gs_gdt_copies != dp->gdt_copies)
         forget_gs_loads(v);
     p->vif = dp->vif ? BT_EFLAGS_IF : 0;
-    p->pending = dp->nmi_pending || depriv_interrupt_pending(v) || !dp->taking_interrupts ? BT_EFLAGS_IF : 0;
+    /* An NMI's handler running counts as waiting: its IRET, which ends it
+     * (SDM 6.7.1), must exit (bt_iret.h). */
+    p->pending = dp->nmi_pending || dp->nmi_blocked || depriv_interrupt_pending(v) || !dp->taking_interrupts
+                 ? BT_EFLAGS_IF : 0;
     p->selector[BT_ES] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_ES_SELECTOR));
     p->selector[BT_CS] = depriv_guest_selector((uint16_t)bt->cs.selector);
     p->selector[BT_SS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_SS_SELECTOR));
@@ -202,6 +233,7 @@ static void fill_page(struct vcpu *v)
     p->tr = dp->tr;
     p->gdtr = (struct bt_dtr){ 0, (uint16_t)dp->gdt_limit, dp->gdt_base };
     p->idtr = (struct bt_dtr){ 0, (uint16_t)dp->idt_limit, dp->idt_base };
+    kernel_iret_cs(v);
 }
 
 /* Into the translation at tc: CS the TC's, GS the vCPU page's, the guest's
@@ -647,13 +679,13 @@ void depriv_bt_print_stats(const struct vcpu *v)
     printf("hv: %sbt: %lu blocks translated (%lu instructions, %u bytes of the TC), %lu entries into "
            "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
            "%lu no-code; %lu chained, %lu lookups filled, %lu steps in place, %lu exits between "
-           "instructions, %lu IRETs to user mode translated, %lu invalidations (%lu pages remapped, %lu single-use "
+           "instructions, %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
            "translations), %lu flushes, %lu emulated instructions decoded before; %lu translations asked for at "
            "exits, %lu found in the cache\n",
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
-           bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->iret_returns, bt->invalidations,
+           bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
            bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->asked, bt->found);
     printf("hv: %sbt gates: %u INT n from user mode through the real IDT, %lu vectors opened, %lu fallbacks "
            "to the hypervisor's delivery, %lu faults in the trampoline filled, %lu interrupted and taken again\n",

@@ -105,6 +105,8 @@ struct depriv_bt {
     uint16_t gs_allowed[16];        /* the selectors set in it, to empty it */
     unsigned gs_allowed_count;
     uint64_t gs_gdt_copies;         /* v->depriv.gdt_copies when they were let through */
+    struct bt_segment iret_cs;      /* the CS the page's iret_cs_neg was found for, */
+    uint64_t iret_cs_gdt_copies;    /* with this GDT copy (depriv_bt.c, kernel_iret_cs) */
     uint64_t seen_breakpoint_writes;   /* v->depriv.breakpoint_writes at the last entry */
 
     struct depriv_bt_gates gates;   /* INT n from user mode through the real IDT */

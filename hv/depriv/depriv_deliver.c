@@ -19,6 +19,7 @@
 #include "poweroff.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
+#include "x86/descriptor.h"
 #include "x86/x86.h"
 
 #define GATE_INTERRUPT32 0xE
@@ -358,12 +359,19 @@ void depriv_iret(struct vcpu *v)
         cs |= 1;                                /* back to the guest's ring 0: ring 1 */
     }
     /* What IRET checks before it changes anything (SDM vol. 2A, IRET):
-     * a bad selector is a #GP with that selector, at the IRET; SS's RPL
+     * a bad selector is a #GP with that selector, at the IRET, but a
+     * segment that is only not present: #NP for CS, #SS for SS; SS's RPL
      * must be the new CPL. The guest's ring 0 is the real ring 1. */
     uint16_t bad = !depriv_segment_ok(v, cs, true) ? cs
                  : ss && ((ss & 3) != (cs & 3) || !depriv_segment_ok(v, ss, false)) ? ss : 0;
     if (bad || !cs) {
-        depriv_deliver(v, VEC_GP, bad & ~3u, (uint32_t)v->rip, 0);
+        bool absent = bad && (bad != ss || (ss & 3) == (cs & 3)) &&
+                      descriptor_fits(depriv_copied_descriptor(v, bad) | DESC_P, bad & 3u, bad == cs);
+        depriv_deliver(v, !absent ? VEC_GP : bad == cs ? VEC_NP : VEC_SS, bad & ~3u, (uint32_t)v->rip, 0);
+        return;
+    }
+    if (eip > descriptor_limit(depriv_copied_descriptor(v, cs))) {
+        depriv_deliver(v, VEC_GP, 0, (uint32_t)v->rip, 0);     /* "EIP is not within code segment limit" */
         return;
     }
     depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, cs);

@@ -121,6 +121,9 @@ class Attack:
         # through the real IDT's gates (bt_gate.h), at least once: an
         # attack on that path that never took it proves nothing.
         self.gated = "gated" in words
+        # "kiret": likewise, its IRETs back to the kernel must have been
+        # taken by the translation (attacks_bt_kiret.c).
+        self.kiret = "kiret" in words
         # "after:NAME": the attack runs as VM 1, after NAME in VM 0 (vms=2).
         self.after = next((w[len("after:"):] for w in words if w.startswith("after:")), None)
         # "partner": it runs only as VM 0 of an after: attack, never alone;
@@ -128,7 +131,7 @@ class Attack:
         self.partner = "partner" in words
         # "qemu": a PC kernel's check, also compared with QEMU natively.
         self.qemu = "qemu" in words
-        words = [w for w in words if w not in ("timed", "partner", "qemu", "gated") and not w.startswith("after:")]
+        words = [w for w in words if w not in ("timed", "partner", "qemu", "gated", "kiret") and not w.startswith("after:")]
         # "all": every mode of the hypervisor on one CPU model; a second
         # model (icelake) only where the attack depends on the CPU's
         # features (its VMX capabilities, MSRs, control-register rules).
@@ -281,6 +284,13 @@ def through_gates(console):
     return int(m.group(1)) if m else 0
 
 
+def kernel_irets(console):
+    """How many IRETs from the kernel back to it bt=1's translations took
+    (the hypervisor's "hv: bt: ... and N to ring 0 translated"), 0 without."""
+    m = re.search(r"^hv: bt: .* and (\d+) to ring 0 translated", console, re.M)
+    return int(m.group(1)) if m else 0
+
+
 def expected_length(t, mode):
     """How long a run takes, roughly, for ordering them: a timed attack's
     tick storm is delivered in software (seconds), two VMs take two
@@ -350,6 +360,9 @@ def main():
         if t.gated and m in BT_MODES and got[0] != "failure" and not through_gates(console):
             got = ("failure", "no INT n from ring 3 went through the real IDT's gates (hv: bt gates: ...): "
                    "the attack never reached the path it attacks")
+        if t.kiret and m in BT_MODES and got[0] != "failure" and not kernel_irets(console):
+            got = ("failure", "no IRET back to the kernel was taken by the translation (hv: bt: ... to ring 0 "
+                   "translated): the attack never reached the path it attacks")
         return got, classify(status, console, True, 0) if t.after else None
 
     # One queue for both, the longest runs first (a timed attack's takes

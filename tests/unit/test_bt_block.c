@@ -520,11 +520,11 @@ static void test_the_hypervisors_instructions_exit(void **state)
  * on the stack of m, the page's tables filled, `pending` waiting; the
  * machine translated when tc is given, else native. */
 #define IRET_ECX 0x44332211u
-static void iret_machine(struct bt_machine *m, uint32_t cs, uint32_t eflags, uint32_t pending)
+static void iret_machine_to(struct bt_machine *m, uint32_t eip, uint32_t cs, uint32_t eflags, uint32_t pending)
 {
     static const uint8_t code[] = { 0xb9, 0x11, 0x22, 0x33, 0x44, 0xcf };
     load(m, code, sizeof(code));
-    uint32_t frame[3] = { BT_H_GATE, cs, eflags };
+    uint32_t frame[3] = { eip, cs, eflags };
     memcpy(bt_h_ptr(m, BT_H_STACK_TOP - 12), frame, sizeof(frame));
     m->reg[4] = BT_H_STACK_TOP - 12;
     m->eflags = 0x2C3;                                  /* IF, ZF, SF, CF: not the image's */
@@ -532,6 +532,14 @@ static void iret_machine(struct bt_machine *m, uint32_t cs, uint32_t eflags, uin
     bt_iret_tables(p);
     p->pending = pending;
     p->gs_real = 7;                                     /* the runner's GS (bt_runner.c) */
+    p->iret_cs_complement = 0x10000 - 0x08;             /* the page's CS, as the hypervisor checked it, */
+    p->iret_eip_room = 0xFF - 0xFB;                     /* its limit 0xFBFFFFFF */
+    m->reg[0] = 0x55667788;                             /* EAX: the ring-0 path's saved register */
+}
+
+static void iret_machine(struct bt_machine *m, uint32_t cs, uint32_t eflags, uint32_t pending)
+{
+    iret_machine_to(m, BT_H_GATE, cs, eflags, pending);
 }
 
 static void test_iret_to_user_mode_runs_without_an_exit(void **state)
@@ -552,26 +560,69 @@ static void test_iret_to_user_mode_runs_without_an_exit(void **state)
     assert_int_equal(bt_h_page(&translated)->iret_if & (BT_EFLAGS_IF >> 8), BT_EFLAGS_IF >> 8);
 }
 
+/* Back to the guest's ring 0 with the CS it runs with: EIP through the
+ * lookup (an exit here: the table is empty), the image's flags but IF and
+ * IOPL, its IF into the page. The runner runs at ring 3, where the CPU's
+ * own IRET to CS 0x08 faults: the expected state is written out. */
+static void test_iret_to_ring0_runs_without_an_exit(void **state)
+{
+    (void)state;
+    for (uint32_t image_if = 0; image_if <= BT_EFLAGS_IF; image_if += BT_EFLAGS_IF) {
+        /* The frame's CS word's high half is not the selector's (the CPU
+         * reads 16 bits of it: SDM vol. 2A, IRET). */
+        iret_machine(&translated, 0xABCD0008, 0x8D7 | image_if, 0);
+        bt_h_page(&translated)->vif = BT_EFLAGS_IF ^ image_if;
+        bt_h_page(&translated)->viopl = BT_EFLAGS_IOPL;
+        bt_tc_init(&tc, &translated, false);
+        assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 10), BT_EXIT_LOOKUP);
+        struct bt_vcpu_page *p = bt_h_page(&translated);
+        assert_int_equal(p->exit_eip, BT_H_GATE);
+        assert_int_equal(p->vif, image_if);
+        assert_int_equal(p->viopl, 0);
+        assert_int_equal(p->kernel_irets, 1);
+        assert_int_equal(translated.reg[4], BT_H_STACK_TOP);
+        assert_int_equal(translated.reg[1], IRET_ECX);
+        assert_int_equal(translated.reg[0], 0x55667788);
+        assert_int_equal(translated.eflags & 0xCD5, 0x8D5);   /* OF SF ZF AF PF CF as the image, DF 0 */
+        assert_int_equal(translated.eflags & BT_EFLAGS_IF, BT_EFLAGS_IF);   /* the real IF stays */
+    }
+}
+
 static void test_iret_exits_where_the_hypervisor_must_act(void **state)
 {
     (void)state;
     static const struct {
-        uint32_t cs, eflags, pending;
+        uint32_t eip, cs, eflags, pending, cs_complement;
     } cases[] = {
-        { 0x20, 0xAD7, 0 },                             /* to the guest's ring 0 */
-        { 0x23, 0x20AD7, 0 },                           /* VM set: virtual-8086 mode at ring 0 */
-        { 0x23, 0xAD7, BT_EFLAGS_IF },                  /* an interrupt waits */
+        { BT_H_GATE, 0x20, 0xAD7, 0, 0x10000 - 0x08 },  /* to ring 0 with another CS */
+        { BT_H_GATE, 0x08, 0xAD7, 0, 0 },               /* with none the hypervisor checked */
+        { BT_H_GATE, 0x08, 0xAD7, 0, 0x10000 - 0x18 },  /* another CS checked */
+        { 0xFC000000, 0x08, 0xAD7, 0, 0x10000 - 0x08 }, /* EIP past the limit */
+        { 0xFFFFFFFF, 0x08, 0xAD7, 0, 0x10000 - 0x08 },
+        { BT_H_GATE, 0x08, 0x10AD7, 0, 0x10000 - 0x08 }, /* RF */
+        { BT_H_GATE, 0x08, 0x40AD7, 0, 0x10000 - 0x08 }, /* AC */
+        { BT_H_GATE, 0x08, 0x200AD7, 0, 0x10000 - 0x08 }, /* ID */
+        { BT_H_GATE, 0x08, 0xBD7, 0, 0x10000 - 0x08 },  /* TF */
+        { BT_H_GATE, 0x08, 0x1AD7, 0, 0x10000 - 0x08 }, /* IOPL 1 */
+        { BT_H_GATE, 0x08, 0x4AD7, 0, 0x10000 - 0x08 }, /* NT */
+        { BT_H_GATE, 0x08, 0xAD7, BT_EFLAGS_IF, 0x10000 - 0x08 }, /* an interrupt waits */
+        { BT_H_GATE, 0x20, 0xAD7, 0, 0 },               /* to the guest's ring 0 */
+        { BT_H_GATE, 0x23, 0x20AD7, 0, 0 },             /* VM set: virtual-8086 mode at ring 0 */
+        { BT_H_GATE, 0x23, 0xAD7, BT_EFLAGS_IF, 0 },    /* an interrupt waits */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        iret_machine(&translated, cases[i].cs, cases[i].eflags, cases[i].pending);
+        iret_machine_to(&translated, cases[i].eip, cases[i].cs, cases[i].eflags, cases[i].pending);
+        bt_h_page(&translated)->iret_cs_complement = cases[i].cs_complement;
         bt_tc_init(&tc, &translated, false);
         const struct bt_block *b = bt_tc_block(&tc, BT_H_CODE);
         assert_non_null(b);
         assert_true(bt_h_run(&translated, b->tc_address, false));
         assert_int_equal(bt_h_page(&translated)->exit_kind, BT_EXIT_EMULATE);
         assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + 5);
-        /* The state before it: ECX and the flags the guest had. */
+        /* The state before it: ECX, EAX and the flags the guest had. */
         assert_int_equal(translated.reg[1], IRET_ECX);
+        assert_int_equal(translated.reg[0], 0x55667788);
+        assert_int_equal(bt_h_page(&translated)->kernel_irets, 0);
         assert_int_equal(translated.reg[4], BT_H_STACK_TOP - 12);
         assert_int_equal(translated.eflags & 0x8D5, 0x2C3 & 0x8D5);
     }
@@ -663,6 +714,7 @@ int main(void)
         cmocka_unit_test(test_the_hypervisors_selectors_exit_before_the_load),
         cmocka_unit_test(test_the_hypervisors_instructions_exit),
         cmocka_unit_test(test_iret_to_user_mode_runs_without_an_exit),
+        cmocka_unit_test(test_iret_to_ring0_runs_without_an_exit),
         cmocka_unit_test(test_iret_exits_where_the_hypervisor_must_act),
         cmocka_unit_test(test_gs_loads_checked_before_need_no_exit),
         cmocka_unit_test(test_gs_loads_not_checked_exit),

@@ -40,7 +40,9 @@
  * its own expectation, and "gated" for an attack on bt=1's INT n through
  * the real IDT (attacks_bt_gate.c): under bt its run must also show at
  * least one INT n from ring 3 through those gates (the hypervisor's
- * "hv: bt gates: N INT n" line), else it fails. expect, read by
+ * "hv: bt gates: N INT n" line), else it fails, and "kiret" likewise for
+ * bt=1's IRET back to the kernel (attacks_bt_kiret.c: "N to ring 0
+ * translated" in the hypervisor's "hv: bt:" line). expect, read by
  * tests/integration/hostile.py:
  *   native          the result line is the bare CPU's, exactly
  *   stop REGEX      the hypervisor stops the guest, with a reason that
