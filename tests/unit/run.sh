@@ -9,9 +9,10 @@ failed=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for bin in "$@"; do
-    "$bin" > "$out"      # cmocka's failure details go to stderr, as they come
-    status=$?
-    grep -v '^unit-result ' "$out"
+    # Its lines as they come, each test's verdict beside cmocka's failure
+    # details (stderr), in the order the binary wrote them.
+    { "$bin" 2>&1; echo "unit-status $?"; } | tee "$out" | grep -v '^unit-\(result\|status\) '
+    status=$(sed -n 's/^unit-status //p' "$out" | tail -n 1)
     result=$(grep '^unit-result ' "$out" | tail -n 1)
     if [ -z "$result" ]; then
         echo "unit: $bin exited with status $status before reporting its results"

@@ -109,7 +109,8 @@ unit_defs_grant_table := $(unit_defs_fmt)
 unit_defs_options := -DDEVICES_DEFAULT=DEVICES_$(HV_DEVICES_DEFAULT)
 $(UNIT_BUILD)/test_options: $(BUILD)/hv/devices-default.$(HV_DEVICES_DEFAULT)
 
-# A student tree's stubs call panic(): the host's prints and aborts.
+# A student tree's stubs call panic(): the host's fails the running test
+# (unit.h: cmocka goes on with the next) and, in a fuzzer, aborts.
 HOST_PANIC := tests/unit/host_panic.c
 
 # A student tree (mk/lab.mk) leaves out the tests of modules that hold a

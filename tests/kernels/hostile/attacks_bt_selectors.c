@@ -24,16 +24,17 @@ struct __attribute__((packed)) { uint32_t offset; uint16_t selector; uint16_t of
 uint16_t hvsel_word;
 uint8_t hvsel_zf;       /* ZF after a probe (bt_hv_selectors_based_cs) */
 
-/* insn in TRY's manner, ESP saved before and put back after whatever it
- * did (a POP or RETF that faulted has not popped; one that loaded has),
- * and the segment registers it may load put back. %0 is the selector (a
- * register), %1 the kernel's data selector. */
-#define ATTEMPT(insn)                                                                           \
-    __asm__ volatile("movl %%esp, hvsel_esp\n\tmovl $1f, recover_eip\n\t" insn                   \
+/* code in TRY's manner, with recovery at its label 1: ESP saved before
+ * and put back after whatever it did (a POP or RETF that faulted has not
+ * popped; one that loaded has), and the segment registers it may load put
+ * back. %0 is the selector (a register), %1 the kernel's data selector. */
+#define ATTEMPT_ASM(code)                                                                       \
+    __asm__ volatile("movl %%esp, hvsel_esp\n\t" code                                           \
                      "\n1:\tmovl $0, recover_eip\n\tmovl hvsel_esp, %%esp\n\t"                  \
                      "movw %w1, %%ds\n\tmovw %w1, %%es\n\tmovw %w1, %%ss\n\tmovw %w1, %%fs\n\t"  \
                      "movw %w1, %%gs\n\tmovl hvsel_esp, %%esp"                                   \
                      : : "r"((uint32_t)selector), "r"((uint32_t)data) : "eax", "memory")
+#define ATTEMPT(insn) ATTEMPT_ASM("movl $1f, recover_eip\n\t" insn)
 
 /* The far JMP and CALL with an immediate selector: one per selector. */
 #define FAR_IMMEDIATE(sel)                                                                      \
@@ -134,35 +135,20 @@ static void forms_attack(unsigned from, unsigned to, bool far_call)
     result("ffe8,ffe9,fff1,fff3:%s", line);
 }
 
-ATTACK(bt_hv_selectors_mov, "bt-hv-selectors-mov", "all", "native",
-       "MOV of 0xFFE8-0xFFF3 into DS ES FS GS SS, from a register and from memory: #GP(sel & ~3)")
-{
-    forms_attack(0, 10, false);
-}
+/* One attack a group of forms: forms_attack(from, to, far_call). */
+#define FORMS_ATTACK(fn, name, from, to, far_call, what) \
+    ATTACK(fn, name, "all", "native", what) { forms_attack(from, to, far_call); }
 
-ATTACK(bt_hv_selectors_pop, "bt-hv-selectors-pop", "all", "native",
-       "POP of 0xFFE8-0xFFF3 into DS ES FS GS SS: #GP(sel & ~3)")
-{
-    forms_attack(10, 15, false);
-}
-
-ATTACK(bt_hv_selectors_lxs, "bt-hv-selectors-lxs", "all", "native",
-       "LDS LES LFS LGS LSS (and a 16-bit LDS) of 0xFFE8-0xFFF3: #GP(sel & ~3)")
-{
-    forms_attack(15, 21, false);
-}
-
-ATTACK(bt_hv_selectors_far, "bt-hv-selectors-far", "all", "native",
-       "far JMP and CALL (immediate, memory) and far RET to 0xFFE8-0xFFF3: #GP(sel & ~3)")
-{
-    forms_attack(21, 25, false);
-}
-
-ATTACK(bt_hv_selectors_call, "bt-hv-selectors-call", "all", "native",
-       "far CALL (immediate, memory) to 0xFFE8-0xFFF3: #GP(sel & ~3)")
-{
-    forms_attack(21, 23, true);
-}
+FORMS_ATTACK(bt_hv_selectors_mov, "bt-hv-selectors-mov", 0, 10, false,
+             "MOV of 0xFFE8-0xFFF3 into DS ES FS GS SS, from a register and from memory: #GP(sel & ~3)")
+FORMS_ATTACK(bt_hv_selectors_pop, "bt-hv-selectors-pop", 10, 15, false,
+             "POP of 0xFFE8-0xFFF3 into DS ES FS GS SS: #GP(sel & ~3)")
+FORMS_ATTACK(bt_hv_selectors_lxs, "bt-hv-selectors-lxs", 15, 21, false,
+             "LDS LES LFS LGS LSS (and a 16-bit LDS) of 0xFFE8-0xFFF3: #GP(sel & ~3)")
+FORMS_ATTACK(bt_hv_selectors_far, "bt-hv-selectors-far", 21, 25, false,
+             "far JMP and CALL (immediate, memory) and far RET to 0xFFE8-0xFFF3: #GP(sel & ~3)")
+FORMS_ATTACK(bt_hv_selectors_call, "bt-hv-selectors-call", 21, 23, true,
+             "far CALL (immediate, memory) to 0xFFE8-0xFFF3: #GP(sel & ~3)")
 
 /* IRET with the frame's CS or SS one of them: to ring 0 and to ring 3
  * (where bt=1 runs the CPU's own IRET in the translation, bt_iret.h: the
@@ -292,15 +278,11 @@ ATTACK(bt_hv_selectors_own_gdt, "bt-hv-selectors-own-gdt", "all", "native",
 #define BASED_CODE 0x70
 #define BASE 0x1000
 
-/* ATTEMPT's, with insn run in the based segment: an exception resumes in
+/* ATTEMPT, with insn run in the based segment: an exception resumes in
  * it too (the handler keeps the frame's CS), at 3, which jumps back. */
 #define BASED_ATTEMPT(insn)                                                                     \
-    __asm__ volatile("movl %%esp, hvsel_esp\n\tmovl $3f - 0x1000, recover_eip\n\t"              \
-                     "ljmp $0x70, $2f - 0x1000\n2:\t" insn "\n3:\tljmp $0x08, $1f"               \
-                     "\n1:\tmovl $0, recover_eip\n\tmovl hvsel_esp, %%esp\n\t"                  \
-                     "movw %w1, %%ds\n\tmovw %w1, %%es\n\tmovw %w1, %%ss\n\tmovw %w1, %%fs\n\t"  \
-                     "movw %w1, %%gs\n\tmovl hvsel_esp, %%esp"                                   \
-                     : : "r"((uint32_t)selector), "r"((uint32_t)data) : "eax", "memory")
+    ATTEMPT_ASM("movl $3f - 0x1000, recover_eip\n\tljmp $0x70, $2f - 0x1000\n2:\t" insn           \
+                "\n3:\tljmp $0x08, $1f")
 
 static void based_attempt(unsigned form, uint16_t selector)
 {
