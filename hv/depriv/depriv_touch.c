@@ -39,6 +39,14 @@ static void remember(struct delivery_translations *t, uint32_t page, bool write,
     t->page[i] = (struct delivery_page){ page, write || (t->page[i].page == page && t->page[i].written), gpa };
 }
 
+/* The CPU's walk now; with the guest's paging off, linear is guest-physical. */
+static void walk_now(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
+{
+    *w = (struct gpt_walk){ .result = GPT_OK, .gpa = at };
+    if (v->guest->shadow.paging)
+        guest_cpu_walk(v->guest, at, access, w);
+}
+
 void depriv_walk_page(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
 {
     struct delivery_translations *t = &v->depriv.walked;
@@ -48,21 +56,32 @@ void depriv_walk_page(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_w
         *w = (struct gpt_walk){ .result = GPT_OK, .gpa = p->gpa | (at & 0xFFF) };
         return;
     }
-    *w = (struct gpt_walk){ .result = GPT_OK, .gpa = at };
-    if (v->guest->shadow.paging)
-        guest_cpu_walk(v->guest, at, access, w);
+    walk_now(v, at, access, w);
     if (w->result == GPT_OK)
         remember(t, at & ~0xFFFu, write, w->gpa & ~0xFFFull);
 }
 
-static void walker(void *v, uint32_t at, uint32_t access, struct gpt_walk *w)
+/* Each page's walk, and bt=1 told of each frame written (the hook
+ * `written`): its translated frames are write-protected in the shadow,
+ * which the hypervisor's own stores do not pass through, so an event's
+ * frame pushed over translated code (the CPU's write, SDM vol. 3, 6.12.1)
+ * would leave its translations and decodings standing (hostile
+ * bt-emul-rewrite-frame). Told at each page's walk, before its store: a
+ * store that fails on a later page has still written this one. */
+static void walker(void *ctx, uint32_t at, uint32_t access, struct gpt_walk *w)
 {
-    depriv_walk_page(v, at, access, w);
+    struct vcpu *v = ctx;
+    if (v->depriv.walked.active)
+        depriv_walk_page(v, at, access, w);
+    else
+        walk_now(v, at, access, w);
+    if (w->result == GPT_OK && (access & PFEC_W) && v->depriv.written)
+        v->depriv.written(v, w->gpa);
 }
 
 bool depriv_touch(struct vcpu *v, uint32_t linear, void *buf, unsigned len, bool write)
 {
-    if (!v->depriv.walked.active)
+    if (!v->depriv.walked.active && !(write && v->depriv.written))
         return guest_linear_touch(v->guest, linear, buf, len, write);
     return guest_linear_touch_by(v->guest, linear, buf, len, write, walker, v);
 }
