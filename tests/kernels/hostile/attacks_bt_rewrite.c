@@ -92,13 +92,26 @@ ATTACK(emul_rewrite_store, "bt-emul-rewrite-store", "all", "native",
     report(call_at((uint32_t)&code[0x100]), "");
 }
 
+/* The alias written first, so that its shadow entry is writable before
+ * the code is translated: the translation must write-protect it too. */
 ATTACK(emul_rewrite_alias, "bt-emul-rewrite-alias", "all", "native",
        "a decoded sensitive instruction rewritten through a second mapping of its frame")
 {
     start();
-    place(&code[0x100], old_code);
     map_alias(0, (uint32_t)code);
+    place((uint8_t *)ALIAS + 0x100, old_code);
     run_thrice((uint32_t)&code[0x100]);
+    *(volatile uint8_t *)(ALIAS + 0x102) = NEW_MODRM;
+    report(call_at((uint32_t)&code[0x100]), "");
+}
+
+ATTACK(emul_rewrite_alias_late, "bt-emul-rewrite-alias-late", "all", "native",
+       "the same, the alias mapped only after the instruction was decoded (its shadow entry made by the write)")
+{
+    start();
+    place(&code[0x100], old_code);
+    run_thrice((uint32_t)&code[0x100]);
+    map_alias(0, (uint32_t)code);
     *(volatile uint8_t *)(ALIAS + 0x102) = NEW_MODRM;
     report(call_at((uint32_t)&code[0x100]), "");
 }
@@ -171,18 +184,22 @@ ATTACK(emul_rewrite_straddle_alias, "bt-emul-rewrite-straddle-alias", "all", "na
     start();
     place(&code[PAGE - 2], old_code);
     map_alias(0, (uint32_t)&code[PAGE]);
+    *(volatile uint8_t *)ALIAS = old_code[2];   /* its shadow entry writable, as above */
     run_thrice((uint32_t)&code[PAGE - 2]);
     *(volatile uint8_t *)ALIAS = NEW_MODRM;
     report(call_at((uint32_t)&code[PAGE - 2]), "");
 }
 
 /* The instruction's linear page mapped to the frame of code[0] (the old
- * instruction), then to that of code[PAGE] (the new one): no write at all. */
+ * instruction), then to that of code[PAGE] (the new one): no write at all.
+ * The new one run first where it is, so that both frames hold translated
+ * code (write-protected: a decoding there may be kept). */
 static void remap(int invlpg)
 {
     start();
     place(&code[0x100], old_code);
     place(&code[PAGE + 0x100], new_code);
+    call_at((uint32_t)&code[PAGE + 0x100]);
     map_alias(0, (uint32_t)code);
     run_thrice(ALIAS + 0x100);
     alias_pt[0] = (uint32_t)&code[PAGE] | PG_P | PG_W;
@@ -190,7 +207,11 @@ static void remap(int invlpg)
         __asm__ volatile("invlpg (%0)" : : "r"(ALIAS) : "memory");
     else
         __asm__ volatile("mov %0, %%cr3" : : "r"(page_dir) : "memory");
-    report(call_at(ALIAS + 0x100), "");
+    /* A read through the page first: the shadow maps it again, to the new
+     * frame, before the instruction's old translation could run. */
+    char read[24];
+    snprintf(read, sizeof(read), ", read 0x%02x", *(volatile uint8_t *)(ALIAS + 0x102));
+    report(call_at(ALIAS + 0x100), read);
 }
 
 ATTACK(emul_rewrite_remap_invlpg, "bt-emul-rewrite-remap-invlpg", "all", "native",
