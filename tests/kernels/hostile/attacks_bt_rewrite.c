@@ -272,3 +272,38 @@ ATTACK(emul_rewrite_single_step, "bt-emul-rewrite-single-step", "all", "native",
     snprintf(steps, sizeof(steps), ", %u single-step traps", (unsigned)tf_steps);
     report(after, steps);
 }
+
+/* ---- The CPU's accessed flag over the code ------------------------------------------
+ * A page table that is code too: its entry 0, not present, holds 0F 20 in
+ * its high half, and entry 1 (P, D, PAT, G, an AVL bit: frame 0xC000) is
+ * C1 C3 00 00, so from byte 2 it reads MOV ECX, CR0; RET. A read through
+ * entry 1 sets its accessed flag (SDM vol. 3, 4.8): C1 becomes E1, MOV
+ * ECX, CR4. Under shadow paging the hypervisor's walk sets it, in software. */
+static uint32_t pt_code[1024] __attribute__((aligned(4096)));
+#define PT_LINEAR 0x00800000u                /* pt_code's 4 MiB */
+
+static uint32_t call_for_ecx(uint32_t at)
+{
+    uint32_t ecx;
+    __asm__ volatile("call *%1" : "=c"(ecx) : "r"(at) : "eax", "edx", "memory", "cc");
+    return ecx;
+}
+
+ATTACK(emul_rewrite_accessed, "bt-emul-rewrite-accessed-flag", "all", "native",
+       "a decoded sensitive instruction in a page table, changed by the accessed flag the walk sets")
+{
+    start();
+    pt_code[0] = 0x200F0000u;
+    pt_code[1] = 0x0000C3C1u;
+    page_dir[PT_LINEAR >> 22] = (uint32_t)pt_code | PG_P | PG_W;
+    __asm__ volatile("mov %0, %%cr3" : : "r"(page_dir) : "memory");
+    uint32_t at = (uint32_t)pt_code + 2;
+    for (unsigned i = 0; i < 3; i++)
+        before[i] = call_for_ecx(at);
+    (void)*(volatile uint32_t *)(PT_LINEAR + PAGE);   /* sets entry 1's accessed flag */
+    uint32_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    char more[64];
+    snprintf(more, sizeof(more), ", entry 0x%08x, cr4 0x%08x", pt_code[1], cr4);
+    report(call_for_ecx(at), more);
+}
