@@ -91,11 +91,6 @@ MODES = {
 # goes when its attack passes.
 BT_KNOWN_GAPS = {
     "bt-rewrite-own-page": "100,000 rewrites of a page of code: an exit per instruction of it, past the 30 s",
-    "bt-emul-rewrite-accessed-flag": "the accessed and dirty flags the hypervisor's software walks set in the "
-                                     "guest's tables (lab 2's gpt_walk: the shadow's fill, a delivery's and an "
-                                     "emulation's walks, string I/O's) never reach bt=1's written hook: a page "
-                                     "table that is translated code keeps its translations and cached decodings "
-                                     "(the old MOV ECX, CR0 where the bare CPU runs MOV ECX, CR4)",
 }
 # A VM 0 that a mode runs its attacks beside (they are VM 1).
 BESIDE = {"vdelay": BADGUEST + " do=spin=3"}

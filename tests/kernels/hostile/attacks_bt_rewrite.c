@@ -151,17 +151,23 @@ __asm__(".globl frame_over, frame_ud_stub\n"
         "    popal\n    popfl\n"
         "    ret\n");
 
-ATTACK(emul_rewrite_frame, "bt-emul-rewrite-frame", "all", "native",
-       "a decoded sensitive instruction overwritten by an exception's frame (ESP just above it), then run")
+/* UD2 at UD_EIP (in code's second page), frame_ud_stub its handler. */
+static void ud2_at_ud_eip(void)
 {
-    start();
     set_gate(6, (uint32_t)frame_ud_stub, KCODE, 0x8E);
-    uint8_t *trap = &code[PAGE];             /* UD2 at UD_EIP */
+    uint8_t *trap = &code[PAGE];
     trap[UD_EIP & 0xFFF] = 0x0F;
     trap[(UD_EIP & 0xFFF) + 1] = 0x0B;
     far_pt[(UD_EIP >> 12) & 0x3FF] = (uint32_t)trap | PG_P | PG_W;
     page_dir[UD_EIP >> 22] = (uint32_t)far_pt | PG_P | PG_W;
     __asm__ volatile("mov %0, %%cr3" : : "r"(page_dir) : "memory");
+}
+
+ATTACK(emul_rewrite_frame, "bt-emul-rewrite-frame", "all", "native",
+       "a decoded sensitive instruction overwritten by an exception's frame (ESP just above it), then run")
+{
+    start();
+    ud2_at_ud_eip();
     place(&code[0x100], old_code);
     run_thrice((uint32_t)&code[0x100]);
     frame_over((uint32_t)&code[0x100] + 12, UD_EIP);
@@ -289,8 +295,8 @@ static uint32_t call_for_ecx(uint32_t at)
     return ecx;
 }
 
-ATTACK(emul_rewrite_accessed, "bt-emul-rewrite-accessed-flag", "all", "native",
-       "a decoded sensitive instruction in a page table, changed by the accessed flag the walk sets")
+/* pt_code made, its instruction run three times (decoded, reused). */
+static uint32_t accessed_setup(void)
 {
     start();
     pt_code[0] = 0x200F0000u;
@@ -300,10 +306,33 @@ ATTACK(emul_rewrite_accessed, "bt-emul-rewrite-accessed-flag", "all", "native",
     uint32_t at = (uint32_t)pt_code + 2;
     for (unsigned i = 0; i < 3; i++)
         before[i] = call_for_ecx(at);
-    (void)*(volatile uint32_t *)(PT_LINEAR + PAGE);   /* sets entry 1's accessed flag */
+    return at;
+}
+
+static void accessed_report(uint32_t at)
+{
     uint32_t cr4;
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     char more[64];
     snprintf(more, sizeof(more), ", entry 0x%08x, cr4 0x%08x", pt_code[1], cr4);
     report(call_for_ecx(at), more);
+}
+
+ATTACK(emul_rewrite_accessed, "bt-emul-rewrite-accessed-flag", "all", "native",
+       "a decoded sensitive instruction in a page table, changed by the accessed flag the walk sets")
+{
+    uint32_t at = accessed_setup();
+    (void)*(volatile uint32_t *)(PT_LINEAR + PAGE);   /* sets entry 1's accessed flag */
+    accessed_report(at);
+}
+
+/* The same flag set by an exception's delivery, its stack in the page
+ * entry 1 maps (at ring 1 the hypervisor walks to it and writes there). */
+ATTACK(emul_rewrite_accessed_delivery, "bt-emul-rewrite-accessed-flag-delivery", "all", "native",
+       "the same, the flag set by the walk of an exception's delivery to a stack in that page")
+{
+    uint32_t at = accessed_setup();
+    ud2_at_ud_eip();
+    frame_over(PT_LINEAR + 2 * PAGE, UD_EIP);
+    accessed_report(at);
 }
