@@ -14,10 +14,14 @@
  * INSB from COM1's scratch register (the hypervisor's own 16550 writes the
  * byte), an exception frame the CPU (at ring 1: the hypervisor) pushes over
  * the bytes, an instruction across two pages with the second rewritten,
- * the page re-mapped to another frame (INVLPG, a CR3 load), and a page
- * only ever run under TF (one instruction translated at a time, never
- * write-protected). SDM vol. 3, 11.6: a write to code takes effect for the
- * next instruction fetched after it (a jump or call between: here a CALL).
+ * the page re-mapped to another frame (INVLPG, a CR3 load), a page only
+ * ever run under TF (one instruction translated at a time, never
+ * write-protected), and a page table that is code, changed by the accessed
+ * flag a walk sets (MOV ECX, CR0 becomes MOV ECX, CR4). SDM vol. 3, 11.6:
+ * a write to code takes effect for the next instruction fetched after it
+ * (a jump or call between: here a CALL). Mutations of the hypervisor that
+ * each attack catches: ignoring the generation, the frames' protection,
+ * the hypervisor's own stores (INS, a delivery, a walk's flags).
  */
 #include "attack.h"
 #include "fmt.h"
@@ -335,4 +339,21 @@ ATTACK(emul_rewrite_accessed_delivery, "bt-emul-rewrite-accessed-flag-delivery",
     ud2_at_ud_eip();
     frame_over(PT_LINEAR + 2 * PAGE, UD_EIP);
     accessed_report(at);
+}
+
+/* The same flag set by fetching code through entry 1: MOV EAX, CR3; RET at
+ * physical 0xC000, called at its address there (under bt=1 its decoding
+ * at the EMULATE exit is the first walk through entry 1). */
+ATTACK(emul_rewrite_accessed_fetch, "bt-emul-rewrite-accessed-flag-fetch", "all", "native",
+       "the same, the flag set by the walk of a fetch through that entry")
+{
+    uint32_t at = accessed_setup();
+    place((uint8_t *)0xC000, new_code);
+    uint32_t fetched = call_at(PT_LINEAR + PAGE);
+    char more[80];
+    uint32_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    uint32_t after = call_for_ecx(at);
+    snprintf(more, sizeof(more), ", fetched 0x%08x, entry 0x%08x, cr4 0x%08x", fetched, pt_code[1], cr4);
+    report(after, more);
 }
