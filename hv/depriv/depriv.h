@@ -227,6 +227,16 @@ void depriv_delivery_end(struct vcpu *v);
  * for the rest of the delivery if it translated). */
 struct gpt_walk;
 void depriv_walk_page(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w);
+/* bt=1 (the hook `written`): a software walk of linear sets the accessed
+ * and dirty flags of the guest's PDE and PTE as the CPU would (SDM vol. 3,
+ * 4.8), and a table may be translated code too (hostile
+ * bt-emul-rewrite-accessed-flag). Before the walk, where its entries are
+ * and what they hold; after it, each frame whose entry changed told. */
+struct walked_entries { unsigned n; uint64_t gpa[2]; uint32_t value[2]; };
+void depriv_entries_before(struct vcpu *v, uint32_t linear, struct walked_entries *e);
+void depriv_entries_after(struct vcpu *v, const struct walked_entries *e);
+/* guest_cpu_walk, and those frames told. */
+void depriv_cpu_walk(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w);
 static inline bool depriv_read(struct vcpu *v, uint32_t linear, void *buf, unsigned len)
 {
     return depriv_touch(v, linear, buf, len, false);

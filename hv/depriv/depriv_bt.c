@@ -508,7 +508,10 @@ bool depriv_bt_fetchable(struct vcpu *v, uint32_t eip, unsigned length)
         if (guest_shadow_gpa(v->guest, pages[i], &gpa))
             continue;
         struct shadow_fault_info f;
+        struct walked_entries e;
+        depriv_entries_before(v, pages[i], &e);
         shadow_fault(&v->guest->shadow, pages[i], 0, &f);
+        depriv_entries_after(v, &e);
         if (f.outcome != SHADOW_FILLED)
             return false;
         bt_cache_filled(v, pages[i], false);
@@ -658,7 +661,10 @@ void depriv_bt_page_fault(struct vcpu *v)
     uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
     bool from_tc = bt->left_tc;
     bt->left_tc = false;
+    struct walked_entries e;
+    depriv_entries_before(v, va, &e);           /* the fill's walk sets A and D */
     handle_shadow_page_fault(v);
+    depriv_entries_after(v, &e);
     /* A write to translated code: its translations went, and the writing
      * instruction runs in place, so that what is translated next is what
      * it wrote (it may have written the very next instruction: SDM vol.

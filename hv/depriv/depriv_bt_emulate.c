@@ -103,11 +103,22 @@ static bool load_gs(struct vcpu *v, const struct x86_insn *in)
     return true;
 }
 
+/* Can a write to the frame at gpa change code without the hypervisor
+ * knowing? Not if code was translated from it: it is write-protected in
+ * the shadow (depriv_bt_cache.c), and the hypervisor's own stores tell the
+ * translator (depriv_touch.c). A hot frame, written without a trap, never
+ * is; nor is a frame only ever run one instruction at a time (the guest's
+ * TF: hostile bt-emul-rewrite-single-step), whose writes exit nowhere. */
+static bool watched(const struct depriv_bt *bt, uint64_t gpa)
+{
+    return bt_cache_frame_translated(bt, gpa) && !bt_cache_frame_hot(bt, gpa);
+}
+
 /* The instruction at eip decoded: as it was the last time, if its code
- * cannot have changed since (the same frames, no translation dropped, not
- * a hot frame, which is written without a trap), else read and decoded
- * again (about 700 cycles: a walk of the guest's tables and the decoder),
- * its pages made fetchable. False: no instruction the hypervisor decodes. */
+ * cannot have changed since (the same frames, no translation dropped, both
+ * frames watched), else read and decoded again (about 700 cycles: a walk
+ * of the guest's tables and the decoder), its pages made fetchable. False:
+ * no instruction the hypervisor decodes. */
 static bool decode_at(struct vcpu *v, uint32_t eip, struct x86_insn *in)
 {
     struct depriv_bt *bt = v->depriv.bt;
@@ -116,8 +127,7 @@ static bool decode_at(struct vcpu *v, uint32_t eip, struct x86_insn *in)
     if (d->eip == eip && d->generation == bt_cache_generation(bt) + 1) {
         bool mapped = guest_shadow_gpa(v->guest, eip, &gpa[0]) &&
                       guest_shadow_gpa(v->guest, eip + d->in.length - 1, &gpa[1]);
-        if (mapped && gpa[0] == d->gpa[0] && gpa[1] == d->gpa[1] && !bt_cache_frame_hot(bt, gpa[0]) &&
-            !bt_cache_frame_hot(bt, gpa[1])) {
+        if (mapped && gpa[0] == d->gpa[0] && gpa[1] == d->gpa[1] && watched(bt, gpa[0]) && watched(bt, gpa[1])) {
             *in = d->in;
             bt->decoded_again++;
             return true;
@@ -128,7 +138,7 @@ static bool decode_at(struct vcpu *v, uint32_t eip, struct x86_insn *in)
     if (x86_decode(bytes, n, X86_MODE_32, in) != X86_DECODE_OK || in->vex || !depriv_bt_fetchable(v, eip, in->length))
         return false;
     if (guest_shadow_gpa(v->guest, eip, &gpa[0]) && guest_shadow_gpa(v->guest, eip + in->length - 1, &gpa[1]) &&
-        !bt_cache_frame_hot(bt, gpa[0]) && !bt_cache_frame_hot(bt, gpa[1]))
+        watched(bt, gpa[0]) && watched(bt, gpa[1]))
         *d = (struct bt_decoded){ eip, bt_cache_generation(bt) + 1, { gpa[0], gpa[1] }, *in };
     return true;
 }

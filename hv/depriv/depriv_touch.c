@@ -39,6 +39,22 @@ static void remember(struct delivery_translations *t, uint32_t page, bool write,
     t->page[i] = (struct delivery_page){ page, write || (t->page[i].page == page && t->page[i].written), gpa };
 }
 
+void depriv_cpu_walk(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
+{
+    struct walked_entries e;
+    depriv_entries_before(v, at, &e);
+    guest_cpu_walk(v->guest, at, access, w);
+    depriv_entries_after(v, &e);
+}
+
+/* The CPU's walk now; with the guest's paging off, linear is guest-physical. */
+static void walk_now(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
+{
+    *w = (struct gpt_walk){ .result = GPT_OK, .gpa = at };
+    if (v->guest->shadow.paging)
+        depriv_cpu_walk(v, at, access, w);
+}
+
 void depriv_walk_page(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
 {
     struct delivery_translations *t = &v->depriv.walked;
@@ -48,21 +64,62 @@ void depriv_walk_page(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_w
         *w = (struct gpt_walk){ .result = GPT_OK, .gpa = p->gpa | (at & 0xFFF) };
         return;
     }
-    *w = (struct gpt_walk){ .result = GPT_OK, .gpa = at };
-    if (v->guest->shadow.paging)
-        guest_cpu_walk(v->guest, at, access, w);
+    walk_now(v, at, access, w);
     if (w->result == GPT_OK)
         remember(t, at & ~0xFFFu, write, w->gpa & ~0xFFFull);
 }
 
-static void walker(void *v, uint32_t at, uint32_t access, struct gpt_walk *w)
+void depriv_entries_before(struct vcpu *v, uint32_t linear, struct walked_entries *e)
 {
-    depriv_walk_page(v, at, access, w);
+    e->n = 0;
+    const struct shadow *s = &v->guest->shadow;
+    if (!v->depriv.written || !s->paging)
+        return;
+    uint64_t table = GPTE_ADDR(s->guest_cr3);
+    for (unsigned level = 0; level < 2; level++) {
+        uint64_t at = table + 4 * (level ? (linear >> 12) & 0x3FF : linear >> 22);
+        const uint32_t *p = guest_ptr(v->guest, at, 4);
+        if (!p)
+            return;
+        e->gpa[e->n] = at;
+        e->value[e->n++] = *p;
+        if (!(*p & GPTE_P) || (!level && (*p & GPTE_PS) && (s->ctl & GPT_PSE)))
+            return;
+        table = GPTE_ADDR(*p);
+    }
+}
+
+void depriv_entries_after(struct vcpu *v, const struct walked_entries *e)
+{
+    for (unsigned i = 0; i < e->n; i++) {
+        const uint32_t *p = guest_ptr(v->guest, e->gpa[i], 4);
+        if (p && *p != e->value[i])
+            v->depriv.written(v, e->gpa[i]);
+    }
+}
+
+/* Each page's walk, and bt=1 told of each frame written (the hook
+ * `written`), the data's and the tables' whose flags the walk set: its
+ * translated frames are write-protected in the shadow, which the
+ * hypervisor's own stores do not pass through, so an event's frame pushed
+ * over translated code (the CPU's write, SDM vol. 3, 6.12.1) would leave
+ * its translations and decodings standing (hostile bt-emul-rewrite-frame).
+ * Told at each page's walk, before its store: a store that fails on a
+ * later page has still written this one. */
+static void walker(void *ctx, uint32_t at, uint32_t access, struct gpt_walk *w)
+{
+    struct vcpu *v = ctx;
+    if (v->depriv.walked.active)
+        depriv_walk_page(v, at, access, w);
+    else
+        walk_now(v, at, access, w);
+    if (w->result == GPT_OK && (access & PFEC_W) && v->depriv.written)
+        v->depriv.written(v, w->gpa);
 }
 
 bool depriv_touch(struct vcpu *v, uint32_t linear, void *buf, unsigned len, bool write)
 {
-    if (!v->depriv.walked.active)
+    if (!v->depriv.walked.active && !v->depriv.written)
         return guest_linear_touch(v->guest, linear, buf, len, write);
     return guest_linear_touch_by(v->guest, linear, buf, len, write, walker, v);
 }

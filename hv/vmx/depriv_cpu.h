@@ -78,7 +78,8 @@ struct depriv {
      * depriv_bt_setup, so that the emulation below them calls up into them
      * through these only: a #BP exit (true: one of patch=1's INT3s,
      * emulated), a #PF exit, and the hypervisor's own write into guest
-     * memory for the guest (an emulated INS). */
+     * memory for the guest (an emulated INS, an event's frame, an emulated
+     * instruction's store: depriv_touch.c). */
     bool (*breakpoint)(struct vcpu *v);
     void (*page_fault)(struct vcpu *v);
     void (*written)(struct vcpu *v, uint64_t gpa);
