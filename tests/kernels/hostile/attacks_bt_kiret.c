@@ -37,6 +37,17 @@ static void quiet_interrupts(void)
     __asm__ volatile("sti\n\tnop\n\tcli" : : : "memory");
 }
 
+/* A flat ring-0 code segment at GDT index `index`, `pages` 4 KiB pages
+ * long, entered by IRET, then IRET to it again from within: the second is
+ * the translation's own case (its CS the one the kernel runs with). */
+static void enter_code_segment(unsigned index, uint32_t pages)
+{
+    gdt_set(index, seg_desc(0, pages - 1, 0x9B, 0xC));
+    gdt_reload();
+    iret_here(index * 8, 0x2);
+    iret_here(index * 8, 0x2);
+}
+
 /* Every arithmetic flag, DF and IF, alone and together, through IRET to
  * the kernel's own CS; and AC, which the translation leaves to the
  * hypervisor. Registers around it are the compiler's: kept, or the run
@@ -64,18 +75,15 @@ ATTACK(kiret_flags, "bt-kiret-flags", "all kiret",
 }
 
 /* To another code segment of the kernel's: CS changes (the translation
- * must not go on with the old one). */
-/* Unpatched, MOV from CS shows the real RPL 1 (the documented limit). */
+ * must not go on with the old one). Unpatched, MOV from CS shows the real
+ * RPL 1 (the documented limit). */
 ATTACK(kiret_other_cs, "bt-kiret-other-cs", "all kiret", "native; depriv: result CS 0x31 there, 0x9 back",
        "IRET from CS 0x08 to a second flat ring-0 code segment, and back")
 {
     quiet_interrupts();
-    gdt_set(GDT_FREE, seg_desc(0, 0xFFFFF, 0x9B, 0xC));
-    gdt_reload();
+    enter_code_segment(GDT_FREE, 0x100000);
     uint16_t there, back;
-    iret_here(ALIAS_CS, 0x2);
     __asm__ volatile("movw %%cs, %0" : "=r"(there));
-    iret_here(ALIAS_CS, 0x2);                       /* its own CS now: the translation's case */
     iret_here(KCODE, 0x2);
     __asm__ volatile("movw %%cs, %0" : "=r"(back));
     result("CS 0x%x there, 0x%x back", there, back);
@@ -87,10 +95,7 @@ ATTACK(kiret_cs_absent, "bt-kiret-cs-absent", "all kiret", "native",
        "IRET to the code segment it runs in, after the GDT marked that segment not present")
 {
     quiet_interrupts();
-    gdt_set(GDT_FREE, seg_desc(0, 0xFFFFF, 0x9B, 0xC));
-    gdt_reload();
-    iret_here(ALIAS_CS, 0x2);
-    iret_here(ALIAS_CS, 0x2);
+    enter_code_segment(GDT_FREE, 0x100000);
     gdt_set(GDT_FREE, seg_desc(0, 0xFFFFF, 0x1B, 0xC));  /* P clear */
     gdt_reload();
     __asm__ volatile("pushl $2\n\tpushl %0\n\tpushl $1f\n\t" EXPECT_AT("iret") "1:"
@@ -99,15 +104,12 @@ ATTACK(kiret_cs_absent, "bt-kiret-cs-absent", "all kiret", "native",
 }
 
 /* A code segment with a 64 MiB limit: IRET to an EIP past it is #GP(0) at
- * the IRET, nothing popped; one just inside is not. */
+ * the IRET, nothing popped. */
 ATTACK(kiret_past_limit, "bt-kiret-past-limit", "all kiret", "native",
        "IRET within a 64 MiB code segment to an EIP past its limit")
 {
     quiet_interrupts();
-    gdt_set(GDT_FREE + 1, seg_desc(0, SMALL_TOP / 4096 - 1, 0x9B, 0xC));
-    gdt_reload();
-    iret_here(SMALL_CS, 0x2);
-    iret_here(SMALL_CS, 0x2);
+    enter_code_segment(GDT_FREE + 1, SMALL_TOP / 4096);
     uint32_t esp_before, esp_after;
     __asm__ volatile("movl %%esp, %0" : "=r"(esp_before));
     __asm__ volatile("pushl $2\n\tpushl %0\n\tpushl %1\n\t" EXPECT_AT("iret")
