@@ -496,6 +496,7 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
         int vector = vm_interrupts_take(v, v->depriv.vif);
         if (vector >= 0)
             depriv_interrupt(v, (unsigned)vector);
+        v->depriv.device_waits = vector < 0 && vm_interrupts_wait_for_if(v);
         if (vm_interrupts_take_nmi(v, v->depriv.nmi_blocked || v->depriv.nmi_pending,
                                    nmi_blocked && !v->depriv.nmi_blocked))
             depriv_nmi(v);

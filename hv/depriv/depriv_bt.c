@@ -24,6 +24,7 @@
 #include "depriv/depriv.h"
 #include "depriv/depriv_bt_cache.h"
 #include "exit/handlers.h"
+#include "exit/vm_interrupts.h"
 #include "bt/bt_iret.h"
 #include "bt/bt_lookup.h"
 #include "guest/guest_linear.h"
@@ -199,7 +200,11 @@ static void kernel_iret_cs(struct vcpu *v)
                 descriptor_limit(d) == cs->limit && ((descriptor_access_rights(d) ^ cs->access) & ~1u) == 0;
     bool flat = cs->base == 0 && (cs->access & AR_32BIT);
     int64_t top = (int64_t)((cs->limit + 1) >> 24) - 1;        /* the highest bits 31:24 wholly within */
-    bool ok = same && flat && (selector & 3) == 1 && top >= 0;
+    /* Not with devices=virtual: their PIC, APIC and clock raise
+     * interrupts only as the hypervisor brings them to now, at exits, and
+     * an IRET that set IF without one left the clock's periodic interrupt
+     * short of its rate (hostile pc-rtc-periodic, mode vbt). */
+    bool ok = same && flat && (selector & 3) == 1 && top >= 0 && !vm_devices_virtual(v);
     bt->page->iret_cs_complement = ok ? 0x10000 - depriv_guest_selector(selector) : 0;
     bt->page->iret_eip_room = ok ? 0xFF - (uint32_t)top : 0x100;
 }
@@ -217,9 +222,11 @@ static void fill_page(struct vcpu *v)
         forget_gs_loads(v);
     p->vif = dp->vif ? BT_EFLAGS_IF : 0;
     /* An NMI's handler running counts as waiting: its IRET, which ends it
-     * (SDM 6.7.1), must exit (bt_iret.h). */
-    p->pending = dp->nmi_pending || dp->nmi_blocked || depriv_interrupt_pending(v) || !dp->taking_interrupts
-                 ? BT_EFLAGS_IF : 0;
+     * (SDM 6.7.1), must exit (bt_iret.h); and so does an interrupt that
+     * the devices=virtual PIC or APIC holds for the guest's IF: the
+     * translation that sets IF must exit for it, as the delivered ones. */
+    p->pending = dp->nmi_pending || dp->nmi_blocked || depriv_interrupt_pending(v) || dp->device_waits ||
+                 !dp->taking_interrupts ? BT_EFLAGS_IF : 0;
     p->selector[BT_ES] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_ES_SELECTOR));
     p->selector[BT_CS] = depriv_guest_selector((uint16_t)bt->cs.selector);
     p->selector[BT_SS] = depriv_guest_selector((uint16_t)vmcs_read(VMCS_GUEST_SS_SELECTOR));

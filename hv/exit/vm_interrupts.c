@@ -572,6 +572,11 @@ int vm_interrupts_take(struct vcpu *v, bool guest_if)
     return acknowledge(d, from);
 }
 
+bool vm_interrupts_wait_for_if(const struct vcpu *v)
+{
+    return devices(v)->waited_for_window;
+}
+
 /* The NMI, in software too: taken when the guest is out of its last NMI's
  * handler (`blocked`: the caller's, delivery to IRET). The guest's own
  * time holds here as for the APIC's interrupts (see above): an NMI handler

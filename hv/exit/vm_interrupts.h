@@ -32,6 +32,11 @@ void vm_interrupts_before_entry(struct vcpu *v);
  * (-1: none asked for) when the guest's virtual IF is 1; the timer armed. */
 int vm_interrupts_take(struct vcpu *v, bool guest_if);
 
+/* After vm_interrupts_take with the guest's IF 0: an interrupt waits for
+ * it to go to 1 (bt=1's translations then exit where they set it: the
+ * page's `pending`, depriv_bt.c). */
+bool vm_interrupts_wait_for_if(const struct vcpu *v);
+
 /* And its NMI: whether one is taken now (its local APIC latched one, the
  * guest is not `blocked` in the handler of its last, and no hold of the
  * guest's own time is on; `just_unblocked`: this exit's IRET ended that

@@ -45,6 +45,8 @@ struct depriv {
                                        (set by depriv_setup) */
     bool vif;                       /* the guest's interrupt flag */
     bool taking_interrupts;         /* since its first STI: see depriv_set_vif */
+    bool device_waits;              /* devices=virtual: an interrupt of its PIC or APIC
+                                       waits for its IF (exit.c, at each exit) */
     bool hold_interrupts;           /* IF was just set: the guest runs first (see
                                        depriv_deliver_pending) */
     bool nmi_pending;               /* an NMI to deliver (depriv_nmi) */
