@@ -15,6 +15,7 @@
  * vol. 2B, SAHF, SETcc).
  */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include "bt/bt_emit.h"
 #include "bt/bt_exit.h"
@@ -24,9 +25,32 @@
  * 16-byte-aligned function entry both count. */
 static inline unsigned bt_lookup_index(uint32_t eip) { return (eip ^ eip >> 9) & (BT_LOOKUP_ENTRIES - 1); }
 
+/* Where the guest's EAX, ECX and arithmetic flags are while the routine
+ * runs: in their registers, or, between the routine's save of one and its
+ * restore, in the page's scratch slot. An exit inside the routine (an
+ * interrupt) is then a boundary between two guest instructions: the
+ * indirect branch is done (its target in the page's `target`), and the
+ * guest's registers are where the layout says; no need to step the
+ * routine to its end one instruction at a time. */
+enum bt_lookup_reg { BT_LOOKUP_EAX, BT_LOOKUP_ECX, BT_LOOKUP_FLAGS, BT_LOOKUP_REGS };
+struct bt_lookup_layout {
+    uint32_t start, end;                        /* the routine's TC addresses */
+    struct { uint32_t from, to; } in_slot[BT_LOOKUP_REGS][2];   /* the hit's and the miss's */
+};
+
 /* Emit the routine at e's position; rt->exit is where a miss goes. Returns
- * its linear address (rt->lookup for the translations). */
-uint32_t bt_lookup_emit(struct bt_emit *e, const struct bt_runtime *rt);
+ * its linear address (rt->lookup for the translations); its layout into
+ * `layout`. */
+uint32_t bt_lookup_emit(struct bt_emit *e, const struct bt_runtime *rt, struct bt_lookup_layout *layout);
+
+/* Is the guest's register r in its slot when the routine is about to run
+ * the instruction at `at` (an address inside it)? */
+bool bt_lookup_in_slot(const struct bt_lookup_layout *l, enum bt_lookup_reg r, uint32_t at);
+
+/* The slot's value: EAX, ECX, or for the flags the saved word (AH as LAHF
+ * stored SF ZF AF PF CF, AL as SETO stored OF), made into `eflags` with
+ * those six flags replaced. */
+uint32_t bt_lookup_slot(const struct bt_vcpu_page *p, enum bt_lookup_reg r, uint32_t eflags);
 
 /* The table's entries (bt_lookup_table, after the GS table), for whoever
  * fills the page (the hypervisor at a BT_EXIT_LOOKUP; at an invalidation,

@@ -101,7 +101,7 @@ void depriv_bt_setup(struct vcpu *v)
     bt->rt.exit = BT_TC_BASE;
     bt_bytes(&e, vmcall, sizeof(vmcall));
     e.pos = 16;
-    bt->rt.lookup = bt_lookup_emit(&e, &bt->rt);
+    bt->rt.lookup = bt_lookup_emit(&e, &bt->rt, &bt->lookup_layout);
     dp->bt = bt;
     e.pos = (e.pos + 15) & ~(size_t)15;
     depriv_bt_gate_setup(v, &bt->gates, bt->page, &e, &bt->rt);   /* INT n from user mode (bt_gate.h) */
@@ -559,6 +559,31 @@ static bool asynchronous(const struct vcpu *v)
     return exit_asynchronous(reason, reason == EXIT_EXCEPTION_NMI ? (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO) : 0);
 }
 
+/* An exit between two instructions of the lookup routine (an interrupt):
+ * the indirect branch is done, the guest before its target, its EAX, ECX
+ * and arithmetic flags in their registers or in the routine's slots
+ * (bt_lookup.h): a boundary, as between two translated instructions,
+ * with no steps to the routine's end. Not while the guest or a debugger
+ * single-steps: the trap owed after the branch is the stepping's. */
+static bool finish_lookup(struct vcpu *v, uint32_t rip)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    const struct bt_lookup_layout *l = &bt->lookup_layout;
+    if (rip < l->start || rip >= l->end || bt->tf_step || v->depriv.debugger_step ||
+        (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
+        return false;
+    if (bt_lookup_in_slot(l, BT_LOOKUP_EAX, rip))
+        v->regs.rax = bt_lookup_slot(bt->page, BT_LOOKUP_EAX, 0);
+    if (bt_lookup_in_slot(l, BT_LOOKUP_ECX, rip))
+        v->regs.rcx = bt_lookup_slot(bt->page, BT_LOOKUP_ECX, 0);
+    if (bt_lookup_in_slot(l, BT_LOOKUP_FLAGS, rip))
+        vmcs_write(VMCS_GUEST_RFLAGS,
+                   bt_lookup_slot(bt->page, BT_LOOKUP_FLAGS, (uint32_t)vmcs_read(VMCS_GUEST_RFLAGS)));
+    bt->lookups_finished++;
+    leave(v, bt->page->target);
+    return true;
+}
+
 bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
 {
     struct depriv_bt *bt = v->depriv.bt;
@@ -646,6 +671,8 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
             depriv_bt_fetchable(v, e->guest_eip, 1);
         return false;
     }
+    if (asynchronous(v) && finish_lookup(v, rip))
+        return false;                           /* done: before the branch's target */
     if (asynchronous(v)) {                      /* between two guest instructions: wait */
         bt->between = true;
         bt->between_exits++;
@@ -692,13 +719,13 @@ void depriv_bt_print_stats(const struct vcpu *v)
     printf("hv: %sbt: %lu blocks translated (%lu instructions, %u bytes of the TC), %lu entries into "
            "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
            "%lu no-code; %lu chained, %lu lookups filled, %lu steps in place, %lu exits between "
-           "instructions, %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
+           "instructions (%lu in the lookup, finished), %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
            "translations), %lu flushes, %lu emulated instructions decoded before; %lu translations asked for at "
            "exits, %lu found in the cache\n",
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
-           bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
+           bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
            bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->asked, bt->found);
     printf("hv: %sbt gates: %u INT n from user mode through the real IDT, %lu vectors opened, %lu fallbacks "
            "to the hypervisor's delivery, %lu faults in the trampoline filled, %lu interrupted and taken again\n",

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "bt/bt_block.h"
+#include "bt/bt_lookup.h"
 #include "bt/bt_vcpu.h"
 #include "depriv/depriv.h"
 #include "depriv/depriv_bt_area.h"
@@ -46,6 +47,7 @@ struct depriv_bt {
     uint8_t *tc;                    /* the hypervisor's pointer to the TC */
     struct bt_vcpu_page *page;      /* and to the vCPU page */
     struct bt_runtime rt;           /* the exit routine, the lookup routine */
+    struct bt_lookup_layout lookup_layout;   /* where the routine keeps the guest's registers */
     uint32_t tc_used;               /* bytes of the TC in use (blocks from rt's end) */
     uint32_t blocks_start;
 
@@ -122,7 +124,8 @@ struct depriv_bt {
     /* Statistics. */
     uint64_t decoded_again;
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];
-    uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped, iret_returns;
+    uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped, iret_returns,
+             lookups_finished;
     uint64_t hv_selectors_refused;  /* in-place loads of the hypervisor's selectors refused */
     uint64_t single_use;
     uint64_t asked, found;          /* translations asked for at exits, found in the cache */

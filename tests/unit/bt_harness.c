@@ -160,7 +160,7 @@ void bt_tc_init(struct bt_tc *tc, struct bt_machine *m, bool chain)
     tc->max_insns = BT_BLOCK_MAX_INSNS;
     tc->emit = (struct bt_emit){ bt_h_ptr(m, BT_H_TC), BT_H_TC, 0, BT_H_TC_END - BT_H_TC, false };
     tc->rt.exit = BT_H_GATE;
-    tc->rt.lookup = bt_lookup_emit(&tc->emit, &tc->rt);
+    tc->rt.lookup = bt_lookup_emit(&tc->emit, &tc->rt, &tc->lookup_layout);
 }
 
 const struct bt_block *bt_tc_block(struct bt_tc *tc, uint32_t eip)

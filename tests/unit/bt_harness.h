@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "bt_harness_layout.h"
 #include "bt/bt_block.h"
+#include "bt/bt_lookup.h"
 #include "bt/bt_vcpu.h"
 
 struct bt_machine {
@@ -49,6 +50,7 @@ struct bt_tc {
     struct bt_machine *m;
     struct bt_emit emit;
     struct bt_runtime rt;
+    struct bt_lookup_layout lookup_layout;
     bool chain;                      /* chain slots (else every branch exits) */
     unsigned max_insns;
     unsigned blocks;

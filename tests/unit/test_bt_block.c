@@ -588,6 +588,63 @@ static void test_iret_to_ring0_runs_without_an_exit(void **state)
     }
 }
 
+/* An interrupt's exit at any instruction of the lookup routine, on its
+ * hit path (the target in the table) and its miss path: the guest's EAX,
+ * ECX and flags are where the layout says (bt_lookup.h), the RET done
+ * (ESP past the return address, the target in the page). Each boundary is
+ * made the exit by a JMP to the gate written over the instruction there. */
+#define RET_TARGET (BT_H_CODE + 0x100)
+static void test_an_exit_inside_the_lookup_finds_the_guest_registers(void **state)
+{
+    (void)state;
+    static const uint8_t ret[] = { 0xc3 };
+    unsigned boundaries = 0;
+    for (unsigned hit = 0; hit < 2; hit++) {
+        for (unsigned k = 0;; k++) {
+            load(&translated, ret, sizeof(ret));
+            translated.reg[4] -= 4;
+            memcpy(bt_h_ptr(&translated, translated.reg[4]), &(uint32_t){ RET_TARGET }, 4);
+            translated.reg[0] = 0x11223344;
+            translated.reg[1] = 0x55667788;
+            translated.eflags = 0xA97;                  /* OF SF AF PF CF, IF */
+            bt_tc_init(&tc, &translated, false);
+            if (hit)                                    /* the table's entry: the gate itself */
+                bt_lookup_set(bt_h_page(&translated), RET_TARGET, BT_H_GATE);
+            const struct bt_block *b = bt_tc_block(&tc, BT_H_CODE);
+            assert_non_null(b);
+            const struct bt_lookup_layout *l = &tc.lookup_layout;
+            uint32_t at = l->start;                     /* the k-th instruction's address */
+            for (unsigned i = 0; i < k && at < l->end; i++) {
+                struct x86_insn in;
+                assert_int_equal(x86_decode(bt_h_ptr(&translated, at), l->end - at, X86_MODE_32, &in),
+                                 X86_DECODE_OK);
+                at += in.length;
+            }
+            if (at >= l->end)
+                break;
+            uint8_t *p = bt_h_ptr(&translated, at);
+            p[0] = 0xE9;                                /* jmp BT_H_GATE */
+            uint32_t rel = BT_H_GATE - (at + 5);
+            memcpy(p + 1, &rel, 4);
+            assert_true(bt_h_run(&translated, b->tc_address, false));
+            uint32_t eax = translated.reg[0], ecx = translated.reg[1], eflags = translated.eflags;
+            if (bt_lookup_in_slot(l, BT_LOOKUP_EAX, at))
+                eax = bt_lookup_slot(bt_h_page(&translated), BT_LOOKUP_EAX, 0);
+            if (bt_lookup_in_slot(l, BT_LOOKUP_ECX, at))
+                ecx = bt_lookup_slot(bt_h_page(&translated), BT_LOOKUP_ECX, 0);
+            if (bt_lookup_in_slot(l, BT_LOOKUP_FLAGS, at))
+                eflags = bt_lookup_slot(bt_h_page(&translated), BT_LOOKUP_FLAGS, eflags);
+            if (eax != 0x11223344 || ecx != 0x55667788 || (eflags & 0x8D5) != (0xA97 & 0x8D5))
+                fail_msg("%s path, exit at the routine's instruction %u (+%u): EAX %08x ECX %08x EFLAGS %08x",
+                         hit ? "hit" : "miss", k, at - l->start, eax, ecx, eflags);
+            assert_int_equal(translated.reg[4], BT_H_STACK_TOP);
+            assert_int_equal(bt_h_page(&translated)->target, RET_TARGET);
+            boundaries++;
+        }
+    }
+    assert_true(boundaries >= 2 * 25);                  /* every instruction of it, both paths */
+}
+
 static void test_iret_exits_where_the_hypervisor_must_act(void **state)
 {
     (void)state;
@@ -715,6 +772,7 @@ int main(void)
         cmocka_unit_test(test_the_hypervisors_instructions_exit),
         cmocka_unit_test(test_iret_to_user_mode_runs_without_an_exit),
         cmocka_unit_test(test_iret_to_ring0_runs_without_an_exit),
+        cmocka_unit_test(test_an_exit_inside_the_lookup_finds_the_guest_registers),
         cmocka_unit_test(test_iret_exits_where_the_hypervisor_must_act),
         cmocka_unit_test(test_gs_loads_checked_before_need_no_exit),
         cmocka_unit_test(test_gs_loads_not_checked_exit),

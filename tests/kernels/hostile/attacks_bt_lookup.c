@@ -1,0 +1,46 @@
+/*
+ * attacks_bt_lookup.c: RET and indirect CALL in the kernel while the timer
+ * interrupts it everywhere. Under bt=1 every indirect branch goes through
+ * the lookup routine (hv/bt/bt_lookup.h), which keeps the guest's EAX, ECX
+ * and flags in the vCPU page while it runs; an interrupt that exits there
+ * is taken before the branch's target, with those taken back from where
+ * the routine keeps them. The bare CPU takes it before or after the
+ * branch: nothing the branch does not change changes.
+ *
+ * The timer at 200 Hz, as attacks_bt_gate_timer.c says why.
+ */
+#include "attack.h"
+
+extern volatile uint32_t timer_ticks;   /* ../common/entry.S's timer_stub */
+
+#define BRANCHES 40000u
+
+/* Returns at once: a CALL in, a RET out (through the lookup under bt). */
+extern char lookup_leaf[];
+__asm__(".text\n.globl lookup_leaf\nlookup_leaf:\n    ret\n");
+
+ATTACK(bt_lookup_interrupted, "bt-lookup-interrupted", "all timed", "native",
+       "40000 indirect CALLs and RETs in the kernel, the timer at 200 Hz: no register or flag changed by an interrupt")
+{
+    timer_on(200);
+    __asm__ volatile("sti");
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < BRANCHES; i++) {
+        uint32_t a = i * 7, c = ~i, d = i ^ 0xA5A5A5A5, a2, c2, d2, flags, want;
+        /* CF, ZF, SF, OF and PF from the ADD of i and its mirror: they vary. */
+        uint32_t x = i << 20 | i, y = ~i << 11;
+        __asm__ volatile("addl %[y], %[x]\n\t"
+                         "pushfl\n\tpopl %[want]\n\t"
+                         "call *%[leaf]\n\t"
+                         "pushfl\n\tpopl %[flags]"
+                         : "=a"(a2), "=c"(c2), "=d"(d2), [flags] "=&r"(flags), [want] "=&r"(want), [x] "+r"(x)
+                         : "a"(a), "c"(c), "d"(d), [y] "r"(y), [leaf] "m"((uint32_t){ (uint32_t)lookup_leaf })
+                         : "memory", "cc");
+        if (a2 != a || c2 != c || d2 != d || (flags & 0x8D5) != (want & 0x8D5))
+            bad++;
+    }
+    __asm__ volatile("cli");
+    timer_off();
+    result("%u of %u branches changed a register or flag, ticks %s", (unsigned)bad, BRANCHES,
+           timer_ticks ? "came" : "none");
+}
