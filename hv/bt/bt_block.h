@@ -18,10 +18,11 @@
 #include "bt/bt_exit.h"
 
 #define BT_BLOCK_MAX_INSNS 64u
-/* Room kept for one instruction's translation (the longest: bt_sensitive.c
- * or an exit stub) and for a block's end (a LOOP's trampoline and two
- * slots, a CALL's push); tests/fuzz/fuzz_bt_block.c checks both. */
-#define BT_INSN_MAX 128u
+/* Room kept for one instruction's translation (the longest: IRET's, both
+ * its paths, bt_iret.c, about 305 bytes) and for a block's end (a LOOP's
+ * trampoline and two slots, a CALL's push); tests/fuzz/fuzz_bt_block.c
+ * checks both. */
+#define BT_INSN_MAX 320u
 #define BT_TAIL_MAX 112u
 
 /* The guest's code: bytes[0] is the byte at eip; len runs to the end of
