@@ -189,8 +189,7 @@ static void kernel_iret_cs(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
     const struct bt_segment *cs = &bt->cs;
-    if (bt->iret_cs_gdt_copies == v->depriv.gdt_copies && bt->iret_cs.selector == cs->selector &&
-        bt->iret_cs.base == cs->base && bt->iret_cs.limit == cs->limit && bt->iret_cs.access == cs->access)
+    if (bt->iret_cs_gdt_copies == v->depriv.gdt_copies && !memcmp(&bt->iret_cs, cs, sizeof(*cs)))
         return;
     bt->iret_cs = *cs;
     bt->iret_cs_gdt_copies = v->depriv.gdt_copies;
@@ -671,10 +670,10 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step)
             depriv_bt_fetchable(v, e->guest_eip, 1);
         return false;
     }
-    if (asynchronous(v) && finish_lookup(v, rip))
-        return false;                           /* done: before the branch's target */
-    if (asynchronous(v)) {                      /* between two guest instructions: wait */
-        bt->between = true;
+    if (asynchronous(v)) {                      /* between two guest instructions: */
+        if (finish_lookup(v, rip))
+            return false;                       /* done (the lookup's): before the branch's target */
+        bt->between = true;                     /* else wait */
         bt->between_exits++;
         return false;
     }

@@ -338,6 +338,15 @@ static void null_kernel_data_segments(const struct vcpu *v, unsigned cpl)
     }
 }
 
+/* A selector IRET refuses only because its segment is not present: the
+ * fault is then #NP, for CS and SS alike, not #GP (SDM vol. 2A, IRET,
+ * "Protected Mode Exceptions": "#NP(selector) If the return code or stack
+ * segment is not present"; Bochs's IRET too). */
+static bool only_absent(const struct vcpu *v, uint16_t selector, bool code)
+{
+    return descriptor_fits(depriv_copied_descriptor(v, selector) | DESC_P, selector & 3u, code);
+}
+
 /* LAB 3 BEGIN: IRET back to the guest's ring 0 */
 void depriv_iret(struct vcpu *v)
 {
@@ -360,14 +369,13 @@ void depriv_iret(struct vcpu *v)
     }
     /* What IRET checks before it changes anything (SDM vol. 2A, IRET):
      * a bad selector is a #GP with that selector, at the IRET, but a
-     * segment that is only not present: #NP for CS, #SS for SS; SS's RPL
-     * must be the new CPL. The guest's ring 0 is the real ring 1. */
+     * segment that is only not present an #NP; SS's RPL must be the new
+     * CPL. The guest's ring 0 is the real ring 1. */
     uint16_t bad = !depriv_segment_ok(v, cs, true) ? cs
                  : ss && ((ss & 3) != (cs & 3) || !depriv_segment_ok(v, ss, false)) ? ss : 0;
     if (bad || !cs) {
-        bool absent = bad && (bad != ss || (ss & 3) == (cs & 3)) &&
-                      descriptor_fits(depriv_copied_descriptor(v, bad) | DESC_P, bad & 3u, bad == cs);
-        depriv_deliver(v, !absent ? VEC_GP : bad == cs ? VEC_NP : VEC_SS, bad & ~3u, (uint32_t)v->rip, 0);
+        bool absent = bad == cs ? only_absent(v, cs, true) : (ss & 3) == (cs & 3) && only_absent(v, ss, false);
+        depriv_deliver(v, absent ? VEC_NP : VEC_GP, bad & ~3u, (uint32_t)v->rip, 0);
         return;
     }
     if (eip > descriptor_limit(depriv_copied_descriptor(v, cs))) {

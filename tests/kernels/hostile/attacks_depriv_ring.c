@@ -224,6 +224,22 @@ ATTACK(iret_user_kernel_ss, "ring1-iret-user-kernel-ss", "all", "native",
     IRET_TO_USER(UCODE, KDATA | 3);
 }
 
+ATTACK(iret_user_ss_absent, "ring1-iret-user-ss-absent", "all", "native",
+       "IRET to ring 3 with SS a user data segment marked not present: #NP with it (IRET's, not #SS), not #GP")
+{
+    gdt_set(GDT_FREE, seg_desc(0, 0xFFFFF, 0x72, 0xC));   /* DPL 3 data, P clear */
+    gdt_reload();
+    IRET_TO_USER(UCODE, GDT_FREE * 8 | 3);
+}
+
+ATTACK(iret_user_cs_absent, "ring1-iret-user-cs-absent", "all", "native",
+       "IRET to ring 3 with CS a user code segment marked not present: #NP with it, not #GP")
+{
+    gdt_set(GDT_FREE, seg_desc(0, 0xFFFFF, 0x7A, 0xC));   /* DPL 3 code, P clear */
+    gdt_reload();
+    IRET_TO_USER(GDT_FREE * 8 | 3, UDATA);
+}
+
 /* INT 0x40 from ring 2 through a DPL-2 gate to a ring-0 handler, which
  * reports the frame it got: ring 2's SS:ESP and CS. */
 void ring2_int_handler(void);
