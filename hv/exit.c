@@ -482,7 +482,7 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
     struct depriv_step step = { 0 };
     if (with_gdb && bt)
         gdb_exit_begin(v);                      /* gdb's TF out before the translator looks */
-    bool handled = bt && depriv_bt_exit(v, &step);   /* out of a translation first (depriv_bt.h) */
+    bool handled = bt && depriv_bt_exit(v, &step, with_gdb);   /* out of a translation first (depriv_bt.h) */
     depriv_returned_to_user(v);
     handled = handled || (with_gdb && gdb_exit(v));
     if (!bt)
@@ -501,6 +501,8 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
                                    nmi_blocked && !v->depriv.nmi_blocked))
             depriv_nmi(v);
     }
+    if (bt)
+        depriv_bt_before_delivery(v);           /* out of it, if an IN or OUT stayed in it */
     if (bt && depriv_bt_between(v)) {
         depriv_deliver_later(v);                /* at the next guest instruction */
     } else {

@@ -134,6 +134,7 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
         b->guest_end = next;
         switch (action) {
         case BT_COPY:
+        case BT_PORT_IO:
             bt_bytes(e, bytes, in.length);
             continue;
         case BT_SEGMENT_LOAD:

@@ -13,6 +13,8 @@ enum bt_action {
     BT_SENSITIVE,        /* rewritten inline on the vCPU page (bt_sensitive.h) */
     BT_DIRECT,           /* Jcc, JMP rel, CALL rel, LOOPcc, JECXZ: exit slots; ends the block */
     BT_INDIRECT,         /* RET, JMP r/m, CALL r/m: the lookup; ends the block */
+    BT_PORT_IO,          /* IN, OUT: copied; the CPU's own VM exit (every port
+                            exits) is handled without leaving the translation */
     BT_EMULATE,          /* an exit for the hypervisor to emulate it; ends the block */
     BT_UD,               /* raises #UD (UD2, LOCK where not allowed, ...): an exit */
 };

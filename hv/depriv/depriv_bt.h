@@ -44,11 +44,16 @@ void depriv_bt_setup(struct vcpu *v);
  * the exit was the translator's alone and is done (the dispatcher then
  * only delivers what waits, and enters again). *step: depriv_step_begin's
  * view, taken before the translator emulates anything (an IRET it
- * emulates may set TF; it owes no trap for itself). */
-bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step);
+ * emulates may set TF; it owes no trap for itself). The I/O exit of a
+ * copied IN or OUT stays in the translation, unless a debugger is
+ * attached. */
+bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger);
 /* The guest is inside a translation between two of its instructions:
  * nothing may be delivered now (depriv_deliver_later). */
 bool depriv_bt_between(const struct vcpu *v);
+/* Before the deliveries: the guest that stayed in its translation for an
+ * IN or OUT leaves it if an event is to be delivered. */
+void depriv_bt_before_delivery(struct vcpu *v);
 /* After the deliveries before an entry: the instruction that must run
  * before the next interrupt is noted (depriv_bt.c). */
 void depriv_bt_after_delivery(struct vcpu *v);

@@ -90,6 +90,7 @@ struct depriv_bt {
     /* Entering and leaving (depriv_bt.c). */
     bool in_tc;                     /* the guest runs in (or stopped in) a translation */
     bool between;                   /* it stopped between two guest instructions */
+    bool port_io_in_tc;             /* this exit is a copied IN's or OUT's, in the translation */
     bool step_in_place;             /* the next entry runs one instruction in place */
     bool stepping;                  /* that step is under way: TF is the hypervisor's */
     bool in_place_exits;            /* that instruction exits by itself (string I/O) */
@@ -122,7 +123,7 @@ struct depriv_bt {
     } decoded[BT_DECODED];
 
     /* Statistics. */
-    uint64_t decoded_again;
+    uint64_t decoded_again, port_io_stays;
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];
     uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped, iret_returns,
              lookups_finished;

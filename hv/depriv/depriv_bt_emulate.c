@@ -4,17 +4,17 @@
  * bt=1, issue 21).
  *
  * Run in place, each would cost a second exit: the #GP it raises at ring 1
- * (a privileged instruction, INT n through the empty real IDT), the I/O
- * exit, or the single-step trap after it. The guest is canonical here
- * (depriv_bt.c left the translation before it), so cpu=deprivileged's own
- * emulation does the work, exactly as at that second exit: the #GP's
+ * (a privileged instruction, INT n through the empty real IDT), or the
+ * single-step trap after it. The guest is canonical here (depriv_bt.c left
+ * the translation before it), so cpu=deprivileged's own emulation does the
+ * work, exactly as at that second exit: the #GP's
  * (depriv_emulate_general_protection, with the error code the CPU would
- * give), the I/O exit's (depriv_io, with the qualification the CPU would
- * write, SDM vol. 3, 28.2.1, table 28-5), IRET's (depriv_iret: to the
- * guest's ring 0 or to its user mode), LAR/LSL/VERR/VERW's (which do not
- * fault at ring 1 and would answer for it in place). What is not listed
- * (string I/O, far transfers, a GS prefix, MOV to GS and SS, ...) still
- * runs in place.
+ * give), IRET's (depriv_iret: to the guest's ring 0 or to its user mode),
+ * LAR/LSL/VERR/VERW's (which do not fault at ring 1 and would answer for it
+ * in place). IN and OUT are not here: they are copied, and their own I/O
+ * exit comes from the translation (depriv_bt.c, stay_for_port_io). What is
+ * not listed (string I/O, far transfers, a GS prefix, MOV to GS and SS,
+ * ...) still runs in place.
  */
 #include "depriv/depriv_bt.h"
 #include "depriv/depriv.h"
@@ -25,20 +25,6 @@
 #include "x86/x86.h"
 #include "x86/x86_decode.h"
 #include "x86/sensitive.h"
-
-/* The I/O exit's qualification for IN and OUT without a string prefix:
- * size - 1, IN, an immediate port, the port. */
-static bool io_qualification(struct vcpu *v, const struct x86_insn *in, uint64_t *qual)
-{
-    uint8_t op = in->opcode;
-    if (in->map != X86_MAP_ONE_BYTE || !((op >= 0xE4 && op <= 0xE7) || (op >= 0xEC && op <= 0xEF)))
-        return false;
-    unsigned size = (op & 1) ? in->operand_size : 1;
-    bool immediate = op <= 0xE7, input = !(op & 2);
-    uint16_t port = immediate ? (uint8_t)in->immediate : (uint16_t)v->regs.rdx;
-    *qual = (uint64_t)(size - 1) | (input ? 1u << 3 : 0) | (immediate ? 1u << 6 : 0) | (uint64_t)port << 16;
-    return true;
-}
 
 /* The instructions that raise #GP at ring 1 in place (SDM vol. 3, 5.9;
  * vol. 2: each one's "Protected Mode Exceptions"), and that #GP's error
@@ -149,7 +135,6 @@ bool depriv_bt_emulate(struct vcpu *v, uint32_t eip)
     if (!decode_at(v, eip, &in))
         return false;
     uint32_t error;
-    uint64_t qual;
     v->instruction_length = in.length;
     if (sensitive_kind(&in) == SENSITIVE_SEGMENT_PROBE) {   /* lab 3's list (x86/sensitive.h) */
         if (depriv_emulate_probe(v, &in)) {
@@ -158,9 +143,6 @@ bool depriv_bt_emulate(struct vcpu *v, uint32_t eip)
         }
     } else if (in.map == X86_MAP_ONE_BYTE && in.opcode == 0xCF && in.operand_size == 4) {
         depriv_iret(v);
-    } else if (io_qualification(v, &in, &qual)) {
-        v->exit_qualification = qual;
-        depriv_io(v);
     } else if (load_gs(v, &in)) {
         /* done */
     } else if (faults_at_ring1(&in, &error)) {

@@ -117,13 +117,10 @@ class Attack:
         # (thousands of instructions an exit) would stretch each exit over
         # several ticks: it runs without it.
         self.timed = "timed" in words
-        # "gated": under bt the attack's INTs from ring 3 must have gone
-        # through the real IDT's gates (bt_gate.h), at least once: an
-        # attack on that path that never took it proves nothing.
-        self.gated = "gated" in words
-        # "kiret": likewise, its IRETs back to the kernel must have been
-        # taken by the translation (attacks_bt_kiret.c).
-        self.kiret = "kiret" in words
+        # "gated", "kiret", "portio": under bt the attack must have taken
+        # the translator's path it attacks at least once (BT_PATHS): one
+        # that never took it proves nothing.
+        self.bt_paths = [w for w in words if w in BT_PATHS]
         # "after:NAME": the attack runs as VM 1, after NAME in VM 0 (vms=2).
         self.after = next((w[len("after:"):] for w in words if w.startswith("after:")), None)
         # "partner": it runs only as VM 0 of an after: attack, never alone;
@@ -131,7 +128,8 @@ class Attack:
         self.partner = "partner" in words
         # "qemu": a PC kernel's check, also compared with QEMU natively.
         self.qemu = "qemu" in words
-        words = [w for w in words if w not in ("timed", "partner", "qemu", "gated", "kiret") and not w.startswith("after:")]
+        words = [w for w in words if w not in ("timed", "partner", "qemu") and w not in BT_PATHS
+                 and not w.startswith("after:")]
         # "all": every mode of the hypervisor on one CPU model; a second
         # model (icelake) only where the attack depends on the CPU's
         # features (its VMX capabilities, MSRs, control-register rules).
@@ -277,18 +275,25 @@ def judge(attack, mode, got, native_result, qemu_result=None):
     return None
 
 
-def through_gates(console):
-    """How many INT n from ring 3 went through bt=1's real IDT (the
-    hypervisor's "hv: bt gates: N INT n ..." line), 0 without one."""
-    m = re.search(r"^hv: bt gates: (\d+) INT n", console, re.M)
-    return int(m.group(1)) if m else 0
+def bt_count(pattern):
+    """How many times bt=1 took one of its paths, as its statistics lines
+    on the console say (0 without them)."""
+    def count(console):
+        m = re.search(pattern, console, re.M)
+        return int(m.group(1)) if m else 0
+    return count
 
 
-def kernel_irets(console):
-    """How many IRETs from the kernel back to it bt=1's translations took
-    (the hypervisor's "hv: bt: ... and N to ring 0 translated"), 0 without."""
-    m = re.search(r"^hv: bt: .* and (\d+) to ring 0 translated", console, re.M)
-    return int(m.group(1)) if m else 0
+# The paths an attack's modes word asks to have been taken under bt: the
+# count in the hypervisor's statistics, and what it says when it is 0.
+BT_PATHS = {
+    "gated": (bt_count(r"^hv: bt gates: (\d+) INT n"),
+              "no INT n from ring 3 went through the real IDT's gates (hv: bt gates: ...)"),
+    "kiret": (bt_count(r"^hv: bt: .* and (\d+) to ring 0 translated"),
+              "no IRET back to the kernel was taken by the translation (hv: bt: ... to ring 0 translated)"),
+    "portio": (bt_count(r"^hv: bt: .* (\d+) IN and OUT done in translations"),
+               "no IN or OUT was done inside a translation (hv: bt: ... IN and OUT done in translations)"),
+}
 
 
 def expected_length(t, mode):
@@ -362,12 +367,10 @@ def main():
         got = classify(status, console, True, 1 if t.after or m in BESIDE else 0)
         if m in BESIDE and got[0] != "failure" and not re.search(r"^hv: VMs ended: vm0 status 0,", console, re.M):
             got = ("failure", "VM 0 (%s) beside the attack did not end with status 0" % BESIDE[m])
-        if t.gated and m in BT_MODES and got[0] != "failure" and not through_gates(console):
-            got = ("failure", "no INT n from ring 3 went through the real IDT's gates (hv: bt gates: ...): "
-                   "the attack never reached the path it attacks")
-        if t.kiret and m in BT_MODES and got[0] != "failure" and not kernel_irets(console):
-            got = ("failure", "no IRET back to the kernel was taken by the translation (hv: bt: ... to ring 0 "
-                   "translated): the attack never reached the path it attacks")
+        for path in t.bt_paths if m in BT_MODES and got[0] != "failure" else []:
+            count, missing = BT_PATHS[path]
+            if not count(console):
+                got = ("failure", missing + ": the attack never reached the path it attacks")
         return got, classify(status, console, True, 0) if t.after else None
 
     # One queue for both, the longest runs first (a timed attack's takes

@@ -39,5 +39,27 @@ class NamedOnly(unittest.TestCase):
         self.assertEqual(programs, tests | named)
 
 
+class LabTestLists(unittest.TestCase):
+    def test_lab_tests_name_only_guest_tests(self):
+        """A lab test's explicit test=a,b,c list (one that leaves a test of
+        test=all out, labs/lab3/tests.toml) names programs that exist."""
+        import tomllib
+        known = set(guest_cases.TESTS) | set(guest_cases.NAMED_ONLY) | {"all"}
+        lists = 0
+        for lab in sorted(os.listdir(os.path.join(ROOT, "labs"))):
+            path = os.path.join(ROOT, "labs", lab, "tests.toml")
+            if not os.path.exists(path):
+                continue
+            with open(path, "rb") as f:
+                tests = tomllib.load(f).get("test", [])
+            for t in tests:
+                for word in t.get("guest_args", "").split():
+                    if t.get("guest") == "guestos" and word.startswith("test="):
+                        names = word[len("test="):].split(",")
+                        lists += len(names) > 1
+                        self.assertEqual(set(names) - known, set(), "%s: %s" % (path, t["name"]))
+        self.assertGreater(lists, 0)
+
+
 if __name__ == "__main__":
     unittest.main()

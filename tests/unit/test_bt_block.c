@@ -491,7 +491,6 @@ static void test_the_hypervisors_instructions_exit(void **state)
         size_t n;
     } insns[] = {
         { "\xf4", 1 },                                  /* hlt */
-        { "\xe6\x80", 2 },                              /* out %al, $0x80 */
         { "\xcd\x80", 2 },                              /* int $0x80 */
         { "\xcf", 1 },                                  /* iret */
         { "\x0f\x02\xc1", 3 },                          /* lar %ecx, %eax */
@@ -514,6 +513,37 @@ static void test_the_hypervisors_instructions_exit(void **state)
         assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + 5);
         assert_int_equal(translated.reg[0], 7);
     }
+}
+
+/* IN and OUT are copied as they are, and the block goes on past them: at
+ * ring 1 every port exits (the I/O bitmaps), and the hypervisor does the
+ * port's work at that exit without leaving the translation. */
+static void test_port_io_copied_in_the_block(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = {
+        0xe6, 0x80,                                     /* out %al, $0x80 */
+        0x66, 0xed,                                     /* in (%dx), %ax */
+        0xec,                                           /* in (%dx), %al */
+        0xe5, 0x40,                                     /* in $0x40, %eax */
+        0x90,                                           /* nop */
+        0x6e,                                           /* outsb: string I/O exits */
+    };
+    load(&translated, code, sizeof(code));
+    bt_tc_init(&tc, &translated, false);
+    struct bt_code c = { bt_h_ptr(&translated, BT_H_CODE), sizeof(code), BT_H_CODE };
+    struct bt_block *b = &tc.block[tc.blocks++];
+    assert_int_equal(bt_translate_block(&c, &tc.rt, &tc.emit, BT_BLOCK_MAX_INSNS, b), BT_OK);
+    assert_map(b);
+    static const unsigned at[] = { 0, 2, 4, 5, 7 };
+    for (unsigned i = 0; i < 4; i++) {
+        assert_int_equal(b->map[i].guest_eip, BT_H_CODE + at[i]);
+        assert_int_equal(b->map[i].action, BT_PORT_IO);
+        assert_int_equal(b->map[i].tc_offset, at[i]);
+    }
+    assert_int_equal(b->map[4].action, BT_COPY);
+    assert_int_equal(b->map[5].action, BT_EMULATE);
+    assert_memory_equal(bt_h_ptr(&translated, b->tc_address), code, 8);
 }
 
 /* mov $0x44332211, %ecx; iret, with the frame (EIP the gate, cs, eflags)
@@ -770,6 +800,7 @@ int main(void)
         cmocka_unit_test(test_ordinary_segment_loads_go_through_the_check),
         cmocka_unit_test(test_the_hypervisors_selectors_exit_before_the_load),
         cmocka_unit_test(test_the_hypervisors_instructions_exit),
+        cmocka_unit_test(test_port_io_copied_in_the_block),
         cmocka_unit_test(test_iret_to_user_mode_runs_without_an_exit),
         cmocka_unit_test(test_iret_to_ring0_runs_without_an_exit),
         cmocka_unit_test(test_an_exit_inside_the_lookup_finds_the_guest_registers),
