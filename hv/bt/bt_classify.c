@@ -96,10 +96,12 @@ static enum bt_action two_byte(const struct x86_insn *in)
     case 0x00:                                   /* LLDT, LTR (the rest: sensitive.c) */
     case 0x05: case 0x07: case 0x34: case 0x35:  /* SYSCALL, SYSRET, SYSENTER, SYSEXIT */
     case 0x06: case 0x08: case 0x09:             /* CLTS, INVD, WBINVD */
-    case 0x20: case 0x21: case 0x22: case 0x23:  /* MOV CR, DR */
+    case 0x21: case 0x22: case 0x23:             /* MOV to CR, MOV DR */
     case 0x30: case 0x32:                        /* WRMSR, RDMSR */
     case 0x78: case 0x79:                        /* VMREAD, VMWRITE */
         return BT_EMULATE;
+    case 0x20:                                   /* MOV from CR0, CR2, CR3, CR4 (the rest */
+        return BT_SENSITIVE;                     /* are #UD: x86_raises_ud) */
     case 0x0B: case 0xB9: case 0xFF:             /* UD2, UD1, UD0 */
         return BT_UD;
     case 0x01:                                   /* group 7 (SGDT, SIDT: sensitive.c) */

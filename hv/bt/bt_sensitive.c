@@ -186,6 +186,17 @@ static unsigned loaded_sreg(const struct x86_insn *in)
     }
 }
 
+/* MOV from CR0, CR2, CR3, CR4 (0F 20 /r, the operand a register whatever
+ * mod says, SDM vol. 2B, MOV "Move to/from Control Registers"): at ring 1
+ * it faults, and its value is the guest's own anyway (the hypervisor's
+ * view of CR0 and CR4, the CR3 it loaded, its CR2), which the hypervisor
+ * keeps in the page at every entry: one MOV from the page. The flags,
+ * which it leaves undefined, are kept. */
+static void control_register_read(struct bt_emit *e, const struct x86_insn *in)
+{
+    bt_gs_load(e, (enum bt_reg)in->rm, BT_VCPU(cr) + 4 * in->reg);
+}
+
 void bt_sensitive_emit(struct bt_emit *e, const struct bt_runtime *rt, const uint8_t *bytes,
                        const struct x86_insn *in, uint32_t next_eip)
 {
@@ -194,6 +205,10 @@ void bt_sensitive_emit(struct bt_emit *e, const struct bt_runtime *rt, const uin
             cli(e);
         else
             sti(e, rt, next_eip);
+        return;
+    }
+    if (in->map == X86_MAP_0F && in->opcode == 0x20) {
+        control_register_read(e, in);
         return;
     }
     switch (sensitive_kind(in)) {

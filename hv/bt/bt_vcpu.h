@@ -58,6 +58,8 @@ struct bt_vcpu_page {
                                            zero-extended; by enum bt_sreg */
     uint32_t ldtr, tr;                  /* its LDTR and TR selectors (SLDT, STR) */
     struct bt_dtr gdtr, idtr;           /* its GDTR and IDTR (SGDT, SIDT) */
+    uint32_t cr[5];                     /* its CR0, CR2, CR3, CR4 as it reads them
+                                           (MOV from CR; cr[1] unused) */
     /* IRET to the guest's user mode, translated (bt_iret.h): */
     uint32_t gs_real;                   /* the real selector of the guest's GS (the hypervisor's) */
     uint32_t iret_if;                   /* bits 15:8 of the EFLAGS image it returned with */
@@ -85,7 +87,7 @@ struct bt_vcpu_page {
                                            that CS's limit (0x100 where none) */
     uint32_t kernel_irets;              /* such IRETs taken (statistics) */
     uint8_t kernel_iret_flags[256];     /* by EFLAGS bits 15:8: 1 if TF, IOPL or NT is set */
-    uint8_t reserved[4096 - 104 - 512 - 4 * 16 - 256 * 12 - 12 - 256];
+    uint8_t reserved[4096 - 104 - 4 * 5 - 512 - 4 * 16 - 256 * 12 - 12 - 256];
 };
 
 _Static_assert(sizeof(struct bt_vcpu_page) == BT_VCPU_PAGE_SIZE, "the vCPU page is one page");

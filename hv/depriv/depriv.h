@@ -280,6 +280,10 @@ static inline uint32_t depriv_guest_selector(uint16_t selector)
 {
     return (selector & 3) == 1 ? selector & ~3u : selector;
 }
+/* MOV from CR0, CR2, CR3, CR4 as the guest reads them: the hypervisor's
+ * view of CR0 and CR4, the CR3 the guest loaded, CR2 (the real one: a #PF
+ * that exits leaves it alone, SDM 27.1). depriv_emulate.c. */
+uint32_t depriv_control_register(const struct vcpu *v, unsigned cr);
 /* The guest's EFLAGS as it reads them: its own IF (depriv_deliver.c). */
 uint32_t depriv_guest_eflags(const struct vcpu *v);
 

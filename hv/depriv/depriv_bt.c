@@ -242,6 +242,8 @@ static void fill_page(struct vcpu *v)
     p->tr = dp->tr;
     p->gdtr = (struct bt_dtr){ 0, (uint16_t)dp->gdt_limit, dp->gdt_base };
     p->idtr = (struct bt_dtr){ 0, (uint16_t)dp->idt_limit, dp->idt_base };
+    for (unsigned cr = 0; cr <= 4; cr++)        /* MOV from CR (bt_sensitive.c) */
+        p->cr[cr] = cr == 1 ? 0 : depriv_control_register(v, cr);
     kernel_iret_cs(v);
 }
 

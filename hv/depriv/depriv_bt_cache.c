@@ -230,7 +230,12 @@ bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, 
         /* An instruction breakpoint's instruction runs in place, where
          * DR0-DR3 see it, and blocks end before one (depriv_bt_debug.c;
          * a change of them empties the cache, so no block kept has one). */
-        if (eip > DEPRIV_SEG_LIMIT || depriv_bt_breakpoint_at(eip) ||
+        /* The CPU's fetch sets the accessed flags on the way to the code
+         * (SDM vol. 3, 4.8); translated code is never fetched there, so
+         * the translator's read is that fetch: the shadow filled for it,
+         * the flags set (a page table that is code too drops its
+         * translations first: hostile bt-emul-rewrite-accessed-flag-fetch). */
+        if (eip > DEPRIV_SEG_LIMIT || depriv_bt_breakpoint_at(eip) || !depriv_bt_fetchable(v, eip, 1) ||
             !read_code(v, eip, &code, frame, global, BT_CODE_MAX))
             return false;                       /* the CPU's own fault, in place */
         code.len = depriv_bt_cut_before_breakpoint(eip, code.len);

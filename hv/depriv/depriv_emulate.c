@@ -186,7 +186,7 @@ static bool load_task_register(struct vcpu *v, uint16_t selector)
  * not exist: the CPU answers a MOV from them with #UD (SDM vol. 2, MOV
  * "Move to/from Control Registers"), and so does general_protection
  * (x86_raises_ud) before emulate runs, so they never get here. */
-static uint32_t read_control_register(struct vcpu *v, unsigned cr)
+uint32_t depriv_control_register(const struct vcpu *v, unsigned cr)
 {
     switch (cr) {
     case 0: return (uint32_t)guest_cr0_view(v->guest);
@@ -379,7 +379,7 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
         v->depriv.emulated++;
         return true;
     case 0x0120:                                /* MOV from CRn */
-        set_guest_gpr(v, in->rm, read_control_register(v, in->reg));
+        set_guest_gpr(v, in->rm, depriv_control_register(v, in->reg));
         break;
     case 0x0130:                                /* WRMSR */
         handle_wrmsr(v);

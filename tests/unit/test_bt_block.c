@@ -495,7 +495,7 @@ static void test_the_hypervisors_instructions_exit(void **state)
         { "\xcf", 1 },                                  /* iret */
         { "\x0f\x02\xc1", 3 },                          /* lar %ecx, %eax */
         { "\x0f\x00\xe0", 3 },                          /* verr %ax */
-        { "\x0f\x20\xc0", 3 },                          /* mov %cr0, %eax */
+        { "\x0f\x22\xc0", 3 },                          /* mov %eax, %cr0 */
         { "\x0f\x01\x10", 3 },                          /* lgdt (%eax) */
         { "\x65\xa1\x00\x00\x00\x00", 6 },              /* mov %gs:0, %eax: the page's segment */
         { "\x2e\x8b\x00", 3 },                          /* mov %cs:(%eax), %eax: the TC's segment */
@@ -544,6 +544,38 @@ static void test_port_io_copied_in_the_block(void **state)
     assert_int_equal(b->map[4].action, BT_COPY);
     assert_int_equal(b->map[5].action, BT_EMULATE);
     assert_memory_equal(bt_h_ptr(&translated, b->tc_address), code, 8);
+}
+
+/* MOV from CR0, CR2, CR3, CR4 reads the guest's values from the page, into
+ * the register the ModR/M's rm names whatever its mod (0F 20 06: mov
+ * %cr0, %esi), and changes no flag; no exit. */
+static void test_control_register_reads_give_the_guests(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = {
+        0x0f, 0x20, 0xc0,                               /* mov %cr0, %eax */
+        0x0f, 0x20, 0xd3,                               /* mov %cr2, %ebx */
+        0x0f, 0x20, 0xd9,                               /* mov %cr3, %ecx */
+        0x0f, 0x20, 0xe2,                               /* mov %cr4, %edx */
+        0x0f, 0x20, 0x06,                               /* mov %cr0, %esi (mod 0) */
+    };
+    load(&translated, code, sizeof(code));
+    struct bt_vcpu_page *page = bt_h_page(&translated);
+    page->cr[0] = 0x80050033;
+    page->cr[2] = 0xdeadb000;
+    page->cr[3] = 0x00123000;
+    page->cr[4] = 0x00000690;
+    expected = translated;
+    bt_tc_init(&tc, &translated, true);
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 100), BT_EXIT_BRANCH);
+    assert_maps();
+    assert_int_equal(tc.exits[BT_EXIT_EMULATE], 0);
+    expected.reg[0] = 0x80050033;
+    expected.reg[3] = 0xdeadb000;
+    expected.reg[1] = 0x00123000;
+    expected.reg[2] = 0x00000690;
+    expected.reg[6] = 0x80050033;
+    assert_same(&expected, &translated);
 }
 
 /* mov $0x44332211, %ecx; iret, with the frame (EIP the gate, cs, eflags)
@@ -801,6 +833,7 @@ int main(void)
         cmocka_unit_test(test_the_hypervisors_selectors_exit_before_the_load),
         cmocka_unit_test(test_the_hypervisors_instructions_exit),
         cmocka_unit_test(test_port_io_copied_in_the_block),
+        cmocka_unit_test(test_control_register_reads_give_the_guests),
         cmocka_unit_test(test_iret_to_user_mode_runs_without_an_exit),
         cmocka_unit_test(test_iret_to_ring0_runs_without_an_exit),
         cmocka_unit_test(test_an_exit_inside_the_lookup_finds_the_guest_registers),

@@ -1,15 +1,17 @@
 /*
  * attacks_bt_rewrite.c: code rewritten behind bt=1's cached decodings.
- * Under bt=1 a sensitive instruction of the kernel ends its translation in
+ * Under bt=1 a privileged instruction of the kernel ends its translation in
  * an EMULATE exit, and depriv_bt_emulate.c's decode_at reuses the decoding
  * of the instruction emulated last at that EIP while its frames, the
  * cache's generation and the frames' hotness are unchanged: every change
  * of its bytes must drop translations (the frames are write-protected in
  * the shadow) or reach the hypervisor some other way. Each attack runs a
- * sensitive instruction three times at one EIP (decoded once, then reused),
- * changes it into another by one route, and runs it again: MOV EAX, CR0
- * (0F 20 C0) becomes MOV EAX, CR3 (0F 20 D8), whose values differ, so the
- * stale decoding shows as CR0's value where the bare CPU gives CR3's. The
+ * privileged instruction three times at one EIP (decoded once, then
+ * reused), changes it into another by one route, and runs it again: MOV
+ * EAX, DR0 (0F 21 C0) becomes MOV EAX, DR7 (0F 21 F8), whose values differ
+ * (0 and 0x400 from reset), so the stale decoding shows as DR0's value
+ * where the bare CPU gives DR7's. (MOV from CR, which these attacks used
+ * first, is translated inline now: no EMULATE exit, nothing decoded.) The
  * routes: a store through the same linear address, through an alias, REP
  * INSB from COM1's scratch register (the hypervisor's own 16550 writes the
  * byte), an exception frame the CPU (at ring 1: the hypervisor) pushes over
@@ -17,7 +19,8 @@
  * the page re-mapped to another frame (INVLPG, a CR3 load), a page only
  * ever run under TF (one instruction translated at a time, never
  * write-protected), and a page table that is code, changed by the accessed
- * flag a walk sets (MOV ECX, CR0 becomes MOV ECX, CR4). SDM vol. 3, 11.6:
+ * flag a walk sets (MOV ECX, DR0 becomes MOV ECX, DR4: DR6, with CR4.DE
+ * clear, SDM vol. 3, 18.2.2). SDM vol. 3, 11.6:
  * a write to code takes effect for the next instruction fetched after it
  * (a jump or call between: here a CALL). Mutations of the hypervisor that
  * each attack catches: ignoring the generation, the frames' protection,
@@ -32,10 +35,10 @@
 #define CR0_NW (1u << 29)
 #define CR0_CD (1u << 30)
 
-/* mov eax, cr0; ret / mov eax, cr3; ret */
-static const uint8_t old_code[] = { 0x0F, 0x20, 0xC0, 0xC3 };
-static const uint8_t new_code[] = { 0x0F, 0x20, 0xD8, 0xC3 };
-#define NEW_MODRM 0xD8
+/* mov eax, dr0; ret / mov eax, dr7; ret */
+static const uint8_t old_code[] = { 0x0F, 0x21, 0xC0, 0xC3 };
+static const uint8_t new_code[] = { 0x0F, 0x21, 0xF8, 0xC3 };
+#define NEW_MODRM 0xF8
 
 /* Pages of code written at run time (no other data shares their frames). */
 static uint8_t code[4 * PAGE] __attribute__((aligned(4096)));
@@ -133,12 +136,12 @@ ATTACK(emul_rewrite_insb, "bt-emul-rewrite-insb", "all", "native",
 }
 
 /* ---- An exception frame over the code ------------------------------------------
- * With ESP 12 bytes above the instruction, a #UD at EIP 0xC3D8200F pushes
- * that EIP over it: 0F 20 D8 C3, MOV EAX, CR3; RET (then CS and EFLAGS).
+ * With ESP 12 bytes above the instruction, a #UD at EIP 0xC3F8210F pushes
+ * that EIP over it: 0F 21 F8 C3, MOV EAX, DR7; RET (then CS and EFLAGS).
  * At ring 1 the hypervisor delivers the #UD and writes the frame itself.
  * frame_over(esp, target) jumps to target with that ESP; the #UD handler
  * takes the caller's stack back and returns from frame_over. */
-#define UD_EIP 0xC3D8200Fu
+#define UD_EIP 0xC3F8210Fu
 static uint32_t far_pt[1024] __attribute__((aligned(4096)));
 uint32_t frame_saved_esp;
 void frame_over(uint32_t esp, uint32_t target);
@@ -182,7 +185,7 @@ ATTACK(emul_rewrite_straddle, "bt-emul-rewrite-straddle", "all", "native",
        "a decoded sensitive instruction across two pages, its bytes on the second rewritten")
 {
     start();
-    place(&code[PAGE - 2], old_code);        /* 0F 20 | C0 C3 */
+    place(&code[PAGE - 2], old_code);        /* 0F 21 | C0 C3 */
     run_thrice((uint32_t)&code[PAGE - 2]);
     code[PAGE] = NEW_MODRM;
     report(call_at((uint32_t)&code[PAGE - 2]), "");
@@ -238,7 +241,7 @@ ATTACK(emul_rewrite_remap_cr3, "bt-emul-rewrite-remap-cr3", "all", "native",
 
 /* ---- A page run only under TF ----------------------------------------------------
  * The guest's own TF makes bt=1 translate one instruction at a time, and
- * no such translation write-protects its frame: MOV EAX, CR0 ends page 2
+ * no such translation write-protects its frame: MOV EAX, DR0 ends page 2
  * (entered with TF set), page 3 clears TF (PUSHF; AND [ESP], ~TF; POPF) and returns. A
  * plain store into page 2 then exits nowhere. The #DB handler counts. */
 uint32_t tf_steps;
@@ -284,11 +287,12 @@ ATTACK(emul_rewrite_single_step, "bt-emul-rewrite-single-step", "all", "native",
 }
 
 /* ---- The CPU's accessed flag over the code ------------------------------------------
- * A page table that is code too: its entry 0, not present, holds 0F 20 in
+ * A page table that is code too: its entry 0, not present, holds 0F 21 in
  * its high half, and entry 1 (P, D, PAT, G, an AVL bit: frame 0xC000) is
- * C1 C3 00 00, so from byte 2 it reads MOV ECX, CR0; RET. A read through
+ * C1 C3 00 00, so from byte 2 it reads MOV ECX, DR0; RET. A read through
  * entry 1 sets its accessed flag (SDM vol. 3, 4.8): C1 becomes E1, MOV
- * ECX, CR4. Under shadow paging the hypervisor's walk sets it, in software. */
+ * ECX, DR4 (DR6). Under shadow paging the hypervisor's walk sets it, in
+ * software. */
 static uint32_t pt_code[1024] __attribute__((aligned(4096)));
 #define PT_LINEAR 0x00800000u                /* pt_code's 4 MiB */
 
@@ -303,7 +307,7 @@ static uint32_t call_for_ecx(uint32_t at)
 static uint32_t accessed_setup(void)
 {
     start();
-    pt_code[0] = 0x200F0000u;
+    pt_code[0] = 0x210F0000u;
     pt_code[1] = 0x0000C3C1u;
     page_dir[PT_LINEAR >> 22] = (uint32_t)pt_code | PG_P | PG_W;
     __asm__ volatile("mov %0, %%cr3" : : "r"(page_dir) : "memory");
@@ -341,9 +345,9 @@ ATTACK(emul_rewrite_accessed_delivery, "bt-emul-rewrite-accessed-flag-delivery",
     accessed_report(at);
 }
 
-/* The same flag set by fetching code through entry 1: MOV EAX, CR3; RET at
- * physical 0xC000, called at its address there (under bt=1 its decoding
- * at the EMULATE exit is the first walk through entry 1). */
+/* The same flag set by fetching code through entry 1: MOV EAX, DR7; RET at
+ * physical 0xC000, called at its address there (under bt=1 the
+ * translator's read of it is the fetch: the first walk through entry 1). */
 ATTACK(emul_rewrite_accessed_fetch, "bt-emul-rewrite-accessed-flag-fetch", "all", "native",
        "the same, the flag set by the walk of a fetch through that entry")
 {
