@@ -242,8 +242,13 @@ static void fill_page(struct vcpu *v)
     p->tr = dp->tr;
     p->gdtr = (struct bt_dtr){ 0, (uint16_t)dp->gdt_limit, dp->gdt_base };
     p->idtr = (struct bt_dtr){ 0, (uint16_t)dp->idt_limit, dp->idt_base };
-    for (unsigned cr = 0; cr <= 4; cr++)        /* MOV from CR (bt_sensitive.c) */
-        p->cr[cr] = cr == 1 ? 0 : depriv_control_register(v, cr);
+    p->cr[2] = depriv_control_register(v, 2);   /* MOV from CR (bt_sensitive.c) */
+    p->cr[3] = depriv_control_register(v, 3);
+    if (!bt->cr0_cr4_known) {                   /* their views: six VMREADs */
+        p->cr[0] = depriv_control_register(v, 0);
+        p->cr[4] = depriv_control_register(v, 4);
+        bt->cr0_cr4_known = true;
+    }
     kernel_iret_cs(v);
 }
 
@@ -634,10 +639,36 @@ void depriv_bt_before_delivery(struct vcpu *v)
                    "outside every boundary (a translator bug)", rip);
 }
 
+/* Does this exit leave the guest's CR0 and CR4 as they were? They change
+ * only where the hypervisor emulates an instruction of the guest's (MOV to
+ * CR, CLTS, LMSW: an EMULATE exit, or the #GP of one run in place), never
+ * at an interrupt, an I/O exit, a page fault, or the translator's
+ * branches: fill_page keeps the page's copies then. */
+static bool keeps_cr0_cr4(const struct vcpu *v)
+{
+    const struct depriv_bt *bt = v->depriv.bt;
+    switch (v->exit_reason & 0xFFFF) {
+    case EXIT_EXTERNAL_INTERRUPT: case EXIT_INTERRUPT_WINDOW: case EXIT_PREEMPTION_TIMER:
+    case EXIT_IO_INSTRUCTION:
+        return true;
+    case EXIT_EXCEPTION_NMI: {
+        struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+        return e.type == EVENT_HARDWARE_EXCEPTION && e.vector == VEC_PF;
+    }
+    case EXIT_VMCALL:
+        return v->rip == bt->rt.exit && (bt->page->exit_kind == BT_EXIT_BRANCH ||
+                                         bt->page->exit_kind == BT_EXIT_LOOKUP);
+    default:
+        return false;
+    }
+}
+
 bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
 {
     struct depriv_bt *bt = v->depriv.bt;
     unsigned reason = v->exit_reason & 0xFFFF;
+    if (!keeps_cr0_cr4(v))
+        bt->cr0_cr4_known = false;
     bt->left_tc = false;
     if (bt->stepping) {                         /* the step in place is over */
         bt->stepping = false;

@@ -91,6 +91,7 @@ struct depriv_bt {
     bool in_tc;                     /* the guest runs in (or stopped in) a translation */
     bool between;                   /* it stopped between two guest instructions */
     bool port_io_in_tc;             /* this exit is a copied IN's or OUT's, in the translation */
+    bool cr0_cr4_known;             /* the page's CR0 and CR4 are the guest's (fill_page) */
     bool step_in_place;             /* the next entry runs one instruction in place */
     bool stepping;                  /* that step is under way: TF is the hypervisor's */
     bool in_place_exits;            /* that instruction exits by itself (string I/O) */

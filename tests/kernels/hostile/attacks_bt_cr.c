@@ -13,7 +13,7 @@
 #define FAULTS 64u
 
 ATTACK(bt_cr_reads, "bt-cr-reads", "all", "native",
-       "MOV from CR0, CR2, CR3 right after CLTS, MOV to CR0, CR2 and CR3, and 64 page faults at 64 addresses")
+       "MOV from CR0, CR2, CR3 right after CLTS, LMSW, MOV to CR0, CR2 and CR3, and 64 page faults at 64 addresses")
 {
     paging_on(0);                               /* 4 MiB identity-mapped; the rest faults */
     uint32_t cr0 = read_cr0();
@@ -23,6 +23,9 @@ ATTACK(bt_cr_reads, "bt-cr-reads", "all", "native",
     unsigned ts_set = (read_cr0() & CR0_TS) != 0;
     __asm__ volatile("clts");
     unsigned ts_clear_again = (read_cr0() & CR0_TS) != 0;
+    __asm__ volatile("lmsw %w0" : : "r"((read_cr0() & 0xF) | CR0_TS));
+    unsigned ts_lmsw = (read_cr0() & CR0_TS) != 0;
+    __asm__ volatile("clts");
 
     uint32_t pd = (uint32_t)page_dir, cr3;
     __asm__ volatile("mov %1, %%cr3\n\tmov %%cr3, %0" : "=r"(cr3) : "r"(pd) : "memory");
@@ -37,7 +40,7 @@ ATTACK(bt_cr_reads, "bt-cr-reads", "all", "native",
     }
     uint32_t written = 0x13572468, cr2;
     __asm__ volatile("mov %1, %%cr2\n\tmov %%cr2, %0" : "=r"(cr2) : "r"(written));
-    result("CR0.TS %u after CLTS, %u after MOV to CR0, %u after CLTS; CR3 %s; CR2 right after %u of %u faults, "
-           "0x%08x after MOV to CR2", ts_clear, ts_set, ts_clear_again, cr3 == pd ? "as loaded" : "another",
-           right, FAULTS, cr2);
+    result("CR0.TS %u after CLTS, %u after MOV to CR0, %u after CLTS, %u after LMSW; CR3 %s; CR2 right after %u "
+           "of %u faults, 0x%08x after MOV to CR2", ts_clear, ts_set, ts_clear_again, ts_lmsw,
+           cr3 == pd ? "as loaded" : "another", right, FAULTS, cr2);
 }
