@@ -178,6 +178,10 @@ void depriv_deliver_injected(struct vcpu *v);
 void depriv_interrupt(struct vcpu *v, unsigned vector);
 /* An external interrupt waits for the guest's IF. */
 bool depriv_interrupt_pending(const struct vcpu *v);
+/* Has depriv_deliver_injected or depriv_deliver_pending something to
+ * deliver at this entry: an event a handler injected, an NMI, an
+ * interrupt the guest's IF lets in? */
+bool depriv_delivery_due(const struct vcpu *v);
 /* An NMI arrived (devices=virtual: vm_interrupts_take_nmi): delivered
  * before any interrupt, whatever IF, by depriv_deliver_pending. */
 void depriv_nmi(struct vcpu *v);

@@ -190,10 +190,9 @@ static void kernel_iret_cs(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
     const struct bt_segment *cs = &bt->cs;
-    const struct bt_segment *was = &bt->iret_cs;
-    if (bt->iret_cs_gdt_copies == v->depriv.gdt_copies && was->selector == cs->selector && was->base == cs->base &&
-        was->limit == cs->limit && was->access == cs->access)
-        return;                                 /* (no memcmp: at every entry, its loop cost 260 cycles) */
+    if (bt->iret_cs_gdt_copies == v->depriv.gdt_copies && bt->iret_cs.selector == cs->selector &&
+        bt->iret_cs.base == cs->base && bt->iret_cs.limit == cs->limit && bt->iret_cs.access == cs->access)
+        return;
     bt->iret_cs = *cs;
     bt->iret_cs_gdt_copies = v->depriv.gdt_copies;
     uint16_t selector = (uint16_t)cs->selector;
@@ -593,6 +592,15 @@ static bool finish_lookup(struct vcpu *v, uint32_t rip)
     return true;
 }
 
+/* The map entry of the guest instruction whose translation starts at rip
+ * in the TC (a boundary), or NULL. */
+static const struct bt_map_entry *boundary_at(const struct depriv_bt *bt, uint32_t rip)
+{
+    const struct bt_cached *b = bt_cache_block_at(bt, rip);
+    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
+    return e && rip == b->tc_address + e->tc_offset ? e : NULL;
+}
+
 /* The I/O exit of a copied IN or OUT (BT_PORT_IO), at its boundary: the
  * guest stays in the translation while depriv_io does the port's work and
  * moves RIP past the copy, to the next instruction's translation (the
@@ -621,18 +629,14 @@ static bool stay_for_port_io(const struct vcpu *v, const struct bt_map_entry *e,
 void depriv_bt_before_delivery(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
-    const struct depriv *dp = &v->depriv;
     if (!bt->port_io_in_tc)
         return;
     bt->port_io_in_tc = false;
-    bool deliveries = v->stopped || dp->nmi_pending || (dp->vif && (dp->hold_interrupts || depriv_interrupt_pending(v))) ||
-                      event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid;
-    if (!deliveries)
+    if (!v->stopped && !depriv_delivery_due(v))
         return;
     uint32_t rip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
-    const struct bt_cached *b = bt_cache_block_at(bt, rip);
-    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
-    if (e && rip == b->tc_address + e->tc_offset)
+    const struct bt_map_entry *e = boundary_at(bt, rip);
+    if (e)
         leave(v, e->guest_eip);
     else if (!v->stopped)
         guest_stop(v, POWEROFF_GUEST_STOPPED, "bt: an I/O exit moved RIP to 0x%x in the translation cache, "
@@ -732,10 +736,11 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
     }
     const struct bt_cached *b = bt_cache_block_at(bt, rip);
     const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
-    if (depriv_bt_debug_trap(v, e && rip == b->tc_address + e->tc_offset))
+    bool boundary = e && rip == b->tc_address + e->tc_offset;   /* before a guest instruction */
+    if (depriv_bt_debug_trap(v, boundary))
         return true;                            /* a data breakpoint's, between two guest instructions */
     if (single_step_trap(v)) {
-        if (!(e && rip == b->tc_address + e->tc_offset)) {
+        if (!boundary) {
             bt->between = true;                 /* inside one of the guest's instructions' translation: */
             return true;                        /* its trap, if it owes one, comes at the boundary */
         }
@@ -744,12 +749,12 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
             return true;
         }
     }
-    if (e && rip == b->tc_address + e->tc_offset && stay_for_port_io(v, e, debugger)) {
+    if (boundary && stay_for_port_io(v, e, debugger)) {
         bt->port_io_in_tc = true;               /* depriv_io does it where it is */
         bt->port_io_stays++;
         return false;
     }
-    if (e && (rip == b->tc_address + e->tc_offset || !asynchronous(v))) {
+    if (boundary || (e && !asynchronous(v))) {
         bt->left_action = e->action;
         bt->left_tc = true;
         leave(v, e->guest_eip);

@@ -229,8 +229,8 @@ bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, 
         bool global[2];
         /* An instruction breakpoint's instruction runs in place, where
          * DR0-DR3 see it, and blocks end before one (depriv_bt_debug.c;
-         * a change of them empties the cache, so no block kept has one). */
-        /* The CPU's fetch sets the accessed flags on the way to the code
+         * a change of them empties the cache, so no block kept has one).
+         * The CPU's fetch sets the accessed flags on the way to the code
          * (SDM vol. 3, 4.8); translated code is never fetched there, so
          * the translator's read is that fetch: the shadow filled for it,
          * the flags set (a page table that is code too drops its

@@ -258,6 +258,19 @@ bool depriv_interrupt_pending(const struct vcpu *v)
     return p[0] | p[1] | p[2] | p[3];
 }
 
+/* An interrupt to deliver at this entry: one pending with the guest's IF
+ * set, or the one instruction after an IF set is done. */
+static bool interrupt_due(const struct vcpu *v)
+{
+    return v->depriv.vif && (v->depriv.hold_interrupts || depriv_interrupt_pending(v));
+}
+
+bool depriv_delivery_due(const struct vcpu *v)
+{
+    return v->depriv.nmi_pending || interrupt_due(v) ||
+           event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid;
+}
+
 /* The lowest pending vector first: the PIC's priority order. Each
  * delivery, and each exit that set the guest's IF (IRET, STI), lets the
  * guest run an instruction before the next one: with the PIT at its fastest
@@ -269,7 +282,7 @@ void depriv_deliver_pending(struct vcpu *v)
     struct depriv *dp = &v->depriv;
     if (dp->nmi_pending && !v->stopped)
         deliver_nmi(v);
-    if (v->stopped || !dp->vif || (!dp->hold_interrupts && !depriv_interrupt_pending(v)))
+    if (v->stopped || !interrupt_due(v))
         return;                                 /* most exits: nothing to do */
     if (event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid)
         return;

@@ -12,7 +12,7 @@
 #define CR0_TS (1u << 3)
 #define FAULTS 64u
 
-ATTACK(bt_cr_reads, "bt-cr-reads", "all", "native",
+ATTACK(bt_cr_reads, "bt-cr-reads", "all virtual vshadow vdepriv vdelay", "native",
        "MOV from CR0, CR2, CR3 right after CLTS, LMSW, MOV to CR0, CR2 and CR3, and 64 page faults at 64 addresses")
 {
     paging_on(0);                               /* 4 MiB identity-mapped; the rest faults */
