@@ -160,15 +160,21 @@ def hv_cpuid(port):
 
 
 def guest_step(port):
+    """A step of handle_syscall's first instruction (push %ebp: one byte).
+    A system call runs with the caller's IF on (a trap gate), so a timer
+    interrupt may fall due at the breakpoint, and the step would rightly end
+    in its handler (step_into_interrupt tests that): the step is made with
+    the guest's IF off, written through gdb, and IF is given back after."""
     out = gdb_batch(port, "i386", GUEST, [
-        "break handle_syscall", "continue", "info registers eip", "stepi", "info registers eip",
-        "delete", "monitor break-on-exit io", "continue", "monitor qual",
+        "break handle_syscall", "continue", "info registers eip", "set $eflags = $eflags & ~0x200", "stepi",
+        "info registers eip", "print/x $eflags & 0x200", "set $eflags = $eflags | 0x200", "delete", "monitor break-on-exit io", "continue", "monitor qual",
         "monitor vmcs EXIT_QUALIFICATION", "monitor break-on-exit none", "monitor walk c0100000",
         "detach"])
     errors = expect_in_order(out, [
         r"^Breakpoint 1, handle_syscall \(tf=",
         r"^eip +0x([0-9a-f]+) +0x[0-9a-f]+ <handle_syscall>",
         r"^eip +0x([0-9a-f]+) +0x[0-9a-f]+ <handle_syscall\+1>",   # push %ebp: one byte
+        r"^\$1 = 0x0$",                                            # IF as gdb wrote it
         r"^break-on-exit: reason 30 \(I/O instruction\)",
         r"^exit reason 30 \(I/O instruction\) at guest rip 0x[0-9a-f]+, qualification 0x[0-9a-f]+",
         r"^  (IN|OUT) of \d bytes? (to|from) port 0x[0-9a-f]+",
