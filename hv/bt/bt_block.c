@@ -147,7 +147,14 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             direct(b, e, start, rt, &in, next);
             break;
         case BT_INDIRECT:
-            bt_lookup_branch_emit(e, rt, &in, next);
+            if (bt_ret_site(&in)) {             /* an inline cache of its last target */
+                uint32_t site = bt_here(e);
+                size_t miss = bt_ret_site_begin(e, &in);
+                slot(b, e, start, rt, BT_RET_UNLEARNED);
+                bt_ret_site_end(e, rt, miss, site);
+            } else {
+                bt_lookup_branch_emit(e, rt, &in, next);
+            }
             break;
         case BT_EMULATE:
             if (bt_gs_translates(&in)) {        /* MOV GS, POP GS: an exit only for a new selector */

@@ -2,6 +2,7 @@
  * bt_lookup.c: the indirect-branch lookup routine (see bt_lookup.h).
  */
 #include "bt/bt_lookup.h"
+#include "bt/bt_chain.h"
 
 /* The routine's saved EAX, ECX, arithmetic flags and hit. */
 #define SAVED_EAX  BT_VCPU(scratch[0])
@@ -128,4 +129,103 @@ void bt_lookup_clear(struct bt_vcpu_page *page)
 {
     for (unsigned i = 0; i < BT_LOOKUP_ENTRIES; i++)
         bt_lookup_clear_entry(page, i);
+}
+
+/* The return site (bt_lookup.h). */
+#define SITE_ECX BT_VCPU(scratch[4])
+#define LEARNT_DISP 12u                    /* the LEA's disp32, from the site's start */
+#define MISS_AT 32u                        /* the miss JMP, or RET imm16's LEA before it */
+
+static const uint8_t load_top[] = { 0x8B, 0x0C, 0x24 };       /* mov (%esp), %ecx */
+static const uint8_t lea_ecx[] = { 0x8D, 0x89 };              /* lea disp32(%ecx), %ecx */
+static const uint8_t lea_esp[] = { 0x8D, 0xA4, 0x24 };        /* lea disp32(%esp), %esp */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+size_t bt_ret_site_begin(struct bt_emit *e, const struct x86_insn *in)
+{
+    uint32_t extra = in->opcode == 0xC2 ? (uint32_t)in->immediate & 0xFFFF : 0;
+    bt_gs_store(e, SITE_ECX, BT_ECX);
+    bt_bytes(e, load_top, sizeof(load_top));
+    bt_bytes(e, lea_ecx, sizeof(lea_ecx));
+    bt_u32(e, 0u - BT_RET_UNLEARNED);
+    size_t hit = bt_jmp8(e, 0xE3);                               /* jecxz */
+    bt_gs_load(e, BT_ECX, SITE_ECX);
+    bt_gs_op(e, false, 0x8F, 0, BT_VCPU(target));                /* pop %gs:target */
+    if (in->opcode == 0xC2) {
+        bt_bytes(e, lea_esp, sizeof(lea_esp));
+        bt_u32(e, extra);
+    }
+    size_t miss = bt_jmp(e, 0);
+    bt_aim8(e, hit);
+    bt_gs_load(e, BT_ECX, SITE_ECX);
+    bt_bytes(e, lea_esp, sizeof(lea_esp));
+    bt_u32(e, 4 + extra);
+    return miss;
+}
+
+void bt_ret_site_end(struct bt_emit *e, const struct bt_runtime *rt, size_t miss, uint32_t site)
+{
+    bt_aim32(e, miss);
+    bt_emit_exit(e, rt, BT_EXIT_LOOKUP, 0, site);
+}
+
+/* `n` bytes at `at` are these, then the GS displacement `disp` if asked. */
+static bool bytes_are(const uint8_t *code, size_t len, uint32_t at, const uint8_t *b, size_t n)
+{
+    if (at + n > len)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (code[at + i] != b[i])
+            return false;
+    return true;
+}
+
+static bool gs_move_is(const uint8_t *code, size_t len, uint32_t at, uint8_t opcode, uint8_t modrm,
+                       uint32_t disp)
+{
+    const uint8_t op[] = { 0x65, opcode, modrm };
+    return bytes_are(code, len, at, op, sizeof(op)) && at + 7 <= len && get32(code + at + 3) == disp;
+}
+
+bool bt_ret_site_parse(const uint8_t *code, uint32_t address, size_t len, struct bt_ret_site_layout *s)
+{
+    static const uint8_t jecxz = 0xE3, jmp = 0xE9;
+    uint32_t at = MISS_AT;
+    if (!gs_move_is(code, len, 0, 0x89, 0x0D, SITE_ECX) || !bytes_are(code, len, 7, load_top, sizeof(load_top)) ||
+        !bytes_are(code, len, 10, lea_ecx, sizeof(lea_ecx)) || !bytes_are(code, len, 16, &jecxz, 1) ||
+        !gs_move_is(code, len, 18, 0x8B, 0x0D, SITE_ECX) || !gs_move_is(code, len, 25, 0x8F, 0x05, BT_VCPU(target)))
+        return false;
+    if (bytes_are(code, len, at, lea_esp, sizeof(lea_esp)))
+        at += 7;                                                  /* RET imm16 */
+    if (!bytes_are(code, len, at, &jmp, 1))
+        return false;
+    uint32_t hit = at + 5, slot = hit + 14;
+    if (code[17] != hit - 18 || !gs_move_is(code, len, hit, 0x8B, 0x0D, SITE_ECX) ||
+        !bytes_are(code, len, hit + 7, lea_esp, sizeof(lea_esp)) || slot + BT_SLOT_SIZE + BT_EXIT_STUB_SIZE > len ||
+        !bt_is_slot(code + slot, address + slot) ||
+        !gs_move_is(code, len, slot + BT_SLOT_SIZE, 0xC7, 0x05, BT_VCPU(exit_kind)) ||
+        get32(code + slot + BT_SLOT_SIZE + 7) != BT_EXIT_LOOKUP ||
+        !gs_move_is(code, len, slot + BT_SLOT_SIZE + 22, 0xC7, 0x05, BT_VCPU(exit_arg)) ||
+        get32(code + slot + BT_SLOT_SIZE + 29) != address)
+        return false;
+    *s = (struct bt_ret_site_layout){ .miss_rel32 = address + at + 1, .slot = address + slot };
+    return true;
+}
+
+void bt_ret_site_learn(uint8_t *code, uint32_t address, const struct bt_ret_site_layout *s, uint32_t target,
+                       uint32_t lookup)
+{
+    put32(code + LEARNT_DISP, 0u - target);
+    put32(code + (s->slot - address) + 5 + 11 + 7, target);     /* the slot's stub: movl $target, exit_eip */
+    put32(code + (s->miss_rel32 - address), lookup - (s->miss_rel32 + 4));
 }

@@ -20,6 +20,7 @@
 #include "bt/bt_emit.h"
 #include "bt/bt_exit.h"
 #include "bt/bt_vcpu.h"
+#include "x86/x86_decode.h"
 
 /* The entry a guest EIP hashes to: the bits of a return address and of a
  * 16-byte-aligned function entry both count. */
@@ -67,3 +68,52 @@ void bt_lookup_clear(struct bt_vcpu_page *page);
  * GUEST return address), so a fault there comes with the original state. */
 void bt_lookup_branch_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86_insn *in,
                            uint32_t next_eip);
+
+/* RET and RET imm16 remember one target: an inline cache at the return
+ * site, as VMware's translator kept for returns (Adams & Agesen, ASPLOS
+ * 2006, 3.1: most returns go where they went last time). A site:
+ *
+ *     mov   %ecx, %gs:scratch[4]
+ *     mov   (%esp), %ecx           the return address: the RET's own read
+ *     lea   -X(%ecx), %ecx         0 iff it is X, the target learnt
+ *     jecxz hit
+ *     mov   %gs:scratch[4], %ecx
+ *     pop   %gs:target             [lea imm16(%esp), %esp]
+ *     jmp   learn                  then, once learnt: jmp lookup
+ * hit:
+ *     mov   %gs:scratch[4], %ecx
+ *     lea   4+imm16(%esp), %esp
+ *     <slot to X>                  chained to X's translation
+ * learn:
+ *     <exit BT_EXIT_LOOKUP, arg = the site's address; target in the page>
+ *
+ * No flag and no register changes (MOV, LEA, JECXZ, POP). The hit is seven
+ * instructions, the lookup routine's way twenty. The first miss exits: the
+ * hypervisor translates the target, fills the table, then learns it
+ * (bt_ret_site_learn: X, the slot's target, the miss JMP aimed at the
+ * routine), so a site learns once, the first target it sees. Before that X
+ * is BT_RET_UNLEARNED: a return to it would take the hit path to a slot
+ * naming it, which is still right (the slot's target is where the guest
+ * goes). The slot is the block's (bt_block.c: BT_MAP_SLOT), so that
+ * unchaining, chaining and the map treat it like any. */
+#define BT_RET_UNLEARNED 0u
+static inline bool bt_ret_site(const struct x86_insn *in)
+{
+    return in->map == X86_MAP_ONE_BYTE && (in->opcode == 0xC3 || in->opcode == 0xC2);
+}
+/* Emit the site up to its slot; returns the miss JMP's rel32 position. */
+size_t bt_ret_site_begin(struct bt_emit *e, const struct x86_insn *in);
+/* After the slot: the learn exit, the miss JMP aimed at it. */
+void bt_ret_site_end(struct bt_emit *e, const struct bt_runtime *rt, size_t miss, uint32_t site);
+
+/* Where a site's parts are, by linear address: the miss JMP's rel32, the
+ * slot. False if the `len` bytes at `code` (running at `address`) are not
+ * a site (the check before patching what an exit named). */
+struct bt_ret_site_layout {
+    uint32_t miss_rel32, slot;
+};
+bool bt_ret_site_parse(const uint8_t *code, uint32_t address, size_t len, struct bt_ret_site_layout *s);
+/* Learn `target`: X, the slot's exit record, and the miss JMP aimed at
+ * `lookup` (the caller chains the slot and moves its map entry). */
+void bt_ret_site_learn(uint8_t *code, uint32_t address, const struct bt_ret_site_layout *s, uint32_t target,
+                       uint32_t lookup);

@@ -478,6 +478,8 @@ static void translator_exit(struct vcpu *v)
                    "a translation jumped there by itself (a translator bug)", kind);
         return;
     }
+    if (kind == BT_EXIT_LOOKUP && arg)
+        eip = p->target;                        /* a return site's first miss (bt_lookup.h) */
     bt->exits_by_kind[kind]++;
     leave(v, eip);
     switch (kind) {
@@ -488,6 +490,8 @@ static void translator_exit(struct vcpu *v)
         if (bt_cache_translation(v, eip, false, &tc, &kept) && kept) {
             bt_cache_lookup_filled(bt, bt_lookup_set(p, eip, tc));
             bt->lookups_filled++;
+            if (arg)
+                bt_cache_learn(v, arg, eip, tc);
         }
         break;
     case BT_EXIT_EMULATE:
@@ -809,14 +813,14 @@ void depriv_bt_print_stats(const struct vcpu *v)
     const uint64_t *k = bt->exits_by_kind;
     printf("hv: %sbt: %lu blocks translated (%lu instructions, %u bytes of the TC), %lu entries into "
            "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
-           "%lu no-code; %lu chained, %lu lookups filled, %lu steps in place, %lu exits between "
+           "%lu no-code; %lu chained, %lu lookups filled, %lu return sites learnt, %lu steps in place, %lu exits between "
            "instructions (%lu in the lookup, finished), %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
            "translations), %lu flushes, %lu emulated instructions decoded before, %lu IN and OUT done in "
            "translations; %lu translations asked for at exits, %lu found in the cache\n",
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
-           bt->chained, bt->lookups_filled, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
+           bt->chained, bt->lookups_filled, bt->sites_learned, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
            bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->asked, bt->found);
     printf("hv: %sbt gates: %u INT n from user mode through the real IDT, %lu vectors opened, %lu fallbacks "
            "to the hypervisor's delivery, %lu faults in the trampoline filled, %lu interrupted and taken again\n",

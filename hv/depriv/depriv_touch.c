@@ -47,11 +47,30 @@ void depriv_cpu_walk(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_wa
     depriv_entries_after(v, &e);
 }
 
+/* The shadow's entry for the page, if it allows the access: the shadow
+ * is the guest's TLB, and the CPU's own accesses (an event's IDT, GDT and
+ * TSS reads, its frame's pushes) may use a TLB entry as much as the
+ * program's (SDM vol. 3, 4.10.2.3): its flags were set when it was filled,
+ * its D flag before it was made writable (shadow_fault). Only below the
+ * hypervisor's area, whose shadow entries are the translation cache's and
+ * the hypervisor's (the guest's own there are never shadowed). A walk of
+ * the guest's tables and the A and D checks around it cost about 350
+ * cycles a page, and a delivery makes seven or eight of them. */
+static bool shadow_hit(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
+{
+    const uint32_t *e = at <= DEPRIV_SEG_LIMIT ? shadow_entry(&v->guest->shadow, at) : NULL;
+    uint32_t need = GPTE_P | (access & PFEC_W ? GPTE_W : 0) | (access & PFEC_U ? GPTE_U : 0);
+    if (!e || (*e & need) != need)
+        return false;
+    *w = (struct gpt_walk){ .result = GPT_OK, .gpa = GPTE_ADDR(*e) - v->guest->ram_hpa + (at & 0xFFF) };
+    return true;
+}
+
 /* The CPU's walk now; with the guest's paging off, linear is guest-physical. */
 static void walk_now(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
 {
     *w = (struct gpt_walk){ .result = GPT_OK, .gpa = at };
-    if (v->guest->shadow.paging)
+    if (v->guest->shadow.paging && !shadow_hit(v, at, access, w))
         depriv_cpu_walk(v, at, access, w);
 }
 

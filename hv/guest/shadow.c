@@ -93,7 +93,16 @@ static uint32_t *make_table(struct shadow *s, unsigned slot)
     dir(s)[slot] = (uint32_t)pa | SPDE_TABLE;
     s->used[s->nused++] = (uint16_t)slot;
     s->kind[slot] = 0;
+    s->lo[slot] = 1024, s->hi[slot] = 0;
     return (uint32_t *)pa;
+}
+
+/* Clear the entries of a slot's table that may be set. */
+static void clear_entries(struct shadow *s, unsigned slot, uint32_t *t, bool keep_global)
+{
+    for (unsigned e = s->lo[slot]; e < s->hi[slot]; e++)
+        if (!keep_global || !(t[e] & SPTE_G))
+            t[e] = 0;
 }
 
 /* Empty the table of used[i], keep it for reuse, and free the slot. */
@@ -101,7 +110,7 @@ static void drop_table(struct shadow *s, unsigned i)
 {
     unsigned slot = s->used[i];
     uint64_t pa = GPTE_ADDR(dir(s)[slot]);
-    memset((void *)pa, 0, 4096);
+    clear_entries(s, slot, (uint32_t *)pa, false);
     *(uint64_t *)pa = s->free_tables;
     s->free_tables = pa;
     dir(s)[slot] = 0;
@@ -118,10 +127,7 @@ static void flush(struct shadow *s, bool keep_global)
         if (!keep_global || !(s->kind[slot] & SLOT_GLOBAL)) {
             drop_table(s, i);
         } else if (s->kind[slot] & SLOT_LOCAL) {
-            uint32_t *t = table_of(s, slot);
-            for (unsigned e = 0; e < 1024; e++)
-                if (!(t[e] & SPTE_G))
-                    t[e] = 0;
+            clear_entries(s, slot, table_of(s, slot), true);
             s->kind[slot] &= (uint8_t)~SLOT_LOCAL;
         }
     }
@@ -232,7 +238,12 @@ void shadow_fault(struct shadow *s, uint32_t va, uint32_t error_code, struct sha
             kind |= SLOT_LARGE;
     }
     *entry = spte;
-    s->kind[va >> 22] |= kind;
+    unsigned slot = va >> 22, index = (va >> 12) & 0x3FF;
+    if (index < s->lo[slot])
+        s->lo[slot] = (uint16_t)index;
+    if (index >= s->hi[slot])
+        s->hi[slot] = (uint16_t)(index + 1);
+    s->kind[slot] |= kind;
     s->fills++;
     out->outcome = SHADOW_FILLED;
 }

@@ -42,6 +42,9 @@ struct shadow {
     uint16_t used[SHADOW_SLOTS];
     unsigned nused;
     uint8_t kind[SHADOW_SLOTS];
+    /* The entries a slot's table may hold, [lo, hi): dropping a table clears
+     * those only (a CR3 load drops a few, and a whole page is 512 stores). */
+    uint16_t lo[SHADOW_SLOTS], hi[SHADOW_SLOTS];
     uint64_t free_tables;           /* a list of zeroed tables, linked by their first word */
     unsigned hypervisor_slot;       /* cpu=deprivileged: the hypervisor's own slot, or 0 */
 

@@ -89,6 +89,31 @@ SNIPPET(snip_call_loop)
 3:
 END(snip_call_loop)
 
+/* Return sites (bt_lookup.h): one RET that returns to two call sites by
+ * turns (the first learnt, the second through the lookup routine), one RET
+ * imm16; the CMP's carry before each RET must reach the ADC/SBB after it. */
+SNIPPET(snip_ret_sites)
+    mov $10, %ecx
+    xor %eax, %eax
+    xor %edx, %edx
+    xor %ebx, %ebx
+1:  call 2f
+    adc $0, %edx
+    call 2f
+    adc $0, %edx
+    push %ecx
+    call 4f
+    sbb $0, %ebx
+    loop 1b
+    jmp 3f
+2:  add %ecx, %eax
+    cmp $60, %eax
+    ret
+4:  cmpl $5, 4(%esp)
+    ret $4
+3:
+END(snip_ret_sites)
+
 /* Loops: a DEC/JNZ one and a LOOP one. */
 SNIPPET(snip_loop)
     xor %eax, %eax

@@ -17,7 +17,7 @@
 #include "bt/bt_iret.h"
 #include "bt/bt_lookup.h"
 
-#define SNIPPETS(X) X(snip_plain) X(snip_jcc) X(snip_call) X(snip_loop) X(snip_call_loop) X(snip_cli_sti) X(ref_cli_sti) \
+#define SNIPPETS(X) X(snip_plain) X(snip_jcc) X(snip_call) X(snip_loop) X(snip_call_loop) X(snip_ret_sites) X(snip_cli_sti) X(ref_cli_sti) \
     X(snip_popf) X(snip_segread) X(snip_dtread) X(snip_segload)
 #define DECLARE(name) extern const uint8_t name[], name##_end[];
 SNIPPETS(DECLARE)
@@ -144,6 +144,35 @@ static void test_returns_hit_the_lookup(void **state)
     assert_same(&native, &translated);
     assert_int_equal(translated.reg[0], 55);
     assert_int_equal(tc.exits[BT_EXIT_LOOKUP], 1);     /* then nine hits */
+    assert_int_equal(tc.learnt, 1);                    /* at the return site (bt_lookup.h) */
+}
+
+/* A return site learns the first target it sees (one exit), then returns
+ * there through its slot without an exit; another target takes the lookup
+ * routine (one exit to fill the table). The flags and registers are the
+ * native run's: the site keeps CF of the CMP before each RET. */
+static void test_return_sites_learn_their_first_target(void **state)
+{
+    (void)state;
+    run_both(SNIP(snip_ret_sites), true);
+    assert_same(&native, &translated);
+    assert_int_equal(translated.reg[0], 2 * 55);
+    assert_int_not_equal(translated.reg[2], 0);       /* some carries, some not */
+    assert_int_not_equal(translated.reg[2], 20);
+    assert_int_equal(tc.learnt, 2);                   /* RET and RET imm16, once each */
+    assert_int_equal(tc.exits[BT_EXIT_LOOKUP], 3);    /* those, and the second call site's fill */
+    /* Again, the table emptied: the learnt returns still run without an
+     * exit (their slots), the other one misses the table once. */
+    bt_lookup_clear(bt_h_page(&translated));
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 2000), BT_EXIT_BRANCH);
+    assert_same(&native, &translated);
+    assert_int_equal(tc.exits[BT_EXIT_LOOKUP], 4);
+    /* Unchained, every return exits: a hit at the slot, with the target it
+     * learnt (none here: the site never learns without chaining), a miss at
+     * the learn exit. */
+    run_both(SNIP(snip_ret_sites), false);
+    assert_same(&native, &translated);
+    assert_int_equal(tc.learnt, 0);
 }
 
 static void test_loop_chains(void **state)
@@ -650,6 +679,18 @@ static void test_iret_to_ring0_runs_without_an_exit(void **state)
     }
 }
 
+/* The return site of the RET that ends block b learns another target than
+ * RET_TARGET (bt_lookup.h): a return to RET_TARGET then misses, into the
+ * lookup routine. */
+#define OTHER_TARGET (BT_H_CODE + 0x200)
+static void learn_other_target(const struct bt_block *b)
+{
+    uint32_t site = b->tc_address + b->map[0].tc_offset;
+    struct bt_ret_site_layout s;
+    assert_true(bt_ret_site_parse(bt_h_ptr(&translated, site), site, BT_H_TC_END - site, &s));
+    bt_ret_site_learn(bt_h_ptr(&translated, site), site, &s, OTHER_TARGET, tc.rt.lookup);
+}
+
 /* An interrupt's exit at any instruction of the lookup routine, on its
  * hit path (the target in the table) and its miss path: the guest's EAX,
  * ECX and flags are where the layout says (bt_lookup.h), the RET done
@@ -674,6 +715,7 @@ static void test_an_exit_inside_the_lookup_finds_the_guest_registers(void **stat
                 bt_lookup_set(bt_h_page(&translated), RET_TARGET, BT_H_GATE);
             const struct bt_block *b = bt_tc_block(&tc, BT_H_CODE);
             assert_non_null(b);
+            learn_other_target(b);                      /* so that this return takes the routine */
             const struct bt_lookup_layout *l = &tc.lookup_layout;
             uint32_t at = l->start;                     /* the k-th instruction's address */
             for (unsigned i = 0; i < k && at < l->end; i++) {
@@ -819,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_jcc_both_ways),
         cmocka_unit_test(test_call_pushes_the_guest_return_address),
         cmocka_unit_test(test_returns_hit_the_lookup),
+        cmocka_unit_test(test_return_sites_learn_their_first_target),
         cmocka_unit_test(test_loop_chains),
         cmocka_unit_test(test_block_ends_at_the_page_boundary),
         cmocka_unit_test(test_undecodable_bytes_exit_with_ud),
