@@ -21,7 +21,7 @@ static void add_entry(struct bt_block *b, const struct bt_emit *e, size_t start,
                       enum bt_map_kind kind, enum bt_action action)
 {
     b->map[b->entries++] = (struct bt_map_entry){ eip, (uint16_t)(e->pos - start), (uint8_t)kind,
-                                                  (uint8_t)action };
+                                                  (uint8_t)action, 0 };
 }
 
 static void slot(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
@@ -139,6 +139,7 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             continue;
         case BT_SEGMENT_LOAD:
             bt_segment_check_emit(e, rt, &in, eip);    /* none of the hypervisor's selectors */
+            b->map[b->entries - 1].commit = (uint16_t)(e->pos - start);
             __attribute__((fallthrough));
         case BT_SENSITIVE:
             bt_sensitive_emit(e, rt, bytes, &in, next);
@@ -158,13 +159,13 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             break;
         case BT_EMULATE:
             if (bt_gs_translates(&in)) {        /* MOV GS, POP GS: an exit only for a new selector */
-                bt_gs_emit(e, rt, &in, eip);
+                b->map[b->entries - 1].commit = (uint16_t)(bt_gs_emit(e, rt, &in, eip) - start);
                 continue;
             }
             /* IRET back to user mode without an exit, but one instruction
              * at a time (the guest's TF: its trap comes from the hypervisor). */
             if (in.map == X86_MAP_ONE_BYTE && in.opcode == 0xCF && in.operand_size == 4 && max_insns > 1)
-                bt_iret_emit(e, rt, eip);
+                b->map[b->entries - 1].commit = (uint16_t)(bt_iret_emit(e, rt, eip) - start);
             else
                 bt_emit_exit(e, rt, BT_EXIT_EMULATE, eip, 0);
             break;

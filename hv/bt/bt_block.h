@@ -46,6 +46,12 @@ struct bt_map_entry {
     uint16_t tc_offset;
     uint8_t kind;                   /* enum bt_map_kind */
     uint8_t action;                 /* enum bt_action of an instruction */
+    uint16_t commit;                /* where the translation first changes the guest's
+                                       state (a segment load's check: the load; MOV and
+                                       POP GS: the page's GS; IRET: the way to ring 0),
+                                       or 0: each saves ECX in scratch[0] first, so an
+                                       exit before it is before the instruction, with
+                                       that ECX (bt_segment.h) */
 };
 
 struct bt_block {

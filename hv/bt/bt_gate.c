@@ -108,14 +108,23 @@ struct bt_gate_code bt_gate_emit(struct bt_emit *e, const struct bt_runtime *rt)
     bt_gs_store(e, BT_VCPU(selector[BT_GS]), BT_EAX);
     bt_gs_op(e, false, 0xFF, 0, BT_VCPU(gate_entries));   /* incl %gs:gate_entries */
 
-    /* On to the handler: its EIP the lookup routine's target. */
+    /* On to the handler: straight to its translation if the hypervisor
+     * named it for this vector (gate_direct_*), else its EIP the lookup
+     * routine's target. */
     gs_indexed(e, 0x8B, BT_EAX, 2, BT_VCPU(gate_handler));   /* mov %gs:gate_handler(,%ecx,4), %eax */
     bt_gs_store(e, BT_VCPU(target), BT_EAX);
+    BYTES(e, 0xB8);                                   /* mov $lookup, %eax */
+    bt_u32(e, rt->lookup);
+    bt_gs_op(e, false, 0x3B, BT_ECX, BT_VCPU(gate_direct_vector));   /* cmp %gs:gate_direct_vector, %ecx */
+    size_t not_direct = bt_jmp8(e, 0x75);             /* jne */
+    bt_gs_load(e, BT_EAX, BT_VCPU(gate_direct_tc));
+    bt_aim8(e, not_direct);
+    bt_gs_store(e, BT_VCPU(gate_jump), BT_EAX);
     for (enum bt_reg r = BT_EAX; r <= BT_EBX; r++)
         bt_gs_load(e, r, SAVED(r));
     bt_gs_op(e, false, 0xFF, 6, BT_VCPU(gate_flags));     /* push %gs:gate_flags */
     BYTES(e, 0x9D);                                   /* popf */
-    bt_jmp(e, rt->lookup);
+    bt_gs_op(e, false, 0xFF, 4, BT_VCPU(gate_jump));      /* jmp *%gs:gate_jump */
 
     /* A check failed: the hypervisor puts the user back at its INT. */
     c.fallback = bt_here(e);

@@ -49,6 +49,18 @@ struct bt_gate_code {
 #define BT_GATE_STUB_SIZE 10u    /* push $n (5 bytes), jmp rel32 (5) */
 #define BT_GATE_INT_LENGTH 2u    /* INT imm8 (CD ib): the fallback's INT is at EIP - 2 */
 
+/* The trampoline goes straight to tc, the translation of vector n's
+ * handler (gate_handler[n]), once the hypervisor has named it there;
+ * forgotten wherever that may no longer hold (the vector closed or opened
+ * again, translations dropped), and then it goes through the lookup. */
+#define BT_GATE_NO_DIRECT 0xFFFFFFFFu
+static inline void bt_gate_direct(struct bt_vcpu_page *p, uint32_t n, uint32_t tc)
+{
+    p->gate_direct_vector = n;
+    p->gate_direct_tc = tc;
+}
+static inline void bt_gate_no_direct(struct bt_vcpu_page *p) { bt_gate_direct(p, BT_GATE_NO_DIRECT, 0); }
+
 /* Emit the trampoline, the fallback and the 256 stubs at e. */
 struct bt_gate_code bt_gate_emit(struct bt_emit *e, const struct bt_runtime *rt);
 

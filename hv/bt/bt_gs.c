@@ -24,7 +24,7 @@ bool bt_gs_translates(const struct x86_insn *in)
     return !in->vex && !in->segment && (mov_gs(in) || pop_gs(in));
 }
 
-void bt_gs_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86_insn *in, uint32_t eip)
+size_t bt_gs_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86_insn *in, uint32_t eip)
 {
     bt_gs_store(e, SAVED_ECX, BT_ECX);
     if (pop_gs(in)) {
@@ -38,6 +38,7 @@ void bt_gs_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86
     bt_gs_table_byte(e, BT_GS_OK);
     size_t unknown = bt_jmp8(e, 0xE3);                              /* jecxz: not let through yet */
     bt_gs_load(e, BT_ECX, SELECTOR);
+    size_t commit = e->pos;
     bt_gs_store(e, BT_VCPU(selector[BT_GS]), BT_ECX);
     bt_gs_store(e, BT_VCPU(gs_real), BT_ECX);
     bt_gs_load(e, BT_ECX, SAVED_ECX);
@@ -50,4 +51,5 @@ void bt_gs_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86
     bt_gs_load(e, BT_ECX, SAVED_ECX);
     bt_emit_exit(e, rt, BT_EXIT_EMULATE, eip, 0);
     bt_aim8(e, done);
+    return commit;
 }

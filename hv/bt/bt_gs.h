@@ -28,4 +28,7 @@ bool bt_gs_translates(const struct x86_insn *in);
 
 /* Emit its translation: the load without an exit where the table allows
  * it, else the EMULATE exit at eip with the state before it. */
-void bt_gs_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86_insn *in, uint32_t eip);
+/* Returns the position of its first change of the guest's state (the
+ * page's GS): before it, only ECX is borrowed, in scratch[0]
+ * (bt_map_entry's commit). */
+size_t bt_gs_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86_insn *in, uint32_t eip);

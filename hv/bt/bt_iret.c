@@ -85,7 +85,7 @@ static void iret_to_ring0(struct bt_emit *e, const struct bt_runtime *rt, uint32
     bt_jmp(e, rt->lookup);
 }
 
-void bt_iret_emit(struct bt_emit *e, const struct bt_runtime *rt, uint32_t eip)
+size_t bt_iret_emit(struct bt_emit *e, const struct bt_runtime *rt, uint32_t eip)
 {
     size_t to_exit[2], go, ring0;
     bt_gs_store(e, SAVED_ECX, BT_ECX);
@@ -110,7 +110,9 @@ void bt_iret_emit(struct bt_emit *e, const struct bt_runtime *rt, uint32_t eip)
     bt_gs_load(e, BT_ECX, SAVED_ECX);
     bt_emit_exit(e, rt, BT_EXIT_EMULATE, eip, 0);
     bt_aim8(e, ring0);
+    size_t commit = e->pos;
     iret_to_ring0(e, rt, exit);
+    return commit;
 }
 
 void bt_iret_tables(struct bt_vcpu_page *p)

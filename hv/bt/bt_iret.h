@@ -40,7 +40,10 @@
 #include "bt/bt_vcpu.h"
 
 /* Emit the translation of the 32-bit IRET at eip. */
-void bt_iret_emit(struct bt_emit *e, const struct bt_runtime *rt, uint32_t eip);
+/* Returns the position of the return to ring 0's way: everything before
+ * it (the way back to user mode up to its IRET, the exit) changes nothing
+ * of the guest's but ECX, kept in scratch[0] (bt_map_entry's commit). */
+size_t bt_iret_emit(struct bt_emit *e, const struct bt_runtime *rt, uint32_t eip);
 
 /* Fill the page's constant tables (user_return, no_vm) the translation reads. */
 void bt_iret_tables(struct bt_vcpu_page *p);

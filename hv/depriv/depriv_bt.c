@@ -28,6 +28,7 @@
 #include "bt/bt_classify.h"
 #include "bt/bt_iret.h"
 #include "bt/bt_lookup.h"
+#include "bt/bt_segment.h"
 #include "guest/guest_linear.h"
 #include "guest/guest_paging.h"
 #include "guest/shadow.h"
@@ -492,6 +493,7 @@ static void translator_exit(struct vcpu *v)
             bt->lookups_filled++;
             if (arg)
                 bt_cache_learn(v, arg, eip, tc);
+            depriv_bt_gate_translated(&bt->gates, eip, tc);
         }
         break;
     case BT_EXIT_EMULATE:
@@ -596,6 +598,36 @@ static bool finish_lookup(struct vcpu *v, uint32_t rip)
     return true;
 }
 
+/* An exit inside a translation up to its commit (bt_block.h: a segment
+ * load's check, MOV or POP GS, IRET before the way to ring 0), the
+ * instruction there not run yet: the guest is before the instruction, its
+ * ECX in the page. After a segment load's copied load, only the page's
+ * copy of the selector is left to write, which fill_page writes anyway at
+ * the next entry: the guest is past the instruction, before the next
+ * entry's. No steps to the translation's end either way. Not while the
+ * guest or a debugger single-steps (as finish_lookup). */
+static bool rewind_translation(struct vcpu *v, const struct bt_cached *b, const struct bt_map_entry *e,
+                               uint32_t rip)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    if (!e || e->kind != BT_MAP_INSN || !e->commit || bt->tf_step || v->depriv.debugger_step ||
+        (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
+        return false;
+    uint32_t at = rip - b->tc_address;
+    if (at <= e->commit) {
+        v->regs.rcx = bt_segment_saved_ecx(bt->page);
+        bt->checks_rewound++;
+        leave(v, e->guest_eip);
+        return true;
+    }
+    const struct bt_map_entry *next = e + 1;
+    if (e->action != BT_SEGMENT_LOAD || (unsigned)(next - bt_cache_map(bt, b)) >= b->entries)
+        return false;
+    bt->loads_finished++;
+    leave(v, next->guest_eip);
+    return true;
+}
+
 /* The map entry of the guest instruction whose translation starts at rip
  * in the TC (a boundary), or NULL. */
 static const struct bt_map_entry *boundary_at(const struct depriv_bt *bt, uint32_t rip)
@@ -616,15 +648,17 @@ static const struct bt_map_entry *boundary_at(const struct depriv_bt *bt, uint32
  * periodic interrupt at 128 Hz, four ports a period, fell behind). Not
  * when something traps after the instruction, which the hypervisor's
  * view of a canonical guest handles: the guest's TF or a debugger's step,
- * a breakpoint enabled in DR7 (an I/O one, SDM 18.2.4), the one instruction
- * that runs before an interrupt (hold_eip); not for string I/O, whose
+ * a breakpoint enabled in DR7 (an I/O one, SDM 18.2.4), the IN or OUT
+ * itself the one instruction that runs before an interrupt (hold_eip: one
+ * at another EIP has run, the guest being past it); not for string I/O, whose
  * elements may fault on guest memory. */
 static bool stay_for_port_io(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
 {
     const struct depriv_bt *bt = v->depriv.bt;
     return (v->exit_reason & 0xFFFF) == EXIT_IO_INSTRUCTION && e->action == BT_PORT_IO &&
            !io_qual_decode(v->exit_qualification).string && !debugger && !v->depriv.debugger_step &&
-           !bt->tf_step && !bt->hold_eip && !bt->gates.breakpoints && !(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF);
+           !bt->tf_step && bt->hold_eip != e->guest_eip && !bt->gates.breakpoints &&
+           !(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF);
 }
 
 /* After stay_for_port_io's exit, before the deliveries: anything they would
@@ -769,6 +803,8 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
     if (asynchronous(v)) {                      /* between two guest instructions: */
         if (finish_lookup(v, rip))
             return false;                       /* done (the lookup's): before the branch's target */
+        if (rewind_translation(v, b, e, rip))
+            return false;                       /* before the instruction */
         bt->between = true;                     /* else wait */
         bt->between_exits++;
         return false;
@@ -814,13 +850,13 @@ void depriv_bt_print_stats(const struct vcpu *v)
     printf("hv: %sbt: %lu blocks translated (%lu instructions, %u bytes of the TC), %lu entries into "
            "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
            "%lu no-code; %lu chained, %lu lookups filled, %lu return sites learnt, %lu steps in place, %lu exits between "
-           "instructions (%lu in the lookup, finished), %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
+           "instructions (%lu in the lookup, finished; %lu before a translation's commit, rewound; %lu after a segment load, finished), %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
            "translations), %lu flushes, %lu emulated instructions decoded before, %lu IN and OUT done in "
            "translations; %lu translations asked for at exits, %lu found in the cache\n",
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
-           bt->chained, bt->lookups_filled, bt->sites_learned, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
+           bt->chained, bt->lookups_filled, bt->sites_learned, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->checks_rewound, bt->loads_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
            bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->asked, bt->found);
     printf("hv: %sbt gates: %u INT n from user mode through the real IDT, %lu vectors opened, %lu fallbacks "
            "to the hypervisor's delivery, %lu faults in the trampoline filled, %lu interrupted and taken again\n",

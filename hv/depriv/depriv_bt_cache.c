@@ -21,6 +21,7 @@
 #include "depriv/depriv.h"
 #include "depriv/depriv_bt.h"
 #include "bt/bt_classify.h"
+#include "bt/bt_gate.h"
 #include "bt/bt_chain.h"
 #include "bt/bt_lookup.h"
 #include "guest/guest_linear.h"
@@ -86,6 +87,7 @@ static void empty_lookups(struct depriv_bt *bt)
         for (unsigned i = 0; i < bt->nlookups_set; i++)
             bt_lookup_clear_entry(bt->page, bt->lookups_set[i]);
     bt->nlookups_set = 0;
+    bt_gate_no_direct(bt->page);                /* the handler's translation may be gone too */
 }
 
 void bt_cache_flush(struct vcpu *v)
@@ -100,6 +102,7 @@ void bt_cache_flush(struct vcpu *v)
     bt->recent_frame = ~0ull;
     bt->single.tc_size = 0;
     bt_lookup_clear(bt->page);
+    bt_gate_no_direct(bt->page);
     bt->flushes++;
     bt->nlookups_set = 0;
 }
@@ -275,11 +278,15 @@ const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t a
     return at - b->tc_address < b->tc_size ? b : NULL;
 }
 
+const struct bt_map_entry *bt_cache_map(const struct depriv_bt *bt, const struct bt_cached *b)
+{
+    return b == &bt->single ? bt->single_map : &bt->map[b->map_first];
+}
+
 const struct bt_map_entry *bt_cache_entry_at(const struct depriv_bt *bt, const struct bt_cached *b,
                                              uint32_t at)
 {
-    const struct bt_map_entry *map = b == &bt->single ? bt->single_map : &bt->map[b->map_first];
-    return bt_map_find(map, b->entries, b->tc_size, at - b->tc_address);
+    return bt_map_find(bt_cache_map(bt, b), b->entries, b->tc_size, at - b->tc_address);
 }
 
 void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip)

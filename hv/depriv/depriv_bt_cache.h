@@ -131,6 +131,8 @@ struct depriv_bt {
     uint64_t hv_selectors_refused;  /* in-place loads of the hypervisor's selectors refused */
     uint64_t single_use;
     uint64_t sites_learned;         /* return sites that learnt their target */
+    uint64_t checks_rewound;        /* interrupts before a translation's commit (rewind_translation) */
+    uint64_t loads_finished;        /* and after a segment load's */
     uint64_t asked, found;          /* translations asked for at exits, found in the cache */
     uint16_t lookups_set[BT_LOOKUP_ENTRIES / 8];   /* the lookup entries set since emptied */
     unsigned nlookups_set;          /* how many (more than fit: all to empty) */
@@ -156,7 +158,8 @@ void bt_cache_lookup_filled(struct depriv_bt *bt, unsigned index);
 bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, bool *kept);
 /* The block whose translation holds TC address `at`, or NULL. */
 const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t at);
-/* The map entry of `at` in that block. */
+/* The block's map entries, and the one of `at` in that block. */
+const struct bt_map_entry *bt_cache_map(const struct depriv_bt *bt, const struct bt_cached *b);
 const struct bt_map_entry *bt_cache_entry_at(const struct depriv_bt *bt, const struct bt_cached *b,
                                              uint32_t at);
 /* A BRANCH exit named slot `slot` and target `eip`: chain it to the

@@ -61,6 +61,7 @@ void depriv_bt_gate_setup(struct vcpu *v, struct depriv_bt_gates *g, struct bt_v
     struct depriv *dp = &v->depriv;
     g->page = page;
     g->code = bt_gate_emit(e, rt);
+    bt_gate_no_direct(page);
     uint64_t idt = alloc_page();
     if (!idt)
         panic("out of memory: no page for a deprivileged guest's real IDT");
@@ -77,6 +78,8 @@ void depriv_bt_gate_setup(struct vcpu *v, struct depriv_bt_gates *g, struct bt_v
 
 static void close_vector(struct depriv_bt_gates *g, unsigned n)
 {
+    if (g->page->gate_direct_vector == n)
+        bt_gate_no_direct(g->page);
     g->idt[n] = gate(g, n, 0);
     g->page->gate_word[n][0] = g->page->gate_word[n][1] = 0;
     g->open[n / 64] &= ~(1ull << (n % 64));
@@ -136,6 +139,8 @@ static void open_vector(struct vcpu *v, struct depriv_bt_gates *g, unsigned n)
     p->gate_idt = idt_at;
     p->gate_word[n][0] = (uint32_t)word;
     p->gate_word[n][1] = (uint32_t)(word >> 32);
+    if (p->gate_direct_vector == n)
+        bt_gate_no_direct(p);
     p->gate_handler[n] = (uint32_t)((word & 0xFFFF) | ((word >> 32) & 0xFFFF0000));
     g->idt[n] = gate(g, n, 3);
     g->open[n / 64] |= 1ull << (n % 64);
@@ -237,4 +242,11 @@ void depriv_bt_gate_switch(struct vcpu *v, struct depriv_bt_gates *g, bool on)
     g->idt_on = on;
     vmcs_write(VMCS_GUEST_IDTR_BASE, on ? BT_IDT : 0);
     vmcs_write(VMCS_GUEST_IDTR_LIMIT, on ? 256 * 8 - 1 : 0);
+}
+
+void depriv_bt_gate_translated(struct depriv_bt_gates *g, uint32_t eip, uint32_t tc)
+{
+    unsigned n = g->page->gate_vector & 0xFF;
+    if ((g->open[n / 64] >> (n % 64) & 1) && g->page->gate_handler[n] == eip)
+        bt_gate_direct(g->page, n, tc);
 }

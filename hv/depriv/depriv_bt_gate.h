@@ -61,6 +61,10 @@ static inline bool depriv_bt_gate_quiet(const struct vcpu *v, const struct depri
 /* A fault in the trampoline that is the guest's: the user put back before
  * its INT, the vector closed (the hypervisor's delivery, next). */
 void depriv_bt_gate_fallback(struct vcpu *v, struct depriv_bt_gates *g);
+/* eip was looked up and translated at tc (a LOOKUP exit): if it is the
+ * handler of the vector the trampoline took last, the trampoline goes
+ * there straight from now on (bt_gate.h, BT_GATE_NO_DIRECT). */
+void depriv_bt_gate_translated(struct depriv_bt_gates *g, uint32_t eip, uint32_t tc);
 /* Before an entry: user (into user mode: its IF for the trampoline) and
  * allowed (user mode or a translation: the gates may be open). The IDTR
  * changes, and what the checks are keyed on, are depriv_bt_gate_switch's. */

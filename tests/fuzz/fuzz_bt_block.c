@@ -25,6 +25,7 @@
 #include "bt/bt_block.h"
 #include "bt/bt_chain.h"
 #include "bt/bt_classify.h"
+#include "bt/bt_lookup.h"
 
 #define GUEST_BASE 0xC0100000u
 #define TC_ADDRESS 0xFC000000u
@@ -45,10 +46,19 @@ static void check_map(const struct bt_block *b, const uint8_t *tc, const uint8_t
                    "bt_block_find does not find entry %u", i);
         if (m->kind == BT_MAP_SLOT) {
             uint32_t at = b->tc_address + m->tc_offset;
-            FUZZ_CHECK(end - m->tc_offset == BT_SLOT_SIZE && bt_is_slot(tc + m->tc_offset, at) &&
-                       bt_chained_to(tc + m->tc_offset, at) == at + 5, "entry %u: not an unchained slot", i);
+            /* A return site's slot has its learn exit after it (bt_lookup.h). */
+            struct bt_ret_site_layout site;
+            const struct bt_map_entry *ret = i ? &b->map[i - 1] : NULL;
+            bool in_site = ret && ret->kind == BT_MAP_INSN &&
+                           bt_ret_site_parse(tc + ret->tc_offset, b->tc_address + ret->tc_offset,
+                                             b->tc_size - ret->tc_offset, &site) && site.slot == at;
+            FUZZ_CHECK(end - m->tc_offset == BT_SLOT_SIZE + (in_site ? BT_EXIT_STUB_SIZE : 0) &&
+                       bt_is_slot(tc + m->tc_offset, at) && bt_chained_to(tc + m->tc_offset, at) == at + 5,
+                       "entry %u: not an unchained slot", i);
             continue;
         }
+        FUZZ_CHECK(!m->commit || (m->commit > m->tc_offset && m->commit < end),
+                   "entry %u: its commit %u outside its translation [%u, %u)", i, m->commit, m->tc_offset, end);
         FUZZ_CHECK(i == 0 || b->map[i - 1].kind == BT_MAP_INSN, "an instruction after a slot");
         FUZZ_CHECK(i == 0 || m->guest_eip > b->map[i - 1].guest_eip, "instructions out of order");
         FUZZ_CHECK(m->guest_eip >= b->guest_eip && m->guest_eip < page_end && m->guest_eip <= b->guest_end,

@@ -293,6 +293,9 @@ BT_PATHS = {
               "no IRET back to the kernel was taken by the translation (hv: bt: ... to ring 0 translated)"),
     "portio": (bt_count(r"^hv: bt: .* (\d+) IN and OUT done in translations"),
                "no IN or OUT was done inside a translation (hv: bt: ... IN and OUT done in translations)"),
+    "rewound": (bt_count(r"^hv: bt: .*; (\d+) before a translation's commit, rewound"),
+                "no interrupt came before a translation's commit (hv: bt: ... before a translation's commit, "
+                "rewound)"),
 }
 
 
