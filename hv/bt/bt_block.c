@@ -148,15 +148,13 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             direct(b, e, start, rt, &in, next);
             break;
         case BT_INDIRECT:
-            if (bt_ret_site(&in)) {             /* an inline cache of its last target */
-                uint32_t site = bt_here(e);
-                size_t miss = bt_ret_site_begin(e, &in);
-                slot(b, e, start, rt, BT_RET_UNLEARNED);
-                bt_ret_site_end(e, rt, miss, site);
-            } else {
-                bt_lookup_branch_emit(e, rt, &in, next);
-            }
+        {                                       /* an inline cache of its last target */
+            uint32_t learn;
+            size_t miss = bt_site_begin(e, &in, next, &learn);
+            slot(b, e, start, rt, BT_SITE_UNLEARNED);
+            bt_site_end(e, rt, miss, learn);
             break;
+        }
         case BT_EMULATE:
             if (bt_gs_translates(&in)) {        /* MOV GS, POP GS: an exit only for a new selector */
                 b->map[b->entries - 1].commit = (uint16_t)(bt_gs_emit(e, rt, &in, eip) - start);

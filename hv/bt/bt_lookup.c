@@ -90,29 +90,6 @@ uint32_t bt_lookup_slot(const struct bt_vcpu_page *p, enum bt_lookup_reg r, uint
     return (eflags & ~(sahf | of)) | ((*slot >> 8) & sahf) | ((*slot & 1) ? of : 0);
 }
 
-void bt_lookup_branch_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86_insn *in,
-                           uint32_t next_eip)
-{
-    if (in->opcode == 0xC3 || in->opcode == 0xC2) {
-        bt_gs_op(e, false, 0x8F, 0, BT_VCPU(target));            /* pop %gs:target */
-        if (in->opcode == 0xC2) {                                /* lea imm16(%esp), %esp */
-            static const uint8_t lea_esp[] = { 0x8D, 0xA4, 0x24 };
-            bt_bytes(e, lea_esp, sizeof(lea_esp));
-            bt_u32(e, (uint32_t)in->immediate);
-        }
-    } else {                                                     /* FF /2, FF /4 */
-        bt_gs_store(e, SAVED_EAX, BT_EAX);
-        bt_modrm_op(e, in, false, 0x8B, BT_EAX, 0);              /* mov r/m, %eax */
-        bt_gs_store(e, BT_VCPU(target), BT_EAX);
-        bt_gs_load(e, BT_EAX, SAVED_EAX);
-        if (in->reg == 2) {                                      /* CALL: push $next_eip */
-            bt_u8(e, 0x68);
-            bt_u32(e, next_eip);
-        }
-    }
-    bt_jmp(e, rt->lookup);
-}
-
 unsigned bt_lookup_set(struct bt_vcpu_page *page, uint32_t guest_eip, uint32_t tc_address)
 {
     unsigned i = bt_lookup_index(guest_eip);
@@ -131,10 +108,9 @@ void bt_lookup_clear(struct bt_vcpu_page *page)
         bt_lookup_clear_entry(page, i);
 }
 
-/* The return site (bt_lookup.h). */
+/* The branch site (bt_lookup.h). */
 #define SITE_ECX BT_VCPU(scratch[4])
-#define LEARNT_DISP 12u                    /* the LEA's disp32, from the site's start */
-#define MISS_AT 32u                        /* the miss JMP, or RET imm16's LEA before it */
+#define LEARNT_DISP 2u                     /* the LEA's disp32, from L */
 
 static const uint8_t load_top[] = { 0x8B, 0x0C, 0x24 };       /* mov (%esp), %ecx */
 static const uint8_t lea_ecx[] = { 0x8D, 0x89 };              /* lea disp32(%ecx), %ecx */
@@ -151,35 +127,64 @@ static uint32_t get32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-size_t bt_ret_site_begin(struct bt_emit *e, const struct x86_insn *in)
+static bool ret(const struct x86_insn *in) { return in->opcode == 0xC3 || in->opcode == 0xC2; }
+
+/* The target into the page, and what the branch does besides, on the way
+ * to the lookup: RET pops it; JMP and CALL read it into a borrowed EAX,
+ * put back before CALL pushes the GUEST return address. */
+static void target_into_page(struct bt_emit *e, const struct x86_insn *in, uint32_t next_eip)
 {
-    uint32_t extra = in->opcode == 0xC2 ? (uint32_t)in->immediate & 0xFFFF : 0;
+    if (ret(in)) {
+        bt_gs_op(e, false, 0x8F, 0, BT_VCPU(target));            /* pop %gs:target */
+        if (in->opcode == 0xC2) {                                /* lea imm16(%esp), %esp */
+            bt_bytes(e, lea_esp, sizeof(lea_esp));
+            bt_u32(e, (uint32_t)in->immediate & 0xFFFF);
+        }
+        return;
+    }
+    bt_gs_store(e, SAVED_EAX, BT_EAX);                           /* FF /2, FF /4 */
+    bt_modrm_op(e, in, false, 0x8B, BT_EAX, 0);                  /* mov r/m, %eax */
+    bt_gs_store(e, BT_VCPU(target), BT_EAX);
+    bt_gs_load(e, BT_EAX, SAVED_EAX);
+    if (in->reg == 2) {                                          /* CALL: push $next_eip */
+        bt_u8(e, 0x68);
+        bt_u32(e, next_eip);
+    }
+}
+
+size_t bt_site_begin(struct bt_emit *e, const struct x86_insn *in, uint32_t next_eip, uint32_t *learn)
+{
     bt_gs_store(e, SITE_ECX, BT_ECX);
-    bt_bytes(e, load_top, sizeof(load_top));
+    if (ret(in))
+        bt_bytes(e, load_top, sizeof(load_top));
+    else
+        bt_modrm_op(e, in, false, 0x8B, BT_ECX, 0);              /* mov r/m, %ecx */
+    *learn = bt_here(e);
     bt_bytes(e, lea_ecx, sizeof(lea_ecx));
-    bt_u32(e, 0u - BT_RET_UNLEARNED);
+    bt_u32(e, 0u - BT_SITE_UNLEARNED);
     size_t hit = bt_jmp8(e, 0xE3);                               /* jecxz */
     bt_gs_load(e, BT_ECX, SITE_ECX);
-    bt_gs_op(e, false, 0x8F, 0, BT_VCPU(target));                /* pop %gs:target */
-    if (in->opcode == 0xC2) {
-        bt_bytes(e, lea_esp, sizeof(lea_esp));
-        bt_u32(e, extra);
-    }
+    target_into_page(e, in, next_eip);
     size_t miss = bt_jmp(e, 0);
     bt_aim8(e, hit);
     bt_gs_load(e, BT_ECX, SITE_ECX);
-    bt_bytes(e, lea_esp, sizeof(lea_esp));
-    bt_u32(e, 4 + extra);
+    if (ret(in)) {
+        bt_bytes(e, lea_esp, sizeof(lea_esp));
+        bt_u32(e, 4 + (in->opcode == 0xC2 ? ((uint32_t)in->immediate & 0xFFFF) : 0));
+    } else if (in->reg == 2) {
+        bt_u8(e, 0x68);
+        bt_u32(e, next_eip);
+    }
     return miss;
 }
 
-void bt_ret_site_end(struct bt_emit *e, const struct bt_runtime *rt, size_t miss, uint32_t site)
+void bt_site_end(struct bt_emit *e, const struct bt_runtime *rt, size_t miss, uint32_t learn)
 {
     bt_aim32(e, miss);
-    bt_emit_exit(e, rt, BT_EXIT_LOOKUP, 0, site);
+    bt_emit_exit(e, rt, BT_EXIT_LOOKUP, 0, learn);
 }
 
-/* `n` bytes at `at` are these, then the GS displacement `disp` if asked. */
+/* `n` bytes at `at` are these. */
 static bool bytes_are(const uint8_t *code, size_t len, uint32_t at, const uint8_t *b, size_t n)
 {
     if (at + n > len)
@@ -190,6 +195,7 @@ static bool bytes_are(const uint8_t *code, size_t len, uint32_t at, const uint8_
     return true;
 }
 
+/* A MOV through GS at `at`: 65 opcode modrm disp32. */
 static bool gs_move_is(const uint8_t *code, size_t len, uint32_t at, uint8_t opcode, uint8_t modrm,
                        uint32_t disp)
 {
@@ -197,33 +203,31 @@ static bool gs_move_is(const uint8_t *code, size_t len, uint32_t at, uint8_t opc
     return bytes_are(code, len, at, op, sizeof(op)) && at + 7 <= len && get32(code + at + 3) == disp;
 }
 
-bool bt_ret_site_parse(const uint8_t *code, uint32_t address, size_t len, struct bt_ret_site_layout *s)
+bool bt_site_parse(const uint8_t *code, uint32_t address, size_t len, struct bt_site_layout *s)
 {
-    static const uint8_t jecxz = 0xE3, jmp = 0xE9;
-    uint32_t at = MISS_AT;
-    if (!gs_move_is(code, len, 0, 0x89, 0x0D, SITE_ECX) || !bytes_are(code, len, 7, load_top, sizeof(load_top)) ||
-        !bytes_are(code, len, 10, lea_ecx, sizeof(lea_ecx)) || !bytes_are(code, len, 16, &jecxz, 1) ||
-        !gs_move_is(code, len, 18, 0x8B, 0x0D, SITE_ECX) || !gs_move_is(code, len, 25, 0x8F, 0x05, BT_VCPU(target)))
+    static const uint8_t jmp = 0xE9, push = 0x68;
+    if (!bytes_are(code, len, 0, lea_ecx, sizeof(lea_ecx)) || len < 8 || code[6] != 0xE3)
+        return false;
+    uint32_t hit = 8u + code[7], at = hit + 7;                   /* jecxz's rel8 */
+    if (code[7] >= 0x80 || !gs_move_is(code, len, 8, 0x8B, 0x0D, SITE_ECX) || hit < 20 ||
+        !bytes_are(code, len, hit - 5, &jmp, 1) || !gs_move_is(code, len, hit, 0x8B, 0x0D, SITE_ECX))
         return false;
     if (bytes_are(code, len, at, lea_esp, sizeof(lea_esp)))
-        at += 7;                                                  /* RET imm16 */
-    if (!bytes_are(code, len, at, &jmp, 1))
+        at += 7;                                                  /* RET */
+    else if (bytes_are(code, len, at, &push, 1))
+        at += 5;                                                  /* CALL */
+    uint32_t learn = at + BT_SLOT_SIZE;
+    if (learn + BT_EXIT_STUB_SIZE > len || !bt_is_slot(code + at, address + at) ||
+        !gs_move_is(code, len, learn, 0xC7, 0x05, BT_VCPU(exit_kind)) ||
+        get32(code + learn + 7) != BT_EXIT_LOOKUP ||
+        !gs_move_is(code, len, learn + 22, 0xC7, 0x05, BT_VCPU(exit_arg)) || get32(code + learn + 29) != address)
         return false;
-    uint32_t hit = at + 5, slot = hit + 14;
-    if (code[17] != hit - 18 || !gs_move_is(code, len, hit, 0x8B, 0x0D, SITE_ECX) ||
-        !bytes_are(code, len, hit + 7, lea_esp, sizeof(lea_esp)) || slot + BT_SLOT_SIZE + BT_EXIT_STUB_SIZE > len ||
-        !bt_is_slot(code + slot, address + slot) ||
-        !gs_move_is(code, len, slot + BT_SLOT_SIZE, 0xC7, 0x05, BT_VCPU(exit_kind)) ||
-        get32(code + slot + BT_SLOT_SIZE + 7) != BT_EXIT_LOOKUP ||
-        !gs_move_is(code, len, slot + BT_SLOT_SIZE + 22, 0xC7, 0x05, BT_VCPU(exit_arg)) ||
-        get32(code + slot + BT_SLOT_SIZE + 29) != address)
-        return false;
-    *s = (struct bt_ret_site_layout){ .miss_rel32 = address + at + 1, .slot = address + slot };
+    *s = (struct bt_site_layout){ .miss_rel32 = address + hit - 4, .slot = address + at };
     return true;
 }
 
-void bt_ret_site_learn(uint8_t *code, uint32_t address, const struct bt_ret_site_layout *s, uint32_t target,
-                       uint32_t lookup)
+void bt_site_learn(uint8_t *code, uint32_t address, const struct bt_site_layout *s, uint32_t target,
+                   uint32_t lookup)
 {
     put32(code + LEARNT_DISP, 0u - target);
     put32(code + (s->slot - address) + 5 + 11 + 7, target);     /* the slot's stub: movl $target, exit_eip */

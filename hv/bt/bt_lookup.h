@@ -3,8 +3,10 @@
  * guest EIP -> translation beside the vCPU page (binary translation, issue 21;
  * pure).
  *
- * A translated indirect branch puts its guest target in the vCPU page's
- * `target` and jumps to one shared routine, emitted once into the
+ * A translated indirect branch goes straight to the target its site
+ * learnt, if it is that one (below, bt_site_begin); else it puts its guest
+ * target in the vCPU page's `target` and jumps to one shared routine,
+ * emitted once into the
  * translation cache: it hashes the target into a table of 4096 entries
  * (after the vCPU page: bt_vcpu.h), and on a hit jumps to the
  * translation, on a miss exits (BT_EXIT_LOOKUP) for the hypervisor to
@@ -60,60 +62,55 @@ unsigned bt_lookup_set(struct bt_vcpu_page *page, uint32_t guest_eip, uint32_t t
 void bt_lookup_clear_entry(struct bt_vcpu_page *page, unsigned index);
 void bt_lookup_clear(struct bt_vcpu_page *page);
 
-/* The translation of an indirect branch (classified BT_INDIRECT: RET,
- * RET imm16, JMP r/m32, CALL r/m32; its bytes at `bytes`, next_eip the
- * guest EIP after it): its target into the page, then the lookup. The
- * target's read is the original's first access (RET: POP into the page;
- * JMP, CALL: a MOV into a borrowed EAX, put back before CALL pushes the
- * GUEST return address), so a fault there comes with the original state. */
-void bt_lookup_branch_emit(struct bt_emit *e, const struct bt_runtime *rt, const struct x86_insn *in,
-                           uint32_t next_eip);
-
-/* RET and RET imm16 remember one target: an inline cache at the return
- * site, as VMware's translator kept for returns (Adams & Agesen, ASPLOS
- * 2006, 3.1: most returns go where they went last time). A site:
+/* Every indirect branch (RET, RET imm16, CALL r/m32, JMP r/m32) remembers
+ * one target: an inline cache at the branch's site, as VMware's translator
+ * kept (Adams & Agesen, ASPLOS 2006, 3.1: most indirect branches go where
+ * they went last time). A site:
  *
  *     mov   %ecx, %gs:scratch[4]
- *     mov   (%esp), %ecx           the return address: the RET's own read
- *     lea   -X(%ecx), %ecx         0 iff it is X, the target learnt
+ *     mov   <target>, %ecx         the original's read: (%esp) for RET, its r/m
+ * L:  lea   -X(%ecx), %ecx         0 iff it is X, the target learnt
  *     jecxz hit
  *     mov   %gs:scratch[4], %ecx
- *     pop   %gs:target             [lea imm16(%esp), %esp]
+ *     <the target into the page>   RET: pop %gs:target [lea imm16(%esp), %esp];
+ *                                  CALL, JMP: through a borrowed EAX, CALL's push
  *     jmp   learn                  then, once learnt: jmp lookup
  * hit:
  *     mov   %gs:scratch[4], %ecx
- *     lea   4+imm16(%esp), %esp
+ *     <the branch's own effect>    RET: lea 4+imm16(%esp), %esp; CALL: push $next
  *     <slot to X>                  chained to X's translation
  * learn:
- *     <exit BT_EXIT_LOOKUP, arg = the site's address; target in the page>
+ *     <exit BT_EXIT_LOOKUP, arg = L's address; the target in the page>
  *
- * No flag and no register changes (MOV, LEA, JECXZ, POP). The hit is seven
- * instructions, the lookup routine's way twenty. The first miss exits: the
- * hypervisor translates the target, fills the table, then learns it
- * (bt_ret_site_learn: X, the slot's target, the miss JMP aimed at the
- * routine), so a site learns once, the first target it sees. Before that X
- * is BT_RET_UNLEARNED: a return to it would take the hit path to a slot
- * naming it, which is still right (the slot's target is where the guest
- * goes). The slot is the block's (bt_block.c: BT_MAP_SLOT), so that
- * unchaining, chaining and the map treat it like any. */
-#define BT_RET_UNLEARNED 0u
-static inline bool bt_ret_site(const struct x86_insn *in)
-{
-    return in->map == X86_MAP_ONE_BYTE && (in->opcode == 0xC3 || in->opcode == 0xC2);
-}
-/* Emit the site up to its slot; returns the miss JMP's rel32 position. */
-size_t bt_ret_site_begin(struct bt_emit *e, const struct x86_insn *in);
+ * No flag and no register changes (MOV, LEA, JECXZ, POP, PUSH). The hit is
+ * six or seven instructions, the lookup routine's way twenty. The first
+ * miss exits: the hypervisor translates the target, fills the table, then
+ * the site learns it (bt_site_learn: X, the slot's target, the miss JMP
+ * aimed at the routine), so a site learns once, the first target it sees.
+ * Before that X is BT_SITE_UNLEARNED: a branch to it would take the hit
+ * path to a slot naming it, which is still right (the slot's target is
+ * where the guest goes). The slot is the block's (bt_block.c: BT_MAP_SLOT),
+ * so that unchaining, chaining and the map treat it like any. The target's
+ * read is the original's first access, so a fault there comes with the
+ * original state; CALL's push comes after it, as the CPU's. */
+#define BT_SITE_UNLEARNED 0u
+/* Emit the site up to its slot; returns the miss JMP's rel32 position, L's
+ * address in *learn. next_eip: the guest EIP after the branch (CALL's). */
+size_t bt_site_begin(struct bt_emit *e, const struct x86_insn *in, uint32_t next_eip, uint32_t *learn);
 /* After the slot: the learn exit, the miss JMP aimed at it. */
-void bt_ret_site_end(struct bt_emit *e, const struct bt_runtime *rt, size_t miss, uint32_t site);
+void bt_site_end(struct bt_emit *e, const struct bt_runtime *rt, size_t miss, uint32_t learn);
+/* A RET's site: where its L is (its target's read is 3 bytes). */
+#define BT_RET_SITE_LEARN 10u
 
 /* Where a site's parts are, by linear address: the miss JMP's rel32, the
- * slot. False if the `len` bytes at `code` (running at `address`) are not
- * a site (the check before patching what an exit named). */
-struct bt_ret_site_layout {
+ * slot. False if the `len` bytes at `code`, running at `address`, are not a
+ * site's from its L on (the check before patching what an exit named). */
+struct bt_site_layout {
     uint32_t miss_rel32, slot;
 };
-bool bt_ret_site_parse(const uint8_t *code, uint32_t address, size_t len, struct bt_ret_site_layout *s);
+bool bt_site_parse(const uint8_t *code, uint32_t address, size_t len, struct bt_site_layout *s);
 /* Learn `target`: X, the slot's exit record, and the miss JMP aimed at
- * `lookup` (the caller chains the slot and moves its map entry). */
-void bt_ret_site_learn(uint8_t *code, uint32_t address, const struct bt_ret_site_layout *s, uint32_t target,
-                       uint32_t lookup);
+ * `lookup` (the caller chains the slot and moves its map entry). code and
+ * address: L's. */
+void bt_site_learn(uint8_t *code, uint32_t address, const struct bt_site_layout *s, uint32_t target,
+                   uint32_t lookup);

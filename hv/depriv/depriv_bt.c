@@ -480,7 +480,7 @@ static void translator_exit(struct vcpu *v)
         return;
     }
     if (kind == BT_EXIT_LOOKUP && arg)
-        eip = p->target;                        /* a return site's first miss (bt_lookup.h) */
+        eip = p->target;                        /* a branch site's first miss (bt_lookup.h) */
     bt->exits_by_kind[kind]++;
     leave(v, eip);
     switch (kind) {
@@ -849,7 +849,7 @@ void depriv_bt_print_stats(const struct vcpu *v)
     const uint64_t *k = bt->exits_by_kind;
     printf("hv: %sbt: %lu blocks translated (%lu instructions, %u bytes of the TC), %lu entries into "
            "translations, exits: %lu branch, %lu lookup, %lu emulate, %lu interrupt, %lu sti, %lu fault, "
-           "%lu no-code; %lu chained, %lu lookups filled, %lu return sites learnt, %lu steps in place, %lu exits between "
+           "%lu no-code; %lu chained, %lu lookups filled, %lu branch sites learnt, %lu steps in place, %lu exits between "
            "instructions (%lu in the lookup, finished; %lu before a translation's commit, rewound; %lu after a segment load, finished), %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
            "translations), %lu flushes, %lu emulated instructions decoded before, %lu IN and OUT done in "
            "translations; %lu translations asked for at exits, %lu found in the cache\n",

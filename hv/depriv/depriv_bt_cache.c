@@ -308,25 +308,25 @@ void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip)
     bt->chained++;
 }
 
-void bt_cache_learn(struct vcpu *v, uint32_t site, uint32_t eip, uint32_t tc)
+void bt_cache_learn(struct vcpu *v, uint32_t learn, uint32_t eip, uint32_t tc)
 {
     struct depriv_bt *bt = v->depriv.bt;
-    const struct bt_cached *b = bt_cache_block_at(bt, site);
+    const struct bt_cached *b = bt_cache_block_at(bt, learn);
     if (!b || !b->live || b == &bt->single)
         return;
-    /* The site is a RET's translation, the block's last instruction, whose
-     * slot comes next in the map (exit records are translated code's
-     * words: hv/bt/README.md). */
+    /* The site is inside an indirect branch's translation, the block's
+     * last instruction, whose slot comes next in the map (exit records are
+     * translated code's words: hv/bt/README.md). */
     struct bt_map_entry *map = &bt->map[b->map_first];
-    const struct bt_map_entry *e = bt_cache_entry_at(bt, b, site);
+    const struct bt_map_entry *e = bt_cache_entry_at(bt, b, learn);
     unsigned i = (unsigned)(e - map);
-    struct bt_ret_site_layout s;
-    uint8_t *code = bt->tc + (site - BT_TC_BASE);
-    if (!e || e->kind != BT_MAP_INSN || e->action != BT_INDIRECT || b->tc_address + e->tc_offset != site ||
-        !bt_ret_site_parse(code, site, b->tc_address + b->tc_size - site, &s) || i + 1 >= b->entries ||
+    struct bt_site_layout s;
+    uint8_t *code = bt->tc + (learn - BT_TC_BASE);
+    if (!e || e->kind != BT_MAP_INSN || e->action != BT_INDIRECT ||
+        !bt_site_parse(code, learn, b->tc_address + b->tc_size - learn, &s) || i + 1 >= b->entries ||
         map[i + 1].kind != BT_MAP_SLOT || b->tc_address + map[i + 1].tc_offset != s.slot)
         return;
-    bt_ret_site_learn(code, site, &s, eip, bt->rt.lookup);
+    bt_site_learn(code, learn, &s, eip, bt->rt.lookup);
     map[i + 1].guest_eip = eip;
     bt_chain(bt->tc + (s.slot - BT_TC_BASE), s.slot, tc);
     bt->chained++;

@@ -130,7 +130,7 @@ struct depriv_bt {
              lookups_finished;
     uint64_t hv_selectors_refused;  /* in-place loads of the hypervisor's selectors refused */
     uint64_t single_use;
-    uint64_t sites_learned;         /* return sites that learnt their target */
+    uint64_t sites_learned;         /* branch sites that learnt their target */
     uint64_t checks_rewound;        /* interrupts before a translation's commit (rewind_translation) */
     uint64_t loads_finished;        /* and after a segment load's */
     uint64_t asked, found;          /* translations asked for at exits, found in the cache */
@@ -165,10 +165,10 @@ const struct bt_map_entry *bt_cache_entry_at(const struct depriv_bt *bt, const s
 /* A BRANCH exit named slot `slot` and target `eip`: chain it to the
  * target's translation if slot is one of the cache's live slots. */
 void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip);
-/* A return site's first miss (bt_lookup.h) named site `site`, its target
- * eip translated at tc: the site learns it if site is one of the cache's
- * live return sites (its slot's map entry moved to eip, chained to tc). */
-void bt_cache_learn(struct vcpu *v, uint32_t site, uint32_t eip, uint32_t tc);
+/* A branch site's first miss (bt_lookup.h) named its L, `learn`, its
+ * target eip translated at tc: the site learns it if it is one of the
+ * cache's live sites (its slot's map entry moved to eip, chained to tc). */
+void bt_cache_learn(struct vcpu *v, uint32_t learn, uint32_t eip, uint32_t tc);
 /* Has code been translated from this guest-physical frame? */
 bool bt_cache_frame_translated(const struct depriv_bt *bt, uint64_t gpa);
 /* The guest wrote frame gpa: its translations dropped, the slots chained

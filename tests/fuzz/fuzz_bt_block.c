@@ -46,12 +46,18 @@ static void check_map(const struct bt_block *b, const uint8_t *tc, const uint8_t
                    "bt_block_find does not find entry %u", i);
         if (m->kind == BT_MAP_SLOT) {
             uint32_t at = b->tc_address + m->tc_offset;
-            /* A return site's slot has its learn exit after it (bt_lookup.h). */
-            struct bt_ret_site_layout site;
-            const struct bt_map_entry *ret = i ? &b->map[i - 1] : NULL;
-            bool in_site = ret && ret->kind == BT_MAP_INSN &&
-                           bt_ret_site_parse(tc + ret->tc_offset, b->tc_address + ret->tc_offset,
-                                             b->tc_size - ret->tc_offset, &site) && site.slot == at;
+            /* A branch site's slot has its learn exit after it (bt_lookup.h). */
+            const struct bt_map_entry *branch = i ? &b->map[i - 1] : NULL;
+            bool in_site = branch && branch->kind == BT_MAP_INSN && branch->action == BT_INDIRECT;
+            if (in_site) {                     /* the learn exit names L, which parses */
+                const uint8_t *arg = tc + m->tc_offset + BT_SLOT_SIZE + 29;
+                uint32_t learn = (uint32_t)arg[0] | (uint32_t)arg[1] << 8 | (uint32_t)arg[2] << 16 |
+                                 (uint32_t)arg[3] << 24;
+                struct bt_site_layout site;
+                FUZZ_CHECK(learn > b->tc_address + branch->tc_offset && learn < at &&
+                           bt_site_parse(tc + (learn - b->tc_address), learn, b->tc_size - (learn - b->tc_address),
+                                         &site) && site.slot == at, "entry %u: a branch site that does not parse", i);
+            }
             FUZZ_CHECK(end - m->tc_offset == BT_SLOT_SIZE + (in_site ? BT_EXIT_STUB_SIZE : 0) &&
                        bt_is_slot(tc + m->tc_offset, at) && bt_chained_to(tc + m->tc_offset, at) == at + 5,
                        "entry %u: not an unchained slot", i);

@@ -215,7 +215,7 @@ def hv_translated_case():
              r"^hv: bt: [1-9]\d* blocks translated \([1-9]\d* instructions, [1-9]\d* bytes of the TC\), "
              r"[1-9]\d* entries into translations, exits: [1-9]\d* branch, [1-9]\d* lookup, [1-9]\d* emulate, "
              r"\d+ interrupt, \d+ sti, \d+ fault, \d+ no-code; [1-9]\d* chained, [1-9]\d* lookups filled, "
-             r"[1-9]\d* return sites learnt"]
+             r"[1-9]\d* branch sites learnt"]
     return Case("guest-tests-hv-bochs-deprivileged-bt", hv_route("test=all", "shadow", DEPRIVILEGED + ["bt=1"]),
                 OK, must=must, must_not=[r"^TEST .*FAIL", r"^PANIC", r"^hv: guest eax="], timeout=150)
 

@@ -193,7 +193,7 @@ enum bt_exit_kind bt_tc_run(struct bt_tc *tc, uint32_t eip, unsigned max_runs)
         tc->exits[kind]++;
         if (kind != BT_EXIT_BRANCH && kind != BT_EXIT_LOOKUP)
             return kind;
-        /* A return site's first miss: its target is in the page (bt_lookup.h). */
+        /* A branch site's first miss: its target is in the page (bt_lookup.h). */
         uint32_t eip = kind == BT_EXIT_LOOKUP && page->exit_arg ? page->target : page->exit_eip;
         if (eip == BT_H_GATE)
             return kind;
@@ -202,13 +202,13 @@ enum bt_exit_kind bt_tc_run(struct bt_tc *tc, uint32_t eip, unsigned max_runs)
             break;
         if (kind == BT_EXIT_LOOKUP) {
             bt_lookup_set(page, b->guest_eip, b->tc_address);
-            struct bt_ret_site_layout site;
+            struct bt_site_layout site;
             uint32_t at = page->exit_arg;
             if (at && tc->chain) {                 /* the site learns the target, as the hypervisor's */
                 if (at < BT_H_TC || at >= BT_H_TC_END ||
-                    !bt_ret_site_parse(bt_h_ptr(tc->m, at), at, BT_H_TC_END - at, &site))
+                    !bt_site_parse(bt_h_ptr(tc->m, at), at, BT_H_TC_END - at, &site))
                     return BT_EXIT_NONE;
-                bt_ret_site_learn(bt_h_ptr(tc->m, at), at, &site, eip, tc->rt.lookup);
+                bt_site_learn(bt_h_ptr(tc->m, at), at, &site, eip, tc->rt.lookup);
                 bt_chain(bt_h_ptr(tc->m, site.slot), site.slot, b->tc_address);
                 tc->learnt++;
             }

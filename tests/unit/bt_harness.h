@@ -57,7 +57,7 @@ struct bt_tc {
     struct bt_block block[48];
     unsigned exits[BT_EXIT_KINDS];   /* by kind, this far */
     unsigned runs;
-    unsigned learnt;                 /* return sites that learnt their target */
+    unsigned learnt;                 /* branch sites that learnt their target */
 };
 
 void bt_tc_init(struct bt_tc *tc, struct bt_machine *m, bool chain);

@@ -685,10 +685,10 @@ static void test_iret_to_ring0_runs_without_an_exit(void **state)
 #define OTHER_TARGET (BT_H_CODE + 0x200)
 static void learn_other_target(const struct bt_block *b)
 {
-    uint32_t site = b->tc_address + b->map[0].tc_offset;
-    struct bt_ret_site_layout s;
-    assert_true(bt_ret_site_parse(bt_h_ptr(&translated, site), site, BT_H_TC_END - site, &s));
-    bt_ret_site_learn(bt_h_ptr(&translated, site), site, &s, OTHER_TARGET, tc.rt.lookup);
+    uint32_t learn = b->tc_address + b->map[0].tc_offset + BT_RET_SITE_LEARN;
+    struct bt_site_layout s;
+    assert_true(bt_site_parse(bt_h_ptr(&translated, learn), learn, BT_H_TC_END - learn, &s));
+    bt_site_learn(bt_h_ptr(&translated, learn), learn, &s, OTHER_TARGET, tc.rt.lookup);
 }
 
 /* An interrupt's exit at any instruction of the lookup routine, on its
