@@ -78,6 +78,30 @@ static void direct(struct bt_block *b, struct bt_emit *e, size_t start, const st
     slot(b, e, start, rt, target);
 }
 
+/* The selector a block's own code has just put in AX: MOV $imm to AX or
+ * EAX, followed by nothing but MOVs of AX into segment registers (a
+ * kernel's entry: mov $KDATA, %ax; mov %ax, %ds; mov %ax, %es; ...). A
+ * load of it below the hypervisor's selectors needs no check (bt_segment.h).
+ * Only inside the block: every entry into a translation is at a block's
+ * start (depriv_bt_cache.c's find), and every exit leaves it, so nothing
+ * changes EAX between the two but the block's own instructions. -1: none. */
+static int32_t selector_in_ax(const struct x86_insn *in, int32_t known)
+{
+    if (in->map != X86_MAP_ONE_BYTE || in->vex)
+        return -1;
+    if (in->opcode == 0xB8 && (in->operand_size == 2 || in->operand_size == 4))
+        return (int32_t)(in->immediate & 0xFFFF);
+    if (in->opcode == 0x8E && in->mod == 3)          /* MOV Sreg, r16: reads its register */
+        return known;
+    return -1;
+}
+
+static bool loads_known_selector(const struct x86_insn *in, int32_t known)
+{
+    return known >= 0 && (uint32_t)known < BT_HV_SELECTOR && in->map == X86_MAP_ONE_BYTE && in->opcode == 0x8E &&
+           in->mod == 3 && in->rm == BT_EAX;
+}
+
 const struct bt_map_entry *bt_map_find(const struct bt_map_entry *map, unsigned entries, uint32_t tc_size,
                                        uint32_t tc_offset)
 {
@@ -105,6 +129,7 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
     if (max_insns > BT_BLOCK_MAX_INSNS)
         max_insns = BT_BLOCK_MAX_INSNS;
     uint32_t off = 0;
+    int32_t known_ax = -1;
     for (unsigned n = 0;; n++) {
         uint32_t eip = code->eip + off;
         /* The end of the page, the cap, or the room: go on in another block. */
@@ -130,6 +155,8 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
         }
         const uint8_t *bytes = code->bytes + off;
         uint32_t next = eip + in.length;
+        int32_t known_before = known_ax;
+        known_ax = selector_in_ax(&in, known_ax);
         off += in.length;
         b->guest_end = next;
         switch (action) {
@@ -138,8 +165,10 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             bt_bytes(e, bytes, in.length);
             continue;
         case BT_SEGMENT_LOAD:
-            bt_segment_check_emit(e, rt, &in, eip);    /* none of the hypervisor's selectors */
-            b->map[b->entries - 1].commit = (uint16_t)(e->pos - start);
+            if (!loads_known_selector(&in, known_before)) {
+                bt_segment_check_emit(e, rt, &in, eip);    /* none of the hypervisor's selectors */
+                b->map[b->entries - 1].commit = (uint16_t)(e->pos - start);
+            }
             __attribute__((fallthrough));
         case BT_SENSITIVE:
             bt_sensitive_emit(e, rt, bytes, &in, next);

@@ -604,12 +604,17 @@ static bool finish_lookup(struct vcpu *v, uint32_t rip)
  * ECX in the page. After a segment load's copied load, only the page's
  * copy of the selector is left to write, which fill_page writes anyway at
  * the next entry: the guest is past the instruction, before the next
- * entry's. No steps to the translation's end either way. Not while the
- * guest or a debugger single-steps (as finish_lookup). */
-static bool rewind_translation(struct vcpu *v, const struct bt_cached *b, const struct bt_map_entry *e,
-                               uint32_t rip)
+ * entry's. No steps to the translation's end either way. Only for an
+ * event to deliver now (depriv_bt_before_delivery): else the guest goes
+ * on to the boundary, so that it makes progress even while an interrupt
+ * due comes back at every entry and cannot be taken (its IF clear: an
+ * interrupt storm). Not while the guest or a debugger single-steps (as
+ * finish_lookup). */
+static bool rewind_translation(struct vcpu *v, uint32_t rip)
 {
     struct depriv_bt *bt = v->depriv.bt;
+    const struct bt_cached *b = bt_cache_block_at(bt, rip);
+    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
     if (!e || e->kind != BT_MAP_INSN || !e->commit || bt->tf_step || v->depriv.debugger_step ||
         (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
         return false;
@@ -667,6 +672,10 @@ static bool stay_for_port_io(const struct vcpu *v, const struct bt_map_entry *e,
 void depriv_bt_before_delivery(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
+    uint32_t rewind_at = bt->rewind_at;
+    bt->rewind_at = 0;
+    if (rewind_at && bt->between && !v->stopped && depriv_delivery_due(v) && rewind_translation(v, rewind_at))
+        return;                                 /* before (or past) its instruction: the event comes now */
     if (!bt->port_io_in_tc)
         return;
     bt->port_io_in_tc = false;
@@ -712,6 +721,7 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
     if (!keeps_cr0_cr4(v))
         bt->cr0_cr4_known = false;
     bt->left_tc = false;
+    bt->rewind_at = 0;
     if (bt->stepping) {                         /* the step in place is over */
         bt->stepping = false;
         bt->hold_eip = 0;
@@ -803,8 +813,7 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
     if (asynchronous(v)) {                      /* between two guest instructions: */
         if (finish_lookup(v, rip))
             return false;                       /* done (the lookup's): before the branch's target */
-        if (rewind_translation(v, b, e, rip))
-            return false;                       /* before the instruction */
+        bt->rewind_at = rip;                    /* if an event is to come now */
         bt->between = true;                     /* else wait */
         bt->between_exits++;
         return false;

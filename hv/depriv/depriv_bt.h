@@ -52,7 +52,8 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger);
  * nothing may be delivered now (depriv_deliver_later). */
 bool depriv_bt_between(const struct vcpu *v);
 /* Before the deliveries: the guest that stayed in its translation for an
- * IN or OUT leaves it if an event is to be delivered. */
+ * IN or OUT, or whose exit came inside a translation before its commit
+ * (rewind_translation), leaves it if an event is to be delivered. */
 void depriv_bt_before_delivery(struct vcpu *v);
 /* After the deliveries before an entry: the instruction that must run
  * before the next interrupt is noted (depriv_bt.c). */

@@ -133,6 +133,7 @@ struct depriv_bt {
     uint64_t sites_learned;         /* branch sites that learnt their target */
     uint64_t checks_rewound;        /* interrupts before a translation's commit (rewind_translation) */
     uint64_t loads_finished;        /* and after a segment load's */
+    uint32_t rewind_at;             /* this exit's RIP inside a translation, for rewind_translation */
     uint64_t asked, found;          /* translations asked for at exits, found in the cache */
     uint16_t lookups_set[BT_LOOKUP_ENTRIES / 8];   /* the lookup entries set since emptied */
     unsigned nlookups_set;          /* how many (more than fit: all to empty) */

@@ -484,6 +484,32 @@ static void test_ordinary_segment_loads_go_through_the_check(void **state)
     }
 }
 
+/* mov $sel, %ax; mov %eax, %ds; mov %eax, %es; mov %eax, %fs (a kernel's
+ * entry): a selector the block just put in AX is known, and below the
+ * hypervisor's it needs no check (commit 0: nothing borrowed); one of the
+ * hypervisor's is checked all the same, and exits before the load. */
+static void test_a_selector_just_put_in_ax_needs_no_check(void **state)
+{
+    (void)state;
+    uint16_t ds = host_ds();
+    uint8_t code[] = { 0x66, 0xb8, (uint8_t)ds, (uint8_t)(ds >> 8), 0x8e, 0xd8, 0x8e, 0xc0, 0x8e, 0xe0 };
+    run_both(code, sizeof(code), false);
+    assert_same(&native, &translated);
+    assert_int_equal(tc.exits[BT_EXIT_EMULATE], 0);
+    const struct bt_block *b = &tc.block[0];
+    assert_true(b->entries >= 4);
+    for (unsigned i = 1; i < 4; i++) {
+        assert_int_equal(b->map[i].action, BT_SEGMENT_LOAD);
+        assert_int_equal(b->map[i].commit, 0);
+    }
+    code[2] = 0xe9, code[3] = 0xff;                     /* 0xffe9: the TC's code */
+    load(&translated, code, sizeof(code));
+    bt_tc_init(&tc, &translated, false);
+    assert_int_equal(bt_tc_run(&tc, BT_H_CODE, 10), BT_EXIT_EMULATE);
+    assert_int_equal(bt_h_page(&translated)->exit_eip, BT_H_CODE + 4);
+    assert_int_not_equal(tc.block[0].map[1].commit, 0);
+}
+
 static void test_the_hypervisors_selectors_exit_before_the_load(void **state)
 {
     (void)state;
@@ -873,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_descriptor_table_reads_give_the_guests_tables),
         cmocka_unit_test(test_segment_loads_update_the_page),
         cmocka_unit_test(test_ordinary_segment_loads_go_through_the_check),
+        cmocka_unit_test(test_a_selector_just_put_in_ax_needs_no_check),
         cmocka_unit_test(test_the_hypervisors_selectors_exit_before_the_load),
         cmocka_unit_test(test_the_hypervisors_instructions_exit),
         cmocka_unit_test(test_port_io_copied_in_the_block),

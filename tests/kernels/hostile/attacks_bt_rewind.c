@@ -18,7 +18,7 @@ extern volatile uint32_t timer_ticks;   /* ../common/entry.S's timer_stub */
 
 #define ROUNDS 20000u
 
-ATTACK(bt_commit_rewound, "bt-commit-rewound", "all timed rewound", "native",
+ATTACK(bt_commit_rewound, "bt-commit-rewound", "all virtual vshadow vdepriv vdelay timed rewound", "native",
        "20000 rounds of MOV DS, ES, FS from memory, POP ES, MOV and POP GS (their selectors alternating), IRET "
        "to the same ring, the timer at 200 Hz: no register, flag or selector changed by an interrupt")
 {
