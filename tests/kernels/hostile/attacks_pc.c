@@ -598,6 +598,11 @@ ATTACK(pc_rtc_periodic, "pc-rtc-periodic", "virtual vshadow vdepriv vdelay timed
        "the clock's periodic interrupt (IRQ 8) counted against the PIT at rates 9, 12, 15 and 0")
 {
     irqs_on();
+    /* Once first, not counted: a translating hypervisor (bt=1) translates
+     * the handler's code at its first interrupts, and the periods that
+     * pass meanwhile merge (the line stays high until C is read); what is
+     * counted is the clock's rate, not the translator's first use. */
+    (void)count_periodic(9, 3, true);
     static const struct { uint8_t rate; unsigned hz, ticks; } runs[] = { { 9, 128, 20 }, { 12, 16, 50 }, { 15, 2, 100 } };
     char said[3][80];
     for (unsigned i = 0; i < 3; i++) {
