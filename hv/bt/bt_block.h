@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "bt/bt_emit.h"
 #include "bt/bt_exit.h"
+#include "bt/bt_vcpu.h"
 
 #define BT_BLOCK_MAX_INSNS 64u
 /* Room kept for one instruction's translation (the longest: IRET's, both
@@ -51,8 +52,11 @@ struct bt_map_entry {
                                        POP GS: the page's GS; IRET: the way to ring 0),
                                        or 0: each saves ECX in scratch[0] first, so an
                                        exit before it is before the instruction, with
-                                       that ECX (bt_segment.h) */
+                                       that ECX (bt_commit_saved_ecx) */
 };
+
+/* The guest's ECX in a translation stopped at or before its commit. */
+static inline uint32_t bt_commit_saved_ecx(const struct bt_vcpu_page *p) { return p->scratch[0]; }
 
 struct bt_block {
     uint32_t guest_eip;             /* its first instruction */

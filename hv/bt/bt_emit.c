@@ -55,16 +55,10 @@ size_t bt_jmp8(struct bt_emit *e, uint8_t opcode)
     return e->pos - 1;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 void bt_aim32(struct bt_emit *e, size_t field)
 {
     if (!e->overflow)
-        put32(e->buf + field, (uint32_t)(e->pos - (field + 4)));
+        bt_put32(e->buf + field, (uint32_t)(e->pos - (field + 4)));
 }
 
 void bt_aim8(struct bt_emit *e, size_t field)

@@ -28,6 +28,19 @@ enum bt_reg { BT_EAX, BT_ECX, BT_EDX, BT_EBX, BT_ESP, BT_EBP, BT_ESI, BT_EDI };
 
 static inline uint32_t bt_here(const struct bt_emit *e) { return e->address + (uint32_t)e->pos; }
 
+/* A 32-bit field of code already written, little-endian as x86 keeps it
+ * (a rel32, a disp32, an imm32): read when parsed, written when patched. */
+static inline uint32_t bt_get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void bt_put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
 void bt_bytes(struct bt_emit *e, const void *bytes, size_t n);
 void bt_u8(struct bt_emit *e, uint8_t v);
 void bt_u32(struct bt_emit *e, uint32_t v);

@@ -116,17 +116,6 @@ static const uint8_t load_top[] = { 0x8B, 0x0C, 0x24 };       /* mov (%esp), %ec
 static const uint8_t lea_ecx[] = { 0x8D, 0x89 };              /* lea disp32(%ecx), %ecx */
 static const uint8_t lea_esp[] = { 0x8D, 0xA4, 0x24 };        /* lea disp32(%esp), %esp */
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static bool ret(const struct x86_insn *in) { return in->opcode == 0xC3 || in->opcode == 0xC2; }
 
 /* The target into the page, and what the branch does besides, on the way
@@ -200,7 +189,7 @@ static bool gs_move_is(const uint8_t *code, size_t len, uint32_t at, uint8_t opc
                        uint32_t disp)
 {
     const uint8_t op[] = { 0x65, opcode, modrm };
-    return bytes_are(code, len, at, op, sizeof(op)) && at + 7 <= len && get32(code + at + 3) == disp;
+    return bytes_are(code, len, at, op, sizeof(op)) && at + 7 <= len && bt_get32(code + at + 3) == disp;
 }
 
 bool bt_site_parse(const uint8_t *code, uint32_t address, size_t len, struct bt_site_layout *s)
@@ -219,8 +208,8 @@ bool bt_site_parse(const uint8_t *code, uint32_t address, size_t len, struct bt_
     uint32_t learn = at + BT_SLOT_SIZE;
     if (learn + BT_EXIT_STUB_SIZE > len || !bt_is_slot(code + at, address + at) ||
         !gs_move_is(code, len, learn, 0xC7, 0x05, BT_VCPU(exit_kind)) ||
-        get32(code + learn + 7) != BT_EXIT_LOOKUP ||
-        !gs_move_is(code, len, learn + 22, 0xC7, 0x05, BT_VCPU(exit_arg)) || get32(code + learn + 29) != address)
+        bt_get32(code + learn + 7) != BT_EXIT_LOOKUP ||
+        !gs_move_is(code, len, learn + 22, 0xC7, 0x05, BT_VCPU(exit_arg)) || bt_get32(code + learn + 29) != address)
         return false;
     *s = (struct bt_site_layout){ .miss_rel32 = address + hit - 4, .slot = address + at };
     return true;
@@ -229,7 +218,7 @@ bool bt_site_parse(const uint8_t *code, uint32_t address, size_t len, struct bt_
 void bt_site_learn(uint8_t *code, uint32_t address, const struct bt_site_layout *s, uint32_t target,
                    uint32_t lookup)
 {
-    put32(code + LEARNT_DISP, 0u - target);
-    put32(code + (s->slot - address) + 5 + 11 + 7, target);     /* the slot's stub: movl $target, exit_eip */
-    put32(code + (s->miss_rel32 - address), lookup - (s->miss_rel32 + 4));
+    bt_put32(code + LEARNT_DISP, 0u - target);
+    bt_put32(code + (s->slot - address) + 5 + 11 + 7, target);     /* the slot's stub: movl $target, exit_eip */
+    bt_put32(code + (s->miss_rel32 - address), lookup - (s->miss_rel32 + 4));
 }

@@ -33,7 +33,7 @@
  * entry's commit) nothing of the guest's has changed but ECX, which is in
  * scratch[0] from the first MOV on (and still there once put back): an
  * exit there (an interrupt) is before the instruction, with that ECX,
- * with no need to step on to its end (bt_segment_saved_ecx).
+ * with no need to step on to its end (bt_commit_saved_ecx).
  */
 #pragma once
 #include <stdint.h>
@@ -45,10 +45,6 @@
 /* The lowest of the hypervisor's selectors (depriv.h's DEPRIV_HV_SELECTOR:
  * the GDT's last three entries, 8189 to 8191). */
 #define BT_HV_SELECTOR 0xFFE8u
-
-/* The guest's ECX while the check runs (and, alike, in a translated MOV
- * or POP GS and IRET before their commit: bt_block.h). */
-static inline uint32_t bt_segment_saved_ecx(const struct bt_vcpu_page *p) { return p->scratch[0]; }
 
 /* The check before `in`, a segment load classified BT_SEGMENT_LOAD (MOV
  * to ES, DS, FS with a register or 32-bit-addressed memory operand; POP

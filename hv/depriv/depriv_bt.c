@@ -191,6 +191,7 @@ static void kernel_iret_cs(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
     const struct bt_segment *cs = &bt->cs;
+    /* Field by field, at every entry: a memcmp's loop cost 260 cycles. */
     if (bt->iret_cs_gdt_copies == v->depriv.gdt_copies && bt->iret_cs.selector == cs->selector &&
         bt->iret_cs.base == cs->base && bt->iret_cs.limit == cs->limit && bt->iret_cs.access == cs->access)
         return;
@@ -578,7 +579,9 @@ static bool asynchronous(const struct vcpu *v)
  * and arithmetic flags in their registers or in the routine's slots
  * (bt_lookup.h): a boundary, as between two translated instructions,
  * with no steps to the routine's end. Not while the guest or a debugger
- * single-steps: the trap owed after the branch is the stepping's. */
+ * single-steps: the trap owed after the branch is the stepping's. Done at
+ * the exit itself, unlike rewind_translation (only before a delivery):
+ * finishing moves the guest forward, so it cannot undo its progress. */
 static bool finish_lookup(struct vcpu *v, uint32_t rip)
 {
     struct depriv_bt *bt = v->depriv.bt;
@@ -620,8 +623,8 @@ static bool rewind_translation(struct vcpu *v, uint32_t rip)
         return false;
     uint32_t at = rip - b->tc_address;
     if (at <= e->commit) {
-        v->regs.rcx = bt_segment_saved_ecx(bt->page);
-        bt->checks_rewound++;
+        v->regs.rcx = bt_commit_saved_ecx(bt->page);
+        bt->commits_rewound++;
         leave(v, e->guest_eip);
         return true;
     }
@@ -865,7 +868,7 @@ void depriv_bt_print_stats(const struct vcpu *v)
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
-           bt->chained, bt->lookups_filled, bt->sites_learned, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->checks_rewound, bt->loads_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
+           bt->chained, bt->lookups_filled, bt->sites_learned, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->commits_rewound, bt->loads_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
            bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->asked, bt->found);
     printf("hv: %sbt gates: %u INT n from user mode through the real IDT, %lu vectors opened, %lu fallbacks "
            "to the hypervisor's delivery, %lu faults in the trampoline filled, %lu interrupted and taken again\n",

@@ -104,6 +104,7 @@ struct depriv_bt {
     uint32_t step_eip;              /* the instruction step_in_place is for */
     uint32_t hold_eip;              /* the instruction that runs before an interrupt
                                        (after STI, IRET, a delivery) */
+    uint32_t rewind_at;             /* this exit's RIP inside a translation, for rewind_translation */
     struct bt_segment cs, gs;       /* the guest's own, while a translation runs */
     uint8_t *gs_ok;                 /* the table after the page (bt_gs.h) */
     uint16_t gs_allowed[16];        /* the selectors set in it, to empty it */
@@ -131,9 +132,8 @@ struct depriv_bt {
     uint64_t hv_selectors_refused;  /* in-place loads of the hypervisor's selectors refused */
     uint64_t single_use;
     uint64_t sites_learned;         /* branch sites that learnt their target */
-    uint64_t checks_rewound;        /* interrupts before a translation's commit (rewind_translation) */
+    uint64_t commits_rewound;       /* interrupts before a translation's commit (rewind_translation) */
     uint64_t loads_finished;        /* and after a segment load's */
-    uint32_t rewind_at;             /* this exit's RIP inside a translation, for rewind_translation */
     uint64_t asked, found;          /* translations asked for at exits, found in the cache */
     uint16_t lookups_set[BT_LOOKUP_ENTRIES / 8];   /* the lookup entries set since emptied */
     unsigned nlookups_set;          /* how many (more than fit: all to empty) */

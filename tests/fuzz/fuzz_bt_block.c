@@ -50,9 +50,7 @@ static void check_map(const struct bt_block *b, const uint8_t *tc, const uint8_t
             const struct bt_map_entry *branch = i ? &b->map[i - 1] : NULL;
             bool in_site = branch && branch->kind == BT_MAP_INSN && branch->action == BT_INDIRECT;
             if (in_site) {                     /* the learn exit names L, which parses */
-                const uint8_t *arg = tc + m->tc_offset + BT_SLOT_SIZE + 29;
-                uint32_t learn = (uint32_t)arg[0] | (uint32_t)arg[1] << 8 | (uint32_t)arg[2] << 16 |
-                                 (uint32_t)arg[3] << 24;
+                uint32_t learn = bt_get32(tc + m->tc_offset + BT_SLOT_SIZE + 29);
                 struct bt_site_layout site;
                 FUZZ_CHECK(learn > b->tc_address + branch->tc_offset && learn < at &&
                            bt_site_parse(tc + (learn - b->tc_address), learn, b->tc_size - (learn - b->tc_address),
