@@ -98,6 +98,48 @@ ATTACK(gate_moved, "bt-gate-handler-moved", "all gated", "native",
     result("handler a ran %u times, b %u", btg_count_a, btg_count_b);
 }
 
+/* One vector's gate pointed in memory (no LIDT) at one handler after
+ * another, three INTs each: the first finds the gate changed and goes to
+ * the hypervisor, which opens the vector again; the second, through the
+ * gate, finds a new handler's translation by a lookup that names it to
+ * the trampoline (gate_direct_vector), for the third to jump to. Each
+ * rewrite must end that: the bare CPU reads the gate at every INT.
+ * Handlers C and D run nowhere else, so that each is new when its turn
+ * comes; then C again, whose translation is known. */
+#define V_MOVED 0x87
+uint32_t btg_count_c, btg_count_d;
+void btg_handler_c(void);
+void btg_handler_d(void);
+__asm__(".globl btg_handler_c, btg_handler_d\n"
+        "btg_handler_c:\n"
+        "    incl %ss:btg_count_c\n"
+        "    iret\n"
+        "btg_handler_d:\n"
+        "    incl %ss:btg_count_d\n"
+        "    iret\n");
+
+static void int_moved_thrice(void)
+{
+    __asm__ volatile("int $0x87\n\tint $0x87\n\tint $0x87" : : : "memory");
+}
+
+ATTACK(gate_moved_again, "bt-gate-handler-moved-again", "all gated", "native",
+       "INT 0x87 from ring 3 three times through its gate after each rewrite of its offset in memory (no LIDT): "
+       "to C, D, C, B")
+{
+    void (*const handlers[])(void) = { btg_handler_c, btg_handler_d, btg_handler_c, btg_handler_b };
+    char line[160];
+    unsigned n = 0;
+    for (unsigned i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+        set_gate(V_MOVED, (uint32_t)handlers[i], KCODE, DPL3_INTR);
+        btg_count_b = btg_count_c = btg_count_d = 0;
+        run_user(int_moved_thrice);
+        n += (unsigned)snprintf(line + n, sizeof(line) - n, " b %u c %u d %u;", btg_count_b, btg_count_c,
+                                btg_count_d);
+    }
+    result("handlers ran:%s", line);
+}
+
 ATTACK(gate_absent, "bt-gate-absent", "all gated", "native",
        "INT 0x82 from ring 3 through its gate, then its P bit cleared in memory: #NP(0x412)")
 {

@@ -150,6 +150,50 @@ FORMS_ATTACK(bt_hv_selectors_far, "bt-hv-selectors-far", 21, 25, false,
 FORMS_ATTACK(bt_hv_selectors_call, "bt-hv-selectors-call", 21, 23, true,
              "far CALL (immediate, memory) to 0xFFE8-0xFFF3: #GP(sel & ~3)")
 
+/* A selector put in AX by an immediate just before its load: a kernel's
+ * entry (mov $KDATA, %ax; mov %ax, %ds), which bt=1 lets load unchecked
+ * when the immediate is below 0xFFE8 (bt_block.c, selector_in_ax). Each
+ * side of that bound: 0xFFE4 and 0xFFE7 (past this GDT: the GDT copy's
+ * entry there must fault as the guest's limit does) and the hypervisor's
+ * own, into each data segment register, by a 16-bit and a 32-bit MOV. */
+#define IMM_FORMS 6
+#define IMM_CASE(sel)                                                                           \
+    case sel:                                                                                   \
+        switch (form) {                                                                         \
+        case 0: ATTEMPT("movw $" #sel ", %%ax\n\tmovw %%ax, %%ds"); break;                      \
+        case 1: ATTEMPT("movw $" #sel ", %%ax\n\tmovw %%ax, %%es"); break;                      \
+        case 2: ATTEMPT("movw $" #sel ", %%ax\n\tmovw %%ax, %%fs"); break;                      \
+        case 3: ATTEMPT("movw $" #sel ", %%ax\n\tmovw %%ax, %%gs"); break;                      \
+        case 4: ATTEMPT("movw $" #sel ", %%ax\n\tmovw %%ax, %%ss"); break;                      \
+        case 5: ATTEMPT("movl $" #sel ", %%eax\n\tmovw %%ax, %%ds"); break;                     \
+        }                                                                                       \
+        break;
+
+static void imm_attempt(unsigned form, uint16_t selector)
+{
+    recovered_vector = NO_FAULT;
+    switch (selector) {
+        IMM_CASE(0xFFE4) IMM_CASE(0xFFE7) IMM_CASE(0xFFE8) IMM_CASE(0xFFE9)
+        IMM_CASE(0xFFEB) IMM_CASE(0xFFF1) IMM_CASE(0xFFF3) IMM_CASE(0xFFF8)
+    }
+}
+
+ATTACK(bt_hv_selectors_imm, "bt-hv-selectors-imm", "all", "native",
+       "mov $sel, %ax; mov %ax, Sreg at ring 0 (a kernel's entry) with 0xFFE4-0xFFF8 into DS ES FS GS SS: "
+       "#GP(sel & ~3)")
+{
+    static const char *const names[IMM_FORMS] = { "ds", "es", "fs", "gs", "ss", "ds32" };
+    static const uint16_t low[4] = { 0xFFE4, 0xFFE7, 0xFFE8, 0xFFE9 }, high[4] = { 0xFFEB, 0xFFF1, 0xFFF3, 0xFFF8 };
+    static char line[1000];
+    unsigned n = 0;
+    __asm__ volatile("movw %%ds, %0" : "=r"(data));
+    for (unsigned f = 0; f < IMM_FORMS; f++) {
+        row(line, sizeof(line), &n, names[f], imm_attempt, f, low, false);
+        row(line, sizeof(line), &n, names[f], imm_attempt, f, high, false);
+    }
+    result("ffe4,ffe7,ffe8,ffe9 / ffeb,fff1,fff3,fff8:%s", line);
+}
+
 /* IRET with the frame's CS or SS one of them: to ring 0 and to ring 3
  * (where bt=1 runs the CPU's own IRET in the translation, bt_iret.h: the
  * CPU's checks, DPL 1 against RPL 3, then refuse them). Not to ring 1:
