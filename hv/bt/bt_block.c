@@ -21,7 +21,7 @@ static void add_entry(struct bt_block *b, const struct bt_emit *e, size_t start,
                       enum bt_map_kind kind, enum bt_action action)
 {
     b->map[b->entries++] = (struct bt_map_entry){ eip, (uint16_t)(e->pos - start), (uint8_t)kind,
-                                                  (uint8_t)action, 0 };
+                                                  (uint8_t)action, 0, 0 };
 }
 
 static void slot(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
@@ -30,6 +30,22 @@ static void slot(struct bt_block *b, struct bt_emit *e, size_t start, const stru
     add_entry(b, e, start, eip, BT_MAP_SLOT, BT_DIRECT);
     bt_emit_slot(e, rt, eip);
 }
+
+/* A taken side's slot, reached by the rel32 at `field`: aimed here. */
+static void taken_slot(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
+                       size_t field, uint32_t target)
+{
+    bt_aim32(e, field);
+    slot(b, e, start, rt, target);
+    b->map[b->entries - 1].via = (uint16_t)(field - start);
+}
+
+/* The taken sides of the Jccs a block went on past, their slots owed at
+ * its end. */
+struct pending_branches {
+    unsigned n;
+    struct { size_t field; uint32_t target; } at[BT_BLOCK_MAX_BRANCHES];
+};
 
 /* A near branch's target: its rel8/16/32 (in immediate) from the next
  * instruction; EIP cut to 16 bits with operand size 16 (SDM vol. 2A, Jcc,
@@ -48,9 +64,15 @@ static uint32_t branch_target(const struct x86_insn *in, uint32_t next_eip)
 /* Jcc, JMP, CALL rel, LOOPcc, JECXZ: a slot per side, the not-taken one
  * first. CALL pushes the GUEST return address (the guest's stack holds
  * guest addresses only). A LOOPcc/JECXZ keeps its rel8 (and its 0x67,
- * which makes it count CX): it jumps over a short JMP to a JMP rel32. */
-static void direct(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
-                   const struct x86_insn *in, uint32_t next_eip)
+ * which makes it count CX): it jumps over a short JMP to a JMP rel32.
+ * A Jcc (while fewer than BT_BLOCK_MAX_BRANCHES are owed) does not end the
+ * block: its not-taken side is the next instruction, inline, and its taken
+ * side's slot comes at the block's end (true: go on). A loop's body then
+ * runs with no JMP between its blocks, and once chained the Jcc itself
+ * jumps to its target's translation (bt_block_chain): a translated loop
+ * runs as many instructions as the guest's. */
+static bool direct(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
+                   const struct x86_insn *in, uint32_t next_eip, struct pending_branches *owed)
 {
     uint32_t target = branch_target(in, next_eip);
     uint8_t op = in->opcode;
@@ -63,7 +85,7 @@ static void direct(struct bt_block *b, struct bt_emit *e, size_t start, const st
             b->entries--;      /* a JMP is all slot: the guest is past it there */
         }
         slot(b, e, start, rt, target);
-        return;
+        return false;
     }
     if (in->map == X86_MAP_ONE_BYTE && op >= 0xE0 && op <= 0xE3) {
         uint8_t loop[] = { 0x67, op, 2, 0xEB, 5 };
@@ -72,10 +94,29 @@ static void direct(struct bt_block *b, struct bt_emit *e, size_t start, const st
         taken = bt_jmp(e, 0);
     } else {
         taken = bt_jcc(e, op & 0xF, 0);
+        if (owed->n < BT_BLOCK_MAX_BRANCHES) {
+            owed->at[owed->n].field = taken;
+            owed->at[owed->n++].target = target;
+            return true;
+        }
     }
     slot(b, e, start, rt, next_eip);
-    bt_aim32(e, taken);
-    slot(b, e, start, rt, target);
+    taken_slot(b, e, start, rt, taken, target);
+    return false;
+}
+
+void bt_block_chain(uint8_t *code, uint32_t address, const struct bt_map_entry *m, uint32_t to)
+{
+    bt_chain(code + m->tc_offset, address + m->tc_offset, to);
+    if (m->via)
+        bt_put32(code + m->via, to - (address + m->via + 4u));
+}
+
+void bt_block_unchain(uint8_t *code, uint32_t address, const struct bt_map_entry *m)
+{
+    bt_unchain(code + m->tc_offset, address + m->tc_offset);
+    if (m->via)
+        bt_put32(code + m->via, m->tc_offset - (m->via + 4u));
 }
 
 /* The selector a block's own code has just put in AX: MOV $imm to AX or
@@ -126,6 +167,7 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
     *b = (struct bt_block){ .guest_eip = code->eip, .tc_address = bt_here(e) };
     if (e->overflow || e->cap - e->pos < BT_INSN_MAX + BT_TAIL_MAX)
         return BT_NO_ROOM;
+    struct pending_branches owed = { 0 };
     if (max_insns > BT_BLOCK_MAX_INSNS)
         max_insns = BT_BLOCK_MAX_INSNS;
     uint32_t off = 0;
@@ -133,7 +175,8 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
     for (unsigned n = 0;; n++) {
         uint32_t eip = code->eip + off;
         /* The end of the page, the cap, or the room: go on in another block. */
-        if (off >= page_left || (n && n == max_insns) || e->cap - e->pos < BT_INSN_MAX + BT_TAIL_MAX) {
+        if (off >= page_left || (n && n == max_insns) ||
+            e->cap - e->pos < BT_INSN_MAX + BT_TAIL_MAX + owed.n * BT_SLOT_SIZE) {
             b->guest_end = eip;
             slot(b, e, start, rt, eip);
             break;
@@ -174,7 +217,8 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             bt_sensitive_emit(e, rt, bytes, &in, next);
             continue;
         case BT_DIRECT:
-            direct(b, e, start, rt, &in, next);
+            if (direct(b, e, start, rt, &in, next, &owed))
+                continue;
             break;
         case BT_INDIRECT:
         {                                       /* an inline cache of its last target */
@@ -202,6 +246,8 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
         }
         break;
     }
+    for (unsigned i = 0; i < owed.n; i++)
+        taken_slot(b, e, start, rt, owed.at[i].field, owed.at[i].target);
     b->tc_size = (uint32_t)(e->pos - start);
     return BT_OK;
 }

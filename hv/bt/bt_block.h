@@ -19,6 +19,11 @@
 #include "bt/bt_vcpu.h"
 
 #define BT_BLOCK_MAX_INSNS 64u
+/* Conditional branches a block goes on past (its not-taken side inline, the
+ * taken one's slot at the block's end), and so its map's most entries:
+ * the instructions, those slots, and the end's two. */
+#define BT_BLOCK_MAX_BRANCHES 8u
+#define BT_BLOCK_MAX_ENTRIES (BT_BLOCK_MAX_INSNS + BT_BLOCK_MAX_BRANCHES + 2)
 /* Room kept for one instruction's translation (the longest: IRET's, both
  * its paths, bt_iret.c, about 305 bytes) and for a block's end (a LOOP's
  * trampoline and two slots, a CALL's push); tests/fuzz/fuzz_bt_block.c
@@ -53,6 +58,9 @@ struct bt_map_entry {
                                        or 0: each saves ECX in scratch[0] first, so an
                                        exit before it is before the instruction, with
                                        that ECX (bt_commit_saved_ecx) */
+    uint16_t via;                   /* a slot: the rel32 of the block's Jcc (or LOOP's
+                                       JMP) that reaches it, which chaining aims
+                                       straight at the target (bt_block_chain), or 0 */
 };
 
 /* The guest's ECX in a translation stopped at or before its commit. */
@@ -64,7 +72,7 @@ struct bt_block {
     uint32_t tc_address;            /* where its translation runs */
     uint32_t tc_size;
     unsigned entries;
-    struct bt_map_entry map[BT_BLOCK_MAX_INSNS + 2];
+    struct bt_map_entry map[BT_BLOCK_MAX_ENTRIES];
 };
 
 enum bt_status {
@@ -72,6 +80,14 @@ enum bt_status {
     BT_NO_ROOM,                     /* the cache has not room for the smallest block:
                                        nothing emitted (the caller flushes it) */
 };
+
+/* Chain the slot of map entry m of a block whose translation is at `code`
+ * (where the hypervisor writes it) and runs at `address`: its JMP (bt_chain)
+ * and the branch that reaches it (m->via), both to `to`, so that a taken
+ * Jcc goes straight to its target's translation. Unchain: both back, the
+ * branch to the slot, the slot's JMP to its stub. */
+void bt_block_chain(uint8_t *code, uint32_t address, const struct bt_map_entry *m, uint32_t to);
+void bt_block_unchain(uint8_t *code, uint32_t address, const struct bt_map_entry *m);
 
 /* Translate the block at code->eip into e (at its position), at most
  * max_insns (1..BT_BLOCK_MAX_INSNS) instructions. */

@@ -159,7 +159,7 @@ static int32_t translate(struct vcpu *v, const struct bt_code *code, const uint3
                          const bool global[2])
 {
     struct depriv_bt *bt = v->depriv.bt;
-    if (bt->nblocks == BT_MAX_BLOCKS || bt->nmap + BT_BLOCK_MAX_INSNS + 2 > BT_MAX_MAP ||
+    if (bt->nblocks == BT_MAX_BLOCKS || bt->nmap + BT_BLOCK_MAX_ENTRIES > BT_MAX_MAP ||
         bt->npages + 2 > BT_MAX_PAGES)
         return -1;
     struct bt_emit e = { bt->tc + bt->tc_used, BT_TC_BASE + bt->tc_used, 0,
@@ -304,7 +304,7 @@ void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip)
     unsigned before = bt->flushes;
     if (b == &bt->single || !bt_cache_translation(v, eip, false, &tc, &kept) || !kept || bt->flushes != before)
         return;                                 /* a flush emptied the slot's block too */
-    bt_chain(bt->tc + (slot - BT_TC_BASE), slot, tc);
+    bt_block_chain(bt->tc + (b->tc_address - BT_TC_BASE), b->tc_address, e, tc);
     bt->chained++;
 }
 
@@ -341,7 +341,7 @@ static void unchain_all(struct depriv_bt *bt)
         for (unsigned k = 0; b->live && k < b->entries; k++) {
             const struct bt_map_entry *e = &bt->map[b->map_first + k];
             if (e->kind == BT_MAP_SLOT)
-                bt_unchain(bt->tc + (b->tc_address + e->tc_offset - BT_TC_BASE), b->tc_address + e->tc_offset);
+                bt_block_unchain(bt->tc + (b->tc_address - BT_TC_BASE), b->tc_address, e);
         }
     }
 }

@@ -74,7 +74,7 @@ struct depriv_bt {
     uint64_t last_written;
     unsigned written_in_a_row;
     struct bt_cached single;        /* the scratch block: tc_size 0 when none */
-    struct bt_map_entry single_map[BT_BLOCK_MAX_INSNS + 2];
+    struct bt_map_entry single_map[BT_BLOCK_MAX_ENTRIES];
     uint32_t *recent_entries[8];
     unsigned nrecent;
     bool recent_overflow;

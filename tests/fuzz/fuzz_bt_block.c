@@ -59,6 +59,13 @@ static void check_map(const struct bt_block *b, const uint8_t *tc, const uint8_t
             FUZZ_CHECK(end - m->tc_offset == BT_SLOT_SIZE + (in_site ? BT_EXIT_STUB_SIZE : 0) &&
                        bt_is_slot(tc + m->tc_offset, at) && bt_chained_to(tc + m->tc_offset, at) == at + 5,
                        "entry %u: not an unchained slot", i);
+            /* A taken side's slot: its Jcc (or LOOP's JMP) rel32, in the block
+             * before it, aims at it unchained (bt_block_chain). */
+            FUZZ_CHECK(!m->via || (m->via >= 2 && m->via + 4u <= m->tc_offset &&
+                                   ((tc[m->via - 2] == 0x0F && (tc[m->via - 1] & 0xF0) == 0x80) ||
+                                    tc[m->via - 1] == 0xE9) &&
+                                   b->tc_address + m->via + 4 + bt_get32(tc + m->via) == at),
+                       "entry %u: its branch at %u does not reach it", i, m->via);
             continue;
         }
         FUZZ_CHECK(!m->commit || (m->commit > m->tc_offset && m->commit < end),

@@ -178,6 +178,19 @@ const struct bt_block *bt_tc_block(struct bt_tc *tc, uint32_t eip)
     return b;
 }
 
+const struct bt_map_entry *bt_tc_slot(const struct bt_tc *tc, uint32_t slot, const struct bt_block **in)
+{
+    for (unsigned i = 0; i < tc->blocks; i++) {
+        const struct bt_block *b = &tc->block[i];
+        const struct bt_map_entry *m = slot >= b->tc_address ? bt_block_find(b, slot - b->tc_address) : NULL;
+        if (m && m->kind == BT_MAP_SLOT && b->tc_address + m->tc_offset == slot) {
+            *in = b;
+            return m;
+        }
+    }
+    return NULL;
+}
+
 enum bt_exit_kind bt_tc_run(struct bt_tc *tc, uint32_t eip, unsigned max_runs)
 {
     struct bt_vcpu_page *page = bt_h_page(tc->m);
@@ -217,7 +230,12 @@ enum bt_exit_kind bt_tc_run(struct bt_tc *tc, uint32_t eip, unsigned max_runs)
             if (page->exit_arg < BT_H_TC || page->exit_arg > BT_H_TC_END - BT_SLOT_SIZE ||
                 !bt_is_slot(slot, page->exit_arg))
                 return BT_EXIT_NONE;               /* the integration's check, here too */
-            bt_chain(slot, page->exit_arg, b->tc_address);
+            const struct bt_block *from;
+            const struct bt_map_entry *m = bt_tc_slot(tc, page->exit_arg, &from);
+            if (!m)
+                return BT_EXIT_NONE;
+            bt_block_chain(bt_h_ptr(tc->m, from->tc_address), from->tc_address, m, b->tc_address);
+            tc->chained++;
         }
     }
     return BT_EXIT_NONE;

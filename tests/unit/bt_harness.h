@@ -58,9 +58,13 @@ struct bt_tc {
     unsigned exits[BT_EXIT_KINDS];   /* by kind, this far */
     unsigned runs;
     unsigned learnt;                 /* branch sites that learnt their target */
+    unsigned chained;                /* slots chained */
 };
 
 void bt_tc_init(struct bt_tc *tc, struct bt_machine *m, bool chain);
+/* The map entry of the slot at TC address `slot`, and its block (NULL: no
+ * block has a slot there). */
+const struct bt_map_entry *bt_tc_slot(const struct bt_tc *tc, uint32_t slot, const struct bt_block **in);
 /* The block at eip, translated now if it was not (NULL: no room). */
 const struct bt_block *bt_tc_block(struct bt_tc *tc, uint32_t eip);
 /* Run the translation of eip on until the gate (BT_EXIT_BRANCH to the

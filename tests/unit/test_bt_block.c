@@ -198,6 +198,43 @@ static void test_loop_chains(void **state)
     assert_true(tc.runs > 150);
 }
 
+/* A block goes on past a Jcc (its not-taken side inline), and once chained
+ * the Jcc itself jumps to its target's translation; unchained, back to its
+ * slot at the block's end. */
+static void test_a_taken_jcc_goes_straight_to_its_target(void **state)
+{
+    (void)state;
+    run_both(SNIP(snip_loop), true);
+    assert_same(&native, &translated);
+    const struct bt_block *b = &tc.block[0];
+    unsigned jcc = 0;
+    while (jcc < b->entries && !(b->map[jcc].kind == BT_MAP_INSN && b->map[jcc].action == BT_DIRECT))
+        jcc++;
+    assert_true(jcc + 1 < b->entries);
+    assert_int_equal(b->map[jcc + 1].kind, BT_MAP_INSN);         /* went on past the JNZ */
+    const struct bt_map_entry *s = NULL;
+    for (unsigned i = 0; i < b->entries; i++)
+        if (b->map[i].kind == BT_MAP_SLOT && b->map[i].via == b->map[jcc].tc_offset + 2u)   /* 0F 85 rel32 */
+            s = &b->map[i];
+    assert_non_null(s);
+    uint8_t *code = bt_h_ptr(&translated, b->tc_address);
+    uint32_t slot = b->tc_address + s->tc_offset, field = b->tc_address + s->via;
+    uint32_t to = bt_chained_to(code + s->tc_offset, slot);
+    assert_int_equal(field + 4 + bt_get32(code + s->via), to);    /* the JNZ and its slot: one target */
+    const struct bt_block *target = NULL;
+    for (unsigned i = 0; i < tc.blocks; i++)
+        if (tc.block[i].tc_address == to)
+            target = &tc.block[i];
+    assert_non_null(target);
+    assert_int_equal(target->guest_eip, s->guest_eip);
+    bt_block_unchain(code, b->tc_address, s);
+    assert_int_equal(field + 4 + bt_get32(code + s->via), slot);
+    assert_int_equal(bt_chained_to(code + s->tc_offset, slot), slot + 5);
+    /* Unchained as it was made, it runs as before, by exits. */
+    run_both(SNIP(snip_loop), false);
+    assert_same(&native, &translated);
+}
+
 static void test_block_ends_at_the_page_boundary(void **state)
 {
     (void)state;
@@ -889,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_returns_hit_the_lookup),
         cmocka_unit_test(test_return_sites_learn_their_first_target),
         cmocka_unit_test(test_loop_chains),
+        cmocka_unit_test(test_a_taken_jcc_goes_straight_to_its_target),
         cmocka_unit_test(test_block_ends_at_the_page_boundary),
         cmocka_unit_test(test_undecodable_bytes_exit_with_ud),
         cmocka_unit_test(test_no_code_past_the_bytes_given),
