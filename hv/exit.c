@@ -506,7 +506,8 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
     if (bt && depriv_bt_between(v)) {
         depriv_deliver_later(v);                /* at the next guest instruction */
     } else {
-        depriv_deliver_injected(v);
+        if (!(bt && depriv_bt_inject(v)))       /* a user page fault through the real IDT, */
+            depriv_deliver_injected(v);         /* else the hypervisor's delivery */
         if (!depriv_step_end(v, step))          /* its #DB before any interrupt */
             depriv_deliver_pending(v);
         if (bt)

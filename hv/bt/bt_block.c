@@ -207,6 +207,10 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
         case BT_PORT_IO:
             bt_bytes(e, bytes, in.length);
             continue;
+        case BT_PRIVILEGED:                     /* its #GP exit, then on (bt_classify.h) */
+            bt_bytes(e, bytes, in.length);
+            slot(b, e, start, rt, next);
+            break;
         case BT_SEGMENT_LOAD:
             if (!loads_known_selector(&in, known_before)) {
                 bt_segment_check_emit(e, rt, &in, eip);    /* none of the hypervisor's selectors */

@@ -96,15 +96,25 @@ static enum bt_action two_byte(const struct x86_insn *in)
     case 0x00:                                   /* LLDT, LTR (the rest: sensitive.c) */
     case 0x05: case 0x07: case 0x34: case 0x35:  /* SYSCALL, SYSRET, SYSENTER, SYSEXIT */
     case 0x06: case 0x08: case 0x09:             /* CLTS, INVD, WBINVD */
-    case 0x21: case 0x22: case 0x23:             /* MOV to CR, MOV DR */
+    case 0x21: case 0x23:                        /* MOV DR */
     case 0x30: case 0x32:                        /* WRMSR, RDMSR */
     case 0x78: case 0x79:                        /* VMREAD, VMWRITE */
         return BT_EMULATE;
     case 0x20:                                   /* MOV from CR0, CR2, CR3, CR4 (the rest */
         return BT_SENSITIVE;                     /* are #UD: x86_raises_ud) */
+    /* MOV to CR3 and INVLPG, a context switch's and an unmap's: privileged
+     * (CPL 0, else #GP(0): SDM vol. 2B, MOV, INVLPG), so the copy's #GP exit
+     * is the hypervisor's to emulate where it is, in the translation
+     * (depriv_bt_emulate.c); neither can fault at CPL 0 with 32-bit paging.
+     * Not INVLPG with a CS or GS override, whose bases in a translation are
+     * the TC's and the vCPU page's. The rest of MOV to CR exits. */
+    case 0x22:
+        return in->reg == 3 ? BT_PRIVILEGED : BT_EMULATE;
     case 0x0B: case 0xB9: case 0xFF:             /* UD2, UD1, UD0 */
         return BT_UD;
     case 0x01:                                   /* group 7 (SGDT, SIDT: sensitive.c) */
+        if (in->mod != 3 && in->reg == 7 && in->segment != 0x2E && in->segment != 0x65)
+            return BT_PRIVILEGED;                /* INVLPG (above) */
         if (in->mod != 3)                        /* LGDT, LIDT, LMSW, INVLPG; SMSW is not */
             return in->reg == 4 ? BT_COPY : BT_EMULATE;
         /* VMCALL..VMXOFF (reg 0), MONITOR/MWAIT (1), XSETBV (2, rm 1), LMSW */

@@ -81,6 +81,16 @@ struct bt_gate_code bt_gate_emit(struct bt_emit *e, const struct bt_runtime *rt)
         BYTES(e, 0x36, 0x89, 0x42);                   /* mov %eax, %ss:4i(%edx) */
         bt_u8(e, (uint8_t)(4 * i));
     }
+    /* An exception's error code below it (its stub's vector carries
+     * BT_GATE_HARDWARE), as the CPU pushes it last (SDM 6.13). */
+    BYTES(e, 0x65, 0xF6, 0x05);                       /* testb $1, %gs:gate_vector+1 */
+    bt_u32(e, BT_VCPU(gate_vector) + 1);
+    bt_u8(e, BT_GATE_HARDWARE >> 8);
+    size_t no_error = bt_jmp8(e, 0x74);               /* jz */
+    bt_gs_load(e, BT_EAX, BT_VCPU(gate_error));
+    BYTES(e, 0x36, 0x89, 0x42, 0xFC);                 /* mov %eax, %ss:-4(%edx) */
+    BYTES(e, 0x8D, 0x52, 0xFC);                       /* lea -4(%edx), %edx */
+    bt_aim8(e, no_error);
     BYTES(e, 0x89, 0xD4);                             /* mov %edx, %esp */
 
     /* What the guest believes now: IF the user's through a trap gate
@@ -136,6 +146,16 @@ struct bt_gate_code bt_gate_emit(struct bt_emit *e, const struct bt_runtime *rt)
     for (unsigned n = 0; n < 256; n++) {
         bt_u8(e, 0x68);                               /* push $n */
         bt_u32(e, n);
+        bt_jmp(e, trampoline);
+    }
+    /* An exception's: its error code, the last word the CPU pushed (where
+     * the stub's vector goes), taken off into the page first. */
+    c.error_stubs = bt_here(e);
+    for (unsigned n = 0; n < BT_GATE_EXCEPTIONS; n++) {
+        BYTES(e, 0x36, 0x8F, 0x05);                   /* pop %ss:gate_error */
+        bt_u32(e, BT_VCPU(gate_error));
+        bt_u8(e, 0x68);                               /* push $(n | BT_GATE_HARDWARE) */
+        bt_u32(e, n | BT_GATE_HARDWARE);
         bt_jmp(e, trampoline);
     }
     c.end = bt_here(e);

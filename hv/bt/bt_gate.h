@@ -30,6 +30,15 @@
  * back from the page and lets the INT fault as it did before (its #GP
  * exit: the hypervisor's delivery). A fault inside the trampoline is
  * handled the same way, once the shadow cannot fill it.
+ *
+ * A page fault of user mode comes the same way (depriv_bt_gate_inject):
+ * the hypervisor injects the #PF at VM entry, and the CPU delivers it
+ * through the real IDT's gate of vector 14 (DPL 0: an INT 14 of user mode
+ * still faults), into an error stub, which takes the error code the CPU
+ * pushed off into the page (gate_error) and pushes the vector with
+ * BT_GATE_HARDWARE; the trampoline then pushes the error code onto the
+ * guest's kernel stack below the frame. Put back, the user is at the
+ * faulting instruction, which faults again.
  */
 #pragma once
 #include <stdint.h>
@@ -45,8 +54,16 @@ struct bt_gate_code {
     uint32_t saved;              /* from here: its EAX-EBX in gate_saved (before: in the CPU) */
     uint32_t fallback;           /* the VMCALL of a failed check */
     uint32_t stubs;
+    uint32_t error_stubs;        /* exception n's with an error code: error_stubs +
+                                    n * BT_GATE_ERROR_STUB_SIZE, n < BT_GATE_EXCEPTIONS */
 };
 #define BT_GATE_STUB_SIZE 10u    /* push $n (5 bytes), jmp rel32 (5) */
+#define BT_GATE_ERROR_STUB_SIZE 17u   /* pop %ss:gate_error (7), push (5), jmp (5) */
+#define BT_GATE_EXCEPTIONS 32u
+/* In the vector an error stub pushes: the frame has an error code, and
+ * the event is an exception the hypervisor injected (the fallback puts
+ * the user back at the faulting instruction itself, not before an INT). */
+#define BT_GATE_HARDWARE 0x100u
 #define BT_GATE_INT_LENGTH 2u    /* INT imm8 (CD ib): the fallback's INT is at EIP - 2 */
 
 /* The trampoline goes straight to tc, the translation of vector n's

@@ -83,6 +83,8 @@ struct bt_vcpu_page {
     uint32_t gate_direct_vector;        /* a vector whose handler's translation is known, */
     uint32_t gate_direct_tc;            /* at this TC address (BT_GATE_NO_DIRECT: none) */
     uint32_t gate_jump;                 /* where the trampoline goes on to */
+    uint32_t gate_error;                /* an exception's error code, which its stub
+                                           took off the CPU's frame (bt_gate.h) */
     /* IRET back to the guest's ring 0, translated (bt_iret.h): */
     uint32_t iret_cs_complement;        /* 0x10000 minus the CS it may return to (the
                                            hypervisor's check), or 0 where none */
@@ -90,7 +92,7 @@ struct bt_vcpu_page {
                                            that CS's limit (0x100 where none) */
     uint32_t kernel_irets;              /* such IRETs taken (statistics) */
     uint8_t kernel_iret_flags[256];     /* by EFLAGS bits 15:8: 1 if TF, IOPL or NT is set */
-    uint8_t reserved[4096 - 104 - 4 * 5 - 512 - 4 * 16 - 256 * 12 - 12 - 12 - 256];
+    uint8_t reserved[4096 - 104 - 4 * 5 - 512 - 4 * 16 - 256 * 12 - 16 - 12 - 256];
 };
 
 _Static_assert(sizeof(struct bt_vcpu_page) == BT_VCPU_PAGE_SIZE, "the vCPU page is one page");

@@ -182,6 +182,10 @@ bool depriv_interrupt_pending(const struct vcpu *v);
  * deliver at this entry: an event a handler injected, an NMI, an
  * interrupt the guest's IF lets in? */
 bool depriv_delivery_due(const struct vcpu *v);
+/* Due only because interrupts are held for one instruction (after STI,
+ * IRET, a delivery: hold_interrupts), with nothing pending: the
+ * deliveries would only end the hold. */
+bool depriv_only_held(const struct vcpu *v);
 /* An NMI arrived (devices=virtual: vm_interrupts_take_nmi): delivered
  * before any interrupt, whatever IF, by depriv_deliver_pending. */
 void depriv_nmi(struct vcpu *v);

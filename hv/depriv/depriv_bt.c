@@ -660,13 +660,32 @@ static const struct bt_map_entry *boundary_at(const struct depriv_bt *bt, uint32
  * itself the one instruction that runs before an interrupt (hold_eip: one
  * at another EIP has run, the guest being past it); not for string I/O, whose
  * elements may fault on guest memory. */
-static bool stay_for_port_io(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
+/* Nothing traps after the instruction at e: see stay_for_port_io. */
+static bool nothing_traps_after(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
 {
     const struct depriv_bt *bt = v->depriv.bt;
+    return !debugger && !v->depriv.debugger_step && !bt->tf_step && bt->hold_eip != e->guest_eip &&
+           !bt->gates.breakpoints && !(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF);
+}
+
+static bool stay_for_port_io(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
+{
     return (v->exit_reason & 0xFFFF) == EXIT_IO_INSTRUCTION && e->action == BT_PORT_IO &&
-           !io_qual_decode(v->exit_qualification).string && !debugger && !v->depriv.debugger_step &&
-           !bt->tf_step && bt->hold_eip != e->guest_eip && !bt->gates.breakpoints &&
-           !(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF);
+           !io_qual_decode(v->exit_qualification).string && nothing_traps_after(v, e, debugger);
+}
+
+/* The #GP(0) exit of a copied MOV to CR3 or INVLPG (BT_PRIVILEGED), the
+ * privilege check's (SDM vol. 2B, MOV, INVLPG: CPL > 0): the same stay,
+ * the emulation cpu=deprivileged does at that #GP in place done at the
+ * copy (depriv_bt_privileged_in_tc). A context switch's CR3 load left and
+ * entered the translation (about 1900 cycles); staying saves ... */
+static bool stay_for_privileged(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
+{
+    if ((v->exit_reason & 0xFFFF) != EXIT_EXCEPTION_NMI || e->action != BT_PRIVILEGED)
+        return false;
+    struct event_info i = event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO));
+    return i.type == EVENT_HARDWARE_EXCEPTION && i.vector == VEC_GP &&
+           vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) == 0 && nothing_traps_after(v, e, debugger);
 }
 
 /* After stay_for_port_io's exit, before the deliveries: anything they would
@@ -679,11 +698,15 @@ void depriv_bt_before_delivery(struct vcpu *v)
     bt->rewind_at = 0;
     if (rewind_at && bt->between && !v->stopped && depriv_delivery_due(v) && rewind_translation(v, rewind_at))
         return;                                 /* before (or past) its instruction: the event comes now */
-    if (!bt->port_io_in_tc)
+    if (!bt->stays_in_tc)
         return;
-    bt->port_io_in_tc = false;
+    bt->stays_in_tc = false;
     if (!v->stopped && !depriv_delivery_due(v))
         return;
+    if (!v->stopped && depriv_only_held(v)) {
+        v->depriv.hold_interrupts = false;      /* the held instruction has run: past it, none waits */
+        return;
+    }
     uint32_t rip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
     const struct bt_map_entry *e = boundary_at(bt, rip);
     if (e)
@@ -801,9 +824,19 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
         }
     }
     if (boundary && stay_for_port_io(v, e, debugger)) {
-        bt->port_io_in_tc = true;               /* depriv_io does it where it is */
+        bt->stays_in_tc = true;                 /* depriv_io does it where it is */
         bt->port_io_stays++;
         return false;
+    }
+    bool stay;
+    if (boundary && stay_for_privileged(v, e, debugger) && depriv_bt_privileged_in_tc(v, rip, &stay)) {
+        if (stay) {
+            bt->stays_in_tc = true;
+            bt->privileged_stays++;
+        } else {
+            leave(v, e->guest_eip + v->instruction_length);   /* past it: a translation was dropped */
+        }
+        return true;
     }
     if (boundary || (e && !asynchronous(v))) {
         bt->left_action = e->action;
@@ -850,6 +883,11 @@ void depriv_bt_page_fault(struct vcpu *v)
         bt->step_in_place = true;
 }
 
+bool depriv_bt_inject(struct vcpu *v)
+{
+    return depriv_bt_gate_inject(v, &v->depriv.bt->gates);
+}
+
 void depriv_bt_written(struct vcpu *v, uint64_t gpa)
 {
     bt_cache_invalidate_frame(v, gpa & ~(uint64_t)(PAGE - 1));
@@ -864,14 +902,15 @@ void depriv_bt_print_stats(const struct vcpu *v)
            "%lu no-code; %lu chained, %lu lookups filled, %lu branch sites learnt, %lu steps in place, %lu exits between "
            "instructions (%lu in the lookup, finished; %lu before a translation's commit, rewound; %lu after a segment load, finished), %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
            "translations), %lu flushes, %lu emulated instructions decoded before, %lu IN and OUT done in "
-           "translations; %lu translations asked for at exits, %lu found in the cache\n",
+           "translations, %lu MOV to CR3 and INVLPG done in translations; %lu translations asked for at exits, %lu found in the cache\n",
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
            bt->chained, bt->lookups_filled, bt->sites_learned, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->commits_rewound, bt->loads_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
-           bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->asked, bt->found);
-    printf("hv: %sbt gates: %u INT n from user mode through the real IDT, %lu vectors opened, %lu fallbacks "
-           "to the hypervisor's delivery, %lu faults in the trampoline filled, %lu interrupted and taken again\n",
-           v->guest->tag, bt->page->gate_entries, bt->gates.opened, bt->gates.fallbacks, bt->gates.filled,
-           bt->gates.interrupted);
+           bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->privileged_stays, bt->asked, bt->found);
+    printf("hv: %sbt gates: %u INT n and page faults from user mode through the real IDT (%lu page faults "
+           "injected), %lu vectors opened, %lu fallbacks to the hypervisor's delivery, %lu faults in the trampoline "
+           "filled, %lu interrupted and taken again\n",
+           v->guest->tag, bt->page->gate_entries, bt->gates.injected, bt->gates.opened, bt->gates.fallbacks,
+           bt->gates.filled, bt->gates.interrupted);
 }

@@ -58,6 +58,10 @@ void depriv_bt_before_delivery(struct vcpu *v);
 /* After the deliveries before an entry: the instruction that must run
  * before the next interrupt is noted (depriv_bt.c). */
 void depriv_bt_after_delivery(struct vcpu *v);
+/* Before depriv_deliver_injected: a page fault of user mode left for the
+ * CPU to deliver through the real IDT into the trampoline (true), not
+ * delivered by the hypervisor (depriv_bt_gate.h, depriv_bt_gate_inject). */
+bool depriv_bt_inject(struct vcpu *v);
 /* The last thing before a VM entry: a guest kernel at a guest EIP enters
  * its translation (made now if there is none), or runs one instruction in
  * place when the translator asked for that (an instruction the hypervisor
@@ -77,6 +81,11 @@ bool depriv_bt_fetchable(struct vcpu *v, uint32_t eip, unsigned length);
  * guest canonical before it) emulated now if it is one cpu=deprivileged
  * emulates when it faults or exits in place; false if it must run in place. */
 bool depriv_bt_emulate(struct vcpu *v, uint32_t eip);
+/* The #GP exit of a copied MOV to CR3 or INVLPG (BT_PRIVILEGED) at TC
+ * address rip, a boundary: emulated there, RIP moved past the copy, in the
+ * translation still (*stay), or to leave it, past the instruction (a
+ * translation dropped); false: nothing done, it is to be run in place. */
+bool depriv_bt_privileged_in_tc(struct vcpu *v, uint32_t rip, bool *stay);
 /* The hypervisor is about to write guest-physical gpa's page for the
  * guest (an emulated INS): code translated from it is dropped first, as a
  * write by the guest itself drops it. */

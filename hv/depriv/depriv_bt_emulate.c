@@ -19,6 +19,7 @@
 #include "depriv/depriv_bt.h"
 #include "depriv/depriv.h"
 #include "depriv/depriv_bt_cache.h"
+#include "bt/bt_classify.h"
 #include "guest/guest_linear.h"
 #include "vmx/exit_info.h"
 #include "vmx/vmcs.h"
@@ -126,6 +127,39 @@ static bool decode_at(struct vcpu *v, uint32_t eip, struct x86_insn *in)
     if (guest_shadow_gpa(v->guest, eip, &gpa[0]) && guest_shadow_gpa(v->guest, eip + in->length - 1, &gpa[1]) &&
         watched(bt, gpa[0]) && watched(bt, gpa[1]))
         *d = (struct bt_decoded){ eip, bt_cache_generation(bt) + 1, { gpa[0], gpa[1] }, *in };
+    return true;
+}
+
+/* The copy's own bytes are decoded: the TC is the hypervisor's, never the
+ * guest's to write, and holds the guest's instruction as it was
+ * translated. Only after the emulation are the translated pages checked
+ * against the new tables (bt_cache_check_mappings, as at an entry): if
+ * any was dropped, *stay is false, and the guest is to leave, past the
+ * instruction, and enter again by the lookup. */
+bool depriv_bt_privileged_in_tc(struct vcpu *v, uint32_t rip, bool *stay)
+{
+    struct depriv_bt *bt = v->depriv.bt;
+    struct x86_insn in;
+    const uint8_t *copy = bt->tc + (rip - BT_TC_BASE);
+    if (copy[0] == 0x0F && copy[1] == 0x22 && (copy[2] >> 3 & 7) == 3) {   /* MOV to CR3, unprefixed: */
+        in = (struct x86_insn){ .map = X86_MAP_0F, .opcode = 0x22, .has_modrm = true, .mod = 3,   /* no decoder */
+                                .reg = 3, .rm = copy[2] & 7, .length = 3, .operand_size = 4, .address_size = 4 };
+    } else if (x86_decode(copy, X86_MAX_LENGTH, X86_MODE_32, &in) != X86_DECODE_OK ||
+               bt_classify(&in) != BT_PRIVILEGED) {
+        return false;
+    }
+    bool invlpg = in.map == X86_MAP_0F && in.opcode == 0x01;
+    uint32_t page = 0;
+    if (invlpg && !depriv_effective_address(v, &in, &page))
+        return false;
+    v->instruction_length = in.length;
+    uint64_t invalidations = bt->invalidations, flushes = bt->flushes;
+    depriv_emulate_general_protection(v, &in, 0);   /* RIP past the copy, as past the original */
+    if (invlpg)
+        bt_cache_check_page(v, page);
+    else
+        bt_cache_check_mappings(v);
+    *stay = bt->invalidations == invalidations && bt->flushes == flushes;
     return true;
 }
 

@@ -47,12 +47,30 @@
 #define TSS_ESP1 3                  /* the 32-bit TSS's ESP1 and SS1, in words (SDM 7.2.1) */
 #define TSS_SS1 4
 
+static uint64_t trap_gate(uint32_t offset, unsigned dpl)
+{
+    return (offset & 0xFFFF) | (uint64_t)BT_TC_SELECTOR << 16 | (uint64_t)(0x80 | dpl << 5 | GATE_TRAP32) << 40 |
+           (uint64_t)(offset >> 16) << 48;
+}
+
 /* A 32-bit trap gate into vector n's stub, of DPL dpl. */
 static uint64_t gate(const struct depriv_bt_gates *g, unsigned n, unsigned dpl)
 {
-    uint32_t offset = g->code.stubs + n * BT_GATE_STUB_SIZE;
-    return (offset & 0xFFFF) | (uint64_t)BT_TC_SELECTOR << 16 | (uint64_t)(0x80 | dpl << 5 | GATE_TRAP32) << 40 |
-           (uint64_t)(offset >> 16) << 48;
+    return trap_gate(g->code.stubs + n * BT_GATE_STUB_SIZE, dpl);
+}
+
+/* Exception n's, into its error stub: DPL 0, so that an INT n of user
+ * mode still faults (the DPL is not checked for an exception, SDM 6.12.1.1). */
+static uint64_t error_gate(const struct depriv_bt_gates *g, unsigned n)
+{
+    return trap_gate(g->code.error_stubs + n * BT_GATE_ERROR_STUB_SIZE, 0);
+}
+
+/* The exceptions whose delivery pushes an error code (SDM 6.13, table 6-1):
+ * an INT n to one pushes none, which a stub cannot tell. */
+static bool error_code_vector(unsigned n)
+{
+    return n == 8 || (n >= 10 && n <= 14) || n == 17 || n == 21;
 }
 
 void depriv_bt_gate_setup(struct vcpu *v, struct depriv_bt_gates *g, struct bt_vcpu_page *page, struct bt_emit *e,
@@ -83,6 +101,8 @@ static void close_vector(struct depriv_bt_gates *g, unsigned n)
     g->idt[n] = gate(g, n, 0);
     g->page->gate_word[n][0] = g->page->gate_word[n][1] = 0;
     g->open[n / 64] &= ~(1ull << (n % 64));
+    if (n < BT_GATE_EXCEPTIONS)
+        g->exceptions &= ~(1u << n);
 }
 
 static void close_all(struct depriv_bt_gates *g)
@@ -105,32 +125,38 @@ static void check_key(const struct vcpu *v, struct depriv_bt_gates *g)
     close_all(g);
 }
 
-/* INT n (vector n) faulted in user mode: may it go through the real gate? */
-static void open_vector(struct vcpu *v, struct depriv_bt_gates *g, unsigned n)
+/* INT n (vector n) faulted in user mode, or exception n is to be
+ * delivered there (depriv_bt_gate_inject): may it go through the real
+ * gate? True if it may. An exception does not check the gate's DPL
+ * (SDM 6.12.1.1); an INT n to a vector whose exception pushes an error
+ * code stays the hypervisor's. */
+static bool open_vector(struct vcpu *v, struct depriv_bt_gates *g, unsigned n, bool exception)
 {
     struct depriv *dp = &v->depriv;
     struct bt_vcpu_page *p = g->page;
     uint64_t word;
+    if (!exception && error_code_vector(n))
+        return false;
     if (!dp->hv_slots_in_use || n * 8 + 7 > dp->idt_limit || !depriv_read(v, dp->idt_base + n * 8, &word, 8))
-        return;
+        return false;
     unsigned type = (word >> 40) & 0xF;
-    if (!(word & DESC_P) || (type != GATE_TRAP32 && type != GATE_INTERRUPT32) || DESC_DPL(word) != 3)
-        return;                                 /* the guest's #GP, #NP: the hypervisor's delivery */
+    if (!(word & DESC_P) || (type != GATE_TRAP32 && type != GATE_INTERRUPT32) || (!exception && DESC_DPL(word) != 3))
+        return false;                           /* the guest's #GP, #NP: the hypervisor's delivery */
     uint16_t cs = (uint16_t)(word >> 16);
     uint64_t code = depriv_copied_descriptor(v, cs);
     if (!depriv_segment_ok(v, cs | 1, true) || descriptor_base(code) || !(code & DESC_DB))
-        return;                                 /* bt=1 translates flat 32-bit code only */
+        return false;                                 /* bt=1 translates flat 32-bit code only */
     uint32_t tss, tss_limit, ss0_esp0[2];
     if (!depriv_guest_tss(v, &tss, &tss_limit) || tss_limit < 11 || !depriv_read(v, tss + 4, ss0_esp0, 8))
-        return;
+        return false;
     uint16_t ss0 = (uint16_t)ss0_esp0[1];
     uint64_t stack = depriv_copied_descriptor(v, ss0);
     if ((ss0 & 3) || !depriv_segment_ok(v, ss0 | 1, false) || !(stack & DESC_DB))
-        return;                                 /* (the CPU's #TS: the hypervisor's delivery) */
+        return false;                                 /* (the CPU's #TS: the hypervisor's delivery) */
     uint32_t base = descriptor_base(stack), limit = descriptor_limit(stack);
     uint32_t tss_at = tss - base, idt_at = dp->idt_base - base;
     if ((uint64_t)tss_at + 11 > limit || (uint64_t)idt_at + n * 8 + 7 > limit)
-        return;                                 /* the trampoline reads both through SS */
+        return false;                                 /* the trampoline reads both through SS */
     if (p->gate_ss && p->gate_ss != (uint32_t)(ss0 | 1))
         close_all(g);                           /* another TSS.SS0: the others were checked against the old */
     p->gate_ss = ss0 | 1;
@@ -142,9 +168,12 @@ static void open_vector(struct vcpu *v, struct depriv_bt_gates *g, unsigned n)
     if (p->gate_direct_vector == n)
         bt_gate_no_direct(p);
     p->gate_handler[n] = (uint32_t)((word & 0xFFFF) | ((word >> 32) & 0xFFFF0000));
-    g->idt[n] = gate(g, n, 3);
+    g->idt[n] = exception ? error_gate(g, n) : gate(g, n, 3);
     g->open[n / 64] |= 1ull << (n % 64);
+    if (exception)
+        g->exceptions |= 1u << n;
     g->opened++;
+    return true;
 }
 
 /* The user back before its INT, from what the CPU pushed and the
@@ -157,6 +186,10 @@ static void put_user_back(struct vcpu *v, struct depriv_bt_gates *g, bool close)
     const uint32_t *f = p->gate_frame;          /* EIP, CS, EFLAGS, ESP, SS */
     uint32_t rip = (uint32_t)v->rip;
     bool in_trampoline = rip < g->code.stubs;  /* not in a stub */
+    /* An injected exception's frame holds the faulting instruction's EIP
+     * (an error stub's, or the trampoline's after one: its vector says) */
+    bool exception = rip >= g->code.error_stubs || (in_trampoline && (p->gate_vector & BT_GATE_HARDWARE));
+    uint32_t eip = exception ? f[0] : f[0] - BT_GATE_INT_LENGTH;
     if (in_trampoline && rip >= g->code.saved) {   /* else the CPU's are the user's still */
         v->regs.rax = p->gate_saved[BT_EAX];
         v->regs.rcx = p->gate_saved[BT_ECX];
@@ -169,9 +202,9 @@ static void put_user_back(struct vcpu *v, struct depriv_bt_gates *g, bool close)
     depriv_load_segment(v, VMCS_GUEST_SS_SELECTOR, (uint16_t)f[4]);
     vmcs_write(VMCS_GUEST_RSP, f[3]);
     vmcs_write(VMCS_GUEST_RFLAGS, f[2]);
-    vmcs_write(VMCS_GUEST_RIP, f[0] - BT_GATE_INT_LENGTH);
+    vmcs_write(VMCS_GUEST_RIP, eip);
     vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
-    v->rip = f[0] - BT_GATE_INT_LENGTH;
+    v->rip = eip;
     if (close)
         close_vector(g, p->gate_vector & 0xFF);
 }
@@ -228,10 +261,26 @@ enum gate_exit depriv_bt_gate_exit(struct vcpu *v, struct depriv_bt_gates *g, bo
         uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
         if (e.type == EVENT_HARDWARE_EXCEPTION && e.vector == VEC_GP && (error & 7) == 2 && error >> 3 < 256) {
             check_key(v, g);
-            open_vector(v, g, error >> 3);      /* INT n: its delivery is the hypervisor's this time */
+            open_vector(v, g, error >> 3, false);   /* INT n: its delivery is the hypervisor's this time */
         }
     }
     return cpl == 3 && through_gate ? GATE_EXIT_IN_USER : GATE_EXIT_NONE;   /* by a translated IRET */
+}
+
+bool depriv_bt_gate_inject(struct vcpu *v, struct depriv_bt_gates *g)
+{
+    const struct depriv *dp = &v->depriv;
+    struct event_info e = event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO));
+    if (!e.valid || e.type != EVENT_HARDWARE_EXCEPTION || e.vector != VEC_PF || depriv_cpl() != 3 ||
+        (vmcs_read(VMCS_GUEST_RFLAGS) & (RFLAGS_TF | RFLAGS_VM)) || !dp->hv_slots_in_use || dp->debugger_step ||
+        g->breakpoints)
+        return false;                           /* the gates are shut then (depriv_bt_gate_entry) */
+    check_key(v, g);
+    if (!(g->exceptions >> e.vector & 1) && !open_vector(v, g, e.vector, true))
+        return false;
+    g->page->cr[2] = (uint32_t)read_cr2();      /* the handler's MOV from CR2 (exit_pf.c wrote it) */
+    g->injected++;
+    return true;
 }
 
 void depriv_bt_gate_switch(struct vcpu *v, struct depriv_bt_gates *g, bool on)

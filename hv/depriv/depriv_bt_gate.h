@@ -19,12 +19,14 @@ struct depriv_bt_gates {
     struct bt_vcpu_page *page;      /* the vCPU page, where the trampoline finds the checks */
     uint64_t *idt;                  /* the real IDT (host pointer), at BT_IDT */
     struct bt_gate_code code;       /* the trampoline and the stubs in the TC */
-    uint64_t open[4];               /* the vectors whose real gate is DPL 3 */
+    uint64_t open[4];               /* the vectors whose real gate is DPL 3, or an
+                                       exception's error gate: checked, in use */
+    uint32_t exceptions;            /* of them, the exceptions injected through it */
     bool idt_on;                    /* the VMCS's IDTR holds it (else limit 0) */
     bool breakpoints;               /* DR7 enables one (depriv_bt_breakpoints_changed) */
     struct depriv_bt_gate_key { uint64_t gdt_copies; uint32_t tr, idt_base, idt_limit; } key;
     uint32_t entries_seen;          /* the page's gate_entries at the last exit */
-    uint64_t opened, fallbacks, filled, interrupted;   /* statistics */
+    uint64_t opened, fallbacks, filled, interrupted, injected;   /* statistics */
 };
 
 /* Its code in the TC at e, the real IDT, the real TSS's ring-1 stack. */
@@ -58,6 +60,13 @@ static inline bool depriv_bt_gate_quiet(const struct vcpu *v, const struct depri
     return g->page->gate_entries == g->entries_seen && (v->exit_reason & 0xFFFF) != EXIT_EXCEPTION_NMI &&
            !(rip >= g->code.start && rip < g->code.end) && (in_tc || rip < BT_TC_BASE || rip >= BT_TC_END);
 }
+/* Before the deliveries, with the guest in user mode: if the event to
+ * inject at this entry (VM-entry interruption information) is a page
+ * fault, and its vector's gate may be used (checked now if it was not),
+ * it is left there for the CPU to deliver through the real IDT into the
+ * trampoline, the guest's CR2 in the page: true. False: the hypervisor's
+ * delivery, as before. */
+bool depriv_bt_gate_inject(struct vcpu *v, struct depriv_bt_gates *g);
 /* A fault in the trampoline that is the guest's: the user put back before
  * its INT, the vector closed (the hypervisor's delivery, next). */
 void depriv_bt_gate_fallback(struct vcpu *v, struct depriv_bt_gates *g);

@@ -271,6 +271,12 @@ bool depriv_delivery_due(const struct vcpu *v)
            event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid;
 }
 
+bool depriv_only_held(const struct vcpu *v)
+{
+    return !v->depriv.nmi_pending && v->depriv.hold_interrupts && !depriv_interrupt_pending(v) &&
+           !event_info_decode((uint32_t)vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO)).valid;
+}
+
 /* The lowest pending vector first: the PIC's priority order. Each
  * delivery, and each exit that set the guest's IF (IRET, STI), lets the
  * guest run an instruction before the next one: with the PIT at its fastest

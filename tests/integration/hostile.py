@@ -293,6 +293,12 @@ BT_PATHS = {
               "no IRET back to the kernel was taken by the translation (hv: bt: ... to ring 0 translated)"),
     "portio": (bt_count(r"^hv: bt: .* (\d+) IN and OUT done in translations"),
                "no IN or OUT was done inside a translation (hv: bt: ... IN and OUT done in translations)"),
+    "injected": (bt_count(r"^hv: bt gates: .*\((\d+) page faults injected\)"),
+                 "no page fault of user mode was injected through the real IDT (hv: bt gates: ... page faults "
+                 "injected)"),
+    "privileged": (bt_count(r"^hv: bt: .* (\d+) MOV to CR3 and INVLPG done in translations"),
+                   "no MOV to CR3 or INVLPG was done inside a translation (hv: bt: ... MOV to CR3 and INVLPG "
+                   "done in translations)"),
     "rewound": (bt_count(r"^hv: bt: .*; (\d+) before a translation's commit, rewound"),
                 "no interrupt came before a translation's commit (hv: bt: ... before a translation's commit, "
                 "rewound)"),
