@@ -831,7 +831,7 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
     bool stay;
     if (boundary && stay_for_privileged(v, e, debugger) && depriv_bt_privileged_in_tc(v, rip, &stay)) {
         if (stay) {
-            bt->stays_in_tc = true;
+            bt->stays_in_tc = true;             /* done where it is */
             bt->privileged_stays++;
         } else {
             leave(v, e->guest_eip + v->instruction_length);   /* past it: a translation was dropped */

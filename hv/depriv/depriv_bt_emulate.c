@@ -132,10 +132,13 @@ static bool decode_at(struct vcpu *v, uint32_t eip, struct x86_insn *in)
 
 /* The copy's own bytes are decoded: the TC is the hypervisor's, never the
  * guest's to write, and holds the guest's instruction as it was
- * translated. Only after the emulation are the translated pages checked
- * against the new tables (bt_cache_check_mappings, as at an entry): if
- * any was dropped, *stay is false, and the guest is to leave, past the
- * instruction, and enter again by the lookup. */
+ * translated. After the emulation the translated pages are checked
+ * against the new tables (bt_cache_check_mappings, as at an entry). If that
+ * dropped any block, *stay is false: the guest is to leave, past the
+ * instruction, and enter again by the lookup, for a dropped block (this
+ * one, perhaps) keeps its slots chained (only the live ones' are
+ * unchained), and the slot after the copy may lead into code translated
+ * from the frame the page mapped before (hostile bt-cr3-remaps-own-code). */
 bool depriv_bt_privileged_in_tc(struct vcpu *v, uint32_t rip, bool *stay)
 {
     struct depriv_bt *bt = v->depriv.bt;
@@ -153,13 +156,13 @@ bool depriv_bt_privileged_in_tc(struct vcpu *v, uint32_t rip, bool *stay)
     if (invlpg && !depriv_effective_address(v, &in, &page))
         return false;
     v->instruction_length = in.length;
-    uint64_t invalidations = bt->invalidations, flushes = bt->flushes;
+    uint64_t invalidations = bt->invalidations;
     depriv_emulate_general_protection(v, &in, 0);   /* RIP past the copy, as past the original */
     if (invlpg)
         bt_cache_check_page(v, page);
     else
         bt_cache_check_mappings(v);
-    *stay = bt->invalidations == invalidations && bt->flushes == flushes;
+    *stay = bt->invalidations == invalidations;
     return true;
 }
 

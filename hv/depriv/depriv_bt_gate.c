@@ -207,6 +207,11 @@ static void put_user_back(struct vcpu *v, struct depriv_bt_gates *g, bool close)
     v->rip = eip;
     if (close)
         close_vector(g, p->gate_vector & 0xFF);
+    /* The fault comes again at once: the hypervisor delivers that one, as
+     * an INT n's #GP is delivered by it at the reopening (else the same
+     * check fails for ever: ESP0 in a page not present). */
+    if (close && exception)
+        g->deliver_next = true;
 }
 
 static bool page_fault(const struct vcpu *v)
@@ -276,6 +281,10 @@ bool depriv_bt_gate_inject(struct vcpu *v, struct depriv_bt_gates *g)
         g->breakpoints)
         return false;                           /* the gates are shut then (depriv_bt_gate_entry) */
     check_key(v, g);
+    if (g->deliver_next) {                      /* after a fallback (put_user_back) */
+        g->deliver_next = false;
+        return false;
+    }
     if (!(g->exceptions >> e.vector & 1) && !open_vector(v, g, e.vector, true))
         return false;
     g->page->cr[2] = (uint32_t)read_cr2();      /* the handler's MOV from CR2 (exit_pf.c wrote it) */

@@ -22,6 +22,7 @@ struct depriv_bt_gates {
     uint64_t open[4];               /* the vectors whose real gate is DPL 3, or an
                                        exception's error gate: checked, in use */
     uint32_t exceptions;            /* of them, the exceptions injected through it */
+    bool deliver_next;              /* an exception fell back: the next is the hypervisor's */
     bool idt_on;                    /* the VMCS's IDTR holds it (else limit 0) */
     bool breakpoints;               /* DR7 enables one (depriv_bt_breakpoints_changed) */
     struct depriv_bt_gate_key { uint64_t gdt_copies; uint32_t tr, idt_base, idt_limit; } key;
