@@ -115,18 +115,21 @@ static void faults(unsigned n)
     __asm__ volatile("cli");
 }
 
-/* " e:EIP-label/cs/eflags/esp-top/ss/cr2-HOLE" for the handlers' records
- * from..to, into line at *n. */
-static void report(char *line, unsigned size, unsigned *n, unsigned from, unsigned to)
+/* " e:EIP-label/cs/eflags/esp-top/ss/cr2-HOLE" for each of the handlers'
+ * records from..to. */
+static const char *reported(unsigned from, unsigned to)
 {
     extern uint8_t user_stack[];
+    static char line[900];
+    unsigned n = 0;
     for (unsigned i = from; i < to && i < 16; i++) {
         const struct pf_seen *p = &pf_seen[i];
         uint32_t label = (uint32_t)((p->error & 2) ? pf_at_write : pf_at_read);
-        *n += (unsigned)snprintf(line + *n, size - *n, " %x:%s%x/%x/%x/%x/%x/%x", p->error,
-                                 p->eip == label ? "at+" : "?", p->eip - label, p->cs, p->eflags & ~0x10000u,
-                                 (uint32_t)user_stack + 8192 - p->esp, p->ss, p->cr2 - HOLE);
+        n += (unsigned)snprintf(line + n, sizeof(line) - n, " %x:%s%x/%x/%x/%x/%x/%x", p->error,
+                                p->eip == label ? "at+" : "?", p->eip - label, p->cs, p->eflags & ~0x10000u,
+                                (uint32_t)user_stack + 8192 - p->esp, p->ss, p->cr2 - HOLE);
     }
+    return line;
 }
 
 static void start(void)
@@ -139,12 +142,9 @@ ATTACK(bt_pf_gate_frame, "bt-pf-gate-frame", "all injected", "native",
        "page faults of ring 3 (reads and writes, not present): error code, EIP, CS, EFLAGS, ESP, SS, CR2, "
        "registers and flags kept")
 {
-    static char line[900];
-    unsigned n = 0;
     start();
     faults(FAULTS);
-    report(line, sizeof(line), &n, 0, FAULTS);
-    result("%u faults, %u changed a register or flag:%s", pf_count_a, pf_user_bad, line);
+    result("%u faults, %u changed a register or flag:%s", pf_count_a, pf_user_bad, reported(0, FAULTS));
 }
 
 ATTACK(bt_pf_gate_moved, "bt-pf-gate-moved", "all injected", "native",
@@ -161,16 +161,14 @@ ATTACK(bt_pf_gate_type, "bt-pf-gate-type", "ept shadow patch injected", "native"
        "page faults of ring 3 through an interrupt gate 14, then a trap gate in memory (no LIDT): IF 0, then 1, "
        "in the handler")
 {
-    static char line[600];
-    unsigned n = 0;
     start();
     set_gate(14, (uint32_t)pf_handler_a, KCODE, DPL0_INTR);
     faults(2);
     set_gate(14, (uint32_t)pf_handler_a, KCODE, DPL0_TRAP);
     faults(2);
-    report(line, sizeof(line), &n, 0, 4);
     result("%u faults, handler IF %u %u %u %u:%s", pf_count_a, pf_handler_flags[0] >> 9 & 1,
-           pf_handler_flags[1] >> 9 & 1, pf_handler_flags[2] >> 9 & 1, pf_handler_flags[3] >> 9 & 1, line);
+           pf_handler_flags[1] >> 9 & 1, pf_handler_flags[2] >> 9 & 1, pf_handler_flags[3] >> 9 & 1,
+           reported(0, 4));
 }
 
 ATTACK(bt_pf_gate_absent, "bt-pf-gate-absent", "all injected", "native",
@@ -203,14 +201,11 @@ ATTACK(bt_pf_gate_stack_fault, "bt-pf-gate-stack-fault", "all injected", "stop t
 ATTACK(bt_pf_gate_esp0, "bt-pf-gate-esp0-moved", "all injected", "native",
        "page faults of ring 3 through gate 14, then TSS.ESP0 pointed at another stack (no LTR): the frame there")
 {
-    static char line[300];
-    unsigned n = 0;
     start();
     faults(2);
     tss[1] = (uint32_t)pf_other_stack + sizeof(pf_other_stack);
     faults(1);
-    report(line, sizeof(line), &n, 2, 3);
-    result("%u faults, then one on the other stack:%s", pf_count_a, line);
+    result("%u faults, then one on the other stack:%s", pf_count_a, reported(2, 3));
 }
 
 /* INT 14 of ring 3: the gate's DPL is checked and no error code pushed;
@@ -235,8 +230,6 @@ ATTACK(bt_pf_gate_int14, "bt-pf-gate-int14", "all injected", "native",
        "page faults of ring 3 through gate 14, then INT 14 at ring 3 through a DPL-3 gate (no error code), "
        "then a fault again")
 {
-    static char line[300];
-    unsigned n = 0;
     start();
     faults(2);
     set_gate(14, (uint32_t)int14_handler, KCODE, DPL3_INTR);
@@ -244,9 +237,8 @@ ATTACK(bt_pf_gate_int14, "bt-pf-gate-int14", "all injected", "native",
     uint32_t int_eip = int14_eip;
     set_gate(14, (uint32_t)pf_handler_a, KCODE, DPL3_INTR);
     faults(1);
-    report(line, sizeof(line), &n, 2, 3);
     result("INT 14 returned %s; then:%s (%u faults)", int_eip == (uint32_t)int14_after ? "after it" : "elsewhere",
-           line, pf_count_a);
+           reported(2, 3), pf_count_a);
 }
 
 /* The timer at 200 Hz while ring 3 faults 3000 times: an interrupt that
