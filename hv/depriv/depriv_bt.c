@@ -645,6 +645,18 @@ static const struct bt_map_entry *boundary_at(const struct depriv_bt *bt, uint32
     return e && rip == b->tc_address + e->tc_offset ? e : NULL;
 }
 
+/* Nothing traps after the instruction at e, which the hypervisor's view
+ * of a canonical guest would handle: the guest's TF or a debugger's step,
+ * a breakpoint enabled in DR7 (an I/O one, SDM 18.2.4), the instruction
+ * itself the one that runs before an interrupt (hold_eip: one at another
+ * EIP has run, the guest being past it). */
+static bool nothing_traps_after(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
+{
+    const struct depriv_bt *bt = v->depriv.bt;
+    return !debugger && !v->depriv.debugger_step && !bt->tf_step && bt->hold_eip != e->guest_eip &&
+           !bt->gates.breakpoints && !(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF);
+}
+
 /* The I/O exit of a copied IN or OUT (BT_PORT_IO), at its boundary: the
  * guest stays in the translation while depriv_io does the port's work and
  * moves RIP past the copy, to the next instruction's translation (the
@@ -654,20 +666,8 @@ static const struct bt_map_entry *boundary_at(const struct depriv_bt *bt, uint32
  * an event must come then. Leaving and entering again cost more than the
  * port (about 1300 cycles to its 800: with devices=virtual a clock's
  * periodic interrupt at 128 Hz, four ports a period, fell behind). Not
- * when something traps after the instruction, which the hypervisor's
- * view of a canonical guest handles: the guest's TF or a debugger's step,
- * a breakpoint enabled in DR7 (an I/O one, SDM 18.2.4), the IN or OUT
- * itself the one instruction that runs before an interrupt (hold_eip: one
- * at another EIP has run, the guest being past it); not for string I/O, whose
- * elements may fault on guest memory. */
-/* Nothing traps after the instruction at e: see stay_for_port_io. */
-static bool nothing_traps_after(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
-{
-    const struct depriv_bt *bt = v->depriv.bt;
-    return !debugger && !v->depriv.debugger_step && !bt->tf_step && bt->hold_eip != e->guest_eip &&
-           !bt->gates.breakpoints && !(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF);
-}
-
+ * when something traps after it (nothing_traps_after); not for string
+ * I/O, whose elements may fault on guest memory. */
 static bool stay_for_port_io(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
 {
     return (v->exit_reason & 0xFFFF) == EXIT_IO_INSTRUCTION && e->action == BT_PORT_IO &&
@@ -677,8 +677,9 @@ static bool stay_for_port_io(const struct vcpu *v, const struct bt_map_entry *e,
 /* The #GP(0) exit of a copied MOV to CR3 or INVLPG (BT_PRIVILEGED), the
  * privilege check's (SDM vol. 2B, MOV, INVLPG: CPL > 0): the same stay,
  * the emulation cpu=deprivileged does at that #GP in place done at the
- * copy (depriv_bt_privileged_in_tc). A context switch's CR3 load left and
- * entered the translation (about 1900 cycles); staying saves ... */
+ * copy (depriv_bt_privileged_in_tc). A context switch's CR3 load was an
+ * EMULATE exit that left and entered the translation, about 1,900 cycles;
+ * staying saves about 350 of them (fork + exit + wait makes eight). */
 static bool stay_for_privileged(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
 {
     if ((v->exit_reason & 0xFFFF) != EXIT_EXCEPTION_NMI || e->action != BT_PRIVILEGED)
@@ -688,9 +689,11 @@ static bool stay_for_privileged(const struct vcpu *v, const struct bt_map_entry 
            vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE) == 0 && nothing_traps_after(v, e, debugger);
 }
 
-/* After stay_for_port_io's exit, before the deliveries: anything they would
- * do needs the guest canonical, before its next instruction (or before
- * the IN or OUT itself, if the port's work faulted and left RIP there). */
+/* After a stay's exit (stay_for_port_io, stay_for_privileged), before the
+ * deliveries: anything they would do needs the guest canonical, before its
+ * next instruction (or before the IN or OUT itself, if the port's work
+ * faulted and left RIP there). A hold of interrupts for one instruction
+ * with none pending only ends (depriv_only_held): the held one has run. */
 void depriv_bt_before_delivery(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;

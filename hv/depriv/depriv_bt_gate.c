@@ -18,6 +18,11 @@
  * puts the user back at its INT with the vector closed: the INT faults
  * again and the hypervisor delivers it, as before.
  *
+ * A page fault of user mode takes the same way (depriv_bt_gate_inject):
+ * the hypervisor leaves it for VM entry to inject (SDM 26.5.1), and the
+ * CPU delivers it through gate 14, opened for exceptions only (DPL 0, into
+ * an error stub: bt_gate.h).
+ *
  * The IDTR holds the real IDT only when nothing else may go through it: in
  * user mode, and in translations (whose INT n exits; they may return to
  * user mode by themselves, bt_iret.h), never while a kernel instruction
@@ -145,18 +150,18 @@ static bool open_vector(struct vcpu *v, struct depriv_bt_gates *g, unsigned n, b
     uint16_t cs = (uint16_t)(word >> 16);
     uint64_t code = depriv_copied_descriptor(v, cs);
     if (!depriv_segment_ok(v, cs | 1, true) || descriptor_base(code) || !(code & DESC_DB))
-        return false;                                 /* bt=1 translates flat 32-bit code only */
+        return false;                           /* bt=1 translates flat 32-bit code only */
     uint32_t tss, tss_limit, ss0_esp0[2];
     if (!depriv_guest_tss(v, &tss, &tss_limit) || tss_limit < 11 || !depriv_read(v, tss + 4, ss0_esp0, 8))
         return false;
     uint16_t ss0 = (uint16_t)ss0_esp0[1];
     uint64_t stack = depriv_copied_descriptor(v, ss0);
     if ((ss0 & 3) || !depriv_segment_ok(v, ss0 | 1, false) || !(stack & DESC_DB))
-        return false;                                 /* (the CPU's #TS: the hypervisor's delivery) */
+        return false;                           /* (the CPU's #TS: the hypervisor's delivery) */
     uint32_t base = descriptor_base(stack), limit = descriptor_limit(stack);
     uint32_t tss_at = tss - base, idt_at = dp->idt_base - base;
     if ((uint64_t)tss_at + 11 > limit || (uint64_t)idt_at + n * 8 + 7 > limit)
-        return false;                                 /* the trampoline reads both through SS */
+        return false;                           /* the trampoline reads both through SS */
     if (p->gate_ss && p->gate_ss != (uint32_t)(ss0 | 1))
         close_all(g);                           /* another TSS.SS0: the others were checked against the old */
     p->gate_ss = ss0 | 1;
