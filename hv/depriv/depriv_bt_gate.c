@@ -285,6 +285,12 @@ bool depriv_bt_gate_inject(struct vcpu *v, struct depriv_bt_gates *g)
         (vmcs_read(VMCS_GUEST_RFLAGS) & (RFLAGS_TF | RFLAGS_VM)) || !dp->hv_slots_in_use || dp->debugger_step ||
         g->breakpoints)
         return false;                           /* the gates are shut then (depriv_bt_gate_entry) */
+    /* An NMI or an interrupt waiting too (devices=virtual takes them at
+     * every exit): the hypervisor's deliveries order them, and the
+     * trampoline would enter the handler without the page's `pending`
+     * written (fill_page), so that its IRET would not come back for it. */
+    if (dp->nmi_pending || depriv_interrupt_pending(v))
+        return false;
     check_key(v, g);
     if (g->deliver_next) {                      /* after a fallback (put_user_back) */
         g->deliver_next = false;
