@@ -65,12 +65,18 @@ static __attribute__((noinline)) uint32_t call_site(uint32_t fn)
     return sum;
 }
 
+/* mov $value, %eax; ret, at code. */
+static void put_value(uint8_t *code, uint32_t value)
+{
+    code[0] = 0xB8;
+    for (unsigned i = 0; i < 4; i++)
+        code[1 + i] = (uint8_t)(value >> (8 * i));
+    code[5] = 0xC3;
+}
+
 static void put_function(unsigned at, uint32_t value)
 {
-    site_code[at] = 0xB8;                       /* mov $value, %eax */
-    for (unsigned i = 0; i < 4; i++)
-        site_code[at + 1 + i] = (uint8_t)(value >> (8 * i));
-    site_code[at + 5] = 0xC3;                   /* ret */
+    put_value(site_code + at, value);
 }
 
 ATTACK(bt_site_target_rewritten, "bt-site-target-rewritten", "all", "native",
@@ -86,4 +92,38 @@ ATTACK(bt_site_target_rewritten, "bt-site-target-rewritten", "all", "native",
     put_function(0, 3);
     uint32_t back = call_site(f);
     result("sums %u, rewritten %u, other %u, back rewritten %u", first, rewritten, other, back);
+}
+
+/* A taken Jcc's target rewritten. Under bt=1 a block goes on past its Jcc,
+ * and once chained the Jcc's own rel32 jumps to its target's translation
+ * (bt_block.h, bt_block_chain). Here the JNZ is in one page and its target
+ * in the next: a store into the target's page drops its translations
+ * only, and the JNZ (in a block kept) must be aimed back at its slot so
+ * that the new code runs (SDM vol. 3, 11.6). */
+static uint8_t jcc_code[2][4096] __attribute__((aligned(4096)));
+
+static __attribute__((noinline)) uint32_t call_jcc(uint32_t taken)
+{
+    uint32_t sum = 0, fn = (uint32_t)jcc_code[0];
+    for (unsigned i = 0; i < 25; i++) {
+        uint32_t r;
+        __asm__ volatile("call *%1" : "=a"(r) : "m"(fn), "c"(taken) : "edx", "memory", "cc");
+        sum += r;
+    }
+    return sum;
+}
+
+ATTACK(bt_jcc_target_rewritten, "bt-jcc-target-rewritten", "all", "native",
+       "a JNZ taken 25 times to the next page, that page's code rewritten by a store, taken again; not taken")
+{
+    /* test %ecx, %ecx; jnz page 2; mov $1, %eax; ret */
+    static const uint8_t head[] = { 0x85, 0xC9, 0x0F, 0x85, 0xF8, 0x0F, 0x00, 0x00, 0xB8, 1, 0, 0, 0, 0xC3 };
+    for (unsigned i = 0; i < sizeof(head); i++)
+        jcc_code[0][i] = head[i];
+    put_value(jcc_code[1], 2);
+    uint32_t first = call_jcc(1);
+    put_value(jcc_code[1], 3);
+    uint32_t rewritten = call_jcc(1);
+    uint32_t not_taken = call_jcc(0);
+    result("sums %u, rewritten %u, not taken %u", first, rewritten, not_taken);
 }
