@@ -104,7 +104,7 @@ static inline void handle_exit(struct vcpu *v)
     case EXIT_WRMSR:             handle_wrmsr(v); break;
     case EXIT_CR_ACCESS:         handle_cr_access(v); break;
     case EXIT_EPT_VIOLATION:     handle_ept_violation(v); break;
-    case EXIT_INVLPG:            handle_invlpg(v); break;          /* mem=shadow (lab 2) */
+    case EXIT_INVLPG:            handle_invlpg_spaces(v); break;          /* mem=shadow (lab 2) */
     case EXIT_INVD:              handle_invd(v); break;
     case EXIT_XSETBV: case EXIT_GETSEC:
                                  handle_unsupported_instruction(v); break;

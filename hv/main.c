@@ -37,6 +37,7 @@
 #include "printf.h"
 #include "serial.h"
 #include "guest/guest.h"
+#include "guest/shadow_spaces.h"
 #include "depriv/guest_scan.h"
 #include "guest/vcpu.h"
 #include "guest/vm.h"
@@ -101,6 +102,9 @@ static void parse_options(const char *cmdline)
         panic("patch=1 patches a deprivileged guest kernel: it needs cpu=deprivileged");
     if (options.bt && options.cpu != CPU_DEPRIVILEGED)
         panic("bt=1 translates a deprivileged guest kernel's code: it needs cpu=deprivileged");
+    if (options.shadows > 1 && !options.bt)
+        panic("shadows=%u keeps several address spaces' shadows, which only bt=1 watches the "
+              "page tables for: it needs bt=1", options.shadows);
     if (options.bt && options.patch)
         panic("bt=1 and patch=1 are two answers to the same instructions: choose one");
     if (options.gdb == GDB_GUEST && options.vms > 1)
@@ -192,8 +196,12 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
                "TSS at 0x%08x\n", vm->guest.tag, DEPRIV_AREA);
         if (options.patch)
             depriv_patch_kernel(v, &boot.modules[group->first]);
-        if (options.bt)
+        if (options.bt) {
             depriv_bt_setup(v);
+            /* Its fills watch the page tables (bt_cache_filled), which
+             * keeping several address spaces' shadows needs. */
+            shadow_spaces_create(&vm->guest, options.shadows ? options.shadows : SHADOW_SPACES_DEFAULT);
+        }
     }
     if (id == 0 && breakage && !options.vmcs_break_at)
         vmcs_break_current(breakage);
@@ -242,7 +250,7 @@ static void print_vm_stats(struct vm *vm)
     if (vm->guest.overcommit)
         async_pf_print_stats(v);
     if (vm->guest.shadow_paging)
-        shadow_print_stats(&vm->guest.shadow);
+        shadow_spaces_print_stats(&vm->guest);
     if (v->depriv.active)
         depriv_print_stats(v);
     if (v->depriv.bt)

@@ -43,6 +43,7 @@ struct hv_options {
     unsigned scan;            /* scan=1: list the guest kernel's sensitive instructions (lab 3) */
     unsigned bt;              /* bt=1: cpu=deprivileged translates the kernel's code (lab 3, hv/bt) */
     unsigned patch;           /* patch=1: cpu=deprivileged patches and emulates them (lab 3) */
+    unsigned shadows;         /* shadows=N: bt=1 keeps N address spaces' shadows (0: its default) */
     enum gdb_mode gdb;        /* gdb=off|hv|guest: the GDB stub on COM2 and what it debugs */
     enum devices_mode devices; /* devices=machine|virtual: whose PIT and PIC the guest programs (lab 4) */
     bool devices_chosen;      /* devices= was given (else the tree's default, hv/hv.mk) */

@@ -32,6 +32,7 @@
 #include "guest/guest_linear.h"
 #include "guest/guest_paging.h"
 #include "guest/shadow.h"
+#include "guest/shadow_spaces.h"
 #include "mem/memory.h"
 #include "vmx/exit_info.h"
 #include "vmx/exit_reasons.h"
@@ -532,7 +533,7 @@ bool depriv_bt_fetchable(struct vcpu *v, uint32_t eip, unsigned length)
         struct shadow_fault_info f;
         struct walked_entries e;
         depriv_entries_before(v, pages[i], &e);
-        shadow_fault(&v->guest->shadow, pages[i], 0, &f);
+        shadow_fault(v->guest->shadow, pages[i], 0, &f);
         depriv_entries_after(v, &e);
         if (f.outcome != SHADOW_FILLED)
             return false;
@@ -550,7 +551,7 @@ static bool trampoline_page_filled(struct vcpu *v)
     uint32_t va = (uint32_t)v->exit_qualification;
     uint32_t error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
     struct shadow_fault_info f;
-    shadow_fault(&v->guest->shadow, va, error, &f);
+    shadow_fault(v->guest->shadow, va, error, &f);
     if (f.outcome != SHADOW_FILLED)
         return false;
     bt_cache_filled(v, va, error & PFEC_W);
@@ -893,6 +894,7 @@ bool depriv_bt_inject(struct vcpu *v)
 
 void depriv_bt_written(struct vcpu *v, uint64_t gpa)
 {
+    shadow_spaces_written(v->guest, gpa);       /* a page table's shadows to be checked */
     bt_cache_invalidate_frame(v, gpa & ~(uint64_t)(PAGE - 1));
 }
 

@@ -26,6 +26,7 @@
 #include "bt/bt_lookup.h"
 #include "guest/guest_linear.h"
 #include "guest/shadow.h"
+#include "guest/shadow_spaces.h"
 #include "string.h"
 
 #define PAGE 4096u
@@ -65,7 +66,7 @@ static void protect_frame(struct vcpu *v, uint64_t gpa)
             if (GPTE_ADDR(*bt->recent_entries[i]) == hpa)
                 *bt->recent_entries[i] &= ~(uint32_t)GPTE_W;
     } else {
-        shadow_write_protect(&v->guest->shadow, hpa);
+        shadow_spaces_write_protect(v->guest, hpa);   /* in every address space's shadow */
     }
     bt->recent_frame = ~0ull;
 }
@@ -115,7 +116,7 @@ void bt_cache_flush(struct vcpu *v)
  * on (SDM vol. 3, 4.10.2.4; G is bit 8 of the PTE, or of a 4 MiB PDE). */
 static bool mapped_global(const struct vcpu *v, const struct linear_walk *w)
 {
-    return w->levels && (v->guest->shadow.ctl & GPT_PGE) && (w->entry[w->used - 1] & GPTE_G);
+    return w->levels && (v->guest->shadow->ctl & GPT_PGE) && (w->entry[w->used - 1] & GPTE_G);
 }
 
 static bool read_code(struct vcpu *v, uint32_t eip, struct bt_code *code, uint32_t frame[2], bool global[2],
@@ -424,10 +425,25 @@ static bool page_still_mapped(struct vcpu *v, unsigned i)
     return false;
 }
 
+/* Another address space's shadow is loaded (shadow_spaces.c): its counts
+ * are its own, and what changed is a CR3 load. (Each INVLPG and change of
+ * paging controls is checked for right after it, in the shadow it hit.) */
+static void notice_other_shadow(struct depriv_bt *bt, const struct shadow *s)
+{
+    if (s == bt->seen_shadow)
+        return;
+    bt->seen_shadow = s;
+    bt->seen_cr3_loads = s->cr3_loads - 1;
+    bt->seen_invlpgs = s->invlpgs;
+    bt->seen_flushes = s->full_flushes;
+}
+
 void bt_cache_check_page(struct vcpu *v, uint32_t linear)
 {
     struct depriv_bt *bt = v->depriv.bt;
-    const struct shadow *s = &v->guest->shadow;
+    const struct shadow *s = v->guest->shadow;
+    if (s != bt->seen_shadow)
+        return;                                 /* a CR3 load too: bt_cache_check_mappings */
     if (s->invlpgs != bt->seen_invlpgs + 1 || s->cr3_loads != bt->seen_cr3_loads ||
         s->full_flushes != bt->seen_flushes)
         return;                                 /* more happened: bt_cache_check_mappings */
@@ -442,7 +458,8 @@ void bt_cache_check_page(struct vcpu *v, uint32_t linear)
 void bt_cache_check_mappings(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
-    const struct shadow *s = &v->guest->shadow;
+    const struct shadow *s = v->guest->shadow;
+    notice_other_shadow(bt, s);
     if (s->cr3_loads == bt->seen_cr3_loads && s->invlpgs == bt->seen_invlpgs &&
         s->full_flushes == bt->seen_flushes)
         return;
@@ -468,7 +485,8 @@ static void note_writable(struct depriv_bt *bt, uint32_t *e)
 
 bool bt_cache_filled(struct vcpu *v, uint32_t va, bool write)
 {
-    uint32_t *e = shadow_entry(&v->guest->shadow, va);
+    shadow_spaces_filled(v->guest, va, write);  /* the page tables it came through watched */
+    uint32_t *e = shadow_entry(v->guest->shadow, va);
     if (!e || (*e & (GPTE_P | GPTE_W)) != (GPTE_P | GPTE_W))
         return false;
     uint64_t gpa = GPTE_ADDR(*e) - v->guest->ram_hpa;

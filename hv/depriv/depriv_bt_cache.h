@@ -86,6 +86,7 @@ struct depriv_bt {
     unsigned npages;
     unsigned nonglobal_pages;       /* of them, mapped by non-global entries */
     uint64_t seen_cr3_loads, seen_invlpgs, seen_flushes;
+    const struct shadow *seen_shadow;   /* whose counts those are (bt=1 keeps several, shadow_spaces.h) */
 
     /* Entering and leaving (depriv_bt.c). */
     bool in_tc;                     /* the guest runs in (or stopped in) a translation */

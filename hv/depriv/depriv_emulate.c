@@ -191,7 +191,7 @@ uint32_t depriv_control_register(const struct vcpu *v, unsigned cr)
     switch (cr) {
     case 0: return (uint32_t)guest_cr0_view(v->guest);
     case 2: return (uint32_t)read_cr2();       /* the host leaves CR2 to the guest */
-    case 3: return v->guest->shadow.guest_cr3;
+    case 3: return v->guest->shadow->guest_cr3;
     case 4: return (uint32_t)guest_cr4_view(v->guest);
     default: panic("MOV from CR%u reached the emulation: x86_raises_ud should have made it #UD", cr);
     }
@@ -346,7 +346,7 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
             return true;
         }
         if (in->reg == 7 && depriv_effective_address(v, in, &ea)) {
-            as_exit(v, ea, handle_invlpg);
+            as_exit(v, ea, handle_invlpg_spaces);
             v->depriv.emulated++;
             return true;
         }
@@ -375,7 +375,7 @@ static bool emulate(struct vcpu *v, const struct x86_insn *in)
             break;
         }
         as_exit(v, cr_qual_encode((struct cr_qual){ .cr = in->reg, .type = CR_MOV_TO, .gpr = in->rm }),
-                handle_cr_access_shadow);
+                handle_cr_access);
         v->depriv.emulated++;
         return true;
     case 0x0120:                                /* MOV from CRn */

@@ -50,7 +50,7 @@ bool depriv_page_faults(struct vcpu *v, uint32_t linear, unsigned len, uint32_t 
                         uint32_t *error)
 {
     uint32_t last = linear + len - 1;
-    for (uint32_t at = linear; v->guest->shadow.paging; at = (at | 0xFFF) + 1) {
+    for (uint32_t at = linear; v->guest->shadow->paging; at = (at | 0xFFF) + 1) {
         struct gpt_walk w;
         depriv_cpu_walk(v, at, access, &w);
         if (w.result == GPT_FAULT) {

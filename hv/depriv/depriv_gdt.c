@@ -183,7 +183,7 @@ void depriv_setup(struct vcpu *v)
     dp->gdt[1] = flat(0x9A);                        /* the loader's flat code and data, */
     dp->gdt[2] = flat(0x92);                        /* at ring 1, until the guest's LGDT */
     v->sysenter_msrs = dp->sysenter;                /* RDMSR, WRMSR: exit_msr.c */
-    shadow_map_hypervisor(&v->guest->shadow, table);
+    shadow_map_hypervisor(v->guest->shadow, table);
 
     /* Every exception exits; so will every external interrupt, acknowledged
      * (the vector comes with the exit: SDM 25.7.1, 28.2.2), once the guest

@@ -58,7 +58,7 @@ void depriv_cpu_walk(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_wa
  * cycles a page, and a delivery makes seven or eight of them. */
 static bool shadow_hit(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
 {
-    const uint32_t *e = at <= DEPRIV_SEG_LIMIT ? shadow_entry(&v->guest->shadow, at) : NULL;
+    const uint32_t *e = at <= DEPRIV_SEG_LIMIT ? shadow_entry(v->guest->shadow, at) : NULL;
     uint32_t need = GPTE_P | (access & PFEC_W ? GPTE_W : 0) | (access & PFEC_U ? GPTE_U : 0);
     if (!e || (*e & need) != need)
         return false;
@@ -70,7 +70,7 @@ static bool shadow_hit(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_
 static void walk_now(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_walk *w)
 {
     *w = (struct gpt_walk){ .result = GPT_OK, .gpa = at };
-    if (v->guest->shadow.paging && !shadow_hit(v, at, access, w))
+    if (v->guest->shadow->paging && !shadow_hit(v, at, access, w))
         depriv_cpu_walk(v, at, access, w);
 }
 
@@ -91,7 +91,7 @@ void depriv_walk_page(struct vcpu *v, uint32_t at, uint32_t access, struct gpt_w
 void depriv_entries_before(struct vcpu *v, uint32_t linear, struct walked_entries *e)
 {
     e->n = 0;
-    const struct shadow *s = &v->guest->shadow;
+    const struct shadow *s = v->guest->shadow;
     if (!v->depriv.written || !s->paging)
         return;
     uint64_t table = GPTE_ADDR(s->guest_cr3);

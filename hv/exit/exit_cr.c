@@ -15,6 +15,7 @@
 #include "exit/handlers.h"
 #include "guest/guest.h"
 #include "guest/guest_paging.h"
+#include "guest/shadow_spaces.h"
 #include "vmx/inject.h"
 #include "vmx/long_mode_rules.h"
 #include "poweroff.h"
@@ -152,6 +153,11 @@ static void emulate_mov_to_cr4(struct vcpu *v, uint64_t value)
 void handle_cr_access(struct vcpu *v)
 {
     struct cr_qual a = cr_qual_decode(v->exit_qualification);
+    if (v->guest->shadow_paging && v->guest->spaces && a.type == CR_MOV_TO && a.cr == 3) {
+        shadow_spaces_load_cr3(v->guest, (uint32_t)guest_gpr(v, a.gpr));   /* bt=1: shadows kept */
+        advance_rip(v);
+        return;
+    }
     if (v->guest->shadow_paging) {
         handle_cr_access_shadow(v);     /* lab 2: below */
         return;
@@ -203,7 +209,7 @@ void shadow_write_cr0(struct vcpu *v, uint64_t value)
      * until the hypervisor has set their D flag. */
     vmcs_write(VMCS_CR0_READ_SHADOW, value);
     vmcs_write(VMCS_GUEST_CR0, (value | c->cr0_fixed0 | CR0_WP) & c->cr0_fixed1);
-    shadow_set_mode(&v->guest->shadow, value & CR0_PG,
+    shadow_set_mode(v->guest->shadow, value & CR0_PG,
                     paging_controls(value, vmcs_read(VMCS_CR4_READ_SHADOW)));
     advance_rip(v);
 }
@@ -226,7 +232,7 @@ static void shadow_mov_to_cr4(struct vcpu *v, uint64_t value)
     vmcs_write(VMCS_CR4_READ_SHADOW, value);
     vmcs_write(VMCS_GUEST_CR4, ((value & ~(uint64_t)(CR4_PSE | CR4_PGE)) | c->cr4_fixed0) &
                                c->cr4_fixed1);
-    struct shadow *s = &v->guest->shadow;
+    struct shadow *s = v->guest->shadow;
     shadow_set_mode(s, s->paging, paging_controls(vmcs_read(VMCS_CR0_READ_SHADOW), value));
     advance_rip(v);
 }
@@ -234,7 +240,7 @@ static void shadow_mov_to_cr4(struct vcpu *v, uint64_t value)
 void handle_cr_access_shadow(struct vcpu *v)
 {
     struct cr_qual a = cr_qual_decode(v->exit_qualification);
-    struct shadow *s = &v->guest->shadow;
+    struct shadow *s = v->guest->shadow;
     if (a.type == CR_MOV_TO && a.cr == 3) {
         shadow_load_cr3(s, (uint32_t)guest_gpr(v, a.gpr));
         advance_rip(v);

@@ -20,6 +20,7 @@
 #include "vmx/inject.h"
 #include "poweroff.h"
 #include "guest/shadow.h"
+#include "guest/shadow_spaces.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
 
@@ -68,7 +69,7 @@ void handle_shadow_page_fault(struct vcpu *v)
     uint32_t hw_error = (uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_ERROR_CODE);
     struct event_info idt = event_info_decode((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO));
     struct shadow_fault_info f;
-    shadow_fault(&v->guest->shadow, va, hw_error, &f);
+    shadow_fault(v->guest->shadow, va, hw_error, &f);
     switch (f.outcome) {
     case SHADOW_FILLED:
         if (idt.valid)
@@ -91,7 +92,17 @@ void handle_shadow_page_fault(struct vcpu *v)
 void handle_invlpg(struct vcpu *v)
 {
     /* The qualification is the linear-address operand (SDM 28.2.1, table 28-1). */
-    shadow_invlpg(&v->guest->shadow, (uint32_t)v->exit_qualification);
+    shadow_invlpg(v->guest->shadow, (uint32_t)v->exit_qualification);
     advance_rip(v);
 }
 /* LAB 2 END */
+
+void handle_invlpg_spaces(struct vcpu *v)
+{
+    if (!v->guest->spaces) {
+        handle_invlpg(v);
+        return;
+    }
+    shadow_spaces_invlpg(v->guest, (uint32_t)v->exit_qualification);
+    advance_rip(v);
+}

@@ -71,3 +71,6 @@ void handle_shadow_page_fault(struct vcpu *v); /* exit_pf.c (lab 2, mem=shadow) 
  * (exit_pf.c, lab 2; async_pf.c's page-ins too). */
 void redeliver(struct event_info idt);
 void handle_invlpg(struct vcpu *v);
+/* INVLPG in every address space's shadow that bt=1 keeps (shadow_spaces.h),
+ * else handle_invlpg (exit_pf.c). */
+void handle_invlpg_spaces(struct vcpu *v);

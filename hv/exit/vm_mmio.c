@@ -34,7 +34,7 @@ static const struct mmio_device io_apic = { "I/O APIC", vm_ioapic_read, vm_ioapi
  * lab 2 handler's to fill or reflect. */
 static bool shadow_fault_gpa(struct vcpu *v, uint32_t va, uint32_t error, uint64_t *gpa)
 {
-    const struct shadow *s = &v->guest->shadow;
+    const struct shadow *s = v->guest->shadow;
     if (!s->paging) {
         *gpa = va;
         return true;

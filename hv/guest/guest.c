@@ -71,6 +71,7 @@ void guest_create(struct guest *g, uint64_t ram_bytes)
               pmm_free_count(&hv_pmm));
     scrub(g->ram_hpa, g->ram_size);   /* nothing of the machine's or the hypervisor's reaches it */
     ept_init(&g->ept);
+    g->shadow = &g->first_shadow;     /* one address space's shadow, unless bt=1 keeps several */
     for (uint64_t gpa = 0; gpa < g->ram_size; gpa += PAGE)
         ept_map_page(&g->ept, gpa, g->ram_hpa + gpa, EPT_RWX);
     printf("hv: %sguest RAM %lu MiB at host 0x%lx, EPT %lu pages\n", g->tag,
@@ -329,5 +330,5 @@ void guest_set_efer(struct guest *g, uint64_t efer)
 
 uint64_t guest_cr3_view(const struct guest *g)
 {
-    return g->shadow_paging ? g->shadow.guest_cr3 : vmcs_read(VMCS_GUEST_CR3);
+    return g->shadow_paging ? g->shadow->guest_cr3 : vmcs_read(VMCS_GUEST_CR3);
 }

@@ -15,6 +15,7 @@
 #include "guest/shadow.h"
 
 struct overcommit;         /* guest/overcommit.h */
+struct shadow_spaces;      /* guest/shadow_spaces.h */
 
 struct guest {
     const char *tag;       /* what the hypervisor's lines about it say after "hv: " (vm_tags) */
@@ -24,7 +25,10 @@ struct guest {
     uint32_t entry;        /* guest-physical entry point of the kernel */
     uint32_t mbi_gpa;      /* the Multiboot information, for EBX */
     bool shadow_paging;    /* mem=shadow (lab 2): EPT off, the shadow below instead */
-    struct shadow shadow;
+    struct shadow *shadow;         /* the shadow of the address space loaded now: first_shadow,
+                                      or one of several kept (shadow_spaces.h, bt=1) */
+    struct shadow first_shadow;
+    struct shadow_spaces *spaces;  /* bt=1: the shadows of several address spaces, else NULL */
     bool direct_paging;    /* mem=direct (cpu=pv, lab 5): no EPT, no shadow; addresses are
                               machine addresses from the PV builder on (guest_ptr) */
     struct dp_vm dp;       /* its side of the machine's frame table (direct_paging.h) */

@@ -173,7 +173,7 @@ bool guest_linear_walk(const struct guest *g, uint64_t linear, struct linear_wal
 
 bool guest_shadow_gpa(const struct guest *g, uint32_t linear, uint64_t *gpa)
 {
-    const uint32_t *dir = (const uint32_t *)g->shadow.root;
+    const uint32_t *dir = (const uint32_t *)g->shadow->root;
     uint32_t pde = dir ? dir[linear >> 22] : 0;
     if (!(pde & GPTE_P))
         return false;
@@ -253,7 +253,7 @@ size_t guest_linear_write(const struct guest *g, uint64_t linear, const void *bu
 void guest_cpu_walk(struct guest *g, uint32_t linear, uint32_t access, struct gpt_walk *w)
 {
     struct gpt_mem mem = { cpu_table, g };
-    gpt_walk(w, &mem, g->shadow.guest_cr3, linear, access, g->shadow.ctl);
+    gpt_walk(w, &mem, g->shadow->guest_cr3, linear, access, g->shadow->ctl);
 }
 
 void guest_cpu_walk_now(struct guest *g, uint64_t linear, uint32_t access, struct gpt_walk *w)
@@ -288,7 +288,7 @@ bool guest_linear_touch_by(struct guest *g, uint32_t linear, void *data, unsigne
         if (chunk > len)
             chunk = len;
         uint64_t gpa = linear;
-        if (walk || g->shadow.paging) {
+        if (walk || g->shadow->paging) {
             struct gpt_walk w;
             if (walk)
                 walk(ctx, linear, write ? PFEC_W : 0, &w);

@@ -249,11 +249,15 @@ void shadow_fault(struct shadow *s, uint32_t va, uint32_t error_code, struct sha
 }
 /* LAB 2 END */
 
-void shadow_print_stats(const struct shadow *s)
+void shadow_print_stats(const struct shadow *const *shadows, unsigned n)
 {
+    uint64_t fills = 0, guest_faults = 0, cr3_loads = 0, invlpgs = 0, full_flushes = 0, tables = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const struct shadow *s = shadows[i];
+        fills += s->fills, guest_faults += s->guest_faults, cr3_loads += s->cr3_loads;
+        invlpgs += s->invlpgs, full_flushes += s->full_flushes, tables += s->tables;
+    }
     printf("hv: %sshadow: %lu fills, %lu guest page faults reflected, %lu CR3 loads, "
-           "%lu INVLPGs, %lu full flushes, %lu tables\n", s->guest->tag, s->fills,
-           s->guest_faults, s->cr3_loads,
-           s->invlpgs, s->full_flushes,
-           s->tables);
+           "%lu INVLPGs, %lu full flushes, %lu tables\n", shadows[0]->guest->tag, fills,
+           guest_faults, cr3_loads, invlpgs, full_flushes, tables);
 }

@@ -92,5 +92,6 @@ void shadow_load_cr3(struct shadow *s, uint32_t cr3);
 void shadow_invlpg(struct shadow *s, uint32_t va);
 void shadow_set_mode(struct shadow *s, bool paging, uint32_t ctl);
 
-/* "hv: shadow: ..." statistics lines. */
-void shadow_print_stats(const struct shadow *s);
+/* The "hv: shadow: ..." statistics line: the counts of n shadows together
+ * (bt=1 keeps several, shadow_spaces.h). */
+void shadow_print_stats(const struct shadow *const *shadows, unsigned n);

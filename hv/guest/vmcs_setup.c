@@ -290,8 +290,8 @@ static void setup_shadow_paging(struct vcpu *v, const struct vmx_caps *caps)
     /* The real CR3 is the shadow's directory, for good: the guest's CR3
      * lives in the shadow (shadow.c). The guest starts with paging off, on
      * the identity shadow. */
-    shadow_init(&v->guest->shadow, v->guest);
-    vmcs_write(VMCS_GUEST_CR3, v->guest->shadow.root);
+    shadow_init(v->guest->shadow, v->guest);
+    vmcs_write(VMCS_GUEST_CR3, v->guest->shadow->root);
 }
 /* LAB 2 END */
 

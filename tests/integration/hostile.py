@@ -299,6 +299,9 @@ BT_PATHS = {
     "privileged": (bt_count(r"^hv: bt: .* (\d+) MOV to CR3 and INVLPG done in translations"),
                    "no MOV to CR3 or INVLPG was done inside a translation (hv: bt: ... MOV to CR3 and INVLPG "
                    "done in translations)"),
+    "spaces": (bt_count(r"^hv: shadow spaces: .*, (\d+) CR3 loads found theirs"),
+               "no CR3 load found its address space's shadow kept (hv: shadow spaces: ... CR3 loads found "
+               "theirs)"),
     "rewound": (bt_count(r"^hv: bt: .*; (\d+) before a translation's commit, rewound"),
                 "no interrupt came before a translation's commit (hv: bt: ... before a translation's commit, "
                 "rewound)"),

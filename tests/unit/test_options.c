@@ -201,11 +201,11 @@ static void test_unknown_option(void **state)
 {
     (void)state;
     assert_false(parse("/boot/hv.elf mem=ept x=1"));
-    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, bt, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem, resident, pagein)");
+    assert_string_equal(err, "unknown option 'x' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, bt, shadows, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem, resident, pagein)");
     assert_false(parse("hv memory=ept"));   /* a prefix match is no match */
-    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, bt, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem, resident, pagein)");
+    assert_string_equal(err, "unknown option 'memory' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, bt, shadows, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem, resident, pagein)");
     assert_false(parse("hv verbose"));
-    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, bt, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem, resident, pagein)");
+    assert_string_equal(err, "unknown option 'verbose' (known: mem, cpu, test, vms, guestmem, fault, vmcs_break, vmcs_break_at, vmcheck, scan, patch, bt, shadows, gdb, devices, quantum, timer_mode, tsc, sched_trace, fill_free, run_for, dpcheck, balloon, maxmem, resident, pagein)");
 }
 
 static void test_bad_choice(void **state)
