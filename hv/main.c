@@ -103,8 +103,8 @@ static void parse_options(const char *cmdline)
     if (options.bt && options.cpu != CPU_DEPRIVILEGED)
         panic("bt=1 translates a deprivileged guest kernel's code: it needs cpu=deprivileged");
     if (options.shadows > 1 && !options.bt)
-        panic("shadows=%u keeps several address spaces' shadows, which only bt=1 watches the "
-              "page tables for: it needs bt=1", options.shadows);
+        panic("shadows=%u keeps several address spaces' shadows, revalidated from what bt=1 "
+              "records of each fill: it needs bt=1", options.shadows);
     if (options.bt && options.patch)
         panic("bt=1 and patch=1 are two answers to the same instructions: choose one");
     if (options.gdb == GDB_GUEST && options.vms > 1)
@@ -198,8 +198,8 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
             depriv_patch_kernel(v, &boot.modules[group->first]);
         if (options.bt) {
             depriv_bt_setup(v);
-            /* Its fills watch the page tables (bt_cache_filled), which
-             * keeping several address spaces' shadows needs. */
+            /* Its fills record what they were made from (bt_cache_filled),
+             * which keeping several address spaces' shadows needs. */
             shadow_spaces_create(&vm->guest, options.shadows ? options.shadows : SHADOW_SPACES_DEFAULT);
         }
     }

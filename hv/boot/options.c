@@ -69,7 +69,7 @@ static const struct option_desc option_table[] = {
     { "bt", "with cpu=deprivileged, 1: run the guest kernel's code from a translation cache (binary translation, lab 3)",
       KIND_NUMBER, NULL, 0, 1, FIELD(bt) },
     { "shadows", "with bt=1: how many address spaces' shadow page tables are kept across CR3 loads, "
-      "their page tables write-protected (1: one, emptied at each load, as lab 2's; default 4)",
+      "each revalidated at its load (1: one, emptied at each load, as lab 2's; default 4)",
       KIND_NUMBER, NULL, 1, 8, FIELD(shadows) },
     { "gdb", "the GDB stub on COM2: off, or debugging the hypervisor (hv) or its guest (guest)",
       KIND_CHOICE, gdb_choices, 0, 0, FIELD(gdb) },

@@ -109,6 +109,9 @@ void depriv_load_segment(const struct vcpu *v, unsigned selector_field, uint16_t
 uint64_t depriv_copied_descriptor(const struct vcpu *v, uint16_t selector);
 /* The same with the descriptor d given (SYSENTER's fixed flat segments). */
 void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d);
+/* The base, limit and access rights such a load writes for descriptor d
+ * (an absent segment unusable: access rights bit 16, SDM 25.4.1). */
+void depriv_descriptor_fields(uint64_t d, uint64_t *base, uint64_t *limit, uint64_t *access);
 /* Would the CPU load this selector into DS, ES, FS or GS at ring 1 (SDM
  * vol. 2A, MOV, POP: a null selector, or a present data or readable code
  * segment with DPL >= CPL and RPL unless it is conforming code)? 0 if so,

@@ -32,7 +32,6 @@
 #include "guest/guest_linear.h"
 #include "guest/guest_paging.h"
 #include "guest/shadow.h"
-#include "guest/shadow_spaces.h"
 #include "mem/memory.h"
 #include "vmx/exit_info.h"
 #include "vmx/exit_reasons.h"
@@ -275,20 +274,22 @@ static void enter_at(struct vcpu *v, uint32_t tc)
     bt->entries_into_tc++;
 }
 
+/* A segment of the guest's as depriv_load_segment loads it, from the GDT
+ * copy, without the VMCS. */
+static void guest_segment(const struct vcpu *v, uint16_t selector, struct bt_segment *s)
+{
+    s->selector = selector;
+    depriv_descriptor_fields(depriv_copied_descriptor(v, selector), &s->base, &s->limit, &s->access);
+}
+
 void depriv_bt_entered_by_gate(struct vcpu *v)
 {
     struct depriv_bt *bt = v->depriv.bt;
-    struct bt_segment tc, vcpu;
-    save_segment(VMCS_GUEST_CS_SELECTOR, &tc);
-    save_segment(VMCS_GUEST_GS_SELECTOR, &vcpu);
-    /* The guest's own: its gate's CS at ring 1, the user's GS, from the
-     * GDT copy as the hypervisor's delivery loads them. */
-    depriv_load_segment(v, VMCS_GUEST_CS_SELECTOR, (uint16_t)(bt->page->selector[BT_CS] | 1));
-    save_segment(VMCS_GUEST_CS_SELECTOR, &bt->cs);
-    depriv_load_segment(v, VMCS_GUEST_GS_SELECTOR, (uint16_t)bt->page->gs_real);
-    save_segment(VMCS_GUEST_GS_SELECTOR, &bt->gs);
-    load_segment(VMCS_GUEST_CS_SELECTOR, &tc);
-    load_segment(VMCS_GUEST_GS_SELECTOR, &vcpu);
+    /* The guest's own, kept for when it leaves the TC: its gate's CS at
+     * ring 1, the user's GS, from the GDT copy as the hypervisor's
+     * delivery loads them. */
+    guest_segment(v, (uint16_t)(bt->page->selector[BT_CS] | 1), &bt->cs);
+    guest_segment(v, (uint16_t)bt->page->gs_real, &bt->gs);
     bt->in_tc = true;
     bt->between = bt->tf_step = false;
     bt->owed_trap_at = bt->hold_eip = 0;
@@ -894,7 +895,6 @@ bool depriv_bt_inject(struct vcpu *v)
 
 void depriv_bt_written(struct vcpu *v, uint64_t gpa)
 {
-    shadow_spaces_written(v->guest, gpa);       /* a page table's shadows to be checked */
     bt_cache_invalidate_frame(v, gpa & ~(uint64_t)(PAGE - 1));
 }
 

@@ -485,7 +485,7 @@ static void note_writable(struct depriv_bt *bt, uint32_t *e)
 
 bool bt_cache_filled(struct vcpu *v, uint32_t va, bool write)
 {
-    shadow_spaces_filled(v->guest, va, write);  /* the page tables it came through watched */
+    shadow_spaces_filled(v->guest, va);         /* what it was made from, recorded */
     uint32_t *e = shadow_entry(v->guest->shadow, va);
     if (!e || (*e & (GPTE_P | GPTE_W)) != (GPTE_P | GPTE_W))
         return false;

@@ -21,6 +21,9 @@
 #include "depriv/depriv_bt_cache.h"
 #include "bt/bt_classify.h"
 #include "guest/guest_linear.h"
+#include "guest/guest.h"
+#include "guest/shadow_spaces.h"
+#include "guest/vcpu.h"
 #include "vmx/exit_info.h"
 #include "vmx/vmcs.h"
 #include "x86/x86.h"
@@ -138,25 +141,34 @@ static bool decode_at(struct vcpu *v, uint32_t eip, struct x86_insn *in)
  * instruction, and enter again by the lookup, for a dropped block (this
  * one, perhaps) keeps its slots chained (only the live ones' are
  * unchained), and the slot after the copy may lead into code translated
- * from the frame the page mapped before (hostile bt-cr3-remaps-own-code). */
+ * from the frame the page mapped before (hostile bt-cr3-remaps-own-code).
+ * MOV to CR3 without prefixes (0F 22 /3, a register whatever its mod: SDM
+ * vol. 2B, MOV to/from control registers) is the context switch's, and is
+ * recognised from its bytes and done here: the decoder and the emulation's
+ * dispatch cost more than the load. Copied from the kernel's code, it runs
+ * at CPL 0, where in 32-bit paging it never faults. */
 bool depriv_bt_privileged_in_tc(struct vcpu *v, uint32_t rip, bool *stay)
 {
     struct depriv_bt *bt = v->depriv.bt;
     struct x86_insn in;
     const uint8_t *copy = bt->tc + (rip - BT_TC_BASE);
-    if (copy[0] == 0x0F && copy[1] == 0x22 && (copy[2] >> 3 & 7) == 3) {   /* MOV to CR3, unprefixed: */
-        in = (struct x86_insn){ .map = X86_MAP_0F, .opcode = 0x22, .has_modrm = true, .mod = 3,   /* no decoder */
-                                .reg = 3, .rm = copy[2] & 7, .length = 3, .operand_size = 4, .address_size = 4 };
-    } else if (x86_decode(copy, X86_MAX_LENGTH, X86_MODE_32, &in) != X86_DECODE_OK ||
-               bt_classify(&in) != BT_PRIVILEGED) {
-        return false;
+    uint64_t invalidations = bt->invalidations;
+    if (copy[0] == 0x0F && copy[1] == 0x22 && (copy[2] >> 3 & 7) == 3) {
+        v->instruction_length = 3;
+        shadow_spaces_load_cr3(v->guest, (uint32_t)guest_gpr(v, copy[2] & 7));
+        advance_rip(v);
+        v->depriv.emulated++;
+        bt_cache_check_mappings(v);
+        *stay = bt->invalidations == invalidations;
+        return true;
     }
+    if (x86_decode(copy, X86_MAX_LENGTH, X86_MODE_32, &in) != X86_DECODE_OK || bt_classify(&in) != BT_PRIVILEGED)
+        return false;
     bool invlpg = in.map == X86_MAP_0F && in.opcode == 0x01;
     uint32_t page = 0;
     if (invlpg && !depriv_effective_address(v, &in, &page))
         return false;
     v->instruction_length = in.length;
-    uint64_t invalidations = bt->invalidations;
     depriv_emulate_general_protection(v, &in, 0);   /* RIP past the copy, as past the original */
     if (invlpg)
         bt_cache_check_page(v, page);

@@ -102,13 +102,22 @@ void depriv_set_hv_slots(struct vcpu *v, const uint64_t slot[DEPRIV_HV_SLOTS])
     install_hv_slots(dp, (dp->gdt_limit + 1) / 8);
 }
 
+void depriv_descriptor_fields(uint64_t d, uint64_t *base, uint64_t *limit, uint64_t *access)
+{
+    *base = descriptor_base(d);
+    *limit = descriptor_limit(d);
+    *access = (d & DESC_P) ? descriptor_access_rights(d) : 0x10000;
+}
+
 void depriv_load_descriptor(unsigned selector_field, uint16_t selector, uint64_t d)
 {
     unsigned n = selector_field - VMCS_GUEST_ES_SELECTOR;   /* see vmcs_setup.c's set_segment */
+    uint64_t base, limit, access;
+    depriv_descriptor_fields(d, &base, &limit, &access);
     vmcs_write(selector_field, selector);
-    vmcs_write(VMCS_GUEST_ES_BASE + n, descriptor_base(d));
-    vmcs_write(VMCS_GUEST_ES_LIMIT + n, descriptor_limit(d));
-    vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, (d & DESC_P) ? descriptor_access_rights(d) : 0x10000);
+    vmcs_write(VMCS_GUEST_ES_BASE + n, base);
+    vmcs_write(VMCS_GUEST_ES_LIMIT + n, limit);
+    vmcs_write(VMCS_GUEST_ES_ACCESS_RIGHTS + n, access);
 }
 
 /* The copy of the descriptor a selector names, or 0: the null selector and

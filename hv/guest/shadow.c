@@ -75,6 +75,30 @@ void shadow_write_protect(struct shadow *s, uint64_t hpa)
     }
 }
 
+unsigned shadow_copy_globals(struct shadow *to, const struct shadow *from, unsigned slot,
+                             bool (*keep)(void *ctx, uint32_t va, uint32_t *entry), void *ctx)
+{
+    const uint32_t *src = table_of(from, slot);
+    uint32_t *dst = table_of(to, slot);
+    unsigned copied = 0;
+    if (!src || !dst || !(from->kind[slot] & SLOT_GLOBAL) || (to->hypervisor_slot && slot == to->hypervisor_slot))
+        return 0;
+    for (unsigned e = from->lo[slot]; e < from->hi[slot]; e++) {
+        uint32_t entry = src[e];
+        if (!(entry & SPTE_G) || dst[e] || !keep(ctx, slot << 22 | e << 12, &entry))
+            continue;
+        dst[e] = entry;
+        copied++;
+        if (e < to->lo[slot])
+            to->lo[slot] = (uint16_t)e;
+        if (e >= to->hi[slot])
+            to->hi[slot] = (uint16_t)(e + 1);
+    }
+    if (copied)
+        to->kind[slot] |= from->kind[slot] & (SLOT_GLOBAL | SLOT_LARGE);
+    return copied;
+}
+
 /* LAB 2 BEGIN: the shadow tables: fill, invalidate */
 /* The shadow table of a slot, made (empty) if there is none. */
 static uint32_t *make_table(struct shadow *s, unsigned slot)

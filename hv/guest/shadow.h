@@ -83,6 +83,14 @@ void shadow_map_hypervisor(struct shadow *s, uint64_t table);
 uint32_t *shadow_entry(const struct shadow *s, uint32_t va);
 void shadow_write_protect(struct shadow *s, uint64_t hpa);
 
+/* bt=1 (shadow_spaces.c): the global entries of directory slot `slot` in
+ * `from` that `to` lacks, copied into `to`'s table there (which must exist),
+ * each first passed to keep(), which may change it or refuse it; how many.
+ * A TLB keeps global translations across CR3 loads, so each address space's
+ * shadow may hold them all. */
+unsigned shadow_copy_globals(struct shadow *to, const struct shadow *from, unsigned slot,
+                             bool (*keep)(void *ctx, uint32_t va, uint32_t *entry), void *ctx);
+
 /* Resolve a page fault at linear address va with the hardware's error code. */
 void shadow_fault(struct shadow *s, uint32_t va, uint32_t error_code, struct shadow_fault_info *out);
 

@@ -1,10 +1,11 @@
 /*
  * shadow_spaces.c: the shadows of several guest address spaces, kept across
- * CR3 loads (64-bit, VMX root operation; bt=1). See shadow_spaces.h for
- * which frames are watched and when a shadow kept is emptied.
+ * CR3 loads (64-bit, VMX root operation; bt=1). See shadow_spaces.h for how
+ * a kept shadow is revalidated and when one must forget.
  *
- * Every change to a shadow goes through lab 2's functions (shadow.c): this
- * file only decides which shadow is loaded and when one must forget. Those
+ * Every change to a shadow's tables goes through lab 2's functions
+ * (shadow.c), but the copy of global entries (shadow_copy_globals): this
+ * file decides which shadow is loaded and which entries go. Lab 2's
  * functions count what the guest did (CR3 loads, INVLPGs, full flushes); a
  * call here that is the hypervisor's own upkeep takes its count back.
  */
@@ -19,30 +20,43 @@
 #include "vmx/vmcs.h"
 
 #define PAGE 4096u
-#define SPACES_MANY 2u      /* writable[f][0]: more than two linear addresses (never va | 1) */
 
 /* Upkeep through lab 2's functions, its counts taken back. */
-static void drop_nonglobal(struct shadow *s)
-{
-    shadow_load_cr3(s, s->guest_cr3);
-    s->cr3_loads--;
-}
-
 static void drop_page(struct shadow *s, uint32_t va)
 {
     shadow_invlpg(s, va);
     s->invlpgs--;
 }
 
+static void forget_records(struct shadow_record *r)
+{
+    for (unsigned k = 0; k < r->nslots; k++)
+        r->index[r->slot[k]] = -1;
+    r->nslots = 0;                      /* their pages stay, for the next slots recorded */
+    r->overflow = false;
+}
+
+/* Every non-global entry gone (lab 2's CR3 load, its count taken back). */
+static void drop_nonglobal(struct shadow_spaces *sp, unsigned i)
+{
+    struct shadow *s = sp->shadow[i];
+    shadow_load_cr3(s, s->guest_cr3);
+    s->cr3_loads--;
+    forget_records(sp->record[i]);
+}
+
 /* Every entry gone, global ones too: lab 2 empties a shadow so at a change
  * of its paging controls (SDM 4.10.4.1), so change them and back. */
-static void empty(struct shadow *s)
+static void empty(struct shadow_spaces *sp, unsigned i)
 {
+    struct shadow *s = sp->shadow[i];
     bool paging = s->paging;
     uint32_t ctl = s->ctl;
     shadow_set_mode(s, !paging, ctl);
     shadow_set_mode(s, paging, ctl);
     s->full_flushes -= 2;
+    memset(sp->seeded[i], 0, sizeof(sp->seeded[i]));
+    forget_records(sp->record[i]);
 }
 
 static void same_mode(struct shadow *s, const struct shadow *like)
@@ -52,162 +66,183 @@ static void same_mode(struct shadow *s, const struct shadow *like)
     s->full_flushes = before;
 }
 
+static struct shadow_record *new_record(void)
+{
+    struct shadow_record *r = kmalloc(sizeof(*r));
+    if (!r)
+        panic("out of memory: no room to record an address space's shadow");
+    memset(r, 0, sizeof(*r));
+    memset(r->index, -1, sizeof(r->index));
+    return r;
+}
+
 void shadow_spaces_create(struct guest *g, unsigned max)
 {
     if (max <= 1)
         return;
     struct shadow_spaces *sp = kmalloc(sizeof(*sp));
-    uint64_t frames = g->ram_size / PAGE;
-    if (sp) {
-        memset(sp, 0, sizeof(*sp));
-        sp->sourced = kmalloc(frames);
-        sp->written = kmalloc(frames);
-        sp->writable = kmalloc(frames * sizeof(sp->writable[0]));
-    }
-    if (!sp || !sp->sourced || !sp->written || !sp->writable)
+    if (!sp)
         panic("out of memory: no room to keep the shadows of %u address spaces", max);
-    memset(sp->sourced, 0, frames);
-    memset(sp->written, 0, frames);
-    memset(sp->writable, 0, frames * sizeof(sp->writable[0]));
+    memset(sp, 0, sizeof(*sp));
     sp->guest = g;
-    sp->frames = frames;
     sp->max = max > SHADOW_SPACES_MAX ? SHADOW_SPACES_MAX : max;
     sp->n = 1;
     sp->shadow[0] = g->shadow;
+    sp->record[0] = new_record();
     sp->seen_invlpgs = g->shadow->invlpgs;
     sp->seen_flushes = g->shadow->full_flushes;
-    /* Entries made before now were never watched: start from none. */
-    empty(g->shadow);
+    empty(sp, 0);                       /* entries made before now were never recorded */
     g->spaces = sp;
 }
 
-/* --- The frames watched --------------------------------------------- */
-
-static bool maps_writable(const struct shadow_spaces *sp, uint32_t va, uint64_t hpa)
+/* What lab 2 did to the current shadow without this file (a student's
+ * lab 3 emulation calls it directly): an INVLPG or a full flush there may
+ * have dropped a global entry the others still hold; a full flush there
+ * dropped its own global entries too. */
+static void notice(struct shadow_spaces *sp)
 {
-    for (unsigned i = 0; i < sp->n; i++) {
-        const uint32_t *e = shadow_entry(sp->shadow[i], va);
-        if (e && (*e & (GPTE_P | GPTE_W)) == (GPTE_P | GPTE_W) && GPTE_ADDR(*e) == hpa)
-            return true;
-    }
-    return false;
+    const struct shadow *s = sp->shadow[sp->current];
+    if (s->full_flushes != sp->seen_flushes)
+        memset(sp->seeded[sp->current], 0, sizeof(sp->seeded[sp->current]));
+    if (s->invlpgs != sp->seen_invlpgs || s->full_flushes != sp->seen_flushes)
+        for (unsigned i = 0; i < sp->n; i++)
+            if (i != sp->current)
+                sp->stale[i] = true;
+    sp->seen_invlpgs = s->invlpgs;
+    sp->seen_flushes = s->full_flushes;
 }
 
-/* Linear va's entry maps frame f writable: remember where. */
-static void note_writable(struct shadow_spaces *sp, uint64_t f, uint32_t va)
+static void seed(struct shadow_spaces *sp, uint32_t va);
+
+/* --- Records and revalidation ----------------------------------------- */
+
+/* The guest's directory entry for slot, and its page table (NULL for a
+ * 4 MiB page or an entry not present), in shadow s's address space. */
+static const uint32_t *guest_pde(const struct guest *g, const struct shadow *s, unsigned slot)
 {
-    uint32_t *at = sp->writable[f], tag = (va & ~(PAGE - 1)) | 1u;
-    if (at[0] == SPACES_MANY || at[0] == tag || at[1] == tag)
+    return guest_ptr(g, GPTE_ADDR(s->guest_cr3) + 4 * slot, 4);
+}
+
+static bool large(const struct shadow *s, uint32_t pde)
+{
+    return (pde & GPTE_PS) && (s->ctl & GPT_PSE);
+}
+
+/* Shadow i's entry for va was made from guest entries pde and pte (the
+ * PDE again for a 4 MiB page). */
+static void record(struct shadow_spaces *sp, unsigned i, uint32_t va, uint32_t pde, uint32_t pte)
+{
+    struct shadow_record *r = sp->record[i];
+    unsigned slot = va >> 22, e = (va >> 12) & 0x3FF;
+    int k = r->index[slot];
+    if (k >= 0 && r->pde[slot] != pde) {
+        r->overflow = true;             /* entries of two directory entries: none kept at the load */
         return;
-    uint64_t hpa = sp->guest->ram_hpa + f * PAGE;
-    for (unsigned k = 0; k < 2; k++)
-        if (!at[k] || !maps_writable(sp, at[k] & ~(PAGE - 1), hpa)) {
-            at[k] = tag;
+    }
+    if (k < 0) {
+        if (r->nslots == SHADOW_SPACES_SLOTS) {
+            r->overflow = true;
             return;
         }
-    at[0] = SPACES_MANY;
-}
-
-/* No shadow maps frame f writable any more. */
-static void protect(struct shadow_spaces *sp, uint64_t f)
-{
-    uint32_t *at = sp->writable[f];
-    uint64_t hpa = sp->guest->ram_hpa + f * PAGE;
-    sp->protects++;
-    if (at[0] == SPACES_MANY) {
-        for (unsigned i = 0; i < sp->n; i++)
-            shadow_write_protect(sp->shadow[i], hpa);
-        sp->scans++;
-    } else {
-        for (unsigned k = 0; k < 2 && at[k]; k++)
-            for (unsigned i = 0; i < sp->n; i++) {
-                uint32_t *e = shadow_entry(sp->shadow[i], at[k] & ~(PAGE - 1));
-                if (e && (*e & GPTE_P) && GPTE_ADDR(*e) == hpa)
-                    *e &= ~(uint32_t)GPTE_W;
-            }
+        k = (int)r->nslots++;
+        r->slot[k] = (uint16_t)slot;
+        r->index[slot] = (int8_t)k;
+        if (!r->entries[k] && !(r->entries[k] = kmalloc(PAGE)))
+            panic("out of memory: no room to record an address space's shadow");
+        r->pde[slot] = pde;
+        r->lo[slot] = (uint16_t)e;
+        r->hi[slot] = (uint16_t)(e + 1);
     }
-    at[0] = at[1] = 0;
+    r->entries[k][e] = pte;
+    if (e < r->lo[slot])
+        r->lo[slot] = (uint16_t)e;
+    if (e >= r->hi[slot])
+        r->hi[slot] = (uint16_t)(e + 1);
 }
 
-/* Shadow i's non-global entries are made through guest-physical gpa. */
-static void source(struct shadow_spaces *sp, unsigned i, uint64_t gpa)
-{
-    uint64_t f = gpa / PAGE;
-    uint8_t bit = (uint8_t)(1u << i);
-    if (f >= sp->frames || (sp->sourced[f] & bit))
-        return;
-    bool watched = sp->sourced[f] != 0;
-    sp->sourced[f] |= bit;
-    if (sp->nsources[i] < SHADOW_SPACES_SOURCES)
-        sp->sources[i][sp->nsources[i]++] = (uint32_t)f;
-    else
-        sp->sources_overflow[i] = true;
-    if (!watched && !sp->written[f])
-        protect(sp, f);
-}
-
-/* Shadow i has no non-global entry left: it is made through no frame. */
-static void unsource(struct shadow_spaces *sp, unsigned i)
-{
-    uint8_t keep = (uint8_t)~(1u << i);
-    if (sp->sources_overflow[i]) {
-        for (uint64_t f = 0; f < sp->frames; f++)
-            sp->sourced[f] &= keep;
-    } else {
-        for (unsigned k = 0; k < sp->nsources[i]; k++)
-            sp->sourced[sp->sources[i][k]] &= keep;
-    }
-    sp->nsources[i] = 0;
-    sp->sources_overflow[i] = false;
-}
-
-static void mark_written(struct shadow_spaces *sp, uint64_t f)
-{
-    if (sp->written[f])
-        return;
-    sp->written[f] = 1;
-    if (sp->npending < SHADOW_SPACES_PENDING)
-        sp->pending[sp->npending++] = (uint32_t)f;
-    else
-        sp->pending_overflow = true;
-}
-
-void shadow_spaces_filled(struct guest *g, uint32_t va, bool write)
+void shadow_spaces_filled(struct guest *g, uint32_t va)
 {
     struct shadow_spaces *sp = g->spaces;
     if (!sp)
         return;
     struct shadow *s = g->shadow;
-    uint32_t *e = shadow_entry(s, va);
-    if (!e || !(*e & GPTE_P))
+    const uint32_t *e = shadow_entry(s, va);
+    if (!e || !(*e & GPTE_P) || !s->paging)
         return;
-    if (s->paging && !(*e & GPTE_G)) {
-        uint64_t dir = GPTE_ADDR(s->guest_cr3);
-        const uint32_t *pde = guest_ptr(g, dir + 4 * (va >> 22), 4);
-        source(sp, sp->current, dir);
-        if (pde && (*pde & GPTE_P) && !((*pde & GPTE_PS) && (s->ctl & GPT_PSE)))
-            source(sp, sp->current, GPTE_ADDR(*pde));
-    }
-    uint64_t f = (GPTE_ADDR(*e) - g->ram_hpa) / PAGE;     /* shadow entries map guest RAM only */
-    if (!(*e & GPTE_W) || f >= sp->frames)
+    if (*e & GPTE_G) {
+        seed(sp, va);
         return;
-    if (sp->sourced[f] && !sp->written[f]) {
-        if (!write) {                   /* a read made it: the first write is still to fault */
-            *e &= ~(uint32_t)GPTE_W;
-            return;
-        }
-        mark_written(sp, f);
-        sp->writes++;
     }
-    note_writable(sp, f, va);
+    const uint32_t *pde = guest_pde(g, s, va >> 22);
+    if (!pde)
+        return;                         /* a fill made it, so there is one */
+    const uint32_t *pte = large(s, *pde) ? pde
+                                         : guest_ptr(g, GPTE_ADDR(*pde) + 4 * ((va >> 12) & 0x3FF), 4);
+    if (pte)
+        record(sp, sp->current, va, *pde, *pte);
 }
 
-void shadow_spaces_written(struct guest *g, uint64_t gpa)
+/* At the load of shadow i's CR3: each non-global entry whose guest entries
+ * are no longer those recorded, dropped. */
+static void revalidate(struct shadow_spaces *sp, unsigned i)
 {
-    struct shadow_spaces *sp = g->spaces;
-    uint64_t f = gpa / PAGE;
-    if (sp && f < sp->frames && sp->sourced[f])
-        mark_written(sp, f);
+    struct shadow *s = sp->shadow[i];
+    struct shadow_record *r = sp->record[i];
+    const struct guest *g = sp->guest;
+    unsigned recorded = 0;
+    for (unsigned k = 0; k < r->nslots; k++)
+        recorded += r->hi[r->slot[k]] - r->lo[r->slot[k]];
+    if (r->overflow || recorded > SHADOW_SPACES_COMPARE) {
+        drop_nonglobal(sp, i);          /* a refill of what is used costs less */
+        sp->overflows++;
+        return;
+    }
+    for (unsigned k = 0; k < r->nslots; k++) {
+        unsigned slot = r->slot[k];
+        const uint32_t *pde = guest_pde(g, s, slot);
+        bool same_table = pde && *pde == r->pde[slot];
+        const uint32_t *table = same_table && !large(s, *pde) ? guest_ptr(g, GPTE_ADDR(*pde), PAGE) : NULL;
+        const uint32_t *shadow = shadow_entry(s, slot << 22);     /* the slot's table, entry 0 */
+        for (unsigned e = r->lo[slot]; shadow && e < r->hi[slot]; e++) {
+            if (!(shadow[e] & GPTE_P) || (shadow[e] & GPTE_G))
+                continue;
+            sp->compared++;
+            uint32_t now = !same_table ? ~r->entries[k][e] : table ? table[e] : *pde;
+            if (now != r->entries[k][e]) {
+                drop_page(s, slot << 22 | e << 12);     /* may drop the whole table (a 4 MiB page) */
+                shadow = shadow_entry(s, slot << 22);
+                sp->dropped++;
+            }
+        }
+    }
+}
+
+/* --- Global entries seeded from other shadows ------------------------- */
+
+/* A global entry copied from another shadow: kept as it is (the shadows
+ * share one paging mode, and drop global entries together). */
+static bool keep_copied(void *ctx, uint32_t va, uint32_t *entry)
+{
+    (void)va, (void)entry;
+    ((struct shadow_spaces *)ctx)->seeded_entries++;
+    return true;
+}
+
+/* The current shadow's first global fill in the slot of va: the global
+ * entries there of every other shadow (never a stale one: it may hold what
+ * an INVLPG or a flush dropped elsewhere). */
+static void seed(struct shadow_spaces *sp, uint32_t va)
+{
+    unsigned slot = va >> 22, me = sp->current;
+    uint32_t bit = 1u << (slot % 32);
+    notice(sp);
+    if (sp->seeded[me][slot / 32] & bit)
+        return;
+    sp->seeded[me][slot / 32] |= bit;
+    for (unsigned i = 0; i < sp->n; i++)
+        if (i != me && !sp->stale[i] &&
+            shadow_copy_globals(sp->shadow[me], sp->shadow[i], slot, keep_copied, sp))
+            sp->seeds++;
 }
 
 void shadow_spaces_write_protect(struct guest *g, uint64_t hpa)
@@ -222,45 +257,6 @@ void shadow_spaces_write_protect(struct guest *g, uint64_t hpa)
 }
 
 /* --- CR3 loads and INVLPG -------------------------------------------- */
-
-/* What lab 2 did to the current shadow without this file (a student's
- * lab 3 emulation calls it directly): an INVLPG or a full flush there may
- * have dropped a global entry the others still hold. */
-static void notice(struct shadow_spaces *sp)
-{
-    const struct shadow *s = sp->shadow[sp->current];
-    if (s->invlpgs != sp->seen_invlpgs || s->full_flushes != sp->seen_flushes)
-        for (unsigned i = 0; i < sp->n; i++)
-            if (i != sp->current)
-                sp->stale[i] = true;
-    sp->seen_invlpgs = s->invlpgs;
-    sp->seen_flushes = s->full_flushes;
-}
-
-/* The CR3 load's TLB flush, for what it changes here: every shadow made
- * through a frame written since the last load loses its non-global
- * entries. */
-static void forget_written(struct shadow_spaces *sp)
-{
-    uint8_t drop = 0;
-    if (sp->pending_overflow) {
-        drop = 0xFF;
-        memset(sp->written, 0, sp->frames);
-    } else {
-        for (unsigned k = 0; k < sp->npending; k++) {
-            drop |= sp->sourced[sp->pending[k]];
-            sp->written[sp->pending[k]] = 0;
-        }
-    }
-    sp->npending = 0;
-    sp->pending_overflow = false;
-    for (unsigned i = 0; i < sp->n; i++)
-        if (drop & (1u << i)) {
-            drop_nonglobal(sp->shadow[i]);
-            unsource(sp, i);
-            sp->dropped++;
-        }
-}
 
 static int kept(const struct shadow_spaces *sp, uint32_t cr3)
 {
@@ -284,6 +280,7 @@ static unsigned make_room(struct shadow_spaces *sp)
             shadow_map_hypervisor(s, GPTE_ADDR(((const uint32_t *)now->root)[now->hypervisor_slot]));
         same_mode(s, now);
         sp->shadow[sp->n] = s;
+        sp->record[sp->n] = new_record();
         return sp->n++;
     }
     unsigned victim = sp->current == 0 ? 1 : 0;
@@ -302,23 +299,23 @@ void shadow_spaces_load_cr3(struct guest *g, uint32_t cr3)
         return;
     }
     notice(sp);
-    forget_written(sp);
     int hit = kept(sp, cr3);
     unsigned i;
     if (hit >= 0) {
         i = (unsigned)hit;
+        revalidate(sp, i);
         sp->shadow[i]->cr3_loads++;     /* the guest's load, done without lab 2's flush */
         sp->hits++;
     } else {
         i = make_room(sp);
         if (sp->stale[i]) {
-            empty(sp->shadow[i]);
+            empty(sp, i);
             sp->stale[i] = false;
             sp->emptied++;
         }
         same_mode(sp->shadow[i], sp->shadow[sp->current]);
         shadow_load_cr3(sp->shadow[i], cr3);    /* its global entries stay, as in a TLB */
-        unsource(sp, i);
+        forget_records(sp->record[i]);
         sp->misses++;
     }
     sp->current = i;
@@ -354,8 +351,9 @@ void shadow_spaces_print_stats(const struct guest *g)
     shadow_print_stats(all, sp ? sp->n : 1);
     if (sp)
         printf("hv: %sshadow spaces: %u address spaces' shadows kept (at most %u), %lu CR3 loads "
-               "found theirs, %lu made one; %lu page tables protected (%lu by a scan), %lu first "
-               "writes to them, %lu shadows emptied of non-global entries after such writes, "
-               "%lu of all entries\n", g->tag, sp->n, sp->max, sp->hits, sp->misses,
-               sp->protects, sp->scans, sp->writes, sp->dropped, sp->emptied);
+               "found theirs, %lu made one; %lu entries compared at loads, %lu of them dropped, "
+               "%lu shadows emptied of non-global entries (too much to compare), %lu of all "
+               "entries; %lu slots seeded with %lu global entries of others\n", g->tag, sp->n,
+               sp->max, sp->hits, sp->misses, sp->compared, sp->dropped, sp->overflows, sp->emptied,
+               sp->seeds, sp->seeded_entries);
 }

@@ -6,24 +6,28 @@
  * global entries, so each context switch costs the refill of the process's
  * working set, one #PF exit a page. Under bt=1 the hypervisor keeps up to
  * `shadows=N` shadows instead, one per guest CR3, each a lab 2 shadow with
- * its own directory, and a CR3 load of an address space it keeps only
- * switches the real CR3: lab 2's handout calls it the middle way (section 3,
- * "The alternative"). It is right only while each shadow kept says what the
- * guest's tables say, so the frames its non-global entries were made from
- * (the directory and table each fill walked) are watched:
- *  - such a frame is *sourced*: no shadow maps it writable, so the guest's
- *    first write to it faults, as a write to translated code does;
- *  - that write marks the frame *written* and goes on, its entry writable
- *    again: the next writes to it cost nothing;
- *  - at the next CR3 load, each shadow made from a written frame loses its
- *    non-global entries, as a TLB does at that load (SDM vol. 3, 4.10.4.1):
- *    until then the entries may be stale, as a TLB's may.
- * The hypervisor's own stores into guest memory (a software delivery's
- * frame, INS) mark their frames written too (depriv's hook `written`).
- * Global entries are not watched: the architecture keeps them across CR3
+ * its own directory, and a CR3 load of an address space it keeps switches
+ * the real CR3 to that shadow after *revalidating* it: lab 2's handout
+ * calls it the middle way (section 3, "The alternative").
+ *
+ * Revalidation: each non-global fill records the guest's directory entry
+ * and page-table entry it was made from, as they were after the fill (its
+ * A and D flags set). At a CR3 load each entry kept is compared with the
+ * guest's entries as they are now; any difference drops it, as the load
+ * drops a TLB's non-global entries (SDM vol. 3, 4.10.4.1). An entry whose
+ * guest entries are exactly as they were is the entry a refill would make,
+ * with nothing for the refill to write: keeping it is a TLB that refilled.
+ * So nothing is write-protected, and a write to a page table costs nothing
+ * until the next CR3 load, which compares a few words per entry kept
+ * instead of taking one exit per page.
+ *
+ * The guest kernel's own pages are global, the same in every address
+ * space: a shadow's first global fill in a directory slot copies in the
+ * global entries the other shadows hold there (a TLB would hold them).
+ * Global entries are not compared: the architecture keeps them across CR3
  * loads anyway, and drops them only at INVLPG (here done in every shadow
- * kept) and at a change of CR0.PG or CR4.PGE (noticed at the next CR3 load:
- * every other shadow is emptied before it is used again).
+ * kept) and at a change of CR0.PG or CR4.PGE (noticed at the next CR3 load
+ * or fill: every other shadow is emptied before it is used again).
  */
 #pragma once
 #include <stdbool.h>
@@ -34,34 +38,35 @@ struct shadow;
 
 #define SHADOW_SPACES_MAX 8         /* shadows=1..8 */
 #define SHADOW_SPACES_DEFAULT 4     /* bt=1's, without shadows= */
-#define SHADOW_SPACES_SOURCES 64    /* frames remembered per shadow (more: found by a scan) */
-#define SHADOW_SPACES_PENDING 64    /* written frames remembered until the next CR3 load */
+#define SHADOW_SPACES_SLOTS 32      /* directory slots recorded per shadow; more: emptied at the load */
+#define SHADOW_SPACES_COMPARE 128   /* entries compared at a load at most; more: emptied instead */
+
+/* What one kept shadow's non-global entries were made from. */
+struct shadow_record {
+    uint16_t slot[SHADOW_SPACES_SLOTS];     /* the slots recorded, and each one's page: */
+    uint32_t *entries[SHADOW_SPACES_SLOTS]; /* the guest's PTE (or 4 MiB PDE) of each entry */
+    unsigned nslots;
+    bool overflow;                          /* a slot could not be recorded */
+    int8_t index[1024];                     /* slot -> its place above, or -1 */
+    uint32_t pde[1024];                     /* the guest's directory entry of each slot recorded */
+    uint16_t lo[1024], hi[1024];            /* the entries of each slot recorded, [lo, hi) */
+};
 
 struct shadow_spaces {
     struct guest *guest;
     unsigned max, n, current;
     struct shadow *shadow[SHADOW_SPACES_MAX];
+    struct shadow_record *record[SHADOW_SPACES_MAX];
     uint64_t used_at[SHADOW_SPACES_MAX];     /* the clock at its last load: the oldest goes first */
     uint64_t clock;
     bool stale[SHADOW_SPACES_MAX];           /* to be emptied, global entries too, before it is used */
     uint64_t seen_invlpgs, seen_flushes;     /* the current shadow's counts, to notice lab 2's own */
-
-    /* Per guest frame: bit i of sourced[] is shadow i's non-global entries
-     * made through it; written[] is 1 from its first write to the next CR3
-     * load; writable[][] are (linear address | 1) of up to two entries that
-     * may map it writable, or SPACES_MANY if there may be more. */
-    uint64_t frames;
-    uint8_t *sourced, *written;
-    uint32_t (*writable)[2];
-    uint32_t pending[SHADOW_SPACES_PENDING];
-    unsigned npending;
-    bool pending_overflow;
-    uint32_t sources[SHADOW_SPACES_MAX][SHADOW_SPACES_SOURCES];
-    unsigned nsources[SHADOW_SPACES_MAX];
-    bool sources_overflow[SHADOW_SPACES_MAX];
+    /* The directory slots of each shadow given the global entries other
+     * shadows hold there, at its first global fill in the slot. */
+    uint32_t seeded[SHADOW_SPACES_MAX][1024 / 32];
 
     /* Statistics, printed at the end of the run. */
-    uint64_t hits, misses, writes, dropped, protects, scans, emptied;
+    uint64_t hits, misses, compared, dropped, overflows, emptied, seeds, seeded_entries;
 };
 
 /* Keep up to max shadows (1..SHADOW_SPACES_MAX) for guest g, whose shadow
@@ -75,13 +80,9 @@ void shadow_spaces_create(struct guest *g, unsigned max);
 void shadow_spaces_load_cr3(struct guest *g, uint32_t cr3);
 void shadow_spaces_invlpg(struct guest *g, uint32_t va);
 
-/* After a fill of linear va in the current shadow (bt=1: bt_cache_filled),
- * for a write if `write`: its frames sourced, its entry read-only if it maps
- * a sourced frame, unless the guest writes it now. */
-void shadow_spaces_filled(struct guest *g, uint32_t va, bool write);
-
-/* The hypervisor wrote guest-physical gpa for the guest. */
-void shadow_spaces_written(struct guest *g, uint64_t gpa);
+/* After a fill of linear va in the current shadow (bt=1: bt_cache_filled):
+ * a non-global entry's guest entries recorded, a global one's slot seeded. */
+void shadow_spaces_filled(struct guest *g, uint32_t va);
 
 /* shadow_write_protect in every shadow kept. */
 void shadow_spaces_write_protect(struct guest *g, uint64_t hpa);

@@ -518,6 +518,10 @@ def deprivileged_cases():
         Case("hv-refuses-patch-without-deprivileged", bad("cpuid", "patch=1"), PANIC,
              must=[r"^PANIC hv: patch=1 patches a deprivileged guest kernel: it needs cpu=deprivileged$",
                    r"^POWEROFF 3$"], must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
+        Case("hv-refuses-shadows-without-bt", bad("cpuid", "mem=shadow", "cpu=deprivileged", "shadows=4"), PANIC,
+             must=[r"^PANIC hv: shadows=4 keeps several address spaces' shadows, revalidated from what bt=1 "
+                   r"records of each fill: it needs bt=1$", r"^POWEROFF 3$"],
+             must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
     ]
 
 

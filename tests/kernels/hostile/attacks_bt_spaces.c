@@ -12,6 +12,7 @@
  * that found their shadow kept.
  */
 #include "attack.h"
+#include "recover.h"
 
 #define SPACE  0x00400000u       /* the second 4 MiB: each address space's own table */
 #define GLOBAL 0x00800000u       /* the third: one table of global entries, in every space */
@@ -47,6 +48,15 @@ static void make_spaces(unsigned n)
     load_cr3(pd[0]);
 }
 
+/* Space 0 loaded and va read, then space 1: how many reads were not v0, v1. */
+static unsigned read_in_both(uint32_t va, uint32_t v0, uint32_t v1)
+{
+    load_cr3(pd[0]);
+    unsigned bad = read_at(va) != v0;
+    load_cr3(pd[1]);
+    return bad + (read_at(va) != v1);
+}
+
 ATTACK(bt_spaces_pte_written_away, "bt-spaces-pte-written-away", "all spaces", "native",
        "a PTE of an address space written while another is loaded, or while it is loaded (then CR3 "
        "loaded again), 500 rounds: every read through the new entry")
@@ -54,10 +64,7 @@ ATTACK(bt_spaces_pte_written_away, "bt-spaces-pte-written-away", "all spaces", "
     make_spaces(2);
     unsigned bad = 0, now = 0;
     for (unsigned r = 0; r < 500; r++) {
-        load_cr3(pd[0]);
-        bad += read_at(SPACE) != value(now);
-        load_cr3(pd[1]);
-        bad += read_at(SPACE) != value(1);
+        bad += read_in_both(SPACE, value(now), value(1));
         now = now ? 0 : SPACES;
         pt[0][0] = mapping(now);            /* space 0's, from space 1 */
         load_cr3(pd[1]);
@@ -81,10 +88,7 @@ ATTACK(bt_spaces_pde_written_away, "bt-spaces-pde-written-away", "all spaces", "
     unsigned bad = 0;
     for (unsigned r = 0; r < 500; r++) {
         bool other = r % 2;                 /* space 0's table moved at the end of the last round */
-        load_cr3(pd[0]);
-        bad += read_at(SPACE) != value(other ? SPACES : 0);
-        load_cr3(pd[1]);
-        bad += read_at(SPACE) != value(1);
+        bad += read_in_both(SPACE, value(other ? SPACES : 0), value(1));
         pd[0][1] = (uint32_t)(other ? pt[0] : pt_other) | PG_P | PG_W;
     }
     load_cr3(page_dir);
@@ -121,10 +125,7 @@ ATTACK(bt_spaces_global_dropped, "bt-spaces-global-dropped", "all spaces", "nati
     make_spaces(2);
     unsigned bad = 0, now = 0;
     for (unsigned r = 0; r < 600; r++) {
-        load_cr3(pd[0]);
-        bad += read_at(GLOBAL) != value(now);
-        load_cr3(pd[1]);
-        bad += read_at(GLOBAL) != value(now);
+        bad += read_in_both(GLOBAL, value(now), value(now));
         now = now ? 0 : SPACES;
         pt_global[0] = mapping(now) | PG_G;
         if (r % 2) {
@@ -139,3 +140,31 @@ ATTACK(bt_spaces_global_dropped, "bt-spaces-global-dropped", "all spaces", "nati
     write_cr4(read_cr4() & ~CR4_PGE);
     result("%u of 1800 reads saw an old translation", bad);
 }
+
+/* A write through SPACE in space 0, which faults (vector 14) or not. */
+static bool write_faults(void)
+{
+    recovered_vector = NO_FAULT;
+    TRY("movl $1, (%0)", : : "r"(SPACE) : "memory");
+    return recovered_vector == 14;
+}
+
+ATTACK(bt_spaces_pde_rights, "bt-spaces-pde-rights", "all spaces", "native",
+       "a directory entry of an address space made read-only and writable again while another space is "
+       "loaded, 500 rounds: each write through it faults as its rights are then")
+{
+    make_spaces(2);
+    write_cr0(read_cr0() | CR0_WP);         /* the kernel's writes too obey R/W (SDM 4.6.1) */
+    unsigned bad = 0;
+    for (unsigned r = 0; r < 500; r++) {
+        bool read_only = r % 2;             /* as the end of the last round left it */
+        load_cr3(pd[0]);
+        bad += write_faults() != read_only;
+        load_cr3(pd[1]);
+        pd[0][1] = (uint32_t)pt[0] | PG_P | (read_only ? PG_W : 0);
+    }
+    load_cr3(page_dir);
+    write_cr0(read_cr0() & ~CR0_WP);
+    result("%u of 500 writes were not as the tables say", bad);
+}
+
