@@ -16,6 +16,7 @@
 #include "exit/handlers.h"   /* exit_io_init, machine_devices_reset */
 #include "depriv/depriv.h"
 #include "depriv/depriv_bt.h"
+#include "depriv/depriv_bt_cache.h"   /* bt_cache_frame_watched */
 #include "check/entry_report.h"
 #include "guest/ept_check.h"
 #include "guest/exit_stats.h"
@@ -201,6 +202,7 @@ static struct vm *setup_vm(unsigned id, const struct boot_group *group, const st
             /* Its fills record what they were made from (bt_cache_filled),
              * which keeping several address spaces' shadows needs. */
             shadow_spaces_create(&vm->guest, options.shadows ? options.shadows : SHADOW_SPACES_DEFAULT);
+            shadow_spaces_watch(&vm->guest, bt_cache_frame_watched, v);
         }
     }
     if (id == 0 && breakage && !options.vmcs_break_at)

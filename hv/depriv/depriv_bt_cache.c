@@ -51,6 +51,12 @@ bool bt_cache_frame_translated(const struct depriv_bt *bt, uint64_t gpa)
     return f < bt->frames && (bt->translated[f / 8] & (1u << (f % 8)));
 }
 
+bool bt_cache_frame_watched(void *ctx, uint64_t gpa)
+{
+    const struct depriv_bt *bt = ((struct vcpu *)ctx)->depriv.bt;
+    return bt_cache_frame_translated(bt, gpa) || (gpa & ~(uint64_t)(PAGE - 1)) == bt->recent_frame;
+}
+
 /* Code is translated from frame gpa: its writable shadow entries made
  * read-only, once. */
 static void protect_frame(struct vcpu *v, uint64_t gpa)

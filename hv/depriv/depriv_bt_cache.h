@@ -174,6 +174,11 @@ void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip);
 void bt_cache_learn(struct vcpu *v, uint32_t learn, uint32_t eip, uint32_t tc);
 /* Has code been translated from this guest-physical frame? */
 bool bt_cache_frame_translated(const struct depriv_bt *bt, uint64_t gpa);
+/* May the shadow map frame gpa writable without this cache knowing (a
+ * global entry copied between address spaces' shadows, shadow_spaces.h)?
+ * Not if code is translated from it, nor if it is the frame whose writable
+ * entries the cache remembers (recent_frame). ctx: the vCPU. */
+bool bt_cache_frame_watched(void *ctx, uint64_t gpa);
 /* The guest wrote frame gpa: its translations dropped, the slots chained
  * into them unchained, the lookup table emptied. */
 void bt_cache_invalidate_frame(struct vcpu *v, uint64_t gpa);

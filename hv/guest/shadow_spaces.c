@@ -219,12 +219,28 @@ static void revalidate(struct shadow_spaces *sp, unsigned i)
 
 /* --- Global entries seeded from other shadows ------------------------- */
 
-/* A global entry copied from another shadow: kept as it is (the shadows
- * share one paging mode, and drop global entries together). */
+void shadow_spaces_watch(struct guest *g, bool (*watched)(void *ctx, uint64_t gpa), void *ctx)
+{
+    if (g->spaces) {
+        g->spaces->watched = watched;
+        g->spaces->watched_ctx = ctx;
+    }
+}
+
+/* A global entry copied from another shadow (the shadows share one paging
+ * mode, and drop global entries together); read-only if it maps a frame
+ * watched, so that the first write through it is a fill its watcher sees
+ * (bt=1 keeps the frames it translated from read-only, and remembers the
+ * writable entries of one it may translate again: a copy it never saw
+ * could not be found). */
 static bool keep_copied(void *ctx, uint32_t va, uint32_t *entry)
 {
-    (void)va, (void)entry;
-    ((struct shadow_spaces *)ctx)->seeded_entries++;
+    struct shadow_spaces *sp = ctx;
+    (void)va;
+    if ((*entry & GPTE_W) && sp->watched &&
+        sp->watched(sp->watched_ctx, GPTE_ADDR(*entry) - sp->guest->ram_hpa))
+        *entry &= ~(uint32_t)GPTE_W;
+    sp->seeded_entries++;
     return true;
 }
 

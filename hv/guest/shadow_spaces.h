@@ -65,6 +65,11 @@ struct shadow_spaces {
      * shadows hold there, at its first global fill in the slot. */
     uint32_t seeded[SHADOW_SPACES_MAX][1024 / 32];
 
+    /* The frames a global entry copied in may not map writable (bt=1's:
+     * translated code, and the one it tracks writable entries of). */
+    bool (*watched)(void *ctx, uint64_t gpa);
+    void *watched_ctx;
+
     /* Statistics, printed at the end of the run. */
     uint64_t hits, misses, compared, dropped, overflows, emptied, seeds, seeded_entries;
 };
@@ -73,6 +78,10 @@ struct shadow_spaces {
  * now is the first one. Called once its shadow is set up (cpu=deprivileged
  * has mapped its own slot in it). */
 void shadow_spaces_create(struct guest *g, unsigned max);
+
+/* Copied global entries that map a frame for which watched(ctx, gpa) is
+ * true are made read-only (their first write a fill its caller sees). */
+void shadow_spaces_watch(struct guest *g, bool (*watched)(void *ctx, uint64_t gpa), void *ctx);
 
 /* The guest's MOV to CR3 and INVLPG with spaces kept (else lab 2's
  * shadow_load_cr3 and shadow_invlpg). The CR3 load writes the VMCS's

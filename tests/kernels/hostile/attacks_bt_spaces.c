@@ -168,3 +168,49 @@ ATTACK(bt_spaces_pde_rights, "bt-spaces-pde-rights", "all spaces", "native",
     result("%u of 500 writes were not as the tables say", bad);
 }
 
+/* Code at the second page of directory slot `slot`, global in both
+ * spaces through table t: MOV $n, %eax; RET, written through that page. */
+static uint32_t (*global_code(unsigned slot))(void) { return (uint32_t (*)(void))(slot << 22 | 0x1000); }
+
+static void write_code(unsigned slot, uint32_t n)
+{
+    volatile uint8_t *c = (volatile uint8_t *)(slot << 22 | 0x1000);
+    c[0] = 0xB8;
+    for (unsigned i = 0; i < 4; i++)
+        c[1 + i] = (uint8_t)(n >> (8 * i));
+    c[5] = 0xC3;
+}
+
+static uint32_t pt_code[4][1024] __attribute__((aligned(4096)));
+static uint8_t code_frames[4][4096] __attribute__((aligned(4096)));
+
+ATTACK(bt_spaces_copied_code, "bt-spaces-copied-code", "all spaces", "native",
+       "kernel code in a global page, run and rewritten in one address space, then its directory slot "
+       "first used in another, where it runs, is rewritten and runs again, in 4 slots: each run the code "
+       "as last written")
+{
+    write_cr4(read_cr4() | CR4_PGE);
+    make_spaces(2);
+    for (unsigned k = 0; k < 4; k++) {
+        pt_code[k][0] = mapping(k) | PG_G;
+        pt_code[k][1] = (uint32_t)code_frames[k] | PG_P | PG_W | PG_G;
+        pd[0][3 + k] = pd[1][3 + k] = (uint32_t)pt_code[k] | PG_P | PG_W;
+    }
+    unsigned wrong = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        unsigned slot = 3 + k;
+        load_cr3(pd[0]);
+        write_code(slot, 1);
+        wrong += global_code(slot)() != 1;      /* translated */
+        write_code(slot, 2);                    /* its translation dropped: the page writable */
+        load_cr3(pd[1]);
+        wrong += read_at(slot << 22) != value(k);   /* the slot's first global entry in this space */
+        wrong += global_code(slot)() != 2;      /* translated again */
+        write_code(slot, 3);
+        wrong += global_code(slot)() != 3;
+    }
+    load_cr3(page_dir);
+    write_cr4(read_cr4() & ~CR4_PGE);
+    result("%u of 16 runs and reads were not as last written", wrong);
+}
+
