@@ -34,6 +34,7 @@ static void forget_records(struct shadow_record *r)
         r->index[r->slot[k]] = -1;
     r->nslots = 0;                      /* their pages stay, for the next slots recorded */
     r->overflow = false;
+    r->span = 0;
 }
 
 /* Every non-global entry gone (lab 2's CR3 load, its count taken back). */
@@ -116,8 +117,8 @@ static void seed(struct shadow_spaces *sp, uint32_t va);
 
 /* --- Records and revalidation ----------------------------------------- */
 
-/* The guest's directory entry for slot, and its page table (NULL for a
- * 4 MiB page or an entry not present), in shadow s's address space. */
+/* The guest's directory entry for slot in shadow s's address space (NULL
+ * if its directory is not in RAM). */
 static const uint32_t *guest_pde(const struct guest *g, const struct shadow *s, unsigned slot)
 {
     return guest_ptr(g, GPTE_ADDR(s->guest_cr3) + 4 * slot, 4);
@@ -151,13 +152,15 @@ static void record(struct shadow_spaces *sp, unsigned i, uint32_t va, uint32_t p
             panic("out of memory: no room to record an address space's shadow");
         r->pde[slot] = pde;
         r->lo[slot] = (uint16_t)e;
-        r->hi[slot] = (uint16_t)(e + 1);
+        r->hi[slot] = (uint16_t)e;
     }
     r->entries[k][e] = pte;
+    unsigned before = r->hi[slot] - r->lo[slot];
     if (e < r->lo[slot])
         r->lo[slot] = (uint16_t)e;
     if (e >= r->hi[slot])
         r->hi[slot] = (uint16_t)(e + 1);
+    r->span += r->hi[slot] - r->lo[slot] - before;
 }
 
 void shadow_spaces_filled(struct guest *g, uint32_t va)
@@ -189,18 +192,16 @@ static void revalidate(struct shadow_spaces *sp, unsigned i)
     struct shadow *s = sp->shadow[i];
     struct shadow_record *r = sp->record[i];
     const struct guest *g = sp->guest;
-    unsigned recorded = 0;
-    for (unsigned k = 0; k < r->nslots; k++)
-        recorded += r->hi[r->slot[k]] - r->lo[r->slot[k]];
-    if (r->overflow || recorded > SHADOW_SPACES_COMPARE) {
+    const uint32_t *dir = guest_ptr(g, GPTE_ADDR(s->guest_cr3), PAGE);
+    if (r->overflow || r->span > SHADOW_SPACES_COMPARE || !dir) {
         drop_nonglobal(sp, i);          /* a refill of what is used costs less */
         sp->overflows++;
         return;
     }
     for (unsigned k = 0; k < r->nslots; k++) {
         unsigned slot = r->slot[k];
-        const uint32_t *pde = guest_pde(g, s, slot);
-        bool same_table = pde && *pde == r->pde[slot];
+        const uint32_t *pde = &dir[slot];
+        bool same_table = *pde == r->pde[slot];
         const uint32_t *table = same_table && !large(s, *pde) ? guest_ptr(g, GPTE_ADDR(*pde), PAGE) : NULL;
         const uint32_t *shadow = shadow_entry(s, slot << 22);     /* the slot's table, entry 0 */
         for (unsigned e = r->lo[slot]; shadow && e < r->hi[slot]; e++) {

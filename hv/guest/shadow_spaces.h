@@ -47,6 +47,7 @@ struct shadow_record {
     uint32_t *entries[SHADOW_SPACES_SLOTS]; /* the guest's PTE (or 4 MiB PDE) of each entry */
     unsigned nslots;
     bool overflow;                          /* a slot could not be recorded */
+    unsigned span;                          /* the entries of all slots recorded, as below */
     int8_t index[1024];                     /* slot -> its place above, or -1 */
     uint32_t pde[1024];                     /* the guest's directory entry of each slot recorded */
     uint16_t lo[1024], hi[1024];            /* the entries of each slot recorded, [lo, hi) */
