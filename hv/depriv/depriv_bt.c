@@ -275,11 +275,18 @@ static void enter_at(struct vcpu *v, uint32_t tc)
 }
 
 /* A segment of the guest's as depriv_load_segment loads it, from the GDT
- * copy, without the VMCS. */
-static void guest_segment(const struct vcpu *v, uint16_t selector, struct bt_segment *s)
+ * copy, without the VMCS: the fields worked out last (*memo), if they
+ * were for the same selector and descriptor (*descriptor). */
+static void guest_segment(const struct vcpu *v, uint16_t selector, struct bt_segment *memo, uint64_t *descriptor,
+                          struct bt_segment *s)
 {
-    s->selector = selector;
-    depriv_descriptor_fields(depriv_copied_descriptor(v, selector), &s->base, &s->limit, &s->access);
+    uint64_t d = depriv_copied_descriptor(v, selector);
+    if (d != *descriptor || memo->selector != selector || !memo->access) {
+        memo->selector = selector;
+        depriv_descriptor_fields(d, &memo->base, &memo->limit, &memo->access);
+        *descriptor = d;
+    }
+    *s = *memo;
 }
 
 void depriv_bt_entered_by_gate(struct vcpu *v)
@@ -288,8 +295,8 @@ void depriv_bt_entered_by_gate(struct vcpu *v)
     /* The guest's own, kept for when it leaves the TC: its gate's CS at
      * ring 1, the user's GS, from the GDT copy as the hypervisor's
      * delivery loads them. */
-    guest_segment(v, (uint16_t)(bt->page->selector[BT_CS] | 1), &bt->cs);
-    guest_segment(v, (uint16_t)bt->page->gs_real, &bt->gs);
+    guest_segment(v, (uint16_t)(bt->page->selector[BT_CS] | 1), &bt->gate_cs, &bt->gate_cs_descriptor, &bt->cs);
+    guest_segment(v, (uint16_t)bt->page->gs_real, &bt->gate_gs, &bt->gate_gs_descriptor, &bt->gs);
     bt->in_tc = true;
     bt->between = bt->tf_step = false;
     bt->owed_trap_at = bt->hold_eip = 0;

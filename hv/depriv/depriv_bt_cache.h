@@ -108,6 +108,8 @@ struct depriv_bt {
                                        (after STI, IRET, a delivery) */
     uint32_t rewind_at;             /* this exit's RIP inside a translation, for rewind_translation */
     struct bt_segment cs, gs;       /* the guest's own, while a translation runs */
+    struct bt_segment gate_cs, gate_gs;   /* those a gate's entry worked out last */
+    uint64_t gate_cs_descriptor, gate_gs_descriptor;   /* from these descriptors (depriv_bt_entered_by_gate) */
     uint8_t *gs_ok;                 /* the table after the page (bt_gs.h) */
     uint16_t gs_allowed[16];        /* the selectors set in it, to empty it */
     unsigned gs_allowed_count;
