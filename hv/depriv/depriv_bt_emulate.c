@@ -150,26 +150,25 @@ static bool decode_at(struct vcpu *v, uint32_t eip, struct x86_insn *in)
 bool depriv_bt_privileged_in_tc(struct vcpu *v, uint32_t rip, bool *stay)
 {
     struct depriv_bt *bt = v->depriv.bt;
-    struct x86_insn in;
     const uint8_t *copy = bt->tc + (rip - BT_TC_BASE);
     uint64_t invalidations = bt->invalidations;
+    bool invlpg = false;
+    uint32_t page = 0;
     if (copy[0] == 0x0F && copy[1] == 0x22 && (copy[2] >> 3 & 7) == 3) {
         v->instruction_length = 3;
         shadow_spaces_load_cr3(v->guest, (uint32_t)guest_gpr(v, copy[2] & 7));
         advance_rip(v);
         v->depriv.emulated++;
-        bt_cache_check_mappings(v);
-        *stay = bt->invalidations == invalidations;
-        return true;
+    } else {
+        struct x86_insn in;
+        if (x86_decode(copy, X86_MAX_LENGTH, X86_MODE_32, &in) != X86_DECODE_OK || bt_classify(&in) != BT_PRIVILEGED)
+            return false;
+        invlpg = in.map == X86_MAP_0F && in.opcode == 0x01;
+        if (invlpg && !depriv_effective_address(v, &in, &page))
+            return false;
+        v->instruction_length = in.length;
+        depriv_emulate_general_protection(v, &in, 0);   /* RIP past the copy, as past the original */
     }
-    if (x86_decode(copy, X86_MAX_LENGTH, X86_MODE_32, &in) != X86_DECODE_OK || bt_classify(&in) != BT_PRIVILEGED)
-        return false;
-    bool invlpg = in.map == X86_MAP_0F && in.opcode == 0x01;
-    uint32_t page = 0;
-    if (invlpg && !depriv_effective_address(v, &in, &page))
-        return false;
-    v->instruction_length = in.length;
-    depriv_emulate_general_protection(v, &in, 0);   /* RIP past the copy, as past the original */
     if (invlpg)
         bt_cache_check_page(v, page);
     else

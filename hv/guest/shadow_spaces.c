@@ -348,10 +348,6 @@ void shadow_spaces_load_cr3(struct guest *g, uint32_t cr3)
 void shadow_spaces_invlpg(struct guest *g, uint32_t va)
 {
     struct shadow_spaces *sp = g->spaces;
-    if (!sp) {
-        shadow_invlpg(g->shadow, va);
-        return;
-    }
     notice(sp);
     for (unsigned i = 0; i < sp->n; i++)
         if (i != sp->current)

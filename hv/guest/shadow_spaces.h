@@ -84,8 +84,8 @@ void shadow_spaces_create(struct guest *g, unsigned max);
  * true are made read-only (their first write a fill its caller sees). */
 void shadow_spaces_watch(struct guest *g, bool (*watched)(void *ctx, uint64_t gpa), void *ctx);
 
-/* The guest's MOV to CR3 and INVLPG with spaces kept (else lab 2's
- * shadow_load_cr3 and shadow_invlpg). The CR3 load writes the VMCS's
+/* The guest's MOV to CR3 (lab 2's shadow_load_cr3 if no spaces are kept)
+ * and, with spaces kept, its INVLPG. The CR3 load writes the VMCS's
  * GUEST_CR3 (the current VMCS is the guest's vCPU's). */
 void shadow_spaces_load_cr3(struct guest *g, uint32_t cr3);
 void shadow_spaces_invlpg(struct guest *g, uint32_t va);
