@@ -483,6 +483,8 @@ static inline __attribute__((always_inline)) void dispatch_deprivileged_as(struc
     if (with_gdb && bt)
         gdb_exit_begin(v);                      /* gdb's TF out before the translator looks */
     bool handled = bt && depriv_bt_exit(v, &step, with_gdb);   /* out of a translation first (depriv_bt.h) */
+    if (bt && !with_gdb && handled && depriv_bt_stay_done(v, step))
+        return;                                 /* done in the translation, nothing to deliver */
     depriv_returned_to_user(v);
     handled = handled || (with_gdb && gdb_exit(v));
     if (!bt)

@@ -148,10 +148,15 @@ const struct bt_map_entry *bt_map_find(const struct bt_map_entry *map, unsigned 
 {
     if (!entries || tc_offset >= tc_size)
         return NULL;
-    unsigned i = 0;
-    while (i + 1 < entries && map[i + 1].tc_offset <= tc_offset)
-        i++;
-    return &map[i];
+    unsigned lo = 1, hi = entries;      /* the last entry starting at or below tc_offset (in */
+    while (lo < hi) {                   /* order: instructions, then slots), else the first */
+        unsigned mid = (lo + hi) / 2;
+        if (map[mid].tc_offset <= tc_offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return &map[lo - 1];
 }
 
 const struct bt_map_entry *bt_block_find(const struct bt_block *b, uint32_t tc_offset)

@@ -48,6 +48,11 @@ void depriv_bt_setup(struct vcpu *v);
  * copied IN or OUT stays in the translation, unless a debugger is
  * attached. */
 bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger);
+/* After depriv_bt_exit did a copied MOV to CR3 or INVLPG where it is (a
+ * context switch's): if nothing is to be delivered, the rest of the exit's
+ * way would only refill the vCPU page, which this does (true); else false,
+ * and the exit goes on as any. step: depriv_bt_exit's. */
+bool depriv_bt_stay_done(struct vcpu *v, struct depriv_step step);
 /* The guest is inside a translation between two of its instructions:
  * nothing may be delivered now (depriv_deliver_later). */
 bool depriv_bt_between(const struct vcpu *v);

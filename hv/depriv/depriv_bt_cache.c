@@ -267,10 +267,16 @@ bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, 
     return true;
 }
 
-const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t at)
+const struct bt_cached *bt_cache_block_at(struct depriv_bt *bt, uint32_t at)
 {
     if (at - bt->single.tc_address < bt->single.tc_size)
         return &bt->single;
+    /* The block found last, first: exits come back to the same copy (a
+     * context switch's MOV to CR3, a driver's IN and OUT). Blocks never
+     * move or overlap (only added, at the TC's end, until a flush). */
+    const struct bt_cached *last = &bt->blocks[bt->block_found];
+    if (bt->block_found < bt->nblocks && at - last->tc_address < last->tc_size)
+        return last;
     unsigned lo = 0, hi = bt->nblocks;
     while (lo < hi) {                           /* the last block starting at or below `at` */
         unsigned mid = (lo + hi) / 2;
@@ -282,7 +288,10 @@ const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t a
     if (!lo)
         return NULL;
     const struct bt_cached *b = &bt->blocks[lo - 1];
-    return at - b->tc_address < b->tc_size ? b : NULL;
+    if (at - b->tc_address >= b->tc_size)
+        return NULL;
+    bt->block_found = lo - 1;
+    return b;
 }
 
 const struct bt_map_entry *bt_cache_map(const struct depriv_bt *bt, const struct bt_cached *b)
@@ -290,10 +299,20 @@ const struct bt_map_entry *bt_cache_map(const struct depriv_bt *bt, const struct
     return b == &bt->single ? bt->single_map : &bt->map[b->map_first];
 }
 
-const struct bt_map_entry *bt_cache_entry_at(const struct depriv_bt *bt, const struct bt_cached *b,
-                                             uint32_t at)
+const struct bt_map_entry *bt_cache_entry_at(struct depriv_bt *bt, const struct bt_cached *b, uint32_t at)
 {
-    return bt_map_find(bt_cache_map(bt, b), b->entries, b->tc_size, at - b->tc_address);
+    /* The entry found last, first (as bt_cache_block_at): a block's map
+     * stays as it is until a flush, but the scratch block's, remade for
+     * each instruction. */
+    if (at == bt->entry_found_at && bt->flushes == bt->entry_found_flushes && b != &bt->single)
+        return bt->entry_found;
+    const struct bt_map_entry *e = bt_map_find(bt_cache_map(bt, b), b->entries, b->tc_size, at - b->tc_address);
+    if (e && b != &bt->single) {
+        bt->entry_found = e;
+        bt->entry_found_at = at;
+        bt->entry_found_flushes = bt->flushes;
+    }
+    return e;
 }
 
 void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip)

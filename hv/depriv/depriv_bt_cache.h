@@ -53,6 +53,10 @@ struct depriv_bt {
 
     struct bt_cached *blocks;       /* in TC order: tc_address increasing */
     unsigned nblocks;
+    unsigned block_found;           /* the index bt_cache_block_at found last */
+    const struct bt_map_entry *entry_found;   /* and the entry bt_cache_entry_at found last: */
+    uint32_t entry_found_at;        /* at this TC address, */
+    uint64_t entry_found_flushes;   /* before this many flushes */
     struct bt_map_entry *map;
     unsigned nmap;
     int32_t hash[BT_HASH];
@@ -162,11 +166,10 @@ void bt_cache_lookup_filled(struct depriv_bt *bt, unsigned index);
  * chained to nor looked up. */
 bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, bool *kept);
 /* The block whose translation holds TC address `at`, or NULL. */
-const struct bt_cached *bt_cache_block_at(const struct depriv_bt *bt, uint32_t at);
+const struct bt_cached *bt_cache_block_at(struct depriv_bt *bt, uint32_t at);
 /* The block's map entries, and the one of `at` in that block. */
 const struct bt_map_entry *bt_cache_map(const struct depriv_bt *bt, const struct bt_cached *b);
-const struct bt_map_entry *bt_cache_entry_at(const struct depriv_bt *bt, const struct bt_cached *b,
-                                             uint32_t at);
+const struct bt_map_entry *bt_cache_entry_at(struct depriv_bt *bt, const struct bt_cached *b, uint32_t at);
 /* A BRANCH exit named slot `slot` and target `eip`: chain it to the
  * target's translation if slot is one of the cache's live slots. */
 void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip);

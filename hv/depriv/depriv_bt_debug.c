@@ -111,7 +111,7 @@ bool depriv_bt_stoppable(const struct vcpu *v)
 
 uint32_t depriv_bt_guest_address(const struct vcpu *v, uint64_t rip)
 {
-    const struct depriv_bt *bt = v->depriv.bt;
+    struct depriv_bt *bt = v->depriv.bt;
     if (!bt || !bt->in_tc)
         return (uint32_t)rip;
     const struct bt_cached *b = bt_cache_block_at(bt, (uint32_t)rip);

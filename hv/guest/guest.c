@@ -86,7 +86,7 @@ static inline bool in_ram(const struct guest *g, uint64_t gpa, uint64_t len)
 
 /* Direct paging's machine frames, or RAM the hypervisor pages
  * (resident=): brought in first. */
-static void *special_memory_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
+void *guest_special_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
 {
     if (g->direct_paging)
         return machine_frames_ptr(&g->dp, gpa, len);
@@ -94,15 +94,6 @@ static void *special_memory_ptr(const struct guest *g, uint64_t gpa, uint64_t le
         return NULL;
     overcommit_touch(g->overcommit, gpa, len);
     return (void *)(g->ram_hpa + gpa);
-}
-
-/* One test on the way to plain RAM: the hypervisor reaches guest memory
- * this way a hundred times in a ring-1 guest's system call. */
-void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
-{
-    if (g->special_memory)
-        return special_memory_ptr(g, gpa, len);
-    return in_ram(g, gpa, len) ? (void *)(g->ram_hpa + gpa) : NULL;
 }
 
 const void *guest_ptr_read(const struct guest *g, uint64_t gpa, uint64_t len)

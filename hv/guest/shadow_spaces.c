@@ -30,11 +30,12 @@ static void drop_page(struct shadow *s, uint32_t va)
 
 static void forget_records(struct shadow_record *r)
 {
+    for (unsigned i = 0; i < r->n; i++)
+        r->entries[r->recorded[i] >> 10][r->recorded[i] & 0x3FF] = 0;
     for (unsigned k = 0; k < r->nslots; k++)
         r->index[r->slot[k]] = -1;
-    r->nslots = 0;                      /* their pages stay, for the next slots recorded */
+    r->nslots = r->n = 0;               /* their pages stay, for the next slots recorded */
     r->overflow = false;
-    r->span = 0;
 }
 
 /* Every non-global entry gone (lab 2's CR3 load, its count taken back). */
@@ -136,6 +137,8 @@ static void record(struct shadow_spaces *sp, unsigned i, uint32_t va, uint32_t p
     struct shadow_record *r = sp->record[i];
     unsigned slot = va >> 22, e = (va >> 12) & 0x3FF;
     int k = r->index[slot];
+    if (r->overflow)
+        return;
     if (k >= 0 && r->pde[slot] != pde) {
         r->overflow = true;             /* entries of two directory entries: none kept at the load */
         return;
@@ -148,19 +151,21 @@ static void record(struct shadow_spaces *sp, unsigned i, uint32_t va, uint32_t p
         k = (int)r->nslots++;
         r->slot[k] = (uint16_t)slot;
         r->index[slot] = (int8_t)k;
-        if (!r->entries[k] && !(r->entries[k] = kmalloc(PAGE)))
-            panic("out of memory: no room to record an address space's shadow");
+        if (!r->entries[k]) {
+            if (!(r->entries[k] = kmalloc(PAGE)))
+                panic("out of memory: no room to record an address space's shadow");
+            memset(r->entries[k], 0, PAGE);     /* 0: not recorded (a present entry is never 0) */
+        }
         r->pde[slot] = pde;
-        r->lo[slot] = (uint16_t)e;
-        r->hi[slot] = (uint16_t)e;
+    }
+    if (!r->entries[k][e]) {            /* a present entry is never 0 */
+        if (r->n == SHADOW_SPACES_COMPARE) {
+            r->overflow = true;         /* more than a refill costs to compare */
+            return;
+        }
+        r->recorded[r->n++] = (uint16_t)(k << 10 | e);
     }
     r->entries[k][e] = pte;
-    unsigned before = r->hi[slot] - r->lo[slot];
-    if (e < r->lo[slot])
-        r->lo[slot] = (uint16_t)e;
-    if (e >= r->hi[slot])
-        r->hi[slot] = (uint16_t)(e + 1);
-    r->span += r->hi[slot] - r->lo[slot] - before;
 }
 
 void shadow_spaces_filled(struct guest *g, uint32_t va)
@@ -186,35 +191,43 @@ void shadow_spaces_filled(struct guest *g, uint32_t va)
 }
 
 /* At the load of shadow i's CR3: each non-global entry whose guest entries
- * are no longer those recorded, dropped. */
+ * are no longer those recorded, dropped (and its record with it). The
+ * recorded entries alone are compared, a few words each: the shadow's
+ * tables are not scanned. */
 static void revalidate(struct shadow_spaces *sp, unsigned i)
 {
     struct shadow *s = sp->shadow[i];
     struct shadow_record *r = sp->record[i];
     const struct guest *g = sp->guest;
     const uint32_t *dir = guest_ptr(g, GPTE_ADDR(s->guest_cr3), PAGE);
-    if (r->overflow || r->span > SHADOW_SPACES_COMPARE || !dir) {
+    if (r->overflow || !dir) {
         drop_nonglobal(sp, i);          /* a refill of what is used costs less */
         sp->overflows++;
         return;
     }
+    /* Each slot's guest table now, if its directory entry is the one
+     * recorded (else all its entries differ); a 4 MiB page's entry is the
+     * directory entry itself. */
+    const uint32_t *table[SHADOW_SPACES_SLOTS];
     for (unsigned k = 0; k < r->nslots; k++) {
-        unsigned slot = r->slot[k];
-        const uint32_t *pde = &dir[slot];
-        bool same_table = *pde == r->pde[slot];
-        const uint32_t *table = same_table && !large(s, *pde) ? guest_ptr(g, GPTE_ADDR(*pde), PAGE) : NULL;
-        const uint32_t *shadow = shadow_entry(s, slot << 22);     /* the slot's table, entry 0 */
-        for (unsigned e = r->lo[slot]; shadow && e < r->hi[slot]; e++) {
-            if (!(shadow[e] & GPTE_P) || (shadow[e] & GPTE_G))
-                continue;
-            sp->compared++;
-            uint32_t now = !same_table ? ~r->entries[k][e] : table ? table[e] : *pde;
-            if (now != r->entries[k][e]) {
-                drop_page(s, slot << 22 | e << 12);     /* may drop the whole table (a 4 MiB page) */
-                shadow = shadow_entry(s, slot << 22);
-                sp->dropped++;
-            }
+        const uint32_t *pde = &dir[r->slot[k]];
+        table[k] = *pde != r->pde[r->slot[k]] ? NULL
+                   : large(s, *pde)           ? pde
+                                              : guest_ptr(g, GPTE_ADDR(*pde), PAGE);
+    }
+    sp->compared += r->n;
+    for (unsigned n = 0; n < r->n;) {
+        unsigned k = r->recorded[n] >> 10, e = r->recorded[n] & 0x3FF;
+        uint32_t *was = &r->entries[k][e];
+        const uint32_t *t = table[k];
+        if (t && *was == (t == &dir[r->slot[k]] ? *t : t[e])) {
+            n++;
+            continue;
         }
+        drop_page(s, (uint32_t)r->slot[k] << 22 | e << 12);   /* a 4 MiB page: its whole table */
+        sp->dropped++;
+        *was = 0;
+        r->recorded[n] = r->recorded[--r->n];
     }
 }
 

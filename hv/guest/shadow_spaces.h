@@ -44,13 +44,13 @@ struct shadow;
 /* What one kept shadow's non-global entries were made from. */
 struct shadow_record {
     uint16_t slot[SHADOW_SPACES_SLOTS];     /* the slots recorded, and each one's page: */
-    uint32_t *entries[SHADOW_SPACES_SLOTS]; /* the guest's PTE (or 4 MiB PDE) of each entry */
+    uint32_t *entries[SHADOW_SPACES_SLOTS]; /* the guest's PTE (or 4 MiB PDE) of each entry, 0 if none */
     unsigned nslots;
-    bool overflow;                          /* a slot could not be recorded */
-    unsigned span;                          /* the entries of all slots recorded, as below */
+    bool overflow;                          /* an entry or a slot could not be recorded */
+    uint16_t recorded[SHADOW_SPACES_COMPARE];   /* the entries recorded: place << 10 | index */
+    unsigned n;
     int8_t index[1024];                     /* slot -> its place above, or -1 */
     uint32_t pde[1024];                     /* the guest's directory entry of each slot recorded */
-    uint16_t lo[1024], hi[1024];            /* the entries of each slot recorded, [lo, hi) */
 };
 
 struct shadow_spaces {
