@@ -123,9 +123,11 @@ void bt_block_unchain(uint8_t *code, uint32_t address, const struct bt_map_entry
  * EAX, followed by nothing but MOVs of AX into segment registers (a
  * kernel's entry: mov $KDATA, %ax; mov %ax, %ds; mov %ax, %es; ...). A
  * load of it below the hypervisor's selectors needs no check (bt_segment.h).
- * Only inside the block: every entry into a translation is at a block's
- * start (depriv_bt_cache.c's find), and every exit leaves it, so nothing
- * changes EAX between the two but the block's own instructions. -1: none. */
+ * Only inside the block: an entry into a translation is at a block's start
+ * or at an instruction bt_map_enterable allows (never such a load), and
+ * an exit that stays in the translation (an I/O port, MOV to CR3) leaves
+ * EAX as the copy left it, so nothing changes EAX between the two but the
+ * block's own instructions. -1: none. */
 static int32_t selector_in_ax(const struct x86_insn *in, int32_t known)
 {
     if (in->map != X86_MAP_ONE_BYTE || in->vex)

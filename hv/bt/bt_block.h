@@ -14,6 +14,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include "bt/bt_classify.h"
 #include "bt/bt_emit.h"
 #include "bt/bt_exit.h"
 #include "bt/bt_vcpu.h"
@@ -62,6 +63,17 @@ struct bt_map_entry {
                                        JMP) that reaches it, which chaining aims
                                        straight at the target (bt_block_chain), or 0 */
 };
+
+/* May a translation be entered at instruction m, not at its block's start
+ * (a handler's IRET back to where an interrupt or a fault left it)? Not at
+ * a segment load whose check the translator left out, knowing the
+ * selector the block's own instructions just put in AX (commit 0: no
+ * check, bt_block.c's selector_in_ax): entered there, AX holds whatever
+ * the guest made it. */
+static inline bool bt_map_enterable(const struct bt_map_entry *m)
+{
+    return m->kind == BT_MAP_INSN && !(m->action == BT_SEGMENT_LOAD && !m->commit);
+}
 
 /* The guest's ECX in a translation stopped at or before its commit. */
 static inline uint32_t bt_commit_saved_ecx(const struct bt_vcpu_page *p) { return p->scratch[0]; }

@@ -401,7 +401,7 @@ static bool enter(struct vcpu *v)
      * translation at a time, so that its trap comes after each of its
      * instructions and after none of the translation's own (SDM 18.3.1.4). */
     bool tf = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF;
-    bool translated = bt_cache_translation(v, eip, tf, &tc, &kept);
+    bool translated = bt_cache_translation(v, eip, tf ? BT_WANT_ONE : BT_WANT_ENTRY, &tc, &kept);
     if (bt->step_in_place || !flat || !translated) {
         if (depriv_bt_refuse_hv_selector(v)) {
             bt->step_in_place = false;
@@ -499,7 +499,7 @@ static void translator_exit(struct vcpu *v)
         bt_cache_chain(v, arg, eip);
         break;
     case BT_EXIT_LOOKUP:
-        if (bt_cache_translation(v, eip, false, &tc, &kept) && kept) {
+        if (bt_cache_translation(v, eip, BT_WANT_LOOKUP, &tc, &kept) && kept) {
             bt_cache_lookup_filled(bt, bt_lookup_set(p, eip, tc));
             bt->lookups_filled++;
             if (arg)
@@ -635,6 +635,7 @@ static bool rewind_translation(struct vcpu *v, uint32_t rip)
     if (at <= e->commit) {
         v->regs.rcx = bt_commit_saved_ecx(bt->page);
         bt->commits_rewound++;
+        bt_cache_left_at(bt, b, e);
         leave(v, e->guest_eip);
         return true;
     }
@@ -874,6 +875,7 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
     if (boundary || (e && !asynchronous(v))) {
         bt->left_action = e->action;
         bt->left_tc = true;
+        bt_cache_left_at(bt, b, e);             /* its handler's IRET may come back there */
         leave(v, e->guest_eip);
         if (!asynchronous(v))                   /* its handler may decode it */
             depriv_bt_fetchable(v, e->guest_eip, 1);
@@ -935,12 +937,12 @@ void depriv_bt_print_stats(const struct vcpu *v)
            "%lu no-code; %lu chained, %lu lookups filled, %lu branch sites learnt, %lu steps in place, %lu exits between "
            "instructions (%lu in the lookup, finished; %lu before a translation's commit, rewound; %lu after a segment load, finished), %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
            "translations), %lu flushes, %lu emulated instructions decoded before, %lu IN and OUT done in "
-           "translations, %lu MOV to CR3 and INVLPG done in translations; %lu translations asked for at exits, %lu found in the cache\n",
+           "translations, %lu MOV to CR3 and INVLPG done in translations; %lu translations asked for at exits, %lu found in the cache (%lu of them inside a block, where an exit had left it)\n",
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
            bt->chained, bt->lookups_filled, bt->sites_learned, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->commits_rewound, bt->loads_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
-           bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->privileged_stays, bt->asked, bt->found);
+           bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->privileged_stays, bt->asked, bt->found, bt->resumed);
     printf("hv: %sbt gates: %u INT n and page faults from user mode through the real IDT (%lu page faults "
            "injected), %lu vectors opened, %lu fallbacks to the hypervisor's delivery, %lu faults in the trampoline "
            "filled, %lu interrupted and taken again\n",

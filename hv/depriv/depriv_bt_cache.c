@@ -227,13 +227,48 @@ static bool translate_single(struct vcpu *v, const struct bt_code *code, uint32_
     return true;
 }
 
-bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, bool *kept)
+void bt_cache_left_at(struct depriv_bt *bt, const struct bt_cached *b, const struct bt_map_entry *e)
+{
+    if (b == &bt->single || !b->live || !bt_map_enterable(e) || e == bt_cache_map(bt, b))
+        return;                                 /* (the block's start: find has it) */
+    for (unsigned i = 0; i < BT_RESUMES; i++)
+        if (bt->resume[i].guest_eip == e->guest_eip && bt->resume[i].flushes == bt->flushes &&
+            bt->resume[i].tc == b->tc_address + e->tc_offset)
+            return;
+    bt->resume[bt->next_resume] = (struct bt_resume){ e->guest_eip, b->tc_address + e->tc_offset,
+                                                      (unsigned)(b - bt->blocks), bt->flushes, false };
+    bt->next_resume = (bt->next_resume + 1) % BT_RESUMES;
+}
+
+/* A place an exit left inside a live block, at guest eip (bt_cache_left_at). */
+static bool resume_at(struct depriv_bt *bt, uint32_t eip, enum bt_want want, uint32_t *tc)
+{
+    for (unsigned i = 0; i < BT_RESUMES; i++) {
+        struct bt_resume *r = &bt->resume[i];
+        if (r->guest_eip == eip && r->flushes == bt->flushes && r->block < bt->nblocks &&
+            bt->blocks[r->block].live && !(want == BT_WANT_LOOKUP && r->looked_up)) {
+            r->looked_up |= want == BT_WANT_LOOKUP;
+            *tc = r->tc;
+            bt->resumed++;
+            bt->found++;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool bt_cache_translation(struct vcpu *v, uint32_t eip, enum bt_want want, uint32_t *tc, bool *kept)
 {
     struct depriv_bt *bt = v->depriv.bt;
+    bool one = want == BT_WANT_ONE;
     int32_t i = one ? -1 : find(bt, eip);
     *kept = true;
     bt->asked++;
     bt->found += i >= 0;
+    if (i < 0 && (want == BT_WANT_ENTRY || want == BT_WANT_LOOKUP) && resume_at(bt, eip, want, tc)) {
+        *kept = false;
+        return true;
+    }
     if (i < 0) {
         struct bt_code code;
         uint32_t frame[2];
@@ -328,7 +363,7 @@ void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip)
     uint32_t tc;
     bool kept;
     unsigned before = bt->flushes;
-    if (b == &bt->single || !bt_cache_translation(v, eip, false, &tc, &kept) || !kept || bt->flushes != before)
+    if (b == &bt->single || !bt_cache_translation(v, eip, BT_WANT_BLOCK, &tc, &kept) || !kept || bt->flushes != before)
         return;                                 /* a flush emptied the slot's block too */
     bt_block_chain(bt->tc + (b->tc_address - BT_TC_BASE), b->tc_address, e, tc);
     bt->chained++;

@@ -25,6 +25,7 @@
 #define BT_HOT         4u
 #define BT_DECODED     64u               /* decodings kept for EMULATE exits */
 #define BT_SCRATCH     512u              /* the TC's last bytes: the scratch block */
+#define BT_RESUMES     8u                /* places inside blocks an exit left, kept to enter again */
 
 /* One translated block: where it came from and where it runs. */
 struct bt_cached {
@@ -54,6 +55,16 @@ struct depriv_bt {
     struct bt_cached *blocks;       /* in TC order: tc_address increasing */
     unsigned nblocks;
     unsigned block_found;           /* the index bt_cache_block_at found last */
+    /* Where exits left translations inside a block (an interrupt, a
+     * fault): entered there again when the guest comes back to that EIP
+     * (bt_cache_left_at), not translated anew from it. */
+    struct bt_resume {
+        uint32_t guest_eip, tc;
+        unsigned block;
+        uint64_t flushes;
+        bool looked_up;             /* a lookup's miss took it once */
+    } resume[BT_RESUMES];
+    unsigned next_resume;
     const struct bt_map_entry *entry_found;   /* and the entry bt_cache_entry_at found last: */
     uint32_t entry_found_at;        /* at this TC address, */
     uint64_t entry_found_flushes;   /* before this many flushes */
@@ -143,6 +154,7 @@ struct depriv_bt {
     uint64_t commits_rewound;       /* interrupts before a translation's commit (rewind_translation) */
     uint64_t loads_finished;        /* and after a segment load's */
     uint64_t asked, found;          /* translations asked for at exits, found in the cache */
+    uint64_t resumed;               /* of the others, places inside a block entered again */
     uint16_t lookups_set[BT_LOOKUP_ENTRIES / 8];   /* the lookup entries set since emptied */
     unsigned nlookups_set;          /* how many (more than fit: all to empty) */
 };
@@ -158,13 +170,32 @@ bool bt_cache_frame_hot(const struct depriv_bt *bt, uint64_t gpa);
  * at the next invalidation, one by one while few were set. */
 void bt_cache_lookup_filled(struct depriv_bt *bt, unsigned index);
 
+/* What a translation is asked for (bt_cache_translation). */
+enum bt_want {
+    BT_WANT_BLOCK,      /* a block of its own, to chain a branch's slot to */
+    BT_WANT_ENTRY,      /* an entry after an exit: a place inside a block will do */
+    BT_WANT_LOOKUP,     /* a lookup's miss: a place inside a block once, then a block */
+    BT_WANT_ONE,        /* one instruction's, into the scratch block (the guest's TF) */
+};
+
 /* The TC address of the translation of guest eip, made now if there is
  * none (the guest's tables must map its code: false if not, or if eip is
- * outside every guest segment). one: a single instruction's, into the
- * scratch block (the guest single-steps itself: depriv_bt.c), as for a hot
- * frame's code. *kept: false for the scratch block, which must be neither
- * chained to nor looked up. */
-bool bt_cache_translation(struct vcpu *v, uint32_t eip, bool one, uint32_t *tc, bool *kept);
+ * outside every guest segment). BT_WANT_ONE: a single instruction's, into
+ * the scratch block (the guest single-steps itself: depriv_bt.c), as for
+ * a hot frame's code. BT_WANT_ENTRY and BT_WANT_LOOKUP: where no block
+ * starts at eip, the place an exit left inside one (bt_cache_left_at) will
+ * do. *kept: false for the scratch block and such a place, which must be
+ * neither chained to nor looked up. */
+bool bt_cache_translation(struct vcpu *v, uint32_t eip, enum bt_want want, uint32_t *tc, bool *kept);
+/* An exit left the translation at instruction e of block b (a boundary):
+ * when the guest comes back to e's EIP (the IRET of the handler of an
+ * interrupt or a fault delivered there), bt_cache_translation gives e's
+ * place in b, while b lives, instead of a new block from there (a timer
+ * tick lands anywhere in the kernel's code: a new block each time cost
+ * about 6,000 cycles). A lookup's miss takes the place once: a branch
+ * that comes back to it again (not an IRET) gets a block of its own,
+ * looked up without an exit. */
+void bt_cache_left_at(struct depriv_bt *bt, const struct bt_cached *b, const struct bt_map_entry *e);
 /* The block whose translation holds TC address `at`, or NULL. */
 const struct bt_cached *bt_cache_block_at(struct depriv_bt *bt, uint32_t at);
 /* The block's map entries, and the one of `at` in that block. */

@@ -47,7 +47,7 @@ EXIT_LINE = re.compile(r"^hv: exits: (.+?) +(\d+) exits +(\d+) cycles", re.M)
 # kind, translations asked for at exits and found in the cache.
 BT_LINE = re.compile(r"^hv: bt: (\d+) blocks translated .*exits: (\d+) branch, (\d+) lookup, (\d+) emulate, "
                      r"(\d+) interrupt, (\d+) sti, (\d+) fault, (\d+) no-code;.*; (\d+) translations asked "
-                     r"for at exits, (\d+) found in the cache$", re.M)
+                     r"for at exits, (\d+) found in the cache\b", re.M)
 BT_KEYS = ("blocks", "branch", "lookup", "emulate", "interrupt", "sti", "fault", "no_code", "asked", "found")
 HYPERCALL_LINE = re.compile(r"^hv: hypercalls: (\S+) +(\d+) calls +(\d+) in multicalls +(\d+) requests", re.M)
 GOALS = {"forkwait": {"ept": 1.3, "shadow": 3.0, "bt": 2.0}, "null": {"pv": 1.1, "bt": 5.0},

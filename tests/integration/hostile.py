@@ -305,6 +305,9 @@ BT_PATHS = {
     "rewound": (bt_count(r"^hv: bt: .*; (\d+) before a translation's commit, rewound"),
                 "no interrupt came before a translation's commit (hv: bt: ... before a translation's commit, "
                 "rewound)"),
+    "resumed": (bt_count(r"^hv: bt: .* found in the cache \((\d+) of them inside a block"),
+                "no exit's place inside a block was entered again (hv: bt: ... found in the cache (N of them "
+                "inside a block ...))"),
 }
 
 
