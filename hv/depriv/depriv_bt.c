@@ -212,17 +212,17 @@ static void kernel_iret_cs(struct vcpu *v)
     bt->page->iret_eip_room = ok ? 0xFF - (uint32_t)top : 0x100;
 }
 
-/* What the translations read from the page, as the hypervisor knows it:
- * the guest's IF, whether an interrupt waits (before the guest's first STI
- * too, so that the STI exits and external interrupts start to exit:
- * depriv_set_vif), its selectors as it believes them, its tables. */
-static void fill_page(struct vcpu *v)
+/* What the translations read from the page that a run of them or an exit
+ * that stays in them may change: the guest's IF, whether an interrupt
+ * waits (before the guest's first STI too, so that the STI exits and
+ * external interrupts start to exit: depriv_set_vif), its selectors as it
+ * believes them (a gate's entry changes CS and SS), CR3, and the CS a
+ * kernel IRET may return to. */
+static void fill_running(struct vcpu *v)
 {
     const struct depriv *dp = &v->depriv;
     struct depriv_bt *bt = dp->bt;
     struct bt_vcpu_page *p = bt->page;
-    if (bt->gs_gdt_copies != dp->gdt_copies)
-        forget_gs_loads(v);
     p->vif = dp->vif ? BT_EFLAGS_IF : 0;
     /* An NMI's handler running counts as waiting: its IRET, which ends it
      * (SDM 6.7.1), must exit (bt_iret.h); and so does an interrupt that
@@ -239,18 +239,31 @@ static void fill_page(struct vcpu *v)
         p->selector[BT_GS] = depriv_guest_selector((uint16_t)bt->gs.selector);
         p->gs_real = bt->gs.selector;           /* an IRET to user mode loads it (bt_iret.h) */
     }
+    p->cr[3] = depriv_control_register(v, 3);
+    kernel_iret_cs(v);
+}
+
+/* All the page holds of the guest's state, as the hypervisor knows it:
+ * fill_running's, and what only the hypervisor's emulations change (its
+ * tables, TR, CR2, and CR0 and CR4 unless known: keeps_cr0_cr4). */
+static void fill_page(struct vcpu *v)
+{
+    const struct depriv *dp = &v->depriv;
+    struct depriv_bt *bt = dp->bt;
+    struct bt_vcpu_page *p = bt->page;
+    if (bt->gs_gdt_copies != dp->gdt_copies)
+        forget_gs_loads(v);
+    fill_running(v);
     p->ldtr = 0;                                /* it has none (depriv_gdt.c) */
     p->tr = dp->tr;
     p->gdtr = (struct bt_dtr){ 0, (uint16_t)dp->gdt_limit, dp->gdt_base };
     p->idtr = (struct bt_dtr){ 0, (uint16_t)dp->idt_limit, dp->idt_base };
     p->cr[2] = depriv_control_register(v, 2);   /* MOV from CR (bt_sensitive.c) */
-    p->cr[3] = depriv_control_register(v, 3);
     if (!bt->cr0_cr4_known) {                   /* their views: six VMREADs */
         p->cr[0] = depriv_control_register(v, 0);
         p->cr[4] = depriv_control_register(v, 4);
         bt->cr0_cr4_known = true;
     }
-    kernel_iret_cs(v);
 }
 
 /* Into the translation at tc: CS the TC's, GS the vCPU page's, the guest's
@@ -647,15 +660,6 @@ static bool rewind_translation(struct vcpu *v, uint32_t rip)
     return true;
 }
 
-/* The map entry of the guest instruction whose translation starts at rip
- * in the TC (a boundary), or NULL. */
-static const struct bt_map_entry *boundary_at(struct depriv_bt *bt, uint32_t rip)
-{
-    const struct bt_cached *b = bt_cache_block_at(bt, rip);
-    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
-    return e && rip == b->tc_address + e->tc_offset ? e : NULL;
-}
-
 /* Nothing traps after the instruction at e, which the hypervisor's view
  * of a canonical guest would handle: the guest's TF or a debugger's step,
  * a breakpoint enabled in DR7 (an I/O one, SDM 18.2.4), the instruction
@@ -683,6 +687,21 @@ static bool stay_for_port_io(const struct vcpu *v, const struct bt_map_entry *e,
 {
     return (v->exit_reason & 0xFFFF) == EXIT_IO_INSTRUCTION && e->action == BT_PORT_IO &&
            !io_qual_decode(v->exit_qualification).string && nothing_traps_after(v, e, debugger);
+}
+
+/* An external interrupt's exit at a boundary: the guest stays in the
+ * translation, the interrupt pending (depriv_external_interrupt), and
+ * depriv_bt_before_delivery leaves after all if it can be delivered now.
+ * With the guest's IF clear (a kernel's critical section: the scheduler
+ * runs so) it waits for the translated STI or POPF that sets IF, which
+ * exits for it (fill_page's `pending`). Leaving and entering again cost
+ * about 600 cycles of a tick's 5,000. Not while interrupts are held for
+ * an instruction (the one at e may be it: it has not run) nor when
+ * something traps after it (nothing_traps_after). */
+static bool stay_for_interrupt(const struct vcpu *v, const struct bt_map_entry *e, bool debugger)
+{
+    return (v->exit_reason & 0xFFFF) == EXIT_EXTERNAL_INTERRUPT && !v->depriv.hold_interrupts &&
+           nothing_traps_after(v, e, debugger);
 }
 
 /* The #GP(0) exit of a copied MOV to CR3 or INVLPG (BT_PRIVILEGED), the
@@ -722,12 +741,15 @@ void depriv_bt_before_delivery(struct vcpu *v)
         return;
     }
     uint32_t rip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
-    const struct bt_map_entry *e = boundary_at(bt, rip);
-    if (e)
+    const struct bt_cached *b = bt_cache_block_at(bt, rip);
+    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
+    if (e && rip == b->tc_address + e->tc_offset) {
+        bt_cache_left_at(bt, b, e);             /* its handler's IRET may come back there */
         leave(v, e->guest_eip);
-    else if (!v->stopped)
-        guest_stop(v, POWEROFF_GUEST_STOPPED, "bt: an I/O exit moved RIP to 0x%x in the translation cache, "
-                   "outside every boundary (a translator bug)", rip);
+    } else if (!v->stopped) {
+        guest_stop(v, POWEROFF_GUEST_STOPPED, "bt: an exit that stayed left RIP at 0x%x in the translation "
+                   "cache, outside every boundary (a translator bug)", rip);
+    }
 }
 
 /* The deliveries (exit.c) would find nothing to do: no event due, no
@@ -743,7 +765,7 @@ bool depriv_bt_stay_done(struct vcpu *v, struct depriv_step step)
         return false;
     bt->stays_in_tc = false;
     depriv_bt_after_delivery(v);
-    fill_page(v);
+    fill_running(v);                            /* the rest is as the last entry left it */
     return true;
 }
 
@@ -844,9 +866,12 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
     const struct bt_cached *b = bt_cache_block_at(bt, rip);
     const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
     bool boundary = e && rip == b->tc_address + e->tc_offset;   /* before a guest instruction */
-    if (depriv_bt_debug_trap(v, boundary))
+    /* A #DB's exit (the other exits have neither trap to report). */
+    bool db = reason == EXIT_EXCEPTION_NMI &&
+              event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).vector == VEC_DB;
+    if (db && depriv_bt_debug_trap(v, boundary))
         return true;                            /* a data breakpoint's, between two guest instructions */
-    if (single_step_trap(v)) {
+    if (db && single_step_trap(v)) {
         if (!boundary) {
             bt->between = true;                 /* inside one of the guest's instructions' translation: */
             return true;                        /* its trap, if it owes one, comes at the boundary */
@@ -855,6 +880,11 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
             leave(v, e->guest_eip);             /* instruction that set it; from here on, one by one */
             return true;
         }
+    }
+    if (boundary && stay_for_interrupt(v, e, debugger)) {
+        bt->stays_in_tc = true;                 /* pending, if it cannot be delivered now */
+        bt->interrupt_stays++;
+        return false;
     }
     if (boundary && stay_for_port_io(v, e, debugger)) {
         bt->stays_in_tc = true;                 /* depriv_io does it where it is */
@@ -937,12 +967,12 @@ void depriv_bt_print_stats(const struct vcpu *v)
            "%lu no-code; %lu chained, %lu lookups filled, %lu branch sites learnt, %lu steps in place, %lu exits between "
            "instructions (%lu in the lookup, finished; %lu before a translation's commit, rewound; %lu after a segment load, finished), %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
            "translations), %lu flushes, %lu emulated instructions decoded before, %lu IN and OUT done in "
-           "translations, %lu MOV to CR3 and INVLPG done in translations; %lu translations asked for at exits, %lu found in the cache (%lu of them inside a block, where an exit had left it)\n",
+           "translations, %lu MOV to CR3 and INVLPG done in translations, %lu external interrupts that came in translations left pending there; %lu translations asked for at exits, %lu found in the cache (%lu of them inside a block, where an exit had left it)\n",
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
            bt->chained, bt->lookups_filled, bt->sites_learned, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->commits_rewound, bt->loads_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
-           bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->privileged_stays, bt->asked, bt->found, bt->resumed);
+           bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->privileged_stays, bt->interrupt_stays, bt->asked, bt->found, bt->resumed);
     printf("hv: %sbt gates: %u INT n and page faults from user mode through the real IDT (%lu page faults "
            "injected), %lu vectors opened, %lu fallbacks to the hypervisor's delivery, %lu faults in the trampoline "
            "filled, %lu interrupted and taken again\n",

@@ -107,7 +107,8 @@ struct depriv_bt {
     bool in_tc;                     /* the guest runs in (or stopped in) a translation */
     bool between;                   /* it stopped between two guest instructions */
     bool stays_in_tc;               /* this exit's instruction (IN, OUT, MOV to CR3, INVLPG) was
-                                       a copy's, done where it is, in the translation */
+                                       a copy's, done where it is, in the translation, or its
+                                       external interrupt came at a boundary (left pending) */
     bool cr0_cr4_known;             /* the page's CR0 and CR4 are the guest's (fill_page) */
     bool step_in_place;             /* the next entry runs one instruction in place */
     bool stepping;                  /* that step is under way: TF is the hypervisor's */
@@ -144,7 +145,7 @@ struct depriv_bt {
     } decoded[BT_DECODED];
 
     /* Statistics. */
-    uint64_t decoded_again, port_io_stays, privileged_stays;
+    uint64_t decoded_again, port_io_stays, privileged_stays, interrupt_stays;
     uint64_t translated_blocks, translated_insns, entries_into_tc, exits_by_kind[BT_EXIT_KINDS];
     uint64_t chained, lookups_filled, invalidations, flushes, steps_in_place, between_exits, remapped, iret_returns,
              lookups_finished;

@@ -101,7 +101,7 @@ void shadow_spaces_create(struct guest *g, unsigned max)
  * lab 3 emulation calls it directly): an INVLPG or a full flush there may
  * have dropped a global entry the others still hold; a full flush there
  * dropped its own global entries too. */
-static void notice(struct shadow_spaces *sp)
+static inline void notice(struct shadow_spaces *sp)
 {
     const struct shadow *s = sp->shadow[sp->current];
     if (s->full_flushes != sp->seen_flushes)
@@ -205,22 +205,24 @@ static void revalidate(struct shadow_spaces *sp, unsigned i)
         sp->overflows++;
         return;
     }
-    /* Each slot's guest table now, if its directory entry is the one
-     * recorded (else all its entries differ); a 4 MiB page's entry is the
-     * directory entry itself. */
-    const uint32_t *table[SHADOW_SPACES_SLOTS];
-    for (unsigned k = 0; k < r->nslots; k++) {
-        const uint32_t *pde = &dir[r->slot[k]];
-        table[k] = *pde != r->pde[r->slot[k]] ? NULL
-                   : large(s, *pde)           ? pde
-                                              : guest_ptr(g, GPTE_ADDR(*pde), PAGE);
-    }
+    /* Each recorded entry's guest table now, found again only when the
+     * slot changes from the entry before: none if the slot's directory
+     * entry is not the one recorded (all its entries differ); a 4 MiB
+     * page's entry is the directory entry itself. */
+    unsigned last = SHADOW_SPACES_SLOTS;
+    const uint32_t *t = NULL;
+    bool big = false;
     sp->compared += r->n;
     for (unsigned n = 0; n < r->n;) {
         unsigned k = r->recorded[n] >> 10, e = r->recorded[n] & 0x3FF;
+        if (k != last) {
+            const uint32_t *pde = &dir[r->slot[k]];
+            big = large(s, *pde);
+            t = *pde != r->pde[r->slot[k]] ? NULL : big ? pde : guest_ptr(g, GPTE_ADDR(*pde), PAGE);
+            last = k;
+        }
         uint32_t *was = &r->entries[k][e];
-        const uint32_t *t = table[k];
-        if (t && *was == (t == &dir[r->slot[k]] ? *t : t[e])) {
+        if (t && *was == (big ? *t : t[e])) {
             n++;
             continue;
         }
