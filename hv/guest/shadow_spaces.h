@@ -12,8 +12,9 @@
  *
  * Revalidation: each non-global fill records the guest's directory entry
  * and page-table entry it was made from, as they were after the fill (its
- * A and D flags set). At a CR3 load each entry kept is compared with the
- * guest's entries as they are now; any difference drops it, as the load
+ * A and D flags set), in a list. At a CR3 load each entry on it is
+ * compared with the guest's entries as they are now (the shadow's tables
+ * are not scanned); any difference drops it, as the load
  * drops a TLB's non-global entries (SDM vol. 3, 4.10.4.1). An entry whose
  * guest entries are exactly as they were is the entry a refill would make,
  * with nothing for the refill to write: keeping it is a TLB that refilled.
