@@ -173,7 +173,13 @@ void depriv_deliver_injected(struct vcpu *v)
  * timer vector 8, which the guest moves). From its first STI on, every
  * interrupt exits and is acknowledged at once (SDM 25.7.1, "acknowledge
  * interrupt on exit"), and waits here while the guest's own IF is 0; the
- * real IF stays 1, so PUSHF shows 1 whatever the guest believes.
+ * real IF stays 1, so PUSHF shows 1 whatever the guest believes. One
+ * difference from the bare CPU follows: acknowledged early, the interrupt
+ * leaves the PIC free to latch the next one, so a guest that keeps IF
+ * clear across two timer periods is given two ticks where the bare CPU,
+ * which acknowledges nothing while IF is 0, gives one (the second right
+ * after the first one's EOI). devices=virtual's PIC (lab 4) has no such
+ * early acknowledge.
  */
 void depriv_set_vif(struct vcpu *v, bool on)
 {
