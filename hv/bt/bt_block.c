@@ -145,6 +145,63 @@ static bool loads_known_selector(const struct x86_insn *in, int32_t known)
            in->mod == 3 && in->rm == BT_EAX;
 }
 
+/* An instruction that writes memory with no ModR/M memory operand (SDM
+ * vol. 2, each instruction's "Operation"): PUSH (a register, a segment, an
+ * immediate, PUSHA, PUSHF), INS, MOVS, STOS, MOV moffs from AL/eAX, ENTER,
+ * CALL (near and far), INT n, INT3, INTO, INT1. */
+static bool implicit_store(const struct x86_insn *in)
+{
+    uint8_t op = in->opcode;
+    if (in->map == X86_MAP_0F && !in->vex)
+        return op == 0xA0 || op == 0xA8;                /* PUSH FS, PUSH GS */
+    if (in->map != X86_MAP_ONE_BYTE || in->vex)
+        return false;
+    return op == 0x06 || op == 0x0E || op == 0x16 || op == 0x1E || (op >= 0x50 && op <= 0x57) ||
+           op == 0x60 || op == 0x68 || op == 0x6A || op == 0x6C || op == 0x6D || op == 0x9A ||
+           op == 0x9C || op == 0xA2 || op == 0xA3 || op == 0xA4 || op == 0xA5 || op == 0xAA ||
+           op == 0xAB || op == 0xC8 || op == 0xCC || op == 0xCD || op == 0xCE || op == 0xE8 ||
+           op == 0xF1;
+}
+
+/* The linear bytes [*at, *at + *size) a MOV to an absolute address through
+ * DS writes (MOV r/m, r and MOV r/m, imm with ModR/M mod 0, r/m 5 and no
+ * SIB: a disp32, SDM vol. 2A, table 2-2; MOV moffs, AL/eAX), given DS's
+ * base 0. False for any other instruction. */
+static bool absolute_store(const struct x86_insn *in, uint32_t *at, uint32_t *size)
+{
+    if (in->map != X86_MAP_ONE_BYTE || in->vex || in->address_size != 4 ||
+        (in->segment && in->segment != 0x3E))
+        return false;
+    uint8_t op = in->opcode;
+    bool byte = op == 0x88 || op == 0xC6 || op == 0xA2;
+    if (op == 0xA2 || op == 0xA3)
+        *at = (uint32_t)in->immediate;
+    else if ((op == 0x88 || op == 0x89 || ((op == 0xC6 || op == 0xC7) && in->reg == 0)) &&
+             in->mod == 0 && in->rm == 5 && !in->has_sib)
+        *at = (uint32_t)in->displacement;
+    else
+        return false;
+    *size = byte ? 1 : in->operand_size;
+    return true;
+}
+
+/* Must a run-once block (bt_code.unprotected) end after this instruction,
+ * which ends at next: may it write bytes the block would go on to
+ * translate? Conservatively, any memory operand may be a store (LEA's
+ * alone is no access). */
+static bool may_write_ahead(const struct bt_code *code, const struct x86_insn *in, uint32_t next,
+                            bool segment_loaded)
+{
+    bool memory = in->has_modrm && in->mod != 3 && !(in->map == X86_MAP_ONE_BYTE && in->opcode == 0x8D);
+    if (!memory && !implicit_store(in))
+        return false;
+    uint32_t at, size;
+    if (!code->ds_base_zero || segment_loaded || !absolute_store(in, &at, &size))
+        return true;
+    uint64_t reach = (uint64_t)(code->eip & ~(PAGE_SIZE - 1)) + PAGE_SIZE + X86_MAX_LENGTH - 1;
+    return !((uint64_t)at + size <= next || at >= reach);
+}
+
 const struct bt_map_entry *bt_map_find(const struct bt_map_entry *map, unsigned entries, uint32_t tc_size,
                                        uint32_t tc_offset)
 {
@@ -179,6 +236,7 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
         max_insns = BT_BLOCK_MAX_INSNS;
     uint32_t off = 0;
     int32_t known_ax = -1;
+    bool segment_loaded = false;
     for (unsigned n = 0;; n++) {
         uint32_t eip = code->eip + off;
         /* The end of the page, the cap, or the room: go on in another block. */
@@ -209,6 +267,10 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
         known_ax = selector_in_ax(&in, known_ax);
         off += in.length;
         b->guest_end = next;
+        if (code->unprotected && action != BT_DIRECT && action != BT_INDIRECT &&
+            may_write_ahead(code, &in, next, segment_loaded))
+            max_insns = n + 1;                  /* the slot after it: the next block reads the bytes anew */
+        segment_loaded |= action == BT_SEGMENT_LOAD;
         switch (action) {
         case BT_COPY:
         case BT_PORT_IO:
@@ -246,7 +308,8 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             }
             /* IRET back to user mode without an exit, but one instruction
              * at a time (the guest's TF: its trap comes from the hypervisor). */
-            if (in.map == X86_MAP_ONE_BYTE && in.opcode == 0xCF && in.operand_size == 4 && max_insns > 1)
+            if (in.map == X86_MAP_ONE_BYTE && in.opcode == 0xCF && in.operand_size == 4 && max_insns > 1 &&
+                !code->unprotected)
                 b->map[b->entries - 1].commit = (uint16_t)(bt_iret_emit(e, rt, eip) - start);
             else
                 bt_emit_exit(e, rt, BT_EXIT_EMULATE, eip, 0);

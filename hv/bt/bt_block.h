@@ -39,6 +39,18 @@ struct bt_code {
     const uint8_t *bytes;
     size_t len;
     uint32_t eip;
+    /* Code the hypervisor does not write-protect (a hot frame's,
+     * depriv_bt_cache.h), translated to run once: the guest may rewrite
+     * any of it without a trap, the block's own next instructions too. So
+     * the block ends after each instruction that may write memory (SDM vol.
+     * 3, 11.6: a store is seen by the very next fetch), but a MOV to an
+     * absolute address whose bytes the block can no longer reach: at or
+     * before the instruction's own end, or past the page and the 14 bytes a
+     * straddling instruction takes. ds_base_zero: the guest's DS had base 0
+     * where the block begins (the caller read it), so that the address is
+     * linear. */
+    bool unprotected;
+    bool ds_base_zero;
 };
 
 /* The map from the translation back to the guest: entry i covers the

@@ -46,13 +46,8 @@ uint64_t rd(const struct checker *c, unsigned field)
     return c->read(c->read_ctx, field);
 }
 
-/* One rule: if it does not hold, report it against field (0: none), with a
- * printf-style detail line. */
-void __attribute__((format(printf, 5, 6)))
-expectf(struct checker *c, bool holds, unsigned field, const char *rule, const char *detail, ...)
+void report_rule(struct checker *c, unsigned field, const char *rule, const char *detail, ...)
 {
-    if (holds)
-        return;
     struct entry_violation v = {
         .section = c->section->number, .title = c->section->title, .rule = rule,
         .field = field, .value = field ? rd(c, field) : 0,
@@ -63,12 +58,6 @@ expectf(struct checker *c, bool holds, unsigned field, const char *rule, const c
     va_end(ap);
     c->broken++;
     c->report(c->report_ctx, &v);
-}
-
-/* The same, when the field's value says it all. */
-void expect(struct checker *c, bool holds, unsigned field, const char *rule)
-{
-    expectf(c, holds, field, rule, "%s", "");
 }
 
 /* ---- Helpers shared by many rules ---- */

@@ -28,6 +28,7 @@
 #include "guest/shadow.h"
 #include "guest/shadow_spaces.h"
 #include "string.h"
+#include "vmx/vmcs.h"
 
 #define PAGE 4096u
 #define BT_CODE_MAX (BT_BLOCK_MAX_INSNS * X86_MAX_LENGTH + X86_MAX_LENGTH)
@@ -143,7 +144,7 @@ static bool read_code(struct vcpu *v, uint32_t eip, struct bt_code *code, uint32
         frame[1] = (uint32_t)(w.gpa & ~(uint64_t)(PAGE - 1));
         global[1] = mapped_global(v, &w);
     }
-    *code = (struct bt_code){ bt->code, n, eip };
+    *code = (struct bt_code){ .bytes = bt->code, .len = n, .eip = eip };
     return true;
 }
 
@@ -209,14 +210,21 @@ bool bt_cache_frame_hot(const struct depriv_bt *bt, uint64_t gpa)
     return gpa / PAGE < bt->frames && hot(bt, (uint32_t)gpa);
 }
 
-/* One instruction of a hot frame's code into the scratch block. */
-static bool translate_single(struct vcpu *v, const struct bt_code *code, uint32_t *tc)
+/* A block run once, from the scratch block, never kept: one instruction
+ * (the guest's TF), or a hot frame's code, which the guest rewrites
+ * without a trap: the block ends after each instruction that may write
+ * what follows it (bt_code.unprotected), so that every run translates the
+ * bytes as they are then (bt-rewrite-own-page: a loop rewriting its own
+ * ADD's immediate runs a block, one exit, a pass). */
+static bool translate_once(struct vcpu *v, struct bt_code *code, bool one, uint32_t *tc)
 {
     struct depriv_bt *bt = v->depriv.bt;
     uint32_t at = BT_TC_PAGES * PAGE - BT_SCRATCH;
     struct bt_emit e = { bt->tc + at, BT_TC_BASE + at, 0, BT_SCRATCH, false };
     struct bt_block *b = &bt->scratch;
-    if (bt_translate_block(code, &bt->rt, &e, 1, b) != BT_OK)
+    code->unprotected = true;
+    code->ds_base_zero = vmcs_read(VMCS_GUEST_DS_BASE) == 0;
+    if (bt_translate_block(code, &bt->rt, &e, one ? 1 : BT_BLOCK_MAX_INSNS, b) != BT_OK)
         return false;
     bt->single = (struct bt_cached){ .guest_eip = b->guest_eip, .guest_end = b->guest_end,
                                      .tc_address = b->tc_address, .tc_size = b->tc_size,
@@ -286,9 +294,8 @@ bool bt_cache_translation(struct vcpu *v, uint32_t eip, enum bt_want want, uint3
             return false;                       /* the CPU's own fault, in place */
         code.len = depriv_bt_cut_before_breakpoint(eip, code.len);
         if (one || hot(bt, frame[0]) || hot(bt, frame[1])) {
-            code.len = code.len < 2 * X86_MAX_LENGTH ? code.len : 2 * X86_MAX_LENGTH;
             *kept = false;
-            return translate_single(v, &code, tc);
+            return translate_once(v, &code, one, tc);
         }
         i = translate(v, &code, frame, global);
         if (i < 0) {

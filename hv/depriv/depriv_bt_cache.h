@@ -24,7 +24,7 @@
 #define BT_MAX_PAGES   512u
 #define BT_HOT         4u
 #define BT_DECODED     64u               /* decodings kept for EMULATE exits */
-#define BT_SCRATCH     512u              /* the TC's last bytes: the scratch block */
+#define BT_SCRATCH     2048u             /* the TC's last bytes: the scratch block */
 #define BT_RESUMES     8u                /* places inside blocks an exit left, kept to enter again */
 
 /* One translated block: where it came from and where it runs. */
@@ -81,10 +81,12 @@ struct depriv_bt {
      * not by a scan of every shadow table. */
     uint64_t recent_frame;
     /* A frame whose code is dropped by writes again and again (BT_HOT
-     * times in a row) is hot: its code is translated one instruction at a
-     * time into the scratch block, never kept, chained or protected (the
-     * guest's writes to it then cost nothing; its instructions an exit
-     * each), as VMware's monitor stopped caching code that rewrites itself. */
+     * times in a row) is hot: its code is translated into the scratch
+     * block each time it runs, never kept, chained or protected (the
+     * guest's writes to it then cost nothing; its blocks an exit each, a
+     * block ending after each instruction that may write what follows it:
+     * bt_code.unprotected), as VMware's monitor stopped caching code that
+     * rewrites itself. */
     uint8_t *hot;
     uint64_t last_written;
     unsigned written_in_a_row;
@@ -182,8 +184,8 @@ enum bt_want {
 /* The TC address of the translation of guest eip, made now if there is
  * none (the guest's tables must map its code: false if not, or if eip is
  * outside every guest segment). BT_WANT_ONE: a single instruction's, into
- * the scratch block (the guest single-steps itself: depriv_bt.c), as for
- * a hot frame's code. BT_WANT_ENTRY and BT_WANT_LOOKUP: where no block
+ * the scratch block (the guest single-steps itself: depriv_bt.c); a hot
+ * frame's code goes there too, a block run once. BT_WANT_ENTRY and BT_WANT_LOOKUP: where no block
  * starts at eip, the place an exit left inside one (bt_cache_left_at) will
  * do. *kept: false for the scratch block and such a place, which must be
  * neither chained to nor looked up. */

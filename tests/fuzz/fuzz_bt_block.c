@@ -87,7 +87,7 @@ static void check_map(const struct bt_block *b, const uint8_t *tc, const uint8_t
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_input in = { data, size, 0 };
-    uint32_t offset = (uint32_t)fuzz_take(&in, 2) & 0xFFF;
+    uint32_t where = (uint32_t)fuzz_take(&in, 2), offset = where & 0xFFF;   /* bits 12, 13: */
     unsigned max_insns = (unsigned)fuzz_take(&in, 1) % BT_BLOCK_MAX_INSNS + 1;
     size_t room = (size_t)fuzz_take(&in, 2) & 0x1FFF;
     size_t len = size - in.pos;
@@ -95,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *tc = malloc(room ? room : 1);
     if (!tc)
         abort();
-    struct bt_code c = { code, len, GUEST_BASE + offset };
+    struct bt_code c = { .bytes = code, .len = len, .eip = GUEST_BASE + offset,
+                         .unprotected = where & 0x1000, .ds_base_zero = where & 0x2000 };
     struct bt_runtime rt = { TC_ADDRESS + 0x100000, TC_ADDRESS + 0x100100 };
     struct bt_emit e = { tc, TC_ADDRESS, 0, room, false };
     struct bt_block b;

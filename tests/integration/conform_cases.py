@@ -99,8 +99,8 @@ def conform_case(action, suffix, hv_args, hvrun_args=(), known=()):
     must.append(r"^conform: %s: %d tests, %d failed$" % (action, len(TESTS[action]), len(known)))
     must_not = [r"^PANIC", r"^conform: exception", r"^hv: guest eax="]
     must_not += [r"^conform: %s FAIL" % t for t in TESTS[action] if t not in known]
-    # Under bt=1 the page smc-thrash rewrites 100,000 times is translated an
-    # instruction at a time (an exit each: hv/depriv/depriv_bt_cache.h, "hot").
+    # Under bt=1 the page smc-thrash rewrites 100,000 times is hot: its code
+    # translated afresh at each pass (an exit each: hv/depriv/depriv_bt_cache.h).
     timeout = 180 if action == "smc" and suffix.endswith("-bt") else TIMEOUT
     return Case("conform-%s-%s" % (action, suffix), argv, FAIL if known else OK, must=must + end,
                 must_not=must_not, timeout=timeout)

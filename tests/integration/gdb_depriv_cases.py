@@ -336,7 +336,7 @@ def bt_break_continue(port):
     is gdb's) and then the instruction again. With the translations kept,
     the old one runs past the INT3 and gdb never stops. The debugger's
     writes are not the guest rewriting its code: the page does not become
-    hot (translated an instruction at a time, never kept)."""
+    hot (translated afresh each time it runs, never kept)."""
     hits = 8
     # sys_getpid is on another page than handle_syscall: its breakpoint's
     # writes leave handle_syscall's translations (an hbreak's removal would

@@ -87,13 +87,14 @@ MODES = {
     # Bochs) hold every page-in at once (attacks_apf_user.c).
     "paged": ("tigerlake", ["devices=virtual", "resident=1024", "pagein=100"] + CHECK),
 }
-# bt=1's known gaps (issue 21 is open): attacks the translator does not
-# pass yet, each with what goes wrong. They are not run in mode bt, and
-# each is named on its own line ("gap"), so none passes unseen; an entry
-# goes when its attack passes.
+# bt=1's known gaps: attacks the translator does not pass yet, each with
+# what goes wrong (none now: bt-rewrite-own-page's, an exit per
+# instruction of a page rewritten at every pass, went when a hot page's
+# code was translated a block at a time). They are not run in mode bt,
+# and each is named on its own line ("gap"), so none passes unseen; an
+# entry goes when its attack passes.
 BT_MODES = ("bt", "vbt")
 BT_KNOWN_GAPS = {
-    "bt-rewrite-own-page": "100,000 rewrites of a page of code: an exit per instruction of it, past the 30 s",
 }
 # A VM 0 that a mode runs its attacks beside (they are VM 1).
 BESIDE = {"vdelay": BADGUEST + " do=spin=3"}
@@ -305,6 +306,8 @@ BT_PATHS = {
     "rewound": (bt_count(r"^hv: bt: .*; (\d+) before a translation's commit, rewound"),
                 "no interrupt came before a translation's commit (hv: bt: ... before a translation's commit, "
                 "rewound)"),
+    "hot": (bt_count(r"^hv: bt: .* (\d+) single-use translations"),
+            "no code of a hot page was translated to run once (hv: bt: ... single-use translations)"),
     "resumed": (bt_count(r"^hv: bt: .* found in the cache \((\d+) of them inside a block"),
                 "no exit's place inside a block was entered again (hv: bt: ... found in the cache (N of them "
                 "inside a block ...))"),

@@ -170,7 +170,7 @@ const struct bt_block *bt_tc_block(struct bt_tc *tc, uint32_t eip)
             return &tc->block[i];
     if (eip < BT_H_CODE || eip >= BT_H_CODE_END || tc->blocks == sizeof(tc->block) / sizeof(tc->block[0]))
         return NULL;
-    struct bt_code code = { bt_h_ptr(tc->m, eip), BT_H_CODE_END - eip, eip };
+    struct bt_code code = { .bytes = bt_h_ptr(tc->m, eip), .len = BT_H_CODE_END - eip, .eip = eip };
     struct bt_block *b = &tc->block[tc->blocks];
     if (bt_translate_block(&code, &tc->rt, &tc->emit, tc->max_insns, b) != BT_OK || tc->emit.overflow)
         return NULL;

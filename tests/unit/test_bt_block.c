@@ -261,7 +261,7 @@ static enum bt_exit_kind translate_and_run(const void *code, size_t n, size_t le
 {
     load(&translated, code, n);
     bt_tc_init(&tc, &translated, false);
-    struct bt_code c = { bt_h_ptr(&translated, BT_H_CODE), len, BT_H_CODE };
+    struct bt_code c = { .bytes = bt_h_ptr(&translated, BT_H_CODE), .len = len, .eip = BT_H_CODE };
     struct bt_block *b = &tc.block[tc.blocks++];
     assert_int_equal(bt_translate_block(&c, &tc.rt, &tc.emit, BT_BLOCK_MAX_INSNS, b), BT_OK);
     assert_map(b);
@@ -607,6 +607,94 @@ static void test_the_hypervisors_instructions_exit(void **state)
     }
 }
 
+/* A run-once block of a page the guest writes without a trap
+ * (bt_code.unprotected): how many instructions it translates before its
+ * end's slot. */
+static unsigned unprotected_insns(const uint8_t *code, size_t n, bool unprotected, bool ds_base_zero)
+{
+    load(&translated, code, n);
+    bt_tc_init(&tc, &translated, false);
+    struct bt_code c = { .bytes = bt_h_ptr(&translated, BT_H_CODE), .len = n, .eip = BT_H_CODE,
+                         .unprotected = unprotected, .ds_base_zero = ds_base_zero };
+    struct bt_block *b = &tc.block[tc.blocks++];
+    assert_int_equal(bt_translate_block(&c, &tc.rt, &tc.emit, BT_BLOCK_MAX_INSNS, b), BT_OK);
+    assert_map(b);
+    unsigned k = 0;
+    while (k < b->entries && b->map[k].kind == BT_MAP_INSN)
+        k++;
+    return k;
+}
+
+/* The store first (moffs: and a NOP), then mov $0, %eax (at +6, its
+ * immediate at +7); nop; ret: the store's disp32 (or moffs) is `to`. */
+static size_t store_then_code(uint8_t *code, bool moffs, uint32_t to)
+{
+    size_t n = 0;
+    if (moffs) {
+        code[n++] = 0xa3;                               /* mov %eax, to */
+    } else {
+        code[n++] = 0x89;                               /* mov %ecx, to */
+        code[n++] = 0x0d;
+    }
+    bt_put32(code + n, to);
+    n += 4;
+    if (moffs)
+        code[n++] = 0x90;                               /* nop: the MOV at +6 again */
+    static const uint8_t rest[] = { 0xb8, 0, 0, 0, 0, 0x90, 0xc3 };
+    memcpy(code + n, rest, sizeof(rest));
+    return n + sizeof(rest);
+}
+
+/* Such a block ends after each instruction that may write what follows
+ * it, the next fetch reading the bytes anew (SDM vol. 3, 11.6), but goes on
+ * past a MOV to an absolute address it can no longer reach. */
+static void test_unprotected_block_ends_after_a_store_ahead(void **state)
+{
+    (void)state;
+    uint8_t code[32];
+    uint32_t page_end = (BT_H_CODE & ~0xFFFu) + 0x1000;
+    size_t n;
+    for (int moffs = 0; moffs < 2; moffs++) {
+        unsigned whole = moffs ? 5 : 4;
+        /* The next instruction's immediate: ahead. */
+        n = store_then_code(code, moffs, BT_H_CODE + 7);
+        assert_int_equal(unprotected_insns(code, n, true, true), 1);
+        assert_int_equal(unprotected_insns(code, n, false, true), whole);  /* protected: the write traps */
+        /* Its own bytes, before the block, past the page and the 14 bytes a
+         * straddling instruction reaches: the whole block. */
+        const uint32_t behind[] = { BT_H_CODE + 1, BT_H_CODE - 4, page_end + 14 };
+        for (unsigned i = 0; i < 3; i++) {
+            n = store_then_code(code, moffs, behind[i]);
+            assert_int_equal(unprotected_insns(code, n, true, true), whole);
+            /* DS's base not known to be 0: the address is not linear. */
+            assert_int_equal(unprotected_insns(code, n, true, false), 1);
+        }
+        const uint32_t ahead[] = { page_end + 13 - 3, BT_H_CODE + 3 };   /* a straddler's last byte; */
+        for (unsigned i = 0; i < 2; i++) {                                /* its own and the next's */
+            n = store_then_code(code, moffs, ahead[i]);
+            assert_int_equal(unprotected_insns(code, n, true, true), 1);
+        }
+    }
+    /* After a load of DS in the block, its base is not known. */
+    uint8_t after_load[40] = { 0x8e, 0xd8 };                     /* mov %ax, %ds */
+    n = 2 + store_then_code(after_load + 2, false, BT_H_CODE - 4);
+    assert_int_equal(unprotected_insns(after_load, n, true, true), 2);
+    /* Stores through a register, the stack, a string: end; LEA is no access. */
+    static const uint8_t others[][3] = {
+        { 0x89, 0x0b, 0x90 },                           /* mov %ecx, (%ebx) */
+        { 0x50, 0x90, 0x90 },                           /* push %eax */
+        { 0xab, 0x90, 0x90 },                           /* stos %eax, %es:(%edi) */
+        { 0xc6, 0x03, 0x01 },                           /* movb $1, (%ebx) */
+        { 0x01, 0x03, 0x90 },                           /* add %eax, (%ebx) */
+    };
+    for (unsigned i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        uint8_t c[5] = { others[i][0], others[i][1], others[i][2], 0x90, 0xc3 };
+        assert_int_equal(unprotected_insns(c, sizeof(c), true, true), 1);
+    }
+    static const uint8_t lea[] = { 0x8d, 0x58, 0x04, 0x90, 0xc3 };   /* lea 4(%eax), %ebx; nop; ret */
+    assert_int_equal(unprotected_insns(lea, sizeof(lea), true, true), 3);
+}
+
 /* IN and OUT are copied as they are, and the block goes on past them: at
  * ring 1 every port exits (the I/O bitmaps), and the hypervisor does the
  * port's work at that exit without leaving the translation. */
@@ -623,7 +711,7 @@ static void test_port_io_copied_in_the_block(void **state)
     };
     load(&translated, code, sizeof(code));
     bt_tc_init(&tc, &translated, false);
-    struct bt_code c = { bt_h_ptr(&translated, BT_H_CODE), sizeof(code), BT_H_CODE };
+    struct bt_code c = { .bytes = bt_h_ptr(&translated, BT_H_CODE), .len = sizeof(code), .eip = BT_H_CODE };
     struct bt_block *b = &tc.block[tc.blocks++];
     assert_int_equal(bt_translate_block(&c, &tc.rt, &tc.emit, BT_BLOCK_MAX_INSNS, b), BT_OK);
     assert_map(b);
@@ -949,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_gs_loads_checked_before_need_no_exit),
         cmocka_unit_test(test_gs_loads_not_checked_exit),
         cmocka_unit_test(test_chain_and_unchain),
+        cmocka_unit_test(test_unprotected_block_ends_after_a_store_ahead),
     };
     return RUN_UNIT_TESTS("bt_block", tests);
 }

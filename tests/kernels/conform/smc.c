@@ -102,7 +102,7 @@ static uint32_t ins_load(uint32_t *lsr_out)
  * after its first call, it must reach the new code once the page is
  * rewritten (a translator unchains every jump aimed at what it dropped).
  * On a page of its own: the page of smc_next, written at each call, is
- * one a translator may run an instruction at a time, never chaining it. */
+ * one a translator may translate afresh at each run, never chaining it. */
 uint32_t call_module_page(void);
 __asm__(".text\n"
         ".balign 4096\n"

@@ -365,3 +365,36 @@ ATTACK(bt_rewrite_own_page, "bt-rewrite-own-page", "all", "result 100000 passes,
     uint32_t got = rewrite_own_page(100000);
     result("100000 passes, sum 0x%08x, %s", got, got == want ? "right" : "wrong");
 }
+
+/* ---- A hot page's code storing into its own next instruction ---------------------
+ * A page of code rewritten again and again is hot under bt=1: never
+ * write-protected, its code translated afresh each time it runs, a block
+ * at a time (depriv_bt_cache.h). Its stores then trap no more, so a block
+ * must end after a store that may reach what follows it: here one through
+ * an absolute address and one through a register, each into the next
+ * instruction's immediate, which the very next fetch must see (SDM vol. 3,
+ * 11.6). The page holds nothing else. */
+uint32_t hot_write_ahead(uint32_t imm);
+__asm__(".balign 4096\n"
+        ".globl hot_write_ahead\n"
+        "hot_write_ahead:\n"
+        "    movl 4(%esp), %ecx\n"
+        "    movl %ecx, 1f+1\n"                     /* absolute: the next MOV's immediate */
+        "1:  movl $0, %eax\n"
+        "    leal 2f+1, %edx\n"
+        "    movl %ecx, (%edx)\n"                   /* through EDX: the next MOV's immediate */
+        "2:  movl $0, %edx\n"
+        "    addl %edx, %eax\n"
+        "    ret\n"
+        ".balign 4096\n");
+
+ATTACK(bt_hot_write_ahead, "bt-hot-write-ahead", "all hot", "result 2000 calls, 0 saw an old instruction",
+       "a hot page's code storing into its own next instruction, through an absolute address and a register")
+{
+    unsigned stale = 0;
+    for (uint32_t i = 1; i <= 2000; i++) {
+        uint32_t imm = i * 0x9E3779B1u;
+        stale += hot_write_ahead(imm) != imm * 2;
+    }
+    result("2000 calls, %u saw an old instruction", stale);
+}
