@@ -21,7 +21,7 @@ static void add_entry(struct bt_block *b, const struct bt_emit *e, size_t start,
                       enum bt_map_kind kind, enum bt_action action)
 {
     b->map[b->entries++] = (struct bt_map_entry){ eip, (uint16_t)(e->pos - start), (uint8_t)kind,
-                                                  (uint8_t)action, 0, 0 };
+                                                  (uint8_t)action, 0, 0, 0 };
 }
 
 static void slot(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
@@ -31,12 +31,20 @@ static void slot(struct bt_block *b, struct bt_emit *e, size_t start, const stru
     bt_emit_slot(e, rt, eip);
 }
 
+/* The slot of a branch's side, the branch at guest EIP `from`. */
+static void branch_slot(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
+                        uint32_t target, uint32_t from)
+{
+    slot(b, e, start, rt, target);
+    b->map[b->entries - 1].from = from;
+}
+
 /* A taken side's slot, reached by the rel32 at `field`: aimed here. */
 static void taken_slot(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
-                       size_t field, uint32_t target)
+                       size_t field, uint32_t target, uint32_t from)
 {
     bt_aim32(e, field);
-    slot(b, e, start, rt, target);
+    branch_slot(b, e, start, rt, target, from);
     b->map[b->entries - 1].via = (uint16_t)(field - start);
 }
 
@@ -44,7 +52,7 @@ static void taken_slot(struct bt_block *b, struct bt_emit *e, size_t start, cons
  * its end. */
 struct pending_branches {
     unsigned n;
-    struct { size_t field; uint32_t target; } at[BT_BLOCK_MAX_BRANCHES];
+    struct { size_t field; uint32_t target, from; } at[BT_BLOCK_MAX_BRANCHES];
 };
 
 /* A near branch's target: its rel8/16/32 (in immediate) from the next
@@ -72,7 +80,7 @@ static uint32_t branch_target(const struct x86_insn *in, uint32_t next_eip)
  * jumps to its target's translation (bt_block_chain): a translated loop
  * runs as many instructions as the guest's. */
 static bool direct(struct bt_block *b, struct bt_emit *e, size_t start, const struct bt_runtime *rt,
-                   const struct x86_insn *in, uint32_t next_eip, struct pending_branches *owed)
+                   const struct x86_insn *in, uint32_t eip, uint32_t next_eip, struct pending_branches *owed)
 {
     uint32_t target = branch_target(in, next_eip);
     uint8_t op = in->opcode;
@@ -84,7 +92,7 @@ static bool direct(struct bt_block *b, struct bt_emit *e, size_t start, const st
         } else {
             b->entries--;      /* a JMP is all slot: the guest is past it there */
         }
-        slot(b, e, start, rt, target);
+        branch_slot(b, e, start, rt, target, eip);
         return false;
     }
     if (in->map == X86_MAP_ONE_BYTE && op >= 0xE0 && op <= 0xE3) {
@@ -96,12 +104,13 @@ static bool direct(struct bt_block *b, struct bt_emit *e, size_t start, const st
         taken = bt_jcc(e, op & 0xF, 0);
         if (owed->n < BT_BLOCK_MAX_BRANCHES) {
             owed->at[owed->n].field = taken;
+            owed->at[owed->n].from = eip;
             owed->at[owed->n++].target = target;
             return true;
         }
     }
     slot(b, e, start, rt, next_eip);
-    taken_slot(b, e, start, rt, taken, target);
+    taken_slot(b, e, start, rt, taken, target, eip);
     return false;
 }
 
@@ -290,14 +299,14 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
             bt_sensitive_emit(e, rt, bytes, &in, next);
             continue;
         case BT_DIRECT:
-            if (direct(b, e, start, rt, &in, next, &owed))
+            if (direct(b, e, start, rt, &in, eip, next, &owed))
                 continue;
             break;
         case BT_INDIRECT:
         {                                       /* an inline cache of its last target */
             uint32_t learn;
             size_t miss = bt_site_begin(e, &in, next, &learn);
-            slot(b, e, start, rt, BT_SITE_UNLEARNED);
+            branch_slot(b, e, start, rt, BT_SITE_UNLEARNED, eip);
             bt_site_end(e, rt, miss, learn);
             break;
         }
@@ -321,7 +330,7 @@ enum bt_status bt_translate_block(const struct bt_code *code, const struct bt_ru
         break;
     }
     for (unsigned i = 0; i < owed.n; i++)
-        taken_slot(b, e, start, rt, owed.at[i].field, owed.at[i].target);
+        taken_slot(b, e, start, rt, owed.at[i].field, owed.at[i].target, owed.at[i].from);
     b->tc_size = (uint32_t)(e->pos - start);
     return BT_OK;
 }

@@ -74,6 +74,12 @@ struct bt_map_entry {
     uint16_t via;                   /* a slot: the rel32 of the block's Jcc (or LOOP's
                                        JMP) that reaches it, which chaining aims
                                        straight at the target (bt_block_chain), or 0 */
+    uint32_t from;                  /* a slot that is a branch's side: that branch's
+                                       guest EIP (JMP, CALL, a Jcc or LOOPcc taken, an
+                                       indirect branch's site), where a target past CS's
+                                       limit faults (SDM vol. 2A, JMP: #GP(0) "If the
+                                       target operand is beyond the code segment
+                                       limits"); 0 where the guest just goes on there */
 };
 
 /* May a translation be entered at instruction m, not at its block's start

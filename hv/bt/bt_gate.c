@@ -123,6 +123,7 @@ struct bt_gate_code bt_gate_emit(struct bt_emit *e, const struct bt_runtime *rt)
      * routine's target. */
     gs_indexed(e, 0x8B, BT_EAX, 2, BT_VCPU(gate_handler));   /* mov %gs:gate_handler(,%ecx,4), %eax */
     bt_gs_store(e, BT_VCPU(target), BT_EAX);
+    bt_gs_store_imm(e, BT_VCPU(lookup_site), 0);
     BYTES(e, 0xB8);                                   /* mov $lookup, %eax */
     bt_u32(e, rt->lookup);
     bt_gs_op(e, false, 0x3B, BT_ECX, BT_VCPU(gate_direct_vector));   /* cmp %gs:gate_direct_vector, %ecx */

@@ -82,6 +82,7 @@ static void iret_to_ring0(struct bt_emit *e, const struct bt_runtime *rt, uint32
     bt_gs_load(e, BT_ECX, SAVED_ECX);
     bt_gs_op(e, false, 0x8F, 0, BT_VCPU(target));   /* pop %gs:target */
     bt_bytes(e, skip_cs_popf, sizeof(skip_cs_popf));
+    bt_gs_store_imm(e, BT_VCPU(lookup_site), 0);
     bt_jmp(e, rt->lookup);
 }
 

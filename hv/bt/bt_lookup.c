@@ -154,6 +154,7 @@ size_t bt_site_begin(struct bt_emit *e, const struct x86_insn *in, uint32_t next
     size_t hit = bt_jmp8(e, 0xE3);                               /* jecxz */
     bt_gs_load(e, BT_ECX, SITE_ECX);
     target_into_page(e, in, next_eip);
+    bt_gs_store_imm(e, BT_VCPU(lookup_site), *learn);
     size_t miss = bt_jmp(e, 0);
     bt_aim8(e, hit);
     bt_gs_load(e, BT_ECX, SITE_ECX);

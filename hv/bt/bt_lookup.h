@@ -74,6 +74,7 @@ void bt_lookup_clear(struct bt_vcpu_page *page);
  *     mov   %gs:scratch[4], %ecx
  *     <the target into the page>   RET: pop %gs:target [lea imm16(%esp), %esp];
  *                                  CALL, JMP: through a borrowed EAX, CALL's push
+ *     movl  $L, %gs:lookup_site    whose branch a miss past CS's limit faults at
  *     jmp   learn                  then, once learnt: jmp lookup
  * hit:
  *     mov   %gs:scratch[4], %ecx

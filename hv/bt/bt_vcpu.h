@@ -92,7 +92,11 @@ struct bt_vcpu_page {
                                            that CS's limit (0x100 where none) */
     uint32_t kernel_irets;              /* such IRETs taken (statistics) */
     uint8_t kernel_iret_flags[256];     /* by EFLAGS bits 15:8: 1 if TF, IOPL or NT is set */
-    uint8_t reserved[4096 - 104 - 4 * 5 - 512 - 4 * 16 - 256 * 12 - 16 - 12 - 256];
+    /* Who went to the lookup routine last (bt_lookup.h): an indirect
+     * branch's site (its L), or 0 (an IRET's or a gate's way): on a miss
+     * to a target past CS's limit, the branch the #GP is reported at. */
+    uint32_t lookup_site;
+    uint8_t reserved[4096 - 104 - 4 * 5 - 512 - 4 * 16 - 256 * 12 - 16 - 12 - 256 - 4];
 };
 
 _Static_assert(sizeof(struct bt_vcpu_page) == BT_VCPU_PAGE_SIZE, "the vCPU page is one page");

@@ -17,7 +17,10 @@
  *     guest's own IDT and TSS and builds the frame the guest expects, with
  *     its ring-0 selectors (depriv_deliver.c). The guest's interrupt flag is
  *     virtual: once it has enabled interrupts, the real IF stays 1, and
- *     interrupts wait in the hypervisor while the guest's own IF is 0;
+ *     interrupts wait in the hypervisor while the guest's own IF is 0,
+ *     acknowledged at their exit (so under devices=machine a guest that
+ *     keeps IF clear across two timer periods is given two ticks where the
+ *     bare CPU gives one: depriv_deliver.c, depriv_set_vif);
  *   - the CPU uses the hypervisor's GDT (the guest's descriptors with DPL 0
  *     made 1, every segment cut below the top 64 MiB) and TSS, mapped in the
  *     top 4 MiB of every address space (depriv_gdt.c). Its TSS lets ring 1

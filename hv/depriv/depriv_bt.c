@@ -23,6 +23,7 @@
 #include "depriv/depriv_bt.h"
 #include "depriv/depriv.h"
 #include "depriv/depriv_bt_cache.h"
+#include "depriv/depriv_bt_limit.h"
 #include "exit/handlers.h"
 #include "exit/vm_interrupts.h"
 #include "bt/bt_classify.h"
@@ -396,11 +397,11 @@ static bool enter(struct vcpu *v)
      * as with cpu=deprivileged alone. */
     bool flat = vmcs_read(VMCS_GUEST_CS_BASE) == 0 && (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_32BIT);
     if (flat && eip > (uint32_t)vmcs_read(VMCS_GUEST_CS_LIMIT)) {
-        /* A branch past CS's limit (into the hypervisor's area): the CPU
-         * raises #GP(0) at the branch (SDM vol. 2A, JMP, CALL, RET); the
-         * translation kept no trace of where the branch was, so the #GP
-         * comes at the target (a known difference, hv/bt/README.md). In
-         * place it would fault at every entry, its decoding never done. */
+        /* An EIP past CS's limit that no translated branch took there
+         * (those fault at the branch: depriv_bt_limit.c): the guest went on
+         * past the limit, or an emulated instruction took it there, and
+         * the CPU's fetch raises #GP(0) with that EIP. In place it would
+         * fault at every entry, its decoding never done. */
         depriv_deliver(v, VEC_GP, 0, eip, 0);
         if (v->stopped || depriv_cpl() != 0) {
             depriv_bt_gate_entry(v, &bt->gates, depriv_cpl() == 3, depriv_cpl() == 3);
@@ -486,6 +487,13 @@ static void watch_progress(struct vcpu *v, uint32_t eip)
                    "(a hypervisor bug)", eip, BT_NO_PROGRESS_LIMIT);
 }
 
+/* Is eip past the limit of the guest's CS (flat, 32-bit: what translations
+ * run in)? */
+static bool past_cs_limit(const struct depriv_bt *bt, uint32_t eip)
+{
+    return eip > bt->cs.limit && bt->cs.base == 0 && (bt->cs.access & AR_32BIT);
+}
+
 /* The exit routine's VMCALL: the record says what the guest needs. Its
  * words were written by translated code, so they are checked as the
  * guest's own data: the kind against the list, the slot against the
@@ -507,6 +515,13 @@ static void translator_exit(struct vcpu *v)
         eip = p->target;                        /* a branch site's first miss (bt_lookup.h) */
     bt->exits_by_kind[kind]++;
     leave(v, eip);
+    uint32_t from;
+    if ((kind == BT_EXIT_BRANCH || kind == BT_EXIT_LOOKUP) && past_cs_limit(bt, eip) &&
+        (from = bt_cache_branch_at(bt, kind, arg))) {
+        depriv_bt_fault_at_branch(v, from);     /* #GP(0) at the branch, as the CPU's */
+        bt->branches_past_limit++;
+        return;
+    }
     switch (kind) {
     case BT_EXIT_BRANCH:
         bt_cache_chain(v, arg, eip);
@@ -639,8 +654,9 @@ static bool finish_lookup(struct vcpu *v, uint32_t rip)
 static bool rewind_translation(struct vcpu *v, uint32_t rip)
 {
     struct depriv_bt *bt = v->depriv.bt;
-    const struct bt_cached *b = bt_cache_block_at(bt, rip);
-    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
+    struct bt_place place = bt_cache_place(bt, rip);
+    const struct bt_cached *b = place.block;
+    const struct bt_map_entry *e = place.entry;
     if (!e || e->kind != BT_MAP_INSN || !e->commit || bt->tf_step || v->depriv.debugger_step ||
         (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
         return false;
@@ -741,11 +757,10 @@ void depriv_bt_before_delivery(struct vcpu *v)
         return;
     }
     uint32_t rip = (uint32_t)vmcs_read(VMCS_GUEST_RIP);
-    const struct bt_cached *b = bt_cache_block_at(bt, rip);
-    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
-    if (e && rip == b->tc_address + e->tc_offset) {
-        bt_cache_left_at(bt, b, e);             /* its handler's IRET may come back there */
-        leave(v, e->guest_eip);
+    struct bt_place place = bt_cache_place(bt, rip);
+    if (place.boundary) {
+        bt_cache_left_at(bt, place.block, place.entry);   /* its handler's IRET may come back there */
+        leave(v, place.entry->guest_eip);
     } else if (!v->stopped) {
         guest_stop(v, POWEROFF_GUEST_STOPPED, "bt: an exit that stayed left RIP at 0x%x in the translation "
                    "cache, outside every boundary (a translator bug)", rip);
@@ -863,9 +878,10 @@ bool depriv_bt_exit(struct vcpu *v, struct depriv_step *step, bool debugger)
         depriv_bt_debug_translator_exit();     /* a data breakpoint's trap owed (depriv_bt_debug.c) */
         return true;
     }
-    const struct bt_cached *b = bt_cache_block_at(bt, rip);
-    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, rip) : NULL;
-    bool boundary = e && rip == b->tc_address + e->tc_offset;   /* before a guest instruction */
+    struct bt_place place = bt_cache_place(bt, rip);
+    const struct bt_cached *b = place.block;
+    const struct bt_map_entry *e = place.entry;
+    bool boundary = place.boundary;             /* before a guest instruction */
     /* A #DB's exit (the other exits have neither trap to report). */
     bool db = reason == EXIT_EXCEPTION_NMI &&
               event_info_decode((uint32_t)vmcs_read(VMCS_EXIT_INTERRUPTION_INFO)).vector == VEC_DB;
@@ -967,12 +983,12 @@ void depriv_bt_print_stats(const struct vcpu *v)
            "%lu no-code; %lu chained, %lu lookups filled, %lu branch sites learnt, %lu steps in place, %lu exits between "
            "instructions (%lu in the lookup, finished; %lu before a translation's commit, rewound; %lu after a segment load, finished), %lu IRETs to user mode and %u to ring 0 translated, %lu invalidations (%lu pages remapped, %lu single-use "
            "translations), %lu flushes, %lu emulated instructions decoded before, %lu IN and OUT done in "
-           "translations, %lu MOV to CR3 and INVLPG done in translations, %lu external interrupts that came in translations left pending there; %lu translations asked for at exits, %lu found in the cache (%lu of them inside a block, where an exit had left it)\n",
+           "translations, %lu MOV to CR3 and INVLPG done in translations, %lu branches past CS's limit faulted at the branch, %lu exits of external interrupts at a translation's boundary that stayed in it (the interrupt pending until it can be delivered); %lu translations asked for at exits, %lu found in the cache (%lu of them inside a block, where an exit had left it)\n",
            v->guest->tag, bt->translated_blocks,
            bt->translated_insns, bt->tc_used, bt->entries_into_tc, k[BT_EXIT_BRANCH], k[BT_EXIT_LOOKUP],
            k[BT_EXIT_EMULATE], k[BT_EXIT_INTERRUPT], k[BT_EXIT_STI], k[BT_EXIT_FAULT], k[BT_EXIT_NO_CODE],
            bt->chained, bt->lookups_filled, bt->sites_learned, bt->steps_in_place, bt->between_exits, bt->lookups_finished, bt->commits_rewound, bt->loads_finished, bt->iret_returns, bt->page->kernel_irets, bt->invalidations,
-           bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->privileged_stays, bt->interrupt_stays, bt->asked, bt->found, bt->resumed);
+           bt->remapped, bt->single_use, bt->flushes, bt->decoded_again, bt->port_io_stays, bt->privileged_stays, bt->branches_past_limit, bt->interrupt_stays, bt->asked, bt->found, bt->resumed);
     printf("hv: %sbt gates: %u INT n and page faults from user mode through the real IDT (%lu page faults "
            "injected), %lu vectors opened, %lu fallbacks to the hypervisor's delivery, %lu faults in the trampoline "
            "filled, %lu interrupted and taken again\n",

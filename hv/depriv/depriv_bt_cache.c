@@ -376,6 +376,18 @@ void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip)
     bt->chained++;
 }
 
+uint32_t bt_cache_branch_at(struct depriv_bt *bt, uint32_t kind, uint32_t arg)
+{
+    uint32_t at = kind == BT_EXIT_BRANCH || arg ? arg : bt->page->lookup_site;
+    struct bt_place place = bt_cache_place(bt, at);
+    const struct bt_map_entry *e = place.entry;
+    if (!e)
+        return 0;
+    if (kind == BT_EXIT_BRANCH)                 /* the slot itself */
+        return e->kind == BT_MAP_SLOT && place.boundary ? e->from : 0;
+    return e->kind == BT_MAP_INSN && e->action == BT_INDIRECT ? e->guest_eip : 0;   /* inside its site */
+}
+
 void bt_cache_learn(struct vcpu *v, uint32_t learn, uint32_t eip, uint32_t tc)
 {
     struct depriv_bt *bt = v->depriv.bt;

@@ -158,6 +158,7 @@ struct depriv_bt {
     uint64_t loads_finished;        /* and after a segment load's */
     uint64_t asked, found;          /* translations asked for at exits, found in the cache */
     uint64_t resumed;               /* of the others, places inside a block entered again */
+    uint64_t branches_past_limit;   /* #GP(0) delivered at a branch (depriv_bt_limit.c) */
     uint16_t lookups_set[BT_LOOKUP_ENTRIES / 8];   /* the lookup entries set since emptied */
     unsigned nlookups_set;          /* how many (more than fit: all to empty) */
 };
@@ -190,6 +191,13 @@ enum bt_want {
  * do. *kept: false for the scratch block and such a place, which must be
  * neither chained to nor looked up. */
 bool bt_cache_translation(struct vcpu *v, uint32_t eip, enum bt_want want, uint32_t *tc, bool *kept);
+/* The guest EIP of the branch whose translation exited (kind, arg: the
+ * exit record), or 0: a slot's branch (none where the guest just goes on
+ * there: the map entry's `from`), or the indirect branch whose site went
+ * to the lookup routine (its first miss names the site in arg; later
+ * misses, the page's lookup_site: 0 on an IRET's or a gate's way). The
+ * page's words only point into the cache's own map, which says. */
+uint32_t bt_cache_branch_at(struct depriv_bt *bt, uint32_t kind, uint32_t arg);
 /* An exit left the translation at instruction e of block b (a boundary):
  * when the guest comes back to e's EIP (the IRET of the handler of an
  * interrupt or a fault delivered there), bt_cache_translation gives e's
@@ -204,6 +212,21 @@ const struct bt_cached *bt_cache_block_at(struct depriv_bt *bt, uint32_t at);
 /* The block's map entries, and the one of `at` in that block. */
 const struct bt_map_entry *bt_cache_map(const struct depriv_bt *bt, const struct bt_cached *b);
 const struct bt_map_entry *bt_cache_entry_at(struct depriv_bt *bt, const struct bt_cached *b, uint32_t at);
+/* Both for TC address `at` (NULL outside every block), and whether `at` is
+ * where the entry begins: a boundary, the guest canonical there (before
+ * an instruction's translation, or at a slot). */
+struct bt_place {
+    const struct bt_cached *block;
+    const struct bt_map_entry *entry;
+    bool boundary;
+};
+static inline struct bt_place bt_cache_place(struct depriv_bt *bt, uint32_t at)
+{
+    struct bt_place p = { bt_cache_block_at(bt, at), NULL, false };
+    p.entry = p.block ? bt_cache_entry_at(bt, p.block, at) : NULL;
+    p.boundary = p.entry && at == p.block->tc_address + p.entry->tc_offset;
+    return p;
+}
 /* A BRANCH exit named slot `slot` and target `eip`: chain it to the
  * target's translation if slot is one of the cache's live slots. */
 void bt_cache_chain(struct vcpu *v, uint32_t slot, uint32_t eip);

@@ -114,8 +114,7 @@ uint32_t depriv_bt_guest_address(const struct vcpu *v, uint64_t rip)
     struct depriv_bt *bt = v->depriv.bt;
     if (!bt || !bt->in_tc)
         return (uint32_t)rip;
-    const struct bt_cached *b = bt_cache_block_at(bt, (uint32_t)rip);
-    const struct bt_map_entry *e = b ? bt_cache_entry_at(bt, b, (uint32_t)rip) : NULL;
+    const struct bt_map_entry *e = bt_cache_place(bt, (uint32_t)rip).entry;
     return e ? e->guest_eip : (uint32_t)rip;
 }
 

@@ -147,6 +147,15 @@ static bool decode_at(struct vcpu *v, uint32_t eip, struct x86_insn *in)
  * recognised from its bytes and done here: the decoder and the emulation's
  * dispatch cost more than the load. Copied from the kernel's code, it runs
  * at CPL 0, where in 32-bit paging it never faults. */
+/* INVLPG (0F 01 /7 with a memory operand, SDM vol. 2A, INVLPG), the linear
+ * page it names worked out (false if its address faults: the emulation
+ * delivers that). After its emulation, that page alone is checked again. */
+static bool invlpg_page(struct vcpu *v, const struct x86_insn *in, uint32_t *page)
+{
+    return in->map == X86_MAP_0F && in->opcode == 0x01 && in->reg == 7 && in->mod != 3 &&
+           depriv_effective_address(v, in, page);
+}
+
 bool depriv_bt_privileged_in_tc(struct vcpu *v, uint32_t rip, bool *stay)
 {
     struct depriv_bt *bt = v->depriv.bt;
@@ -164,7 +173,7 @@ bool depriv_bt_privileged_in_tc(struct vcpu *v, uint32_t rip, bool *stay)
         if (x86_decode(copy, X86_MAX_LENGTH, X86_MODE_32, &in) != X86_DECODE_OK || bt_classify(&in) != BT_PRIVILEGED)
             return false;
         invlpg = in.map == X86_MAP_0F && in.opcode == 0x01;
-        if (invlpg && !depriv_effective_address(v, &in, &page))
+        if (invlpg && !invlpg_page(v, &in, &page))
             return false;
         v->instruction_length = in.length;
         depriv_emulate_general_protection(v, &in, 0);   /* RIP past the copy, as past the original */
@@ -195,10 +204,9 @@ bool depriv_bt_emulate(struct vcpu *v, uint32_t eip)
         /* done */
     } else if (faults_at_ring1(&in, &error)) {
         uint32_t page;
-        bool invlpg = in.map == X86_MAP_0F && in.opcode == 0x01 && in.reg == 7 &&
-                      depriv_effective_address(v, &in, &page);
+        bool invlpg = invlpg_page(v, &in, &page);
         depriv_emulate_general_protection(v, &in, error);
-        if (invlpg)                             /* that page alone is checked again */
+        if (invlpg)
             bt_cache_check_page(v, page);
     } else {
         /* INS and OUTS exit in place whatever their count (every port

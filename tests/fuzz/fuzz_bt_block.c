@@ -66,6 +66,17 @@ static void check_map(const struct bt_block *b, const uint8_t *tc, const uint8_t
                                     tc[m->via - 1] == 0xE9) &&
                                    b->tc_address + m->via + 4 + bt_get32(tc + m->via) == at),
                        "entry %u: its branch at %u does not reach it", i, m->via);
+            /* A branch's side names the branch: an instruction of the block
+             * that decodes as a near branch (a JMP has no entry of its own:
+             * the block's last bytes), a taken side's its Jcc's. */
+            struct x86_insn from;
+            uint32_t f = m->from - b->guest_eip;
+            FUZZ_CHECK(!m->from || (m->from >= b->guest_eip && m->from < b->guest_end && f < len &&
+                                    x86_decode(code + f, len - f, X86_MODE_32, &from) == X86_DECODE_OK &&
+                                    (bt_classify(&from) == BT_DIRECT || bt_classify(&from) == BT_INDIRECT)),
+                       "entry %u: its branch at 0x%x is none of the block's", i, m->from);
+            FUZZ_CHECK(!m->via || (m->from && bt_block_find(b, m->via)->guest_eip == m->from),
+                       "entry %u: a taken side whose branch is not its Jcc", i);
             continue;
         }
         FUZZ_CHECK(!m->commit || (m->commit > m->tc_offset && m->commit < end),

@@ -306,6 +306,9 @@ BT_PATHS = {
     "rewound": (bt_count(r"^hv: bt: .*; (\d+) before a translation's commit, rewound"),
                 "no interrupt came before a translation's commit (hv: bt: ... before a translation's commit, "
                 "rewound)"),
+    "limit": (bt_count(r"^hv: bt: .* (\d+) branches past CS's limit faulted at the branch"),
+              "no translated branch past CS's limit faulted at the branch (hv: bt: ... branches past CS's "
+              "limit faulted at the branch)"),
     "hot": (bt_count(r"^hv: bt: .* (\d+) single-use translations"),
             "no code of a hot page was translated to run once (hv: bt: ... single-use translations)"),
     "resumed": (bt_count(r"^hv: bt: .* found in the cache \((\d+) of them inside a block"),

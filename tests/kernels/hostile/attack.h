@@ -43,7 +43,7 @@
  * "hv: bt gates: N INT n" line), else it fails, and "kiret" likewise for
  * bt=1's IRET back to the kernel (attacks_bt_kiret.c: "N to ring 0
  * translated" in the hypervisor's "hv: bt:" line), and "portio",
- * "privileged", "injected", "rewound", "spaces", "resumed", "hot" for the paths hostile.py's
+ * "privileged", "injected", "rewound", "spaces", "resumed", "hot", "limit" for the paths hostile.py's
  * BT_PATHS names. expect, read by
  * tests/integration/hostile.py:
  *   native          the result line is the bare CPU's, exactly
