@@ -515,6 +515,10 @@ def deprivileged_cases():
         # ring-3 access and fault, delivered in software, as on the bare CPU.
         ptfuzz_case(6, "shadow", hv_args=["cpu=deprivileged", "patch=1"]),
         ptfuzz_case(7, "shadow", hv_args=["cpu=deprivileged", "patch=1"]),
+        # Translated (bt=1, issue 21): the kernel's code run only from the
+        # translation cache, the same checksum as the bare CPU's.
+        ptfuzz_case(8, "shadow", hv_args=["cpu=deprivileged", "bt=1"]),
+        ptfuzz_case(9, "shadow", hv_args=["cpu=deprivileged", "bt=1"]),
         Case("hv-refuses-patch-without-deprivileged", bad("cpuid", "patch=1"), PANIC,
              must=[r"^PANIC hv: patch=1 patches a deprivileged guest kernel: it needs cpu=deprivileged$",
                    r"^POWEROFF 3$"], must_not=[r"^badguest:", r"^hv: VMXON ok$"]),
