@@ -68,7 +68,9 @@ PV_CASE(grant_stale_take, "grant-stale-take", "vm0: a grant mapped in an L1 rele
     int32_t writable = update_va(l1, mfn << 12 | P | RW | A);
     l1[0] = 0;
     int32_t read_only_again = update_va(l1, mfn << 12 | P | A), hooked_again = hook(mfn << 12 | P | RW);
-    int32_t other = map(va, 1, &second);
+    int32_t other;                          /* vm1 grants ref 1 after ref 0: it may not have yet */
+    for (tries = 0; (other = map(va, 1, &second)) == PV_GNTST_bad_gntref && ++tries < 200000;)
+        meet_yield();
     int32_t stale = unmap(va, first);
     bool kept = l1[0] & P;
     uint32_t vector = probe((volatile uint32_t *)va, &seen);
