@@ -32,8 +32,9 @@ static uint64_t moved(uint64_t r, int32_t by, bool wide)
 /* Undo what the translation of the branch at `from` did before its exit:
  * the stack as the translation moved it (CALL's push of the 32-bit return
  * EIP, RET's pop of one and its imm16), LOOP's count. The branch's bytes
- * are read again: its page is write-protected (a hot page's may have
- * changed since; then nothing is undone, as nothing is known). */
+ * are read again, as they were translated: its page is write-protected, or
+ * hot and not written since its block was translated (the block ends
+ * after each store that may reach what follows it: bt_block.h). */
 static void undo(struct vcpu *v, uint32_t from)
 {
     uint8_t bytes[X86_MAX_LENGTH];
