@@ -17,10 +17,9 @@
 #include "depriv/depriv.h"
 #include "guest/guest_linear.h"
 #include "vmx/vmcs.h"
+#include "x86/segment_access.h"
 #include "x86/x86.h"
 #include "x86/x86_decode.h"
-
-#define AR_32BIT 0x4000u            /* the D/B flag of a segment's access rights (SDM 25.4.1) */
 
 /* A register moved by `by`, in the width the instruction used (SP for a
  * 16-bit stack, CX for a LOOP with address size 16). */
@@ -51,7 +50,7 @@ static void undo(struct vcpu *v, uint32_t from)
         v->regs.rcx = moved(v->regs.rcx, 1, in.address_size == 4);             /* LOOPcc: its count */
     if (esp)
         vmcs_write(VMCS_GUEST_RSP, moved(vmcs_read(VMCS_GUEST_RSP), esp,
-                                         vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) & AR_32BIT));
+                                         vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) & SEG_AR_DB));
 }
 
 void depriv_bt_fault_at_branch(struct vcpu *v, uint32_t from)
