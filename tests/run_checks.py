@@ -62,6 +62,12 @@ REFERENCE_ONLY = {"labs": "it checks the reference solution",
                   "grading": "it checks the autograder with the instructor's hidden tests"}
 
 PLAIN_RE = re.compile(r"^[\w-]+: (\d+) passed, (\d+) failed", re.M)
+# A failed test's own line, in every suite's way of saying it: the plain
+# suites' "FAIL name ...", unittest's "FAIL: test (module)" and "ERROR: ...".
+FAILURE_RE = re.compile(r"^(?:FAIL|ERROR)\b.*$", re.M)
+# The failures named again at the very end, where a CI log's tail shows them;
+# each cut to this many characters, at most this many a suite.
+FAILURE_WIDTH, FAILURES_SHOWN = 300, 20
 
 
 def read_plain(out):
@@ -104,6 +110,11 @@ def run_command(cmd):
         _, wait_status, usage = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(wait_status)
     return text, p.returncode, usage.ru_utime + usage.ru_stime
+
+
+def failure_lines(text):
+    """The lines of a suite's output that name a failed test."""
+    return [m.group(0) for m in FAILURE_RE.finditer(text)]
 
 
 def run_suite(name, cmd, kind):
@@ -162,7 +173,8 @@ def lanes(suites, lane=MAKE_LANE, estimate=ESTIMATED_SECONDS):
 
 def run_all(suites, jobs, lane=MAKE_LANE, estimate=ESTIMATED_SECONDS, log=None):
     """Run the suites, `jobs` lanes at once; print each one's output whole
-    when it ends. Returns [(name, passed, failed, seconds)] in `suites`' order."""
+    when it ends. Returns [(name, passed, failed, seconds, the lines naming
+    its failures)] in `suites`' order."""
     done = {}
     print_lock = threading.Lock()
 
@@ -177,7 +189,7 @@ def run_all(suites, jobs, lane=MAKE_LANE, estimate=ESTIMATED_SECONDS, log=None):
             start = time.monotonic()
             p, f, text, cpu = run_suite(name, cmd, kind)
             seconds = time.monotonic() - start
-            done[name] = (name, p, f, seconds)
+            done[name] = (name, p, f, seconds, failure_lines(text) if f else [])
             # CPU seconds: the suite's share of the machine, whatever ran beside it.
             say(text + "-- %s: %d passed, %d failed in %d s (%d s of CPU)\n" % (name, p, f, seconds, cpu))
 
@@ -185,6 +197,21 @@ def run_all(suites, jobs, lane=MAKE_LANE, estimate=ESTIMATED_SECONDS, log=None):
         for fut in [pool.submit(run_lane, g) for g in lanes(suites, lane, estimate)]:
             fut.result()
     return [done[name] for name, _, _ in suites]
+
+
+def print_failures(rows):
+    """Name every failure again below the table: a suite prints thousands of
+    lines, and a log's tail may be all a reader of CI sees."""
+    for name, _, f, _, lines in rows:
+        if not f:
+            continue
+        print("check: %s's failures:" % name)
+        for line in lines[:FAILURES_SHOWN]:
+            print("   " + (line if len(line) <= FAILURE_WIDTH else line[:FAILURE_WIDTH - 3] + "..."))
+        if len(lines) > FAILURES_SHOWN:
+            print("   ... and %d more (the suite's output above has them all)" % (len(lines) - FAILURES_SHOWN))
+        elif not lines:
+            print("   (no line names one: the suite's output above says what went wrong)")
 
 
 def main(argv=None):
@@ -213,8 +240,9 @@ def main(argv=None):
     print()
     # The minutes each suite took: where the time of `make check` goes
     # (suites run side by side: together more than the whole).
-    for name, p, f, seconds in rows:
+    for name, p, f, seconds, _ in rows:
         print("   %-12s %4d passed, %d failed  (%d s)" % (name, p, f, seconds))
+    print_failures(rows)
     if lab is not None:
         print("check: the lab %d student tree: the tests of later labs and the reference's own checks "
               "are left out (the 'left out' lines above name them)" % lab)

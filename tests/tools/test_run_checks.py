@@ -62,6 +62,22 @@ class RunChecks(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertTrue(out.endswith("check: 4 passed, 2 failed\n"), out)
 
+    def test_the_failures_are_named_again_at_the_end(self):
+        long = "FAIL c-long " + "x" * 400
+        status, out = check([suite("a", ["ok   a-1", "FAIL a-2 (1.0 s): console lacks it", "ok   a-3"],
+                                   "a: 2 passed, 1 failed", status=1),
+                             suite("b", ["ok   b-1"], "b: 1 passed, 0 failed"),
+                             suite("c", [long] * 22, "c: 0 passed, 22 failed", status=1),
+                             suite("d", ["Traceback"], "no summary", status=1)])
+        self.assertEqual(status, 1)
+        tail = out[out.index("\n   a "):]
+        self.assertIn("check: a's failures:\n   FAIL a-2 (1.0 s): console lacks it\n", tail)
+        self.assertNotIn("b's failures", tail)
+        self.assertEqual(tail.count("   " + long[:297] + "...\n"), 20, tail)
+        self.assertIn("   ... and 2 more (the suite's output above has them all)\n", tail)
+        self.assertIn("check: d's failures:\n   (no line names one", tail)
+        self.assertTrue(out.endswith("check: 3 passed, 24 failed\n"), out)
+
     def test_a_crash_counts_as_one_failure(self):
         status, out = check([suite("a", [], "a: 3 passed, 0 failed"),
                              suite("b", ["Traceback"], "no summary", status=1)])
