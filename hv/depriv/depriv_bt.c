@@ -61,7 +61,6 @@
 #define AR_VCPU_DATA 0x4093u
 #define AR_VCPU_SLOT 0x40B3u
 #define VCPU_GS_SELECTOR (BT_VCPU_SELECTOR & ~3u)
-#define AR_32BIT 0x4000u            /* the D/B flag of a segment's access rights (SDM 25.4.1) */
 #define VMCALL_LENGTH 3
 #define DR6_BS (1u << 14)           /* a single-step trap (SDM 17.2.3; the #DB exit's qualification) */
 
@@ -202,7 +201,7 @@ static void kernel_iret_cs(struct vcpu *v)
     uint64_t d = depriv_copied_descriptor(v, selector);
     bool same = depriv_segment_ok(v, selector, true) && descriptor_base(d) == cs->base &&
                 descriptor_limit(d) == cs->limit && ((descriptor_access_rights(d) ^ cs->access) & ~1u) == 0;
-    bool flat = cs->base == 0 && (cs->access & AR_32BIT);
+    bool flat = bt_cs_flat(cs);
     int64_t top = (int64_t)((cs->limit + 1) >> 24) - 1;        /* the highest bits 31:24 wholly within */
     /* Not with devices=virtual: their PIC, APIC and clock raise
      * interrupts only as the hypervisor brings them to now, at exits, and
@@ -395,8 +394,10 @@ static bool enter(struct vcpu *v)
     /* The translator reads 32-bit code at linear = EIP: other code (a
      * 16-bit segment, a CS base) runs in place one instruction at a time,
      * as with cpu=deprivileged alone. */
-    bool flat = vmcs_read(VMCS_GUEST_CS_BASE) == 0 && (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_32BIT);
-    if (flat && eip > (uint32_t)vmcs_read(VMCS_GUEST_CS_LIMIT)) {
+    const struct bt_segment cs = { .base = vmcs_read(VMCS_GUEST_CS_BASE), .limit = vmcs_read(VMCS_GUEST_CS_LIMIT),
+                                   .access = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) };
+    bool flat = bt_cs_flat(&cs);
+    if (bt_past_cs_limit(&cs, eip)) {
         /* An EIP past CS's limit that no translated branch took there
          * (those fault at the branch: depriv_bt_limit.c): the guest went on
          * past the limit, or an emulated instruction took it there, and
@@ -487,13 +488,6 @@ static void watch_progress(struct vcpu *v, uint32_t eip)
                    "(a hypervisor bug)", eip, BT_NO_PROGRESS_LIMIT);
 }
 
-/* Is eip past the limit of the guest's CS (flat, 32-bit: what translations
- * run in)? */
-static bool past_cs_limit(const struct depriv_bt *bt, uint32_t eip)
-{
-    return eip > bt->cs.limit && bt->cs.base == 0 && (bt->cs.access & AR_32BIT);
-}
-
 /* The exit routine's VMCALL: the record says what the guest needs. Its
  * words were written by translated code, so they are checked as the
  * guest's own data: the kind against the list, the slot against the
@@ -516,7 +510,7 @@ static void translator_exit(struct vcpu *v)
     bt->exits_by_kind[kind]++;
     leave(v, eip);
     uint32_t from;
-    if ((kind == BT_EXIT_BRANCH || kind == BT_EXIT_LOOKUP) && past_cs_limit(bt, eip) &&
+    if ((kind == BT_EXIT_BRANCH || kind == BT_EXIT_LOOKUP) && bt_past_cs_limit(&bt->cs, eip) &&
         (from = bt_cache_branch_at(bt, kind, arg))) {
         depriv_bt_fault_at_branch(v, from);     /* #GP(0) at the branch, as the CPU's */
         bt->branches_past_limit++;

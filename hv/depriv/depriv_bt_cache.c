@@ -222,8 +222,10 @@ static bool translate_once(struct vcpu *v, struct bt_code *code, bool one, uint3
     uint32_t at = BT_TC_PAGES * PAGE - BT_SCRATCH;
     struct bt_emit e = { bt->tc + at, BT_TC_BASE + at, 0, BT_SCRATCH, false };
     struct bt_block *b = &bt->scratch;
-    code->unprotected = true;
-    code->ds_base_zero = vmcs_read(VMCS_GUEST_DS_BASE) == 0;
+    /* A step is one instruction, whatever it writes; a hot frame's block
+     * ends after each store that may reach what follows. */
+    code->unprotected = !one;
+    code->ds_base_zero = !one && vmcs_read(VMCS_GUEST_DS_BASE) == 0;
     if (bt_translate_block(code, &bt->rt, &e, one ? 1 : BT_BLOCK_MAX_INSNS, b) != BT_OK)
         return false;
     bt->single = (struct bt_cached){ .guest_eip = b->guest_eip, .guest_end = b->guest_end,

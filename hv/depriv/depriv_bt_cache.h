@@ -16,6 +16,7 @@
 #include "depriv/depriv_bt_area.h"
 #include "depriv/depriv_bt_gate.h"
 #include "guest/vcpu.h"
+#include "x86/segment_access.h"
 #include "x86/x86_decode.h"
 
 #define BT_MAX_BLOCKS  8192u
@@ -43,6 +44,20 @@ struct bt_cached {
 struct bt_segment {
     uint64_t selector, base, limit, access;
 };
+
+/* Is this CS flat and 32-bit: code the translator reads at linear = EIP?
+ * (Other code runs in place, an instruction at a time.) */
+static inline bool bt_cs_flat(const struct bt_segment *cs)
+{
+    return cs->base == 0 && (cs->access & SEG_AR_DB);
+}
+
+/* Is eip past a flat CS's limit, where the CPU's fetch raises #GP(0)
+ * (SDM vol. 3, 6.5)? */
+static inline bool bt_past_cs_limit(const struct bt_segment *cs, uint32_t eip)
+{
+    return bt_cs_flat(cs) && eip > cs->limit;
+}
 
 struct depriv_bt {
     uint8_t *tc;                    /* the hypervisor's pointer to the TC */

@@ -359,7 +359,7 @@ __asm__(".globl rewrite_own_page\n"
         "    movl %edx, %eax\n"
         "    ret\n");
 
-ATTACK(bt_rewrite_own_page, "bt-rewrite-own-page", "all", "result 30000 passes, sum 0x1ad2af18, right",
+ATTACK(bt_rewrite_own_page, "bt-rewrite-own-page", "all vbt", "result 30000 passes, sum 0x1ad2af18, right",
        "a loop rewriting an instruction of its own page 30000 times")
 {
     uint32_t want = 1;
@@ -391,7 +391,7 @@ __asm__(".balign 4096\n"
         "    ret\n"
         ".balign 4096\n");
 
-ATTACK(bt_hot_write_ahead, "bt-hot-write-ahead", "all hot", "result 2000 calls, 0 saw an old instruction",
+ATTACK(bt_hot_write_ahead, "bt-hot-write-ahead", "all vbt hot", "result 2000 calls, 0 saw an old instruction",
        "a hot page's code storing into its own next instruction, through an absolute address and a register")
 {
     unsigned stale = 0;

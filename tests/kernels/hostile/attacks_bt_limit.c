@@ -68,7 +68,7 @@ static void run(uint32_t entry, uint32_t at, uint32_t eax, char *out, size_t siz
                  (int)(limit_esp_after - limit_esp_before), limit_ecx_after);
 }
 
-ATTACK(bt_branch_past_limit, "bt-branch-past-limit", "all limit", "native",
+ATTACK(bt_branch_past_limit, "bt-branch-past-limit", "all vbt limit", "native",
        "JMP, Jcc, CALL, LOOP, JECXZ, JMP and CALL through a register, RET, RET imm16 to an EIP past CS's limit")
 {
     uint32_t top = (((uint32_t)kernel_end + 4095) & ~4095u) + 4096;      /* past the limit */
