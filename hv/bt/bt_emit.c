@@ -118,7 +118,9 @@ void bt_modrm_op(struct bt_emit *e, const struct x86_insn *in, bool size16, unsi
     bt_u8(e, (uint8_t)(mod << 6 | (reg & 7) << 3 | in->rm));
     if (in->has_sib)
         bt_u8(e, (uint8_t)(in->scale << 6 | in->index << 3 | in->base));
-    bt_u32(e, (uint32_t)(in->displacement + extra));
+    /* Addresses wrap at 4 GiB: unsigned, so that a guest's disp32 near
+     * INT32_MAX plus extra is no signed overflow (found by fuzz_bt_block). */
+    bt_u32(e, (uint32_t)in->displacement + (uint32_t)extra);
 }
 
 enum bt_reg bt_free_reg(const struct x86_insn *in)
