@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """run_checks.py: `make check`. Runs every test suite of the kit, several at
 once, prints each suite's output whole when it ends, and ends with the time
-of each suite and one line: "check: N passed, M failed".
+of each suite, the lines that name its failures (again: a log's tail is
+often all a reader sees), and one line: "check: N passed, M failed".
 
     tests/run_checks.py [-j SUITES] [--only NAME]...
 
